@@ -1,0 +1,44 @@
+# The README's whole set-up: `make demo` and `make test` (DESIGN.md, decision 1).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# pip takes torch/torchvision from the local wheel store where one exists (see README).
+PIP_FLAGS ?= --disable-pip-version-check -q
+
+.PHONY: demo test lint typecheck pytest install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip setuptools wheel
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/multicap classify examples/photos --top-k 3
+
+lint: install-dev
+	$(BIN)/ruff check multicap cli tests benchmarks
+	$(BIN)/ruff format --check multicap cli tests benchmarks
+
+typecheck: install-dev
+	$(BIN)/mypy multicap
+
+pytest: install-dev
+	$(BIN)/python -m pytest -q
+
+test: lint typecheck pytest
+
+bench: install-dev
+	$(BIN)/python benchmarks/encoder_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

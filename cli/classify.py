@@ -1,0 +1,72 @@
+"""`multicap classify`: what the encoder recognises in each image (top ImageNet labels)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from multicap.cli import console
+from multicap.cli.main import app
+from multicap.cli.progress import progress_bar
+
+
+@app.command("classify")
+def classify_command(
+    paths: list[Path] = typer.Argument(..., help="Image files and/or folders (walked recursively)."),
+    encoder: str = typer.Option(
+        "efficientnet_lite0", "--encoder", "-e", help="A name from `multicap models`."
+    ),
+    weights: Path | None = typer.Option(
+        None, "--weights", help="Weights file to use instead of the default."
+    ),
+    top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=1000, help="Labels per image."),
+    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Images per forward pass."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per image on stdout."),
+) -> None:
+    """Print the top ImageNet labels, with probabilities, for each image.
+
+    Unreadable images are skipped with one warning each; the exit code is 1 if any was skipped.
+
+    Example:
+
+      multicap classify examples/photos --top-k 3
+    """
+    from multicap.encoders import create_encoder, encode_paths
+    from multicap.encoders import top_k as readout
+    from multicap.errors import ConfigError, ImageLoadError
+    from multicap.io import iter_image_paths
+
+    files = list(iter_image_paths(paths, include_hidden=include_hidden))
+    if not files:
+        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+    enc = create_encoder(encoder, weights=weights, device=device)
+    if enc.labels is None:
+        raise ConfigError(f"encoder {encoder!r} has no ImageNet head: choose another with --encoder")
+    failures: list[ImageLoadError] = []
+
+    def on_error(error: ImageLoadError) -> None:
+        failures.append(error)
+        console.warn(f"skipped {error}")
+
+    with progress_bar("classifying", total=len(files)) as advance:
+        for batch_paths, feats in encode_paths(
+            enc, files, batch_size=batch_size, on_error=on_error, progress=advance
+        ):
+            assert feats.logits is not None
+            for path, labels in zip(batch_paths, readout(feats.logits, enc.labels, top_k), strict=True):
+                _render(path, labels, json_out)
+    if failures:
+        console.err.print(f"{len(failures)} of {len(files)} images could not be read", markup=False)
+        raise typer.Exit(1)
+
+
+def _render(path: Path, labels: list[tuple[str, float]], json_out: bool) -> None:
+    if json_out:
+        console.print_json_line(
+            {"path": str(path), "labels": [{"label": name, "probability": round(p, 6)} for name, p in labels]}
+        )
+        return
+    best = ", ".join(f"{name} {p:.0%}" for name, p in labels)
+    console.out.print(f"{path}: {best}", markup=False)

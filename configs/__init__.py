@@ -1,0 +1,1 @@
+"""Configuration recipes, loadable by name after install."""

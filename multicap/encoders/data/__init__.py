@@ -1,0 +1,1 @@
+"""Data files shipped with the encoders (ImageNet class names, ...)."""

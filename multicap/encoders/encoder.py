@@ -1,0 +1,81 @@
+"""`Encoder`: a backbone with the preprocessing that matches its weights, turning images into `Features`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from PIL import Image
+from torch import nn
+
+from multicap.encoders.features import Features
+from multicap.encoders.preprocess import Preprocess
+from multicap.errors import ConfigError
+
+__all__ = ["Encoder", "resolve_device"]
+
+
+def resolve_device(device: str | torch.device | None) -> torch.device:
+    """'cpu' (the default), 'cuda', 'cuda:N' or 'auto' (CUDA when present); a clear error otherwise."""
+    name = str(device or "cpu")
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(name)
+    except RuntimeError:
+        raise ConfigError(f"unknown device {name!r}: use cpu, cuda, cuda:N or auto") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device {name!r} asked for, but CUDA is not available here: use --device cpu")
+    return dev
+
+
+class Encoder:
+    """Runs a backbone in inference mode: uint8 pixels → normalised, channels-last → `Features`.
+
+    The backbone maps (B, 3, H, W) to `(feature map (B, D, h, w), logits (B, 1000) | None)`.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        backbone: nn.Module,
+        preprocess: Preprocess,
+        *,
+        labels: Sequence[str] | None = None,
+        weights: str = "",
+        device: str | torch.device | None = None,
+    ) -> None:
+        self.name = name
+        self.preprocess = preprocess
+        self.labels = list(labels) if labels is not None else None  # class names for the logits, if any
+        self.weights = weights  # where the weights came from, for `multicap models` and index metadata
+        self.device = resolve_device(device)
+        self.backbone = backbone.eval().to(self.device).to(memory_format=torch.channels_last)
+
+    @property
+    def has_head(self) -> bool:
+        return self.labels is not None
+
+    def encode_batch(self, pixels: torch.Tensor) -> Features:
+        """(B, 3, H, W) uint8 pixels, already resized and cropped → `Features` on the CPU."""
+        with torch.inference_mode():
+            x = pixels.to(self.device, non_blocking=True)
+            x = self.preprocess.normalize(x).contiguous(memory_format=torch.channels_last)  # (B, 3, H, W)
+            fmap, logits = self.backbone(x)  # (B, D, h, w), (B, 1000) | None
+            h, w = fmap.shape[-2:]
+            grid = fmap.flatten(2).transpose(1, 2).contiguous()  # (B, h*w, D)
+            pooled = fmap.mean(dim=(2, 3))  # (B, D)
+            return Features(
+                grid.float().cpu(),
+                pooled.float().cpu(),
+                logits.float().cpu() if logits is not None else None,
+                (h, w),
+            )
+
+    def encode_images(self, images: Sequence[Image.Image]) -> Features:
+        """RGB images of any size → `Features` (one batch)."""
+        pixels = torch.stack([self.preprocess.to_uint8(img) for img in images])  # (B, 3, H, W)
+        return self.encode_batch(pixels)
+
+    def __repr__(self) -> str:
+        return f"Encoder({self.name!r}, device={self.device}, input={self.preprocess.size}px)"

@@ -1,0 +1,29 @@
+"""ImageNet-1k class names and top-k readout of classifier logits."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import torch
+
+__all__ = ["imagenet_labels", "top_k"]
+
+
+@lru_cache(maxsize=1)
+def imagenet_labels() -> tuple[str, ...]:
+    """The 1,000 ImageNet-1k class names in the standard index order (shipped inside torchvision)."""
+    from torchvision.models import ResNet50_Weights
+
+    return tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+def top_k(
+    logits: torch.Tensor, labels: tuple[str, ...] | list[str], k: int = 5
+) -> list[list[tuple[str, float]]]:
+    """(B, C) logits → per image, the k most probable `(label, probability)` pairs, best first."""
+    probs = torch.softmax(logits.float(), dim=-1)  # (B, C)
+    values, indices = probs.topk(min(k, probs.shape[-1]), dim=-1)  # (B, k)
+    return [
+        [(labels[i], float(p)) for p, i in zip(row_v.tolist(), row_i.tolist(), strict=True)]
+        for row_v, row_i in zip(values, indices, strict=True)
+    ]

@@ -1,0 +1,144 @@
+"""torchvision's classic captioning encoders (ResNet-50/101, VGG-16, MobileNetV3-Large).
+
+Their ImageNet weights come from a file the user names or from the torch hub cache
+(`torch.hub.get_dir()/checkpoints/`, where `torchvision` itself would keep them). Without either, building
+fails with a message that says where to put the file; random weights only when asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import torchvision.models as tvm
+from torch import nn
+
+from multicap.encoders.encoder import Encoder
+from multicap.encoders.imagenet import imagenet_labels
+from multicap.encoders.preprocess import Preprocess
+from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
+from multicap.encoders.runtime import tune_malloc
+from multicap.encoders.weights import load_state_dict_file
+from multicap.errors import WeightsNotFoundError
+
+__all__ = ["register_torchvision_encoders"]
+
+_PREPROCESS = Preprocess(size=224, resize=256)  # the IMAGENET1K_V1 evaluation transform
+
+
+class _Split(nn.Module):
+    """Wraps a torchvision classifier as `x → (feature map, logits)`."""
+
+    def __init__(self, features: nn.Module, head: Callable[[torch.Tensor], torch.Tensor], model: nn.Module):
+        super().__init__()
+        self.features, self.model = _fold_batchnorm(features), model
+        self._head = head
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        fmap = self.features(x)  # (B, D, h, w)
+        return fmap, self._head(fmap)  # (B, 1000)
+
+
+def _fold_batchnorm(module: nn.Module) -> nn.Module:
+    """Fold eval-mode BatchNorm into the preceding convolutions (torch.fx), where the trunk traces."""
+    from torch.fx.experimental.optimization import fuse
+
+    try:
+        return fuse(module.eval(), inplace=True)
+    except Exception:  # an untraceable trunk still runs, only unfolded
+        return module
+
+
+def _resnet(model: tvm.ResNet) -> nn.Module:
+    trunk = nn.Sequential(*list(model.children())[:-2])  # up to layer4: (B, 2048, 7, 7)
+    return _Split(trunk, lambda f: model.fc(torch.flatten(model.avgpool(f), 1)), model)
+
+
+def _vgg16(model: tvm.VGG) -> nn.Module:
+    # Show, Attend and Tell attends over conv5_3 before the last max-pool: (B, 512, 14, 14).
+    trunk = model.features[:-1]
+    last_pool = model.features[-1]
+    return _Split(trunk, lambda f: model.classifier(torch.flatten(model.avgpool(last_pool(f)), 1)), model)
+
+
+def _mobilenet(model: tvm.MobileNetV3) -> nn.Module:
+    return _Split(model.features, lambda f: model.classifier(torch.flatten(model.avgpool(f), 1)), model)
+
+
+# name: (constructor, weights enum, wrapper, feature dim, description)
+_MODELS: dict[str, tuple[Callable[..., nn.Module], tvm.WeightsEnum, Callable[..., nn.Module], int, str]] = {
+    "resnet50": (tvm.resnet50, tvm.ResNet50_Weights.IMAGENET1K_V1, _resnet, 2048, "ResNet-50, 7×7×2048 grid"),
+    "resnet101": (
+        tvm.resnet101,
+        tvm.ResNet101_Weights.IMAGENET1K_V1,
+        _resnet,
+        2048,
+        "ResNet-101, 7×7×2048 grid",
+    ),
+    "vgg16": (tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, _vgg16, 512, "VGG-16 conv5_3, 14×14×512 grid"),
+    "mobilenet_v3_large": (
+        tvm.mobilenet_v3_large,
+        tvm.MobileNet_V3_Large_Weights.IMAGENET1K_V1,
+        _mobilenet,
+        960,
+        "MobileNetV3-Large, 7×7×960 grid",
+    ),
+}
+
+
+def _hub_file(weights_enum: tvm.WeightsEnum) -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights_enum.url).name
+
+
+def _status(name: str) -> Callable[[Path | None], WeightsStatus]:
+    weights_enum = _MODELS[name][1]
+
+    def status(weights: Path | None) -> WeightsStatus:
+        path = weights or _hub_file(weights_enum)
+        source = f"torchvision {weights_enum} ({Path(weights_enum.url).name}), a file you provide"
+        return WeightsStatus(path.is_file(), str(path), source)
+
+    return status
+
+
+def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | None], Encoder]:
+    ctor, weights_enum, wrap, _, _ = _MODELS[name]
+
+    def build(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+        tune_malloc()
+        model = ctor(weights=None)
+        source = "random init (asked for)"
+        if pretrained:
+            path = weights or _hub_file(weights_enum)
+            if not path.is_file():
+                raise WeightsNotFoundError(
+                    f"{name} ImageNet weights not found: put {Path(weights_enum.url).name} in "
+                    f"{path.parent} (the torch hub cache) or pass --weights FILE; "
+                    "nothing is downloaded at run time"
+                )
+            try:
+                model.load_state_dict(load_state_dict_file(path))
+            except RuntimeError as exc:
+                raise WeightsNotFoundError(f"{path} does not hold {name} weights: {str(exc)[:200]}") from None
+            source = str(path)
+        return Encoder(
+            name, wrap(model), _PREPROCESS, labels=imagenet_labels(), weights=source, device=device
+        )
+
+    return build
+
+
+def register_torchvision_encoders() -> None:
+    for name, (_, _, _, dim, description) in _MODELS.items():
+        register_encoder(
+            EncoderSpec(
+                name=name,
+                description=f"{description} (torchvision, ImageNet weights from a file)",
+                preprocess=_PREPROCESS,
+                feature_dim=dim,
+                has_head=True,
+                build=_builder(name),
+                weights_status=_status(name),
+            )
+        )

@@ -1,0 +1,1 @@
+"""SQLite + FAISS index and hybrid search."""

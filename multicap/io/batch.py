@@ -1,0 +1,67 @@
+"""Load many images in order, decoding ahead in threads, skipping bad files with one warning each."""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from multicap.errors import ImageLoadError
+
+__all__ = ["ErrorHandler", "iter_loaded", "log_error"]
+
+T = TypeVar("T")
+ErrorHandler = Callable[[ImageLoadError], None]
+
+_log = logging.getLogger("multicap")
+
+
+def log_error(error: ImageLoadError) -> None:
+    """The default handler: one warning through `logging`, then the batch goes on."""
+    _log.warning("skipped %s", error)
+
+
+def iter_loaded(
+    paths: Iterable[Path],
+    load: Callable[[Path], T],
+    *,
+    on_error: ErrorHandler | None = None,
+    workers: int = 2,
+    prefetch: int = 16,
+) -> Iterator[tuple[Path, T]]:
+    """Yield `(path, load(path))` in input order, skipping files whose `load` raises `ImageLoadError`.
+
+    Pillow releases the GIL while decoding, so `workers` threads decode ahead of the consumer (the
+    encoder), overlapping I/O and decoding with inference. At most `prefetch` results wait in memory.
+    """
+    handle = on_error or log_error
+    if workers <= 0:
+        for path in paths:
+            try:
+                yield path, load(path)
+            except ImageLoadError as exc:
+                handle(exc)
+        return
+    pending: deque[tuple[Path, Future[T]]] = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="multicap-load") as pool:
+        try:
+            for path in paths:
+                pending.append((path, pool.submit(load, path)))
+                if len(pending) >= prefetch:
+                    yield from _take(pending, handle)
+            while pending:
+                yield from _take(pending, handle)
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+
+
+def _take(pending: deque[tuple[Path, Future[T]]], handle: ErrorHandler) -> Iterator[tuple[Path, T]]:
+    path, fut = pending.popleft()
+    try:
+        yield path, fut.result()
+    except ImageLoadError as exc:
+        handle(exc)
