@@ -1,0 +1,143 @@
+"""METEOR 1.5 through the jar that the `pycocoevalcap` package ships, as coco-caption runs it.
+
+METEOR's stemmer, synonym and paraphrase tables live in the jar, so the score is the jar's: multicap
+starts it once per call (`java -jar -Xmx2G meteor-1.5.jar - - -stdio -l en -norm`, from the jar's folder),
+asks it for the statistics of each candidate against its references (`SCORE ||| ref ||| ... ||| cand`),
+then for the scores of all of them at once (`EVAL ||| stats ||| ...`: one line per image, then the corpus
+score).
+
+The jar is found inside the installed `pycocoevalcap` package without importing it. When `java` is not on
+the PATH, or the package is not installed, or the jar fails, METEOR is *unavailable*: the result carries
+the reason in one line and no score (never 0.0), and every other metric still runs.
+
+pycocoevalcap stays optional for users: `pip install multicap[meteor]` adds it (it also pulls
+pycocotools, a compiled package, which is why it is not a core dependency); the `dev` extra has it too,
+so that the tests can compare every metric with the reference implementation.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+from multicap.evaluation.metric import MetricResult, check_inputs
+
+__all__ = ["find_meteor_jar", "meteor"]
+
+_JAR = Path("meteor") / "meteor-1.5.jar"
+_PARAPHRASES = Path("meteor") / "data" / "paraphrase-en.gz"
+
+
+def find_meteor_jar() -> tuple[Path | None, str | None]:
+    """The METEOR 1.5 jar inside the installed pycocoevalcap package, or None and the reason it is missing."""
+    try:
+        spec = importlib.util.find_spec("pycocoevalcap")  # locates the package; runs none of its code
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.submodule_search_locations:
+        return None, "pycocoevalcap is not installed (pip install 'multicap[meteor]')"
+    for root in spec.submodule_search_locations:
+        jar = Path(root) / _JAR
+        if jar.is_file() and (Path(root) / _PARAPHRASES).is_file():
+            return jar, None
+    return None, "the installed pycocoevalcap has no meteor/meteor-1.5.jar with its paraphrase table"
+
+
+def meteor(
+    candidates: Mapping[Any, str],
+    references: Mapping[Any, Sequence[str]],
+    java: str | None = None,
+    timeout_s: float = 600.0,
+) -> MetricResult:
+    """METEOR of tokenised candidates against tokenised references (see `multicap.evaluation.metric`).
+
+    Args:
+        candidates: image id -> one tokenised caption.
+        references: image id -> tokenised reference captions.
+        java: the java executable; found on the PATH when None.
+        timeout_s: the longest the jar may take before METEOR is reported unavailable.
+
+    Returns:
+        `MetricResult` named "METEOR": the jar's corpus and per-image scores, or unavailable with the reason.
+    """
+    ids = check_inputs(candidates, references)
+    java = java or shutil.which("java")
+    if java is None:
+        return _unavailable("java is not on the PATH (METEOR 1.5 runs as a Java program)")
+    jar, reason = find_meteor_jar()
+    if jar is None:
+        return _unavailable(reason or "the METEOR jar was not found")
+    lines = [_score_line(candidates[k], references[k]) for k in ids]
+    try:
+        per_image, corpus = _run_jar(java, jar, lines, timeout_s)
+    except (OSError, ValueError, subprocess.SubprocessError) as exc:
+        last_line = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
+        return _unavailable(f"the METEOR jar failed: {last_line}")
+    return MetricResult(
+        name="METEOR", scores={"METEOR": corpus}, per_image={"METEOR": per_image}, image_ids=ids
+    )
+
+
+def _unavailable(reason: str) -> MetricResult:
+    return MetricResult(name="METEOR", unavailable=reason)
+
+
+def _clean(text: str) -> str:
+    # "|||" separates fields in the jar's protocol; removing it may leave a double space.
+    return text.replace("|||", "").replace("  ", " ")
+
+
+def _score_line(candidate: str, refs: Sequence[str]) -> str:
+    return " ||| ".join(["SCORE", *(_clean(r) for r in refs), _clean(candidate)])
+
+
+def _run_jar(java: str, jar: Path, score_lines: list[str], timeout_s: float) -> tuple[list[float], float]:
+    """Statistics for each line, then one EVAL for all: per-image scores and the corpus score."""
+    cmd = [java, "-jar", "-Xmx2G", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"]
+    proc = subprocess.Popen(
+        cmd,
+        cwd=jar.parent,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding="utf-8",
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    watchdog = threading.Timer(timeout_s, proc.kill)  # a killed jar ends every pending read
+    watchdog.start()
+    try:
+        stats = [_ask(proc.stdin, proc.stdout, line) for line in score_lines]
+        _send(proc.stdin, " ||| ".join(["EVAL", *stats]))
+        per_image = [float(_read(proc.stdout)) for _ in stats]
+        corpus = float(_read(proc.stdout))
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    except (OSError, ValueError) as exc:
+        proc.kill()
+        err = proc.communicate(timeout=30)[1] or ""
+        raise ValueError(err.strip() or str(exc)) from exc
+    finally:
+        watchdog.cancel()
+    return per_image, corpus
+
+
+def _send(stdin: IO[str], line: str) -> None:
+    stdin.write(line + "\n")
+    stdin.flush()
+
+
+def _read(stdout: IO[str]) -> str:
+    line = stdout.readline()
+    if not line:
+        raise ValueError("the METEOR jar stopped before answering")
+    return line.strip()
+
+
+def _ask(stdin: IO[str], stdout: IO[str], line: str) -> str:
+    _send(stdin, line)
+    return _read(stdout)

@@ -1,0 +1,215 @@
+"""English caption tokenisation equivalent to coco-caption's, in pure Python (no Java).
+
+coco-caption runs the Stanford PTB tokenizer (CoreNLP 3.4.1, `-preserveLines -lowerCase`) and then drops
+the tokens that are punctuation: '' ' `` ` . ? ! , : - -- ... ; (and the upper-case bracket names, which
+never match because the text is already lower-cased, so "-lrb-" and friends *stay*). This module follows
+the tokenizer's behaviour on the text captions hold, rule by rule:
+
+- lower-casing; curly quotes are quotes, "…" is "...", en and em dashes are "--" (all dropped later);
+- brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept, as in coco-caption);
+- clitics split off: "dog's" -> dog 's, "isn't" -> is n't, "can't" -> ca n't, "cannot" -> can not,
+  "gonna" -> gon na; "o'clock", "'til", "'90s" stay whole;
+- numbers keep their inner separators ("1,000", "3.5", "10:30", "1/2", "10-15"), a sign before a digit is
+  part of the number, currency symbols stand alone ("$ 5"; "€" reads "$" and "£" "#");
+- hyphenated and slashed words stay whole ("t-shirt", "5-year-old", "and/or"); a leading or trailing
+  hyphen, or "--", splits;
+- a period stays on known abbreviations ("mr.", "st.", "etc.", "u.s.", "a.m.", single letters "j."),
+  on "no." before a number and on any word before a comma, semicolon or colon ("fig.,"); elsewhere it
+  is split off (then dropped);
+- characters outside the Basic Multilingual Plane (emoji) are deleted, as the Java lexer deletes them.
+
+Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
+and run-together sentences ("bird!the"). tests/unit/test_eval_tokenize.py checks identity with the jar on
+a corpus of over a thousand caption-style sentences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+__all__ = ["PUNCTUATION", "ptb_tokenize", "tokenize_captions"]
+
+# Tokens coco-caption removes after tokenising (it lists the bracket names in upper case, so they survive).
+PUNCTUATION = frozenset({"''", "'", "``", "`", ".", "?", "!", ",", ":", "-", "--", "...", ";"})
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# Abbreviations that keep their period, in any of lower, Capitalised or UPPER case.
+_ABBREV_ANY_CASE = _words(
+    "jan feb mar apr jun jul aug sep sept oct nov dec mon tue tues wed thu thurs fri "
+    "mr mrs ms messrs dr prof gen rep sen gov pres rev hon st sr jr lt col maj capt cmdr adm sgt cpl pvt ens "
+    "inc co corp ltd plc bros assn dept univ ave rd blvd mt ft sq etc vs al cf ph "
+    "ala ariz calif colo conn fla ga ind kan ky md mich minn mo mont neb nev okla tenn va vt wis wyo"
+)
+# Abbreviations that keep their period only when Capitalised or UPPER ("Mass." but "mass .").
+_ABBREV_CAPITALISED = _words("ark del ill la mass miss ore pa tex wash")
+
+_ABBREV_FORMS = sorted(
+    {f for w in _ABBREV_ANY_CASE for f in (w, w.capitalize(), w.upper())}
+    | {f for w in _ABBREV_CAPITALISED for f in (w.capitalize(), w.upper())},
+    key=len,
+    reverse=True,
+)
+
+# Whole words the tokenizer splits in two (case is kept from the input and lowered later).
+_SPLIT_WORDS = {
+    "cannot": 3,
+    "gonna": 3,
+    "gotta": 3,
+    "wanna": 3,
+    "lemme": 3,
+    "gimme": 3,
+    "'tis": 2,
+    "'twas": 2,
+}
+_CLITICS = ("'s", "'m", "'d", "'ll", "'re", "'ve")
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": " ... ",
+        "\u2013": " -- ",
+        "\u2014": " -- ",
+        "\u00bd": " 1/2",  # the space keeps "3 ½" from reading as the fraction token "3 1/2"
+        "\u00bc": " 1/4",
+        "\u00be": " 3/4",
+        "\u20ac": "$",
+        "\u00a3": "#",
+    }
+)
+_BRACKETS = {"(": "-lrb-", ")": "-rrb-", "[": "-lsb-", "]": "-rsb-", "{": "-lcb-", "}": "-rcb-"}
+
+# Capitalised words that make the lexer read "x." before them as a letter ending a sentence ("b. The").
+_FOLLOWER_WORDS = _words(
+    "A An The This That These There Their They He She Her It We You Our In At As If But So Some Many One "
+    "What When While After Then Now Here About Once However Since Such Other More"
+)
+_FOLLOWERS = rf"(?:{'|'.join(_FOLLOWER_WORDS)})(?=\s)"
+_FOLLOWER_START = re.compile(rf"\s+{_FOLLOWERS}|{_FOLLOWERS}")
+
+_L = r"[^\W\d_]"  # a letter (superscript digits and the like are split off before matching)
+# One piece of a word: a number with inner separators ("1,000.5"), digits and letters ("10am", "5x5"),
+# or letters with inner apostrophes ("o'clock", "dog's"; clitics are split off afterwards).
+_PART = rf"(?:[-+]?\d+(?:[.,:/]\d+)+|\.\d+|[-+]?\d(?:{_L}|\d)*(?:'{_L}+)*|(?:{_L}|\d)+(?:'{_L}+)*)"
+_TOKEN = re.compile(
+    "|".join(
+        [
+            r"(?P<no>(?:no|No|NO)\.(?=\s*\d))",
+            rf"(?P<dotted>{_L}+\.(?=[,;:]))",  # "fig.," keeps its period before a comma, semicolon, colon
+            rf"(?P<abbrev>(?:{'|'.join(re.escape(f) for f in _ABBREV_FORMS)})\.)",
+            r"(?P<acronym>[A-Za-z](?:\.[A-Za-z])+\.?|[A-Za-z]\.)",
+            r"(?P<apos>'(?:til|cause|em|n'|tis|twas|\d\ds)(?![\w'])|(?:ol|Ol|OL)'(?!\w))",
+            r"(?P<fraction>\d+ \d+/\d+)",  # "3 1/2" is one token, joined by a no-break space
+            r"(?P<amp>[A-Z]+&[A-Z]+(?![a-z]))",
+            rf"(?P<hashtag>[#@]{_L}\w*)",
+            rf"(?P<word>{_PART}(?:[-/]{_PART})*)",
+            r"(?P<dots>\.{3,})",
+            r"(?P<dashes>-{2,})",
+            r"(?P<excl>[!?]+)",
+            r"(?P<other>\S)",
+        ]
+    )
+)
+
+
+def ptb_tokenize(text: str, following: str = "") -> list[str]:
+    """Tokens of one caption as coco-caption's PTB tokenizer writes them, punctuation removed.
+
+    Args:
+        text: one caption.
+        following: the caption after it in the batch coco-caption tokenises. Its lexer reads across lines,
+            so a caption ending in a lone letter and a period ("... letter b.") loses the period when the
+            next one starts with a word like "The" or "A"; pass it to reproduce that.
+    """
+    tokens: list[str] = []
+    normalised = _normalise(text)
+    for match in _TOKEN.finditer(normalised):
+        kind, token = match.lastgroup, match.group()
+        if kind in ("word", "apos"):
+            tokens.extend(_split_clitics(token))
+        elif kind == "dots":
+            tokens.append("...")
+        elif kind == "dashes":
+            tokens.append("--")
+        elif kind == "other" and token in _BRACKETS:
+            tokens.append(_BRACKETS[token])
+        elif kind == "other" and token == '"':
+            continue  # a straight double quote becomes `` or '', both dropped
+        elif kind == "fraction":
+            tokens.append(token.replace(" ", "\u00a0"))
+        elif kind == "acronym" and _ends_sentence(normalised, match, following):
+            tokens.append(token[0])
+        else:
+            tokens.append(token)
+    return [t for t in (t.lower() for t in tokens) if t not in PUNCTUATION]
+
+
+def tokenize_captions(captions: Mapping[Any, Sequence[str] | str]) -> dict[Any, list[str]]:
+    """Tokenise every caption of a mapping; each becomes its tokens joined by single spaces.
+
+    Args:
+        captions: image id -> one caption or a list of captions, in the order coco-caption would see them
+            (its lexer reads across captions; see `ptb_tokenize`).
+
+    Returns:
+        image id -> list of tokenised captions (a single caption becomes a list of one).
+    """
+    flat = [
+        (key, text)
+        for key, value in captions.items()
+        for text in ([value] if isinstance(value, str) else value)
+    ]
+    out: dict[Any, list[str]] = {key: [] for key in captions}
+    for i, (key, text) in enumerate(flat):
+        following = flat[i + 1][1] if i + 1 < len(flat) else ""  # coco-caption tokenises them as one stream
+        out[key].append(" ".join(ptb_tokenize(text, following)))
+    return out
+
+
+def _ends_sentence(text: str, match: re.Match[str], following: str) -> bool:
+    """Whether a lone letter and period ("b.") ends a sentence: a word of its own before a word like "The"."""
+    if len(match.group()) != 2 or (match.start() > 0 and text[match.start() - 1].isalnum()):
+        return False
+    rest = text[match.end() :]
+    return bool(_FOLLOWER_START.match(rest if rest.strip() else following))
+
+
+def _normalise(text: str) -> str:
+    """Map the characters the lexer rewrites, delete those it cannot tokenise, isolate odd 'digits'."""
+    text = text.translate(_CHAR_MAP)
+    chars = []
+    for ch in text:
+        if ord(ch) > 0xFFFF or (ch < " " and not ch.isspace()):
+            continue  # emoji and control characters: the lexer deletes them
+        if ch.isalnum() and not ch.isalpha() and not ("0" <= ch <= "9"):
+            chars.append(f" {ch} ")  # superscripts, circled numbers: tokens of their own
+        else:
+            chars.append(ch)
+    return "".join(chars)
+
+
+def _split_clitics(word: str) -> list[str]:
+    """Split "isn't" -> is n't, "dog's" -> dog 's, "gonna" -> gon na, "y'all" -> y' all."""
+    lower = word.lower()
+    if lower in _SPLIT_WORDS:
+        cut = _SPLIT_WORDS[lower]
+        return [word[:cut], word[cut:]]
+    if lower.startswith("y'") and len(lower) > 2:
+        return [word[:2], word[2:]]
+    if "'n'" in lower and "-" not in lower:
+        head, _, tail = lower.partition("'n'")
+        return [t for t in (head, "'n'", tail) if t]
+    if lower.endswith("n't") and len(lower) > 3 and lower.count("'") == 1:
+        return [word[:-3], word[-3:]]
+    for clitic in _CLITICS:
+        if lower.endswith(clitic) and len(lower) > len(clitic) and lower.count("'") == 1:
+            return [word[: -len(clitic)], word[-len(clitic) :]]
+    return [word]

@@ -1,0 +1,129 @@
+"""BLEU, ROUGE-L, CIDEr-D and METEOR against pycocoevalcap's scorers on the same tokenised inputs."""
+
+from __future__ import annotations
+
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from multicap.evaluation import bleu, cider_d, meteor, rouge_l
+
+pytest.importorskip("pycocoevalcap")
+from pycocoevalcap.bleu.bleu import Bleu  # noqa: E402
+from pycocoevalcap.cider.cider import Cider  # noqa: E402
+from pycocoevalcap.rouge.rouge import Rouge  # noqa: E402
+
+NOUNS = [f"{stem}{suffix}" for stem in "dog cat man woman car bus tree kite ball train bike plate".split()
+         for suffix in ("", "s")] + [f"thing{i}" for i in range(200)]  # fmt: skip
+ADJECTIVES = "red blue green small large old young white black wooden bright shiny".split()
+VERBS = "sits stands runs holds rides eats flies plays walks looks carries".split()
+PREPOSITIONS = "on in near under over beside behind with at of".split()
+DETERMINERS = "a the two some an three".split()
+
+
+def _phrase(rng: random.Random) -> list[str]:
+    words = [rng.choice(DETERMINERS)]
+    words += [rng.choice(ADJECTIVES) for _ in range(rng.choice([0, 0, 1, 2]))]
+    return [*words, rng.choice(NOUNS)]
+
+
+def _sentence(rng: random.Random) -> str:
+    words = _phrase(rng) + [rng.choice(VERBS)]
+    for _ in range(rng.choice([0, 1, 1, 2])):
+        words += [rng.choice(PREPOSITIONS), *_phrase(rng)]
+    return " ".join(words)
+
+
+def parity_corpus(n_images: int = 500, seed: int = 0) -> tuple[dict[int, str], dict[int, list[str]]]:
+    """Seeded caption-like candidates and 5 references per image, then the adversarial cases."""
+    rng = random.Random(seed)
+    refs = {i: [_sentence(rng) for _ in range(5)] for i in range(n_images)}
+    cands = {i: rng.choice(refs[i][:2]) if rng.random() < 0.1 else _sentence(rng) for i in range(n_images)}
+    longest = max(len(r.split()) for rs in refs.values() for r in rs)
+    adversarial = [
+        "",  # empty candidate
+        "dog",  # one word
+        "the",  # one word that every reference holds
+        "a dog a dog a dog a dog a dog a dog",  # repeated n-grams
+        "the the the the the the the the",
+        " ".join(rng.choice(NOUNS) for _ in range(longest + 7)),  # longer than any reference
+        refs[0][0] + " " + refs[0][1] + " " + refs[0][2],  # longer, and full of matches
+    ]
+    for j, cand in enumerate(adversarial):
+        k = n_images + j
+        refs[k] = [_sentence(rng) for _ in range(5)]
+        if j == 6:
+            refs[k] = list(refs[0])
+        cands[k] = cand
+    refs[n_images + len(adversarial)] = ["a dog"]  # a single reference
+    cands[n_images + len(adversarial)] = "a dog runs on the grass"
+    return cands, refs
+
+
+@pytest.fixture(scope="module")
+def corpus() -> tuple[dict[int, str], dict[int, list[str]]]:
+    return parity_corpus()
+
+
+def _coco(cands: dict[int, str]) -> dict[int, list[str]]:
+    return {k: [v] for k, v in cands.items()}
+
+
+def test_bleu_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, list[str]]]) -> None:
+    cands, refs = corpus
+    ours = bleu(cands, refs)
+    score, per_image = Bleu(4).compute_score(refs, _coco(cands), verbose=0)
+    for k in range(4):
+        assert ours.scores[f"BLEU-{k + 1}"] == pytest.approx(score[k], abs=1e-6)
+        np.testing.assert_allclose(ours.per_image[f"BLEU-{k + 1}"], per_image[k], rtol=0, atol=1e-6)
+    assert 0.05 < ours.scores["BLEU-4"] < ours.scores["BLEU-1"] < 1  # a corpus that exercises the metric
+
+
+def test_rouge_l_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, list[str]]]) -> None:
+    cands, refs = corpus
+    ours = rouge_l(cands, refs)
+    score, per_image = Rouge().compute_score(refs, _coco(cands))
+    assert ours.scores["ROUGE-L"] == pytest.approx(score, abs=1e-6)
+    np.testing.assert_allclose(ours.per_image["ROUGE-L"], per_image, rtol=0, atol=1e-6)
+
+
+def test_cider_d_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, list[str]]]) -> None:
+    cands, refs = corpus
+    ours = cider_d(cands, refs)
+    score, per_image = Cider().compute_score(refs, _coco(cands))
+    assert ours.scores["CIDEr-D"] == pytest.approx(score, abs=1e-6)
+    np.testing.assert_allclose(ours.per_image["CIDEr-D"], per_image, rtol=0, atol=1e-6)
+    assert ours.scores["CIDEr-D"] > 0.1
+
+
+def test_cider_d_on_one_image_and_hand_worked_penalty() -> None:
+    # One image: idf = log(1) - log(1) = 0 for every n-gram, so every vector is 0 (as in coco-caption).
+    assert cider_d({1: "a dog"}, {1: ["a dog"]}).scores["CIDEr-D"] == 0.0
+    # Two images, each candidate equal to its single reference and sharing nothing with the other image:
+    # every cosine is 1 and there is no length penalty, so 4-word captions score 10 (the mean over n = 1..4
+    # of 1, times 10), and 2-word ones 5 (no 3- or 4-grams: those cosines are 0).
+    four = cider_d(
+        {1: "a red ball here", 2: "the blue cube there"}, {1: ["a red ball here"], 2: ["the blue cube there"]}
+    )
+    assert four.per_image["CIDEr-D"] == pytest.approx([10.0, 10.0])
+    two = cider_d({1: "red ball", 2: "blue cube"}, {1: ["red ball"], 2: ["blue cube"]})
+    assert two.per_image["CIDEr-D"] == pytest.approx([5.0, 5.0])
+    # One word longer than the reference: exp(-1 / 72) on every order that both have.
+    longer = cider_d({1: "red ball", 2: "blue cube cube"}, {1: ["red ball"], 2: ["blue cube"]})
+    assert longer.per_image["CIDEr-D"][0] == pytest.approx(5.0)
+    assert longer.per_image["CIDEr-D"][1] < 5.0 * np.exp(-1 / 72)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="METEOR 1.5 needs Java")
+def test_meteor_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, list[str]]]) -> None:
+    from pycocoevalcap.meteor.meteor import Meteor
+
+    cands, refs = corpus
+    reference = Meteor()  # starts its JVM now, so that the two load their tables side by side
+    ours = meteor(cands, refs)
+    score, per_image = reference.compute_score(refs, _coco(cands))
+    assert ours.available, ours.unavailable
+    assert ours.scores["METEOR"] == pytest.approx(score, abs=1e-3)
+    np.testing.assert_allclose(ours.per_image["METEOR"], per_image, rtol=0, atol=1e-3)
