@@ -11,16 +11,22 @@ import pytest
 from multicap.evaluation import bleu, cider_d, meteor, rouge_l
 
 pytest.importorskip("pycocoevalcap")
-from pycocoevalcap.bleu.bleu import Bleu  # noqa: E402
-from pycocoevalcap.cider.cider import Cider  # noqa: E402
-from pycocoevalcap.rouge.rouge import Rouge  # noqa: E402
+from pycocoevalcap.bleu.bleu import Bleu
+from pycocoevalcap.cider.cider import Cider
+from pycocoevalcap.rouge.rouge import Rouge
 
-NOUNS = [f"{stem}{suffix}" for stem in "dog cat man woman car bus tree kite ball train bike plate".split()
-         for suffix in ("", "s")] + [f"thing{i}" for i in range(200)]  # fmt: skip
-ADJECTIVES = "red blue green small large old young white black wooden bright shiny".split()
-VERBS = "sits stands runs holds rides eats flies plays walks looks carries".split()
-PREPOSITIONS = "on in near under over beside behind with at of".split()
-DETERMINERS = "a the two some an three".split()
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+# A vocabulary of a few hundred words, most of them rare, like the tail of real caption vocabularies.
+STEMS = _words("dog cat man woman car bus tree kite ball train bike plate")
+NOUNS = [f"{stem}{suffix}" for stem in STEMS for suffix in ("", "s")] + [f"thing{i}" for i in range(200)]
+ADJECTIVES = _words("red blue green small large old young white black wooden bright shiny")
+VERBS = _words("sits stands runs holds rides eats flies plays walks looks carries")
+PREPOSITIONS = _words("on in near under over beside behind with at of")
+DETERMINERS = _words("a the two some an three")
 
 
 def _phrase(rng: random.Random) -> list[str]:
@@ -30,7 +36,7 @@ def _phrase(rng: random.Random) -> list[str]:
 
 
 def _sentence(rng: random.Random) -> str:
-    words = _phrase(rng) + [rng.choice(VERBS)]
+    words = [*_phrase(rng), rng.choice(VERBS)]
     for _ in range(rng.choice([0, 1, 1, 2])):
         words += [rng.choice(PREPOSITIONS), *_phrase(rng)]
     return " ".join(words)

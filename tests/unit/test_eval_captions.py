@@ -1,0 +1,141 @@
+"""The caption-scoring API, METEOR's unavailable path, and the caption file readers."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import pytest
+
+from multicap.errors import DataError, UnknownNameError
+from multicap.evaluation import (
+    evaluate_captions,
+    evaluate_levels,
+    find_meteor_jar,
+    meteor,
+    read_predictions,
+    read_references,
+)
+
+# The package re-exports the function `meteor`, which hides the module of the same name.
+meteor_module = importlib.import_module("multicap.evaluation.meteor")
+
+PREDS = {1: "A dog runs on the beach.", 2: "Two cats sleep on a red sofa!"}
+REFS = {
+    1: ["A dog running on the beach.", "A brown dog on the sand", "The dog runs by the sea."],
+    2: ["Two cats sleeping on a sofa.", "Cats asleep on a red couch", "Two kittens on a sofa"],
+}
+FAST = ("bleu", "rouge", "cider")
+
+
+def test_evaluate_captions_tokenises_and_reports_every_column() -> None:
+    report = evaluate_captions(PREDS, REFS, metrics=FAST)
+    assert list(report.scores) == ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr-D"]
+    assert 0.5 < report.scores["BLEU-1"] <= 1.0
+    rows = report.per_image()
+    assert [r["image_id"] for r in rows] == [1, 2]
+    assert rows[0]["caption"] == PREDS[1] and "CIDEr-D" in rows[0]
+    # Tokenisation matters: the same text untokenised keeps "beach." apart from "beach".
+    raw = evaluate_captions(PREDS, REFS, metrics=("bleu",), tokenize=False)
+    assert raw.scores["BLEU-1"] < report.scores["BLEU-1"]
+
+
+def test_mismatched_images_name_the_ids() -> None:
+    with pytest.raises(DataError, match=r"1 image\(s\) have a caption but no references: 3"):
+        evaluate_captions({**PREDS, 3: "x"}, REFS, metrics=FAST)
+    with pytest.raises(DataError, match="references but no caption: 2"):
+        evaluate_captions({1: PREDS[1]}, REFS, metrics=FAST)
+    with pytest.raises(UnknownNameError, match="unknown metric"):
+        evaluate_captions(PREDS, REFS, metrics=("spice",))
+
+
+def test_evaluate_levels_scores_each_level() -> None:
+    preds = {"object": {1: "a dog"}, "layout": {1: "a dog on the left"}}
+    refs = {
+        "object": {1: ["a dog"]},
+        "layout": {1: ["a dog on the right"]},
+        "attribute": {1: ["a brown dog"]},
+    }
+    out = evaluate_levels(preds, refs, metrics=("rouge",))
+    assert set(out) == {"object", "layout"}
+    assert out["object"].scores["ROUGE-L"] == 1.0 > out["layout"].scores["ROUGE-L"]
+    with pytest.raises(DataError, match="no references at level"):
+        evaluate_levels({"caption": {1: "a dog"}}, refs)
+
+
+def test_meteor_without_java_is_unavailable_not_zero(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(meteor_module.shutil, "which", lambda name: None)
+    result = meteor({1: "a dog"}, {1: ["a dog"]})
+    assert not result.available and result.scores == {}
+    assert result.unavailable == "java is not on the PATH (METEOR 1.5 runs as a Java program)"
+    report = evaluate_captions(PREDS, REFS)
+    assert "METEOR" not in report.scores and "CIDEr-D" in report.scores
+    assert "java" in report.unavailable["METEOR"]
+
+
+def test_meteor_without_pycocoevalcap_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(meteor_module.importlib.util, "find_spec", lambda name: None)
+    assert find_meteor_jar() == (None, "pycocoevalcap is not installed (pip install 'multicap[meteor]')")
+    result = meteor({1: "a dog"}, {1: ["a dog"]}, java="java")
+    assert not result.available and "pycocoevalcap is not installed" in (result.unavailable or "")
+
+
+def test_meteor_with_a_broken_java_is_unavailable(tmp_path: Path) -> None:
+    pytest.importorskip("pycocoevalcap")
+    fake = tmp_path / "java"
+    fake.write_text("#!/bin/sh\necho 'no JVM here' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    result = meteor({1: "a dog"}, {1: ["a dog"]}, java=str(fake))
+    assert not result.available and "no JVM here" in (result.unavailable or "")
+
+
+def _write(path: Path, doc: object) -> Path:
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_read_coco_results_and_annotations(tmp_path: Path) -> None:
+    preds = _write(
+        tmp_path / "res.json", [{"image_id": 1, "caption": "a dog"}, {"image_id": "2", "caption": "x"}]
+    )
+    assert read_predictions(preds) == {"caption": {1: "a dog", 2: "x"}}
+    ann = {"annotations": [{"image_id": 1, "id": 9, "caption": "A dog."}, {"image_id": 1, "caption": "Dog"}]}
+    assert read_references(_write(tmp_path / "captions.json", ann)) == {"caption": {1: ["A dog.", "Dog"]}}
+
+
+def test_read_karpathy_references_by_level_and_split(tmp_path: Path) -> None:
+    doc = {
+        "dataset": "scenes",
+        "images": [
+            {"filename": "a.png", "imgid": 0, "split": "test", "sentences": [
+                {"raw": "a red circle", "level": "attribute"}, {"raw": "a circle", "level": "object"}]},
+            {"filename": "b.png", "imgid": 1, "split": "train", "sentences": [{"raw": "a square"}]},
+        ],
+    }  # fmt: skip
+    path = _write(tmp_path / "karpathy.json", doc)
+    assert read_references(path, split="test") == {
+        "attribute": {0: ["a red circle"]},
+        "object": {0: ["a circle"]},
+    }
+    assert read_references(path)["caption"] == {1: ["a square"]}
+    with pytest.raises(DataError, match="no images in split 'val'"):
+        read_references(path, split="val")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not valid JSON"),
+        ('{"a": 1}', "expected a JSON list"),
+        ('[{"image_id": 1}]', "entry 0 needs an 'image_id' and a 'caption'"),
+        ('[{"image_id": 1, "caption": "a"}, {"image_id": 1, "caption": "b"}]', "more than one caption"),
+    ],
+)
+def test_bad_prediction_files(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "res.json"
+    path.write_text(content)
+    with pytest.raises(DataError, match=message):
+        read_predictions(path)
+    with pytest.raises(DataError, match="no such file"):
+        read_predictions(tmp_path / "missing.json")
