@@ -44,7 +44,7 @@ def main(
 
 def _register() -> None:
     # Each module adds its command(s) to `app`; imports stay light so `--help` is fast.
-    from multicap.cli import classify, models  # noqa: F401
+    from multicap.cli import classify, evaluate, models  # noqa: F401
     from multicap.cli import data as _data
 
     app.add_typer(_data.data_app, name="data")

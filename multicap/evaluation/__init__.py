@@ -7,7 +7,7 @@ and retrieval metrics.
 """
 
 from multicap.evaluation.bleu import bleu
-from multicap.evaluation.caption_files import read_predictions, read_references
+from multicap.evaluation.caption_files import evaluate_files, read_predictions, read_references
 from multicap.evaluation.captions import (
     CAPTION_METRICS,
     DEFAULT_METRICS,
@@ -15,6 +15,7 @@ from multicap.evaluation.captions import (
     evaluate_captions,
     evaluate_levels,
     list_caption_metrics,
+    scores_document,
 )
 from multicap.evaluation.cider import cider_d
 from multicap.evaluation.facts import PRF, FactScores, fact_scores, fact_tuples
@@ -35,6 +36,7 @@ __all__ = [
     "bleu",
     "cider_d",
     "evaluate_captions",
+    "evaluate_files",
     "evaluate_levels",
     "fact_scores",
     "fact_tuples",
@@ -47,5 +49,6 @@ __all__ = [
     "retrieval_from_lists",
     "retrieval_scores",
     "rouge_l",
+    "scores_document",
     "tokenize_captions",
 ]

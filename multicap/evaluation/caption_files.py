@@ -12,12 +12,14 @@ Image ids that are integers, or strings of digits, become ints; others stay stri
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError
+from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels
 
-__all__ = ["image_key", "read_predictions", "read_references"]
+__all__ = ["evaluate_files", "image_key", "read_predictions", "read_references"]
 
 DEFAULT_LEVEL = "caption"
 
@@ -124,3 +126,17 @@ def _load_json(path: str | Path) -> Any:
         raise DataError(f"{path}: is a folder; give a JSON file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from None
+
+
+def evaluate_files(
+    predictions: str | Path,
+    references: str | Path,
+    split: str | None = None,
+    metrics: Sequence[str] = DEFAULT_METRICS,
+) -> dict[str, CaptionScores]:
+    """Score a COCO result file against COCO caption annotations or Karpathy JSON, level by level.
+
+    Raises:
+        DataError: a file cannot be read, or the two files do not hold the same images at a level.
+    """
+    return evaluate_levels(read_predictions(predictions), read_references(references, split), metrics=metrics)

@@ -134,3 +134,24 @@ def evaluate_levels(
         except DataError as exc:
             raise DataError(f"level {level!r}: {exc}") from None
     return out
+
+
+def scores_document(
+    results: Mapping[str, CaptionScores],
+    per_image: bool = True,
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A JSON-ready record of per-level results: corpus scores, why metrics did not run, per-image rows.
+
+    Args:
+        results: level -> scores, as `evaluate_levels` returns them.
+        per_image: include every image's caption and scores.
+        settings: how the captions were made or read (decode settings, file paths), kept beside the numbers.
+    """
+    doc: dict[str, Any] = {"settings": dict(settings or {}), "levels": {}}
+    for level, scores in results.items():
+        entry = scores.to_dict()
+        if per_image:
+            entry["images"] = scores.per_image()
+        doc["levels"][level] = entry
+    return doc

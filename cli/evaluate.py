@@ -1,0 +1,80 @@
+"""`multicap evaluate`: score captions with the COCO metrics (BLEU-1..4, METEOR, ROUGE-L, CIDEr-D)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from multicap.cli import console
+from multicap.cli.main import app
+
+_COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D")
+
+
+@app.command("evaluate")
+def evaluate_command(
+    predictions: Path = typer.Option(
+        ..., "--predictions", "-p", help='COCO result JSON: [{"image_id", "caption", "level"?}].'
+    ),
+    references: Path = typer.Option(
+        ..., "--references", "-r", help="COCO captions annotation JSON, or Karpathy split JSON."
+    ),
+    split: str | None = typer.Option(None, "--split", help="With Karpathy JSON: score only this split."),
+    metrics: str = typer.Option(
+        "bleu,meteor,rouge,cider", "--metrics", help="Comma-separated: bleu, meteor, rouge, cider."
+    ),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Write per-image captions and scores (JSON)."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object with the scores on stdout."),
+) -> None:
+    """Score any captioner's output against references, with numbers that match coco-caption.
+
+    Prints one table per level (object, attribute, layout, or caption).
+
+    METEOR needs Java and the pycocoevalcap package; without them it is reported unavailable and the
+    other metrics still run.
+
+    Example:
+
+      multicap evaluate --predictions results.json --references captions_val2014.json --out scores.json
+    """
+    from multicap.evaluation import evaluate_files, scores_document
+
+    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    results = evaluate_files(predictions, references, split=split, metrics=names)
+    settings = {"predictions": str(predictions), "references": str(references), "split": split}
+    if out is not None:
+        _write(out, scores_document(results, per_image=True, settings=settings))
+    doc = scores_document(
+        results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
+    )
+    for level, entry in doc["levels"].items():
+        for metric, reason in entry["unavailable"].items():
+            console.warn(f"{metric} unavailable at level {level}: {reason}")
+    if json_out:
+        console.print_json_line(doc)
+        return
+    for level, entry in doc["levels"].items():
+        _print_table(level, entry)
+    if out is not None:
+        console.err.print(f"per-image scores written to {out}", markup=False)
+
+
+def _print_table(level: str, entry: dict[str, Any]) -> None:
+    scores, unavailable = entry["scores"], entry["unavailable"]
+    columns = [c for c in _COLUMNS if c in scores or c in unavailable]
+    console.out.print(f"level {level} ({entry['n_images']} images)", markup=False)
+    console.out.print("  " + "  ".join(f"{c:>8}" for c in columns), markup=False)
+    values = [f"{scores[c]:8.4f}" if c in scores else f"{'n/a':>8}" for c in columns]
+    console.out.print("  " + "  ".join(values), markup=False)
+
+
+def _write(path: Path, doc: dict[str, Any]) -> None:
+    from multicap.errors import DataError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None

@@ -1,0 +1,120 @@
+"""`multicap evaluate --predictions --references`, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from multicap.evaluation import evaluate_captions
+
+# The installed console script (`python -m multicap.cli.main` would register commands on a second `app`).
+MULTICAP = [str(Path(sys.executable).with_name("multicap"))]
+PREDS = [
+    {"image_id": 1, "caption": "A dog runs on the beach."},
+    {"image_id": 2, "caption": "Two cats sleep on a red sofa!"},
+]
+ANNOTATIONS = {
+    "images": [{"id": 1}, {"id": 2}],
+    "annotations": [
+        {"image_id": 1, "id": 10, "caption": "A dog running on the beach."},
+        {"image_id": 1, "id": 11, "caption": "A brown dog on the sand"},
+        {"image_id": 2, "id": 12, "caption": "Two cats sleeping on a sofa."},
+        {"image_id": 2, "id": 13, "caption": "Cats asleep on a red couch"},
+    ],
+}
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MULTICAP, *args], capture_output=True, text=True, timeout=120, env=env)
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> tuple[Path, Path]:
+    preds, refs = tmp_path / "results.json", tmp_path / "captions.json"
+    preds.write_text(json.dumps(PREDS))
+    refs.write_text(json.dumps(ANNOTATIONS))
+    return preds, refs
+
+
+def test_table_on_stdout(files: tuple[Path, Path]) -> None:
+    preds, refs = files
+    done = _run(
+        "evaluate", "--predictions", str(preds), "--references", str(refs), "--metrics", "bleu,rouge,cider"
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "level caption (2 images)"
+    assert lines[1].split() == ["BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "ROUGE-L", "CIDEr-D"]
+    expected = evaluate_captions({p["image_id"]: p["caption"] for p in PREDS}, {1: [a["caption"] for a in
+        ANNOTATIONS["annotations"][:2]], 2: [a["caption"] for a in ANNOTATIONS["annotations"][2:]]},
+        metrics=("bleu", "rouge", "cider")).scores  # fmt: skip
+    assert [float(v) for v in lines[2].split()] == pytest.approx([round(v, 4) for v in expected.values()])
+    assert done.stderr == ""
+
+
+def test_json_and_per_image_file_without_java(files: tuple[Path, Path], tmp_path: Path) -> None:
+    preds, refs = files
+    out = tmp_path / "scores" / "per_image.json"
+    env = {**os.environ, "PATH": str(tmp_path / "no-java-here")}
+    done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--json", "--out", str(out), env=env)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)  # one JSON object
+    level = doc["levels"]["caption"]
+    assert "METEOR" not in level["scores"] and set(level["scores"]) >= {"BLEU-4", "ROUGE-L", "CIDEr-D"}
+    assert level["unavailable"]["METEOR"].startswith("java is not on the PATH")
+    assert done.stderr.strip().splitlines() == [
+        "warning: METEOR unavailable at level caption: "
+        "java is not on the PATH (METEOR 1.5 runs as a Java program)"
+    ]
+    rows = json.loads(out.read_text())["levels"]["caption"]["images"]
+    assert [r["image_id"] for r in rows] == [1, 2] and rows[1]["caption"] == PREDS[1]["caption"]
+    assert all("CIDEr-D" in r and "BLEU-4" in r for r in rows)
+
+
+def test_karpathy_levels_and_split(tmp_path: Path) -> None:
+    karpathy = {"images": [
+        {"filename": "a.png", "imgid": 0, "split": "test", "sentences": [
+            {"raw": "a red circle", "level": "attribute"}, {"raw": "a circle", "level": "object"}]},
+        {"filename": "b.png", "imgid": 1, "split": "train", "sentences": [
+            {"raw": "a square", "level": "object"}]},
+    ]}  # fmt: skip
+    refs = tmp_path / "karpathy.json"
+    refs.write_text(json.dumps(karpathy))
+    preds = tmp_path / "results.json"
+    preds.write_text(json.dumps([
+        {"image_id": 0, "caption": "a circle", "level": "object"},
+        {"image_id": 0, "caption": "a blue circle", "level": "attribute"},
+    ]))  # fmt: skip
+    done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--split", "test", "--metrics", "rouge")
+    assert done.returncode == 0, done.stderr
+    assert "level object (1 images)" in done.stdout and "level attribute (1 images)" in done.stdout
+
+
+def test_mismatched_images_fail_in_one_line(files: tuple[Path, Path], tmp_path: Path) -> None:
+    _, refs = files
+    preds = tmp_path / "more.json"
+    preds.write_text(
+        json.dumps([*PREDS, {"image_id": 77, "caption": "a bird"}, {"image_id": 78, "caption": "x"}])
+    )
+    done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "bleu")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.strip().splitlines() == [
+        "error: level 'caption': 2 image(s) have a caption but no references: 77, 78 "
+        "(score the same set of images on both sides)"
+    ]
+
+
+def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
+    shown = _run("evaluate", "--help")
+    assert shown.returncode == 0 and "Example" in shown.stdout and "--predictions" in shown.stdout
+    preds, _ = files
+    missing = _run("evaluate", "-p", str(preds))
+    assert missing.returncode == 2 and "--references" in missing.stderr
+    unknown = _run("evaluate", "-p", str(preds), "-r", str(preds), "--metrics", "bleu")
+    assert unknown.returncode == 1 and "neither COCO caption annotations" in unknown.stderr
