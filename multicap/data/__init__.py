@@ -1,0 +1,1 @@
+"""Datasets: caption readers, feature caches, and the synthetic scenes generator."""

@@ -1,0 +1,226 @@
+"""Write a scenes dataset to a folder: images, captions in every format, metadata with splits and stats.
+
+The folder:
+  images/000000.png ...          one PNG per scene, written atomically
+  captions.jsonl                 one line per image: file, split, facts, every paraphrase per level
+  karpathy.json                  Karpathy split JSON (sentences carry `level`)
+  coco_captions_{split}.json     COCO captions JSON per split
+  metadata.json                  config, seed, held-out combinations, statistics, status
+
+Generation is resumable: scene i depends on (seed, i) only, so a rerun with the same config renders just the
+images that are missing. A folder that holds a different dataset is refused unless `force` is given.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from multicap.data.scenes.describe import describe_all
+from multicap.data.scenes.export import (
+    SceneRecord,
+    write_captions_jsonl,
+    write_coco,
+    write_json_atomic,
+    write_karpathy,
+)
+from multicap.data.scenes.render import render
+from multicap.data.scenes.sampler import SamplerConfig
+from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
+from multicap.data.scenes.stats import dataset_stats
+from multicap.errors import ConfigError, DataError
+
+__all__ = ["FORMAT", "GenerateResult", "ScenesConfig", "generate_dataset", "scene_record"]
+
+FORMAT = "multicap-scenes/1"  # written to metadata.json; a folder with another format is not ours
+_CHUNK = 64  # scenes per task sent to a worker process
+_PNG_LEVEL = 1  # zlib level: fast to write, and the flat parts of a scene still compress well
+
+
+@dataclass(frozen=True)
+class ScenesConfig:
+    n: int = 20000  # images in the dataset
+    size: int = 224  # image side in pixels
+    seed: int = 0  # dataset seed: scene i depends on (seed, i) only
+    sampler: SamplerConfig = field(default_factory=SamplerConfig)  # objects per scene, spacing
+    splits: SplitConfig = field(default_factory=SplitConfig)  # split shares and held-out combinations
+
+    def __post_init__(self) -> None:
+        if self.n < 1:
+            raise ConfigError(f"n must be at least 1, got {self.n}")
+        if self.size < 32:
+            raise ConfigError(f"size must be at least 32 pixels, got {self.size}")
+        if not 1 <= self.sampler.min_objects <= self.sampler.max_objects <= 4:
+            raise ConfigError("objects per scene must satisfy 1 <= min_objects <= max_objects <= 4")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class GenerateResult:
+    out: Path
+    rendered: int  # images drawn by this run
+    skipped: int  # images already on disk from an earlier run
+    stats: dict[str, Any]
+    splits: dict[str, int]
+
+
+@lru_cache(maxsize=4)
+def _held_out(seed: int, splits: SplitConfig) -> HeldOut:
+    return held_out_for(seed, splits)
+
+
+def scene_record(config: ScenesConfig, index: int) -> SceneRecord:
+    """The record of scene `index`: split, facts, render seed and every sentence."""
+    held_out = _held_out(config.seed, config.splits)
+    split, scene = scene_for_index(config.seed, index, held_out, config.splits, config.sampler)
+    return SceneRecord(
+        index=index,
+        split=split,
+        facts=scene.facts,
+        render_seed=scene.render_seed,
+        texts=describe_all(scene.facts),
+        held_out=held_out.found_in(scene.facts) if split == "test_comp" else None,
+    )
+
+
+def _work(task: tuple[str, ScenesConfig, list[int]]) -> list[tuple[SceneRecord, bool]]:
+    """Records of a chunk of indices, rendering the images not yet on disk (runs in a worker process)."""
+    out, config, indices = task
+    results = []
+    for index in indices:
+        rec = scene_record(config, index)
+        path = Path(out) / rec.file
+        drawn = not path.exists()
+        if drawn:
+            tmp = path.with_name(path.name + ".tmp")
+            render(rec.facts, config.size, rec.render_seed).save(tmp, format="PNG", compress_level=_PNG_LEVEL)
+            os.replace(tmp, path)
+        results.append((rec, drawn))
+    return results
+
+
+def _config_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    diffs = []
+    for key in sorted(set(old) | set(new)):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            diffs += _config_diff(a, b, f"{prefix}{key}.")
+        elif a != b:
+            diffs.append(f"{prefix}{key} {a} -> {b}")
+    return diffs
+
+
+def _clear(out: Path) -> None:
+    """Remove what a scenes dataset writes (and nothing else) from `out`."""
+    shutil.rmtree(out / "images", ignore_errors=True)
+    for path in [
+        out / "captions.jsonl",
+        out / "karpathy.json",
+        out / "metadata.json",
+        *out.glob("coco_captions_*.json"),
+    ]:
+        path.unlink(missing_ok=True)
+
+
+def _prepare(out: Path, config: ScenesConfig, force: bool) -> None:
+    """Refuse a folder that holds something else; clear it when `force` says so."""
+    meta_path = out / "metadata.json"
+    if meta_path.exists():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except ValueError:
+            meta = {}
+        if meta.get("format") != FORMAT and not force:
+            raise DataError(
+                f"{out}/metadata.json is not a scenes dataset's; choose another --out or pass --force"
+            )
+        diff = _config_diff(meta.get("config", {}), config.to_dict())
+        if diff and not force:
+            raise DataError(
+                f"{out} holds a different scenes dataset ({'; '.join(diff[:3])}); "
+                "choose another --out, or pass --force to replace it"
+            )
+        if diff or meta.get("format") != FORMAT:
+            _clear(out)
+    elif out.exists() and any(out.iterdir()) and not force:
+        raise DataError(
+            f"{out} is not empty and holds no scenes dataset; choose another --out or pass --force"
+        )
+    elif force:
+        _clear(out)
+
+
+def _tasks(out: Path, config: ScenesConfig) -> Iterator[tuple[str, ScenesConfig, list[int]]]:
+    for start in range(0, config.n, _CHUNK):
+        yield str(out), config, list(range(start, min(start + _CHUNK, config.n)))
+
+
+def _run(out: Path, config: ScenesConfig, workers: int) -> Iterator[list[tuple[SceneRecord, bool]]]:
+    if workers <= 1:
+        yield from map(_work, _tasks(out, config))
+        return
+    # spawn: the parent may hold threads (torch, rich), which fork would copy in a broken state.
+    with mp.get_context("spawn").Pool(workers) as pool:
+        yield from pool.imap_unordered(_work, _tasks(out, config))
+
+
+def generate_dataset(
+    out: str | Path,
+    config: ScenesConfig,
+    workers: int = 2,
+    force: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerateResult:
+    """Generate (or finish generating) the scenes dataset of `config` in `out`.
+
+    Args:
+        out: the dataset folder; created if missing.
+        config: what to generate; must match the folder's metadata when the folder already holds a dataset.
+        workers: processes that render images (1: render in this process).
+        force: replace a different dataset in `out` instead of refusing.
+        progress: called with (scenes done, total) after each chunk.
+
+    Raises:
+        DataError: `out` holds a different dataset, or files that are not a dataset, and `force` is False.
+    """
+    out = Path(out)
+    _prepare(out, config, force)
+    (out / "images").mkdir(parents=True, exist_ok=True)
+    held_out = _held_out(config.seed, config.splits)
+    meta: dict[str, Any] = {"format": FORMAT, "status": "incomplete", "config": config.to_dict()}
+    write_json_atomic(out / "metadata.json", meta, indent=2)
+    records: list[SceneRecord] = []
+    rendered = 0
+    for chunk in _run(out, config, workers):
+        records += [rec for rec, _ in chunk]
+        rendered += sum(drawn for _, drawn in chunk)
+        if progress is not None:
+            progress(len(records), config.n)
+    records.sort(key=lambda r: r.index)
+    write_captions_jsonl(records, out / "captions.jsonl")
+    write_karpathy(records, out / "karpathy.json", dataset=f"scenes-seed{config.seed}")
+    split_names = [s for s in SPLITS if any(r.split == s for r in records)]
+    write_coco(records, out, config.size, split_names)
+    stats = dataset_stats(records)
+    meta.update(
+        status="complete",
+        splits={
+            "names": list(SPLITS),
+            "shares": asdict(config.splits),
+            "held_out": held_out.to_dict(),
+            "note": "test_comp scenes each hold at least one held-out colour-shape pair or relation-shape "
+            "combination (relations in canonical direction); train, val and test hold none.",
+        },
+        stats=stats,
+    )
+    write_json_atomic(out / "metadata.json", meta, indent=2)
+    return GenerateResult(out, rendered, len(records) - rendered, stats, stats["counts"]["split"])

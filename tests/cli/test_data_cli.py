@@ -1,0 +1,72 @@
+"""`multicap data scenes` and `multicap data show`, run as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from multicap.data.scenes import ScenesConfig, generate_dataset
+
+MULTICAP = [sys.executable, "-m", "multicap.cli.main"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*MULTICAP, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_scenes_generates_resumes_and_refuses_another_dataset(tmp_path: Path) -> None:
+    out = tmp_path / "scenes"
+    first = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "3")
+    assert first.returncode == 0, first.stderr
+    assert "20 images (20 rendered, 0 already there)" in first.stdout
+    assert "vocabulary size" in first.stdout and "level caption" in first.stdout
+    assert len(list((out / "images").glob("*.png"))) == 20
+    for name in ("captions.jsonl", "karpathy.json", "metadata.json", "coco_captions_train.json"):
+        assert (out / name).is_file(), name
+    # Two worker processes give the bytes one process gives.
+    generate_dataset(tmp_path / "ref", ScenesConfig(n=20, size=64, seed=3), workers=1)
+    for path in sorted((out / "images").glob("*.png")):
+        assert path.read_bytes() == (tmp_path / "ref" / "images" / path.name).read_bytes()
+    assert (out / "captions.jsonl").read_bytes() == (tmp_path / "ref" / "captions.jsonl").read_bytes()
+
+    (out / "images" / "000007.png").unlink()
+    again = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "3", "--json")
+    assert again.returncode == 0, again.stderr
+    stats = json.loads(again.stdout)
+    assert (stats["rendered"], stats["skipped"], stats["images"]) == (1, 19, 20)
+
+    refused = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "4")
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("error: ")
+        and "--force" in lines[0]
+        and "seed 3 -> 4" in lines[0]
+    )
+    assert "Traceback" not in refused.stderr
+
+
+def test_show_prints_samples_with_captions_and_fails_clearly(tmp_path: Path) -> None:
+    generate_dataset(tmp_path, ScenesConfig(n=6, size=48, seed=0), workers=1)
+    shown = _run("data", "show", str(tmp_path), "--n", "2")
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    assert lines[0].endswith("[train]") or "[" in lines[0]
+    assert sum(line.startswith("  caption") for line in lines) == 2
+    assert sum(line.startswith("  object") for line in lines) == 2
+    every = _run("data", "show", str(tmp_path), "--n", "1", "--all")
+    assert sum(line.startswith("  layout") for line in every.stdout.splitlines()) == 3
+    missing = _run("data", "show", str(tmp_path / "nowhere"))
+    assert (
+        missing.returncode == 1
+        and missing.stderr.startswith("error: ")
+        and "multicap data scenes" in missing.stderr
+    )
+
+
+def test_bad_usage_exits_2() -> None:
+    result = _run("data", "scenes", "--n", "many")
+    assert result.returncode == 2
