@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
+from importlib import resources
 
 import torch
 
@@ -11,10 +13,9 @@ __all__ = ["imagenet_labels", "top_k"]
 
 @lru_cache(maxsize=1)
 def imagenet_labels() -> tuple[str, ...]:
-    """The 1,000 ImageNet-1k class names in the standard index order (shipped inside torchvision)."""
-    from torchvision.models import ResNet50_Weights
-
-    return tuple(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+    """The 1,000 ImageNet-1k class names in the standard order (data/imagenet_classes.json: provenance)."""
+    text = resources.files("multicap.encoders.data").joinpath("imagenet_classes.json").read_text("utf-8")
+    return tuple(json.loads(text)["labels"])
 
 
 def top_k(

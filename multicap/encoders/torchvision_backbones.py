@@ -7,11 +7,13 @@ fails with a message that says where to put the file; random weights only when a
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
-import torchvision.models as tvm
 from torch import nn
 
 from multicap.encoders.encoder import Encoder
@@ -50,36 +52,38 @@ def _fold_batchnorm(module: nn.Module) -> nn.Module:
         return module
 
 
-def _resnet(model: tvm.ResNet) -> nn.Module:
+def _resnet(model: Any) -> nn.Module:
     trunk = nn.Sequential(*list(model.children())[:-2])  # up to layer4: (B, 2048, 7, 7)
     return _Split(trunk, lambda f: model.fc(torch.flatten(model.avgpool(f), 1)), model)
 
 
-def _vgg16(model: tvm.VGG) -> nn.Module:
+def _vgg16(model: Any) -> nn.Module:
     # Show, Attend and Tell attends over conv5_3 before the last max-pool: (B, 512, 14, 14).
-    trunk = model.features[:-1]
-    last_pool = model.features[-1]
+    trunk, last_pool = model.features[:-1], model.features[-1]
     return _Split(trunk, lambda f: model.classifier(torch.flatten(model.avgpool(last_pool(f)), 1)), model)
 
 
-def _mobilenet(model: tvm.MobileNetV3) -> nn.Module:
+def _mobilenet(model: Any) -> nn.Module:
     return _Split(model.features, lambda f: model.classifier(torch.flatten(model.avgpool(f), 1)), model)
 
 
-# name: (constructor, weights enum, wrapper, feature dim, description)
-_MODELS: dict[str, tuple[Callable[..., nn.Module], tvm.WeightsEnum, Callable[..., nn.Module], int, str]] = {
-    "resnet50": (tvm.resnet50, tvm.ResNet50_Weights.IMAGENET1K_V1, _resnet, 2048, "ResNet-50, 7×7×2048 grid"),
-    "resnet101": (
-        tvm.resnet101,
-        tvm.ResNet101_Weights.IMAGENET1K_V1,
-        _resnet,
-        2048,
-        "ResNet-101, 7×7×2048 grid",
-    ),
-    "vgg16": (tvm.vgg16, tvm.VGG16_Weights.IMAGENET1K_V1, _vgg16, 512, "VGG-16 conv5_3, 14×14×512 grid"),
-    "mobilenet_v3_large": (
-        tvm.mobilenet_v3_large,
-        tvm.MobileNet_V3_Large_Weights.IMAGENET1K_V1,
+@dataclass(frozen=True)
+class _Model:
+    constructor: str  # torchvision.models.<constructor>
+    weights_file: str  # the IMAGENET1K_V1 file name, as torchvision would keep it in the hub cache
+    wrap: Callable[[nn.Module], nn.Module]  # classifier → (feature map, logits)
+    dim: int  # channels of the grid
+    description: str
+
+
+# torchvision is imported only when one of these is built: it costs seconds at start-up.
+_MODELS: dict[str, _Model] = {
+    "resnet50": _Model("resnet50", "resnet50-0676ba61.pth", _resnet, 2048, "ResNet-50, 7×7×2048 grid"),
+    "resnet101": _Model("resnet101", "resnet101-63fe2227.pth", _resnet, 2048, "ResNet-101, 7×7×2048 grid"),
+    "vgg16": _Model("vgg16", "vgg16-397923af.pth", _vgg16, 512, "VGG-16 conv5_3, 14×14×512 grid"),
+    "mobilenet_v3_large": _Model(
+        "mobilenet_v3_large",
+        "mobilenet_v3_large-8738ca79.pth",
         _mobilenet,
         960,
         "MobileNetV3-Large, 7×7×960 grid",
@@ -87,33 +91,35 @@ _MODELS: dict[str, tuple[Callable[..., nn.Module], tvm.WeightsEnum, Callable[...
 }
 
 
-def _hub_file(weights_enum: tvm.WeightsEnum) -> Path:
-    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights_enum.url).name
+def _hub_file(model: _Model) -> Path:
+    return Path(torch.hub.get_dir()) / "checkpoints" / model.weights_file
 
 
 def _status(name: str) -> Callable[[Path | None], WeightsStatus]:
-    weights_enum = _MODELS[name][1]
+    model = _MODELS[name]
 
     def status(weights: Path | None) -> WeightsStatus:
-        path = weights or _hub_file(weights_enum)
-        source = f"torchvision {weights_enum} ({Path(weights_enum.url).name}), a file you provide"
+        path = weights or _hub_file(model)
+        source = f"torchvision's ImageNet weights ({model.weights_file}), a file you provide"
         return WeightsStatus(path.is_file(), str(path), source)
 
     return status
 
 
 def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | None], Encoder]:
-    ctor, weights_enum, wrap, _, _ = _MODELS[name]
+    spec = _MODELS[name]
 
     def build(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
         tune_malloc()
-        model = ctor(weights=None)
+        model: nn.Module = getattr(importlib.import_module("torchvision.models"), spec.constructor)(
+            weights=None
+        )
         source = "random init (asked for)"
         if pretrained:
-            path = weights or _hub_file(weights_enum)
+            path = weights or _hub_file(spec)
             if not path.is_file():
                 raise WeightsNotFoundError(
-                    f"{name} ImageNet weights not found: put {Path(weights_enum.url).name} in "
+                    f"{name} ImageNet weights not found: put {spec.weights_file} in "
                     f"{path.parent} (the torch hub cache) or pass --weights FILE; "
                     "nothing is downloaded at run time"
                 )
@@ -122,21 +128,20 @@ def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | Non
             except RuntimeError as exc:
                 raise WeightsNotFoundError(f"{path} does not hold {name} weights: {str(exc)[:200]}") from None
             source = str(path)
-        return Encoder(
-            name, wrap(model), _PREPROCESS, labels=imagenet_labels(), weights=source, device=device
-        )
+        labels = imagenet_labels()
+        return Encoder(name, spec.wrap(model), _PREPROCESS, labels=labels, weights=source, device=device)
 
     return build
 
 
 def register_torchvision_encoders() -> None:
-    for name, (_, _, _, dim, description) in _MODELS.items():
+    for name, model in _MODELS.items():
         register_encoder(
             EncoderSpec(
                 name=name,
-                description=f"{description} (torchvision, ImageNet weights from a file)",
+                description=f"{model.description} (torchvision, ImageNet weights from a file)",
                 preprocess=_PREPROCESS,
-                feature_dim=dim,
+                feature_dim=model.dim,
                 has_head=True,
                 build=_builder(name),
                 weights_status=_status(name),

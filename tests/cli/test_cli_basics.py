@@ -1,0 +1,72 @@
+"""The `multicap` command as a user runs it: a real subprocess, exit codes, stdout and stderr."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from multicap import __version__
+from tests.conftest import EXAMPLES, run_cli
+
+
+def test_version_and_help() -> None:
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == f"multicap {__version__}"
+    r = run_cli("--help")
+    assert r.returncode == 0 and "classify" in r.stdout and "models" in r.stdout
+    r = run_cli("classify", "--help")
+    assert r.returncode == 0 and "Example" in r.stdout
+
+
+def test_usage_errors_exit_2() -> None:
+    r = run_cli("classify")
+    assert r.returncode == 2 and "Missing argument" in r.stderr and r.stdout == ""
+    r = run_cli("classify", "x.jpg", "--top-k", "0")
+    assert r.returncode == 2
+
+
+def test_models_lists_encoders_and_weight_status() -> None:
+    r = run_cli("models", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {row["name"]: row for row in map(json.loads, r.stdout.splitlines())}
+    assert rows["efficientnet_lite0"]["default"] and rows["efficientnet_lite0"]["weights_present"]
+    assert rows["efficientnet_lite0"]["feature_dim"] == 1280
+    assert {"resnet50", "resnet101", "vgg16", "mobilenet_v3_large", "tiny"} <= rows.keys()
+    r = run_cli("models")
+    assert r.returncode == 0 and "efficientnet_lite0 (default)" in r.stdout
+
+
+def test_classify_examples_json() -> None:
+    r = run_cli("classify", str(EXAMPLES), "--top-k", "2", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = {Path(row["path"]).name: row for row in map(json.loads, r.stdout.splitlines())}
+    assert rows["coffee.jpg"]["labels"][0]["label"] == "espresso"
+    assert len(rows["coffee.jpg"]["labels"]) == 2
+    assert r.stderr == ""  # no progress bar when stderr is not a terminal
+
+
+def test_classify_bad_inputs_warn_once_each_and_go_on(bad_files: dict[str, Path]) -> None:
+    good = EXAMPLES / "coffee.jpg"
+    bad = list(bad_files.values())
+    r = run_cli("classify", str(bad[0]), str(good), *map(str, bad[1:]), "--json")
+    assert r.returncode == 1
+    assert [json.loads(line)["path"] for line in r.stdout.splitlines()] == [str(good)]
+    warnings = [line for line in r.stderr.splitlines() if line.startswith("warning: skipped")]
+    assert len(warnings) == len(bad)
+    for path in bad:
+        assert sum(str(path) in w for w in warnings) == 1
+    assert "5 of 6 images could not be read" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_classify_errors_are_one_line() -> None:
+    r = run_cli("classify", str(EXAMPLES), "--encoder", "nope")
+    assert r.returncode == 1
+    assert r.stderr.strip().splitlines() == [
+        "error: unknown encoder 'nope'; choose one of: efficientnet_lite0, mobilenet_v3_large, "
+        "resnet101, resnet50, tiny, vgg16"
+    ]
+    r = run_cli("classify", str(EXAMPLES), "--encoder", "tiny")
+    assert r.returncode == 1 and "no ImageNet head" in r.stderr
+    r = run_cli("classify", "/nonexistent-folder/")
+    assert r.returncode == 1 and "could not be read" in r.stderr

