@@ -87,3 +87,18 @@ def test_brightness_scales_pixels() -> None:
     dark = np.asarray(render(facts, 64, 0, brightness=0.5)).astype(int)
     full = np.asarray(render(facts, 64, 0)).astype(int)
     assert np.abs(dark - full // 2).max() <= 1
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (37, 53, 3), (224, 224, 3)])
+def test_png_writer_round_trips_through_pillow(shape: tuple[int, int, int]) -> None:
+    from PIL import Image
+
+    from multicap.data.scenes.png import encode_png
+
+    pixels = np.random.default_rng(0).integers(0, 256, size=shape, dtype=np.uint8)
+    pixels[: shape[0] // 2] = 200  # flat rows too, where the Up filter gives zeros
+    image = Image.open(io.BytesIO(encode_png(pixels)))
+    assert image.format == "PNG" and image.mode == "RGB" and image.size == (shape[1], shape[0])
+    assert np.array_equal(np.asarray(image), pixels)
+    with pytest.raises(ValueError):
+        encode_png(pixels.astype(np.float32))

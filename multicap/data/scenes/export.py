@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from multicap.data.scenes.parse import tokenize
 from multicap.errors import DataError
 from multicap.levels.facts import SceneFacts
 
@@ -26,6 +26,9 @@ __all__ = [
     "write_json_atomic",
     "write_karpathy",
 ]
+
+
+_WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")  # the words of parse.tokenize, without punctuation
 
 
 @dataclass
@@ -49,7 +52,7 @@ class SceneRecord:
             "file": self.file,
             "split": self.split,
             "render_seed": self.render_seed,
-            "facts": self.facts.to_dict(),
+            "facts": _facts_json(self.facts),
             "texts": self.texts,
         }
         if self.held_out is not None:
@@ -66,6 +69,18 @@ class SceneRecord:
             texts={k: list(v) for k, v in data["texts"].items()},
             held_out=data.get("held_out"),
         )
+
+
+def _facts_json(facts: SceneFacts) -> dict[str, Any]:
+    """`facts.to_dict()` built directly: dataclasses.asdict was the largest cost of writing the records."""
+    objects = [
+        {"label": o.label, "confidence": o.confidence, "box": list(o.box), "attributes": dict(o.attributes)}
+        for o in facts.objects
+    ]
+    relations = [
+        {"subject": r.subject, "predicate": r.predicate, "object": r.object} for r in facts.relations
+    ]
+    return {"objects": objects, "relations": relations, "image_attributes": dict(facts.image_attributes)}
 
 
 def write_json_atomic(path: Path, obj: Any, indent: int | None = None) -> None:
@@ -103,7 +118,7 @@ def write_karpathy(records: Iterable[SceneRecord], path: Path, dataset: str = "s
         images.append(
             {
                 "filepath": "images",
-                "filename": Path(rec.file).name,
+                "filename": rec.file.rsplit("/", 1)[-1],
                 "split": rec.split,
                 "imgid": rec.index,
                 "sentids": [s["sentid"] for s in sentences],
@@ -114,8 +129,8 @@ def write_karpathy(records: Iterable[SceneRecord], path: Path, dataset: str = "s
 
 
 def tokenize_words(text: str) -> list[str]:
-    """Karpathy-style tokens: lower-case words without punctuation."""
-    return [t for t in tokenize(text) if t[0].isalpha()]
+    """Karpathy-style tokens: lower-case words without punctuation (hyphenated words kept whole)."""
+    return _WORD.findall(text.lower())
 
 
 def write_coco(records: list[SceneRecord], folder: Path, size: int, splits: Iterable[str]) -> list[Path]:

@@ -23,6 +23,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from multicap.data.scenes.describe import describe_all
 from multicap.data.scenes.export import (
     SceneRecord,
@@ -31,6 +33,7 @@ from multicap.data.scenes.export import (
     write_json_atomic,
     write_karpathy,
 )
+from multicap.data.scenes.png import encode_png
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig
 from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
@@ -102,7 +105,9 @@ def _work(task: tuple[str, ScenesConfig, list[int]]) -> list[tuple[SceneRecord, 
         drawn = not path.exists()
         if drawn:
             tmp = path.with_name(path.name + ".tmp")
-            render(rec.facts, config.size, rec.render_seed).save(tmp, format="PNG", compress_level=_PNG_LEVEL)
+            tmp.write_bytes(
+                encode_png(np.asarray(render(rec.facts, config.size, rec.render_seed)), _PNG_LEVEL)
+            )
             os.replace(tmp, path)
         results.append((rec, drawn))
     return results
