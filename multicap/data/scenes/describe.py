@@ -237,7 +237,7 @@ def _caption_0(f: SceneFacts) -> str:
         text += f" {rel[INVERSE_PREDICATE[chain[0].predicate]]} {_with_article(_words(obj[1], 0))}"
     for r in chain[1:]:
         text += f", with {_with_article(_words(obj[r.subject], 0))} {rel[r.predicate]} it"
-    return text + ", on " + _background(f, 0)
+    return text + (", on " if chain else " on ") + _background(f, 0)
 
 
 def _caption_1(f: SceneFacts) -> str:
