@@ -122,6 +122,35 @@ def test_cider_d_on_one_image_and_hand_worked_penalty() -> None:
     assert longer.per_image["CIDEr-D"][1] < 5.0 * np.exp(-1 / 72)
 
 
+METEOR_REFS = {
+    1: ["a man is riding a red bike down the street", "a person rides a bicycle on the road"],
+    2: ["two dogs playing with a ball in the park", "a couple of dogs chase a ball on the grass"],
+    3: ["a plate of food with broccoli and rice", "a dish of rice and vegetables"],
+    4: ["a cat sitting on a wooden bench", "a small cat sits on the bench"],
+    5: ["a train at the station", "a train waiting at a platform"],
+}
+METEOR_CANDS = {
+    1: "a man riding a bike on the street",  # stems and synonyms
+    2: "dogs running with balls",
+    3: "",  # empty
+    4: "cat",  # one word
+    5: "a trains trains trains at the stations station",  # repeated words
+}
+# pycocoevalcap 1.2 `Meteor().compute_score` on METEOR_REFS / METEOR_CANDS (the live comparison on the
+# whole parity corpus is test_meteor_matches_pycocoevalcap, marked slow: two JVMs load the paraphrase table).
+METEOR_CORPUS = 0.2225413188468163
+METEOR_PER_IMAGE = [0.7375, 0.20799200017810118, 0.0, 0.09090909090909091, 0.3453642016643486]
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="METEOR 1.5 needs Java")
+def test_meteor_jar_gives_the_reference_numbers() -> None:
+    ours = meteor(METEOR_CANDS, METEOR_REFS)
+    assert ours.available, ours.unavailable
+    assert ours.scores["METEOR"] == pytest.approx(METEOR_CORPUS, abs=1e-6)
+    np.testing.assert_allclose(ours.per_image["METEOR"], METEOR_PER_IMAGE, rtol=0, atol=1e-6)
+
+
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("java") is None, reason="METEOR 1.5 needs Java")
 def test_meteor_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, list[str]]]) -> None:
     from pycocoevalcap.meteor.meteor import Meteor
@@ -133,3 +162,37 @@ def test_meteor_matches_pycocoevalcap(corpus: tuple[dict[int, str], dict[int, li
     assert ours.available, ours.unavailable
     assert ours.scores["METEOR"] == pytest.approx(score, abs=1e-3)
     np.testing.assert_allclose(ours.per_image["METEOR"], per_image, rtol=0, atol=1e-3)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the PTB reference tokenizer needs Java")
+def test_raw_captions_end_to_end_match_coco_caption_pipeline(
+    corpus: tuple[dict[int, str], dict[int, list[str]]],
+) -> None:
+    """Raw text in: PTB jar + pycocoevalcap scorers (coco-caption's pipeline) against evaluate_captions."""
+    from pycocoevalcap.tokenizer.ptbtokenizer import PTBTokenizer
+
+    from multicap.evaluation import evaluate_captions
+
+    rng = random.Random(1)
+
+    def raw(text: str) -> str:  # what people type: capitals, commas, a final period, a possessive
+        words = text.split()
+        if len(words) > 3 and rng.random() < 0.3:
+            words[1] += ","
+        if words and rng.random() < 0.2:
+            words[-1] += "'s"
+        sentence = " ".join(words)
+        return (sentence[:1].upper() + sentence[1:] + rng.choice([".", "", "!"])) if sentence else sentence
+
+    cands, refs = corpus
+    raw_cands = {k: raw(v) for k, v in list(cands.items())[:200]}
+    raw_refs = {k: [raw(r) for r in refs[k]] for k in raw_cands}
+    tok = PTBTokenizer()
+    coco_res = tok.tokenize({k: [{"caption": v}] for k, v in raw_cands.items()})
+    coco_gts = tok.tokenize({k: [{"caption": r} for r in v] for k, v in raw_refs.items()})
+    ours = evaluate_captions(raw_cands, raw_refs, metrics=("bleu", "rouge", "cider")).scores
+    assert ours["BLEU-4"] == pytest.approx(
+        Bleu(4).compute_score(coco_gts, coco_res, verbose=0)[0][3], abs=1e-6
+    )
+    assert ours["ROUGE-L"] == pytest.approx(Rouge().compute_score(coco_gts, coco_res)[0], abs=1e-6)
+    assert ours["CIDEr-D"] == pytest.approx(Cider().compute_score(coco_gts, coco_res)[0], abs=1e-6)
