@@ -11,6 +11,7 @@ from torch import nn
 from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
 from multicap.encoders.encoder import Encoder
 from multicap.encoders.imagenet import imagenet_labels
+from multicap.encoders.multiscale import COLOUR_STATS, MultiScaleLite
 from multicap.encoders.preprocess import Preprocess
 from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
@@ -43,7 +44,7 @@ def _lite0_status(weights: Path | None) -> WeightsStatus:
     return WeightsStatus(False, where, source)
 
 
-def _build_lite0(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+def _lite0_net(weights: Path | None, pretrained: bool) -> tuple[EfficientNetLite, str]:
     tune_malloc()  # before the first large allocation (runtime.py says why)
     model = EfficientNetLite()
     source = "random init (asked for)"
@@ -56,12 +57,30 @@ def _build_lite0(weights: Path | None, pretrained: bool, device: str | torch.dev
             )
         load_lukemelas_state_dict(model, load_state_dict_file(Path(status.location)))
         source = status.location
-    model.eval().fuse()  # fold BatchNorm, fuse activations: inference only
+    return model.eval().fuse(), source  # BatchNorm folded, activations fused: inference only
+
+
+def _build_lite0(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+    model, source = _lite0_net(weights, pretrained)
+    labels = imagenet_labels()
     return Encoder(
         "efficientnet_lite0",
         model,
         EFFICIENTNET_LITE0_PREPROCESS,
-        labels=imagenet_labels(),
+        labels=labels,
+        weights=source,
+        device=device,
+    )
+
+
+def _build_lite0_ms(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+    model, source = _lite0_net(weights, pretrained)
+    labels = imagenet_labels()
+    return Encoder(
+        "efficientnet_lite0_ms",
+        MultiScaleLite(model),
+        EFFICIENTNET_LITE0_PREPROCESS,
+        labels=labels,
         weights=source,
         device=device,
     )
@@ -75,6 +94,17 @@ register_encoder(
         feature_dim=1280,
         has_head=True,
         build=_build_lite0,
+        weights_status=_lite0_status,
+    )
+)
+register_encoder(
+    EncoderSpec(
+        name="efficientnet_lite0_ms",
+        description="EfficientNet-Lite0 multi-scale (captioning): 14×14 cells, stride-16 + final + colour",
+        preprocess=EFFICIENTNET_LITE0_PREPROCESS,
+        feature_dim=112 + 1280 + COLOUR_STATS,
+        has_head=True,
+        build=_build_lite0_ms,
         weights_status=_lite0_status,
     )
 )

@@ -138,6 +138,19 @@ class EfficientNetLite(nn.Module):
         """(B, 3, H, W) normalised pixels → (B, 1280, H/32, W/32) final feature map."""
         return self.head(self.blocks(self.stem(x)))
 
+    def forward_pyramid(self, x: torch.Tensor, stride16_block: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, 3, H, W) → (stride-16 map (B, 112, H/16, W/16), final map (B, 1280, H/32, W/32)).
+
+        Block 10 closes the last stride-16 stage (80 → 112 channels), where position and colour are
+        still well decodable; the final stage has learned to discard both (issue 4's linear probes).
+        """
+        h = self.stem(x)
+        for i, block in enumerate(self.blocks):
+            h = block(h)
+            if i == stride16_block:
+                mid = h
+        return mid, self.head(h)
+
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Returns (feature map (B, 1280, h, w), ImageNet logits (B, 1000))."""
         fmap = self.forward_features(x)

@@ -35,7 +35,9 @@ def encode_paths(
     pre = encoder.preprocess
 
     def load(path: Path) -> torch.Tensor:
-        return pre.to_uint8(load_image(path, min_short_side=pre.resize, max_pixels=max_pixels))
+        # Draft-decode down to the crop size, not the resize target: the ≤ 1/0.875 upscale that may follow
+        # costs no visible detail, while decoding at half or quarter scale is 3-4× cheaper.
+        return pre.to_uint8(load_image(path, min_short_side=pre.size, max_pixels=max_pixels))
 
     def skipped(error: ImageLoadError) -> None:
         (on_error or log_error)(error)

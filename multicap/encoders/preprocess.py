@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
@@ -20,16 +20,25 @@ class Preprocess:
     resize: int = 256  # shorter side resized to this, then the centre crop (size / resize = crop ratio)
     mean: tuple[float, float, float] = IMAGENET_MEAN  # per channel, on 0..1 pixel values
     std: tuple[float, float, float] = IMAGENET_STD  # per channel, on 0..1 pixel values
+    squash: bool = False  # resize the whole image to size × size (aspect not kept) instead of crop
+
+    def resized(self, size: int, squash: bool = False) -> Preprocess:
+        """The same normalisation at another input size, keeping the crop ratio."""
+        return replace(self, size=size, resize=round(size * self.resize / self.size), squash=squash)
 
     def to_uint8(self, img: Image.Image) -> torch.Tensor:
         """Resize the shorter side to `resize`, centre-crop `size`: (3, size, size) uint8, channels first."""
         w, h = img.size
+        if self.squash:
+            square = img.resize((self.size, self.size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+            return torch.from_numpy(np.asarray(square, dtype=np.uint8).copy()).permute(2, 0, 1)  # (3, H, W)
         scale = self.resize / min(w, h)
         nw, nh = max(self.size, round(w * scale)), max(self.size, round(h * scale))
         left, top = (nw - self.size) // 2, (nh - self.size) // 2
         # Resize only the crop's source box: cheaper than resizing the whole image, same pixels.
         box = (left / scale, top / scale, (left + self.size) / scale, (top + self.size) / scale)
-        crop = img.resize((self.size, self.size), Image.Resampling.BILINEAR, box=box, reducing_gap=None)
+        # reducing_gap: large downscales first shrink by an integer factor (box filter), then resample.
+        crop = img.resize((self.size, self.size), Image.Resampling.BILINEAR, box=box, reducing_gap=3.0)
         arr = np.asarray(crop, dtype=np.uint8)  # (H, W, 3)
         return torch.from_numpy(arr.copy()).permute(2, 0, 1)  # (3, H, W)
 

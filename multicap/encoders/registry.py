@@ -86,6 +86,8 @@ def create_encoder(
     weights: str | Path | None = None,
     pretrained: bool = True,
     device: str | torch.device | None = None,
+    image_size: int | None = None,
+    squash: bool = False,
 ) -> Encoder:
     """Build a ready-to-run encoder.
 
@@ -94,10 +96,16 @@ def create_encoder(
         weights: a weights file to use instead of the default source.
         pretrained: False builds the network with random weights; only on explicit request.
         device: "cpu" (default), "cuda", "cuda:N" or "auto".
+        image_size: input side instead of the weights' own (the crop keeps its ratio to the resize).
+        squash: resize whole images to a square instead of resize + centre crop (nothing cut off: for
+            describing and captioning, where an object at the border matters).
 
     Raises:
         UnknownNameError: no such encoder.
         WeightsNotFoundError: pretrained weights are asked for but not on this machine.
     """
     spec = get_encoder_spec(name)
-    return spec.build(Path(weights) if weights is not None else None, pretrained, device)
+    encoder = spec.build(Path(weights) if weights is not None else None, pretrained, device)
+    if image_size is not None or squash:
+        encoder.preprocess = encoder.preprocess.resized(image_size or encoder.preprocess.size, squash=squash)
+    return encoder
