@@ -88,8 +88,9 @@ def _unavailable(reason: str) -> MetricResult:
 
 
 def _clean(text: str) -> str:
-    # "|||" separates fields in the jar's protocol; removing it may leave a double space.
-    return text.replace("|||", "").replace("  ", " ")
+    # "|||" separates fields and a newline ends a request in the jar's protocol; as coco-caption does,
+    # removing "|||" may leave a double space, which becomes one.
+    return " ".join(text.splitlines()).replace("|||", "").replace("  ", " ")
 
 
 def _score_line(candidate: str, refs: Sequence[str]) -> str:

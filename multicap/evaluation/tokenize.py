@@ -95,6 +95,12 @@ _FOLLOWER_WORDS = _words(
 _FOLLOWERS = rf"(?:{'|'.join(_FOLLOWER_WORDS)})(?=\s)"
 _FOLLOWER_START = re.compile(rf"\s+{_FOLLOWERS}|{_FOLLOWERS}")
 
+# Characters the lexer deletes: outside the Basic Multilingual Plane (emoji) and non-space controls.
+_UNTOKENIZABLE = re.compile(
+    "[\U00010000-\U0010ffff" + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace()) + "]"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
 _L = r"[^\W\d_]"  # a letter (superscript digits and the like are split off before matching)
 # One piece of a word: a number with inner separators ("1,000.5"), digits and letters ("10am", "5x5"),
 # or letters with inner apostrophes ("o'clock", "dog's"; clitics are split off afterwards).
@@ -184,16 +190,16 @@ def _ends_sentence(text: str, match: re.Match[str], following: str) -> bool:
 
 def _normalise(text: str) -> str:
     """Map the characters the lexer rewrites, delete those it cannot tokenise, isolate odd 'digits'."""
-    text = text.translate(_CHAR_MAP)
-    chars = []
-    for ch in text:
-        if ord(ch) > 0xFFFF or (ch < " " and not ch.isspace()):
-            continue  # emoji and control characters: the lexer deletes them
-        if ch.isalnum() and not ch.isalpha() and not ("0" <= ch <= "9"):
-            chars.append(f" {ch} ")  # superscripts, circled numbers: tokens of their own
-        else:
-            chars.append(ch)
-    return "".join(chars)
+    text = _UNTOKENIZABLE.sub("", text.translate(_CHAR_MAP))  # emoji, control characters
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_isolate_odd_digit, text)
+
+
+def _isolate_odd_digit(match: re.Match[str]) -> str:
+    ch = match.group()
+    # Superscripts, circled numbers and the like are alphanumeric to Python but tokens of their own.
+    return f" {ch} " if ch.isalnum() and not ch.isalpha() else ch
 
 
 def _split_clitics(word: str) -> list[str]:
@@ -202,6 +208,8 @@ def _split_clitics(word: str) -> list[str]:
     if lower in _SPLIT_WORDS:
         cut = _SPLIT_WORDS[lower]
         return [word[:cut], word[cut:]]
+    if "'" not in lower:
+        return [word]
     if lower.startswith("y'") and len(lower) > 2:
         return [word[:2], word[2:]]
     if "'n'" in lower and "-" not in lower:
