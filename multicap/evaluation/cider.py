@@ -72,27 +72,12 @@ def _cider_d_scores(
     for k in range(1, n + 1):
         gram, valid = _extend_ngrams(gram, words, sent_of, k)
         sent, gid, tf = _term_frequencies(sent_of[valid], gram[valid])
-        df = _document_frequencies(
-            image_of[sent][is_ref[sent]], gid[is_ref[sent]], int(gid.max(initial=-1)) + 1
-        )
+        in_ref = is_ref[sent]
+        df = _document_frequencies(image_of[sent[in_ref]], gid[in_ref], int(gid.max(initial=-1)) + 1)
         weight = tf * (log_n_images - np.log(np.maximum(1.0, df[gid])))
         norm = np.sqrt(np.bincount(sent, weights=weight**2, minlength=n_sents).astype(float))
 
-        # Pair every reference entry with the candidate entry of the same image and n-gram.
-        cand = ~is_ref[sent]
-        cand_key = image_of[sent[cand]] * (gid.max(initial=0) + 1) + gid[cand]
-        order = np.argsort(cand_key)
-        cand_key, cand_weight = cand_key[order], weight[cand][order]
-        ref = ~cand
-        ref_key = image_of[sent[ref]] * (gid.max(initial=0) + 1) + gid[ref]
-        pos = np.minimum(np.searchsorted(cand_key, ref_key), max(len(cand_key) - 1, 0))
-        hit = cand_key[pos] == ref_key if len(cand_key) else np.zeros(len(ref_key), dtype=bool)
-        ref_weight = weight[ref][hit]
-        clipped = np.minimum(cand_weight[pos[hit]], ref_weight) * ref_weight
-        dot = np.bincount(sent[ref][hit] - n_images, weights=clipped, minlength=n_sents - n_images).astype(
-            float
-        )
-
+        dot = _clipped_dots(sent, gid, weight, image_of, n_images)  # (R,)
         norm_ref = norm[n_images:]
         norm_cand = norm[image_of[n_images:]]
         both = (norm_ref != 0) & (norm_cand != 0)
@@ -102,6 +87,31 @@ def _cider_d_scores(
     refs_per_image = np.bincount(image_of[n_images:], minlength=n_images)
     per_image = np.bincount(image_of[n_images:], weights=sim_sum, minlength=n_images)
     return per_image / n / refs_per_image * 10.0
+
+
+def _clipped_dots(
+    sent: np.ndarray, gid: np.ndarray, weight: np.ndarray, image_of: np.ndarray, n_images: int
+) -> np.ndarray:
+    """For each reference, sum_g min(c_g, r_g) * r_g against its image's candidate (before normalising).
+
+    `sent`, `gid`, `weight` list the (sentence, n-gram, tf-idf) entries of all sentences; each reference
+    entry is paired with the candidate entry of the same image and n-gram by a sorted search.
+    """
+    cand = sent < n_images
+    width = int(gid.max(initial=0)) + 1
+    cand_key = image_of[sent[cand]] * width + gid[cand]
+    order = np.argsort(cand_key)
+    cand_key, cand_weight = cand_key[order], weight[cand][order]
+    ref = ~cand
+    ref_key = image_of[sent[ref]] * width + gid[ref]
+    if len(cand_key) == 0:
+        return np.zeros(len(image_of) - n_images)
+    pos = np.minimum(np.searchsorted(cand_key, ref_key), len(cand_key) - 1)
+    hit = cand_key[pos] == ref_key
+    ref_weight = weight[ref][hit]
+    clipped = np.minimum(cand_weight[pos[hit]], ref_weight) * ref_weight
+    n_refs = len(image_of) - n_images
+    return np.bincount(sent[ref][hit] - n_images, weights=clipped, minlength=n_refs).astype(np.float64)
 
 
 def _encode(sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
