@@ -42,7 +42,11 @@ def evaluate_command(
     from multicap.evaluation import evaluate_files, scores_document
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
-    results = evaluate_files(predictions, references, split=split, metrics=names)
+    if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
+        with console.err.status("scoring captions", spinner="dots"):
+            results = evaluate_files(predictions, references, split=split, metrics=names)
+    else:
+        results = evaluate_files(predictions, references, split=split, metrics=names)
     settings = {"predictions": str(predictions), "references": str(references), "split": split}
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))
