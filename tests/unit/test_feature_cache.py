@@ -1,0 +1,153 @@
+"""The feature store: read-back equals direct encoding, incremental and resumable builds, identity checks,
+and a DataLoader with worker processes reading the right rows. Real image files, the `tiny` encoder."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from multicap.data.feature_cache import FeatureDataset, FeatureStore
+from multicap.encoders import Encoder, create_encoder
+from multicap.errors import DataError, ImageLoadError
+
+
+@pytest.fixture(scope="module")
+def tiny() -> Encoder:
+    return create_encoder("tiny")
+
+
+def _image(seed: int, w: int = 80, h: int = 72) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), "RGB")
+
+
+def _images(folder: Path, n: int, start: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + n):
+        path = folder / f"img{i:02d}.png"
+        _image(i).save(path)
+        paths.append(path)
+    return paths
+
+
+def _direct(encoder: Encoder, paths: list[Path]) -> np.ndarray:
+    imgs = [Image.open(p).convert("RGB") for p in paths]
+    return encoder.encode_images(imgs).grid.numpy()  # (B, N, D) float32
+
+
+def test_build_reads_back_direct_encoding(tmp_path: Path, tiny: Encoder) -> None:
+    paths = _images(tmp_path / "imgs", 5)
+    store = FeatureStore.open(tmp_path / "store", tiny)
+    report = store.build(paths, tiny, batch_size=2)
+    assert (report.added, report.reused, report.failed) == (5, 0, 0)
+    assert len(store) == 5 and store.grid_shape == (16, 64) and store.grid_hw == (4, 4)
+    rows = store.rows_of(paths)
+    assert sorted(rows) == [0, 1, 2, 3, 4]  # type: ignore[type-var]
+    grid = store.grid(rows)  # type: ignore[arg-type]
+    assert grid.dtype == np.float16 and grid.shape == (5, 16, 64)
+    want = _direct(tiny, paths)
+    np.testing.assert_allclose(grid.astype(np.float32), want, rtol=2e-3, atol=2e-3)
+    np.testing.assert_allclose(store.pooled(rows).astype(np.float32), want.mean(1), rtol=2e-3, atol=2e-3)  # type: ignore[arg-type]
+    meta = json.loads((tmp_path / "store" / "meta.json").read_text())
+    assert meta["encoder"] == "tiny" and meta["N"] == 16 and meta["D"] == 64 and meta["dtype"] == "float16"
+
+
+def test_rebuild_skips_changed_file_reencoded_renamed_reused(tmp_path: Path, tiny: Encoder) -> None:
+    paths = _images(tmp_path / "imgs", 4)
+    store = FeatureStore.open(tmp_path / "store", tiny)
+    store.build(paths, tiny)
+    again = FeatureStore.open(tmp_path / "store", tiny).build(paths, tiny)
+    assert (again.added, again.reused, again.failed) == (0, 4, 0)
+
+    _image(99).save(paths[0])  # new content under the same name
+    os.utime(paths[0], ns=(1, 1))  # and a different mtime whatever the clock's resolution
+    old_row = store.row_of(paths[2])
+    renamed = paths[2].rename(paths[2].with_name("renamed.png"))
+    report = store.build([paths[0], renamed, paths[1]], tiny)
+    assert (report.added, report.reused) == (1, 2)
+    assert store.row_of(renamed) == old_row and store.row_of(paths[2]) is None
+    assert store.row_of(paths[0]) == 4 and len(store) == 5
+    np.testing.assert_allclose(store.grid([4])[0].astype(np.float32), _direct(tiny, [paths[0]])[0], atol=2e-3)
+
+
+def test_crash_mid_build_then_resume_completes_without_duplicates(tmp_path: Path, tiny: Encoder) -> None:
+    paths = _images(tmp_path / "imgs", 7)
+    dup = tmp_path / "imgs" / "copy.png"
+    dup.write_bytes(paths[3].read_bytes())  # same content, another name: one row for both
+    store = FeatureStore.open(tmp_path / "store", tiny)
+    calls = []
+
+    def crash(n: int) -> None:
+        calls.append(n)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        store.build([*paths, dup], tiny, batch_size=2, commit_every=2, progress=crash)
+    done = len(store)
+    assert 0 < done < 7  # some chunks committed, not all
+
+    resumed = FeatureStore.open(tmp_path / "store", tiny)
+    seen: list[int] = []
+    report = resumed.build([*paths, dup], tiny, batch_size=2, progress=seen.append)
+    assert report.added == 7 - done and report.reused == done + 1 and sum(seen) == 8
+    rows = resumed.rows_of([*paths, dup])
+    assert sorted(rows[:7]) == list(range(7)) and rows[7] == rows[3] and len(resumed) == 7  # type: ignore[type-var]
+    np.testing.assert_allclose(resumed.grid(rows[:7]).astype(np.float32), _direct(tiny, paths), atol=2e-3)  # type: ignore[arg-type]
+
+
+def test_unreadable_files_are_reported_and_skipped(tmp_path: Path, tiny: Encoder) -> None:
+    paths = _images(tmp_path / "imgs", 2)
+    bad = tmp_path / "imgs" / "bad.png"
+    bad.write_text("not an image")
+    errors: list[ImageLoadError] = []
+    store = FeatureStore.open(tmp_path / "store", tiny)
+    report = store.build([paths[0], bad, tmp_path / "missing.png", paths[1]], tiny, on_error=errors.append)
+    assert (report.added, report.failed) == (2, 2)
+    assert set(report.failed_paths) == {bad, tmp_path / "missing.png"} and len(errors) == 2
+    assert store.row_of(bad) is None and store.row_of(tmp_path / "missing.png") is None
+
+
+def test_other_encoder_and_bad_folders_are_refused(tmp_path: Path, tiny: Encoder) -> None:
+    FeatureStore.open(tmp_path / "store", tiny).build(_images(tmp_path / "imgs", 1), tiny)
+    other = create_encoder("tiny")
+    other.weights = "another checkpoint"
+    with pytest.raises(DataError, match="another encoder"):
+        FeatureStore.open(tmp_path / "store", other)
+    reopened = FeatureStore.open(tmp_path / "store")  # no encoder: read-only use
+    with pytest.raises(DataError, match="another encoder"):
+        reopened.build(_images(tmp_path / "imgs", 1, start=5), other)
+    with pytest.raises(DataError, match="no feature store"):
+        FeatureStore.open(tmp_path / "nothing")
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x.txt").write_text("x")
+    with pytest.raises(DataError, match="not empty"):
+        FeatureStore.open(tmp_path / "full", tiny)
+
+
+def test_dataset_with_worker_processes_reads_the_right_rows(tmp_path: Path, tiny: Encoder) -> None:
+    paths = _images(tmp_path / "imgs", 6)
+    store = FeatureStore.open(tmp_path / "store", tiny)
+    store.build(paths, tiny)
+    rows = [store.row_of(p) for p in reversed(paths)]
+    data = FeatureDataset(tmp_path / "store", rows, extras=[f"cap{i}" for i in range(6)])  # type: ignore[arg-type]
+    grid0, extra0 = data[0]
+    assert grid0.dtype == torch.float32 and grid0.shape == (16, 64) and extra0 == "cap0"
+    loader = torch.utils.data.DataLoader(data, batch_size=4, num_workers=2, shuffle=False)
+    batches = list(loader)
+    grids = torch.cat([g for g, _ in batches])
+    extras = [e for _, es in batches for e in es]
+    want = store.grid(rows).astype(np.float32)  # type: ignore[arg-type]
+    assert extras == [f"cap{i}" for i in range(6)]
+    np.testing.assert_array_equal(grids.numpy(), want)
+    pooled = FeatureDataset(tmp_path / "store", [2, 0], pooled=True)
+    items = pooled.__getitems__([0, 1])
+    assert items[0][0].shape == (64,) and [e for _, e in items] == [0, 1]
+    np.testing.assert_array_equal(items[1][0].numpy(), store.pooled([0])[0].astype(np.float32))
