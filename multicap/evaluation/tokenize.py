@@ -14,8 +14,8 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
 - hyphenated and slashed words stay whole ("t-shirt", "5-year-old", "and/or"); a leading or trailing
   hyphen, or "--", splits;
 - a period stays on known abbreviations ("mr.", "st.", "etc.", "u.s.", "a.m.", single letters "j."),
-  on "no." before a number and on any word before a comma, semicolon or colon ("fig.,"); elsewhere it
-  is split off (then dropped);
+  on "no." and "ca." before a number, on any word before a comma, semicolon or colon ("fig.,") and
+  inside words ("mr.smith"); elsewhere it is split off (then dropped);
 - characters outside the Basic Multilingual Plane (emoji) are deleted, as the Java lexer deletes them.
 
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
@@ -67,7 +67,7 @@ _SPLIT_WORDS = {
     "'tis": 2,
     "'twas": 2,
 }
-_CLITICS = ("'s", "'m", "'d", "'ll", "'re", "'ve")
+_CLITICS = ("n't", "'s", "'m", "'d", "'ll", "'re", "'ve")
 
 _CHAR_MAP = str.maketrans(
     {
@@ -108,11 +108,13 @@ _PART = rf"(?:[-+]?\d+(?:[.,:/]\d+)+|\.\d+|[-+]?\d(?:{_L}|\d)*(?:'{_L}+)*|(?:{_L
 _TOKEN = re.compile(
     "|".join(
         [
-            r"(?P<no>(?:no|No|NO)\.(?=\s*\d))",
+            r"(?P<no>(?i:no|nos|ca|fig|pp|art|op|tel|ext)\.(?=\s*\d))",  # "no. 5", "ca. 1900"
             rf"(?P<dotted>{_L}+\.(?=[,;:]))",  # "fig.," keeps its period before a comma, semicolon, colon
-            rf"(?P<abbrev>(?:{'|'.join(re.escape(f) for f in _ABBREV_FORMS)})\.)",
             r"(?P<acronym>[A-Za-z](?:\.[A-Za-z])+\.?|[A-Za-z]\.)",
-            r"(?P<apos>'(?:til|cause|em|n'|tis|twas|\d\ds)(?![\w'])|(?:ol|Ol|OL)'(?!\w))",
+            rf"(?P<dotword>{_L}+(?:\.{_L}+)+)",  # "mr.smith", "dog.cat": no space, one token
+            rf"(?P<abbrev>(?:{'|'.join(re.escape(f) for f in _ABBREV_FORMS)})\.)",
+            r"(?P<apos>'(?:til|cause|em|n'|tis|twas|\d\ds)(?![\w'])|(?:ol|Ol|OL)'(?!\w)"
+            r"|'(?i:s|m|d|ll|re|ve|n)(?!\w))",  # a clitic standing alone: "dog 's", "rock 'n roll"
             r"(?P<fraction>\d+ \d+/\d+)",  # "3 1/2" is one token, joined by a no-break space
             r"(?P<amp>[A-Z]+&[A-Z]+(?![a-z]))",
             rf"(?P<hashtag>[#@]{_L}\w*)",
@@ -215,9 +217,8 @@ def _split_clitics(word: str) -> list[str]:
     if "'n'" in lower and "-" not in lower:
         head, _, tail = lower.partition("'n'")
         return [t for t in (head, "'n'", tail) if t]
-    if lower.endswith("n't") and len(lower) > 3 and lower.count("'") == 1:
-        return [word[:-3], word[-3:]]
-    for clitic in _CLITICS:
-        if lower.endswith(clitic) and len(lower) > len(clitic) and lower.count("'") == 1:
-            return [word[: -len(clitic)], word[-len(clitic) :]]
-    return [word]
+    tail: list[str] = []  # peel clitics off the end: "can't've" -> ca n't 've, "o'neill's" -> o'neill 's
+    while clitic := next((c for c in _CLITICS if lower.endswith(c) and len(lower) > len(c)), None):
+        tail.insert(0, word[-len(clitic) :])
+        word, lower = word[: -len(clitic)], lower[: -len(clitic)]
+    return [word, *tail]

@@ -46,6 +46,9 @@ INSERTS = [
     "smörgåsbord", "piñata", "🐶 dog", "pizza 🍕", "😀", "20°C", "3×4 grid", "TM™",
     "AT&T store", "R&B", "black & white", "salt&pepper", "and/or", "w/ cheese", "dog/cat",
     "STOP sign", "NEW YORK", "x²", "tab\there", "two  spaces", "#1 fan", "@home",
+    "a dog 's bone", "can't've", "O'Neill's boat", "Mr.Smith", "ca. 1900", "Jr.'s car", "1,000's of birds",
+    "rock 'n roll", "w/o a hat", "a t.v. stand", "a b&w photo", "3 1/2 cups", "Q&A", "wi-fi", "covid-19",
+    "a 12\" pizza", "5'10\" tall", "a 747 jet", "DVD/CD player", "the tv's screen", "e.g., this",
 ]  # fmt: skip
 
 
