@@ -217,8 +217,8 @@ def _split_clitics(word: str) -> list[str]:
     if "'n'" in lower and "-" not in lower:
         head, _, tail = lower.partition("'n'")
         return [t for t in (head, "'n'", tail) if t]
-    tail: list[str] = []  # peel clitics off the end: "can't've" -> ca n't 've, "o'neill's" -> o'neill 's
+    peeled: list[str] = []  # clitics off the end: "can't've" -> ca n't 've, "o'neill's" -> o'neill 's
     while clitic := next((c for c in _CLITICS if lower.endswith(c) and len(lower) > len(c)), None):
-        tail.insert(0, word[-len(clitic) :])
+        peeled.insert(0, word[-len(clitic) :])
         word, lower = word[: -len(clitic)], lower[: -len(clitic)]
-    return [word, *tail]
+    return [word, *peeled]
