@@ -9,10 +9,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from multicap.data.corpus import Corpus, CorpusImage, load_corpus
+
 if TYPE_CHECKING:
     from multicap.data.feature_cache import BuildReport, FeatureDataset, FeatureStore
 
-__all__ = ["BuildReport", "FeatureDataset", "FeatureStore"]
+__all__ = ["BuildReport", "Corpus", "CorpusImage", "FeatureDataset", "FeatureStore", "load_corpus"]
 
 _LAZY = {
     "BuildReport": "multicap.data.feature_cache",
