@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw
 
+from multicap.data.scenes.sampler import stable_hash
 from multicap.data.scenes.vocab import BACKGROUND_COLOURS, COLOURS, SHAPES
 from multicap.levels.facts import SceneFacts
 
@@ -167,8 +168,11 @@ def render(facts: SceneFacts, size: int = 224, seed: int = 0, brightness: float 
         w = max(round(obj.box[2] * size) - x0, 2)
         h = max(round(obj.box[3] * size) - y0, 2)
         # Jitter drawn from the object's own place, so adding or removing another object leaves it as it was.
-        obj_rng = np.random.default_rng([seed, round(obj.box[0] * 1e4), round(obj.box[1] * 1e4)])
-        colour = tuple(int(c) for c in _jitter(obj_rng, COLOURS[obj.attributes["colour"]]))
+        hashed = stable_hash(seed, round(obj.box[0] * 1e4), round(obj.box[1] * 1e4))
+        shift = [(hashed >> (8 * k) & 0xFF) % (2 * _COLOUR_JITTER + 1) - _COLOUR_JITTER for k in range(3)]
+        colour = tuple(
+            min(max(c + d, 0), 255) for c, d in zip(COLOURS[obj.attributes["colour"]], shift, strict=True)
+        )
         image.paste(colour, (x0, y0), _shape_mask(obj.label, w, h))
     if brightness != 1.0:
         arr = np.asarray(image, dtype=np.float32) * brightness

@@ -38,6 +38,7 @@ __all__ = [
     "relation_between",
     "sample_facts",
     "scene_rng",
+    "stable_hash",
 ]
 
 Box = tuple[float, float, float, float]
@@ -64,6 +65,23 @@ class Scene:
 def scene_rng(seed: int, index: int, stream: int = 0) -> np.random.Generator:
     """The generator of scene `index` in a dataset of `seed`: independent of every other index."""
     return np.random.default_rng([seed, index, stream])
+
+
+_MASK64 = (1 << 64) - 1
+
+
+def stable_hash(*values: int) -> int:
+    """A 64-bit hash of integers (splitmix64 steps), the same on every machine and Python version.
+
+    Cheaper than a numpy Generator (~1 us against ~60 us) where one or two numbers are needed.
+    """
+    h = 0
+    for v in values:
+        x = (h ^ (v & _MASK64)) + 0x9E3779B97F4A7C15 & _MASK64
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9 & _MASK64
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EB & _MASK64
+        h = x ^ (x >> 31)
+    return h
 
 
 def position_of(box: Box) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng
+from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng, stable_hash
 from multicap.data.scenes.vocab import CANONICAL_PREDICATES, COLOURS, SHAPES, canonical_relation
 from multicap.levels.facts import SceneFacts
 
@@ -82,7 +82,7 @@ def held_out_for(seed: int, config: SplitConfig = SplitConfig()) -> HeldOut:
 
 
 def split_for_index(seed: int, index: int, config: SplitConfig = SplitConfig()) -> str:
-    u = float(scene_rng(seed, index, _SPLIT_STREAM).random())
+    u = stable_hash(seed, index, _SPLIT_STREAM) / 2.0**64  # uniform in [0, 1)
     for name, share in (("val", config.val), ("test", config.test), ("test_comp", config.test_comp)):
         if u < share:
             return name
