@@ -41,7 +41,9 @@ def scenes(
     size: int = typer.Option(224, "--size", help="Image side in pixels (square images)."),
     seed: int = typer.Option(0, "--seed", help="Dataset seed; the same seed gives the same bytes."),
     workers: int = typer.Option(2, "--workers", "-j", help="Processes that render images."),
-    force: bool = typer.Option(False, "--force", help="Replace a different dataset found in --out."),
+    force: bool = typer.Option(
+        False, "--force", help="Delete the scenes dataset in --out and generate afresh."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the statistics as one JSON line."),
 ) -> None:
     """Generate synthetic multi-object scenes with exact facts and captions at every level.

@@ -93,7 +93,21 @@ def test_a_different_dataset_is_refused_unless_forced(dataset: Path, tmp_path: P
         generate_dataset(tmp_path, ScenesConfig(n=4, size=48, seed=2), workers=1)
     result = generate_dataset(tmp_path, ScenesConfig(n=3, size=48, seed=2), workers=1, force=True)
     assert result.rendered == 3 and len(list((tmp_path / "images").glob("*.png"))) == 3
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(DataError, match="not empty"):
-        generate_dataset(tmp_path / "other", ScenesConfig(n=3, size=48), workers=1)
+    (tmp_path / "other" / "images").mkdir(parents=True)
+    (tmp_path / "other" / "images" / "mine.png").write_text("not ours")
+    for force in (False, True):  # a folder that is not a dataset is never cleared
+        with pytest.raises(DataError, match="not empty"):
+            generate_dataset(tmp_path / "other", ScenesConfig(n=3, size=48), workers=1, force=force)
+    assert (tmp_path / "other" / "images" / "mine.png").exists()
+
+
+def test_force_regenerates_and_another_generator_version_is_refused(tmp_path: Path) -> None:
+    config = ScenesConfig(n=3, size=48)
+    generate_dataset(tmp_path, config, workers=1)
+    (tmp_path / "images" / "000001.png").write_bytes(b"stale")
+    assert generate_dataset(tmp_path, config, workers=1, force=True).rendered == 3
+    assert (tmp_path / "images" / "000001.png").read_bytes()[:4] == b"\x89PNG"
+    meta = json.loads((tmp_path / "metadata.json").read_text())
+    (tmp_path / "metadata.json").write_text(json.dumps({**meta, "generator": 0}))
+    with pytest.raises(DataError, match=r"generator version 0.*--force"):
+        generate_dataset(tmp_path, config, workers=1)

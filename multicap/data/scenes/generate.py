@@ -40,9 +40,18 @@ from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_f
 from multicap.data.scenes.stats import dataset_stats
 from multicap.errors import ConfigError, DataError
 
-__all__ = ["FORMAT", "GenerateResult", "ScenesConfig", "generate_dataset", "scene_record"]
+__all__ = [
+    "FORMAT",
+    "GENERATOR_VERSION",
+    "GenerateResult",
+    "ScenesConfig",
+    "generate_dataset",
+    "scene_record",
+]
 
 FORMAT = "multicap-scenes/1"  # written to metadata.json; a folder with another format is not ours
+# Bumped whenever the same config would give other images or sentences: a rerun never mixes versions.
+GENERATOR_VERSION = 1
 _CHUNK = 64  # scenes per task sent to a worker process
 _PNG_LEVEL = 1  # zlib level: fast to write, and the flat parts of a scene still compress well
 
@@ -137,31 +146,33 @@ def _clear(out: Path) -> None:
 
 
 def _prepare(out: Path, config: ScenesConfig, force: bool) -> None:
-    """Refuse a folder that holds something else; clear it when `force` says so."""
+    """Refuse a folder that holds something else; with `force`, clear a scenes dataset to start afresh.
+
+    A folder that is not a scenes dataset is never cleared, even with `force`: it may hold the user's files.
+    """
     meta_path = out / "metadata.json"
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except ValueError:
-            meta = {}
-        if meta.get("format") != FORMAT and not force:
-            raise DataError(
-                f"{out}/metadata.json is not a scenes dataset's; choose another --out or pass --force"
-            )
-        diff = _config_diff(meta.get("config", {}), config.to_dict())
-        if diff and not force:
-            raise DataError(
-                f"{out} holds a different scenes dataset ({'; '.join(diff[:3])}); "
-                "choose another --out, or pass --force to replace it"
-            )
-        if diff or meta.get("format") != FORMAT:
-            _clear(out)
-    elif out.exists() and any(out.iterdir()) and not force:
-        raise DataError(
-            f"{out} is not empty and holds no scenes dataset; choose another --out or pass --force"
-        )
-    elif force:
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else None
+    except ValueError:
+        meta = {}
+    if meta is None or meta.get("format") != FORMAT:
+        if out.exists() and any(out.iterdir()):
+            raise DataError(f"{out} is not empty and holds no scenes dataset; choose an empty or new --out")
+        return
+    if force:
         _clear(out)
+        return
+    if meta.get("generator") != GENERATOR_VERSION:
+        raise DataError(
+            f"{out} was written by scenes generator version {meta.get('generator')}, this is version "
+            f"{GENERATOR_VERSION}; pass --force to regenerate it, or choose another --out"
+        )
+    diff = _config_diff(meta.get("config", {}), config.to_dict())
+    if diff:
+        raise DataError(
+            f"{out} holds a different scenes dataset ({'; '.join(diff[:3])}); "
+            "choose another --out, or pass --force to replace it"
+        )
 
 
 def _tasks(out: Path, config: ScenesConfig) -> Iterator[tuple[str, ScenesConfig, list[int]]]:
@@ -191,17 +202,23 @@ def generate_dataset(
         out: the dataset folder; created if missing.
         config: what to generate; must match the folder's metadata when the folder already holds a dataset.
         workers: processes that render images (1: render in this process).
-        force: replace a different dataset in `out` instead of refusing.
+        force: delete the scenes dataset in `out` (same config or not) and generate afresh.
         progress: called with (scenes done, total) after each chunk.
 
     Raises:
-        DataError: `out` holds a different dataset, or files that are not a dataset, and `force` is False.
+        DataError: `out` holds files that are not a scenes dataset, or (without `force`) a scenes dataset of
+            another config or generator version.
     """
     out = Path(out)
     _prepare(out, config, force)
     (out / "images").mkdir(parents=True, exist_ok=True)
     held_out = _held_out(config.seed, config.splits)
-    meta: dict[str, Any] = {"format": FORMAT, "status": "incomplete", "config": config.to_dict()}
+    meta: dict[str, Any] = {
+        "format": FORMAT,
+        "generator": GENERATOR_VERSION,
+        "status": "incomplete",
+        "config": config.to_dict(),
+    }
     write_json_atomic(out / "metadata.json", meta, indent=2)
     records: list[SceneRecord] = []
     rendered = 0
