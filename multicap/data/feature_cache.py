@@ -283,11 +283,12 @@ class FeatureStore:
 
 
 class FeatureDataset(torch.utils.data.Dataset):
-    """Items `(features, extra)` read from a store: float32 grid (N, D) (or pooled (D,)) and `extras[i]`.
+    """Items `(features, extra)` read from a store: a grid (N, D) (or pooled (D,)) and `extras[i]`.
 
     Holds only the store's folder and the rows; each process (DataLoader worker, fork or spawn) opens its
-    own read-only memory map on first use. `__getitems__` reads a whole batch with one sorted gather, which
-    the DataLoader uses when batching automatically.
+    own read-only memory map on first use. `__getitems__`, which the DataLoader calls when it batches,
+    reads a whole batch with one gather in file order into one block; with `collate_fn=FeatureDataset.collate`
+    that block becomes the batch without another copy (and in a worker it is already in shared memory).
 
     Args:
         root: the store's folder.
@@ -295,6 +296,7 @@ class FeatureDataset(torch.utils.data.Dataset):
         extras: one value per item returned beside its features (token ids, an image index...); the item's
             index when omitted.
         pooled: return the pooled vector instead of the grid.
+        dtype: torch.float32, or torch.float16 to skip the conversion (e.g. to convert on the GPU).
     """
 
     def __init__(
@@ -304,6 +306,7 @@ class FeatureDataset(torch.utils.data.Dataset):
         extras: Sequence[Any] | None = None,
         *,
         pooled: bool = False,
+        dtype: torch.dtype = torch.float32,
     ) -> None:
         self.root = Path(root)
         meta = read_meta(self.root / "meta.json")
@@ -312,8 +315,11 @@ class FeatureDataset(torch.utils.data.Dataset):
         self.rows = as_rows(rows, self.count)
         if extras is not None and len(extras) != len(self.rows):
             raise ValueError(f"extras has {len(extras)} items for {len(self.rows)} rows")
+        if dtype not in (torch.float32, torch.float16):
+            raise ValueError(f"dtype must be torch.float32 or torch.float16, not {dtype}")
         self.extras = extras
         self.use_pooled = pooled
+        self.dtype = dtype
         self._map: np.ndarray | None = None
         self._pid = -1
 
@@ -330,16 +336,34 @@ class FeatureDataset(torch.utils.data.Dataset):
         return i if self.extras is None else self.extras[i]
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, Any]:
-        feats = np.asarray(self._source()[self.rows[i]], dtype=np.float32)  # (N, D) or (D,)
-        return torch.from_numpy(feats), self._extra(i)
+        feats = torch.from_numpy(np.array(self._source()[self.rows[i]]))  # (N, D) or (D,) float16
+        return feats.to(self.dtype), self._extra(i)
 
     def __getitems__(self, indices: Sequence[int]) -> list[tuple[torch.Tensor, Any]]:
+        src = self._source()
         rows = self.rows[np.asarray(indices, dtype=np.int64)]
         order = np.argsort(rows, kind="stable")  # read the file front to back
-        block = np.empty((len(rows), *self._source().shape[1:]), dtype=np.float32)  # (B, N, D) or (B, D)
-        block[order] = self._source()[rows[order]]
-        feats = torch.from_numpy(block).unbind(0)
-        return [(f, self._extra(int(i))) for f, i in zip(feats, indices, strict=True)]
+        block = torch.empty((len(rows), *src.shape[1:]), dtype=self.dtype)  # (B, N, D) or (B, D)
+        if torch.utils.data.get_worker_info() is not None:
+            block.share_memory_()  # the batch goes to the main process: no copy on the way
+        block.numpy()[order] = src[rows[order]]
+        return [(f, self._extra(int(i))) for f, i in zip(block.unbind(0), indices, strict=True)]
+
+    @staticmethod
+    def collate(items: Sequence[tuple[torch.Tensor, Any]]) -> tuple[torch.Tensor, Any]:
+        """(features (B, ...), extras collated as the DataLoader would): the block `__getitems__` filled
+        when the items are its rows in order (no copy), a stack otherwise."""
+        feats = [f for f, _ in items]
+        base = feats[0]._base  # the block that unbind() cut the items from, if any
+        if (
+            base is not None
+            and base.shape[0] == len(feats)
+            and all(f._base is base and f.data_ptr() == base[k].data_ptr() for k, f in enumerate(feats))
+        ):
+            batch = base
+        else:
+            batch = torch.stack(feats)
+        return batch, torch.utils.data.default_collate([e for _, e in items])
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()

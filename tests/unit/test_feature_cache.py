@@ -147,6 +147,18 @@ def test_dataset_with_worker_processes_reads_the_right_rows(tmp_path: Path, tiny
     want = store.grid(rows).astype(np.float32)  # type: ignore[arg-type]
     assert extras == [f"cap{i}" for i in range(6)]
     np.testing.assert_array_equal(grids.numpy(), want)
+    fast = torch.utils.data.DataLoader(
+        data, batch_size=4, num_workers=2, shuffle=True, collate_fn=FeatureDataset.collate
+    )
+    seen = {e: g for grid, es in fast for g, e in zip(grid, es, strict=True)}
+    assert sorted(seen) == sorted(extras)
+    for i, e in enumerate(extras):
+        np.testing.assert_array_equal(seen[e].numpy(), want[i])
+    half = FeatureDataset(tmp_path / "store", rows[:3], dtype=torch.float16)  # type: ignore[arg-type]
+    batch, idx = FeatureDataset.collate(half.__getitems__([2, 0]))
+    assert batch.dtype == torch.float16 and idx.tolist() == [2, 0]
+    np.testing.assert_array_equal(batch.numpy(), store.grid([rows[2], rows[0]]))  # type: ignore[list-item]
+    assert FeatureDataset.collate([half[1], half[0]])[0].shape == (2, 16, 64)  # separate items: stacked
     pooled = FeatureDataset(tmp_path / "store", [2, 0], pooled=True)
     items = pooled.__getitems__([0, 1])
     assert items[0][0].shape == (64,) and [e for _, e in items] == [0, 1]
