@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 from multicap.cli import console
-from multicap.cli.main import app
+from multicap.cli.app import app
 from multicap.cli.progress import progress_bar
 
 

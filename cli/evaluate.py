@@ -8,7 +8,7 @@ from typing import Any
 
 import typer
 from multicap.cli import console
-from multicap.cli.main import app
+from multicap.cli.app import app
 
 _COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 from multicap.cli import console
-from multicap.cli.main import app
+from multicap.cli.app import app
 
 
 @app.command("models")

@@ -1,0 +1,151 @@
+"""Training data for the captioner: cached grids, one token sequence per (image, level, reference)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from multicap.captioning.recipe import Recipe
+from multicap.data.corpus import Corpus, CorpusImage, load_corpus
+from multicap.data.feature_cache import FeatureStore
+from multicap.errors import DataError
+from multicap.levels.facts import SceneFacts
+from multicap.text import Vocabulary, tokenize
+
+__all__ = ["CaptionExamples", "TrainingData", "build_examples", "features_folder"]
+
+
+@dataclass
+class CaptionExamples:
+    """Entries of (feature row, candidate token sequences); an epoch draws one sequence per entry."""
+
+    store: FeatureStore
+    rows: list[int] = field(default_factory=list)
+    sequences: list[list[list[int]]] = field(default_factory=list)  # per entry: [level token, words..., eos]
+    pad_id: int = 0
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def batches(
+        self, batch_size: int, generator: torch.Generator
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded)."""
+        order = torch.randperm(len(self.rows), generator=generator).tolist()
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            picks = torch.randint(0, 1 << 30, (len(chunk),), generator=generator).tolist()
+            seqs = [self.sequences[i][p % len(self.sequences[i])] for i, p in zip(chunk, picks, strict=True)]
+            captions = torch.full((len(seqs), max(map(len, seqs))), self.pad_id, dtype=torch.long)
+            for j, seq in enumerate(seqs):
+                captions[j, : len(seq)] = torch.tensor(seq)
+            grid = torch.from_numpy(
+                self.store.grid(np.asarray([self.rows[i] for i in chunk])).astype(np.float32)
+            )
+            yield grid, captions
+
+
+@dataclass
+class TrainingData:
+    vocab: Vocabulary
+    levels: list[str]
+    train: CaptionExamples
+    store: FeatureStore
+    val_ids: list[str]  # validation images with features
+    val_rows: np.ndarray  # their feature rows
+    val_refs: dict[str, dict[str, list[str]]]  # level → image id → references
+    val_facts: dict[str, SceneFacts] | None  # image id → ground truth, where the corpus has facts
+
+    @property
+    def grid_shape(self) -> tuple[int, int]:
+        return self.store.grid_shape
+
+    @property
+    def grid_hw(self) -> tuple[int, int]:
+        return self.store.grid_hw
+
+
+def features_folder(recipe: Recipe) -> Path:
+    """Where the recipe's features are cached: `data.features`, or beside the corpus."""
+    if recipe.data.features:
+        return Path(recipe.data.features)
+    corpus = Path(recipe.data.corpus)
+    base = corpus if corpus.is_dir() else corpus.parent
+    enc = recipe.encoder
+    return base / "features" / f"{enc.name}-{enc.image_size}{'-squash' if enc.squash else ''}"
+
+
+def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None = None) -> TrainingData:
+    """Read the corpus, cache the features of its train and validation images, build the vocabulary."""
+    cfg = recipe.data
+    corpus = load_corpus(cfg.corpus)
+    levels = list(cfg.levels) or corpus.levels()
+    train_imgs = corpus.split(cfg.train_split)
+    val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]
+    if not train_imgs:
+        raise DataError(f"{cfg.corpus}: no images in split {cfg.train_split!r}")
+    store = _cached_store(recipe, train_imgs + val_imgs, progress)
+    vocab = Vocabulary.build(
+        (_words(t, cfg.max_words) for im in train_imgs for lv in levels for t in im.captions.get(lv, [])),
+        min_freq=cfg.min_freq,
+        levels=levels,
+    )
+    examples = CaptionExamples(store, pad_id=vocab.pad_id)
+    for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):
+        for level in levels:
+            refs = im.captions.get(level, [])
+            if row is not None and refs:
+                examples.rows.append(row)
+                start = vocab.level_id(level)
+                examples.sequences.append(
+                    [[start, *vocab.encode(_words(t, cfg.max_words)), vocab.eos_id] for t in refs]
+                )
+    return _with_validation(vocab, levels, examples, store, val_imgs, corpus)
+
+
+def _with_validation(
+    vocab: Vocabulary,
+    levels: list[str],
+    examples: CaptionExamples,
+    store: FeatureStore,
+    val_imgs: list[CorpusImage],
+    corpus: Corpus,
+) -> TrainingData:
+    rows = store.rows_of([im.path for im in val_imgs])
+    kept = [(im, r) for im, r in zip(val_imgs, rows, strict=True) if r is not None]
+    refs = {lv: {im.image_id: im.captions[lv] for im, _ in kept if im.captions.get(lv)} for lv in levels}
+    facts = {im.image_id: im.facts for im, _ in kept if im.facts is not None}
+    return TrainingData(
+        vocab=vocab,
+        levels=levels,
+        train=examples,
+        store=store,
+        val_ids=[im.image_id for im, _ in kept],
+        val_rows=np.asarray([r for _, r in kept], dtype=np.int64),
+        val_refs=refs,
+        val_facts=facts or None,
+    )
+
+
+def _cached_store(
+    recipe: Recipe, images: list[CorpusImage], progress: Callable[[int, int], None] | None
+) -> FeatureStore:
+    encoder = recipe.encoder.create(device=recipe.train.device)
+    store = FeatureStore.open(features_folder(recipe), encoder)
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress(done[0], len(images))
+
+    store.build([im.path for im in images], encoder, progress=advance)
+    return store
+
+
+def _words(text: str, limit: int) -> list[str]:
+    return tokenize(text)[:limit]

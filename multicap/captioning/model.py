@@ -1,0 +1,201 @@
+"""Show, Attend and Tell (Xu et al., 2015), conditioned on the level of description.
+
+An LSTM decoder reads the encoder's grid of cells through additive (Bahdanau) soft attention. At step t:
+
+    e_ti    = w · tanh(W_v v_i + W_h h_{t-1})            attention energies over the N cells
+    α_t     = softmax(e_t)                                  where to look
+    z_t     = σ(f_β(h_{t-1})) · Σ_i α_ti v_i               the gated context vector (paper §4.2.1)
+    h_t,c_t = LSTM([E y_{t-1}; z_t], (h_{t-1}, c_{t-1}))
+    p(y_t)  ∝ exp(L_o(E y_{t-1} + L_h h_t + L_z z_t))       the deep output layer (paper eq. 7)
+
+The first input token is a learned level token (`<object>`, `<attribute>`, `<layout>`, `<caption>`), and the
+initial state is computed from the mean cell and that token, so one model describes an image at the level
+asked for. Training adds the doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)² to the cross-entropy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from multicap.errors import ConfigError
+
+__all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState"]
+
+
+@dataclass
+class CaptionerConfig:
+    feature_dim: int = 1280  # D: channels of each encoder grid cell
+    grid_hw: tuple[int, int] = (7, 7)  # (H, W) of the grid; N = H·W cells
+    vocab_size: int = 0  # set from the Vocabulary
+    embed_dim: int = 256  # word (and level token) embedding size
+    value_dim: int = 512  # cells are projected to this size before attention
+    attention_dim: int = 256  # size of the additive attention's hidden layer
+    hidden_dim: int = 512  # LSTM state size
+    dropout: float = 0.3  # on cells, embeddings and the output layer
+    positional: bool = True  # add learned row + column embeddings to the cells (a 2-D positional signal)
+    grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
+    alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
+    label_smoothing: float = 0.0  # on the cross-entropy targets
+    pad_id: int = 0  # the vocabulary's <pad>
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CaptionerConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(f"unknown captioner config key(s): {', '.join(unknown)}")
+        data = dict(data)
+        if "grid_hw" in data:
+            data["grid_hw"] = tuple(data["grid_hw"])
+        return cls(**data)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DecoderState:
+    h: torch.Tensor  # (B, H) LSTM hidden state
+    c: torch.Tensor  # (B, H) LSTM cell state
+    prev: torch.Tensor  # (B,) the token fed at this step
+
+    def select(self, index: torch.Tensor) -> DecoderState:
+        """Reorder / repeat along the batch axis (beam search bookkeeping)."""
+        return DecoderState(self.h[index], self.c[index], self.prev[index])
+
+
+class AdditiveAttention(nn.Module):
+    """Bahdanau attention: e_i = w · tanh(W_v v_i + W_h h); the cell projection is computed once per image."""
+
+    def __init__(self, value_dim: int, hidden_dim: int, attention_dim: int):
+        super().__init__()
+        self.value_proj = nn.Linear(value_dim, attention_dim)  # W_v
+        self.hidden_proj = nn.Linear(hidden_dim, attention_dim)  # W_h
+        self.energy = nn.Linear(attention_dim, 1)  # w
+
+    def forward(
+        self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """values (B, N, V), keys = value_proj(values) (B, N, A), h (B, H) → context (B, V), α (B, N)."""
+        e = self.energy(torch.tanh(keys + self.hidden_proj(h).unsqueeze(1))).squeeze(-1)  # (B, N)
+        alpha = F.softmax(e, dim=-1)  # (B, N)
+        context = torch.bmm(alpha.unsqueeze(1), values).squeeze(1)  # (B, V)
+        return context, alpha
+
+
+class Captioner(nn.Module):
+    def __init__(self, config: CaptionerConfig):
+        super().__init__()
+        if config.vocab_size <= 0:
+            raise ConfigError("CaptionerConfig.vocab_size must be set from the vocabulary")
+        c = self.config = config
+        gh, gw = c.grid_hw
+        self.cell_proj = nn.Sequential(nn.LayerNorm(c.feature_dim), nn.Linear(c.feature_dim, c.value_dim))
+        self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim)) if c.positional else None
+        self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim)) if c.positional else None
+        self.grid_lstm = (
+            nn.LSTM(c.value_dim, c.value_dim // 2, batch_first=True, bidirectional=True)
+            if c.grid_lstm
+            else None
+        )
+        self.attention = AdditiveAttention(c.value_dim, c.hidden_dim, c.attention_dim)
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
+        self.init_h = nn.Linear(c.value_dim + c.embed_dim, c.hidden_dim)
+        self.init_c = nn.Linear(c.value_dim + c.embed_dim, c.hidden_dim)
+        self.f_beta = nn.Linear(c.hidden_dim, c.value_dim)  # the gating scalar's input (one gate per channel)
+        self.lstm = nn.LSTMCell(c.embed_dim + c.value_dim, c.hidden_dim)
+        self.out_h = nn.Linear(c.hidden_dim, c.embed_dim)  # L_h
+        self.out_z = nn.Linear(c.value_dim, c.embed_dim)  # L_z
+        self.out = nn.Linear(c.embed_dim, c.vocab_size)  # L_o
+        self.drop = nn.Dropout(c.dropout)
+        if self.row_emb is not None and self.col_emb is not None:
+            nn.init.normal_(self.row_emb, std=0.02)
+            nn.init.normal_(self.col_emb, std=0.02)
+
+    # ---------------------------------------------------------------------------------------------------
+    def encode_grid(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """grid (B, N, D) → values (B, N, V) and attention keys (B, N, A), computed once per image."""
+        B, N, D = grid.shape
+        gh, gw = self.config.grid_hw
+        if gh * gw != N or self.config.feature_dim != D:
+            raise ConfigError(
+                f"features are {N} cells × {D} channels but this captioner expects "
+                f"{gh}×{gw} cells × {self.config.feature_dim}: encode with the bundle's encoder settings"
+            )
+        values = self.cell_proj(grid)  # (B, N, V)
+        if self.row_emb is not None and self.col_emb is not None:
+            pos = (self.row_emb[:, None, :] + self.col_emb[None, :, :]).reshape(N, -1)  # (N, V), row-major
+            values = values + pos
+        if self.grid_lstm is not None:
+            values, _ = self.grid_lstm(values)  # (B, N, V)
+        values = self.drop(values)
+        return values, self.attention.value_proj(values)  # (B, N, V), (B, N, A)
+
+    def init_state(self, values: torch.Tensor, start: torch.Tensor) -> DecoderState:
+        """Initial LSTM state from the mean cell and the level token; `start` (B,) holds the level tokens."""
+        summary = torch.cat([values.mean(dim=1), self.embed(start)], dim=-1)  # (B, V + E)
+        return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start)
+
+    def step(
+        self, state: DecoderState, values: torch.Tensor, keys: torch.Tensor
+    ) -> tuple[torch.Tensor, DecoderState, torch.Tensor, torch.Tensor]:
+        """One decoding step → (logits (B, vocab), next state without its token, α (B, N), output (B, E))."""
+        emb = self.drop(self.embed(state.prev))  # (B, E)
+        context, alpha = self.attention(values, keys, state.h)  # (B, V), (B, N)
+        z = torch.sigmoid(self.f_beta(state.h)) * context  # (B, V) gated context
+        h, c = self.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))  # (B, H) each
+        output = torch.tanh(emb + self.out_h(self.drop(h)) + self.out_z(z))  # (B, E) deep output
+        logits = self.out(self.drop(output))  # (B, vocab)
+        return logits, DecoderState(h, c, state.prev), alpha, output
+
+    # ---------------------------------------------------------------------------------------------------
+    def forward(
+        self, features: torch.Tensor, captions: torch.Tensor | None = None, levels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Teacher-forced logits and loss.
+
+        Args:
+            features: (B, N, D) encoder grid.
+            captions: (B, T) token ids: a level token, the words, `<eos>`, then `<pad>`.
+            levels: (B,) level tokens; only without captions, for the first word's distribution.
+
+        Returns:
+            (logits (B, T-1, vocab), loss) with captions; (logits (B, 1, vocab), None) without.
+        """
+        values, keys = self.encode_grid(features)
+        if captions is None:
+            if levels is None:
+                raise ValueError("forward needs captions (training) or level tokens (first step)")
+            logits, *_ = self.step(self.init_state(values, levels), values, keys)
+            return logits.unsqueeze(1), None
+        T = captions.shape[1]
+        state = self.init_state(values, captions[:, 0])
+        all_logits, all_alpha = [], []
+        for t in range(T - 1):
+            state.prev = captions[:, t]
+            logits, state, alpha, _ = self.step(state, values, keys)
+            all_logits.append(logits)
+            all_alpha.append(alpha)
+        logits = torch.stack(all_logits, dim=1)  # (B, T-1, vocab)
+        alphas = torch.stack(all_alpha, dim=1)  # (B, T-1, N)
+        return logits, self.loss(logits, alphas, captions[:, 1:])
+
+    def loss(self, logits: torch.Tensor, alphas: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)."""
+        c = self.config
+        ce = F.cross_entropy(
+            logits.reshape(-1, logits.shape[-1]),
+            targets.reshape(-1),
+            ignore_index=c.pad_id,
+            label_smoothing=c.label_smoothing,
+        )
+        if c.alpha_c == 0:
+            return ce
+        mask = (targets != c.pad_id).unsqueeze(-1).float()  # (B, T-1, 1)
+        coverage = (alphas * mask).sum(dim=1)  # (B, N): how much attention each cell received
+        return ce + c.alpha_c * ((1.0 - coverage) ** 2).mean()

@@ -1,0 +1,81 @@
+"""A training recipe: typed sections with a commented default on every field, loaded from YAML.
+
+    recipe = load_recipe("configs/scenes.yaml", overrides=["train.epochs=3"])
+
+`configs/NAME.yaml` files are also found by NAME alone (`load_recipe("scenes")`), from the installed package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from multicap.captioning.bundle import EncoderSettings
+from multicap.captioning.decoding import DecodeConfig
+from multicap.captioning.model import CaptionerConfig
+from multicap.config import apply_overrides, load_yaml, merge, to_dict
+from multicap.errors import ConfigError
+
+__all__ = ["DataConfig", "Recipe", "TrainConfig", "load_recipe"]
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    corpus: str = (
+        "data/scenes"  # a scenes folder, a Karpathy JSON, a COCO captions JSON or a captions.jsonl folder
+    )
+    features: str = ""  # feature store folder; empty: <corpus folder>/features/<encoder>-<size>
+    levels: list[str] = field(default_factory=list)  # levels to learn; empty: every level the corpus has
+    train_split: str = "train"  # split to train on
+    val_split: str = "val"  # split to validate on (by decoding, never teacher-forced)
+    min_freq: int = 1  # words seen fewer times in training become <unk>
+    max_words: int = 40  # longer references are cut to this many words
+    val_images: int = 300  # images decoded per validation (0 = the whole split)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 30  # passes over the training images (one reference per image and level each)
+    batch_size: int = 64  # captions per step
+    lr: float = 3e-3  # AdamW peak learning rate
+    weight_decay: float = 0.01  # AdamW decoupled weight decay
+    grad_clip: float = 5.0  # max gradient norm
+    warmup_steps: int = 100  # linear warm-up, then cosine decay to 0 over all epochs
+    seed: int = 0  # all randomness (init, shuffling, dropout) follows from it
+    patience: int = 5  # validations without improvement before stopping early
+    max_minutes: float = 0.0  # stop after this much training time, at an epoch end (0 = no limit)
+    device: str = "cpu"  # cpu, cuda, cuda:N or auto
+    threads: int = 0  # torch CPU threads (0 = torch's default)
+    out: str = "runs/captioner"  # run folder: last/ (resumable checkpoint) and best/ (the best bundle)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    data: DataConfig = field(default_factory=DataConfig)
+    encoder: EncoderSettings = field(default_factory=EncoderSettings)
+    model: CaptionerConfig = field(default_factory=CaptionerConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decoding: DecodeConfig = field(default_factory=DecodeConfig)
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_dict(self)
+
+
+def _resolve(path_or_name: str | Path) -> Path:
+    path = Path(path_or_name)
+    if path.is_file():
+        return path
+    packaged = Path(str(resources.files("multicap.configs").joinpath(f"{path_or_name}.yaml")))
+    if packaged.is_file():
+        return packaged
+    raise ConfigError(f"no config file {str(path_or_name)!r} (give a YAML path or a name in configs/)")
+
+
+def load_recipe(path_or_name: str | Path | None = None, overrides: list[str] | None = None) -> Recipe:
+    """Defaults ← YAML file (by path or by name) ← `section.key=value` overrides."""
+    recipe = Recipe()
+    if path_or_name is not None:
+        recipe = merge(recipe, load_yaml(_resolve(path_or_name)))
+    return apply_overrides(recipe, overrides or [])

@@ -1,0 +1,243 @@
+"""Train a level-conditioned captioner from cached encoder features; resumable, validated by decoding.
+
+    result = train(load_recipe("scenes"), progress=print)
+
+The run folder holds `last/` (a bundle plus `trainer.pt`: optimiser, schedule, RNG states and history,
+saved at every epoch end) and `best/` (the bundle with the best validation score). Run again with the same
+recipe and training resumes from `last/`; with the same seed the result is the same as an uninterrupted
+run. Validation decodes the validation images (never teacher-forced) and scores them per level: fact F1
+where the corpus has ground-truth facts, CIDEr-D otherwise; their mean over levels picks the best epoch.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file
+
+from multicap.captioning.batches import CaptionExamples, build_examples
+from multicap.captioning.bundle import Bundle
+from multicap.captioning.model import Captioner
+from multicap.captioning.recipe import Recipe
+from multicap.captioning.scoring import LevelScores
+from multicap.captioning.validate import validate
+from multicap.encoders import resolve_device
+from multicap.errors import DataError
+from multicap.text import Vocabulary
+
+__all__ = ["TrainEvent", "TrainResult", "train"]
+
+
+@dataclass(frozen=True)
+class TrainEvent:
+    kind: str  # "features", "epoch_start", "step", "validation", "resumed", "stopped"
+    epoch: int = 0
+    step: int = 0
+    total_steps: int = 0
+    loss: float = 0.0
+    tokens_per_s: float = 0.0
+    scores: dict[str, LevelScores] = field(default_factory=dict)
+    message: str = ""
+
+
+@dataclass
+class TrainResult:
+    best: Path  # the best bundle's folder
+    best_score: float
+    epochs_run: int
+    history: list[dict[str, Any]]
+    stopped_early: bool
+
+
+Progress = Callable[[TrainEvent], None]
+
+
+def train(
+    recipe: Recipe,
+    *,
+    progress: Progress | None = None,
+    command: str = "",
+    stop_after_epochs: int | None = None,
+) -> TrainResult:
+    """Train (or resume) the run of `recipe`; `stop_after_epochs` simulates an interruption (tests)."""
+    emit = progress or (lambda event: None)
+    cfg = recipe.train
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    device = resolve_device(cfg.device)
+    out = Path(cfg.out)
+    data = build_examples(
+        recipe, progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total))
+    )
+    run = _Run.start(recipe, data, device, out, emit)
+    steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
+    started = time.perf_counter()
+    stopped_early = False
+    while run.epoch < cfg.epochs:
+        epoch_loss = _train_epoch(run, data.train, steps_per_epoch, emit)
+        run.epoch += 1
+        scores = validate(run.model, data, recipe, device)
+        score = _selection_score(scores)
+        improved = score > run.best_score
+        run.history.append({"epoch": run.epoch, "loss": epoch_loss, "score": score, **_flat(scores)})
+        if improved:
+            run.best_score, run.stale = score, 0
+            _bundle(run, recipe, command, scores).save(out / "best")
+        else:
+            run.stale += 1
+        run.save_checkpoint(out / "last", _bundle(run, recipe, command, scores))
+        emit(TrainEvent("validation", epoch=run.epoch, loss=epoch_loss, scores=scores))
+        minutes = (time.perf_counter() - started) / 60
+        if run.stale >= cfg.patience or (cfg.max_minutes and minutes >= cfg.max_minutes):
+            stopped_early = run.epoch < cfg.epochs
+            emit(TrainEvent("stopped", epoch=run.epoch, message="patience" if run.stale else "time budget"))
+            break
+        if stop_after_epochs is not None and run.epoch >= stop_after_epochs:
+            break
+    return TrainResult(out / "best", run.best_score, run.epoch, run.history, stopped_early)
+
+
+def _selection_score(scores: dict[str, LevelScores]) -> float:
+    values = [s.fact_f1 if s.fact_f1 is not None else s.cider_d for s in scores.values()]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _flat(scores: dict[str, LevelScores]) -> dict[str, float | None]:
+    flat: dict[str, float | None] = {}
+    for level, s in scores.items():
+        flat[f"{level}/cider_d"] = s.cider_d
+        flat[f"{level}/bleu4"] = s.bleu4
+        flat[f"{level}/fact_f1"] = s.fact_f1
+    return flat
+
+
+def _bundle(run: _Run, recipe: Recipe, command: str, scores: dict[str, LevelScores]) -> Bundle:
+    metrics = {
+        "command": command,
+        "epoch": run.epoch,
+        "validation": {level: s.to_dict() for level, s in scores.items()},
+        "selection_score": _selection_score(scores),
+        "recipe": recipe.to_dict(),
+    }
+    return Bundle(run.model, run.vocab, recipe.encoder, recipe.decoding, metrics)
+
+
+def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progress) -> float:
+    run.model.train()
+    total, count, tokens, tick = 0.0, 0, 0, time.perf_counter()
+    for step, (grid, captions) in enumerate(examples.batches(run.recipe.train.batch_size, run.generator)):
+        grid, captions = grid.to(run.device), captions.to(run.device)
+        _, loss = run.model(grid, captions)
+        assert loss is not None
+        run.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
+        run.optimizer.step()
+        run.scheduler.step()
+        total += float(loss)
+        count += 1
+        tokens += int((captions[:, 1:] != run.vocab.pad_id).sum())
+        if step % 10 == 0 or step == steps - 1:
+            rate = tokens / max(time.perf_counter() - tick, 1e-9)
+            emit(TrainEvent("step", run.epoch + 1, step + 1, steps, total / count, rate))
+    return total / max(count, 1)
+
+
+@dataclass
+class _Run:
+    recipe: Recipe
+    model: Captioner
+    vocab: Vocabulary
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    generator: torch.Generator  # shuffling and reference choice
+    device: torch.device
+    epoch: int = 0
+    best_score: float = -math.inf
+    stale: int = 0
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, recipe: Recipe, data: Any, device: torch.device, out: Path, emit: Progress) -> _Run:
+        cfg = recipe.train
+        torch.manual_seed(cfg.seed)
+        model_cfg = replace(
+            recipe.model,
+            feature_dim=data.grid_shape[1],
+            grid_hw=data.grid_hw,
+            vocab_size=len(data.vocab),
+            pad_id=data.vocab.pad_id,
+        )
+        model = Captioner(model_cfg).to(device)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+        total = cfg.epochs * math.ceil(len(data.train) / cfg.batch_size)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(cfg.warmup_steps, total))
+        generator = torch.Generator().manual_seed(cfg.seed)
+        run = cls(recipe, model, data.vocab, optimizer, scheduler, generator, device)
+        if (out / "last" / "trainer.pt").is_file():
+            run._resume(out / "last")
+            emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'}"))
+        return run
+
+    def save_checkpoint(self, folder: Path, bundle: Bundle) -> None:
+        tmp = folder.with_name(folder.name + ".tmp")
+        bundle.save(tmp)
+        state = {
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "generator": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "epoch": self.epoch,
+            "best_score": self.best_score,
+            "stale": self.stale,
+            "history": self.history,
+        }
+        torch.save(state, tmp / "trainer.pt")
+        if folder.exists():  # swap in whole: a kill leaves either the old or the new checkpoint
+            old = folder.with_name(folder.name + ".old")
+            folder.rename(old)
+            tmp.rename(folder)
+            _remove_tree(old)
+        else:
+            tmp.rename(folder)
+
+    def _resume(self, folder: Path) -> None:
+        saved_vocab = Vocabulary.load(folder / "vocab.json")
+        if saved_vocab.itos != self.vocab.itos:
+            raise DataError(
+                f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
+            )
+        self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
+        state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        self.generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        self.epoch, self.best_score, self.stale = (
+            int(state["epoch"]),
+            float(state["best_score"]),
+            int(state["stale"]),
+        )
+        self.history = list(state["history"])
+
+
+def _warmup_cosine(warmup: int, total: int) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, total - warmup)
+        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+
+    return factor
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)

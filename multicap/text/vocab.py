@@ -1,0 +1,95 @@
+"""`Vocabulary`: words ↔ ids, with special tokens and one start token per description level."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from multicap.errors import DataError
+from multicap.evaluation.tokenize import ptb_tokenize
+from multicap.levels.facts import LEVELS
+
+__all__ = ["EOS", "PAD", "UNK", "Vocabulary", "level_token", "tokenize"]
+
+PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
+
+
+def level_token(level: str) -> str:
+    """The start token that asks the captioner for a level: `<layout>`."""
+    return f"<{level}>"
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words without punctuation, as coco-caption tokenises (so training matches scoring)."""
+    return ptb_tokenize(text)
+
+
+class Vocabulary:
+    """Ids 0..2 are `<pad>`, `<eos>`, `<unk>`; then one `<level>` start token per level; then words."""
+
+    def __init__(self, words: Sequence[str] = (), levels: Sequence[str] = LEVELS) -> None:
+        self.levels = tuple(levels)
+        specials = [PAD, EOS, UNK, *(level_token(lv) for lv in self.levels)]
+        self.itos: list[str] = specials + [w for w in words if w not in specials]
+        self.stoi = {w: i for i, w in enumerate(self.itos)}
+        self.pad_id, self.eos_id, self.unk_id = 0, 1, 2
+        self.num_special = len(specials)
+
+    @classmethod
+    def build(
+        cls, sentences: Iterable[Sequence[str]], min_freq: int = 1, levels: Sequence[str] = LEVELS
+    ) -> Vocabulary:
+        """Words seen at least `min_freq` times, most frequent first (ties alphabetical, so reproducible)."""
+        counts = Counter(w for sent in sentences for w in sent)
+        words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
+        return cls(words, levels)
+
+    def __len__(self) -> int:
+        return len(self.itos)
+
+    def level_id(self, level: str) -> int:
+        try:
+            return self.stoi[level_token(level)]
+        except KeyError:
+            raise DataError(
+                f"this vocabulary has no level {level!r}; it knows {', '.join(self.levels)}"
+            ) from None
+
+    def encode(self, tokens: Sequence[str]) -> list[int]:
+        return [self.stoi.get(t, self.unk_id) for t in tokens]
+
+    def decode(self, ids: Iterable[int]) -> list[str]:
+        """Ids → words, stopping at `<eos>` and leaving out the other special tokens."""
+        words = []
+        for i in ids:
+            if i == self.eos_id:
+                break
+            if i >= self.num_special:
+                words.append(self.itos[i])
+            elif i == self.unk_id:
+                words.append(UNK)
+        return words
+
+    def to_json(self) -> dict[str, object]:
+        return {"levels": list(self.levels), "itos": self.itos}
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Vocabulary:
+        levels = [str(x) for x in data["levels"]]  # type: ignore[attr-defined]
+        itos = [str(x) for x in data["itos"]]  # type: ignore[attr-defined]
+        vocab = cls(itos, levels)
+        if vocab.itos != itos:
+            raise DataError("vocab.json is inconsistent: its special tokens are not in the expected order")
+        return vocab
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Vocabulary:
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataError(f"cannot read vocabulary {path}: {exc}") from None

@@ -1,0 +1,213 @@
+"""The captioner model, decoding and bundles, on tiny synthetic grids (no encoder needed)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from multicap.captioning.bundle import Bundle, EncoderSettings, load_bundle
+from multicap.captioning.decoding import DecodeConfig, decode
+from multicap.captioning.model import Captioner, CaptionerConfig
+from multicap.errors import ConfigError, DataError
+from multicap.text import Vocabulary, tokenize
+
+SENTENCES = [
+    "a red circle",
+    "two blue squares",
+    "a green star left of a red circle",
+    "a small yellow triangle",
+    "three purple hearts",
+    "a large red square above a blue circle",
+]
+
+
+def _vocab() -> Vocabulary:
+    return Vocabulary.build(tokenize(s) for s in SENTENCES)
+
+
+def _model(vocab: Vocabulary, **kw: object) -> Captioner:
+    torch.manual_seed(0)
+    cfg = CaptionerConfig(
+        feature_dim=16,
+        grid_hw=(2, 3),
+        vocab_size=len(vocab),
+        embed_dim=32,
+        value_dim=32,
+        attention_dim=16,
+        hidden_dim=64,
+        dropout=0.0,
+        **kw,  # type: ignore[arg-type]
+    )
+    return Captioner(cfg)
+
+
+def _batch(vocab: Vocabulary, level: str = "caption") -> tuple[torch.Tensor, torch.Tensor]:
+    seqs = [[vocab.level_id(level), *vocab.encode(tokenize(s)), vocab.eos_id] for s in SENTENCES]
+    caps = torch.zeros(len(seqs), max(map(len, seqs)), dtype=torch.long)
+    for i, s in enumerate(seqs):
+        caps[i, : len(s)] = torch.tensor(s)
+    grid = torch.randn(len(seqs), 6, 16, generator=torch.Generator().manual_seed(1))
+    return grid, caps
+
+
+def test_forward_shapes_and_loss_ignores_padding() -> None:
+    vocab = _vocab()
+    model = _model(vocab)
+    grid, caps = _batch(vocab)
+    logits, loss = model(grid, caps)
+    assert logits.shape == (len(SENTENCES), caps.shape[1] - 1, len(vocab))
+    assert loss is not None and torch.isfinite(loss)
+    # Extra padding changes nothing.
+    padded = torch.cat([caps, torch.zeros(len(caps), 3, dtype=torch.long)], dim=1)
+    _, loss2 = model(grid, padded)
+    assert loss2 is not None and abs(float(loss) - float(loss2)) < 1e-5
+    first, none = model(grid, levels=caps[:, 0])
+    assert first.shape == (len(SENTENCES), 1, len(vocab)) and none is None
+
+
+def test_wrong_grid_shape_is_a_clear_error() -> None:
+    vocab = _vocab()
+    with pytest.raises(ConfigError, match="expects 2×3 cells × 16"):
+        _model(vocab)(torch.randn(2, 5, 16), torch.zeros(2, 3, dtype=torch.long))
+
+
+def _overfit(vocab: Vocabulary, steps: int = 80) -> tuple[Captioner, torch.Tensor]:
+    model = _model(vocab, alpha_c=0.0)
+    grid, caps = _batch(vocab)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(steps):
+        _, loss = model(grid, caps)
+        assert loss is not None
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert float(loss) < 0.1
+    return model, grid
+
+
+@pytest.fixture(scope="module")
+def trained() -> tuple[Captioner, torch.Tensor, Vocabulary]:
+    vocab = _vocab()
+    model, grid = _overfit(vocab)
+    return model, grid, vocab
+
+
+@pytest.mark.parametrize("beam", [1, 3])
+def test_overfit_model_decodes_its_captions(trained, beam: int) -> None:
+    model, grid, vocab = trained
+    caps = decode(model, grid, ["caption"] * len(grid), vocab, DecodeConfig(beam_size=beam, max_len=12))
+    assert [c.text for c in caps] == SENTENCES
+    for c in caps:
+        assert c.attention is not None and c.attention.shape == (len(c.tokens) + 1, 6)
+        assert abs(c.attention.sum(axis=1) - 1).max() < 1e-5
+        assert -0.1 < c.logprob <= 0
+        assert c.outputs is not None and c.outputs.shape[0] == len(c.tokens) + 1
+
+
+def test_batched_decoding_equals_one_image_at_a_time(trained) -> None:
+    model, grid, vocab = trained
+    cfg = DecodeConfig(beam_size=3, max_len=8)
+    levels = ["caption", "object", "layout", "caption", "attribute", "caption"]
+    together = decode(model, grid, levels, vocab, cfg)
+    alone = [decode(model, grid[i : i + 1], [levels[i]], vocab, cfg)[0] for i in range(len(grid))]
+    assert [c.text for c in together] == [c.text for c in alone]
+    assert [round(c.logprob, 5) for c in together] == [round(c.logprob, 5) for c in alone]
+
+
+def test_beam_search_finds_the_best_sequence_exhaustively() -> None:
+    """With a beam as wide as every prefix, beam search (no length penalty) returns the exact optimum."""
+    vocab = Vocabulary(["a", "b", "c"])
+    model = _model(vocab)
+    grid = torch.randn(2, 6, 16, generator=torch.Generator().manual_seed(5))
+    max_len = 3
+    got = decode(
+        model,
+        grid,
+        ["caption", "object"],
+        vocab,
+        DecodeConfig(beam_size=27, max_len=max_len, length_penalty=0.0),
+    )
+    words = [vocab.stoi[w] for w in "abc"]
+    for b, level in enumerate(["caption", "object"]):
+        best, best_seq = -1e9, None
+        for n in range(1, max_len + 1):
+            for seq in itertools.product(words, repeat=n):
+                full = torch.tensor([[vocab.level_id(level), *seq, vocab.eos_id]])
+                logits, _ = model(grid[b : b + 1], full)
+                logp = torch.log_softmax(logits, -1)[0]
+                # score only what decoding allows: words, then <eos>
+                score = float(sum(logp[t, full[0, t + 1]] for t in range(len(seq) + 1)))
+                if score > best:
+                    best, best_seq = score, [vocab.itos[i] for i in seq]
+        assert got[b].tokens == best_seq
+        assert got[b].logprob * (len(best_seq) + 1) == pytest.approx(best, abs=1e-4)
+
+
+def test_constraints_min_max_length_unk_and_repeats(trained) -> None:
+    model, grid, vocab = trained
+    short = decode(model, grid, ["caption"] * 6, vocab, DecodeConfig(beam_size=2, max_len=2))
+    assert all(len(c.tokens) <= 2 for c in short)
+    assert all(c.attention is not None and c.attention.shape[0] == len(c.tokens) + 1 for c in short)
+    long = decode(model, grid, ["caption"] * 6, vocab, DecodeConfig(beam_size=1, max_len=12, min_len=6))
+    assert all(len(c.tokens) >= 6 for c in long)
+    untrained = _model(vocab)
+    caps = decode(
+        untrained, grid, ["caption"] * 6, vocab, DecodeConfig(beam_size=2, max_len=10, no_repeat_ngram=1)
+    )
+    for c in caps:
+        assert "<unk>" not in c.tokens
+        assert len(set(c.tokens)) == len(c.tokens)  # no repeated unigram
+
+
+def test_bundle_round_trip_gives_identical_captions(trained, tmp_path: Path) -> None:
+    model, grid, vocab = trained
+    bundle = Bundle(
+        model, vocab, EncoderSettings("tiny", 64, True), DecodeConfig(beam_size=2), {"command": "test"}
+    )
+    folder = bundle.save(tmp_path / "b")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "config.json",
+        "metrics.json",
+        "model.safetensors",
+        "vocab.json",
+    ]
+    loaded = load_bundle(folder)
+    levels = ["caption"] * len(grid)
+    assert [c.text for c in loaded.caption(grid, levels)] == [c.text for c in bundle.caption(grid, levels)]
+    assert loaded.metrics["command"] == "test" and loaded.decoding.beam_size == 2
+
+
+def test_pickles_and_newer_formats_are_refused(trained, tmp_path: Path) -> None:
+    model, _, vocab = trained
+    pickled = tmp_path / "model.pt"
+    torch.save(model, pickled)
+    with pytest.raises(DataError, match="refusing to unpickle"):
+        load_bundle(pickled)
+    folder = tmp_path / "pickled_bundle"
+    folder.mkdir()
+    (folder / "model.pth").write_bytes(pickled.read_bytes())
+    with pytest.raises(DataError, match="pickled files are never loaded"):
+        load_bundle(folder)
+    good = Bundle(model, vocab, EncoderSettings("tiny", 64, True)).save(tmp_path / "newer")
+    cfg = json.loads((good / "config.json").read_text())
+    cfg["format"] = 99
+    (good / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(DataError, match="newer multicap"):
+        load_bundle(good)
+
+
+def test_vocabulary_json_round_trip(tmp_path: Path) -> None:
+    vocab = Vocabulary.build([tokenize(s) for s in SENTENCES] * 2 + [["rare"]], min_freq=2)
+    assert "rare" not in vocab.stoi and vocab.encode(["rare"]) == [vocab.unk_id]
+    vocab.save(tmp_path / "v.json")
+    again = Vocabulary.load(tmp_path / "v.json")
+    assert again.itos == vocab.itos and again.levels == vocab.levels
+    assert vocab.decode([*vocab.encode(["a", "red", "circle"]), vocab.eos_id, vocab.stoi["star"]]) == [
+        "a",
+        "red",
+        "circle",
+    ]
