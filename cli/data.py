@@ -74,6 +74,34 @@ def scenes(
         _print_stats(result.stats, result.rendered, result.skipped, out)
 
 
+@data_app.command("sets")
+def sets(
+    out: Path = typer.Option(Path("data/scene-sets"), "--out", "-o", help="Folder (created if missing)."),
+    pairs: int = typer.Option(200, "--pairs", help="Pairs with one change or a distractor."),
+    duplicates: int = typer.Option(20, "--duplicates", help="Scenes written with 4 near-duplicates each."),
+    clusters: int = typer.Option(4, "--clusters", help="Clusters of scenes sharing facts (at most 5)."),
+    per_cluster: int = typer.Option(10, "--per-cluster", help="Scenes per cluster."),
+    pool: int = typer.Option(300, "--pool", help="Scenes the text queries search."),
+    queries: int = typer.Option(100, "--queries", help="Text queries with exact relevant sets."),
+    size: int = typer.Option(224, "--size", help="Image side in pixels."),
+    seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives the same bytes."),
+    force: bool = typer.Option(False, "--force", help="Delete set tasks already in --out and write afresh."),
+) -> None:
+    """Write set tasks with known answers: changed pairs, near-duplicates, clusters, text queries.
+
+    Example:
+
+      multicap data sets --out data/scene-sets --pairs 200 --queries 100
+    """
+    from multicap.data.scenes import SetTasksConfig, write_set_tasks
+
+    config = SetTasksConfig(seed, size, pairs, duplicates, clusters, per_cluster, pool, queries)
+    total = pairs + duplicates + clusters * per_cluster + pool
+    with progress_bar("set tasks", total) as advance:
+        counts = write_set_tasks(out, config, force=force, progress=lambda done, _: advance(1))
+    console.out.print(f"{out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), markup=False)
+
+
 @data_app.command("show")
 def show(
     dataset: Path = typer.Argument(Path("data/scenes"), help="A scenes dataset folder."),

@@ -70,3 +70,14 @@ def test_show_prints_samples_with_captions_and_fails_clearly(tmp_path: Path) -> 
 def test_bad_usage_exits_2() -> None:
     result = _run("data", "scenes", "--n", "many")
     assert result.returncode == 2
+
+
+def test_sets_writes_tasks_and_rejects_bad_counts(tmp_path: Path) -> None:
+    out = tmp_path / "sets"
+    args = ["--pairs", "4", "--duplicates", "1", "--clusters", "2", "--per-cluster", "2", "--pool", "10"]
+    result = _run("data", "sets", "--out", str(out), *args, "--queries", "3", "--size", "48")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"{out}: 4 pairs, 1 duplicates, 2 clusters, 10 pool, 3 queries"
+    assert len(list((out / "pairs").glob("*.png"))) == 8 and (out / "queries.jsonl").is_file()
+    bad = _run("data", "sets", "--out", str(tmp_path / "bad"), "--clusters", "7")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: clusters must be between 0 and 5")

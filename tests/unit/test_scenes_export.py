@@ -89,7 +89,7 @@ def test_regenerating_gives_identical_bytes_and_resumes(dataset: Path, tmp_path:
 
 def test_a_different_dataset_is_refused_unless_forced(dataset: Path, tmp_path: Path) -> None:
     generate_dataset(tmp_path, ScenesConfig(n=4, size=48, seed=1), workers=1)
-    with pytest.raises(DataError, match=r"different scenes dataset .*seed 1 -> 2.*--force"):
+    with pytest.raises(DataError, match=r"different multicap-scenes/1 output .*seed 1 -> 2.*--force"):
         generate_dataset(tmp_path, ScenesConfig(n=4, size=48, seed=2), workers=1)
     result = generate_dataset(tmp_path, ScenesConfig(n=3, size=48, seed=2), workers=1, force=True)
     assert result.rendered == 3 and len(list((tmp_path / "images").glob("*.png"))) == 3

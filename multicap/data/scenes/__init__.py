@@ -5,7 +5,8 @@
 A scene is a `SceneFacts` (objects with shape, colour, size, position and box; relations; background).
 `render` draws it, `describe` says it at every level in several paraphrases, `parse` reads any such sentence
 back into facts, `generate_dataset` writes a whole dataset with splits (one compositional), and the set
-tasks (`make_pair`, `near_duplicates`, `make_clusters`, `make_queries`) come with their answers.
+tasks (`make_pair`, `near_duplicates`, `make_clusters`, `make_queries`, written by `write_set_tasks`)
+come with their answers.
 """
 
 from multicap.data.scenes.describe import (
@@ -24,6 +25,7 @@ from multicap.data.scenes.queries import SceneQuery, make_queries, query_matches
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng
 from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
+from multicap.data.scenes.tasks import SetTasksConfig, write_set_tasks
 
 __all__ = [
     "CHANGE_KINDS",
@@ -40,6 +42,7 @@ __all__ = [
     "SceneQuery",
     "SceneRecord",
     "ScenesConfig",
+    "SetTasksConfig",
     "SplitConfig",
     "describe",
     "describe_all",
@@ -60,4 +63,5 @@ __all__ = [
     "scene_record",
     "scene_rng",
     "stated_facts",
+    "write_set_tasks",
 ]

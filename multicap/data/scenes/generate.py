@@ -13,10 +13,8 @@ images that are missing. A folder that holds a different dataset is refused unle
 
 from __future__ import annotations
 
-import json
 import multiprocessing as mp
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -33,12 +31,13 @@ from multicap.data.scenes.export import (
     write_json_atomic,
     write_karpathy,
 )
+from multicap.data.scenes.folder import prepare_folder
 from multicap.data.scenes.png import encode_png
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig
 from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
 from multicap.data.scenes.stats import dataset_stats
-from multicap.errors import ConfigError, DataError
+from multicap.errors import ConfigError
 
 __all__ = [
     "FORMAT",
@@ -52,6 +51,13 @@ __all__ = [
 FORMAT = "multicap-scenes/1"  # written to metadata.json; a folder with another format is not ours
 # Bumped whenever the same config would give other images or sentences: a rerun never mixes versions.
 GENERATOR_VERSION = 1
+_OWNED = [
+    "images",
+    "captions.jsonl",
+    "karpathy.json",
+    "coco_captions_*.json",
+    "metadata.json",
+]  # what we write
 _CHUNK = 64  # scenes per task sent to a worker process
 _PNG_LEVEL = 1  # zlib level: fast to write, and the flat parts of a scene still compress well
 
@@ -122,59 +128,6 @@ def _work(task: tuple[str, ScenesConfig, list[int]]) -> list[tuple[SceneRecord, 
     return results
 
 
-def _config_diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
-    diffs = []
-    for key in sorted(set(old) | set(new)):
-        a, b = old.get(key), new.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            diffs += _config_diff(a, b, f"{prefix}{key}.")
-        elif a != b:
-            diffs.append(f"{prefix}{key} {a} -> {b}")
-    return diffs
-
-
-def _clear(out: Path) -> None:
-    """Remove what a scenes dataset writes (and nothing else) from `out`."""
-    shutil.rmtree(out / "images", ignore_errors=True)
-    for path in [
-        out / "captions.jsonl",
-        out / "karpathy.json",
-        out / "metadata.json",
-        *out.glob("coco_captions_*.json"),
-    ]:
-        path.unlink(missing_ok=True)
-
-
-def _prepare(out: Path, config: ScenesConfig, force: bool) -> None:
-    """Refuse a folder that holds something else; with `force`, clear a scenes dataset to start afresh.
-
-    A folder that is not a scenes dataset is never cleared, even with `force`: it may hold the user's files.
-    """
-    meta_path = out / "metadata.json"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else None
-    except ValueError:
-        meta = {}
-    if meta is None or meta.get("format") != FORMAT:
-        if out.exists() and any(out.iterdir()):
-            raise DataError(f"{out} is not empty and holds no scenes dataset; choose an empty or new --out")
-        return
-    if force:
-        _clear(out)
-        return
-    if meta.get("generator") != GENERATOR_VERSION:
-        raise DataError(
-            f"{out} was written by scenes generator version {meta.get('generator')}, this is version "
-            f"{GENERATOR_VERSION}; pass --force to regenerate it, or choose another --out"
-        )
-    diff = _config_diff(meta.get("config", {}), config.to_dict())
-    if diff:
-        raise DataError(
-            f"{out} holds a different scenes dataset ({'; '.join(diff[:3])}); "
-            "choose another --out, or pass --force to replace it"
-        )
-
-
 def _tasks(out: Path, config: ScenesConfig) -> Iterator[tuple[str, ScenesConfig, list[int]]]:
     for start in range(0, config.n, _CHUNK):
         yield str(out), config, list(range(start, min(start + _CHUNK, config.n)))
@@ -210,7 +163,7 @@ def generate_dataset(
             another config or generator version.
     """
     out = Path(out)
-    _prepare(out, config, force)
+    prepare_folder(out, FORMAT, GENERATOR_VERSION, config.to_dict(), force, _OWNED)
     (out / "images").mkdir(parents=True, exist_ok=True)
     held_out = _held_out(config.seed, config.splits)
     meta: dict[str, Any] = {
