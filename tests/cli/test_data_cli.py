@@ -18,26 +18,27 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
 
 def test_scenes_generates_resumes_and_refuses_another_dataset(tmp_path: Path) -> None:
     out = tmp_path / "scenes"
-    first = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "3")
+    # 130 scenes: three chunks of work, so the default two worker processes both render.
+    first = _run("data", "scenes", "--out", str(out), "--n", "130", "--size", "48", "--seed", "3")
     assert first.returncode == 0, first.stderr
-    assert "20 images (20 rendered, 0 already there)" in first.stdout
+    assert "130 images (130 rendered, 0 already there)" in first.stdout
     assert "vocabulary size" in first.stdout and "level caption" in first.stdout
-    assert len(list((out / "images").glob("*.png"))) == 20
+    assert len(list((out / "images").glob("*.png"))) == 130
     for name in ("captions.jsonl", "karpathy.json", "metadata.json", "coco_captions_train.json"):
         assert (out / name).is_file(), name
     # Two worker processes give the bytes one process gives.
-    generate_dataset(tmp_path / "ref", ScenesConfig(n=20, size=64, seed=3), workers=1)
+    generate_dataset(tmp_path / "ref", ScenesConfig(n=130, size=48, seed=3), workers=1)
     for path in sorted((out / "images").glob("*.png")):
         assert path.read_bytes() == (tmp_path / "ref" / "images" / path.name).read_bytes()
     assert (out / "captions.jsonl").read_bytes() == (tmp_path / "ref" / "captions.jsonl").read_bytes()
 
     (out / "images" / "000007.png").unlink()
-    again = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "3", "--json")
+    again = _run("data", "scenes", "--out", str(out), "--n", "130", "--size", "48", "--seed", "3", "--json")
     assert again.returncode == 0, again.stderr
     stats = json.loads(again.stdout)
-    assert (stats["rendered"], stats["skipped"], stats["images"]) == (1, 19, 20)
+    assert (stats["rendered"], stats["skipped"], stats["images"]) == (1, 129, 130)
 
-    refused = _run("data", "scenes", "--out", str(out), "--n", "20", "--size", "64", "--seed", "4")
+    refused = _run("data", "scenes", "--out", str(out), "--n", "130", "--size", "48", "--seed", "4")
     assert refused.returncode == 1
     lines = refused.stderr.strip().splitlines()
     assert (

@@ -75,7 +75,7 @@ def test_metadata_holds_config_splits_and_stats(dataset: Path) -> None:
 
 
 def test_regenerating_gives_identical_bytes_and_resumes(dataset: Path, tmp_path: Path) -> None:
-    again = generate_dataset(tmp_path, CONFIG, workers=2)
+    again = generate_dataset(tmp_path, CONFIG, workers=1)  # two processes: tests/cli/test_data_cli.py
     assert _files(tmp_path) == _files(dataset)
     for name in ("captions.jsonl", "karpathy.json", "coco_captions_train.json"):
         assert (tmp_path / name).read_bytes() == (dataset / name).read_bytes()

@@ -134,12 +134,36 @@ def _tasks(out: Path, config: ScenesConfig) -> Iterator[tuple[str, ScenesConfig,
 
 
 def _run(out: Path, config: ScenesConfig, workers: int) -> Iterator[list[tuple[SceneRecord, bool]]]:
+    workers = min(workers, -(-config.n // _CHUNK))  # no process without a chunk to render
     if workers <= 1:
         yield from map(_work, _tasks(out, config))
         return
     # spawn: the parent may hold threads (torch, rich), which fork would copy in a broken state.
     with mp.get_context("spawn").Pool(workers) as pool:
         yield from pool.imap_unordered(_work, _tasks(out, config))
+
+
+def _write_outputs(
+    out: Path, records: list[SceneRecord], config: ScenesConfig, meta: dict[str, Any]
+) -> dict[str, Any]:
+    """Captions in every format, then metadata with splits and statistics (last: it marks completion)."""
+    write_captions_jsonl(records, out / "captions.jsonl")
+    write_karpathy(records, out / "karpathy.json", dataset=f"scenes-seed{config.seed}")
+    write_coco(records, out, config.size, [s for s in SPLITS if any(r.split == s for r in records)])
+    stats = dataset_stats(records)
+    meta.update(
+        status="complete",
+        splits={
+            "names": list(SPLITS),
+            "shares": asdict(config.splits),
+            "held_out": _held_out(config.seed, config.splits).to_dict(),
+            "note": "test_comp scenes each hold at least one held-out colour-shape pair or relation-shape "
+            "combination (relations in canonical direction); train, val and test hold none.",
+        },
+        stats=stats,
+    )
+    write_json_atomic(out / "metadata.json", meta, indent=2)
+    return stats
 
 
 def generate_dataset(
@@ -165,7 +189,6 @@ def generate_dataset(
     out = Path(out)
     prepare_folder(out, FORMAT, GENERATOR_VERSION, config.to_dict(), force, _OWNED)
     (out / "images").mkdir(parents=True, exist_ok=True)
-    held_out = _held_out(config.seed, config.splits)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "generator": GENERATOR_VERSION,
@@ -181,21 +204,5 @@ def generate_dataset(
         if progress is not None:
             progress(len(records), config.n)
     records.sort(key=lambda r: r.index)
-    write_captions_jsonl(records, out / "captions.jsonl")
-    write_karpathy(records, out / "karpathy.json", dataset=f"scenes-seed{config.seed}")
-    split_names = [s for s in SPLITS if any(r.split == s for r in records)]
-    write_coco(records, out, config.size, split_names)
-    stats = dataset_stats(records)
-    meta.update(
-        status="complete",
-        splits={
-            "names": list(SPLITS),
-            "shares": asdict(config.splits),
-            "held_out": held_out.to_dict(),
-            "note": "test_comp scenes each hold at least one held-out colour-shape pair or relation-shape "
-            "combination (relations in canonical direction); train, val and test hold none.",
-        },
-        stats=stats,
-    )
-    write_json_atomic(out / "metadata.json", meta, indent=2)
+    stats = _write_outputs(out, records, config, meta)
     return GenerateResult(out, rendered, len(records) - rendered, stats, stats["counts"]["split"])
