@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from multicap.cli import console
 
 from multicap._version import __version__
+from multicap.cli import console
 
 app = typer.Typer(
     name="multicap",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+
 from multicap.cli import console
 from multicap.cli.app import app
 from multicap.cli.progress import progress_bar

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from multicap.cli import console
 from multicap.cli.app import app
 

@@ -34,19 +34,32 @@ class CaptionExamples:
     def batches(
         self, batch_size: int, generator: torch.Generator
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded)."""
+        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded).
+
+        A batch holds one level (its first token), so its captions are of similar length and little of
+        each step is spent on padding; the order of batches is shuffled across levels.
+        """
         order = torch.randperm(len(self.rows), generator=generator).tolist()
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            picks = torch.randint(0, 1 << 30, (len(chunk),), generator=generator).tolist()
-            seqs = [self.sequences[i][p % len(self.sequences[i])] for i, p in zip(chunk, picks, strict=True)]
-            captions = torch.full((len(seqs), max(map(len, seqs))), self.pad_id, dtype=torch.long)
-            for j, seq in enumerate(seqs):
-                captions[j, : len(seq)] = torch.tensor(seq)
-            grid = torch.from_numpy(
-                self.store.grid(np.asarray([self.rows[i] for i in chunk])).astype(np.float32)
-            )
-            yield grid, captions
+        by_level: dict[int, list[int]] = {}
+        for i in order:
+            by_level.setdefault(self.sequences[i][0][0], []).append(i)
+        chunks = [
+            idx[start : start + batch_size]
+            for _, idx in sorted(by_level.items())
+            for start in range(0, len(idx), batch_size)
+        ]
+        for c in torch.randperm(len(chunks), generator=generator).tolist():
+            yield self._batch(chunks[c], generator)
+
+    def _batch(self, chunk: list[int], generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        picks = torch.randint(0, 1 << 30, (len(chunk),), generator=generator).tolist()
+        seqs = [self.sequences[i][p % len(self.sequences[i])] for i, p in zip(chunk, picks, strict=True)]
+        captions = torch.full((len(seqs), max(map(len, seqs))), self.pad_id, dtype=torch.long)
+        for j, seq in enumerate(seqs):
+            captions[j, : len(seq)] = torch.tensor(seq)
+        rows = np.asarray([self.rows[i] for i in chunk])
+        grid = torch.from_numpy(self.store.grid(rows).astype(np.float32))  # (B, N, D)
+        return grid, captions
 
 
 @dataclass
@@ -82,7 +95,7 @@ def features_folder(recipe: Recipe) -> Path:
 def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None = None) -> TrainingData:
     """Read the corpus, cache the features of its train and validation images, build the vocabulary."""
     cfg = recipe.data
-    corpus = load_corpus(cfg.corpus)
+    corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()
     train_imgs = corpus.split(cfg.train_split)
     val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]

@@ -26,6 +26,7 @@ class DataConfig:
     corpus: str = (
         "data/scenes"  # a scenes folder, a Karpathy JSON, a COCO captions JSON or a captions.jsonl folder
     )
+    image_root: str = ""  # folder the corpus's image paths are relative to (Karpathy / COCO files)
     features: str = ""  # feature store folder; empty: <corpus folder>/features/<encoder>-<size>
     levels: list[str] = field(default_factory=list)  # levels to learn; empty: every level the corpus has
     train_split: str = "train"  # split to train on

@@ -140,7 +140,7 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
         run.optimizer.step()
         run.scheduler.step()
-        total += float(loss)
+        total += loss.item()
         count += 1
         tokens += int((captions[:, 1:] != run.vocab.pad_id).sum())
         if step % 10 == 0 or step == steps - 1:
