@@ -97,7 +97,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     cfg = recipe.data
     corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()
-    train_imgs = corpus.split(cfg.train_split)
+    train_imgs = corpus.split(cfg.train_split)[: cfg.train_images or None]
     val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]
     if not train_imgs:
         raise DataError(f"{cfg.corpus}: no images in split {cfg.train_split!r}")

@@ -33,6 +33,7 @@ class DataConfig:
     val_split: str = "val"  # split to validate on (by decoding, never teacher-forced)
     min_freq: int = 1  # words seen fewer times in training become <unk>
     max_words: int = 40  # longer references are cut to this many words
+    train_images: int = 0  # train on the first this many images of the split (0 = all): quick experiments
     val_images: int = 300  # images decoded per validation (0 = the whole split)
 
 
