@@ -64,7 +64,7 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
     # Extra padding changes nothing.
     padded = torch.cat([caps, torch.zeros(len(caps), 3, dtype=torch.long)], dim=1)
     _, loss2 = model(grid, padded)
-    assert loss2 is not None and abs(float(loss) - float(loss2)) < 1e-5
+    assert loss2 is not None and abs(loss.item() - loss2.item()) < 1e-5
     first, none = model(grid, levels=caps[:, 0])
     assert first.shape == (len(SENTENCES), 1, len(vocab)) and none is None
 
