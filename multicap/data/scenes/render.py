@@ -85,9 +85,19 @@ assert set(SHAPE_OUTLINES) | {"circle"} == set(SHAPES)
 
 
 @lru_cache(maxsize=8)
-def _grid(size: int) -> tuple[np.ndarray, np.ndarray]:
-    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
-    return x, y
+def _axis(size: int) -> np.ndarray:
+    return np.arange(size, dtype=np.float32)
+
+
+def _projection(size: int, angle: float) -> np.ndarray:
+    """(S, S) distance of each pixel along direction `angle`, shifted to start at 0.
+
+    Built as an outer sum of two 1-D ramps: one broadcast add instead of full-image products.
+    """
+    ax = _axis(size)
+    cos, sin = math.cos(angle), math.sin(angle)
+    proj = (ax * sin)[:, None] + (ax * cos)[None, :]  # (S, 1) + (1, S) -> (S, S)
+    return proj - min(0.0, cos * (size - 1)) - min(0.0, sin * (size - 1))
 
 
 def _jitter(rng: np.random.Generator, rgb: tuple[int, int, int]) -> np.ndarray:
@@ -117,19 +127,19 @@ def _background(kind: str, base: np.ndarray, size: int, rng: np.random.Generator
     angle = float(rng.uniform(0, math.pi))
     if kind == "flat":
         return Image.new("RGB", (size, size), tuple(int(c) for c in base))
-    x, y = _grid(size)
     if kind == "gradient":
-        proj = x * math.cos(angle) + y * math.sin(angle)  # (S, S)
-        proj -= proj.min()
+        proj = _projection(size, angle)
         index = (proj * (255.0 / max(float(proj.max()), 1e-6))).astype(np.uint8)
         return _paletted(index, _ramp(base, 256))
     if kind == "stripes":
         period = size * float(rng.uniform(1 / 14, 1 / 7))
-        proj = x * math.cos(angle) + y * math.sin(angle)
-        return _paletted(((proj / period) % 1.0 >= 0.5).astype(np.uint8), _ramp(base, 2))
+        # Half-periods counted from 0 (the projection is never negative): odd ones take the lighter tone.
+        half_periods = (_projection(size, angle) * (2.0 / period)).astype(np.int32)  # (S, S)
+        return _paletted((half_periods & 1).astype(np.uint8), _ramp(base, 2))
     if kind == "checks":
         cell = size * float(rng.uniform(1 / 10, 1 / 5))
-        return _paletted(((x // cell + y // cell) % 2).astype(np.uint8), _ramp(base, 2))
+        bands = (_axis(size) // cell).astype(np.uint8) & 1  # (S,)
+        return _paletted(bands[:, None] ^ bands[None, :], _ramp(base, 2))
     if kind == "noise":
         # Grain of 2x2 pixels in 7 tones: visible texture that still compresses in a PNG.
         half = (size + 1) // 2
