@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+
 from multicap.cli import console
 from multicap.cli.progress import progress_bar
 

@@ -19,16 +19,17 @@ from multicap.errors import DataError
 from multicap.levels.facts import SceneFacts
 
 __all__ = [
+    "DatasetExporter",
     "SceneRecord",
+    "export_records",
     "read_captions_jsonl",
-    "write_captions_jsonl",
-    "write_coco",
+    "tokenize_words",
     "write_json_atomic",
-    "write_karpathy",
 ]
 
 
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")  # the words of parse.tokenize, without punctuation
+_SENTENCE_STRIDE = 100  # sentence and annotation ids: image index * 100 + k
 
 
 @dataclass
@@ -90,70 +91,86 @@ def write_json_atomic(path: Path, obj: Any, indent: int | None = None) -> None:
     os.replace(tmp, path)
 
 
-def write_captions_jsonl(records: Iterable[SceneRecord], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        for rec in records:
-            f.write(json.dumps(rec.to_json(), ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
-
-
-def write_karpathy(records: Iterable[SceneRecord], path: Path, dataset: str = "scenes") -> None:
-    """Karpathy split JSON; `filepath` is relative to the folder that holds the JSON file."""
-    images, sent_id = [], 0
-    for rec in records:
-        sentences = []
-        for level, texts in rec.texts.items():
-            for raw in texts:
-                sentences.append(
-                    {
-                        "raw": raw,
-                        "tokens": tokenize_words(raw),
-                        "level": level,
-                        "sentid": sent_id,
-                        "imgid": rec.index,
-                    }
-                )
-                sent_id += 1
-        images.append(
-            {
-                "filepath": "images",
-                "filename": rec.file.rsplit("/", 1)[-1],
-                "split": rec.split,
-                "imgid": rec.index,
-                "sentids": [s["sentid"] for s in sentences],
-                "sentences": sentences,
-            }
-        )
-    write_json_atomic(path, {"dataset": dataset, "images": images})
-
-
 def tokenize_words(text: str) -> list[str]:
     """Karpathy-style tokens: lower-case words without punctuation (hyphenated words kept whole)."""
     return _WORD.findall(text.lower())
 
 
-def write_coco(records: list[SceneRecord], folder: Path, size: int, splits: Iterable[str]) -> list[Path]:
-    """One `coco_captions_{split}.json` per split; `file_name` is relative to `folder`."""
-    written = []
-    for split in splits:
-        chosen = [r for r in records if r.split == split]
-        annotations, ann_id = [], 0
-        for rec in chosen:
-            for level, texts in rec.texts.items():
-                for raw in texts:
-                    annotations.append({"id": ann_id, "image_id": rec.index, "caption": raw, "level": level})
-                    ann_id += 1
-        doc = {
-            "info": {"description": f"multicap synthetic scenes, split {split}"},
-            "licenses": [],
-            "images": [{"id": r.index, "file_name": r.file, "width": size, "height": size} for r in chosen],
-            "annotations": annotations,
+def _sentences(rec: SceneRecord) -> list[tuple[int, str, str]]:
+    """(id, level, text) of every sentence; ids are index * 100 + k, unique whatever order records come in."""
+    flat = [(level, raw) for level, texts in rec.texts.items() for raw in texts]
+    if len(flat) >= _SENTENCE_STRIDE:
+        raise ValueError(f"scene {rec.index} has {len(flat)} sentences; at most {_SENTENCE_STRIDE - 1} fit")
+    return [(rec.index * _SENTENCE_STRIDE + k, level, raw) for k, (level, raw) in enumerate(flat)]
+
+
+class DatasetExporter:
+    """Collects records in any order (as worker processes finish them) and writes every format at the end.
+
+    The per-record work (JSON lines, tokens, annotations) happens in `add`, so it overlaps with rendering;
+    `finish` only sorts and joins.
+    """
+
+    def __init__(self, out: Path, size: int, dataset: str = "scenes") -> None:
+        self.out, self.size, self.dataset = out, size, dataset
+        self._lines: dict[int, str] = {}
+        self._karpathy: dict[int, dict[str, Any]] = {}
+        self._coco: dict[int, tuple[str, dict[str, Any], list[dict[str, Any]]]] = {}
+
+    def add(self, rec: SceneRecord) -> None:
+        self._lines[rec.index] = json.dumps(rec.to_json(), ensure_ascii=False)
+        sentences = _sentences(rec)
+        self._karpathy[rec.index] = {
+            "filepath": "images",
+            "filename": rec.file.rsplit("/", 1)[-1],
+            "split": rec.split,
+            "imgid": rec.index,
+            "sentids": [sid for sid, _, _ in sentences],
+            "sentences": [
+                {"raw": raw, "tokens": tokenize_words(raw), "level": level, "sentid": sid, "imgid": rec.index}
+                for sid, level, raw in sentences
+            ],
         }
-        path = folder / f"coco_captions_{split}.json"
-        write_json_atomic(path, doc)
-        written.append(path)
-    return written
+        image = {"id": rec.index, "file_name": rec.file, "width": self.size, "height": self.size}
+        annotations = [
+            {"id": sid, "image_id": rec.index, "caption": raw, "level": level}
+            for sid, level, raw in sentences
+        ]
+        self._coco[rec.index] = (rec.split, image, annotations)
+
+    def finish(self) -> list[Path]:
+        """Write captions.jsonl, karpathy.json and coco_captions_{split}.json; returns the paths written."""
+        order = sorted(self._lines)
+        jsonl = self.out / "captions.jsonl"
+        tmp = jsonl.with_name(jsonl.name + ".tmp")
+        tmp.write_text("".join(self._lines[i] + "\n" for i in order), encoding="utf-8")
+        os.replace(tmp, jsonl)
+        karpathy = self.out / "karpathy.json"
+        write_json_atomic(karpathy, {"dataset": self.dataset, "images": [self._karpathy[i] for i in order]})
+        written = [jsonl, karpathy]
+        splits: dict[str, list[int]] = {}
+        for i in order:
+            splits.setdefault(self._coco[i][0], []).append(i)
+        for split, ids in splits.items():
+            doc = {
+                "info": {"description": f"multicap synthetic scenes, split {split}"},
+                "licenses": [],
+                "images": [self._coco[i][1] for i in ids],
+                "annotations": [a for i in ids for a in self._coco[i][2]],
+            }
+            written.append(self.out / f"coco_captions_{split}.json")
+            write_json_atomic(written[-1], doc)
+        return written
+
+
+def export_records(
+    records: Iterable[SceneRecord], out: Path, size: int, dataset: str = "scenes"
+) -> list[Path]:
+    """captions.jsonl, Karpathy JSON and COCO captions JSON of `records` in `out`."""
+    exporter = DatasetExporter(out, size, dataset)
+    for rec in records:
+        exporter.add(rec)
+    return exporter.finish()
 
 
 def read_captions_jsonl(

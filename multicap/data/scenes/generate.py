@@ -24,19 +24,13 @@ from typing import Any
 import numpy as np
 
 from multicap.data.scenes.describe import describe_all
-from multicap.data.scenes.export import (
-    SceneRecord,
-    write_captions_jsonl,
-    write_coco,
-    write_json_atomic,
-    write_karpathy,
-)
+from multicap.data.scenes.export import DatasetExporter, SceneRecord, write_json_atomic
 from multicap.data.scenes.folder import prepare_folder
 from multicap.data.scenes.png import encode_png
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig
 from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
-from multicap.data.scenes.stats import dataset_stats
+from multicap.data.scenes.stats import StatsAccumulator
 from multicap.errors import ConfigError
 
 __all__ = [
@@ -143,27 +137,22 @@ def _run(out: Path, config: ScenesConfig, workers: int) -> Iterator[list[tuple[S
         yield from pool.imap_unordered(_work, _tasks(out, config))
 
 
-def _write_outputs(
-    out: Path, records: list[SceneRecord], config: ScenesConfig, meta: dict[str, Any]
-) -> dict[str, Any]:
-    """Captions in every format, then metadata with splits and statistics (last: it marks completion)."""
-    write_captions_jsonl(records, out / "captions.jsonl")
-    write_karpathy(records, out / "karpathy.json", dataset=f"scenes-seed{config.seed}")
-    write_coco(records, out, config.size, [s for s in SPLITS if any(r.split == s for r in records)])
-    stats = dataset_stats(records)
-    meta.update(
-        status="complete",
-        splits={
+def _metadata(config: ScenesConfig, stats: dict[str, Any]) -> dict[str, Any]:
+    """metadata.json of a finished dataset: config, splits with the held-out combinations, statistics."""
+    return {
+        "format": FORMAT,
+        "generator": GENERATOR_VERSION,
+        "status": "complete",
+        "config": config.to_dict(),
+        "splits": {
             "names": list(SPLITS),
             "shares": asdict(config.splits),
             "held_out": _held_out(config.seed, config.splits).to_dict(),
             "note": "test_comp scenes each hold at least one held-out colour-shape pair or relation-shape "
             "combination (relations in canonical direction); train, val and test hold none.",
         },
-        stats=stats,
-    )
-    write_json_atomic(out / "metadata.json", meta, indent=2)
-    return stats
+        "stats": stats,
+    }
 
 
 def generate_dataset(
@@ -189,20 +178,25 @@ def generate_dataset(
     out = Path(out)
     prepare_folder(out, FORMAT, GENERATOR_VERSION, config.to_dict(), force, _OWNED)
     (out / "images").mkdir(parents=True, exist_ok=True)
-    meta: dict[str, Any] = {
+    started = {
         "format": FORMAT,
         "generator": GENERATOR_VERSION,
         "status": "incomplete",
         "config": config.to_dict(),
     }
-    write_json_atomic(out / "metadata.json", meta, indent=2)
-    records: list[SceneRecord] = []
+    write_json_atomic(out / "metadata.json", started, indent=2)
+    # Records are exported and counted as chunks arrive, while the workers go on rendering.
+    exporter = DatasetExporter(out, config.size, dataset=f"scenes-seed{config.seed}")
+    stats = StatsAccumulator()
     rendered = 0
     for chunk in _run(out, config, workers):
-        records += [rec for rec, _ in chunk]
-        rendered += sum(drawn for _, drawn in chunk)
+        for rec, drawn in chunk:
+            exporter.add(rec)
+            stats.add(rec)
+            rendered += drawn
         if progress is not None:
-            progress(len(records), config.n)
-    records.sort(key=lambda r: r.index)
-    stats = _write_outputs(out, records, config, meta)
-    return GenerateResult(out, rendered, len(records) - rendered, stats, stats["counts"]["split"])
+            progress(stats.images, config.n)
+    exporter.finish()
+    result = stats.result()
+    write_json_atomic(out / "metadata.json", _metadata(config, result), indent=2)  # last: marks completion
+    return GenerateResult(out, rendered, stats.images - rendered, result, result["counts"]["split"])

@@ -11,7 +11,7 @@ import numpy as np
 from multicap.data.scenes.describe import mentioned_relations
 from multicap.data.scenes.export import SceneRecord, tokenize_words
 
-__all__ = ["dataset_stats"]
+__all__ = ["StatsAccumulator", "dataset_stats"]
 
 
 def _length_summary(lengths: list[int]) -> dict[str, Any]:
@@ -29,25 +29,21 @@ def _length_summary(lengths: list[int]) -> dict[str, Any]:
     }
 
 
-def dataset_stats(records: Iterable[SceneRecord]) -> dict[str, Any]:
-    """Counts of every fact and every sentence in `records`; JSON-ready, sorted keys."""
-    keys = (
-        "split",
-        "objects_per_scene",
-        "shape",
-        "colour",
-        "size",
-        "position",
-        "relation",
-        "relation_stated",
-    )
-    counts: dict[str, Counter[str]] = {k: Counter() for k in (*keys, "background", "background_colour")}
-    lengths: dict[str, list[int]] = {}
-    vocab: dict[str, set[str]] = {}
-    n = 0
-    for rec in records:
-        n += 1
-        f = rec.facts
+class StatsAccumulator:
+    """Counts of every fact and every sentence, record by record (in any order)."""
+
+    _KEYS = ("split", "objects_per_scene", "shape", "colour", "size", "position", "relation",
+             "relation_stated", "background", "background_colour")  # fmt: skip
+
+    def __init__(self) -> None:
+        self.counts: dict[str, Counter[str]] = {k: Counter() for k in self._KEYS}
+        self.lengths: dict[str, list[int]] = {}
+        self.vocab: dict[str, set[str]] = {}
+        self.images = 0
+
+    def add(self, rec: SceneRecord) -> None:
+        f, counts = rec.facts, self.counts
+        self.images += 1
         counts["split"][rec.split] += 1
         counts["objects_per_scene"][str(len(f.objects))] += 1
         for obj in f.objects:
@@ -61,15 +57,26 @@ def dataset_stats(records: Iterable[SceneRecord]) -> dict[str, Any]:
         for level, texts in rec.texts.items():
             for text in texts:
                 words = tokenize_words(text)
-                lengths.setdefault(level, []).append(len(words))
-                vocab.setdefault(level, set()).update(words)
-    levels = {
-        level: {"sentences": len(ls), "length": _length_summary(ls), "vocabulary": len(vocab[level])}
-        for level, ls in lengths.items()
-    }
-    return {
-        "images": n,
-        "counts": {k: dict(sorted(c.items())) for k, c in counts.items()},
-        "levels": levels,
-        "vocabulary_size": len(set().union(*vocab.values())) if vocab else 0,
-    }
+                self.lengths.setdefault(level, []).append(len(words))
+                self.vocab.setdefault(level, set()).update(words)
+
+    def result(self) -> dict[str, Any]:
+        """JSON-ready statistics with sorted keys."""
+        levels = {
+            level: {"sentences": len(ls), "length": _length_summary(ls), "vocabulary": len(self.vocab[level])}
+            for level, ls in self.lengths.items()
+        }
+        return {
+            "images": self.images,
+            "counts": {k: dict(sorted(c.items())) for k, c in self.counts.items()},
+            "levels": levels,
+            "vocabulary_size": len(set().union(*self.vocab.values())) if self.vocab else 0,
+        }
+
+
+def dataset_stats(records: Iterable[SceneRecord]) -> dict[str, Any]:
+    """Counts of every fact and every sentence in `records`; JSON-ready, sorted keys."""
+    acc = StatsAccumulator()
+    for rec in records:
+        acc.add(rec)
+    return acc.result()
