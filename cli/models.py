@@ -37,11 +37,12 @@ def models_command(
                 "description": spec.description,
             }
         )
+    rows += _bundle_rows()
     if json_out:
         for row in rows:
             console.print_json_line(row)
         return
-    for row in rows:
+    for row in (r for r in rows if r["kind"] == "encoder"):
         name = f"{row['name']} (default)" if row["default"] else str(row["name"])
         state = "present" if row["weights_present"] else "MISSING"
         console.out.print(
@@ -51,3 +52,33 @@ def models_command(
         console.out.print(f"    weights: {row['weights']}", markup=False)
         if not row["weights_present"]:
             console.out.print(f"    source: {row['source']}", markup=False)
+    bundles = [r for r in rows if r["kind"] == "bundle"]
+    console.out.print(f"captioner bundles: {len(bundles) or 'none registered'}", markup=False)
+    for row in bundles:
+        console.out.print(
+            f"{row['name']:<30} levels {', '.join(row['levels'])}  encoder {row['encoder']}", markup=False
+        )
+        console.out.print(f"    {row['path']}", markup=False)
+
+
+def _bundle_rows() -> list[dict[str, object]]:
+    import json
+
+    from multicap.captioning.bundle import list_bundles
+
+    rows: list[dict[str, object]] = []
+    for name, folder in list_bundles().items():
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+        enc = config.get("encoder", {})
+        rows.append(
+            {
+                "kind": "bundle",
+                "name": name,
+                "path": str(folder),
+                "levels": vocab.get("levels", []),
+                "encoder": f"{enc.get('name')}@{enc.get('image_size')}px",
+                "weights_present": (folder / "model.safetensors").is_file(),
+            }
+        )
+    return rows

@@ -1,0 +1,87 @@
+"""Decode speed: batched beam search (all images and beams advance together) against decoding one image at
+a time (each image's beams batched, as sgrvinod's Show-Attend-Tell tutorial decodes), same model, same
+process; the captions of both must be identical.
+
+Usage:
+    .venv/bin/python benchmarks/decode_speed.py [--model BUNDLE] [--images 100] [--beam 3] [--rounds 3]
+
+Without --model a freshly initialised captioner of the scenes recipe's size decodes random grids (every
+caption then runs to max_len, the worst case); with a bundle, grids come from the bundle's feature shape.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+
+import torch
+
+from multicap.captioning.bundle import load_bundle
+from multicap.captioning.decoding import DecodeConfig, decode
+from multicap.captioning.model import Captioner, CaptionerConfig
+from multicap.captioning.recipe import load_recipe
+from multicap.text import Vocabulary
+
+
+def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
+    if args.model:
+        bundle = load_bundle(args.model)
+        return bundle.model, bundle.vocab
+    recipe = load_recipe("scenes")
+    vocab = Vocabulary([f"w{i}" for i in range(100)])
+    torch.manual_seed(0)
+    cfg = CaptionerConfig(**{**recipe.model.to_dict(), "feature_dim": 1398, "grid_hw": (10, 10)})
+    cfg.vocab_size = len(vocab)
+    return Captioner(cfg).eval(), vocab
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--model", default="", help="a bundle folder or name (default: untrained, scenes size)"
+    )
+    parser.add_argument("--images", type=int, default=100)
+    parser.add_argument("--beam", type=int, default=3)
+    parser.add_argument("--max-len", type=int, default=30)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    model, vocab = _model(args)
+    gh, gw = model.config.grid_hw
+    grid = torch.randn(
+        args.images, gh * gw, model.config.feature_dim, generator=torch.Generator().manual_seed(1)
+    )
+    levels = [vocab.levels[i % len(vocab.levels)] for i in range(args.images)]
+    cfg = DecodeConfig(beam_size=args.beam, max_len=args.max_len)
+
+    def batched() -> list[str]:
+        return [c.text for c in decode(model, grid, levels, vocab, cfg)]
+
+    def one_by_one() -> list[str]:
+        return [decode(model, grid[i : i + 1], [levels[i]], vocab, cfg)[0].text for i in range(args.images)]
+
+    assert batched() == one_by_one(), "batched and one-at-a-time decoding disagree"
+    fast, slow = [], []
+    for _ in range(args.rounds):
+        for fn, sink in ((batched, fast), (one_by_one, slow)):
+            start = time.perf_counter()
+            fn()
+            sink.append(args.images / (time.perf_counter() - start))
+    result = {
+        "images": args.images,
+        "beam": args.beam,
+        "batched_captions_s": statistics.median(fast),
+        "one_at_a_time_captions_s": statistics.median(slow),
+        "speedup": statistics.median(f / s for f, s in zip(fast, slow, strict=True)),
+    }
+    print(json.dumps(result) if args.json else "\n".join(f"{k:26s} {v:.4g}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()

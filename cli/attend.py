@@ -1,0 +1,57 @@
+"""`multicap attend`: picture where each generated word looked."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from multicap.cli import console
+from multicap.cli.app import app
+
+
+@app.command("attend")
+def attend_command(
+    image: Path = typer.Argument(..., help="The image to caption."),
+    model: str = typer.Option(..., "--model", "-m", help="A bundle folder or a registered bundle name."),
+    level: str = typer.Option("caption", "--level", "-l", help="object, attribute, layout or caption."),
+    out: Path = typer.Option(Path("attention.png"), "--out", "-o", help="PNG file to write."),
+    matrix: bool = typer.Option(
+        False,
+        "--matrix",
+        help="Also write OUT-matrix.png: cosine similarity of decoder outputs between steps.",
+    ),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    json_out: bool = typer.Option(False, "--json", help="Print the caption and files as JSON."),
+) -> None:
+    """Caption IMAGE and draw one attention overlay per generated word (Show, Attend and Tell style).
+
+    Example:
+
+      multicap attend examples/scenes/images/000000.png --model scenes-small --level layout --out att.png
+    """
+    from multicap.captioning.attention_maps import caption_image, plot_attention, plot_step_similarity
+    from multicap.captioning.bundle import load_bundle
+    from multicap.errors import ConfigError
+
+    bundle = load_bundle(model, device=device)
+    if level not in bundle.levels:
+        raise ConfigError(f"bundle {model} knows levels {', '.join(bundle.levels)}, not {level!r}")
+    caption, seen = caption_image(bundle, image, level, device=device)
+    files = [plot_attention(seen, caption, bundle.model.config.grid_hw, out)]
+    if matrix:
+        files.append(plot_step_similarity(caption, out.with_name(out.stem + "-matrix.png")))
+    if json_out:
+        console.print_json_line(
+            {
+                "image": str(image),
+                "level": level,
+                "caption": caption.text,
+                "confidence": caption.logprob,
+                "files": [str(f) for f in files],
+            }
+        )
+        return
+    console.out.print(f"{image} [{level}]: {caption.text}", markup=False)
+    for f in files:
+        console.out.print(f"wrote {f}", markup=False)
