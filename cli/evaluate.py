@@ -11,18 +11,31 @@ import typer
 from multicap.cli import console
 from multicap.cli.app import app
 
-_COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D")
+_COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-D", "fact-F1")
 
 
 @app.command("evaluate")
 def evaluate_command(
-    predictions: Path = typer.Option(
-        ..., "--predictions", "-p", help='COCO result JSON: [{"image_id", "caption", "level"?}].'
+    predictions: Path | None = typer.Option(
+        None, "--predictions", "-p", help='COCO result JSON: [{"image_id", "caption", "level"?}].'
     ),
-    references: Path = typer.Option(
-        ..., "--references", "-r", help="COCO captions annotation JSON, or Karpathy split JSON."
+    references: Path | None = typer.Option(
+        None, "--references", "-r", help="COCO captions annotation JSON, or Karpathy split JSON."
     ),
-    split: str | None = typer.Option(None, "--split", help="With Karpathy JSON: score only this split."),
+    model: str | None = typer.Option(None, "--model", "-m", help="Decode with this bundle (folder or name)."),
+    data: Path | None = typer.Option(
+        None, "--data", "-d", help="With --model: a corpus (scenes folder, ...)."
+    ),
+    split: str | None = typer.Option(None, "--split", help="Split to score (--model: default test)."),
+    beam: int | None = typer.Option(
+        None, "--beam", min=1, help="With --model: beam size (default: bundle's)."
+    ),
+    max_len: int | None = typer.Option(
+        None, "--max-len", min=1, help="With --model: longest caption in words."
+    ),
+    features: Path | None = typer.Option(
+        None, "--features", help="With --model: feature cache folder (default: DATA/features/ENCODER)."
+    ),
     metrics: str = typer.Option(
         "bleu,meteor,rouge,cider", "--metrics", help="Comma-separated: bleu, meteor, rouge, cider."
     ),
@@ -36,24 +49,43 @@ def evaluate_command(
     METEOR needs Java and the pycocoevalcap package; without them it is reported unavailable and the
     other metrics still run.
 
-    Example:
+    With --model and --data, decode the split with the bundle (never teacher-forced) and score that,
+    adding fact F1 per level on scenes corpora; the decode settings are recorded beside the numbers.
+
+    Examples:
 
       multicap evaluate --predictions results.json --references captions_val2014.json --out scores.json
+
+      multicap evaluate --model runs/scenes/best --data data/scenes --split test_comp
     """
+    from multicap.errors import ConfigError
     from multicap.evaluation import evaluate_files, scores_document
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
-    if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
-        with console.err.status("scoring captions", spinner="dots"):
+    fact_f1: dict[str, float | None] = {}
+    if model is not None:
+        if data is None or predictions is not None or references is not None:
+            raise ConfigError("--model needs --data, and no --predictions/--references")
+        results, fact_f1, settings = _decode_and_score(
+            model, data, split or "test", names, beam, max_len, features
+        )
+    elif predictions is not None and references is not None:
+        if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
+            with console.err.status("scoring captions", spinner="dots"):
+                results = evaluate_files(predictions, references, split=split, metrics=names)
+        else:
             results = evaluate_files(predictions, references, split=split, metrics=names)
+        settings = {"predictions": str(predictions), "references": str(references), "split": split}
     else:
-        results = evaluate_files(predictions, references, split=split, metrics=names)
-    settings = {"predictions": str(predictions), "references": str(references), "split": split}
+        raise ConfigError("give --predictions and --references, or --model and --data")
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))
     doc = scores_document(
         results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
     )
+    for level, value in fact_f1.items():
+        if value is not None:
+            doc["levels"][level]["scores"]["fact-F1"] = value
     for level, entry in doc["levels"].items():
         for metric, reason in entry["unavailable"].items():
             console.warn(f"{metric} unavailable at level {level}: {reason}")
@@ -83,3 +115,40 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
         path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     except OSError as exc:
         raise DataError(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _decode_and_score(
+    model: str,
+    data: Path,
+    split: str,
+    metrics: list[str],
+    beam: int | None,
+    max_len: int | None,
+    features: Path | None,
+) -> tuple[Any, dict[str, float | None], dict[str, Any]]:
+    from dataclasses import replace
+
+    from multicap.captioning.bundle import load_bundle
+    from multicap.captioning.evaluate_bundle import evaluate_bundle
+
+    bundle = load_bundle(model)
+    decoding = bundle.decoding
+    if beam is not None:
+        decoding = replace(decoding, beam_size=beam)
+    if max_len is not None:
+        decoding = replace(decoding, max_len=max_len)
+    if not console.progress_enabled():
+        result = evaluate_bundle(
+            bundle, data, split, decoding=decoding, metrics=metrics, features=features or ""
+        )
+        return result.scores, result.fact_f1, result.settings
+    with console.err.status("encoding", spinner="dots") as status:
+
+        def report(stage: str, done: int, total: int) -> None:
+            what = "encoding images" if stage == "features" else f"decoding level {stage}"
+            status.update(f"{what}: {done}/{total}")
+
+        result = evaluate_bundle(
+            bundle, data, split, decoding=decoding, metrics=metrics, features=features or "", progress=report
+        )
+    return result.scores, result.fact_f1, result.settings

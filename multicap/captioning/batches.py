@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from multicap.captioning.bundle import EncoderSettings
 from multicap.captioning.recipe import Recipe
 from multicap.data.corpus import Corpus, CorpusImage, load_corpus
 from multicap.data.feature_cache import FeatureStore
@@ -82,14 +83,14 @@ class TrainingData:
         return self.store.grid_hw
 
 
-def features_folder(recipe: Recipe) -> Path:
-    """Where the recipe's features are cached: `data.features`, or beside the corpus."""
-    if recipe.data.features:
-        return Path(recipe.data.features)
-    corpus = Path(recipe.data.corpus)
-    base = corpus if corpus.is_dir() else corpus.parent
-    enc = recipe.encoder
-    return base / "features" / f"{enc.name}-{enc.image_size}{'-squash' if enc.squash else ''}"
+def features_folder(corpus: str | Path, encoder: EncoderSettings, override: str | Path = "") -> Path:
+    """Where features of `corpus` by `encoder` are cached: `override`, or beside the corpus."""
+    if override:
+        return Path(override)
+    path = Path(corpus)
+    base = path if path.is_dir() else path.parent
+    tag = f"{encoder.name}-{encoder.image_size}{'-squash' if encoder.squash else ''}"
+    return base / "features" / tag
 
 
 def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None = None) -> TrainingData:
@@ -148,7 +149,9 @@ def _cached_store(
     recipe: Recipe, images: list[CorpusImage], progress: Callable[[int, int], None] | None
 ) -> FeatureStore:
     encoder = recipe.encoder.create(device=recipe.train.device)
-    store = FeatureStore.open(features_folder(recipe), encoder)
+    store = FeatureStore.open(
+        features_folder(recipe.data.corpus, recipe.encoder, recipe.data.features), encoder
+    )
     done = [0]
 
     def advance(n: int) -> None:

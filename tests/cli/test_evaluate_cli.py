@@ -14,6 +14,7 @@ from multicap.evaluation import evaluate_captions
 
 # The installed console script (`python -m multicap.cli.main` would register commands on a second `app`).
 MULTICAP = [str(Path(sys.executable).with_name("multicap"))]
+EXAMPLES_SCENES = Path(__file__).resolve().parents[2] / "examples" / "scenes"
 PREDS = [
     {"image_id": 1, "caption": "A dog runs on the beach."},
     {"image_id": 2, "caption": "Two cats sleep on a red sofa!"},
@@ -118,3 +119,53 @@ def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
     assert missing.returncode == 2 and "--references" in missing.stderr
     unknown = _run("evaluate", "-p", str(preds), "-r", str(preds), "--metrics", "bleu")
     assert unknown.returncode == 1 and "neither COCO caption annotations" in unknown.stderr
+
+
+def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
+    """--model/--data: decode the split with a bundle and score it per level, fact F1 included."""
+    from multicap.captioning.recipe import load_recipe
+    from multicap.captioning.train import train
+
+    recipe = load_recipe(
+        "scenes",
+        [
+            f"data.corpus={EXAMPLES_SCENES}",
+            f"data.features={tmp_path / 'features'}",
+            f"train.out={tmp_path / 'run'}",
+            "data.val_split=train",
+            "encoder.name=tiny",
+            "encoder.image_size=64",
+            "model.value_dim=32",
+            "model.hidden_dim=32",
+            "model.embed_dim=16",
+            "model.attention_dim=16",
+            "train.epochs=1",
+        ],
+    )
+    best = train(recipe).best
+    r = _run(
+        "evaluate",
+        "--model",
+        str(best),
+        "--data",
+        str(EXAMPLES_SCENES),
+        "--split",
+        "test_comp",
+        "--metrics",
+        "bleu,cider",
+        "--beam",
+        "2",
+        "--max-len",
+        "12",
+        "--json",
+        "--features",
+        str(tmp_path / "features"),
+    )
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    assert doc["settings"]["decoding"]["beam_size"] == 2 and doc["settings"]["decoding"]["max_len"] == 12
+    assert set(doc["levels"]) == {"object", "attribute", "layout", "caption"}
+    for entry in doc["levels"].values():
+        assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
+    r = _run("evaluate", "--model", str(best))
+    assert r.returncode == 1 and "--model needs --data" in r.stderr
