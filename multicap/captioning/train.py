@@ -208,6 +208,7 @@ class _Run:
             tmp.rename(folder)
 
     def _resume(self, folder: Path) -> None:
+        _check_same_recipe(folder, self.recipe)
         saved_vocab = Vocabulary.load(folder / "vocab.json")
         if saved_vocab.itos != self.vocab.itos:
             raise DataError(
@@ -225,6 +226,38 @@ class _Run:
             int(state["stale"]),
         )
         self.history = list(state["history"])
+
+
+# Recipe fields that may change between a run and its resumption (a longer run, a new time budget).
+_RESUMABLE_CHANGES = {
+    ("train", "epochs"),
+    ("train", "max_minutes"),
+    ("train", "patience"),
+    ("train", "device"),
+}
+
+
+def _check_same_recipe(folder: Path, recipe: Recipe) -> None:
+    import json
+
+    saved = json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("recipe", {})
+    now = recipe.to_dict()
+    changed = [
+        f"{section}.{key}"
+        for section, values in now.items()
+        for key, value in values.items()
+        if (section, key) not in _RESUMABLE_CHANGES
+        and saved.get(section, {}).get(key, value) != _jsonable(value)
+    ]
+    if changed:
+        raise DataError(
+            f"{folder.parent} holds a run of another recipe ({', '.join(changed)} differ): "
+            "use another train.out, or delete the folder to start afresh"
+        )
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _warmup_cosine(warmup: int, total: int) -> Callable[[int], float]:

@@ -74,3 +74,12 @@ def test_interrupt_and_resume_gives_the_same_result(scenes: Path, tmp_path: Path
     a, b = load_bundle(tmp_path / "a" / "best"), load_bundle(tmp_path / "b" / "best")
     for key, value in a.model.state_dict().items():
         assert (value == b.model.state_dict()[key]).all(), key
+
+
+def test_resuming_with_another_recipe_is_refused(scenes: Path, tmp_path: Path) -> None:
+    from multicap.errors import DataError
+
+    train(_recipe(scenes, tmp_path / "c", "train.epochs=1", "data.val_images=2"))
+    train(_recipe(scenes, tmp_path / "c", "train.epochs=2", "data.val_images=2"))  # longer: allowed
+    with pytest.raises(DataError, match=r"another recipe \(model.hidden_dim differ\)"):
+        train(_recipe(scenes, tmp_path / "c", "train.epochs=3", "data.val_images=2", "model.hidden_dim=64"))
