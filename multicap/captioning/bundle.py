@@ -63,7 +63,8 @@ class Bundle:
         device = next(self.model.parameters()).device
         return decode(self.model, features.to(device), levels, self.vocab, decoding or self.decoding)
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, half: bool = False) -> Path:
+        """Write the bundle folder; `half` stores weights as float16 (half the size, loaded as float32)."""
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         config = {
@@ -75,6 +76,8 @@ class Bundle:
         _write_json(folder / "config.json", config)
         self.vocab.save(folder / "vocab.json")
         state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
+        if half:
+            state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         save_file(state, str(folder / "model.safetensors"))
         _write_json(folder / "metrics.json", self.metrics)
         self.path = folder
@@ -134,7 +137,8 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
             f"{folder} was written by a newer multicap (format {config['format']}): upgrade multicap"
         )
     model = Captioner(CaptionerConfig.from_dict(config["captioner"]))
-    model.load_state_dict(load_file(str(weights)), strict=True)
+    state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
+    model.load_state_dict(state, strict=True)
     model.eval().to(device or "cpu")
     return Bundle(
         model=model,

@@ -179,6 +179,11 @@ def test_bundle_round_trip_gives_identical_captions(trained, tmp_path: Path) -> 
     levels = ["caption"] * len(grid)
     assert [c.text for c in loaded.caption(grid, levels)] == [c.text for c in bundle.caption(grid, levels)]
     assert loaded.metrics["command"] == "test" and loaded.decoding.beam_size == 2
+    half = bundle.save(tmp_path / "half", half=True)
+    assert (half / "model.safetensors").stat().st_size < 0.6 * (folder / "model.safetensors").stat().st_size
+    assert [c.text for c in load_bundle(half).caption(grid, levels)] == [
+        c.text for c in bundle.caption(grid, levels)
+    ]
 
 
 def test_pickles_and_newer_formats_are_refused(trained, tmp_path: Path) -> None:
