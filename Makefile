@@ -24,6 +24,7 @@ install-dev: $(VENV)/.installed-dev
 
 demo: install
 	$(BIN)/multicap classify examples/photos --top-k 3
+	$(BIN)/multicap describe examples/photos --level all
 	$(BIN)/multicap data show examples/scenes --n 2
 
 lint: install-dev

@@ -1,0 +1,106 @@
+"""`multicap describe`: objects, attributes and layout of each image, then what the set shares.
+
+JSON output (`--json`), one object per line:
+
+- per image: {"type": "image", "path", "texts": {level: text}, "confidence": {level: 0..1},
+  "facts": {"objects": [{"label", "confidence", "box": [x0, y0, x1, y1] in 0..1,
+  "attributes": {"colour", "size", "position", "wnid", "tags"}}], "relations": [{"subject", "predicate",
+  "object"}], "image_attributes": {"brightness", "colourfulness", "palette", "orientation", "setting"?}}
+  | null, "locations": {level: [{"word", "box", "position"}]} (neural describer only)}
+- last, for two or more images: {"type": "set", "level", "n_images", "shared": [feature],
+  "common": [{"feature", "images"}], "distinct": {path: [feature]}, "text"}
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from multicap.cli import console
+from multicap.cli.app import app
+from multicap.cli.progress import progress_bar
+
+_LEVEL_CHOICES = ("object", "attribute", "layout", "caption", "all")
+_PROGRESS_FROM = 5  # images: fewer finish before a bar would be worth drawing
+
+
+@app.command("describe")
+def describe_command(
+    paths: list[Path] = typer.Argument(..., help="Image files and/or folders (walked recursively)."),
+    level: str = typer.Option("all", "--level", "-l", help="object, attribute, layout, caption or all."),
+    model: str = typer.Option(
+        "grounded", "--model", "-m", help="grounded (no training), or a captioner bundle folder or name."
+    ),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per image, then one for the set."),
+    top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=20, help="Most objects per image (grounded)."),
+    min_confidence: float = typer.Option(
+        0.2, "--min-confidence", min=0.0, max=1.0, help="Least probability of an object (grounded)."
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
+) -> None:
+    """Describe each image at the asked level(s), then what the images share and what sets each apart.
+
+    Unreadable images are skipped with one warning each and the rest are described; the exit code is 1
+    only if no image could be read.
+
+    Example:
+
+      multicap describe examples/photos --level layout
+    """
+    from multicap.errors import ConfigError, ImageLoadError
+    from multicap.io import iter_image_paths
+    from multicap.levels.describer import create_describer, describe_paths, description_json
+    from multicap.sets import summarize_set
+
+    if level not in _LEVEL_CHOICES:
+        raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
+    files = list(iter_image_paths(paths, include_hidden=include_hidden))
+    if not files:
+        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+    options = {"top_k": top_k, "min_confidence": min_confidence} if model == "grounded" else {}
+    describer = create_describer(model, device=device, **options)
+    levels = (
+        [lv for lv in describer.levels if lv != "caption" or level == "caption"]
+        if level == "all"
+        else [level]
+    )
+    failures: list[ImageLoadError] = []
+
+    def on_error(error: ImageLoadError) -> None:
+        failures.append(error)
+        console.warn(f"skipped {error}")
+
+    descriptions = []
+    total = len(files) if len(files) >= _PROGRESS_FROM else 0
+    with progress_bar("describing", total=total) as advance:
+        for desc in describe_paths(
+            describer, files, levels, batch_size=batch_size, on_error=on_error, progress=advance
+        ):
+            descriptions.append(desc)
+            _render(description_json(desc), json_out)
+    if len(descriptions) > 1:
+        summary = summarize_set(descriptions, "caption" if level == "all" else level)
+        if json_out:
+            console.print_json_line(summary.to_dict())
+        else:
+            console.out.print(f"set of {summary.n_images} images ({summary.level} level)", markup=False)
+            console.out.print("  " + summary.text.replace("\n", "\n  "), markup=False)
+    if failures:
+        console.err.print(f"{len(failures)} of {len(files)} images could not be read", markup=False)
+    if not descriptions:
+        raise typer.Exit(1)
+
+
+def _render(obj: dict, json_out: bool) -> None:
+    if json_out:
+        console.print_json_line(obj)
+        return
+    console.out.print(obj["path"], markup=False)
+    for lv, text in obj["texts"].items():
+        conf = obj["confidence"].get(lv)
+        suffix = f"  ({conf:.2f})" if conf is not None else ""
+        console.out.print(f"  {lv + ':':<10} {text}{suffix}", markup=False)
+    console.out.print("", markup=False)

@@ -1,0 +1,100 @@
+"""Colour names in a perceptual colour space, and whole-image colour attributes.
+
+Vocabulary: the eleven basic colour terms of Berlin and Kay (1969) — black, white, gray, red, orange,
+yellow, green, blue, purple, pink, brown — plus cyan, which the synthetic scenes use. Each name has a few
+sRGB prototypes; a pixel takes the name of the nearest prototype in CIELAB (D65), where Euclidean distance
+roughly follows perceived difference. Brightness is mean CIELAB lightness; colourfulness is the metric of
+Hasler and Süsstrunk (2003) on sRGB.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = [
+    "COLOUR_PROTOTYPES",
+    "colour_names",
+    "dominant_colours",
+    "image_colour_attributes",
+    "srgb_to_lab",
+]
+
+# name → sRGB prototypes (several where one name covers light and dark variants).
+COLOUR_PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "black": ((0, 0, 0), (30, 30, 35)),
+    "gray": ((128, 128, 128), (90, 90, 95), (170, 170, 170)),
+    "white": ((255, 255, 255), (225, 225, 220)),
+    "red": ((220, 40, 40), (160, 20, 30), (255, 60, 60)),
+    "orange": ((245, 140, 20), (255, 165, 80)),
+    "yellow": ((240, 225, 40), (250, 240, 140), (200, 180, 40)),
+    "green": ((40, 175, 60), (30, 100, 40), (140, 200, 90), (90, 110, 50)),
+    "cyan": ((40, 210, 225), (0, 150, 160)),
+    "blue": ((45, 95, 235), (0, 0, 255), (20, 40, 130), (110, 160, 230), (60, 90, 140), (135, 190, 235)),
+    "purple": ((150, 65, 210), (90, 40, 120), (180, 130, 210)),
+    "pink": ((245, 135, 190), (250, 190, 200), (220, 80, 150)),
+    "brown": ((170, 105, 50), (110, 70, 40), (200, 160, 120), (140, 110, 80)),
+}  # fmt: skip
+
+_NAMES: tuple[str, ...] = tuple(COLOUR_PROTOTYPES)
+
+
+def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 or 0..255 sRGB → (..., 3) CIELAB (D65 white)."""
+    c = np.asarray(rgb, dtype=np.float32) / 255.0
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    m = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32
+    )
+    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)  # (..., 3) relative to white
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
+    lab = np.stack(
+        [116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])]
+    )
+    return np.moveaxis(lab, 0, -1)
+
+
+def _prototypes() -> tuple[np.ndarray, np.ndarray]:
+    rgb = [p for name in _NAMES for p in COLOUR_PROTOTYPES[name]]
+    owner = [k for k, name in enumerate(_NAMES) for _ in COLOUR_PROTOTYPES[name]]
+    return srgb_to_lab(np.array(rgb)), np.array(owner)
+
+
+_PROTO_LAB, _PROTO_OWNER = _prototypes()
+
+
+def colour_names(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB pixels → (N,) index into the vocabulary (`tuple(COLOUR_PROTOTYPES)`)."""
+    lab = srgb_to_lab(rgb.reshape(-1, 3))  # (N, 3)
+    d = ((lab[:, None, :] - _PROTO_LAB[None, :, :]) ** 2).sum(-1)  # (N, P)
+    return _PROTO_OWNER[d.argmin(1)]
+
+
+def dominant_colours(
+    rgb: np.ndarray, weights: np.ndarray | None = None, *, min_share: float = 0.25, most: int = 2
+) -> list[tuple[str, float]]:
+    """The colour names covering at least `min_share` of the (weighted) pixels, largest share first."""
+    idx = colour_names(rgb)
+    w = np.ones(len(idx), dtype=np.float64) if weights is None else weights.reshape(-1).astype(np.float64)
+    share = np.bincount(idx, weights=w, minlength=len(_NAMES)) / max(float(w.sum()), 1e-9)
+    order = np.argsort(-share)
+    out = [(_NAMES[k], float(share[k])) for k in order[:most] if share[k] >= min_share]
+    return out or [(_NAMES[order[0]], float(share[order[0]]))]
+
+
+def _colourfulness(rgb: np.ndarray) -> float:
+    """Hasler and Süsstrunk's M on 0..255 sRGB: about 0 for gray images, 15 slightly, 45 average."""
+    r, g, b = (rgb[..., k].astype(np.float32) for k in range(3))
+    rg, yb = r - g, 0.5 * (r + g) - b
+    return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
+
+
+def image_colour_attributes(rgb: np.ndarray) -> dict[str, str]:
+    """(H, W, 3) uint8 → brightness, colourfulness and palette (up to three colour names) of the image."""
+    lightness = float(srgb_to_lab(rgb[::2, ::2])[..., 0].mean())
+    m = _colourfulness(rgb)
+    palette = dominant_colours(rgb[::2, ::2], min_share=0.12, most=3)
+    return {
+        "brightness": "dark" if lightness < 35 else "bright" if lightness > 62 else "moderately bright",
+        "colourfulness": "muted" if m < 20 else "colourful" if m > 50 else "moderately colourful",
+        "palette": ", ".join(name for name, _ in palette),
+    }

@@ -1,0 +1,139 @@
+"""The grounded describer: SceneFacts for real photos from a pretrained ImageNet encoder, no training.
+
+One forward pass per image at the encoder's input size (the whole image, squashed so nothing is cropped
+away) gives the final feature map; the classifier applied to its cells gives class-activation maps, from
+which `regions.detect_regions` finds objects at three scales. Colours come from the pixels under each
+object's CAM region, positions and relations from the boxes, the setting from the place classes of
+ImageNet ("seashore", "alp"), and the image's own attributes from all its pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from multicap.encoders import Encoder, create_encoder
+from multicap.errors import ConfigError
+from multicap.io import load_image
+from multicap.levels.colours import dominant_colours, image_colour_attributes
+from multicap.levels.description import Description
+from multicap.levels.facts import SceneFacts, SceneObject
+from multicap.levels.layout import SETTINGS, chain_relations, position_of, size_of
+from multicap.levels.regions import Detection, RegionConfig, detect_regions
+from multicap.levels.verbalize import verbalize
+from multicap.levels.wordnet import imagenet_concepts, related_classes
+
+__all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
+
+
+@dataclass(frozen=True)
+class GroundedConfig:
+    encoder: str = "efficientnet_lite0"  # a registered encoder with an ImageNet head
+    image_size: int = 224  # input side; the final map is image_size / 32 cells across
+    regions: RegionConfig = field(default_factory=RegionConfig)  # scales and thresholds of detection
+    setting_confidence: float = 0.2  # least probability of a place class to state the setting
+
+
+@dataclass
+class LoadedImage:
+    pixels: torch.Tensor  # (3, S, S) uint8, the whole image squashed to the encoder's input
+    size: tuple[int, int]  # (width, height) of the decoded image
+
+
+class GroundedDescriber:
+    """Images → `Description` with `SceneFacts` and text at every level, from ImageNet classifications."""
+
+    name = "grounded"
+    levels: tuple[str, ...] = ("object", "attribute", "layout", "caption")
+
+    def __init__(
+        self, config: GroundedConfig | None = None, *, encoder: Encoder | None = None, device: str = "cpu"
+    ) -> None:
+        self.config = config or GroundedConfig()
+        self.encoder = encoder or create_encoder(
+            self.config.encoder, image_size=self.config.image_size, squash=True, device=device
+        )
+        head = getattr(self.encoder.backbone, "classifier", None)
+        if self.encoder.labels is None or not isinstance(head, torch.nn.Linear):
+            raise ConfigError(
+                f"encoder {self.encoder.name!r} has no ImageNet classifier: use efficientnet_lite0"
+            )
+        self._weight = head.weight.detach().float().cpu()  # (1000, D)
+        self._bias = head.bias.detach().float().cpu()  # (1000,)
+        self._related = torch.from_numpy(related_classes().astype(np.float32))  # (1000, 1000)
+        names = self.encoder.labels
+        self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
+        self._concepts = imagenet_concepts()
+
+    def load(self, path: Path) -> LoadedImage:
+        """Decode and squash one image (raises ImageLoadError for a bad file)."""
+        img = load_image(path, min_short_side=self.encoder.preprocess.size)
+        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
+
+    def describe_batch(
+        self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
+    ) -> list[Description]:
+        feats = self.encoder.encode_batch(torch.stack([im.pixels for im in images]))
+        h, w = feats.grid_hw
+        cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
+        cams = cams.reshape(len(images), -1, h, w)  # (B, 1000, h, w)
+        out = []
+        for path, image, cam in zip(paths, images, cams, strict=True):
+            facts = self.facts(image, cam)
+            texts = {level: verbalize(facts, level) for level in levels}
+            conf = float(np.mean([o.confidence for o in facts.objects])) if facts.objects else 0.0
+            out.append(Description(Path(path), facts, texts, {level: conf for level in levels}))
+        return out
+
+    def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
+        """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
+        rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
+        found = detect_regions(cam, self._related, self._settings, self.config.regions)
+        objects = [self._object(d, rgb) for d in found]
+        attrs = image_colour_attributes(rgb)
+        width, height = image.size
+        ratio = width / height
+        attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"
+        setting = self._setting(cam)
+        if setting is not None:
+            attrs["setting"] = setting
+        return SceneFacts(objects, chain_relations(objects), attrs)
+
+    def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
+        concept = self._concepts[det.cls]
+        s = rgb.shape[0] // det.mask.shape[0]
+        region = np.repeat(np.repeat(det.mask, s, 0), s, 1)  # (S, S) bool, the object's CAM region
+        colours = dominant_colours(rgb[region][::4], min_share=0.3)
+        attributes = {
+            "colour": " and ".join(name for name, _ in colours),
+            "size": size_of(det.box),
+            "position": position_of(det.box),
+            "wnid": concept.wnid,
+            "tags": ", ".join(concept.tags),
+        }
+        box = tuple(round(v, 4) for v in det.box)
+        return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
+
+    def _setting(self, cam: torch.Tensor) -> str | None:
+        """The most probable place class of the whole image, if confident enough."""
+        probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) * self._settings  # (1000,)
+        group = probs @ self._related  # settings pool with related places (seashore, sandbar)
+        group = group * self._settings
+        p, k = float(group.max()), int(group.argmax())
+        return self._concepts[k].name if p >= self.config.setting_confidence else None
+
+
+def grounded_describer(
+    *, device: str = "cpu", top_k: int | None = None, min_confidence: float | None = None
+) -> GroundedDescriber:
+    """The default grounded describer, with the CLI's `--top-k` and `--min-confidence` where given."""
+    regions = RegionConfig()
+    if top_k is not None:
+        regions = replace(regions, top_k=top_k)
+    if min_confidence is not None:
+        regions = replace(regions, min_confidence=min_confidence)
+    return GroundedDescriber(GroundedConfig(regions=regions), device=device)

@@ -1,0 +1,106 @@
+"""The neural describer: a trained captioner bundle says each level; attention says where each word looked.
+
+Text and confidence (the mean per-token probability, exp of the caption's mean log-probability) come from
+the bundle. Where the text uses the synthetic scenes' vocabulary, `multicap.data.scenes.parse` reads it
+back into SceneFacts, so that sets and search can work on facts; each parsed object's box and position
+then come from the attention of the word that named it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from multicap.io import load_image
+from multicap.levels.description import Description
+from multicap.levels.facts import SceneFacts
+from multicap.levels.layout import position_of
+
+__all__ = ["NeuralDescriber", "attention_locations"]
+
+# Levels whose parsed facts say most, best first: the facts of a description come from the first asked.
+_FACT_LEVELS = ("layout", "caption", "attribute", "object")
+_FUNCTION_WORDS = frozenset(
+    {"a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "and", "with", "there", "it", "its"}
+)
+
+
+def attention_locations(caption: Any, grid_hw: tuple[int, int]) -> list[dict[str, Any]]:
+    """Each content word of a caption with where it looked: the box of cells at half the peak or more."""
+    if caption.attention is None:
+        return []
+    gh, gw = grid_hw
+    out = []
+    for word, alpha in zip(caption.tokens, caption.attention, strict=False):
+        if word in _FUNCTION_WORDS or not word.isalpha():
+            continue
+        box = _attention_box(np.asarray(alpha).reshape(gh, gw))
+        out.append({"word": word, "box": [round(v, 4) for v in box], "position": position_of(box)})
+    return out
+
+
+def _attention_box(cells: np.ndarray) -> tuple[float, float, float, float]:
+    """(h, w) attention → the box of the cells with at least half its peak, in 0..1."""
+    gh, gw = cells.shape
+    rows, cols = np.nonzero(cells >= 0.5 * cells.max())
+    return (cols.min() / gw, rows.min() / gh, (cols.max() + 1) / gw, (rows.max() + 1) / gh)
+
+
+class NeuralDescriber:
+    """A captioner bundle as a describer (`--model BUNDLE`)."""
+
+    def __init__(self, bundle: Any, device: str = "cpu") -> None:
+        self.bundle = bundle
+        self.encoder = bundle.encoder.create(device=device)
+        self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
+        self.levels: tuple[str, ...] = tuple(bundle.levels)
+        self.grid_hw: tuple[int, int] = tuple(bundle.model.config.grid_hw)
+
+    @classmethod
+    def from_bundle(cls, path_or_name: str | Path, device: str = "cpu") -> NeuralDescriber:
+        from multicap.captioning.bundle import load_bundle
+
+        return cls(load_bundle(path_or_name, device=device), device=device)
+
+    def load(self, path: Path) -> torch.Tensor:
+        """Decode one file to the bundle encoder's input (raises ImageLoadError)."""
+        pre = self.encoder.preprocess
+        return pre.to_uint8(load_image(path, min_short_side=pre.size))
+
+    def describe_batch(
+        self, paths: Sequence[Path], loaded: Sequence[torch.Tensor], levels: Sequence[str]
+    ) -> list[Description]:
+        feats = self.encoder.encode_batch(torch.stack(list(loaded)))  # grid (B, N, D)
+        out = [Description(Path(p)) for p in paths]
+        for level in levels:
+            captions = self.bundle.caption(feats.grid, [level] * len(out))
+            for desc, cap in zip(out, captions, strict=True):
+                desc.texts[level] = cap.text
+                desc.confidence[level] = round(float(np.exp(cap.logprob)), 4)
+                desc.captions[level] = cap
+        for desc in out:
+            desc.facts = self._facts(desc)
+        return out
+
+    def _facts(self, desc: Description) -> SceneFacts | None:
+        """Facts parsed from the most telling level's text, placed by the attention of their words."""
+        from multicap.data.scenes import parse
+
+        level = next((lv for lv in _FACT_LEVELS if lv in desc.texts), None)
+        if level is None:
+            return None
+        facts = parse(desc.texts[level])
+        if not facts.objects:
+            return None
+        cap = desc.captions[level]
+        located = {loc["word"]: loc for loc in attention_locations(cap, self.grid_hw)}
+        for obj in facts.objects:
+            loc = located.get(obj.label)
+            if loc is not None:
+                obj.box = tuple(loc["box"])
+                obj.attributes.setdefault("position", loc["position"])
+        return facts

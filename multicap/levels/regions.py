@@ -1,0 +1,146 @@
+"""Objects from one forward pass: the ImageNet classifier applied to regions of the final feature map.
+
+The classifier is linear on the average of the final map's cells, so applying it to the average of any
+window of cells costs nothing beyond one matrix product per cell (the class-activation map, CAM). Windows
+at three scales — the whole map, 2×2 overlapping 5×5-cell windows, 3×3 overlapping 3×3-cell windows at
+224 px — each give a class distribution; confident classes become candidates, boxed by the CAM of their
+class inside the window. Candidates of related classes (WordNet: a shared ancestor within two hops) whose
+boxes overlap merge into one object: "tabby" and "tiger cat" over the same place are one cat.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["Detection", "RegionConfig", "detect_regions", "window_logits"]
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class RegionConfig:
+    scales: tuple[tuple[int, int, float], ...] = ((7, 1, 0.0), (5, 2, 0.45), (3, 2, 0.6))
+    # (window side in cells, stride, least probability a candidate needs there beyond `min_confidence`);
+    # small windows see less context, so they must be surer
+    min_confidence: float = 0.2  # least probability (of the class and its related classes) to keep
+    top_k: int = 5  # most objects per image
+    per_window: int = 2  # classes considered per window
+    cam_threshold: float = 0.4  # fraction of the CAM's range inside the window that marks the object
+    support: float = 0.03  # least whole-image probability of a class found in a smaller window
+    merge_gap: float = 0.1  # related candidates whose boxes come closer than this are one object
+    upsample: int = 4  # CAM resolution multiplier (7×7 → 28×28 at 224 px)
+
+
+@dataclass
+class Detection:
+    cls: int  # ImageNet class index
+    confidence: float  # probability of the class and its related classes in the window that found it
+    box: Box  # (x0, y0, x1, y1) in 0..1
+    mask: np.ndarray  # (h*upsample, w*upsample) bool: the CAM region of the object
+
+
+def window_logits(cam: torch.Tensor, side: int, stride: int) -> tuple[torch.Tensor, list[tuple[int, int]]]:
+    """(C, h, w) class-activation maps → (K, C) logits of each side×side window, and each window's origin."""
+    C, h, w = cam.shape
+    side_h, side_w = min(side, h), min(side, w)
+    pooled = F.avg_pool2d(cam[None], (side_h, side_w), stride)[0]  # (C, kh, kw)
+    kh, kw = pooled.shape[-2:]
+    origins = [(i * stride, j * stride) for i in range(kh) for j in range(kw)]
+    return pooled.flatten(1).T, origins  # (K, C)
+
+
+def _box_from_cam(
+    cam: torch.Tensor, window: tuple[int, int, int], cfg: RegionConfig
+) -> tuple[Box, np.ndarray]:
+    """(h, w) CAM of one class, window (row, col, side) → its box in 0..1 and mask at `upsample`×."""
+    h, w = cam.shape
+    u = cfg.upsample
+    up = F.interpolate(cam[None, None], size=(h * u, w * u), mode="bilinear", align_corners=False)[0, 0]
+    r, c, side = window
+    inside = torch.zeros_like(up, dtype=torch.bool)
+    inside[r * u : (r + side) * u, c * u : (c + side) * u] = True
+    vals = up[inside]
+    lo, hi = float(vals.min()), float(vals.max())
+    mask = inside & (up >= lo + cfg.cam_threshold * (hi - lo))  # (h*u, w*u)
+    rows = torch.nonzero(mask.any(1)).flatten()
+    cols = torch.nonzero(mask.any(0)).flatten()
+    box = (
+        float(cols[0]) / (w * u),
+        float(rows[0]) / (h * u),
+        float(cols[-1] + 1) / (w * u),
+        float(rows[-1] + 1) / (h * u),
+    )
+    return box, mask.numpy()
+
+
+def _gap(a: Box, b: Box) -> float:
+    """The distance between two boxes along the axis where they are furthest apart (≤ 0 if they overlap)."""
+    return max(max(a[0], b[0]) - min(a[2], b[2]), max(a[1], b[1]) - min(a[3], b[3]))
+
+
+def _union(a: Box, b: Box) -> Box:
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def _candidates(
+    cam: torch.Tensor, related: torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
+) -> list[tuple[float, int, tuple[int, int, int]]]:
+    """(confidence, class, window (row, col, side)) of every confident class in every window."""
+    out = []
+    whole = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) @ related  # (C,)
+    for side, stride, floor in cfg.scales:
+        logits, origins = window_logits(cam, side, stride)  # (K, C)
+        probs = torch.softmax(logits, dim=-1)  # (K, C)
+        group = probs @ related  # (K, C): probability of each class with its related classes
+        group[:, excluded] = 0.0
+        if len(origins) > 1:  # a part of the image: only what the whole image also supports
+            group[:, whole < cfg.support] = 0.0
+        conf, cls = group.topk(cfg.per_window, dim=-1)  # (K, per_window)
+        need = max(cfg.min_confidence, floor)
+        for k, (r, c) in enumerate(origins):
+            for p, j in zip(conf[k].tolist(), cls[k].tolist(), strict=True):
+                if p >= need:
+                    out.append((p, j, (r, c, min(side, cam.shape[1]))))
+    out.sort(key=lambda t: -t[0])
+    return out
+
+
+def detect_regions(
+    cam: torch.Tensor, related: torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
+) -> list[Detection]:
+    """(C, h, w) class-activation maps of one image → merged detections, most confident first.
+
+    Args:
+        cam: per-cell class logits (the classifier applied to each cell of the final map).
+        related: (C, C) float, 1 where two classes are related (they merge and pool their probability).
+        excluded: (C,) bool, classes that are never objects (settings such as "seashore").
+        cfg: thresholds and scales.
+    """
+    found: list[Detection] = []
+    for conf, cls, window in _candidates(cam, related, excluded, cfg):
+        if len(found) == cfg.top_k:
+            break
+        box, mask = _box_from_cam(cam[cls], window, cfg)
+        same = [d for d in found if related[d.cls, cls] > 0 and _gap(d.box, box) < cfg.merge_gap]
+        if same:  # another view of an object already found: it may show more of it
+            same[0].box = _union(same[0].box, box)
+            same[0].mask |= mask
+            continue
+        found.append(Detection(cls, conf, box, mask))
+    return _consolidate(found, related, cfg)
+
+
+def _consolidate(found: list[Detection], related: torch.Tensor, cfg: RegionConfig) -> list[Detection]:
+    """Merge related objects whose boxes, grown by later views, now touch (stronger one first)."""
+    kept: list[Detection] = []
+    for det in found:
+        host = next((k for k in kept if related[k.cls, det.cls] > 0 and _gap(k.box, det.box) < 0), None)
+        if host is None:
+            kept.append(det)
+        else:
+            host.box, host.mask = _union(host.box, det.box), host.mask | det.mask
+    return kept

@@ -1,0 +1,148 @@
+"""SceneFacts → text, one verbalizer per level, selected by name from a registry.
+
+    verbalize(facts, "layout")  # "a golden retriever in the centre, a tennis ball to the right of it …"
+
+Each verbalizer is a plain function `(SceneFacts) -> str`; `register_verbalizer("level")` adds one.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from multicap.errors import UnknownNameError
+from multicap.levels.facts import SceneFacts, SceneObject
+
+__all__ = ["list_verbalizers", "plural", "register_verbalizer", "verbalize"]
+
+Verbalizer = Callable[[SceneFacts], str]
+_REGISTRY: dict[str, Verbalizer] = {}
+
+_NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+_POSITION_PHRASES: dict[str, str] = {
+    "top left": "in the top left corner", "top": "at the top", "top right": "in the top right corner",
+    "left": "on the left", "center": "in the centre", "right": "on the right",
+    "bottom left": "in the bottom left corner", "bottom": "at the bottom",
+    "bottom right": "in the bottom right corner",
+}  # fmt: skip
+_RELATION_PHRASES: dict[str, str] = {
+    "left of": "to the left of", "right of": "to the right of", "above": "above", "below": "below",
+    "next to": "next to", "around": "around",
+}  # fmt: skip
+_SETTING_PHRASES: dict[str, str] = {}  # filled lazily from layout.SETTINGS
+NOTHING = "nothing recognised with confidence"
+
+
+def register_verbalizer(level: str) -> Callable[[Verbalizer], Verbalizer]:
+    """Decorator: make `fn` the verbalizer of `level`."""
+
+    def add(fn: Verbalizer) -> Verbalizer:
+        _REGISTRY[level] = fn
+        return fn
+
+    return add
+
+
+def list_verbalizers() -> list[str]:
+    return list(_REGISTRY)
+
+
+def verbalize(facts: SceneFacts, level: str) -> str:
+    """The text of `facts` at `level` ("object", "attribute", "layout", "caption")."""
+    try:
+        fn = _REGISTRY[level]
+    except KeyError:
+        raise UnknownNameError(
+            f"no verbalizer for level {level!r}: choose from {', '.join(_REGISTRY)}"
+        ) from None
+    return fn(facts)
+
+
+def plural(noun: str) -> str:
+    """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"."""
+    head, _, last = noun.rpartition(" ")
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        last += "es"
+    elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
+        last = last[:-1] + "ies"
+    else:
+        last += "s"
+    return f"{head} {last}" if head else last
+
+
+def _article(phrase: str) -> str:
+    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+
+
+def _count(noun: str, n: int) -> str:
+    return _article(noun) if n == 1 else f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {plural(noun)}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _setting(facts: SceneFacts) -> str | None:
+    if not _SETTING_PHRASES:
+        from multicap.levels.layout import SETTINGS
+
+        _SETTING_PHRASES.update(SETTINGS)
+    name = facts.image_attributes.get("setting")
+    return _SETTING_PHRASES.get(name, f"at a {name}") if name else None
+
+
+def _described(obj: SceneObject) -> str:
+    """ "large brown golden retriever": size, colour, then the name."""
+    words = [obj.attributes.get("size", ""), obj.attributes.get("colour", ""), obj.label]
+    return " ".join(w for w in words if w)
+
+
+@register_verbalizer("object")
+def object_text(facts: SceneFacts) -> str:
+    """ "a golden retriever and two tennis balls" (objects counted by name, in order of appearance)."""
+    counts = Counter(o.label for o in facts.objects)
+    return _join([_count(label, n) for label, n in counts.items()]) if counts else NOTHING
+
+
+@register_verbalizer("attribute")
+def attribute_text(facts: SceneFacts) -> str:
+    """ "a large brown golden retriever, a small yellow tennis ball; a bright, colourful landscape image"."""
+    parts = [_article(_described(o)) for o in facts.objects]
+    a = facts.image_attributes
+    looks = [a[k] for k in ("brightness", "colourfulness") if k in a]
+    image = ", ".join(looks) + (" " if looks else "") + a.get("orientation", "") + " image"
+    if "palette" in a:
+        image += " in " + _join(a["palette"].split(", "))
+    text = ", ".join(parts) if parts else NOTHING
+    return f"{text}; {_article(image.strip())}" if looks or "orientation" in a else text
+
+
+@register_verbalizer("layout")
+def layout_text(facts: SceneFacts) -> str:
+    """ "a golden retriever in the centre, a tennis ball to the right of it on the right; on a seashore"."""
+    obj = facts.objects
+    clauses = []
+    if obj:
+        clauses.append(f"{_article(obj[0].label)} {_POSITION_PHRASES[obj[0].attributes['position']]}")
+    for r in facts.relations:
+        o, prev = obj[r.subject], obj[r.object]
+        ref = "it" if r.object == r.subject - 1 else f"the {prev.label}"
+        where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")
+        clauses.append(f"{_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
+    setting = _setting(facts)
+    text = ", ".join(clauses) if clauses else NOTHING
+    return f"{text}; {setting}" if setting else text
+
+
+@register_verbalizer("caption")
+def caption_text(facts: SceneFacts) -> str:
+    """One plain sentence: "A brown golden retriever and a yellow tennis ball on a seashore."."""
+    if not facts.objects:
+        setting = _setting(facts)
+        return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
+    names = [
+        _article(" ".join(w for w in (o.attributes.get("colour", ""), o.label) if w)) for o in facts.objects
+    ]
+    setting = _setting(facts)
+    sentence = _join(names[:3]) + (f" {setting}" if setting else "")
+    return sentence[0].upper() + sentence[1:] + "."

@@ -1,0 +1,95 @@
+"""WordNet 3.0 concepts of the 1,000 ImageNet classes: readable names, hypernym tags, related classes.
+
+The data file (data/imagenet_wordnet.json, provenance in data/README.md) holds each class's synset and the
+hypernym chain above it; nothing here needs WordNet installed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from multicap.encoders import imagenet_labels
+
+__all__ = ["Concept", "imagenet_concepts", "related_classes"]
+
+# Hypernyms too abstract to help a user group or search ("object", "whole"): never shown as tags.
+_ABSTRACT: frozenset[str] = frozenset(
+    {
+        "entity", "physical entity", "abstraction", "object", "whole", "living thing", "organism",
+        "artifact", "instrumentality", "matter", "substance", "chordate", "placental", "vertebrate",
+        "structure", "device", "container", "covering", "commodity", "conveyance", "equipment",
+        "implement", "geological formation", "natural object", "craft", "part", "relation", "group",
+        "measure", "attribute", "psychological feature", "thing", "solid", "food", "causal agent",
+        "person", "physical object", "creation", "decoration", "surface", "protective covering",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Concept:
+    index: int  # ImageNet class index
+    name: str  # readable name ("golden retriever")
+    wnid: str  # WordNet 3.0 noun synset id ("n02099601")
+    hypernyms: tuple[str, ...]  # nearest first, up to "entity"
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        """Hypernyms a user would group by (dog, canine, carnivore, mammal, animal), nearest first."""
+        return tuple(h for h in self.hypernyms if h not in _ABSTRACT)
+
+
+@lru_cache(maxsize=1)
+def _table() -> tuple[list[str], dict[str, list[str | None]]]:
+    text = resources.files("multicap.levels.data").joinpath("imagenet_wordnet.json").read_text("utf-8")
+    doc = json.loads(text)
+    return doc["classes"], doc["synsets"]
+
+
+def _chain(wnid: str, synsets: dict[str, list[str | None]]) -> list[str]:
+    """The wnids above `wnid`, nearest first."""
+    out: list[str] = []
+    parent = synsets[wnid][1]
+    while parent is not None:
+        out.append(parent)
+        parent = synsets[parent][1]
+    return out
+
+
+@lru_cache(maxsize=1)
+def imagenet_concepts() -> tuple[Concept, ...]:
+    """The 1,000 ImageNet classes as WordNet concepts, in class order."""
+    wnids, synsets = _table()
+    names = imagenet_labels()
+    return tuple(
+        Concept(i, names[i], wnid, tuple(str(synsets[h][0]) for h in _chain(wnid, synsets)))
+        for i, wnid in enumerate(wnids)
+    )
+
+
+@lru_cache(maxsize=4)
+def related_classes(hops: int = 2, max_classes: int = 12) -> np.ndarray:
+    """(1000, 1000) bool: classes that share a specific ancestor (or are equal).
+
+    The shared synset must lie within `hops` above both classes and cover at most `max_classes` ImageNet
+    classes: "tabby", "tiger cat" and "Egyptian cat" are related (domestic cat, 5 classes), as are "golden
+    retriever" and "Labrador retriever" (retriever); "tricycle" and "missile" are not, although both are
+    vehicles. A detector merges related detections of one place into one object.
+    """
+    wnids, synsets = _table()
+    chains = [_chain(w, synsets) for w in wnids]
+    covered = Counter(a for chain in chains for a in chain)
+    near = [
+        {w} | {a for a in chain[:hops] if covered[a] <= max_classes}
+        for w, chain in zip(wnids, chains, strict=True)
+    ]
+    ids = {w: k for k, w in enumerate(sorted({w for s in near for w in s}))}
+    member = np.zeros((len(wnids), len(ids)), dtype=np.float32)  # (1000, S)
+    for i, s in enumerate(near):
+        member[i, [ids[w] for w in s]] = 1.0
+    return (member @ member.T) > 0  # (1000, 1000)

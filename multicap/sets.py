@@ -1,0 +1,144 @@
+"""What a set of described images shares, and what sets each image apart, at one level.
+
+    summary = summarize_set(descriptions, level="layout")
+    print(summary.text)
+
+Each image's facts become readable features at the asked level: at `object` the names of its objects and
+their WordNet hypernyms ("tiger cat", "cat", "animal"); at `attribute` also "brown tiger cat", "large tiger
+cat" and the image's looks ("bright", "landscape", "brown palette"); at `layout` also "tiger cat in the
+centre", relations and the setting ("on a seashore"); `caption` takes everything. A feature all images have
+is shared; one that at least `most` of them have is common; one that no other image has distinguishes its
+image. Of a chain of shared hypernyms only the most specific is said ("cat", not also "feline", "animal").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from multicap.levels import Description, SceneFacts, SceneObject
+from multicap.levels.layout import SETTINGS
+
+__all__ = ["SetSummary", "image_features", "summarize_set"]
+
+_POSITION_WORDS = {
+    "top left": "at the top left", "top": "at the top", "top right": "at the top right",
+    "left": "on the left", "center": "in the centre", "right": "on the right",
+    "bottom left": "at the bottom left", "bottom": "at the bottom", "bottom right": "at the bottom right",
+}  # fmt: skip
+_LOOKS = ("brightness", "colourfulness", "orientation")  # image attributes said as they are
+_BACKGROUND = ("background", "background_colour")  # scenes: "stripes background", "gray background"
+
+
+@dataclass
+class SetSummary:
+    level: str
+    n_images: int
+    shared: list[str] = field(default_factory=list)  # features every image has
+    common: list[tuple[str, int]] = field(default_factory=list)  # (feature, images) held by most, not all
+    distinct: dict[str, list[str]] = field(default_factory=dict)  # image path → features no other has
+    text: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "set",
+            "level": self.level,
+            "n_images": self.n_images,
+            "shared": self.shared,
+            "common": [{"feature": f, "images": n} for f, n in self.common],
+            "distinct": self.distinct,
+            "text": self.text,
+        }
+
+
+def _tags(obj: SceneObject) -> list[str]:
+    return [t for t in obj.attributes.get("tags", "").split(", ") if t]
+
+
+def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
+    """The object's features, each as a chain from its name up its hypernyms (nearest first):
+    ["brown tabby", "brown domestic cat", "brown cat", …]."""
+    names = [obj.label, *_tags(obj)]
+    colour, size, pos = (obj.attributes.get(k) for k in ("colour", "size", "position"))
+    templates = ["{}"]
+    if level in ("attribute", "caption"):
+        templates += [f"{colour} {{}}"] if colour else []
+        templates += [f"{size} {{}}"] if size else []
+    if level in ("layout", "caption") and pos in _POSITION_WORDS:
+        templates.append(f"{{}} {_POSITION_WORDS[pos]}")
+    return [[t.format(name) for name in names] for t in templates]
+
+
+def _image_features(facts: SceneFacts, level: str) -> set[str]:
+    a = facts.image_attributes
+    out: set[str] = set()
+    if level in ("attribute", "caption"):
+        out |= {a[k] for k in _LOOKS if a.get(k)}
+        out |= {f"{c} palette" for c in a.get("palette", "").split(", ") if c}
+        out |= {f"{a[k]} background" for k in _BACKGROUND if a.get(k)}
+    if level in ("layout", "caption"):
+        if a.get("setting"):
+            out.add(SETTINGS.get(a["setting"], f"at a {a['setting']}"))
+        objs = facts.objects
+        out |= {f"{objs[r.subject].label} {r.predicate} {objs[r.object].label}" for r in facts.relations}
+    return out
+
+
+def image_features(facts: SceneFacts, level: str) -> set[str]:
+    """The readable features of one image's facts at `level` (see the module docstring)."""
+    out = _image_features(facts, level)
+    for obj in facts.objects:
+        for chain in _object_chains(obj, level):
+            out.update(chain)
+    return out
+
+
+def _ancestors(descs: Sequence[Description], level: str) -> dict[str, set[str]]:
+    """feature → the more general features above it ("brown tabby" → "brown cat", "brown animal" …)."""
+    above: dict[str, set[str]] = {}
+    for d in descs:
+        for obj in d.facts.objects if d.facts else []:
+            for chain in _object_chains(obj, level):
+                for k, name in enumerate(chain):
+                    above.setdefault(name, set()).update(chain[k + 1 :])
+    return above
+
+
+def _most_specific(features: list[str], above: dict[str, set[str]]) -> list[str]:
+    """Drop a feature that is a hypernym of another feature in the list."""
+    implied = set().union(*(above.get(f, set()) for f in features)) if features else set()
+    return [f for f in features if f not in implied]
+
+
+def summarize_set(
+    descriptions: Sequence[Description], level: str = "object", most: float = 0.5
+) -> SetSummary:
+    """Shared, common (held by more than `most` of the images, not all) and distinguishing features."""
+    descs = [d for d in descriptions if d.facts is not None]
+    n = len(descs)
+    feats = [image_features(d.facts, level) for d in descs if d.facts is not None]
+    counts = Counter(f for fs in feats for f in fs)
+    above = _ancestors(descs, level)
+    shared = _most_specific(sorted(f for f, c in counts.items() if c == n), above) if n > 1 else []
+    common_names = _most_specific(sorted(f for f, c in counts.items() if most * n < c < n), above)
+    common = sorted(((f, counts[f]) for f in common_names), key=lambda t: (-t[1], t[0]))
+    distinct = {
+        str(d.path): _most_specific(sorted(f for f in fs if counts[f] == 1), above) if n > 1 else []
+        for d, fs in zip(descs, feats, strict=True)
+    }
+    summary = SetSummary(level, n, shared, common, distinct)
+    summary.text = _text(summary)
+    return summary
+
+
+def _text(s: SetSummary) -> str:
+    if s.n_images < 2:
+        return "one image: nothing to compare"
+    lines = [f"all {s.n_images} images: " + (", ".join(s.shared) if s.shared else "nothing in common")]
+    if s.common:
+        lines.append("most: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.common[:8]))
+    for path, feats in s.distinct.items():
+        lines.append(f"only {path}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
+    return "\n".join(lines)

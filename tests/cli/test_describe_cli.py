@@ -1,0 +1,51 @@
+"""`multicap describe`: human and JSON output, the set summary, bad inputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import EXAMPLES, run_cli
+
+
+def test_describe_human_output_skips_bad_images_then_summarises_the_set(bad_files: dict[str, Path]) -> None:
+    chelsea, coffee = str(EXAMPLES / "chelsea.jpg"), str(EXAMPLES / "coffee.jpg")
+    r = run_cli("describe", str(bad_files["truncated"]), chelsea, coffee, "--level", "layout")
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].endswith("chelsea.jpg") and lines[1].strip().startswith("layout:")
+    assert "cat" in lines[1] and "espresso" in r.stdout and "in the centre" in r.stdout
+    assert "set of 2 images (layout level)" in r.stdout and "only " in r.stdout
+    assert "truncated.jpg" not in r.stdout
+    assert "warning: skipped" in r.stderr and "1 of 3 images could not be read" in r.stderr
+
+
+def test_describe_with_no_readable_image_fails(bad_files: dict[str, Path]) -> None:
+    r = run_cli("describe", str(bad_files["not_image"]))
+    assert r.returncode == 1 and r.stdout == "" and "warning: skipped" in r.stderr
+
+
+def test_describe_json_schema() -> None:
+    r = run_cli("describe", str(EXAMPLES), "--json", "--level", "all", "--top-k", "2")
+    assert r.returncode == 0, r.stderr
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    images, sets = docs[:-1], docs[-1]
+    assert len(images) == 5 and all(d["type"] == "image" for d in images)
+    for d in images:
+        assert set(d) >= {"path", "facts", "texts", "confidence"}
+        assert set(d["texts"]) == {"object", "attribute", "layout"}
+        assert len(d["facts"]["objects"]) <= 2
+        for obj in d["facts"]["objects"]:
+            assert set(obj) == {"label", "confidence", "box", "attributes"} and len(obj["box"]) == 4
+            assert {"colour", "size", "position", "wnid", "tags"} <= set(obj["attributes"])
+    assert sets["type"] == "set" and sets["n_images"] == 5 and sets["level"] == "caption"
+    assert set(sets) >= {"shared", "common", "distinct", "text"} and len(sets["distinct"]) == 5
+
+
+def test_describe_bad_usage(tmp_path: Path) -> None:
+    r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
+    assert r.returncode == 2 and "--level" in r.stderr
+    empty = run_cli("describe", str(tmp_path))
+    assert empty.returncode == 1 and "no images found" in empty.stderr
+    missing = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--model", str(tmp_path / "nope"))
+    assert missing.returncode == 1 and "error: no bundle folder" in missing.stderr

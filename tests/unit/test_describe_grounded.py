@@ -1,0 +1,76 @@
+"""The grounded describer on real photos (examples/photos) and bad files; the describer registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
+from multicap.levels.describer import create_describer, describe_paths, description_json, list_describers
+from multicap.levels.grounded import GroundedDescriber
+from tests.conftest import EXAMPLES
+
+LEVELS = ["object", "attribute", "layout", "caption"]
+
+
+@pytest.fixture(scope="session")
+def grounded() -> GroundedDescriber:
+    return create_describer("grounded")  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def photos(grounded: GroundedDescriber) -> dict[str, object]:
+    paths = [EXAMPLES / f"{n}.jpg" for n in ("chelsea", "coffee", "camera")]
+    return {d.path.stem: d for d in describe_paths(grounded, paths, LEVELS)}
+
+
+def _tags(desc: object) -> set[str]:
+    facts = desc.facts  # type: ignore[attr-defined]
+    return {o.label for o in facts.objects} | {
+        t for o in facts.objects for t in o.attributes["tags"].split(", ")
+    }
+
+
+def test_main_objects_of_real_photos_are_found(photos: dict[str, object]) -> None:
+    assert "cat" in _tags(photos["chelsea"])
+    assert "coffee" in _tags(photos["coffee"])
+    assert "tripod" in _tags(photos["camera"])
+
+
+def test_every_level_is_said_with_boxes_colours_and_image_attributes(photos: dict[str, object]) -> None:
+    cat = photos["chelsea"]
+    assert set(cat.texts) == set(LEVELS)  # type: ignore[attr-defined]
+    obj = cat.facts.objects[0]  # type: ignore[attr-defined]
+    x0, y0, x1, y1 = obj.box
+    assert 0 <= x0 < x1 <= 1 and 0 <= y0 < y1 <= 1 and 0.2 <= obj.confidence <= 1
+    assert obj.attributes["colour"] and obj.attributes["position"] and obj.attributes["wnid"].startswith("n")
+    attrs = cat.facts.image_attributes  # type: ignore[attr-defined]
+    assert attrs["orientation"] == "landscape" and {"brightness", "colourfulness", "palette"} <= set(attrs)
+    assert obj.label in cat.texts["object"] and obj.attributes["colour"] in cat.texts["attribute"]  # type: ignore[attr-defined]
+
+
+def test_json_of_a_description_is_plain_data(photos: dict[str, object]) -> None:
+    import json
+
+    doc = json.loads(json.dumps(description_json(photos["coffee"])))  # type: ignore[arg-type]
+    assert doc["type"] == "image" and doc["path"].endswith("coffee.jpg")
+    assert set(doc["texts"]) == set(LEVELS) and "locations" not in doc
+    assert {"label", "confidence", "box", "attributes"} <= set(doc["facts"]["objects"][0])
+
+
+def test_bad_files_are_skipped_and_reported(grounded: GroundedDescriber, bad_files: dict[str, Path]) -> None:
+    errors: list[ImageLoadError] = []
+    paths = [*bad_files.values(), EXAMPLES / "coffee.jpg"]
+    done = []
+    out = list(describe_paths(grounded, paths, ["object"], on_error=errors.append, progress=done.append))
+    assert [d.path.name for d in out] == ["coffee.jpg"]
+    assert len(errors) == len(bad_files) and sum(done) == len(paths)
+
+
+def test_registry_and_unknown_names(grounded: GroundedDescriber) -> None:
+    assert "grounded" in list_describers()
+    with pytest.raises(UnknownNameError, match="no bundle folder or registered name"):
+        create_describer("no-such-bundle")
+    with pytest.raises(ConfigError, match="cannot describe at level"):
+        list(describe_paths(grounded, [EXAMPLES / "coffee.jpg"], ["colour"]))

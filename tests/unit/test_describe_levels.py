@@ -1,0 +1,133 @@
+"""Verbalizers per level, colour naming, layout words, WordNet data and region detection on known inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from multicap.encoders import imagenet_labels
+from multicap.errors import UnknownNameError
+from multicap.levels import Relation, SceneFacts, SceneObject
+from multicap.levels.colours import dominant_colours, image_colour_attributes, srgb_to_lab
+from multicap.levels.layout import SETTINGS, chain_relations, position_of, relation_between, size_of
+from multicap.levels.regions import RegionConfig, detect_regions
+from multicap.levels.verbalize import list_verbalizers, plural, verbalize
+from multicap.levels.wordnet import imagenet_concepts, related_classes
+
+
+def _facts() -> SceneFacts:
+    dog = SceneObject(
+        "golden retriever",
+        0.9,
+        (0.0, 0.3, 0.4, 0.9),
+        {"colour": "brown", "size": "large", "position": "left"},
+    )
+    ball = SceneObject(
+        "tennis ball", 0.6, (0.7, 0.6, 0.8, 0.7), {"colour": "yellow", "size": "small", "position": "right"}
+    )
+    attrs = {"brightness": "bright", "colourfulness": "colourful", "orientation": "landscape"}
+    attrs |= {"palette": "blue, brown", "setting": "seashore"}
+    return SceneFacts([dog, ball], [Relation(1, "right of", 0)], attrs)
+
+
+def test_object_level_counts_and_names() -> None:
+    facts = _facts()
+    facts.objects.append(SceneObject("tennis ball", 0.5, (0.8, 0.1, 0.9, 0.2), {"position": "top right"}))
+    assert verbalize(facts, "object") == "a golden retriever and two tennis balls"
+
+
+def test_attribute_level_says_size_colour_and_the_image() -> None:
+    text = verbalize(_facts(), "attribute")
+    assert text.startswith("a large brown golden retriever, a small yellow tennis ball; ")
+    assert "a bright, colourful landscape image in blue and brown" in text
+
+
+def test_layout_level_says_positions_relations_and_setting() -> None:
+    text = verbalize(_facts(), "layout")
+    assert text == (
+        "a golden retriever on the left, a tennis ball to the right of it on the right; on a seashore"
+    )
+
+
+def test_caption_level_is_one_sentence() -> None:
+    assert (
+        verbalize(_facts(), "caption") == "A brown golden retriever and a yellow tennis ball on a seashore."
+    )
+
+
+def test_empty_facts_and_unknown_level() -> None:
+    assert "nothing" in verbalize(SceneFacts(), "object")
+    assert set(list_verbalizers()) >= {"object", "attribute", "layout", "caption"}
+    with pytest.raises(UnknownNameError, match="no verbalizer for level 'colour'"):
+        verbalize(SceneFacts(), "colour")
+
+
+@pytest.mark.parametrize(
+    ("noun", "many"), [("tennis ball", "tennis balls"), ("espresso", "espressos"), ("daisy", "daisies")]
+)
+def test_plural(noun: str, many: str) -> None:
+    assert plural(noun) == many
+
+
+def test_positions_sizes_and_relations() -> None:
+    assert position_of((0.0, 0.0, 0.2, 0.2)) == "top left"
+    assert position_of((0.4, 0.4, 0.6, 0.6)) == "center"
+    assert position_of((0.8, 0.8, 1.0, 1.0)) == "bottom right"
+    assert size_of((0, 0, 0.2, 0.2)) == "small" and size_of((0, 0, 1, 0.8)) == "large"
+    assert relation_between((0.6, 0.4, 0.8, 0.6), (0.1, 0.4, 0.3, 0.6)) == "right of"
+    assert relation_between((0.4, 0.0, 0.6, 0.2), (0.4, 0.7, 0.6, 0.9)) == "above"
+    assert relation_between((0.3, 0.4, 0.5, 0.6), (0.52, 0.4, 0.7, 0.6)) == "next to"
+    assert relation_between((0.0, 0.0, 1.0, 1.0), (0.4, 0.4, 0.6, 0.6)) == "around"
+    objs = [SceneObject("a", box=(0.0, 0.0, 0.2, 0.2)), SceneObject("b", box=(0.0, 0.7, 0.2, 0.9))]
+    assert chain_relations(objs) == [Relation(1, "below", 0)]
+
+
+def test_colour_names_in_lab() -> None:
+    assert np.allclose(srgb_to_lab(np.array([255, 255, 255])), [100, 0, 0], atol=0.5)
+    pixels = np.array([[220, 30, 30]] * 6 + [[30, 60, 220]] * 3 + [[128, 128, 128]])
+    assert [n for n, _ in dominant_colours(pixels)] == ["red", "blue"]
+    for rgb, name in [((250, 250, 250), "white"), ((10, 10, 10), "black"), ((40, 170, 60), "green")]:
+        assert dominant_colours(np.array([rgb]))[0][0] == name
+
+
+def test_image_attributes() -> None:
+    grey = np.full((32, 32, 3), 170, dtype=np.uint8)
+    attrs = image_colour_attributes(grey)
+    assert attrs == {"brightness": "bright", "colourfulness": "muted", "palette": "gray"}
+    vivid = np.zeros((32, 32, 3), dtype=np.uint8)
+    vivid[:, :16] = (230, 20, 20)
+    vivid[:, 16:] = (20, 20, 230)
+    attrs = image_colour_attributes(vivid)
+    assert attrs["colourfulness"] == "colourful" and attrs["palette"] == "red, blue"
+
+
+def test_wordnet_data_covers_imagenet() -> None:
+    concepts = imagenet_concepts()
+    assert len(concepts) == 1000 and [c.name for c in concepts] == list(imagenet_labels())
+    retriever = concepts[207]
+    assert retriever.name == "golden retriever" and retriever.wnid == "n02099601"
+    assert {"dog", "canine", "carnivore", "mammal", "animal"} <= set(retriever.tags)
+    assert "entity" in retriever.hypernyms and "entity" not in retriever.tags
+    assert all(c.wnid.startswith("n") and c.hypernyms[-1] == "entity" for c in concepts)
+    related = related_classes()
+    names = {c.name: c.index for c in concepts}
+    assert related[names["tabby"], names["tiger cat"]] and related[207, names["Labrador retriever"]]
+    assert not related[names["tricycle"], names["missile"]]
+    assert all(name in names for name in SETTINGS)
+
+
+def test_regions_find_and_box_a_class_in_one_corner() -> None:
+    """A class strong in the top-left cells and another in the bottom-right: two boxed objects."""
+    cam = torch.zeros(1000, 7, 7)
+    cam[3, :3, :3] = 40.0
+    cam[500, 4:, 4:] = 40.0
+    related = torch.eye(1000)
+    found = detect_regions(cam, related, torch.zeros(1000, dtype=torch.bool), RegionConfig())
+    assert sorted(d.cls for d in found) == [3, 500]
+    by_cls = {d.cls: d for d in found}
+    assert position_of(by_cls[3].box) == "top left"
+    assert position_of(by_cls[500].box) == "bottom right"
+    excluded = torch.zeros(1000, dtype=torch.bool)
+    excluded[500] = True
+    assert [d.cls for d in detect_regions(cam, related, excluded, RegionConfig())] == [3]

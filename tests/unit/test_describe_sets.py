@@ -1,0 +1,78 @@
+"""Set summaries on known facts: what all share, what most share, what sets each image apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from multicap.levels import Description, Relation, SceneFacts, SceneObject
+from multicap.sets import image_features, summarize_set
+
+_CAT_TAGS = "domestic cat, cat, feline, carnivore, mammal, animal"
+_DOG_TAGS = "retriever, sporting dog, hunting dog, dog, canine, carnivore, mammal, animal"
+
+
+def _obj(label: str, tags: str, colour: str, position: str) -> SceneObject:
+    return SceneObject(
+        label, 0.9, (0.3, 0.3, 0.6, 0.6), {"colour": colour, "position": position, "tags": tags}
+    )
+
+
+def _desc(name: str, objects: list[SceneObject], **attrs: str) -> Description:
+    rels = [Relation(1, "right of", 0)] if len(objects) > 1 else []
+    return Description(Path(name), SceneFacts(objects, rels, dict(attrs)))
+
+
+def _set() -> list[Description]:
+    return [
+        _desc(
+            "a.jpg", [_obj("tabby", _CAT_TAGS, "brown", "center")], brightness="bright", setting="seashore"
+        ),
+        _desc("b.jpg", [_obj("tiger cat", _CAT_TAGS, "brown", "center")], brightness="bright"),
+        _desc(
+            "c.jpg",
+            [
+                _obj("Persian cat", _CAT_TAGS, "white", "left"),
+                _obj("golden retriever", _DOG_TAGS, "brown", "right"),
+            ],
+            brightness="dark",
+        ),
+    ]
+
+
+def test_object_level_shares_the_most_specific_hypernym() -> None:
+    s = summarize_set(_set(), "object")
+    assert s.n_images == 3 and s.shared == ["domestic cat"]
+    assert s.distinct["c.jpg"] == ["Persian cat", "golden retriever"]
+    assert s.distinct["a.jpg"] == ["tabby"]
+    assert "all 3 images: domestic cat" in s.text
+
+
+def test_attribute_level_counts_most_and_distinct_looks() -> None:
+    s = summarize_set(_set(), "attribute")
+    assert ("bright", 2) in s.common
+    assert ("brown domestic cat", 2) in s.common
+    assert "dark" in s.distinct["c.jpg"] and "white Persian cat" in s.distinct["c.jpg"]
+
+
+def test_layout_level_has_positions_relations_and_setting() -> None:
+    s = summarize_set(_set(), "layout")
+    assert "on a seashore" in s.distinct["a.jpg"]
+    assert "golden retriever right of Persian cat" in s.distinct["c.jpg"]
+    assert ("domestic cat in the centre", 2) in s.common
+    feats = image_features(_set()[2].facts, "layout")  # type: ignore[arg-type]
+    assert {"golden retriever on the right", "Persian cat on the left"} <= feats
+
+
+def test_scene_facts_without_tags_and_a_single_image() -> None:
+    red = SceneObject("circle", attributes={"colour": "red", "size": "small"})
+    blue = SceneObject("square", attributes={"colour": "blue", "size": "large"})
+    descs = [
+        _desc("1.png", [red, blue], background="stripes"),
+        _desc("2.png", [red], background="stripes"),
+    ]
+    s = summarize_set(descs, "attribute")
+    assert s.shared == ["circle", "red circle", "small circle", "stripes background"]
+    assert s.distinct["2.png"] == [] and "blue square" in s.distinct["1.png"]
+    one = summarize_set(descs[:1], "object")
+    assert one.shared == [] and one.text == "one image: nothing to compare"
+    assert s.to_dict()["common"] == [] and s.to_dict()["type"] == "set"
