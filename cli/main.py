@@ -13,6 +13,8 @@ from multicap.cli.app import app
 
 def _register() -> None:
     # Each module adds its command(s) to `app`; imports stay light so `--help` is fast.
+    import multicap.cli.index
+    import multicap.cli.search  # noqa: F401
     from multicap.cli import attend, classify, describe, evaluate, models, train  # noqa: F401
     from multicap.cli import data as _data
 

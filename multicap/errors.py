@@ -8,6 +8,8 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ImageLoadError",
+    "IndexLockedError",
+    "IndexVersionError",
     "MulticapError",
     "UnknownNameError",
     "WeightsNotFoundError",
@@ -44,3 +46,11 @@ class ConfigError(MulticapError):
 
 class DataError(MulticapError):
     """A dataset on disk is missing, malformed or not the one expected."""
+
+
+class IndexLockedError(MulticapError):
+    """Another process is writing the index (one writer at a time; readers need no lock)."""
+
+
+class IndexVersionError(MulticapError):
+    """The index was written by a newer multicap (its schema is ahead of this version)."""

@@ -1,0 +1,61 @@
+"""`multicap search`: the best images of an index for a text query or an image."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from multicap.cli import console
+from multicap.cli.app import app
+
+
+@app.command("search")
+def search_command(
+    query: str = typer.Argument(None, help="What to look for, in words (any string is safe)."),
+    index: str = typer.Option(
+        None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
+    ),
+    top_k: int = typer.Option(10, "--top-k", "-k", min=1, help="How many results."),
+    image: Path = typer.Option(None, "--image", help="Find the images nearest to this one instead."),
+    levels: list[str] = typer.Option(None, "--level", "-l", help="Match the words at these levels only."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per result."),
+    filenames: bool = typer.Option(False, "--filenames-only", "-f", help="Paths only (for pipes)."),
+    explain: bool = typer.Option(False, "--explain", help="Show each part of each score."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+) -> None:
+    """Print the best images, best first: `score path` (or paths only, or JSON lines).
+
+    A text query is matched against the descriptions (words and their WordNet tags) and embedded into the
+    index's image and caption spaces; the three rankings are fused (reciprocal rank fusion).
+
+    Example:
+
+      multicap search "espresso" --index demo --explain
+    """
+    from multicap.errors import ConfigError
+
+    if (query is None) == (image is None):
+        raise ConfigError("give a text QUERY or --image PATH (one of them)")
+    from multicap.index import open_index_model, resolve_index, search_index
+
+    root = resolve_index(index)
+    model = open_index_model(root, device=device) if query is not None else None
+    result = search_index(root, query, image=image, k=top_k, levels=tuple(levels or ()) or None, model=model)
+    if explain and not json_out and not filenames:
+        console.out.print(
+            f"lexical: {result.fts or '(no searchable word)'}; "
+            f"concepts: {', '.join(result.concepts) or '-'}; dense spaces: {', '.join(result.spaces) or '-'}",
+            markup=False,
+        )
+    for hit in result.hits:
+        if json_out:
+            console.print_json_line(hit.to_dict(explain))
+        elif filenames:
+            console.out.print(hit.path, markup=False)
+        else:
+            console.out.print(f"{hit.score:.4f}  {hit.path}", markup=False)
+            if explain:
+                parts = "  ".join(f"{k} #{int(v['rank'])} {v['score']:.3f}" for k, v in hit.parts.items())
+                texts = "; ".join(f"{lv}: {t}" for lv, t in hit.texts.items())
+                console.out.print(f"        {parts}\n        {texts}", markup=False)

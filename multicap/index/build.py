@@ -1,0 +1,241 @@
+"""`index_paths`: add image files to an index, incrementally and resumably.
+
+- a file whose (path, mtime, size) is recorded is skipped without being read;
+- a changed mtime with the same content only updates the record; new content gets a new row;
+- a file whose content hash is already stored (a move, a rename, a copy) reuses the stored vectors and texts;
+- a file recorded under one of the given folders that is gone is marked deleted and leaves the results;
+- new files are encoded and described in batches; each batch of `commit_every` images is one SQLite
+  transaction, so a process killed at any moment loses only its current batch and duplicates nothing;
+- the FAISS files are brought up to date at the end (and, after a crash, by the next run or search).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from multicap.data.feature_files import file_hash
+from multicap.encoders import encode_paths
+from multicap.errors import DataError, ImageLoadError
+from multicap.index.layout import LayoutRules
+from multicap.index.location import DB_NAME, write_lock
+from multicap.index.models import IndexModel, image_vectors
+from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
+from multicap.index.sync import faiss_path, sync_vectors
+from multicap.io import ErrorHandler, iter_image_paths, log_error
+
+__all__ = ["IndexReport", "index_paths"]
+
+
+@dataclass
+class IndexReport:
+    added: int = 0  # images encoded and described by this run
+    reused: int = 0  # new paths whose content was already stored (moves, renames, copies)
+    updated: int = 0  # changed mtime, same content
+    unchanged: int = 0  # skipped without reading
+    deleted: int = 0  # recorded files under the given folders that are gone
+    failed: int = 0  # unreadable files (skipped with a warning)
+    total: int = 0  # live images in the index afterwards
+    faiss: dict[str, Any] = field(default_factory=dict)  # the layout of each space
+
+
+@dataclass
+class _Plan:
+    encode: list[tuple[Path, os.stat_result, str]] = field(default_factory=list)
+    reuse: list[ImageRecord] = field(default_factory=list)
+    touch: list[tuple[int, int, int]] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
+
+
+def index_paths(
+    root: Path,
+    inputs: Sequence[str | Path],
+    model: IndexModel,
+    *,
+    reembed: bool = False,
+    include_hidden: bool = False,
+    batch_size: int = 32,
+    commit_every: int = 64,
+    factory: str | None = None,
+    rules: LayoutRules | None = None,
+    files: Sequence[Path] | None = None,
+    progress: Callable[[int], None] | None = None,
+    on_error: ErrorHandler | None = None,
+) -> IndexReport:
+    """Index the image files found in `inputs` into the index folder `root` (created if needed).
+
+    Args:
+        model: the encoder, describer and text space (`open_model`); must be the index's own.
+        reembed: replace every stored vector when `model` is not the one the index was built with.
+        factory: a FAISS factory string instead of the layout chosen by size.
+        files: the image files of `inputs` when the caller has walked them already (to size a progress
+            bar); recorded files under `inputs` that are not among them are marked deleted.
+        progress: called with the number of files just finished.
+
+    Raises:
+        IndexLockedError: another process is writing this index.
+        IndexVersionError: the index was written by a newer multicap.
+        DataError: the index was built with another model and `reembed` is not set.
+    """
+    report = IndexReport()
+    handle = on_error or log_error
+
+    def fail(error: ImageLoadError) -> None:
+        report.failed += 1
+        handle(error)
+
+    with write_lock(root), IndexStore(root / DB_NAME) as store:
+        _check_model(root, store, model, reembed)
+        if files is None:
+            files = [Path(p) for p in iter_image_paths(inputs, include_hidden=include_hidden)]
+        plan = _plan(store, list(files), inputs, report, fail, progress)
+        store.touch(plan.touch)
+        for start in range(0, len(plan.reuse), commit_every):
+            store.add(plan.reuse[start : start + commit_every])
+        report.deleted = store.retire(plan.gone)
+        _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
+        report.faiss = sync_vectors(root, store, factory=factory, rules=rules)
+        report.total = store.count()
+    return report
+
+
+def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool) -> None:
+    identity = model.identity()
+    stored = store.get_meta("identity")
+    if stored is not None and stored != identity:
+        if not reembed:
+            changed = [k for k in identity if stored.get(k) != identity[k]]
+            shown = "; ".join(f"{k} {stored.get(k)!r} -> {identity[k]!r}" for k in changed[:2])
+            raise DataError(
+                f"{root} was built with another model ({shown}); pass --reembed to re-encode every image "
+                "with this one, or use another --index"
+            )
+        store.clear()
+        for space in SPACES:
+            faiss_path(root, space).unlink(missing_ok=True)
+        store.set_meta(faiss={})
+    store.set_meta(identity=identity)
+
+
+def _plan(
+    store: IndexStore,
+    files: list[Path],
+    inputs: Iterable[str | Path],
+    report: IndexReport,
+    fail: Callable[[ImageLoadError], None],
+    progress: Callable[[int], None] | None,
+) -> _Plan:
+    """Sort the files into skip / touch / reuse / encode, and find the recorded files that are gone."""
+    known = store.live_files()
+    plan = _Plan()
+    seen: set[str] = set()
+    done = 0
+    for path in files:
+        key = str(path.resolve())
+        try:
+            st = path.stat()
+        except OSError as exc:
+            fail(ImageLoadError(path, exc.strerror or str(exc)))
+            done += 1
+            continue
+        seen.add(key)
+        old = known.get(key)
+        if old is not None and (old.mtime_ns, old.size) == (st.st_mtime_ns, st.st_size):
+            report.unchanged += 1
+            done += 1
+            continue
+        done += _sort_changed(store, path, key, st, old, plan, report, fail)
+    if progress is not None and done:
+        progress(done)
+    plan.gone = [p for p in known if p not in seen and _under(p, inputs)]
+    return plan
+
+
+def _sort_changed(
+    store: IndexStore,
+    path: Path,
+    key: str,
+    st: os.stat_result,
+    old: KnownFile | None,
+    plan: _Plan,
+    report: IndexReport,
+    fail: Callable[[ImageLoadError], None],
+) -> int:
+    """File a new or changed file under touch / reuse / encode; returns 1 when it is finished here."""
+    try:
+        digest = file_hash(path)
+    except OSError as exc:
+        fail(ImageLoadError(path, exc.strerror or str(exc)))
+        return 1
+    if old is not None and old.hash == digest:
+        plan.touch.append((old.id, st.st_mtime_ns, st.st_size))
+        report.updated += 1
+        return 1
+    stored = store.record_by_hash(digest)
+    if stored is not None:
+        plan.reuse.append(replace(stored, path=key, mtime_ns=st.st_mtime_ns, size=st.st_size))
+        report.reused += 1
+        return 1
+    plan.encode.append((path, st, digest))
+    return 0
+
+
+def _under(path: str, inputs: Iterable[str | Path]) -> bool:
+    for item in inputs:
+        top = str(Path(item).resolve())
+        if path == top or path.startswith(top.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _encode(
+    store: IndexStore,
+    model: IndexModel,
+    todo: list[tuple[Path, os.stat_result, str]],
+    batch_size: int,
+    commit_every: int,
+    report: IndexReport,
+    fail: Callable[[ImageLoadError], None],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Encode and describe the new files; commit every `commit_every` images."""
+    info = {path: (st, digest) for path, st, digest in todo}
+    pending: list[ImageRecord] = []
+    batches = encode_paths(
+        model.encoder, [p for p, _, _ in todo], batch_size=batch_size, on_error=fail, progress=progress
+    )
+    for paths, feats in batches:
+        image_vecs = image_vectors(feats)  # (B, D)
+        for path, vec, said in zip(paths, image_vecs, model.describe(paths, feats), strict=True):
+            st, digest = info[path]
+            desc = said.description
+            vectors = {"image": vec}
+            if said.caption_vector is not None:
+                vectors["caption"] = said.caption_vector
+            facts = desc.facts.to_dict() if desc.facts is not None else None
+            rec = ImageRecord(
+                str(path.resolve()), st.st_mtime_ns, st.st_size, digest, *_size(path),
+                dict(desc.texts), dict(desc.confidence), facts, said.tags, vectors,
+            )  # fmt: skip
+            pending.append(rec)
+        if len(pending) >= commit_every:
+            store.add(pending)
+            report.added += len(pending)
+            pending = []
+    if pending:
+        store.add(pending)
+        report.added += len(pending)
+
+
+def _size(path: Path) -> tuple[int | None, int | None]:
+    """(width, height) from the file's header (the pixels were decoded at reduced scale)."""
+    try:
+        with Image.open(path) as img:
+            return int(img.width), int(img.height)
+    except (OSError, ValueError):
+        return None, None

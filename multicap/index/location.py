@@ -1,0 +1,59 @@
+"""Where an index lives (DESIGN.md decision 6) and the one-writer lock.
+
+`resolve_index(None)` is `./indexes/default`; a bare name is a folder under the indexes directory
+(`MULTICAP_INDEX_DIR`, else `./indexes`); anything with a path separator, or starting with `.` or `~`, is a
+path as given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from multicap.errors import IndexLockedError
+
+__all__ = ["DB_NAME", "DEFAULT_INDEX", "indexes_dir", "resolve_index", "write_lock"]
+
+DEFAULT_INDEX = "default"
+DB_NAME = "meta.sqlite"
+_LOCK_NAME = "write.lock"
+
+
+def indexes_dir() -> Path:
+    return Path(os.environ.get("MULTICAP_INDEX_DIR") or "indexes")
+
+
+def resolve_index(name: str | Path | None = None) -> Path:
+    """The folder of the index called `name` (a name under `indexes_dir()`, or a path)."""
+    if name is None or str(name) == "":
+        return indexes_dir() / DEFAULT_INDEX
+    text = str(name)
+    if isinstance(name, Path) or os.sep in text or "/" in text or text.startswith((".", "~")):
+        return Path(text).expanduser()
+    return indexes_dir() / text
+
+
+@contextlib.contextmanager
+def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
+    """Hold the index's writer lock (an OS file lock: released when the process dies, even by kill -9).
+
+    Raises:
+        IndexLockedError: another process holds it (only when not `blocking`).
+    """
+    import fcntl
+
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / _LOCK_NAME).open("a+") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise IndexLockedError(
+                f"{root} is being written by another process (one writer at a time); wait for it to "
+                "finish, or index into another --index"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

@@ -1,0 +1,111 @@
+"""The SQLite schema of an index (`meta.sqlite`), its version and its forward migrations.
+
+`PRAGMA user_version` holds the schema version. Opening an older index applies the missing migrations in
+order, each in its own transaction; an index written by a newer multicap is refused. The database runs in
+WAL mode, so any number of readers see a consistent state while one writer commits.
+
+Tables:
+  meta          key -> JSON value: the model and encoder identity, the FAISS layout chosen, its recall
+  images        one row per (path, content) ever indexed; `id` is the FAISS id. A file that disappears or
+                changes keeps its row with `deleted = 1`, so its vectors can serve a file with the same
+                content later (a move or a copy); at most one live row per path.
+  descriptions  the text per level of each image, with the describer's confidence
+  fts           FTS5 over the description texts (one column per level) and the WordNet tags
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from multicap.errors import IndexVersionError
+
+__all__ = ["FTS_COLUMNS", "SCHEMA_VERSION", "connect", "schema_version"]
+
+# Text columns of the FTS table: one per level, then the hypernym tags of the objects named.
+FTS_COLUMNS: tuple[str, ...] = ("object", "attribute", "layout", "caption", "tags")
+
+_V1 = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE images (
+    id INTEGER PRIMARY KEY,          -- the FAISS id
+    path TEXT NOT NULL,              -- absolute, resolved
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    hash TEXT NOT NULL,              -- sha1 of the file's bytes
+    width INTEGER,
+    height INTEGER,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    facts TEXT,                      -- SceneFacts as JSON, where the describer gives them
+    image_vec BLOB,                  -- float32, L2-normalised, in the encoder's pooled-feature space
+    caption_vec BLOB                 -- float32, L2-normalised, in the model's text space
+);
+CREATE UNIQUE INDEX images_live_path ON images(path) WHERE deleted = 0;
+CREATE INDEX images_hash ON images(hash);
+CREATE TABLE descriptions (
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    level TEXT NOT NULL,
+    text TEXT NOT NULL,
+    confidence REAL,
+    PRIMARY KEY (image_id, level)
+);
+CREATE VIRTUAL TABLE fts USING fts5({", ".join(FTS_COLUMNS)}, tokenize = 'porter unicode61');
+"""
+
+# MIGRATIONS[i] takes a database from version i to version i + 1.
+MIGRATIONS: tuple[str, ...] = (_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
+    """Open (creating if needed) an index database in WAL mode, migrated to the current schema.
+
+    Raises:
+        IndexVersionError: the database was written by a newer multicap.
+    """
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)  # transactions made explicit
+    try:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent on power loss; fsync on checkpoint
+        _migrate(db, path)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _migrate(db: sqlite3.Connection, path: Path) -> None:
+    version = schema_version(db)
+    if version > SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"{path} was written by a newer multicap (schema {version}, this one reads up to "
+            f"{SCHEMA_VERSION}): upgrade multicap, or index into another folder"
+        )
+    while version < SCHEMA_VERSION:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(db) == version:  # another process may have migrated meanwhile
+                for statement in _statements(MIGRATIONS[version]):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {version + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        version = schema_version(db)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (`executescript` would commit the open transaction)."""
+    out: list[str] = []
+    current = ""
+    for line in script.splitlines(keepends=True):
+        current += line.split("--", 1)[0].rstrip() + "\n" if "--" in line else line
+        if sqlite3.complete_statement(current):
+            out.append(current.strip())
+            current = ""
+    return [s for s in out if s]

@@ -1,0 +1,187 @@
+"""Hybrid search over an index: full-text (FTS5 BM25) and dense (FAISS), fused by reciprocal rank fusion.
+
+A text query is scored three ways, each giving a ranked list:
+
+- `lexical`: BM25 over the description texts and their WordNet tags (so "dog" finds a "golden retriever");
+  the query is reduced to quoted words first, so no user string can be read as FTS5 syntax;
+- `image`: the query in the image space (the class vectors of the ImageNet classes it names);
+- `caption`: the query in the model's text space (named classes for the grounded model, word embeddings
+  for a trained bundle).
+
+Fusion: score(image) = Σ over lists of 1 / (RRF_K + rank). An image query (`image=`) ranks by cosine
+similarity in the image space alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multicap.encoders import encode_paths
+from multicap.errors import DataError, ImageLoadError
+from multicap.index.concepts import query_terms
+from multicap.index.location import DB_NAME
+from multicap.index.models import IndexModel, QueryVectors, image_vectors, open_model
+from multicap.index.schema import FTS_COLUMNS
+from multicap.index.store import IndexStore
+from multicap.index.sync import open_vectors
+
+__all__ = ["RRF_K", "Hit", "SearchResult", "fts_expression", "open_index_model", "search_index"]
+
+RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
+_STOPWORDS = frozenset(
+    ["a", "an", "the", "and", "or", "not", "near", "of", "on", "in", "at", "to", "with", "by", "for"]
+)
+
+
+@dataclass
+class Hit:
+    id: int  # the image's row id (= FAISS id)
+    path: str
+    score: float  # fused RRF score for a text query; cosine similarity for an image query
+    parts: dict[str, dict[str, float]] = field(default_factory=dict)  # list -> {"rank", "score"}
+    texts: dict[str, str] = field(default_factory=dict)  # level -> description text
+
+    def to_dict(self, explain: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "score": round(self.score, 6)}
+        if explain:
+            out.update(id=self.id, parts=self.parts, texts=self.texts)
+        return out
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    fts: str | None = None  # the FTS5 expression run (None: no searchable word)
+    concepts: list[str] = field(default_factory=list)  # what the query was understood as
+    spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
+
+
+def fts_expression(query: str, columns: tuple[str, ...] = FTS_COLUMNS) -> str | None:
+    """A safe FTS5 expression for any string: its words, each quoted, joined by OR, limited to `columns`."""
+    words = [w for w in dict.fromkeys(query_terms(query)) if w not in _STOPWORDS]
+    if not words:
+        return None
+    quoted = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    return f"{{{' '.join(columns)}}} : ({quoted})"
+
+
+def open_index_model(root: Path, device: str | None = None) -> IndexModel:
+    """The model the index at `root` was built with."""
+    with IndexStore(_db(root)) as store:
+        identity = store.get_meta("identity")
+    if identity is None:
+        raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
+    return open_model(identity["model"], encoder=identity.get("encoder"), device=device)
+
+
+def search_index(
+    root: Path,
+    query: str | None = None,
+    *,
+    image: Path | None = None,
+    k: int = 10,
+    levels: tuple[str, ...] | None = None,
+    model: IndexModel | None = None,
+) -> SearchResult:
+    """The k best images of the index at `root` for a text `query`, or for an `image`.
+
+    Raises:
+        DataError: no index at `root`, or neither a query nor an image given.
+        ImageLoadError: the query image cannot be read.
+    """
+    if (query is None) == (image is None):
+        raise DataError("search needs a text query or an image (exactly one)")
+    with IndexStore(_db(root)) as store:
+        if image is not None:
+            return _image_search(root, store, image, k, model)
+        model = model or open_index_model(root)
+        return _text_search(root, store, query or "", k, levels, model)
+
+
+def _db(root: Path) -> Path:
+    db = root / DB_NAME
+    if not db.is_file():
+        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+    return db
+
+
+def _text_search(
+    root: Path, store: IndexStore, query: str, k: int, levels: tuple[str, ...] | None, model: IndexModel
+) -> SearchResult:
+    depth = max(5 * k, 50)
+    columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
+    expression = fts_expression(query, columns)
+    lists: dict[str, list[tuple[int, float]]] = {}
+    if expression is not None:
+        lists["lexical"] = store.full_text(expression, columns, depth)
+    qv: QueryVectors = model.embed_query(query)
+    for space, vec in qv.vectors.items():
+        lists[space] = _dense(root, store, space, vec, depth)
+    fused = _fuse(lists)[:k]
+    paths = store.live(i for i, _ in fused)
+    hits = [Hit(i, paths[i], s, _parts(lists, i), store.texts(i)) for i, s in fused if i in paths]
+    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors))
+
+
+def _image_search(
+    root: Path, store: IndexStore, image: Path, k: int, model: IndexModel | None
+) -> SearchResult:
+    found = store.id_of_path(str(image.resolve()))
+    stored = store.vectors_of("image", [found]) if found is not None else {}
+    if found is not None and found in stored:
+        vec = stored[found]
+    else:
+        vec = _embed_image(image, model or open_index_model(root))
+    ranked = _dense(root, store, "image", vec, k)
+    paths = store.live(i for i, _ in ranked)
+    hits = [
+        Hit(i, paths[i], s, {"image": {"rank": r, "score": s}}, store.texts(i))
+        for r, (i, s) in enumerate(ranked, start=1)
+        if i in paths
+    ]
+    return SearchResult(hits[:k], None, [], ["image"])
+
+
+def _embed_image(image: Path, model: IndexModel) -> np.ndarray:
+    errors: list[ImageLoadError] = []
+    for _, feats in encode_paths(model.encoder, [image], on_error=errors.append):
+        return np.asarray(image_vectors(feats)[0])
+    raise errors[0] if errors else ImageLoadError(image, "could not be read")
+
+
+def _dense(root: Path, store: IndexStore, space: str, vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
+    """(id, similarity) of the live nearest neighbours in one space, best first (at most `depth`)."""
+    vi = open_vectors(root, store, space)
+    if vi is None or vi.ntotal == 0 or vec.shape[-1] != vi.index.d:
+        return []
+    fetch = depth
+    while True:  # fetch more when deleted rows crowd the top
+        scores, ids = vi.search(vec[None, :], fetch)
+        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        live = store.live(i for i, _ in pairs)
+        kept = [(i, s) for i, s in pairs if i in live]
+        if len(kept) >= depth or fetch >= vi.ntotal:
+            return kept[:depth]
+        fetch = min(vi.ntotal, fetch * 4)
+
+
+def _fuse(lists: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    scores: dict[int, float] = {}
+    for ranked in lists.values():
+        for rank, (i, _) in enumerate(ranked, start=1):
+            scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _parts(lists: dict[str, list[tuple[int, float]]], image_id: int) -> dict[str, dict[str, float]]:
+    out: dict[str, dict[str, float]] = {}
+    for name, ranked in lists.items():
+        for rank, (i, s) in enumerate(ranked, start=1):
+            if i == image_id:
+                out[name] = {"rank": rank, "score": round(s, 6)}
+                break
+    return out

@@ -1,0 +1,262 @@
+"""`IndexStore`: the SQLite side of an index (images, descriptions, vectors, full-text search).
+
+SQLite is the source of truth: the FAISS files are derived from the vectors kept here and can be rebuilt
+at any time. Every write is one transaction, so a process killed at any moment leaves either the whole
+batch or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from multicap.index.schema import FTS_COLUMNS, connect
+
+__all__ = ["SPACES", "ImageRecord", "IndexStore", "KnownFile"]
+
+SPACES: tuple[str, ...] = ("image", "caption")  # the vector spaces kept per image
+_CHUNK = 4096  # rows read per query when streaming vectors
+
+
+@dataclass
+class ImageRecord:
+    """Everything stored for one indexed file."""
+
+    path: str  # absolute, resolved
+    mtime_ns: int
+    size: int
+    hash: str  # sha1 of the bytes
+    width: int | None = None
+    height: int | None = None
+    texts: dict[str, str] = field(default_factory=dict)  # level -> text
+    confidence: dict[str, float] = field(default_factory=dict)  # level -> confidence
+    facts: dict[str, Any] | None = None  # SceneFacts.to_dict()
+    tags: str = ""  # hypernym tags of the objects named, space-separated
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) float32
+
+
+@dataclass(frozen=True)
+class KnownFile:
+    id: int
+    mtime_ns: int
+    size: int
+    hash: str
+
+
+class IndexStore:
+    """One index's `meta.sqlite`. Readers and the (single) writer each open their own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db = connect(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> IndexStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------------------ meta
+    def get_meta(self, key: str, default: Any = None) -> Any:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return default if row is None else json.loads(row[0])
+
+    def set_meta(self, **values: Any) -> None:
+        with self._transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+                [(k, json.dumps(v)) for k, v in values.items()],
+            )
+
+    # ------------------------------------------------------------------------------------------ files
+    def live_files(self) -> dict[str, KnownFile]:
+        """path -> what was recorded for each live (not deleted) image."""
+        rows = self.db.execute("SELECT path, id, mtime_ns, size, hash FROM images WHERE deleted = 0")
+        return {p: KnownFile(i, m, s, h) for p, i, m, s, h in rows}
+
+    def record_by_hash(self, digest: str) -> ImageRecord | None:
+        """The latest stored record (live or deleted) of this content, with its vectors and texts."""
+        row = self.db.execute(
+            "SELECT id, path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec "
+            "FROM images WHERE hash = ? AND image_vec IS NOT NULL ORDER BY id DESC LIMIT 1",
+            (digest,),
+        ).fetchone()
+        if row is None:
+            return None
+        image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec = row
+        texts, confidence = self._texts(image_id)
+        vectors = {
+            s: np.frombuffer(b, np.float32)
+            for s, b in zip(SPACES, (image_vec, caption_vec), strict=True)
+            if b
+        }
+        tags = self.db.execute("SELECT tags FROM fts WHERE rowid = ?", (image_id,)).fetchone()
+        return ImageRecord(
+            path, mtime, size, h, width, height, texts, confidence,
+            json.loads(facts) if facts else None, tags[0] if tags else "", vectors,
+        )  # fmt: skip
+
+    def _texts(self, image_id: int) -> tuple[dict[str, str], dict[str, float]]:
+        rows = self.db.execute(
+            "SELECT level, text, confidence FROM descriptions WHERE image_id = ?", (image_id,)
+        ).fetchall()
+        return {lv: t for lv, t, _ in rows}, {lv: c for lv, _, c in rows if c is not None}
+
+    # ------------------------------------------------------------------------------------------ writes
+    def add(self, records: Sequence[ImageRecord]) -> list[int]:
+        """Store a batch in one transaction; a live row at the same path is retired first. Returns ids."""
+        ids: list[int] = []
+        with self._transaction():
+            for rec in records:
+                self._retire_paths([rec.path])
+                ids.append(self._insert(rec))
+        return ids
+
+    def _insert(self, rec: ImageRecord) -> int:
+        vec = [_blob(rec.vectors.get(s)) for s in SPACES]
+        cur = self.db.execute(
+            "INSERT INTO images (path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (rec.path, rec.mtime_ns, rec.size, rec.hash, rec.width, rec.height,
+             json.dumps(rec.facts) if rec.facts is not None else None, *vec),
+        )  # fmt: skip
+        image_id = int(cur.lastrowid or 0)
+        self.db.executemany(
+            "INSERT INTO descriptions (image_id, level, text, confidence) VALUES (?, ?, ?, ?)",
+            [(image_id, lv, text, rec.confidence.get(lv)) for lv, text in rec.texts.items()],
+        )
+        columns = [rec.texts.get(c, "") for c in FTS_COLUMNS[:-1]] + [rec.tags]
+        self.db.execute(
+            f"INSERT INTO fts (rowid, {', '.join(FTS_COLUMNS)}) VALUES (?{', ?' * len(FTS_COLUMNS)})",
+            (image_id, *columns),
+        )
+        return image_id
+
+    def touch(self, updates: Iterable[tuple[int, int, int]]) -> None:
+        """Record new (mtime_ns, size) for rows whose content did not change: (id, mtime_ns, size)."""
+        with self._transaction():
+            self.db.executemany(
+                "UPDATE images SET mtime_ns = ?, size = ? WHERE id = ?", [(m, s, i) for i, m, s in updates]
+            )
+
+    def retire(self, paths: Sequence[str]) -> int:
+        """Mark the live rows of these paths deleted (they leave search results). Returns how many."""
+        with self._transaction():
+            return self._retire_paths(paths)
+
+    def _retire_paths(self, paths: Sequence[str]) -> int:
+        n = 0
+        for path in paths:
+            row = self.db.execute("SELECT id FROM images WHERE path = ? AND deleted = 0", (path,)).fetchone()
+            if row is not None:
+                self.db.execute("UPDATE images SET deleted = 1 WHERE id = ?", (row[0],))
+                self.db.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
+                n += 1
+        return n
+
+    def clear(self) -> None:
+        """Forget every image (for --reembed: vectors of another model are useless)."""
+        with self._transaction():
+            for table in ("descriptions", "fts", "images"):
+                self.db.execute(f"DELETE FROM {table}")
+
+    # ------------------------------------------------------------------------------------------ reads
+    def count(self, *, deleted: bool = False) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM images WHERE deleted = ?", (int(deleted),)).fetchone()
+        return int(row[0])
+
+    def max_id(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM images").fetchone()[0])
+
+    def iter_vectors(self, space: str, after_id: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Live vectors of one space in id order, in chunks: (ids (n,) int64, vectors (n, D) float32)."""
+        column = f"{_space(space)}_vec"
+        last = after_id
+        while True:
+            rows = self.db.execute(
+                f"SELECT id, {column} FROM images WHERE id > ? AND deleted = 0 AND {column} IS NOT NULL "
+                "ORDER BY id LIMIT ?",
+                (last, _CHUNK),
+            ).fetchall()
+            if not rows:
+                return
+            ids = np.array([r[0] for r in rows], dtype=np.int64)
+            yield ids, np.stack([np.frombuffer(r[1], np.float32) for r in rows])
+            last = int(ids[-1])
+
+    def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        column = f"{_space(space)}_vec"
+        out: dict[int, np.ndarray] = {}
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            for i, blob in self.db.execute(
+                f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
+            ):
+                out[int(i)] = np.frombuffer(blob, np.float32)
+        return out
+
+    def live(self, ids: Iterable[int]) -> dict[int, str]:
+        """id -> path for the ids that are live."""
+        wanted = [int(i) for i in ids]
+        out: dict[int, str] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, path FROM images WHERE deleted = 0 AND id IN ({marks})", chunk
+            )
+            out.update((int(i), str(p)) for i, p in rows)
+        return out
+
+    def id_of_path(self, path: str) -> int | None:
+        row = self.db.execute("SELECT id FROM images WHERE path = ? AND deleted = 0", (path,)).fetchone()
+        return None if row is None else int(row[0])
+
+    def texts(self, image_id: int) -> dict[str, str]:
+        return self._texts(image_id)[0]
+
+    def full_text(self, match: str, columns: Sequence[str], limit: int) -> list[tuple[int, float]]:
+        """(id, bm25 score, higher is better) of the rows matching an FTS5 expression, best first."""
+        weights = ", ".join("1.0" if c in columns else "0.0" for c in FTS_COLUMNS)
+        rows = self.db.execute(
+            f"SELECT rowid, -bm25(fts, {weights}) AS s FROM fts WHERE fts MATCH ? ORDER BY s DESC LIMIT ?",
+            (match, limit),
+        ).fetchall()
+        return [(int(i), float(s)) for i, s in rows if s > 0]
+
+    # ------------------------------------------------------------------------------------------ txn
+    def _transaction(self) -> _Transaction:
+        return _Transaction(self.db)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception (KeyboardInterrupt included)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def _space(space: str) -> str:
+    if space not in SPACES:
+        raise ValueError(f"unknown vector space {space!r}; one of {SPACES}")
+    return space
+
+
+def _blob(vec: np.ndarray | None) -> bytes | None:
+    return None if vec is None else np.ascontiguousarray(vec, dtype=np.float32).tobytes()

@@ -1,0 +1,194 @@
+"""FAISS files of an index: built from the vectors in SQLite, ids = SQLite row ids (`IndexIDMap2`).
+
+A file is only ever replaced whole (written beside, flushed, renamed). It may lag SQLite — a build killed
+before it saved, rows added since — and it is caught up on load: the ids it holds are read back from the
+id map, and the live rows past its largest id are added. Rows deleted since are filtered out at search.
+An unreadable file is rebuilt from SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+__all__ = [
+    "VectorIndex",
+    "build_index",
+    "exact_top_k",
+    "load_index",
+    "measure_recall",
+    "save_index",
+    "tune_index",
+]
+
+_MIN_TRAIN = 2_000  # below this many vectors a trained index is not worth training: exact search instead
+_TRAIN_SAMPLE = 64  # vectors per inverted list used to train the coarse quantizer (at most)
+_RECALL_TARGET = 0.95
+_NPROBE_LADDER = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512)
+_EF_LADDER = (16, 32, 64, 128, 256, 512)
+
+
+@dataclass
+class VectorIndex:
+    """A loaded FAISS index with what is known about it."""
+
+    index: Any  # a faiss.IndexIDMap2 around the chosen type
+    factory: str  # the FAISS factory string of the inner index
+    params: dict[str, int]  # search-time parameters (nprobe, efSearch)
+    recall_at_10: float | None = None  # measured against exact search when it was built
+    build_seconds: float | None = None
+
+    @property
+    def ntotal(self) -> int:
+        return int(self.index.ntotal)
+
+    def max_id(self) -> int:
+        if self.index.ntotal == 0:
+            return 0
+        return int(faiss.vector_to_array(self.index.id_map).max())
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids.astype(np.int64))
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores (Q, k), ids (Q, k)); id -1 where fewer than k were found."""
+        k = max(1, min(k, self.ntotal))
+        scores, ids = self.index.search(np.ascontiguousarray(queries, np.float32), k)
+        return scores, ids
+
+    def describe(self) -> dict[str, Any]:
+        info = {k: v for k, v in asdict(self).items() if k != "index"}
+        info["ntotal"] = self.ntotal
+        return info
+
+
+def build_index(
+    chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]], factory: str, dim: int
+) -> VectorIndex:
+    """Build an index from `(ids, vectors)` chunks (read twice when the type needs training)."""
+    start = time.perf_counter()
+    ids, vecs = _gather(chunks)
+    if _needs_training(factory, dim) and len(ids) < _MIN_TRAIN:
+        factory = "Flat"
+    inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+    if not inner.is_trained:
+        nlist = faiss.extract_index_ivf(inner).nlist if "IVF" in factory else 256
+        sample = _sample(vecs, min(len(vecs), max(nlist * _TRAIN_SAMPLE, 10_000)))
+        inner.train(sample)
+    index = faiss.IndexIDMap2(inner)
+    if len(ids):
+        index.add_with_ids(vecs, ids)
+    out = VectorIndex(index, factory, {})
+    out.build_seconds = time.perf_counter() - start
+    return out
+
+
+def tune_index(vi: VectorIndex, sample: np.ndarray, truth: np.ndarray, k: int = 10) -> None:
+    """Raise the search parameter (nprobe / efSearch) until Recall@k against exact search reaches the
+    target (or the ladder ends), and record the recall measured."""
+    name, ladder = _search_knob(vi)
+    if name is None:
+        vi.recall_at_10 = measure_recall(vi, sample, truth, k)
+        return
+    for value in ladder:
+        _set_param(vi, name, value)
+        vi.recall_at_10 = measure_recall(vi, sample, truth, k)
+        if vi.recall_at_10 >= _RECALL_TARGET:
+            break
+
+
+def measure_recall(vi: VectorIndex, queries: np.ndarray, truth: np.ndarray, k: int = 10) -> float:
+    """Mean fraction of the exact top-k ids (truth, (Q, k)) that the index returns in its top k."""
+    if len(queries) == 0:
+        return 1.0
+    _, found = vi.search(queries, k)
+    hits = [
+        len(set(f[f >= 0]) & set(t[t >= 0])) / max(1, int((t >= 0).sum()))
+        for f, t in zip(found, truth, strict=True)
+    ]
+    return float(np.mean(hits))
+
+
+def exact_top_k(ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
+    """(Q, k) ids of the exact inner-product top k (blocked, so a million rows fit in memory)."""
+    best_s = np.full((len(queries), 0), -np.inf, np.float32)
+    best_i = np.zeros((len(queries), 0), np.int64)
+    for start in range(0, len(vectors), 65_536):
+        s = queries @ vectors[start : start + 65_536].T  # (Q, block)
+        cat_s = np.concatenate([best_s, s], axis=1)
+        cat_i = np.concatenate([best_i, np.broadcast_to(ids[start : start + 65_536], s.shape)], axis=1)
+        top = np.argsort(-cat_s, axis=1, kind="stable")[:, :k]
+        best_s, best_i = np.take_along_axis(cat_s, top, 1), np.take_along_axis(cat_i, top, 1)
+    return best_i
+
+
+def save_index(vi: VectorIndex, path: Path) -> None:
+    """Write the index whole beside `path`, flush it, then rename it over `path`."""
+    tmp = path.with_name(path.name + ".tmp")
+    faiss.write_index(vi.index, str(tmp))
+    with tmp.open("rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def load_index(path: Path, dim: int, factory: str, params: dict[str, int]) -> VectorIndex | None:
+    """The index in `path`, or None when it is missing, unreadable or of another dimension."""
+    if not path.is_file():
+        return None
+    try:
+        index = faiss.read_index(str(path))  # already of its concrete type (downcasting again would free it)
+    except (RuntimeError, MemoryError, ValueError):
+        return None
+    if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+        return None
+    vi = VectorIndex(index, factory, {})
+    for name, value in params.items():
+        _set_param(vi, name, value)
+    return vi
+
+
+# ---------------------------------------------------------------------------------------------- private
+def _gather(chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]) -> tuple[np.ndarray, np.ndarray]:
+    parts = list(chunks())
+    if not parts:
+        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
+    return np.concatenate([p[0] for p in parts]), np.ascontiguousarray(np.concatenate([p[1] for p in parts]))
+
+
+def _needs_training(factory: str, dim: int) -> bool:
+    return not faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT).is_trained
+
+
+def _sample(vecs: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+    if n >= len(vecs):
+        return vecs
+    rows = np.sort(np.random.default_rng(seed).choice(len(vecs), n, replace=False))
+    return np.ascontiguousarray(vecs[rows])
+
+
+def _search_knob(vi: VectorIndex) -> tuple[str | None, tuple[int, ...]]:
+    inner = faiss.downcast_index(vi.index.index)
+    if isinstance(inner, faiss.IndexHNSW):
+        return "efSearch", _EF_LADDER
+    if "IVF" in vi.factory:
+        nlist = faiss.extract_index_ivf(inner).nlist
+        return "nprobe", tuple(p for p in _NPROBE_LADDER if p <= nlist) or (nlist,)
+    return None, ()
+
+
+def _set_param(vi: VectorIndex, name: str, value: int) -> None:
+    inner = faiss.downcast_index(vi.index.index)
+    if name == "efSearch" and isinstance(inner, faiss.IndexHNSW):
+        inner.hnsw.efSearch = int(value)
+    elif name == "nprobe" and "IVF" in vi.factory:
+        faiss.extract_index_ivf(inner).nprobe = int(value)
+    else:
+        return
+    vi.params[name] = int(value)

@@ -1,0 +1,60 @@
+"""`multicap index` and `multicap search` as a user runs them: the real encoder on the example photos."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, run_cli
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """An index of the example photos under a MULTICAP_INDEX_DIR, built once for the module."""
+    home = tmp_path_factory.mktemp("indexes")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    r = run_cli("index", str(EXAMPLES), "--index", "demo", env=env)
+    assert r.returncode == 0, r.stderr
+    assert "5 images (5 added" in r.stdout and (home / "demo" / "meta.sqlite").is_file()
+    return env
+
+
+def test_search_text_finds_the_photo(demo: dict[str, str]) -> None:
+    r = run_cli("search", "espresso", "--index", "demo", "-k", "3", env=demo)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert len(lines) == 3 and lines[0].endswith("coffee.jpg") and float(lines[0].split()[0]) > 0
+
+
+def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
+    r = run_cli("search", "a rocket", "--index", "demo", "--json", "--explain", "-k", "2", env=demo)
+    hits = [json.loads(line) for line in r.stdout.splitlines()]
+    assert r.returncode == 0 and hits[0]["path"].endswith("rocket.jpg")
+    assert set(hits[0]["parts"]) == {"lexical", "image", "caption"} and "object" in hits[0]["texts"]
+    r = run_cli(
+        "search", "-f", "--image", str(EXAMPLES / "chelsea.jpg"), "--index", "demo", "-k", "2", env=demo
+    )
+    lines = r.stdout.splitlines()
+    assert r.returncode == 0 and len(lines) == 2 and lines[0] == str(EXAMPLES / "chelsea.jpg")
+
+
+def test_search_needs_a_query_or_an_image() -> None:
+    r = run_cli("search", "--index", "demo")
+    assert r.returncode == 1 and "QUERY or --image" in r.stderr and r.stdout == ""
+
+
+def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:
+    r = run_cli("index", "--info", "--index", "demo", "--json", env=demo)
+    info = json.loads(r.stdout)
+    assert r.returncode == 0 and info["images"] == 5 and info["faiss"]["image"]["preset"] == "exact"
+    assert (
+        info["faiss"]["image"]["recall_at_10"] == 1.0 and info["identity"]["encoder"] == "efficientnet_lite0"
+    )
+    root = Path(demo["MULTICAP_INDEX_DIR"]) / "demo"
+    with (root / "write.lock").open("a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another writer holds the index
+        r = run_cli("index", "--rebuild", "--index", str(root), env=demo)
+    assert r.returncode == 1 and "another process" in r.stderr and r.stdout == ""

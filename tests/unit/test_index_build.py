@@ -1,0 +1,248 @@
+"""Indexing: incremental add / modify / move / delete, resume after kill -9, one writer at a time,
+FAISS files rebuilt from SQLite, model changes refused. Real image files, real SQLite and FAISS, the
+`tiny` encoder (no ImageNet head: image vectors only)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from multicap.errors import DataError, IndexLockedError
+from multicap.index import (
+    IndexModel,
+    index_info,
+    index_paths,
+    model_for_index,
+    open_model,
+    rebuild_vectors,
+    search_index,
+    write_lock,
+)
+from multicap.index.store import IndexStore
+from multicap.index.sync import faiss_path
+from tests.conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def tiny() -> IndexModel:
+    return open_model("grounded", encoder="tiny")
+
+
+def _image(seed: int, size: int = 48) -> Image.Image:
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8), "RGB")
+
+
+def _images(folder: Path, n: int, start: int = 0) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + n):
+        path = folder / f"img{i:03d}.png"
+        _image(i).save(path)
+        paths.append(path)
+    return paths
+
+
+def _rows(root: Path) -> list[tuple[str, int]]:
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        return db.execute("SELECT path, deleted FROM images ORDER BY id").fetchall()
+
+
+def _nearest(root: Path, path: Path, k: int = 3) -> list[str]:
+    return [Path(h.path).name for h in search_index(root, image=path, k=k).hits]
+
+
+def test_add_skip_modify_move_delete(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    paths = _images(photos, 6)
+    r = index_paths(root, [photos], tiny, batch_size=4, commit_every=4)
+    assert (r.added, r.total, r.failed) == (6, 6, 0)
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.unchanged, r.total) == (0, 6, 6)
+
+    _image(100).save(paths[0])  # new content at the same path
+    os.utime(paths[1], ns=(1, 1))  # same content, new mtime
+    paths[2].rename(photos / "moved.png")  # a move: same content, new path
+    paths[3].unlink()  # gone
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.updated, r.reused, r.deleted, r.unchanged) == (1, 1, 1, 2, 2)
+    assert r.total == 5  # img003 and img002 (under its old name) left; moved.png came
+    live = sorted(Path(p).name for p, d in _rows(root) if not d)
+    assert live == ["img000.png", "img001.png", "img004.png", "img005.png", "moved.png"]
+    assert _nearest(root, photos / "moved.png", 1) == ["moved.png"]
+    found = [Path(h.path).name for h in search_index(root, image=photos / "img004.png", k=10).hits]
+    assert "img003.png" not in found and "img002.png" not in found and len(found) == 5
+
+
+def test_moved_file_reuses_vectors_without_encoding(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    (photos / "img001.png").rename(photos / "renamed.png")
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.reused, r.deleted) == (0, 1, 1)
+    with IndexStore(root / "meta.sqlite") as store:
+        rows = store.db.execute("SELECT hash, image_vec FROM images ORDER BY id").fetchall()
+    assert rows[1][0] == rows[3][0] and rows[1][1] == rows[3][1]  # same content, same stored vector
+
+
+def test_bad_files_are_skipped_and_counted(tmp_path: Path, tiny: IndexModel, bad_files: dict) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    errors: list[Exception] = []
+    r = index_paths(root, [photos, *bad_files.values()], tiny, on_error=errors.append)
+    assert r.added == 2 and r.failed == len(bad_files) == len(errors)
+
+
+def test_a_second_writer_is_refused(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    index_paths(root, [photos], tiny)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_LOCK, str(root)], stdout=subprocess.PIPE, text=True, cwd=REPO
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(IndexLockedError, match="another process"):
+            index_paths(root, [photos], tiny)
+        assert len(search_index(root, image=photos / "img000.png", k=2).hits) == 2  # readers go on
+    finally:
+        holder.kill()
+        holder.wait()
+    assert index_paths(root, [photos], tiny).unchanged == 2  # the lock dies with its holder
+
+
+# The writer lock's protocol (an flock on write.lock), held by another process without importing torch.
+_HOLD_LOCK = """
+import fcntl, sys, time
+with open(sys.argv[1] + "/write.lock", "a+") as f:
+    fcntl.flock(f, fcntl.LOCK_EX)
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+_SLOW_INDEX = """
+import sys, time
+from pathlib import Path
+from multicap.index import index_paths, open_model
+model = open_model("grounded", encoder="tiny")
+index_paths(Path(sys.argv[1]), [Path(sys.argv[2])], model, batch_size=4, commit_every=4,
+            progress=lambda n: time.sleep(0.05 * n))
+"""
+
+
+def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 60)
+    proc = subprocess.Popen([sys.executable, "-c", _SLOW_INDEX, str(root), str(photos)], cwd=REPO)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until some batches are committed, then kill mid-run
+            if (root / "meta.sqlite").exists() and 8 <= len(_safe_rows(root)) < 60:
+                break
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+    finally:
+        proc.wait()
+    committed = len(_safe_rows(root))
+    assert 0 < committed < 60, "the kill should land mid-run"
+    r = index_paths(root, [photos], tiny)
+    assert r.unchanged == committed and r.added == 60 - committed and r.total == 60
+    rows = _rows(root)
+    assert len(rows) == 60 and len({p for p, _ in rows}) == 60 and not any(d for _, d in rows)
+    assert _nearest(root, photos / "img059.png", 1) == ["img059.png"]
+
+
+def _safe_rows(root: Path) -> list[tuple[str, int]]:
+    try:
+        return _rows(root)
+    except sqlite3.OperationalError:  # the schema is being created
+        return []
+
+
+def test_corrupt_faiss_file_is_rebuilt_from_sqlite(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 8)
+    index_paths(root, [photos], tiny)
+    before = _nearest(root, photos / "img003.png", 5)
+    faiss_path(root, "image").write_bytes(b"\x00garbage" * 100)
+    assert _nearest(root, photos / "img003.png", 5) == before
+    faiss_path(root, "image").unlink()
+    assert _nearest(root, photos / "img003.png", 5) == before
+    assert faiss_path(root, "image").stat().st_size > 1000  # saved again by the reader
+
+
+def test_file_behind_sqlite_is_caught_up(tmp_path: Path, tiny: IndexModel) -> None:
+    """A FAISS file older than SQLite (a writer killed before saving it) still finds the new rows."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 4)
+    index_paths(root, [photos], tiny)
+    old = faiss_path(root, "image").read_bytes()
+    _images(photos, 3, start=10)
+    index_paths(root, [photos], tiny)
+    faiss_path(root, "image").write_bytes(old)
+    assert _nearest(root, photos / "img011.png", 1) == ["img011.png"]
+
+
+def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    index_paths(root, [photos], tiny)
+
+    class Other:  # the same encoder under another model name
+        name, encoder, levels = "other", tiny.encoder, ("object",)
+
+        def identity(self) -> dict:
+            return {**tiny.identity(), "model": "other"}
+
+        describe = tiny.describe
+        embed_query = tiny.embed_query
+
+    with pytest.raises(DataError, match="--reembed"):
+        index_paths(root, [photos], Other())  # type: ignore[arg-type]
+    r = index_paths(root, [photos], Other(), reembed=True)  # type: ignore[arg-type]
+    assert (r.added, r.total) == (2, 2)
+    assert index_info(root)["identity"]["model"] == "other"
+
+
+def test_lock_is_not_needed_to_read(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    with write_lock(root):
+        assert index_info(root)["images"] == 3
+        assert _nearest(root, photos / "img000.png", 1) == ["img000.png"]
+
+
+def test_rebuild_and_the_index_own_model(tmp_path: Path, tiny: IndexModel) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    faiss_path(root, "image").write_bytes(b"junk")
+    info = rebuild_vectors(root)
+    assert info["image"]["ntotal"] == 3 and faiss_path(root, "image").stat().st_size > 100
+    assert model_for_index(root).identity() == tiny.identity()  # no --model: the index's own
+    assert model_for_index(tmp_path / "new", encoder="tiny").name == "grounded"
+
+
+@pytest.mark.parametrize("query", ["dog AND (", '"NEAR(a b)', "'; DROP TABLE images; --", "", "🐶*"])
+def test_hostile_text_queries_search_safely(tmp_path: Path, tiny: IndexModel, query: str) -> None:
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    index_paths(root, [photos], tiny)
+    assert len(search_index(root, query, model=tiny).hits) <= 2
+    assert index_info(root)["images"] == 2
+
+
+def test_search_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"no index at .*multicap index"):
+        search_index(tmp_path / "none", "cat")

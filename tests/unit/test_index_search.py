@@ -1,0 +1,142 @@
+"""Search pieces: the schema version guard, the layout rule, FAISS against exact search, safe full-text
+queries, reciprocal rank fusion and WordNet-aware text matching. Real SQLite and FAISS."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from multicap.errors import IndexVersionError
+from multicap.index import LayoutRules, choose_layout, fts_expression, resolve_index
+from multicap.index.concepts import named_classes
+from multicap.index.schema import SCHEMA_VERSION, connect, schema_version
+from multicap.index.search import _fuse
+from multicap.index.store import ImageRecord, IndexStore
+from multicap.index.vectors import build_index, exact_top_k, measure_recall, tune_index
+
+HOSTILE = [
+    "dog AND (",
+    '"unbalanced quote',
+    "NEAR(dog cat, 2)",
+    "dog*",
+    "^cat",
+    "col:dog",
+    "{object} : dog",
+    "- + ( ) ) (",
+    "AND OR NOT",
+    "'; DROP TABLE images; --",
+    "",
+    "   ",
+    "\x00\x01",
+    "🐶 dog",
+    "ümlaut Ärger",
+    "a" * 5000,
+]
+
+
+def _store(tmp_path: Path) -> IndexStore:
+    store = IndexStore(tmp_path / "meta.sqlite")
+    records = [
+        ImageRecord("/p/dog.jpg", 1, 1, "h1", texts={"object": "golden retriever, tennis ball"}, tags="dog"),
+        ImageRecord("/p/cat.jpg", 1, 1, "h2", texts={"object": "tabby cat"}, tags="cat feline"),
+        ImageRecord("/p/cup.jpg", 1, 1, "h3", texts={"object": "espresso", "layout": "a dog on the left"}),
+    ]
+    store.add(records)
+    return store
+
+
+def test_new_index_has_current_schema_and_wal(tmp_path: Path) -> None:
+    db = connect(tmp_path / "meta.sqlite")
+    assert schema_version(db) == SCHEMA_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    connect(tmp_path / "meta.sqlite").close()
+    with sqlite3.connect(tmp_path / "meta.sqlite") as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(IndexVersionError, match="newer multicap"):
+        IndexStore(tmp_path / "meta.sqlite")
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_queries_never_error(tmp_path: Path, query: str) -> None:
+    with _store(tmp_path) as store:
+        expression = fts_expression(query)
+        if expression is not None:
+            store.full_text(expression, ("object", "tags"), 10)
+
+
+def test_full_text_matches_tags_and_levels(tmp_path: Path) -> None:
+    with _store(tmp_path) as store:
+        found = store.full_text(fts_expression("dogs") or "", ("object", "layout", "tags"), 10)
+        assert [i for i, _ in found][:1] == [1] and {i for i, _ in found} == {1, 3}  # porter: dogs -> dog
+        only_object = fts_expression("dog", ("object", "tags")) or ""
+        assert {i for i, _ in store.full_text(only_object, ("object", "tags"), 10)} == {1}
+        assert store.full_text(fts_expression("dog AND (") or "", ("tags",), 10)[0][0] == 1
+
+
+def test_query_names_classes_through_wordnet_tags() -> None:
+    pytest.importorskip("multicap.levels.wordnet")
+    named = named_classes("a dog on the beach")
+    assert "dog" in named
+    assert 207 in named["dog"]  # golden retriever
+    assert named_classes("golden retrievers")["golden retriever"] == frozenset({207})
+    assert named_classes('dog AND ("NEAR') == {"dog": named["dog"]}
+
+
+def test_rrf_rewards_agreement() -> None:
+    fused = _fuse({"lexical": [(1, 9.0), (2, 5.0)], "image": [(2, 0.9), (3, 0.8)], "caption": [(2, 0.5)]})
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61 + 1 / 61)
+
+
+def test_layout_rule_by_size_and_budget() -> None:
+    assert choose_layout(1_000, 1280) == ("exact", "Flat")
+    assert choose_layout(50_000, 1280) == ("hnsw", "HNSW32,Flat")
+    assert choose_layout(1_000_000, 1280) == ("ivf", "IVF4096,Flat")
+    preset, factory = choose_layout(1_000_000, 1280, LayoutRules(memory_budget=200_000_000))
+    assert preset == "ivfpq" and factory == "IVF4096,PQ160"  # 160 bytes per vector fit 200 MB
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("factory", ["Flat", "IVF32,Flat", "HNSW16,Flat"])
+def test_faiss_equals_exact_search_on_small_data(factory: str) -> None:
+    rng = np.random.default_rng(0)
+    vecs = _unit(rng.normal(size=(3000, 32)))
+    ids = np.arange(10, 3010, dtype=np.int64)  # SQLite row ids, not positions
+    vi = build_index(lambda: iter([(ids, vecs)]), factory, 32)
+    queries = vecs[:50]
+    truth = exact_top_k(ids, vecs, queries, 10)
+    tune_index(vi, queries, truth)
+    _, found = vi.search(queries, 10)
+    if factory == "Flat":
+        np.testing.assert_array_equal(found, truth)
+    assert measure_recall(vi, queries, truth) >= 0.95 and vi.recall_at_10 == measure_recall(
+        vi, queries, truth
+    )
+
+
+def test_exact_top_k_is_blocked_argsort() -> None:
+    rng = np.random.default_rng(1)
+    vecs, queries = _unit(rng.normal(size=(70_000, 4))), _unit(rng.normal(size=(3, 4)))
+    ids = np.arange(70_000, dtype=np.int64) * 2
+    want = ids[np.argsort(-(queries @ vecs.T), axis=1, kind="stable")[:, :5]]
+    np.testing.assert_array_equal(exact_top_k(ids, vecs, queries, 5), want)
+
+
+def test_resolve_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MULTICAP_INDEX_DIR", raising=False)
+    assert resolve_index(None) == Path("indexes/default")
+    assert resolve_index("photos") == Path("indexes/photos")
+    assert resolve_index("./here") == Path("here")
+    monkeypatch.setenv("MULTICAP_INDEX_DIR", str(tmp_path))
+    assert resolve_index(None) == tmp_path / "default"
+    assert resolve_index("x/y") == Path("x/y")
