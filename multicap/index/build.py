@@ -17,17 +17,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
 from multicap.data.feature_files import file_hash
-from multicap.encoders import encode_paths
 from multicap.errors import DataError, ImageLoadError
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
-from multicap.index.models import IndexModel, image_vectors
+from multicap.index.models import Described, IndexModel
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
-from multicap.io import ErrorHandler, iter_image_paths, log_error
+from multicap.io import ErrorHandler, iter_image_paths, iter_loaded, log_error
 
 __all__ = ["IndexReport", "index_paths"]
 
@@ -203,33 +203,46 @@ def _encode(
     fail: Callable[[ImageLoadError], None],
     progress: Callable[[int], None] | None,
 ) -> None:
-    """Encode and describe the new files; commit every `commit_every` images."""
+    """Decode (in worker threads), encode and describe the new files; commit every `commit_every` images."""
     info = {path: (st, digest) for path, st, digest in todo}
     pending: list[ImageRecord] = []
-    batches = encode_paths(
-        model.encoder, [p for p, _, _ in todo], batch_size=batch_size, on_error=fail, progress=progress
-    )
-    for paths, feats in batches:
-        image_vecs = image_vectors(feats)  # (B, D)
-        for path, vec, said in zip(paths, image_vecs, model.describe(paths, feats), strict=True):
-            st, digest = info[path]
-            desc = said.description
-            vectors = {"image": vec}
-            if said.caption_vector is not None:
-                vectors["caption"] = said.caption_vector
-            facts = desc.facts.to_dict() if desc.facts is not None else None
-            rec = ImageRecord(
-                str(path.resolve()), st.st_mtime_ns, st.st_size, digest, *_size(path),
-                dict(desc.texts), dict(desc.confidence), facts, said.tags, vectors,
-            )  # fmt: skip
-            pending.append(rec)
+    batch: list[tuple[Path, Any]] = []
+
+    def skipped(error: ImageLoadError) -> None:
+        fail(error)
+        if progress is not None:
+            progress(1)
+
+    def flush() -> None:
+        vectors, said = model.process([p for p, _ in batch], [x for _, x in batch])
+        pending.extend(_record(p, *info[p], v, s) for (p, _), v, s in zip(batch, vectors, said, strict=True))
+        if progress is not None:
+            progress(len(batch))
+        batch.clear()
+
+    for path, loaded in iter_loaded((p for p, _, _ in todo), model.load, on_error=skipped):
+        batch.append((path, loaded))
+        if len(batch) == batch_size:
+            flush()
         if len(pending) >= commit_every:
-            store.add(pending)
-            report.added += len(pending)
-            pending = []
+            report.added += len(store.add(pending))
+            pending.clear()
+    if batch:
+        flush()
     if pending:
-        store.add(pending)
-        report.added += len(pending)
+        report.added += len(store.add(pending))
+
+
+def _record(path: Path, st: os.stat_result, digest: str, vector: np.ndarray, said: Described) -> ImageRecord:
+    desc = said.description
+    vectors = {"image": vector}
+    if said.caption_vector is not None:
+        vectors["caption"] = said.caption_vector
+    return ImageRecord(
+        str(path.resolve()), st.st_mtime_ns, st.st_size, digest, *_size(path),
+        dict(desc.texts), dict(desc.confidence), desc.facts.to_dict() if desc.facts is not None else None,
+        said.tags, vectors,
+    )  # fmt: skip
 
 
 def _size(path: Path) -> tuple[int | None, int | None]:

@@ -1,16 +1,18 @@
 """What an index is built with: an encoder (the image space), a describer (the texts), a text space.
 
-Two kinds, one interface (`IndexModel`):
+Each model decodes files (`load`) and turns a batch into image vectors and `Described` items (`process`);
+`embed_query` puts a text query into the same spaces. Registered models:
 
-- `grounded` (default, no training): the encoder's ImageNet head. Texts: the recognised classes (object
-  level) and their WordNet tags. Caption space: the 1,000 class probabilities (square-rooted, unit norm);
-  a query lands there as the classes it names. Image space: the pooled features; a query lands there as
+- `grounded` (default, no training): `multicap.levels`' grounded describer (objects from class-activation
+  maps, colours, layout; texts at every level, WordNet tags). Caption space: the 1,000 ImageNet class
+  probabilities of the whole image (square-rooted, unit norm); a query lands there as the classes it
+  names (through their names and WordNet tags). Image space: the pooled features; a query lands there as
   the mean of the classifier's weight rows ("class vectors") of the classes it names.
-- a trained captioner bundle (any other name, or a bundle folder): texts are its captions per level.
+- `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
+  forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
+- any other name: a trained captioner bundle (folder or registered name) through the neural describer.
   Caption space: the mean of the bundle's learned word embeddings over a text's words (unit norm), for
-  the captions and for the query alike. Image space as above when the encoder has an ImageNet head.
-
-Any other describer that fills `Description`s can be plugged in through `register_model`.
+  the captions and for the query alike. Image space as above when its encoder has an ImageNet head.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ import torch
 from multicap.data.feature_files import probe_identity
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
 from multicap.index.concepts import class_tags, named_classes, query_terms
-from multicap.levels import Description
+from multicap.io import load_image
+from multicap.levels import Describer, Description, create_describer
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 DEFAULT_MODEL = "grounded"
-_MIN_PROB = 0.10  # a class is named in the object text when its probability reaches this
+_MIN_PROB = 0.10  # `labels`: a class is named in the object text when its probability reaches this
 _MAX_LABELS = 3
 
 
@@ -52,20 +55,20 @@ def unit(x: np.ndarray) -> np.ndarray:
 
 
 @dataclass
-class QueryVectors:
-    """A text query in the index's spaces; None where the query cannot land in a space."""
-
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) unit vector
-    concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
-
-
-@dataclass
 class Described:
     """What a model says about one image for the index."""
 
     description: Description
     caption_vector: np.ndarray | None = None  # (E,) unit vector in the model's text space
     tags: str = ""  # WordNet tags of the objects named, for full-text search
+
+
+@dataclass
+class QueryVectors:
+    """A text query in the index's spaces; a space is absent where the query cannot land in it."""
+
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) unit vector
+    concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
 
 
 class IndexModel(Protocol):
@@ -75,112 +78,163 @@ class IndexModel(Protocol):
 
     def identity(self) -> dict[str, Any]: ...
 
-    def describe(self, paths: Sequence[Path], feats: Features) -> list[Described]: ...
+    def load(self, path: Path) -> Any:
+        """Decode one file (raises ImageLoadError)."""
+        ...
+
+    def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
+        """(image vectors (B, D) unit, what is said of each image)."""
+        ...
 
     def embed_query(self, text: str) -> QueryVectors: ...
-
-
-def image_vectors(feats: Features) -> np.ndarray:
-    return unit(feats.pooled.numpy())  # (B, D)
 
 
 class _ClassVectors:
     """The ImageNet classifier's weight rows: a query's classes → a direction in the pooled space."""
 
     def __init__(self, encoder: Encoder) -> None:
-        head = getattr(encoder.backbone, "classifier", None)
-        weight = getattr(head, "weight", None) if head is not None else None
+        weight = getattr(getattr(encoder.backbone, "classifier", None), "weight", None)
         self.rows = unit(weight.detach().float().cpu().numpy()) if weight is not None else None  # (1000, D)
 
-    def query(self, classes: set[int]) -> np.ndarray | None:
-        if self.rows is None or not classes:
+    def query(self, text: str, q: QueryVectors) -> set[int]:
+        named = named_classes(text)
+        classes: set[int] = set().union(*named.values()) if named else set()
+        if self.rows is not None and classes:
+            q.vectors["image"] = unit(self.rows[sorted(classes)].mean(axis=0))
+        return classes
+
+
+def _concept_vectors(feats: Features) -> list[np.ndarray | None]:
+    """The caption-space vector of the grounded models: sqrt of the class probabilities, unit norm."""
+    if feats.logits is None:
+        return [None] * len(feats)
+    return list(unit(np.sqrt(torch.softmax(feats.logits.float(), dim=-1).numpy())))
+
+
+def _concept_query(classes: set[int], q: QueryVectors) -> None:
+    if classes:
+        indicator = np.zeros(len(imagenet_labels()), np.float32)
+        indicator[sorted(classes)] = 1.0
+        q.vectors["caption"] = unit(indicator)
+
+
+class _Tap:
+    """An encoder that remembers the last `Features` it produced (so a describer's forward pass also
+    gives the index its vectors: one pass per image)."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.inner = encoder
+        self.last: Features | None = None
+
+    def encode_batch(self, pixels: torch.Tensor) -> Features:
+        self.last = self.inner.encode_batch(pixels)
+        return self.last
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class DescriberModel:
+    """A `multicap.levels` describer (grounded or neural) with the text space that suits it."""
+
+    def __init__(self, name: str, describer: Describer, levels: Sequence[str] | None) -> None:
+        self.name = name
+        self.describer = describer
+        self._tap = _Tap(describer.encoder)  # type: ignore[attr-defined]
+        describer.encoder = self._tap  # type: ignore[attr-defined]
+        self.encoder: Encoder = self._tap.inner
+        self.levels = tuple(levels or describer.levels)
+        self._class_vectors = _ClassVectors(self.encoder)
+        bundle = getattr(describer, "bundle", None)
+        self._embed = None if bundle is None else bundle.model.embed.weight.detach().float().cpu().numpy()
+        self._vocab = None if bundle is None else bundle.vocab
+
+    def identity(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"model": self.name, "levels": list(self.levels)}
+        weights = Path(self.name) / "model.safetensors"
+        if weights.is_file():
+            out["model_stamp"] = weights.stat().st_mtime_ns
+        return {**out, **probe_identity(self.encoder)}
+
+    def load(self, path: Path) -> Any:
+        return self.describer.load(path)
+
+    def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
+        descs = self.describer.describe_batch(paths, loaded, self.levels)
+        feats = self._tap.last
+        assert feats is not None, "the describer did not run its encoder"
+        vectors = _concept_vectors(feats) if self._vocab is None else [self._words(d) for d in descs]
+        said = [Described(d, v, _tags(d)) for d, v in zip(descs, vectors, strict=True)]
+        return unit(feats.pooled.numpy()), said
+
+    def _words(self, desc: Description) -> np.ndarray | None:
+        return self._text_vector(" ".join(desc.texts.values()))
+
+    def _text_vector(self, text: str) -> np.ndarray | None:
+        if self._vocab is None or self._embed is None:
             return None
-        return unit(self.rows[sorted(classes)].mean(axis=0))
+        ids = [i for i in self._vocab.encode(query_terms(text)) if i >= self._vocab.num_special]
+        return unit(self._embed[ids].mean(axis=0)) if ids else None
+
+    def embed_query(self, text: str) -> QueryVectors:
+        q = QueryVectors()
+        classes = self._class_vectors.query(text, q)
+        if self._vocab is None:
+            _concept_query(classes, q)
+            q.concepts = sorted(named_classes(text))
+        else:
+            vec = self._text_vector(text)
+            if vec is not None:
+                q.vectors["caption"] = vec
+            q.concepts = [w for w in query_terms(text) if w in self._vocab.stoi]
+        return q
 
 
-class GroundedModel:
-    """The encoder's ImageNet head as describer; see the module docstring."""
+def _tags(desc: Description) -> str:
+    if desc.facts is None:
+        return ""
+    tags = (t.strip() for o in desc.facts.objects for t in o.attributes.get("tags", "").split(","))
+    return " ".join(dict.fromkeys(t for t in tags if t))
 
-    def __init__(self, encoder: Encoder, levels: Sequence[str] = ("object",)) -> None:
-        self.name = DEFAULT_MODEL
+
+class LabelsModel:
+    """The encoder's top ImageNet labels as the object-level text; see the module docstring."""
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.name = "labels"
         self.encoder = encoder
-        self.levels = tuple(levels)
+        self.levels: tuple[str, ...] = ("object",)
         self._class_vectors = _ClassVectors(encoder)
 
     def identity(self) -> dict[str, Any]:
         return {"model": self.name, **probe_identity(self.encoder)}
 
-    def describe(self, paths: Sequence[Path], feats: Features) -> list[Described]:
+    def load(self, path: Path) -> torch.Tensor:
+        pre = self.encoder.preprocess
+        return pre.to_uint8(load_image(path, min_short_side=pre.size))
+
+    def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
+        feats = self.encoder.encode_batch(torch.stack(list(loaded)))
+        vectors = _concept_vectors(feats)
         if feats.logits is None:  # no head (the `tiny` test encoder): vectors only
-            return [Described(Description(p)) for p in paths]
+            return unit(feats.pooled.numpy()), [Described(Description(p)) for p in paths]
         probs = torch.softmax(feats.logits.float(), dim=-1).numpy()  # (B, 1000)
         names, tags = imagenet_labels(), class_tags()
         out = []
-        for path, p in zip(paths, probs, strict=True):
+        for path, p, vec in zip(paths, probs, vectors, strict=True):
             top = [int(c) for c in np.argsort(-p)[:_MAX_LABELS] if p[c] >= _MIN_PROB] or [int(p.argmax())]
             desc = Description(path, texts={"object": ", ".join(names[c] for c in top)})
             desc.confidence["object"] = float(p[top[0]])
-            tag_text = " ".join(dict.fromkeys(t for c in top for t in tags[c]))
-            out.append(Described(desc, unit(np.sqrt(p)), tag_text))
-        return out
+            out.append(Described(desc, vec, " ".join(dict.fromkeys(t for c in top for t in tags[c]))))
+        return unit(feats.pooled.numpy()), out
 
     def embed_query(self, text: str) -> QueryVectors:
-        named = named_classes(text)
-        classes = set().union(*named.values()) if named else set()
-        q = QueryVectors(concepts=sorted(named))
-        if classes:
-            indicator = np.zeros(len(imagenet_labels()), np.float32)
-            indicator[sorted(classes)] = 1.0
-            q.vectors["caption"] = unit(indicator)
-        image = self._class_vectors.query(classes)
-        if image is not None:
-            q.vectors["image"] = image
+        q = QueryVectors(concepts=sorted(named_classes(text)))
+        _concept_query(self._class_vectors.query(text, q), q)
         return q
 
 
-class BundleModel:
-    """A trained captioner bundle as describer; its word embeddings are the text space."""
-
-    def __init__(self, name: str, levels: Sequence[str] | None, device: str | None) -> None:
-        from multicap.captioning.bundle import load_bundle
-
-        self.bundle = load_bundle(name, device=device)
-        self.name = str(self.bundle.path or name)
-        self.encoder = self.bundle.encoder.create(device=device)
-        self.levels = tuple(levels or self.bundle.levels)
-        self._class_vectors = _ClassVectors(self.encoder)
-        self._embed = self.bundle.model.embed.weight.detach().float().cpu().numpy()  # (V, E)
-
-    def identity(self) -> dict[str, Any]:
-        weights = Path(self.name) / "model.safetensors"
-        stamp = weights.stat().st_mtime_ns if weights.is_file() else None
-        return {"model": self.name, "model_stamp": stamp, **probe_identity(self.encoder)}
-
-    def text_vector(self, text: str) -> np.ndarray | None:
-        ids = [i for i in self.bundle.vocab.encode(query_terms(text)) if i >= self.bundle.vocab.num_special]
-        return unit(self._embed[ids].mean(axis=0)) if ids else None
-
-    def describe(self, paths: Sequence[Path], feats: Features) -> list[Described]:
-        descs = [Description(p) for p in paths]
-        for level in self.levels:
-            for desc, cap in zip(descs, self.bundle.caption(feats.grid, [level] * len(paths)), strict=True):
-                desc.texts[level] = cap.text
-                desc.confidence[level] = float(np.exp(cap.logprob))
-        return [Described(d, self.text_vector(" ".join(d.texts.values()))) for d in descs]
-
-    def embed_query(self, text: str) -> QueryVectors:
-        named = named_classes(text)
-        q = QueryVectors(concepts=[w for w in query_terms(text) if w in self.bundle.vocab.stoi])
-        caption = self.text_vector(text)
-        if caption is not None:
-            q.vectors["caption"] = caption
-        image = self._class_vectors.query(set().union(*named.values()) if named else set())
-        if image is not None:
-            q.vectors["image"] = image
-        return q
-
-
-ModelFactory = Callable[[str | None, Sequence[str] | None, str | None], IndexModel]
+ModelFactory = Callable[[str | None, Sequence[str] | None, str], IndexModel]
 _MODELS: dict[str, ModelFactory] = {}
 
 
@@ -203,13 +257,19 @@ def open_model(
     """A registered model by name; any other name is a captioner bundle (a folder or a registered name)."""
     factory = _MODELS.get(name)
     if factory is not None:
-        return factory(encoder, levels, device)
-    return BundleModel(name, levels, device)
+        return factory(encoder, levels, device or "cpu")
+    if Path(name).is_dir():  # recorded as an absolute path, so the index reopens from anywhere
+        name = str(Path(name).resolve())
+    return DescriberModel(name, create_describer(name, device=device or "cpu"), levels)
 
 
 register_model(
-    DEFAULT_MODEL,
-    lambda enc, levels, device: GroundedModel(
-        create_encoder(enc or "efficientnet_lite0", device=device), levels or ("object",)
+    "grounded",
+    lambda enc, levels, device: DescriberModel(
+        "grounded", create_describer("grounded", device=device), levels
     ),
+)
+register_model(
+    "labels",
+    lambda enc, levels, device: LabelsModel(create_encoder(enc or "efficientnet_lite0", device=device)),
 )

@@ -20,11 +20,10 @@ from typing import Any
 
 import numpy as np
 
-from multicap.encoders import encode_paths
-from multicap.errors import DataError, ImageLoadError
+from multicap.errors import DataError
 from multicap.index.concepts import query_terms
 from multicap.index.location import DB_NAME
-from multicap.index.models import IndexModel, QueryVectors, image_vectors, open_model
+from multicap.index.models import IndexModel, QueryVectors, open_model
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
@@ -147,10 +146,8 @@ def _image_search(
 
 
 def _embed_image(image: Path, model: IndexModel) -> np.ndarray:
-    errors: list[ImageLoadError] = []
-    for _, feats in encode_paths(model.encoder, [image], on_error=errors.append):
-        return np.asarray(image_vectors(feats)[0])
-    raise errors[0] if errors else ImageLoadError(image, "could not be read")
+    vectors, _ = model.process([image], [model.load(image)])  # raises ImageLoadError for a bad file
+    return np.asarray(vectors[0])
 
 
 def _dense(root: Path, store: IndexStore, space: str, vec: np.ndarray, depth: int) -> list[tuple[int, float]]:

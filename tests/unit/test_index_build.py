@@ -34,7 +34,7 @@ from tests.conftest import REPO
 
 @pytest.fixture(scope="module")
 def tiny() -> IndexModel:
-    return open_model("grounded", encoder="tiny")
+    return open_model("labels", encoder="tiny")
 
 
 def _image(seed: int, size: int = 48) -> Image.Image:
@@ -134,7 +134,7 @@ _SLOW_INDEX = """
 import sys, time
 from pathlib import Path
 from multicap.index import index_paths, open_model
-model = open_model("grounded", encoder="tiny")
+model = open_model("labels", encoder="tiny")
 index_paths(Path(sys.argv[1]), [Path(sys.argv[2])], model, batch_size=4, commit_every=4,
             progress=lambda n: time.sleep(0.05 * n))
 """
@@ -204,7 +204,8 @@ def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
         def identity(self) -> dict:
             return {**tiny.identity(), "model": "other"}
 
-        describe = tiny.describe
+        load = tiny.load
+        process = tiny.process
         embed_query = tiny.embed_query
 
     with pytest.raises(DataError, match="--reembed"):
