@@ -97,10 +97,11 @@ def test_rrf_rewards_agreement() -> None:
 
 def test_layout_rule_by_size_and_budget() -> None:
     assert choose_layout(1_000, 1280) == ("exact", "Flat")
-    assert choose_layout(50_000, 1280) == ("hnsw", "HNSW32,Flat")
-    assert choose_layout(1_000_000, 1280) == ("ivf", "IVF4096,Flat")
+    assert choose_layout(50_000, 1280) == ("ivf", "IVF256,Flat")
+    assert choose_layout(50_000, 1280, LayoutRules(hnsw_below=100_000)) == ("hnsw", "HNSW32,Flat")
+    assert choose_layout(1_000_000, 1280) == ("ivf", "IVF1024,Flat")
     preset, factory = choose_layout(1_000_000, 1280, LayoutRules(memory_budget=200_000_000))
-    assert preset == "ivfpq" and factory == "IVF4096,PQ160"  # 160 bytes per vector fit 200 MB
+    assert preset == "ivfpq" and factory == "IVF1024,PQ160"  # 160 bytes per vector fit 200 MB
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
