@@ -62,11 +62,34 @@ def _prototypes() -> tuple[np.ndarray, np.ndarray]:
 _PROTO_LAB, _PROTO_OWNER = _prototypes()
 
 
-def colour_names(rgb: np.ndarray) -> np.ndarray:
-    """(N, 3) sRGB pixels → (N,) index into the vocabulary (`tuple(COLOUR_PROTOTYPES)`)."""
-    lab = srgb_to_lab(rgb.reshape(-1, 3))  # (N, 3)
+def _nearest_name(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) sRGB → (N,) index of the nearest prototype's name in CIELAB."""
+    lab = srgb_to_lab(rgb)  # (N, 3)
     d = ((lab[:, None, :] - _PROTO_LAB[None, :, :]) ** 2).sum(-1)  # (N, P)
     return _PROTO_OWNER[d.argmin(1)]
+
+
+def _lookup_tables() -> tuple[np.ndarray, np.ndarray]:
+    """Name and lightness of every 8×8×8 sRGB cell's centre: (32, 32, 32) tables, so that naming a
+    pixel is one lookup (the cell is finer than the prototypes' spacing)."""
+    centres = np.arange(32, dtype=np.float32) * 8 + 3.5
+    grid = np.stack(np.meshgrid(centres, centres, centres, indexing="ij"), axis=-1).reshape(-1, 3)
+    names = _nearest_name(grid).astype(np.uint8).reshape(32, 32, 32)
+    lightness = srgb_to_lab(grid)[:, 0].astype(np.float32).reshape(32, 32, 32)
+    return names, lightness
+
+
+_NAME_LUT, _LIGHTNESS_LUT = _lookup_tables()
+
+
+def _cells(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    q = np.asarray(rgb, dtype=np.uint8).reshape(-1, 3) >> 3
+    return q[:, 0], q[:, 1], q[:, 2]
+
+
+def colour_names(rgb: np.ndarray) -> np.ndarray:
+    """(N, 3) uint8 sRGB pixels → (N,) index into the vocabulary (`tuple(COLOUR_PROTOTYPES)`)."""
+    return _NAME_LUT[_cells(rgb)]
 
 
 def dominant_colours(
@@ -90,7 +113,7 @@ def _colourfulness(rgb: np.ndarray) -> float:
 
 def image_colour_attributes(rgb: np.ndarray) -> dict[str, str]:
     """(H, W, 3) uint8 → brightness, colourfulness and palette (up to three colour names) of the image."""
-    lightness = float(srgb_to_lab(rgb[::2, ::2])[..., 0].mean())
+    lightness = float(_LIGHTNESS_LUT[_cells(rgb[::2, ::2])].mean())
     m = _colourfulness(rgb)
     palette = dominant_colours(rgb[::2, ::2], min_share=0.12, most=3)
     return {
