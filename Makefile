@@ -26,6 +26,8 @@ demo: install
 	$(BIN)/multicap classify examples/photos --top-k 3
 	$(BIN)/multicap describe examples/photos --level all
 	$(BIN)/multicap data show examples/scenes --n 2
+	$(BIN)/multicap index examples/photos --index demo
+	$(BIN)/multicap search "espresso" --index demo
 
 lint: install-dev
 	$(BIN)/ruff check multicap cli tests benchmarks
