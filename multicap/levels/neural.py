@@ -17,13 +17,13 @@ import torch
 
 from multicap.io import load_image
 from multicap.levels.description import Description
-from multicap.levels.facts import SceneFacts
+from multicap.levels.facts import Relation, SceneFacts
 from multicap.levels.layout import position_of
 
 __all__ = ["NeuralDescriber", "attention_locations"]
 
-# Levels whose parsed facts say most, best first: the facts of a description come from the first asked.
-_FACT_LEVELS = ("layout", "caption", "attribute", "object")
+# Levels whose parsed objects carry most attributes, best first; layout adds positions and relations.
+_FACT_LEVELS = ("attribute", "caption", "object", "layout")
 _FUNCTION_WORDS = frozenset(
     {"a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "and", "with", "there", "it", "its"}
 )
@@ -87,7 +87,8 @@ class NeuralDescriber:
         return out
 
     def _facts(self, desc: Description) -> SceneFacts | None:
-        """Facts parsed from the most telling level's text, placed by the attention of their words."""
+        """Facts parsed from the texts: objects from the most telling level, positions and relations from
+        the layout text where it names the same objects, boxes from the attention of each object's word."""
         from multicap.data.scenes import parse
 
         level = next((lv for lv in _FACT_LEVELS if lv in desc.texts), None)
@@ -96,11 +97,30 @@ class NeuralDescriber:
         facts = parse(desc.texts[level])
         if not facts.objects:
             return None
-        cap = desc.captions[level]
-        located = {loc["word"]: loc for loc in attention_locations(cap, self.grid_hw)}
+        if level != "layout" and "layout" in desc.texts:
+            _add_layout(facts, parse(desc.texts["layout"]))
+        located = {loc["word"]: loc for loc in attention_locations(desc.captions[level], self.grid_hw)}
         for obj in facts.objects:
             loc = located.get(obj.label)
             if loc is not None:
                 obj.box = tuple(loc["box"])
                 obj.attributes.setdefault("position", loc["position"])
         return facts
+
+
+def _add_layout(facts: SceneFacts, layout: SceneFacts) -> None:
+    """Copy positions (and relations between matched objects) from the layout parse onto `facts`."""
+    match: dict[int, int] = {}  # layout index → facts index
+    for j, lobj in enumerate(layout.objects):
+        for i, obj in enumerate(facts.objects):
+            same = obj.label == lobj.label and obj.attributes.get("colour") == lobj.attributes.get("colour")
+            if same and i not in match.values():
+                match[j] = i
+                if "position" in lobj.attributes:
+                    obj.attributes["position"] = lobj.attributes["position"]
+                break
+    facts.relations = [
+        Relation(match[r.subject], r.predicate, match[r.object])
+        for r in layout.relations
+        if r.subject in match and r.object in match
+    ]

@@ -67,3 +67,16 @@ def test_attention_locations_of_a_caption() -> None:
         {"word": "red", "box": [0.0, 0.0, 0.5, 0.5], "position": "top left"},
         {"word": "circle", "box": [0.5, 0.5, 1.0, 1.0], "position": "bottom right"},
     ]
+
+
+def test_layout_positions_and_relations_join_the_attribute_facts() -> None:
+    from multicap.data.scenes import parse
+    from multicap.levels.neural import _add_layout
+
+    facts = parse("a small red circle and a large blue square on a stripy gray background")
+    _add_layout(facts, parse("a blue square on the left, a red circle right of it on the right"))
+    by_label = {o.label: o.attributes for o in facts.objects}
+    assert by_label["circle"] == {"colour": "red", "size": "small", "position": "right"}
+    assert by_label["square"]["position"] == "left"
+    [rel] = facts.relations
+    assert facts.objects[rel.subject].label in {"circle", "square"}
