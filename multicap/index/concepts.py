@@ -15,14 +15,22 @@ import numpy as np
 
 from multicap.encoders import imagenet_labels
 
-__all__ = ["class_tags", "named_classes", "query_terms"]
+__all__ = ["class_tags", "content_terms", "named_classes", "query_terms"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_STOPWORDS = frozenset(
+    ["a", "an", "the", "and", "or", "not", "near", "of", "on", "in", "at", "to", "with", "by", "for", "is"]
+)
 
 
 def query_terms(text: str) -> list[str]:
     """Lower-case words of a string, punctuation and FTS5 syntax dropped (never raises)."""
     return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_terms(text: str) -> list[str]:
+    """`query_terms` without function words ("a", "the", "of", ...; also FTS5's AND / OR / NOT / NEAR)."""
+    return [w for w in query_terms(text) if w not in _STOPWORDS]
 
 
 def _singular(word: str) -> str:

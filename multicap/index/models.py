@@ -11,8 +11,9 @@ Each model decodes files (`load`) and turns a batch into image vectors and `Desc
 - `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
   forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
 - any other name: a trained captioner bundle (folder or registered name) through the neural describer.
-  Caption space: the mean of the bundle's learned word embeddings over a text's words (unit norm), for
-  the captions and for the query alike. Image space as above when its encoder has an ImageNet head.
+  Caption space: the mean of the bundle's learned word embeddings over a text's content words (unit
+  norm), for the captions and for the query alike. A text query is not put into the image space (the
+  bundle's words need not be ImageNet's: on scenes that part only added noise); image queries use it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import torch
 
 from multicap.data.feature_files import probe_identity
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
-from multicap.index.concepts import class_tags, named_classes, query_terms
+from multicap.index.concepts import class_tags, content_terms, named_classes
 from multicap.io import load_image
 from multicap.levels import Describer, Description, create_describer
 
@@ -173,20 +174,19 @@ class DescriberModel:
     def _text_vector(self, text: str) -> np.ndarray | None:
         if self._vocab is None or self._embed is None:
             return None
-        ids = [i for i in self._vocab.encode(query_terms(text)) if i >= self._vocab.num_special]
+        ids = [i for i in self._vocab.encode(content_terms(text)) if i >= self._vocab.num_special]
         return unit(self._embed[ids].mean(axis=0)) if ids else None
 
     def embed_query(self, text: str) -> QueryVectors:
         q = QueryVectors()
-        classes = self._class_vectors.query(text, q)
-        if self._vocab is None:
-            _concept_query(classes, q)
+        if self._vocab is None:  # grounded: ImageNet concepts in both spaces
+            _concept_query(self._class_vectors.query(text, q), q)
             q.concepts = sorted(named_classes(text))
-        else:
+        else:  # a bundle: its learned text side only (its words need not be ImageNet's)
             vec = self._text_vector(text)
             if vec is not None:
                 q.vectors["caption"] = vec
-            q.concepts = [w for w in query_terms(text) if w in self._vocab.stoi]
+            q.concepts = [w for w in content_terms(text) if w in self._vocab.stoi]
         return q
 
 

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from multicap.errors import DataError
-from multicap.index.concepts import query_terms
+from multicap.index.concepts import content_terms
 from multicap.index.location import DB_NAME
 from multicap.index.models import IndexModel, QueryVectors, open_model
 from multicap.index.schema import FTS_COLUMNS
@@ -31,9 +31,6 @@ from multicap.index.sync import open_vectors
 __all__ = ["RRF_K", "Hit", "SearchResult", "fts_expression", "open_index_model", "search_index"]
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
-_STOPWORDS = frozenset(
-    ["a", "an", "the", "and", "or", "not", "near", "of", "on", "in", "at", "to", "with", "by", "for"]
-)
 
 
 @dataclass
@@ -61,7 +58,7 @@ class SearchResult:
 
 def fts_expression(query: str, columns: tuple[str, ...] = FTS_COLUMNS) -> str | None:
     """A safe FTS5 expression for any string: its words, each quoted, joined by OR, limited to `columns`."""
-    words = [w for w in dict.fromkeys(query_terms(query)) if w not in _STOPWORDS]
+    words = list(dict.fromkeys(content_terms(query)))
     if not words:
         return None
     quoted = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)

@@ -126,8 +126,11 @@ def exact_top_k(ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: in
     best_i = np.zeros((len(queries), 0), np.int64)
     for start in range(0, len(vectors), 65_536):
         s = queries @ vectors[start : start + 65_536].T  # (Q, block)
-        cat_s = np.concatenate([best_s, s], axis=1)
-        cat_i = np.concatenate([best_i, np.broadcast_to(ids[start : start + 65_536], s.shape)], axis=1)
+        block_ids = np.broadcast_to(ids[start : start + 65_536], s.shape)
+        if s.shape[1] > k:  # the block's own top k first (linear time), then merge with the best so far
+            part = np.argpartition(-s, k, axis=1)[:, :k]
+            s, block_ids = np.take_along_axis(s, part, 1), np.take_along_axis(block_ids, part, 1)
+        cat_s, cat_i = np.concatenate([best_s, s], axis=1), np.concatenate([best_i, block_ids], axis=1)
         top = np.argsort(-cat_s, axis=1, kind="stable")[:, :k]
         best_s, best_i = np.take_along_axis(cat_s, top, 1), np.take_along_axis(cat_i, top, 1)
     return best_i
