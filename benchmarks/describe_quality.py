@@ -66,7 +66,7 @@ def _names(desc: Description) -> set[str]:
 
 def photos() -> dict[str, object]:
     out: dict[str, object] = {}
-    whole_only = RegionConfig(scales=((7, 1, 0.0),))
+    whole_only = RegionConfig(scales=((7, 1),))
     for name, describer in (
         ("three scales", GroundedDescriber()),
         ("whole image only", GroundedDescriber(GroundedConfig(regions=whole_only))),

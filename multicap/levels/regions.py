@@ -4,8 +4,11 @@ The classifier is linear on the average of the final map's cells, so applying it
 window of cells costs nothing beyond one matrix product per cell (the class-activation map, CAM). Windows
 at three scales — the whole map, 2×2 overlapping 5×5-cell windows, 3×3 overlapping 3×3-cell windows at
 224 px — each give a class distribution; confident classes become candidates, boxed by the CAM of their
-class inside the window. Candidates of related classes (WordNet: a shared ancestor within two hops) whose
-boxes overlap merge into one object: "tabby" and "tiger cat" over the same place are one cat.
+class inside the window. A class found in a part of the image must have some probability in the whole
+image too (small windows alone hallucinate), and its confidence there is the geometric mean of the
+window's probability and the whole image's (a small window alone is overconfident). Candidates of related
+classes (WordNet: a shared ancestor within two hops) whose boxes touch merge into one object: "tabby" and
+"tiger cat" over one place are one cat; two of them far apart are two.
 """
 
 from __future__ import annotations
@@ -23,9 +26,7 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class RegionConfig:
-    scales: tuple[tuple[int, int, float], ...] = ((7, 1, 0.0), (5, 2, 0.45), (3, 2, 0.6))
-    # (window side in cells, stride, least probability a candidate needs there beyond `min_confidence`);
-    # small windows see less context, so they must be surer
+    scales: tuple[tuple[int, int], ...] = ((7, 1), (5, 2), (3, 2))  # (window side in cells, stride)
     min_confidence: float = 0.2  # least probability (of the class and its related classes) to keep
     top_k: int = 5  # most objects per image
     per_window: int = 2  # classes considered per window
@@ -92,18 +93,19 @@ def _candidates(
     """(confidence, class, window (row, col, side)) of every confident class in every window."""
     out = []
     whole = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) @ related  # (C,)
-    for side, stride, floor in cfg.scales:
+    for side, stride in cfg.scales:
         logits, origins = window_logits(cam, side, stride)  # (K, C)
         probs = torch.softmax(logits, dim=-1)  # (K, C)
         group = probs @ related  # (K, C): probability of each class with its related classes
         group[:, excluded] = 0.0
-        if len(origins) > 1:  # a part of the image: only what the whole image also supports
+        if len(origins) > 1:  # a part of the image: only what the whole image also supports, and the
+            # confidence is the geometric mean of the part's and the whole's (small windows are overconfident)
             group[:, whole < cfg.support] = 0.0
+            group = (group * whole).sqrt()
         conf, cls = group.topk(cfg.per_window, dim=-1)  # (K, per_window)
-        need = max(cfg.min_confidence, floor)
         for k, (r, c) in enumerate(origins):
             for p, j in zip(conf[k].tolist(), cls[k].tolist(), strict=True):
-                if p >= need:
+                if p >= cfg.min_confidence:
                     out.append((p, j, (r, c, min(side, cam.shape[1]))))
     out.sort(key=lambda t: -t[0])
     return out
