@@ -86,7 +86,8 @@ def describe_command(
         if json_out:
             console.print_json_line(summary.to_dict())
         else:
-            console.out.print(f"set of {summary.n_images} images ({summary.level} level)", markup=False)
+            said = "every level" if level == "all" else f"{summary.level} level"
+            console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
             console.out.print("  " + summary.text.replace("\n", "\n  "), markup=False)
     if failures:
         console.err.print(f"{len(failures)} of {len(files)} images could not be read", markup=False)

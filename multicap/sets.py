@@ -112,6 +112,11 @@ def _most_specific(features: list[str], above: dict[str, set[str]]) -> list[str]
     return [f for f in features if f not in implied]
 
 
+def _names_first(features: list[str], names: set[str]) -> list[str]:
+    """Object names before their qualified forms ("espresso" before "brown espresso"), else alphabetical."""
+    return sorted(features, key=lambda f: (f not in names, f))
+
+
 def summarize_set(
     descriptions: Sequence[Description], level: str = "object", most: float = 0.5
 ) -> SetSummary:
@@ -124,8 +129,11 @@ def summarize_set(
     shared = _most_specific(sorted(f for f, c in counts.items() if c == n), above) if n > 1 else []
     common_names = _most_specific(sorted(f for f, c in counts.items() if most * n < c < n), above)
     common = sorted(((f, counts[f]) for f in common_names), key=lambda t: (-t[1], t[0]))
+    names = {o.label for d in descs for o in (d.facts.objects if d.facts else [])}
     distinct = {
-        str(d.path): _most_specific(sorted(f for f in fs if counts[f] == 1), above) if n > 1 else []
+        str(d.path): _names_first(_most_specific(sorted(f for f in fs if counts[f] == 1), above), names)
+        if n > 1
+        else []
         for d, fs in zip(descs, feats, strict=True)
     }
     summary = SetSummary(level, n, shared, common, distinct)
