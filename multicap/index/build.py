@@ -136,6 +136,9 @@ def _plan(
     seen: set[str] = set()
     done = 0
     for path in files:
+        if progress is not None and done >= 256:  # report the files settled without encoding as they go
+            progress(done)
+            done = 0
         key = str(path.resolve())
         try:
             st = path.stat()
