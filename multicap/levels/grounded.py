@@ -138,7 +138,8 @@ class GroundedDescriber:
         group = probs @ self._related  # settings pool with related places (seashore, sandbar)
         group = group * self._settings
         p, k = float(group.max()), int(group.argmax())
-        return self._concepts[k].name if p >= self.config.setting_confidence else None
+        best = int((probs * self._related[k]).argmax())  # the group's most probable member names it
+        return self._concepts[best].name if p >= self.config.setting_confidence else None
 
 
 def grounded_describer(

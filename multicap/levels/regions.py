@@ -104,9 +104,12 @@ def _candidates(
             group = (group * whole).sqrt()
         conf, cls = group.topk(cfg.per_window, dim=-1)  # (K, per_window)
         for k, (r, c) in enumerate(origins):
+            named: set[int] = set()
             for p, j in zip(conf[k].tolist(), cls[k].tolist(), strict=True):
-                if p >= cfg.min_confidence:
-                    out.append((p, j, (r, c, min(side, cam.shape[1]))))
+                best = int((probs[k] * related[j]).argmax())  # the group's most probable member names it
+                if p >= cfg.min_confidence and best not in named:
+                    named.add(best)
+                    out.append((p, best, (r, c, min(side, cam.shape[1]))))
     out.sort(key=lambda t: -t[0])
     return out
 

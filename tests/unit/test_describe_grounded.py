@@ -74,3 +74,25 @@ def test_registry_and_unknown_names(grounded: GroundedDescriber) -> None:
         create_describer("no-such-bundle")
     with pytest.raises(ConfigError, match="cannot describe at level"):
         list(describe_paths(grounded, [EXAMPLES / "coffee.jpg"], ["colour"]))
+
+
+def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescriber) -> None:
+    """A seashore everywhere and a golden retriever at the left: "on a seashore", the dog as an object."""
+    import torch
+
+    from multicap.levels import verbalize
+    from multicap.levels.grounded import LoadedImage
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("seashore")] = 6.0
+    cam[labels.index("golden retriever"), 2:6, 0:3] = 20.0
+    pixels = torch.zeros(3, 224, 224, dtype=torch.uint8)
+    pixels[0, :, :100] = 200  # a red left side
+    facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
+    assert facts.image_attributes["setting"] == "seashore"
+    assert facts.image_attributes["orientation"] == "landscape"
+    [dog] = facts.objects
+    assert dog.label == "golden retriever" and "dog" in dog.attributes["tags"].split(", ")
+    assert dog.attributes["position"] == "left" and dog.attributes["colour"].startswith("red")
+    assert verbalize(facts, "layout") == "a golden retriever on the left; on a seashore"
