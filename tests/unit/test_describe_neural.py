@@ -1,4 +1,4 @@
-"""The neural describer: a tiny captioner bundle trained in seconds on examples/scenes says each level."""
+"""The neural describer: a captioner bundle (tiny, untrained) says each level through `multicap describe`."""
 
 from __future__ import annotations
 
@@ -15,24 +15,39 @@ SCENES = REPO / "examples" / "scenes"
 
 @pytest.fixture(scope="module")
 def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from multicap.captioning.recipe import load_recipe
-    from multicap.captioning.train import train
+    """An untrained captioner bundle over the `tiny` encoder: real files, real loading, real decoding."""
+    import torch
 
-    tmp = tmp_path_factory.mktemp("neural")
-    overrides = [
-        f"data.corpus={SCENES}",
-        f"data.features={tmp / 'features'}",
-        f"train.out={tmp / 'run'}",
-        "data.val_split=train",
-        "encoder.name=tiny",
-        "encoder.image_size=64",
-        "model.value_dim=32",
-        "model.hidden_dim=32",
-        "model.embed_dim=16",
-        "model.attention_dim=16",
-        "train.epochs=1",
+    from multicap.captioning.bundle import Bundle, EncoderSettings
+    from multicap.captioning.decoding import DecodeConfig
+    from multicap.captioning.model import Captioner, CaptionerConfig
+    from multicap.text.vocab import Vocabulary
+
+    words = [
+        "a",
+        "the",
+        "small",
+        "large",
+        "red",
+        "blue",
+        "circle",
+        "square",
+        "on",
+        "left",
+        "right",
+        "of",
+        "background",
+        "stripy",
     ]
-    return Path(train(load_recipe("scenes", overrides)).best)
+    vocab = Vocabulary(words)
+    torch.manual_seed(0)
+    config = CaptionerConfig(
+        64, (4, 4), len(vocab), embed_dim=16, value_dim=32, attention_dim=16, hidden_dim=32
+    )
+    bundle = Bundle(
+        Captioner(config), vocab, EncoderSettings("tiny", 64), DecodeConfig(beam_size=1, max_len=8)
+    )
+    return bundle.save(tmp_path_factory.mktemp("neural") / "bundle")
 
 
 def _images(n: int) -> list[Path]:
