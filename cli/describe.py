@@ -43,8 +43,11 @@ def describe_command(
 ) -> None:
     """Describe each image at the asked level(s), then what the images share and what sets each apart.
 
-    Unreadable images are skipped with one warning each and the rest are described; the exit code is 1
-    only if no image could be read.
+    Unreadable images are skipped with a warning each; the exit code is 1 only if none could be read.
+
+    --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?},
+
+    then {"type": "set", "level", "n_images", "shared", "common", "distinct", "text"}.
 
     Example:
 
