@@ -99,8 +99,7 @@ class GroundedDescriber:
             for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):
                 facts = self.facts(image, cam)
                 texts = {level: verbalize(facts, level) for level in levels}
-                conf = float(np.mean([o.confidence for o in facts.objects])) if facts.objects else 0.0
-                out.append(Description(Path(path), facts, texts, {level: conf for level in levels}))
+                out.append(Description(Path(path), facts, texts, _confidence(facts, levels)))
         return out
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
@@ -140,6 +139,14 @@ class GroundedDescriber:
         p, k = float(group.max()), int(group.argmax())
         best = int((probs * self._related[k]).argmax())  # the group's most probable member names it
         return self._concepts[best].name if p >= self.config.setting_confidence else None
+
+
+def _confidence(facts: SceneFacts, levels: Sequence[str]) -> dict[str, float]:
+    """Each level's confidence: the mean of the objects' (none when nothing was recognised)."""
+    if not facts.objects:
+        return {}
+    mean = round(float(np.mean([o.confidence for o in facts.objects])), 4)
+    return {level: mean for level in levels}
 
 
 def grounded_describer(
