@@ -157,15 +157,22 @@ def _said(path: Path, facts: SceneFacts, level: str) -> Description:
     return Description(path, parse(describe(facts, level)))
 
 
-def _set_scores(summaries: list, truths: list) -> dict[str, float]:
-    shared_p, shared_t, dist_p, dist_t = Counter(), Counter(), Counter(), Counter()
+def _set_scores(summaries: list, truths: list) -> dict[str, dict[str, float | None]]:
+    """Micro P/R of shared and distinguishing features; "shared or most" also counts, as predicted shared,
+    the features the summary says all but one image hold (its `common` list)."""
+    shared_p, most_p, shared_t, dist_p, dist_t = Counter(), Counter(), Counter(), Counter(), Counter()
     for s, t in zip(summaries, truths, strict=True):
         shared_p += Counter(s.shared)
+        most_p += Counter([*s.shared, *(f for f, c in s.common if c >= s.n_images - 1)])
         shared_t += Counter(t.shared)
         for k, path in enumerate(t.distinct):
             dist_p += Counter((k, f) for f in s.distinct.get(path, []))
             dist_t += Counter((k, f) for f in t.distinct[path])
-    return {"shared": _prf(shared_p, shared_t), "distinct": _prf(dist_p, dist_t)}
+    return {
+        "shared": _prf(shared_p, shared_t),
+        "shared or all but one": _prf(most_p, shared_t),
+        "distinct": _prf(dist_p, dist_t),
+    }
 
 
 def sets(bundle: str | None, level: str, n_clusters: int, per_cluster: int, seed: int) -> dict[str, object]:
