@@ -2,7 +2,8 @@
 
   --photos   the fraction of real photos with known content whose main object is among the described
              objects (a label or a WordNet tag of one of them matches the photo's main-object words);
-             examples/photos plus matplotlib's grace_hopper.jpg (a dependency, public domain). Also with
+             examples/photos, matplotlib's grace_hopper.jpg (a dependency, public domain) and
+             benchmarks/photos (licences in its LICENSES.md). Also with
              the whole image alone (no smaller windows), to show what the region scales add.
   --speed    images/s of the grounded describer on 100 JPEGs (640×480) from disk, every level, as a ratio
              to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds.
@@ -49,6 +50,7 @@ MAIN_OBJECT: dict[str, set[str]] = {
     "rocket.jpg": {"missile", "rocket", "projectile", "space shuttle"},
     "astronaut.jpg": {"astronaut", "space suit"},  # ImageNet has no person class: expected to miss
     "grace_hopper.jpg": {"military uniform"},  # Rear Admiral Grace Hopper in uniform
+    "clock.jpg": {"wall clock", "analog clock", "clock"},  # benchmarks/photos: motion-blurred, greyscale
 }
 
 
@@ -56,7 +58,8 @@ def _photo_paths() -> list[Path]:
     import matplotlib
 
     hopper = Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
-    return [*sorted((REPO / "examples" / "photos").glob("*.jpg")), hopper]
+    extra = sorted((REPO / "benchmarks" / "photos").glob("*.jpg"))
+    return [*sorted((REPO / "examples" / "photos").glob("*.jpg")), hopper, *extra]
 
 
 def _names(desc: Description) -> set[str]:
