@@ -3,17 +3,18 @@
 The rule (in the spirit of autofaiss's, written for this project):
 
 - below `exact_below` vectors, exact search (`Flat`): a scan of 20,000 × 1,280 floats is about 10 ms;
-- above it, when the full vectors fit the memory budget: an inverted file (`IVF{nlist},Flat`; builds in
-  minutes at a million on two cores, and `nprobe` trades speed for recall). HNSW is offered below
-  `hnsw_below`, off by default: on this project's two-core machine, with 1,280-d vectors, it took 48 s to
-  build 50,000 vectors and searched them only 3× faster than a scan, where IVF built 100,000 in 7 s and
-  searched 18× faster (benchmarks/index_scale.py);
-- when the full vectors do not fit the budget: `IVF{nlist},PQ{m}`, m the largest sub-quantizer count
+- above it, when one byte per dimension fits the memory budget: an inverted file over 8-bit
+  scalar-quantized vectors (`IVF{nlist},SQ8`: a quarter of the memory and of the bytes scanned per list,
+  a recall ceiling near 0.98; builds in minutes at a million on two cores; `nprobe` trades speed for
+  recall). HNSW is offered below `hnsw_below`, off by default: on this project's two-core machine, with
+  1,280-d vectors, it took 48 s to build 50,000 vectors and searched them only 3× faster than a scan,
+  where IVF built 100,000 in 7 s and searched 18× faster (benchmarks/index_scale.py);
+- when even that does not fit the budget: `IVF{nlist},PQ{m}`, m the largest sub-quantizer count
   whose codes fit (m bytes per vector).
 
-`nlist` is about √n rounded to a power of two (autofaiss takes about 4·√n): each list holds about √n
-vectors, which keeps k-means training and the assignment of a million vectors to a few minutes on two
-cores; `nprobe` is then tuned until Recall@10 reaches 0.95.
+`nlist` is about 2·√n rounded to a power of two (autofaiss takes about 4·√n): more lists scan a smaller
+fraction for the same recall, fewer keep k-means training and the assignment of a million vectors to a
+few minutes on two cores; `nprobe` is then tuned until Recall@10 reaches 0.95.
 A factory string given by the user (`--factory`) replaces the rule.
 """
 
@@ -84,14 +85,14 @@ def choose_layout(n: int, d: int, rules: LayoutRules | None = None) -> tuple[str
 
 
 def nlist_for(n: int) -> int:
-    """About √n inverted lists, a power of two, at least 16 and at most n / 39 (FAISS wants ≥ 39 each)."""
-    target = max(16, math.sqrt(max(n, 1)))
+    """About 2·√n inverted lists, a power of two, at least 16 and at most n / 39 (FAISS wants ≥ 39 each)."""
+    target = max(16, 2 * math.sqrt(max(n, 1)))
     nlist = 2 ** round(math.log2(target))
     return int(max(1, min(nlist, n // 39 or 1)))
 
 
-def _fits(n: int, d: int, rules: LayoutRules) -> bool:
-    return rules.memory_budget is None or n * d * 4 * rules.overhead <= rules.memory_budget
+def _fits(n: int, d: int, rules: LayoutRules, bytes_per_dim: int = 4) -> bool:
+    return rules.memory_budget is None or n * d * bytes_per_dim * rules.overhead <= rules.memory_budget
 
 
 def _pq_m(n: int, d: int, rules: LayoutRules) -> int:
@@ -122,9 +123,9 @@ register_preset(
 register_preset(
     IndexPreset(
         "ivf",
-        "inverted lists over full vectors (IVF, about √n lists)",
-        lambda n, d, r: f"IVF{nlist_for(n)},Flat",
-        _fits,
+        "inverted lists over 8-bit quantized vectors (IVF, about 2·√n lists, SQ8)",
+        lambda n, d, r: f"IVF{nlist_for(n)},SQ8",
+        lambda n, d, r: _fits(n, d, r, bytes_per_dim=1),
     )
 )
 register_preset(

@@ -91,9 +91,11 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
 
 
 def _dim(store: IndexStore, space: str) -> int | None:
-    for _, vecs in store.iter_vectors(space):
-        return int(vecs.shape[1])
-    return None
+    """The dimension of the space's vectors (one row read), or None when no live row has one."""
+    row = store.db.execute(
+        f"SELECT length({space}_vec) / 4 FROM images WHERE deleted = 0 AND {space}_vec IS NOT NULL LIMIT 1"
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _load(root: Path, space: str, old: dict[str, Any], dim: int) -> VectorIndex | None:

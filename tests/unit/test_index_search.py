@@ -97,18 +97,19 @@ def test_rrf_rewards_agreement() -> None:
 
 def test_layout_rule_by_size_and_budget() -> None:
     assert choose_layout(1_000, 1280) == ("exact", "Flat")
-    assert choose_layout(50_000, 1280) == ("ivf", "IVF256,Flat")
+    assert choose_layout(50_000, 1280) == ("ivf", "IVF512,SQ8")
     assert choose_layout(50_000, 1280, LayoutRules(hnsw_below=100_000)) == ("hnsw", "HNSW32,Flat")
-    assert choose_layout(1_000_000, 1280) == ("ivf", "IVF1024,Flat")
+    assert choose_layout(1_000_000, 1280) == ("ivf", "IVF2048,SQ8")
+    assert choose_layout(1_000_000, 1280, LayoutRules(memory_budget=2_000_000_000))[0] == "ivf"  # 1.3 GB
     preset, factory = choose_layout(1_000_000, 1280, LayoutRules(memory_budget=200_000_000))
-    assert preset == "ivfpq" and factory == "IVF1024,PQ160"  # 160 bytes per vector fit 200 MB
+    assert preset == "ivfpq" and factory == "IVF2048,PQ160"  # 160 bytes per vector fit 200 MB
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
 
 
-@pytest.mark.parametrize("factory", ["Flat", "IVF32,Flat", "HNSW16,Flat"])
+@pytest.mark.parametrize("factory", ["Flat", "IVF32,Flat", "IVF32,SQ8", "HNSW16,Flat"])
 def test_faiss_equals_exact_search_on_small_data(factory: str) -> None:
     rng = np.random.default_rng(0)
     vecs = _unit(rng.normal(size=(3000, 32)))
