@@ -14,6 +14,7 @@ similarity in the image space alone.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from multicap.errors import DataError
-from multicap.index.concepts import content_terms
+from multicap.index.concepts import content_terms, query_terms
 from multicap.index.location import DB_NAME
 from multicap.index.models import IndexModel, QueryVectors, open_model
 from multicap.index.schema import FTS_COLUMNS
@@ -57,11 +58,16 @@ class SearchResult:
 
 
 def fts_expression(query: str, columns: tuple[str, ...] = FTS_COLUMNS) -> str | None:
-    """A safe FTS5 expression for any string: its words, each quoted, joined by OR, limited to `columns`."""
+    """A safe FTS5 expression for any string, limited to `columns`: its content words and each pair of
+    adjacent content words as a phrase ("red circle": a description that binds the two ranks higher),
+    every one quoted, joined by OR. None when the string has no content word."""
     words = list(dict.fromkeys(content_terms(query)))
     if not words:
         return None
-    quoted = " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
+    terms = query_terms(query)
+    content = set(words)
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(terms) if a in content and b in content]
+    quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in [*words, *dict.fromkeys(pairs)])
     return f"{{{' '.join(columns)}}} : ({quoted})"
 
 

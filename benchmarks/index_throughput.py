@@ -1,0 +1,68 @@
+"""Indexing throughput: images/s of `index_paths` on a folder of JPEGs, as a ratio of the encoder's own
+tensors-only throughput measured in the same process.
+
+    python benchmarks/index_throughput.py --jpegs 192
+
+The `labels` model is the encoder-only part of the work: decode, resize, encode, hash, store the vectors
+and the top labels in SQLite, build the FAISS files (target: ≥ 0.7 of tensors-only). The `grounded` model
+adds the describer's region analysis, colours and layout per image; its ratio is printed for information.
+A second run over the unchanged folder measures the incremental skip (files/s, nothing decoded).
+Tensors-only throughput is measured before and after each indexing run; their mean is the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from encoder_throughput import make_jpegs, ours_only
+
+from multicap.index import index_paths, open_model
+
+
+def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict[str, float]:
+    model = open_model(name)
+    before = ours_only(seconds, batch)
+    t = time.perf_counter()
+    report = index_paths(work / f"idx-{name}", [folder], model, batch_size=batch)
+    index_s = time.perf_counter() - t
+    after = ours_only(seconds, batch)
+    t = time.perf_counter()
+    again = index_paths(work / f"idx-{name}", [folder], model, batch_size=batch)
+    skip_s = time.perf_counter() - t
+    tensors = (before + after) / 2
+    rate = report.added / index_s
+    assert again.unchanged == report.added
+    return {
+        "index_images_per_s": round(rate, 1),
+        "tensors_only_images_per_s": round(tensors, 1),
+        "ratio": round(rate / tensors, 3),
+        "unchanged_files_per_s": round(again.unchanged / skip_s, 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--jpegs", type=int, default=192)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--seconds", type=float, default=4.0, help="seconds per tensors-only measurement")
+    ap.add_argument("--models", nargs="+", default=["labels", "grounded"])
+    args = ap.parse_args()
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
+        work = Path(tmp)
+        (work / "jpegs").mkdir()
+        make_jpegs(work / "jpegs", args.jpegs)
+        results = {name: run(name, work / "jpegs", work, args.batch, args.seconds) for name in args.models}
+    print(json.dumps({"jpegs": args.jpegs, "batch": args.batch, **results}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
