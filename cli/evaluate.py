@@ -58,14 +58,13 @@ def evaluate_command(
 
       multicap evaluate --model runs/scenes/best --data data/scenes --split test_comp
     """
-    from multicap.errors import ConfigError
     from multicap.evaluation import evaluate_files, scores_document
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
     fact_f1: dict[str, float | None] = {}
     if model is not None:
         if data is None or predictions is not None or references is not None:
-            raise ConfigError("--model needs --data, and no --predictions/--references")
+            raise typer.BadParameter("--model needs --data, and no --predictions/--references")
         results, fact_f1, settings = _decode_and_score(
             model, data, split or "test", names, beam, max_len, features
         )
@@ -77,7 +76,7 @@ def evaluate_command(
             results = evaluate_files(predictions, references, split=split, metrics=names)
         settings = {"predictions": str(predictions), "references": str(references), "split": split}
     else:
-        raise ConfigError("give --predictions and --references, or --model and --data")
+        raise typer.BadParameter("give --predictions and --references, or --model and --data")
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))
     doc = scores_document(

@@ -168,4 +168,4 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
     for entry in doc["levels"].values():
         assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
     r = _run("evaluate", "--model", str(best))
-    assert r.returncode == 1 and "--model needs --data" in r.stderr
+    assert r.returncode == 2 and "--model needs --data" in r.stderr

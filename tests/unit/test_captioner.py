@@ -85,7 +85,7 @@ def _overfit(vocab: Vocabulary, steps: int = 80) -> tuple[Captioner, torch.Tenso
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(loss) < 0.1
+    assert loss.item() < 0.1
     return model, grid
 
 
