@@ -15,10 +15,14 @@ from tests.conftest import EXAMPLES, run_cli
 def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """An index of the example photos under a MULTICAP_INDEX_DIR, built once for the module."""
     home = tmp_path_factory.mktemp("indexes")
+    bad = home / "broken.jpg"
+    bad.write_bytes(b"not a jpeg")
     env = {"MULTICAP_INDEX_DIR": str(home)}
-    r = run_cli("index", str(EXAMPLES), "--index", "demo", env=env)
+    r = run_cli("index", str(EXAMPLES), str(bad), "--index", "demo", env=env)
     assert r.returncode == 0, r.stderr
-    assert "5 images (5 added" in r.stdout and (home / "demo" / "meta.sqlite").is_file()
+    assert "5 images (5 added" in r.stdout and "1 failed" in r.stdout
+    assert "warning: skipped" in r.stderr and "broken.jpg" in r.stderr  # one line per bad file
+    assert (home / "demo" / "meta.sqlite").is_file()
     return env
 
 
