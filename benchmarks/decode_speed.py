@@ -37,6 +37,20 @@ def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
     return Captioner(cfg).eval(), vocab
 
 
+def _real_grids(model: str, data: str, n: int) -> torch.Tensor:
+    from multicap.captioning.batches import features_folder
+    from multicap.data.corpus import load_corpus
+    from multicap.data.feature_cache import FeatureStore
+
+    bundle = load_bundle(model)
+    encoder = bundle.encoder.create()
+    store = FeatureStore.open(features_folder(data, bundle.encoder), encoder)
+    paths = [im.path for im in load_corpus(data).split("test")[:n]]
+    store.build(paths, encoder)
+    rows = [r for r in store.rows_of(paths) if r is not None]
+    return torch.from_numpy(store.grid(rows).astype("float32"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -49,6 +63,7 @@ def main() -> None:
     parser.add_argument("--max-len", type=int, default=30)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--data", default="", help="with --model: a corpus whose cached features to decode")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)

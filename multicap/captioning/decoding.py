@@ -43,16 +43,32 @@ class Caption:
 def decode(
     model: Captioner, features: torch.Tensor, levels: list[str], vocab: Vocabulary, config: DecodeConfig
 ) -> list[Caption]:
-    """Caption each image of `features` (B, N, D) at the level given for it (never teacher-forced)."""
+    """Caption each image of `features` (B, N, D) at the level given for it (never teacher-forced).
+
+    Images are decoded together one level at a time: a batch runs until its longest caption ends, and
+    captions of one level are of similar length (object-level ones are a third as long as layout ones).
+    """
     model.eval()
-    start = torch.tensor([vocab.level_id(lv) for lv in levels], dtype=torch.long, device=features.device)
+    captions: list[Caption | None] = [None] * len(levels)
+    for level in dict.fromkeys(levels):
+        index = [i for i, lv in enumerate(levels) if lv == level]
+        for i, caption in zip(
+            index, _decode_level(model, features[index], level, vocab, config), strict=True
+        ):
+            captions[i] = caption
+    return [c for c in captions if c is not None]
+
+
+def _decode_level(
+    model: Captioner, features: torch.Tensor, level: str, vocab: Vocabulary, config: DecodeConfig
+) -> list[Caption]:
+    start = torch.full((len(features),), vocab.level_id(level), dtype=torch.long, device=features.device)
     values, keys = model.encode_grid(features)  # (B, N, V), (B, N, A)
     seqs, alphas, outputs, scores, lengths = _beam(model, values, keys, start, vocab, config)
     captions = []
-    for b, level in enumerate(levels):
+    for b in range(len(features)):
         n = int(lengths[b])  # tokens including <eos>
-        ids = seqs[b, :n].tolist()
-        words = vocab.decode(ids)
+        words = vocab.decode(seqs[b, :n].tolist())
         captions.append(
             Caption(
                 text=" ".join(words),
