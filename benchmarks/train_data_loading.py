@@ -88,7 +88,7 @@ def main() -> None:
 
         def on_the_fly(idx: np.ndarray) -> None:
             pixels = torch.stack([encoder.preprocess.to_uint8(load_image(images[i].path)) for i in idx])
-            step(encoder.encode_batch(pixels).grid, idx)
+            step(encoder.encode_batch(pixels).grid.clone(), idx)
 
         rng = np.random.default_rng(0)
         batches = [rng.choice(len(images), batch, replace=False) for _ in range(args.steps)]
