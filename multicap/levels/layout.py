@@ -73,18 +73,12 @@ def _intersection(a: Box, b: Box) -> float:
 
 def relation_between(a: Box, b: Box) -> str:
     """Where box `a` lies relative to box `b`: "around" when `a` holds most of a much smaller `b`;
-    otherwise the dominant axis of the centre offset decides (as in the synthetic scenes)."""
+    otherwise the synthetic scenes' rule (the dominant axis of the centre offset), with a photo's gap."""
+    from multicap.data.scenes.sampler import relation_between as scene_relation  # lazy: no import cycle
+
     if _area(b) > 0 and _intersection(a, b) / _area(b) > 0.9 and _area(a) > 2 * _area(b):
         return "around"
-    dx = (a[0] + a[2] - b[0] - b[2]) / 2
-    dy = (a[1] + a[3] - b[1] - b[3]) / 2
-    if abs(dx) >= abs(dy):
-        h_gap = max(a[0], b[0]) - min(a[2], b[2])
-        v_overlap = min(a[3], b[3]) - max(a[1], b[1])
-        if h_gap < _NEXT_TO_GAP and v_overlap > 0:
-            return "next to"
-        return "right of" if dx > 0 else "left of"
-    return "below" if dy > 0 else "above"
+    return scene_relation(a, b, next_to_gap=_NEXT_TO_GAP)
 
 
 def chain_relations(objects: list[SceneObject]) -> list[Relation]:
