@@ -23,6 +23,23 @@ def gradient_rgb(w: int = 96, h: int = 64) -> Image.Image:
     return Image.fromarray(arr, "RGB")
 
 
+def noise_image(seed: int, w: int = 80, h: int = 72) -> Image.Image:
+    """A seeded random-noise RGB image: distinct content (and content hash) per seed."""
+    rng = np.random.default_rng(seed)
+    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), "RGB")
+
+
+def write_noise_images(folder: Path, n: int, start: int = 0, w: int = 80, h: int = 72) -> list[Path]:
+    """`n` noise PNGs `img{seed:03d}.png` for seeds start..start+n-1, in `folder` (created)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + n):
+        path = folder / f"img{i:03d}.png"
+        noise_image(i, w, h).save(path)
+        paths.append(path)
+    return paths
+
+
 @pytest.fixture
 def image_dir(tmp_path: Path) -> Path:
     """A folder with one valid file per format."""

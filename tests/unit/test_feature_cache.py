@@ -15,6 +15,7 @@ from PIL import Image
 from multicap.data.feature_cache import FeatureDataset, FeatureStore
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import DataError, ImageLoadError
+from tests.conftest import noise_image, write_noise_images
 
 
 @pytest.fixture(scope="module")
@@ -22,19 +23,12 @@ def tiny() -> Encoder:
     return create_encoder("tiny")
 
 
-def _image(seed: int, w: int = 80, h: int = 72) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), "RGB")
+def _image(seed: int) -> Image.Image:
+    return noise_image(seed, 80, 72)
 
 
 def _images(folder: Path, n: int, start: int = 0) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(start, start + n):
-        path = folder / f"img{i:02d}.png"
-        _image(i).save(path)
-        paths.append(path)
-    return paths
+    return write_noise_images(folder, n, start, 80, 72)
 
 
 def _direct(encoder: Encoder, paths: list[Path]) -> np.ndarray:

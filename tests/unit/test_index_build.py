@@ -12,7 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 from PIL import Image
 
@@ -29,7 +28,7 @@ from multicap.index import (
 )
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
-from tests.conftest import REPO
+from tests.conftest import REPO, noise_image, write_noise_images
 
 
 @pytest.fixture(scope="module")
@@ -37,19 +36,12 @@ def tiny() -> IndexModel:
     return open_model("labels", encoder="tiny")
 
 
-def _image(seed: int, size: int = 48) -> Image.Image:
-    rng = np.random.default_rng(seed)
-    return Image.fromarray(rng.integers(0, 256, (size, size, 3), dtype=np.uint8), "RGB")
+def _image(seed: int) -> Image.Image:
+    return noise_image(seed, 48, 48)
 
 
 def _images(folder: Path, n: int, start: int = 0) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(start, start + n):
-        path = folder / f"img{i:03d}.png"
-        _image(i).save(path)
-        paths.append(path)
-    return paths
+    return write_noise_images(folder, n, start, 48, 48)
 
 
 def _rows(root: Path) -> list[tuple[str, int]]:
