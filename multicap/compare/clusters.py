@@ -1,0 +1,133 @@
+"""Clusters of a set (FAISS spherical k-means), a representative per cluster, and the outliers.
+
+The number of clusters, unless given, is the k in 2..`MAX_K` (and at most half the set) with the highest
+mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` images, each k fitted on
+that sample; if no k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
+The chosen k is then fitted on the whole set (FAISS subsamples 256 points per centroid).
+
+A cluster's representative is its member closest to the centroid. An image is an outlier when it is far
+from every cluster: its cosine distance to the nearest centroid of a cluster of two or more images is
+more than `OUTLIER_Z` robust standard deviations (1.4826 × the median absolute deviation) above the median
+distance of the set, and at least `OUTLIER_MARGIN` above it (so a very tight set does not call every small
+deviation an outlier). Sets under 5 images have no outliers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import faiss
+import numpy as np
+
+__all__ = ["MAX_K", "Clustering", "choose_k", "cluster_vectors"]
+
+MAX_K = 20  # the most clusters the criterion considers
+MIN_SILHOUETTE = 0.1  # below this for every k, the set is one cluster
+SILHOUETTE_SAMPLE = 2000  # images the criterion is computed on
+OUTLIER_Z = 3.5  # robust z-score of the distance to the nearest cluster (Iglewicz and Hoaglin's cut)
+OUTLIER_MARGIN = 0.05  # and at least this much cosine distance above the median
+_NITER = 25  # k-means iterations
+_REDO = 5  # k-means starts
+_BLOCK = 16384  # images assigned per matrix product (memory stays linear in N)
+
+
+@dataclass
+class Clustering:
+    k: int
+    labels: np.ndarray  # (N,) cluster of each image
+    centroids: np.ndarray  # (k, D) unit
+    representatives: list[int]  # per cluster, the member closest to its centroid
+    distances: np.ndarray  # (N,) cosine distance to the nearest centroid of a cluster of 2+
+    outliers: list[int]  # indices, farthest first
+    silhouettes: dict[int, float] = field(default_factory=dict)  # k → mean silhouette (the criterion)
+
+
+def _kmeans(x: np.ndarray, k: int, seed: int) -> np.ndarray:
+    """Spherical k-means, the best of `_REDO` random starts (one start often merges two true clusters)."""
+    km = faiss.Kmeans(
+        x.shape[1], k, niter=_NITER, nredo=_REDO, seed=seed, spherical=True,
+        max_points_per_centroid=256, min_points_per_centroid=1,
+    )  # fmt: skip
+    km.train(np.ascontiguousarray(x, dtype=np.float32))
+    return np.asarray(km.centroids, dtype=np.float32)
+
+
+def _silhouette(dist: np.ndarray, labels: np.ndarray, k: int) -> float:
+    """Mean silhouette from a (m, m) distance matrix (m ≤ SILHOUETTE_SAMPLE); singletons score 0."""
+    onehot = np.eye(k, dtype=np.float32)[labels]  # (m, k)
+    counts = onehot.sum(axis=0)  # (k,)
+    sums = dist @ onehot  # (m, k) total distance of each point to each cluster
+    own = counts[labels]
+    a = sums[np.arange(len(labels)), labels] / np.maximum(own - 1, 1)
+    mean_to = np.where(counts > 0, sums / np.maximum(counts, 1), np.inf)
+    mean_to[np.arange(len(labels)), labels] = np.inf
+    b = mean_to.min(axis=1)
+    s = np.where(own > 1, (b - a) / np.maximum(np.maximum(a, b), 1e-12), 0.0)
+    return float(s.mean())
+
+
+def choose_k(x: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
+    """The documented criterion (module docstring): (k, {k: silhouette})."""
+    n = len(x)
+    if n < 3:
+        return 1, {}
+    rng = np.random.default_rng(seed)
+    sample = x if n <= SILHOUETTE_SAMPLE else x[np.sort(rng.choice(n, SILHOUETTE_SAMPLE, replace=False))]
+    dist = np.clip(1.0 - sample @ sample.T, 0.0, 2.0)  # (m, m), m ≤ SILHOUETTE_SAMPLE
+    scores: dict[int, float] = {}
+    for k in range(2, min(MAX_K, len(sample) // 2) + 1):
+        centroids = _kmeans(sample, k, seed)
+        labels = (sample @ centroids.T).argmax(axis=1)
+        scores[k] = round(_silhouette(dist, labels, k), 4)
+    if not scores or max(scores.values()) < MIN_SILHOUETTE:
+        return 1, scores
+    return max(scores, key=lambda k: (scores[k], -k)), scores
+
+
+def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Clustering:
+    """Cluster unit vectors (N, D): k given, or chosen by `choose_k`."""
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    n = len(x)
+    scores: dict[int, float] = {}
+    if k is None:
+        k, scores = choose_k(x, seed)
+    k = max(1, min(k, n))
+    centroids = _kmeans(x, k, seed) if k > 1 else _unit(x.mean(axis=0, keepdims=True))
+    labels = np.empty(n, np.int64)
+    best = np.empty(n, np.float32)
+    for start in range(0, n, _BLOCK):
+        sims = x[start : start + _BLOCK] @ centroids.T  # (b, k)
+        labels[start : start + _BLOCK] = sims.argmax(axis=1)
+        best[start : start + _BLOCK] = sims.max(axis=1)
+    counts = np.bincount(labels, minlength=k)
+    representatives = [_representative(labels, best, c) for c in range(k)]
+    distances = _distance_to_clusters(x, centroids, counts)
+    return Clustering(k, labels, centroids, representatives, distances, _outliers(distances), scores)
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _representative(labels: np.ndarray, best: np.ndarray, c: int) -> int:
+    members = np.flatnonzero(labels == c)
+    return int(members[best[members].argmax()]) if len(members) else -1
+
+
+def _distance_to_clusters(x: np.ndarray, centroids: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Cosine distance of each image to the nearest centroid of a cluster of two or more."""
+    real = centroids[counts >= 2] if (counts >= 2).any() else centroids
+    out = np.empty(len(x), np.float32)
+    for start in range(0, len(x), _BLOCK):
+        out[start : start + _BLOCK] = 1.0 - (x[start : start + _BLOCK] @ real.T).max(axis=1)
+    return out
+
+
+def _outliers(distances: np.ndarray) -> list[int]:
+    if len(distances) < 5:
+        return []
+    median = float(np.median(distances))
+    spread = 1.4826 * float(np.median(np.abs(distances - median)))
+    cut = max(median + OUTLIER_Z * spread, median + OUTLIER_MARGIN)
+    found = np.flatnonzero(distances > cut)
+    return [int(i) for i in found[np.argsort(-distances[found])]]

@@ -1,0 +1,130 @@
+"""Near-duplicate groups: a FAISS range search for pairs above a cosine threshold, then union-find.
+
+No N×N matrix is formed: an exact `IndexFlatIP` answers the range search block by block up to
+`EXACT_UNTIL` vectors; above that an `IndexIVFFlat` (about √N lists, `NPROBE` of them searched) finds
+the candidates. Memory is the vectors plus the pairs found: linear in N.
+
+The default threshold (`DEFAULT_THRESHOLD`, cosine of `signature`s) was chosen on scene groups of one
+seed and measured on another (benchmarks/compare_duplicates.py, benchmarks/RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import faiss
+import numpy as np
+
+__all__ = [
+    "DEFAULT_THRESHOLD",
+    "EXACT_UNTIL",
+    "DuplicateGroup",
+    "connected_groups",
+    "duplicate_groups",
+    "pick_keeper",
+    "similar_pairs",
+]
+
+DEFAULT_THRESHOLD = 0.78  # cosine of two signatures at or above which they are near-duplicates
+EXACT_UNTIL = 20_000  # vectors searched exactly; above, an IVF index
+NPROBE = 8  # IVF lists searched per query
+_BLOCK = 2048  # queries per range search call (bounds the results held at once)
+
+
+@dataclass
+class DuplicateGroup:
+    members: list[int]  # indices into the set, the keeper first
+    keeper: int  # the suggested one to keep (largest resolution, then oldest); nothing is moved
+    similarity: float  # the least similarity of a linking pair in the group
+
+
+def similar_pairs(vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (i < j) whose cosine is at least `threshold`: (pairs (P, 2) int64, similarities (P,))."""
+    x = np.ascontiguousarray(vectors, dtype=np.float32)
+    n, d = x.shape
+    if n < 2:
+        return np.zeros((0, 2), np.int64), np.zeros(0, np.float32)
+    index = _index(x)
+    pairs, sims = [], []
+    for start in range(0, n, _BLOCK):
+        lims, dist, ids = index.range_search(x[start : start + _BLOCK], threshold)
+        rows = np.repeat(
+            np.arange(start, start + len(lims) - 1), np.diff(lims).astype(np.int64)
+        )  # each result's query
+        keep = rows < ids  # each pair once, never an image with itself
+        pairs.append(np.stack([rows[keep], ids[keep]], axis=1))
+        sims.append(dist[keep])
+    return np.concatenate(pairs).astype(np.int64), np.concatenate(sims).astype(np.float32)
+
+
+def _index(x: np.ndarray) -> faiss.Index:
+    n, d = x.shape
+    if n <= EXACT_UNTIL:
+        flat = faiss.IndexFlatIP(d)
+        flat.add(x)
+        return flat
+    nlist = int(math.sqrt(n))
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
+    sample = np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False)
+    ivf.train(x[np.sort(sample)])
+    ivf.nprobe = NPROBE
+    ivf.add(x)
+    return ivf
+
+
+def connected_groups(n: int, pairs: np.ndarray) -> list[list[int]]:
+    """Connected components (two or more members) of the graph on n nodes with these edges."""
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving
+            i = int(parent[i])
+        return i
+
+    for i, j in pairs.tolist():
+        ri, rj = root(i), root(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
+    members: dict[int, list[int]] = {}
+    for i in np.unique(pairs).tolist():
+        members.setdefault(root(i), []).append(i)
+    return sorted((sorted(m) for m in members.values() if len(m) > 1), key=lambda m: m[0])
+
+
+def pick_keeper(members: Sequence[int], pixels: Sequence[int], mtimes: Sequence[float]) -> int:
+    """The member with the most pixels, then the oldest (smallest mtime), then the first."""
+    return min(members, key=lambda i: (-pixels[i], mtimes[i], i))
+
+
+def duplicate_groups(
+    vectors: np.ndarray,
+    threshold: float = DEFAULT_THRESHOLD,
+    *,
+    pixels: Sequence[int] | None = None,
+    mtimes: Sequence[float] | None = None,
+) -> list[DuplicateGroup]:
+    """Groups of near-duplicates among unit `vectors` (N, D), each with its suggested keeper."""
+    n = len(vectors)
+    pairs, sims = similar_pairs(vectors, threshold)
+    groups = connected_groups(n, pairs)
+    pixels = pixels if pixels is not None else [0] * n
+    mtimes = mtimes if mtimes is not None else [0.0] * n
+    least = _least_link(pairs, sims, groups)
+    out = []
+    for g, members in enumerate(groups):
+        keeper = pick_keeper(members, pixels, mtimes)
+        ordered = [keeper, *(m for m in members if m != keeper)]
+        out.append(DuplicateGroup(ordered, keeper, least[g]))
+    return out
+
+
+def _least_link(pairs: np.ndarray, sims: np.ndarray, groups: list[list[int]]) -> list[float]:
+    group_of = {m: g for g, members in enumerate(groups) for m in members}
+    least = [1.0] * len(groups)
+    for (i, _), s in zip(pairs.tolist(), sims.tolist(), strict=True):
+        g = group_of[i]
+        least[g] = min(least[g], round(float(s), 4))
+    return least

@@ -1,0 +1,225 @@
+"""What differs between two described images, at each level, from their facts.
+
+    result = compare_pair(desc_a, desc_b, similarity=0.93)
+    print(result.text("layout"))   # "the red circle moved from the left to the top right"
+
+Objects of the two images are matched by label first, then by how many of colour, size and position
+they share (the best-fitting pair is matched first, so two circles find their own partners). What is left
+unmatched was added or removed; a matched pair whose colour, size or position differs says so. Relations
+between matched objects are compared only where neither object moved (a move explains its relations).
+
+A difference belongs to the lowest level that states it: added and removed objects to `object` (and so to
+every level), colour, size and the background to `attribute`, position and relations to `layout`. The
+image's looks (brightness, palette) are pixel statistics that a brightness change alters without changing
+what the image shows, so they are not compared: two images whose facts agree are "no meaningful
+difference", whatever their pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from multicap.levels import Description, SceneFacts, SceneObject
+from multicap.sets import image_features
+
+__all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
+
+# Each kind of difference → the lowest level that states it.
+DIFFERENCE_LEVELS: dict[str, str] = {
+    "added": "object", "removed": "object",
+    "colour": "attribute", "size": "attribute", "background": "attribute",
+    "position": "layout", "relation": "layout",
+}  # fmt: skip
+_LEVEL_RANK = {"object": 0, "attribute": 1, "layout": 2, "caption": 3}
+_SCENE_ATTRIBUTES = ("background", "background_colour", "setting")  # what an image is, not how it looks
+_NO_DIFFERENCE = "no meaningful difference"
+_PLACES = {
+    "top left": "the top left", "top": "the top", "top right": "the top right", "left": "the left",
+    "center": "the centre", "right": "the right", "bottom left": "the bottom left",
+    "bottom": "the bottom", "bottom right": "the bottom right",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # one of DIFFERENCE_LEVELS
+    label: str  # the object's label ("circle"), or the image attribute ("background")
+    subject: str  # the object (or "background"): "red circle"
+    before: str | None  # the value in a ("red", "left"); None for an added object
+    after: str | None  # the value in b; None for a removed object
+    text: str  # the difference in words
+
+    @property
+    def level(self) -> str:
+        return DIFFERENCE_LEVELS[self.kind]
+
+
+@dataclass
+class PairComparison:
+    a: str  # how the first image is named in the texts ("a" or its file name)
+    b: str
+    similarity: float | None  # cosine of the two image embeddings, where known
+    fact_similarity: float | None  # Jaccard of the two images' features at the caption level
+    differences: list[Difference] = field(default_factory=list)
+
+    def at(self, level: str) -> list[Difference]:
+        """The differences a description at `level` states (those of the levels below it too)."""
+        rank = _LEVEL_RANK.get(level, 3)
+        return [d for d in self.differences if _LEVEL_RANK[d.level] <= rank]
+
+    def text(self, level: str = "caption") -> str:
+        diffs = self.at(level)
+        return "; ".join(d.text for d in diffs) if diffs else _NO_DIFFERENCE
+
+    def to_dict(self, levels: tuple[str, ...] = ("object", "attribute", "layout")) -> dict[str, Any]:
+        return {
+            "type": "pair",
+            "a": self.a,
+            "b": self.b,
+            "similarity": self.similarity,
+            "fact_similarity": self.fact_similarity,
+            "differences": {lv: [asdict(d) for d in self.at(lv)] for lv in levels},
+            "texts": {lv: self.text(lv) for lv in levels},
+        }
+
+
+def compare_pair(
+    a: Description,
+    b: Description,
+    *,
+    similarity: float | None = None,
+    names: tuple[str, str] = ("a", "b"),
+) -> PairComparison:
+    """Compare two descriptions; images without facts compare as having none (every object differs)."""
+    fa, fb = a.facts or SceneFacts(), b.facts or SceneFacts()
+    feats_a, feats_b = image_features(fa, "caption"), image_features(fb, "caption")
+    union = feats_a | feats_b
+    jaccard = len(feats_a & feats_b) / len(union) if union else None
+    diffs = compare_facts(fa, fb, names=names)
+    return PairComparison(names[0], names[1], similarity, jaccard, diffs)
+
+
+def compare_facts(a: SceneFacts, b: SceneFacts, *, names: tuple[str, str] = ("a", "b")) -> list[Difference]:
+    """Every difference between two images' facts, objects first (see the module docstring)."""
+    match = match_objects(a.objects, b.objects)
+    matched_b = set(match.values())
+    out: list[Difference] = []
+    for i, obj in enumerate(a.objects):
+        if i not in match:
+            out.append(_presence("removed", obj, names[0]))
+    for j, obj in enumerate(b.objects):
+        if j not in matched_b:
+            out.append(_presence("added", obj, names[1]))
+    moved: set[int] = set()
+    for i, j in sorted(match.items()):
+        changes = _object_changes(a.objects[i], b.objects[j], names)
+        moved |= {i for d in changes if d.kind == "position"}
+        out.extend(changes)
+    out.extend(_relation_changes(a, b, match, moved, names))
+    out.extend(_scene_changes(a, b, names))
+    return out
+
+
+def match_objects(a: list[SceneObject], b: list[SceneObject]) -> dict[int, int]:
+    """index in a → index in b for objects of the same label, the best-fitting pairs first."""
+    scored = [
+        (_fit(oa, ob), i, j) for i, oa in enumerate(a) for j, ob in enumerate(b) if oa.label == ob.label
+    ]
+    match: dict[int, int] = {}
+    taken: set[int] = set()
+    for _, i, j in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+        if i not in match and j not in taken:
+            match[i] = j
+            taken.add(j)
+    return match
+
+
+def _fit(a: SceneObject, b: SceneObject) -> float:
+    """How alike two same-label objects are: colour counts most, then size and position, then distance."""
+    same = [a.attributes.get(k) == b.attributes.get(k) for k in ("colour", "size", "position")]
+    ca, cb = _centre(a), _centre(b)
+    distance = ((ca[0] - cb[0]) ** 2 + (ca[1] - cb[1]) ** 2) ** 0.5
+    return 3.0 * same[0] + same[1] + same[2] + (1.0 - min(distance, 1.0)) * 0.5
+
+
+def _centre(obj: SceneObject) -> tuple[float, float]:
+    return (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
+
+
+def _name(obj: SceneObject, *keys: str) -> str:
+    """ "large red circle" from the attributes named (those the object has)."""
+    words = [obj.attributes[k] for k in keys if obj.attributes.get(k)]
+    return " ".join([*words, obj.label])
+
+
+def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
+    where = obj.attributes.get("position")
+    place = f" at {_PLACES.get(where, where)}" if where else ""
+    text = f"{_article(_name(obj, 'size', 'colour'))}{place} is only in {only_in}"
+    value = _name(obj, "size", "colour")
+    return Difference(kind, obj.label, _name(obj, "colour"), value if kind == "removed" else None,
+                      value if kind == "added" else None, text)  # fmt: skip
+
+
+def _article(words: str) -> str:
+    return ("an " if words[:1] in set("aeiou") else "a ") + words
+
+
+def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) -> list[Difference]:
+    a, b = names
+    out = []
+    for key in ("colour", "size"):
+        va, vb = oa.attributes.get(key), ob.attributes.get(key)
+        if va and vb and va != vb:
+            other = "size" if key == "colour" else "colour"
+            subject = _name(oa, other)
+            out.append(
+                Difference(key, oa.label, subject, va, vb, f"the {subject} is {va} in {a}, {vb} in {b}")
+            )
+    pa, pb = oa.attributes.get("position"), ob.attributes.get("position")
+    if pa and pb and pa != pb:
+        subject = _name(oa, "colour")
+        text = f"the {subject} moved from {_PLACES.get(pa, pa)} to {_PLACES.get(pb, pb)}"
+        out.append(Difference("position", oa.label, subject, pa, pb, text))
+    return out
+
+
+def _relation_changes(
+    a: SceneFacts, b: SceneFacts, match: dict[int, int], moved: set[int], names: tuple[str, str]
+) -> list[Difference]:
+    """Relations between matched objects that neither moved, stated differently in a and in b."""
+    in_b = {(r.subject, r.object): r.predicate for r in b.relations}
+    out = []
+    for r in a.relations:
+        if r.subject in moved or r.object in moved or r.subject not in match or r.object not in match:
+            continue
+        s, o = match[r.subject], match[r.object]
+        after = in_b.get((s, o)) or _inverse(in_b.get((o, s)))
+        if after is None or after == r.predicate:
+            continue
+        subject, obj = _name(a.objects[r.subject], "colour"), _name(a.objects[r.object], "colour")
+        text = f"the {subject} is {r.predicate} the {obj} in {names[0]}, {after} it in {names[1]}"
+        label = f"{a.objects[r.subject].label} / {a.objects[r.object].label}"
+        out.append(Difference("relation", label, f"{subject} / {obj}", r.predicate, after, text))
+    return out
+
+
+_INVERSE = {"left of": "right of", "right of": "left of", "above": "below", "below": "above"}
+
+
+def _inverse(predicate: str | None) -> str | None:
+    if predicate is None:
+        return None
+    return _INVERSE.get(predicate, predicate if predicate == "next to" else None)
+
+
+def _scene_changes(a: SceneFacts, b: SceneFacts, names: tuple[str, str]) -> list[Difference]:
+    out = []
+    for key in _SCENE_ATTRIBUTES:
+        va, vb = a.image_attributes.get(key), b.image_attributes.get(key)
+        if va and vb and va != vb:
+            what = key.replace("_", " ")
+            text = f"the {what} is {va} in {names[0]}, {vb} in {names[1]}"
+            out.append(Difference("background", key, what, va, vb, text))
+    return out
