@@ -1,0 +1,182 @@
+"""Gather what a comparison needs of each image: embedding, signature, description, size and age.
+
+    images = collect_images(paths, index_root=resolve_index("photos"))
+
+An image already in the index (same path, mtime and size) takes its stored embedding and description: no
+forward pass. The others go through the index's model (or `model`, the grounded one by default) in
+batches. Every image is decoded once more, small, for the pixel part of its near-duplicate signature (a
+few milliseconds; see `signature`). Unreadable files go to `on_error` and are left out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from multicap.compare.signature import pixel_signature, signature, unit
+from multicap.errors import ImageLoadError
+from multicap.index.location import DB_NAME
+from multicap.index.models import IndexModel, open_model
+from multicap.index.store import IndexStore
+from multicap.io import ErrorHandler, iter_loaded, load_image, log_error
+from multicap.levels import Description, SceneFacts
+
+__all__ = ["ImageSet", "collect_images"]
+
+_SIGNATURE_SIDE = 64  # JPEGs are decoded at a reduced scale for the signature, at least this short side
+
+
+@dataclass
+class ImageSet:
+    paths: list[Path]
+    embeddings: np.ndarray  # (N, D) unit: the model's pooled image vectors
+    signatures: np.ndarray  # (N, D + PIXEL_DIM) unit: near-duplicate signatures
+    descriptions: list[Description]
+    pixels: list[int]  # width × height of each file
+    mtimes: list[float]  # modification time of each file
+    from_index: int = 0  # how many came from the index (not re-encoded)
+    failed: list[str] = field(default_factory=list)  # "path: reason" of each file left out
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+
+@dataclass
+class _Loaded:
+    model_input: Any  # what the model's `load` returned; None for an image the index holds
+    pixels: np.ndarray  # its pixel signature
+    size: tuple[int, int]
+    mtime: float
+
+
+def _stored(index_root: Path | None, paths: Sequence[Path]) -> dict[Path, tuple[np.ndarray, Description]]:
+    """path → (embedding, description) for the files the index holds unchanged."""
+    db = index_root / DB_NAME if index_root is not None else None
+    if db is None or not db.is_file():
+        return {}
+    out: dict[Path, tuple[np.ndarray, Description]] = {}
+    with IndexStore(db) as store:
+        live = store.live_files()
+        for path in paths:
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            known = live.get(str(path.resolve()))
+            if known is None or (known.mtime_ns, known.size) != (st.st_mtime_ns, st.st_size):
+                continue
+            rec = store.record_by_hash(known.hash)
+            if rec is None or "image" not in rec.vectors:
+                continue
+            facts = SceneFacts.from_dict(rec.facts) if rec.facts else None
+            out[path] = (rec.vectors["image"], Description(path, facts, rec.texts, rec.confidence))
+    return out
+
+
+def collect_images(
+    paths: Sequence[str | Path],
+    *,
+    index_root: Path | None = None,
+    model: IndexModel | Callable[[], IndexModel] | None = None,
+    batch_size: int = 16,
+    progress: Callable[[int], None] | None = None,
+    on_error: ErrorHandler | None = None,
+) -> ImageSet:
+    """Embeddings, signatures and descriptions of the readable `paths`, in their order.
+
+    Args:
+        index_root: an index to take stored vectors and descriptions from.
+        model: the model for images not in the index (or a function that opens it, called only if one is
+            needed); by default the index's own model, else the grounded one.
+    """
+    files = [Path(p) for p in paths]
+    stored = _stored(index_root, files)
+    opened: list[IndexModel] = []
+
+    def get_model() -> IndexModel:
+        if not opened:
+            opened.append(_open(model, index_root))
+        return opened[0]
+
+    failed: list[str] = []
+
+    def fail(error: ImageLoadError) -> None:
+        failed.append(str(error))
+        (on_error or log_error)(error)
+        if progress is not None:
+            progress(1)
+
+    def load(path: Path) -> _Loaded:
+        model_input = None if path in stored else get_model().load(path)
+        img = load_image(path, min_short_side=_SIGNATURE_SIDE)
+        with Image.open(path) as header:
+            size = header.size
+        return _Loaded(model_input, pixel_signature(img), size, path.stat().st_mtime)
+
+    if any(p not in stored for p in files):
+        get_model()  # open it here, not in a loader thread
+    rows: dict[Path, tuple[np.ndarray, Description, _Loaded]] = {}
+    batch: list[tuple[Path, _Loaded]] = []
+    for path, item in iter_loaded(files, load, on_error=fail):
+        if path in stored:
+            rows[path] = (*stored[path], item)
+            if progress is not None:
+                progress(1)
+            continue
+        batch.append((path, item))
+        if len(batch) == batch_size:
+            _encode(get_model(), batch, rows, progress)
+            batch = []
+    if batch:
+        _encode(get_model(), batch, rows, progress)
+    return _assemble(files, rows, sum(p in rows for p in stored), failed)
+
+
+def _open(model: IndexModel | Callable[[], IndexModel] | None, index_root: Path | None) -> IndexModel:
+    if model is None:
+        from multicap.index import model_for_index
+
+        return model_for_index(index_root) if index_root is not None else open_model()
+    return model() if callable(model) and not hasattr(model, "process") else model  # type: ignore[return-value]
+
+
+def _encode(
+    model: IndexModel,
+    batch: list[tuple[Path, _Loaded]],
+    rows: dict[Path, tuple[np.ndarray, Description, _Loaded]],
+    progress: Callable[[int], None] | None,
+) -> None:
+    paths = [p for p, _ in batch]
+    vectors, said = model.process(paths, [item.model_input for _, item in batch])
+    for (path, item), vec, described in zip(batch, vectors, said, strict=True):
+        rows[path] = (vec, described.description, item)
+    if progress is not None:
+        progress(len(batch))
+
+
+def _assemble(
+    files: list[Path],
+    rows: dict[Path, tuple[np.ndarray, Description, _Loaded]],
+    from_index: int,
+    failed: list[str],
+) -> ImageSet:
+    kept = [p for p in dict.fromkeys(files) if p in rows]
+    if not kept:
+        return ImageSet([], np.zeros((0, 0), np.float32), np.zeros((0, 0), np.float32), [], [], [], 0, failed)
+    embeddings = unit(np.stack([rows[p][0] for p in kept]))
+    pixels = np.stack([rows[p][2].pixels for p in kept])
+    return ImageSet(
+        paths=kept,
+        embeddings=embeddings,
+        signatures=signature(embeddings, pixels),
+        descriptions=[rows[p][1] for p in kept],
+        pixels=[rows[p][2].size[0] * rows[p][2].size[1] for p in kept],
+        mtimes=[rows[p][2].mtime for p in kept],
+        from_index=from_index,
+        failed=failed,
+    )

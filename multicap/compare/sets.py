@@ -1,0 +1,157 @@
+"""Compare a set of images: near-duplicate groups, clusters, outliers, distinguishing facts, pairs.
+
+    result = compare_set(collect_images(paths))
+    for line in result.json_lines(): ...
+
+Duplicates come from the near-duplicate signatures (`duplicates`), clusters and outliers from the image
+embeddings (`clusters`), what a cluster shares from `multicap.sets.summarize_set` over its members, what
+sets a cluster apart from the features most of its members have and few other images do, and what sets
+an image apart from the set summary of the whole set. Pairs: each duplicate's keeper against the other
+members (what, if anything, differs), and each cluster's representative against its nearest members.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from multicap.compare.clusters import Clustering, cluster_vectors
+from multicap.compare.collect import ImageSet
+from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
+from multicap.compare.pairs import PairComparison, compare_pair
+from multicap.sets import image_features, summarize_set
+
+__all__ = ["ClusterSummary", "SetComparison", "compare_set"]
+
+_MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
+_FEW = 0.1  # … and by at most this share of the other images
+_NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
+_MAX_PAIRS = 200  # pairs in all
+
+
+@dataclass
+class ClusterSummary:
+    index: int
+    members: list[int]  # indices into the set, nearest the centroid first
+    representative: int
+    shared: list[str]  # features every member has (summarize_set)
+    distinguishing: list[str]  # features most members have and few other images do
+    text: str
+
+
+@dataclass
+class SetComparison:
+    images: ImageSet
+    level: str
+    threshold: float
+    duplicates: list[DuplicateGroup]
+    clustering: Clustering
+    clusters: list[ClusterSummary]
+    distinct: list[list[str]]  # per image, the features no other image has
+    pairs: list[tuple[int, int, PairComparison]] = field(default_factory=list)
+
+    def json_lines(self) -> list[dict[str, Any]]:
+        """The documented JSON objects (cli/compare.py): images, duplicates, clusters, pairs, summary."""
+        paths = [str(p) for p in self.images.paths]
+        c = self.clustering
+        out: list[dict[str, Any]] = []
+        for i, path in enumerate(paths):
+            desc = self.images.descriptions[i]
+            out.append({
+                "type": "image", "path": path, "cluster": int(c.labels[i]),
+                "outlier": i in set(c.outliers), "distance": round(float(c.distances[i]), 4),
+                "distinct": self.distinct[i], "texts": dict(desc.texts),
+            })  # fmt: skip
+        for g in self.duplicates:
+            out.append({
+                "type": "duplicates", "keeper": paths[g.keeper], "members": [paths[m] for m in g.members],
+                "similarity": g.similarity,
+            })  # fmt: skip
+        for cl in self.clusters:
+            out.append({
+                "type": "cluster", "cluster": cl.index, "size": len(cl.members),
+                "representative": paths[cl.representative], "members": [paths[m] for m in cl.members],
+                "shared": cl.shared, "distinguishing": cl.distinguishing, "text": cl.text,
+            })  # fmt: skip
+        out.extend({**pair.to_dict(), "a": paths[i], "b": paths[j]} for i, j, pair in self.pairs)
+        out.append(self.summary())
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        c = self.clustering
+        return {
+            "type": "summary", "n_images": len(self.images), "from_index": self.images.from_index,
+            "failed": len(self.images.failed), "threshold": self.threshold,
+            "duplicate_groups": len(self.duplicates),
+            "duplicates": sum(len(g.members) - 1 for g in self.duplicates), "clusters": c.k,
+            "silhouettes": {str(k): v for k, v in c.silhouettes.items()},
+            "outliers": [str(self.images.paths[i]) for i in c.outliers],
+        }  # fmt: skip
+
+
+def compare_set(
+    images: ImageSet,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    clusters: int | None = None,
+    level: str = "caption",
+    seed: int = 0,
+) -> SetComparison:
+    """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring)."""
+    groups = duplicate_groups(images.signatures, threshold, pixels=images.pixels, mtimes=images.mtimes)
+    clustering = cluster_vectors(images.embeddings, clusters, seed=seed)
+    feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
+    summaries = [_cluster_summary(images, clustering, c, feats, level) for c in range(clustering.k)]
+    summaries = [s for s in summaries if s.members]
+    whole = summarize_set(images.descriptions, level) if len(images) > 1 else None
+    distinct = [whole.distinct.get(str(p), []) if whole else [] for p in images.paths]
+    result = SetComparison(images, level, threshold, groups, clustering, summaries, distinct)
+    result.pairs = _pairs(images, groups, summaries)
+    return result
+
+
+def _cluster_summary(
+    images: ImageSet, clustering: Clustering, c: int, feats: list[set[str]], level: str
+) -> ClusterSummary:
+    members = np.flatnonzero(clustering.labels == c)
+    if len(members) == 0:
+        return ClusterSummary(c, [], -1, [], [], "")
+    order = members[np.argsort(clustering.distances[members], kind="stable")]
+    ids = [int(i) for i in order]
+    rep = clustering.representatives[c]
+    ids = [rep, *(i for i in ids if i != rep)]
+    summary = summarize_set([images.descriptions[i] for i in ids], level) if len(ids) > 1 else None
+    shared = summary.shared if summary else sorted(feats[rep])
+    inside = Counter(f for i in ids for f in feats[i])
+    outside = Counter(f for i, fs in enumerate(feats) if clustering.labels[i] != c for f in fs)
+    others = max(len(images) - len(ids), 1)
+    distinguishing = sorted(
+        f for f, n in inside.items() if n > _MOST * len(ids) and outside[f] <= _FEW * others
+    )
+    text = f"{len(ids)} images" + (f" sharing: {', '.join(shared[:8])}" if shared else "")
+    if distinguishing:
+        text += f"; unlike the rest: {', '.join(distinguishing[:8])}"
+    return ClusterSummary(c, ids, rep, shared, distinguishing, text)
+
+
+def _pairs(
+    images: ImageSet, groups: list[DuplicateGroup], clusters: list[ClusterSummary]
+) -> list[tuple[int, int, PairComparison]]:
+    wanted: list[tuple[int, int]] = [(g.keeper, m) for g in groups for m in g.members if m != g.keeper]
+    in_group = {m for g in groups for m in g.members}
+    for cl in clusters:
+        near = [m for m in cl.members[1:] if m not in in_group][:_NEAREST_PAIRS]
+        wanted += [(cl.representative, m) for m in near]
+    out = []
+    for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]:
+        sim = float(images.embeddings[i] @ images.embeddings[j])
+        names = (images.paths[i].name, images.paths[j].name)
+        if names[0] == names[1]:
+            names = (str(images.paths[i]), str(images.paths[j]))
+        pair = compare_pair(images.descriptions[i], images.descriptions[j], similarity=round(sim, 4),
+                            names=names)  # fmt: skip
+        out.append((i, j, pair))
+    return out
