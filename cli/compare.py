@@ -1,0 +1,180 @@
+"""`multicap compare`: how two images differ, or the duplicates, clusters and outliers of a set.
+
+Two image files: the pair's similarity and its differences at each level. Anything else (folders, or
+three or more files): the set's near-duplicate groups (with a suggested keeper; nothing is moved), its
+clusters (shared and distinguishing facts, a representative), its outliers and, with --report, a
+self-contained HTML report.
+
+JSON output (`--json`), one object per line:
+
+- pair: {"type": "pair", "a", "b", "similarity", "fact_similarity", "signature_similarity",
+  "near_duplicate", "differences": {level: [{"kind", "label", "subject", "before", "after", "text"}]},
+  "texts": {level: text}}
+- set, in this order: {"type": "image", "path", "cluster", "outlier", "distance", "distinct", "texts"} per
+  image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
+  "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
+  pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
+  "duplicate_groups", "duplicates", "clusters", "silhouettes", "outliers", "report"}.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from multicap.cli import console
+from multicap.cli.app import app
+from multicap.cli.progress import progress_bar
+
+_LEVELS = ("object", "attribute", "layout")
+_LEVEL_CHOICES = (*_LEVELS, "all")
+
+
+@app.command("compare")
+def compare_command(
+    paths: list[Path] = typer.Argument(
+        ..., help="Two image files (a pair), or folders and/or files (a set)."
+    ),
+    level: str = typer.Option("all", "--level", "-l", help="object, attribute, layout or all."),
+    model: str = typer.Option(
+        None, "--model", "-m", help="grounded (default), or a captioner bundle folder or name."
+    ),
+    index: str = typer.Option(
+        None, "--index", "-i", help="Reuse the vectors and descriptions of this index where it has them."
+    ),
+    report: Path = typer.Option(None, "--report", "-r", help="Write a self-contained HTML report here."),
+    json_out: bool = typer.Option(False, "--json", help="JSON lines (see the module docstring)."),
+    clusters: int = typer.Option(
+        None, "--clusters", "-k", min=1, help="Number of clusters (default: chosen)."
+    ),
+    threshold: float = typer.Option(
+        None, "--threshold", "-t", min=0.0, max=1.0, help="Near-duplicate cosine threshold (default 0.78)."
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
+) -> None:
+    """Compare two images (differences per level) or a set (duplicates, clusters, outliers, report).
+
+    Unreadable images are skipped with a warning each; the rest goes on.
+
+    Examples:
+
+      multicap compare a.jpg b.jpg --level layout
+
+      multicap compare examples/photos --report compare.html
+
+      multicap compare photos/ --index photos --json --clusters 5
+    """
+    from multicap.compare import DEFAULT_THRESHOLD, collect_images
+    from multicap.errors import ConfigError, ImageLoadError
+    from multicap.io import iter_image_paths
+
+    if level not in _LEVEL_CHOICES:
+        raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
+    pair_mode = len(paths) == 2 and all(not p.is_dir() for p in paths)
+    files = list(iter_image_paths(paths, include_hidden=include_hidden))
+    if not files:
+        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+
+    def on_error(error: ImageLoadError) -> None:
+        console.warn(f"skipped {error}")
+
+    with progress_bar("comparing", total=len(files) if len(files) >= 5 else 0) as advance:
+        images = collect_images(
+            files, index_root=_index_root(index), model=_model_opener(model, device),
+            batch_size=batch_size, progress=advance, on_error=on_error,
+        )  # fmt: skip
+    if images.failed:
+        console.err.print(f"{len(images.failed)} of {len(files)} images could not be read", markup=False)
+    cut = DEFAULT_THRESHOLD if threshold is None else threshold
+    if pair_mode:
+        if len(images) < 2:
+            raise ConfigError("a pair needs two readable images")
+        _pair(images, level, cut, json_out)
+        return
+    if not images.paths:
+        raise typer.Exit(1)
+    _set(images, level, cut, clusters, report, json_out)
+
+
+def _index_root(index: str | None) -> Path | None:
+    if index is None:
+        return None
+    from multicap.errors import ConfigError
+    from multicap.index import resolve_index
+    from multicap.index.location import DB_NAME
+
+    root = resolve_index(index)
+    if not (root / DB_NAME).is_file():
+        raise ConfigError(f"no index at {root}; build it with `multicap index PATHS --index {index}`")
+    return root
+
+
+def _model_opener(model: str | None, device: str) -> Any:
+    if model is None:
+        return None  # the index's model, else the grounded one
+
+    def open_it() -> Any:
+        from multicap.index import open_model
+
+        return open_model(model, device=device)
+
+    return open_it
+
+
+def _pair(images: Any, level: str, threshold: float, json_out: bool) -> None:
+    from multicap.compare import compare_pair
+
+    (a, b), (da, db) = images.paths, images.descriptions
+    sim = round(float(images.embeddings[0] @ images.embeddings[1]), 4)
+    sig = round(float(images.signatures[0] @ images.signatures[1]), 4)
+    names = (a.name, b.name) if a.name != b.name else (str(a), str(b))
+    pair = compare_pair(da, db, similarity=sim, names=names)
+    levels = _LEVELS if level == "all" else (level,)
+    if json_out:
+        out = {**pair.to_dict(levels), "a": str(a), "b": str(b)}
+        console.print_json_line({**out, "signature_similarity": sig, "near_duplicate": sig >= threshold})
+        return
+    dup = "yes" if sig >= threshold else "no"
+    console.out.print(f"{a}  vs  {b}", markup=False)
+    console.out.print(f"  similarity {sim:.3f}; near-duplicate: {dup} (signature {sig:.3f})", markup=False)
+    for lv in levels:
+        console.out.print(f"  {lv + ':':<10} {pair.text(lv)}", markup=False)
+
+
+def _set(
+    images: Any, level: str, threshold: float, clusters: int | None, report: Path | None, json_out: bool
+) -> None:
+    from multicap.compare import compare_set, write_report
+
+    result = compare_set(images, threshold=threshold, clusters=clusters, level=_set_level(level))
+    written = str(write_report(result, report)) if report is not None else None
+    if json_out:
+        lines = result.json_lines()
+        lines[-1]["report"] = written
+        for line in lines:
+            console.print_json_line(line)
+        return
+    _render_set(result)
+    if written:
+        console.out.print(f"report: {written}", markup=False)
+
+
+def _set_level(level: str) -> str:
+    return "caption" if level == "all" else level
+
+
+def _render_set(result: Any) -> None:
+    s, paths, say = result.summary(), result.images.paths, console.out.print
+    say(f"{s['n_images']} images ({s['from_index']} from the index)", markup=False)
+    say(f"near-duplicates: {s['duplicates']} in {s['duplicate_groups']} groups", markup=False)
+    for g in result.duplicates:
+        others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
+        say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)
+    say(f"clusters: {s['clusters']}", markup=False)
+    for cl in result.clusters:
+        say(f"  {cl.index + 1}. {cl.text}  e.g. {paths[cl.representative]}", markup=False)
+    say(f"outliers: {', '.join(s['outliers']) or 'none'}", markup=False)

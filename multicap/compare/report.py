@@ -1,0 +1,205 @@
+"""The comparison as one self-contained HTML file: no server, no network, nothing beside it.
+
+Thumbnails and the similarity heatmap (matplotlib, for sets up to `HEATMAP_MAX` images) are embedded as
+base64 data URIs; the page has no script. Every piece of text that comes from a file name, a caption or a
+fact goes through `html.escape` (quotes too), so a file called `"><script>…` is shown, never run.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+
+from multicap.compare.sets import SetComparison
+from multicap.errors import ImageLoadError
+from multicap.io import load_image
+
+__all__ = ["HEATMAP_MAX", "render_report", "write_report"]
+
+HEATMAP_MAX = 300  # the heatmap is drawn for sets up to this many images
+_THUMB = 128  # thumbnail side, pixels
+_MAX_THUMBS = 2000  # beyond this many images, thumbnails only for those the report names
+_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222;max-width:72em}
+h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}
+.grid{display:flex;flex-wrap:wrap;gap:.6em}.card{width:140px;font-size:.75em;word-break:break-all}
+.card img{width:128px;height:128px;object-fit:contain;background:#eee;display:block}
+.keeper{outline:3px solid #2a7}.outlier{outline:3px solid #c33}
+table{border-collapse:collapse;font-size:.85em}
+td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top}
+.facts{color:#555}.none{color:#888;font-style:italic}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _data_uri(png: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{base64.b64encode(png).decode('ascii')}"
+
+
+def _thumbnail(path: Path) -> str | None:
+    try:
+        img = load_image(path, min_short_side=_THUMB)
+    except ImageLoadError:
+        return None
+    img.thumbnail((_THUMB, _THUMB))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=80)
+    return _data_uri(buf.getvalue(), "image/jpeg")
+
+
+def _heatmap(sim: np.ndarray, labels: list[str]) -> str:
+    """The similarity matrix as an embedded PNG (only for small sets: HEATMAP_MAX)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    n = len(labels)
+    side = min(4 + 0.18 * n, 24)
+    fig, ax = plt.subplots(figsize=(side, side * 0.85), dpi=80)
+    im = ax.imshow(sim, cmap="viridis", vmin=float(min(sim.min(), 0.0)), vmax=1.0)
+    if n <= 60:
+        short = [lb if len(lb) <= 24 else lb[:21] + "…" for lb in labels]
+        ax.set_xticks(range(n), short, rotation=90, fontsize=6)
+        ax.set_yticks(range(n), short, fontsize=6)
+    fig.colorbar(im, ax=ax, label="cosine similarity")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return _data_uri(buf.getvalue())
+
+
+class _Page:
+    def __init__(self, result: SetComparison) -> None:
+        self.r = result
+        self.paths = result.images.paths
+        named = self._named()
+        everyone = len(self.paths) <= _MAX_THUMBS
+        self.thumbs = {i: _thumbnail(p) for i, p in enumerate(self.paths) if everyone or i in named}
+        self.outliers = set(result.clustering.outliers)
+
+    def _named(self) -> set[int]:
+        r = self.r
+        out = {m for g in r.duplicates for m in g.members} | set(r.clustering.outliers)
+        out |= {c.representative for c in r.clusters}
+        return out | {i for i, j, _ in r.pairs} | {j for _, j, _ in r.pairs}
+
+    def card(self, i: int, note: str = "", css: str = "") -> str:
+        src = self.thumbs.get(i)
+        img = (
+            f'<img alt="{_e(self.paths[i].name)}" src="{src}">'
+            if src
+            else '<div class="none">no preview</div>'
+        )
+        extra = f"<br><b>{_e(note)}</b>" if note else ""
+        return (
+            f'<div class="card {css}" title="{_e(self.paths[i])}">{img}{_e(self.paths[i].name)}{extra}</div>'
+        )
+
+    def render(self, title: str) -> str:
+        parts = [
+            "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; img-src data:; '
+            "style-src 'unsafe-inline'\">",
+            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
+            f"<h1>{_e(title)}</h1>", self.overview(), self.duplicates(), self.clusters(),
+            self.outlier_section(), self.heatmap(), self.pairs(), self.images(), "</body></html>",
+        ]  # fmt: skip
+        return "\n".join(parts)
+
+    def overview(self) -> str:
+        s = self.r.summary()
+        items = [
+            f"{s['n_images']} images ({s['from_index']} from the index, {s['failed']} unreadable)",
+            f"{s['duplicates']} near-duplicates in {s['duplicate_groups']} groups "
+            f"(threshold {s['threshold']})",
+            f"{s['clusters']} clusters; {len(s['outliers'])} outliers",
+        ]
+        return '<h2 id="overview">Overview</h2><ul>' + "".join(f"<li>{_e(t)}</li>" for t in items) + "</ul>"
+
+    def duplicates(self) -> str:
+        out = ['<h2 id="duplicates">Near-duplicate groups</h2>']
+        if not self.r.duplicates:
+            out.append('<p class="none">none</p>')
+        for n, g in enumerate(self.r.duplicates, 1):
+            out.append(f"<h3>Group {n}: {len(g.members)} images, least similarity {g.similarity:.3f}</h3>")
+            cards = [
+                self.card(m, "keep (suggested)", "keeper") if m == g.keeper else self.card(m)
+                for m in g.members
+            ]
+            out.append('<div class="grid">' + "".join(cards) + "</div>")
+        out.append("<p>Suggestions only: nothing was moved or deleted.</p>")
+        return "\n".join(out)
+
+    def clusters(self) -> str:
+        out = ['<h2 id="clusters">Clusters</h2>']
+        for cl in self.r.clusters:
+            out.append(f"<h3>Cluster {cl.index + 1}: {len(cl.members)} images</h3>")
+            out.append(f'<p class="facts">{_e(cl.text)}</p>')
+            shown = cl.members[:24]
+            cards = [self.card(m, "representative" if m == cl.representative else "") for m in shown]
+            more = f"<p>… and {len(cl.members) - len(shown)} more</p>" if len(cl.members) > len(shown) else ""
+            out.append('<div class="grid">' + "".join(cards) + "</div>" + more)
+        return "\n".join(out)
+
+    def outlier_section(self) -> str:
+        out = ['<h2 id="outliers">Outliers</h2>']
+        if not self.r.clustering.outliers:
+            return out[0] + '<p class="none">none</p>'
+        d = self.r.clustering.distances
+        cards = [self.card(i, f"distance {d[i]:.3f}", "outlier") for i in self.r.clustering.outliers]
+        return out[0] + '<div class="grid">' + "".join(cards) + "</div>"
+
+    def heatmap(self) -> str:
+        n = len(self.paths)
+        if n < 2 or n > HEATMAP_MAX:
+            return ""
+        emb = self.r.images.embeddings
+        sim = emb @ emb.T  # (N, N): only for N ≤ HEATMAP_MAX
+        uri = _heatmap(sim, [p.name for p in self.paths])
+        return f'<h2 id="heatmap">Similarity</h2><img alt="similarity heatmap" src="{uri}">'
+
+    def pairs(self) -> str:
+        if not self.r.pairs:
+            return ""
+        rows = [
+            "<tr><th>a</th><th>b</th><th>similarity</th><th>object</th><th>attribute</th><th>layout</th></tr>"
+        ]
+        for _, _, p in self.r.pairs:
+            sim = f"{p.similarity:.3f}" if p.similarity is not None else ""
+            texts = "".join(f"<td>{_e(p.text(lv))}</td>" for lv in ("object", "attribute", "layout"))
+            rows.append(f"<tr><td>{_e(p.a)}</td><td>{_e(p.b)}</td><td>{sim}</td>{texts}</tr>")
+        return '<h2 id="pairs">Pairwise differences</h2><table>' + "".join(rows) + "</table>"
+
+    def images(self) -> str:
+        rows = ["<tr><th>image</th><th>cluster</th><th>description</th><th>only this image</th></tr>"]
+        labels = self.r.clustering.labels
+        for i, desc in enumerate(self.r.images.descriptions):
+            text = desc.texts.get(self.r.level) or next(iter(desc.texts.values()), "")
+            flag = " (outlier)" if i in self.outliers else ""
+            rows.append(
+                f"<tr><td>{_e(self.paths[i])}</td><td>{int(labels[i]) + 1}{flag}</td><td>{_e(text)}</td>"
+                f"<td>{_e(', '.join(self.r.distinct[i][:8]))}</td></tr>"
+            )
+        return '<h2 id="images">Images</h2><table>' + "".join(rows) + "</table>"
+
+
+def render_report(result: SetComparison, title: str = "multicap compare") -> str:
+    """The report as an HTML string."""
+    return _Page(result).render(title)
+
+
+def write_report(result: SetComparison, path: str | Path, title: str = "multicap compare") -> Path:
+    """Write the report to `path` (its folder is created); returns the path."""
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(render_report(result, title), encoding="utf-8")
+    return out
