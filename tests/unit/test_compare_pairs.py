@@ -1,0 +1,62 @@
+"""Pair differences from facts: every kind of scene change, distractors, matching, relations, texts."""
+
+from __future__ import annotations
+
+import pytest
+
+from multicap.compare import compare_facts, compare_pair
+from multicap.compare.scenes_truth import difference_key, score_pairs, true_differences
+from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, make_pair
+from multicap.levels import Description, Relation, SceneFacts, SceneObject
+
+
+def _obj(label: str, colour: str, size: str, position: str, box: tuple[float, ...]) -> SceneObject:
+    return SceneObject(label, box=box, attributes={"colour": colour, "size": size, "position": position})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kind", CHANGE_KINDS + DISTRACTOR_KINDS)
+def test_each_kind_of_scene_change_is_stated_exactly(kind: str) -> None:
+    pairs = [make_pair(21, i, kind) for i in range(12)]
+    results = [(p, compare_facts(p.before.facts, p.after.facts)) for p in pairs]
+    for pair, diffs in results:
+        assert {difference_key(d) for d in diffs} == true_differences(pair), (pair.differences, diffs)
+    scores = score_pairs(results)
+    assert scores.precision == scores.recall == scores.silent_on_distractors == 1.0
+
+
+def test_texts_say_what_changed_at_each_level() -> None:
+    red = _obj("ball", "red", "small", "left", (0.1, 0.4, 0.2, 0.5))
+    blue = _obj("ball", "blue", "small", "left", (0.1, 0.4, 0.2, 0.5))
+    dog_left = _obj("dog", "brown", "large", "left", (0.0, 0.3, 0.3, 0.7))
+    dog_top_right = _obj("dog", "brown", "large", "top right", (0.7, 0.0, 1.0, 0.3))
+    cat = _obj("cat", "gray", "medium", "bottom", (0.4, 0.7, 0.6, 0.9))
+    a = Description("a.jpg", SceneFacts([red, dog_left, cat]))  # type: ignore[arg-type]
+    b = Description("b.jpg", SceneFacts([dog_top_right, blue]))  # type: ignore[arg-type]
+    result = compare_pair(a, b, similarity=0.5)
+    assert result.text("object") == "a medium gray cat at the bottom is only in a"
+    assert "the small ball is red in a, blue in b" in result.text("attribute")
+    assert "moved" not in result.text("attribute")
+    assert "the brown dog moved from the left to the top right" in result.text("layout")
+    doc = result.to_dict()
+    assert doc["type"] == "pair" and doc["similarity"] == 0.5 and 0 < doc["fact_similarity"] < 1
+    assert [d["kind"] for d in doc["differences"]["object"]] == ["removed"]
+
+
+def test_same_facts_are_no_meaningful_difference_and_two_alike_objects_find_their_partners() -> None:
+    left = _obj("circle", "red", "small", "left", (0.1, 0.4, 0.2, 0.5))
+    right = _obj("circle", "green", "small", "right", (0.8, 0.4, 0.9, 0.5))
+    a = SceneFacts([left, right], image_attributes={"brightness": "dark"})
+    b = SceneFacts([right, left], image_attributes={"brightness": "bright"})  # looks are not compared
+    assert compare_facts(a, b) == []
+    assert compare_pair(Description("a"), Description("b")).text() == "no meaningful difference"  # type: ignore[arg-type]
+
+
+def test_a_relation_change_is_stated_only_when_neither_object_moved() -> None:
+    sq = _obj("square", "blue", "small", "center", (0.4, 0.4, 0.5, 0.5))
+    tri = _obj("triangle", "red", "small", "center", (0.52, 0.4, 0.6, 0.5))
+    tri_below = _obj("triangle", "red", "small", "center", (0.42, 0.55, 0.5, 0.65))
+    a = SceneFacts([sq, tri], [Relation(1, "right of", 0)])
+    b = SceneFacts([sq, tri_below], [Relation(0, "above", 1)])  # stated the other way round
+    diffs = compare_facts(a, b)
+    assert [(d.kind, d.before, d.after) for d in diffs] == [("relation", "right of", "below")]
+    assert diffs[0].text == "the red triangle is right of the blue square in a, below it in b"

@@ -1,0 +1,93 @@
+"""Near-duplicate groups (exact and IVF range search), keepers, clusters, outliers, on real vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from multicap.compare import cluster_vectors, duplicate_groups, pixel_signature, signature
+from multicap.compare import duplicates as dup_module
+from multicap.compare.duplicates import connected_groups, pick_keeper
+from multicap.data.scenes import Scene, make_clusters, near_duplicates, render, sample_facts, scene_rng
+
+
+@pytest.fixture(scope="module")
+def encoder():  # the grounded describer's encoder: the pooled vectors an index stores
+    from multicap.levels.grounded import GroundedDescriber
+
+    return GroundedDescriber().encoder
+
+
+def _signatures(encoder, images) -> np.ndarray:
+    with torch.inference_mode():
+        feats = encoder.encode_batch(torch.stack([encoder.preprocess.to_uint8(im) for im in images]))
+    return signature(feats.pooled.numpy(), np.stack([pixel_signature(im) for im in images]))
+
+
+def _planted(n: int, d: int, seed: int) -> tuple[np.ndarray, list[list[int]]]:
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, d)).astype(np.float32)
+    truth = [[0, 1, 5], [7, n - 1], [100, 101]]
+    for group in truth:
+        for m in group[1:]:
+            x[m] = x[group[0]] + 0.05 * rng.standard_normal(d)
+    return x / np.linalg.norm(x, axis=1, keepdims=True), truth
+
+
+def test_near_duplicate_groups_of_scenes_at_the_default_threshold(encoder) -> None:
+    images, truth = [], []
+    for i in range(8):
+        rng = scene_rng(5, i, 77)
+        scene = Scene(sample_facts(rng), int(rng.integers(2**31)))
+        variants = near_duplicates(scene, seed=i)
+        images += [im for _, im in variants]
+        truth.append(list(range(5 * i, 5 * i + 5)))
+    groups = duplicate_groups(_signatures(encoder, images))
+    assert sorted(sorted(g.members) for g in groups) == truth
+    assert all(g.similarity >= dup_module.DEFAULT_THRESHOLD for g in groups)
+
+
+def test_ivf_range_search_finds_the_groups_the_exact_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:
+    x, truth = _planted(3000, 32, 0)
+    exact = [g.members for g in duplicate_groups(x, 0.9)]
+    monkeypatch.setattr(dup_module, "EXACT_UNTIL", 100)
+    approx = [g.members for g in duplicate_groups(x, 0.9)]
+    assert sorted(map(sorted, exact)) == sorted(map(sorted, approx)) == sorted(truth)
+
+
+def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
+    pairs = np.array([[0, 1], [1, 2], [4, 5], [7, 6]])
+    assert connected_groups(8, pairs) == [[0, 1, 2], [4, 5], [6, 7]]
+    pixels, mtimes = [100, 400, 400, 1], [5.0, 9.0, 3.0, 0.0]
+    assert pick_keeper([0, 1, 2, 3], pixels, mtimes) == 2  # most pixels, then the older
+    x, _ = _planted(300, 16, 1)
+    groups = duplicate_groups(x, 0.9, pixels=list(range(300)), mtimes=[0.0] * 300)
+    assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
+
+
+def test_cluster_count_is_chosen_and_outliers_are_found() -> None:
+    rng = np.random.default_rng(3)
+    centres = rng.standard_normal((4, 48))
+    x = np.repeat(centres, 25, axis=0) + 0.25 * rng.standard_normal((100, 48))
+    x = np.vstack([x, 2.0 * rng.standard_normal((2, 48))])  # two images like no other
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    result = cluster_vectors(x)
+    assert set(result.outliers) == {100, 101}
+    main = result.labels[:100].reshape(4, 25)
+    assert all(len(set(row)) == 1 for row in main) and len({row[0] for row in main}) == 4
+    for c, rep in enumerate(result.representatives):
+        assert result.labels[rep] == c
+    assert cluster_vectors(x[:2]).k == 1 and cluster_vectors(x, 3).k == 3
+
+
+def test_generated_scene_clusters_come_apart(encoder) -> None:
+    clusters = make_clusters(5, n_clusters=3, per_cluster=6)
+    images = [render(s.facts, 224, s.render_seed) for c in clusters for s in c.members]
+    with torch.inference_mode():
+        feats = encoder.encode_batch(torch.stack([encoder.preprocess.to_uint8(im) for im in images]))
+    pooled = feats.pooled.numpy()
+    result = cluster_vectors(pooled / np.linalg.norm(pooled, axis=1, keepdims=True), 3)
+    truth = np.repeat(np.arange(3), 6)
+    purity = sum(np.bincount(truth[result.labels == c]).max() for c in set(result.labels.tolist()))
+    assert purity / len(truth) >= 0.8
