@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -70,9 +71,11 @@ def _heatmap(sim: np.ndarray, labels: list[str]) -> str:
         ax.set_xticks(range(n), short, rotation=90, fontsize=6)
         ax.set_yticks(range(n), short, fontsize=6)
     fig.colorbar(im, ax=ax, label="cosine similarity")
-    fig.tight_layout()
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    with warnings.catch_warnings():  # a name in a script the font lacks is drawn as boxes: fine
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        fig.tight_layout()
+        fig.savefig(buf, format="png")
     plt.close(fig)
     return _data_uri(buf.getvalue())
 
