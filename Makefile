@@ -28,6 +28,7 @@ demo: install
 	$(BIN)/multicap data show examples/scenes --n 2
 	$(BIN)/multicap index examples/photos --index demo
 	$(BIN)/multicap search "espresso" --index demo
+	$(BIN)/multicap compare examples/photos --index demo --report indexes/demo/compare.html
 
 lint: install-dev
 	$(BIN)/ruff check multicap cli tests benchmarks
@@ -37,6 +38,10 @@ typecheck: install-dev
 	$(BIN)/mypy multicap
 
 pytest: install-dev
+	@# the compare report is tested in headless Chromium; install it where apt-get can (else that test skips)
+	@command -v chromium >/dev/null || ! command -v apt-get >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) || \
+		echo "warning: could not install chromium; the browser test of the compare report will skip"
 	$(BIN)/python -m pytest -q
 
 test: lint typecheck pytest

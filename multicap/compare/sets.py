@@ -127,9 +127,9 @@ def _cluster_summary(
     shared = summary.shared if summary else sorted(feats[rep])
     inside = Counter(f for i in ids for f in feats[i])
     outside = Counter(f for i, fs in enumerate(feats) if clustering.labels[i] != c for f in fs)
-    others = max(len(images) - len(ids), 1)
+    others = len(images) - len(ids)
     distinguishing = sorted(
-        f for f, n in inside.items() if n > _MOST * len(ids) and outside[f] <= _FEW * others
+        f for f, n in inside.items() if others and n > _MOST * len(ids) and outside[f] <= _FEW * others
     )
     text = f"{len(ids)} images" + (f" sharing: {', '.join(shared[:8])}" if shared else "")
     if distinguishing:

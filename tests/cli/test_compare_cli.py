@@ -1,0 +1,65 @@
+"""`multicap compare`: a pair and a set, human and JSON output, the report, bad inputs, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from multicap.data.scenes import make_pair, near_duplicates
+from tests.conftest import run_cli
+
+
+@pytest.fixture(scope="module")
+def scenes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("scenes")
+    pair = make_pair(4, 0, "recolour")
+    before, after = pair.images(160)
+    before.save(folder / "before.png")
+    after.save(folder / "after.png")
+    for kind, img in near_duplicates(make_pair(4, 1, "move").before, size=160, seed=1)[:3]:
+        img.save(folder / f"copy_{kind}.jpg", quality=92)
+    (folder / "broken.jpg").write_bytes(b"not an image")
+    return folder
+
+
+def test_pair_json_round_trip(scenes: Path) -> None:
+    r = run_cli("compare", str(scenes / "before.png"), str(scenes / "after.png"), "--json")
+    assert r.returncode == 0, r.stderr
+    [doc] = [json.loads(line) for line in r.stdout.splitlines()]
+    assert doc["type"] == "pair" and doc["a"].endswith("before.png") and doc["b"].endswith("after.png")
+    assert set(doc["differences"]) == set(doc["texts"]) == {"object", "attribute", "layout"}
+    assert -1.0 <= doc["similarity"] <= 1.0 and isinstance(doc["near_duplicate"], bool)
+    human = run_cli("compare", str(scenes / "before.png"), str(scenes / "after.png"), "--level", "layout")
+    assert human.returncode == 0 and human.stdout.splitlines()[-1].strip().startswith("layout:")
+    assert doc["texts"]["layout"] in human.stdout
+
+
+def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
+    report = tmp_path / "out" / "report.html"
+    r = run_cli("compare", str(scenes), "--json", "--report", str(report), "--clusters", "2")
+    assert r.returncode == 0, r.stderr
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    kinds = [d["type"] for d in docs]
+    assert kinds.count("image") == 5 and kinds[-1] == "summary" and kinds.count("cluster") == 2
+    summary = docs[-1]
+    assert summary["n_images"] == 5 and summary["failed"] == 1 and summary["report"] == str(report)
+    groups = [sorted(Path(m).name for m in d["members"]) for d in docs if d["type"] == "duplicates"]
+    assert ["copy_crop.jpg", "copy_original.jpg", "copy_scale.jpg"] in groups
+    assert "warning: skipped" in r.stderr and "broken.jpg" in r.stderr
+    assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    human = run_cli("compare", str(scenes))
+    assert human.returncode == 0 and f"in {len(groups)} groups" in human.stdout and "keep " in human.stdout
+
+
+def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
+    bad_level = run_cli("compare", str(scenes), "--level", "colour")
+    assert bad_level.returncode == 2 and "--level" in bad_level.stderr
+    empty = run_cli("compare", str(tmp_path))
+    assert empty.returncode == 1 and empty.stderr.strip().endswith(f"no images found in {tmp_path}")
+    one = run_cli("compare", str(scenes / "before.png"), str(scenes / "broken.jpg"))
+    assert one.returncode == 1 and "a pair needs two readable images" in one.stderr
+    no_index = run_cli("compare", str(scenes), "--index", str(tmp_path / "nope"))
+    assert no_index.returncode == 1 and "no index at" in no_index.stderr
+    assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
