@@ -50,7 +50,7 @@ def compare_command(
         None, "--clusters", "-k", min=1, help="Number of clusters (default: chosen)."
     ),
     threshold: float = typer.Option(
-        None, "--threshold", "-t", min=0.0, max=1.0, help="Near-duplicate cosine threshold (default 0.78)."
+        None, "--threshold", "-t", min=0.0, max=1.0, help="Near-duplicate cosine threshold (default 0.80)."
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),

@@ -27,7 +27,7 @@ __all__ = [
     "similar_pairs",
 ]
 
-DEFAULT_THRESHOLD = 0.78  # cosine of two signatures at or above which they are near-duplicates
+DEFAULT_THRESHOLD = 0.80  # cosine of two signatures at or above which they are near-duplicates
 EXACT_UNTIL = 20_000  # vectors searched exactly; above, an IVF index
 NPROBE = 8  # IVF lists searched per query
 _BLOCK = 2048  # queries per range search call (bounds the results held at once)
