@@ -4,8 +4,9 @@
     .venv/bin/python benchmarks/compare_scale.py --sizes 100000 --matrix-sizes 8000
 
 Embeddings are synthetic and cached-size: 1,280-d pooled vectors (EfficientNet-Lite0) for clustering and
-1,752-d near-duplicate signatures (pooled + 472 pixel dims) for grouping; points around 50 centres, with 1 %
-of them planted as near-copies of another (cosine about 0.995), unit norm. Each measurement runs in a fresh forked
+1,752-d near-duplicate signatures (pooled + 472 pixel dims) for grouping; points around 50 centres, with
+1 % of them planted as near-copies of another (cosine about 0.995), unit norm. Each measurement runs in a
+fresh forked
 process, so its peak RSS (`ru_maxrss`) is its own: ours is `duplicate_groups` (IVF range search +
 union-find) then `cluster_vectors` (k chosen by silhouette); the baseline forms the N×N cosine matrix,
 thresholds it and takes connected components. The baseline's matrix needs 4·N² bytes, so it runs only up
@@ -90,8 +91,15 @@ def main() -> None:
     ap.add_argument("--matrix-sizes", type=int, nargs="+", default=[4_000, 8_000, 16_000])
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    ours = [_run(_ours, n) for n in args.sizes]
-    matrix = [_run(_matrix, n) for n in args.matrix_sizes]
+    ours, matrix = [], []
+    for n in args.sizes:
+        ours.append(_run(_ours, n))
+        if not args.json:
+            print("ours", ours[-1], flush=True)
+    for n in args.matrix_sizes:
+        matrix.append(_run(_matrix, n))
+        if not args.json:
+            print("N×N", matrix[-1], flush=True)
     big = max(ours, key=lambda r: r["n"])
     # the matrix's own memory grows as N²: fit (peak - data) = c·N² on its largest run
     last = matrix[-1]

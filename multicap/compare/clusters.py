@@ -26,8 +26,8 @@ MIN_SILHOUETTE = 0.1  # below this for every k, the set is one cluster
 SILHOUETTE_SAMPLE = 1000  # images the criterion is computed on
 OUTLIER_Z = 3.5  # robust z-score of the distance to the nearest cluster (Iglewicz and Hoaglin's cut)
 OUTLIER_MARGIN = 0.05  # and at least this much cosine distance above the median
-_NITER = 20  # k-means iterations
-_REDO = 3  # k-means starts
+_NITER = 25  # k-means iterations
+_REDO = 5  # k-means starts
 _BLOCK = 16384  # images assigned per matrix product (memory stays linear in N)
 
 

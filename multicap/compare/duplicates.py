@@ -1,8 +1,12 @@
 """Near-duplicate groups: a FAISS range search for pairs above a cosine threshold, then union-find.
 
 No N×N matrix is formed: an exact `IndexFlatIP` answers the range search block by block up to
-`EXACT_UNTIL` vectors; above that an `IndexIVFFlat` (about √N lists, `NPROBE` of them searched) finds
-the candidates. Memory is the vectors plus the pairs found: linear in N.
+`EXACT_UNTIL` vectors. Above that, each vector's `NEIGHBOURS` nearest are found in a `PCA_DIM`-d PCA
+projection by an `IndexIVFFlat` (about √N lists, `NPROBE` searched) and each candidate pair is checked on
+the full vectors: a near-duplicate is missed only if more than `NEIGHBOURS` other images project closer
+to it (a group larger than that still joins up through chains). Memory is the vectors plus N ×
+`NEIGHBOURS` candidates: linear in N. At 100,000 signatures the range search on the full 1,752-d vectors
+took 172 s on two busy cores; see benchmarks/RESULTS.md for this path.
 
 The default threshold (`DEFAULT_THRESHOLD`, cosine of `signature`s) was chosen on scene groups of one
 seed and measured on another (benchmarks/compare_duplicates.py, benchmarks/RESULTS.md).
@@ -28,7 +32,9 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 0.80  # cosine of two signatures at or above which they are near-duplicates
-EXACT_UNTIL = 20_000  # vectors searched exactly; above, an IVF index
+EXACT_UNTIL = 5_000  # vectors searched exactly (range search); above, nearest neighbours by IVF
+NEIGHBOURS = 16  # above EXACT_UNTIL: candidates per vector, each checked on the full vectors
+PCA_DIM = 128  # above EXACT_UNTIL: the candidates are searched in this many PCA dimensions
 NPROBE = 8  # IVF lists searched per query
 _BLOCK = 2048  # queries per range search call (bounds the results held at once)
 
@@ -43,35 +49,55 @@ class DuplicateGroup:
 def similar_pairs(vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (i < j) whose cosine is at least `threshold`: (pairs (P, 2) int64, similarities (P,))."""
     x = np.ascontiguousarray(vectors, dtype=np.float32)
-    n, d = x.shape
+    n = len(x)
     if n < 2:
         return np.zeros((0, 2), np.int64), np.zeros(0, np.float32)
-    index = _index(x)
-    pairs, sims = [], []
-    for start in range(0, n, _BLOCK):
-        lims, dist, ids = index.range_search(x[start : start + _BLOCK], threshold)
-        rows = np.repeat(
-            np.arange(start, start + len(lims) - 1), np.diff(lims).astype(np.int64)
-        )  # each result's query
+    pairs = _exact_pairs(x, threshold) if n <= EXACT_UNTIL else _candidate_pairs(x)
+    sims = np.einsum("pd,pd->p", x[pairs[:, 0]], x[pairs[:, 1]]) if len(pairs) else np.zeros(0, np.float32)
+    keep = sims >= threshold  # candidates are verified on the full vectors
+    return pairs[keep], sims[keep].astype(np.float32)
+
+
+def _exact_pairs(x: np.ndarray, threshold: float) -> np.ndarray:
+    """Every pair at or above the threshold: an exact range search, block by block."""
+    index = faiss.IndexFlatIP(x.shape[1])
+    index.add(x)
+    pairs = [np.zeros((0, 2), np.int64)]
+    for start in range(0, len(x), _BLOCK):
+        lims, _, ids = index.range_search(x[start : start + _BLOCK], threshold)
+        rows = np.repeat(np.arange(start, start + len(lims) - 1), np.diff(lims).astype(np.int64))
         keep = rows < ids  # each pair once, never an image with itself
         pairs.append(np.stack([rows[keep], ids[keep]], axis=1))
-        sims.append(dist[keep])
-    return np.concatenate(pairs).astype(np.int64), np.concatenate(sims).astype(np.float32)
+    return np.concatenate(pairs).astype(np.int64)
 
 
-def _index(x: np.ndarray) -> faiss.Index:
+def _candidate_pairs(x: np.ndarray) -> np.ndarray:
+    """Each vector with its `NEIGHBOURS` nearest, found in a PCA-`PCA_DIM` space by an IVF index.
+
+    Near-duplicates are each other's nearest neighbours; the projection keeps the search cheap (a range
+    search in the projected space would not: projection shrinks every distance, so ordinary neighbours
+    fall inside the radius too), and the caller checks each candidate on the full vectors.
+    """
     n, d = x.shape
-    if n <= EXACT_UNTIL:
-        flat = faiss.IndexFlatIP(d)
-        flat.add(x)
-        return flat
     nlist = int(math.sqrt(n))
-    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(d), d, nlist, faiss.METRIC_INNER_PRODUCT)
-    sample = np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False)
-    ivf.train(x[np.sort(sample)])
+    sample = x[np.sort(np.random.default_rng(0).choice(n, size=min(n, 40 * nlist), replace=False))]
+    if d > PCA_DIM:
+        pca = faiss.PCAMatrix(d, PCA_DIM)
+        pca.train(sample)
+        y = np.ascontiguousarray(pca.apply(x))
+        sample = pca.apply(sample)
+    else:
+        y = x
+    ivf = faiss.IndexIVFFlat(faiss.IndexFlatL2(y.shape[1]), y.shape[1], nlist, faiss.METRIC_L2)
+    ivf.train(sample)
     ivf.nprobe = NPROBE
-    ivf.add(x)
-    return ivf
+    ivf.add(y)
+    _, ids = ivf.search(y, NEIGHBOURS + 1)  # (N, K+1), the vector itself among them
+    rows = np.repeat(np.arange(n), ids.shape[1])
+    cols = ids.reshape(-1)
+    keep = (cols >= 0) & (rows != cols)
+    pairs = np.sort(np.stack([rows[keep], cols[keep]], axis=1), axis=1)
+    return np.unique(pairs, axis=0).astype(np.int64)
 
 
 def connected_groups(n: int, pairs: np.ndarray) -> list[list[int]]:
