@@ -57,10 +57,12 @@ def _two_objects() -> SceneFacts:
     blue = SceneObject("square", box=(0.6, 0.4, 0.8, 0.6), attributes={"colour": "blue", "size": "medium"})
     green = SceneObject("star", box=(0.6, 0.05, 0.8, 0.25), attributes={"colour": "green", "size": "small"})
     facts = layout_facts([red, blue, green], {"background": "stripes", "background_colour": "navy"})
+    # Reading order: the star (top row) first, then the circle and the square left to right.
+    assert [o.label for o in facts.objects] == ["star", "circle", "square"]
     assert [(r.subject, r.predicate, r.object) for r in facts.relations] == [
-        (1, "right of", 0),
-        (2, "right of", 0),
-        (1, "below", 2),
+        (0, "right of", 1),
+        (2, "below", 0),
+        (2, "right of", 1),
     ]
     return facts
 

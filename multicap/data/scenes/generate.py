@@ -44,7 +44,7 @@ __all__ = [
 
 FORMAT = "multicap-scenes/1"  # written to metadata.json; a folder with another format is not ours
 # Bumped whenever the same config would give other images or sentences: a rerun never mixes versions.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 _OWNED = [
     "images",
     "captions.jsonl",

@@ -35,6 +35,7 @@ __all__ = [
     "orient",
     "place_box",
     "position_of",
+    "reading_order",
     "relation_between",
     "sample_facts",
     "scene_rng",
@@ -92,6 +93,13 @@ def position_of(box: Box) -> str:
     return POSITIONS[row * 3 + col]
 
 
+def reading_order(obj: SceneObject) -> tuple[int, float, float]:
+    """Sort key: the row of the 3x3 grid that holds the box centre, then the centre's x, then its y."""
+    x0, y0, x1, y1 = obj.box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    return min(int(cy * 3), 2), cx, cy
+
+
 def relation_between(a: Box, b: Box, next_to_gap: float = SamplerConfig.next_to_gap) -> str:
     """Where box `a` lies relative to box `b`: the dominant axis of the centre offset decides."""
     dx = (a[0] + a[2] - b[0] - b[2]) / 2
@@ -136,7 +144,13 @@ def orient(relation: Relation, objects: list[SceneObject]) -> Relation:
 def layout_facts(
     objects: list[SceneObject], image_attributes: dict[str, str], config: SamplerConfig = SamplerConfig()
 ) -> SceneFacts:
-    """Facts for objects whose boxes are set: positions and all pairwise relations derived from geometry."""
+    """Facts for objects whose boxes are set: positions and all pairwise relations derived from geometry.
+
+    Objects are put in reading order (the rows of the 3x3 position grid from the top, left to right in a
+    row), so the order in which sentences name them, and the relation chain that order implies, can be
+    seen in the image rather than being an accident of sampling.
+    """
+    objects = sorted(objects, key=reading_order)
     for obj in objects:
         obj.attributes["position"] = position_of(obj.box)
     relations = [

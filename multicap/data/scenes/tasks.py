@@ -34,7 +34,7 @@ from multicap.errors import ConfigError
 __all__ = ["TASKS_FORMAT", "SetTasksConfig", "write_set_tasks"]
 
 TASKS_FORMAT = "multicap-scene-tasks/1"
-_VERSION = 1
+_VERSION = 2
 _OWNED = ["pairs", "duplicates", "clusters", "pool", "*.jsonl", "metadata.json"]
 _POOL_STREAM = 20
 
