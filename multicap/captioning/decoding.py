@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from multicap.captioning.model import Captioner
-from multicap.text import Vocabulary
+from multicap.text import Vocabulary, detokenize
 
 __all__ = ["Caption", "DecodeConfig", "decode"]
 
@@ -71,7 +71,7 @@ def _decode_level(
         words = vocab.decode(seqs[b, :n].tolist())
         captions.append(
             Caption(
-                text=" ".join(words),
+                text=detokenize(words),
                 tokens=words,
                 logprob=float(scores[b]) / max(n, 1),
                 attention=alphas[b, :n].cpu().numpy(),
@@ -122,41 +122,81 @@ def _beam(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Beam search over B images × K beams at once (K = 1 is greedy).
 
-    Finished beams stay in their slot with a frozen score. Returns, for the best beam of each image:
+    Finished beams stay in their slot with a frozen score; an image whose K beams have all finished leaves
+    the batch, so a batch costs the sum of its captions' lengths, not B times the longest. Each step
+    records its tokens, back-pointers, attention and outputs in place (no copy of the growing history);
+    the best beam of each image is read back at the end. Returns, for the best beam of each image:
     token ids (B, T), attention (B, T, N), outputs (B, T, E), summed log-prob (B,), length (B,).
     """
     B, N, _ = values.shape
-    K = max(1, config.beam_size)
-    rows = torch.arange(B, device=values.device).repeat_interleave(K)  # (B·K,) image of each beam
+    K, T, dev = max(1, config.beam_size), config.max_len + 1, values.device
+    rows = torch.arange(B, device=dev).repeat_interleave(K)  # (B·K,) image of each beam
     values, keys = values[rows], keys[rows]
     state = model.init_state(values, start[rows])
-    score = torch.full((B, K), _NEG, device=values.device)
+    score = torch.full((B, K), _NEG, device=dev)
     score[:, 0] = 0.0  # all beams start identical: keep one
-    seqs = torch.zeros(B * K, 0, dtype=torch.long, device=values.device)
-    alphas = torch.zeros(B * K, 0, N, device=values.device)
-    outs = torch.zeros(B * K, 0, model.config.embed_dim, device=values.device)
-    done = torch.zeros(B * K, dtype=torch.bool, device=values.device)
-    length = torch.zeros(B * K, dtype=torch.long, device=values.device)
-    for step in range(config.max_len + 1):
-        logits, state, alpha, out = model.step(state, values, keys)  # (B·K, vocab), ..., (B·K, N), (B·K, E)
+    # History by global row (image b's beam k is row b·K + k) and step.
+    tokens = torch.full((B * K, T), vocab.pad_id, dtype=torch.long, device=dev)
+    parents = torch.zeros(B * K, T, dtype=torch.long, device=dev)  # the beam (0..K-1) each came from
+    alphas = torch.zeros(B * K, T, N, device=dev)
+    outs = torch.zeros(B * K, T, model.config.embed_dim, device=dev)
+    final_score = torch.zeros(B, K, device=dev)
+    final_length = torch.ones(B, K, dtype=torch.long, device=dev)
+    last_step = torch.zeros(B, dtype=torch.long, device=dev)
+    active = torch.arange(B, device=dev)  # images still decoding
+    within = torch.arange(K, device=dev)
+    seqs = torch.zeros(B * K, 0, dtype=torch.long, device=dev)  # active rows' tokens so far
+    done = torch.zeros(B * K, dtype=torch.bool, device=dev)
+    length = torch.zeros(B * K, dtype=torch.long, device=dev)
+    for step in range(T):
+        logits, state, alpha, out = model.step(state, values, keys)  # (b·K, vocab), ..., (b·K, N), (b·K, E)
         logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, seqs, vocab, config)
         logp[done] = _NEG
         logp[done, vocab.pad_id] = 0.0  # a finished beam continues with <pad> at no cost
-        V = logp.shape[-1]
-        cand = (score.view(-1, 1) + logp).view(B, K * V)  # (B, K·vocab)
-        score, flat = cand.topk(K, dim=-1)  # (B, K)
-        beam = (flat // V + torch.arange(B, device=values.device).unsqueeze(1) * K).view(-1)  # (B·K,)
-        token = (flat % V).view(-1)  # (B·K,)
-        seqs = torch.cat([seqs[beam], token.unsqueeze(1)], dim=1)
-        alphas = torch.cat([alphas[beam], alpha[beam].unsqueeze(1)], dim=1)
-        outs = torch.cat([outs[beam], out[beam].unsqueeze(1)], dim=1)
+        b, V = len(active), logp.shape[-1]
+        cand = (score.view(-1, 1) + logp).view(b, K * V)  # (b, K·vocab)
+        score, flat = cand.topk(K, dim=-1)  # (b, K)
+        parent = flat // V  # (b, K)
+        beam = (parent + torch.arange(b, device=dev).unsqueeze(1) * K).view(-1)  # (b·K,) local rows
+        token = (flat % V).view(-1)  # (b·K,)
+        grow = (active.unsqueeze(1) * K + within).view(-1)  # (b·K,) global rows
+        tokens[grow, step] = token
+        parents[grow, step] = parent.view(-1)
+        alphas[grow, step] = alpha[beam]
+        outs[grow, step] = out[beam]
+        if config.no_repeat_ngram > 0:
+            seqs = torch.cat([seqs[beam], token.unsqueeze(1)], dim=1)
         was_done = done[beam]
         length = length[beam] + (~was_done).long()
         done = was_done | (token == vocab.eos_id)
         state = state.select(beam)
         state.prev = token
-        if bool(done.all()):
-            break
-    norm = score / length.view(B, K).clamp_min(1).float() ** config.length_penalty
-    best = norm.argmax(dim=-1) + torch.arange(B, device=values.device) * K  # (B,)
-    return seqs[best], alphas[best], outs[best], score.view(-1)[best], length[best]
+        finished = done.view(b, K).all(dim=1)  # (b,)
+        if bool(finished.any()):
+            ended = active[finished]
+            final_score[ended] = score[finished]
+            final_length[ended] = length.view(b, K)[finished]
+            last_step[ended] = step
+            if bool(finished.all()):
+                break
+            keep = ~finished
+            keep_rows = keep.repeat_interleave(K).nonzero().squeeze(1)
+            active, score = active[keep], score[keep]
+            values, keys, state = values[keep_rows], keys[keep_rows], state.select(keep_rows)
+            done, length = done[keep_rows], length[keep_rows]
+            if config.no_repeat_ngram > 0:
+                seqs = seqs[keep_rows]
+    norm = final_score / final_length.clamp_min(1).float() ** config.length_penalty
+    best_k = norm.argmax(dim=-1)  # (B,) the best beam of each image at its last step
+    k, images = best_k.clone(), torch.arange(B, device=dev)
+    seq = torch.full((B, T), vocab.pad_id, dtype=torch.long, device=dev)
+    alpha_out = torch.zeros(B, T, N, device=dev)
+    out_out = torch.zeros(B, T, outs.shape[-1], device=dev)
+    for t in range(int(last_step.max()), -1, -1):  # follow the back-pointers from each image's last step
+        live = (last_step >= t).nonzero().squeeze(1)
+        row = live * K + k[live]
+        seq[live, t] = tokens[row, t]
+        alpha_out[live, t] = alphas[row, t]
+        out_out[live, t] = outs[row, t]
+        k[live] = parents[row, t]
+    return seq, alpha_out, out_out, final_score[images, best_k], final_length[images, best_k]

@@ -128,7 +128,7 @@ _TOKEN = re.compile(
 )
 
 
-def ptb_tokenize(text: str, following: str = "") -> list[str]:
+def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of one caption as coco-caption's PTB tokenizer writes them, punctuation removed.
 
     Args:
@@ -136,6 +136,7 @@ def ptb_tokenize(text: str, following: str = "") -> list[str]:
         following: the caption after it in the batch coco-caption tokenises. Its lexer reads across lines,
             so a caption ending in a lone letter and a period ("... letter b.") loses the period when the
             next one starts with a word like "The" or "A"; pass it to reproduce that.
+        keep: punctuation tokens to keep (the captioner keeps "," ";" ":", which mark clauses).
     """
     tokens: list[str] = []
     normalised = _normalise(text)
@@ -157,7 +158,8 @@ def ptb_tokenize(text: str, following: str = "") -> list[str]:
             tokens.append(token[0])
         else:
             tokens.append(token)
-    return [t for t in (t.lower() for t in tokens) if t not in PUNCTUATION]
+    drop = PUNCTUATION - keep
+    return [t for t in (t.lower() for t in tokens) if t not in drop]
 
 
 def tokenize_captions(captions: Mapping[Any, Sequence[str] | str]) -> dict[Any, list[str]]:

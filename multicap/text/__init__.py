@@ -1,5 +1,14 @@
 """Tokenizer and vocabulary."""
 
-from multicap.text.vocab import EOS, PAD, UNK, Vocabulary, level_token, tokenize
+from multicap.text.vocab import (
+    CLAUSE_PUNCTUATION,
+    EOS,
+    PAD,
+    UNK,
+    Vocabulary,
+    detokenize,
+    level_token,
+    tokenize,
+)
 
-__all__ = ["EOS", "PAD", "UNK", "Vocabulary", "level_token", "tokenize"]
+__all__ = ["CLAUSE_PUNCTUATION", "EOS", "PAD", "UNK", "Vocabulary", "detokenize", "level_token", "tokenize"]
