@@ -173,17 +173,24 @@ class Captioner(nn.Module):
                 raise ValueError("forward needs captions (training) or level tokens (first step)")
             logits, *_ = self.step(self.init_state(values, levels), values, keys)
             return logits.unsqueeze(1), None
-        T = captions.shape[1]
+        B, T = captions.shape
+        # Longest caption first, so the captions still running at step t are the first b_t rows: each step
+        # computes only those (sgrvinod's "batch_size_t"), not the padding of the shorter ones.
+        lengths = (captions != self.config.pad_id).sum(dim=1)  # (B,) level token + words + <eos>
+        order = lengths.argsort(descending=True, stable=True)
+        captions, values, keys, lengths = captions[order], values[order], keys[order], lengths[order]
         state = self.init_state(values, captions[:, 0])
         all_logits, all_alpha = [], []
         for t in range(T - 1):
-            state.prev = captions[:, t]
-            logits, state, alpha, _ = self.step(state, values, keys)
-            all_logits.append(logits)
-            all_alpha.append(alpha)
-        logits = torch.stack(all_logits, dim=1)  # (B, T-1, vocab)
-        alphas = torch.stack(all_alpha, dim=1)  # (B, T-1, N)
-        return logits, self.loss(logits, alphas, captions[:, 1:])
+            b = int((lengths > t + 1).sum())  # rows with a target at t + 1
+            state = DecoderState(state.h[:b], state.c[:b], captions[:b, t])
+            logits, state, alpha, _ = self.step(state, values[:b], keys[:b])
+            all_logits.append(F.pad(logits, (0, 0, 0, B - b)))  # zero rows for finished captions
+            all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
+        unsort = order.argsort()
+        logits = torch.stack(all_logits, dim=1)[unsort]  # (B, T-1, vocab); padding steps hold zeros
+        alphas = torch.stack(all_alpha, dim=1)[unsort]  # (B, T-1, N)
+        return logits, self.loss(logits, alphas, captions[unsort][:, 1:])
 
     def loss(self, logits: torch.Tensor, alphas: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)."""

@@ -47,7 +47,7 @@ class TrainConfig:
     warmup_steps: int = 100  # linear warm-up, then cosine decay to 0 over all epochs
     seed: int = 0  # all randomness (init, shuffling, dropout) follows from it
     patience: int = 5  # validations without improvement before stopping early
-    max_minutes: float = 0.0  # stop after this much training time, at an epoch end (0 = no limit)
+    max_minutes: float = 0.0  # training time budget; the learning rate decays to 0 by it (0 = no limit)
     device: str = "cpu"  # cpu, cuda, cuda:N or auto
     threads: int = 0  # torch CPU threads (0 = torch's default)
     out: str = "runs/captioner"  # run folder: last/ (resumable checkpoint) and best/ (the best bundle)

@@ -7,6 +7,12 @@ saved at every epoch end) and `best/` (the bundle with the best validation score
 recipe and training resumes from `last/`; with the same seed the result is the same as an uninterrupted
 run. Validation decodes the validation images (never teacher-forced) and scores them per level: fact F1
 where the corpus has ground-truth facts, CIDEr-D otherwise; their mean over levels picks the best epoch.
+
+The learning rate warms up linearly, then follows a cosine to 0 at the end of the last epoch. With a time
+budget (`train.max_minutes`), the cosine follows whichever runs out first, steps or minutes: a run cut short
+by the clock still ends with a decayed learning rate instead of stopping at its peak. The budget counts
+everything after the features are cached (steps and validations, across resumptions); the epoch that
+reaches it ends there and is validated. Only a run without a time budget is bit-for-bit reproducible.
 """
 
 from __future__ import annotations
@@ -77,7 +83,6 @@ def train(
     )
     run = _Run.start(recipe, data, device, out, emit)
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
-    started = time.perf_counter()
     stopped_early = False
     while run.epoch < cfg.epochs:
         epoch_loss = _train_epoch(run, data.train, steps_per_epoch, emit)
@@ -93,8 +98,7 @@ def train(
             run.stale += 1
         run.save_checkpoint(out / "last", _bundle(run, recipe, command, scores))
         emit(TrainEvent("validation", epoch=run.epoch, loss=epoch_loss, scores=scores))
-        minutes = (time.perf_counter() - started) / 60
-        if run.stale >= cfg.patience or (cfg.max_minutes and minutes >= cfg.max_minutes):
+        if run.stale >= cfg.patience or run.clock.out_of_time():
             stopped_early = run.epoch < cfg.epochs
             emit(TrainEvent("stopped", epoch=run.epoch, message="patience" if run.stale else "time budget"))
             break
@@ -130,8 +134,15 @@ def _bundle(run: _Run, recipe: Recipe, command: str, scores: dict[str, LevelScor
 
 def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progress) -> float:
     run.model.train()
+    cfg = run.recipe.train
+    total_steps = cfg.epochs * steps
     total, count, tokens, tick = 0.0, 0, 0, time.perf_counter()
-    for step, (grid, captions) in enumerate(examples.batches(run.recipe.train.batch_size, run.generator)):
+    for step, (grid, captions) in enumerate(examples.batches(cfg.batch_size, run.generator)):
+        if run.clock.out_of_time():
+            break  # the time budget ends this epoch here; it is validated and saved as usual
+        progress = max(run.steps_done / total_steps, run.clock.fraction_used())
+        for group in run.optimizer.param_groups:
+            group["lr"] = cfg.lr * _warmup_cosine(run.steps_done, cfg.warmup_steps, progress)
         grid, captions = grid.to(run.device), captions.to(run.device)
         _, loss = run.model(grid, captions)
         assert loss is not None
@@ -139,7 +150,7 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
         loss.backward()
         torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
         run.optimizer.step()
-        run.scheduler.step()
+        run.steps_done += 1
         total += loss.item()
         count += 1
         tokens += int((captions[:, 1:] != run.vocab.pad_id).sum())
@@ -155,10 +166,11 @@ class _Run:
     model: Captioner
     vocab: Vocabulary
     optimizer: torch.optim.Optimizer
-    scheduler: torch.optim.lr_scheduler.LambdaLR
     generator: torch.Generator  # shuffling and reference choice
     device: torch.device
+    clock: _Clock
     epoch: int = 0
+    steps_done: int = 0
     best_score: float = -math.inf
     stale: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
@@ -176,10 +188,8 @@ class _Run:
         )
         model = Captioner(model_cfg).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-        total = cfg.epochs * math.ceil(len(data.train) / cfg.batch_size)
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _warmup_cosine(cfg.warmup_steps, total))
         generator = torch.Generator().manual_seed(cfg.seed)
-        run = cls(recipe, model, data.vocab, optimizer, scheduler, generator, device)
+        run = cls(recipe, model, data.vocab, optimizer, generator, device, _Clock(cfg.max_minutes * 60))
         if (out / "last" / "trainer.pt").is_file():
             run._resume(out / "last")
             emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'}"))
@@ -190,7 +200,8 @@ class _Run:
         bundle.save(tmp)
         state = {
             "optimizer": self.optimizer.state_dict(),
-            "scheduler": self.scheduler.state_dict(),
+            "steps_done": self.steps_done,
+            "seconds_trained": self.clock.seconds(),
             "generator": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
             "epoch": self.epoch,
@@ -217,7 +228,8 @@ class _Run:
         self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
         state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
         self.optimizer.load_state_dict(state["optimizer"])
-        self.scheduler.load_state_dict(state["scheduler"])
+        self.steps_done = int(state["steps_done"])
+        self.clock = _Clock(self.clock.budget, float(state["seconds_trained"]))
         self.generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         self.epoch, self.best_score, self.stale = (
@@ -260,14 +272,27 @@ def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
-def _warmup_cosine(warmup: int, total: int) -> Callable[[int], float]:
-    def factor(step: int) -> float:
-        if step < warmup:
-            return (step + 1) / warmup
-        progress = (step - warmup) / max(1, total - warmup)
-        return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
+class _Clock:
+    """Seconds of training, carried across resumptions, against a budget (0 = none)."""
 
-    return factor
+    def __init__(self, budget: float, before: float = 0.0) -> None:
+        self.budget, self.before, self.started = budget, before, time.perf_counter()
+
+    def seconds(self) -> float:
+        return self.before + time.perf_counter() - self.started
+
+    def fraction_used(self) -> float:
+        return self.seconds() / self.budget if self.budget else 0.0
+
+    def out_of_time(self) -> bool:
+        return bool(self.budget) and self.seconds() >= self.budget
+
+
+def _warmup_cosine(step: int, warmup: int, progress: float) -> float:
+    """Learning-rate factor: linear warm-up over `warmup` steps, then cosine from 1 to 0 as progress → 1."""
+    if step < warmup:
+        return (step + 1) / warmup
+    return 0.5 * (1.0 + math.cos(math.pi * min(progress, 1.0)))
 
 
 def _remove_tree(path: Path) -> None:

@@ -47,10 +47,10 @@ def test_tiny_model_overfits_a_handful_of_scenes(scenes: Path, tmp_path: Path) -
         "data.val_images=8",
         "data.train_images=8",
         "data.levels=[object, attribute]",
-        "train.epochs=40",
+        "train.epochs=60",
         "train.batch_size=4",
         "train.lr=0.01",
-        "train.patience=40",
+        "train.patience=60",
     )
     result = train(recipe)
     losses = [h["loss"] for h in result.history]
