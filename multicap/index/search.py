@@ -97,6 +97,9 @@ def search_index(
     """
     if (query is None) == (image is None):
         raise DataError("search needs a text query or an image (exactly one)")
+    unknown = sorted(set(levels or ()) - set(FTS_COLUMNS))
+    if unknown:
+        raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
     with IndexStore(_db(root)) as store:
         if image is not None:
             return _image_search(root, store, image, k, model)

@@ -45,6 +45,11 @@ def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     assert r.returncode == 0 and len(lines) == 2 and lines[0] == str(EXAMPLES / "chelsea.jpg")
 
 
+def test_search_refuses_an_unknown_level(demo: dict[str, str]) -> None:
+    r = run_cli("search", "dog", "--level", "colour", "--index", "demo", env=demo)
+    assert r.returncode != 0 and "unknown level(s) colour" in r.stderr and r.stdout == ""
+
+
 def test_search_needs_a_query_or_an_image() -> None:
     r = run_cli("search", "--index", "demo")
     assert r.returncode == 1 and "QUERY or --image" in r.stderr and r.stdout == ""
