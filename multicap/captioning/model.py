@@ -38,6 +38,8 @@ class CaptionerConfig:
     hidden_dim: int = 512  # LSTM state size
     dropout: float = 0.3  # on cells, embeddings and the output layer
     positional: bool = True  # add learned row + column embeddings to the cells (a 2-D positional signal)
+    coordinates: bool = False  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
+    #                            vector carries where the attention looked
     grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     label_smoothing: float = 0.0  # on the cross-entropy targets
@@ -89,28 +91,33 @@ class AdditiveAttention(nn.Module):
 
 
 class Captioner(nn.Module):
+    centres: torch.Tensor  # (N, 2) each cell's centre (x, y) in [-1, 1], row-major
+
     def __init__(self, config: CaptionerConfig):
         super().__init__()
         if config.vocab_size <= 0:
             raise ConfigError("CaptionerConfig.vocab_size must be set from the vocabulary")
         c = self.config = config
         gh, gw = c.grid_hw
+        V = c.value_dim + (2 if c.coordinates else 0)  # size of a value: projected cell (+ its centre)
         self.cell_proj = nn.Sequential(nn.LayerNorm(c.feature_dim), nn.Linear(c.feature_dim, c.value_dim))
         self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim)) if c.positional else None
         self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim)) if c.positional else None
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, gh), torch.linspace(-1, 1, gw), indexing="ij")
+        self.register_buffer("centres", torch.stack([xs, ys], dim=-1).reshape(gh * gw, 2), persistent=False)
         self.grid_lstm = (
             nn.LSTM(c.value_dim, c.value_dim // 2, batch_first=True, bidirectional=True)
             if c.grid_lstm
             else None
         )
-        self.attention = AdditiveAttention(c.value_dim, c.hidden_dim, c.attention_dim)
+        self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
-        self.init_h = nn.Linear(c.value_dim + c.embed_dim, c.hidden_dim)
-        self.init_c = nn.Linear(c.value_dim + c.embed_dim, c.hidden_dim)
-        self.f_beta = nn.Linear(c.hidden_dim, c.value_dim)  # the gating scalar's input (one gate per channel)
-        self.lstm = nn.LSTMCell(c.embed_dim + c.value_dim, c.hidden_dim)
+        self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
+        self.init_c = nn.Linear(V + c.embed_dim, c.hidden_dim)
+        self.f_beta = nn.Linear(c.hidden_dim, V)  # the gating scalar's input (one gate per channel)
+        self.lstm = nn.LSTMCell(c.embed_dim + V, c.hidden_dim)
         self.out_h = nn.Linear(c.hidden_dim, c.embed_dim)  # L_h
-        self.out_z = nn.Linear(c.value_dim, c.embed_dim)  # L_z
+        self.out_z = nn.Linear(V, c.embed_dim)  # L_z
         self.out = nn.Linear(c.embed_dim, c.vocab_size)  # L_o
         self.drop = nn.Dropout(c.dropout)
         if self.row_emb is not None and self.col_emb is not None:
@@ -134,6 +141,8 @@ class Captioner(nn.Module):
         if self.grid_lstm is not None:
             values, _ = self.grid_lstm(values)  # (B, N, V)
         values = self.drop(values)
+        if self.config.coordinates:
+            values = torch.cat([values, self.centres.expand(B, N, 2)], dim=-1)  # (B, N, V + 2)
         return values, self.attention.value_proj(values)  # (B, N, V), (B, N, A)
 
     def init_state(self, values: torch.Tensor, start: torch.Tensor) -> DecoderState:

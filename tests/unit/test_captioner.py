@@ -69,6 +69,44 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
     assert first.shape == (len(SENTENCES), 1, len(vocab)) and none is None
 
 
+def test_packed_steps_match_running_every_caption_to_the_end() -> None:
+    """forward runs each step on the captions still going; the loss and gradients are those of all rows."""
+    vocab = _vocab()
+    model = _model(vocab, alpha_c=1.0)
+    grid, caps = _batch(vocab)
+    _, loss = model(grid, caps)
+    assert loss is not None
+    loss.backward()
+    grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
+    # Reference: teacher-force every row for every step with the public step(), no packing.
+    model.zero_grad()
+    values, keys = model.encode_grid(grid)
+    state = model.init_state(values, caps[:, 0])
+    logits, alphas = [], []
+    for t in range(caps.shape[1] - 1):
+        state.prev = caps[:, t]
+        step_logits, state, alpha, _ = model.step(state, values, keys)
+        logits.append(step_logits)
+        alphas.append(alpha)
+    ref = model.loss(torch.stack(logits, 1), torch.stack(alphas, 1), caps[:, 1:])
+    ref.backward()
+    assert abs(loss.item() - ref.item()) < 1e-5
+    ref_grads = [p.grad for p in model.parameters() if p.grad is not None]
+    assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads, ref_grads, strict=True))
+
+
+def test_coordinates_append_each_cells_centre_to_its_value() -> None:
+    vocab = _vocab()
+    model = _model(vocab, coordinates=True).eval()
+    grid, caps = _batch(vocab)
+    values, keys = model.encode_grid(grid)
+    assert values.shape == (len(grid), 6, 32 + 2) and keys.shape == (len(grid), 6, 16)
+    assert values[0, :, 32:].tolist() == [[-1, -1], [0, -1], [1, -1], [-1, 1], [0, 1], [1, 1]]  # x, y
+    _, loss = model(grid, caps)
+    assert loss is not None and torch.isfinite(loss)
+    assert len(decode(model, grid[:2], ["caption", "caption"], vocab, DecodeConfig(max_len=5))) == 2
+
+
 def test_wrong_grid_shape_is_a_clear_error() -> None:
     vocab = _vocab()
     with pytest.raises(ConfigError, match="expects 2×3 cells × 16"):
