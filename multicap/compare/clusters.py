@@ -14,6 +14,8 @@ deviation an outlier). Sets under 5 images have no outliers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import faiss
@@ -42,13 +44,27 @@ class Clustering:
     silhouettes: dict[int, float] = field(default_factory=dict)  # k → mean silhouette (the criterion)
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run FAISS k-means on one thread: its inputs here are small (a sample, or 256 points per centroid),
+    and on two busy cores OpenMP's synchronisation made it 2-10× slower (measured: 0.39 s → 0.04 s for
+    the criterion on 100 points, 3.2 s → 1.4 s on 1,000 × 1,280)."""
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
+
+
 def _kmeans(x: np.ndarray, k: int, seed: int) -> np.ndarray:
     """Spherical k-means, the best of `_REDO` random starts (one start often merges two true clusters)."""
     km = faiss.Kmeans(
         x.shape[1], k, niter=_NITER, nredo=_REDO, seed=seed, spherical=True,
         max_points_per_centroid=256, min_points_per_centroid=1,
     )  # fmt: skip
-    km.train(np.ascontiguousarray(x, dtype=np.float32))
+    with _one_thread():
+        km.train(np.ascontiguousarray(x, dtype=np.float32))
     return np.asarray(km.centroids, dtype=np.float32)
 
 

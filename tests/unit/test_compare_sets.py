@@ -91,3 +91,37 @@ def test_generated_scene_clusters_come_apart(encoder) -> None:
     truth = np.repeat(np.arange(3), 6)
     purity = sum(np.bincount(truth[result.labels == c]).max() for c in set(result.labels.tolist()))
     assert purity / len(truth) >= 0.8
+
+
+def test_images_in_an_index_are_not_encoded_again(tmp_path) -> None:
+    from multicap.compare import collect_images
+    from multicap.index import index_paths, open_model
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    cluster = make_clusters(3, n_clusters=1, per_cluster=3)[0]
+    for k, scene in enumerate(cluster.members):
+        render(scene.facts, 96, scene.render_seed).save(folder / f"{k}.png")
+    model = open_model("grounded")
+    index_paths(tmp_path / "index", [folder], model)
+    render(cluster.members[0].facts, 96, 1).save(folder / "new.png")  # not in the index: encoded
+    files = sorted(folder.iterdir())
+    encoded: list[str] = []
+
+    class Counting:
+        def __init__(self) -> None:
+            self.inner = model
+
+        def load(self, path):
+            return model.load(path)
+
+        def process(self, paths, loaded):
+            encoded.extend(p.name for p in paths)
+            return model.process(paths, loaded)
+
+    images = collect_images(files, index_root=tmp_path / "index", model=Counting())  # type: ignore[arg-type]
+    assert images.from_index == 3 and encoded == ["new.png"] and len(images) == 4
+    stored = images.descriptions[0]
+    assert stored.facts is not None and stored.texts  # the index's description, read back
+    fresh = collect_images(files[:1], model=model)
+    np.testing.assert_allclose(images.embeddings[0], fresh.embeddings[0], atol=1e-5)
