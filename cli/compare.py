@@ -9,7 +9,7 @@ JSON output (`--json`), one object per line:
 
 - pair: {"type": "pair", "a", "b", "similarity", "fact_similarity", "signature_similarity",
   "near_duplicate", "differences": {level: [{"kind", "label", "subject", "before", "after", "text"}]},
-  "texts": {level: text}}
+  "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "distance", "distinct", "texts"} per
   image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
@@ -93,7 +93,7 @@ def compare_command(
     if pair_mode:
         if len(images) < 2:
             raise ConfigError("a pair needs two readable images")
-        _pair(images, level, cut, json_out)
+        _pair(images, level, cut, report, json_out)
         return
     if not images.paths:
         raise typer.Exit(1)
@@ -125,24 +125,28 @@ def _model_opener(model: str | None, device: str) -> Any:
     return open_it
 
 
-def _pair(images: Any, level: str, threshold: float, json_out: bool) -> None:
-    from multicap.compare import compare_pair
+def _pair(images: Any, level: str, threshold: float, report: Path | None, json_out: bool) -> None:
+    from multicap.compare import compare_in_set, compare_set, write_report
 
-    (a, b), (da, db) = images.paths, images.descriptions
-    sim = round(float(images.embeddings[0] @ images.embeddings[1]), 4)
-    sig = round(float(images.signatures[0] @ images.signatures[1]), 4)
-    names = (a.name, b.name) if a.name != b.name else (str(a), str(b))
-    pair = compare_pair(da, db, similarity=sim, names=names)
+    pair = compare_in_set(images, 0, 1)
+    written = str(write_report(compare_set(images, threshold=threshold), report)) if report else None
+    a, b = images.paths
     levels = _LEVELS if level == "all" else (level,)
+    near = pair.signature_similarity is not None and pair.signature_similarity >= threshold
     if json_out:
-        out = {**pair.to_dict(levels), "a": str(a), "b": str(b)}
-        console.print_json_line({**out, "signature_similarity": sig, "near_duplicate": sig >= threshold})
+        out = {**pair.to_dict(levels), "a": str(a), "b": str(b), "near_duplicate": near}
+        console.print_json_line({**out, "report": written} if written else out)
         return
-    dup = "yes" if sig >= threshold else "no"
     console.out.print(f"{a}  vs  {b}", markup=False)
-    console.out.print(f"  similarity {sim:.3f}; near-duplicate: {dup} (signature {sig:.3f})", markup=False)
+    console.out.print(
+        f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if near else 'no'} "
+        f"(signature {pair.signature_similarity:.3f})",
+        markup=False,
+    )
     for lv in levels:
         console.out.print(f"  {lv + ':':<10} {pair.text(lv)}", markup=False)
+    if written:
+        console.out.print(f"report: {written}", markup=False)
 
 
 def _set(

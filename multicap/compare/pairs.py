@@ -62,6 +62,7 @@ class PairComparison:
     similarity: float | None  # cosine of the two image embeddings, where known
     fact_similarity: float | None  # Jaccard of the two images' features at the caption level
     differences: list[Difference] = field(default_factory=list)
+    signature_similarity: float | None = None  # cosine of the near-duplicate signatures, where known
 
     def at(self, level: str) -> list[Difference]:
         """The differences a description at `level` states (those of the levels below it too)."""
@@ -79,6 +80,7 @@ class PairComparison:
             "b": self.b,
             "similarity": self.similarity,
             "fact_similarity": self.fact_similarity,
+            "signature_similarity": self.signature_similarity,
             "differences": {lv: [asdict(d) for d in self.at(lv)] for lv in levels},
             "texts": {lv: self.text(lv) for lv in levels},
         }

@@ -67,7 +67,8 @@ def _heatmap(sim: np.ndarray, labels: list[str]) -> str:
     fig, ax = plt.subplots(figsize=(side, side * 0.85), dpi=80)
     im = ax.imshow(sim, cmap="viridis", vmin=float(min(sim.min(), 0.0)), vmax=1.0)
     if n <= 60:
-        short = [lb if len(lb) <= 24 else lb[:21] + "…" for lb in labels]
+        # "$" would start matplotlib's mathtext (a name like "a$b.png" could fail to parse)
+        short = [(lb if len(lb) <= 24 else lb[:21] + "…").replace("$", r"\$") for lb in labels]
         ax.set_xticks(range(n), short, rotation=90, fontsize=6)
         ax.set_yticks(range(n), short, fontsize=6)
     fig.colorbar(im, ax=ax, label="cosine similarity")

@@ -24,7 +24,7 @@ from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, dupli
 from multicap.compare.pairs import PairComparison, compare_pair
 from multicap.sets import image_features, summarize_set
 
-__all__ = ["ClusterSummary", "SetComparison", "compare_set"]
+__all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
 
 _MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
 _FEW = 0.1  # … and by at most this share of the other images
@@ -145,13 +145,16 @@ def _pairs(
     for cl in clusters:
         near = [m for m in cl.members[1:] if m not in in_group][:_NEAREST_PAIRS]
         wanted += [(cl.representative, m) for m in near]
-    out = []
-    for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]:
-        sim = float(images.embeddings[i] @ images.embeddings[j])
-        names = (images.paths[i].name, images.paths[j].name)
-        if names[0] == names[1]:
-            names = (str(images.paths[i]), str(images.paths[j]))
-        pair = compare_pair(images.descriptions[i], images.descriptions[j], similarity=round(sim, 4),
-                            names=names)  # fmt: skip
-        out.append((i, j, pair))
-    return out
+    return [(i, j, compare_in_set(images, i, j)) for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]]
+
+
+def compare_in_set(images: ImageSet, i: int, j: int) -> PairComparison:
+    """Images i and j of a collected set: their differences, embedding and signature similarities.
+    They are named by file name in the texts (by full path where the names are the same)."""
+    names = (images.paths[i].name, images.paths[j].name)
+    if names[0] == names[1]:
+        names = (str(images.paths[i]), str(images.paths[j]))
+    sim = round(float(images.embeddings[i] @ images.embeddings[j]), 4)
+    pair = compare_pair(images.descriptions[i], images.descriptions[j], similarity=sim, names=names)
+    pair.signature_similarity = round(float(images.signatures[i] @ images.signatures[j]), 4)
+    return pair
