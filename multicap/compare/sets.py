@@ -131,7 +131,9 @@ def _cluster_summary(
     distinguishing = sorted(
         f for f, n in inside.items() if others and n > _MOST * len(ids) and outside[f] <= _FEW * others
     )
-    text = f"{len(ids)} images" + (f" sharing: {', '.join(shared[:8])}" if shared else "")
+    text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (
+        f" sharing: {', '.join(shared[:8])}" if shared else ""
+    )
     if distinguishing:
         text += f"; unlike the rest: {', '.join(distinguishing[:8])}"
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
