@@ -100,7 +100,13 @@ def train(
         emit(TrainEvent("validation", epoch=run.epoch, loss=epoch_loss, scores=scores))
         if run.stale >= cfg.patience or run.clock.out_of_time():
             stopped_early = run.epoch < cfg.epochs
-            emit(TrainEvent("stopped", epoch=run.epoch, message="patience" if run.stale else "time budget"))
+            emit(
+                TrainEvent(
+                    "stopped",
+                    epoch=run.epoch,
+                    message="patience" if run.stale >= cfg.patience else "time budget",
+                )
+            )
             break
         if stop_after_epochs is not None and run.epoch >= stop_after_epochs:
             break
