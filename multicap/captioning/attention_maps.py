@@ -74,8 +74,10 @@ def plot_attention(image: Image.Image, caption: Caption, grid_hw: tuple[int, int
         ax.imshow(image)
         ax.imshow(attention_overlay(caption.attention[k - 1], grid_hw, image.size), cmap="gray", alpha=0.6)
         ax.set_title(word, fontsize=10)
-    fig.suptitle(textwrap.fill(caption.text, width=16 * cols), fontsize=10)
-    fig.tight_layout()
+    title = textwrap.fill(caption.text, width=16 * cols)
+    fig.suptitle(title, fontsize=10)
+    title_inches = 0.2 * (title.count("\n") + 1) + 0.15  # tight_layout leaves no room for a suptitle
+    fig.tight_layout(rect=(0, 0, 1, 1 - title_inches / fig.get_figheight()))
     return _save(fig, plt, out)
 
 
