@@ -24,6 +24,10 @@ def train_command(
 
     Features are encoded once into a cache beside the corpus. After every epoch the validation images
     are decoded (never teacher-forced) and scored per level; the best bundle goes to TRAIN.OUT/best.
+    With train.max_minutes the learning rate decays to 0 by the deadline.
+
+    On cores shared with other jobs, set OMP_WAIT_POLICY=PASSIVE (or --set train.threads=1): torch's
+    threads otherwise spin-wait for each other, measured here at 10x slower steps (benchmarks/RESULTS.md).
 
     Example:
 
