@@ -85,6 +85,10 @@ def train(
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
     stopped_early = False
     while run.epoch < cfg.epochs:
+        if run.clock.out_of_time():  # resumed with no time left: nothing to train
+            stopped_early = True
+            emit(TrainEvent("stopped", epoch=run.epoch, message="time budget"))
+            break
         epoch_loss = _train_epoch(run, data.train, steps_per_epoch, emit)
         run.epoch += 1
         scores = validate(run.model, data, recipe, device)

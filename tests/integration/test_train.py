@@ -83,3 +83,15 @@ def test_resuming_with_another_recipe_is_refused(scenes: Path, tmp_path: Path) -
     train(_recipe(scenes, tmp_path / "c", "train.epochs=2", "data.val_images=2"))  # longer: allowed
     with pytest.raises(DataError, match=r"another recipe \(model.hidden_dim differ\)"):
         train(_recipe(scenes, tmp_path / "c", "train.epochs=3", "data.val_images=2", "model.hidden_dim=64"))
+
+
+def test_time_budget_ends_the_run_and_a_resume_past_it_trains_nothing(scenes: Path, tmp_path: Path) -> None:
+    extra = ["train.epochs=5", "data.val_images=2", "train.max_minutes=0.002"]  # 0.12 s of training
+    events: list = []
+    first = train(_recipe(scenes, tmp_path / "t", *extra), progress=events.append)
+    assert first.stopped_early and first.epochs_run == 1
+    assert [e.message for e in events if e.kind == "stopped"] == ["time budget"]
+    again: list = []
+    second = train(_recipe(scenes, tmp_path / "t", *extra), progress=again.append)
+    assert second.epochs_run == 1 and second.history == first.history
+    assert [e.kind for e in again if e.kind in ("step", "validation", "stopped")] == ["stopped"]
