@@ -90,10 +90,13 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--size", type=int, default=224)
     ap.add_argument("--no-grounded", action="store_true", help="skip the grounded model")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the scene pool and its queries")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
         work = Path(tmp)
-        config = SetTasksConfig(pairs=0, duplicates=0, clusters=0, pool=args.pool, queries=args.queries)
+        config = SetTasksConfig(
+            pairs=0, duplicates=0, clusters=0, pool=args.pool, queries=args.queries, seed=args.seed
+        )
         write_set_tasks(work / "tasks", SetTasksConfig(**{**config.__dict__, "size": args.size}))
         pool, queries = load_tasks(work / "tasks")
         results = []

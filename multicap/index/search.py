@@ -8,8 +8,9 @@ A text query is scored three ways, each giving a ranked list:
 - `caption`: the query in the model's text space (named classes for the grounded model, word embeddings
   for a trained bundle).
 
-Fusion: score(image) = Σ over lists of 1 / (RRF_K + rank). An image query (`image=`) ranks by cosine
-similarity in the image space alone.
+Fusion: score(image) = Σ over lists of w / (RRF_K + rank), where w is 1 but for the spaces a model's
+query weighs otherwise (`QueryVectors.weights`: a bundle's word-embedding list counts a quarter). An image
+query (`image=`) ranks by cosine similarity in the image space alone.
 """
 
 from __future__ import annotations
@@ -126,7 +127,7 @@ def _text_search(
     qv: QueryVectors = model.embed_query(query)
     for space, vec in qv.vectors.items():
         lists[space] = _dense(root, store, space, vec, depth)
-    fused = _fuse(lists)[:k]
+    fused = _fuse(lists, qv.weights)[:k]
     paths = store.live(i for i, _ in fused)
     hits = [Hit(i, paths[i], s, _parts(lists, i), store.texts(i)) for i, s in fused if i in paths]
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors))
@@ -172,11 +173,14 @@ def _dense(root: Path, store: IndexStore, space: str, vec: np.ndarray, depth: in
         fetch = min(vi.ntotal, fetch * 4)
 
 
-def _fuse(lists: dict[str, list[tuple[int, float]]]) -> list[tuple[int, float]]:
+def _fuse(
+    lists: dict[str, list[tuple[int, float]]], weights: dict[str, float] | None = None
+) -> list[tuple[int, float]]:
     scores: dict[int, float] = {}
-    for ranked in lists.values():
+    for name, ranked in lists.items():
+        w = (weights or {}).get(name, 1.0)
         for rank, (i, _) in enumerate(ranked, start=1):
-            scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank)
+            scores[i] = scores.get(i, 0.0) + w / (RRF_K + rank)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 

@@ -95,6 +95,15 @@ def test_rrf_rewards_agreement() -> None:
     assert fused[0][1] == pytest.approx(1 / 62 + 1 / 61 + 1 / 61)
 
 
+def test_rrf_weights_scale_each_list() -> None:
+    lists = {"lexical": [(1, 9.0), (2, 5.0)], "caption": [(2, 0.9), (1, 0.1)]}
+    assert [i for i, _ in _fuse(lists)] == [1, 2]  # a tie on rank sums: the lower id first
+    weighted = _fuse(lists, {"caption": 0.25})
+    assert [i for i, _ in weighted] == [1, 2]
+    assert weighted[1][1] == pytest.approx(1 / 62 + 0.25 / 61)
+    assert [i for i, _ in _fuse(lists, {"lexical": 0.25})] == [2, 1]
+
+
 def test_layout_rule_by_size_and_budget() -> None:
     assert choose_layout(1_000, 1280) == ("exact", "Flat")
     assert choose_layout(50_000, 1280) == ("ivf", "IVF512,SQ8")
