@@ -188,15 +188,36 @@ def _beam(
                 seqs = seqs[keep_rows]
     norm = final_score / final_length.clamp_min(1).float() ** config.length_penalty
     best_k = norm.argmax(dim=-1)  # (B,) the best beam of each image at its last step
-    k, images = best_k.clone(), torch.arange(B, device=dev)
-    seq = torch.full((B, T), vocab.pad_id, dtype=torch.long, device=dev)
+    seq, alpha_out, out_out = _backtrack(best_k, last_step, K, tokens, parents, alphas, outs, vocab.pad_id)
+    images = torch.arange(B, device=dev)
+    return seq, alpha_out, out_out, final_score[images, best_k], final_length[images, best_k]
+
+
+def _backtrack(
+    best_k: torch.Tensor,
+    last_step: torch.Tensor,
+    K: int,
+    tokens: torch.Tensor,
+    parents: torch.Tensor,
+    alphas: torch.Tensor,
+    outs: torch.Tensor,
+    pad_id: int,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Follow the back-pointers of beam `best_k` (B,) of each image from its `last_step` (B,) to step 0.
+
+    `tokens`, `parents` (B·K, T), `alphas` (B·K, T, N) and `outs` (B·K, T, E) hold every beam's history by
+    global row (image b's beam k is row b·K + k). Returns the chosen beams' tokens, attention and outputs.
+    """
+    B, (_, T, N), dev = len(best_k), alphas.shape, best_k.device
+    k = best_k.clone()
+    seq = torch.full((B, T), pad_id, dtype=torch.long, device=dev)
     alpha_out = torch.zeros(B, T, N, device=dev)
     out_out = torch.zeros(B, T, outs.shape[-1], device=dev)
-    for t in range(int(last_step.max()), -1, -1):  # follow the back-pointers from each image's last step
+    for t in range(int(last_step.max()), -1, -1):
         live = (last_step >= t).nonzero().squeeze(1)
         row = live * K + k[live]
         seq[live, t] = tokens[row, t]
         alpha_out[live, t] = alphas[row, t]
         out_out[live, t] = outs[row, t]
         k[live] = parents[row, t]
-    return seq, alpha_out, out_out, final_score[images, best_k], final_length[images, best_k]
+    return seq, alpha_out, out_out
