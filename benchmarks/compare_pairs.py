@@ -10,6 +10,8 @@ difference counts as correct when its kind, object and values match the truth
 recall over the true changes. The baseline, run in the same process on the same facts, is the naive
 differ: objects whose (shape, colour, size, position) appear in one image only, each said added or
 removed (what a set difference of the facts gives). The ratio printed is F1 over the baseline's F1.
+`compare` states differences only where the pixels of the two images changed (`multicap.compare.change`),
+as `multicap compare` does; `--no-gate` turns that off.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 from multicap.compare import compare_facts
+from multicap.compare.change import changed_cells
 from multicap.compare.pairs import Difference
 from multicap.compare.scenes_truth import PairScores, score_pairs
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
@@ -70,10 +73,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=2024)
     ap.add_argument("--bundle", default=None, help="read facts from images with this captioner bundle")
     ap.add_argument("--size", type=int, default=224, help="image side for the bundle")
+    ap.add_argument("--no-gate", action="store_true", help="state differences wherever the facts differ")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     kinds = CHANGE_KINDS + DISTRACTOR_KINDS
     pairs = [make_pair(args.seed, i, kinds[i % len(kinds)]) for i in range(args.per_kind * len(kinds))]
+    gates = [None if args.no_gate else changed_cells(*p.images(args.size)) for p in pairs]
     start = time.perf_counter()
     if args.bundle:
         facts = _neural_facts(pairs, args.bundle, args.size)
@@ -82,18 +87,22 @@ def main() -> None:
         facts = [(p.before.facts, p.after.facts) for p in pairs]
         source = "ground-truth facts"
     read_s = time.perf_counter() - start
-    ours = score_pairs((p, compare_facts(a, b)) for p, (a, b) in zip(pairs, facts, strict=True))
+    ours = score_pairs(
+        (p, compare_facts(a, b, changed=g)) for p, (a, b), g in zip(pairs, facts, gates, strict=True)
+    )
     base = score_pairs((p, naive_differences(a, b)) for p, (a, b) in zip(pairs, facts, strict=True))
     per_kind = {}
     for kind in kinds:
         chosen = [
-            (p, compare_facts(a, b)) for p, (a, b) in zip(pairs, facts, strict=True) if p.change == kind
+            (p, compare_facts(a, b, changed=g))
+            for p, (a, b), g in zip(pairs, facts, gates, strict=True)
+            if p.change == kind
         ]
         s = score_pairs(chosen)
         per_kind[kind] = {"precision": round(s.precision, 3), "recall": round(s.recall, 3),
                           "silent": round(s.silent_on_distractors, 3)}  # fmt: skip
     result = {
-        "facts": source, "pairs": len(pairs), "read_s": round(read_s, 1),
+        "facts": source, "pairs": len(pairs), "read_s": round(read_s, 1), "pixel_gate": not args.no_gate,
         "compare": {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(ours).items()},
         "naive": {k: round(v, 3) if isinstance(v, float) else v for k, v in vars(base).items()},
         "f1_ratio": round(_f1(ours) / max(_f1(base), 1e-9), 2), "per_kind": per_kind,

@@ -12,7 +12,9 @@ A difference belongs to the lowest level that states it: added and removed objec
 every level), colour, size and the background to `attribute`, position and relations to `layout`. The
 image's looks (brightness, palette) are pixel statistics that a brightness change alters without changing
 what the image shows, so they are not compared: two images whose facts agree are "no meaningful
-difference", whatever their pixels.
+difference", whatever their pixels. Where the two images are at hand, the reverse holds too: a difference
+is stated only where the pixels changed (`multicap.compare.change`), since each image is described on its
+own and a describer's misreading of one of them is no difference between them.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
+
+from multicap.compare.change import touches
 from multicap.levels import Description, SceneFacts, SceneObject
 from multicap.sets import image_features
 
@@ -92,35 +97,73 @@ def compare_pair(
     *,
     similarity: float | None = None,
     names: tuple[str, str] = ("a", "b"),
+    changed: np.ndarray | None = None,
 ) -> PairComparison:
-    """Compare two descriptions; images without facts compare as having none (every object differs)."""
+    """Compare two descriptions; images without facts compare as having none (every object differs).
+    With `changed` (the cells where the pixels differ, `multicap.compare.change`), only differences
+    there are stated."""
     fa, fb = a.facts or SceneFacts(), b.facts or SceneFacts()
     feats_a, feats_b = image_features(fa, "caption"), image_features(fb, "caption")
     union = feats_a | feats_b
     jaccard = len(feats_a & feats_b) / len(union) if union else None
-    diffs = compare_facts(fa, fb, names=names)
+    diffs = compare_facts(fa, fb, names=names, changed=changed)
     return PairComparison(names[0], names[1], similarity, jaccard, diffs)
 
 
-def compare_facts(a: SceneFacts, b: SceneFacts, *, names: tuple[str, str] = ("a", "b")) -> list[Difference]:
-    """Every difference between two images' facts, objects first (see the module docstring)."""
+def compare_facts(
+    a: SceneFacts, b: SceneFacts, *, names: tuple[str, str] = ("a", "b"), changed: np.ndarray | None = None
+) -> list[Difference]:
+    """Every difference between two images' facts, objects first (see the module docstring).
+
+    `changed` (GRID, GRID) bool, where given, keeps only the differences of objects whose boxes (in a or
+    in b, grown by a cell) hold a changed cell, a move only where the pixels changed at both places, and
+    the background's only where most cells changed.
+    """
+    if changed is not None and not changed.any():
+        return []  # the pixels show no change: whatever the descriptions say differently is a misreading
+
+    def seen(*objects: SceneObject) -> bool:
+        return changed is None or any(touches(changed, o.box) for o in objects)
+
     match = match_objects(a.objects, b.objects)
     matched_b = set(match.values())
     out: list[Difference] = []
     for i, obj in enumerate(a.objects):
-        if i not in match:
+        if i not in match and seen(obj):
             out.append(_presence("removed", obj, names[0]))
     for j, obj in enumerate(b.objects):
-        if j not in matched_b:
+        if j not in matched_b and seen(obj):
             out.append(_presence("added", obj, names[1]))
     moved: set[int] = set()
     for i, j in sorted(match.items()):
-        changes = _object_changes(a.objects[i], b.objects[j], names)
+        changes = (
+            _object_changes(a.objects[i], b.objects[j], names) if seen(a.objects[i], b.objects[j]) else []
+        )
+        if changed is not None and not _moved_in_pixels(changed, a.objects[i], b.objects[j]):
+            changes = [d for d in changes if d.kind != "position"]
         moved |= {i for d in changes if d.kind == "position"}
         out.extend(changes)
-    out.extend(_relation_changes(a, b, match, moved, names))
-    out.extend(_scene_changes(a, b, names))
+    relations = _relation_changes(a, b, match, moved, names)
+    out.extend(
+        d
+        for d, (i, k) in relations
+        if seen(a.objects[i], a.objects[k], b.objects[match[i]], b.objects[match[k]])
+    )
+    if changed is None or changed.mean() >= 0.5:
+        out.extend(_scene_changes(a, b, names))
     return out
+
+
+def _moved_in_pixels(changed: np.ndarray, oa: SceneObject, ob: SceneObject) -> bool:
+    """An object moved only if the pixels changed both where it was and where it is, two places apart."""
+    return touches(changed, oa.box) and touches(changed, ob.box) and _iou(oa.box, ob.box) < 0.3
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
 
 
 def match_objects(a: list[SceneObject], b: list[SceneObject]) -> dict[int, int]:
@@ -189,8 +232,9 @@ def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) ->
 
 def _relation_changes(
     a: SceneFacts, b: SceneFacts, match: dict[int, int], moved: set[int], names: tuple[str, str]
-) -> list[Difference]:
-    """Relations between matched objects that neither moved, stated differently in a and in b."""
+) -> list[tuple[Difference, tuple[int, int]]]:
+    """Relations between matched objects that neither moved, stated differently in a and in b, each with
+    its two objects' indices in a."""
     in_b = {(r.subject, r.object): r.predicate for r in b.relations}
     out = []
     for r in a.relations:
@@ -203,7 +247,12 @@ def _relation_changes(
         subject, obj = _name(a.objects[r.subject], "colour"), _name(a.objects[r.object], "colour")
         text = f"the {subject} is {r.predicate} the {obj} in {names[0]}, {after} it in {names[1]}"
         label = f"{a.objects[r.subject].label} / {a.objects[r.object].label}"
-        out.append(Difference("relation", label, f"{subject} / {obj}", r.predicate, after, text))
+        out.append(
+            (
+                Difference("relation", label, f"{subject} / {obj}", r.predicate, after, text),
+                (r.subject, r.object),
+            )
+        )
     return out
 
 

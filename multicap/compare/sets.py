@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from multicap.compare.change import pixel_change_cells
 from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
@@ -157,6 +158,9 @@ def compare_in_set(images: ImageSet, i: int, j: int) -> PairComparison:
     if names[0] == names[1]:
         names = (str(images.paths[i]), str(images.paths[j]))
     sim = round(float(images.embeddings[i] @ images.embeddings[j]), 4)
-    pair = compare_pair(images.descriptions[i], images.descriptions[j], similarity=sim, names=names)
+    changed = pixel_change_cells(images.paths[i], images.paths[j])
+    pair = compare_pair(
+        images.descriptions[i], images.descriptions[j], similarity=sim, names=names, changed=changed
+    )
     pair.signature_similarity = round(float(images.signatures[i] @ images.signatures[j]), 4)
     return pair

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from multicap.compare import compare_facts, compare_pair
+from multicap.compare.change import GRID, changed_cells, touches
 from multicap.compare.scenes_truth import difference_key, score_pairs, true_differences
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, make_pair
 from multicap.levels import Description, Relation, SceneFacts, SceneObject
@@ -60,3 +62,29 @@ def test_a_relation_change_is_stated_only_when_neither_object_moved() -> None:
     diffs = compare_facts(a, b)
     assert [(d.kind, d.before, d.after) for d in diffs] == [("relation", "right of", "below")]
     assert diffs[0].text == "the red triangle is right of the blue square in a, below it in b"
+
+
+def test_pixels_find_real_changes_and_ignore_lighting_and_small_shifts() -> None:
+    """The change map of real rendered pairs: changes found at the changed object, distractors empty."""
+    for i in range(6):
+        for kind in ("brightness", "jitter"):
+            assert not changed_cells(*make_pair(33, i, kind).images(224)).any(), (kind, i)
+        pair = make_pair(33, i, "move")
+        changed = changed_cells(*pair.images(224))
+        assert changed.any()
+        old = {(o.label, o.box) for o in pair.after.facts.objects}
+        moved = [o for o in pair.before.facts.objects if (o.label, o.box) not in old]
+        assert moved and all(touches(changed, o.box) for o in moved)
+
+
+def test_differences_are_stated_only_where_the_pixels_changed() -> None:
+    red = _obj("ball", "red", "small", "left", (0.1, 0.4, 0.2, 0.5))
+    blue = _obj("ball", "blue", "small", "left", (0.1, 0.4, 0.2, 0.5))
+    cat = _obj("cat", "gray", "medium", "bottom right", (0.7, 0.7, 0.9, 0.9))
+    dog = _obj("dog", "brown", "large", "bottom right", (0.7, 0.7, 0.9, 0.9))  # a misread cat
+    a, b = SceneFacts([red, cat]), SceneFacts([blue, dog])
+    assert {d.kind for d in compare_facts(a, b)} == {"colour", "added", "removed"}
+    changed = np.zeros((GRID, GRID), dtype=bool)
+    assert compare_facts(a, b, changed=changed) == []  # nothing changed: no difference at all
+    changed[5, 1] = True  # the pixels changed at the ball only
+    assert [d.kind for d in compare_facts(a, b, changed=changed)] == ["colour"]

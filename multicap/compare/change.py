@@ -1,0 +1,89 @@
+"""Where two images differ in their pixels: a cell map that lighting and a few pixels of shift leave empty.
+
+`compare` states a difference between two descriptions only where the pixels changed. Each image is
+described on its own, so a describer that misreads one object in one image would otherwise report a
+difference that is not there; a change that the pixels do not show is such a misreading. How:
+
+1. both images are squashed to `SIDE`×`SIDE` (area resampling) and read as RGB floats;
+   and blurred by `BLUR` pixels;
+2. each channel of b is mapped onto a's by histogram matching (lighting, white balance, contrast, even
+   where a brightened image clips);
+3. each pixel takes the smallest |a − b| over shifts of b by up to `SHIFT` pixels, summed over channels,
+   so that a picture moved by a pixel or two (re-cropping, resampling, jitter) matches itself;
+4. the mean of that per cell of a `GRID`×`GRID` grid is the cell's change; a cell above
+   `CHANGE_THRESHOLD` changed.
+
+Two photos that are not of the same framing change everywhere, and then nothing is filtered out.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from multicap.errors import ImageLoadError
+from multicap.io import load_image
+
+__all__ = ["CHANGE_THRESHOLD", "GRID", "changed_cells", "pixel_change_cells", "pixel_changes", "touches"]
+
+SIDE = 192  # pixels a side after squashing
+BLUR = 0.0  # Gaussian radius, in those pixels: edges moved by part of a pixel still match
+SHIFT = 3  # largest shift, in those pixels, that counts as the same picture
+GRID = 12  # cells a side of the change map (16 pixels each)
+CHANGE_THRESHOLD = 45.0  # mean |difference| of a cell (0..765, channels summed) above which it changed
+
+
+def pixel_changes(a: Image.Image, b: Image.Image) -> np.ndarray:
+    """(GRID, GRID) float: how much each cell of b differs from a, after lighting and small shifts."""
+    pa, pb = _relit(_pixels(a), _pixels(b)), _pixels(b)  # (S, S, 3) each
+    pad = np.pad(pb, ((SHIFT, SHIFT), (SHIFT, SHIFT), (0, 0)), mode="edge")
+    best = np.full(pa.shape[:2], np.inf, dtype=np.float32)
+    for dy in range(2 * SHIFT + 1):
+        for dx in range(2 * SHIFT + 1):
+            moved = pad[dy : dy + SIDE, dx : dx + SIDE]
+            best = np.minimum(best, np.abs(pa - moved).sum(axis=-1))
+    cell = SIDE // GRID
+    return best.reshape(GRID, cell, GRID, cell).mean(axis=(1, 3))
+
+
+def changed_cells(a: Image.Image, b: Image.Image, threshold: float = CHANGE_THRESHOLD) -> np.ndarray:
+    """(GRID, GRID) bool: the cells where b differs from a."""
+    return pixel_changes(a, b) > threshold
+
+
+def pixel_change_cells(a: Path, b: Path) -> np.ndarray | None:
+    """`changed_cells` of two image files; None (nothing to filter by) where either cannot be read now."""
+    try:
+        return changed_cells(load_image(a, min_short_side=SIDE), load_image(b, min_short_side=SIDE))
+    except ImageLoadError:
+        return None
+
+
+def touches(changed: np.ndarray, box: tuple[float, float, float, float], margin: int = 1) -> bool:
+    """Whether a box (x0, y0, x1, y1 in 0..1), grown by `margin` cells, holds a changed cell."""
+    gh, gw = changed.shape
+    x0, y0, x1, y1 = box
+    c0, c1 = max(int(x0 * gw) - margin, 0), min(int(np.ceil(x1 * gw)) + margin, gw)
+    r0, r1 = max(int(y0 * gh) - margin, 0), min(int(np.ceil(y1 * gh)) + margin, gh)
+    return bool(changed[r0:r1, c0:c1].any())
+
+
+def _pixels(img: Image.Image) -> np.ndarray:
+    rgb = img.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BOX)
+    if BLUR:
+        rgb = rgb.filter(ImageFilter.GaussianBlur(BLUR))
+    return np.asarray(rgb, dtype=np.float32)
+
+
+def _relit(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`a` under b's lighting: each channel times the median ratio b / a over mid-tone pixels, then
+    clipped as b's pixels are (a brightened image saturates)."""
+    out = np.empty_like(a)
+    for c in range(a.shape[-1]):
+        ca, cb = a[..., c], b[..., c]
+        mid = (ca > 24) & (ca < 232) & (cb > 0) & (cb < 255)
+        gain = float(np.median(cb[mid] / ca[mid])) if mid.sum() >= 16 else 1.0
+        out[..., c] = np.clip(ca * gain, 0.0, 255.0)
+    return out
