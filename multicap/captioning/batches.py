@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from multicap.captioning.bundle import EncoderSettings
+from multicap.captioning.grounding import Grounding, align_words, object_cells
 from multicap.captioning.recipe import Recipe
 from multicap.data.corpus import Corpus, CorpusImage, load_corpus
 from multicap.data.feature_cache import FeatureStore
@@ -22,20 +23,27 @@ __all__ = ["CaptionExamples", "TrainingData", "build_examples", "features_folder
 
 @dataclass
 class CaptionExamples:
-    """Entries of (feature row, candidate token sequences); an epoch draws one sequence per entry."""
+    """Entries of (feature row, candidate token sequences); an epoch draws one sequence per entry.
+
+    With `groundings` (one list per entry, one `Grounding` per sequence) and `cells` (per entry, the
+    (objects, N) cells of the image's objects), batches also carry each step's target region.
+    """
 
     store: FeatureStore
     rows: list[int] = field(default_factory=list)
     sequences: list[list[list[int]]] = field(default_factory=list)  # per entry: [level token, words..., eos]
     pad_id: int = 0
+    groundings: list[list[Grounding]] = field(default_factory=list)
+    cells: list[np.ndarray] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.rows)
 
     def batches(
         self, batch_size: int, generator: torch.Generator
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded).
+    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
+        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded, regions (B, T-1, N)
+        bool or None without groundings).
 
         A batch holds one level (its first token), so its captions are of similar length and little of
         each step is spent on padding; the order of batches is shuffled across levels.
@@ -52,15 +60,24 @@ class CaptionExamples:
         for c in torch.randperm(len(chunks), generator=generator).tolist():
             yield self._batch(chunks[c], generator)
 
-    def _batch(self, chunk: list[int], generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    def _batch(
+        self, chunk: list[int], generator: torch.Generator
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
         picks = torch.randint(0, 1 << 30, (len(chunk),), generator=generator).tolist()
-        seqs = [self.sequences[i][p % len(self.sequences[i])] for i, p in zip(chunk, picks, strict=True)]
+        choice = [p % len(self.sequences[i]) for i, p in zip(chunk, picks, strict=True)]
+        seqs = [self.sequences[i][p] for i, p in zip(chunk, choice, strict=True)]
         captions = torch.full((len(seqs), max(map(len, seqs))), self.pad_id, dtype=torch.long)
         for j, seq in enumerate(seqs):
             captions[j, : len(seq)] = torch.tensor(seq)
         rows = np.asarray([self.rows[i] for i in chunk])
         grid = torch.from_numpy(self.store.grid(rows).astype(np.float32))  # (B, N, D)
-        return grid, captions
+        if not self.groundings:
+            return grid, captions, None
+        regions = np.zeros((len(seqs), captions.shape[1] - 1, grid.shape[1]), dtype=bool)  # (B, T-1, N)
+        for j, (i, p) in enumerate(zip(chunk, choice, strict=True)):
+            for step, objects in self.groundings[i][p]:
+                regions[j, step] = self.cells[i][list(objects)].any(axis=0)
+        return grid, captions, torch.from_numpy(regions)
 
 
 @dataclass
@@ -109,15 +126,22 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
         levels=levels,
     )
     examples = CaptionExamples(store, pad_id=vocab.pad_id)
+    grounded = recipe.model.alpha_g > 0
     for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):
+        facts = im.facts if grounded else None
+        cells = object_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
         for level in levels:
-            refs = im.captions.get(level, [])
-            if row is not None and refs:
-                examples.rows.append(row)
-                start = vocab.level_id(level)
-                examples.sequences.append(
-                    [[start, *vocab.encode(_words(t, cfg.max_words)), vocab.eos_id] for t in refs]
+            refs = [_words(t, cfg.max_words) for t in im.captions.get(level, [])]
+            if row is None or not refs:
+                continue
+            examples.rows.append(row)
+            start = vocab.level_id(level)
+            examples.sequences.append([[start, *vocab.encode(words), vocab.eos_id] for words in refs])
+            if grounded:  # word k is predicted at step k (step 0 reads the level token)
+                examples.groundings.append(
+                    [align_words(w, facts, cfg.ground_spatial) if facts is not None else [] for w in refs]
                 )
+                examples.cells.append(cells)
     return _with_validation(vocab, levels, examples, store, val_imgs, corpus)
 
 

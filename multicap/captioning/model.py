@@ -30,6 +30,8 @@ from multicap.errors import ConfigError
 
 __all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState"]
 
+PACK_ROWS = 1  # training steps compute the running captions in blocks of this many rows (see forward)
+
 
 @dataclass
 class CaptionerConfig:
@@ -46,6 +48,8 @@ class CaptionerConfig:
     #                            vector carries where the attention looked
     grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
+    alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
+    #                       names, where the corpus knows boxes (multicap.captioning.grounding)
     label_smoothing: float = 0.0  # on the cross-entropy targets
     pad_id: int = 0  # the vocabulary's <pad>
 
@@ -168,7 +172,11 @@ class Captioner(nn.Module):
 
     # ---------------------------------------------------------------------------------------------------
     def forward(
-        self, features: torch.Tensor, captions: torch.Tensor | None = None, levels: torch.Tensor | None = None
+        self,
+        features: torch.Tensor,
+        captions: torch.Tensor | None = None,
+        levels: torch.Tensor | None = None,
+        regions: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Teacher-forced logits and loss.
 
@@ -176,6 +184,8 @@ class Captioner(nn.Module):
             features: (B, N, D) encoder grid.
             captions: (B, T) token ids: a level token, the words, `<eos>`, then `<pad>`.
             levels: (B,) level tokens; only without captions, for the first word's distribution.
+            regions: (B, T-1, N) optional: 1 on the cells the word predicted at each step is about (all 0
+                where the word names no object); with `alpha_g`, the grounding loss pulls attention there.
 
         Returns:
             (logits (B, T-1, vocab), loss) with captions; (logits (B, 1, vocab), None) without.
@@ -188,34 +198,54 @@ class Captioner(nn.Module):
             return logits.unsqueeze(1), None
         B, T = captions.shape
         # Longest caption first, so the captions still running at step t are the first b_t rows: each step
-        # computes only those (sgrvinod's "batch_size_t"), not the padding of the shorter ones.
+        # computes only those (sgrvinod's "batch_size_t"), not the padding of the shorter ones: 1.5x faster
+        # than computing every row (benchmarks/train_step.py). PACK_ROWS > 1 rounds the rows up to blocks
+        # (fewer slices of the cells in the backward pass, a few finished rows computed, whose <pad>
+        # targets count for nothing); measured, blocks of 4, 8 and 16 were no faster.
         lengths = (captions != self.config.pad_id).sum(dim=1)  # (B,) level token + words + <eos>
         order = lengths.argsort(descending=True, stable=True)
         captions, values, keys, lengths = captions[order], values[order], keys[order], lengths[order]
         state = self.init_state(values, captions[:, 0])
         all_logits, all_alpha = [], []
+        rows, cells = B, (values, keys)
         for t in range(T - 1):
-            b = int((lengths > t + 1).sum())  # rows with a target at t + 1
+            running = int((lengths > t + 1).sum())  # rows with a target at t + 1
+            b = min(B, -(-running // PACK_ROWS) * PACK_ROWS)
+            if b != rows:
+                rows, cells = b, (values[:b], keys[:b])
             state = DecoderState(state.h[:b], state.c[:b], captions[:b, t])
-            logits, state, alpha, _ = self.step(state, values[:b], keys[:b])
-            all_logits.append(F.pad(logits, (0, 0, 0, B - b)))  # zero rows for finished captions
+            logits, state, alpha, _ = self.step(state, *cells)
+            all_logits.append(F.pad(logits, (0, 0, 0, B - b)))
             all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
+        done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1) steps past the end
         unsort = order.argsort()
-        logits = torch.stack(all_logits, dim=1)[unsort]  # (B, T-1, vocab); padding steps hold zeros
-        alphas = torch.stack(all_alpha, dim=1)[unsort]  # (B, T-1, N)
-        return logits, self.loss(logits, alphas, captions[unsort][:, 1:])
+        logits = torch.stack(all_logits, dim=1).masked_fill(done, 0.0)[unsort]  # (B, T-1, vocab)
+        alphas = torch.stack(all_alpha, dim=1).masked_fill(done, 0.0)[unsort]  # (B, T-1, N); 0 past the end
+        return logits, self.loss(logits, alphas, captions[unsort][:, 1:], regions)
 
-    def loss(self, logits: torch.Tensor, alphas: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-        """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)."""
+    def loss(
+        self,
+        logits: torch.Tensor,
+        alphas: torch.Tensor,
+        targets: torch.Tensor,
+        regions: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)
+        + alpha_g · mean over grounded steps of -log(attention mass on the named object's cells)."""
         c = self.config
-        ce = F.cross_entropy(
+        loss = F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]),
             targets.reshape(-1),
             ignore_index=c.pad_id,
             label_smoothing=c.label_smoothing,
         )
-        if c.alpha_c == 0:
-            return ce
-        mask = (targets != c.pad_id).unsqueeze(-1).float()  # (B, T-1, 1)
-        coverage = (alphas * mask).sum(dim=1)  # (B, N): how much attention each cell received
-        return ce + c.alpha_c * ((1.0 - coverage) ** 2).mean()
+        if c.alpha_c:
+            mask = (targets != c.pad_id).unsqueeze(-1).float()  # (B, T-1, 1)
+            coverage = (alphas * mask).sum(dim=1)  # (B, N): how much attention each cell received
+            loss = loss + c.alpha_c * ((1.0 - coverage) ** 2).mean()
+        if c.alpha_g and regions is not None:
+            grounded = regions.any(dim=-1)  # (B, T-1): steps whose word names an object
+            if grounded.any():
+                mass = (alphas * regions).sum(dim=-1)[grounded]  # (G,) attention on the object's cells
+                loss = loss - c.alpha_g * torch.log(mass.clamp_min(1e-6)).mean()
+        return loss

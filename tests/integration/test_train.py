@@ -95,3 +95,11 @@ def test_time_budget_ends_the_run_and_a_resume_past_it_trains_nothing(scenes: Pa
     second = train(_recipe(scenes, tmp_path / "t", *extra), progress=again.append)
     assert second.epochs_run == 1 and second.history == first.history
     assert [e.kind for e in again if e.kind in ("step", "validation", "stopped")] == ["stopped"]
+
+
+def test_grounded_attention_trains_from_the_scenes_boxes(scenes: Path, tmp_path: Path) -> None:
+    """With model.alpha_g, batches carry each word's object cells and the loss pulls attention there."""
+    recipe = _recipe(scenes, tmp_path / "run", "train.epochs=1", "data.val_images=4", "model.alpha_g=1.0")
+    result = train(recipe)
+    assert result.epochs_run == 1 and result.history[0]["loss"] > 0
+    assert load_bundle(result.best).model.config.alpha_g == 1.0
