@@ -53,11 +53,17 @@ class Difference:
     subject: str  # the object (or "background"): "red circle"
     before: str | None  # the value in a ("red", "left"); None for an added object
     after: str | None  # the value in b; None for a removed object
-    text: str  # the difference in words
+    text: str  # the difference in words, all that is known of it said
+    wording: dict[str, str] = field(default_factory=dict)  # level → the text at a level that says less
 
     @property
     def level(self) -> str:
         return DIFFERENCE_LEVELS[self.kind]
+
+    def text_at(self, level: str) -> str:
+        """The text at `level`: an added cat is "a cat" at the object level, "a small gray cat" at the
+        attribute level, and "a small gray cat at the bottom" at the layout level."""
+        return self.wording.get(level, self.text)
 
 
 @dataclass
@@ -76,7 +82,7 @@ class PairComparison:
 
     def text(self, level: str = "caption") -> str:
         diffs = self.at(level)
-        return "; ".join(d.text for d in diffs) if diffs else _NO_DIFFERENCE
+        return "; ".join(d.text_at(level) for d in diffs) if diffs else _NO_DIFFERENCE
 
     def to_dict(self, levels: tuple[str, ...] = ("object", "attribute", "layout")) -> dict[str, Any]:
         return {
@@ -201,10 +207,14 @@ def _name(obj: SceneObject, *keys: str) -> str:
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
     where = obj.attributes.get("position")
     place = f" at {_PLACES.get(where, where)}" if where else ""
-    text = f"{_article(_name(obj, 'size', 'colour'))}{place} is only in {only_in}"
     value = _name(obj, "size", "colour")
+    wording = {
+        "object": f"{_article(obj.label)} is only in {only_in}",
+        "attribute": f"{_article(value)} is only in {only_in}",
+    }
+    text = f"{_article(value)}{place} is only in {only_in}"
     return Difference(kind, obj.label, _name(obj, "colour"), value if kind == "removed" else None,
-                      value if kind == "added" else None, text)  # fmt: skip
+                      value if kind == "added" else None, text, wording)  # fmt: skip
 
 
 def _article(words: str) -> str:

@@ -122,10 +122,10 @@ class _Page:
     def overview(self) -> str:
         s = self.r.summary()
         items = [
-            f"{s['n_images']} images ({s['from_index']} from the index, {s['failed']} unreadable)",
-            f"{s['duplicates']} near-duplicates in {s['duplicate_groups']} groups "
+            f"{_n(s['n_images'], 'image')} ({s['from_index']} from the index, {s['failed']} unreadable)",
+            f"{_n(s['duplicates'], 'near-duplicate')} in {_n(s['duplicate_groups'], 'group')} "
             f"(threshold {s['threshold']})",
-            f"{s['clusters']} clusters; {len(s['outliers'])} outliers",
+            f"{_n(s['clusters'], 'cluster')}; {_n(len(s['outliers']), 'outlier')}",
         ]
         return '<h2 id="overview">Overview</h2><ul>' + "".join(f"<li>{_e(t)}</li>" for t in items) + "</ul>"
 
@@ -207,3 +207,8 @@ def write_report(result: SetComparison, path: str | Path, title: str = "multicap
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_report(result, title), encoding="utf-8")
     return out
+
+
+def _n(count: int, noun: str) -> str:
+    """ "1 cluster", "3 clusters"."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -35,7 +35,9 @@ def test_texts_say_what_changed_at_each_level() -> None:
     a = Description("a.jpg", SceneFacts([red, dog_left, cat]))  # type: ignore[arg-type]
     b = Description("b.jpg", SceneFacts([dog_top_right, blue]))  # type: ignore[arg-type]
     result = compare_pair(a, b, similarity=0.5)
-    assert result.text("object") == "a medium gray cat at the bottom is only in a"
+    assert result.text("object") == "a cat is only in a"  # the object level names no attribute
+    assert "a medium gray cat is only in a" in result.text("attribute")
+    assert "a medium gray cat at the bottom is only in a" in result.text("layout")
     assert "the small ball is red in a, blue in b" in result.text("attribute")
     assert "moved" not in result.text("attribute")
     assert "the brown dog moved from the left to the top right" in result.text("layout")

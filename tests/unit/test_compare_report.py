@@ -56,6 +56,8 @@ def test_report_escapes_every_hostile_name_and_embeds_everything(compared) -> No
     heatmap = re.search(r'alt="similarity heatmap" src="data:image/png;base64,([^"]+)"', page)
     assert heatmap and base64.b64decode(heatmap.group(1)).startswith(b"\x89PNG")
     assert "Near-duplicate groups" in page and "keep (suggested)" in page
+    assert "9 images (0 from the index, 1 unreadable)" in page
+    assert re.search(r"\b1 (cluster|group|outlier)s\b", page) is None  # counts agree with their nouns
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)")
