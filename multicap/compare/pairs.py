@@ -122,8 +122,8 @@ def compare_facts(
     """Every difference between two images' facts, objects first (see the module docstring).
 
     `changed` (GRID, GRID) bool, where given, keeps only the differences of objects whose boxes (in a or
-    in b, grown by a cell) hold a changed cell, a move only where the pixels changed at both places, and
-    the background's only where most cells changed.
+    in b, grown by a cell) hold a changed cell, a move (and a changed relation) only where the pixels
+    changed at both places of a moved object, and the background's only where most cells changed.
     """
     if changed is not None and not changed.any():
         return []  # the pixels show no change: whatever the descriptions say differently is a misreading
@@ -149,12 +149,12 @@ def compare_facts(
             changes = [d for d in changes if d.kind != "position"]
         moved |= {i for d in changes if d.kind == "position"}
         out.extend(changes)
-    relations = _relation_changes(a, b, match, moved, names)
-    out.extend(
-        d
-        for d, (i, k) in relations
-        if seen(a.objects[i], a.objects[k], b.objects[match[i]], b.objects[match[k]])
-    )
+    for d, (i, k) in _relation_changes(a, b, match, moved, names):
+        # a relation changes only when one of its objects moves: with pixels, one of them must visibly have
+        if changed is None or any(
+            _moved_in_pixels(changed, a.objects[x], b.objects[match[x]]) for x in (i, k)
+        ):
+            out.append(d)
     if changed is None or changed.mean() >= 0.5:
         out.extend(_scene_changes(a, b, names))
     return out

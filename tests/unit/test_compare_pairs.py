@@ -90,3 +90,14 @@ def test_differences_are_stated_only_where_the_pixels_changed() -> None:
     assert compare_facts(a, b, changed=changed) == []  # nothing changed: no difference at all
     changed[5, 1] = True  # the pixels changed at the ball only
     assert [d.kind for d in compare_facts(a, b, changed=changed)] == ["colour"]
+
+
+def test_with_pixels_a_relation_changes_only_when_one_of_its_objects_visibly_moved() -> None:
+    sq = _obj("square", "blue", "small", "center", (0.4, 0.4, 0.5, 0.5))
+    tri = _obj("triangle", "red", "small", "center", (0.52, 0.4, 0.6, 0.5))
+    a = SceneFacts([sq, tri], [Relation(1, "right of", 0)])
+    b = SceneFacts([sq, tri], [Relation(1, "below", 0)])  # misread: nothing moved
+    changed = np.zeros((GRID, GRID), dtype=bool)
+    changed[5, 5] = changed[5, 6] = True  # something changed at them, but no object moved
+    assert [d.kind for d in compare_facts(a, b)] == ["relation"]
+    assert compare_facts(a, b, changed=changed) == []
