@@ -218,7 +218,7 @@ def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
 
 
 def _article(words: str) -> str:
-    return ("an " if words[:1] in set("aeiou") else "a ") + words
+    return ("an " if words[:1].lower() in set("aeiou") else "a ") + words
 
 
 def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) -> list[Difference]:

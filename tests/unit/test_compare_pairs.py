@@ -101,3 +101,9 @@ def test_with_pixels_a_relation_changes_only_when_one_of_its_objects_visibly_mov
     changed[5, 5] = changed[5, 6] = True  # something changed at them, but no object moved
     assert [d.kind for d in compare_facts(a, b)] == ["relation"]
     assert compare_facts(a, b, changed=changed) == []
+
+
+def test_names_that_start_with_a_capital_vowel_take_an() -> None:
+    cat = SceneObject("Egyptian cat", box=(0.4, 0.4, 0.6, 0.6), attributes={"colour": "brown"})
+    diffs = compare_facts(SceneFacts([cat]), SceneFacts())
+    assert diffs[0].text_at("object") == "an Egyptian cat is only in a"
