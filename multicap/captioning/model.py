@@ -217,10 +217,12 @@ class Captioner(nn.Module):
             logits, state, alpha, _ = self.step(state, *cells)
             all_logits.append(F.pad(logits, (0, 0, 0, B - b)))
             all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
-        done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1) steps past the end
+        logits, alphas = torch.stack(all_logits, dim=1), torch.stack(all_alpha, dim=1)
+        if PACK_ROWS > 1:  # rows computed past their caption's end: zero, as the padding rows are
+            done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1)
+            logits, alphas = logits.masked_fill(done, 0.0), alphas.masked_fill(done, 0.0)
         unsort = order.argsort()
-        logits = torch.stack(all_logits, dim=1).masked_fill(done, 0.0)[unsort]  # (B, T-1, vocab)
-        alphas = torch.stack(all_alpha, dim=1).masked_fill(done, 0.0)[unsort]  # (B, T-1, N); 0 past the end
+        logits, alphas = logits[unsort], alphas[unsort]  # (B, T-1, vocab), (B, T-1, N); 0 past the end
         return logits, self.loss(logits, alphas, captions[unsort][:, 1:], regions)
 
     def loss(

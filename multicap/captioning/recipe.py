@@ -35,9 +35,7 @@ class DataConfig:
     max_words: int = 40  # longer references are cut to this many words
     train_images: int = 0  # train on the first this many images of the split (0 = all): quick experiments
     val_images: int = 300  # images decoded per validation (0 = the whole split)
-    ground_spatial: bool = (
-        True  # with model.alpha_g: ground a clause's spatial words too (captioning.grounding)
-    )
+    ground_spatial: bool = True  # with model.alpha_g: also ground a clause's spatial words (grounding.py)
 
 
 @dataclass(frozen=True)

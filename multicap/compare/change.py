@@ -5,9 +5,8 @@ described on its own, so a describer that misreads one object in one image would
 difference that is not there; a change that the pixels do not show is such a misreading. How:
 
 1. both images are squashed to `SIDE`×`SIDE` (area resampling) and read as RGB floats;
-   and blurred by `BLUR` pixels;
-2. each channel of b is mapped onto a's by histogram matching (lighting, white balance, contrast, even
-   where a brightened image clips);
+2. each channel of a is put under b's lighting: times the median ratio b / a over mid-tone pixels, then
+   clipped as b's pixels are (a brightened image saturates);
 3. each pixel takes the smallest |a − b| over shifts of b by up to `SHIFT` pixels, summed over channels,
    so that a picture moved by a pixel or two (re-cropping, resampling, jitter) matches itself;
 4. the mean of that per cell of a `GRID`×`GRID` grid is the cell's change; a cell above
@@ -21,23 +20,32 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image
 
 from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
-__all__ = ["CHANGE_THRESHOLD", "GRID", "changed_cells", "pixel_change_cells", "pixel_changes", "touches"]
+__all__ = [
+    "CHANGE_THRESHOLD",
+    "GRID",
+    "changed_cells",
+    "file_pixels",
+    "pixel_changes",
+    "pixels",
+    "touches",
+]
 
 SIDE = 192  # pixels a side after squashing
-BLUR = 0.0  # Gaussian radius, in those pixels: edges moved by part of a pixel still match
 SHIFT = 3  # largest shift, in those pixels, that counts as the same picture
 GRID = 12  # cells a side of the change map (16 pixels each)
 CHANGE_THRESHOLD = 45.0  # mean |difference| of a cell (0..765, channels summed) above which it changed
 
 
-def pixel_changes(a: Image.Image, b: Image.Image) -> np.ndarray:
-    """(GRID, GRID) float: how much each cell of b differs from a, after lighting and small shifts."""
-    pa, pb = _relit(_pixels(a), _pixels(b)), _pixels(b)  # (S, S, 3) each
+def pixel_changes(a: Image.Image | np.ndarray, b: Image.Image | np.ndarray) -> np.ndarray:
+    """(GRID, GRID) float: how much each cell of b differs from a, after lighting and small shifts.
+    Images, or their `pixels`."""
+    pb = b if isinstance(b, np.ndarray) else pixels(b)  # (S, S, 3)
+    pa = _relit(a if isinstance(a, np.ndarray) else pixels(a), pb)  # (S, S, 3)
     pad = np.pad(pb, ((SHIFT, SHIFT), (SHIFT, SHIFT), (0, 0)), mode="edge")
     best = np.full(pa.shape[:2], np.inf, dtype=np.float32)
     for dy in range(2 * SHIFT + 1):
@@ -48,15 +56,22 @@ def pixel_changes(a: Image.Image, b: Image.Image) -> np.ndarray:
     return best.reshape(GRID, cell, GRID, cell).mean(axis=(1, 3))
 
 
-def changed_cells(a: Image.Image, b: Image.Image, threshold: float = CHANGE_THRESHOLD) -> np.ndarray:
+def changed_cells(
+    a: Image.Image | np.ndarray, b: Image.Image | np.ndarray, threshold: float = CHANGE_THRESHOLD
+) -> np.ndarray:
     """(GRID, GRID) bool: the cells where b differs from a."""
     return pixel_changes(a, b) > threshold
 
 
-def pixel_change_cells(a: Path, b: Path) -> np.ndarray | None:
-    """`changed_cells` of two image files; None (nothing to filter by) where either cannot be read now."""
+def pixels(img: Image.Image) -> np.ndarray:
+    """(SIDE, SIDE, 3) float32: the image squashed, as the change map reads it."""
+    return np.asarray(img.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BOX), dtype=np.float32)
+
+
+def file_pixels(path: Path) -> np.ndarray | None:
+    """`pixels` of an image file; None (nothing to filter by) where it cannot be read now."""
     try:
-        return changed_cells(load_image(a, min_short_side=SIDE), load_image(b, min_short_side=SIDE))
+        return pixels(load_image(path, min_short_side=SIDE))
     except ImageLoadError:
         return None
 
@@ -68,13 +83,6 @@ def touches(changed: np.ndarray, box: tuple[float, float, float, float], margin:
     c0, c1 = max(int(x0 * gw) - margin, 0), min(int(np.ceil(x1 * gw)) + margin, gw)
     r0, r1 = max(int(y0 * gh) - margin, 0), min(int(np.ceil(y1 * gh)) + margin, gh)
     return bool(changed[r0:r1, c0:c1].any())
-
-
-def _pixels(img: Image.Image) -> np.ndarray:
-    rgb = img.convert("RGB").resize((SIDE, SIDE), Image.Resampling.BOX)
-    if BLUR:
-        rgb = rgb.filter(ImageFilter.GaussianBlur(BLUR))
-    return np.asarray(rgb, dtype=np.float32)
 
 
 def _relit(a: np.ndarray, b: np.ndarray) -> np.ndarray:

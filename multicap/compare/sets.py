@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from multicap.compare.change import pixel_change_cells
+from multicap.compare.change import changed_cells, file_pixels
 from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
@@ -148,17 +148,26 @@ def _pairs(
     for cl in clusters:
         near = [m for m in cl.members[1:] if m not in in_group][:_NEAREST_PAIRS]
         wanted += [(cl.representative, m) for m in near]
-    return [(i, j, compare_in_set(images, i, j)) for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]]
+    cache: dict[int, np.ndarray | None] = {}  # an image in several pairs is read once
+    return [(i, j, compare_in_set(images, i, j, cache)) for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]]
 
 
-def compare_in_set(images: ImageSet, i: int, j: int) -> PairComparison:
-    """Images i and j of a collected set: their differences, embedding and signature similarities.
-    They are named by file name in the texts (by full path where the names are the same)."""
+def compare_in_set(
+    images: ImageSet, i: int, j: int, cache: dict[int, np.ndarray | None] | None = None
+) -> PairComparison:
+    """Images i and j of a collected set: their differences (where their pixels changed), embedding and
+    signature similarities. They are named by file name in the texts (by full path where the names are
+    the same). `cache` keeps each image's pixels for the next pair that needs them."""
     names = (images.paths[i].name, images.paths[j].name)
     if names[0] == names[1]:
         names = (str(images.paths[i]), str(images.paths[j]))
     sim = round(float(images.embeddings[i] @ images.embeddings[j]), 4)
-    changed = pixel_change_cells(images.paths[i], images.paths[j])
+    cache = {} if cache is None else cache
+    for k in (i, j):
+        if k not in cache:
+            cache[k] = file_pixels(images.paths[k])
+    pa, pb = cache[i], cache[j]
+    changed = changed_cells(pa, pb) if pa is not None and pb is not None else None
     pair = compare_pair(
         images.descriptions[i], images.descriptions[j], similarity=sim, names=names, changed=changed
     )
