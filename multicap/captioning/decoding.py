@@ -45,28 +45,15 @@ def decode(
 ) -> list[Caption]:
     """Caption each image of `features` (B, N, D) at the level given for it (never teacher-forced).
 
-    Images are decoded together one level at a time: a batch runs until its longest caption ends, and
-    captions of one level are of similar length (object-level ones are a third as long as layout ones).
+    All images and levels decode together; an image leaves the batch when its beams have all ended, so
+    short object-level captions cost no more beside long layout-level ones.
     """
     model.eval()
-    captions: list[Caption | None] = [None] * len(levels)
-    for level in dict.fromkeys(levels):
-        index = [i for i, lv in enumerate(levels) if lv == level]
-        for i, caption in zip(
-            index, _decode_level(model, features[index], level, vocab, config), strict=True
-        ):
-            captions[i] = caption
-    return [c for c in captions if c is not None]
-
-
-def _decode_level(
-    model: Captioner, features: torch.Tensor, level: str, vocab: Vocabulary, config: DecodeConfig
-) -> list[Caption]:
-    start = torch.full((len(features),), vocab.level_id(level), dtype=torch.long, device=features.device)
+    start = torch.tensor([vocab.level_id(lv) for lv in levels], dtype=torch.long, device=features.device)
     values, keys = model.encode_grid(features)  # (B, N, V), (B, N, A)
     seqs, alphas, outputs, scores, lengths = _beam(model, values, keys, start, vocab, config)
     captions = []
-    for b in range(len(features)):
+    for b, level in enumerate(levels):
         n = int(lengths[b])  # tokens including <eos>
         words = vocab.decode(seqs[b, :n].tolist())
         captions.append(
@@ -131,8 +118,7 @@ def _beam(
     B, N, _ = values.shape
     K, T, dev = max(1, config.beam_size), config.max_len + 1, values.device
     rows = torch.arange(B, device=dev).repeat_interleave(K)  # (B·K,) image of each beam
-    values, keys = values[rows], keys[rows]
-    state = model.init_state(values, start[rows])
+    state = model.init_state(values, start).select(rows)  # the beams share their image's cells
     score = torch.full((B, K), _NEG, device=dev)
     score[:, 0] = 0.0  # all beams start identical: keep one
     # History by global row (image b's beam k is row b·K + k) and step.
@@ -182,7 +168,7 @@ def _beam(
             keep = ~finished
             keep_rows = keep.repeat_interleave(K).nonzero().squeeze(1)
             active, score = active[keep], score[keep]
-            values, keys, state = values[keep_rows], keys[keep_rows], state.select(keep_rows)
+            values, keys, state = values[keep], keys[keep], state.select(keep_rows)
             done, length = done[keep_rows], length[keep_rows]
             if config.no_repeat_ngram > 0:
                 seqs = seqs[keep_rows]

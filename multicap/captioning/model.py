@@ -91,11 +91,23 @@ class AdditiveAttention(nn.Module):
     def forward(
         self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """values (B, N, V), keys = value_proj(values) (B, N, A), h (B, H) → context (B, V), α (B, N)."""
-        e = self.energy(torch.tanh(keys + self.hidden_proj(h).unsqueeze(1))).squeeze(-1)  # (B, N)
-        alpha = F.softmax(e, dim=-1)  # (B, N)
-        context = torch.bmm(alpha.unsqueeze(1), values).squeeze(1)  # (B, V)
-        return context, alpha
+        """values (B, N, V), keys = value_proj(values) (B, N, A), h (B·K, H) → context (B·K, V), α (B·K, N).
+
+        The K consecutive rows of h of one image (its beams in beam search; K = 1 in training) share that
+        image's cells, which are therefore never copied per beam.
+        """
+        B, N, _ = values.shape
+        K = h.shape[0] // B if B else 1
+        query = self.hidden_proj(h).view(B, K, 1, keys.shape[-1])  # (B, K, 1, A)
+        if torch.is_grad_enabled():
+            e = self.energy(torch.tanh(keys.unsqueeze(1) + query)).view(B, K, N)  # (B, K, N)
+        else:  # decoding: tanh(y) = 2σ(2y) - 1 folded into w; on a CPU σ is 3x faster than tanh
+            s = (keys.unsqueeze(1) + query).mul_(2).sigmoid_()  # (B, K, N, A)
+            w, b = self.energy.weight, self.energy.bias
+            e = F.linear(s, 2 * w, b - w.sum()).view(B, K, N)  # (B, K, N)
+        alpha = F.softmax(e, dim=-1)  # (B, K, N)
+        context = torch.bmm(alpha, values)  # (B, K, V)
+        return context.view(B * K, values.shape[-1]), alpha.view(B * K, N)
 
 
 class Captioner(nn.Module):
@@ -161,7 +173,9 @@ class Captioner(nn.Module):
     def step(
         self, state: DecoderState, values: torch.Tensor, keys: torch.Tensor
     ) -> tuple[torch.Tensor, DecoderState, torch.Tensor, torch.Tensor]:
-        """One decoding step → (logits (B, vocab), next state without its token, α (B, N), output (B, E))."""
+        """One decoding step of B·K rows over the cells of B images (values (B, N, V), keys (B, N, A); see
+        AdditiveAttention) → (logits (B·K, vocab), next state without its token, α (B·K, N), output
+        (B·K, E))."""
         emb = self.drop(self.embed(state.prev))  # (B, E)
         context, alpha = self.attention(values, keys, state.h)  # (B, V), (B, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B, V) gated context
