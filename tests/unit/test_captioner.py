@@ -107,21 +107,26 @@ def test_coordinates_append_each_cells_centre_to_its_value() -> None:
     assert len(decode(model, grid[:2], ["caption", "caption"], vocab, DecodeConfig(max_len=5))) == 2
 
 
-def test_beams_sharing_an_images_cells_equal_copied_cells_and_decoding_attention_equals_training() -> None:
-    """Attention of K rows per image over its shared cells (beam search) is attention over K copies; the
-    no-grad form (tanh written as 2σ(2y) - 1) gives what the training form gives."""
+def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
+    """e = w·tanh(W_v v + W_h h) + b, softmax, weighted sum (computed through σ); K rows per image (beams)
+    over its shared cells give what K copies of the cells give."""
     vocab = _vocab()
     model = _model(vocab).eval()
+    att = model.attention
     grid, _ = _batch(vocab)
     values, keys = model.encode_grid(grid)
     h = torch.randn(len(grid) * 3, 64, generator=torch.Generator().manual_seed(2))
     rows = torch.arange(len(grid)).repeat_interleave(3)
     with torch.no_grad():
-        shared = model.attention(values, keys, h)
-    copied = model.attention(values[rows], keys[rows], h)  # grad enabled: the tanh form, K = 1
-    for a, b in zip(shared, copied, strict=True):
-        assert a.shape == b.shape
-        torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-5)
+        shared = att(values, keys, h)
+        copied = att(values[rows], keys[rows], h)
+        e = att.energy(torch.tanh(att.value_proj(values[rows]) + att.hidden_proj(h).unsqueeze(1))).squeeze(-1)
+        alpha = torch.softmax(e, dim=-1)
+        by_hand = (torch.bmm(alpha.unsqueeze(1), values[rows]).squeeze(1), alpha)
+    for a, b, c in zip(shared, copied, by_hand, strict=True):
+        assert a.shape == b.shape == c.shape
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(a, c, atol=1e-5, rtol=1e-5)
 
 
 def test_wrong_grid_shape_is_a_clear_error() -> None:

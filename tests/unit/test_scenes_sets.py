@@ -76,7 +76,7 @@ def test_near_duplicates_stay_closer_to_their_scene_than_another_scene() -> None
     other = np.asarray(render(sample_facts(scene_rng(0, 12)), 224, 4), dtype=float)
     variants = dict(near_duplicates(scene))
     original = np.asarray(variants.pop("original"), dtype=float)
-    assert set(variants) == {"crop", "scale", "jpeg", "rotate"}
+    assert set(variants) == {"crop", "scale", "jpeg", "rotate", "exposure"}
     assert variants["scale"].size[0] < 224
     far = np.abs(original - other).mean()
     for kind, image in variants.items():

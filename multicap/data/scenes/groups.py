@@ -23,15 +23,16 @@ from multicap.levels.facts import SceneFacts, SceneObject
 
 __all__ = ["NEAR_DUPLICATE_KINDS", "SceneCluster", "make_clusters", "near_duplicates"]
 
-NEAR_DUPLICATE_KINDS: tuple[str, ...] = ("original", "crop", "scale", "jpeg", "rotate")
+NEAR_DUPLICATE_KINDS: tuple[str, ...] = ("original", "crop", "scale", "jpeg", "rotate", "exposure")
 _CLUSTER_STREAM, _DUPLICATE_STREAM = 11, 13
 
 
 def near_duplicates(scene: Scene, size: int = 224, seed: int = 0) -> list[tuple[str, Image.Image]]:
-    """The scene drawn once and altered four ways: [(kind, image)] in NEAR_DUPLICATE_KINDS order.
+    """The scene drawn once and altered five ways: [(kind, image)] in NEAR_DUPLICATE_KINDS order.
 
     crop: 85-95% of the side, resized back; scale: a smaller copy (50-75% of the side); jpeg: re-encoded at
-    quality 20-50; rotate: 3-8 degrees either way, corners filled with the image's mean colour.
+    quality 20-50; rotate: 3-8 degrees either way, corners filled with the image's mean colour; exposure:
+    every channel times 0.6-0.8 or 1.2-1.4, clipped (an exposure edit; bright colours saturate).
     """
     rng = np.random.default_rng([seed, scene.render_seed, _DUPLICATE_STREAM])
     original = render(scene.facts, size, scene.render_seed)
@@ -46,7 +47,10 @@ def near_duplicates(scene: Scene, size: int = 224, seed: int = 0) -> list[tuple[
     angle = float(rng.uniform(3, 8) * rng.choice([-1, 1]))
     mean = tuple(int(c) for c in np.asarray(original).reshape(-1, 3).mean(axis=0))
     rotated = original.rotate(angle, resample=Image.Resampling.BILINEAR, fillcolor=mean)
-    return list(zip(NEAR_DUPLICATE_KINDS, [original, crop, scaled, jpeg, rotated], strict=True))
+    gain = rng.uniform(0.6, 0.8) if rng.random() < 0.5 else rng.uniform(1.2, 1.4)
+    exposed = Image.fromarray(np.clip(np.asarray(original, np.float32) * gain, 0, 255).astype(np.uint8))
+    versions = [original, crop, scaled, jpeg, rotated, exposed]
+    return list(zip(NEAR_DUPLICATE_KINDS, versions, strict=True))
 
 
 def _a(words: str) -> str:
