@@ -69,7 +69,8 @@ def main() -> int:
             with open(args.out, "a") as f:
                 f.write(json.dumps(row) + "\n")
 
-        train(recipe, progress=report)
+        command = " ".join(["python", *sys.argv]) + f"  # variant {name}"
+        train(recipe, progress=report, command=command)
     return 0
 
 

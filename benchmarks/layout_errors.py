@@ -1,10 +1,13 @@
-"""Where a bundle's layout sentences go wrong: fact F1 of objects, objects without position, relations.
+"""Where a bundle's sentences go wrong: fact F1 of objects, their parts, relations and the background.
 
     .venv/bin/python benchmarks/layout_errors.py --bundle scenes-small --n 150
+    .venv/bin/python benchmarks/layout_errors.py --bundle scenes-small --n 300 --level attribute
 
-Fresh test scenes (as `captioner_quality.py` draws them) are captioned at the layout level; each sentence
-is parsed back into facts and its tuples compared with the truth kind by kind: objects as (shape, colour,
-position), the same objects without position (is the object named right?), and the chain of relations.
+Fresh test scenes (as `captioner_quality.py` draws them) are captioned at `--level` (layout by default);
+each sentence is parsed back into facts and its tuples compared with the truth kind by kind: objects with
+every attribute of the level (layout: shape, colour, position; attribute: shape, colour, size), the same
+objects as (shape, colour) alone (is the object named right?), their shapes alone, the chain of
+relations, and the background (kind and colour).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ def main() -> None:
                     counts[kind + " said"] += sum(p.values())
                     counts[kind + " true"] += sum(t.values())
     result = {}
-    for kind in ("object", "object without position", "relation"):
+    for kind in ("object", "object without position", "shape", "relation", "background"):
         m, p, t = counts[kind + " matched"], counts[kind + " said"], counts[kind + " true"]
         if p + t:
             result[kind] = {"f1": round(2 * m / (p + t), 3), "precision": round(m / max(p, 1), 3),
@@ -64,10 +67,15 @@ def _kinds(said: Counter, true: Counter) -> list[tuple[str, Counter, Counter]]:
     def unplaced(c: Counter) -> Counter:
         return Counter(k[1:3] for k in c.elements() if k[0] == "object")  # (shape, colour)
 
+    def shapes(c: Counter) -> Counter:
+        return Counter(k[1] for k in c.elements() if k[0] == "object")
+
     return [
         ("object", only(said, "object"), only(true, "object")),
         ("object without position", unplaced(said), unplaced(true)),
+        ("shape", shapes(said), shapes(true)),
         ("relation", only(said, "relation"), only(true, "relation")),
+        ("background", only(said, "background"), only(true, "background")),
     ]
 
 

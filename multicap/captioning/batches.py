@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from multicap.captioning.bundle import EncoderSettings
-from multicap.captioning.grounding import Grounding, align_words, object_cells
+from multicap.captioning.grounding import Grounding, align_words, scene_cells
 from multicap.captioning.recipe import Recipe
 from multicap.data.corpus import Corpus, CorpusImage, load_corpus
 from multicap.data.feature_cache import FeatureStore
@@ -26,7 +26,8 @@ class CaptionExamples:
     """Entries of (feature row, candidate token sequences); an epoch draws one sequence per entry.
 
     With `groundings` (one list per entry, one `Grounding` per sequence) and `cells` (per entry, the
-    (objects, N) cells of the image's objects), batches also carry each step's target region.
+    (objects + 1, N) cells of the image's objects, then of its background: `scene_cells`), batches also
+    carry each step's target region.
     """
 
     store: FeatureStore
@@ -129,7 +130,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     grounded = recipe.model.alpha_g > 0
     for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):
         facts = im.facts if grounded else None
-        cells = object_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
+        cells = scene_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
         for level in levels:
             refs = [_words(t, cfg.max_words) for t in im.captions.get(level, [])]
             if row is None or not refs:
@@ -139,7 +140,10 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
             examples.sequences.append([[start, *vocab.encode(words), vocab.eos_id] for words in refs])
             if grounded:  # word k is predicted at step k (step 0 reads the level token)
                 examples.groundings.append(
-                    [align_words(w, facts, cfg.ground_spatial) if facts is not None else [] for w in refs]
+                    [
+                        align_words(w, facts, cfg.ground_spatial, cfg.ground_background) if facts else []
+                        for w in refs
+                    ]
                 )
                 examples.cells.append(cells)
     return _with_validation(vocab, levels, examples, store, val_imgs, corpus)

@@ -11,6 +11,8 @@ be tied to the objects they describe, and the attention that predicts those word
   square" → the white squares);
 - with `spatial`, the spatial words of a clause ("in the top left corner", "to the right of it") describe
   the object that the clause names first for the first time (clauses end at `, ; : .`, "and", "with");
+- with `background`, the word "background" and its modifiers ("a gradient olive background") describe
+  the cells that no object covers (the row after the objects' in `scene_cells`);
 - a noun that names no object of the image is left alone.
 
 A step's target region is every cell a named object's box covers by at least a quarter of the cell, and
@@ -25,7 +27,7 @@ import numpy as np
 
 from multicap.levels.facts import SceneFacts
 
-__all__ = ["Grounding", "align_words", "object_cells"]
+__all__ = ["Grounding", "align_words", "object_cells", "scene_cells"]
 
 # (word index in the sentence, indices of the objects it names)
 Grounding = list[tuple[int, tuple[int, ...]]]
@@ -64,8 +66,17 @@ def object_cells(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
     return out
 
 
-def align_words(words: Sequence[str], facts: SceneFacts, spatial: bool = True) -> Grounding:
-    """The words of a sentence that describe objects of `facts`, each with the objects it describes."""
+def scene_cells(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
+    """(objects + 1, H·W) bool: `object_cells`, then the background: the cells that no object covers."""
+    objects = object_cells(facts, grid_hw)
+    return np.vstack([objects, ~objects.any(axis=0, keepdims=True)])
+
+
+def align_words(
+    words: Sequence[str], facts: SceneFacts, spatial: bool = True, background: bool = False
+) -> Grounding:
+    """The words of a sentence that describe objects of `facts`, each with the objects it describes (with
+    `background`, index len(facts.objects) stands for the background, as in `scene_cells`)."""
     nouns: dict[str, list[int]] = {}
     for i, obj in enumerate(facts.objects):
         noun = obj.label.split()[-1] if obj.label.strip() else ""
@@ -77,11 +88,7 @@ def align_words(words: Sequence[str], facts: SceneFacts, spatial: bool = True) -
         named = nouns.get(word)
         if not named:
             continue
-        modifiers = []
-        for j in range(k - 1, max(k - 4, -1), -1):
-            if words[j] in FUNCTION_WORDS or words[j] in CLAUSE_BREAKS or words[j] in nouns:
-                break
-            modifiers.append(j)
+        modifiers = _modifiers(words, k, nouns)
         coloured = [
             i for i in named if facts.objects[i].attributes.get("colour") in {words[j] for j in modifiers}
         ]
@@ -91,7 +98,22 @@ def align_words(words: Sequence[str], facts: SceneFacts, spatial: bool = True) -
         mentions.append((k, objects))
     if spatial:
         _ground_spatial(words, mentions, grounded)
+    if background:
+        for k, word in enumerate(words):
+            if word == "background":
+                for j in [*_modifiers(words, k, nouns), k]:
+                    grounded[j] = (len(facts.objects),)
     return sorted(grounded.items())
+
+
+def _modifiers(words: Sequence[str], k: int, nouns: dict[str, list[int]]) -> list[int]:
+    """The up to three words right before word k, back to a function word, a clause break or a noun."""
+    out = []
+    for j in range(k - 1, max(k - 4, -1), -1):
+        if words[j] in FUNCTION_WORDS or words[j] in CLAUSE_BREAKS or words[j] in nouns:
+            break
+        out.append(j)
+    return out
 
 
 def _ground_spatial(

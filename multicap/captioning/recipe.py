@@ -36,6 +36,8 @@ class DataConfig:
     train_images: int = 0  # train on the first this many images of the split (0 = all): quick experiments
     val_images: int = 300  # images decoded per validation (0 = the whole split)
     ground_spatial: bool = True  # with model.alpha_g: also ground a clause's spatial words (grounding.py)
+    ground_background: bool = False  # with model.alpha_g: ground "background" and its modifiers to the
+    #                                  cells no object covers (grounding.py)
 
 
 @dataclass(frozen=True)

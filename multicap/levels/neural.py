@@ -99,13 +99,31 @@ class NeuralDescriber:
             return None
         if level != "layout" and "layout" in desc.texts:
             _add_layout(facts, parse(desc.texts["layout"]))
-        located = {loc["word"]: loc for loc in attention_locations(desc.captions[level], self.grid_hw)}
-        for obj in facts.objects:
-            loc = located.get(obj.label)
+        locations = attention_locations(desc.captions[level], self.grid_hw)
+        for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
             if loc is not None:
                 obj.box = tuple(loc["box"])
                 obj.attributes.setdefault("position", loc["position"])
         return facts
+
+
+def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    """The location of the noun that named each parsed object, objects and nouns both in sentence order:
+    the second "diamond" of a caption locates the second diamond, not the first (a plural, "two diamonds",
+    locates every object it names)."""
+    from multicap.data.scenes.vocab import SHAPE_PLURALS
+
+    out: list[dict[str, Any] | None] = []
+    cursor = 0
+    for obj in facts.objects:
+        names = (obj.label, SHAPE_PLURALS.get(obj.label, obj.label + "s"))
+        found = next((k for k in range(cursor, len(locations)) if locations[k]["word"] in names), None)
+        if found is None:  # out of order: any mention of the label
+            found = next((k for k, loc in enumerate(locations) if loc["word"] in names), None)
+        out.append(None if found is None else locations[found])
+        if found is not None:
+            cursor = found + (locations[found]["word"] == obj.label)  # a plural stays for the next one
+    return out
 
 
 def _add_layout(facts: SceneFacts, layout: SceneFacts) -> None:

@@ -95,3 +95,29 @@ def test_layout_positions_and_relations_join_the_attribute_facts() -> None:
     assert by_label["square"]["position"] == "left"
     [rel] = facts.relations
     assert facts.objects[rel.subject].label in {"circle", "square"}
+
+
+def test_each_object_is_located_by_its_own_noun() -> None:
+    """The second "diamond" of a caption locates the second diamond; "two circles" locates both circles."""
+    from multicap.data.scenes import parse
+    from multicap.levels.neural import _own_nouns
+
+    def at(word: str, x: float) -> dict[str, object]:
+        return {"word": word, "box": [x, 0.0, x + 0.1, 0.1], "position": "top"}
+
+    facts = parse("a white square, a purple diamond and a yellow diamond")
+    locations = [
+        at("white", 0.0),
+        at("square", 0.1),
+        at("purple", 0.2),
+        at("diamond", 0.3),
+        at("yellow", 0.4),
+    ]
+    locations.append(at("diamond", 0.5))
+    boxes = [loc and loc["box"][0] for loc in _own_nouns(facts, locations)]
+    assert [o.label for o in facts.objects] == ["square", "diamond", "diamond"] and boxes == [0.1, 0.3, 0.5]
+
+    facts = parse("two red circles and a blue star")
+    boxes = [loc and loc["box"][0] for loc in _own_nouns(facts, [at("circles", 0.2), at("star", 0.6)])]
+    assert [o.label for o in facts.objects] == ["circle", "circle", "star"] and boxes == [0.2, 0.2, 0.6]
+    assert _own_nouns(facts, []) == [None, None, None]

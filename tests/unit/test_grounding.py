@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from multicap.captioning.grounding import align_words, object_cells
+from multicap.captioning.grounding import align_words, object_cells, scene_cells
 from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.levels.facts import SceneFacts, SceneObject
 from multicap.text import tokenize
@@ -45,6 +45,16 @@ def test_spatial_words_go_to_the_object_their_clause_introduces() -> None:
 
 def test_a_noun_of_no_object_and_background_words_are_left_alone() -> None:
     assert _grounded("a red star on a gray background") == {}
+
+
+def test_with_background_its_words_go_to_the_cells_no_object_covers() -> None:
+    words = tokenize("a red cross and a cyan triangle on a striped gray background")
+    got = {f"{k}:{words[k]}": objs for k, objs in align_words(words, FACTS, background=True)}
+    assert got["9:striped"] == got["10:gray"] == got["11:background"] == (3,)  # row 3: the background
+    assert got["6:triangle"] == (2,) and "8:a" not in got
+    cells = scene_cells(FACTS, (4, 4))
+    assert cells.shape == (4, 16)
+    assert (cells[3] == ~object_cells(FACTS, (4, 4)).any(axis=0)).all() and cells[3].sum() == 16 - 6
 
 
 def test_object_cells_cover_the_box_and_always_the_centre() -> None:
