@@ -15,6 +15,7 @@
 Usage:
     .venv/bin/python benchmarks/describe_quality.py --photos --speed
     .venv/bin/python benchmarks/describe_quality.py --scenes --sets --bundle runs/scenes/best --n 100
+    .venv/bin/python benchmarks/describe_quality.py --sets --bundle scenes-small --set-seeds 3,4,5,6
 """
 
 from __future__ import annotations
@@ -178,12 +179,14 @@ def _set_scores(summaries: list, truths: list) -> dict[str, dict[str, float | No
     }
 
 
-def sets(bundle: str | None, level: str, n_clusters: int, per_cluster: int, seed: int) -> dict[str, object]:
+def sets(
+    bundle: str | None, level: str, n_clusters: int, per_cluster: int, seeds: list[int]
+) -> dict[str, object]:
     """Summaries of each cluster from the describer's facts vs from the true facts, same function."""
     from multicap.data.scenes import make_clusters, render
     from multicap.sets import summarize_set
 
-    clusters = make_clusters(seed, n_clusters=n_clusters, per_cluster=per_cluster)
+    clusters = [c for sd in seeds for c in make_clusters(sd, n_clusters=n_clusters, per_cluster=per_cluster)]
     out: dict[str, object] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folders = []
@@ -226,6 +229,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--level", default="attribute", help="the level of --sets summaries")
+    parser.add_argument("--clusters", type=int, default=4, help="scene clusters per seed for --sets (≤ 5)")
+    parser.add_argument("--per-cluster", type=int, default=5, help="scenes per cluster for --sets")
+    parser.add_argument("--set-seeds", default="3", help="make_clusters seeds for --sets, comma-separated")
     args = parser.parse_args()
     torch.set_num_threads(2)
     result: dict[str, object] = {}
@@ -236,7 +242,8 @@ def main() -> None:
     if args.scenes:
         result["scenes"] = scenes(args.n, args.bundle)
     if args.sets:
-        result["sets"] = sets(args.bundle, args.level, 4, 5, seed=3)
+        seeds = [int(x) for x in args.set_seeds.split(",")]
+        result["sets"] = sets(args.bundle, args.level, args.clusters, args.per_cluster, seeds)
     print(json.dumps(result, indent=2))
 
 

@@ -47,7 +47,7 @@ def test_pairs_on_disk_match_their_statements(tasks: Path) -> None:
 
 def test_duplicates_clusters_and_queries_hold_their_answers(tasks: Path) -> None:
     for group in _rows(tasks, "duplicates"):
-        assert set(group["files"]) == {"original", "crop", "scale", "jpeg", "rotate"}
+        assert set(group["files"]) == {"original", "crop", "scale", "jpeg", "rotate", "exposure"}
         assert all((tasks / f).is_file() for f in group["files"].values())
     for cluster in _rows(tasks, "clusters"):
         shared = SceneFacts.from_dict(cluster["shared"])

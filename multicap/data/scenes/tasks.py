@@ -44,7 +44,7 @@ class SetTasksConfig:
     seed: int = 0  # everything follows from it
     size: int = 224  # image side in pixels
     pairs: int = 200  # changed / distractor pairs
-    duplicates: int = 20  # scenes, each written as original + 4 near-duplicates
+    duplicates: int = 20  # scenes, each written as original + 5 near-duplicates (NEAR_DUPLICATE_KINDS)
     clusters: int = 4  # clusters of scenes sharing two objects and a background kind (at most 5)
     per_cluster: int = 10  # scenes per cluster
     pool: int = 300  # scenes the queries search
