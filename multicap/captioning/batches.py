@@ -141,7 +141,9 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
             if grounded:  # word k is predicted at step k (step 0 reads the level token)
                 examples.groundings.append(
                     [
-                        align_words(w, facts, cfg.ground_spatial, cfg.ground_background) if facts else []
+                        align_words(w, facts, cfg.ground_spatial, cfg.ground_background)
+                        if facts is not None
+                        else []
                         for w in refs
                     ]
                 )

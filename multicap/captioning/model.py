@@ -182,12 +182,12 @@ class Captioner(nn.Module):
         """One decoding step of B·K rows over the cells of B images (values (B, N, V), keys (B, N, A); see
         AdditiveAttention) → (logits (B·K, vocab), next state without its token, α (B·K, N), output
         (B·K, E))."""
-        emb = self.drop(self.embed(state.prev))  # (B, E)
-        context, alpha = self.attention(values, keys, state.h)  # (B, V), (B, N)
-        z = torch.sigmoid(self.f_beta(state.h)) * context  # (B, V) gated context
-        h, c = self.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))  # (B, H) each
-        output = torch.tanh(emb + self.out_h(self.drop(h)) + self.out_z(z))  # (B, E) deep output
-        logits = self.out(self.drop(output))  # (B, vocab)
+        emb = self.drop(self.embed(state.prev))  # (B·K, E)
+        context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
+        z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
+        h, c = self.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))  # (B·K, H) each
+        output = torch.tanh(emb + self.out_h(self.drop(h)) + self.out_z(z))  # (B·K, E) deep output
+        logits = self.out(self.drop(output))  # (B·K, vocab)
         return logits, DecoderState(h, c, state.prev), alpha, output
 
     # ---------------------------------------------------------------------------------------------------
