@@ -22,6 +22,7 @@ from multicap.captioning.bundle import load_bundle
 from multicap.captioning.decoding import DecodeConfig, decode
 from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.captioning.recipe import load_recipe
+from multicap.encoders import get_encoder_spec
 from multicap.text import Vocabulary
 
 
@@ -32,7 +33,8 @@ def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
     recipe = load_recipe("scenes")
     vocab = Vocabulary([f"w{i}" for i in range(100)])
     torch.manual_seed(0)
-    cfg = CaptionerConfig(**{**recipe.model.to_dict(), "feature_dim": 1398, "grid_hw": (10, 10)})
+    dim = get_encoder_spec(recipe.encoder.name).feature_dim
+    cfg = CaptionerConfig(**{**recipe.model.to_dict(), "feature_dim": dim, "grid_hw": (10, 10)})
     cfg.vocab_size = len(vocab)
     return Captioner(cfg).eval(), vocab
 
@@ -69,9 +71,12 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     model, vocab = _model(args)
     gh, gw = model.config.grid_hw
-    grid = torch.randn(
-        args.images, gh * gw, model.config.feature_dim, generator=torch.Generator().manual_seed(1)
-    )
+    if args.model and args.data:
+        grid = _real_grids(args.model, args.data, args.images)  # (B, N, D) the test split's cached grids
+    else:
+        grid = torch.randn(
+            args.images, gh * gw, model.config.feature_dim, generator=torch.Generator().manual_seed(1)
+        )
     levels = [vocab.levels[i % len(vocab.levels)] for i in range(args.images)]
     cfg = DecodeConfig(beam_size=args.beam, max_len=args.max_len)
 

@@ -15,7 +15,7 @@ from multicap.captioning.recipe import Recipe
 from multicap.data.corpus import Corpus, CorpusImage, load_corpus
 from multicap.data.feature_cache import FeatureStore
 from multicap.errors import DataError
-from multicap.levels.facts import SceneFacts
+from multicap.levels.facts import LEVELS, SceneFacts
 from multicap.text import Vocabulary, tokenize
 
 __all__ = ["CaptionExamples", "TrainingData", "build_examples", "features_folder"]
@@ -116,6 +116,10 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     cfg = recipe.data
     corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()
+    known = sorted(set(LEVELS) | set(corpus.levels()))
+    unknown = sorted(set(cfg.canonical) - set(known))
+    if unknown:
+        raise DataError(f"data.canonical names level(s) {', '.join(unknown)} not among {', '.join(known)}")
     train_imgs = corpus.split(cfg.train_split)[: cfg.train_images or None]
     val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]
     if not train_imgs:
@@ -133,6 +137,8 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
         cells = scene_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
         for level in levels:
             refs = [_words(t, cfg.max_words) for t in im.captions.get(level, [])]
+            if level in cfg.canonical:
+                refs = refs[:1]
             if row is None or not refs:
                 continue
             examples.rows.append(row)

@@ -38,6 +38,8 @@ class DataConfig:
     ground_spatial: bool = True  # with model.alpha_g: also ground a clause's spatial words (grounding.py)
     ground_background: bool = False  # with model.alpha_g: ground "background" and its modifiers to the
     #                                  cells no object covers (grounding.py)
+    canonical: list[str] = field(default_factory=list)  # levels learned from their first reference only
+    #                       (the corpus's canonical wording); the others draw one reference per epoch
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from torch import nn
 from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
 from multicap.encoders.encoder import Encoder
 from multicap.encoders.imagenet import imagenet_labels
-from multicap.encoders.multiscale import COLOUR_STATS, MultiScaleLite
+from multicap.encoders.multiscale import COLOUR_STATS, FINE_DIM, FineLite, MultiScaleLite
 from multicap.encoders.preprocess import Preprocess
 from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
@@ -86,6 +86,17 @@ def _build_lite0_ms(weights: Path | None, pretrained: bool, device: str | torch.
     )
 
 
+def _build_lite0_fine(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+    model, source = _lite0_net(weights, pretrained)
+    return Encoder(
+        "efficientnet_lite0_fine",
+        FineLite(model),
+        EFFICIENTNET_LITE0_PREPROCESS,
+        weights=source,
+        device=device,
+    )
+
+
 register_encoder(
     EncoderSpec(
         name="efficientnet_lite0",
@@ -97,6 +108,8 @@ register_encoder(
         weights_status=_lite0_status,
     )
 )
+
+
 register_encoder(
     EncoderSpec(
         name="efficientnet_lite0_ms",
@@ -105,6 +118,17 @@ register_encoder(
         feature_dim=112 + 1280 + COLOUR_STATS,
         has_head=True,
         build=_build_lite0_ms,
+        weights_status=_lite0_status,
+    )
+)
+register_encoder(
+    EncoderSpec(
+        name="efficientnet_lite0_fine",
+        description="EfficientNet-Lite0 fine grid (captioning): stride-8 sub-cells + stride-16 + colour",
+        preprocess=EFFICIENTNET_LITE0_PREPROCESS,
+        feature_dim=FINE_DIM,
+        has_head=False,
+        build=_build_lite0_fine,
         weights_status=_lite0_status,
     )
 )

@@ -24,6 +24,8 @@ __all__ = ["NeuralDescriber", "attention_locations"]
 
 # Levels whose parsed objects carry most attributes, best first; layout adds positions and relations.
 _FACT_LEVELS = ("attribute", "caption", "object", "layout")
+# Levels whose sentences count equal objects instead of naming each ("two diamonds").
+_GROUPED_LEVELS = ("object", "attribute")
 _FUNCTION_WORDS = frozenset(
     {"a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "and", "with", "there", "it", "its"}
 )
@@ -95,16 +97,48 @@ class NeuralDescriber:
         if level is None:
             return None
         facts = parse(desc.texts[level])
+        locations = attention_locations(desc.captions[level], self.grid_hw)
+        seen_at: dict[int, str] = {}  # id(object) → the position its own noun looked at
+        for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
+            if loc is not None:
+                obj.box = tuple(loc["box"])
+                seen_at[id(obj)] = loc["position"]
+        if level in _GROUPED_LEVELS:
+            facts = _without_repeats(facts, desc.texts[level])
         if not facts.objects:
             return None
         if level != "layout" and "layout" in desc.texts:
             _add_layout(facts, parse(desc.texts["layout"]))
-        locations = attention_locations(desc.captions[level], self.grid_hw)
-        for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
-            if loc is not None:
-                obj.box = tuple(loc["box"])
-                obj.attributes.setdefault("position", loc["position"])
+        for obj in facts.objects:
+            if id(obj) in seen_at:
+                obj.attributes.setdefault("position", seen_at[id(obj)])
         return facts
+
+
+def _without_repeats(facts: SceneFacts, text: str) -> SceneFacts:
+    """Drop an object that a grouped level's text names again as another singular: these levels count
+    equal objects ("two small red circles"), so "a small red circle, a small red circle" is the decoder
+    repeating itself (a slip beam search makes), not a second circle."""
+    from multicap.data.scenes.vocab import SHAPE_PLURALS
+
+    words = set(text.lower().replace(",", " ").split())
+    seen: set[tuple[str, str | None, str | None]] = set()
+    index: dict[int, int] = {}  # old index → new, for the objects kept
+    for i, obj in enumerate(facts.objects):
+        key = (obj.label, obj.attributes.get("colour"), obj.attributes.get("size"))
+        if key in seen and SHAPE_PLURALS.get(obj.label, obj.label + "s") not in words:
+            continue
+        seen.add(key)
+        index[i] = len(index)
+    if len(index) == len(facts.objects):
+        return facts
+    relations = [
+        Relation(index[r.subject], r.predicate, index[r.object])
+        for r in facts.relations
+        if r.subject in index and r.object in index
+    ]
+    objects = [facts.objects[i] for i in index]
+    return SceneFacts(objects=objects, relations=relations, image_attributes=facts.image_attributes)
 
 
 def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[str, Any] | None]:

@@ -103,3 +103,18 @@ def test_grounded_attention_trains_from_the_scenes_boxes(scenes: Path, tmp_path:
     result = train(recipe)
     assert result.epochs_run == 1 and result.history[0]["loss"] > 0
     assert load_bundle(result.best).model.config.alpha_g == 1.0
+
+
+def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_path: Path) -> None:
+    """data.canonical: those levels keep one sequence per image (the corpus's first wording)."""
+    from multicap.captioning.batches import build_examples
+    from multicap.errors import DataError
+
+    data = build_examples(_recipe(scenes, tmp_path / "run", "data.canonical=[object,layout]"))
+    by_level: dict[str, set[int]] = {}
+    for seqs in data.train.sequences:
+        by_level.setdefault(data.vocab.itos[seqs[0][0]], set()).add(len(seqs))
+    assert by_level["<object>"] == {1} and by_level["<layout>"] == {1}
+    assert by_level["<attribute>"] == {3} and by_level["<caption>"] == {3}
+    with pytest.raises(DataError, match=r"data\.canonical names level"):
+        build_examples(_recipe(scenes, tmp_path / "run", "data.canonical=[layouts]"))

@@ -77,6 +77,16 @@ def test_pixels_find_real_changes_and_ignore_lighting_and_small_shifts() -> None
         old = {(o.label, o.box) for o in pair.after.facts.objects}
         moved = [o for o in pair.before.facts.objects if (o.label, o.box) not in old]
         assert moved and all(touches(changed, o.box) for o in moved)
+    # faint changes: a small red cross grown to medium, a medium orange cross shrunk to small, a small blue
+    # star moved on a dark ground (its new place). Their rings of changed pixels filled too little of any
+    # cell to lift its mean above the old threshold (32.5 and 39.3 against 45; 26-30 at the star's new
+    # place); a cell's 90th percentile sees them (203, 277, 243).
+    for i, kind in ((3, "resize"), (101, "resize"), (60, "move")):
+        pair = make_pair(2024, i, kind)
+        changed = changed_cells(*pair.images(224))
+        before = {(o.label, o.box) for o in pair.before.facts.objects}
+        after = {(o.label, o.box) for o in pair.after.facts.objects}
+        assert before != after and all(touches(changed, box) for _, box in before ^ after), (i, kind)
 
 
 def test_differences_are_stated_only_where_the_pixels_changed() -> None:

@@ -121,3 +121,21 @@ def test_each_object_is_located_by_its_own_noun() -> None:
     boxes = [loc and loc["box"][0] for loc in _own_nouns(facts, [at("circles", 0.2), at("star", 0.6)])]
     assert [o.label for o in facts.objects] == ["circle", "circle", "star"] and boxes == [0.2, 0.2, 0.6]
     assert _own_nouns(facts, []) == [None, None, None]
+
+
+def test_a_repeated_singular_object_is_read_once_and_a_plural_twice() -> None:
+    """Object and attribute sentences count equal objects, so a second "a small red circle" is the decoder
+    repeating itself; "two small red circles" are two circles; different sizes are different circles."""
+    from multicap.data.scenes import parse
+    from multicap.levels.neural import _without_repeats
+
+    def read(text: str) -> list[str]:
+        facts = _without_repeats(parse(text), text)
+        return [f"{o.attributes.get('size')} {o.attributes.get('colour')} {o.label}" for o in facts.objects]
+
+    assert read("a small red circle, a blue star and a small red circle") == [
+        "small red circle",
+        "None blue star",
+    ]
+    assert read("two small red circles and a blue star").count("small red circle") == 2
+    assert read("a small red circle and a large red circle").count("large red circle") == 1

@@ -174,3 +174,30 @@ def test_cuda_asked_without_cuda_is_a_clear_error() -> None:
 
     with pytest.raises(ConfigError, match="CUDA is not available"):
         create_encoder("tiny", device="cuda")
+
+
+def test_fine_grid_holds_stride8_subcells_stride16_and_colour(lite0) -> None:
+    """efficientnet_lite0_fine: each stride-16 cell = its 2×2 stride-8 sub-cells, the stride-16 features,
+    then the mean and deviation of its pixels; the later stages never run."""
+    fine = create_encoder("efficientnet_lite0_fine")
+    pixels = torch.randint(
+        0, 256, (2, 3, 160, 160), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    out = fine.encode_batch(pixels)
+    assert out.logits is None and out.grid.shape == (2, 100, 4 * 40 + 112 + 6) and out.grid_hw == (10, 10)
+    x = lite0.preprocess.normalize(pixels)
+    net = lite0.backbone
+    with torch.inference_mode():
+        h = net.stem(x)
+        for i, block in enumerate(net.blocks[:11]):
+            h = block(h)
+            if i == 4:
+                s8 = h  # (2, 40, 20, 20)
+    grid = out.grid.reshape(2, 10, 10, -1)
+    # cell (r, c), sub-cell (dy, dx) of channel k sits at 4k + 2dy + dx (pixel unshuffle's order)
+    sub = grid[..., :160].reshape(2, 10, 10, 40, 2, 2)
+    torch.testing.assert_close(sub[:, 3, 7, :, 1, 0], s8[:, :, 7, 14], rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(grid[..., 160:272], h.permute(0, 2, 3, 1), rtol=1e-4, atol=1e-4)
+    cell = x[:, :, 48:64, 112:128].reshape(2, 3, -1)  # pixels of cell (3, 7)
+    torch.testing.assert_close(grid[:, 3, 7, 272:275], cell.mean(-1), rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(grid[:, 3, 7, 275:], cell.std(-1, unbiased=False), rtol=1e-3, atol=1e-3)
