@@ -10,8 +10,8 @@ left of a blue square". Each cell of the stride-16 grid therefore carries
   - the mean and standard deviation of the normalised input pixels under the cell (colour, texture).
 
 Linear probes of each object's shape and colour from the mean of the cells in its box (2,000 scenes to
-fit, 400 to test, at 160 px; benchmarks/RESULTS.md): stride-16 + colour 0.964 / 0.984, with the stride-8
-sub-cells 0.979 / 0.992, with the final stage instead 0.899 / 0.866.
+fit, 400 to test, at 160 px; benchmarks/grid_probe.py): stride-16 + colour 0.963 / 0.986, with the
+stride-8 sub-cells 0.980 / 0.991, with the final stage instead 0.901 / 0.861.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ __all__ = ["COLOUR_STATS", "FINE_DIM", "FineLite", "MultiScaleLite"]
 
 COLOUR_STATS = 6  # mean and std of R, G, B per cell
 STRIDE8_BLOCK = 4  # the last block of the stride-8 stage (40 channels)
+STRIDE16_BLOCK = 10  # the last block of the stride-16 stage (112 channels)
 FINE_DIM = 4 * 40 + 112 + COLOUR_STATS  # channels of a FineLite cell
 
 
@@ -68,7 +69,7 @@ class FineLite(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, None]:
         h = self.net.stem(x)
         fine = h
-        for i, block in enumerate(self.net.blocks[:11]):  # up to the stride-16 stage's last block (10)
+        for i, block in enumerate(self.net.blocks[: STRIDE16_BLOCK + 1]):
             h = block(h)
             if i == STRIDE8_BLOCK:
                 fine = h  # (B, 40, H/8, W/8)
