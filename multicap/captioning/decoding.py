@@ -109,8 +109,9 @@ def _beam(
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """Beam search over B images × K beams at once (K = 1 is greedy).
 
-    Finished beams stay in their slot with a frozen score; an image whose K beams have all finished leaves
-    the batch, so a batch costs the sum of its captions' lengths, not B times the longest. Each step
+    Finished beams stay in their slot with a frozen score; images whose K beams have all finished leave
+    the batch together once they are a quarter of it, so a batch costs about the sum of its captions'
+    lengths, not B times the longest, without copying the cells at every step where one image ends. Each step
     records its tokens, back-pointers, attention and outputs in place (no copy of the growing history);
     the best beam of each image is read back at the end. Returns, for the best beam of each image:
     token ids (B, T), attention (B, T, N), outputs (B, T, E), summed log-prob (B,), length (B,).
@@ -134,6 +135,7 @@ def _beam(
     seqs = torch.zeros(B * K, 0, dtype=torch.long, device=dev)  # active rows' tokens so far
     done = torch.zeros(B * K, dtype=torch.bool, device=dev)
     length = torch.zeros(B * K, dtype=torch.long, device=dev)
+    recorded = torch.zeros(B, dtype=torch.bool, device=dev)  # active images whose result is recorded
     for step in range(T):
         logits, state, alpha, out = model.step(state, values, keys)  # (b·K, vocab), ..., (b·K, N), (b·K, E)
         logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, seqs, vocab, config)
@@ -158,16 +160,22 @@ def _beam(
         state = state.select(beam)
         state.prev = token
         finished = done.view(b, K).all(dim=1)  # (b,)
-        if bool(finished.any()):
-            ended = active[finished]
-            final_score[ended] = score[finished]
-            final_length[ended] = length.view(b, K)[finished]
+        ending = finished & ~recorded
+        if bool(ending.any()):
+            ended = active[ending]
+            final_score[ended] = score[ending]
+            final_length[ended] = length.view(b, K)[ending]
             last_step[ended] = step
+            recorded |= ending
             if bool(finished.all()):
                 break
+        # Finished images leave the batch once they are a quarter of it: each departure copies the cells
+        # of every image still decoding, and with mixed lengths images finish at many different steps.
+        # Until then a finished image's beams run on <pad> at no cost; its result is already recorded.
+        if int(finished.sum()) * 4 >= b:
             keep = ~finished
             keep_rows = keep.repeat_interleave(K).nonzero().squeeze(1)
-            active, score = active[keep], score[keep]
+            active, score, recorded = active[keep], score[keep], recorded[keep]
             values, keys, state = values[keep], keys[keep], state.select(keep_rows)
             done, length = done[keep_rows], length[keep_rows]
             if config.no_repeat_ngram > 0:
