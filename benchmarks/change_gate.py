@@ -34,18 +34,6 @@ STATISTICS = (
 )
 
 
-def pixel_map(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(SIDE, SIDE) smallest |a − b| over small shifts, a relit to b (as `change.pixel_changes` computes)."""
-    pa = change._relit(a, b)
-    s, side = change.SHIFT, change.SIDE
-    pad = np.pad(b, ((s, s), (s, s), (0, 0)), mode="edge")
-    best = np.full(pa.shape[:2], np.inf, dtype=np.float32)
-    for dy in range(2 * s + 1):
-        for dx in range(2 * s + 1):
-            best = np.minimum(best, np.abs(pa - pad[dy : dy + side, dx : dx + side]).sum(axis=-1))
-    return best
-
-
 def per_cell(best: np.ndarray, grid: int, how: str) -> np.ndarray:
     c = change.SIDE // grid
     cells = best.reshape(grid, c, grid, c).transpose(0, 2, 1, 3).reshape(grid, grid, c * c)
@@ -75,7 +63,7 @@ def main() -> None:
     args = ap.parse_args()
     kinds = CHANGE_KINDS + DISTRACTOR_KINDS
     pairs = [make_pair(args.seed, i, kinds[i % len(kinds)]) for i in range(args.per_kind * len(kinds))]
-    maps = [pixel_map(*(change.pixels(im) for im in p.images(224))) for p in pairs]
+    maps = [change.pixel_differences(*p.images(224)) for p in pairs]
     print(f"seed {args.seed}, {len(pairs)} pairs (224 px, squashed to {change.SIDE})")
     header = ("cells", "statistic", "distr. max", "2nd", "change 5%", "min", "recall")
     print("{:>5s} {:9s} {:>10s} {:>6s} {:>9s} {:>6s} {:>6s}".format(*header))

@@ -32,6 +32,7 @@ __all__ = [
     "changed_cells",
     "file_pixels",
     "pixel_changes",
+    "pixel_differences",
     "pixels",
     "touches",
 ]
@@ -48,6 +49,15 @@ PERCENTILE = 90.0
 def pixel_changes(a: Image.Image | np.ndarray, b: Image.Image | np.ndarray) -> np.ndarray:
     """(GRID, GRID) float: how much each cell of b differs from a, after lighting and small shifts.
     Images, or their `pixels`."""
+    best = pixel_differences(a, b)  # (S, S)
+    cell = SIDE // GRID
+    blocks = best.reshape(GRID, cell, GRID, cell).transpose(0, 2, 1, 3).reshape(GRID, GRID, cell * cell)
+    return np.percentile(blocks, PERCENTILE, axis=-1)
+
+
+def pixel_differences(a: Image.Image | np.ndarray, b: Image.Image | np.ndarray) -> np.ndarray:
+    """(SIDE, SIDE) float: each pixel's smallest |a − b| (channels summed) over shifts of b by up to
+    `SHIFT` pixels, a relit to b's lighting (steps 1-3 above). Images, or their `pixels`."""
     pb = b if isinstance(b, np.ndarray) else pixels(b)  # (S, S, 3)
     pa = _relit(a if isinstance(a, np.ndarray) else pixels(a), pb)  # (S, S, 3)
     pad = np.pad(pb, ((SHIFT, SHIFT), (SHIFT, SHIFT), (0, 0)), mode="edge")
@@ -56,9 +66,7 @@ def pixel_changes(a: Image.Image | np.ndarray, b: Image.Image | np.ndarray) -> n
         for dx in range(2 * SHIFT + 1):
             moved = pad[dy : dy + SIDE, dx : dx + SIDE]
             best = np.minimum(best, np.abs(pa - moved).sum(axis=-1))
-    cell = SIDE // GRID
-    blocks = best.reshape(GRID, cell, GRID, cell).transpose(0, 2, 1, 3).reshape(GRID, GRID, cell * cell)
-    return np.percentile(blocks, PERCENTILE, axis=-1)
+    return best
 
 
 def changed_cells(
