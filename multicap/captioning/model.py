@@ -20,7 +20,7 @@ what layout words need (measured in benchmarks/RESULTS.md).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -28,9 +28,7 @@ from torch import nn
 
 from multicap.errors import ConfigError
 
-__all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState"]
-
-PACK_ROWS = 1  # training steps compute the running captions in blocks of this many rows (see forward)
+__all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState", "StepWeights"]
 
 
 @dataclass
@@ -66,6 +64,11 @@ class CaptionerConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+class StepWeights(NamedTuple):
+    token_gates: torch.Tensor  # (vocab, 4H) each word's share of the LSTM gates (Captioner.token_gates)
+    recurrent: torch.Tensor  # (4H, V + H) Captioner.recurrent_weights
 
 
 @dataclass
@@ -177,18 +180,69 @@ class Captioner(nn.Module):
         return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start)
 
     def step(
-        self, state: DecoderState, values: torch.Tensor, keys: torch.Tensor
+        self,
+        state: DecoderState,
+        values: torch.Tensor,
+        keys: torch.Tensor,
+        weights: StepWeights | None = None,
     ) -> tuple[torch.Tensor, DecoderState, torch.Tensor, torch.Tensor]:
         """One decoding step of B·K rows over the cells of B images (values (B, N, V), keys (B, N, A); see
         AdditiveAttention) → (logits (B·K, vocab), next state without its token, α (B·K, N), output
-        (B·K, E))."""
+        (B·K, E)). A loop of steps passes `step_weights()`, computed once (no dropout on the words then)."""
         emb = self.drop(self.embed(state.prev))  # (B·K, E)
+        if weights is None:
+            gates, recurrent = self.token_gates(emb), self.recurrent_weights()
+        else:
+            gates, recurrent = weights.token_gates[state.prev], weights.recurrent
+        h, c, z, alpha = self.recur(state, gates, recurrent, values, keys)
+        output, logits = self.readout(emb, h, z)
+        return logits, DecoderState(h, c, state.prev), alpha, output
+
+    def step_weights(self) -> StepWeights:
+        """What every step of a decode reuses: each word's share of the LSTM gates and `recurrent_weights`."""
+        return StepWeights(self.token_gates(self.embed.weight), self.recurrent_weights())
+
+    def token_gates(self, emb: torch.Tensor) -> torch.Tensor:
+        """The word's share of the LSTM's gates, W_ie E y + b_ih + b_hh: (..., E) → (..., 4H).
+
+        The LSTM's input is [E y; z], so its input product splits in two: this half does not depend on the
+        previous step and is computed outside the loop (training: all steps at once; decoding: a table)."""
+        lstm, E = self.lstm, self.config.embed_dim
+        return F.linear(emb, lstm.weight_ih[:, :E], lstm.bias_ih + lstm.bias_hh)
+
+    def recurrent_weights(self) -> torch.Tensor:
+        """[W_iz  W_hh] (4H, V + H): the LSTM's products with the context and with its state side by side, in
+        one contiguous matrix, so that a step makes one product of [z; h] with it."""
+        E = self.config.embed_dim
+        return torch.cat([self.lstm.weight_ih[:, E:], self.lstm.weight_hh], dim=1)
+
+    def recur(
+        self,
+        state: DecoderState,
+        gates: torch.Tensor,
+        recurrent: torch.Tensor,
+        values: torch.Tensor,
+        keys: torch.Tensor,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The recurrent half of a step: attend, gate, update the LSTM (nn.LSTMCell's parameters and gate
+        order i, f, g, o) from the token's share of its gates (B·K, 4H) and `recurrent_weights` →
+        (h, c (B·K, H), z (B·K, V), α (B·K, N))."""
         context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
-        h, c = self.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))  # (B·K, H) each
-        output = torch.tanh(emb + self.out_h(self.drop(h)) + self.out_z(z))  # (B·K, E) deep output
-        logits = self.out(self.drop(output))  # (B·K, vocab)
-        return logits, DecoderState(h, c, state.prev), alpha, output
+        gates = torch.addmm(gates, torch.cat([z, state.h], dim=1), recurrent.t())  # (B·K, 4H)
+        i, f, g, o = gates.chunk(4, dim=1)
+        c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)  # (B·K, H)
+        h = torch.sigmoid(o) * torch.tanh(c)  # (B·K, H)
+        return h, c, z, alpha
+
+    def readout(
+        self, emb: torch.Tensor, h: torch.Tensor, z: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The deep output layer (paper eq. 7) on (..., E), (..., H), (..., V) → (output (..., E), logits).
+
+        Nothing in it feeds the next step, so training runs it once over every step after the loop."""
+        output = torch.tanh(emb + self.out_h(self.drop(h)) + self.out_z(z))  # (..., E) deep output
+        return output, self.out(self.drop(output))  # (..., vocab)
 
     # ---------------------------------------------------------------------------------------------------
     def forward(
@@ -219,28 +273,31 @@ class Captioner(nn.Module):
         B, T = captions.shape
         # Longest caption first, so the captions still running at step t are the first b_t rows: each step
         # computes only those (sgrvinod's "batch_size_t"), not the padding of the shorter ones: 1.5x faster
-        # than computing every row (benchmarks/train_step.py). PACK_ROWS > 1 rounds the rows up to blocks
-        # (fewer slices of the cells in the backward pass, a few finished rows computed, whose <pad>
-        # targets count for nothing); measured, blocks of 4, 8 and 16 were no faster.
+        # than computing every row. Only the recurrence (attention, gate, LSTM) runs in the loop; the words'
+        # share of the LSTM gates before it and the deep output layer after it run once over all steps, as
+        # a few large matrix products instead of T small ones (benchmarks/train_step.py).
         lengths = (captions != self.config.pad_id).sum(dim=1)  # (B,) level token + words + <eos>
         order = lengths.argsort(descending=True, stable=True)
         captions, values, keys, lengths = captions[order], values[order], keys[order], lengths[order]
+        emb = self.drop(self.embed(captions[:, :-1]))  # (B, T-1, E): the token read at each step
+        gates_t = self.token_gates(emb).transpose(0, 1).unbind(0)  # T-1 × (B, 4H), one backward for all
+        recurrent = self.recurrent_weights()  # (4H, V + H), one copy and one backward for all steps
         state = self.init_state(values, captions[:, 0])
-        all_logits, all_alpha = [], []
+        hs, zs, all_alpha = [], [], []
         rows, cells = B, (values, keys)
         for t in range(T - 1):
-            running = int((lengths > t + 1).sum())  # rows with a target at t + 1
-            b = min(B, -(-running // PACK_ROWS) * PACK_ROWS)
+            b = int((lengths > t + 1).sum())  # rows with a target at t + 1
             if b != rows:
                 rows, cells = b, (values[:b], keys[:b])
             state = DecoderState(state.h[:b], state.c[:b], captions[:b, t])
-            logits, state, alpha, _ = self.step(state, *cells)
-            all_logits.append(F.pad(logits, (0, 0, 0, B - b)))
+            h, c, z, alpha = self.recur(state, gates_t[t][:b], recurrent, *cells)
+            state = DecoderState(h, c, state.prev)
+            hs.append(F.pad(h, (0, 0, 0, B - b)))
+            zs.append(F.pad(z, (0, 0, 0, B - b)))
             all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
-        logits, alphas = torch.stack(all_logits, dim=1), torch.stack(all_alpha, dim=1)
-        if PACK_ROWS > 1:  # rows computed past their caption's end: zero, as the padding rows are
-            done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1)
-            logits, alphas = logits.masked_fill(done, 0.0), alphas.masked_fill(done, 0.0)
+        _, logits = self.readout(emb, torch.stack(hs, dim=1), torch.stack(zs, dim=1))  # (B, T-1, vocab)
+        done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1): past the caption's end
+        logits, alphas = logits.masked_fill(done, 0.0), torch.stack(all_alpha, dim=1)
         unsort = order.argsort()
         logits, alphas = logits[unsort], alphas[unsort]  # (B, T-1, vocab), (B, T-1, N); 0 past the end
         return logits, self.loss(logits, alphas, captions[unsort][:, 1:], regions)

@@ -171,7 +171,7 @@ class FeatureStore:
             commit_every: images per commit; a killed build loses at most this many.
 
         Raises:
-            DataError: the encoder is not the store's, or another process is building the store.
+            DataError: the encoder is not the store's. (Another build of the store is waited for.)
         """
         check_identity(self.root, self.meta, probe_identity(encoder))
         handle = on_error or log_error

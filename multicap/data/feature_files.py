@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -20,6 +21,8 @@ import torch
 
 from multicap.encoders import Encoder
 from multicap.errors import DataError
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "DTYPE",
@@ -121,7 +124,8 @@ def check_identity(root: Path, meta: dict[str, Any], identity: dict[str, Any]) -
 
 @contextlib.contextmanager
 def build_lock(root: Path) -> Iterator[None]:
-    """One builder at a time per store (readers need no lock)."""
+    """One builder at a time per store (readers need no lock); a second one waits for the first, then
+    finds its images stored: two trainings started on one corpus at once share one encoding."""
     try:
         import fcntl
     except ImportError:  # not POSIX: no lock; builds must not overlap
@@ -131,7 +135,8 @@ def build_lock(root: Path) -> Iterator[None]:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DataError(f"{root}: another process is building this feature store; wait for it") from None
+            _log.warning("%s: another process is building this feature store; waiting for it", root)
+            fcntl.flock(f, fcntl.LOCK_EX)  # released by the other process's exit at the latest
         try:
             yield
         finally:

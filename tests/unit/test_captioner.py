@@ -70,7 +70,8 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
 
 
 def test_packed_steps_match_running_every_caption_to_the_end() -> None:
-    """forward runs each step on the captions still going; the loss and gradients are those of all rows."""
+    """forward runs each step on the captions still going and the readout once after the loop; the loss and
+    gradients are those of every row stepped to the end with step()."""
     vocab = _vocab()
     model = _model(vocab, alpha_c=1.0)
     grid, caps = _batch(vocab)
@@ -93,6 +94,28 @@ def test_packed_steps_match_running_every_caption_to_the_end() -> None:
     assert abs(loss.item() - ref.item()) < 1e-5
     ref_grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads, ref_grads, strict=True))
+
+
+def test_decoding_weights_give_the_same_step_as_nn_lstmcell() -> None:
+    """step() with the precomputed weights of a decode (the words' gate table, [W_iz W_hh]) and without
+    them both equal the step written with torch's own nn.LSTMCell, whose parameters the model keeps."""
+    vocab = _vocab()
+    model = _model(vocab).eval()
+    grid, caps = _batch(vocab)
+    with torch.no_grad():
+        values, keys = model.encode_grid(grid)
+        state = model.init_state(values, caps[:, 0])
+        state.prev = caps[:, 1]
+        plain = model.step(state, values, keys)
+        cached = model.step(state, values, keys, model.step_weights())
+        emb = model.embed(state.prev)
+        context, _ = model.attention(values, keys, state.h)
+        z = torch.sigmoid(model.f_beta(state.h)) * context
+        h, c = model.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))
+        _, logits = model.readout(emb, h, z)
+    for got in (plain, cached):
+        assert torch.allclose(got[1].h, h, atol=1e-6) and torch.allclose(got[1].c, c, atol=1e-6)
+        assert torch.allclose(got[0], logits, atol=1e-5)
 
 
 def test_coordinates_append_each_cells_centre_to_its_value() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import torch
 from PIL import Image
 
 from multicap.data.feature_cache import FeatureDataset, FeatureStore
+from multicap.data.feature_files import build_lock
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import DataError, ImageLoadError
 from tests.conftest import noise_image, write_noise_images
@@ -157,3 +159,22 @@ def test_dataset_with_worker_processes_reads_the_right_rows(tmp_path: Path, tiny
     items = pooled.__getitems__([0, 1])
     assert items[0][0].shape == (64,) and [e for _, e in items] == [0, 1]
     np.testing.assert_array_equal(items[1][0].numpy(), store.pooled([0])[0].astype(np.float32))
+
+
+def test_a_second_builder_waits_for_the_first_instead_of_failing(tmp_path: Path) -> None:
+    """Two trainings started on one corpus at once: the second build waits, then finds the images stored."""
+    fcntl = pytest.importorskip("fcntl")
+    entered = threading.Event()
+
+    def second() -> None:
+        with build_lock(tmp_path):
+            entered.set()
+
+    with (tmp_path / ".build.lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # the first builder
+        thread = threading.Thread(target=second)
+        thread.start()
+        assert not entered.wait(0.3)  # blocked while the first holds the lock
+        fcntl.flock(held, fcntl.LOCK_UN)
+    assert entered.wait(5)
+    thread.join(5)
