@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 from collections import Counter
-from collections.abc import Callable
 
 import torch
 
@@ -93,7 +92,7 @@ def _trace_chain(said: SceneFacts, true: SceneFacts, out: Counter[str]) -> None:
     else:
         group = "some missed" if len(named) < len(truth) else "some extra"
     said_chain = {(r.subject, r.predicate, r.object) for r in said.relations}  # parse() orients them
-    true_chain = {(r.subject, r.predicate, r.object) for r in map(_oriented(true), mentioned_relations(true))}
+    true_chain = {(r.subject, r.predicate, r.object) for r in _oriented_chain(true)}
     out[f"{group}: images"] += 1
     out[f"{group}: chain relations true"] += len(true_chain)
     out[f"{group}: chain relations right"] += len(said_chain & true_chain)  # same ends, same predicate
@@ -105,8 +104,9 @@ def _trace_chain(said: SceneFacts, true: SceneFacts, out: Counter[str]) -> None:
             out[f"predicate said for the true one: {p} -> {word}"] += 1
 
 
-def _oriented(facts: SceneFacts) -> Callable[[Relation], Relation]:
-    return lambda relation: orient(relation, facts.objects)
+def _oriented_chain(facts: SceneFacts) -> list[Relation]:
+    """The chain the generated sentences state, in the canonical direction parse() gives its relations."""
+    return [orient(r, facts.objects) for r in mentioned_relations(facts)]
 
 
 def _kinds(said: Counter, true: Counter) -> list[tuple[str, Counter, Counter]]:

@@ -138,8 +138,7 @@ def _beam(
     recorded = torch.zeros(B, dtype=torch.bool, device=dev)  # active images whose result is recorded
     weights = model.step_weights()  # the words' shares of the LSTM gates (a table) and [W_iz W_hh], once
     for step in range(T):
-        # (b·K, vocab), next state, (b·K, N), (b·K, E)
-        logits, state, alpha, out = model.step(state, values, keys, weights)
+        logits, state, alpha, out = model.step(state, values, keys, weights)  # (b·K, vocab), ..., (b·K, E)
         logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, seqs, vocab, config)
         logp[done] = _NEG
         logp[done, vocab.pad_id] = 0.0  # a finished beam continues with <pad> at no cost
