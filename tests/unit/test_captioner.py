@@ -69,11 +69,14 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
     assert first.shape == (len(SENTENCES), 1, len(vocab)) and none is None
 
 
-def test_packed_steps_match_running_every_caption_to_the_end() -> None:
+@pytest.mark.parametrize("coverage", [False, True])
+def test_packed_steps_match_running_every_caption_to_the_end(coverage: bool) -> None:
     """forward runs each step on the captions still going and the readout once after the loop; the loss and
-    gradients are those of every row stepped to the end with step()."""
+    gradients are those of every row stepped to the end with step() (with coverage, too)."""
     vocab = _vocab()
-    model = _model(vocab, alpha_c=1.0)
+    model = _model(vocab, alpha_c=1.0, coverage=coverage)
+    if model.attention.coverage_gain is not None:  # zero at first: make coverage matter
+        torch.nn.init.normal_(model.attention.coverage_gain.weight, std=0.5)
     grid, caps = _batch(vocab)
     _, loss = model(grid, caps)
     assert loss is not None
@@ -94,6 +97,9 @@ def test_packed_steps_match_running_every_caption_to_the_end() -> None:
     assert abs(loss.item() - ref.item()) < 1e-5
     ref_grads = [p.grad for p in model.parameters() if p.grad is not None]
     assert all(torch.allclose(a, b, atol=1e-6) for a, b in zip(grads, ref_grads, strict=True))
+    if coverage:  # the coverage the last step read is the attention of the steps before it
+        assert state.coverage is not None
+        assert torch.allclose(state.coverage, torch.stack(alphas, 1).sum(1).detach(), atol=1e-5)
 
 
 def test_decoding_weights_give_the_same_step_as_nn_lstmcell() -> None:
