@@ -26,8 +26,8 @@ class CaptionExamples:
     """Entries of (feature row, candidate token sequences); an epoch draws one sequence per entry.
 
     With `groundings` (one list per entry, one `Grounding` per sequence) and `cells` (per entry, the
-    (objects + 1, N) cells or cell weights of the image's objects, then of its background: `scene_cells`),
-    batches also carry each step's target region.
+    (objects + 1, N) cells of the image's objects, then of its background: `scene_cells`), batches also
+    carry each step's target region.
     """
 
     store: FeatureStore
@@ -44,7 +44,7 @@ class CaptionExamples:
         self, batch_size: int, generator: torch.Generator
     ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
         """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded, regions (B, T-1, N)
-        float32 cell weights, 0 where a step's word names no object, or None without groundings).
+        bool or None without groundings).
 
         A batch holds one level (its first token), so its captions are of similar length and little of
         each step is spent on padding; the order of batches is shuffled across levels.
@@ -74,10 +74,10 @@ class CaptionExamples:
         grid = torch.from_numpy(self.store.grid(rows).astype(np.float32))  # (B, N, D)
         if not self.groundings:
             return grid, captions, None
-        regions = np.zeros((len(seqs), captions.shape[1] - 1, grid.shape[1]), dtype=np.float32)  # (B, T-1, N)
+        regions = np.zeros((len(seqs), captions.shape[1] - 1, grid.shape[1]), dtype=bool)  # (B, T-1, N)
         for j, (i, p) in enumerate(zip(chunk, choice, strict=True)):
             for step, objects in self.groundings[i][p]:
-                regions[j, step] = self.cells[i][list(objects)].max(axis=0)
+                regions[j, step] = self.cells[i][list(objects)].any(axis=0)
         return grid, captions, torch.from_numpy(regions)
 
 
@@ -134,8 +134,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     grounded = recipe.model.alpha_g > 0
     for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):
         facts = im.facts if grounded else None
-        cover = recipe.model.ground_target == "cover"
-        cells = scene_cells(facts, store.grid_hw, cover) if facts is not None else np.zeros((0, 0))
+        cells = scene_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
         for level in levels:
             refs = [_words(t, cfg.max_words) for t in im.captions.get(level, [])]
             if level in cfg.canonical:

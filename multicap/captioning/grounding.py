@@ -16,9 +16,7 @@ be tied to the objects they describe, and the attention that predicts those word
 - a noun that names no object of the image is left alone.
 
 A step's target region is every cell a named object's box covers by at least a quarter of the cell, and
-always the cell under the box centre, so the smallest object still has one (`object_cells`). The `cover`
-target instead weighs every cell by the fraction of it the box covers (`object_cover`): attention spread by
-those weights looks at the box's centre, which is what the layout level's positions and relations state.
+always the cell under the box centre, so the smallest object still has one.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ import numpy as np
 
 from multicap.levels.facts import SceneFacts
 
-__all__ = ["Grounding", "align_words", "object_cells", "object_cover", "scene_cells"]
+__all__ = ["Grounding", "align_words", "object_cells", "scene_cells"]
 
 # (word index in the sentence, indices of the objects it names)
 Grounding = list[tuple[int, tuple[int, ...]]]
@@ -51,39 +49,27 @@ FUNCTION_WORDS = frozenset(
 )
 
 
-def object_cover(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
-    """(objects, H·W) float32: the fraction of each cell of the row-major grid that each box covers."""
+def object_cells(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
+    """(objects, H·W) bool: the cells of the row-major grid that each object's box covers."""
     gh, gw = grid_hw
-    out = np.zeros((len(facts.objects), gh * gw), dtype=np.float32)
+    out = np.zeros((len(facts.objects), gh * gw), dtype=bool)
     edges_y, edges_x = np.linspace(0.0, 1.0, gh + 1), np.linspace(0.0, 1.0, gw + 1)
     for i, obj in enumerate(facts.objects):
         x0, y0, x1, y1 = obj.box
         cover_x = np.clip(np.minimum(edges_x[1:], x1) - np.maximum(edges_x[:-1], x0), 0, None) * gw  # (W,)
         cover_y = np.clip(np.minimum(edges_y[1:], y1) - np.maximum(edges_y[:-1], y0), 0, None) * gh  # (H,)
-        out[i] = np.outer(cover_y, cover_x).reshape(-1)
-    return out
-
-
-def object_cells(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
-    """(objects, H·W) bool: the cells of the row-major grid that each object's box covers (`MIN_COVER`)."""
-    gh, gw = grid_hw
-    out = object_cover(facts, grid_hw) >= MIN_COVER
-    for i, obj in enumerate(facts.objects):
-        x0, y0, x1, y1 = obj.box
+        cells = np.outer(cover_y, cover_x) >= MIN_COVER  # (H, W)
         row = min(int((y0 + y1) / 2 * gh), gh - 1)
         col = min(int((x0 + x1) / 2 * gw), gw - 1)
-        out[i, row * gw + col] = True
+        cells[row, col] = True
+        out[i] = cells.reshape(-1)
     return out
 
 
-def scene_cells(facts: SceneFacts, grid_hw: tuple[int, int], cover: bool = False) -> np.ndarray:
-    """(objects + 1, H·W): `object_cells`, then the background: the cells that no object covers. With
-    `cover`, float32 weights instead: `object_cover`, then the part of each cell that no box covers."""
-    if cover:
-        objects = object_cover(facts, grid_hw)
-        return np.vstack([objects, 1.0 - np.clip(objects.sum(axis=0, keepdims=True), 0.0, 1.0)])
-    cells = object_cells(facts, grid_hw)
-    return np.vstack([cells, ~cells.any(axis=0, keepdims=True)])
+def scene_cells(facts: SceneFacts, grid_hw: tuple[int, int]) -> np.ndarray:
+    """(objects + 1, H·W) bool: `object_cells`, then the background: the cells that no object covers."""
+    objects = object_cells(facts, grid_hw)
+    return np.vstack([objects, ~objects.any(axis=0, keepdims=True)])
 
 
 def align_words(

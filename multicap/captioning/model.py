@@ -30,8 +30,6 @@ from multicap.errors import ConfigError
 
 __all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState", "StepWeights"]
 
-GROUND_TARGETS = ("mass", "cover")
-
 
 @dataclass
 class CaptionerConfig:
@@ -47,14 +45,9 @@ class CaptionerConfig:
     coordinates: bool = False  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
     #                            vector carries where the attention looked
     grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
-    coverage: bool = False  # attention also sees how much each cell was attended so far, weighed by a
-    #                         learned function of the state (Tu et al., 2016): what was already said
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
     #                       names, where the corpus knows boxes (multicap.captioning.grounding)
-    ground_target: str = "mass"  # "mass": -log of the attention on the object's cells; "cover": the
-    #                              cross-entropy of the attention against the cells' cover by the object's
-    #                              box (attention spread over the box, so that z's coordinates are its centre)
     label_smoothing: float = 0.0  # on the cross-entropy targets
     pad_id: int = 0  # the vocabulary's <pad>
 
@@ -65,10 +58,6 @@ class CaptionerConfig:
         if unknown:
             raise ConfigError(f"unknown captioner config key(s): {', '.join(unknown)}")
         data = dict(data)
-        if data.get("ground_target", "mass") not in GROUND_TARGETS:
-            raise ConfigError(
-                f"ground_target must be one of {', '.join(GROUND_TARGETS)}, not {data['ground_target']!r}"
-            )
         if "grid_hw" in data:
             data["grid_hw"] = tuple(data["grid_hw"])
         return cls(**data)
@@ -87,17 +76,10 @@ class DecoderState:
     h: torch.Tensor  # (B, H) LSTM hidden state
     c: torch.Tensor  # (B, H) LSTM cell state
     prev: torch.Tensor  # (B,) the token fed at this step
-    coverage: torch.Tensor | None = None  # (B, N) attention summed over the steps so far (`coverage`)
 
     def select(self, index: torch.Tensor) -> DecoderState:
         """Reorder / repeat along the batch axis (beam search bookkeeping)."""
-        cov = self.coverage[index] if self.coverage is not None else None
-        return DecoderState(self.h[index], self.c[index], self.prev[index], cov)
-
-    def rows(self, b: int) -> DecoderState:
-        """The first b rows (training: the captions still running)."""
-        cov = self.coverage[:b] if self.coverage is not None else None
-        return DecoderState(self.h[:b], self.c[:b], self.prev[:b], cov)
+        return DecoderState(self.h[index], self.c[index], self.prev[index])
 
 
 class AdditiveAttention(nn.Module):
@@ -106,31 +88,22 @@ class AdditiveAttention(nn.Module):
     Computed as e_i = 2w · σ(2 W_v v_i + 2 W_h h) + b - Σw, the same function (tanh y = 2σ(2y) - 1) with
     the same parameters: on a CPU, σ is about 3x faster than tanh, and in beam search this (B, K, N, A)
     map was the largest op of a step (training steps are dominated by matrix products either way).
-
-    With `coverage`, e_i += β(h) · c_i, where c_i is the attention cell i has received so far and β a
-    learned linear function of the state (zero at first): the state decides when looking again at what was
-    said is wanted (the modifiers and position of one object) and when it is not (the next object).
     """
 
-    def __init__(self, value_dim: int, hidden_dim: int, attention_dim: int, coverage: bool = False):
+    def __init__(self, value_dim: int, hidden_dim: int, attention_dim: int):
         super().__init__()
         self.value_proj = nn.Linear(value_dim, attention_dim)  # W_v
         self.hidden_proj = nn.Linear(hidden_dim, attention_dim)  # W_h
         self.energy = nn.Linear(attention_dim, 1)  # w
-        self.coverage_gain = nn.Linear(hidden_dim, 1) if coverage else None  # β
-        if self.coverage_gain is not None:
-            nn.init.zeros_(self.coverage_gain.weight)
-            nn.init.zeros_(self.coverage_gain.bias)
 
     def keys(self, values: torch.Tensor) -> torch.Tensor:
         """values (B, N, V) → keys 2 (W_v v + b_v) (B, N, A): the cells' half of σ's argument."""
         return F.linear(values, 2 * self.value_proj.weight, 2 * self.value_proj.bias)
 
     def forward(
-        self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor, coverage: torch.Tensor | None = None
+        self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        """values (B, N, V), keys (B, N, A) from `keys`, h (B·K, H), coverage (B·K, N) → context (B·K, V),
-        α (B·K, N).
+        """values (B, N, V), keys (B, N, A) from `keys`, h (B·K, H) → context (B·K, V), α (B·K, N).
 
         The K consecutive rows of h of one image (its beams in beam search; K = 1 in training) share that
         image's cells, which are therefore never copied per beam.
@@ -141,8 +114,6 @@ class AdditiveAttention(nn.Module):
         s = torch.sigmoid(keys.unsqueeze(1) + query.view(B, K, 1, keys.shape[-1]))  # (B, K, N, A)
         w, b = self.energy.weight, self.energy.bias
         e = F.linear(s, 2 * w, b - w.sum()).view(B, K, N)  # (B, K, N)
-        if self.coverage_gain is not None and coverage is not None:
-            e = e + (self.coverage_gain(h) * coverage).view(B, K, N)  # + β(h) c_i
         alpha = F.softmax(e, dim=-1)  # (B, K, N)
         context = torch.bmm(alpha, values)  # (B, K, V)
         return context.view(B * K, values.shape[-1]), alpha.view(B * K, N)
@@ -168,7 +139,7 @@ class Captioner(nn.Module):
             if c.grid_lstm
             else None
         )
-        self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim, c.coverage)
+        self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
         self.init_c = nn.Linear(V + c.embed_dim, c.hidden_dim)
@@ -206,8 +177,7 @@ class Captioner(nn.Module):
     def init_state(self, values: torch.Tensor, start: torch.Tensor) -> DecoderState:
         """Initial LSTM state from the mean cell and the level token; `start` (B,) holds the level tokens."""
         summary = torch.cat([values.mean(dim=1), self.embed(start)], dim=-1)  # (B, V + E)
-        cov = values.new_zeros(values.shape[:2]) if self.config.coverage else None  # (B, N)
-        return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start, cov)
+        return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start)
 
     def step(
         self,
@@ -226,7 +196,7 @@ class Captioner(nn.Module):
             gates, recurrent = weights.token_gates[state.prev], weights.recurrent
         h, c, z, alpha = self.recur(state, gates, recurrent, values, keys)
         output, logits = self.readout(emb, h, z)
-        return logits, DecoderState(h, c, state.prev, _covered(state, alpha)), alpha, output
+        return logits, DecoderState(h, c, state.prev), alpha, output
 
     def step_weights(self) -> StepWeights:
         """What every step of a decode reuses: each word's share of the LSTM gates and `recurrent_weights`."""
@@ -257,7 +227,7 @@ class Captioner(nn.Module):
         """The recurrent half of a step: attend, gate, update the LSTM (nn.LSTMCell's parameters and gate
         order i, f, g, o) from the token's share of its gates (B·K, 4H) and `recurrent_weights` →
         (h, c (B·K, H), z (B·K, V), α (B·K, N))."""
-        context, alpha = self.attention(values, keys, state.h, state.coverage)  # (B·K, V), (B·K, N)
+        context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
         gates = torch.addmm(gates, torch.cat([z, state.h], dim=1), recurrent.t())  # (B·K, 4H)
         i, f, g, o = gates.chunk(4, dim=1)
@@ -288,8 +258,7 @@ class Captioner(nn.Module):
             features: (B, N, D) encoder grid.
             captions: (B, T) token ids: a level token, the words, `<eos>`, then `<pad>`.
             levels: (B,) level tokens; only without captions, for the first word's distribution.
-            regions: (B, T-1, N) optional: the weight of each cell for the word predicted at each step (1 on
-                the object's cells, or with `ground_target="cover"` the part of the cell its box covers; all 0
+            regions: (B, T-1, N) optional: 1 on the cells the word predicted at each step is about (all 0
                 where the word names no object); with `alpha_g`, the grounding loss pulls attention there.
 
         Returns:
@@ -320,10 +289,9 @@ class Captioner(nn.Module):
             b = int((lengths > t + 1).sum())  # rows with a target at t + 1
             if b != rows:
                 rows, cells = b, (values[:b], keys[:b])
-            state = state.rows(b)
-            state.prev = captions[:b, t]
+            state = DecoderState(state.h[:b], state.c[:b], captions[:b, t])
             h, c, z, alpha = self.recur(state, gates_t[t][:b], recurrent, *cells)
-            state = DecoderState(h, c, state.prev, _covered(state, alpha))
+            state = DecoderState(h, c, state.prev)
             hs.append(F.pad(h, (0, 0, 0, B - b)))
             zs.append(F.pad(z, (0, 0, 0, B - b)))
             all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
@@ -342,8 +310,7 @@ class Captioner(nn.Module):
         regions: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)
-        + alpha_g · mean over grounded steps of -log(attention mass on the named object's cells), or with
-        `ground_target="cover"`, of the cross-entropy -Σ_i q_i log α_i against the cells' weights q."""
+        + alpha_g · mean over grounded steps of -log(attention mass on the named object's cells)."""
         c = self.config
         loss = F.cross_entropy(
             logits.reshape(-1, logits.shape[-1]),
@@ -357,17 +324,7 @@ class Captioner(nn.Module):
             loss = loss + c.alpha_c * ((1.0 - coverage) ** 2).mean()
         if c.alpha_g and regions is not None:
             grounded = regions.any(dim=-1)  # (B, T-1): steps whose word names an object
-            if grounded.any() and c.ground_target == "cover":
-                q = regions[grounded]  # (G, N) each grounded step's cell weights
-                q = q / q.sum(dim=-1, keepdim=True)
-                loss = loss - c.alpha_g * (q * torch.log(alphas[grounded].clamp_min(1e-8))).sum(dim=-1).mean()
-            elif grounded.any():
+            if grounded.any():
                 mass = (alphas * regions).sum(dim=-1)[grounded]  # (G,) attention on the object's cells
                 loss = loss - c.alpha_g * torch.log(mass.clamp_min(1e-6)).mean()
         return loss
-
-
-def _covered(state: DecoderState, alpha: torch.Tensor) -> torch.Tensor | None:
-    """The coverage after a step: what the cells had, plus this step's attention (no gradient through time:
-    coverage is read as a fact about the past, not trained through)."""
-    return state.coverage + alpha.detach() if state.coverage is not None else None

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
-from multicap.captioning.grounding import align_words, object_cells, object_cover, scene_cells
+from multicap.captioning.grounding import align_words, object_cells, scene_cells
 from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.levels.facts import SceneFacts, SceneObject
 from multicap.text import tokenize
@@ -64,55 +63,6 @@ def test_object_cells_cover_the_box_and_always_the_centre() -> None:
     assert cells[1, 0:2, 2:4].all() and cells[1].sum() == 4
     tiny = SceneFacts([SceneObject("dot", 1.0, (0.51, 0.51, 0.52, 0.52))])
     assert object_cells(tiny, (4, 4)).reshape(4, 4)[2, 2]
-
-
-def test_object_cover_weighs_each_cell_by_the_part_of_it_the_box_covers() -> None:
-    cover = object_cover(FACTS, (4, 4)).reshape(3, 4, 4)
-    assert np.isclose(cover[0, 0, 0], 0.64)  # (0.05, 0.25) covers 0.8 of the first quarter on each axis
-    assert np.allclose(cover.sum(axis=(1, 2)), [0.2 * 0.2 * 16, 0.3 * 0.3 * 16, 0.2 * 0.2 * 16])
-    ys, xs = np.mgrid[0:4, 0:4] + 0.5  # cell centres in cells
-    centre = [(cover[1] * xs).sum() / cover[1].sum() / 4, (cover[1] * ys).sum() / cover[1].sum() / 4]
-    assert np.allclose(centre, [0.75, 0.25])  # the weights' centroid is the box centre
-    weights = scene_cells(FACTS, (4, 4), cover=True)
-    assert weights.dtype == np.float32 and np.allclose(weights.sum(axis=0), 1.0)  # background: the rest
-
-
-def _tiny_grounded(target: str) -> Captioner:
-    torch.manual_seed(0)
-    return Captioner(
-        CaptionerConfig(
-            feature_dim=8, grid_hw=(2, 2), vocab_size=10, embed_dim=16, value_dim=16, attention_dim=8,
-            hidden_dim=16, dropout=0.0, alpha_c=0.0, alpha_g=1.0, ground_target=target,
-        )
-    )  # fmt: skip
-
-
-def _first_attention(model: Captioner, grid: torch.Tensor, captions: torch.Tensor) -> torch.Tensor:
-    values, keys = model.encode_grid(grid)
-    _, _, alpha, _ = model.step(model.init_state(values, captions[:, 0]), values, keys)
-    return alpha.detach().mean(dim=0)  # (N,)
-
-
-def _fit(model: Captioner, grid: torch.Tensor, captions: torch.Tensor, regions: torch.Tensor) -> None:
-    optim = torch.optim.Adam(model.parameters(), lr=0.05)
-    for _ in range(60):
-        _, loss = model(grid, captions, regions=regions)
-        assert loss is not None
-        optim.zero_grad()
-        loss.backward()
-        optim.step()
-
-
-def test_the_cover_target_spreads_attention_as_the_box_covers_the_cells() -> None:
-    grid, captions = torch.randn(4, 4, 8), torch.tensor([[3, 5, 6, 1]] * 4)
-    regions = torch.zeros(4, 3, 4)
-    regions[:, 0] = torch.tensor([0.0, 0.2, 0.2, 0.6])  # the first word's box covers cells 1-3 unevenly
-    cover, mass = _tiny_grounded("cover"), _tiny_grounded("mass")
-    _fit(cover, grid, captions, regions)
-    _fit(mass, grid, captions, regions > 0)
-    assert torch.allclose(_first_attention(cover, grid, captions), regions[0, 0], atol=0.05)
-    got = _first_attention(mass, grid, captions)  # the mass target: all on the cells, spread anyhow
-    assert got[0] < 0.05 and (got - regions[0, 0]).abs().max() > 0.1
 
 
 def test_the_grounding_loss_pulls_attention_onto_the_named_cells() -> None:
