@@ -111,81 +111,139 @@ def _beam(
 
     Finished beams stay in their slot with a frozen score; images whose K beams have all finished leave
     the batch together once they are a quarter of it, so a batch costs about the sum of its captions'
-    lengths, not B times the longest, without copying the cells at every step where one image ends. Each step
-    records its tokens, back-pointers, attention and outputs in place (no copy of the growing history);
-    the best beam of each image is read back at the end. Returns, for the best beam of each image:
-    token ids (B, T), attention (B, T, N), outputs (B, T, E), summed log-prob (B,), length (B,).
+    lengths, not B times the longest, without copying the cells at every step where one image ends. Each
+    step records its tokens, back-pointers, attention and outputs in place (no copy of the growing
+    history); the best beam of each image is read back at the end. Returns, for the best beam of each
+    image: token ids (B, T), attention (B, T, N), outputs (B, T, E), summed log-prob (B,), length (B,).
     """
     B, N, _ = values.shape
-    K, T, dev = max(1, config.beam_size), config.max_len + 1, values.device
-    rows = torch.arange(B, device=dev).repeat_interleave(K)  # (B·K,) image of each beam
-    state = model.init_state(values, start).select(rows)  # the beams share their image's cells
-    score = torch.full((B, K), _NEG, device=dev)
-    score[:, 0] = 0.0  # all beams start identical: keep one
-    # History by global row (image b's beam k is row b·K + k) and step.
-    tokens = torch.full((B * K, T), vocab.pad_id, dtype=torch.long, device=dev)
-    parents = torch.zeros(B * K, T, dtype=torch.long, device=dev)  # the beam (0..K-1) each came from
-    alphas = torch.zeros(B * K, T, N, device=dev)
-    outs = torch.zeros(B * K, T, model.config.embed_dim, device=dev)
-    final_score = torch.zeros(B, K, device=dev)
-    final_length = torch.ones(B, K, dtype=torch.long, device=dev)
-    last_step = torch.zeros(B, dtype=torch.long, device=dev)
-    active = torch.arange(B, device=dev)  # images still decoding
-    within = torch.arange(K, device=dev)
-    seqs = torch.zeros(B * K, 0, dtype=torch.long, device=dev)  # active rows' tokens so far
-    done = torch.zeros(B * K, dtype=torch.bool, device=dev)
-    length = torch.zeros(B * K, dtype=torch.long, device=dev)
-    recorded = torch.zeros(B, dtype=torch.bool, device=dev)  # active images whose result is recorded
+    K, T, E = max(1, config.beam_size), config.max_len + 1, model.config.embed_dim
+    search = _Search(B, K, T, N, E, vocab, config, values.device)
+    state = model.init_state(values, start).select(search.image_of_row())  # beams share their image's cells
     weights = model.step_weights()  # the words' shares of the LSTM gates (a table) and [W_iz W_hh], once
-    for step in range(T):
+    for step in range(search.T):
         logits, state, alpha, out = model.step(state, values, keys, weights)  # (b·K, vocab), ..., (b·K, E)
-        logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, seqs, vocab, config)
-        logp[done] = _NEG
-        logp[done, vocab.pad_id] = 0.0  # a finished beam continues with <pad> at no cost
-        b, V = len(active), logp.shape[-1]
-        cand = (score.view(-1, 1) + logp).view(b, K * V)  # (b, K·vocab)
-        score, flat = cand.topk(K, dim=-1)  # (b, K)
-        parent = flat // V  # (b, K)
-        beam = (parent + torch.arange(b, device=dev).unsqueeze(1) * K).view(-1)  # (b·K,) local rows
-        token = (flat % V).view(-1)  # (b·K,)
-        grow = (active.unsqueeze(1) * K + within).view(-1)  # (b·K,) global rows
-        tokens[grow, step] = token
-        parents[grow, step] = parent.view(-1)
-        alphas[grow, step] = alpha[beam]
-        outs[grow, step] = out[beam]
-        if config.no_repeat_ngram > 0:
-            seqs = torch.cat([seqs[beam], token.unsqueeze(1)], dim=1)
-        was_done = done[beam]
-        length = length[beam] + (~was_done).long()
-        done = was_done | (token == vocab.eos_id)
+        logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, search.seqs, vocab, config)
+        beam, token = search.advance(logp, step, alpha, out)
         state = state.select(beam)
         state.prev = token
-        finished = done.view(b, K).all(dim=1)  # (b,)
-        ending = finished & ~recorded
-        if bool(ending.any()):
-            ended = active[ending]
-            final_score[ended] = score[ending]
-            final_length[ended] = length.view(b, K)[ending]
-            last_step[ended] = step
-            recorded |= ending
-            if bool(finished.all()):
-                break
+        if search.record_finished(step):
+            break
         # Finished images leave the batch once they are a quarter of it: each departure copies the cells
         # of every image still decoding, and with mixed lengths images finish at many different steps.
         # Until then a finished image's beams run on <pad> at no cost; its result is already recorded.
-        if int(finished.sum()) * 4 >= b:
-            keep = ~finished
-            keep_rows = keep.repeat_interleave(K).nonzero().squeeze(1)
-            active, score, recorded = active[keep], score[keep], recorded[keep]
-            values, keys, state = values[keep], keys[keep], state.select(keep_rows)
-            done, length = done[keep_rows], length[keep_rows]
-            if config.no_repeat_ngram > 0:
-                seqs = seqs[keep_rows]
-    norm = final_score / final_length.clamp_min(1).float() ** config.length_penalty
-    best_k = norm.argmax(dim=-1)  # (B,) the best beam of each image at its last step
-    seq, alpha_out, out_out = _backtrack(best_k, last_step, K, tokens, parents, alphas, outs, vocab.pad_id)
-    images = torch.arange(B, device=dev)
-    return seq, alpha_out, out_out, final_score[images, best_k], final_length[images, best_k]
+        kept = search.retire_finished()
+        if kept is not None:
+            images, rows = kept
+            values, keys, state = values[images], keys[images], state.select(rows)
+    return search.best()
+
+
+class _Search:
+    """The bookkeeping of a batched beam search: scores, finished beams, the images still decoding, and
+    every beam's history by global row (image b's beam k is row b·K + k) and step."""
+
+    def __init__(
+        self,
+        B: int,
+        K: int,
+        T: int,
+        N: int,
+        E: int,
+        vocab: Vocabulary,
+        config: DecodeConfig,
+        dev: torch.device,
+    ) -> None:
+        self.B, self.K, self.T, self.vocab, self.config, self.dev = B, K, T, vocab, config, dev
+        self.score = torch.full((B, K), _NEG, device=dev)
+        self.score[:, 0] = 0.0  # all beams start identical: keep one
+        self.tokens = torch.full((B * K, T), vocab.pad_id, dtype=torch.long, device=dev)
+        self.parents = torch.zeros(B * K, T, dtype=torch.long, device=dev)  # the beam (0..K-1) each came from
+        self.alphas = torch.zeros(B * K, T, N, device=dev)
+        self.outs = torch.zeros(B * K, T, E, device=dev)
+        self.final_score = torch.zeros(B, K, device=dev)
+        self.final_length = torch.ones(B, K, dtype=torch.long, device=dev)
+        self.last_step = torch.zeros(B, dtype=torch.long, device=dev)
+        self.active = torch.arange(B, device=dev)  # images still decoding
+        self.within = torch.arange(K, device=dev)
+        self.seqs = torch.zeros(B * K, 0, dtype=torch.long, device=dev)  # active rows' tokens so far
+        self.done = torch.zeros(B * K, dtype=torch.bool, device=dev)
+        self.length = torch.zeros(B * K, dtype=torch.long, device=dev)
+        self.recorded = torch.zeros(B, dtype=torch.bool, device=dev)  # active images whose result is kept
+        self.finished = torch.zeros(B, dtype=torch.bool, device=dev)  # active images whose beams all ended
+
+    def image_of_row(self) -> torch.Tensor:
+        """(B·K,) the image of each beam row."""
+        return torch.arange(self.B, device=self.dev).repeat_interleave(self.K)
+
+    def advance(
+        self, logp: torch.Tensor, step: int, alpha: torch.Tensor, out: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Extend every beam by the K best of its image's (b·K, vocab) log-probabilities; record the step.
+        Returns the local row each new beam continues (b·K,) and its token (b·K,)."""
+        K, pad, eos = self.K, self.vocab.pad_id, self.vocab.eos_id
+        logp[self.done] = _NEG
+        logp[self.done, pad] = 0.0  # a finished beam continues with <pad> at no cost
+        b, V = len(self.active), logp.shape[-1]
+        cand = (self.score.view(-1, 1) + logp).view(b, K * V)  # (b, K·vocab)
+        self.score, flat = cand.topk(K, dim=-1)  # (b, K)
+        parent = flat // V  # (b, K)
+        beam = (parent + torch.arange(b, device=self.dev).unsqueeze(1) * K).view(-1)  # (b·K,) local rows
+        token = (flat % V).view(-1)  # (b·K,)
+        grow = (self.active.unsqueeze(1) * K + self.within).view(-1)  # (b·K,) global rows
+        self.tokens[grow, step] = token
+        self.parents[grow, step] = parent.view(-1)
+        self.alphas[grow, step] = alpha[beam]
+        self.outs[grow, step] = out[beam]
+        if self.config.no_repeat_ngram > 0:
+            self.seqs = torch.cat([self.seqs[beam], token.unsqueeze(1)], dim=1)
+        was_done = self.done[beam]
+        self.length = self.length[beam] + (~was_done).long()
+        self.done = was_done | (token == eos)
+        return beam, token
+
+    def record_finished(self, step: int) -> bool:
+        """Keep the result of each image whose beams have all just ended; whether every image has."""
+        b = len(self.active)
+        self.finished = self.done.view(b, self.K).all(dim=1)  # (b,)
+        ending = self.finished & ~self.recorded
+        if bool(ending.any()):
+            ended = self.active[ending]
+            self.final_score[ended] = self.score[ending]
+            self.final_length[ended] = self.length.view(b, self.K)[ending]
+            self.last_step[ended] = step
+            self.recorded |= ending
+        return bool(self.finished.all())
+
+    def retire_finished(self) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """Drop the finished images once they are a quarter of the batch: (the local images kept (b',), their
+        beam rows (b'·K,)) for the caller's cells and state, or None while they stay."""
+        if int(self.finished.sum()) * 4 < len(self.active):
+            return None
+        keep = ~self.finished
+        rows = keep.repeat_interleave(self.K).nonzero().squeeze(1)
+        self.active, self.score, self.recorded = self.active[keep], self.score[keep], self.recorded[keep]
+        self.done, self.length = self.done[rows], self.length[rows]
+        if self.config.no_repeat_ngram > 0:
+            self.seqs = self.seqs[rows]
+        return keep, rows
+
+    def best(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The best beam of each image by length-normalised score, read back from its last step."""
+        norm = self.final_score / self.final_length.clamp_min(1).float() ** self.config.length_penalty
+        best_k = norm.argmax(dim=-1)  # (B,)
+        seq, alpha, out = _backtrack(
+            best_k,
+            self.last_step,
+            self.K,
+            self.tokens,
+            self.parents,
+            self.alphas,
+            self.outs,
+            self.vocab.pad_id,
+        )
+        images = torch.arange(self.B, device=self.dev)
+        return seq, alpha, out, self.final_score[images, best_k], self.final_length[images, best_k]
 
 
 def _backtrack(

@@ -130,6 +130,26 @@ def test_coordinates_append_each_cells_centre_to_its_value() -> None:
     assert len(decode(model, grid[:2], ["caption", "caption"], vocab, DecodeConfig(max_len=5))) == 2
 
 
+def test_grid_lstm_gives_each_cell_the_context_of_the_others() -> None:
+    """With `grid_lstm`, a bidirectional LSTM reads the cells in row-major order before attention: a cell's
+    value then changes when another cell changes, in both directions, and the model still trains."""
+    vocab = _vocab()
+    model = _model(vocab, grid_lstm=True).eval()
+    grid, caps = _batch(vocab)
+    with torch.no_grad():
+        values, _ = model.encode_grid(grid)
+        changed = grid.clone()
+        changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # change the third cell only
+        after, _ = model.encode_grid(changed)
+    moved = (after - values).abs().amax(dim=-1)  # (B, N)
+    assert (moved[:, [0, 1, 3, 4, 5]] > 1e-4).all()  # cells before and after it both see the change
+    model.train()
+    _, loss = model(grid, caps)
+    assert loss is not None and torch.isfinite(loss)
+    loss.backward()
+    assert model.grid_lstm is not None and model.grid_lstm.weight_hh_l0.grad is not None
+
+
 def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
     """e = w·tanh(W_v v + W_h h) + b, softmax, weighted sum (computed through σ); K rows per image (beams)
     over its shared cells give what K copies of the cells give."""
