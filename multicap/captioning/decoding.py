@@ -216,8 +216,8 @@ class _Search:
         return bool(self.finished.all())
 
     def retire_finished(self) -> tuple[torch.Tensor, torch.Tensor] | None:
-        """Drop the finished images once they are a quarter of the batch: (the local images kept (b',), their
-        beam rows (b'·K,)) for the caller's cells and state, or None while they stay."""
+        """Drop the finished images once they are a quarter of the batch: (which local images stay, a (b,)
+        mask; their beam rows (b'·K,)) for the caller's cells and state, or None while they all stay."""
         if int(self.finished.sum()) * 4 < len(self.active):
             return None
         keep = ~self.finished
