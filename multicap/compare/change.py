@@ -6,7 +6,7 @@ difference that is not there; a change that the pixels do not show is such a mis
 
 1. both images are squashed to `SIDE`×`SIDE` (area resampling) and read as RGB floats;
 2. each channel of a is put under b's lighting: times the median ratio b / a over mid-tone pixels, then
-   clipped as b's pixels are (a brightened image saturates);
+   clipped as b's pixels are (a brightened image saturates), where that brings the channel closer to b's;
 3. each pixel takes the smallest |a − b| over shifts of b by up to `SHIFT` pixels, summed over channels,
    so that a picture moved by a pixel or two (re-cropping, resampling, jitter) matches itself;
 4. the 90th percentile of that per cell of a `GRID`×`GRID` grid is the cell's change (what its most
@@ -100,11 +100,17 @@ def touches(changed: np.ndarray, box: tuple[float, float, float, float], margin:
 
 def _relit(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """`a` under b's lighting: each channel times the median ratio b / a over mid-tone pixels, then
-    clipped as b's pixels are (a brightened image saturates)."""
+    clipped as b's pixels are (a brightened image saturates), unless the channel as it is already matches
+    b better (a smaller median |a − b|). A channel can have few mid-tone pixels, all of them on the object
+    that changed (the blue of a pink shape on an olive ground): its ratio then says how the object
+    changed, not how the light did, and relighting the whole image by it hid the change."""
     out = np.empty_like(a)
     for c in range(a.shape[-1]):
         ca, cb = a[..., c], b[..., c]
+        out[..., c] = ca
         mid = (ca > 24) & (ca < 232) & (cb > 0) & (cb < 255)
-        gain = float(np.median(cb[mid] / ca[mid])) if mid.sum() >= 16 else 1.0
-        out[..., c] = np.clip(ca * gain, 0.0, 255.0)
+        if mid.sum() >= 16:
+            lit = np.clip(ca * float(np.median(cb[mid] / ca[mid])), 0.0, 255.0)
+            if np.median(np.abs(lit - cb)) < np.median(np.abs(ca - cb)):
+                out[..., c] = lit
     return out

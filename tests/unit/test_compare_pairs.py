@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from multicap.compare import compare_facts, compare_pair
 from multicap.compare.change import GRID, changed_cells, touches
@@ -87,6 +88,34 @@ def test_pixels_find_real_changes_and_ignore_lighting_and_small_shifts() -> None
         before = {(o.label, o.box) for o in pair.before.facts.objects}
         after = {(o.label, o.box) for o in pair.after.facts.objects}
         assert before != after and all(touches(changed, box) for _, box in before ^ after), (i, kind)
+
+
+def test_a_recoloured_shape_is_not_taken_for_a_change_of_light() -> None:
+    """A pink shape turned orange on an olive ground: the ground has no blue, so the only mid-tone blue
+    pixels are the shape's, whose ratio (0) once relit the whole image and hid the change."""
+    a = np.zeros((192, 192, 3), dtype=np.uint8)
+    a[...] = (128, 128, 0)  # olive
+    b = a.copy()
+    a[60:110, 80:140] = (255, 192, 203)  # pink
+    b[60:110, 80:140] = (255, 165, 0)  # orange
+    changed = changed_cells(Image.fromarray(a), Image.fromarray(b))
+    assert changed[4:6, 5:8].all() and changed.sum() <= 16  # the shape's cells, not the ground's
+    brighter = np.clip(a.astype(np.float32) * 1.3, 0, 255).astype(np.uint8)  # light, not a change
+    assert not changed_cells(Image.fromarray(a), Image.fromarray(brighter)).any()
+    # the same on a rendered pair (seed 7, pair 23: a large pink hexagon turned orange on olive)
+    pair = make_pair(7, 23, "recolour")
+    assert touches(changed_cells(*pair.images(224)), pair.after.facts.objects[0].box)
+
+
+def test_a_short_move_of_a_large_shape_is_a_move() -> None:
+    """Boxes that still overlap by a third (a large pentagon moved a tenth of the image) are two places."""
+    a = SceneFacts([_obj("pentagon", "yellow", "large", "bottom right", (0.58, 0.56, 0.87, 0.85))])
+    b = SceneFacts([_obj("pentagon", "yellow", "large", "right", (0.61, 0.47, 0.9, 0.76))])
+    changed = np.zeros((GRID, GRID), dtype=bool)
+    changed[6:10, 7:11] = True
+    assert [(d.kind, d.before, d.after) for d in compare_facts(a, b, changed=changed)] == [
+        ("position", "bottom right", "right")
+    ]
 
 
 def test_differences_are_stated_only_where_the_pixels_changed() -> None:
