@@ -11,7 +11,8 @@ recall over the true changes. The baseline, run in the same process on the same 
 differ: objects whose (shape, colour, size, position) appear in one image only, each said added or
 removed (what a set difference of the facts gives). The ratio printed is F1 over the baseline's F1.
 `compare` states differences only where the pixels of the two images changed (`multicap.compare.change`),
-as `multicap compare` does; `--no-gate` turns that off.
+as `multicap compare` does; `--no-gate` turns that off. Objects the bundle read with a word it gave less than
+`--min-read-confidence` (default `MIN_READ_CONFIDENCE`, as `multicap compare`) are not compared.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from multicap.compare import compare_facts
 from multicap.compare.change import changed_cells
-from multicap.compare.pairs import Difference
+from multicap.compare.pairs import MIN_READ_CONFIDENCE, Difference
 from multicap.compare.scenes_truth import PairScores, score_pairs
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
 from multicap.levels import SceneFacts, SceneObject
@@ -74,6 +75,7 @@ def main() -> None:
     ap.add_argument("--bundle", default=None, help="read facts from images with this captioner bundle")
     ap.add_argument("--size", type=int, default=224, help="image side for the bundle")
     ap.add_argument("--no-gate", action="store_true", help="state differences wherever the facts differ")
+    ap.add_argument("--min-read-confidence", type=float, default=MIN_READ_CONFIDENCE)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     kinds = CHANGE_KINDS + DISTRACTOR_KINDS
@@ -88,13 +90,14 @@ def main() -> None:
         source = "ground-truth facts"
     read_s = time.perf_counter() - start
     ours = score_pairs(
-        (p, compare_facts(a, b, changed=g)) for p, (a, b), g in zip(pairs, facts, gates, strict=True)
+        (p, compare_facts(a, b, changed=g, min_read_confidence=args.min_read_confidence))
+        for p, (a, b), g in zip(pairs, facts, gates, strict=True)
     )
     base = score_pairs((p, naive_differences(a, b)) for p, (a, b) in zip(pairs, facts, strict=True))
     per_kind = {}
     for kind in kinds:
         chosen = [
-            (p, compare_facts(a, b, changed=g))
+            (p, compare_facts(a, b, changed=g, min_read_confidence=args.min_read_confidence))
             for p, (a, b), g in zip(pairs, facts, gates, strict=True)
             if p.change == kind
         ]

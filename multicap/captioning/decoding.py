@@ -37,6 +37,7 @@ class Caption:
     attention: np.ndarray | None  # (T, N): where each generated token looked (T counts `<eos>`)
     level: str
     outputs: np.ndarray | None = None  # (T, E) decoder output vectors, for the word-to-word similarity map
+    token_logprobs: np.ndarray | None = None  # (T,) each token's log-probability where the search chose it
 
 
 @torch.no_grad()
@@ -51,19 +52,21 @@ def decode(
     model.eval()
     start = torch.tensor([vocab.level_id(lv) for lv in levels], dtype=torch.long, device=features.device)
     values, keys = model.encode_grid(features)  # (B, N, V), (B, N, A)
-    seqs, alphas, outputs, scores, lengths = _beam(model, values, keys, start, vocab, config)
+    seqs, alphas, outputs, cumulative, lengths = _beam(model, values, keys, start, vocab, config)
     captions = []
     for b, level in enumerate(levels):
         n = int(lengths[b])  # tokens including <eos>
         words = vocab.decode(seqs[b, :n].tolist())
+        token_logprobs = torch.diff(cumulative[b, :n], prepend=cumulative.new_zeros(1))  # (n,)
         captions.append(
             Caption(
                 text=detokenize(words),
                 tokens=words,
-                logprob=float(scores[b]) / max(n, 1),
+                logprob=float(cumulative[b, n - 1]) / max(n, 1),
                 attention=alphas[b, :n].cpu().numpy(),
                 level=level,
                 outputs=outputs[b, :n].cpu().numpy(),
+                token_logprobs=token_logprobs.cpu().numpy(),
             )
         )
     return captions
@@ -114,7 +117,8 @@ def _beam(
     lengths, not B times the longest, without copying the cells at every step where one image ends. Each
     step records its tokens, back-pointers, attention and outputs in place (no copy of the growing
     history); the best beam of each image is read back at the end. Returns, for the best beam of each
-    image: token ids (B, T), attention (B, T, N), outputs (B, T, E), summed log-prob (B,), length (B,).
+    image: token ids (B, T), attention (B, T, N), outputs (B, T, E), the log-prob summed up to each step
+    (B, T), length (B,).
     """
     B, N, _ = values.shape
     K, T, E = max(1, config.beam_size), config.max_len + 1, model.config.embed_dim
@@ -161,6 +165,7 @@ class _Search:
         self.parents = torch.zeros(B * K, T, dtype=torch.long, device=dev)  # the beam (0..K-1) each came from
         self.alphas = torch.zeros(B * K, T, N, device=dev)
         self.outs = torch.zeros(B * K, T, E, device=dev)
+        self.cumulative = torch.zeros(B * K, T, device=dev)  # each beam's summed log-prob after each step
         self.final_score = torch.zeros(B, K, device=dev)
         self.final_length = torch.ones(B, K, dtype=torch.long, device=dev)
         self.last_step = torch.zeros(B, dtype=torch.long, device=dev)
@@ -195,6 +200,7 @@ class _Search:
         self.parents[grow, step] = parent.view(-1)
         self.alphas[grow, step] = alpha[beam]
         self.outs[grow, step] = out[beam]
+        self.cumulative[grow, step] = self.score.view(-1)
         if self.config.no_repeat_ngram > 0:
             self.seqs = torch.cat([self.seqs[beam], token.unsqueeze(1)], dim=1)
         was_done = self.done[beam]
@@ -232,18 +238,12 @@ class _Search:
         """The best beam of each image by length-normalised score, read back from its last step."""
         norm = self.final_score / self.final_length.clamp_min(1).float() ** self.config.length_penalty
         best_k = norm.argmax(dim=-1)  # (B,)
-        seq, alpha, out = _backtrack(
-            best_k,
-            self.last_step,
-            self.K,
-            self.tokens,
-            self.parents,
-            self.alphas,
-            self.outs,
-            self.vocab.pad_id,
+        histories = (self.alphas, self.outs, self.cumulative)
+        seq, (alpha, out, cumulative) = _backtrack(
+            best_k, self.last_step, self.K, self.tokens, self.parents, histories, self.vocab.pad_id
         )
         images = torch.arange(self.B, device=self.dev)
-        return seq, alpha, out, self.final_score[images, best_k], self.final_length[images, best_k]
+        return seq, alpha, out, cumulative, self.final_length[images, best_k]
 
 
 def _backtrack(
@@ -252,25 +252,23 @@ def _backtrack(
     K: int,
     tokens: torch.Tensor,
     parents: torch.Tensor,
-    alphas: torch.Tensor,
-    outs: torch.Tensor,
+    histories: tuple[torch.Tensor, ...],
     pad_id: int,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Follow the back-pointers of beam `best_k` (B,) of each image from its `last_step` (B,) to step 0.
 
-    `tokens`, `parents` (B·K, T), `alphas` (B·K, T, N) and `outs` (B·K, T, E) hold every beam's history by
-    global row (image b's beam k is row b·K + k). Returns the chosen beams' tokens, attention and outputs.
+    `tokens`, `parents` (B·K, T) and each of `histories` (B·K, T, ...) hold every beam's record by global
+    row (image b's beam k is row b·K + k). Returns the chosen beams' tokens (B, T) and histories (B, T, ...).
     """
-    B, (_, T, N), dev = len(best_k), alphas.shape, best_k.device
+    B, T, dev = len(best_k), tokens.shape[1], best_k.device
     k = best_k.clone()
     seq = torch.full((B, T), pad_id, dtype=torch.long, device=dev)
-    alpha_out = torch.zeros(B, T, N, device=dev)
-    out_out = torch.zeros(B, T, outs.shape[-1], device=dev)
+    chosen = [h.new_zeros((B, *h.shape[1:])) for h in histories]
     for t in range(int(last_step.max()), -1, -1):
         live = (last_step >= t).nonzero().squeeze(1)
         row = live * K + k[live]
         seq[live, t] = tokens[row, t]
-        alpha_out[live, t] = alphas[row, t]
-        out_out[live, t] = outs[row, t]
+        for out, h in zip(chosen, histories, strict=True):
+            out[live, t] = h[row, t]
         k[live] = parents[row, t]
-    return seq, alpha_out, out_out
+    return seq, chosen

@@ -39,6 +39,9 @@ DIFFERENCE_LEVELS: dict[str, str] = {
 _LEVEL_RANK = {"object": 0, "attribute": 1, "layout": 2, "caption": 3}
 _SCENE_ATTRIBUTES = ("background", "background_colour", "setting")  # what an image is, not how it looks
 _NO_DIFFERENCE = "no meaningful difference"
+MIN_READ_CONFIDENCE = 0.5  # an object whose words the captioner gave less probability is not compared
+#                            (benchmarks/RESULTS.md: precision 0.861 -> 0.897 at the same recall)
+STAND_IN_IOU = 0.3  # an unsure reading overlapping an unmatched object this much may be that object
 MOVE_IOU = 0.5  # a matched object's two boxes overlapping less than this moved (benchmarks/RESULTS.md: 0.3
 #                 missed short moves of large shapes; 0.7 let attention boxes' jitter count as moves)
 _PLACES = {
@@ -119,28 +122,46 @@ def compare_pair(
 
 
 def compare_facts(
-    a: SceneFacts, b: SceneFacts, *, names: tuple[str, str] = ("a", "b"), changed: np.ndarray | None = None
+    a: SceneFacts,
+    b: SceneFacts,
+    *,
+    names: tuple[str, str] = ("a", "b"),
+    changed: np.ndarray | None = None,
+    min_read_confidence: float = MIN_READ_CONFIDENCE,
 ) -> list[Difference]:
     """Every difference between two images' facts, objects first (see the module docstring).
 
     `changed` (GRID, GRID) bool, where given, keeps only the differences of objects whose boxes (in a or
     in b, grown by a cell) hold a changed cell, a move (and a changed relation) only where the pixels
     changed at both places of a moved object, and the background's only where most cells changed.
+    Nothing is said of an object that a captioner read with less than `min_read_confidence`
+    (SceneObject.read_confidence: a word of it was a guess).
     """
     if changed is not None and not changed.any():
         return []  # the pixels show no change: whatever the descriptions say differently is a misreading
 
+    def unsure(o: SceneObject) -> bool:
+        return o.read_confidence is not None and o.read_confidence < min_read_confidence
+
     def seen(*objects: SceneObject) -> bool:
+        if any(unsure(o) for o in objects):
+            return False
         return changed is None or any(touches(changed, o.box) for o in objects)
+
+    def alone(obj: SceneObject, other: SceneFacts) -> bool:
+        """Unmatched, and no unsure reading in the other image stands where it is (which could be it)."""
+        return seen(obj) and not any(
+            unsure(o) and _iou(o.box, obj.box) >= STAND_IN_IOU for o in other.objects
+        )
 
     match = match_objects(a.objects, b.objects)
     matched_b = set(match.values())
     out: list[Difference] = []
     for i, obj in enumerate(a.objects):
-        if i not in match and seen(obj):
+        if i not in match and alone(obj, b):
             out.append(_presence("removed", obj, names[0]))
     for j, obj in enumerate(b.objects):
-        if j not in matched_b and seen(obj):
+        if j not in matched_b and alone(obj, a):
             out.append(_presence("added", obj, names[1]))
     moved: set[int] = set()
     for i, j in sorted(match.items()):

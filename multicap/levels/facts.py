@@ -20,6 +20,8 @@ class SceneObject:
     confidence: float = 1.0  # 1.0 for ground truth
     box: tuple[float, float, float, float] = (0.0, 0.0, 1.0, 1.0)  # (x0, y0, x1, y1) in 0..1
     attributes: dict[str, str] = field(default_factory=dict)  # {"colour": "red", "size": "large"}
+    read_confidence: float | None = None  # read from a caption: the least probability the decoder gave the
+    #                                       words that name and qualify it ("large", "cyan", "circle")
 
 
 @dataclass
@@ -36,7 +38,11 @@ class SceneFacts:
     image_attributes: dict[str, str] = field(default_factory=dict)  # {"background": "stripes", ...}
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for obj in out["objects"]:
+            if obj["read_confidence"] is None:
+                del obj["read_confidence"]
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SceneFacts:
@@ -46,6 +52,7 @@ class SceneFacts:
                 confidence=float(o.get("confidence", 1.0)),
                 box=tuple(o.get("box", (0.0, 0.0, 1.0, 1.0))),
                 attributes=dict(o.get("attributes", {})),
+                read_confidence=o.get("read_confidence"),
             )
             for o in data.get("objects", [])
         ]

@@ -32,16 +32,21 @@ _FUNCTION_WORDS = frozenset(
 
 
 def attention_locations(caption: Any, grid_hw: tuple[int, int]) -> list[dict[str, Any]]:
-    """Each content word of a caption with where it looked: the box of cells at half the peak or more."""
+    """Each content word of a caption with where it looked (the box of cells at half the peak or more)
+    and, where the decoder kept it, the probability it gave the word (`confidence`)."""
     if caption.attention is None:
         return []
     gh, gw = grid_hw
+    probs = getattr(caption, "token_logprobs", None)
     out = []
-    for word, alpha in zip(caption.tokens, caption.attention, strict=False):
+    for t, (word, alpha) in enumerate(zip(caption.tokens, caption.attention, strict=False)):
         if word in _FUNCTION_WORDS or not word.isalpha():
             continue
         box = _attention_box(np.asarray(alpha).reshape(gh, gw))
-        out.append({"word": word, "box": [round(v, 4) for v in box], "position": position_of(box)})
+        loc = {"word": word, "box": [round(v, 4) for v in box], "position": position_of(box)}
+        if probs is not None:
+            loc["confidence"] = round(float(np.exp(probs[t])), 4)
+        out.append(loc)
     return out
 
 
@@ -102,6 +107,7 @@ class NeuralDescriber:
         for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
             if loc is not None:
                 obj.box = tuple(loc["box"])
+                obj.read_confidence = _phrase_confidence(locations, loc)
                 seen_at[id(obj)] = loc["position"]
         if level in _GROUPED_LEVELS:
             facts = _without_repeats(facts, desc.texts[level])
@@ -158,6 +164,19 @@ def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[
         if found is not None:
             cursor = found + (locations[found]["word"] == obj.label)  # a plural stays for the next one
     return out
+
+
+def _phrase_confidence(locations: list[dict[str, Any]], noun: dict[str, Any]) -> float:
+    """The least probability the decoder gave a word of an object's phrase: its noun and the count,
+    size and colour words just before it ("two large cyan circles"); 1.0 where none was kept."""
+    from multicap.data.scenes.vocab import COLOURS, NUMBER_WORDS, SIZES
+
+    k = next(i for i, loc in enumerate(locations) if loc is noun)
+    phrase = [noun]
+    while k > 0 and locations[k - 1]["word"] in (*COLOURS, *SIZES, *NUMBER_WORDS, "big", "tiny", "huge"):
+        k -= 1
+        phrase.append(locations[k])
+    return min((loc.get("confidence", 1.0) for loc in phrase), default=1.0)
 
 
 def _add_layout(facts: SceneFacts, layout: SceneFacts) -> None:

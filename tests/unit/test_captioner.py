@@ -236,18 +236,19 @@ def test_beam_search_finds_the_best_sequence_exhaustively() -> None:
     )
     words = [vocab.stoi[w] for w in "abc"]
     for b, level in enumerate(["caption", "object"]):
-        best, best_seq = -1e9, None
+        best, best_seq, best_tokens = -1e9, None, None
         for n in range(1, max_len + 1):
             for seq in itertools.product(words, repeat=n):
                 full = torch.tensor([[vocab.level_id(level), *seq, vocab.eos_id]])
                 logits, _ = model(grid[b : b + 1], full)
                 logp = torch.log_softmax(logits, -1)[0]
                 # score only what decoding allows: words, then <eos>
-                score = float(sum(logp[t, full[0, t + 1]] for t in range(len(seq) + 1)))
-                if score > best:
-                    best, best_seq = score, [vocab.itos[i] for i in seq]
+                per_token = [float(logp[t, full[0, t + 1]]) for t in range(len(seq) + 1)]
+                if sum(per_token) > best:
+                    best, best_seq, best_tokens = sum(per_token), [vocab.itos[i] for i in seq], per_token
         assert got[b].tokens == best_seq
         assert got[b].logprob * (len(best_seq) + 1) == pytest.approx(best, abs=1e-4)
+        assert got[b].token_logprobs == pytest.approx(best_tokens, abs=1e-4)  # each word's own, <eos> last
 
 
 def test_constraints_min_max_length_unk_and_repeats(trained) -> None:

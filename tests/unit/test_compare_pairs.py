@@ -107,6 +107,23 @@ def test_a_recoloured_shape_is_not_taken_for_a_change_of_light() -> None:
     assert touches(changed_cells(*pair.images(224)), pair.after.facts.objects[0].box)
 
 
+def test_an_object_read_unsurely_is_not_compared() -> None:
+    """A shape the captioner was unsure of in b ("cross" at 0.3 for a square) states no difference; sure
+    readings still do; facts from elsewhere (no read confidence) are always compared."""
+    sq = _obj("square", "purple", "small", "left", (0.1, 0.4, 0.3, 0.6))
+    guess = _obj("cross", "purple", "small", "left", (0.1, 0.4, 0.3, 0.6))
+    changed = np.ones((GRID, GRID), dtype=bool)
+    assert {d.kind for d in compare_facts(SceneFacts([sq]), SceneFacts([guess]), changed=changed)} == {
+        "added",
+        "removed",
+    }
+    guess.read_confidence = 0.3
+    assert compare_facts(SceneFacts([sq]), SceneFacts([guess]), changed=changed) == []
+    guess.read_confidence = 0.9
+    assert len(compare_facts(SceneFacts([sq]), SceneFacts([guess]), changed=changed)) == 2
+    assert len(compare_facts(SceneFacts([sq]), SceneFacts([guess]), min_read_confidence=0.95)) == 0
+
+
 def test_a_short_move_of_a_large_shape_is_a_move() -> None:
     """Boxes that still overlap by a third (a large pentagon moved a tenth of the image) are two places."""
     a = SceneFacts([_obj("pentagon", "yellow", "large", "bottom right", (0.58, 0.56, 0.87, 0.85))])

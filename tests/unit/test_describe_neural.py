@@ -66,7 +66,8 @@ def test_describe_with_a_bundle_says_every_level_with_confidence_and_attention(b
         assert all(0.0 < doc["confidence"][lv] <= 1.0 for lv in levels)
         assert set(doc["locations"]) == levels
         for loc in doc["locations"]["layout"]:
-            assert set(loc) == {"word", "box", "position"} and len(loc["box"]) == 4
+            assert set(loc) == {"word", "box", "position", "confidence"} and len(loc["box"]) == 4
+            assert 0.0 < loc["confidence"] <= 1.0  # the probability the decoder gave the word
 
 
 def test_attention_locations_of_a_caption() -> None:
@@ -82,6 +83,26 @@ def test_attention_locations_of_a_caption() -> None:
         {"word": "red", "box": [0.0, 0.0, 0.5, 0.5], "position": "top left"},
         {"word": "circle", "box": [0.5, 0.5, 1.0, 1.0], "position": "bottom right"},
     ]
+
+
+def test_an_object_is_read_as_surely_as_its_least_sure_word() -> None:
+    """An object's read confidence is the least probability of its noun and the count, size and colour
+    words before it; words of other objects and function words do not count."""
+    import numpy as np
+
+    from multicap.captioning.decoding import Caption
+    from multicap.data.scenes import parse
+    from multicap.levels.neural import _own_nouns, _phrase_confidence
+
+    tokens = ["a", "large", "cyan", "circle", "and", "two", "small", "red", "squares"]
+    probs = [0.99, 0.9, 0.4, 0.95, 0.2, 0.8, 0.97, 0.6, 0.99]  # "and" is unsure: no object's word
+    cap = Caption(" ".join(tokens), tokens, -0.1, np.full((9, 4), 0.25), "attribute")
+    cap.token_logprobs = np.log(np.array(probs))
+    locations = attention_locations(cap, (2, 2))
+    assert [loc["word"] for loc in locations][:3] == ["large", "cyan", "circle"]
+    facts = parse(cap.text)
+    read = [_phrase_confidence(locations, loc) for loc in _own_nouns(facts, locations)]
+    assert read == pytest.approx([0.4, 0.6, 0.6])  # cyan; then "two", "small", "red", "squares": red
 
 
 def test_layout_positions_and_relations_join_the_attribute_facts() -> None:
