@@ -8,6 +8,7 @@ then come from the attention of the word that named it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,7 +38,7 @@ def attention_locations(caption: Any, grid_hw: tuple[int, int]) -> list[dict[str
     if caption.attention is None:
         return []
     gh, gw = grid_hw
-    probs = getattr(caption, "token_logprobs", None)
+    probs = caption.token_logprobs
     out = []
     for t, (word, alpha) in enumerate(zip(caption.tokens, caption.attention, strict=False)):
         if word in _FUNCTION_WORDS or not word.isalpha():
@@ -166,17 +167,25 @@ def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[
     return out
 
 
+@functools.cache
+def _qualifiers() -> frozenset[str]:
+    """The count, size and colour words of every wording of the scenes' sentences."""
+    from multicap.data.scenes.describe import SIZE_STYLES
+    from multicap.data.scenes.vocab import COLOURS, NUMBER_WORDS
+
+    sizes = {word for style in SIZE_STYLES for word in style.values()} | {"tiny", "huge"}
+    return frozenset({*COLOURS, *NUMBER_WORDS, *sizes})
+
+
 def _phrase_confidence(locations: list[dict[str, Any]], noun: dict[str, Any]) -> float:
     """The least probability the decoder gave a word of an object's phrase: its noun and the count,
     size and colour words just before it ("two large cyan circles"); 1.0 where none was kept."""
-    from multicap.data.scenes.vocab import COLOURS, NUMBER_WORDS, SIZES
-
     k = next(i for i, loc in enumerate(locations) if loc is noun)
     phrase = [noun]
-    while k > 0 and locations[k - 1]["word"] in (*COLOURS, *SIZES, *NUMBER_WORDS, "big", "tiny", "huge"):
+    while k > 0 and locations[k - 1]["word"] in _qualifiers():
         k -= 1
         phrase.append(locations[k])
-    return min((loc.get("confidence", 1.0) for loc in phrase), default=1.0)
+    return min(loc.get("confidence", 1.0) for loc in phrase)
 
 
 def _add_layout(facts: SceneFacts, layout: SceneFacts) -> None:
