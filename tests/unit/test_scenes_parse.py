@@ -83,6 +83,13 @@ def test_parse_keeps_what_it_can_of_noise() -> None:
     assert facts.relations == []
 
 
+def test_a_relation_between_like_shapes_one_without_a_colour_is_scored() -> None:
+    # Sampled and badly decoded sentences say this; sorting "next to"'s ends once compared None with a word.
+    facts = parse("a square at the top left. a red square next to it in the center.")
+    relation = ("relation", ("square", None), "next to", ("square", "red"))
+    assert fact_tuples(facts, "layout")[relation] == 1
+
+
 def test_parsed_sentences_score_perfectly_against_what_their_level_states() -> None:
     truth = _two_objects()
     for level in ("object", "attribute", "layout", "caption"):

@@ -102,10 +102,18 @@ def plural(shape: str, count: int) -> str:
 def canonical_relation(subject: Any, predicate: str, obj: Any) -> tuple[Any, str, Any]:
     """The same relation stated in one canonical direction ("a left of b" becomes "b right of a").
 
-    `subject` and `obj` are any sortable keys (object indices as strings, descriptions).
+    `subject` and `obj` are object indices as strings or descriptions (tuples whose parts may be None,
+    where a parsed sentence left an attribute unsaid).
     """
     if predicate not in CANONICAL_PREDICATES:
         subject, predicate, obj = obj, INVERSE_PREDICATE[predicate], subject
-    if predicate == "next to" and obj < subject:  # symmetric: order the two ends
+    if predicate == "next to" and _order_key(obj) < _order_key(subject):  # symmetric: order the two ends
         subject, obj = obj, subject
     return subject, predicate, obj
+
+
+def _order_key(end: Any) -> Any:
+    """A sortable key for a relation's end: None (an attribute not stated) sorts before any word."""
+    if isinstance(end, tuple):
+        return tuple((part is not None, part or "") for part in end)
+    return end
