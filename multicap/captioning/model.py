@@ -13,8 +13,10 @@ initial state is computed from the mean cell and that token, so one model descri
 asked for. Training adds the doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)² to the cross-entropy.
 
 The values v_i are the cells projected, plus learned row and column embeddings (`positional`), plus, with
-`coordinates`, the cell's centre (x, y) appended: then z_t itself says where the attention looked, which is
-what layout words need (measured in benchmarks/RESULTS.md).
+`grid_conv`, a residual depthwise 3x3 and pointwise convolution over them (each cell then also reads its
+neighbours: the rest of an object that spans several cells), plus, with `coordinates`, the cell's centre
+(x, y) appended: then z_t itself says where the attention looked, which is what layout words need
+(each measured in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class CaptionerConfig:
     coordinates: bool = False  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
     #                            vector carries where the attention looked
     grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
+    grid_conv: bool = False  # add a residual depthwise 3x3 + pointwise convolution over the projected cells,
+    #                          so each cell's value also reads its neighbours (an object's other parts)
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
     #                       names, where the corpus knows boxes (multicap.captioning.grounding)
@@ -143,6 +147,15 @@ class Captioner(nn.Module):
             if c.grid_lstm
             else None
         )
+        self.grid_conv = (
+            nn.Sequential(
+                nn.Conv2d(c.value_dim, c.value_dim, 3, padding=1, groups=c.value_dim),
+                nn.GELU(),
+                nn.Conv2d(c.value_dim, c.value_dim, 1),
+            )
+            if c.grid_conv
+            else None
+        )
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
@@ -156,6 +169,9 @@ class Captioner(nn.Module):
         if self.row_emb is not None and self.col_emb is not None:
             nn.init.normal_(self.row_emb, std=0.02)
             nn.init.normal_(self.col_emb, std=0.02)
+        if self.grid_conv is not None:  # a residual branch that starts at zero: the cells as they were
+            nn.init.zeros_(self.grid_conv[2].weight)
+            nn.init.zeros_(self.grid_conv[2].bias)
 
     # ---------------------------------------------------------------------------------------------------
     def encode_grid(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -173,6 +189,9 @@ class Captioner(nn.Module):
             values = values + pos
         if self.grid_lstm is not None:
             values, _ = self.grid_lstm(values)  # (B, N, V)
+        if self.grid_conv is not None:
+            image = values.transpose(1, 2).reshape(B, -1, gh, gw)  # (B, V, H, W)
+            values = values + self.grid_conv(image).flatten(2).transpose(1, 2)  # (B, N, V)
         values = self.drop(values)
         if self.config.coordinates:
             values = torch.cat([values, self.centres.expand(B, N, 2)], dim=-1)  # (B, N, V + 2)

@@ -150,6 +150,31 @@ def test_grid_lstm_gives_each_cell_the_context_of_the_others() -> None:
     assert model.grid_lstm is not None and model.grid_lstm.weight_hh_l0.grad is not None
 
 
+def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -> None:
+    """With `grid_conv`, a residual 3x3 convolution runs over the projected cells: at first (its last layer
+    is zero) the values are those of the model without it; once trained, a cell's value changes when a
+    neighbouring cell changes and not when a cell two columns away does."""
+    vocab = _vocab()
+    grid, caps = _batch(vocab)
+    plain, conv = _model(vocab).eval(), _model(vocab, grid_conv=True).eval()
+    conv.load_state_dict(plain.state_dict(), strict=False)
+    with torch.no_grad():
+        assert torch.equal(conv.encode_grid(grid)[0], plain.encode_grid(grid)[0])
+        assert conv.grid_conv is not None
+        torch.nn.init.normal_(conv.grid_conv[2].weight)  # as if trained
+        values, _ = conv.encode_grid(grid)
+        changed = grid.clone()
+        changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
+        moved = (conv.encode_grid(changed)[0] - values).abs().amax(dim=-1)  # (B, N)
+    assert (moved[:, [1, 2, 4, 5]] > 1e-4).all()  # the cell itself and its neighbours
+    assert (moved[:, [0, 3]] == 0).all()  # the left column is two cells away
+    conv.train()
+    _, loss = conv(grid, caps)
+    assert loss is not None
+    loss.backward()
+    assert conv.grid_conv[0].weight.grad is not None
+
+
 def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
     """e = w·tanh(W_v v + W_h h) + b, softmax, weighted sum (computed through σ); K rows per image (beams)
     over its shared cells give what K copies of the cells give."""
