@@ -147,15 +147,13 @@ class Captioner(nn.Module):
             if c.grid_lstm
             else None
         )
-        self.grid_conv = (
-            nn.Sequential(
-                nn.Conv2d(c.value_dim, c.value_dim, 3, padding=1, groups=c.value_dim),
-                nn.GELU(),
-                nn.Conv2d(c.value_dim, c.value_dim, 1),
-            )
-            if c.grid_conv
-            else None
-        )
+        self.grid_conv: nn.Sequential | None = None
+        if c.grid_conv:
+            depthwise = nn.Conv2d(c.value_dim, c.value_dim, 3, padding=1, groups=c.value_dim)
+            pointwise = nn.Conv2d(c.value_dim, c.value_dim, 1)
+            for p in pointwise.parameters():  # a residual branch that starts at zero: the cells as they were
+                nn.init.zeros_(p)
+            self.grid_conv = nn.Sequential(depthwise, nn.GELU(), pointwise)
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
@@ -169,9 +167,6 @@ class Captioner(nn.Module):
         if self.row_emb is not None and self.col_emb is not None:
             nn.init.normal_(self.row_emb, std=0.02)
             nn.init.normal_(self.col_emb, std=0.02)
-        if self.grid_conv is not None:  # a residual branch that starts at zero: the cells as they were
-            nn.init.zeros_(self.grid_conv[2].weight)
-            nn.init.zeros_(self.grid_conv[2].bias)
 
     # ---------------------------------------------------------------------------------------------------
     def encode_grid(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
