@@ -265,7 +265,8 @@ def test_beam_search_finds_the_best_sequence_exhaustively() -> None:
         for n in range(1, max_len + 1):
             for seq in itertools.product(words, repeat=n):
                 full = torch.tensor([[vocab.level_id(level), *seq, vocab.eos_id]])
-                logits, _ = model(grid[b : b + 1], full)
+                with torch.no_grad():
+                    logits, _ = model(grid[b : b + 1], full)
                 logp = torch.log_softmax(logits, -1)[0]
                 # score only what decoding allows: words, then <eos>
                 per_token = [float(logp[t, full[0, t + 1]]) for t in range(len(seq) + 1)]
