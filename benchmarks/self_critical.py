@@ -7,9 +7,10 @@ rewarded by CIDEr-D. Here the reward is the fact F1 of each sampled sentence aga
 (Luo, 2020: "a better variant of self-critical sequence training"), so no greedy decode is needed.
 
 Each step takes `--images` training scenes at one level (levels in turn) and samples `--samples` sentences
-from each (dropout on, temperature 1, `<unk>` never); the loss is -(r - b) · log p(sentence), averaged per
-token. After `--minutes`, the bundle is validated exactly as training validates an epoch (the recipe's 200
-validation scenes, beam search), and the score is printed beside the bundle's own validation score.
+from each (dropout on, temperature 1, never `<unk>` or a level token); the loss is -(r - b) · log p(sentence),
+averaged per token. After `--minutes`, the bundle is validated exactly as training validates an epoch (the
+recipe's 200 validation scenes, beam search), and the score is printed beside the bundle's own validation
+score.
 
     .venv/bin/python benchmarks/self_critical.py --bundle runs/canon4-20min/best --minutes 4 --lr 1e-4
 """
@@ -48,7 +49,8 @@ def sample(
     weights = model.step_weights()
     alive = torch.ones(rows, dtype=torch.bool)
     banned = torch.zeros(len(vocab), dtype=torch.bool)
-    banned[[vocab.unk_id, vocab.pad_id]] = True
+    banned[: vocab.num_special] = True  # <pad>, <unk>, level tokens: as decoding bans them
+    banned[vocab.eos_id] = False
     tokens, logps = [], []
     for t in range(max_len + 1):
         logits, state, _, _ = model.step(state, values, keys, weights)
@@ -83,6 +85,8 @@ def main() -> None:
     ap.add_argument("--out", default="", help="save the fine-tuned bundle here")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if args.samples < 2:
+        ap.error("--samples must be at least 2: each sample's baseline is the mean of the others")
     torch.manual_seed(args.seed)
     recipe = load_recipe(args.config, ["model.alpha_g=0"])  # no grounding targets needed here
     data = build_examples(recipe)
