@@ -21,7 +21,6 @@ import argparse
 import json
 import statistics
 import time
-from collections import Counter
 
 import numpy as np
 import torch
@@ -31,9 +30,9 @@ from multicap.captioning.batches import build_examples
 from multicap.captioning.bundle import Bundle, load_bundle
 from multicap.captioning.model import DecoderState
 from multicap.captioning.recipe import load_recipe
+from multicap.captioning.scoring import scene_fact_f1
 from multicap.captioning.validate import validate
 from multicap.data.corpus import load_corpus
-from multicap.data.scenes import fact_tuples, parse
 from multicap.text import detokenize
 
 LEVELS = ("object", "attribute", "layout", "caption")
@@ -68,11 +67,6 @@ def sample(
     return torch.stack(tokens, 1), torch.stack(logps, 1)
 
 
-def f1(said: Counter, true: Counter) -> float:
-    both = sum(said.values()) + sum(true.values())
-    return 2 * sum((said & true).values()) / both if both else 1.0
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bundle", required=True, help="a bundle trained by the scenes recipe")
@@ -95,7 +89,6 @@ def main() -> None:
     images = [
         (r, im.facts) for im, r in zip(train, rows, strict=True) if r is not None and im.facts is not None
     ]
-    truth = {lv: [fact_tuples(f, lv, relations="mentioned") for _, f in images] for lv in LEVELS}
     bundle = load_bundle(args.bundle)
     model, vocab = bundle.model, bundle.vocab
     before = bundle.metrics.get("selection_score")
@@ -111,10 +104,13 @@ def main() -> None:
         values, keys = model.encode_grid(grid)
         start = torch.full((len(pick),), vocab.level_id(level), dtype=torch.long)
         tokens, logps = sample(bundle, values, keys, start, args.samples, recipe.decoding.max_len)
-        said = [fact_tuples(parse(detokenize(vocab.decode(t.tolist()))), level, "stated") for t in tokens]
-        r = torch.tensor([f1(s, truth[level][pick[j // args.samples]]) for j, s in enumerate(said)]).view(
-            len(pick), args.samples
-        )
+        texts = [detokenize(vocab.decode(t.tolist())) for t in tokens]
+        r = torch.tensor(
+            [
+                scene_fact_f1([text], [images[pick[j // args.samples]][1]], level)
+                for j, text in enumerate(texts)
+            ]
+        ).view(len(pick), args.samples)
         baseline = (r.sum(1, keepdim=True) - r) / (args.samples - 1)  # the mean of the other samples
         advantage = (r - baseline).view(-1, 1)
         loss = -(advantage * logps).sum() / (tokens != vocab.pad_id).sum()
