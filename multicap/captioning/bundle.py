@@ -22,7 +22,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
-from multicap.captioning.model import Captioner, CaptionerConfig
+from multicap.captioning.model import Captioner, CaptionerConfig, upgrade_state_dict
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import DataError, UnknownNameError
 from multicap.text import Vocabulary
@@ -138,7 +138,7 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         )
     model = Captioner(CaptionerConfig.from_dict(config["captioner"]))
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
-    model.load_state_dict(state, strict=True)
+    model.load_state_dict(upgrade_state_dict(state), strict=True)
     model.eval().to(device or "cpu")
     return Bundle(
         model=model,

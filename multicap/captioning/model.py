@@ -13,10 +13,10 @@ initial state is computed from the mean cell and that token, so one model descri
 asked for. Training adds the doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)² to the cross-entropy.
 
 The values v_i are the cells projected, plus learned row and column embeddings (`positional`), plus, with
-`grid_conv`, a residual depthwise 3x3 and pointwise convolution over them (each cell then also reads its
-neighbours: the rest of an object that spans several cells), plus, with `coordinates`, the cell's centre
-(x, y) appended: then z_t itself says where the attention looked, which is what layout words need
-(each measured in benchmarks/RESULTS.md).
+`grid_conv` blocks, each a residual depthwise 3x3 and pointwise convolution over them (each cell then also
+reads its neighbours: the rest of an object that spans several cells; two blocks reach 5x5), plus, with
+`coordinates`, the cell's centre (x, y) appended: then z_t itself says where the attention looked, which is
+what layout words need (each measured in benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -30,7 +30,14 @@ from torch import nn
 
 from multicap.errors import ConfigError
 
-__all__ = ["AdditiveAttention", "Captioner", "CaptionerConfig", "DecoderState", "StepWeights"]
+__all__ = [
+    "AdditiveAttention",
+    "Captioner",
+    "CaptionerConfig",
+    "DecoderState",
+    "StepWeights",
+    "upgrade_state_dict",
+]
 
 
 @dataclass
@@ -47,8 +54,9 @@ class CaptionerConfig:
     coordinates: bool = False  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
     #                            vector carries where the attention looked
     grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
-    grid_conv: bool = False  # add a residual depthwise 3x3 + pointwise convolution over the projected cells,
-    #                          so each cell's value also reads its neighbours (an object's other parts)
+    grid_conv: int = 0  # blocks of residual depthwise 3x3 + pointwise convolution over the projected cells,
+    #                     so each cell's value also reads its neighbours (an object's other parts); bundles
+    #                     written when this was a flag hold true (one block)
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
     #                       names, where the corpus knows boxes (multicap.captioning.grounding)
@@ -64,6 +72,8 @@ class CaptionerConfig:
         data = dict(data)
         if "grid_hw" in data:
             data["grid_hw"] = tuple(data["grid_hw"])
+        if "grid_conv" in data:
+            data["grid_conv"] = int(data["grid_conv"])  # true/false before it counted blocks
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
@@ -127,6 +137,28 @@ class AdditiveAttention(nn.Module):
         return context.view(B * K, values.shape[-1]), alpha.view(B * K, N)
 
 
+def _conv_block(channels: int) -> nn.Sequential:
+    """Depthwise 3x3 → GELU → pointwise, used as a residual branch that starts at zero (the cells as they
+    were): a cell's value gains what its eight neighbours hold."""
+    depthwise = nn.Conv2d(channels, channels, 3, padding=1, groups=channels)
+    pointwise = nn.Conv2d(channels, channels, 1)
+    for p in pointwise.parameters():
+        nn.init.zeros_(p)
+    return nn.Sequential(depthwise, nn.GELU(), pointwise)
+
+
+def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Weights saved when `grid_conv` was one block (`grid_conv.2.weight`) under today's names
+    (`grid_conv.0.2.weight`); other keys pass through."""
+    out = {}
+    for key, value in state.items():
+        parts = key.split(".")
+        if parts[0] == "grid_conv" and len(parts) == 3:
+            key = f"grid_conv.0.{parts[1]}.{parts[2]}"
+        out[key] = value
+    return out
+
+
 class Captioner(nn.Module):
     centres: torch.Tensor  # (N, 2) each cell's centre (x, y) in [-1, 1], row-major
 
@@ -147,13 +179,7 @@ class Captioner(nn.Module):
             if c.grid_lstm
             else None
         )
-        self.grid_conv: nn.Sequential | None = None
-        if c.grid_conv:
-            depthwise = nn.Conv2d(c.value_dim, c.value_dim, 3, padding=1, groups=c.value_dim)
-            pointwise = nn.Conv2d(c.value_dim, c.value_dim, 1)
-            for p in pointwise.parameters():  # a residual branch that starts at zero: the cells as they were
-                nn.init.zeros_(p)
-            self.grid_conv = nn.Sequential(depthwise, nn.GELU(), pointwise)
+        self.grid_conv = nn.ModuleList(_conv_block(c.value_dim) for _ in range(c.grid_conv))
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
@@ -184,9 +210,9 @@ class Captioner(nn.Module):
             values = values + pos
         if self.grid_lstm is not None:
             values, _ = self.grid_lstm(values)  # (B, N, V)
-        if self.grid_conv is not None:
-            image = values.transpose(1, 2).reshape(B, -1, gh, gw)  # (B, V, H, W)
-            values = values + self.grid_conv(image).flatten(2).transpose(1, 2)  # (B, N, V)
+        for block in self.grid_conv:
+            image = values.transpose(1, 2).reshape(B, -1, gh, gw)  # (B, V, H, W), channels-last in memory
+            values = values + block(image).flatten(2).transpose(1, 2)  # (B, N, V)
         values = self.drop(values)
         if self.config.coordinates:
             values = torch.cat([values, self.centres.expand(B, N, 2)], dim=-1)  # (B, N, V + 2)

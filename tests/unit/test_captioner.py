@@ -11,7 +11,7 @@ import torch
 
 from multicap.captioning.bundle import Bundle, EncoderSettings, load_bundle
 from multicap.captioning.decoding import DecodeConfig, decode
-from multicap.captioning.model import Captioner, CaptionerConfig
+from multicap.captioning.model import Captioner, CaptionerConfig, upgrade_state_dict
 from multicap.errors import ConfigError, DataError
 from multicap.text import Vocabulary, tokenize
 
@@ -151,28 +151,49 @@ def test_grid_lstm_gives_each_cell_the_context_of_the_others() -> None:
 
 
 def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -> None:
-    """With `grid_conv`, a residual 3x3 convolution runs over the projected cells: at first (its last layer
+    """With `grid_conv=1`, a residual 3x3 convolution runs over the projected cells: at first (its last layer
     is zero) the values are those of the model without it; once trained, a cell's value changes when a
-    neighbouring cell changes and not when a cell two columns away does."""
+    neighbouring cell changes and not when a cell two columns away does. A second block reaches that far."""
     vocab = _vocab()
     grid, caps = _batch(vocab)
-    plain, conv = _model(vocab).eval(), _model(vocab, grid_conv=True).eval()
+    plain, conv = _model(vocab).eval(), _model(vocab, grid_conv=1).eval()
     conv.load_state_dict(plain.state_dict(), strict=False)
+    changed = grid.clone()
+    changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
     with torch.no_grad():
         assert torch.equal(conv.encode_grid(grid)[0], plain.encode_grid(grid)[0])
-        assert conv.grid_conv is not None
-        torch.nn.init.normal_(conv.grid_conv[2].weight)  # as if trained
-        values, _ = conv.encode_grid(grid)
-        changed = grid.clone()
-        changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
-        moved = (conv.encode_grid(changed)[0] - values).abs().amax(dim=-1)  # (B, N)
+        torch.nn.init.normal_(conv.grid_conv[0][2].weight)  # as if trained
+        moved = (conv.encode_grid(changed)[0] - conv.encode_grid(grid)[0]).abs().amax(dim=-1)  # (B, N)
     assert (moved[:, [1, 2, 4, 5]] > 1e-4).all()  # the cell itself and its neighbours
     assert (moved[:, [0, 3]] == 0).all()  # the left column is two cells away
+    two = _model(vocab, grid_conv=2).eval()
+    with torch.no_grad():
+        for block in two.grid_conv:
+            torch.nn.init.normal_(block[2].weight)
+        moved = (two.encode_grid(changed)[0] - two.encode_grid(grid)[0]).abs().amax(dim=-1)
+    assert (moved > 1e-4).all()  # 5 x 5 reach: every cell of the 2 x 3 grid
     conv.train()
     _, loss = conv(grid, caps)
     assert loss is not None
     loss.backward()
-    assert conv.grid_conv[0].weight.grad is not None
+    assert conv.grid_conv[0][0].weight.grad is not None
+
+
+def test_a_one_block_grid_conv_saved_as_a_flag_loads_under_todays_names() -> None:
+    """Bundles written when `grid_conv` was true/false (keys `grid_conv.2.weight`) load as one block."""
+    vocab = _vocab()
+    grid, _ = _batch(vocab)
+    config = CaptionerConfig.from_dict({**_model(vocab).config.to_dict(), "grid_conv": True})
+    assert config.grid_conv == 1
+    model = Captioner(config).eval()
+    with torch.no_grad():
+        torch.nn.init.normal_(model.grid_conv[0][2].weight)
+    old_names = {k.replace("grid_conv.0.", "grid_conv."): v for k, v in model.state_dict().items()}
+    assert "grid_conv.2.weight" in old_names
+    again = Captioner(config).eval()
+    again.load_state_dict(upgrade_state_dict(old_names), strict=True)
+    with torch.no_grad():
+        assert torch.equal(again.encode_grid(grid)[0], model.encode_grid(grid)[0])
 
 
 def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
