@@ -29,7 +29,7 @@ from safetensors.torch import load_file
 
 from multicap.captioning.batches import CaptionExamples, build_examples
 from multicap.captioning.bundle import Bundle
-from multicap.captioning.model import Captioner
+from multicap.captioning.model import Captioner, upgrade_state_dict
 from multicap.captioning.recipe import Recipe
 from multicap.captioning.scoring import LevelScores
 from multicap.captioning.validate import validate
@@ -236,7 +236,7 @@ class _Run:
             raise DataError(
                 f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
             )
-        self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
+        self.model.load_state_dict(upgrade_state_dict(load_file(str(folder / "model.safetensors"))))
         state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps_done = int(state["steps_done"])
