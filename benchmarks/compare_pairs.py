@@ -51,10 +51,12 @@ def _f1(s: PairScores) -> float:
     return 2 * s.precision * s.recall / (s.precision + s.recall) if s.precision + s.recall else 0.0
 
 
-def _neural_facts(pairs: list[ScenePair], bundle: str, size: int) -> list[tuple[SceneFacts, SceneFacts]]:
+def _neural_facts(
+    pairs: list[ScenePair], bundle: str, size: int, cross_read: bool
+) -> list[tuple[SceneFacts, SceneFacts]]:
     from multicap.levels import create_describer, describe_paths
 
-    describer = create_describer(bundle)
+    describer = create_describer(bundle, cross_read=cross_read)
     levels = [lv for lv in ("attribute", "layout") if lv in describer.levels]
     with tempfile.TemporaryDirectory() as tmp:
         paths = []
@@ -75,6 +77,9 @@ def main() -> None:
     ap.add_argument("--bundle", default=None, help="read facts from images with this captioner bundle")
     ap.add_argument("--size", type=int, default=224, help="image side for the bundle")
     ap.add_argument("--no-gate", action="store_true", help="state differences wherever the facts differ")
+    ap.add_argument(
+        "--no-cross-read", action="store_true", help="drop objects only the bundle's layout reading names"
+    )
     ap.add_argument("--min-read-confidence", type=float, default=MIN_READ_CONFIDENCE)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -83,7 +88,7 @@ def main() -> None:
     gates = [None if args.no_gate else changed_cells(*p.images(args.size)) for p in pairs]
     start = time.perf_counter()
     if args.bundle:
-        facts = _neural_facts(pairs, args.bundle, args.size)
+        facts = _neural_facts(pairs, args.bundle, args.size, not args.no_cross_read)
         source = f"bundle {args.bundle}"
     else:
         facts = [(p.before.facts, p.after.facts) for p in pairs]

@@ -10,7 +10,8 @@
   --scenes   fact precision/recall per level on unseen synthetic scenes for the grounded describer and a
              trained bundle (`--bundle`), parsing each text with multicap.data.scenes.parse.
   --sets     precision/recall of the shared and the distinguishing facts of the set summaries of
-             scene clusters (multicap.data.scenes.make_clusters) against the clusters' ground truth.
+             scene clusters (multicap.data.scenes.make_clusters) against the clusters' ground truth, for
+             the grounded describer, the bundle, and the bundle without its layout reading (cross_read).
 
 Usage:
     .venv/bin/python benchmarks/describe_quality.py --photos --speed
@@ -36,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_throughput import make_jpegs, ours_only
 
 from multicap.encoders.runtime import tune_malloc
-from multicap.levels import Description, SceneFacts, create_describer, describe_paths
+from multicap.levels import Describer, Description, SceneFacts, create_describer, describe_paths
 from multicap.levels.grounded import GroundedConfig, GroundedDescriber
 from multicap.levels.regions import RegionConfig
 
@@ -179,6 +180,16 @@ def _set_scores(summaries: list, truths: list) -> dict[str, dict[str, float | No
     }
 
 
+def _describers(bundle: str | None) -> list[tuple[str, Describer]]:
+    """The grounded describer, and the bundle's with and without its layout reading cross-checking the
+    objects of the other levels (`NeuralDescriber.cross_read`)."""
+    out: list[tuple[str, Describer]] = [("grounded", create_describer("grounded"))]
+    if bundle:
+        out.append((bundle, create_describer(bundle)))
+        out.append((f"{bundle}, without the layout reading", create_describer(bundle, cross_read=False)))
+    return out
+
+
 def sets(
     bundle: str | None, level: str, n_clusters: int, per_cluster: int, seeds: list[int]
 ) -> dict[str, object]:
@@ -201,8 +212,7 @@ def sets(
             )
             for paths, cl in zip(folders, clusters, strict=True)
         ]
-        for name in ["grounded", *([bundle] if bundle else [])]:
-            describer = create_describer(name)
+        for name, describer in _describers(bundle):
             summaries = [
                 summarize_set(list(describe_paths(describer, paths, [level])), level) for paths in folders
             ]

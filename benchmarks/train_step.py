@@ -10,7 +10,10 @@ same; both compute only the captions still running at each step, sgrvinod's batc
 - `recurrence only` (`Captioner.forward`): the loop runs only what the next step needs (attention, gate,
   LSTM on the context); the words' share of the LSTM gates is one product before the loop and the output
   layer one product after it.
-Both give the same loss (checked on the first batch, dropout off). Medians over rounds, interleaved.
+Both give the same loss (checked on the first batch, dropout off). A third variant, `levels together`
+(`train.levels_together`), is `recurrence only` on batches of 64 captions that hold all four levels of 16
+images, each image's grid encoded once (`image_of`); its batches differ, so its loss is checked against
+the same batch with each caption's grid copied instead. Medians over rounds, interleaved.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import time
 import torch
 import torch.nn.functional as F
 
-from multicap.captioning.batches import build_examples
+from multicap.captioning.batches import Batch, build_examples
 from multicap.captioning.model import Captioner, DecoderState
 from multicap.captioning.recipe import load_recipe
 
@@ -52,8 +55,20 @@ def everything_in_loop(model: Captioner, grid: torch.Tensor, captions: torch.Ten
     return model.loss(logits, alphas, captions[:, 1:])
 
 
-def recurrence_only(model: Captioner, grid: torch.Tensor, captions: torch.Tensor) -> torch.Tensor:
-    loss = model(grid, captions)[1]
+def recurrence_only(model: Captioner, batch: Batch) -> torch.Tensor:
+    loss = model(batch.grid, batch.captions, image_of=batch.image_of)[1]
+    assert loss is not None
+    return loss
+
+
+def in_the_loop(model: Captioner, batch: Batch) -> torch.Tensor:
+    return everything_in_loop(model, batch.grid, batch.captions)
+
+
+def copied_grids(model: Captioner, batch: Batch) -> torch.Tensor:
+    """A together batch as the other variants see theirs: each caption with its own copy of the grid."""
+    assert batch.image_of is not None
+    loss = model(batch.grid[batch.image_of], batch.captions)[1]
     assert loss is not None
     return loss
 
@@ -72,31 +87,43 @@ def main() -> None:
     cfg = dataclasses.replace(
         recipe.model, vocab_size=len(data.vocab), feature_dim=data.store.grid_shape[-1], grid_hw=data.grid_hw
     )
-    stream = data.train.batches(64, torch.Generator().manual_seed(0))
-    batches = [next(stream) for _ in range(args.steps)]
-    variants = {"everything in the loop": everything_in_loop, "recurrence only": recurrence_only}
+    streams = {
+        together: data.train.batches(64, torch.Generator().manual_seed(0), together=together)
+        for together in (False, True)
+    }
+    batches = {together: [next(stream) for _ in range(args.steps)] for together, stream in streams.items()}
+    variants = {
+        "everything in the loop": (in_the_loop, batches[False]),
+        "recurrence only": (recurrence_only, batches[False]),
+        "levels together": (recurrence_only, batches[True]),
+    }
     base_name = "everything in the loop"
     times: dict[str, list[float]] = {name: [] for name in variants}
     losses: dict[str, float] = {}
     for _ in range(args.rounds):
-        for name, run in variants.items():
+        for name, (run, chosen) in variants.items():
             torch.manual_seed(0)
             model = Captioner(cfg)
             model.eval()  # dropout off: the first batch's loss must not depend on the variant
             with torch.no_grad():
-                losses[name] = float(run(model, *batches[0][:2]))
+                losses[name] = float(run(model, chosen[0]))
+                if name == "levels together":
+                    losses["levels together, grids copied"] = float(copied_grids(model, chosen[0]))
             model.train()
             optim = torch.optim.AdamW(model.parameters(), lr=1e-3)
             start = time.perf_counter()
-            for grid, captions, _ in batches:
-                loss = run(model, grid, captions)
+            for batch in chosen:
+                loss = run(model, batch)
                 optim.zero_grad()
                 loss.backward()
                 optim.step()
-            times[name].append((time.perf_counter() - start) / len(batches))
+            times[name].append((time.perf_counter() - start) / len(chosen))
     medians = {name: statistics.median(t) for name, t in times.items()}
     base = medians[base_name]
-    same = max(losses.values()) - min(losses.values()) < 1e-4
+    same = (
+        abs(losses["everything in the loop"] - losses["recurrence only"]) < 1e-4
+        and abs(losses["levels together"] - losses["levels together, grids copied"]) < 1e-4
+    )
     result = {
         "s_per_step": {k: round(v, 3) for k, v in medians.items()},
         "speedup": {k: round(base / v, 2) for k, v in medians.items()},

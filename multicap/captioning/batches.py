@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -18,7 +19,14 @@ from multicap.errors import DataError
 from multicap.levels.facts import LEVELS, SceneFacts
 from multicap.text import Vocabulary, tokenize
 
-__all__ = ["CaptionExamples", "TrainingData", "build_examples", "features_folder"]
+__all__ = ["Batch", "CaptionExamples", "TrainingData", "build_examples", "features_folder"]
+
+
+class Batch(NamedTuple):
+    grid: torch.Tensor  # (B, N, D) float32, or (images, N, D) with image_of
+    captions: torch.Tensor  # (B, T) long, padded
+    regions: torch.Tensor | None  # (B, T-1, N) bool: each step's target cells; None without groundings
+    image_of: torch.Tensor | None  # (B,) long: the grid row of each caption; None when one row each
 
 
 @dataclass
@@ -40,30 +48,33 @@ class CaptionExamples:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def batches(
-        self, batch_size: int, generator: torch.Generator
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]]:
-        """Shuffled batches of (grid (B, N, D) float32, captions (B, T) long, padded, regions (B, T-1, N)
-        bool or None without groundings).
+    def batches(self, batch_size: int, generator: torch.Generator, together: bool = False) -> Iterator[Batch]:
+        """Shuffled batches of about `batch_size` captions.
 
-        A batch holds one level (its first token), so its captions are of similar length and little of
-        each step is spent on padding; the order of batches is shuffled across levels.
+        By default a batch holds one level (its first token), so its captions are of similar length and
+        little of each step is spent on padding; the order of batches is shuffled across levels, and each
+        caption comes with its own copy of its image's grid. With `together`, a batch holds every entry
+        (level) of its images and each image's grid once (`Batch.image_of`), so the captioner encodes each
+        grid once for all its levels.
         """
         order = torch.randperm(len(self.rows), generator=generator).tolist()
-        by_level: dict[int, list[int]] = {}
+        groups: dict[int, list[int]] = {}
         for i in order:
-            by_level.setdefault(self.sequences[i][0][0], []).append(i)
-        chunks = [
-            idx[start : start + batch_size]
-            for _, idx in sorted(by_level.items())
-            for start in range(0, len(idx), batch_size)
-        ]
+            groups.setdefault(self.rows[i] if together else self.sequences[i][0][0], []).append(i)
+        if together:  # chunks of whole images, about batch_size entries each
+            images = list(groups.values())
+            per = max(1, round(batch_size * len(images) / max(len(order), 1)))
+            chunks = [[i for image in images[s : s + per] for i in image] for s in range(0, len(images), per)]
+        else:
+            chunks = [
+                idx[start : start + batch_size]
+                for _, idx in sorted(groups.items())
+                for start in range(0, len(idx), batch_size)
+            ]
         for c in torch.randperm(len(chunks), generator=generator).tolist():
-            yield self._batch(chunks[c], generator)
+            yield self._batch(chunks[c], generator, together)
 
-    def _batch(
-        self, chunk: list[int], generator: torch.Generator
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+    def _batch(self, chunk: list[int], generator: torch.Generator, together: bool) -> Batch:
         picks = torch.randint(0, 1 << 30, (len(chunk),), generator=generator).tolist()
         choice = [p % len(self.sequences[i]) for i, p in zip(chunk, picks, strict=True)]
         seqs = [self.sequences[i][p] for i, p in zip(chunk, choice, strict=True)]
@@ -71,14 +82,18 @@ class CaptionExamples:
         for j, seq in enumerate(seqs):
             captions[j, : len(seq)] = torch.tensor(seq)
         rows = np.asarray([self.rows[i] for i in chunk])
-        grid = torch.from_numpy(self.store.grid(rows).astype(np.float32))  # (B, N, D)
+        image_of = None
+        if together:
+            rows, inverse = np.unique(rows, return_inverse=True)
+            image_of = torch.from_numpy(inverse.reshape(-1).astype(np.int64))
+        grid = torch.from_numpy(self.store.grid(rows).astype(np.float32))  # (B or images, N, D)
         if not self.groundings:
-            return grid, captions, None
+            return Batch(grid, captions, None, image_of)
         regions = np.zeros((len(seqs), captions.shape[1] - 1, grid.shape[1]), dtype=bool)  # (B, T-1, N)
         for j, (i, p) in enumerate(zip(chunk, choice, strict=True)):
             for step, objects in self.groundings[i][p]:
                 regions[j, step] = self.cells[i][list(objects)].any(axis=0)
-        return grid, captions, torch.from_numpy(regions)
+        return Batch(grid, captions, torch.from_numpy(regions), image_of)
 
 
 @dataclass

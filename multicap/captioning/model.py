@@ -57,6 +57,8 @@ class CaptionerConfig:
     grid_conv: int = 0  # blocks of residual depthwise 3x3 + pointwise convolution over the projected cells,
     #                     so each cell's value also reads its neighbours (an object's other parts); bundles
     #                     written when this was a flag hold true (one block)
+    grid_attention: int = 0  # layers of residual self-attention over the cells after the convolutions (pre-
+    #                          norm transformer encoder layers, 4 heads): each cell reads every other cell
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
     #                       names, where the corpus knows boxes (multicap.captioning.grounding)
@@ -147,6 +149,17 @@ def _conv_block(channels: int) -> nn.Sequential:
     return nn.Sequential(depthwise, nn.GELU(), pointwise)
 
 
+def _attention_layer(channels: int, dropout: float) -> nn.TransformerEncoderLayer:
+    """A pre-norm transformer encoder layer whose two residual branches start at zero (the cells as they
+    were): a cell's value gains what the other cells hold, wherever they are (another shape of its kind)."""
+    layer = nn.TransformerEncoderLayer(
+        channels, 4, 2 * channels, dropout, activation="gelu", batch_first=True, norm_first=True
+    )
+    for p in (*layer.self_attn.out_proj.parameters(), *layer.linear2.parameters()):
+        nn.init.zeros_(p)
+    return layer
+
+
 def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """Weights saved when `grid_conv` was one block (`grid_conv.2.weight`) under today's names
     (`grid_conv.0.2.weight`); other keys pass through."""
@@ -180,6 +193,9 @@ class Captioner(nn.Module):
             else None
         )
         self.grid_conv = nn.ModuleList(_conv_block(c.value_dim) for _ in range(c.grid_conv))
+        self.grid_attention = nn.ModuleList(
+            _attention_layer(c.value_dim, c.dropout) for _ in range(c.grid_attention)
+        )
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
@@ -213,6 +229,8 @@ class Captioner(nn.Module):
         for block in self.grid_conv:
             image = values.transpose(1, 2).reshape(B, -1, gh, gw)  # (B, V, H, W), channels-last in memory
             values = values + block(image).flatten(2).transpose(1, 2)  # (B, N, V)
+        for layer in self.grid_attention:
+            values = layer(values)  # (B, N, V): + attention over all cells, + feed-forward, both residual
         values = self.drop(values)
         if self.config.coordinates:
             values = torch.cat([values, self.centres.expand(B, N, 2)], dim=-1)  # (B, N, V + 2)
@@ -295,6 +313,7 @@ class Captioner(nn.Module):
         captions: torch.Tensor | None = None,
         levels: torch.Tensor | None = None,
         regions: torch.Tensor | None = None,
+        image_of: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Teacher-forced logits and loss.
 
@@ -309,6 +328,8 @@ class Captioner(nn.Module):
             (logits (B, T-1, vocab), loss) with captions; (logits (B, 1, vocab), None) without.
         """
         values, keys = self.encode_grid(features)
+        if image_of is not None:
+            values, keys = values[image_of], keys[image_of]  # (B, N, V), (B, N, A)
         if captions is None:
             if levels is None:
                 raise ValueError("forward needs captions (training) or level tokens (first step)")

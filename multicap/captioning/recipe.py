@@ -46,6 +46,8 @@ class DataConfig:
 class TrainConfig:
     epochs: int = 30  # passes over the training images (one reference per image and level each)
     batch_size: int = 64  # captions per step
+    levels_together: bool = False  # a batch holds every level of its images, whose grids are encoded once
+    #                                (else one level per batch, each caption with its own copy of the grid)
     lr: float = 3e-3  # AdamW peak learning rate
     weight_decay: float = 0.01  # AdamW decoupled weight decay
     grad_clip: float = 5.0  # max gradient norm

@@ -147,7 +147,8 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
     cfg = run.recipe.train
     total_steps = cfg.epochs * steps
     total, count, tokens, tick = 0.0, 0, 0, time.perf_counter()
-    for step, (grid, captions, regions) in enumerate(examples.batches(cfg.batch_size, run.generator)):
+    batches = examples.batches(cfg.batch_size, run.generator, together=cfg.levels_together)
+    for step, (grid, captions, regions, image_of) in enumerate(batches):
         if run.clock.out_of_time():
             break  # the time budget ends this epoch here; it is validated and saved as usual
         progress = max(run.steps_done / total_steps, run.clock.fraction_used())
@@ -155,7 +156,8 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
             group["lr"] = cfg.lr * _warmup_cosine(run.steps_done, cfg.warmup_steps, progress)
         grid, captions = grid.to(run.device), captions.to(run.device)
         regions = regions.to(run.device) if regions is not None else None
-        _, loss = run.model(grid, captions, regions=regions)
+        image_of = image_of.to(run.device) if image_of is not None else None
+        _, loss = run.model(grid, captions, regions=regions, image_of=image_of)
         assert loss is not None
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -69,7 +69,7 @@ def create_describer(model: str = "grounded", *, device: str = "cpu", **options:
         return _REGISTRY[model](device=device, **options)
     from multicap.levels.neural import NeuralDescriber
 
-    return NeuralDescriber.from_bundle(model, device=device)
+    return NeuralDescriber.from_bundle(model, device=device, **options)
 
 
 def check_levels(describer: Describer, levels: Sequence[str]) -> None:

@@ -3,7 +3,10 @@
 Text and confidence (the mean per-token probability, exp of the caption's mean log-probability) come from
 the bundle. Where the text uses the synthetic scenes' vocabulary, `multicap.data.scenes.parse` reads it
 back into SceneFacts, so that sets and search can work on facts; each parsed object's box and position
-then come from the attention of the word that named it.
+then come from the attention of the word that named it. The layout sentence names every object on its own,
+so the facts of the other levels are cross-read with it: its positions and relations join them, and so do
+the objects only it names (decoded for the facts alone when the layout level was not asked for; set
+summaries and pair differences miss fewer objects, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ import torch
 
 from multicap.io import load_image
 from multicap.levels.description import Description
-from multicap.levels.facts import Relation, SceneFacts
+from multicap.levels.facts import Relation, SceneFacts, SceneObject
 from multicap.levels.layout import position_of
 
 __all__ = ["NeuralDescriber", "attention_locations"]
@@ -61,18 +64,20 @@ def _attention_box(cells: np.ndarray) -> tuple[float, float, float, float]:
 class NeuralDescriber:
     """A captioner bundle as a describer (`--model BUNDLE`)."""
 
-    def __init__(self, bundle: Any, device: str = "cpu") -> None:
+    def __init__(self, bundle: Any, device: str = "cpu", cross_read: bool = True) -> None:
         self.bundle = bundle
+        self.cross_read = cross_read  # objects only the layout reading names join the facts of the other
+        #                               levels (`_add_layout`), a layout reading made for it if not asked for
         self.encoder = bundle.encoder.create(device=device)
         self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
         self.levels: tuple[str, ...] = tuple(bundle.levels)
         self.grid_hw: tuple[int, int] = tuple(bundle.model.config.grid_hw)
 
     @classmethod
-    def from_bundle(cls, path_or_name: str | Path, device: str = "cpu") -> NeuralDescriber:
+    def from_bundle(cls, path_or_name: str | Path, device: str = "cpu", **options: Any) -> NeuralDescriber:
         from multicap.captioning.bundle import load_bundle
 
-        return cls(load_bundle(path_or_name, device=device), device=device)
+        return cls(load_bundle(path_or_name, device=device), device=device, **options)
 
     def load(self, path: Path) -> torch.Tensor:
         """Decode one file to the bundle encoder's input (raises ImageLoadError)."""
@@ -90,36 +95,47 @@ class NeuralDescriber:
                 desc.texts[level] = cap.text
                 desc.confidence[level] = round(float(np.exp(cap.logprob)), 4)
                 desc.captions[level] = cap
-        for desc in out:
-            desc.facts = self._facts(desc)
+        layouts: list[Any] = [desc.captions.get("layout") for desc in out]
+        if self.cross_read and "layout" in self.levels and "layout" not in levels and levels:
+            layouts = self.bundle.caption(feats.grid, ["layout"] * len(out))  # for the facts only
+        for desc, layout in zip(out, layouts, strict=True):
+            desc.facts = self._facts(desc, layout)
         return out
 
-    def _facts(self, desc: Description) -> SceneFacts | None:
+    def _facts(self, desc: Description, layout_caption: Any = None) -> SceneFacts | None:
         """Facts parsed from the texts: objects from the most telling level, positions and relations from
-        the layout text where it names the same objects, boxes from the attention of each object's word."""
+        a layout reading (the layout text, or `layout_caption` decoded for the facts alone) where it names
+        the same objects, boxes from the attention of each object's word."""
         from multicap.data.scenes import parse
 
         level = next((lv for lv in _FACT_LEVELS if lv in desc.texts), None)
         if level is None:
             return None
         facts = parse(desc.texts[level])
-        locations = attention_locations(desc.captions[level], self.grid_hw)
-        seen_at: dict[int, str] = {}  # id(object) → the position its own noun looked at
-        for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
-            if loc is not None:
-                obj.box = tuple(loc["box"])
-                obj.read_confidence = _phrase_confidence(locations, loc)
-                seen_at[id(obj)] = loc["position"]
+        seen_at = _locate(facts, desc.captions[level], self.grid_hw)
         if level in _GROUPED_LEVELS:
             facts = _without_repeats(facts, desc.texts[level])
-        if not facts.objects:
-            return None
-        if level != "layout" and "layout" in desc.texts:
-            _add_layout(facts, parse(desc.texts["layout"]))
+        if level != "layout" and layout_caption is not None:
+            layout = parse(layout_caption.text)
+            _locate(layout, layout_caption, self.grid_hw)
+            _add_layout(facts, layout, add_missing=self.cross_read)
         for obj in facts.objects:
             if id(obj) in seen_at:
                 obj.attributes.setdefault("position", seen_at[id(obj)])
-        return facts
+        return facts if facts.objects else None
+
+
+def _locate(facts: SceneFacts, caption: Any, grid_hw: tuple[int, int]) -> dict[int, str]:
+    """Give each parsed object the box of the attention of the noun that named it and the confidence of its
+    phrase; → id(object) → the position that noun looked at."""
+    locations = attention_locations(caption, grid_hw)
+    seen_at: dict[int, str] = {}
+    for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
+        if loc is not None:
+            obj.box = tuple(loc["box"])
+            obj.read_confidence = _phrase_confidence(locations, loc)
+            seen_at[id(obj)] = loc["position"]
+    return seen_at
 
 
 def _without_repeats(facts: SceneFacts, text: str) -> SceneFacts:
@@ -188,19 +204,41 @@ def _phrase_confidence(locations: list[dict[str, Any]], noun: dict[str, Any]) ->
     return min(loc.get("confidence", 1.0) for loc in phrase)
 
 
-def _add_layout(facts: SceneFacts, layout: SceneFacts) -> None:
-    """Copy positions (and relations between matched objects) from the layout parse onto `facts`."""
+def _add_layout(facts: SceneFacts, layout: SceneFacts, add_missing: bool = True) -> None:
+    """Merge the layout parse into `facts`: positions (and relations between matched objects) onto the
+    objects both readings name (same shape and colour first, then the same shape), and, with `add_missing`,
+    the objects only the layout reading names appended, as it read them (shape, colour, position).
+
+    A layout sentence names each object on its own, in reading order ("a red star at the top, a blue
+    star below it ..."), where the object and attribute levels count equal objects ("two stars"): it misses
+    fewer objects (benchmarks/RESULTS.md), so an object it names that the other reading lacks is kept.
+    """
     match: dict[int, int] = {}  # layout index → facts index
-    for j, lobj in enumerate(layout.objects):
-        for i, obj in enumerate(facts.objects):
-            same = obj.label == lobj.label and obj.attributes.get("colour") == lobj.attributes.get("colour")
-            if same and i not in match.values():
+    for same in (_same_shape_and_colour, _same_shape):
+        for j, lobj in enumerate(layout.objects):
+            if j in match:
+                continue
+            i = next(
+                (i for i, o in enumerate(facts.objects) if i not in match.values() and same(o, lobj)), None
+            )
+            if i is not None:
                 match[j] = i
                 if "position" in lobj.attributes:
-                    obj.attributes["position"] = lobj.attributes["position"]
-                break
+                    facts.objects[i].attributes["position"] = lobj.attributes["position"]
+    for j, lobj in enumerate(layout.objects):
+        if add_missing and j not in match:
+            match[j] = len(facts.objects)
+            facts.objects.append(lobj)
     facts.relations = [
         Relation(match[r.subject], r.predicate, match[r.object])
         for r in layout.relations
         if r.subject in match and r.object in match
     ]
+
+
+def _same_shape_and_colour(a: SceneObject, b: SceneObject) -> bool:
+    return a.label == b.label and a.attributes.get("colour") == b.attributes.get("colour")
+
+
+def _same_shape(a: SceneObject, b: SceneObject) -> bool:
+    return a.label == b.label

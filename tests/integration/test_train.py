@@ -118,3 +118,34 @@ def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_pat
     assert by_level["<attribute>"] == {3} and by_level["<caption>"] == {3}
     with pytest.raises(DataError, match=r"data\.canonical names level"):
         build_examples(_recipe(scenes, tmp_path / "run", "data.canonical=[layouts]"))
+
+
+def test_levels_together_batches_hold_whole_images_each_grid_once(scenes: Path, tmp_path: Path) -> None:
+    """train.levels_together: a batch holds every level of its images, each image's grid once, and
+    `image_of` points each caption at the grid of an image that has that caption; an epoch still draws
+    every entry once, and training runs on such batches."""
+    import numpy as np
+    import torch
+
+    from multicap.captioning.batches import build_examples
+
+    data = build_examples(_recipe(scenes, tmp_path / "run", "model.alpha_g=1.0"))
+    examples, drawn = data.train, 0
+    owners: dict[tuple[int, ...], list[int]] = {}  # caption → feature rows of the entries that hold it
+    for i, seqs in enumerate(examples.sequences):
+        for seq in seqs:
+            owners.setdefault(tuple(seq), []).append(examples.rows[i])
+    levels = len({seqs[0][0] for seqs in examples.sequences})
+    for batch in examples.batches(16, torch.Generator().manual_seed(0), together=True):
+        assert batch.image_of is not None and batch.regions is not None
+        assert len(batch.grid) * levels == len(batch.captions) == len(batch.image_of)
+        assert batch.regions.shape[:2] == (len(batch.captions), batch.captions.shape[1] - 1)
+        for caption, row in zip(batch.captions.tolist(), batch.image_of.tolist(), strict=True):
+            key = tuple(t for t in caption if t != examples.pad_id)
+            stored = examples.store.grid(np.asarray(owners[key])).astype(np.float32)
+            assert any(np.array_equal(batch.grid[row].numpy(), g) for g in stored)
+        drawn += len(batch.captions)
+    assert drawn == len(examples)
+    extra = ["train.epochs=1", "data.val_images=2", "train.levels_together=true"]
+    result = train(_recipe(scenes, tmp_path / "t", *extra))
+    assert result.epochs_run == 1 and result.history[0]["loss"] > 0

@@ -179,6 +179,43 @@ def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -
     assert conv.grid_conv[0][0].weight.grad is not None
 
 
+def test_grid_attention_starts_as_the_identity_and_lets_each_cell_read_the_farthest() -> None:
+    """With `grid_attention=1`, a pre-norm transformer layer runs over the cells: at first (its two output
+    layers are zero) the values are those of the model without it; once trained, changing one corner cell
+    changes the value of the opposite corner too, which no 3x3 block reaches."""
+    vocab = _vocab()
+    grid, caps = _batch(vocab)
+    plain, attn = _model(vocab).eval(), _model(vocab, grid_attention=1).eval()
+    attn.load_state_dict(plain.state_dict(), strict=False)
+    changed = grid.clone()
+    changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
+    with torch.no_grad():
+        assert torch.equal(attn.encode_grid(grid)[0], plain.encode_grid(grid)[0])
+        layer = attn.grid_attention[0]
+        torch.nn.init.normal_(layer.self_attn.out_proj.weight, std=0.2)  # as if trained
+        torch.nn.init.normal_(layer.linear2.weight, std=0.2)
+        moved = (attn.encode_grid(changed)[0] - attn.encode_grid(grid)[0]).abs().amax(dim=-1)  # (B, N)
+    assert (moved[:, 3] > 1e-4).all()  # the bottom left cell
+    attn.train()
+    _, loss = attn(grid, caps)
+    assert loss is not None
+    loss.backward()
+    assert layer.self_attn.in_proj_weight.grad is not None
+
+
+def test_captions_sharing_a_grid_through_image_of_give_the_loss_of_copied_grids() -> None:
+    """Several levels of one image in a batch: the grid once and `image_of`, or a copy per caption."""
+    vocab = _vocab()
+    model = _model(vocab, grid_conv=1, grid_attention=1).eval()
+    grid, caps = _batch(vocab)
+    image_of = torch.tensor([0, 1, 0, 2, 1, 0])
+    with torch.no_grad():
+        logits, loss = model(grid[:3], caps, image_of=image_of)
+        copied_logits, copied = model(grid[image_of], caps)
+    assert loss is not None and copied is not None
+    assert torch.allclose(logits, copied_logits, atol=1e-5) and abs(float(loss) - float(copied)) < 1e-5
+
+
 def test_a_one_block_grid_conv_saved_as_a_flag_loads_under_todays_names() -> None:
     """Bundles written when `grid_conv` was true/false (keys `grid_conv.2.weight`) load as one block."""
     vocab = _vocab()

@@ -118,6 +118,50 @@ def test_layout_positions_and_relations_join_the_attribute_facts() -> None:
     assert facts.objects[rel.subject].label in {"circle", "square"}
 
 
+def test_an_object_only_the_layout_reading_names_joins_the_facts_and_a_recoloured_one_does_not() -> None:
+    """The layout sentence names each object on its own, so it misses fewer: a hexagon the attribute
+    sentence left out is added (as the layout read it: colour and position, no size). A star it read in
+    another colour is the same star (matched by shape), not a second one. `add_missing=False` adds none."""
+    from multicap.data.scenes import parse
+    from multicap.levels.neural import _add_layout
+
+    attribute = "a large orange star and a small blue square on a plain gray background"
+    layout = (
+        "a blue square on the left, a brown star right of it on the right, "
+        "a purple hexagon below it at the bottom"
+    )
+    facts = parse(attribute)
+    _add_layout(facts, parse(layout))
+    read = [(o.label, o.attributes.get("colour"), o.attributes.get("size"), o.attributes.get("position"))
+            for o in facts.objects]  # fmt: skip
+    assert read == [
+        ("star", "orange", "large", "right"),
+        ("square", "blue", "small", "left"),
+        ("hexagon", "purple", None, "bottom"),
+    ]
+    assert len(facts.relations) == 2  # every relation of the chain: all three objects are matched or added
+    alone = parse(attribute)
+    _add_layout(alone, parse(layout), add_missing=False)
+    assert [o.label for o in alone.objects] == ["star", "square"] and len(alone.relations) == 1
+
+
+def test_a_bundle_reads_the_layout_for_the_facts_of_another_level_without_saying_it(bundle_dir: Path) -> None:
+    """Asked for the attribute level alone, the neural describer also decodes the layout level, for the
+    facts only: the texts hold the attribute level; `cross_read=False` decodes nothing more."""
+    from unittest import mock
+
+    from multicap.levels import create_describer, describe_paths
+
+    calls: list[list[str]] = []
+    for cross_read in (True, False):
+        describer = create_describer(str(bundle_dir), cross_read=cross_read)
+        with mock.patch.object(describer.bundle, "caption", wraps=describer.bundle.caption) as caption:
+            [desc] = describe_paths(describer, _images(1), ["attribute"])
+        calls += [list(c.args[1]) for c in caption.call_args_list]
+        assert set(desc.texts) == {"attribute"}
+    assert calls == [["attribute"], ["layout"], ["attribute"]]
+
+
 def test_each_object_is_located_by_its_own_noun() -> None:
     """The second "diamond" of a caption locates the second diamond; "two circles" locates both circles."""
     from multicap.data.scenes import parse
