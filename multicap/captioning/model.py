@@ -14,7 +14,8 @@ asked for. Training adds the doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)�
 
 The values v_i are the cells projected, plus learned row and column embeddings (`positional`), plus, with
 `grid_conv` blocks, each a residual depthwise 3x3 and pointwise convolution over them (each cell then also
-reads its neighbours: the rest of an object that spans several cells; two blocks reach 5x5), plus, with
+reads its neighbours: the rest of an object that spans several cells; two blocks reach 5x5), then, with
+`grid_attention` layers, residual self-attention over all cells (off in the recipe), plus, with
 `coordinates`, the cell's centre (x, y) appended: then z_t itself says where the attention looked, which is
 what layout words need (each measured in benchmarks/RESULTS.md).
 """
