@@ -150,28 +150,46 @@ def test_grid_lstm_gives_each_cell_the_context_of_the_others() -> None:
     assert model.grid_lstm is not None and model.grid_lstm.weight_hh_l0.grad is not None
 
 
+def _corner_changed(grid: torch.Tensor) -> torch.Tensor:
+    """`grid` with its top right cell (of the 2 x 3 grid) drawn afresh."""
+    changed = grid.clone()
+    changed[:, 2] = torch.randn(len(grid), grid.shape[-1])
+    return changed
+
+
+def _as_plain(vocab: Vocabulary, **kw: object) -> Captioner:
+    """A model with extra grid layers and the plain model's weights; the layers start as the identity."""
+    plain, model = _model(vocab).eval(), _model(vocab, **kw).eval()
+    model.load_state_dict(plain.state_dict(), strict=False)
+    grid, _ = _batch(vocab)
+    with torch.no_grad():
+        assert torch.equal(model.encode_grid(grid)[0], plain.encode_grid(grid)[0])
+    return model
+
+
+def _moved(model: Captioner, grid: torch.Tensor, changed: torch.Tensor) -> torch.Tensor:
+    """(B, N): how far each cell's value moved when the grid changed."""
+    with torch.no_grad():
+        return (model.encode_grid(changed)[0] - model.encode_grid(grid)[0]).abs().amax(dim=-1)
+
+
 def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -> None:
     """With `grid_conv=1`, a residual 3x3 convolution runs over the projected cells: at first (its last layer
     is zero) the values are those of the model without it; once trained, a cell's value changes when a
     neighbouring cell changes and not when a cell two columns away does. A second block reaches that far."""
     vocab = _vocab()
     grid, caps = _batch(vocab)
-    plain, conv = _model(vocab).eval(), _model(vocab, grid_conv=1).eval()
-    conv.load_state_dict(plain.state_dict(), strict=False)
-    changed = grid.clone()
-    changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
+    conv, changed = _as_plain(vocab, grid_conv=1), _corner_changed(grid)
     with torch.no_grad():
-        assert torch.equal(conv.encode_grid(grid)[0], plain.encode_grid(grid)[0])
         torch.nn.init.normal_(conv.grid_conv[0][2].weight)  # as if trained
-        moved = (conv.encode_grid(changed)[0] - conv.encode_grid(grid)[0]).abs().amax(dim=-1)  # (B, N)
+    moved = _moved(conv, grid, changed)
     assert (moved[:, [1, 2, 4, 5]] > 1e-4).all()  # the cell itself and its neighbours
     assert (moved[:, [0, 3]] == 0).all()  # the left column is two cells away
     two = _model(vocab, grid_conv=2).eval()
     with torch.no_grad():
         for block in two.grid_conv:
             torch.nn.init.normal_(block[2].weight)
-        moved = (two.encode_grid(changed)[0] - two.encode_grid(grid)[0]).abs().amax(dim=-1)
-    assert (moved > 1e-4).all()  # 5 x 5 reach: every cell of the 2 x 3 grid
+    assert (_moved(two, grid, changed) > 1e-4).all()  # 5 x 5 reach: every cell of the 2 x 3 grid
     conv.train()
     _, loss = conv(grid, caps)
     assert loss is not None
@@ -185,17 +203,12 @@ def test_grid_attention_starts_as_the_identity_and_lets_each_cell_read_the_farth
     changes the value of the opposite corner too, which no 3x3 block reaches."""
     vocab = _vocab()
     grid, caps = _batch(vocab)
-    plain, attn = _model(vocab).eval(), _model(vocab, grid_attention=1).eval()
-    attn.load_state_dict(plain.state_dict(), strict=False)
-    changed = grid.clone()
-    changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # the top right cell of the 2 x 3 grid
+    attn = _as_plain(vocab, grid_attention=1)
+    layer = attn.grid_attention[0]
     with torch.no_grad():
-        assert torch.equal(attn.encode_grid(grid)[0], plain.encode_grid(grid)[0])
-        layer = attn.grid_attention[0]
         torch.nn.init.normal_(layer.self_attn.out_proj.weight, std=0.2)  # as if trained
         torch.nn.init.normal_(layer.linear2.weight, std=0.2)
-        moved = (attn.encode_grid(changed)[0] - attn.encode_grid(grid)[0]).abs().amax(dim=-1)  # (B, N)
-    assert (moved[:, 3] > 1e-4).all()  # the bottom left cell
+    assert (_moved(attn, grid, _corner_changed(grid))[:, 3] > 1e-4).all()  # the bottom left cell
     attn.train()
     _, loss = attn(grid, caps)
     assert loss is not None
