@@ -4,13 +4,12 @@
     .venv/bin/python benchmarks/compare_scale.py --sizes 100000 --matrix-sizes 8000
 
 Embeddings are synthetic and cached-size: 1,280-d pooled vectors (EfficientNet-Lite0) for clustering and
-1,752-d near-duplicate signatures (pooled + 472 pixel dims) for grouping; points around 50 centres, with
-1 % of them planted as near-copies of another (cosine about 0.995), unit norm. Each measurement runs in a
-fresh forked
-process, so its peak RSS (`ru_maxrss`) is its own: ours is `duplicate_groups` (IVF range search +
-union-find) then `cluster_vectors` (k chosen by silhouette); the baseline forms the N×N cosine matrix,
-thresholds it and takes connected components. The baseline's matrix needs 4·N² bytes, so it runs only up
-to `--matrix-sizes` and its memory at 100k is extrapolated from its growth.
+1,880-d near-duplicate signatures (pooled + 600 pixel dims) for grouping; points around 50 centres, with 1 %
+of them planted as near-copies of another (cosine about 0.995), unit norm. Each measurement runs in a fresh
+forked process, so its peak RSS (`ru_maxrss`) is its own: ours is `duplicate_groups` (IVF range search +
+group-average linkage) then `cluster_vectors` (k chosen by silhouette); the baseline forms the N×N cosine
+matrix, thresholds it and takes connected components. The baseline's matrix needs 4·N² bytes, so it runs
+only up to `--matrix-sizes` and its memory at 100k is extrapolated from its growth.
 """
 
 from __future__ import annotations

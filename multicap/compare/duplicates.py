@@ -1,4 +1,4 @@
-"""Near-duplicate groups: a FAISS range search for pairs above a cosine threshold, then union-find.
+"""Near-duplicate groups: a FAISS range search for pairs above a cosine threshold, then group-average linkage.
 
 No N×N matrix is formed: an exact `IndexFlatIP` answers the range search block by block up to
 `EXACT_UNTIL` vectors. Above that, each vector's `NEIGHBOURS` nearest are found in a `PCA_DIM`-d PCA
@@ -8,8 +8,18 @@ to it (a group larger than that still joins up through chains). Memory is the ve
 `NEIGHBOURS` candidates: linear in N. At 100,000 signatures the range search on the full 1,752-d vectors
 took 172 s on two busy cores; see benchmarks/RESULTS.md for this path.
 
-The default threshold (`DEFAULT_THRESHOLD`, cosine of `signature`s) was chosen on scene groups of one
-seed and measured on another (benchmarks/compare_duplicates.py, benchmarks/RESULTS.md).
+The pairs are joined most similar first, as union-find would, but two groups join only when their
+group-average cosine (the mean over every cross pair: the dot product of the two groups' vector sums,
+divided by the pair count) is at or above the threshold too, and, when the pooled embeddings are given,
+their group-average embedding cosine at least `EMBEDDING_FLOOR`. Plain connected components let one
+close pair chain two different scenes into one group (one such merge of two groups of six costs 36 false
+pairs: precision 0.96); the average check refuses a join that only a few pairs vouch for, and the floor
+refuses two images the encoder sees as different things, however alike their pixels (a yellow square on
+purple stripes and a yellow pentagon on grey: pixel parts 0.94-0.96, embedding 0.50). Each merge costs
+one dot product of two sums; the sums of merged groups are the only extra memory.
+
+The default threshold (`DEFAULT_THRESHOLD`, cosine of `signature`s) and the floor were chosen on scene
+groups of seeds 1-13 and measured on seeds 14-19 (benchmarks/compare_duplicates.py, benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ import numpy as np
 
 __all__ = [
     "DEFAULT_THRESHOLD",
+    "EMBEDDING_FLOOR",
     "EXACT_UNTIL",
     "DuplicateGroup",
     "connected_groups",
@@ -31,7 +42,8 @@ __all__ = [
     "similar_pairs",
 ]
 
-DEFAULT_THRESHOLD = 0.80  # cosine of two signatures at or above which they are near-duplicates
+DEFAULT_THRESHOLD = 0.78  # cosine of two signatures (and of two groups, on average) to be near-duplicates
+EMBEDDING_FLOOR = 0.55  # two groups join only if their pooled embeddings agree this much, on average
 EXACT_UNTIL = 5_000  # vectors searched exactly (range search); above, nearest neighbours by IVF
 NEIGHBOURS = 16  # above EXACT_UNTIL: candidates per vector, each checked on the full vectors
 PCA_DIM = 128  # above EXACT_UNTIL: the candidates are searched in this many PCA dimensions
@@ -153,28 +165,72 @@ def duplicate_groups(
     vectors: np.ndarray,
     threshold: float = DEFAULT_THRESHOLD,
     *,
+    embeddings: np.ndarray | None = None,
     pixels: Sequence[int] | None = None,
     mtimes: Sequence[float] | None = None,
 ) -> list[DuplicateGroup]:
-    """Groups of near-duplicates among unit `vectors` (N, D), each with its suggested keeper."""
+    """Groups of near-duplicates among unit `vectors` (N, D), each with its suggested keeper.
+
+    `embeddings` (N, E), the images' unit pooled embeddings, add the `EMBEDDING_FLOOR` check."""
     n = len(vectors)
     pairs, sims = similar_pairs(vectors, threshold)
-    groups = connected_groups(n, pairs)
+    groups, least = _linked_groups(vectors, pairs, sims, threshold, embeddings)
     pixels = pixels if pixels is not None else [0] * n
     mtimes = mtimes if mtimes is not None else [0.0] * n
-    least = _least_link(pairs, sims, groups)
     out = []
-    for g, members in enumerate(groups):
+    for members, link in zip(groups, least, strict=True):
         keeper = pick_keeper(members, pixels, mtimes)
         ordered = [keeper, *(m for m in members if m != keeper)]
-        out.append(DuplicateGroup(ordered, keeper, least[g]))
+        out.append(DuplicateGroup(ordered, keeper, link))
     return out
 
 
-def _least_link(pairs: np.ndarray, sims: np.ndarray, groups: list[list[int]]) -> list[float]:
-    group_of = {m: g for g, members in enumerate(groups) for m in members}
-    least = [1.0] * len(groups)
-    for (i, _), s in zip(pairs.tolist(), sims.tolist(), strict=True):
-        g = group_of[i]
-        least[g] = min(least[g], round(float(s), 4))
-    return least
+def _linked_groups(
+    x: np.ndarray, pairs: np.ndarray, sims: np.ndarray, threshold: float, embeddings: np.ndarray | None
+) -> tuple[list[list[int]], list[float]]:
+    """Group-average linkage over the pairs, most similar first: (groups of two or more, each group's
+    least joining similarity)."""
+    parent = np.arange(len(x))
+    merged: dict[int, _Sums] = {}  # root → the sums of a group of two or more
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]  # path halving
+            i = int(parent[i])
+        return i
+
+    def sums(r: int) -> _Sums:
+        return merged.get(r) or _Sums(x[r].astype(np.float64), None if embeddings is None else embeddings[r])
+
+    for k in np.argsort(-sims, kind="stable").tolist():
+        ri, rj = root(int(pairs[k, 0])), root(int(pairs[k, 1]))
+        if ri != rj and (joined := sums(ri).join(sums(rj), threshold, float(sims[k]))) is not None:
+            keep, gone = min(ri, rj), max(ri, rj)
+            parent[gone] = keep
+            merged[keep] = joined
+            merged.pop(gone, None)
+    members: dict[int, list[int]] = {}
+    for i in np.unique(pairs).tolist():
+        members.setdefault(root(i), []).append(i)
+    groups = sorted((sorted(m) for m in members.values() if len(m) > 1), key=lambda m: m[0])
+    return groups, [round(merged[root(g[0])].least, 4) for g in groups]
+
+
+@dataclass
+class _Sums:
+    vectors: np.ndarray  # (D,) float64: the sum of the group's vectors
+    embeddings: np.ndarray | None  # (E,) the sum of their pooled embeddings, when given
+    size: int = 1
+    least: float = 1.0  # the least similarity of a pair that joined the group
+
+    def join(self, other: _Sums, threshold: float, link: float) -> _Sums | None:
+        """The two groups as one, or None when their group-average cosine or embedding cosine is too low."""
+        count = self.size * other.size
+        if self.vectors @ other.vectors / count < threshold:
+            return None
+        e, f = self.embeddings, other.embeddings
+        if e is not None and f is not None and e @ f / count < EMBEDDING_FLOOR:
+            return None
+        both = None if e is None or f is None else e.astype(np.float64) + f
+        least = min(self.least, other.least, link)
+        return _Sums(self.vectors + other.vectors, both, self.size + other.size, least)

@@ -102,7 +102,9 @@ def compare_set(
     seed: int = 0,
 ) -> SetComparison:
     """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring)."""
-    groups = duplicate_groups(images.signatures, threshold, pixels=images.pixels, mtimes=images.mtimes)
+    groups = duplicate_groups(
+        images.signatures, threshold, embeddings=images.embeddings, pixels=images.pixels, mtimes=images.mtimes
+    )
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed)
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
     summaries = [_cluster_summary(images, clustering, c, feats, level) for c in range(clustering.k)]

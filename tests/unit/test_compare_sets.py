@@ -71,6 +71,29 @@ def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
     assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
 
 
+def test_one_close_pair_does_not_chain_two_groups_and_the_embeddings_must_agree() -> None:
+    """Two tight groups and an image halfway between (cosine 0.71 to each): connected components chain all
+    seven into one group; group-average linkage gives the halfway image to one group and keeps the other
+    apart. Then two near-identical signatures whose pooled embeddings disagree stay apart."""
+    rng = np.random.default_rng(0)
+    a, b = np.eye(16, dtype=np.float32)[:2]
+    group = [v + 0.05 * rng.standard_normal(16).astype(np.float32) for v in (a, a, a, b, b, b)]
+    x = np.stack([*group, a + b])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    pairs, _ = dup_module.similar_pairs(x, 0.65)
+    assert connected_groups(7, pairs) == [[0, 1, 2, 3, 4, 5, 6]]
+    assert sorted(sorted(g.members) for g in duplicate_groups(x, 0.65)) in (
+        [[0, 1, 2, 6], [3, 4, 5]],
+        [[0, 1, 2], [3, 4, 5, 6]],
+    )
+    same = np.stack([a, a + 0.01 * b])
+    same /= np.linalg.norm(same, axis=1, keepdims=True)
+    embeddings = np.stack([a, 0.3 * a + np.sqrt(1 - 0.09) * b])  # cosine 0.3
+    assert [g.members for g in duplicate_groups(same)] == [[0, 1]]
+    assert duplicate_groups(same, embeddings=embeddings) == []
+    assert [g.members for g in duplicate_groups(same, embeddings=np.stack([a, a]))] == [[0, 1]]
+
+
 def test_cluster_count_is_chosen_and_outliers_are_found() -> None:
     rng = np.random.default_rng(3)
     centres = rng.standard_normal((4, 48))
