@@ -50,6 +50,7 @@ PCA_DIM = 128  # above EXACT_UNTIL: the candidates are searched in this many PCA
 _PCA_SAMPLE = 4096  # vectors the PCA is fitted on
 NPROBE = 8  # IVF lists searched per query
 _BLOCK = 2048  # queries per range search call (bounds the results held at once)
+_SLACK = 1e-6  # a pair found at the threshold in float32 is not refused by its float64 average
 
 
 @dataclass
@@ -226,10 +227,10 @@ class _Sums:
     def join(self, other: _Sums, threshold: float, link: float) -> _Sums | None:
         """The two groups as one, or None when their group-average cosine or embedding cosine is too low."""
         count = self.size * other.size
-        if self.vectors @ other.vectors / count < threshold:
+        if self.vectors @ other.vectors / count < threshold - _SLACK:
             return None
         e, f = self.embeddings, other.embeddings
-        if e is not None and f is not None and e @ f / count < EMBEDDING_FLOOR:
+        if e is not None and f is not None and e @ f / count < EMBEDDING_FLOOR - _SLACK:
             return None
         both = None if e is None or f is None else e.astype(np.float64) + f
         least = min(self.least, other.least, link)
