@@ -50,7 +50,12 @@ def compare_command(
         None, "--clusters", "-k", min=1, help="Number of clusters (default: chosen)."
     ),
     threshold: float = typer.Option(
-        None, "--threshold", "-t", min=0.0, max=1.0, help="Near-duplicate cosine threshold (default 0.80)."
+        None,
+        "--threshold",
+        "-t",
+        min=0.0,
+        max=1.0,
+        help="Near-duplicate cosine threshold, of two images and of two groups on average (default 0.78).",
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
@@ -126,13 +131,13 @@ def _model_opener(model: str | None, device: str) -> Any:
 
 
 def _pair(images: Any, level: str, threshold: float, report: Path | None, json_out: bool) -> None:
-    from multicap.compare import compare_in_set, compare_set, write_report
+    from multicap.compare import compare_in_set, compare_set, duplicate_groups, write_report
 
     pair = compare_in_set(images, 0, 1)
     written = str(write_report(compare_set(images, threshold=threshold), report)) if report else None
     a, b = images.paths
     levels = _LEVELS if level == "all" else (level,)
-    near = pair.signature_similarity is not None and pair.signature_similarity >= threshold
+    near = bool(duplicate_groups(images.signatures, threshold, embeddings=images.embeddings))  # as in a set
     if json_out:
         out = {**pair.to_dict(levels), "a": str(a), "b": str(b), "near_duplicate": near}
         console.print_json_line({**out, "report": written} if written else out)

@@ -34,6 +34,8 @@ def test_pair_json_round_trip(scenes: Path) -> None:
     human = run_cli("compare", str(scenes / "before.png"), str(scenes / "after.png"), "--level", "layout")
     assert human.returncode == 0 and human.stdout.splitlines()[-1].strip().startswith("layout:")
     assert doc["texts"]["layout"] in human.stdout
+    copies = run_cli("compare", str(scenes / "copy_original.jpg"), str(scenes / "copy_crop.jpg"), "--json")
+    assert json.loads(copies.stdout)["near_duplicate"] is True  # as the set's grouping says (next test)
 
 
 def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
