@@ -13,7 +13,9 @@ same; both compute only the captions still running at each step, sgrvinod's batc
 Both give the same loss (checked on the first batch, dropout off). A third variant, `levels together`
 (`train.levels_together`), is `recurrence only` on batches of 64 captions that hold all four levels of 16
 images, each image's grid encoded once (`image_of`); its batches differ, so its loss is checked against
-the same batch with each caption's grid copied instead. Medians over rounds, interleaved.
+the same batch with each caption's grid copied instead. A fourth, `levels together + register`, adds the
+recipe's `model.register` (the offset between the last two objects named; its loss differs). Medians over
+rounds, interleaved.
 """
 
 from __future__ import annotations
@@ -85,25 +87,31 @@ def main() -> None:
     recipe = load_recipe("scenes", [f"data.corpus={args.data}", "data.val_images=1"])
     data = build_examples(recipe)
     cfg = dataclasses.replace(
-        recipe.model, vocab_size=len(data.vocab), feature_dim=data.store.grid_shape[-1], grid_hw=data.grid_hw
+        recipe.model,
+        vocab_size=len(data.vocab),
+        feature_dim=data.store.grid_shape[-1],
+        grid_hw=data.grid_hw,
+        register=False,
     )
+    configs = {False: cfg, True: dataclasses.replace(cfg, register=True, object_tokens=data.object_tokens)}
     streams = {
         together: data.train.batches(64, torch.Generator().manual_seed(0), together=together)
         for together in (False, True)
     }
     batches = {together: [next(stream) for _ in range(args.steps)] for together, stream in streams.items()}
-    variants = {
-        "everything in the loop": (in_the_loop, batches[False]),
-        "recurrence only": (recurrence_only, batches[False]),
-        "levels together": (recurrence_only, batches[True]),
+    variants = {  # (step, batches, with the register of the last two objects named)
+        "everything in the loop": (in_the_loop, batches[False], False),
+        "recurrence only": (recurrence_only, batches[False], False),
+        "levels together": (recurrence_only, batches[True], False),
+        "levels together + register": (recurrence_only, batches[True], True),
     }
     base_name = "everything in the loop"
     times: dict[str, list[float]] = {name: [] for name in variants}
     losses: dict[str, float] = {}
     for _ in range(args.rounds):
-        for name, (run, chosen) in variants.items():
+        for name, (run, chosen, register) in variants.items():
             torch.manual_seed(0)
-            model = Captioner(cfg)
+            model = Captioner(configs[register])
             model.eval()  # dropout off: the first batch's loss must not depend on the variant
             with torch.no_grad():
                 losses[name] = float(run(model, chosen[0]))
@@ -134,7 +142,7 @@ def main() -> None:
         print(json.dumps(result))
         return
     for name, m in medians.items():
-        print(f"{name:23s} {m:.3f} s/step  ({base / m:.2f}x)")
+        print(f"{name:26s} {m:.3f} s/step  ({base / m:.2f}x)")
     print(f"same first-batch loss: {same} ({losses})")
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from multicap.levels.facts import SceneFacts
 
-__all__ = ["Grounding", "align_words", "object_cells", "scene_cells"]
+__all__ = ["Grounding", "align_words", "object_cells", "plural", "scene_cells"]
 
 # (word index in the sentence, indices of the objects it names)
 Grounding = list[tuple[int, tuple[int, ...]]]
@@ -80,7 +80,7 @@ def align_words(
     nouns: dict[str, list[int]] = {}
     for i, obj in enumerate(facts.objects):
         noun = obj.label.split()[-1] if obj.label.strip() else ""
-        for form in {noun, _plural(noun)} - {""}:
+        for form in {noun, plural(noun)} - {""}:
             nouns.setdefault(form, []).append(i)
     grounded: dict[int, tuple[int, ...]] = {}
     mentions: list[tuple[int, tuple[int, ...]]] = []  # (noun index, objects), in sentence order
@@ -132,7 +132,8 @@ def _ground_spatial(
         start = end + 1
 
 
-def _plural(noun: str) -> str:
+def plural(noun: str) -> str:
+    """The English plural of a noun, by the common rule (box → boxes, circle → circles)."""
     if not noun:
         return ""
     return noun + "es" if noun.endswith(("s", "x", "ch", "sh")) else noun + "s"

@@ -18,6 +18,11 @@ reads its neighbours: the rest of an object that spans several cells; two blocks
 `grid_attention` layers, residual self-attention over all cells (off in the recipe), plus, with
 `coordinates`, the cell's centre (x, y) appended: then z_t itself says where the attention looked, which is
 what layout words need (each measured in benchmarks/RESULTS.md).
+
+With `register`, the decoder also keeps where it looked when it last said a word that names an object,
+and where it looked at the object word before that (`remember`), and reads the offset between the two
+beside z_t at every step: "to the right of it" compares the object just named with the one before, which
+otherwise only the LSTM's state remembers.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from multicap.captioning.modules import AdditiveAttention, attention_layer, conv_block
 from multicap.errors import ConfigError
 
 __all__ = [
@@ -60,6 +66,9 @@ class CaptionerConfig:
     #                     written when this was a flag hold true (one block)
     grid_attention: int = 0  # layers of residual self-attention over the cells after the convolutions (pre-
     #                          norm transformer encoder layers, 4 heads): each cell reads every other cell
+    register: bool = False  # feed the decoder where the last object it named lies relative to the one
+    #                         named before it (the attended centres at those words; see `remember`)
+    object_tokens: tuple[int, ...] = ()  # with `register`: the ids of the words that name an object
     alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
     alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
     #                       names, where the corpus knows boxes (multicap.captioning.grounding)
@@ -73,8 +82,9 @@ class CaptionerConfig:
         if unknown:
             raise ConfigError(f"unknown captioner config key(s): {', '.join(unknown)}")
         data = dict(data)
-        if "grid_hw" in data:
-            data["grid_hw"] = tuple(data["grid_hw"])
+        for key in ("grid_hw", "object_tokens"):
+            if key in data:
+                data[key] = tuple(data[key])
         if "grid_conv" in data:
             data["grid_conv"] = int(data["grid_conv"])  # true/false before it counted blocks
         return cls(**data)
@@ -93,72 +103,17 @@ class DecoderState:
     h: torch.Tensor  # (B, H) LSTM hidden state
     c: torch.Tensor  # (B, H) LSTM cell state
     prev: torch.Tensor  # (B,) the token fed at this step
+    where: torch.Tensor | None = None  # (B, 4) with `register`: the attended centres (x, y) at the last
+    #                                     object word and at the one before it
 
     def select(self, index: torch.Tensor) -> DecoderState:
         """Reorder / repeat along the batch axis (beam search bookkeeping)."""
-        return DecoderState(self.h[index], self.c[index], self.prev[index])
+        where = self.where[index] if self.where is not None else None
+        return DecoderState(self.h[index], self.c[index], self.prev[index], where)
 
-
-class AdditiveAttention(nn.Module):
-    """Bahdanau attention: e_i = w · tanh(W_v v_i + W_h h) + b; the cells' projection is made once per image.
-
-    Computed as e_i = 2w · σ(2 W_v v_i + 2 W_h h) + b - Σw, the same function (tanh y = 2σ(2y) - 1) with
-    the same parameters: on a CPU, σ is about 3x faster than tanh, and in beam search this (B, K, N, A)
-    map was the largest op of a step (training steps are dominated by matrix products either way). σ runs
-    in place on the sum: a second map of that size is a fresh allocation every step, which cost as much
-    as a third of σ itself; the energy is a matrix-vector product, which is faster than a matrix product
-    with one column (benchmarks/RESULTS.md, decode speed).
-    """
-
-    def __init__(self, value_dim: int, hidden_dim: int, attention_dim: int):
-        super().__init__()
-        self.value_proj = nn.Linear(value_dim, attention_dim)  # W_v
-        self.hidden_proj = nn.Linear(hidden_dim, attention_dim)  # W_h
-        self.energy = nn.Linear(attention_dim, 1)  # w
-
-    def keys(self, values: torch.Tensor) -> torch.Tensor:
-        """values (B, N, V) → keys 2 (W_v v + b_v) (B, N, A): the cells' half of σ's argument."""
-        return F.linear(values, 2 * self.value_proj.weight, 2 * self.value_proj.bias)
-
-    def forward(
-        self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """values (B, N, V), keys (B, N, A) from `keys`, h (B·K, H) → context (B·K, V), α (B·K, N).
-
-        The K consecutive rows of h of one image (its beams in beam search; K = 1 in training) share that
-        image's cells, which are therefore never copied per beam.
-        """
-        B, N, _ = values.shape
-        K = h.shape[0] // B if B else 1
-        query = F.linear(h, 2 * self.hidden_proj.weight, 2 * self.hidden_proj.bias)  # (B·K, A)
-        A = keys.shape[-1]
-        s = (keys.unsqueeze(1) + query.view(B, K, 1, A)).sigmoid_()  # (B, K, N, A), in place
-        w, b = self.energy.weight, self.energy.bias
-        e = torch.mv(s.view(-1, A), 2 * w.view(A)).add_(b - w.sum()).view(B, K, N)  # (B, K, N)
-        alpha = F.softmax(e, dim=-1)  # (B, K, N)
-        context = torch.bmm(alpha, values)  # (B, K, V)
-        return context.view(B * K, values.shape[-1]), alpha.view(B * K, N)
-
-
-def _conv_block(channels: int) -> nn.Sequential:
-    """Depthwise 3x3 → GELU → pointwise, used as a residual branch that starts at zero (the cells as they
-    were): a cell's value gains what its eight neighbours hold."""
-    depthwise = nn.Conv2d(channels, channels, 3, padding=1, groups=channels)
-    pointwise = nn.Conv2d(channels, channels, 1)
-    for p in pointwise.parameters():
-        nn.init.zeros_(p)
-    return nn.Sequential(depthwise, nn.GELU(), pointwise)
-
-
-def _attention_layer(channels: int, dropout: float) -> nn.TransformerEncoderLayer:
-    """A pre-norm transformer encoder layer whose two residual branches start at zero (the cells as they
-    were): a cell's value gains what the other cells hold, wherever they are (another shape of its kind)."""
-    layer = nn.TransformerEncoderLayer(
-        channels, 4, 2 * channels, dropout, activation="gelu", batch_first=True, norm_first=True
-    )
-    for p in (*layer.self_attn.out_proj.parameters(), *layer.linear2.parameters()):
-        nn.init.zeros_(p)
-    return layer
+    def rows(self, b: int, prev: torch.Tensor) -> DecoderState:
+        """The first b rows, reading `prev` next (training: the captions still running)."""
+        return DecoderState(self.h[:b], self.c[:b], prev, self.where[:b] if self.where is not None else None)
 
 
 def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -175,6 +130,7 @@ def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
 class Captioner(nn.Module):
     centres: torch.Tensor  # (N, 2) each cell's centre (x, y) in [-1, 1], row-major
+    object_tokens: torch.Tensor  # (W,) with `register`: the words that name an object
 
     def __init__(self, config: CaptionerConfig):
         super().__init__()
@@ -183,6 +139,7 @@ class Captioner(nn.Module):
         c = self.config = config
         gh, gw = c.grid_hw
         V = c.value_dim + (2 if c.coordinates else 0)  # size of a value: projected cell (+ its centre)
+        R = 2 if c.register else 0  # the offset between the last two objects named, beside the context
         self.cell_proj = nn.Sequential(nn.LayerNorm(c.feature_dim), nn.Linear(c.feature_dim, c.value_dim))
         self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim)) if c.positional else None
         self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim)) if c.positional else None
@@ -193,18 +150,21 @@ class Captioner(nn.Module):
             if c.grid_lstm
             else None
         )
-        self.grid_conv = nn.ModuleList(_conv_block(c.value_dim) for _ in range(c.grid_conv))
+        self.grid_conv = nn.ModuleList(conv_block(c.value_dim) for _ in range(c.grid_conv))
         self.grid_attention = nn.ModuleList(
-            _attention_layer(c.value_dim, c.dropout) for _ in range(c.grid_attention)
+            attention_layer(c.value_dim, c.dropout) for _ in range(c.grid_attention)
         )
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
         self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
         self.init_c = nn.Linear(V + c.embed_dim, c.hidden_dim)
         self.f_beta = nn.Linear(c.hidden_dim, V)  # the gating scalar's input (one gate per channel)
-        self.lstm = nn.LSTMCell(c.embed_dim + V, c.hidden_dim)
+        self.lstm = nn.LSTMCell(c.embed_dim + V + R, c.hidden_dim)
         self.out_h = nn.Linear(c.hidden_dim, c.embed_dim)  # L_h
-        self.out_z = nn.Linear(V, c.embed_dim)  # L_z
+        self.out_z = nn.Linear(V + R, c.embed_dim)  # L_z
+        self.register_buffer(
+            "object_tokens", torch.tensor(c.object_tokens, dtype=torch.long), persistent=False
+        )
         self.out = nn.Linear(c.embed_dim, c.vocab_size)  # L_o
         self.drop = nn.Dropout(c.dropout)
         if self.row_emb is not None and self.col_emb is not None:
@@ -240,7 +200,19 @@ class Captioner(nn.Module):
     def init_state(self, values: torch.Tensor, start: torch.Tensor) -> DecoderState:
         """Initial LSTM state from the mean cell and the level token; `start` (B,) holds the level tokens."""
         summary = torch.cat([values.mean(dim=1), self.embed(start)], dim=-1)  # (B, V + E)
-        return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start)
+        where = values.new_zeros(len(start), 4) if self.config.register else None
+        return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start, where)
+
+    def remember(self, state: DecoderState, alpha: torch.Tensor, token: torch.Tensor) -> DecoderState:
+        """After a step that said `token` (B,) looking with α (B, N): where a word that names an object was
+        said, its attended centre becomes the last object's and the last becomes the one before. A relation
+        word ("to the right of it") then reads the offset between the two from `recur`, instead of from
+        the LSTM's memory of the earlier object (benchmarks/RESULTS.md)."""
+        if state.where is None:
+            return state
+        named = torch.isin(token, self.object_tokens).unsqueeze(1)  # (B, 1)
+        moved = torch.cat([alpha @ self.centres, state.where[:, :2]], dim=1)  # (B, 4)
+        return DecoderState(state.h, state.c, state.prev, torch.where(named, moved, state.where))
 
     def step(
         self,
@@ -259,7 +231,7 @@ class Captioner(nn.Module):
             gates, recurrent = weights.token_gates[state.prev], weights.recurrent
         h, c, z, alpha = self.recur(state, gates, recurrent, values, keys)
         output, logits = self.readout(emb, h, z)
-        return logits, DecoderState(h, c, state.prev), alpha, output
+        return logits, DecoderState(h, c, state.prev, state.where), alpha, output
 
     def step_weights(self) -> StepWeights:
         """What every step of a decode reuses: each word's share of the LSTM gates and `recurrent_weights`."""
@@ -292,6 +264,8 @@ class Captioner(nn.Module):
         (h, c (B·K, H), z (B·K, V), α (B·K, N))."""
         context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
+        if state.where is not None:
+            z = torch.cat([z, state.where[:, :2] - state.where[:, 2:]], dim=1)  # (B·K, V + 2)
         gates = torch.addmm(gates, torch.cat([z, state.h], dim=1), recurrent.t())  # (B·K, 4H)
         i, f, g, o = gates.chunk(4, dim=1)
         c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)  # (B·K, H)
@@ -355,9 +329,9 @@ class Captioner(nn.Module):
             b = int((lengths > t + 1).sum())  # rows with a target at t + 1
             if b != rows:
                 rows, cells = b, (values[:b], keys[:b])
-            state = DecoderState(state.h[:b], state.c[:b], captions[:b, t])
+            state = state.rows(b, captions[:b, t])
             h, c, z, alpha = self.recur(state, gates_t[t][:b], recurrent, *cells)
-            state = DecoderState(h, c, state.prev)
+            state = self.remember(DecoderState(h, c, state.prev, state.where), alpha, captions[:b, t + 1])
             hs.append(F.pad(h, (0, 0, 0, B - b)))
             zs.append(F.pad(z, (0, 0, 0, B - b)))
             all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))

@@ -198,6 +198,7 @@ class _Run:
             grid_hw=data.grid_hw,
             vocab_size=len(data.vocab),
             pad_id=data.vocab.pad_id,
+            object_tokens=data.object_tokens if recipe.model.register else (),
         )
         model = Captioner(model_cfg).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

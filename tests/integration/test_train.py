@@ -105,6 +105,19 @@ def test_grounded_attention_trains_from_the_scenes_boxes(scenes: Path, tmp_path:
     assert load_bundle(result.best).model.config.alpha_g == 1.0
 
 
+def test_register_learns_which_words_name_objects_from_the_corpus(scenes: Path, tmp_path: Path) -> None:
+    """model.register: the words that name an object are the corpus's object labels and their plurals."""
+    from multicap.captioning.grounding import plural
+    from multicap.data.scenes.vocab import SHAPES
+
+    result = train(
+        _recipe(scenes, tmp_path / "run", "train.epochs=1", "data.val_images=4", "model.register=true")
+    )
+    bundle = load_bundle(result.best)
+    words = {bundle.vocab.itos[i] for i in bundle.model.config.object_tokens}
+    assert len(words) >= len(SHAPES) and words <= {*SHAPES, *map(plural, SHAPES)}
+
+
 def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_path: Path) -> None:
     """data.canonical: those levels keep one sequence per image (the corpus's first wording)."""
     from multicap.captioning.batches import build_examples

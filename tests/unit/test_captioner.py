@@ -317,6 +317,53 @@ def test_batched_decoding_equals_one_image_at_a_time(trained) -> None:
     assert [round(c.logprob, 5) for c in together] == [round(c.logprob, 5) for c in alone]
 
 
+def test_register_keeps_the_centres_of_the_last_two_objects_named(tmp_path: Path) -> None:
+    """model.register: after a step that says an object word, the register's last centre is where that
+    step looked and the centre before is the previous last; other words leave it. The offset between the
+    two is part of the next step's input, beams carry their own register, and bundles keep the words."""
+    vocab = _vocab()
+    shapes = ("circle", "squares", "star", "triangle", "hearts", "square")
+    model = _model(vocab, register=True, object_tokens=tuple(vocab.stoi[w] for w in shapes))
+    grid, caps = _batch(vocab)
+    state = model.init_state(model.encode_grid(grid)[0], caps[:, 0])
+    assert state.where is not None and not state.where.any()
+    alpha = torch.zeros(len(grid), 6)
+    alpha[:, 4] = 1.0  # every row looked at cell 4: row 1, column 1 of the 2 × 3 grid
+    said = torch.tensor([vocab.stoi[w] for w in ("circle", "red", "star", "a", "hearts", "square")])
+    after = model.remember(state, alpha, said)
+    assert after.where is not None
+    named = torch.tensor([True, False, True, False, True, True])
+    assert torch.equal(after.where[named, :2], model.centres[4].expand(4, 2))
+    assert not after.where[~named].any() and not after.where[:, 2:].any()
+    alpha = torch.zeros(len(grid), 6)
+    alpha[:, 0] = 1.0
+    again = model.remember(after, alpha, said)
+    assert again.where is not None
+    assert torch.equal(
+        again.where[named, 2:], model.centres[4].expand(4, 2)
+    )  # the last became the one before
+    assert torch.equal(again.where[named, :2], model.centres[0].expand(4, 2))
+    with torch.no_grad():
+        moved = model.recur(
+            again, torch.zeros(len(grid), 4 * 64), model.recurrent_weights(), *model.encode_grid(grid)
+        )
+        still = model.recur(
+            state, torch.zeros(len(grid), 4 * 64), model.recurrent_weights(), *model.encode_grid(grid)
+        )
+    assert torch.equal(moved[2][:, -2:][named], (model.centres[0] - model.centres[4]).expand(4, 2))
+    assert not torch.allclose(moved[0][named], still[0][named])  # the offset reaches the LSTM
+    _, loss = model(grid, caps)
+    assert loss is not None and torch.isfinite(loss)
+    cfg = DecodeConfig(beam_size=3, max_len=8)
+    levels = ["caption", "object", "layout", "caption", "attribute", "caption"]
+    together = [c.text for c in decode(model, grid, levels, vocab, cfg)]
+    assert together == [decode(model, grid[i : i + 1], [levels[i]], vocab, cfg)[0].text for i in range(6)]
+    folder = Bundle(model, vocab, EncoderSettings("tiny", 64, True), cfg, {}).save(tmp_path / "b")
+    loaded = load_bundle(folder)
+    assert loaded.model.config.object_tokens == model.config.object_tokens
+    assert [c.text for c in loaded.caption(grid, levels)] == together
+
+
 def test_beam_search_finds_the_best_sequence_exhaustively() -> None:
     """With a beam as wide as every prefix, beam search (no length penalty) returns the exact optimum."""
     vocab = Vocabulary(["a", "b", "c"])
