@@ -246,8 +246,9 @@ class Captioner(nn.Module):
         return F.linear(emb, lstm.weight_ih[:, :E], lstm.bias_ih + lstm.bias_hh)
 
     def recurrent_weights(self) -> torch.Tensor:
-        """[W_iz  W_hh] (4H, V + H): the LSTM's products with the context and with its state side by side, in
-        one contiguous matrix, so that a step makes one product of [z; h] with it."""
+        """[W_iz  W_hh] (4H, V (+ 2) + H): the LSTM's products with the context (and the register's offset)
+        and with its state side by side, in one contiguous matrix, so that a step makes one product of
+        [z; h] with it."""
         E = self.config.embed_dim
         return torch.cat([self.lstm.weight_ih[:, E:], self.lstm.weight_hh], dim=1)
 
@@ -261,7 +262,7 @@ class Captioner(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The recurrent half of a step: attend, gate, update the LSTM (nn.LSTMCell's parameters and gate
         order i, f, g, o) from the token's share of its gates (B·K, 4H) and `recurrent_weights` →
-        (h, c (B·K, H), z (B·K, V), α (B·K, N))."""
+        (h, c (B·K, H), z (B·K, V; V + 2 with the register), α (B·K, N))."""
         context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
         if state.where is not None:
