@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 from multicap.captioning.bundle import EncoderSettings
-from multicap.captioning.grounding import Grounding, align_words, plural, scene_cells
+from multicap.captioning.grounding import Grounding, align_words, noun_forms, scene_cells
 from multicap.captioning.recipe import Recipe
 from multicap.data.corpus import Corpus, CorpusImage, load_corpus
 from multicap.data.feature_cache import FeatureStore
@@ -106,7 +106,7 @@ class TrainingData:
     val_rows: np.ndarray  # their feature rows
     val_refs: dict[str, dict[str, list[str]]]  # level → image id → references
     val_facts: dict[str, SceneFacts] | None  # image id → ground truth, where the corpus has facts
-    object_tokens: tuple[int, ...] = ()  # the words that name an object (its label's last word or plural)
+    object_tokens: tuple[int, ...] = ()  # the words that name an object (`grounding.noun_forms`)
 
     @property
     def grid_shape(self) -> tuple[int, int]:
@@ -171,8 +171,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
                 )
                 examples.cells.append(cells)
     data = _with_validation(vocab, levels, examples, store, val_imgs, corpus)
-    labels = {o.label.split()[-1] for im in train_imgs if im.facts for o in im.facts.objects if o.label}
-    words = {form for label in labels for form in (label, plural(label))}
+    words = {form for im in train_imgs if im.facts for o in im.facts.objects for form in noun_forms(o.label)}
     data.object_tokens = tuple(sorted(vocab.stoi[w] for w in words if w in vocab.stoi))
     return data
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from multicap.levels.facts import SceneFacts
 
-__all__ = ["Grounding", "align_words", "object_cells", "plural", "scene_cells"]
+__all__ = ["Grounding", "align_words", "noun_forms", "object_cells", "plural", "scene_cells"]
 
 # (word index in the sentence, indices of the objects it names)
 Grounding = list[tuple[int, tuple[int, ...]]]
@@ -79,8 +79,7 @@ def align_words(
     `background`, index len(facts.objects) stands for the background, as in `scene_cells`)."""
     nouns: dict[str, list[int]] = {}
     for i, obj in enumerate(facts.objects):
-        noun = obj.label.split()[-1] if obj.label.strip() else ""
-        for form in {noun, plural(noun)} - {""}:
+        for form in noun_forms(obj.label):
             nouns.setdefault(form, []).append(i)
     grounded: dict[int, tuple[int, ...]] = {}
     mentions: list[tuple[int, tuple[int, ...]]] = []  # (noun index, objects), in sentence order
@@ -130,6 +129,12 @@ def _ground_spatial(
                     grounded[j] = new[0]
         seen.update(objs for k, objs in mentions if start <= k < end)
         start = end + 1
+
+
+def noun_forms(label: str) -> set[str]:
+    """The words that name an object of this label: its last word and that word's plural."""
+    noun = label.split()[-1] if label.strip() else ""
+    return {noun, plural(noun)} - {""}
 
 
 def plural(noun: str) -> str:
