@@ -13,12 +13,12 @@ __all__ = ["AdditiveAttention", "attention_layer", "conv_block"]
 class AdditiveAttention(nn.Module):
     """Bahdanau attention: e_i = w · tanh(W_v v_i + W_h h) + b; the cells' projection is made once per image.
 
-    Computed as e_i = 2w · σ(2 W_v v_i + 2 W_h h) + b - Σw, the same function (tanh y = 2σ(2y) - 1) with
-    the same parameters: on a CPU, σ is about 3x faster than tanh, and in beam search this (B, K, N, A)
-    map was the largest op of a step (training steps are dominated by matrix products either way). σ runs
-    in place on the sum: a second map of that size is a fresh allocation every step, which cost as much
-    as a third of σ itself; the energy is a matrix-vector product, which is faster than a matrix product
-    with one column (benchmarks/RESULTS.md, decode speed).
+    The (B, K, N, A) map of tanh is the largest op of a beam-search step. tanh runs in place on the sum (a
+    second map of that size would be a fresh allocation every step), and the energy is a matrix-vector
+    product, faster than a matrix product with one column. tanh is also faster here than the identity
+    tanh y = 2σ(2y) - 1 that this module once used: a trained model's arguments reach several hundred, and
+    σ of such a value passes through subnormal floats, which an Intel core handles in microcode (2.5 ms
+    against 0.45 for the map of a 300-row step; benchmarks/RESULTS.md, decode speed).
     """
 
     def __init__(self, value_dim: int, hidden_dim: int, attention_dim: int):
@@ -28,8 +28,8 @@ class AdditiveAttention(nn.Module):
         self.energy = nn.Linear(attention_dim, 1)  # w
 
     def keys(self, values: torch.Tensor) -> torch.Tensor:
-        """values (B, N, V) → keys 2 (W_v v + b_v) (B, N, A): the cells' half of σ's argument."""
-        return F.linear(values, 2 * self.value_proj.weight, 2 * self.value_proj.bias)
+        """values (B, N, V) → keys W_v v + b_v (B, N, A): the cells' half of tanh's argument."""
+        return self.value_proj(values)
 
     def forward(
         self, values: torch.Tensor, keys: torch.Tensor, h: torch.Tensor
@@ -41,11 +41,11 @@ class AdditiveAttention(nn.Module):
         """
         B, N, _ = values.shape
         K = h.shape[0] // B if B else 1
-        query = F.linear(h, 2 * self.hidden_proj.weight, 2 * self.hidden_proj.bias)  # (B·K, A)
+        query = self.hidden_proj(h)  # (B·K, A)
         A = keys.shape[-1]
-        s = (keys.unsqueeze(1) + query.view(B, K, 1, A)).sigmoid_()  # (B, K, N, A), in place
+        s = (keys.unsqueeze(1) + query.view(B, K, 1, A)).tanh_()  # (B, K, N, A), in place
         w, b = self.energy.weight, self.energy.bias
-        e = torch.mv(s.view(-1, A), 2 * w.view(A)).add_(b - w.sum()).view(B, K, N)  # (B, K, N)
+        e = torch.mv(s.view(-1, A), w.view(A)).add_(b).view(B, K, N)  # (B, K, N)
         alpha = F.softmax(e, dim=-1)  # (B, K, N)
         context = torch.bmm(alpha, values)  # (B, K, V)
         return context.view(B * K, values.shape[-1]), alpha.view(B * K, N)

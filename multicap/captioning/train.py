@@ -42,7 +42,7 @@ __all__ = ["TrainEvent", "TrainResult", "train"]
 
 @dataclass(frozen=True)
 class TrainEvent:
-    kind: str  # "features", "epoch_start", "step", "validation", "resumed", "stopped"
+    kind: str  # "features", "epoch_start", "step", "validation", "resumed", "stopped", "warning"
     epoch: int = 0
     step: int = 0
     total_steps: int = 0
@@ -50,6 +50,12 @@ class TrainEvent:
     tokens_per_s: float = 0.0
     scores: dict[str, LevelScores] = field(default_factory=dict)
     message: str = ""
+
+
+_NO_OBJECT_WORDS = (
+    "warning: model.register is on, but no word of this corpus is known to name an object (it has no "
+    "object facts), so the register stays at zero; train with --set model.register=false"
+)
 
 
 @dataclass
@@ -200,6 +206,8 @@ class _Run:
             pad_id=data.vocab.pad_id,
             object_tokens=data.object_tokens if recipe.model.register else (),
         )
+        if recipe.model.register and not data.object_tokens:
+            emit(TrainEvent("warning", message=_NO_OBJECT_WORDS))
         model = Captioner(model_cfg).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         generator = torch.Generator().manual_seed(cfg.seed)

@@ -8,7 +8,7 @@ import pytest
 
 from multicap.captioning.bundle import load_bundle
 from multicap.captioning.recipe import load_recipe
-from multicap.captioning.train import train
+from multicap.captioning.train import TrainEvent, train
 from multicap.data.scenes import ScenesConfig, generate_dataset
 
 TINY_MODEL = [
@@ -116,6 +116,19 @@ def test_register_learns_which_words_name_objects_from_the_corpus(scenes: Path, 
     bundle = load_bundle(result.best)
     words = {bundle.vocab.itos[i] for i in bundle.model.config.object_tokens}
     assert len(words) >= len(SHAPES) and words <= {*SHAPES, *map(plural, SHAPES)}
+
+
+def test_register_without_object_words_says_so(scenes: Path, tmp_path: Path) -> None:
+    """A corpus with no object facts (the scenes' Karpathy JSON) names no object word: the register would
+    stay at zero, and training says so before it starts."""
+    events: list[TrainEvent] = []
+    karpathy = f"data.corpus={scenes / 'karpathy.json'}"
+    recipe = _recipe(
+        scenes, tmp_path / "run", karpathy, "train.epochs=1", "data.val_images=4", "model.register=true"
+    )
+    train(recipe, progress=events.append)
+    warnings = [e.message for e in events if e.kind == "warning"]
+    assert len(warnings) == 1 and "model.register=false" in warnings[0], warnings
 
 
 def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_path: Path) -> None:

@@ -247,7 +247,7 @@ def test_a_one_block_grid_conv_saved_as_a_flag_loads_under_todays_names() -> Non
 
 
 def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
-    """e = w·tanh(W_v v + W_h h) + b, softmax, weighted sum (computed through σ); K rows per image (beams)
+    """e = w·tanh(W_v v + W_h h) + b, softmax, weighted sum (tanh in place); K rows per image (beams)
     over its shared cells give what K copies of the cells give."""
     vocab = _vocab()
     model = _model(vocab).eval()
