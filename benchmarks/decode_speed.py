@@ -3,10 +3,12 @@ a time (each image's beams batched, as sgrvinod's Show-Attend-Tell tutorial deco
 process; the captions of both must be identical.
 
 Usage:
-    .venv/bin/python benchmarks/decode_speed.py [--model BUNDLE] [--images 100] [--beam 3] [--rounds 3]
+    .venv/bin/python benchmarks/decode_speed.py [--model BUNDLE --data DIR] [--images 100] [--rounds 3]
+    .venv/bin/python benchmarks/decode_speed.py --set model.attention_dim=64 --max-len 20  # untrained
 
 Without --model a freshly initialised captioner of the scenes recipe's size decodes random grids (every
-caption then runs to max_len, the worst case); with a bundle, grids come from the bundle's feature shape.
+caption then runs to max_len, the worst case); `--set model.KEY=VALUE` changes its shape, to screen a size
+before training it. With a bundle, grids come from the bundle's feature shape.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
     if args.model:
         bundle = load_bundle(args.model)
         return bundle.model, bundle.vocab
-    recipe = load_recipe("scenes")
+    recipe = load_recipe("scenes", overrides=args.set)
     vocab = Vocabulary([f"w{i}" for i in range(100)])
     torch.manual_seed(0)
     dim = get_encoder_spec(recipe.encoder.name).feature_dim
@@ -66,8 +68,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--data", default="", help="with --model: a corpus whose cached features to decode")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="model.KEY=VALUE", help="without --model: the shape"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    if args.model and args.set:
+        parser.error("--set shapes the untrained captioner; a bundle keeps its own shape")
     torch.set_num_threads(args.threads)
     model, vocab = _model(args)
     gh, gw = model.config.grid_hw
@@ -96,11 +103,13 @@ def main() -> None:
     result = {
         "images": args.images,
         "beam": args.beam,
+        **({"shape": " ".join(args.set)} if args.set else {}),
         "batched_captions_s": statistics.median(fast),
         "one_at_a_time_captions_s": statistics.median(slow),
         "speedup": statistics.median(f / s for f, s in zip(fast, slow, strict=True)),
     }
-    print(json.dumps(result) if args.json else "\n".join(f"{k:26s} {v:.4g}" for k, v in result.items()))
+    lines = (f"{k:26s} {v:.4g}" if isinstance(v, float) else f"{k:26s} {v}" for k, v in result.items())
+    print(json.dumps(result) if args.json else "\n".join(lines))
 
 
 if __name__ == "__main__":
