@@ -1,4 +1,4 @@
-# The README's whole set-up: `make demo` and `make test` (DESIGN.md, decision 1).
+# The README's whole set-up: `make demo` and `make test` (docs/architecture.md, decision 1).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin

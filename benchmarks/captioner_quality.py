@@ -15,9 +15,10 @@ import argparse
 import json
 import time
 
+from fresh_scenes import fresh_scene_scores, fresh_scenes
+
 from multicap.captioning.bundle import load_bundle
-from multicap.captioning.fresh_scenes import fresh_scene_scores, fresh_scenes
-from multicap.captioning.scoring import scene_fact_f1
+from multicap.captioning.scoring import fact_f1
 from multicap.text import detokenize, tokenize
 
 TARGETS = {
@@ -30,7 +31,7 @@ def _references(split: str, n: int) -> dict[str, float]:
     """Fact F1 of the first reference of each level, tokenised as the captioner sees it and read back."""
     records = fresh_scenes(split, n)
     return {
-        level: scene_fact_f1(
+        level: fact_f1(
             [detokenize(tokenize(r.texts[level][0])) for r in records], [r.facts for r in records], level
         )
         for level in ("object", "attribute", "layout", "caption")

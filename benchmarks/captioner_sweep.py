@@ -6,8 +6,8 @@ choices can be screened before a 20-minute run on two CPU cores confirms the win
 first unless `--no-base`.
 
     python benchmarks/captioner_sweep.py --data data/scenes --device cuda --epochs 4 \
-        --variant "ground=model.alpha_g=1.0" \
-        --variant "ground_nouns=model.alpha_g=1.0,data.ground_spatial=false"
+        --variant "ground=loss.alpha_g=1.0" \
+        --variant "ground_nouns=loss.alpha_g=1.0,data.ground_spatial=false"
 
 With `--generate N`, the scenes are generated into `--data` first (seed 0, 160 px, as in the recipe).
 With `--parallel`, the features are cached once and then every variant trains at the same time, one process

@@ -22,7 +22,7 @@ import numpy as np
 
 from multicap.compare import change
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, make_pair
-from multicap.levels import SceneObject
+from multicap.facts import SceneObject
 
 STATISTICS = (
     (12, "mean"),

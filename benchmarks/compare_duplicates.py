@@ -27,7 +27,7 @@ import torch
 from multicap.compare import DEFAULT_THRESHOLD, duplicate_groups, pixel_signature, signature
 from multicap.compare.signature import unit
 from multicap.data.scenes import Scene, near_duplicates, sample_facts, scene_rng
-from multicap.levels.grounded import GroundedDescriber
+from multicap.describe.grounded import GroundedDescriber
 
 
 def _pair_scores(groups: list[list[int]], truth: np.ndarray) -> tuple[float, float]:

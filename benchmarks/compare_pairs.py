@@ -24,12 +24,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from scenes_truth import PairScores, score_pairs
+
 from multicap.compare import compare_facts
 from multicap.compare.change import changed_cells
 from multicap.compare.pairs import MIN_READ_CONFIDENCE, Difference
-from multicap.compare.scenes_truth import PairScores, score_pairs
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
-from multicap.levels import SceneFacts, SceneObject
+from multicap.facts import SceneFacts, SceneObject
 
 
 def naive_differences(a: SceneFacts, b: SceneFacts) -> list[Difference]:
@@ -54,7 +55,7 @@ def _f1(s: PairScores) -> float:
 def _neural_facts(
     pairs: list[ScenePair], bundle: str, size: int, cross_read: bool
 ) -> list[tuple[SceneFacts, SceneFacts]]:
-    from multicap.levels import create_describer, describe_paths
+    from multicap.describe import create_describer, describe_paths
 
     describer = create_describer(bundle, cross_read=cross_read)
     levels = [lv for lv in ("attribute", "layout") if lv in describer.levels]

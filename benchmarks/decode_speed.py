@@ -17,12 +17,13 @@ import argparse
 import json
 import statistics
 import time
+from dataclasses import replace
 
 import torch
 
 from multicap.captioning.bundle import load_bundle
 from multicap.captioning.decoding import DecodeConfig, decode
-from multicap.captioning.model import Captioner, CaptionerConfig
+from multicap.captioning.model import Captioner
 from multicap.captioning.recipe import load_recipe
 from multicap.encoders import get_encoder_spec
 from multicap.text import Vocabulary
@@ -36,15 +37,14 @@ def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
     vocab = Vocabulary([f"w{i}" for i in range(100)])
     torch.manual_seed(0)
     dim = get_encoder_spec(recipe.encoder.name).feature_dim
-    cfg = CaptionerConfig(**{**recipe.model.to_dict(), "feature_dim": dim, "grid_hw": (10, 10)})
-    cfg.vocab_size = len(vocab)
-    return Captioner(cfg).eval(), vocab
+    cfg = replace(recipe.model, feature_dim=dim, grid_hw=(10, 10), vocab_size=len(vocab))
+    return Captioner(cfg).eval(), vocab  # no word names an object: the register stays at zero
 
 
 def _real_grids(model: str, data: str, n: int) -> torch.Tensor:
     from multicap.captioning.batches import features_folder
-    from multicap.data.corpus import load_corpus
     from multicap.data.feature_cache import FeatureStore
+    from multicap.data.loading import load_corpus
 
     bundle = load_bundle(model)
     encoder = bundle.encoder.create()

@@ -8,7 +8,7 @@
   --speed    images/s of the grounded describer on 100 JPEGs (640×480) from disk, every level, as a ratio
              to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds.
   --scenes   fact precision/recall per level on unseen synthetic scenes for the grounded describer and a
-             trained bundle (`--bundle`), parsing each text with multicap.data.scenes.parse.
+             trained bundle (`--bundle`), parsing each text with multicap.facts.scene_parse.
   --sets     precision/recall of the shared and the distinguishing facts of the set summaries of
              scene clusters (multicap.data.scenes.make_clusters) against the clusters' ground truth, for
              the grounded describer, the bundle, and the bundle without its layout reading (cross_read).
@@ -36,10 +36,11 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_throughput import make_jpegs, ours_only
 
+from multicap.describe import Describer, Description, create_describer, describe_paths
+from multicap.describe.grounded import GroundedConfig, GroundedDescriber
+from multicap.describe.regions import RegionConfig
 from multicap.encoders.runtime import tune_malloc
-from multicap.levels import Describer, Description, SceneFacts, create_describer, describe_paths
-from multicap.levels.grounded import GroundedConfig, GroundedDescriber
-from multicap.levels.regions import RegionConfig
+from multicap.facts import SceneFacts
 
 REPO = Path(__file__).resolve().parents[1]
 LEVELS = ["object", "attribute", "layout"]
@@ -131,7 +132,7 @@ def _prf(pred: Counter, true: Counter) -> dict[str, float | None]:
 
 
 def scenes(n: int, bundle: str | None) -> dict[str, object]:
-    from multicap.data.scenes import fact_tuples, parse
+    from multicap.data.scenes import parse, stated_tuples
 
     data = _scenes(n, 5_000_000)
     out: dict[str, object] = {}
@@ -144,8 +145,8 @@ def scenes(n: int, bundle: str | None) -> dict[str, object]:
             for level in LEVELS:
                 pred, true = Counter(), Counter()
                 for d, (facts, _) in zip(descs, data, strict=True):
-                    pred += fact_tuples(parse(d.texts[level]), level, relations="stated")
-                    true += fact_tuples(facts, level, relations="mentioned")
+                    pred += stated_tuples(parse(d.texts[level]), level, relations="stated")
+                    true += stated_tuples(facts, level, relations="mentioned")
                 per_level[level] = _prf(pred, true)
             out[name] = per_level
     return out
@@ -195,7 +196,7 @@ def sets(
 ) -> dict[str, object]:
     """Summaries of each cluster from the describer's facts vs from the true facts, same function."""
     from multicap.data.scenes import make_clusters, render
-    from multicap.sets import summarize_set
+    from multicap.describe.summary import summarize_set
 
     clusters = [c for sd in seeds for c in make_clusters(sd, n_clusters=n_clusters, per_cluster=per_cluster)]
     out: dict[str, object] = {}

@@ -30,8 +30,9 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from multicap.encoders import Encoder, create_encoder, encode_paths
+from multicap.encoders import Encoder, create_encoder
 from multicap.encoders.efficientnet_lite import ConvBNAct, EfficientNetLite
+from multicap.encoders.pipeline import encode_paths
 from multicap.encoders.runtime import tune_malloc
 
 REPO = Path(__file__).resolve().parents[1]

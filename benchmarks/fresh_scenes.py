@@ -17,9 +17,9 @@ import torch
 
 from multicap.captioning.bundle import Bundle
 from multicap.captioning.decoding import DecodeConfig
-from multicap.captioning.scoring import scene_fact_f1
+from multicap.captioning.scoring import fact_f1
 from multicap.data.scenes import SceneRecord, ScenesConfig, render, scene_record
-from multicap.levels.facts import LEVELS
+from multicap.facts.scene import LEVELS
 
 __all__ = ["fresh_scene_scores", "fresh_scenes"]
 
@@ -59,4 +59,4 @@ def fresh_scene_scores(
         grid = encoder.encode_images([render(r.facts, size, r.render_seed) for r in chunk]).grid  # (B, N, D)
         for level in wanted:
             texts[level] += [c.text for c in bundle.caption(grid, [level] * len(chunk), decoding)]
-    return {lv: scene_fact_f1(texts[lv], [r.facts for r in records], lv) for lv in wanted}
+    return {lv: fact_f1(texts[lv], [r.facts for r in records], lv) for lv in wanted}

@@ -25,10 +25,11 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from multicap.data.corpus import CorpusImage, load_corpus
+from multicap.data.corpus import CorpusImage
+from multicap.data.loading import load_corpus
+from multicap.encoders import create_encoder
 from multicap.encoders.efficientnet_lite import EfficientNetLite
 from multicap.encoders.multiscale import colour_stats
-from multicap.encoders.registry import create_encoder
 
 SETS = (
     ("s16", "colour"),

@@ -24,15 +24,14 @@ import json
 from collections import Counter
 
 import torch
+from fresh_scenes import fresh_scenes
 
 from multicap.captioning.bundle import load_bundle
-from multicap.captioning.fresh_scenes import fresh_scenes
-from multicap.data.scenes import fact_tuples, parse
-from multicap.data.scenes.describe import mentioned_relations
+from multicap.data.scenes import parse, stated_tuples
 from multicap.data.scenes.render import render
-from multicap.data.scenes.sampler import orient
-from multicap.data.scenes.vocab import INVERSE_PREDICATE
-from multicap.levels.facts import Relation, SceneFacts
+from multicap.facts.geometry import INVERSE_PREDICATE, orient
+from multicap.facts.scene import Relation, SceneFacts
+from multicap.facts.scene_sentences import mentioned_relations
 
 
 def main() -> None:
@@ -56,8 +55,8 @@ def main() -> None:
             for record, caption in zip(chunk, captions, strict=True):
                 if args.chains:
                     _trace_chain(parse(caption.text), record.facts, chains)
-                said = fact_tuples(parse(caption.text), args.level, relations="stated")
-                true = fact_tuples(record.facts, args.level, relations="mentioned")
+                said = stated_tuples(parse(caption.text), args.level, relations="stated")
+                true = stated_tuples(record.facts, args.level, relations="mentioned")
                 for kind, p, t in _kinds(said, true):
                     counts[kind + " matched"] += sum((p & t).values())
                     counts[kind + " said"] += sum(p.values())

@@ -25,8 +25,8 @@ from PIL import Image, ImageDraw
 from multicap.data.scenes import ScenesConfig, generate_dataset, render, sample_facts, scene_rng
 from multicap.data.scenes.png import encode_png
 from multicap.data.scenes.render import SHAPE_OUTLINES
-from multicap.data.scenes.vocab import BACKGROUND_COLOURS, COLOURS
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
+from multicap.facts.scene_words import BACKGROUND_COLOURS, COLOURS
 
 
 def baseline_render(facts: SceneFacts, size: int, seed: int) -> Image.Image:

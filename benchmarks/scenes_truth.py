@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from multicap.compare.pairs import Difference
 from multicap.data.scenes import ScenePair
-from multicap.levels import SceneObject
+from multicap.facts import SceneObject
 
 __all__ = ["PairScores", "difference_key", "score_pairs", "true_differences"]
 

@@ -30,9 +30,9 @@ from multicap.captioning.batches import build_examples
 from multicap.captioning.bundle import Bundle, load_bundle
 from multicap.captioning.model import DecoderState
 from multicap.captioning.recipe import load_recipe
-from multicap.captioning.scoring import scene_fact_f1
+from multicap.captioning.scoring import fact_f1
 from multicap.captioning.validate import validate
-from multicap.data.corpus import load_corpus
+from multicap.data.loading import load_corpus
 from multicap.text import detokenize
 
 LEVELS = ("object", "attribute", "layout", "caption")
@@ -82,7 +82,7 @@ def main() -> None:
     if args.samples < 2:
         ap.error("--samples must be at least 2: each sample's baseline is the mean of the others")
     torch.manual_seed(args.seed)
-    recipe = load_recipe(args.config, ["model.alpha_g=0"])  # no grounding targets needed here
+    recipe = load_recipe(args.config, ["loss.alpha_g=0"])  # no grounding targets needed here
     data = build_examples(recipe)
     train = load_corpus(recipe.data.corpus).split(recipe.data.train_split)
     rows = data.store.rows_of([im.path for im in train])
@@ -106,10 +106,7 @@ def main() -> None:
         tokens, logps = sample(bundle, values, keys, start, args.samples, recipe.decoding.max_len)
         texts = [detokenize(vocab.decode(t.tolist())) for t in tokens]
         r = torch.tensor(
-            [
-                scene_fact_f1([text], [images[pick[j // args.samples]][1]], level)
-                for j, text in enumerate(texts)
-            ]
+            [fact_f1([text], [images[pick[j // args.samples]][1]], level) for j, text in enumerate(texts)]
         ).view(len(pick), args.samples)
         baseline = (r.sum(1, keepdim=True) - r) / (args.samples - 1)  # the mean of the other samples
         advantage = (r - baseline).view(-1, 1)

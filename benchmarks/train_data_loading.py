@@ -23,8 +23,8 @@ import torch
 
 from multicap.captioning.model import Captioner
 from multicap.captioning.recipe import load_recipe
-from multicap.data.corpus import load_corpus
 from multicap.data.feature_cache import FeatureStore
+from multicap.data.loading import load_corpus
 from multicap.io import load_image
 from multicap.text import Vocabulary, tokenize
 

@@ -32,13 +32,14 @@ import torch.nn.functional as F
 from multicap.captioning.batches import Batch, build_examples
 from multicap.captioning.model import Captioner, DecoderState
 from multicap.captioning.recipe import load_recipe
+from multicap.text.vocab import PAD_ID
 
 
 def everything_in_loop(model: Captioner, grid: torch.Tensor, captions: torch.Tensor) -> torch.Tensor:
     """The baseline: the whole step (nn.LSTMCell, readout) per time step over the running rows → the loss."""
     values, keys = model.encode_grid(grid)
     B, T = captions.shape
-    lengths = (captions != model.config.pad_id).sum(dim=1)
+    lengths = (captions != PAD_ID).sum(dim=1)
     order = lengths.argsort(descending=True, stable=True)
     captions, values, keys, lengths = captions[order], values[order], keys[order], lengths[order]
     state = model.init_state(values, captions[:, 0])
@@ -93,7 +94,7 @@ def main() -> None:
         grid_hw=data.grid_hw,
         register=False,
     )
-    configs = {False: cfg, True: dataclasses.replace(cfg, register=True, object_tokens=data.object_tokens)}
+    configs = {False: cfg, True: dataclasses.replace(cfg, register=True)}
     streams = {
         together: data.train.batches(64, torch.Generator().manual_seed(0), together=together)
         for together in (False, True)
@@ -111,7 +112,7 @@ def main() -> None:
     for _ in range(args.rounds):
         for name, (run, chosen, register) in variants.items():
             torch.manual_seed(0)
-            model = Captioner(configs[register])
+            model = Captioner(configs[register], data.vocab.object_ids)
             model.eval()  # dropout off: the first batch's loss must not depend on the variant
             with torch.no_grad():
                 losses[name] = float(run(model, chosen[0]))

@@ -34,8 +34,9 @@ def classify_command(
 
       multicap classify examples/photos --top-k 3
     """
-    from multicap.encoders import create_encoder, encode_paths
+    from multicap.encoders import create_encoder
     from multicap.encoders import top_k as readout
+    from multicap.encoders.pipeline import encode_paths
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 

@@ -73,13 +73,12 @@ def compare_command(
 
       multicap compare photos/ --index photos --json --clusters 5
     """
-    from multicap.compare import DEFAULT_THRESHOLD, collect_images
+    from multicap.compare.run import PairOutcome, compare_files, is_pair
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
-    pair_mode = len(paths) == 2 and all(not p.is_dir() for p in paths)
     files = list(iter_image_paths(paths, include_hidden=include_hidden))
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
@@ -88,63 +87,35 @@ def compare_command(
         console.warn(f"skipped {error}")
 
     with progress_bar("comparing", total=len(files) if len(files) >= 5 else 0) as advance:
-        images = collect_images(
-            files, index_root=_index_root(index), model=_model_opener(model, device),
-            batch_size=batch_size, progress=advance, on_error=on_error,
+        outcome = compare_files(
+            files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
+            clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
+            on_error=on_error, progress=advance,
         )  # fmt: skip
-    if images.failed:
-        console.err.print(f"{len(images.failed)} of {len(files)} images could not be read", markup=False)
-    cut = DEFAULT_THRESHOLD if threshold is None else threshold
-    if pair_mode:
-        if len(images) < 2:
-            raise ConfigError("a pair needs two readable images")
-        _pair(images, level, cut, report, json_out)
-        return
-    if not images.paths:
-        raise typer.Exit(1)
-    _set(images, level, cut, clusters, report, json_out)
+    if outcome.images.failed:
+        console.err.print(
+            f"{len(outcome.images.failed)} of {len(files)} images could not be read", markup=False
+        )
+    if isinstance(outcome, PairOutcome):
+        _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
+    else:
+        _render_set(outcome, json_out)
 
 
-def _index_root(index: str | None) -> Path | None:
-    if index is None:
-        return None
-    from multicap.errors import ConfigError
-    from multicap.index import resolve_index
-    from multicap.index.location import DB_NAME
-
-    root = resolve_index(index)
-    if not (root / DB_NAME).is_file():
-        raise ConfigError(f"no index at {root}; build it with `multicap index PATHS --index {index}`")
-    return root
-
-
-def _model_opener(model: str | None, device: str) -> Any:
-    if model is None:
-        return None  # the index's model, else the grounded one
-
-    def open_it() -> Any:
-        from multicap.index import open_model
-
-        return open_model(model, device=device)
-
-    return open_it
-
-
-def _pair(images: Any, level: str, threshold: float, report: Path | None, json_out: bool) -> None:
-    from multicap.compare import compare_in_set, compare_set, duplicate_groups, write_report
-
-    pair = compare_in_set(images, 0, 1)
-    written = str(write_report(compare_set(images, threshold=threshold), report)) if report else None
-    a, b = images.paths
-    levels = _LEVELS if level == "all" else (level,)
-    near = bool(duplicate_groups(images.signatures, threshold, embeddings=images.embeddings))  # as in a set
+def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
+    pair, written = outcome.pair, str(outcome.report) if outcome.report else None
     if json_out:
-        out = {**pair.to_dict(levels), "a": str(a), "b": str(b), "near_duplicate": near}
+        out = {
+            **pair.to_dict(levels),
+            "a": str(outcome.a),
+            "b": str(outcome.b),
+            "near_duplicate": outcome.near_duplicate,
+        }
         console.print_json_line({**out, "report": written} if written else out)
         return
-    console.out.print(f"{a}  vs  {b}", markup=False)
+    console.out.print(f"{outcome.a}  vs  {outcome.b}", markup=False)
     console.out.print(
-        f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if near else 'no'} "
+        f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if outcome.near_duplicate else 'no'} "
         f"(signature {pair.signature_similarity:.3f})",
         markup=False,
     )
@@ -154,20 +125,15 @@ def _pair(images: Any, level: str, threshold: float, report: Path | None, json_o
         console.out.print(f"report: {written}", markup=False)
 
 
-def _set(
-    images: Any, level: str, threshold: float, clusters: int | None, report: Path | None, json_out: bool
-) -> None:
-    from multicap.compare import compare_set, write_report
-
-    result = compare_set(images, threshold=threshold, clusters=clusters, level=_set_level(level))
-    written = str(write_report(result, report)) if report is not None else None
+def _render_set(outcome: Any, json_out: bool) -> None:
+    result, written = outcome.result, str(outcome.report) if outcome.report else None
     if json_out:
         lines = result.json_lines()
         lines[-1]["report"] = written
         for line in lines:
             console.print_json_line(line)
         return
-    _render_set(result)
+    _print_set(result)
     if written:
         console.out.print(f"report: {written}", markup=False)
 
@@ -176,7 +142,7 @@ def _set_level(level: str) -> str:
     return "caption" if level == "all" else level
 
 
-def _render_set(result: Any) -> None:
+def _print_set(result: Any) -> None:
     s, paths, say = result.summary(), result.images.paths, console.out.print
     say(f"{s['n_images']} images ({s['from_index']} from the index)", markup=False)
     say(f"near-duplicates: {s['duplicates']} in {s['duplicate_groups']} groups", markup=False)

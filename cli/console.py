@@ -8,7 +8,7 @@ from typing import Any
 
 from rich.console import Console
 
-# Progress and warnings go to stderr; results to stdout (DESIGN.md decision 7).
+# Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 

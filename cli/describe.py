@@ -54,10 +54,10 @@ def describe_command(
 
       multicap describe examples/photos --level layout
     """
+    from multicap.describe.describer import create_describer, describe_paths, description_json
+    from multicap.describe.summary import summarize_set
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
-    from multicap.levels.describer import create_describer, describe_paths, description_json
-    from multicap.sets import summarize_set
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")

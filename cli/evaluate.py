@@ -61,13 +61,13 @@ def evaluate_command(
     from multicap.evaluation import evaluate_files, scores_document
 
     names = [m.strip() for m in metrics.split(",") if m.strip()]
-    fact_f1: dict[str, float | None] = {}
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
-        results, fact_f1, settings = _decode_and_score(
-            model, data, split or "test", names, beam, max_len, features
-        )
+        evaluation = _decode_and_score(model, data, split or "test", names, beam, max_len, features)
+        doc = evaluation.document(per_image=False, out=None if out is None else str(out))
+        if out is not None:
+            _write(out, evaluation.document(per_image=True))
     elif predictions is not None and references is not None:
         if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
             with console.err.status("scoring captions", spinner="dots"):
@@ -75,16 +75,13 @@ def evaluate_command(
         else:
             results = evaluate_files(predictions, references, split=split, metrics=names)
         settings = {"predictions": str(predictions), "references": str(references), "split": split}
+        if out is not None:
+            _write(out, scores_document(results, per_image=True, settings=settings))
+        doc = scores_document(
+            results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
+        )
     else:
         raise typer.BadParameter("give --predictions and --references, or --model and --data")
-    if out is not None:
-        _write(out, scores_document(results, per_image=True, settings=settings))
-    doc = scores_document(
-        results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
-    )
-    for level, value in fact_f1.items():
-        if value is not None:
-            doc["levels"][level]["scores"]["fact-F1"] = value
     for level, entry in doc["levels"].items():
         for metric, reason in entry["unavailable"].items():
             console.warn(f"{metric} unavailable at level {level}: {reason}")
@@ -124,30 +121,21 @@ def _decode_and_score(
     beam: int | None,
     max_len: int | None,
     features: Path | None,
-) -> tuple[Any, dict[str, float | None], dict[str, Any]]:
-    from dataclasses import replace
+) -> Any:
+    from multicap.captioning.evaluate_bundle import evaluate_model
 
-    from multicap.captioning.bundle import load_bundle
-    from multicap.captioning.evaluate_bundle import evaluate_bundle
-
-    bundle = load_bundle(model)
-    decoding = bundle.decoding
-    if beam is not None:
-        decoding = replace(decoding, beam_size=beam)
-    if max_len is not None:
-        decoding = replace(decoding, max_len=max_len)
+    options: dict[str, Any] = {
+        "beam": beam,
+        "max_len": max_len,
+        "metrics": metrics,
+        "features": features or "",
+    }
     if not console.progress_enabled():
-        result = evaluate_bundle(
-            bundle, data, split, decoding=decoding, metrics=metrics, features=features or ""
-        )
-        return result.scores, result.fact_f1, result.settings
+        return evaluate_model(model, data, split, **options)
     with console.err.status("encoding", spinner="dots") as status:
 
         def report(stage: str, done: int, total: int) -> None:
             what = "encoding images" if stage == "features" else f"decoding level {stage}"
             status.update(f"{what}: {done}/{total}")
 
-        result = evaluate_bundle(
-            bundle, data, split, decoding=decoding, metrics=metrics, features=features or "", progress=report
-        )
-    return result.scores, result.fact_f1, result.settings
+        return evaluate_model(model, data, split, progress=report, **options)

@@ -18,26 +18,9 @@ def models_command(
 
       multicap models --json
     """
-    from multicap.encoders import DEFAULT_ENCODER, list_encoders
+    from multicap.catalog import model_catalog
 
-    rows = []
-    for spec in list_encoders():
-        status = spec.weights_status(None)
-        rows.append(
-            {
-                "kind": "encoder",
-                "name": spec.name,
-                "default": spec.name == DEFAULT_ENCODER,
-                "input_px": spec.preprocess.size,
-                "feature_dim": spec.feature_dim,
-                "imagenet_head": spec.has_head,
-                "weights_present": status.present,
-                "weights": status.location,
-                "source": status.source,
-                "description": spec.description,
-            }
-        )
-    rows += _bundle_rows()
+    rows = model_catalog()
     if json_out:
         for row in rows:
             console.print_json_line(row)
@@ -59,26 +42,3 @@ def models_command(
             f"{row['name']:<30} levels {', '.join(row['levels'])}  encoder {row['encoder']}", markup=False
         )
         console.out.print(f"    {row['path']}", markup=False)
-
-
-def _bundle_rows() -> list[dict[str, object]]:
-    import json
-
-    from multicap.captioning.bundle import list_bundles
-
-    rows: list[dict[str, object]] = []
-    for name, folder in list_bundles().items():
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
-        enc = config.get("encoder", {})
-        rows.append(
-            {
-                "kind": "bundle",
-                "name": name,
-                "path": str(folder),
-                "levels": vocab.get("levels", []),
-                "encoder": f"{enc.get('name')}@{enc.get('image_size')}px",
-                "weights_present": (folder / "model.safetensors").is_file(),
-            }
-        )
-    return rows

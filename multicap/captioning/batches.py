@@ -13,10 +13,11 @@ import torch
 from multicap.captioning.bundle import EncoderSettings
 from multicap.captioning.grounding import Grounding, align_words, noun_forms, scene_cells
 from multicap.captioning.recipe import Recipe
-from multicap.data.corpus import Corpus, CorpusImage, load_corpus
+from multicap.data.corpus import Corpus, CorpusImage
 from multicap.data.feature_cache import FeatureStore
+from multicap.data.loading import load_corpus
 from multicap.errors import DataError
-from multicap.levels.facts import LEVELS, SceneFacts
+from multicap.facts.scene import LEVELS, SceneFacts
 from multicap.text import Vocabulary, tokenize
 
 __all__ = ["Batch", "CaptionExamples", "TrainingData", "build_examples", "features_folder"]
@@ -106,7 +107,7 @@ class TrainingData:
     val_rows: np.ndarray  # their feature rows
     val_refs: dict[str, dict[str, list[str]]]  # level → image id → references
     val_facts: dict[str, SceneFacts] | None  # image id → ground truth, where the corpus has facts
-    object_tokens: tuple[int, ...] = ()  # the words that name an object (`grounding.noun_forms`)
+    reader: str | None = None  # the corpus's facts reader (multicap.facts.readers), for fact F1
 
     @property
     def grid_shape(self) -> tuple[int, int]:
@@ -128,7 +129,8 @@ def features_folder(corpus: str | Path, encoder: EncoderSettings, override: str 
 
 
 def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None = None) -> TrainingData:
-    """Read the corpus, cache the features of its train and validation images, build the vocabulary."""
+    """Read the corpus, cache the features of its train and validation images, build the vocabulary (with
+    the words that name its objects: `grounding.noun_forms` of their labels)."""
     cfg = recipe.data
     corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()
@@ -145,9 +147,12 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
         (_words(t, cfg.max_words) for im in train_imgs for lv in levels for t in im.captions.get(lv, [])),
         min_freq=cfg.min_freq,
         levels=levels,
+        objects={
+            form for im in train_imgs if im.facts for o in im.facts.objects for form in noun_forms(o.label)
+        },
     )
     examples = CaptionExamples(store, pad_id=vocab.pad_id)
-    grounded = recipe.model.alpha_g > 0
+    grounded = recipe.loss.alpha_g > 0
     for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):
         facts = im.facts if grounded else None
         cells = scene_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
@@ -170,10 +175,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
                     ]
                 )
                 examples.cells.append(cells)
-    data = _with_validation(vocab, levels, examples, store, val_imgs, corpus)
-    words = {form for im in train_imgs if im.facts for o in im.facts.objects for form in noun_forms(o.label)}
-    data.object_tokens = tuple(sorted(vocab.stoi[w] for w in words if w in vocab.stoi))
-    return data
+    return _with_validation(vocab, levels, examples, store, val_imgs, corpus)
 
 
 def _with_validation(
@@ -197,6 +199,7 @@ def _with_validation(
         val_rows=np.asarray([r for _, r in kept], dtype=np.int64),
         val_refs=refs,
         val_facts=facts or None,
+        reader=corpus.reader,
     )
 
 

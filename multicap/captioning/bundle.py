@@ -1,7 +1,7 @@
-"""Model bundles (DESIGN.md decision 5): a trained captioner is a folder that describes itself.
+"""Model bundles (docs/architecture.md, decision 5): a trained captioner is a folder that describes itself.
 
-    NAME/config.json        captioner config, encoder settings, default decoding, format version
-    NAME/vocab.json         the vocabulary
+    NAME/config.json        captioner config, encoder settings, default decoding, reader, format version
+    NAME/vocab.json         the vocabulary, with the words that name an object
     NAME/model.safetensors  the weights (safetensors: never unpickled)
     NAME/metrics.json       validation/test scores and the command that produced them
 
@@ -13,23 +13,25 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
-from multicap.captioning.model import Captioner, CaptionerConfig, upgrade_state_dict
+from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import DataError, UnknownNameError
 from multicap.text import Vocabulary
 
 __all__ = ["BUNDLE_FORMAT", "Bundle", "EncoderSettings", "list_bundles", "load_bundle"]
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: object words in vocab.json, loss weights in metrics.json's recipe only
 _PICKLE_SUFFIXES = (".pt", ".pth", ".pkl", ".pickle", ".bin", ".ckpt")
 
 
@@ -51,6 +53,7 @@ class Bundle:
     decoding: DecodeConfig = field(default_factory=DecodeConfig)
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # where it was loaded from or saved to
+    reader: str | None = None  # how its text reads back into facts (multicap.facts.get_reader); None: none
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -63,8 +66,18 @@ class Bundle:
         device = next(self.model.parameters()).device
         return decode(self.model, features.to(device), levels, self.vocab, decoding or self.decoding)
 
+    def word_vector(self, words: Sequence[str]) -> np.ndarray | None:
+        """The mean of the learned embeddings of the `words` it knows (special tokens left out), float32;
+        None when it knows none of them: the bundle's own text space."""
+        ids = [i for i in self.vocab.encode(list(words)) if i >= self.vocab.num_special]
+        if not ids:
+            return None
+        return self.model.embed.weight[ids].detach().float().mean(dim=0).cpu().numpy()
+
     def save(self, path: str | Path, half: bool = False) -> Path:
         """Write the bundle folder; `half` stores weights as float16 (half the size, loaded as float32)."""
+        if self.model.object_ids.tolist() != list(self.vocab.object_ids):
+            raise ValueError("the captioner's object words are not its vocabulary's: load would change them")
         folder = Path(path)
         folder.mkdir(parents=True, exist_ok=True)
         config = {
@@ -72,6 +85,7 @@ class Bundle:
             "captioner": self.model.config.to_dict(),
             "encoder": asdict(self.encoder),
             "decoding": asdict(self.decoding),
+            "reader": self.reader,
         }
         _write_json(folder / "config.json", config)
         self.vocab.save(folder / "vocab.json")
@@ -132,19 +146,25 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
     except (OSError, ValueError) as exc:
         raise DataError(f"{folder}: unreadable bundle config ({exc})") from None
-    if int(config.get("format", 0)) > BUNDLE_FORMAT:
+    found = int(config.get("format", 0))
+    if found > BUNDLE_FORMAT:
+        raise DataError(f"{folder} was written by a newer multicap (format {found}): upgrade multicap")
+    if found < BUNDLE_FORMAT:
         raise DataError(
-            f"{folder} was written by a newer multicap (format {config['format']}): upgrade multicap"
+            f"{folder} was written by multicap bundle format {found}, which this multicap no longer reads "
+            f"(it reads format {BUNDLE_FORMAT}): retrain it with `multicap train`"
         )
-    model = Captioner(CaptionerConfig.from_dict(config["captioner"]))
+    vocab = Vocabulary.load(folder / "vocab.json")
+    model = Captioner(CaptionerConfig.from_dict(config["captioner"]), vocab.object_ids)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
-    model.load_state_dict(upgrade_state_dict(state), strict=True)
+    model.load_state_dict(state, strict=True)
     model.eval().to(device or "cpu")
     return Bundle(
         model=model,
-        vocab=Vocabulary.load(folder / "vocab.json"),
+        vocab=vocab,
         encoder=EncoderSettings(**config["encoder"]),
         decoding=DecodeConfig(**config.get("decoding", {})),
         metrics=metrics,
         path=folder,
+        reader=config.get("reader"),
     )

@@ -10,15 +10,15 @@ from typing import Any
 import torch
 
 from multicap.captioning.batches import features_folder
-from multicap.captioning.bundle import Bundle
+from multicap.captioning.bundle import Bundle, load_bundle
 from multicap.captioning.decoding import DecodeConfig
-from multicap.captioning.scoring import scene_fact_f1
-from multicap.data.corpus import load_corpus
+from multicap.captioning.scoring import fact_f1
 from multicap.data.feature_cache import FeatureStore
+from multicap.data.loading import load_corpus
 from multicap.errors import DataError
-from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels
+from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels, scores_document
 
-__all__ = ["BundleEvaluation", "evaluate_bundle"]
+__all__ = ["BundleEvaluation", "evaluate_bundle", "evaluate_model"]
 
 
 @dataclass
@@ -26,6 +26,31 @@ class BundleEvaluation:
     scores: dict[str, CaptionScores]  # level → COCO metrics
     fact_f1: dict[str, float | None]  # level → fact F1 (None without ground-truth facts)
     settings: dict[str, Any]  # bundle, data, split, decoding: recorded beside the numbers
+
+    def document(self, per_image: bool = True, **settings: Any) -> dict[str, Any]:
+        """The scores document (`multicap.evaluation.scores_document`) with fact F1 beside COCO's metrics."""
+        return scores_document(
+            self.scores, per_image, {**self.settings, **settings}, extra={"fact-F1": self.fact_f1}
+        )
+
+
+def evaluate_model(
+    model: str | Path,
+    data: str | Path,
+    split: str = "test",
+    *,
+    beam: int | None = None,
+    max_len: int | None = None,
+    **options: Any,
+) -> BundleEvaluation:
+    """`evaluate_bundle` of a bundle folder or registered name, its decoding changed by `beam`, `max_len`."""
+    bundle = load_bundle(model)
+    decoding = bundle.decoding
+    if beam is not None:
+        decoding = replace(decoding, beam_size=beam)
+    if max_len is not None:
+        decoding = replace(decoding, max_len=max_len)
+    return evaluate_bundle(bundle, data, split, decoding=decoding, **options)
 
 
 def evaluate_bundle(
@@ -75,11 +100,11 @@ def evaluate_bundle(
         predictions[level] = {im.image_id: t for (im, _), t in zip(pairs, texts, strict=True)}
     references = {lv: corpus.references(split, lv) for lv in wanted}
     scores = evaluate_levels(predictions, references, metrics=metrics)
-    # Fact F1 reads sentences with the scenes parser: only meaningful on scenes corpora.
-    facts = corpus.facts(split) if corpus.name.startswith("scenes") else {}
-    fact_f1 = {
-        lv: scene_fact_f1(list(p.values()), [facts[k] for k in p], lv)
-        if facts and all(k in facts for k in p)
+    # Fact F1 reads sentences back with the corpus's reader: only where it has one (the scenes grammar).
+    facts = corpus.facts(split) if corpus.reader else {}
+    f1 = {
+        lv: fact_f1(list(p.values()), [facts[k] for k in p], lv, corpus.reader)
+        if corpus.reader and facts and all(k in facts for k in p)
         else None
         for lv, p in predictions.items()
     }
@@ -90,4 +115,4 @@ def evaluate_bundle(
         "images": len(kept),
         "decoding": asdict(replace(dec)),
     }
-    return BundleEvaluation(scores, fact_f1, settings)
+    return BundleEvaluation(scores, f1, settings)

@@ -2,7 +2,7 @@
 
 Where a corpus knows its objects' boxes (the synthetic scenes; COCO with instances), a sentence's words can
 be tied to the objects they describe, and the attention that predicts those words can be told where to look
-(`CaptionerConfig.alpha_g`). The alignment reads the words alone, by rules:
+(`LossConfig.alpha_g`). The alignment reads the words alone, by rules:
 
 - a noun names every object whose label (or its plural) it is: "diamonds" → all diamonds of the image;
   for a label of several words, the last one ("traffic light" → "light");
@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
 
 __all__ = ["Grounding", "align_words", "noun_forms", "object_cells", "plural", "scene_cells"]
 

@@ -10,23 +10,24 @@ An LSTM decoder reads the encoder's grid of cells through additive (Bahdanau) so
 
 The first input token is a learned level token (`<object>`, `<attribute>`, `<layout>`, `<caption>`), and the
 initial state is computed from the mean cell and that token, so one model describes an image at the level
-asked for. Training adds the doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)² to the cross-entropy.
+asked for. The loss is the cross-entropy, plus the paper's doubly stochastic penalty λ Σ_i (1 - Σ_t α_ti)²,
+plus a grounding term where the corpus knows which cells a word is about (`LossConfig`).
 
-The values v_i are the cells projected, plus learned row and column embeddings (`positional`), plus, with
-`grid_conv` blocks, each a residual depthwise 3x3 and pointwise convolution over them (each cell then also
-reads its neighbours: the rest of an object that spans several cells; two blocks reach 5x5), then, with
-`grid_attention` layers, residual self-attention over all cells (off in the recipe), plus, with
-`coordinates`, the cell's centre (x, y) appended: then z_t itself says where the attention looked, which is
-what layout words need (each measured in benchmarks/RESULTS.md).
+The values v_i are the cells projected, plus learned row and column embeddings (attention alone compares
+cells by what they hold, not by where they are), passed through `grid_conv` residual blocks of depthwise
+3x3 and pointwise convolution (each cell then also reads its neighbours: the rest of an object that spans
+several cells); with `coordinates`, each cell's centre (x, y) is appended to its value, so that z_t itself
+says where the attention looked, which is what layout words need.
 
-With `register`, the decoder also keeps where it looked when it last said a word that names an object,
-and where it looked at the object word before that (`remember`), and reads the offset between the two
-beside z_t at every step: "to the right of it" compares the object just named with the one before, which
-otherwise only the LSTM's state remembers.
+With `register`, the decoder keeps where it looked when it last said a word that names an object, and
+where it looked at the object word before that (`remember`), and reads the offset between the two beside
+z_t at every step: "to the right of it" compares the object just named with the one before, which otherwise
+only the LSTM's state remembers. What each option bought is measured in benchmarks/RESULTS.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, NamedTuple
 
@@ -34,63 +35,55 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from multicap.captioning.modules import AdditiveAttention, attention_layer, conv_block
+from multicap.captioning.modules import AdditiveAttention, conv_block
 from multicap.errors import ConfigError
+from multicap.text.vocab import PAD_ID
 
-__all__ = [
-    "AdditiveAttention",
-    "Captioner",
-    "CaptionerConfig",
-    "DecoderState",
-    "StepWeights",
-    "upgrade_state_dict",
-]
+__all__ = ["Captioner", "CaptionerConfig", "DecoderState", "LossConfig", "StepWeights"]
 
 
 @dataclass
 class CaptionerConfig:
-    feature_dim: int = 1280  # D: channels of each encoder grid cell
-    grid_hw: tuple[int, int] = (7, 7)  # (H, W) of the grid; N = H·W cells
-    vocab_size: int = 0  # set from the Vocabulary
-    embed_dim: int = 256  # word (and level token) embedding size
-    value_dim: int = 512  # cells are projected to this size before attention
-    attention_dim: int = 256  # size of the additive attention's hidden layer
-    hidden_dim: int = 512  # LSTM state size
-    dropout: float = 0.3  # on cells, embeddings and the output layer
-    positional: bool = True  # add learned row + column embeddings to the cells (a 2-D positional signal)
-    coordinates: bool = False  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
-    #                            vector carries where the attention looked
-    grid_lstm: bool = False  # run a bidirectional LSTM over the cells (row-major) before attention
-    grid_conv: int = 0  # blocks of residual depthwise 3x3 + pointwise convolution over the projected cells,
-    #                     so each cell's value also reads its neighbours (an object's other parts); bundles
-    #                     written when this was a flag hold true (one block)
-    grid_attention: int = 0  # layers of residual self-attention over the cells after the convolutions (pre-
-    #                          norm transformer encoder layers, 4 heads): each cell reads every other cell
-    register: bool = False  # feed the decoder where the last object it named lies relative to the one
-    #                         named before it (the attended centres at those words; see `remember`)
-    object_tokens: tuple[int, ...] = ()  # with `register`: the ids of the words that name an object
-    alpha_c: float = 1.0  # λ of the doubly stochastic attention penalty
-    alpha_g: float = 0.0  # weight of the grounding loss: attention mass on the cells of the object a word
-    #                       names, where the corpus knows boxes (multicap.captioning.grounding)
-    label_smoothing: float = 0.0  # on the cross-entropy targets
-    pad_id: int = 0  # the vocabulary's <pad>
+    """The network's shape. The defaults are the scenes recipe (configs/scenes.yaml says why each)."""
+
+    feature_dim: int = 0  # D: channels of each encoder grid cell; set from the encoder's features
+    grid_hw: tuple[int, int] = (0, 0)  # (H, W) of the grid, N = H·W cells; set from the encoder's features
+    vocab_size: int = 0  # words and special tokens; set from the Vocabulary
+    embed_dim: int = 128  # E: word (and level token) embedding size
+    value_dim: int = 128  # cells are projected to this size before attention
+    attention_dim: int = 32  # A: size of the additive attention's hidden layer
+    hidden_dim: int = 256  # H: LSTM state size
+    dropout: float = 0.1  # on cells, embeddings and the output layer
+    coordinates: bool = True  # append each cell's centre (x, y) in [-1, 1] to its value, so the context
+    #                           vector carries where the attention looked
+    grid_conv: int = 3  # blocks of residual depthwise 3x3 + pointwise convolution over the projected
+    #                     cells: each cell's value also reads its neighbours (three blocks reach 7x7)
+    register: bool = True  # feed the decoder where the last object it named lies relative to the one named
+    #                        before it (the attended centres at those words; see `remember`)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CaptionerConfig:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
+        unknown = sorted(set(data) - {f.name for f in fields(cls)})
         if unknown:
             raise ConfigError(f"unknown captioner config key(s): {', '.join(unknown)}")
         data = dict(data)
-        for key in ("grid_hw", "object_tokens"):
-            if key in data:
-                data[key] = tuple(data[key])
-        if "grid_conv" in data:
-            data["grid_conv"] = int(data["grid_conv"])  # true/false before it counted blocks
+        if "grid_hw" in data:
+            data["grid_hw"] = tuple(data["grid_hw"])  # a list in JSON
         return cls(**data)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """The training objective's weights: the recipe's `loss` section. They shape training, not the network,
+    so a bundle's config.json does not keep them (its metrics.json keeps the whole recipe)."""
+
+    label_smoothing: float = 0.1  # on the cross-entropy targets
+    alpha_c: float = 0.0  # λ of the doubly stochastic attention penalty (paper eq. 14)
+    alpha_g: float = 0.3  # weight of the grounding loss: -log of the attention mass on the cells of the
+    #                       object a word names, where the corpus knows boxes (multicap.captioning.grounding)
 
 
 class StepWeights(NamedTuple):
@@ -116,60 +109,42 @@ class DecoderState:
         return DecoderState(self.h[:b], self.c[:b], prev, self.where[:b] if self.where is not None else None)
 
 
-def upgrade_state_dict(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """Weights saved when `grid_conv` was one block (`grid_conv.2.weight`) under today's names
-    (`grid_conv.0.2.weight`); other keys pass through."""
-    out = {}
-    for key, value in state.items():
-        parts = key.split(".")
-        if parts[0] == "grid_conv" and len(parts) == 3:
-            key = f"grid_conv.0.{parts[1]}.{parts[2]}"
-        out[key] = value
-    return out
-
-
 class Captioner(nn.Module):
     centres: torch.Tensor  # (N, 2) each cell's centre (x, y) in [-1, 1], row-major
-    object_tokens: torch.Tensor  # (W,) with `register`: the words that name an object
+    object_ids: torch.Tensor  # (W,) the words that name an object (`Vocabulary.object_ids`)
 
-    def __init__(self, config: CaptionerConfig):
+    def __init__(self, config: CaptionerConfig, object_ids: Sequence[int] = ()):
+        """`object_ids`: with `register`, the ids of the words that name an object (`Vocabulary.object_ids`);
+        without any, the register stays at zero."""
         super().__init__()
-        if config.vocab_size <= 0:
-            raise ConfigError("CaptionerConfig.vocab_size must be set from the vocabulary")
         c = self.config = config
+        if c.vocab_size <= 0 or c.feature_dim <= 0 or min(c.grid_hw) <= 0:
+            raise ConfigError(
+                "CaptionerConfig.feature_dim, grid_hw and vocab_size must be set from the encoder's "
+                "features and the vocabulary"
+            )
         gh, gw = c.grid_hw
         V = c.value_dim + (2 if c.coordinates else 0)  # size of a value: projected cell (+ its centre)
         R = 2 if c.register else 0  # the offset between the last two objects named, beside the context
         self.cell_proj = nn.Sequential(nn.LayerNorm(c.feature_dim), nn.Linear(c.feature_dim, c.value_dim))
-        self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim)) if c.positional else None
-        self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim)) if c.positional else None
-        ys, xs = torch.meshgrid(torch.linspace(-1, 1, gh), torch.linspace(-1, 1, gw), indexing="ij")
-        self.register_buffer("centres", torch.stack([xs, ys], dim=-1).reshape(gh * gw, 2), persistent=False)
-        self.grid_lstm = (
-            nn.LSTM(c.value_dim, c.value_dim // 2, batch_first=True, bidirectional=True)
-            if c.grid_lstm
-            else None
-        )
+        self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim))  # where each cell is: without them,
+        self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim))  # layout F1 0.443 against 0.685 (RESULTS)
         self.grid_conv = nn.ModuleList(conv_block(c.value_dim) for _ in range(c.grid_conv))
-        self.grid_attention = nn.ModuleList(
-            attention_layer(c.value_dim, c.dropout) for _ in range(c.grid_attention)
-        )
         self.attention = AdditiveAttention(V, c.hidden_dim, c.attention_dim)
-        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=c.pad_id)
+        self.embed = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=PAD_ID)
         self.init_h = nn.Linear(V + c.embed_dim, c.hidden_dim)
         self.init_c = nn.Linear(V + c.embed_dim, c.hidden_dim)
         self.f_beta = nn.Linear(c.hidden_dim, V)  # the gating scalar's input (one gate per channel)
         self.lstm = nn.LSTMCell(c.embed_dim + V + R, c.hidden_dim)
         self.out_h = nn.Linear(c.hidden_dim, c.embed_dim)  # L_h
         self.out_z = nn.Linear(V + R, c.embed_dim)  # L_z
-        self.register_buffer(
-            "object_tokens", torch.tensor(c.object_tokens, dtype=torch.long), persistent=False
-        )
         self.out = nn.Linear(c.embed_dim, c.vocab_size)  # L_o
         self.drop = nn.Dropout(c.dropout)
-        if self.row_emb is not None and self.col_emb is not None:
-            nn.init.normal_(self.row_emb, std=0.02)
-            nn.init.normal_(self.col_emb, std=0.02)
+        ys, xs = torch.meshgrid(torch.linspace(-1, 1, gh), torch.linspace(-1, 1, gw), indexing="ij")
+        self.register_buffer("centres", torch.stack([xs, ys], dim=-1).reshape(gh * gw, 2), persistent=False)
+        self.register_buffer("object_ids", torch.tensor(object_ids, dtype=torch.long), persistent=False)
+        nn.init.normal_(self.row_emb, std=0.02)  # last, so a seed draws every other layer as it always has
+        nn.init.normal_(self.col_emb, std=0.02)
 
     # ---------------------------------------------------------------------------------------------------
     def encode_grid(self, grid: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -182,16 +157,11 @@ class Captioner(nn.Module):
                 f"{gh}×{gw} cells × {self.config.feature_dim}: encode with the bundle's encoder settings"
             )
         values = self.cell_proj(grid)  # (B, N, V)
-        if self.row_emb is not None and self.col_emb is not None:
-            pos = (self.row_emb[:, None, :] + self.col_emb[None, :, :]).reshape(N, -1)  # (N, V), row-major
-            values = values + pos
-        if self.grid_lstm is not None:
-            values, _ = self.grid_lstm(values)  # (B, N, V)
+        pos = (self.row_emb[:, None, :] + self.col_emb[None, :, :]).reshape(N, -1)  # (N, V), row-major
+        values = values + pos
         for block in self.grid_conv:
             image = values.transpose(1, 2).reshape(B, -1, gh, gw)  # (B, V, H, W), channels-last in memory
             values = values + block(image).flatten(2).transpose(1, 2)  # (B, N, V)
-        for layer in self.grid_attention:
-            values = layer(values)  # (B, N, V): + attention over all cells, + feed-forward, both residual
         values = self.drop(values)
         if self.config.coordinates:
             values = torch.cat([values, self.centres.expand(B, N, 2)], dim=-1)  # (B, N, V + 2)
@@ -210,8 +180,8 @@ class Captioner(nn.Module):
         the LSTM's memory of the earlier object (benchmarks/RESULTS.md)."""
         if state.where is None:
             return state
-        named = torch.isin(token, self.object_tokens).unsqueeze(1)  # (B, 1)
-        moved = torch.cat([alpha @ self.centres, state.where[:, :2]], dim=1)  # (B, 4)
+        named = torch.isin(token, self.object_ids).unsqueeze(1)  # (B, 1)
+        moved = torch.cat([alpha @ self.centres, state.where[:, :2]], dim=1)  # (B, N) @ (N, 2) → (B, 4)
         return DecoderState(state.h, state.c, state.prev, torch.where(named, moved, state.where))
 
     def step(
@@ -268,7 +238,7 @@ class Captioner(nn.Module):
         if state.where is not None:
             z = torch.cat([z, state.where[:, :2] - state.where[:, 2:]], dim=1)  # (B·K, V + 2)
         gates = torch.addmm(gates, torch.cat([z, state.h], dim=1), recurrent.t())  # (B·K, 4H)
-        i, f, g, o = gates.chunk(4, dim=1)
+        i, f, g, o = gates.chunk(4, dim=1)  # 4 × (B·K, H)
         c = torch.sigmoid(f) * state.c + torch.sigmoid(i) * torch.tanh(g)  # (B·K, H)
         h = torch.sigmoid(o) * torch.tanh(c)  # (B·K, H)
         return h, c, z, alpha
@@ -290,22 +260,25 @@ class Captioner(nn.Module):
         levels: torch.Tensor | None = None,
         regions: torch.Tensor | None = None,
         image_of: torch.Tensor | None = None,
+        objective: LossConfig | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Teacher-forced logits and loss.
 
         Args:
-            features: (B, N, D) encoder grid.
+            features: (B, N, D) encoder grid, or one row per image with `image_of`.
             captions: (B, T) token ids: a level token, the words, `<eos>`, then `<pad>`.
             levels: (B,) level tokens; only without captions, for the first word's distribution.
             regions: (B, T-1, N) optional: 1 on the cells the word predicted at each step is about (all 0
                 where the word names no object); with `alpha_g`, the grounding loss pulls attention there.
+            image_of: (B,) optional: the row of `features` each caption describes (levels of one image).
+            objective: the loss's weights; the recipe's by default.
 
         Returns:
             (logits (B, T-1, vocab), loss) with captions; (logits (B, 1, vocab), None) without.
         """
-        values, keys = self.encode_grid(features)
+        values, keys = self.encode_grid(features)  # (I, N, V), (I, N, A): once per image
         if image_of is not None:
-            values, keys = values[image_of], keys[image_of]  # (B, N, V), (B, N, A)
+            values, keys = values[image_of], keys[image_of]  # (B, N, V), (B, N, A): each caption's image
         if captions is None:
             if levels is None:
                 raise ValueError("forward needs captions (training) or level tokens (first step)")
@@ -317,7 +290,7 @@ class Captioner(nn.Module):
         # than computing every row. Only the recurrence (attention, gate, LSTM) runs in the loop; the words'
         # share of the LSTM gates before it and the deep output layer after it run once over all steps, as
         # a few large matrix products instead of T small ones (benchmarks/train_step.py).
-        lengths = (captions != self.config.pad_id).sum(dim=1)  # (B,) level token + words + <eos>
+        lengths = (captions != PAD_ID).sum(dim=1)  # (B,) level token + words + <eos>
         order = lengths.argsort(descending=True, stable=True)
         captions, values, keys, lengths = captions[order], values[order], keys[order], lengths[order]
         emb = self.drop(self.embed(captions[:, :-1]))  # (B, T-1, E): the token read at each step
@@ -331,17 +304,17 @@ class Captioner(nn.Module):
             if b != rows:
                 rows, cells = b, (values[:b], keys[:b])
             state = state.rows(b, captions[:b, t])
-            h, c, z, alpha = self.recur(state, gates_t[t][:b], recurrent, *cells)
+            h, c, z, alpha = self.recur(state, gates_t[t][:b], recurrent, *cells)  # (b, H), ..., (b, N)
             state = self.remember(DecoderState(h, c, state.prev, state.where), alpha, captions[:b, t + 1])
-            hs.append(F.pad(h, (0, 0, 0, B - b)))
-            zs.append(F.pad(z, (0, 0, 0, B - b)))
-            all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))
+            hs.append(F.pad(h, (0, 0, 0, B - b)))  # (B, H): zero on the captions that have ended
+            zs.append(F.pad(z, (0, 0, 0, B - b)))  # (B, V)
+            all_alpha.append(F.pad(alpha, (0, 0, 0, B - b)))  # (B, N)
         _, logits = self.readout(emb, torch.stack(hs, dim=1), torch.stack(zs, dim=1))  # (B, T-1, vocab)
-        done = (captions[:, 1:] == self.config.pad_id).unsqueeze(-1)  # (B, T-1, 1): past the caption's end
-        logits, alphas = logits.masked_fill(done, 0.0), torch.stack(all_alpha, dim=1)
+        done = (captions[:, 1:] == PAD_ID).unsqueeze(-1)  # (B, T-1, 1): past the caption's end
+        logits, alphas = logits.masked_fill(done, 0.0), torch.stack(all_alpha, dim=1)  # ..., (B, T-1, N)
         unsort = order.argsort()
         logits, alphas = logits[unsort], alphas[unsort]  # (B, T-1, vocab), (B, T-1, N); 0 past the end
-        return logits, self.loss(logits, alphas, captions[unsort][:, 1:], regions)
+        return logits, self.loss(logits, alphas, captions[unsort][:, 1:], regions, objective)
 
     def loss(
         self,
@@ -349,23 +322,26 @@ class Captioner(nn.Module):
         alphas: torch.Tensor,
         targets: torch.Tensor,
         regions: torch.Tensor | None = None,
+        objective: LossConfig | None = None,
     ) -> torch.Tensor:
-        """Cross-entropy over real tokens + λ Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)
-        + alpha_g · mean over grounded steps of -log(attention mass on the named object's cells)."""
-        c = self.config
+        """Cross-entropy over real tokens + alpha_c · Σ_i (1 - Σ_t α_ti)² (steps on padding not counted)
+        + alpha_g · mean over grounded steps of -log(attention mass on the named object's cells).
+
+        logits (B, T-1, vocab), alphas (B, T-1, N), targets (B, T-1), regions (B, T-1, N)."""
+        w = objective or LossConfig()
         loss = F.cross_entropy(
-            logits.reshape(-1, logits.shape[-1]),
-            targets.reshape(-1),
-            ignore_index=c.pad_id,
-            label_smoothing=c.label_smoothing,
+            logits.reshape(-1, logits.shape[-1]),  # (B·(T-1), vocab)
+            targets.reshape(-1),  # (B·(T-1),)
+            ignore_index=PAD_ID,
+            label_smoothing=w.label_smoothing,
         )
-        if c.alpha_c:
-            mask = (targets != c.pad_id).unsqueeze(-1).float()  # (B, T-1, 1)
+        if w.alpha_c:
+            mask = (targets != PAD_ID).unsqueeze(-1).float()  # (B, T-1, 1)
             coverage = (alphas * mask).sum(dim=1)  # (B, N): how much attention each cell received
-            loss = loss + c.alpha_c * ((1.0 - coverage) ** 2).mean()
-        if c.alpha_g and regions is not None:
+            loss = loss + w.alpha_c * ((1.0 - coverage) ** 2).mean()
+        if w.alpha_g and regions is not None:
             grounded = regions.any(dim=-1)  # (B, T-1): steps whose word names an object
             if grounded.any():
                 mass = (alphas * regions).sum(dim=-1)[grounded]  # (G,) attention on the object's cells
-                loss = loss - c.alpha_g * torch.log(mass.clamp_min(1e-6)).mean()
+                loss = loss - w.alpha_g * torch.log(mass.clamp_min(1e-6)).mean()
         return loss

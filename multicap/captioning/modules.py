@@ -1,5 +1,5 @@
-"""The captioner's building blocks: additive attention over the cells, and the residual blocks that let each
-cell read its neighbours (convolution) or every other cell (self-attention) before it is attended to."""
+"""The captioner's building blocks: additive attention over the cells, and the residual convolution block
+that lets each cell read its neighbours before it is attended to."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-__all__ = ["AdditiveAttention", "attention_layer", "conv_block"]
+__all__ = ["AdditiveAttention", "conv_block"]
 
 
 class AdditiveAttention(nn.Module):
@@ -59,14 +59,3 @@ def conv_block(channels: int) -> nn.Sequential:
     for p in pointwise.parameters():
         nn.init.zeros_(p)
     return nn.Sequential(depthwise, nn.GELU(), pointwise)
-
-
-def attention_layer(channels: int, dropout: float) -> nn.TransformerEncoderLayer:
-    """A pre-norm transformer encoder layer whose two residual branches start at zero (the cells as they
-    were): a cell's value gains what the other cells hold, wherever they are (another shape of its kind)."""
-    layer = nn.TransformerEncoderLayer(
-        channels, 4, 2 * channels, dropout, activation="gelu", batch_first=True, norm_first=True
-    )
-    for p in (*layer.self_attn.out_proj.parameters(), *layer.linear2.parameters()):
-        nn.init.zeros_(p)
-    return layer

@@ -14,7 +14,7 @@ from typing import Any
 
 from multicap.captioning.bundle import EncoderSettings
 from multicap.captioning.decoding import DecodeConfig
-from multicap.captioning.model import CaptionerConfig
+from multicap.captioning.model import CaptionerConfig, LossConfig
 from multicap.config import apply_overrides, load_yaml, merge, to_dict
 from multicap.errors import ConfigError
 
@@ -35,8 +35,8 @@ class DataConfig:
     max_words: int = 40  # longer references are cut to this many words
     train_images: int = 0  # train on the first this many images of the split (0 = all): quick experiments
     val_images: int = 300  # images decoded per validation (0 = the whole split)
-    ground_spatial: bool = True  # with model.alpha_g: also ground a clause's spatial words (grounding.py)
-    ground_background: bool = False  # with model.alpha_g: ground "background" and its modifiers to the
+    ground_spatial: bool = True  # with loss.alpha_g: also ground a clause's spatial words (grounding.py)
+    ground_background: bool = False  # with loss.alpha_g: ground "background" and its modifiers to the
     #                                  cells no object covers (grounding.py)
     canonical: list[str] = field(default_factory=list)  # levels learned from their first reference only
     #                       (the corpus's canonical wording); the others draw one reference per epoch
@@ -65,6 +65,7 @@ class Recipe:
     data: DataConfig = field(default_factory=DataConfig)
     encoder: EncoderSettings = field(default_factory=EncoderSettings)
     model: CaptionerConfig = field(default_factory=CaptionerConfig)
+    loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decoding: DecodeConfig = field(default_factory=DecodeConfig)
 

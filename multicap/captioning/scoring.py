@@ -1,8 +1,9 @@
 """Score generated captions per level: CIDEr-D and BLEU-4 against references, fact F1 against ground truth.
 
-Fact F1 reads each generated sentence back into facts with the scenes parser and matches the tuples that a
-sentence of that level states (objects with the level's attributes, relations, background) against the
-true facts' tuples: micro-averaged over images, multiset intersection.
+Fact F1 reads each generated sentence back into facts with the corpus's reader (`multicap.facts.readers`:
+the scenes grammar) and matches the tuples that a sentence of that level states (objects with the level's
+attributes, relations, background) against the true facts' tuples: micro-averaged over images, multiset
+intersection.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from multicap.evaluation.captions import evaluate_captions
-from multicap.levels.facts import SceneFacts
+from multicap.facts import SceneFacts, get_reader
 
-__all__ = ["LevelScores", "scene_fact_f1", "score_levels"]
+__all__ = ["LevelScores", "fact_f1", "score_levels"]
 
 
 @dataclass(frozen=True)
@@ -29,14 +30,14 @@ class LevelScores:
         return asdict(self)
 
 
-def scene_fact_f1(texts: Sequence[str], truths: Sequence[SceneFacts], level: str) -> float:
-    """Micro F1 of the facts parsed from `texts` against the facts a `level` sentence of the truth states."""
-    from multicap.data.scenes import fact_tuples, parse
-
+def fact_f1(texts: Sequence[str], truths: Sequence[SceneFacts], level: str, reader: str = "scenes") -> float:
+    """Micro F1 of the facts `reader` reads in `texts` against the facts a `level` sentence of the truth
+    states."""
+    read = get_reader(reader)
     matched = predicted = true = 0
     for text, truth in zip(texts, truths, strict=True):
-        p = fact_tuples(parse(text), level, relations="stated")
-        t = fact_tuples(truth, level, relations="mentioned")
+        p = read.stated(read.parse(text), level, "stated")
+        t = read.stated(truth, level, "mentioned")
         matched += sum((p & t).values())
         predicted += sum(p.values())
         true += sum(t.values())
@@ -47,14 +48,15 @@ def score_levels(
     predictions: Mapping[str, Mapping[Any, str]],
     references: Mapping[str, Mapping[Any, Sequence[str]]],
     facts: Mapping[Any, SceneFacts] | None = None,
+    reader: str | None = None,
 ) -> dict[str, LevelScores]:
     """level → image id → caption, scored against level → image id → references (and facts, if any)."""
     out = {}
     for level, preds in predictions.items():
         scores = evaluate_captions(preds, references[level], metrics=("bleu", "cider")).scores
         f1 = None
-        if facts:
+        if facts and reader:
             ids = [k for k in preds if k in facts]
-            f1 = scene_fact_f1([preds[k] for k in ids], [facts[k] for k in ids], level) if ids else None
+            f1 = fact_f1([preds[k] for k in ids], [facts[k] for k in ids], level, reader) if ids else None
         out[level] = LevelScores(level, len(preds), scores["CIDEr-D"], scores["BLEU-4"], f1)
     return out

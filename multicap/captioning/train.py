@@ -29,7 +29,7 @@ from safetensors.torch import load_file
 
 from multicap.captioning.batches import CaptionExamples, build_examples
 from multicap.captioning.bundle import Bundle
-from multicap.captioning.model import Captioner, upgrade_state_dict
+from multicap.captioning.model import Captioner
 from multicap.captioning.recipe import Recipe
 from multicap.captioning.scoring import LevelScores
 from multicap.captioning.validate import validate
@@ -145,7 +145,7 @@ def _bundle(run: _Run, recipe: Recipe, command: str, scores: dict[str, LevelScor
         "selection_score": _selection_score(scores),
         "recipe": recipe.to_dict(),
     }
-    return Bundle(run.model, run.vocab, recipe.encoder, recipe.decoding, metrics)
+    return Bundle(run.model, run.vocab, recipe.encoder, recipe.decoding, metrics, reader=run.reader)
 
 
 def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progress) -> float:
@@ -163,7 +163,7 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
         grid, captions = grid.to(run.device), captions.to(run.device)
         regions = regions.to(run.device) if regions is not None else None
         image_of = image_of.to(run.device) if image_of is not None else None
-        _, loss = run.model(grid, captions, regions=regions, image_of=image_of)
+        _, loss = run.model(grid, captions, regions=regions, image_of=image_of, objective=run.recipe.loss)
         assert loss is not None
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -193,25 +193,22 @@ class _Run:
     best_score: float = -math.inf
     stale: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    reader: str | None = None  # how the corpus's sentences read back into facts (the bundle keeps it)
 
     @classmethod
     def start(cls, recipe: Recipe, data: Any, device: torch.device, out: Path, emit: Progress) -> _Run:
         cfg = recipe.train
         torch.manual_seed(cfg.seed)
         model_cfg = replace(
-            recipe.model,
-            feature_dim=data.grid_shape[1],
-            grid_hw=data.grid_hw,
-            vocab_size=len(data.vocab),
-            pad_id=data.vocab.pad_id,
-            object_tokens=data.object_tokens if recipe.model.register else (),
+            recipe.model, feature_dim=data.grid_shape[1], grid_hw=data.grid_hw, vocab_size=len(data.vocab)
         )
-        if recipe.model.register and not data.object_tokens:
+        if recipe.model.register and not data.vocab.objects:
             emit(TrainEvent("warning", message=_NO_OBJECT_WORDS))
-        model = Captioner(model_cfg).to(device)
+        model = Captioner(model_cfg, data.vocab.object_ids).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         generator = torch.Generator().manual_seed(cfg.seed)
         run = cls(recipe, model, data.vocab, optimizer, generator, device, _Clock(cfg.max_minutes * 60))
+        run.reader = data.reader
         if (out / "last" / "trainer.pt").is_file():
             run._resume(out / "last")
             emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'}"))
@@ -247,7 +244,7 @@ class _Run:
             raise DataError(
                 f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
             )
-        self.model.load_state_dict(upgrade_state_dict(load_file(str(folder / "model.safetensors"))))
+        self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
         state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
         self.optimizer.load_state_dict(state["optimizer"])
         self.steps_done = int(state["steps_done"])

@@ -30,4 +30,4 @@ def validate(
             caps = decode(model, grid.to(device), [level] * len(grid), data.vocab, recipe.decoding)
             texts.extend(c.text for c in caps)
         predictions[level] = dict(zip(ids, texts, strict=True))
-    return score_levels(predictions, data.val_refs, data.val_facts)
+    return score_levels(predictions, data.val_refs, data.val_facts, data.reader)

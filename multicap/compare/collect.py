@@ -19,12 +19,14 @@ import numpy as np
 from PIL import Image
 
 from multicap.compare.signature import pixel_signature, signature, unit
+from multicap.describe import Description
 from multicap.errors import ImageLoadError
+from multicap.facts import SceneFacts
+from multicap.index import model_for_index
 from multicap.index.location import DB_NAME
 from multicap.index.models import IndexModel, open_model
 from multicap.index.store import IndexStore
-from multicap.io import ErrorHandler, iter_loaded, load_image, log_error
-from multicap.levels import Description, SceneFacts
+from multicap.io import ErrorHandler, iter_batches, load_image, log_error
 
 __all__ = ["ImageSet", "collect_images"]
 
@@ -108,8 +110,6 @@ def collect_images(
     def fail(error: ImageLoadError) -> None:
         failed.append(str(error))
         (on_error or log_error)(error)
-        if progress is not None:
-            progress(1)
 
     def load(path: Path) -> _Loaded:
         model_input = None if path in stored else get_model().load(path)
@@ -121,26 +121,16 @@ def collect_images(
     if any(p not in stored for p in files):
         get_model()  # open it here, not in a loader thread
     rows: dict[Path, tuple[np.ndarray, Description, _Loaded]] = {}
-    batch: list[tuple[Path, _Loaded]] = []
-    for path, item in iter_loaded(files, load, on_error=fail):
-        if path in stored:
-            rows[path] = (*stored[path], item)
-            if progress is not None:
-                progress(1)
-            continue
-        batch.append((path, item))
-        if len(batch) == batch_size:
-            _encode(get_model(), batch, rows, progress)
-            batch = []
-    if batch:
-        _encode(get_model(), batch, rows, progress)
+    for paths, items in iter_batches(files, load, batch_size=batch_size, on_error=fail, progress=progress):
+        new = [(p, item) for p, item in zip(paths, items, strict=True) if p not in stored]
+        rows.update((p, (*stored[p], item)) for p, item in zip(paths, items, strict=True) if p in stored)
+        if new:
+            _encode(get_model(), new, rows)
     return _assemble(files, rows, sum(p in rows for p in stored), failed)
 
 
 def _open(model: IndexModel | Callable[[], IndexModel] | None, index_root: Path | None) -> IndexModel:
     if model is None:
-        from multicap.index import model_for_index
-
         return model_for_index(index_root) if index_root is not None else open_model()
     return model() if callable(model) and not hasattr(model, "process") else model  # type: ignore[return-value]
 
@@ -149,14 +139,11 @@ def _encode(
     model: IndexModel,
     batch: list[tuple[Path, _Loaded]],
     rows: dict[Path, tuple[np.ndarray, Description, _Loaded]],
-    progress: Callable[[int], None] | None,
 ) -> None:
     paths = [p for p, _ in batch]
     vectors, said = model.process(paths, [item.model_input for _, item in batch])
     for (path, item), vec, described in zip(batch, vectors, said, strict=True):
         rows[path] = (vec, described.description, item)
-    if progress is not None:
-        progress(len(batch))
 
 
 def _assemble(

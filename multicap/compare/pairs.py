@@ -25,8 +25,9 @@ from typing import Any
 import numpy as np
 
 from multicap.compare.change import touches
-from multicap.levels import Description, SceneFacts, SceneObject
-from multicap.sets import image_features
+from multicap.describe import Description
+from multicap.describe.summary import image_features
+from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
 

@@ -4,10 +4,11 @@
     for line in result.json_lines(): ...
 
 Duplicates come from the near-duplicate signatures (`duplicates`), clusters and outliers from the image
-embeddings (`clusters`), what a cluster shares from `multicap.sets.summarize_set` over its members, what
-sets a cluster apart from the features most of its members have and few other images do, and what sets
-an image apart from the set summary of the whole set. Pairs: each duplicate's keeper against the other
-members (what, if anything, differs), and each cluster's representative against its nearest members.
+embeddings (`clusters`), what a cluster shares from `multicap.describe.summary.summarize_set` over its
+members, what sets a cluster apart from the features most of its members have and few other images do,
+and what sets an image apart from the set summary of the whole set. Pairs: each duplicate's keeper
+against the other members (what, if anything, differs), and each cluster's representative against its
+nearest members.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
 from multicap.compare.pairs import PairComparison, compare_pair
-from multicap.sets import image_features, summarize_set
+from multicap.describe.summary import image_features, summarize_set
 
 __all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
 

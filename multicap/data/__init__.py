@@ -1,7 +1,7 @@
 """Datasets: caption readers, feature caches, and the synthetic scenes generator.
 
-The feature cache needs torch; its names load on first use so that the caption readers (and the
-scenes generator) stay quick to import.
+The feature cache needs torch and the readers reach the scenes generator's formats; their names load on
+first use, so that importing `multicap.data` (the index does, for feature files) stays quick.
 """
 
 from __future__ import annotations
@@ -9,10 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from multicap.data.corpus import Corpus, CorpusImage, load_corpus
+from multicap.data.corpus import Corpus, CorpusImage
 
 if TYPE_CHECKING:
     from multicap.data.feature_cache import BuildReport, FeatureDataset, FeatureStore
+    from multicap.data.loading import load_corpus
 
 __all__ = ["BuildReport", "Corpus", "CorpusImage", "FeatureDataset", "FeatureStore", "load_corpus"]
 
@@ -20,6 +21,7 @@ _LAZY = {
     "BuildReport": "multicap.data.feature_cache",
     "FeatureDataset": "multicap.data.feature_cache",
     "FeatureStore": "multicap.data.feature_cache",
+    "load_corpus": "multicap.data.loading",
 }
 
 

@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from multicap.data.corpus import Corpus, CorpusImage
-from multicap.data.scenes.sampler import position_of
 from multicap.errors import DataError
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.geometry import position_of
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
 
 __all__ = [
     "MAX_CATEGORIES",

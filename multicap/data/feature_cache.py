@@ -42,7 +42,8 @@ from multicap.data.feature_files import (
     read_meta,
     write_rows,
 )
-from multicap.encoders import Encoder, Features, encode_paths
+from multicap.encoders import Encoder, Features
+from multicap.encoders.pipeline import encode_paths
 from multicap.errors import DataError, ImageLoadError
 from multicap.io import ErrorHandler, log_error
 

@@ -26,7 +26,7 @@ from multicap.data.corpus import Corpus, CorpusImage
 from multicap.data.scenes.export import read_captions_jsonl
 from multicap.data.scenes.generate import FORMAT as SCENES_FORMAT
 from multicap.errors import DataError
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
 
 __all__ = ["is_scenes_folder", "read_caption_folder", "read_scenes"]
 

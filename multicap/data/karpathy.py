@@ -2,7 +2,7 @@
 
 The format: `{"dataset": name, "images": [{"filename", "filepath"?, "split", "sentences": [{"raw",
 "tokens"?, "level"?}], "imgid"|"cocoid"?, "level"?}]}`. A sentence's `level` wins over its image's; without
-either the level is "caption" (DESIGN.md decision 3).
+either the level is "caption" (docs/architecture.md, decision 3).
 """
 
 from __future__ import annotations

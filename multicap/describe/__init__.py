@@ -1,9 +1,12 @@
-"""Scene facts, the describers (grounded and neural) and their verbalization per level.
+"""Describing images: the describers (grounded, neural), their verbalization per level, set summaries.
 
-from multicap.levels import create_describer, describe_paths, verbalize
+    from multicap.describe import create_describer, describe_paths, summarize_set
+
+Every describer returns `Description`s (a `DescribedBatch` with the encoder's features per batch); the
+facts they hold are `multicap.facts`'.
 """
 
-from multicap.levels.describer import (
+from multicap.describe.describer import (
     Describer,
     create_describer,
     describe_paths,
@@ -11,23 +14,23 @@ from multicap.levels.describer import (
     list_describers,
     register_describer,
 )
-from multicap.levels.description import Description
-from multicap.levels.facts import LEVELS, Relation, SceneFacts, SceneObject
-from multicap.levels.verbalize import list_verbalizers, register_verbalizer, verbalize
+from multicap.describe.description import DescribedBatch, Description
+from multicap.describe.summary import SetSummary, summarize_set
+from multicap.facts.scene import LEVELS, Relation, SceneFacts, SceneObject
 
 __all__ = [
     "LEVELS",
+    "DescribedBatch",
     "Describer",
     "Description",
     "Relation",
     "SceneFacts",
     "SceneObject",
+    "SetSummary",
     "create_describer",
     "describe_paths",
     "description_json",
     "list_describers",
-    "list_verbalizers",
     "register_describer",
-    "register_verbalizer",
-    "verbalize",
+    "summarize_set",
 ]

@@ -4,20 +4,23 @@
     for desc in describe_paths(describer, paths, ["object", "layout"]):
         print(desc.path, desc.texts["layout"])
 
-A describer has `name`, `levels` (those it can say), `load(path)` (decode one file; raises ImageLoadError)
-and `describe_batch(paths, loaded, levels) -> list[Description]`.
+The contract: a describer has `name`, `levels` (those it can say), `encoder`, `load(path)` (decode one
+file; raises ImageLoadError) and `describe_batch(paths, loaded, levels) -> DescribedBatch`: the batch's
+`Features` (one encoder pass) and a `Description` per image, so that a caller that also needs vectors (the
+index) gets both from one pass.
 """
 
 from __future__ import annotations
 
-import math
+import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from multicap.errors import ConfigError, ImageLoadError
-from multicap.io import ErrorHandler, iter_loaded, log_error
-from multicap.levels.description import Description
+from multicap.describe.description import DescribedBatch, Description, description_json
+from multicap.encoders import Encoder
+from multicap.errors import ConfigError
+from multicap.io import ErrorHandler, iter_batches
 
 __all__ = [
     "Describer",
@@ -33,43 +36,43 @@ __all__ = [
 class Describer(Protocol):
     name: str
     levels: tuple[str, ...]
+    encoder: Encoder
 
     def load(self, path: Path) -> Any: ...
 
     def describe_batch(
         self, paths: Sequence[Path], loaded: Sequence[Any], levels: Sequence[str]
-    ) -> list[Description]: ...
+    ) -> DescribedBatch: ...
 
 
 DescriberFactory = Callable[..., Describer]
-_REGISTRY: dict[str, DescriberFactory] = {}
+# Name → factory, or "module:attribute" of one, imported on first use: a command loads only the describer it
+# runs (`describe --model BUNDLE` never loads the grounded describer's region and colour analysis).
+_REGISTRY: dict[str, DescriberFactory | str] = {"grounded": "multicap.describe.grounded:grounded_describer"}
+_BUNDLES = "multicap.describe.neural:NeuralDescriber"  # any other name: a captioner bundle
 
 
-def register_describer(name: str, factory: DescriberFactory) -> None:
-    """Make `create_describer(name, **options)` call `factory(**options)`."""
+def register_describer(name: str, factory: DescriberFactory | str) -> None:
+    """Make `create_describer(name, **options)` call `factory(**options)` ("module:attribute" loads late)."""
     _REGISTRY[name] = factory
 
 
 def list_describers() -> list[str]:
-    _ensure_registered()
     return list(_REGISTRY)
-
-
-def _ensure_registered() -> None:
-    if "grounded" not in _REGISTRY:
-        from multicap.levels.grounded import grounded_describer
-
-        register_describer("grounded", grounded_describer)
 
 
 def create_describer(model: str = "grounded", *, device: str = "cpu", **options: Any) -> Describer:
     """A registered describer ("grounded"), else the neural describer of a captioner bundle (path or name)."""
-    _ensure_registered()
     if model in _REGISTRY:
-        return _REGISTRY[model](device=device, **options)
-    from multicap.levels.neural import NeuralDescriber
+        return _resolve(_REGISTRY[model])(device=device, **options)
+    return _resolve(_BUNDLES).from_bundle(model, device=device, **options)
 
-    return NeuralDescriber.from_bundle(model, device=device, **options)
+
+def _resolve(entry: Any) -> Any:
+    if not isinstance(entry, str):
+        return entry
+    module, _, attribute = entry.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
 def check_levels(describer: Describer, levels: Sequence[str]) -> None:
@@ -96,50 +99,7 @@ def describe_paths(
     Worker threads decode the next files while the describer works on the current batch.
     """
     check_levels(describer, levels)
-
-    def skipped(error: ImageLoadError) -> None:
-        (on_error or log_error)(error)
-        if progress is not None:
-            progress(1)
-
-    batch: list[tuple[Path, Any]] = []
-    for path, item in iter_loaded(
-        (Path(p) for p in paths), describer.load, on_error=skipped, workers=workers
+    for batch_paths, loaded in iter_batches(
+        paths, describer.load, batch_size=batch_size, on_error=on_error, progress=progress, workers=workers
     ):
-        batch.append((path, item))
-        if len(batch) == batch_size:
-            yield from _flush(describer, batch, levels, progress)
-            batch = []
-    if batch:
-        yield from _flush(describer, batch, levels, progress)
-
-
-def _flush(
-    describer: Describer,
-    batch: list[tuple[Path, Any]],
-    levels: Sequence[str],
-    progress: Callable[[int], None] | None,
-) -> list[Description]:
-    out = describer.describe_batch([p for p, _ in batch], [x for _, x in batch], levels)
-    if progress is not None:
-        progress(len(batch))
-    return out
-
-
-def description_json(desc: Description) -> dict[str, Any]:
-    """The documented JSON object of one description (cli/describe.py's docstring has the schema)."""
-    from multicap.levels.neural import attention_locations
-
-    out: dict[str, Any] = {"type": "image", **desc.to_dict()}
-    if desc.captions:
-        out["locations"] = {
-            lv: attention_locations(cap, _square_grid(cap)) for lv, cap in desc.captions.items()
-        }
-    return out
-
-
-def _square_grid(caption: Any) -> tuple[int, int]:
-    """Bundles encode squashed square images, so their grids are square: N cells → (√N, √N)."""
-    n = caption.attention.shape[1] if caption.attention is not None else 1
-    side = math.isqrt(n)
-    return (side, n // side)
+        yield from describer.describe_batch(batch_paths, loaded, levels).descriptions

@@ -17,16 +17,17 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from multicap.describe.colours import dominant_colours, image_colour_attributes
+from multicap.describe.description import DescribedBatch, Description
+from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
+from multicap.describe.regions import Detection, RegionConfig, detect_regions
+from multicap.describe.verbalize import verbalize
+from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import ConfigError
+from multicap.facts.geometry import chain_relations, position_of, size_of
+from multicap.facts.scene import SceneFacts, SceneObject
 from multicap.io import load_image
-from multicap.levels.colours import dominant_colours, image_colour_attributes
-from multicap.levels.description import Description
-from multicap.levels.facts import SceneFacts, SceneObject
-from multicap.levels.layout import SETTINGS, chain_relations, position_of, size_of
-from multicap.levels.regions import Detection, RegionConfig, detect_regions
-from multicap.levels.verbalize import verbalize
-from multicap.levels.wordnet import imagenet_concepts, related_classes
 
 __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
 
@@ -89,7 +90,7 @@ class GroundedDescriber:
 
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
-    ) -> list[Description]:
+    ) -> DescribedBatch:
         feats = self.encoder.encode_batch(torch.stack([im.pixels for im in images]))
         h, w = feats.grid_hw
         cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
@@ -100,7 +101,7 @@ class GroundedDescriber:
                 facts = self.facts(image, cam)
                 texts = {level: verbalize(facts, level) for level in levels}
                 out.append(Description(Path(path), facts, texts, _confidence(facts, levels)))
-        return out
+        return DescribedBatch(feats, out)
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
@@ -114,7 +115,7 @@ class GroundedDescriber:
         setting = self._setting(cam)
         if setting is not None:
             attrs["setting"] = setting
-        return SceneFacts(objects, chain_relations(objects), attrs)
+        return SceneFacts(objects, chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP), attrs)
 
     def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
         concept = self._concepts[det.cls]
@@ -150,12 +151,18 @@ def _confidence(facts: SceneFacts, levels: Sequence[str]) -> dict[str, float]:
 
 
 def grounded_describer(
-    *, device: str = "cpu", top_k: int | None = None, min_confidence: float | None = None
+    *,
+    device: str = "cpu",
+    encoder: str | None = None,
+    top_k: int | None = None,
+    min_confidence: float | None = None,
 ) -> GroundedDescriber:
-    """The default grounded describer, with the CLI's `--top-k` and `--min-confidence` where given."""
-    regions = RegionConfig()
+    """The default grounded describer, with the CLI's `--encoder`, `--top-k` and `--min-confidence` where
+    given (an encoder without an ImageNet classifier is refused)."""
+    config = GroundedConfig() if encoder is None else GroundedConfig(encoder=encoder)
+    regions = config.regions
     if top_k is not None:
         regions = replace(regions, top_k=top_k)
     if min_confidence is not None:
         regions = replace(regions, min_confidence=min_confidence)
-    return GroundedDescriber(GroundedConfig(regions=regions), device=device)
+    return GroundedDescriber(replace(config, regions=regions), device=device)

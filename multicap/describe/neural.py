@@ -1,17 +1,16 @@
 """The neural describer: a trained captioner bundle says each level; attention says where each word looked.
 
 Text and confidence (the mean per-token probability, exp of the caption's mean log-probability) come from
-the bundle. Where the text uses the synthetic scenes' vocabulary, `multicap.data.scenes.parse` reads it
-back into SceneFacts, so that sets and search can work on facts; each parsed object's box and position
-then come from the attention of the word that named it. The layout sentence names every object on its own,
-so the facts of the other levels are cross-read with it: its positions and relations join them, and so do
-the objects only it names (decoded for the facts alone when the layout level was not asked for; set
-summaries and pair differences miss fewer objects, benchmarks/RESULTS.md).
+the bundle. Where the bundle names a reader (`multicap.facts.readers`; the synthetic scenes' grammar for
+`scenes-small`), its texts are read back into SceneFacts, so that sets and search can work on facts; each
+parsed object's box and position then come from the attention of the word that named it. The layout
+sentence names every object on its own, so the facts of the other levels are cross-read with it: its
+positions and relations join them, and so do the objects only it names (decoded for the facts alone when
+the layout level was not asked for; set summaries and pair differences miss fewer objects).
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -19,10 +18,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from multicap.captioning.bundle import Bundle, load_bundle
+from multicap.describe.description import DescribedBatch, Description, attention_locations
+from multicap.facts import Reader, Relation, SceneFacts, SceneObject, get_reader
 from multicap.io import load_image
-from multicap.levels.description import Description
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
-from multicap.levels.layout import position_of
 
 __all__ = ["NeuralDescriber", "attention_locations"]
 
@@ -30,53 +29,24 @@ __all__ = ["NeuralDescriber", "attention_locations"]
 _FACT_LEVELS = ("attribute", "caption", "object", "layout")
 # Levels whose sentences count equal objects instead of naming each ("two diamonds").
 _GROUPED_LEVELS = ("object", "attribute")
-_FUNCTION_WORDS = frozenset(
-    {"a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "and", "with", "there", "it", "its"}
-)
-
-
-def attention_locations(caption: Any, grid_hw: tuple[int, int]) -> list[dict[str, Any]]:
-    """Each content word of a caption with where it looked (the box of cells at half the peak or more)
-    and, where the decoder kept it, the probability it gave the word (`confidence`)."""
-    if caption.attention is None:
-        return []
-    gh, gw = grid_hw
-    probs = caption.token_logprobs
-    out = []
-    for t, (word, alpha) in enumerate(zip(caption.tokens, caption.attention, strict=False)):
-        if word in _FUNCTION_WORDS or not word.isalpha():
-            continue
-        box = _attention_box(np.asarray(alpha).reshape(gh, gw))
-        loc = {"word": word, "box": [round(v, 4) for v in box], "position": position_of(box)}
-        if probs is not None:
-            loc["confidence"] = round(float(np.exp(probs[t])), 4)
-        out.append(loc)
-    return out
-
-
-def _attention_box(cells: np.ndarray) -> tuple[float, float, float, float]:
-    """(h, w) attention → the box of the cells with at least half its peak, in 0..1."""
-    gh, gw = cells.shape
-    rows, cols = np.nonzero(cells >= 0.5 * cells.max())
-    return (cols.min() / gw, rows.min() / gh, (cols.max() + 1) / gw, (rows.max() + 1) / gh)
 
 
 class NeuralDescriber:
     """A captioner bundle as a describer (`--model BUNDLE`)."""
 
-    def __init__(self, bundle: Any, device: str = "cpu", cross_read: bool = True) -> None:
+    def __init__(self, bundle: Bundle, device: str = "cpu", cross_read: bool = True) -> None:
         self.bundle = bundle
+        self.reader: Reader | None = get_reader(bundle.reader) if bundle.reader else None
         self.cross_read = cross_read  # objects only the layout reading names join the facts of the other
         #                               levels (`_add_layout`), a layout reading made for it if not asked for
         self.encoder = bundle.encoder.create(device=device)
         self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
         self.levels: tuple[str, ...] = tuple(bundle.levels)
-        self.grid_hw: tuple[int, int] = tuple(bundle.model.config.grid_hw)
+        gh, gw = bundle.model.config.grid_hw
+        self.grid_hw: tuple[int, int] = (gh, gw)
 
     @classmethod
     def from_bundle(cls, path_or_name: str | Path, device: str = "cpu", **options: Any) -> NeuralDescriber:
-        from multicap.captioning.bundle import load_bundle
-
         return cls(load_bundle(path_or_name, device=device), device=device, **options)
 
     def load(self, path: Path) -> torch.Tensor:
@@ -86,7 +56,7 @@ class NeuralDescriber:
 
     def describe_batch(
         self, paths: Sequence[Path], loaded: Sequence[torch.Tensor], levels: Sequence[str]
-    ) -> list[Description]:
+    ) -> DescribedBatch:
         feats = self.encoder.encode_batch(torch.stack(list(loaded)))  # grid (B, N, D)
         out = [Description(Path(p)) for p in paths]
         for level in levels:
@@ -96,28 +66,28 @@ class NeuralDescriber:
                 desc.confidence[level] = round(float(np.exp(cap.logprob)), 4)
                 desc.captions[level] = cap
         layouts: list[Any] = [desc.captions.get("layout") for desc in out]
+        if self.reader is None:
+            return DescribedBatch(feats, out)
         if self.cross_read and "layout" in self.levels and "layout" not in levels and levels:
             layouts = self.bundle.caption(feats.grid, ["layout"] * len(out))  # for the facts only
         for desc, layout in zip(out, layouts, strict=True):
-            desc.facts = self._facts(desc, layout)
-        return out
+            desc.facts = self._facts(self.reader, desc, layout)
+        return DescribedBatch(feats, out)
 
-    def _facts(self, desc: Description, layout_caption: Any = None) -> SceneFacts | None:
+    def _facts(self, reader: Reader, desc: Description, layout_caption: Any = None) -> SceneFacts | None:
         """Facts parsed from the texts: objects from the most telling level, positions and relations from
         a layout reading (the layout text, or `layout_caption` decoded for the facts alone) where it names
         the same objects, boxes from the attention of each object's word."""
-        from multicap.data.scenes import parse
-
         level = next((lv for lv in _FACT_LEVELS if lv in desc.texts), None)
         if level is None:
             return None
-        facts = parse(desc.texts[level])
-        seen_at = _locate(facts, desc.captions[level], self.grid_hw)
+        facts = reader.parse(desc.texts[level])
+        seen_at = _locate(reader, facts, desc.captions[level], self.grid_hw)
         if level in _GROUPED_LEVELS:
-            facts = _without_repeats(facts, desc.texts[level])
+            facts = _without_repeats(reader, facts, desc.texts[level])
         if level != "layout" and layout_caption is not None:
-            layout = parse(layout_caption.text)
-            _locate(layout, layout_caption, self.grid_hw)
+            layout = reader.parse(layout_caption.text)
+            _locate(reader, layout, layout_caption, self.grid_hw)
             _add_layout(facts, layout, add_missing=self.cross_read)
         for obj in facts.objects:
             if id(obj) in seen_at:
@@ -125,31 +95,29 @@ class NeuralDescriber:
         return facts if facts.objects else None
 
 
-def _locate(facts: SceneFacts, caption: Any, grid_hw: tuple[int, int]) -> dict[int, str]:
+def _locate(reader: Reader, facts: SceneFacts, caption: Any, grid_hw: tuple[int, int]) -> dict[int, str]:
     """Give each parsed object the box of the attention of the noun that named it and the confidence of its
     phrase; → id(object) → the position that noun looked at."""
     locations = attention_locations(caption, grid_hw)
     seen_at: dict[int, str] = {}
-    for obj, loc in zip(facts.objects, _own_nouns(facts, locations), strict=True):
+    for obj, loc in zip(facts.objects, _own_nouns(reader, facts, locations), strict=True):
         if loc is not None:
             obj.box = tuple(loc["box"])
-            obj.read_confidence = _phrase_confidence(locations, loc)
+            obj.read_confidence = _phrase_confidence(reader, locations, loc)
             seen_at[id(obj)] = loc["position"]
     return seen_at
 
 
-def _without_repeats(facts: SceneFacts, text: str) -> SceneFacts:
+def _without_repeats(reader: Reader, facts: SceneFacts, text: str) -> SceneFacts:
     """Drop an object that a grouped level's text names again as another singular: these levels count
     equal objects ("two small red circles"), so "a small red circle, a small red circle" is the decoder
     repeating itself (a slip beam search makes), not a second circle."""
-    from multicap.data.scenes.vocab import SHAPE_PLURALS
-
     words = set(text.lower().replace(",", " ").split())
     seen: set[tuple[str, str | None, str | None]] = set()
     index: dict[int, int] = {}  # old index → new, for the objects kept
     for i, obj in enumerate(facts.objects):
         key = (obj.label, obj.attributes.get("colour"), obj.attributes.get("size"))
-        if key in seen and SHAPE_PLURALS.get(obj.label, obj.label + "s") not in words:
+        if key in seen and reader.plural(obj.label) not in words:
             continue
         seen.add(key)
         index[i] = len(index)
@@ -164,16 +132,16 @@ def _without_repeats(facts: SceneFacts, text: str) -> SceneFacts:
     return SceneFacts(objects=objects, relations=relations, image_attributes=facts.image_attributes)
 
 
-def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+def _own_nouns(
+    reader: Reader, facts: SceneFacts, locations: list[dict[str, Any]]
+) -> list[dict[str, Any] | None]:
     """The location of the noun that named each parsed object, objects and nouns both in sentence order:
     the second "diamond" of a caption locates the second diamond, not the first (a plural, "two diamonds",
     locates every object it names)."""
-    from multicap.data.scenes.vocab import SHAPE_PLURALS
-
     out: list[dict[str, Any] | None] = []
     cursor = 0
     for obj in facts.objects:
-        names = (obj.label, SHAPE_PLURALS.get(obj.label, obj.label + "s"))
+        names = (obj.label, reader.plural(obj.label))
         found = next((k for k in range(cursor, len(locations)) if locations[k]["word"] in names), None)
         if found is None:  # out of order: any mention of the label
             found = next((k for k, loc in enumerate(locations) if loc["word"] in names), None)
@@ -183,22 +151,12 @@ def _own_nouns(facts: SceneFacts, locations: list[dict[str, Any]]) -> list[dict[
     return out
 
 
-@functools.cache
-def _qualifiers() -> frozenset[str]:
-    """The count, size and colour words of every wording of the scenes' sentences."""
-    from multicap.data.scenes.describe import SIZE_STYLES
-    from multicap.data.scenes.vocab import COLOURS, NUMBER_WORDS
-
-    sizes = {word for style in SIZE_STYLES for word in style.values()} | {"tiny", "huge"}
-    return frozenset({*COLOURS, *NUMBER_WORDS, *sizes})
-
-
-def _phrase_confidence(locations: list[dict[str, Any]], noun: dict[str, Any]) -> float:
+def _phrase_confidence(reader: Reader, locations: list[dict[str, Any]], noun: dict[str, Any]) -> float:
     """The least probability the decoder gave a word of an object's phrase: its noun and the count,
     size and colour words just before it ("two large cyan circles"); 1.0 where none was kept."""
     k = next(i for i, loc in enumerate(locations) if loc is noun)
     phrase = [noun]
-    while k > 0 and locations[k - 1]["word"] in _qualifiers():
+    while k > 0 and locations[k - 1]["word"] in reader.qualifiers:
         k -= 1
         phrase.append(locations[k])
     return min(loc.get("confidence", 1.0) for loc in phrase)

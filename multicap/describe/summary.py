@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from multicap.levels import Description, SceneFacts, SceneObject
-from multicap.levels.layout import SETTINGS
+from multicap.describe.description import Description
+from multicap.describe.places import SETTINGS
+from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["SetSummary", "image_features", "summarize_set"]
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
+from multicap.describe.places import SETTINGS
 from multicap.errors import UnknownNameError
-from multicap.levels.facts import SceneFacts, SceneObject
+from multicap.facts.scene import SceneFacts, SceneObject
 
 __all__ = ["list_verbalizers", "plural", "register_verbalizer", "verbalize"]
 
@@ -29,7 +30,6 @@ _RELATION_PHRASES: dict[str, str] = {
     "left of": "to the left of", "right of": "to the right of", "above": "above", "below": "below",
     "next to": "next to", "around": "around",
 }  # fmt: skip
-_SETTING_PHRASES: dict[str, str] = {}  # filled lazily from layout.SETTINGS
 NOTHING = "nothing recognised with confidence"
 
 
@@ -83,12 +83,8 @@ def _join(items: list[str]) -> str:
 
 
 def _setting(facts: SceneFacts) -> str | None:
-    if not _SETTING_PHRASES:
-        from multicap.levels.layout import SETTINGS
-
-        _SETTING_PHRASES.update(SETTINGS)
     name = facts.image_attributes.get("setting")
-    return _SETTING_PHRASES.get(name, f"at a {name}") if name else None
+    return SETTINGS.get(name, f"at a {name}") if name else None
 
 
 def _described(obj: SceneObject) -> str:

@@ -46,7 +46,7 @@ class Concept:
 
 @lru_cache(maxsize=1)
 def _table() -> tuple[list[str], dict[str, list[str | None]]]:
-    text = resources.files("multicap.levels.data").joinpath("imagenet_wordnet.json").read_text("utf-8")
+    text = resources.files("multicap.describe.data").joinpath("imagenet_wordnet.json").read_text("utf-8")
     doc = json.loads(text)
     return doc["classes"], doc["synsets"]
 

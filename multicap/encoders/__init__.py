@@ -1,19 +1,10 @@
 """Encoders: a registry of pretrained CNN backbones, each with the preprocessing that matches its weights."""
 
-from multicap.encoders.encoder import Encoder, resolve_device
-from multicap.encoders.features import Features
+from multicap.encoders.encoder import Encoder, Features, resolve_device
+from multicap.encoders.factory import create_encoder, get_encoder_spec, list_encoders
 from multicap.encoders.imagenet import imagenet_labels, top_k
-from multicap.encoders.pipeline import encode_paths
 from multicap.encoders.preprocess import Preprocess
-from multicap.encoders.registry import (
-    DEFAULT_ENCODER,
-    EncoderSpec,
-    WeightsStatus,
-    create_encoder,
-    get_encoder_spec,
-    list_encoders,
-    register_encoder,
-)
+from multicap.encoders.registry import DEFAULT_ENCODER, EncoderSpec, WeightsStatus, register_encoder
 
 __all__ = [
     "DEFAULT_ENCODER",
@@ -23,7 +14,6 @@ __all__ = [
     "Preprocess",
     "WeightsStatus",
     "create_encoder",
-    "encode_paths",
     "get_encoder_spec",
     "imagenet_labels",
     "list_encoders",

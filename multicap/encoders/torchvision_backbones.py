@@ -24,7 +24,7 @@ from multicap.encoders.runtime import tune_malloc
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import WeightsNotFoundError
 
-__all__ = ["register_torchvision_encoders"]
+__all__: list[str] = []  # its specs register themselves on import (multicap.encoders.registry)
 
 _PREPROCESS = Preprocess(size=224, resize=256)  # the IMAGENET1K_V1 evaluation transform
 
@@ -134,16 +134,15 @@ def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | Non
     return build
 
 
-def register_torchvision_encoders() -> None:
-    for name, model in _MODELS.items():
-        register_encoder(
-            EncoderSpec(
-                name=name,
-                description=f"{model.description} (torchvision, ImageNet weights from a file)",
-                preprocess=_PREPROCESS,
-                feature_dim=model.dim,
-                has_head=True,
-                build=_builder(name),
-                weights_status=_status(name),
-            )
+for _name, _model in _MODELS.items():
+    register_encoder(
+        EncoderSpec(
+            name=_name,
+            description=f"{_model.description} (torchvision, ImageNet weights from a file)",
+            preprocess=_PREPROCESS,
+            feature_dim=_model.dim,
+            has_head=True,
+            build=_builder(_name),
+            weights_status=_status(_name),
         )
+    )

@@ -18,12 +18,12 @@ from multicap.evaluation.captions import (
     scores_document,
 )
 from multicap.evaluation.cider import cider_d
-from multicap.evaluation.facts import PRF, FactScores, fact_scores, fact_tuples
+from multicap.evaluation.fact_scores import PRF, FactScores, fact_scores, fact_tuples
 from multicap.evaluation.meteor import find_meteor_jar, meteor
 from multicap.evaluation.metric import MetricResult
 from multicap.evaluation.retrieval import RetrievalScores, retrieval_from_lists, retrieval_scores
 from multicap.evaluation.rouge import rouge_l
-from multicap.evaluation.tokenize import ptb_tokenize, tokenize_captions
+from multicap.text.tokenize import ptb_tokenize, tokenize_captions
 
 __all__ = [
     "CAPTION_METRICS",

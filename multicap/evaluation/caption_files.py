@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from multicap.data.karpathy import read_karpathy
 from multicap.errors import DataError
 from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels
 
@@ -104,8 +105,6 @@ def _coco_references(annotations: list[Any], path: str | Path) -> dict[Any, list
 
 
 def _karpathy_references(path: str | Path, split: str | None) -> dict[str, dict[Any, list[str]]]:
-    from multicap.data.karpathy import read_karpathy
-
     dataset = read_karpathy(path, splits=None if split is None else {split})
     if not dataset.images:
         raise DataError(f"{path}: no images in split {split!r}" if split else f"{path}: no images")

@@ -1,6 +1,6 @@
 """Score generated captions against references with the COCO metrics, for one level or for each level.
 
-`evaluate_captions` tokenises both sides as coco-caption does (`multicap.evaluation.tokenize`) and runs the
+`evaluate_captions` tokenises both sides as coco-caption does (`multicap.text.tokenize`) and runs the
 metrics by name from `CAPTION_METRICS`. `evaluate_levels` does the same per level ("object", "attribute",
 "layout", "caption"), which is what `multicap evaluate` prints as one table per level; a decoder that
 produces captions per level passes its predictions here unchanged.
@@ -18,7 +18,7 @@ from multicap.evaluation.cider import cider_d
 from multicap.evaluation.meteor import meteor
 from multicap.evaluation.metric import MetricResult, check_inputs
 from multicap.evaluation.rouge import rouge_l
-from multicap.evaluation.tokenize import tokenize_captions
+from multicap.text.tokenize import tokenize_captions
 
 __all__ = [
     "CAPTION_METRICS",
@@ -140,6 +140,7 @@ def scores_document(
     results: Mapping[str, CaptionScores],
     per_image: bool = True,
     settings: Mapping[str, Any] | None = None,
+    extra: Mapping[str, Mapping[str, float | None]] | None = None,
 ) -> dict[str, Any]:
     """A JSON-ready record of per-level results: corpus scores, why metrics did not run, per-image rows.
 
@@ -147,6 +148,7 @@ def scores_document(
         results: level -> scores, as `evaluate_levels` returns them.
         per_image: include every image's caption and scores.
         settings: how the captions were made or read (decode settings, file paths), kept beside the numbers.
+        extra: metric -> level -> a corpus score computed elsewhere (fact F1), added where not None.
     """
     doc: dict[str, Any] = {"settings": dict(settings or {}), "levels": {}}
     for level, scores in results.items():
@@ -154,4 +156,8 @@ def scores_document(
         if per_image:
             entry["images"] = scores.per_image()
         doc["levels"][level] = entry
+    for metric, by_level in (extra or {}).items():
+        for level, value in by_level.items():
+            if value is not None and level in doc["levels"]:
+                doc["levels"][level]["scores"][metric] = value
     return doc

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multicap.errors import DataError
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
 
 __all__ = ["PRF", "FactScores", "fact_scores", "fact_tuples"]
 

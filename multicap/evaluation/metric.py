@@ -1,7 +1,7 @@
 """The result of one caption metric over a corpus, and the checks every metric makes on its inputs.
 
 Every caption metric takes the same two mappings, both keyed by image id and holding *tokenised* text
-(tokens joined by single spaces, as `multicap.evaluation.tokenize.tokenize_captions` writes them):
+(tokens joined by single spaces, as `multicap.text.tokenize.tokenize_captions` writes them):
 
 - `candidates`: image id -> the one generated caption,
 - `references`: image id -> the human captions of that image (at least one).

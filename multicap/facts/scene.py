@@ -10,7 +10,7 @@ from typing import Any
 
 __all__ = ["LEVELS", "Relation", "SceneFacts", "SceneObject"]
 
-# The levels of description (DESIGN.md decision 3); `caption` is the plain sentence of datasets.
+# The levels of description (docs/architecture.md, decision 3); `caption` is the plain sentence of datasets.
 LEVELS: tuple[str, ...] = ("object", "attribute", "layout", "caption")
 
 

@@ -18,7 +18,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from multicap.data.scenes.describe import (
+from multicap.facts.geometry import canonical_relation, orient
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
+from multicap.facts.scene_sentences import (
     BACKGROUND_LEVELS,
     BACKGROUND_STYLES,
     LEVEL_ATTRIBUTES,
@@ -28,18 +30,9 @@ from multicap.data.scenes.describe import (
     SIZE_STYLES,
     mentioned_relations,
 )
-from multicap.data.scenes.sampler import orient
-from multicap.data.scenes.vocab import (
-    BACKGROUND_COLOURS,
-    COLOURS,
-    NUMBER_WORDS,
-    SHAPE_PLURALS,
-    SHAPES,
-    canonical_relation,
-)
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.scene_words import BACKGROUND_COLOURS, COLOURS, NUMBER_WORDS, SHAPE_PLURALS, SHAPES
 
-__all__ = ["fact_tuples", "parse", "tokenize"]
+__all__ = ["QUALIFIERS", "SHAPE_PLURALS", "parse", "stated_tuples", "tokenize"]
 
 _TOKEN = re.compile(r"[a-z]+(?:-[a-z]+)*|[,;.:]")
 _SEPARATORS = frozenset({",", ";", ".", ":", "and", "with"})
@@ -52,6 +45,10 @@ _BACKGROUND_KIND_WORDS: dict[str, str] = {
     "noisy": "noise", "noise": "noise", "grainy": "noise", "speckled": "noise",
 }  # fmt: skip
 _EXTRA_SIZES: dict[str, str] = {"tiny": "small", "huge": "large"}
+# The count, size and colour words of every wording of the scenes' sentences: what qualifies a shape.
+QUALIFIERS: frozenset[str] = frozenset(
+    {*COLOURS, *NUMBER_WORDS, *(w for style in SIZE_STYLES for w in style.values()), *_EXTRA_SIZES}
+)
 
 
 def _build_phrases() -> dict[str, list[tuple[tuple[str, ...], tuple[str, str]]]]:
@@ -192,7 +189,7 @@ def parse(text: str) -> SceneFacts:
     return SceneFacts(objects=reader.objects, relations=relations, image_attributes=background)
 
 
-def fact_tuples(facts: SceneFacts, level: str, relations: str = "stated") -> Counter[tuple]:
+def stated_tuples(facts: SceneFacts, level: str, relations: str = "stated") -> Counter[tuple]:
     """The facts a sentence at `level` can state, as a multiset of hashable tuples.
 
     Objects are (shape, the level's attributes); relations name their ends by shape and attributes other

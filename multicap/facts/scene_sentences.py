@@ -1,6 +1,6 @@
 """Sentences about a scene at every level, each level with several paraphrase templates.
 
-Levels (DESIGN.md decision 3), and the facts each states in full:
+Levels (docs/architecture.md, decision 3), and the facts each states in full:
   object     shapes and their counts                      "a circle and two squares"
   attribute  size, colour and shape of each object,       "a large red circle and two small blue squares
              and the background                            on a striped navy background"
@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from multicap.data.scenes.sampler import orient, relation_between
-from multicap.data.scenes.vocab import INVERSE_PREDICATE, NUMBER_WORDS, plural
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.geometry import INVERSE_PREDICATE, orient, relation_between
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
+from multicap.facts.scene_words import NUMBER_WORDS, plural
 
 __all__ = [
     "BACKGROUND_LEVELS",

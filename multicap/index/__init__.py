@@ -1,4 +1,4 @@
-"""SQLite + FAISS index and hybrid search (DESIGN.md decision 6).
+"""SQLite + FAISS index and hybrid search (docs/architecture.md, decision 6).
 
 root = resolve_index("photos")                       # ./indexes/photos
 index_paths(root, ["photos/"], open_model())          # incremental, resumable, one writer
@@ -7,7 +7,7 @@ search_index(root, "dog on beach", k=10).hits         # lexical + dense, fused
 
 from multicap.index.build import IndexReport, index_paths
 from multicap.index.layout import IndexPreset, LayoutRules, choose_layout, list_presets, register_preset
-from multicap.index.location import DEFAULT_INDEX, indexes_dir, resolve_index, write_lock
+from multicap.index.location import DEFAULT_INDEX, existing_index, indexes_dir, resolve_index, write_lock
 from multicap.index.maintenance import index_info, model_for_index, rebuild_vectors
 from multicap.index.models import (
     DEFAULT_MODEL,
@@ -34,6 +34,7 @@ __all__ = [
     "QueryVectors",
     "SearchResult",
     "choose_layout",
+    "existing_index",
     "fts_expression",
     "index_info",
     "index_paths",

@@ -27,7 +27,7 @@ from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
-from multicap.io import ErrorHandler, iter_image_paths, iter_loaded, log_error
+from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error
 
 __all__ = ["IndexReport", "index_paths"]
 
@@ -209,29 +209,14 @@ def _encode(
     """Decode (in worker threads), encode and describe the new files; commit every `commit_every` images."""
     info = {path: (st, digest) for path, st, digest in todo}
     pending: list[ImageRecord] = []
-    batch: list[tuple[Path, Any]] = []
-
-    def skipped(error: ImageLoadError) -> None:
-        fail(error)
-        if progress is not None:
-            progress(1)
-
-    def flush() -> None:
-        vectors, said = model.process([p for p, _ in batch], [x for _, x in batch])
-        pending.extend(_record(p, *info[p], v, s) for (p, _), v, s in zip(batch, vectors, said, strict=True))
-        if progress is not None:
-            progress(len(batch))
-        batch.clear()
-
-    for path, loaded in iter_loaded((p for p, _, _ in todo), model.load, on_error=skipped):
-        batch.append((path, loaded))
-        if len(batch) == batch_size:
-            flush()
+    for paths, loaded in iter_batches(
+        (p for p, _, _ in todo), model.load, batch_size=batch_size, on_error=fail, progress=progress
+    ):
+        vectors, said = model.process(paths, loaded)
+        pending.extend(_record(p, *info[p], v, s) for p, v, s in zip(paths, vectors, said, strict=True))
         if len(pending) >= commit_every:
             report.added += len(store.add(pending))
             pending.clear()
-    if batch:
-        flush()
     if pending:
         report.added += len(store.add(pending))
 

@@ -2,7 +2,7 @@
 
 A query names a class when one of its word n-grams equals the class name, one of the name's head words
 ("retriever" in "golden retriever"), or one of the class's WordNet hypernym tags ("dog" names every dog
-breed). Plurals are folded to the singular. The tags come from `multicap.levels.wordnet` when present.
+breed). Plurals are folded to the singular. The tags come from `multicap.describe.wordnet` when present.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from multicap.describe.wordnet import imagenet_concepts
 from multicap.encoders import imagenet_labels
 
 __all__ = ["class_tags", "content_terms", "named_classes", "query_terms"]
@@ -50,10 +51,6 @@ def _phrase(text: str) -> str:
 @lru_cache(maxsize=1)
 def class_tags() -> tuple[tuple[str, ...], ...]:
     """Per ImageNet class, its WordNet hypernym tags nearest first (empty when the data is absent)."""
-    try:
-        from multicap.levels.wordnet import imagenet_concepts
-    except ImportError:  # the WordNet table is not installed: names only
-        return tuple(() for _ in imagenet_labels())
     return tuple(tuple(c.tags) for c in imagenet_concepts())
 
 

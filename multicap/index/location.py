@@ -1,4 +1,4 @@
-"""Where an index lives (DESIGN.md decision 6) and the one-writer lock.
+"""Where an index lives (docs/architecture.md, decision 6) and the one-writer lock.
 
 `resolve_index(None)` is `./indexes/default`; a bare name is a folder under the indexes directory
 (`MULTICAP_INDEX_DIR`, else `./indexes`); anything with a path separator, or starting with `.` or `~`, is a
@@ -12,9 +12,9 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from multicap.errors import IndexLockedError
+from multicap.errors import ConfigError, IndexLockedError
 
-__all__ = ["DB_NAME", "DEFAULT_INDEX", "indexes_dir", "resolve_index", "write_lock"]
+__all__ = ["DB_NAME", "DEFAULT_INDEX", "existing_index", "indexes_dir", "resolve_index", "write_lock"]
 
 DEFAULT_INDEX = "default"
 DB_NAME = "meta.sqlite"
@@ -33,6 +33,19 @@ def resolve_index(name: str | Path | None = None) -> Path:
     if isinstance(name, Path) or os.sep in text or "/" in text or text.startswith((".", "~")):
         return Path(text).expanduser()
     return indexes_dir() / text
+
+
+def existing_index(name: str | Path | None = None) -> Path:
+    """The folder of an index that has been built (`resolve_index`).
+
+    Raises:
+        ConfigError: there is no index there; the message names the command that builds it.
+    """
+    root = resolve_index(name)
+    if not (root / DB_NAME).is_file():
+        flag = "" if name is None else f" --index {name}"
+        raise ConfigError(f"no index at {root}; build it with `multicap index PATHS{flag}`")
+    return root
 
 
 @contextlib.contextmanager

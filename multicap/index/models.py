@@ -3,7 +3,7 @@
 Each model decodes files (`load`) and turns a batch into image vectors and `Described` items (`process`);
 `embed_query` puts a text query into the same spaces. Registered models:
 
-- `grounded` (default, no training): `multicap.levels`' grounded describer (objects from class-activation
+- `grounded` (default, no training): `multicap.describe`' grounded describer (objects from class-activation
   maps, colours, layout; texts at every level, WordNet tags). Caption space: the 1,000 ImageNet class
   probabilities of the whole image (square-rooted, unit norm); a query lands there as the classes it
   names (through their names and WordNet tags). Image space: the pooled features; a query lands there as
@@ -27,10 +27,12 @@ import numpy as np
 import torch
 
 from multicap.data.feature_files import probe_identity
+from multicap.describe import Describer, Description, create_describer
+from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
+from multicap.errors import ConfigError
 from multicap.index.concepts import class_tags, content_terms, named_classes
 from multicap.io import load_image
-from multicap.levels import Describer, Description, create_describer
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -125,36 +127,16 @@ def _concept_query(classes: set[int], q: QueryVectors) -> None:
         q.vectors["caption"] = unit(indicator)
 
 
-class _Tap:
-    """An encoder that remembers the last `Features` it produced (so a describer's forward pass also
-    gives the index its vectors: one pass per image)."""
-
-    def __init__(self, encoder: Encoder) -> None:
-        self.inner = encoder
-        self.last: Features | None = None
-
-    def encode_batch(self, pixels: torch.Tensor) -> Features:
-        self.last = self.inner.encode_batch(pixels)
-        return self.last
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
 class DescriberModel:
-    """A `multicap.levels` describer (grounded or neural) with the text space that suits it."""
+    """A `multicap.describe` describer (grounded or neural) with the text space that suits it."""
 
     def __init__(self, name: str, describer: Describer, levels: Sequence[str] | None) -> None:
         self.name = name
         self.describer = describer
-        self._tap = _Tap(describer.encoder)  # type: ignore[attr-defined]
-        describer.encoder = self._tap  # type: ignore[attr-defined]
-        self.encoder: Encoder = self._tap.inner
+        self.encoder: Encoder = describer.encoder
         self.levels = tuple(levels or describer.levels)
         self._class_vectors = _ClassVectors(self.encoder)
-        bundle = getattr(describer, "bundle", None)
-        self._embed = None if bundle is None else bundle.model.embed.weight.detach().float().cpu().numpy()
-        self._vocab = None if bundle is None else bundle.vocab
+        self._bundle = describer.bundle if isinstance(describer, NeuralDescriber) else None
 
     def identity(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model": self.name, "levels": list(self.levels)}
@@ -167,10 +149,9 @@ class DescriberModel:
         return self.describer.load(path)
 
     def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
-        descs = self.describer.describe_batch(paths, loaded, self.levels)
-        feats = self._tap.last
-        assert feats is not None, "the describer did not run its encoder"
-        vectors = _concept_vectors(feats) if self._vocab is None else [self._words(d) for d in descs]
+        described = self.describer.describe_batch(paths, loaded, self.levels)
+        feats, descs = described.features, described.descriptions
+        vectors = _concept_vectors(feats) if self._bundle is None else [self._words(d) for d in descs]
         said = [Described(d, v, _tags(d)) for d, v in zip(descs, vectors, strict=True)]
         return unit(feats.pooled.numpy()), said
 
@@ -178,14 +159,14 @@ class DescriberModel:
         return self._text_vector(" ".join(desc.texts.values()))
 
     def _text_vector(self, text: str) -> np.ndarray | None:
-        if self._vocab is None or self._embed is None:
+        if self._bundle is None:
             return None
-        ids = [i for i in self._vocab.encode(content_terms(text)) if i >= self._vocab.num_special]
-        return unit(self._embed[ids].mean(axis=0)) if ids else None
+        vector = self._bundle.word_vector(content_terms(text))
+        return None if vector is None else unit(vector)
 
     def embed_query(self, text: str) -> QueryVectors:
         q = QueryVectors()
-        if self._vocab is None:  # grounded: ImageNet concepts in both spaces
+        if self._bundle is None:  # grounded: ImageNet concepts in both spaces
             _concept_query(self._class_vectors.query(text, q), q)
             q.concepts = sorted(named_classes(text))
         else:  # a bundle: its learned text side only (its words need not be ImageNet's)
@@ -193,7 +174,7 @@ class DescriberModel:
             if vec is not None:
                 q.vectors["caption"] = vec
                 q.weights["caption"] = BUNDLE_CAPTION_WEIGHT
-            q.concepts = [w for w in content_terms(text) if w in self._vocab.stoi]
+            q.concepts = [w for w in content_terms(text) if w in self._bundle.vocab.stoi]
         return q
 
 
@@ -265,6 +246,10 @@ def open_model(
     factory = _MODELS.get(name)
     if factory is not None:
         return factory(encoder, levels, device or "cpu")
+    if encoder is not None:
+        raise ConfigError(
+            f"--encoder applies to the grounded and labels models; {name} encodes with its own encoder"
+        )
     if Path(name).is_dir():  # recorded as an absolute path, so the index reopens from anywhere
         name = str(Path(name).resolve())
     return DescriberModel(name, create_describer(name, device=device or "cpu"), levels)
@@ -273,7 +258,7 @@ def open_model(
 register_model(
     "grounded",
     lambda enc, levels, device: DescriberModel(
-        "grounded", create_describer("grounded", device=device), levels
+        "grounded", create_describer("grounded", device=device, encoder=enc), levels
     ),
 )
 register_model(

@@ -1,6 +1,6 @@
 """Image loading and folder walking."""
 
-from multicap.io.batch import ErrorHandler, iter_loaded, log_error
+from multicap.io.batch import ErrorHandler, iter_batches, iter_loaded, log_error
 from multicap.io.images import DEFAULT_MAX_PIXELS, IMAGE_EXTENSIONS, load_image, to_rgb
 from multicap.io.walk import iter_image_paths
 
@@ -8,6 +8,7 @@ __all__ = [
     "DEFAULT_MAX_PIXELS",
     "IMAGE_EXTENSIONS",
     "ErrorHandler",
+    "iter_batches",
     "iter_image_paths",
     "iter_loaded",
     "load_image",

@@ -1,4 +1,6 @@
-"""Load many images in order, decoding ahead in threads, skipping bad files with one warning each."""
+"""Load many images in order, decoding ahead in threads, skipping bad files with one warning each; and
+group them into batches (`iter_batches`): the one loop that every batch job (encode, describe, index,
+compare) runs."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from typing import TypeVar
 
 from multicap.errors import ImageLoadError
 
-__all__ = ["ErrorHandler", "iter_loaded", "log_error"]
+__all__ = ["ErrorHandler", "iter_batches", "iter_loaded", "log_error"]
 
 T = TypeVar("T")
 ErrorHandler = Callable[[ImageLoadError], None]
@@ -57,6 +59,45 @@ def iter_loaded(
         finally:
             for _, fut in pending:
                 fut.cancel()
+
+
+def iter_batches(
+    paths: Iterable[Path | str],
+    load: Callable[[Path], T],
+    *,
+    batch_size: int,
+    on_error: ErrorHandler | None = None,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 2,
+    prefetch: int | None = None,
+) -> Iterator[tuple[list[Path], list[T]]]:
+    """Yield `(paths, loaded)` batches of up to `batch_size` readable files, in input order.
+
+    Unreadable files go to `on_error` (default: one warning) and count to `progress` at once; a batch
+    counts to `progress` when the consumer asks for the next one, that is once it has been processed.
+    `workers` threads decode ahead (see `iter_loaded`), at most `prefetch` (default 2 batches) waiting.
+    """
+
+    def skipped(error: ImageLoadError) -> None:
+        (on_error or log_error)(error)
+        if progress is not None:
+            progress(1)
+
+    batch: list[tuple[Path, T]] = []
+    ahead = prefetch if prefetch is not None else max(2 * batch_size, 8)
+    for item in iter_loaded(
+        (Path(p) for p in paths), load, on_error=skipped, workers=workers, prefetch=ahead
+    ):
+        batch.append(item)
+        if len(batch) == batch_size:
+            yield [p for p, _ in batch], [x for _, x in batch]
+            if progress is not None:
+                progress(len(batch))
+            batch = []
+    if batch:
+        yield [p for p, _ in batch], [x for _, x in batch]
+        if progress is not None:
+            progress(len(batch))
 
 
 def _take(pending: deque[tuple[Path, Future[T]]], handle: ErrorHandler) -> Iterator[tuple[Path, T]]:

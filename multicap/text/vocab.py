@@ -8,12 +8,23 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from multicap.errors import DataError
-from multicap.evaluation.tokenize import ptb_tokenize
-from multicap.levels.facts import LEVELS
+from multicap.facts.scene import LEVELS
+from multicap.text.tokenize import ptb_tokenize
 
-__all__ = ["CLAUSE_PUNCTUATION", "EOS", "PAD", "UNK", "Vocabulary", "detokenize", "level_token", "tokenize"]
+__all__ = [
+    "CLAUSE_PUNCTUATION",
+    "EOS",
+    "PAD",
+    "PAD_ID",
+    "UNK",
+    "Vocabulary",
+    "detokenize",
+    "level_token",
+    "tokenize",
+]
 
 PAD, EOS, UNK = "<pad>", "<eos>", "<unk>"
+PAD_ID = 0  # every Vocabulary's id of <pad> (its first special token)
 
 # Punctuation the captioner reads and writes as tokens: it separates the clauses and sentences of long
 # descriptions ("a red circle on the left, a blue square to the right of it"), which the scenes parser needs
@@ -41,24 +52,42 @@ def detokenize(tokens: Sequence[str]) -> str:
 
 
 class Vocabulary:
-    """Ids 0..2 are `<pad>`, `<eos>`, `<unk>`; then one `<level>` start token per level; then words."""
+    """Ids 0..2 are `<pad>`, `<eos>`, `<unk>`; then one `<level>` start token per level; then words.
 
-    def __init__(self, words: Sequence[str] = (), levels: Sequence[str] = LEVELS) -> None:
+    `objects` are the words that name an object ("circle", "circles"), where the corpus knows its objects:
+    the captioner's register (`CaptionerConfig.register`) moves when it says one. Words it does not hold
+    are left out.
+    """
+
+    def __init__(
+        self, words: Sequence[str] = (), levels: Sequence[str] = LEVELS, objects: Iterable[str] = ()
+    ) -> None:
         self.levels = tuple(levels)
         specials = [PAD, EOS, UNK, *(level_token(lv) for lv in self.levels)]
         self.itos: list[str] = specials + [w for w in words if w not in specials]
         self.stoi = {w: i for i, w in enumerate(self.itos)}
-        self.pad_id, self.eos_id, self.unk_id = 0, 1, 2
+        self.pad_id, self.eos_id, self.unk_id = PAD_ID, 1, 2
         self.num_special = len(specials)
+        named = set(objects)
+        self.objects: tuple[str, ...] = tuple(w for w in self.itos[self.num_special :] if w in named)
+
+    @property
+    def object_ids(self) -> tuple[int, ...]:
+        """The ids of `objects`, ascending."""
+        return tuple(self.stoi[w] for w in self.objects)
 
     @classmethod
     def build(
-        cls, sentences: Iterable[Sequence[str]], min_freq: int = 1, levels: Sequence[str] = LEVELS
+        cls,
+        sentences: Iterable[Sequence[str]],
+        min_freq: int = 1,
+        levels: Sequence[str] = LEVELS,
+        objects: Iterable[str] = (),
     ) -> Vocabulary:
         """Words seen at least `min_freq` times, most frequent first (ties alphabetical, so reproducible)."""
         counts = Counter(w for sent in sentences for w in sent)
         words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
-        return cls(words, levels)
+        return cls(words, levels, objects)
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -87,15 +116,18 @@ class Vocabulary:
         return words
 
     def to_json(self) -> dict[str, object]:
-        return {"levels": list(self.levels), "itos": self.itos}
+        return {"levels": list(self.levels), "itos": self.itos, "objects": list(self.objects)}
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Vocabulary:
         levels = [str(x) for x in data["levels"]]  # type: ignore[attr-defined]
         itos = [str(x) for x in data["itos"]]  # type: ignore[attr-defined]
-        vocab = cls(itos, levels)
+        objects = [str(x) for x in data["objects"]]  # type: ignore[attr-defined]
+        vocab = cls(itos, levels, objects)
         if vocab.itos != itos:
             raise DataError("vocab.json is inconsistent: its special tokens are not in the expected order")
+        if list(vocab.objects) != objects:
+            raise DataError("vocab.json is inconsistent: its object words are not words it holds, in order")
         return vocab
 
     def save(self, path: Path) -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fresh_scenes import fresh_scene_scores, fresh_scenes
 
 from multicap.captioning.bundle import load_bundle
-from multicap.captioning.fresh_scenes import fresh_scene_scores, fresh_scenes
 from multicap.data.scenes import scene_record
 from multicap.data.scenes.generate import ScenesConfig
 

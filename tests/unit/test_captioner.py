@@ -11,7 +11,8 @@ import torch
 
 from multicap.captioning.bundle import Bundle, EncoderSettings, load_bundle
 from multicap.captioning.decoding import DecodeConfig, decode
-from multicap.captioning.model import Captioner, CaptionerConfig, upgrade_state_dict
+from multicap.captioning.model import Captioner, CaptionerConfig, LossConfig
+from multicap.captioning.recipe import load_recipe
 from multicap.errors import ConfigError, DataError
 from multicap.text import Vocabulary, tokenize
 
@@ -25,11 +26,15 @@ SENTENCES = [
 ]
 
 
+SHAPES = ("circle", "squares", "star", "triangle", "hearts", "square")  # the words that name an object
+
+
 def _vocab() -> Vocabulary:
-    return Vocabulary.build(tokenize(s) for s in SENTENCES)
+    return Vocabulary.build((tokenize(s) for s in SENTENCES), objects=SHAPES)
 
 
 def _model(vocab: Vocabulary, **kw: object) -> Captioner:
+    """The recipe's captioner (coordinates, three conv blocks, the register), small."""
     torch.manual_seed(0)
     cfg = CaptionerConfig(
         feature_dim=16,
@@ -42,7 +47,7 @@ def _model(vocab: Vocabulary, **kw: object) -> Captioner:
         dropout=0.0,
         **kw,  # type: ignore[arg-type]
     )
-    return Captioner(cfg)
+    return Captioner(cfg, vocab.object_ids)
 
 
 def _batch(vocab: Vocabulary, level: str = "caption") -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,6 +57,12 @@ def _batch(vocab: Vocabulary, level: str = "caption") -> tuple[torch.Tensor, tor
         caps[i, : len(s)] = torch.tensor(s)
     grid = torch.randn(len(seqs), 6, 16, generator=torch.Generator().manual_seed(1))
     return grid, caps
+
+
+def test_the_defaults_are_the_scenes_recipe() -> None:
+    """configs/scenes.yaml states the defaults for what each measured; they must not drift apart."""
+    recipe = load_recipe("scenes")
+    assert recipe.model == CaptionerConfig() and recipe.loss == LossConfig()
 
 
 def test_forward_shapes_and_loss_ignores_padding() -> None:
@@ -71,11 +82,12 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
 
 def test_packed_steps_match_running_every_caption_to_the_end() -> None:
     """forward runs each step on the captions still going and the readout once after the loop; the loss and
-    gradients are those of every row stepped to the end with step()."""
+    gradients are those of every row stepped to the end with step() (and the register's `remember`)."""
     vocab = _vocab()
-    model = _model(vocab, alpha_c=1.0)
+    model = _model(vocab)
+    objective = LossConfig(alpha_c=1.0)  # the attention penalty too
     grid, caps = _batch(vocab)
-    _, loss = model(grid, caps)
+    _, loss = model(grid, caps, objective=objective)
     assert loss is not None
     loss.backward()
     grads = [p.grad.clone() for p in model.parameters() if p.grad is not None]
@@ -87,9 +99,10 @@ def test_packed_steps_match_running_every_caption_to_the_end() -> None:
     for t in range(caps.shape[1] - 1):
         state.prev = caps[:, t]
         step_logits, state, alpha, _ = model.step(state, values, keys)
+        state = model.remember(state, alpha, caps[:, t + 1])
         logits.append(step_logits)
         alphas.append(alpha)
-    ref = model.loss(torch.stack(logits, 1), torch.stack(alphas, 1), caps[:, 1:])
+    ref = model.loss(torch.stack(logits, 1), torch.stack(alphas, 1), caps[:, 1:], objective=objective)
     ref.backward()
     assert abs(loss.item() - ref.item()) < 1e-5
     ref_grads = [p.grad for p in model.parameters() if p.grad is not None]
@@ -110,7 +123,9 @@ def test_decoding_weights_give_the_same_step_as_nn_lstmcell() -> None:
         cached = model.step(state, values, keys, model.step_weights())
         emb = model.embed(state.prev)
         context, _ = model.attention(values, keys, state.h)
-        z = torch.sigmoid(model.f_beta(state.h)) * context
+        assert state.where is not None
+        offset = state.where[:, :2] - state.where[:, 2:]  # the register's input beside the context
+        z = torch.cat([torch.sigmoid(model.f_beta(state.h)) * context, offset], dim=-1)
         h, c = model.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))
         _, logits = model.readout(emb, h, z)
     for got in (plain, cached):
@@ -120,34 +135,15 @@ def test_decoding_weights_give_the_same_step_as_nn_lstmcell() -> None:
 
 def test_coordinates_append_each_cells_centre_to_its_value() -> None:
     vocab = _vocab()
-    model = _model(vocab, coordinates=True).eval()
+    model = _model(vocab).eval()
     grid, caps = _batch(vocab)
     values, keys = model.encode_grid(grid)
     assert values.shape == (len(grid), 6, 32 + 2) and keys.shape == (len(grid), 6, 16)
     assert values[0, :, 32:].tolist() == [[-1, -1], [0, -1], [1, -1], [-1, 1], [0, 1], [1, 1]]  # x, y
+    assert _model(vocab, coordinates=False).encode_grid(grid)[0].shape == (len(grid), 6, 32)
     _, loss = model(grid, caps)
     assert loss is not None and torch.isfinite(loss)
     assert len(decode(model, grid[:2], ["caption", "caption"], vocab, DecodeConfig(max_len=5))) == 2
-
-
-def test_grid_lstm_gives_each_cell_the_context_of_the_others() -> None:
-    """With `grid_lstm`, a bidirectional LSTM reads the cells in row-major order before attention: a cell's
-    value then changes when another cell changes, in both directions, and the model still trains."""
-    vocab = _vocab()
-    model = _model(vocab, grid_lstm=True).eval()
-    grid, caps = _batch(vocab)
-    with torch.no_grad():
-        values, _ = model.encode_grid(grid)
-        changed = grid.clone()
-        changed[:, 2] = torch.randn(len(grid), grid.shape[-1])  # change the third cell only
-        after, _ = model.encode_grid(changed)
-    moved = (after - values).abs().amax(dim=-1)  # (B, N)
-    assert (moved[:, [0, 1, 3, 4, 5]] > 1e-4).all()  # cells before and after it both see the change
-    model.train()
-    _, loss = model(grid, caps)
-    assert loss is not None and torch.isfinite(loss)
-    loss.backward()
-    assert model.grid_lstm is not None and model.grid_lstm.weight_hh_l0.grad is not None
 
 
 def _corner_changed(grid: torch.Tensor) -> torch.Tensor:
@@ -155,16 +151,6 @@ def _corner_changed(grid: torch.Tensor) -> torch.Tensor:
     changed = grid.clone()
     changed[:, 2] = torch.randn(len(grid), grid.shape[-1])
     return changed
-
-
-def _as_plain(vocab: Vocabulary, **kw: object) -> Captioner:
-    """A model with extra grid layers and the plain model's weights; the layers start as the identity."""
-    plain, model = _model(vocab).eval(), _model(vocab, **kw).eval()
-    model.load_state_dict(plain.state_dict(), strict=False)
-    grid, _ = _batch(vocab)
-    with torch.no_grad():
-        assert torch.equal(model.encode_grid(grid)[0], plain.encode_grid(grid)[0])
-    return model
 
 
 def _moved(model: Captioner, grid: torch.Tensor, changed: torch.Tensor) -> torch.Tensor:
@@ -179,7 +165,11 @@ def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -
     neighbouring cell changes and not when a cell two columns away does. A second block reaches that far."""
     vocab = _vocab()
     grid, caps = _batch(vocab)
-    conv, changed = _as_plain(vocab, grid_conv=1), _corner_changed(grid)
+    plain, conv = _model(vocab, grid_conv=0).eval(), _model(vocab, grid_conv=1).eval()
+    conv.load_state_dict(plain.state_dict(), strict=False)
+    with torch.no_grad():
+        assert torch.equal(conv.encode_grid(grid)[0], plain.encode_grid(grid)[0])  # the identity at first
+    changed = _corner_changed(grid)
     with torch.no_grad():
         torch.nn.init.normal_(conv.grid_conv[0][2].weight)  # as if trained
     moved = _moved(conv, grid, changed)
@@ -197,29 +187,10 @@ def test_grid_conv_gives_each_cell_its_neighbours_and_starts_as_the_identity() -
     assert conv.grid_conv[0][0].weight.grad is not None
 
 
-def test_grid_attention_starts_as_the_identity_and_lets_each_cell_read_the_farthest() -> None:
-    """With `grid_attention=1`, a pre-norm transformer layer runs over the cells: at first (its two output
-    layers are zero) the values are those of the model without it; once trained, changing one corner cell
-    changes the value of the opposite corner too, which no 3x3 block reaches."""
-    vocab = _vocab()
-    grid, caps = _batch(vocab)
-    attn = _as_plain(vocab, grid_attention=1)
-    layer = attn.grid_attention[0]
-    with torch.no_grad():
-        torch.nn.init.normal_(layer.self_attn.out_proj.weight, std=0.2)  # as if trained
-        torch.nn.init.normal_(layer.linear2.weight, std=0.2)
-    assert (_moved(attn, grid, _corner_changed(grid))[:, 3] > 1e-4).all()  # the bottom left cell
-    attn.train()
-    _, loss = attn(grid, caps)
-    assert loss is not None
-    loss.backward()
-    assert layer.self_attn.in_proj_weight.grad is not None
-
-
 def test_captions_sharing_a_grid_through_image_of_give_the_loss_of_copied_grids() -> None:
     """Several levels of one image in a batch: the grid once and `image_of`, or a copy per caption."""
     vocab = _vocab()
-    model = _model(vocab, grid_conv=1, grid_attention=1).eval()
+    model = _model(vocab).eval()
     grid, caps = _batch(vocab)
     image_of = torch.tensor([0, 1, 0, 2, 1, 0])
     with torch.no_grad():
@@ -227,23 +198,6 @@ def test_captions_sharing_a_grid_through_image_of_give_the_loss_of_copied_grids(
         copied_logits, copied = model(grid[image_of], caps)
     assert loss is not None and copied is not None
     assert torch.allclose(logits, copied_logits, atol=1e-5) and abs(float(loss) - float(copied)) < 1e-5
-
-
-def test_a_one_block_grid_conv_saved_as_a_flag_loads_under_todays_names() -> None:
-    """Bundles written when `grid_conv` was true/false (keys `grid_conv.2.weight`) load as one block."""
-    vocab = _vocab()
-    grid, _ = _batch(vocab)
-    config = CaptionerConfig.from_dict({**_model(vocab).config.to_dict(), "grid_conv": True})
-    assert config.grid_conv == 1
-    model = Captioner(config).eval()
-    with torch.no_grad():
-        torch.nn.init.normal_(model.grid_conv[0][2].weight)
-    old_names = {k.replace("grid_conv.0.", "grid_conv."): v for k, v in model.state_dict().items()}
-    assert "grid_conv.2.weight" in old_names
-    again = Captioner(config).eval()
-    again.load_state_dict(upgrade_state_dict(old_names), strict=True)
-    with torch.no_grad():
-        assert torch.equal(again.encode_grid(grid)[0], model.encode_grid(grid)[0])
 
 
 def test_attention_is_bahdanaus_and_beams_share_their_images_cells() -> None:
@@ -275,11 +229,11 @@ def test_wrong_grid_shape_is_a_clear_error() -> None:
 
 
 def _overfit(vocab: Vocabulary, steps: int = 80) -> tuple[Captioner, torch.Tensor]:
-    model = _model(vocab, alpha_c=0.0)
+    model = _model(vocab)
     grid, caps = _batch(vocab)
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     for _ in range(steps):
-        _, loss = model(grid, caps)
+        _, loss = model(grid, caps, objective=LossConfig(label_smoothing=0.0))
         assert loss is not None
         opt.zero_grad()
         loss.backward()
@@ -322,8 +276,8 @@ def test_register_keeps_the_centres_of_the_last_two_objects_named(tmp_path: Path
     step looked and the centre before is the previous last; other words leave it. The offset between the
     two is part of the next step's input, beams carry their own register, and bundles keep the words."""
     vocab = _vocab()
-    shapes = ("circle", "squares", "star", "triangle", "hearts", "square")
-    model = _model(vocab, register=True, object_tokens=tuple(vocab.stoi[w] for w in shapes))
+    model = _model(vocab)
+    assert model.object_ids.tolist() == sorted(vocab.stoi[w] for w in SHAPES)
     grid, caps = _batch(vocab)
     state = model.init_state(model.encode_grid(grid)[0], caps[:, 0])
     assert state.where is not None and not state.where.any()
@@ -360,7 +314,7 @@ def test_register_keeps_the_centres_of_the_last_two_objects_named(tmp_path: Path
     assert together == [decode(model, grid[i : i + 1], [levels[i]], vocab, cfg)[0].text for i in range(6)]
     folder = Bundle(model, vocab, EncoderSettings("tiny", 64, True), cfg, {}).save(tmp_path / "b")
     loaded = load_bundle(folder)
-    assert loaded.model.config.object_tokens == model.config.object_tokens
+    assert loaded.vocab.objects == vocab.objects and torch.equal(loaded.model.object_ids, model.object_ids)
     assert [c.text for c in loaded.caption(grid, levels)] == together
 
 
@@ -434,7 +388,7 @@ def test_bundle_round_trip_gives_identical_captions(trained, tmp_path: Path) -> 
     ]
 
 
-def test_pickles_and_newer_formats_are_refused(trained, tmp_path: Path) -> None:
+def test_pickles_older_and_newer_formats_are_refused(trained, tmp_path: Path) -> None:
     model, _, vocab = trained
     pickled = tmp_path / "model.pt"
     torch.save(model, pickled)
@@ -451,14 +405,23 @@ def test_pickles_and_newer_formats_are_refused(trained, tmp_path: Path) -> None:
     (good / "config.json").write_text(json.dumps(cfg))
     with pytest.raises(DataError, match="newer multicap"):
         load_bundle(good)
+    cfg["format"] = 1
+    (good / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(DataError, match=r"written by multicap bundle format 1, .*: retrain it"):
+        load_bundle(good)
+    with pytest.raises(ConfigError, match=r"unknown captioner config key\(s\): grid_lstm"):
+        CaptionerConfig.from_dict({**cfg["captioner"], "grid_lstm": False})
 
 
 def test_vocabulary_json_round_trip(tmp_path: Path) -> None:
-    vocab = Vocabulary.build([tokenize(s) for s in SENTENCES] * 2 + [["rare"]], min_freq=2)
+    objects = ("rare", "star", "circle")
+    vocab = Vocabulary.build([tokenize(s) for s in SENTENCES] * 2 + [["rare"]], min_freq=2, objects=objects)
     assert "rare" not in vocab.stoi and vocab.encode(["rare"]) == [vocab.unk_id]
+    assert vocab.objects == ("circle", "star")  # the words it holds, in id order
+    assert vocab.object_ids == (vocab.stoi["circle"], vocab.stoi["star"])
     vocab.save(tmp_path / "v.json")
     again = Vocabulary.load(tmp_path / "v.json")
-    assert again.itos == vocab.itos and again.levels == vocab.levels
+    assert again.itos == vocab.itos and again.levels == vocab.levels and again.objects == vocab.objects
     assert vocab.decode([*vocab.encode(["a", "red", "circle"]), vocab.eos_id, vocab.stoi["star"]]) == [
         "a",
         "red",

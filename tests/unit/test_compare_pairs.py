@@ -5,12 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PIL import Image
+from scenes_truth import difference_key, score_pairs, true_differences
 
 from multicap.compare import compare_facts, compare_pair
 from multicap.compare.change import GRID, changed_cells, touches
-from multicap.compare.scenes_truth import difference_key, score_pairs, true_differences
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, make_pair
-from multicap.levels import Description, Relation, SceneFacts, SceneObject
+from multicap.describe import Description
+from multicap.facts import Relation, SceneFacts, SceneObject
 
 
 def _obj(label: str, colour: str, size: str, position: str, box: tuple[float, ...]) -> SceneObject:

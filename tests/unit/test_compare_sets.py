@@ -14,7 +14,7 @@ from multicap.data.scenes import Scene, make_clusters, near_duplicates, render, 
 
 @pytest.fixture(scope="module")
 def encoder():  # the grounded describer's encoder: the pooled vectors an index stores
-    from multicap.levels.grounded import GroundedDescriber
+    from multicap.describe.grounded import GroundedDescriber
 
     return GroundedDescriber().encoder
 

@@ -12,7 +12,7 @@ from multicap.data import Corpus, load_corpus
 from multicap.data.coco import CocoObject, derive_references
 from multicap.data.scenes import read_captions_jsonl
 from multicap.errors import DataError
-from multicap.levels.facts import Relation
+from multicap.facts.scene import Relation
 
 SCENES = Path(__file__).resolve().parents[2] / "examples" / "scenes"
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from multicap.describe.describer import create_describer, describe_paths, description_json, list_describers
+from multicap.describe.grounded import GroundedDescriber
 from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
-from multicap.levels.describer import create_describer, describe_paths, description_json, list_describers
-from multicap.levels.grounded import GroundedDescriber
 from tests.conftest import EXAMPLES
 
 LEVELS = ["object", "attribute", "layout", "caption"]
@@ -80,8 +80,8 @@ def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescri
     """A seashore everywhere and a golden retriever at the left: "on a seashore", the dog as an object."""
     import torch
 
-    from multicap.levels import verbalize
-    from multicap.levels.grounded import LoadedImage
+    from multicap.describe.grounded import LoadedImage
+    from multicap.describe.verbalize import verbalize
 
     labels = list(grounded.encoder.labels or [])
     cam = torch.zeros(1000, 7, 7)

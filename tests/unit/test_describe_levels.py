@@ -6,14 +6,15 @@ import numpy as np
 import pytest
 import torch
 
+from multicap.describe.colours import dominant_colours, image_colour_attributes, srgb_to_lab
+from multicap.describe.places import SETTINGS
+from multicap.describe.regions import RegionConfig, detect_regions
+from multicap.describe.verbalize import list_verbalizers, plural, verbalize
+from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
-from multicap.levels import Relation, SceneFacts, SceneObject
-from multicap.levels.colours import dominant_colours, image_colour_attributes, srgb_to_lab
-from multicap.levels.layout import SETTINGS, chain_relations, position_of, relation_between, size_of
-from multicap.levels.regions import RegionConfig, detect_regions
-from multicap.levels.verbalize import list_verbalizers, plural, verbalize
-from multicap.levels.wordnet import imagenet_concepts, related_classes
+from multicap.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.geometry import chain_relations, position_of, relation_between, size_of
 
 
 def _facts() -> SceneFacts:
@@ -78,7 +79,8 @@ def test_positions_sizes_and_relations() -> None:
     assert relation_between((0.6, 0.4, 0.8, 0.6), (0.1, 0.4, 0.3, 0.6)) == "right of"
     assert relation_between((0.4, 0.0, 0.6, 0.2), (0.4, 0.7, 0.6, 0.9)) == "above"
     assert relation_between((0.3, 0.4, 0.5, 0.6), (0.52, 0.4, 0.7, 0.6)) == "next to"
-    assert relation_between((0.0, 0.0, 1.0, 1.0), (0.4, 0.4, 0.6, 0.6)) == "around"
+    assert relation_between((0.0, 0.0, 1.0, 1.0), (0.4, 0.4, 0.6, 0.6), around=True) == "around"
+    assert relation_between((0.0, 0.0, 1.0, 1.0), (0.4, 0.4, 0.6, 0.6)) == "next to"  # scenes never nest
     objs = [SceneObject("a", box=(0.0, 0.0, 0.2, 0.2)), SceneObject("b", box=(0.0, 0.7, 0.2, 0.9))]
     assert chain_relations(objs) == [Relation(1, "below", 0)]
 

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from multicap.levels.neural import attention_locations
+from multicap.describe.description import attention_locations
+from multicap.describe.neural import _add_layout, _own_nouns, _phrase_confidence, _without_repeats
+from multicap.facts import get_reader
 from tests.conftest import REPO, run_cli
+
+READER = get_reader("scenes")
 
 SCENES = REPO / "examples" / "scenes"
 
@@ -45,7 +49,11 @@ def bundle_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         64, (4, 4), len(vocab), embed_dim=16, value_dim=32, attention_dim=16, hidden_dim=32
     )
     bundle = Bundle(
-        Captioner(config), vocab, EncoderSettings("tiny", 64), DecodeConfig(beam_size=1, max_len=8)
+        Captioner(config),
+        vocab,
+        EncoderSettings("tiny", 64),
+        DecodeConfig(beam_size=1, max_len=8),
+        reader="scenes",  # its words are the scenes', so its text reads back into facts
     )
     return bundle.save(tmp_path_factory.mktemp("neural") / "bundle")
 
@@ -92,7 +100,6 @@ def test_an_object_is_read_as_surely_as_its_least_sure_word() -> None:
 
     from multicap.captioning.decoding import Caption
     from multicap.data.scenes import parse
-    from multicap.levels.neural import _own_nouns, _phrase_confidence
 
     tokens = ["a", "large", "cyan", "circle", "and", "two", "small", "red", "squares"]
     probs = [0.99, 0.9, 0.4, 0.95, 0.2, 0.8, 0.97, 0.6, 0.99]  # "and" is unsure: no object's word
@@ -101,13 +108,12 @@ def test_an_object_is_read_as_surely_as_its_least_sure_word() -> None:
     locations = attention_locations(cap, (2, 2))
     assert [loc["word"] for loc in locations][:3] == ["large", "cyan", "circle"]
     facts = parse(cap.text)
-    read = [_phrase_confidence(locations, loc) for loc in _own_nouns(facts, locations)]
+    read = [_phrase_confidence(READER, locations, loc) for loc in _own_nouns(READER, facts, locations)]
     assert read == pytest.approx([0.4, 0.6, 0.6])  # cyan; then "two", "small", "red", "squares": red
 
 
 def test_layout_positions_and_relations_join_the_attribute_facts() -> None:
     from multicap.data.scenes import parse
-    from multicap.levels.neural import _add_layout
 
     facts = parse("a small red circle and a large blue square on a stripy gray background")
     _add_layout(facts, parse("a blue square on the left, a red circle right of it on the right"))
@@ -123,7 +129,6 @@ def test_an_object_only_the_layout_reading_names_joins_the_facts_and_a_recoloure
     sentence left out is added (as the layout read it: colour and position, no size). A star it read in
     another colour is the same star (matched by shape), not a second one. `add_missing=False` adds none."""
     from multicap.data.scenes import parse
-    from multicap.levels.neural import _add_layout
 
     attribute = "a large orange star and a small blue square on a plain gray background"
     layout = (
@@ -150,7 +155,7 @@ def test_a_bundle_reads_the_layout_for_the_facts_of_another_level_without_saying
     facts only: the texts hold the attribute level; `cross_read=False` decodes nothing more."""
     from unittest import mock
 
-    from multicap.levels import create_describer, describe_paths
+    from multicap.describe import create_describer, describe_paths
 
     calls: list[list[str]] = []
     for cross_read in (True, False):
@@ -165,7 +170,6 @@ def test_a_bundle_reads_the_layout_for_the_facts_of_another_level_without_saying
 def test_each_object_is_located_by_its_own_noun() -> None:
     """The second "diamond" of a caption locates the second diamond; "two circles" locates both circles."""
     from multicap.data.scenes import parse
-    from multicap.levels.neural import _own_nouns
 
     def at(word: str, x: float) -> dict[str, object]:
         return {"word": word, "box": [x, 0.0, x + 0.1, 0.1], "position": "top"}
@@ -179,23 +183,24 @@ def test_each_object_is_located_by_its_own_noun() -> None:
         at("yellow", 0.4),
     ]
     locations.append(at("diamond", 0.5))
-    boxes = [loc and loc["box"][0] for loc in _own_nouns(facts, locations)]
+    boxes = [loc and loc["box"][0] for loc in _own_nouns(READER, facts, locations)]
     assert [o.label for o in facts.objects] == ["square", "diamond", "diamond"] and boxes == [0.1, 0.3, 0.5]
 
     facts = parse("two red circles and a blue star")
-    boxes = [loc and loc["box"][0] for loc in _own_nouns(facts, [at("circles", 0.2), at("star", 0.6)])]
+    boxes = [
+        loc and loc["box"][0] for loc in _own_nouns(READER, facts, [at("circles", 0.2), at("star", 0.6)])
+    ]
     assert [o.label for o in facts.objects] == ["circle", "circle", "star"] and boxes == [0.2, 0.2, 0.6]
-    assert _own_nouns(facts, []) == [None, None, None]
+    assert _own_nouns(READER, facts, []) == [None, None, None]
 
 
 def test_a_repeated_singular_object_is_read_once_and_a_plural_twice() -> None:
     """Object and attribute sentences count equal objects, so a second "a small red circle" is the decoder
     repeating itself; "two small red circles" are two circles; different sizes are different circles."""
     from multicap.data.scenes import parse
-    from multicap.levels.neural import _without_repeats
 
     def read(text: str) -> list[str]:
-        facts = _without_repeats(parse(text), text)
+        facts = _without_repeats(READER, parse(text), text)
         return [f"{o.attributes.get('size')} {o.attributes.get('colour')} {o.label}" for o in facts.objects]
 
     assert read("a small red circle, a blue star and a small red circle") == [

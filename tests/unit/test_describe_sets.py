@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from multicap.levels import Description, Relation, SceneFacts, SceneObject
-from multicap.sets import image_features, summarize_set
+from multicap.describe import Description
+from multicap.describe.summary import image_features, summarize_set
+from multicap.facts import Relation, SceneFacts, SceneObject
 
 _CAT_TAGS = "domestic cat, cat, feline, carnivore, mammal, animal"
 _DOG_TAGS = "retriever, sporting dog, hunting dog, dog, canine, carnivore, mammal, animal"

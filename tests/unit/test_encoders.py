@@ -8,13 +8,13 @@ import torch
 from multicap.encoders import (
     Features,
     create_encoder,
-    encode_paths,
     fused_ops,
     get_encoder_spec,
     list_encoders,
     top_k,
 )
 from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
+from multicap.encoders.pipeline import encode_paths
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import ImageLoadError, UnknownNameError, WeightsNotFoundError
 from tests.conftest import EXAMPLES

@@ -6,7 +6,7 @@ import pytest
 
 from multicap.errors import DataError
 from multicap.evaluation import fact_scores, fact_tuples
-from multicap.levels import Relation, SceneFacts, SceneObject
+from multicap.facts import Relation, SceneFacts, SceneObject
 
 
 def _obj(label: str, **attributes: str) -> SceneObject:

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from multicap.evaluation.tokenize import ptb_tokenize, tokenize_captions
+from multicap.text.tokenize import ptb_tokenize, tokenize_captions
 
 SUBJECTS = [
     "a man", "A woman", "the dog", "Two children", "a group of people", "A young girl", "an old man",

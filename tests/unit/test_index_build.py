@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from multicap.errors import DataError, IndexLockedError
+from multicap.errors import ConfigError, DataError, IndexLockedError
 from multicap.index import (
     IndexModel,
     index_info,
@@ -224,7 +224,8 @@ def test_rebuild_and_the_index_own_model(tmp_path: Path, tiny: IndexModel) -> No
     info = rebuild_vectors(root)
     assert info["image"]["ntotal"] == 3 and faiss_path(root, "image").stat().st_size > 100
     assert model_for_index(root).identity() == tiny.identity()  # no --model: the index's own
-    assert model_for_index(tmp_path / "new", encoder="tiny").name == "grounded"
+    with pytest.raises(ConfigError, match="no ImageNet classifier"):  # --encoder is honoured, or refused
+        model_for_index(tmp_path / "new", encoder="tiny")
 
 
 @pytest.mark.parametrize("query", ["dog AND (", '"NEAR(a b)', "'; DROP TABLE images; --", "", "🐶*"])

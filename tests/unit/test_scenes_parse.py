@@ -8,17 +8,17 @@ from multicap.data.scenes import (
     TEMPLATE_COUNTS,
     describe,
     describe_all,
-    fact_tuples,
     mentioned_relations,
     parse,
     sample_facts,
     scene_rng,
     stated_facts,
+    stated_tuples,
 )
 from multicap.data.scenes.sampler import layout_facts
-from multicap.data.scenes.vocab import canonical_relation
 from multicap.evaluation import fact_scores
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.geometry import canonical_relation
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
 
 N_SCENES = 10_000
 
@@ -39,10 +39,10 @@ def test_round_trip_on_ten_thousand_scenes_for_every_template() -> None:
         chain = _canonical(mentioned_relations(facts))
         for level, texts in describe_all(facts).items():
             assert len(set(texts)) == len(texts), f"paraphrases are not distinct: {texts}"
-            expected = fact_tuples(facts, level, "mentioned")
+            expected = stated_tuples(facts, level, "mentioned")
             for k, text in enumerate(texts):
                 got = parse(text)
-                if fact_tuples(got, level) != expected:
+                if stated_tuples(got, level) != expected:
                     failures.append(f"scene {i} {level}/{k}: {text}")
                 elif level in ("layout", "caption") and _canonical(got.relations) != chain:
                     # These levels name objects in fact order: the relations must match object by object.
@@ -87,7 +87,7 @@ def test_a_relation_between_like_shapes_one_without_a_colour_is_scored() -> None
     # Sampled and badly decoded sentences say this; sorting "next to"'s ends once compared None with a word.
     facts = parse("a square at the top left. a red square next to it in the center.")
     relation = ("relation", ("square", None), "next to", ("square", "red"))
-    assert fact_tuples(facts, "layout")[relation] == 1
+    assert stated_tuples(facts, "layout")[relation] == 1
 
 
 def test_parsed_sentences_score_perfectly_against_what_their_level_states() -> None:

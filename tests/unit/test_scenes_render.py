@@ -9,7 +9,7 @@ import pytest
 
 from multicap.data.scenes import render, sample_facts, scene_rng
 from multicap.data.scenes.sampler import SamplerConfig, boxes_overlap
-from multicap.data.scenes.vocab import BACKGROUND_KINDS, COLOURS, SHAPES, SIZES
+from multicap.facts.scene_words import BACKGROUND_KINDS, COLOURS, SHAPES, SIZES
 
 
 def _png(facts, size: int, seed: int) -> bytes:  # type: ignore[no-untyped-def]

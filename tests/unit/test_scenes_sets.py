@@ -20,7 +20,7 @@ from multicap.data.scenes import (
     sample_facts,
     scene_rng,
 )
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
 
 
 def _objects(facts: SceneFacts) -> list[tuple]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from multicap.data.scenes import SplitConfig, held_out_for, scene_for_index
-from multicap.data.scenes.vocab import COLOURS, SHAPES, canonical_relation
+from multicap.facts.geometry import canonical_relation
+from multicap.facts.scene_words import COLOURS, SHAPES
 
 N = 3000
 

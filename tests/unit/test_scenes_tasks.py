@@ -11,7 +11,7 @@ from PIL import Image
 
 from multicap.data.scenes import SetTasksConfig, query_matches, write_set_tasks
 from multicap.errors import DataError
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
 
 CONFIG = SetTasksConfig(
     seed=1, size=64, pairs=14, duplicates=3, clusters=2, per_cluster=4, pool=40, queries=12

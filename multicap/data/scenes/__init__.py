@@ -9,23 +9,23 @@ tasks (`make_pair`, `near_duplicates`, `make_clusters`, `make_queries`, written 
 come with their answers.
 """
 
-from multicap.data.scenes.describe import (
+from multicap.data.scenes.changes import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
+from multicap.data.scenes.export import SceneRecord, read_captions_jsonl
+from multicap.data.scenes.generate import GenerateResult, ScenesConfig, generate_dataset, scene_record
+from multicap.data.scenes.groups import NEAR_DUPLICATE_KINDS, SceneCluster, make_clusters, near_duplicates
+from multicap.data.scenes.queries import SceneQuery, make_queries, query_matches
+from multicap.data.scenes.render import render
+from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng
+from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
+from multicap.data.scenes.tasks import SetTasksConfig, write_set_tasks
+from multicap.facts.scene_parse import parse, stated_tuples
+from multicap.facts.scene_sentences import (
     TEMPLATE_COUNTS,
     describe,
     describe_all,
     mentioned_relations,
     stated_facts,
 )
-from multicap.data.scenes.export import SceneRecord, read_captions_jsonl
-from multicap.data.scenes.generate import GenerateResult, ScenesConfig, generate_dataset, scene_record
-from multicap.data.scenes.groups import NEAR_DUPLICATE_KINDS, SceneCluster, make_clusters, near_duplicates
-from multicap.data.scenes.pairs import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
-from multicap.data.scenes.parse import fact_tuples, parse
-from multicap.data.scenes.queries import SceneQuery, make_queries, query_matches
-from multicap.data.scenes.render import render
-from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng
-from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
-from multicap.data.scenes.tasks import SetTasksConfig, write_set_tasks
 
 __all__ = [
     "CHANGE_KINDS",
@@ -46,7 +46,6 @@ __all__ = [
     "SplitConfig",
     "describe",
     "describe_all",
-    "fact_tuples",
     "generate_dataset",
     "held_out_for",
     "make_clusters",
@@ -63,5 +62,6 @@ __all__ = [
     "scene_record",
     "scene_rng",
     "stated_facts",
+    "stated_tuples",
     "write_set_tasks",
 ]

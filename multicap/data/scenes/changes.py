@@ -13,10 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from multicap.data.scenes.describe import POSITION_STYLES
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import (
-    Box,
     SamplerConfig,
     Scene,
     boxes_overlap,
@@ -25,8 +23,10 @@ from multicap.data.scenes.sampler import (
     sample_facts,
     scene_rng,
 )
-from multicap.data.scenes.vocab import COLOURS, SHAPES, SIZE_SCALE, SIZES
-from multicap.levels.facts import SceneFacts, SceneObject
+from multicap.facts.geometry import Box
+from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.facts.scene_sentences import POSITION_STYLES
+from multicap.facts.scene_words import COLOURS, SHAPES, SIZE_SCALE, SIZES
 
 __all__ = ["CHANGE_KINDS", "DISTRACTOR_KINDS", "ScenePair", "make_pair"]
 

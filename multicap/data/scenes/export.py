@@ -1,4 +1,4 @@
-"""Write scenes in the formats other captioners read (DESIGN.md decision 8).
+"""Write scenes in the formats other captioners read (docs/architecture.md, decision 8).
 
 - `captions.jsonl`: one line per image: file, split, facts, every paraphrase at every level.
 - `karpathy.json`: Karpathy split JSON; each sentence carries its `level`.
@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
 
 __all__ = [
     "DatasetExporter",

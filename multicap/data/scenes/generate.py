@@ -23,15 +23,15 @@ from typing import Any
 
 import numpy as np
 
-from multicap.data.scenes.describe import describe_all
 from multicap.data.scenes.export import DatasetExporter, SceneRecord, write_json_atomic
-from multicap.data.scenes.folder import prepare_folder
 from multicap.data.scenes.png import encode_png
+from multicap.data.scenes.prepare import prepare_folder
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig
 from multicap.data.scenes.splits import SPLITS, HeldOut, SplitConfig, held_out_for, scene_for_index
 from multicap.data.scenes.stats import StatsAccumulator
 from multicap.errors import ConfigError
+from multicap.facts.scene_sentences import describe_all
 
 __all__ = [
     "FORMAT",

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from multicap.data.scenes.describe import BACKGROUND_STYLES
 from multicap.data.scenes.render import render
-from multicap.data.scenes.sampler import Box, SamplerConfig, Scene, layout_facts, place_box, scene_rng
-from multicap.data.scenes.vocab import (
+from multicap.data.scenes.sampler import SamplerConfig, Scene, layout_facts, place_box, scene_rng
+from multicap.facts.geometry import Box
+from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.facts.scene_sentences import BACKGROUND_STYLES
+from multicap.facts.scene_words import (
     BACKGROUND_COLOURS,
     BACKGROUND_KINDS,
     COLOURS,
@@ -19,7 +21,6 @@ from multicap.data.scenes.vocab import (
     SIZE_SCALE,
     SIZES,
 )
-from multicap.levels.facts import SceneFacts, SceneObject
 
 __all__ = ["NEAR_DUPLICATE_KINDS", "SceneCluster", "make_clusters", "near_duplicates"]
 

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from multicap.data.scenes.describe import BACKGROUND_STYLES, predicate_of
-from multicap.data.scenes.parse import parse
 from multicap.data.scenes.sampler import scene_rng
-from multicap.data.scenes.vocab import plural
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
+from multicap.facts.scene_parse import parse
+from multicap.facts.scene_sentences import BACKGROUND_STYLES, predicate_of
+from multicap.facts.scene_words import plural
 
 __all__ = ["SceneQuery", "make_queries", "query_matches"]
 

@@ -15,8 +15,8 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from multicap.data.scenes.sampler import stable_hash
-from multicap.data.scenes.vocab import BACKGROUND_COLOURS, COLOURS, SHAPES
-from multicap.levels.facts import SceneFacts
+from multicap.facts.scene import SceneFacts
+from multicap.facts.scene_words import BACKGROUND_COLOURS, COLOURS, SHAPES
 
 __all__ = ["SHAPE_OUTLINES", "render"]
 

@@ -13,36 +13,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from multicap.data.scenes.vocab import (
+from multicap.facts.geometry import Box, orient, position_of, reading_order, relation_between
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
+from multicap.facts.scene_words import (
     BACKGROUND_COLOURS,
     BACKGROUND_KINDS,
-    CANONICAL_PREDICATES,
     COLOURS,
-    INVERSE_PREDICATE,
-    POSITIONS,
     SHAPES,
     SIZE_SCALE,
     SIZES,
 )
-from multicap.levels.facts import Relation, SceneFacts, SceneObject
 
 __all__ = [
-    "Box",
     "SamplerConfig",
     "Scene",
     "boxes_overlap",
     "layout_facts",
-    "orient",
     "place_box",
-    "position_of",
-    "reading_order",
-    "relation_between",
     "sample_facts",
     "scene_rng",
     "stable_hash",
 ]
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass(frozen=True)
@@ -85,34 +76,6 @@ def stable_hash(*values: int) -> int:
     return h
 
 
-def position_of(box: Box) -> str:
-    """The cell of the 3x3 grid that holds the box centre."""
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    col = min(int(cx * 3), 2)
-    row = min(int(cy * 3), 2)
-    return POSITIONS[row * 3 + col]
-
-
-def reading_order(obj: SceneObject) -> tuple[int, float, float]:
-    """Sort key: the row of the 3x3 grid that holds the box centre, then the centre's x, then its y."""
-    x0, y0, x1, y1 = obj.box
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-    return min(int(cy * 3), 2), cx, cy
-
-
-def relation_between(a: Box, b: Box, next_to_gap: float = SamplerConfig.next_to_gap) -> str:
-    """Where box `a` lies relative to box `b`: the dominant axis of the centre offset decides."""
-    dx = (a[0] + a[2] - b[0] - b[2]) / 2
-    dy = (a[1] + a[3] - b[1] - b[3]) / 2
-    if abs(dx) >= abs(dy):
-        h_gap = max(a[0], b[0]) - min(a[2], b[2])
-        v_overlap = min(a[3], b[3]) - max(a[1], b[1])
-        if h_gap < next_to_gap and v_overlap > 0:
-            return "next to"
-        return "right of" if dx > 0 else "left of"
-    return "below" if dy > 0 else "above"
-
-
 def boxes_overlap(a: Box, b: Box, gap: float) -> bool:
     return not (a[2] + gap <= b[0] or b[2] + gap <= a[0] or a[3] + gap <= b[1] or b[3] + gap <= a[1])
 
@@ -128,19 +91,6 @@ def place_box(rng: np.random.Generator, side: float, taken: list[Box], config: S
     return None
 
 
-def orient(relation: Relation, objects: list[SceneObject]) -> Relation:
-    """The same relation in canonical direction: "right of", "below" or "next to" (ends ordered by label).
-
-    Ground truth and parsed sentences both use it, so relation tuples keyed by labels compare directly.
-    """
-    s, p, o = relation.subject, relation.predicate, relation.object
-    if p not in CANONICAL_PREDICATES:
-        s, p, o = o, INVERSE_PREDICATE[p], s
-    if p == "next to" and (objects[o].label, o) < (objects[s].label, s):
-        s, o = o, s
-    return Relation(s, p, o)
-
-
 def layout_facts(
     objects: list[SceneObject], image_attributes: dict[str, str], config: SamplerConfig = SamplerConfig()
 ) -> SceneFacts:
@@ -154,7 +104,10 @@ def layout_facts(
     for obj in objects:
         obj.attributes["position"] = position_of(obj.box)
     relations = [
-        orient(Relation(i, relation_between(objects[i].box, objects[j].box, config.next_to_gap), j), objects)
+        orient(
+            Relation(i, relation_between(objects[i].box, objects[j].box, next_to_gap=config.next_to_gap), j),
+            objects,
+        )
         for i in range(len(objects))
         for j in range(i)
     ]

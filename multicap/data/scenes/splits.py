@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 
 from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng, stable_hash
-from multicap.data.scenes.vocab import CANONICAL_PREDICATES, COLOURS, SHAPES, canonical_relation
-from multicap.levels.facts import SceneFacts
+from multicap.facts.geometry import CANONICAL_PREDICATES, canonical_relation
+from multicap.facts.scene import SceneFacts
+from multicap.facts.scene_words import COLOURS, SHAPES
 
 __all__ = ["SPLITS", "HeldOut", "SplitConfig", "held_out_for", "scene_for_index", "split_for_index"]
 

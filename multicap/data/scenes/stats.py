@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from multicap.data.scenes.describe import mentioned_relations
 from multicap.data.scenes.export import SceneRecord, tokenize_words
+from multicap.facts.scene_sentences import mentioned_relations
 
 __all__ = ["StatsAccumulator", "dataset_stats"]
 

@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from multicap.data.scenes.changes import make_pair
 from multicap.data.scenes.export import write_json_atomic
-from multicap.data.scenes.folder import prepare_folder
 from multicap.data.scenes.groups import make_clusters, near_duplicates
-from multicap.data.scenes.pairs import make_pair
 from multicap.data.scenes.png import encode_png
+from multicap.data.scenes.prepare import prepare_folder
 from multicap.data.scenes.queries import make_queries
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import Scene, sample_facts, scene_rng

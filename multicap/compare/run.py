@@ -1,0 +1,105 @@
+"""`multicap compare` as one library call: files in, a pair's differences or a set's comparison out.
+
+    outcome = compare_files(files, pair=is_pair(inputs), index="photos", report="compare.html")
+
+Two files named on their own are a pair (differences per level, and whether they are near-duplicates by
+the same rule as in a set); anything else is a set (duplicates, clusters, outliers, what differs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from multicap.compare.collect import ImageSet, collect_images
+from multicap.compare.duplicates import DEFAULT_THRESHOLD, duplicate_groups
+from multicap.compare.pairs import PairComparison
+from multicap.compare.report import write_report
+from multicap.compare.sets import SetComparison, compare_in_set, compare_set
+from multicap.errors import ConfigError
+from multicap.index import existing_index, open_model
+from multicap.index.models import IndexModel
+from multicap.io import ErrorHandler
+
+__all__ = ["PairOutcome", "SetOutcome", "compare_files", "is_pair"]
+
+
+@dataclass
+class PairOutcome:
+    images: ImageSet  # the two images
+    pair: PairComparison  # what differs, per level
+    near_duplicate: bool  # by the set's rule (`duplicate_groups` at the threshold)
+    report: Path | None  # the HTML report written, if asked for
+
+    @property
+    def a(self) -> Path:
+        return self.images.paths[0]
+
+    @property
+    def b(self) -> Path:
+        return self.images.paths[1]
+
+
+@dataclass
+class SetOutcome:
+    images: ImageSet
+    result: SetComparison  # duplicates, clusters, outliers, differences
+    report: Path | None
+
+
+def is_pair(inputs: Sequence[Path]) -> bool:
+    """Two files named on their own (not folders) are compared as a pair."""
+    return len(inputs) == 2 and all(not Path(p).is_dir() for p in inputs)
+
+
+def compare_files(
+    files: Sequence[Path],
+    *,
+    pair: bool = False,
+    index: str | Path | None = None,
+    model: str | None = None,
+    device: str = "cpu",
+    threshold: float | None = None,
+    clusters: int | None = None,
+    level: str = "caption",
+    report: str | Path | None = None,
+    batch_size: int = 16,
+    on_error: ErrorHandler | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> PairOutcome | SetOutcome:
+    """Describe and embed `files` (reusing the vectors of `index` where it holds them; `model` else the
+    index's model, else the grounded one), then compare them as a pair or as a set.
+
+    Raises:
+        ConfigError: no images, a pair with an unreadable image, an index that does not exist.
+    """
+    if not files:
+        raise ConfigError("no images to compare")
+    root = existing_index(index) if index is not None else None
+    opener: Callable[[], IndexModel] | None = None
+    if model is not None:
+        name = model
+
+        def opener() -> IndexModel:
+            return open_model(name, device=device)
+
+    images = collect_images(
+        files, index_root=root, model=opener, batch_size=batch_size, progress=progress, on_error=on_error
+    )
+    cut = DEFAULT_THRESHOLD if threshold is None else threshold
+    if pair:
+        if len(images) < 2:
+            raise ConfigError("a pair needs two readable images")
+        written = _report(compare_set(images, threshold=cut), report)
+        near = bool(duplicate_groups(images.signatures, cut, embeddings=images.embeddings))
+        return PairOutcome(images, compare_in_set(images, 0, 1), near, written)
+    if not images.paths:
+        raise ConfigError(f"none of the {len(files)} images could be read")
+    result = compare_set(images, threshold=cut, clusters=clusters, level=level)
+    return SetOutcome(images, result, _report(result, report))
+
+
+def _report(result: SetComparison, path: Any) -> Path | None:
+    return write_report(result, path) if path is not None else None
