@@ -38,7 +38,7 @@ def _model(args: argparse.Namespace) -> tuple[Captioner, Vocabulary]:
     torch.manual_seed(0)
     dim = get_encoder_spec(recipe.encoder.name).feature_dim
     cfg = replace(recipe.model, feature_dim=dim, grid_hw=(10, 10), vocab_size=len(vocab))
-    return Captioner(cfg).eval(), vocab  # no word names an object: the register stays at zero
+    return Captioner(cfg).eval(), vocab  # no word names an object: the object memory stays at zero
 
 
 def _real_grids(model: str, data: str, n: int) -> torch.Tensor:

@@ -13,8 +13,8 @@ same; both compute only the captions still running at each step, sgrvinod's batc
 Both give the same loss (checked on the first batch, dropout off). A third variant, `levels together`
 (`train.levels_together`), is `recurrence only` on batches of 64 captions that hold all four levels of 16
 images, each image's grid encoded once (`image_of`); its batches differ, so its loss is checked against
-the same batch with each caption's grid copied instead. A fourth, `levels together + register`, adds the
-recipe's `model.register` (the offset between the last two objects named; its loss differs). Medians over
+the same batch with each caption's grid copied instead. A fourth, `levels together + object memory`, adds the
+recipe's `model.object_memory` (the offset between the last two objects named; its loss differs). Medians over
 rounds, interleaved.
 """
 
@@ -92,27 +92,27 @@ def main() -> None:
         vocab_size=len(data.vocab),
         feature_dim=data.store.grid_shape[-1],
         grid_hw=data.grid_hw,
-        register=False,
+        object_memory=False,
     )
-    configs = {False: cfg, True: dataclasses.replace(cfg, register=True)}
+    configs = {False: cfg, True: dataclasses.replace(cfg, object_memory=True)}
     streams = {
         together: data.train.batches(64, torch.Generator().manual_seed(0), together=together)
         for together in (False, True)
     }
     batches = {together: [next(stream) for _ in range(args.steps)] for together, stream in streams.items()}
-    variants = {  # (step, batches, with the register of the last two objects named)
+    variants = {  # (step, batches, with the object memory of the last two objects named)
         "everything in the loop": (in_the_loop, batches[False], False),
         "recurrence only": (recurrence_only, batches[False], False),
         "levels together": (recurrence_only, batches[True], False),
-        "levels together + register": (recurrence_only, batches[True], True),
+        "levels together + object memory": (recurrence_only, batches[True], True),
     }
     base_name = "everything in the loop"
     times: dict[str, list[float]] = {name: [] for name in variants}
     losses: dict[str, float] = {}
     for _ in range(args.rounds):
-        for name, (run, chosen, register) in variants.items():
+        for name, (run, chosen, memory) in variants.items():
             torch.manual_seed(0)
-            model = Captioner(configs[register], data.vocab.object_ids)
+            model = Captioner(configs[memory], data.vocab.object_ids)
             model.eval()  # dropout off: the first batch's loss must not depend on the variant
             with torch.no_grad():
                 losses[name] = float(run(model, chosen[0]))

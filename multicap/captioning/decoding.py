@@ -130,7 +130,7 @@ def _beam(
         logp = _mask_logprobs(torch.log_softmax(logits.float(), dim=-1), step, search.seqs, vocab, config)
         beam, token = search.advance(logp, step, alpha, out)
         state = state.select(beam)
-        if state.where is not None:  # the register of the last two objects named
+        if state.where is not None:  # the object memory of the last two objects named
             state = model.remember(state, alpha[beam], token)
         state.prev = token
         if search.record_finished(step):

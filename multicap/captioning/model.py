@@ -19,7 +19,7 @@ cells by what they hold, not by where they are), passed through `grid_conv` resi
 several cells); with `coordinates`, each cell's centre (x, y) is appended to its value, so that z_t itself
 says where the attention looked, which is what layout words need.
 
-With `register`, the decoder keeps where it looked when it last said a word that names an object, and
+With `object_memory`, the decoder keeps where it looked when it last said a word that names an object, and
 where it looked at the object word before that (`remember`), and reads the offset between the two beside
 z_t at every step: "to the right of it" compares the object just named with the one before, which otherwise
 only the LSTM's state remembers. What each option bought is measured in benchmarks/RESULTS.md.
@@ -58,7 +58,9 @@ class CaptionerConfig:
     #                           vector carries where the attention looked
     grid_conv: int = 3  # blocks of residual depthwise 3x3 + pointwise convolution over the projected
     #                     cells: each cell's value also reads its neighbours (three blocks reach 7x7)
-    register: bool = True  # feed the decoder where the last object it named lies relative to the one named
+    object_memory: bool = (
+        True  # feed the decoder where the last object it named lies relative to the one named
+    )
     #                        before it (the attended centres at those words; see `remember`)
 
     @classmethod
@@ -96,7 +98,7 @@ class DecoderState:
     h: torch.Tensor  # (B, H) LSTM hidden state
     c: torch.Tensor  # (B, H) LSTM cell state
     prev: torch.Tensor  # (B,) the token fed at this step
-    where: torch.Tensor | None = None  # (B, 4) with `register`: the attended centres (x, y) at the last
+    where: torch.Tensor | None = None  # (B, 4) with `object_memory`: the attended centres (x, y) at the last
     #                                     object word and at the one before it
 
     def select(self, index: torch.Tensor) -> DecoderState:
@@ -114,8 +116,8 @@ class Captioner(nn.Module):
     object_ids: torch.Tensor  # (W,) the words that name an object (`Vocabulary.object_ids`)
 
     def __init__(self, config: CaptionerConfig, object_ids: Sequence[int] = ()):
-        """`object_ids`: with `register`, the ids of the words that name an object (`Vocabulary.object_ids`);
-        without any, the register stays at zero."""
+        """`object_ids`: with `object_memory`, the ids of the words that name an object
+        (`Vocabulary.object_ids`); without any, the object memory stays at zero."""
         super().__init__()
         c = self.config = config
         if c.vocab_size <= 0 or c.feature_dim <= 0 or min(c.grid_hw) <= 0:
@@ -125,7 +127,7 @@ class Captioner(nn.Module):
             )
         gh, gw = c.grid_hw
         V = c.value_dim + (2 if c.coordinates else 0)  # size of a value: projected cell (+ its centre)
-        R = 2 if c.register else 0  # the offset between the last two objects named, beside the context
+        R = 2 if c.object_memory else 0  # the offset between the last two objects named, beside the context
         self.cell_proj = nn.Sequential(nn.LayerNorm(c.feature_dim), nn.Linear(c.feature_dim, c.value_dim))
         self.row_emb = nn.Parameter(torch.zeros(gh, c.value_dim))  # where each cell is: without them,
         self.col_emb = nn.Parameter(torch.zeros(gw, c.value_dim))  # layout F1 0.443 against 0.685 (RESULTS)
@@ -170,7 +172,7 @@ class Captioner(nn.Module):
     def init_state(self, values: torch.Tensor, start: torch.Tensor) -> DecoderState:
         """Initial LSTM state from the mean cell and the level token; `start` (B,) holds the level tokens."""
         summary = torch.cat([values.mean(dim=1), self.embed(start)], dim=-1)  # (B, V + E)
-        where = values.new_zeros(len(start), 4) if self.config.register else None
+        where = values.new_zeros(len(start), 4) if self.config.object_memory else None
         return DecoderState(torch.tanh(self.init_h(summary)), torch.tanh(self.init_c(summary)), start, where)
 
     def remember(self, state: DecoderState, alpha: torch.Tensor, token: torch.Tensor) -> DecoderState:
@@ -216,9 +218,9 @@ class Captioner(nn.Module):
         return F.linear(emb, lstm.weight_ih[:, :E], lstm.bias_ih + lstm.bias_hh)
 
     def recurrent_weights(self) -> torch.Tensor:
-        """[W_iz  W_hh] (4H, V (+ 2) + H): the LSTM's products with the context (and the register's offset)
-        and with its state side by side, in one contiguous matrix, so that a step makes one product of
-        [z; h] with it."""
+        """[W_iz  W_hh] (4H, V (+ 2) + H): the LSTM's products with the context (and the object memory's
+        offset) and with its state side by side, in one contiguous matrix, so that a step makes one product
+        of [z; h] with it."""
         E = self.config.embed_dim
         return torch.cat([self.lstm.weight_ih[:, E:], self.lstm.weight_hh], dim=1)
 
@@ -232,7 +234,7 @@ class Captioner(nn.Module):
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """The recurrent half of a step: attend, gate, update the LSTM (nn.LSTMCell's parameters and gate
         order i, f, g, o) from the token's share of its gates (B·K, 4H) and `recurrent_weights` →
-        (h, c (B·K, H), z (B·K, V; V + 2 with the register), α (B·K, N))."""
+        (h, c (B·K, H), z (B·K, V; V + 2 with the object memory), α (B·K, N))."""
         context, alpha = self.attention(values, keys, state.h)  # (B·K, V), (B·K, N)
         z = torch.sigmoid(self.f_beta(state.h)) * context  # (B·K, V) gated context
         if state.where is not None:

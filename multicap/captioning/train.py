@@ -53,8 +53,8 @@ class TrainEvent:
 
 
 _NO_OBJECT_WORDS = (
-    "warning: model.register is on, but no word of this corpus is known to name an object (it has no "
-    "object facts), so the register stays at zero; train with --set model.register=false"
+    "warning: model.object_memory is on, but no word of this corpus is known to name an object (it has no "
+    "object facts), so the object memory stays at zero; train with --set model.object_memory=false"
 )
 
 
@@ -202,7 +202,7 @@ class _Run:
         model_cfg = replace(
             recipe.model, feature_dim=data.grid_shape[1], grid_hw=data.grid_hw, vocab_size=len(data.vocab)
         )
-        if recipe.model.register and not data.vocab.objects:
+        if recipe.model.object_memory and not data.vocab.objects:
             emit(TrainEvent("warning", message=_NO_OBJECT_WORDS))
         model = Captioner(model_cfg, data.vocab.object_ids).to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)

@@ -55,8 +55,8 @@ class Vocabulary:
     """Ids 0..2 are `<pad>`, `<eos>`, `<unk>`; then one `<level>` start token per level; then words.
 
     `objects` are the words that name an object ("circle", "circles"), where the corpus knows its objects:
-    the captioner's register (`CaptionerConfig.register`) moves when it says one. Words it does not hold
-    are left out.
+    the captioner's object memory (`CaptionerConfig.object_memory`) moves when it says one. Words it does
+    not hold are left out.
     """
 
     def __init__(

@@ -128,14 +128,14 @@ def test_grounded_attention_trains_from_the_scenes_boxes(scenes: Path, tmp_path:
     assert grounded < plain - 0.1, (grounded, plain)
 
 
-def test_register_learns_which_words_name_objects_from_the_corpus(scenes: Path, tmp_path: Path) -> None:
-    """model.register: the words that name an object (the vocabulary's `objects`, which the model reads) are
-    the corpus's object labels and their plurals."""
+def test_object_memory_learns_which_words_name_objects_from_the_corpus(scenes: Path, tmp_path: Path) -> None:
+    """model.object_memory: the words that name an object (the vocabulary's `objects`, which the model
+    reads) are the corpus's object labels and their plurals."""
     from multicap.captioning.grounding import plural
     from multicap.facts.scene_words import SHAPES
 
     result = train(
-        _recipe(scenes, tmp_path / "run", "train.epochs=1", "data.val_images=4", "model.register=true")
+        _recipe(scenes, tmp_path / "run", "train.epochs=1", "data.val_images=4", "model.object_memory=true")
     )
     bundle = load_bundle(result.best)
     words = set(bundle.vocab.objects)
@@ -143,17 +143,17 @@ def test_register_learns_which_words_name_objects_from_the_corpus(scenes: Path, 
     assert bundle.model.object_ids.tolist() == [bundle.vocab.stoi[w] for w in bundle.vocab.objects]
 
 
-def test_register_without_object_words_says_so(scenes: Path, tmp_path: Path) -> None:
-    """A corpus with no object facts (the scenes' Karpathy JSON) names no object word: the register would
+def test_object_memory_without_object_words_says_so(scenes: Path, tmp_path: Path) -> None:
+    """A corpus with no object facts (the scenes' Karpathy JSON) names no object word: the object memory would
     stay at zero, and training says so before it starts."""
     events: list[TrainEvent] = []
     karpathy = f"data.corpus={scenes / 'karpathy.json'}"
     recipe = _recipe(
-        scenes, tmp_path / "run", karpathy, "train.epochs=1", "data.val_images=4", "model.register=true"
+        scenes, tmp_path / "run", karpathy, "train.epochs=1", "data.val_images=4", "model.object_memory=true"
     )
     train(recipe, progress=events.append)
     warnings = [e.message for e in events if e.kind == "warning"]
-    assert len(warnings) == 1 and "model.register=false" in warnings[0], warnings
+    assert len(warnings) == 1 and "model.object_memory=false" in warnings[0], warnings
 
 
 def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_path: Path) -> None:

@@ -34,7 +34,7 @@ def _vocab() -> Vocabulary:
 
 
 def _model(vocab: Vocabulary, **kw: object) -> Captioner:
-    """The recipe's captioner (coordinates, three conv blocks, the register), small."""
+    """The recipe's captioner (coordinates, three conv blocks, the object memory), small."""
     torch.manual_seed(0)
     cfg = CaptionerConfig(
         feature_dim=16,
@@ -82,7 +82,7 @@ def test_forward_shapes_and_loss_ignores_padding() -> None:
 
 def test_packed_steps_match_running_every_caption_to_the_end() -> None:
     """forward runs each step on the captions still going and the readout once after the loop; the loss and
-    gradients are those of every row stepped to the end with step() (and the register's `remember`)."""
+    gradients are those of every row stepped to the end with step() (and the object memory's `remember`)."""
     vocab = _vocab()
     model = _model(vocab)
     objective = LossConfig(alpha_c=1.0)  # the attention penalty too
@@ -124,7 +124,7 @@ def test_decoding_weights_give_the_same_step_as_nn_lstmcell() -> None:
         emb = model.embed(state.prev)
         context, _ = model.attention(values, keys, state.h)
         assert state.where is not None
-        offset = state.where[:, :2] - state.where[:, 2:]  # the register's input beside the context
+        offset = state.where[:, :2] - state.where[:, 2:]  # the object memory's input beside the context
         z = torch.cat([torch.sigmoid(model.f_beta(state.h)) * context, offset], dim=-1)
         h, c = model.lstm(torch.cat([emb, z], dim=-1), (state.h, state.c))
         _, logits = model.readout(emb, h, z)
@@ -271,10 +271,10 @@ def test_batched_decoding_equals_one_image_at_a_time(trained) -> None:
     assert [round(c.logprob, 5) for c in together] == [round(c.logprob, 5) for c in alone]
 
 
-def test_register_keeps_the_centres_of_the_last_two_objects_named(tmp_path: Path) -> None:
-    """model.register: after a step that says an object word, the register's last centre is where that
+def test_object_memory_keeps_the_centres_of_the_last_two_objects_named(tmp_path: Path) -> None:
+    """model.object_memory: after a step that says an object word, the memory's last centre is where that
     step looked and the centre before is the previous last; other words leave it. The offset between the
-    two is part of the next step's input, beams carry their own register, and bundles keep the words."""
+    two is part of the next step's input, beams carry their own memory, and bundles keep the words."""
     vocab = _vocab()
     model = _model(vocab)
     assert model.object_ids.tolist() == sorted(vocab.stoi[w] for w in SHAPES)
