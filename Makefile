@@ -11,11 +11,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install $(PIP_FLAGS) --upgrade pip setuptools wheel
 
-$(VENV)/.installed: $(BIN)/python pyproject.toml
+# WordNet 3.0 (Debian's wordnet-base) is how search understands every English noun (multicap/text/wordnet.py);
+# without it, queries reach only the ImageNet class names and their hypernyms (search says so).
+WORDNET := /usr/share/wordnet/index.noun
+
+$(WORDNET):
+	@command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq wordnet-base >/dev/null) || \
+		echo "warning: could not install wordnet-base; search will understand ImageNet's names only"
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
 	touch $@
 
-$(VENV)/.installed-dev: $(BIN)/python pyproject.toml
+$(VENV)/.installed-dev: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -26,8 +26,12 @@ def search_command(
 ) -> None:
     """Print the best images, best first: `score path` (or paths only, or JSON lines).
 
-    A text query is matched against the descriptions (words and their WordNet tags) and embedded into the
-    index's image and caption spaces; the three rankings are fused (reciprocal rank fusion).
+    A text query is understood through WordNet 3.0 (every English noun and colour word reaches the
+    concepts the model sees; --explain shows how, with weights), matched against the descriptions and
+    embedded into the index's image and caption spaces; the rankings are fused, and images whose facts
+    satisfy every part of the query ("a red car", "dog on the beach") come first. A word the model cannot
+    relate to anything is named on stderr with the nearest concepts it knows; a query with no such word
+    exits 1.
 
     Example:
 
@@ -42,12 +46,13 @@ def search_command(
     root = resolve_index(index)
     model = open_index_model(root, device=device) if query is not None else None
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels or ()) or None, model=model)
+    for line in result.unknown:
+        console.warn(line)
     if explain and not json_out and not filenames:
-        console.out.print(
-            f"lexical: {result.fts or '(no searchable word)'}; "
-            f"concepts: {', '.join(result.concepts) or '-'}; dense spaces: {', '.join(result.spaces) or '-'}",
-            markup=False,
-        )
+        console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
+        console.out.print(f"dense spaces: {', '.join(result.spaces) or '-'}", markup=False)
+        for line in result.concepts:
+            console.out.print(f"understood: {line}", markup=False)
     for hit in result.hits:
         if json_out:
             console.print_json_line(hit.to_dict(explain))
@@ -56,6 +61,9 @@ def search_command(
         else:
             console.out.print(f"{hit.score:.4f}  {hit.path}", markup=False)
             if explain:
-                parts = "  ".join(f"{k} #{int(v['rank'])} {v['score']:.3f}" for k, v in hit.parts.items())
+                parts = "  ".join(
+                    f"{k} #{int(v['rank'])} {v['score']:.3f}" if "rank" in v else f"{k} {v['score']:.3f}"
+                    for k, v in hit.parts.items()
+                )
                 texts = "; ".join(f"{lv}: {t}" for lv, t in hit.texts.items())
                 console.out.print(f"        {parts}\n        {texts}", markup=False)

@@ -5,9 +5,10 @@ Each model decodes files (`load`) and turns a batch into image vectors and `Desc
 
 - `grounded` (default, no training): `multicap.describe`' grounded describer (objects from class-activation
   maps, colours, layout; texts at every level, WordNet tags). Caption space: the 1,000 ImageNet class
-  probabilities of the whole image (square-rooted, unit norm); a query lands there as the classes it
-  names (through their names and WordNet tags). Image space: the pooled features; a query lands there as
-  the mean of the classifier's weight rows ("class vectors") of the classes it names.
+  probabilities of the whole image (square-rooted, unit norm); a query lands there as the classes its
+  words reach through WordNet, each with its weight (`multicap.index.query`: ConSE-style, the image is its
+  class probabilities and the query a weighted set of classes). Image space: the pooled features; a query
+  lands there as the weighted mean of the classifier's weight rows ("class vectors") of those classes.
 - `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
   forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
 - any other name: a trained captioner bundle (folder or registered name) through the neural describer.
@@ -32,6 +33,7 @@ from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
 from multicap.errors import ConfigError
 from multicap.index.concepts import class_tags, content_terms, named_classes
+from multicap.index.query import Part, Understanding, Unknown, understand
 from multicap.io import load_image
 
 __all__ = [
@@ -78,6 +80,9 @@ class QueryVectors:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) unit vector
     concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
     weights: dict[str, float] = field(default_factory=dict)  # space -> its weight in the fusion (default 1)
+    meaning: Understanding | None = None  # the query's parts over ImageNet classes (grounded models)
+    unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
+    terms: list[str] = field(default_factory=list)  # words for the full-text search beside the typed ones
 
 
 class IndexModel(Protocol):
@@ -105,12 +110,11 @@ class _ClassVectors:
         weight = getattr(getattr(encoder.backbone, "classifier", None), "weight", None)
         self.rows = unit(weight.detach().float().cpu().numpy()) if weight is not None else None  # (1000, D)
 
-    def query(self, text: str, q: QueryVectors) -> set[int]:
-        named = named_classes(text)
-        classes: set[int] = set().union(*named.values()) if named else set()
-        if self.rows is not None and classes:
-            q.vectors["image"] = unit(self.rows[sorted(classes)].mean(axis=0))
-        return classes
+    def query(self, weights: dict[int, float], q: QueryVectors) -> None:
+        if self.rows is not None and weights:
+            classes = sorted(weights)
+            w = np.array([weights[c] for c in classes], np.float32)
+            q.vectors["image"] = unit(w @ self.rows[classes])
 
 
 def _concept_vectors(feats: Features) -> list[np.ndarray | None]:
@@ -120,11 +124,42 @@ def _concept_vectors(feats: Features) -> list[np.ndarray | None]:
     return list(unit(np.sqrt(torch.softmax(feats.logits.float(), dim=-1).numpy())))
 
 
-def _concept_query(classes: set[int], q: QueryVectors) -> None:
-    if classes:
-        indicator = np.zeros(len(imagenet_labels()), np.float32)
-        indicator[sorted(classes)] = 1.0
-        q.vectors["caption"] = unit(indicator)
+def _concept_query(text: str, class_vectors: _ClassVectors) -> QueryVectors:
+    """A query for the grounded models: its meaning over the ImageNet classes in both spaces."""
+    try:
+        meaning = understand(text)
+    except ConfigError as exc:  # no WordNet database here: the class names and their hypernyms only
+        meaning = _names_only(text, str(exc))
+    weights = meaning.classes
+    q = QueryVectors(meaning=meaning, unknown=[u.message() for u in meaning.unknown])
+    q.concepts = meaning.explain()
+    q.terms = _expansion_terms(meaning)
+    class_vectors.query(weights, q)
+    if weights:
+        vector = np.zeros(len(imagenet_labels()), np.float32)
+        vector[list(weights)] = list(weights.values())
+        q.vectors["caption"] = unit(vector)
+    return q
+
+
+def _names_only(text: str, why: str) -> Understanding:
+    """The query's phrases that name ImageNet classes or their hypernyms, each a part of weight 1."""
+    named = named_classes(text)
+    parts = [
+        Part(p, "thing", dict.fromkeys(classes, 1.0), how="a class name or hypernym")
+        for p, classes in named.items()
+    ]
+    return Understanding(parts=parts, unknown=[Unknown("(WordNet)", why)])
+
+
+def _expansion_terms(meaning: Understanding, per_part: int = 3) -> list[str]:
+    """Words the full-text search adds for each part: what it stands for ("person" for "woman") and the
+    names of its strongest classes ("stupa" for "temple")."""
+    terms: list[str] = []
+    for part in meaning.parts:
+        terms += part.terms
+        terms += [name for name, _ in part.top(per_part)]
+    return list(dict.fromkeys(terms))
 
 
 class DescriberModel:
@@ -167,14 +202,18 @@ class DescriberModel:
     def embed_query(self, text: str) -> QueryVectors:
         q = QueryVectors()
         if self._bundle is None:  # grounded: ImageNet concepts in both spaces
-            _concept_query(self._class_vectors.query(text, q), q)
-            q.concepts = sorted(named_classes(text))
+            return _concept_query(text, self._class_vectors)
         else:  # a bundle: its learned text side only (its words need not be ImageNet's)
             vec = self._text_vector(text)
             if vec is not None:
                 q.vectors["caption"] = vec
                 q.weights["caption"] = BUNDLE_CAPTION_WEIGHT
             q.concepts = [w for w in content_terms(text) if w in self._bundle.vocab.stoi]
+            q.unknown = [
+                f'"{w}" is not a word this bundle knows'
+                for w in content_terms(text)
+                if w not in self._bundle.vocab.stoi
+            ]
         return q
 
 
@@ -217,9 +256,7 @@ class LabelsModel:
         return unit(feats.pooled.numpy()), out
 
     def embed_query(self, text: str) -> QueryVectors:
-        q = QueryVectors(concepts=sorted(named_classes(text)))
-        _concept_query(self._class_vectors.query(text, q), q)
-        return q
+        return _concept_query(text, self._class_vectors)
 
 
 ModelFactory = Callable[[str | None, Sequence[str] | None, str], IndexModel]

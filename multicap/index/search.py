@@ -9,8 +9,12 @@ A text query is scored three ways, each giving a ranked list:
   for a trained bundle).
 
 Fusion: score(image) = Σ over lists of w / (RRF_K + rank), where w is 1 but for the spaces a model's
-query weighs otherwise (`QueryVectors.weights`: a bundle's word-embedding list counts a quarter). An image
-query (`image=`) ranks by cosine similarity in the image space alone.
+query weighs otherwise (`QueryVectors.weights`: a bundle's word-embedding list counts a quarter). With the
+grounded models the query is understood part by part (`multicap.index.query`: "red car", "beach"), and the
+candidates are ranked first by how fully their facts satisfy every part (`multicap.index.satisfy`), the
+fused score breaking ties. A query word the model relates to nothing is reported (`SearchResult.unknown`);
+a query none of whose words reaches anything is refused (ConfigError), never answered with silence. An
+image query (`image=`) ranks by cosine similarity in the image space alone.
 """
 
 from __future__ import annotations
@@ -22,10 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from multicap.errors import DataError
+from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import content_terms, query_terms
 from multicap.index.location import DB_NAME
 from multicap.index.models import IndexModel, QueryVectors, open_model
+from multicap.index.satisfy import satisfaction
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
@@ -56,19 +61,25 @@ class SearchResult:
     fts: str | None = None  # the FTS5 expression run (None: no searchable word)
     concepts: list[str] = field(default_factory=list)  # what the query was understood as
     spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
+    unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
 
 
-def fts_expression(query: str, columns: tuple[str, ...] = FTS_COLUMNS) -> str | None:
+def fts_expression(
+    query: str, columns: tuple[str, ...] = FTS_COLUMNS, extra: tuple[str, ...] = ()
+) -> str | None:
     """A safe FTS5 expression for any string, limited to `columns`: its content words and each pair of
-    adjacent content words as a phrase ("red circle": a description that binds the two ranks higher),
-    every one quoted, joined by OR. None when the string has no content word."""
+    adjacent content words as a phrase ("red circle": a description that binds the two ranks higher), and
+    the `extra` terms the query was understood as ("stupa" for "temple"), every one quoted, joined by OR.
+    None when there is no word at all."""
     words = list(dict.fromkeys(content_terms(query)))
-    if not words:
+    extras = [" ".join(query_terms(t)) for t in extra]
+    if not words and not any(extras):
         return None
     terms = query_terms(query)
     content = set(words)
     pairs = [f"{a} {b}" for a, b in itertools.pairwise(terms) if a in content and b in content]
-    quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in [*words, *dict.fromkeys(pairs)])
+    every = dict.fromkeys([*words, *pairs, *(t for t in extras if t)])
+    quoted = " OR ".join('"' + t.replace('"', '""') + '"' for t in every)
     return f"{{{' '.join(columns)}}} : ({quoted})"
 
 
@@ -120,17 +131,43 @@ def _text_search(
 ) -> SearchResult:
     depth = max(5 * k, 50)
     columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
-    expression = fts_expression(query, columns)
+    qv: QueryVectors = model.embed_query(query)
+    expression = fts_expression(query, columns, tuple(qv.terms))
     lists: dict[str, list[tuple[int, float]]] = {}
     if expression is not None:
         lists["lexical"] = store.full_text(expression, columns, depth)
-    qv: QueryVectors = model.embed_query(query)
     for space, vec in qv.vectors.items():
         lists[space] = _dense(root, store, space, vec, depth)
-    fused = _fuse(lists, qv.weights)[:k]
+    understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
+    if not understood and not lists.get("lexical"):
+        said = "; ".join(qv.unknown) or "it has no word to search for"
+        raise ConfigError(f"nothing in the index matches {query!r}: {said}")
+    fused = _fuse(lists, qv.weights)
+    satisfied: dict[int, float] = {}
+    if qv.meaning is not None and qv.meaning.parts:
+        satisfied = _satisfied(store, qv, [i for i, _ in fused])
+        fused = sorted(fused, key=lambda t: (-(satisfied[t[0]] + t[1]), t[0]))
+    fused = fused[:k]
     paths = store.live(i for i, _ in fused)
-    hits = [Hit(i, paths[i], s, _parts(lists, i), store.texts(i)) for i, s in fused if i in paths]
-    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors))
+    hits = []
+    for i, s in fused:
+        if i in paths:
+            parts = _parts(lists, i)
+            if satisfied:
+                parts["satisfied"] = {"score": round(satisfied[i], 4)}
+            hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, store.texts(i)))
+    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
+
+
+def _satisfied(store: IndexStore, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
+    """How fully each candidate's facts satisfy the query's parts (the grounded models' caption space is
+    the square root of the class probabilities, so squaring it gives them back)."""
+    assert qv.meaning is not None
+    facts = store.facts_of(ids)
+    captions = store.vectors_of("caption", ids)
+    return {
+        i: satisfaction(qv.meaning, facts.get(i), captions[i] ** 2 if i in captions else None) for i in ids
+    }
 
 
 def _image_search(

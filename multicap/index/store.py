@@ -205,6 +205,18 @@ class IndexStore:
                 out[int(i)] = np.frombuffer(blob, np.float32)
         return out
 
+    def facts_of(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """id -> SceneFacts.to_dict() for the ids whose describer gave facts."""
+        out: dict[int, dict[str, Any]] = {}
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, facts FROM images WHERE id IN ({marks}) AND facts IS NOT NULL", chunk
+            )
+            out.update((int(i), json.loads(f)) for i, f in rows)
+        return out
+
     def live(self, ids: Iterable[int]) -> dict[int, str]:
         """id -> path for the ids that are live."""
         wanted = [int(i) for i in ids]

@@ -37,7 +37,9 @@ def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     r = run_cli("search", "a rocket", "--index", "demo", "--json", "--explain", "-k", "2", env=demo)
     hits = [json.loads(line) for line in r.stdout.splitlines()]
     assert r.returncode == 0 and hits[0]["path"].endswith("rocket.jpg")
-    assert set(hits[0]["parts"]) == {"lexical", "image", "caption"} and "object" in hits[0]["texts"]
+    assert (
+        set(hits[0]["parts"]) == {"lexical", "image", "caption", "satisfied"} and "object" in hits[0]["texts"]
+    )
     r = run_cli(
         "search", "-f", "--image", str(EXAMPLES / "chelsea.jpg"), "--index", "demo", "-k", "2", env=demo
     )

@@ -233,7 +233,10 @@ def test_hostile_text_queries_search_safely(tmp_path: Path, tiny: IndexModel, qu
     photos, root = tmp_path / "photos", tmp_path / "idx"
     _images(photos, 2)
     index_paths(root, [photos], tiny)
-    assert len(search_index(root, query, model=tiny).hits) <= 2
+    try:  # any string is safe: results, or one clear error when no word of it means anything
+        assert len(search_index(root, query, model=tiny).hits) <= 2
+    except ConfigError as exc:
+        assert str(exc).startswith(f"nothing in the index matches {query!r}")
     assert index_info(root)["images"] == 2
 
 

@@ -1,0 +1,335 @@
+"""What a text query means to the model: words → WordNet 3.0 synsets → the ImageNet classes it can see.
+
+    meaning = understand("a red car on the beach")
+    meaning.parts          # [red car: 10 classes below car, colour red] [beach: seashore, sandbar, lakeside]
+    meaning.unknown        # words the model cannot relate to anything, with the nearest concepts it knows
+
+Every noun of WordNet reaches the classes through the relations a person would follow, each with a weight:
+the synset itself or its hyponyms ("dog" → 118 breeds: 1.0), its part, member and substance holonyms and
+meronyms ("beach" is part of a shore → seashore, lakeside: 0.7), the classes whose definitions name the word
+or that the word's definition names ("coin" → "a flat metal piece ... used as money" ... 0.45), and its
+siblings under a specific hypernym ("temple" → place of worship → church, mosque, monastery, stupa: 0.5, or
+0.35 two levels up). A word that reaches none of them is scored by its semantic neighbours among the classes
+(ConSE, Norouzi et al. 2014, with WordNet's hypernym graph as the semantic space): the classes under the
+nearest hypernym that covers a few, at a low weight, and is reported as unknown with those neighbours.
+Colour words bind to the noun after them ("red car"); person words ("woman", "children", "face") reach
+the people the describer finds. Function words between parts say how they combine ("on", "with", "in").
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from multicap.describe.wordnet import imagenet_concepts
+from multicap.text.wordnet import Synset, WordNet, open_wordnet
+
+__all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
+
+_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
+_RELATIONS = frozenset({"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below"})
+_STOPWORDS = frozenset(
+    {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
+     "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
+)  # fmt: skip
+# The colour words the describer uses, and common names that fold into them.
+COLOURS = (
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "blue",
+    "purple",
+    "pink",
+    "brown",
+    "black",
+    "white",
+    "gray",
+    "cyan",
+)
+_COLOUR_ALIASES = {
+    "grey": "gray", "gold": "yellow", "golden": "yellow", "silver": "gray", "navy": "blue", "beige": "brown",
+    "tan": "brown", "violet": "purple", "maroon": "red", "teal": "cyan", "turquoise": "cyan",
+}  # fmt: skip
+# What the describer calls a person, and the WordNet synset every person word falls under.
+PERSON_TERMS = ("person", "people", "face")
+_PERSON = 7846  # person.n.01
+_PEOPLE_WORDS = frozenset({"people", "crowd", "face", "faces", "human", "humans", "family", "couple", "team"})
+
+_W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS, _W_NEIGHBOUR = 1.0, 0.7, 0.5, 0.35, 0.45, 0.25
+_SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
+_SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
+_NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
+_LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
+_MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
+_GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
+
+
+@dataclass
+class Part:
+    text: str  # the query words it stands for ("red car")
+    kind: str  # "thing", "people" or "colour" (a colour with no noun)
+    classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
+    colour: str | None = None  # a colour bound to it
+    terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
+    how: str = ""  # what it was understood as, for --explain
+
+    def top(self, n: int = 5) -> list[tuple[str, float]]:
+        names = [c.name for c in imagenet_concepts()]
+        return [(names[c], w) for c, w in sorted(self.classes.items(), key=lambda kv: -kv[1])[:n]]
+
+
+@dataclass
+class Unknown:
+    word: str
+    reason: str  # why it reaches nothing
+    nearest: list[str] = field(default_factory=list)  # the nearest concepts the model knows
+
+    def message(self) -> str:
+        near = f"; nearest it knows: {', '.join(self.nearest)}" if self.nearest else ""
+        return f'"{self.word}" {self.reason}{near}'
+
+
+@dataclass
+class Understanding:
+    parts: list[Part] = field(default_factory=list)
+    relations: list[str] = field(default_factory=list)  # function words between parts ("on", "with")
+    unknown: list[Unknown] = field(default_factory=list)
+
+    @property
+    def classes(self) -> dict[int, float]:
+        """Every class any part reaches, with its strongest weight."""
+        out: dict[int, float] = {}
+        for part in self.parts:
+            for c, w in part.classes.items():
+                out[c] = max(out.get(c, 0.0), w)
+        return out
+
+    def explain(self) -> list[str]:
+        lines = []
+        for part in self.parts:
+            colour = f" (colour {part.colour})" if part.colour else ""
+            top = ", ".join(f"{n} {w:.2f}" for n, w in part.top())
+            lines.append(f"{part.text}{colour}: {part.how}" + (f" [{top}]" if top else ""))
+        lines += [f"unknown: {u.message()}" for u in self.unknown]
+        return lines
+
+
+def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
+    """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
+    wn = wordnet or _wordnet()
+    words = [w.lower() for w in _WORD.findall(text)]
+    out = Understanding()
+    colour: str | None = None
+    k = 0
+    while k < len(words):
+        word = words[k]
+        if word in _RELATIONS:
+            out.relations.append(word)
+            k += 1
+            continue
+        if word in _STOPWORDS:
+            k += 1
+            continue
+        named = _colour(word, wn)
+        if named is not None:
+            colour = named
+            k += 1
+            continue
+        span, part = _noun_part(words, k, wn)
+        if part is None:
+            out.unknown.append(_unknown(" ".join(words[k : k + span]), wn))
+        else:
+            if part.classes and max(part.classes.values()) < _LOOSE:
+                near = [name for name, _ in part.top(3)]
+                out.unknown.append(
+                    Unknown(part.text, "is only loosely related to what this model sees", near)
+                )
+            if colour is not None:
+                part.colour, part.text = colour, f"{_colour_word(words, k)} {part.text}"
+                colour = None
+            out.parts.append(part)
+        k += span
+    if colour is not None:  # a colour alone ("red"): images whose objects have it
+        out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}"))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _wordnet() -> WordNet:
+    return open_wordnet()
+
+
+def _colour_word(words: list[str], k: int) -> str:
+    return words[k - 1] if k > 0 else ""
+
+
+def _colour(word: str, wn: WordNet) -> str | None:
+    """The describer's colour a word names ("crimson" → red), or None."""
+    if word in COLOURS:
+        return word
+    if word in _COLOUR_ALIASES:
+        return _COLOUR_ALIASES[word]
+    for synset in wn.synsets(word, "a")[:1]:
+        for lemma in synset.lemmas:
+            if lemma in COLOURS or lemma in _COLOUR_ALIASES:
+                return _COLOUR_ALIASES.get(lemma, lemma)
+    return None
+
+
+def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
+    """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
+    class the model sees."""
+    for span in (3, 2, 1):
+        if k + span > len(words) or any(w in _RELATIONS or w in _STOPWORDS for w in words[k : k + span]):
+            continue
+        phrase = " ".join(words[k : k + span])
+        synsets = wn.synsets(phrase)
+        if not synsets and span == 1:
+            synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in _pertainyms(a, wn)]  # "wooden" → wood
+        if not synsets:
+            continue
+        if _is_person(phrase, synsets, wn):
+            return span, _people_part(phrase)
+        part = _reach(phrase, synsets, wn)
+        return span, part
+    return 1, None
+
+
+def _pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:
+    return [s for s in wn.related(adjective, "\\") if s.pos == "n"]
+
+
+def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
+    if phrase in _PEOPLE_WORDS or phrase in PERSON_TERMS:
+        return True
+    return _PERSON in wn.ancestors(synsets[0].offset)
+
+
+def _people_part(phrase: str) -> Part:
+    classes = {c: 0.5 for c in _classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
+    return Part(phrase, "people", classes, terms=PERSON_TERMS, how="people the describer finds")
+
+
+def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
+    """The classes `phrase`'s senses reach, each at the weight of its strongest path: the synsets and their
+    kinds first, then their wholes and parts; only where neither reaches a class, their siblings and the
+    classes their definitions link to."""
+    below = _classes_below()
+    reached: dict[int, float] = {}
+    how: dict[int, str] = {}
+
+    def add(classes: frozenset[int], weight: float, route: str) -> None:
+        for c in classes:
+            if weight > reached.get(c, 0.0):
+                reached[c], how[c] = weight, route
+
+    senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
+    for sense, synset in senses:
+        add(below.get(synset.offset, frozenset()), sense * _W_SELF, f"{synset.name} and its kinds")
+        for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
+            for other in wn.related(synset, symbol):
+                add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
+    if not reached:
+        for sense, synset in senses:
+            for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
+                for ancestor in _hypernyms(synset, hops, wn):
+                    cover = below.get(ancestor.offset, frozenset())
+                    if len(cover) <= _SMALL_COVER:
+                        add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
+            add(_gloss_links(synset), sense * _W_GLOSS, f"definitions that use {synset.name}")
+    if not reached:
+        return None
+    kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
+    routes = list(dict.fromkeys(how[c] for c in kept))
+    return Part(phrase, "thing", kept, terms=(), how="; ".join(routes[:3]))
+
+
+def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
+    level = [synset]
+    for _ in range(hops):
+        level = [h for s in level for h in wn.related(s, "@")]
+    return level
+
+
+def _unknown(word: str, wn: WordNet) -> Unknown:
+    """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
+    synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in _pertainyms(a, wn)]
+    if not synsets:
+        close = difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
+        if wn.synsets(word, "a"):
+            return Unknown(word, "describes nothing this model sees")
+        return Unknown(
+            word, "is not a word WordNet 3.0 knows", [f"did you mean {c}?" for c in close][:1] + close[1:]
+        )
+    return Unknown(word, "is not among the concepts this model sees", _neighbours(synsets[0], wn))
+
+
+def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
+    """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)."""
+    below, names = _classes_below(), [c.name for c in imagenet_concepts()]
+    level = [synset]
+    for _ in range(3):
+        level = [h for s in level for h in wn.related(s, "@")]
+        covers = [below.get(s.offset, frozenset()) for s in level]
+        best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
+        if best:
+            return [names[c] for c in sorted(best[0])][:3]
+    return []
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> list[str]:
+    return sorted({c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags})
+
+
+@lru_cache(maxsize=1)
+def _classes_below() -> dict[int, frozenset[int]]:
+    """Noun synset offset → the ImageNet classes it is (or is above)."""
+    table: dict[int, set[int]] = defaultdict(set)
+    wn = _wordnet()
+    for concept in imagenet_concepts():
+        for offset in wn.ancestors(int(concept.wnid[1:])):
+            table[offset].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _gloss_index() -> dict[str, frozenset[int]]:
+    """A content word of a class's definition (base form) → the classes whose definitions use it."""
+    wn = _wordnet()
+    table: dict[str, set[int]] = defaultdict(set)
+    for concept in imagenet_concepts():
+        gloss = wn.synset(int(concept.wnid[1:]), "n").gloss.split(";")[0]
+        for word in _WORD.findall(gloss.lower()):
+            if word not in _STOPWORDS and len(word) > 2:
+                for base in wn.base_forms(word)[:2]:
+                    table[base].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def _gloss_links(synset: Synset) -> frozenset[int]:
+    """Classes whose definitions use one of the synset's words, and classes its definition names (one or
+    two words); none when they are many (a common word links to nothing in particular)."""
+    index, names = _gloss_index(), _class_names()
+    out: set[int] = set()
+    for lemma in synset.lemmas:
+        out |= index.get(lemma.replace(" ", "_"), frozenset())
+    words = _WORD.findall(synset.gloss.split(";")[0].lower())
+    for n in (1, 2):
+        for k in range(len(words) - n + 1):
+            out |= names.get(" ".join(words[k : k + n]), frozenset())
+    return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
+
+
+@lru_cache(maxsize=1)
+def _class_names() -> dict[str, frozenset[int]]:
+    """A class's name, and its plural, → the classes so named."""
+    table: dict[str, set[int]] = defaultdict(set)
+    for concept in imagenet_concepts():
+        table[concept.name.lower()].add(concept.index)
+        table[concept.name.lower() + "s"].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}

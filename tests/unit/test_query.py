@@ -1,0 +1,115 @@
+"""Query understanding through WordNet 3.0: every noun reaches the classes the model sees, colours bind to
+their noun, person words reach people, and a word that reaches nothing is named with its nearest concepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from multicap.describe.wordnet import imagenet_concepts
+from multicap.text.wordnet import open_wordnet, wordnet_folder
+
+pytestmark = pytest.mark.skipif(
+    not (wordnet_folder() / "index.noun").is_file(),
+    reason="WordNet 3.0 is not installed (make installs Debian's wordnet-base)",
+)
+
+NAMES = {c.name: c.index for c in imagenet_concepts()}
+
+
+def _reached(text: str) -> dict[str, float]:
+    from multicap.index.query import understand
+
+    [part] = understand(text).parts
+    return {name: part.classes[i] for name, i in NAMES.items() if i in part.classes}
+
+
+def test_the_reader_finds_lemmas_their_base_forms_and_relations() -> None:
+    wn = open_wordnet()
+    [goose, *_] = wn.synsets("geese")  # the exception list: geese -> goose
+    assert goose.name == "goose" and goose.wnid == "n01855672"
+    assert wn.synsets("children")[0].name == "child"
+    assert wn.synsets("golden retriever")[0].wnid == "n02099601"  # a two-word lemma
+    assert wn.synsets("asdfgh") == [] and wn.synsets("aardvark") and wn.synsets("zymurgy")  # first and last
+    [temple, *_] = wn.synsets("temple")
+    assert [h.name for h in wn.related(temple, "@")] == ["place of worship"]
+    assert "shore" in [h.name for h in wn.related(wn.synsets("beach")[0], "#p")]  # a beach is part of a shore
+
+
+def test_a_noun_reaches_its_kinds_its_wholes_and_its_siblings() -> None:
+    dog = _reached("dogs")
+    assert dog["golden retriever"] == 1.0 and len(dog) > 100 and "tabby" not in dog
+    beach = _reached("beach")  # part of a shore: the seashore and the lakeside
+    assert beach["seashore"] > 0.5 and beach["lakeside"] > 0.5
+    temple = _reached("temple")  # no class below it: its siblings under "place of worship"
+    assert {"stupa", "church", "mosque"} <= set(temple) and max(temple.values()) < 1.0
+    assert _reached("ladybird") == {"ladybug": 1.0}  # a synonym
+
+
+def test_colours_bind_to_their_noun_and_relations_join_parts() -> None:
+    from multicap.index.query import understand
+
+    red_car = understand("a red car")
+    [part] = red_car.parts
+    assert part.colour == "red" and part.text == "red car" and NAMES["sports car"] in part.classes
+    assert understand("a crimson car").parts[0].colour == "red"  # WordNet: crimson is a red
+    scene = understand("dog on the beach")
+    assert [p.text for p in scene.parts] == ["dog", "beach"] and scene.relations == ["on"]
+    assert understand("red").parts[0].kind == "colour"
+
+
+@pytest.mark.parametrize("word", ["woman", "children", "people", "face", "a man"])
+def test_person_words_reach_people(word: str) -> None:
+    from multicap.index.query import PERSON_TERMS, understand
+
+    [part] = understand(word).parts
+    assert part.kind == "people" and set(PERSON_TERMS) <= set(part.terms)
+
+
+def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
+    from multicap.index.query import understand
+
+    meaning = understand("a dog near asdfgh")
+    assert [p.text for p in meaning.parts] == ["dog"]
+    [unknown] = meaning.unknown
+    assert unknown.word == "asdfgh" and "not a word WordNet 3.0 knows" in unknown.message()
+    sky = understand("sky").unknown[0]  # a word WordNet knows, but no class the model sees is near it
+    assert sky.word == "sky" and "not among the concepts this model sees" in sky.message()
+    assert understand("beautiful").unknown[0].reason == "describes nothing this model sees"
+
+
+def test_satisfaction_binds_the_colour_to_the_object() -> None:
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("a red car")
+    car = imagenet_concepts()[NAMES["sports car"]].wnid
+
+    def facts(colour: str) -> dict[str, object]:
+        return {"objects": [{"label": "sports car", "attributes": {"wnid": car, "colour": colour}}]}
+
+    red, gray, nothing = (
+        satisfaction(meaning, f, None) for f in (facts("red"), facts("gray"), {"objects": []})
+    )
+    assert red == 1.0 and 0.0 < gray < 0.5 and nothing == 0.0
+    probs = np.zeros(1000, np.float32)
+    probs[NAMES["sports car"]] = 0.9  # the classifier saw a car, but nothing was placed
+    assert 0.0 < satisfaction(meaning, {"objects": [], "image_attributes": {"palette": "red"}}, probs) < red
+
+
+def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path) -> None:
+    from tests.conftest import REPO, run_cli
+
+    index = tmp_path / "idx"
+    assert run_cli("index", str(REPO / "examples" / "photos"), "--index", str(index)).returncode == 0
+    some = run_cli("search", "cat asdfgh", "--index", str(index), "-k", "1")
+    assert some.returncode == 0 and some.stdout.strip().endswith("chelsea.jpg")
+    assert '"asdfgh" is not a word WordNet 3.0 knows' in some.stderr
+    none = run_cli("search", "asdfgh qwerty", "--index", str(index))
+    assert none.returncode == 1 and none.stdout == ""
+    assert none.stderr.strip().startswith("error: nothing in the index matches") and "asdfgh" in none.stderr
+    explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
+    assert explained.returncode == 0 and "understood: temple: like temple" in explained.stdout
+    assert "stupa 0.50" in explained.stdout
