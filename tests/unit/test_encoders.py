@@ -57,6 +57,28 @@ def test_lite0_logits_match_reference_implementation(lite0) -> None:
     torch.testing.assert_close(ours.pooled, ours.grid.mean(dim=1), rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize(
+    ("name", "side", "grid"), [("efficientnet_lite1", 240, 8), ("efficientnet_lite2", 260, 9)]
+)
+def test_lite1_and_lite2_load_their_package_weights_and_match_the_reference(
+    name: str, side: int, grid: int
+) -> None:
+    """The larger Lites: the same network definition with more blocks loads their packages' weights."""
+    ref_mod = pytest.importorskip("efficientnet_lite_pytorch")
+    encoder = create_encoder(name)
+    status = get_encoder_spec(name).weights_status(None)
+    assert status.present and encoder.preprocess.size == side
+    ref = ref_mod.EfficientNet.from_pretrained(name.replace("_", "-"), weights_path=status.location).eval()
+    pixels = torch.randint(
+        0, 256, (2, 3, side, side), dtype=torch.uint8, generator=torch.Generator().manual_seed(1)
+    )
+    ours = encoder.encode_batch(pixels)
+    with torch.inference_mode():
+        expected = ref(encoder.preprocess.normalize(pixels))
+    assert ours.logits is not None and (ours.logits - expected).abs().max().item() < 1e-3
+    assert ours.grid_hw == (grid, grid)
+
+
 @pytest.mark.parametrize("size", [224, 160, 97])
 def test_fused_kernels_match_plain_network(size: int) -> None:
     """The folded + fused inference path equals the plain conv → BN → ReLU6 network at odd sizes too."""
