@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -47,7 +48,7 @@ def attend_command(
                 "image": str(image),
                 "level": level,
                 "caption": caption.text,
-                "confidence": caption.logprob,
+                "confidence": round(math.exp(caption.logprob), 4),  # as `describe --json`: 0..1
                 "files": [str(f) for f in files],
             }
         )

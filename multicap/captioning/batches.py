@@ -142,6 +142,11 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]
     if not train_imgs:
         raise DataError(f"{cfg.corpus}: no images in split {cfg.train_split!r}")
+    if not val_imgs:
+        raise DataError(
+            f"{cfg.corpus}: no images in split {cfg.val_split!r} to validate on (it has: "
+            f"{', '.join(corpus.splits())}); choose one with --set data.val_split=NAME"
+        )
     store = _cached_store(recipe, train_imgs + val_imgs, progress)
     vocab = Vocabulary.build(
         (_words(t, cfg.max_words) for im in train_imgs for lv in levels for t in im.captions.get(lv, [])),

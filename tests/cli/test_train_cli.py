@@ -1,0 +1,141 @@
+"""`multicap train` end to end, as a user runs it: generate scenes with the CLI, train a tiny captioner,
+describe with the bundle it wrote, run the same command again (it resumes, trains nothing), then one epoch
+more."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from multicap.captioning.attention_maps import caption_image
+from multicap.captioning.bundle import load_bundle
+from tests.conftest import run_cli
+
+# A seconds-long run: the seeded `tiny` encoder at 64 px, a small captioner (tests/integration/test_train.py).
+TINY = [
+    "encoder.name=tiny",
+    "encoder.image_size=64",
+    "model.embed_dim=48",
+    "model.value_dim=64",
+    "model.attention_dim=32",
+    "model.hidden_dim=96",
+    "model.dropout=0.0",
+    "train.batch_size=16",
+    "train.warmup_steps=5",
+    "train.threads=1",
+    "decoding.beam_size=2",
+    "decoding.max_len=24",
+]
+LEVELS = {"object", "attribute", "layout", "caption"}
+VAL_IMAGES = 6
+
+
+def _files(folder: Path) -> dict[str, tuple[int, bytes]]:
+    """Name → (mtime_ns, bytes) of every file below `folder`: what a rerun must leave alone (the feature
+    store's `.build.lock` is taken on every run, and may be touched)."""
+    return {
+        str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != ".build.lock"
+    }
+
+
+def test_train_writes_a_bundle_that_describes_and_a_rerun_resumes(tmp_path: Path) -> None:
+    scenes, run = tmp_path / "scenes", tmp_path / "run"
+    made = run_cli("data", "scenes", "--out", str(scenes), "--n", "40", "--size", "64", "-j", "1")
+    assert made.returncode == 0, made.stderr
+    # 40 scenes hold no val split: validate on training images, as quick experiments do.
+    overrides = [
+        f"data.corpus={scenes}",
+        f"train.out={run}",
+        "data.val_split=train",
+        f"data.val_images={VAL_IMAGES}",
+        "train.epochs=2",
+        *TINY,
+    ]
+    args = ["train", "--config", "scenes", *(a for o in overrides for a in ("--set", o))]
+
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert re.fullmatch(
+        rf"best bundle: {re.escape(str(run / 'best'))} \(score \d\.\d{{4}}, 2 epochs\)",
+        first.stdout.splitlines()[0],
+    ), first.stdout
+    for level in LEVELS:
+        assert re.search(rf"^  {level}/fact_f1 +\d\.\d{{4}}$", first.stdout, re.M), first.stdout
+    # stderr: one line per validated epoch, with a score per level (the progress bar is off without a tty).
+    epochs = [line for line in first.stderr.splitlines() if line.startswith("epoch ")]
+    assert [line.split(":")[0] for line in epochs] == ["epoch 1", "epoch 2"], first.stderr
+    assert all(f"{level} F1 " in line for line in epochs for level in LEVELS), epochs
+    assert "resumed" not in first.stderr
+
+    best = run / "best"
+    assert sorted(p.name for p in best.iterdir()) == [
+        "config.json",
+        "metrics.json",
+        "model.safetensors",
+        "vocab.json",
+    ]
+    metrics = json.loads((best / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["command"] == "multicap " + shlex.join(args)
+    assert metrics["epoch"] in (1, 2)
+    assert set(metrics["validation"]) == LEVELS
+    for level, scores in metrics["validation"].items():
+        assert scores["level"] == level and scores["n_images"] == VAL_IMAGES, scores
+        assert 0.0 <= scores["fact_f1"] <= 1.0 and scores["cider_d"] >= 0.0, scores
+    f1 = [s["fact_f1"] for s in metrics["validation"].values()]
+    assert abs(metrics["selection_score"] - sum(f1) / len(f1)) < 1e-9  # the score that picks the best epoch
+    assert metrics["recipe"]["encoder"]["name"] == "tiny" and metrics["recipe"]["train"]["epochs"] == 2
+    assert (run / "last" / "trainer.pt").is_file()
+
+    # describe loads the bundle from its folder alone and says what the bundle says of the image.
+    image = scenes / "images" / "000000.png"
+    described = run_cli("describe", str(image), "--model", str(best), "--json")
+    assert described.returncode == 0, described.stderr
+    doc = json.loads(described.stdout.splitlines()[0])
+    assert doc["type"] == "image" and doc["path"] == str(image)
+    assert set(doc["texts"]) == {"object", "attribute", "layout"}
+    bundle = load_bundle(best)  # what this bundle says of the image, captioned here in-process
+    for level, text in doc["texts"].items():
+        caption, _ = caption_image(bundle, image, level)
+        assert text == caption.text and text, (level, text, caption.text)
+        assert doc["confidence"][level] == pytest.approx(math.exp(caption.logprob), abs=1e-4)
+
+    # The same command again: it resumes from last/, finds both epochs done, and trains nothing.
+    features = scenes / "features"
+    assert [p.name for p in features.iterdir()] == ["tiny-64-squash"]  # encoded once, beside the corpus
+    before = {**_files(run), **_files(features)}
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr
+    assert f"resumed from {run / 'last'}" in again.stderr
+    assert not [line for line in again.stderr.splitlines() if line.startswith("epoch ")], again.stderr
+    assert "2 epochs)" in again.stdout.splitlines()[0]
+    assert {**_files(run), **_files(features)} == before  # no checkpoint, bundle or feature rewritten
+
+    # One epoch more: only epoch 3 is trained, on top of the checkpoint.
+    longer = run_cli(*[a if a != "train.epochs=2" else "train.epochs=3" for a in args])
+    assert longer.returncode == 0, longer.stderr
+    assert "resumed from" in longer.stderr
+    epochs = [line.split(":")[0] for line in longer.stderr.splitlines() if line.startswith("epoch ")]
+    assert epochs == ["epoch 3"], longer.stderr
+    assert "3 epochs)" in longer.stdout.splitlines()[0]
+    assert json.loads((run / "last" / "metrics.json").read_text(encoding="utf-8"))["epoch"] == 3
+
+
+def test_train_with_an_unknown_config_fails_in_one_line(tmp_path: Path) -> None:
+    r = run_cli("train", "--config", "nope", "--set", f"train.out={tmp_path / 'run'}")
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip().splitlines() == [
+        "error: no config file 'nope' (give a YAML path or a name in configs/)"
+    ]
+    assert not (tmp_path / "run").exists()
+    r = run_cli("train", "--config", "scenes", "--set", "train.epoch=2")
+    assert r.returncode == 1 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: unknown config key 'train.epoch'"), r.stderr
+    assert "epochs" in lines[0]  # names the keys it knows
