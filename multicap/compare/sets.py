@@ -29,7 +29,9 @@ from multicap.describe.summary import image_features, summarize_set
 __all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
 
 _MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
-_FEW = 0.1  # … and by at most this share of the other images
+_LIFT = 2.0  # … and over-represented there: its share of the members at least this many times its share
+#              of the other images (a feature every image has, "landscape", sets no cluster apart)
+_EVERYWHERE = 0.7  # a feature this share of the whole set holds is left out of a cluster's label
 _NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
 _MAX_PAIRS = 200  # pairs in all
 
@@ -129,18 +131,28 @@ def _cluster_summary(
     ids = [rep, *(i for i in ids if i != rep)]
     summary = summarize_set([images.descriptions[i] for i in ids], level) if len(ids) > 1 else None
     shared = summary.shared if summary else sorted(feats[rep])
-    inside = Counter(f for i in ids for f in feats[i])
-    outside = Counter(f for i, fs in enumerate(feats) if clustering.labels[i] != c for f in fs)
-    others = len(images) - len(ids)
-    distinguishing = sorted(
-        f for f, n in inside.items() if others and n > _MOST * len(ids) and outside[f] <= _FEW * others
-    )
-    text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (
-        f" sharing: {', '.join(shared[:8])}" if shared else ""
-    )
-    if distinguishing:
-        text += f"; unlike the rest: {', '.join(distinguishing[:8])}"
+    distinguishing = _over_represented(ids, clustering.labels != c, feats)
+    everywhere = Counter(f for fs in feats for f in fs)
+    telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(images) and f not in distinguishing]
+    label = distinguishing[:6] + telling[: max(0, 6 - len(distinguishing))]
+    text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (f": {', '.join(label)}" if label else "")
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
+
+
+def _over_represented(ids: list[int], others_mask: np.ndarray, feats: list[set[str]]) -> list[str]:
+    """Features most of a cluster's members hold and the other images hold far less often (lift of at
+    least `_LIFT`; held by none of them is infinite lift), most telling first."""
+    others = [i for i in np.flatnonzero(others_mask)]
+    if not others:
+        return []
+    inside = Counter(f for i in ids for f in feats[i])
+    outside = Counter(f for i in others for f in feats[i])
+    lift = {
+        f: (n / len(ids)) / max(outside[f] / len(others), 0.5 / len(others))
+        for f, n in inside.items()
+        if n > _MOST * len(ids)
+    }
+    return sorted((f for f, v in lift.items() if v >= _LIFT), key=lambda f: (-lift[f], -inside[f], f))
 
 
 def _pairs(
