@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from multicap.describe.colours import dominant_colours, image_colour_attributes
+from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.regions import Detection, RegionConfig, detect_regions
@@ -119,9 +119,7 @@ class GroundedDescriber:
 
     def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
         concept = self._concepts[det.cls]
-        s = rgb.shape[0] // det.mask.shape[0]
-        region = np.repeat(np.repeat(det.mask, s, 0), s, 1)  # (S, S) bool, the object's CAM region
-        colours = dominant_colours(rgb[region][::4], min_share=0.3)
+        colours = object_colours(rgb, det.mask)  # contrasted with the image outside the CAM region
         attributes = {
             "colour": " and ".join(name for name, _ in colours),
             "size": size_of(det.box),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from multicap.describe.describer import create_describer, describe_paths, description_json, list_describers
@@ -96,3 +97,21 @@ def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescri
     assert dog.label == "golden retriever" and "dog" in dog.attributes["tags"].split(", ")
     assert dog.attributes["position"] == "left" and dog.attributes["colour"].startswith("red")
     assert verbalize(facts, "layout") == "a golden retriever on the left; on a seashore"
+
+
+def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescriber) -> None:
+    """A red beetle on a green leaf: its CAM region (3×3 cells) is mostly leaf, its colour is red."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("ladybug"), 2:5, 2:5] = 20.0
+    rgb = np.zeros((224, 224, 3), dtype=np.uint8)
+    rgb[:] = (60, 140, 50)
+    yy, xx = np.mgrid[:224, :224]
+    rgb[(yy - 112) ** 2 + (xx - 112) ** 2 < 24**2] = (200, 30, 30)  # under a fifth of the region
+    pixels = torch.from_numpy(rgb).permute(2, 0, 1).contiguous()
+    [beetle] = grounded.facts(LoadedImage(pixels, (224, 224)), cam).objects
+    assert beetle.label == "ladybug" and beetle.attributes["colour"] == "red"
