@@ -20,8 +20,8 @@ import torch
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
-from multicap.describe.regions import Detection, RegionConfig, detect_regions
-from multicap.describe.verbalize import verbalize
+from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
+from multicap.describe.verbalize import GUESS, verbalize
 from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import Encoder, create_encoder
 from multicap.errors import ConfigError
@@ -107,7 +107,12 @@ class GroundedDescriber:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
+        guessed = not found
+        if guessed:  # nothing confident: the whole image's best class, said as a guess ("perhaps ...")
+            found = best_guess(cam, self._related, self._settings, self.config.regions)
         objects = [self._object(d, rgb) for d in found]
+        for obj in objects if guessed else ():
+            obj.attributes["certainty"] = GUESS
         attrs = image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height

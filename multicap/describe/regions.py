@@ -19,7 +19,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Detection", "RegionConfig", "detect_regions", "window_logits"]
+__all__ = ["Detection", "RegionConfig", "best_guess", "detect_regions", "window_logits"]
 
 Box = tuple[float, float, float, float]
 
@@ -34,6 +34,8 @@ class RegionConfig:
     support: float = 0.03  # least whole-image probability of a class found in a smaller window
     merge_gap: float = 0.1  # related candidates whose boxes come closer than this are one object
     upsample: int = 4  # CAM resolution multiplier (7×7 → 28×28 at 224 px)
+    guess_floor: float = 0.05  # with nothing confident, the whole image's best class is still said as a
+    #                            guess when its probability (with its related classes) reaches this
 
 
 @dataclass
@@ -137,6 +139,23 @@ def detect_regions(
             continue
         found.append(Detection(cls, conf, box, mask))
     return _consolidate(found, related, cfg)
+
+
+def best_guess(
+    cam: torch.Tensor, related: torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
+) -> list[Detection]:
+    """The whole image's most probable class (with its related classes) as one low-confidence detection,
+    or none when even that is below `guess_floor`: "nothing recognised" only when nothing is."""
+    probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1)  # (C,)
+    group = probs @ related  # (C,)
+    group[excluded] = 0.0
+    p, k = float(group.max()), int(group.argmax())
+    if p < cfg.guess_floor:
+        return []
+    best = int((probs * related[k]).argmax())  # the group's most probable member names it
+    h, w = cam.shape[1:]
+    box, mask = _box_from_cam(cam[best], (0, 0, max(h, w)), cfg)
+    return [Detection(best, p, box, mask)]
 
 
 def _consolidate(found: list[Detection], related: torch.Tensor, cfg: RegionConfig) -> list[Detection]:

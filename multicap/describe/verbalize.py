@@ -30,7 +30,8 @@ _RELATION_PHRASES: dict[str, str] = {
     "left of": "to the left of", "right of": "to the right of", "above": "above", "below": "below",
     "next to": "next to", "around": "around",
 }  # fmt: skip
-NOTHING = "nothing recognised with confidence"
+NOTHING = "nothing recognised"
+GUESS = "guess"  # SceneObject.attributes["certainty"] of an object said below the describer's confidence
 
 
 def register_verbalizer(level: str) -> Callable[[Verbalizer], Verbalizer]:
@@ -48,14 +49,21 @@ def list_verbalizers() -> list[str]:
 
 
 def verbalize(facts: SceneFacts, level: str) -> str:
-    """The text of `facts` at `level` ("object", "attribute", "layout", "caption")."""
+    """The text of `facts` at `level` ("object", "attribute", "layout", "caption"); "perhaps ..." when every
+    object is a low-confidence guess."""
     try:
         fn = _REGISTRY[level]
     except KeyError:
         raise UnknownNameError(
             f"no verbalizer for level {level!r}: choose from {', '.join(_REGISTRY)}"
         ) from None
-    return fn(facts)
+    text = fn(facts)
+    guessed = bool(facts.objects) and all(o.attributes.get("certainty") == GUESS for o in facts.objects)
+    return (
+        ("Perhaps " + text[0].lower() + text[1:] if text[:1].isupper() else "perhaps " + text)
+        if guessed
+        else text
+    )
 
 
 def plural(noun: str) -> str:

@@ -8,8 +8,8 @@ import torch
 
 from multicap.describe.colours import dominant_colours, image_colour_attributes, srgb_to_lab
 from multicap.describe.places import SETTINGS
-from multicap.describe.regions import RegionConfig, detect_regions
-from multicap.describe.verbalize import list_verbalizers, plural, verbalize
+from multicap.describe.regions import RegionConfig, best_guess, detect_regions
+from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize
 from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
@@ -133,3 +133,32 @@ def test_regions_find_and_box_a_class_in_one_corner() -> None:
     excluded = torch.zeros(1000, dtype=torch.bool)
     excluded[500] = True
     assert [d.cls for d in detect_regions(cam, related, excluded, RegionConfig())] == [3]
+
+
+def test_nothing_confident_gives_a_hedged_best_guess_and_nothing_only_when_nothing() -> None:
+    """Below the detector's confidence the whole image's best class is said as a guess ("perhaps ..."),
+    with its low confidence; "nothing recognised" only when even that is below the guess floor."""
+    related, none = torch.eye(1000), torch.zeros(1000, dtype=torch.bool)
+    cam = torch.zeros(1000, 7, 7)
+    cam[7] = 4.7  # a weak class everywhere: its probability is about 0.1, in the whole image and every window
+    config = RegionConfig()
+    assert detect_regions(cam, related, none, config) == []
+    [guess] = best_guess(cam, related, none, config)
+    assert guess.cls == 7 and config.guess_floor <= guess.confidence < config.min_confidence
+    assert best_guess(torch.zeros(1000, 7, 7), related, none, config) == []  # uniform: nothing at all
+    obj = SceneObject("cock", guess.confidence, guess.box, {"position": "center", "certainty": GUESS})
+    facts = SceneFacts([obj], [], {})
+    assert verbalize(facts, "object") == "perhaps a cock"
+    assert verbalize(facts, "caption").startswith("Perhaps a cock")
+    assert verbalize(SceneFacts(), "object") == "nothing recognised"
+
+
+def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
+    from PIL import Image
+
+    from multicap.describe import create_describer, describe_paths
+
+    blank = tmp_path / "gray.png"
+    Image.new("RGB", (64, 48), (128, 128, 128)).save(blank)
+    [desc] = describe_paths(create_describer("grounded"), [blank], ["object"])
+    assert desc.texts["object"] == "nothing recognised" and desc.confidence == {}
