@@ -107,19 +107,21 @@ class GroundedDescriber:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
-        guessed = not found
+        setting = self._setting(cam)
+        guessed = not found and setting is None
         if guessed:  # nothing confident: the whole image's best class, said as a guess ("perhaps ...")
             found = best_guess(cam, self._related, self._settings, self.config.regions)
         objects = [self._object(d, rgb) for d in found]
         for obj in objects if guessed else ():
             obj.attributes["certainty"] = GUESS
+        if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
+            objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         attrs = image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height
         attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"
-        setting = self._setting(cam)
         if setting is not None:
-            attrs["setting"] = setting
+            attrs["setting"] = self._concepts[setting.cls].name
         return SceneFacts(objects, chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP), attrs)
 
     def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
@@ -135,14 +137,18 @@ class GroundedDescriber:
         box = tuple(round(v, 4) for v in det.box)
         return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
 
-    def _setting(self, cam: torch.Tensor) -> str | None:
-        """The most probable place class of the whole image, if confident enough."""
+    def _setting(self, cam: torch.Tensor) -> Detection | None:
+        """The most probable place class of the whole image (boxed where its CAM is), if confident enough."""
         probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) * self._settings  # (1000,)
         group = probs @ self._related  # settings pool with related places (seashore, sandbar)
         group = group * self._settings
         p, k = float(group.max()), int(group.argmax())
+        if p < self.config.setting_confidence:
+            return None
         best = int((probs * self._related[k]).argmax())  # the group's most probable member names it
-        return self._concepts[best].name if p >= self.config.setting_confidence else None
+        h, w = cam.shape[1:]
+        mask = np.ones((h * self.config.regions.upsample, w * self.config.regions.upsample), dtype=bool)
+        return Detection(best, p, (0.0, 0.0, 1.0, 1.0), mask)
 
 
 def _confidence(facts: SceneFacts, levels: Sequence[str]) -> dict[str, float]:
