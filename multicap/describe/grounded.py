@@ -19,6 +19,7 @@ import torch
 
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
+from multicap.describe.people import Person, detect_people
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
 from multicap.describe.verbalize import GUESS, verbalize
@@ -31,6 +32,9 @@ from multicap.io import load_image
 
 __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
 
+_PEOPLE_SIDE = 640  # px: the long side of the photo the people detector sees (people.py says why)
+_PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to, so that faces keep detail
+
 
 @dataclass(frozen=True)
 class GroundedConfig:
@@ -38,12 +42,15 @@ class GroundedConfig:
     image_size: int = 224  # input side; the final map is image_size / 32 cells across
     regions: RegionConfig = field(default_factory=RegionConfig)  # scales and thresholds of detection
     setting_confidence: float = 0.2  # least probability of a place class to state the setting
+    people: bool = True  # find people with OpenCV's face and body detectors (multicap.describe.people)
 
 
 @dataclass
 class LoadedImage:
     pixels: torch.Tensor  # (3, S, S) uint8, the whole image squashed to the encoder's input
     size: tuple[int, int]  # (width, height) of the decoded image
+    photo: np.ndarray | None = None  # (H, W, 3) uint8, long side at most _PEOPLE_SIDE: for the people
+    #                                  detector, whose faces need more pixels than the encoder's input
 
 
 @contextmanager
@@ -85,8 +92,13 @@ class GroundedDescriber:
 
     def load(self, path: Path) -> LoadedImage:
         """Decode and squash one image (raises ImageLoadError for a bad file)."""
-        img = load_image(path, min_short_side=self.encoder.preprocess.size)
-        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
+        img = load_image(path, min_short_side=max(self.encoder.preprocess.size, _PEOPLE_SHORT_SIDE))
+        photo = None
+        if self.config.people:
+            small = img.copy()
+            small.thumbnail((_PEOPLE_SIDE, _PEOPLE_SIDE))
+            photo = np.asarray(small)
+        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size, photo)
 
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
@@ -108,7 +120,8 @@ class GroundedDescriber:
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
         setting = self._setting(cam)
-        guessed = not found and setting is None
+        people = detect_people(image.photo) if image.photo is not None else []
+        guessed = not found and setting is None and not people
         if guessed:  # nothing confident: the whole image's best class, said as a guess ("perhaps ...")
             found = best_guess(cam, self._related, self._settings, self.config.regions)
         objects = [self._object(d, rgb) for d in found]
@@ -116,6 +129,8 @@ class GroundedDescriber:
             obj.attributes["certainty"] = GUESS
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
+        people_objects = [_person(p, objects, rgb) for p in people]
+        objects = (people_objects + objects)[: self.config.regions.top_k]  # people first: the usual subject
         attrs = image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height
@@ -151,6 +166,41 @@ class GroundedDescriber:
         return Detection(best, p, (0.0, 0.0, 1.0, 1.0), mask)
 
 
+_PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people detector's objects carry it
+_CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
+
+
+def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> SceneObject:
+    """A detected person as an object: the colour of what they wear (the box below the face), wearing the
+    garment whose box centre lies in their box."""
+    attributes = {
+        "colour": " and ".join(name for name, _ in object_colours(rgb, _clothes_mask(person, rgb.shape[0]))),
+        "size": size_of(person.box),
+        "position": position_of(person.box),
+        "wnid": _PERSON_WNID,
+        "tags": "person, people, human" + (", face" if person.face is not None else ""),
+        "found_by": person.kind,
+    }
+    x0, y0, x1, y1 = person.box
+    for obj in objects:
+        cx, cy = (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
+        tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
+        if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
+            attributes["wearing"] = obj.label
+            break
+    box = tuple(round(v, 4) for v in person.box)
+    return SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
+
+
+def _clothes_mask(person: Person, side: int) -> np.ndarray:
+    """(side, side) bool: the person's box below the face (the whole box when no face was found)."""
+    mask = np.zeros((side, side), dtype=bool)
+    x0, y0, x1, y1 = (round(v * side) for v in person.box)
+    top = round(person.face[3] * side) if person.face is not None else y0
+    mask[max(top, y0) : y1, x0:x1] = True
+    return mask if mask.any() else np.ones((side, side), dtype=bool)
+
+
 def _confidence(facts: SceneFacts, levels: Sequence[str]) -> dict[str, float]:
     """Each level's confidence: the mean of the objects' (none when nothing was recognised)."""
     if not facts.objects:
@@ -165,10 +215,13 @@ def grounded_describer(
     encoder: str | None = None,
     top_k: int | None = None,
     min_confidence: float | None = None,
+    people: bool = True,
 ) -> GroundedDescriber:
     """The default grounded describer, with the CLI's `--encoder`, `--top-k` and `--min-confidence` where
     given (an encoder without an ImageNet classifier is refused)."""
-    config = GroundedConfig() if encoder is None else GroundedConfig(encoder=encoder)
+    config = (
+        GroundedConfig(people=people) if encoder is None else GroundedConfig(encoder=encoder, people=people)
+    )
     regions = config.regions
     if top_k is not None:
         regions = replace(regions, top_k=top_k)

@@ -31,6 +31,7 @@ _RELATION_PHRASES: dict[str, str] = {
     "next to": "next to", "around": "around",
 }  # fmt: skip
 NOTHING = "nothing recognised"
+_IRREGULAR = {"person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice"}
 GUESS = "guess"  # SceneObject.attributes["certainty"] of an object said below the describer's confidence
 
 
@@ -69,7 +70,9 @@ def verbalize(facts: SceneFacts, level: str) -> str:
 def plural(noun: str) -> str:
     """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"."""
     head, _, last = noun.rpartition(" ")
-    if last.endswith(("s", "x", "z", "ch", "sh")):
+    if last in _IRREGULAR:
+        last = _IRREGULAR[last]
+    elif last.endswith(("s", "x", "z", "ch", "sh")):
         last += "es"
     elif last.endswith("y") and last[-2:-1] not in tuple("aeiou"):
         last = last[:-1] + "ies"
@@ -95,9 +98,15 @@ def _setting(facts: SceneFacts) -> str | None:
     return SETTINGS.get(name, f"at a {name}") if name else None
 
 
-def _described(obj: SceneObject) -> str:
-    """ "large brown golden retriever": size, colour, then the name."""
-    words = [obj.attributes.get("size", ""), obj.attributes.get("colour", ""), obj.label]
+def _described(obj: SceneObject, size: bool = True) -> str:
+    """ "large brown golden retriever": size, colour, then the name. A person's colour is what they wear,
+    said after the name ("person in a military uniform", "person in black"), never before it."""
+    colour, wearing = obj.attributes.get("colour", ""), obj.attributes.get("wearing")
+    if obj.label == "person":
+        words = [obj.attributes.get("size", "") if size else "", obj.label]
+        dressed = _article(wearing) if wearing else colour
+        return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
+    words = [obj.attributes.get("size", "") if size else "", colour, obj.label]
     return " ".join(w for w in words if w)
 
 
@@ -144,9 +153,7 @@ def caption_text(facts: SceneFacts) -> str:
     if not facts.objects:
         setting = _setting(facts)
         return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
-    names = [
-        _article(" ".join(w for w in (o.attributes.get("colour", ""), o.label) if w)) for o in facts.objects
-    ]
+    names = [_article(_described(o, size=False)) for o in facts.objects]
     setting = _setting(facts)
     sentence = _join(names[:3]) + (f" {setting}" if setting else "")
     return sentence[0].upper() + sentence[1:] + "."

@@ -115,3 +115,22 @@ def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescri
     pixels = torch.from_numpy(rgb).permute(2, 0, 1).contiguous()
     [beetle] = grounded.facts(LoadedImage(pixels, (224, 224)), cam).objects
     assert beetle.label == "ladybug" and beetle.attributes["colour"] == "red"
+
+
+def test_people_appear_at_every_level_and_none_is_invented(tmp_path: Path) -> None:
+    """Grace Hopper (matplotlib's sample photo, a core dependency): a person in a military uniform, at
+    every level; the cat photo of the examples has nobody."""
+    import matplotlib.cbook
+
+    from multicap.describe import create_describer, describe_paths
+
+    hopper = Path(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+    levels = ["object", "attribute", "layout", "caption"]
+    described = describe_paths(create_describer("grounded"), [hopper, EXAMPLES / "chelsea.jpg"], levels)
+    by_name = {d.path.name: d for d in described}
+    grace = by_name["grace_hopper.jpg"]
+    assert all("person" in grace.texts[level].lower() for level in levels), grace.texts
+    [person] = [o for o in grace.facts.objects if o.label == "person"]
+    assert person.attributes["wnid"] == "n00007846" and "face" in person.attributes["tags"]
+    assert "a large person in a military uniform" in grace.texts["attribute"]
+    assert all(o.label != "person" for o in by_name["chelsea.jpg"].facts.objects)

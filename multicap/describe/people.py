@@ -1,0 +1,256 @@
+"""People in a photo, found offline with the detectors that OpenCV's wheel ships.
+
+Three detectors vote, each strict on its own, and a person is what any of them finds:
+
+- frontal faces: Lienhart's `haarcascade_frontalface_alt2` at 480 px on the long side (faces from about
+  4% of it), backed by ≥ 6 overlapping windows;
+- profile faces: `haarcascade_profileface` at 320 px (faces from about 6%), on the image and on its mirror
+  (the cascade knows one side only), the same 6 windows;
+- bodies: Dalal and Triggs' HOG people detector at 640 px upscaled 1.5×, so that people down to about 13%
+  of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
+
+A face must also look like skin where the image has colour (Chai and Ngan's YCrCb box, 1999): that drops
+the cascades' false faces on fruit, wood and wallpaper. A body with a face in its head becomes one person
+holding both boxes; a face with no body gets a head-and-shoulders box grown from it.
+
+Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
+decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only (faces are
+not looked for below the input's own resolution). Cost: about 250 ms of one CPU core per photo (frontal
+80, profile 2 × 50, HOG 60). The thresholds were set on 30 real photos with people and 204 without (the
+real-photo benchmark's 91, and OpenCV, scikit-image, caer, mahotas, scikit-learn and desktop-wallpaper
+photos); the comment on each gives the margin seen there.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from multicap.errors import WeightsNotFoundError
+from multicap.facts.geometry import Box
+
+__all__ = ["Person", "detect_people"]
+
+_PACKAGE = "opencv-python-headless>=4.8,<5"  # 5.x wheels ship no cascade files
+_BODY_SIDE = 640  # px, long side of the image the body detector sees (before its upscale)
+_FRONTAL_SIDE = 480  # px, long side of the image the frontal cascade sees: faces from ~4% of it
+_PROFILE_SIDE = 320  # px, the same for the profile cascade (run twice): faces from ~6% of it
+_FACE_STEP = 1.1  # cascade pyramid scale step (1.2 lost the greyscale cameraman's profile)
+_FACE_NEIGHBOURS = 6  # raw windows a face needs (minNeighbors): ≤ 4 on photos without people, ≥ 8 on faces
+_MIN_FACE = 20  # px, the cascades' smallest window (their own is 20 or 24)
+_SKIN_MIN = 0.2  # skin share in a face's centre: 0.1 kept 2 false faces (a fig, a cabinet); true ≥ 0.33
+_GREY_CHROMA = 4.0  # mean |Cr-128| + |Cb-128| below which an image counts as greyscale (no skin test)
+_BODY_UPSCALE = 1.5  # the HOG window is 128 px tall: upscaling finds people shorter than that
+_BODY_STEP = 1.2  # HOG pyramid scale step
+_BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: ≤ 1.07 without people (a clip-art fish), ≥ 1.98 on pedestrians
+_OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person: boxes are (x0, y0, x1, y1) in 0..1 of the image, y growing downwards.
+
+    `box` covers the whole visible person (for a face alone: the head and shoulders grown from it);
+    `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
+    without a body around it) or "body" (no face). `confidence` is 0.5 at a detector's acceptance
+    threshold and rises towards 1 with its evidence: n/(n + 6) for a face backed by n cascade windows,
+    w/(w + 1.4) for a HOG margin w; a face inside a body combines both as 1 - (1 - a)(1 - b).
+    """
+
+    box: Box
+    face: Box | None
+    confidence: float
+    kind: Literal["face", "body"]
+
+
+@dataclass(frozen=True)
+class _Found:
+    box: np.ndarray  # (4,) x0, y0, x1, y1 in 0..1
+    confidence: float
+
+
+class _Detectors:
+    """The cascades and the HOG detector, loaded from OpenCV's wheel."""
+
+    def __init__(self) -> None:
+        folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
+        self.frontal = _cascade(folder / "haarcascade_frontalface_alt2.xml")
+        self.profile = _cascade(folder / "haarcascade_profileface.xml")
+        self.hog = cv2.HOGDescriptor()
+        self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), np.float32))
+
+
+def _cascade(path: Path) -> cv2.CascadeClassifier:
+    cascade = cv2.CascadeClassifier(str(path)) if path.is_file() else None
+    if cascade is None or cascade.empty():
+        raise WeightsNotFoundError(
+            f"OpenCV {cv2.__version__} has no usable face cascade at {path}: pip install '{_PACKAGE}'"
+        )
+    return cascade
+
+
+_LOCAL = threading.local()  # cascades are not safe to share between threads: one set per thread
+
+
+def _detectors() -> _Detectors:
+    if not hasattr(_LOCAL, "detectors"):
+        _LOCAL.detectors = _Detectors()
+    detectors: _Detectors = _LOCAL.detectors
+    return detectors
+
+
+def detect_people(rgb: np.ndarray, *, profiles: bool = False) -> list[Person]:
+    """Find the people in an RGB image, most confident first.
+
+    Args:
+        rgb: (H, W, 3) uint8 pixels at any size; larger than 640 px on the long side is shrunk here, so
+            passing a copy shrunk to 640 px changes nothing.
+        profiles: also look for faces in profile (the cascade on the image and its mirror): on the real
+            photos of benchmarks/real_photos.py it found one more of 13 photos with people (the
+            cameraman) for 2 × ~50 ms, about as much as the rest together; off for the describer.
+
+    Returns:
+        One `Person` per person found; an empty list when there is none.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+        raise ValueError(f"detect_people needs (H, W, 3) uint8 pixels, got {rgb.shape} {rgb.dtype}")
+    det = _detectors()
+    image = _shrink(rgb, _BODY_SIDE)  # (h, w, 3)
+    faces = _nms(_faces(det, image, profiles))
+    bodies = _nms(_bodies(det, image))
+    return sorted(_pair(faces, bodies), key=lambda p: -p.confidence)
+
+
+def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
+    scale = side / max(rgb.shape[:2])
+    if scale >= 1.0:
+        return rgb
+    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+
+
+def _faces(det: _Detectors, image: np.ndarray, profiles: bool) -> list[_Found]:
+    found = []
+    passes = [(det.frontal, _FRONTAL_SIDE, False)]
+    if profiles:
+        passes += [(det.profile, _PROFILE_SIDE, False), (det.profile, _PROFILE_SIDE, True)]
+    for cascade, side, mirrored in passes:
+        found += _faces_at(cascade, _shrink(image, side), mirrored)
+    return found
+
+
+def _faces_at(cascade: cv2.CascadeClassifier, small: np.ndarray, mirrored: bool) -> list[_Found]:
+    """Faces one cascade finds in `small` (or in its mirror image), each with skin where it has colour."""
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)  # (h, w)
+    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)  # (h, w, 3)
+    coloured = float(np.abs(ycc[::4, ::4, 1:].astype(np.float32) - 128.0).sum(-1).mean()) >= _GREY_CHROMA
+    view = np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey
+    boxes, counts = cascade.detectMultiScale2(
+        view, _FACE_STEP, _FACE_NEIGHBOURS, minSize=(_MIN_FACE, _MIN_FACE)
+    )
+    h, w = grey.shape
+    found = []
+    for (x, y, bw, bh), n in zip(np.reshape(boxes, (-1, 4)), np.ravel(counts), strict=True):
+        x = w - x - bw if mirrored else x
+        if coloured and _skin_share(ycc[y : y + bh, x : x + bw]) < _SKIN_MIN:
+            continue
+        box = np.array([x / w, y / h, (x + bw) / w, (y + bh) / h])
+        found.append(_Found(box, float(n / (n + _FACE_NEIGHBOURS))))
+    return found
+
+
+def _skin_share(face_ycc: np.ndarray) -> float:
+    """Share of skin-coloured pixels in the middle 60% of a face box (hair and background left out)."""
+    h, w = face_ycc.shape[:2]
+    centre = face_ycc[h // 5 : h - h // 5, w // 5 : w - w // 5].astype(np.int16)
+    cr, cb = centre[..., 1], centre[..., 2]
+    return float(((cr >= 133) & (cr <= 173) & (cb >= 77) & (cb <= 127)).mean())
+
+
+def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
+    # Always 640 px × 1.5, enlarging a smaller input too: the smallest person found is then the same share
+    # of any image. (Enlarging for the face cascades instead made them see faces on coins.)
+    scale = _BODY_SIDE * _BODY_UPSCALE / max(image.shape[:2])
+    up = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    boxes, weights = det.hog.detectMultiScale(up, winStride=(8, 8), padding=(8, 8), scale=_BODY_STEP)
+    h, w = up.shape[:2]
+    found = []
+    for (x, y, bw, bh), weight in zip(np.reshape(boxes, (-1, 4)), np.ravel(weights), strict=True):
+        if weight < _BODY_MIN_WEIGHT:
+            continue
+        # The 64×128 window holds "about 16 pixels of margin around the person on all four sides" (Dalal
+        # and Triggs, 2005): 16 px off top and bottom, 12 off each side, where arms and strides reach.
+        x0, x1 = x + bw * 3 / 16, x + bw - bw * 3 / 16
+        y0, y1 = y + bh / 8, y + bh - bh / 8
+        box = np.clip(np.array([x0 / w, y0 / h, x1 / w, y1 / h]), 0.0, 1.0)
+        found.append(_Found(box, float(weight / (weight + _BODY_MIN_WEIGHT))))
+    return found
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    wh = np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0.0, None)
+    inter = float(wh[0] * wh[1])
+    union = float(np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2])) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _nms(found: list[_Found]) -> list[_Found]:
+    """Keep the most confident of boxes that overlap (a face seen by two cascades, a body at two scales)."""
+    kept: list[_Found] = []
+    for f in sorted(found, key=lambda f: -f.confidence):
+        if all(_iou(f.box, k.box) <= _OVERLAP and not _inside(f.box, k.box) for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _inside(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether a's centre lies in b and a is the smaller: one detection nested in another."""
+    cx, cy = (a[0] + a[2]) / 2, (a[1] + a[3]) / 2
+    smaller = np.prod(a[2:] - a[:2]) <= np.prod(b[2:] - b[:2])
+    return bool(smaller and b[0] <= cx <= b[2] and b[1] <= cy <= b[3])
+
+
+def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
+    """One person per body (with the face in its head, if any) and per face left over."""
+    people, used = [], set()
+    for body in bodies:
+        head = [i for i, f in enumerate(faces) if i not in used and _in_head(f.box, body.box)]
+        if not head:
+            people.append(Person(_as_box(body.box), None, round(body.confidence, 4), "body"))
+            continue
+        i = max(head, key=lambda i: faces[i].confidence)
+        used.add(i)
+        face = faces[i]
+        box = np.concatenate([np.minimum(body.box[:2], face.box[:2]), np.maximum(body.box[2:], face.box[2:])])
+        joint = 1.0 - (1.0 - body.confidence) * (1.0 - face.confidence)
+        people.append(Person(_as_box(box), _as_box(face.box), round(joint, 4), "face"))
+    for i, face in enumerate(faces):
+        if i not in used:
+            grown = _as_box(_grow(face.box))
+            people.append(Person(grown, _as_box(face.box), round(face.confidence, 4), "face"))
+    return people
+
+
+def _in_head(face: np.ndarray, body: np.ndarray) -> bool:
+    """Whether a face sits where the body's head is: centred in its top third, narrower than half of it."""
+    cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
+    fits = face[2] - face[0] <= 0.5 * (body[2] - body[0])
+    return bool(fits and body[0] <= cx <= body[2] and body[1] <= cy <= body[1] + (body[3] - body[1]) / 3)
+
+
+def _grow(face: np.ndarray) -> np.ndarray:
+    """Head and shoulders down to the chest from a face box: 3 face widths wide, 4.5 face heights tall."""
+    fw, fh = face[2] - face[0], face[3] - face[1]
+    cx = (face[0] + face[2]) / 2
+    half = 1.5 * fw
+    box = np.array([cx - half, face[1] - 0.5 * fh, cx + half, face[3] + 3.0 * fh])
+    return np.clip(box, 0.0, 1.0)
+
+
+def _as_box(box: np.ndarray) -> Box:
+    x0, y0, x1, y1 = (round(float(v), 4) for v in box)
+    return (x0, y0, x1, y1)

@@ -1,0 +1,170 @@
+"""People found with OpenCV's shipped detectors (`multicap.describe.people`), on real photos.
+
+Photos with people: matplotlib's `grace_hopper.jpg` (a head-and-shoulders portrait), and the repository's
+examples `astronaut.jpg` (a frontal face, colour) and `camera.jpg` (a face half turned, greyscale). Photos
+without: the examples `chelsea.jpg` (a cat's face, close up), `coffee.jpg`, `rocket.jpg` and
+`benchmarks/photos/clock.jpg`, each checked by eye to hold no person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.cbook
+import numpy as np
+import pytest
+from PIL import Image
+
+from multicap.describe import people
+from multicap.describe.people import Person, detect_people
+from multicap.errors import WeightsNotFoundError
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "photos"
+WITHOUT_PEOPLE = [
+    EXAMPLES / "chelsea.jpg",
+    EXAMPLES / "coffee.jpg",
+    EXAMPLES / "rocket.jpg",
+    REPO / "benchmarks" / "photos" / "clock.jpg",
+]
+
+
+def _rgb(path: Path | str) -> np.ndarray:
+    return np.asarray(Image.open(path).convert("RGB"))
+
+
+@pytest.fixture(scope="module")
+def hopper() -> np.ndarray:
+    """(600, 512, 3): Grace Hopper in uniform, her face about x 0.29..0.74, y 0.16..0.55 (seen by eye)."""
+    return _rgb(matplotlib.cbook.get_sample_data("grace_hopper.jpg", asfileobj=False))
+
+
+def _centre(box: tuple[float, float, float, float]) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def _contains(outer: tuple[float, ...], inner: tuple[float, ...]) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def test_grace_hopper_is_one_person_with_her_face_boxed(hopper: np.ndarray) -> None:
+    found = detect_people(hopper)
+    assert len(found) == 1
+    (person,) = found
+    assert person.kind == "face" and person.face is not None
+    cx, cy = _centre(person.face)
+    assert abs(cx - 0.51) < 0.05 and abs(cy - 0.36) < 0.05
+    assert 0.3 < person.face[2] - person.face[0] < 0.6  # her face is about 0.45 of the width
+    assert 0.5 <= person.confidence <= 1.0
+
+
+def test_a_larger_copy_is_shrunk_and_gives_the_same_face(hopper: np.ndarray) -> None:
+    big = np.asarray(Image.fromarray(hopper).resize((1536, 1800), Image.Resampling.BICUBIC))
+    (small,), (large,) = detect_people(hopper), detect_people(big)
+    assert small.face is not None and large.face is not None
+    assert np.allclose(small.face, large.face, atol=0.03)
+
+
+@pytest.mark.parametrize("name", ["astronaut.jpg", "camera.jpg"])
+def test_the_person_in_each_example_with_one_is_found(name: str) -> None:
+    found = detect_people(_rgb(EXAMPLES / name), profiles=name == "camera.jpg")  # his face is half turned
+    assert len(found) == 1
+    assert found[0].face is not None
+
+
+@pytest.mark.parametrize("mirrored", [False, True])
+def test_a_face_in_profile_is_found_facing_either_way(mirrored: bool) -> None:
+    camera = _rgb(EXAMPLES / "camera.jpg")  # his head, turned right, is about x 0.31..0.58, y 0.15..0.42
+    (person,) = detect_people(np.ascontiguousarray(camera[:, ::-1]) if mirrored else camera, profiles=True)
+    assert person.face is not None
+    cx, cy = _centre(person.face)
+    assert abs(cx - (0.55 if mirrored else 0.45)) < 0.04 and abs(cy - 0.28) < 0.04
+
+
+def test_a_face_without_skin_colour_is_dropped_and_greyscale_is_spared(hopper: np.ndarray) -> None:
+    blue_face = np.ascontiguousarray(hopper[..., ::-1])  # red and blue swapped: skin turns blue
+    assert detect_people(blue_face) == []
+    grey = np.repeat(hopper.mean(-1, keepdims=True), 3, -1).astype(np.uint8)  # no colour to test
+    assert len(detect_people(grey)) == 1
+
+
+@pytest.mark.parametrize("path", WITHOUT_PEOPLE, ids=lambda p: p.name)
+def test_no_person_is_invented_on_photos_without_one(path: Path) -> None:
+    assert detect_people(_rgb(path)) == []
+
+
+def test_uniform_and_noise_images_hold_no_person() -> None:
+    rng = np.random.default_rng(0)
+    images = [
+        np.full((480, 640, 3), 128, dtype=np.uint8),
+        np.full((300, 300, 3), (200, 150, 120), dtype=np.uint8),  # skin-coloured, flat
+        rng.integers(0, 256, (480, 640, 3), dtype=np.uint8),
+        rng.normal(128, 40, (640, 480, 3)).clip(0, 255).astype(np.uint8),
+    ]
+    for image in images:
+        assert detect_people(image) == []
+
+
+@pytest.mark.parametrize("name", ["grace_hopper", "astronaut.jpg", "camera.jpg"])
+def test_boxes_lie_in_the_image_and_the_person_holds_the_face(name: str, hopper: np.ndarray) -> None:
+    image = hopper if name == "grace_hopper" else _rgb(EXAMPLES / name)
+    found = detect_people(image, profiles=name == "camera.jpg")
+    assert found
+    for person in found:
+        for box in (person.box, person.face):
+            assert box is not None
+            assert all(0.0 <= v <= 1.0 for v in box)
+            assert box[0] < box[2] and box[1] < box[3]
+        assert person.face is not None and _contains(person.box, person.face)
+        # The body reaches below the face: a head-and-shoulders box at least.
+        assert person.box[3] - person.face[3] >= person.face[3] - person.face[1] or person.box[3] == 1.0
+
+
+def test_a_face_alone_grows_to_head_and_shoulders() -> None:
+    face = np.array([0.4, 0.2, 0.5, 0.3])
+    (person,) = people._pair([people._Found(face, 0.7)], [])
+    assert person == Person((0.3, 0.15, 0.6, 0.6), (0.4, 0.2, 0.5, 0.3), 0.7, "face")
+
+
+def test_a_face_in_a_body_head_joins_it_and_a_face_elsewhere_stays_apart() -> None:
+    body = people._Found(np.array([0.1, 0.1, 0.3, 0.9]), 0.6)
+    in_head = people._Found(np.array([0.17, 0.12, 0.23, 0.18]), 0.5)
+    apart = people._Found(np.array([0.7, 0.5, 0.8, 0.6]), 0.5)
+    joined, alone = people._pair([in_head, apart], [body])
+    assert joined.kind == "face" and joined.face == (0.17, 0.12, 0.23, 0.18)
+    assert joined.box == (0.1, 0.1, 0.3, 0.9) and joined.confidence == pytest.approx(0.8)
+    assert alone.face == (0.7, 0.5, 0.8, 0.6)
+
+
+class _FixedHog:
+    """Stands in for the HOG detector: two windows in the 960 × 720 image it is given, margins 2.0 and 0.5."""
+
+    def detectMultiScale(self, image: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
+        assert image.shape[:2] == (720, 960)  # 640 × 480 enlarged 1.5×
+        return np.array([[96, 0, 192, 384], [600, 300, 64, 128]]), np.array([[2.0], [0.5]])
+
+
+def test_a_body_window_past_the_margin_is_a_person_inside_its_padding(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(people._detectors(), "hog", _FixedHog())
+    (body,) = people._bodies(people._detectors(), np.zeros((480, 640, 3), dtype=np.uint8))
+    # 3/16 of the window's width off each side, 1/8 of its height off top and bottom.
+    assert np.allclose(body.box, [132 / 960, 48 / 720, 252 / 960, 336 / 720])
+    assert body.confidence == pytest.approx(2.0 / 3.4)
+
+
+def test_bad_pixels_are_refused() -> None:
+    with pytest.raises(ValueError, match="uint8"):
+        detect_people(np.zeros((64, 64), dtype=np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        detect_people(np.zeros((64, 64, 3), dtype=np.float32))
+
+
+def test_missing_cascades_name_the_package_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cv2.data.haarcascades", str(tmp_path) + "/")
+    monkeypatch.setattr(people, "_LOCAL", people.threading.local())
+    with pytest.raises(WeightsNotFoundError, match=r"opencv-python-headless>=4.8,<5"):
+        detect_people(np.zeros((64, 64, 3), dtype=np.uint8))
