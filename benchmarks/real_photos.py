@@ -251,7 +251,13 @@ def stage(photos: list[dict[str, Any]], data: Path, folder: Path) -> dict[str, s
 
 
 def run_split(
-    split: str, labels: list[dict], queries: list[dict], data: Path, work: Path, model: list[str]
+    split: str,
+    labels: list[dict],
+    queries: list[dict],
+    data: Path,
+    work: Path,
+    model: list[str],
+    with_search: bool = True,
 ) -> dict:
     photos = [p for p in labels if p["split"] == split]
     names = stage(photos, data, work / f"photos-{split}")
@@ -264,7 +270,8 @@ def run_split(
         raise BenchmarkError(f"describe gave no record for {len(missing)} photo(s), e.g. {missing[0]}")
     index = work / f"index-{split}"
     t = time.perf_counter()
-    run_cli(["index", str(work / f"photos-{split}"), "--index", str(index), "--json", *model])
+    if with_search:
+        run_cli(["index", str(work / f"photos-{split}"), "--index", str(index), "--json", *model])
     index_s = time.perf_counter() - t
     photo_rows = [score_photo(p, described[p["file"]]) for p in photos]
     in_split = {p["file"] for p in photos}
@@ -315,9 +322,15 @@ def table(split: str, r: dict[str, Any]) -> str:
             f"  people mentioned           {_fmt(r['people_mentioned'])}",
             f"  people invented            {_fmt(r['people_invented'])}",
             f"  most common first labels   {piles}",
-            f"  query P@5 {r['p_at_5_all']:.2f} (random {r['p_at_5_chance']:.2f}): {kinds}",
-            f"  queries returning nothing  {_fmt(r['nothing'])}",
         ]
+        + (
+            [
+                f"  query P@5 {r['p_at_5_all']:.2f} (random {r['p_at_5_chance']:.2f}): {kinds}",
+                f"  queries returning nothing  {_fmt(r['nothing'])}",
+            ]
+            if r["p_at_5_all"] is not None
+            else ["  queries: not run (--describe-only)"]
+        )
     )
 
 
@@ -339,8 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         "--index-dir", type=Path, help="keep the staged photos and indexes here (default: a temp dir)"
     )
     ap.add_argument("--model", help="passed to `multicap describe` and `multicap index`")
+    ap.add_argument("--encoder", help="the grounded describer's encoder, passed to describe and index")
+    ap.add_argument(
+        "--describe-only", action="store_true", help="score the descriptions; no index, no search"
+    )
     args = ap.parse_args(argv)
     model = ["--model", args.model] if args.model else []
+    model += ["--encoder", args.encoder] if args.encoder else []
     splits = SPLITS if args.split == "both" else (args.split,)
     python = os.path.relpath(sys.executable) if sys.executable.startswith(os.getcwd()) else sys.executable
     command = " ".join([python, *(sys.argv if argv is None else [__file__, *argv])])
@@ -348,7 +366,11 @@ def main(argv: list[str] | None = None) -> int:
         labels, queries = load(args.data)
         with tempfile.TemporaryDirectory(prefix="real_photos_") as tmp:
             work = args.index_dir or Path(tmp)
-            results = {s: run_split(s, labels, queries, args.data, work, model) for s in splits}
+            queries = [] if args.describe_only else queries
+            results = {
+                s: run_split(s, labels, queries, args.data, work, model, with_search=not args.describe_only)
+                for s in splits
+            }
     except (BenchmarkError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

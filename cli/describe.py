@@ -35,6 +35,9 @@ def describe_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per image, then one for the set."),
     top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=20, help="Most objects per image (grounded)."),
+    encoder: str = typer.Option(
+        None, "--encoder", "-e", help="The grounded describer's encoder (efficientnet_lite0, _lite1, _lite2)."
+    ),
     people: bool = typer.Option(
         True,
         "--people/--no-people",
@@ -69,7 +72,7 @@ def describe_command(
     files = list(iter_image_paths(paths, include_hidden=include_hidden))
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
-    grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people}
+    grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
     describer = create_describer(model, device=device, **options)
     levels = (

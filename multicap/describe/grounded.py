@@ -24,7 +24,7 @@ from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.describe.wordnet import imagenet_concepts, related_classes
-from multicap.encoders import Encoder, create_encoder
+from multicap.encoders import Encoder, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
@@ -219,9 +219,9 @@ def grounded_describer(
 ) -> GroundedDescriber:
     """The default grounded describer, with the CLI's `--encoder`, `--top-k` and `--min-confidence` where
     given (an encoder without an ImageNet classifier is refused)."""
-    config = (
-        GroundedConfig(people=people) if encoder is None else GroundedConfig(encoder=encoder, people=people)
-    )
+    config = GroundedConfig(people=people)
+    if encoder is not None:  # at the resolution its weights were trained at (Lite1 240 px, Lite2 260 px)
+        config = replace(config, encoder=encoder, image_size=get_encoder_spec(encoder).preprocess.size)
     regions = config.regions
     if top_k is not None:
         regions = replace(regions, top_k=top_k)
