@@ -87,9 +87,9 @@ def photos() -> dict[str, object]:
     return out
 
 
-def speed(rounds: int, seconds: float) -> dict[str, float]:
+def speed(rounds: int, seconds: float, people: bool = True) -> dict[str, float]:
     tune_malloc()
-    describer = create_describer("grounded")
+    describer = create_describer("grounded", people=people)
     with tempfile.TemporaryDirectory() as tmp:
         paths = make_jpegs(Path(tmp), 100)
         describe_rates, tensor_rates = [], []
@@ -239,6 +239,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=100, help="scenes for --scenes")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--no-people", action="store_true", help="--speed without the people detector")
     parser.add_argument("--level", default="attribute", help="the level of --sets summaries")
     parser.add_argument("--clusters", type=int, default=4, help="scene clusters per seed for --sets (≤ 5)")
     parser.add_argument("--per-cluster", type=int, default=5, help="scenes per cluster for --sets")
@@ -249,7 +250,7 @@ def main() -> None:
     if args.photos:
         result["photos"] = photos()
     if args.speed:
-        result["speed"] = speed(args.rounds, args.seconds)
+        result["speed"] = speed(args.rounds, args.seconds, people=not args.no_people)
     if args.scenes:
         result["scenes"] = scenes(args.n, args.bundle)
     if args.sets:
