@@ -1,7 +1,7 @@
 """Process-level CPU tuning for inference: glibc malloc settings and thread counts.
 
 glibc returns large freed buffers to the kernel (munmap) and maps them again on the next call; for
-convolution activations that churn costs more than the arithmetic here (docs/architecture.md, decision 11).
+convolution activations that churn costs more than the arithmetic here (docs/architecture.md, decision 12).
 Raising the mmap and trim thresholds keeps those buffers in the heap. `tune_malloc()` does what the
 environment variables MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ / MALLOC_TOP_PAD_ would, from inside
 the process; benchmarks/encoder_throughput.py measures its effect.
