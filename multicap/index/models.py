@@ -9,6 +9,7 @@ Each model decodes files (`load`) and turns a batch into image vectors and `Desc
   words reach through WordNet, each with its weight (`multicap.index.query`: ConSE-style, the image is its
   class probabilities and the query a weighted set of classes). Image space: the pooled features; a query
   lands there as the weighted mean of the classifier's weight rows ("class vectors") of those classes.
+- `grounded-no-people`: the same without the people detector, about 7x faster to index.
 - `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
   forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
 - any other name: a trained captioner bundle (folder or registered name) through the neural describer.
@@ -296,6 +297,12 @@ register_model(
     "grounded",
     lambda enc, levels, device: DescriberModel(
         "grounded", create_describer("grounded", device=device, encoder=enc), levels
+    ),
+)
+register_model(  # the same without the people detector (about 0.1 s an image): 7x faster to index
+    "grounded-no-people",
+    lambda enc, levels, device: DescriberModel(
+        "grounded-no-people", create_describer("grounded", device=device, encoder=enc, people=False), levels
     ),
 )
 register_model(

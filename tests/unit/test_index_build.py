@@ -243,3 +243,13 @@ def test_hostile_text_queries_search_safely(tmp_path: Path, tiny: IndexModel, qu
 def test_search_without_an_index_says_how_to_build_one(tmp_path: Path) -> None:
     with pytest.raises(DataError, match=r"no index at .*multicap index"):
         search_index(tmp_path / "none", "cat")
+
+
+def test_the_fast_grounded_model_is_recorded_and_reopened(tmp_path: Path) -> None:
+    """`--model grounded-no-people`: the grounded index without the people detector, reopened as such."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    model = open_model("grounded-no-people")
+    assert model.describer.config.people is False  # type: ignore[attr-defined]
+    index_paths(root, [photos], model)
+    assert model_for_index(root).name == "grounded-no-people"
