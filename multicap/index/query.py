@@ -6,12 +6,14 @@
 
 Every noun of WordNet reaches the classes through the relations a person would follow, each with a weight:
 the synset itself or its hyponyms ("dog" → 118 breeds: 1.0), its part, member and substance holonyms and
-meronyms ("beach" is part of a shore → seashore, lakeside: 0.7), the classes whose definitions name the word
-or that the word's definition names ("coin" → "a flat metal piece ... used as money" ... 0.45), and its
-siblings under a specific hypernym ("temple" → place of worship → church, mosque, monastery, stupa: 0.5, or
-0.35 two levels up). A word that reaches none of them is scored by its semantic neighbours among the classes
-(ConSE, Norouzi et al. 2014, with WordNet's hypernym graph as the semantic space): the classes under the
-nearest hypernym that covers a few, at a low weight, and is reported as unknown with those neighbours.
+meronyms ("beach" is part of a shore → seashore, lakeside: 0.7); only where those reach nothing, its
+semantic neighbours among the classes, in the spirit of ConSE (Norouzi et al. 2014) with WordNet's hypernym
+graph as the semantic space: its siblings under a specific hypernym ("temple" → place of worship → church,
+mosque, stupa: 0.5, or 0.35 two levels up) and the classes whose definitions name the word or that its
+definition names (0.45). A word that reaches none of them is reported as unknown, with the classes under
+its nearest hypernym that covers a few (within two levels) as the nearest concepts the model knows; they
+are shown, not searched for (that far up they are rarely related: "moon" → fruit). A part whose strongest
+class weighs under 0.3 is searched and reported as loosely related.
 Colour words bind to the noun after them ("red car"); person words ("woman", "children", "face") reach
 the people the describer finds. Function words between parts say how they combine ("on", "with", "in").
 """
@@ -59,7 +61,7 @@ PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
 _PEOPLE_WORDS = frozenset({"people", "crowd", "face", "faces", "human", "humans", "family", "couple", "team"})
 
-_W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS, _W_NEIGHBOUR = 1.0, 0.7, 0.5, 0.35, 0.45, 0.25
+_W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
@@ -272,7 +274,7 @@ def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
     """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)."""
     below, names = _classes_below(), [c.name for c in imagenet_concepts()]
     level = [synset]
-    for _ in range(3):
+    for _ in range(2):
         level = [h for s in level for h in wn.related(s, "@")]
         covers = [below.get(s.offset, frozenset()) for s in level]
         best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
