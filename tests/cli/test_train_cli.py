@@ -15,22 +15,11 @@ import pytest
 from multicap.captioning.attention_maps import caption_image
 from multicap.captioning.bundle import load_bundle
 from tests.conftest import run_cli
+from tests.integration.test_train import TINY_MODEL
 
-# A seconds-long run: the seeded `tiny` encoder at 64 px, a small captioner (tests/integration/test_train.py).
-TINY = [
-    "encoder.name=tiny",
-    "encoder.image_size=64",
-    "model.embed_dim=48",
-    "model.value_dim=64",
-    "model.attention_dim=32",
-    "model.hidden_dim=96",
-    "model.dropout=0.0",
-    "train.batch_size=16",
-    "train.warmup_steps=5",
-    "train.threads=1",
-    "decoding.beam_size=2",
-    "decoding.max_len=24",
-]
+# A seconds-long run: the seeded `tiny` encoder at 64 px, a small captioner (the integration tests' recipe),
+# with shorter captions.
+TINY = [*TINY_MODEL, "decoding.max_len=24"]
 LEVELS = {"object", "attribute", "layout", "caption"}
 VAL_IMAGES = 6
 
