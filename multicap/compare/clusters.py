@@ -5,11 +5,15 @@ mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` ima
 that sample; if no k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
 The chosen k is then fitted on the whole set (FAISS subsamples 256 points per centroid).
 
-A cluster's representative is its member closest to the centroid. An image is an outlier when it is far
-from every cluster: its cosine distance to the nearest centroid of a cluster of two or more images is
-more than `OUTLIER_Z` robust standard deviations (1.4826 × the median absolute deviation) above the median
-distance of the set, and at least `OUTLIER_MARGIN` above it (so a very tight set does not call every small
-deviation an outlier). Sets under 5 images have no outliers.
+A cluster's representative is its member closest to the centroid. An image's distance from the set is
+its mean cosine distance to its `NEIGHBOURS` nearest other images (exact, for sets up to `KNN_MAX`
+images; above that, to the nearest centroid of a cluster of two or more). On real photos the neighbours
+rank the odd one out first where the centroid did not: the Moon among 12 nature photos was 12th of 13 by
+its cluster's centroid (k-means had paired it with a kite in the sky), 1st by its neighbours
+(benchmarks/compare_photos.py). An image is an outlier when its distance is more than `OUTLIER_Z` robust
+standard deviations (1.4826 × the median absolute deviation) above the median distance of the set, and
+at least `OUTLIER_MARGIN` above it (so a very tight set does not call every small deviation an outlier).
+Sets under 5 images have no outliers.
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ __all__ = ["MAX_K", "Clustering", "choose_k", "cluster_vectors"]
 MAX_K = 20  # the most clusters the criterion considers
 MIN_SILHOUETTE = 0.1  # below this for every k, the set is one cluster
 SILHOUETTE_SAMPLE = 1000  # images the criterion is computed on
+NEIGHBOURS = 2  # an image's distance from the set is its mean distance to this many nearest images
+KNN_MAX = 20_000  # exact neighbours up to this many images (a FAISS flat search, O(N²) work)
 OUTLIER_Z = 3.5  # robust z-score of the distance to the nearest cluster (Iglewicz and Hoaglin's cut)
 OUTLIER_MARGIN = 0.05  # and at least this much cosine distance above the median
 _NITER = 25  # k-means iterations
@@ -39,7 +45,7 @@ class Clustering:
     labels: np.ndarray  # (N,) cluster of each image
     centroids: np.ndarray  # (k, D) unit
     representatives: list[int]  # per cluster, the member closest to its centroid
-    distances: np.ndarray  # (N,) cosine distance to the nearest centroid of a cluster of 2+
+    distances: np.ndarray  # (N,) distance from the set: to the nearest images (module docstring)
     outliers: list[int]  # indices, farthest first
     silhouettes: dict[int, float] = field(default_factory=dict)  # k → mean silhouette (the criterion)
 
@@ -117,7 +123,7 @@ def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Cl
         best[start : start + _BLOCK] = sims.max(axis=1)
     counts = np.bincount(labels, minlength=k)
     representatives = [_representative(labels, best, c) for c in range(k)]
-    distances = _distance_to_clusters(x, centroids, counts)
+    distances = _distance_to_neighbours(x) if n <= KNN_MAX else _distance_to_clusters(x, centroids, counts)
     return Clustering(k, labels, centroids, representatives, distances, _outliers(distances), scores)
 
 
@@ -137,6 +143,21 @@ def _distance_to_clusters(x: np.ndarray, centroids: np.ndarray, counts: np.ndarr
     for start in range(0, len(x), _BLOCK):
         out[start : start + _BLOCK] = 1.0 - (x[start : start + _BLOCK] @ real.T).max(axis=1)
     return out
+
+
+def _distance_to_neighbours(x: np.ndarray) -> np.ndarray:
+    """Mean cosine distance of each image to its `NEIGHBOURS` nearest other images (exact search)."""
+    n = len(x)
+    if n < 2:
+        return np.zeros(n, np.float32)
+    k = min(NEIGHBOURS, n - 1)
+    index = faiss.IndexFlatIP(x.shape[1])
+    index.add(x)
+    sims, ids = index.search(x, k + 1)  # (N, k + 1): each image finds itself (or an exact copy) first
+    own = ids == np.arange(n)[:, None]
+    others = np.where(own.any(axis=1, keepdims=True), ~own, np.arange(k + 1) < k)  # drop self, else the last
+    near = sims[others].reshape(n, k)
+    return np.clip(1.0 - near.mean(axis=1), 0.0, 2.0).astype(np.float32)
 
 
 def _outliers(distances: np.ndarray) -> list[int]:

@@ -13,6 +13,7 @@ nearest members.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
 from multicap.compare.pairs import PairComparison, compare_pair
-from multicap.describe.summary import image_features, summarize_set
+from multicap.describe.summary import ancestors, image_features, summarize_set
 
 __all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
 
@@ -32,6 +33,7 @@ _MOST = 0.5  # a cluster's distinguishing feature: held by more than this share 
 _LIFT = 2.0  # … and over-represented there: its share of the members at least this many times its share
 #              of the other images (a feature every image has, "landscape", sets no cluster apart)
 _EVERYWHERE = 0.7  # a feature this share of the whole set holds is left out of a cluster's label
+_LABEL_FEATURES = 6  # features in a cluster's label
 _NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
 _MAX_PAIRS = 200  # pairs in all
 
@@ -110,7 +112,8 @@ def compare_set(
     )
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed)
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
-    summaries = [_cluster_summary(images, clustering, c, feats, level) for c in range(clustering.k)]
+    above = ancestors(images.descriptions, level)
+    summaries = [_cluster_summary(images, clustering, c, feats, above, level) for c in range(clustering.k)]
     summaries = [s for s in summaries if s.members]
     whole = summarize_set(images.descriptions, level) if len(images) > 1 else None
     distinct = [whole.distinct.get(str(p), []) if whole else [] for p in images.paths]
@@ -120,7 +123,12 @@ def compare_set(
 
 
 def _cluster_summary(
-    images: ImageSet, clustering: Clustering, c: int, feats: list[set[str]], level: str
+    images: ImageSet,
+    clustering: Clustering,
+    c: int,
+    feats: list[set[str]],
+    above: dict[str, set[str]],
+    level: str,
 ) -> ClusterSummary:
     members = np.flatnonzero(clustering.labels == c)
     if len(members) == 0:
@@ -131,17 +139,33 @@ def _cluster_summary(
     ids = [rep, *(i for i in ids if i != rep)]
     summary = summarize_set([images.descriptions[i] for i in ids], level) if len(ids) > 1 else None
     shared = summary.shared if summary else sorted(feats[rep])
-    distinguishing = _over_represented(ids, clustering.labels != c, feats)
+    distinguishing = _over_represented(ids, clustering.labels != c, feats, above)
     everywhere = Counter(f for fs in feats for f in fs)
     telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(images) and f not in distinguishing]
-    label = distinguishing[:6] + telling[: max(0, 6 - len(distinguishing))]
+    facts = [images.descriptions[i].facts for i in ids]
+    names = {o.label for f in facts if f is not None for o in f.objects}
+    label = _readable(distinguishing + telling, names)[:_LABEL_FEATURES]
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (f": {', '.join(label)}" if label else "")
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
 
 
-def _over_represented(ids: list[int], others_mask: np.ndarray, feats: list[set[str]]) -> list[str]:
+def _readable(features: list[str], names: set[str]) -> list[str]:
+    """A label's features: object names first (in the given order), then the rest, leaving out a feature
+    that says a kept one again with more words ("mobile home" keeps out "brown mobile home" and "mobile
+    home above person": the label names what sets the cluster apart, the texts give the detail)."""
+    kept: list[str] = []
+    for f in sorted(features, key=lambda f: f not in names):
+        if not any(re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", f) for k in kept):
+            kept.append(f)
+    return kept
+
+
+def _over_represented(
+    ids: list[int], others_mask: np.ndarray, feats: list[set[str]], above: dict[str, set[str]]
+) -> list[str]:
     """Features most of a cluster's members hold and the other images hold far less often (lift of at
-    least `_LIFT`; held by none of them is infinite lift), most telling first."""
+    least `_LIFT`; held by none of them is infinite lift), most telling first. A feature above another
+    one held by the same members says nothing more ("brown trailer" drops "brown wheeled vehicle")."""
     others = [i for i in np.flatnonzero(others_mask)]
     if not others:
         return []
@@ -152,7 +176,9 @@ def _over_represented(ids: list[int], others_mask: np.ndarray, feats: list[set[s
         for f, n in inside.items()
         if n > _MOST * len(ids)
     }
-    return sorted((f for f, v in lift.items() if v >= _LIFT), key=lambda f: (-lift[f], -inside[f], f))
+    telling = [f for f, v in lift.items() if v >= _LIFT]
+    implied = {a for f in telling for a in above.get(f, ()) if inside[a] == inside[f]}
+    return sorted((f for f in telling if f not in implied), key=lambda f: (-lift[f], -inside[f], f))
 
 
 def _pairs(

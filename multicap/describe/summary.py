@@ -22,7 +22,7 @@ from multicap.describe.description import Description
 from multicap.describe.places import SETTINGS
 from multicap.facts import SceneFacts, SceneObject
 
-__all__ = ["SetSummary", "image_features", "summarize_set"]
+__all__ = ["SetSummary", "ancestors", "image_features", "summarize_set"]
 
 _POSITION_WORDS = {
     "top left": "at the top left", "top": "at the top", "top right": "at the top right",
@@ -96,7 +96,7 @@ def image_features(facts: SceneFacts, level: str) -> set[str]:
     return out
 
 
-def _ancestors(descs: Sequence[Description], level: str) -> dict[str, set[str]]:
+def ancestors(descs: Sequence[Description], level: str) -> dict[str, set[str]]:
     """feature → the more general features above it ("brown tabby" → "brown cat", "brown animal" …)."""
     above: dict[str, set[str]] = {}
     for d in descs:
@@ -126,7 +126,7 @@ def summarize_set(
     n = len(descs)
     feats = [image_features(d.facts, level) for d in descs if d.facts is not None]
     counts = Counter(f for fs in feats for f in fs)
-    above = _ancestors(descs, level)
+    above = ancestors(descs, level)
     shared = _most_specific(sorted(f for f, c in counts.items() if c == n), above) if n > 1 else []
     common_names = _most_specific(sorted(f for f, c in counts.items() if most * n < c < n), above)
     common = sorted(((f, counts[f]) for f in common_names), key=lambda t: (-t[1], t[0]))

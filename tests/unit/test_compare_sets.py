@@ -153,3 +153,33 @@ def test_images_in_an_index_are_not_encoded_again(tmp_path) -> None:
     assert stored.facts is not None and stored.texts  # the index's description, read back
     fresh = collect_images(files[:1], model=model)
     np.testing.assert_allclose(images.embeddings[0], fresh.embeddings[0], atol=1e-5)
+
+
+def test_an_image_paired_off_by_kmeans_is_still_the_farthest_from_its_neighbours() -> None:
+    """The distance that ranks outliers is to an image's nearest images, not to its cluster's centroid:
+    two odd images that k-means puts in one cluster of their own stay the farthest from the set."""
+    rng = np.random.default_rng(5)
+    centres = rng.standard_normal((3, 32))
+    x = np.repeat(centres, 6, axis=0) + 0.3 * rng.standard_normal((18, 32))
+    odd = rng.standard_normal(32)
+    x = np.vstack([x, odd + 1.2 * rng.standard_normal(32), -odd + 1.2 * rng.standard_normal(32)])
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    result = cluster_vectors(x, 4)
+    assert set(np.argsort(-result.distances)[:2]) == {18, 19}
+    copies = np.vstack([x[:3]] * 3)  # two exact copies each: its nearest images, at distance 0
+    assert np.allclose(cluster_vectors(copies, 1).distances, 0.0, atol=1e-5)
+
+
+def test_cluster_labels_say_each_thing_once() -> None:
+    from multicap.compare.sets import _over_represented, _readable
+
+    feats = [{"trailer", "brown trailer", "vehicle", "brown vehicle", "person"} for _ in range(3)]
+    feats += [{"cup", "person"} for _ in range(3)]
+    above = {"trailer": {"vehicle"}, "brown trailer": {"brown vehicle"}}
+    mask = np.array([False] * 3 + [True] * 3)
+    telling = _over_represented([0, 1, 2], mask, feats, above)
+    assert set(telling) == {"trailer", "brown trailer"}  # same members: the hypernyms add nothing
+    assert _readable(["brown trailer", "trailer above person", "trailer", "blue palette"], {"trailer"}) == [
+        "trailer",
+        "blue palette",
+    ]

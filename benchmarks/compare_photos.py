@@ -1,0 +1,153 @@
+"""`multicap compare` on real photos: does it group, label and single out what a person would?
+
+    .venv/bin/python scripts/fetch_real_photos.py        # once: the photos, into data/real_photos
+    .venv/bin/python benchmarks/compare_photos.py         # both splits, a table per split
+    .venv/bin/python benchmarks/compare_photos.py --split heldout --json
+
+Each set of benchmarks/real_photos/sets.json is a folder a user might compare, judged by looking at the
+photos: groups of photos that belong together (with the words a label of each group may use) and,
+for some, the one photo that does not belong. Every photo of a set comes from one split of the real-photo
+benchmark (labels.json), so the held-out sets are never used for tuning. Each set is copied under neutral
+names into a temporary folder and run as a user would: `multicap compare FOLDER --json`. Scores per split:
+
+  together   per group: the share of its photos in the cluster that holds most of them
+  alone      per group: the share of that cluster's photos that are of the group (1.0: nothing else)
+  labelled   per group: whether that cluster's label (its `text`) says one of the group's words
+  outlier    per set with a judged outlier: whether it is flagged as an outlier; "rank" is its place by
+             distance to the nearest cluster (1: the farthest image of the set)
+  false      the share of the other photos (not judged outliers) that are flagged as outliers
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from real_photos import REPO, BenchmarkError, json_lines, run_cli, words
+
+SETS = Path(__file__).resolve().parent / "real_photos" / "sets.json"
+SPLITS = ("tune", "heldout")
+
+
+def members(judged: dict[str, Any]) -> list[str]:
+    """Every photo of a judged set: its groups', its other files and its outlier, in that order."""
+    files = [f for g in judged.get("groups", []) for f in g["files"]] + judged.get("files", [])
+    return list(dict.fromkeys(files + ([judged["outlier"]] if "outlier" in judged else [])))
+
+
+def compare(files: list[str], data: Path, folder: Path) -> dict[str, Any]:
+    """Run `multicap compare` on the photos staged under neutral names; results keyed by original name."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    names = {f"photo-{i:03d}.jpg": f for i, f in enumerate(files)}
+    for neutral, original in names.items():
+        shutil.copyfile(data / original, folder / neutral)
+    records = json_lines(run_cli(["compare", str(folder), "--json"]).stdout)
+    images = {names[Path(r["path"]).name]: r for r in records if r["type"] == "image"}
+    clusters = {r["cluster"]: r for r in records if r["type"] == "cluster"}
+    summary = next(r for r in records if r["type"] == "summary")
+    return {"images": images, "clusters": clusters, "k": summary["clusters"]}
+
+
+def score_set(judged: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    images, clusters = result["images"], result["clusters"]
+    groups = []
+    for group in judged.get("groups", []):
+        where = Counter(images[f]["cluster"] for f in group["files"])
+        cluster, held = where.most_common(1)[0]
+        size = sum(1 for r in images.values() if r["cluster"] == cluster)
+        label = clusters[cluster]["text"]
+        said = set(words(label))
+        groups.append({
+            "together": round(held / len(group["files"]), 3),
+            "alone": round(held / size, 3),
+            "labelled": any(all(p in said for p in words(w)) for w in group["words"]),
+            "label": label,
+        })  # fmt: skip
+    row: dict[str, Any] = {"name": judged["name"], "k": result["k"], "groups": groups}
+    order = sorted(images, key=lambda f: -images[f]["distance"])
+    if "outlier" in judged:
+        row["outlier"] = bool(images[judged["outlier"]]["outlier"])
+        row["outlier_rank"] = order.index(judged["outlier"]) + 1
+    others = [f for f in images if f != judged.get("outlier")]
+    row["false_outliers"] = sorted(f for f in others if images[f]["outlier"])
+    row["n_others"] = len(others)
+    return row
+
+
+def split_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    groups = [g for r in rows for g in r["groups"]]
+    judged = [r for r in rows if "outlier" in r]
+    others = sum(r["n_others"] for r in rows)
+    return {
+        "sets": len(rows),
+        "groups": len(groups),
+        "together": round(mean(g["together"] for g in groups), 3) if groups else None,
+        "alone": round(mean(g["alone"] for g in groups), 3) if groups else None,
+        "labelled": f"{sum(g['labelled'] for g in groups)}/{len(groups)}",
+        "outliers": f"{sum(r['outlier'] for r in judged)}/{len(judged)}",
+        "outlier_ranks": [r["outlier_rank"] for r in judged],
+        "false": round(sum(len(r["false_outliers"]) for r in rows) / others, 3) if others else None,
+    }
+
+
+def table(split: str, rows: list[dict[str, Any]], m: dict[str, Any]) -> str:
+    lines = [f"\n{split}: {m['sets']} sets, {m['groups']} groups"]
+    for r in rows:
+        found = "found" if r.get("outlier") else "missed"
+        extra = f", outlier {found} (rank {r['outlier_rank']})" if "outlier" in r else ""
+        lines.append(f"  {r['name']}: k={r['k']}{extra}, false outliers {len(r['false_outliers'])}")
+        for g in r["groups"]:
+            lines.append(
+                f"    together {g['together']:.2f}  alone {g['alone']:.2f}  "
+                f"labelled {'yes' if g['labelled'] else 'no '}  «{g['label']}»"
+            )
+    lines.append(
+        f"  together {m['together']}  alone {m['alone']}  labelled {m['labelled']}  "
+        f"outliers {m['outliers']} (ranks {m['outlier_ranks']})  false outliers {m['false']}"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", type=Path, default=REPO / "data" / "real_photos", help="folder of the photos")
+    ap.add_argument("--split", choices=[*SPLITS, "both"], default="both")
+    ap.add_argument("--json", action="store_true", help="print one JSON object")
+    args = ap.parse_args(argv)
+    sets = json.loads(SETS.read_text())["sets"]
+    splits = SPLITS if args.split == "both" else (args.split,)
+    out: dict[str, Any] = {}
+    try:
+        missing = sorted({f for s in sets for f in members(s) if not (args.data / f).is_file()})
+        if missing:
+            raise BenchmarkError(
+                f"{len(missing)} photo(s) missing from {args.data}; run scripts/fetch_real_photos.py"
+            )
+        with tempfile.TemporaryDirectory(prefix="compare_photos_") as tmp:
+            for split in splits:
+                rows = [
+                    score_set(s, compare(members(s), args.data, Path(tmp) / f"set{i}"))
+                    for i, s in enumerate(sets)
+                    if s["split"] == split
+                ]
+                out[split] = {"rows": rows, "metrics": split_metrics(rows)}
+    except (BenchmarkError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps({"splits": out}))
+    else:
+        print("\n".join(table(s, r["rows"], r["metrics"]) for s, r in out.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
