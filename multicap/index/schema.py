@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from multicap.errors import IndexVersionError
+from multicap.errors import DataError, IndexVersionError
 
 __all__ = ["FTS_COLUMNS", "SCHEMA_VERSION", "connect", "schema_version"]
 
@@ -62,12 +62,19 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
 
     Raises:
         IndexVersionError: the database was written by a newer multicap.
+        DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
+            writes.
     """
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None)  # transactions made explicit
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent on power loss; fsync on checkpoint
         _migrate(db, path)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise
+        raise _damaged(path, str(exc)) from None
     except BaseException:
         db.close()
         raise
@@ -80,6 +87,10 @@ def schema_version(db: sqlite3.Connection) -> int:
 
 def _migrate(db: sqlite3.Connection, path: Path) -> None:
     version = schema_version(db)
+    if version < 0:
+        raise _damaged(path, f"schema version {version}, which multicap never writes")
+    if version == 0 and db.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]:
+        raise _damaged(path, "it holds tables but no schema version")
     if version > SCHEMA_VERSION:
         raise IndexVersionError(
             f"{path} was written by a newer multicap (schema {version}, this one reads up to "
@@ -97,6 +108,13 @@ def _migrate(db: sqlite3.Connection, path: Path) -> None:
             db.execute("ROLLBACK")
             raise
         version = schema_version(db)
+
+
+def _damaged(path: Path, why: str) -> DataError:
+    return DataError(
+        f"{path} is not a readable multicap index ({why}): move it away and run `multicap index` on the "
+        "images again to rebuild it"
+    )
 
 
 def _statements(script: str) -> list[str]:

@@ -1,20 +1,26 @@
 """Keep each space's FAISS file in step with SQLite: catch up, rebuild when the layout or size calls for it.
 
 The chosen layout lives in the `faiss` meta entry: per space, the preset, the factory string, the search
-parameters, the Recall@10 measured against exact search at build time, the build time and the size.
+parameters, the Recall@10 measured against exact search at build time, the build time, the size and the
+SHA-256 of the file written.
+
+A file is trusted only when it agrees with SQLite (`_verified`): its bytes have the checksum recorded
+when it was written, it holds no id twice, every id it holds is a row of SQLite with a vector, and every
+live row up to its largest id is in it. Anything else (damage, a file from elsewhere, a missing file) and
+it is rebuilt from SQLite, with a one-line note. The writer saves the rebuilt file; a reader never takes
+the writer lock: it rebuilds in memory for its own search and leaves the saving to the next writer.
 """
 
 from __future__ import annotations
 
-import contextlib
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from multicap.errors import IndexLockedError
 from multicap.index.layout import LayoutRules, choose_layout
-from multicap.index.location import write_lock
 from multicap.index.store import SPACES, IndexStore
 from multicap.index.vectors import VectorIndex, build_index, exact_top_k, load_index, save_index, tune_index
 
@@ -22,6 +28,12 @@ __all__ = ["faiss_path", "open_vectors", "sync_vectors"]
 
 _RECALL_QUERIES = 200  # stored vectors used as queries to measure recall at build time
 _MAX_TOMBSTONES = 0.2  # rebuild when this fraction of the file's vectors has been deleted
+_RECHECKS = (0.05, 0.15)  # a reader that finds a file and its checksum apart looks again after these many
+#                           seconds: a writer renames its new file and records its checksum a moment apart
+_MISSING = "missing"
+_CHANGED = "its bytes differ from the checksum recorded when it was written"
+
+_log = logging.getLogger(__name__)
 
 
 def faiss_path(root: Path, space: str) -> Path:
@@ -52,14 +64,19 @@ def sync_vectors(
         preset, chosen = ("user", wanted) if wanted else choose_layout(n, dim, rules)
         old = info.get(space)
         fresh = rebuild or old is None or old["factory_wanted"] != chosen
-        vi = None if fresh or old is None else _load(root, space, old, dim)
+        vi = None
+        if not fresh and old is not None:
+            vi, problem = _verified(root, store, space, old, dim)
+            if problem is not None:
+                note = "%s: %s; rebuilding it from %s"
+                _log.warning(note, faiss_path(root, space), problem, store.path.name)
         if vi is not None and _tombstones(store, space, vi) > _MAX_TOMBSTONES * max(vi.ntotal, 1):
             vi = None
         if vi is None:
             vi = _build(store, space, chosen, dim)
         elif not _catch_up(store, space, vi):
-            continue  # nothing new: the file stands
-        save_index(vi, faiss_path(root, space))
+            continue  # nothing new: the file stands, and so does its checksum
+        digest = save_index(vi, faiss_path(root, space))
         info[space] = {
             **vi.describe(),
             "preset": preset,
@@ -67,27 +84,40 @@ def sync_vectors(
             "user_factory": wanted,
             "bytes": faiss_path(root, space).stat().st_size,
             "dim": dim,
+            "sha256": digest,
         }
+        store.set_meta(faiss=info)  # at once: readers compare the file they find with this checksum
     store.set_meta(faiss=info)
     return info
 
 
 def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | None:
-    """The space's index for searching, caught up with SQLite; rebuilt from SQLite when the file is
-    missing or unreadable (and saved when no writer holds the index). None when the space is empty."""
+    """The space's index for searching, caught up with SQLite. A file that is missing or does not agree
+    with SQLite is rebuilt from SQLite in memory, with a one-line note; it is never saved here (a reader
+    takes no lock: the next writer saves it). None when the space is empty."""
     dim = _dim(store, space)
     if dim is None:
         return None
     old = store.get_meta("faiss", {}).get(space)
-    vi = _load(root, space, old, dim) if old else None
+    vi, problem = _verified(root, store, space, old, dim) if old else (None, "not written yet")
+    for pause in _RECHECKS if old else ():
+        if problem not in (_MISSING, _CHANGED):
+            break
+        time.sleep(pause)  # a writer may be between renaming its file and recording its checksum
+        again = store.get_meta("faiss", {}).get(space)
+        if again is None:
+            break
+        old = again
+        vi, problem = _verified(root, store, space, old, dim)
     if vi is not None:
         _catch_up(store, space, vi)
         return vi
+    _log.warning(
+        "%s: %s; searching a copy rebuilt from %s in memory (`multicap index --rebuild --index %s` saves it)",
+        faiss_path(root, space), problem, store.path.name, root,
+    )  # fmt: skip
     _, chosen = choose_layout(store.count(), dim)
-    vi = _build(store, space, old["factory_wanted"] if old else chosen, dim)
-    with contextlib.suppress(IndexLockedError), write_lock(root):
-        save_index(vi, faiss_path(root, space))
-    return vi
+    return _build(store, space, old["factory_wanted"] if old else chosen, dim)
 
 
 def _dim(store: IndexStore, space: str) -> int | None:
@@ -98,11 +128,43 @@ def _dim(store: IndexStore, space: str) -> int | None:
     return None if row is None else int(row[0])
 
 
-def _load(root: Path, space: str, old: dict[str, Any], dim: int) -> VectorIndex | None:
-    vi = load_index(faiss_path(root, space), dim, old["factory"], old.get("params", {}))
-    if vi is not None:
-        vi.recall_at_10, vi.build_seconds = old.get("recall_at_10"), old.get("build_seconds")
-    return vi
+def _verified(
+    root: Path, store: IndexStore, space: str, old: dict[str, Any], dim: int
+) -> tuple[VectorIndex | None, str | None]:
+    """(the space's file, None) when it agrees with SQLite; else (None, what is wrong, in a few words)."""
+    path = faiss_path(root, space)
+    if not path.is_file():
+        return None, _MISSING
+    checksum = old.get("sha256")
+    vi = load_index(path, dim, old["factory"], old.get("params", {}), checksum)
+    if vi is None:
+        return None, _CHANGED if checksum else "unreadable"
+    if checksum is None:  # written before checksums were recorded: its bytes cannot be vouched for
+        return None, "no checksum recorded for it"
+    problem = _disagreement(store, space, vi.ids())
+    if problem is not None:
+        return None, problem
+    vi.recall_at_10, vi.build_seconds = old.get("recall_at_10"), old.get("build_seconds")
+    return vi, None
+
+
+def _disagreement(store: IndexStore, space: str, ids: np.ndarray) -> str | None:
+    """How the ids a file holds disagree with SQLite's rows, or None."""
+    if len(np.unique(ids)) != len(ids):
+        return f"it holds {len(ids) - len(np.unique(ids))} id(s) twice"
+    rows = np.array(
+        store.db.execute(f"SELECT id, deleted FROM images WHERE {space}_vec IS NOT NULL").fetchall(),
+        dtype=np.int64,
+    ).reshape(-1, 2)
+    stray = int((~np.isin(ids, rows[:, 0])).sum())
+    if stray:
+        return f"it holds {stray} id(s) that {store.path.name} has no vector for"
+    top = int(ids.max()) if len(ids) else 0
+    live = rows[(rows[:, 1] == 0) & (rows[:, 0] <= top), 0]
+    missing = int((~np.isin(live, ids)).sum())
+    if missing:
+        return f"it lacks {missing} live image(s) of {store.path.name}"
+    return None
 
 
 def _build(store: IndexStore, space: str, factory: str, dim: int) -> VectorIndex:

@@ -1,13 +1,16 @@
 """FAISS files of an index: built from the vectors in SQLite, ids = SQLite row ids (`IndexIDMap2`).
 
-A file is only ever replaced whole (written beside, flushed, renamed). It may lag SQLite — a build killed
-before it saved, rows added since — and it is caught up on load: the ids it holds are read back from the
-id map, and the live rows past its largest id are added. Rows deleted since are filtered out at search.
-An unreadable file is rebuilt from SQLite.
+A file is only ever replaced whole (written beside, flushed, renamed), and the SHA-256 of its bytes is
+recorded in SQLite beside its layout (`multicap.index.sync`): a file is read only when its bytes still have
+that checksum, so damage anywhere in it (vectors, id map, header) is found before FAISS parses it. It may
+lag SQLite — a build killed before it saved, rows added since — and it is caught up on load: the ids it
+holds are read back from the id map, and the live rows past its largest id are added. Rows deleted since
+are filtered out at search.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -22,6 +25,7 @@ __all__ = [
     "VectorIndex",
     "build_index",
     "exact_top_k",
+    "file_checksum",
     "load_index",
     "measure_recall",
     "save_index",
@@ -53,7 +57,11 @@ class VectorIndex:
     def max_id(self) -> int:
         if self.index.ntotal == 0:
             return 0
-        return int(faiss.vector_to_array(self.index.id_map).max())
+        return int(self.ids().max())
+
+    def ids(self) -> np.ndarray:
+        """The ids it holds (its id map), (ntotal,) int64."""
+        return faiss.vector_to_array(self.index.id_map).astype(np.int64, copy=False)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids.astype(np.int64))
@@ -136,22 +144,41 @@ def exact_top_k(ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: in
     return best_i
 
 
-def save_index(vi: VectorIndex, path: Path) -> None:
-    """Write the index whole beside `path`, flush it, then rename it over `path`."""
+def save_index(vi: VectorIndex, path: Path) -> str:
+    """Write the index whole beside `path`, flush it, then rename it over `path`; returns the SHA-256 of
+    the bytes written, to be recorded where readers will check it."""
     tmp = path.with_name(path.name + ".tmp")
     faiss.write_index(vi.index, str(tmp))
     with tmp.open("rb") as f:
+        digest = _sha256(f)
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    return digest
 
 
-def load_index(path: Path, dim: int, factory: str, params: dict[str, int]) -> VectorIndex | None:
-    """The index in `path`, or None when it is missing, unreadable or of another dimension."""
-    if not path.is_file():
-        return None
+def file_checksum(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, or None when it cannot be read."""
     try:
-        index = faiss.read_index(str(path))  # already of its concrete type (downcasting again would free it)
-    except (RuntimeError, MemoryError, ValueError):
+        with path.open("rb") as f:
+            return _sha256(f)
+    except OSError:
+        return None
+
+
+def load_index(
+    path: Path, dim: int, factory: str, params: dict[str, int], checksum: str | None = None
+) -> VectorIndex | None:
+    """The index in `path`, or None when it is missing, unreadable, of another dimension, or (with
+    `checksum`) when its bytes are not the ones recorded. The bytes checked are the bytes parsed: the file
+    is hashed and read through one open handle, so a writer renaming a new file over it meanwhile does not
+    mix two files."""
+    try:
+        with path.open("rb") as f:
+            if checksum is not None and _sha256(f) != checksum:
+                return None
+            f.seek(0)  # then parse the very bytes hashed (of its concrete type: never downcast it again)
+            index = faiss.read_index(faiss.PyCallbackIOReader(f.read))  # type: ignore[attr-defined]
+    except (OSError, RuntimeError, MemoryError, ValueError):
         return None
     if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
         return None
@@ -162,6 +189,13 @@ def load_index(path: Path, dim: int, factory: str, params: dict[str, int]) -> Ve
 
 
 # ---------------------------------------------------------------------------------------------- private
+def _sha256(f: Any) -> str:
+    h = hashlib.sha256()
+    while chunk := f.read(1 << 20):
+        h.update(chunk)
+    return h.hexdigest()
+
+
 def _gather(chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]) -> tuple[np.ndarray, np.ndarray]:
     parts = list(chunks())
     if not parts:
