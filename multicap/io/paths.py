@@ -1,0 +1,285 @@
+"""Paths as the file system gives them: which files to read, what kind each is, how its name is shown.
+
+Walking (`iter_image_paths`). What cannot be read is said, never passed over in silence: a FIFO, socket
+or device file with an image's name, a broken symbolic link, a symbolic link loop, a folder that cannot
+be listed. Each goes to `on_error` as one `ImageLoadError` (default: one warning) and is left out.
+
+Kinds (`stat_regular`, `open_regular`). A FIFO named `x.jpg` blocks the first `open` until a writer comes
+(forever, and a thread stuck there keeps the process from exiting on Ctrl-C); a device file may never
+end. Only regular files are ever opened: the kind is checked with `stat`, then the file is opened with
+`O_NONBLOCK` and checked again on the descriptor, so one swapped for a FIFO in between cannot block.
+
+Names. On Linux a file name is bytes: it need not be valid UTF-8 and may hold control characters. Python
+hands such a name over as a `str` with each undecodable byte as a lone surrogate (U+DC80..U+DCFF,
+PEP 383); that string cannot be encoded as UTF-8, so it must never reach a terminal, a JSON file or SQLite
+as it is.
+
+- `shown(name)`: for people. Undecodable bytes as `\\xff`, control characters as `\\n`, `\\t`, `\\r` or
+  `\\x1b` (like `ls -b`, in Python's notation), bidirectional overrides as `\\u202e`: a name can no longer
+  move the cursor, recolour the terminal, start a new line or reorder the text around it.
+- `json_name(name)`: for JSON. Valid Unicode; only undecodable bytes are written as `\\xff` (control
+  characters stay: JSON escapes them faithfully). `raw_name(name)` is the base64 of the name's bytes when
+  they are not valid UTF-8 (None otherwise): with it the exact name can always be recovered.
+- `db_name` / `from_db_name`: for SQLite. A valid name is stored as TEXT; any other as a BLOB of its raw
+  bytes. A BLOB never equals a TEXT, so the two can never collide, and reading gives back the same `str`.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import os
+import re
+import stat
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from multicap.errors import ImageLoadError
+from multicap.io.batch import ErrorHandler, log_error
+
+__all__ = [
+    "IMAGE_EXTENSIONS",
+    "db_name",
+    "file_kind",
+    "from_db_name",
+    "is_utf8",
+    "iter_image_paths",
+    "json_name",
+    "open_regular",
+    "raw_name",
+    "shown",
+    "stat_error",
+    "stat_regular",
+]
+
+# Extensions picked up when walking folders; files named explicitly are tried whatever their name.
+IMAGE_EXTENSIONS: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+)
+
+
+def iter_image_paths(
+    inputs: Iterable[str | Path],
+    *,
+    recursive: bool = True,
+    include_hidden: bool = False,
+    extensions: frozenset[str] = IMAGE_EXTENSIONS,
+    on_error: ErrorHandler | None = None,
+) -> Iterator[Path]:
+    """Yield image paths from files and folders, in a stable order.
+
+    Files named explicitly are yielded whatever their extension, and even when missing, so that loading
+    reports them; but a named FIFO, socket or device is reported to `on_error` and left out. Folders are
+    walked (recursively by default) for files with an image extension, sorted by name. Hidden files and
+    folders (a leading dot) are skipped unless `include_hidden`. Symbolic links to folders are followed;
+    a link back to a folder being walked (a loop) is reported and not followed, and a folder reached a
+    second time through another link is walked once. Each path is yielded at most once.
+    """
+    handle = on_error or log_error
+    seen: set[Path] = set()
+    visited: set[tuple[int, int]] = set()
+    for item in inputs:
+        path = Path(item)
+        try:
+            st = path.stat()
+        except OSError:
+            st = None  # missing, a broken link, a loop: loading says which
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            found_all = _walk(path, recursive, include_hidden, extensions, visited, [], handle)
+        elif st is not None and not stat.S_ISREG(st.st_mode):
+            handle(ImageLoadError(path, f"{file_kind(st.st_mode)}, not a regular file: not opened"))
+            continue
+        else:
+            found_all = iter((path,))
+        for found in found_all:
+            if found not in seen:
+                seen.add(found)
+                yield found
+
+
+def _walk(
+    folder: Path,
+    recursive: bool,
+    include_hidden: bool,
+    extensions: frozenset[str],
+    visited: set[tuple[int, int]],
+    ancestors: list[tuple[tuple[int, int], Path]],
+    handle: ErrorHandler,
+) -> Iterator[Path]:
+    try:
+        st = folder.stat()
+    except OSError as exc:
+        handle(stat_error(folder, exc))
+        return
+    key = (st.st_dev, st.st_ino)
+    loop = next((where for k, where in ancestors if k == key), None)
+    if loop is not None:
+        handle(ImageLoadError(folder, f"a symbolic link loop (back to {loop}): not followed"))
+        return
+    if key in visited:
+        return  # reached again through another link: walked once already
+    visited.add(key)
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as exc:
+        reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or str(exc)
+        handle(ImageLoadError(folder, f"cannot list this folder ({reason}); its images are left out"))
+        return
+    subdirs: list[Path] = []
+    for entry in entries:
+        if not include_hidden and entry.name.startswith("."):
+            continue
+        wanted = os.path.splitext(entry.name)[1].lower() in extensions
+        kind = _kind(entry)
+        if kind == "dir":
+            subdirs.append(Path(entry.path))
+        elif kind == "file" and wanted:
+            yield Path(entry.path)
+        elif isinstance(kind, OSError) and (wanted or kind.errno == errno.ELOOP):
+            handle(stat_error(entry.path, kind))  # a loop is said whatever its name: it may be a folder
+        elif isinstance(kind, str) and wanted:
+            handle(ImageLoadError(entry.path, kind))
+    if recursive:
+        inside = [*ancestors, (key, folder)]
+        for sub in subdirs:
+            yield from _walk(sub, recursive, include_hidden, extensions, visited, inside, handle)
+
+
+def _kind(entry: os.DirEntry[str]) -> str | OSError:
+    """'dir', 'file' (regular), the reason another kind is not read, or the error its stat gave."""
+    try:
+        if entry.is_dir():  # follows symlinks; needs no stat on most file systems
+            return "dir"
+        if entry.is_file():
+            return "file"
+        return f"{file_kind(entry.stat().st_mode)}, not a regular file: not opened"
+    except OSError as exc:
+        return exc
+
+
+# ------------------------------------------------------------------------------------------ kinds
+_KINDS = (
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISDIR, "a directory"),
+)
+
+
+def file_kind(mode: int) -> str:
+    """'a FIFO (named pipe)', 'a socket', ... for `st_mode`; 'a regular file' for one."""
+    return next(
+        (name for test, name in _KINDS if test(mode)),
+        "a regular file" if stat.S_ISREG(mode) else "a special file",
+    )
+
+
+def stat_error(path: str | Path, exc: OSError) -> ImageLoadError:
+    """The one-line error for a failed stat or open."""
+    if exc.errno == errno.ENOENT:
+        reason = (
+            "no such file" if not os.path.islink(path) else "a broken symbolic link (its target is missing)"
+        )
+    elif exc.errno == errno.ELOOP:
+        reason = "a symbolic link loop (the link leads back to itself)"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "permission denied"
+    else:
+        reason = exc.strerror or str(exc)
+    return ImageLoadError(path, reason)
+
+
+def _refuse(path: str | Path, mode: int) -> ImageLoadError:
+    if stat.S_ISDIR(mode):
+        return ImageLoadError(path, "is a directory, not an image file")
+    return ImageLoadError(path, f"{file_kind(mode)}, not a regular file: not opened")
+
+
+def stat_regular(path: str | Path) -> os.stat_result:
+    """`os.stat(path)` when it names a regular file (through symlinks).
+
+    Raises:
+        ImageLoadError: missing, a broken link or a link loop, unreadable, or not a regular file.
+    """
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        raise stat_error(path, exc) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise _refuse(path, st.st_mode)
+    return st
+
+
+def open_regular(path: str | Path) -> BinaryIO:
+    """Open a regular file for reading, never blocking on a FIFO or a device (see the module docstring).
+
+    Raises:
+        ImageLoadError: as `stat_regular`.
+    """
+    stat_regular(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise stat_error(path, exc) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _refuse(path, mode)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+# ------------------------------------------------------------------------------------------ names
+_SURROGATE = re.compile("[\udc80-\udcff]")
+# C0 controls, DEL, C1 controls (U+009B is a one-character CSI on some terminals), undecodable bytes,
+# and the bidirectional embeddings, overrides and isolates that reorder the text after them.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"  # the undecodable byte itself
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def shown(name: str | Path) -> str:
+    """The name (or any text holding names) made safe to print on a terminal, on one line."""
+    return _UNSAFE.sub(_escape, str(name))
+
+
+def is_utf8(name: str | Path) -> bool:
+    """Whether the name's bytes are valid UTF-8 (no undecodable byte)."""
+    return _SURROGATE.search(str(name)) is None
+
+
+def json_name(name: str | Path) -> str:
+    """Valid Unicode for JSON: each undecodable byte written as `\\xNN`; everything else as it is."""
+    return _SURROGATE.sub(_escape, str(name))
+
+
+def raw_name(name: str | Path) -> str | None:
+    """The base64 of the name's bytes when they are not valid UTF-8; None for a valid name."""
+    text = str(name)
+    return None if is_utf8(text) else base64.b64encode(os.fsencode(text)).decode("ascii")
+
+
+def db_name(name: str | Path) -> str | bytes:
+    """What SQLite stores for a name: TEXT when valid UTF-8, else a BLOB of its bytes (lossless)."""
+    text = str(name)
+    return text if is_utf8(text) else os.fsencode(text)
+
+
+def from_db_name(value: str | bytes) -> str:
+    """The name `db_name` stored, as the `str` Python uses for it."""
+    return os.fsdecode(value) if isinstance(value, bytes) else value
