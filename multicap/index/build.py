@@ -27,7 +27,7 @@ from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
-from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error
+from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error, stat_regular
 
 __all__ = ["IndexReport", "index_paths"]
 
@@ -92,7 +92,8 @@ def index_paths(
     with write_lock(root), IndexStore(root / DB_NAME) as store:
         _check_model(root, store, model, reembed)
         if files is None:
-            files = [Path(p) for p in iter_image_paths(inputs, include_hidden=include_hidden)]
+            found = iter_image_paths(inputs, include_hidden=include_hidden, on_error=fail)
+            files = [Path(p) for p in found]
         plan = _plan(store, list(files), inputs, report, fail, progress)
         store.touch(plan.touch)
         for start in range(0, len(plan.reuse), commit_every):
@@ -141,9 +142,9 @@ def _plan(
             done = 0
         key = str(path.resolve())
         try:
-            st = path.stat()
-        except OSError as exc:
-            fail(ImageLoadError(path, exc.strerror or str(exc)))
+            st = stat_regular(path)  # never hash a FIFO or a device: reading it could block for ever
+        except ImageLoadError as exc:
+            fail(exc)
             done += 1
             continue
         seen.add(key)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from multicap.index.schema import FTS_COLUMNS, connect
+from multicap.io import db_name, from_db_name
 
 __all__ = ["SPACES", "ImageRecord", "IndexStore", "KnownFile"]
 
@@ -28,7 +29,7 @@ _CHUNK = 4096  # rows read per query when streaming vectors
 class ImageRecord:
     """Everything stored for one indexed file."""
 
-    path: str  # absolute, resolved
+    path: str  # absolute, resolved; stored as a BLOB of its bytes when not valid UTF-8 (io.paths)
     mtime_ns: int
     size: int
     hash: str  # sha1 of the bytes
@@ -81,7 +82,7 @@ class IndexStore:
     def live_files(self) -> dict[str, KnownFile]:
         """path -> what was recorded for each live (not deleted) image."""
         rows = self.db.execute("SELECT path, id, mtime_ns, size, hash FROM images WHERE deleted = 0")
-        return {p: KnownFile(i, m, s, h) for p, i, m, s, h in rows}
+        return {from_db_name(p): KnownFile(i, m, s, h) for p, i, m, s, h in rows}
 
     def record_by_hash(self, digest: str) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts."""
@@ -101,7 +102,7 @@ class IndexStore:
         }
         tags = self.db.execute("SELECT tags FROM fts WHERE rowid = ?", (image_id,)).fetchone()
         return ImageRecord(
-            path, mtime, size, h, width, height, texts, confidence,
+            from_db_name(path), mtime, size, h, width, height, texts, confidence,
             json.loads(facts) if facts else None, tags[0] if tags else "", vectors,
         )  # fmt: skip
 
@@ -126,7 +127,7 @@ class IndexStore:
         cur = self.db.execute(
             "INSERT INTO images (path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (rec.path, rec.mtime_ns, rec.size, rec.hash, rec.width, rec.height,
+            (db_name(rec.path), rec.mtime_ns, rec.size, rec.hash, rec.width, rec.height,
              json.dumps(rec.facts) if rec.facts is not None else None, *vec),
         )  # fmt: skip
         image_id = int(cur.lastrowid or 0)
@@ -156,7 +157,9 @@ class IndexStore:
     def _retire_paths(self, paths: Sequence[str]) -> int:
         n = 0
         for path in paths:
-            row = self.db.execute("SELECT id FROM images WHERE path = ? AND deleted = 0", (path,)).fetchone()
+            row = self.db.execute(
+                "SELECT id FROM images WHERE path = ? AND deleted = 0", (db_name(path),)
+            ).fetchone()
             if row is not None:
                 self.db.execute("UPDATE images SET deleted = 1 WHERE id = ?", (row[0],))
                 self.db.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
@@ -227,11 +230,13 @@ class IndexStore:
             rows = self.db.execute(
                 f"SELECT id, path FROM images WHERE deleted = 0 AND id IN ({marks})", chunk
             )
-            out.update((int(i), str(p)) for i, p in rows)
+            out.update((int(i), from_db_name(p)) for i, p in rows)
         return out
 
     def id_of_path(self, path: str) -> int | None:
-        row = self.db.execute("SELECT id FROM images WHERE path = ? AND deleted = 0", (path,)).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM images WHERE path = ? AND deleted = 0", (db_name(path),)
+        ).fetchone()
         return None if row is None else int(row[0])
 
     def texts(self, image_id: int) -> dict[str, str]:
