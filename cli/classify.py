@@ -40,17 +40,19 @@ def classify_command(
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
-    files = list(iter_image_paths(paths, include_hidden=include_hidden))
-    if not files:
-        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
-    enc = create_encoder(encoder, weights=weights, device=device)
-    if enc.labels is None:
-        raise ConfigError(f"encoder {encoder!r} has no ImageNet head: choose another with --encoder")
     failures: list[ImageLoadError] = []
 
     def on_error(error: ImageLoadError) -> None:
         failures.append(error)
         console.warn(f"skipped {error}")
+
+    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
+    left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
+    if not files:
+        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+    enc = create_encoder(encoder, weights=weights, device=device)
+    if enc.labels is None:
+        raise ConfigError(f"encoder {encoder!r} has no ImageNet head: choose another with --encoder")
 
     with progress_bar("classifying", total=len(files)) as advance:
         for batch_paths, feats in encode_paths(
@@ -60,7 +62,9 @@ def classify_command(
             for path, labels in zip(batch_paths, readout(feats.logits, enc.labels, top_k), strict=True):
                 _render(path, labels, json_out)
     if failures:
-        console.err.print(f"{len(failures)} of {len(files)} images could not be read", markup=False)
+        console.err.print(
+            f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False
+        )
         raise typer.Exit(1)
 
 
@@ -71,4 +75,4 @@ def _render(path: Path, labels: list[tuple[str, float]], json_out: bool) -> None
         )
         return
     best = ", ".join(f"{name} {p:.0%}" for name, p in labels)
-    console.out.print(f"{path}: {best}", markup=False)
+    console.out.print(f"{console.shown(path)}: {best}", markup=False)

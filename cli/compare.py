@@ -79,12 +79,19 @@ def compare_command(
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
-    files = list(iter_image_paths(paths, include_hidden=include_hidden))
-    if not files:
-        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
 
     def on_error(error: ImageLoadError) -> None:
         console.warn(f"skipped {error}")
+
+    left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
+
+    def walk_error(error: ImageLoadError) -> None:
+        left_out.append(error)
+        on_error(error)
+
+    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=walk_error))
+    if not files:
+        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
 
     with progress_bar("comparing", total=len(files) if len(files) >= 5 else 0) as advance:
         outcome = compare_files(
@@ -92,10 +99,9 @@ def compare_command(
             clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
             on_error=on_error, progress=advance,
         )  # fmt: skip
-    if outcome.images.failed:
-        console.err.print(
-            f"{len(outcome.images.failed)} of {len(files)} images could not be read", markup=False
-        )
+    if outcome.images.failed or left_out:
+        failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
+        console.err.print(f"{failed} of {total} images could not be read", markup=False)
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
@@ -113,7 +119,8 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
         }
         console.print_json_line({**out, "report": written} if written else out)
         return
-    console.out.print(f"{outcome.a}  vs  {outcome.b}", markup=False)
+    shown = console.shown
+    console.out.print(f"{shown(outcome.a)}  vs  {shown(outcome.b)}", markup=False)
     console.out.print(
         f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if outcome.near_duplicate else 'no'} "
         f"(signature {pair.signature_similarity:.3f})",
@@ -122,7 +129,7 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
     for lv in levels:
         console.out.print(f"  {lv + ':':<10} {pair.text(lv)}", markup=False)
     if written:
-        console.out.print(f"report: {written}", markup=False)
+        console.out.print(f"report: {shown(written)}", markup=False)
 
 
 def _render_set(outcome: Any, json_out: bool) -> None:
@@ -135,7 +142,7 @@ def _render_set(outcome: Any, json_out: bool) -> None:
         return
     _print_set(result)
     if written:
-        console.out.print(f"report: {written}", markup=False)
+        console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
 def _set_level(level: str) -> str:
@@ -143,7 +150,8 @@ def _set_level(level: str) -> str:
 
 
 def _print_set(result: Any) -> None:
-    s, paths, say = result.summary(), result.images.paths, console.out.print
+    s, say, shown = result.summary(), console.out.print, console.shown
+    paths = [shown(p) for p in result.images.paths]
     say(f"{s['n_images']} images ({s['from_index']} from the index)", markup=False)
     say(f"near-duplicates: {s['duplicates']} in {s['duplicate_groups']} groups", markup=False)
     for g in result.duplicates:
@@ -151,5 +159,5 @@ def _print_set(result: Any) -> None:
         say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)
     say(f"clusters: {s['clusters']}", markup=False)
     for cl in result.clusters:
-        say(f"  {cl.index + 1}. {cl.text}  e.g. {paths[cl.representative]}", markup=False)
-    say(f"outliers: {', '.join(s['outliers']) or 'none'}", markup=False)
+        say(f"  {cl.index + 1}. {shown(cl.text)}  e.g. {paths[cl.representative]}", markup=False)
+    say(f"outliers: {', '.join(shown(o) for o in s['outliers']) or 'none'}", markup=False)

@@ -1,4 +1,7 @@
-"""The one shared stderr console, result printing on stdout, and the error edge of the CLI."""
+"""The one shared stderr console, result printing on stdout, and the error edge of the CLI.
+
+File names reach people through `shown` (control characters and undecodable bytes escaped, as `ls -b`
+does) and JSON through `print_json_line` (always valid UTF-8; see `json_safe`)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,9 @@ from typing import Any
 from rich.console import Console
 
 # Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# emoji=False: rich would turn a file name holding ":smile:" into an emoji, even with markup off.
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+out = Console(highlight=False, soft_wrap=True, emoji=False)
 
 _state = {"verbose": False}
 
@@ -23,13 +27,43 @@ def is_verbose() -> bool:
     return _state["verbose"]
 
 
+def shown(name: object) -> str:
+    """A file name (or a line holding names) safe for a terminal: `multicap.io.paths.shown`."""
+    from multicap.io.paths import shown as escaped  # here, not above: `--help` stays fast
+
+    return escaped(str(name))
+
+
 def warn(message: str) -> None:
-    """One line on stderr, never markup-interpreted (paths may hold brackets)."""
-    err.print(f"warning: {message}", markup=False)
+    """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
+    undecodable bytes of the file names in it escaped."""
+    err.print(f"warning: {shown(message)}", markup=False)
 
 
 def print_json_line(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(json_safe(obj), ensure_ascii=False) + "\n")
+
+
+def json_safe(obj: Any) -> Any:
+    """`obj` with every string valid Unicode: an undecodable byte of a file name becomes `\\xNN`, and a
+    string field that held one gains a sibling `FIELD_bytes`, the base64 of its raw bytes ("path" →
+    "path_bytes"), from which the exact name is recovered. Control characters stay (JSON escapes them)."""
+    from multicap.io.paths import json_name, raw_name
+
+    if isinstance(obj, str):
+        return json_name(obj)
+    if isinstance(obj, dict):
+        safe: dict[Any, Any] = {}
+        for key, value in obj.items():
+            name = json_name(key) if isinstance(key, str) else key
+            safe[name] = json_safe(value)
+            raw = raw_name(value) if isinstance(value, str) else None
+            if raw is not None:
+                safe[f"{name}_bytes"] = raw
+        return safe
+    if isinstance(obj, list | tuple):
+        return [json_safe(v) for v in obj]
+    return obj
 
 
 def progress_enabled() -> bool:

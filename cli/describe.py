@@ -71,7 +71,14 @@ def describe_command(
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
-    files = list(iter_image_paths(paths, include_hidden=include_hidden))
+    failures: list[ImageLoadError] = []
+
+    def on_error(error: ImageLoadError) -> None:
+        failures.append(error)
+        console.warn(f"skipped {error}")
+
+    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
+    left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
@@ -82,12 +89,6 @@ def describe_command(
         if level == "all"
         else [level]
     )
-    failures: list[ImageLoadError] = []
-
-    def on_error(error: ImageLoadError) -> None:
-        failures.append(error)
-        console.warn(f"skipped {error}")
-
     descriptions = []
     total = len(files) if len(files) >= _PROGRESS_FROM else 0
     with progress_bar("describing", total=total) as advance:
@@ -103,9 +104,13 @@ def describe_command(
         else:
             said = "every level" if level == "all" else f"{summary.level} level"
             console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
-            console.out.print("  " + summary.text.replace("\n", "\n  "), markup=False)
+            console.out.print(
+                "\n".join(f"  {console.shown(ln)}" for ln in summary.text.split("\n")), markup=False
+            )
     if failures:
-        console.err.print(f"{len(failures)} of {len(files)} images could not be read", markup=False)
+        console.err.print(
+            f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False
+        )
     if not descriptions:
         raise typer.Exit(1)
 
@@ -114,7 +119,7 @@ def _render(obj: dict, json_out: bool) -> None:
     if json_out:
         console.print_json_line(obj)
         return
-    console.out.print(obj["path"], markup=False)
+    console.out.print(console.shown(obj["path"]), markup=False)
     for lv, text in obj["texts"].items():
         conf = obj["confidence"].get(lv)
         suffix = f"  ({conf:.2f})" if conf is not None else ""

@@ -78,18 +78,21 @@ def _index(
     from multicap.index import index_paths, model_for_index
     from multicap.io import iter_image_paths
 
-    files = list(iter_image_paths(paths, include_hidden=include_hidden))
-    model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
-
     def on_error(error: ImageLoadError) -> None:
         console.warn(f"skipped {error}")
+
+    left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
+    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=left_out.append))
+    for error in left_out:
+        on_error(error)
+    model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
 
     with progress_bar("indexing", total=len(files)) as advance:
         report = index_paths(
             root, paths, model, reembed=reembed, factory=factory, batch_size=batch_size,
             files=files, progress=advance, on_error=on_error,
         )  # fmt: skip
-    return {"index": str(root), **asdict(report)}
+    return {"index": str(root), **asdict(report), "failed": report.failed + len(left_out)}
 
 
 def _render(result: dict[str, Any], json_out: bool) -> None:
@@ -100,10 +103,12 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         counts = ", ".join(
             f"{result[k]} {k}" for k in ("added", "reused", "updated", "unchanged", "deleted", "failed")
         )
-        console.out.print(f"{result['index']}: {result['total']} images ({counts})", markup=False)
+        console.out.print(
+            f"{console.shown(result['index'])}: {result['total']} images ({counts})", markup=False
+        )
     else:
         extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity")}
-        console.out.print(f"{result['index']}: " + json.dumps(extra), markup=False)
+        console.out.print(f"{console.shown(result['index'])}: " + json.dumps(extra), markup=False)
         if result.get("identity"):
             ident = result["identity"]
             console.out.print(f"  model: {ident.get('model')}  encoder: {ident.get('encoder')}", markup=False)

@@ -58,7 +58,7 @@ def _run(argv: list[str]) -> int:
 def _fail(line: str) -> int:
     if console.is_verbose():
         traceback.print_exc()
-    console.err.print(line, markup=False)
+    console.err.print(console.shown(line), markup=False)  # one line, whatever the file names in it
     return 1
 
 

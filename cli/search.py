@@ -57,9 +57,9 @@ def search_command(
         if json_out:
             console.print_json_line(hit.to_dict(explain))
         elif filenames:
-            console.out.print(hit.path, markup=False)
+            console.out.print(console.shown(hit.path), markup=False)
         else:
-            console.out.print(f"{hit.score:.4f}  {hit.path}", markup=False)
+            console.out.print(f"{hit.score:.4f}  {console.shown(hit.path)}", markup=False)
             if explain:
                 parts = "  ".join(
                     f"{k} #{int(v['rank'])} {v['score']:.3f}" if "rank" in v else f"{k} {v['score']:.3f}"
