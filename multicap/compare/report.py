@@ -2,7 +2,9 @@
 
 Thumbnails and the similarity heatmap (matplotlib, for sets up to `HEATMAP_MAX` images) are embedded as
 base64 data URIs; the page has no script. Every piece of text that comes from a file name, a caption or a
-fact goes through `html.escape` (quotes too), so a file called `"><script>…` is shown, never run.
+fact goes through `html.escape` (quotes too), so a file called `"><script>…` is shown, never run. File
+names are shown as on a terminal (`io.paths.shown`: undecodable bytes and control characters escaped), in
+the page and in the heatmap's labels alike.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 
 from multicap.compare.sets import SetComparison
 from multicap.errors import ImageLoadError
-from multicap.io import load_image
+from multicap.io import load_image, shown
 
 __all__ = ["HEATMAP_MAX", "render_report", "write_report"]
 
@@ -38,6 +40,11 @@ td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top}
 
 def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
+
+
+def _name(path: object) -> str:
+    """A file name for the page: escaped for HTML, its undecodable bytes and control characters shown."""
+    return _e(shown(str(path)))
 
 
 def _data_uri(png: bytes, mime: str = "image/png") -> str:
@@ -99,14 +106,13 @@ class _Page:
     def card(self, i: int, note: str = "", css: str = "") -> str:
         src = self.thumbs.get(i)
         img = (
-            f'<img alt="{_e(self.paths[i].name)}" src="{src}">'
+            f'<img alt="{_name(self.paths[i].name)}" src="{src}">'
             if src
             else '<div class="none">no preview</div>'
         )
         extra = f"<br><b>{_e(note)}</b>" if note else ""
-        return (
-            f'<div class="card {css}" title="{_e(self.paths[i])}">{img}{_e(self.paths[i].name)}{extra}</div>'
-        )
+        name, title = _name(self.paths[i].name), _name(self.paths[i])
+        return f'<div class="card {css}" title="{title}">{img}{name}{extra}</div>'
 
     def render(self, title: str) -> str:
         parts = [
@@ -168,7 +174,7 @@ class _Page:
             return ""
         emb = self.r.images.embeddings
         sim = emb @ emb.T  # (N, N): only for N ≤ HEATMAP_MAX
-        uri = _heatmap(sim, [p.name for p in self.paths])
+        uri = _heatmap(sim, [shown(p.name) for p in self.paths])
         return f'<h2 id="heatmap">Similarity</h2><img alt="similarity heatmap" src="{uri}">'
 
     def pairs(self) -> str:
@@ -180,7 +186,7 @@ class _Page:
         for _, _, p in self.r.pairs:
             sim = f"{p.similarity:.3f}" if p.similarity is not None else ""
             texts = "".join(f"<td>{_e(p.text(lv))}</td>" for lv in ("object", "attribute", "layout"))
-            rows.append(f"<tr><td>{_e(p.a)}</td><td>{_e(p.b)}</td><td>{sim}</td>{texts}</tr>")
+            rows.append(f"<tr><td>{_name(p.a)}</td><td>{_name(p.b)}</td><td>{sim}</td>{texts}</tr>")
         return '<h2 id="pairs">Pairwise differences</h2><table>' + "".join(rows) + "</table>"
 
     def images(self) -> str:
@@ -190,7 +196,7 @@ class _Page:
             text = desc.texts.get(self.r.level) or next(iter(desc.texts.values()), "")
             flag = " (outlier)" if i in self.outliers else ""
             rows.append(
-                f"<tr><td>{_e(self.paths[i])}</td><td>{int(labels[i]) + 1}{flag}</td><td>{_e(text)}</td>"
+                f"<tr><td>{_name(self.paths[i])}</td><td>{int(labels[i]) + 1}{flag}</td><td>{_e(text)}</td>"
                 f"<td>{_e(', '.join(self.r.distinct[i][:8]))}</td></tr>"
             )
         return '<h2 id="images">Images</h2><table>' + "".join(rows) + "</table>"
@@ -205,7 +211,8 @@ def write_report(result: SetComparison, path: str | Path, title: str = "multicap
     """Write the report to `path` (its folder is created); returns the path."""
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_report(result, title), encoding="utf-8")
+    # backslashreplace: a name not valid UTF-8 that reached a caption or a fact still cannot stop the write
+    out.write_text(render_report(result, title), encoding="utf-8", errors="backslashreplace")
     return out
 
 
