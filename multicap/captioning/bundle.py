@@ -7,13 +7,20 @@
 
 `load_bundle(path_or_name)` needs nothing else. Names resolve through `list_bundles()`: the bundles shipped
 inside the package (`multicap/captioning/bundles/`), then folders in `MULTICAP_BUNDLES` (colon-separated).
+
+Before any tensor is allocated, config.json and vocab.json are checked against the schema at the end of
+this file (every key known, every size bounded: a config cannot ask for terabytes; the vocabulary is as
+long as the captioner's `vocab_size`), and the captioner the config describes is built on the `meta` device
+(shapes, no memory) and compared tensor by tensor with the header of model.safetensors. Each error is one
+line naming the file and the field.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
@@ -104,6 +112,21 @@ def _write_json(path: Path, data: Any) -> None:
     tmp.replace(path)
 
 
+def _read_json(path: Path) -> Any:
+    """A bundle's JSON file, refused past its size limit before it is read."""
+    try:
+        size = path.stat().st_size
+        if size > _read_limit(path):
+            raise DataError(
+                f"{path}: {size:,} bytes, more than a bundle's {path.name} may hold ({_read_limit(path):,})"
+            )
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(
+            f"{path}: unreadable ({' '.join(str(exc).split())}); train or copy the bundle again"
+        ) from None
+
+
 def _bundle_dirs() -> list[Path]:
     shipped = Path(str(resources.files("multicap.captioning").joinpath("bundles")))
     extra = [Path(p) for p in os.environ.get("MULTICAP_BUNDLES", "").split(os.pathsep) if p]
@@ -140,13 +163,12 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
         hint = f" (found {', '.join(pickles)}: pickled files are never loaded)" if pickles else ""
         raise DataError(f"{folder} is not a bundle: model.safetensors is missing{hint}")
-    try:
-        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        metrics_file = folder / "metrics.json"
-        metrics = json.loads(metrics_file.read_text(encoding="utf-8")) if metrics_file.is_file() else {}
-    except (OSError, ValueError) as exc:
-        raise DataError(f"{folder}: unreadable bundle config ({exc})") from None
-    found = int(config.get("format", 0))
+    config = _read_json(folder / "config.json")
+    if not isinstance(config, dict):
+        _check_config(config, folder / "config.json")  # says what it must be
+    found = config.get("format", 0)
+    if not isinstance(found, int) or isinstance(found, bool):
+        raise DataError(f"{folder / 'config.json'}: format must be a whole number, not {found!r}")
     if found > BUNDLE_FORMAT:
         raise DataError(f"{folder} was written by a newer multicap (format {found}): upgrade multicap")
     if found < BUNDLE_FORMAT:
@@ -154,8 +176,18 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
             f"{folder} was written by multicap bundle format {found}, which this multicap no longer reads "
             f"(it reads format {BUNDLE_FORMAT}): retrain it with `multicap train`"
         )
-    vocab = Vocabulary.load(folder / "vocab.json")
-    model = Captioner(CaptionerConfig.from_dict(config["captioner"]), vocab.object_ids)
+    _check_config(config, folder / "config.json")  # before anything is allocated: sizes are bounded
+    captioner = CaptionerConfig.from_dict(config["captioner"])
+    vocab_json = _read_json(folder / "vocab.json")
+    _check_vocab(vocab_json, folder / "vocab.json", captioner.vocab_size)
+    try:
+        vocab = Vocabulary.from_json(vocab_json)
+    except DataError as exc:
+        raise DataError(f"{folder / 'vocab.json'}: {exc}") from None
+    _check_weights(captioner, vocab.object_ids, weights)
+    metrics_file = folder / "metrics.json"
+    metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
+    model = Captioner(captioner, vocab.object_ids)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
     model.load_state_dict(state, strict=True)
     model.eval().to(device or "cpu")
@@ -168,3 +200,210 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         path=folder,
         reader=config.get("reader"),
     )
+
+
+# ---------------------------------------------------------------------------------------------- validation
+_MAX_PARAMETERS = 400_000_000  # 1.6 GB in float32: far above any captioner multicap trains (about 1M)
+_MAX_JSON_BYTES = {"config.json": 1 << 20, "vocab.json": 64 << 20, "metrics.json": 64 << 20}
+
+_Check = Callable[[Any], str | None]  # None when the value is fine, else what is wrong with it
+
+
+def _int(lo: int, hi: int) -> _Check:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int):
+            return f"must be a whole number, not {_shown(v)}"
+        return None if lo <= v <= hi else f"is {v}, outside {lo}..{hi}"
+
+    return check
+
+
+def _float(lo: float, hi: float) -> _Check:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            return f"must be a finite number, not {_shown(v)}"
+        return None if lo <= v <= hi else f"is {v}, outside {lo}..{hi}"
+
+    return check
+
+
+def _bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else f"must be true or false, not {_shown(v)}"
+
+
+def _text(longest: int) -> _Check:
+    def check(v: Any) -> str | None:
+        if not isinstance(v, str) or not v:
+            return f"must be a non-empty string, not {_shown(v)}"
+        return None if len(v) <= longest else f"is {len(v)} characters long, more than {longest}"
+
+    return check
+
+
+def _optional_text(v: Any) -> str | None:
+    return None if v is None else _text(100)(v)
+
+
+def _grid(v: Any) -> str | None:
+    if not isinstance(v, list | tuple) or len(v) != 2:
+        return f"must be [rows, columns], not {_shown(v)}"
+    return _int(1, 128)(v[0]) or _int(1, 128)(v[1])
+
+
+# Each section: field -> check. Every field of the dataclass it fills is listed (a test keeps them in step).
+_CAPTIONER: dict[str, _Check] = {
+    "feature_dim": _int(1, 16_384),
+    "grid_hw": _grid,
+    "vocab_size": _int(4, 1_000_000),
+    "embed_dim": _int(1, 4_096),
+    "value_dim": _int(1, 4_096),
+    "attention_dim": _int(1, 4_096),
+    "hidden_dim": _int(1, 8_192),
+    "dropout": _float(0.0, 1.0),
+    "coordinates": _bool,
+    "grid_conv": _int(0, 32),
+    "object_memory": _bool,
+}
+_ENCODER: dict[str, _Check] = {"name": _text(100), "image_size": _int(16, 4_096), "squash": _bool}
+_DECODING: dict[str, _Check] = {
+    "beam_size": _int(1, 64),
+    "max_len": _int(1, 1_024),
+    "min_len": _int(0, 1_024),
+    "length_penalty": _float(-10.0, 10.0),
+    "no_repeat_ngram": _int(0, 16),
+    "suppress_unk": _bool,
+}
+_TOP: dict[str, bool] = {
+    "format": True,
+    "captioner": True,
+    "encoder": True,
+    "decoding": False,
+    "reader": False,
+}
+
+
+def _read_limit(path: Path) -> int:
+    """The most bytes the bundle file `path` may hold."""
+    return _MAX_JSON_BYTES.get(path.name, 1 << 20)
+
+
+def _check_config(config: Any, path: Path) -> None:
+    """Raise DataError naming `path` and the field when `config` is not a bundle config this multicap
+    writes. The format version is checked by the caller (its message says what to do about it)."""
+    if not isinstance(config, dict):
+        raise _bad(path, "", f"must be a JSON object, not {_shown(config)}")
+    for key, needed in _TOP.items():
+        if needed and key not in config:
+            raise _bad(path, key, "is missing")
+    _known(config, _TOP, path, "")
+    if "reader" in config and (problem := _optional_text(config["reader"])):
+        raise _bad(path, "reader", problem)
+    _section(config, "captioner", _CAPTIONER, path, required=True)
+    _section(config, "encoder", _ENCODER, path, required=False)
+    _section(config, "decoding", _DECODING, path, required=False)
+    decoding = config.get("decoding", {})
+    if decoding.get("min_len", 0) > decoding.get("max_len", DecodeConfig.max_len):
+        raise _bad(path, "decoding.min_len", "is more than decoding.max_len")
+    hw = config["captioner"]["grid_hw"]
+    if hw[0] * hw[1] > 4_096:
+        raise _bad(path, "captioner.grid_hw", f"has {hw[0] * hw[1]} cells, more than 4096")
+
+
+def _check_vocab(vocab: Any, path: Path, vocab_size: int) -> None:
+    """Raise DataError naming `path` and the field when `vocab` is not a vocabulary of `vocab_size` tokens."""
+    if not isinstance(vocab, dict):
+        raise _bad(path, "", f"must be a JSON object, not {_shown(vocab)}")
+    for key in ("levels", "itos", "objects"):
+        if key not in vocab:
+            raise _bad(path, key, "is missing")
+    _known(vocab, {"levels": True, "itos": True, "objects": True}, path, "")
+    _strings(vocab["levels"], path, "levels", most=16, longest=32)
+    _strings(vocab["itos"], path, "itos", most=1_000_000, longest=200)
+    _strings(vocab["objects"], path, "objects", most=1_000_000, longest=200)
+    if len(vocab["itos"]) != vocab_size:
+        raise _bad(
+            path,
+            "itos",
+            f"holds {len(vocab['itos'])} tokens but config.json's captioner.vocab_size is {vocab_size}",
+        )
+
+
+def _check_weights(config: CaptionerConfig, object_ids: Sequence[int], weights: Path) -> None:
+    """Compare the tensors the captioner of `config` has (built on the meta device: no memory) with the
+    header of `weights`; raise DataError naming the first tensor that differs."""
+    with torch.device("meta"):
+        expected = {k: list(v.shape) for k, v in Captioner(config, object_ids).state_dict().items()}
+    count = sum(math.prod(s) for s in expected.values())
+    if count > _MAX_PARAMETERS:
+        raise _bad(
+            weights.with_name("config.json"), "captioner",
+            f"asks for {count:,} parameters, more than a bundle may hold ({_MAX_PARAMETERS:,})",
+        )  # fmt: skip
+    try:
+        with safe_open(str(weights), framework="pt") as f:
+            found = {k: list(f.get_slice(k).get_shape()) for k in f.keys()}  # noqa: SIM118 (not a dict)
+    except (SafetensorError, OSError, ValueError) as exc:
+        raise DataError(
+            f"{weights}: not a readable safetensors file ({_one_line(exc)}); train or copy the bundle again"
+        ) from None
+    for key, shape in expected.items():
+        if key not in found:
+            raise DataError(f"{weights}: tensor {key!r} is missing (config.json's captioner has it)")
+        if found[key] != shape:
+            raise DataError(
+                f"{weights}: tensor {key!r} has shape {found[key]}, but config.json's captioner makes it "
+                f"{shape}: the weights and the config are from different bundles"
+            )
+    extra = sorted(set(found) - set(expected))
+    if extra:
+        raise DataError(f"{weights}: tensor {extra[0]!r} is not one config.json's captioner has")
+
+
+# ---------------------------------------------------------------------------------------------- private
+def _section(
+    config: dict[str, Any], name: str, checks: dict[str, _Check], path: Path, required: bool
+) -> None:
+    section = config.get(name, {})
+    if not isinstance(section, dict):
+        raise _bad(path, name, f"must be a JSON object, not {_shown(section)}")
+    _known(section, dict.fromkeys(checks, True), path, f"{name}.")
+    for key, check in checks.items():
+        if key not in section:
+            if required:
+                raise _bad(path, f"{name}.{key}", "is missing")
+            continue
+        problem = check(section[key])
+        if problem is not None:
+            raise _bad(path, f"{name}.{key}", problem)
+
+
+def _known(section: dict[str, Any], allowed: dict[str, bool], path: Path, prefix: str) -> None:
+    unknown = sorted(set(section) - set(allowed))
+    if unknown:
+        raise _bad(path, prefix + str(unknown[0]), "is not a field a bundle holds")
+
+
+def _strings(value: Any, path: Path, name: str, most: int, longest: int) -> None:
+    if not isinstance(value, list):
+        raise _bad(path, name, f"must be a list of strings, not {_shown(value)}")
+    if len(value) > most:
+        raise _bad(path, name, f"holds {len(value)} entries, more than {most}")
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or len(item) > longest:
+            raise _bad(path, f"{name}[{i}]", f"must be a string of at most {longest} characters")
+
+
+def _bad(path: Path, field: str, problem: str) -> DataError:
+    where = f"{path}: {field} " if field else f"{path}: it "
+    return DataError(
+        f"{where}{problem}; the bundle is damaged or not one multicap wrote: train or copy it again"
+    )
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
