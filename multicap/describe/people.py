@@ -46,6 +46,7 @@ _MIN_FACE = 20  # px, the cascades' smallest window (their own is 20 or 24)
 _SKIN_MIN = 0.2  # skin share in a face's centre: 0.1 kept 2 false faces (a fig, a cabinet); true ≥ 0.33
 _GREY_CHROMA = 4.0  # mean |Cr-128| + |Cb-128| below which an image counts as greyscale (no skin test)
 _BODY_UPSCALE = 1.5  # the HOG window is 128 px tall: upscaling finds people shorter than that
+_HOG_WINDOW = (64, 128)  # px, w × h: the window of OpenCV's default people detector
 _BODY_STEP = 1.2  # HOG pyramid scale step
 _BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: ≤ 1.07 without people (a clip-art fish), ≥ 1.98 on pedestrians
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
@@ -176,6 +177,8 @@ def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
     # of any image. (Enlarging for the face cascades instead made them see faces on coins.)
     scale = _BODY_SIDE * _BODY_UPSCALE / max(image.shape[:2])
     up = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    if up.shape[0] < _HOG_WINDOW[1] or up.shape[1] < _HOG_WINDOW[0]:
+        return []  # no person fits (and OpenCV's HOG aborts the process on an image below its window)
     boxes, weights = det.hog.detectMultiScale(up, winStride=(8, 8), padding=(8, 8), scale=_BODY_STEP)
     h, w = up.shape[:2]
     found = []
