@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,15 +15,20 @@ import torch
 
 from multicap.captioning.bundle import EncoderSettings
 from multicap.captioning.grounding import Grounding, align_words, noun_forms, scene_cells
-from multicap.captioning.recipe import Recipe
+from multicap.captioning.recipe import DataConfig, Recipe
 from multicap.data.corpus import Corpus, CorpusImage
 from multicap.data.feature_cache import FeatureStore
 from multicap.data.loading import load_corpus
-from multicap.errors import DataError
+from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.facts.scene import LEVELS, SceneFacts
+from multicap.io import log_error
 from multicap.text import Vocabulary, tokenize
 
 __all__ = ["Batch", "CaptionExamples", "TrainingData", "build_examples", "features_folder"]
+
+_SHOWN_FAILURES = 5  # unreadable images reported one line each; the rest are counted
+
+_log = logging.getLogger(__name__)
 
 
 class Batch(NamedTuple):
@@ -180,6 +188,11 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
                     ]
                 )
                 examples.cells.append(cells)
+    if not examples.rows:
+        raise DataError(
+            f"{cfg.corpus}: no captions to train on at level(s) {', '.join(levels)} in the readable images "
+            f"of split {cfg.train_split!r}; choose levels it has with --set data.levels=[...]"
+        )
     return _with_validation(vocab, levels, examples, store, val_imgs, corpus)
 
 
@@ -193,6 +206,11 @@ def _with_validation(
 ) -> TrainingData:
     rows = store.rows_of([im.path for im in val_imgs])
     kept = [(im, r) for im, r in zip(val_imgs, rows, strict=True) if r is not None]
+    if not kept:
+        raise DataError(
+            f"none of the {len(val_imgs)} validation images could be read, so no epoch could be scored; "
+            "fix them, or validate on another split with --set data.val_split=NAME"
+        )
     refs = {lv: {im.image_id: im.captions[lv] for im, _ in kept if im.captions.get(lv)} for lv in levels}
     facts = {im.image_id: im.facts for im, _ in kept if im.facts is not None}
     return TrainingData(
@@ -211,19 +229,67 @@ def _with_validation(
 def _cached_store(
     recipe: Recipe, images: list[CorpusImage], progress: Callable[[int, int], None] | None
 ) -> FeatureStore:
+    """The feature store with every readable image of `images` in it.
+
+    Raises:
+        DataError: none of the images can be read, or more than `data.max_failed` of them (checked for
+            missing files before anything is decoded, and again after).
+    """
+    if not 0.0 <= recipe.data.max_failed <= 1.0:
+        raise ConfigError(f"data.max_failed is {recipe.data.max_failed:g}: give a share from 0 to 1")
+    paths = list(dict.fromkeys(str(im.path) for im in images))
+    missing = [p for p in paths if not os.path.isfile(p)]
+    _check_readable(recipe.data, paths, missing, None)
+    for path in missing[:_SHOWN_FAILURES]:
+        log_error(ImageLoadError(path, "no such file"))
     encoder = recipe.encoder.create(device=recipe.train.device)
     store = FeatureStore.open(
         features_folder(recipe.data.corpus, recipe.encoder, recipe.data.features), encoder
     )
-    done = [0]
+    done = [len(missing)]
+    failures: list[ImageLoadError] = []
 
     def advance(n: int) -> None:
         done[0] += n
         if progress is not None:
-            progress(done[0], len(images))
+            progress(done[0], len(paths))
 
-    store.build([im.path for im in images], encoder, progress=advance)
+    def fail(error: ImageLoadError) -> None:
+        failures.append(error)
+        if len(missing) + len(failures) <= _SHOWN_FAILURES:
+            log_error(error)
+
+    absent = set(missing)
+    store.build([p for p in paths if p not in absent], encoder, progress=advance, on_error=fail)
+    # Files of one content are decoded (and fail) once: count the paths left without a row.
+    unread = [p for p, row in zip(paths, store.rows_of(paths), strict=True) if row is None]
+    _check_readable(recipe.data, paths, unread, failures[0] if failures else None)
     return store
+
+
+def _check_readable(
+    cfg: DataConfig, paths: list[str], failed: list[str], first: ImageLoadError | None
+) -> None:
+    """Refuse to train when no image of the corpus reads, or more than `cfg.max_failed` of them do not."""
+    if not failed:
+        return
+    where = cfg.image_root or os.path.commonpath([os.path.abspath(os.path.dirname(p)) for p in paths])
+    example = str(first) if first is not None else f"{failed[0]}: no such file"
+    if len(failed) == len(paths):
+        raise DataError(
+            f"{cfg.corpus}: none of its {len(paths)} images could be read (looked under {where}; first: "
+            f"{example}); set data.image_root to the folder its image paths are relative to"
+        )
+    share = len(failed) / len(paths)
+    if share > cfg.max_failed:
+        enough = math.ceil(share * 100) / 100
+        raise DataError(
+            f"{cfg.corpus}: {len(failed)} of its {len(paths)} images ({share:.1%}) could not be read, more "
+            f"than data.max_failed={cfg.max_failed:g} (looked under {where}; first: {example}); fix them, "
+            f"or train on the rest with --set data.max_failed={enough:g}"
+        )
+    if len(failed) > _SHOWN_FAILURES:
+        _log.warning("%s: %d unreadable images skipped in all (%.1f%%)", where, len(failed), 100 * share)
 
 
 def _words(text: str, limit: int) -> list[str]:

@@ -35,6 +35,8 @@ class DataConfig:
     max_words: int = 40  # longer references are cut to this many words
     train_images: int = 0  # train on the first this many images of the split (0 = all): quick experiments
     val_images: int = 300  # images decoded per validation (0 = the whole split)
+    max_failed: float = 0.05  # training refuses to start when more than this share of the images cannot
+    #                           be read (a wrong image_root, a half-copied corpus); 1.0 trains on what reads
     ground_spatial: bool = True  # with loss.alpha_g: also ground a clause's spatial words (grounding.py)
     ground_background: bool = False  # with loss.alpha_g: ground "background" and its modifiers to the
     #                                  cells no object covers (grounding.py)
