@@ -127,7 +127,7 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
         markup=False,
     )
     for lv in levels:
-        console.out.print(f"  {lv + ':':<10} {pair.text(lv)}", markup=False)
+        console.out.print(f"  {lv + ':':<10} {shown(pair.text(lv), lines=True)}", markup=False)
     if written:
         console.out.print(f"report: {shown(written)}", markup=False)
 
@@ -159,5 +159,5 @@ def _print_set(result: Any) -> None:
         say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)
     say(f"clusters: {s['clusters']}", markup=False)
     for cl in result.clusters:
-        say(f"  {cl.index + 1}. {shown(cl.text)}  e.g. {paths[cl.representative]}", markup=False)
+        say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)
     say(f"outliers: {', '.join(shown(o) for o in s['outliers']) or 'none'}", markup=False)

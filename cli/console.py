@@ -27,11 +27,12 @@ def is_verbose() -> bool:
     return _state["verbose"]
 
 
-def shown(name: object) -> str:
-    """A file name (or a line holding names) safe for a terminal: `multicap.io.paths.shown`."""
+def shown(name: object, *, lines: bool = False) -> str:
+    """A file name (or a text holding names: a pair's differences, a summary) safe for a terminal; `lines`
+    keeps the text's own line breaks. See `multicap.io.paths.shown`."""
     from multicap.io.paths import shown as escaped  # here, not above: `--help` stays fast
 
-    return escaped(str(name))
+    return escaped(str(name), lines=lines)
 
 
 def warn(message: str) -> None:

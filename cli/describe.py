@@ -104,9 +104,8 @@ def describe_command(
         else:
             said = "every level" if level == "all" else f"{summary.level} level"
             console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
-            console.out.print(
-                "\n".join(f"  {console.shown(ln)}" for ln in summary.text.split("\n")), markup=False
-            )
+            text = console.shown(summary.text, lines=True)  # names of the images in it, escaped
+            console.out.print("  " + text.replace("\n", "\n  "), markup=False)
     if failures:
         console.err.print(
             f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False

@@ -39,11 +39,13 @@ td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top}
 
 
 def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+    """Text for the page: escaped for HTML; control characters and undecodable bytes of the file names
+    it may hold (a pair's differences name the images) shown, as on a terminal."""
+    return html.escape(shown(str(text), lines=True), quote=True)
 
 
 def _name(path: object) -> str:
-    """A file name for the page: escaped for HTML, its undecodable bytes and control characters shown."""
+    """A file name for the page, on one line."""
     return _e(shown(str(path)))
 
 

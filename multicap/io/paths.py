@@ -253,8 +253,11 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def shown(name: str | Path) -> str:
-    """The name (or any text holding names) made safe to print on a terminal, on one line."""
+def shown(name: str | Path, *, lines: bool = False) -> str:
+    """The name (or any text holding names) made safe to print on a terminal, on one line; with `lines`,
+    a text's own line breaks are kept (each line made safe)."""
+    if lines:
+        return "\n".join(_UNSAFE.sub(_escape, line) for line in str(name).split("\n"))
     return _UNSAFE.sub(_escape, str(name))
 
 
