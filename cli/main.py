@@ -52,6 +52,8 @@ def _run(argv: list[str]) -> int:
         return 0  # `multicap ... | head`
     except Exception as exc:
         return _fail(f"error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+    if rv == 130:  # typer turns Ctrl-C inside a command into the return value 130
+        console.err.print("interrupted", markup=False)
     return rv if isinstance(rv, int) else 0
 
 
