@@ -1,4 +1,4 @@
-"""The bad-file corpus (tests/faults/corpus.py) through `multicap describe`, `index`, `search` and
+"""The bad-file corpus (tests/faults/bad_files.py) through `multicap describe`, `index`, `search` and
 `compare`, as a user runs them (issue 27): no crash, no hang (every run has a timeout), every bad file
 reported in one line, every good file processed, names shown escaped and JSON always valid UTF-8."""
 
@@ -20,7 +20,7 @@ import pytest
 
 from multicap.io import shown
 from tests.conftest import REPO, noise_image
-from tests.faults.corpus import Corpus, make_corpus
+from tests.faults.bad_files import Corpus, make_corpus
 
 EXE = os.path.join(os.path.dirname(sys.executable), "multicap")
 TIMEOUT = 120  # s: a hang fails the test instead of stalling the suite
