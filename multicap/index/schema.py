@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 from multicap.errors import DataError, IndexVersionError
 
@@ -65,20 +66,71 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
             writes.
     """
-    db = sqlite3.connect(path, timeout=timeout, isolation_level=None)  # transactions made explicit
+    # transactions made explicit; damage found by any later statement is a DataError too (_Connection)
+    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, factory=_Connection)
+    db.path = path
     try:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")  # WAL stays consistent on power loss; fsync on checkpoint
         _migrate(db, path)
-    except sqlite3.DatabaseError as exc:
-        db.close()
-        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-            raise
-        raise _damaged(path, str(exc)) from None
     except BaseException:
         db.close()
         raise
     return db
+
+
+class _Connection(sqlite3.Connection):
+    """A connection whose statements turn SQLite's "file is not a database" and "database disk image is
+    malformed" (plain `sqlite3.DatabaseError`, wherever the damage is met: at the statement or at a later
+    row) into one DataError naming the file and what to do."""
+
+    path: Path
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).execute(sql, parameters)
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        return self.cursor(_Cursor).executemany(sql, parameters)
+
+
+class _Cursor(sqlite3.Cursor):
+    def execute(self, sql: str, parameters: Any = (), /) -> _Cursor:
+        try:
+            super().execute(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc) from None
+        return self
+
+    def executemany(self, sql: str, parameters: Any, /) -> _Cursor:
+        try:
+            super().executemany(sql, parameters)
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc) from None
+        return self
+
+    def fetchone(self) -> Any:
+        try:
+            return super().fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc) from None
+
+    def fetchall(self) -> list[Any]:
+        try:
+            return super().fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc) from None
+
+    def __next__(self) -> Any:
+        try:
+            return super().__next__()
+        except sqlite3.DatabaseError as exc:
+            raise self._damage(exc) from None
+
+    def _damage(self, exc: sqlite3.DatabaseError) -> Exception:
+        """A DataError for damage; any other error (locked, busy, a constraint) as it is."""
+        if type(exc) is not sqlite3.DatabaseError:
+            return exc
+        return _damaged(getattr(self.connection, "path", Path("?")), str(exc))
 
 
 def schema_version(db: sqlite3.Connection) -> int:
