@@ -5,17 +5,21 @@ pixels, over the memory budget) raises `ImageLoadError(path, reason)`; batch API
 go on.
 
 Memory: an image is refused before decoding when decoding it would take more than the budget (the pixels
-in their own mode, plus the copies that conversion makes). Where a caller needs only a smaller image
-(`min_short_side`), JPEGs are decoded at a reduced scale, and other formats are shrunk by an integer
-factor in their own mode before being converted to RGB, so a 13,000 x 13,000 1-bit PNG costs two bytes a
-pixel, not ten.
+in their own mode, plus the copies that conversion makes), and the decodes under way in a process share
+that budget (a thread waits for room), so decoding ahead of a batch is bounded too. Where a caller needs
+only a smaller image (`min_short_side`), JPEGs are decoded at a reduced scale, and other formats are
+shrunk by an integer factor in their own mode (band by band where the mode must be converted first)
+before becoming RGB: a 13,000 x 13,000 1-bit PNG costs one byte a pixel, not nine.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -30,12 +34,20 @@ __all__ = ["DEFAULT_DECODE_BUDGET", "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "l
 # MULTICAP_MAX_PIXELS overrides it; `max_pixels=` overrides both.
 DEFAULT_MAX_PIXELS = 178_956_970  # Pillow's own hard limit (2 × MAX_IMAGE_PIXELS)
 
-# Memory budget of one decode, bytes. Two threads decode ahead (`iter_batches`), so decoding holds at most
-# twice this at once. MULTICAP_DECODE_BUDGET_MB overrides it; `max_decode_bytes=` overrides both.
+# Memory budget of decoding, bytes: an image that needs more is refused, and the decodes under way in a
+# process (the threads of `iter_batches`) share it, waiting for room. MULTICAP_DECODE_BUDGET_MB overrides
+# it; `max_decode_bytes=` overrides both.
 DEFAULT_DECODE_BUDGET = 512 * 2**20
 
 # Never silently pad a truncated file with grey: it must be reported.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+# Pillow holds a large image in blocks of this size. Above malloc's mmap threshold (32 MB once
+# `encoders.runtime` has tuned malloc), each block is its own mapping, handed back to the system when the
+# image is freed; in 16 MB blocks (Pillow's default), a decoding thread's malloc arena kept the memory of
+# the largest image it had ever decoded, for good, and each thread had its own.
+_PILLOW_BLOCK = 64 * 2**20
+Image.core.set_block_size(_PILLOW_BLOCK)
 
 # Bytes a pixel takes in Pillow's memory, per mode (every other mode takes 4).
 _BYTES_PER_PIXEL = {
@@ -111,12 +123,13 @@ def load_image(
                 _check_size(path, img, limit)
                 if img.format == "JPEG":
                     _draft(img, min_short_side, budget)
-                _check_memory(path, img, min_short_side, budget)
-                img.load()
-                orientation = img.getexif().get(_ORIENTATION)
-                small = _shrink(img, min_short_side)
-                upright = small.transpose(_UPRIGHT[orientation]) if orientation in _UPRIGHT else small
-                return to_rgb(upright)
+                need = _check_memory(path, img, min_short_side, budget)
+                with _DECODING.hold(need, budget):
+                    img.load()
+                    orientation = img.getexif().get(_ORIENTATION)
+                    small = _shrink(img, min_short_side)
+                    upright = small.transpose(_UPRIGHT[orientation]) if orientation in _UPRIGHT else small
+                    return to_rgb(upright)
     except ImageLoadError:
         raise
     except FileNotFoundError:
@@ -171,7 +184,8 @@ def _decode_bytes(mode: str, size: tuple[int, int], min_short_side: int | None) 
     return native + (0 if mode == "RGB" else 2 * 4 * pixels)
 
 
-def _check_memory(path: Path, img: Image.Image, min_short_side: int | None, budget: int) -> None:
+def _check_memory(path: Path, img: Image.Image, min_short_side: int | None, budget: int) -> int:
+    """The bytes decoding will take; refuses an image over the budget."""
     need = _decode_bytes(img.mode, img.size, min_short_side)
     if need > budget:
         w, h = img.size
@@ -181,6 +195,32 @@ def _check_memory(path: Path, img: Image.Image, min_short_side: int | None, budg
             f"over the budget of {budget / 2**20:,.0f} MB per image (raise MULTICAP_DECODE_BUDGET_MB if "
             "the machine has the memory)",
         )
+    return need
+
+
+class _DecodeMemory:
+    """The bytes of the decodes under way in this process, all threads together, kept within the budget:
+    a decode waits until the others leave it room (one alone always may start). So the threads decoding
+    ahead of a batch hold at most one budget between them, however large the images."""
+
+    def __init__(self) -> None:
+        self._used = 0
+        self._changed = threading.Condition()
+
+    @contextmanager
+    def hold(self, need: int, budget: int) -> Iterator[None]:
+        with self._changed:
+            self._changed.wait_for(lambda: self._used == 0 or self._used + need <= budget)
+            self._used += need
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._used -= need
+                self._changed.notify_all()
+
+
+_DECODING = _DecodeMemory()
 
 
 def _draft(img: Image.Image, min_short_side: int | None, budget: int) -> None:

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +22,7 @@ from multicap.cli.console import json_safe
 from multicap.errors import ImageLoadError
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.io import db_name, from_db_name, iter_image_paths, load_image, shown
+from multicap.io.images import _DecodeMemory
 from tests.conftest import REPO, gradient_rgb, noise_image
 
 BAD = os.fsdecode(b"/photos/bad\xff.png")  # as Python hands over a name that is not UTF-8
@@ -264,3 +266,34 @@ def test_a_huge_1bit_png_is_decoded_small_within_the_budget(tmp_path: Path) -> N
     assert got["one"] < 400, got  # MB above the process's own; 1,130 before issue 27
     assert got["batch"] < 1024, got  # MB, the whole process
     assert "over the budget" in got["refused"]  # at full size it would take 13,000² × 9 bytes
+
+
+def test_decodes_under_way_share_the_budget() -> None:
+    """Two decodes that together exceed the budget run one after the other; two that fit, together."""
+    memory, order = _DecodeMemory(), []
+    first_in, release = threading.Event(), threading.Event()
+
+    def first() -> None:
+        with memory.hold(60, 100):
+            order.append("first in")
+            first_in.set()
+            release.wait(10)
+            order.append("first out")
+
+    def second(need: int) -> None:
+        with memory.hold(need, 100):
+            order.append("second in")
+
+    for need, expected in ((50, ["first in", "first out", "second in"]), (40, ["first in", "second in"])):
+        for reset in (order.clear, first_in.clear, release.clear):
+            reset()
+        a = threading.Thread(target=first)
+        a.start()
+        assert first_in.wait(10)
+        b = threading.Thread(target=second, args=(need,))
+        b.start()
+        b.join(0.3)  # 60 + 50 > 100: still waiting; 60 + 40 ≤ 100: in already
+        release.set()
+        a.join(10)
+        b.join(10)
+        assert order[: len(expected)] == expected, order
