@@ -15,6 +15,8 @@ JSON output (`--json`), one object per line:
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
   "duplicate_groups", "duplicates", "clusters", "silhouettes", "outliers", "report"}.
+- a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
+  ("path", "a", "b") comes with FIELD_bytes, the base64 of the exact name.
 """
 
 from __future__ import annotations

@@ -10,6 +10,8 @@ JSON output (`--json`), one object per line:
   "predicate", "object"}],
   "image_attributes": {"brightness", "colourfulness", "palette", "orientation", "setting"?}} | null,
   "locations": {level: [{"word", "box", "position", "confidence"}]} (neural describer only)}
+- a file name that is not valid UTF-8 ("path", and any name in a text) has its undecodable bytes written as
+  `\\xNN`; the object then also has "path_bytes", the base64 of the exact name
 - last, for two or more images: {"type": "set", "level", "n_images", "shared": [feature],
   "common": [{"feature", "images"}], "distinct": {path: [feature]}, "text"}
 """
