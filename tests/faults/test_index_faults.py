@@ -120,8 +120,8 @@ def test_a_file_whose_ids_disagree_is_rebuilt(
     photos, root = built
     with IndexStore(root / "meta.sqlite") as store:
         ids, vecs = next(store.iter_vectors("image"))
-    if fault == "stray":  # a file from another index: ids SQLite never had
-        ids = ids + 1000
+    if fault == "stray":  # rows of another index besides its own: ids SQLite never had
+        ids, vecs = np.concatenate([ids, ids + 1000]), np.concatenate([vecs, vecs])
     elif fault == "missing":  # a live image left out below the largest id
         ids, vecs = np.delete(ids, 3), np.delete(vecs, 3, axis=0)
     else:
