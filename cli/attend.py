@@ -53,6 +53,6 @@ def attend_command(
             }
         )
         return
-    console.out.print(f"{image} [{level}]: {caption.text}", markup=False)
+    console.out.print(f"{console.shown(image)} [{level}]: {caption.text}", markup=False)
     for f in files:
-        console.out.print(f"wrote {f}", markup=False)
+        console.out.print(f"wrote {console.shown(f)}", markup=False)
