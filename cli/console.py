@@ -42,7 +42,9 @@ def warn(message: str) -> None:
 
 
 def print_json_line(obj: Any) -> None:
-    sys.stdout.write(json.dumps(json_safe(obj), ensure_ascii=False) + "\n")
+    """One JSON object a line on stdout: UTF-8, or ASCII (\\u escapes) where stdout has another encoding."""
+    utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"
+    sys.stdout.write(json.dumps(json_safe(obj), ensure_ascii=not utf8) + "\n")
 
 
 def json_safe(obj: Any) -> Any:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from multicap.cli.console import json_safe
+from multicap.cli.console import json_safe, print_json_line
 from multicap.errors import ImageLoadError
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.io import db_name, from_db_name, iter_image_paths, load_image, shown
@@ -297,3 +297,17 @@ def test_decodes_under_way_share_the_budget() -> None:
         a.join(10)
         b.join(10)
         assert order[: len(expected)] == expected, order
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "ascii", "latin-1"])
+def test_json_lines_suit_the_encoding_of_stdout(monkeypatch: pytest.MonkeyPatch, encoding: str) -> None:
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding=encoding, errors="strict"))
+    print_json_line({"path": BAD, "text": "猫 café \x1b"})
+    sys.stdout.flush()
+    doc = json.loads(raw.getvalue().decode(encoding))
+    assert doc == {
+        "path": "/photos/bad\\xff.png",
+        "path_bytes": "L3Bob3Rvcy9iYWT/LnBuZw==",
+        "text": "猫 café \x1b",
+    }
