@@ -20,10 +20,11 @@ from PIL import Image, ImageDraw
 
 from multicap.cli.console import json_safe, print_json_line
 from multicap.errors import ImageLoadError
+from multicap.index import index_paths, open_model
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.io import db_name, from_db_name, iter_image_paths, load_image, shown
 from multicap.io.images import _DecodeMemory
-from tests.conftest import REPO, gradient_rgb, noise_image
+from tests.conftest import REPO, gradient_rgb, noise_image, write_noise_images
 
 BAD = os.fsdecode(b"/photos/bad\xff.png")  # as Python hands over a name that is not UTF-8
 
@@ -311,3 +312,25 @@ def test_json_lines_suit_the_encoding_of_stdout(monkeypatch: pytest.MonkeyPatch,
         "path_bytes": "L3Bob3Rvcy9iYWT/LnBuZw==",
         "text": "猫 café \x1b",
     }
+
+
+def test_a_name_not_utf8_is_indexed_moved_and_deleted_like_any_other(tmp_path: Path) -> None:
+    """Issue 27: `index` stopped with UnicodeEncodeError at such a name, on every rerun."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    write_noise_images(photos, 3, 0, 32, 32)
+    bad = os.path.join(os.fsencode(photos), b"bad\xff.png")
+    noise_image(99, 32, 32).save(os.fsdecode(bad))
+    model = open_model("labels", encoder="tiny")
+    first = index_paths(root, [photos], model)
+    assert (first.added, first.failed, first.total) == (4, 0, 4)
+    assert index_paths(root, [photos], model).unchanged == 4
+    os.rename(bad, os.path.join(os.fsencode(photos), b"moved\xfe.png"))
+    moved = index_paths(root, [photos], model)
+    assert (moved.reused, moved.deleted, moved.total) == (1, 1, 4)
+    os.remove(os.path.join(os.fsencode(photos), b"moved\xfe.png"))
+    gone = index_paths(root, [photos], model)
+    assert (gone.deleted, gone.total) == (1, 3)
+    with IndexStore(root / "meta.sqlite") as store:
+        assert sorted(os.path.basename(os.fsencode(p)) for p in store.live_files()) == [
+            b"img000.png", b"img001.png", b"img002.png",
+        ]  # fmt: skip
