@@ -6,12 +6,14 @@ random queries. Prints lost / duplicated / FAISS disagreements / errors; exits 1
     .venv/bin/python benchmarks/soak.py --runs 5 --queries 500 --seed 3
 
 Each run starts a fresh process (torch imported ahead, while the previous run works) that indexes the
-folder slowly enough to be killed mid-run; this process then resumes the index and checks it: every file
-on disk live exactly once, nothing else live, and each FAISS file with the checksum recorded for it and
-every live id. The queries mix WordNet words, relations, FTS5 syntax, quotes, control characters and
-random Unicode, at random k and levels, through the grounded model (without the people detector) over the
-example photos, plus image queries on the soaked index; a refusal ("nothing in the index matches") is an
-answer, any other exception an error.
+folder slowly enough to be killed mid-run, while this process searches the index (a reader beside the
+writer); this process then resumes the index and checks it: every file on disk live exactly once, nothing
+else live, and each FAISS file with the checksum recorded for it and every live id.
+
+The queries mix WordNet words, relations, FTS5 syntax, quotes, control characters and random Unicode, at
+random k and levels, through the grounded model (without the people detector) over the example photos,
+plus image queries on the soaked index; a refusal ("nothing in the index matches") is an answer, any
+other exception an error.
 """
 
 from __future__ import annotations
@@ -83,15 +85,15 @@ class _Kills:
     def __init__(self, root: Path, photos: Path) -> None:
         self.root, self.photos = root, photos
         self.runs = self.mid_run = self.lost = self.duplicated = self.faiss_mismatch = self.errors = 0
-        self.damaged = 0
+        self.damaged = self.reads = 0
         self.first_error = ""
 
     def summary(self) -> str:
         shown = f" (first: {self.first_error})" if self.errors else ""
         return (
             f"{self.runs} runs killed ({self.mid_run} before they finished), {self.damaged} FAISS files "
-            f"damaged between runs; lost {self.lost}, duplicated {self.duplicated}, FAISS disagreeing "
-            f"{self.faiss_mismatch}, errors {self.errors}{shown}"
+            f"damaged between runs, {self.reads} searches while they ran; lost {self.lost}, duplicated "
+            f"{self.duplicated}, FAISS disagreeing {self.faiss_mismatch}, errors {self.errors}{shown}"
         )
 
     def clean(self) -> bool:
@@ -111,7 +113,7 @@ def _soak_index(work: Path, runs: int, images: int, rng: random.Random) -> _Kill
         _mutate(photos, rng, seeds)
         nxt = _spawn(root, photos) if run + 1 < runs else None  # imports torch while this run works
         _go(proc)
-        time.sleep(rng.uniform(0.0, 1.5))
+        _search_until(time.monotonic() + rng.uniform(0.0, 1.5), root, photos, out)  # a reader meanwhile
         os.kill(proc.pid, signal.SIGKILL)
         said = proc.communicate()[0]
         out.runs += 1
@@ -132,6 +134,22 @@ def _soak_index(work: Path, runs: int, images: int, rng: random.Random) -> _Kill
         if nxt is not None:
             proc = nxt
     return out
+
+
+def _search_until(deadline: float, root: Path, photos: Path, out: _Kills) -> None:
+    """Image queries while the writer works: any exception is an error (but for "no index yet")."""
+    while time.monotonic() < deadline:
+        if not (root / "meta.sqlite").exists():
+            time.sleep(0.01)
+            continue
+        path = sorted(photos.glob("*.png"))[0]
+        try:
+            search_index(root, image=path, k=5)
+            out.reads += 1
+        except Exception as exc:  # the soak counts every failure, of any kind
+            if "holds no images yet" not in str(exc) and "no index at" not in str(exc):
+                out.errors += 1
+                out.first_error = out.first_error or f"reader: {type(exc).__name__}: {exc}"
 
 
 def _spawn(root: Path, photos: Path) -> subprocess.Popen:
