@@ -144,6 +144,46 @@ def test_a_missing_file_is_rebuilt_in_memory_then_saved_by_the_writer(
     assert _agrees(root)
 
 
+def test_the_states_a_killed_save_leaves_are_recovered(
+    built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A writer killed while saving leaves a partial `image.faiss.tmp`, or a new file renamed in whose
+    checksum it had not recorded yet: searches stay right, and the next `index` leaves the file agreeing."""
+    photos, root = built
+    with IndexStore(root / "meta.sqlite") as store:
+        recorded = store.get_meta("faiss")
+    write_noise_images(photos, 2, 200, 48, 48)
+    index_paths(root, [photos], tiny)
+    with IndexStore(root / "meta.sqlite") as store:
+        store.set_meta(faiss=recorded)  # killed between the rename and the meta update
+    faiss_path(root, "image").with_name("image.faiss.tmp").write_bytes(b"half a file")
+    with caplog.at_level(logging.WARNING):
+        assert _found_by_self(root, photos, ["img200.png", "img201.png"]) == ["img200.png", "img201.png"]
+    assert any("checksum" in r.getMessage() for r in caplog.records)
+    index_paths(root, [photos], tiny)
+    assert _agrees(root)
+
+
+def test_a_file_written_before_checksums_is_rebuilt_once(
+    built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    photos, root = built
+    with IndexStore(root / "meta.sqlite") as store:
+        info = store.get_meta("faiss")
+        del info["image"]["sha256"]
+        store.set_meta(faiss=info)
+    with caplog.at_level(logging.WARNING):
+        assert _found_by_self(root, photos, ["img009.png"]) == ["img009.png"]
+        index_paths(root, [photos], tiny)
+    notes = [r.getMessage() for r in caplog.records]
+    assert len(notes) == 2 and all("older multicap" in n for n in notes), notes
+    assert _agrees(root)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert _found_by_self(root, photos, ["img009.png"]) == ["img009.png"]
+    assert not caplog.records
+
+
 _SEARCH_LOOP = """
 import sys, time
 from pathlib import Path
