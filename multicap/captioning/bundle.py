@@ -34,7 +34,7 @@ from safetensors.torch import load_file, save_file
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
 from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.encoders import Encoder, create_encoder
-from multicap.errors import DataError, UnknownNameError
+from multicap.errors import ConfigError, DataError, UnknownNameError
 from multicap.text import Vocabulary
 
 __all__ = ["BUNDLE_FORMAT", "Bundle", "EncoderSettings", "list_bundles", "load_bundle"]
@@ -87,7 +87,6 @@ class Bundle:
         if self.model.object_ids.tolist() != list(self.vocab.object_ids):
             raise ValueError("the captioner's object words are not its vocabulary's: load would change them")
         folder = Path(path)
-        folder.mkdir(parents=True, exist_ok=True)
         config = {
             "format": BUNDLE_FORMAT,
             "captioner": self.model.config.to_dict(),
@@ -95,6 +94,15 @@ class Bundle:
             "decoding": asdict(self.decoding),
             "reader": self.reader,
         }
+        try:  # what load_bundle would refuse is never written
+            _check_config(json.loads(json.dumps(config)), folder / "config.json")
+            _check_vocab(self.vocab.to_json(), folder / "vocab.json", self.model.config.vocab_size)
+        except _SchemaError as exc:
+            raise ConfigError(
+                f"not writing {exc.detail}: multicap could not load that bundle back; keep the recipe's "
+                "sizes within the bounds in multicap/captioning/bundle.py"
+            ) from None
+        folder.mkdir(parents=True, exist_ok=True)
         _write_json(folder / "config.json", config)
         self.vocab.save(folder / "vocab.json")
         state = {k: v.detach().cpu().contiguous() for k, v in self.model.state_dict().items()}
@@ -393,11 +401,16 @@ def _strings(value: Any, path: Path, name: str, most: int, longest: int) -> None
             raise _bad(path, f"{name}[{i}]", f"must be a string of at most {longest} characters")
 
 
-def _bad(path: Path, field: str, problem: str) -> DataError:
-    where = f"{path}: {field} " if field else f"{path}: it "
-    return DataError(
-        f"{where}{problem}; the bundle is damaged or not one multicap wrote: train or copy it again"
-    )
+class _SchemaError(DataError):
+    """A bundle file outside the schema; `detail` is the file, the field and what is wrong with it."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"{detail}; the bundle is damaged or not one multicap wrote: train or copy it again")
+
+
+def _bad(path: Path, field: str, problem: str) -> _SchemaError:
+    return _SchemaError(f"{path}: {field} {problem}" if field else f"{path}: it {problem}")
 
 
 def _shown(value: Any) -> str:

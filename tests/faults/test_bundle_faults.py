@@ -18,7 +18,7 @@ from multicap.captioning import bundle as bundle_module
 from multicap.captioning.bundle import EncoderSettings, list_bundles, load_bundle
 from multicap.captioning.decoding import DecodeConfig
 from multicap.captioning.model import CaptionerConfig
-from multicap.errors import DataError
+from multicap.errors import ConfigError, DataError
 from tests.conftest import REPO, run_cli
 
 
@@ -151,3 +151,11 @@ def test_the_cli_says_one_line_for_a_short_vocabulary(bundle: Path) -> None:
     assert run.returncode == 1
     lines = run.stderr.strip().splitlines()
     assert len(lines) == 1 and "vocab.json: itos holds 102 tokens" in lines[0], run.stderr
+
+
+def test_a_bundle_that_would_not_load_is_never_written(bundle: Path, tmp_path: Path) -> None:
+    loaded = load_bundle(bundle)
+    loaded.decoding = DecodeConfig(beam_size=1000)
+    with pytest.raises(ConfigError, match=r"not writing .*config\.json: decoding\.beam_size is 1000"):
+        loaded.save(tmp_path / "out")
+    assert not (tmp_path / "out").exists()
