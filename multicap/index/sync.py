@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from multicap.errors import DataError
 from multicap.index.layout import LayoutRules, choose_layout
 from multicap.index.store import SPACES, IndexStore
 from multicap.index.vectors import VectorIndex, build_index, exact_top_k, load_index, save_index, tune_index
@@ -30,6 +31,8 @@ _RECALL_QUERIES = 200  # stored vectors used as queries to measure recall at bui
 _MAX_TOMBSTONES = 0.2  # rebuild when this fraction of the file's vectors has been deleted
 _RECHECKS = (0.05, 0.15)  # a reader that finds a file and its checksum apart looks again after these many
 #                           seconds: a writer renames its new file and records its checksum a moment apart
+_READER_REBUILD_BYTES = 1 << 30  # a search rebuilds a damaged file in memory up to this many bytes of
+#                                  vectors (200,000 of 1,280 dims, a few seconds); beyond, it says to rebuild
 _MISSING = "missing"
 _CHANGED = "its bytes differ from the checksum recorded when it was written"
 
@@ -93,8 +96,12 @@ def sync_vectors(
 
 def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | None:
     """The space's index for searching, caught up with SQLite. A file that is missing or does not agree
-    with SQLite is rebuilt from SQLite in memory, with a one-line note; it is never saved here (a reader
-    takes no lock: the next writer saves it). None when the space is empty."""
+    with SQLite is rebuilt from SQLite in memory as an exact (Flat) index, with a one-line note; it is
+    never saved here (a reader takes no lock: the next writer saves it). None when the space is empty.
+
+    Raises:
+        DataError: the file needs rebuilding and holds more vectors than a search should rebuild.
+    """
     dim = _dim(store, space)
     if dim is None:
         return None
@@ -112,12 +119,18 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
     if vi is not None:
         _catch_up(store, space, vi)
         return vi
+    n = store.count()
+    if n * dim * 4 > _READER_REBUILD_BYTES:
+        raise DataError(
+            f"{faiss_path(root, space)}: {problem}; its {n:,} vectors are too many to rebuild for every "
+            f"search: run `multicap index --rebuild --index {root}` once"
+        )
     _log.warning(
-        "%s: %s; searching a copy rebuilt from %s in memory (`multicap index --rebuild --index %s` saves it)",
+        "%s: %s; searching an exact copy rebuilt from %s in memory (`multicap index --rebuild --index %s` "
+        "saves the file)",
         faiss_path(root, space), problem, store.path.name, root,
     )  # fmt: skip
-    _, chosen = choose_layout(store.count(), dim)
-    return _build(store, space, old["factory_wanted"] if old else chosen, dim)
+    return _build(store, space, "Flat", dim)  # exact: no training, nothing to tune
 
 
 def _dim(store: IndexStore, space: str) -> int | None:

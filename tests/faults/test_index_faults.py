@@ -16,7 +16,15 @@ import numpy as np
 import pytest
 
 from multicap.errors import DataError, IndexLockedError
-from multicap.index import IndexModel, index_paths, open_model, search_index, write_lock
+from multicap.index import (
+    IndexModel,
+    index_paths,
+    open_model,
+    rebuild_vectors,
+    search_index,
+    sync,
+    write_lock,
+)
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
 from multicap.index.vectors import VectorIndex, load_index, save_index
@@ -182,6 +190,20 @@ def test_a_file_written_before_checksums_is_rebuilt_once(
     with caplog.at_level(logging.WARNING):
         assert _found_by_self(root, photos, ["img009.png"]) == ["img009.png"]
     assert not caplog.records
+
+
+def test_a_damaged_file_too_large_to_rebuild_per_search_says_to_rebuild_it(
+    built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photos, root = built
+    faiss_path(root, "image").write_bytes(b"\x00" * 4096)
+    monkeypatch.setattr(sync, "_READER_REBUILD_BYTES", 1000)  # as if the index held millions of images
+    with pytest.raises(DataError) as err:
+        search_index(root, image=photos / "img000.png")
+    said = str(err.value)
+    assert "\n" not in said and f"multicap index --rebuild --index {root}" in said and "40 vectors" in said
+    rebuild_vectors(root)
+    assert _found_by_self(root, photos, ["img000.png"]) == ["img000.png"]
 
 
 _SEARCH_LOOP = """
