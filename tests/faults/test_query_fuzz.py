@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from multicap.errors import ConfigError
+from multicap.errors import ConfigError, DataError
 from multicap.index import IndexModel, index_paths, open_model, search_index
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search import fts_expression
@@ -30,7 +30,8 @@ QUERIES = st.one_of(
     st.text(max_size=200),
     st.lists(st.sampled_from(WORDS) | st.text(max_size=12), max_size=12).map(" ".join),
 )
-LEVELS = st.none() | st.lists(st.sampled_from(FTS_COLUMNS), min_size=1, max_size=3, unique=True).map(tuple)
+LEVEL = st.sampled_from(FTS_COLUMNS) | st.sampled_from(["Object", "", "objects", "fts", "*"])
+LEVELS = st.none() | st.lists(LEVEL, min_size=1, max_size=3, unique=True).map(tuple)
 FUZZ = settings(max_examples=300, deadline=None, derandomize=True, database=None)
 
 
@@ -56,6 +57,9 @@ def test_any_query_gives_results_or_one_clear_refusal(
         result = search_index(root, query, k=k, levels=levels, model=model)
     except ConfigError as exc:
         assert str(exc).startswith(f"nothing in the index matches {query!r}")
+        return
+    except DataError as exc:  # a level that is not one
+        assert str(exc).startswith("unknown level(s)") and set(levels or ()) - set(FTS_COLUMNS)
         return
     assert len(result.hits) <= min(k, total)
     assert len({h.id for h in result.hits}) == len(result.hits)
