@@ -107,7 +107,7 @@ def compare_command(
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
-        _render_set(outcome, json_out)
+        _render_set(outcome, json_out, len(left_out))
 
 
 def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
@@ -134,11 +134,12 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
         console.out.print(f"report: {shown(written)}", markup=False)
 
 
-def _render_set(outcome: Any, json_out: bool) -> None:
+def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
     result, written = outcome.result, str(outcome.report) if outcome.report else None
     if json_out:
         lines = result.json_lines()
         lines[-1]["report"] = written
+        lines[-1]["failed"] += left_out  # as `index`: the files the walk left out (FIFOs, loops) count too
         for line in lines:
             console.print_json_line(line)
         return

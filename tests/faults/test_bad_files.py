@@ -152,6 +152,7 @@ def test_compare_with_a_report_reads_every_good_file(corpus: Corpus, tmp_path: P
     docs = _json_lines(r.stdout)
     images = [d for d in docs if d["type"] == "image"]
     assert sorted(_raw(d) for d in images) == sorted(corpus.path(n) for n in corpus.good)
+    assert docs[-1]["type"] == "summary" and docs[-1]["failed"] == len(corpus.bad)
     _assert_one_line_per_bad_file(corpus, _assert_terminal_safe(r.stderr))
     page = report.read_bytes().decode("utf-8")
     assert "bad\\xff.png" in page and "esc\\x1b[31mred" in page and "\x1b" not in page
