@@ -4,7 +4,6 @@ compare) runs."""
 
 from __future__ import annotations
 
-import logging
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,18 +11,11 @@ from pathlib import Path
 from typing import TypeVar
 
 from multicap.errors import ImageLoadError
+from multicap.io.paths import ErrorHandler, log_error
 
 __all__ = ["ErrorHandler", "iter_batches", "iter_loaded", "log_error"]
 
 T = TypeVar("T")
-ErrorHandler = Callable[[ImageLoadError], None]
-
-_log = logging.getLogger("multicap")
-
-
-def log_error(error: ImageLoadError) -> None:
-    """The default handler: one warning through `logging`, then the batch goes on."""
-    _log.warning("skipped %s", error)
 
 
 def iter_loaded(

@@ -28,24 +28,26 @@ from __future__ import annotations
 
 import base64
 import errno
+import logging
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from multicap.errors import ImageLoadError
-from multicap.io.batch import ErrorHandler, log_error
 
 __all__ = [
     "IMAGE_EXTENSIONS",
+    "ErrorHandler",
     "db_name",
     "file_kind",
     "from_db_name",
     "is_utf8",
     "iter_image_paths",
     "json_name",
+    "log_error",
     "open_regular",
     "raw_name",
     "shown",
@@ -53,10 +55,20 @@ __all__ = [
     "stat_regular",
 ]
 
+ErrorHandler = Callable[[ImageLoadError], None]
+
+_log = logging.getLogger("multicap")
+
 # Extensions picked up when walking folders; files named explicitly are tried whatever their name.
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 )
+
+
+def log_error(error: ImageLoadError) -> None:
+    """The default handler of files that cannot be read: one warning through `logging` (the file's name
+    shown escaped, see `shown`), then the batch goes on."""
+    _log.warning("skipped %s", shown(str(error)))
 
 
 def iter_image_paths(

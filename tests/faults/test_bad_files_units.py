@@ -22,7 +22,7 @@ from multicap.cli.console import json_safe, print_json_line
 from multicap.errors import ImageLoadError
 from multicap.index import index_paths, open_model
 from multicap.index.store import ImageRecord, IndexStore
-from multicap.io import db_name, from_db_name, iter_image_paths, load_image, shown
+from multicap.io import db_name, from_db_name, iter_image_paths, load_image, log_error, shown
 from multicap.io.images import _DecodeMemory
 from tests.conftest import REPO, gradient_rgb, noise_image, write_noise_images
 
@@ -340,3 +340,8 @@ def test_a_name_not_utf8_is_indexed_moved_and_deleted_like_any_other(tmp_path: P
         assert sorted(os.path.basename(os.fsencode(p)) for p in store.live_files()) == [
             b"img000.png", b"img001.png", b"img002.png",
         ]  # fmt: skip
+
+
+def test_the_default_warning_shows_the_name_escaped(caplog: pytest.LogCaptureFixture) -> None:
+    log_error(ImageLoadError(BAD + "\x1b[2J", "not an image"))
+    assert caplog.messages == ["skipped /photos/bad\\xff.png\\x1b[2J: not an image"]
