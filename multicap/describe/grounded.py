@@ -24,12 +24,12 @@ from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
 from multicap.describe.verbalize import GUESS, verbalize
-from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import Encoder, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
 from multicap.io import load_image
+from multicap.text.imagenet import imagenet_concepts, related_classes
 
 __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
 

@@ -20,13 +20,13 @@ from multicap.encoders.efficientnet_lite import (
     load_lukemelas_state_dict,
 )
 from multicap.encoders.encoder import Encoder
-from multicap.encoders.imagenet import imagenet_labels
 from multicap.encoders.multiscale import COLOUR_STATS, FINE_DIM, FineLite, MultiScaleLite
 from multicap.encoders.preprocess import Preprocess
 from multicap.encoders.registry import Builder, EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import WeightsNotFoundError
+from multicap.text.imagenet import imagenet_labels
 
 __all__ = ["EFFICIENTNET_LITE0_PREPROCESS", "TINY_PREPROCESS"]
 

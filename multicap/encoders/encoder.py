@@ -13,7 +13,7 @@ from torch import nn
 from multicap.encoders.preprocess import Preprocess
 from multicap.errors import ConfigError
 
-__all__ = ["Encoder", "Features", "resolve_device"]
+__all__ = ["Encoder", "Features", "resolve_device", "top_k"]
 
 
 @dataclass
@@ -111,3 +111,15 @@ class Encoder:
 
     def __repr__(self) -> str:
         return f"Encoder({self.name!r}, device={self.device}, input={self.preprocess.size}px)"
+
+
+def top_k(
+    logits: torch.Tensor, labels: tuple[str, ...] | list[str], k: int = 5
+) -> list[list[tuple[str, float]]]:
+    """(B, C) logits → per image, the k most probable `(label, probability)` pairs, best first."""
+    probs = torch.softmax(logits.float(), dim=-1)  # (B, C)
+    values, indices = probs.topk(min(k, probs.shape[-1]), dim=-1)  # (B, k)
+    return [
+        [(labels[i], float(p)) for p, i in zip(row_v.tolist(), row_i.tolist(), strict=True)]
+        for row_v, row_i in zip(values, indices, strict=True)
+    ]

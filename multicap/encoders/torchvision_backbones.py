@@ -17,12 +17,12 @@ import torch
 from torch import nn
 
 from multicap.encoders.encoder import Encoder
-from multicap.encoders.imagenet import imagenet_labels
 from multicap.encoders.preprocess import Preprocess
 from multicap.encoders.registry import EncoderSpec, WeightsStatus, register_encoder
 from multicap.encoders.runtime import tune_malloc
 from multicap.encoders.weights import load_state_dict_file
 from multicap.errors import WeightsNotFoundError
+from multicap.text.imagenet import imagenet_labels
 
 __all__: list[str] = []  # its specs register themselves on import (multicap.encoders.registry)
 

@@ -2,7 +2,7 @@
 
 A query names a class when one of its word n-grams equals the class name, one of the name's head words
 ("retriever" in "golden retriever"), or one of the class's WordNet hypernym tags ("dog" names every dog
-breed). Plurals are folded to the singular. The tags come from `multicap.describe.wordnet` when present.
+breed). Plurals are folded to the singular. The tags come from `multicap.text.imagenet`.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from multicap.describe.wordnet import imagenet_concepts
-from multicap.encoders import imagenet_labels
+from multicap.text.imagenet import imagenet_concepts, imagenet_labels
 
 __all__ = ["class_tags", "content_terms", "named_classes", "query_terms"]
 

@@ -26,7 +26,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from multicap.describe.wordnet import imagenet_concepts
+from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from multicap.describe.wordnet import imagenet_concepts
 from multicap.index.query import PERSON_TERMS, Part, Understanding
+from multicap.text.imagenet import imagenet_concepts
 
 __all__ = ["part_score", "satisfaction"]
 

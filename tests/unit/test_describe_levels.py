@@ -10,11 +10,11 @@ from multicap.describe.colours import dominant_colours, image_colour_attributes,
 from multicap.describe.places import SETTINGS
 from multicap.describe.regions import RegionConfig, best_guess, detect_regions
 from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize
-from multicap.describe.wordnet import imagenet_concepts, related_classes
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
 from multicap.facts import Relation, SceneFacts, SceneObject
 from multicap.facts.geometry import chain_relations, position_of, relation_between, size_of
+from multicap.text.imagenet import imagenet_concepts, related_classes
 
 
 def _facts() -> SceneFacts:

@@ -25,7 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "io": {"errors"},
     "facts": {"errors"},
     "text": {"errors", "facts"},
-    "encoders": {"errors", "io"},
+    "encoders": {"errors", "io", "text"},
     "data": {"errors", "io", "facts", "text", "encoders"},
     "evaluation": {"errors", "facts", "text", "data"},
     "captioning": {"errors", "config", "io", "facts", "text", "encoders", "data", "evaluation"},

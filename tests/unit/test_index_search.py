@@ -81,7 +81,7 @@ def test_full_text_matches_tags_and_levels(tmp_path: Path) -> None:
 
 
 def test_query_names_classes_through_wordnet_tags() -> None:
-    pytest.importorskip("multicap.describe.wordnet")
+    pytest.importorskip("multicap.text.imagenet")
     named = named_classes("a dog on the beach")
     assert "dog" in named
     assert 207 in named["dog"]  # golden retriever

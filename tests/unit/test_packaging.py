@@ -33,8 +33,8 @@ MUST_SHIP = [
     "multicap/captioning/bundles/scenes-small/config.json",
     "multicap/captioning/bundles/scenes-small/vocab.json",
     "multicap/captioning/bundles/scenes-small/model.safetensors",
-    "multicap/describe/data/imagenet_wordnet.json",
-    "multicap/encoders/data/imagenet_classes.json",
+    "multicap/text/data/imagenet_wordnet.json",
+    "multicap/text/data/imagenet_classes.json",
 ]
 
 UNMATCHED_GLOBS: set[tuple[str, str]] = set()  # (package, glob) allowed to match nothing

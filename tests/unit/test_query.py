@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from multicap.describe.wordnet import imagenet_concepts
+from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import open_wordnet, wordnet_folder
 
 pytestmark = pytest.mark.skipif(

@@ -1,7 +1,8 @@
-"""WordNet 3.0 concepts of the 1,000 ImageNet classes: readable names, hypernym tags, related classes.
+"""The 1,000 ImageNet-1k classes in words: names, WordNet 3.0 concepts, hypernym tags, related classes.
 
-The data file (data/imagenet_wordnet.json, provenance in data/README.md) holds each class's synset and the
-hypernym chain above it; nothing here needs WordNet installed.
+The data files (data/imagenet_classes.json and data/imagenet_wordnet.json, provenance in data/README.md)
+hold each class's name, its synset and the hypernym chain above it; nothing here needs WordNet installed,
+and nothing imports torch, so that a text query can be understood without loading a model.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from multicap.encoders import imagenet_labels
-
-__all__ = ["Concept", "imagenet_concepts", "related_classes"]
+__all__ = ["Concept", "imagenet_concepts", "imagenet_labels", "related_classes"]
 
 # Hypernyms too abstract to help a user group or search ("object", "whole"): never shown as tags.
 _ABSTRACT: frozenset[str] = frozenset(
@@ -45,8 +44,15 @@ class Concept:
 
 
 @lru_cache(maxsize=1)
+def imagenet_labels() -> tuple[str, ...]:
+    """The 1,000 ImageNet-1k class names in the standard order."""
+    text = resources.files("multicap.text.data").joinpath("imagenet_classes.json").read_text("utf-8")
+    return tuple(json.loads(text)["labels"])
+
+
+@lru_cache(maxsize=1)
 def _table() -> tuple[list[str], dict[str, list[str | None]]]:
-    text = resources.files("multicap.describe.data").joinpath("imagenet_wordnet.json").read_text("utf-8")
+    text = resources.files("multicap.text.data").joinpath("imagenet_wordnet.json").read_text("utf-8")
     doc = json.loads(text)
     return doc["classes"], doc["synsets"]
 
