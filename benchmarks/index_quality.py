@@ -21,7 +21,9 @@ from typing import Any
 
 from multicap.data.scenes import SetTasksConfig, write_set_tasks
 from multicap.evaluation import retrieval_from_lists
-from multicap.index import index_paths, open_model, search_index
+from multicap.index import search_index
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 
 PARTS = ("fused", "lexical", "image", "caption")
 

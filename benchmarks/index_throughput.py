@@ -24,7 +24,8 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_throughput import make_jpegs, ours_only
 
-from multicap.index import index_paths, open_model
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 
 
 def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict[str, float]:

@@ -34,7 +34,9 @@ import numpy as np
 from PIL import Image
 
 from multicap.errors import ConfigError
-from multicap.index import index_paths, open_model, search_index
+from multicap.index import search_index
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
@@ -44,7 +46,8 @@ REPO = Path(__file__).resolve().parents[1]
 _INDEX = """
 import sys, time
 from pathlib import Path
-from multicap.index import index_paths, open_model
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 model = open_model("labels", encoder="tiny")
 print("ready", flush=True)
 sys.stdin.readline()

@@ -75,7 +75,8 @@ def _index(
     from dataclasses import asdict
 
     from multicap.errors import ImageLoadError
-    from multicap.index import index_paths, model_for_index
+    from multicap.index.build import index_paths
+    from multicap.index.models import model_for_index
     from multicap.io import iter_image_paths
 
     def on_error(error: ImageLoadError) -> None:

@@ -41,10 +41,14 @@ def search_command(
 
     if (query is None) == (image is None):
         raise ConfigError("give a text QUERY or --image PATH (one of them)")
-    from multicap.index import open_index_model, resolve_index, search_index
+    from multicap.index import needs_model, resolve_index, search_index
 
     root = resolve_index(index)
-    model = open_index_model(root, device=device) if query is not None else None
+    model = None
+    if needs_model(root, image=image):  # else the index alone answers: no torch, no encoder
+        from multicap.index.models import open_index_model
+
+        model = open_index_model(root, device=device)
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels or ()) or None, model=model)
     for line in result.unknown:
         console.warn(line)

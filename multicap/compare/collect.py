@@ -22,9 +22,8 @@ from multicap.compare.signature import pixel_signature, signature, unit
 from multicap.describe import Description
 from multicap.errors import ImageLoadError
 from multicap.facts import SceneFacts
-from multicap.index import model_for_index
 from multicap.index.location import DB_NAME
-from multicap.index.models import IndexModel, open_model
+from multicap.index.models import IndexModel, model_for_index, open_model
 from multicap.index.store import IndexStore
 from multicap.io import ErrorHandler, iter_batches, load_image, log_error
 

@@ -19,8 +19,8 @@ from multicap.compare.pairs import PairComparison
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
 from multicap.errors import ConfigError
-from multicap.index import existing_index, open_model
-from multicap.index.models import IndexModel
+from multicap.index import existing_index
+from multicap.index.models import IndexModel, open_model
 from multicap.io import ErrorHandler
 
 __all__ = ["PairOutcome", "SetOutcome", "compare_files", "is_pair"]

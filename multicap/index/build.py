@@ -25,6 +25,7 @@ from multicap.errors import DataError, ImageLoadError
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
+from multicap.index.query_side import QUERY_FILE, save_class_vectors
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error, stat_regular
@@ -120,6 +121,8 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
         for space in SPACES:
             faiss_path(root, space).unlink(missing_ok=True)
         store.set_meta(faiss={})
+    if stored != identity or not (root / QUERY_FILE).is_file():  # what a text query needs without the model
+        save_class_vectors(root, model.class_rows())
     store.set_meta(identity=identity)
 
 

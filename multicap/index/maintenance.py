@@ -1,20 +1,20 @@
-"""`index_info` (what `multicap index --info` shows) and `rebuild_vectors` (FAISS files from SQLite)."""
+"""`index_info` (what `multicap index --info` shows) and `rebuild_vectors` (FAISS files from SQLite).
+
+Neither loads a model (nor torch): the model side is `multicap.index.models` (`model_for_index`)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
-from multicap.index.models import DEFAULT_MODEL, IndexModel, open_model
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import sync_vectors
 
-__all__ = ["index_info", "model_for_index", "rebuild_vectors"]
+__all__ = ["index_info", "rebuild_vectors"]
 
 
 def index_info(root: Path) -> dict[str, Any]:
@@ -48,21 +48,3 @@ def rebuild_vectors(
         raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
     with write_lock(root), IndexStore(db) as store:
         return sync_vectors(root, store, factory=factory, rules=rules, rebuild=True)
-
-
-def model_for_index(
-    root: Path,
-    name: str | None = None,
-    *,
-    encoder: str | None = None,
-    levels: Sequence[str] | None = None,
-    device: str | None = None,
-) -> IndexModel:
-    """The model to index with: `name` when given, else the one the index at `root` was built with, else
-    the default (grounded)."""
-    if name is None and (root / DB_NAME).is_file():
-        with IndexStore(root / DB_NAME) as store:
-            identity = store.get_meta("identity")
-        if identity is not None:
-            name, encoder = identity["model"], encoder or identity.get("encoder")
-    return open_model(name or DEFAULT_MODEL, encoder=encoder, levels=levels, device=device)

@@ -1,7 +1,8 @@
 """What an index is built with: an encoder (the image space), a describer (the texts), a text space.
 
 Each model decodes files (`load`) and turns a batch into image vectors and `Described` items (`process`);
-`embed_query` puts a text query into the same spaces. Registered models:
+`embed_query` puts a text query into the same spaces (`class_rows` gives what `query_side` stores so that
+a grounded or labels index answers text queries without its model). Registered models:
 
 - `grounded` (default, no training): `multicap.describe`' grounded describer (objects from class-activation
   maps, colours, layout; texts at every level, WordNet tags). Caption space: the 1,000 ImageNet class
@@ -21,7 +22,7 @@ Each model decodes files (`load`) and turns a batch into image vectors and `Desc
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,20 +33,22 @@ from multicap.data.feature_files import probe_identity
 from multicap.describe import Describer, Description, create_describer
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
-from multicap.errors import ConfigError
-from multicap.index.concepts import class_tags, content_terms, named_classes
-from multicap.index.query import Part, Understanding, Unknown, understand
+from multicap.errors import ConfigError, DataError
+from multicap.index.concepts import class_tags, content_terms
+from multicap.index.location import DB_NAME
+from multicap.index.query_side import ClassVectors, QueryVectors, concept_query, unit
+from multicap.index.store import IndexStore
 from multicap.io import load_image
 
 __all__ = [
     "DEFAULT_MODEL",
     "Described",
     "IndexModel",
-    "QueryVectors",
     "list_models",
+    "model_for_index",
+    "open_index_model",
     "open_model",
     "register_model",
-    "unit",
 ]
 
 DEFAULT_MODEL = "grounded"
@@ -58,13 +61,6 @@ _MAX_LABELS = 3
 BUNDLE_CAPTION_WEIGHT = 0.25
 
 
-def unit(x: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit L2 norm (zero rows stay zero), as float32."""
-    x = np.asarray(x, dtype=np.float32)
-    norm = np.linalg.norm(x, axis=-1, keepdims=True)
-    return np.divide(x, norm, out=np.zeros_like(x), where=norm > 0)
-
-
 @dataclass
 class Described:
     """What a model says about one image for the index."""
@@ -72,18 +68,6 @@ class Described:
     description: Description
     caption_vector: np.ndarray | None = None  # (E,) unit vector in the model's text space
     tags: str = ""  # WordNet tags of the objects named, for full-text search
-
-
-@dataclass
-class QueryVectors:
-    """A text query in the index's spaces; a space is absent where the query cannot land in it."""
-
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) unit vector
-    concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
-    weights: dict[str, float] = field(default_factory=dict)  # space -> its weight in the fusion (default 1)
-    meaning: Understanding | None = None  # the query's parts over ImageNet classes (grounded models)
-    unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
-    terms: list[str] = field(default_factory=list)  # words for the full-text search beside the typed ones
 
 
 class IndexModel(Protocol):
@@ -103,19 +87,15 @@ class IndexModel(Protocol):
 
     def embed_query(self, text: str) -> QueryVectors: ...
 
+    def class_rows(self) -> np.ndarray | None:
+        """(1000, D) unit class vectors for a model-free text query (query_side), or None."""
+        ...
 
-class _ClassVectors:
-    """The ImageNet classifier's weight rows: a query's classes → a direction in the pooled space."""
 
-    def __init__(self, encoder: Encoder) -> None:
-        weight = getattr(getattr(encoder.backbone, "classifier", None), "weight", None)
-        self.rows = unit(weight.detach().float().cpu().numpy()) if weight is not None else None  # (1000, D)
-
-    def query(self, weights: dict[int, float], q: QueryVectors) -> None:
-        if self.rows is not None and weights:
-            classes = sorted(weights)
-            w = np.array([weights[c] for c in classes], np.float32)
-            q.vectors["image"] = unit(w @ self.rows[classes])
+def _classifier_rows(encoder: Encoder) -> np.ndarray | None:
+    """The ImageNet classifier's weight rows, (1000, D), or None for an encoder without one."""
+    weight = getattr(getattr(encoder.backbone, "classifier", None), "weight", None)
+    return None if weight is None else weight.detach().float().cpu().numpy()
 
 
 def _concept_vectors(feats: Features) -> list[np.ndarray | None]:
@@ -123,44 +103,6 @@ def _concept_vectors(feats: Features) -> list[np.ndarray | None]:
     if feats.logits is None:
         return [None] * len(feats)
     return list(unit(np.sqrt(torch.softmax(feats.logits.float(), dim=-1).numpy())))
-
-
-def _concept_query(text: str, class_vectors: _ClassVectors) -> QueryVectors:
-    """A query for the grounded models: its meaning over the ImageNet classes in both spaces."""
-    try:
-        meaning = understand(text)
-    except ConfigError as exc:  # no WordNet database here: the class names and their hypernyms only
-        meaning = _names_only(text, str(exc))
-    weights = meaning.classes
-    q = QueryVectors(meaning=meaning, unknown=[u.message() for u in meaning.unknown])
-    q.concepts = meaning.explain()
-    q.terms = _expansion_terms(meaning)
-    class_vectors.query(weights, q)
-    if weights:
-        vector = np.zeros(len(imagenet_labels()), np.float32)
-        vector[list(weights)] = list(weights.values())
-        q.vectors["caption"] = unit(vector)
-    return q
-
-
-def _names_only(text: str, why: str) -> Understanding:
-    """The query's phrases that name ImageNet classes or their hypernyms, each a part of weight 1."""
-    named = named_classes(text)
-    parts = [
-        Part(p, "thing", dict.fromkeys(classes, 1.0), how="a class name or hypernym")
-        for p, classes in named.items()
-    ]
-    return Understanding(parts=parts, unknown=[Unknown("(WordNet)", why)])
-
-
-def _expansion_terms(meaning: Understanding, per_part: int = 3) -> list[str]:
-    """Words the full-text search adds for each part: what it stands for ("person" for "woman") and the
-    names of its strongest classes ("stupa" for "temple")."""
-    terms: list[str] = []
-    for part in meaning.parts:
-        terms += part.terms
-        terms += [name for name, _ in part.top(per_part)]
-    return list(dict.fromkeys(terms))
 
 
 class DescriberModel:
@@ -171,7 +113,7 @@ class DescriberModel:
         self.describer = describer
         self.encoder: Encoder = describer.encoder
         self.levels = tuple(levels or describer.levels)
-        self._class_vectors = _ClassVectors(self.encoder)
+        self._class_vectors = ClassVectors(_classifier_rows(self.encoder))
         self._bundle = describer.bundle if isinstance(describer, NeuralDescriber) else None
 
     def identity(self) -> dict[str, Any]:
@@ -200,10 +142,13 @@ class DescriberModel:
         vector = self._bundle.word_vector(content_terms(text))
         return None if vector is None else unit(vector)
 
+    def class_rows(self) -> np.ndarray | None:
+        return self._class_vectors.rows if self._bundle is None else None
+
     def embed_query(self, text: str) -> QueryVectors:
         q = QueryVectors()
         if self._bundle is None:  # grounded: ImageNet concepts in both spaces
-            return _concept_query(text, self._class_vectors)
+            return concept_query(text, self._class_vectors)
         else:  # a bundle: its learned text side only (its words need not be ImageNet's)
             vec = self._text_vector(text)
             if vec is not None:
@@ -232,7 +177,7 @@ class LabelsModel:
         self.name = "labels"
         self.encoder = encoder
         self.levels: tuple[str, ...] = ("object",)
-        self._class_vectors = _ClassVectors(encoder)
+        self._class_vectors = ClassVectors(_classifier_rows(encoder))
 
     def identity(self) -> dict[str, Any]:
         return {"model": self.name, **probe_identity(self.encoder)}
@@ -256,8 +201,11 @@ class LabelsModel:
             out.append(Described(desc, vec, " ".join(dict.fromkeys(t for c in top for t in tags[c]))))
         return unit(feats.pooled.numpy()), out
 
+    def class_rows(self) -> np.ndarray | None:
+        return self._class_vectors.rows
+
     def embed_query(self, text: str) -> QueryVectors:
-        return _concept_query(text, self._class_vectors)
+        return concept_query(text, self._class_vectors)
 
 
 ModelFactory = Callable[[str | None, Sequence[str] | None, str], IndexModel]
@@ -309,3 +257,33 @@ register_model(
     "labels",
     lambda enc, levels, device: LabelsModel(create_encoder(enc or "efficientnet_lite0", device=device)),
 )
+
+
+def open_index_model(root: Path, device: str | None = None) -> IndexModel:
+    """The model the index at `root` was built with."""
+    db = root / DB_NAME
+    if not db.is_file():
+        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+    with IndexStore(db) as store:
+        identity = store.get_meta("identity")
+    if identity is None:
+        raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
+    return open_model(identity["model"], encoder=identity.get("encoder"), device=device)
+
+
+def model_for_index(
+    root: Path,
+    name: str | None = None,
+    *,
+    encoder: str | None = None,
+    levels: Sequence[str] | None = None,
+    device: str | None = None,
+) -> IndexModel:
+    """The model to index with: `name` when given, else the one the index at `root` was built with, else
+    the default (grounded)."""
+    if name is None and (root / DB_NAME).is_file():
+        with IndexStore(root / DB_NAME) as store:
+            identity = store.get_meta("identity")
+        if identity is not None:
+            name, encoder = identity["model"], encoder or identity.get("encoder")
+    return open_model(name or DEFAULT_MODEL, encoder=encoder, levels=levels, device=device)

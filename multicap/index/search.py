@@ -22,20 +22,29 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import content_terms, query_terms
 from multicap.index.location import DB_NAME
-from multicap.index.models import IndexModel, QueryVectors, open_model
+from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfaction
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
 
-__all__ = ["RRF_K", "Hit", "SearchResult", "fts_expression", "open_index_model", "search_index"]
+__all__ = [
+    "RRF_K",
+    "Hit",
+    "ImageModel",
+    "SearchResult",
+    "TextModel",
+    "fts_expression",
+    "needs_model",
+    "search_index",
+]
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 
@@ -83,13 +92,36 @@ def fts_expression(
     return f"{{{' '.join(columns)}}} : ({quoted})"
 
 
-def open_index_model(root: Path, device: str | None = None) -> IndexModel:
-    """The model the index at `root` was built with."""
-    with IndexStore(_db(root)) as store:
-        identity = store.get_meta("identity")
+class TextModel(Protocol):
+    """What a text query needs of a model: its meaning in the index's spaces."""
+
+    def embed_query(self, text: str) -> QueryVectors: ...
+
+
+class ImageModel(Protocol):
+    """What an image query needs of a model (an `IndexModel` of multicap.index.models)."""
+
+    def load(self, path: Path) -> Any: ...
+
+    def process(self, paths: Any, loaded: Any) -> tuple[np.ndarray, Any]: ...
+
+
+def _identity(store: IndexStore, root: Path) -> dict[str, Any]:
+    identity = store.get_meta("identity")
     if identity is None:
         raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
-    return open_model(identity["model"], encoder=identity.get("encoder"), device=device)
+    return dict(identity)
+
+
+def needs_model(root: Path, *, image: Path | None = None) -> bool:
+    """Whether a search of the index at `root` needs the index's model (`models.open_index_model`): a
+    text query on a bundle's index or on one without stored class vectors (`query_side`), or an image
+    that is not in the index. Otherwise nothing is loaded but the index."""
+    with IndexStore(_db(root)) as store:
+        if image is not None:
+            found = store.id_of_path(str(image.resolve()))
+            return found is None or found not in store.vectors_of("image", [found])
+        return stored_query_model(root, _identity(store, root)) is None
 
 
 def search_index(
@@ -99,12 +131,16 @@ def search_index(
     image: Path | None = None,
     k: int = 10,
     levels: tuple[str, ...] | None = None,
-    model: IndexModel | None = None,
+    model: Any = None,
 ) -> SearchResult:
     """The k best images of the index at `root` for a text `query`, or for an `image`.
 
+    `model` is the index's model (`multicap.index.models.open_index_model(root)`), needed only where
+    `needs_model` says so; without it a text query uses the class vectors stored with the index.
+
     Raises:
         DataError: no index at `root`, or neither a query nor an image given.
+        ConfigError: the search needs the model and none was given.
         ImageLoadError: the query image cannot be read.
     """
     if (query is None) == (image is None):
@@ -115,8 +151,13 @@ def search_index(
     with IndexStore(_db(root)) as store:
         if image is not None:
             return _image_search(root, store, image, k, model)
-        model = model or open_index_model(root)
-        return _text_search(root, store, query or "", k, levels, model)
+        text_model = model or stored_query_model(root, _identity(store, root))
+        if text_model is None:
+            raise ConfigError(
+                f"a text query on {root} needs its model: pass model=open_index_model(root) "
+                "(multicap.index.models), or run `multicap index` once to store its class vectors"
+            )
+        return _text_search(root, store, query or "", k, levels, text_model)
 
 
 def _db(root: Path) -> Path:
@@ -127,7 +168,7 @@ def _db(root: Path) -> Path:
 
 
 def _text_search(
-    root: Path, store: IndexStore, query: str, k: int, levels: tuple[str, ...] | None, model: IndexModel
+    root: Path, store: IndexStore, query: str, k: int, levels: tuple[str, ...] | None, model: TextModel
 ) -> SearchResult:
     depth = max(5 * k, 50)
     columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
@@ -171,14 +212,18 @@ def _satisfied(store: IndexStore, qv: QueryVectors, ids: list[int]) -> dict[int,
 
 
 def _image_search(
-    root: Path, store: IndexStore, image: Path, k: int, model: IndexModel | None
+    root: Path, store: IndexStore, image: Path, k: int, model: ImageModel | None
 ) -> SearchResult:
     found = store.id_of_path(str(image.resolve()))
     stored = store.vectors_of("image", [found]) if found is not None else {}
     if found is not None and found in stored:
         vec = stored[found]
     else:
-        vec = _embed_image(image, model or open_index_model(root))
+        if model is None:
+            raise ConfigError(
+                f"{image} is not in the index: its search needs the model, pass model=open_index_model(root)"
+            )
+        vec = _embed_image(image, model)
     ranked = _dense(root, store, "image", vec, k)
     paths = store.live(i for i, _ in ranked)
     hits = [
@@ -189,7 +234,7 @@ def _image_search(
     return SearchResult(hits[:k], None, [], ["image"])
 
 
-def _embed_image(image: Path, model: IndexModel) -> np.ndarray:
+def _embed_image(image: Path, model: ImageModel) -> np.ndarray:
     vectors, _ = model.process([image], [model.load(image)])  # raises ImageLoadError for a bad file
     return np.asarray(vectors[0])
 

@@ -20,7 +20,8 @@ from PIL import Image, ImageDraw
 
 from multicap.cli.console import json_safe, print_json_line
 from multicap.errors import ImageLoadError
-from multicap.index import index_paths, open_model
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.io import db_name, from_db_name, iter_image_paths, load_image, log_error, shown
 from multicap.io.images import _DecodeMemory

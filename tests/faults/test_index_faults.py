@@ -16,15 +16,9 @@ import numpy as np
 import pytest
 
 from multicap.errors import DataError, IndexLockedError
-from multicap.index import (
-    IndexModel,
-    index_paths,
-    open_model,
-    rebuild_vectors,
-    search_index,
-    sync,
-    write_lock,
-)
+from multicap.index import rebuild_vectors, search_index, sync, write_lock
+from multicap.index.build import index_paths
+from multicap.index.models import IndexModel, open_model
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
 from multicap.index.vectors import VectorIndex, load_index, save_index

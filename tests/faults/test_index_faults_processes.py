@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from multicap.index import IndexModel, index_paths, open_model, search_index
+from multicap.index import search_index
+from multicap.index.build import index_paths
+from multicap.index.models import IndexModel, open_model
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
 from multicap.index.vectors import load_index
@@ -28,7 +30,8 @@ _INDEX = """
 import sys, time
 from pathlib import Path
 from multicap.errors import IndexLockedError
-from multicap.index import index_paths, open_model
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 model = open_model("labels", encoder="tiny")
 print("ready", flush=True)
 sys.stdin.readline()

@@ -13,7 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from multicap.errors import ConfigError, DataError
-from multicap.index import IndexModel, index_paths, open_model, search_index
+from multicap.index import search_index
+from multicap.index.build import index_paths
+from multicap.index.models import IndexModel, open_model
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search import fts_expression
 from multicap.index.store import IndexStore

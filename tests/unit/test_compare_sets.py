@@ -123,7 +123,8 @@ def test_generated_scene_clusters_come_apart(encoder) -> None:
 
 def test_images_in_an_index_are_not_encoded_again(tmp_path) -> None:
     from multicap.compare import collect_images
-    from multicap.index import index_paths, open_model
+    from multicap.index.build import index_paths
+    from multicap.index.models import open_model
 
     folder = tmp_path / "photos"
     folder.mkdir()

@@ -16,16 +16,9 @@ import pytest
 from PIL import Image
 
 from multicap.errors import ConfigError, DataError, IndexLockedError
-from multicap.index import (
-    IndexModel,
-    index_info,
-    index_paths,
-    model_for_index,
-    open_model,
-    rebuild_vectors,
-    search_index,
-    write_lock,
-)
+from multicap.index import index_info, rebuild_vectors, search_index, write_lock
+from multicap.index.build import index_paths
+from multicap.index.models import IndexModel, model_for_index, open_model
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
 from tests.conftest import REPO, noise_image, write_noise_images
@@ -125,7 +118,8 @@ with open(sys.argv[1] + "/write.lock", "a+") as f:
 _SLOW_INDEX = """
 import sys, time
 from pathlib import Path
-from multicap.index import index_paths, open_model
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
 model = open_model("labels", encoder="tiny")
 index_paths(Path(sys.argv[1]), [Path(sys.argv[2])], model, batch_size=4, commit_every=4,
             progress=lambda n: time.sleep(0.05 * n))
@@ -201,6 +195,7 @@ def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
         load = tiny.load
         process = tiny.process
         embed_query = tiny.embed_query
+        class_rows = tiny.class_rows
 
     with pytest.raises(DataError, match="--reembed"):
         index_paths(root, [photos], Other())  # type: ignore[arg-type]
