@@ -9,6 +9,9 @@ import typer
 
 from multicap.cli import console
 from multicap.cli.app import app
+from multicap.cli.threads import configure
+
+configure()  # before any command imports torch: how its threads wait, from what the machine is doing
 
 
 def _register() -> None:

@@ -26,8 +26,9 @@ def train_command(
     are decoded (never teacher-forced) and scored per level; the best bundle goes to TRAIN.OUT/best.
     With train.max_minutes the learning rate decays to 0 by the deadline.
 
-    On cores shared with other jobs, set OMP_WAIT_POLICY=PASSIVE (or --set train.threads=1): torch's
-    threads otherwise spin-wait for each other, measured here at 10x slower steps (benchmarks/RESULTS.md).
+    On a machine busy at start-up torch's threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE);
+    on a quiet one they spin briefly. If other jobs start later, set OMP_WAIT_POLICY=PASSIVE yourself
+    (multicap/threads.py; benchmarks/contention.py measures both).
 
     Example:
 
