@@ -7,6 +7,8 @@ Jobs (each a fresh `multicap` process on the same generated scenes, `--n` of the
   decode    `multicap describe --model scenes-small` (beam search: loops of small ops)
   describe  `multicap describe --no-people --level all` (the grounded describer)
   index     `multicap index --model grounded-no-people` into a new index
+  train     `multicap train --config scenes`, 2 epochs on the same scenes (features cached beforehand),
+            a fresh run folder each time
 Conditions, each competitor started by this script and stopped after the job:
   quiet     nothing else running
   index     a second `multicap index` process, indexing other scenes again and again
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-JOBS = ("decode", "describe", "index")
+JOBS = ("decode", "describe", "index", "train")
 CONDITIONS = ("quiet", "index", "loop")
 POLICIES = ("torch", "multicap", "passive", "one")
 _LOOP = (
@@ -53,7 +55,11 @@ def _multicap() -> str:
 
 
 def policy_env(policy: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT")
+    }
     cores = str(len(os.sched_getaffinity(0)))
     if policy == "torch":
         env.update(OMP_WAIT_POLICY="ACTIVE", OMP_NUM_THREADS=cores)
@@ -67,6 +73,15 @@ def policy_env(policy: str) -> dict[str, str]:
 
 
 def job_command(job: str, scenes: Path, work: Path) -> list[str]:
+    if job == "train":
+        shutil.rmtree(work / "run", ignore_errors=True)
+        sets = [
+            f"data.corpus={scenes.parent}",
+            "data.val_images=8",
+            "train.epochs=2",
+            f"train.out={work / 'run'}",
+        ]
+        return [_multicap(), "train", "--config", "scenes", *(a for kv in sets for a in ("--set", kv))]
     if job == "decode":
         return [_multicap(), "describe", str(scenes), "--model", "scenes-small", "--json"]
     if job == "describe":
@@ -154,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
             ]
             subprocess.run(gen, check=True, capture_output=True)
         scenes, other = work / "scenes" / "images", work / "other" / "images"
+        if "train" in jobs:  # cache the features once, so that each timed run trains
+            subprocess.run(job_command("train", scenes, work), check=True, capture_output=True)
         for condition in conditions:
             rival = start_competitor(condition, other, work)
             time.sleep(2.0 if rival else 0.0)  # let it get going
