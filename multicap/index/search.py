@@ -15,6 +15,10 @@ candidates are ranked first by how fully their facts satisfy every part (`multic
 fused score breaking ties. A query word the model relates to nothing is reported (`SearchResult.unknown`);
 a query none of whose words reaches anything is refused (ConfigError), never answered with silence. An
 image query (`image=`) ranks by cosine similarity in the image space alone.
+
+A text query on a grounded or labels index needs no model: the class vectors stored with the index answer
+it (`query_side`). `needs_model` says when a search needs the index's model (a bundle's index, an image
+not in the index); the caller then passes it (`multicap.index.models.open_index_model`).
 """
 
 from __future__ import annotations
