@@ -29,7 +29,6 @@ import argparse
 import contextlib
 import json
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -37,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from search_startup import cpu
 
 JOBS = ("decode", "describe", "index", "train")
 CONDITIONS = ("quiet", "index", "loop")
@@ -128,16 +129,6 @@ def timed(cmd: list[str], env: dict[str, str]) -> float:
     if run.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])} exited {run.returncode}: {run.stderr.strip()[-300:]}")
     return time.perf_counter() - start
-
-
-def cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,10 +18,11 @@ import argparse
 import hashlib
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from fetch_real_photos import FetchError, Package, unpack
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE, VERSION = "openclipart-png", "1:0.18+dfsg-19"
@@ -33,20 +34,6 @@ CATEGORIES = (
     "recreation/sports", "recreation/toys", "science/astronomy", "tools", "transportation",
 )  # fmt: skip
 MANIFEST = "manifest.json"
-
-
-class FetchError(Exception):
-    """A step failed; the message says which and what to try."""
-
-
-def _run(cmd: list[str], cwd: Path, what: str) -> None:
-    try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-    except FileNotFoundError as e:
-        raise FetchError(f"{what}: `{cmd[0]}` is not installed ({e.strerror})") from None
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        raise FetchError(f"{what} failed: {last}")
 
 
 def _sha256(path: Path) -> str:
@@ -65,15 +52,7 @@ def present(out: Path) -> bool:
 def fetch(out: Path) -> int:
     """Download, unpack and copy; returns the number of drawings written."""
     with tempfile.TemporaryDirectory(prefix="fetch_drawings_") as tmp:
-        dl, root = Path(tmp) / "download", Path(tmp) / "root"
-        dl.mkdir()
-        _run(["apt-get", "download", f"{PACKAGE}={VERSION}"], dl, f"apt-get download {PACKAGE}={VERSION}")
-        debs = sorted(dl.glob("*.deb"))
-        if not debs:
-            raise FetchError(
-                f"apt-get download {PACKAGE}: no .deb file was written (is `apt-get update` done?)"
-            )
-        _run(["dpkg-deb", "-x", str(debs[0]), str(root)], dl, f"dpkg-deb -x {debs[0].name}")
+        root = unpack(Package("deb", PACKAGE, VERSION), Path(tmp))
         files: dict[str, str] = {}
         for category in CATEGORIES:
             folder = root / ROOT / category
