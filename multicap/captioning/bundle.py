@@ -74,13 +74,11 @@ class Bundle:
         device = next(self.model.parameters()).device
         return decode(self.model, features.to(device), levels, self.vocab, decoding or self.decoding)
 
-    def word_vector(self, words: Sequence[str]) -> np.ndarray | None:
-        """The mean of the learned embeddings of the `words` it knows (special tokens left out), float32;
-        None when it knows none of them: the bundle's own text space."""
-        ids = [i for i in self.vocab.encode(list(words)) if i >= self.vocab.num_special]
-        if not ids:
-            return None
-        return self.model.embed.weight[ids].detach().float().mean(dim=0).cpu().numpy()
+    def word_vectors(self) -> tuple[list[str], np.ndarray]:
+        """Its words and their learned embeddings (V, E) float32, special tokens left out: the bundle's
+        own text space (a text lands there as the mean of its known words' vectors)."""
+        first = self.vocab.num_special
+        return self.vocab.itos[first:], self.model.embed.weight[first:].detach().float().cpu().numpy()
 
     def save(self, path: str | Path, half: bool = False) -> Path:
         """Write the bundle folder; `half` stores weights as float16 (half the size, loaded as float32)."""

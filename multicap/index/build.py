@@ -25,7 +25,7 @@ from multicap.errors import DataError, ImageLoadError
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
-from multicap.index.query_side import QUERY_FILE, save_class_vectors
+from multicap.index.query_side import QUERY_FILE, WORDS_FILE
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error, stat_regular
@@ -121,8 +121,9 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
         for space in SPACES:
             faiss_path(root, space).unlink(missing_ok=True)
         store.set_meta(faiss={})
-    if stored != identity or not (root / QUERY_FILE).is_file():  # what a text query needs without the model
-        save_class_vectors(root, model.class_rows())
+    stored_side = (root / QUERY_FILE).is_file() or (root / WORDS_FILE).is_file()
+    if stored != identity or not stored_side:  # what a text query needs without the model
+        model.save_query_side(root)
     store.set_meta(identity=identity)
 
 

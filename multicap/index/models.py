@@ -1,8 +1,8 @@
 """What an index is built with: an encoder (the image space), a describer (the texts), a text space.
 
 Each model decodes files (`load`) and turns a batch into image vectors and `Described` items (`process`);
-`embed_query` puts a text query into the same spaces (`class_rows` gives what `query_side` stores so that
-a grounded or labels index answers text queries without its model). Registered models:
+`embed_query` puts a text query into the same spaces (`save_query_side` stores what `query_side` needs to
+answer text queries without the model). Registered models:
 
 - `grounded` (default, no training): `multicap.describe`' grounded describer (objects from class-activation
   maps, colours, layout; texts at every level, WordNet tags). Caption space: the 1,000 ImageNet class
@@ -36,7 +36,16 @@ from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
 from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import class_tags, content_terms
 from multicap.index.location import DB_NAME
-from multicap.index.query_side import ClassVectors, QueryVectors, concept_query, unit
+from multicap.index.query_side import (
+    ClassVectors,
+    QueryVectors,
+    WordVectors,
+    concept_query,
+    save_class_vectors,
+    save_word_vectors,
+    unit,
+    word_query,
+)
 from multicap.index.store import IndexStore
 from multicap.io import load_image
 
@@ -54,11 +63,6 @@ __all__ = [
 DEFAULT_MODEL = "grounded"
 _MIN_PROB = 0.10  # `labels`: a class is named in the object text when its probability reaches this
 _MAX_LABELS = 3
-# A bundle's query embedding (the mean of its learned word vectors) ranks worse than the full-text match of
-# its own captions; at equal weight it pulled the fused ranking below the lexical one. Scenes search R@5 at
-# weights 1 / 0.5 / 0.25: 0.89 / 0.95 / 0.96 on pool seed 0, 0.87 / 0.90 / 0.92 on seed 1, and 0.86 / - / 0.94
-# on seed 2, held out from the choice (benchmarks/RESULTS.md).
-BUNDLE_CAPTION_WEIGHT = 0.25
 
 
 @dataclass
@@ -87,8 +91,8 @@ class IndexModel(Protocol):
 
     def embed_query(self, text: str) -> QueryVectors: ...
 
-    def class_rows(self) -> np.ndarray | None:
-        """(1000, D) unit class vectors for a model-free text query (query_side), or None."""
+    def save_query_side(self, root: Path) -> None:
+        """Store beside the index at `root` what a text query needs without this model (query_side)."""
         ...
 
 
@@ -114,7 +118,10 @@ class DescriberModel:
         self.encoder: Encoder = describer.encoder
         self.levels = tuple(levels or describer.levels)
         self._class_vectors = ClassVectors(_classifier_rows(self.encoder))
-        self._bundle = describer.bundle if isinstance(describer, NeuralDescriber) else None
+        bundle = describer.bundle if isinstance(describer, NeuralDescriber) else None
+        self._words: WordVectors | None = None
+        if bundle is not None:  # its learned word embeddings: its text space
+            self._words = WordVectors(*bundle.word_vectors())
 
     def identity(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model": self.name, "levels": list(self.levels)}
@@ -129,38 +136,25 @@ class DescriberModel:
     def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
         described = self.describer.describe_batch(paths, loaded, self.levels)
         feats, descs = described.features, described.descriptions
-        vectors = _concept_vectors(feats) if self._bundle is None else [self._words(d) for d in descs]
+        words = self._words
+        vectors = (
+            _concept_vectors(feats)
+            if words is None
+            else [words.vector(content_terms(" ".join(d.texts.values()))) for d in descs]
+        )
         said = [Described(d, v, _tags(d)) for d, v in zip(descs, vectors, strict=True)]
         return unit(feats.pooled.numpy()), said
 
-    def _words(self, desc: Description) -> np.ndarray | None:
-        return self._text_vector(" ".join(desc.texts.values()))
-
-    def _text_vector(self, text: str) -> np.ndarray | None:
-        if self._bundle is None:
-            return None
-        vector = self._bundle.word_vector(content_terms(text))
-        return None if vector is None else unit(vector)
-
-    def class_rows(self) -> np.ndarray | None:
-        return self._class_vectors.rows if self._bundle is None else None
+    def save_query_side(self, root: Path) -> None:
+        if self._words is None:
+            save_class_vectors(root, self._class_vectors.rows)
+        else:
+            save_word_vectors(root, list(self._words.rows), self._words.vectors)
 
     def embed_query(self, text: str) -> QueryVectors:
-        q = QueryVectors()
-        if self._bundle is None:  # grounded: ImageNet concepts in both spaces
+        if self._words is None:  # grounded: ImageNet concepts in both spaces
             return concept_query(text, self._class_vectors)
-        else:  # a bundle: its learned text side only (its words need not be ImageNet's)
-            vec = self._text_vector(text)
-            if vec is not None:
-                q.vectors["caption"] = vec
-                q.weights["caption"] = BUNDLE_CAPTION_WEIGHT
-            q.concepts = [w for w in content_terms(text) if w in self._bundle.vocab.stoi]
-            q.unknown = [
-                f'"{w}" is not a word this bundle knows'
-                for w in content_terms(text)
-                if w not in self._bundle.vocab.stoi
-            ]
-        return q
+        return word_query(text, self._words)  # a bundle: its learned text side only
 
 
 def _tags(desc: Description) -> str:
@@ -201,8 +195,8 @@ class LabelsModel:
             out.append(Described(desc, vec, " ".join(dict.fromkeys(t for c in top for t in tags[c]))))
         return unit(feats.pooled.numpy()), out
 
-    def class_rows(self) -> np.ndarray | None:
-        return self._class_vectors.rows
+    def save_query_side(self, root: Path) -> None:
+        save_class_vectors(root, self._class_vectors.rows)
 
     def embed_query(self, text: str) -> QueryVectors:
         return concept_query(text, self._class_vectors)

@@ -2,10 +2,12 @@
 
 For the grounded and labels models a text query needs only its meaning over the ImageNet classes
 (`multicap.index.query`, WordNet) and the classifier's weight rows (the "class vectors" that put those
-classes into the image space). `index` stores the rows with the index (`query.npy`, written atomically);
-`search` then answers a text query from them and the stored vectors alone: `multicap search` imports
-neither torch nor the encoder (about 0.3 s instead of 3 s, benchmarks/search_startup.py). A bundle's
-index, or one written before the file existed, needs its model for a text query (`needs_model`).
+classes into the image space); for a captioner bundle, its learned word embeddings (a query lands in its
+caption space as the mean of its known words' vectors). `index` stores them with the index (`query.npy`,
+`query_words.npz`, written atomically); `search` then answers a text query from them and the stored
+vectors alone: `multicap search` imports neither torch nor the encoder (0.48 s instead of 2.25 s,
+benchmarks/search_startup.py). An index written before these files existed needs its model for a text
+query until its next `index` run (`needs_model`).
 """
 
 from __future__ import annotations
@@ -18,24 +20,35 @@ from typing import Any
 import numpy as np
 
 from multicap.errors import ConfigError
-from multicap.index.concepts import named_classes
+from multicap.index.concepts import content_terms, named_classes
 from multicap.index.query import Part, Understanding, Unknown, understand
 from multicap.text.imagenet import imagenet_labels
 
 __all__ = [
+    "BUNDLE_CAPTION_WEIGHT",
     "CONCEPT_MODELS",
     "QUERY_FILE",
+    "WORDS_FILE",
     "ClassVectors",
     "QueryVectors",
     "StoredQueryModel",
+    "WordVectors",
     "concept_query",
     "save_class_vectors",
+    "save_word_vectors",
     "stored_query_model",
     "unit",
+    "word_query",
 ]
 
 QUERY_FILE = "query.npy"  # (1000, D) float32: the unit class vectors of the index's encoder
+WORDS_FILE = "query_words.npz"  # a bundle's words and their learned embeddings (special tokens left out)
 CONCEPT_MODELS = ("grounded", "grounded-no-people", "labels")  # models whose text query is concepts only
+# A bundle's query embedding (the mean of its learned word vectors) ranks worse than the full-text match of
+# its own captions; at equal weight it pulled the fused ranking below the lexical one. Scenes search R@5 at
+# weights 1 / 0.5 / 0.25: 0.89 / 0.95 / 0.96 on pool seed 0, 0.87 / 0.90 / 0.92 on seed 1, and 0.86 / - / 0.94
+# on seed 2, held out from the choice (benchmarks/RESULTS.md).
+BUNDLE_CAPTION_WEIGHT = 0.25
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -108,15 +121,47 @@ def _expansion_terms(meaning: Understanding, per_part: int = 3) -> list[str]:
     return list(dict.fromkeys(terms))
 
 
+class WordVectors:
+    """A bundle's words and their learned embeddings: a text → the mean of its known words' vectors."""
+
+    def __init__(self, words: list[str], vectors: np.ndarray) -> None:
+        self.rows = {w: i for i, w in enumerate(words)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)  # (V, E)
+
+    def __contains__(self, word: str) -> bool:
+        return word in self.rows
+
+    def vector(self, words: list[str]) -> np.ndarray | None:
+        """The unit mean of the vectors of the `words` it knows; None when it knows none."""
+        ids = [self.rows[w] for w in words if w in self.rows]
+        return unit(self.vectors[ids].mean(axis=0)) if ids else None
+
+
+def word_query(text: str, words: WordVectors) -> QueryVectors:
+    """A query for a bundle's index: its learned text side only (its words need not be ImageNet's)."""
+    q = QueryVectors()
+    terms = content_terms(text)
+    vec = words.vector(terms)
+    if vec is not None:
+        q.vectors["caption"] = vec
+        q.weights["caption"] = BUNDLE_CAPTION_WEIGHT
+    q.concepts = [w for w in terms if w in words]
+    q.unknown = [f'"{w}" is not a word this bundle knows' for w in terms if w not in words]
+    return q
+
+
 @dataclass
 class StoredQueryModel:
-    """The text side of a grounded or labels index, from its stored class vectors."""
+    """The text side of an index from what is stored with it: class vectors, or a bundle's words."""
 
     name: str
-    class_vectors: ClassVectors
+    class_vectors: ClassVectors | None = None
+    words: WordVectors | None = None
 
     def embed_query(self, text: str) -> QueryVectors:
-        return concept_query(text, self.class_vectors)
+        if self.words is not None:
+            return word_query(text, self.words)
+        return concept_query(text, self.class_vectors or ClassVectors(None))
 
 
 def save_class_vectors(root: Path, rows: np.ndarray | None) -> None:
@@ -131,12 +176,23 @@ def save_class_vectors(root: Path, rows: np.ndarray | None) -> None:
     os.replace(tmp, path)
 
 
+def save_word_vectors(root: Path, words: list[str], vectors: np.ndarray) -> None:
+    """Store a bundle's words and embeddings beside the index, replaced atomically."""
+    path = root / WORDS_FILE
+    tmp = path.with_name(f".{WORDS_FILE}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, words=np.array(words, dtype=str), vectors=np.asarray(vectors, np.float32))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
 def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel | None:
     """The model-free text side of the index at `root` (its stored `identity`), or None where the query
-    needs the model itself: a bundle's index, or class vectors missing, unreadable or of another size."""
+    needs the model itself: what it needs is missing, unreadable or of another size."""
     name = identity.get("model")
     if name not in CONCEPT_MODELS:
-        return None
+        return _stored_words(root, str(name))
     try:
         rows = np.load(root / QUERY_FILE, allow_pickle=False)
     except (OSError, ValueError):
@@ -148,4 +204,15 @@ def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel
         or (dim is not None and rows.shape[1] != dim)
     ):
         return None
-    return StoredQueryModel(str(name), ClassVectors(rows))
+    return StoredQueryModel(str(name), class_vectors=ClassVectors(rows))
+
+
+def _stored_words(root: Path, name: str) -> StoredQueryModel | None:
+    try:
+        with np.load(root / WORDS_FILE, allow_pickle=False) as data:
+            words, vectors = [str(w) for w in data["words"]], data["vectors"]
+    except (OSError, ValueError, KeyError):
+        return None
+    if vectors.ndim != 2 or len(words) != len(vectors):
+        return None
+    return StoredQueryModel(name, words=WordVectors(words, vectors))

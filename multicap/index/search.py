@@ -16,9 +16,10 @@ fused score breaking ties. A query word the model relates to nothing is reported
 a query none of whose words reaches anything is refused (ConfigError), never answered with silence. An
 image query (`image=`) ranks by cosine similarity in the image space alone.
 
-A text query on a grounded or labels index needs no model: the class vectors stored with the index answer
-it (`query_side`). `needs_model` says when a search needs the index's model (a bundle's index, an image
-not in the index); the caller then passes it (`multicap.index.models.open_index_model`).
+A text query needs no model: what is stored with the index answers it (`query_side`: the class vectors of
+the grounded and labels models, a bundle's word embeddings). `needs_model` says when a search needs the
+index's model (an image not in the index, an index written before those files); the caller then passes it
+(`multicap.index.models.open_index_model`).
 """
 
 from __future__ import annotations
@@ -119,8 +120,8 @@ def _identity(store: IndexStore, root: Path) -> dict[str, Any]:
 
 def needs_model(root: Path, *, image: Path | None = None) -> bool:
     """Whether a search of the index at `root` needs the index's model (`models.open_index_model`): a
-    text query on a bundle's index or on one without stored class vectors (`query_side`), or an image
-    that is not in the index. Otherwise nothing is loaded but the index."""
+    text query on an index without its stored query side (`query_side`; written by its next `index`
+    run), or an image that is not in the index. Otherwise nothing is loaded but the index."""
     with IndexStore(_db(root)) as store:
         if image is not None:
             found = store.id_of_path(str(image.resolve()))
@@ -140,7 +141,7 @@ def search_index(
     """The k best images of the index at `root` for a text `query`, or for an `image`.
 
     `model` is the index's model (`multicap.index.models.open_index_model(root)`), needed only where
-    `needs_model` says so; without it a text query uses the class vectors stored with the index.
+    `needs_model` says so; without it a text query uses what is stored with the index (`query_side`).
 
     Raises:
         DataError: no index at `root`, or neither a query nor an image given.
@@ -159,7 +160,7 @@ def search_index(
         if text_model is None:
             raise ConfigError(
                 f"a text query on {root} needs its model: pass model=open_index_model(root) "
-                "(multicap.index.models), or run `multicap index` once to store its class vectors"
+                "(multicap.index.models), or run `multicap index` once to store its query side"
             )
         return _text_search(root, store, query or "", k, levels, text_model)
 

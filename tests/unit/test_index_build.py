@@ -195,7 +195,7 @@ def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
         load = tiny.load
         process = tiny.process
         embed_query = tiny.embed_query
-        class_rows = tiny.class_rows
+        save_query_side = tiny.save_query_side
 
     with pytest.raises(DataError, match="--reembed"):
         index_paths(root, [photos], Other())  # type: ignore[arg-type]

@@ -66,3 +66,19 @@ def test_an_index_without_class_vectors_needs_its_model_until_the_next_index_run
     assert not needs_model(grounded_index)
     outside = write_noise_images(tmp_path, 1, start=50)[0]
     assert needs_model(grounded_index, image=outside)  # an image not in the index is encoded
+
+
+def test_a_bundles_index_answers_from_its_stored_words(tmp_path: Path) -> None:
+    scenes = Path(__file__).resolve().parents[2] / "examples" / "scenes" / "images"
+    root = tmp_path / "index"
+    model = open_model("scenes-small")
+    index_paths(root, [scenes], model)
+    assert not needs_model(root)
+    for query in ("a red circle", "triangle left of a square", "a red zebra"):
+        alone = search_index(root, query, k=4)
+        loaded = search_index(root, query, k=4, model=model)
+        assert [(h.path, round(h.score, 5)) for h in alone.hits] == [
+            (h.path, round(h.score, 5)) for h in loaded.hits
+        ]
+        said = (alone.concepts, alone.spaces, alone.unknown)
+        assert said == (loaded.concepts, loaded.spaces, loaded.unknown)
