@@ -18,7 +18,7 @@ def _register() -> None:
     # Each module adds its command(s) to `app`; imports stay light so `--help` is fast.
     import multicap.cli.index
     import multicap.cli.search  # noqa: F401
-    from multicap.cli import attend, classify, compare, describe, evaluate, models, train  # noqa: F401
+    from multicap.cli import attend, classify, compare, describe, evaluate, models, serve, train  # noqa: F401
     from multicap.cli import data as _data
 
     app.add_typer(_data.data_app, name="data")

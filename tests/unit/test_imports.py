@@ -32,6 +32,18 @@ ALLOWED: dict[str, set[str]] = {
     "describe": {"errors", "io", "facts", "text", "encoders", "captioning"},
     "index": {"errors", "io", "facts", "text", "encoders", "data", "describe", "captioning"},
     "compare": {"errors", "io", "facts", "encoders", "describe", "index"},
+    "serve": {
+        "_version",
+        "errors",
+        "io",
+        "facts",
+        "text",
+        "encoders",
+        "describe",
+        "captioning",
+        "index",
+        "compare",
+    },
     "catalog": {"errors", "encoders", "captioning"},
 }
 

@@ -1,0 +1,78 @@
+"""`multicap serve`: a local web app and REST API over an index (needs the `serve` extra)."""
+
+from __future__ import annotations
+
+import typer
+
+from multicap.cli import console
+from multicap.cli.app import app
+
+_EXTRA = "multicap serve needs the serve extra: pip install 'multicap[serve]'"
+
+
+@app.command("serve")
+def serve_command(
+    index: str = typer.Option(
+        None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
+    ),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on (loopback only unless you say otherwise)."
+    ),
+    port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port (0: any free one)."),
+    max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, MB."),
+    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+) -> None:
+    """Serve an index in the browser: search (text, "more like this", an upload), each image's
+    descriptions at every level, compare a selection, duplicate groups and clusters; JSON API at /api,
+    documented at /docs. The index is only read; a `multicap index` run beside it is picked up.
+
+    Example:
+
+      multicap serve --index demo   # then open http://127.0.0.1:8765
+    """
+    import importlib.util
+
+    from multicap.errors import ConfigError
+
+    if importlib.util.find_spec("fastapi") is None or importlib.util.find_spec("uvicorn") is None:
+        raise ConfigError(_EXTRA)
+    import uvicorn
+
+    from multicap.index import existing_index
+    from multicap.serve.app import create_app
+
+    root = existing_index(index)
+    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20))
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
+    config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    shown_host = f"[{host}]" if ":" in host else host
+
+    async def announce() -> None:
+        # the bound port (port 0 picks a free one), once the socket is listening
+        for s in server.servers:
+            for sock in s.sockets:
+                bound = sock.getsockname()[1]
+                console.err.print(
+                    f"serving {console.shown(root)} at http://{shown_host}:{bound} (API docs at /docs); "
+                    "Ctrl-C stops",
+                    markup=False,
+                )
+                return
+
+    _run(server, announce)
+
+
+def _run(server, announce) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+
+    async def main() -> None:
+        task = asyncio.create_task(server.serve())
+        while not server.started and not task.done():
+            await asyncio.sleep(0.02)
+        if server.started:
+            await announce()
+        await task
+
+    asyncio.run(main())

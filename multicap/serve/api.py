@@ -1,0 +1,130 @@
+"""The REST API (JSON; OpenAPI schema at /openapi.json, documented at /docs). Each route makes one call
+on `Service` and returns its result; errors come back as {"error": one line} with a status code:
+400 bad input, 403 a file no longer the one indexed, 404 no such image, 413 upload too large,
+503 still loading (Retry-After)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Query, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from multicap.serve.service import Service
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+_LEVELS_HELP = "Match the words at these levels only (object, attribute, layout, caption, tags)."
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+async def _read(file: UploadFile, limit: int) -> bytes:
+    data = await file.read(limit + 1)  # one byte over tells "too large" without reading the rest
+    return data
+
+
+@router.get("/info", tags=["index"], summary="The index: counts, model, FAISS layouts, loading state")
+def info(request: Request) -> dict[str, Any]:
+    return service(request).info()
+
+
+@router.post("/reload", tags=["index"], summary="Read the index again now (it is also re-read on change)")
+def reload(request: Request) -> dict[str, Any]:
+    service(request).collection.clear()
+    return {"reloaded": True, "images": len(service(request).collection.catalogue().by_id)}
+
+
+@router.get("/search", tags=["search"], summary="Search by text (q) or by an indexed image (like)")
+def search(
+    request: Request,
+    q: Annotated[str | None, Query(max_length=1000, description="What to look for, in words.")] = None,
+    like: Annotated[
+        int | None, Query(description="The id of an indexed image: the images most like it.")
+    ] = None,
+    k: Annotated[int, Query(ge=1, le=200)] = 20,
+    level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
+) -> dict[str, Any]:
+    result, hits = service(request).search(q, like, k, tuple(level) if level else None)
+    return {"hits": hits, "unknown": result.unknown, "concepts": result.concepts, "spaces": result.spaces}
+
+
+@router.post("/search/image", tags=["search"], summary="The indexed images most like an uploaded one")
+async def search_image(
+    request: Request, file: Annotated[UploadFile, File()], k: Annotated[int, Query(ge=1, le=200)] = 20
+) -> dict[str, Any]:
+    svc = service(request)
+    data = await _read(file, svc.max_upload)
+    result, hits = await run_in_threadpool(svc.search_upload, data, file.filename or "upload", k)
+    return {"hits": hits}
+
+
+@router.post("/describe", tags=["describe"], summary="Describe an uploaded image at every level")
+async def describe(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
+    svc = service(request)
+    data = await _read(file, svc.max_upload)
+    return await run_in_threadpool(svc.describe_upload, data, file.filename or "upload")
+
+
+@router.get("/images", tags=["images"], summary="The indexed images, in id order (a page of them)")
+def images(
+    request: Request,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, Any]:
+    svc = service(request)
+    by_id = svc.collection.catalogue().by_id
+    ids = list(by_id)[offset : offset + limit]
+    return {"total": len(by_id), "images": [svc.named_id(i) for i in ids]}
+
+
+@router.get("/images/{image_id}", tags=["images"], summary="One image: texts per level, facts, tags")
+def image(request: Request, image_id: int) -> dict[str, Any]:
+    return service(request).collection.image(image_id)
+
+
+@router.get(
+    "/images/{image_id}/thumbnail",
+    tags=["images"],
+    summary="A JPEG of the image, its longer side at most `size` pixels",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def thumbnail(request: Request, image_id: int, size: Annotated[int, Query(ge=32, le=1024)] = 256) -> Response:
+    data = service(request).collection.thumbnail(image_id, size)
+    return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=60"})
+
+
+@router.get("/images/{image_id}/attention", tags=["images"], summary="Where each word looked (bundles)")
+def attention(request: Request, image_id: int, level: str = "layout") -> dict[str, Any]:
+    svc = service(request)
+    path = svc.collection.indexed_file(image_id)
+    return dict(svc.side().attention(svc.model(), path, level))
+
+
+@router.post("/compare", tags=["compare"], summary="Two to eight images: what they share, pair differences")
+def compare(
+    request: Request,
+    ids: Annotated[list[int], Body(description="Indexed image ids, 2 to 8.")],
+    level: Annotated[str, Body(description="The level of the set summary.")] = "caption",
+) -> dict[str, Any]:
+    return service(request).compare(ids, level)
+
+
+@router.get("/duplicates", tags=["compare"], summary="Near-duplicate groups of the whole index")
+def duplicates(request: Request) -> dict[str, Any]:
+    return {"groups": service(request).duplicates()}
+
+
+@router.get("/clusters", tags=["compare"], summary="Clusters of the whole index, each with its label")
+def clusters(request: Request) -> dict[str, Any]:
+    return {"clusters": service(request).clusters()}
+
+
+@router.get("/outliers", tags=["compare"], summary="The images farthest from the rest, farthest first")
+def outliers(request: Request) -> dict[str, Any]:
+    return {"outliers": service(request).outliers()}

@@ -1,0 +1,222 @@
+"""The index one server serves, read-only: its images by id, their files (checked), thumbnails, searches.
+
+Images are addressed by their row id, never by a path from a request: an id leads to the path the index
+recorded (absolute and resolved when it was indexed), and that file is opened only while it still is that
+very file: a regular file whose real path is the recorded one (`indexed_file`). A file swapped for a
+symbolic link, or a folder on its path swapped for one, is refused, so no request can reach a file outside
+the indexed folders. Nothing here writes to the index: the writer lock is never taken, the FAISS files
+are never saved (docs/architecture.md, decision 6: readers take no lock).
+
+What the index holds is read again when it changes (`generation`: its largest row id, live and deleted
+counts, FAISS checksums), so a `multicap index` running beside the server shows in the next request.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from multicap.errors import ConfigError, DataError
+from multicap.index import index_info, search_index
+from multicap.index.location import DB_NAME
+from multicap.index.query_side import QUERY_FILE, WORDS_FILE, StoredQueryModel, stored_query_model
+from multicap.index.search import SearchResult
+from multicap.index.store import ImageRecord, IndexStore, KnownFile
+from multicap.io import json_name, load_image
+from multicap.serve.vectors import VectorCache, install
+
+__all__ = ["Collection", "NotFound", "Refused"]
+
+_THUMBS = 2048  # thumbnails kept in memory (about 10 KB each at 256 px)
+_JPEG_QUALITY = 85
+
+
+class NotFound(DataError):
+    """No live image with that id."""
+
+
+class Refused(DataError):
+    """The recorded file is no longer the file that was indexed (a link, another kind, gone)."""
+
+
+@dataclass(frozen=True)
+class _Catalogue:
+    generation: tuple[Any, ...]
+    by_id: dict[int, str]  # id -> recorded path, live rows only, in id order
+    files: dict[str, KnownFile]
+
+
+class Collection:
+    """One index, opened for reading; safe to share between request threads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.db = root / DB_NAME
+        if not self.db.is_file():
+            raise ConfigError(f"no index at {root}; build it with `multicap index PATHS --index {root}`")
+        self.vectors = VectorCache()
+        install(self.vectors)
+        self._lock = threading.Lock()
+        self._catalogue: _Catalogue | None = None
+        self._query: tuple[Any, StoredQueryModel | None] | None = None
+        self._thumbs: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
+
+    # ------------------------------------------------------------------------------------------ reads
+    @contextmanager
+    def store(self) -> Iterator[IndexStore]:
+        with IndexStore(self.db) as store:
+            yield store
+
+    def generation(self, store: IndexStore) -> tuple[Any, ...]:
+        """What changes whenever `multicap index` changes the index (cheap: a few indexed reads)."""
+        faiss = store.get_meta("faiss", {})
+        sums = tuple(sorted((space, str(v.get("sha256"))) for space, v in faiss.items()))
+        return (store.max_id(), store.count(), store.count(deleted=True), sums)
+
+    def catalogue(self) -> _Catalogue:
+        with self.store() as store:
+            gen = self.generation(store)
+            current = self._catalogue
+            if current is not None and current.generation == gen:
+                return current
+            files = store.live_files()
+        by_id = {k.id: path for path, k in sorted(files.items(), key=lambda kv: kv[1].id)}
+        with self._lock:
+            self._catalogue = _Catalogue(gen, by_id, files)
+        return self._catalogue
+
+    def identity(self) -> dict[str, Any]:
+        with self.store() as store:
+            return dict(store.get_meta("identity") or {})
+
+    def record(self, image_id: int) -> tuple[str, ImageRecord]:
+        """(recorded path, everything stored for it) of a live image.
+
+        Raises:
+            NotFound: no live image has this id.
+        """
+        cat = self.catalogue()
+        path = cat.by_id.get(image_id)
+        if path is None:
+            raise NotFound(f"no image with id {image_id} in {self.root}")
+        with self.store() as store:
+            rec = store.record_by_hash(cat.files[path].hash)
+        if rec is None:
+            raise NotFound(f"image {image_id} has no stored description")
+        return path, rec
+
+    def image(self, image_id: int) -> dict[str, Any]:
+        """What the API says of one image: id, name, path, texts, confidence, facts, tags, size."""
+        path, rec = self.record(image_id)
+        return {
+            "id": image_id, "name": json_name(Path(path).name), "path": json_name(path),
+            "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
+            "facts": rec.facts, "tags": [t for t in rec.tags.split() if t],
+            "width": rec.width, "height": rec.height,
+        }  # fmt: skip
+
+    def info(self) -> dict[str, Any]:
+        """`multicap index --info`, and how often this process loaded the FAISS files."""
+        return {**index_info(self.root), "faiss_loads": self.vectors.loads}
+
+    def id_of(self, path: str) -> int | None:
+        known = self.catalogue().files.get(path)
+        return None if known is None else known.id
+
+    # ------------------------------------------------------------------------------------------ files
+    def indexed_file(self, image_id: int) -> Path:
+        """The file of a live image, checked to be the one indexed (see the module docstring).
+
+        Raises:
+            NotFound: no live image has this id.
+            Refused: the file is gone, is not a regular file, or a link leads to or towards it.
+        """
+        path = self.catalogue().by_id.get(image_id)
+        if path is None:
+            raise NotFound(f"no image with id {image_id} in {self.root}")
+        return checked_file(path)
+
+    def thumbnail(self, image_id: int, side: int) -> bytes:
+        """A JPEG of the image, its longer side at most `side` pixels (decoded through multicap.io)."""
+        path = self.indexed_file(image_id)
+        key = (image_id, side, path.stat().st_mtime_ns)
+        with self._lock:
+            if key in self._thumbs:
+                self._thumbs.move_to_end(key)
+                return self._thumbs[key]
+        img = load_image(path, min_short_side=min(side, 1024))  # raises ImageLoadError
+        img.thumbnail((side, side), Image.Resampling.LANCZOS)
+        buf = io.BytesIO()
+        img.save(buf, format="JPEG", quality=_JPEG_QUALITY)
+        data = buf.getvalue()
+        with self._lock:
+            self._thumbs[key] = data
+            while len(self._thumbs) > _THUMBS:
+                self._thumbs.popitem(last=False)
+        return data
+
+    # ------------------------------------------------------------------------------------------ search
+    def query_model(self) -> StoredQueryModel | None:
+        """The index's model-free text side (`query_side`), read again when its files change."""
+        identity = json.dumps(self.identity(), sort_keys=True)
+        stamp = (identity, _stat(self.root / QUERY_FILE), _stat(self.root / WORDS_FILE))
+        cached = self._query
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        model = stored_query_model(self.root, json.loads(stamp[0])) if stamp[0] != "{}" else None
+        self._query = (stamp, model)
+        return model
+
+    def search_text(
+        self, query: str, k: int, levels: tuple[str, ...] | None, model: Any = None
+    ) -> SearchResult:
+        """`multicap search QUERY`: from the stored query side, else with `model` (the index's own)."""
+        return search_index(self.root, query, k=k, levels=levels, model=self.query_model() or model)
+
+    def search_image(self, path: Path, k: int, model: Any = None) -> SearchResult:
+        """`multicap search --image PATH`: an indexed file's stored vector, else `model` embeds it."""
+        return search_index(self.root, image=path, k=k, model=model)
+
+    def clear(self) -> None:
+        """Forget what was read (the next request reads the index again)."""
+        with self._lock:
+            self._catalogue, self._query = None, None
+            self._thumbs.clear()
+        self.vectors.clear()
+
+
+def checked_file(path: str) -> Path:
+    """`path` (a recorded, resolved path) when it is still a regular file reached through no link.
+
+    Raises:
+        Refused: otherwise, saying why in a few words.
+    """
+    p = Path(path)
+    if not p.is_absolute() or os.path.realpath(p) != str(p):
+        raise Refused(f"image file {json_name(p.name)} is reached through a link now; not served")
+    try:
+        mode = os.lstat(p).st_mode
+    except OSError:
+        raise Refused(f"image file {json_name(p.name)} is gone") from None
+    if not stat.S_ISREG(mode):
+        raise Refused(f"image file {json_name(p.name)} is not a regular file; not served")
+    return p
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size

@@ -1,0 +1,204 @@
+"""What the web app and the API both call: the index (`Collection`), the model loaded once in the
+background, the whole index's comparison made once per state of the index, and uploads.
+
+An upload is refused above `max_upload` bytes, written to a private folder of this process under a name
+of its own (never the one sent), decoded through `multicap.io.load_image` (every check: kind, pixels,
+memory) before the model sees it, and removed when the request ends.
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from multicap.errors import ConfigError, ImageLoadError
+from multicap.index.search import Hit, SearchResult
+from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
+from multicap.serve.background import Job
+from multicap.serve.collection import Collection, checked_file
+
+__all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError"]
+
+MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
+DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
+UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding
+MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
+
+
+class UploadError(ConfigError):
+    """An uploaded file that is too large or cannot be decoded; the message names it (escaped)."""
+
+
+class Service:
+    """One served index. Safe to share between request threads."""
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        device: str = "cpu",
+        max_upload: int = DEFAULT_MAX_UPLOAD,
+        load_model: bool = True,
+    ) -> None:
+        self.collection = Collection(root)
+        self.device = device
+        self.max_upload = max_upload
+        self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
+        self._whole: tuple[tuple[Any, ...], Job] | None = None
+        self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
+        if load_model:
+            self.model_job.start()
+
+    @staticmethod
+    def side() -> Any:
+        """The model side (`multicap.serve.modelside`), imported on first use."""
+        return importlib.import_module(MODEL_SIDE)
+
+    def model(self) -> Any:
+        """The index's model, waiting for it to load (`MODEL_WAIT` seconds at most)."""
+        return self.model_job.result(MODEL_WAIT)
+
+    def close(self) -> None:
+        shutil.rmtree(self.uploads, ignore_errors=True)
+
+    # ------------------------------------------------------------------------------------------ search
+    def search(
+        self, query: str | None, like: int | None, k: int, levels: tuple[str, ...] | None
+    ) -> tuple[SearchResult, list[dict[str, Any]]]:
+        """A text query, or the images most like an indexed one: the result and its hits as JSON."""
+        if (query is None) == (like is None):
+            raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
+        c = self.collection
+        if like is not None:
+            result = c.search_image(c.indexed_file(like), k)
+        else:
+            model = None if c.query_model() is not None else self.model()
+            result = c.search_text(query or "", k, levels, model)
+        return result, [self.hit(h) for h in result.hits]
+
+    def hit(self, hit: Hit) -> dict[str, Any]:
+        return {
+            "id": hit.id, "name": json_name(Path(hit.path).name), "path": json_name(hit.path),
+            "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
+        }  # fmt: skip
+
+    # ------------------------------------------------------------------------------------------ uploads
+    @contextmanager
+    def upload(self, data: bytes, filename: str) -> Iterator[Path]:
+        """The uploaded bytes as a checked image file of this process, removed afterwards.
+
+        Raises:
+            UploadError: too large, or not an image multicap.io reads.
+        """
+        name = json_name(filename or "upload")
+        if len(data) > self.max_upload:
+            raise UploadError(f"{name}: {len(data):,} bytes is over the limit of {self.max_upload:,}")
+        suffix = Path(filename or "").suffix.lower()
+        path = self.uploads / f"{uuid.uuid4().hex}{suffix if suffix in IMAGE_EXTENSIONS else ''}"
+        path.write_bytes(data)
+        try:
+            try:
+                load_image(path, min_short_side=64, max_pixels=UPLOAD_MAX_PIXELS)
+            except ImageLoadError as exc:
+                raise UploadError(f"{name}: {exc.reason}") from None
+            yield path
+        finally:
+            path.unlink(missing_ok=True)
+
+    def describe_upload(self, data: bytes, filename: str) -> dict[str, Any]:
+        with self.upload(data, filename) as path:
+            try:
+                return dict(self.side().describe_file(self.model(), path, filename or "upload"))
+            except ImageLoadError as exc:
+                raise UploadError(f"{json_name(filename)}: {exc.reason}") from None
+
+    def search_upload(self, data: bytes, filename: str, k: int) -> tuple[SearchResult, list[dict[str, Any]]]:
+        with self.upload(data, filename) as path:
+            result = self.collection.search_image(path, k, self.model())
+        return result, [self.hit(h) for h in result.hits]
+
+    # ------------------------------------------------------------------------------------------ compare
+    def compare(self, ids: list[int], level: str) -> dict[str, Any]:
+        """Two or more indexed images (at most 8): set summary, pair differences, near-duplicates."""
+        ids = list(dict.fromkeys(ids))
+        if not 2 <= len(ids) <= 8:
+            raise ConfigError(f"compare takes 2 to 8 images, not {len(ids)}")
+        paths = [self.collection.indexed_file(i) for i in ids]
+        names = [f"{json_name(p.name)} (#{i})" for i, p in zip(ids, paths, strict=True)]
+        out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))
+        out["ids"] = ids
+        return out
+
+    def whole(self) -> Any:
+        """The whole index compared (SetComparison): made in the background once per state of the index.
+
+        Raises:
+            NotReady: still being made.
+        """
+        cat = self.collection.catalogue()
+        if self._whole is None or self._whole[0] != cat.generation:
+            paths = []
+            for path in cat.by_id.values():
+                try:
+                    paths.append(checked_file(path))
+                except ConfigError:
+                    continue  # a file swapped for a link is not read (collection.checked_file)
+            job = Job("comparing the whole index", lambda j: self._compare_whole(j, paths))
+            job.total = len(paths)
+            self._whole = (cat.generation, job.start())
+        return self._whole[1].result(0)
+
+    def _compare_whole(self, job: Job, paths: list[Path]) -> Any:
+        return self.side().compare_whole(self.model, self.collection.root, paths, job.progress)
+
+    def named(self, path: Path) -> dict[str, Any]:
+        image_id = self.collection.id_of(str(path))
+        return {
+            "id": image_id,
+            "name": json_name(path.name),
+            "thumbnail": f"/api/images/{image_id}/thumbnail",
+        }
+
+    def named_id(self, image_id: int) -> dict[str, Any]:
+        path = Path(self.collection.catalogue().by_id.get(image_id, ""))
+        return {
+            "id": image_id,
+            "name": json_name(path.name),
+            "thumbnail": f"/api/images/{image_id}/thumbnail",
+        }
+
+    def duplicates(self) -> list[dict[str, Any]]:
+        result = self.whole()
+        paths = result.images.paths
+        return [
+            {"keeper": self.named(paths[g.keeper]), "members": [self.named(paths[m]) for m in g.members],
+             "similarity": round(float(g.similarity), 4)}
+            for g in result.duplicates
+        ]  # fmt: skip
+
+    def clusters(self) -> list[dict[str, Any]]:
+        result = self.whole()
+        paths = result.images.paths
+        return [
+            {"cluster": cl.index + 1, "size": len(cl.members), "text": cl.text, "shared": cl.shared,
+             "distinguishing": cl.distinguishing, "representative": self.named(paths[cl.representative]),
+             "members": [self.named(paths[m]) for m in cl.members]}
+            for cl in result.clusters
+        ]  # fmt: skip
+
+    def outliers(self) -> list[dict[str, Any]]:
+        result = self.whole()
+        c, paths = result.clustering, result.images.paths
+        return [{**self.named(paths[i]), "distance": round(float(c.distances[i]), 4)} for i in c.outliers]
+
+    def info(self) -> dict[str, Any]:
+        info = self.collection.info()
+        info["model"] = self.model_job.state()
+        info["comparison"] = self._whole[1].state() if self._whole else {"status": "not started"}
+        return info

@@ -1,0 +1,192 @@
+"""The REST API of `multicap serve`, over real HTTP on loopback, against a real index and the real model."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+from multicap.index import search_index
+from tests.conftest import EXAMPLES, REPO, run_cli
+from tests.serve.conftest import HOSTILE, Served, start_server, stop_server, wait_for
+
+
+def _index_bytes(root: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(root.iterdir()) if p.is_file()}
+
+
+def test_text_search_finds_the_photo_and_matches_the_library(served: Served) -> None:
+    r = served.get("/api/search", params={"q": "espresso", "k": 5})
+    assert r.status_code == 200, r.text
+    hits = r.json()["hits"]
+    assert (
+        hits[0]["name"] == "coffee.jpg" and hits[0]["thumbnail"] == f"/api/images/{hits[0]['id']}/thumbnail"
+    )
+    assert "espresso" in hits[0]["texts"]["object"]
+    for query in (
+        "espresso",
+        "a rocket",
+        "cat on a blanket",
+    ):  # the cached FAISS files rank as the library does
+        api = [h["id"] for h in served.get("/api/search", params={"q": query, "k": 8}).json()["hits"]]
+        assert api == [h.id for h in search_index(served.root, query, k=8).hits]
+
+
+def test_more_like_this_and_an_unknown_word(served: Served) -> None:
+    r = served.get("/api/search", params={"like": served.ids["astronaut.jpg"], "k": 3})
+    assert r.status_code == 200 and r.json()["hits"][0]["name"] == "astronaut.jpg"
+    r = served.get("/api/search", params={"q": "xqzzyv"})
+    assert r.status_code == 400 and "xqzzyv" in r.json()["error"]
+    assert served.get("/api/search").status_code == 400  # neither q nor like
+
+
+def test_upload_search_and_describe(served: Served) -> None:
+    rocket = (EXAMPLES / "rocket.jpg").read_bytes()
+    r = served.post("/api/search/image", files={"file": ("mine.jpg", rocket, "image/jpeg")}, params={"k": 3})
+    assert r.status_code == 200, r.text
+    assert r.json()["hits"][0]["name"] == "rocket.jpg"
+    coffee = (EXAMPLES / "coffee.jpg").read_bytes()
+    r = served.post("/api/describe", files={"file": ("cup <b>.jpg", coffee, "image/jpeg")})
+    body = r.json()
+    assert r.status_code == 200, r.text
+    assert {"object", "attribute", "layout"} <= set(body["texts"]) and "espresso" in body["texts"]["object"]
+    assert body["path"] == "cup <b>.jpg" and body["facts"]["objects"]
+
+
+def test_bad_and_oversized_uploads_are_refused_in_one_line(served: Served) -> None:
+    r = served.post("/api/describe", files={"file": ("notes <b>.png", b"this is not an image", "image/png")})
+    assert r.status_code == 400
+    error = r.json()["error"]
+    assert error.startswith("notes <b>.png: not an image") and "multicap-serve" not in error  # no temp path
+    big = b"\0" * (21 * 2**20)
+    r = served.post("/api/describe", files={"file": ("big.png", big, "image/png")})
+    assert r.status_code == 413 and "limit" in r.json()["error"]
+
+
+def test_image_record_and_thumbnail(served: Served) -> None:
+    image_id = served.ids["coffee.jpg"]
+    r = served.get(f"/api/images/{image_id}")
+    body = r.json()
+    assert (
+        r.status_code == 200
+        and body["name"] == "coffee.jpg"
+        and body["width"] == Image.open(EXAMPLES / "coffee.jpg").width
+    )
+    assert set(body["texts"]) >= {"object", "attribute", "layout"} and body["tags"]
+    r = served.get(f"/api/images/{image_id}/thumbnail", params={"size": 128})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.content[:2] == b"\xff\xd8"
+
+
+def test_compare_a_pair_and_a_set(served: Served) -> None:
+    ids = [served.ids["coffee.jpg"], served.ids["rocket.jpg"], served.ids["chelsea.jpg"]]
+    r = served.post("/api/compare", json={"ids": ids, "level": "object"})
+    body = r.json()
+    assert r.status_code == 200, r.text
+    assert len(body["pairs"]) == 3 and body["set"]["n_images"] == 3
+    first = body["pairs"][0]
+    assert first["a"].startswith("coffee.jpg") and "espresso" in first["texts"]["object"]
+    assert any("espresso" in f for f in body["set"]["distinct"][f"coffee.jpg (#{ids[0]})"])
+    assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
+
+
+def test_duplicates_clusters_outliers(served: Served) -> None:
+    r = wait_for(lambda: (r := served.get("/api/duplicates")).status_code == 200 and r)
+    groups = r.json()["groups"]
+    names = [sorted(m["name"] for m in g["members"]) for g in groups]
+    assert sorted([HOSTILE, "chelsea.jpg"]) in names
+    clusters = served.get("/api/clusters").json()["clusters"]
+    assert clusters and sum(c["size"] for c in clusters) == len(served.ids)
+    assert served.get("/api/outliers").status_code == 200
+
+
+def test_info_and_openapi(served: Served) -> None:
+    info = served.get("/api/info").json()
+    assert info["images"] == len(served.ids) and info["identity"]["model"] == "grounded"
+    schema = served.get("/openapi.json").json()
+    assert {"/api/search", "/api/describe", "/api/compare", "/api/duplicates"} <= set(schema["paths"])
+    assert "swagger" in served.get("/docs").text.lower()
+
+
+def test_no_request_reads_a_file_outside_the_index(served: Served, tmp_path: Path) -> None:
+    for path in (
+        "/api/images/999999/thumbnail",
+        "/api/images/..%2F..%2F..%2Fetc%2Fpasswd/thumbnail",
+        "/api/images/%2Fetc%2Fpasswd",
+        "/static/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/static/../../../etc/passwd",
+    ):
+        r = served.get(path)
+        assert r.status_code in (404, 422), (path, r.status_code)
+        assert "root:" not in r.text
+    # an indexed file swapped for a link to a file outside the indexed folders is refused
+    secret = tmp_path / "secret.jpg"
+    shutil.copy(EXAMPLES / "rocket.jpg", secret)
+    swapped = served.photos / "swap" / "swapped.jpg"
+    kept = tmp_path / "kept.jpg"
+    os.replace(swapped, kept)
+    try:
+        swapped.symlink_to(secret)
+        r = served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64})
+        assert r.status_code == 403 and "link" in r.json()["error"]
+    finally:
+        swapped.unlink()
+        os.replace(kept, swapped)
+    assert (
+        served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64}).status_code
+        == 200
+    )
+
+
+def test_the_server_never_writes_the_index_and_sees_a_new_run(served: Served, tmp_path: Path) -> None:
+    home = tmp_path / "indexes"
+    shutil.copytree(served.root, home / "copy")
+    before = _index_bytes(served.root)
+    proc, url = start_server(home, "copy")
+    try:
+        count = httpx.get(url + "/api/info", timeout=60).json()["images"]
+        assert httpx.get(url + "/api/search", params={"q": "espresso"}, timeout=60).status_code == 200
+        more = tmp_path / "more"
+        more.mkdir()
+        shutil.copy(REPO / "examples" / "scenes" / "images" / "000000.png", more / "new scene.png")
+        r = run_cli("index", str(more), "--index", "copy", env={"MULTICAP_INDEX_DIR": str(home)})
+        assert r.returncode == 0, r.stderr  # the server holds no lock: the writer goes ahead
+        info = httpx.get(url + "/api/info", timeout=60).json()
+        assert info["images"] == count + 1
+        names = [im["name"] for im in httpx.get(url + "/api/images", timeout=60).json()["images"]]
+        assert "new scene.png" in names
+    finally:
+        stop_server(proc)
+    assert _index_bytes(served.root) == before  # the first server, used by every test, wrote nothing
+
+
+def test_default_commands_never_import_the_web_stack() -> None:
+    code = (
+        "import sys\nfrom multicap.cli.main import _run\n"
+        "_run(['--help'])\n"
+        "web = ('fastapi', 'uvicorn', 'starlette', 'multicap.serve')\n"
+        "print(sorted(m for m in web if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
+
+
+def test_serve_without_the_extra_says_how_to_install_it() -> None:
+    code = "import sys\nsys.modules['fastapi'] = None\nfrom multicap.cli.main import run\nrun()\n"
+    r = subprocess.run(
+        [sys.executable, "-c", code, "serve"], capture_output=True, text=True, timeout=120, cwd=REPO
+    )
+    assert r.returncode == 1 and r.stdout == ""
+    assert r.stderr.strip() == "error: multicap serve needs the serve extra: pip install 'multicap[serve]'"
+
+
+def test_serve_refuses_a_missing_index(tmp_path: Path) -> None:
+    r = run_cli("serve", "--index", "nothing", env={"MULTICAP_INDEX_DIR": str(tmp_path)})
+    assert r.returncode == 1 and "no index at" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert json.dumps(r.stdout) == '""'
