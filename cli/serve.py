@@ -42,7 +42,8 @@ def serve_command(
     from multicap.serve.app import create_app
 
     root = existing_index(index)
-    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20))
+    # the model loads once the socket listens: its torch import would hold up the first page
+    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
@@ -59,6 +60,7 @@ def serve_command(
                     "Ctrl-C stops",
                     markup=False,
                 )
+                web.state.service.model_job.start()
                 return
 
     _run(server, announce)
