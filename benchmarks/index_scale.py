@@ -1,7 +1,13 @@
 """Index at scale: the FAISS layout multicap picks for N vectors vs a brute-force NumPy scan (as rclip).
 
-    python benchmarks/index_scale.py                  # 1,000,000 vectors of 1,280 dims (about 10 GB of RAM)
+    python benchmarks/index_scale.py                  # 1,000,000 vectors of 1,280 dims
     python benchmarks/index_scale.py --n 200000       # a quicker run
+
+The build is the library's own (`build_index`): it reads the vectors in chunks, twice (a reservoir sample
+to train on, then each chunk to add), as `multicap index` reads them from SQLite. Here the chunks are
+generated again on each pass (seeded per block), so the build never sees all vectors at once, and its peak
+memory is measured alone: the kernel's high-water mark of this process (VmHWM) is reset just before the
+build and read just after. Only then are all the vectors put in one array, for the brute-force scan.
 
 The vectors are synthetic but shaped like pooled CNN features: points around `--clusters` centres in a
 128-d latent space (centres spread `2 / --spread`, points 0.6 around them), mapped to 1,280 dims by a
@@ -22,6 +28,7 @@ import argparse
 import json
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import faiss
@@ -33,18 +40,46 @@ from multicap.index.vectors import build_index, exact_top_k, measure_recall, sav
 _LATENT = 128
 
 
-def synthetic(n: int, dim: int, seed: int, centres: np.ndarray, proj: np.ndarray) -> np.ndarray:
-    """(n, dim) float32 unit vectors, generated in blocks (no n × dim float64 temporaries)."""
-    rng = np.random.default_rng(seed)
-    out = np.empty((n, dim), np.float32)
-    for start in range(0, n, 50_000):
-        m = min(50_000, n - start)
+_BLOCK = 50_000
+
+
+def blocks(n: int, dim: int, seed: int, centres: np.ndarray, proj: np.ndarray) -> Iterator[np.ndarray]:
+    """(≤ 50,000, dim) float32 unit vectors, block after block; block b is the same on every pass."""
+    for b, start in enumerate(range(0, n, _BLOCK)):
+        rng = np.random.default_rng([seed, b])
+        m = min(_BLOCK, n - start)
         z = centres[rng.integers(len(centres), size=m)] + 0.6 * rng.standard_normal((m, _LATENT), np.float32)
         x = z @ proj + 0.8 * rng.standard_normal((m, dim), np.float32)  # (m, dim)
         np.maximum(x, 0, out=x)
         x /= np.linalg.norm(x, axis=1, keepdims=True)
-        out[start : start + m] = x
+        yield x
+
+
+def chunks(n: int, dim: int, seed: int, centres: np.ndarray, proj: np.ndarray) -> Iterator[tuple]:
+    """(ids, vectors) chunks as the index store gives them; ids are row + 1 (SQLite row ids)."""
+    start = 1
+    for x in blocks(n, dim, seed, centres, proj):
+        yield np.arange(start, start + len(x), dtype=np.int64), x
+        start += len(x)
+
+
+def synthetic(n: int, dim: int, seed: int, centres: np.ndarray, proj: np.ndarray) -> np.ndarray:
+    """All n vectors in one (n, dim) float32 array."""
+    out = np.empty((n, dim), np.float32)
+    for i, x in enumerate(blocks(n, dim, seed, centres, proj)):
+        out[i * _BLOCK : i * _BLOCK + len(x)] = x
     return out
+
+
+def reset_peak() -> None:
+    """Reset this process's VmHWM to its current RSS (Linux ≥ 4.0: write 5 to clear_refs)."""
+    Path("/proc/self/clear_refs").write_text("5")
+
+
+def memory_mb() -> tuple[float, float]:
+    """(current RSS, peak RSS since the last reset) of this process, in MB."""
+    fields = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
 
 def brute_force(vectors: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
@@ -84,22 +119,26 @@ def main() -> None:
     rng = np.random.default_rng(0)
     centres = (2.0 / args.spread) * rng.standard_normal((args.clusters, _LATENT)).astype(np.float32)
     proj = (rng.standard_normal((_LATENT, args.dim)) / np.sqrt(_LATENT)).astype(np.float32)
-    t = time.perf_counter()
-    vecs = synthetic(args.n, args.dim, 1, centres, proj)
     queries = synthetic(2 * args.queries, args.dim, 2, centres, proj)
-    ids = np.arange(1, args.n + 1, dtype=np.int64)  # SQLite row ids start at 1
-    print(f"generated {args.n:,} x {args.dim} in {time.perf_counter() - t:.1f} s", flush=True)
+
+    def data() -> Iterator[tuple]:
+        return chunks(args.n, args.dim, 1, centres, proj)
 
     preset, factory = ("user", args.factory) if args.factory else choose_layout(args.n, args.dim)
+    reset_peak()
+    before_mb, _ = memory_mb()
     t = time.perf_counter()
-    vi = build_index(lambda: iter([(ids, vecs)]), factory, args.dim)
-    build_s = time.perf_counter() - t
-    print(f"built {preset} ({vi.factory}) in {build_s:.1f} s", flush=True)
+    vi = build_index(data, factory, args.dim)
+    build_s = time.perf_counter() - t  # includes generating the vectors twice
+    _, build_peak_mb = memory_mb()
+    print(f"built {preset} ({vi.factory}) in {build_s:.1f} s, peak {build_peak_mb:,.0f} MB", flush=True)
 
     tune_q, eval_q = queries[: args.queries], queries[args.queries :]
     t = time.perf_counter()
-    truth = exact_top_k(ids, vecs, queries, 10)
+    truth = exact_top_k(data(), queries, 10)
     exact_s = time.perf_counter() - t
+    vecs = synthetic(args.n, args.dim, 1, centres, proj)  # for the brute-force scan (and the cosines)
+    ids = np.arange(1, args.n + 1, dtype=np.int64)
     first, tenth = neighbour_cosines(vecs, ids, eval_q, truth[args.queries :])
     recall_min = measure_recall(vi, eval_q, truth[args.queries :])  # before tuning: the smallest setting
     tune_index(vi, tune_q, truth[: args.queries])
@@ -121,6 +160,9 @@ def main() -> None:
         "params": vi.params,
         "recall_at_10": round(recall, 4),
         "build_s": round(build_s, 1),
+        "build_peak_rss_mb": round(build_peak_mb),
+        "rss_before_build_mb": round(before_mb),
+        "vectors_mb": round(args.n * args.dim * 4 / 2**20),
         "bytes_per_vector": round(bytes_per_vector, 1),
         "faiss_p50_ms": round(float(np.percentile(faiss_ms, 50)), 3),
         "faiss_p95_ms": round(float(np.percentile(faiss_ms, 95)), 3),

@@ -23,7 +23,15 @@ import numpy as np
 from multicap.errors import DataError
 from multicap.index.layout import LayoutRules, choose_layout
 from multicap.index.store import SPACES, IndexStore
-from multicap.index.vectors import VectorIndex, build_index, exact_top_k, load_index, save_index, tune_index
+from multicap.index.vectors import (
+    VectorIndex,
+    build_index,
+    exact_top_k,
+    load_index,
+    sample_vectors,
+    save_index,
+    tune_index,
+)
 
 __all__ = ["faiss_path", "open_vectors", "sync_vectors"]
 
@@ -196,20 +204,15 @@ def _with_vector(store: IndexStore, space: str, ids: np.ndarray) -> int:
 
 
 def _build(store: IndexStore, space: str, factory: str, dim: int) -> VectorIndex:
+    """Build, then tune on stored vectors as queries; the vectors are read in chunks, a pass at a time
+    (a sample to train on, every chunk to add, every chunk again for the exact answers to tune against)."""
     vi = build_index(lambda: store.iter_vectors(space), factory, dim)
     if vi.factory == "Flat":
         vi.recall_at_10 = 1.0  # exact by construction
         return vi
-    ids, vecs = _all(store, space)
-    rows = np.random.default_rng(0).choice(len(ids), min(_RECALL_QUERIES, len(ids)), replace=False)
-    queries = vecs[np.sort(rows)]
-    tune_index(vi, queries, exact_top_k(ids, vecs, queries, 10))
+    _, _, queries = sample_vectors(store.iter_vectors(space), _RECALL_QUERIES)
+    tune_index(vi, queries, exact_top_k(store.iter_vectors(space), queries, 10))
     return vi
-
-
-def _all(store: IndexStore, space: str) -> tuple[np.ndarray, np.ndarray]:
-    parts = list(store.iter_vectors(space))
-    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def _catch_up(store: IndexStore, space: str, vi: VectorIndex) -> bool:

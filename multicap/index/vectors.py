@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ __all__ = [
     "file_checksum",
     "load_index",
     "measure_recall",
+    "sample_vectors",
     "save_index",
     "tune_index",
 ]
@@ -81,25 +82,57 @@ class VectorIndex:
 def build_index(
     chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]], factory: str, dim: int
 ) -> VectorIndex:
-    """Build an index from `(ids, vectors)` chunks (read twice when the type needs training)."""
+    """Build an index from `(ids, vectors)` chunks, never holding them all: a type that needs training
+    reads them twice, once for a uniform sample to train on and once to add each chunk in turn."""
     start = time.perf_counter()
-    ids, vecs = _gather(chunks)
-    if _needs_training(factory, dim) and len(ids) < _MIN_TRAIN:
-        factory = "Flat"
     inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
     if not inner.is_trained:
         nlist = 256
         if "IVF" in factory:
             ivf = faiss.extract_index_ivf(inner)
             nlist, ivf.cp.niter = ivf.nlist, _KMEANS_ITERATIONS
-        sample = _sample(vecs, min(len(vecs), max(nlist * _TRAIN_SAMPLE, 10_000)))
-        inner.train(sample)
+        count, _, sample = sample_vectors(chunks(), max(nlist * _TRAIN_SAMPLE, 10_000))
+        if count < _MIN_TRAIN:
+            factory = "Flat"
+            inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+        else:
+            inner.train(sample)
+        del sample
     index = faiss.IndexIDMap2(inner)
-    if len(ids):
-        index.add_with_ids(vecs, ids)
+    for ids, vecs in chunks():
+        index.add_with_ids(np.ascontiguousarray(vecs, np.float32), ids.astype(np.int64))
     out = VectorIndex(index, factory, {})
     out.build_seconds = time.perf_counter() - start
     return out
+
+
+def sample_vectors(
+    chunks: Iterable[tuple[np.ndarray, np.ndarray]], n: int, seed: int = 0
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """A uniform sample of at most `n` rows from chunks read once (reservoir sampling, Vitter's algorithm
+    R, a chunk at a time): (rows seen, sample ids (m,), sample vectors (m, D)). Memory: the sample and one
+    chunk."""
+    rng = np.random.default_rng(seed)
+    seen = 0
+    ids = np.zeros(0, np.int64)
+    vecs = np.zeros((0, 0), np.float32)
+    for chunk_ids, chunk in chunks:
+        m = len(chunk_ids)
+        if m == 0:
+            continue
+        if seen == 0:
+            ids, vecs = np.zeros(n, np.int64), np.zeros((n, chunk.shape[1]), np.float32)
+        fill = max(0, min(m, n - seen))  # rows that go straight in while the reservoir fills
+        ids[seen : seen + fill], vecs[seen : seen + fill] = chunk_ids[:fill], chunk[:fill]
+        # Row t (0-based, over all chunks) replaces a random slot j < n when j drawn from 0..t falls there;
+        # a later row drawing the same slot overwrites an earlier one, as the sequential algorithm does.
+        t = np.arange(seen + fill, seen + m)
+        slots = rng.integers(0, t + 1) if len(t) else t
+        hit = slots < n
+        ids[slots[hit]], vecs[slots[hit]] = chunk_ids[fill:][hit], chunk[fill:][hit]
+        seen += m
+    kept = min(seen, n)
+    return seen, ids[:kept], np.ascontiguousarray(vecs[:kept])
 
 
 def tune_index(vi: VectorIndex, sample: np.ndarray, truth: np.ndarray, k: int = 10) -> None:
@@ -128,19 +161,21 @@ def measure_recall(vi: VectorIndex, queries: np.ndarray, truth: np.ndarray, k: i
     return float(np.mean(hits))
 
 
-def exact_top_k(ids: np.ndarray, vectors: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
-    """(Q, k) ids of the exact inner-product top k (blocked, so a million rows fit in memory)."""
+def exact_top_k(chunks: Iterable[tuple[np.ndarray, np.ndarray]], queries: np.ndarray, k: int) -> np.ndarray:
+    """(Q, k) ids of the exact inner-product top k over `(ids, vectors)` chunks read once (in blocks, so
+    a million rows never need to be in memory together)."""
     best_s = np.full((len(queries), 0), -np.inf, np.float32)
     best_i = np.zeros((len(queries), 0), np.int64)
-    for start in range(0, len(vectors), 65_536):
-        s = queries @ vectors[start : start + 65_536].T  # (Q, block)
-        block_ids = np.broadcast_to(ids[start : start + 65_536], s.shape)
-        if s.shape[1] > k:  # the block's own top k first (linear time), then merge with the best so far
-            part = np.argpartition(-s, k, axis=1)[:, :k]
-            s, block_ids = np.take_along_axis(s, part, 1), np.take_along_axis(block_ids, part, 1)
-        cat_s, cat_i = np.concatenate([best_s, s], axis=1), np.concatenate([best_i, block_ids], axis=1)
-        top = np.argsort(-cat_s, axis=1, kind="stable")[:, :k]
-        best_s, best_i = np.take_along_axis(cat_s, top, 1), np.take_along_axis(cat_i, top, 1)
+    for chunk_ids, chunk in chunks:
+        for start in range(0, len(chunk), 65_536):
+            s = queries @ chunk[start : start + 65_536].T  # (Q, block)
+            block_ids = np.broadcast_to(chunk_ids[start : start + 65_536], s.shape)
+            if s.shape[1] > k:  # the block's own top k first (linear time), then merge with the best so far
+                part = np.argpartition(-s, k, axis=1)[:, :k]
+                s, block_ids = np.take_along_axis(s, part, 1), np.take_along_axis(block_ids, part, 1)
+            cat_s, cat_i = np.concatenate([best_s, s], axis=1), np.concatenate([best_i, block_ids], axis=1)
+            top = np.argsort(-cat_s, axis=1, kind="stable")[:, :k]
+            best_s, best_i = np.take_along_axis(cat_s, top, 1), np.take_along_axis(cat_i, top, 1)
     return best_i
 
 
@@ -194,24 +229,6 @@ def _sha256(f: Any) -> str:
     while chunk := f.read(1 << 20):
         h.update(chunk)
     return h.hexdigest()
-
-
-def _gather(chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]) -> tuple[np.ndarray, np.ndarray]:
-    parts = list(chunks())
-    if not parts:
-        return np.zeros(0, np.int64), np.zeros((0, 0), np.float32)
-    return np.concatenate([p[0] for p in parts]), np.ascontiguousarray(np.concatenate([p[1] for p in parts]))
-
-
-def _needs_training(factory: str, dim: int) -> bool:
-    return not faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT).is_trained
-
-
-def _sample(vecs: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
-    if n >= len(vecs):
-        return vecs
-    rows = np.sort(np.random.default_rng(seed).choice(len(vecs), n, replace=False))
-    return np.ascontiguousarray(vecs[rows])
 
 
 def _search_knob(vi: VectorIndex) -> tuple[str | None, tuple[int, ...]]:

@@ -15,7 +15,7 @@ from multicap.index.concepts import named_classes
 from multicap.index.schema import SCHEMA_VERSION, connect, schema_version
 from multicap.index.search import _fuse
 from multicap.index.store import ImageRecord, IndexStore
-from multicap.index.vectors import build_index, exact_top_k, measure_recall, tune_index
+from multicap.index.vectors import build_index, exact_top_k, measure_recall, sample_vectors, tune_index
 
 HOSTILE = [
     "dog AND (",
@@ -125,7 +125,7 @@ def test_faiss_equals_exact_search_on_small_data(factory: str) -> None:
     ids = np.arange(10, 3010, dtype=np.int64)  # SQLite row ids, not positions
     vi = build_index(lambda: iter([(ids, vecs)]), factory, 32)
     queries = vecs[:50]
-    truth = exact_top_k(ids, vecs, queries, 10)
+    truth = exact_top_k([(ids, vecs)], queries, 10)
     tune_index(vi, queries, truth)
     _, found = vi.search(queries, 10)
     if factory == "Flat":
@@ -140,7 +140,7 @@ def test_exact_top_k_is_blocked_argsort() -> None:
     vecs, queries = _unit(rng.normal(size=(70_000, 4))), _unit(rng.normal(size=(3, 4)))
     ids = np.arange(70_000, dtype=np.int64) * 2
     want = ids[np.argsort(-(queries @ vecs.T), axis=1, kind="stable")[:, :5]]
-    np.testing.assert_array_equal(exact_top_k(ids, vecs, queries, 5), want)
+    np.testing.assert_array_equal(exact_top_k([(ids, vecs)], queries, 5), want)
 
 
 def test_resolve_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -151,3 +151,56 @@ def test_resolve_index(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MULTICAP_INDEX_DIR", str(tmp_path))
     assert resolve_index(None) == tmp_path / "default"
     assert resolve_index("x/y") == Path("x/y")
+
+
+def _chunked(ids: np.ndarray, vecs: np.ndarray, size: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    return [(ids[i : i + size], vecs[i : i + size]) for i in range(0, len(ids), size)]
+
+
+def test_a_sample_larger_than_the_rows_is_every_row_in_order() -> None:
+    vecs = np.arange(50, dtype=np.float32).reshape(25, 2)
+    ids = np.arange(100, 125, dtype=np.int64)
+    seen, got_ids, got = sample_vectors(_chunked(ids, vecs, 7), 40)
+    assert seen == 25
+    np.testing.assert_array_equal(got_ids, ids)
+    np.testing.assert_array_equal(got, vecs)
+
+
+def test_a_reservoir_sample_is_distinct_rows_each_equally_likely() -> None:
+    n_rows, n = 2_000, 200
+    vecs = np.repeat(np.arange(n_rows, dtype=np.float32)[:, None], 3, axis=1)  # row i holds i
+    ids = np.arange(n_rows, dtype=np.int64) + 1
+    counts = np.zeros(n_rows)
+    for seed in range(300):
+        seen, got_ids, got = sample_vectors(_chunked(ids, vecs, 37), n, seed)
+        assert seen == n_rows and len(got_ids) == n and len(set(got_ids.tolist())) == n
+        np.testing.assert_array_equal(got[:, 0] + 1, got_ids)  # ids stay with their vectors
+        counts[got_ids - 1] += 1
+    # Each row is kept with probability n / rows = 0.1: 30 times in 300 draws, the same early and late
+    # (a biased reservoir favours the first rows it fills with or the last it sees).
+    quarters = counts.reshape(4, -1).mean(axis=1)
+    assert np.all(np.abs(quarters - 30.0) < 1.5), quarters
+
+
+@pytest.mark.parametrize("factory", ["Flat", "IVF32,SQ8"])
+def test_an_index_built_from_small_chunks_equals_one_built_at_once(factory: str) -> None:
+    rng = np.random.default_rng(2)
+    vecs = _unit(rng.normal(size=(3000, 16)))
+    ids = np.arange(1, 3001, dtype=np.int64)
+    whole = build_index(lambda: iter([(ids, vecs)]), factory, 16)
+    parts = build_index(lambda: iter(_chunked(ids, vecs, 3000)), factory, 16)
+    chunked = build_index(lambda: iter(_chunked(ids, vecs, 128)), factory, 16)
+    assert whole.ntotal == chunked.ntotal == 3000
+    np.testing.assert_array_equal(whole.search(vecs[:20], 5)[1], parts.search(vecs[:20], 5)[1])
+    if factory == "Flat":
+        np.testing.assert_array_equal(whole.search(vecs[:20], 5)[1], chunked.search(vecs[:20], 5)[1])
+    else:  # trained on another sample of the same rows: the same neighbours, nearly
+        truth = exact_top_k(_chunked(ids, vecs, 500), vecs[:50], 10)
+        tune_index(chunked, vecs[:50], truth)
+        assert measure_recall(chunked, vecs[:50], truth) >= 0.95
+
+
+def test_too_few_rows_to_train_build_an_exact_index() -> None:
+    vecs = _unit(np.random.default_rng(3).normal(size=(500, 8)))
+    vi = build_index(lambda: iter(_chunked(np.arange(1, 501, dtype=np.int64), vecs, 100)), "IVF64,SQ8", 8)
+    assert vi.factory == "Flat" and vi.ntotal == 500
