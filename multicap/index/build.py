@@ -7,6 +7,9 @@
 - new files are encoded and described in batches; each batch of `commit_every` images is one SQLite
   transaction, so a process killed at any moment loses only its current batch and duplicates nothing;
 - the FAISS files are brought up to date at the end (and, after a crash, by the next run or search).
+
+An `IndexEngine` may take over the two heavy steps (encoding the new files, building the FAISS files):
+`multicap.scale.ray_engine` runs them on a Ray cluster; the plan and every SQLite write stay here.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from PIL import Image
@@ -30,7 +33,9 @@ from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error, stat_regular
 
-__all__ = ["IndexReport", "index_paths"]
+__all__ = ["IndexEngine", "IndexReport", "Pending", "image_record", "index_paths"]
+
+Pending = tuple[Path, os.stat_result, str]  # a file to encode: its path, stat and content hash
 
 
 @dataclass
@@ -45,9 +50,31 @@ class IndexReport:
     faiss: dict[str, Any] = field(default_factory=dict)  # the layout of each space
 
 
+class IndexEngine(Protocol):
+    """Where the heavy steps of `index_paths` run (the default: in this process)."""
+
+    def encode(
+        self,
+        store: IndexStore,
+        model: IndexModel,
+        todo: list[Pending],
+        report: IndexReport,
+        fail: Callable[[ImageLoadError], None],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Encode and describe `todo` and `store.add` the records (counted in `report.added`)."""
+        ...
+
+    def sync(
+        self, root: Path, store: IndexStore, factory: str | None, rules: LayoutRules | None
+    ) -> dict[str, Any]:
+        """Bring the FAISS files up to date with SQLite (`sync_vectors`); returns its `faiss` meta entry."""
+        ...
+
+
 @dataclass
 class _Plan:
-    encode: list[tuple[Path, os.stat_result, str]] = field(default_factory=list)
+    encode: list[Pending] = field(default_factory=list)
     reuse: list[ImageRecord] = field(default_factory=list)
     touch: list[tuple[int, int, int]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
@@ -67,6 +94,7 @@ def index_paths(
     files: Sequence[Path] | None = None,
     progress: Callable[[int], None] | None = None,
     on_error: ErrorHandler | None = None,
+    engine: IndexEngine | None = None,
 ) -> IndexReport:
     """Index the image files found in `inputs` into the index folder `root` (created if needed).
 
@@ -77,6 +105,7 @@ def index_paths(
         files: the image files of `inputs` when the caller has walked them already (to size a progress
             bar); recorded files under `inputs` that are not among them are marked deleted.
         progress: called with the number of files just finished.
+        engine: where encoding and the FAISS build run (default: here, `batch_size` images a pass).
 
     Raises:
         IndexLockedError: another process is writing this index.
@@ -100,8 +129,12 @@ def index_paths(
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
         report.deleted = store.retire(plan.gone)
-        _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
-        report.faiss = sync_vectors(root, store, factory=factory, rules=rules)
+        if engine is None:
+            _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
+            report.faiss = sync_vectors(root, store, factory=factory, rules=rules)
+        else:
+            engine.encode(store, model, plan.encode, report, fail, progress)
+            report.faiss = engine.sync(root, store, factory, rules)
         report.total = store.count()
     return report
 
@@ -204,7 +237,7 @@ def _under(path: str, inputs: Iterable[str | Path]) -> bool:
 def _encode(
     store: IndexStore,
     model: IndexModel,
-    todo: list[tuple[Path, os.stat_result, str]],
+    todo: list[Pending],
     batch_size: int,
     commit_every: int,
     report: IndexReport,
@@ -227,12 +260,19 @@ def _encode(
 
 
 def _record(path: Path, st: os.stat_result, digest: str, vector: np.ndarray, said: Described) -> ImageRecord:
+    return image_record(path, st.st_mtime_ns, st.st_size, digest, vector, said)
+
+
+def image_record(
+    path: Path, mtime_ns: int, size: int, digest: str, vector: np.ndarray, said: Described
+) -> ImageRecord:
+    """What is stored for a file a model has just processed (its image vector and what it said)."""
     desc = said.description
     vectors = {"image": vector}
     if said.caption_vector is not None:
         vectors["caption"] = said.caption_vector
     return ImageRecord(
-        str(path.resolve()), st.st_mtime_ns, st.st_size, digest, *_size(path),
+        str(path.resolve()), mtime_ns, size, digest, *_size(path),
         dict(desc.texts), dict(desc.confidence), desc.facts.to_dict() if desc.facts is not None else None,
         said.tags, vectors,
     )  # fmt: skip
