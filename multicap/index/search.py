@@ -37,6 +37,7 @@ from multicap.index.location import DB_NAME
 from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfaction
 from multicap.index.schema import FTS_COLUMNS
+from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
 
@@ -137,11 +138,13 @@ def search_index(
     k: int = 10,
     levels: tuple[str, ...] | None = None,
     model: Any = None,
+    cache: SearchCache | None = None,
 ) -> SearchResult:
     """The k best images of the index at `root` for a text `query`, or for an `image`.
 
     `model` is the index's model (`multicap.index.models.open_index_model(root)`), needed only where
     `needs_model` says so; without it a text query uses what is stored with the index (`query_side`).
+    `cache` keeps what one search read for the next, in a process that answers many (`SearchCache`).
 
     Raises:
         DataError: no index at `root`, or neither a query nor an image given.
@@ -155,14 +158,14 @@ def search_index(
         raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
     with IndexStore(_db(root)) as store:
         if image is not None:
-            return _image_search(root, store, image, k, model)
+            return _image_search(_Reads(root, store, cache), image, k, model)
         text_model = model or stored_query_model(root, _identity(store, root))
         if text_model is None:
             raise ConfigError(
                 f"a text query on {root} needs its model: pass model=open_index_model(root) "
                 "(multicap.index.models), or run `multicap index` once to store its query side"
             )
-        return _text_search(root, store, query or "", k, levels, text_model)
+        return _text_search(_Reads(root, store, cache), query or "", k, levels, text_model)
 
 
 def _db(root: Path) -> Path:
@@ -172,9 +175,34 @@ def _db(root: Path) -> Path:
     return db
 
 
+@dataclass(frozen=True)
+class _Reads:
+    """Where one search reads the index: through a `SearchCache` when it has one, else directly."""
+
+    root: Path
+    store: IndexStore
+    cache: SearchCache | None
+
+    def faiss(self, space: str) -> Any:
+        if self.cache is not None:
+            return self.cache.open_vectors(self.root, self.store, space)
+        return open_vectors(self.root, self.store, space)
+
+    def facts_of(self, ids: list[int]) -> dict[int, dict[str, Any]]:
+        if self.cache is not None:
+            return self.cache.facts_of(self.root, self.store, ids)
+        return self.store.facts_of(ids)
+
+    def vectors_of(self, space: str, ids: list[int]) -> dict[int, np.ndarray]:
+        if self.cache is not None:
+            return self.cache.vectors_of(self.root, self.store, space, ids)
+        return self.store.vectors_of(space, ids)
+
+
 def _text_search(
-    root: Path, store: IndexStore, query: str, k: int, levels: tuple[str, ...] | None, model: TextModel
+    reads: _Reads, query: str, k: int, levels: tuple[str, ...] | None, model: TextModel
 ) -> SearchResult:
+    store = reads.store
     depth = max(5 * k, 50)
     columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
     qv: QueryVectors = model.embed_query(query)
@@ -183,7 +211,7 @@ def _text_search(
     if expression is not None:
         lists["lexical"] = store.full_text(expression, columns, depth)
     for space, vec in qv.vectors.items():
-        lists[space] = _dense(root, store, space, vec, depth)
+        lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and not lists.get("lexical"):
         said = "; ".join(qv.unknown) or "it has no word to search for"
@@ -191,7 +219,7 @@ def _text_search(
     fused = _fuse(lists, qv.weights)
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
-        satisfied = _satisfied(store, qv, [i for i, _ in fused])
+        satisfied = _satisfied(reads, qv, [i for i, _ in fused])
         fused = sorted(fused, key=lambda t: (-(satisfied[t[0]] + t[1]), t[0]))
     fused = fused[:k]
     paths = store.live(i for i, _ in fused)
@@ -205,20 +233,19 @@ def _text_search(
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
 
 
-def _satisfied(store: IndexStore, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
+def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
     """How fully each candidate's facts satisfy the query's parts (the grounded models' caption space is
     the square root of the class probabilities, so squaring it gives them back)."""
     assert qv.meaning is not None
-    facts = store.facts_of(ids)
-    captions = store.vectors_of("caption", ids)
+    facts = reads.facts_of(ids)
+    captions = reads.vectors_of("caption", ids)
     return {
         i: satisfaction(qv.meaning, facts.get(i), captions[i] ** 2 if i in captions else None) for i in ids
     }
 
 
-def _image_search(
-    root: Path, store: IndexStore, image: Path, k: int, model: ImageModel | None
-) -> SearchResult:
+def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) -> SearchResult:
+    store = reads.store
     found = store.id_of_path(str(image.resolve()))
     stored = store.vectors_of("image", [found]) if found is not None else {}
     if found is not None and found in stored:
@@ -229,7 +256,7 @@ def _image_search(
                 f"{image} is not in the index: its search needs the model, pass model=open_index_model(root)"
             )
         vec = _embed_image(image, model)
-    ranked = _dense(root, store, "image", vec, k)
+    ranked = _dense(reads, "image", vec, k)
     paths = store.live(i for i, _ in ranked)
     hits = [
         Hit(i, paths[i], s, {"image": {"rank": r, "score": s}}, store.texts(i))
@@ -244,9 +271,10 @@ def _embed_image(image: Path, model: ImageModel) -> np.ndarray:
     return np.asarray(vectors[0])
 
 
-def _dense(root: Path, store: IndexStore, space: str, vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
+def _dense(reads: _Reads, space: str, vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
     """(id, similarity) of the live nearest neighbours in one space, best first (at most `depth`)."""
-    vi = open_vectors(root, store, space)
+    store = reads.store
+    vi = reads.faiss(space)
     if vi is None or vi.ntotal == 0 or vec.shape[-1] != vi.index.d:
         return []
     fetch = depth

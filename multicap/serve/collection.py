@@ -14,7 +14,6 @@ counts, FAISS checksums), so a `multicap index` running beside the server shows 
 from __future__ import annotations
 
 import io
-import json
 import os
 import stat
 import threading
@@ -32,9 +31,9 @@ from multicap.index import index_info, search_index
 from multicap.index.location import DB_NAME
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE, StoredQueryModel, stored_query_model
 from multicap.index.search import SearchResult
+from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
-from multicap.serve.vectors import VectorCache, install
 
 __all__ = ["Collection", "NotFound", "Refused"]
 
@@ -65,8 +64,7 @@ class Collection:
         self.db = root / DB_NAME
         if not self.db.is_file():
             raise ConfigError(f"no index at {root}; build it with `multicap index PATHS --index {root}`")
-        self.vectors = VectorCache()
-        install(self.vectors)
+        self.cache = SearchCache()  # the FAISS files and candidates' facts, kept between searches
         self._lock = threading.Lock()
         self._catalogue: _Catalogue | None = None
         self._query: tuple[Any, StoredQueryModel | None] | None = None
@@ -128,7 +126,7 @@ class Collection:
 
     def info(self) -> dict[str, Any]:
         """`multicap index --info`, and how often this process loaded the FAISS files."""
-        return {**index_info(self.root), "faiss_loads": self.vectors.loads}
+        return {**index_info(self.root), "faiss_loads": self.cache.loads}
 
     def id_of(self, path: str) -> int | None:
         known = self.catalogue().files.get(path)
@@ -168,13 +166,14 @@ class Collection:
 
     # ------------------------------------------------------------------------------------------ search
     def query_model(self) -> StoredQueryModel | None:
-        """The index's model-free text side (`query_side`), read again when its files change."""
-        identity = json.dumps(self.identity(), sort_keys=True)
-        stamp = (identity, _stat(self.root / QUERY_FILE), _stat(self.root / WORDS_FILE))
+        """The index's model-free text side (`query_side`), read again when its files change (an `index`
+        run with another model rewrites them; the index's identity is read only then)."""
+        stamp = (_stat(self.db), _stat(self.root / QUERY_FILE), _stat(self.root / WORDS_FILE))
         cached = self._query
         if cached is not None and cached[0] == stamp:
             return cached[1]
-        model = stored_query_model(self.root, json.loads(stamp[0])) if stamp[0] != "{}" else None
+        identity = self.identity()
+        model = stored_query_model(self.root, identity) if identity else None
         self._query = (stamp, model)
         return model
 
@@ -182,18 +181,20 @@ class Collection:
         self, query: str, k: int, levels: tuple[str, ...] | None, model: Any = None
     ) -> SearchResult:
         """`multicap search QUERY`: from the stored query side, else with `model` (the index's own)."""
-        return search_index(self.root, query, k=k, levels=levels, model=self.query_model() or model)
+        return search_index(
+            self.root, query, k=k, levels=levels, model=self.query_model() or model, cache=self.cache
+        )
 
     def search_image(self, path: Path, k: int, model: Any = None) -> SearchResult:
         """`multicap search --image PATH`: an indexed file's stored vector, else `model` embeds it."""
-        return search_index(self.root, image=path, k=k, model=model)
+        return search_index(self.root, image=path, k=k, model=model, cache=self.cache)
 
     def clear(self) -> None:
         """Forget what was read (the next request reads the index again)."""
         with self._lock:
             self._catalogue, self._query = None, None
             self._thumbs.clear()
-        self.vectors.clear()
+        self.cache.clear()
 
 
 def checked_file(path: str) -> Path:
@@ -214,9 +215,9 @@ def checked_file(path: str) -> Path:
     return p
 
 
-def _stat(path: Path) -> tuple[int, int] | None:
+def _stat(path: Path) -> tuple[int, int, int] | None:
     try:
         st = path.stat()
     except OSError:
         return None
-    return st.st_mtime_ns, st.st_size
+    return st.st_ino, st.st_mtime_ns, st.st_size
