@@ -1,15 +1,27 @@
-"""`multicap models`: the encoders (and, later, captioner bundles), what each needs, whether it is here."""
+"""`multicap models`: the encoders, vision-language models and captioner bundles, whether each is here;
+`multicap models pull NAME`: fetch a vision-language model's pinned weights (the only download)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import typer
 
 from multicap.cli import console
 from multicap.cli.app import app
 
+models_app = typer.Typer(
+    help="List the models this install can run; `multicap models pull NAME` fetches pinned weights.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+app.add_typer(models_app, name="models")
 
-@app.command("models")
+
+@models_app.callback()
 def models_command(
+    ctx: typer.Context,
     json_out: bool = typer.Option(False, "--json", help="One JSON object per model on stdout."),
 ) -> None:
     """List the encoders with their input, features and whether their weights are on this machine.
@@ -18,6 +30,8 @@ def models_command(
 
       multicap models --json
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from multicap.catalog import model_catalog
 
     rows = model_catalog()
@@ -33,7 +47,13 @@ def models_command(
         )
         console.out.print(f"    {row['description']}", markup=False)
         console.out.print(f"    weights: {row['weights']}", markup=False)
-        if not row["weights_present"]:
+        if "fetch" in row and not row["extra_installed"]:
+            console.out.print(
+                f"    needs the clip extra: pip install 'multicap[{row['extra']}]'", markup=False
+            )
+        if "fetch" in row and not row["weights_present"]:
+            console.out.print(f"    fetch: {row['fetch']}", markup=False)
+        elif not row["weights_present"]:
             console.out.print(f"    source: {row['source']}", markup=False)
     for row in (r for r in rows if r["kind"] == "detector"):
         state = "present" if row["weights_present"] else "MISSING"
@@ -47,3 +67,59 @@ def models_command(
             f"{row['name']:<30} levels {', '.join(row['levels'])}  encoder {row['encoder']}", markup=False
         )
         console.out.print(f"    {row['path']}", markup=False)
+
+
+@models_app.command("pull")
+def pull_command(
+    name: str = typer.Argument(
+        ..., help="A vision-language model (clip-vit-b-32, siglip-vit-b-16, coca-vit-b-32)."
+    ),
+    sha256: str = typer.Option(
+        None, "--sha256", help="The file's SHA-256, for a model whose entry pins none (from the file's page)."
+    ),
+) -> None:
+    """Download a model's pinned weights file, resumable, verified by its SHA-256 before it is used.
+
+    They go to $MULTICAP_WEIGHTS_DIR/NAME (default ~/.cache/multicap/weights/NAME). Nothing else in multicap
+    downloads.
+
+    Example:
+
+      multicap models pull clip-vit-b-32
+    """
+    from multicap.catalog import pull_model
+
+    with _bytes_bar(f"pulling {name}") as progress:
+        path = pull_model(name, sha256=sha256, progress=progress)
+    console.out.print(f"{name}: {path} (SHA-256 verified)", markup=False)
+
+
+@contextmanager
+def _bytes_bar(description: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A transient download bar on stderr (bytes, speed, time left); silent when stderr is not a terminal."""
+    if not console.progress_enabled():
+        yield lambda done, total: None
+        return
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console.err, transient=True) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance

@@ -1,5 +1,6 @@
 """What this install can run: the registered encoders and captioner bundles, and whether their weights are
-on this machine (`multicap models`).
+on this machine (`multicap models`); `pull_model` fetches a vision-language model's pinned weights
+(`multicap models pull NAME`, the only download multicap makes).
 
     for row in model_catalog():
         print(row["kind"], row["name"], row["weights_present"])
@@ -14,9 +15,11 @@ from typing import Any
 from multicap.captioning.bundle import list_bundles
 from multicap.describe.faces import BLAZEFACE_INSTALL, blazeface_file
 from multicap.encoders import DEFAULT_ENCODER, list_encoders
-from multicap.errors import DataError
+from multicap.encoders.clip_models import CLIP_MODELS, open_clip_installed, pull_command, weights_dir
+from multicap.errors import ConfigError, DataError, UnknownNameError
+from multicap.weights_pull import Progress, pull_file
 
-__all__ = ["bundle_info", "model_catalog"]
+__all__ = ["bundle_info", "model_catalog", "pull_model"]
 
 
 def model_catalog() -> list[dict[str, Any]]:
@@ -39,6 +42,10 @@ def model_catalog() -> list[dict[str, Any]]:
                 "description": spec.description,
             }
         )
+        if spec.name in CLIP_MODELS:  # a vision-language model: the extra, and the command that fetches it
+            rows[-1].update(
+                extra="clip", extra_installed=open_clip_installed(), fetch=pull_command(spec.name)
+            )
     blazeface = blazeface_file()
     rows.append(
         {
@@ -71,3 +78,32 @@ def bundle_info(name: str, folder: Path) -> dict[str, Any]:
         "reader": config.get("reader"),
         "weights_present": (folder / "model.safetensors").is_file(),
     }
+
+
+def pull_model(name: str, *, sha256: str | None = None, progress: Progress | None = None) -> Path:
+    """Download the pinned weights of vision-language model `name` into `weights_dir() / name`, verified.
+
+    Args:
+        sha256: the file's checksum, for a model whose entry pins none (shown on the file's page); where one
+            is pinned, a different value is refused.
+
+    Raises:
+        UnknownNameError: not a vision-language model.
+        ConfigError: no checksum to verify against, or one that contradicts the pin.
+        DataError: the download failed or its checksum differs (multicap.weights_pull).
+    """
+    entry = CLIP_MODELS.get(name)
+    if entry is None:
+        raise UnknownNameError(f"nothing to pull for {name!r}; choose one of: {', '.join(CLIP_MODELS)}")
+    pinned, given = entry.weights.sha256, sha256.lower() if sha256 else None
+    if pinned is not None and given is not None and given != pinned:
+        raise ConfigError(f"{name}: --sha256 {given} contradicts the pinned {pinned}")
+    want = pinned or given
+    if want is None:
+        raise ConfigError(
+            f"{name}: this release pins no SHA-256 for {entry.weights.url}; copy the one shown on that "
+            f"file's page and run `{pull_command(name)} --sha256 HEX`"
+        )
+    return pull_file(
+        entry.weights.url, want, weights_dir() / name / entry.weights.filename, progress=progress
+    )

@@ -50,6 +50,22 @@ DescriberFactory = Callable[..., Describer]
 # runs (`describe --model BUNDLE` never loads the grounded describer's region and colour analysis).
 _REGISTRY: dict[str, DescriberFactory | str] = {"grounded": "multicap.describe.grounded:grounded_describer"}
 _BUNDLES = "multicap.describe.neural:NeuralDescriber"  # any other name: a captioner bundle
+# Vision-language models (CLIP, SigLIP, CoCa: the clip extra), by name or as an open_clip folder. The names
+# are `multicap.encoders.clip_models.CLIP_MODELS`' (tests/clip checks); written out so that a describe with
+# another model imports nothing of them.
+_ZEROSHOT = "multicap.describe.zeroshot:zeroshot_describer"
+VISION_LANGUAGE_MODELS = ("clip-vit-b-32", "siglip-vit-b-16", "coca-vit-b-32")
+_OPEN_CLIP_CONFIG = "open_clip_config.json"  # what makes a folder an open_clip model
+
+
+def _zeroshot(model: str) -> DescriberFactory:
+    def factory(**options: Any) -> Describer:
+        return _resolve(_ZEROSHOT)(model, **options)  # says which extra to install where open_clip is absent
+
+    return factory
+
+
+_REGISTRY.update({name: _zeroshot(name) for name in VISION_LANGUAGE_MODELS})
 
 
 def register_describer(name: str, factory: DescriberFactory | str) -> None:
@@ -62,9 +78,12 @@ def list_describers() -> list[str]:
 
 
 def create_describer(model: str = "grounded", *, device: str = "cpu", **options: Any) -> Describer:
-    """A registered describer ("grounded"), else the neural describer of a captioner bundle (path or name)."""
+    """A registered describer ("grounded", a vision-language model's name), an open_clip folder, else the
+    neural describer of a captioner bundle (path or name)."""
     if model in _REGISTRY:
         return _resolve(_REGISTRY[model])(device=device, **options)
+    if (Path(model) / _OPEN_CLIP_CONFIG).is_file():
+        return _zeroshot(model)(device=device, **options)
     return _resolve(_BUNDLES).from_bundle(model, device=device, **options)
 
 

@@ -19,7 +19,11 @@ __all__ = ["create_encoder", "get_encoder_spec", "list_encoders"]
 # The modules whose specs register themselves on import, in lookup order; each is imported when a name is
 # first looked up that the ones before it lack, so a command loads only the backbones it needs (the
 # EfficientNets first; torchvision's only for its names or a full listing).
-_PROVIDERS: tuple[str, ...] = ("multicap.encoders.backbones", "multicap.encoders.torchvision_backbones")
+_PROVIDERS: tuple[str, ...] = (
+    "multicap.encoders.backbones",
+    "multicap.encoders.torchvision_backbones",
+    "multicap.encoders.vision_language",  # CLIP, SigLIP, CoCa: open_clip loads when one is built
+)
 
 
 def list_encoders() -> list[EncoderSpec]:

@@ -13,6 +13,11 @@ answer text queries without the model). Registered models:
 - `grounded-no-people`: the same without the people detector, about 7x faster to index.
 - `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
   forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
+- a vision-language model (`clip-vit-b-32`, `siglip-vit-b-16`, `coca-vit-b-32`, or an open_clip folder; the
+  clip extra): `multicap.describe.zeroshot` on the whole image (its nearest nouns, colour and material;
+  CoCa's own caption). Image space: the model's image embeddings; a text query lands there through the
+  model's text tower (so the query needs the model: nothing is stored beside the index for it), fused
+  with the full-text list as for every model.
 - any other name: a trained captioner bundle (folder or registered name) through the neural describer.
   Caption space: the mean of the bundle's learned word embeddings over a text's content words (unit
   norm), for the captions and for the query alike. A text query is not put into the image space (the
@@ -33,6 +38,7 @@ from multicap.data.feature_files import probe_identity
 from multicap.describe import Describer, Description, create_describer
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
+from multicap.encoders.clip_models import CLIP_MODELS, is_open_clip_folder
 from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import class_tags, content_terms
 from multicap.index.location import DB_NAME
@@ -157,6 +163,23 @@ class DescriberModel:
         return word_query(text, self._words)  # a bundle: its learned text side only
 
 
+class VisionLanguageModel(DescriberModel):
+    """A vision-language model's zero-shot describer; a text query is embedded by its text tower."""
+
+    def save_query_side(self, root: Path) -> None:
+        """Nothing to store: a text query needs the model's text tower (`search` loads the model)."""
+
+    def embed_query(self, text: str) -> QueryVectors:
+        q = QueryVectors(vectors={"image": unit(self.encoder.embed_text([text]))[0]})  # type: ignore[attr-defined]
+        q.concepts = [f"{text!r} in the text space of {Path(self.name).name}"]
+        return q
+
+
+def _vision_language(name: str, levels: Sequence[str] | None, device: str) -> IndexModel:
+    """Whole-image naming (no regions): one forward pass an image, as fast as the model's encoder."""
+    return VisionLanguageModel(name, create_describer(name, device=device, regions=False), levels)
+
+
 def _tags(desc: Description) -> str:
     if desc.facts is None:
         return ""
@@ -226,6 +249,8 @@ def open_model(
     factory = _MODELS.get(name)
     if factory is not None:
         return factory(encoder, levels, device or "cpu")
+    if is_open_clip_folder(name):  # recorded as an absolute path, so the index reopens from anywhere
+        return _vision_language(str(Path(name).resolve()), levels, device or "cpu")
     if encoder is not None:
         raise ConfigError(
             f"--encoder applies to the grounded and labels models; {name} encodes with its own encoder"
@@ -251,6 +276,14 @@ register_model(
     "labels",
     lambda enc, levels, device: LabelsModel(create_encoder(enc or "efficientnet_lite0", device=device)),
 )
+
+
+def _vision_language_factory(name: str) -> ModelFactory:
+    return lambda enc, levels, device: _vision_language(name, levels, device)
+
+
+for _name in CLIP_MODELS:  # the model is its own encoder: --encoder does not apply
+    register_model(_name, _vision_language_factory(_name))
 
 
 def open_index_model(root: Path, device: str | None = None) -> IndexModel:

@@ -44,7 +44,8 @@ ALLOWED: dict[str, set[str]] = {
         "index",
         "compare",
     },
-    "catalog": {"errors", "encoders", "captioning", "describe"},
+    "catalog": {"errors", "encoders", "captioning", "describe", "weights_pull"},
+    "weights_pull": {"errors"},
 }
 
 

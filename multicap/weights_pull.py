@@ -1,0 +1,107 @@
+"""The one place multicap downloads: `multicap models pull NAME` fetches a pinned file (DESIGN.md, 12).
+
+    path = pull_file(url, sha256, dest, progress=lambda done, total: ...)
+
+The file is written to `dest.part`, resumed from where a cut download stopped (an HTTP Range request; a
+server that ignores it starts again from zero), and its SHA-256 checked over the whole file before it is
+renamed to `dest`: a file whose checksum differs is deleted and refused, so nothing unverified is ever
+used. `MULTICAP_PULL_MIRROR` replaces the scheme and host of every URL (a mirror, or a test's loopback).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.client
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from multicap.errors import DataError
+
+__all__ = ["mirrored", "pull_file", "sha256_of"]
+
+_BLOCK = 1 << 20
+_TIMEOUT_S = 60
+
+Progress = Callable[[int, int | None], None]  # (bytes on disk, total bytes or None)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(_BLOCK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def mirrored(url: str) -> str:
+    """`url` with its scheme and host replaced by `$MULTICAP_PULL_MIRROR`, where that is set."""
+    mirror = os.environ.get("MULTICAP_PULL_MIRROR")
+    if not mirror:
+        return url
+    base, parts = urllib.parse.urlsplit(mirror), urllib.parse.urlsplit(url)
+    return urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+
+
+def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = None) -> Path:
+    """Download `url` to `dest` unless a verified copy is there; resume a `.part` left by a cut download.
+
+    Raises:
+        DataError: the server has no such file, the connection failed (the part stays, to resume), or the
+            checksum differs (the part is deleted).
+    """
+    want = sha256.lower()
+    if dest.is_file() and sha256_of(dest) == want:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    part = dest.with_name(dest.name + ".part")
+    source = mirrored(url)
+    _fetch(source, part, progress)
+    got = sha256_of(part)
+    if got != want:
+        part.unlink()
+        raise DataError(
+            f"{source}: SHA-256 {got} is not the pinned {want}; the file was deleted and is not used"
+        )
+    os.replace(part, dest)
+    return dest
+
+
+def _fetch(url: str, part: Path, progress: Progress | None) -> None:
+    have = part.stat().st_size if part.is_file() else 0
+    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+    try:
+        response = urllib.request.urlopen(request, timeout=_TIMEOUT_S)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 416 and have:  # the part is already whole: the checksum decides
+            return
+        raise DataError(f"{url}: the server answered {exc.code} {exc.reason} (no such file?)") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise DataError(f"{url}: cannot connect ({exc}); run the same command again to retry") from None
+    with response:
+        resumed = response.status == 206
+        length = response.headers.get("Content-Length")
+        total = (have if resumed else 0) + int(length) if length is not None else None
+        done = have if resumed else 0
+        try:
+            with part.open("ab" if resumed else "wb") as f:
+                while block := response.read(_BLOCK):
+                    f.write(block)
+                    done += len(block)
+                    if progress is not None:
+                        progress(done, total)
+        except (
+            OSError,
+            http.client.HTTPException,
+        ) as exc:  # a cut connection: what arrived stays in the part, to resume
+            raise DataError(
+                f"{url}: the download stopped at {done:,} bytes ({exc}); run the same command again to resume"
+            ) from None
+    if total is not None and done < total:
+        raise DataError(
+            f"{url}: the download stopped at {done:,} of {total:,} bytes; "
+            "run the same command again to resume"
+        )
