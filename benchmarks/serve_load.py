@@ -1,6 +1,6 @@
 """`multicap serve` under load: N clients searching by text over loopback for a bounded time.
 
-    python benchmarks/serve_load.py --source indexes/demo --size 10000 --clients 8 --seconds 60
+    python benchmarks/serve_load.py --source indexes/demo --size 10000 --clients 8 --seconds 60 [--workers 2]
 
 Takes an index built by `multicap index` (--source), and with --size grows a copy of it to that many
 images: each new row is a stored row of the source (its texts, facts, tags) with its vectors jittered
@@ -34,7 +34,12 @@ from multicap.index.query_side import QUERY_FILE, WORDS_FILE
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.index.sync import sync_vectors
 
-QUERIES = ["espresso", "a rocket", "cat", "red circle", "person in orange", "camera on a tripod", "blue star"]
+QUERIES = [
+    "espresso", "a rocket", "cat", "red circle", "person in orange", "camera on a tripod", "blue star",
+    "dog on the beach", "a red car", "coffee cup", "tabby cat on a sofa", "astronaut", "space shuttle",
+    "a man with a hat", "green triangle", "two people on the left", "mug", "photographer", "launch pad",
+    "a small yellow square", "something white", "a face", "tree", "cup of coffee on a table", "tabby",
+]  # fmt: skip
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -74,13 +79,12 @@ def grow(source: Path, target: Path, size: int, seed: int = 0) -> int:
         return store.count()
 
 
-def start(root: Path) -> tuple[subprocess.Popen, str, float]:
+def start(root: Path, workers: int = 1) -> tuple[subprocess.Popen, str, float]:
     """`multicap serve` on a free port: (process, URL, seconds from its start to the first page)."""
     exe = Path(sys.executable).parent / "multicap"
     t0 = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(exe), "serve", "--index", str(root), "--port", "0"], stderr=subprocess.PIPE, text=True, cwd=REPO
-    )
+    command = [str(exe), "serve", "--index", str(root), "--port", "0", "--workers", str(workers)]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, cwd=REPO)
     assert proc.stderr is not None
     match = re.search(r"at (http://127\.0\.0\.1:\d+) ", proc.stderr.readline())
     if match is None:
@@ -130,7 +134,8 @@ def main() -> None:
     ap.add_argument("--size", type=int, default=0, help="Grow a copy of it to this many images (0: as is).")
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=60.0)
-    ap.add_argument("--warmup", type=int, default=20, help="Searches before the clock starts.")
+    ap.add_argument("--warmup", type=float, default=3.0, help="Seconds of searching before the clock starts.")
+    ap.add_argument("--workers", type=int, default=1, help="`multicap serve --workers`.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="serve-load-") as tmp:
         root = args.source
@@ -139,11 +144,10 @@ def main() -> None:
             n = grow(args.source, Path(tmp) / "grown", args.size)
             root = Path(tmp) / "grown"
             print(f"index: {n:,} images (grown from {args.source} in {time.perf_counter() - t:.1f} s)")
-        proc, url, first = start(root)
+        proc, url, first = start(root, args.workers)
         try:
             print(f"first page: {first:.2f} s after `multicap serve` started")
-            for i in range(args.warmup):
-                httpx.get(url + "/api/search", params={"q": QUERIES[i % len(QUERIES)], "k": 20}, timeout=60)
+            drive(url, args.clients, args.warmup)  # every worker loads its FAISS files and reads its facts
             load_before = os.getloadavg()[0]
             latencies, errors = drive(url, args.clients, args.seconds)
             load_after = os.getloadavg()[0]
@@ -154,11 +158,12 @@ def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     p95 = ms[min(len(ms) - 1, int(0.95 * len(ms)))]
     print(
-        f"search: {len(ms):,} requests from {args.clients} clients in {args.seconds:.0f} s "
+        f"search: {len(ms):,} requests from {args.clients} clients to {args.workers} worker(s) in "
+        f"{args.seconds:.0f} s "
         f"({len(ms) / args.seconds:.1f}/s); p50 {statistics.median(ms):.1f} ms, p95 {p95:.1f} ms, "
         f"max {ms[-1]:.1f} ms; errors {errors}"
     )
-    print(f"index served: {info['images']:,} images; FAISS loads in the server: {info['faiss_loads']}")
+    print(f"index served: {info['images']:,} images; FAISS loads in the worker asked: {info['faiss_loads']}")
     print(f"load average (1 min): {load_before:.2f} before, {load_after:.2f} after the run")
 
 

@@ -21,6 +21,15 @@ def serve_command(
     port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port (0: any free one)."),
     max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, MB."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    workers: int = typer.Option(
+        1,
+        "--workers",
+        "-w",
+        min=1,
+        max=64,
+        help="Server processes sharing the port: searches run side by side (one per core helps many "
+        "users at once; each worker loads its own model and runs its own duplicate/cluster pass).",
+    ),
 ) -> None:
     """Serve an index in the browser: search (text, "more like this", an upload), each image's
     descriptions at every level, compare a selection, duplicate groups and clusters; JSON API at /api,
@@ -29,6 +38,8 @@ def serve_command(
     Example:
 
       multicap serve --index demo   # then open http://127.0.0.1:8765
+
+      multicap serve --index photos --workers 2 --port 8080
     """
     import importlib.util
 
@@ -42,28 +53,64 @@ def serve_command(
     from multicap.serve.app import create_app
 
     root = existing_index(index)
-    # the model loads once the socket listens: its torch import would hold up the first page
-    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
+    shown_host = f"[{host}]" if ":" in host else host
+
+    def say(bound: int) -> None:
+        console.err.print(
+            f"serving {console.shown(root)} at http://{shown_host}:{bound} (API docs at /docs); Ctrl-C stops",
+            markup=False,
+        )
+
+    if workers > 1:
+        _run_workers(root, host, port, workers, device, int(max_upload_mb * 2**20), say)
+        return
+    # the model loads once the socket listens: its torch import would hold up the first page
+    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False)
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
-    shown_host = f"[{host}]" if ":" in host else host
 
     async def announce() -> None:
         # the bound port (port 0 picks a free one), once the socket is listening
         for s in server.servers:
             for sock in s.sockets:
-                bound = sock.getsockname()[1]
-                console.err.print(
-                    f"serving {console.shown(root)} at http://{shown_host}:{bound} (API docs at /docs); "
-                    "Ctrl-C stops",
-                    markup=False,
-                )
+                say(sock.getsockname()[1])
                 web.state.service.model_job.start()
                 return
 
     _run(server, announce)
+
+
+def _run_workers(root, host, port, workers, device, max_upload, say) -> None:  # type: ignore[no-untyped-def]
+    """`workers` processes on one listening socket, bound here first (so port 0 can be announced);
+    uvicorn's supervisor starts them, restarts one that dies, and stops them on Ctrl-C."""
+    import json
+    import os
+    import socket
+
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from multicap.serve.app import SETTINGS_VARIABLE
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    settings = {"root": str(root), "device": device, "max_upload": max_upload}
+    os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
+    config = uvicorn.Config(
+        "multicap.serve.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+    say(sock.getsockname()[1])
+    Multiprocess(config, sockets=[sock]).run()
 
 
 def _run(server, announce) -> None:  # type: ignore[no-untyped-def]

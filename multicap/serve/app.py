@@ -2,12 +2,18 @@
 
     app = create_app(resolve_index("photos"))     # uvicorn.run(app, host="127.0.0.1", port=8765)
 
+`app_from_environment` makes the same app in each worker process of `multicap serve --workers N`, from
+what the command put in `MULTICAP_SERVE` (JSON: root, device, max_upload).
+
 The web app and the CLI are two faces on the same library calls (DESIGN.md, decision 13): routes call
 `Service`, which calls `multicap.index`, `multicap.compare` and `multicap.describe`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -26,7 +32,10 @@ from multicap.serve.background import NotReady
 from multicap.serve.collection import NotFound, Refused
 from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service
 
-__all__ = ["create_app"]
+__all__ = ["SETTINGS_VARIABLE", "app_from_environment", "create_app"]
+
+SETTINGS_VARIABLE = "MULTICAP_SERVE"
+_MODEL_DELAY = 3.0  # s: a worker starts loading the model this long after it starts (the first page first)
 
 _STATIC = Path(__file__).parent / "static"
 _FORM_OVERHEAD = 64 * 1024  # bytes a multipart body may hold beyond the file (boundaries, headers)
@@ -64,6 +73,18 @@ def create_app(
         app.add_exception_handler(error, _handler(status))
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `multicap serve --workers N` (uvicorn's factory)."""
+    settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    web = create_app(
+        Path(settings["root"]), device=settings["device"], max_upload=settings["max_upload"], load_model=False
+    )
+    timer = threading.Timer(_MODEL_DELAY, web.state.service.model_job.start)
+    timer.daemon = True
+    timer.start()
+    return web
 
 
 _STATUS: dict[type[Exception], int] = {

@@ -190,3 +190,30 @@ def test_serve_refuses_a_missing_index(tmp_path: Path) -> None:
     r = run_cli("serve", "--index", "nothing", env={"MULTICAP_INDEX_DIR": str(tmp_path)})
     assert r.returncode == 1 and "no index at" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     assert json.dumps(r.stdout) == '""'
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # the parent's pid follows the state
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_workers_share_one_port_answer_alike_and_stop_together(served: Served) -> None:
+    proc, url = start_server(served.home, "web", "--workers", "2")
+    try:
+        workers = wait_for(lambda: (kids := _children(proc.pid)) and len(kids) >= 2 and kids)
+        for query in ("espresso", "a cat", "rocket"):
+            alone = served.get("/api/search", params={"q": query, "k": 5}).json()
+            for _ in range(4):  # fresh connections: either worker may take them
+                shared = httpx.get(url + "/api/search", params={"q": query, "k": 5}, timeout=120).json()
+                assert [h["id"] for h in shared["hits"]] == [h["id"] for h in alone["hits"]]
+    finally:
+        stop_server(proc)
+    assert proc.returncode is not None
+    wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=30)
