@@ -32,6 +32,13 @@ def index_command(
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
     json_out: bool = typer.Option(False, "--json", help="The summary as one JSON object."),
+    engine: str = typer.Option("local", "--engine", help="local, or ray (a Ray cluster; the ray extra)."),
+    address: str = typer.Option(
+        None, "--address", help="--engine ray: the cluster (default: start one here)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+    ),
 ) -> None:
     """Index images for `multicap search`: unchanged files are skipped, moved files reuse their vectors,
     deleted files leave the results, and an interrupted run resumes where it stopped.
@@ -39,9 +46,16 @@ def index_command(
     Example:
 
       multicap index examples/photos --index demo && multicap search "espresso" --index demo
+
+      multicap index photos/ --index photos --engine ray --address 10.0.0.1:6379
     """
     from multicap.errors import ConfigError
     from multicap.index import index_info, rebuild_vectors, resolve_index
+
+    if engine != "local":
+        from multicap.scale import check_engine
+
+        check_engine(engine)  # one line saying what to install, exit 1
 
     root = resolve_index(index)
     if info or (rebuild and not paths):
@@ -55,8 +69,9 @@ def index_command(
     if not paths:
         raise ConfigError("give image files or folders to index (or --info / --rebuild)")
     summary = _index(
-        root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden
-    )
+        root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
+        (engine, address, workers),
+    )  # fmt: skip
     _render(summary, json_out)
 
 
@@ -71,7 +86,9 @@ def _index(
     batch_size: int,
     device: str,
     include_hidden: bool,
+    scale: tuple[str, str | None, int | None] = ("local", None, None),
 ) -> dict[str, Any]:
+    from contextlib import nullcontext
     from dataclasses import asdict
 
     from multicap.errors import ImageLoadError
@@ -88,10 +105,21 @@ def _index(
         on_error(error)
     model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
 
-    with progress_bar("indexing", total=len(files)) as advance:
+    engine, address, workers = scale
+    cluster: Any = nullcontext()
+    if engine == "ray":  # imports ray: only when asked for
+        from multicap.scale.ray_engine import ModelSpec, RayEngine, ray_cluster
+
+        cluster = ray_cluster(address)
+    with cluster, progress_bar("indexing", total=len(files)) as advance:
+        runner = (
+            RayEngine(ModelSpec.of(model, device), workers=workers, batch_size=batch_size)
+            if engine == "ray"
+            else None
+        )
         report = index_paths(
             root, paths, model, reembed=reembed, factory=factory, batch_size=batch_size,
-            files=files, progress=advance, on_error=on_error,
+            files=files, progress=advance, on_error=on_error, engine=runner,
         )  # fmt: skip
     return {"index": str(root), **asdict(report), "failed": report.failed + len(left_out)}
 

@@ -44,6 +44,18 @@ ALLOWED: dict[str, set[str]] = {
         "index",
         "compare",
     },
+    "scale": {
+        "errors",
+        "io",
+        "facts",
+        "text",
+        "encoders",
+        "data",
+        "describe",
+        "captioning",
+        "index",
+        "compare",
+    },
     "catalog": {"errors", "encoders", "captioning", "describe", "weights_pull"},
     "weights_pull": {"errors"},
 }

@@ -1,0 +1,288 @@
+"""The Ray engine of `multicap index` (`--engine ray`): the same index as a local run, built on a cluster.
+
+    with ray_cluster(address=None):                      # a local cluster, or `ray start`'s address
+        index_paths(root, [folder], model, engine=RayEngine(ModelSpec.of(model), workers=2))
+
+`index_paths` plans as always (what is unchanged, touched, moved, gone: the files are listed and hashed
+once, on the driver) and hands the files to encode to `RayEngine.encode`:
+
+1. shards left by a killed run (`multicap.scale.shards`) are merged first, where their files are still the
+   ones planned (same path, mtime, size and content hash);
+2. the rest go through a Ray Data pipeline: the list split into blocks, `map_batches` over a pool of
+   stateful actors (`_IndexWorker`, the model loaded once per actor) that decode, encode and describe a
+   shard of files and write it to the index folder's `shards/`;
+3. the driver, the one writer, merges each shard into SQLite in one transaction, then deletes it. A record
+   is merged only while its file is still planned and not yet merged: nothing twice; a killed driver
+   leaves shards and committed rows, and the next run picks up both: nothing lost.
+
+An actor that dies is restarted and its batch retried (Ray Data's defaults: `max_restarts=-1`,
+`max_task_retries=-1`). The FAISS files: `multicap.scale.ivf.sharded_sync`, its shards filled by Ray tasks.
+
+On a cluster of several machines, every node needs multicap (and the model's weights) installed and the
+index folder on storage every node can write (the shards are written there).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import ray
+import ray.data
+import torch
+
+from multicap.errors import ConfigError, DataError, ImageLoadError
+from multicap.index.build import IndexReport, Pending, image_record
+from multicap.index.layout import LayoutRules
+from multicap.index.models import IndexModel, list_models, open_model
+from multicap.index.store import IndexStore
+from multicap.io import iter_batches
+from multicap.scale.ivf import sharded_sync
+from multicap.scale.shards import SHARD_DIR, Shard, read_shard, write_shard
+
+__all__ = ["ModelSpec", "RayEngine", "cluster_cpus", "ray_cluster", "worker_cpus"]
+
+_MAX_BLOCKS = 4096  # the file list is cut into at most this many Ray Data blocks
+_STALE_TMP_SECONDS = 600  # a half-written shard older than this belongs to no live worker
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How a worker opens the very model the driver opened (`open_model`'s arguments)."""
+
+    name: str
+    encoder: str | None
+    levels: tuple[str, ...]
+    device: str = "cpu"
+
+    @classmethod
+    def of(cls, model: IndexModel, device: str = "cpu") -> ModelSpec:
+        registered = model.name in list_models()  # a bundle encodes with its own encoder
+        return cls(model.name, model.encoder.name if registered else None, tuple(model.levels), device)
+
+    def open(self) -> IndexModel:
+        return open_model(self.name, encoder=self.encoder, levels=self.levels, device=self.device)
+
+
+@contextmanager
+def ray_cluster(address: str | None = None) -> Iterator[None]:
+    """Connect to the Ray cluster at `address` (None: start one on this machine) for the block, unless
+    this process is connected already (then the caller's connection is used and kept)."""
+    if ray.is_initialized():
+        yield
+        return
+    try:
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            log_to_driver=False,  # the workers' own logs stay in Ray's session folder
+            logging_level=logging.ERROR,  # stderr is for multicap's progress and warnings
+        )
+    except ConnectionError as exc:
+        raise ConfigError(
+            f"no Ray cluster at {address}: {exc}; start one with `ray start --head` or leave out --address"
+        ) from None
+    try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def cluster_cpus() -> int:
+    return int(ray.cluster_resources().get("CPU", 1))
+
+
+def worker_cpus(workers: int) -> int:
+    """CPUs for each of `workers` actors: the cluster's share, at most a whole node."""
+    per_node = max((int(n["Resources"].get("CPU", 0)) for n in ray.nodes() if n.get("Alive")), default=1)
+    return max(1, min(per_node, cluster_cpus() // max(workers, 1)))
+
+
+def configure_data() -> None:
+    """Ray Data as the engines use it: results in input order, no progress bars of its own."""
+    ctx = ray.data.DataContext.get_current()
+    ctx.execution_options.preserve_order = True
+    ctx.enable_progress_bars = False
+    ctx.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
+
+
+def blocks(table: pa.Table, rows: int) -> list[pa.Table]:
+    """The file list cut into blocks of `rows` (more when the list is long: at most _MAX_BLOCKS)."""
+    size = max(rows, math.ceil(table.num_rows / _MAX_BLOCKS))
+    return [table.slice(start, size) for start in range(0, table.num_rows, size)]
+
+
+class _IndexWorker:
+    """A Ray Data actor: opens the model once, then makes one shard of each batch of files it is given."""
+
+    def __init__(self, spec: ModelSpec, folder: str, run: str, batch_size: int, threads: int) -> None:
+        torch.set_num_threads(threads)
+        self.model = spec.open()
+        self.identity = self.model.identity()
+        self.folder, self.run, self.batch_size = Path(folder), run, batch_size
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        paths = [Path(os.fsdecode(bytes(p))) for p in batch["path"]]
+        info = {
+            p: (int(m), int(s), str(h))
+            for p, m, s, h in zip(paths, batch["mtime"], batch["size"], batch["hash"], strict=True)
+        }
+        shard = Shard(self.identity)
+
+        def fail(error: ImageLoadError) -> None:
+            shard.failed.append((str(error.path), error.reason))
+
+        for done, loaded in iter_batches(paths, self.model.load, batch_size=self.batch_size, on_error=fail):
+            vectors, said = self.model.process(done, loaded)
+            shard.records.extend(
+                image_record(p, *info[p], v, s) for p, v, s in zip(done, vectors, said, strict=True)
+            )
+        name = f"{self.run}-{int(batch['i'][0]):09d}.npz"
+        write_shard(self.folder / name, shard)
+        return {"shard": np.array([name])}
+
+
+class RayEngine:
+    """`IndexEngine` on Ray (see the module docstring); the caller is connected (`ray_cluster`)."""
+
+    def __init__(
+        self, spec: ModelSpec, *, workers: int | None = None, batch_size: int = 32, shard_size: int = 64
+    ) -> None:
+        self.spec, self.batch_size, self.shard_size = spec, batch_size, shard_size
+        self.workers = workers or cluster_cpus()
+
+    # ------------------------------------------------------------------------------------------ encode
+    def encode(
+        self,
+        store: IndexStore,
+        model: IndexModel,
+        todo: list[Pending],
+        report: IndexReport,
+        fail: Callable[[ImageLoadError], None],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        folder = store.path.parent / SHARD_DIR
+        folder.mkdir(exist_ok=True)
+        expected = {str(p.resolve()): (st.st_mtime_ns, st.st_size, d) for p, st, d in todo}
+        merge = _Merger(store, expected, model.identity(), report, fail, progress)
+        for path in sorted(folder.glob("*.npz")):  # left by a run that was killed
+            merge(path, leftover=True)
+        for path in folder.glob("*.tmp"):
+            if _age(path) > _STALE_TMP_SECONDS:
+                path.unlink(missing_ok=True)
+        rest = [(p, st, d) for p, st, d in todo if str(p.resolve()) in expected]
+        if rest:
+            for name in self._shards(rest, folder):
+                merge(folder / name, leftover=False)
+        with suppress(OSError):
+            folder.rmdir()  # when empty: nothing is left to merge
+
+    def _shards(self, todo: list[Pending], folder: Path) -> Iterator[str]:
+        """Run the pipeline; yields the name of each shard written, in the order of `todo`."""
+        configure_data()
+        table = pa.table(
+            {
+                "i": pa.array(np.arange(len(todo), dtype=np.int64)),
+                "path": pa.array([os.fsencode(p) for p, _, _ in todo], pa.binary()),
+                "mtime": pa.array([st.st_mtime_ns for _, st, _ in todo], pa.int64()),
+                "size": pa.array([st.st_size for _, st, _ in todo], pa.int64()),
+                "hash": pa.array([d for _, _, d in todo], pa.string()),
+            }
+        )
+        workers = min(self.workers, math.ceil(len(todo) / self.shard_size))
+        cpus = worker_cpus(workers)
+        ds = ray.data.from_arrow(blocks(table, self.shard_size)).map_batches(
+            _IndexWorker,
+            batch_size=self.shard_size,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=cpus,
+            fn_constructor_kwargs={
+                "spec": self.spec,
+                "folder": str(folder),
+                "run": uuid.uuid4().hex[:12],
+                "batch_size": self.batch_size,
+                "threads": cpus,
+            },
+        )
+        for batch in ds.iter_batches(batch_size=None, batch_format="numpy"):
+            yield from (str(name) for name in batch["shard"])
+
+    # ------------------------------------------------------------------------------------------ FAISS
+    def sync(
+        self, root: Path, store: IndexStore, factory: str | None, rules: LayoutRules | None
+    ) -> dict[str, Any]:
+        return sharded_sync(root, store, factory=factory, rules=rules, map_shards=self.map_shards)
+
+    def map_shards(
+        self, fill: Callable[[bytes, np.ndarray, np.ndarray], bytes], trained: bytes, shards: Iterable[Any]
+    ) -> Iterator[bytes]:
+        """Fill each FAISS shard in a Ray task, a few in flight per worker; results in order."""
+        remote = ray.remote(num_cpus=1)(fill)
+        trained_ref = ray.put(trained)
+        window: deque[Any] = deque()
+        for ids, vectors in shards:
+            window.append(remote.remote(trained_ref, ids, vectors))
+            if len(window) >= 2 * self.workers:
+                yield ray.get(window.popleft())
+        while window:
+            yield ray.get(window.popleft())
+
+
+class _Merger:
+    """The writer's side: a shard's records into SQLite (one transaction), then the shard deleted."""
+
+    def __init__(
+        self,
+        store: IndexStore,
+        expected: dict[str, tuple[int, int, str]],
+        identity: dict[str, Any],
+        report: IndexReport,
+        fail: Callable[[ImageLoadError], None],
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.store, self.expected, self.identity = store, expected, identity
+        self.report, self.fail, self.progress = report, fail, progress
+
+    def __call__(self, path: Path, *, leftover: bool) -> None:
+        shard = read_shard(path)
+        if shard is None or shard.identity != self.identity:
+            if not leftover:
+                raise DataError(
+                    f"{path}: a Ray worker made this shard with another model or multicap version than "
+                    "the driver's; install the same multicap and weights on every node"
+                )
+            path.unlink(missing_ok=True)  # another model's, or damaged: its files are encoded again
+            return
+        keep = [r for r in shard.records if self.expected.get(r.path) == (r.mtime_ns, r.size, r.hash)]
+        if keep:
+            self.report.added += len(self.store.add(keep))
+        for rec in keep:
+            del self.expected[rec.path]
+        failed = 0
+        for name, reason in [] if leftover else shard.failed:  # a leftover's failures are tried again
+            if self.expected.pop(str(Path(name).resolve()), None) is not None:
+                self.fail(ImageLoadError(name, reason))
+                failed += 1
+        path.unlink(missing_ok=True)
+        if self.progress is not None and (keep or failed):
+            self.progress(len(keep) + failed)
+
+
+def _age(path: Path) -> float:
+    try:
+        return time.time() - path.stat().st_mtime
+    except OSError:
+        return 0.0
