@@ -47,7 +47,7 @@ class VisionLanguageEncoder(Encoder):
         name: str,
         model: nn.Module,
         preprocess: Preprocess,
-        tokenizer: Any,
+        tokenizer_source: str,
         *,
         family: str,
         weights: str,
@@ -55,8 +55,23 @@ class VisionLanguageEncoder(Encoder):
     ) -> None:
         super().__init__(name, model.requires_grad_(False), preprocess, weights=weights, device=device)
         self.model: Any = self.backbone  # the whole open_clip model (towers and, for CoCa, the text decoder)
-        self.tokenizer = tokenizer
+        self._tokenizer_source = tokenizer_source  # open_clip's name for it: loaded on the first text
+        self._tokenizer: Any = None
         self.family = family
+
+    @property
+    def tokenizer(self) -> Any:
+        """open_clip's tokenizer for the model, loaded on first use (SigLIP's needs `transformers` and its
+        files in the Hugging Face cache; the image side never does)."""
+        if self._tokenizer is None:
+            try:
+                self._tokenizer = open_clip.get_tokenizer(self._tokenizer_source)
+            except (ImportError, OSError, ValueError) as exc:
+                raise ConfigError(
+                    f"{self.name}: its text tokenizer cannot load ({str(exc).splitlines()[0][:200]}); "
+                    "SigLIP's needs `pip install transformers` and its tokenizer files in the HF cache"
+                ) from None
+        return self._tokenizer
 
     @property
     def captions(self) -> bool:
@@ -128,8 +143,8 @@ def _family(model: nn.Module) -> str:
     return "siglip" if getattr(model, "logit_bias", None) is not None else "clip"
 
 
-def _create(source: str, weights: Path | None, pretrained: bool) -> tuple[nn.Module, Any]:
-    """open_clip's model and tokenizer: `source` a config name or "local-dir:FOLDER"; `weights` a file."""
+def _create(source: str, weights: Path | None, pretrained: bool) -> nn.Module:
+    """open_clip's model: `source` a config name or "local-dir:FOLDER"; `weights` a file."""
     try:
         model = open_clip.create_model(
             source,
@@ -138,10 +153,9 @@ def _create(source: str, weights: Path | None, pretrained: bool) -> tuple[nn.Mod
             pretrained_text=False,  # no tower downloads its own base weights
             weights_only=True,  # a `.bin` is read as tensors only, never unpickled
         )
-        tokenizer = open_clip.get_tokenizer(source)
     except (OSError, RuntimeError, ValueError, KeyError) as exc:
         raise WeightsNotFoundError(f"cannot build {source}: {str(exc).splitlines()[0][:300]}") from None
-    return model, tokenizer
+    return model
 
 
 def build_encoder(
@@ -163,7 +177,8 @@ def build_encoder(
         if not is_open_clip_folder(model):
             raise ConfigError(f"{model} is neither a registered model nor a folder with {OPEN_CLIP_CONFIG}")
         folder = Path(model).resolve()
-        net, tokenizer = _create(f"local-dir:{folder}", None, pretrained)
+        tokenizer = f"local-dir:{folder}"
+        net = _create(tokenizer, None, pretrained)
         name, source = str(folder), str(folder)
     else:
         found = weights or find_weights(entry)
@@ -173,9 +188,11 @@ def build_encoder(
                 "(nothing is downloaded otherwise), or name an open_clip folder as the model"
             )
         if found is not None and pretrained and found.is_dir():
-            net, tokenizer = _create(f"local-dir:{found}", None, True)
+            tokenizer = f"local-dir:{found}"
+            net = _create(tokenizer, None, True)
         else:
-            net, tokenizer = _create(entry.architecture, found, pretrained)
+            tokenizer = entry.architecture
+            net = _create(tokenizer, found, pretrained)
         name, source = model, str(found) if pretrained else "random init (asked for)"
     family = _family(net)
     return VisionLanguageEncoder(
