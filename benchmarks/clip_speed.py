@@ -89,6 +89,7 @@ def main() -> None:
             str(folder / "open_clip_model.safetensors"),
         )
         photos = work / "jpegs"
+        photos.mkdir()
         make_jpegs(photos, args.jpegs)
         model = open_model(str(folder))
         base_before = open_clip_only(ref, 224, args.batch, args.seconds)
