@@ -55,6 +55,7 @@ class LoadedImage:
     size: tuple[int, int]  # (width, height) of the decoded image
     photo: np.ndarray | None = None  # (H, W, 3) uint8, long side at most _PEOPLE_SIDE: for the people
     #                                  detector, whose faces need more pixels than the encoder's input
+    people: list[Person] = field(default_factory=list)  # found at load time, in the decoding threads
 
 
 @contextmanager
@@ -98,14 +99,18 @@ class GroundedDescriber:
         self._concepts = imagenet_concepts()
 
     def load(self, path: Path) -> LoadedImage:
-        """Decode and squash one image (raises ImageLoadError for a bad file)."""
+        """Decode and squash one image, and find its people (raises ImageLoadError for a bad file).
+
+        The people detector runs here, not in `describe_batch`: `load` runs in the threads that decode
+        ahead (`multicap.io.batch`), so its ~47 ms of OpenCV work an image overlaps the encoder's forward
+        pass and the single-threaded region work instead of following them."""
         img = load_image(path, min_short_side=max(self.encoder.preprocess.size, _PEOPLE_SHORT_SIDE))
-        photo = None
-        if self.config.people:
-            small = img.copy()
-            small.thumbnail((_PEOPLE_SIDE, _PEOPLE_SIDE))
-            photo = np.asarray(small)
-        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size, photo)
+        if not self.config.people:
+            return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
+        small = img.copy()
+        small.thumbnail((_PEOPLE_SIDE, _PEOPLE_SIDE))
+        photo = np.asarray(small)
+        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size, photo, detect_people(photo))
 
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
@@ -127,7 +132,7 @@ class GroundedDescriber:
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
         setting = self._setting(cam)
-        people = detect_people(image.photo) if image.photo is not None else []
+        people = image.people
         guessed = not found and setting is None and not people
         if guessed:  # nothing confident: the whole image's best class, said as a guess ("perhaps ...")
             found = best_guess(cam, self._related, self._settings, self.config.regions)
