@@ -62,6 +62,15 @@ def compare_command(
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
+    engine: str = typer.Option(
+        "local", "--engine", help="local, or ray: the embedding step on a Ray cluster (the ray extra)."
+    ),
+    address: str = typer.Option(
+        None, "--address", help="--engine ray: the cluster (default: start one here)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+    ),
 ) -> None:
     """Compare two images (differences per level) or a set (duplicates, clusters, outliers, report).
 
@@ -81,6 +90,10 @@ def compare_command(
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
+    if engine != "local":
+        from multicap.scale import check_engine
+
+        check_engine(engine)  # one line saying what to install, exit 1
 
     def on_error(error: ImageLoadError) -> None:
         console.warn(f"skipped {error}")
@@ -95,12 +108,24 @@ def compare_command(
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
 
-    with progress_bar("comparing", total=len(files) if len(files) >= 5 else 0) as advance:
-        outcome = compare_files(
-            files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
-            clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-            on_error=on_error, progress=advance,
-        )  # fmt: skip
+    total = len(files) if len(files) >= 5 else 0
+    if engine == "ray":  # imports ray: only when asked for
+        from multicap.scale.ray_engine import ray_cluster
+        from multicap.scale.ray_jobs import compare_on_ray
+
+        with ray_cluster(address), progress_bar("comparing", total=total) as advance:
+            outcome = compare_on_ray(
+                files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
+                clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
+                on_error=on_error, progress=advance, workers=workers,
+            )  # fmt: skip
+    else:
+        with progress_bar("comparing", total=total) as advance:
+            outcome = compare_files(
+                files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
+                clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
+                on_error=on_error, progress=advance,
+            )  # fmt: skip
     if outcome.images.failed or left_out:
         failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
         console.err.print(f"{failed} of {total} images could not be read", markup=False)

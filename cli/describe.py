@@ -19,6 +19,7 @@ JSON output (`--json`), one object per line:
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -53,6 +54,13 @@ def describe_command(
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
+    engine: str = typer.Option("local", "--engine", help="local, or ray (a Ray cluster; the ray extra)."),
+    address: str = typer.Option(
+        None, "--address", help="--engine ray: the cluster (default: start one here)."
+    ),
+    workers: int = typer.Option(
+        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+    ),
 ) -> None:
     """Describe each image at the asked level(s), then what the images share and what sets each apart.
 
@@ -66,6 +74,8 @@ def describe_command(
 
       multicap describe examples/photos --level layout
     """
+    from contextlib import nullcontext
+
     from multicap.describe.describer import create_describer, describe_paths, description_json
     from multicap.describe.summary import summarize_set
     from multicap.errors import ConfigError, ImageLoadError
@@ -73,6 +83,10 @@ def describe_command(
 
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
+    if engine != "local":
+        from multicap.scale import check_engine
+
+        check_engine(engine)  # one line saying what to install, exit 1
     failures: list[ImageLoadError] = []
 
     def on_error(error: ImageLoadError) -> None:
@@ -85,18 +99,31 @@ def describe_command(
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
-    describer = create_describer(model, device=device, **options)
-    levels = (
-        [lv for lv in describer.levels if lv != "caption" or level == "caption"]
-        if level == "all"
-        else [level]
-    )
     descriptions = []
     total = len(files) if len(files) >= _PROGRESS_FROM else 0
-    with progress_bar("describing", total=total) as advance:
-        for desc in describe_paths(
-            describer, files, levels, batch_size=batch_size, on_error=on_error, progress=advance
-        ):
+    cluster: Any = nullcontext()
+    if engine == "ray":  # imports ray: only when asked for
+        from multicap.scale.ray_engine import ray_cluster
+        from multicap.scale.ray_jobs import describe_on_ray
+
+        cluster = ray_cluster(address)
+    with cluster, progress_bar("describing", total=total) as advance:
+        if engine == "ray":
+            said = describe_on_ray(
+                files, model, None if level == "all" else [level], options={**options, "device": device},
+                workers=workers, batch_size=batch_size, on_error=on_error, progress=advance,
+            )  # fmt: skip
+        else:
+            describer = create_describer(model, device=device, **options)
+            levels = (
+                [lv for lv in describer.levels if lv != "caption" or level == "caption"]
+                if level == "all"
+                else [level]
+            )
+            said = describe_paths(
+                describer, files, levels, batch_size=batch_size, on_error=on_error, progress=advance
+            )
+        for desc in said:
             descriptions.append(desc)
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:

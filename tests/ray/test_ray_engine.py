@@ -1,10 +1,12 @@
 """The Ray engine on a real local Ray cluster (2 CPUs on 127.0.0.1, started once for the module): its index
 equals the local engine's (same rows, same vectors, same search results), a worker killed mid-run is
-restarted and its batch retried, and a driver killed mid-run loses and duplicates nothing on the rerun.
+restarted and its batch retried, a driver killed mid-run loses and duplicates nothing on the rerun, and
+`describe` and `compare` on Ray say what they say locally; the command runs with `--engine ray`.
 Real scenes rendered to PNG, real SQLite and FAISS; the `tiny` encoder and EfficientNet-Lite0 (`labels`)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,14 +20,17 @@ import pytest
 
 ray = pytest.importorskip("ray")
 
+from multicap.compare.run import compare_files  # noqa: E402
+from multicap.describe.describer import create_describer, describe_paths  # noqa: E402
 from multicap.index import search_index  # noqa: E402
 from multicap.index.build import index_paths  # noqa: E402
 from multicap.index.models import IndexModel, open_model  # noqa: E402
 from multicap.scale.ray_engine import ModelSpec, RayEngine, ray_cluster  # noqa: E402
+from multicap.scale.ray_jobs import compare_on_ray, describe_on_ray  # noqa: E402
 from tests.conftest import REPO  # noqa: E402
 from tests.ray.scenes import rows, safe_rows, texts, vectors, write_scenes  # noqa: E402
 
-N_LABELS = 120  # scenes indexed with EfficientNet-Lite0 (the kill tests: a few seconds of work to land in)
+N_LABELS = 96  # scenes indexed with EfficientNet-Lite0 (the kill tests: a few seconds of work to land in)
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +106,12 @@ def _assert_same_index(a: Path, b: Path, photos: Path, queries: list[str]) -> No
 
 def test_ray_index_equals_the_local_index(cluster: str, tmp_path: Path) -> None:
     photos = tmp_path / "photos"
-    write_scenes(photos, 300)
+    write_scenes(photos, 200)
     tiny = open_model("labels", encoder="tiny")
     local = index_paths(tmp_path / "local", [photos], tiny)
     with ray_cluster(cluster):  # the module's connection is used and kept
         far = index_paths(tmp_path / "ray", [photos], tiny, engine=_engine(tiny, shard_size=32))
-    assert (far.added, far.total, far.failed) == (local.added, local.total, 0) == (300, 300, 0)
+    assert (far.added, far.total, far.failed) == (local.added, local.total, 0) == (200, 200, 0)
     assert far.faiss["image"]["sha256"] == local.faiss["image"]["sha256"]  # the very same FAISS file
     _assert_same_index(tmp_path / "local", tmp_path / "ray", photos, ["scene0000.png", "scene0123.png"])
     assert not (tmp_path / "ray" / "shards").exists()  # every shard merged, then deleted
@@ -117,7 +122,7 @@ def test_ray_index_equals_the_local_index(cluster: str, tmp_path: Path) -> None:
     write_scenes(tmp_path / "more", 1, seed=99)[0].rename(photos / "new.png")
     (photos / "scene0008.png").unlink()
     again = index_paths(tmp_path / "ray", [photos], tiny, engine=_engine(tiny))
-    assert (again.added, again.reused, again.deleted, again.unchanged, again.total) == (1, 1, 2, 298, 300)
+    assert (again.added, again.reused, again.deleted, again.unchanged, again.total) == (1, 1, 2, 198, 200)
 
 
 def test_a_worker_killed_mid_run_is_restarted_and_its_batch_retried(
@@ -175,3 +180,33 @@ def test_a_driver_killed_mid_run_then_rerun_loses_and_duplicates_nothing(
     va, vb = vectors(local), vectors(root)
     assert va.keys() == vb.keys()
     assert max(float(np.abs(va[p] - vb[p]).max()) for p in va) < 1e-5
+
+
+def test_describe_and_compare_on_ray_say_what_they_say_locally(
+    cluster: str, scenes: tuple[Path, Path]
+) -> None:
+    photos, _ = scenes
+    files = sorted(photos.iterdir())[:24]
+    local = create_describer("grounded", people=False)
+    here = list(describe_paths(local, files, ["object", "attribute", "layout"]))
+    far = list(describe_on_ray(files, "grounded", None, options={"people": False}, workers=2))
+    assert [d.path for d in far] == [d.path for d in here] == files  # in the files' order
+    assert [d.texts for d in far] == [d.texts for d in here]
+
+    mine = compare_files(files, model="labels", clusters=3)
+    theirs = compare_on_ray(files, model="labels", clusters=3, workers=2)
+    np.testing.assert_allclose(theirs.images.embeddings, mine.images.embeddings, atol=1e-5)
+    assert theirs.result.json_lines()[-1] == {**mine.result.json_lines()[-1], "from_index": len(files)}
+
+
+def test_the_command_with_engine_ray(cluster: str, tmp_path: Path) -> None:
+    photos = tmp_path / "photos"
+    write_scenes(photos, 20)
+    (photos / "broken.png").write_bytes(b"not a png")
+    argv = [sys.executable, "-m", "multicap.cli.main", "index", str(photos), "--index", str(tmp_path / "ix")]
+    argv += ["--model", "labels", "--encoder", "tiny", "--engine", "ray", "--address", cluster, "--json"]
+    run = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    summary = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (summary["added"], summary["failed"], summary["total"]) == (20, 1, 20)
+    assert "broken.png" in run.stderr

@@ -1,0 +1,44 @@
+"""`--engine ray` without the ray extra says in one line what to install (exit 1), and the default commands
+never import ray."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from multicap.cli.main import _run
+from tests.conftest import REPO, write_noise_images
+
+
+@pytest.mark.parametrize("command", ["index", "describe", "compare"])
+def test_engine_ray_without_the_extra_says_how_to_install_it(
+    command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_noise_images(tmp_path / "photos", 3)
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a)
+    )
+    argv = [command, str(tmp_path / "photos"), "--engine", "ray"]
+    assert _run(argv + (["--index", str(tmp_path / "ix")] if command == "index" else [])) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["error: --engine ray needs the ray extra: pip install 'multicap[ray]'"]
+    assert _run([command, str(tmp_path / "photos"), "--engine", "spark"]) == 1
+    assert "unknown engine 'spark'; choose one of: local, ray" in capsys.readouterr().err
+
+
+def test_the_local_engine_never_imports_ray(tmp_path: Path) -> None:
+    write_noise_images(tmp_path / "photos", 3)
+    code = (
+        "import sys\n"
+        "from multicap.cli.main import _run\n"
+        f"code = _run(['index', {str(tmp_path / 'photos')!r}, '--index', {str(tmp_path / 'ix')!r},\n"
+        "             '--model', 'labels', '--encoder', 'tiny'])\n"
+        "print(code, 'ray' in sys.modules, 'multicap.scale' in sys.modules)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.stdout.strip().splitlines()[-1] == "0 False False", run.stderr
