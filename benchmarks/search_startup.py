@@ -2,12 +2,15 @@
 
     .venv/bin/python benchmarks/search_startup.py                      # examples/photos, 7 rounds
     .venv/bin/python benchmarks/search_startup.py --images DIR --rounds 11 --json
+    .venv/bin/python benchmarks/search_startup.py --image benchmarks/photos/clock.jpg   # an image query
 
 Builds a grounded index of `--images` in a temporary folder, then alternates, `--rounds` times each, two
 fresh processes answering the same text query: `multicap search QUERY --index ROOT` as a user runs it
 (the stored class vectors answer it: no torch, no encoder), and the way every search ran before
 (`open_index_model(root)` then `search_index(..., model=model)`: torch imported and the encoder built).
 Prints each one's median wall time, their ratio, whether torch was imported, the CPU and the load.
+With `--image PATH` (a file that is not in the index) the query is that image: the CLI embeds it with the
+image side stored with the index (`multicap.index.image_side`, NumPy), the other way with the model.
 """
 
 from __future__ import annotations
@@ -30,6 +33,18 @@ REPO = Path(__file__).resolve().parents[1]
 _PROBE = "import sys\n{body}\nprint('TORCH', 'torch' in sys.modules, file=sys.stderr)\n"
 _CLI = (
     "from multicap.cli.main import _run\nassert _run(['search', {q!r}, '--index', {root!r}, '-k', '10']) == 0"
+)
+_CLI_IMAGE = (
+    "from multicap.cli.main import _run\n"
+    "assert _run(['search', '--image', {q!r}, '--index', {root!r}, '-k', '10']) == 0"
+)
+_MODEL_IMAGE = (
+    "from pathlib import Path\n"
+    "from multicap.index import search_index\n"
+    "from multicap.index.models import open_index_model\n"
+    "root = Path({root!r})\n"
+    "hits = search_index(root, image=Path({q!r}), k=10, model=open_index_model(root)).hits\n"
+    "print('\\n'.join(f'{{h.score:.4f}}  {{h.path}}' for h in hits))"
 )
 _MODEL = (
     "from pathlib import Path\n"
@@ -64,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--images", type=Path, default=REPO / "examples" / "photos")
     ap.add_argument("--query", default="dog on the beach")
+    ap.add_argument("--image", type=Path, default=None, help="an image query (a file not in the index)")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
@@ -73,14 +89,17 @@ def main(argv: list[str] | None = None) -> int:
         alone, loaded = [], []
         torch_alone = torch_loaded = False
         load_before = os.getloadavg()[0]
+        cli, with_model = (_CLI, _MODEL) if args.image is None else (_CLI_IMAGE, _MODEL_IMAGE)
+        query = args.query if args.image is None else str(args.image.resolve())
         for _ in range(args.rounds):
-            s, t = timed(_CLI.format(q=args.query, root=str(root)))
+            s, t = timed(cli.format(q=query, root=str(root)))
             alone.append(s)
             torch_alone |= t
-            s, t = timed(_MODEL.format(q=args.query, root=str(root)))
+            s, t = timed(with_model.format(q=query, root=str(root)))
             loaded.append(s)
             torch_loaded |= t
     result = {
+        "query": query,
         "images": report.added,
         "rounds": args.rounds,
         "index_alone_s": round(statistics.median(alone), 3),

@@ -98,13 +98,18 @@ class GroundedDescriber:
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._concepts = imagenet_concepts()
 
+    @property
+    def decode_side(self) -> int:
+        """The least short side a file is decoded to (a JPEG is draft-decoded down to it, not below)."""
+        return max(self.encoder.preprocess.size, _PEOPLE_SHORT_SIDE)
+
     def load(self, path: Path) -> LoadedImage:
         """Decode and squash one image, and find its people (raises ImageLoadError for a bad file).
 
         The people detector runs here, not in `describe_batch`: `load` runs in the threads that decode
         ahead (`multicap.io.batch`), so its ~47 ms of OpenCV work an image overlaps the encoder's forward
         pass and the single-threaded region work instead of following them."""
-        img = load_image(path, min_short_side=max(self.encoder.preprocess.size, _PEOPLE_SHORT_SIDE))
+        img = load_image(path, min_short_side=self.decode_side)
         if not self.config.people:
             return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
         small = img.copy()

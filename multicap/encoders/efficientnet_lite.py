@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -183,6 +184,35 @@ class EfficientNetLite(nn.Module):
         fmap = self.forward_features(x)
         logits = self.classifier(fmap.mean(dim=(2, 3)))  # dropout is a no-op at inference
         return fmap, logits
+
+    @torch.no_grad()
+    def feature_arrays(self) -> dict[str, np.ndarray]:
+        """The layers of `forward_features` as NumPy arrays, for a forward pass without torch
+        (`multicap.index.image_side`): per convolution "L{i}.w" (C_out, C_in/groups, k, k) float32 with the
+        BatchNorm folded in, "L{i}.b" (C_out,), and "L{i}.meta" [stride, groups, relu6 (0/1), the block
+        input it adds back (-1: none; else the layer index whose input it was)], in the order they run."""
+        out: dict[str, np.ndarray] = {}
+        layers: list[tuple[ConvBNAct, int]] = [(self.stem, -1)]
+        for block in self.blocks:
+            assert isinstance(block, MBConv)
+            first = len(layers)
+            if block.expand is not None:
+                layers.append((block.expand, -1))
+            layers += [(block.depthwise, -1), (block.project, first if block.skip else -1)]
+        layers.append((self.head, -1))
+        for i, (layer, residual) in enumerate(layers):
+            w, b = layer.conv.weight.float(), layer.conv.bias
+            b = torch.zeros(w.shape[0]) if b is None else b.float()
+            if isinstance(layer.bn, nn.BatchNorm2d):  # not fused yet: fold it here
+                bn = layer.bn
+                assert bn.running_var is not None and bn.running_mean is not None
+                scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+                w, b = w * scale.view(-1, 1, 1, 1), bn.bias + (b - bn.running_mean) * scale
+            relu6 = int(isinstance(layer.act, nn.ReLU6))
+            out[f"L{i}.w"] = w.cpu().numpy().astype(np.float32)
+            out[f"L{i}.b"] = b.cpu().numpy().astype(np.float32)
+            out[f"L{i}.meta"] = np.array([layer.stride, layer.conv.groups, relu6, residual], np.int64)
+        return out
 
     def fuse(self) -> EfficientNetLite:
         """Fold every BatchNorm into its convolution (inference only)."""

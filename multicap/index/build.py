@@ -25,6 +25,7 @@ from PIL import Image
 
 from multicap.data.feature_files import file_hash
 from multicap.errors import DataError, ImageLoadError
+from multicap.index.image_side import IMAGE_FILE
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
@@ -154,7 +155,9 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
         for space in SPACES:
             faiss_path(root, space).unlink(missing_ok=True)
         store.set_meta(faiss={})
-    stored_side = (root / QUERY_FILE).is_file() or (root / WORDS_FILE).is_file()
+    # (a model without an image side, a bundle's, writes its small text side again on each run)
+    text_side = (root / QUERY_FILE).is_file() or (root / WORDS_FILE).is_file()
+    stored_side = text_side and (root / IMAGE_FILE).is_file()
     if stored != identity or not stored_side:  # what a text query needs without the model
         model.save_query_side(root)
     store.set_meta(identity=identity)

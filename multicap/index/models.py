@@ -36,11 +36,14 @@ import torch
 
 from multicap.data.feature_files import probe_identity
 from multicap.describe import Describer, Description, create_describer
+from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
 from multicap.encoders.clip_models import CLIP_MODELS, is_open_clip_folder
+from multicap.encoders.efficientnet_lite import EfficientNetLite
 from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import class_tags, content_terms
+from multicap.index.image_side import save_image_side
 from multicap.index.location import DB_NAME
 from multicap.index.query_side import (
     ClassVectors,
@@ -156,6 +159,8 @@ class DescriberModel:
             save_class_vectors(root, self._class_vectors.rows)
         else:
             save_word_vectors(root, list(self._words.rows), self._words.vectors)
+        if isinstance(self.describer, GroundedDescriber):  # its image vector: the encoder's pooled map
+            _save_image_side(root, self.identity(), self.encoder, self.describer.decode_side)
 
     def embed_query(self, text: str) -> QueryVectors:
         if self._words is None:  # grounded: ImageNet concepts in both spaces
@@ -220,9 +225,28 @@ class LabelsModel:
 
     def save_query_side(self, root: Path) -> None:
         save_class_vectors(root, self._class_vectors.rows)
+        _save_image_side(root, self.identity(), self.encoder, self.encoder.preprocess.size)
 
     def embed_query(self, text: str) -> QueryVectors:
         return concept_query(text, self._class_vectors)
+
+
+def _save_image_side(root: Path, identity: dict[str, Any], encoder: Encoder, decode_side: int) -> None:
+    """What `multicap.index.image_side` needs to embed a file without torch, where it can: an
+    EfficientNet-Lite whose pooled final map is the image vector."""
+    if not isinstance(encoder.backbone, EfficientNetLite):
+        return
+    pre = encoder.preprocess
+    reading = {
+        "identity": identity,
+        "min_short_side": decode_side,
+        "size": pre.size,
+        "resize": pre.resize,
+        "squash": pre.squash,
+        "mean": list(pre.mean),
+        "std": list(pre.std),
+    }
+    save_image_side(root, encoder.backbone.feature_arrays(), reading)
 
 
 ModelFactory = Callable[[str | None, Sequence[str] | None, str], IndexModel]

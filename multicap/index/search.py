@@ -33,6 +33,7 @@ import numpy as np
 
 from multicap.errors import ConfigError, DataError
 from multicap.index.concepts import content_terms, query_terms
+from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME
 from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfaction
@@ -122,11 +123,14 @@ def _identity(store: IndexStore, root: Path) -> dict[str, Any]:
 def needs_model(root: Path, *, image: Path | None = None) -> bool:
     """Whether a search of the index at `root` needs the index's model (`models.open_index_model`): a
     text query on an index without its stored query side (`query_side`; written by its next `index`
-    run), or an image that is not in the index. Otherwise nothing is loaded but the index."""
+    run), or an image that is not in the index and that its stored image side (`image_side`) cannot
+    embed. Otherwise nothing is loaded but the index."""
     with IndexStore(_db(root)) as store:
         if image is not None:
             found = store.id_of_path(str(image.resolve()))
-            return found is None or found not in store.vectors_of("image", [found])
+            if found is not None and found in store.vectors_of("image", [found]):
+                return False
+            return load_image_side(root, store.get_meta("identity")) is None
         return stored_query_model(root, _identity(store, root)) is None
 
 
@@ -251,11 +255,16 @@ def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) 
     if found is not None and found in stored:
         vec = stored[found]
     else:
-        if model is None:
-            raise ConfigError(
-                f"{image} is not in the index: its search needs the model, pass model=open_index_model(root)"
-            )
-        vec = _embed_image(image, model)
+        if model is not None:
+            vec = _embed_image(image, model)
+        else:
+            side = load_image_side(reads.root, store.get_meta("identity"))
+            if side is None:
+                raise ConfigError(
+                    f"{image} is not in the index: its search needs the model, "
+                    "pass model=open_index_model(root)"
+                )
+            vec = side.embed(image)
     ranked = _dense(reads, "image", vec, k)
     paths = store.live(i for i, _ in ranked)
     hits = [

@@ -63,9 +63,9 @@ def test_classify_errors_are_one_line() -> None:
     r = run_cli("classify", str(EXAMPLES), "--encoder", "nope")
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [
-        "error: unknown encoder 'nope'; choose one of: efficientnet_lite0, efficientnet_lite0_fine, "
-        "efficientnet_lite0_ms, efficientnet_lite1, efficientnet_lite2, mobilenet_v3_large, resnet101, "
-        "resnet50, tiny, vgg16"
+        "error: unknown encoder 'nope'; choose one of: clip-vit-b-32, coca-vit-b-32, efficientnet_lite0, "
+        "efficientnet_lite0_fine, efficientnet_lite0_ms, efficientnet_lite1, efficientnet_lite2, "
+        "mobilenet_v3_large, resnet101, resnet50, siglip-vit-b-16, tiny, vgg16"
     ]
     r = run_cli("classify", str(EXAMPLES), "--encoder", "tiny")
     assert r.returncode == 1 and "no ImageNet head" in r.stderr

@@ -14,6 +14,7 @@ from multicap.errors import ConfigError
 from multicap.index import needs_model, search_index
 from multicap.index.build import index_paths
 from multicap.index.models import open_index_model, open_model
+from multicap.index.image_side import IMAGE_FILE
 from multicap.index.query_side import QUERY_FILE
 from tests.conftest import write_noise_images
 
@@ -65,7 +66,9 @@ def test_an_index_without_class_vectors_needs_its_model_until_the_next_index_run
     index_paths(grounded_index, [], open_model("grounded-no-people"))  # nothing new: the file comes back
     assert not needs_model(grounded_index)
     outside = write_noise_images(tmp_path, 1, start=50)[0]
-    assert needs_model(grounded_index, image=outside)  # an image not in the index is encoded
+    assert not needs_model(grounded_index, image=outside)  # encoded from the stored image side
+    (grounded_index / IMAGE_FILE).unlink()
+    assert needs_model(grounded_index, image=outside)  # without it, by the model
 
 
 def test_a_bundles_index_answers_from_its_stored_words(tmp_path: Path) -> None:
