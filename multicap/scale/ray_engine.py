@@ -201,7 +201,8 @@ class RayEngine:
                 "hash": pa.array([d for _, _, d in todo], pa.string()),
             }
         )
-        workers = min(self.workers, math.ceil(len(todo) / self.shard_size))
+        # no more actors than CPUs (each must start) or than shards
+        workers = min(self.workers, cluster_cpus(), math.ceil(len(todo) / self.shard_size))
         cpus = worker_cpus(workers)
         ds = ray.data.from_arrow(blocks(table, self.shard_size)).map_batches(
             _IndexWorker,

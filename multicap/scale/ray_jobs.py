@@ -82,7 +82,7 @@ def describe_on_ray(
         levels: the levels to say; None for every level of the describer but `caption`.
     """
     configure_data()
-    workers = min(workers or cluster_cpus(), max(1, math.ceil(len(files) / _BLOCK)))
+    workers = min(workers or cluster_cpus(), cluster_cpus(), max(1, math.ceil(len(files) / _BLOCK)))
     cpus = worker_cpus(workers)
     table = pa.table({"path": pa.array([os.fsencode(p) for p in files], pa.binary())})
     ds = ray.data.from_arrow(blocks(table, _BLOCK)).map_batches(
