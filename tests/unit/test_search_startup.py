@@ -13,8 +13,8 @@ import pytest
 from multicap.errors import ConfigError
 from multicap.index import needs_model, search_index
 from multicap.index.build import index_paths
-from multicap.index.models import open_index_model, open_model
 from multicap.index.image_side import IMAGE_FILE
+from multicap.index.models import open_index_model, open_model
 from multicap.index.query_side import QUERY_FILE
 from tests.conftest import write_noise_images
 
