@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import shutil
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,11 @@ class Service:
         self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
         self._whole: tuple[tuple[Any, ...], Job] | None = None
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
+        # At most two searches at a time in a process (one per core of a laptop): a search releases the
+        # GIL for each SQLite statement and FAISS scan (about 40), and with 8 request threads each release
+        # waited for the GIL again (a convoy). 8 clients, 2 workers: 60 searches/s, p95 188 ms with no
+        # limit; 58-80/s with one at a time; 74-78/s, p95 135-148 ms with two (benchmarks/RESULTS.md).
+        self._search_lock = threading.Semaphore(2)
         if load_model:
             self.model_job.start()
 
@@ -75,11 +81,12 @@ class Service:
         if (query is None) == (like is None):
             raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
         c = self.collection
-        if like is not None:
-            result = c.search_image(c.indexed_file(like), k)
-        else:
-            model = None if c.query_model() is not None else self.model()
-            result = c.search_text(query or "", k, levels, model)
+        model = None if like is not None or c.query_model() is not None else self.model()
+        with self._search_lock:
+            if like is not None:
+                result = c.search_image(c.indexed_file(like), k)
+            else:
+                result = c.search_text(query or "", k, levels, model)
         return result, [self.hit(h) for h in result.hits]
 
     def hit(self, hit: Hit) -> dict[str, Any]:
