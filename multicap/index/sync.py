@@ -87,16 +87,7 @@ def sync_vectors(
             vi = _build(store, space, chosen, dim)
         elif not _catch_up(store, space, vi):
             continue  # nothing new: the file stands, and so does its checksum
-        digest = save_index(vi, faiss_path(root, space))
-        info[space] = {
-            **vi.describe(),
-            "preset": preset,
-            "factory_wanted": chosen,
-            "user_factory": wanted,
-            "bytes": faiss_path(root, space).stat().st_size,
-            "dim": dim,
-            "sha256": digest,
-        }
+        info[space] = save_recorded(vi, faiss_path(root, space), preset, chosen, wanted, dim)
         store.set_meta(faiss=info)  # at once: readers compare the file they find with this checksum
     store.set_meta(faiss=info)
     return info
@@ -210,9 +201,31 @@ def _build(store: IndexStore, space: str, factory: str, dim: int) -> VectorIndex
     if vi.factory == "Flat":
         vi.recall_at_10 = 1.0  # exact by construction
         return vi
+    tune_on_stored(store, space, vi)
+    return vi
+
+
+def tune_on_stored(store: IndexStore, space: str, vi: VectorIndex) -> None:
+    """Raise the search setting of a built index until it finds the exact top 10 of 200 stored vectors."""
     _, _, queries = sample_vectors(store.iter_vectors(space), _RECALL_QUERIES)
     tune_index(vi, queries, exact_top_k(store.iter_vectors(space), queries, 10))
-    return vi
+
+
+def save_recorded(
+    vi: VectorIndex, path: Path, preset: str, chosen: str, wanted: str | None, dim: int
+) -> dict[str, Any]:
+    """Save a built file (whole, then renamed) and return its record for the `faiss` meta entry: its
+    layout, what was asked for, its size and the SHA-256 readers check it against."""
+    digest = save_index(vi, path)
+    return {
+        **vi.describe(),
+        "preset": preset,
+        "factory_wanted": chosen,
+        "user_factory": wanted,
+        "bytes": path.stat().st_size,
+        "dim": dim,
+        "sha256": digest,
+    }
 
 
 def _catch_up(store: IndexStore, space: str, vi: VectorIndex) -> bool:

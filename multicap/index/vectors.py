@@ -30,6 +30,7 @@ __all__ = [
     "measure_recall",
     "sample_vectors",
     "save_index",
+    "trained_index",
     "tune_index",
 ]
 
@@ -85,25 +86,33 @@ def build_index(
     """Build an index from `(ids, vectors)` chunks, never holding them all: a type that needs training
     reads them twice, once for a uniform sample to train on and once to add each chunk in turn."""
     start = time.perf_counter()
-    inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-    if not inner.is_trained:
-        nlist = 256
-        if "IVF" in factory:
-            ivf = faiss.extract_index_ivf(inner)
-            nlist, ivf.cp.niter = ivf.nlist, _KMEANS_ITERATIONS
-        count, _, sample = sample_vectors(chunks(), max(nlist * _TRAIN_SAMPLE, 10_000))
-        if count < _MIN_TRAIN:
-            factory = "Flat"
-            inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-        else:
-            inner.train(sample)
-        del sample
+    inner, factory = trained_index(chunks, factory, dim)
     index = faiss.IndexIDMap2(inner)
     for ids, vecs in chunks():
         index.add_with_ids(np.ascontiguousarray(vecs, np.float32), ids.astype(np.int64))
     out = VectorIndex(index, factory, {})
     out.build_seconds = time.perf_counter() - start
     return out
+
+
+def trained_index(
+    chunks: Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]], factory: str, dim: int
+) -> tuple[Any, str]:
+    """An empty index of `factory`, trained where the type needs it on a uniform sample of the chunks
+    (`_TRAIN_SAMPLE` vectors per inverted list, at least 10,000; `_KMEANS_ITERATIONS`), and the factory
+    it is: "Flat" (exact) when there are fewer than `_MIN_TRAIN` vectors to train on."""
+    inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
+    if inner.is_trained:
+        return inner, factory
+    nlist = 256
+    if "IVF" in factory:
+        ivf = faiss.extract_index_ivf(inner)
+        nlist, ivf.cp.niter = ivf.nlist, _KMEANS_ITERATIONS
+    count, _, sample = sample_vectors(chunks(), max(nlist * _TRAIN_SAMPLE, 10_000))
+    if count < _MIN_TRAIN:
+        return faiss.index_factory(dim, "Flat", faiss.METRIC_INNER_PRODUCT), "Flat"
+    inner.train(sample)
+    return inner, factory
 
 
 def sample_vectors(

@@ -26,17 +26,12 @@ import numpy as np
 
 from multicap.index.layout import LayoutRules, choose_layout
 from multicap.index.store import SPACES, IndexStore
-from multicap.index.sync import faiss_path, sync_vectors
-from multicap.index.vectors import VectorIndex, exact_top_k, sample_vectors, save_index, tune_index
+from multicap.index.sync import faiss_path, save_recorded, sync_vectors, tune_on_stored
+from multicap.index.vectors import VectorIndex, trained_index
 
 __all__ = ["ShardMap", "build_ivf_sharded", "fill_shard", "sharded_sync"]
 
-# As multicap.index.vectors.build_index trains (tests/ray/test_ivf_shards.py checks the two builds agree).
 _MIN_TRAIN = 2_000  # fewer vectors: build_index falls back to exact search, and so does sync_vectors
-_TRAIN_PER_LIST = 40
-_MIN_TRAIN_SAMPLE = 10_000
-_KMEANS_ITERATIONS = 10
-_RECALL_QUERIES = 200  # as multicap.index.sync
 _SHARD_ROWS = 100_000  # vectors per shard: 500 MB of 1,280-d floats in flight per worker
 
 # fill(trained index bytes, shards of (ids, vectors)) -> each shard's filled index bytes, in order
@@ -68,12 +63,7 @@ def build_ivf_sharded(
     """Build an IVF index of `factory` from `(ids, vectors)` chunks (read twice: a sample, then shards of
     `shard_rows`), each shard filled by `map_shards` (default: here, one after another)."""
     start = time.perf_counter()
-    inner = faiss.index_factory(dim, factory, faiss.METRIC_INNER_PRODUCT)
-    ivf = faiss.extract_index_ivf(inner)
-    ivf.cp.niter = _KMEANS_ITERATIONS
-    _, _, sample = sample_vectors(chunks(), max(ivf.nlist * _TRAIN_PER_LIST, _MIN_TRAIN_SAMPLE))
-    inner.train(sample)
-    del sample
+    inner, _ = trained_index(chunks, factory, dim)  # trained as build_index trains: the same lists
     trained = faiss.serialize_index(inner).tobytes()
     merged: Any = None
     ids: list[np.ndarray] = []
@@ -141,17 +131,8 @@ def sharded_sync(
             return store.iter_vectors(space)
 
         vi = build_ivf_sharded(chunks, chosen, dim, shard_rows=shard_rows, map_shards=map_shards)
-        _, _, queries = sample_vectors(chunks(), _RECALL_QUERIES)
-        tune_index(vi, queries, exact_top_k(chunks(), queries, 10))
-        digest = save_index(vi, faiss_path(root, space))
-        info[space] = {
-            **vi.describe(),
-            "preset": preset,
-            "factory_wanted": chosen,
-            "user_factory": wanted,
-            "bytes": faiss_path(root, space).stat().st_size,
-            "dim": dim,
-            "sha256": digest,
-        }  # as multicap.index.sync records a file it built: the next sync checks it and catches it up
+        tune_on_stored(store, space, vi)
+        # recorded as multicap.index.sync records a file it built: the next sync checks and catches it up
+        info[space] = save_recorded(vi, faiss_path(root, space), preset, chosen, wanted, dim)
         store.set_meta(faiss=info)
     return sync_vectors(root, store, factory=factory, rules=rules)
