@@ -2,7 +2,7 @@
 
 `multicap search --image PHOTO` on a file the index does not hold needs that file's image vector. With the
 model that costs `import torch` alone (about 2 s) before any work; this module does the same forward pass
-without torch, from what `multicap index` stored beside the index (`query_image.npz`, about 19 MB for
+without torch, from what `multicap index` stored beside the index (`query_image.npz`, about 13 MB for
 EfficientNet-Lite0): the network's convolutions with their BatchNorm folded in
 (`EfficientNetLite.feature_arrays`), and how the index's model reads a file (the least short side it
 decodes to, the input side, squash or centre crop, the normalisation). The image vector is then what the
