@@ -4,8 +4,9 @@ The chosen layout lives in the `faiss` meta entry: per space, the preset, the fa
 parameters, the Recall@10 measured against exact search at build time, the build time, the size and the
 SHA-256 of the file written.
 
-A file is trusted only when it agrees with SQLite (`_verified`): its bytes have the checksum recorded
-when it was written, it holds no id twice, every id it holds is a row of SQLite with a vector, and every
+A file is trusted only when it agrees with SQLite (`_verified`): its bytes (and those of its list file,
+when its inverted lists live in one: `multicap.index.vectors.MappedLists`) have the checksums recorded
+when they were written, it holds no id twice, every id it holds is a row of SQLite with a vector, and every
 live row up to its largest id is in it. Anything else (damage, a file from elsewhere, a missing file) and
 it is rebuilt from SQLite, with a one-line note. The writer saves the rebuilt file; a reader never takes
 the writer lock: it rebuilds in memory for its own search and leaves the saving to the next writer.
@@ -27,6 +28,7 @@ from multicap.index.vectors import (
     VectorIndex,
     build_index,
     exact_top_k,
+    file_checksum,
     load_index,
     sample_vectors,
     save_index,
@@ -43,6 +45,7 @@ _READER_REBUILD_BYTES = 1 << 30  # a search rebuilds a damaged file in memory up
 #                                  vectors (200,000 of 1,280 dims, a few seconds); beyond, it says to rebuild
 _MISSING = "missing"
 _CHANGED = "its bytes differ from the checksum recorded when it was written"
+_LISTS_CHANGED = "its inverted-list file is missing or differs from the checksum recorded when it was written"
 
 _log = logging.getLogger(__name__)
 
@@ -107,7 +110,7 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
     old = store.get_meta("faiss", {}).get(space)
     vi, problem = _verified(root, store, space, old, dim) if old else (None, "not written yet")
     for pause in _RECHECKS if old else ():
-        if problem not in (_MISSING, _CHANGED):
+        if problem not in (_MISSING, _CHANGED) and not (problem or "").startswith(_LISTS_CHANGED):
             break
         time.sleep(pause)  # a writer may be between renaming its file and recording its checksum
         again = store.get_meta("faiss", {}).get(space)
@@ -147,9 +150,13 @@ def _verified(
     path = faiss_path(root, space)
     if not path.is_file():
         return None, _MISSING
-    checksum = old.get("sha256")
-    vi = load_index(path, dim, old["factory"], old.get("params", {}), checksum)
+    checksum, lists = old.get("sha256"), old.get("lists")
+    vi = load_index(
+        path, dim, old["factory"], old.get("params", {}), checksum, lists, old.get("lists_sha256")
+    )
     if vi is None:
+        if lists and checksum and file_checksum(path) == checksum:  # (a second read, on failure only)
+            return None, f"{_LISTS_CHANGED} ({path.with_name(lists)})"
         return None, _CHANGED if checksum else "unreadable"
     if checksum is None:  # written before checksums were recorded: its bytes cannot be vouched for
         return None, "no checksum recorded for it (written by an older multicap)"
@@ -215,7 +222,8 @@ def save_recorded(
     vi: VectorIndex, path: Path, preset: str, chosen: str, wanted: str | None, dim: int
 ) -> dict[str, Any]:
     """Save a built file (whole, then renamed) and return its record for the `faiss` meta entry: its
-    layout, what was asked for, its size and the SHA-256 readers check it against."""
+    layout, what was asked for, its size and the SHA-256 readers check it against (and its list file's,
+    from `vi.describe()`, when its lists are mapped)."""
     digest = save_index(vi, path)
     return {
         **vi.describe(),

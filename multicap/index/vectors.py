@@ -6,6 +6,13 @@ that checksum, so damage anywhere in it (vectors, id map, header) is found befor
 lag SQLite — a build killed before it saved, rows added since — and it is caught up on load: the ids it
 holds are read back from the id map, and the live rows past its largest id are added. Rows deleted since
 are filtered out at search.
+
+A large IVF file may keep its inverted lists (the codes and ids, nearly all its bytes) in a second file
+beside it, `<space>.<sha256 prefix>.ivfdata`, mapped read-only (faiss's `OnDiskInvertedLists`): a process
+holds only the pages its searches touch (`MappedLists`). The index file names the list file without a
+folder (it is found beside it, wherever the folder moves), its SHA-256 is recorded and checked as the index
+file's is, and it is never written in place: a name, once written, always holds the same bytes; rows added
+later are kept in memory beside the mapped lists until the next save writes a new list file.
 """
 
 from __future__ import annotations
@@ -13,8 +20,8 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +29,23 @@ import faiss
 import numpy as np
 
 __all__ = [
+    "LISTS_SUFFIX",
+    "MappedLists",
     "VectorIndex",
     "build_index",
     "exact_top_k",
     "file_checksum",
     "load_index",
+    "map_lists",
     "measure_recall",
     "sample_vectors",
     "save_index",
     "trained_index",
     "tune_index",
+    "write_lists",
 ]
+
+LISTS_SUFFIX = ".ivfdata"  # the file of an index's inverted lists, beside it: `<space>.<sha256[:16]>.ivfdata`
 
 _MIN_TRAIN = 2_000  # below this many vectors a trained index is not worth training: exact search instead
 _TRAIN_SAMPLE = 40  # vectors per inverted list used to train the coarse quantizer (FAISS asks ≥ 39)
@@ -51,6 +64,7 @@ class VectorIndex:
     params: dict[str, int]  # search-time parameters (nprobe, efSearch)
     recall_at_10: float | None = None  # measured against exact search when it was built
     build_seconds: float | None = None
+    mapped: MappedLists | None = None  # its inverted lists when they live in a file of their own, mapped
 
     @property
     def ntotal(self) -> int:
@@ -66,7 +80,10 @@ class VectorIndex:
         return faiss.vector_to_array(self.index.id_map).astype(np.int64, copy=False)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids.astype(np.int64))
+        if self.mapped is not None:
+            self.mapped.add(self.index, ids, vectors)
+        else:
+            self.index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids.astype(np.int64))
 
     def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores (Q, k), ids (Q, k)); id -1 where fewer than k were found."""
@@ -75,9 +92,108 @@ class VectorIndex:
         return scores, ids
 
     def describe(self) -> dict[str, Any]:
-        info = {k: v for k, v in asdict(self).items() if k != "index"}
+        info = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("index", "mapped")}
+        info["params"] = dict(self.params)
         info["ntotal"] = self.ntotal
+        if self.mapped is not None:  # recorded beside the index file's own checksum, checked alike
+            info["lists"], info["lists_sha256"] = self.mapped.path.name, self.mapped.sha256
+            info["lists_bytes"] = self.mapped.bytes
         return info
+
+
+class MappedLists:
+    """The inverted lists of an IVF index in their own file, mapped read-only (an `OnDiskInvertedLists`
+    that this object owns), with the rows added since in memory beside them (an `ArrayInvertedLists`,
+    searched together through an `HStackInvertedLists`) until `settle` writes them into a new file."""
+
+    def __init__(self, ivf: Any, lists: Any, path: Path, sha256: str) -> None:
+        self.ivf, self.lists, self.path, self.sha256 = ivf, lists, path, sha256
+        self.bytes = int(lists.totsize)
+        self._added: Any = None  # rows added since the file was written
+        self._stack: Any = None  # the file's lists and the added ones, as one
+
+    @classmethod
+    def attach(cls, ivf: Any, path: Path, sha256: str, sizes: np.ndarray) -> MappedLists:
+        """Map the list file `path` (written by `write_lists`, lists of `sizes`) into the IVF index `ivf`."""
+        return cls(ivf, _open_lists(ivf, path, sizes), path, sha256)
+
+    @classmethod
+    def adopt(cls, ivf: Any, path: Path, checksum: str | None) -> MappedLists | None:
+        """The lists of an index file read with `IO_FLAG_SKIP_IVF_DATA`, mapped from `path` (the file the
+        index names, looked for beside it); None when that is not the file it names, or its bytes are not
+        `checksum`'s."""
+        named = faiss.downcast_InvertedLists(ivf.invlists)  # (its layout only: nothing mapped)
+        if not isinstance(named, faiss.OnDiskInvertedLists) or Path(named.filename).name != path.name:
+            return None
+        sizes = np.array([named.list_size(j) for j in range(ivf.nlist)], np.uint64)
+        with path.open("rb") as f:  # a list file is never rewritten: the bytes hashed are the bytes mapped
+            size, digest = os.fstat(f.fileno()).st_size, _sha256(f) if checksum is not None else None
+        if size != named.totsize or size != int(sizes.sum()) * (ivf.code_size + 8) or digest != checksum:
+            return None  # (a shorter file, mapped, would fault on the first read past its end)
+        return cls.attach(ivf, path, checksum or "", sizes)
+
+    def add(self, index: Any, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Add rows to `index` (the `IndexIDMap2` around this IVF): encoded into the in-memory lists, with
+        the internal ids following the mapped ones, and searched together with them from now on."""
+        if self._added is None:
+            self._added = faiss.ArrayInvertedLists(self.ivf.nlist, self.ivf.code_size)
+        self.ivf.replace_invlists(self._added, False)
+        try:
+            index.add_with_ids(np.ascontiguousarray(vectors, np.float32), ids.astype(np.int64))
+        finally:
+            both = faiss.InvertedListsPtrVector()  # type: ignore[attr-defined]
+            both.push_back(self.lists)
+            both.push_back(self._added)
+            self._stack = faiss.HStackInvertedLists(2, both.data())
+            self.ivf.replace_invlists(self._stack, False)
+
+    def settle(self, beside: Path) -> None:
+        """Before the index is saved as `beside`: write the lists into a new file next to it when rows
+        were added since, or when the mapped file lives in another folder, and map that instead."""
+        if self._added is None and self.path.parent == beside.parent:
+            return
+        parts = [(self.lists, 0)] + ([(self._added, 0)] if self._added is not None else [])
+        path, sha256, sizes = write_lists(parts, beside)
+        self.lists, self.path, self.sha256 = _open_lists(self.ivf, path, sizes), path, sha256
+        self.bytes = int(self.lists.totsize)
+        self._added = self._stack = None
+
+    def write_header(self, index: Any, path: Path) -> None:
+        """`faiss.write_index` of `index` naming the list file without its folder (found beside it)."""
+        self.lists.filename = self.path.name
+        try:
+            faiss.write_index(index, str(path))
+        finally:
+            self.lists.filename = str(self.path)
+
+
+def write_lists(parts: Sequence[tuple[Any, int]], beside: Path) -> tuple[Path, str, np.ndarray]:
+    """Write the inverted lists of `parts` (`InvertedLists`, amount added to its ids), concatenated list by
+    list in order, as one list file next to the index file `beside`, in `OnDiskInvertedLists`'s layout
+    (each list's codes, then its ids); one part's lists are read at a time, through its own pointers (a
+    mapped part stays on disk). Written beside its name, flushed and renamed, as index files are.
+
+    Returns:
+        (the file, its SHA-256, each list's size (nlist,) uint64).
+    """
+    nlist, code_size = parts[0][0].nlist, parts[0][0].code_size
+    sizes = np.zeros(nlist, np.uint64)
+    for lists, _ in parts:
+        sizes += np.array([lists.list_size(j) for j in range(nlist)], np.uint64)
+    tmp = beside.with_name(beside.stem + LISTS_SUFFIX + ".tmp")
+    h = hashlib.sha256()
+    with tmp.open("wb") as f:
+        for j in range(nlist):
+            pieces = [_list_bytes(lists, j, code_size, shift) for lists, shift in parts]
+            for data in [codes for codes, _ in pieces] + [ids for _, ids in pieces]:
+                f.write(data)
+                h.update(data)
+        f.flush()
+        os.fsync(f.fileno())
+    digest = h.hexdigest()
+    path = beside.with_name(f"{beside.stem}.{digest[:16]}{LISTS_SUFFIX}")
+    os.replace(tmp, path)
+    return path, digest, sizes
 
 
 def build_index(
@@ -190,13 +306,22 @@ def exact_top_k(chunks: Iterable[tuple[np.ndarray, np.ndarray]], queries: np.nda
 
 def save_index(vi: VectorIndex, path: Path) -> str:
     """Write the index whole beside `path`, flush it, then rename it over `path`; returns the SHA-256 of
-    the bytes written, to be recorded where readers will check it."""
+    the bytes written, to be recorded where readers will check it. An index with mapped lists has them
+    written first (`MappedLists.settle`: `vi.describe()` then gives their file and checksum); list files
+    of `path` that it no longer names are removed (a reader still mapping one keeps its pages)."""
     tmp = path.with_name(path.name + ".tmp")
-    faiss.write_index(vi.index, str(tmp))
+    if vi.mapped is not None:
+        vi.mapped.settle(path)
+        vi.mapped.write_header(vi.index, tmp)
+    else:
+        faiss.write_index(vi.index, str(tmp))
     with tmp.open("rb") as f:
         digest = _sha256(f)
         os.fsync(f.fileno())
     os.replace(tmp, path)
+    for old in path.parent.glob(f"{path.stem}.*{LISTS_SUFFIX}"):
+        if vi.mapped is None or old != vi.mapped.path:
+            old.unlink(missing_ok=True)
     return digest
 
 
@@ -210,23 +335,37 @@ def file_checksum(path: Path) -> str | None:
 
 
 def load_index(
-    path: Path, dim: int, factory: str, params: dict[str, int], checksum: str | None = None
+    path: Path,
+    dim: int,
+    factory: str,
+    params: dict[str, int],
+    checksum: str | None = None,
+    lists: str | None = None,
+    lists_checksum: str | None = None,
 ) -> VectorIndex | None:
     """The index in `path`, or None when it is missing, unreadable, of another dimension, or (with
     `checksum`) when its bytes are not the ones recorded. The bytes checked are the bytes parsed: the file
     is hashed and read through one open handle, so a writer renaming a new file over it meanwhile does not
-    mix two files."""
+    mix two files. With `lists`, its inverted lists are mapped from that file beside it, which must hold
+    `lists_checksum`'s bytes (`MappedLists.adopt`)."""
     try:
         with path.open("rb") as f:
             if checksum is not None and _sha256(f) != checksum:
                 return None
             f.seek(0)  # then parse the very bytes hashed (of its concrete type: never downcast it again)
-            index = faiss.read_index(faiss.PyCallbackIOReader(f.read))  # type: ignore[attr-defined]
+            flags = faiss.IO_FLAG_SKIP_IVF_DATA if lists else 0  # the lists are mapped below, checked
+            index = faiss.read_index(faiss.PyCallbackIOReader(f.read), flags)  # type: ignore[attr-defined]
+        if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
+            return None
+        mapped = None
+        if lists:
+            ivf = faiss.extract_index_ivf(index.index)
+            mapped = MappedLists.adopt(ivf, path.with_name(lists), lists_checksum)
+            if mapped is None:
+                return None
     except (OSError, RuntimeError, MemoryError, ValueError):
         return None
-    if not isinstance(index, faiss.IndexIDMap2) or index.d != dim:
-        return None
-    vi = VectorIndex(index, factory, {})
+    vi = VectorIndex(index, factory, {}, mapped=mapped)
     for name, value in params.items():
         _set_param(vi, name, value)
     return vi
@@ -238,6 +377,43 @@ def _sha256(f: Any) -> str:
     while chunk := f.read(1 << 20):
         h.update(chunk)
     return h.hexdigest()
+
+
+def map_lists(path: Path, nlist: int, code_size: int, sizes: np.ndarray) -> Any:
+    """The list file `path` (`write_lists`'s, lists of `sizes`) mapped read-only, owned by the caller.
+    No prefetch threads: a search reads the lists it probes once; faiss's (32 threads a search) would read
+    them all a second time."""
+    lists = faiss.OnDiskInvertedLists(nlist, code_size, str(path))
+    lists.set_all_lists_sizes(faiss.swig_ptr(np.ascontiguousarray(sizes, np.uint64)))
+    lists.totsize = path.stat().st_size
+    lists.read_only, lists.prefetch_nthread = True, 0
+    lists.do_mmap()
+    return lists
+
+
+def _open_lists(ivf: Any, path: Path, sizes: np.ndarray) -> Any:
+    """`map_lists`, as the lists of `ivf` (which frees the ones it owned). Lists are only ever made here
+    and owned by Python: a list object taken over from an index (`downcast_InvertedLists`, then owned)
+    broke SWIG's type table when freed after its index (faiss 1.15)."""
+    lists = map_lists(path, ivf.nlist, ivf.code_size, sizes)
+    ivf.replace_invlists(lists, False)
+    return lists
+
+
+def _list_bytes(lists: Any, j: int, code_size: int, shift: int) -> tuple[bytes, bytes]:
+    """(codes, ids + shift) of list `j` of `lists`, copied out (a stack of lists copies them for the
+    caller: released here)."""
+    n = lists.list_size(j)
+    if n == 0:
+        return b"", b""
+    codes, ids = lists.get_codes(j), lists.get_ids(j)
+    try:
+        return faiss.rev_swig_ptr(codes, n * code_size).tobytes(), (
+            faiss.rev_swig_ptr(ids, n) + shift
+        ).tobytes()
+    finally:
+        lists.release_codes(j, codes)
+        lists.release_ids(j, ids)
 
 
 def _search_knob(vi: VectorIndex) -> tuple[str | None, tuple[int, ...]]:
