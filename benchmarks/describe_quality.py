@@ -6,7 +6,9 @@
              benchmarks/photos (licences in its LICENSES.md). Also with
              the whole image alone (no smaller windows), to show what the region scales add.
   --speed    images/s of the grounded describer on 100 JPEGs (640×480) from disk, every level, as a ratio
-             to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds.
+             to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds;
+             with --real, on the real-photo benchmark's 91 photos instead; --bodies-from 0 runs the body
+             detector on every photo (before 2026-12-05), the default only on wide scenes.
   --scenes   fact precision/recall per level on unseen synthetic scenes for the grounded describer and a
              trained bundle (`--bundle`), parsing each text with multicap.facts.scene_parse.
   --sets     precision/recall of the shared and the distinguishing facts of the set summaries of
@@ -28,6 +30,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -43,6 +46,7 @@ from multicap.encoders.runtime import tune_malloc
 from multicap.facts import SceneFacts
 
 REPO = Path(__file__).resolve().parents[1]
+REAL_PHOTOS = REPO / "data" / "real_photos"  # scripts/fetch_real_photos.py writes them
 LEVELS = ["object", "attribute", "layout"]
 
 # Photo → words that name its main object (a described label or WordNet tag must be one of them).
@@ -87,11 +91,18 @@ def photos() -> dict[str, object]:
     return out
 
 
-def speed(rounds: int, seconds: float, people: bool = True) -> dict[str, float]:
+def speed(
+    rounds: int, seconds: float, people: bool = True, bodies_from: float | None = None, real: bool = False
+) -> dict[str, float]:
     tune_malloc()
-    describer = create_describer("grounded", people=people)
+    config = GroundedConfig(people=people)
+    if bodies_from is not None:
+        config = replace(config, bodies_from=bodies_from)
+    describer = GroundedDescriber(config)
     with tempfile.TemporaryDirectory() as tmp:
-        paths = make_jpegs(Path(tmp), 100)
+        paths = sorted(REAL_PHOTOS.glob("*.jpg")) if real else make_jpegs(Path(tmp), 100)
+        if real and not paths:
+            sys.exit(f"no photos in {REAL_PHOTOS}: run scripts/fetch_real_photos.py first")
         describe_rates, tensor_rates = [], []
         for _ in range(rounds):
             start = time.perf_counter()
@@ -240,6 +251,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--no-people", action="store_true", help="--speed without the people detector")
+    parser.add_argument(
+        "--bodies-from",
+        type=float,
+        default=None,
+        help="--speed with this GroundedConfig.bodies_from (0: always)",
+    )
+    parser.add_argument("--real", action="store_true", help="--speed on the real-photo benchmark's photos")
     parser.add_argument("--level", default="attribute", help="the level of --sets summaries")
     parser.add_argument("--clusters", type=int, default=4, help="scene clusters per seed for --sets (≤ 5)")
     parser.add_argument("--per-cluster", type=int, default=5, help="scenes per cluster for --sets")
@@ -250,7 +268,9 @@ def main() -> None:
     if args.photos:
         result["photos"] = photos()
     if args.speed:
-        result["speed"] = speed(args.rounds, args.seconds, people=not args.no_people)
+        result["speed"] = speed(
+            args.rounds, args.seconds, people=not args.no_people, bodies_from=args.bodies_from, real=args.real
+        )
     if args.scenes:
         result["scenes"] = scenes(args.n, args.bundle)
     if args.sets:

@@ -19,7 +19,7 @@ import torch
 
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
-from multicap.describe.people import Person, detect_people
+from multicap.describe.people import Person, add_bodies, detect_people
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
@@ -35,6 +35,9 @@ __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_descr
 
 _PEOPLE_SIDE = 640  # px: the long side of the photo the people detector sees (people.py says why)
 _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to, so that faces keep detail
+# Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
+# landscapes (with the settings of places.py). Close-ups of things, animals, plants and food have none.
+_WIDE_SCENE = frozenset({"structure", "conveyance", "geological formation", "way", "area"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class GroundedConfig:
     regions: RegionConfig = field(default_factory=RegionConfig)  # scales and thresholds of detection
     setting_confidence: float = 0.2  # least probability of a place class to state the setting
     people: bool = True  # find people with OpenCV's face and body detectors (multicap.describe.people)
+    bodies_from: float = 0.2  # run the body detector (40 ms a photo) where the classifier gives at least
+    #                           this probability to wide-scene classes (_WIDE_SCENE): on the real-photo
+    #                           benchmark its pedestrians stood in scenes at 0.60-0.70, and 59% of the
+    #                           photos, the close-ups, are below 0.2 (faces are found everywhere)
     class_priors: float = 0.5  # divide class probabilities by their prior to this power (describe/priors.py):
     #                            0.5 cut the four commonest labels of the tuning drawings from 0.17 to 0.12
     #                            of them and kept the tuning photos' naming (1.0 cut to 0.06, lost 3 of 61)
@@ -96,6 +103,9 @@ class GroundedDescriber:
         self._related = torch.from_numpy(related_classes().astype(np.float32))  # (1000, 1000)
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
+        self._wide = self._settings | torch.tensor(
+            [bool(_WIDE_SCENE & set(c.hypernyms)) for c in imagenet_concepts()]
+        )
         self._concepts = imagenet_concepts()
 
     @property
@@ -106,16 +116,18 @@ class GroundedDescriber:
     def load(self, path: Path) -> LoadedImage:
         """Decode and squash one image, and find its people (raises ImageLoadError for a bad file).
 
-        The people detector runs here, not in `describe_batch`: `load` runs in the threads that decode
-        ahead (`multicap.io.batch`), so its ~47 ms of OpenCV work an image overlaps the encoder's forward
-        pass and the single-threaded region work instead of following them."""
+        The face detector runs here, not in `describe_batch`: `load` runs in the threads that decode
+        ahead (`multicap.io.batch`), so its ~7 ms of OpenCV work an image overlaps the encoder's forward
+        pass and the single-threaded region work instead of following them. The body detector waits for
+        the classifier (`describe_batch`): it runs only on photos of wide scenes."""
         img = load_image(path, min_short_side=self.decode_side)
         if not self.config.people:
             return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
         small = img.copy()
         small.thumbnail((_PEOPLE_SIDE, _PEOPLE_SIDE))
         photo = np.asarray(small)
-        return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size, photo, detect_people(photo))
+        pixels = self.encoder.preprocess.to_uint8(img)
+        return LoadedImage(pixels, img.size, photo, detect_people(photo, bodies=False))
 
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
@@ -124,6 +136,14 @@ class GroundedDescriber:
         h, w = feats.grid_hw
         cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
         cams = cams.reshape(len(images), -1, h, w)  # (B, 1000, h, w)
+        assert feats.logits is not None  # the encoder has a classifier (checked in __init__)
+        wide = (feats.logits.float().softmax(-1) * self._wide).sum(-1)  # (B,) probability of a wide scene
+        images = [
+            replace(im, people=add_bodies(im.photo, im.people))
+            if im.photo is not None and p >= self.config.bodies_from
+            else im
+            for im, p in zip(images, wide.tolist(), strict=True)
+        ]
         out = []
         with _one_thread():
             for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from multicap.describe import grounded as module
 from multicap.describe.describer import create_describer, describe_paths, description_json, list_describers
 from multicap.describe.grounded import GroundedDescriber
 from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
@@ -134,3 +135,24 @@ def test_people_appear_at_every_level_and_none_is_invented(tmp_path: Path) -> No
     assert person.attributes["wnid"] == "n00007846" and "face" in person.attributes["tags"]
     assert "a large person in a military uniform" in grace.texts["attribute"]
     assert all(o.label != "person" for o in by_name["chelsea.jpg"].facts.objects)
+
+
+def test_bodies_are_looked_for_in_wide_scenes_only(
+    grounded: GroundedDescriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The body detector (40 ms a photo) runs where the classifier sees a place people stand in: the
+    astronaut photo gives 0.48 of its probability to conveyances (bobsled, go-kart); not on close-ups (a
+    cup of coffee 0.004, a cat 0.003). Faces are looked for everywhere, at load time."""
+    seen: list[tuple[int, ...]] = []
+    original = module.add_bodies
+
+    def recorded(rgb: np.ndarray, faces: list[object]) -> list[object]:
+        seen.append(rgb.shape[:2])
+        return original(rgb, faces)  # type: ignore[arg-type,return-value]
+
+    monkeypatch.setattr(module, "add_bodies", recorded)
+    paths = [EXAMPLES / f"{n}.jpg" for n in ("coffee", "astronaut", "chelsea")]
+    loaded = [grounded.load(p) for p in paths]
+    described = grounded.describe_batch(paths, loaded, ["object"]).descriptions
+    assert seen == [loaded[1].photo.shape[:2]]  # type: ignore[union-attr]
+    assert described[1].facts.objects[0].label == "person"

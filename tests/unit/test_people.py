@@ -208,3 +208,28 @@ def test_missing_cascades_name_the_package_to_install(
     monkeypatch.setattr("cv2.data.haarcascades", str(tmp_path) + "/")
     with pytest.raises(WeightsNotFoundError, match=r"opencv-python-headless>=4.8,<5"):
         detect_people(np.zeros((64, 64, 3), dtype=np.uint8))
+
+
+class _OneBodyHog:
+    """Stands in for the HOG detector: one window around Grace Hopper, her face in its head."""
+
+    def detectMultiScale(self, image: np.ndarray, **_: object) -> tuple[np.ndarray, np.ndarray]:
+        h, w = image.shape[:2]
+        return np.array([[int(0.1 * w), 0, int(0.8 * w), h]]), np.array([[2.5]])
+
+
+@pytest.mark.parametrize("fixed_hog", [False, True])
+def test_bodies_added_later_give_what_one_pass_gives(
+    hopper: np.ndarray, fixed_hog: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`add_bodies` on the faces of `detect_people(bodies=False)` is `detect_people` (with the real HOG,
+    which finds no body in a portrait, and with one that finds her body)."""
+    if fixed_hog:
+        monkeypatch.setattr(people._detectors(), "hog", _OneBodyHog())
+    faces = detect_people(hopper, bodies=False)
+    assert [p.kind for p in faces] == ["face"] and faces[0].face is not None
+    later, once = people.add_bodies(hopper, faces), detect_people(hopper)
+    assert [(p.box, p.face, p.kind) for p in later] == [(p.box, p.face, p.kind) for p in once]
+    assert [p.confidence for p in later] == pytest.approx([p.confidence for p in once], abs=1e-4)
+    if fixed_hog:  # her face is too wide for that body's head: a face and a body
+        assert sorted(p.kind for p in once) == ["body", "face"]
