@@ -102,8 +102,8 @@ def ancestors(descs: Sequence[Description], level: str) -> dict[str, set[str]]:
     for d in descs:
         for obj in d.facts.objects if d.facts else []:
             for chain in _object_chains(obj, level):
-                for k, name in enumerate(chain):
-                    above.setdefault(name, set()).update(chain[k + 1 :])
+                for k, name in enumerate(chain):  # a tag may repeat the label ("person": person, people)
+                    above.setdefault(name, set()).update(f for f in chain[k + 1 :] if f != name)
     return above
 
 

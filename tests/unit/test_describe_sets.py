@@ -77,3 +77,17 @@ def test_scene_facts_without_tags_and_a_single_image() -> None:
     one = summarize_set(descs[:1], "object")
     assert one.shared == [] and one.text == "one image: nothing to compare"
     assert s.to_dict()["common"] == [] and s.to_dict()["type"] == "set"
+
+
+def test_a_tag_that_repeats_the_label_does_not_hide_it() -> None:
+    """A detected person is labelled "person" and tagged "person, people, human": the shared feature is
+    "person" (it once implied itself and vanished from every summary)."""
+    people = "person, people, human"
+    descs = [
+        _desc("a.jpg", [_obj("person", people, "blue", "left"), _obj("mobile home", "", "white", "center")]),
+        _desc("b.jpg", [_obj("person", people, "red", "right"), _obj("mobile home", "", "white", "center")]),
+        _desc("c.jpg", [_obj("sundial", "", "gray", "center")]),
+    ]
+    s = summarize_set(descs[:2], "object")
+    assert s.shared == ["mobile home", "person"]
+    assert summarize_set(descs, "object").common == [("mobile home", 2), ("person", 2)]
