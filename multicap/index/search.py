@@ -161,15 +161,16 @@ def search_index(
     if unknown:
         raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
     with IndexStore(_db(root)) as store:
+        reads: _Reads = cache.reads(root, store) if cache is not None else _Direct(root, store)
         if image is not None:
-            return _image_search(_Reads(root, store, cache), image, k, model)
+            return _image_search(reads, image, k, model)
         text_model = model or stored_query_model(root, _identity(store, root))
         if text_model is None:
             raise ConfigError(
                 f"a text query on {root} needs its model: pass model=open_index_model(root) "
                 "(multicap.index.models), or run `multicap index` once to store its query side"
             )
-        return _text_search(_Reads(root, store, cache), query or "", k, levels, text_model)
+        return _text_search(reads, query or "", k, levels, text_model)
 
 
 def _db(root: Path) -> Path:
@@ -179,28 +180,47 @@ def _db(root: Path) -> Path:
     return db
 
 
+class _Reads(Protocol):
+    """Where one search reads the index: a `SearchCache`'s `CachedReads`, or `_Direct`."""
+
+    @property
+    def root(self) -> Path: ...
+
+    @property
+    def store(self) -> IndexStore: ...
+
+    def faiss(self, space: str) -> Any: ...
+
+    def search(self, space: str, vi: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def facts_of(self, ids: list[int]) -> dict[int, dict[str, Any]]: ...
+
+    def vectors_of(self, space: str, ids: list[int]) -> dict[int, np.ndarray]: ...
+
+    def texts_of(self, ids: list[int]) -> dict[int, dict[str, str]]: ...
+
+
 @dataclass(frozen=True)
-class _Reads:
-    """Where one search reads the index: through a `SearchCache` when it has one, else directly."""
+class _Direct:
+    """The reads of a search without a cache: from the files and SQLite, every time."""
 
     root: Path
     store: IndexStore
-    cache: SearchCache | None
 
     def faiss(self, space: str) -> Any:
-        if self.cache is not None:
-            return self.cache.open_vectors(self.root, self.store, space)
         return open_vectors(self.root, self.store, space)
 
+    def search(self, space: str, vi: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        return vi.search(queries, k)
+
     def facts_of(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        if self.cache is not None:
-            return self.cache.facts_of(self.root, self.store, ids)
         return self.store.facts_of(ids)
 
     def vectors_of(self, space: str, ids: list[int]) -> dict[int, np.ndarray]:
-        if self.cache is not None:
-            return self.cache.vectors_of(self.root, self.store, space, ids)
         return self.store.vectors_of(space, ids)
+
+    def texts_of(self, ids: list[int]) -> dict[int, dict[str, str]]:
+        return {i: self.store.texts(i) for i in ids}
 
 
 def _text_search(
@@ -227,13 +247,14 @@ def _text_search(
         fused = sorted(fused, key=lambda t: (-(satisfied[t[0]] + t[1]), t[0]))
     fused = fused[:k]
     paths = store.live(i for i, _ in fused)
+    texts = reads.texts_of([i for i, _ in fused if i in paths])
     hits = []
     for i, s in fused:
         if i in paths:
             parts = _parts(lists, i)
             if satisfied:
                 parts["satisfied"] = {"score": round(satisfied[i], 4)}
-            hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, store.texts(i)))
+            hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, texts[i]))
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
 
 
@@ -267,8 +288,9 @@ def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) 
             vec = side.embed(image)
     ranked = _dense(reads, "image", vec, k)
     paths = store.live(i for i, _ in ranked)
+    texts = reads.texts_of([i for i, _ in ranked if i in paths])
     hits = [
-        Hit(i, paths[i], s, {"image": {"rank": r, "score": s}}, store.texts(i))
+        Hit(i, paths[i], s, {"image": {"rank": r, "score": s}}, texts[i])
         for r, (i, s) in enumerate(ranked, start=1)
         if i in paths
     ]
@@ -288,7 +310,7 @@ def _dense(reads: _Reads, space: str, vec: np.ndarray, depth: int) -> list[tuple
         return []
     fetch = depth
     while True:  # fetch more when deleted rows crowd the top
-        scores, ids = vi.search(vec[None, :], fetch)
+        scores, ids = reads.search(space, vi, vec[None, :], fetch)  # (1, fetch) each
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
         live = store.live(i for i, _ in pairs)
         kept = [(i, s) for i, s in pairs if i in live]

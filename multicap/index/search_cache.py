@@ -100,7 +100,9 @@ class CachedReads:
                 self.cache.loads += 1
             return entry.vectors[space]
 
-    def search(self, space: str, vi: VectorIndex, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def search(
+        self, space: str, vi: VectorIndex, queries: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray]:
         """`vi.search(queries, k)` (`vi`: this space's `faiss`), the same answer, through its `FlatScan`
         where it is one."""
         scan = self.entry.scans.get(space)
