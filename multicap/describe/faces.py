@@ -38,6 +38,7 @@ _SHA256 = "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3"
 _SIDE = 192  # px: the model's square input
 _GRID = 48  # anchors per side: one per 4 px cell, centred, of fixed unit size (MediaPipe's anchor options)
 _MIN_SCORE = 0.6  # tune photos: faces scored ≥ 0.77, the best non-face 0.48 (a wallpaper)
+_READ_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,9 @@ class BlazeFace:
 
     def _net(self) -> cv2.dnn.Net:
         if not hasattr(self._local, "net"):
-            self._local.net = cv2.dnn.readNetFromTFLite(str(self.path))
+            with _READ_LOCK:  # OpenCV's TFLite importer is not thread-safe: two threads reading at once
+                #              failed with "Unsupported operator type RELU" (OpenCV 4.14)
+                self._local.net = cv2.dnn.readNetFromTFLite(str(self.path))
             self._local.outputs = self._local.net.getUnconnectedOutLayersNames()
         net: cv2.dnn.Net = self._local.net
         return net
