@@ -19,7 +19,7 @@ import numpy as np
 from multicap.index.query import PERSON_TERMS, Part, Understanding
 from multicap.text.imagenet import imagenet_concepts
 
-__all__ = ["part_score", "satisfaction"]
+__all__ = ["part_score", "satisfaction", "satisfactions"]
 
 _IMAGE_MASS = 0.5  # probability mass on a part's classes at which the whole image counts fully (× 0.8)
 _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
@@ -29,12 +29,57 @@ _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
 def satisfaction(meaning: Understanding, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
     """0..1: the mean of the parts' scores and their least, averaged (0 for a query without parts)."""
     scores = [part_score(part, facts, probs) for part in meaning.parts]
+    return _combined(scores)
+
+
+def satisfactions(
+    meaning: Understanding, facts: Sequence[dict[str, Any] | None], captions: Sequence[np.ndarray | None]
+) -> list[float]:
+    """`satisfaction` of many images, the same numbers: image j has `facts[j]` and the caption vector
+    `captions[j]` (the square roots of its class probabilities, or None). Each part's probability mass on
+    its classes is taken for all the images in one product (a search scores some 300 candidates)."""
+    have = [j for j, c in enumerate(captions) if c is not None]
+    rows = np.stack([c for c in captions if c is not None]) if have else None  # (M, C): the M with one
+    masses: list[dict[int, float]] = []
+    for part in meaning.parts:
+        mass: dict[int, float] = {}
+        if rows is not None and part.classes:
+            classes, weights = _arrays(part)
+            probs = np.take(rows, classes, axis=1) ** 2  # (M, K), row-major: each row sums as `part_score`'s
+            sums = (probs * weights).sum(axis=1)  # (M,)
+            mass = dict(zip(have, sums.tolist(), strict=True))
+        masses.append(mass)
+    return [
+        _combined([_score(part, f, mass.get(j)) for part, mass in zip(meaning.parts, masses, strict=True)])
+        for j, f in enumerate(facts)
+    ]
+
+
+def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
+    mass = None
+    if probs is not None and part.classes:
+        classes, weights = _arrays(part)
+        mass = float((probs[classes] * weights).sum())
+    return _score(part, facts, mass)
+
+
+def _combined(scores: list[float]) -> float:
     if not scores:
         return 0.0
     return 0.5 * (sum(scores) / len(scores)) + 0.5 * min(scores)
 
 
-def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
+def _arrays(part: Part) -> tuple[np.ndarray, np.ndarray]:
+    """A part's classes and their weights, (K,) int64 and (K,) float32, in the part's order."""
+    return (
+        np.fromiter(part.classes, dtype=np.int64, count=len(part.classes)),
+        np.fromiter(part.classes.values(), dtype=np.float32, count=len(part.classes)),
+    )
+
+
+def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> float:
+    """A part's score given the image's facts and its probability mass on the part's classes (None
+    without a caption vector, or for a part without classes)."""
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])
     if part.kind == "colour" and part.colour is not None:
         if any(part.colour in _colours(o) for o in objects):
@@ -51,10 +96,7 @@ def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | Non
         if weight and part.colour is not None and part.colour not in _colours(obj):
             weight *= _WRONG_COLOUR
         best = max(best, weight)
-    if probs is not None and part.classes:
-        classes = np.fromiter(part.classes, dtype=np.int64)
-        weights = np.fromiter(part.classes.values(), dtype=np.float32)
-        mass = float((probs[classes] * weights).sum())
+    if mass is not None:
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
             palette = (facts or {}).get("image_attributes", {}).get("palette", "")

@@ -36,7 +36,7 @@ from multicap.index.concepts import content_terms, query_terms
 from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME
 from multicap.index.query_side import QueryVectors, stored_query_model
-from multicap.index.satisfy import satisfaction
+from multicap.index.satisfy import satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore
@@ -260,13 +260,12 @@ def _text_search(
 
 def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
     """How fully each candidate's facts satisfy the query's parts (the grounded models' caption space is
-    the square root of the class probabilities, so squaring it gives them back)."""
+    the square root of the class probabilities, `satisfactions` squares it back)."""
     assert qv.meaning is not None
     facts = reads.facts_of(ids)
     captions = reads.vectors_of("caption", ids)
-    return {
-        i: satisfaction(qv.meaning, facts.get(i), captions[i] ** 2 if i in captions else None) for i in ids
-    }
+    scores = satisfactions(qv.meaning, [facts.get(i) for i in ids], [captions.get(i) for i in ids])
+    return dict(zip(ids, scores, strict=True))
 
 
 def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) -> SearchResult:

@@ -1,0 +1,50 @@
+"""`satisfactions` (every candidate of a search at once) gives exactly `satisfaction`'s numbers, one image
+at a time: the same float for each, so a search ranks as before."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from multicap.text.imagenet import imagenet_concepts
+from multicap.text.wordnet import wordnet_folder
+
+pytestmark = pytest.mark.skipif(
+    not (wordnet_folder() / "index.noun").is_file(),
+    reason="WordNet 3.0 is not installed (make installs Debian's wordnet-base)",
+)
+
+QUERIES = ("a red car", "dog on the beach", "person in orange", "blue", "cup of coffee on a table", "cat")
+
+
+def _facts(rng: np.random.Generator) -> dict[str, Any] | None:
+    concepts = imagenet_concepts()
+    if rng.random() < 0.2:
+        return None
+    colours = ("red", "blue", "orange", "gray", "")
+    objects = [
+        {"label": "person" if rng.random() < 0.1 else "thing",
+         "attributes": {"wnid": concepts[int(rng.integers(1000))].wnid, "colour": str(rng.choice(colours))}}
+        for _ in range(int(rng.integers(4)))
+    ]  # fmt: skip
+    return {"objects": objects, "image_attributes": {"palette": str(rng.choice(colours))}}
+
+
+def test_many_at_once_score_exactly_as_one_at_a_time() -> None:
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction, satisfactions
+
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.full(1000, 0.05), size=300).astype(np.float32)  # (300, 1000)
+    captions = [np.sqrt(p) if j % 7 else None for j, p in enumerate(probs)]  # a few without a vector
+    facts = [_facts(rng) for _ in captions]
+    for query in QUERIES:
+        meaning = understand(query)
+        one = [
+            satisfaction(meaning, f, c**2 if c is not None else None)
+            for f, c in zip(facts, captions, strict=True)
+        ]
+        assert satisfactions(meaning, facts, captions) == one, query
+    assert satisfactions(understand("cat"), [], []) == []
