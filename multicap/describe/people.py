@@ -16,7 +16,8 @@ boxes; a face with no body gets a head-and-shoulders box grown from it.
 Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
 decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only. Cost on the
 machine of benchmarks/RESULTS.md: about 47 ms of one CPU core per photo (BlazeFace 7, HOG 40; the Haar
-cascade would take 50 instead of 7, and HOG in colour at a finer scale step 75). The thresholds were set
+cascade would take 50 instead of 7, and HOG in colour at a finer scale step 75); the grounded describer
+runs the bodies only on photos of wide scenes (`bodies=False`, then `add_bodies`). The thresholds were set
 on the tune photos of the real-photo benchmark and other photos without people that packages ship; the
 comment on each gives the margin seen.
 """
