@@ -160,7 +160,7 @@ def search_index(
     unknown = sorted(set(levels or ()) - set(FTS_COLUMNS))
     if unknown:
         raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
-    with IndexStore(_db(root)) as store:
+    with cache.store(_db(root)) if cache is not None else IndexStore(_db(root)) as store:
         reads: _Reads = cache.reads(root, store) if cache is not None else _Direct(root, store)
         if image is not None:
             return _image_search(reads, image, k, model)

@@ -86,3 +86,26 @@ def test_an_index_reembedded_under_the_same_ids_is_read_afresh(index: tuple[Path
         assert store.max_id() == before
     _same(root, cache)
     assert not any(h.path.endswith("coffee.jpg") for h in search_index(root, "coffee", k=5, cache=cache).hits)
+
+
+def test_a_thread_keeps_its_database_open_until_the_file_is_another_or_a_search_fails(
+    index: tuple[Path, Path],
+) -> None:
+    root, _ = index
+    cache = SearchCache()
+    db = root / "meta.sqlite"
+    with cache.store(db) as first:
+        pass
+    with cache.store(db) as again:
+        assert again is first  # kept open: its page cache stays warm
+    first.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself, to copy it
+    copy = root / "copy.sqlite"
+    shutil.copy(db, copy)
+    copy.replace(db)  # another file at the same path
+    with cache.store(db) as other:
+        assert other is not first
+    with pytest.raises(RuntimeError), cache.store(db):
+        raise RuntimeError("a search that fails")
+    with cache.store(db) as fresh:
+        assert fresh is not other  # closed with the failure: no statement is left half read
+    _same(root, cache)
