@@ -319,7 +319,13 @@ def open_index_model(root: Path, device: str | None = None) -> IndexModel:
         identity = store.get_meta("identity")
     if identity is None:
         raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
-    return open_model(identity["model"], encoder=identity.get("encoder"), device=device)
+    return open_model(identity["model"], encoder=_recorded_encoder(identity), device=device)
+
+
+def _recorded_encoder(identity: dict[str, Any]) -> str | None:
+    """The encoder an index recorded, where its model takes one: a bundle records its own encoder too,
+    and `open_model` refuses an encoder for a bundle."""
+    return identity.get("encoder") if identity["model"] in _MODELS else None
 
 
 def model_for_index(
@@ -336,5 +342,5 @@ def model_for_index(
         with IndexStore(root / DB_NAME) as store:
             identity = store.get_meta("identity")
         if identity is not None:
-            name, encoder = identity["model"], encoder or identity.get("encoder")
+            name, encoder = identity["model"], encoder or _recorded_encoder(identity)
     return open_model(name or DEFAULT_MODEL, encoder=encoder, levels=levels, device=device)

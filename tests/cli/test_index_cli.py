@@ -69,3 +69,23 @@ def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another writer holds the index
         r = run_cli("index", "--rebuild", "--index", str(root), env=demo)
     assert r.returncode == 1 and "another process" in r.stderr and r.stdout == ""
+
+
+def test_an_index_built_with_a_bundle_is_updated_without_naming_it_again(tmp_path: Path) -> None:
+    """A bundle records its own encoder in the index; reopening the index must not pass that encoder to the
+    bundle as if the user had asked for `--encoder` (it did, and every later run failed)."""
+    scenes = tmp_path / "scenes"
+    scenes.mkdir()
+    images = sorted((EXAMPLES.parent / "scenes" / "images").glob("*.png"))
+    for p in images[:2]:
+        (scenes / p.name).write_bytes(p.read_bytes())
+    index = str(tmp_path / "idx")
+    r = run_cli("index", str(scenes), "--index", index, "--model", "scenes-small")
+    assert r.returncode == 0, r.stderr
+    (scenes / images[2].name).write_bytes(images[2].read_bytes())
+    r = run_cli("index", str(scenes), "--index", index)
+    assert r.returncode == 0, r.stderr
+    assert "1 added" in r.stdout and "2 unchanged" in r.stdout
+    r = run_cli("search", "--image", str(scenes / images[2].name), "--index", index, "--json", "-k", "1")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout.splitlines()[0])["path"].endswith(images[2].name)
