@@ -109,14 +109,18 @@ def attention(model: IndexModel, path: Path, level: str) -> dict[str, Any]:
     side = math.isqrt(caption.attention.shape[1])
     grid = (side, caption.attention.shape[1] // side)
     seen = _encoder_view(path)
-    locations = {loc["word"]: loc for loc in description_json(desc).get("locations", {}).get(level, [])}
+    # The content words in caption order, each with its own step's box: a word said twice ("a red cross
+    # … a purple cross") is two entries, each paired with the step that said it.
+    locations = iter(description_json(desc).get("locations", {}).get(level, []))
+    pending = next(locations, None)
     words = []
     for word, alpha in zip(caption.tokens, caption.attention, strict=False):
-        if word not in locations:
+        if pending is None or pending["word"] != word:
             continue  # function words and punctuation
         heat = attention_overlay(np.asarray(alpha), grid, seen.size)  # (H, W) in 0..1
         shaded = (np.asarray(seen, np.float32) * (0.25 + 0.75 * heat[..., None])).astype(np.uint8)
-        words.append({**locations[word], "overlay": _png_uri(Image.fromarray(shaded))})
+        words.append({**pending, "overlay": _png_uri(Image.fromarray(shaded))})
+        pending = next(locations, None)
     return {"level": level, "caption": caption.text, "confidence": round(math.exp(caption.logprob), 4),
             "words": words}  # fmt: skip
 

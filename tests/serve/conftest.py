@@ -103,3 +103,22 @@ def wait_for(check, seconds: float = 120.0):  # type: ignore[no-untyped-def]
             assert value, "timed out"
             return value
         time.sleep(0.3)
+
+
+@pytest.fixture(scope="session")
+def bundle_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """Four example scenes indexed with the shipped `scenes-small` captioner: a model with attention."""
+    base = tmp_path_factory.mktemp("serve-bundle")
+    scenes = base / "scenes"
+    scenes.mkdir()
+    for p in sorted(SCENES.glob("*.png"))[:4]:
+        shutil.copy(p, scenes / p.name)
+    home = base / "indexes"
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    r = run_cli("index", str(scenes), "--index", "scenes", "--model", "scenes-small", env=env)
+    assert r.returncode == 0, r.stderr
+    proc, url = start_server(home, "scenes")
+    listing = httpx.get(url + "/api/images", params={"limit": 50}, timeout=60).json()
+    ids = {im["name"]: im["id"] for im in listing["images"]}
+    yield Served(url, home, home / "scenes", scenes, proc, ids)
+    stop_server(proc)

@@ -118,3 +118,17 @@ def test_describe_an_upload_in_the_page(served: Served, page, tmp_path: Path) ->
     page.wait_for_selector("#describe-out dt")
     assert "espresso" in page.locator("#describe-out").inner_text()
     _shot(page, tmp_path, "describe")
+
+
+def test_attention_overlays_show_where_each_word_looked(bundle_served: Served, page, tmp_path: Path) -> None:
+    """An index built with a captioner bundle: the image page draws one overlay per content word."""
+    image_id = bundle_served.ids["000000.png"]
+    page.goto(f"{bundle_served.url}/image/{image_id}")
+    page.select_option("#att-level", "layout")
+    page.locator("#attention").click()
+    page.wait_for_selector("#attention-out figure img", timeout=120_000)
+    captions = page.locator("#attention-out figcaption").all_inner_texts()
+    words = bundle_served.get(f"/api/images/{image_id}/attention?level=layout").json()["words"]
+    assert captions == [f"{w['word']} ({w['position']})" for w in words]
+    assert page.locator("#attention-out img").first.evaluate("img => img.complete && img.naturalWidth == 224")
+    _shot(page, tmp_path, "attention")
