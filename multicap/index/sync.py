@@ -5,7 +5,7 @@ parameters, the Recall@10 measured against exact search at build time, the build
 SHA-256 of the file written.
 
 A file is trusted only when it agrees with SQLite (`_verified`): its bytes (and those of its list file,
-when its inverted lists live in one: `multicap.index.vectors.MappedLists`) have the checksums recorded
+when its inverted lists live in one: `multicap.index.mapped_lists.MappedLists`) have the checksums recorded
 when they were written, it holds no id twice, every id it holds is a row of SQLite with a vector, and every
 live row up to its largest id is in it. Anything else (damage, a file from elsewhere, a missing file) and
 it is rebuilt from SQLite, with a one-line note. The writer saves the rebuilt file; a reader never takes

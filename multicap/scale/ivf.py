@@ -12,8 +12,8 @@ are merged with the ids shifted by the rows already merged, and the id map is th
 
 Above `_ONDISK_BYTES` of lists the merge goes to disk instead: each filled shard is spooled to a scratch
 file as it arrives and mapped (faiss's `IO_FLAG_MMAP`: its lists stay in the file), and the shards' lists are
-written list by list into one list file beside the index file (`multicap.index.vectors.write_lists`), which
-the index then maps (`MappedLists`): the building process holds the trained index, the id map (8 bytes a
+written list by list into one list file beside the index file (`multicap.index.mapped_lists.write_lists`),
+which the index then maps (`MappedLists`): the building process holds the trained index, the id map (8 bytes a
 vector) and one shard in flight, never the codes. The list file is checksummed, recorded and checked with
 the index file (`multicap.index.sync`). The file and its search are those of the in-memory merge: the same
 lists, in the same order, with the same ids.
@@ -34,9 +34,10 @@ import faiss
 import numpy as np
 
 from multicap.index.layout import LayoutRules, choose_layout
+from multicap.index.mapped_lists import MappedLists, map_lists, write_lists
 from multicap.index.store import SPACES, IndexStore
 from multicap.index.sync import faiss_path, save_recorded, sync_vectors, tune_on_stored
-from multicap.index.vectors import MappedLists, VectorIndex, map_lists, trained_index, write_lists
+from multicap.index.vectors import VectorIndex, trained_index
 
 __all__ = ["ShardMap", "build_ivf_sharded", "fill_shard", "sharded_sync"]
 

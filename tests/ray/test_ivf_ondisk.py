@@ -17,10 +17,11 @@ import numpy as np
 import pytest
 
 from multicap.index.build import index_paths
+from multicap.index.mapped_lists import LISTS_SUFFIX
 from multicap.index.models import open_model
 from multicap.index.store import ImageRecord, IndexStore
 from multicap.index.sync import faiss_path, open_vectors, sync_vectors
-from multicap.index.vectors import LISTS_SUFFIX, exact_top_k, file_checksum, measure_recall
+from multicap.index.vectors import exact_top_k, file_checksum, measure_recall
 from multicap.scale.ivf import build_ivf_sharded, sharded_sync
 from tests.conftest import REPO, write_noise_images
 from tests.ray.test_ivf_shards import DIM, RULES, N, _clustered, _fill
