@@ -56,7 +56,8 @@ class Service:
         # At most two searches at a time in a process (one per core of a laptop): a search releases the
         # GIL for each SQLite statement and FAISS scan (about 40), and with 8 request threads each release
         # waited for the GIL again (a convoy). 8 clients, 2 workers: 60 searches/s, p95 188 ms with no
-        # limit; 58-80/s with one at a time; 74-78/s, p95 135-148 ms with two (benchmarks/RESULTS.md).
+        # limit; 58-80/s with one at a time; 74-78/s, p95 135-148 ms with two (2026-12-04, at 14 ms of CPU a
+        # search; at 7 ms now the limit was not measured again).
         self._search_lock = threading.Semaphore(2)
         if load_model:
             self.model_job.start()
