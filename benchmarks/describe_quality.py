@@ -97,7 +97,7 @@ def speed(
     tune_malloc()
     config = GroundedConfig(people=people)
     if bodies_from is not None:
-        config = replace(config, bodies_from=bodies_from)
+        config = replace(config, wide_scene_from=bodies_from)
     describer = GroundedDescriber(config)
     with tempfile.TemporaryDirectory() as tmp:
         paths = sorted(REAL_PHOTOS.glob("*.jpg")) if real else make_jpegs(Path(tmp), 100)
@@ -255,7 +255,7 @@ def main() -> None:
         "--bodies-from",
         type=float,
         default=None,
-        help="--speed with this GroundedConfig.bodies_from (0: always)",
+        help="--speed with this GroundedConfig.wide_scene_from (0: always)",
     )
     parser.add_argument("--real", action="store_true", help="--speed on the real-photo benchmark's photos")
     parser.add_argument("--level", default="attribute", help="the level of --sets summaries")

@@ -59,6 +59,8 @@ _COLOUR_ALIASES = {
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
+# Words for what the describer finds beyond the classes (multicap.describe.sky) → the label it gives.
+_FOUND = {"sky": "sky", "skies": "sky"}
 _PEOPLE_WORDS = frozenset({"people", "crowd", "face", "faces", "human", "humans", "family", "couple", "team"})
 
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
@@ -73,7 +75,7 @@ _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word 
 @dataclass
 class Part:
     text: str  # the query words it stands for ("red car")
-    kind: str  # "thing", "people" or "colour" (a colour with no noun)
+    kind: str  # "thing", "people", "found" (the sky) or "colour" (a colour with no noun)
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
@@ -194,6 +196,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in _pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
             continue
+        if phrase in _FOUND:
+            return span, _found_part(phrase, _FOUND[phrase])
         if _is_person(phrase, synsets, wn):
             return span, _people_part(phrase)
         part = _reach(phrase, synsets, wn)
@@ -209,6 +213,12 @@ def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
     if phrase in _PEOPLE_WORDS or phrase in PERSON_TERMS:
         return True
     return _PERSON in wn.ancestors(synsets[0].offset)
+
+
+def _found_part(phrase: str, label: str) -> Part:
+    return Part(
+        phrase, "found", terms=(label,), how=f"the {label} the describer finds in photos of wide scenes"
+    )
 
 
 def _people_part(phrase: str) -> Part:

@@ -88,6 +88,11 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
         return 0.5 if part.colour in palette else 0.0
     if part.kind == "people" and any(o.get("label") in _PERSON_LABELS for o in objects):
         return 1.0
+    if part.kind == "found":  # what the describer finds beyond the classes, by its label
+        found = [o for o in objects if o.get("label") in part.terms]
+        if part.colour is not None and not any(part.colour in _colours(o) for o in found):
+            return _WRONG_COLOUR if found else 0.0
+        return 1.0 if found else 0.0
     best = 0.0
     index = _class_of_wnid()
     for obj in objects:

@@ -10,6 +10,7 @@ import pytest
 from multicap.describe import grounded as module
 from multicap.describe.describer import create_describer, describe_paths, description_json, list_describers
 from multicap.describe.grounded import GroundedDescriber
+from multicap.describe.sky import Sky
 from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
 from tests.conftest import EXAMPLES
 
@@ -156,3 +157,25 @@ def test_bodies_are_looked_for_in_wide_scenes_only(
     described = grounded.describe_batch(paths, loaded, ["object"]).descriptions
     assert seen == [loaded[1].photo.shape[:2]]  # type: ignore[union-attr]
     assert described[1].facts.objects[0].label == "person"
+
+
+def test_the_sky_of_a_wide_scene_is_said_last(
+    grounded: GroundedDescriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where the sky detector finds a sky (here stood in for: the astronaut's backdrop is a studio's), it is
+    the last object, said with "the" at the object level and with its colour at the attribute level; a
+    close-up is never asked."""
+    asked: list[bool] = []
+
+    def blue_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky:
+        asked.append(pale_ok)
+        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue")
+
+    monkeypatch.setattr(module, "find_sky", blue_sky)
+    paths = [EXAMPLES / f"{n}.jpg" for n in ("coffee", "astronaut")]
+    coffee, astronaut = grounded.describe_batch(paths, [grounded.load(p) for p in paths], LEVELS).descriptions
+    assert asked == [False]  # asked once, for the astronaut (0.48 < 0.5: no white or gray sky there)
+    assert "sky" not in coffee.texts["object"]
+    last = astronaut.facts.objects[-1]
+    assert last.label == "sky" and last.attributes["colour"] == "blue" and last.attributes["tags"] == "sky"
+    assert astronaut.texts["object"].endswith("and the sky") and "blue sky" in astronaut.texts["attribute"]

@@ -75,8 +75,8 @@ def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> Non
     assert [p.text for p in meaning.parts] == ["dog"]
     [unknown] = meaning.unknown
     assert unknown.word == "asdfgh" and "not a word WordNet 3.0 knows" in unknown.message()
-    sky = understand("sky").unknown[0]  # a word WordNet knows, but no class the model sees is near it
-    assert sky.word == "sky" and "not among the concepts this model sees" in sky.message()
+    moon = understand("moon").unknown[0]  # a word WordNet knows, but no class the model sees is near it
+    assert moon.word == "moon" and "not among the concepts this model sees" in moon.message()
     assert understand("beautiful").unknown[0].reason == "describes nothing this model sees"
 
 
@@ -113,3 +113,25 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
     assert explained.returncode == 0 and "understood: temple: like temple" in explained.stdout
     assert "stupa 0.50" in explained.stdout
+
+
+def test_the_sky_is_found_by_its_label_and_colour() -> None:
+    """ "sky" has no class: it reaches the sky the describer finds in wide scenes (multicap.describe.sky),
+    by the object's label, with its colour bound as a thing's is."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    for text in ("sky", "skies", "the sky"):
+        [part] = understand(text).parts
+        assert part.kind == "found" and part.terms == ("sky",) and not understand(text).unknown
+    blue_sky = understand("blue sky")
+    assert blue_sky.parts[0].colour == "blue" and "sky" in blue_sky.explain()[0]
+
+    def facts(colour: str) -> dict[str, object]:
+        return {"objects": [{"label": "sky", "attributes": {"wnid": "n09436708", "colour": colour}}]}
+
+    blue, gray, none = (
+        satisfaction(blue_sky, f, None) for f in (facts("blue"), facts("gray"), {"objects": []})
+    )
+    assert blue == 1.0 and 0.0 < gray < 0.5 and none == 0.0
+    assert satisfaction(understand("sky"), facts("gray"), None) == 1.0
