@@ -83,14 +83,17 @@ def stop_server(proc: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     base = tmp_path_factory.mktemp("serve")
-    photos = make_collection(base / "photos")
-    home = base / "indexes"
-    r = run_cli("index", str(photos), "--index", "web", env={"MULTICAP_INDEX_DIR": str(home)})
+    yield from _index_and_serve(make_collection(base / "photos"), base / "indexes", "web")
+
+
+def _index_and_serve(folder: Path, home: Path, index: str, *index_args: str) -> Iterator[Served]:
+    """`multicap index FOLDER` into `home`/`index`, then `multicap serve` on it until the session ends."""
+    r = run_cli("index", str(folder), "--index", index, *index_args, env={"MULTICAP_INDEX_DIR": str(home)})
     assert r.returncode == 0, r.stderr
-    proc, url = start_server(home, "web")
+    proc, url = start_server(home, index)
     listing = httpx.get(url + "/api/images", params={"limit": 500}, timeout=60).json()
     ids = {im["name"]: im["id"] for im in listing["images"]}
-    yield Served(url, home, home / "web", photos, proc, ids)
+    yield Served(url, home, home / index, folder, proc, ids)
     stop_server(proc)
 
 
@@ -113,12 +116,4 @@ def bundle_served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     scenes.mkdir()
     for p in sorted(SCENES.glob("*.png"))[:4]:
         shutil.copy(p, scenes / p.name)
-    home = base / "indexes"
-    env = {"MULTICAP_INDEX_DIR": str(home)}
-    r = run_cli("index", str(scenes), "--index", "scenes", "--model", "scenes-small", env=env)
-    assert r.returncode == 0, r.stderr
-    proc, url = start_server(home, "scenes")
-    listing = httpx.get(url + "/api/images", params={"limit": 50}, timeout=60).json()
-    ids = {im["name"]: im["id"] for im in listing["images"]}
-    yield Served(url, home, home / "scenes", scenes, proc, ids)
-    stop_server(proc)
+    yield from _index_and_serve(scenes, base / "indexes", "scenes", "--model", "scenes-small")
