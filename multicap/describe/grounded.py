@@ -250,7 +250,7 @@ def _sky(sky: Sky) -> SceneObject:
         "tags": "sky",
         "found_by": "pixels",
     }
-    confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # 0.5 at the least share accepted
+    confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # rises with its share: 1 at half the image
     return SceneObject("sky", confidence, sky.box, attributes)
 
 
