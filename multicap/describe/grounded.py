@@ -187,12 +187,13 @@ class GroundedDescriber:
     def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
         concept = self._concepts[det.cls]
         colours = object_colours(rgb, det.mask)  # contrasted with the image outside the CAM region
+        nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
             "colour": " and ".join(name for name, _ in colours),
             "size": size_of(det.box),
             "position": position_of(det.box),
             "wnid": concept.wnid,
-            "tags": ", ".join(concept.tags),
+            "tags": ", ".join(nouns + [t for t in concept.tags if t not in nouns]),
         }
         box = tuple(round(v, 4) for v in det.box)
         return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
@@ -209,6 +210,17 @@ class GroundedDescriber:
         h, w = cam.shape[1:]
         mask = np.ones((h * self.config.regions.upsample, w * self.config.regions.upsample), dtype=bool)
         return Detection(best, p, (0.0, 0.0, 1.0, 1.0), mask)
+
+
+def _place_nouns(name: str) -> list[str]:
+    """What a place class shows, as its setting phrase names it ("lakeside": "by a lake" → lake; "alp":
+    "in the mountains" → mountain), where that is another word than the class's own name."""
+    phrase = SETTINGS.get(name)
+    if phrase is None:
+        return []
+    noun = phrase.split()[-1]
+    noun = noun[:-1] if noun.endswith("s") and not noun.endswith("ss") else noun
+    return [] if noun == name else [noun]
 
 
 _PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people detector's objects carry it

@@ -179,3 +179,19 @@ def test_the_sky_of_a_wide_scene_is_said_last(
     last = astronaut.facts.objects[-1]
     assert last.label == "sky" and last.attributes["colour"] == "blue" and last.attributes["tags"] == "sky"
     assert astronaut.texts["object"].endswith("and the sky") and "blue sky" in astronaut.texts["attribute"]
+
+
+def test_a_place_is_tagged_with_what_it_shows(grounded: GroundedDescriber) -> None:
+    """A lakeside filling the image: the object is the lakeside, tagged first with the lake it shows (the
+    noun of its setting phrase, "by a lake"), so that its tags and a search for "lake" reach it."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("lakeside")] = 12.0
+    pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
+    [lakeside] = grounded.facts(LoadedImage(pixels, (640, 480)), cam).objects
+    tags = lakeside.attributes["tags"].split(", ")
+    assert lakeside.label == "lakeside" and tags[0] == "lake" and "shore" in tags
