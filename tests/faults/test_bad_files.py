@@ -169,7 +169,7 @@ def test_compare_pair_shows_hostile_names_escaped_in_its_differences(corpus: Cor
 def test_ctrl_c_stops_describe_even_beside_a_fifo(tmp_path: Path) -> None:
     """Before issue 27's fix a decoding thread blocked on the FIFO, and Ctrl-C left the process hanging."""
     os.mkfifo(tmp_path / "0_fifo.jpg")  # first in the walk's order
-    for i in range(80):  # more than are described before the signal comes
+    for i in range(400):  # far more than are described before the signal comes (all of 80 could be)
         noise_image(i, 64, 48).save(tmp_path / f"img{i:03d}.png")
     proc = subprocess.Popen(
         [EXE, "describe", str(tmp_path), "--batch-size", "1"],
