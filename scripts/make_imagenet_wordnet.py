@@ -11,8 +11,9 @@ Run once; the output is committed (multicap/levels/data/README.md says where the
 
 ImageNet-1k wnids are WordNet 3.0 noun offsets ("n02099601" is line 02099601 of data.noun), in the
 standard class order (sorted wnids). For each class the script keeps the WordNet synset's first lemma and
-walks the first hypernym pointer (`@`, or `@i` for instances) up to the root; every synset met on the way
-goes into one table, so the file stays small.
+walks its hypernym pointers (`@`, or `@i` for instances) up to the root; every synset met on the way
+goes into one table, so the file stays small. A synset with more than one hypernym (a house is both a
+building and a dwelling) lists the others after the first, and their paths are walked too.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ OUT = Path(__file__).resolve().parents[1] / "multicap" / "text" / "data" / "imag
 CLASSES = Path(__file__).resolve().parents[1] / "multicap" / "text" / "data" / "imagenet_classes.json"
 
 
-def read_nouns(data_noun: Path) -> dict[str, tuple[str, str | None]]:
-    """data.noun → wnid → (first lemma, first hypernym wnid or None)."""
-    table: dict[str, tuple[str, str | None]] = {}
+def read_nouns(data_noun: Path) -> dict[str, tuple[str, list[str]]]:
+    """data.noun → wnid → (first lemma, hypernym wnids in WordNet's order: the first is the chain's)."""
+    table: dict[str, tuple[str, list[str]]] = {}
     for line in data_noun.read_text("latin-1").splitlines():
         if line.startswith("  "):  # the licence header
             continue
@@ -36,13 +37,12 @@ def read_nouns(data_noun: Path) -> dict[str, tuple[str, str | None]]:
         lemma = fields[4].replace("_", " ")
         rest = fields[4 + 2 * n_words :]
         n_ptrs = int(rest[0])
-        parent = None
+        parents = []
         for k in range(n_ptrs):
             symbol, target, pos = rest[1 + 4 * k : 4 + 4 * k]
             if symbol in ("@", "@i") and pos == "n":
-                parent = "n" + target
-                break
-        table["n" + offset] = (_strip_marker(lemma), parent)
+                parents.append("n" + target)
+        table["n" + offset] = (_strip_marker(lemma), parents)
     return table
 
 
@@ -62,12 +62,14 @@ def main() -> None:
     names = json.loads(CLASSES.read_text())["labels"]
     assert len(wnids) == len(names) == 1000, (len(wnids), len(names))
     table: dict[str, list[str | None]] = {}
-    for wnid in wnids:
-        node: str | None = wnid
-        while node is not None and node not in table:
-            lemma, parent = nouns[node]
-            table[node] = [lemma, parent]
-            node = parent
+    todo = list(wnids)
+    while todo:  # every synset on every hypernym path above the classes
+        node = todo.pop()
+        if node in table:
+            continue
+        lemma, parents = nouns[node]
+        table[node] = [lemma, parents[0] if parents else None, *parents[1:]]
+        todo.extend(parents)
     doc = {
         "source": (
             "WordNet 3.0 (Princeton University; WordNet 3.0 licence) data.noun, as shipped in the PyPI "

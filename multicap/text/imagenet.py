@@ -35,12 +35,15 @@ class Concept:
     index: int  # ImageNet class index
     name: str  # readable name ("golden retriever")
     wnid: str  # WordNet 3.0 noun synset id ("n02099601")
-    hypernyms: tuple[str, ...]  # nearest first, up to "entity"
+    hypernyms: tuple[str, ...]  # the chain of first hypernyms, nearest first, up to "entity"
+    ancestors: tuple[str, ...] = ()  # every hypernym on every path, nearest first (a monastery is a house,
+    #                                  and a house both a dwelling and a building); the chain's first at a tie
 
     @property
     def tags(self) -> tuple[str, ...]:
-        """Hypernyms a user would group by (dog, canine, carnivore, mammal, animal), nearest first."""
-        return tuple(h for h in self.hypernyms if h not in _ABSTRACT)
+        """Hypernyms a user would group by (dog, canine, carnivore, mammal, animal), nearest first, along
+        every hypernym path: a palace is a building, a black grouse a bird."""
+        return tuple(h for h in self.ancestors or self.hypernyms if h not in _ABSTRACT)
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +61,7 @@ def _table() -> tuple[list[str], dict[str, list[str | None]]]:
 
 
 def _chain(wnid: str, synsets: dict[str, list[str | None]]) -> list[str]:
-    """The wnids above `wnid`, nearest first."""
+    """The wnids above `wnid` through first hypernyms, nearest first."""
     out: list[str] = []
     parent = synsets[wnid][1]
     while parent is not None:
@@ -67,13 +70,38 @@ def _chain(wnid: str, synsets: dict[str, list[str | None]]) -> list[str]:
     return out
 
 
+def _ancestors(wnid: str, synsets: dict[str, list[str | None]]) -> list[str]:
+    """The wnids above `wnid` through every hypernym, each once, in an order where every synset comes after
+    all the others it is above (by the longest path up to it; the first-hypernym chain first at a tie), so
+    that "nearest first" holds along every path; no name twice (one word's senses on two paths)."""
+    longest: dict[str, int] = {}
+
+    def walk(node: str, depth: int) -> None:
+        for parent in synsets[node][1:]:
+            if parent is not None and longest.get(parent, -1) < depth:
+                longest[parent] = depth
+                walk(parent, depth + 1)
+
+    walk(wnid, 1)
+    chain = {w: k for k, w in enumerate(_chain(wnid, synsets))}
+    order = sorted(longest, key=lambda w: (longest[w], chain.get(w, len(chain)), w))
+    names: set[str | None] = set()
+    return [w for w in order if not (synsets[w][0] in names or names.add(synsets[w][0]))]
+
+
 @lru_cache(maxsize=1)
 def imagenet_concepts() -> tuple[Concept, ...]:
     """The 1,000 ImageNet classes as WordNet concepts, in class order."""
     wnids, synsets = _table()
     names = imagenet_labels()
     return tuple(
-        Concept(i, names[i], wnid, tuple(str(synsets[h][0]) for h in _chain(wnid, synsets)))
+        Concept(
+            i,
+            names[i],
+            wnid,
+            tuple(str(synsets[h][0]) for h in _chain(wnid, synsets)),
+            tuple(str(synsets[h][0]) for h in _ancestors(wnid, synsets)),
+        )
         for i, wnid in enumerate(wnids)
     )
 

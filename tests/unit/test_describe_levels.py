@@ -119,6 +119,22 @@ def test_wordnet_data_covers_imagenet() -> None:
     assert all(name in names for name in SETTINGS)
 
 
+def test_tags_follow_every_hypernym_path_nearest_first() -> None:
+    """WordNet gives some synsets two hypernyms (a house is a dwelling and a building; a gallinaceous bird
+    is a bird, and game): the first-hypernym chain alone missed "building" for a palace and "bird" for a
+    black grouse. Tags keep every path, each after everything below it."""
+    by_name = {c.name: c for c in imagenet_concepts()}
+    assert "building" in by_name["palace"].tags and "building" not in by_name["palace"].hypernyms
+    assert "bird" in by_name["black grouse"].tags and "bird" not in by_name["black grouse"].hypernyms
+    for concept in imagenet_concepts():  # the chain's order is kept, and no tag is said twice
+        tags = concept.tags
+        assert [t for t in tags if t in concept.hypernyms] == [h for h in concept.hypernyms if h in tags]
+        assert len(set(tags)) == len(tags)
+    retriever = by_name["golden retriever"].tags
+    assert retriever.index("dog") < retriever.index("mammal") < retriever.index("animal")
+    assert retriever.index("domestic animal") < retriever.index("animal")
+
+
 def test_regions_find_and_box_a_class_in_one_corner() -> None:
     """A class strong in the top-left cells and another in the bottom-right: two boxed objects."""
     cam = torch.zeros(1000, 7, 7)
