@@ -85,8 +85,10 @@ def _ancestors(wnid: str, synsets: dict[str, list[str | None]]) -> list[str]:
     walk(wnid, 1)
     chain = {w: k for k, w in enumerate(_chain(wnid, synsets))}
     order = sorted(longest, key=lambda w: (longest[w], chain.get(w, len(chain)), w))
-    names: set[str | None] = set()
-    return [w for w in order if not (synsets[w][0] in names or names.add(synsets[w][0]))]
+    by_name: dict[str | None, str] = {}
+    for w in order:
+        by_name.setdefault(synsets[w][0], w)
+    return list(by_name.values())
 
 
 @lru_cache(maxsize=1)
