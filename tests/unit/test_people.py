@@ -9,6 +9,8 @@ without: the examples `chelsea.jpg` (a cat's face, close up), `coffee.jpg`, `roc
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib.cbook
@@ -173,6 +175,41 @@ def test_this_install_runs_blazeface() -> None:
     """`make install` puts the wheel in place; without it every other test here would test the cascade."""
     assert faces.blazeface_file() is not None
     assert people.face_detector() == "blazeface"
+    assert faces.blazeface_runtime() == "litert"  # ai-edge-litert is a dependency: a third of OpenCV's CPU
+
+
+def test_litert_and_opencv_run_the_model_alike(hopper: np.ndarray) -> None:
+    """The two runtimes of the one model file give the same outputs, and the same faces on real photos."""
+    path = faces.blazeface_file()
+    assert path is not None
+    lite, cv = faces.BlazeFace(path, "litert"), faces.BlazeFace(path, "opencv")
+    rng = np.random.default_rng(0)
+    canvas = np.ascontiguousarray(np.resize(hopper, (192, 192, 3)))  # a real photo's pixels, and noise
+    for pixels in (canvas, rng.integers(0, 256, (192, 192, 3), dtype=np.uint8)):
+        (l1, r1), (l2, r2) = lite._forward(pixels), cv._forward(pixels)
+        assert np.abs(l1 - l2).max() < 1e-3 and np.abs(r1 - r2).max() < 1e-2  # logits; pixel offsets
+    for image in [hopper, *(_rgb(p) for p in WITHOUT_PEOPLE)]:
+        a, b = lite.detect(image), cv.detect(image)
+        assert len(a) == len(b)
+        assert all(np.abs(f.box - g.box).max() < 1e-3 for f, g in zip(a, b, strict=True))
+    with pytest.raises(ValueError, match="runtime 'onnx'"):
+        faces.BlazeFace(path, "onnx")
+
+
+def test_litert_says_nothing_on_stderr() -> None:
+    """LiteRT prints an INFO line on stderr when a process makes its first interpreter; loading the
+    detector swallows it, and nothing else is lost from stderr."""
+    code = (
+        "import sys, numpy as np\n"
+        "from multicap.describe.faces import load_blazeface\n"
+        "print('before', file=sys.stderr)\n"
+        "model = load_blazeface()\n"
+        "model.detect(np.zeros((64, 64, 3), np.uint8))\n"
+        "print('after', model.runtime, file=sys.stderr)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.splitlines() == ["before", "after litert"]
 
 
 @pytest.mark.usefixtures("without_blazeface")
