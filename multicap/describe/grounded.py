@@ -20,6 +20,7 @@ import torch
 
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
+from multicap.describe.faces import load_blazeface
 from multicap.describe.people import Person, add_bodies, detect_people
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
@@ -110,6 +111,8 @@ class GroundedDescriber:
             [bool(_WIDE_SCENE & set(c.hypernyms)) for c in imagenet_concepts()]
         )
         self._concepts = imagenet_concepts()
+        if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
+            load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
 
     @property
     def decode_side(self) -> int:
