@@ -26,6 +26,7 @@ from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
 from multicap.describe.sky import Sky, find_sky
+from multicap.describe.vegetation import Vegetation, find_vegetation
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.encoders import Encoder, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
@@ -67,6 +68,7 @@ class LoadedImage:
     #                                  detector, whose faces need more pixels than the encoder's input
     people: list[Person] = field(default_factory=list)  # found at load time, in the decoding threads
     sky: Sky | None = None  # found in describe_batch, for wide scenes only
+    wide: bool = False  # the classifier sees a wide scene (describe_batch)
 
 
 @contextmanager
@@ -158,7 +160,7 @@ class GroundedDescriber:
         """What only a photo of a wide scene (probability `wide`) is searched for: bodies, and the sky."""
         people = add_bodies(image.photo, image.people) if image.photo is not None else image.people
         sky = find_sky(image.pixels.permute(1, 2, 0).numpy(), pale_ok=wide >= _PALE_SKY_FROM)
-        return replace(image, people=people, sky=sky)
+        return replace(image, people=people, sky=sky, wide=True)
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
@@ -176,6 +178,9 @@ class GroundedDescriber:
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         people_objects = [_person(p, objects, rgb) for p in people]
         objects = (people_objects + objects)[: self.config.regions.top_k]  # people first: the usual subject
+        vegetation = find_vegetation(rgb, wide=image.wide)
+        if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
+            objects.append(_vegetation(vegetation))
         if image.sky is not None:  # last, beyond top_k: the sky is seldom what a photo is of
             objects.append(_sky(image.sky))
         attrs = image_colour_attributes(rgb)
@@ -276,6 +281,28 @@ def _sky(sky: Sky) -> SceneObject:
     }
     confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # rises with its share: 1 at half the image
     return SceneObject("sky", confidence, sky.box, attributes)
+
+
+# WordNet 3.0 nouns of what vegetation.py finds (no ImageNet class either), and their tags.
+_VEGETATION: dict[str, tuple[str, str]] = {
+    "grass": ("n12102133", "grass, plant"),  # grass.n.01
+    "trees": ("n13104059", "tree, woody plant, plant"),  # tree.n.01
+    "foliage": ("n13152742", "foliage, leaf, leaves, plant"),  # leaf.n.01 (leaf, leafage, foliage)
+}
+
+
+def _vegetation(found: Vegetation) -> SceneObject:
+    wnid, tags = _VEGETATION[found.label]
+    attributes = {
+        "colour": found.colour,
+        "size": size_of(found.box),
+        "position": position_of(found.box),
+        "wnid": wnid,
+        "tags": tags,
+        "found_by": "pixels",
+    }
+    confidence = round(0.5 + 0.5 * min(1.0, found.share / 0.5), 4)  # rises with its share: 1 at half
+    return SceneObject(found.label, confidence, found.box, attributes)
 
 
 def _clothes_mask(person: Person, side: int) -> np.ndarray:

@@ -20,6 +20,7 @@ Verbalizer = Callable[[SceneFacts], str]
 _REGISTRY: dict[str, Verbalizer] = {}
 
 _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sky")
+_MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _POSITION_PHRASES: dict[str, str] = {
     "top left": "in the top left corner", "top": "at the top", "top right": "in the top right corner",
@@ -85,6 +86,8 @@ def plural(noun: str) -> str:
 def _article(phrase: str) -> str:
     if phrase in _UNIQUE:
         return "the " + phrase
+    if phrase.rpartition(" ")[2] in _MASS:
+        return phrase
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 
 

@@ -59,8 +59,15 @@ _COLOUR_ALIASES = {
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
-# Words for what the describer finds beyond the classes (multicap.describe.sky) → the label it gives.
-_FOUND = {"sky": "sky", "skies": "sky"}
+# Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
+# .vegetation) → the labels it gives.
+_FOUND: dict[str, tuple[str, ...]] = {
+    "sky": ("sky",), "skies": ("sky",),
+    "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
+    "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
+    "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
+    "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
+}  # fmt: skip
 _PEOPLE_WORDS = frozenset({"people", "crowd", "face", "faces", "human", "humans", "family", "couple", "team"})
 
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
@@ -215,10 +222,8 @@ def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
     return _PERSON in wn.ancestors(synsets[0].offset)
 
 
-def _found_part(phrase: str, label: str) -> Part:
-    return Part(
-        phrase, "found", terms=(label,), how=f"the {label} the describer finds in photos of wide scenes"
-    )
+def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
+    return Part(phrase, "found", terms=labels, how=f"found from the pixels: {', '.join(labels)}")
 
 
 def _people_part(phrase: str) -> Part:
