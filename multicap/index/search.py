@@ -241,6 +241,9 @@ def _text_search(
         said = "; ".join(qv.unknown) or "it has no word to search for"
         raise ConfigError(f"nothing in the index matches {query!r}: {said}")
     fused = _fuse(lists, qv.weights)
+    if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
+        held = "; ".join(qv.concepts) or "its words"
+        raise ConfigError(f"nothing in the index matches {query!r}: no image holds {held}")
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])

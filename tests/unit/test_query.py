@@ -110,6 +110,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     none = run_cli("search", "asdfgh qwerty", "--index", str(index))
     assert none.returncode == 1 and none.stdout == ""
     assert none.stderr.strip().startswith("error: nothing in the index matches") and "asdfgh" in none.stderr
+    for word in ("forest", "grass"):  # understood, but no example photo holds vegetation: not silence
+        nothing = run_cli("search", word, "--index", str(index))
+        assert nothing.returncode == 1 and nothing.stdout == ""
+        assert f"nothing in the index matches '{word}': no image holds {word}: found from" in nothing.stderr
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
     assert explained.returncode == 0 and "understood: temple: like temple" in explained.stdout
     assert "stupa 0.50" in explained.stdout
