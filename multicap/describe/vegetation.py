@@ -7,8 +7,9 @@ high lightness gradient, where a green wall, a car or a smooth apple make a low 
 fifth of the image. What it is called follows the scene (`multicap.describe.grounded` says whether the
 classifier sees a wide scene): in a wide scene, green in the top third of the image is trees and green
 only lower down is grass; in a close-up it is foliage. On the tune photos of the real-photo benchmark
-the green textured share was ≥ 0.23 on the 12 photos labelled with grass, trees, leaves or moss that
-hold some in colour, and ≤ 0.12 on all others but a green circuit board (0.80).
+the green textured share was ≥ 0.23 on 12 of the 25 labelled with grass, trees, leaves or moss (the
+others hold a thin band of it, or are greyscale or autumnal), and ≤ 0.12 on every photo labelled with
+none but a green circuit board (0.80).
 """
 
 from __future__ import annotations
@@ -30,11 +31,8 @@ _DARK_L = 15.0  # lightness above which (below: shadow, colour unreadable)
 _ROUGH = 3.0  # mean |∇L| of a cell above which it is textured (the sky's smooth limit is 2.5)
 _MIN_SHARE = 0.2  # of the image the green textured cells must cover
 _Y = np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)  # linear sRGB → luminance (D65)
-_LINEAR = (
-    (lambda c: np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4))(
-        np.arange(256, dtype=np.float32) / 255.0
-    )
-).astype(np.float32)  # 8-bit sRGB → linear
+_LEVELS = np.arange(256, dtype=np.float32) / 255.0
+_LINEAR = np.where(_LEVELS <= 0.04045, _LEVELS / 12.92, ((_LEVELS + 0.055) / 1.055) ** 2.4)  # 8-bit → linear
 _TREES_TOP = 0.3  # share of the top third of a wide scene that, green, makes the vegetation trees
 
 
