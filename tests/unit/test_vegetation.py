@@ -42,6 +42,13 @@ def test_green_texture_low_in_a_wide_scene_is_grass_and_high_is_trees() -> None:
     assert trees is not None and trees.label == "trees" and trees.box[1] == 0.0
 
 
+def test_a_line_of_trees_on_a_far_shore_is_trees() -> None:
+    """A band an eighth of the image tall, mid-height: enough in a wide scene, and above the ground."""
+    band = _scene((50, 110, 40), slice(S // 2 - S // 16, S // 2 + S // 16))
+    trees = find_vegetation(band, wide=True)
+    assert trees is not None and trees.label == "trees" and 0.1 <= trees.share <= 0.15
+
+
 def test_in_a_close_up_green_texture_is_foliage() -> None:
     found = find_vegetation(_scene((70, 150, 60), slice(0, S)), wide=False)
     assert found is not None and found.label == "foliage" and found.share > 0.9
@@ -50,9 +57,10 @@ def test_in_a_close_up_green_texture_is_foliage() -> None:
 def test_what_is_not_vegetation_is_not_called_so() -> None:
     assert find_vegetation(_scene((60, 130, 50), slice(0, S), noise=1.0), wide=True) is None  # smooth: paint
     assert find_vegetation(_scene((60, 90, 160), slice(0, S)), wide=True) is None  # textured blue: water
-    assert (
-        find_vegetation(_scene((60, 130, 50), slice(0, S // 8)), wide=True) is None
-    )  # an eighth: too little
+    eighth = _scene((60, 130, 50), slice(S // 2, S // 2 + S // 8))
+    assert find_vegetation(eighth, wide=False) is None  # an eighth of a close-up: too little
+    sixteenth = _scene((60, 130, 50), slice(S // 2, S // 2 + S // 16))
+    assert find_vegetation(sixteenth, wide=True) is None  # a sixteenth of a wide scene: too little
     assert find_vegetation(_scene((150, 60, 50), slice(0, S)), wide=False) is None  # textured red
     assert find_vegetation(np.zeros((8, 8, 3), np.uint8), wide=True) is None  # too small to tell
 
