@@ -158,8 +158,12 @@ def _first_interpreter(path: Path) -> Interpreter:
     """The process's first interpreter, made with stderr (fd 2) pointed at /dev/null: LiteRT prints "INFO:
     Created TensorFlow Lite XNNPACK delegate for CPU." there once per process, in the middle of a command's
     own output, and no setting turns it off. Made once, when the detector is loaded (`load_blazeface`)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
+    if sys.stderr is not None:
+        sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr at all (closed by a service manager): nothing to keep quiet
+        return _interpreter(path)
     try:
         with open(os.devnull, "wb") as null:
             os.dup2(null.fileno(), 2)

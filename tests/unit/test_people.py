@@ -210,6 +210,9 @@ def test_litert_says_nothing_on_stderr() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stderr.splitlines() == ["before", "after litert"]
+    closed = "import os\nos.close(2)\n" + code.replace("file=sys.stderr", "file=sys.stdout")  # stderr closed
+    out = subprocess.run([sys.executable, "-c", closed], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.splitlines() == ["before", "after litert"], out.stdout
 
 
 @pytest.mark.usefixtures("without_blazeface")
