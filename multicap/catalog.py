@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.captioning.bundle import list_bundles
+from multicap.describe.bodies import PERSON_SSD_INSTALL, person_ssd_file
 from multicap.describe.faces import BLAZEFACE_INSTALL, blazeface_file, blazeface_runtime
 from multicap.encoders import DEFAULT_ENCODER, list_encoders
 from multicap.encoders.clip_models import CLIP_MODELS, open_clip_installed, pull_command, weights_dir
@@ -61,6 +62,18 @@ def model_catalog() -> list[dict[str, Any]]:
                 else "OpenCV: pip install ai-edge-litert for a third of the CPU"
             )
             + "); without it, OpenCV's Haar cascade finds frontal faces only",
+        }
+    )
+    ssd = person_ssd_file()
+    rows.append(
+        {
+            "kind": "detector",
+            "name": "ssdlite_mobilenet_v2_person",
+            "weights_present": ssd is not None,
+            "weights": str(ssd or ""),
+            "source": PERSON_SSD_INSTALL,
+            "description": "bodies for the people detector (SSDLite MobileNetV2 trained on people, run by "
+            "torch); without it, OpenCV's HOG finds upright whole bodies only",
         }
     )
     return rows + [bundle_info(name, folder) for name, folder in list_bundles().items()]

@@ -21,7 +21,7 @@ import torch
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
-from multicap.describe.people import Person, add_bodies, detect_people
+from multicap.describe.people import Person, add_bodies_batch, detect_people
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
@@ -42,6 +42,9 @@ _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to,
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
 # landscapes (with the settings of places.py). Close-ups of things, animals, plants and food have none.
 _WIDE_SCENE = frozenset({"structure", "conveyance", "geological formation", "way", "area"})
+# Hypernyms of the ImageNet classes that people wear or play with: ImageNet has no person class, and these
+# are what the classifier sees of a person close by (a uniform, a helmet, a ball).
+_WORN = frozenset({"clothing", "headdress", "footwear", "game equipment", "sports equipment"})
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,14 @@ class GroundedConfig:
     image_size: int = 224  # input side; the final map is image_size / 32 cells across
     regions: RegionConfig = field(default_factory=RegionConfig)  # scales and thresholds of detection
     setting_confidence: float = 0.2  # least probability of a place class to state the setting
-    people: bool = True  # find people with OpenCV's face and body detectors (multicap.describe.people)
-    wide_scene_from: float = 0.2  # look for bodies (40 ms a photo) and the sky where the classifier gives at
-    #                               least this probability to wide-scene classes (_WIDE_SCENE): on the
-    #                               real-photo benchmark its pedestrians stood in scenes at 0.60-0.70, and
-    #                               59% of the photos, the close-ups, are below 0.2 (faces: everywhere)
+    people: bool = True  # find people with the face and body detectors of multicap.describe.people
+    wide_scene_from: float = 0.2  # look for bodies and the sky where the classifier gives at least this
+    #                               probability to wide-scene classes (_WIDE_SCENE): on the real-photo
+    #                               benchmark its pedestrians stood in scenes at 0.60-0.70, and 59% of the
+    #                               photos, the close-ups, are below 0.2 (faces: everywhere)
+    worn_from: float = 0.1  # ... and bodies where it gives at least this to what people wear or play with
+    #                         (_WORN): the tune photos of people close by at 0.18-0.58 (basketball players:
+    #                         a punching bag and clothes; footballers: a ball), 11 of 61 tune photos in all
     class_priors: float = 0.5  # divide class probabilities by their prior to this power (describe/priors.py):
     #                            0.5 cut the four commonest labels of the tuning drawings from 0.17 to 0.12
     #                            of them and kept the tuning photos' naming (1.0 cut to 0.06, lost 3 of 61)
@@ -112,6 +118,9 @@ class GroundedDescriber:
         self._wide = self._settings | torch.tensor(
             [bool(_WIDE_SCENE & set(c.hypernyms)) for c in imagenet_concepts()]
         )
+        self._worn = torch.tensor(
+            [bool(_WORN & set(c.ancestors or c.hypernyms)) for c in imagenet_concepts()]
+        )
         self._concepts = imagenet_concepts()
         if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
             load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
@@ -143,11 +152,24 @@ class GroundedDescriber:
         cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
         cams = cams.reshape(len(images), -1, h, w)  # (B, 1000, h, w)
         assert feats.logits is not None  # the encoder has a classifier (checked in __init__)
-        wide = (feats.logits.float().softmax(-1) * self._wide).sum(-1)  # (B,) probability of a wide scene
+        probs = feats.logits.float().softmax(-1)  # (B, 1000)
+        wide = (probs * self._wide).sum(-1)  # (B,) probability of a wide scene
+        worn = (probs * self._worn).sum(-1)  # (B,) ... of things people wear or play with
+        images = list(images)
+        # Bodies cost about 18 ms of CPU a photo: only where the classifier sees a scene or a person's things.
+        look = {
+            i: im.photo
+            for i, (im, w, p) in enumerate(zip(images, wide.tolist(), worn.tolist(), strict=True))
+            if im.photo is not None and (w >= self.config.wide_scene_from or p >= self.config.worn_from)
+        }
+        found = add_bodies_batch(list(look.values()), [images[i].people for i in look])
+        for i, people in zip(look, found, strict=True):
+            images[i] = replace(images[i], people=people)
         images = [
             self._wide_scene(im, p) if p >= self.config.wide_scene_from else im
             for im, p in zip(images, wide.tolist(), strict=True)
         ]
+
         out = []
         with _one_thread():
             for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):
@@ -157,10 +179,9 @@ class GroundedDescriber:
         return DescribedBatch(feats, out)
 
     def _wide_scene(self, image: LoadedImage, wide: float) -> LoadedImage:
-        """What only a photo of a wide scene (probability `wide`) is searched for: bodies, and the sky."""
-        people = add_bodies(image.photo, image.people) if image.photo is not None else image.people
+        """What only a photo of a wide scene (probability `wide`) is searched for: the sky."""
         sky = find_sky(image.pixels.permute(1, 2, 0).numpy(), pale_ok=wide >= _PALE_SKY_FROM)
-        return replace(image, people=people, sky=sky, wide=True)
+        return replace(image, sky=sky, wide=True)
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""

