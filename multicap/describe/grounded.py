@@ -18,6 +18,7 @@ import cv2
 import numpy as np
 import torch
 
+from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
@@ -124,6 +125,7 @@ class GroundedDescriber:
         self._concepts = imagenet_concepts()
         if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
             load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
+            load_person_ssd()  # and the body model once (0.1 s), not by each decoding thread at once
 
     @property
     def decode_side(self) -> int:
