@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 import torch
 
@@ -22,7 +21,7 @@ from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import image_colour_attributes, object_colours
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
-from multicap.describe.people import Person, add_bodies_batch, detect_people
+from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
@@ -142,7 +141,7 @@ class GroundedDescriber:
         img = load_image(path, min_short_side=self.decode_side)
         if not self.config.people:
             return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
-        photo = _shrunk(np.asarray(img), _PEOPLE_SIDE)  # (h, w, 3): load_image gives RGB
+        photo = shrink_long_side(np.asarray(img), _PEOPLE_SIDE)  # (h, w, 3): load_image gives RGB
         pixels = self.encoder.preprocess.to_uint8(img)
         return LoadedImage(pixels, img.size, photo, detect_people(photo, bodies=False))
 
@@ -259,16 +258,6 @@ _PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people dete
 _PALE_SKY_FROM = 0.5
 _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
-
-
-def _shrunk(rgb: np.ndarray, side: int) -> np.ndarray:
-    """(H, W, 3) uint8 with its long side at most `side` px (OpenCV's area average: a fifth of the CPU of
-    Pillow's `thumbnail`, 0.7 against 3.4 ms a photo)."""
-    scale = side / max(rgb.shape[:2])
-    if scale >= 1.0:
-        return rgb
-    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> SceneObject:

@@ -42,7 +42,15 @@ from multicap.describe.faces import BlazeFace, load_blazeface
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
 
-__all__ = ["Person", "add_bodies", "add_bodies_batch", "body_detector", "detect_people", "face_detector"]
+__all__ = [
+    "Person",
+    "add_bodies",
+    "add_bodies_batch",
+    "body_detector",
+    "detect_people",
+    "face_detector",
+    "shrink_long_side",
+]
 
 _PACKAGE = "opencv-python-headless>=4.8,<5"  # 5.x wheels ship no cascade files
 _BODY_SIDE = 640  # px, long side of the image the body detector sees (before its upscale)
@@ -142,7 +150,7 @@ def detect_people(rgb: np.ndarray, *, bodies: bool = True) -> list[Person]:
         One `Person` per person found; an empty list when there is none.
     """
     det = _detectors()
-    image = _shrink(_checked(rgb), _BODY_SIDE)  # (h, w, 3)
+    image = shrink_long_side(_checked(rgb), _BODY_SIDE)  # (h, w, 3)
     faces = _nms(_faces(det, image))
     found = _nms(_bodies(det, image)) if bodies else []
     return sorted(_pair(faces, found), key=lambda p: -p.confidence)
@@ -152,7 +160,7 @@ def add_bodies(rgb: np.ndarray, faces: list[Person]) -> list[Person]:
     """`detect_people(rgb)` from the people `detect_people(rgb, bodies=False)` found: the body detector
     runs, and each body takes the face in its head."""
     found = [_Found(np.array(p.face), p.confidence) for p in faces if p.face is not None]
-    bodies = _nms(_bodies(_detectors(), _shrink(_checked(rgb), _BODY_SIDE)))
+    bodies = _nms(_bodies(_detectors(), shrink_long_side(_checked(rgb), _BODY_SIDE)))
     return sorted(_pair(found, bodies), key=lambda p: -p.confidence)
 
 
@@ -161,7 +169,7 @@ def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]
     det = _detectors()
     if det.ssd is None:
         return [add_bodies(photo, people) for photo, people in zip(photos, faces, strict=True)]
-    images = [_shrink(_checked(photo), _BODY_SIDE) for photo in photos]
+    images = [shrink_long_side(_checked(photo), _BODY_SIDE) for photo in photos]
     out = []
     for people, bodies in zip(faces, det.ssd.detect(images, _BODY_MIN_SCORE), strict=True):
         found = [_Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
@@ -176,11 +184,14 @@ def _checked(rgb: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
+def shrink_long_side(rgb: np.ndarray, side: int) -> np.ndarray:
+    """(H, W, 3) uint8 with its long side at most `side` px, and each side at least 1 (OpenCV's area
+    average: a fifth of the CPU of Pillow's `thumbnail`, 0.7 against 3.4 ms a photo)."""
     scale = side / max(rgb.shape[:2])
     if scale >= 1.0:
         return rgb
-    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
 
 
 def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
@@ -191,7 +202,7 @@ def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
         found = [_Found(f.box, 0.5 + (f.score - 0.6) / 0.8) for f in det.blazeface.detect(image)]
     else:
         assert det.frontal is not None
-        found = _cascade_faces(det.frontal, _shrink(image, _FRONTAL_SIDE))
+        found = _cascade_faces(det.frontal, shrink_long_side(image, _FRONTAL_SIDE))
     h, w = image.shape[:2]
     kept = []
     for face in found:

@@ -278,3 +278,10 @@ def test_bodies_added_later_give_what_one_pass_gives(
     # One person either way: her face is too wide for a head in that body's top third, but it fills a fifth
     # of the body's box, as in any head-and-shoulders close-up.
     assert [p.kind for p in once] == ["face"]
+
+
+def test_a_thin_strip_keeps_a_pixel_on_its_short_side() -> None:
+    """A 3000 × 2 px strip shrunk to 640 px would be 0 px wide: OpenCV refused it before 2026-12-05."""
+    strip = np.zeros((3000, 2, 3), dtype=np.uint8)
+    assert people.shrink_long_side(strip, 640).shape == (640, 1, 3)
+    assert detect_people(strip) == []
