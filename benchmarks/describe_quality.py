@@ -9,7 +9,9 @@
              to the encoder's tensors-only throughput (uint8 batches of 32 at 224 px), alternating rounds;
              with --real, on the real-photo benchmark's 91 photos instead; --bodies-from 0 runs the body
              detector (and the sky's) on every photo, the default only where the classifier sees a wide
-             scene or what people wear or play with.
+             scene or what people wear or play with. The script starts as `multicap` does
+             (`multicap.cli.threads.configure()` chooses how torch's threads wait; before 2026-12-05 it
+             ran with torch's defaults, which the command never uses: ratio 0.25 → 0.27 on this machine).
   --scenes   fact precision/recall per level on unseen synthetic scenes for the grounded describer and a
              trained bundle (`--bundle`), parsing each text with multicap.facts.scene_parse.
   --sets     precision/recall of the shared and the distinguishing facts of the set summaries of
@@ -34,17 +36,21 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-import torch
-from PIL import Image
+from multicap.cli.threads import configure
+
+configure()  # as the command does before torch loads: how its threads wait, from what the machine is doing
+
+import torch  # noqa: E402
+from PIL import Image  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_throughput import make_jpegs, ours_only
+from encoder_throughput import make_jpegs, ours_only  # noqa: E402
 
-from multicap.describe import Describer, Description, create_describer, describe_paths
-from multicap.describe.grounded import GroundedConfig, GroundedDescriber
-from multicap.describe.regions import RegionConfig
-from multicap.encoders.runtime import tune_malloc
-from multicap.facts import SceneFacts
+from multicap.describe import Describer, Description, create_describer, describe_paths  # noqa: E402
+from multicap.describe.grounded import GroundedConfig, GroundedDescriber  # noqa: E402
+from multicap.describe.regions import RegionConfig  # noqa: E402
+from multicap.encoders.runtime import tune_malloc  # noqa: E402
+from multicap.facts import SceneFacts  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_PHOTOS = REPO / "data" / "real_photos"  # scripts/fetch_real_photos.py writes them

@@ -7,7 +7,8 @@ The `labels` model is the encoder-only part of the work: decode, resize, encode,
 and the top labels in SQLite, build the FAISS files (target: ≥ 0.7 of tensors-only). The `grounded` model
 adds the describer's region analysis, colours and layout per image; its ratio is printed for information.
 A second run over the unchanged folder measures the incremental skip (files/s, nothing decoded).
-Tensors-only throughput is measured before and after each indexing run; their mean is the baseline.
+Tensors-only throughput is measured before and after each indexing run; their mean is the baseline. The
+script starts as `multicap` does: `multicap.cli.threads.configure()` chooses how torch's threads wait.
 """
 
 from __future__ import annotations
@@ -19,13 +20,17 @@ import tempfile
 import time
 from pathlib import Path
 
-import torch
+from multicap.cli.threads import configure
+
+configure()  # as the command does before torch loads: how its threads wait, from what the machine is doing
+
+import torch  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from encoder_throughput import make_jpegs, ours_only
+from encoder_throughput import make_jpegs, ours_only  # noqa: E402
 
-from multicap.index.build import index_paths
-from multicap.index.models import open_model
+from multicap.index.build import index_paths  # noqa: E402
+from multicap.index.models import open_model  # noqa: E402
 
 
 def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict[str, float]:
