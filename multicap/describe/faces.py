@@ -33,6 +33,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
 
 try:
@@ -131,7 +132,9 @@ class BlazeFace:
         nh, nw = max(1, round(h * scale)), max(1, round(w * scale))
         canvas = np.zeros((_SIDE, _SIDE, 3), np.uint8)
         top, left = (_SIDE - nh) // 2, (_SIDE - nw) // 2
-        canvas[top : top + nh, left : left + nw] = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_AREA)
+        canvas[top : top + nh, left : left + nw] = (
+            shrink(rgb, (nw, nh)) if scale < 1 else cv2.resize(rgb, (nw, nh))
+        )
         logits, raw = self._forward(canvas)
         scores = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
         faces = []

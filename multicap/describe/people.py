@@ -17,7 +17,7 @@ false faces on fruit, wood and wallpaper. A body with a face in its head (or, in
 fills a fifth of it) becomes one person holding both boxes; a face with no body gets a head-and-shoulders
 box grown from it.
 
-Inputs larger than 640 px on the long side are shrunk first (INTER_AREA), so a caller may pass the full
+Inputs larger than 640 px on the long side are shrunk first (area average), so a caller may pass the full
 decoded image or any copy of ≥ 640 px. Cost on the machine of benchmarks/RESULTS.md: about 22 ms of one
 CPU core per photo (BlazeFace 3.5, the SSD 18; HOG took 40, the Haar cascade 50). The grounded describer
 looks for faces in every photo and for bodies only where its classifier sees a wide scene or what people
@@ -39,6 +39,7 @@ import numpy as np
 
 from multicap.describe.bodies import PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
+from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
 
@@ -185,13 +186,12 @@ def _checked(rgb: np.ndarray) -> np.ndarray:
 
 
 def shrink_long_side(rgb: np.ndarray, side: int) -> np.ndarray:
-    """(H, W, 3) uint8 with its long side at most `side` px, and each side at least 1 (OpenCV's area
-    average: a fifth of the CPU of Pillow's `thumbnail`, 0.7 against 3.4 ms a photo)."""
+    """(H, W, 3) uint8 with its long side at most `side` px, and each side at least 1 (`pixels.shrink`:
+    a tenth of the CPU of Pillow's `thumbnail`)."""
     scale = side / max(rgb.shape[:2])
     if scale >= 1.0:
         return rgb
-    size = (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return shrink(rgb, (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale))))
 
 
 def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
