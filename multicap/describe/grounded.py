@@ -24,7 +24,7 @@ from multicap.describe.faces import load_blazeface
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
-from multicap.describe.regions import Detection, RegionConfig, best_guess, detect_regions
+from multicap.describe.regions import Detection, RegionConfig, Related, best_guess, detect_regions
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.vegetation import Vegetation, find_vegetation
 from multicap.describe.verbalize import GUESS, verbalize
@@ -112,7 +112,7 @@ class GroundedDescriber:
         log_prior = class_log_prior(self.encoder.name) if self.config.class_priors > 0 else None
         if log_prior is not None:  # p(c) / prior(c)^strength: what the model says everywhere needs more
             self._bias = self._bias - self.config.class_priors * torch.from_numpy(log_prior)
-        self._related = torch.from_numpy(related_classes().astype(np.float32))  # (1000, 1000)
+        self._related = Related.of(related_classes())  # which classes pool their probability
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(
@@ -230,12 +230,12 @@ class GroundedDescriber:
     def _setting(self, cam: torch.Tensor) -> Detection | None:
         """The most probable place class of the whole image (boxed where its CAM is), if confident enough."""
         probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) * self._settings  # (1000,)
-        group = probs @ self._related  # settings pool with related places (seashore, sandbar)
+        group = self._related.pool(probs)  # settings pool with related places (seashore, sandbar)
         group = group * self._settings
         p, k = float(group.max()), int(group.argmax())
         if p < self.config.setting_confidence:
             return None
-        best = int((probs * self._related[k]).argmax())  # the group's most probable member names it
+        best = int((probs * self._related.dense[k]).argmax())  # the group's most probable member names it
         h, w = cam.shape[1:]
         mask = np.ones((h * self.config.regions.upsample, w * self.config.regions.upsample), dtype=bool)
         return Detection(best, p, (0.0, 0.0, 1.0, 1.0), mask)
