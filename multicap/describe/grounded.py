@@ -26,7 +26,7 @@ from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import Detection, RegionConfig, Related, best_guess, detect_regions
 from multicap.describe.sky import Sky, find_sky
-from multicap.describe.vegetation import Vegetation, find_vegetation
+from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.encoders import Encoder, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
@@ -75,6 +75,8 @@ class LoadedImage:
     people: list[Person] = field(default_factory=list)  # found at load time, in the decoding threads
     sky: Sky | None = None  # found in describe_batch, for wide scenes only
     wide: bool = False  # the classifier sees a wide scene (describe_batch)
+    green: np.ndarray | None = None  # vegetation.green_texture(pixels), found at load time
+    colours: dict[str, str] | None = None  # image_colour_attributes(pixels), found at load time
 
 
 @contextmanager
@@ -137,13 +139,16 @@ class GroundedDescriber:
         The face detector runs here, not in `describe_batch`: `load` runs in the threads that decode
         ahead (`multicap.io.batch`), so its ~4 ms of LiteRT work an image overlaps the encoder's forward
         pass and the single-threaded region work instead of following them. The body detector waits for
-        the classifier (`describe_batch`): it runs only on photos of wide scenes."""
+        the classifier (`describe_batch`). What needs only the encoder's input pixels runs here too: the
+        green texture of vegetation and the image's colours (1.4 ms off the thread that describes)."""
         img = load_image(path, min_short_side=self.decode_side)
-        if not self.config.people:
-            return LoadedImage(self.encoder.preprocess.to_uint8(img), img.size)
-        photo = shrink_long_side(np.asarray(img), _PEOPLE_SIDE)  # (h, w, 3): load_image gives RGB
         pixels = self.encoder.preprocess.to_uint8(img)
-        return LoadedImage(pixels, img.size, photo, detect_people(photo, bodies=False))
+        rgb = pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
+        loaded = LoadedImage(pixels, img.size, green=green_texture(rgb), colours=image_colour_attributes(rgb))
+        if not self.config.people:
+            return loaded
+        photo = shrink_long_side(np.asarray(img), _PEOPLE_SIDE)  # (h, w, 3): load_image gives RGB
+        return replace(loaded, photo=photo, people=detect_people(photo, bodies=False))
 
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
@@ -200,12 +205,12 @@ class GroundedDescriber:
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         people_objects = [_person(p, objects, rgb) for p in people]
         objects = (people_objects + objects)[: self.config.regions.top_k]  # people first: the usual subject
-        vegetation = find_vegetation(rgb, wide=image.wide)
+        vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)
         if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
             objects.append(_vegetation(vegetation))
         if image.sky is not None:  # last, beyond top_k: the sky is seldom what a photo is of
             objects.append(_sky(image.sky))
-        attrs = image_colour_attributes(rgb)
+        attrs = dict(image.colours) if image.colours is not None else image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height
         attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"

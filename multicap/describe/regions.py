@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -81,28 +82,44 @@ def window_logits(cam: torch.Tensor, side: int, stride: int) -> tuple[torch.Tens
     return pooled.flatten(1).T, origins  # (K, C)
 
 
+@lru_cache(maxsize=16)
+def _upsampling(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) bilinear interpolation matrix, pixel centres aligned (torch's align_corners=False)."""
+    x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    i0 = np.floor(x).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    a = np.zeros((n_out, n_in), dtype=np.float32)
+    np.add.at(a, (np.arange(n_out), i0), 1 - (x - i0))
+    np.add.at(a, (np.arange(n_out), i1), x - i0)
+    a.setflags(write=False)
+    return a
+
+
 def _box_from_cam(
     cam: torch.Tensor, window: tuple[int, int, int], cfg: RegionConfig
 ) -> tuple[Box, np.ndarray]:
-    """(h, w) CAM of one class, window (row, col, side) → its box in 0..1 and mask at `upsample`×."""
+    """(h, w) CAM of one class, window (row, col, side) → its box in 0..1 and mask at `upsample`×.
+
+    In NumPy, by two small matrix products: the same map as torch's bilinear `interpolate`, at a third of
+    its cost for a 7 × 7 map (about 8 calls a photo)."""
     h, w = cam.shape
     u = cfg.upsample
-    up = F.interpolate(cam[None, None], size=(h * u, w * u), mode="bilinear", align_corners=False)[0, 0]
+    up = _upsampling(h, h * u) @ cam.numpy() @ _upsampling(w, w * u).T  # (h*u, w*u)
     r, c, side = window
-    inside = torch.zeros_like(up, dtype=torch.bool)
+    inside = np.zeros(up.shape, dtype=bool)
     inside[r * u : (r + side) * u, c * u : (c + side) * u] = True
     vals = up[inside]
     lo, hi = float(vals.min()), float(vals.max())
     mask = inside & (up >= lo + cfg.cam_threshold * (hi - lo))  # (h*u, w*u)
-    rows = torch.nonzero(mask.any(1)).flatten()
-    cols = torch.nonzero(mask.any(0)).flatten()
+    rows = np.flatnonzero(mask.any(1))
+    cols = np.flatnonzero(mask.any(0))
     box = (
         float(cols[0]) / (w * u),
         float(rows[0]) / (h * u),
         float(cols[-1] + 1) / (w * u),
         float(rows[-1] + 1) / (h * u),
     )
-    return box, mask.numpy()
+    return box, mask
 
 
 def _gap(a: Box, b: Box) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 from multicap.describe.colours import object_colours, srgb_to_lab
 from multicap.facts.geometry import Box
 
-__all__ = ["Vegetation", "find_vegetation"]
+__all__ = ["Vegetation", "find_vegetation", "green_texture"]
 
 _CELL = 4  # px of the input per cell (56 × 56 cells at 224 px)
 _GREEN_A = -6.0  # CIELAB a* below which a cell is green
@@ -45,13 +45,10 @@ class Vegetation:
     colour: str  # its colour name ("green"; a chromatic colour before the black of its shadows)
 
 
-def find_vegetation(rgb: np.ndarray, *, wide: bool) -> Vegetation | None:
-    """The vegetation of an (H, W, 3) uint8 RGB photo, or None where green texture covers under a fifth.
-
-    Args:
-        rgb: the photo, (H, W, 3) uint8 (the encoder's 224 px input is enough).
-        wide: whether the photo shows a wide scene (then it is grass or trees; else foliage).
-    """
+def green_texture(rgb: np.ndarray) -> np.ndarray | None:
+    """The cells of an (H, W, 3) uint8 RGB photo that are green and textured, (H/8, W/8) bool; None where
+    the photo has too few cells to tell. The costly half of `find_vegetation` (0.7 ms at 224 px), which
+    needs nothing but the pixels: the describer runs it in the threads that decode ahead."""
     h, w = rgb.shape[:2]
     gh, gw = h // _CELL, w // _CELL
     if gh < 3 or gw < 3:
@@ -67,7 +64,22 @@ def find_vegetation(rgb: np.ndarray, *, wide: bool) -> Vegetation | None:
     mean = cv2.resize(np.ascontiguousarray(px), (gw, gh), interpolation=cv2.INTER_AREA)  # (gh, gw, 3)
     cells = srgb_to_lab(mean)  # (gh, gw, 3)
     green = (cells[..., 1] < _GREEN_A) & (cells[..., 2] > _GREEN_B) & (cells[..., 0] > _DARK_L)
-    region = green & (rough > _ROUGH)  # (gh, gw) bool
+    region: np.ndarray = green & (rough > _ROUGH)  # (gh, gw) bool
+    return region
+
+
+def find_vegetation(rgb: np.ndarray, *, wide: bool, region: np.ndarray | None = None) -> Vegetation | None:
+    """The vegetation of an (H, W, 3) uint8 RGB photo, or None where green texture covers under a fifth.
+
+    Args:
+        rgb: the photo, (H, W, 3) uint8 (the encoder's 224 px input is enough).
+        wide: whether the photo shows a wide scene (then it is grass or trees; else foliage).
+        region: `green_texture(rgb)` where the caller has it already.
+    """
+    region = green_texture(rgb) if region is None else region
+    if region is None:
+        return None
+    gh, gw = region.shape
     share = float(region.mean())
     if share < (_MIN_SHARE_WIDE if wide else _MIN_SHARE):
         return None
