@@ -9,6 +9,8 @@ Hasler and Süsstrunk (2003) on sRGB.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = [
@@ -16,6 +18,7 @@ __all__ = [
     "colour_names",
     "dominant_colours",
     "image_colour_attributes",
+    "interpolation_matrix",
     "object_colours",
     "srgb_to_lab",
 ]
@@ -107,20 +110,24 @@ def dominant_colours(
     return out or [(_NAMES[order[0]], float(share[order[0]]))]
 
 
+@lru_cache(maxsize=32)
+def interpolation_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in) bilinear interpolation matrix with pixel centres aligned (as torch's
+    align_corners=False): `A_h @ map @ A_w.T` resizes a (h, w) map. Read-only, made once per size."""
+    x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
+    i0 = np.floor(x).astype(np.int64)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    a = np.zeros((n_out, n_in), dtype=np.float32)
+    np.add.at(a, (np.arange(n_out), i0), 1 - (x - i0))
+    np.add.at(a, (np.arange(n_out), i1), x - i0)
+    a.setflags(write=False)
+    return a
+
+
 def _resize(region: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     """(h, w) map → `shape`, bilinear with pixel centres aligned (as torch's align_corners=False)."""
-
-    def weights(n_in: int, n_out: int) -> np.ndarray:  # (n_out, n_in) interpolation matrix
-        x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-        i0 = np.floor(x).astype(np.int64)
-        i1 = np.minimum(i0 + 1, n_in - 1)
-        a = np.zeros((n_out, n_in), dtype=np.float32)
-        np.add.at(a, (np.arange(n_out), i0), 1 - (x - i0))
-        np.add.at(a, (np.arange(n_out), i1), x - i0)
-        return a
-
     h, w = region.shape
-    return weights(h, shape[0]) @ region.astype(np.float32) @ weights(w, shape[1]).T
+    return interpolation_matrix(h, shape[0]) @ region.astype(np.float32) @ interpolation_matrix(w, shape[1]).T
 
 
 _ACHROMATIC = np.array([name in ("black", "gray", "white") for name in _NAMES])

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from multicap.describe.colours import interpolation_matrix
 
 __all__ = ["Detection", "RegionConfig", "Related", "best_guess", "detect_regions", "window_logits"]
 
@@ -82,19 +83,6 @@ def window_logits(cam: torch.Tensor, side: int, stride: int) -> tuple[torch.Tens
     return pooled.flatten(1).T, origins  # (K, C)
 
 
-@lru_cache(maxsize=16)
-def _upsampling(n_in: int, n_out: int) -> np.ndarray:
-    """(n_out, n_in) bilinear interpolation matrix, pixel centres aligned (torch's align_corners=False)."""
-    x = np.clip((np.arange(n_out) + 0.5) * n_in / n_out - 0.5, 0, n_in - 1)
-    i0 = np.floor(x).astype(np.int64)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    a = np.zeros((n_out, n_in), dtype=np.float32)
-    np.add.at(a, (np.arange(n_out), i0), 1 - (x - i0))
-    np.add.at(a, (np.arange(n_out), i1), x - i0)
-    a.setflags(write=False)
-    return a
-
-
 def _box_from_cam(
     cam: torch.Tensor, window: tuple[int, int, int], cfg: RegionConfig
 ) -> tuple[Box, np.ndarray]:
@@ -104,7 +92,7 @@ def _box_from_cam(
     its cost for a 7 × 7 map (about 8 calls a photo)."""
     h, w = cam.shape
     u = cfg.upsample
-    up = _upsampling(h, h * u) @ cam.numpy() @ _upsampling(w, w * u).T  # (h*u, w*u)
+    up = interpolation_matrix(h, h * u) @ cam.numpy() @ interpolation_matrix(w, w * u).T  # (h*u, w*u)
     r, c, side = window
     inside = np.zeros(up.shape, dtype=bool)
     inside[r * u : (r + side) * u, c * u : (c + side) * u] = True
