@@ -47,7 +47,7 @@ def describe_command(
         True,
         "--people/--no-people",
         help="Find people (grounded: faces in every photo, bodies in wide scenes and where clothes or "
-        "balls show; --no-people is about 1.7x faster).",
+        "balls show; --no-people is about 1.5x faster).",
     ),
     min_confidence: float = typer.Option(
         0.2, "--min-confidence", min=0.0, max=1.0, help="Least probability of an object (grounded)."

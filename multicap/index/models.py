@@ -10,7 +10,7 @@ answer text queries without the model). Registered models:
   words reach through WordNet, each with its weight (`multicap.index.query`: ConSE-style, the image is its
   class probabilities and the query a weighted set of classes). Image space: the pooled features; a query
   lands there as the weighted mean of the classifier's weight rows ("class vectors") of those classes.
-- `grounded-no-people`: the same without the people detector, about 1.7x faster to index.
+- `grounded-no-people`: the same without the people detector, about 1.5x faster to index.
 - `labels`: the same spaces, with only the encoder's top ImageNet labels as the object-level text (one
   forward pass, no region analysis: the fastest; works with headless encoders such as `tiny`, vectors only).
 - a vision-language model (`clip-vit-b-32`, `siglip-vit-b-16`, `coca-vit-b-32`, or an open_clip folder; the
