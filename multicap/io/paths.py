@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import importlib.metadata
 import logging
 import os
 import re
@@ -49,6 +50,7 @@ __all__ = [
     "json_name",
     "log_error",
     "open_regular",
+    "package_file",
     "raw_name",
     "shown",
     "stat_error",
@@ -298,3 +300,14 @@ def db_name(name: str | Path) -> str | bytes:
 def from_db_name(value: str | bytes) -> str:
     """The name `db_name` stored, as the `str` Python uses for it."""
     return os.fsdecode(value) if isinstance(value, bytes) else value
+
+
+def package_file(distribution: str, relative: str) -> Path | None:
+    """A file an installed distribution (a wheel) ships, found through its metadata without importing it;
+    None when the distribution is not installed or lacks the file."""
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    path = Path(str(dist.locate_file(relative)))
+    return path if path.is_file() else None

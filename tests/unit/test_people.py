@@ -10,6 +10,7 @@ without: the examples `chelsea.jpg` (a cat's face, close up), `coffee.jpg`, `roc
 
 from __future__ import annotations
 
+import importlib.metadata
 import subprocess
 import sys
 from pathlib import Path
@@ -237,9 +238,9 @@ def test_a_wrong_model_file_is_refused_by_its_checksum(tmp_path: Path) -> None:
 
 def test_no_wheel_means_no_model_file(monkeypatch: pytest.MonkeyPatch) -> None:
     def missing(name: str) -> None:
-        raise faces.importlib.metadata.PackageNotFoundError(name)
+        raise importlib.metadata.PackageNotFoundError(name)
 
-    monkeypatch.setattr(faces.importlib.metadata, "distribution", missing)
+    monkeypatch.setattr(importlib.metadata, "distribution", missing)
     assert faces.blazeface_file() is None
 
 
