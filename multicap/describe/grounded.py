@@ -175,7 +175,6 @@ class GroundedDescriber:
             self._wide_scene(im, p) if p >= self.config.wide_scene_from else im
             for im, p in zip(images, wide.tolist(), strict=True)
         ]
-
         out = []
         with _one_thread():
             for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):

@@ -160,9 +160,7 @@ def detect_people(rgb: np.ndarray, *, bodies: bool = True) -> list[Person]:
 def add_bodies(rgb: np.ndarray, faces: list[Person]) -> list[Person]:
     """`detect_people(rgb)` from the people `detect_people(rgb, bodies=False)` found: the body detector
     runs, and each body takes the face in its head."""
-    found = [_Found(np.array(p.face), p.confidence) for p in faces if p.face is not None]
-    bodies = _nms(_bodies(_detectors(), shrink_long_side(_checked(rgb), _BODY_SIDE)))
-    return sorted(_pair(found, bodies), key=lambda p: -p.confidence)
+    return _joined(faces, _nms(_bodies(_detectors(), shrink_long_side(_checked(rgb), _BODY_SIDE))))
 
 
 def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]) -> list[list[Person]]:
@@ -171,12 +169,17 @@ def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]
     if det.ssd is None:
         return [add_bodies(photo, people) for photo, people in zip(photos, faces, strict=True)]
     images = [shrink_long_side(_checked(photo), _BODY_SIDE) for photo in photos]
-    out = []
-    for people, bodies in zip(faces, det.ssd.detect(images, _BODY_MIN_SCORE), strict=True):
-        found = [_Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
-        kept = _nms([_Found(b.box, _ssd_confidence(b.score)) for b in bodies])
-        out.append(sorted(_pair(found, kept), key=lambda p: -p.confidence))
-    return out
+    found = det.ssd.detect(images, _BODY_MIN_SCORE)
+    return [
+        _joined(people, _nms([_Found(b.box, _ssd_confidence(b.score)) for b in bodies]))
+        for people, bodies in zip(faces, found, strict=True)
+    ]
+
+
+def _joined(people: list[Person], bodies: list[_Found]) -> list[Person]:
+    """People found by their faces, joined with bodies found since: each body takes the face in its head."""
+    faces = [_Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
+    return sorted(_pair(faces, bodies), key=lambda p: -p.confidence)
 
 
 def _checked(rgb: np.ndarray) -> np.ndarray:
