@@ -18,7 +18,9 @@ TMP` and, per query, `multicap search QUERY --index TMP --json -k 5`. Scores per
   position       of the named photos: the matched object's 3x3 position equals the label (exact) or is
                  at most one cell away (near)
   people         of the photos with people, the share whose texts (all levels) mention a person word;
-                 invented: the share of photos without people whose texts do
+                 invented: the share of photos without people whose texts do; counted: of the photos
+                 with 1 to 9 people (not a crowd), the share whose described persons number as many
+                 (exactly, and within one; the describer says at most 5 objects)
   P@5            per query, relevant photos of its split among the top 5 / min(5, relevant in split);
                  mean per query kind, and of a random ranking; "nothing": the share of queries that
                  return no image (the CLI exits 0 with no line, or 1 with a message)
@@ -46,6 +48,7 @@ QUERIES = HERE / "real_photos" / "queries.json"
 SPLITS = ("tune", "heldout")
 KINDS = ("one-word", "attribute+object", "object+setting", "object+relation")
 PERSON_WORDS = {"person", "people", "man", "woman", "child", "boy", "girl", "face"}
+_CROWD = 10  # people from which a photo's people are a crowd, not counted
 _IRREGULAR = {"men": "man", "women": "woman", "children": "child", "persons": "person"}
 _POSITIONS = (
     "top left",
@@ -193,6 +196,7 @@ def score_photo(label: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
         "said_position": where,
         "people": label["people"],
         "mentions_people": bool(PERSON_WORDS & set(words(all_text))),
+        "people_said": sum(o["label"] == "person" for o in objects),
         "object_text": record["texts"].get("object", ""),
     }
 
@@ -215,6 +219,10 @@ def photo_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "position_near": _share([r["position_near"] for r in rows]),
         "people_mentioned": _share([r["mentions_people"] for r in rows if r["people"] > 0]),
         "people_invented": _share([r["mentions_people"] for r in rows if r["people"] == 0]),
+        "people_counted": _share([r["people_said"] == r["people"] for r in rows if 0 < r["people"] < _CROWD]),
+        "people_counted_near": _share(
+            [abs(r["people_said"] - r["people"]) <= 1 for r in rows if 0 < r["people"] < _CROWD]
+        ),
         "most_common_first_labels": firsts.most_common(4),
     }
 
@@ -321,6 +329,7 @@ def table(split: str, r: dict[str, Any]) -> str:
             f"  position within one cell   {_fmt(r['position_near'])}",
             f"  people mentioned           {_fmt(r['people_mentioned'])}",
             f"  people invented            {_fmt(r['people_invented'])}",
+            f"  people counted (±1)        {_fmt(r['people_counted'])} ({_fmt(r['people_counted_near'])})",
             f"  most common first labels   {piles}",
         ]
         + (
