@@ -24,14 +24,7 @@ from multicap.describe.faces import load_blazeface
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
-from multicap.describe.regions import (
-    ClassMaps,
-    Detection,
-    RegionConfig,
-    Related,
-    best_guess,
-    detect_regions,
-)
+from multicap.describe.regions import Detection, RegionConfig, Related, best_guess, detect_regions
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
@@ -162,7 +155,8 @@ class GroundedDescriber:
     ) -> DescribedBatch:
         feats = self.encoder.encode_batch(torch.stack([im.pixels for im in images]))
         h, w = feats.grid_hw
-        cells = feats.grid.transpose(1, 2).reshape(len(images), -1, h, w).float()  # (B, D, h, w)
+        cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
+        cams = cams.reshape(len(images), -1, h, w)  # (B, 1000, h, w)
         assert feats.logits is not None  # the encoder has a classifier (checked in __init__)
         probs = feats.logits.float().softmax(-1)  # (B, 1000)
         wide = (probs * self._wide).sum(-1)  # (B,) probability of a wide scene
@@ -183,8 +177,8 @@ class GroundedDescriber:
         ]
         out = []
         with _one_thread():
-            for path, image, features in zip(paths, images, cells, strict=True):
-                facts = self.facts(image, ClassMaps(features.contiguous(), self._weight, self._bias))
+            for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):
+                facts = self.facts(image, cam)
                 texts = {level: verbalize(facts, level) for level in levels}
                 out.append(Description(Path(path), facts, texts, _confidence(facts, levels)))
         return DescribedBatch(feats, out)
@@ -194,9 +188,8 @@ class GroundedDescriber:
         sky = find_sky(image.pixels.permute(1, 2, 0).numpy(), pale_ok=wide >= _PALE_SKY_FROM)
         return replace(image, sky=sky, wide=True)
 
-    def facts(self, image: LoadedImage, cam: ClassMaps | torch.Tensor) -> SceneFacts:
-        """One image's pixels and class-activation maps ((1000, h, w), or as `ClassMaps`) → its SceneFacts."""
-        cam = cam if isinstance(cam, ClassMaps) else ClassMaps(cam)
+    def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
+        """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
         setting = self._setting(cam)
@@ -238,9 +231,9 @@ class GroundedDescriber:
         box = tuple(round(v, 4) for v in det.box)
         return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
 
-    def _setting(self, cam: ClassMaps) -> Detection | None:
+    def _setting(self, cam: torch.Tensor) -> Detection | None:
         """The most probable place class of the whole image (boxed where its CAM is), if confident enough."""
-        probs = torch.softmax(cam.mean(), dim=-1) * self._settings  # (1000,)
+        probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1) * self._settings  # (1000,)
         group = self._related.pool(probs)  # settings pool with related places (seashore, sandbar)
         group = group * self._settings
         p, k = float(group.max()), int(group.argmax())

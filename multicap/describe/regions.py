@@ -22,15 +22,7 @@ import torch.nn.functional as F
 
 from multicap.describe.colours import interpolation_matrix
 
-__all__ = [
-    "ClassMaps",
-    "Detection",
-    "RegionConfig",
-    "Related",
-    "best_guess",
-    "detect_regions",
-    "window_logits",
-]
+__all__ = ["Detection", "RegionConfig", "Related", "best_guess", "detect_regions", "window_logits"]
 
 Box = tuple[float, float, float, float]
 
@@ -91,46 +83,6 @@ def window_logits(cam: torch.Tensor, side: int, stride: int) -> tuple[torch.Tens
     return pooled.flatten(1).T, origins  # (K, C)
 
 
-@dataclass(frozen=True)
-class ClassMaps:
-    """An image's class-activation maps, (C, h, w) logits: the classifier applied to each cell of the final
-    feature map. Kept as its factors, the cells' features (D, h, w) and the classifier, because only a few
-    classes' maps are ever read whole: the logits of a window or of the whole image come from the pooled
-    features (15 rows through the classifier instead of 49 at 224 px), a class's map from its one row.
-    Without `weight`, `cells` are the (C, h, w) maps themselves."""
-
-    cells: torch.Tensor  # (D, h, w) features, or (C, h, w) maps
-    weight: torch.Tensor | None = None  # (C, D)
-    bias: torch.Tensor | None = None  # (C,)
-
-    @property
-    def shape(self) -> tuple[int, int, int]:
-        depth, h, w = self.cells.shape
-        return (depth if self.weight is None else len(self.weight), h, w)
-
-    def _classify(self, features: torch.Tensor) -> torch.Tensor:
-        return features if self.weight is None else F.linear(features, self.weight, self.bias)
-
-    def mean(self) -> torch.Tensor:
-        """(C,) logits of the whole image: the maps' mean."""
-        return self._classify(self.cells.mean(dim=(1, 2)))
-
-    def windows(self, side: int, stride: int) -> tuple[torch.Tensor, list[tuple[int, int]]]:
-        """(K, C) logits of each side×side window, and each window's origin (`window_logits`)."""
-        pooled, origins = window_logits(self.cells, side, stride)
-        return self._classify(pooled), origins
-
-    def __getitem__(self, c: int) -> torch.Tensor:
-        """(h, w) map of class `c`."""
-        if self.weight is None or self.bias is None:
-            return self.cells[c]
-        return torch.einsum("dhw,d->hw", self.cells, self.weight[c]) + self.bias[c]
-
-
-def _maps(cam: ClassMaps | torch.Tensor) -> ClassMaps:
-    return cam if isinstance(cam, ClassMaps) else ClassMaps(cam)
-
-
 def _box_from_cam(
     cam: torch.Tensor, window: tuple[int, int, int], cfg: RegionConfig
 ) -> tuple[Box, np.ndarray]:
@@ -168,13 +120,13 @@ def _union(a: Box, b: Box) -> Box:
 
 
 def _candidates(
-    cam: ClassMaps, related: Related, excluded: torch.Tensor, cfg: RegionConfig
+    cam: torch.Tensor, related: Related, excluded: torch.Tensor, cfg: RegionConfig
 ) -> list[tuple[float, int, tuple[int, int, int]]]:
     """(confidence, class, window (row, col, side)) of every confident class in every window."""
     out = []
-    whole = related.pool(torch.softmax(cam.mean(), dim=-1))  # (C,)
+    whole = related.pool(torch.softmax(cam.mean(dim=(1, 2)), dim=-1))  # (C,)
     for side, stride in cfg.scales:
-        logits, origins = cam.windows(side, stride)  # (K, C)
+        logits, origins = window_logits(cam, side, stride)  # (K, C)
         probs = torch.softmax(logits, dim=-1)  # (K, C)
         group = related.pool(probs)  # (K, C): probability of each class with its related classes
         group[:, excluded] = 0.0
@@ -197,20 +149,18 @@ def _candidates(
 
 
 def detect_regions(
-    cam: ClassMaps | torch.Tensor, related: Related | torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
+    cam: torch.Tensor, related: Related | torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
 ) -> list[Detection]:
     """(C, h, w) class-activation maps of one image → merged detections, most confident first.
 
     Args:
-        cam: per-cell class logits (the classifier applied to each cell of the final map), (C, h, w) or
-            as `ClassMaps`.
+        cam: per-cell class logits (the classifier applied to each cell of the final map).
         related: (C, C) float, 1 where two classes are related (they merge and pool their probability),
             or the same as a `Related` (made once: faster).
         excluded: (C,) bool, classes that are never objects (settings such as "seashore").
         cfg: thresholds and scales.
     """
     related = related if isinstance(related, Related) else Related.of(related)
-    cam = _maps(cam)
     found: list[Detection] = []
     for conf, cls, window in _candidates(cam, related, excluded, cfg):
         if len(found) == cfg.top_k:
@@ -226,13 +176,12 @@ def detect_regions(
 
 
 def best_guess(
-    cam: ClassMaps | torch.Tensor, related: Related | torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
+    cam: torch.Tensor, related: Related | torch.Tensor, excluded: torch.Tensor, cfg: RegionConfig
 ) -> list[Detection]:
     """The whole image's most probable class (with its related classes) as one low-confidence detection,
     or none when even that is below `guess_floor`: "nothing recognised" only when nothing is."""
     related = related if isinstance(related, Related) else Related.of(related)
-    cam = _maps(cam)
-    probs = torch.softmax(cam.mean(), dim=-1)  # (C,)
+    probs = torch.softmax(cam.mean(dim=(1, 2)), dim=-1)  # (C,)
     group = related.pool(probs)  # (C,)
     group[excluded] = 0.0
     p, k = float(group.max()), int(group.argmax())
