@@ -132,6 +132,8 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         counts = ", ".join(
             f"{result[k]} {k}" for k in ("added", "reused", "updated", "unchanged", "deleted", "failed")
         )
+        if result.get("redescribed"):  # the describer changed since: part of "added"
+            counts += f"; {result['redescribed']} of those added were described again by a newer describer"
         console.out.print(
             f"{console.shown(result['index'])}: {result['total']} images ({counts})", markup=False
         )

@@ -37,6 +37,7 @@ class Describer(Protocol):
     name: str
     levels: tuple[str, ...]
     encoder: Encoder
+    version: str  # changes whenever a change alters what it says: an index describes its files again
 
     def load(self, path: Path) -> Any: ...
 

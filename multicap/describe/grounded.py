@@ -96,6 +96,7 @@ class GroundedDescriber:
 
     name = "grounded"
     levels: tuple[str, ...] = ("object", "attribute", "layout", "caption")
+    version = "grounded 2026-12-06"  # the date of the last change to what it says (Describer.version)
 
     def __init__(
         self, config: GroundedConfig | None = None, *, encoder: Encoder | None = None, device: str = "cpu"

@@ -41,6 +41,7 @@ class NeuralDescriber:
         #                               levels (`_add_layout`), a layout reading made for it if not asked for
         self.encoder = bundle.encoder.create(device=device)
         self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
+        self.version = "neural 1"  # a retrained bundle is another model (the index's identity), not this
         self.levels: tuple[str, ...] = tuple(bundle.levels)
         gh, gw = bundle.model.config.grid_hw
         self.grid_hw: tuple[int, int] = (gh, gw)

@@ -169,6 +169,7 @@ class ZeroShotDescriber:
         self.levels: tuple[str, ...] = (
             ("object", "attribute", "layout", "caption") if regions else ("object", "attribute", "caption")
         )
+        self.version = "zero-shot 1" + (f" over {self.grounded.version}" if self.grounded else "")
         self._texts = _text_side(self.encoder)
         self._scale = float(self.encoder.model.logit_scale.detach().exp())
 

@@ -42,6 +42,7 @@ Pending = tuple[Path, os.stat_result, str]  # a file to encode: its path, stat a
 @dataclass
 class IndexReport:
     added: int = 0  # images encoded and described by this run
+    redescribed: int = 0  # of those, unchanged files an older describer had described (IndexModel.said_by)
     reused: int = 0  # new paths whose content was already stored (moves, renames, copies)
     updated: int = 0  # changed mtime, same content
     unchanged: int = 0  # skipped without reading
@@ -125,7 +126,7 @@ def index_paths(
         if files is None:
             found = iter_image_paths(inputs, include_hidden=include_hidden, on_error=fail)
             files = [Path(p) for p in found]
-        plan = _plan(store, list(files), inputs, report, fail, progress)
+        plan = _plan(store, list(files), inputs, model.said_by, report, fail, progress)
         store.touch(plan.touch)
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
@@ -167,11 +168,14 @@ def _plan(
     store: IndexStore,
     files: list[Path],
     inputs: Iterable[str | Path],
+    said_by: str,
     report: IndexReport,
     fail: Callable[[ImageLoadError], None],
     progress: Callable[[int], None] | None,
 ) -> _Plan:
-    """Sort the files into skip / touch / reuse / encode, and find the recorded files that are gone."""
+    """Sort the files into skip / touch / reuse / encode, and find the recorded files that are gone. An
+    unchanged file that another describer version described (`said_by`) is encoded and described again;
+    the rows of files outside `inputs` are left as they are."""
     known = store.live_files()
     plan = _Plan()
     seen: set[str] = set()
@@ -190,10 +194,14 @@ def _plan(
         seen.add(key)
         old = known.get(key)
         if old is not None and (old.mtime_ns, old.size) == (st.st_mtime_ns, st.st_size):
+            if old.said_by != said_by:  # the same content, said by an older describer
+                plan.encode.append((path, st, old.hash))
+                report.redescribed += 1
+                continue
             report.unchanged += 1
             done += 1
             continue
-        done += _sort_changed(store, path, key, st, old, plan, report, fail)
+        done += _sort_changed(store, path, key, st, old, said_by, plan, report, fail)
     if progress is not None and done:
         progress(done)
     plan.gone = [p for p in known if p not in seen and _under(p, inputs)]
@@ -206,6 +214,7 @@ def _sort_changed(
     key: str,
     st: os.stat_result,
     old: KnownFile | None,
+    said_by: str,
     plan: _Plan,
     report: IndexReport,
     fail: Callable[[ImageLoadError], None],
@@ -216,11 +225,11 @@ def _sort_changed(
     except OSError as exc:
         fail(ImageLoadError(path, exc.strerror or str(exc)))
         return 1
-    if old is not None and old.hash == digest:
+    if old is not None and old.hash == digest and old.said_by == said_by:
         plan.touch.append((old.id, st.st_mtime_ns, st.st_size))
         report.updated += 1
         return 1
-    stored = store.record_by_hash(digest)
+    stored = store.record_by_hash(digest, said_by)
     if stored is not None:
         plan.reuse.append(replace(stored, path=key, mtime_ns=st.st_mtime_ns, size=st.st_size))
         report.reused += 1
@@ -254,7 +263,10 @@ def _encode(
         (p for p, _, _ in todo), model.load, batch_size=batch_size, on_error=fail, progress=progress
     ):
         vectors, said = model.process(paths, loaded)
-        pending.extend(_record(p, *info[p], v, s) for p, v, s in zip(paths, vectors, said, strict=True))
+        pending.extend(
+            image_record(p, info[p][0].st_mtime_ns, info[p][0].st_size, info[p][1], v, s, model.said_by)
+            for p, v, s in zip(paths, vectors, said, strict=True)
+        )
         if len(pending) >= commit_every:
             report.added += len(store.add(pending))
             pending.clear()
@@ -262,14 +274,11 @@ def _encode(
         report.added += len(store.add(pending))
 
 
-def _record(path: Path, st: os.stat_result, digest: str, vector: np.ndarray, said: Described) -> ImageRecord:
-    return image_record(path, st.st_mtime_ns, st.st_size, digest, vector, said)
-
-
 def image_record(
-    path: Path, mtime_ns: int, size: int, digest: str, vector: np.ndarray, said: Described
+    path: Path, mtime_ns: int, size: int, digest: str, vector: np.ndarray, said: Described, said_by: str
 ) -> ImageRecord:
-    """What is stored for a file a model has just processed (its image vector and what it said)."""
+    """What is stored for a file a model has just processed (its image vector, what it said, and the
+    version of the describer that said it)."""
     desc = said.description
     vectors = {"image": vector}
     if said.caption_vector is not None:
@@ -277,7 +286,7 @@ def image_record(
     return ImageRecord(
         str(path.resolve()), mtime_ns, size, digest, *_size(path),
         dict(desc.texts), dict(desc.confidence), desc.facts.to_dict() if desc.facts is not None else None,
-        said.tags, vectors,
+        said.tags, vectors, said_by,
     )  # fmt: skip
 
 

@@ -9,6 +9,8 @@ Tables:
   images        one row per (path, content) ever indexed; `id` is the FAISS id. A file that disappears or
                 changes keeps its row with `deleted = 1`, so its vectors can serve a file with the same
                 content later (a move or a copy); at most one live row per path.
+                `said_by` is the version of the describer that wrote its facts and texts (schema 2): an
+                index run describes a file again when the model's describer has changed since.
   descriptions  the text per level of each image, with the describer's confidence
   fts           FTS5 over the description texts (one column per level) and the WordNet tags
 """
@@ -53,8 +55,12 @@ CREATE TABLE descriptions (
 CREATE VIRTUAL TABLE fts USING fts5({", ".join(FTS_COLUMNS)}, tokenize = 'porter unicode61');
 """
 
+_V2 = """
+ALTER TABLE images ADD COLUMN said_by TEXT NOT NULL DEFAULT '';  -- the describer's version; '' before
+"""
+
 # MIGRATIONS[i] takes a database from version i to version i + 1.
-MIGRATIONS: tuple[str, ...] = (_V1,)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -40,6 +40,7 @@ class ImageRecord:
     facts: dict[str, Any] | None = None  # SceneFacts.to_dict()
     tags: str = ""  # hypernym tags of the objects named, space-separated
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # space -> (D,) float32
+    said_by: str = ""  # the version of the describer that said the texts and facts (Describer.version)
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class KnownFile:
     mtime_ns: int
     size: int
     hash: str
+    said_by: str = ""
 
 
 class IndexStore:
@@ -81,19 +83,21 @@ class IndexStore:
     # ------------------------------------------------------------------------------------------ files
     def live_files(self) -> dict[str, KnownFile]:
         """path -> what was recorded for each live (not deleted) image."""
-        rows = self.db.execute("SELECT path, id, mtime_ns, size, hash FROM images WHERE deleted = 0")
-        return {from_db_name(p): KnownFile(i, m, s, h) for p, i, m, s, h in rows}
+        rows = self.db.execute("SELECT path, id, mtime_ns, size, hash, said_by FROM images WHERE deleted = 0")
+        return {from_db_name(p): KnownFile(i, m, s, h, b) for p, i, m, s, h, b in rows}
 
-    def record_by_hash(self, digest: str) -> ImageRecord | None:
-        """The latest stored record (live or deleted) of this content, with its vectors and texts."""
+    def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
+        """The latest stored record (live or deleted) of this content, with its vectors and texts; only
+        one that describer version wrote, when `said_by` is given."""
         row = self.db.execute(
-            "SELECT id, path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec "
-            "FROM images WHERE hash = ? AND image_vec IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (digest,),
+            "SELECT id, path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec, said_by "
+            "FROM images WHERE hash = ? AND image_vec IS NOT NULL AND (? IS NULL OR said_by = ?) "
+            "ORDER BY id DESC LIMIT 1",
+            (digest, said_by, said_by),
         ).fetchone()
         if row is None:
             return None
-        image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec = row
+        image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec, said = row
         texts, confidence = self._texts(image_id)
         vectors = {
             s: np.frombuffer(b, np.float32)
@@ -103,7 +107,7 @@ class IndexStore:
         tags = self.db.execute("SELECT tags FROM fts WHERE rowid = ?", (image_id,)).fetchone()
         return ImageRecord(
             from_db_name(path), mtime, size, h, width, height, texts, confidence,
-            json.loads(facts) if facts else None, tags[0] if tags else "", vectors,
+            json.loads(facts) if facts else None, tags[0] if tags else "", vectors, said,
         )  # fmt: skip
 
     def _texts(self, image_id: int) -> tuple[dict[str, str], dict[str, float]]:
@@ -125,10 +129,10 @@ class IndexStore:
     def _insert(self, rec: ImageRecord) -> int:
         vec = [_blob(rec.vectors.get(s)) for s in SPACES]
         cur = self.db.execute(
-            "INSERT INTO images (path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO images (path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec, "
+            "said_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (db_name(rec.path), rec.mtime_ns, rec.size, rec.hash, rec.width, rec.height,
-             json.dumps(rec.facts) if rec.facts is not None else None, *vec),
+             json.dumps(rec.facts) if rec.facts is not None else None, *vec, rec.said_by),
         )  # fmt: skip
         image_id = int(cur.lastrowid or 0)
         self.db.executemany(

@@ -147,7 +147,8 @@ class _IndexWorker:
         for done, loaded in iter_batches(paths, self.model.load, batch_size=self.batch_size, on_error=fail):
             vectors, said = self.model.process(done, loaded)
             shard.records.extend(
-                image_record(p, *info[p], v, s) for p, v, s in zip(done, vectors, said, strict=True)
+                image_record(p, *info[p], v, s, self.model.said_by)
+                for p, v, s in zip(done, vectors, said, strict=True)
             )
         name = f"{self.run}-{int(batch['i'][0]):09d}.npz"
         write_shard(self.folder / name, shard)

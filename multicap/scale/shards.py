@@ -89,5 +89,6 @@ def _meta(rec: ImageRecord) -> dict[str, Any]:
         "confidence": rec.confidence,
         "facts": rec.facts,
         "tags": rec.tags,
+        "said_by": rec.said_by,
         "has_caption": "caption" in rec.vectors,
     }

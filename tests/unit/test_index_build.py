@@ -187,7 +187,7 @@ def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
     index_paths(root, [photos], tiny)
 
     class Other:  # the same encoder under another model name
-        name, encoder, levels = "other", tiny.encoder, ("object",)
+        name, encoder, levels, said_by = "other", tiny.encoder, ("object",), tiny.said_by
 
         def identity(self) -> dict:
             return {**tiny.identity(), "model": "other"}
@@ -250,3 +250,74 @@ def test_the_fast_grounded_model_is_recorded_and_reopened(tmp_path: Path) -> Non
     assert model.describer.config.people is False  # type: ignore[attr-defined]
     index_paths(root, [photos], model)
     assert model_for_index(root).name == "grounded-no-people"
+
+
+class _Newer:
+    """`tiny` under a newer describer version: what an upgraded multicap says of the same files."""
+
+    def __init__(self, inner: IndexModel) -> None:
+        self.inner, self.said_by = inner, inner.said_by + " (newer)"
+        self.name, self.encoder, self.levels = inner.name, inner.encoder, inner.levels
+        self.seen: list[str] = []
+
+    def identity(self) -> dict:
+        return self.inner.identity()
+
+    def load(self, path: Path):
+        return self.inner.load(path)
+
+    def process(self, paths, loaded):
+        self.seen.extend(p.name for p in paths)
+        return self.inner.process(paths, loaded)
+
+    def embed_query(self, text: str):
+        return self.inner.embed_query(text)
+
+    def save_query_side(self, root: Path) -> None:
+        self.inner.save_query_side(root)
+
+
+def test_a_newer_describer_says_the_indexed_files_again_and_keeps_other_folders(
+    tmp_path: Path, tiny: IndexModel
+) -> None:
+    """After an upgrade changed what the describer says, `index FOLDER` describes that folder's unchanged
+    files again (no --reembed, nothing cleared); files of other folders keep their rows until indexed."""
+    a, b, root = tmp_path / "a", tmp_path / "b", tmp_path / "idx"
+    _images(a, 3)
+    _images(b, 2, start=3)
+    index_paths(root, [a, b], tiny)
+    newer = _Newer(tiny)
+    r = index_paths(root, [a], newer)  # type: ignore[arg-type]
+    assert (r.added, r.redescribed, r.unchanged, r.total) == (3, 3, 0, 5)
+    assert sorted(newer.seen) == ["img000.png", "img001.png", "img002.png"]
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        said = dict(db.execute("SELECT path, said_by FROM images WHERE deleted = 0").fetchall())
+    assert sorted(Path(p).parent.name + ":" + s for p, s in said.items()) == [
+        *(f"a:{newer.said_by}",) * 3,
+        *(f"b:{tiny.said_by}",) * 2,
+    ]
+    assert _nearest(root, a / "img001.png", 1) == ["img001.png"]  # the FAISS files follow the new rows
+    newer.seen.clear()
+    again = index_paths(root, [a], newer)  # type: ignore[arg-type]
+    assert (again.added, again.redescribed, again.unchanged, newer.seen) == (0, 0, 3, [])
+    moved = b / "img003.png"
+    moved.rename(a / "moved.png")  # a copy of content said by the older describer is not reused
+    r = index_paths(root, [a, b], newer)  # type: ignore[arg-type]
+    assert (r.reused, r.deleted) == (0, 1) and sorted(newer.seen) == ["img004.png", "moved.png"]
+
+
+def test_an_index_of_the_first_schema_gains_said_by_and_is_described_again(
+    tmp_path: Path, tiny: IndexModel
+) -> None:
+    """Schema 1 had no `said_by`: opening migrates it (rows say ''), and the next run describes again."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 2)
+    index_paths(root, [photos], tiny)
+    with sqlite3.connect(root / "meta.sqlite") as db:  # back to schema 1, as the first version wrote it
+        db.execute("ALTER TABLE images DROP COLUMN said_by")
+        db.execute("PRAGMA user_version = 1")
+    with IndexStore(root / "meta.sqlite") as store:
+        assert {k.said_by for k in store.live_files().values()} == {""}
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.redescribed, r.total) == (2, 2, 2)
+    assert index_paths(root, [photos], tiny).unchanged == 2
