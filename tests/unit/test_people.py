@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from multicap.describe import faces, people
+from multicap.describe import bodies, faces, people
 from multicap.describe.people import Person, detect_people
 from multicap.errors import WeightsNotFoundError
 
@@ -286,3 +286,68 @@ def test_a_thin_strip_keeps_a_pixel_on_its_short_side() -> None:
     strip = np.zeros((3000, 2, 3), dtype=np.uint8)
     assert people.shrink_long_side(strip, 640).shape == (640, 1, 3)
     assert detect_people(strip) == []
+
+
+class _SquaresSsd:
+    """An SSD stand-in for the closer look: the whole image gives one small person; each square gives one
+    person inside it and one cut by its inner edge (boxes in the square's own 0..1 coordinates, written for
+    a landscape image and transposed for a portrait one)."""
+
+    def __init__(self, portrait: bool = False) -> None:
+        self.seen: list[tuple[int, int]] = []
+        self.portrait = portrait
+
+    def _body(self, box: list[float], score: float) -> bodies.Body:
+        x0, y0, x1, y1 = box
+        return bodies.Body(np.array([y0, x0, y1, x1] if self.portrait else box), score)
+
+    def detect(self, images: list[np.ndarray], min_score: float) -> list[list[bodies.Body]]:
+        out = []
+        for image in images:
+            self.seen.append(image.shape[:2])
+            h, w = image.shape[:2]
+            if h != w:  # the whole oblong image
+                out.append([self._body([0.1, 0.6, 0.15, 0.8], 0.9)])
+            elif image[0, 0, 0] == 10:  # the square at the start: a person, and one cut by its inner edge
+                out.append([self._body([0.5, 0.2, 0.6, 0.6], 0.9), self._body([0.985, 0.2, 1.0, 0.6], 0.95)])
+            else:  # the square at the end: one cut by its inner edge, and a person
+                out.append([self._body([0.0, 0.1, 0.01, 0.5], 0.95), self._body([0.4, 0.3, 0.5, 0.7], 0.8)])
+        return out
+
+
+@pytest.mark.parametrize("landscape", [True, False])
+def test_small_people_in_an_oblong_image_are_looked_for_again_in_its_two_end_squares(landscape: bool) -> None:
+    """Both squares' people land where they are in the image; those cut by a square's inner edge are left
+    out (the other square sees them whole); the whole image's own person stays."""
+    image = np.zeros((100, 200, 3), np.uint8)
+    image[:, :100] = 10  # the first square's pixels say which square the stand-in sees
+    if not landscape:
+        image = np.ascontiguousarray(image.transpose(1, 0, 2))  # (200, 100, 3)
+    ssd = _SquaresSsd(portrait=not landscape)
+    found = people._ssd_bodies(ssd, [image])[0]  # type: ignore[arg-type]
+    assert ssd.seen == [image.shape[:2], (100, 100), (100, 100)]
+    boxes = [f.box.tolist() for f in found]
+    expected = [[0.1, 0.6, 0.15, 0.8], [0.25, 0.2, 0.3, 0.6], [0.7, 0.3, 0.75, 0.7]]  # along the long side
+    if not landscape:
+        expected = [[y0, x0, y1, x1] for x0, y0, x1, y1 in expected]
+    assert boxes == [pytest.approx(b) for b in expected]
+
+
+def test_no_closer_look_at_a_tall_person_a_square_image_or_an_image_without_people() -> None:
+    class Tall(_SquaresSsd):
+        def detect(self, images: list[np.ndarray], min_score: float) -> list[list[bodies.Body]]:
+            self.seen.extend(image.shape[:2] for image in images)
+            return [
+                [bodies.Body(np.array([0.1, 0.1, 0.3, 0.9]), 0.9)] if image.shape[0] != 50 else []
+                for image in images
+            ]
+
+    ssd = Tall()
+    tall, square, empty = (
+        np.zeros((100, 200, 3), np.uint8),
+        np.zeros((100, 110, 3), np.uint8),
+        np.zeros((50, 200, 3), np.uint8),
+    )
+    found = people._ssd_bodies(ssd, [tall, square, empty])  # type: ignore[arg-type]
+    assert ssd.seen == [(100, 200), (100, 110), (50, 200)]  # one pass each: nothing looked at again
+    assert [len(f) for f in found] == [1, 1, 0]
