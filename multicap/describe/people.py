@@ -209,9 +209,9 @@ def _closer(ssd: PersonSSD, images: list[np.ndarray], found: list[list[_Found]])
             tiles.append(image[:, start : start + side] if w > h else image[start : start + side])
             where.append((i, start / max(h, w), side / max(h, w), first))
     out: dict[int, list[_Found]] = {}
-    for (i, offset, share, first), bodies in zip(where, ssd.detect(tiles, _BODY_MIN_SCORE), strict=True):
+    for (i, offset, share, first), seen in zip(where, ssd.detect(tiles, _BODY_MIN_SCORE), strict=True):
         landscape = images[i].shape[1] > images[i].shape[0]
-        for b in bodies:
+        for b in seen:
             lo, hi = (b.box[0], b.box[2]) if landscape else (b.box[1], b.box[3])
             if (first and hi >= 1 - _EDGE) or (not first and lo <= _EDGE):
                 continue  # cut by the square's inner edge
