@@ -37,6 +37,7 @@ from multicap.text.imagenet import imagenet_concepts, related_classes
 
 __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
 
+_CONTEXT = 2  # objects other than people kept beside a crowd of top_k people (a street's van and truck)
 _PEOPLE_SIDE = 640  # px: the long side of the photo the people detector sees (people.py says why)
 _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to, so that faces keep detail
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
@@ -96,7 +97,7 @@ class GroundedDescriber:
 
     name = "grounded"
     levels: tuple[str, ...] = ("object", "attribute", "layout", "caption")
-    version = "grounded 2026-12-06"  # the date of the last change to what it says (Describer.version)
+    version = "grounded 2026-12-05"  # the date of the last change to what it says (Describer.version)
 
     def __init__(
         self, config: GroundedConfig | None = None, *, encoder: Encoder | None = None, device: str = "cpu"
@@ -203,8 +204,9 @@ class GroundedDescriber:
             obj.attributes["certainty"] = GUESS
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
-        people_objects = [_person(p, objects, rgb) for p in people]
-        objects = (people_objects + objects)[: self.config.regions.top_k]  # people first: the usual subject
+        top_k = self.config.regions.top_k
+        people_objects = [_person(p, objects, rgb) for p in people][:top_k]  # first: the usual subject
+        objects = people_objects + objects[: max(top_k - len(people_objects), _CONTEXT)]  # a crowd's setting
         vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)
         if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
             objects.append(_vegetation(vegetation))

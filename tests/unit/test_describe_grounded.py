@@ -198,3 +198,21 @@ def test_a_place_is_tagged_with_what_it_shows(grounded: GroundedDescriber) -> No
     [lakeside] = grounded.facts(LoadedImage(pixels, (640, 480)), cam).objects
     tags = lakeside.attributes["tags"].split(", ")
     assert lakeside.label == "lakeside" and tags[0] == "lake" and "shore" in tags
+
+
+def test_a_crowd_of_people_keeps_two_other_objects_beside_it(grounded: GroundedDescriber) -> None:
+    """Six people found in a street (more than top_k = 5): five are said, and the two most probable other
+    things stay beside them instead of being pushed out (a street's van and truck)."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("minivan"), 4:7, 0:3] = 20.0
+    cam[labels.index("garbage truck"), 4:7, 4:7] = 18.0
+    crowd = [Person((0.1 * k + 0.05, 0.4, 0.1 * k + 0.12, 0.6), None, 0.9, "body") for k in range(6)]
+    pixels = torch.full((3, 224, 224), 128, dtype=torch.uint8)
+    facts = grounded.facts(LoadedImage(pixels, (640, 480), people=crowd), cam)
+    said = [o.label for o in facts.objects]
+    assert said[:5] == ["person"] * 5 and sorted(said[5:]) == ["garbage truck", "minivan"]
