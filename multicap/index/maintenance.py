@@ -29,6 +29,7 @@ def index_info(root: Path) -> dict[str, Any]:
             "schema_supported": SCHEMA_VERSION,
             "images": store.count(),
             "deleted": store.count(deleted=True),
+            "described_by": store.said_by_counts(),  # describer version → live images it described
             "identity": store.get_meta("identity"),
             "faiss": store.get_meta("faiss", {}),
             "bytes": sum(p.stat().st_size for p in root.iterdir() if p.is_file()),

@@ -181,6 +181,11 @@ class IndexStore:
         row = self.db.execute("SELECT COUNT(*) FROM images WHERE deleted = ?", (int(deleted),)).fetchone()
         return int(row[0])
 
+    def said_by_counts(self) -> dict[str, int]:
+        """Live images per describer version that described them ('' for rows older than the column)."""
+        rows = self.db.execute("SELECT said_by, COUNT(*) FROM images WHERE deleted = 0 GROUP BY said_by")
+        return {str(v): int(n) for v, n in rows}
+
     def max_id(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM images").fetchone()[0])
 

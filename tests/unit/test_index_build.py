@@ -289,6 +289,7 @@ def test_a_newer_describer_says_the_indexed_files_again_and_keeps_other_folders(
     newer = _Newer(tiny)
     r = index_paths(root, [a], newer)  # type: ignore[arg-type]
     assert (r.added, r.redescribed, r.unchanged, r.total) == (3, 3, 0, 5)
+    assert index_info(root)["described_by"] == {newer.said_by: 3, tiny.said_by: 2}
     assert sorted(newer.seen) == ["img000.png", "img001.png", "img002.png"]
     with sqlite3.connect(root / "meta.sqlite") as db:
         said = dict(db.execute("SELECT path, said_by FROM images WHERE deleted = 0").fetchall())
