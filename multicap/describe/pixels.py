@@ -11,16 +11,16 @@ __all__ = ["shrink"]
 def shrink(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """(H, W, C) uint8 pixels → (height, width, C), `size` being (width, height), neither side larger.
 
-    The area average by the largest whole factor that fits, then bilinear for the rest (less than 2×, so no
-    pixel is skipped): an area average at a fractional factor took 1.0-1.5 ms of a 640 × 480 photo (to
-    192 px, or to 640 from 672), this 0.3-0.5 ms, within a few levels of it on photos.
+    Halved by OpenCV's area average while both sides stay at least twice the size, then bilinear for the
+    rest (less than 2×, so no pixel is skipped). OpenCV averages 2 × 2 blocks fast (0.07 ms for a 640 × 480
+    photo) and any other factor slowly (0.4 ms for 3 × 3, 0.9-1.5 ms for a fractional one, the first way
+    this shrank): a 640 × 480 photo to 192 px takes 0.12 ms, within a few levels of the area average. An odd
+    last row or column is left out of a halving.
     """
     width, height = size
-    factor = min(pixels.shape[1] // width, pixels.shape[0] // height)
-    if factor >= 2:
-        pixels = cv2.resize(
-            pixels, (pixels.shape[1] // factor, pixels.shape[0] // factor), interpolation=cv2.INTER_AREA
-        )
+    while pixels.shape[1] >= 2 * width and pixels.shape[0] >= 2 * height:
+        h, w = pixels.shape[0] // 2, pixels.shape[1] // 2
+        pixels = cv2.resize(pixels[: 2 * h, : 2 * w], (w, h), interpolation=cv2.INTER_AREA)
     if pixels.shape[:2] == (height, width):
         return pixels
     return cv2.resize(pixels, (width, height), interpolation=cv2.INTER_LINEAR)
