@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -36,9 +37,9 @@ from multicap.index.models import open_model  # noqa: E402
 def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict[str, float]:
     model = open_model(name)
     before = ours_only(seconds, batch)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     report = index_paths(work / f"idx-{name}", [folder], model, batch_size=batch)
-    index_s = time.perf_counter() - t
+    index_s, cpu_s = time.perf_counter() - t, time.process_time() - cpu
     after = ours_only(seconds, batch)
     t = time.perf_counter()
     again = index_paths(work / f"idx-{name}", [folder], model, batch_size=batch)
@@ -50,6 +51,8 @@ def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict
         "index_images_per_s": round(rate, 1),
         "tensors_only_images_per_s": round(tensors, 1),
         "ratio": round(rate / tensors, 3),
+        "cpu_ms_per_image": round(cpu_s / report.added * 1000, 1),  # all threads of the process
+        "cores_busy": round(cpu_s / index_s / (os.cpu_count() or 1), 2),
         "unchanged_files_per_s": round(again.unchanged / skip_s, 1),
     }
 
