@@ -138,12 +138,25 @@ def attribute_text(facts: SceneFacts) -> str:
 
 @register_verbalizer("layout")
 def layout_text(facts: SceneFacts) -> str:
-    """ "a golden retriever in the centre, a tennis ball to the right of it on the right; on a seashore"."""
+    """ "a golden retriever in the centre, a tennis ball to the right of it on the right; on a seashore".
+    People found together (the describer puts them first) are said as one group with where they are
+    ("two people on the left", "three people on the left and in the centre"); the first thing after them by
+    where it is, and the rest relative to the one before, as usual."""
     obj = facts.objects
     clauses = []
-    if obj:
+    group = next((k for k, o in enumerate(obj) if o.label != "person"), len(obj))
+    if group >= 2:
+        where = dict.fromkeys(_POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
+        clauses.append(f"{_count('person', group)} {_join(list(where))}")
+        if group < len(obj):
+            clauses.append(
+                f"{_article(obj[group].label)} {_POSITION_PHRASES[obj[group].attributes['position']]}"
+            )
+    elif obj:
         clauses.append(f"{_article(obj[0].label)} {_POSITION_PHRASES[obj[0].attributes['position']]}")
     for r in facts.relations:
+        if group >= 2 and r.subject <= group:
+            continue  # within the group, or the first thing after it: said above
         o, prev = obj[r.subject], obj[r.object]
         ref = "it" if r.object == r.subject - 1 else f"the {prev.label}"
         where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")

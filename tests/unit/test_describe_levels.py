@@ -51,6 +51,31 @@ def test_layout_level_says_positions_relations_and_setting() -> None:
     )
 
 
+def test_layout_level_says_people_found_together_as_one_group() -> None:
+    """ "two people on the left" (the issue's example), then the next thing by where it is, then relations."""
+
+    def thing(label: str, box: tuple[float, float, float, float]) -> SceneObject:
+        return SceneObject(label, 0.9, box, {"position": position_of(box)})
+
+    pair = [thing("person", (0.0, 0.3, 0.2, 0.9)), thing("person", (0.1, 0.4, 0.3, 0.8))]
+    van = thing("minivan", (0.6, 0.0, 1.0, 0.3))
+    truck = thing("garbage truck", (0.6, 0.6, 1.0, 0.95))
+    objects = [*pair, van, truck]
+    facts = SceneFacts(objects, chain_relations(objects), {})
+    assert verbalize(facts, "layout") == (
+        "two people on the left, a minivan in the top right corner, a garbage truck below it in the bottom "
+        "right corner"
+    )
+    apart = [thing("person", (0.0, 0.3, 0.2, 0.9)), thing("person", (0.45, 0.4, 0.55, 0.6))]
+    assert verbalize(SceneFacts(apart, chain_relations(apart), {}), "layout") == (
+        "two people on the left and in the centre"
+    )
+    alone = [thing("person", (0.0, 0.3, 0.2, 0.9)), van]  # one person: said as any object
+    assert verbalize(SceneFacts(alone, chain_relations(alone), {}), "layout").startswith(
+        "a person on the left, a minivan to the right of it"
+    )
+
+
 def test_caption_level_is_one_sentence() -> None:
     assert (
         verbalize(_facts(), "caption") == "A brown golden retriever and a yellow tennis ball on a seashore."
