@@ -146,8 +146,8 @@ def layout_text(facts: SceneFacts) -> str:
     clauses = []
     group = next((k for k, o in enumerate(obj) if o.label != "person"), len(obj))
     if group >= 2:
-        where = dict.fromkeys(_POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
-        clauses.append(f"{_count('person', group)} {_join(list(where))}")
+        spots = dict.fromkeys(_POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
+        clauses.append(f"{_count('person', group)} {_join(list(spots))}")
         if group < len(obj):
             clauses.append(
                 f"{_article(obj[group].label)} {_POSITION_PHRASES[obj[group].attributes['position']]}"
