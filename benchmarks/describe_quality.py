@@ -104,7 +104,7 @@ def speed(
     tune_malloc()
     config = GroundedConfig(people=people)
     if bodies_from is not None:
-        config = replace(config, wide_scene_from=bodies_from, worn_from=bodies_from)
+        config = replace(config, wide_scene_from=bodies_from, beside_people_from=bodies_from)
     describer = GroundedDescriber(config)
     with tempfile.TemporaryDirectory() as tmp:
         paths = sorted(REAL_PHOTOS.glob("*.jpg")) if real else make_jpegs(Path(tmp), 100)

