@@ -41,7 +41,7 @@ def search_command(
 
     if (query is None) == (image is None):
         raise ConfigError("give a text QUERY or --image PATH (one of them)")
-    from multicap.index import needs_model, resolve_index, search_index
+    from multicap.index import needs_model, older_descriptions, resolve_index, search_index
 
     root = resolve_index(index)
     model = None
@@ -52,6 +52,9 @@ def search_command(
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels or ()) or None, model=model)
     for line in result.unknown:
         console.warn(line)
+    older = older_descriptions(root)
+    if older is not None:
+        console.warn(older)
     if explain and not json_out and not filenames:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         console.out.print(f"dense spaces: {', '.join(result.spaces) or '-'}", markup=False)

@@ -32,6 +32,7 @@ from multicap.encoders import Encoder, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.facts.versions import GROUNDED
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts, related_classes
 
@@ -101,7 +102,7 @@ class GroundedDescriber:
 
     name = "grounded"
     levels: tuple[str, ...] = ("object", "attribute", "layout", "caption")
-    version = "grounded 2026-12-05"  # the date of the last change to what it says (Describer.version)
+    version = GROUNDED  # what it says, versioned (multicap.facts.versions)
 
     def __init__(
         self, config: GroundedConfig | None = None, *, encoder: Encoder | None = None, device: str = "cpu"

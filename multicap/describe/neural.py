@@ -21,6 +21,7 @@ import torch
 from multicap.captioning.bundle import Bundle, load_bundle
 from multicap.describe.description import DescribedBatch, Description, attention_locations
 from multicap.facts import Reader, Relation, SceneFacts, SceneObject, get_reader
+from multicap.facts.versions import NEURAL
 from multicap.io import load_image
 
 __all__ = ["NeuralDescriber", "attention_locations"]
@@ -41,7 +42,7 @@ class NeuralDescriber:
         #                               levels (`_add_layout`), a layout reading made for it if not asked for
         self.encoder = bundle.encoder.create(device=device)
         self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
-        self.version = "neural 1"  # a retrained bundle is another model (the index's identity), not this
+        self.version = NEURAL  # what it says, versioned (multicap.facts.versions)
         self.levels: tuple[str, ...] = tuple(bundle.levels)
         gh, gw = bundle.model.config.grid_hw
         self.grid_hw: tuple[int, int] = (gh, gw)

@@ -36,6 +36,7 @@ from multicap.encoders.vision_language import create_vision_language
 from multicap.errors import ConfigError
 from multicap.facts.geometry import position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.facts.versions import ZERO_SHOT
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import open_wordnet
@@ -169,7 +170,7 @@ class ZeroShotDescriber:
         self.levels: tuple[str, ...] = (
             ("object", "attribute", "layout", "caption") if regions else ("object", "attribute", "caption")
         )
-        self.version = "zero-shot 1" + (f" over {self.grounded.version}" if self.grounded else "")
+        self.version = ZERO_SHOT + (f" over {self.grounded.version}" if self.grounded else "")
         self._texts = _text_side(self.encoder)
         self._scale = float(self.encoder.model.logit_scale.detach().exp())
 

@@ -15,7 +15,7 @@ modules by whoever needs them.
 
 from multicap.index.layout import IndexPreset, LayoutRules, choose_layout, list_presets, register_preset
 from multicap.index.location import DEFAULT_INDEX, existing_index, indexes_dir, resolve_index, write_lock
-from multicap.index.maintenance import index_info, rebuild_vectors
+from multicap.index.maintenance import index_info, older_descriptions, rebuild_vectors
 from multicap.index.query_side import QueryVectors
 from multicap.index.schema import SCHEMA_VERSION
 from multicap.index.search import Hit, SearchResult, fts_expression, needs_model, search_index
@@ -35,6 +35,7 @@ __all__ = [
     "indexes_dir",
     "list_presets",
     "needs_model",
+    "older_descriptions",
     "rebuild_vectors",
     "register_preset",
     "resolve_index",

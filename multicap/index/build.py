@@ -138,6 +138,7 @@ def index_paths(
             engine.encode(store, model, plan.encode, report, fail, progress)
             report.faiss = engine.sync(root, store, factory, rules)
         report.total = store.count()
+        store.set_meta(described_by=store.said_by_counts())  # for `older_descriptions`, without a scan
     return report
 
 

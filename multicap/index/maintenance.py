@@ -1,4 +1,5 @@
-"""`index_info` (what `multicap index --info` shows) and `rebuild_vectors` (FAISS files from SQLite).
+"""`index_info` (what `multicap index --info` shows), `rebuild_vectors` (FAISS files from SQLite) and
+`older_descriptions` (what `multicap search` notes of an index that an older multicap described).
 
 Neither loads a model (nor torch): the model side is `multicap.index.models` (`model_for_index`)."""
 
@@ -8,13 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError
+from multicap.facts.versions import current_said_by
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import sync_vectors
 
-__all__ = ["index_info", "rebuild_vectors"]
+__all__ = ["index_info", "older_descriptions", "rebuild_vectors"]
 
 
 def index_info(root: Path) -> dict[str, Any]:
@@ -34,6 +36,28 @@ def index_info(root: Path) -> dict[str, Any]:
             "faiss": store.get_meta("faiss", {}),
             "bytes": sum(p.stat().st_size for p in root.iterdir() if p.is_file()),
         }
+
+
+def older_descriptions(root: Path) -> str | None:
+    """One line when some of the index's images were described by an older version of its built-in model's
+    describer than this multicap's (as counted by the last `multicap index` run; counted here, once, for an
+    index that no run of this multicap has written), else None."""
+    db = root / DB_NAME
+    if not db.is_file():
+        return None
+    with IndexStore(db) as store:
+        model = (store.get_meta("identity") or {}).get("model", "")
+        current = current_said_by(str(model))
+        if current is None:
+            return None
+        counts: dict[str, int] = store.get_meta("described_by") or store.said_by_counts()
+    older = sum(n for version, n in counts.items() if version != current)
+    if not older:
+        return None
+    return (
+        f"{older} of {sum(counts.values())} images in {root} were described by an older multicap: "
+        f"`multicap index FOLDER --index {root}` describes a folder's images again"
+    )
 
 
 def rebuild_vectors(

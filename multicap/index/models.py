@@ -42,6 +42,7 @@ from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
 from multicap.encoders.clip_models import CLIP_MODELS, is_open_clip_folder
 from multicap.encoders.efficientnet_lite import EfficientNetLite
 from multicap.errors import ConfigError, DataError
+from multicap.facts.versions import LABELS
 from multicap.index.concepts import class_tags, content_terms
 from multicap.index.image_side import save_image_side
 from multicap.index.location import DB_NAME
@@ -201,7 +202,7 @@ class LabelsModel:
         self.name = "labels"
         self.encoder = encoder
         self.levels: tuple[str, ...] = ("object",)
-        self.said_by = "labels 1"
+        self.said_by = LABELS
         self._class_vectors = ClassVectors(_classifier_rows(encoder))
 
     def identity(self) -> dict[str, Any]:

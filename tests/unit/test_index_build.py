@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from multicap.errors import ConfigError, DataError, IndexLockedError
-from multicap.index import index_info, rebuild_vectors, search_index, write_lock
+from multicap.index import index_info, older_descriptions, rebuild_vectors, search_index, write_lock
 from multicap.index.build import index_paths
 from multicap.index.models import IndexModel, model_for_index, open_model
 from multicap.index.store import IndexStore
@@ -310,15 +310,21 @@ def test_a_newer_describer_says_the_indexed_files_again_and_keeps_other_folders(
 def test_an_index_of_the_first_schema_gains_said_by_and_is_described_again(
     tmp_path: Path, tiny: IndexModel
 ) -> None:
-    """Schema 1 had no `said_by`: opening migrates it (rows say ''), and the next run describes again."""
+    """Schema 1 had no `said_by`: opening migrates it (rows say ''), a search notes it, and the next run
+    describes again."""
     photos, root = tmp_path / "photos", tmp_path / "idx"
     _images(photos, 2)
     index_paths(root, [photos], tiny)
+    assert older_descriptions(root) is None
     with sqlite3.connect(root / "meta.sqlite") as db:  # back to schema 1, as the first version wrote it
         db.execute("ALTER TABLE images DROP COLUMN said_by")
+        db.execute("DELETE FROM meta WHERE key = 'described_by'")
         db.execute("PRAGMA user_version = 1")
     with IndexStore(root / "meta.sqlite") as store:
         assert {k.said_by for k in store.live_files().values()} == {""}
+    note = older_descriptions(root)
+    assert note is not None and note.startswith("2 of 2 images") and "multicap index FOLDER" in note
     r = index_paths(root, [photos], tiny)
     assert (r.added, r.redescribed, r.total) == (2, 2, 2)
     assert index_paths(root, [photos], tiny).unchanged == 2
+    assert older_descriptions(root) is None

@@ -1,0 +1,24 @@
+"""The version of what each built-in describer says, changed with any change to what it says.
+
+`multicap index` records with each image the version that described it (`said_by`) and describes the
+files of the folders it indexes again when the model's version differs; `multicap search` notes an index
+that older versions described. Kept here, below both `describe` and `index`, so that a search reads it
+without loading a model (or torch).
+"""
+
+from __future__ import annotations
+
+__all__ = ["GROUNDED", "LABELS", "NEURAL", "ZERO_SHOT", "current_said_by"]
+
+GROUNDED = "grounded 2026-12-05"  # the date of the last change to what the grounded describer says
+LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
+NEURAL = "neural 1"  # a captioner bundle (a retrained bundle is another model: the index's identity)
+ZERO_SHOT = "zero-shot 1"  # a vision-language model's zero-shot naming (over the grounded regions)
+
+_BY_MODEL = {"grounded": GROUNDED, "grounded-no-people": GROUNDED, "labels": LABELS}
+
+
+def current_said_by(model: str) -> str | None:
+    """The version this multicap's built-in index model `model` describes with; None for the others (a
+    bundle or a vision-language model: their version is in their own files)."""
+    return _BY_MODEL.get(model)
