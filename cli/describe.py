@@ -39,7 +39,14 @@ def describe_command(
         "grounded", "--model", "-m", help="grounded (no training), or a captioner bundle folder or name."
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per image, then one for the set."),
-    top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=20, help="Most objects per image (grounded)."),
+    top_k: int = typer.Option(
+        5,
+        "--top-k",
+        "-k",
+        min=1,
+        max=20,
+        help="Most objects per image (grounded); a crowd's people, sky and vegetation may add to them.",
+    ),
     encoder: str = typer.Option(
         None, "--encoder", "-e", help="The grounded describer's encoder (efficientnet_lite0, _lite1, _lite2)."
     ),

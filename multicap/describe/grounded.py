@@ -214,7 +214,8 @@ class GroundedDescriber:
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
         people_objects = [_person(p, objects, rgb) for p in people][:top_k]  # first: the usual subject
-        objects = people_objects + objects[: max(top_k - len(people_objects), _CONTEXT)]  # a crowd's setting
+        context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows
+        objects = people_objects + objects[: max(top_k - len(people_objects), context)]
         vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)
         if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
             objects.append(_vegetation(vegetation))
