@@ -20,7 +20,7 @@ TMP` and, per query, `multicap search QUERY --index TMP --json -k 5`. Scores per
   people         of the photos with people, the share whose texts (all levels) mention a person word;
                  invented: the share of photos without people whose texts do; counted: of the photos
                  with 1 to 9 people (not a crowd), the share whose described persons number as many
-                 (exactly, and within one; the describer says at most 5 objects)
+                 (exactly, and within one; the describer says at most 9 people)
   P@5            per query, relevant photos of its split among the top 5 / min(5, relevant in split);
                  mean per query kind, and of a random ranking; "nothing": the share of queries that
                  return no image (the CLI exits 0 with no line, or 1 with a message)

@@ -39,6 +39,7 @@ from multicap.text.imagenet import imagenet_concepts, related_classes
 __all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
 
 _CONTEXT = 2  # objects other than people kept beside a crowd of top_k people (a street's van and truck)
+_MOST_PEOPLE = 9  # people kept whatever top_k: six found are "six people", not the first five of them
 _PEOPLE_SIDE = 640  # px: the long side of the photo the people detector sees (people.py says why)
 _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to, so that faces keep detail
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
@@ -213,7 +214,7 @@ class GroundedDescriber:
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
-        people_objects = [_person(p, objects, rgb) for p in people][:top_k]  # first: the usual subject
+        people_objects = [_person(p, objects, rgb) for p in people[: max(top_k, _MOST_PEOPLE)]]  # first
         context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows
         objects = people_objects + objects[: max(top_k - len(people_objects), context)]
         vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)

@@ -209,9 +209,10 @@ def test_a_place_is_tagged_with_what_it_shows(grounded: GroundedDescriber) -> No
     assert lakeside.label == "lakeside" and tags[0] == "lake" and "shore" in tags
 
 
-def test_a_crowd_of_people_keeps_two_other_objects_beside_it(grounded: GroundedDescriber) -> None:
-    """Six people found in a street (more than top_k = 5): five are said, and the two most probable other
-    things stay beside them instead of being pushed out (a street's van and truck)."""
+def test_a_crowd_of_people_is_counted_whole_and_keeps_two_other_objects(grounded: GroundedDescriber) -> None:
+    """Six people found in a street (more than top_k = 5): all six are said ("six people", not the first
+    five), and the two most probable other things stay beside them instead of being pushed out (a street's
+    van and truck). Of twelve, nine are said."""
     import torch
 
     from multicap.describe.grounded import LoadedImage
@@ -220,8 +221,12 @@ def test_a_crowd_of_people_keeps_two_other_objects_beside_it(grounded: GroundedD
     cam = torch.zeros(1000, 7, 7)
     cam[labels.index("minivan"), 4:7, 0:3] = 20.0
     cam[labels.index("garbage truck"), 4:7, 4:7] = 18.0
-    crowd = [Person((0.1 * k + 0.05, 0.4, 0.1 * k + 0.12, 0.6), None, 0.9, "body") for k in range(6)]
     pixels = torch.full((3, 224, 224), 128, dtype=torch.uint8)
-    facts = grounded.facts(LoadedImage(pixels, (640, 480), people=crowd), cam)
-    said = [o.label for o in facts.objects]
-    assert said[:5] == ["person"] * 5 and sorted(said[5:]) == ["garbage truck", "minivan"]
+    for found, said_people in ((6, 6), (12, 9)):
+        crowd = [
+            Person((0.07 * k + 0.02, 0.4, 0.07 * k + 0.08, 0.6), None, 0.9, "body") for k in range(found)
+        ]
+        facts = grounded.facts(LoadedImage(pixels, (640, 480), people=crowd), cam)
+        said = [o.label for o in facts.objects]
+        assert said[:said_people] == ["person"] * said_people
+        assert sorted(said[said_people:]) == ["garbage truck", "minivan"]
