@@ -92,7 +92,7 @@ def _article(phrase: str) -> str:
 
 
 def _count(noun: str, n: int) -> str:
-    return _article(noun) if n == 1 else f"{_NUMBERS[n] if n < len(_NUMBERS) else n} {plural(noun)}"
+    return _article(noun) if n == 1 else f"{_count_word(n)} {plural(noun)}"
 
 
 def _join(items: list[str]) -> str:
@@ -104,16 +104,36 @@ def _setting(facts: SceneFacts) -> str | None:
     return SETTINGS.get(name, f"at a {name}") if name else None
 
 
-def _described(obj: SceneObject, size: bool = True) -> str:
-    """ "large brown golden retriever": size, colour, then the name. A person's colour is what they wear,
-    said after the name ("person in a military uniform", "person in black"), never before it."""
+def _described(obj: SceneObject, size: bool = True, n: int = 1) -> str:
+    """ "large brown golden retriever": size, colour, then the name (plural for n > 1). A person's colour
+    is what they wear, said after the name ("person in a military uniform", "people in black"), never
+    before it."""
     colour, wearing = obj.attributes.get("colour", ""), obj.attributes.get("wearing")
+    label = obj.label if n == 1 else plural(obj.label)
     if obj.label == "person":
-        words = [obj.attributes.get("size", "") if size else "", obj.label]
-        dressed = _article(wearing) if wearing else colour
+        words = [obj.attributes.get("size", "") if size else "", label]
+        dressed = (_article(wearing) if n == 1 else plural(wearing)) if wearing else colour
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
-    words = [obj.attributes.get("size", "") if size else "", colour, obj.label]
+    words = [obj.attributes.get("size", "") if size else "", colour, label]
     return " ".join(w for w in words if w)
+
+
+def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:
+    """Each distinct description once, counted, in order of first appearance: "two medium people in
+    gray", "a large brown restaurant"."""
+    alike: dict[str, list[SceneObject]] = {}
+    for o in objects:
+        alike.setdefault(_described(o, size), []).append(o)
+    return [
+        _article(one)
+        if len(same) == 1
+        else f"{_count_word(len(same))} {_described(same[0], size, len(same))}"
+        for one, same in alike.items()
+    ]
+
+
+def _count_word(n: int) -> str:
+    return _NUMBERS[n] if n < len(_NUMBERS) else str(n)
 
 
 @register_verbalizer("object")
@@ -125,8 +145,9 @@ def object_text(facts: SceneFacts) -> str:
 
 @register_verbalizer("attribute")
 def attribute_text(facts: SceneFacts) -> str:
-    """ "a large brown golden retriever, a small yellow tennis ball; a bright, colourful landscape image"."""
-    parts = [_article(_described(o)) for o in facts.objects]
+    """ "a large brown golden retriever, two small yellow tennis balls; a bright, colourful landscape
+    image" (things described alike are counted)."""
+    parts = _counted(facts.objects)
     a = facts.image_attributes
     looks = [a[k] for k in ("brightness", "colourfulness") if k in a]
     image = ", ".join(looks) + (" " if looks else "") + a.get("orientation", "") + " image"

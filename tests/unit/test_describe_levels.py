@@ -44,6 +44,25 @@ def test_attribute_level_says_size_colour_and_the_image() -> None:
     assert "a bright, colourful landscape image in blue and brown" in text
 
 
+def test_attribute_level_counts_things_described_alike() -> None:
+    """A group photo's people are "two medium people in gray", not the same phrase twice; people in a
+    garment wear its plural; a thing described otherwise stays apart."""
+
+    def person(colour: str, wearing: str | None = None) -> SceneObject:
+        attributes = {"colour": colour, "size": "medium", "position": "centre"}
+        return SceneObject(
+            "person", 0.9, (0.4, 0.2, 0.6, 0.9), attributes | ({"wearing": wearing} if wearing else {})
+        )
+
+    ball = SceneObject("tennis ball", 0.6, (0.7, 0.6, 0.8, 0.7), {"colour": "yellow", "size": "small"})
+    objects = [person("gray"), person("black"), person("gray"), ball, ball, person("blue", "academic gown")]
+    objects.append(person("blue", "academic gown"))
+    assert verbalize(SceneFacts(objects, [], {}), "attribute") == (
+        "two medium people in gray, a medium person in black, two small yellow tennis balls, "
+        "two medium people in academic gowns"
+    )
+
+
 def test_layout_level_says_positions_relations_and_setting() -> None:
     text = verbalize(_facts(), "layout")
     assert text == (
