@@ -122,7 +122,8 @@ def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescri
 
 def test_people_appear_at_every_level_and_none_is_invented(tmp_path: Path) -> None:
     """Grace Hopper (matplotlib's sample photo, a core dependency): a person in a military uniform, at
-    every level; the cat photo of the examples has nobody."""
+    every level (the uniform said as what she wears, not as a second thing); the cat photo of the
+    examples has nobody."""
     import matplotlib.cbook
 
     from multicap.describe import create_describer, describe_paths
@@ -136,6 +137,8 @@ def test_people_appear_at_every_level_and_none_is_invented(tmp_path: Path) -> No
     [person] = [o for o in grace.facts.objects if o.label == "person"]
     assert person.attributes["wnid"] == "n00007846" and "face" in person.attributes["tags"]
     assert "a large person in a military uniform" in grace.texts["attribute"]
+    assert "military uniform" not in {o.label for o in grace.facts.objects}  # hers, not a thing apart
+    assert "uniform" not in grace.texts["layout"]
     assert all(o.label != "person" for o in by_name["chelsea.jpg"].facts.objects)
 
 
