@@ -21,6 +21,8 @@ _REGISTRY: dict[str, Verbalizer] = {}
 
 _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sky")
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
+# ImageNet's names that are plural in form: no article, and no second plural ("black sunglasses").
+_PLURAL_ONLY = ("binoculars", "parallel bars", "sunglasses", "swimming trunks")
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _POSITION_PHRASES: dict[str, str] = {
     "top left": "in the top left corner", "top": "at the top", "top right": "in the top right corner",
@@ -72,6 +74,8 @@ def verbalize(facts: SceneFacts, level: str) -> str:
 def plural(noun: str) -> str:
     """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"."""
     head, _, last = noun.rpartition(" ")
+    if noun.endswith(_PLURAL_ONLY):
+        return noun
     if last in _IRREGULAR:
         last = _IRREGULAR[last]
     elif last.endswith(("s", "x", "z", "ch", "sh")):
@@ -86,7 +90,7 @@ def plural(noun: str) -> str:
 def _article(phrase: str) -> str:
     if phrase in _UNIQUE:
         return "the " + phrase
-    if phrase.rpartition(" ")[2] in _MASS:
+    if phrase.rpartition(" ")[2] in _MASS or phrase.endswith(_PLURAL_ONLY):
         return phrase
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 

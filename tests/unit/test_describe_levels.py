@@ -108,8 +108,24 @@ def test_empty_facts_and_unknown_level() -> None:
         verbalize(SceneFacts(), "colour")
 
 
+def test_names_plural_in_form_take_no_article() -> None:
+    """ImageNet's "parallel bars" and "sunglasses" are plural in form: never "a parallel bars"."""
+    bars = SceneObject("parallel bars", 0.8, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "position": "center"})
+    rail = SceneObject("bannister", 0.6, (0.2, 0.8, 0.8, 1.0), {"colour": "gray", "position": "bottom"})
+    facts = SceneFacts([bars, rail], chain_relations([bars, rail]), {})
+    assert verbalize(facts, "object") == "parallel bars and a bannister"
+    assert verbalize(facts, "attribute") == "brown parallel bars, a gray bannister"
+    assert verbalize(facts, "layout").startswith("parallel bars in the centre, a bannister below it")
+
+
 @pytest.mark.parametrize(
-    ("noun", "many"), [("tennis ball", "tennis balls"), ("espresso", "espressos"), ("daisy", "daisies")]
+    ("noun", "many"),
+    [
+        ("tennis ball", "tennis balls"),
+        ("espresso", "espressos"),
+        ("daisy", "daisies"),
+        ("sunglasses", "sunglasses"),  # plural in form: as it is
+    ],
 )
 def test_plural(noun: str, many: str) -> None:
     assert plural(noun) == many
