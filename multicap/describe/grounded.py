@@ -215,7 +215,7 @@ class GroundedDescriber:
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
         people_objects = [_person(p, objects, rgb) for p in people[: max(top_k, _MOST_PEOPLE)]]  # first
-        worn = {w for p in people_objects if (w := p.attributes.get("worn")) is not None}
+        worn = {k for p in people_objects for k in p.attributes.get("worn", "").split(",")}
         objects = [o for k, o in enumerate(objects) if str(k) not in worn]  # said as what people wear
         for p in people_objects:
             p.attributes.pop("worn", None)
@@ -283,8 +283,8 @@ _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a pe
 
 def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> SceneObject:
     """A detected person as an object: the colour of what they wear (the box below the face), wearing the
-    garment whose box centre lies in their box (said with them, "a person in a military uniform", and not
-    again as a thing of its own)."""
+    likeliest garment whose box centre lies in their box (said with them, "a person in a military
+    uniform"; it and any other garment there are not said again as things of their own)."""
     attributes = {
         "colour": " and ".join(name for name, _ in object_colours(rgb, _clothes_mask(person, rgb.shape[0]))),
         "size": size_of(person.box),
@@ -294,13 +294,15 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> Scen
         "found_by": person.kind,
     }
     x0, y0, x1, y1 = person.box
+    worn = []
     for k, obj in enumerate(objects):
         cx, cy = (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
         tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
         if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
-            attributes["wearing"] = obj.label
-            attributes["worn"] = str(k)  # the garment's index in `objects`: the caller leaves it out
-            break
+            attributes.setdefault("wearing", obj.label)  # the likeliest garment names what they wear
+            worn.append(str(k))
+    if worn:  # the garments' indices in `objects`: the caller leaves them out
+        attributes["worn"] = ",".join(worn)
     box = tuple(round(v, 4) for v in person.box)
     return SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
 

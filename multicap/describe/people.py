@@ -73,6 +73,8 @@ _BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: tune photos without people ≤ 0.94, p
 _BODY_MIN_SCORE = 0.75  # SSD score, the middle of the tune photos' margin: without people ≤ 0.64, the
 #                         best person of each photo with people (a face alone aside) ≥ 0.86
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
+_HEAD_MARGIN = 0.25  # of a face's width: how far its centre may lie outside the box of the body it joins
+_WAIST_UP = 0.25  # a face at least this share of its body's width: seen from the waist up, head lower
 _CLOSER_BELOW = 0.5  # the SSD looks closer where every person it found is shorter than this share of the
 #                      image (`_closer`): the tune photos' pedestrians are 0.15-0.4 of it, portraits ≥ 0.6
 _CLOSER_OBLONG = 1.2  # ... and the image is this much longer than wide (else its squares are itself)
@@ -368,15 +370,22 @@ def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
 
 
 def _in_head(face: np.ndarray, body: np.ndarray) -> bool:
-    """Whether a face sits where the body's head is: centred in its top third, narrower than half of it;
-    or, in a close-up whose "body" is a head and shoulders, centred in it and covering a fifth of it."""
+    """Whether a face sits where the body's head is: centred in the body's box (give or take a quarter of
+    the face's width: a head turned or leaning out of it), narrower than half of it, and in its top third;
+    in its top half where the face spans at least a quarter of the body's width (a person seen from the
+    waist up, or with an arm raised above the head); or, in a close-up whose "body" is a head and
+    shoulders, covering a fifth of it."""
     cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
-    if not (body[0] <= cx <= body[2] and body[1] <= cy <= body[3]):
+    face_w, body_w, body_h = face[2] - face[0], body[2] - body[0], body[3] - body[1]
+    margin = _HEAD_MARGIN * face_w
+    if not (body[0] - margin <= cx <= body[2] + margin and body[1] <= cy <= body[3]):
         return False
-    if np.prod(face[2:] - face[:2]) >= 0.2 * np.prod(body[2:] - body[:2]):
+    if np.prod(face[2:] - face[:2]) >= 0.2 * body_w * body_h:
         return True
-    fits = face[2] - face[0] <= 0.5 * (body[2] - body[0])
-    return bool(fits and cy <= body[1] + (body[3] - body[1]) / 3)
+    if face_w > 0.5 * body_w:
+        return False
+    reach = 1 / 2 if face_w >= _WAIST_UP * body_w else 1 / 3
+    return bool(cy <= body[1] + body_h * reach)
 
 
 def _grow(face: np.ndarray) -> np.ndarray:

@@ -23,6 +23,11 @@ _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sk
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
 # ImageNet's names that are plural in form: no article, and no second plural ("black sunglasses").
 _PLURAL_ONLY = ("binoculars", "parallel bars", "sunglasses", "swimming trunks")
+# ImageNet's names of stuff, not things: no article ("a person in chain mail", "hay in the centre").
+_STUFF = (
+    "broccoli", "carbonara", "chain mail", "chocolate sauce", "consomme", "corn", "dough", "eggnog",
+    "guacamole", "hay", "ice cream", "mashed potato", "red wine", "toilet tissue", "velvet", "wool",
+)  # fmt: skip
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _POSITION_PHRASES: dict[str, str] = {
     "top left": "in the top left corner", "top": "at the top", "top right": "in the top right corner",
@@ -74,7 +79,7 @@ def verbalize(facts: SceneFacts, level: str) -> str:
 def plural(noun: str) -> str:
     """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"."""
     head, _, last = noun.rpartition(" ")
-    if noun.endswith(_PLURAL_ONLY):
+    if _ends_with(noun, _PLURAL_ONLY):
         return noun
     if last in _IRREGULAR:
         last = _IRREGULAR[last]
@@ -87,10 +92,15 @@ def plural(noun: str) -> str:
     return f"{head} {last}" if head else last
 
 
+def _ends_with(phrase: str, names: tuple[str, ...]) -> bool:
+    """Whether `phrase` is one of `names` or ends with one as whole words ("acorn" does not end in corn)."""
+    return any(phrase == n or phrase.endswith(" " + n) for n in names)
+
+
 def _article(phrase: str) -> str:
     if phrase in _UNIQUE:
         return "the " + phrase
-    if phrase.rpartition(" ")[2] in _MASS or phrase.endswith(_PLURAL_ONLY):
+    if phrase.rpartition(" ")[2] in _MASS or _ends_with(phrase, _PLURAL_ONLY + _STUFF):
         return phrase
     return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
 

