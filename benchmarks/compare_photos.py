@@ -16,6 +16,10 @@ names into a temporary folder and run as a user would: `multicap compare FOLDER 
   outlier    per set with a judged outlier: whether it is flagged as an outlier; "rank" is its place by
              distance to the nearest cluster (1: the farthest image of the set)
   false      the share of the other photos (not judged outliers) that are flagged as outliers
+
+Then the whole folder (all 91 photos, a folder of varied photos as a user has one) is compared once, and
+each split's judged groups are scored in it the same way (together, alone, labelled): do the lakes, the
+streets, the animals and the flowers stay together among 91 photos, apart from the rest?
 """
 
 from __future__ import annotations
@@ -139,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
                     if s["split"] == split
                 ]
                 out[split] = {"rows": rows, "metrics": split_metrics(rows)}
+            every = sorted(p.name for p in args.data.glob("*.jpg"))
+            result = compare(every, args.data, Path(tmp) / "whole")
+            for split in splits:
+                groups = [g for s in sets if s["split"] == split for g in s.get("groups", [])]
+                row = score_set({"name": f"whole folder ({len(every)} photos)", "groups": groups}, result)
+                out[f"{split}, in the whole folder"] = {"rows": [row], "metrics": split_metrics([row])}
     except (BenchmarkError, OSError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

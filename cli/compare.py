@@ -14,7 +14,8 @@ JSON output (`--json`), one object per line:
   image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
-  "duplicate_groups", "duplicates", "clusters", "silhouettes", "outliers", "report"}.
+  "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps", "outliers",
+  "report"}.
 - a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
   ("path", "a", "b") comes with FIELD_bytes, the base64 of the exact name.
 """
@@ -185,7 +186,12 @@ def _print_set(result: Any) -> None:
     for g in result.duplicates:
         others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
         say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)
-    say(f"clusters: {s['clusters']}", markup=False)
+    where = (
+        f" (found in the set's {s['principal_components']} principal components)"
+        if s["principal_components"]
+        else ""
+    )
+    say(f"clusters: {s['clusters']}{where}", markup=False)
     for cl in result.clusters:
         say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)
     say(f"outliers: {', '.join(shown(o) for o in s['outliers']) or 'none'}", markup=False)

@@ -5,6 +5,18 @@ mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` ima
 that sample; if no k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
 The chosen k is then fitted on the whole set (FAISS subsamples 256 points per centroid).
 
+A large folder of varied photos has no k that reaches it in the full vectors: each photo differs from
+every other in a thousand ways, and the silhouettes of 111 real photos (benchmarks/real_photos.py's and
+the people photos) stayed at 0.05-0.07 for every k, so `compare` said "1 cluster" of a folder of
+landscapes, portraits, streets, flowers and still lifes. Such a set (of at least `PCA_FROM` images) is
+looked at again in its `PCA_DIMS` principal components, where the themes that vary most across the set
+lie: each k's silhouette there is set against that of structureless data with the same spread along
+each component (Gaussian draws, the gap statistic's idea with a silhouette), and the k that beats it
+most, by at least `MIN_GAP`, is fitted there. The 111 photos fall into 15 clusters (portraits, streets,
+buildings, mountains, water, flowers and insects, fruit, animals, the Moon with coins and the deep
+field, ...); six portraits alone stay one cluster (their gap is below zero). A small set keeps the first
+criterion: with few images the null's spread is learnt from the very groups it should not have.
+
 A cluster's representative is its member closest to the centroid. An image's distance from the set is
 its mean cosine distance to its `NEIGHBOURS` nearest other images (exact, for sets up to `KNN_MAX`
 images; above that, to the nearest centroid of a cluster of two or more). On real photos the neighbours
@@ -25,7 +37,7 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
-__all__ = ["MAX_K", "Clustering", "choose_k", "cluster_vectors"]
+__all__ = ["MAX_K", "Clustering", "choose_k", "choose_k_by_gap", "cluster_vectors", "principal_components"]
 
 MAX_K = 20  # the most clusters the criterion considers
 MIN_SILHOUETTE = 0.1  # below this for every k, the set is one cluster
@@ -35,6 +47,10 @@ KNN_MAX = 20_000  # exact neighbours up to this many images (a FAISS flat search
 OUTLIER_Z = 3.5  # robust z-score of the distance from the set (Iglewicz and Hoaglin's cut)
 OUTLIER_MARGIN = 0.1  # and at least this much cosine distance above the median (0.05 flagged the cat among
 #                      the five unrelated photos of examples/photos, 0.84 against a median of 0.76)
+PCA_DIMS = 16  # principal components a large set the full vectors cannot split is clustered in
+PCA_FROM = 3 * PCA_DIMS  # ... from this many images: the null's spread needs many more images than dims
+MIN_GAP = 0.05  # least silhouette above the structureless null's there (17 landscapes: 0.049, one cluster)
+_NULL_DRAWS = 3  # Gaussian draws the null's silhouettes are averaged over
 _NITER = 25  # k-means iterations
 _REDO = 5  # k-means starts
 _BLOCK = 16384  # images assigned per matrix product (memory stays linear in N)
@@ -49,6 +65,8 @@ class Clustering:
     distances: np.ndarray  # (N,) distance from the set: to the nearest images (module docstring)
     outliers: list[int]  # indices, farthest first
     silhouettes: dict[int, float] = field(default_factory=dict)  # k → mean silhouette (the criterion)
+    principal: int = 0  # principal components the clusters were found in (0: the vectors themselves)
+    gaps: dict[int, float] = field(default_factory=dict)  # k → silhouette above the null's, there
 
 
 @contextmanager
@@ -89,22 +107,59 @@ def _silhouette(dist: np.ndarray, labels: np.ndarray, k: int) -> float:
     return float(s.mean())
 
 
-def choose_k(x: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
-    """The documented criterion (module docstring): (k, {k: silhouette})."""
+def _sample(x: np.ndarray, seed: int) -> np.ndarray:
     n = len(x)
-    if n < 3:
-        return 1, {}
-    rng = np.random.default_rng(seed)
-    sample = x if n <= SILHOUETTE_SAMPLE else x[np.sort(rng.choice(n, SILHOUETTE_SAMPLE, replace=False))]
+    if n <= SILHOUETTE_SAMPLE:
+        return x
+    return x[np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))]
+
+
+def _silhouettes(sample: np.ndarray, seed: int) -> dict[int, float]:
+    """k → the mean silhouette of spherical k-means on unit vectors `sample`, k in 2..MAX_K (≤ m / 2)."""
     dist = np.clip(1.0 - sample @ sample.T, 0.0, 2.0)  # (m, m), m ≤ SILHOUETTE_SAMPLE
     scores: dict[int, float] = {}
     for k in range(2, min(MAX_K, len(sample) // 2) + 1):
         centroids = _kmeans(sample, k, seed)
         labels = (sample @ centroids.T).argmax(axis=1)
         scores[k] = round(_silhouette(dist, labels, k), 4)
+    return scores
+
+
+def choose_k(x: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
+    """The documented criterion (module docstring): (k, {k: silhouette})."""
+    if len(x) < 3:
+        return 1, {}
+    scores = _silhouettes(_sample(x, seed), seed)
     if not scores or max(scores.values()) < MIN_SILHOUETTE:
         return 1, scores
     return max(scores, key=lambda k: (scores[k], -k)), scores
+
+
+def principal_components(x: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(N, D) vectors → (N, dims) unit vectors of their coordinates along the set's `dims` principal
+    components (found on a sample of `SILHOUETTE_SAMPLE`), and the spread (standard deviation) along each."""
+    sample = _sample(x, seed)
+    mean = sample.mean(axis=0)
+    _, singular, basis = np.linalg.svd(sample - mean, full_matrices=False)  # basis: (r, D), r ≤ m
+    dims = min(dims, len(basis))
+    y = np.concatenate([(x[s : s + _BLOCK] - mean) @ basis[:dims].T for s in range(0, len(x), _BLOCK)])
+    return _unit(y), (singular[:dims] / np.sqrt(len(sample))).astype(np.float32)
+
+
+def choose_k_by_gap(y: np.ndarray, spread: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
+    """The principal-components criterion (module docstring): (k, {k: silhouette above the null's})."""
+    sample = _sample(y, seed)
+    real = _silhouettes(sample, seed)
+    rng = np.random.default_rng(seed)
+    null = dict.fromkeys(real, 0.0)
+    for _ in range(_NULL_DRAWS):
+        draw = _unit(rng.standard_normal(sample.shape).astype(np.float32) * spread)
+        for k, score in _silhouettes(draw, seed).items():
+            null[k] += score / _NULL_DRAWS
+    gaps = {k: round(real[k] - null[k], 4) for k in real}
+    if not gaps or max(gaps.values()) < MIN_GAP:
+        return 1, gaps
+    return max(gaps, key=lambda k: (gaps[k], -k)), gaps
 
 
 def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Clustering:
@@ -112,24 +167,45 @@ def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Cl
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = len(x)
     scores: dict[int, float] = {}
+    gaps: dict[int, float] = {}
+    space, principal = x, 0  # where the clusters are found: the vectors, or their principal components
     if k is None:
         k, scores = choose_k(x, seed)
+        if k == 1 and n >= PCA_FROM:  # a large set with no grouping in the full vectors: its main themes
+            y, spread = principal_components(x, PCA_DIMS, seed)
+            k_gap, gaps = choose_k_by_gap(y, spread, seed)
+            if k_gap > 1:
+                k, space, principal = k_gap, y, y.shape[1]
     k = max(1, min(k, n))
-    centroids = _kmeans(x, k, seed) if k > 1 else _unit(x.mean(axis=0, keepdims=True))
+    centroids = _kmeans(space, k, seed) if k > 1 else _unit(space.mean(axis=0, keepdims=True))
     labels = np.empty(n, np.int64)
     best = np.empty(n, np.float32)
     for start in range(0, n, _BLOCK):
-        sims = x[start : start + _BLOCK] @ centroids.T  # (b, k)
+        sims = space[start : start + _BLOCK] @ centroids.T  # (b, k)
         labels[start : start + _BLOCK] = sims.argmax(axis=1)
         best[start : start + _BLOCK] = sims.max(axis=1)
     counts = np.bincount(labels, minlength=k)
     representatives = [_representative(labels, best, c) for c in range(k)]
-    distances = _distance_to_neighbours(x) if n <= KNN_MAX else _distance_to_clusters(x, centroids, counts)
-    return Clustering(k, labels, centroids, representatives, distances, _outliers(distances), scores)
+    if n <= KNN_MAX:
+        distances = _distance_to_neighbours(x)
+    else:  # to the centroids in the vectors' own space, wherever the clusters were found
+        distances = _distance_to_clusters(x, centroids if not principal else _means(x, labels, k), counts)
+    return Clustering(
+        k, labels, centroids, representatives, distances, _outliers(distances), scores, principal, gaps
+    )
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
     return (x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _means(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
+    """(k, D) unit mean of each cluster's vectors, in blocks (memory linear in N)."""
+    sums = np.zeros((k, x.shape[1]), np.float32)
+    for start in range(0, len(x), _BLOCK):
+        onehot = np.eye(k, dtype=np.float32)[labels[start : start + _BLOCK]]  # (b, k)
+        sums += onehot.T @ x[start : start + _BLOCK]
+    return _unit(sums)
 
 
 def _representative(labels: np.ndarray, best: np.ndarray, c: int) -> int:

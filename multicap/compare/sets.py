@@ -94,6 +94,7 @@ class SetComparison:
             "duplicate_groups": len(self.duplicates),
             "duplicates": sum(len(g.members) - 1 for g in self.duplicates), "clusters": c.k,
             "silhouettes": {str(k): v for k, v in c.silhouettes.items()},
+            "principal_components": c.principal, "gaps": {str(k): v for k, v in c.gaps.items()},
             "outliers": [str(self.images.paths[i]) for i in c.outliers],
         }  # fmt: skip
 

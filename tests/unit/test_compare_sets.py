@@ -8,6 +8,7 @@ import torch
 
 from multicap.compare import cluster_vectors, duplicate_groups, pixel_signature, signature
 from multicap.compare import duplicates as dup_module
+from multicap.compare.clusters import choose_k
 from multicap.compare.duplicates import connected_groups, pick_keeper
 from multicap.data.scenes import Scene, make_clusters, near_duplicates, render, sample_facts, scene_rng
 
@@ -184,3 +185,24 @@ def test_cluster_labels_say_each_thing_once() -> None:
         "trailer",
         "blue palette",
     ]
+
+
+def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
+    """Six themes of 20 images each, so varied within that the full vectors' silhouettes stay at 0.05
+    (one cluster, as 111 real photos were): in the set's principal components, against structureless
+    draws of the same spread, they come apart whole. A structureless blob stays one cluster."""
+    rng = np.random.default_rng(7)
+    truth = np.repeat(np.arange(6), 20)
+    x = 0.3 * rng.standard_normal((6, 1280))[truth] + rng.standard_normal((120, 1280)) + 2.0
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    k, scores = choose_k(x)
+    assert k == 1 and max(scores.values()) < 0.1  # the first criterion finds nothing
+    result = cluster_vectors(x)
+    assert result.k == 6 and result.principal == 16 and max(result.gaps.values()) >= 0.05
+    assert all(len(set(result.labels[truth == t].tolist())) == 1 for t in range(6))
+    assert len(set(result.labels.tolist())) == 6
+    blob = rng.standard_normal((120, 1280)) + 2.0
+    blob = (blob / np.linalg.norm(blob, axis=1, keepdims=True)).astype(np.float32)
+    alone = cluster_vectors(blob)
+    assert alone.k == 1 and alone.principal == 0 and max(alone.gaps.values()) < 0.05
+    assert cluster_vectors(x[:40]).principal == 0  # under PCA_FROM images: the first criterion only
