@@ -34,6 +34,8 @@ _LIFT = 2.0  # … and over-represented there: its share of the members at least
 #              of the other images (a feature every image has, "landscape", sets no cluster apart)
 _EVERYWHERE = 0.7  # a feature this share of the whole set holds is left out of a cluster's label
 _LABEL_FEATURES = 6  # features in a cluster's label
+_SOME = 1 / 3  # where no feature passes _MOST: one held by more than this share (and two members) …
+_SOME_FEATURES = 3  # … this many of them, each said with its count ("espresso (3 of 7)")
 _NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
 _MAX_PAIRS = 200  # pairs in all
 
@@ -146,6 +148,10 @@ def _cluster_summary(
     facts = [images.descriptions[i].facts for i in ids]
     names = {o.label for f in facts if f is not None for o in f.objects}
     label = _readable(distinguishing + telling, names)[:_LABEL_FEATURES]
+    if not label and len(ids) > 2:  # nothing most members share: what a third or more of them do, counted
+        some = _over_represented(ids, clustering.labels != c, feats, above, most=_SOME)
+        counts = Counter(f for i in ids for f in feats[i])
+        label = [f"{f} ({counts[f]} of {len(ids)})" for f in _readable(some, names)[:_SOME_FEATURES]]
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (f": {', '.join(label)}" if label else "")
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
 
@@ -162,7 +168,11 @@ def _readable(features: list[str], names: set[str]) -> list[str]:
 
 
 def _over_represented(
-    ids: list[int], others_mask: np.ndarray, feats: list[set[str]], above: dict[str, set[str]]
+    ids: list[int],
+    others_mask: np.ndarray,
+    feats: list[set[str]],
+    above: dict[str, set[str]],
+    most: float = _MOST,
 ) -> list[str]:
     """Features most of a cluster's members hold and the other images hold far less often (lift of at
     least `_LIFT`; held by none of them is infinite lift), most telling first. A feature above another
@@ -175,7 +185,7 @@ def _over_represented(
     lift = {
         f: (n / len(ids)) / max(outside[f] / len(others), 0.5 / len(others))
         for f, n in inside.items()
-        if n > _MOST * len(ids)
+        if n > most * len(ids) and n >= 2
     }
     telling = [f for f, v in lift.items() if v >= _LIFT]
     implied = {a for f in telling for a in above.get(f, ()) if inside[a] == inside[f]}

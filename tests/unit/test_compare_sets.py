@@ -187,6 +187,19 @@ def test_cluster_labels_say_each_thing_once() -> None:
     ]
 
 
+def test_a_cluster_that_most_members_share_nothing_of_is_labelled_by_what_a_third_share() -> None:
+    """Seven images, three of them espressos and two cups, none of the others' things: "7 images" said
+    nothing; now the label counts what a third or more of them share and the rest of the set does not."""
+    from multicap.compare.sets import _over_represented
+
+    feats = [{"espresso", "cup"}] * 2 + [{"espresso"}] + [{"cup"}] + [{"clock"}, {"book"}, {"lamp"}]
+    feats += [{"tree"}, {"mountain"}, {"lake"}, {"clock"}]
+    mask = np.array([False] * 7 + [True] * 4)
+    assert _over_represented(list(range(7)), mask, feats, {}) == []  # none held by more than half
+    some = _over_represented(list(range(7)), mask, feats, {}, most=1 / 3)
+    assert some == ["cup", "espresso"]  # 3 of 7 and 3 of 7, held by no other image; the clock is not
+
+
 def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
     """Six themes of 20 images each, so varied within that the full vectors' silhouettes stay at 0.05
     (one cluster, as 111 real photos were): in the set's principal components, against structureless
