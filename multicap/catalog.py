@@ -55,7 +55,7 @@ def model_catalog() -> list[dict[str, Any]]:
             "weights_present": blazeface is not None,
             "weights": str(blazeface or ""),
             "source": BLAZEFACE_INSTALL,
-            "description": "faces for the people detector (MediaPipe BlazeFace full-range, run by "
+            "description": "faces for the people detector (MediaPipe BlazeFace, full and short range, run by "
             + (
                 "LiteRT"
                 if blazeface_runtime() == "litert"
