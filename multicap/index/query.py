@@ -68,7 +68,16 @@ _FOUND: dict[str, tuple[str, ...]] = {
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
 }  # fmt: skip
-_PEOPLE_WORDS = frozenset({"people", "crowd", "face", "faces", "human", "humans", "family", "couple", "team"})
+# How many people a word asks for (the describer says up to nine): "people" two or more, "a crowd" five.
+_PEOPLE_COUNT = {
+    "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
+    "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
+}  # fmt: skip
+# Words that ask for a face seen close (the describer found a face, and the person is large).
+_FACE_WORDS = frozenset(
+    {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}
+)
+_PEOPLE_WORDS = frozenset({*_PEOPLE_COUNT, *_FACE_WORDS, "human", "families", "teams"})
 
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
@@ -85,6 +94,8 @@ class Part:
     kind: str  # "thing", "people", "found" (the sky) or "colour" (a colour with no noun)
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
+    people: int = 1  # for a "people" part: how many people the words ask for, at least
+    face: bool = False  # ... and whether they ask for a face seen close ("portrait")
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
 
@@ -162,6 +173,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             if colour is not None:
                 part.colour, part.text = colour, f"{_colour_word(words, k)} {part.text}"
                 colour = None
+            if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
+                part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)
         k += span
     if colour is not None:  # a colour alone ("red"): images whose objects have it
@@ -198,6 +211,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         if k + span > len(words) or any(w in _RELATIONS or w in _STOPWORDS for w in words[k : k + span]):
             continue
         phrase = " ".join(words[k : k + span])
+        if phrase in _PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
+            return span, _people_part(phrase)
         synsets = wn.synsets(phrase)
         if not synsets and span == 1:
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in _pertainyms(a, wn)]  # "wooden" → wood
@@ -228,7 +243,26 @@ def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
 
 def _people_part(phrase: str) -> Part:
     classes = {c: 0.5 for c in _classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
-    return Part(phrase, "people", classes, terms=PERSON_TERMS, how="people the describer finds")
+    part = Part(phrase, "people", classes, terms=PERSON_TERMS)
+    part.people, part.face = _PEOPLE_COUNT.get(phrase, 1), phrase in _FACE_WORDS
+    part.how = _people_how(part)
+    return part
+
+
+def _people_how(part: Part) -> str:
+    many = f", {part.people} or more" if part.people > 1 else ""
+    return "people the describer finds" + many + (", a face seen close" if part.face else "")
+
+
+def _joined(first: Part, second: Part) -> Part:
+    """Two people parts of one query as one: "group of people" asks for three, "a man with a woman" for
+    two (each asked for one), "face of a child" for a face."""
+    alone = first.people == 1 and second.people == 1 and not (first.face or second.face)
+    joined = Part(f"{first.text} {second.text}", "people", first.classes, terms=PERSON_TERMS)
+    joined.people = 2 if alone else max(first.people, second.people)
+    joined.face = first.face or second.face
+    joined.how = _people_how(joined)
+    return joined
 
 
 def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:

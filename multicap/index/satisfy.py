@@ -3,7 +3,9 @@ the image's facts (the objects found, their colours, the people) and the classif
 whole image, so that "a red car" ranks red cars above other cars and "dog on the beach" wants both.
 
 A part scores 1 when an object of one of its classes is there (times the class's weight), with the colour
-the query binds to it (else a quarter); failing an object, the whole image's probability mass on its
+the query binds to it (else a quarter); a people part when as many people as it asks for are there
+("people": two, "a crowd": five; fewer score less), with a face seen close where it asks for one
+("portrait"); failing an object, the whole image's probability mass on its
 classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was placed). A query's score is
 the mean of its parts' and their least, averaged: an image that satisfies every part ranks first.
 """
@@ -24,6 +26,9 @@ __all__ = ["part_score", "satisfaction", "satisfactions"]
 _IMAGE_MASS = 0.5  # probability mass on a part's classes at which the whole image counts fully (× 0.8)
 _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
 _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
+_FEWER = 0.6  # one person where a query asks for people; rises to 1 at the number asked for
+_FACE_FAR = 0.8  # a face found, but no large person: not seen close
+_NO_FACE = 0.5  # people, but no face found
 
 
 def satisfaction(meaning: Understanding, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
@@ -86,8 +91,9 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
             return 1.0
         palette = (facts or {}).get("image_attributes", {}).get("palette", "")
         return 0.5 if part.colour in palette else 0.0
-    if part.kind == "people" and any(o.get("label") in _PERSON_LABELS for o in objects):
-        return 1.0
+    persons = [o for o in objects if o.get("label") in _PERSON_LABELS] if part.kind == "people" else []
+    if persons:
+        return _people(part, persons)
     if part.kind == "found":  # what the describer finds beyond the classes, by its label
         found = [o for o in objects if o.get("label") in part.terms]
         if part.colour is not None and not any(part.colour in _colours(o) for o in found):
@@ -108,6 +114,22 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
             image *= 0.5 if part.colour in palette else _WRONG_COLOUR
         best = max(best, image)
     return best
+
+
+def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:
+    """A people part against the persons described: 1 when there are as many as it asks for (a crowd:
+    five), less for fewer (one person for "people": `_FEWER`); for a face seen close, a found face on a
+    large person (else × `_FACE_FAR`, and × `_NO_FACE` without a face)."""
+    score = 1.0
+    if len(persons) < part.people:
+        score = _FEWER + (1 - _FEWER) * (len(persons) - 1) / (part.people - 1)
+    if part.face:
+        faces = [p for p in persons if "face" in str(p.get("attributes", {}).get("tags", "")).split(", ")]
+        if not faces:
+            score *= _NO_FACE
+        elif not any(p.get("attributes", {}).get("size") == "large" for p in faces):
+            score *= _FACE_FAR
+    return score
 
 
 def _colours(obj: dict[str, Any]) -> str:

@@ -68,6 +68,50 @@ def test_person_words_reach_people(word: str) -> None:
     assert part.kind == "people" and set(PERSON_TERMS) <= set(part.terms)
 
 
+@pytest.mark.parametrize(
+    ("text", "people", "face"),
+    [
+        ("a man", 1, False),
+        ("people", 2, False),
+        ("group of people", 3, False),  # one part: "group" asks for three, "people" for two
+        ("a crowd", 5, False),
+        ("a man with a woman", 2, False),  # each asks for one: together, two
+        ("portrait", 1, True),  # WordNet's portrait is a painting: here, a face seen close
+        ("selfie", 1, True),  # not in WordNet 3.0 at all
+    ],
+)
+def test_people_words_say_how_many_and_whether_a_face_close(text: str, people: int, face: bool) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [part] = meaning.parts
+    assert (part.kind, part.people, part.face) == ("people", people, face)
+    assert not meaning.unknown
+
+
+def test_a_people_query_ranks_by_how_many_and_how_close() -> None:
+    """One person is less of "people" than two, and of "a crowd" than five; a face seen close on a large
+    person is a portrait, a person without a found face hardly one."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    def person(size: str = "medium", face: bool = True) -> dict[str, object]:
+        tags = "person, people, human" + (", face" if face else "")
+        return {"label": "person", "attributes": {"size": size, "tags": tags}}
+
+    def facts(*persons: dict[str, object]) -> dict[str, object]:
+        return {"objects": list(persons)}
+
+    people, crowd, portrait = understand("people"), understand("crowd"), understand("portrait")
+    one, two, five = facts(person()), facts(person(), person()), facts(*(person() for _ in range(5)))
+    assert satisfaction(people, one, None) < satisfaction(people, two, None) == 1.0
+    assert satisfaction(crowd, one, None) < satisfaction(crowd, two, None) < satisfaction(crowd, five, None)
+    close, far, faceless = facts(person("large")), facts(person("small")), facts(person("large", False))
+    assert satisfaction(portrait, close, None) == 1.0
+    assert satisfaction(portrait, faceless, None) < satisfaction(portrait, far, None) < 1.0
+    assert satisfaction(people, facts(), None) == 0.0
+
+
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
     from multicap.index.query import understand
 
