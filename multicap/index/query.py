@@ -73,6 +73,10 @@ _PEOPLE_COUNT = {
     "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
     "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
 }  # fmt: skip
+_NUMBERS = {
+    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3, "many": 5,
+}  # fmt: skip
 # Words that ask for a face seen close (the describer found a face, and the person is large).
 _FACE_WORDS = frozenset(
     {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}
@@ -94,8 +98,8 @@ class Part:
     kind: str  # "thing", "people", "found" (the sky) or "colour" (a colour with no noun)
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
-    people: int = 1  # for a "people" part: how many people the words ask for, at least
-    face: bool = False  # ... and whether they ask for a face seen close ("portrait")
+    count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
+    face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
 
@@ -146,6 +150,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     words = [w.lower() for w in _WORD.findall(text)]
     out = Understanding()
     colour: str | None = None
+    count = 1
     k = 0
     while k < len(words):
         word = words[k]
@@ -154,6 +159,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             k += 1
             continue
         if word in _STOPWORDS:
+            k += 1
+            continue
+        if word in _NUMBERS:  # "two dogs": how many of the next part
+            count = _NUMBERS[word]
             k += 1
             continue
         named = _colour(word, wn)
@@ -173,6 +182,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             if colour is not None:
                 part.colour, part.text = colour, f"{_colour_word(words, k)} {part.text}"
                 colour = None
+            if count > 1 and part.kind in ("thing", "people"):
+                part.count = max(part.count, count)
+                part.how = _people_how(part) if part.kind == "people" else part.how + _many(count)
+            count = 1
             if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)
@@ -244,22 +257,25 @@ def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
 def _people_part(phrase: str) -> Part:
     classes = {c: 0.5 for c in _classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
-    part.people, part.face = _PEOPLE_COUNT.get(phrase, 1), phrase in _FACE_WORDS
+    part.count, part.face = _PEOPLE_COUNT.get(phrase, 1), phrase in _FACE_WORDS
     part.how = _people_how(part)
     return part
 
 
 def _people_how(part: Part) -> str:
-    many = f", {part.people} or more" if part.people > 1 else ""
-    return "people the describer finds" + many + (", a face seen close" if part.face else "")
+    return "people the describer finds" + _many(part.count) + (", a face seen close" if part.face else "")
+
+
+def _many(count: int) -> str:
+    return f", {count} or more" if count > 1 else ""
 
 
 def _joined(first: Part, second: Part) -> Part:
     """Two people parts of one query as one: "group of people" asks for three, "a man with a woman" for
     two (each asked for one), "face of a child" for a face."""
-    alone = first.people == 1 and second.people == 1 and not (first.face or second.face)
+    alone = first.count == 1 and second.count == 1 and not (first.face or second.face)
     joined = Part(f"{first.text} {second.text}", "people", first.classes, terms=PERSON_TERMS)
-    joined.people = 2 if alone else max(first.people, second.people)
+    joined.count = 2 if alone else max(first.count, second.count)
     joined.face = first.face or second.face
     joined.how = _people_how(joined)
     return joined

@@ -5,9 +5,10 @@ whole image, so that "a red car" ranks red cars above other cars and "dog on the
 A part scores 1 when an object of one of its classes is there (times the class's weight), with the colour
 the query binds to it (else a quarter); a people part when as many people as it asks for are there
 ("people": two, "a crowd": five; fewer score less), with a face seen close where it asks for one
-("portrait"); failing an object, the whole image's probability mass on its
-classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was placed). A query's score is
-the mean of its parts' and their least, averaged: an image that satisfies every part ranks first.
+("portrait"); a number asks the same of things ("two dogs"); failing an object, the whole image's
+probability mass on its classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was
+placed). A query's score is the mean of its parts' and their least, averaged: an image that satisfies
+every part ranks first.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ __all__ = ["part_score", "satisfaction", "satisfactions"]
 _IMAGE_MASS = 0.5  # probability mass on a part's classes at which the whole image counts fully (× 0.8)
 _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
 _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
-_FEWER = 0.6  # one person where a query asks for people; rises to 1 at the number asked for
+_FEWER = 0.6  # one where a query asks for more ("people", "two dogs"); rises to 1 at the number asked for
 _FACE_FAR = 0.8  # a face found, but no large person: not seen close
 _NO_FACE = 0.5  # people, but no face found
 
@@ -99,7 +100,7 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
         if part.colour is not None and not any(part.colour in _colours(o) for o in found):
             return _WRONG_COLOUR if found else 0.0
         return 1.0 if found else 0.0
-    best = 0.0
+    best, placed = 0.0, 0
     index = _class_of_wnid()
     for obj in objects:
         cls = index.get(obj.get("attributes", {}).get("wnid", ""))
@@ -107,13 +108,23 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
         if weight and part.colour is not None and part.colour not in _colours(obj):
             weight *= _WRONG_COLOUR
         best = max(best, weight)
+        placed += weight > 0
+    best *= _enough(placed, part.count)
     if mass is not None:
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
             palette = (facts or {}).get("image_attributes", {}).get("palette", "")
             image *= 0.5 if part.colour in palette else _WRONG_COLOUR
-        best = max(best, image)
+        best = max(best, image * _enough(1, part.count))  # seen somewhere: as if one
     return best
+
+
+def _enough(found: int, wanted: int) -> float:
+    """1 when as many were found as a part asks for ("two dogs", "a crowd"); `_FEWER` for one, rising
+    to 1 at the number asked for; 0 for none."""
+    if found >= wanted:
+        return 1.0 if found else 0.0
+    return _FEWER + (1 - _FEWER) * (found - 1) / (wanted - 1) if found else 0.0
 
 
 def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:
@@ -121,8 +132,7 @@ def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:
     five), less for fewer (one person for "people": `_FEWER`); for a face seen close, a found face on a
     large person (else × `_FACE_FAR`, and × `_NO_FACE` without a face)."""
     score = 1.0
-    if len(persons) < part.people:
-        score = _FEWER + (1 - _FEWER) * (len(persons) - 1) / (part.people - 1)
+    score = _enough(len(persons), part.count)
     if part.face:
         faces = [p for p in persons if "face" in str(p.get("attributes", {}).get("tags", "")).split(", ")]
         if not faces:

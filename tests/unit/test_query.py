@@ -76,6 +76,7 @@ def test_person_words_reach_people(word: str) -> None:
         ("group of people", 3, False),  # one part: "group" asks for three, "people" for two
         ("a crowd", 5, False),
         ("a man with a woman", 2, False),  # each asks for one: together, two
+        ("three people", 3, False),
         ("portrait", 1, True),  # WordNet's portrait is a painting: here, a face seen close
         ("selfie", 1, True),  # not in WordNet 3.0 at all
     ],
@@ -85,7 +86,7 @@ def test_people_words_say_how_many_and_whether_a_face_close(text: str, people: i
 
     meaning = understand(text)
     [part] = meaning.parts
-    assert (part.kind, part.people, part.face) == ("people", people, face)
+    assert (part.kind, part.count, part.face) == ("people", people, face)
     assert not meaning.unknown
 
 
@@ -110,6 +111,24 @@ def test_a_people_query_ranks_by_how_many_and_how_close() -> None:
     assert satisfaction(portrait, close, None) == 1.0
     assert satisfaction(portrait, faceless, None) < satisfaction(portrait, far, None) < 1.0
     assert satisfaction(people, facts(), None) == 0.0
+
+
+def test_a_number_asks_for_as_many_things() -> None:
+    """ "two dogs": one dog placed is less of an answer than two; the number is no unknown word."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("two dogs")
+    [dogs] = meaning.parts
+    assert dogs.count == 2 and not meaning.unknown and "2 or more" in dogs.how
+    wnid = imagenet_concepts()[NAMES["Samoyed"]].wnid
+    dog = {"label": "Samoyed", "attributes": {"wnid": wnid, "colour": "white"}}
+    one, two = (
+        satisfaction(meaning, {"objects": [dog]}, None),
+        satisfaction(meaning, {"objects": [dog, dog]}, None),
+    )
+    assert 0.0 < one < two == 1.0
+    assert satisfaction(understand("a dog"), {"objects": [dog]}, None) == 1.0
 
 
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
