@@ -84,6 +84,50 @@ _FACE_WORDS = frozenset(
 _PEOPLE_WORDS = frozenset({*_PEOPLE_COUNT, *_FACE_WORDS, "human", "families", "teams"})
 
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
+_W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
+# Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
+# there (a street's cab is not part of a street in WordNet; "kitchen" reached palaces, through dwelling):
+# the things found at each, by ImageNet name. A place word reaches these and its own kinds, not WordNet's
+# looser routes.
+_AT_PLACE: dict[str, tuple[str, ...]] = {
+    "street": (
+        "street sign", "traffic light", "cab", "parking meter", "streetcar", "trolleybus", "police van",
+        "minivan", "moped", "motor scooter", "manhole cover", "mailbox", "pay-phone", "garbage truck",
+        "school bus", "limousine", "jinrikisha", "cinema", "tobacco shop", "barbershop", "shoe shop",
+    ),
+    "kitchen": (
+        "refrigerator", "microwave", "dishwasher", "stove", "Dutch oven", "toaster", "espresso maker",
+        "frying pan", "wok", "caldron", "coffeepot", "teapot", "plate rack", "mixing bowl",
+    ),
+    "office": (
+        "desktop computer", "monitor", "computer keyboard", "mouse", "printer", "photocopier", "file",
+        "desk", "notebook", "laptop", "binder", "fountain pen",
+    ),
+    "bedroom": ("four-poster", "quilt", "studio couch", "pillow", "wardrobe", "lampshade", "table lamp"),
+    "bathroom": (
+        "bathtub", "tub", "shower curtain", "toilet seat", "washbasin", "medicine chest", "soap dispenser",
+    ),
+    "living room": (
+        "studio couch", "entertainment center", "television", "home theater", "bookcase", "rocking chair",
+        "china cabinet", "table lamp", "window shade",
+    ),
+    "park": ("park bench", "fountain", "swing", "lawn mower", "picket fence", "birdhouse"),
+    "farm": ("plow", "harvester", "thresher", "ox", "barn", "hay", "tractor", "hog", "worm fence"),
+    "restaurant": ("restaurant", "dining table", "plate", "cup", "wine bottle", "menu", "red wine"),
+    "airport": ("airliner", "warplane", "airship", "wing"),
+    "harbor": ("container ship", "liner", "lifeboat", "pier", "dock", "speedboat", "fireboat", "yawl",
+               "catamaran", "trimaran", "schooner"),
+    "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
+             "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
+}  # fmt: skip
+_PLACE_WORDS = {
+    "street": "street", "city": "street", "town": "street", "downtown": "street",
+    "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",
+    "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
+    "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
+    "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
+    "supermarket": "shop", "market": "shop",
+}  # fmt: skip
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
@@ -295,6 +339,11 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
                 reached[c], how[c] = weight, route
 
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
+    place = _PLACE_WORDS.get(phrase) or _PLACE_WORDS.get(synsets[0].name)
+    if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
+        add(_place_classes(place), _W_PLACE, f"what is found at a {place}")
+        add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
+        senses = []
     for sense, synset in senses:
         add(below.get(synset.offset, frozenset()), sense * _W_SELF, f"{synset.name} and its kinds")
         for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
@@ -313,6 +362,12 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
     kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
     routes = list(dict.fromkeys(how[c] for c in kept))
     return Part(phrase, "thing", kept, terms=(), how="; ".join(routes[:3]))
+
+
+@lru_cache(maxsize=16)
+def _place_classes(place: str) -> frozenset[int]:
+    index = {c.name: c.index for c in imagenet_concepts()}
+    return frozenset(index[name] for name in _AT_PLACE[place])
 
 
 def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:

@@ -131,6 +131,16 @@ def test_a_number_asks_for_as_many_things() -> None:
     assert satisfaction(understand("a dog"), {"objects": [dog]}, None) == 1.0
 
 
+def test_a_place_reaches_the_things_found_there() -> None:
+    """WordNet links no kitchen to a microwave (it reached palaces and yurts, kinds of dwelling) and no
+    city to a cab: a place word reaches the things photographed there, and its own kinds."""
+    kitchen, city = _reached("kitchen"), _reached("city")
+    assert kitchen["microwave"] == kitchen["refrigerator"] == 0.8 and "palace" not in kitchen
+    assert {"cab", "traffic light", "street sign"} <= set(city)
+    assert _reached("restaurant")["restaurant"] == 1.0  # a class of its own: itself first
+    assert "traffic light" not in _reached("road")  # a road is not a street (a country road)
+
+
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
     from multicap.index.query import understand
 
