@@ -74,8 +74,9 @@ _PEOPLE_COUNT = {
     "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
 }  # fmt: skip
 _NUMBERS = {
-    "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3, "many": 5,
+    "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3,
+    "many": 5,
 }  # fmt: skip
 # Words that ask for a face seen close (the describer found a face, and the person is large).
 _FACE_WORDS = frozenset(

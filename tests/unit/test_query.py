@@ -129,6 +129,7 @@ def test_a_number_asks_for_as_many_things() -> None:
     )
     assert 0.0 < one < two == 1.0
     assert satisfaction(understand("a dog"), {"objects": [dog]}, None) == 1.0
+    assert [p.count for p in understand("one dog").parts] == [1] and not understand("one dog").unknown
 
 
 def test_a_place_reaches_the_things_found_there() -> None:
