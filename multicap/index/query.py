@@ -73,6 +73,12 @@ _PEOPLE_COUNT = {
     "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
     "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
 }  # fmt: skip
+# Where in the image (the describer's 3 × 3 grid: "top left" ... "center" ... "bottom right").
+_POSITIONS = {
+    "left": "left", "right": "right", "top": "top", "bottom": "bottom", "upper": "top", "lower": "bottom",
+    "centre": "center", "center": "center", "middle": "center",
+}  # fmt: skip
+_POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
 _NUMBERS = {
     "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
     "eight": 8, "nine": 9, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3,
@@ -145,6 +151,7 @@ class Part:
     colour: str | None = None  # a colour bound to it
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
     face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
+    where: tuple[str, ...] = ()  # where in the image the words put it ("on the left": ("left",))
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
 
@@ -206,6 +213,15 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
         if word in _STOPWORDS:
             k += 1
             continue
+        if word in _POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
+            span = _position_span(words, k)
+            place = tuple(dict.fromkeys(_POSITIONS[w] for w in words[k : k + span] if w in _POSITIONS))
+            out.parts[-1].where = place
+            out.parts[-1].how += f"; {' '.join(place)} of the image"
+            if out.relations and words[k - 1] in ("the", *out.relations[-1:]):
+                out.relations.pop()  # "on the left" says where, not a relation between two things
+            k += span
+            continue
         if word in _NUMBERS:  # "two dogs": how many of the next part
             count = _NUMBERS[word]
             k += 1
@@ -238,6 +254,22 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     if colour is not None:  # a colour alone ("red"): images whose objects have it
         out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}"))
     return out
+
+
+def _said_as_place(words: list[str], k: int) -> bool:
+    """Whether the position word at `k` says where ("on the left", "at the top", "in the upper left
+    corner"), not part of a name ("top hat", "left hand")."""
+    before = words[k - 1] if k else ""
+    after = words[k + _position_span(words, k)] if k + _position_span(words, k) < len(words) else ""
+    return before in ("the", *_RELATIONS) or after in ("", *_RELATIONS) or words[k + 1 : k + 2] == ["of"]
+
+
+def _position_span(words: list[str], k: int) -> int:
+    """Words from `k` that say one position: "top left corner" is three."""
+    end = k
+    while end < len(words) and words[end] in _POSITIONS:
+        end += 1
+    return end - k + (end < len(words) and words[end] in _POSITION_TAIL)
 
 
 @lru_cache(maxsize=1)

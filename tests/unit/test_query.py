@@ -142,6 +142,26 @@ def test_a_place_reaches_the_things_found_there() -> None:
     assert "traffic light" not in _reached("road")  # a road is not a street (a country road)
 
 
+def test_a_position_says_where_the_thing_before_it_is() -> None:
+    """ "on the left" was read as a thing ("left" reached a bakery, "top" a saltshaker): it puts the part
+    before it in the image's 3 × 3 grid, and a dog elsewhere meets it half; "top hat" stays a hat."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("a dog on the left")
+    [dog] = meaning.parts
+    assert dog.where == ("left",) and not meaning.unknown and not meaning.relations
+    assert understand("a dog in the top left corner").parts[0].where == ("top", "left")
+    assert understand("top hat").parts[0].where == () and understand("top hat").parts[0].text == "top hat"
+    wnid = imagenet_concepts()[NAMES["Samoyed"]].wnid
+
+    def at(position: str) -> dict[str, object]:
+        return {"objects": [{"label": "Samoyed", "attributes": {"wnid": wnid, "position": position}}]}
+
+    left, corner, right = (satisfaction(meaning, at(p), None) for p in ("left", "bottom left", "right"))
+    assert left == corner == 1.0 and right == 0.5
+
+
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
     from multicap.index.query import understand
 
