@@ -78,6 +78,11 @@ _POSITIONS = {
     "left": "left", "right": "right", "top": "top", "bottom": "bottom", "upper": "top", "lower": "bottom",
     "centre": "center", "center": "center", "middle": "center",
 }  # fmt: skip
+# Size words → the describer's sizes (a box's share of the image: small < 10%, large > 40%).
+_SIZES = {
+    "small": "small", "little": "small", "tiny": "small", "medium": "medium", "large": "large",
+    "big": "large", "huge": "large", "giant": "large",
+}  # fmt: skip
 _POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
 _NUMBERS = {
     "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -152,6 +157,7 @@ class Part:
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
     face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
     where: tuple[str, ...] = ()  # where in the image the words put it ("on the left": ("left",))
+    size: str | None = None  # the describer's size the words give it ("a small dog": "small")
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
 
@@ -202,6 +208,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     words = [w.lower() for w in _WORD.findall(text)]
     out = Understanding()
     colour: str | None = None
+    size: str | None = None
     count = 1
     k = 0
     while k < len(words):
@@ -226,6 +233,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             count = _NUMBERS[word]
             k += 1
             continue
+        if word in _SIZES:  # "a small dog": its size, as the describer says it
+            size = _SIZES[word]
+            k += 1
+            continue
         named = _colour(word, wn)
         if named is not None:
             colour = named
@@ -247,6 +258,9 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                 part.count = max(part.count, count)
                 part.how = _people_how(part) if part.kind == "people" else part.how + _many(count)
             count = 1
+            if size is not None and part.kind in ("thing", "people"):
+                part.size, part.how = size, f"{part.how}; {size}"
+            size = None
             if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)

@@ -5,8 +5,8 @@ whole image, so that "a red car" ranks red cars above other cars and "dog on the
 A part scores 1 when an object of one of its classes is there (times the class's weight), with the colour
 the query binds to it (else a quarter); a people part when as many people as it asks for are there
 ("people": two, "a crowd": five; fewer score less), with a face seen close where it asks for one
-("portrait"); a number asks the same of things ("two dogs"), and a position where they are ("on the
-left": half elsewhere); failing an object, the whole image's
+("portrait"); a number asks the same of things ("two dogs"), a position where they are and a size
+word how large ("a small dog on the left": half otherwise); failing an object, the whole image's
 probability mass on its classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was
 placed). A query's score is the mean of its parts' and their least, averaged: an image that satisfies
 every part ranks first.
@@ -28,7 +28,7 @@ __all__ = ["part_score", "satisfaction", "satisfactions"]
 _IMAGE_MASS = 0.5  # probability mass on a part's classes at which the whole image counts fully (× 0.8)
 _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
 _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
-_ELSEWHERE = 0.5  # a part put somewhere ("a dog on the left") met elsewhere in the image
+_ELSEWHERE = 0.5  # a part put somewhere ("a dog on the left") or sized ("a small dog") met otherwise
 _FEWER = 0.6  # one where a query asks for more ("people", "two dogs"); rises to 1 at the number asked for
 _FACE_FAR = 0.8  # a face found, but no large person: not seen close
 _NO_FACE = 0.5  # people, but no face found
@@ -87,16 +87,22 @@ def _arrays(part: Part) -> tuple[np.ndarray, np.ndarray]:
 
 def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> float:
     """A part's score given the image's facts and its probability mass on the part's classes (None
-    without a caption vector, or for a part without classes). Put somewhere ("on the left"), it is met
-    there fully, elsewhere (or only by the whole image's classes) at `_ELSEWHERE` of that."""
-    if not part.where:
+    without a caption vector, or for a part without classes). Put somewhere ("on the left") or given a
+    size ("a small dog"), it is met so fully, otherwise (or only by the whole image's classes) at
+    `_ELSEWHERE` of that."""
+    if not part.where and part.size is None:
         return _anywhere(part, facts, mass)
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])
-    there = [
-        o for o in objects if set(part.where) <= set(o.get("attributes", {}).get("position", "").split())
-    ]
-    placed = _anywhere(part, {**(facts or {}), "objects": there}, None)
-    return max(placed, _ELSEWHERE * _anywhere(part, facts, mass))
+    fitting = _anywhere(part, {**(facts or {}), "objects": [o for o in objects if _fits(o, part)]}, None)
+    return max(fitting, _ELSEWHERE * _anywhere(part, facts, mass))
+
+
+def _fits(obj: dict[str, Any], part: Part) -> bool:
+    """Whether an object is where the part puts it and of the size it gives it."""
+    attributes = obj.get("attributes", {})
+    if not set(part.where) <= set(str(attributes.get("position", "")).split()):
+        return False
+    return part.size is None or attributes.get("size") == part.size
 
 
 def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> float:

@@ -162,6 +162,23 @@ def test_a_position_says_where_the_thing_before_it_is() -> None:
     assert left == corner == 1.0 and right == 0.5
 
 
+def test_a_size_word_asks_for_the_describers_size() -> None:
+    """ "a small dog" was a dog and an unknown word: now a small one meets it, a large one half."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("a big dog")
+    [dog] = meaning.parts
+    assert dog.size == "large" and not meaning.unknown
+    wnid = imagenet_concepts()[NAMES["Samoyed"]].wnid
+
+    def sized(size: str) -> dict[str, object]:
+        return {"objects": [{"label": "Samoyed", "attributes": {"wnid": wnid, "size": size}}]}
+
+    assert satisfaction(meaning, sized("large"), None) == 1.0
+    assert satisfaction(meaning, sized("small"), None) == 0.5
+
+
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
     from multicap.index.query import understand
 
