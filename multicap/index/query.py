@@ -32,7 +32,23 @@ from multicap.text.wordnet import Synset, WordNet, open_wordnet
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
-_RELATIONS = frozenset({"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below"})
+_RELATIONS = frozenset(
+    {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
+     "between", "inside", "outside", "against", "along", "across", "around", "among", "through", "into",
+     "onto", "within", "underneath", "beneath", "atop", "toward", "towards", "from", "without",
+     # what people and animals do with things: the parts on either side are what the query asks for
+     "wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
+     "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
+     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
+)  # fmt: skip
+# Relations of several words, said as one ("a woman in front of a flag": "front" is no thing).
+_RELATION_PHRASES = (
+    ("in", "front", "of"),
+    ("on", "top", "of"),
+    ("next", "to"),
+    ("close", "to"),
+    ("far", "from"),
+)
 _STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
      "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
@@ -213,6 +229,11 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     k = 0
     while k < len(words):
         word = words[k]
+        phrase = next((r for r in _RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
+        if phrase is not None:
+            out.relations.append(" ".join(phrase))
+            k += len(phrase)
+            continue
         if word in _RELATIONS:
             out.relations.append(word)
             k += 1

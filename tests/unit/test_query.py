@@ -179,6 +179,23 @@ def test_a_size_word_asks_for_the_describers_size() -> None:
     assert satisfaction(meaning, sized("small"), None) == 0.5
 
 
+@pytest.mark.parametrize(
+    ("text", "parts", "relation"),
+    [
+        ("a woman in front of a flag", ["woman", "flag"], "in front of"),  # "front" reached a Dutch oven
+        ("a man behind a camera", ["man", "camera"], "behind"),  # "behind" was an unknown word
+        ("a cat next to a dog", ["cat", "dog"], "next to"),
+        ("a man wearing a hat", ["man", "hat"], "wearing"),
+    ],
+)
+def test_relations_of_several_words_and_verbs_join_parts(text: str, parts: list[str], relation: str) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    assert [p.text for p in meaning.parts] == parts and not meaning.unknown
+    assert meaning.relations == [relation]
+
+
 def test_a_word_that_reaches_nothing_is_named_with_its_nearest_concepts() -> None:
     from multicap.index.query import understand
 
