@@ -26,29 +26,25 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from multicap.index.query_words import (
+    AT_PLACE,
+    FACE_WORDS,
+    NUMBERS,
+    PEOPLE_COUNT,
+    PEOPLE_WORDS,
+    PLACE_WORDS,
+    POSITION_TAIL,
+    POSITIONS,
+    RELATION_PHRASES,
+    RELATIONS,
+    SIZES,
+)
 from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
 
 _WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
-_RELATIONS = frozenset(
-    {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
-     "between", "inside", "outside", "against", "along", "across", "around", "among", "through", "into",
-     "onto", "within", "underneath", "beneath", "atop", "toward", "towards", "from", "without",
-     # what people and animals do with things: the parts on either side are what the query asks for
-     "wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
-     "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
-     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
-)  # fmt: skip
-# Relations of several words, said as one ("a woman in front of a flag": "front" is no thing).
-_RELATION_PHRASES = (
-    ("in", "front", "of"),
-    ("on", "top", "of"),
-    ("next", "to"),
-    ("close", "to"),
-    ("far", "from"),
-)
 _STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
      "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
@@ -84,78 +80,8 @@ _FOUND: dict[str, tuple[str, ...]] = {
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
 }  # fmt: skip
-# How many people a word asks for (the describer says up to nine): "people" two or more, "a crowd" five.
-_PEOPLE_COUNT = {
-    "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
-    "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
-}  # fmt: skip
-# Where in the image (the describer's 3 × 3 grid: "top left" ... "center" ... "bottom right").
-_POSITIONS = {
-    "left": "left", "right": "right", "top": "top", "bottom": "bottom", "upper": "top", "lower": "bottom",
-    "centre": "center", "center": "center", "middle": "center",
-}  # fmt: skip
-# Size words → the describer's sizes (a box's share of the image: small < 10%, large > 40%).
-_SIZES = {
-    "small": "small", "little": "small", "tiny": "small", "medium": "medium", "large": "large",
-    "big": "large", "huge": "large", "giant": "large",
-}  # fmt: skip
-_POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
-_NUMBERS = {
-    "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3,
-    "many": 5,
-}  # fmt: skip
-# Words that ask for a face seen close (the describer found a face, and the person is large).
-_FACE_WORDS = frozenset(
-    {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}
-)
-_PEOPLE_WORDS = frozenset({*_PEOPLE_COUNT, *_FACE_WORDS, "human", "families", "teams"})
-
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
 _W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
-# Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
-# there (a street's cab is not part of a street in WordNet; "kitchen" reached palaces, through dwelling):
-# the things found at each, by ImageNet name. A place word reaches these and its own kinds, not WordNet's
-# looser routes.
-_AT_PLACE: dict[str, tuple[str, ...]] = {
-    "street": (
-        "street sign", "traffic light", "cab", "parking meter", "streetcar", "trolleybus", "police van",
-        "minivan", "moped", "motor scooter", "manhole cover", "mailbox", "pay-phone", "garbage truck",
-        "school bus", "limousine", "jinrikisha", "cinema", "tobacco shop", "barbershop", "shoe shop",
-    ),
-    "kitchen": (
-        "refrigerator", "microwave", "dishwasher", "stove", "Dutch oven", "toaster", "espresso maker",
-        "frying pan", "wok", "caldron", "coffeepot", "teapot", "plate rack", "mixing bowl",
-    ),
-    "office": (
-        "desktop computer", "monitor", "computer keyboard", "mouse", "printer", "photocopier", "file",
-        "desk", "notebook", "laptop", "binder", "fountain pen",
-    ),
-    "bedroom": ("four-poster", "quilt", "studio couch", "pillow", "wardrobe", "lampshade", "table lamp"),
-    "bathroom": (
-        "bathtub", "tub", "shower curtain", "toilet seat", "washbasin", "medicine chest", "soap dispenser",
-    ),
-    "living room": (
-        "studio couch", "entertainment center", "television", "home theater", "bookcase", "rocking chair",
-        "china cabinet", "table lamp", "window shade",
-    ),
-    "park": ("park bench", "fountain", "swing", "lawn mower", "picket fence", "birdhouse"),
-    "farm": ("plow", "harvester", "thresher", "ox", "barn", "hay", "tractor", "hog", "worm fence"),
-    "restaurant": ("restaurant", "dining table", "plate", "cup", "wine bottle", "menu", "red wine"),
-    "airport": ("airliner", "warplane", "airship", "wing"),
-    "harbor": ("container ship", "liner", "lifeboat", "pier", "dock", "speedboat", "fireboat", "yawl",
-               "catamaran", "trimaran", "schooner"),
-    "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
-             "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
-}  # fmt: skip
-_PLACE_WORDS = {
-    "street": "street", "city": "street", "town": "street", "downtown": "street",
-    "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",
-    "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
-    "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
-    "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
-    "supermarket": "shop", "market": "shop",
-}  # fmt: skip
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
@@ -229,33 +155,33 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     k = 0
     while k < len(words):
         word = words[k]
-        phrase = next((r for r in _RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
+        phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if phrase is not None:
             out.relations.append(" ".join(phrase))
             k += len(phrase)
             continue
-        if word in _RELATIONS:
+        if word in RELATIONS:
             out.relations.append(word)
             k += 1
             continue
         if word in _STOPWORDS:
             k += 1
             continue
-        if word in _POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
+        if word in POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
             span = _position_span(words, k)
-            place = tuple(dict.fromkeys(_POSITIONS[w] for w in words[k : k + span] if w in _POSITIONS))
+            place = tuple(dict.fromkeys(POSITIONS[w] for w in words[k : k + span] if w in POSITIONS))
             out.parts[-1].where = place
             out.parts[-1].how += f"; {' '.join(place)} of the image"
             if out.relations and words[k - 1] in ("the", *out.relations[-1:]):
                 out.relations.pop()  # "on the left" says where, not a relation between two things
             k += span
             continue
-        if word in _NUMBERS:  # "two dogs": how many of the next part
-            count = _NUMBERS[word]
+        if word in NUMBERS:  # "two dogs": how many of the next part
+            count = NUMBERS[word]
             k += 1
             continue
-        if word in _SIZES:  # "a small dog": its size, as the describer says it
-            size = _SIZES[word]
+        if word in SIZES:  # "a small dog": its size, as the describer says it
+            size = SIZES[word]
             k += 1
             continue
         named = _colour(word, wn)
@@ -296,15 +222,15 @@ def _said_as_place(words: list[str], k: int) -> bool:
     corner"), not part of a name ("top hat", "left hand")."""
     before = words[k - 1] if k else ""
     after = words[k + _position_span(words, k)] if k + _position_span(words, k) < len(words) else ""
-    return before in ("the", *_RELATIONS) or after in ("", *_RELATIONS) or words[k + 1 : k + 2] == ["of"]
+    return before in ("the", *RELATIONS) or after in ("", *RELATIONS) or words[k + 1 : k + 2] == ["of"]
 
 
 def _position_span(words: list[str], k: int) -> int:
     """Words from `k` that say one position: "top left corner" is three."""
     end = k
-    while end < len(words) and words[end] in _POSITIONS:
+    while end < len(words) and words[end] in POSITIONS:
         end += 1
-    return end - k + (end < len(words) and words[end] in _POSITION_TAIL)
+    return end - k + (end < len(words) and words[end] in POSITION_TAIL)
 
 
 @lru_cache(maxsize=1)
@@ -333,10 +259,10 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
     """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
     class the model sees."""
     for span in (3, 2, 1):
-        if k + span > len(words) or any(w in _RELATIONS or w in _STOPWORDS for w in words[k : k + span]):
+        if k + span > len(words) or any(w in RELATIONS or w in _STOPWORDS for w in words[k : k + span]):
             continue
         phrase = " ".join(words[k : k + span])
-        if phrase in _PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
+        if phrase in PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
             return span, _people_part(phrase)
         synsets = wn.synsets(phrase)
         if not synsets and span == 1:
@@ -357,7 +283,7 @@ def _pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:
 
 
 def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
-    if phrase in _PEOPLE_WORDS or phrase in PERSON_TERMS:
+    if phrase in PEOPLE_WORDS or phrase in PERSON_TERMS:
         return True
     return _PERSON in wn.ancestors(synsets[0].offset)
 
@@ -369,7 +295,7 @@ def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
 def _people_part(phrase: str) -> Part:
     classes = {c: 0.5 for c in _classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
-    part.count, part.face = _PEOPLE_COUNT.get(phrase, 1), phrase in _FACE_WORDS
+    part.count, part.face = PEOPLE_COUNT.get(phrase, 1), phrase in FACE_WORDS
     part.how = _people_how(part)
     return part
 
@@ -407,7 +333,7 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
                 reached[c], how[c] = weight, route
 
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
-    place = _PLACE_WORDS.get(phrase) or _PLACE_WORDS.get(synsets[0].name)
+    place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
         add(_place_classes(place), _W_PLACE, f"what is found at a {place}")
         add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
@@ -435,7 +361,7 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
 @lru_cache(maxsize=16)
 def _place_classes(place: str) -> frozenset[int]:
     index = {c.name: c.index for c in imagenet_concepts()}
-    return frozenset(index[name] for name in _AT_PLACE[place])
+    return frozenset(index[name] for name in AT_PLACE[place])
 
 
 def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:

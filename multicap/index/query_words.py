@@ -1,0 +1,104 @@
+"""The small tables a query is read with where WordNet says nothing of what is photographed.
+
+`multicap.index.query` reads a query with WordNet 3.0; these say what WordNet does not: which words
+relate two things ("in front of", "wearing"), say where or how large a thing is ("on the left", "a small
+dog"), how many ("two dogs", "a crowd": five people), whether a face is seen close ("portrait"), and what
+is found at the places people photograph ("kitchen": a microwave; WordNet's kitchen reaches palaces, kinds
+of dwelling). Every place's things are ImageNet class names (tests/unit/test_query.py checks it).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AT_PLACE", "FACE_WORDS", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS",
+    "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SIZES",
+]  # fmt: skip
+
+RELATIONS = frozenset(
+    {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
+     "between", "inside", "outside", "against", "along", "across", "around", "among", "through", "into",
+     "onto", "within", "underneath", "beneath", "atop", "toward", "towards", "from", "without",
+     # what people and animals do with things: the parts on either side are what the query asks for
+     "wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
+     "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
+     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
+)  # fmt: skip
+# Relations of several words, said as one ("a woman in front of a flag": "front" is no thing).
+RELATION_PHRASES = (
+    ("in", "front", "of"),
+    ("on", "top", "of"),
+    ("next", "to"),
+    ("close", "to"),
+    ("far", "from"),
+)
+
+# How many people a word asks for (the describer says up to nine): "people" two or more, "a crowd" five.
+PEOPLE_COUNT = {
+    "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
+    "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
+}  # fmt: skip
+# Where in the image (the describer's 3 × 3 grid: "top left" ... "center" ... "bottom right").
+POSITIONS = {
+    "left": "left", "right": "right", "top": "top", "bottom": "bottom", "upper": "top", "lower": "bottom",
+    "centre": "center", "center": "center", "middle": "center",
+}  # fmt: skip
+# Size words → the describer's sizes (a box's share of the image: small < 10%, large > 40%).
+SIZES = {
+    "small": "small", "little": "small", "tiny": "small", "medium": "medium", "large": "large",
+    "big": "large", "huge": "large", "giant": "large",
+}  # fmt: skip
+POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
+NUMBERS = {
+    "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3,
+    "many": 5,
+}  # fmt: skip
+# Words that ask for a face seen close (the describer found a face, and the person is large).
+FACE_WORDS = frozenset(
+    {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}
+)
+PEOPLE_WORDS = frozenset({*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "teams"})
+
+# Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
+# there (a street's cab is not part of a street in WordNet; "kitchen" reached palaces, through dwelling):
+# the things found at each, by ImageNet name. A place word reaches these and its own kinds, not WordNet's
+# looser routes.
+AT_PLACE: dict[str, tuple[str, ...]] = {
+    "street": (
+        "street sign", "traffic light", "cab", "parking meter", "streetcar", "trolleybus", "police van",
+        "minivan", "moped", "motor scooter", "manhole cover", "mailbox", "pay-phone", "garbage truck",
+        "school bus", "limousine", "jinrikisha", "cinema", "tobacco shop", "barbershop", "shoe shop",
+    ),
+    "kitchen": (
+        "refrigerator", "microwave", "dishwasher", "stove", "Dutch oven", "toaster", "espresso maker",
+        "frying pan", "wok", "caldron", "coffeepot", "teapot", "plate rack", "mixing bowl",
+    ),
+    "office": (
+        "desktop computer", "monitor", "computer keyboard", "mouse", "printer", "photocopier", "file",
+        "desk", "notebook", "laptop", "binder", "fountain pen",
+    ),
+    "bedroom": ("four-poster", "quilt", "studio couch", "pillow", "wardrobe", "lampshade", "table lamp"),
+    "bathroom": (
+        "bathtub", "tub", "shower curtain", "toilet seat", "washbasin", "medicine chest", "soap dispenser",
+    ),
+    "living room": (
+        "studio couch", "entertainment center", "television", "home theater", "bookcase", "rocking chair",
+        "china cabinet", "table lamp", "window shade",
+    ),
+    "park": ("park bench", "fountain", "swing", "lawn mower", "picket fence", "birdhouse"),
+    "farm": ("plow", "harvester", "thresher", "ox", "barn", "hay", "tractor", "hog", "worm fence"),
+    "restaurant": ("restaurant", "dining table", "plate", "cup", "wine bottle", "menu", "red wine"),
+    "airport": ("airliner", "warplane", "airship", "wing"),
+    "harbor": ("container ship", "liner", "lifeboat", "pier", "dock", "speedboat", "fireboat", "yawl",
+               "catamaran", "trimaran", "schooner"),
+    "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
+             "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
+}  # fmt: skip
+PLACE_WORDS = {
+    "street": "street", "city": "street", "town": "street", "downtown": "street",
+    "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",
+    "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
+    "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
+    "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
+    "supermarket": "shop", "market": "shop",
+}  # fmt: skip
