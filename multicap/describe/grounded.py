@@ -168,9 +168,8 @@ class GroundedDescriber:
         assert feats.logits is not None  # the encoder has a classifier (checked in __init__)
         probs = feats.logits.float().softmax(-1)  # (B, 1000)
         wide = (probs * self._wide).sum(-1)  # (B,) probability of a wide scene
-        beside = (probs * self._beside_people).sum(
-            -1
-        )  # (B,) ... of things people wear, play with, walk, ride
+        # (B,) ... of things people wear, play with, walk or ride
+        beside = (probs * self._beside_people).sum(-1)
         images = list(images)
         # Bodies cost about 13 ms of CPU a photo: only where the classifier sees a scene or a person's things.
         look = {
@@ -214,11 +213,10 @@ class GroundedDescriber:
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
-        people_objects = [_person(p, objects, rgb) for p in people[: max(top_k, _MOST_PEOPLE)]]  # first
-        worn = {k for p in people_objects for k in p.attributes.get("worn", "").split(",")}
-        objects = [o for k, o in enumerate(objects) if str(k) not in worn]  # said as what people wear
-        for p in people_objects:
-            p.attributes.pop("worn", None)
+        dressed = [_person(p, objects, rgb) for p in people[: max(top_k, _MOST_PEOPLE)]]
+        people_objects = [person for person, _ in dressed]  # first: the usual subject
+        worn = {k for _, garments in dressed for k in garments}
+        objects = [o for k, o in enumerate(objects) if k not in worn]  # said as what people wear
         context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows
         objects = people_objects + objects[: max(top_k - len(people_objects), context)]
         vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)
@@ -281,10 +279,11 @@ _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
 
 
-def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> SceneObject:
+def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tuple[SceneObject, list[int]]:
     """A detected person as an object: the colour of what they wear (the box below the face), wearing the
     likeliest garment whose box centre lies in their box (said with them, "a person in a military
-    uniform"; it and any other garment there are not said again as things of their own)."""
+    uniform"; it and any other garment there are not said again as things of their own): the person, and
+    the indices in `objects` of the garments in their box."""
     attributes = {
         "colour": " and ".join(name for name, _ in object_colours(rgb, _clothes_mask(person, rgb.shape[0]))),
         "size": size_of(person.box),
@@ -300,11 +299,10 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> Scen
         tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
         if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
             attributes.setdefault("wearing", obj.label)  # the likeliest garment names what they wear
-            worn.append(str(k))
-    if worn:  # the garments' indices in `objects`: the caller leaves them out
-        attributes["worn"] = ",".join(worn)
+            worn.append(k)
     box = tuple(round(v, 4) for v in person.box)
-    return SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
+    said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
+    return said, worn
 
 
 def _sky(sky: Sky) -> SceneObject:

@@ -250,6 +250,6 @@ def test_every_garment_in_a_persons_box_is_theirs() -> None:
         thing("lab coat", (0.3, 0.7, 0.7, 1.0), "lab coat, coat, garment, clothing"),
     ]
     person = Person((0.0, 0.1, 0.7, 1.0), (0.2, 0.2, 0.5, 0.6), 0.9, "face")
-    said = module._person(person, objects, np.full((224, 224, 3), 128, np.uint8))
+    said, worn = module._person(person, objects, np.full((224, 224, 3), 128, np.uint8))
     assert said.label == "person" and said.attributes["wearing"] == "lab coat"
-    assert said.attributes["worn"] == "1,2"
+    assert worn == [1, 2]
