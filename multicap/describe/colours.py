@@ -21,6 +21,7 @@ __all__ = [
     "interpolation_matrix",
     "object_colours",
     "srgb_to_lab",
+    "white_patch",
 ]
 
 # name → sRGB prototypes (several where one name covers light and dark variants). Orange has a dark and
@@ -133,10 +134,25 @@ def _resize(region: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
 _ACHROMATIC = np.array([name in ("black", "gray", "white") for name in _NAMES])
 
 
+def white_patch(rgb: np.ndarray, *, quantile: float = 95.0, most_gain: float = 1.5) -> np.ndarray:
+    """The photo brightened so that its brightest pixels are white (the white-patch assumption of colour
+    constancy, on a robust quantile of max(R, G, B)), by at most `most_gain`. Object colours are named on it:
+    in a dim photo an orange, a red apple or a yellow facade lie nearer the dark brown prototypes than
+    the names people give them (tune photos of the real-photo benchmark: 12 → 16 of 26 objects' colours
+    right). Hue is kept; an image already reaching white is returned as it is."""
+    top = float(np.percentile(rgb[::2, ::2].max(axis=-1), quantile))
+    gain = min(255.0 / max(top, 1.0), most_gain)
+    if gain <= 1.0 + 1e-3:
+        return rgb
+    lut = np.clip(np.arange(256, dtype=np.float32) * gain, 0, 255).astype(np.uint8)
+    return lut[rgb]
+
+
 def object_colours(
     rgb: np.ndarray,
     region: np.ndarray,
     *,
+    exclude: np.ndarray | None = None,
     fills: float = 0.6,
     chromatic: float = 0.3,
     second: float = 0.35,
@@ -153,6 +169,8 @@ def object_colours(
     Args:
         rgb: (H, W, 3) uint8 image.
         region: (h, w) bool or 0..1 map over the whole image, at any resolution (the object's region).
+        exclude: (h', w') bool map, at any resolution, of pixels that are not the object although its
+            region covers them (the sky, for an object standing against it): they count as surround.
         fills: fraction of the image the region must cover for its plain dominant colour to be used.
         chromatic: least ratio of a chromatic colour's score to an achromatic one's to name it first.
         second: least share of the object's estimated colours for a second name ("black and white").
@@ -162,6 +180,10 @@ def object_colours(
     """
     px = rgb[::2, ::2]  # (H/2, W/2, 3): a quarter of the pixels name colours as well
     w_in = _resize(region, px.shape[:2]).clip(0, 1).reshape(-1)  # (N,) the region, soft at its edge
+    if exclude is not None:
+        kept = w_in * (1 - _resize(exclude, px.shape[:2]).clip(0, 1).reshape(-1))
+        if kept.sum() >= 0.1 * w_in.sum():  # what is left of the object is still enough to name
+            w_in = kept
     if w_in.sum() == 0:  # no region: the whole image
         w_in[:] = 1
     idx = colour_names(px)  # (N,)

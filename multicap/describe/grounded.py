@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from multicap.describe.bodies import load_person_ssd
-from multicap.describe.colours import image_colour_attributes, object_colours
+from multicap.describe.colours import image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
@@ -45,6 +45,7 @@ _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to,
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
 # landscapes (with the settings of places.py). Close-ups of things, animals, plants and food have none.
 _WIDE_SCENE = frozenset({"structure", "conveyance", "geological formation", "way", "area"})
+_LANDSCAPE = "geological formation"  # a hypernym of the places whose colour the sky is part of (a lakeside)
 # Hypernyms of the ImageNet classes that people wear, play with, walk or ride: ImageNet has no person class,
 # and these are what the classifier sees of a person close by (a uniform, a helmet, a ball, a dog on a lead).
 _BESIDE_PEOPLE = frozenset(
@@ -132,6 +133,7 @@ class GroundedDescriber:
             [bool(_BESIDE_PEOPLE & set(c.ancestors or c.hypernyms)) for c in imagenet_concepts()]
         )
         self._concepts = imagenet_concepts()
+        self._landscape = [_LANDSCAPE in (c.ancestors or c.hypernyms) for c in self._concepts]  # lakeside
         if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
             load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
             load_person_ssd()  # and the body model once (0.1 s), not by each decoding thread at once
@@ -207,13 +209,15 @@ class GroundedDescriber:
         guessed = not found and setting is None and not people
         if guessed:  # nothing confident: the whole image's best class, said as a guess ("perhaps ...")
             found = best_guess(cam, self._related, self._settings, self.config.regions)
-        objects = [self._object(d, rgb) for d in found]
+        lit = white_patch(rgb)  # colours are named as if the photo's brightest pixels were white
+        sky = image.sky.cells if image.sky is not None else None
+        objects = [self._object(d, lit, sky) for d in found]
         for obj in objects if guessed else ():
             obj.attributes["certainty"] = GUESS
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
-            objects.insert(0, self._object(setting, rgb))  # a landscape: the place is what it shows
+            objects.insert(0, self._object(setting, lit, sky))  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
-        dressed = [_person(p, objects, rgb) for p in people[: max(top_k, _MOST_PEOPLE)]]
+        dressed = [_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]]
         people_objects = [person for person, _ in dressed]  # first: the usual subject
         worn = {k for _, garments in dressed for k in garments}
         objects = [o for k, o in enumerate(objects) if k not in worn]  # said as what people wear
@@ -232,9 +236,13 @@ class GroundedDescriber:
             attrs["setting"] = self._concepts[setting.cls].name
         return SceneFacts(objects, chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP), attrs)
 
-    def _object(self, det: Detection, rgb: np.ndarray) -> SceneObject:
+    def _object(self, det: Detection, rgb: np.ndarray, sky: np.ndarray | None) -> SceneObject:
+        """A found class as an object; its colour from `rgb` in its region, contrasted with the image
+        outside it, leaving out the `sky`'s cells (a building or a rocket against the sky is not blue)
+        unless the object is a landscape, which the sky is part of."""
         concept = self._concepts[det.cls]
-        colours = object_colours(rgb, det.mask)  # contrasted with the image outside the CAM region
+        exclude = None if self._landscape[det.cls] else sky
+        colours = object_colours(rgb, det.mask, exclude=exclude)
         nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
             "colour": " and ".join(name for name, _ in colours),

@@ -11,7 +11,7 @@ product shot on a white background is never asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -35,6 +35,7 @@ class Sky:
     box: Box  # (x0, y0, x1, y1) in 0..1, y downwards
     share: float  # of the image it covers
     colour: str  # its dominant colour name ("blue", "white", "gray")
+    cells: np.ndarray = field(compare=False, repr=False)  # (h/4, w/4) bool: where it is, a cell per 4 × 4 px
 
 
 def find_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky | None:
@@ -74,4 +75,4 @@ def find_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky | None:
     box = (cols.min() / gw, 0.0, (cols.max() + 1) / gw, (rows.max() + 1) / gh)
     pixels = np.repeat(np.repeat(region, _CELL, 0), _CELL, 1)  # (h, w) the region at pixel resolution
     colour = dominant_colours(rgb[: gh * _CELL, : gw * _CELL][pixels], most=1)[0][0]
-    return Sky(tuple(round(float(v), 4) for v in box), round(share, 4), colour)  # type: ignore[arg-type]
+    return Sky(tuple(round(float(v), 4) for v in box), round(share, 4), colour, region)  # type: ignore[arg-type]

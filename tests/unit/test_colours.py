@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from multicap.describe.colours import object_colours
+from multicap.describe.colours import object_colours, white_patch
 
 S = 224  # the describer's input side
 
@@ -103,3 +103,35 @@ def test_region_at_any_resolution_and_soft() -> None:
     fine = np.kron(cells, np.ones((4, 4), dtype=bool))  # (28, 28)
     soft = fine * 0.8
     assert _names(img, cells) == _names(img, fine) == _names(img, soft) == ["orange"]
+
+
+def test_a_dim_photo_is_named_as_if_its_brightest_pixels_were_white() -> None:
+    """An orange in a dim photo (its slice 166, 108, 27, as in opencv's fruits.jpg) lies nearer the dark
+    brown prototypes; named on the white-patch image, it is orange. The gain is bounded, and a photo that
+    already reaches white is returned as it is."""
+    img = _field((40, 35, 30), noise=4)  # a dark table
+    img[60:170, 60:170] = (166, 108, 27)  # the orange
+    img[10:30, 10:30] = (200, 200, 195)  # a highlight: the brightest 2% or so of the photo
+    region = _cells(slice(1, 6), slice(1, 6))
+    assert _names(img, region) == ["brown"]
+    lit = white_patch(img)
+    assert lit.dtype == np.uint8 and lit.shape == img.shape
+    assert _names(lit, region) == ["orange"]
+    assert lit.max() <= 255 and float(lit[100:110, 100:110, 0].mean()) <= 166 * 1.5  # at most 1.5 ×
+    white = img.copy()
+    white[:40, :] = 255
+    assert white_patch(white) is white
+
+
+def test_the_sky_left_out_of_an_object_standing_against_it() -> None:
+    """A white rocket in a blue sky, its coarse region mostly sky: with the sky's cells left out of the
+    region and of its surround, the rocket is white."""
+    img = np.broadcast_to(np.array([60, 100, 190], dtype=np.uint8), (S, S, 3)).copy()  # the sky
+    img[150:, :] = img[:, :56] = img[:, 168:] = (40, 35, 30)  # dark ground and launch towers around it
+    img[30:170, 106:118] = (235, 235, 235)  # the rocket, 12 px wide
+    region = _cells(slice(1, 6), slice(2, 5))  # the surround is mostly dark: the region holds more sky
+    assert _names(img, region)[0] == "blue"
+    sky = np.zeros((56, 56), dtype=bool)  # the sky detector's cells of 4 px
+    sky[: 150 // 4, 56 // 4 : 168 // 4] = True
+    sky[30 // 4 : 170 // 4, 104 // 4 : 120 // 4] = False  # the rocket is not smooth blue
+    assert [n for n, _ in object_colours(img, region, exclude=sky)] == ["white"]

@@ -185,7 +185,7 @@ def test_the_sky_of_a_wide_scene_is_said_last(
 
     def blue_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky:
         asked.append(pale_ok)
-        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue")
+        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", np.zeros((56, 56), dtype=bool))
 
     monkeypatch.setattr(module, "find_sky", blue_sky)
     paths = [EXAMPLES / f"{n}.jpg" for n in ("coffee", "astronaut")]
