@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/compare_duplicates.py                  # 60 scenes × 6 versions, seed 2
     .venv/bin/python benchmarks/compare_duplicates.py --scenes 60 --seed 4    # held out
+    .venv/bin/python benchmarks/compare_duplicates.py --photos tune           # real photos (see below)
 
 Each scene is drawn once and altered five ways (`multicap.data.scenes.near_duplicates`: crop to 85-95 %,
 rescale to 50-75 %, JPEG quality 20-50, rotation 3-8°, exposure ×0.6-0.8 or ×1.2-1.4 clipped); the six
@@ -12,6 +13,12 @@ the same grouping, at the threshold that maximises its own F1 on this very data 
 The default threshold (0.78), the embedding floor (0.55), the signature's parts and weights were chosen on
 seeds 1-13 (seed 1 with 80 scenes, 13 with 200, the others 60); seeds 14-19 are held out (19 with 200
 scenes).
+
+`--photos SPLIT` does the same with real photographs instead of scenes: each photo of that split of the
+real-photo benchmark (data/real_photos, `scripts/fetch_real_photos.py`; "heldout" is never tuned on), and
+with `--people` also the 20 photos of `benchmarks/people_photos.py` (close-ups of faces, alike without
+being the same photo), is altered the same five ways at its own size
+(`multicap.data.scenes.altered_versions`). Different photos of one subject must stay apart.
 """
 
 from __future__ import annotations
@@ -20,14 +27,19 @@ import argparse
 import itertools
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from multicap.compare import DEFAULT_THRESHOLD, duplicate_groups, pixel_signature, signature
 from multicap.compare.signature import unit
-from multicap.data.scenes import Scene, near_duplicates, sample_facts, scene_rng
+from multicap.compare.verify import PairCheck
+from multicap.data.scenes import Scene, altered_versions, near_duplicates, sample_facts, scene_rng
 from multicap.describe.grounded import GroundedDescriber
+from multicap.io import load_image
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def _pair_scores(groups: list[list[int]], truth: np.ndarray) -> tuple[float, float]:
@@ -38,6 +50,36 @@ def _pair_scores(groups: list[list[int]], truth: np.ndarray) -> tuple[float, flo
     return (hits / len(predicted) if predicted else 1.0), hits / len(true)
 
 
+def _scene_versions(scenes: int, seed: int) -> tuple[list, list[int]]:
+    images, truth = [], []
+    for i in range(scenes):
+        rng = scene_rng(seed, i, 31)
+        scene = Scene(sample_facts(rng), int(rng.integers(2**31)))
+        for _, img in near_duplicates(scene, seed=seed * 1000 + i):
+            images.append(img)
+            truth.append(i)
+    return images, truth
+
+
+def _photo_versions(split: str, people: bool, seed: int) -> tuple[list, list[int]]:
+    """Each photo of a split (and the people photos) and its five altered copies, decoded as `multicap`
+    decodes a file (short side at least 360 px, as the describer asks)."""
+    labels = json.loads((REPO / "benchmarks" / "real_photos" / "labels.json").read_text())["photos"]
+    paths = [REPO / "data" / "real_photos" / p["file"] for p in labels if split in ("both", p["split"])]
+    if people:
+        paths += sorted((REPO / "data" / "people_photos").glob("*.jpg"))
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise SystemExit(f"{missing[0]} is missing: run scripts/fetch_real_photos.py (and people_photos.py)")
+    images, truth = [], []
+    for i, path in enumerate(paths):
+        rng = np.random.default_rng([seed, i])
+        for _, img in altered_versions(load_image(path, min_short_side=360), rng):
+            images.append(img)
+            truth.append(i)
+    return images, truth
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scenes", type=int, default=60)
@@ -45,15 +87,16 @@ def main() -> None:
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", type=float, nargs="*", help="also score the signature at these thresholds")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--photos", choices=["tune", "heldout", "both"], help="real photos of this split")
+    ap.add_argument("--people", action="store_true", help="with --photos: add the 20 people photos")
+    ap.add_argument("--no-check", action="store_true", help="without the keypoint check (compare.verify)")
     args = ap.parse_args()
     encoder = GroundedDescriber().encoder
-    images, truth = [], []
-    for i in range(args.scenes):
-        rng = scene_rng(args.seed, i, 31)
-        scene = Scene(sample_facts(rng), int(rng.integers(2**31)))
-        for _, img in near_duplicates(scene, seed=args.seed * 1000 + i):
-            images.append(img)
-            truth.append(i)
+    if args.photos:
+        images, truth = _photo_versions(args.photos, args.people, args.seed)
+        args.scenes = len(set(truth))
+    else:
+        images, truth = _scene_versions(args.scenes, args.seed)
     start = time.perf_counter()
     pooled = []
     with torch.inference_mode():
@@ -65,7 +108,8 @@ def main() -> None:
     encode_s = time.perf_counter() - start
     labels = np.array(truth)
     start = time.perf_counter()
-    groups = [g.members for g in duplicate_groups(sig, args.threshold, embeddings=emb)]
+    same = None if args.no_check else PairCheck.of_images(images)
+    groups = [g.members for g in duplicate_groups(sig, args.threshold, embeddings=emb, same=same)]
     group_s = time.perf_counter() - start
     precision, recall = _pair_scores(groups, labels)
     best = max(
@@ -76,7 +120,7 @@ def main() -> None:
     f1 = 2 * precision * recall / max(precision + recall, 1e-9)
     base_f1 = 2 * best[0] * best[1] / max(best[0] + best[1], 1e-9)
     result = {
-        "images": len(images), "seed": args.seed, "threshold": args.threshold,
+        "images": len(images), "photos": args.photos, "seed": args.seed, "threshold": args.threshold,
         "precision": round(precision, 4), "recall": round(recall, 4), "groups": len(groups),
         "pooled_only": {"precision": round(best[0], 4), "recall": round(best[1], 4),
                         "threshold": round(float(best[2]), 2)},
@@ -87,14 +131,17 @@ def main() -> None:
         print(json.dumps(result))
         return
     per_scene = len(images) // max(args.scenes, 1)
-    print(f"{len(images)} images ({args.scenes} scenes × {per_scene}), seed {args.seed}, "
+    what = "scenes"
+    if args.photos:
+        what = f"{args.photos} photos" + (" and people photos" if args.people else "")
+    print(f"{len(images)} images ({args.scenes} {what} × {per_scene}), seed {args.seed}, "
           f"encoded in {encode_s:.1f} s")  # fmt: skip
     print(f"  signature @ {args.threshold}: precision {precision:.4f}  recall {recall:.4f}  "
           f"({len(groups)} groups, {group_s * 1000:.0f} ms)")  # fmt: skip
     print(f"  pooled embedding only, best threshold {best[2]:.2f}: "
           f"precision {best[0]:.4f}  recall {best[1]:.4f}")  # fmt: skip
     for t in args.sweep or []:
-        p, r = _pair_scores([g.members for g in duplicate_groups(sig, t, embeddings=emb)], labels)
+        p, r = _pair_scores([g.members for g in duplicate_groups(sig, t, embeddings=emb, same=same)], labels)
         print(f"    signature @ {t:.2f}: precision {p:.4f}  recall {r:.4f}")
     print(f"  F1 ratio signature / pooled-only: {result['f1_ratio']}x")
 

@@ -25,7 +25,7 @@ groups of seeds 1-13 and measured on seeds 14-19 (benchmarks/compare_duplicates.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import faiss
@@ -169,12 +169,18 @@ def duplicate_groups(
     embeddings: np.ndarray | None = None,
     pixels: Sequence[int] | None = None,
     mtimes: Sequence[float] | None = None,
+    same: Callable[[int, int], bool] | None = None,
 ) -> list[DuplicateGroup]:
     """Groups of near-duplicates among unit `vectors` (N, D), each with its suggested keeper.
 
-    `embeddings` (N, E), the images' unit pooled embeddings, add the `EMBEDDING_FLOOR` check."""
+    `embeddings` (N, E), the images' unit pooled embeddings, add the `EMBEDDING_FLOOR` check; `same(i, j)`
+    (`multicap.compare.verify.PairCheck`) is asked of each pair above the threshold, and a pair it says
+    are different photos is not linked (alike portraits of different people)."""
     n = len(vectors)
     pairs, sims = similar_pairs(vectors, threshold)
+    if same is not None and len(pairs):
+        keep = np.array([same(i, j) for i, j in pairs.tolist()], dtype=bool)
+        pairs, sims = pairs[keep], sims[keep]
     groups, least = _linked_groups(vectors, pairs, sims, threshold, embeddings)
     pixels = pixels if pixels is not None else [0] * n
     mtimes = mtimes if mtimes is not None else [0.0] * n

@@ -18,6 +18,7 @@ from multicap.compare.duplicates import DEFAULT_THRESHOLD, duplicate_groups
 from multicap.compare.pairs import PairComparison
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
+from multicap.compare.verify import PairCheck
 from multicap.errors import ConfigError
 from multicap.index import existing_index
 from multicap.index.models import IndexModel, open_model
@@ -93,7 +94,8 @@ def compare_files(
         if len(images) < 2:
             raise ConfigError("a pair needs two readable images")
         written = _report(compare_set(images, threshold=cut), report)
-        near = bool(duplicate_groups(images.signatures, cut, embeddings=images.embeddings))
+        same = PairCheck.of_paths(images.paths)
+        near = bool(duplicate_groups(images.signatures, cut, embeddings=images.embeddings, same=same))
         return PairOutcome(images, compare_in_set(images, 0, 1), near, written)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")

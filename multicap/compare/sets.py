@@ -25,6 +25,7 @@ from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
 from multicap.compare.pairs import PairComparison, compare_pair
+from multicap.compare.verify import PairCheck
 from multicap.describe.summary import ancestors, image_features, summarize_set
 
 __all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
@@ -111,7 +112,12 @@ def compare_set(
 ) -> SetComparison:
     """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring)."""
     groups = duplicate_groups(
-        images.signatures, threshold, embeddings=images.embeddings, pixels=images.pixels, mtimes=images.mtimes
+        images.signatures,
+        threshold,
+        embeddings=images.embeddings,
+        pixels=images.pixels,
+        mtimes=images.mtimes,
+        same=PairCheck.of_paths(images.paths),
     )
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed)
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]

@@ -26,6 +26,7 @@ from multicap.compare import (
     compare_set,
     duplicate_groups,
 )
+from multicap.compare.verify import PairCheck
 from multicap.describe import description_json, summarize_set
 from multicap.errors import ConfigError
 from multicap.index.models import IndexModel, open_index_model
@@ -71,7 +72,8 @@ def compare_paths(
         for j in range(i + 1, len(images)):
             pair = compare_in_set(images, i, j, cache).to_dict(_LEVELS)
             pairs.append({**pair, "a": named[str(images.paths[i])], "b": named[str(images.paths[j])]})
-    groups = duplicate_groups(images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings)
+    same = PairCheck.of_paths(images.paths)
+    groups = duplicate_groups(images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same)
     return {
         "images": [named[str(p)] for p in images.paths],
         "set": summary,

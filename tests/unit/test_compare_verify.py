@@ -1,0 +1,65 @@
+"""Same photo or only alike (`multicap.compare.verify`): the keypoint check of a near-duplicate pair.
+
+Real photos that ship with the repository (examples/photos, from scikit-image), each altered the five
+ways the near-duplicate benchmark alters them; different photos, and the check's effect on grouping.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from multicap.compare import duplicate_groups
+from multicap.compare.verify import MIN_SHARE, PairCheck, keypoints, shared_share
+from multicap.data.scenes import altered_versions
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "photos"
+
+
+def _photo(name: str) -> Image.Image:
+    return Image.open(EXAMPLES / f"{name}.jpg").convert("RGB")
+
+
+def test_altered_copies_of_a_photo_share_their_keypoints() -> None:
+    for name in ("astronaut", "chelsea", "coffee"):
+        versions = [img for _, img in altered_versions(_photo(name), np.random.default_rng(7))]
+        found = [keypoints(img) for img in versions]
+        for k in range(1, len(versions)):
+            share = shared_share(found[0], found[k])
+            assert share is not None and share >= MIN_SHARE, (name, k, share)
+
+
+def test_different_photos_do_not() -> None:
+    found = {name: keypoints(_photo(name)) for name in ("astronaut", "camera", "chelsea", "coffee")}
+    names = sorted(found)
+    for i, a in enumerate(names):
+        for b in names[i + 1 :]:
+            share = shared_share(found[a], found[b])
+            assert share is not None and share < MIN_SHARE / 2, (a, b, share)
+
+
+def test_a_flat_image_is_not_judged() -> None:
+    flat = Image.new("RGB", (320, 240), (90, 140, 200))
+    assert len(keypoints(flat)) == 0
+    assert shared_share(keypoints(flat), keypoints(_photo("coffee"))) is None
+    check = PairCheck.of_images([flat, _photo("coffee")])
+    assert check(0, 1)  # not judged: the signature alone decides
+
+
+def test_a_file_that_cannot_be_read_again_is_not_judged(tmp_path: Path) -> None:
+    good = tmp_path / "a.jpg"
+    _photo("coffee").save(good)
+    check = PairCheck.of_paths([good, tmp_path / "gone.jpg"])
+    assert check(0, 1)
+
+
+def test_grouping_leaves_apart_what_the_check_says_are_different_photos() -> None:
+    """Three identical signatures: one group without the check, none when it says every pair differs,
+    and the pair it accepts when it accepts one."""
+    vectors = np.tile(np.array([[0.6, 0.8]], dtype=np.float32), (3, 1))
+    assert [g.members for g in duplicate_groups(vectors)] == [[0, 1, 2]]
+    assert duplicate_groups(vectors, same=lambda i, j: False) == []
+    groups = duplicate_groups(vectors, same=lambda i, j: {i, j} == {0, 2})
+    assert [sorted(g.members) for g in groups] == [[0, 2]]
