@@ -35,6 +35,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "EMBEDDING_FLOOR",
     "EXACT_UNTIL",
+    "SURE",
     "DuplicateGroup",
     "connected_groups",
     "duplicate_groups",
@@ -43,6 +44,7 @@ __all__ = [
 ]
 
 DEFAULT_THRESHOLD = 0.78  # cosine of two signatures (and of two groups, on average) to be near-duplicates
+SURE = 0.93  # a pair this alike is not asked of `same` (flat synthetic images keep few true keypoints)
 EMBEDDING_FLOOR = 0.55  # two groups join only if their pooled embeddings agree this much, on average
 EXACT_UNTIL = 5_000  # vectors searched exactly (range search); above, nearest neighbours by IVF
 NEIGHBOURS = 16  # above EXACT_UNTIL: candidates per vector, each checked on the full vectors
@@ -179,7 +181,8 @@ def duplicate_groups(
     n = len(vectors)
     pairs, sims = similar_pairs(vectors, threshold)
     if same is not None and len(pairs):
-        keep = np.array([same(i, j) for i, j in pairs.tolist()], dtype=bool)
+        asked = zip(pairs.tolist(), sims.tolist(), strict=True)
+        keep = np.array([s >= SURE or same(i, j) for (i, j), s in asked], dtype=bool)
         pairs, sims = pairs[keep], sims[keep]
     groups, least = _linked_groups(vectors, pairs, sims, threshold, embeddings)
     pixels = pixels if pixels is not None else [0] * n

@@ -14,7 +14,9 @@ On the tune photos of the real-photo benchmark, each altered five ways (benchmar
 `MIN_KEYPOINTS` keypoints shared ≥ 0.14 of them; the pairs of different photos above the threshold at
 most 0.07, but for frames of one fixed camera (opencv's vtest: 0.16-0.23, one shot, people moved), which
 stay near-duplicates. A pair with fewer keypoints (a blurred or flat image) is not judged: the signature
-alone decides it, as before.
+alone decides it, as before; so does a signature cosine of at least `duplicates.SURE` (0.93; those
+portraits reached 0.88), which also spares the check's 2 ms an image and 0.5 ms a pair where pixels are
+nearly the same.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from multicap.compare import duplicate_groups
+from multicap.compare import DEFAULT_THRESHOLD, duplicate_groups
+from multicap.compare.duplicates import SURE
 from multicap.compare.verify import MIN_SHARE, PairCheck, keypoints, shared_share
 from multicap.data.scenes import altered_versions
 
@@ -56,10 +57,20 @@ def test_a_file_that_cannot_be_read_again_is_not_judged(tmp_path: Path) -> None:
 
 
 def test_grouping_leaves_apart_what_the_check_says_are_different_photos() -> None:
-    """Three identical signatures: one group without the check, none when it says every pair differs,
-    and the pair it accepts when it accepts one."""
-    vectors = np.tile(np.array([[0.6, 0.8]], dtype=np.float32), (3, 1))
+    """Three signatures alike (cosine 0.86, between the threshold and SURE): one group without the check,
+    none when it says every pair differs, the pair it accepts when it accepts one; a pair at or above
+    SURE is not asked."""
+    angle = np.arccos(0.86)
+    vectors = np.array([[1, 0, 0], [np.cos(angle), np.sin(angle), 0], [np.cos(angle), 0, np.sin(angle)]])
+    vectors = vectors.astype(np.float32)
+    assert DEFAULT_THRESHOLD < float(vectors[0] @ vectors[1]) < SURE
     assert [g.members for g in duplicate_groups(vectors)] == [[0, 1, 2]]
     assert duplicate_groups(vectors, same=lambda i, j: False) == []
     groups = duplicate_groups(vectors, same=lambda i, j: {i, j} == {0, 2})
     assert [sorted(g.members) for g in groups] == [[0, 2]]
+    asked: list[tuple[int, int]] = []
+    twins = np.tile(np.array([[0.6, 0.8]], dtype=np.float32), (2, 1))
+    assert [g.members for g in duplicate_groups(twins, same=lambda i, j: bool(asked.append((i, j))))] == [
+        [0, 1]
+    ]
+    assert asked == []
