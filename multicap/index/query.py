@@ -23,11 +23,13 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from multicap.index.query_words import (
     AT_PLACE,
+    BODY_OF_WATER,
     FACE_WORDS,
     NUMBERS,
     PEOPLE_COUNT,
@@ -327,15 +329,18 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
     reached: dict[int, float] = {}
     how: dict[int, str] = {}
 
-    def add(classes: frozenset[int], weight: float, route: str) -> None:
+    def add(classes: Iterable[int], weight: float, route: str) -> None:
         for c in classes:
             if weight > reached.get(c, 0.0):
                 reached[c], how[c] = weight, route
 
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
     place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
+    if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
+        place = "water"  # "sea", "lake", "river"; "water" itself (its first sense is the substance)
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
-        add(_place_classes(place), _W_PLACE, f"what is found at a {place}")
+        where = "on or by water" if place == "water" else f"at a {place}"
+        add(_place_classes(place), _W_PLACE, f"what is found {where}")
         add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
         senses = []
     for sense, synset in senses:
@@ -359,9 +364,11 @@ def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
 
 
 @lru_cache(maxsize=16)
-def _place_classes(place: str) -> frozenset[int]:
+def _place_classes(place: str) -> tuple[int, ...]:
+    """The classes found at `place`, most typical first (as AT_PLACE lists them: the lexical query takes
+    the first few of a tie)."""
     index = {c.name: c.index for c in imagenet_concepts()}
-    return frozenset(index[name] for name in AT_PLACE[place])
+    return tuple(index[name] for name in AT_PLACE[place])
 
 
 def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:

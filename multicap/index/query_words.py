@@ -10,8 +10,8 @@ of dwelling). Every place's things are ImageNet class names (tests/unit/test_que
 from __future__ import annotations
 
 __all__ = [
-    "AT_PLACE", "FACE_WORDS", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS",
-    "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SIZES",
+    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS",
+    "POSITIONS", "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SIZES",
 ]  # fmt: skip
 
 RELATIONS = frozenset(
@@ -93,7 +93,14 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                "catamaran", "trimaran", "schooner"),
     "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
              "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
+    # Any body of water (WordNet's body_of_water.n.01 and its kinds: sea, lake, river, pond...): ImageNet has
+    # none, but its shores and what floats on it.
+    "water": ("lakeside", "seashore", "boathouse", "pier", "dock", "sandbar", "breakwater", "dam",
+              "coral reef", "canoe", "speedboat", "paddle", "yawl", "lifeboat", "catamaran", "trimaran",
+              "schooner", "gondola", "fireboat", "liner", "container ship", "wreck", "snorkel",
+              "scuba diver"),
 }  # fmt: skip
+BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {
     "street": "street", "city": "street", "town": "street", "downtown": "street",
     "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",

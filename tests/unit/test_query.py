@@ -146,6 +146,22 @@ def test_a_place_reaches_the_things_found_there() -> None:
     assert all(len(_place_classes(p)) == len(set(AT_PLACE[p])) for p in AT_PLACE)  # every name a class
 
 
+def test_a_body_of_water_reaches_its_shores_and_boats() -> None:
+    """ "water" first means the substance (it reached espresso and red wine), "sea" reached nothing (exit 1),
+    "river" a hippopotamus, "pond" a pool table: every word with a sense under body_of_water.n.01 among its
+    first two reaches the shores and what floats, the shores first; a harbour stays a harbour."""
+    from multicap.index.query import understand
+
+    for word in ("water", "sea", "lake", "river", "pond", "ocean"):
+        reached = _reached(word)
+        assert reached["lakeside"] == reached["seashore"] == reached["canoe"] == 0.8, word
+        assert "espresso" not in reached and "hippopotamus" not in reached and "pool table" not in reached
+        assert not understand(word).unknown
+    assert understand("sea").parts[0].top(2) == [("lakeside", 0.8), ("seashore", 0.8)]
+    assert "container ship" in _reached("harbour") and "lakeside" not in _reached("harbour")
+    assert "canoe" not in _reached("car")
+
+
 def test_a_position_says_where_the_thing_before_it_is() -> None:
     """ "on the left" was read as a thing ("left" reached a bakery, "top" a saltshaker): it puts the part
     before it in the image's 3 × 3 grid, and a dog elsewhere meets it half; "top hat" stays a hat."""
