@@ -6,7 +6,9 @@ projection by an `IndexIVFFlat` (about √N lists, `NPROBE` searched) and each c
 the full vectors: a near-duplicate is missed only if more than `NEIGHBOURS` other images project closer
 to it (a group larger than that still joins up through chains). Memory is the vectors plus N ×
 `NEIGHBOURS` candidates: linear in N. At 100,000 signatures the range search on the full 1,752-d vectors
-took 172 s on two busy cores; see benchmarks/RESULTS.md for this path.
+took 172 s on two busy cores; see benchmarks/RESULTS.md for this path. A caller may pass `same(i, j)`
+(`multicap.compare.verify.PairCheck`: the pair's keypoints under one similarity transform), asked of each
+pair above the threshold but under `SURE`; a pair it says are two photos is dropped before linkage.
 
 The pairs are joined most similar first, as union-find would, but two groups join only when their
 group-average cosine (the mean over every cross pair: the dot product of the two groups' vector sums,

@@ -4,7 +4,8 @@ Vocabulary: the eleven basic colour terms of Berlin and Kay (1969) — black, wh
 yellow, green, blue, purple, pink, brown — plus cyan, which the synthetic scenes use. Each name has a few
 sRGB prototypes; a pixel takes the name of the nearest prototype in CIELAB (D65), where Euclidean distance
 roughly follows perceived difference. Brightness is mean CIELAB lightness; colourfulness is the metric of
-Hasler and Süsstrunk (2003) on sRGB.
+Hasler and Süsstrunk (2003) on sRGB. Objects' colours are named on `white_patch`(photo): as people see
+colours relative to the scene's white, not as absolute pixel values.
 """
 
 from __future__ import annotations
