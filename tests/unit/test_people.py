@@ -381,3 +381,30 @@ def test_no_closer_look_at_a_tall_person_a_square_image_or_an_image_without_peop
     found = people._ssd_bodies(ssd, [tall, square, empty])  # type: ignore[arg-type]
     assert ssd.seen == [(100, 200), (100, 110), (50, 200)]  # one pass each: nothing looked at again
     assert [len(f) for f in found] == [1, 1, 0]
+
+
+class _Scores:
+    """The SSD's outputs for one image, given (test double of `PersonSSD.detect`'s contract)."""
+
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = scores
+
+    def detect(self, images: list[np.ndarray], min_score: float) -> list[list[bodies.Body]]:
+        boxes = [
+            np.array([0.1 * k, 0.2, 0.1 * k + 0.08, 0.6], dtype=np.float32) for k in range(len(self.scores))
+        ]
+        return [
+            [bodies.Body(b, s) for b, s in zip(boxes, self.scores, strict=True) if s >= min_score]
+            for _ in images
+        ]
+
+
+def test_a_doubtful_body_counts_beside_a_confident_one_only() -> None:
+    """People come in groups: beside a body at ≥ 0.75 a further one at ≥ 0.6 is a person (half hidden or
+    cut by the frame); alone, at 0.64, it is not (the best score on the tune photos without people)."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)  # square: the SSD does not look closer (`_closer`)
+    group = people._ssd_bodies(_Scores([0.9, 0.65, 0.55]), [image])[0]  # type: ignore[arg-type]
+    assert [round(f.confidence, 3) for f in group] == [round(0.5 + 0.3 / 0.8, 3), round(0.5 + 0.05 / 0.8, 3)]
+    assert people._ssd_bodies(_Scores([0.64]), [image]) == [[]]  # type: ignore[arg-type]
+    [alone] = people._ssd_bodies(_Scores([0.8]), [image])[0]  # type: ignore[arg-type]
+    assert alone.confidence == pytest.approx(0.6)
