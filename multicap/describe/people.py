@@ -92,8 +92,8 @@ class Person:
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
     without a body around it) or "body" (no face). `confidence` is 0.5 at a detector's acceptance
     threshold and rises towards 1 with its evidence: BlazeFace's score s as 0.5 + (s - 0.6) / 0.8 (n/(n + 6)
-    for a face backed by n cascade windows), the SSD's score s as 0.5 + (s - t) / (2 (1 - t)) at the
-    threshold t it passed (0.75; 0.6 beside a person at 0.75 or more) (w/(w + 1.4) for a
+    for a face backed by n cascade windows), the SSD's score s as 0.5 + (s - 0.75) / 0.5 (under 0.5 for a
+    body taken at 0.6-0.75 beside a person at 0.75 or more) (w/(w + 1.4) for a
     HOG margin w); a face inside a body combines both as 1 - (1 - a)(1 - b).
     """
 
@@ -194,7 +194,7 @@ def _ssd_bodies(ssd: PersonSSD, images: list[np.ndarray]) -> list[list[_Found]]:
     found = []
     for bodies in ssd.detect(images, _BODY_AMONG):
         least = _BODY_AMONG if any(b.score >= _BODY_MIN_SCORE for b in bodies) else _BODY_MIN_SCORE
-        found.append([_Found(b.box, _ssd_confidence(b.score, least)) for b in bodies if b.score >= least])
+        found.append([_Found(b.box, _ssd_confidence(b.score)) for b in bodies if b.score >= least])
     for i, more in _closer(ssd, images, found).items():
         found[i] = found[i] + more
     return found
@@ -300,8 +300,9 @@ def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
     return _hog_bodies(det, image)
 
 
-def _ssd_confidence(score: float, least: float = _BODY_MIN_SCORE) -> float:
-    return 0.5 + (score - least) / (2 * (1 - least))  # 0.5 at the threshold it passed, 1 at 1
+def _ssd_confidence(score: float) -> float:
+    # 0.5 at the threshold, 1 at 1; under 0.5 (0.2 at 0.6) for a person taken beside a confident one
+    return 0.5 + (score - _BODY_MIN_SCORE) / (2 * (1 - _BODY_MIN_SCORE))
 
 
 def _hog_bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
