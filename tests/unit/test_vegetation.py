@@ -54,6 +54,18 @@ def test_in_a_close_up_green_texture_is_foliage() -> None:
     assert found is not None and found.label == "foliage" and found.share > 0.9
 
 
+def test_in_a_close_up_upright_blades_are_grass() -> None:
+    """Green texture whose strokes stand upright (a meadow seen close: lightness changes across the image's
+    width, hardly along its height) is grass; the same texture lying flat, or without a direction, is not."""
+    rng = np.random.default_rng(1)
+    columns = rng.normal(0, 35, (1, S, 1))  # one random shade per column: vertical blades
+    blades = (np.array([70, 150, 60], np.float32) + columns + rng.normal(0, 4, (S, S, 3))).clip(0, 255)
+    found = find_vegetation(blades.astype(np.uint8), wide=False)
+    assert found is not None and found.label == "grass"
+    lying = find_vegetation(np.ascontiguousarray(blades.astype(np.uint8).transpose(1, 0, 2)), wide=False)
+    assert lying is not None and lying.label == "foliage"
+
+
 def test_what_is_not_vegetation_is_not_called_so() -> None:
     assert find_vegetation(_scene((60, 130, 50), slice(0, S), noise=1.0), wide=True) is None  # smooth: paint
     assert find_vegetation(_scene((60, 90, 160), slice(0, S)), wide=True) is None  # textured blue: water
