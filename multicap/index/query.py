@@ -24,7 +24,7 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from multicap.index.query_words import (
@@ -276,8 +276,25 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         if _is_person(phrase, synsets, wn):
             return span, _people_part(phrase)
         part = _reach(phrase, synsets, wn)
+        if span == 1 and (part is None or max(part.classes.values()) < _W_SIBLING):
+            part = _as_singular(phrase, synsets, part, wn)
         return span, part
     return 1, None
+
+
+def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNet) -> Part | None:
+    """A plural with a lemma of its own that reaches little ("shoes": a situation; "put yourself in my
+    shoes") is read as its singular where that reaches more ("shoe": running shoes, sandals, clogs); a
+    plural whose own lemma is what it means ("glasses": spectacles) keeps it."""
+    for base in wn.base_forms(word)[1:]:
+        other = wn.synsets(base)
+        if not other or other == synsets:
+            continue
+        alt = _reach(base, other, wn)
+        if alt is not None and (part is None or max(alt.classes.values()) > max(part.classes.values())):
+            return replace(alt, text=word)
+        break
+    return part
 
 
 def _pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:

@@ -287,3 +287,14 @@ def test_the_sky_is_found_by_its_label_and_colour() -> None:
     )
     assert blue == 1.0 and 0.0 < gray < 0.5 and none == 0.0
     assert satisfaction(understand("sky"), facts("gray"), None) == 1.0
+
+
+def test_a_plural_whose_own_lemma_reaches_little_is_read_as_its_singular() -> None:
+    """WordNet's "shoes" is a situation ("in my shoes"): it reached a church and a shoe shop through
+    definitions. Its singular reaches the shoes the model sees; "glasses" keeps its own lemma (spectacles)."""
+    from multicap.index.query import understand
+
+    shoes = _reached("shoes")
+    assert shoes["running shoe"] == shoes["sandal"] == 1.0 and "church" not in shoes
+    assert understand("shoes").parts[0].text == "shoes"  # said as typed
+    assert _reached("glasses")["sunglasses"] == 1.0
