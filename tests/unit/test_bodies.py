@@ -14,6 +14,7 @@ from PIL import Image
 
 from multicap.describe import bodies, people
 from multicap.describe.bodies import PersonSSD, load_person_ssd, person_ssd_file, read_graph
+from multicap.encoders import fused_ops
 from multicap.errors import WeightsNotFoundError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -119,6 +120,22 @@ def test_batches_give_what_one_image_at_a_time_gives(ssd: PersonSSD) -> None:
         assert np.allclose([b.score for b in t], [b.score for b in a], atol=1e-4)
     kept = [[b for b in found if b.score >= people._BODY_MIN_SCORE] for found in together]
     assert kept[0] and kept[1] and not any(kept[2:])  # a person in each of the first two only
+
+
+def test_the_fused_convolutions_give_what_public_ops_give(ssd: PersonSSD) -> None:
+    """The network runs on oneDNN's convolution with its ReLU6 fused (the encoder's `conv2d_act`), an even
+    "SAME" padding done by the convolution itself; torch's public ops give the same boxes and scores."""
+    images = [_rgb(EXAMPLES / f"{n}.jpg") for n in ("astronaut", "camera", "rocket")]
+    fast = ssd.detect(images, 0.3)
+    fused_ops.set_fused(False)
+    try:
+        plain = ssd.detect(images, 0.3)
+    finally:
+        fused_ops.set_fused(True)
+    assert [len(f) for f in fast] == [len(p) for p in plain] and any(fast)
+    for f, p in zip(fast, plain, strict=True):
+        assert np.allclose([b.box for b in f], [b.box for b in p], atol=1e-4)
+        assert np.allclose([b.score for b in f], [b.score for b in p], atol=1e-4)
 
 
 def test_add_bodies_batch_is_add_bodies_of_each() -> None:
