@@ -173,7 +173,7 @@ class GroundedDescriber:
         # (B,) ... of things people wear, play with, walk or ride
         beside = (probs * self._beside_people).sum(-1)
         images = list(images)
-        # Bodies cost about 13 ms of CPU a photo: only where the classifier sees a scene or a person's things.
+        # Bodies cost about 12 ms of CPU a photo: only where the classifier sees a scene or a person's things.
         look = {
             i: im.photo
             for i, (im, w, b) in enumerate(zip(images, wide.tolist(), beside.tolist(), strict=True))

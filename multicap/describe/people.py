@@ -159,7 +159,7 @@ def detect_people(rgb: np.ndarray, *, bodies: bool = True) -> list[Person]:
     Args:
         rgb: (H, W, 3) uint8 pixels at any size; larger than 640 px on the long side is shrunk here, so
             passing a copy shrunk to 640 px changes nothing.
-        bodies: also run the body detector (18 ms of the 22); without it only faces find people, and
+        bodies: also run the body detector (12 ms of one core); without it only faces find people, and
             `add_bodies` can add the bodies later.
 
     Returns:
