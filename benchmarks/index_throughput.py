@@ -2,6 +2,8 @@
 tensors-only throughput measured in the same process.
 
     python benchmarks/index_throughput.py --jpegs 192
+    python benchmarks/index_throughput.py --photos          # the real-photo benchmark's 91 photos
+    python benchmarks/index_throughput.py --scenes 500      # generated scenes (224 px PNGs)
 
 The `labels` model is the encoder-only part of the work: decode, resize, encode, hash, store the vectors
 and the top labels in SQLite, build the FAISS files (target: ≥ 0.7 of tensors-only). The `grounded` model
@@ -30,8 +32,11 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from encoder_throughput import make_jpegs, ours_only  # noqa: E402
 
+from multicap.data.scenes import ScenesConfig, generate_dataset  # noqa: E402
 from multicap.index.build import index_paths  # noqa: E402
 from multicap.index.models import open_model  # noqa: E402
+
+REAL_PHOTOS = Path(__file__).resolve().parent.parent / "data" / "real_photos"
 
 
 def run(name: str, folder: Path, work: Path, batch: int, seconds: float) -> dict[str, float]:
@@ -63,14 +68,26 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seconds", type=float, default=4.0, help="seconds per tensors-only measurement")
     ap.add_argument("--models", nargs="+", default=["labels", "grounded"])
+    what = ap.add_mutually_exclusive_group()
+    what.add_argument("--photos", action="store_true", help=f"index the photos in {REAL_PHOTOS}")
+    what.add_argument("--scenes", type=int, help="index this many generated scenes (224 px PNGs)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     with tempfile.TemporaryDirectory(dir=Path(__file__).resolve().parent) as tmp:
         work = Path(tmp)
-        (work / "jpegs").mkdir()
-        make_jpegs(work / "jpegs", args.jpegs)
-        results = {name: run(name, work / "jpegs", work, args.batch, args.seconds) for name in args.models}
-    print(json.dumps({"jpegs": args.jpegs, "batch": args.batch, **results}, indent=2))
+        folder, source = work / "jpegs", {"jpegs": args.jpegs}
+        if args.photos:
+            folder, source = REAL_PHOTOS, {"photos": len(list(REAL_PHOTOS.glob("*.jpg")))}
+            if not source["photos"]:
+                sys.exit(f"no photos in {REAL_PHOTOS}: run scripts/fetch_real_photos.py first")
+        elif args.scenes:
+            folder, source = work / "scenes", {"scenes": args.scenes}
+            generate_dataset(folder, ScenesConfig(n=args.scenes), workers=1)
+        else:
+            folder.mkdir()
+            make_jpegs(folder, args.jpegs)
+        results = {name: run(name, folder, work, args.batch, args.seconds) for name in args.models}
+    print(json.dumps({**source, "batch": args.batch, **results}, indent=2))
 
 
 if __name__ == "__main__":
