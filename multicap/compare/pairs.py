@@ -27,6 +27,7 @@ import numpy as np
 from multicap.compare.change import touches
 from multicap.describe import Description
 from multicap.describe.summary import image_features
+from multicap.describe.verbalize import PERSON_DISTANCE, object_phrase
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
@@ -224,9 +225,9 @@ def _centre(obj: SceneObject) -> tuple[float, float]:
 
 
 def _name(obj: SceneObject, *keys: str) -> str:
-    """ "large red circle" from the attributes named (those the object has)."""
-    words = [obj.attributes[k] for k in keys if obj.attributes.get(k)]
-    return " ".join([*words, obj.label])
+    """ "large red circle" from the attributes named (those the object has); a person as the describer
+    says one ("nearby person in black", `object_phrase`)."""
+    return object_phrase(obj, size="size" in keys, colour="colour" in keys)
 
 
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
@@ -254,9 +255,13 @@ def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) ->
         if va and vb and va != vb:
             other = "size" if key == "colour" else "colour"
             subject = _name(oa, other)
-            out.append(
-                Difference(key, oa.label, subject, va, vb, f"the {subject} is {va} in {a}, {vb} in {b}")
-            )
+            text = f"the {subject} is {va} in {a}, {vb} in {b}"
+            if oa.label == "person" and key == "colour":  # what they wear
+                text = f"the {subject} wears {va} in {a}, {vb} in {b}"
+            elif oa.label == "person":  # how near they are
+                near_a, near_b = PERSON_DISTANCE.get(va, va), PERSON_DISTANCE.get(vb, vb)
+                text = f"the {subject} is {near_a} in {a}, {near_b} in {b}"
+            out.append(Difference(key, oa.label, subject, va, vb, text))
     pa, pb = oa.attributes.get("position"), ob.attributes.get("position")
     if pa and pb and pa != pb:
         subject = _name(oa, "colour")

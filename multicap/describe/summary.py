@@ -20,6 +20,7 @@ from typing import Any
 
 from multicap.describe.description import Description
 from multicap.describe.places import SETTINGS
+from multicap.describe.verbalize import object_phrase
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["SetSummary", "ancestors", "image_features", "summarize_set"]
@@ -62,14 +63,19 @@ def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
     """The object's features, each as a chain from its name up its hypernyms (nearest first):
     ["brown tabby", "brown domestic cat", "brown cat", …]."""
     names = [obj.label, *_tags(obj)]
-    colour, size, pos = (obj.attributes.get(k) for k in ("colour", "size", "position"))
-    templates = ["{}"]
+    colour, pos = obj.attributes.get("colour"), obj.attributes.get("position")
+    sized = object_phrase(obj, colour=False) != obj.label  # the sky, grass and trees take no size
+    chains = [names]
     if level in ("attribute", "caption"):
-        templates += [f"{colour} {{}}"] if colour else []
-        templates += [f"{size} {{}}"] if size else []
+        if obj.label == "person":  # "person in black", "nearby person": never "black person", "black face"
+            phrases = (object_phrase(obj, size=False), object_phrase(obj, colour=False))
+            chains += [[phrase] for phrase in dict.fromkeys(phrases) if phrase != obj.label]
+        else:
+            chains += [[f"{colour} {name}" for name in names]] if colour else []
+            chains += [[f"{obj.attributes['size']} {name}" for name in names]] if sized else []
     if level in ("layout", "caption") and pos in _POSITION_WORDS:
-        templates.append(f"{{}} {_POSITION_WORDS[pos]}")
-    return [[t.format(name) for name in names] for t in templates]
+        chains.append([f"{name} {_POSITION_WORDS[pos]}" for name in names])
+    return chains
 
 
 def _image_features(facts: SceneFacts, level: str) -> set[str]:

@@ -14,13 +14,25 @@ from multicap.describe.places import SETTINGS
 from multicap.errors import UnknownNameError
 from multicap.facts.scene import SceneFacts, SceneObject
 
-__all__ = ["list_verbalizers", "plural", "register_verbalizer", "verbalize"]
+__all__ = [
+    "PERSON_DISTANCE",
+    "list_verbalizers",
+    "object_phrase",
+    "plural",
+    "register_verbalizer",
+    "verbalize",
+]
 
 Verbalizer = Callable[[SceneFacts], str]
 _REGISTRY: dict[str, Verbalizer] = {}
 
 _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sky")
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
+# A person's size in the frame says how near they are, not how big they are: "a large person" reads as a
+# heavy one. Medium says nothing. The sky, grass, trees and foliage have no size ("large green grass").
+_PERSON_SIZE = {"small": "distant", "medium": "", "large": "nearby"}
+# ... and the same as a predicate ("the person in black is close in b.jpg").
+PERSON_DISTANCE = {"small": "far off", "medium": "at a middle distance", "large": "close"}
 # ImageNet's names that are plural in form: no article, and no second plural ("black sunglasses").
 _PLURAL_ONLY = ("binoculars", "parallel bars", "sunglasses", "swimming trunks")
 # ImageNet's names of stuff, not things: no article ("a person in chain mail", "hay in the centre").
@@ -118,30 +130,33 @@ def _setting(facts: SceneFacts) -> str | None:
     return SETTINGS.get(name, f"at a {name}") if name else None
 
 
-def _described(obj: SceneObject, size: bool = True, n: int = 1) -> str:
-    """ "large brown golden retriever": size, colour, then the name (plural for n > 1). A person's colour
-    is what they wear, said after the name ("person in a military uniform", "people in black"), never
-    before it."""
-    colour, wearing = obj.attributes.get("colour", ""), obj.attributes.get("wearing")
+def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n: int = 1) -> str:
+    """ "large brown golden retriever": size, colour, then the name (plural for n > 1), without article.
+
+    A person's colour is what they wear, said after the name ("person in a military uniform", "people in
+    black"), never before it: "a black person" would say something else. Their size is how near they are
+    ("nearby person", "distant people"; `_PERSON_SIZE`). The sky, grass, trees and foliage take no size."""
+    said_colour = obj.attributes.get("colour", "") if colour else ""
+    wearing = obj.attributes.get("wearing") if colour else None
     label = obj.label if n == 1 else plural(obj.label)
+    said_size = obj.attributes.get("size", "") if size and obj.label not in _UNIQUE | _MASS else ""
     if obj.label == "person":
-        words = [obj.attributes.get("size", "") if size else "", label]
-        dressed = (_article(wearing) if n == 1 else plural(wearing)) if wearing else colour
+        words = [_PERSON_SIZE.get(said_size, said_size), label]
+        dressed = (_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
-    words = [obj.attributes.get("size", "") if size else "", colour, label]
-    return " ".join(w for w in words if w)
+    return " ".join(w for w in (said_size, said_colour, label) if w)
 
 
 def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:
-    """Each distinct description once, counted, in order of first appearance: "two medium people in
+    """Each distinct description once, counted, in order of first appearance: "two distant people in
     gray", "a large brown restaurant"."""
     alike: dict[str, list[SceneObject]] = {}
     for o in objects:
-        alike.setdefault(_described(o, size), []).append(o)
+        alike.setdefault(object_phrase(o, size=size), []).append(o)
     return [
         _article(one)
         if len(same) == 1
-        else f"{_count_word(len(same))} {_described(same[0], size, len(same))}"
+        else f"{_count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}"
         for one, same in alike.items()
     ]
 
@@ -207,7 +222,7 @@ def caption_text(facts: SceneFacts) -> str:
     if not facts.objects:
         setting = _setting(facts)
         return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
-    names = [_article(_described(o, size=False)) for o in facts.objects]
+    names = [_article(object_phrase(o, size=False)) for o in facts.objects]
     setting = _setting(facts)
     sentence = _join(names[:3]) + (f" {setting}" if setting else "")
     return sentence[0].upper() + sentence[1:] + "."

@@ -164,3 +164,17 @@ def test_names_that_start_with_a_capital_vowel_take_an() -> None:
     cat = SceneObject("Egyptian cat", box=(0.4, 0.4, 0.6, 0.6), attributes={"colour": "brown"})
     diffs = compare_facts(SceneFacts([cat]), SceneFacts())
     assert diffs[0].text_at("object") == "an Egyptian cat is only in a"
+
+
+def test_a_person_is_said_by_what_they_wear_and_how_near_they_are() -> None:
+    """A person's colour is their clothes and their size how near they are: "the person in black is close
+    in b", never "the black person is large in b"."""
+    near = SceneObject("person", box=(0.1, 0.0, 0.9, 1.0), attributes={"colour": "black", "size": "large"})
+    mid = SceneObject("person", box=(0.3, 0.3, 0.6, 0.9), attributes={"colour": "black", "size": "medium"})
+    red = SceneObject("person", box=(0.3, 0.3, 0.6, 0.9), attributes={"colour": "red", "size": "medium"})
+    [moved] = compare_facts(SceneFacts([mid]), SceneFacts([near]))
+    assert moved.text == "the person in black is at a middle distance in a, close in b"
+    [dressed] = compare_facts(SceneFacts([mid]), SceneFacts([red]))
+    assert dressed.text == "the person wears black in a, red in b"
+    [gone] = compare_facts(SceneFacts([near]), SceneFacts())
+    assert gone.text_at("attribute") == "a nearby person in black is only in a"

@@ -45,8 +45,8 @@ def test_attribute_level_says_size_colour_and_the_image() -> None:
 
 
 def test_attribute_level_counts_things_described_alike() -> None:
-    """A group photo's people are "two medium people in gray", not the same phrase twice; people in a
-    garment wear its plural; a thing described otherwise stays apart."""
+    """A group photo's people are "two people in gray", not the same phrase twice; people in a garment
+    wear its plural; a thing described otherwise stays apart."""
 
     def person(colour: str, wearing: str | None = None) -> SceneObject:
         attributes = {"colour": colour, "size": "medium", "position": "centre"}
@@ -58,8 +58,29 @@ def test_attribute_level_counts_things_described_alike() -> None:
     objects = [person("gray"), person("black"), person("gray"), ball, ball, person("blue", "academic gown")]
     objects.append(person("blue", "academic gown"))
     assert verbalize(SceneFacts(objects, [], {}), "attribute") == (
-        "two medium people in gray, a medium person in black, two small yellow tennis balls, "
-        "two medium people in academic gowns"
+        "two people in gray, a person in black, two small yellow tennis balls, two people in academic gowns"
+    )
+
+
+def test_attribute_level_says_how_near_people_are_and_no_size_of_stuff() -> None:
+    """A person's size in the frame is how near they are ("a large person" would read as a heavy one); the
+    sky, grass, trees and foliage take no size."""
+
+    def thing(label: str, size: str, colour: str) -> SceneObject:
+        return SceneObject(label, 0.9, (0.1, 0.1, 0.9, 0.9), {"colour": colour, "size": size})
+
+    objects = [
+        thing("person", "large", "black"),
+        thing("person", "small", "red"),
+        thing("person", "small", "red"),
+    ]
+    objects += [
+        thing("dog", "small", "brown"),
+        thing("grass", "large", "green"),
+        thing("sky", "medium", "blue"),
+    ]
+    assert verbalize(SceneFacts(objects, [], {}), "attribute") == (
+        "a nearby person in black, two distant people in red, a small brown dog, green grass, a blue sky"
     )
 
 

@@ -91,3 +91,16 @@ def test_a_tag_that_repeats_the_label_does_not_hide_it() -> None:
     s = summarize_set(descs[:2], "object")
     assert s.shared == ["mobile home", "person"]
     assert summarize_set(descs, "object").common == [("mobile home", 2), ("person", 2)]
+
+
+def test_people_are_featured_by_what_they_wear_never_by_a_colour_before_them() -> None:
+    """A person's colour is their clothes: "person in black", never "black person" or "black face"; the
+    sky takes no size."""
+    tags = {"tags": "person, people, human, face"}
+    person = SceneObject(
+        "person", box=(0.1, 0.0, 0.9, 1.0), attributes={"colour": "black", "size": "large"} | tags
+    )
+    sky = SceneObject("sky", box=(0.0, 0.0, 1.0, 0.3), attributes={"colour": "blue", "size": "medium"})
+    features = image_features(SceneFacts([person, sky]), "attribute")
+    assert {"person in black", "nearby person", "face", "blue sky"} <= features
+    assert not {"black person", "black face", "large person", "medium sky"} & features
