@@ -208,7 +208,9 @@ def layout_text(facts: SceneFacts) -> str:
         if group >= 2 and r.subject <= group:
             continue  # within the group, or the first thing after it: said above
         o, prev = obj[r.subject], obj[r.object]
-        ref = "it" if r.object == r.subject - 1 else f"the {prev.label}"
+        ref = (
+            ("them" if prev.label == "person" else "it") if r.object == r.subject - 1 else f"the {prev.label}"
+        )
         where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")
         clauses.append(f"{_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
     setting = _setting(facts)

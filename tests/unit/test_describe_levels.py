@@ -110,9 +110,9 @@ def test_layout_level_says_people_found_together_as_one_group() -> None:
     assert verbalize(SceneFacts(apart, chain_relations(apart), {}), "layout") == (
         "two people on the left and in the centre"
     )
-    alone = [thing("person", (0.0, 0.3, 0.2, 0.9)), van]  # one person: said as any object
+    alone = [thing("person", (0.0, 0.3, 0.2, 0.9)), van]  # one person: said as any object, but not as "it"
     assert verbalize(SceneFacts(alone, chain_relations(alone), {}), "layout").startswith(
-        "a person on the left, a minivan to the right of it"
+        "a person on the left, a minivan to the right of them"
     )
 
 
