@@ -141,7 +141,7 @@ def describe_command(
         else:
             said = "every level" if level == "all" else f"{summary.level} level"
             console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
-            text = console.shown(summary.text, lines=True)  # names of the images in it, escaped
+            text = summary.render(console.shown)  # names of the images in it escaped, newlines too
             console.out.print("  " + text.replace("\n", "\n  "), markup=False)
     if failures:
         console.err.print(

@@ -14,7 +14,7 @@ image. Of a chain of shared hypernyms only the most specific is said ("cat", not
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,10 @@ class SetSummary:
     common: list[tuple[str, int]] = field(default_factory=list)  # (feature, images) held by most, not all
     distinct: dict[str, list[str]] = field(default_factory=dict)  # image path → features no other has
     text: str = ""
+
+    def render(self, name: Callable[[str], str]) -> str:
+        """`text` with each image's path written by `name` (a terminal escapes a newline in a file name)."""
+        return _text(self, name)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -148,12 +152,12 @@ def summarize_set(
     return summary
 
 
-def _text(s: SetSummary) -> str:
+def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
     if s.n_images < 2:
         return "one image: nothing to compare"
     lines = [f"all {s.n_images} images: " + (", ".join(s.shared) if s.shared else "nothing in common")]
     if s.common:
         lines.append("most: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.common[:8]))
     for path, feats in s.distinct.items():
-        lines.append(f"only {path}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
+        lines.append(f"only {name(path)}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
     return "\n".join(lines)

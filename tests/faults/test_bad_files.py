@@ -91,6 +91,7 @@ def test_describe_shows_hostile_names_escaped(corpus: Corpus) -> None:
     _assert_terminal_safe(r.stderr)
     for name in corpus.good:
         assert _escaped(corpus, name) + "\n" in stdout, name
+        assert f"  only {_escaped(corpus, name)}: " in stdout, name  # the set's lines too
     assert "esc\\x1b[31mred\\x1b[0m.png" in stdout and "new\\nline.png" in stdout
     assert ":smile: emoji" in stdout and "[bold red]markup[link=x]" in stdout  # no emoji, no markup
 
