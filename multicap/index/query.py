@@ -15,7 +15,9 @@ its nearest hypernym that covers a few (within two levels) as the nearest concep
 are shown, not searched for (that far up they are rarely related: "moon" → fruit). A part whose strongest
 class weighs under 0.3 is searched and reported as loosely related.
 Colour words bind to the noun after them ("red car"); person words ("woman", "children", "face") reach
-the people the describer finds. Function words between parts say how they combine ("on", "with", "in").
+the people the describer finds. Words for how the whole image looks ("dark", "colourful", "a black and
+white photo", "a blue picture") ask for what the describer says of it: its brightness, colourfulness and
+palette. Function words between parts say how they combine ("on", "with", "in").
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from multicap.index.query_words import (
     AT_PLACE,
     BODY_OF_WATER,
     FACE_WORDS,
+    IMAGE_WORDS,
+    LOOKS,
+    MONOCHROME,
     NUMBERS,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
@@ -39,6 +44,7 @@ from multicap.index.query_words import (
     POSITIONS,
     RELATION_PHRASES,
     RELATIONS,
+    SHADES,
     SIZES,
 )
 from multicap.text.imagenet import imagenet_concepts
@@ -95,13 +101,16 @@ _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word 
 @dataclass
 class Part:
     text: str  # the query words it stands for ("red car")
-    kind: str  # "thing", "people", "found" (the sky) or "colour" (a colour with no noun)
+    kind: (
+        str  # "thing", "people", "found" (the sky), "colour" (a colour with no noun) or "look" (the image's)
+    )
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
     face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
     where: tuple[str, ...] = ()  # where in the image the words put it ("on the left": ("left",))
     size: str | None = None  # the describer's size the words give it ("a small dog": "small")
+    look: tuple[str, str] | None = None  # for a "look" part: (attribute, value) ("brightness", "dark")
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
 
@@ -166,6 +175,12 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.relations.append(word)
             k += 1
             continue
+        if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and _of_the_image(words, k + len(MONOCHROME)):
+            out.parts.append(
+                _look_part(" ".join(MONOCHROME), LOOKS["monochrome"])
+            )  # not a black and white dog
+            k += len(MONOCHROME)
+            continue
         if word in _STOPWORDS:
             k += 1
             continue
@@ -186,7 +201,18 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
+        if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
+            k += 1  # "dark blue": the describer names blue
+            continue
+        if word in LOOKS:  # "a dark photo", "colourful"
+            out.parts.append(_look_part(word, LOOKS[word]))
+            k += 1
+            continue
         named = _colour(word, wn)
+        if named is not None and _of_the_image(words, k + 1) and k + 1 < len(words):  # "a blue picture"
+            out.parts.append(_look_part(f"{word} {words[k + 1]}", ("palette", named)))
+            k += 2
+            continue
         if named is not None:
             colour = named
             k += 1
@@ -217,6 +243,25 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     if colour is not None:  # a colour alone ("red"): images whose objects have it
         out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}"))
     return out
+
+
+def _of_the_image(words: list[str], k: int) -> bool:
+    """Whether the words from `k` leave what came before to the whole image: nothing, or a word for it
+    ("photo", "pictures")."""
+    return k >= len(words) or words[k] in IMAGE_WORDS
+
+
+def _look_part(text: str, look: tuple[str, str]) -> Part:
+    """How the whole image looks: its brightness, colourfulness, main colour, or black and white."""
+    attribute, value = look
+    how = {
+        "brightness": f"images the describer calls {value}",
+        "colourfulness": f"images the describer calls {value}",
+        "palette": f"images mostly {value}",
+        "monochrome": "black and white images: muted, in black, gray and white only",
+    }[attribute]
+    terms = ("muted",) if attribute == "monochrome" else (value,)
+    return Part(text, "look", look=look, terms=terms, how=how)
 
 
 def _said_as_place(words: list[str], k: int) -> bool:

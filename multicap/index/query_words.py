@@ -2,16 +2,18 @@
 
 `multicap.index.query` reads a query with WordNet 3.0; these say what WordNet does not: which words
 relate two things ("in front of", "wearing"), say where or how large a thing is ("on the left", "a small
-dog"), how many ("two dogs", "a crowd": five people), whether a face is seen close ("portrait"), and what
-is found at the places people photograph ("kitchen": a microwave; WordNet's kitchen reaches palaces, kinds
-of dwelling). Every place's things are ImageNet class names (tests/unit/test_query.py checks it).
+dog"), how many ("two dogs", "a crowd": five people), whether a face is seen close ("portrait"), how the
+whole image looks ("a dark photo", "black and white"), and what is found at the places people
+photograph ("kitchen": a microwave; WordNet's kitchen reaches palaces, kinds of dwelling). Every place's
+things are ImageNet class names (tests/unit/test_query.py checks it).
 """
 
 from __future__ import annotations
 
 __all__ = [
-    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS",
-    "POSITIONS", "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SIZES",
+    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
+    "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
+    "RELATION_PHRASES", "SHADES", "SIZES",
 ]  # fmt: skip
 
 RELATIONS = frozenset(
@@ -109,3 +111,24 @@ PLACE_WORDS = {
     "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
     "supermarket": "shop", "market": "shop",
 }  # fmt: skip
+
+# How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,
+# colourfulness and palette): a word → (attribute, value). "night" asks for a dark image: the describer says
+# how bright an image is, not the time of day.
+_LOOK_WORDS = {
+    ("brightness", "bright"): ("bright", "sunny", "well-lit"),
+    ("brightness", "dark"): ("dark", "dim", "gloomy", "night", "nighttime", "underexposed"),
+    ("colourfulness", "colourful"): ("colourful", "colorful", "vivid", "vibrant", "saturated"),
+    ("colourfulness", "muted"): ("muted", "dull", "drab", "desaturated"),
+    ("monochrome", "black and white"): ("monochrome", "monochromatic", "grayscale", "greyscale"),
+}
+LOOKS = {word: look for look, words in _LOOK_WORDS.items() for word in words}
+MONOCHROME = ("black", "and", "white")  # of a photo, not of a thing ("a black and white photo")
+# Words for the image itself: a look or a colour before one is the image's ("a blue picture").
+IMAGE_WORDS = frozenset(
+    {"photo", "photos", "picture", "pictures", "image", "images", "photograph", "photographs", "shot",
+     "shots", "scene", "scenes"}
+)  # fmt: skip
+# Words that shade a colour ("dark blue", "bright red"): before a colour they say nothing the describer
+# tells apart, so the colour alone is asked for.
+SHADES = frozenset({"dark", "light", "bright", "pale", "deep", "pastel", "dim", "vivid"})

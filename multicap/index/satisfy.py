@@ -8,8 +8,10 @@ the query binds to it (else a quarter); a people part when as many people as it 
 ("portrait"); a number asks the same of things ("two dogs"), a position where they are and a size
 word how large ("a small dog on the left": half otherwise); failing an object, the whole image's
 probability mass on its classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was
-placed). A query's score is the mean of its parts' and their least, averaged: an image that satisfies
-every part ranks first.
+placed). A part for how the whole image looks ("dark", "colourful", "black and white", "a blue picture")
+is checked against the brightness, colourfulness and palette the describer says of it (`_look`). A
+query's score is the mean of its parts' and their least, averaged: an image that satisfies every part
+ranks first.
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ _ELSEWHERE = 0.5  # a part put somewhere ("a dog on the left") or sized ("a smal
 _FEWER = 0.6  # one where a query asks for more ("people", "two dogs"); rises to 1 at the number asked for
 _FACE_FAR = 0.8  # a face found, but no large person: not seen close
 _NO_FACE = 0.5  # people, but no face found
+_MIDDLE = 0.5  # an image "moderately bright" for "bright" or "dark" (and so for colourfulness)
+_IN_PALETTE = 0.7  # a colour in the image's palette, not its first, for "a blue picture"
+_OBJECT_COLOUR = 0.4  # ... only an object's colour
+_HALF_GRAY = 0.5  # for "black and white": a gray palette in a moderately colourful image, or a muted one
+_ACHROMATIC = frozenset({"black", "gray", "white"})
 
 
 def satisfaction(meaning: Understanding, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
@@ -107,6 +114,8 @@ def _fits(obj: dict[str, Any], part: Part) -> bool:
 
 def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> float:
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])
+    if part.kind == "look" and part.look is not None:
+        return _look(part.look, (facts or {}).get("image_attributes", {}), objects)
     if part.kind == "colour" and part.colour is not None:
         if any(part.colour in _colours(o) for o in objects):
             return 1.0
@@ -137,6 +146,27 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
             image *= 0.5 if part.colour in palette else _WRONG_COLOUR
         best = max(best, image * _enough(1, part.count))  # seen somewhere: as if one
     return best
+
+
+def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[dict[str, Any]]) -> float:
+    """How the whole image looks against what a part asks: its brightness or colourfulness (1 as asked,
+    `_MIDDLE` for the describer's middle value, "moderately ..."), its main colour (1 first in its
+    palette, `_IN_PALETTE` later in it, `_OBJECT_COLOUR` where only an object has it) or black and white
+    (a palette of black, gray and white only, and muted: 1; either alone: `_HALF_GRAY`)."""
+    attribute, value = look
+    palette = [c.strip() for c in str(attributes.get("palette", "")).split(",") if c.strip()]
+    if attribute == "palette":
+        if palette[:1] == [value]:
+            return 1.0
+        if value in palette:
+            return _IN_PALETTE
+        return _OBJECT_COLOUR if any(value in _colours(o) for o in objects) else 0.0
+    if attribute == "monochrome":
+        gray = bool(palette) and set(palette) <= _ACHROMATIC
+        muted = attributes.get("colourfulness") == "muted"
+        return 1.0 if gray and muted else _HALF_GRAY if gray or muted else 0.0
+    said = str(attributes.get(attribute, ""))
+    return 1.0 if said == value else _MIDDLE if said.startswith("moderately") else 0.0
 
 
 def _enough(found: int, wanted: int) -> float:

@@ -262,6 +262,8 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
         nothing = run_cli("search", word, "--index", str(index))
         assert nothing.returncode == 1 and nothing.stdout == ""
         assert f"nothing in the index matches '{word}': no image holds {word}: found from" in nothing.stderr
+    dark = run_cli("search", "a dark photo", "--index", str(index), "-k", "1")  # how the image looks
+    assert dark.returncode == 0 and dark.stdout.strip().endswith("rocket.jpg") and not dark.stderr, dark
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
     assert explained.returncode == 0 and "understood: temple: like temple" in explained.stdout
     assert "stupa 0.50" in explained.stdout
@@ -298,3 +300,67 @@ def test_a_plural_whose_own_lemma_reaches_little_is_read_as_its_singular() -> No
     assert shoes["running shoe"] == shoes["sandal"] == 1.0 and "church" not in shoes
     assert understand("shoes").parts[0].text == "shoes"  # said as typed
     assert _reached("glasses")["sunglasses"] == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "look"),
+    [
+        ("a dark photo", ("brightness", "dark")),
+        ("night", ("brightness", "dark")),
+        ("bright pictures", ("brightness", "bright")),
+        ("colourful", ("colourfulness", "colourful")),
+        ("a colorful image", ("colourfulness", "colourful")),
+        ("muted", ("colourfulness", "muted")),
+        ("black and white photo", ("monochrome", "black and white")),
+        ("grayscale", ("monochrome", "black and white")),
+        ("a blue picture", ("palette", "blue")),
+    ],
+)
+def test_words_for_how_the_image_looks_ask_for_what_the_describer_says_of_it(
+    text: str, look: tuple[str, str]
+) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [part] = meaning.parts
+    assert part.kind == "look" and part.look == look and not meaning.unknown, meaning.explain()
+
+
+def test_a_look_word_before_a_thing_or_a_colour_keeps_the_thing() -> None:
+    """ "a dark forest" is dark and has trees; "dark blue car" is a blue car (the describer names no shade);
+    "a black and white dog" is a dog with a colour, not a black and white photo; "blue" alone is objects
+    coloured blue."""
+    from multicap.index.query import understand
+
+    forest = understand("a dark forest")
+    assert [(p.kind, p.look) for p in forest.parts] == [("look", ("brightness", "dark")), ("found", None)]
+    [car] = understand("dark blue car").parts
+    assert car.kind == "thing" and car.colour == "blue"
+    [dog] = understand("a black and white dog").parts
+    assert dog.kind == "thing" and dog.colour is not None
+    [blue] = understand("blue").parts
+    assert blue.kind == "colour" and blue.look is None
+
+
+def test_satisfaction_of_a_look_follows_the_describers_image_attributes() -> None:
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    def looks(brightness: str, colourfulness: str, palette: str) -> dict[str, object]:
+        attributes = {"brightness": brightness, "colourfulness": colourfulness, "palette": palette}
+        return {"objects": [], "image_attributes": attributes}
+
+    dark = understand("dark photo")
+    scores = [
+        satisfaction(dark, looks(b, "muted", "gray"), None) for b in ("dark", "moderately bright", "bright")
+    ]
+    assert scores[0] == 1.0 > scores[1] > scores[2] == 0.0
+    gray = understand("black and white photo")
+    assert satisfaction(gray, looks("bright", "muted", "gray, black, white"), None) == 1.0
+    assert 0.0 < satisfaction(gray, looks("bright", "muted", "gray, brown"), None) < 1.0
+    assert satisfaction(gray, looks("bright", "colourful", "red, blue"), None) == 0.0
+    blue = understand("a blue picture")
+    first, later = (
+        satisfaction(blue, looks("bright", "colourful", p), None) for p in ("blue, white", "white, blue")
+    )
+    assert first == 1.0 > later > satisfaction(blue, looks("bright", "colourful", "red"), None) == 0.0
