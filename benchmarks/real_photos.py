@@ -23,7 +23,8 @@ TMP` and, per query, `multicap search QUERY --index TMP --json -k 5`. Scores per
                  (exactly, and within one; the describer says at most 9 people)
   P@5            per query, relevant photos of its split among the top 5 / min(5, relevant in split);
                  mean per query kind, and of a random ranking; "nothing": the share of queries that
-                 return no image (the CLI exits 0 with no line, or 1 with a message)
+                 return no image (the CLI exits 0 with no line, or 1 with a message); the kind "look"
+                 asks how the whole image looks ("dark photo", "black and white photo", "blue photo")
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ REPO = HERE.parent
 LABELS = HERE / "real_photos" / "labels.json"
 QUERIES = HERE / "real_photos" / "queries.json"
 SPLITS = ("tune", "heldout")
-KINDS = ("one-word", "attribute+object", "object+setting", "object+relation")
+KINDS = ("one-word", "attribute+object", "object+setting", "object+relation", "look")  # look: the whole image
 PERSON_WORDS = {"person", "people", "man", "woman", "child", "boy", "girl", "face"}
 _CROWD = 10  # people from which a photo's people are a crowd, not counted
 _IRREGULAR = {"men": "man", "women": "woman", "children": "child", "persons": "person"}
