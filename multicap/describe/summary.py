@@ -5,7 +5,7 @@
 
 Each image's facts become readable features at the asked level: at `object` the names of its objects and
 their WordNet hypernyms ("tiger cat", "cat", "animal"); at `attribute` also "brown tiger cat", "large tiger
-cat" and the image's looks ("bright", "landscape", "brown palette"); at `layout` also "tiger cat in the
+cat" and the image's looks ("bright", "landscape format", "brown palette"); at `layout` also "tiger cat in the
 centre", relations and the setting ("on a seashore"); `caption` takes everything. A feature all images have
 is shared; one that at least `most` of them have is common; one that no other image has distinguishes its
 image. Of a chain of shared hypernyms only the most specific is said ("cat", not also "feline", "animal").
@@ -30,7 +30,8 @@ _POSITION_WORDS = {
     "left": "on the left", "center": "in the centre", "right": "on the right",
     "bottom left": "at the bottom left", "bottom": "at the bottom", "bottom right": "at the bottom right",
 }  # fmt: skip
-_LOOKS = ("brightness", "colourfulness", "orientation")  # image attributes said as they are
+_LOOKS = ("brightness", "colourfulness")  # image attributes said as they are
+_FORMAT = "orientation"  # said as a format: a bare "landscape" or "portrait" reads as what the photo shows
 _BACKGROUND = ("background", "background_colour")  # scenes: "stripes background", "gray background"
 
 
@@ -87,6 +88,7 @@ def _image_features(facts: SceneFacts, level: str) -> set[str]:
     out: set[str] = set()
     if level in ("attribute", "caption"):
         out |= {a[k] for k in _LOOKS if a.get(k)}
+        out |= {f"{a[_FORMAT]} format"} if a.get(_FORMAT) else set()
         out |= {f"{c} palette" for c in a.get("palette", "").split(", ") if c}
         out |= {f"{a[k]} background" for k in _BACKGROUND if a.get(k)}
     if level in ("layout", "caption"):

@@ -104,3 +104,10 @@ def test_people_are_featured_by_what_they_wear_never_by_a_colour_before_them() -
     features = image_features(SceneFacts([person, sky]), "attribute")
     assert {"person in black", "nearby person", "face", "blue sky"} <= features
     assert not {"black person", "black face", "large person", "medium sky"} & features
+
+
+def test_the_orientation_is_said_as_a_format() -> None:
+    """A bare "landscape" or "portrait" in a set's label reads as what the photos show."""
+    facts = SceneFacts([], image_attributes={"orientation": "portrait", "brightness": "dark"})
+    features = image_features(facts, "attribute")
+    assert {"portrait format", "dark"} <= features and "portrait" not in features
