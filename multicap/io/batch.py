@@ -1,6 +1,12 @@
 """Load many images in order, decoding ahead in threads, skipping bad files with one warning each; and
 group them into batches (`iter_batches`): the one loop that every batch job (encode, describe, index,
-compare) runs."""
+compare) runs.
+
+While a batch job runs, the BLAS libraries loaded in the process (numpy's OpenBLAS; FAISS's) run on one
+thread (threadpoolctl). The job's products are small (colour tables, 28 × 28 maps) and its own threads
+already fill the cores: OpenBLAS's workers, waiting for the next product, spun for about 5 ms of CPU an
+image in `describe` (16% of it) and took it from the decoding threads and the encoder
+(benchmarks/describe_budget.py); the results are the same. torch's threads are not touched."""
 
 from __future__ import annotations
 
@@ -9,6 +15,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
+
+from threadpoolctl import threadpool_limits
 
 from multicap.errors import ImageLoadError
 from multicap.io.paths import ErrorHandler, log_error
@@ -67,6 +75,7 @@ def iter_batches(
 
     Unreadable files go to `on_error` (default: one warning) and count to `progress` at once; a batch
     counts to `progress` when the consumer asks for the next one, that is once it has been processed.
+    Until the last batch is taken (or the loop is left), BLAS runs on one thread (module docstring).
     `workers` threads decode ahead (see `iter_loaded`), at most `prefetch` (default 2 batches) waiting.
     """
 
@@ -77,19 +86,20 @@ def iter_batches(
 
     batch: list[tuple[Path, T]] = []
     ahead = prefetch if prefetch is not None else max(2 * batch_size, 8)
-    for item in iter_loaded(
-        (Path(p) for p in paths), load, on_error=skipped, workers=workers, prefetch=ahead
-    ):
-        batch.append(item)
-        if len(batch) == batch_size:
+    with threadpool_limits(limits=1, user_api="blas"):  # see the module's docstring
+        for item in iter_loaded(
+            (Path(p) for p in paths), load, on_error=skipped, workers=workers, prefetch=ahead
+        ):
+            batch.append(item)
+            if len(batch) == batch_size:
+                yield [p for p, _ in batch], [x for _, x in batch]
+                if progress is not None:
+                    progress(len(batch))
+                batch = []
+        if batch:
             yield [p for p, _ in batch], [x for _, x in batch]
             if progress is not None:
                 progress(len(batch))
-            batch = []
-    if batch:
-        yield [p for p, _ in batch], [x for _, x in batch]
-        if progress is not None:
-            progress(len(batch))
 
 
 def _take(pending: deque[tuple[Path, Future[T]]], handle: ErrorHandler) -> Iterator[tuple[Path, T]]:

@@ -141,3 +141,33 @@ def test_batch_skips_bad_files_and_goes_on(
     with caplog.at_level(logging.WARNING, logger="multicap"):
         list(iter_loaded(paths, load_image, workers=0))
     assert len(caplog.records) == len(bad_files)
+
+
+def test_a_batch_job_runs_blas_on_one_thread_and_gives_it_back(tmp_path: Path) -> None:
+    """numpy's BLAS workers spin between the small products of a batch job and take CPU from its own
+    threads: within `iter_batches`, in its decoding threads and for its consumer, BLAS has one thread."""
+    from threadpoolctl import threadpool_info
+
+    from multicap.io import iter_batches
+
+    def blas_threads(everywhere: bool = False) -> set[int]:
+        """Threads of the BLAS libraries; `everywhere`: only those whose count holds in every thread (an
+        OpenMP-threaded one, FAISS's, counts per thread: it is limited in the thread that set it)."""
+        infos = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        return {i["num_threads"] for i in infos if not everywhere or i.get("threading_layer") != "openmp"}
+
+    before = blas_threads()
+    paths = []
+    for k in range(3):
+        gradient_rgb(16, 16).save(tmp_path / f"{k}.png")
+        paths.append(tmp_path / f"{k}.png")
+    seen_by_load: list[set[int]] = []
+
+    def load(path: Path) -> Path:
+        seen_by_load.append(blas_threads(everywhere=True))  # numpy's OpenBLAS, the one that spun
+        return path
+
+    for _ in iter_batches(paths, load, batch_size=2):
+        assert blas_threads() == {1}
+    assert seen_by_load and all(seen == {1} for seen in seen_by_load)
+    assert blas_threads() == before
