@@ -27,7 +27,7 @@ import numpy as np
 from multicap.compare.change import touches
 from multicap.describe import Description
 from multicap.describe.summary import image_features
-from multicap.describe.verbalize import PERSON_DISTANCE, object_phrase
+from multicap.describe.verbalize import PERSON_DISTANCE, object_phrase, with_article
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
@@ -235,16 +235,12 @@ def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
     place = f" at {_PLACES.get(where, where)}" if where else ""
     value = _name(obj, "size", "colour")
     wording = {
-        "object": f"{_article(obj.label)} is only in {only_in}",
-        "attribute": f"{_article(value)} is only in {only_in}",
+        "object": f"{with_article(obj.label)} is only in {only_in}",
+        "attribute": f"{with_article(value)} is only in {only_in}",
     }
-    text = f"{_article(value)}{place} is only in {only_in}"
+    text = f"{with_article(value)}{place} is only in {only_in}"
     return Difference(kind, obj.label, _name(obj, "colour"), value if kind == "removed" else None,
                       value if kind == "added" else None, text, wording)  # fmt: skip
-
-
-def _article(words: str) -> str:
-    return ("an " if words[:1].lower() in set("aeiou") else "a ") + words
 
 
 def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) -> list[Difference]:

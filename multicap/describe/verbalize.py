@@ -109,7 +109,8 @@ def _ends_with(phrase: str, names: tuple[str, ...]) -> bool:
     return any(phrase == n or phrase.endswith(" " + n) for n in names)
 
 
-def _article(phrase: str) -> str:
+def with_article(phrase: str) -> str:
+    """The phrase with its article: "a dog", "an Egyptian cat", "the sky", "green grass", "sunglasses"."""
     if phrase in _UNIQUE:
         return "the " + phrase
     if phrase.rpartition(" ")[2] in _MASS or _ends_with(phrase, _PLURAL_ONLY + _STUFF):
@@ -118,7 +119,7 @@ def _article(phrase: str) -> str:
 
 
 def _count(noun: str, n: int) -> str:
-    return _article(noun) if n == 1 else f"{_count_word(n)} {plural(noun)}"
+    return with_article(noun) if n == 1 else f"{_count_word(n)} {plural(noun)}"
 
 
 def _join(items: list[str]) -> str:
@@ -142,7 +143,7 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
     said_size = obj.attributes.get("size", "") if size and obj.label not in _UNIQUE | _MASS else ""
     if obj.label == "person":
         words = [_PERSON_SIZE.get(said_size, said_size), label]
-        dressed = (_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
+        dressed = (with_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
     return " ".join(w for w in (said_size, said_colour, label) if w)
 
@@ -154,7 +155,7 @@ def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:
     for o in objects:
         alike.setdefault(object_phrase(o, size=size), []).append(o)
     return [
-        _article(one)
+        with_article(one)
         if len(same) == 1
         else f"{_count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}"
         for one, same in alike.items()
@@ -183,7 +184,7 @@ def attribute_text(facts: SceneFacts) -> str:
     if "palette" in a:
         image += " in " + _join(a["palette"].split(", "))
     text = ", ".join(parts) if parts else NOTHING
-    return f"{text}; {_article(image.strip())}" if looks or "orientation" in a else text
+    return f"{text}; {with_article(image.strip())}" if looks or "orientation" in a else text
 
 
 @register_verbalizer("layout")
@@ -200,10 +201,10 @@ def layout_text(facts: SceneFacts) -> str:
         clauses.append(f"{_count('person', group)} {_join(list(spots))}")
         if group < len(obj):
             clauses.append(
-                f"{_article(obj[group].label)} {_POSITION_PHRASES[obj[group].attributes['position']]}"
+                f"{with_article(obj[group].label)} {_POSITION_PHRASES[obj[group].attributes['position']]}"
             )
     elif obj:
-        clauses.append(f"{_article(obj[0].label)} {_POSITION_PHRASES[obj[0].attributes['position']]}")
+        clauses.append(f"{with_article(obj[0].label)} {_POSITION_PHRASES[obj[0].attributes['position']]}")
     for r in facts.relations:
         if group >= 2 and r.subject <= group:
             continue  # within the group, or the first thing after it: said above
@@ -212,7 +213,7 @@ def layout_text(facts: SceneFacts) -> str:
             ("them" if prev.label == "person" else "it") if r.object == r.subject - 1 else f"the {prev.label}"
         )
         where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")
-        clauses.append(f"{_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
+        clauses.append(f"{with_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
     setting = _setting(facts)
     text = ", ".join(clauses) if clauses else NOTHING
     return f"{text}; {setting}" if setting else text
@@ -224,7 +225,7 @@ def caption_text(facts: SceneFacts) -> str:
     if not facts.objects:
         setting = _setting(facts)
         return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
-    names = [_article(object_phrase(o, size=False)) for o in facts.objects]
+    names = [with_article(object_phrase(o, size=False)) for o in facts.objects]
     setting = _setting(facts)
     sentence = _join(names[:3]) + (f" {setting}" if setting else "")
     return sentence[0].upper() + sentence[1:] + "."

@@ -178,3 +178,11 @@ def test_a_person_is_said_by_what_they_wear_and_how_near_they_are() -> None:
     assert dressed.text == "the person wears black in a, red in b"
     [gone] = compare_facts(SceneFacts([near]), SceneFacts())
     assert gone.text_at("attribute") == "a nearby person in black is only in a"
+
+
+def test_stuff_and_the_sky_take_the_describers_articles() -> None:
+    """ "foliage is only in a", "the sky", not "a foliage", "a sky"."""
+    foliage = SceneObject("foliage", box=(0.0, 0.5, 1.0, 1.0), attributes={"colour": "green"})
+    sky = SceneObject("sky", box=(0.0, 0.0, 1.0, 0.3))
+    texts = [d.text_at("object") for d in compare_facts(SceneFacts([foliage, sky]), SceneFacts())]
+    assert texts == ["foliage is only in a", "the sky is only in a"]
