@@ -138,10 +138,12 @@ def _candidates(
         for k, (r, c) in enumerate(origins):
             named: set[int] = set()
             for p, j in zip(conf[k].tolist(), cls[k].tolist(), strict=True):
+                if p < cfg.min_confidence:  # most windows' classes: their best member is not looked for
+                    continue
                 best = int(
                     (probs[k] * related.dense[j]).argmax()
                 )  # the group's most probable member names it
-                if p >= cfg.min_confidence and best not in named:
+                if best not in named:
                     named.add(best)
                     out.append((p, best, (r, c, min(side, cam.shape[1]))))
     out.sort(key=lambda t: -t[0])
