@@ -18,8 +18,9 @@ JSON output (`--json`), one object per line:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -27,8 +28,12 @@ from multicap.cli import console
 from multicap.cli.app import app
 from multicap.cli.progress import progress_bar
 
+if TYPE_CHECKING:
+    from multicap.describe import Description
+
 _LEVEL_CHOICES = ("object", "attribute", "layout", "caption", "all")
 _PROGRESS_FROM = 5  # images: fewer finish before a bar would be worth drawing
+_TOP_K, _MIN_CONFIDENCE = 5, 0.2  # the grounded describer's defaults (RegionConfig), as an index describes
 
 
 @app.command("describe")
@@ -40,7 +45,7 @@ def describe_command(
     ),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per image, then one for the set."),
     top_k: int = typer.Option(
-        5,
+        _TOP_K,
         "--top-k",
         "-k",
         min=1,
@@ -57,7 +62,18 @@ def describe_command(
         "balls show; --no-people is about 1.5x faster).",
     ),
     min_confidence: float = typer.Option(
-        0.2, "--min-confidence", min=0.0, max=1.0, help="Least probability of an object (grounded)."
+        _MIN_CONFIDENCE,
+        "--min-confidence",
+        min=0.0,
+        max=1.0,
+        help="Least probability of an object (grounded).",
+    ),
+    index: str = typer.Option(
+        None,
+        "--index",
+        "-i",
+        help="Take the descriptions this index holds of unchanged files, where it was built with the same "
+        "model and options; describe only the rest.",
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
@@ -78,9 +94,11 @@ def describe_command(
 
     then {"type": "set", "level", "n_images", "shared", "common", "distinct", "text"}.
 
-    Example:
+    Examples:
 
       multicap describe examples/photos --level layout
+
+      multicap describe photos/ --index photos   # what `multicap index photos/ --index photos` described
     """
     from contextlib import nullcontext
 
@@ -107,8 +125,10 @@ def describe_command(
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
+    held = _held(index, files, model, grounded, level) if index is not None else {}
+    fresh = [f for f in files if f not in held]
     descriptions = []
-    total = len(files) if len(files) >= _PROGRESS_FROM else 0
+    total = len(fresh) if len(fresh) >= _PROGRESS_FROM else 0
     cluster: Any = nullcontext()
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ray_cluster
@@ -116,12 +136,13 @@ def describe_command(
 
         cluster = ray_cluster(address)
     with cluster, progress_bar("describing", total=total) as advance:
-        if engine == "ray":
+        said: Iterator[Description] = iter(())
+        if fresh and engine == "ray":
             said = describe_on_ray(
-                files, model, None if level == "all" else [level], options={**options, "device": device},
+                fresh, model, None if level == "all" else [level], options={**options, "device": device},
                 workers=workers, batch_size=batch_size, on_error=on_error, progress=advance,
             )  # fmt: skip
-        else:
+        elif fresh:
             describer = create_describer(model, device=device, **options)
             levels = (
                 [lv for lv in describer.levels if lv != "caption" or level == "caption"]
@@ -129,9 +150,9 @@ def describe_command(
                 else [level]
             )
             said = describe_paths(
-                describer, files, levels, batch_size=batch_size, on_error=on_error, progress=advance
+                describer, fresh, levels, batch_size=batch_size, on_error=on_error, progress=advance
             )
-        for desc in said:
+        for desc in _in_order(files, held, said):
             descriptions.append(desc)
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
@@ -143,6 +164,8 @@ def describe_command(
             console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
             text = summary.render(console.shown)  # names of the images in it escaped, newlines too
             console.out.print("  " + text.replace("\n", "\n  "), markup=False)
+    if held:
+        console.err.print(f"{len(held)} of {len(files)} images from the index {index}", markup=False)
     if failures:
         console.err.print(
             f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False
@@ -161,3 +184,35 @@ def _render(obj: dict, json_out: bool) -> None:
         suffix = f"  ({conf:.2f})" if conf is not None else ""
         console.out.print(f"  {lv + ':':<10} {text}{suffix}", markup=False)
     console.out.print("", markup=False)
+
+
+def _held(index: str, files: list[Path], model: str, grounded: dict[str, Any], level: str) -> dict[Path, Any]:
+    """The descriptions the index holds of `files`, where it was built as this command would describe
+    them (the grounded model with its default options, with or without people); else none, said once."""
+    from multicap.index import existing_index
+    from multicap.index.held import held_descriptions
+
+    root = existing_index(index)
+    if model == "grounded" and (grounded["top_k"], grounded["min_confidence"]) != (_TOP_K, _MIN_CONFIDENCE):
+        console.warn(
+            f"index {index}: described with the default --top-k and --min-confidence; describing afresh"
+        )
+        return {}
+    name = ("grounded" if grounded["people"] else "grounded-no-people") if model == "grounded" else model
+    levels = ["object", "attribute", "layout"] if level == "all" else [level]
+    held, why = held_descriptions(root, files, model=name, encoder=grounded["encoder"], levels=levels)
+    if why is not None:
+        console.warn(f"index {index}: {why}; describing {'those' if held else 'every image'} afresh")
+    return held
+
+
+def _in_order(files: list[Path], held: dict[Path, Any], fresh: Iterator[Any]) -> Iterator[Any]:
+    """The descriptions of `files` in their order: held ones from the index, the others as `fresh` (which
+    skips the files it could not read) yields them."""
+    pending = next(fresh, None)
+    for path in files:
+        if path in held:
+            yield held[path]
+        elif pending is not None and pending.path == path:
+            yield pending
+            pending = next(fresh, None)

@@ -21,10 +21,8 @@ from PIL import Image
 from multicap.compare.signature import pixel_signature, signature, unit
 from multicap.describe import Description
 from multicap.errors import ImageLoadError
-from multicap.facts import SceneFacts
-from multicap.index.location import DB_NAME
+from multicap.index.held import description_of, held_records
 from multicap.index.models import IndexModel, model_for_index, open_model
-from multicap.index.store import IndexStore
 from multicap.io import ErrorHandler, iter_batches, load_image, log_error
 
 __all__ = ["ImageSet", "collect_images"]
@@ -57,26 +55,8 @@ class _Loaded:
 
 def _stored(index_root: Path | None, paths: Sequence[Path]) -> dict[Path, tuple[np.ndarray, Description]]:
     """path → (embedding, description) for the files the index holds unchanged."""
-    db = index_root / DB_NAME if index_root is not None else None
-    if db is None or not db.is_file():
-        return {}
-    out: dict[Path, tuple[np.ndarray, Description]] = {}
-    with IndexStore(db) as store:
-        live = store.live_files()
-        for path in paths:
-            try:
-                st = path.stat()
-            except OSError:
-                continue
-            known = live.get(str(path.resolve()))
-            if known is None or (known.mtime_ns, known.size) != (st.st_mtime_ns, st.st_size):
-                continue
-            rec = store.record_by_hash(known.hash)
-            if rec is None or "image" not in rec.vectors:
-                continue
-            facts = SceneFacts.from_dict(rec.facts) if rec.facts else None
-            out[path] = (rec.vectors["image"], Description(path, facts, rec.texts, rec.confidence))
-    return out
+    records = held_records(index_root, paths)
+    return {path: (r.vectors["image"], description_of(path, r)) for path, r in records.items()}
 
 
 def collect_images(

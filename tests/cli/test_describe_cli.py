@@ -49,3 +49,35 @@ def test_describe_bad_usage(tmp_path: Path) -> None:
     assert empty.returncode == 1 and "no images found" in empty.stderr
     missing = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--model", str(tmp_path / "nope"))
     assert missing.returncode == 1 and "error: no bundle folder" in missing.stderr
+
+
+def test_describe_takes_what_an_index_holds_and_describes_the_rest(tmp_path: Path) -> None:
+    """`describe --index`: the files the index holds unchanged come from it (the same JSON as described
+    afresh), a changed file is described again, and an index built otherwise is said so and not used."""
+    import shutil
+
+    photos = tmp_path / "photos"
+    shutil.copytree(EXAMPLES, photos)
+    index = str(tmp_path / "idx")
+    assert run_cli("index", str(photos), "--index", index, "--model", "grounded-no-people").returncode == 0
+
+    def described(*extra: str) -> tuple[dict[str, dict], str]:
+        r = run_cli("describe", str(photos), "--json", "--no-people", *extra)
+        assert r.returncode == 0, r.stderr
+        lines = [json.loads(line) for line in r.stdout.splitlines()]
+        return {Path(d["path"]).name: d for d in lines if d["type"] == "image"}, r.stderr
+
+    fresh, _ = described()
+    held, said = described("--index", index)
+    assert held == fresh and "5 of 5 images from the index" in said
+    cat = photos / "chelsea.jpg"
+    cat.write_bytes((photos / "coffee.jpg").read_bytes())  # changed since it was indexed
+    again, said = described("--index", index)
+    assert (
+        "4 of 5 images from the index" in said
+        and again["chelsea.jpg"]["texts"] == fresh["coffee.jpg"]["texts"]
+    )
+    with_people = run_cli("describe", str(photos), "--json", "--index", index)  # people: another model
+    assert with_people.returncode == 0 and "built with the grounded-no-people model" in with_people.stderr
+    other = run_cli("describe", str(photos), "--json", "--no-people", "--top-k", "2", "--index", index)
+    assert other.returncode == 0 and "describing afresh" in other.stderr
