@@ -160,7 +160,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     wn = wordnet or _wordnet()
     words = [w.lower() for w in _WORD.findall(text)]
     out = Understanding()
-    colour: str | None = None
+    colour: str | None = None  # a colour (or "black and white") waiting for its noun, as typed: colour_text
+    colour_text = ""
     size: str | None = None
     count = 1
     k = 0
@@ -210,11 +211,16 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             continue
         named = _colour(word, wn)
         if named is not None and _of_the_image(words, k + 1) and k + 1 < len(words):  # "a blue picture"
+            if colour is not None and words[k - 1] == "and":  # "a red and white photo"
+                named, word, colour = f"{colour} and {named}", f"{colour_text} and {word}", None
             out.parts.append(_look_part(f"{word} {words[k + 1]}", ("palette", named)))
             k += 2
             continue
-        if named is not None:
-            colour = named
+        if named is not None:  # "black and white dog": a pair, as the describer says one ("black and white")
+            paired = colour is not None and k > 0 and words[k - 1] == "and"
+            colour, colour_text = (
+                (f"{colour} and {named}", f"{colour_text} and {word}") if paired else (named, word)
+            )
             k += 1
             continue
         span, part = _noun_part(words, k, wn)
@@ -227,7 +233,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                     Unknown(part.text, "is only loosely related to what this model sees", near)
                 )
             if colour is not None:
-                part.colour, part.text = colour, f"{_colour_word(words, k)} {part.text}"
+                part.colour, part.text = colour, f"{colour_text} {part.text}"
                 colour = None
             if count > 1 and part.kind in ("thing", "people"):
                 part.count = max(part.count, count)
@@ -283,10 +289,6 @@ def _position_span(words: list[str], k: int) -> int:
 @lru_cache(maxsize=1)
 def _wordnet() -> WordNet:
     return open_wordnet()
-
-
-def _colour_word(words: list[str], k: int) -> str:
-    return words[k - 1] if k > 0 else ""
 
 
 def _colour(word: str, wn: WordNet) -> str | None:

@@ -117,16 +117,16 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
     if part.kind == "look" and part.look is not None:
         return _look(part.look, (facts or {}).get("image_attributes", {}), objects)
     if part.kind == "colour" and part.colour is not None:
-        if any(part.colour in _colours(o) for o in objects):
+        if any(_coloured(o, part.colour) for o in objects):
             return 1.0
         palette = (facts or {}).get("image_attributes", {}).get("palette", "")
-        return 0.5 if part.colour in palette else 0.0
+        return 0.5 if _in_palette(part.colour, palette) else 0.0
     persons = [o for o in objects if o.get("label") in _PERSON_LABELS] if part.kind == "people" else []
     if persons:
         return _people(part, persons)
     if part.kind == "found":  # what the describer finds beyond the classes, by its label
         found = [o for o in objects if o.get("label") in part.terms]
-        if part.colour is not None and not any(part.colour in _colours(o) for o in found):
+        if part.colour is not None and not any(_coloured(o, part.colour) for o in found):
             return _WRONG_COLOUR if found else 0.0
         return 1.0 if found else 0.0
     best, placed = 0.0, 0
@@ -134,7 +134,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
     for obj in objects:
         cls = index.get(obj.get("attributes", {}).get("wnid", ""))
         weight = part.classes.get(cls, 0.0) if cls is not None else 0.0
-        if weight and part.colour is not None and part.colour not in _colours(obj):
+        if weight and part.colour is not None and not _coloured(obj, part.colour):
             weight *= _WRONG_COLOUR
         best = max(best, weight)
         placed += weight > 0
@@ -143,7 +143,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
             palette = (facts or {}).get("image_attributes", {}).get("palette", "")
-            image *= 0.5 if part.colour in palette else _WRONG_COLOUR
+            image *= 0.5 if _in_palette(part.colour, palette) else _WRONG_COLOUR
         best = max(best, image * _enough(1, part.count))  # seen somewhere: as if one
     return best
 
@@ -155,12 +155,10 @@ def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[d
     (a palette of black, gray and white only, and muted: 1; either alone: `_HALF_GRAY`)."""
     attribute, value = look
     palette = [c.strip() for c in str(attributes.get("palette", "")).split(",") if c.strip()]
-    if attribute == "palette":
-        if palette[:1] == [value]:
-            return 1.0
-        if value in palette:
-            return _IN_PALETTE
-        return _OBJECT_COLOUR if any(value in _colours(o) for o in objects) else 0.0
+    if attribute == "palette":  # one colour, or a pair ("red and white")
+        if _in_palette(value, ", ".join(palette)):
+            return 1.0 if palette[0] in value.split(" and ") else _IN_PALETTE
+        return _OBJECT_COLOUR if any(_coloured(o, value) for o in objects) else 0.0
     if attribute == "monochrome":
         gray = bool(palette) and set(palette) <= _ACHROMATIC
         muted = attributes.get("colourfulness") == "muted"
@@ -194,6 +192,17 @@ def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:
 
 def _colours(obj: dict[str, Any]) -> str:
     return str(obj.get("attributes", {}).get("colour", ""))
+
+
+def _coloured(obj: dict[str, Any], wanted: str) -> bool:
+    """Whether an object has the colour a part asks for: each of a pair ("black and white"), in any order."""
+    said = _colours(obj).split(" and ")
+    return all(c in said for c in wanted.split(" and "))
+
+
+def _in_palette(wanted: str, palette: str) -> bool:
+    colours = palette.split(", ")
+    return all(c in colours for c in wanted.split(" and "))
 
 
 @lru_cache(maxsize=1)

@@ -337,7 +337,7 @@ def test_a_look_word_before_a_thing_or_a_colour_keeps_the_thing() -> None:
     [car] = understand("dark blue car").parts
     assert car.kind == "thing" and car.colour == "blue"
     [dog] = understand("a black and white dog").parts
-    assert dog.kind == "thing" and dog.colour is not None
+    assert dog.kind == "thing" and dog.colour == "black and white" and dog.text == "black and white dog"
     [blue] = understand("blue").parts
     assert blue.kind == "colour" and blue.look is None
 
@@ -364,3 +364,25 @@ def test_satisfaction_of_a_look_follows_the_describers_image_attributes() -> Non
         satisfaction(blue, looks("bright", "colourful", p), None) for p in ("blue, white", "white, blue")
     )
     assert first == 1.0 > later > satisfaction(blue, looks("bright", "colourful", "red"), None) == 0.0
+
+
+def test_a_pair_of_colours_asks_for_both() -> None:
+    """ "a black and white dog" wants a dog the describer calls black and white (in either order), as "a
+    red and white photo" wants both in the palette."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("a black and white dog")
+    dog = imagenet_concepts()[NAMES["Border collie"]].wnid
+
+    def facts(colour: str) -> dict[str, object]:
+        return {"objects": [{"label": "Border collie", "attributes": {"wnid": dog, "colour": colour}}]}
+
+    both, reversed_, one = (
+        satisfaction(meaning, facts(c), None) for c in ("black and white", "white and black", "white")
+    )
+    assert both == reversed_ == 1.0 and one < 0.5
+    [look] = understand("a red and white photo").parts
+    assert look.look == ("palette", "red and white")
+    palette = {"objects": [], "image_attributes": {"palette": "white, red"}}
+    assert satisfaction(understand("a red and white photo"), palette, None) == 1.0
