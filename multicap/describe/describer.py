@@ -7,15 +7,20 @@
 The contract: a describer has `name`, `levels` (those it can say), `encoder`, `load(path)` (decode one
 file; raises ImageLoadError) and `describe_batch(paths, loaded, levels) -> DescribedBatch`: the batch's
 `Features` (one encoder pass) and a `Description` per image, so that a caller that also needs vectors (the
-index) gets both from one pass.
+index) gets both from one pass. A describer that describes in two stages (`see(paths, loaded)`: the
+forward pass on torch's threads; `say(seen, levels)`: the facts and texts on one thread) has batches
+described by `described_batches` in a pipeline: it says one batch in a thread of its own while it sees
+the next, so that the single-threaded stage no longer leaves a core idle (the grounded describer:
+benchmarks/describe_quality.py --speed).
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from multicap.describe.description import DescribedBatch, Description, description_json
 from multicap.encoders import Encoder
@@ -27,6 +32,7 @@ __all__ = [
     "check_levels",
     "create_describer",
     "describe_paths",
+    "described_batches",
     "description_json",
     "list_describers",
     "register_describer",
@@ -119,7 +125,36 @@ def describe_paths(
     Worker threads decode the next files while the describer works on the current batch.
     """
     check_levels(describer, levels)
-    for batch_paths, loaded in iter_batches(
+    batches = iter_batches(
         paths, describer.load, batch_size=batch_size, on_error=on_error, progress=progress, workers=workers
-    ):
-        yield from describer.describe_batch(batch_paths, loaded, levels).descriptions
+    )
+    for described in described_batches(describer, batches, levels):
+        yield from described.descriptions
+
+
+@runtime_checkable
+class _Staged(Protocol):
+    def see(self, paths: Sequence[Path], loaded: Sequence[Any]) -> Any: ...
+
+    def say(self, seen: Any, levels: Sequence[str]) -> DescribedBatch: ...
+
+
+def described_batches(
+    describer: Describer, batches: Iterable[tuple[list[Path], list[Any]]], levels: Sequence[str]
+) -> Iterator[DescribedBatch]:
+    """`describer.describe_batch` of each `(paths, loaded)` batch, in order. A describer in two stages
+    (`see`, `say`) says each batch in one thread of its own while this one sees the next (torch's
+    threads, set per thread, stay as they are here); the texts are the same."""
+    if not isinstance(describer, _Staged):
+        for paths, loaded in batches:
+            yield describer.describe_batch(paths, loaded, levels)
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="multicap-say") as saying:
+        ahead: Future[DescribedBatch] | None = None
+        for paths, loaded in batches:
+            said = saying.submit(describer.say, describer.see(paths, loaded), levels)
+            if ahead is not None:
+                yield ahead.result()
+            ahead = said
+        if ahead is not None:
+            yield ahead.result()

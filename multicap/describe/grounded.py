@@ -28,7 +28,7 @@ from multicap.describe.regions import Detection, RegionConfig, Related, best_gue
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
-from multicap.encoders import Encoder, create_encoder, get_encoder_spec
+from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
@@ -36,7 +36,7 @@ from multicap.facts.versions import GROUNDED
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts, related_classes
 
-__all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "grounded_describer"]
+__all__ = ["GroundedConfig", "GroundedDescriber", "LoadedImage", "Seen", "grounded_describer"]
 
 _CONTEXT = 2  # objects other than people kept beside a crowd of top_k people (a street's van and truck)
 _MOST_PEOPLE = 9  # people kept whatever top_k: six found are "six people", not the first five of them
@@ -85,6 +85,16 @@ class LoadedImage:
     wide: bool = False  # the classifier sees a wide scene (describe_batch)
     green: np.ndarray | None = None  # vegetation.green_texture(pixels), found at load time
     colours: dict[str, str] | None = None  # image_colour_attributes(pixels), found at load time
+
+
+@dataclass
+class Seen:
+    """A batch after `GroundedDescriber.see`: what `say` needs to describe it."""
+
+    paths: list[Path]
+    features: Features  # the encoder's, for the caller (the index's vectors)
+    images: list[LoadedImage]  # with their bodies and sky
+    cams: torch.Tensor  # (B, 1000, h, w) class-activation maps
 
 
 @contextmanager
@@ -163,6 +173,13 @@ class GroundedDescriber:
     def describe_batch(
         self, paths: Sequence[Path], images: Sequence[LoadedImage], levels: Sequence[str]
     ) -> DescribedBatch:
+        return self.say(self.see(paths, images), levels)
+
+    def see(self, paths: Sequence[Path], images: Sequence[LoadedImage]) -> Seen:
+        """The first of `describe_batch`'s two stages: the forward pass, the class-activation maps, and
+        what waits for the classifier (bodies, the sky), on torch's threads. `say` does the rest on one
+        thread, so that a caller may say one batch while it sees the next
+        (`multicap.describe.describer.described_batches`)."""
         feats = self.encoder.encode_batch(torch.stack([im.pixels for im in images]))
         h, w = feats.grid_hw
         cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
@@ -187,13 +204,17 @@ class GroundedDescriber:
             self._wide_scene(im, p) if p >= self.config.wide_scene_from else im
             for im, p in zip(images, wide.tolist(), strict=True)
         ]
+        return Seen(list(paths), feats, images, cams.contiguous())
+
+    def say(self, seen: Seen, levels: Sequence[str]) -> DescribedBatch:
+        """The second stage: each image's facts and texts, single-threaded (`_one_thread`)."""
         out = []
         with _one_thread():
-            for path, image, cam in zip(paths, images, cams.contiguous(), strict=True):
+            for path, image, cam in zip(seen.paths, seen.images, seen.cams, strict=True):
                 facts = self.facts(image, cam)
                 texts = {level: verbalize(facts, level) for level in levels}
                 out.append(Description(Path(path), facts, texts, _confidence(facts, levels)))
-        return DescribedBatch(feats, out)
+        return DescribedBatch(seen.features, out)
 
     def _wide_scene(self, image: LoadedImage, wide: float) -> LoadedImage:
         """What only a photo of a wide scene (probability `wide`) is searched for: the sky."""

@@ -15,7 +15,7 @@ An `IndexEngine` may take over the two heavy steps (encoding the new files, buil
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -260,10 +260,10 @@ def _encode(
     """Decode (in worker threads), encode and describe the new files; commit every `commit_every` images."""
     info = {path: (st, digest) for path, st, digest in todo}
     pending: list[ImageRecord] = []
-    for paths, loaded in iter_batches(
+    batches = iter_batches(
         (p for p, _, _ in todo), model.load, batch_size=batch_size, on_error=fail, progress=progress
-    ):
-        vectors, said = model.process(paths, loaded)
+    )
+    for paths, vectors, said in _processed(model, batches):
         pending.extend(
             image_record(p, info[p][0].st_mtime_ns, info[p][0].st_size, info[p][1], v, s, model.said_by)
             for p, v, s in zip(paths, vectors, said, strict=True)
@@ -273,6 +273,19 @@ def _encode(
             pending.clear()
     if pending:
         report.added += len(store.add(pending))
+
+
+def _processed(
+    model: IndexModel, batches: Iterator[tuple[list[Path], list[Any]]]
+) -> Iterator[tuple[list[Path], np.ndarray, list[Described]]]:
+    """`model.process` of each batch, in order; in a pipeline where the model has `process_batches`."""
+    pipelined = getattr(model, "process_batches", None)
+    if pipelined is not None:
+        yield from pipelined(batches)
+        return
+    for paths, loaded in batches:
+        vectors, said = model.process(paths, loaded)
+        yield paths, vectors, said
 
 
 def image_record(

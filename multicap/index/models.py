@@ -26,7 +26,7 @@ answer text queries without the model). Registered models:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -35,7 +35,8 @@ import numpy as np
 import torch
 
 from multicap.data.feature_files import probe_identity
-from multicap.describe import Describer, Description, create_describer
+from multicap.describe import DescribedBatch, Describer, Description, create_describer
+from multicap.describe.describer import described_batches
 from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
@@ -146,7 +147,17 @@ class DescriberModel:
         return self.describer.load(path)
 
     def process(self, paths: Sequence[Path], loaded: Sequence[Any]) -> tuple[np.ndarray, list[Described]]:
-        described = self.describer.describe_batch(paths, loaded, self.levels)
+        return self._vectors(self.describer.describe_batch(paths, loaded, self.levels))
+
+    def process_batches(
+        self, batches: Iterable[tuple[list[Path], list[Any]]]
+    ) -> Iterator[tuple[list[Path], np.ndarray, list[Described]]]:
+        """`process` of each `(paths, loaded)` batch, in order, described in a pipeline where the describer
+        has two stages (`multicap.describe.describer.described_batches`)."""
+        for described in described_batches(self.describer, batches, self.levels):
+            yield [d.path for d in described.descriptions], *self._vectors(described)
+
+    def _vectors(self, described: DescribedBatch) -> tuple[np.ndarray, list[Described]]:
         feats, descs = described.features, described.descriptions
         words = self._words
         vectors = (
