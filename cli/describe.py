@@ -103,7 +103,6 @@ def describe_command(
     from contextlib import nullcontext
 
     from multicap.describe.describer import create_describer, describe_paths, description_json
-    from multicap.describe.summary import summarize_set
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
@@ -144,26 +143,15 @@ def describe_command(
             )  # fmt: skip
         elif fresh:
             describer = create_describer(model, device=device, **options)
-            levels = (
-                [lv for lv in describer.levels if lv != "caption" or level == "caption"]
-                if level == "all"
-                else [level]
-            )
             said = describe_paths(
-                describer, fresh, levels, batch_size=batch_size, on_error=on_error, progress=advance
-            )
+                describer, fresh, _levels(describer.levels, level), batch_size=batch_size, on_error=on_error,
+                progress=advance,
+            )  # fmt: skip
         for desc in _in_order(files, held, said):
             descriptions.append(desc)
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
-        summary = summarize_set(descriptions, "caption" if level == "all" else level)
-        if json_out:
-            console.print_json_line(summary.to_dict())
-        else:
-            said = "every level" if level == "all" else f"{summary.level} level"
-            console.out.print(f"set of {summary.n_images} images ({said})", markup=False)
-            text = summary.render(console.shown)  # names of the images in it escaped, newlines too
-            console.out.print("  " + text.replace("\n", "\n  "), markup=False)
+        _print_set(descriptions, level, json_out)
     if held:
         console.err.print(f"{len(held)} of {len(files)} images from the index {index}", markup=False)
     if failures:
@@ -216,3 +204,22 @@ def _in_order(files: list[Path], held: dict[Path, Any], fresh: Iterator[Any]) ->
         elif pending is not None and pending.path == path:
             yield pending
             pending = next(fresh, None)
+
+
+def _levels(known: tuple[str, ...], level: str) -> list[str]:
+    """The levels to say: `level`, or for "all" every level the describer knows but the caption."""
+    return [lv for lv in known if lv != "caption" or level == "caption"] if level == "all" else [level]
+
+
+def _print_set(descriptions: list[Description], level: str, json_out: bool) -> None:
+    """What the set shares and what sets each image apart: one JSON line, or the summary's lines."""
+    from multicap.describe.summary import summarize_set
+
+    summary = summarize_set(descriptions, "caption" if level == "all" else level)
+    if json_out:
+        console.print_json_line(summary.to_dict())
+        return
+    which = "every level" if level == "all" else f"{summary.level} level"
+    console.out.print(f"set of {summary.n_images} images ({which})", markup=False)
+    text = summary.render(console.shown)  # names of the images in it escaped, newlines too
+    console.out.print("  " + text.replace("\n", "\n  "), markup=False)

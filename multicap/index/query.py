@@ -176,12 +176,6 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.relations.append(word)
             k += 1
             continue
-        if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and _of_the_image(words, k + len(MONOCHROME)):
-            out.parts.append(
-                _look_part(" ".join(MONOCHROME), LOOKS["monochrome"])
-            )  # not a black and white dog
-            k += len(MONOCHROME)
-            continue
         if word in _STOPWORDS:
             k += 1
             continue
@@ -202,19 +196,12 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
-        if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
-            k += 1  # "dark blue": the describer names blue
-            continue
-        if word in LOOKS:  # "a dark photo", "colourful"
-            out.parts.append(_look_part(word, LOOKS[word]))
-            k += 1
-            continue
         named = _colour(word, wn)
-        if named is not None and _of_the_image(words, k + 1) and k + 1 < len(words):  # "a blue picture"
-            if colour is not None and words[k - 1] == "and":  # "a red and white photo"
-                named, word, colour = f"{colour} and {named}", f"{colour_text} and {word}", None
-            out.parts.append(_look_part(f"{word} {words[k + 1]}", ("palette", named)))
-            k += 2
+        span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
+        if span:  # how the whole image looks, or a shade before a colour
+            out.parts += [look] if look is not None else []
+            colour = None if took_colour else colour
+            k += span
             continue
         if named is not None:  # "black and white dog": a pair, as the describer says one ("black and white")
             paired = colour is not None and k > 0 and words[k - 1] == "and"
@@ -249,6 +236,28 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     if colour is not None:  # a colour alone ("red"): images whose objects have it
         out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}"))
     return out
+
+
+def _look_words(
+    words: list[str], k: int, named: str | None, wn: WordNet, colour: str | None, colour_text: str
+) -> tuple[int, Part | None, bool]:
+    """The words from `k` that say how the whole image looks ("black and white" photo, "dark", "a blue
+    picture") or shade a colour ("dark blue": the describer names blue): how many (0: none), the part they
+    make (None for a shade), and whether they took the colour waiting for its noun (`colour`, typed as
+    `colour_text`: "a red and white photo"). `named` is the describer's colour the word at `k` names."""
+    if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and _of_the_image(words, k + len(MONOCHROME)):
+        return len(MONOCHROME), _look_part(" ".join(MONOCHROME), LOOKS["monochrome"]), False  # not "... dog"
+    word = words[k]
+    if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
+        return 1, None, False
+    if word in LOOKS:
+        return 1, _look_part(word, LOOKS[word]), False
+    if named is None or k + 1 >= len(words) or not _of_the_image(words, k + 1):
+        return 0, None, False
+    paired = colour is not None and words[k - 1] == "and"
+    if paired:
+        named, word = f"{colour} and {named}", f"{colour_text} and {word}"
+    return 2, _look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
 
 
 def _of_the_image(words: list[str], k: int) -> bool:
