@@ -275,8 +275,12 @@ def _look_part(text: str, look: tuple[str, str]) -> Part:
         "palette": f"images mostly {value}",
         "monochrome": "black and white images: muted, in black, gray and white only",
     }[attribute]
-    terms = ("muted",) if attribute == "monochrome" else (value,)
-    return Part(text, "look", look=look, terms=terms, how=how)
+    # The words the describer writes for it, and for its middle value where that is another word ("a
+    # moderately bright image" is the next best for "dark"): the full-text search finds the candidates.
+    terms = {"dark": ("dark", "moderately bright"), "muted": ("muted", "moderately colourful")}.get(
+        value, (value,)
+    )
+    return Part(text, "look", look=look, terms=("muted",) if attribute == "monochrome" else terms, how=how)
 
 
 def _said_as_place(words: list[str], k: int) -> bool:
