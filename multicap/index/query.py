@@ -101,9 +101,7 @@ _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word 
 @dataclass
 class Part:
     text: str  # the query words it stands for ("red car")
-    kind: (
-        str  # "thing", "people", "found" (the sky), "colour" (a colour with no noun) or "look" (the image's)
-    )
+    kind: str  # "thing", "people", "found" (the sky), "colour" (a bare colour), "look" (the whole image)
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
