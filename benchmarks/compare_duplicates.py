@@ -65,7 +65,11 @@ def _photo_versions(split: str, people: bool, seed: int) -> tuple[list, list[int
     """Each photo of a split (and the people photos) and its five altered copies, decoded as `multicap`
     decodes a file (short side at least 360 px, as the describer asks)."""
     labels = json.loads((REPO / "benchmarks" / "real_photos" / "labels.json").read_text())["photos"]
-    paths = [REPO / "data" / "real_photos" / p["file"] for p in labels if split in ("both", p["split"])]
+    paths = [
+        REPO / "data" / "real_photos" / p["file"]
+        for p in labels
+        if p["split"] == split or (split == "both" and p["split"] != "fresh")
+    ]
     if people:
         paths += sorted((REPO / "data" / "people_photos").glob("*.jpg"))
     missing = [p for p in paths if not p.is_file()]

