@@ -28,6 +28,8 @@ _REGISTRY: dict[str, Verbalizer] = {}
 
 _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sky")
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
+# What spreads over much of a photo: its box's centre says nothing of where it is ("the sky next to it").
+_SPREAD = frozenset({*_MASS, "sky"})
 # A person's size in the frame says how near they are, not how big they are: "a large person" reads as a
 # heavy one. Medium says nothing. The sky, grass, trees and foliage have no size ("large green grass").
 _PERSON_SIZE = {"small": "distant", "medium": "", "large": "nearby"}
@@ -190,6 +192,8 @@ def attribute_text(facts: SceneFacts) -> str:
 @register_verbalizer("layout")
 def layout_text(facts: SceneFacts) -> str:
     """ "a golden retriever in the centre, a tennis ball to the right of it on the right; on a seashore".
+    A thing around the one before it, or the sky, grass, trees or foliage whose box is centred, is said with
+    no place of its own: "a ladybug on the right, foliage around it", "a monastery, the sky next to it".
     People found together (the describer puts them first) are said as one group with where they are
     ("two people on the left", "three people on the left and in the centre"); the first thing after them by
     where it is, and the rest relative to the one before, as usual."""
@@ -213,6 +217,8 @@ def layout_text(facts: SceneFacts) -> str:
             ("them" if prev.label == "person" else "it") if r.object == r.subject - 1 else f"the {prev.label}"
         )
         where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")
+        if r.predicate == "around" or (o.label in _SPREAD and where == _POSITION_PHRASES["center"]):
+            where = ""  # "foliage around it", not "... around it in the centre": the centre of what holds it
         clauses.append(f"{with_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
     setting = _setting(facts)
     text = ", ".join(clauses) if clauses else NOTHING

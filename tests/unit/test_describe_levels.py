@@ -116,6 +116,28 @@ def test_layout_level_says_people_found_together_as_one_group() -> None:
     )
 
 
+def test_layout_level_gives_no_place_to_what_surrounds_or_spreads() -> None:
+    """A thing around the one before it, or the sky (grass, trees, foliage) centred, has no place of its own:
+    "foliage around it", not "foliage around it in the centre"; a thing elsewhere keeps its place."""
+
+    def thing(label: str, box: tuple[float, float, float, float]) -> SceneObject:
+        return SceneObject(label, 0.9, box, {"position": position_of(box)})
+
+    bug = thing("ladybug", (0.7, 0.4, 0.8, 0.5))
+    leaves = thing("foliage", (0.0, 0.0, 1.0, 1.0))
+    around = SceneFacts([bug, leaves], [Relation(1, "around", 0)], {})
+    assert verbalize(around, "layout") == "a ladybug on the right, foliage around it"
+    house = thing("monastery", (0.3, 0.3, 0.7, 0.7))
+    sky = thing("sky", (0.0, 0.0, 1.0, 0.9))
+    assert verbalize(SceneFacts([house, sky], [Relation(1, "next to", 0)], {}), "layout") == (
+        "a monastery in the centre, the sky next to it"
+    )
+    high = thing("sky", (0.0, 0.0, 1.0, 0.3))
+    assert verbalize(SceneFacts([house, high], [Relation(1, "above", 0)], {}), "layout") == (
+        "a monastery in the centre, the sky above it at the top"
+    )
+
+
 def test_caption_level_is_one_sentence() -> None:
     assert (
         verbalize(_facts(), "caption") == "A brown golden retriever and a yellow tennis ball on a seashore."
