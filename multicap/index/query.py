@@ -4,16 +4,9 @@
     meaning.parts          # [red car: 10 classes below car, colour red] [beach: seashore, sandbar, lakeside]
     meaning.unknown        # words the model cannot relate to anything, with the nearest concepts it knows
 
-Every noun of WordNet reaches the classes through the relations a person would follow, each with a weight:
-the synset itself or its hyponyms ("dog" → 118 breeds: 1.0), its part, member and substance holonyms and
-meronyms ("beach" is part of a shore → seashore, lakeside: 0.7); only where those reach nothing, its
-semantic neighbours among the classes, in the spirit of ConSE (Norouzi et al. 2014) with WordNet's hypernym
-graph as the semantic space: its siblings under a specific hypernym ("temple" → place of worship → church,
-mosque, stupa: 0.5, or 0.35 two levels up) and the classes whose definitions name the word or that its
-definition names (0.45). A word that reaches none of them is reported as unknown, with the classes under
-its nearest hypernym that covers a few (within two levels) as the nearest concepts the model knows; they
-are shown, not searched for (that far up they are rarely related: "moon" → fruit). A part whose strongest
-class weighs under 0.3 is searched and reported as loosely related.
+Every noun reaches the classes through WordNet's relations, each with a weight (`multicap.index.reach`);
+a word that reaches none is reported as unknown, with the nearest concepts the model knows (shown, not
+searched for). A part whose strongest class weighs under 0.3 is searched and reported as loosely related.
 Colour words bind to the noun after them ("red car"); person words ("woman", "children", "face") reach
 the people the describer finds. Words for how the whole image looks ("dark", "colourful", "a black and
 white photo", "a blue picture") ask for what the describer says of it: its brightness, colourfulness and
@@ -22,16 +15,9 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
-import difflib
-import re
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from multicap.index.query_words import (
-    AT_PLACE,
-    BODY_OF_WATER,
     FACE_WORDS,
     IMAGE_WORDS,
     LOOKS,
@@ -39,24 +25,29 @@ from multicap.index.query_words import (
     NUMBERS,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
-    PLACE_WORDS,
     POSITION_TAIL,
     POSITIONS,
     RELATION_PHRASES,
     RELATIONS,
     SHADES,
     SIZES,
+    STOPWORDS,
+)
+from multicap.index.reach import (
+    SIBLING_WEIGHT,
+    WORD,
+    Unknown,
+    classes_below,
+    pertainyms,
+    reach,
+    shared_wordnet,
+    unknown,
 )
 from multicap.text.imagenet import imagenet_concepts
-from multicap.text.wordnet import Synset, WordNet, open_wordnet
+from multicap.text.wordnet import Synset, WordNet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
 
-_WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)
-_STOPWORDS = frozenset(
-    {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
-     "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
-)  # fmt: skip
 # The colour words the describer uses, and common names that fold into them.
 COLOURS = (
     "red",
@@ -88,14 +79,7 @@ _FOUND: dict[str, tuple[str, ...]] = {
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
 }  # fmt: skip
-_W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
-_W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
-_SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
-_SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
-_NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
-_MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
-_GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
 
 
 @dataclass
@@ -115,17 +99,6 @@ class Part:
     def top(self, n: int = 5) -> list[tuple[str, float]]:
         names = [c.name for c in imagenet_concepts()]
         return [(names[c], w) for c, w in sorted(self.classes.items(), key=lambda kv: -kv[1])[:n]]
-
-
-@dataclass
-class Unknown:
-    word: str
-    reason: str  # why it reaches nothing
-    nearest: list[str] = field(default_factory=list)  # the nearest concepts the model knows
-
-    def message(self) -> str:
-        near = f"; nearest it knows: {', '.join(self.nearest)}" if self.nearest else ""
-        return f'"{self.word}" {self.reason}{near}'
 
 
 @dataclass
@@ -155,8 +128,8 @@ class Understanding:
 
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
-    wn = wordnet or _wordnet()
-    words = [w.lower() for w in _WORD.findall(text)]
+    wn = wordnet or shared_wordnet()
+    words = [w.lower() for w in WORD.findall(text)]
     out = Understanding()
     colour: str | None = None  # a colour (or "black and white") waiting for its noun, as typed: colour_text
     colour_text = ""
@@ -174,7 +147,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.relations.append(word)
             k += 1
             continue
-        if word in _STOPWORDS:
+        if word in STOPWORDS:
             k += 1
             continue
         if word in POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
@@ -210,7 +183,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             continue
         span, part = _noun_part(words, k, wn)
         if part is None:
-            out.unknown.append(_unknown(" ".join(words[k : k + span]), wn))
+            out.unknown.append(unknown(" ".join(words[k : k + span]), wn))
         else:
             if part.classes and max(part.classes.values()) < _LOOSE:
                 near = [name for name, _ in part.top(3)]
@@ -297,11 +270,6 @@ def _position_span(words: list[str], k: int) -> int:
     return end - k + (end < len(words) and words[end] in POSITION_TAIL)
 
 
-@lru_cache(maxsize=1)
-def _wordnet() -> WordNet:
-    return open_wordnet()
-
-
 def _colour(word: str, wn: WordNet) -> str | None:
     """The describer's colour a word names ("crimson" → red), or None."""
     if word in COLOURS:
@@ -319,22 +287,22 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
     """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
     class the model sees."""
     for span in (3, 2, 1):
-        if k + span > len(words) or any(w in RELATIONS or w in _STOPWORDS for w in words[k : k + span]):
+        if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
             continue
         phrase = " ".join(words[k : k + span])
         if phrase in PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
             return span, _people_part(phrase)
         synsets = wn.synsets(phrase)
         if not synsets and span == 1:
-            synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in _pertainyms(a, wn)]  # "wooden" → wood
+            synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
             continue
         if phrase in _FOUND:
             return span, _found_part(phrase, _FOUND[phrase])
         if _is_person(phrase, synsets, wn):
             return span, _people_part(phrase)
-        part = _reach(phrase, synsets, wn)
-        if span == 1 and (part is None or max(part.classes.values()) < _W_SIBLING):
+        part = _thing(phrase, synsets, wn)
+        if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
         return span, part
     return 1, None
@@ -348,15 +316,11 @@ def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNe
         other = wn.synsets(base)
         if not other or other == synsets:
             continue
-        alt = _reach(base, other, wn)
+        alt = _thing(base, other, wn)
         if alt is not None and (part is None or max(alt.classes.values()) > max(part.classes.values())):
             return replace(alt, text=word)
         break
     return part
-
-
-def _pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:
-    return [s for s in wn.related(adjective, "\\") if s.pos == "n"]
 
 
 def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
@@ -370,7 +334,7 @@ def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
 
 
 def _people_part(phrase: str) -> Part:
-    classes = {c: 0.5 for c in _classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
+    classes = {c: 0.5 for c in classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
     part.count, part.face = PEOPLE_COUNT.get(phrase, 1), phrase in FACE_WORDS
     part.how = _people_how(part)
@@ -396,138 +360,7 @@ def _joined(first: Part, second: Part) -> Part:
     return joined
 
 
-def _reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
-    """The classes `phrase`'s senses reach, each at the weight of its strongest path: the synsets and their
-    kinds first, then their wholes and parts; only where neither reaches a class, their siblings and the
-    classes their definitions link to."""
-    below = _classes_below()
-    reached: dict[int, float] = {}
-    how: dict[int, str] = {}
-
-    def add(classes: Iterable[int], weight: float, route: str) -> None:
-        for c in classes:
-            if weight > reached.get(c, 0.0):
-                reached[c], how[c] = weight, route
-
-    senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
-    place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
-    if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
-        place = "water"  # "sea", "lake", "river"; "water" itself (its first sense is the substance)
-    if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
-        where = "on or by water" if place == "water" else f"at a {place}"
-        add(_place_classes(place), _W_PLACE, f"what is found {where}")
-        add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
-        senses = []
-    for sense, synset in senses:
-        add(below.get(synset.offset, frozenset()), sense * _W_SELF, f"{synset.name} and its kinds")
-        for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
-            for other in wn.related(synset, symbol):
-                add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
-    if not reached:
-        for sense, synset in senses:
-            for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
-                for ancestor in _hypernyms(synset, hops, wn):
-                    cover = below.get(ancestor.offset, frozenset())
-                    if len(cover) <= _SMALL_COVER:
-                        add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
-            add(_gloss_links(synset), sense * _W_GLOSS, f"definitions that use {synset.name}")
-    if not reached:
-        return None
-    kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
-    routes = list(dict.fromkeys(how[c] for c in kept))
-    return Part(phrase, "thing", kept, terms=(), how="; ".join(routes[:3]))
-
-
-@lru_cache(maxsize=16)
-def _place_classes(place: str) -> tuple[int, ...]:
-    """The classes found at `place`, most typical first (as AT_PLACE lists them: the lexical query takes
-    the first few of a tie)."""
-    index = {c.name: c.index for c in imagenet_concepts()}
-    return tuple(index[name] for name in AT_PLACE[place])
-
-
-def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
-    level = [synset]
-    for _ in range(hops):
-        level = [h for s in level for h in wn.related(s, "@")]
-    return level
-
-
-def _unknown(word: str, wn: WordNet) -> Unknown:
-    """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
-    synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in _pertainyms(a, wn)]
-    if not synsets:
-        close = difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
-        if wn.synsets(word, "a"):
-            return Unknown(word, "describes nothing this model sees")
-        return Unknown(
-            word, "is not a word WordNet 3.0 knows", [f"did you mean {c}?" for c in close][:1] + close[1:]
-        )
-    return Unknown(word, "is not among the concepts this model sees", _neighbours(synsets[0], wn))
-
-
-def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
-    """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)."""
-    below, names = _classes_below(), [c.name for c in imagenet_concepts()]
-    level = [synset]
-    for _ in range(2):
-        level = [h for s in level for h in wn.related(s, "@")]
-        covers = [below.get(s.offset, frozenset()) for s in level]
-        best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
-        if best:
-            return [names[c] for c in sorted(best[0])][:3]
-    return []
-
-
-@lru_cache(maxsize=1)
-def _known_words() -> list[str]:
-    return sorted({c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags})
-
-
-@lru_cache(maxsize=1)
-def _classes_below() -> dict[int, frozenset[int]]:
-    """Noun synset offset → the ImageNet classes it is (or is above)."""
-    table: dict[int, set[int]] = defaultdict(set)
-    wn = _wordnet()
-    for concept in imagenet_concepts():
-        for offset in wn.ancestors(int(concept.wnid[1:])):
-            table[offset].add(concept.index)
-    return {k: frozenset(v) for k, v in table.items()}
-
-
-@lru_cache(maxsize=1)
-def _gloss_index() -> dict[str, frozenset[int]]:
-    """A content word of a class's definition (base form) → the classes whose definitions use it."""
-    wn = _wordnet()
-    table: dict[str, set[int]] = defaultdict(set)
-    for concept in imagenet_concepts():
-        gloss = wn.synset(int(concept.wnid[1:]), "n").gloss.split(";")[0]
-        for word in _WORD.findall(gloss.lower()):
-            if word not in _STOPWORDS and len(word) > 2:
-                for base in wn.base_forms(word)[:2]:
-                    table[base].add(concept.index)
-    return {k: frozenset(v) for k, v in table.items()}
-
-
-def _gloss_links(synset: Synset) -> frozenset[int]:
-    """Classes whose definitions use one of the synset's words, and classes its definition names (one or
-    two words); none when they are many (a common word links to nothing in particular)."""
-    index, names = _gloss_index(), _class_names()
-    out: set[int] = set()
-    for lemma in synset.lemmas:
-        out |= index.get(lemma.replace(" ", "_"), frozenset())
-    words = _WORD.findall(synset.gloss.split(";")[0].lower())
-    for n in (1, 2):
-        for k in range(len(words) - n + 1):
-            out |= names.get(" ".join(words[k : k + n]), frozenset())
-    return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
-
-
-@lru_cache(maxsize=1)
-def _class_names() -> dict[str, frozenset[int]]:
-    """A class's name, and its plural, → the classes so named."""
-    table: dict[str, set[int]] = defaultdict(set)
-    for concept in imagenet_concepts():
-        table[concept.name.lower()].add(concept.index)
-        table[concept.name.lower() + "s"].add(concept.index)
-    return {k: frozenset(v) for k, v in table.items()}
+def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
+    """A noun as a part that asks for the classes it reaches (`reach.reach`), or None if it reaches none."""
+    reached = reach(phrase, synsets, wn)
+    return None if reached is None else Part(phrase, "thing", reached.classes, how=reached.how)

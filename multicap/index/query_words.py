@@ -13,9 +13,14 @@ from __future__ import annotations
 __all__ = [
     "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
     "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
-    "RELATION_PHRASES", "SHADES", "SIZES",
+    "RELATION_PHRASES", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
+# Words a query says nothing with of its own ("a", "the", "photo").
+STOPWORDS = frozenset(
+    {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
+     "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
+)  # fmt: skip
 RELATIONS = frozenset(
     {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
      "between", "inside", "outside", "against", "along", "across", "around", "among", "through", "into",

@@ -140,10 +140,10 @@ def test_a_place_reaches_the_things_found_there() -> None:
     assert {"cab", "traffic light", "street sign"} <= set(city)
     assert _reached("restaurant")["restaurant"] == 1.0  # a class of its own: itself first
     assert "traffic light" not in _reached("road")  # a road is not a street (a country road)
-    from multicap.index.query import _place_classes
+    from multicap.index.reach import place_classes
     from multicap.index.query_words import AT_PLACE
 
-    assert all(len(_place_classes(p)) == len(set(AT_PLACE[p])) for p in AT_PLACE)  # every name a class
+    assert all(len(place_classes(p)) == len(set(AT_PLACE[p])) for p in AT_PLACE)  # every name a class
 
 
 def test_a_body_of_water_reaches_its_shores_and_boats() -> None:

@@ -1,0 +1,204 @@
+"""How a noun reaches the ImageNet classes the model sees, through WordNet 3.0, and why one reaches none.
+
+`reach` follows the relations a person would follow, each with a weight: the synset itself or its
+hyponyms ("dog" → 118 breeds: 1.0), its part, member and substance holonyms and meronyms ("beach" is part
+of a shore → seashore, lakeside: 0.7); only where those reach nothing, its semantic neighbours among the
+classes, in the spirit of ConSE (Norouzi et al. 2014) with WordNet's hypernym graph as the semantic space:
+its siblings under a specific hypernym ("temple" → place of worship → church, mosque, stupa: 0.5, or 0.35
+two levels up) and the classes whose definitions name the word or that its definition names (0.45). A
+word that names a place people photograph reaches what is found there (`query_words.AT_PLACE`: 0.8).
+`unknown` says why a word reaches nothing, with the classes under its nearest hypernym that covers a few
+(within two levels) as the nearest concepts the model knows.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from multicap.index.query_words import AT_PLACE, BODY_OF_WATER, PLACE_WORDS, STOPWORDS
+from multicap.text.imagenet import imagenet_concepts
+from multicap.text.wordnet import Synset, WordNet, open_wordnet
+
+__all__ = [
+    "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "pertainyms", "place_classes", "reach",
+    "shared_wordnet", "unknown",
+]  # fmt: skip
+
+WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)  # a word of a query or a definition
+_W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
+SIBLING_WEIGHT = _W_SIBLING  # a part reaching no class more strongly reaches only neighbours
+_W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
+_SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
+_SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
+_NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
+_MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
+_GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
+
+
+@dataclass
+class Reached:
+    classes: dict[int, float]  # ImageNet class → weight in 0..1, the strongest path's
+    how: str  # the routes that reached them, strongest first ("dog and its kinds")
+
+
+@dataclass
+class Unknown:
+    word: str
+    reason: str  # why it reaches nothing
+    nearest: list[str] = field(default_factory=list)  # the nearest concepts the model knows
+
+    def message(self) -> str:
+        near = f"; nearest it knows: {', '.join(self.nearest)}" if self.nearest else ""
+        return f'"{self.word}" {self.reason}{near}'
+
+
+@lru_cache(maxsize=1)
+def shared_wordnet() -> WordNet:
+    return open_wordnet()
+
+
+def pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:
+    """The nouns an adjective pertains to ("wooden" → wood)."""
+    return [s for s in wn.related(adjective, "\\") if s.pos == "n"]
+
+
+def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
+    """The classes `phrase`'s senses reach, each at the weight of its strongest path: the synsets and their
+    kinds first, then their wholes and parts; only where neither reaches a class, their siblings and the
+    classes their definitions link to."""
+    below = classes_below()
+    reached: dict[int, float] = {}
+    how: dict[int, str] = {}
+
+    def add(classes: Iterable[int], weight: float, route: str) -> None:
+        for c in classes:
+            if weight > reached.get(c, 0.0):
+                reached[c], how[c] = weight, route
+
+    senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
+    place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
+    if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
+        place = "water"  # "sea", "lake", "river"; "water" itself (its first sense is the substance)
+    if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
+        where = "on or by water" if place == "water" else f"at a {place}"
+        add(place_classes(place), _W_PLACE, f"what is found {where}")
+        add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
+        senses = []
+    for sense, synset in senses:
+        add(below.get(synset.offset, frozenset()), sense * _W_SELF, f"{synset.name} and its kinds")
+        for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
+            for other in wn.related(synset, symbol):
+                add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
+    if not reached:
+        for sense, synset in senses:
+            for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
+                for ancestor in _hypernyms(synset, hops, wn):
+                    cover = below.get(ancestor.offset, frozenset())
+                    if len(cover) <= _SMALL_COVER:
+                        add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
+            add(_gloss_links(synset), sense * _W_GLOSS, f"definitions that use {synset.name}")
+    if not reached:
+        return None
+    kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
+    routes = list(dict.fromkeys(how[c] for c in kept))
+    return Reached(kept, "; ".join(routes[:3]))
+
+
+@lru_cache(maxsize=16)
+def place_classes(place: str) -> tuple[int, ...]:
+    """The classes found at `place`, most typical first (as AT_PLACE lists them: the lexical query takes
+    the first few of a tie)."""
+    index = {c.name: c.index for c in imagenet_concepts()}
+    return tuple(index[name] for name in AT_PLACE[place])
+
+
+def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
+    level = [synset]
+    for _ in range(hops):
+        level = [h for s in level for h in wn.related(s, "@")]
+    return level
+
+
+def unknown(word: str, wn: WordNet) -> Unknown:
+    """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
+    synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in pertainyms(a, wn)]
+    if not synsets:
+        close = difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
+        if wn.synsets(word, "a"):
+            return Unknown(word, "describes nothing this model sees")
+        return Unknown(
+            word, "is not a word WordNet 3.0 knows", [f"did you mean {c}?" for c in close][:1] + close[1:]
+        )
+    return Unknown(word, "is not among the concepts this model sees", _neighbours(synsets[0], wn))
+
+
+def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
+    """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)."""
+    below, names = classes_below(), [c.name for c in imagenet_concepts()]
+    level = [synset]
+    for _ in range(2):
+        level = [h for s in level for h in wn.related(s, "@")]
+        covers = [below.get(s.offset, frozenset()) for s in level]
+        best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
+        if best:
+            return [names[c] for c in sorted(best[0])][:3]
+    return []
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> list[str]:
+    return sorted({c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags})
+
+
+@lru_cache(maxsize=1)
+def classes_below() -> dict[int, frozenset[int]]:
+    """Noun synset offset → the ImageNet classes it is (or is above)."""
+    table: dict[int, set[int]] = defaultdict(set)
+    wn = shared_wordnet()
+    for concept in imagenet_concepts():
+        for offset in wn.ancestors(int(concept.wnid[1:])):
+            table[offset].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=1)
+def _gloss_index() -> dict[str, frozenset[int]]:
+    """A content word of a class's definition (base form) → the classes whose definitions use it."""
+    wn = shared_wordnet()
+    table: dict[str, set[int]] = defaultdict(set)
+    for concept in imagenet_concepts():
+        gloss = wn.synset(int(concept.wnid[1:]), "n").gloss.split(";")[0]
+        for word in WORD.findall(gloss.lower()):
+            if word not in STOPWORDS and len(word) > 2:
+                for base in wn.base_forms(word)[:2]:
+                    table[base].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}
+
+
+def _gloss_links(synset: Synset) -> frozenset[int]:
+    """Classes whose definitions use one of the synset's words, and classes its definition names (one or
+    two words); none when they are many (a common word links to nothing in particular)."""
+    index, names = _gloss_index(), _class_names()
+    out: set[int] = set()
+    for lemma in synset.lemmas:
+        out |= index.get(lemma.replace(" ", "_"), frozenset())
+    words = WORD.findall(synset.gloss.split(";")[0].lower())
+    for n in (1, 2):
+        for k in range(len(words) - n + 1):
+            out |= names.get(" ".join(words[k : k + n]), frozenset())
+    return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
+
+
+@lru_cache(maxsize=1)
+def _class_names() -> dict[str, frozenset[int]]:
+    """A class's name, and its plural, → the classes so named."""
+    table: dict[str, set[int]] = defaultdict(set)
+    for concept in imagenet_concepts():
+        table[concept.name.lower()].add(concept.index)
+        table[concept.name.lower() + "s"].add(concept.index)
+    return {k: frozenset(v) for k, v in table.items()}
