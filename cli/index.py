@@ -49,7 +49,6 @@ def index_command(
 
       multicap index photos/ --index photos --engine ray --address 10.0.0.1:6379
     """
-    from multicap.errors import ConfigError
     from multicap.index import index_info, rebuild_vectors, resolve_index
 
     if engine != "local":
@@ -67,7 +66,8 @@ def index_command(
         _render(result, json_out)
         return
     if not paths:
-        raise ConfigError("give image files or folders to index (or --info / --rebuild)")
+        hint = "give image files or folders to index (or --info / --rebuild)"
+        raise typer.BadParameter(hint, param_hint="PATHS")  # bad usage: exit 2
     summary = _index(
         root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
         (engine, address, workers),

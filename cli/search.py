@@ -37,10 +37,8 @@ def search_command(
 
       multicap search "espresso" --index demo --explain
     """
-    from multicap.errors import ConfigError
-
-    if (query is None) == (image is None):
-        raise ConfigError("give a text QUERY or --image PATH (one of them)")
+    if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
+        raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
     from multicap.index import needs_model, older_descriptions, resolve_index, search_index
 
     root = resolve_index(index)

@@ -23,6 +23,9 @@ def test_usage_errors_exit_2() -> None:
     assert r.returncode == 2 and "Missing argument" in r.stderr and r.stdout == ""
     r = run_cli("classify", "x.jpg", "--top-k", "0")
     assert r.returncode == 2
+    for args in (("search", "--index", "nowhere"), ("search", "dog", "--image", "x.jpg"), ("index",)):
+        r = run_cli(*args)  # neither or both of a query and an image; nothing to index
+        assert r.returncode == 2 and "Invalid value" in r.stderr and r.stdout == "", (args, r.stderr)
 
 
 def test_models_lists_encoders_and_weight_status() -> None:
