@@ -63,7 +63,8 @@ def classify_command(
                 _render(path, labels, json_out)
     if failures:
         console.err.print(
-            f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False
+            f"{len(failures)} of {console.counted(len(files) + left_out, 'image')} could not be read",
+            markup=False,
         )
         raise typer.Exit(1)
 

@@ -129,7 +129,7 @@ def compare_command(
             )  # fmt: skip
     if outcome.images.failed or left_out:
         failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
-        console.err.print(f"{failed} of {total} images could not be read", markup=False)
+        console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
@@ -181,8 +181,11 @@ def _set_level(level: str) -> str:
 def _print_set(result: Any) -> None:
     s, say, shown = result.summary(), console.out.print, console.shown
     paths = [shown(p) for p in result.images.paths]
-    say(f"{s['n_images']} images ({s['from_index']} from the index)", markup=False)
-    say(f"near-duplicates: {s['duplicates']} in {s['duplicate_groups']} groups", markup=False)
+    say(f"{console.counted(s['n_images'], 'image')} ({s['from_index']} from the index)", markup=False)
+    say(
+        f"near-duplicates: {s['duplicates']} in {console.counted(s['duplicate_groups'], 'group')}",
+        markup=False,
+    )
     for g in result.duplicates:
         others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
         say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)

@@ -35,6 +35,11 @@ def shown(name: object, *, lines: bool = False) -> str:
     return escaped(str(name), lines=lines)
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 image", "3 images": a count with its noun (regular plurals only)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""

@@ -153,10 +153,13 @@ def describe_command(
     if len(descriptions) > 1:
         _print_set(descriptions, level, json_out)
     if held:
-        console.err.print(f"{len(held)} of {len(files)} images from the index {index}", markup=False)
+        console.err.print(
+            f"{len(held)} of {console.counted(len(files), 'image')} from the index {index}", markup=False
+        )
     if failures:
         console.err.print(
-            f"{len(failures)} of {len(files) + left_out} images could not be read", markup=False
+            f"{len(failures)} of {console.counted(len(files) + left_out, 'image')} could not be read",
+            markup=False,
         )
     if not descriptions:
         raise typer.Exit(1)

@@ -154,7 +154,8 @@ class _Page:
     def clusters(self) -> str:
         out = ['<h2 id="clusters">Clusters</h2>']
         for cl in self.r.clusters:
-            out.append(f"<h3>Cluster {cl.index + 1}: {len(cl.members)} images</h3>")
+            n = len(cl.members)
+            out.append(f"<h3>Cluster {cl.index + 1}: {n} image{'' if n == 1 else 's'}</h3>")
             out.append(f'<p class="facts">{_e(cl.text)}</p>')
             shown = cl.members[:24]
             cards = [self.card(m, "representative" if m == cl.representative else "") for m in shown]

@@ -74,10 +74,13 @@ def compare_files(
     index's model, else the grounded one), then compare them as a pair or as a set.
 
     Raises:
-        ConfigError: no images, a pair with an unreadable image, an index that does not exist.
+        ConfigError: no images, a pair with an unreadable image or one file twice, a set of one image, an
+            index that does not exist.
     """
     if not files:
         raise ConfigError("no images to compare")
+    if pair and len(files) < 2:  # the same file twice: the walk keeps it once
+        raise ConfigError(f"a pair needs two different images; both paths name {files[0]}")
     root = existing_index(index) if index is not None else None
     opener: Callable[[], IndexModel] | None = None
     if model is not None:
@@ -99,6 +102,8 @@ def compare_files(
         return PairOutcome(images, compare_in_set(images, 0, 1), near, written)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
+    if len(images.paths) < 2:
+        raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
     result = compare_set(images, threshold=cut, clusters=clusters, level=level)
     return SetOutcome(images, result, _report(result, report))
 

@@ -157,7 +157,8 @@ def summarize_set(
 def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
     if s.n_images < 2:
         return "one image: nothing to compare"
-    lines = [f"all {s.n_images} images: " + (", ".join(s.shared) if s.shared else "nothing in common")]
+    every = "both images" if s.n_images == 2 else f"all {s.n_images} images"
+    lines = [f"{every}: " + (", ".join(s.shared) if s.shared else "nothing in common")]
     if s.common:
         lines.append("most: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.common[:8]))
     for path, feats in s.distinct.items():

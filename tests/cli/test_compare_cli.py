@@ -62,6 +62,10 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert empty.returncode == 1 and empty.stderr.strip().endswith(f"no images found in {tmp_path}")
     one = run_cli("compare", str(scenes / "before.png"), str(scenes / "broken.jpg"))
     assert one.returncode == 1 and "a pair needs two readable images" in one.stderr
+    twice = run_cli("compare", str(scenes / "before.png"), str(scenes / "before.png"))
+    assert twice.returncode == 1 and "a pair needs two different images" in twice.stderr
+    alone = run_cli("compare", str(scenes / "before.png"))
+    assert alone.returncode == 1 and "a set needs two or more images" in alone.stderr
     no_index = run_cli("compare", str(scenes), "--index", str(tmp_path / "nope"))
     assert no_index.returncode == 1 and "no index at" in no_index.stderr
     assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
