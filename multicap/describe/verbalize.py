@@ -129,8 +129,15 @@ def _join(items: list[str]) -> str:
 
 
 def _setting(facts: SceneFacts) -> str | None:
+    """Where the scene is ("by a lake"), unless an object already says it: "a church ...; at a church",
+    "a suspension bridge ...; by a bridge" name the place twice."""
     name = facts.image_attributes.get("setting")
-    return SETTINGS.get(name, f"at a {name}") if name else None
+    if not name:
+        return None
+    phrase = SETTINGS.get(name, f"at a {name}")
+    place = phrase.rpartition(" ")[2]
+    said = {o.label.rpartition(" ")[2] for o in facts.objects} | {o.label for o in facts.objects}
+    return None if place in said or name in said else phrase
 
 
 def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n: int = 1) -> str:
@@ -227,11 +234,20 @@ def layout_text(facts: SceneFacts) -> str:
 
 @register_verbalizer("caption")
 def caption_text(facts: SceneFacts) -> str:
-    """One plain sentence: "A brown golden retriever and a yellow tennis ball on a seashore."."""
+    """One plain sentence: "A brown golden retriever and a yellow tennis ball on a seashore.". Things said
+    alike are counted, and people as one group ("Five people, a mobile home and grass.")."""
     if not facts.objects:
         setting = _setting(facts)
         return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
-    names = [with_article(object_phrase(o, size=False)) for o in facts.objects]
+    people = [o for o in facts.objects if o.label == "person"]
+    others = [o for o in facts.objects if o.label != "person"]
+    names = _counted(others, size=False)
+    if len(people) > 1:  # a group is counted whole, as the object level counts it: "five people"
+        wear = {object_phrase(o, size=False) for o in people}
+        group = object_phrase(people[0], size=False, n=len(people)) if len(wear) == 1 else plural("person")
+        names.insert(0, f"{_count_word(len(people))} {group}")
+    elif people:
+        names.insert(0, with_article(object_phrase(people[0], size=False)))
     setting = _setting(facts)
     sentence = _join(names[:3]) + (f" {setting}" if setting else "")
     return sentence[0].upper() + sentence[1:] + "."

@@ -144,6 +144,23 @@ def test_caption_level_is_one_sentence() -> None:
     )
 
 
+def test_caption_counts_alike_things_and_people_as_a_group_and_names_a_place_once() -> None:
+    def thing(label: str, colour: str, wearing: str | None = None) -> SceneObject:
+        attrs = {"colour": colour, "size": "medium", "position": "center"}
+        return SceneObject(label, 0.9, (0.4, 0.4, 0.6, 0.6), attrs | ({"wearing": wearing} if wearing else {}))
+
+    pair = [thing("person", "black"), thing("person", "black"), thing("rugby ball", "black")]
+    assert verbalize(SceneFacts(pair, [], {}), "caption") == "Two people in black and a black rugby ball."
+    five = [thing("person", c) for c in ("black", "gray", "white", "red", "blue")] + [thing("minivan", "red")]
+    assert verbalize(SceneFacts(five, [], {}), "caption") == "Five people and a red minivan."
+    church = [thing("church", "gray"), thing("sky", "blue")]
+    facts = SceneFacts(church, [Relation(1, "above", 0)], {"setting": "church"})
+    assert verbalize(facts, "caption") == "A gray church and a blue sky."  # not "... at a church"
+    assert not verbalize(facts, "layout").endswith("church")
+    bridge = SceneFacts([thing("suspension bridge", "white")], [], {"setting": "seashore"})
+    assert verbalize(bridge, "caption") == "A white suspension bridge on a seashore."
+
+
 def test_empty_facts_and_unknown_level() -> None:
     assert "nothing" in verbalize(SceneFacts(), "object")
     assert set(list_verbalizers()) >= {"object", "attribute", "layout", "caption"}
