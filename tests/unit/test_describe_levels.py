@@ -145,9 +145,9 @@ def test_caption_level_is_one_sentence() -> None:
 
 
 def test_caption_counts_alike_things_and_people_as_a_group_and_names_a_place_once() -> None:
-    def thing(label: str, colour: str, wearing: str | None = None) -> SceneObject:
+    def thing(label: str, colour: str) -> SceneObject:
         attrs = {"colour": colour, "size": "medium", "position": "center"}
-        return SceneObject(label, 0.9, (0.4, 0.4, 0.6, 0.6), attrs | ({"wearing": wearing} if wearing else {}))
+        return SceneObject(label, 0.9, (0.4, 0.4, 0.6, 0.6), attrs)
 
     pair = [thing("person", "black"), thing("person", "black"), thing("rugby ball", "black")]
     assert verbalize(SceneFacts(pair, [], {}), "caption") == "Two people in black and a black rugby ball."

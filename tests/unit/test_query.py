@@ -140,8 +140,8 @@ def test_a_place_reaches_the_things_found_there() -> None:
     assert {"cab", "traffic light", "street sign"} <= set(city)
     assert _reached("restaurant")["restaurant"] == 1.0  # a class of its own: itself first
     assert "traffic light" not in _reached("road")  # a road is not a street (a country road)
-    from multicap.index.reach import place_classes
     from multicap.index.query_words import AT_PLACE
+    from multicap.index.reach import place_classes
 
     assert all(len(place_classes(p)) == len(set(AT_PLACE[p])) for p in AT_PLACE)  # every name a class
 
