@@ -292,7 +292,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         phrase = " ".join(words[k : k + span])
         if phrase in PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
             return span, _people_part(phrase)
-        synsets = wn.synsets(phrase)
+        # Common nouns before proper names: a typed "crane" is the bird or the machine, not Hart Crane
+        synsets = sorted(wn.synsets(phrase), key=lambda s: s.name[:1].isupper())  # (stable: WordNet's order)
         if not synsets and span == 1:
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
@@ -342,7 +343,8 @@ def _people_part(phrase: str) -> Part:
 
 
 def _people_how(part: Part) -> str:
-    return "people the describer finds" + _many(part.count) + (", a face seen close" if part.face else "")
+    found = "people the describer finds" + _many(part.count) + (", a face seen close" if part.face else "")
+    return found + ("; and ImageNet's few classes of people" if part.classes else "")
 
 
 def _many(count: int) -> str:

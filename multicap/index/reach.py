@@ -80,6 +80,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             if weight > reached.get(c, 0.0):
                 reached[c], how[c] = weight, route
 
+    add(_class_names().get(phrase, frozenset()), _W_SELF, f"{phrase}, a class of its own")  # whatever sense
+    #   WordNet ranks first: "church" is first a congregation, and the building reached only 0.6
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
     place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
     if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):

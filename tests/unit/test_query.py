@@ -388,3 +388,14 @@ def test_a_pair_of_colours_asks_for_both() -> None:
     assert look.look == ("palette", "red and white")
     palette = {"objects": [], "image_attributes": {"palette": "white, red"}}
     assert satisfaction(understand("a red and white photo"), palette, None) == 1.0
+
+
+def test_a_class_own_name_reaches_it_fully_and_common_nouns_come_before_names() -> None:
+    """ "church" is first a congregation in WordNet: the building class reached only 0.6, so a photo said
+    to be "a church" was not fully satisfied; "crane" was read as a person (Stephen Crane, Hart Crane)."""
+    from multicap.index.query import understand
+
+    assert _reached("church")["church"] == 1.0
+    crane = understand("crane").parts[0]
+    assert crane.kind == "thing" and max(crane.classes.values()) == 1.0
+    assert understand("cook").parts[0].kind == "people"  # a common noun for a person stays a person
