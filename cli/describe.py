@@ -219,8 +219,8 @@ def _print_set(descriptions: list[Description], level: str, json_out: bool) -> N
     from multicap.describe.summary import summarize_set
 
     summary = summarize_set(descriptions, "caption" if level == "all" else level)
-    if json_out:
-        console.print_json_line(summary.to_dict())
+    if json_out:  # "all": features of every level (the summary's caption level holds them all)
+        console.print_json_line(summary.to_dict() | ({"level": "all"} if level == "all" else {}))
         return
     which = "every level" if level == "all" else f"{summary.level} level"
     console.out.print(f"set of {summary.n_images} images ({which})", markup=False)

@@ -38,7 +38,7 @@ def test_describe_json_schema() -> None:
         for obj in d["facts"]["objects"]:
             assert set(obj) == {"label", "confidence", "box", "attributes"} and len(obj["box"]) == 4
             assert {"colour", "size", "position", "wnid", "tags"} <= set(obj["attributes"])
-    assert sets["type"] == "set" and sets["n_images"] == 5 and sets["level"] == "caption"
+    assert sets["type"] == "set" and sets["n_images"] == 5 and sets["level"] == "all"
     assert set(sets) >= {"shared", "common", "distinct", "text"} and len(sets["distinct"]) == 5
 
 
