@@ -15,6 +15,7 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
@@ -129,7 +130,7 @@ class Understanding:
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
-    words = [w.lower() for w in WORD.findall(text)]
+    words = [_unaccented(w.lower()) for w in WORD.findall(text)]
     out = Understanding()
     colour: str | None = None  # a colour (or "black and white") waiting for its noun, as typed: colour_text
     colour_text = ""
@@ -366,3 +367,9 @@ def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
     """A noun as a part that asks for the classes it reaches (`reach.reach`), or None if it reaches none."""
     reached = reach(phrase, synsets, wn)
     return None if reached is None else Part(phrase, "thing", reached.classes, how=reached.how)
+
+
+def _unaccented(word: str) -> str:
+    """ "café" → "cafe": WordNet's words are unaccented ASCII (a word with no such form is kept)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return plain if plain.isascii() else word

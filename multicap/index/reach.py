@@ -130,13 +130,31 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
     synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in pertainyms(a, wn)]
     if not synsets:
-        close = difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
         if wn.synsets(word, "a"):
             return Unknown(word, "describes nothing this model sees")
-        return Unknown(
-            word, "is not a word WordNet 3.0 knows", [f"did you mean {c}?" for c in close][:1] + close[1:]
-        )
+        close = _one_slip(word) or difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
+        guess = f"; did you mean {close[0]}?" if close else ""
+        guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
+        return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
     return Unknown(word, "is not among the concepts this model sees", _neighbours(synsets[0], wn))
+
+
+def _one_slip(word: str) -> list[str]:
+    """The words the model knows one typing slip from `word` (two letters swapped, one left out, added or
+    mistyped: "dgo" → dog, which difflib's ratio puts after dingo), at most three, in order."""
+    letters = "abcdefghijklmnopqrstuvwxyz -"
+    splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
+    slips = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    slips += [a + b[1:] for a, b in splits if b]
+    slips += [a + c + b[1:] for a, b in splits if b for c in letters]
+    slips += [a + c + b for a, b in splits for c in letters]
+    known = _known_set()
+    return [w for w in dict.fromkeys(slips) if w in known and w != word][:3]
+
+
+@lru_cache(maxsize=1)
+def _known_set() -> frozenset[str]:
+    return frozenset(_known_words())
 
 
 def _neighbours(synset: Synset, wn: WordNet) -> list[str]:

@@ -399,3 +399,16 @@ def test_a_class_own_name_reaches_it_fully_and_common_nouns_come_before_names() 
     crane = understand("crane").parts[0]
     assert crane.kind == "thing" and max(crane.classes.values()) == 1.0
     assert understand("cook").parts[0].kind == "people"  # a common noun for a person stays a person
+
+
+def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
+    """ "dgo" suggested dingo (difflib's ratio ranks a swap low) and "catt" printed "did you mean cat?,
+    cattle"; "café" was not a word WordNet knows."""
+    from multicap.index.query import understand
+
+    (dgo,) = understand("dgo").unknown
+    assert dgo.message() == '"dgo" is not a word WordNet 3.0 knows; did you mean dog?'
+    assert "did you mean cat? (or " in understand("catt").unknown[0].message()
+    assert understand("xyzzy").unknown[0].message() == '"xyzzy" is not a word WordNet 3.0 knows'
+    cafe = understand("café")
+    assert not cafe.unknown and cafe.parts[0].text == "cafe"
