@@ -89,6 +89,7 @@ def compare_command(
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
+    level = level.lower()  # "--level Object" as "object"
     if level not in _LEVEL_CHOICES:
         raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
     if engine != "local":
