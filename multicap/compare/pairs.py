@@ -19,6 +19,8 @@ own and a describer's misreading of one of them is no difference between them.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -27,7 +29,14 @@ import numpy as np
 from multicap.compare.change import touches
 from multicap.describe import Description
 from multicap.describe.summary import image_features
-from multicap.describe.verbalize import PERSON_DISTANCE, object_phrase, with_article
+from multicap.describe.verbalize import (
+    PERSON_DISTANCE,
+    POSITION_PHRASES,
+    count_word,
+    object_phrase,
+    plural,
+    with_article,
+)
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
@@ -88,8 +97,12 @@ class PairComparison:
         return [d for d in self.differences if _LEVEL_RANK[d.level] <= rank]
 
     def text(self, level: str = "caption") -> str:
-        diffs = self.at(level)
-        return "; ".join(d.text_at(level) for d in diffs) if diffs else _NO_DIFFERENCE
+        """The differences at `level` in words; alike ones said once, counted ("three people are only in
+        b.jpg", not "a person is only in b.jpg" three times)."""
+        said = Counter(d.text_at(level) for d in self.at(level))
+        if not said:
+            return _NO_DIFFERENCE
+        return "; ".join(_many(text, n) if n > 1 else text for text, n in said.items())
 
     def to_dict(self, levels: tuple[str, ...] = ("object", "attribute", "layout")) -> dict[str, Any]:
         return {
@@ -232,7 +245,7 @@ def _name(obj: SceneObject, *keys: str) -> str:
 
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
     where = obj.attributes.get("position")
-    place = f" at {_PLACES.get(where, where)}" if where else ""
+    place = f" {POSITION_PHRASES.get(where, 'at ' + where)}" if where else ""  # as describe: "on the left"
     value = _name(obj, "size", "colour")
     wording = {
         "object": f"{with_article(obj.label)} is only in {only_in}",
@@ -246,11 +259,15 @@ def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
 def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) -> list[Difference]:
     a, b = names
     out = []
+    differ = {k for k in ("colour", "size") if oa.attributes.get(k) and ob.attributes.get(k)}
+    differ = {k for k in differ if oa.attributes[k] != ob.attributes[k]}
     for key in ("colour", "size"):
         va, vb = oa.attributes.get(key), ob.attributes.get(key)
         if va and vb and va != vb:
             other = "size" if key == "colour" else "colour"
-            subject = _name(oa, other)
+            # named by what does not change: "the small bell cote is gray in a, brown in b; the gray bell
+            # cote is small in a, ..." named one thing two ways
+            subject = _name(oa, other) if other not in differ else _name(oa)
             text = f"the {subject} is {va} in {a}, {vb} in {b}"
             if oa.label == "person" and key == "colour":  # what they wear
                 text = f"the {subject} wears {va} in {a}, {vb} in {b}"
@@ -307,6 +324,19 @@ def _scene_changes(a: SceneFacts, b: SceneFacts, names: tuple[str, str]) -> list
         va, vb = a.image_attributes.get(key), b.image_attributes.get(key)
         if va and vb and va != vb:
             what = key.replace("_", " ")
+            if key == "setting":  # a place: "a church", not "church"
+                va, vb = with_article(va), with_article(vb)
             text = f"the {what} is {va} in {names[0]}, {vb} in {names[1]}"
             out.append(Difference("background", key, what, va, vb, text))
     return out
+
+
+def _many(text: str, n: int) -> str:
+    """ "a person in black is only in b" said of `n` alike things: "two people in black are only in b"."""
+    thing, only, where = text.partition(" is only in ")
+    if not only or not thing.startswith(("a ", "an ")):
+        return text  # not a presence: said once
+    parts = re.split(r"( (?:in|on|at) the )", thing.split(" ", 1)[1], maxsplit=1)  # name, " on the ", place
+    name, at, place = [*parts, "", ""][:3]
+    name = name.replace("person", "people", 1) if "person" in name.split() else plural(name)
+    return f"{count_word(n)} {name}{at}{place} are only in {where}"

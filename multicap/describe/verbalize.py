@@ -16,6 +16,8 @@ from multicap.facts.scene import SceneFacts, SceneObject
 
 __all__ = [
     "PERSON_DISTANCE",
+    "POSITION_PHRASES",
+    "count_word",
     "list_verbalizers",
     "object_phrase",
     "plural",
@@ -43,7 +45,7 @@ _STUFF = (
     "guacamole", "hay", "ice cream", "mashed potato", "red wine", "toilet tissue", "velvet", "wool",
 )  # fmt: skip
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_POSITION_PHRASES: dict[str, str] = {
+POSITION_PHRASES: dict[str, str] = {
     "top left": "in the top left corner", "top": "at the top", "top right": "in the top right corner",
     "left": "on the left", "center": "in the centre", "right": "on the right",
     "bottom left": "in the bottom left corner", "bottom": "at the bottom",
@@ -121,7 +123,7 @@ def with_article(phrase: str) -> str:
 
 
 def _count(noun: str, n: int) -> str:
-    return with_article(noun) if n == 1 else f"{_count_word(n)} {plural(noun)}"
+    return with_article(noun) if n == 1 else f"{count_word(n)} {plural(noun)}"
 
 
 def _join(items: list[str]) -> str:
@@ -166,12 +168,13 @@ def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:
     return [
         with_article(one)
         if len(same) == 1
-        else f"{_count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}"
+        else f"{count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}"
         for one, same in alike.items()
     ]
 
 
-def _count_word(n: int) -> str:
+def count_word(n: int) -> str:
+    """ "two", "nine", then digits: "12"."""
     return _NUMBERS[n] if n < len(_NUMBERS) else str(n)
 
 
@@ -208,14 +211,14 @@ def layout_text(facts: SceneFacts) -> str:
     clauses = []
     group = next((k for k, o in enumerate(obj) if o.label != "person"), len(obj))
     if group >= 2:
-        spots = dict.fromkeys(_POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
+        spots = dict.fromkeys(POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
         clauses.append(f"{_count('person', group)} {_join(list(spots))}")
         if group < len(obj):
             clauses.append(
-                f"{with_article(obj[group].label)} {_POSITION_PHRASES[obj[group].attributes['position']]}"
+                f"{with_article(obj[group].label)} {POSITION_PHRASES[obj[group].attributes['position']]}"
             )
     elif obj:
-        clauses.append(f"{with_article(obj[0].label)} {_POSITION_PHRASES[obj[0].attributes['position']]}")
+        clauses.append(f"{with_article(obj[0].label)} {POSITION_PHRASES[obj[0].attributes['position']]}")
     for r in facts.relations:
         if group >= 2 and r.subject <= group:
             continue  # within the group, or the first thing after it: said above
@@ -223,8 +226,8 @@ def layout_text(facts: SceneFacts) -> str:
         ref = (
             ("them" if prev.label == "person" else "it") if r.object == r.subject - 1 else f"the {prev.label}"
         )
-        where = _POSITION_PHRASES.get(o.attributes.get("position", ""), "")
-        if r.predicate == "around" or (o.label in _SPREAD and where == _POSITION_PHRASES["center"]):
+        where = POSITION_PHRASES.get(o.attributes.get("position", ""), "")
+        if r.predicate == "around" or (o.label in _SPREAD and where == POSITION_PHRASES["center"]):
             where = ""  # "foliage around it", not "... around it in the centre": the centre of what holds it
         clauses.append(f"{with_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
     setting = _setting(facts)
@@ -245,7 +248,7 @@ def caption_text(facts: SceneFacts) -> str:
     if len(people) > 1:  # a group is counted whole, as the object level counts it: "five people"
         wear = {object_phrase(o, size=False) for o in people}
         group = object_phrase(people[0], size=False, n=len(people)) if len(wear) == 1 else plural("person")
-        names.insert(0, f"{_count_word(len(people))} {group}")
+        names.insert(0, f"{count_word(len(people))} {group}")
     elif people:
         names.insert(0, with_article(object_phrase(people[0], size=False)))
     setting = _setting(facts)

@@ -9,6 +9,7 @@ from scenes_truth import difference_key, score_pairs, true_differences
 
 from multicap.compare import compare_facts, compare_pair
 from multicap.compare.change import GRID, changed_cells, touches
+from multicap.compare.pairs import PairComparison
 from multicap.data.scenes import CHANGE_KINDS, DISTRACTOR_KINDS, make_pair
 from multicap.describe import Description
 from multicap.facts import Relation, SceneFacts, SceneObject
@@ -186,3 +187,20 @@ def test_stuff_and_the_sky_take_the_describers_articles() -> None:
     sky = SceneObject("sky", box=(0.0, 0.0, 1.0, 0.3))
     texts = [d.text_at("object") for d in compare_facts(SceneFacts([foliage, sky]), SceneFacts())]
     assert texts == ["foliage is only in a", "the sky is only in a"]
+
+
+def test_alike_differences_are_said_once_counted_and_one_thing_has_one_name() -> None:
+    """Three people only in b were "a person is only in b" three times; a bell cote whose colour and size
+    both changed was "the small bell cote is gray ...; the gray bell cote is small ...". A setting takes
+    its article."""
+    people = [SceneObject("person", box=(0.1 * k, 0.4, 0.1 * k + 0.1, 0.9)) for k in range(3)]
+    pair = PairComparison("a", "b", None, None, compare_facts(SceneFacts(), SceneFacts(people)))
+    assert pair.text("object") == "three people are only in b"
+    small = SceneObject("bell cote", box=(0.4, 0.4, 0.5, 0.5), attributes={"colour": "gray", "size": "small"})
+    large = SceneObject("bell cote", box=(0.3, 0.3, 0.6, 0.6), attributes={"colour": "red", "size": "large"})
+    a = SceneFacts([small], [], {"setting": "church"})
+    b = SceneFacts([large], [], {"setting": "bell cote"})
+    texts = [d.text for d in compare_facts(a, b)]
+    assert "the bell cote is gray in a, red in b" in texts
+    assert "the bell cote is small in a, large in b" in texts
+    assert "the setting is a church in a, a bell cote in b" in texts
