@@ -119,10 +119,11 @@ def ancestors(descs: Sequence[Description], level: str) -> dict[str, set[str]]:
     return above
 
 
-def _most_specific(features: list[str], above: dict[str, set[str]]) -> list[str]:
-    """Drop a feature that is a hypernym of another feature in the list."""
+def _most_specific(features: list[str], above: dict[str, set[str]], names: set[str]) -> list[str]:
+    """Drop a feature that is a hypernym of another feature in the list, unless it is an object's own name
+    (`names`): a bell cote's tags name the church it stands on, and the church beside it is still said."""
     implied = set().union(*(above.get(f, set()) for f in features)) if features else set()
-    return [f for f in features if f not in implied]
+    return [f for f in features if f not in implied or f in names]
 
 
 def _names_first(features: list[str], names: set[str]) -> list[str]:
@@ -139,12 +140,14 @@ def summarize_set(
     feats = [image_features(d.facts, level) for d in descs if d.facts is not None]
     counts = Counter(f for fs in feats for f in fs)
     above = ancestors(descs, level)
-    shared = _most_specific(sorted(f for f, c in counts.items() if c == n), above) if n > 1 else []
-    common_names = _most_specific(sorted(f for f, c in counts.items() if most * n < c < n), above)
-    common = sorted(((f, counts[f]) for f in common_names), key=lambda t: (-t[1], t[0]))
     names = {o.label for d in descs for o in (d.facts.objects if d.facts else [])}
+    shared = _most_specific(sorted(f for f, c in counts.items() if c == n), above, names) if n > 1 else []
+    common_names = _most_specific(sorted(f for f, c in counts.items() if most * n < c < n), above, names)
+    common = sorted(((f, counts[f]) for f in common_names), key=lambda t: (-t[1], t[0]))
     distinct = {
-        str(d.path): _names_first(_most_specific(sorted(f for f in fs if counts[f] == 1), above), names)
+        str(d.path): _names_first(
+            _most_specific(sorted(f for f in fs if counts[f] == 1), above, names), names
+        )
         if n > 1
         else []
         for d, fs in zip(descs, feats, strict=True)

@@ -111,3 +111,15 @@ def test_the_orientation_is_said_as_a_format() -> None:
     facts = SceneFacts([], image_attributes={"orientation": "portrait", "brightness": "dark"})
     features = image_features(facts, "attribute")
     assert {"portrait format", "dark"} <= features and "portrait" not in features
+
+
+def test_an_object_named_in_anothers_tags_is_still_said() -> None:
+    """A bell cote's tags name the church it stands on: the church beside it was dropped as implied."""
+    church, cote = (
+        _obj("church", "place of worship, building", "gray", "center"),
+        _obj("bell cote", "church, shelter", "gray", "top"),
+    )
+    summary = summarize_set(
+        [_desc("a", [church, cote]), _desc("b", [_obj("dog", "canine", "brown", "center")])]
+    )
+    assert {"church", "bell cote"} <= set(summary.distinct["a"])
