@@ -48,7 +48,9 @@ def compare_command(
         None, "--index", "-i", help="Reuse the vectors and descriptions of this index where it has them."
     ),
     report: Path = typer.Option(None, "--report", "-r", help="Write a self-contained HTML report here."),
-    json_out: bool = typer.Option(False, "--json", help="JSON lines (see the module docstring)."),
+    json_out: bool = typer.Option(
+        False, "--json", help="JSON lines: a pair; or images, duplicates, clusters, pairs, a summary."
+    ),
     clusters: int = typer.Option(
         None, "--clusters", "-k", min=1, help="Number of clusters (default: chosen)."
     ),
@@ -70,7 +72,7 @@ def compare_command(
         None, "--address", help="--engine ray: the cluster (default: start one here)."
     ),
     workers: int = typer.Option(
-        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+        None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
     ),
 ) -> None:
     """Compare two images (differences per level) or a set (duplicates, clusters, outliers, report).

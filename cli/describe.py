@@ -83,7 +83,7 @@ def describe_command(
         None, "--address", help="--engine ray: the cluster (default: start one here)."
     ),
     workers: int = typer.Option(
-        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+        None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
     ),
 ) -> None:
     """Describe each image at the asked level(s), then what the images share and what sets each apart.

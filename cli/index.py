@@ -37,7 +37,7 @@ def index_command(
         None, "--address", help="--engine ray: the cluster (default: start one here)."
     ),
     workers: int = typer.Option(
-        None, "--workers", min=1, help="--engine ray: model actors (default: 1 a CPU)."
+        None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
     ),
 ) -> None:
     """Index images for `multicap search`: unchanged files are skipped, moved files reuse their vectors,
