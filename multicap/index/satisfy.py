@@ -10,8 +10,9 @@ word how large ("a small dog on the left": half otherwise); failing an object, t
 probability mass on its classes counts, at most 0.8 (the classifier saw it somewhere, but nothing was
 placed). A part for how the whole image looks ("dark", "colourful", "black and white", "a blue picture")
 is checked against the brightness, colourfulness and palette the describer says of it (`_look`). A
-query's score is the mean of its parts' and their least, averaged: an image that satisfies every part
-ranks first.
+query's score is the mean of its parts' (the first, what the query is of, counted twice: a dog not on
+grass before grass without a dog, for "dog on grass") and their least, averaged: an image that satisfies
+every part ranks first.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ _IN_PALETTE = 0.7  # a colour in the image's palette, not its first, for "a blue
 _OBJECT_COLOUR = 0.4  # ... only an object's colour
 _HALF_GRAY = 0.5  # for "black and white": a gray palette in a moderately colourful image, or a muted one
 _ACHROMATIC = frozenset({"black", "gray", "white"})
+_SUBJECT = 2.0  # the weight of a query's first part in the mean of its parts' scores (each other's: 1)
 
 
 def satisfaction(meaning: Understanding, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
@@ -79,9 +81,12 @@ def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | Non
 
 
 def _combined(scores: list[float]) -> float:
+    """The parts' mean, the first (what the query is of: "dog" in "dog on grass") counted `_SUBJECT` times,
+    and their least, averaged."""
     if not scores:
         return 0.0
-    return 0.5 * (sum(scores) / len(scores)) + 0.5 * min(scores)
+    mean = (_SUBJECT * scores[0] + sum(scores[1:])) / (_SUBJECT + len(scores) - 1)
+    return 0.5 * mean + 0.5 * min(scores)
 
 
 def _arrays(part: Part) -> tuple[np.ndarray, np.ndarray]:

@@ -48,3 +48,14 @@ def test_many_at_once_score_exactly_as_one_at_a_time() -> None:
         ]
         assert satisfactions(meaning, facts, captions) == one, query
     assert satisfactions(understand("cat"), [], []) == []
+
+
+def test_what_the_query_is_of_counts_more_than_where_it_is() -> None:
+    """ "dog on grass": a dog without grass ranked below grass without a dog (a meadow came first)."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("dog on grass")
+    dog = {"objects": [{"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
+    meadow = {"objects": [{"label": "grass", "attributes": {}}]}
+    assert satisfaction(meaning, dog, None) > satisfaction(meaning, meadow, None) > 0
