@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -139,15 +138,24 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         )
     else:
         extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity")}
-        console.out.print(f"{console.shown(result['index'])}: " + json.dumps(extra), markup=False)
+        said = ", ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in extra.items())
+        console.out.print(f"{console.shown(result['index'])}: {said}", markup=False)
         if result.get("identity"):
             ident = result["identity"]
             console.out.print(f"  model: {ident.get('model')}  encoder: {ident.get('encoder')}", markup=False)
     for space, layout in result.get("faiss", {}).items():
         recall = layout.get("recall_at_10")
         shown = f"{recall:.3f}" if recall is not None else "n/a"
+        params = ", ".join(f"{k} {v}" for k, v in (layout.get("params") or {}).items())
         console.out.print(
-            f"  {space}: {layout['preset']} ({layout['factory']}, {layout.get('params') or {}}), "
+            f"  {space}: {layout['preset']} ({layout['factory']}{', ' + params if params else ''}), "
             f"{layout['ntotal']} vectors, recall@10 {shown}, {layout['bytes']:,} bytes",
             markup=False,
         )
+
+
+def _value(v: Any) -> str:
+    """An --info value for people: counts with thousands separators, a mapping as "key: value" pairs."""
+    if isinstance(v, dict):
+        return "(" + ", ".join(f"{k}: {_value(x)}" for k, x in v.items()) + ")"
+    return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)
