@@ -54,7 +54,7 @@ def test_search_refuses_an_unknown_level(demo: dict[str, str]) -> None:
 
 def test_search_needs_a_query_or_an_image() -> None:
     r = run_cli("search", "--index", "demo")
-    assert r.returncode == 1 and "QUERY or --image" in r.stderr and r.stdout == ""
+    assert r.returncode == 2 and "QUERY / --image" in r.stderr and r.stdout == ""  # bad usage
 
 
 def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:
