@@ -131,7 +131,7 @@ def compare_pair(
     fa, fb = a.facts or SceneFacts(), b.facts or SceneFacts()
     feats_a, feats_b = image_features(fa, "caption"), image_features(fb, "caption")
     union = feats_a | feats_b
-    jaccard = len(feats_a & feats_b) / len(union) if union else None
+    jaccard = round(len(feats_a & feats_b) / len(union), 4) if union else None  # as the other scores
     diffs = compare_facts(fa, fb, names=names, changed=changed)
     return PairComparison(names[0], names[1], similarity, jaccard, diffs)
 
