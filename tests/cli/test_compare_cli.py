@@ -52,7 +52,7 @@ def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
     assert "warning: skipped" in r.stderr and "broken.jpg" in r.stderr
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     human = run_cli("compare", str(scenes))
-    assert human.returncode == 0 and f"in {len(groups)} groups" in human.stdout and "keep " in human.stdout
+    assert human.returncode == 0 and f"in {len(groups)} group" in human.stdout and "keep " in human.stdout
 
 
 def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
