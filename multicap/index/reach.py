@@ -8,7 +8,8 @@ its siblings under a specific hypernym ("temple" → place of worship → church
 two levels up) and the classes whose definitions name the word or that its definition names (0.45). A
 word that names a place people photograph reaches what is found there (`query_words.AT_PLACE`: 0.8).
 `unknown` says why a word reaches nothing, with the classes under its nearest hypernym that covers a few
-(within two levels) as the nearest concepts the model knows.
+(within two levels) as the nearest concepts the model knows, or, for a word WordNet does not know, the
+words one typing slip away ("dgo": dog) or else the closest by spelling.
 """
 
 from __future__ import annotations
