@@ -53,6 +53,7 @@ def serve_command(
     from multicap.serve.app import create_app
 
     root = existing_index(index)
+    _can_listen(host, port)
     if host not in ("127.0.0.1", "localhost", "::1"):
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
     shown_host = f"[{host}]" if ":" in host else host
@@ -80,6 +81,24 @@ def serve_command(
                 return
 
     _run(server, announce)
+
+
+def _can_listen(host: str, port: int) -> None:
+    """Raise ConfigError, one line, where `host`:`port` cannot be listened on (taken, or no such address):
+    uvicorn would print a traceback and exit 3."""
+    import socket
+
+    from multicap.errors import ConfigError
+
+    try:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as e:
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {e.strerror or e}; choose another --port or --host"
+        ) from None
 
 
 def _run_workers(root, host, port, workers, device, max_upload, say) -> None:  # type: ignore[no-untyped-def]

@@ -192,6 +192,14 @@ def test_serve_refuses_a_missing_index(tmp_path: Path) -> None:
     assert json.dumps(r.stdout) == '""'
 
 
+def test_serve_on_a_port_in_use_says_so_in_one_line(served: Served) -> None:
+    """uvicorn printed a traceback and exited 3."""
+    port = served.url.rstrip("/").rsplit(":", 1)[1]
+    r = run_cli("serve", "--index", str(served.root), "--port", port)
+    assert r.returncode == 1 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr
+
+
 def _children(pid: int) -> set[int]:
     found = set()
     for stat in Path("/proc").glob("[0-9]*/stat"):
