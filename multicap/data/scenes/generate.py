@@ -56,7 +56,10 @@ _CHUNK = 64  # scenes per task sent to a worker process
 _PNG_LEVEL = 1  # zlib level: fast to write, and the flat parts of a scene still compress well
 
 
-@dataclass(frozen=True)
+_MOST_SIZE = 4096  # px: a larger side renders gigabytes a scene (100,000 px ran the machine out of memory)
+
+
+@dataclass
 class ScenesConfig:
     n: int = 20000  # images in the dataset
     size: int = 224  # image side in pixels
@@ -67,8 +70,8 @@ class ScenesConfig:
     def __post_init__(self) -> None:
         if self.n < 1:
             raise ConfigError(f"n must be at least 1, got {self.n}")
-        if self.size < 32:
-            raise ConfigError(f"size must be at least 32 pixels, got {self.size}")
+        if not 32 <= self.size <= _MOST_SIZE:
+            raise ConfigError(f"size must be 32 to {_MOST_SIZE} pixels, got {self.size}")
         if not 1 <= self.sampler.min_objects <= self.sampler.max_objects <= 4:
             raise ConfigError("objects per scene must satisfy 1 <= min_objects <= max_objects <= 4")
 
