@@ -61,6 +61,13 @@ class TrainConfig:
     threads: int = 0  # torch CPU threads (0 = torch's default)
     out: str = "runs/captioner"  # run folder: last/ (resumable checkpoint) and best/ (the best bundle)
 
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size"):
+            if getattr(self, name) < 1:  # 0 epochs "trained" a bundle that was never written
+                raise ConfigError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        if self.patience < 1 or self.max_minutes < 0 or self.lr <= 0:
+            raise ConfigError("train.patience must be ≥ 1, train.max_minutes ≥ 0 and train.lr > 0")
+
 
 @dataclass(frozen=True)
 class Recipe:
