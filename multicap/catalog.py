@@ -120,7 +120,7 @@ def pull_model(name: str, *, sha256: str | None = None, progress: Progress | Non
     if want is None:
         raise ConfigError(
             f"{name}: this release pins no SHA-256 for {entry.weights.url}; copy the one shown on that "
-            f"file's page and run `{pull_command(name)} --sha256 HEX`"
+            f"file's page and run `{pull_command(name)}`"
         )
     return pull_file(
         entry.weights.url, want, weights_dir() / name / entry.weights.filename, progress=progress

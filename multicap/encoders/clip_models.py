@@ -139,7 +139,11 @@ def weights_dir() -> Path:
 
 
 def pull_command(name: str) -> str:
-    return f"multicap models pull {name}"
+    """The command that fetches `name`'s weights: with `--sha256 HEX` where this release pins no checksum
+    (the user copies it from the file's page; without it the pull is refused)."""
+    entry = CLIP_MODELS.get(name)
+    unpinned = entry is not None and entry.weights.sha256 is None
+    return f"multicap models pull {name}" + (" --sha256 HEX" if unpinned else "")
 
 
 def is_open_clip_folder(path: str | Path) -> bool:
