@@ -22,7 +22,12 @@ def load_state_dict_file(path: Path) -> dict[str, torch.Tensor]:
             return load_file(str(path))
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # any reader failure means the same thing to the user
-        raise WeightsNotFoundError(f"cannot read weights file {path}: {exc}") from None
+        # torch's own message runs to paragraphs and suggests unpickling, which multicap never does
+        if path.suffix == ".safetensors":
+            why = f"not a safetensors file ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+        else:
+            why = "not a torch file of tensors only (torch.load with weights_only)"
+        raise WeightsNotFoundError(f"cannot read weights file {path}: {why}") from None
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
