@@ -44,20 +44,25 @@ def train_command(
     with _Reporter() as report:
         result = train(recipe, progress=report, command=command)
     last = result.history[-1] if result.history else {}
+    best = max(result.history, key=lambda h: h["score"]) if result.history else {}
     summary = {
         "best_bundle": str(result.best),
         "best_score": result.best_score,
+        "best_epoch": best.get("epoch"),
         "epochs": result.epochs_run,
         "stopped_early": result.stopped_early,
+        "best_validation": best,
         "last_validation": last,
     }
     if json_out:
         console.print_json_line(summary)
         return
+    ran = f"{result.epochs_run} epoch{'' if result.epochs_run == 1 else 's'}"
     console.out.print(
-        f"best bundle: {result.best} (score {result.best_score:.4f}, {result.epochs_run} epochs)"
+        f"best bundle: {result.best} (score {result.best_score:.4f}, epoch {best.get('epoch')} of {ran} run)",
+        markup=False,
     )
-    for key, value in last.items():
+    for key, value in best.items():  # the best bundle's validation, not the last epoch's
         if isinstance(value, float):
             console.out.print(f"  {key:24s} {value:.4f}", markup=False)
 
@@ -102,6 +107,14 @@ class _Reporter:
                 for lv, s in event.scores.items()
             )
             console.err.print(f"epoch {event.epoch}: loss {event.loss:.3f}  {levels}", markup=False)
+        elif event.kind == "stopped":
+            why = {
+                "patience": "no better validation for train.patience epochs",
+                "time budget": "time budget spent",
+            }
+            console.err.print(
+                f"stopped after epoch {event.epoch}: {why.get(event.message, event.message)}", markup=False
+            )
         elif event.message:
             console.err.print(event.message, markup=False)
 

@@ -52,7 +52,7 @@ def test_train_writes_a_bundle_that_describes_and_a_rerun_resumes(tmp_path: Path
     first = run_cli(*args)
     assert first.returncode == 0, first.stderr
     assert re.fullmatch(
-        rf"best bundle: {re.escape(str(run / 'best'))} \(score \d\.\d{{4}}, 2 epochs\)",
+        rf"best bundle: {re.escape(str(run / 'best'))} \(score \d\.\d{{4}}, epoch [12] of 2 epochs run\)",
         first.stdout.splitlines()[0],
     ), first.stdout
     for level in LEVELS:
@@ -103,7 +103,7 @@ def test_train_writes_a_bundle_that_describes_and_a_rerun_resumes(tmp_path: Path
     assert again.returncode == 0, again.stderr
     assert f"resumed from {run / 'last'}" in again.stderr
     assert not [line for line in again.stderr.splitlines() if line.startswith("epoch ")], again.stderr
-    assert "2 epochs)" in again.stdout.splitlines()[0]
+    assert "of 2 epochs run)" in again.stdout.splitlines()[0]
     assert {**_files(run), **_files(features)} == before  # no checkpoint, bundle or feature rewritten
 
     # One epoch more: only epoch 3 is trained, on top of the checkpoint.
@@ -112,7 +112,7 @@ def test_train_writes_a_bundle_that_describes_and_a_rerun_resumes(tmp_path: Path
     assert "resumed from" in longer.stderr
     epochs = [line.split(":")[0] for line in longer.stderr.splitlines() if line.startswith("epoch ")]
     assert epochs == ["epoch 3"], longer.stderr
-    assert "3 epochs)" in longer.stdout.splitlines()[0]
+    assert "of 3 epochs run)" in longer.stdout.splitlines()[0]
     assert json.loads((run / "last" / "metrics.json").read_text(encoding="utf-8"))["epoch"] == 3
 
 
