@@ -12,8 +12,9 @@ JSON output (`--json`), one object per line:
   "locations": {level: [{"word", "box", "position", "confidence"}]} (neural describer only)}
 - a file name that is not valid UTF-8 ("path", and any name in a text) has its undecodable bytes written as
   `\\xNN`; the object then also has "path_bytes", the base64 of the exact name
-- last, for two or more images: {"type": "set", "level", "n_images", "shared": [feature],
-  "common": [{"feature", "images"}], "distinct": {path: [feature]}, "text"}
+- last, for two or more images: {"type": "set", "level", "n_images", "n_described", "shared": [feature],
+  "common": [{"feature", "images"}], "distinct": {path: [feature]}, "text"} (n_images: those whose facts
+  are known; a captioner's text that cannot be read back into facts leaves its image out)
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def describe_command(
 
     --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?},
 
-    then {"type": "set", "level", "n_images", "shared", "common", "distinct", "text"}.
+    then {"type": "set", "level", "n_images", "n_described", "shared", "common", "distinct", "text"}.
 
     Examples:
 
@@ -220,10 +221,16 @@ def _print_set(descriptions: list[Description], level: str, json_out: bool) -> N
     from multicap.describe.summary import summarize_set
 
     summary = summarize_set(descriptions, "caption" if level == "all" else level)
+    described = len(descriptions)  # a captioner's text that cannot be read back into facts is left out
     if json_out:  # "all": features of every level (the summary's caption level holds them all)
-        console.print_json_line(summary.to_dict() | ({"level": "all"} if level == "all" else {}))
+        extra = {"level": "all"} if level == "all" else {}
+        console.print_json_line(summary.to_dict() | extra | {"n_described": described})
         return
     which = "every level" if level == "all" else f"{summary.level} level"
-    console.out.print(f"set of {summary.n_images} images ({which})", markup=False)
+    read = f"; facts read from {summary.n_images} of them" if summary.n_images < described else ""
+    console.out.print(f"set of {console.counted(described, 'image')} ({which}{read})", markup=False)
+    if summary.n_images < 2:
+        console.out.print("  too few texts read back into facts to compare", markup=False)
+        return
     text = summary.render(console.shown)  # names of the images in it escaped, newlines too
     console.out.print("  " + text.replace("\n", "\n  "), markup=False)
