@@ -33,7 +33,7 @@ from safetensors.torch import load_file, save_file
 
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
 from multicap.captioning.model import Captioner, CaptionerConfig
-from multicap.encoders import Encoder, create_encoder
+from multicap.encoders import Encoder, create_encoder, resolve_device
 from multicap.errors import ConfigError, DataError, UnknownNameError
 from multicap.text import Vocabulary
 
@@ -196,7 +196,7 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
     model = Captioner(captioner, vocab.object_ids)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
     model.load_state_dict(state, strict=True)
-    model.eval().to(device or "cpu")
+    model.eval().to(resolve_device(device))  # an unknown or absent device: one clear line
     return Bundle(
         model=model,
         vocab=vocab,
