@@ -39,7 +39,10 @@ def train_command(
     from multicap.captioning.recipe import load_recipe
     from multicap.captioning.train import train
 
-    recipe = load_recipe(config, overrides)
+    for override in overrides:
+        if "=" not in override:  # bad usage: exit 2
+            raise typer.BadParameter(f"expects KEY=VALUE, got {override!r}", param_hint="--set")
+    recipe = load_recipe(config, overrides)  # an unknown key or a bad value: ConfigError, exit 1
     command = "multicap " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _Reporter() as report:
         result = train(recipe, progress=report, command=command)
