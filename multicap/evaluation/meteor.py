@@ -4,7 +4,8 @@ METEOR's stemmer, synonym and paraphrase tables live in the jar, so the score is
 starts it once per call (`java -jar -Xmx2G meteor-1.5.jar - - -stdio -l en -norm`, from the jar's folder),
 asks it for the statistics of each candidate against its references (`SCORE ||| ref ||| ... ||| cand`),
 then for the scores of all of them at once (`EVAL ||| stats ||| ...`: one line per image, then the corpus
-score).
+score). `meteor_groups` scores several sets (a captioner's levels) in one start of the jar, which takes
+seconds: four levels took 25 s with a start each, against 3.5 s for every other metric.
 
 The jar is found inside the installed `pycocoevalcap` package without importing it. When `java` is not on
 the PATH, or the package is not installed, or the jar fails, METEOR is *unavailable*: the result carries
@@ -27,7 +28,7 @@ from typing import IO, Any
 
 from multicap.evaluation.metric import MetricResult, check_inputs
 
-__all__ = ["find_meteor_jar", "meteor"]
+__all__ = ["find_meteor_jar", "meteor", "meteor_groups"]
 
 _JAR = Path("meteor") / "meteor-1.5.jar"
 _PARAPHRASES = Path("meteor") / "data" / "paraphrase-en.gz"
@@ -65,22 +66,34 @@ def meteor(
     Returns:
         `MetricResult` named "METEOR": the jar's corpus and per-image scores, or unavailable with the reason.
     """
-    ids = check_inputs(candidates, references)
+    return meteor_groups([(candidates, references)], java=java, timeout_s=timeout_s)[0]
+
+
+def meteor_groups(
+    groups: Sequence[tuple[Mapping[Any, str], Mapping[Any, Sequence[str]]]],
+    java: str | None = None,
+    timeout_s: float = 600.0,
+) -> list[MetricResult]:
+    """`meteor` of each (candidates, references) group, all in one run of the jar."""
+    ids = [check_inputs(candidates, references) for candidates, references in groups]
     java = java or shutil.which("java")
     if java is None:
-        return _unavailable("java is not on the PATH (METEOR 1.5 runs as a Java program)")
+        return [_unavailable("java is not on the PATH (METEOR 1.5 runs as a Java program)")] * len(groups)
     jar, reason = find_meteor_jar()
     if jar is None:
-        return _unavailable(reason or "the METEOR jar was not found")
-    lines = [_score_line(candidates[k], references[k]) for k in ids]
+        return [_unavailable(reason or "the METEOR jar was not found")] * len(groups)
+    lines = [[_score_line(c[k], r[k]) for k in keys] for (c, r), keys in zip(groups, ids, strict=True)]
     try:
-        per_image, corpus = _run_jar(java, jar, lines, timeout_s)
+        scored = _run_jar(java, jar, lines, timeout_s)
     except (OSError, ValueError, subprocess.SubprocessError) as exc:
         last_line = (str(exc).strip().splitlines() or [type(exc).__name__])[-1]
-        return _unavailable(f"the METEOR jar failed: {last_line}")
-    return MetricResult(
-        name="METEOR", scores={"METEOR": corpus}, per_image={"METEOR": per_image}, image_ids=ids
-    )
+        return [_unavailable(f"the METEOR jar failed: {last_line}")] * len(groups)
+    return [
+        MetricResult(
+            name="METEOR", scores={"METEOR": corpus}, per_image={"METEOR": per_image}, image_ids=keys
+        )
+        for (per_image, corpus), keys in zip(scored, ids, strict=True)
+    ]
 
 
 def _unavailable(reason: str) -> MetricResult:
@@ -97,8 +110,10 @@ def _score_line(candidate: str, refs: Sequence[str]) -> str:
     return " ||| ".join(["SCORE", *(_clean(r) for r in refs), _clean(candidate)])
 
 
-def _run_jar(java: str, jar: Path, score_lines: list[str], timeout_s: float) -> tuple[list[float], float]:
-    """Statistics for each line, then one EVAL for all: per-image scores and the corpus score."""
+def _run_jar(
+    java: str, jar: Path, groups: list[list[str]], timeout_s: float
+) -> list[tuple[list[float], float]]:
+    """For each group: statistics for each line, then one EVAL for all: its per-image and corpus scores."""
     cmd = [java, "-jar", "-Xmx2G", jar.name, "-", "-", "-stdio", "-l", "en", "-norm"]
     proc = subprocess.Popen(
         cmd,
@@ -111,11 +126,13 @@ def _run_jar(java: str, jar: Path, score_lines: list[str], timeout_s: float) -> 
     assert proc.stdin is not None and proc.stdout is not None
     watchdog = threading.Timer(timeout_s, proc.kill)  # a killed jar ends every pending read
     watchdog.start()
+    out = []
     try:
-        stats = [_ask(proc.stdin, proc.stdout, line) for line in score_lines]
-        _send(proc.stdin, " ||| ".join(["EVAL", *stats]))
-        per_image = [float(_read(proc.stdout)) for _ in stats]
-        corpus = float(_read(proc.stdout))
+        for score_lines in groups:
+            stats = [_ask(proc.stdin, proc.stdout, line) for line in score_lines]
+            _send(proc.stdin, " ||| ".join(["EVAL", *stats]))
+            per_image = [float(_read(proc.stdout)) for _ in stats]
+            out.append((per_image, float(_read(proc.stdout))))
         proc.stdin.close()
         proc.wait(timeout=30)
     except (OSError, ValueError) as exc:
@@ -124,7 +141,7 @@ def _run_jar(java: str, jar: Path, score_lines: list[str], timeout_s: float) -> 
         raise ValueError(err.strip() or str(exc)) from exc
     finally:
         watchdog.cancel()
-    return per_image, corpus
+    return out
 
 
 def _send(stdin: IO[str], line: str) -> None:

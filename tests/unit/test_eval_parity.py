@@ -178,3 +178,19 @@ def test_raw_captions_end_to_end_match_coco_caption_pipeline(
     )
     assert ours["ROUGE-L"] == pytest.approx(Rouge().compute_score(coco_gts, coco_res)[0], abs=1e-6)
     assert ours["CIDEr-D"] == pytest.approx(Cider().compute_score(coco_gts, coco_res)[0], abs=1e-6)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="METEOR 1.5 needs Java")
+def test_meteor_of_several_groups_in_one_jar_run_gives_each_groups_numbers() -> None:
+    """`meteor_groups` (every level of an evaluation in one start of the jar, seconds each) scores each
+    group as a run of its own would, whatever came before it in the jar."""
+    from multicap.evaluation.meteor import meteor_groups
+
+    keys = list(METEOR_CANDS)
+    flipped = {k: METEOR_CANDS[k] for k in reversed(keys)}
+    first, second = meteor_groups([(METEOR_CANDS, METEOR_REFS), (flipped, METEOR_REFS)])
+    assert first.scores["METEOR"] == pytest.approx(METEOR_CORPUS, abs=1e-6)
+    np.testing.assert_allclose(first.per_image["METEOR"], METEOR_PER_IMAGE, rtol=0, atol=1e-6)
+    assert second.scores["METEOR"] == pytest.approx(METEOR_CORPUS, abs=1e-6)
+    by_key = dict(zip(second.image_ids, second.per_image["METEOR"], strict=True))
+    np.testing.assert_allclose([by_key[k] for k in keys], METEOR_PER_IMAGE, rtol=0, atol=1e-6)
