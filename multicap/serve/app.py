@@ -21,6 +21,7 @@ from typing import Any
 
 import faiss
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,7 +31,7 @@ from multicap.errors import ImageLoadError, MulticapError
 from multicap.serve import api, pages
 from multicap.serve.background import NotReady
 from multicap.serve.collection import NotFound, Refused
-from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service
+from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service, UploadTooLarge
 
 __all__ = ["SETTINGS_VARIABLE", "app_from_environment", "create_app"]
 
@@ -71,6 +72,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     for error, status in _STATUS.items():
         app.add_exception_handler(error, _handler(status))
+    app.add_exception_handler(RequestValidationError, _invalid)  # 422 in the API's one shape: {"error"}
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     return app
 
@@ -88,6 +90,7 @@ def app_from_environment() -> FastAPI:
 
 
 _STATUS: dict[type[Exception], int] = {
+    UploadTooLarge: 413,
     NotFound: 404,
     Refused: 403,
     NotReady: 503,
@@ -105,6 +108,18 @@ def _handler(status: int) -> Any:
         return pages.error_page(request, message, status, headers)
 
     return handle
+
+
+async def _invalid(request: Request, exc: Exception) -> Response:
+    """A request FastAPI could not read into the endpoint's parameters: the first problem, in one line."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    first = errors[0] if errors else {}
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    said = str(first.get("msg", "invalid request"))
+    message = f"{where}: {said}" if where else said
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=422)
+    return pages.error_page(request, message, 422, None)
 
 
 class BodyLimit:

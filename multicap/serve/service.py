@@ -24,7 +24,7 @@ from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, checked_file
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError"]
+__all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError", "UploadTooLarge"]
 
 MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
 DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
@@ -34,6 +34,10 @@ MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to loa
 
 class UploadError(ConfigError):
     """An uploaded file that is too large or cannot be decoded; the message names it (escaped)."""
+
+
+class UploadTooLarge(UploadError):
+    """An uploaded file over the limit (HTTP 413)."""
 
 
 class Service:
@@ -106,7 +110,7 @@ class Service:
         """
         name = json_name(filename or "upload")
         if len(data) > self.max_upload:
-            raise UploadError(f"{name}: {len(data):,} bytes is over the limit of {self.max_upload:,}")
+            raise UploadTooLarge(f"{name}: {len(data):,} bytes is over the limit of {self.max_upload:,}")
         suffix = Path(filename or "").suffix.lower()
         path = self.uploads / f"{uuid.uuid4().hex}{suffix if suffix in IMAGE_EXTENSIONS else ''}"
         path.write_bytes(data)
@@ -134,9 +138,10 @@ class Service:
     # ------------------------------------------------------------------------------------------ compare
     def compare(self, ids: list[int], level: str) -> dict[str, Any]:
         """Two or more indexed images (at most 8): set summary, pair differences, near-duplicates."""
-        ids = list(dict.fromkeys(ids))
+        given, ids = len(ids), list(dict.fromkeys(ids))
         if not 2 <= len(ids) <= 8:
-            raise ConfigError(f"compare takes 2 to 8 images, not {len(ids)}")
+            repeated = f" ({given} ids given, {len(ids)} different)" if given != len(ids) else ""
+            raise ConfigError(f"compare takes 2 to 8 different images, not {len(ids)}{repeated}")
         paths = [self.collection.indexed_file(i) for i in ids]
         names = [f"{json_name(p.name)} (#{i})" for i, p in zip(ids, paths, strict=True)]
         out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))

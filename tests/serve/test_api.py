@@ -94,6 +94,10 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert first["a"].startswith("coffee.jpg") and "espresso" in first["texts"]["object"]
     assert any("espresso" in f for f in body["set"]["distinct"][f"coffee.jpg (#{ids[0]})"])
     assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
+    twice = served.post("/api/compare", json={"ids": [ids[0], ids[0]]})
+    assert twice.status_code == 400 and "(2 ids given, 1 different)" in twice.json()["error"]
+    unreadable = served.post("/api/compare", json={"ids": "one"})  # FastAPI's 422, in the API's shape
+    assert unreadable.status_code == 422 and set(unreadable.json()) == {"error"}, unreadable.text
 
 
 def test_duplicates_clusters_outliers(served: Served) -> None:
