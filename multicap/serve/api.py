@@ -1,8 +1,7 @@
 """The REST API (JSON; OpenAPI schema at /openapi.json, documented at /docs). Each route makes one call
 on `Service` and returns its result; errors come back as {"error": one line} with a status code:
 400 bad input, 403 a file no longer the one indexed, 404 no such image, 413 upload too large, 422 a
-request that does not fit the route's parameters,
-503 still loading (Retry-After)."""
+request that does not fit the route's parameters, 503 still loading (Retry-After)."""
 
 from __future__ import annotations
 
