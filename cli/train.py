@@ -112,7 +112,7 @@ class _Reporter:
             console.err.print(f"epoch {event.epoch}: loss {event.loss:.3f}  {levels}", markup=False)
         elif event.kind == "stopped":
             why = {
-                "patience": "no better validation for train.patience epochs",
+                "patience": "no better validation for train.patience epochs (raise it to go on)",
                 "time budget": "time budget spent",
             }
             console.err.print(

@@ -95,6 +95,10 @@ def train(
             stopped_early = True
             emit(TrainEvent("stopped", epoch=run.epoch, message="time budget"))
             break
+        if run.stale >= cfg.patience:  # resumed after it stopped early: a larger train.patience goes on
+            stopped_early = True
+            emit(TrainEvent("stopped", epoch=run.epoch, message="patience"))
+            break
         epoch_loss = _train_epoch(run, data.train, steps_per_epoch, emit)
         run.epoch += 1
         scores = validate(run.model, data, recipe, device)

@@ -97,6 +97,19 @@ def test_time_budget_ends_the_run_and_a_resume_past_it_trains_nothing(scenes: Pa
     assert [e.kind for e in again if e.kind in ("step", "validation", "stopped")] == ["stopped"]
 
 
+def test_a_run_stopped_by_patience_stays_stopped_until_it_is_raised(scenes: Path, tmp_path: Path) -> None:
+    """A rerun after an early stop trained on (epochs 7-20 of a run stopped at 6)."""
+    extra = ["train.epochs=4", "data.val_images=2", "train.lr=1e-12", "train.patience=1"]  # no better score
+    first = train(_recipe(scenes, tmp_path / "p", *extra))
+    assert first.stopped_early and first.epochs_run == 2
+    again: list = []
+    second = train(_recipe(scenes, tmp_path / "p", *extra), progress=again.append)
+    assert second.epochs_run == 2 and second.history == first.history
+    assert [(e.kind, e.message) for e in again if e.kind in ("step", "stopped")] == [("stopped", "patience")]
+    patient = train(_recipe(scenes, tmp_path / "p", *extra[:-1], "train.patience=2"))
+    assert patient.epochs_run == 3
+
+
 def test_grounded_attention_trains_from_the_scenes_boxes(scenes: Path, tmp_path: Path) -> None:
     """With loss.alpha_g, batches carry each word's object cells and the loss pulls attention there: of two
     runs from one seed on the same batches, differing only in alpha_g, the grounded one puts more attention
