@@ -16,7 +16,9 @@ def attend_command(
     image: Path = typer.Argument(..., help="The image to caption."),
     model: str = typer.Option(..., "--model", "-m", help="A bundle folder or a registered bundle name."),
     level: str = typer.Option("caption", "--level", "-l", help="object, attribute, layout or caption."),
-    out: Path = typer.Option(Path("attention.png"), "--out", "-o", help="PNG file to write."),
+    out: Path = typer.Option(
+        Path("attention.png"), "--out", "-o", help="Image file to write (its extension picks the format)."
+    ),
     matrix: bool = typer.Option(
         False,
         "--matrix",
