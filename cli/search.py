@@ -9,6 +9,8 @@ import typer
 from multicap.cli import console
 from multicap.cli.app import app
 
+_HALF_MET = 0.5  # the best hit's satisfaction under which the results are said to be only the nearest
+
 
 @app.command("search")
 def search_command(
@@ -31,7 +33,7 @@ def search_command(
     embedded into the index's image and caption spaces; the rankings are fused, and images whose facts
     satisfy every part of the query ("a red car", "dog on the beach") come first. A word the model cannot
     relate to anything is named on stderr with the nearest concepts it knows; a query with no such word
-    exits 1.
+    exits 1. Where no image shows all of what was asked for, stderr says so and the nearest are shown.
 
     Example:
 
@@ -53,6 +55,9 @@ def search_command(
     older = older_descriptions(root)
     if older is not None:
         console.warn(older)
+    met = [h.parts["satisfied"]["score"] for h in result.hits if "satisfied" in h.parts]
+    if met and max(met) < _HALF_MET:  # results, but none that shows what was asked for: say so
+        console.warn(f"no image here shows all of {query!r}; the nearest are shown")
     if explain and not json_out and not filenames:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         console.out.print(f"dense spaces: {', '.join(result.spaces) or '-'}", markup=False)

@@ -33,6 +33,14 @@ def test_search_text_finds_the_photo(demo: dict[str, str]) -> None:
     assert len(lines) == 3 and lines[0].endswith("coffee.jpg") and float(lines[0].split()[0]) > 0
 
 
+def test_search_says_when_no_image_shows_what_was_asked_for(demo: dict[str, str]) -> None:
+    r = run_cli("search", "dog", "--index", "demo", "-k", "2", env=demo)  # five photos, no dog
+    assert r.returncode == 0 and len(r.stdout.splitlines()) == 2
+    assert "no image here shows all of 'dog'; the nearest are shown" in r.stderr
+    found = run_cli("search", "espresso", "--index", "demo", "-k", "2", env=demo)
+    assert "no image here shows" not in found.stderr
+
+
 def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     r = run_cli("search", "a rocket", "--index", "demo", "--json", "--explain", "-k", "2", env=demo)
     hits = [json.loads(line) for line in r.stdout.splitlines()]
