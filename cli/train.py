@@ -76,6 +76,7 @@ class _Reporter:
     def __init__(self) -> None:
         self._progress: Any = None
         self._task: Any = None
+        self._tenths = -1  # without a terminal: the last tenth of the feature cache said on stderr
 
     def __enter__(self) -> _Reporter:
         if console.progress_enabled():
@@ -101,6 +102,10 @@ class _Reporter:
     def __call__(self, event: Any) -> None:
         if event.kind == "features":
             self._update("caching features", event.step, event.total_steps, "")
+            tenths = 10 * event.step // max(event.total_steps, 1)
+            if self._progress is None and tenths > self._tenths:  # a log, not a terminal: a line a tenth
+                self._tenths = tenths
+                console.err.print(f"caching features: {event.step:,} of {event.total_steps:,}", markup=False)
         elif event.kind == "step":
             info = f"loss {event.loss:.3f}  {event.tokens_per_s:,.0f} tok/s"
             self._update(f"epoch {event.epoch}", event.step, event.total_steps, info)
