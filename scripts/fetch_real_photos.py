@@ -157,6 +157,18 @@ _GCOMPRIS_PHOTOS = {
     ("explore_monuments", "egypt/"): "greatPyramidOfGiza redPyramid meidumPyramid",
     ("explore_monuments", "india/"): "mysorePalace ajantaCave",
 }
+# The "fresh2" split: the first 40 of the 140 photos of GCompris's categorization activity (its folders
+# monuments, fishes, renewable, tools and others: everyday things, tools, fish, dams, windmills, solar panels)
+# in the order of sha256("categorization/<folder>/<stem>"); each is written as gcompris-sort-<stem>.jpg
+_GCOMPRIS_SORT = {
+    "renewable": "dam1 dam5 dam3 solar5 windmill11 solar6 solar4 dam2 windmill9 solar1 windmill5 windmill14 "
+    "windmill8",
+    "tools": "multimeter2 tweezer1 hammer2 plier3 cuttingTool wrench screwDriver1 measuringTape3 "
+    "screwDriver2 tweezer measuringTape6 hammer9",
+    "monuments": "greatPyramid christTheRedeemer parthenon monument3 mountRushmore monument1 jucheTower",
+    "others": "pencil chair buffetset erasers",
+    "fishes": "fish15 fish14 fish20 fish9",
+}
 _SKLEARN = "sklearn/datasets/images/"
 
 
@@ -197,6 +209,11 @@ def _photos() -> list[Photo]:
         for stem in stems.split():
             member = f"gcompris/src/activities/{activity}/resource/{folder}{stem}.webp"
             name, rcc = f"gcompris-{farm}{stem.lower().replace('_', '-')}.jpg", f"{_GCOMPRIS}{activity}.rcc"
+            out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
+    for folder, stems in _GCOMPRIS_SORT.items():
+        for stem in stems.split():
+            member = f"gcompris/src/activities/categorization/resource/images/{folder}/{stem}.webp"
+            name, rcc = f"gcompris-sort-{stem.lower()}.jpg", f"{_GCOMPRIS}categorization.rcc"
             out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
     return out
 
