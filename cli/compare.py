@@ -91,9 +91,7 @@ def compare_command(
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
-    level = level.lower()  # "--level Object" as "object"
-    if level not in _LEVEL_CHOICES:
-        raise typer.BadParameter(f"{level!r} is not one of {', '.join(_LEVEL_CHOICES)}", param_hint="--level")
+    level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
     if engine != "local":
         from multicap.scale import check_engine
 

@@ -9,6 +9,7 @@ import json
 import sys
 from typing import Any
 
+import typer
 from rich.console import Console
 
 # Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
@@ -38,6 +39,16 @@ def shown(name: object, *, lines: bool = False) -> str:
 def counted(n: int, noun: str) -> str:
     """ "1 image", "3 images": a count with its noun (regular plurals only)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def level_named(text: str, choices: tuple[str, ...]) -> str:
+    """The level a user typed, as the library names it: "Object", "objects" and "OBJECTS" are "object".
+    Raises typer's usage error (exit 2) for any other word."""
+    word = text.strip().lower()
+    word = word if word in choices or not word.endswith("s") else word[:-1]
+    if word not in choices:
+        raise typer.BadParameter(f"{text!r} is not one of {', '.join(choices)}", param_hint="--level")
+    return word
 
 
 def warn(message: str) -> None:

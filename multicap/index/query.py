@@ -3,6 +3,7 @@
     meaning = understand("a red car on the beach")
     meaning.parts          # [red car: 10 classes below car, colour red] [beach: seashore, sandbar, lakeside]
     meaning.unknown        # words the model cannot relate to anything, with the nearest concepts it knows
+    meaning.notes          # words searched as less than they say ("woman": any person)
 
 Every noun reaches the classes through WordNet's relations, each with a weight (`multicap.index.reach`);
 a word that reaches none is reported as unknown, with the nearest concepts the model knows (shown, not
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
     FACE_WORDS,
+    FOUND,
     IMAGE_WORDS,
     LOOKS,
     MONOCHROME,
@@ -71,16 +73,13 @@ _COLOUR_ALIASES = {
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
-# Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
-# .vegetation) → the labels it gives.
-_FOUND: dict[str, tuple[str, ...]] = {
-    "sky": ("sky",), "skies": ("sky",),
-    "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
-    "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
-    "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
-    "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
-}  # fmt: skip
+_KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
+_COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
+# People words that say no more than the describer finds: how many, a face; any other ("woman", "child",
+# "soldier") is searched as any person, and the query's reader is told so.
+_ANYONE = (PEOPLE_WORDS - {"men", "women", "children", "kids"}) | {"person", "human", "someone", "somebody"}
+_ANY_PERSON = "is searched as any person: multicap finds people, not who they are"
 
 
 @dataclass
@@ -107,6 +106,7 @@ class Understanding:
     parts: list[Part] = field(default_factory=list)
     relations: list[str] = field(default_factory=list)  # function words between parts ("on", "with")
     unknown: list[Unknown] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # words searched as less than they say ("woman")
 
     @property
     def classes(self) -> dict[int, float]:
@@ -123,7 +123,7 @@ class Understanding:
             colour = f" (colour {part.colour})" if part.colour else ""
             top = ", ".join(f"{n} {w:.2f}" for n, w in part.top())
             lines.append(f"{part.text}{colour}: {part.how}" + (f" [{top}]" if top else ""))
-        lines += [f"unknown: {u.message()}" for u in self.unknown]
+        lines += [f"unknown: {u.message()}" for u in self.unknown] + [f"note: {n}" for n in self.notes]
         return lines
 
 
@@ -168,7 +168,9 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
-        named = _colour(word, wn)
+        named = _colour(word, wn, before_noun=_before_noun(words, k))
+        if named is not None and _names_a_kind(words, k, wn):  # "golden retriever", "red wine": a class
+            named = None
         span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             out.parts += [look] if look is not None else []
@@ -201,6 +203,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             if size is not None and part.kind in ("thing", "people"):
                 part.size, part.how = size, f"{part.how}; {size}"
             size = None
+            if part.kind == "people" and _who(part.text):  # "woman", "astronaut": say it is any person
+                out.notes.append(f'"{part.text}" {_ANY_PERSON}')
             if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)
@@ -230,6 +234,24 @@ def _look_words(
     if paired:
         named, word = f"{colour} and {named}", f"{colour_text} and {word}"
     return 2, _look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
+
+
+def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the
+    model sees: "golden retriever", "red wine" and "black swan" are kinds, not a colour and a noun."""
+    below = classes_below()
+    for span in (3, 2):
+        phrase = " ".join(words[k : k + span])
+        if k + span <= len(words) and any(s.offset in below for s in wn.synsets(phrase)):
+            return True
+    return False
+
+
+def _before_noun(words: list[str], k: int) -> bool:
+    """Whether the word at `k` stands before another word it may qualify ("cherry car"), not alone or
+    before a relation ("cherry", "cherry on a cake")."""
+    after = words[k + 1] if k + 1 < len(words) else ""
+    return bool(after) and after not in RELATIONS and after not in STOPWORDS
 
 
 def _of_the_image(words: list[str], k: int) -> bool:
@@ -271,16 +293,26 @@ def _position_span(words: list[str], k: int) -> int:
     return end - k + (end < len(words) and words[end] in POSITION_TAIL)
 
 
-def _colour(word: str, wn: WordNet) -> str | None:
-    """The describer's colour a word names ("crimson" → red), or None."""
+def _colour(word: str, wn: WordNet, *, before_noun: bool = True) -> str | None:
+    """The describer's colour a word names ("crimson" → red), or None. A word WordNet reads as a colour
+    only through an adjective names it where that adjective is the colour's own first sense ("crimson"
+    is red; "chicken", cowardly, is not yellow), and a word that is first a thing other than a colour
+    ("cherry": a tree, its fruit) names it only before the noun it colours (`before_noun`: "a cherry
+    car"; "cherry" alone is the fruit)."""
     if word in COLOURS:
         return word
     if word in _COLOUR_ALIASES:
         return _COLOUR_ALIASES[word]
     for synset in wn.synsets(word, "a")[:1]:
         for lemma in synset.lemmas:
-            if lemma in COLOURS or lemma in _COLOUR_ALIASES:
-                return _COLOUR_ALIASES.get(lemma, lemma)
+            if lemma not in COLOURS and lemma not in _COLOUR_ALIASES:
+                continue
+            if synset.offset not in [s.offset for s in wn.synsets(lemma, "a")[:1]]:
+                return None
+            nouns = wn.synsets(word)
+            if nouns and not before_noun and _COLOUR_NOUN not in wn.ancestors(nouns[0].offset):
+                return None
+            return _COLOUR_ALIASES.get(lemma, lemma)
     return None
 
 
@@ -299,8 +331,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
             continue
-        if phrase in _FOUND:
-            return span, _found_part(phrase, _FOUND[phrase])
+        if phrase in FOUND:
+            return span, _found_part(phrase, FOUND[phrase])
         if _is_person(phrase, synsets, wn):
             return span, _people_part(phrase)
         part = _thing(phrase, synsets, wn)
@@ -326,13 +358,28 @@ def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNe
 
 
 def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
+    """Whether a noun asks for people: its first sense is a person, and none of its next two senses is a
+    thing the model sees or a kind of one ("whale" is first a very large person, "hot dog" one who
+    performs stunts, "bunny" a nightclub waitress)."""
     if phrase in PEOPLE_WORDS or phrase in PERSON_TERMS:
         return True
-    return _PERSON in wn.ancestors(synsets[0].offset)
+    if _PERSON not in wn.ancestors(synsets[0].offset):
+        return False
+    below = classes_below()
+    for sense in synsets[1:3]:  # a thing, or a kind of a specific one ("bunny": a young rabbit)
+        kind_of = (0 < len(below.get(s.offset, ())) <= _KIND_OF for s in wn.related(sense, "@"))
+        if _PERSON not in wn.ancestors(sense.offset) and (sense.offset in below or any(kind_of)):
+            return False
+    return True
 
 
 def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
     return Part(phrase, "found", terms=labels, how=f"found from the pixels: {', '.join(labels)}")
+
+
+def _who(phrase: str) -> bool:
+    """Whether a people part's words say who ("woman", "soldiers"), more than the describer can tell."""
+    return not any(word in _ANYONE for word in phrase.split())
 
 
 def _people_part(phrase: str) -> Part:

@@ -66,7 +66,7 @@ class QueryVectors:
     concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
     weights: dict[str, float] = field(default_factory=dict)  # space -> its weight in the fusion (default 1)
     meaning: Understanding | None = None  # the query's parts over ImageNet classes (grounded models)
-    unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
+    unknown: list[str] = field(default_factory=list)  # words it relates to nothing or to less than said
     terms: list[str] = field(default_factory=list)  # words for the full-text search beside the typed ones
 
 
@@ -90,7 +90,7 @@ def concept_query(text: str, class_vectors: ClassVectors) -> QueryVectors:
     except ConfigError as exc:  # no WordNet database here: the class names and their hypernyms only
         meaning = _names_only(text, str(exc))
     weights = meaning.classes
-    q = QueryVectors(meaning=meaning, unknown=[u.message() for u in meaning.unknown])
+    q = QueryVectors(meaning=meaning, unknown=[u.message() for u in meaning.unknown] + meaning.notes)
     q.concepts = meaning.explain()
     q.terms = _expansion_terms(meaning)
     class_vectors.query(weights, q)

@@ -11,9 +11,9 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
+    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
     "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
-    "RELATION_PHRASES", "SHADES", "SIZES", "STOPWORDS",
+    "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
 # Words a query says nothing with of its own ("a", "the", "photo").
@@ -66,6 +66,16 @@ FACE_WORDS = frozenset(
 )
 PEOPLE_WORDS = frozenset({*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "teams"})
 
+# Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
+# .vegetation) → the labels it gives.
+FOUND: dict[str, tuple[str, ...]] = {
+    "sky": ("sky",), "skies": ("sky",),
+    "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
+    "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
+    "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
+    "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
+}  # fmt: skip
+
 # Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
 # there (a street's cab is not part of a street in WordNet; "kitchen" reached palaces, through dwelling):
 # the things found at each, by ImageNet name. A place word reaches these and its own kinds, not WordNet's
@@ -106,6 +116,14 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
               "coral reef", "canoe", "speedboat", "paddle", "yawl", "lifeboat", "catamaran", "trimaran",
               "schooner", "gondola", "fireboat", "liner", "container ship", "wreck", "snorkel",
               "scuba diver"),
+}  # fmt: skip
+# Everyday words whose things ImageNet files under another WordNet synset than the word's own, so that no
+# WordNet relation joins them: its "hen" and "cock" are any adult bird, not the chicken's; what people call
+# solar panels it learned as a "solar dish" (WordNet puts a solar panel in a satellite). Word → class names.
+SEEN_AS: dict[str, tuple[str, ...]] = {
+    "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
+    "poultry": ("hen", "cock"), "solar panel": ("solar dish",), "solar panels": ("solar dish",),
+    "solar array": ("solar dish",), "photovoltaic": ("solar dish",),
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {

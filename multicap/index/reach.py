@@ -5,8 +5,12 @@ hyponyms ("dog" → 118 breeds: 1.0), its part, member and substance holonyms an
 of a shore → seashore, lakeside: 0.7); only where those reach nothing, its semantic neighbours among the
 classes, in the spirit of ConSE (Norouzi et al. 2014) with WordNet's hypernym graph as the semantic space:
 its siblings under a specific hypernym ("temple" → place of worship → church, mosque, stupa: 0.5, or 0.35
-two levels up) and the classes whose definitions name the word or that its definition names (0.45). A
-word that names a place people photograph reaches what is found there (`query_words.AT_PLACE`: 0.8).
+two levels up) and the classes whose definitions name the word or that its definition names (0.45); and
+where even those reach nothing, the kinds of thing its definition says it is ("kitten": young domestic cat
+→ tabby, Persian, Siamese; "puppy": a young dog: 0.45). A class is reached by any word of its synset
+("hot dog", "taxi"), and by the everyday words ImageNet files under another synset
+(`query_words.SEEN_AS`: "chicken" → hen, cock). A word that names a place people photograph reaches what
+is found there (`query_words.AT_PLACE`: 0.8).
 `unknown` says why a word reaches nothing, with the classes under its nearest hypernym that covers a few
 (within two levels) as the nearest concepts the model knows, or, for a word WordNet does not know, the
 words one typing slip away ("dgo": dog) or else the closest by spelling.
@@ -21,7 +25,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from multicap.index.query_words import AT_PLACE, BODY_OF_WATER, PLACE_WORDS, STOPWORDS
+from multicap.index.query_words import (
+    AT_PLACE,
+    BODY_OF_WATER,
+    FOUND,
+    LOOKS,
+    PEOPLE_WORDS,
+    PLACE_WORDS,
+    SEEN_AS,
+    STOPWORDS,
+)
 from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
@@ -39,6 +52,8 @@ _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most t
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
 _MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
 _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
+_PERSON = 7846  # person.n.01: people are the describer's own finding, not a definition's classes
+_ABSTRACTION = 2137  # abstraction.n.06: a definition's abstract nouns ("part", "kind") name no thing
 
 
 @dataclass
@@ -83,6 +98,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
 
     add(_class_names().get(phrase, frozenset()), _W_SELF, f"{phrase}, a class of its own")  # whatever sense
     #   WordNet ranks first: "church" is first a congregation, and the building reached only 0.6
+    seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken")
+    add([c for name in seen_as for c in _class_names()[name.lower()]], _W_SELF, f"as {', '.join(seen_as)}")
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
     place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
     if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
@@ -105,6 +122,9 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                     if len(cover) <= _SMALL_COVER:
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
             add(_gloss_links(synset), sense * _W_GLOSS, f"definitions that use {synset.name}")
+    if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
+        for kind, classes in _defined_as(senses[0][1], wn):
+            add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {kind}")
     if not reached:
         return None
     kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
@@ -173,7 +193,13 @@ def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _known_words() -> list[str]:
-    return sorted({c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags})
+    """What a typing slip is corrected to: the classes' names and tags, and the words the query tables
+    read ("peple": people, not apple)."""
+    people = {"person", "man", "woman", "child", "kid", "boy", "girl", "baby"}
+    tables = {*PEOPLE_WORDS, *people, *PLACE_WORDS, *LOOKS, *SEEN_AS, *FOUND}
+    return sorted(
+        {c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags} | tables
+    )
 
 
 @lru_cache(maxsize=1)
@@ -204,7 +230,7 @@ def _gloss_index() -> dict[str, frozenset[int]]:
 def _gloss_links(synset: Synset) -> frozenset[int]:
     """Classes whose definitions use one of the synset's words, and classes its definition names (one or
     two words); none when they are many (a common word links to nothing in particular)."""
-    index, names = _gloss_index(), _class_names()
+    index, names = _gloss_index(), _class_names(synonyms=False)  # not "light", a word of the lighter's
     out: set[int] = set()
     for lemma in synset.lemmas:
         out |= index.get(lemma.replace(" ", "_"), frozenset())
@@ -215,11 +241,40 @@ def _gloss_links(synset: Synset) -> frozenset[int]:
     return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
 
 
-@lru_cache(maxsize=1)
-def _class_names() -> dict[str, frozenset[int]]:
-    """A class's name, and its plural, → the classes so named."""
+def _defined_as(synset: Synset, wn: WordNet) -> list[tuple[str, frozenset[int]]]:
+    """The kinds of thing the model sees that `synset`'s definition names, each with its classes: a noun
+    of one or two words in its first clause that is or is above at most `_MAX_CLASSES` classes, people
+    and abstractions left out ("young domestic cat": domestic cat → tabby, Persian, Siamese; "a young
+    dog": 118 breeds). The longer noun of two overlapping ones wins ("domestic cat", not "cat")."""
+    below = classes_below()
+    words = WORD.findall(synset.gloss.split(";")[0].lower())
+    out: list[tuple[str, frozenset[int]]] = []
+    taken: set[int] = set()  # word positions a two-word noun used
+    for n in (2, 1):
+        for k in range(len(words) - n + 1):
+            if (n == 1 and k in taken) or words[k] in STOPWORDS:
+                continue
+            phrase = " ".join(words[k : k + n])
+            forms = (base.replace("_", " ") for base in wn.base_forms(phrase))
+            senses = next((found[:1] for found in map(wn.synsets, forms) if found), [])
+            if not senses or wn.ancestors(senses[0].offset) & {_PERSON, _ABSTRACTION}:
+                continue  # "bass", the lowest part of the range: a part is no thing to look for
+            classes = below.get(senses[0].offset, frozenset())
+            if 0 < len(classes) <= _MAX_CLASSES:
+                out.append((senses[0].name, classes))
+                taken.update(range(k, k + n))
+    return out
+
+
+@lru_cache(maxsize=2)
+def _class_names(*, synonyms: bool = True) -> dict[str, frozenset[int]]:
+    """A class's name and (with `synonyms`) the other words of its synset ("hot dog", "taxi"), each with
+    its plural, → the classes so named."""
+    wn = shared_wordnet()
     table: dict[str, set[int]] = defaultdict(set)
     for concept in imagenet_concepts():
-        table[concept.name.lower()].add(concept.index)
-        table[concept.name.lower() + "s"].add(concept.index)
+        lemmas = wn.synset(int(concept.wnid[1:]), "n").lemmas if synonyms else ()
+        for name in dict.fromkeys([concept.name, *lemmas]):
+            table[name.lower()].add(concept.index)
+            table[name.lower() + "s"].add(concept.index)
     return {k: frozenset(v) for k, v in table.items()}

@@ -54,6 +54,10 @@ __all__ = [
 ]
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
+# Words for the image itself: every attribute-level text says "a bright ... image", so they would match all
+_IMAGE_ITSELF = frozenset(
+    {"image", "images", "photo", "photos", "picture", "pictures", "photograph", "photographs"}
+)
 
 
 @dataclass
@@ -87,7 +91,7 @@ def fts_expression(
     adjacent content words as a phrase ("red circle": a description that binds the two ranks higher), and
     the `extra` terms the query was understood as ("stupa" for "temple"), every one quoted, joined by OR.
     None when there is no word at all."""
-    words = list(dict.fromkeys(content_terms(query)))
+    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _IMAGE_ITSELF))
     extras = [" ".join(query_terms(t)) for t in extra]
     if not words and not any(extras):
         return None

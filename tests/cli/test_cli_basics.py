@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from multicap import __version__
 from tests.conftest import EXAMPLES, run_cli
 
@@ -74,3 +76,17 @@ def test_classify_errors_are_one_line() -> None:
     assert r.returncode == 1 and "no ImageNet head" in r.stderr
     r = run_cli("classify", "/nonexistent-folder/")
     assert r.returncode == 1 and "could not be read" in r.stderr
+
+
+def test_a_level_is_read_in_any_case_and_in_the_plural() -> None:
+    """ "--level objects" was refused ("'objects' is not one of object, ...")."""
+    import typer
+
+    from multicap.cli.console import level_named
+
+    levels = ("object", "attribute", "layout", "caption", "all")
+    assert [level_named(t, levels) for t in ("objects", "Object", "LAYOUTS", " all ")] == [
+        "object", "object", "layout", "all"
+    ]  # fmt: skip
+    with pytest.raises(typer.BadParameter, match="'colour' is not one of object"):
+        level_named("colour", levels)

@@ -266,6 +266,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     assert dark.returncode == 0 and not dark.stderr, dark
     lines = dark.stdout.splitlines()  # the dark one first, then the moderately bright ones
     assert lines[0].endswith("rocket.jpg") and len(lines) == 5 and float(lines[1].split()[0]) < 1.0
+    image = run_cli("search", "an image", "--index", str(index))  # every attribute text says "image"
+    assert image.returncode == 1 and "it has no word to search for" in image.stderr
+    woman = run_cli("search", "woman", "--index", str(index), "-k", "1")
+    assert woman.returncode == 0 and 'warning: "woman" is searched as any person' in woman.stderr
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
     assert explained.returncode == 0 and "understood: temple: like temple" in explained.stdout
     assert "stupa 0.50" in explained.stdout
@@ -412,3 +416,57 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     assert understand("xyzzy").unknown[0].message() == '"xyzzy" is not a word WordNet 3.0 knows'
     cafe = understand("café")
     assert not cafe.unknown and cafe.parts[0].text == "cafe"
+
+
+def test_a_word_read_as_a_colour_must_be_the_colours_own_sense() -> None:
+    """ "chicken" was read as yellow (its adjective means cowardly, "yellow"), and the search answered
+    "no image holds yellow"; "golden retriever" was a yellow retriever, "cherry" alone a red nothing."""
+    from multicap.index.query import understand
+
+    [chicken] = understand("chicken").parts
+    assert chicken.kind == "thing" and chicken.colour is None
+    assert set(_reached("chicken")) == {"hen", "cock"}  # ImageNet's hen and cock are any adult bird
+    assert understand("crimson car").parts[0].colour == "red"  # a colour's own first sense
+    assert understand("crimson").parts[0].kind == "colour"  # a noun under colour stays a colour alone
+    assert understand("cherry").parts[0].kind == "thing"  # first a tree and its fruit: a colour only
+    assert understand("cherry car").parts[0].colour == "red"  # before the noun it colours
+    for kind in ("golden retriever", "red wine", "black swan", "red fox"):  # a class, not colour + noun
+        [part] = understand(kind).parts
+        assert part.colour is None and part.text == kind and max(part.classes.values()) == 1.0, kind
+    assert understand("red car").parts[0].colour == "red"
+
+
+def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
+    """WordNet's first "whale" is a very large person and its first "hot dog" one who performs stunts;
+    both were searched as people. A person word says more than the describer tells, and is told so."""
+    from multicap.index.query import understand
+
+    assert _reached("hot dog") == {"hotdog": 1.0}  # any word of the class's synset names it
+    assert "grey whale" in _reached("blue whale")
+    assert understand("bunny").parts[0].kind == "thing"  # a young rabbit, after a nightclub waitress
+    woman = understand("a woman with a hat")
+    assert [p.kind for p in woman.parts] == ["people", "thing"]
+    assert woman.notes == ['"woman" is searched as any person: multicap finds people, not who they are']
+    assert not woman.unknown  # understood, as people
+    for neutral in ("people", "a group of people", "portrait", "crowd", "two persons"):
+        assert not understand(neutral).notes, neutral
+
+
+def test_a_word_with_no_route_reaches_the_kinds_its_definition_names() -> None:
+    """ "kitten" (young domestic cat) and "puppy" (a young dog) reached nothing: their hypernyms are
+    "young mammal" and a dog's 118 breeds, too many to call siblings."""
+    assert {"tabby", "Persian cat", "Siamese cat"} <= set(_reached("kitten"))
+    puppy = _reached("puppy")
+    assert len(puppy) == 118 and set(puppy.values()) == {0.45}
+    assert "hog" in _reached("piglet")
+    from multicap.index.query import understand
+
+    assert not understand("bass").parts  # "the lowest part of the musical range": a part is no thing
+
+
+def test_a_typing_slip_is_corrected_to_the_words_of_the_query_tables() -> None:
+    """ "peple" suggested apple: the suggestions knew only the classes' names and tags."""
+    from multicap.index.query import understand
+
+    assert "did you mean people?" in understand("peple").unknown[0].message()
+    assert "did you mean grass?" in understand("gras").unknown[0].message()
