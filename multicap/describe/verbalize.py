@@ -205,14 +205,15 @@ def layout_text(facts: SceneFacts) -> str:
     A thing around the one before it, or the sky, grass, trees or foliage whose box is centred, is said with
     no place of its own: "a ladybug on the right, foliage around it", "a monastery, the sky next to it".
     People found together (the describer puts them first) are said as one group with where they are
-    ("two people on the left", "three people on the left and in the centre"); the first thing after them by
+    ("two people on the left", "three people on the left and in the centre", "five people across the
+    image"); the first thing after them by
     where it is, and the rest relative to the one before, as usual."""
     obj = facts.objects
     clauses = []
     group = next((k for k, o in enumerate(obj) if o.label != "person"), len(obj))
     if group >= 2:
-        spots = dict.fromkeys(POSITION_PHRASES[o.attributes["position"]] for o in obj[:group])
-        clauses.append(f"{_count('person', group)} {_join(list(spots))}")
+        where = _spread([o.attributes["position"] for o in obj[:group]])
+        clauses.append(f"{_count('person', group)} {where}")
         if group < len(obj):
             clauses.append(
                 f"{with_article(obj[group].label)} {POSITION_PHRASES[obj[group].attributes['position']]}"
@@ -233,6 +234,28 @@ def layout_text(facts: SceneFacts) -> str:
     setting = _setting(facts)
     text = ", ".join(clauses) if clauses else NOTHING
     return f"{text}; {setting}" if setting else text
+
+
+_COLUMN = {"left": 0, "center": 1, "right": 2}
+
+
+def _spread(positions: list[str]) -> str:
+    """Where a group is, from its members' 3 × 3 positions, read from left to right: "on the left and in
+    the centre"; three places or more in one column or row as that column or row ("on the left"), else
+    "across the image" (it was "on the right, at the bottom, on the left and in the centre")."""
+    cells = [
+        (w[-1] if w[-1] in _COLUMN else "center", w[0] if w[0] in ("top", "bottom") else "middle")
+        for w in (p.split() for p in positions)
+    ]
+    spots = sorted(dict.fromkeys(positions), key=lambda p: (_COLUMN.get(p.split()[-1], 1), p))
+    if len(spots) <= 2:
+        return _join([POSITION_PHRASES[p] for p in spots])
+    columns, rows = {c for c, _ in cells}, {r for _, r in cells}
+    if len(columns) == 1 and columns != {"center"}:
+        return POSITION_PHRASES[columns.pop()]
+    if len(rows) == 1 and rows & {"top", "bottom"}:
+        return POSITION_PHRASES[rows.pop()]
+    return "across the image"
 
 
 @register_verbalizer("caption")

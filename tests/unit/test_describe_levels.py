@@ -110,6 +110,17 @@ def test_layout_level_says_people_found_together_as_one_group() -> None:
     assert verbalize(SceneFacts(apart, chain_relations(apart), {}), "layout") == (
         "two people on the left and in the centre"
     )
+    boxes = [(0.8, 0.4, 0.9, 0.6), (0.0, 0.3, 0.2, 0.9), (0.45, 0.7, 0.55, 0.9), (0.4, 0.4, 0.5, 0.6)]
+    spread = [thing("person", box) for box in boxes]  # left to right, and where three places or more
+    assert verbalize(SceneFacts(spread, chain_relations(spread), {}), "layout") == (
+        "four people across the image"  # was "on the right, on the left, at the bottom and in the centre"
+    )
+    column = [thing("person", (0.0, y, 0.2, y + 0.1)) for y in (0.0, 0.45, 0.9)]
+    assert verbalize(SceneFacts(column, chain_relations(column), {}), "layout") == "three people on the left"
+    sides = [thing("person", (0.8, 0.4, 1.0, 0.6)), thing("person", (0.0, 0.4, 0.2, 0.6))]
+    assert verbalize(SceneFacts(sides, chain_relations(sides), {}), "layout").startswith(
+        "two people on the left and on the right"  # read from left to right, whichever was found first
+    )
     alone = [thing("person", (0.0, 0.3, 0.2, 0.9)), van]  # one person: said as any object, but not as "it"
     assert verbalize(SceneFacts(alone, chain_relations(alone), {}), "layout").startswith(
         "a person on the left, a minivan to the right of them"
