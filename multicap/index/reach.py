@@ -49,6 +49,8 @@ SIBLING_WEIGHT = _W_SIBLING  # a part reaching no class more strongly reaches on
 _W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
+_WIDE = 400  # ... and holds at most this many WordNet synsets: "natural object" (1,489: stars, rocks,
+#               acorns, sandbars) covers only 17 classes yet relates nothing; "building" holds 330
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
 _MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
 _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
@@ -119,9 +121,9 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
                 for ancestor in _hypernyms(synset, hops, wn):
                     cover = below.get(ancestor.offset, frozenset())
-                    if len(cover) <= _SMALL_COVER:
+                    if len(cover) <= _SMALL_COVER and not _wide(ancestor, wn):
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
-            add(_gloss_links(synset), sense * _W_GLOSS, f"definitions that use {synset.name}")
+            add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
         for kind, classes in _defined_as(senses[0][1], wn):
             add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {kind}")
@@ -147,6 +149,18 @@ def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
     return level
 
 
+def _wide(synset: Synset, wn: WordNet) -> bool:
+    """Whether more than `_WIDE` synsets lie below `synset` (counted breadth first, and no further)."""
+    seen, level = {synset.offset}, [synset]
+    while level:
+        below = (h for s in level for h in (*wn.related(s, "~"), *wn.related(s, "~i")))
+        level = [h for h in below if h.offset not in seen]
+        seen.update(h.offset for h in level)
+        if len(seen) > _WIDE:
+            return True
+    return False
+
+
 def unknown(word: str, wn: WordNet) -> Unknown:
     """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
     synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in pertainyms(a, wn)]
@@ -157,7 +171,9 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
-    return Unknown(word, "is not among the concepts this model sees", _neighbours(synsets[0], wn))
+    near = _neighbours(synsets[0], wn)
+    reason = "is not among the concepts this model sees" + ("" if near else ", nor near one")
+    return Unknown(word, reason, near)
 
 
 def _one_slip(word: str) -> list[str]:
@@ -179,12 +195,13 @@ def _known_set() -> frozenset[str]:
 
 
 def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
-    """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)."""
+    """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)
+    and is not too wide to relate anything (`_wide`)."""
     below, names = classes_below(), [c.name for c in imagenet_concepts()]
     level = [synset]
     for _ in range(2):
         level = [h for s in level for h in wn.related(s, "@")]
-        covers = [below.get(s.offset, frozenset()) for s in level]
+        covers = [below.get(s.offset, frozenset()) for s in level if not _wide(s, wn)]
         best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
         if best:
             return [names[c] for c in sorted(best[0])][:3]
@@ -227,13 +244,17 @@ def _gloss_index() -> dict[str, frozenset[int]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def _gloss_links(synset: Synset) -> frozenset[int]:
-    """Classes whose definitions use one of the synset's words, and classes its definition names (one or
-    two words); none when they are many (a common word links to nothing in particular)."""
+def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
+    """Classes whose definitions use the word typed (`phrase`, in the synset's sense), and classes the
+    synset's definition names (one or two words); none when they are many (a common word links to
+    nothing in particular). Not the synset's other words: "autumn" is also "fall", which a parachute's
+    definition uses."""
     index, names = _gloss_index(), _class_names(synonyms=False)  # not "light", a word of the lighter's
     out: set[int] = set()
+    typed = set(wn.base_forms(phrase))
     for lemma in synset.lemmas:
-        out |= index.get(lemma.replace(" ", "_"), frozenset())
+        if lemma.replace(" ", "_").lower() in typed:
+            out |= index.get(lemma.replace(" ", "_"), frozenset())
     words = WORD.findall(synset.gloss.split(";")[0].lower())
     for n in (1, 2):
         for k in range(len(words) - n + 1):

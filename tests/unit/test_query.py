@@ -470,3 +470,19 @@ def test_a_typing_slip_is_corrected_to_the_words_of_the_query_tables() -> None:
 
     assert "did you mean people?" in understand("peple").unknown[0].message()
     assert "did you mean grass?" in understand("gras").unknown[0].message()
+
+
+def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> None:
+    """ "stars" reached sandbars, rapeseed and acorns (siblings under "natural object", which covers 17
+    classes but holds 1,489 synsets) and "autumn" a parachute (its synonym "fall" is in the parachute's
+    definition): both answered with junk and no warning."""
+    from multicap.index.query import understand
+
+    for word in ("stars", "autumn"):
+        meaning = understand(word)
+        assert not meaning.parts, word
+        assert (
+            meaning.unknown[0].message()
+            == f'"{word}" is not among the concepts this model sees, nor near one'
+        )
+    assert {"stupa", "church", "mosque"} <= set(_reached("temple"))  # "place of worship" holds 44 synsets
