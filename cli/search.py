@@ -61,7 +61,8 @@ def search_command(
         console.warn(f"no image here shows all of {query!r}; the nearest are shown")
     if explain and not json_out and not filenames:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
-        console.out.print(f"dense spaces: {', '.join(result.spaces) or '-'}", markup=False)
+        spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"
+        console.out.print(f"dense spaces: {spaces}", markup=False)
         for line in result.concepts:
             console.out.print(f"understood: {line}", markup=False)
     for hit in result.hits:

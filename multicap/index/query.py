@@ -95,6 +95,7 @@ class Part:
     look: tuple[str, str] | None = None  # for a "look" part: (attribute, value) ("brightness", "dark")
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
+    note: str = ""  # what the words ask for that the search cannot tell ("woman": any person)
 
     def top(self, n: int = 5) -> list[tuple[str, float]]:
         names = [c.name for c in imagenet_concepts()]
@@ -203,8 +204,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             if size is not None and part.kind in ("thing", "people"):
                 part.size, part.how = size, f"{part.how}; {size}"
             size = None
-            if part.kind == "people" and _who(part.text):  # "woman", "astronaut": say it is any person
-                out.notes.append(f'"{part.text}" {_ANY_PERSON}')
+            if part.note:  # searched as less than it says: "woman", any person; "river", any water
+                out.notes.append(part.note)
             if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)
@@ -386,6 +387,7 @@ def _people_part(phrase: str) -> Part:
     classes = {c: 0.5 for c in classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
     part.count, part.face = PEOPLE_COUNT.get(phrase, 1), phrase in FACE_WORDS
+    part.note = f'"{phrase}" {_ANY_PERSON}' if _who(phrase) else ""
     part.how = _people_how(part)
     return part
 
@@ -413,7 +415,11 @@ def _joined(first: Part, second: Part) -> Part:
 def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
     """A noun as a part that asks for the classes it reaches (`reach.reach`), or None if it reaches none."""
     reached = reach(phrase, synsets, wn)
-    return None if reached is None else Part(phrase, "thing", reached.classes, how=reached.how)
+    return (
+        None
+        if reached is None
+        else Part(phrase, "thing", reached.classes, how=reached.how, note=reached.note)
+    )
 
 
 def _unaccented(word: str) -> str:

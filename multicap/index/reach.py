@@ -62,6 +62,7 @@ _ABSTRACTION = 2137  # abstraction.n.06: a definition's abstract nouns ("part", 
 class Reached:
     classes: dict[int, float]  # ImageNet class → weight in 0..1, the strongest path's
     how: str  # the routes that reached them, strongest first ("dog and its kinds")
+    note: str = ""  # where the word is searched as less than it says ("river": any water)
 
 
 @dataclass
@@ -106,6 +107,9 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
     if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
         place = "water"  # "sea", "lake", "river"; "water" itself (its first sense is the substance)
+    note = ""
+    if place == "water" and synsets[0].name not in ("water", "body of water"):
+        note = f'"{phrase}" is searched as any water (shores, boats): multicap tells no sea from a lake'
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
         where = "on or by water" if place == "water" else f"at a {place}"
         add(place_classes(place), _W_PLACE, f"what is found {where}")
@@ -131,7 +135,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
         return None
     kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
     routes = list(dict.fromkeys(how[c] for c in kept))
-    return Reached(kept, "; ".join(routes[:3]))
+    return Reached(kept, "; ".join(routes[:3]), note)
 
 
 @lru_cache(maxsize=16)

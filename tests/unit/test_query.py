@@ -486,3 +486,13 @@ def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> No
             == f'"{word}" is not among the concepts this model sees, nor near one'
         )
     assert {"stupa", "church", "mosque"} <= set(_reached("temple"))  # "place of worship" holds 44 synsets
+
+
+def test_a_body_of_water_is_noted_as_searched_as_any_water() -> None:
+    """ "river", "sea" and "waterfall" gave the same results as "water", with no word of why."""
+    from multicap.index.query import understand
+
+    assert understand("a boat on a river").notes == [
+        '"river" is searched as any water (shores, boats): multicap tells no sea from a lake'
+    ]
+    assert not understand("water").notes
