@@ -73,6 +73,7 @@ _COLOUR_ALIASES = {
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
+_TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
 _COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
@@ -339,6 +340,9 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         part = _thing(phrase, synsets, wn)
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
+        if part is None and any(_TREE in wn.ancestors(s.offset) for s in synsets[:3]):  # "pine", "oak"
+            part = _found_part(phrase, FOUND["trees"])
+            part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
 

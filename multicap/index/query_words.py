@@ -69,10 +69,12 @@ PEOPLE_WORDS = frozenset({*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "team
 # Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
 # .vegetation) → the labels it gives.
 FOUND: dict[str, tuple[str, ...]] = {
-    "sky": ("sky",), "skies": ("sky",),
+    "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",),
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
     "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
-    "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",),
+    "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",), "bush": ("foliage",),
+    "bushes": ("foliage",), "shrub": ("foliage",), "shrubs": ("foliage",), "hedge": ("foliage",),
+    "hedges": ("foliage",),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
 }  # fmt: skip
 
@@ -110,6 +112,8 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                "catamaran", "trimaran", "schooner"),
     "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
              "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
+    "landscape": ("alp", "valley", "cliff", "volcano", "promontory", "seashore", "lakeside", "sandbar",
+                  "geyser"),
     # Any body of water (WordNet's body_of_water.n.01 and its kinds: sea, lake, river, pond...): ImageNet has
     # none, but its shores and what floats on it.
     "water": ("lakeside", "seashore", "boathouse", "pier", "dock", "sandbar", "breakwater", "dam",
@@ -132,7 +136,8 @@ PLACE_WORDS = {
     "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
     "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
     "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
-    "supermarket": "shop", "market": "shop",
+    "supermarket": "shop", "market": "shop", "landscape": "landscape", "landscapes": "landscape",
+    "scenery": "landscape", "countryside": "landscape", "nature": "landscape",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,

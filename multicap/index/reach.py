@@ -55,7 +55,8 @@ _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word
 _MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
 _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
 _PERSON = 7846  # person.n.01: people are the describer's own finding, not a definition's classes
-_ABSTRACTION = 2137  # abstraction.n.06: a definition's abstract nouns ("part", "kind") name no thing
+# organism.n.01, artifact.n.01, food.n.01: a word of one of these kinds is defined by another of its kind
+_KINDS = frozenset({4475, 21939, 21265})
 
 
 @dataclass
@@ -111,7 +112,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if place == "water" and synsets[0].name not in ("water", "body of water"):
         note = f'"{phrase}" is searched as any water (shores, boats): multicap tells no sea from a lake'
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
-        where = "on or by water" if place == "water" else f"at a {place}"
+        where = {"water": "on or by water", "landscape": "in a landscape"}.get(place, f"at a {place}")
         add(place_classes(place), _W_PLACE, f"what is found {where}")
         add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
         senses = []
@@ -267,10 +268,15 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
 
 
 def _defined_as(synset: Synset, wn: WordNet) -> list[tuple[str, frozenset[int]]]:
-    """The kinds of thing the model sees that `synset`'s definition names, each with its classes: a noun
-    of one or two words in its first clause that is or is above at most `_MAX_CLASSES` classes, people
-    and abstractions left out ("young domestic cat": domestic cat → tabby, Persian, Siamese; "a young
-    dog": 118 breeds). The longer noun of two overlapping ones wins ("domestic cat", not "cat")."""
+    """The kinds of thing the model sees that the definition of `synset`, a living thing, a made thing
+    or food, names, each with its classes: a noun of one or two words in its first clause, of the same
+    of those three kinds, that is or is above at most `_MAX_CLASSES` classes and holds at most `_WIDE`
+    synsets ("young domestic cat": domestic cat → tabby, Persian, Siamese; "a young dog": 118 breeds).
+    The longer noun of two overlapping ones wins ("domestic cat", not "cat"). A definition's other words
+    name nothing to look for: "landscape", an expanse of scenery that *can* be seen, is no milk can."""
+    kind = _KINDS & wn.ancestors(synset.offset)
+    if not kind:
+        return []
     below = classes_below()
     words = WORD.findall(synset.gloss.split(";")[0].lower())
     out: list[tuple[str, frozenset[int]]] = []
@@ -282,10 +288,11 @@ def _defined_as(synset: Synset, wn: WordNet) -> list[tuple[str, frozenset[int]]]
             phrase = " ".join(words[k : k + n])
             forms = (base.replace("_", " ") for base in wn.base_forms(phrase))
             senses = next((found[:1] for found in map(wn.synsets, forms) if found), [])
-            if not senses or wn.ancestors(senses[0].offset) & {_PERSON, _ABSTRACTION}:
-                continue  # "bass", the lowest part of the range: a part is no thing to look for
+            ancestors = wn.ancestors(senses[0].offset) if senses else frozenset()
+            if not ancestors & kind or _PERSON in ancestors:
+                continue  # "shrub", a low woody perennial plant: not the plant that makes things
             classes = below.get(senses[0].offset, frozenset())
-            if 0 < len(classes) <= _MAX_CLASSES:
+            if 0 < len(classes) <= _MAX_CLASSES and not _wide(senses[0], wn):
                 out.append((senses[0].name, classes))
                 taken.update(range(k, k + n))
     return out

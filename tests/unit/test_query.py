@@ -496,3 +496,27 @@ def test_a_body_of_water_is_noted_as_searched_as_any_water() -> None:
         '"river" is searched as any water (shores, boats): multicap tells no sea from a lake'
     ]
     assert not understand("water").notes
+
+
+def test_everyday_words_with_no_class_reach_what_the_describer_finds() -> None:
+    """ "landscape", "pine", "bushes" and "clouds" answered nothing, and "landscape" matched every
+    image whose orientation the attribute level calls landscape."""
+    from multicap.index.query import understand
+
+    assert {"alp", "valley", "cliff", "seashore"} <= set(_reached("landscape"))
+    for word, found in (("pine", "trees"), ("bushes", "foliage"), ("clouds", "sky")):
+        [part] = understand(word).parts
+        assert part.kind == "found" and part.terms == (found,), word
+    assert understand("pine").notes == [
+        '"pine" is searched as any trees: multicap does not tell one tree from another'
+    ]
+
+
+def test_a_definition_names_kinds_only_for_living_or_made_things() -> None:
+    """The definition route took "can" in "landscape: an expanse of scenery that can be seen" for a milk
+    can, and a shrub's "plant" for a factory."""
+    from multicap.index.query import understand
+
+    for word in ("side", "voltage", "earth"):
+        assert not understand(word).parts, word
+    assert "hog" in _reached("piglet")
