@@ -162,8 +162,17 @@ def choose_k_by_gap(y: np.ndarray, spread: np.ndarray, seed: int = 0) -> tuple[i
     return max(gaps, key=lambda k: (gaps[k], -k)), gaps
 
 
-def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Clustering:
-    """Cluster unit vectors (N, D): k given, or chosen by `choose_k`."""
+def cluster_vectors(
+    x: np.ndarray, k: int | None = None, *, seed: int = 0, stands_for: np.ndarray | None = None
+) -> Clustering:
+    """Cluster unit vectors (N, D): k given, or chosen by `choose_k`.
+
+    `stands_for` (N,): the image each one is a copy of (its near-duplicate group's keeper), or itself.
+    Copies are clustered as the image they copy: five copies of one photo had made a cluster of their own
+    and changed the number of clusters (a folder of 30 varied photos was 1 cluster, with 5 copies 16),
+    and a photo's copy, at distance 0, had kept it from the outliers."""
+    if stands_for is not None and (stands_for != np.arange(len(x))).any():
+        return _as_copies(cluster_vectors(x[np.unique(stands_for)], k, seed=seed), stands_for)
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = len(x)
     scores: dict[int, float] = {}
@@ -192,6 +201,24 @@ def cluster_vectors(x: np.ndarray, k: int | None = None, *, seed: int = 0) -> Cl
         distances = _distance_to_clusters(x, centroids if not principal else _means(x, labels, k), counts)
     return Clustering(
         k, labels, centroids, representatives, distances, _outliers(distances), scores, principal, gaps
+    )
+
+
+def _as_copies(inner: Clustering, stands_for: np.ndarray) -> Clustering:
+    """The clustering of the distinct images (`np.unique(stands_for)`, in order) spread to every image:
+    a copy takes the cluster and the distance of the image it copies."""
+    kept = np.unique(stands_for)
+    row = np.searchsorted(kept, stands_for)  # (N,) each image's row among the distinct ones
+    return Clustering(
+        inner.k,
+        inner.labels[row],
+        inner.centroids,
+        [int(kept[r]) if r >= 0 else -1 for r in inner.representatives],
+        inner.distances[row],
+        [int(kept[o]) for o in inner.outliers],
+        inner.silhouettes,
+        inner.principal,
+        inner.gaps,
     )
 
 

@@ -4,9 +4,10 @@
     for line in result.json_lines(): ...
 
 Duplicates come from the near-duplicate signatures (`duplicates`), clusters and outliers from the image
-embeddings (`clusters`), what a cluster shares from `multicap.describe.summary.summarize_set` over its
-members, what sets a cluster apart from the features most of its members have and few other images do,
-and what sets an image apart from the set summary of the whole set. Pairs: each duplicate's keeper
+embeddings (`clusters`; a copy is clustered as the photo it copies), what a cluster shares from
+`multicap.describe.summary.summarize_set` over its members, what sets a cluster apart from the features
+most of its members have and few other images do (for a set of one cluster: what it shares), and what
+sets an image apart from the set summary of the whole set. Pairs: each duplicate's keeper
 against the other members (what, if anything, differs), and each cluster's representative against its
 nearest members.
 """
@@ -119,7 +120,10 @@ def compare_set(
         mtimes=images.mtimes,
         same=PairCheck.of_paths(images.paths),
     )
-    clustering = cluster_vectors(images.embeddings, clusters, seed=seed)
+    stands_for = np.arange(len(images))
+    for g in groups:  # a copy is clustered as the photo it copies
+        stands_for[g.members] = g.keeper
+    clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for)
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
     above = ancestors(images.descriptions, level)
     summaries = [_cluster_summary(images, clustering, c, feats, above, level) for c in range(clustering.k)]
@@ -154,6 +158,8 @@ def _cluster_summary(
     facts = [images.descriptions[i].facts for i in ids]
     names = {o.label for f in facts if f is not None for o in f.objects}
     label = _readable(distinguishing + telling, names)[:_LABEL_FEATURES]
+    if clustering.k == 1 and len(ids) > 1:  # the whole set: what its images share (no rest to differ from)
+        label = _readable(shared, names)[:_LABEL_FEATURES]
     if not label and len(ids) > 2:  # nothing most members share: what a third or more of them do, counted
         some = _over_represented(ids, clustering.labels != c, feats, above, most=_SOME)
         counts = Counter(f for i in ids for f in feats[i])

@@ -53,6 +53,9 @@ def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     human = run_cli("compare", str(scenes))
     assert human.returncode == 0 and f"in {len(groups)} group" in human.stdout and "keep " in human.stdout
+    whole = run_cli("compare", str(scenes), "--clusters", "1")
+    line = next(x for x in whole.stdout.splitlines() if x.strip().startswith("1. "))
+    assert ": " in line.split("e.g.")[0], line  # one cluster: labelled with what its images share
 
 
 def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:

@@ -219,3 +219,24 @@ def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
     alone = cluster_vectors(blob)
     assert alone.k == 1 and alone.principal == 0 and max(alone.gaps.values()) < 0.05
     assert cluster_vectors(x[:40]).principal == 0  # under PCA_FROM images: the first criterion only
+
+
+def test_copies_are_clustered_as_the_photo_they_copy() -> None:
+    """Five copies of one photo made a cluster of their own (a folder of 30 varied photos was 1 cluster,
+    with 5 copies 16), and a photo's copy at distance 0 kept the photo from the outliers."""
+    rng = np.random.default_rng(7)
+    centres = rng.standard_normal((3, 40))
+    x = np.repeat(centres, 8, axis=0) + 0.25 * rng.standard_normal((24, 40))
+    odd = 2.0 * rng.standard_normal(40)
+    x = np.vstack([x, odd, odd, odd])  # an odd photo (24) and two copies of it
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    alone = cluster_vectors(x[:25])
+    assert alone.outliers == [24]
+    copied = cluster_vectors(x)  # the copies hide it: each is the others' nearest image
+    assert 24 not in copied.outliers
+    stands_for = np.array([*range(25), 24, 24])
+    result = cluster_vectors(x, stands_for=stands_for)
+    assert result.k == alone.k and result.outliers == [24]
+    assert result.labels[25] == result.labels[26] == result.labels[24]
+    assert np.allclose(result.distances[25:], result.distances[24])
+    assert all(r < 25 for r in result.representatives)  # a copy never stands for its cluster
