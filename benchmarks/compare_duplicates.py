@@ -18,7 +18,8 @@ scenes).
 real-photo benchmark (data/real_photos, `scripts/fetch_real_photos.py`; "heldout" is never tuned on), and
 with `--people` also the 20 photos of `benchmarks/people_photos.py` (close-ups of faces, alike without
 being the same photo), is altered the same five ways at its own size
-(`multicap.data.scenes.altered_versions`). Different photos of one subject must stay apart.
+(`multicap.data.scenes.altered_versions`). Different photos of one subject must stay apart. `--turned`
+adds two copies a signature cannot see as the same photo: the photo turned a quarter, and made grey.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from PIL import Image
 
 from multicap.compare import DEFAULT_THRESHOLD, duplicate_groups, pixel_signature, signature
 from multicap.compare.signature import unit
@@ -61,14 +63,15 @@ def _scene_versions(scenes: int, seed: int) -> tuple[list, list[int]]:
     return images, truth
 
 
-def _photo_versions(split: str, people: bool, seed: int) -> tuple[list, list[int]]:
+def _photo_versions(split: str, people: bool, seed: int, turned: bool = False) -> tuple[list, list[int]]:
     """Each photo of a split (and the people photos) and its five altered copies, decoded as `multicap`
-    decodes a file (short side at least 360 px, as the describer asks)."""
+    decodes a file (short side at least 360 px, as the describer asks); with `turned`, two more: the
+    photo turned a quarter and made grey."""
     labels = json.loads((REPO / "benchmarks" / "real_photos" / "labels.json").read_text())["photos"]
     paths = [
         REPO / "data" / "real_photos" / p["file"]
         for p in labels
-        if p["split"] == split or (split == "both" and p["split"] != "fresh")
+        if p["split"] == split or (split == "both" and p["split"] in ("tune", "heldout"))
     ]
     if people:
         paths += sorted((REPO / "data" / "people_photos").glob("*.jpg"))
@@ -78,7 +81,11 @@ def _photo_versions(split: str, people: bool, seed: int) -> tuple[list, list[int
     images, truth = [], []
     for i, path in enumerate(paths):
         rng = np.random.default_rng([seed, i])
-        for _, img in altered_versions(load_image(path, min_short_side=360), rng):
+        original = load_image(path, min_short_side=360)
+        versions = [img for _, img in altered_versions(original, rng)]
+        if turned:
+            versions += [original.transpose(Image.Transpose.ROTATE_90), original.convert("L").convert("RGB")]
+        for img in versions:
             images.append(img)
             truth.append(i)
     return images, truth
@@ -94,10 +101,11 @@ def main() -> None:
     ap.add_argument("--photos", choices=["tune", "heldout", "both"], help="real photos of this split")
     ap.add_argument("--people", action="store_true", help="with --photos: add the 20 people photos")
     ap.add_argument("--no-check", action="store_true", help="without the keypoint check (compare.verify)")
+    ap.add_argument("--turned", action="store_true", help="with --photos: a quarter turn and a grey copy too")
     args = ap.parse_args()
     encoder = GroundedDescriber().encoder
     if args.photos:
-        images, truth = _photo_versions(args.photos, args.people, args.seed)
+        images, truth = _photo_versions(args.photos, args.people, args.seed, args.turned)
         args.scenes = len(set(truth))
     else:
         images, truth = _scene_versions(args.scenes, args.seed)
@@ -113,7 +121,9 @@ def main() -> None:
     labels = np.array(truth)
     start = time.perf_counter()
     same = None if args.no_check else PairCheck.of_images(images)
-    groups = [g.members for g in duplicate_groups(sig, args.threshold, embeddings=emb, same=same)]
+    share = None if same is None else same.share
+    found = duplicate_groups(sig, args.threshold, embeddings=emb, same=same, share=share)
+    groups = [g.members for g in found]
     group_s = time.perf_counter() - start
     precision, recall = _pair_scores(groups, labels)
     best = max(

@@ -54,6 +54,9 @@ PCA_DIM = 128  # above EXACT_UNTIL: the candidates are searched in this many PCA
 _PCA_SAMPLE = 4096  # vectors the PCA is fitted on
 NPROBE = 8  # IVF lists searched per query
 _BLOCK = 2048  # queries per range search call (bounds the results held at once)
+TURNED_NEIGHBOURS = 3  # each image's nearest by embedding checked for a copy turned or made grey
+TURNED_EMBEDDING = EMBEDDING_FLOOR  # ... at this embedding cosine or more (as two groups must agree)
+TURNED_SHARE = 0.4  # ... which is one by keypoints: this share carried by one similarity transform
 _SLACK = 1e-6  # a pair found at the threshold in float32 is not refused by its float64 average
 
 
@@ -174,12 +177,14 @@ def duplicate_groups(
     pixels: Sequence[int] | None = None,
     mtimes: Sequence[float] | None = None,
     same: Callable[[int, int], bool] | None = None,
+    share: Callable[[int, int], float | None] | None = None,
 ) -> list[DuplicateGroup]:
     """Groups of near-duplicates among unit `vectors` (N, D), each with its suggested keeper.
 
     `embeddings` (N, E), the images' unit pooled embeddings, add the `EMBEDDING_FLOOR` check; `same(i, j)`
     (`multicap.compare.verify.PairCheck`) is asked of each pair above the threshold, and a pair it says
-    are different photos is not linked (alike portraits of different people)."""
+    are different photos is not linked (alike portraits of different people). `share(i, j)` (the same
+    check's keypoint share), with the embeddings, finds the copies the signature misses (`_turned`)."""
     n = len(vectors)
     pairs, sims = similar_pairs(vectors, threshold)
     if same is not None and len(pairs):
@@ -187,6 +192,9 @@ def duplicate_groups(
         keep = np.array([s >= SURE or same(i, j) for (i, j), s in asked], dtype=bool)
         pairs, sims = pairs[keep], sims[keep]
     groups, least = _linked_groups(vectors, pairs, sims, threshold, embeddings)
+    if share is not None and embeddings is not None and n <= EXACT_UNTIL:
+        turned = _turned(vectors, embeddings, groups, share, threshold)
+        groups, least = _with_turned(groups, least, turned)
     pixels = pixels if pixels is not None else [0] * n
     mtimes = mtimes if mtimes is not None else [0.0] * n
     out = []
@@ -195,6 +203,67 @@ def duplicate_groups(
         ordered = [keeper, *(m for m in members if m != keeper)]
         out.append(DuplicateGroup(ordered, keeper, link))
     return out
+
+
+def _turned(
+    vectors: np.ndarray,
+    embeddings: np.ndarray,
+    groups: list[list[int]],
+    share: Callable[[int, int], float | None],
+    threshold: float,
+) -> list[tuple[int, int, float]]:
+    """Copies the signature cannot see: a photo turned a quarter or made grey (its layout of colours
+    changes: the signature cosine of a dam and its copy turned 90° is 0.51, of a butterfly and its grey
+    copy 0.44). Among each image's `TURNED_NEIGHBOURS` nearest by embedding (cosine at least
+    `TURNED_EMBEDDING`) and under the signature's `threshold`, a pair not grouped whose keypoints one
+    similarity transform carries at
+    `TURNED_SHARE` or more (those two: 0.83 and 0.97; frames of one fixed camera 0.16-0.23, different
+    photos at most 0.07): (i, j, their signature cosine)."""
+    n = len(embeddings)
+    if n < 2:
+        return []
+    index = faiss.IndexFlatIP(embeddings.shape[1])
+    index.add(np.ascontiguousarray(embeddings, dtype=np.float32))
+    sims, ids = index.search(
+        np.ascontiguousarray(embeddings, dtype=np.float32), min(n, TURNED_NEIGHBOURS + 1)
+    )
+    group_of = {m: g for g, members in enumerate(groups) for m in members}
+    candidates = {
+        (min(a, int(b)), max(a, int(b)))
+        for a in range(n)
+        for b, s in zip(ids[a].tolist(), sims[a].tolist(), strict=True)
+        if b >= 0 and b != a and s >= TURNED_EMBEDDING
+    }
+    found = []
+    for i, j in sorted(candidates):
+        signed = float(vectors[i] @ vectors[j])
+        if signed >= threshold or group_of.get(i, -1) == group_of.get(j, -2):
+            continue  # the signature saw the pair (and the linkage judged it), or one group holds both
+        seen = share(i, j)
+        if seen is not None and seen >= TURNED_SHARE:
+            found.append((i, j, signed))
+    return sorted(found)
+
+
+def _with_turned(
+    groups: list[list[int]], least: list[float], turned: list[tuple[int, int, float]]
+) -> tuple[list[list[int]], list[float]]:
+    """The groups with the turned copies added: to the group of the photo they copy, or as a new group."""
+    groups, least = [list(g) for g in groups], list(least)
+    for i, j, sim in turned:
+        gi = next((k for k, g in enumerate(groups) if i in g), None)
+        gj = next((k for k, g in enumerate(groups) if j in g), None)
+        if gi is not None and gj is not None:
+            continue  # two groups already: not joined by one pair
+        if gi is None and gj is None:
+            groups.append([i, j])
+            least.append(round(sim, 4))
+            continue
+        k, other = (gi, j) if gi is not None else (int(gj or 0), i)
+        groups[k] = sorted([*groups[k], other])
+        least[k] = round(min(least[k], sim), 4)
+    order = sorted(range(len(groups)), key=lambda k: groups[k][0])
+    return [groups[k] for k in order], [least[k] for k in order]
 
 
 def _linked_groups(

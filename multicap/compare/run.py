@@ -98,7 +98,10 @@ def compare_files(
             raise ConfigError("a pair needs two readable images")
         written = _report(compare_set(images, threshold=cut), report)
         same = PairCheck.of_paths(images.paths)
-        near = bool(duplicate_groups(images.signatures, cut, embeddings=images.embeddings, same=same))
+        groups = duplicate_groups(
+            images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
+        )
+        near = bool(groups)
         return PairOutcome(images, compare_in_set(images, 0, 1), near, written)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")

@@ -112,13 +112,15 @@ def compare_set(
     seed: int = 0,
 ) -> SetComparison:
     """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring)."""
+    check = PairCheck.of_paths(images.paths)
     groups = duplicate_groups(
         images.signatures,
         threshold,
         embeddings=images.embeddings,
         pixels=images.pixels,
         mtimes=images.mtimes,
-        same=PairCheck.of_paths(images.paths),
+        same=check,
+        share=check.share,
     )
     stands_for = np.arange(len(images))
     for g in groups:  # a copy is clustered as the photo it copies

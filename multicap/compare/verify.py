@@ -16,7 +16,8 @@ most 0.07, but for frames of one fixed camera (opencv's vtest: 0.16-0.23, one sh
 stay near-duplicates. A pair with fewer keypoints (a blurred or flat image) is not judged: the signature
 alone decides it, as before; so does a signature cosine of at least `duplicates.SURE` (0.93; those
 portraits reached 0.88), which also spares the check's 2 ms an image and 0.5 ms a pair where pixels are
-nearly the same.
+nearly the same. The same share, at 0.4 or more, finds the copies a signature cannot see (a photo turned
+a quarter, or made grey: `duplicates._turned`). A keypoint counts once, however many matches carry it.
 """
 
 from __future__ import annotations
@@ -80,7 +81,11 @@ def shared_share(a: Keypoints, b: Keypoints) -> float | None:
     _, inliers = cv2.estimateAffinePartial2D(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION, maxIters=2000, confidence=0.99
     )
-    carried = int(inliers.sum()) if inliers is not None else 0
+    if inliers is None:
+        return 0.0
+    kept = inliers.ravel().astype(bool)
+    pairs = {(m.queryIdx, m.trainIdx) for m, k in zip(good, kept, strict=True) if k}
+    carried = min(len({q for q, _ in pairs}), len({t for _, t in pairs}))  # each keypoint carried once
     return carried / min(len(a), len(b))
 
 
@@ -109,7 +114,11 @@ class PairCheck:
                 self._found[i] = None
         return self._found[i]
 
-    def __call__(self, i: int, j: int) -> bool:
+    def share(self, i: int, j: int) -> float | None:
+        """`shared_share` of images i and j, or None where it cannot judge them."""
         a, b = self._keypoints(i), self._keypoints(j)
-        share = shared_share(a, b) if a is not None and b is not None else None
+        return shared_share(a, b) if a is not None and b is not None else None
+
+    def __call__(self, i: int, j: int) -> bool:
+        share = self.share(i, j)
         return share is None or share >= MIN_SHARE
