@@ -8,7 +8,8 @@ self-contained HTML report.
 JSON output (`--json`), one object per line:
 
 - pair: {"type": "pair", "a", "b", "similarity", "fact_similarity", "signature_similarity",
-  "near_duplicate", "differences": {level: [{"kind", "label", "subject", "before", "after", "text"}]},
+  "near_duplicate", "copied" (how b was made from a, for a near-duplicate: "turned a quarter clockwise",
+  "made grey", ...), "differences": {level: [{"kind", "label", "subject", "before", "after", "text"}]},
   "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "distance", "distinct", "texts"} per
   image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
@@ -145,6 +146,7 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
             "a": str(outcome.a),
             "b": str(outcome.b),
             "near_duplicate": outcome.near_duplicate,
+            "copied": outcome.copied,
         }
         console.print_json_line({**out, "report": written} if written else out)
         return
@@ -152,7 +154,8 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
     console.out.print(f"{shown(outcome.a)}  vs  {shown(outcome.b)}", markup=False)
     console.out.print(
         f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if outcome.near_duplicate else 'no'} "
-        f"(signature {pair.signature_similarity:.3f})",
+        f"(signature {pair.signature_similarity:.3f})"
+        + (f": b {', '.join(outcome.copied)}" if outcome.copied else ""),
         markup=False,
     )
     for lv in levels:

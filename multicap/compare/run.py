@@ -9,7 +9,7 @@ the same rule as in a set); anything else is a set (duplicates, clusters, outlie
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,11 @@ from multicap.compare.duplicates import DEFAULT_THRESHOLD, duplicate_groups
 from multicap.compare.pairs import PairComparison
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
-from multicap.compare.verify import PairCheck
+from multicap.compare.verify import SIDE, PairCheck, how_copied
 from multicap.errors import ConfigError
 from multicap.index import existing_index
 from multicap.index.models import IndexModel, open_model
-from multicap.io import ErrorHandler
+from multicap.io import ErrorHandler, load_image
 
 __all__ = ["PairOutcome", "SetOutcome", "compare_files", "is_pair"]
 
@@ -33,6 +33,7 @@ class PairOutcome:
     pair: PairComparison  # what differs, per level
     near_duplicate: bool  # by the set's rule (`duplicate_groups` at the threshold)
     report: Path | None  # the HTML report written, if asked for
+    copied: list[str] = field(default_factory=list)  # a near-duplicate: how b was made from a
 
     @property
     def a(self) -> Path:
@@ -102,7 +103,8 @@ def compare_files(
             images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
         )
         near = bool(groups)
-        return PairOutcome(images, compare_in_set(images, 0, 1), near, written)
+        copied = how_copied(*(load_image(p, min_short_side=SIDE) for p in images.paths)) if near else []
+        return PairOutcome(images, compare_in_set(images, 0, 1), near, written, copied)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
     if len(images.paths) < 2:

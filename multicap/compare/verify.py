@@ -33,7 +33,7 @@ from PIL import Image
 from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
-__all__ = ["MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "keypoints", "shared_share"]
+__all__ = ["MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "how_copied", "keypoints", "shared_share"]
 
 SIDE = 320  # px: the long side the keypoints are found at
 FEATURES = 500  # ORB keypoints kept per image
@@ -42,6 +42,12 @@ MIN_SHARE = 0.1  # of the fewer keypoints, carried onto the other image by one s
 _RATIO = 0.8  # Lowe's ratio test: best match at most this share of the second best's distance
 _REPROJECTION = 0.01  # RANSAC inlier distance, in units of the long side (3 px at 320)
 _LEAST_MATCHES = 6  # a transform is fitted from at least this many matches
+_TURN_SLACK = 10.0  # degrees from a quarter turn still said as one (`how_copied`)
+_LEAST_ANGLE = 2.0  # degrees of rotation said
+_CROPPED = 1.08  # the content this much larger against the long side: cropped
+_SIZED = 1.25  # pixels this many times more or fewer: larger or smaller
+_GREY = 3.0  # mean channel spread under which an image is grey
+_LIGHTER = 1.12  # mean brightness this many times higher or lower: brighter or darker
 
 
 @dataclass(frozen=True)
@@ -70,23 +76,63 @@ def keypoints(image: Image.Image) -> Keypoints:
 def shared_share(a: Keypoints, b: Keypoints) -> float | None:
     """The share of the fewer keypoints that one similarity transform carries onto matching keypoints of
     the other image (0..1), or None where either image has under `MIN_KEYPOINTS`."""
+    fitted = _fitted(a, b)
+    return None if fitted is None else fitted[0]
+
+
+def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | None:
+    """`shared_share`, and the (2, 3) similarity from a's points to b's (None where none was fitted)."""
     if min(len(a), len(b)) < MIN_KEYPOINTS:
         return None
     matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(a.descriptors, b.descriptors, k=2)
     good = [m[0] for m in matches if len(m) == 2 and m[0].distance < _RATIO * m[1].distance]
     if len(good) < _LEAST_MATCHES:
-        return len(good) / min(len(a), len(b))
+        return len(good) / min(len(a), len(b)), None
     src = a.points[[m.queryIdx for m in good]]
     dst = b.points[[m.trainIdx for m in good]]
-    _, inliers = cv2.estimateAffinePartial2D(
+    matrix, inliers = cv2.estimateAffinePartial2D(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION, maxIters=2000, confidence=0.99
     )
     if inliers is None:
-        return 0.0
+        return 0.0, None
     kept = inliers.ravel().astype(bool)
     pairs = {(m.queryIdx, m.trainIdx) for m, k in zip(good, kept, strict=True) if k}
     carried = min(len({q for q, _ in pairs}), len({t for _, t in pairs}))  # each keypoint carried once
-    return carried / min(len(a), len(b))
+    return carried / min(len(a), len(b)), matrix
+
+
+def how_copied(a: Image.Image, b: Image.Image) -> list[str]:
+    """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: turned
+    ("turned a quarter clockwise", "rotated 5°"), cropped, smaller or larger, made grey, brighter or
+    darker. Empty where nothing of that changed (a recompressed copy)."""
+    out = []
+    fitted = _fitted(keypoints(a), keypoints(b))
+    matrix = fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+    if matrix is not None:
+        angle = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))  # y down: positive is clockwise
+        quarter = round(angle / 90.0)
+        if quarter and abs(angle - 90.0 * quarter) < _TURN_SLACK:
+            out.append("turned upside down" if abs(quarter) == 2 else
+                       f"turned a quarter {'clockwise' if quarter > 0 else 'anticlockwise'}")  # fmt: skip
+        elif abs(angle) >= _LEAST_ANGLE:
+            out.append(f"rotated {abs(angle):.0f}° {'clockwise' if angle > 0 else 'anticlockwise'}")
+        if float(np.sqrt(abs(np.linalg.det(matrix[:, :2])))) >= _CROPPED:
+            out.append("cropped")  # its content fills more of its long side
+    pixels = (b.width * b.height) / max(a.width * a.height, 1)
+    if pixels <= 1 / _SIZED or pixels >= _SIZED:
+        out.append(f"{'smaller' if pixels < 1 else 'larger'} ({pixels:.0%} of the pixels)")
+    grey_a, grey_b = (np.asarray(im.convert("RGB").resize((64, 64)), np.float32) for im in (a, b))
+    if _chroma(grey_b) < _GREY and _chroma(grey_a) >= 4 * _GREY:
+        out.append("made grey")
+    ratio = float(grey_b.mean()) / max(float(grey_a.mean()), 1.0)
+    if ratio >= _LIGHTER or ratio <= 1 / _LIGHTER:
+        out.append(f"{'brighter' if ratio > 1 else 'darker'} (×{ratio:.2f})")
+    return out
+
+
+def _chroma(rgb: np.ndarray) -> float:
+    """Mean distance of the pixels from grey (max - min of the channels), 0..255."""
+    return float((rgb.max(axis=-1) - rgb.min(axis=-1)).mean())
 
 
 class PairCheck:

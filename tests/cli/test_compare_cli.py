@@ -89,4 +89,7 @@ def test_a_copy_turned_a_quarter_or_made_grey_is_a_near_duplicate(tmp_path: Path
     [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
     assert sorted(Path(m).name for m in group["members"]) == ["cat.jpg", "cat_grey.jpg", "cat_turned.jpg"]
     pair = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_turned.jpg"), "--json")
-    assert json.loads(pair.stdout)["near_duplicate"] is True
+    doc = json.loads(pair.stdout)  # and how the copy was made, which the facts cannot say
+    assert doc["near_duplicate"] is True and doc["copied"] == ["turned a quarter anticlockwise"]
+    grey = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_grey.jpg"))
+    assert "near-duplicate: yes" in grey.stdout and grey.stdout.splitlines()[1].endswith(": b made grey")

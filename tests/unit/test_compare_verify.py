@@ -74,3 +74,24 @@ def test_grouping_leaves_apart_what_the_check_says_are_different_photos() -> Non
         [0, 1]
     ]
     assert asked == []
+
+
+def test_how_a_copy_was_made_is_read_from_its_pixels_and_keypoints() -> None:
+    """A pair said to be near-duplicates had "no meaningful difference" at every level, however the copy
+    was made: the facts of a copy are the photo's."""
+    from PIL import ImageEnhance
+
+    from multicap.compare.verify import how_copied
+
+    photo = _photo("chelsea")
+    w, h = photo.size
+    assert how_copied(photo, photo) == []
+    assert how_copied(photo, photo.transpose(Image.Transpose.ROTATE_270)) == ["turned a quarter clockwise"]
+    assert how_copied(photo, photo.rotate(6, resample=Image.Resampling.BILINEAR)) == [
+        "rotated 6° anticlockwise"
+    ]
+    assert how_copied(photo, photo.resize((w // 2, h // 2))) == ["smaller (25% of the pixels)"]
+    crop = photo.crop((w // 8, h // 8, w - w // 8, h - h // 8))
+    assert how_copied(photo, crop) == ["cropped", "smaller (57% of the pixels)"]
+    assert how_copied(photo, ImageEnhance.Brightness(photo).enhance(0.6)) == ["darker (×0.60)"]
+    assert how_copied(photo, photo.convert("L")) == ["made grey"]
