@@ -71,7 +71,15 @@ def index_command(
         root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
         (engine, address, workers),
     )  # fmt: skip
+    if summary["held"]:  # a folder missing or empty now: its images stay
+        console.warn(
+            f"{console.counted(summary['held'], 'image')} indexed from a folder that is missing or holds no "
+            "image now were kept (index its parent folder to drop them)"
+        )
     _render(summary, json_out)
+    read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))
+    if summary["failed"] and not read:  # nothing named could be read: as describe, exit 1
+        raise typer.Exit(1)
 
 
 def _index(

@@ -3,7 +3,9 @@
 - a file whose (path, mtime, size) is recorded is skipped without being read;
 - a changed mtime with the same content only updates the record; new content gets a new row;
 - a file whose content hash is already stored (a move, a rename, a copy) reuses the stored vectors and texts;
-- a file recorded under one of the given folders that is gone is marked deleted and leaves the results;
+- a file recorded under one of the given folders that is gone is marked deleted and leaves the results,
+  but not under a named folder that is missing or holds no image now (a drive not mounted, a typing
+  slip): its files are held (`IndexReport.held`), and its parent folder, indexed, retires them;
 - new files are encoded and described in batches; each batch of `commit_every` images is one SQLite
   transaction, so a process killed at any moment loses only its current batch and duplicates nothing;
 - the FAISS files are brought up to date at the end (and, after a crash, by the next run or search).
@@ -47,6 +49,7 @@ class IndexReport:
     updated: int = 0  # changed mtime, same content
     unchanged: int = 0  # skipped without reading
     deleted: int = 0  # recorded files under the given folders that are gone
+    held: int = 0  # recorded files under a named folder that is missing or empty now: kept, not retired
     failed: int = 0  # unreadable files (skipped with a warning)
     total: int = 0  # live images in the index afterwards
     faiss: dict[str, Any] = field(default_factory=dict)  # the layout of each space
@@ -177,6 +180,7 @@ def _plan(
     """Sort the files into skip / touch / reuse / encode, and find the recorded files that are gone. An
     unchanged file that another describer version described (`said_by`) is encoded and described again;
     the rows of files outside `inputs` are left as they are."""
+    inputs = list(inputs)
     known = store.live_files()
     plan = _Plan()
     seen: set[str] = set()
@@ -191,6 +195,8 @@ def _plan(
         except ImageLoadError as exc:
             fail(exc)
             done += 1
+            if os.path.lexists(path):  # there, but unreadable for now (permissions): not gone
+                seen.add(key)
             continue
         seen.add(key)
         old = known.get(key)
@@ -205,7 +211,14 @@ def _plan(
         done += _sort_changed(store, path, key, st, old, said_by, plan, report, fail)
     if progress is not None and done:
         progress(done)
-    plan.gone = [p for p in known if p not in seen and _under(p, inputs)]
+    # A named folder that is missing or holds no image now (a drive not mounted, a typing slip) retires
+    # nothing: its recorded files are held, and the caller says so.
+    present = [
+        i for i in inputs if os.path.isfile(i) or (os.path.isdir(i) and any(_under(k, [i]) for k in seen))
+    ]
+    gone = [p for p in known if p not in seen and _under(p, inputs)]
+    plan.gone = [p for p in gone if _under(p, present)]
+    report.held = len(gone) - len(plan.gone)
     return plan
 
 

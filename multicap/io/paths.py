@@ -195,7 +195,9 @@ def stat_error(path: str | Path, exc: OSError) -> ImageLoadError:
     """The one-line error for a failed stat or open."""
     if exc.errno == errno.ENOENT:
         reason = (
-            "no such file" if not os.path.islink(path) else "a broken symbolic link (its target is missing)"
+            "no such file or folder"
+            if not os.path.islink(path)
+            else "a broken symbolic link (its target is missing)"
         )
     elif exc.errno == errno.ELOOP:
         reason = "a symbolic link loop (the link leads back to itself)"

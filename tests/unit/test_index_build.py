@@ -328,3 +328,30 @@ def test_an_index_of_the_first_schema_gains_said_by_and_is_described_again(
     assert (r.added, r.redescribed, r.total) == (2, 2, 2)
     assert index_paths(root, [photos], tiny).unchanged == 2
     assert older_descriptions(root) is None
+
+
+def test_a_missing_or_empty_folder_retires_nothing(tmp_path: Path, tiny: IndexModel) -> None:
+    """Indexing a folder that was not there (a drive not mounted, a typing slip) marked every image
+    indexed from it deleted; an unreadable file was retired too. Its parent folder, indexed, retires them."""
+    top = tmp_path / "drive"
+    photos, root = top / "photos", tmp_path / "idx"
+    paths = _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    photos.rename(tmp_path / "elsewhere")
+    r = index_paths(root, [photos], tiny, on_error=lambda e: None)
+    assert (r.deleted, r.held, r.total, r.failed) == (0, 3, 3, 1)
+    photos.mkdir()  # the mount point is there, the drive is not
+    r = index_paths(root, [photos], tiny)
+    assert (r.deleted, r.held, r.total) == (0, 3, 3)
+    (tmp_path / "elsewhere").rename(photos / "back")  # gone from photos/, now under photos/back/
+    paths = sorted((photos / "back").iterdir())
+    if os.geteuid() != 0:  # root reads any file: nothing to deny
+        paths[0].chmod(0)
+        r = index_paths(root, [photos / "back"], tiny, on_error=lambda e: None)
+        assert r.failed == 1 and paths[0].name not in {Path(p).name for p, d in _rows(root) if d}
+        paths[0].chmod(0o644)
+    (top / "other.png").write_bytes(paths[1].read_bytes())
+    for p in paths:
+        p.unlink()
+    r = index_paths(root, [top], tiny)  # the parent: photos/ is empty within a folder that is there
+    assert r.held == 0 and r.total == 1
