@@ -38,8 +38,7 @@ def attend_command(
     from multicap.errors import ConfigError
 
     bundle = load_bundle(model, device=device)
-    level = level.strip().lower()
-    level = level[:-1] if level not in bundle.levels and level[:-1] in bundle.levels else level  # "layouts"
+    level = console.level_word(level, tuple(bundle.levels))  # "Layouts" as "layout"
     if level not in bundle.levels:
         raise ConfigError(f"bundle {model} knows levels {', '.join(bundle.levels)}, not {level!r}")
     caption, seen = caption_image(bundle, image, level, device=device)

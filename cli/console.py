@@ -41,11 +41,16 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
-def level_named(text: str, choices: tuple[str, ...]) -> str:
-    """The level a user typed, as the library names it: "Object", "objects" and "OBJECTS" are "object".
-    Raises typer's usage error (exit 2) for any other word."""
+def level_word(text: str, choices: tuple[str, ...]) -> str:
+    """The level a user typed, as the library names it where it is one of `choices`: "Object", "objects"
+    and "OBJECTS" are "object" ("tags" stays "tags"); any other word lower-cased."""
     word = text.strip().lower()
-    word = word if word in choices or not word.endswith("s") else word[:-1]
+    return word[:-1] if word not in choices and word[:-1] in choices else word
+
+
+def level_named(text: str, choices: tuple[str, ...]) -> str:
+    """`level_word`, and typer's usage error (exit 2) for a word that is not one of `choices`."""
+    word = level_word(text, choices)
     if word not in choices:
         raise typer.BadParameter(f"{text!r} is not one of {', '.join(choices)}", param_hint="--level")
     return word

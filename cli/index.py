@@ -72,9 +72,10 @@ def index_command(
         (engine, address, workers),
     )  # fmt: skip
     if summary["held"]:  # a folder missing or empty now: its images stay
+        held = summary["held"]
         console.warn(
-            f"{console.counted(summary['held'], 'image')} indexed from a folder that is missing or holds no "
-            "image now were kept (index its parent folder to drop them)"
+            f"{console.counted(held, 'image')} indexed from a folder missing, empty or unreadable now "
+            f"{'was' if held == 1 else 'were'} kept (index its parent folder to drop them)"
         )
     _render(summary, json_out)
     read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))

@@ -49,7 +49,8 @@ def search_command(
         from multicap.index.models import open_index_model
 
         model = open_index_model(root, device=device)
-    levels = [_singular_level(lv) for lv in levels or ()]  # "--level Objects" as "object"
+    known = ("object", "attribute", "layout", "caption", "tags")
+    levels = [console.level_word(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
     for line in result.unknown:
         console.warn(line)
@@ -79,8 +80,3 @@ def search_command(
                 )
                 texts = "; ".join(f"{lv}: {t}" for lv, t in hit.texts.items())
                 console.out.print(f"        {parts}\n        {texts}", markup=False)
-
-
-def _singular_level(text: str) -> str:
-    word = text.strip().lower()
-    return word[:-1] if word.endswith("s") and word != "tags" else word

@@ -206,16 +206,17 @@ def cluster_vectors(
 
 def _as_copies(inner: Clustering, stands_for: np.ndarray) -> Clustering:
     """The clustering of the distinct images (`np.unique(stands_for)`, in order) spread to every image:
-    a copy takes the cluster and the distance of the image it copies."""
+    a copy takes the cluster, the distance and the outlier's mark of the image it copies."""
     kept = np.unique(stands_for)
     row = np.searchsorted(kept, stands_for)  # (N,) each image's row among the distinct ones
+    copies = {int(k): [int(i) for i in np.flatnonzero(stands_for == k) if i != k] for k in kept}
     return Clustering(
         inner.k,
         inner.labels[row],
         inner.centroids,
         [int(kept[r]) if r >= 0 else -1 for r in inner.representatives],
         inner.distances[row],
-        [int(kept[o]) for o in inner.outliers],
+        [i for o in inner.outliers for i in (int(kept[o]), *copies[int(kept[o])])],  # a copy of one is one
         inner.silhouettes,
         inner.principal,
         inner.gaps,

@@ -259,7 +259,8 @@ def _with_turned(
             groups.append([i, j])
             least.append(round(sim, 4))
             continue
-        k, other = (gi, j) if gi is not None else (int(gj or 0), i)
+        k, other = (gi, j) if gi is not None else (gj, i)
+        assert k is not None  # one of the two is grouped
         groups[k] = sorted([*groups[k], other])
         least[k] = round(min(least[k], sim), 4)
     order = sorted(range(len(groups)), key=lambda k: groups[k][0])

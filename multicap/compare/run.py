@@ -103,7 +103,10 @@ def compare_files(
             images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
         )
         near = bool(groups)
-        copied = how_copied(*(load_image(p, min_short_side=SIDE) for p in images.paths)) if near else []
+        copied: list[str] = []
+        if near:  # how the copy was made, with the files' own sizes (a JPEG decodes shrunk)
+            a, b = (load_image(p, min_short_side=SIDE) for p in images.paths)
+            copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
         return PairOutcome(images, compare_in_set(images, 0, 1), near, written, copied)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")

@@ -17,7 +17,9 @@ stay near-duplicates. A pair with fewer keypoints (a blurred or flat image) is n
 alone decides it, as before; so does a signature cosine of at least `duplicates.SURE` (0.93; those
 portraits reached 0.88), which also spares the check's 2 ms an image and 0.5 ms a pair where pixels are
 nearly the same. The same share, at 0.4 or more, finds the copies a signature cannot see (a photo turned
-a quarter, or made grey: `duplicates._turned`). A keypoint counts once, however many matches carry it.
+a quarter, or made grey: `duplicates._turned`); that check asks up to three more pairs of each image, so
+it reads most images of a set of alike photos again. A keypoint counts once, however many matches carry
+it.
 """
 
 from __future__ import annotations
@@ -101,10 +103,11 @@ def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | Non
     return carried / min(len(a), len(b)), matrix
 
 
-def how_copied(a: Image.Image, b: Image.Image) -> list[str]:
+def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: turned
     ("turned a quarter clockwise", "rotated 5°"), cropped, smaller or larger, made grey, brighter or
-    darker. Empty where nothing of that changed (a recompressed copy)."""
+    darker. Empty where nothing of that changed (a recompressed copy). `pixels`: the two files' own pixel
+    counts, where the images given were shrunk while decoding (a JPEG is)."""
     out = []
     fitted = _fitted(keypoints(a), keypoints(b))
     matrix = fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
@@ -118,13 +121,15 @@ def how_copied(a: Image.Image, b: Image.Image) -> list[str]:
             out.append(f"rotated {abs(angle):.0f}° {'clockwise' if angle > 0 else 'anticlockwise'}")
         if float(np.sqrt(abs(np.linalg.det(matrix[:, :2])))) >= _CROPPED:
             out.append("cropped")  # its content fills more of its long side
-    pixels = (b.width * b.height) / max(a.width * a.height, 1)
-    if pixels <= 1 / _SIZED or pixels >= _SIZED:
-        out.append(f"{'smaller' if pixels < 1 else 'larger'} ({pixels:.0%} of the pixels)")
-    grey_a, grey_b = (np.asarray(im.convert("RGB").resize((64, 64)), np.float32) for im in (a, b))
-    if _chroma(grey_b) < _GREY and _chroma(grey_a) >= 4 * _GREY:
+    pa, pb = pixels if pixels is not None else (a.width * a.height, b.width * b.height)
+    size = pb / max(pa, 1)
+    if size <= 1 / _SIZED or size >= _SIZED:
+        out.append(f"{'smaller' if size < 1 else 'larger'} ({size:.0%} of the pixels)")
+    small_a, small_b = (np.asarray(im.convert("RGB").resize((64, 64)), np.float32) for im in (a, b))
+    if _chroma(small_b) < _GREY and _chroma(small_a) >= 4 * _GREY:
         out.append("made grey")
-    ratio = float(grey_b.mean()) / max(float(grey_a.mean()), 1.0)
+    lum_a, lum_b = (float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (a, b))
+    ratio = lum_b / max(lum_a, 1.0)  # luminance: a grey copy is not darker
     if ratio >= _LIGHTER or ratio <= 1 / _LIGHTER:
         out.append(f"{'brighter' if ratio > 1 else 'darker'} (×{ratio:.2f})")
     return out

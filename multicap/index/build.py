@@ -195,7 +195,7 @@ def _plan(
         except ImageLoadError as exc:
             fail(exc)
             done += 1
-            if os.path.lexists(path):  # there, but unreadable for now (permissions): not gone
+            if os.path.lexists(path):  # a link whose target is away (a drive not mounted): not gone
                 seen.add(key)
             continue
         seen.add(key)
@@ -213,13 +213,24 @@ def _plan(
         progress(done)
     # A named folder that is missing or holds no image now (a drive not mounted, a typing slip) retires
     # nothing: its recorded files are held, and the caller says so.
+    tops = {str(i): str(Path(i).resolve()) for i in inputs}
     present = [
-        i for i in inputs if os.path.isfile(i) or (os.path.isdir(i) and any(_under(k, [i]) for k in seen))
+        i
+        for i, top in tops.items()
+        if os.path.isfile(i)
+        or (os.path.isdir(i) and any(p == top or p.startswith(top.rstrip(os.sep) + os.sep) for p in seen))
+        or (not os.path.lexists(i) and top in known and os.path.isdir(os.path.dirname(top)))  # a file, gone
     ]
     gone = [p for p in known if p not in seen and _under(p, inputs)]
-    plan.gone = [p for p in gone if _under(p, present)]
+    plan.gone = [p for p in gone if _under(p, present) and _listable(os.path.dirname(p))]
     report.held = len(gone) - len(plan.gone)
     return plan
+
+
+def _listable(folder: str) -> bool:
+    """Whether a folder's files could have been seen: it is gone (its files with it) or can be listed. A
+    folder that cannot be listed now (its permissions) retires nothing."""
+    return not os.path.isdir(folder) or os.access(folder, os.R_OK | os.X_OK)
 
 
 def _sort_changed(

@@ -340,7 +340,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         part = _thing(phrase, synsets, wn)
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
-        if part is None and any(_TREE in wn.ancestors(s.offset) for s in synsets[:3]):  # "pine", "oak"
+        loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
+        if loose and _TREE in wn.ancestors(synsets[0].offset) and not _before_noun(words, k + span - 1):
             part = _found_part(phrase, FOUND["trees"])
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
@@ -363,15 +364,16 @@ def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNe
 
 
 def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
-    """Whether a noun asks for people: its first sense is a person, and none of its next two senses is a
-    thing the model sees or a kind of one ("whale" is first a very large person, "hot dog" one who
-    performs stunts, "bunny" a nightclub waitress)."""
+    """Whether a noun asks for people: its first sense is a person, and its second is not a thing the model
+    sees or a kind of one ("whale" is first a very large person, "hot dog" one who performs stunts,
+    "bunny" a nightclub waitress)."""
     if phrase in PEOPLE_WORDS or phrase in PERSON_TERMS:
         return True
     if _PERSON not in wn.ancestors(synsets[0].offset):
         return False
     below = classes_below()
-    for sense in synsets[1:3]:  # a thing, or a kind of a specific one ("bunny": a young rabbit)
+    for sense in synsets[1:2]:  # a thing, or a kind of a specific one ("bunny": a young rabbit); not a
+        #                         third sense ("sailor": a boater, a hat; "pirate": a pirate ship)
         kind_of = (0 < len(below.get(s.offset, ())) <= _KIND_OF for s in wn.related(sense, "@"))
         if _PERSON not in wn.ancestors(sense.offset) and (sense.offset in below or any(kind_of)):
             return False

@@ -49,8 +49,10 @@ SIBLING_WEIGHT = _W_SIBLING  # a part reaching no class more strongly reaches on
 _W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
-_WIDE = 400  # ... and holds at most this many WordNet synsets: "natural object" (1,489: stars, rocks,
-#               acorns, sandbars) covers only 17 classes yet relates nothing; "building" holds 330
+_WIDE = 700  # ... and holds at most this many WordNet synsets: "natural object" (1,489: stars, rocks,
+#               acorns, sandbars) covers only 17 classes yet relates nothing; "flower" holds 619
+_GENUS_WIDE = 300  # a definition's genus holds at most this many ("dog" 190; "vehicle", 528, says no more
+#                    of a pram than that it moves)
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
 _MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
 _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
@@ -100,8 +102,14 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             if weight > reached.get(c, 0.0):
                 reached[c], how[c] = weight, route
 
-    add(_class_names().get(phrase, frozenset()), _W_SELF, f"{phrase}, a class of its own")  # whatever sense
-    #   WordNet ranks first: "church" is first a congregation, and the building reached only 0.6
+    own = f"{phrase}, a class of its own"
+    add(_class_names(synonyms=False).get(phrase, frozenset()), _W_SELF, own)  # whatever sense WordNet
+    #   ranks first: "church" is first a congregation, and the building reached only 0.6
+    offsets = [s.offset for s in synsets[: len(_SENSE_WEIGHTS)]]
+    for c in _class_names().get(phrase, frozenset()):  # another word of a class's synset, as the sense it is
+        offset = _class_offsets()[c]  # "taxi" (its first sense) 1.0, "hot dog" 0.6; "light" (a lighter,
+        if offset in offsets:  # beyond its third sense) nothing
+            add([c], _SENSE_WEIGHTS[offsets.index(offset)], own)
     seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken")
     add([c for name in seen_as for c in _class_names()[name.lower()]], _W_SELF, f"as {', '.join(seen_as)}")
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
@@ -154,14 +162,14 @@ def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
     return level
 
 
-def _wide(synset: Synset, wn: WordNet) -> bool:
-    """Whether more than `_WIDE` synsets lie below `synset` (counted breadth first, and no further)."""
+def _wide(synset: Synset, wn: WordNet, limit: int = _WIDE) -> bool:
+    """Whether more than `limit` synsets lie below `synset` (counted breadth first, and no further)."""
     seen, level = {synset.offset}, [synset]
     while level:
-        below = (h for s in level for h in (*wn.related(s, "~"), *wn.related(s, "~i")))
+        below = (h for s in level for h in wn.related(s, "~"))  # kinds and instances
         level = [h for h in below if h.offset not in seen]
         seen.update(h.offset for h in level)
-        if len(seen) > _WIDE:
+        if len(seen) > limit:
             return True
     return False
 
@@ -268,34 +276,50 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
 
 
 def _defined_as(synset: Synset, wn: WordNet) -> list[tuple[str, frozenset[int]]]:
-    """The kinds of thing the model sees that the definition of `synset`, a living thing, a made thing
-    or food, names, each with its classes: a noun of one or two words in its first clause, of the same
-    of those three kinds, that is or is above at most `_MAX_CLASSES` classes and holds at most `_WIDE`
-    synsets ("young domestic cat": domestic cat → tabby, Persian, Siamese; "a young dog": 118 breeds).
-    The longer noun of two overlapping ones wins ("domestic cat", not "cat"). A definition's other words
-    name nothing to look for: "landscape", an expanse of scenery that *can* be seen, is no milk can."""
+    """The kind of thing the model sees that the definition of `synset`, a living thing, a made thing or
+    food, says it is: its genus, the first noun of one or two words in its first clause (the words before
+    it that WordNet also knows as adjectives qualify it), when that is of the same of those three kinds,
+    is or is above at most `_MAX_CLASSES` classes and holds at most `_GENUS_WIDE` synsets ("young domestic
+    cat": domestic cat → tabby, Persian, Siamese; "a young dog": 118 breeds; "a mill that is powered by
+    the wind": a mill). Empty otherwise: the definition's later nouns name no kind of it ("a painting"
+    is applied to a surface, no stage; "a handbag" holds accessories, no seat belt)."""
     kind = _KINDS & wn.ancestors(synset.offset)
-    if not kind:
-        return []
-    below = classes_below()
     words = WORD.findall(synset.gloss.split(";")[0].lower())
-    out: list[tuple[str, frozenset[int]]] = []
-    taken: set[int] = set()  # word positions a two-word noun used
+    genus = next((g for g in (_noun_at(words, k, wn) for k in range(len(words))) if g is not None), None)
+    if not kind or genus is None:
+        return []
+    ancestors = wn.ancestors(genus.offset)
+    classes = classes_below().get(genus.offset, frozenset())
+    if (
+        not ancestors & kind
+        or _PERSON in ancestors
+        or not 0 < len(classes) <= _MAX_CLASSES
+        or _wide(genus, wn, _GENUS_WIDE)
+    ):
+        return []
+    return [(genus.name, classes)]
+
+
+def _noun_at(words: list[str], k: int, wn: WordNet) -> Synset | None:
+    """The first sense of the noun of two words or one at `k` ("domestic cat", "dog"), or None where the
+    word there is a function word or also an adjective that another noun follows ("young", "small")."""
+    if words[k] in STOPWORDS:
+        return None
     for n in (2, 1):
-        for k in range(len(words) - n + 1):
-            if (n == 1 and k in taken) or words[k] in STOPWORDS:
-                continue
-            phrase = " ".join(words[k : k + n])
-            forms = (base.replace("_", " ") for base in wn.base_forms(phrase))
-            senses = next((found[:1] for found in map(wn.synsets, forms) if found), [])
-            ancestors = wn.ancestors(senses[0].offset) if senses else frozenset()
-            if not ancestors & kind or _PERSON in ancestors:
-                continue  # "shrub", a low woody perennial plant: not the plant that makes things
-            classes = below.get(senses[0].offset, frozenset())
-            if 0 < len(classes) <= _MAX_CLASSES and not _wide(senses[0], wn):
-                out.append((senses[0].name, classes))
-                taken.update(range(k, k + n))
-    return out
+        phrase = " ".join(words[k : k + n])
+        if k + n > len(words) or (n == 1 and wn.synsets(phrase, "a") and k + 1 < len(words)):
+            continue
+        forms = (base.replace("_", " ") for base in wn.base_forms(phrase))
+        senses = next((found for found in map(wn.synsets, forms) if found), [])
+        if senses:
+            return senses[0]
+    return None
+
+
+@lru_cache(maxsize=1)
+def _class_offsets() -> list[int]:
+    """Each class's WordNet noun synset offset, by class index."""
+    return [int(c.wnid[1:]) for c in imagenet_concepts()]
 
 
 @lru_cache(maxsize=2)

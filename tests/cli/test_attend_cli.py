@@ -173,7 +173,10 @@ def test_attend_human_output_names_the_caption_and_the_file(tmp_path: Path) -> N
 
 # Each bad input: the arguments (TMP: the test's empty folder) and the one line it must print.
 BAD = {
-    "missing image": (["TMP/nope.png", "--model", "scenes-small"], "error: TMP/nope.png: no such file"),
+    "missing image": (
+        ["TMP/nope.png", "--model", "scenes-small"],
+        "error: TMP/nope.png: no such file or folder",
+    ),
     "not a bundle": (
         [str(SCENE), "--model", "TMP"],
         "error: TMP is not a bundle: model.safetensors is missing",

@@ -355,3 +355,13 @@ def test_a_missing_or_empty_folder_retires_nothing(tmp_path: Path, tiny: IndexMo
         p.unlink()
     r = index_paths(root, [top], tiny)  # the parent: photos/ is empty within a folder that is there
     assert r.held == 0 and r.total == 1
+
+
+def test_a_named_file_that_is_gone_is_retired(tmp_path: Path, tiny: IndexModel) -> None:
+    """Held only for folders: `multicap index a.png` after a.png was deleted retires it, as before."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    paths = _images(photos, 2)
+    index_paths(root, [photos], tiny)
+    paths[0].unlink()
+    r = index_paths(root, [paths[0]], tiny, on_error=lambda e: None)
+    assert (r.deleted, r.held, r.total) == (1, 0, 1)

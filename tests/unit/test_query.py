@@ -441,7 +441,7 @@ def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
     both were searched as people. A person word says more than the describer tells, and is told so."""
     from multicap.index.query import understand
 
-    assert _reached("hot dog") == {"hotdog": 1.0}  # any word of the class's synset names it
+    assert _reached("hot dog") == {"hotdog": 0.6}  # any word of its synset names a class, as that sense
     assert "grey whale" in _reached("blue whale")
     assert understand("bunny").parts[0].kind == "thing"  # a young rabbit, after a nightclub waitress
     woman = understand("a woman with a hat")
@@ -520,3 +520,18 @@ def test_a_definition_names_kinds_only_for_living_or_made_things() -> None:
     for word in ("side", "voltage", "earth"):
         assert not understand(word).parts, word
     assert "hog" in _reached("piglet")
+
+
+def test_synonyms_senses_and_definitions_do_not_reach_far_meanings() -> None:
+    """A review of the routes above: "light" reached the lighter at 1.0 (a word of its synset, the
+    word's seventh sense), "a sailor" hats (a boater, its third sense), "sunflower" nothing (under
+    "flower", 619 synsets), "pram" ships and carts (its definition's genus, "vehicle") and "painting" a
+    stage (a later noun of its definition, "surface")."""
+    from multicap.index.query import understand
+
+    assert "lighter" not in _reached("light")
+    assert understand("a sailor").parts[0].kind == "people"
+    assert "daisy" in _reached("sunflower")
+    for word in ("pram", "painting", "handbag"):
+        assert not understand(word).parts, word
+    assert _reached("taxi") == {"cab": 1.0}  # its first sense
