@@ -171,8 +171,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             k += 1
             continue
         named = _colour(word, wn, before_noun=_before_noun(words, k))
-        if named is not None and _names_a_kind(words, k, wn):  # "golden retriever", "red wine": a class
-            named = None
+        if named is not None and (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
+            named = None  # "golden retriever", "white wine": a kind; "an orange and a banana": a fruit
+            if _noun_part(words, k, wn)[1] is None:  # a kind nothing reaches ("green tea"): colour and noun
+                named = _colour(word, wn, before_noun=_before_noun(words, k))
         span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             out.parts += [look] if look is not None else []
@@ -240,13 +242,33 @@ def _look_words(
 
 def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
     """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the
-    model sees: "golden retriever", "red wine" and "black swan" are kinds, not a colour and a noun."""
+    model sees, or a kind of the thing its last word names: "golden retriever", "red wine", "black swan",
+    "white wine" and "cherry tree" are kinds, not a colour and a noun ("white horse", a whitecap, is not a
+    kind of horse: a white horse)."""
     below = classes_below()
     for span in (3, 2):
-        phrase = " ".join(words[k : k + span])
-        if k + span <= len(words) and any(s.offset in below for s in wn.synsets(phrase)):
+        if k + span > len(words):
+            continue
+        senses = wn.synsets(" ".join(words[k : k + span]))
+        heads = {h.offset for h in wn.synsets(words[k + span - 1])}
+        if any(s.offset in below or heads & wn.ancestors(s.offset) - {s.offset} for s in senses):
             return True
     return False
+
+
+def _a_thing_alone(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether a colour word at `k` that first names a thing ("orange": the fruit) stands for the thing:
+    before a relation ("orange on a table") or "and" and no second colour ("an orange and a banana"; but
+    "orange and white cat" pairs two colours)."""
+    nouns = wn.synsets(words[k])
+    if not nouns or wn.ancestors(nouns[0].offset) & {_COLOUR_NOUN, _PERSON}:
+        return False
+    after = [w for w in words[k + 1 :] if w not in ("a", "an", "the")]
+    if not after:
+        return False
+    if after[0] == "and":
+        return len(after) > 1 and _colour(after[1], wn) is None
+    return after[0] in RELATIONS
 
 
 def _before_noun(words: list[str], k: int) -> bool:

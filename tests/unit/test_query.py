@@ -535,3 +535,19 @@ def test_synonyms_senses_and_definitions_do_not_reach_far_meanings() -> None:
     for word in ("pram", "painting", "handbag"):
         assert not understand(word).parts, word
     assert _reached("taxi") == {"cab": 1.0}  # its first sense
+
+
+def test_a_colour_word_that_names_a_thing_or_starts_a_kind_is_read_so() -> None:
+    """ "an orange and a banana" asked for an orange banana, "cherry tree" for red trees and "white wine"
+    for white things of any wine."""
+    from multicap.index.query import understand
+
+    fruit = understand("an orange and a banana")
+    assert [(p.text, p.colour) for p in fruit.parts] == [("orange", None), ("banana", None)]
+    assert understand("orange on a table").parts[0].colour is None
+    assert understand("orange").parts[0].kind == "colour"  # alone: the colour, as before
+    assert understand("orange and white cat").parts[0].colour == "orange and white"
+    assert understand("white wine").parts[0].colour is None  # a kind of wine
+    assert understand("white horse").parts[0].colour == "white"  # WordNet's is a whitecap: a white horse
+    [tree] = understand("cherry tree").parts
+    assert tree.kind == "found" and tree.colour is None
