@@ -170,11 +170,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
-        named = _colour(word, wn, before_noun=_before_noun(words, k))
-        if named is not None and (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
-            named = None  # "golden retriever", "white wine": a kind; "an orange and a banana": a fruit
-            if _noun_part(words, k, wn)[1] is None:  # a kind nothing reaches ("green tea"): colour and noun
-                named = _colour(word, wn, before_noun=_before_noun(words, k))
+        named = _colour_at(words, k, wn)
         span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             out.parts += [look] if look is not None else []
@@ -238,6 +234,16 @@ def _look_words(
     if paired:
         named, word = f"{colour} and {named}", f"{colour_text} and {word}"
     return 2, _look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
+
+
+def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
+    """The describer's colour the word at `k` names where it is read as a colour, not as the start of a
+    kind ("golden retriever", "white wine") or as a thing ("an orange and a banana"); a kind nothing
+    reaches ("green tea") is read as a colour and a noun after all."""
+    named = _colour(words[k], wn, before_noun=_before_noun(words, k))
+    if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
+        return named
+    return named if _noun_part(words, k, wn)[1] is None else None
 
 
 def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:

@@ -1,0 +1,159 @@
+"""Everyday words read as people mean them: the senses, synonyms, definitions and tables through which a
+query word reaches the classes the model sees, each case a misreading that a walkthrough of everyday
+queries or a review found (`multicap.index.query`, `reach`, `query_words`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from multicap.text.imagenet import imagenet_concepts
+from multicap.text.wordnet import wordnet_folder
+
+pytestmark = pytest.mark.skipif(
+    not (wordnet_folder() / "index.noun").is_file(),
+    reason="WordNet 3.0 is not installed (make installs Debian's wordnet-base)",
+)
+
+NAMES = {c.name: c.index for c in imagenet_concepts()}
+
+
+def _reached(text: str) -> dict[str, float]:
+    from multicap.index.query import understand
+
+    [part] = understand(text).parts
+    return {name: part.classes[i] for name, i in NAMES.items() if i in part.classes}
+
+
+def test_a_word_read_as_a_colour_must_be_the_colours_own_sense() -> None:
+    """ "chicken" was read as yellow (its adjective means cowardly, "yellow"), and the search answered
+    "no image holds yellow"; "golden retriever" was a yellow retriever, "cherry" alone a red nothing."""
+    from multicap.index.query import understand
+
+    [chicken] = understand("chicken").parts
+    assert chicken.kind == "thing" and chicken.colour is None
+    assert set(_reached("chicken")) == {"hen", "cock"}  # ImageNet's hen and cock are any adult bird
+    assert understand("crimson car").parts[0].colour == "red"  # a colour's own first sense
+    assert understand("crimson").parts[0].kind == "colour"  # a noun under colour stays a colour alone
+    assert understand("cherry").parts[0].kind == "thing"  # first a tree and its fruit: a colour only
+    assert understand("cherry car").parts[0].colour == "red"  # before the noun it colours
+    for kind in ("golden retriever", "red wine", "black swan", "red fox"):  # a class, not colour + noun
+        [part] = understand(kind).parts
+        assert part.colour is None and part.text == kind and max(part.classes.values()) == 1.0, kind
+    assert understand("red car").parts[0].colour == "red"
+
+
+def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
+    """WordNet's first "whale" is a very large person and its first "hot dog" one who performs stunts;
+    both were searched as people. A person word says more than the describer tells, and is told so."""
+    from multicap.index.query import understand
+
+    assert _reached("hot dog") == {"hotdog": 0.6}  # any word of its synset names a class, as that sense
+    assert "grey whale" in _reached("blue whale")
+    assert understand("bunny").parts[0].kind == "thing"  # a young rabbit, after a nightclub waitress
+    woman = understand("a woman with a hat")
+    assert [p.kind for p in woman.parts] == ["people", "thing"]
+    assert woman.notes == ['"woman" is searched as any person: multicap finds people, not who they are']
+    assert not woman.unknown  # understood, as people
+    for neutral in ("people", "a group of people", "portrait", "crowd", "two persons"):
+        assert not understand(neutral).notes, neutral
+
+
+def test_a_word_with_no_route_reaches_the_kinds_its_definition_names() -> None:
+    """ "kitten" (young domestic cat) and "puppy" (a young dog) reached nothing: their hypernyms are
+    "young mammal" and a dog's 118 breeds, too many to call siblings."""
+    assert {"tabby", "Persian cat", "Siamese cat"} <= set(_reached("kitten"))
+    puppy = _reached("puppy")
+    assert len(puppy) == 118 and set(puppy.values()) == {0.45}
+    assert "hog" in _reached("piglet")
+    from multicap.index.query import understand
+
+    assert not understand("bass").parts  # "the lowest part of the musical range": a part is no thing
+
+
+def test_a_typing_slip_is_corrected_to_the_words_of_the_query_tables() -> None:
+    """ "peple" suggested apple: the suggestions knew only the classes' names and tags."""
+    from multicap.index.query import understand
+
+    assert "did you mean people?" in understand("peple").unknown[0].message()
+    assert "did you mean grass?" in understand("gras").unknown[0].message()
+
+
+def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> None:
+    """ "stars" reached sandbars, rapeseed and acorns (siblings under "natural object", which covers 17
+    classes but holds 1,489 synsets) and "autumn" a parachute (its synonym "fall" is in the parachute's
+    definition): both answered with junk and no warning."""
+    from multicap.index.query import understand
+
+    for word in ("stars", "autumn"):
+        meaning = understand(word)
+        assert not meaning.parts, word
+        assert (
+            meaning.unknown[0].message()
+            == f'"{word}" is not among the concepts this model sees, nor near one'
+        )
+    assert {"stupa", "church", "mosque"} <= set(_reached("temple"))  # "place of worship" holds 44 synsets
+
+
+def test_a_body_of_water_is_noted_as_searched_as_any_water() -> None:
+    """ "river", "sea" and "waterfall" gave the same results as "water", with no word of why."""
+    from multicap.index.query import understand
+
+    assert understand("a boat on a river").notes == [
+        '"river" is searched as any water (shores, boats): multicap tells no sea from a lake'
+    ]
+    assert not understand("water").notes
+
+
+def test_everyday_words_with_no_class_reach_what_the_describer_finds() -> None:
+    """ "landscape", "pine", "bushes" and "clouds" answered nothing, and "landscape" matched every
+    image whose orientation the attribute level calls landscape."""
+    from multicap.index.query import understand
+
+    assert {"alp", "valley", "cliff", "seashore"} <= set(_reached("landscape"))
+    for word, found in (("pine", "trees"), ("bushes", "foliage"), ("clouds", "sky")):
+        [part] = understand(word).parts
+        assert part.kind == "found" and part.terms == (found,), word
+    assert understand("pine").notes == [
+        '"pine" is searched as any trees: multicap does not tell one tree from another'
+    ]
+
+
+def test_a_definition_names_kinds_only_for_living_or_made_things() -> None:
+    """The definition route took "can" in "landscape: an expanse of scenery that can be seen" for a milk
+    can, and a shrub's "plant" for a factory."""
+    from multicap.index.query import understand
+
+    for word in ("side", "voltage", "earth"):
+        assert not understand(word).parts, word
+    assert "hog" in _reached("piglet")
+
+
+def test_synonyms_senses_and_definitions_do_not_reach_far_meanings() -> None:
+    """A review of the routes above: "light" reached the lighter at 1.0 (a word of its synset, the
+    word's seventh sense), "a sailor" hats (a boater, its third sense), "sunflower" nothing (under
+    "flower", 619 synsets), "pram" ships and carts (its definition's genus, "vehicle") and "painting" a
+    stage (a later noun of its definition, "surface")."""
+    from multicap.index.query import understand
+
+    assert "lighter" not in _reached("light")
+    assert understand("a sailor").parts[0].kind == "people"
+    assert "daisy" in _reached("sunflower")
+    for word in ("pram", "painting", "handbag"):
+        assert not understand(word).parts, word
+    assert _reached("taxi") == {"cab": 1.0}  # its first sense
+
+
+def test_a_colour_word_that_names_a_thing_or_starts_a_kind_is_read_so() -> None:
+    """ "an orange and a banana" asked for an orange banana, "cherry tree" for red trees and "white wine"
+    for white things of any wine."""
+    from multicap.index.query import understand
+
+    fruit = understand("an orange and a banana")
+    assert [(p.text, p.colour) for p in fruit.parts] == [("orange", None), ("banana", None)]
+    assert understand("orange on a table").parts[0].colour is None
+    assert understand("orange").parts[0].kind == "colour"  # alone: the colour, as before
+    assert understand("orange and white cat").parts[0].colour == "orange and white"
+    assert understand("white wine").parts[0].colour is None  # a kind of wine
+    assert understand("white horse").parts[0].colour == "white"  # WordNet's is a whitecap: a white horse
+    [tree] = understand("cherry tree").parts
+    assert tree.kind == "found" and tree.colour is None
