@@ -9,21 +9,10 @@ import numpy as np
 import pytest
 
 from multicap.text.imagenet import imagenet_concepts
-from multicap.text.wordnet import open_wordnet, wordnet_folder
+from multicap.text.wordnet import open_wordnet
+from tests.unit.wordnet_reach import NAMES, NEEDS_WORDNET, reached
 
-pytestmark = pytest.mark.skipif(
-    not (wordnet_folder() / "index.noun").is_file(),
-    reason="WordNet 3.0 is not installed (make installs Debian's wordnet-base)",
-)
-
-NAMES = {c.name: c.index for c in imagenet_concepts()}
-
-
-def _reached(text: str) -> dict[str, float]:
-    from multicap.index.query import understand
-
-    [part] = understand(text).parts
-    return {name: part.classes[i] for name, i in NAMES.items() if i in part.classes}
+pytestmark = NEEDS_WORDNET
 
 
 def test_the_reader_finds_lemmas_their_base_forms_and_relations() -> None:
@@ -39,13 +28,13 @@ def test_the_reader_finds_lemmas_their_base_forms_and_relations() -> None:
 
 
 def test_a_noun_reaches_its_kinds_its_wholes_and_its_siblings() -> None:
-    dog = _reached("dogs")
+    dog = reached("dogs")
     assert dog["golden retriever"] == 1.0 and len(dog) > 100 and "tabby" not in dog
-    beach = _reached("beach")  # part of a shore: the seashore and the lakeside
+    beach = reached("beach")  # part of a shore: the seashore and the lakeside
     assert beach["seashore"] > 0.5 and beach["lakeside"] > 0.5
-    temple = _reached("temple")  # no class below it: its siblings under "place of worship"
+    temple = reached("temple")  # no class below it: its siblings under "place of worship"
     assert {"stupa", "church", "mosque"} <= set(temple) and max(temple.values()) < 1.0
-    assert _reached("ladybird") == {"ladybug": 1.0}  # a synonym
+    assert reached("ladybird") == {"ladybug": 1.0}  # a synonym
 
 
 def test_colours_bind_to_their_noun_and_relations_join_parts() -> None:
@@ -135,11 +124,11 @@ def test_a_number_asks_for_as_many_things() -> None:
 def test_a_place_reaches_the_things_found_there() -> None:
     """WordNet links no kitchen to a microwave (it reached palaces and yurts, kinds of dwelling) and no
     city to a cab: a place word reaches the things photographed there, and its own kinds."""
-    kitchen, city = _reached("kitchen"), _reached("city")
+    kitchen, city = reached("kitchen"), reached("city")
     assert kitchen["microwave"] == kitchen["refrigerator"] == 0.8 and "palace" not in kitchen
     assert {"cab", "traffic light", "street sign"} <= set(city)
-    assert _reached("restaurant")["restaurant"] == 1.0  # a class of its own: itself first
-    assert "traffic light" not in _reached("road")  # a road is not a street (a country road)
+    assert reached("restaurant")["restaurant"] == 1.0  # a class of its own: itself first
+    assert "traffic light" not in reached("road")  # a road is not a street (a country road)
     from multicap.index.query_words import AT_PLACE
     from multicap.index.reach import place_classes
 
@@ -153,13 +142,13 @@ def test_a_body_of_water_reaches_its_shores_and_boats() -> None:
     from multicap.index.query import understand
 
     for word in ("water", "sea", "lake", "river", "pond", "ocean"):
-        reached = _reached(word)
-        assert reached["lakeside"] == reached["seashore"] == reached["canoe"] == 0.8, word
-        assert "espresso" not in reached and "hippopotamus" not in reached and "pool table" not in reached
+        got = reached(word)
+        assert got["lakeside"] == got["seashore"] == got["canoe"] == 0.8, word
+        assert "espresso" not in got and "hippopotamus" not in got and "pool table" not in got
         assert not understand(word).unknown
     assert understand("sea").parts[0].top(2) == [("lakeside", 0.8), ("seashore", 0.8)]
-    assert "container ship" in _reached("harbour") and "lakeside" not in _reached("harbour")
-    assert "canoe" not in _reached("car")
+    assert "container ship" in reached("harbour") and "lakeside" not in reached("harbour")
+    assert "canoe" not in reached("car")
 
 
 def test_a_position_says_where_the_thing_before_it_is() -> None:
@@ -302,10 +291,10 @@ def test_a_plural_whose_own_lemma_reaches_little_is_read_as_its_singular() -> No
     definitions. Its singular reaches the shoes the model sees; "glasses" keeps its own lemma (spectacles)."""
     from multicap.index.query import understand
 
-    shoes = _reached("shoes")
+    shoes = reached("shoes")
     assert shoes["running shoe"] == shoes["sandal"] == 1.0 and "church" not in shoes
     assert understand("shoes").parts[0].text == "shoes"  # said as typed
-    assert _reached("glasses")["sunglasses"] == 1.0
+    assert reached("glasses")["sunglasses"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -399,7 +388,7 @@ def test_a_class_own_name_reaches_it_fully_and_common_nouns_come_before_names() 
     to be "a church" was not fully satisfied; "crane" was read as a person (Stephen Crane, Hart Crane)."""
     from multicap.index.query import understand
 
-    assert _reached("church")["church"] == 1.0
+    assert reached("church")["church"] == 1.0
     crane = understand("crane").parts[0]
     assert crane.kind == "thing" and max(crane.classes.values()) == 1.0
     assert understand("cook").parts[0].kind == "people"  # a common noun for a person stays a person

@@ -4,24 +4,9 @@ queries or a review found (`multicap.index.query`, `reach`, `query_words`)."""
 
 from __future__ import annotations
 
-import pytest
+from tests.unit.wordnet_reach import NEEDS_WORDNET, reached
 
-from multicap.text.imagenet import imagenet_concepts
-from multicap.text.wordnet import wordnet_folder
-
-pytestmark = pytest.mark.skipif(
-    not (wordnet_folder() / "index.noun").is_file(),
-    reason="WordNet 3.0 is not installed (make installs Debian's wordnet-base)",
-)
-
-NAMES = {c.name: c.index for c in imagenet_concepts()}
-
-
-def _reached(text: str) -> dict[str, float]:
-    from multicap.index.query import understand
-
-    [part] = understand(text).parts
-    return {name: part.classes[i] for name, i in NAMES.items() if i in part.classes}
+pytestmark = NEEDS_WORDNET
 
 
 def test_a_word_read_as_a_colour_must_be_the_colours_own_sense() -> None:
@@ -31,7 +16,7 @@ def test_a_word_read_as_a_colour_must_be_the_colours_own_sense() -> None:
 
     [chicken] = understand("chicken").parts
     assert chicken.kind == "thing" and chicken.colour is None
-    assert set(_reached("chicken")) == {"hen", "cock"}  # ImageNet's hen and cock are any adult bird
+    assert set(reached("chicken")) == {"hen", "cock"}  # ImageNet's hen and cock are any adult bird
     assert understand("crimson car").parts[0].colour == "red"  # a colour's own first sense
     assert understand("crimson").parts[0].kind == "colour"  # a noun under colour stays a colour alone
     assert understand("cherry").parts[0].kind == "thing"  # first a tree and its fruit: a colour only
@@ -47,8 +32,8 @@ def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
     both were searched as people. A person word says more than the describer tells, and is told so."""
     from multicap.index.query import understand
 
-    assert _reached("hot dog") == {"hotdog": 0.6}  # any word of its synset names a class, as that sense
-    assert "grey whale" in _reached("blue whale")
+    assert reached("hot dog") == {"hotdog": 0.6}  # any word of its synset names a class, as that sense
+    assert "grey whale" in reached("blue whale")
     assert understand("bunny").parts[0].kind == "thing"  # a young rabbit, after a nightclub waitress
     woman = understand("a woman with a hat")
     assert [p.kind for p in woman.parts] == ["people", "thing"]
@@ -61,10 +46,10 @@ def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
 def test_a_word_with_no_route_reaches_the_kinds_its_definition_names() -> None:
     """ "kitten" (young domestic cat) and "puppy" (a young dog) reached nothing: their hypernyms are
     "young mammal" and a dog's 118 breeds, too many to call siblings."""
-    assert {"tabby", "Persian cat", "Siamese cat"} <= set(_reached("kitten"))
-    puppy = _reached("puppy")
+    assert {"tabby", "Persian cat", "Siamese cat"} <= set(reached("kitten"))
+    puppy = reached("puppy")
     assert len(puppy) == 118 and set(puppy.values()) == {0.45}
-    assert "hog" in _reached("piglet")
+    assert "hog" in reached("piglet")
     from multicap.index.query import understand
 
     assert not understand("bass").parts  # "the lowest part of the musical range": a part is no thing
@@ -91,7 +76,7 @@ def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> No
             meaning.unknown[0].message()
             == f'"{word}" is not among the concepts this model sees, nor near one'
         )
-    assert {"stupa", "church", "mosque"} <= set(_reached("temple"))  # "place of worship" holds 44 synsets
+    assert {"stupa", "church", "mosque"} <= set(reached("temple"))  # "place of worship" holds 44 synsets
 
 
 def test_a_body_of_water_is_noted_as_searched_as_any_water() -> None:
@@ -109,7 +94,7 @@ def test_everyday_words_with_no_class_reach_what_the_describer_finds() -> None:
     image whose orientation the attribute level calls landscape."""
     from multicap.index.query import understand
 
-    assert {"alp", "valley", "cliff", "seashore"} <= set(_reached("landscape"))
+    assert {"alp", "valley", "cliff", "seashore"} <= set(reached("landscape"))
     for word, found in (("pine", "trees"), ("bushes", "foliage"), ("clouds", "sky")):
         [part] = understand(word).parts
         assert part.kind == "found" and part.terms == (found,), word
@@ -125,7 +110,7 @@ def test_a_definition_names_kinds_only_for_living_or_made_things() -> None:
 
     for word in ("side", "voltage", "earth"):
         assert not understand(word).parts, word
-    assert "hog" in _reached("piglet")
+    assert "hog" in reached("piglet")
 
 
 def test_synonyms_senses_and_definitions_do_not_reach_far_meanings() -> None:
@@ -135,12 +120,12 @@ def test_synonyms_senses_and_definitions_do_not_reach_far_meanings() -> None:
     stage (a later noun of its definition, "surface")."""
     from multicap.index.query import understand
 
-    assert "lighter" not in _reached("light")
+    assert "lighter" not in reached("light")
     assert understand("a sailor").parts[0].kind == "people"
-    assert "daisy" in _reached("sunflower")
+    assert "daisy" in reached("sunflower")
     for word in ("pram", "painting", "handbag"):
         assert not understand(word).parts, word
-    assert _reached("taxi") == {"cab": 1.0}  # its first sense
+    assert reached("taxi") == {"cab": 1.0}  # its first sense
 
 
 def test_a_colour_word_that_names_a_thing_or_starts_a_kind_is_read_so() -> None:
