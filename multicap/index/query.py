@@ -369,11 +369,17 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
         loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
-        if loose and _TREE in wn.ancestors(synsets[0].offset) and not _before_noun(words, k + span - 1):
+        if loose and _of_a_tree(synsets[0], wn) and not _before_noun(words, k + span - 1):
             part = _found_part(phrase, FOUND["trees"])
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
+
+
+def _of_a_tree(synset: Synset, wn: WordNet) -> bool:
+    """A kind of tree ("oak", "pine") or a part of one ("trunk"): what the describer finds as trees."""
+    wholes = [synset, *wn.related(synset, "#p")]
+    return any(s.offset == _TREE or _TREE in wn.ancestors(s.offset) for s in wholes)
 
 
 def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNet) -> Part | None:

@@ -42,6 +42,7 @@ RELATION_PHRASES = (
 # How many people a word asks for (the describer says up to nine): "people" two or more, "a crowd" five.
 PEOPLE_COUNT = {
     "people": 2, "persons": 2, "humans": 2, "men": 2, "women": 2, "children": 2, "kids": 2, "faces": 2,
+    "females": 2, "males": 2,
     "couple": 2, "pair": 2, "group": 3, "groups": 3, "team": 3, "family": 3, "crowd": 5, "crowds": 5,
 }  # fmt: skip
 # Where in the image (the describer's 3 × 3 grid: "top left" ... "center" ... "bottom right").
@@ -64,18 +65,27 @@ NUMBERS = {
 FACE_WORDS = frozenset(
     {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}
 )
-PEOPLE_WORDS = frozenset({*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "teams"})
+# "female" and "male" are first an animal of either sex in WordNet; in a photo, a person
+PEOPLE_WORDS = frozenset(
+    {*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "teams", "female", "male", "females", "males"}
+)
 
 # Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
 # .vegetation) → the labels it gives.
 FOUND: dict[str, tuple[str, ...]] = {
     "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",),
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
+    # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
+    "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),
+    "pasture": ("grass",), "pastures": ("grass",), "grassland": ("grass",), "prairie": ("grass",),
     "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",), "bush": ("foliage",),
     "bushes": ("foliage",), "shrub": ("foliage",), "shrubs": ("foliage",), "hedge": ("foliage",),
-    "hedges": ("foliage",),
+    "hedges": ("foliage",), "branch": ("trees", "foliage"), "branches": ("trees", "foliage"),
+    "bough": ("trees", "foliage"), "boughs": ("trees", "foliage"),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
+    # a photo's plant is green growth (WordNet's first plant is a factory: a lumbermill)
+    "plant": ("foliage", "grass", "trees"), "plants": ("foliage", "grass", "trees"),
 }  # fmt: skip
 
 # Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
@@ -128,6 +138,8 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
     "poultry": ("hen", "cock"), "solar panel": ("solar dish",), "solar panels": ("solar dish",),
     "solar array": ("solar dish",), "photovoltaic": ("solar dish",),
+    # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
+    "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {

@@ -56,6 +56,7 @@ _GENUS_WIDE = 300  # a definition's genus holds at most this many ("dog" 190; "v
 _NEIGHBOUR_COVER = 60  # the widest hypernym whose classes still count as a word's neighbours
 _MAX_CLASSES = 150  # the most classes one part reaches (the strongest kept; "dog" reaches 118)
 _GLOSS_LINKS = 8  # more classes than this linked through definitions: the word is too common to link
+_LOCATION = 27167  # location.n.01: its kinds' siblings are not alike to look at
 _PERSON = 7846  # person.n.01: people are the describer's own finding, not a definition's classes
 # organism.n.01, artifact.n.01, food.n.01: a word of one of these kinds is defined by another of its kind
 _KINDS = frozenset({4475, 21939, 21265})
@@ -134,7 +135,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
                 for ancestor in _hypernyms(synset, hops, wn):
                     cover = below.get(ancestor.offset, frozenset())
-                    if len(cover) <= _SMALL_COVER and not _wide(ancestor, wn):
+                    if len(cover) <= _SMALL_COVER and not _wide(ancestor, wn) and not _a_place(ancestor, wn):
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
             add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
@@ -160,6 +161,12 @@ def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
     for _ in range(hops):
         level = [h for s in level for h in wn.related(s, "@")]
     return level
+
+
+def _a_place(synset: Synset, wn: WordNet) -> bool:
+    """Whether `synset` is a kind of location: its kinds are alike in where they are, not in how they look
+    (a grave and a bakery are both points, "the precise location of something")."""
+    return synset.offset == _LOCATION or _LOCATION in wn.ancestors(synset.offset)
 
 
 def _wide(synset: Synset, wn: WordNet, limit: int = _WIDE) -> bool:
@@ -209,12 +216,12 @@ def _known_set() -> frozenset[str]:
 
 def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
     """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)
-    and is not too wide to relate anything (`_wide`)."""
+    and is not too wide to relate anything (`_wide`) nor a kind of location (`_a_place`)."""
     below, names = classes_below(), [c.name for c in imagenet_concepts()]
     level = [synset]
     for _ in range(2):
         level = [h for s in level for h in wn.related(s, "@")]
-        covers = [below.get(s.offset, frozenset()) for s in level if not _wide(s, wn)]
+        covers = [below.get(s.offset, frozenset()) for s in level if not _wide(s, wn) and not _a_place(s, wn)]
         best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
         if best:
             return [names[c] for c in sorted(best[0])][:3]

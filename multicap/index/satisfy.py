@@ -2,7 +2,8 @@
 the image's facts (the objects found, their colours, the people) and the classifier's belief over the
 whole image, so that "a red car" ranks red cars above other cars and "dog on the beach" wants both.
 
-A part scores 1 when an object of one of its classes is there (times the class's weight), with the colour
+A part scores 1 when an object of one of its classes is there (times the class's weight, and less for an
+object the describer was unsure of: `_sureness`), with the colour
 the query binds to it (else a quarter); a people part when as many people as it asks for are there
 ("people": two, "a crowd": five; fewer score less), with a face seen close where it asks for one
 ("portrait"); a number asks the same of things ("two dogs"), a position where they are and a size
@@ -40,6 +41,8 @@ _IN_PALETTE = 0.7  # a colour in the image's palette, not its first, for "a blue
 _OBJECT_COLOUR = 0.4  # ... only an object's colour
 _HALF_GRAY = 0.5  # for "black and white": a gray palette in a moderately colourful image, or a muted one
 _ACHROMATIC = frozenset({"black", "gray", "white"})
+_SURE = 0.8  # an object's confidence from which it counts fully for a part of its class
+_UNSURE = 0.6  # ... and how much it counts at no confidence (linear between)
 _SUBJECT = 2.0  # the weight of a query's first part in the mean of its parts' scores (each other's: 1)
 
 
@@ -139,6 +142,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
     for obj in objects:
         cls = index.get(obj.get("attributes", {}).get("wnid", ""))
         weight = part.classes.get(cls, 0.0) if cls is not None else 0.0
+        weight *= _sureness(obj, mass)
         if weight and part.colour is not None and not _coloured(obj, part.colour):
             weight *= _WRONG_COLOUR
         best = max(best, weight)
@@ -151,6 +155,17 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
             image *= 0.5 if _in_palette(part.colour, palette) else _WRONG_COLOUR
         best = max(best, image * _enough(1, part.count))  # seen somewhere: as if one
     return best
+
+
+def _sureness(obj: dict[str, Any], mass: float | None) -> float:
+    """How fully an object of a part's class counts, by how sure the describer was of it, or the
+    classifier of the part's classes over the whole image (`mass`: a fish read as one of ImageNet's many
+    fish is sure of a fish, less of its kind): fully from `_SURE`, down to `_UNSURE` at no confidence (a
+    horse read as a dog breed at 0.26 is less of a dog than a German shepherd at 0.99). On the real
+    photos, the objects that were the labelled main object had a median confidence of 0.81, the others
+    0.33."""
+    confidence = max(float(obj.get("confidence", 1.0)), mass or 0.0)
+    return _UNSURE + (1.0 - _UNSURE) * min(1.0, max(0.0, confidence) / _SURE)
 
 
 def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[dict[str, Any]]) -> float:

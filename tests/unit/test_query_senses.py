@@ -142,3 +142,25 @@ def test_a_colour_word_that_names_a_thing_or_starts_a_kind_is_read_so() -> None:
     assert understand("white horse").parts[0].colour == "white"  # WordNet's is a whitecap: a white horse
     [tree] = understand("cherry tree").parts
     assert tree.kind == "found" and tree.colour is None
+
+
+def test_the_words_of_labelled_photos_reach_what_the_describer_finds() -> None:
+    """Names the real-photo labels give (benchmarks/collection_search.py) that reached nothing or the wrong
+    thing: "field" reached a harvester and a library, "plant" a lumbermill (WordNet's first plant is a
+    factory), "female" a hen, "peak" nothing, "tomb" a bakery (both a "point", a location), "trunk" corn."""
+    from multicap.index.query import understand
+
+    for word, labels in (
+        ("field", ("grass",)),
+        ("meadows", ("grass",)),
+        ("plant", ("foliage", "grass", "trees")),
+    ):
+        [part] = understand(word).parts
+        assert part.kind == "found" and set(labels) <= set(part.terms), word
+    [trunk] = understand("trunk").parts  # a part of a tree: the trees found, said so
+    assert trunk.kind == "found" and trunk.terms == ("trees",) and "any trees" in trunk.note
+    for word in ("female", "males"):
+        assert understand(word).parts[0].kind == "people", word
+    assert set(reached("peak")) == {"alp"} and set(reached("summit")) == {"alp"}
+    tomb = understand("tomb")
+    assert not tomb.parts and "bakery" not in " ".join(u.message() for u in tomb.unknown)

@@ -59,3 +59,28 @@ def test_what_the_query_is_of_counts_more_than_where_it_is() -> None:
     dog = {"objects": [{"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
     meadow = {"objects": [{"label": "grass", "attributes": {}}]}
     assert satisfaction(meaning, dog, None) > satisfaction(meaning, meadow, None) > 0
+
+
+def test_a_sure_reading_ranks_above_an_unsure_one() -> None:
+    """ "dog": a horse read as a dog breed at 0.26 ranked above a German shepherd at 0.99; an unsure
+    reading counts fully where the classifier puts the image's mass on the part's classes (a fish read as
+    one of ImageNet's many fish)."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("dog")
+    concepts = {c.name: c for c in imagenet_concepts()}
+
+    def facts(label: str, confidence: float) -> dict[str, Any]:
+        return {
+            "objects": [
+                {"label": label, "confidence": confidence, "attributes": {"wnid": concepts[label].wnid}}
+            ]
+        }
+
+    sure, unsure = facts("German shepherd", 0.99), facts("EntleBucher", 0.26)
+    assert satisfaction(meaning, sure, None) == 1.0
+    assert 0.6 < satisfaction(meaning, unsure, None) < satisfaction(meaning, sure, None)
+    probs = np.zeros(1000, dtype=np.float32)
+    probs[[concepts["EntleBucher"].index, concepts["beagle"].index]] = 0.45  # sure of a dog, not which
+    assert satisfaction(meaning, unsure, probs) == 1.0
