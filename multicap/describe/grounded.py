@@ -24,14 +24,23 @@ from multicap.describe.faces import load_blazeface
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
-from multicap.describe.regions import Detection, RegionConfig, Related, best_guess, detect_regions
+from multicap.describe.regions import (
+    KIN_CLASSES,
+    KIN_HOPS,
+    Detection,
+    RegionConfig,
+    Related,
+    best_guess,
+    detect_regions,
+    without_nested_kin,
+)
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
-from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.facts.scene import Relation, SceneFacts, SceneObject
 from multicap.facts.versions import GROUNDED
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts, related_classes
@@ -134,6 +143,9 @@ class GroundedDescriber:
         if log_prior is not None:  # p(c) / prior(c)^strength: what the model says everywhere needs more
             self._bias = self._bias - self.config.class_priors * torch.from_numpy(log_prior)
         self._related = Related.of(related_classes())  # which classes pool their probability
+        self._kin = related_classes(
+            KIN_HOPS, KIN_CLASSES
+        )  # ... and are one thing where one box holds the other
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(
@@ -143,6 +155,7 @@ class GroundedDescriber:
             [bool(_BESIDE_PEOPLE & set(c.ancestors or c.hypernyms)) for c in imagenet_concepts()]
         )
         self._concepts = imagenet_concepts()
+        self._by_name = {c.name: c for c in self._concepts}
         self._landscape = [_LANDSCAPE in (c.ancestors or c.hypernyms) for c in self._concepts]  # lakeside
         if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
             load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
@@ -225,6 +238,7 @@ class GroundedDescriber:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
+        found = without_nested_kin(found, self._kin)
         setting = self._setting(cam)
         people = image.people
         guessed = not found and setting is None and not people
@@ -253,9 +267,10 @@ class GroundedDescriber:
         width, height = image.size
         ratio = width / height
         attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"
-        if setting is not None:
+        if setting is not None and not self._another_building(setting, objects):
             attrs["setting"] = self._concepts[setting.cls].name
-        return SceneFacts(objects, chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP), attrs)
+        relations = chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP)
+        return SceneFacts(objects, [_sky_above(r, objects) for r in relations], attrs)
 
     def _object(self, det: Detection, rgb: np.ndarray, sky: np.ndarray | None) -> SceneObject:
         """A found class as an object; its colour from `rgb` in its region, contrasted with the image
@@ -274,6 +289,18 @@ class GroundedDescriber:
         }
         box = tuple(round(v, 4) for v in det.box)
         return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
+
+    def _another_building(self, setting: Detection, objects: list[SceneObject]) -> bool:
+        """Whether the setting is a building and a described object another structure: "a castle ...; at
+        a monastery" says two things of one building, and the object is what was found where."""
+        if "building" not in self._kinds(self._concepts[setting.cls].name):
+            return False
+        name = self._concepts[setting.cls].name
+        return any(o.label != name and "structure" in self._kinds(o.label) for o in objects)
+
+    def _kinds(self, name: str) -> tuple[str, ...]:
+        concept = self._by_name.get(name)
+        return (concept.ancestors or concept.hypernyms) if concept is not None else ()
 
     def _setting(self, cam: torch.Tensor) -> Detection | None:
         """The most probable place class of the whole image (boxed where its CAM is), if confident enough."""
@@ -332,6 +359,14 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
     box = tuple(round(v, 4) for v in person.box)
     said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
     return said, worn
+
+
+def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:
+    """The sky is never below a thing: where its box's centre is (a sky over the whole frame, behind a
+    building that fills the middle), it is around the thing."""
+    if relation.predicate == "below" and objects[relation.subject].label == "sky":
+        return Relation(relation.subject, "around", relation.object)
+    return relation
 
 
 def _sky(sky: Sky) -> SceneObject:

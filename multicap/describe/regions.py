@@ -8,7 +8,9 @@ class inside the window. A class found in a part of the image must have some pro
 image too (small windows alone hallucinate), and its confidence there is the geometric mean of the
 window's probability and the whole image's (a small window alone is overconfident). Candidates of related
 classes (WordNet: a shared ancestor within two hops) whose boxes touch merge into one object: "tabby" and
-"tiger cat" over one place are one cat; two of them far apart are two.
+"tiger cat" over one place are one cat; two of them far apart are two. A detection boxed mostly inside a
+surer one of the same wider kind (a moped inside a motor scooter's box) is that one read twice, and
+dropped (`without_nested_kin`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,16 @@ import torch.nn.functional as F
 
 from multicap.describe.colours import interpolation_matrix
 
-__all__ = ["Detection", "RegionConfig", "Related", "best_guess", "detect_regions", "window_logits"]
+__all__ = [
+    "KIN_CLASSES", "KIN_HOPS", "Detection", "RegionConfig", "Related", "best_guess", "detect_regions",
+    "window_logits", "without_nested_kin",
+]  # fmt: skip
 
 Box = tuple[float, float, float, float]
+# Two classes are of one kind (`without_nested_kin`) where they share an ancestor within five hops that
+# covers at most 120 classes: a dog's 118 breeds, a car's kinds; not a dog and a cat, nor a daisy and a bee.
+KIN_HOPS, KIN_CLASSES = 5, 120
+NESTED = 0.85  # the share of a detection's box inside a surer one's of its kind that makes it the same thing
 
 
 @dataclass(frozen=True)
@@ -193,6 +202,27 @@ def best_guess(
     h, w = cam.shape[1:]
     box, mask = _box_from_cam(cam[best], (0, 0, max(h, w)), cfg)
     return [Detection(best, p, box, mask)]
+
+
+def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = NESTED) -> list[Detection]:
+    """`found` (most confident first) less each detection whose box lies mostly (at least `inside` of its
+    area) within a more confident one's of the same kind (`kin`, (C, C) bool: `KIN_HOPS` and `KIN_CLASSES`
+    for `related_classes`): one thing read twice, not two ("a moped and a motor scooter" for one
+    motorcycle, "a cab and a minivan" for one car, two spaniels for one dog). Things of other kinds stay:
+    a bee on a daisy, a goldfish in a coral reef."""
+    kept: list[Detection] = []
+    for det in found:
+        if not any(kin[k.cls, det.cls] and _share_inside(det.box, k.box) >= inside for k in kept):
+            kept.append(det)
+    return kept
+
+
+def _share_inside(a: Box, b: Box) -> float:
+    """The share of box `a`'s area that lies inside box `b`."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    area = (a[2] - a[0]) * (a[3] - a[1])
+    return max(0.0, w) * max(0.0, h) / area if area > 0 else 0.0
 
 
 def _consolidate(found: list[Detection], related: Related, cfg: RegionConfig) -> list[Detection]:

@@ -76,7 +76,8 @@ def list_verbalizers() -> list[str]:
 
 def verbalize(facts: SceneFacts, level: str) -> str:
     """The text of `facts` at `level` ("object", "attribute", "layout", "caption"); "perhaps ..." when every
-    object is a low-confidence guess."""
+    object is a low-confidence guess, but for what was found from the pixels ("perhaps a worm fence and
+    trees": the trees are sure, the worm fence is what is hedged)."""
     try:
         fn = _REGISTRY[level]
     except KeyError:
@@ -84,7 +85,9 @@ def verbalize(facts: SceneFacts, level: str) -> str:
             f"no verbalizer for level {level!r}: choose from {', '.join(_REGISTRY)}"
         ) from None
     text = fn(facts)
-    guessed = bool(facts.objects) and all(o.attributes.get("certainty") == GUESS for o in facts.objects)
+    guesses = [o.attributes.get("certainty") == GUESS for o in facts.objects]
+    pixels = [o.attributes.get("found_by") == "pixels" for o in facts.objects]
+    guessed = any(guesses) and all(g or p for g, p in zip(guesses, pixels, strict=True))
     return (
         ("Perhaps " + text[0].lower() + text[1:] if text[:1].isupper() else "perhaps " + text)
         if guessed
@@ -126,8 +129,12 @@ def _count(noun: str, n: int) -> str:
     return with_article(noun) if n == 1 else f"{count_word(n)} {plural(noun)}"
 
 
-def _join(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+def _join(items: list[str], *, serial: bool = False) -> str:
+    """ "a, b and c"; with `serial`, "a, b, and c" and "a, and b": after a person's clothes ("a person in
+    gray, and white hay"; without the comma the hay read as worn)."""
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + (", and " if serial else " and ") + items[-1]
 
 
 def _setting(facts: SceneFacts) -> str | None:
@@ -230,6 +237,8 @@ def layout_text(facts: SceneFacts) -> str:
         where = POSITION_PHRASES.get(o.attributes.get("position", ""), "")
         if r.predicate == "around" or (o.label in _SPREAD and where == POSITION_PHRASES["center"]):
             where = ""  # "foliage around it", not "... around it in the centre": the centre of what holds it
+        elif r.predicate == "next to" and o.attributes.get("position") == prev.attributes.get("position"):
+            where = ""  # "a bee next to it", not "... next to it in the centre" after "a daisy in the centre"
         clauses.append(f"{with_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
     setting = _setting(facts)
     text = ", ".join(clauses) if clauses else NOTHING
@@ -275,5 +284,7 @@ def caption_text(facts: SceneFacts) -> str:
     elif people:
         names.insert(0, with_article(object_phrase(people[0], size=False)))
     setting = _setting(facts)
-    sentence = _join(names[:3]) + (f" {setting}" if setting else "")
+    sentence = _join(names[:3], serial=any(" in " in n for n in names[:2])) + (
+        f" {setting}" if setting else ""
+    )
     return sentence[0].upper() + sentence[1:] + "."

@@ -103,6 +103,31 @@ def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescri
     assert verbalize(facts, "layout") == "a golden retriever on the left; on a seashore"
 
 
+def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDescriber) -> None:
+    """A monastery everywhere and a castle in the middle was "a castle ...; at a monastery", two names for
+    one building: the object is said, the setting not; a building setting stays beside a dog. The sky is
+    never below a thing (a sky box over the whole frame, centred below a tall building, was "the sky below
+    it")."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage, _sky_above
+    from multicap.facts import Relation
+
+    labels = list(grounded.encoder.labels or [])
+    pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
+    for thing, said in (("castle", None), ("golden retriever", "monastery")):
+        cam = torch.zeros(1000, 7, 7)
+        cam[labels.index("monastery")] = 6.0
+        cam[labels.index(thing), 2:6, 2:5] = 20.0
+        facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
+        assert facts.objects[0].label == thing
+        assert facts.image_attributes.get("setting") == said, thing
+    arch = SceneObject("triumphal arch", 0.7, (0.1, 0.1, 0.9, 0.7), {})
+    sky = SceneObject("sky", 0.9, (0.0, 0.0, 1.0, 1.0), {})
+    assert _sky_above(Relation(1, "below", 0), [arch, sky]).predicate == "around"
+    assert _sky_above(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
+
+
 def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescriber) -> None:
     """A red beetle on a green leaf: its CAM region (3×3 cells) is mostly leaf, its colour is red."""
     import torch

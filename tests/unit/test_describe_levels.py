@@ -8,7 +8,15 @@ import torch
 
 from multicap.describe.colours import dominant_colours, image_colour_attributes, srgb_to_lab
 from multicap.describe.places import SETTINGS
-from multicap.describe.regions import RegionConfig, best_guess, detect_regions
+from multicap.describe.regions import (
+    KIN_CLASSES,
+    KIN_HOPS,
+    Detection,
+    RegionConfig,
+    best_guess,
+    detect_regions,
+    without_nested_kin,
+)
 from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
@@ -161,7 +169,8 @@ def test_caption_counts_alike_things_and_people_as_a_group_and_names_a_place_onc
         return SceneObject(label, 0.9, (0.4, 0.4, 0.6, 0.6), attrs)
 
     pair = [thing("person", "black"), thing("person", "black"), thing("rugby ball", "black")]
-    assert verbalize(SceneFacts(pair, [], {}), "caption") == "Two people in black and a black rugby ball."
+    # the comma: "in black and a black rugby ball" read as what they wear
+    assert verbalize(SceneFacts(pair, [], {}), "caption") == "Two people in black, and a black rugby ball."
     five = [thing("person", c) for c in ("black", "gray", "white", "red", "blue")] + [thing("minivan", "red")]
     assert verbalize(SceneFacts(five, [], {}), "caption") == "Five people and a red minivan."
     church = [thing("church", "gray"), thing("sky", "blue")]
@@ -286,6 +295,27 @@ def test_regions_find_and_box_a_class_in_one_corner() -> None:
     assert [d.cls for d in detect_regions(cam, related, excluded, RegionConfig())] == [3]
 
 
+def test_a_thing_of_one_kind_boxed_inside_a_surer_one_is_the_same_thing() -> None:
+    """ "a moped and a motor scooter" for one motorcycle, "a cab and a minivan" for one car: a detection
+    mostly inside a surer one's box, of the same kind, is that one read twice; a bee on a daisy stays."""
+    names = {c.name: c.index for c in imagenet_concepts()}
+    kin = related_classes(KIN_HOPS, KIN_CLASSES)
+    mask = np.zeros((28, 28), dtype=bool)
+
+    def det(name: str, confidence: float, box: tuple[float, float, float, float]) -> Detection:
+        return Detection(names[name], confidence, box, mask)
+
+    moped = det("moped", 0.62, (0.1, 0.1, 0.9, 0.9))
+    scooter = det("motor scooter", 0.36, (0.2, 0.2, 0.8, 0.85))
+    assert without_nested_kin([moped, scooter], kin) == [moped]
+    beside = det("motor scooter", 0.36, (0.5, 0.1, 1.0, 0.9))  # half outside: another one
+    assert without_nested_kin([moped, beside], kin) == [moped, beside]
+    daisy, bee = det("daisy", 0.6, (0.0, 0.0, 1.0, 1.0)), det("bee", 0.28, (0.3, 0.3, 0.6, 0.6))
+    assert without_nested_kin([daisy, bee], kin) == [daisy, bee]
+    cat = det("tabby", 0.46, (0.2, 0.2, 0.8, 0.8))  # a dog breed and a cat: an unsure reading, said so
+    assert without_nested_kin([det("Japanese spaniel", 0.48, (0.0, 0.0, 1.0, 1.0)), cat], kin)[1] == cat
+
+
 def test_nothing_confident_gives_a_hedged_best_guess_and_nothing_only_when_nothing() -> None:
     """Below the detector's confidence the whole image's best class is said as a guess ("perhaps ..."),
     with its low confidence; "nothing recognised" only when even that is below the guess floor."""
@@ -302,6 +332,10 @@ def test_nothing_confident_gives_a_hedged_best_guess_and_nothing_only_when_nothi
     assert verbalize(facts, "object") == "perhaps a cock"
     assert verbalize(facts, "caption").startswith("Perhaps a cock")
     assert verbalize(SceneFacts(), "object") == "nothing recognised"
+    trees = SceneObject("trees", 1.0, (0, 0, 1, 1), {"position": "center", "found_by": "pixels"})
+    assert verbalize(SceneFacts([obj, trees], [], {}), "object") == "perhaps a cock and trees"  # the guess
+    sure = SceneObject("cock", 0.9, guess.box, {"position": "center"})
+    assert verbalize(SceneFacts([sure, trees], [], {}), "object") == "a cock and trees"
 
 
 def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
