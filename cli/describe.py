@@ -68,7 +68,7 @@ def describe_command(
         min=0.0,
         max=1.0,
         help="Least probability of an object (grounded); with none that sure, the image's best class is "
-        "still said, as a guess (\"perhaps a ...\").",
+        'still said, as a guess ("perhaps a ...").',
     ),
     index: str = typer.Option(
         None,
