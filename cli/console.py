@@ -62,6 +62,15 @@ def warn(message: str) -> None:
     err.print(f"warning: {shown(message)}", markup=False)
 
 
+def ray_options_alone(engine: str, address: str | None, workers: int | None) -> None:
+    """Warn where --address or --workers is given without --engine ray, which alone reads them."""
+    given = [name for name, value in (("--address", address), ("--workers", workers)) if value is not None]
+    if given and engine != "ray":
+        warn(
+            f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to --engine ray only: ignored"
+        )
+
+
 def print_json_line(obj: Any) -> None:
     """One JSON object a line on stdout: UTF-8, or ASCII (\\u escapes) where stdout has another encoding."""
     utf8 = (sys.stdout.encoding or "").lower().replace("-", "") == "utf8"

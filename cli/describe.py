@@ -40,7 +40,12 @@ _TOP_K, _MIN_CONFIDENCE = 5, 0.2  # the grounded describer's defaults (RegionCon
 @app.command("describe")
 def describe_command(
     paths: list[Path] = typer.Argument(..., help="Image files and/or folders (walked recursively)."),
-    level: str = typer.Option("all", "--level", "-l", help="object, attribute, layout, caption or all."),
+    level: str = typer.Option(
+        "all",
+        "--level",
+        "-l",
+        help="object, attribute, layout, caption, or all (every level but the caption).",
+    ),
     model: str = typer.Option(
         "grounded", "--model", "-m", help="grounded (no training), or a captioner bundle folder or name."
     ),
@@ -109,6 +114,7 @@ def describe_command(
     from multicap.io import iter_image_paths
 
     level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
+    console.ray_options_alone(engine, address, workers)
     if engine != "local":
         from multicap.scale import check_engine
 
@@ -225,7 +231,7 @@ def _print_set(descriptions: list[Description], level: str, json_out: bool) -> N
         extra = {"level": "all"} if level == "all" else {}
         console.print_json_line(summary.to_dict() | extra | {"n_described": described})
         return
-    which = "every level" if level == "all" else f"{summary.level} level"
+    which = "every level but the caption" if level == "all" else f"{summary.level} level"
     read = f"; facts read from {summary.n_images} of them" if summary.n_images < described else ""
     console.out.print(f"set of {console.counted(described, 'image')} ({which}{read})", markup=False)
     if summary.n_images < 2:

@@ -50,6 +50,7 @@ def index_command(
     """
     from multicap.index import index_info, rebuild_vectors, resolve_index
 
+    console.ray_options_alone(engine, address, workers)
     if engine != "local":
         from multicap.scale import check_engine
 

@@ -20,6 +20,12 @@ def test_describe_human_output_skips_bad_images_then_summarises_the_set(bad_file
     assert "warning: skipped" in r.stderr and "1 of 3 images could not be read" in r.stderr
 
 
+def test_ray_options_without_the_ray_engine_are_said_to_be_ignored() -> None:
+    r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--workers", "2", "--level", "object")
+    assert r.returncode == 0 and "espresso" in r.stdout
+    assert "warning: --workers applies to --engine ray only: ignored" in r.stderr
+
+
 def test_describe_with_no_readable_image_fails(bad_files: dict[str, Path]) -> None:
     r = run_cli("describe", str(bad_files["not_image"]))
     assert r.returncode == 1 and r.stdout == "" and "warning: skipped" in r.stderr
