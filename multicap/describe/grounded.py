@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
@@ -246,11 +247,16 @@ class GroundedDescriber:
             found = best_guess(cam, self._related, self._settings, self.config.regions)
         lit = white_patch(rgb)  # colours are named as if the photo's brightest pixels were white
         sky = image.sky.cells if image.sky is not None else None
-        objects = [self._object(d, lit, sky) for d in found]
+        texture = green_texture(rgb) if image.green is None else image.green
+        vegetation = find_vegetation(rgb, wide=image.wide, region=texture)
+        green = texture if vegetation is not None else None  # vegetation's cells, where it was found
+        objects = [self._object(d, lit, sky, green) for d in found]
         for obj in objects if guessed else ():
             obj.attributes["certainty"] = GUESS
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
-            objects.insert(0, self._object(setting, lit, sky))  # a landscape: the place is what it shows
+            objects.insert(
+                0, self._object(setting, lit, sky, green)
+            )  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
         dressed = [_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]]
         people_objects = [person for person, _ in dressed]  # first: the usual subject
@@ -258,7 +264,6 @@ class GroundedDescriber:
         objects = [o for k, o in enumerate(objects) if k not in worn]  # said as what people wear
         context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows
         objects = people_objects + objects[: max(top_k - len(people_objects), context)]
-        vegetation = find_vegetation(rgb, wide=image.wide, region=image.green)
         if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
             objects.append(_vegetation(vegetation))
         if image.sky is not None:  # last, beyond top_k: the sky is seldom what a photo is of
@@ -272,12 +277,17 @@ class GroundedDescriber:
         relations = chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP)
         return SceneFacts(objects, [_sky_above(r, objects) for r in relations], attrs)
 
-    def _object(self, det: Detection, rgb: np.ndarray, sky: np.ndarray | None) -> SceneObject:
+    def _object(
+        self, det: Detection, rgb: np.ndarray, sky: np.ndarray | None, green: np.ndarray | None = None
+    ) -> SceneObject:
         """A found class as an object; its colour from `rgb` in its region, contrasted with the image
         outside it, leaving out the `sky`'s cells (a building or a rocket against the sky is not blue)
         unless the object is a landscape, which the sky is part of."""
         concept = self._concepts[det.cls]
         exclude = None if self._landscape[det.cls] else sky
+        if green is not None and float(det.mask.mean()) >= _FILLS:  # a place that fills the photo, where
+            exclude = _either(sky, green)  # grass, trees and sky were found: what is left is its own ("an
+            #                                alp" of gray rock, not green meadows and blue sky)
         colours = object_colours(rgb, det.mask, exclude=exclude)
         nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
@@ -331,6 +341,7 @@ _PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people dete
 # A white or gray sky only where the scene is wider still: at 0.46 skimage's astronaut (a bobsled, a go-kart)
 # stands before a gray studio backdrop; the overcast skies of the tune photos came at 0.62-0.94.
 _PALE_SKY_FROM = 0.5
+_FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
 _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
 
@@ -359,6 +370,18 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
     box = tuple(round(v, 4) for v in person.box)
     said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
     return said, worn
+
+
+def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
+    """Two cell maps of one image at any resolutions, (h, w) and (h', w') → their union at the finer one's
+    size, float32 0/1 (nearest cells)."""
+    if a is None:
+        return b.astype(np.float32)
+    shape = max(a.shape, b.shape)
+    size = (shape[1], shape[0])
+    ra = cv2.resize(a.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
+    rb = cv2.resize(b.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
+    return np.maximum(ra, rb)
 
 
 def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:

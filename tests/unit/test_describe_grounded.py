@@ -128,6 +128,28 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
     assert _sky_above(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
 
 
+def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
+    grounded: GroundedDescriber,
+) -> None:
+    """An alp of gray rock above green meadows was "a large green alp": a place that fills the photo has
+    no surround to tell its colours from, and where vegetation was found, its cells are left out."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("alp")] = 12.0
+    rng = np.random.default_rng(0)
+    rgb = np.full((224, 224, 3), 128, dtype=np.uint8)  # gray rock above
+    meadow = rng.integers(-60, 60, size=(134, 224, 1))  # textured green below: three fifths of the photo
+    rgb[90:] = np.clip(np.array([60, 150, 50]) + meadow, 0, 255).astype(np.uint8)
+    facts = grounded.facts(LoadedImage(torch.from_numpy(rgb).permute(2, 0, 1).contiguous(), (640, 480)), cam)
+    alp, plants = facts.objects[0], facts.objects[-1]
+    assert alp.label == "alp" and plants.attributes.get("found_by") == "pixels"
+    assert alp.attributes["colour"] == "gray"
+
+
 def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescriber) -> None:
     """A red beetle on a green leaf: its CAM region (3×3 cells) is mostly leaf, its colour is red."""
     import torch
