@@ -346,6 +346,11 @@ _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
 
 
+# What the classifier calls a garment on a person that is mostly their own hair ("a person in a wig" for
+# long hair in a portrait): theirs, so not said as a thing, nor as what they wear.
+_HAIR = frozenset({"wig"})
+
+
 def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tuple[SceneObject, list[int]]:
     """A detected person as an object: the colour of what they wear (the box below the face), wearing the
     likeliest garment whose box centre lies in their box (said with them, "a person in a military
@@ -365,7 +370,8 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
         cx, cy = (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
         tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
         if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
-            attributes.setdefault("wearing", obj.label)  # the likeliest garment names what they wear
+            if obj.label not in _HAIR:  # the likeliest garment names what they wear
+                attributes.setdefault("wearing", obj.label)
             worn.append(k)
     box = tuple(round(v, 4) for v in person.box)
     said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]

@@ -300,3 +300,6 @@ def test_every_garment_in_a_persons_box_is_theirs() -> None:
     said, worn = module._person(person, objects, np.full((224, 224, 3), 128, np.uint8))
     assert said.label == "person" and said.attributes["wearing"] == "lab coat"
     assert worn == [1, 2]
+    wig = thing("wig", (0.1, 0.1, 0.6, 0.5), "hairpiece, attire, clothing")  # long hair, read as a wig
+    said, worn = module._person(person, [wig], np.full((224, 224, 3), 128, np.uint8))
+    assert "wearing" not in said.attributes and worn == [0]  # hers, said neither as a thing nor as worn
