@@ -19,8 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multicap.describe.description import Description
-from multicap.describe.places import SETTINGS
-from multicap.describe.verbalize import object_phrase
+from multicap.describe.verbalize import object_phrase, setting_phrase
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["SetSummary", "ancestors", "image_features", "summarize_set"]
@@ -92,8 +91,9 @@ def _image_features(facts: SceneFacts, level: str) -> set[str]:
         out |= {f"{c} palette" for c in a.get("palette", "").split(", ") if c}
         out |= {f"{a[k]} background" for k in _BACKGROUND if a.get(k)}
     if level in ("layout", "caption"):
-        if a.get("setting"):
-            out.add(SETTINGS.get(a["setting"], f"at a {a['setting']}"))
+        setting = setting_phrase(facts)  # as the texts say it: not where an object says it ("by a bridge")
+        if setting:
+            out.add(setting)
         objs = facts.objects
         out |= {f"{objs[r.subject].label} {r.predicate} {objs[r.object].label}" for r in facts.relations}
     return out

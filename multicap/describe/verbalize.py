@@ -22,6 +22,7 @@ __all__ = [
     "object_phrase",
     "plural",
     "register_verbalizer",
+    "setting_phrase",
     "verbalize",
 ]
 
@@ -137,7 +138,7 @@ def _join(items: list[str], *, serial: bool = False) -> str:
     return ", ".join(items[:-1]) + (", and " if serial else " and ") + items[-1]
 
 
-def _setting(facts: SceneFacts) -> str | None:
+def setting_phrase(facts: SceneFacts) -> str | None:
     """Where the scene is ("by a lake"), unless an object already says it: "a church ...; at a church",
     "a suspension bridge ...; by a bridge" name the place twice."""
     name = facts.image_attributes.get("setting")
@@ -240,7 +241,7 @@ def layout_text(facts: SceneFacts) -> str:
         elif r.predicate == "next to" and o.attributes.get("position") == prev.attributes.get("position"):
             where = ""  # "a bee next to it", not "... next to it in the centre" after "a daisy in the centre"
         clauses.append(f"{with_article(o.label)} {_RELATION_PHRASES[r.predicate]} {ref} {where}".strip())
-    setting = _setting(facts)
+    setting = setting_phrase(facts)
     text = ", ".join(clauses) if clauses else NOTHING
     return f"{text}; {setting}" if setting else text
 
@@ -272,7 +273,7 @@ def caption_text(facts: SceneFacts) -> str:
     """One plain sentence: "A brown golden retriever and a yellow tennis ball on a seashore.". Things said
     alike are counted, and people as one group ("Five people, a mobile home and grass.")."""
     if not facts.objects:
-        setting = _setting(facts)
+        setting = setting_phrase(facts)
         return f"A scene {setting}." if setting else "An image with " + NOTHING + "."
     people = [o for o in facts.objects if o.label == "person"]
     others = [o for o in facts.objects if o.label != "person"]
@@ -283,7 +284,7 @@ def caption_text(facts: SceneFacts) -> str:
         names.insert(0, f"{count_word(len(people))} {group}")
     elif people:
         names.insert(0, with_article(object_phrase(people[0], size=False)))
-    setting = _setting(facts)
+    setting = setting_phrase(facts)
     sentence = _join(names[:3], serial=any(" in " in n for n in names[:2])) + (
         f" {setting}" if setting else ""
     )

@@ -123,3 +123,15 @@ def test_an_object_named_in_anothers_tags_is_still_said() -> None:
         [_desc("a", [church, cote]), _desc("b", [_obj("dog", "canine", "brown", "center")])]
     )
     assert {"church", "bell cote"} <= set(summary.distinct["a"])
+
+
+def test_a_setting_is_a_feature_only_where_the_texts_say_it() -> None:
+    """A suspension bridge filling the photo is its object, and no text adds "by a bridge": the set's
+    summary listed "by a bridge" for it all the same."""
+    bridge = _obj("suspension bridge", "bridge, structure", "white", "center")
+    said = SceneFacts([bridge], image_attributes={"setting": "suspension bridge"})
+    assert "by a bridge" not in image_features(said, "layout")
+    boat = _obj("canoe", "boat, vessel", "red", "center")
+    assert "by a lake" in image_features(
+        SceneFacts([boat], image_attributes={"setting": "lakeside"}), "layout"
+    )
