@@ -251,7 +251,7 @@ class GroundedDescriber:
         vegetation = find_vegetation(rgb, wide=image.wide, region=texture)
         green = texture if vegetation is not None else None  # vegetation's cells, where it was found
         objects = [self._object(d, lit, sky, green) for d in found]
-        for obj in objects if guessed else ():
+        for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
             obj.attributes["certainty"] = GUESS
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(
@@ -341,6 +341,7 @@ _PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people dete
 # A white or gray sky only where the scene is wider still: at 0.46 skimage's astronaut (a bobsled, a go-kart)
 # stands before a gray studio backdrop; the overcast skies of the tune photos came at 0.62-0.94.
 _PALE_SKY_FROM = 0.5
+_TINY = 32  # pixels of an image's shorter side below which whatever it is said to show is a guess
 _FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
 _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear

@@ -43,7 +43,8 @@ _PLURAL_ONLY = ("binoculars", "parallel bars", "sunglasses", "swimming trunks")
 # ImageNet's names of stuff, not things: no article ("a person in chain mail", "hay in the centre").
 _STUFF = (
     "broccoli", "carbonara", "chain mail", "chocolate sauce", "consomme", "corn", "dough", "eggnog",
-    "guacamole", "hay", "ice cream", "mashed potato", "red wine", "toilet tissue", "velvet", "wool",
+    "guacamole", "hay", "ice cream", "mashed potato", "rapeseed", "red wine", "thatch", "toilet tissue",
+    "velvet", "wool",
 )  # fmt: skip
 _NUMBERS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 POSITION_PHRASES: dict[str, str] = {

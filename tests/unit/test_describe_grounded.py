@@ -150,6 +150,21 @@ def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
     assert alp.attributes["colour"] == "gray"
 
 
+def test_what_an_icon_shows_is_said_as_a_guess(grounded: GroundedDescriber) -> None:
+    """An 8 × 8 image was "a candle (0.24)", said as surely as a photo: under 32 pixels a side, "perhaps"."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+    from multicap.describe.verbalize import verbalize
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("candle"), 2:6, 2:5] = 20.0
+    pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
+    assert verbalize(grounded.facts(LoadedImage(pixels, (640, 480)), cam), "object") == "a candle"
+    assert verbalize(grounded.facts(LoadedImage(pixels, (8, 8)), cam), "object") == "perhaps a candle"
+
+
 def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescriber) -> None:
     """A red beetle on a green leaf: its CAM region (3×3 cells) is mostly leaf, its colour is red."""
     import torch

@@ -17,7 +17,7 @@ from multicap.describe.regions import (
     detect_regions,
     without_nested_kin,
 )
-from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize
+from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize, with_article
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
 from multicap.facts import Relation, SceneFacts, SceneObject
@@ -197,6 +197,7 @@ def test_names_plural_in_form_take_no_article() -> None:
     assert verbalize(facts, "object") == "parallel bars and a bannister"
     assert verbalize(facts, "attribute") == "brown parallel bars, a gray bannister"
     assert verbalize(facts, "layout").startswith("parallel bars in the centre, a bannister below it")
+    assert with_article("thatch") == "thatch" and with_article("rapeseed") == "rapeseed"  # not "a thatch"
     hay = SceneObject("hay", 0.7, (0.0, 0.5, 1.0, 1.0), {"colour": "yellow", "position": "bottom"})
     acorn = SceneObject("acorn", 0.6, (0.4, 0.4, 0.5, 0.5), {"colour": "brown", "position": "center"})
     assert verbalize(SceneFacts([hay, acorn], [], {}), "object") == "hay and an acorn"  # stuff, a thing
