@@ -169,6 +169,17 @@ _GCOMPRIS_SORT = {
     "others": "pencil chair buffetset erasers",
     "fishes": "fish15 fish14 fish20 fish9",
 }
+# The "fresh3" split: the next 40 of those 140 in the same order (photos 41 to 80), added once fresh2 had
+# been seen; written the same way.
+_GCOMPRIS_SORT_NEXT = {
+    "monuments": "leaningTowerOfPisa operaHouse cathedral leMusee kutubMinar arcDeTriomphe bayterek "
+    "IndiaGate",
+    "renewable": "windmill15 solar2 windmill1 windmill2 windmill7 windmill3",
+    "fishes": "fish22 fish28 fish8 fish1 fish4 fish3 fish21 fish18 fish5 fish16",
+    "tools": "sideCutter1 multimeter1 measuringTape2 scissors3 hammer4 measuringTape1 scissors1 hammer1 "
+    "measuringTape5 plier4 scissors2",
+    "others": "cup igloo volleyball pan baseball",
+}
 _SKLEARN = "sklearn/datasets/images/"
 
 
@@ -210,7 +221,7 @@ def _photos() -> list[Photo]:
             member = f"gcompris/src/activities/{activity}/resource/{folder}{stem}.webp"
             name, rcc = f"gcompris-{farm}{stem.lower().replace('_', '-')}.jpg", f"{_GCOMPRIS}{activity}.rcc"
             out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
-    for folder, stems in _GCOMPRIS_SORT.items():
+    for folder, stems in [*_GCOMPRIS_SORT.items(), *_GCOMPRIS_SORT_NEXT.items()]:
         for stem in stems.split():
             member = f"gcompris/src/activities/categorization/resource/images/{folder}/{stem}.webp"
             name, rcc = f"gcompris-sort-{stem.lower()}.jpg", f"{_GCOMPRIS}categorization.rcc"
