@@ -9,17 +9,22 @@ the same rule as in a set); anything else is a set (duplicates, clusters, outlie
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from PIL import Image
+
+from multicap.compare.align import aligned_changes, in_frame_of
 from multicap.compare.collect import ImageSet, collect_images
-from multicap.compare.duplicates import DEFAULT_THRESHOLD, duplicate_groups
-from multicap.compare.pairs import PairComparison
+from multicap.compare.duplicates import DEFAULT_THRESHOLD, TURNED_SHARE, duplicate_groups
+from multicap.compare.pairs import PairComparison, compare_facts
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
-from multicap.compare.verify import SIDE, PairCheck, how_copied
+from multicap.compare.verify import SIDE, PairCheck, alignment, how_copied
 from multicap.errors import ConfigError
+from multicap.facts import SceneFacts
 from multicap.index import existing_index
 from multicap.index.models import IndexModel, open_model
 from multicap.io import ErrorHandler, load_image
@@ -102,18 +107,44 @@ def compare_files(
         groups = duplicate_groups(
             images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
         )
-        near = bool(groups)
+        # two images named as a pair are both checked for a copy turned or made grey, which the set
+        # does only for an image's nearest by embedding (`duplicates._turned`)
+        near = bool(groups) or (same.share(0, 1) or 0.0) >= TURNED_SHARE
         copied: list[str] = []
+        compared = compare_in_set(images, 0, 1)
         if near:  # how the copy was made, with the files' own sizes (a JPEG decodes shrunk)
             a, b = (load_image(p, min_short_side=SIDE) for p in images.paths)
             copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
-        return PairOutcome(images, compare_in_set(images, 0, 1), near, written, copied)
+            matrix = alignment(a, b)
+            if matrix is not None:  # what differs, in a's frame: not what the crop or the turn moved
+                compared = _in_frame_of_a(images, compared, (a, b), matrix, grey="made grey" in copied)
+        return PairOutcome(images, compared, near, written, copied)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
     if len(images.paths) < 2:
         raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
     result = compare_set(images, threshold=cut, clusters=clusters, level=level)
     return SetOutcome(images, result, _report(result, report))
+
+
+def _in_frame_of_a(
+    images: ImageSet,
+    compared: PairComparison,
+    pair: tuple[Image.Image, Image.Image],
+    matrix: np.ndarray,
+    *,
+    grey: bool,
+) -> PairComparison:
+    """The pair's differences with b, a's copy, and a in a's frame (`multicap.compare.align`)."""
+    a, b = pair
+    desc_a, desc_b = in_frame_of(images.descriptions[0], images.descriptions[1], matrix, a.size, b.size)
+    differences = compare_facts(
+        desc_a.facts or SceneFacts(),
+        desc_b.facts or SceneFacts(),
+        names=(compared.a, compared.b),
+        changed=aligned_changes(a, b, matrix, grey=grey),
+    )
+    return replace(compared, differences=differences)
 
 
 def _report(result: SetComparison, path: Any) -> Path | None:

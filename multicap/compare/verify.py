@@ -35,7 +35,10 @@ from PIL import Image
 from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
-__all__ = ["MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "how_copied", "keypoints", "shared_share"]
+__all__ = [
+    "MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "alignment", "how_copied", "keypoints",
+    "shared_share",
+]  # fmt: skip
 
 SIDE = 320  # px: the long side the keypoints are found at
 FEATURES = 500  # ORB keypoints kept per image
@@ -103,14 +106,20 @@ def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | Non
     return carried / min(len(a), len(b)), matrix
 
 
+def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
+    """(2, 3) similarity transform carrying a's points onto b's (in units of each image's long side), where
+    b is a copy of a that keypoints can follow (turned, rotated, cropped, resized); None otherwise."""
+    fitted = _fitted(keypoints(a), keypoints(b))
+    return fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+
+
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: turned
     ("turned a quarter clockwise", "rotated 5°"), cropped, smaller or larger, made grey, brighter or
     darker. Empty where nothing of that changed (a recompressed copy). `pixels`: the two files' own pixel
     counts, where the images given were shrunk while decoding (a JPEG is)."""
     out = []
-    fitted = _fitted(keypoints(a), keypoints(b))
-    matrix = fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+    matrix = alignment(a, b)
     if matrix is not None:
         angle = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))  # y down: positive is clockwise
         quarter = round(angle / 90.0)

@@ -91,5 +91,9 @@ def test_a_copy_turned_a_quarter_or_made_grey_is_a_near_duplicate(tmp_path: Path
     pair = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_turned.jpg"), "--json")
     doc = json.loads(pair.stdout)  # and how the copy was made, which the facts cannot say
     assert doc["near_duplicate"] is True and doc["copied"] == ["turned a quarter anticlockwise"]
+    # compared in the photo's frame, the copy differs in nothing (the classifier, which reads the turned
+    # cat as something else, was said to see other things)
+    assert all(not d for d in doc["differences"].values()), doc["differences"]
     grey = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_grey.jpg"))
     assert "near-duplicate: yes" in grey.stdout and grey.stdout.splitlines()[1].endswith(": b made grey")
+    assert grey.stdout.count("no meaningful difference") == 3

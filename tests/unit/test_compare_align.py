@@ -1,0 +1,52 @@
+"""A copy compared in its original's frame (`multicap.compare.align`): a crop's and a quarter turn's boxes
+and pixels carried back, so that only what the crop cut away differs."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from multicap.compare.align import aligned_changes, in_frame_of
+from multicap.compare.verify import alignment
+from multicap.describe.description import Description
+from multicap.facts import SceneFacts, SceneObject
+from tests.conftest import EXAMPLES
+
+
+def _desc(*objects: SceneObject) -> Description:
+    return Description(EXAMPLES / "x.jpg", SceneFacts(list(objects), [], {}))
+
+
+def _thing(label: str, box: tuple[float, float, float, float]) -> SceneObject:
+    return SceneObject(label, 0.9, box, {"position": "center", "size": "medium"})
+
+
+def test_a_crop_differs_only_where_it_cut_and_its_boxes_come_back_to_the_original() -> None:
+    photo = Image.open(EXAMPLES / "astronaut.jpg").convert("RGB")
+    w, h = photo.size
+    crop = photo.crop((w // 2, 0, w, h))  # the right half
+    matrix = alignment(photo, crop)
+    assert matrix is not None
+    changed = aligned_changes(photo, crop, matrix)  # (12, 12)
+    assert changed[:, :5].all() and not changed[:, 7:].any()  # the left half cut away, the right kept
+    # a thing filling the crop is the right half of the original; one across both halves is cut to the
+    # half the crop kept: the two are the same thing, in the same place, of the same size
+    tree_a, tree_b = _thing("tree", (0.25, 0.0, 1.0, 1.0)), _thing("tree", (0.0, 0.0, 1.0, 1.0))
+    a, b = in_frame_of(_desc(tree_a), _desc(tree_b), matrix, photo.size, crop.size)
+    assert a.facts is not None and b.facts is not None
+    [in_a], [in_b] = a.facts.objects, b.facts.objects
+    assert abs(in_b.box[0] - 0.5) < 0.02 and abs(in_b.box[2] - 1.0) < 0.02
+    assert np.allclose(in_a.box, in_b.box, atol=0.02)
+    assert in_a.attributes == in_b.attributes
+
+
+def test_a_quarter_turn_changes_no_cell() -> None:
+    photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    turned = photo.rotate(90, expand=True)
+    matrix = alignment(photo, turned)
+    assert matrix is not None
+    assert not aligned_changes(photo, turned, matrix).any()
+    grey = photo.convert("L").convert("RGB")
+    same = alignment(photo, grey)
+    assert same is not None and not aligned_changes(photo, grey, same, grey=True).any()
+    assert aligned_changes(photo, grey, same).any()  # in colour, every cell lost its colour
