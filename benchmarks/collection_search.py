@@ -67,8 +67,12 @@ def average_precision(top: list[str], relevant: set[str]) -> float:
     return total / min(_DEPTH, len(relevant))
 
 
-def run(data: Path, least: int) -> dict[str, Any]:
-    photos = [p for p in json.loads(LABELS.read_text())["photos"] if (data / p["file"]).is_file()]
+def run(data: Path, least: int, splits: set[str] | None = None) -> dict[str, Any]:
+    photos = [
+        p
+        for p in json.loads(LABELS.read_text())["photos"]
+        if (data / p["file"]).is_file() and (splits is None or p["split"] in splits)
+    ]
     if not photos:
         raise SystemExit(f"no labelled photos in {data}: run scripts/fetch_real_photos.py first")
     held = {p["file"] for p in photos if p["split"] != "tune"}
@@ -134,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         "--data", type=Path, default=REPO / "data" / "real_photos", help="folder of the photos"
     )
     parser.add_argument("--least", type=int, default=3, help="photos a name must label to be a query")
+    parser.add_argument("--splits", help="only the photos of these splits, comma-separated (default: all)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    result = run(args.data, args.least)
+    result = run(args.data, args.least, set(args.splits.split(",")) if args.splits else None)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
