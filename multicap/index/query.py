@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from multicap.index.query_words import (
     FACE_WORDS,
     FOUND,
+    FOUND_SENSES,
     IMAGE_WORDS,
     LOOKS,
     MONOCHROME,
@@ -363,6 +364,9 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
             continue
         if phrase in FOUND:
             return span, _found_part(phrase, FOUND[phrase])
+        found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
+        if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees
+            return span, _found_part(phrase, found)
         if _is_person(phrase, synsets, wn):
             return span, _people_part(phrase)
         part = _thing(phrase, synsets, wn)

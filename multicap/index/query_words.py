@@ -11,8 +11,8 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
-    "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
+    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS", "LOOKS", "MONOCHROME",
+    "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
     "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
@@ -83,10 +83,26 @@ FOUND: dict[str, tuple[str, ...]] = {
     "bushes": ("foliage",), "shrub": ("foliage",), "shrubs": ("foliage",), "hedge": ("foliage",),
     "hedges": ("foliage",), "branch": ("trees", "foliage"), "branches": ("trees", "foliage"),
     "bough": ("trees", "foliage"), "boughs": ("trees", "foliage"),
+    "woodland": ("trees",), "woodlands": ("trees",), "jungle": ("trees",), "grove": ("trees",),
+    "thicket": ("foliage",), "shrubbery": ("foliage",), "undergrowth": ("foliage",),
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
     # a photo's plant is green growth (WordNet's first plant is a factory: a lumbermill)
     "plant": ("foliage", "grass", "trees"), "plants": ("foliage", "grass", "trees"),
 }  # fmt: skip
+
+# The WordNet 3.0 senses of what the describer finds from the pixels (offsets) → its labels: another word
+# whose first or second sense is one of these is read as it ("wood": first the material, then a forest).
+FOUND_SENSES: dict[int, tuple[str, ...]] = {
+    8438533: ("trees",),  # forest.n.01 (wood, woods)
+    12102133: ("grass",),  # grass.n.01
+    8591592: ("grass",),  # lawn.n.01
+    8570634: ("grass",),  # hayfield.n.01 (meadow)
+    8569998: ("grass",),  # field.n.01
+    13152742: ("foliage",),  # leaf.n.01 (foliage, leafage)
+    13112664: ("foliage",),  # shrub.n.01 (bush)
+    3511175: ("foliage",),  # hedge.n.01 (hedgerow)
+    9436708: ("sky",),  # sky.n.01
+}
 
 # Places people photograph that no ImageNet class is, and no WordNet relation links to the things seen
 # there (a street's cab is not part of a street in WordNet; "kitchen" reached palaces, through dwelling):

@@ -157,6 +157,8 @@ def test_the_words_of_labelled_photos_reach_what_the_describer_finds() -> None:
     ):
         [part] = understand(word).parts
         assert part.kind == "found" and set(labels) <= set(part.terms), word
+    [wood] = understand("wood").parts  # its second sense is a forest (its first the material)
+    assert wood.kind == "found" and wood.terms == ("trees",)
     [trunk] = understand("trunk").parts  # a part of a tree: the trees found, said so
     assert trunk.kind == "found" and trunk.terms == ("trees",) and "any trees" in trunk.note
     for word in ("female", "males"):
