@@ -93,6 +93,7 @@ def compare_command(
     from multicap.io import iter_image_paths
 
     level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
+    console.ray_options_alone(engine, address, workers)
     if engine != "local":
         from multicap.scale import check_engine
 

@@ -25,7 +25,7 @@ from multicap.describe.description import Description
 from multicap.facts import SceneFacts, SceneObject
 from multicap.facts.geometry import position_of, size_of
 
-__all__ = ["aligned_changes", "in_frame_of"]
+__all__ = ["aligned_changes", "in_frame_of", "shown_share"]
 
 Box = tuple[float, float, float, float]
 _SIDE = 320  # px: the long side both images are compared at before the change map squashes them
@@ -43,6 +43,12 @@ def in_frame_of(
         _boxes(a, lambda box: _cut(box, shown) or box),
         _boxes(b, lambda box: _box_in_a(box, matrix, size_a, size_b)),
     )
+
+
+def shown_share(matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> float:
+    """The share of a's frame that b shows (1 for a copy of the whole, 0.67 for a crop of two thirds)."""
+    x0, y0, x1, y1 = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, size_a, size_b)
+    return (x1 - x0) * (y1 - y0)
 
 
 def aligned_changes(a: Image.Image, b: Image.Image, matrix: np.ndarray, *, grey: bool = False) -> np.ndarray:

@@ -13,16 +13,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 from PIL import Image
 
-from multicap.compare.align import aligned_changes, in_frame_of
+from multicap.compare.align import aligned_changes, in_frame_of, shown_share
 from multicap.compare.collect import ImageSet, collect_images
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, TURNED_SHARE, duplicate_groups
 from multicap.compare.pairs import PairComparison, compare_facts
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
-from multicap.compare.verify import SIDE, PairCheck, alignment, how_copied
+from multicap.compare.verify import SIDE, PairCheck, alignment, how_copied, looks_grey
 from multicap.errors import ConfigError
 from multicap.facts import SceneFacts
 from multicap.index import existing_index
@@ -117,7 +118,8 @@ def compare_files(
             copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
             matrix = alignment(a, b)
             if matrix is not None:  # what differs, in a's frame: not what the crop or the turn moved
-                compared = _in_frame_of_a(images, compared, (a, b), matrix, grey="made grey" in copied)
+                grey = looks_grey(a) or looks_grey(b)  # either way round
+                compared = _in_one_frame(images, compared, (a, b), matrix, grey=grey)
         return PairOutcome(images, compared, near, written, copied)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
@@ -127,7 +129,7 @@ def compare_files(
     return SetOutcome(images, result, _report(result, report))
 
 
-def _in_frame_of_a(
+def _in_one_frame(
     images: ImageSet,
     compared: PairComparison,
     pair: tuple[Image.Image, Image.Image],
@@ -135,14 +137,23 @@ def _in_frame_of_a(
     *,
     grey: bool,
 ) -> PairComparison:
-    """The pair's differences with b, a's copy, and a in a's frame (`multicap.compare.align`)."""
+    """The pair's differences with both in the frame of the one that shows more (`multicap.compare.align`):
+    a's, where b is a crop of it, else b's, so that what a crop cut away differs whichever is named
+    first."""
     a, b = pair
-    desc_a, desc_b = in_frame_of(images.descriptions[0], images.descriptions[1], matrix, a.size, b.size)
+    desc_a, desc_b = images.descriptions[0], images.descriptions[1]
+    back = cv2.invertAffineTransform(matrix)  # b's points onto a's
+    if shown_share(matrix, a.size, b.size) <= shown_share(back, b.size, a.size):  # a shows more
+        in_a, in_b = in_frame_of(desc_a, desc_b, matrix, a.size, b.size)
+        changed = aligned_changes(a, b, matrix, grey=grey)
+    else:
+        in_b, in_a = in_frame_of(desc_b, desc_a, back, b.size, a.size)
+        changed = aligned_changes(b, a, back, grey=grey)
     differences = compare_facts(
-        desc_a.facts or SceneFacts(),
-        desc_b.facts or SceneFacts(),
+        in_a.facts or SceneFacts(),
+        in_b.facts or SceneFacts(),
         names=(compared.a, compared.b),
-        changed=aligned_changes(a, b, matrix, grey=grey),
+        changed=changed,
     )
     return replace(compared, differences=differences)
 

@@ -32,12 +32,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from multicap.compare.align import shown_share
 from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
 __all__ = [
     "MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "alignment", "how_copied", "keypoints",
-    "shared_share",
+    "looks_grey", "shared_share",
 ]  # fmt: skip
 
 SIDE = 320  # px: the long side the keypoints are found at
@@ -49,9 +50,10 @@ _REPROJECTION = 0.01  # RANSAC inlier distance, in units of the long side (3 px 
 _LEAST_MATCHES = 6  # a transform is fitted from at least this many matches
 _TURN_SLACK = 10.0  # degrees from a quarter turn still said as one (`how_copied`)
 _LEAST_ANGLE = 2.0  # degrees of rotation said
-_CROPPED = 1.08  # the content this much larger against the long side: cropped
+_CROPPED = 0.9  # a copy showing at most this share of the original's frame is cropped
 _SIZED = 1.25  # pixels this many times more or fewer: larger or smaller
 _GREY = 3.0  # mean channel spread under which an image is grey
+_LEAST_SCALE = 0.05  # a fitted transform that shrinks more than this is degenerate: no alignment
 _LIGHTER = 1.12  # mean brightness this many times higher or lower: brighter or darker
 
 
@@ -110,7 +112,8 @@ def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
     """(2, 3) similarity transform carrying a's points onto b's (in units of each image's long side), where
     b is a copy of a that keypoints can follow (turned, rotated, cropped, resized); None otherwise."""
     fitted = _fitted(keypoints(a), keypoints(b))
-    return fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+    matrix = fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+    return matrix if matrix is not None and abs(np.linalg.det(matrix[:, :2])) > _LEAST_SCALE**2 else None
 
 
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
@@ -128,20 +131,25 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
                        f"turned a quarter {'clockwise' if quarter > 0 else 'anticlockwise'}")  # fmt: skip
         elif abs(angle) >= _LEAST_ANGLE:
             out.append(f"rotated {abs(angle):.0f}° {'clockwise' if angle > 0 else 'anticlockwise'}")
-        if float(np.sqrt(abs(np.linalg.det(matrix[:, :2])))) >= _CROPPED:
-            out.append("cropped")  # its content fills more of its long side
+        if shown_share(matrix, a.size, b.size) <= _CROPPED:
+            out.append("cropped")  # it shows less of a's frame
     pa, pb = pixels if pixels is not None else (a.width * a.height, b.width * b.height)
     size = pb / max(pa, 1)
     if size <= 1 / _SIZED or size >= _SIZED:
         out.append(f"{'smaller' if size < 1 else 'larger'} ({size:.0%} of the pixels)")
-    small_a, small_b = (np.asarray(im.convert("RGB").resize((64, 64)), np.float32) for im in (a, b))
-    if _chroma(small_b) < _GREY and _chroma(small_a) >= 4 * _GREY:
+    if looks_grey(b) and not looks_grey(a, 4 * _GREY):
         out.append("made grey")
     lum_a, lum_b = (float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (a, b))
     ratio = lum_b / max(lum_a, 1.0)  # luminance: a grey copy is not darker
     if ratio >= _LIGHTER or ratio <= 1 / _LIGHTER:
         out.append(f"{'brighter' if ratio > 1 else 'darker'} (×{ratio:.2f})")
     return out
+
+
+def looks_grey(image: Image.Image, spread: float = _GREY) -> bool:
+    """Whether an image is grey: its pixels' mean distance from grey (`_chroma`, at 64 × 64) under
+    `spread`."""
+    return _chroma(np.asarray(image.convert("RGB").resize((64, 64)), np.float32)) < spread
 
 
 def _chroma(rgb: np.ndarray) -> float:

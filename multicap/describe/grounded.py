@@ -144,9 +144,9 @@ class GroundedDescriber:
         if log_prior is not None:  # p(c) / prior(c)^strength: what the model says everywhere needs more
             self._bias = self._bias - self.config.class_priors * torch.from_numpy(log_prior)
         self._related = Related.of(related_classes())  # which classes pool their probability
-        self._kin = related_classes(
-            KIN_HOPS, KIN_CLASSES
-        )  # ... and are one thing where one box holds the other
+        # ... and are one thing where one box holds the other: not animals (two dogs, one above the other)
+        living = np.array(["organism" in (c.ancestors or c.hypernyms) for c in imagenet_concepts()])
+        self._kin = related_classes(KIN_HOPS, KIN_CLASSES) & ~living[:, None] & ~living[None, :]
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(
@@ -251,12 +251,10 @@ class GroundedDescriber:
         vegetation = find_vegetation(rgb, wide=image.wide, region=texture)
         green = texture if vegetation is not None else None  # vegetation's cells, where it was found
         objects = [self._object(d, lit, sky, green) for d in found]
+        if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
+            objects.insert(0, self._object(setting, lit, sky, green))  # a landscape: the place it shows
         for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
             obj.attributes["certainty"] = GUESS
-        if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
-            objects.insert(
-                0, self._object(setting, lit, sky, green)
-            )  # a landscape: the place is what it shows
         top_k = self.config.regions.top_k
         dressed = [_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]]
         people_objects = [person for person, _ in dressed]  # first: the usual subject
@@ -282,12 +280,15 @@ class GroundedDescriber:
     ) -> SceneObject:
         """A found class as an object; its colour from `rgb` in its region, contrasted with the image
         outside it, leaving out the `sky`'s cells (a building or a rocket against the sky is not blue)
-        unless the object is a landscape, which the sky is part of."""
+        unless the object is a landscape, which the sky is part of; a place that fills the photo leaves
+        out the sky and the `green` vegetation's cells."""
         concept = self._concepts[det.cls]
         exclude = None if self._landscape[det.cls] else sky
-        if green is not None and float(det.mask.mean()) >= _FILLS:  # a place that fills the photo, where
-            exclude = _either(sky, green)  # grass, trees and sky were found: what is left is its own ("an
-            #                                alp" of gray rock, not green meadows and blue sky)
+        place = bool(self._settings[det.cls]) or self._landscape[det.cls]
+        if green is not None and place and float(det.mask.mean()) >= _FILLS:
+            # a place filling the photo, where grass, trees and sky were found: what is left is its own
+            # ("an alp" of gray rock, not green meadows and blue sky)
+            exclude = _either(sky, green)
         colours = object_colours(rgb, det.mask, exclude=exclude)
         nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
@@ -301,12 +302,13 @@ class GroundedDescriber:
         return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
 
     def _another_building(self, setting: Detection, objects: list[SceneObject]) -> bool:
-        """Whether the setting is a building and a described object another structure: "a castle ...; at
-        a monastery" says two things of one building, and the object is what was found where."""
+        """Whether the setting is a building and a described object another building, fortification or
+        memorial: "a castle ...; at a monastery" says two things of one building, and the object is what
+        was found where (an altar or a grille "at a monastery" is not)."""
         if "building" not in self._kinds(self._concepts[setting.cls].name):
             return False
         name = self._concepts[setting.cls].name
-        return any(o.label != name and "structure" in self._kinds(o.label) for o in objects)
+        return any(o.label != name and _BUILT & set(self._kinds(o.label)) for o in objects)
 
     def _kinds(self, name: str) -> tuple[str, ...]:
         concept = self._by_name.get(name)
@@ -341,6 +343,7 @@ _PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people dete
 # A white or gray sky only where the scene is wider still: at 0.46 skimage's astronaut (a bobsled, a go-kart)
 # stands before a gray studio backdrop; the overcast skies of the tune photos came at 0.62-0.94.
 _PALE_SKY_FROM = 0.5
+_BUILT = frozenset({"building", "defensive structure", "memorial"})  # what a building setting names again
 _TINY = 32  # pixels of an image's shorter side below which whatever it is said to show is a guess
 _FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
 _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
@@ -380,12 +383,11 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
 
 
 def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
-    """Two cell maps of one image at any resolutions, (h, w) and (h', w') → their union at the finer one's
-    size, float32 0/1 (nearest cells)."""
+    """Two cell maps of one image at any resolutions, (h, w) and (h', w') → their union at the larger of
+    each side, float32 0/1 (nearest cells)."""
     if a is None:
         return b.astype(np.float32)
-    shape = max(a.shape, b.shape)
-    size = (shape[1], shape[0])
+    size = (max(a.shape[1], b.shape[1]), max(a.shape[0], b.shape[0]))  # (width, height)
     ra = cv2.resize(a.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
     rb = cv2.resize(b.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
     return np.maximum(ra, rb)

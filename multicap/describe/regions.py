@@ -208,8 +208,8 @@ def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = 
     """`found` (most confident first) less each detection whose box lies mostly (at least `inside` of its
     area) within a more confident one's of the same kind (`kin`, (C, C) bool: `KIN_HOPS` and `KIN_CLASSES`
     for `related_classes`): one thing read twice, not two ("a moped and a motor scooter" for one
-    motorcycle, "a cab and a minivan" for one car, two spaniels for one dog). Things of other kinds stay:
-    a bee on a daisy, a goldfish in a coral reef."""
+    motorcycle, "a cab and a minivan" for one car). Things of other kinds stay: a bee on a daisy, a
+    goldfish in a coral reef; the describer leaves animals out of `kin` (two dogs one above the other)."""
     kept: list[Detection] = []
     for det in found:
         if not any(kin[k.cls, det.cls] and _share_inside(det.box, k.box) >= inside for k in kept):

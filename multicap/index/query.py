@@ -75,6 +75,7 @@ _COLOUR_ALIASES = {
 PERSON_TERMS = ("person", "people", "face")
 _PERSON = 7846  # person.n.01
 _TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
+_SEX = frozenset({"female", "male", "females", "males"})  # people alone; before a noun, its sex
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
 _COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
@@ -354,6 +355,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
             continue
         phrase = " ".join(words[k : k + span])
+        if phrase in _SEX and _before_noun(words, k):  # "female cow": the sex of a thing, which no
+            return span, None  # describer tells (said so, as a word describing nothing it sees)
         if phrase in PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
             return span, _people_part(phrase)
         # Common nouns before proper names: a typed "crane" is the bird or the machine, not Hart Crane
@@ -373,7 +376,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
         loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
-        if loose and _of_a_tree(synsets[0], wn) and not _before_noun(words, k + span - 1):
+        after_noun = k > 0 and words[k - 1] not in RELATIONS and words[k - 1] not in STOPWORDS
+        if loose and _of_a_tree(synsets[0], wn) and not _before_noun(words, k + span - 1) and not after_noun:
             part = _found_part(phrase, FOUND["trees"])
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part

@@ -108,8 +108,8 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
     if not part.where and part.size is None:
         return _anywhere(part, facts, mass)
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])
-    fitting = _anywhere(part, {**(facts or {}), "objects": [o for o in objects if _fits(o, part)]}, None)
-    return max(fitting, _ELSEWHERE * _anywhere(part, facts, mass))
+    fitting = {**(facts or {}), "objects": [o for o in objects if _fits(o, part)]}
+    return max(_anywhere(part, fitting, mass, whole=False), _ELSEWHERE * _anywhere(part, facts, mass))
 
 
 def _fits(obj: dict[str, Any], part: Part) -> bool:
@@ -120,7 +120,9 @@ def _fits(obj: dict[str, Any], part: Part) -> bool:
     return part.size is None or attributes.get("size") == part.size
 
 
-def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> float:
+def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, whole: bool = True) -> float:
+    """A part's score from the objects of `facts`, and with `whole`, from the image's probability `mass`
+    on its classes where no object has them (`mass` also says how sure an object's reading is)."""
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])
     if part.kind == "look" and part.look is not None:
         return _look(part.look, (facts or {}).get("image_attributes", {}), objects)
@@ -148,7 +150,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None) -> f
         best = max(best, weight)
         placed += weight > 0
     best *= _enough(placed, part.count)
-    if mass is not None:
+    if mass is not None and whole:
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
             palette = (facts or {}).get("image_attributes", {}).get("palette", "")

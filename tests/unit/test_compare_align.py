@@ -50,3 +50,30 @@ def test_a_quarter_turn_changes_no_cell() -> None:
     same = alignment(photo, grey)
     assert same is not None and not aligned_changes(photo, grey, same, grey=True).any()
     assert aligned_changes(photo, grey, same).any()  # in colour, every cell lost its colour
+
+
+def test_a_pair_differs_alike_whichever_is_named_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The crop named first was compared in its own frame, where nothing of the original beyond it lies:
+    "no meaningful difference"; the original named first listed what the crop cut away. Both orders now
+    compare in the frame of the one that shows more; a grey original beside its colour copy too."""
+    from multicap.compare.run import compare_files
+
+    photo = Image.open(EXAMPLES / "astronaut.jpg").convert("RGB")
+    w, h = photo.size
+    photo.save(tmp_path / "whole.jpg")
+    photo.crop((0, 0, w * 2 // 3, h)).save(tmp_path / "half.jpg")  # the helmet on the right cut away
+    whole, half = tmp_path / "whole.jpg", tmp_path / "half.jpg"
+    forth, back = compare_files([whole, half], pair=True), compare_files([half, whole], pair=True)
+    assert forth.near_duplicate and back.near_duplicate  # type: ignore[union-attr]
+
+    def said(outcome) -> set[tuple[str, str]]:  # type: ignore[no-untyped-def]
+        return {(d.kind, d.label) for d in outcome.pair.differences}
+
+    assert said(forth) and said(back) == {(_flip(k), label) for k, label in said(forth)}
+    photo.convert("L").save(tmp_path / "grey.jpg")
+    grey = compare_files([tmp_path / "grey.jpg", whole], pair=True)
+    assert grey.near_duplicate and not grey.pair.differences  # type: ignore[union-attr]
+
+
+def _flip(kind: str) -> str:
+    return {"removed": "added", "added": "removed"}.get(kind, kind)

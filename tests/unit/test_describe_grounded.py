@@ -115,7 +115,7 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
 
     labels = list(grounded.encoder.labels or [])
     pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
-    for thing, said in (("castle", None), ("golden retriever", "monastery")):
+    for thing, said in (("castle", None), ("golden retriever", "monastery"), ("altar", "monastery")):
         cam = torch.zeros(1000, 7, 7)
         cam[labels.index("monastery")] = 6.0
         cam[labels.index(thing), 2:6, 2:5] = 20.0
@@ -148,6 +148,11 @@ def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
     alp, plants = facts.objects[0], facts.objects[-1]
     assert alp.label == "alp" and plants.attributes.get("found_by") == "pixels"
     assert alp.attributes["colour"] == "gray"
+    cam = torch.zeros(1000, 7, 7)  # a thing, not a place, filling the photo keeps its green (a circuit board)
+    cam[labels.index("modem")] = 12.0
+    facts = grounded.facts(LoadedImage(torch.from_numpy(rgb).permute(2, 0, 1).contiguous(), (640, 480)), cam)
+    assert facts.objects[0].label == "modem" and "green" in facts.objects[0].attributes["colour"]
+    assert module._either(np.zeros((10, 40)), np.zeros((20, 5))).shape == (20, 40)  # the larger of each side
 
 
 def test_what_an_icon_shows_is_said_as_a_guess(grounded: GroundedDescriber) -> None:
@@ -163,6 +168,9 @@ def test_what_an_icon_shows_is_said_as_a_guess(grounded: GroundedDescriber) -> N
     pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
     assert verbalize(grounded.facts(LoadedImage(pixels, (640, 480)), cam), "object") == "a candle"
     assert verbalize(grounded.facts(LoadedImage(pixels, (8, 8)), cam), "object") == "perhaps a candle"
+    place = torch.zeros(1000, 7, 7)
+    place[labels.index("alp")] = 12.0  # a place, said as the object: a guess too
+    assert verbalize(grounded.facts(LoadedImage(pixels, (8, 8)), place), "object") == "perhaps an alp"
 
 
 def test_object_colour_is_the_objects_not_its_surrounds(grounded: GroundedDescriber) -> None:

@@ -163,6 +163,9 @@ def test_the_words_of_labelled_photos_reach_what_the_describer_finds() -> None:
     assert trunk.kind == "found" and trunk.terms == ("trees",) and "any trees" in trunk.note
     for word in ("female", "males"):
         assert understand(word).parts[0].kind == "people", word
+    [cow] = understand("female cow").parts  # before a noun, the sex of a thing: no person
+    assert cow.kind == "thing" and "ox" in reached("cow")
+    assert [p.kind for p in understand("elephant trunk").parts] == ["thing", "thing"]  # not the trees
     assert set(reached("peak")) == {"alp"} and set(reached("summit")) == {"alp"}
     tomb = understand("tomb")
     assert not tomb.parts and "bakery" not in " ".join(u.message() for u in tomb.unknown)

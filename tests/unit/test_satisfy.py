@@ -84,3 +84,6 @@ def test_a_sure_reading_ranks_above_an_unsure_one() -> None:
     probs = np.zeros(1000, dtype=np.float32)
     probs[[concepts["EntleBucher"].index, concepts["beagle"].index]] = 0.45  # sure of a dog, not which
     assert satisfaction(meaning, unsure, probs) == 1.0
+    unsure["objects"][0]["attributes"] |= {"size": "large", "position": "center"}
+    for placed in ("large dog", "dog in the centre"):  # sure of a dog there as well
+        assert satisfaction(understand(placed), unsure, probs) == 1.0, placed
