@@ -257,7 +257,9 @@ class GroundedDescriber:
             obj.attributes["certainty"] = GUESS
         top_k = self.config.regions.top_k
         dressed = [_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]]
-        people_objects = [person for person, _ in dressed]  # first: the usual subject
+        # first: the usual subject; from left to right, as the layout places a group ("two people on the
+        # left and on the right": "a person in a kimono, a person in black" in that order)
+        people_objects = sorted((person for person, _ in dressed), key=lambda o: o.box[0] + o.box[2])
         worn = {k for _, garments in dressed for k in garments}
         objects = [o for k, o in enumerate(objects) if k not in worn]  # said as what people wear
         context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows

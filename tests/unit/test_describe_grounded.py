@@ -155,6 +155,20 @@ def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
     assert module._either(np.zeros((10, 40)), np.zeros((20, 5))).shape == (20, 40)  # the larger of each side
 
 
+def test_people_are_said_from_left_to_right_as_the_layout_places_them(grounded: GroundedDescriber) -> None:
+    """ "a person in a kimono, a person in black" said the right-hand person first, and the layout "two
+    people on the left and on the right": a reader paired the kimono with the wrong one."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+
+    pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
+    right = Person((0.6, 0.1, 0.9, 1.0), None, 0.95, "body")  # the surer one
+    left = Person((0.05, 0.1, 0.35, 1.0), None, 0.8, "body")
+    facts = grounded.facts(LoadedImage(pixels, (640, 480), people=[right, left]), torch.zeros(1000, 7, 7))
+    assert [o.attributes["position"] for o in facts.objects] == ["left", "right"]
+
+
 def test_what_an_icon_shows_is_said_as_a_guess(grounded: GroundedDescriber) -> None:
     """An 8 × 8 image was "a candle (0.24)", said as surely as a photo: under 32 pixels a side, "perhaps"."""
     import torch
