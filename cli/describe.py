@@ -49,7 +49,11 @@ def describe_command(
     model: str = typer.Option(
         "grounded", "--model", "-m", help="grounded (no training), or a captioner bundle folder or name."
     ),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per image, then one for the set."),
+    json_out: bool = typer.Option(
+        False,
+        "--json",
+        help="One JSON object per image (type image; type skipped for a file that could not be read), then one for the set.",
+    ),
     top_k: int = typer.Option(
         _TOP_K,
         "--top-k",
@@ -124,6 +128,8 @@ def describe_command(
     def on_error(error: ImageLoadError) -> None:
         failures.append(error)
         console.warn(f"skipped {error}")
+        if json_out:  # a record too, so that a reader of the lines knows every file named
+            console.print_json_line({"type": "skipped", "path": str(error.path), "reason": error.reason})
 
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened

@@ -76,6 +76,9 @@ def test_describe_json_reads_every_good_file_and_reports_every_bad_one(corpus: C
     docs = _json_lines(r.stdout)
     images = [d for d in docs if d["type"] == "image"]
     assert sorted(_raw(d) for d in images) == sorted(corpus.path(n) for n in corpus.good)
+    skipped = [d for d in docs if d["type"] == "skipped"]  # a record of each, beside stderr's line
+    assert sorted(_raw(d) for d in skipped) == sorted(corpus.path(n) for n in corpus.bad)
+    assert all(d["reason"] for d in skipped)
     bad = next(d for d in images if _raw(d) == corpus.path(b"bad\xff.png"))
     assert bad["path"].endswith("/bad\\xff.png")  # the escaped form; path_bytes has the exact name
     stderr = _assert_terminal_safe(r.stderr)
