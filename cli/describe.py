@@ -52,7 +52,8 @@ def describe_command(
     json_out: bool = typer.Option(
         False,
         "--json",
-        help="One JSON object per image (type image; type skipped for a file that could not be read), then one for the set.",
+        help="One JSON object per image (type image; type skipped for a file that could not be read), "
+        "then one for the set.",
     ),
     top_k: int = typer.Option(
         _TOP_K,
