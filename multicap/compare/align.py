@@ -6,71 +6,105 @@ medium horse large) and on whatever the describer read differently in the two fr
 change map (`multicap.compare.change`) compares the two images cell by cell, unaligned, so a crop changed
 every cell and filtered nothing. With the similarity transform that carries a's keypoints onto b's
 (`verify.alignment`: rotation, scale and shift, fitted by RANSAC), b's pixels are warped into a's frame
-(where b shows nothing of a, a crop's cut-away border, the cells changed: what was cut away differs) and
-b's boxes are carried there too; a's boxes are cut to what b shows, and both say their positions and
-sizes again in a's frame.
+and b's boxes carried there too; a's boxes are cut to what b shows, and both say their positions and sizes
+again in a's frame. The change map then counts only the cells that b shows; a thing of a that lies mostly
+where b shows nothing (a crop's cut-away border) is what the copy left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 from PIL import Image
 
-from multicap.compare.change import changed_cells, pixels
+from multicap.compare.change import GRID, SIDE, changed_cells, pixels
 from multicap.describe.description import Description
 from multicap.facts import SceneFacts, SceneObject
 from multicap.facts.geometry import position_of, size_of
 
-__all__ = ["aligned_changes", "in_frame_of", "shown_share"]
+__all__ = ["Aligned", "align_pair", "shown_share"]
 
 Box = tuple[float, float, float, float]
-_SIDE = 320  # px: the long side both images are compared at before the change map squashes them
+_SIDE = 320  # px: the long side both images are compared at (at most), before the change map squashes them
+_SHOWN = 0.9  # a cell b shows at least this much of is compared; less, it is cut away
+_STILL = 0.01  # a box moved less than this (a share of the frame) in every coordinate stays as described
+_LEFT_OUT = 0.5  # a thing of a whose box b shows less of than this was left out of the copy
 
 
-def in_frame_of(
-    a: Description, b: Description, matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]
-) -> tuple[Description, Description]:
-    """a's and b's descriptions in a's frame, where both show it: b's boxes carried into a's frame
-    (`matrix`, (2, 3): a's points onto b's, both in units of their image's long side; `size_a`, `size_b`:
-    the images' (width, height)), a's cut to what b shows of it (a crop makes nothing smaller), and the
-    positions and sizes of both said again. An object of a that b does not show at all stays as it was."""
-    shown = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, size_a, size_b)  # b's frame, in a's
-    return (
-        _boxes(a, lambda box: _cut(box, shown) or box),
-        _boxes(b, lambda box: _box_in_a(box, matrix, size_a, size_b)),
+@dataclass
+class Aligned:
+    a: Description  # a, its boxes cut to what b shows of them
+    b: Description  # b, its boxes carried into a's frame
+    changed: np.ndarray  # (GRID, GRID) bool: where both show the photo and b's pixels differ from a's
+    left_out: list[SceneObject]  # a's things that lie mostly where b shows nothing (in a's frame)
+
+
+def align_pair(
+    pair: tuple[Image.Image, Image.Image],
+    descriptions: tuple[Description, Description],
+    matrix: np.ndarray,
+    *,
+    grey: bool = False,
+) -> Aligned:
+    """Images a and b, b a copy of a (`matrix`, (2, 3): a's points onto b's, both in units of their image's
+    long side), and their descriptions → both in a's frame. `grey`: compare brightness alone (one is a grey
+    copy: every cell lost its colour, which says nothing of what changed in it)."""
+    a, b = pair
+    desc_a, desc_b = descriptions
+    side = min(_SIDE, max(a.size), max(b.size))  # the smaller one's detail: a half-size copy is no change
+    small_a, small_b = _small(a, grey, side), _small(b, grey, side)
+    moved = np.array(matrix, dtype=np.float64)
+    moved[:, 2] *= side  # the shift, from long-side units to pixels at `side`
+    h, w = small_a.shape[:2]
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(small_b, moved, (w, h), flags=flags, borderValue=(0, 0, 0))
+    mask = np.full(small_b.shape[:2], 255, dtype=np.uint8)
+    seen = cv2.warpAffine(mask, moved, (w, h), flags=flags, borderValue=0)  # where b shows a: 255
+    shown = _cells(seen)  # (GRID, GRID) 0..1: how much of each cell b shows
+    changed = changed_cells(pixels(Image.fromarray(small_a)), pixels(Image.fromarray(warped))) & (
+        shown >= _SHOWN
+    )
+    frame = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, a.size, b.size)  # b's frame, in a's
+    left_out = [o for o in _objects(desc_a) if _shown_part(o.box, shown) < _LEFT_OUT]
+    kept = _without(desc_a, left_out)
+    return Aligned(
+        _boxes(kept, lambda box: _cut(box, frame) or box),
+        _boxes(desc_b, lambda box: _box_in_a(box, matrix, a.size, b.size)),
+        changed,
+        left_out,
     )
 
 
 def shown_share(matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> float:
-    """The share of a's frame that b shows (1 for a copy of the whole, 0.67 for a crop of two thirds)."""
+    """The share of a's frame that b shows (1 for a copy of the whole, 0.64 for a crop to 80 % a side)."""
     x0, y0, x1, y1 = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, size_a, size_b)
     return (x1 - x0) * (y1 - y0)
 
 
-def aligned_changes(a: Image.Image, b: Image.Image, matrix: np.ndarray, *, grey: bool = False) -> np.ndarray:
-    """(GRID, GRID) bool (`change.changed_cells`): where b, warped into a's frame, differs from a; what b
-    does not show of a (a crop's border) differs. `grey`: compare brightness alone (b is a grey copy:
-    every cell lost its colour, which says nothing of what changed in it)."""
-    small_a, small_b = _small(a, grey), _small(b, grey)
-    moved = np.array(matrix, dtype=np.float64)
-    moved[:, 2] *= _SIDE  # the shift, from long-side units to pixels at `_SIDE`
-    h, w = small_a.shape[:2]
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(small_b, moved, (w, h), flags=flags, borderValue=(0, 0, 0))
-    return changed_cells(pixels(Image.fromarray(small_a)), pixels(Image.fromarray(warped)))
-
-
-def _small(image: Image.Image, grey: bool) -> np.ndarray:
-    """(H, W, 3) uint8: the image (its grey, with `grey`), its long side at `_SIDE` px (as
-    `verify.keypoints` sees it)."""
+def _small(image: Image.Image, grey: bool, side: int) -> np.ndarray:
+    """(H, W, 3) uint8: the image (its grey, with `grey`), its long side at `side` px."""
     rgb = image.convert("L").convert("RGB") if grey else image.convert("RGB")
-    scale = _SIDE / max(rgb.size)
+    scale = side / max(rgb.size)
     size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
     return np.asarray(rgb.resize(size, Image.Resampling.BILINEAR))
+
+
+def _cells(mask: np.ndarray) -> np.ndarray:
+    """(GRID, GRID) float: the mean of a 0/255 mask over each cell (as `change.pixels` squashes)."""
+    squashed = cv2.resize(mask.astype(np.float32) / 255.0, (SIDE, SIDE), interpolation=cv2.INTER_AREA)
+    cell = SIDE // GRID
+    return squashed.reshape(GRID, cell, GRID, cell).mean(axis=(1, 3))
+
+
+def _shown_part(box: Box, shown: np.ndarray) -> float:
+    """How much of a box (0..1 of a's frame) b shows: the mean of `shown` over the cells it covers."""
+    x0, y0, x1, y1 = box
+    c0, c1 = int(x0 * GRID), max(int(np.ceil(x1 * GRID)), int(x0 * GRID) + 1)
+    r0, r1 = int(y0 * GRID), max(int(np.ceil(y1 * GRID)), int(y0 * GRID) + 1)
+    return float(shown[r0:r1, c0:c1].mean())
 
 
 def _box_in_a(box: Box, matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> Box:
@@ -99,6 +133,25 @@ def _cut(box: Box, frame: Box) -> Box | None:
     return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
 
 
+def _objects(desc: Description) -> list[SceneObject]:
+    return list(desc.facts.objects) if desc.facts is not None else []
+
+
+def _without(desc: Description, left_out: list[SceneObject]) -> Description:
+    """`desc` less the objects `left_out` (and the relations that name them)."""
+    if desc.facts is None or not left_out:
+        return desc
+    kept = [k for k, o in enumerate(desc.facts.objects) if not any(o is x for x in left_out)]
+    index = {old: new for new, old in enumerate(kept)}
+    relations = [
+        replace(r, subject=index[r.subject], object=index[r.object])
+        for r in desc.facts.relations
+        if r.subject in index and r.object in index
+    ]
+    facts = SceneFacts([desc.facts.objects[k] for k in kept], relations, dict(desc.facts.image_attributes))
+    return replace(desc, facts=facts)
+
+
 def _boxes(desc: Description, move: Callable[[Box], Box]) -> Description:
     """`desc` with every object's box moved by `move`, its position and size said again."""
     if desc.facts is None:
@@ -109,6 +162,10 @@ def _boxes(desc: Description, move: Callable[[Box], Box]) -> Description:
 
 
 def _moved(obj: SceneObject, box: Box) -> SceneObject:
+    """`obj` at `box`, its position and size said there; as it was where the box hardly moved (a copy of
+    the whole: the describer's own words stay)."""
+    if max(abs(p - q) for p, q in zip(box, obj.box, strict=True)) < _STILL:
+        return obj
     attributes = dict(obj.attributes)
     if "position" in attributes:
         attributes["position"] = position_of(box)

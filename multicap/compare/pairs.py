@@ -39,7 +39,7 @@ from multicap.describe.verbalize import (
 )
 from multicap.facts import SceneFacts, SceneObject
 
-__all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair"]
+__all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair", "only_in"]
 
 # Each kind of difference → the lowest level that states it.
 DIFFERENCE_LEVELS: dict[str, str] = {
@@ -241,6 +241,12 @@ def _name(obj: SceneObject, *keys: str) -> str:
     """ "large red circle" from the attributes named (those the object has); a person as the describer
     says one ("nearby person in black", `object_phrase`)."""
     return object_phrase(obj, size="size" in keys, colour="colour" in keys)
+
+
+def only_in(obj: SceneObject, name: str, *, removed: bool = True) -> Difference:
+    """ "a red circle on the left is only in a.jpg": `obj` is in the image called `name` alone (removed
+    from a, or added in b)."""
+    return _presence("removed" if removed else "added", obj, name)
 
 
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:

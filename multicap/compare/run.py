@@ -17,10 +17,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from multicap.compare.align import aligned_changes, in_frame_of, shown_share
+from multicap.compare.align import align_pair, shown_share
 from multicap.compare.collect import ImageSet, collect_images
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, TURNED_SHARE, duplicate_groups
-from multicap.compare.pairs import PairComparison, compare_facts
+from multicap.compare.pairs import PairComparison, compare_facts, only_in
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_in_set, compare_set
 from multicap.compare.verify import SIDE, PairCheck, alignment, how_copied, looks_grey
@@ -142,19 +142,18 @@ def _in_one_frame(
     first."""
     a, b = pair
     desc_a, desc_b = images.descriptions[0], images.descriptions[1]
+    names = (compared.a, compared.b)
     back = cv2.invertAffineTransform(matrix)  # b's points onto a's
     if shown_share(matrix, a.size, b.size) <= shown_share(back, b.size, a.size):  # a shows more
-        in_a, in_b = in_frame_of(desc_a, desc_b, matrix, a.size, b.size)
-        changed = aligned_changes(a, b, matrix, grey=grey)
-    else:
-        in_b, in_a = in_frame_of(desc_b, desc_a, back, b.size, a.size)
-        changed = aligned_changes(b, a, back, grey=grey)
-    differences = compare_facts(
-        in_a.facts or SceneFacts(),
-        in_b.facts or SceneFacts(),
-        names=(compared.a, compared.b),
-        changed=changed,
+        al = align_pair((a, b), (desc_a, desc_b), matrix, grey=grey)
+        in_a, in_b, left = al.a, al.b, [only_in(o, names[0]) for o in al.left_out]
+    else:  # b shows more: in b's frame, and what a left out of it is only in b
+        al = align_pair((b, a), (desc_b, desc_a), back, grey=grey)
+        in_b, in_a, left = al.a, al.b, [only_in(o, names[1], removed=False) for o in al.left_out]
+    said = compare_facts(
+        in_a.facts or SceneFacts(), in_b.facts or SceneFacts(), names=names, changed=al.changed
     )
+    differences = left + said
     return replace(compared, differences=differences)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from multicap.compare.align import aligned_changes, in_frame_of
+from multicap.compare.align import align_pair, shown_share
 from multicap.compare.verify import alignment
 from multicap.describe.description import Description
 from multicap.facts import SceneFacts, SceneObject
@@ -27,29 +27,41 @@ def test_a_crop_differs_only_where_it_cut_and_its_boxes_come_back_to_the_origina
     crop = photo.crop((w // 2, 0, w, h))  # the right half
     matrix = alignment(photo, crop)
     assert matrix is not None
-    changed = aligned_changes(photo, crop, matrix)  # (12, 12)
-    assert changed[:, :5].all() and not changed[:, 7:].any()  # the left half cut away, the right kept
     # a thing filling the crop is the right half of the original; one across both halves is cut to the
-    # half the crop kept: the two are the same thing, in the same place, of the same size
+    # half the crop kept: the two are the same thing, in the same place, of the same size; a thing on
+    # the left was left out of the crop
     tree_a, tree_b = _thing("tree", (0.25, 0.0, 1.0, 1.0)), _thing("tree", (0.0, 0.0, 1.0, 1.0))
-    a, b = in_frame_of(_desc(tree_a), _desc(tree_b), matrix, photo.size, crop.size)
-    assert a.facts is not None and b.facts is not None
-    [in_a], [in_b] = a.facts.objects, b.facts.objects
+    flag = _thing("flag", (0.0, 0.0, 0.3, 0.4))
+    al = align_pair((photo, crop), (_desc(tree_a, flag), _desc(tree_b)), matrix)
+    assert al.a.facts is not None and al.b.facts is not None
+    [in_a], [in_b] = al.a.facts.objects, al.b.facts.objects
     assert abs(in_b.box[0] - 0.5) < 0.02 and abs(in_b.box[2] - 1.0) < 0.02
     assert np.allclose(in_a.box, in_b.box, atol=0.02)
     assert in_a.attributes == in_b.attributes
+    assert [o.label for o in al.left_out] == ["flag"]
+    assert al.changed.shape == (12, 12) and not al.changed.any()  # what the crop shows is the same
+    assert abs(shown_share(matrix, photo.size, crop.size) - 0.5) < 0.02
 
 
-def test_a_quarter_turn_changes_no_cell() -> None:
+def test_a_quarter_turn_or_a_grey_copy_changes_no_cell() -> None:
     photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    cat = _desc(_thing("cat", (0.1, 0.0, 0.8, 0.9)))
     turned = photo.rotate(90, expand=True)
     matrix = alignment(photo, turned)
     assert matrix is not None
-    assert not aligned_changes(photo, turned, matrix).any()
+    al = align_pair((photo, turned), (cat, cat), matrix)
+    assert not al.changed.any() and not al.left_out
     grey = photo.convert("L").convert("RGB")
     same = alignment(photo, grey)
-    assert same is not None and not aligned_changes(photo, grey, same, grey=True).any()
-    assert aligned_changes(photo, grey, same).any()  # in colour, every cell lost its colour
+    assert same is not None and not align_pair((photo, grey), (cat, cat), same, grey=True).changed.any()
+    assert align_pair((photo, grey), (cat, cat), same).changed.any()  # in colour, every cell lost its colour
+    painted = np.asarray(photo).copy()
+    painted[: painted.shape[0] // 3, : painted.shape[1] // 3] = (255, 0, 0)  # an edit: a red corner
+    edited = Image.fromarray(painted)
+    fit = alignment(photo, edited)
+    assert fit is not None
+    changed = align_pair((photo, edited), (cat, cat), fit).changed
+    assert changed[:3, :3].all() and not changed[6:, 6:].any()
 
 
 def test_a_pair_differs_alike_whichever_is_named_first(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1,0 +1,136 @@
+"""What `multicap compare A B` says differs between a photo and a copy of it: in the original's frame
+(`multicap.compare.align`) against the two images compared as they are, in the same process.
+
+    .venv/bin/python scripts/fetch_real_photos.py          # once: the photos, into data/real_photos
+    .venv/bin/python benchmarks/compare_copies.py                  # the held-out split's 30 photos
+    .venv/bin/python benchmarks/compare_copies.py --split fresh --json
+
+Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied five
+ways: cropped to its middle 80 % of each side, turned a quarter, made grey, made half as large, and
+rotated 5° (the corners filled black). Each (photo, copy) pair is compared as `multicap compare photo copy`
+does (`compare_files(..., pair=True)`), and the same two descriptions are compared again unaligned
+(`compare_in_set`: the pair as it was compared before the alignment). Per copy kind: the pairs found
+near-duplicates, and of those, the differences stated per pair (object, colour, size, position and
+relation changes; the whole image's attributes left out) and the share of pairs that state none. A copy
+changes nothing in what it shows, so every difference in what it kept is a misreading; a crop also cuts
+its border away, and what was only there may rightly differ.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+
+from multicap.compare.run import compare_files  # noqa: E402
+from multicap.compare.sets import compare_in_set  # noqa: E402
+
+LABELS = HERE / "real_photos" / "labels.json"
+KINDS = ("cropped", "turned", "grey", "smaller", "rotated")
+_IMAGE_LEVEL = frozenset({"background", "brightness", "colourfulness", "palette", "orientation", "setting"})
+
+
+def copies(photo: Image.Image) -> dict[str, Image.Image]:
+    """The five copies of a photo, by kind."""
+    w, h = photo.size
+    return {
+        "cropped": photo.crop((w // 10, h // 10, w - w // 10, h - h // 10)),
+        "turned": photo.transpose(Image.Transpose.ROTATE_90),
+        "grey": photo.convert("L").convert("RGB"),
+        "smaller": photo.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS),
+        "rotated": photo.rotate(5, resample=Image.Resampling.BICUBIC),
+    }
+
+
+def _stated(differences: list[Any]) -> int:
+    """The differences a pair states about things (not the whole image's look, which a grey copy changes)."""
+    return sum(1 for d in differences if d.label not in _IMAGE_LEVEL)
+
+
+def run(data: Path, split: str) -> dict[str, Any]:
+    photos = [p for p in json.loads(LABELS.read_text())["photos"] if p["split"] == split]
+    photos = [p for p in photos if (data / p["file"]).is_file()]
+    if not photos:
+        raise SystemExit(
+            f"no photos of the split {split!r} in {data}: run scripts/fetch_real_photos.py first"
+        )
+    rows: list[dict[str, Any]] = []
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="mc-copies-") as tmp:
+        for k, label in enumerate(photos):
+            photo = Image.open(data / label["file"]).convert("RGB")
+            original = Path(tmp) / f"photo{k:03d}.png"
+            photo.save(original)
+            for kind, copy in copies(photo).items():
+                path = Path(tmp) / f"photo{k:03d}-{kind}.png"
+                copy.save(path)
+                outcome = compare_files([original, path], pair=True)
+                aligned = _stated(outcome.pair.differences)  # type: ignore[union-attr]
+                plain = _stated(compare_in_set(outcome.images, 0, 1).differences)
+                near = bool(outcome.near_duplicate)  # type: ignore[union-attr]
+                rows.append(
+                    {"photo": label["file"], "kind": kind, "near": near, "aligned": aligned, "plain": plain}
+                )
+    seconds = time.perf_counter() - t0
+    table = {}
+    for kind in KINDS:
+        mine = [r for r in rows if r["kind"] == kind]
+        near = [r for r in mine if r["near"]]
+        table[kind] = {
+            "pairs": len(mine),
+            "near_duplicates": len(near),
+            "differences_aligned": round(statistics.fmean(r["aligned"] for r in near), 2) if near else None,
+            "differences_plain": round(statistics.fmean(r["plain"] for r in near), 2) if near else None,
+            "none_aligned": round(sum(r["aligned"] == 0 for r in near) / len(near), 2) if near else None,
+            "none_plain": round(sum(r["plain"] == 0 for r in near) / len(near), 2) if near else None,
+        }
+    return {
+        "split": split,
+        "photos": len(photos),
+        "seconds": round(seconds, 1),
+        "kinds": table,
+        "pairs": rows,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--data", type=Path, default=REPO / "data" / "real_photos", help="folder of the photos"
+    )
+    parser.add_argument(
+        "--split", default="heldout", help="the real-photo benchmark's split (default heldout)"
+    )
+    parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    args = parser.parse_args(argv)
+    result = run(args.data, args.split)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"{result['photos']} photos of {result['split']}, five copies each ({result['seconds']} s)")
+    print(f"{'copy':<9} {'near-dup':>9} {'differences a pair':>22} {'pairs stating none':>22}")
+    print(f"{'':<9} {'':>9} {'aligned':>11} {'plain':>10} {'aligned':>11} {'plain':>10}")
+    for kind, m in result["kinds"].items():
+        near = f"{m['near_duplicates']}/{m['pairs']}"
+        print(
+            f"{kind:<9} {near:>9} {m['differences_aligned']!s:>11} {m['differences_plain']!s:>10} "
+            f"{m['none_aligned']!s:>11} {m['none_plain']!s:>10}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
