@@ -9,23 +9,17 @@ the same rule as in a set); anything else is a set (duplicates, clusters, outlie
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-from PIL import Image
-
-from multicap.compare.align import align_pair, shown_share
 from multicap.compare.collect import ImageSet, collect_images
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, TURNED_SHARE, duplicate_groups
-from multicap.compare.pairs import PairComparison, compare_facts, only_in
+from multicap.compare.pairs import PairComparison
 from multicap.compare.report import write_report
-from multicap.compare.sets import SetComparison, compare_in_set, compare_set
-from multicap.compare.verify import SIDE, PairCheck, alignment, how_copied, looks_grey
+from multicap.compare.sets import SetComparison, compare_copy, compare_in_set, compare_set
+from multicap.compare.verify import SIDE, PairCheck, how_copied
 from multicap.errors import ConfigError
-from multicap.facts import SceneFacts
 from multicap.index import existing_index
 from multicap.index.models import IndexModel, open_model
 from multicap.io import ErrorHandler, load_image
@@ -112,14 +106,10 @@ def compare_files(
         # does only for an image's nearest by embedding (`duplicates._turned`)
         near = bool(groups) or (same.share(0, 1) or 0.0) >= TURNED_SHARE
         copied: list[str] = []
-        compared = compare_in_set(images, 0, 1)
+        compared = compare_copy(images, 0, 1) if near else compare_in_set(images, 0, 1)
         if near:  # how the copy was made, with the files' own sizes (a JPEG decodes shrunk)
             a, b = (load_image(p, min_short_side=SIDE) for p in images.paths)
             copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
-            matrix = alignment(a, b)
-            if matrix is not None:  # what differs, in a's frame: not what the crop or the turn moved
-                grey = looks_grey(a) or looks_grey(b)  # either way round
-                compared = _in_one_frame(images, compared, (a, b), matrix, grey=grey)
         return PairOutcome(images, compared, near, written, copied)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
@@ -127,34 +117,6 @@ def compare_files(
         raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
     result = compare_set(images, threshold=cut, clusters=clusters, level=level)
     return SetOutcome(images, result, _report(result, report))
-
-
-def _in_one_frame(
-    images: ImageSet,
-    compared: PairComparison,
-    pair: tuple[Image.Image, Image.Image],
-    matrix: np.ndarray,
-    *,
-    grey: bool,
-) -> PairComparison:
-    """The pair's differences with both in the frame of the one that shows more (`multicap.compare.align`):
-    a's, where b is a crop of it, else b's, so that what a crop cut away differs whichever is named
-    first."""
-    a, b = pair
-    desc_a, desc_b = images.descriptions[0], images.descriptions[1]
-    names = (compared.a, compared.b)
-    back = cv2.invertAffineTransform(matrix)  # b's points onto a's
-    if shown_share(matrix, a.size, b.size) <= shown_share(back, b.size, a.size):  # a shows more
-        al = align_pair((a, b), (desc_a, desc_b), matrix, grey=grey)
-        in_a, in_b, left = al.a, al.b, [only_in(o, names[0]) for o in al.left_out]
-    else:  # b shows more: in b's frame, and what a left out of it is only in b
-        al = align_pair((b, a), (desc_b, desc_a), back, grey=grey)
-        in_b, in_a, left = al.a, al.b, [only_in(o, names[1], removed=False) for o in al.left_out]
-    said = compare_facts(
-        in_a.facts or SceneFacts(), in_b.facts or SceneFacts(), names=names, changed=al.changed
-    )
-    differences = left + said
-    return replace(compared, differences=differences)
 
 
 def _report(result: SetComparison, path: Any) -> Path | None:

@@ -16,20 +16,26 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+import cv2
 import numpy as np
 
+from multicap.compare.align import align_pair, shown_share
 from multicap.compare.change import changed_cells, file_pixels
 from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
-from multicap.compare.pairs import PairComparison, compare_pair
-from multicap.compare.verify import PairCheck
+from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, only_in
+from multicap.compare.verify import SIDE as VERIFY_SIDE
+from multicap.compare.verify import PairCheck, alignment, looks_grey
 from multicap.describe.summary import ancestors, image_features, summarize_set
+from multicap.errors import ImageLoadError
+from multicap.facts import SceneFacts
+from multicap.io import load_image
 
-__all__ = ["ClusterSummary", "SetComparison", "compare_in_set", "compare_set"]
+__all__ = ["ClusterSummary", "SetComparison", "compare_copy", "compare_in_set", "compare_set"]
 
 _MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
 _LIFT = 2.0  # … and over-represented there: its share of the members at least this many times its share
@@ -206,16 +212,52 @@ def _over_represented(
     return sorted((f for f in telling if f not in implied), key=lambda f: (-lift[f], -inside[f], f))
 
 
+def compare_copy(
+    images: ImageSet, i: int, j: int, cache: dict[int, np.ndarray | None] | None = None
+) -> PairComparison:
+    """`compare_in_set` of images i and j where j is a copy of i or i of j (a near-duplicate): both in
+    the frame of the one that shows more (`multicap.compare.align`), so that what a crop, a turn or a
+    grey copy made the describer read differently is not said, and what a crop cut away is, whichever
+    is named first. As `compare_in_set` where no similarity transform carries one onto the other (a
+    copy flipped left to right)."""
+    compared = compare_in_set(images, i, j, cache)
+    try:
+        a, b = (load_image(images.paths[k], min_short_side=VERIFY_SIDE) for k in (i, j))
+    except ImageLoadError:  # gone since it was described
+        return compared
+    matrix = alignment(a, b)
+    if matrix is None:
+        return compared
+    grey = looks_grey(a) or looks_grey(b)
+    desc_a, desc_b = images.descriptions[i], images.descriptions[j]
+    names = (compared.a, compared.b)
+    back = cv2.invertAffineTransform(matrix)  # b's points onto a's
+    if shown_share(matrix, a.size, b.size) <= shown_share(back, b.size, a.size):  # a shows more
+        al = align_pair((a, b), (desc_a, desc_b), matrix, grey=grey)
+        in_a, in_b, left = al.a, al.b, [only_in(o, names[0]) for o in al.left_out]
+    else:  # b shows more: in b's frame, and what a left out of it is only in b
+        al = align_pair((b, a), (desc_b, desc_a), back, grey=grey)
+        in_b, in_a, left = al.a, al.b, [only_in(o, names[1], removed=False) for o in al.left_out]
+    said = compare_facts(
+        in_a.facts or SceneFacts(), in_b.facts or SceneFacts(), names=names, changed=al.changed
+    )
+    return replace(compared, differences=left + said)
+
+
 def _pairs(
     images: ImageSet, groups: list[DuplicateGroup], clusters: list[ClusterSummary]
 ) -> list[tuple[int, int, PairComparison]]:
+    copies = {(g.keeper, m) for g in groups for m in g.members if m != g.keeper}
     wanted: list[tuple[int, int]] = [(g.keeper, m) for g in groups for m in g.members if m != g.keeper]
     in_group = {m for g in groups for m in g.members}
     for cl in clusters:
         near = [m for m in cl.members[1:] if m not in in_group][:_NEAREST_PAIRS]
         wanted += [(cl.representative, m) for m in near]
     cache: dict[int, np.ndarray | None] = {}  # an image in several pairs is read once
-    return [(i, j, compare_in_set(images, i, j, cache)) for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]]
+    return [
+        (i, j, (compare_copy if (i, j) in copies else compare_in_set)(images, i, j, cache))
+        for i, j in list(dict.fromkeys(wanted))[:_MAX_PAIRS]
+    ]
 
 
 def compare_in_set(
