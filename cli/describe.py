@@ -10,6 +10,7 @@ JSON output (`--json`), one object per line:
   "predicate", "object"}],
   "image_attributes": {"brightness", "colourfulness", "palette", "orientation", "setting"?}} | null,
   "locations": {level: [{"word", "box", "position", "confidence"}]} (neural describer only)}
+- per file that could not be read: {"type": "skipped", "path", "reason"} (stderr says it too)
 - a file name that is not valid UTF-8 ("path", and any name in a text) has its undecodable bytes written as
   `\\xNN`; the object then also has "path_bytes", the base64 of the exact name
 - last, for two or more images: {"type": "set", "level", "n_images", "n_described", "shared": [feature],
@@ -102,7 +103,8 @@ def describe_command(
 
     Unreadable images are skipped with a warning each; the exit code is 1 only if none could be read.
 
-    --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?},
+    --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?}
+    (or {"type": "skipped", "path", "reason"} for a file that could not be read),
 
     then {"type": "set", "level", "n_images", "n_described", "shared", "common", "distinct", "text"}.
 

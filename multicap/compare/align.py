@@ -7,8 +7,8 @@ change map (`multicap.compare.change`) compares the two images cell by cell, una
 every cell and filtered nothing. With the similarity transform that carries a's keypoints onto b's
 (`verify.alignment`: rotation, scale and shift, fitted by RANSAC), b's pixels are warped into a's frame
 and b's boxes carried there too; a's boxes are cut to what b shows, and both say their positions and sizes
-again in a's frame. The change map then counts only the cells that b shows; a thing of a that lies mostly
-where b shows nothing (a crop's cut-away border) is what the copy left out.
+again in a's frame. The change map then counts only the cells that both show; a thing of either that lies
+mostly where the other shows nothing (a crop's cut-away border) is what that one left out.
 """
 
 from __future__ import annotations
@@ -36,10 +36,12 @@ _LEFT_OUT = 0.5  # a thing of a whose box b shows less of than this was left out
 
 @dataclass
 class Aligned:
-    a: Description  # a, its boxes cut to what b shows of them
-    b: Description  # b, its boxes carried into a's frame
+    a: Description  # a, less what b does not show, its boxes cut to what b shows of them
+    b: Description  # b, less what a does not show, its boxes carried into a's frame
     changed: np.ndarray  # (GRID, GRID) bool: where both show the photo and b's pixels differ from a's
-    left_out: list[SceneObject]  # a's things that lie mostly where b shows nothing (in a's frame)
+    compared: np.ndarray  # (GRID, GRID) bool: the cells both show, where `changed` could be said
+    only_a: list[SceneObject]  # a's things that lie mostly where b shows nothing (in a's frame)
+    only_b: list[SceneObject]  # b's things that lie mostly where a shows nothing (in b's frame)
 
 
 def align_pair(
@@ -49,32 +51,34 @@ def align_pair(
     *,
     grey: bool = False,
 ) -> Aligned:
-    """Images a and b, b a copy of a (`matrix`, (2, 3): a's points onto b's, both in units of their image's
-    long side), and their descriptions → both in a's frame. `grey`: compare brightness alone (one is a grey
-    copy: every cell lost its colour, which says nothing of what changed in it)."""
+    """Images a and b, one a copy of the other (`matrix`, (2, 3): a's points onto b's, both in units of
+    their image's long side), and their descriptions → both in a's frame. A thing of either that the other
+    image shows less than half of (a crop's cut-away border; two crops of one photo each show what the
+    other cut) is set apart. `grey`: compare brightness alone (one is a grey copy: every cell lost its
+    colour, which says nothing of what changed in it)."""
     a, b = pair
     desc_a, desc_b = descriptions
     side = min(_SIDE, max(a.size), max(b.size))  # the smaller one's detail: a half-size copy is no change
     small_a, small_b = _small(a, grey, side), _small(b, grey, side)
     moved = np.array(matrix, dtype=np.float64)
     moved[:, 2] *= side  # the shift, from long-side units to pixels at `side`
-    h, w = small_a.shape[:2]
-    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-    warped = cv2.warpAffine(small_b, moved, (w, h), flags=flags, borderValue=(0, 0, 0))
-    mask = np.full(small_b.shape[:2], 255, dtype=np.uint8)
-    seen = cv2.warpAffine(mask, moved, (w, h), flags=flags, borderValue=0)  # where b shows a: 255
-    shown = _cells(seen)  # (GRID, GRID) 0..1: how much of each cell b shows
-    changed = changed_cells(pixels(Image.fromarray(small_a)), pixels(Image.fromarray(warped))) & (
-        shown >= _SHOWN
-    )
+    (ha, wa), (hb, wb) = small_a.shape[:2], small_b.shape[:2]
+    back = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP  # `moved` carries a's pixels onto b's
+    warped = cv2.warpAffine(small_b, moved, (wa, ha), flags=back, borderValue=(0, 0, 0))
+    in_a = cv2.warpAffine(np.full((hb, wb), 255, np.uint8), moved, (wa, ha), flags=back, borderValue=0)
+    in_b = cv2.warpAffine(np.full((ha, wa), 255, np.uint8), moved, (wb, hb), borderValue=0)  # a's, in b
+    compared = _cells(in_a) >= _SHOWN
+    changed = changed_cells(pixels(Image.fromarray(small_a)), pixels(Image.fromarray(warped))) & compared
+    only_a = [o for o in _objects(desc_a) if _shown_part(o.box, in_a) < _LEFT_OUT]
+    only_b = [o for o in _objects(desc_b) if _shown_part(o.box, in_b) < _LEFT_OUT]
     frame = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, a.size, b.size)  # b's frame, in a's
-    left_out = [o for o in _objects(desc_a) if _shown_part(o.box, shown) < _LEFT_OUT]
-    kept = _without(desc_a, left_out)
     return Aligned(
-        _boxes(kept, lambda box: _cut(box, frame) or box),
-        _boxes(desc_b, lambda box: _box_in_a(box, matrix, a.size, b.size)),
+        _boxes(_without(desc_a, only_a), lambda box: _cut(box, frame) or box),
+        _boxes(_without(desc_b, only_b), lambda box: _box_in_a(box, matrix, a.size, b.size)),
         changed,
-        left_out,
+        compared,
+        only_a,
+        only_b,
     )
 
 
@@ -99,12 +103,13 @@ def _cells(mask: np.ndarray) -> np.ndarray:
     return squashed.reshape(GRID, cell, GRID, cell).mean(axis=(1, 3))
 
 
-def _shown_part(box: Box, shown: np.ndarray) -> float:
-    """How much of a box (0..1 of a's frame) b shows: the mean of `shown` over the cells it covers."""
-    x0, y0, x1, y1 = box
-    c0, c1 = int(x0 * GRID), max(int(np.ceil(x1 * GRID)), int(x0 * GRID) + 1)
-    r0, r1 = int(y0 * GRID), max(int(np.ceil(y1 * GRID)), int(y0 * GRID) + 1)
-    return float(shown[r0:r1, c0:c1].mean())
+def _shown_part(box: Box, seen: np.ndarray) -> float:
+    """How much of a box (0..1 of its image's frame) the other image shows: the mean of `seen` (that image
+    warped into this one's frame, 255 where it shows it) over the box's pixels, at least one."""
+    h, w = seen.shape
+    c0, r0 = min(int(box[0] * w), w - 1), min(int(box[1] * h), h - 1)
+    c1, r1 = max(int(np.ceil(box[2] * w)), c0 + 1), max(int(np.ceil(box[3] * h)), r0 + 1)
+    return float(seen[r0:r1, c0:c1].mean()) / 255.0
 
 
 def _box_in_a(box: Box, matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> Box:

@@ -39,7 +39,10 @@ from multicap.describe.verbalize import (
 )
 from multicap.facts import SceneFacts, SceneObject
 
-__all__ = ["DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair", "only_in"]
+__all__ = [
+    "DIFFERENCE_LEVELS", "Difference", "PairComparison", "compare_facts", "compare_pair", "only_in",
+    "read_surely",
+]  # fmt: skip
 
 # Each kind of difference → the lowest level that states it.
 DIFFERENCE_LEVELS: dict[str, str] = {
@@ -142,13 +145,15 @@ def compare_facts(
     *,
     names: tuple[str, str] = ("a", "b"),
     changed: np.ndarray | None = None,
+    compared: np.ndarray | None = None,
     min_read_confidence: float = MIN_READ_CONFIDENCE,
 ) -> list[Difference]:
     """Every difference between two images' facts, objects first (see the module docstring).
 
     `changed` (GRID, GRID) bool, where given, keeps only the differences of objects whose boxes (in a or
     in b, grown by a cell) hold a changed cell, a move (and a changed relation) only where the pixels
-    changed at both places of a moved object, and the background's only where most cells changed.
+    changed at both places of a moved object, and the background's only where most cells changed (of the
+    `compared` cells, where only some could be: a crop's).
     Nothing is said of an object that a captioner read with less than `min_read_confidence`
     (SceneObject.read_confidence: a word of it was a guess).
     """
@@ -193,7 +198,7 @@ def compare_facts(
             _moved_in_pixels(changed, a.objects[x], b.objects[match[x]]) for x in (i, k)
         ):
             out.append(d)
-    if changed is None or changed.mean() >= 0.5:
+    if changed is None or changed.sum() >= 0.5 * (compared.sum() if compared is not None else changed.size):
         out.extend(_scene_changes(a, b, names))
     return out
 
@@ -247,6 +252,11 @@ def only_in(obj: SceneObject, name: str, *, removed: bool = True) -> Difference:
     """ "a red circle on the left is only in a.jpg": `obj` is in the image called `name` alone (removed
     from a, or added in b)."""
     return _presence("removed" if removed else "added", obj, name)
+
+
+def read_surely(obj: SceneObject, least: float = MIN_READ_CONFIDENCE) -> bool:
+    """Whether a captioner read `obj` with at least `least` (every object a describer found is)."""
+    return obj.read_confidence is None or obj.read_confidence >= least
 
 
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:

@@ -27,7 +27,7 @@ from multicap.compare.change import changed_cells, file_pixels
 from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
-from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, only_in
+from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, only_in, read_surely
 from multicap.compare.verify import SIDE as VERIFY_SIDE
 from multicap.compare.verify import PairCheck, alignment, looks_grey
 from multicap.describe.summary import ancestors, image_features, summarize_set
@@ -234,12 +234,18 @@ def compare_copy(
     back = cv2.invertAffineTransform(matrix)  # b's points onto a's
     if shown_share(matrix, a.size, b.size) <= shown_share(back, b.size, a.size):  # a shows more
         al = align_pair((a, b), (desc_a, desc_b), matrix, grey=grey)
-        in_a, in_b, left = al.a, al.b, [only_in(o, names[0]) for o in al.left_out]
-    else:  # b shows more: in b's frame, and what a left out of it is only in b
+        in_a, in_b, only_a, only_b = al.a, al.b, al.only_a, al.only_b
+    else:  # b shows more: in b's frame
         al = align_pair((b, a), (desc_b, desc_a), back, grey=grey)
-        in_b, in_a, left = al.a, al.b, [only_in(o, names[1], removed=False) for o in al.left_out]
+        in_b, in_a, only_b, only_a = al.a, al.b, al.only_a, al.only_b
+    left = [only_in(o, names[0]) for o in only_a if read_surely(o)]  # what the other left out
+    left += [only_in(o, names[1], removed=False) for o in only_b if read_surely(o)]
     said = compare_facts(
-        in_a.facts or SceneFacts(), in_b.facts or SceneFacts(), names=names, changed=al.changed
+        in_a.facts or SceneFacts(),
+        in_b.facts or SceneFacts(),
+        names=names,
+        changed=al.changed,
+        compared=al.compared,
     )
     return replace(compared, differences=left + said)
 

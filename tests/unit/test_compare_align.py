@@ -38,7 +38,8 @@ def test_a_crop_differs_only_where_it_cut_and_its_boxes_come_back_to_the_origina
     assert abs(in_b.box[0] - 0.5) < 0.02 and abs(in_b.box[2] - 1.0) < 0.02
     assert np.allclose(in_a.box, in_b.box, atol=0.02)
     assert in_a.attributes == in_b.attributes
-    assert [o.label for o in al.left_out] == ["flag"]
+    assert [o.label for o in al.only_a] == ["flag"] and not al.only_b
+    assert al.compared[:, 7:].all() and not al.compared[:, :5].any()  # the cells the crop shows
     assert al.changed.shape == (12, 12) and not al.changed.any()  # what the crop shows is the same
     assert abs(shown_share(matrix, photo.size, crop.size) - 0.5) < 0.02
 
@@ -50,7 +51,7 @@ def test_a_quarter_turn_or_a_grey_copy_changes_no_cell() -> None:
     matrix = alignment(photo, turned)
     assert matrix is not None
     al = align_pair((photo, turned), (cat, cat), matrix)
-    assert not al.changed.any() and not al.left_out
+    assert not al.changed.any() and not al.only_a and not al.only_b
     grey = photo.convert("L").convert("RGB")
     same = alignment(photo, grey)
     assert same is not None and not align_pair((photo, grey), (cat, cat), same, grey=True).changed.any()
@@ -62,6 +63,26 @@ def test_a_quarter_turn_or_a_grey_copy_changes_no_cell() -> None:
     assert fit is not None
     changed = align_pair((photo, edited), (cat, cat), fit).changed
     assert changed[:3, :3].all() and not changed[6:, 6:].any()
+
+
+def test_two_crops_each_show_what_the_other_cut_away() -> None:
+    """A left and a right crop of one photo: a thing on the far right is only in the right crop, one on
+    the far left only in the left one, whichever frame they are compared in."""
+    photo = Image.open(EXAMPLES / "astronaut.jpg").convert("RGB")
+    w, h = photo.size
+    left, right = photo.crop((0, 0, w * 3 // 4, h)), photo.crop((w // 4, 0, w, h))
+    matrix = alignment(left, right)
+    assert matrix is not None
+    far_left = _thing("flag", (0.0, 0.1, 0.2, 0.4))  # in the left crop's frame: cut from the right one
+    far_right = _thing("helmet", (0.8, 0.6, 1.0, 0.9))  # in the right crop's frame: cut from the left one
+    al = align_pair((left, right), (_desc(far_left), _desc(far_right)), matrix)
+    assert [o.label for o in al.only_a] == ["flag"] and [o.label for o in al.only_b] == ["helmet"]
+    assert (
+        al.a.facts is not None
+        and not al.a.facts.objects
+        and al.b.facts is not None
+        and not al.b.facts.objects
+    )
 
 
 def test_a_pair_differs_alike_whichever_is_named_first(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -89,3 +110,17 @@ def test_a_pair_differs_alike_whichever_is_named_first(tmp_path) -> None:  # typ
 
 def _flip(kind: str) -> str:
     return {"removed": "added", "added": "removed"}.get(kind, kind)
+
+
+def test_the_whole_image_changes_where_most_of_what_both_show_changed() -> None:
+    """A crop showing half the frame, every cell of it changed (its colours swapped), never said its
+    setting had changed: most of all the cells had to change, half of which it does not show."""
+    from multicap.compare.pairs import compare_facts
+
+    a, b = SceneFacts([], [], {"setting": "church"}), SceneFacts([], [], {"setting": "palace"})
+    compared = np.zeros((12, 12), dtype=bool)
+    compared[:, 6:] = True
+    changed = compared.copy()
+    changed[:2] = False  # 60 of its 72 cells, fewer than half of all 144
+    assert not compare_facts(a, b, changed=changed)  # of all 144: not most
+    assert [d.label for d in compare_facts(a, b, changed=changed, compared=compared)] == ["setting"]
