@@ -183,9 +183,13 @@ class PairCheck:
         return self._found[i]
 
     def share(self, i: int, j: int) -> float | None:
-        """`shared_share` of images i and j, or None where it cannot judge them."""
+        """`shared_share` of images i and j, or None where it cannot judge them; the same either way
+        round (the matching starts from the image with fewer keypoints: a 40 px copy was one photo with
+        its original named first, and not the other way)."""
         a, b = self._keypoints(i), self._keypoints(j)
-        return shared_share(a, b) if a is not None and b is not None else None
+        if a is None or b is None:
+            return None
+        return shared_share(b, a) if len(b) < len(a) else shared_share(a, b)
 
     def __call__(self, i: int, j: int) -> bool:
         share = self.share(i, j)

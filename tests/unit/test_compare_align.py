@@ -124,3 +124,13 @@ def test_the_whole_image_changes_where_most_of_what_both_show_changed() -> None:
     changed[:2] = False  # 60 of its 72 cells, fewer than half of all 144
     assert not compare_facts(a, b, changed=changed)  # of all 144: not most
     assert [d.label for d in compare_facts(a, b, changed=changed, compared=compared)] == ["setting"]
+
+
+def test_the_keypoint_share_is_the_same_either_way_round() -> None:
+    """A 40 px copy was one photo with its original named first, and not the other way round."""
+    from multicap.compare.verify import PairCheck
+
+    photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    small = photo.resize((photo.width // 4, photo.height // 4))
+    check = PairCheck.of_images([photo, small])
+    assert check.share(0, 1) == check.share(1, 0) is not None
