@@ -11,7 +11,7 @@ from multicap.compare.collect import ImageSet, collect_images
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups, similar_pairs
 from multicap.compare.pairs import Difference, PairComparison, compare_facts, compare_pair
 from multicap.compare.report import render_report, write_report
-from multicap.compare.sets import ClusterSummary, SetComparison, compare_in_set, compare_set
+from multicap.compare.sets import ClusterSummary, SetComparison, compare_copy, compare_in_set, compare_set
 from multicap.compare.signature import pixel_signature, signature
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "choose_k",
     "cluster_vectors",
     "collect_images",
+    "compare_copy",
     "compare_facts",
     "compare_in_set",
     "compare_pair",

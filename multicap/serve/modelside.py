@@ -22,6 +22,7 @@ from multicap.compare import (
     ImageSet,
     SetComparison,
     collect_images,
+    compare_copy,
     compare_in_set,
     compare_set,
     duplicate_groups,
@@ -59,21 +60,24 @@ def compare_paths(
     model: Callable[[], IndexModel], root: Path, paths: Sequence[Path], names: Sequence[str], level: str
 ) -> dict[str, Any]:
     """Two or more images: what they share and what sets each apart (`summarize_set`), every pair's
-    differences per level (`compare_in_set`) and the near-duplicate groups, as `multicap compare` says."""
+    differences per level (`compare_in_set`; `compare_copy` for two of one duplicate group) and the
+    near-duplicate groups, as `multicap compare` says."""
     images = collect_images(paths, index_root=root, model=model)
     if len(images) < 2:
         raise ConfigError("a comparison needs two readable images")
     named = dict(zip(map(str, paths), names, strict=True))
     summary = summarize_set(images.descriptions, level).to_dict()
     summary["distinct"] = {named.get(p, p): f for p, f in summary["distinct"].items()}
+    same = PairCheck.of_paths(images.paths)
+    groups = duplicate_groups(images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same)
+    group_of = {m: k for k, g in enumerate(groups) for m in g.members}
     cache: dict[int, np.ndarray | None] = {}
     pairs = []
     for i in range(len(images)):
         for j in range(i + 1, len(images)):
-            pair = compare_in_set(images, i, j, cache).to_dict(_LEVELS)
+            copy = i in group_of and group_of[i] == group_of.get(j)  # one photo: compared in one frame
+            pair = (compare_copy if copy else compare_in_set)(images, i, j, cache).to_dict(_LEVELS)
             pairs.append({**pair, "a": named[str(images.paths[i])], "b": named[str(images.paths[j])]})
-    same = PairCheck.of_paths(images.paths)
-    groups = duplicate_groups(images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same)
     return {
         "images": [named[str(p)] for p in images.paths],
         "set": summary,
