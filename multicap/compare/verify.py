@@ -118,9 +118,10 @@ def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
 
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: turned
-    ("turned a quarter clockwise", "rotated 5°"), cropped, smaller or larger, made grey, brighter or
-    darker. Empty where nothing of that changed (a recompressed copy). `pixels`: the two files' own pixel
-    counts, where the images given were shrunk while decoding (a JPEG is)."""
+    ("turned a quarter clockwise", "rotated 5°"), cropped (or "uncropped": a is a crop of it), smaller or
+    larger, made grey, brighter or darker. Empty where nothing of that changed (a recompressed copy).
+    `pixels`: the two files' own pixel counts, where the images given were shrunk while decoding (a JPEG
+    is)."""
     out = []
     matrix = alignment(a, b)
     if matrix is not None:
@@ -133,6 +134,8 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
             out.append(f"rotated {abs(angle):.0f}° {'clockwise' if angle > 0 else 'anticlockwise'}")
         if shown_share(matrix, a.size, b.size) <= _CROPPED:
             out.append("cropped")  # it shows less of a's frame
+        elif shown_share(cv2.invertAffineTransform(matrix), b.size, a.size) <= _CROPPED:
+            out.append("uncropped (a is a crop of it)")  # a shows less of b's: named the other way round
     pa, pb = pixels if pixels is not None else (a.width * a.height, b.width * b.height)
     size = pb / max(pa, 1)
     if size <= 1 / _SIZED or size >= _SIZED:

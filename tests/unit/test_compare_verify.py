@@ -93,5 +93,6 @@ def test_how_a_copy_was_made_is_read_from_its_pixels_and_keypoints() -> None:
     assert how_copied(photo, photo.resize((w // 2, h // 2))) == ["smaller (25% of the pixels)"]
     crop = photo.crop((w // 8, h // 8, w - w // 8, h - h // 8))
     assert how_copied(photo, crop) == ["cropped", "smaller (57% of the pixels)"]
+    assert how_copied(crop, photo) == ["uncropped (a is a crop of it)", "larger (177% of the pixels)"]
     assert how_copied(photo, ImageEnhance.Brightness(photo).enhance(0.6)) == ["darker (×0.60)"]
     assert how_copied(photo, photo.convert("L")) == ["made grey"]
