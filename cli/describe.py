@@ -20,7 +20,7 @@ JSON output (`--json`), one object per line:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -127,13 +127,7 @@ def describe_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
     failures: list[ImageLoadError] = []
-
-    def on_error(error: ImageLoadError) -> None:
-        failures.append(error)
-        console.warn(f"skipped {error}")
-        if json_out:  # a record too, so that a reader of the lines knows every file named
-            console.print_json_line({"type": "skipped", "path": str(error.path), "reason": error.reason})
-
+    on_error = _skipper(failures, json_out)
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
@@ -168,17 +162,32 @@ def describe_command(
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
         _print_set(descriptions, level, json_out)
-    if held:
-        console.err.print(
-            f"{len(held)} of {console.counted(len(files), 'image')} from the index {index}", markup=False
-        )
-    if failures:
-        console.err.print(
-            f"{len(failures)} of {console.counted(len(files) + left_out, 'image')} could not be read",
-            markup=False,
-        )
+    _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
+
+
+def _skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:
+    """The handler of a file that cannot be read: kept in `failures`, a warning on stderr, and with
+    `json_out` a record too, so that a reader of the lines knows every file named."""
+
+    def on_error(error: Any) -> None:
+        failures.append(error)
+        console.warn(f"skipped {error}")
+        if json_out:
+            console.print_json_line({"type": "skipped", "path": str(error.path), "reason": error.reason})
+
+    return on_error
+
+
+def _say_counts(files: int, held: int, index: str | None, failed: int, left_out: int) -> None:
+    """On stderr: how many descriptions came from the index, and how many files could not be read."""
+    if held:
+        console.err.print(f"{held} of {console.counted(files, 'image')} from the index {index}", markup=False)
+    if failed:
+        console.err.print(
+            f"{failed} of {console.counted(files + left_out, 'image')} could not be read", markup=False
+        )
 
 
 def _render(obj: dict, json_out: bool) -> None:
