@@ -5,15 +5,15 @@
     .venv/bin/python benchmarks/compare_copies.py                  # the held-out split's 30 photos
     .venv/bin/python benchmarks/compare_copies.py --split fresh --json
 
-Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied five
-ways: cropped to its middle 80 % of each side, turned a quarter, made grey, made half as large, and
-rotated 5° (the corners filled black). Each (photo, copy) pair is compared as `multicap compare photo copy`
-does (`compare_files(..., pair=True)`), and the same two descriptions are compared again unaligned
+Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied six ways:
+cropped to its middle 80 % of each side, turned a quarter, made grey, made half as large, rotated 5° (the
+corners filled black), and flipped left to right. Each (photo, copy) pair is compared as `multicap compare
+photo copy` does (`compare_files(..., pair=True)`), and the same two descriptions are compared again unaligned
 (`compare_in_set`: the pair as it was compared before the alignment). Per copy kind: the pairs found
-near-duplicates, and of those, the differences stated per pair (object, colour, size, position and
-relation changes; the whole image's attributes left out) and the share of pairs that state none. A copy
-changes nothing in what it shows, so every difference in what it kept is a misreading; a crop also cuts
-its border away, and what was only there may rightly differ.
+near-duplicates, and of those, the differences stated per pair (object, colour, size, position and relation
+changes; the whole image's attributes left out) and the share of pairs that state none. A copy changes nothing
+in what it shows, so every difference in what it kept is a misreading; a crop also cuts its border away, and
+what was only there may rightly differ.
 """
 
 from __future__ import annotations
@@ -37,12 +37,12 @@ from multicap.compare.run import compare_files  # noqa: E402
 from multicap.compare.sets import compare_in_set  # noqa: E402
 
 LABELS = HERE / "real_photos" / "labels.json"
-KINDS = ("cropped", "turned", "grey", "smaller", "rotated")
+KINDS = ("cropped", "turned", "grey", "smaller", "rotated", "mirrored")
 _IMAGE_LEVEL = frozenset({"background", "brightness", "colourfulness", "palette", "orientation", "setting"})
 
 
 def copies(photo: Image.Image) -> dict[str, Image.Image]:
-    """The five copies of a photo, by kind."""
+    """The six copies of a photo, by kind."""
     w, h = photo.size
     return {
         "cropped": photo.crop((w // 10, h // 10, w - w // 10, h - h // 10)),
@@ -50,6 +50,7 @@ def copies(photo: Image.Image) -> dict[str, Image.Image]:
         "grey": photo.convert("L").convert("RGB"),
         "smaller": photo.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS),
         "rotated": photo.rotate(5, resample=Image.Resampling.BICUBIC),
+        "mirrored": photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
     }
 
 
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"{result['photos']} photos of {result['split']}, five copies each ({result['seconds']} s)")
+    print(f"{result['photos']} photos of {result['split']}, {len(KINDS)} copies each ({result['seconds']} s)")
     print(f"{'copy':<9} {'near-dup':>9} {'differences a pair':>22} {'pairs stating none':>22}")
     print(f"{'':<9} {'':>9} {'aligned':>11} {'plain':>10} {'aligned':>11} {'plain':>10}")
     for kind, m in result["kinds"].items():

@@ -19,7 +19,8 @@ real-photo benchmark (data/real_photos, `scripts/fetch_real_photos.py`; "heldout
 with `--people` also the 20 photos of `benchmarks/people_photos.py` (close-ups of faces, alike without
 being the same photo), is altered the same five ways at its own size
 (`multicap.data.scenes.altered_versions`). Different photos of one subject must stay apart. `--turned`
-adds two copies a signature cannot see as the same photo: the photo turned a quarter, and made grey.
+adds two copies a signature cannot see as the same photo: the photo turned a quarter, and made grey;
+`--mirrored` a third, the photo flipped left to right.
 """
 
 from __future__ import annotations
@@ -63,10 +64,12 @@ def _scene_versions(scenes: int, seed: int) -> tuple[list, list[int]]:
     return images, truth
 
 
-def _photo_versions(split: str, people: bool, seed: int, turned: bool = False) -> tuple[list, list[int]]:
+def _photo_versions(
+    split: str, people: bool, seed: int, turned: bool = False, mirrored: bool = False
+) -> tuple[list, list[int]]:
     """Each photo of a split (and the people photos) and its five altered copies, decoded as `multicap`
     decodes a file (short side at least 360 px, as the describer asks); with `turned`, two more: the
-    photo turned a quarter and made grey."""
+    photo turned a quarter and made grey; with `mirrored`, the photo flipped left to right."""
     labels = json.loads((REPO / "benchmarks" / "real_photos" / "labels.json").read_text())["photos"]
     paths = [
         REPO / "data" / "real_photos" / p["file"]
@@ -85,6 +88,8 @@ def _photo_versions(split: str, people: bool, seed: int, turned: bool = False) -
         versions = [img for _, img in altered_versions(original, rng)]
         if turned:
             versions += [original.transpose(Image.Transpose.ROTATE_90), original.convert("L").convert("RGB")]
+        if mirrored:
+            versions.append(original.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
         for img in versions:
             images.append(img)
             truth.append(i)
@@ -102,10 +107,11 @@ def main() -> None:
     ap.add_argument("--people", action="store_true", help="with --photos: add the 20 people photos")
     ap.add_argument("--no-check", action="store_true", help="without the keypoint check (compare.verify)")
     ap.add_argument("--turned", action="store_true", help="with --photos: a quarter turn and a grey copy too")
+    ap.add_argument("--mirrored", action="store_true", help="with --photos: a copy flipped left to right too")
     args = ap.parse_args()
     encoder = GroundedDescriber().encoder
     if args.photos:
-        images, truth = _photo_versions(args.photos, args.people, args.seed, args.turned)
+        images, truth = _photo_versions(args.photos, args.people, args.seed, args.turned, args.mirrored)
         args.scenes = len(set(truth))
     else:
         images, truth = _scene_versions(args.scenes, args.seed)

@@ -1,14 +1,15 @@
-"""A copy compared in its original's frame: a cropped, turned, rotated or resized copy's objects and pixels
-carried into the frame of the photo it was made from, so that what the crop kept is not said to differ.
+"""A copy compared in its original's frame: a cropped, turned, rotated, resized or mirrored copy's objects
+and pixels carried into the frame of the photo it was made from, so that what the crop kept is not said to
+differ.
 
-Two descriptions of one photo framed two ways disagree on every position and size (a crop makes a
-medium horse large) and on whatever the describer read differently in the two framings; the pixel
-change map (`multicap.compare.change`) compares the two images cell by cell, unaligned, so a crop changed
-every cell and filtered nothing. With the similarity transform that carries a's keypoints onto b's
-(`verify.alignment`: rotation, scale and shift, fitted by RANSAC), b's pixels are warped into a's frame
-and b's boxes carried there too; a's boxes are cut to what b shows, and both say their positions and sizes
-again in a's frame. The change map then counts only the cells that both show; a thing of either that lies
-mostly where the other shows nothing (a crop's cut-away border) is what that one left out.
+Two descriptions of one photo framed two ways disagree on every position and size (a crop makes a medium horse
+large) and on whatever the describer read differently in the two framings; the pixel change map
+(`multicap.compare.change`) compares the two images cell by cell, unaligned, so a crop changed every cell and
+filtered nothing. With the similarity transform that carries a's keypoints onto b's (`verify.alignment`:
+rotation, scale and shift, fitted by RANSAC, and a flip for a mirrored copy), b's pixels are warped into a's
+frame and b's boxes carried there too; a's boxes are cut to what b shows, and both say their positions and
+sizes again in a's frame. The change map then counts only the cells that both show; a thing of either that
+lies mostly where the other shows nothing (a crop's cut-away border) is what that one left out.
 """
 
 from __future__ import annotations

@@ -248,13 +248,19 @@ def _turned(
 def _with_turned(
     groups: list[list[int]], least: list[float], turned: list[tuple[int, int, float]]
 ) -> tuple[list[list[int]], list[float]]:
-    """The groups with the turned copies added: to the group of the photo they copy, or as a new group."""
+    """The groups with the turned copies added: to the group of the photo they copy, or as a new group.
+    Two groups that such a pair links are one photo (the signature grouped a grey copy with a mirrored
+    one, apart from the photo they were both made from): they become one group."""
     groups, least = [list(g) for g in groups], list(least)
     for i, j, sim in turned:
         gi = next((k for k, g in enumerate(groups) if i in g), None)
         gj = next((k for k, g in enumerate(groups) if j in g), None)
         if gi is not None and gj is not None:
-            continue  # two groups already: not joined by one pair
+            if gi != gj:
+                groups[gi] = sorted([*groups[gi], *groups[gj]])
+                least[gi] = round(min(least[gi], least[gj], sim), 4)
+                del groups[gj], least[gj]
+            continue
         if gi is None and gj is None:
             groups.append([i, j])
             least.append(round(sim, 4))

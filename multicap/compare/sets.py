@@ -218,8 +218,8 @@ def compare_copy(
     """`compare_in_set` of images i and j where j is a copy of i or i of j (a near-duplicate): both in
     the frame of the one that shows more (`multicap.compare.align`), so that what a crop, a turn or a
     grey copy made the describer read differently is not said, and what a crop cut away is, whichever
-    is named first. As `compare_in_set` where no similarity transform carries one onto the other (a
-    copy flipped left to right)."""
+    is named first; a copy flipped left to right is flipped back. As `compare_in_set` where the
+    keypoints fit no transform."""
     compared = compare_in_set(images, i, j, cache)
     try:
         a, b = (load_image(images.paths[k], min_short_side=VERIFY_SIDE) for k in (i, j))

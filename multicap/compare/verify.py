@@ -20,6 +20,12 @@ nearly the same. The same share, at 0.4 or more, finds the copies a signature ca
 a quarter, or made grey: `duplicates._turned`); that check asks up to three more pairs of each image, so
 it reads most images of a set of alike photos again. A keypoint counts once, however many matches carry
 it.
+
+A copy flipped left to right (a mirrored selfie) has no similarity transform onto its original, and ORB's
+descriptors are not mirror-symmetric: its keypoints match few of the original's (a photo of a symmetric
+bridge excepted). Where the plain share is under `MIRROR_SHARE`, the keypoints of the one image's mirror
+image are matched too (2 ms more an image, found once), and a share of `MIRROR_SHARE` or more there is
+the pair's share; its transform, composed with the flip, carries one onto the other.
 """
 
 from __future__ import annotations
@@ -37,8 +43,8 @@ from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
 __all__ = [
-    "MIN_KEYPOINTS", "MIN_SHARE", "Keypoints", "PairCheck", "alignment", "how_copied", "keypoints",
-    "looks_grey", "shared_share",
+    "MIN_KEYPOINTS", "MIN_SHARE", "MIRROR_SHARE", "Keypoints", "PairCheck", "alignment", "how_copied",
+    "keypoints", "looks_grey", "shared_share",
 ]  # fmt: skip
 
 SIDE = 320  # px: the long side the keypoints are found at
@@ -55,29 +61,35 @@ _SIZED = 1.25  # pixels this many times more or fewer: larger or smaller
 _GREY = 3.0  # mean channel spread under which an image is grey
 _LEAST_SCALE = 0.05  # a fitted transform that shrinks more than this is degenerate: no alignment
 _LIGHTER = 1.12  # mean brightness this many times higher or lower: brighter or darker
+MIRROR_SHARE = 0.4  # a mirror image's keypoints carried at this share: a copy flipped left to right
 
 
 @dataclass(frozen=True)
 class Keypoints:
     points: np.ndarray  # (n, 2) float32: x, y in units of the image's long side
     descriptors: np.ndarray  # (n, 32) uint8 ORB descriptors
+    flipped_at: float | None = None  # of a mirror image: x = flipped_at - x carries its points back
 
     def __len__(self) -> int:
         return len(self.points)
 
 
-def keypoints(image: Image.Image) -> Keypoints:
-    """ORB keypoints of an image, its long side shrunk (or grown) to `SIDE` px first."""
+def keypoints(image: Image.Image, *, mirrored: bool = False) -> Keypoints:
+    """ORB keypoints of an image, its long side shrunk (or grown) to `SIDE` px first; `mirrored`: of its
+    mirror image (flipped left to right), the points in the mirror image's frame."""
     grey = np.asarray(image.convert("L"))
     h, w = grey.shape
     scale = SIDE / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
     grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    found, descriptors = cv2.ORB.create(nfeatures=FEATURES).detectAndCompute(grey, None)
+    flipped_at = (size[0] - 1) / SIDE if mirrored else None  # pixel column c is column size - 1 - c
+    found, descriptors = cv2.ORB.create(nfeatures=FEATURES).detectAndCompute(
+        cv2.flip(grey, 1) if mirrored else grey, None
+    )
     if descriptors is None:
-        return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8))
+        return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), flipped_at)
     points = np.array([k.pt for k in found], dtype=np.float32).reshape(-1, 2) / SIDE
-    return Keypoints(points, descriptors)
+    return Keypoints(points, descriptors, flipped_at)
 
 
 def shared_share(a: Keypoints, b: Keypoints) -> float | None:
@@ -109,23 +121,46 @@ def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | Non
 
 
 def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
-    """(2, 3) similarity transform carrying a's points onto b's (in units of each image's long side), where
-    b is a copy of a that keypoints can follow (turned, rotated, cropped, resized); None otherwise."""
-    fitted = _fitted(keypoints(a), keypoints(b))
-    matrix = fitted[1] if fitted is not None and fitted[0] >= MIN_SHARE else None
+    """(2, 3) transform carrying a's points onto b's (in units of each image's long side), where b is a
+    copy of a that keypoints can follow (turned, rotated, cropped, resized: a similarity; also flipped left
+    to right: a similarity and the flip, its determinant negative, where b's mirror image shares more of
+    a's keypoints than b does); None otherwise."""
+    ka = keypoints(a)
+    fitted = _fitted(ka, keypoints(b))
+    share, matrix = fitted if fitted is not None else (0.0, None)
+    if share < MIRROR_SHARE:
+        mirror = keypoints(b, mirrored=True)
+        flipped = _fitted(ka, mirror)
+        if flipped is not None and flipped[1] is not None and flipped[0] > share:
+            share, matrix = flipped[0], _unflipped(flipped[1], mirror)
+    matrix = matrix if share >= MIN_SHARE else None
     return matrix if matrix is not None and abs(np.linalg.det(matrix[:, :2])) > _LEAST_SCALE**2 else None
 
 
+def _unflipped(matrix: np.ndarray, mirror: Keypoints) -> np.ndarray:
+    """A transform onto a mirror image's points (`keypoints(..., mirrored=True)`), composed with the flip
+    that carries them back: onto the image's own points."""
+    assert mirror.flipped_at is not None
+    out = np.array(matrix, dtype=np.float64)
+    out[0] = -out[0]
+    out[0, 2] += mirror.flipped_at
+    return out
+
+
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
-    """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: turned
-    ("turned a quarter clockwise", "rotated 5°"), cropped (or "uncropped": a is a crop of it), smaller or
-    larger, made grey, brighter or darker. Empty where nothing of that changed (a recompressed copy).
-    `pixels`: the two files' own pixel counts, where the images given were shrunk while decoding (a JPEG
-    is)."""
+    """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: flipped
+    left to right, turned ("turned a quarter clockwise", "rotated 5°"), cropped (or "uncropped": a is a
+    crop of it), smaller or larger, made grey, brighter or darker. Empty where nothing of that changed (a
+    recompressed copy). `pixels`: the two files' own pixel counts, where the images given were shrunk
+    while decoding (a JPEG is)."""
     out = []
     matrix = alignment(a, b)
     if matrix is not None:
-        angle = float(np.degrees(np.arctan2(matrix[1, 0], matrix[0, 0])))  # y down: positive is clockwise
+        flipped = float(np.linalg.det(matrix[:, :2])) < 0
+        if flipped:
+            out.append("flipped left to right")
+        similar = np.array(matrix[:, :2]) * ([[-1.0], [1.0]] if flipped else 1.0)  # less the flip
+        angle = float(np.degrees(np.arctan2(similar[1, 0], similar[0, 0])))  # y down: + is clockwise
         quarter = round(angle / 90.0)
         if quarter and abs(angle - 90.0 * quarter) < _TURN_SLACK:
             out.append("turned upside down" if abs(quarter) == 2 else
@@ -168,6 +203,7 @@ class PairCheck:
     def __init__(self, image: Callable[[int], Image.Image]) -> None:
         self._image = image
         self._found: dict[int, Keypoints | None] = {}
+        self._mirrors: dict[int, Keypoints | None] = {}
 
     @classmethod
     def of_paths(cls, paths: Sequence[Path]) -> PairCheck:
@@ -177,22 +213,30 @@ class PairCheck:
     def of_images(cls, images: Sequence[Image.Image]) -> PairCheck:
         return cls(lambda i: images[i])
 
-    def _keypoints(self, i: int) -> Keypoints | None:
-        if i not in self._found:
+    def _keypoints(self, i: int, mirrored: bool = False) -> Keypoints | None:
+        found = self._mirrors if mirrored else self._found
+        if i not in found:
             try:
-                self._found[i] = keypoints(self._image(i))
+                found[i] = keypoints(self._image(i), mirrored=mirrored)
             except (ImageLoadError, OSError):  # gone or changed since it was read: the signature decides
-                self._found[i] = None
-        return self._found[i]
+                found[i] = None
+        return found[i]
 
     def share(self, i: int, j: int) -> float | None:
         """`shared_share` of images i and j, or None where it cannot judge them; the same either way
         round (the matching starts from the image with fewer keypoints: a 40 px copy was one photo with
-        its original named first, and not the other way)."""
+        its original named first, and not the other way). Under `MIRROR_SHARE`, the share with the other
+        image's mirror image where that reaches `MIRROR_SHARE` (one is the other flipped left to right)."""
         a, b = self._keypoints(i), self._keypoints(j)
         if a is None or b is None:
             return None
-        return shared_share(b, a) if len(b) < len(a) else shared_share(a, b)
+        (fewer, f), (other, o) = sorted([(a, i), (b, j)], key=lambda kp: len(kp[0]))
+        share = shared_share(fewer, other)
+        if share is None or share >= MIRROR_SHARE:
+            return share
+        mirror = self._keypoints(o, mirrored=True)
+        flipped = shared_share(fewer, mirror) if mirror is not None else None
+        return flipped if flipped is not None and flipped >= MIRROR_SHARE else share
 
     def __call__(self, i: int, j: int) -> bool:
         share = self.share(i, j)

@@ -74,20 +74,26 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
 
 
-def test_a_copy_turned_a_quarter_or_made_grey_is_a_near_duplicate(tmp_path: Path) -> None:
-    """The signature (colours by place) of a quarter turn or a grey copy is far from the photo's (0.51,
-    0.44): they were never found; their keypoints, carried by one similarity, say they are one photo."""
+def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_path: Path) -> None:
+    """The signature (colours by place) of a quarter turn, a grey or a mirrored copy is far from the
+    photo's (0.51, 0.44): they were never found; their keypoints (a mirrored copy's: those of its mirror
+    image), carried by one similarity, say they are one photo."""
     from PIL import Image
 
     photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
     photo.save(tmp_path / "cat.jpg")
     photo.transpose(Image.Transpose.ROTATE_90).save(tmp_path / "cat_turned.jpg")
     photo.convert("L").save(tmp_path / "cat_grey.jpg")
+    photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(tmp_path / "cat_mirrored.jpg")
     Image.open(EXAMPLES / "coffee.jpg").convert("RGB").save(tmp_path / "coffee.jpg")
     r = run_cli("compare", str(tmp_path), "--json")
     assert r.returncode == 0, r.stderr
     [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
-    assert sorted(Path(m).name for m in group["members"]) == ["cat.jpg", "cat_grey.jpg", "cat_turned.jpg"]
+    copies = ["cat.jpg", "cat_grey.jpg", "cat_mirrored.jpg", "cat_turned.jpg"]
+    assert sorted(Path(m).name for m in group["members"]) == copies
+    mirrored = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_mirrored.jpg"))
+    assert mirrored.stdout.splitlines()[1].endswith(": b flipped left to right"), mirrored.stdout
+    assert mirrored.stdout.count("no meaningful difference") == 3  # compared flipped back
     pair = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_turned.jpg"), "--json")
     doc = json.loads(pair.stdout)  # and how the copy was made, which the facts cannot say
     assert doc["near_duplicate"] is True and doc["copied"] == ["turned a quarter anticlockwise"]

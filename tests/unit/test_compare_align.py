@@ -134,3 +134,20 @@ def test_the_keypoint_share_is_the_same_either_way_round() -> None:
     small = photo.resize((photo.width // 4, photo.height // 4))
     check = PairCheck.of_images([photo, small])
     assert check.share(0, 1) == check.share(1, 0) is not None
+
+
+def test_a_mirrored_copy_is_carried_back_through_the_flip() -> None:
+    """The transform onto a copy flipped left to right is a similarity and the flip (its determinant
+    negative): a thing on the copy's right is on the photo's left, and no cell of the copy, flipped
+    back, differs."""
+    photo = Image.open(EXAMPLES / "coffee.jpg").convert("RGB")
+    mirrored = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    matrix = alignment(photo, mirrored)
+    assert matrix is not None and np.linalg.det(matrix[:, :2]) < 0
+    cup_a, cup_b = _thing("cup", (0.1, 0.2, 0.4, 0.8)), _thing("cup", (0.6, 0.2, 0.9, 0.8))
+    al = align_pair((photo, mirrored), (_desc(cup_a), _desc(cup_b)), matrix)
+    assert al.b.facts is not None
+    [in_b] = al.b.facts.objects
+    assert np.allclose(in_b.box, cup_a.box, atol=0.02), in_b.box
+    assert al.compared.all() and not al.changed.any() and not al.only_a and not al.only_b
+    assert abs(shown_share(matrix, photo.size, mirrored.size) - 1.0) < 0.02

@@ -95,6 +95,22 @@ def test_one_close_pair_does_not_chain_two_groups_and_the_embeddings_must_agree(
     assert [g.members for g in duplicate_groups(same, embeddings=np.stack([a, a]))] == [[0, 1]]
 
 
+def test_two_groups_that_the_keypoints_say_are_one_photo_become_one() -> None:
+    """The signature groups a photo with its recompressed copy, and its grey copy with its mirrored one
+    (both far from the photo's colours by place); the keypoints carry each of the second pair onto the
+    first: one group of four, not two."""
+    a, b = np.eye(8, dtype=np.float32)[:2]
+    vectors = np.stack([a, a, b, b])
+    embeddings = np.tile(np.eye(8, dtype=np.float32)[2], (4, 1))  # what they show: the same
+    assert sorted(g.members for g in duplicate_groups(vectors)) == [[0, 1], [2, 3]]
+
+    def share(i: int, j: int) -> float:
+        return 0.9
+
+    [group] = duplicate_groups(vectors, embeddings=embeddings, share=share)
+    assert group.members == [0, 1, 2, 3] or sorted(group.members) == [0, 1, 2, 3]
+
+
 def test_cluster_count_is_chosen_and_outliers_are_found() -> None:
     rng = np.random.default_rng(3)
     centres = rng.standard_normal((4, 48))

@@ -13,7 +13,7 @@ from PIL import Image
 
 from multicap.compare import DEFAULT_THRESHOLD, duplicate_groups
 from multicap.compare.duplicates import SURE
-from multicap.compare.verify import MIN_SHARE, PairCheck, keypoints, shared_share
+from multicap.compare.verify import MIN_SHARE, MIRROR_SHARE, PairCheck, keypoints, shared_share
 from multicap.data.scenes import altered_versions
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "photos"
@@ -96,3 +96,23 @@ def test_how_a_copy_was_made_is_read_from_its_pixels_and_keypoints() -> None:
     assert how_copied(crop, photo) == ["uncropped (a is a crop of it)", "larger (177% of the pixels)"]
     assert how_copied(photo, ImageEnhance.Brightness(photo).enhance(0.6)) == ["darker (×0.60)"]
     assert how_copied(photo, photo.convert("L")) == ["made grey"]
+
+
+def test_a_mirrored_copy_shares_the_keypoints_of_its_mirror_image() -> None:
+    """ORB's descriptors are not mirror-symmetric: a photo and its copy flipped left to right share few
+    keypoints as they are; matched against the mirror image's keypoints, nearly all. A different photo's
+    mirror image stays apart."""
+    from multicap.compare.verify import how_copied
+
+    photo = _photo("chelsea")
+    mirrored = photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    plain = shared_share(keypoints(photo), keypoints(mirrored))
+    assert plain is not None and plain < MIRROR_SHARE
+    other = _photo("coffee").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    check = PairCheck.of_images([photo, mirrored, other])
+    assert (check.share(0, 1) or 0.0) >= MIRROR_SHARE and check.share(1, 0) == check.share(0, 1)
+    assert (check.share(0, 2) or 0.0) < MIN_SHARE / 2
+    assert how_copied(photo, mirrored) == ["flipped left to right"]
+    w, h = photo.size
+    crop = mirrored.crop((0, 0, w * 3 // 4, h))
+    assert how_copied(photo, crop)[:2] == ["flipped left to right", "cropped"]
