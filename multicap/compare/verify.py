@@ -24,8 +24,10 @@ it.
 A copy flipped left to right (a mirrored selfie) has no similarity transform onto its original, and ORB's
 descriptors are not mirror-symmetric: its keypoints match few of the original's (a photo of a symmetric
 bridge excepted). Where the plain share is under `MIRROR_SHARE`, the keypoints of the one image's mirror
-image are matched too (2 ms more an image, found once), and a share of `MIRROR_SHARE` or more there is
-the pair's share; its transform, composed with the flip, carries one onto the other.
+image are matched too (2 ms more an image, found once); a mirror share of at least `MIN_SHARE` and
+`MIRROR_WINS` times the plain one is the pair's share (a mirrored copy's is 5 times its plain share or
+more, 0.2-1.0 against 0.005-0.04; a symmetric scene's, not flipped, about equal to it; different photos'
+at most 0.035), and its transform, composed with the flip, carries one onto the other.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
 __all__ = [
-    "MIN_KEYPOINTS", "MIN_SHARE", "MIRROR_SHARE", "Keypoints", "PairCheck", "alignment", "how_copied",
-    "keypoints", "looks_grey", "shared_share",
+    "MIN_KEYPOINTS", "MIN_SHARE", "MIRROR_SHARE", "MIRROR_WINS", "Keypoints", "PairCheck", "alignment",
+    "how_copied", "keypoints", "looks_grey", "shared_share",
 ]  # fmt: skip
 
 SIDE = 320  # px: the long side the keypoints are found at
@@ -61,7 +63,8 @@ _SIZED = 1.25  # pixels this many times more or fewer: larger or smaller
 _GREY = 3.0  # mean channel spread under which an image is grey
 _LEAST_SCALE = 0.05  # a fitted transform that shrinks more than this is degenerate: no alignment
 _LIGHTER = 1.12  # mean brightness this many times higher or lower: brighter or darker
-MIRROR_SHARE = 0.4  # a mirror image's keypoints carried at this share: a copy flipped left to right
+MIRROR_SHARE = 0.4  # a plain share under this: the other image's mirror image is matched too
+MIRROR_WINS = 2.0  # ... and its share, this many times the plain one, says one is the other flipped
 
 
 @dataclass(frozen=True)
@@ -123,18 +126,23 @@ def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | Non
 def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
     """(2, 3) transform carrying a's points onto b's (in units of each image's long side), where b is a
     copy of a that keypoints can follow (turned, rotated, cropped, resized: a similarity; also flipped left
-    to right: a similarity and the flip, its determinant negative, where b's mirror image shares more of
-    a's keypoints than b does); None otherwise."""
+    to right: a similarity and the flip, its determinant negative, where b's mirror image shares
+    `MIRROR_WINS` times more of a's keypoints than b does); None otherwise."""
     ka = keypoints(a)
     fitted = _fitted(ka, keypoints(b))
     share, matrix = fitted if fitted is not None else (0.0, None)
     if share < MIRROR_SHARE:
         mirror = keypoints(b, mirrored=True)
         flipped = _fitted(ka, mirror)
-        if flipped is not None and flipped[1] is not None and flipped[0] > share:
+        if flipped is not None and flipped[1] is not None and _mirror_wins(flipped[0], share):
             share, matrix = flipped[0], _unflipped(flipped[1], mirror)
     matrix = matrix if share >= MIN_SHARE else None
     return matrix if matrix is not None and abs(np.linalg.det(matrix[:, :2])) > _LEAST_SCALE**2 else None
+
+
+def _mirror_wins(mirrored: float, plain: float) -> bool:
+    """Whether a mirror image's share says one image is the other flipped left to right."""
+    return mirrored >= MIN_SHARE and mirrored >= MIRROR_WINS * plain
 
 
 def _unflipped(matrix: np.ndarray, mirror: Keypoints) -> np.ndarray:
@@ -159,7 +167,7 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
         flipped = float(np.linalg.det(matrix[:, :2])) < 0
         if flipped:
             out.append("flipped left to right")
-        similar = np.array(matrix[:, :2]) * ([[-1.0], [1.0]] if flipped else 1.0)  # less the flip
+        similar = matrix[:, :2] @ np.diag([-1.0 if flipped else 1.0, 1.0])  # the turn after the flip
         angle = float(np.degrees(np.arctan2(similar[1, 0], similar[0, 0])))  # y down: + is clockwise
         quarter = round(angle / 90.0)
         if quarter and abs(angle - 90.0 * quarter) < _TURN_SLACK:
@@ -222,22 +230,29 @@ class PairCheck:
                 found[i] = None
         return found[i]
 
-    def share(self, i: int, j: int) -> float | None:
+    def share(self, i: int, j: int, *, mirrored: bool = True) -> float | None:
         """`shared_share` of images i and j, or None where it cannot judge them; the same either way
-        round (the matching starts from the image with fewer keypoints: a 40 px copy was one photo with
-        its original named first, and not the other way). Under `MIRROR_SHARE`, the share with the other
-        image's mirror image where that reaches `MIRROR_SHARE` (one is the other flipped left to right)."""
+        round (the matching starts from the image with fewer keypoints, the one of the lower index where
+        they have as many: a 40 px copy was one photo with its original named first, and not the other
+        way). With `mirrored`, under `MIRROR_SHARE`, the share with the other image's mirror image where that
+        wins (`MIRROR_WINS`: one is the other flipped left to right)."""
         a, b = self._keypoints(i), self._keypoints(j)
         if a is None or b is None:
             return None
-        (fewer, f), (other, o) = sorted([(a, i), (b, j)], key=lambda kp: len(kp[0]))
+        (fewer, _), (other, o) = sorted([(a, i), (b, j)], key=_order)
         share = shared_share(fewer, other)
-        if share is None or share >= MIRROR_SHARE:
+        if share is None or share >= MIRROR_SHARE or not mirrored:
             return share
         mirror = self._keypoints(o, mirrored=True)
         flipped = shared_share(fewer, mirror) if mirror is not None else None
-        return flipped if flipped is not None and flipped >= MIRROR_SHARE else share
+        return flipped if flipped is not None and _mirror_wins(flipped, share) else share
 
     def __call__(self, i: int, j: int) -> bool:
-        share = self.share(i, j)
+        plain = self.share(i, j, mirrored=False)  # most pairs: the mirror image is not needed
+        share = plain if plain is None or plain >= MIN_SHARE else self.share(i, j)
         return share is None or share >= MIN_SHARE
+
+
+def _order(found: tuple[Keypoints, int]) -> tuple[int, int]:
+    """Fewer keypoints first; of as many, the image of the lower index."""
+    return len(found[0]), found[1]

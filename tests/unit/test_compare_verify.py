@@ -116,3 +116,27 @@ def test_a_mirrored_copy_shares_the_keypoints_of_its_mirror_image() -> None:
     w, h = photo.size
     crop = mirrored.crop((0, 0, w * 3 // 4, h))
     assert how_copied(photo, crop)[:2] == ["flipped left to right", "cropped"]
+    assert PairCheck.of_images([photo, crop])(0, 1)  # a mirrored crop is not vetoed as another photo
+    # the turn said after the flip is the turn made after it (PIL's ROTATE_90 is anticlockwise)
+    turned = mirrored.transpose(Image.Transpose.ROTATE_90)
+    assert how_copied(photo, turned) == ["flipped left to right", "turned a quarter anticlockwise"]
+
+
+def test_a_symmetric_photo_cropped_is_not_said_to_be_flipped() -> None:
+    """A scene that is its own mirror image shares about as many keypoints with a crop's mirror image as
+    with the crop: only a mirror share far above the plain one says the copy was flipped."""
+    from multicap.compare.verify import how_copied
+
+    for name in ("rocket", "astronaut", "coffee"):
+        photo = _photo(name)
+        w, h = photo.size
+        half = photo.crop((0, 0, w // 2, h))
+        symmetric = Image.new("RGB", (2 * (w // 2), h))
+        symmetric.paste(half, (0, 0))
+        symmetric.paste(half.transpose(Image.Transpose.FLIP_LEFT_RIGHT), (w // 2, 0))
+        side = symmetric.width
+        for shift in (0.1, 0.18):  # the middle 80 % of each side, and that moved right
+            x0 = int(side * shift)
+            crop = symmetric.crop((x0, h // 10, x0 + side * 4 // 5, h * 9 // 10))
+            assert "flipped left to right" not in how_copied(symmetric, crop), (name, shift)
+            assert "flipped left to right" not in how_copied(crop, symmetric), (name, shift)
