@@ -212,12 +212,12 @@ def _turned(
     share: Callable[[int, int], float | None],
     threshold: float,
 ) -> list[tuple[int, int, float]]:
-    """Copies the signature cannot see: a photo turned a quarter or made grey (its layout of colours
-    changes: the signature cosine of a dam and its copy turned 90° is 0.51, of a butterfly and its grey
-    copy 0.44). Among each image's `TURNED_NEIGHBOURS` nearest by embedding (cosine at least
-    `TURNED_EMBEDDING`) and under the signature's `threshold`, a pair not grouped whose keypoints one
-    similarity transform carries at
-    `TURNED_SHARE` or more (those two: 0.83 and 0.97; frames of one fixed camera 0.16-0.23, different
+    """Copies the signature cannot see: a photo turned a quarter, made grey or flipped left to right (its
+    layout of colours changes: the signature cosine of a dam and its copy turned 90° is 0.51, of a
+    butterfly and its grey copy 0.44). Among each image's `TURNED_NEIGHBOURS` nearest by embedding
+    (cosine at least `TURNED_EMBEDDING`) and under the signature's `threshold`, a pair not grouped whose
+    keypoints (or those of one's mirror image: `verify.PairCheck.share`) one similarity transform carries
+    at `TURNED_SHARE` or more (those two: 0.83 and 0.97; frames of one fixed camera 0.16-0.23, different
     photos at most 0.07): (i, j, their signature cosine)."""
     n = len(embeddings)
     if n < 2:
