@@ -135,3 +135,18 @@ def test_the_sky_left_out_of_an_object_standing_against_it() -> None:
     sky[: 150 // 4, 56 // 4 : 168 // 4] = True
     sky[30 // 4 : 170 // 4, 104 // 4 : 120 // 4] = False  # the rocket is not smooth blue
     assert [n for n, _ in object_colours(img, region, exclude=sky)] == ["white"]
+
+
+def test_a_pale_building_keeps_its_white_against_white_clouds() -> None:
+    """A pale stone building under a cloudy sky, its region half sky: the sky left out of the region
+    and of its surround (the clouds' white is not what surrounds the building), it is white; with the
+    clouds counted as its surround, their white cancelled its own and the shadowed stone (gray) won."""
+    img = np.broadcast_to(np.array([205, 210, 215], dtype=np.uint8), (S, S, 3)).copy()  # white clouds
+    img[192:, :] = (70, 90, 50)  # dark green ground
+    img[60:192, 40:184] = (222, 218, 208)  # the building's sunlit stone
+    img[150:192, 40:184] = (150, 148, 142)  # and its shadowed arcades
+    region = _cells(slice(1, 6), slice(1, 6))
+    sky = np.zeros((56, 56), dtype=bool)  # the sky detector's cells of 4 px
+    sky[: 60 // 4, :] = True
+    sky[60 // 4 : 192 // 4, : 40 // 4] = sky[60 // 4 : 192 // 4, 184 // 4 :] = True
+    assert [n for n, _ in object_colours(img, region, exclude=sky)] == ["white"]
