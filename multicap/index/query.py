@@ -131,6 +131,14 @@ class Understanding:
         return lines
 
 
+# words of logic a query may use, which the search does not follow: said, not silently dropped
+_NEGATIONS = ("not", "without", "except")
+_NOT_UNDERSTOOD = {
+    **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
+    "or": '"or" is read as "and": images that show both rank first',
+}
+
+
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
@@ -211,8 +219,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
             out.parts.append(part)
         k += span
-    if colour is not None:  # a colour alone ("red"): images whose objects have it
-        out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}"))
+    out.notes += [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
+    if colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
+        terms = tuple(colour.split(" and "))  # the describer's words, which a full-text search finds
+        out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}", terms=terms))
     return out
 
 
@@ -266,14 +276,14 @@ def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
 
 def _a_thing_alone(words: list[str], k: int, wn: WordNet) -> bool:
     """Whether a colour word at `k` that first names a thing ("orange": the fruit) stands for the thing:
-    before a relation ("orange on a table") or "and" and no second colour ("an orange and a banana"; but
-    "orange and white cat" pairs two colours)."""
+    after "a" with nothing after it ("an orange"), before a relation ("orange on a table") or "and" and
+    no second colour ("an orange and a banana"; but "orange and white cat" pairs two colours)."""
     nouns = wn.synsets(words[k])
     if not nouns or wn.ancestors(nouns[0].offset) & {_COLOUR_NOUN, _PERSON}:
         return False
     after = [w for w in words[k + 1 :] if w not in ("a", "an", "the")]
     if not after:
-        return False
+        return k > 0 and words[k - 1] in ("a", "an")
     if after[0] == "and":
         return len(after) > 1 and _colour(after[1], wn) is None
     return after[0] in RELATIONS

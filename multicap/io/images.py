@@ -79,10 +79,13 @@ _BAND_ROWS = 64  # rows of the shrunk image made per band when a mode must be co
 
 
 def _max_pixels(max_pixels: int | None) -> int:
-    if max_pixels is not None:
-        return max_pixels
+    """The pixel limit asked for; Pillow's own guard, which refuses an image over twice its
+    `MAX_IMAGE_PIXELS` before ours is asked, is raised to it where it is higher (MULTICAP_MAX_PIXELS)."""
     env = os.environ.get("MULTICAP_MAX_PIXELS")
-    return int(env) if env else DEFAULT_MAX_PIXELS
+    limit = max_pixels if max_pixels is not None else int(env) if env else DEFAULT_MAX_PIXELS
+    if Image.MAX_IMAGE_PIXELS is not None and limit > 2 * Image.MAX_IMAGE_PIXELS:
+        Image.MAX_IMAGE_PIXELS = limit // 2 + 1
+    return limit
 
 
 def _decode_budget(max_bytes: int | None) -> int:
@@ -140,7 +143,8 @@ def load_image(
         reason = "empty file (0 bytes)" if _is_empty(path) else "not an image, or a format Pillow cannot read"
         raise ImageLoadError(path, reason) from None
     except Image.DecompressionBombError as exc:
-        raise ImageLoadError(path, f"too many pixels ({exc})") from None
+        trusted = "raise MULTICAP_MAX_PIXELS if it is trusted"
+        raise ImageLoadError(path, f"too many pixels ({exc}; {trusted})") from None
     except MemoryError:
         raise ImageLoadError(path, "out of memory while decoding; lower MULTICAP_DECODE_BUDGET_MB") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

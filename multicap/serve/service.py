@@ -9,6 +9,7 @@ memory) before the model sees it, and removed when the request ends.
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import tempfile
 import threading
@@ -28,7 +29,8 @@ __all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError", "Upload
 
 MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
 DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
-UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding
+UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
+# sets another limit, as it does for files)
 MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
 
 
@@ -116,7 +118,8 @@ class Service:
         path.write_bytes(data)
         try:
             try:
-                load_image(path, min_short_side=64, max_pixels=UPLOAD_MAX_PIXELS)
+                limit = int(os.environ.get("MULTICAP_MAX_PIXELS") or UPLOAD_MAX_PIXELS)
+                load_image(path, min_short_side=64, max_pixels=limit)
             except ImageLoadError as exc:
                 raise UploadError(f"{name}: {exc.reason}") from None
             yield path

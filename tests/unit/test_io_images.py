@@ -129,6 +129,24 @@ def test_pillow_bomb_header_is_refused(tmp_path: Path) -> None:
         load_image(tmp_path / "bomb.png")
 
 
+def test_a_raised_pixel_limit_raises_pillows_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """MULTICAP_MAX_PIXELS above Pillow's own guard (twice its MAX_IMAGE_PIXELS) was refused by Pillow's
+    "decompression bomb" error all the same: raised, the next check (the decoding budget) is asked."""
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # restored after the test
+    buf = io.BytesIO()
+    Image.new("L", (1, 1)).save(buf, "PNG")
+    data = bytearray(buf.getvalue())
+    data[16:24] = (20_000).to_bytes(4, "big") * 2  # 400,000,000 pixels, over Pillow's 178,956,970
+    data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    (tmp_path / "huge.png").write_bytes(bytes(data))
+    with pytest.raises(ImageLoadError, match="MULTICAP_MAX_PIXELS"):
+        load_image(tmp_path / "huge.png")
+    monkeypatch.setenv("MULTICAP_MAX_PIXELS", "500000000")
+    with pytest.raises(ImageLoadError) as refused:
+        load_image(tmp_path / "huge.png", max_decode_bytes=2**20)
+    assert "MULTICAP_DECODE_BUDGET_MB" in refused.value.reason, refused.value.reason
+
+
 def test_batch_skips_bad_files_and_goes_on(
     image_dir: Path, bad_files: dict[str, Path], caplog: pytest.LogCaptureFixture
 ) -> None:

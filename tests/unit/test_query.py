@@ -255,6 +255,8 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     assert dark.returncode == 0 and not dark.stderr, dark
     lines = dark.stdout.splitlines()  # the dark one first, then the moderately bright ones
     assert lines[0].endswith("rocket.jpg") and len(lines) == 5 and float(lines[1].split()[0]) < 1.0
+    grey = run_cli("search", "grey", "--index", str(index), "-k", "1")  # gray, in the describer's words
+    assert grey.returncode == 0 and grey.stdout.strip().endswith("camera.jpg"), grey
     image = run_cli("search", "an image", "--index", str(index))  # every attribute text says "image"
     assert image.returncode == 1 and "it has no word to search for" in image.stderr
     woman = run_cli("search", "woman", "--index", str(index), "-k", "1")

@@ -137,6 +137,8 @@ def test_a_colour_word_that_names_a_thing_or_starts_a_kind_is_read_so() -> None:
     assert [(p.text, p.colour) for p in fruit.parts] == [("orange", None), ("banana", None)]
     assert understand("orange on a table").parts[0].colour is None
     assert understand("orange").parts[0].kind == "colour"  # alone: the colour, as before
+    assert understand("an orange").parts[0].kind == "thing"  # after "an", the fruit
+    assert understand("grey").parts[0].terms == ("gray",)  # the describer's word, for the full text
     assert understand("orange and white cat").parts[0].colour == "orange and white"
     assert understand("white wine").parts[0].colour is None  # a kind of wine
     assert understand("white horse").parts[0].colour == "white"  # WordNet's is a whitecap: a white horse
@@ -169,3 +171,12 @@ def test_the_words_of_labelled_photos_reach_what_the_describer_finds() -> None:
     assert set(reached("peak")) == {"alp"} and set(reached("summit")) == {"alp"}
     tomb = understand("tomb")
     assert not tomb.parts and "bakery" not in " ".join(u.message() for u in tomb.unknown)
+
+
+def test_words_of_logic_the_search_does_not_follow_are_said() -> None:
+    """ "not a dog" returned the dogs first and "cat or dog" asked for both, silently."""
+    from multicap.index.query import understand
+
+    assert understand("not a dog").notes == ['"not" excludes nothing: what follows it is searched for too']
+    assert understand("cat or dog").notes == ['"or" is read as "and": images that show both rank first']
+    assert understand("a red car").notes == []
