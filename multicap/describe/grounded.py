@@ -256,7 +256,7 @@ class GroundedDescriber:
         for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
             obj.attributes["certainty"] = GUESS
         top_k = self.config.regions.top_k
-        dressed = [_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]]
+        dressed = _one_wearer([_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]], objects)
         # first: the usual subject; from left to right, as the layout places a group ("two people on the
         # left and on the right": "a person in a kimono, a person in black" in that order)
         people_objects = sorted((person for person, _ in dressed), key=lambda o: o.box[0] + o.box[2])
@@ -355,6 +355,10 @@ _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a pe
 # What the classifier calls a garment on a person that is mostly their own hair ("a person in a wig" for
 # long hair in a portrait): theirs, so not said as a thing, nor as what they wear.
 _HAIR = frozenset({"wig"})
+# A garment's box this many times wider than a person's covers others too: what a group shows, not what one
+# of them wears (five friends at the sea were "three people in bikinis", four men in sweaters two "in an
+# academic gown"; a portrait's uniform is 0.8-1.0 times its person's width).
+_WORN_WIDER = 1.5
 
 
 def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tuple[SceneObject, list[int]]:
@@ -376,12 +380,37 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
         cx, cy = (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
         tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
         if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
-            if obj.label not in _HAIR:  # the likeliest garment names what they wear
+            one_person = obj.box[2] - obj.box[0] <= _WORN_WIDER * (x1 - x0)
+            if obj.label not in _HAIR and one_person:  # the likeliest garment names what they wear
                 attributes.setdefault("wearing", obj.label)
             worn.append(k)
     box = tuple(round(v, 4) for v in person.box)
     said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
     return said, worn
+
+
+def _one_wearer(
+    dressed: list[tuple[SceneObject, list[int]]], objects: list[SceneObject]
+) -> list[tuple[SceneObject, list[int]]]:
+    """`_person`s, a garment said as worn by one of them only: the person whose box's centre lies nearest
+    the garment's (one box in two overlapping people's boxes is one garment, not two)."""
+    wearers: dict[str, list[int]] = {}
+    for k, (person, _) in enumerate(dressed):
+        if "wearing" in person.attributes:
+            wearers.setdefault(person.attributes["wearing"], []).append(k)
+    for label, ks in wearers.items():
+        if len(ks) < 2:
+            continue
+        garment = next(o for o in objects if o.label == label)
+        keep = min(ks, key=lambda k: _centre_distance(dressed[k][0].box, garment.box))
+        for k in ks:
+            if k != keep:
+                del dressed[k][0].attributes["wearing"]
+    return dressed
+
+
+def _centre_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
 def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:

@@ -340,3 +340,18 @@ def test_every_garment_in_a_persons_box_is_theirs() -> None:
     wig = thing("wig", (0.1, 0.1, 0.6, 0.5), "hairpiece, attire, clothing")  # long hair, read as a wig
     said, worn = module._person(person, [wig], np.full((224, 224, 3), 128, np.uint8))
     assert "wearing" not in said.attributes and worn == [0]  # hers, said neither as a thing nor as worn
+
+
+def test_a_garment_across_a_group_is_worn_by_none_and_one_garment_by_one_person() -> None:
+    """Five friends at the sea were "three people in bikinis": one swimwear region across the group, its
+    centre in three people's boxes. A garment much wider than a person is the group's, not worn; one that
+    fits lies in two overlapping people's boxes: the nearer wears it."""
+    grey = np.full((224, 224, 3), 128, np.uint8)
+    bikini = SceneObject("bikini", 0.6, (0.07, 0.29, 1.0, 1.0), {"tags": "swimsuit, garment, clothing"})
+    friends = [Person((x, 0.3, x + 0.27, 1.0), None, 0.9, "body") for x in (0.28, 0.35, 0.39)]
+    dressed = module._one_wearer([module._person(p, [bikini], grey) for p in friends], [bikini])
+    assert all("wearing" not in said.attributes for said, _ in dressed)
+    assert all(worn == [0] for _, worn in dressed)  # still not said as a thing of its own
+    coat = SceneObject("lab coat", 0.6, (0.42, 0.5, 0.7, 1.0), {"tags": "lab coat, coat, garment, clothing"})
+    dressed = module._one_wearer([module._person(p, [coat], grey) for p in friends], [coat])
+    assert ["wearing" in said.attributes for said, _ in dressed] == [False, False, True]
