@@ -92,6 +92,7 @@ class Part:
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
+    exact: bool = False  # the count is a number typed ("three people"), not "at least" ("people")
     face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
     where: tuple[str, ...] = ()  # where in the image the words put it ("on the left": ("left",))
     size: str | None = None  # the describer's size the words give it ("a small dog": "small")
@@ -139,6 +140,9 @@ _NOT_UNDERSTOOD = {
 }
 
 
+_AT_LEAST = frozenset({"several", "many"})  # count words that ask for at least so many, not that many
+
+
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
@@ -147,7 +151,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     colour: str | None = None  # a colour (or "black and white") waiting for its noun, as typed: colour_text
     colour_text = ""
     size: str | None = None
-    count = 1
+    count, counted = 1, False  # how many the next part is asked for; whether as a number ("three")
     k = 0
     while k < len(words):
         word = words[k]
@@ -173,7 +177,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             k += span
             continue
         if word in NUMBERS:  # "two dogs": how many of the next part
-            count = NUMBERS[word]
+            count, counted = NUMBERS[word], word not in _AT_LEAST
             k += 1
             continue
         if word in SIZES:  # "a small dog": its size, as the describer says it
@@ -206,10 +210,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             if colour is not None:
                 part.colour, part.text = colour, f"{colour_text} {part.text}"
                 colour = None
-            if count > 1 and part.kind in ("thing", "people"):
-                part.count = max(part.count, count)
-                part.how = _people_how(part) if part.kind == "people" else part.how + _many(count)
-            count = 1
+            if (count > 1 or counted) and part.kind in ("thing", "people"):
+                part.count, part.exact = (count, True) if counted else (max(part.count, count), False)
+                part.how = _people_how(part) if part.kind == "people" else part.how + _many(count, counted)
+            count, counted = 1, False
             if size is not None and part.kind in ("thing", "people"):
                 part.size, part.how = size, f"{part.how}; {size}"
             size = None
@@ -451,12 +455,13 @@ def _people_part(phrase: str) -> Part:
 
 
 def _people_how(part: Part) -> str:
-    found = "people the describer finds" + _many(part.count) + (", a face seen close" if part.face else "")
+    found = "people the describer finds" + _many(part.count, part.exact)
+    found += ", a face seen close" if part.face else ""
     return found + ("; and ImageNet's few classes of people" if part.classes else "")
 
 
-def _many(count: int) -> str:
-    return f", {count} or more" if count > 1 else ""
+def _many(count: int, exact: bool = False) -> str:
+    return f", {count} of them" if exact else f", {count} or more" if count > 1 else ""
 
 
 def _joined(first: Part, second: Part) -> Part:

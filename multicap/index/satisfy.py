@@ -149,7 +149,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
             weight *= _WRONG_COLOUR
         best = max(best, weight)
         placed += weight > 0
-    best *= _enough(placed, part.count)
+    best *= _enough(placed, part.count, part.exact)
     if mass is not None and whole:
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
@@ -189,11 +189,12 @@ def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[d
     return 1.0 if said == value else _MIDDLE if said.startswith("moderately") else 0.0
 
 
-def _enough(found: int, wanted: int) -> float:
+def _enough(found: int, wanted: int, exact: bool = False) -> float:
     """1 when as many were found as a part asks for ("two dogs", "a crowd"); `_FEWER` for one, rising
-    to 1 at the number asked for; 0 for none."""
+    to 1 at the number asked for; 0 for none. Where the number was typed ("three people": `exact`), more
+    than it counts as its share of what was found (five people are 0.6 of "three people")."""
     if found >= wanted:
-        return 1.0 if found else 0.0
+        return (wanted / found if exact else 1.0) if found else 0.0
     return _FEWER + (1 - _FEWER) * (found - 1) / (wanted - 1) if found else 0.0
 
 
@@ -202,7 +203,7 @@ def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:
     five), less for fewer (one person for "people": `_FEWER`); for a face seen close, a found face on a
     large person (else × `_FACE_FAR`, and × `_NO_FACE` without a face)."""
     score = 1.0
-    score = _enough(len(persons), part.count)
+    score = _enough(len(persons), part.count, part.exact)
     if part.face:
         faces = [p for p in persons if "face" in str(p.get("attributes", {}).get("tags", "")).split(", ")]
         if not faces:

@@ -100,16 +100,20 @@ def test_a_people_query_ranks_by_how_many_and_how_close() -> None:
     assert satisfaction(portrait, close, None) == 1.0
     assert satisfaction(portrait, faceless, None) < satisfaction(portrait, far, None) < 1.0
     assert satisfaction(people, facts(), None) == 0.0
+    three = understand("three people")  # a number typed is that many, not at least so many
+    assert satisfaction(three, facts(*(person() for _ in range(3))), None) == 1.0
+    assert satisfaction(three, five, None) == 0.6 and satisfaction(people, five, None) == 1.0
 
 
 def test_a_number_asks_for_as_many_things() -> None:
-    """ "two dogs": one dog placed is less of an answer than two; the number is no unknown word."""
+    """ "two dogs": one dog placed is less of an answer than two, and three more than it asked for; the
+    number is no unknown word."""
     from multicap.index.query import understand
     from multicap.index.satisfy import satisfaction
 
     meaning = understand("two dogs")
     [dogs] = meaning.parts
-    assert dogs.count == 2 and not meaning.unknown and "2 or more" in dogs.how
+    assert dogs.count == 2 and not meaning.unknown and "2 of them" in dogs.how
     wnid = imagenet_concepts()[NAMES["Samoyed"]].wnid
     dog = {"label": "Samoyed", "attributes": {"wnid": wnid, "colour": "white"}}
     one, two = (
@@ -117,6 +121,8 @@ def test_a_number_asks_for_as_many_things() -> None:
         satisfaction(meaning, {"objects": [dog, dog]}, None),
     )
     assert 0.0 < one < two == 1.0
+    assert 0.0 < satisfaction(meaning, {"objects": [dog, dog, dog]}, None) < two
+    assert "3 or more" in understand("several dogs").parts[0].how  # "several": at least three
     assert satisfaction(understand("a dog"), {"objects": [dog]}, None) == 1.0
     assert [p.count for p in understand("one dog").parts] == [1] and not understand("one dog").unknown
 
