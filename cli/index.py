@@ -61,7 +61,7 @@ def index_command(
         result = (
             index_info(root)
             if info
-            else {"index": str(root), "faiss": rebuild_vectors(root, factory=factory)}
+            else {"index": str(root), "rebuilt": True, "faiss": rebuild_vectors(root, factory=factory)}
         )
         _render(result, json_out)
         return
@@ -141,14 +141,17 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         counts = ", ".join(
             f"{result[k]} {k}" for k in ("added", "reused", "updated", "unchanged", "deleted", "failed")
         )
+        if result.get("edited"):  # files whose content changed since: part of "added"
+            counts += f"; {result['edited']} of those added were files edited since, described again"
         if result.get("redescribed"):  # the describer changed since: part of "added"
             counts += f"; {result['redescribed']} of those added were described again by a newer describer"
         console.out.print(
             f"{console.shown(result['index'])}: {result['total']} images ({counts})", markup=False
         )
     else:
-        extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity")}
+        extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity", "rebuilt")}
         said = ", ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in extra.items())
+        said = said or ("FAISS files rebuilt from SQLite" if result.get("rebuilt") else "")
         console.out.print(f"{console.shown(result['index'])}: {said}", markup=False)
         if result.get("identity"):
             ident = result["identity"]

@@ -45,6 +45,7 @@ Pending = tuple[Path, os.stat_result, str]  # a file to encode: its path, stat a
 class IndexReport:
     added: int = 0  # images encoded and described by this run
     redescribed: int = 0  # of those, unchanged files an older describer had described (IndexModel.said_by)
+    edited: int = 0  # of those, recorded files whose content changed
     reused: int = 0  # new paths whose content was already stored (moves, renames, copies)
     updated: int = 0  # changed mtime, same content
     unchanged: int = 0  # skipped without reading
@@ -260,6 +261,7 @@ def _sort_changed(
         report.reused += 1
         return 1
     plan.encode.append((path, st, digest))
+    report.edited += old is not None
     return 0
 
 

@@ -242,6 +242,11 @@ class IndexStore:
             out.update((int(i), from_db_name(p)) for i, p in rows)
         return out
 
+    def path_of(self, image_id: int) -> str | None:
+        """The path an id was recorded under, live or retired (a retired row keeps its path)."""
+        row = self.db.execute("SELECT path FROM images WHERE id = ?", (int(image_id),)).fetchone()
+        return None if row is None else from_db_name(row[0])
+
     def id_of_path(self, path: str) -> int | None:
         row = self.db.execute(
             "SELECT id FROM images WHERE path = ? AND deleted = 0", (db_name(path),)

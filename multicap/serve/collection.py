@@ -106,7 +106,7 @@ class Collection:
             NotFound: no live image has this id.
         """
         cat = self.catalogue()
-        path = cat.by_id.get(image_id)
+        path = cat.by_id.get(self.live_id(image_id))
         if path is None:
             raise NotFound(f"no image with id {image_id} in {self.root}")
         with self.store() as store:
@@ -116,10 +116,11 @@ class Collection:
         return path, rec
 
     def image(self, image_id: int) -> dict[str, Any]:
-        """What the API says of one image: id, name, path, texts, confidence, facts, tags, size."""
+        """What the API says of one image: id (its live id: an older one of the same file says the new),
+        name, path, texts, confidence, facts, tags, size."""
         path, rec = self.record(image_id)
         return {
-            "id": image_id, "name": json_name(Path(path).name), "path": json_name(path),
+            "id": self.live_id(image_id), "name": json_name(Path(path).name), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": [t for t in rec.tags.split() if t],
             "width": rec.width, "height": rec.height,
@@ -128,6 +129,18 @@ class Collection:
     def info(self) -> dict[str, Any]:
         """`multicap index --info`, and how often this process loaded the FAISS files."""
         return {**index_info(self.root), "faiss_loads": self.cache.loads}
+
+    def live_id(self, image_id: int) -> int:
+        """The live id of an image: itself, or where its row was retired because its file was described
+        again (a new describer, an edit), the id of the file's live row now, so that a link made before
+        `multicap index` ran again still reaches it. An id of no file live now is returned as it is."""
+        cat = self.catalogue()
+        if image_id in cat.by_id:
+            return image_id
+        with self.store() as store:
+            path = store.path_of(image_id)
+        known = cat.files.get(path) if path is not None else None
+        return image_id if known is None else known.id
 
     def id_of(self, path: str) -> int | None:
         known = self.catalogue().files.get(path)
@@ -141,7 +154,7 @@ class Collection:
             NotFound: no live image has this id.
             Refused: the file is gone, is not a regular file, or a link leads to or towards it.
         """
-        path = self.catalogue().by_id.get(image_id)
+        path = self.catalogue().by_id.get(self.live_id(image_id))
         if path is None:
             raise NotFound(f"no image with id {image_id} in {self.root}")
         return checked_file(path)

@@ -229,3 +229,23 @@ def test_workers_share_one_port_answer_alike_and_stop_together(served: Served) -
         stop_server(proc)
     assert proc.returncode is not None
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=30)
+
+
+def test_an_id_from_before_a_file_was_described_again_still_reaches_it(tmp_path: Path) -> None:
+    """Describing a file again (a new describer, an edit) gives it a new row and id; a link made with the
+    old id answered 404. The old id now reaches the file's live row, and says its new id."""
+    from multicap.serve.collection import Collection
+
+    folder, home = tmp_path / "photos", tmp_path / "indexes"
+    folder.mkdir()
+    photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    photo.save(folder / "cat.jpg")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "ids", "--model", "labels", env=env).returncode == 0
+    [old] = list(Collection(home / "ids").catalogue().by_id)
+    photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "cat.jpg")  # an edit: described again
+    assert run_cli("index", str(folder), "--index", "ids", "--model", "labels", env=env).returncode == 0
+    collection = Collection(home / "ids")
+    [new] = list(collection.catalogue().by_id)
+    assert new != old and collection.image(old)["id"] == new
+    assert collection.indexed_file(old) == (folder / "cat.jpg").resolve()

@@ -60,6 +60,7 @@ def test_add_skip_modify_move_delete(tmp_path: Path, tiny: IndexModel) -> None:
     paths[3].unlink()  # gone
     r = index_paths(root, [photos], tiny)
     assert (r.added, r.updated, r.reused, r.deleted, r.unchanged) == (1, 1, 1, 2, 2)
+    assert r.edited == 1  # the one added is a recorded file whose content changed
     assert r.total == 5  # img003 and img002 (under its old name) left; moved.png came
     live = sorted(Path(p).name for p, d in _rows(root) if not d)
     assert live == ["img000.png", "img001.png", "img004.png", "img005.png", "moved.png"]
