@@ -179,6 +179,14 @@ def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
         console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
+def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
+    return sum(1 for o in outliers if copies.get(o) == i)
+
+
+def _and_copies(n: int) -> str:
+    return "" if n == 0 else " (and 1 copy)" if n == 1 else f" (and {n} copies)"
+
+
 def _set_level(level: str) -> str:
     return "caption" if level == "all" else level
 
@@ -202,4 +210,11 @@ def _print_set(result: Any) -> None:
     say(f"clusters: {s['clusters']}{where}", markup=False)
     for cl in result.clusters:
         say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)
-    say(f"outliers: {', '.join(shown(o) for o in s['outliers']) or 'none'}", markup=False)
+    copies = {m: g.keeper for g in result.duplicates for m in g.members if m != g.keeper}
+    outliers = result.clustering.outliers
+    folded = [  # a copy of an outlier is one too: said once, with its photo
+        f"{paths[i]}{_and_copies(_copies_of(i, outliers, copies))}"
+        for i in outliers
+        if copies.get(i) not in outliers
+    ]
+    say(f"outliers: {', '.join(folded) or 'none'}", markup=False)

@@ -134,7 +134,9 @@ def compare_set(
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for)
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
     above = ancestors(images.descriptions, level)
-    summaries = [_cluster_summary(images, clustering, c, feats, above, level) for c in range(clustering.k)]
+    summaries = [
+        _cluster_summary(images, clustering, c, feats, above, level, stands_for) for c in range(clustering.k)
+    ]
     summaries = [s for s in summaries if s.members]
     whole = summarize_set(images.descriptions, level) if len(images) > 1 else None
     distinct = [whole.distinct.get(str(p), []) if whole else [] for p in images.paths]
@@ -150,7 +152,11 @@ def _cluster_summary(
     feats: list[set[str]],
     above: dict[str, set[str]],
     level: str,
+    stands_for: np.ndarray,
 ) -> ClusterSummary:
+    """A cluster's members and its label: what sets it apart, each photo counted once (a photo's copies
+    say nothing more of it: eight copies of a dog had labelled a cluster of a dog and a pagoda "German
+    shepherd")."""
     members = np.flatnonzero(clustering.labels == c)
     if len(members) == 0:
         return ClusterSummary(c, [], -1, [], [], "")
@@ -158,22 +164,32 @@ def _cluster_summary(
     ids = [int(i) for i in order]
     rep = clustering.representatives[c]
     ids = [rep, *(i for i in ids if i != rep)]
-    summary = summarize_set([images.descriptions[i] for i in ids], level) if len(ids) > 1 else None
+    photos = [i for i in ids if stands_for[i] == i] or ids  # each photo once: its copies left out
+    summary = summarize_set([images.descriptions[i] for i in photos], level) if len(photos) > 1 else None
     shared = summary.shared if summary else sorted(feats[rep])
-    distinguishing = _over_represented(ids, clustering.labels != c, feats, above)
-    everywhere = Counter(f for fs in feats for f in fs)
-    telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(images) and f not in distinguishing]
-    facts = [images.descriptions[i].facts for i in ids]
+    others = (clustering.labels != c) & (stands_for == np.arange(len(stands_for)))
+    distinguishing = _over_represented(photos, others, feats, above)
+    originals = [fs for i, fs in enumerate(feats) if stands_for[i] == i]
+    everywhere = Counter(f for fs in originals for f in fs)
+    telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(originals) and f not in distinguishing]
+    facts = [images.descriptions[i].facts for i in photos]
     names = {o.label for f in facts if f is not None for o in f.objects}
     label = _readable(distinguishing + telling, names)[:_LABEL_FEATURES]
-    if clustering.k == 1 and len(ids) > 1:  # the whole set: what its images share (no rest to differ from)
+    if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
         label = _readable(shared, names)[:_LABEL_FEATURES]
-    if not label and len(ids) > 2:  # nothing most members share: what a third or more of them do, counted
-        some = _over_represented(ids, clustering.labels != c, feats, above, most=_SOME)
-        counts = Counter(f for i in ids for f in feats[i])
-        label = [f"{f} ({counts[f]} of {len(ids)})" for f in _readable(some, names)[:_SOME_FEATURES]]
-    text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}" + (f": {', '.join(label)}" if label else "")
+    if not label and len(photos) > 2:  # nothing most share: what a third or more of them do, counted
+        some = _over_represented(photos, others, feats, above, most=_SOME)
+        counts = Counter(f for i in photos for f in feats[i])
+        label = [f"{f} ({counts[f]} of {len(photos)})" for f in _readable(some, names)[:_SOME_FEATURES]]
+    text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
+    text += f" ({_photos(len(photos))} and copies)" if len(photos) < len(ids) else ""
+    text += f": {', '.join(label)}" if label else ""
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
+
+
+def _photos(n: int) -> str:
+    """ "1 photo", "2 photos"."""
+    return f"{n} photo{'s' if n != 1 else ''}"
 
 
 def _readable(features: list[str], names: set[str]) -> list[str]:

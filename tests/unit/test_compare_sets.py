@@ -256,3 +256,35 @@ def test_copies_are_clustered_as_the_photo_they_copy() -> None:
     assert result.labels[25] == result.labels[26] == result.labels[24]
     assert np.allclose(result.distances[25:], result.distances[24])
     assert all(r < 25 for r in result.representatives)  # a copy never stands for its cluster
+
+
+def test_a_cluster_label_counts_each_photo_once() -> None:
+    """A cluster of a dog photo with its seven copies and a pagoda was labelled "German shepherd": the
+    copies outvoted the pagoda. Counted once each, the dog is one photo of two: not what the cluster
+    shares."""
+    from pathlib import Path
+    from types import SimpleNamespace
+    from typing import Any
+
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import _cluster_summary
+    from multicap.describe.description import Description
+    from multicap.describe.summary import ancestors, image_features
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(name: str, label: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "size": "large"})
+        return Description(Path(f"{name}.jpg"), SceneFacts([thing], [], {}))
+
+    descs = [photo("dog", "German shepherd")] * 8 + [photo("pagoda", "pagoda")] + [photo("cat", "tabby")] * 3
+    images: Any = SimpleNamespace(descriptions=descs, paths=[d.path for d in descs])
+    labels = np.array([0] * 9 + [1] * 3)
+    clustering = Clustering(2, labels, np.zeros((2, 4)), [0, 9], np.zeros(12), [])
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in descs]
+    above = ancestors(descs, "caption")
+    copies = np.array([0] * 8 + [8, 9, 10, 11])  # the dog's copies stand for it; the cats are three photos
+    said = _cluster_summary(images, clustering, 0, feats, above, "caption", copies)
+    assert "German shepherd" not in said.text and said.text.startswith("9 images (2 photos and copies)")
+    every = np.arange(12)  # as nine photos, eight of them dogs, it was
+    as_photos = _cluster_summary(images, clustering, 0, feats, above, "caption", every)
+    assert "German shepherd" in as_photos.text
