@@ -9,7 +9,8 @@ JSON output (`--json`), one object per line:
 
 - pair: {"type": "pair", "a", "b", "similarity", "fact_similarity", "signature_similarity",
   "near_duplicate", "copied" (how b was made from a, for a near-duplicate: "turned a quarter clockwise",
-  "made grey", ...), "differences": {level: [{"kind", "label", "subject", "before", "after", "text"}]},
+  "made grey", ...), "why_not"? (alike by the signature, yet not one photo: why), "differences": {level:
+  [{"kind", "label", "subject", "before", "after", "text"}]},
   "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "distance", "distinct", "texts"} per
   image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
@@ -148,6 +149,7 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
             "b": str(outcome.b),
             "near_duplicate": outcome.near_duplicate,
             "copied": outcome.copied,
+            **({"why_not": outcome.why_not} if outcome.why_not else {}),
         }
         console.print_json_line({**out, "report": written} if written else out)
         return
@@ -155,7 +157,7 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
     console.out.print(f"{shown(outcome.a)}  vs  {shown(outcome.b)}", markup=False)
     console.out.print(
         f"  similarity {pair.similarity:.3f}; near-duplicate: {'yes' if outcome.near_duplicate else 'no'} "
-        f"(signature {pair.signature_similarity:.3f})"
+        f"(signature {pair.signature_similarity:.3f}{'; ' + outcome.why_not if outcome.why_not else ''})"
         + (f": b {', '.join(outcome.copied)}" if outcome.copied else ""),
         markup=False,
     )

@@ -34,6 +34,7 @@ class PairOutcome:
     near_duplicate: bool  # by the set's rule (`duplicate_groups` at the threshold)
     report: Path | None  # the HTML report written, if asked for
     copied: list[str] = field(default_factory=list)  # a near-duplicate: how b was made from a
+    why_not: str = ""  # alike by the signature, yet not a near-duplicate: why
 
     @property
     def a(self) -> Path:
@@ -110,13 +111,18 @@ def compare_files(
         if near:  # how the copy was made, with the files' own sizes (a JPEG decodes shrunk)
             a, b = (load_image(p, min_short_side=SIDE) for p in images.paths)
             copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
-        return PairOutcome(images, compared, near, written, copied)
+        alike = (compared.signature_similarity or 0.0) >= cut
+        why_not = _NOT_ONE_PHOTO if alike and not near else ""
+        return PairOutcome(images, compared, near, written, copied, why_not)
     if not images.paths:
         raise ConfigError(f"none of the {len(files)} images could be read")
     if len(images.paths) < 2:
         raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
     result = compare_set(images, threshold=cut, clusters=clusters, level=level)
     return SetOutcome(images, result, _report(result, report))
+
+
+_NOT_ONE_PHOTO = "alike, but too few of their keypoints match under one transform to be one photo"
 
 
 def _report(result: SetComparison, path: Any) -> Path | None:

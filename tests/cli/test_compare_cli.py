@@ -103,3 +103,18 @@ def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_p
     grey = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_grey.jpg"))
     assert "near-duplicate: yes" in grey.stdout and grey.stdout.splitlines()[1].endswith(": b made grey")
     assert grey.stdout.count("no meaningful difference") == 3
+
+
+def test_a_pair_alike_but_not_one_photo_says_why(tmp_path: Path) -> None:
+    """A pair above the signature's threshold that the keypoint check keeps apart was "near-duplicate: no
+    (signature 0.839)", the number above the threshold and no reason given (here a half crop, at twice
+    the scale, whose keypoints match too few of the photo's)."""
+    from PIL import Image
+
+    photo = Image.open(EXAMPLES / "rocket.jpg").convert("RGB")
+    photo.save(tmp_path / "rocket.jpg")
+    photo.crop((0, 0, photo.width // 2, photo.height)).save(tmp_path / "half.jpg")
+    r = run_cli("compare", str(tmp_path / "rocket.jpg"), str(tmp_path / "half.jpg"), "--json")
+    doc = json.loads(r.stdout)
+    assert doc["near_duplicate"] is False and doc["signature_similarity"] >= 0.78, doc
+    assert "keypoints" in doc["why_not"]
