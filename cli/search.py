@@ -9,8 +9,6 @@ import typer
 from multicap.cli import console
 from multicap.cli.app import app
 
-_HALF_MET = 0.5  # the best hit's satisfaction under which the results are said to be only the nearest
-
 
 @app.command("search")
 def search_command(
@@ -41,7 +39,7 @@ def search_command(
     """
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
-    from multicap.index import needs_model, older_descriptions, resolve_index, search_index
+    from multicap.index import nearest_only_note, needs_model, older_descriptions, resolve_index, search_index
 
     root = resolve_index(index)
     model = None
@@ -57,9 +55,8 @@ def search_command(
     older = older_descriptions(root)
     if older is not None:
         console.warn(older)
-    met = [h.parts["satisfied"]["score"] for h in result.hits if "satisfied" in h.parts]
-    if met and max(met) < _HALF_MET:  # results, but none that shows what was asked for: say so
-        console.warn(f"no image here shows all of {query!r}; the nearest are shown")
+    if result.nearest_only():  # results, but none that shows what was asked for: say so
+        console.warn(nearest_only_note(query))
     if explain and not json_out and not filenames:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"

@@ -18,7 +18,14 @@ from multicap.index.location import DEFAULT_INDEX, existing_index, indexes_dir, 
 from multicap.index.maintenance import index_info, older_descriptions, rebuild_vectors
 from multicap.index.query_side import QueryVectors
 from multicap.index.schema import SCHEMA_VERSION
-from multicap.index.search import Hit, SearchResult, fts_expression, needs_model, search_index
+from multicap.index.search import (
+    Hit,
+    SearchResult,
+    fts_expression,
+    nearest_only_note,
+    needs_model,
+    search_index,
+)
 
 __all__ = [
     "DEFAULT_INDEX",
@@ -34,6 +41,7 @@ __all__ = [
     "index_info",
     "indexes_dir",
     "list_presets",
+    "nearest_only_note",
     "needs_model",
     "older_descriptions",
     "rebuild_vectors",

@@ -49,6 +49,7 @@ __all__ = [
     "SearchResult",
     "TextModel",
     "fts_expression",
+    "nearest_only_note",
     "needs_model",
     "search_index",
 ]
@@ -75,6 +76,9 @@ class Hit:
         return out
 
 
+HALF_MET = 0.5  # the best hit's satisfaction under which the results are said to be only the nearest
+
+
 @dataclass
 class SearchResult:
     hits: list[Hit]
@@ -82,6 +86,17 @@ class SearchResult:
     concepts: list[str] = field(default_factory=list)  # what the query was understood as
     spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
     unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
+
+    def nearest_only(self) -> bool:
+        """Whether no hit shows much of what a query of parts asked for (the best satisfies under
+        `HALF_MET` of it): the hits are only the nearest, and a user is told so."""
+        met = [h.parts["satisfied"]["score"] for h in self.hits if "satisfied" in h.parts]
+        return bool(met) and max(met) < HALF_MET
+
+
+def nearest_only_note(query: str) -> str:
+    """What a user is told where `SearchResult.nearest_only()`."""
+    return f"no image here shows all of {query!r}; the nearest are shown"
 
 
 def fts_expression(

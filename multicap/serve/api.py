@@ -50,7 +50,8 @@ def search(
     level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
 ) -> dict[str, Any]:
     result, hits = service(request).search(q, like, k, tuple(level) if level else None)
-    return {"hits": hits, "unknown": result.unknown, "concepts": result.concepts, "spaces": result.spaces}
+    out = {"hits": hits, "unknown": result.unknown, "concepts": result.concepts, "spaces": result.spaces}
+    return {**out, "nearest_only": result.nearest_only()}
 
 
 @router.post("/search/image", tags=["search"], summary="The indexed images most like an uploaded one")

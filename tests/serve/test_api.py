@@ -29,7 +29,8 @@ def test_text_search_finds_the_photo_and_matches_the_library(served: Served) -> 
     assert (
         hits[0]["name"] == "coffee.jpg" and hits[0]["thumbnail"] == f"/api/images/{hits[0]['id']}/thumbnail"
     )
-    assert "espresso" in hits[0]["texts"]["object"]
+    assert "espresso" in hits[0]["texts"]["object"] and r.json()["nearest_only"] is False
+    assert served.get("/api/search", params={"q": "a red car"}).json()["nearest_only"] is True  # as the CLI
     for query in (
         "espresso",
         "a rocket",
