@@ -90,7 +90,8 @@ def concept_query(text: str, class_vectors: ClassVectors) -> QueryVectors:
     except ConfigError as exc:  # no WordNet database here: the class names and their hypernyms only
         meaning = _names_only(text, str(exc))
     weights = meaning.classes
-    q = QueryVectors(meaning=meaning, unknown=[u.message() for u in meaning.unknown] + meaning.notes)
+    said = [u.message() for u in meaning.unknown] + meaning.notes
+    q = QueryVectors(meaning=meaning, unknown=list(dict.fromkeys(said)))  # a word typed twice: said once
     q.concepts = meaning.explain()
     q.terms = _expansion_terms(meaning)
     class_vectors.query(weights, q)
