@@ -28,7 +28,8 @@ def classify_command(
 ) -> None:
     """Print the top ImageNet labels, with probabilities, for each image.
 
-    Unreadable images are skipped with one warning each; the exit code is 1 if any was skipped.
+    Unreadable images are skipped with one warning each; the exit code is 1 only if none could be read
+    (as `describe`, `index` and `compare`).
 
     Example:
 
@@ -54,6 +55,7 @@ def classify_command(
     if enc.labels is None:
         raise ConfigError(f"encoder {encoder!r} has no ImageNet head: choose another with --encoder")
 
+    read = 0
     with progress_bar("classifying", total=len(files)) as advance:
         for batch_paths, feats in encode_paths(
             enc, files, batch_size=batch_size, on_error=on_error, progress=advance
@@ -61,11 +63,13 @@ def classify_command(
             assert feats.logits is not None
             for path, labels in zip(batch_paths, readout(feats.logits, enc.labels, top_k), strict=True):
                 _render(path, labels, json_out)
+                read += 1
     if failures:
         console.err.print(
             f"{len(failures)} of {console.counted(len(files) + left_out, 'image')} could not be read",
             markup=False,
         )
+    if not read:
         raise typer.Exit(1)
 
 
