@@ -48,7 +48,11 @@ def describe_command(
         help="object, attribute, layout, caption, or all (every level but the caption).",
     ),
     model: str = typer.Option(
-        "grounded", "--model", "-m", help="grounded (no training), or a captioner bundle folder or name."
+        "grounded",
+        "--model",
+        "-m",
+        help="grounded (no training; grounded-no-people is it with --no-people), or a captioner bundle "
+        "folder or name.",
     ),
     json_out: bool = typer.Option(
         False,
@@ -132,6 +136,8 @@ def describe_command(
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+    if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
+        model, people = "grounded", False
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
     held = _held(index, files, model, grounded, level) if index is not None else {}

@@ -19,7 +19,11 @@ def index_command(
         None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
     ),
     model: str = typer.Option(
-        None, "--model", "-m", help="grounded (default), or a captioner bundle name or folder."
+        None,
+        "--model",
+        "-m",
+        help="grounded (default), grounded-no-people (about 1.5x faster: no people detector), labels (the "
+        "classifier's labels alone), or a captioner bundle name or folder.",
     ),
     encoder: str = typer.Option(None, "--encoder", "-e", help="Encoder of the grounded model."),
     levels: list[str] = typer.Option(None, "--level", "-l", help="Levels to describe (repeatable)."),
