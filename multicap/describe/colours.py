@@ -179,7 +179,7 @@ def object_colours(
         exclude: (h', w') bool map, at any resolution, of pixels that are not the object although its
             region covers them (the sky, for an object standing against it): they count as neither the
             object nor its surround (a pale building against white clouds had lost its white to them:
-            seen splits of the real-photo benchmark, colour 67 → 70 of 101, none lost).
+            seen splits of the real-photo benchmark, colour 67 → 69 of 101, none lost).
         fills: fraction of the image the region must cover for its plain dominant colour to be used.
         chromatic: least ratio of a chromatic colour's score to an achromatic one's to name it first.
         second: least share of the object's estimated colours for a second name ("black and white").
