@@ -116,6 +116,8 @@ def _index(
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=left_out.append))
     for error in left_out:
         on_error(error)
+    if not files:  # said, not a silent "0 images": what was named holds none (a typing slip, a drive away)
+        console.warn(f"no images found in {', '.join(map(str, paths))}: nothing is added, nothing retired")
     model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
 
     engine, address, workers = scale

@@ -97,3 +97,9 @@ def test_an_index_built_with_a_bundle_is_updated_without_naming_it_again(tmp_pat
     r = run_cli("search", "--image", str(scenes / images[2].name), "--index", index, "--json", "-k", "1")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[0])["path"].endswith(images[2].name)
+
+
+def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    r = run_cli("index", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"), "--model", "labels")
+    assert r.returncode == 0 and "no images found in" in r.stderr and "nothing retired" in r.stderr
