@@ -5,15 +5,15 @@
     .venv/bin/python benchmarks/compare_copies.py                  # the held-out split's 30 photos
     .venv/bin/python benchmarks/compare_copies.py --split fresh --json
 
-Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied six ways:
-cropped to its middle 80 % of each side, turned a quarter, made grey, made half as large, rotated 5° (the
-corners filled black), and flipped left to right. Each (photo, copy) pair is compared as `multicap compare
-photo copy` does (`compare_files(..., pair=True)`), and the same two descriptions are compared again unaligned
-(`compare_in_set`: the pair as it was compared before the alignment). Per copy kind: the pairs found
-near-duplicates, and of those, the differences stated per pair (object, colour, size, position and relation
-changes; the whole image's attributes left out) and the share of pairs that state none. A copy changes nothing
-in what it shows, so every difference in what it kept is a misreading; a crop also cuts its border away, and
-what was only there may rightly differ.
+Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied seven ways:
+cropped to its middle 80 % of each side ("cropped") or 50 % ("halved"), turned a quarter, made grey, made half
+as large, rotated 5° (the corners filled black), and flipped left to right. Each (photo, copy) pair is
+compared as `multicap compare photo copy` does (`compare_files(..., pair=True)`), and the same two
+descriptions are compared again unaligned (`compare_in_set`: the pair as it was compared before the
+alignment). Per copy kind: the pairs found near-duplicates, and of those, the differences stated per pair
+(object, colour, size, position and relation changes; the whole image's attributes left out) and the share of
+pairs that state none. A copy changes nothing in what it shows, so every difference in what it kept is a
+misreading; a crop also cuts its border away, and what was only there may rightly differ.
 """
 
 from __future__ import annotations
@@ -37,15 +37,16 @@ from multicap.compare.run import compare_files  # noqa: E402
 from multicap.compare.sets import compare_in_set  # noqa: E402
 
 LABELS = HERE / "real_photos" / "labels.json"
-KINDS = ("cropped", "turned", "grey", "smaller", "rotated", "mirrored")
+KINDS = ("cropped", "halved", "turned", "grey", "smaller", "rotated", "mirrored")
 _IMAGE_LEVEL = frozenset({"background", "brightness", "colourfulness", "palette", "orientation", "setting"})
 
 
 def copies(photo: Image.Image) -> dict[str, Image.Image]:
-    """The six copies of a photo, by kind."""
+    """The seven copies of a photo, by kind."""
     w, h = photo.size
     return {
         "cropped": photo.crop((w // 10, h // 10, w - w // 10, h - h // 10)),
+        "halved": photo.crop((w // 4, h // 4, w - w // 4, h - h // 4)),
         "turned": photo.transpose(Image.Transpose.ROTATE_90),
         "grey": photo.convert("L").convert("RGB"),
         "smaller": photo.resize((max(1, w // 2), max(1, h // 2)), Image.Resampling.LANCZOS),
