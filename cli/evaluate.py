@@ -60,7 +60,11 @@ def evaluate_command(
     """
     from multicap.evaluation import evaluate_files, scores_document
 
-    names = [m.strip() for m in metrics.split(",") if m.strip()]
+    names = [m.strip().lower() for m in metrics.split(",") if m.strip()]  # "BLEU,Cider" as "bleu,cider"
+    if not names:
+        raise typer.BadParameter("give at least one of bleu, meteor, rouge, cider", param_hint="--metrics")
+    if model is None and beam is not None:
+        console.warn("--beam decodes with --model; it changes nothing in scoring --predictions")
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
@@ -97,7 +101,7 @@ def evaluate_command(
 def _print_table(level: str, entry: dict[str, Any]) -> None:
     scores, unavailable = entry["scores"], entry["unavailable"]
     columns = [c for c in _COLUMNS if c in scores or c in unavailable]
-    console.out.print(f"level {level} ({entry['n_images']} images)", markup=False)
+    console.out.print(f"level {level} ({console.counted(entry['n_images'], 'image')})", markup=False)
     console.out.print("  " + "  ".join(f"{c:>8}" for c in columns), markup=False)
     values = [f"{scores[c]:8.4f}" if c in scores else f"{'n/a':>8}" for c in columns]
     console.out.print("  " + "  ".join(values), markup=False)

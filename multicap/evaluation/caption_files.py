@@ -77,7 +77,7 @@ def read_references(path: str | Path, split: str | None = None) -> dict[str, dic
             raise DataError(
                 f"{path}: a COCO annotation file has no splits; drop --split or use Karpathy JSON"
             )
-        return {DEFAULT_LEVEL: _coco_references(doc["annotations"], path)}
+        return _coco_references(doc["annotations"], path)
     if isinstance(doc, dict) and isinstance(doc.get("images"), list):
         return _karpathy_references(path, split)
     raise DataError(f"{path}: neither COCO caption annotations ('annotations') nor Karpathy JSON ('images')")
@@ -93,12 +93,17 @@ def image_key(value: Any) -> Any:
     return int(text) if text.isdigit() else text
 
 
-def _coco_references(annotations: list[Any], path: str | Path) -> dict[Any, list[str]]:
-    refs: dict[Any, list[str]] = {}
+def _coco_references(annotations: list[Any], path: str | Path) -> dict[str, dict[Any, list[str]]]:
+    """level -> image id -> captions: an annotation's optional "level" (the scenes' `coco_captions_*.json`
+    write one: object, attribute, layout, caption) keeps the levels apart, as Karpathy JSON does; without
+    it every caption is of the caption level (the levels had been merged: a caption scored against the
+    references of all four)."""
+    refs: dict[str, dict[Any, list[str]]] = {}
     for i, ann in enumerate(annotations):
         if not isinstance(ann, dict) or "image_id" not in ann or not isinstance(ann.get("caption"), str):
             raise DataError(f"{path}: annotation {i} needs an 'image_id' and a 'caption' string")
-        refs.setdefault(image_key(ann["image_id"]), []).append(ann["caption"])
+        level = str(ann.get("level", DEFAULT_LEVEL))
+        refs.setdefault(level, {}).setdefault(image_key(ann["image_id"]), []).append(ann["caption"])
     if not refs:
         raise DataError(f"{path}: the annotation file holds no captions")
     return refs

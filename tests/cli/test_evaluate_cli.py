@@ -93,7 +93,7 @@ def test_karpathy_levels_and_split(tmp_path: Path) -> None:
     ]))  # fmt: skip
     done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--split", "test", "--metrics", "rouge")
     assert done.returncode == 0, done.stderr
-    assert "level object (1 images)" in done.stdout and "level attribute (1 images)" in done.stdout
+    assert "level object (1 image)" in done.stdout and "level attribute (1 image)" in done.stdout
 
 
 def test_mismatched_images_fail_in_one_line(files: tuple[Path, Path], tmp_path: Path) -> None:
@@ -119,6 +119,12 @@ def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
     assert missing.returncode == 2 and "--references" in missing.stderr
     unknown = _run("evaluate", "-p", str(preds), "-r", str(preds), "--metrics", "bleu")
     assert unknown.returncode == 1 and "neither COCO caption annotations" in unknown.stderr
+    preds, refs = files
+    none = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "")
+    assert none.returncode == 2 and "at least one of bleu" in none.stderr  # an empty table had exited 0
+    cased = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "BLEU", "--beam", "5")
+    assert cased.returncode == 0 and "BLEU-4" in cased.stdout
+    assert "--beam decodes with --model" in cased.stderr
 
 
 def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:

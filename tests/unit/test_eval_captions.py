@@ -102,6 +102,14 @@ def test_read_coco_results_and_annotations(tmp_path: Path) -> None:
     assert read_predictions(preds) == {"caption": {1: "a dog", 2: "x"}}
     ann = {"annotations": [{"image_id": 1, "id": 9, "caption": "A dog."}, {"image_id": 1, "caption": "Dog"}]}
     assert read_references(_write(tmp_path / "captions.json", ann)) == {"caption": {1: ["A dog.", "Dog"]}}
+    levels = {"annotations": [  # the scenes' coco_captions_*.json: each caption says its level
+        {"image_id": 1, "caption": "two crosses", "level": "object"},
+        {"image_id": 1, "caption": "a red cross and a blue cross", "level": "caption"},
+    ]}  # fmt: skip
+    assert read_references(_write(tmp_path / "levels.json", levels)) == {
+        "object": {1: ["two crosses"]},
+        "caption": {1: ["a red cross and a blue cross"]},
+    }  # they had been merged: a caption scored against every level's references
 
 
 def test_read_karpathy_references_by_level_and_split(tmp_path: Path) -> None:
