@@ -107,9 +107,27 @@ class Bundle:
         if half:
             state = {k: v.half() if v.is_floating_point() else v for k, v in state.items()}
         save_file(state, str(folder / "model.safetensors"))
+        _as_umask_allows(folder / "model.safetensors")  # safetensors writes it for its owner alone (0600)
         _write_json(folder / "metrics.json", self.metrics)
         self.path = folder
         return folder
+
+
+def _as_umask_allows(path: Path) -> None:
+    """Give `path` the permissions a new file gets here (0666 less the umask), as the bundle's other
+    files have: a trained bundle's weights had been readable by their owner alone."""
+    path.chmod(0o666 & ~_umask())
+
+
+def _umask() -> int:
+    """The process's umask, read without setting it (os.umask sets it, for every thread at once)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    return 0o022
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -377,6 +377,8 @@ def test_bundle_round_trip_gives_identical_captions(trained, tmp_path: Path) -> 
         "model.safetensors",
         "vocab.json",
     ]
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}  # the weights, as the rest: not 0600
+    assert modes["model.safetensors"] == modes["config.json"], modes
     loaded = load_bundle(folder)
     levels = ["caption"] * len(grid)
     assert [c.text for c in loaded.caption(grid, levels)] == [c.text for c in bundle.caption(grid, levels)]
