@@ -106,7 +106,7 @@ def sets(
 @data_app.command("show")
 def show(
     dataset: Path = typer.Argument(Path("data/scenes"), help="A scenes dataset folder."),
-    n: int = typer.Option(3, "--n", help="How many samples to print."),
+    n: int = typer.Option(3, "--n", min=1, help="How many samples to print."),
     split: str | None = typer.Option(
         None, "--split", help="Only samples of this split (train, val, test, test_comp)."
     ),
@@ -120,8 +120,12 @@ def show(
       multicap data show data/scenes --n 3 --split test_comp
     """
     from multicap.data.scenes import read_captions_jsonl
+    from multicap.errors import ConfigError
 
     records = read_captions_jsonl(dataset / "captions.jsonl", split=split, limit=n)
+    if not records and split is not None:  # an empty answer had exited 0 in silence
+        splits = sorted({r.split for r in read_captions_jsonl(dataset / "captions.jsonl")})
+        raise ConfigError(f"no samples in split {split!r} of {dataset} (it has: {', '.join(splits)})")
     for rec in records:
         if as_json:
             console.print_json_line(rec.to_json())

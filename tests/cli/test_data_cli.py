@@ -66,6 +66,9 @@ def test_show_prints_samples_with_captions_and_fails_clearly(tmp_path: Path) -> 
         and missing.stderr.startswith("error: ")
         and "multicap data scenes" in missing.stderr
     )
+    bogus = _run("data", "show", str(tmp_path), "--split", "bogus")  # had printed nothing, exit 0
+    assert bogus.returncode == 1 and "no samples in split 'bogus'" in bogus.stderr and "train" in bogus.stderr
+    assert _run("data", "show", str(tmp_path), "--n", "0").returncode == 2
 
 
 def test_bad_usage_exits_2() -> None:
