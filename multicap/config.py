@@ -84,6 +84,8 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
             if not isinstance(value, bool):
                 raise ValueError("expected true or false")
             return value
+        if hint is int and isinstance(value, float) and not value.is_integer():
+            raise ValueError("expected a whole number")  # 2.5 epochs had been 2, silently
         if hint in (int, float, str):
             return hint(value)
         if origin is tuple:

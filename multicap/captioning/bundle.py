@@ -306,6 +306,25 @@ _TOP: dict[str, bool] = {
 }
 
 
+_FROM_DATA = frozenset({"feature_dim", "grid_hw", "vocab_size"})  # set from the encoder and corpus
+
+
+def check_recipe_sections(model: dict[str, Any], encoder: dict[str, Any], decoding: dict[str, Any]) -> None:
+    """Raise ConfigError naming the recipe key whose value no bundle may hold (the bounds `load_bundle`
+    checks): "--set model.dropout=2" had failed in torch ("dropout probability has to be between 0 and
+    1"), "--set model.hidden_dim=0" only when the bundle was written, pointing at this file."""
+    for section, values, checks in (
+        ("model", model, _CAPTIONER),
+        ("encoder", encoder, _ENCODER),
+        ("decoding", decoding, _DECODING),
+    ):
+        for key, check in checks.items():
+            if key in values and key not in _FROM_DATA and (problem := check(values[key])):
+                raise ConfigError(f"{section}.{key} {problem}")
+    if decoding.get("min_len", 0) > decoding.get("max_len", DecodeConfig.max_len):
+        raise ConfigError("decoding.min_len is more than decoding.max_len")
+
+
 def _read_limit(path: Path) -> int:
     """The most bytes the bundle file `path` may hold."""
     return _MAX_JSON_BYTES.get(path.name, 1 << 20)

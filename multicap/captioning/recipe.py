@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from multicap.captioning.bundle import EncoderSettings
+from multicap.captioning.bundle import EncoderSettings, check_recipe_sections
 from multicap.captioning.decoding import DecodeConfig
 from multicap.captioning.model import CaptionerConfig, LossConfig
 from multicap.config import apply_overrides, load_yaml, merge, to_dict
@@ -65,8 +65,13 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:  # 0 epochs "trained" a bundle that was never written
                 raise ConfigError(f"train.{name} must be at least 1, got {getattr(self, name)}")
-        if self.patience < 1 or self.max_minutes < 0 or self.lr <= 0:
-            raise ConfigError("train.patience must be ≥ 1, train.max_minutes ≥ 0 and train.lr > 0")
+        for name, bad, must in (
+            ("patience", self.patience < 1, "at least 1"),
+            ("max_minutes", self.max_minutes < 0, "0 or more"),
+            ("lr", self.lr <= 0, "more than 0"),
+        ):
+            if bad:  # one message for all three had not said which
+                raise ConfigError(f"train.{name} must be {must}, got {getattr(self, name)}")
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,12 @@ class Recipe:
     loss: LossConfig = field(default_factory=LossConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     decoding: DecodeConfig = field(default_factory=DecodeConfig)
+
+    def __post_init__(self) -> None:
+        check_recipe_sections(to_dict(self.model), to_dict(self.encoder), to_dict(self.decoding))
+        smoothing = self.loss.label_smoothing
+        if not 0 <= smoothing < 1:
+            raise ConfigError(f"loss.label_smoothing must be at least 0 and below 1, got {smoothing}")
 
     def to_dict(self) -> dict[str, Any]:
         return to_dict(self)

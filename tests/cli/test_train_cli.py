@@ -128,3 +128,22 @@ def test_train_with_an_unknown_config_fails_in_one_line(tmp_path: Path) -> None:
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: unknown config key 'train.epoch'"), r.stderr
     assert "epochs" in lines[0]  # names the keys it knows
+
+
+def test_a_value_out_of_bounds_is_named_by_its_recipe_key() -> None:
+    """ "--set model.dropout=2" failed in torch, "model.hidden_dim=0" only when the bundle was written,
+    "train.epochs=2.5" trained two epochs, and "train.lr=0" was one message for three keys."""
+    from multicap.captioning.recipe import load_recipe
+    from multicap.errors import ConfigError
+
+    for setting, said in (
+        ("model.dropout=2", "model.dropout is 2.0, outside 0.0..1.0"),
+        ("model.hidden_dim=0", "model.hidden_dim is 0, outside"),
+        ("encoder.image_size=7", "encoder.image_size is 7, outside"),
+        ("decoding.beam_size=0", "decoding.beam_size is 0, outside"),
+        ("loss.label_smoothing=1.5", "loss.label_smoothing must be at least 0 and below 1"),
+        ("train.epochs=2.5", "train.epochs: cannot use 2.5 (expected a whole number)"),
+        ("train.lr=0", "train.lr must be more than 0"),
+    ):
+        with pytest.raises(ConfigError, match=re.escape(said)):
+            load_recipe("scenes", [setting])
