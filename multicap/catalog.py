@@ -9,6 +9,7 @@ on this machine (`multicap models`); `pull_model` fetches a vision-language mode
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,8 @@ def pull_model(name: str, *, sha256: str | None = None, progress: Progress | Non
     if entry is None:
         raise UnknownNameError(f"nothing to pull for {name!r}; choose one of: {', '.join(CLIP_MODELS)}")
     pinned, given = entry.weights.sha256, sha256.lower() if sha256 else None
+    if given is not None and re.fullmatch(r"[0-9a-f]{64}", given) is None:  # before any connection
+        raise ConfigError(f"{name}: --sha256 must be 64 hexadecimal digits, got {sha256!r}")
     if pinned is not None and given is not None and given != pinned:
         raise ConfigError(f"{name}: --sha256 {given} contradicts the pinned {pinned}")
     want = pinned or given

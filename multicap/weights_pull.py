@@ -56,10 +56,16 @@ def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = 
     want = sha256.lower()
     if dest.is_file() and sha256_of(dest) == want:
         return dest
+    made = not dest.parent.exists()
     dest.parent.mkdir(parents=True, exist_ok=True)
     part = dest.with_name(dest.name + ".part")
     source = mirrored(url)
-    _fetch(source, part, progress)
+    try:
+        _fetch(source, part, progress)
+    except DataError:
+        if made and not part.exists():  # nothing fetched: no empty folder left behind
+            dest.parent.rmdir()
+        raise
     got = sha256_of(part)
     if got != want:
         part.unlink()

@@ -85,6 +85,17 @@ def test_a_checksum_mismatch_is_refused_and_the_file_deleted(server, tmp_path: P
 def test_a_missing_file_is_reported(server, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="404"):
         pull_file(f"{server.url}/missing", SHA, tmp_path / "x")
+    with pytest.raises(DataError, match="404"):  # the folder it made for nothing is not left behind
+        pull_file(f"{server.url}/missing", SHA, tmp_path / "model" / "x")
+    assert not (tmp_path / "model").exists()
+
+
+def test_a_malformed_checksum_is_refused_before_any_connection() -> None:
+    from multicap.catalog import pull_model
+    from multicap.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="64 hexadecimal digits"):
+        pull_model("coca-vit-b-32", sha256="abc")
 
 
 def test_pull_model_uses_the_pin_through_a_mirror(server, tmp_path: Path, monkeypatch) -> None:
