@@ -33,10 +33,15 @@ def attend_command(
 
       multicap attend examples/scenes/images/000000.png --model scenes-small --level layout --out att.png
     """
+    from matplotlib.backend_bases import FigureCanvasBase
+
     from multicap.captioning.attention_maps import caption_image, plot_attention, plot_step_similarity
     from multicap.captioning.bundle import load_bundle
     from multicap.errors import ConfigError
 
+    formats = FigureCanvasBase.get_supported_filetypes()  # before the model runs, not after
+    if out.suffix.lower().lstrip(".") not in formats:
+        raise ConfigError(f"--out {out}: give a file ending in one of .{', .'.join(sorted(formats))}")
     bundle = load_bundle(model, device=device)
     level = console.level_word(level, tuple(bundle.levels))  # "Layouts" as "layout"
     if level not in bundle.levels:

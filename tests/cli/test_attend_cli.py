@@ -196,3 +196,9 @@ def test_attend_bad_input_fails_in_one_line(tmp_path: Path, case: str) -> None:
     assert r.returncode == 1 and r.stdout == "", r.stdout
     assert r.stderr.splitlines() == [expected.replace("TMP", str(tmp_path))]
     assert not out.exists()
+
+
+def test_attend_refuses_an_image_format_before_running_the_model(tmp_path: Path) -> None:
+    """ "--out att.xyz" ran the whole model, then failed in matplotlib ("Format 'xyz' is not supported")."""
+    r = run_cli("attend", str(SCENE), "--model", "scenes-small", "--out", str(tmp_path / "att.xyz"))
+    assert r.returncode == 1 and r.stderr.startswith("error: --out ") and ".png" in r.stderr
