@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -45,7 +46,11 @@ def train_command(
     recipe = load_recipe(config, overrides)  # an unknown key or a bad value: ConfigError, exit 1
     command = "multicap " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _Reporter() as report:
-        result = train(recipe, progress=report, command=command)
+        try:
+            result = train(recipe, progress=report, command=command)
+        except KeyboardInterrupt:  # say what is kept: a bare "interrupted" had not
+            _say_kept(Path(recipe.train.out), command)
+            raise
     last = result.history[-1] if result.history else {}
     best = max(result.history, key=lambda h: h["score"]) if result.history else {}
     summary = {
@@ -68,6 +73,22 @@ def train_command(
     for key, value in best.items():  # the best bundle's validation, not the last epoch's
         if isinstance(value, float):
             console.out.print(f"  {key:24s} {value:.4f}", markup=False)
+
+
+def _say_kept(out: Path, command: str) -> None:
+    """After Ctrl-C: which epoch the run's checkpoint holds (the next run resumes after it), or that none
+    was saved yet (the first epoch had not ended)."""
+    import json
+
+    try:
+        epoch = json.loads((out / "last" / "metrics.json").read_text(encoding="utf-8")).get("epoch")
+    except (OSError, ValueError, AttributeError):
+        epoch = None
+    if epoch is None:
+        console.err.print(f"no epoch had ended: nothing is saved in {out}", markup=False)
+    else:
+        said = f"epoch {epoch} is saved in {out / 'last'}; `{command}` resumes after it"
+        console.err.print(said, markup=False)
 
 
 class _Reporter:

@@ -215,7 +215,8 @@ class _Run:
         run.reader = data.reader
         if (out / "last" / "trainer.pt").is_file():
             run._resume(out / "last")
-            emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'}"))
+            done = f"{run.epoch} of {cfg.epochs} epochs done"
+            emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'} ({done})"))
         return run
 
     def save_checkpoint(self, folder: Path, bundle: Bundle) -> None:

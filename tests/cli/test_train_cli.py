@@ -147,3 +147,15 @@ def test_a_value_out_of_bounds_is_named_by_its_recipe_key() -> None:
     ):
         with pytest.raises(ConfigError, match=re.escape(said)):
             load_recipe("scenes", [setting])
+
+
+def test_ctrl_c_says_which_epoch_is_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A bare "interrupted" had not said whether anything was saved (nothing, during the first epoch)."""
+    from multicap.cli.train import _say_kept
+
+    _say_kept(tmp_path / "run", "multicap train --config scenes")
+    assert f"no epoch had ended: nothing is saved in {tmp_path / 'run'}" in capsys.readouterr().err
+    (tmp_path / "run" / "last").mkdir(parents=True)
+    (tmp_path / "run" / "last" / "metrics.json").write_text(json.dumps({"epoch": 4}))
+    _say_kept(tmp_path / "run", "multicap train --config scenes")
+    assert "epoch 4 is saved in" in capsys.readouterr().err
