@@ -87,6 +87,7 @@ def sets(
     size: int = typer.Option(224, "--size", help="Image side in pixels."),
     seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives the same bytes."),
     force: bool = typer.Option(False, "--force", help="Delete set tasks already in --out and write afresh."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object: the folder and what it holds."),
 ) -> None:
     """Write set tasks with known answers: changed pairs, near-duplicates, clusters, text queries.
 
@@ -100,6 +101,9 @@ def sets(
     total = pairs + duplicates + clusters * per_cluster + pool
     with progress_bar("set tasks", total) as advance:
         counts = write_set_tasks(out, config, force=force, progress=lambda done, _: advance(1))
+    if as_json:
+        console.print_json_line({"out": str(out), **counts})
+        return
     console.out.print(f"{out}: " + ", ".join(f"{v} {k}" for k, v in counts.items()), markup=False)
 
 

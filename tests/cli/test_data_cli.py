@@ -83,5 +83,10 @@ def test_sets_writes_tasks_and_rejects_bad_counts(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{out}: 4 pairs, 1 duplicates, 2 clusters, 10 pool, 3 queries"
     assert len(list((out / "pairs").glob("*.png"))) == 8 and (out / "queries.jsonl").is_file()
+    doc = _run(
+        "data", "sets", "--out", str(tmp_path / "j"), *args, "--queries", "3", "--size", "48", "--json"
+    )
+    assert json.loads(doc.stdout) == {"out": str(tmp_path / "j"), "pairs": 4, "duplicates": 1, "clusters": 2,
+                                      "pool": 10, "queries": 3}  # fmt: skip
     bad = _run("data", "sets", "--out", str(tmp_path / "bad"), "--clusters", "7")
     assert bad.returncode == 1 and bad.stderr.startswith("error: clusters must be between 0 and 5")
