@@ -60,9 +60,7 @@ def evaluate_command(
     """
     from multicap.evaluation import evaluate_files, scores_document
 
-    names = [m.strip().lower() for m in metrics.split(",") if m.strip()]  # "BLEU,Cider" as "bleu,cider"
-    if not names:
-        raise typer.BadParameter("give at least one of bleu, meteor, rouge, cider", param_hint="--metrics")
+    names = _metric_names(metrics)
     if model is None and beam is not None:
         console.warn("--beam decodes with --model; it changes nothing in scoring --predictions")
     if model is not None:
@@ -96,6 +94,14 @@ def evaluate_command(
         _print_table(level, entry)
     if out is not None:
         console.err.print(f"per-image scores written to {out}", markup=False)
+
+
+def _metric_names(metrics: str) -> list[str]:
+    """--metrics as names: "BLEU,Cider" as ["bleu", "cider"]; none at all is a usage error."""
+    names = [m.strip().lower() for m in metrics.split(",") if m.strip()]
+    if not names:
+        raise typer.BadParameter("give at least one of bleu, meteor, rouge, cider", param_hint="--metrics")
+    return names
 
 
 def _print_table(level: str, entry: dict[str, Any]) -> None:
