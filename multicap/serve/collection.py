@@ -118,9 +118,10 @@ class Collection:
     def image(self, image_id: int) -> dict[str, Any]:
         """What the API says of one image: id (its live id: an older one of the same file says the new),
         name, path, texts, confidence, facts, tags, size."""
-        path, rec = self.record(image_id)
+        live = self.live_id(image_id)
+        path, rec = self.record(live)
         return {
-            "id": self.live_id(image_id), "name": json_name(Path(path).name), "path": json_name(path),
+            "id": live, "name": json_name(Path(path).name), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": [t for t in rec.tags.split() if t],
             "width": rec.width, "height": rec.height,
