@@ -108,6 +108,8 @@ def _print_table(level: str, entry: dict[str, Any]) -> None:
     scores, unavailable = entry["scores"], entry["unavailable"]
     columns = [c for c in _COLUMNS if c in scores or c in unavailable]
     console.out.print(f"level {level} ({console.counted(entry['n_images'], 'image')})", markup=False)
+    if entry["n_images"] == 1 and "CIDEr-D" in scores:  # as coco-caption: an n-gram in every image is worth 0
+        console.warn("CIDEr-D weighs n-grams by how few images hold them: over one image it is 0")
     console.out.print("  " + "  ".join(f"{c:>8}" for c in columns), markup=False)
     values = [f"{scores[c]:8.4f}" if c in scores else f"{'n/a':>8}" for c in columns]
     console.out.print("  " + "  ".join(values), markup=False)
