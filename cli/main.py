@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import traceback
 
@@ -25,6 +26,18 @@ def _register() -> None:
 
 
 _register()
+
+
+class _Said(logging.Handler):
+    """The library's warnings on stderr as the commands' own: "warning: ..." (Python's last-resort handler
+    printed them bare, unlike every other warning)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console.err.print(f"{record.levelname.lower()}: {record.getMessage()}", markup=False)
+
+
+if not logging.getLogger().handlers:
+    logging.getLogger().addHandler(_Said(logging.WARNING))
 
 
 def run() -> None:

@@ -127,10 +127,14 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
             f"{faiss_path(root, space)}: {problem}; its {n:,} vectors are too many to rebuild for every "
             f"search: run `multicap index --rebuild --index {root}` once"
         )
+    saves = (  # a file never written: an `index` run holds the lock, or was stopped before writing it
+        "the next `multicap index` run writes it"
+        if old is None
+        else f"`multicap index --rebuild --index {root}` saves the file"
+    )
     _log.warning(
-        "%s: %s; searching an exact copy rebuilt from %s in memory (`multicap index --rebuild --index %s` "
-        "saves the file)",
-        faiss_path(root, space), problem, store.path.name, root,
+        "%s: %s; searching an exact copy rebuilt from %s in memory (%s)",
+        faiss_path(root, space), problem, store.path.name, saves,
     )  # fmt: skip
     return _build(store, space, "Flat", dim)  # exact: no training, nothing to tune
 

@@ -103,3 +103,17 @@ def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     r = run_cli("index", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"), "--model", "labels")
     assert r.returncode == 0 and "no images found in" in r.stderr and "nothing retired" in r.stderr
+
+
+def test_the_librarys_warnings_are_said_as_warnings(tmp_path: Path) -> None:
+    """A damaged FAISS file's note came from the library's log, printed bare by Python's last resort."""
+    import shutil
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    built = run_cli("index", str(tmp_path / "p"), "--index", str(tmp_path / "i"), "--model", "labels")
+    assert built.returncode == 0, built.stderr
+    with open(tmp_path / "i" / "image.faiss", "ab") as f:
+        f.write(b"x")
+    r = run_cli("search", "espresso", "--index", str(tmp_path / "i"))
+    assert r.returncode == 0 and r.stderr.startswith("warning: ") and "--rebuild" in r.stderr, r.stderr
