@@ -181,7 +181,7 @@ _GCOMPRIS_SORT_NEXT = {
     "others": "cup igloo volleyball pan baseball",
 }
 # The "fresh4" split: the next 30 in the same order (photos 81 to 110), added once fresh3 had been seen;
-# written the same way. The last 30 (111 to 140) are left for a later split, seen by nobody.
+# written the same way.
 _GCOMPRIS_SORT_FOURTH = {
     "fishes": "fish12 fish24 fish25 fish6 fish19 fish11 fish2",
     "tools": "hammer3 spray screwDriver3 hammer5 plier2 plier1 hammer7 multimeter3 screwDriver",
@@ -189,6 +189,15 @@ _GCOMPRIS_SORT_FOURTH = {
     "empireState",
     "renewable": "dam4 solar3 windmill4",
     "others": "bulb plate",
+}
+# The "fresh5" split: the last 30 in the same order (photos 111 to 140), added once fresh4 had been seen;
+# written the same way.
+_GCOMPRIS_SORT_FIFTH = {
+    "fishes": "fish10 fish26 fish23 fish17 fish27 fish13 fish7",
+    "others": "spoons weighingMachine bucket pillow blackslate knife",
+    "renewable": "windmill6 solar8 windmill13 solar7 windmill12 geothermal windmill",
+    "tools": "wrench1 scissors4 sickle hammer6 measuringTape4 hammer8 nailCutter",
+    "monuments": "victoriaMemorial eiffelTower monument2",
 }
 _SKLEARN = "sklearn/datasets/images/"
 
@@ -231,7 +240,12 @@ def _photos() -> list[Photo]:
             member = f"gcompris/src/activities/{activity}/resource/{folder}{stem}.webp"
             name, rcc = f"gcompris-{farm}{stem.lower().replace('_', '-')}.jpg", f"{_GCOMPRIS}{activity}.rcc"
             out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
-    sort = [*_GCOMPRIS_SORT.items(), *_GCOMPRIS_SORT_NEXT.items(), *_GCOMPRIS_SORT_FOURTH.items()]
+    sort = [
+        *_GCOMPRIS_SORT.items(),
+        *_GCOMPRIS_SORT_NEXT.items(),
+        *_GCOMPRIS_SORT_FOURTH.items(),
+        *_GCOMPRIS_SORT_FIFTH.items(),
+    ]
     for folder, stems in sort:
         for stem in stems.split():
             member = f"gcompris/src/activities/categorization/resource/images/{folder}/{stem}.webp"
