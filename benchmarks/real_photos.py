@@ -18,6 +18,9 @@ then the CLI runs in subprocesses: `multicap describe FILES --level all --json`,
   named          the first main object's name (any accepted synonym, plurals folded) is the head of a
                  noun phrase of the object-level text or of a described object's label or WordNet tags
                  ("water ouzel" names an ouzel, not water; "tiger cat" names a cat)
+  ... as said    of those, the photos where the word said names it: the matched object's label itself is
+                 an accepted name, not only one of its WordNet tags ("a tench" for a wrasse is named
+                 through its tag "fish", but says a wrong kind; "a fish" names it as said)
   colour         of the named photos whose main object has a colour: the matched object's colour is it
                  (or one of a pair, "yellow and orange"), or an attribute-level phrase "<colour> ... <name>"
   position       of the named photos: the matched object's 3x3 position equals the label (exact) or is
@@ -191,6 +194,7 @@ def score_photo(label: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
     return {
         "file": label["file"],
         "named": named,
+        "named_as_said": named and (obj is None or any(heads(obj["label"], n) for n in main["names"])),
         "first_label": objects[0]["label"] if objects else None,
         "matched_label": obj["label"] if obj else None,
         "colour": colour,
@@ -220,6 +224,7 @@ def photo_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     firsts = Counter(r["first_label"] or "-" for r in rows)
     return {
         "named": _share([r["named"] for r in rows]),
+        "named_as_said": _share([r["named_as_said"] for r in rows]),
         "colour": _share([r["colour"] for r in rows]),
         "position_exact": _share([r["position_exact"] for r in rows]),
         "position_near": _share([r["position_near"] for r in rows]),
@@ -330,6 +335,7 @@ def table(split: str, r: dict[str, Any]) -> str:
             f"{split}: {r['photos']} photos ({r['with_people']} with people), {len(r['per_query'])} queries",
             f"  wall time: describe {s['describe']} s, index {s['index']} s, search {s['search']} s",
             f"  main object named          {_fmt(r['named'])}",
+            f"  ... by the word said       {_fmt(r['named_as_said'])}",
             f"  colour right (named)       {_fmt(r['colour'])}",
             f"  position exact (named)     {_fmt(r['position_exact'])}",
             f"  position within one cell   {_fmt(r['position_near'])}",

@@ -9,6 +9,7 @@ ImageNet ("seashore", "alp"), and the image's own attributes from all its pixels
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -22,6 +23,7 @@ from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
+from multicap.describe.kinds import said_kind
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
@@ -250,7 +252,7 @@ class GroundedDescriber:
         texture = green_texture(rgb) if image.green is None else image.green
         vegetation = find_vegetation(rgb, wide=image.wide, region=texture)
         green = texture if vegetation is not None else None  # vegetation's cells, where it was found
-        objects = [self._object(d, lit, sky, green) for d in found]
+        objects = [self._object(d, lit, sky, green, cam) for d in found]
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, lit, sky, green))  # a landscape: the place it shows
         for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
@@ -278,12 +280,19 @@ class GroundedDescriber:
         return SceneFacts(objects, [_sky_above(r, objects) for r in relations], attrs)
 
     def _object(
-        self, det: Detection, rgb: np.ndarray, sky: np.ndarray | None, green: np.ndarray | None = None
+        self,
+        det: Detection,
+        rgb: np.ndarray,
+        sky: np.ndarray | None,
+        green: np.ndarray | None = None,
+        cam: torch.Tensor | None = None,
     ) -> SceneObject:
         """A found class as an object; its colour from `rgb` in its region, contrasted with the image
         outside it, leaving out the `sky`'s cells (a building or a rocket against the sky is not blue)
         unless the object is a landscape, which the sky is part of; a place that fills the photo leaves
-        out the sky and the `green` vegetation's cells."""
+        out the sky and the `green` vegetation's cells. Given the class-activation maps `cam`, a class
+        the region's own distribution does not favour among its kind is said as the kind (`kinds.py`:
+        "a fish", read as a tench); its wnid stays the class's, for search."""
         concept = self._concepts[det.cls]
         exclude = None if self._landscape[det.cls] else sky
         place = bool(self._settings[det.cls]) or self._landscape[det.cls]
@@ -300,8 +309,14 @@ class GroundedDescriber:
             "wnid": concept.wnid,
             "tags": ", ".join(nouns + [t for t in concept.tags if t not in nouns]),
         }
+        name = concept.name
+        kind = said_kind(det.cls, _region_probs(cam, det.box)) if cam is not None else None
+        if kind is not None:
+            name, attributes["read_as"] = kind.noun, concept.name
+            wider = concept.tags[concept.tags.index(kind.noun) + 1 :] if kind.noun in concept.tags else ()
+            attributes["tags"] = ", ".join((kind.noun, *wider))
         box = tuple(round(v, 4) for v in det.box)
-        return SceneObject(concept.name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
+        return SceneObject(name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
 
     def _another_building(self, setting: Detection, objects: list[SceneObject]) -> bool:
         """Whether the setting is a building and a described object another building, fortification or
@@ -310,7 +325,7 @@ class GroundedDescriber:
         if "building" not in self._kinds(self._concepts[setting.cls].name):
             return False
         name = self._concepts[setting.cls].name
-        return any(o.label != name and _BUILT & set(self._kinds(o.label)) for o in objects)
+        return any(o.label != name and _BUILT & set(self._kinds(_read_as(o))) for o in objects)
 
     def _kinds(self, name: str) -> tuple[str, ...]:
         concept = self._by_name.get(name)
@@ -422,6 +437,19 @@ def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
     ra = cv2.resize(a.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
     rb = cv2.resize(b.astype(np.float32), size, interpolation=cv2.INTER_NEAREST)
     return np.maximum(ra, rb)
+
+
+def _read_as(obj: SceneObject) -> str:
+    """The class an object was read as: its label, or the class behind a kind it is said as."""
+    return str(obj.attributes.get("read_as", obj.label))
+
+
+def _region_probs(cam: torch.Tensor, box: tuple[float, float, float, float]) -> np.ndarray:
+    """(1000,) the class distribution of the cells of `cam` (1000, h, w) that a box (0..1) covers."""
+    h, w = cam.shape[1:]
+    r0, c0 = min(int(box[1] * h), h - 1), min(int(box[0] * w), w - 1)
+    r1, c1 = max(r0 + 1, math.ceil(box[3] * h)), max(c0 + 1, math.ceil(box[2] * w))
+    return torch.softmax(cam[:, r0:r1, c0:c1].mean(dim=(1, 2)), dim=-1).numpy()
 
 
 def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:

@@ -58,7 +58,10 @@ _RELATION_PHRASES: dict[str, str] = {
     "next to": "next to", "around": "around",
 }  # fmt: skip
 NOTHING = "nothing recognised"
-_IRREGULAR = {"person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice"}
+_IRREGULAR = {
+    "person": "people", "man": "men", "woman": "women", "child": "children", "mouse": "mice", "fish": "fish",
+    "goldfish": "goldfish",
+}  # fmt: skip
 GUESS = "guess"  # SceneObject.attributes["certainty"] of an object said below the describer's confidence
 
 

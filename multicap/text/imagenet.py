@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-__all__ = ["Concept", "imagenet_concepts", "imagenet_labels", "related_classes"]
+__all__ = ["Concept", "classes_under", "imagenet_concepts", "imagenet_labels", "related_classes"]
 
 # Hypernyms too abstract to help a user group or search ("object", "whole"): never shown as tags.
 _ABSTRACT: frozenset[str] = frozenset(
@@ -106,6 +106,18 @@ def imagenet_concepts() -> tuple[Concept, ...]:
         )
         for i, wnid in enumerate(wnids)
     )
+
+
+@lru_cache(maxsize=1)
+def classes_under() -> dict[str, frozenset[int]]:
+    """A synset's wnid → the classes it is or is above, along every hypernym path ("n02512053", fish:
+    the tench, the goldfish, the sharks and rays ... 16 classes)."""
+    wnids, synsets = _table()
+    table: dict[str, set[int]] = {}
+    for i, wnid in enumerate(wnids):
+        for above in (wnid, *_ancestors(wnid, synsets)):
+            table.setdefault(above, set()).add(i)
+    return {k: frozenset(v) for k, v in table.items()}
 
 
 @lru_cache(maxsize=4)

@@ -355,3 +355,28 @@ def test_a_garment_across_a_group_is_worn_by_none_and_one_garment_by_one_person(
     coat = SceneObject("lab coat", 0.6, (0.42, 0.5, 0.7, 1.0), {"tags": "lab coat, coat, garment, clothing"})
     dressed = module._one_wearer([module._person(p, [coat], grey) for p in friends], [coat])
     assert ["wearing" in said.attributes for said, _ in dressed] == [False, False, True]
+
+
+def test_a_class_its_region_does_not_favour_among_its_kind_is_said_as_the_kind(
+    grounded: GroundedDescriber,
+) -> None:
+    """Three fish about equally likely in one place: "a fish", read as the likeliest (its wnid kept, for
+    search); a sure one keeps its own name."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+    from multicap.describe.verbalize import verbalize
+
+    labels = list(grounded.encoder.labels or [])
+    pixels = torch.full((3, 224, 224), 90, dtype=torch.uint8)
+    cam = torch.zeros(1000, 7, 7)
+    for name, logit in (("tench", 20.0), ("gar", 19.9), ("barracouta", 19.8)):
+        cam[labels.index(name), 2:6, 2:5] = logit
+    [fish] = grounded.facts(LoadedImage(pixels, (640, 480)), cam).objects
+    assert fish.label == "fish" and fish.attributes["read_as"] == "tench"
+    assert fish.attributes["wnid"] == "n01440764" and fish.attributes["tags"].split(", ")[0] == "fish"
+    cam[labels.index("gar")] = 0.0
+    cam[labels.index("barracouta")] = 0.0
+    facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
+    assert [o.label for o in facts.objects] == ["tench"] and "read_as" not in facts.objects[0].attributes
+    assert verbalize(facts, "object") == "a tench"
