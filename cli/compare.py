@@ -49,7 +49,9 @@ def compare_command(
     index: str = typer.Option(
         None, "--index", "-i", help="Reuse the vectors and descriptions of this index where it has them."
     ),
-    report: Path = typer.Option(None, "--report", "-r", help="Write a self-contained HTML report here."),
+    report: Path = typer.Option(
+        None, "--report", "-r", dir_okay=False, help="Write a self-contained HTML report here."
+    ),
     json_out: bool = typer.Option(
         False, "--json", help="JSON lines: a pair; or images, duplicates, clusters, pairs, a summary."
     ),

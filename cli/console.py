@@ -6,16 +6,36 @@ does) and JSON through `print_json_line` (always valid UTF-8; see `json_safe`)."
 from __future__ import annotations
 
 import json
+import os
 import sys
 from typing import Any
 
 import typer
 from rich.console import Console
 
+
 # Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
 # emoji=False: rich would turn a file name holding ":smile:" into an emoji, even with markup off.
+class PipeClosed(Exception):
+    """stdout's reader stopped reading (`multicap ... | head`): what is left to print is nobody's."""
+
+
+def close_stdout() -> None:
+    """Point stdout at /dev/null, so that nothing written or flushed after a closed pipe fails."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
+class _Out(Console):
+    def on_broken_pipe(self) -> None:  # rich's own raises SystemExit(1), unsaid
+        self.quiet = True
+        close_stdout()
+        raise PipeClosed
+
+
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-out = Console(highlight=False, soft_wrap=True, emoji=False)
+out = _Out(highlight=False, soft_wrap=True, emoji=False)
 
 _state = {"verbose": False}
 

@@ -37,7 +37,9 @@ def _print_stats(stats: dict[str, Any], rendered: int, skipped: int, out: Path) 
 
 @data_app.command("scenes")
 def scenes(
-    out: Path = typer.Option(Path("data/scenes"), "--out", "-o", help="Dataset folder (created if missing)."),
+    out: Path = typer.Option(
+        Path("data/scenes"), "--out", "-o", file_okay=False, help="Dataset folder (created if missing)."
+    ),
     n: int = typer.Option(20000, "--n", help="Number of images."),
     size: int = typer.Option(224, "--size", help="Image side in pixels (square images)."),
     seed: int = typer.Option(0, "--seed", help="Dataset seed; the same seed gives the same bytes."),
@@ -77,7 +79,9 @@ def scenes(
 
 @data_app.command("sets")
 def sets(
-    out: Path = typer.Option(Path("data/scene-sets"), "--out", "-o", help="Folder (created if missing)."),
+    out: Path = typer.Option(
+        Path("data/scene-sets"), "--out", "-o", file_okay=False, help="Folder (created if missing)."
+    ),
     pairs: int = typer.Option(200, "--pairs", help="Pairs with one change or a distractor."),
     duplicates: int = typer.Option(20, "--duplicates", help="Scenes written with 4 near-duplicates each."),
     clusters: int = typer.Option(4, "--clusters", help="Clusters of scenes sharing facts (at most 5)."),

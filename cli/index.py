@@ -101,11 +101,13 @@ def _index(
     include_hidden: bool,
     scale: tuple[str, str | None, int | None] = ("local", None, None),
 ) -> dict[str, Any]:
+    import os
     from contextlib import nullcontext
     from dataclasses import asdict
 
-    from multicap.errors import ImageLoadError
+    from multicap.errors import DataError, ImageLoadError
     from multicap.index.build import index_paths
+    from multicap.index.location import DB_NAME
     from multicap.index.models import model_for_index
     from multicap.io import iter_image_paths
 
@@ -116,8 +118,14 @@ def _index(
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=left_out.append))
     for error in left_out:
         on_error(error)
+    named = ", ".join(map(str, paths))
+    if not (root / DB_NAME).is_file():  # a typing slip leaves no empty index behind
+        if not any(os.path.lexists(p) for p in paths):
+            raise DataError(f"no such file or folder: {named}; no index is created at {root}")
+        if not files:
+            raise DataError(f"no images found in {named}: no index is created at {root}")
     if not files:  # said, not a silent "0 images": what was named holds none (a typing slip, a drive away)
-        console.warn(f"no images found in {', '.join(map(str, paths))}: nothing is added, nothing retired")
+        console.warn(f"no images found in {named}: nothing is added, nothing retired")
     model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
 
     engine, address, workers = scale
@@ -144,15 +152,18 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         console.print_json_line(result)
         return
     if "added" in result:
-        counts = ", ".join(
-            f"{result[k]} {k}" for k in ("added", "reused", "updated", "unchanged", "deleted", "failed")
-        )
-        if result.get("edited"):  # files whose content changed since: part of "added"
-            counts += f"; {result['edited']} of those added were files edited since, described again"
-        if result.get("redescribed"):  # the describer changed since: part of "added"
-            counts += f"; {result['redescribed']} of those added were described again by a newer describer"
+        # the JSON's "added" counts every file encoded, its "edited" and "redescribed" among them; the text
+        # says each apart: a file edited or described again by a newer describer was not added
+        again = {
+            "edited since": result.get("edited", 0),
+            "described again by a newer describer": result.get("redescribed", 0),
+        }
+        said = {"added": result["added"] - sum(again.values()), **{k: v for k, v in again.items() if v}}
+        said |= {k: result[k] for k in ("reused", "updated", "unchanged", "deleted", "failed")}
+        counts = ", ".join(f"{n} {k}" for k, n in said.items())
         console.out.print(
-            f"{console.shown(result['index'])}: {result['total']} images ({counts})", markup=False
+            f"{console.shown(result['index'])}: {console.counted(result['total'], 'image')} ({counts})",
+            markup=False,
         )
     else:
         extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity", "rebuilt")}
@@ -168,7 +179,7 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         params = ", ".join(f"{k} {v}" for k, v in (layout.get("params") or {}).items())
         console.out.print(
             f"  {space}: {layout['preset']} ({layout['factory']}{', ' + params if params else ''}), "
-            f"{layout['ntotal']} vectors, recall@10 {shown}, {layout['bytes']:,} bytes",
+            f"{console.counted(layout['ntotal'], 'vector')}, recall@10 {shown}, {layout['bytes']:,} bytes",
             markup=False,
         )
 

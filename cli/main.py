@@ -42,14 +42,24 @@ if not logging.getLogger().handlers:
 
 def run() -> None:
     """Console-script entry point: exit 0 ok, 1 a failure in one line, 2 bad usage, 130 interrupted."""
-    sys.exit(_run(sys.argv[1:]))
+    code = _run(sys.argv[1:])
+    try:
+        sys.stdout.flush()  # here, not at the interpreter's exit, where a closed pipe is an unsaid error
+    except BrokenPipeError:
+        console.close_stdout()
+    sys.exit(code)
 
 
 def _run(argv: list[str]) -> int:
     from multicap.errors import MulticapError
 
+    stdout = sys.stdout
     try:
         rv = app(argv, standalone_mode=False)
+    except SystemExit:
+        if sys.stdout is not stdout:  # click met a closed pipe (`multicap ... | head`), wrapped stdout so
+            return 0  # that nothing more fails, and exits 1 unsaid: the reader has all it wanted
+        raise
     except MulticapError as exc:
         return _fail(f"error: {exc}")
     except (KeyboardInterrupt, typer.Abort):
@@ -64,10 +74,11 @@ def _run(argv: list[str]) -> int:
         else:
             console.err.print(f"error: {exc}", markup=False)
         return int(getattr(exc, "exit_code", 2))
-    except BrokenPipeError:
-        return 0  # `multicap ... | head`
+    except (BrokenPipeError, console.PipeClosed):
+        return 0  # `multicap ... | head`: the reader has all it wanted
     except Exception as exc:
-        return _fail(f"error: {type(exc).__name__}: {exc} (run with --verbose for the traceback)")
+        hint = "" if console.is_verbose() else " (`multicap --verbose COMMAND ...` prints the traceback)"
+        return _fail(f"error: {type(exc).__name__}: {exc}{hint}")
     if rv == 130:  # typer turns Ctrl-C inside a command into the return value 130
         console.err.print("interrupted", markup=False)
     return rv if isinstance(rv, int) else 0

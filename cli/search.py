@@ -31,7 +31,8 @@ def search_command(
     embedded into the index's image and caption spaces; the rankings are fused, and images whose facts
     satisfy every part of the query ("a red car", "dog on the beach") come first. A word the model cannot
     relate to anything is named on stderr with the nearest concepts it knows; a query with no such word
-    exits 1. Where no image shows all of what was asked for, stderr says so and the nearest are shown.
+    exits 1. Where no image shows even half of what was asked for, stderr says so and the nearest are
+    shown.
 
     Example:
 
@@ -39,6 +40,8 @@ def search_command(
     """
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
+    import os
+
     from multicap.index import nearest_only_note, needs_model, older_descriptions, resolve_index, search_index
 
     root = resolve_index(index)
@@ -57,6 +60,12 @@ def search_command(
         console.warn(older)
     if result.nearest_only():  # results, but none that shows what was asked for: say so
         console.warn(nearest_only_note(query))
+    gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
+    if gone:  # deleted or moved since the index last saw their folder
+        console.warn(
+            f"{console.counted(gone, 'result')} {'is' if gone == 1 else 'are'} no longer on disk (moved or "
+            "deleted since indexed; indexing the folder again retires what it no longer holds)"
+        )
     if explain and not json_out and not filenames:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"

@@ -91,13 +91,18 @@ class Kind:
 
 @lru_cache(maxsize=1)
 def _chains() -> tuple[tuple[Kind, ...], ...]:
-    """Each class's kinds, narrowest first (a macaw: parrot, bird); empty for a class of none."""
+    """Each class's kinds, narrowest first, each within the next (a macaw: parrot, bird); empty for a class
+    of none. Of two kinds neither within the other (a minivan is a car and a truck), the wider is kept."""
     under = classes_under()
     kinds = [Kind(w, noun, np.array(sorted(under[w]), dtype=np.int64)) for w, noun in KINDS.items()]
-    return tuple(
-        tuple(sorted((k for k in kinds if c in under[k.wnid]), key=lambda k: len(k.members)))
-        for c in range(len(imagenet_concepts()))
-    )
+    chains = []
+    for c in range(len(imagenet_concepts())):
+        chain: list[Kind] = []
+        for kind in sorted((k for k in kinds if c in under[k.wnid]), key=lambda k: -len(k.members)):
+            if not chain or under[kind.wnid] <= under[chain[-1].wnid]:
+                chain.append(kind)
+        chains.append(tuple(reversed(chain)))
+    return tuple(chains)
 
 
 def said_kind(cls: int, probs: np.ndarray) -> Kind | None:

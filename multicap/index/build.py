@@ -26,7 +26,7 @@ import numpy as np
 from PIL import Image
 
 from multicap.data.feature_files import file_hash
-from multicap.errors import DataError, ImageLoadError
+from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.image_side import IMAGE_FILE
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
@@ -34,7 +34,15 @@ from multicap.index.models import Described, IndexModel
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
-from multicap.io import ErrorHandler, iter_batches, iter_image_paths, log_error, stat_regular
+from multicap.index.vectors import check_factory
+from multicap.io import (
+    IMAGE_EXTENSIONS,
+    ErrorHandler,
+    iter_batches,
+    iter_image_paths,
+    log_error,
+    stat_regular,
+)
 
 __all__ = ["IndexEngine", "IndexReport", "Pending", "image_record", "index_paths"]
 
@@ -117,7 +125,10 @@ def index_paths(
         IndexLockedError: another process is writing this index.
         IndexVersionError: the index was written by a newer multicap.
         DataError: the index was built with another model and `reembed` is not set.
+        ConfigError: `root` is a file, or a folder of images that holds no index.
     """
+    check_index_folder(root)
+    check_factory(factory)
     report = IndexReport()
     handle = on_error or log_error
 
@@ -144,6 +155,20 @@ def index_paths(
         report.total = store.count()
         store.set_meta(described_by=store.said_by_counts())  # for `older_descriptions`, without a scan
     return report
+
+
+def check_index_folder(root: Path) -> None:
+    """Raise ConfigError where no index may be written at `root`: a file, or a folder that holds images but
+    no index (`--index photos/` names the photo folder itself: its files would mix with the index's)."""
+    if (root / DB_NAME).is_file():
+        return
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"{root} is a file, not an index folder: name another --index")
+    if root.is_dir() and any(p.suffix.lower() in IMAGE_EXTENSIONS for p in root.iterdir()):
+        raise ConfigError(
+            f"{root} is a folder of images, not an index: an index is not written among photos; "
+            "name another --index (a name, or a new folder)"
+        )
 
 
 def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool) -> None:

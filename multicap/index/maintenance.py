@@ -15,6 +15,7 @@ from multicap.index.location import DB_NAME, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import sync_vectors
+from multicap.index.vectors import check_factory
 
 __all__ = ["index_info", "older_descriptions", "rebuild_vectors"]
 
@@ -71,5 +72,6 @@ def rebuild_vectors(
     db = root / DB_NAME
     if not db.is_file():
         raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+    check_factory(factory)
     with write_lock(root), IndexStore(db) as store:
         return sync_vectors(root, store, factory=factory, rules=rules, rebuild=True)

@@ -36,7 +36,7 @@ import torch
 
 from multicap.data.feature_files import probe_identity
 from multicap.describe import DescribedBatch, Describer, Description, create_describer
-from multicap.describe.describer import described_batches
+from multicap.describe.describer import check_levels, described_batches
 from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
@@ -129,6 +129,7 @@ class DescriberModel:
         self.describer = describer
         self.encoder: Encoder = describer.encoder
         self.levels = tuple(levels or describer.levels)
+        check_levels(describer, self.levels)  # before an index records them as its own
         self.said_by = describer.version
         self._class_vectors = ClassVectors(_classifier_rows(self.encoder))
         bundle = describer.bundle if isinstance(describer, NeuralDescriber) else None

@@ -96,7 +96,7 @@ class SearchResult:
 
 def nearest_only_note(query: str) -> str:
     """What a user is told where `SearchResult.nearest_only()`."""
-    return f"no image here shows all of {query!r}; the nearest are shown"
+    return f"no image here shows much of {query!r}; the nearest are shown"
 
 
 def fts_expression(
@@ -170,7 +170,7 @@ def search_index(
     `cache` keeps what one search read for the next, in a process that answers many (`SearchCache`).
 
     Raises:
-        DataError: no index at `root`, or neither a query nor an image given.
+        DataError: no index at `root`, or one with no image, or neither a query nor an image given.
         ConfigError: the search needs the model and none was given.
         ImageLoadError: the query image cannot be read.
     """
@@ -180,6 +180,8 @@ def search_index(
     if unknown:
         raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
     with cache.store(_db(root)) if cache is not None else IndexStore(_db(root)) as store:
+        if not store.any_live():  # said, not an empty answer: every file indexed was deleted, or none read
+            raise DataError(f"{root} holds no images: index image files into it with `multicap index PATHS`")
         reads: _Reads = cache.reads(root, store) if cache is not None else _Direct(root, store)
         if image is not None:
             return _image_search(reads, image, k, model)

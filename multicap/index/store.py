@@ -177,6 +177,10 @@ class IndexStore:
                 self.db.execute(f"DELETE FROM {table}")
 
     # ------------------------------------------------------------------------------------------ reads
+    def any_live(self) -> bool:
+        """Whether the index holds an image (`count() > 0` without counting a million rows)."""
+        return self.db.execute("SELECT 1 FROM images WHERE deleted = 0 LIMIT 1").fetchone() is not None
+
     def count(self, *, deleted: bool = False) -> int:
         row = self.db.execute("SELECT COUNT(*) FROM images WHERE deleted = ?", (int(deleted),)).fetchone()
         return int(row[0])

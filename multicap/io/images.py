@@ -25,10 +25,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
-from multicap.errors import ImageLoadError
+from multicap.errors import ConfigError, ImageLoadError
 from multicap.io.paths import IMAGE_EXTENSIONS, open_regular
 
-__all__ = ["DEFAULT_DECODE_BUDGET", "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "load_image", "to_rgb"]
+__all__ = [
+    "DEFAULT_DECODE_BUDGET", "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "env_max_pixels", "load_image",
+    "to_rgb",
+]  # fmt: skip
 
 # Decompression-bomb guard: images above this many pixels are refused before decoding.
 # MULTICAP_MAX_PIXELS overrides it; `max_pixels=` overrides both.
@@ -81,11 +84,24 @@ _BAND_ROWS = 64  # rows of the shrunk image made per band when a mode must be co
 def _max_pixels(max_pixels: int | None) -> int:
     """The pixel limit asked for; Pillow's own guard, which refuses an image over twice its
     `MAX_IMAGE_PIXELS` before ours is asked, is raised to it where it is higher (MULTICAP_MAX_PIXELS)."""
-    env = os.environ.get("MULTICAP_MAX_PIXELS")
-    limit = max_pixels if max_pixels is not None else int(env) if env else DEFAULT_MAX_PIXELS
+    limit = max_pixels if max_pixels is not None else env_max_pixels(DEFAULT_MAX_PIXELS)
     if Image.MAX_IMAGE_PIXELS is not None and limit > 2 * Image.MAX_IMAGE_PIXELS:
         Image.MAX_IMAGE_PIXELS = limit // 2 + 1
     return limit
+
+
+def env_max_pixels(default: int) -> int:
+    """MULTICAP_MAX_PIXELS where it is set, else `default`.
+
+    Raises:
+        ConfigError: it is set to something other than a positive whole number.
+    """
+    env = (os.environ.get("MULTICAP_MAX_PIXELS") or "").strip().replace("_", "")
+    if not env:
+        return default
+    if not env.isdigit() or int(env) == 0:
+        raise ConfigError(f"MULTICAP_MAX_PIXELS={env!r}: give a whole number of pixels (e.g. 200000000)")
+    return int(env)
 
 
 def _decode_budget(max_bytes: int | None) -> int:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import socket
 import time
 import uuid
 from collections import deque
@@ -82,6 +83,7 @@ def ray_cluster(address: str | None = None) -> Iterator[None]:
     if ray.is_initialized():
         yield
         return
+    _reachable(address)
     try:
         ray.init(
             address=address,
@@ -97,6 +99,24 @@ def ray_cluster(address: str | None = None) -> Iterator[None]:
         yield
     finally:
         ray.shutdown()
+
+
+def _reachable(address: str | None, timeout: float = 5.0) -> None:
+    """Raise ConfigError where `address` ("host:port", "ray://host:port") takes no connection: Ray itself
+    retries an unreachable cluster for minutes, printing its own log lines."""
+    if address is None or address == "auto" or ":" not in address:
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not port.isdigit():
+        raise ConfigError(f"--address {address}: give the cluster as HOST:PORT (as `ray start --head` says)")
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ConfigError(
+            f"no Ray cluster at {address}: {reason.lower()}; start one with `ray start --head` or leave out "
+            "--address"
+        ) from None
 
 
 def cluster_cpus() -> int:

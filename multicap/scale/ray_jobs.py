@@ -149,4 +149,5 @@ def compare_on_ray(
             **compare,
         )
     outcome.images.failed[:0] = [str(e) for e in failed]  # the files the cluster could not read
+    outcome.images.from_index = 0  # every file was encoded on the cluster (the scratch index is not one)
     return outcome

@@ -9,7 +9,6 @@ memory) before the model sees it, and removed when the request ends.
 from __future__ import annotations
 
 import importlib
-import os
 import shutil
 import tempfile
 import threading
@@ -22,6 +21,7 @@ from typing import Any
 from multicap.errors import ConfigError, ImageLoadError
 from multicap.index.search import Hit, SearchResult
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
+from multicap.io.images import env_max_pixels
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, checked_file
 
@@ -112,13 +112,14 @@ class Service:
         """
         name = json_name(filename or "upload")
         if len(data) > self.max_upload:
-            raise UploadTooLarge(f"{name}: {len(data):,} bytes is over the limit of {self.max_upload:,}")
+            raise UploadTooLarge(f"{name}: over the upload limit of {self.max_upload:,} bytes")  # the data
+            #   may be cut at the limit (the reader stops one byte past it), so its length is not the file's
         suffix = Path(filename or "").suffix.lower()
         path = self.uploads / f"{uuid.uuid4().hex}{suffix if suffix in IMAGE_EXTENSIONS else ''}"
         path.write_bytes(data)
         try:
             try:
-                limit = int(os.environ.get("MULTICAP_MAX_PIXELS") or UPLOAD_MAX_PIXELS)
+                limit = env_max_pixels(UPLOAD_MAX_PIXELS)
                 load_image(path, min_short_side=64, max_pixels=limit)
             except ImageLoadError as exc:
                 raise UploadError(f"{name}: {exc.reason}") from None

@@ -91,3 +91,21 @@ def test_a_level_is_read_in_any_case_and_in_the_plural() -> None:
     ]  # fmt: skip
     with pytest.raises(typer.BadParameter, match="'colour' is not one of object"):
         level_named("colour", levels)
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`multicap models | head -0`: the pipe closes under the command; it exits 0 (rich and click had
+    exited 1, unsaid), as text and as JSON."""
+    import contextlib
+    import os
+
+    from multicap.cli.main import _run
+
+    for args in (["models"], ["models", "--json"]):
+        read, write = os.pipe()
+        os.close(read)  # nobody reads: the first write that reaches the pipe fails with EPIPE
+        closed = os.fdopen(write, "w", buffering=1)
+        monkeypatch.setattr("sys.stdout", closed)
+        assert _run(args) == 0, args
+        with contextlib.suppress(BrokenPipeError):  # what the command left in its buffer
+            closed.close()

@@ -71,6 +71,8 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert alone.returncode == 1 and "a set needs two or more images" in alone.stderr
     no_index = run_cli("compare", str(scenes), "--index", str(tmp_path / "nope"))
     assert no_index.returncode == 1 and "no index at" in no_index.stderr
+    folder = run_cli("compare", str(scenes), "--report", str(tmp_path))  # not an IsADirectoryError
+    assert folder.returncode == 2 and "is a directory" in folder.stderr
     assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
 
 

@@ -36,7 +36,7 @@ def test_search_text_finds_the_photo(demo: dict[str, str]) -> None:
 def test_search_says_when_no_image_shows_what_was_asked_for(demo: dict[str, str]) -> None:
     r = run_cli("search", "dog", "--index", "demo", "-k", "2", env=demo)  # five photos, no dog
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 2
-    assert "no image here shows all of 'dog'; the nearest are shown" in r.stderr
+    assert "no image here shows much of 'dog'; the nearest are shown" in r.stderr
     found = run_cli("search", "espresso", "--index", "demo", "-k", "2", env=demo)
     assert "no image here shows" not in found.stderr
 
@@ -100,9 +100,49 @@ def test_an_index_built_with_a_bundle_is_updated_without_naming_it_again(tmp_pat
 
 
 def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
+    """Into a new index: an error, and no empty index left behind (a typing slip); into a built one: a
+    warning, and nothing retired (a drive not mounted)."""
+    import shutil
+
     (tmp_path / "empty").mkdir()
-    r = run_cli("index", str(tmp_path / "empty"), "--index", str(tmp_path / "idx"), "--model", "labels")
+    idx = str(tmp_path / "idx")
+    r = run_cli("index", str(tmp_path / "empty"), "--index", idx, "--model", "labels")
+    assert r.returncode == 1 and "no images found in" in r.stderr and "no index is created" in r.stderr
+    r = run_cli("index", str(tmp_path / "emptyy"), "--index", idx, "--model", "labels")
+    assert r.returncode == 1 and "no such file or folder" in r.stderr and not Path(idx).exists()
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    r = run_cli("index", str(tmp_path / "empty"), "--index", idx)
     assert r.returncode == 0 and "no images found in" in r.stderr and "nothing retired" in r.stderr
+
+
+def test_arguments_are_checked_before_an_index_is_written(tmp_path: Path) -> None:
+    """A level no describer has failed after the index had recorded it, and refused every later run; an
+    --index naming the photo folder itself wrote the index among the photos."""
+    import shutil
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    idx = str(tmp_path / "idx")
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx, "--level", "objekt")
+    assert r.returncode == 1 and "cannot describe at level objekt" in r.stderr and not Path(idx).exists()
+    r = run_cli("index", str(tmp_path / "p"), "--index", str(tmp_path / "p") + "/")
+    assert r.returncode == 1 and "is a folder of images, not an index" in r.stderr
+    assert sorted(f.name for f in (tmp_path / "p").iterdir()) == ["coffee.jpg"]
+
+
+def test_search_says_what_is_no_longer_on_disk(tmp_path: Path) -> None:
+    import shutil
+
+    (tmp_path / "p").mkdir()
+    for name in ("coffee.jpg", "chelsea.jpg"):
+        shutil.copy(EXAMPLES / name, tmp_path / "p" / name)
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    (tmp_path / "p" / "coffee.jpg").unlink()
+    r = run_cli("search", "espresso", "--index", idx, "-k", "2")
+    assert r.returncode == 0 and "1 result is no longer on disk" in r.stderr
 
 
 def test_the_librarys_warnings_are_said_as_warnings(tmp_path: Path) -> None:
@@ -117,3 +157,18 @@ def test_the_librarys_warnings_are_said_as_warnings(tmp_path: Path) -> None:
         f.write(b"x")
     r = run_cli("search", "espresso", "--index", str(tmp_path / "i"))
     assert r.returncode == 0 and r.stderr.startswith("warning: ") and "--rebuild" in r.stderr, r.stderr
+
+
+def test_files_described_again_by_a_newer_describer_are_not_said_added(tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    idx = str(tmp_path / "idx")
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels")
+    assert r.returncode == 0 and ": 1 image (1 added," in r.stdout and "1 vector," in r.stdout
+    with sqlite3.connect(tmp_path / "idx" / "meta.sqlite") as db:
+        db.execute("UPDATE images SET said_by = 'labels 0'")
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx)
+    assert r.returncode == 0 and "(0 added, 1 described again by a newer describer, 0 reused" in r.stdout

@@ -123,6 +123,9 @@ def test_train_with_an_unknown_config_fails_in_one_line(tmp_path: Path) -> None:
         "error: no config file 'nope' (give a YAML path or a name in configs/)"
     ]
     assert not (tmp_path / "run").exists()
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not text")
+    r = run_cli("train", "--config", str(tmp_path / "photo.jpg"))  # a UnicodeDecodeError had escaped
+    assert r.returncode == 1 and r.stderr.strip().endswith("is not a YAML recipe: it is not UTF-8 text")
     r = run_cli("train", "--config", "scenes", "--set", "train.epoch=2")
     assert r.returncode == 1 and r.stdout == ""
     lines = r.stderr.strip().splitlines()

@@ -42,3 +42,22 @@ def test_the_local_engine_never_imports_ray(tmp_path: Path) -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert run.stdout.strip().splitlines()[-1] == "0 False False", run.stderr
+
+
+def test_an_unreachable_cluster_is_said_in_one_line_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ray retries an address that takes no connection for minutes, printing its own log lines: multicap
+    tries the port first."""
+    import socket
+
+    pytest.importorskip("ray")
+    with socket.socket() as probe:  # a port nobody listens on: bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        address = f"127.0.0.1:{probe.getsockname()[1]}"
+        write_noise_images(tmp_path / "photos", 2)
+        argv = ["index", str(tmp_path / "photos"), "--index", str(tmp_path / "ix"), "--engine", "ray"]
+        assert _run([*argv, "--address", address]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"error: no Ray cluster at {address}: connection refused")
+    assert not (tmp_path / "ix").exists()

@@ -204,3 +204,28 @@ def test_too_few_rows_to_train_build_an_exact_index() -> None:
     vecs = _unit(np.random.default_rng(3).normal(size=(500, 8)))
     vi = build_index(lambda: iter(_chunked(np.arange(1, 501, dtype=np.int64), vecs, 100)), "IVF64,SQ8", 8)
     assert vi.factory == "Flat" and vi.ntotal == 500
+
+
+def test_an_index_whose_images_are_all_retired_is_said_to_hold_none(tmp_path: Path) -> None:
+    """Searching it gave an empty answer, exit 0 (an image query said nothing at all)."""
+    from multicap.errors import DataError
+    from multicap.index import search_index
+
+    store = _store(tmp_path)
+    assert store.any_live()
+    store.retire(["/p/dog.jpg", "/p/cat.jpg", "/p/cup.jpg"])
+    assert not store.any_live()
+    store.close()
+    for query, image in (("dog", None), (None, tmp_path / "any.jpg")):
+        with pytest.raises(DataError, match="holds no images"):
+            search_index(tmp_path, query, image=image)
+
+
+def test_a_factory_faiss_cannot_read_is_refused_before_any_work() -> None:
+    from multicap.errors import ConfigError
+    from multicap.index.vectors import check_factory
+
+    for good in (None, "Flat", "HNSW32", "IVF256,SQ8", "PCA64,IVF16,Flat"):
+        check_factory(good)
+    with pytest.raises(ConfigError, match="no FAISS index factory string"):
+        check_factory("Bogus")

@@ -189,3 +189,17 @@ def test_a_batch_job_runs_blas_on_one_thread_and_gives_it_back(tmp_path: Path) -
         assert blas_threads() == {1}
     assert seen_by_load and all(seen == {1} for seen in seen_by_load)
     assert blas_threads() == before
+
+
+def test_a_pixel_limit_that_is_no_number_is_said_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from multicap.errors import ConfigError
+    from multicap.io.images import env_max_pixels
+
+    monkeypatch.setenv("MULTICAP_MAX_PIXELS", "200_000_000")
+    assert env_max_pixels(5) == 200_000_000
+    for bad in ("abc", "1e9", "-5", "0"):
+        monkeypatch.setenv("MULTICAP_MAX_PIXELS", bad)
+        with pytest.raises(ConfigError, match="MULTICAP_MAX_PIXELS"):
+            env_max_pixels(5)
+    monkeypatch.delenv("MULTICAP_MAX_PIXELS")
+    assert env_max_pixels(5) == 5

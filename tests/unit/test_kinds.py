@@ -49,3 +49,10 @@ def test_the_kinds_are_everyday_words_over_several_classes() -> None:
     assert all(len(under[wnid]) >= 2 for wnid in KINDS)
     assert 0 < HEDGE <= 0.5  # at most: a class likelier than its siblings together is always said
     assert plural("fish") == "fish" and plural("goldfish") == "goldfish"
+
+
+def test_each_kind_of_a_class_lies_within_the_next() -> None:
+    """A minivan is both a car and a truck in WordNet, neither within the other: only the wider is said."""
+    minivan = LABELS.index("minivan")
+    kind = said_kind(minivan, _probs(minivan=0.2, cab=0.3, pickup=0.3))
+    assert kind is not None and kind.noun == "car"
