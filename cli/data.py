@@ -11,7 +11,9 @@ from multicap.cli import console
 from multicap.cli.progress import progress_bar
 
 data_app = typer.Typer(
-    help="Datasets: generate synthetic scenes with exact ground truth, show samples.",
+    help="Datasets: generate synthetic scenes with exact ground truth, show samples.\n\n"
+    "Example:\n\n  multicap data scenes --out data/scenes --n 8000 --size 160\n\n"
+    "  multicap data show data/scenes --n 3",
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -56,7 +58,7 @@ def scenes(
 
     Example:
 
-      multicap data scenes --out data/scenes --n 20000 --size 224 --seed 0
+      multicap data scenes --out data/scenes --n 8000 --size 160 --seed 0
     """
     from multicap.data.scenes import ScenesConfig, generate_dataset
 

@@ -12,7 +12,8 @@ from multicap.cli import console
 from multicap.cli.app import app
 
 models_app = typer.Typer(
-    help="List the models this install can run; `multicap models pull NAME` fetches pinned weights.",
+    help="List the models this install can run; `multicap models pull NAME` fetches pinned weights.\n\n"
+    "Example:\n\n  multicap models --json\n\n  multicap models pull clip-vit-b-32",
     invoke_without_command=True,
     no_args_is_help=False,
 )

@@ -29,7 +29,7 @@ def train_command(
 
     On a machine busy at start-up torch's threads sleep while they wait (OMP_WAIT_POLICY=PASSIVE);
     on a quiet one they spin briefly. If other jobs start later, set OMP_WAIT_POLICY=PASSIVE yourself
-    (multicap/threads.py; benchmarks/contention.py measures both).
+    (cli/threads.py; benchmarks/contention.py measures both).
 
     Example:
 
