@@ -20,7 +20,12 @@ def search_command(
     image: Path = typer.Option(None, "--image", help="Find the images nearest to this one instead."),
     levels: list[str] = typer.Option(None, "--level", "-l", help="Match the words at these levels only."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result."),
-    filenames: bool = typer.Option(False, "--filenames-only", "-f", help="Paths only (for pipes)."),
+    filenames: bool = typer.Option(
+        False, "--filenames-only", "-f", help="Paths only (for pipes; odd characters escaped as ls -b does)."
+    ),
+    null: bool = typer.Option(
+        False, "--null", "-0", help="Paths only, each ended by a NUL byte, exactly as on disk (for xargs -0)."
+    ),
     explain: bool = typer.Option(False, "--explain", help="Show each part of each score."),
     device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
 ) -> None:
@@ -37,10 +42,13 @@ def search_command(
     Example:
 
       multicap search "espresso" --index demo --explain
+
+      multicap search "cat" --index demo -0 | xargs -0 ls -l
     """
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
     import os
+    import sys
 
     from multicap.index import nearest_only_note, needs_model, older_descriptions, resolve_index, search_index
 
@@ -66,14 +74,17 @@ def search_command(
             f"{console.counted(gone, 'result')} {'is' if gone == 1 else 'are'} no longer on disk (moved or "
             "deleted since indexed; indexing the folder again retires what it no longer holds)"
         )
-    if explain and not json_out and not filenames:
+    if explain and not json_out and not filenames and not null:
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"
         console.out.print(f"dense spaces: {spaces}", markup=False)
         for line in result.concepts:
             console.out.print(f"understood: {line}", markup=False)
     for hit in result.hits:
-        if json_out:
+        if null:  # the name's own bytes: any name a file system allows reaches the next command intact
+            sys.stdout.flush()
+            sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
+        elif json_out:
             console.print_json_line(hit.to_dict(explain))
         elif filenames:
             console.out.print(console.shown(hit.path), markup=False)

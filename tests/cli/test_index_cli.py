@@ -172,3 +172,20 @@ def test_files_described_again_by_a_newer_describer_are_not_said_added(tmp_path:
         db.execute("UPDATE images SET said_by = 'labels 0'")
     r = run_cli("index", str(tmp_path / "p"), "--index", idx)
     assert r.returncode == 0 and "(0 added, 1 described again by a newer describer, 0 reused" in r.stdout
+
+
+def test_null_separated_paths_are_the_names_own_bytes(tmp_path: Path) -> None:
+    """-f escapes odd names as ls -b does, so a pipe could not open them; -0 gives each name's bytes."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "p").mkdir()
+    odd = os.fsencode(tmp_path / "p") + b"/caf\xe9 \x1b[31m.jpg"  # not UTF-8, a space, an escape sequence
+    shutil.copy(EXAMPLES / "coffee.jpg", odd)
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    exe = Path(sys.executable).parent / "multicap"
+    r = subprocess.run([str(exe), "search", "espresso", "--index", idx, "-0"], capture_output=True)
+    assert r.returncode == 0 and r.stdout == odd + b"\0"
