@@ -23,7 +23,7 @@ from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
-from multicap.describe.kinds import said_kind
+from multicap.describe.kinds import has_kind, said_kind
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
@@ -310,7 +310,9 @@ class GroundedDescriber:
             "tags": ", ".join(nouns + [t for t in concept.tags if t not in nouns]),
         }
         name = concept.name
-        kind = said_kind(det.cls, _region_probs(cam, det.box)) if cam is not None else None
+        kind = (
+            said_kind(det.cls, _region_probs(cam, det.box)) if cam is not None and has_kind(det.cls) else None
+        )
         if kind is not None:
             name, attributes["read_as"] = kind.noun, concept.name
             wider = concept.tags[concept.tags.index(kind.noun) + 1 :] if kind.noun in concept.tags else ()
@@ -449,7 +451,7 @@ def _region_probs(cam: torch.Tensor, box: tuple[float, float, float, float]) -> 
     h, w = cam.shape[1:]
     r0, c0 = min(int(box[1] * h), h - 1), min(int(box[0] * w), w - 1)
     r1, c1 = max(r0 + 1, math.ceil(box[3] * h)), max(c0 + 1, math.ceil(box[2] * w))
-    return torch.softmax(cam[:, r0:r1, c0:c1].mean(dim=(1, 2)), dim=-1).numpy()
+    return torch.softmax(cam[:, r0:r1, c0:c1].mean(dim=(1, 2)), dim=-1).numpy()  # 0.04 ms
 
 
 def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:

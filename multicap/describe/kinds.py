@@ -24,7 +24,7 @@ import numpy as np
 
 from multicap.text.imagenet import classes_under, imagenet_concepts
 
-__all__ = ["HEDGE", "KINDS", "Kind", "said_kind"]
+__all__ = ["HEDGE", "KINDS", "Kind", "has_kind", "said_kind"]
 
 HEDGE = 0.5  # the least share of its widest kind's probability a reading must hold to be said
 
@@ -103,6 +103,11 @@ def _chains() -> tuple[tuple[Kind, ...], ...]:
                 chain.append(kind)
         chains.append(tuple(reversed(chain)))
     return tuple(chains)
+
+
+def has_kind(cls: int) -> bool:
+    """Whether class `cls` is of a kind it may be said as (488 of the 1,000 are)."""
+    return bool(_chains()[cls])
 
 
 def said_kind(cls: int, probs: np.ndarray) -> Kind | None:
