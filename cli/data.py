@@ -42,8 +42,8 @@ def scenes(
     out: Path = typer.Option(
         Path("data/scenes"), "--out", "-o", file_okay=False, help="Dataset folder (created if missing)."
     ),
-    n: int = typer.Option(20000, "--n", help="Number of images."),
-    size: int = typer.Option(224, "--size", help="Image side in pixels (square images)."),
+    n: int = typer.Option(20000, "--n", min=1, help="Number of images."),
+    size: int = typer.Option(224, "--size", min=32, max=4096, help="Image side in pixels (square images)."),
     seed: int = typer.Option(0, "--seed", help="Dataset seed; the same seed gives the same bytes."),
     workers: int = typer.Option(2, "--workers", "-j", help="Processes that render images."),
     force: bool = typer.Option(

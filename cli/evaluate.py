@@ -98,9 +98,13 @@ def evaluate_command(
 
 def _metric_names(metrics: str) -> list[str]:
     """--metrics as names: "BLEU,Cider" as ["bleu", "cider"]; none at all is a usage error."""
+    from multicap.evaluation.captions import CAPTION_METRICS
+
     names = [m.strip().lower() for m in metrics.split(",") if m.strip()]
-    if not names:
-        raise typer.BadParameter("give at least one of bleu, meteor, rouge, cider", param_hint="--metrics")
+    unknown = [m for m in names if m not in CAPTION_METRICS]
+    if not names or unknown:  # bad usage, exit 2, before anything is decoded
+        said = f"unknown metric(s) {', '.join(unknown)}; choose" if unknown else "give at least one"
+        raise typer.BadParameter(f"{said} from {', '.join(CAPTION_METRICS)}", param_hint="--metrics")
     return names
 
 

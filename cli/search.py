@@ -59,7 +59,7 @@ def search_command(
 
         model = open_index_model(root, device=device)
     known = ("object", "attribute", "layout", "caption", "tags")
-    levels = [console.level_word(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
+    levels = [console.level_named(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
     for line in result.unknown:
         console.warn(line)

@@ -121,7 +121,9 @@ def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
     assert unknown.returncode == 1 and "neither COCO caption annotations" in unknown.stderr
     preds, refs = files
     none = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "")
-    assert none.returncode == 2 and "at least one of bleu" in none.stderr  # an empty table had exited 0
+    assert none.returncode == 2 and "at least one from bleu" in none.stderr  # an empty table had exited 0
+    typo = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "bleu,cidr")
+    assert typo.returncode == 2 and "unknown metric(s) cidr; choose from bleu" in typo.stderr
     cased = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "BLEU", "--beam", "5")
     assert cased.returncode == 0 and "BLEU-4" in cased.stdout
     assert "--beam decodes with --model" in cased.stderr
