@@ -14,8 +14,6 @@ import typer
 from rich.console import Console
 
 
-# Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
-# emoji=False: rich would turn a file name holding ":smile:" into an emoji, even with markup off.
 class PipeClosed(Exception):
     """stdout's reader stopped reading (`multicap ... | head`): what is left to print is nobody's."""
 
@@ -34,6 +32,8 @@ class _Out(Console):
         raise PipeClosed
 
 
+# Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
+# emoji=False: rich would turn a file name holding ":smile:" into an emoji, even with markup off.
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 out = _Out(highlight=False, soft_wrap=True, emoji=False)
 
