@@ -13,7 +13,7 @@ from multicap.cli.app import app
 
 @app.command("attend")
 def attend_command(
-    image: Path = typer.Argument(..., help="The image to caption."),
+    image: Path = typer.Argument(..., readable=False, help="The image to caption."),
     model: str = typer.Option(..., "--model", "-m", help="A bundle folder or a registered bundle name."),
     level: str = typer.Option("caption", "--level", "-l", help="object, attribute, layout or caption."),
     out: Path = typer.Option(

@@ -13,7 +13,9 @@ from multicap.cli.progress import progress_bar
 
 @app.command("classify")
 def classify_command(
-    paths: list[Path] = typer.Argument(..., help="Image files and/or folders (walked recursively)."),
+    paths: list[Path] = typer.Argument(
+        ..., readable=False, help="Image files and/or folders (walked recursively)."
+    ),
     encoder: str = typer.Option(
         "efficientnet_lite0", "--encoder", "-e", help="A name from `multicap models`."
     ),

@@ -39,8 +39,8 @@ _LEVEL_CHOICES = (*_LEVELS, "all")
 
 @app.command("compare")
 def compare_command(
-    paths: list[Path] = typer.Argument(
-        ..., help="Two image files (a pair), or folders and/or files (a set)."
+    paths: list[Path] = typer.Argument(  # not readable=True: an unreadable file is skipped, said in a line
+        ..., readable=False, help="Two image files (a pair), or folders and/or files (a set)."
     ),
     level: str = typer.Option("all", "--level", "-l", help="object, attribute, layout or all."),
     model: str = typer.Option(
@@ -114,6 +114,8 @@ def compare_command(
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=walk_error))
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+    if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
+        raise ConfigError("a pair needs two readable images")
 
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for

@@ -41,7 +41,9 @@ _TOP_K, _MIN_CONFIDENCE = 5, 0.2  # the grounded describer's defaults (RegionCon
 
 @app.command("describe")
 def describe_command(
-    paths: list[Path] = typer.Argument(..., help="Image files and/or folders (walked recursively)."),
+    paths: list[Path] = typer.Argument(
+        ..., readable=False, help="Image files and/or folders (walked recursively)."
+    ),
     level: str = typer.Option(
         "all",
         "--level",

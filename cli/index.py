@@ -14,7 +14,9 @@ from multicap.cli.progress import progress_bar
 
 @app.command("index")
 def index_command(
-    paths: list[Path] = typer.Argument(None, help="Image files and/or folders (walked recursively)."),
+    paths: list[Path] = typer.Argument(
+        None, readable=False, help="Image files and/or folders (walked recursively)."
+    ),
     index: str = typer.Option(
         None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
     ),

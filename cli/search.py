@@ -17,7 +17,9 @@ def search_command(
         None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
     ),
     top_k: int = typer.Option(10, "--top-k", "-k", min=1, help="How many results."),
-    image: Path = typer.Option(None, "--image", help="Find the images nearest to this one instead."),
+    image: Path = typer.Option(
+        None, "--image", readable=False, help="Find the images nearest to this one instead."
+    ),
     levels: list[str] = typer.Option(None, "--level", "-l", help="Match the words at these levels only."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per result."),
     filenames: bool = typer.Option(

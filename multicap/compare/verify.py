@@ -80,6 +80,9 @@ class Keypoints:
         return len(self.points)
 
 
+_ORB_EDGE = 31  # px: ORB's default edge threshold (and patch size): no keypoint lies nearer an edge
+
+
 def keypoints(image: Image.Image, *, mirrored: bool = False, closer: int = 1) -> Keypoints:
     """ORB keypoints of an image, its long side shrunk (or grown) to `SIDE` px first (`closer` times that,
     with as many times more keypoints); `mirrored`: of its mirror image (flipped left to right), the points
@@ -89,6 +92,9 @@ def keypoints(image: Image.Image, *, mirrored: bool = False, closer: int = 1) ->
     h, w = grey.shape
     scale = side / max(h, w)
     size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    if min(size) <= 2 * _ORB_EDGE:  # a strip (200 times wider than high): ORB finds no point so near an
+        #                             edge, and OpenCV's area resize refuses a side shrunk to 1 px
+        return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), None)
     grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
     flipped_at = (size[0] - 1) / side if mirrored else None  # pixel column c is column size - 1 - c
     found, descriptors = cv2.ORB.create(nfeatures=FEATURES * closer).detectAndCompute(
@@ -198,7 +204,8 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
     pa, pb = pixels if pixels is not None else (a.width * a.height, b.width * b.height)
     size = pb / max(pa, 1)
     if size <= 1 / _SIZED or size >= _SIZED:
-        out.append(f"{'smaller' if size < 1 else 'larger'} ({size:.0%} of the pixels)")
+        share = f"{size:.0%}" if size >= 0.01 else f"{size:.1%}" if size >= 0.001 else "under 0.1%"
+        out.append(f"{'smaller' if size < 1 else 'larger'} ({share} of the pixels)")  # not "0%"
     if looks_grey(b) and not looks_grey(a, 4 * _GREY):
         out.append("made grey")
     lum_a, lum_b = (float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (a, b))
@@ -241,8 +248,8 @@ class PairCheck:
         if key not in self._found:
             try:
                 self._found[key] = keypoints(self._image(i), mirrored=mirrored, closer=closer)
-            except (ImageLoadError, OSError):  # gone or changed since it was read: the signature decides
-                self._found[key] = None
+            except (ImageLoadError, OSError, cv2.error):  # gone or changed since it was read, or an image
+                self._found[key] = None  # OpenCV cannot work on: the signature decides
         return self._found[key]
 
     def share(self, i: int, j: int, *, thorough: bool = True) -> float | None:

@@ -43,6 +43,7 @@ from multicap.io import (
     log_error,
     stat_regular,
 )
+from multicap.io.images import upright_size
 
 __all__ = ["IndexEngine", "IndexReport", "Pending", "image_record", "index_paths"]
 
@@ -216,6 +217,9 @@ def _plan(
             progress(done)
             done = 0
         key = str(path.resolve())
+        if key in seen:  # a link to a file also named (or walked) itself: one image, recorded once
+            done += 1
+            continue
         try:
             st = stat_regular(path)  # never hash a FIFO or a device: reading it could block for ever
         except ImageLoadError as exc:
@@ -356,9 +360,9 @@ def image_record(
 
 
 def _size(path: Path) -> tuple[int | None, int | None]:
-    """(width, height) from the file's header (the pixels were decoded at reduced scale)."""
+    """(width, height) from the file's header (the pixels were decoded at reduced scale), upright."""
     try:
         with Image.open(path) as img:
-            return int(img.width), int(img.height)
+            return upright_size(img)
     except (OSError, ValueError):
         return None, None

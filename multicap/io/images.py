@@ -30,7 +30,7 @@ from multicap.io.paths import IMAGE_EXTENSIONS, open_regular
 
 __all__ = [
     "DEFAULT_DECODE_BUDGET", "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "env_max_pixels", "load_image",
-    "to_rgb",
+    "to_rgb", "upright_size",
 ]  # fmt: skip
 
 # Decompression-bomb guard: images above this many pixels are refused before decoding.
@@ -88,6 +88,13 @@ def _max_pixels(max_pixels: int | None) -> int:
     if Image.MAX_IMAGE_PIXELS is not None and limit > 2 * Image.MAX_IMAGE_PIXELS:
         Image.MAX_IMAGE_PIXELS = limit // 2 + 1
     return limit
+
+
+def upright_size(img: Image.Image) -> tuple[int, int]:
+    """(width, height) of an opened image as `load_image` shows it: turned upright by its EXIF orientation
+    (a phone's portrait photo is stored landscape, tagged to be turned), from the header alone."""
+    turned = img.getexif().get(_ORIENTATION) in (5, 6, 7, 8)
+    return (img.height, img.width) if turned else (img.width, img.height)
 
 
 def env_max_pixels(default: int) -> int:

@@ -109,3 +109,22 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(monkeypatch: pytes
         assert _run(args) == 0, args
         with contextlib.suppress(BrokenPipeError):  # what the command left in its buffer
             closed.close()
+
+
+def test_a_file_the_user_may_not_read_is_skipped_not_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """click's readable check of a named path had stopped the whole batch with exit 2; now the file is
+    skipped in one line (as inside a folder) and the rest goes on. Tests run as root, whom permissions do
+    not stop: the check is what would refuse, so it is made to."""
+    import os
+    import shutil
+
+    from multicap.cli.main import _run
+
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "locked.jpg")
+    shutil.copy(EXAMPLES / "chelsea.jpg", tmp_path / "ok.jpg")
+    real = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: "locked" not in str(p) and real(p, mode))
+    assert _run(["classify", str(tmp_path / "locked.jpg"), str(tmp_path / "ok.jpg"), "--json"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,10 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert one.returncode == 1 and "a pair needs two readable images" in one.stderr
     twice = run_cli("compare", str(scenes / "before.png"), str(scenes / "before.png"))
     assert twice.returncode == 1 and "a pair needs two different images" in twice.stderr
+    os.mkfifo(tmp_path / "pipe.jpg")  # had been said to be "both paths name before.png"
+    fifo = run_cli("compare", str(tmp_path / "pipe.jpg"), str(scenes / "before.png"))
+    assert fifo.returncode == 1 and fifo.stderr.strip().endswith("a pair needs two readable images")
+    (tmp_path / "pipe.jpg").unlink()
     alone = run_cli("compare", str(scenes / "before.png"))
     assert alone.returncode == 1 and "a set needs two or more images" in alone.stderr
     no_index = run_cli("compare", str(scenes), "--index", str(tmp_path / "nope"))

@@ -49,6 +49,16 @@ def test_a_flat_image_is_not_judged() -> None:
     assert check(0, 1)  # not judged: the signature alone decides
 
 
+def test_a_strip_is_not_judged() -> None:
+    """A 20,000 x 50 strip shrunk to 320 px long is 1 px high: OpenCV's resize refused it, and the error
+    stopped the whole folder's comparison (and five routes of the server)."""
+    strip = Image.fromarray(np.tile(np.linspace(0, 255, 20000, dtype=np.uint8)[None, :, None], (50, 1, 3)))
+    for found in (keypoints(strip), keypoints(strip, mirrored=True), keypoints(strip, closer=2)):
+        assert len(found) == 0
+    check = PairCheck.of_images([strip, strip.copy(), _photo("coffee")])
+    assert check(0, 1) and check(0, 2)  # not judged: the signature alone decides
+
+
 def test_a_file_that_cannot_be_read_again_is_not_judged(tmp_path: Path) -> None:
     good = tmp_path / "a.jpg"
     _photo("coffee").save(good)

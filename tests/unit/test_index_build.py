@@ -366,3 +366,26 @@ def test_a_named_file_that_is_gone_is_retired(tmp_path: Path, tiny: IndexModel) 
     paths[0].unlink()
     r = index_paths(root, [paths[0]], tiny, on_error=lambda e: None)
     assert (r.deleted, r.held, r.total) == (1, 0, 1)
+
+
+def test_a_link_to_a_file_of_the_folder_is_one_image(tmp_path: Path, tiny: IndexModel) -> None:
+    """Both names were encoded, and the second row retired the first: "45 added" for 44 images, and a
+    deleted row at once."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    paths = _images(photos, 2)
+    (photos / "link.png").symlink_to(paths[0])
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.total) == (2, 2) and all(not d for _, d in _rows(root))
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.unchanged, r.deleted, r.total) == (0, 2, 0, 2)
+
+
+def test_a_photo_turned_by_its_exif_tag_is_recorded_upright(tmp_path: Path, tiny: IndexModel) -> None:
+    """A phone's portrait photo, stored landscape with orientation 6: its width and height as shown."""
+    (tmp_path / "photos").mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    noise_image(1, 60, 40).save(tmp_path / "photos" / "turned.jpg", exif=exif.tobytes())
+    index_paths(tmp_path / "idx", [tmp_path / "photos"], tiny)
+    with sqlite3.connect(tmp_path / "idx" / "meta.sqlite") as db:
+        assert db.execute("SELECT width, height FROM images").fetchall() == [(40, 60)]
