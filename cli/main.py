@@ -78,7 +78,9 @@ def _run(argv: list[str]) -> int:
         return 0  # `multicap ... | head`: the reader has all it wanted
     except Exception as exc:
         hint = "" if console.is_verbose() else " (`multicap --verbose COMMAND ...` prints the traceback)"
-        return _fail(f"error: {type(exc).__name__}: {exc}{hint}")
+        kind = type(exc).__name__
+        kind = f"{type(exc).__module__}.{kind}" if kind == "error" else kind  # OpenCV's: not "error: error:"
+        return _fail(f"error: {kind}: {exc}{hint}")
     if rv == 130:  # typer turns Ctrl-C inside a command into the return value 130
         console.err.print("interrupted", markup=False)
     return rv if isinstance(rv, int) else 0
