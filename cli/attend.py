@@ -24,7 +24,9 @@ def attend_command(
         "--matrix",
         help="Also write OUT-matrix.png: cosine similarity of decoder outputs between steps.",
     ),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     json_out: bool = typer.Option(False, "--json", help="Print the caption and files as JSON."),
 ) -> None:
     """Caption IMAGE and draw one attention overlay per generated word (Show, Attend and Tell style).

@@ -24,7 +24,9 @@ def classify_command(
     ),
     top_k: int = typer.Option(5, "--top-k", "-k", min=1, max=1000, help="Labels per image."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Images per forward pass."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object per image on stdout."),
 ) -> None:

@@ -67,10 +67,15 @@ def compare_command(
         help="Near-duplicate cosine threshold, of two images and of two groups on average (default 0.78).",
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
     engine: str = typer.Option(
-        "local", "--engine", help="local, or ray: the embedding step on a Ray cluster (the ray extra)."
+        "local",
+        "--engine",
+        callback=console.engine_named,
+        help="local, or ray: the embedding step on a Ray cluster (the ray extra).",
     ),
     address: str = typer.Option(
         None, "--address", help="--engine ray: the cluster (default: start one here)."

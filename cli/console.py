@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from typing import Any
 
@@ -74,6 +75,30 @@ def level_named(text: str, choices: tuple[str, ...]) -> str:
     if word not in choices:
         raise typer.BadParameter(f"{text!r} is not one of {', '.join(choices)}", param_hint="--level")
     return word
+
+
+def device_named(text: str) -> str:
+    """--device as the library names it, or typer's usage error (exit 2) for a name that is none of cpu,
+    cuda, cuda:N and auto: refused before any model loads, as in every command (`search` had taken
+    "gpu" for a text query, which loads none; `classify` had refused it with exit 1)."""
+    word = text.strip().lower()
+    if not re.fullmatch(r"cpu|auto|cuda(:\d+)?", word):
+        raise typer.BadParameter(f"{text!r} is not one of cpu, cuda, cuda:N, auto", param_hint="--device")
+    return word
+
+
+ENGINES = (
+    "local",
+    "ray",
+)  # multicap.scale.ENGINES, named here without importing it (FAISS): a test ties them
+
+
+def engine_named(text: str) -> str:
+    """--engine as given, or typer's usage error (exit 2) for an engine multicap has not (a missing ray
+    extra is said later, with what to install: exit 1)."""
+    if text not in ENGINES:
+        raise typer.BadParameter(f"{text!r} is not one of {', '.join(ENGINES)}", param_hint="--engine")
+    return text
 
 
 def warn(message: str) -> None:

@@ -96,9 +96,16 @@ def describe_command(
         "model and options; describe only the rest.",
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
-    engine: str = typer.Option("local", "--engine", help="local, or ray (a Ray cluster; the ray extra)."),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        callback=console.engine_named,
+        help="local, or ray (a Ray cluster; the ray extra).",
+    ),
     address: str = typer.Option(
         None, "--address", help="--engine ray: the cluster (default: start one here)."
     ),

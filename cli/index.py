@@ -34,10 +34,17 @@ def index_command(
     info: bool = typer.Option(False, "--info", help="Show the index: counts, model, FAISS types, recall."),
     factory: str = typer.Option(None, "--factory", help="FAISS factory string (e.g. IVF1024,Flat)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Images per forward pass."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
     json_out: bool = typer.Option(False, "--json", help="The summary as one JSON object."),
-    engine: str = typer.Option("local", "--engine", help="local, or ray (a Ray cluster; the ray extra)."),
+    engine: str = typer.Option(
+        "local",
+        "--engine",
+        callback=console.engine_named,
+        help="local, or ray (a Ray cluster; the ray extra).",
+    ),
     address: str = typer.Option(
         None, "--address", help="--engine ray: the cluster (default: start one here)."
     ),

@@ -29,7 +29,9 @@ def search_command(
         False, "--null", "-0", help="Paths only, each ended by a NUL byte, exactly as on disk (for xargs -0)."
     ),
     explain: bool = typer.Option(False, "--explain", help="Show each part of each score."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
 ) -> None:
     """Print the best images, best first: `score path` (or paths only, or JSON lines).
 

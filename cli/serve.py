@@ -20,7 +20,9 @@ def serve_command(
     ),
     port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port (0: any free one)."),
     max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, MB."),
-    device: str = typer.Option("cpu", "--device", help="cpu, cuda, cuda:N or auto."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
+    ),
     workers: int = typer.Option(
         1,
         "--workers",

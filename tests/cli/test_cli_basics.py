@@ -28,6 +28,9 @@ def test_usage_errors_exit_2() -> None:
     for args in (("search", "--index", "nowhere"), ("search", "dog", "--image", "x.jpg"), ("index",)):
         r = run_cli(*args)  # neither or both of a query and an image; nothing to index
         assert r.returncode == 2 and "Invalid value" in r.stderr and r.stdout == "", (args, r.stderr)
+    for command in ("classify", "describe", "search"):  # one answer for a device no command knows
+        r = run_cli(command, "x.jpg", "--device", "gpu")
+        assert r.returncode == 2 and "'gpu' is not one of cpu, cuda, cuda:N, auto" in r.stderr, command
 
 
 def test_models_lists_encoders_and_weight_status() -> None:

@@ -27,8 +27,12 @@ def test_engine_ray_without_the_extra_says_how_to_install_it(
     assert _run(argv + (["--index", str(tmp_path / "ix")] if command == "index" else [])) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: --engine ray needs the ray extra: pip install 'multicap[ray]'"]
-    assert _run([command, str(tmp_path / "photos"), "--engine", "spark"]) == 1
-    assert "unknown engine 'spark'; choose one of: local, ray" in capsys.readouterr().err
+    assert _run([command, str(tmp_path / "photos"), "--engine", "spark"]) == 2  # bad usage, before any work
+    from multicap.cli.console import ENGINES
+    from multicap.scale import ENGINES as SCALE_ENGINES
+
+    assert ENGINES == SCALE_ENGINES
+    assert "'spark' is not one of local, ray" in capsys.readouterr().err
 
 
 def test_the_local_engine_never_imports_ray(tmp_path: Path) -> None:
