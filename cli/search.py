@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from multicap.cli import console
 from multicap.cli.app import app
+
+if TYPE_CHECKING:  # the command imports the index only when it runs (`--help` stays fast)
+    from multicap.index.search import SearchResult
 
 
 @app.command("search")
@@ -51,10 +57,7 @@ def search_command(
     """
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
-    import os
-    import sys
-
-    from multicap.index import nearest_only_note, needs_model, older_descriptions, resolve_index, search_index
+    from multicap.index import needs_model, resolve_index, search_index
 
     root = resolve_index(index)
     model = None
@@ -65,6 +68,15 @@ def search_command(
     known = ("object", "attribute", "layout", "caption", "tags")
     levels = [console.level_named(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
+    _warn(result, root, query)
+    _print(result, "null" if null else "json" if json_out else "paths" if filenames else "scores", explain)
+
+
+def _warn(result: SearchResult, root: Path, query: str | None) -> None:
+    """What stderr says beside the results: words related to nothing, an index described by an older
+    multicap, results that show little of the query, results whose files are gone."""
+    from multicap.index import nearest_only_note, older_descriptions
+
     for line in result.unknown:
         console.warn(line)
     older = older_descriptions(root)
@@ -78,19 +90,24 @@ def search_command(
             f"{console.counted(gone, 'result')} {'is' if gone == 1 else 'are'} no longer on disk (moved or "
             "deleted since indexed; indexing the folder again retires what it no longer holds)"
         )
-    if explain and not json_out and not filenames and not null:
+
+
+def _print(result: SearchResult, form: str, explain: bool) -> None:
+    """The hits on stdout as `form`: "scores" (score and path, with --explain each part of each score),
+    "paths", "json" (JSON lines) or "null" (each name's own bytes, NUL-ended)."""
+    if explain and form == "scores":
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"
         console.out.print(f"dense spaces: {spaces}", markup=False)
         for line in result.concepts:
             console.out.print(f"understood: {line}", markup=False)
     for hit in result.hits:
-        if null:  # the name's own bytes: any name a file system allows reaches the next command intact
+        if form == "null":  # the name's own bytes: any name a file system allows reaches the next command
             sys.stdout.flush()
             sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
-        elif json_out:
+        elif form == "json":
             console.print_json_line(hit.to_dict(explain))
-        elif filenames:
+        elif form == "paths":
             console.out.print(console.shown(hit.path), markup=False)
         else:
             console.out.print(f"{hit.score:.4f}  {console.shown(hit.path)}", markup=False)
