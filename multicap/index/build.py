@@ -364,5 +364,5 @@ def _size(path: Path) -> tuple[int | None, int | None]:
     try:
         with Image.open(path) as img:
             return upright_size(img)
-    except (OSError, ValueError):
+    except (OSError, SyntaxError, ValueError, EOFError):  # as load_image: Pillow's words for corrupt data
         return None, None
