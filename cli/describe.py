@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from multicap.describe import Description
 
 _LEVEL_CHOICES = ("object", "attribute", "layout", "caption", "all")
+_ALL = ("all",)
 _PROGRESS_FROM = 5  # images: fewer finish before a bar would be worth drawing
 _TOP_K, _MIN_CONFIDENCE = 5, 0.2  # the grounded describer's defaults (RegionConfig), as an index describes
 
@@ -44,11 +45,11 @@ def describe_command(
     paths: list[Path] = typer.Argument(
         ..., readable=False, help="Image files and/or folders (walked recursively)."
     ),
-    level: str = typer.Option(
-        "all",
+    level: list[str] = typer.Option(
+        ["all"],
         "--level",
         "-l",
-        help="object, attribute, layout, caption, or all (every level but the caption).",
+        help="object, attribute, layout, caption, or all (every level but the caption); repeatable.",
     ),
     model: str = typer.Option(
         "grounded",
@@ -126,6 +127,8 @@ def describe_command(
 
       multicap describe examples/photos --level layout
 
+      multicap describe examples/photos --level object --level layout
+
       multicap describe photos/ --index photos   # what `multicap index photos/ --index photos` described
     """
     from contextlib import nullcontext
@@ -134,7 +137,7 @@ def describe_command(
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
-    level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
+    asked = _asked(level)
     console.ray_options_alone(engine, address, workers)
     if engine != "local":
         from multicap.scale import check_engine
@@ -150,7 +153,7 @@ def describe_command(
         model, people = "grounded", False
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
-    held = _held(index, files, model, grounded, level) if index is not None else {}
+    held = _held(index, files, model, grounded, asked) if index is not None else {}
     fresh = [f for f in files if f not in held]
     descriptions = []
     total = len(fresh) if len(fresh) >= _PROGRESS_FROM else 0
@@ -164,20 +167,20 @@ def describe_command(
         said: Iterator[Description] = iter(())
         if fresh and engine == "ray":
             said = describe_on_ray(
-                fresh, model, None if level == "all" else [level], options={**options, "device": device},
+                fresh, model, None if asked == _ALL else list(asked), options={**options, "device": device},
                 workers=workers, batch_size=batch_size, on_error=on_error, progress=advance,
             )  # fmt: skip
         elif fresh:
             describer = create_describer(model, device=device, **options)
             said = describe_paths(
-                describer, fresh, _levels(describer.levels, level), batch_size=batch_size, on_error=on_error,
+                describer, fresh, _levels(describer.levels, asked), batch_size=batch_size, on_error=on_error,
                 progress=advance,
             )  # fmt: skip
         for desc in _in_order(files, held, said):
             descriptions.append(desc)
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
-        _print_set(descriptions, level, json_out)
+        _print_set(descriptions, asked, json_out)
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
@@ -218,7 +221,9 @@ def _render(obj: dict, json_out: bool) -> None:
     console.out.print("", markup=False)
 
 
-def _held(index: str, files: list[Path], model: str, grounded: dict[str, Any], level: str) -> dict[Path, Any]:
+def _held(
+    index: str, files: list[Path], model: str, grounded: dict[str, Any], asked: tuple[str, ...]
+) -> dict[Path, Any]:
     """The descriptions the index holds of `files`, where it was built as this command would describe
     them (the grounded model with its default options, with or without people); else none, said once."""
     from multicap.index import existing_index
@@ -231,7 +236,7 @@ def _held(index: str, files: list[Path], model: str, grounded: dict[str, Any], l
         )
         return {}
     name = ("grounded" if grounded["people"] else "grounded-no-people") if model == "grounded" else model
-    levels = ["object", "attribute", "layout"] if level == "all" else [level]
+    levels = ["object", "attribute", "layout"] if asked == _ALL else list(asked)
     held, why = held_descriptions(root, files, model=name, encoder=grounded["encoder"], levels=levels)
     if why is not None:
         console.warn(f"index {index}: {why}; describing {'those' if held else 'every image'} afresh")
@@ -250,22 +255,31 @@ def _in_order(files: list[Path], held: dict[Path, Any], fresh: Iterator[Any]) ->
             pending = next(fresh, None)
 
 
-def _levels(known: tuple[str, ...], level: str) -> list[str]:
-    """The levels to say: `level`, or for "all" every level the describer knows but the caption."""
-    return [lv for lv in known if lv != "caption" or level == "caption"] if level == "all" else [level]
+def _asked(given: list[str]) -> tuple[str, ...]:
+    """The --level options as the levels to say, in the levels' own order ("--level Objects" as
+    "object"; one option was taken and the others dropped unsaid when repeated); `_ALL` for "all"."""
+    named = {console.level_named(lv, _LEVEL_CHOICES) for lv in given or ["all"]}
+    return _ALL if "all" in named else tuple(lv for lv in _LEVEL_CHOICES if lv in named)
 
 
-def _print_set(descriptions: list[Description], level: str, json_out: bool) -> None:
-    """What the set shares and what sets each image apart: one JSON line, or the summary's lines."""
+def _levels(known: tuple[str, ...], asked: tuple[str, ...]) -> list[str]:
+    """The levels to say: those asked, or for "all" every level the describer knows but the caption."""
+    return [lv for lv in known if lv != "caption"] if asked == _ALL else list(asked)
+
+
+def _print_set(descriptions: list[Description], asked: tuple[str, ...], json_out: bool) -> None:
+    """What the set shares and what sets each image apart: one JSON line, or the summary's lines; at the
+    most detailed level asked, or for "all" with the features of every level (the summary's caption level
+    holds them all)."""
     from multicap.describe.summary import summarize_set
 
-    summary = summarize_set(descriptions, "caption" if level == "all" else level)
+    summary = summarize_set(descriptions, "caption" if asked == _ALL else asked[-1])
     described = len(descriptions)  # a captioner's text that cannot be read back into facts is left out
-    if json_out:  # "all": features of every level (the summary's caption level holds them all)
-        extra = {"level": "all"} if level == "all" else {}
+    if json_out:
+        extra = {"level": "all"} if asked == _ALL else {}
         console.print_json_line(summary.to_dict() | extra | {"n_described": described})
         return
-    which = "every level but the caption" if level == "all" else f"{summary.level} level"
+    which = "every level but the caption" if asked == _ALL else f"{summary.level} level"
     read = f"; facts read from {summary.n_images} of them" if summary.n_images < described else ""
     console.out.print(f"set of {console.counted(described, 'image')} ({which}{read})", markup=False)
     if summary.n_images < 2:

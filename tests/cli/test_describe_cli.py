@@ -48,6 +48,16 @@ def test_describe_json_schema() -> None:
     assert set(sets) >= {"shared", "common", "distinct", "text"} and len(sets["distinct"]) == 5
 
 
+def test_levels_given_twice_are_both_said() -> None:
+    """`--level object --level layout` had said the layout alone (the last option won, unsaid)."""
+    files = [str(EXAMPLES / "coffee.jpg"), str(EXAMPLES / "chelsea.jpg")]
+    r = run_cli("describe", *files, "--json", "--level", "Layout", "--level", "object")
+    assert r.returncode == 0, r.stderr
+    docs = [json.loads(line) for line in r.stdout.splitlines()]
+    assert all(list(d["texts"]) == ["object", "layout"] for d in docs[:-1])
+    assert docs[-1]["type"] == "set" and docs[-1]["level"] == "layout"  # the most detailed asked
+
+
 def test_describe_bad_usage(tmp_path: Path) -> None:
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
     assert r.returncode == 2 and "--level" in r.stderr
