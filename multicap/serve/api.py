@@ -1,7 +1,8 @@
-"""The REST API (JSON; OpenAPI schema at /openapi.json, documented at /docs). Each route makes one call
-on `Service` and returns its result; errors come back as {"error": one line} with a status code:
-400 bad input, 403 a file no longer the one indexed, 404 no such image, 413 upload too large, 422 a
-request that does not fit the route's parameters, 503 still loading (Retry-After)."""
+"""The REST API (JSON; GET /api lists its routes, OpenAPI schema at /openapi.json, documented at /docs).
+Each route makes one call on `Service` and returns its result; errors come back as {"error": one line}
+with a status code: 400 bad input, 403 a file no longer the one indexed, 404 no such image or route, 405
+a method the route does not take, 413 upload too large, 422 a request that does not fit the route's
+parameters, 503 still loading (Retry-After)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from multicap.serve.service import Service
@@ -26,6 +28,13 @@ def service(request: Request) -> Service:
 async def _read(file: UploadFile, limit: int) -> bytes:
     data = await file.read(limit + 1)  # one byte over tells "too large" without reading the rest
     return data
+
+
+@router.get("", tags=["index"], summary="The API's routes, each with what it does (/docs shows them in full)")
+def routes(request: Request) -> dict[str, Any]:
+    listed = [r for r in request.app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")]
+    said = [{"path": r.path, "methods": sorted(r.methods or ()), "summary": r.summary} for r in listed]
+    return {"docs": "/docs", "routes": said}
 
 
 @router.get("/info", tags=["index"], summary="The index: counts, model, FAISS layouts, loading state")

@@ -24,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from multicap._version import __version__
@@ -73,6 +74,7 @@ def create_app(
     for error, status in _STATUS.items():
         app.add_exception_handler(error, _handler(status))
     app.add_exception_handler(RequestValidationError, _invalid)  # 422 in the API's one shape: {"error"}
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     return app
 
@@ -108,6 +110,17 @@ def _handler(status: int) -> Any:
         return pages.error_page(request, message, status, headers)
 
     return handle
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """No route here (404), a method the route does not take (405): {"error"} under /api as every other
+    error of the API (FastAPI's own said {"detail"}), the error page elsewhere."""
+    status = exc.status_code if isinstance(exc, StarletteHTTPException) else 500
+    headers = getattr(exc, "headers", None)
+    message = str(getattr(exc, "detail", "")) or type(exc).__name__
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return pages.error_page(request, message, status, headers)
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
