@@ -212,7 +212,8 @@ def _print_set(result: Any) -> None:
     )
     for g in result.duplicates:
         others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
-        say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f})", markup=False)
+        how = "" if g.similarity >= s["threshold"] else ": a copy joined by shared keypoints"  # grey, flipped
+        say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f}{how})", markup=False)
     where = (
         f" (found in the set's {s['principal_components']} principal components)"
         if s["principal_components"]

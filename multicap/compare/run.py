@@ -115,7 +115,11 @@ def compare_files(
         why_not = _NOT_ONE_PHOTO if alike and not near else ""
         return PairOutcome(images, compared, near, written, copied, why_not)
     if not images.paths:
-        raise ConfigError(f"none of the {len(files)} images could be read")
+        raise ConfigError(
+            "the image could not be read"
+            if len(files) == 1
+            else f"none of the {len(files)} images could be read"
+        )
     if len(images.paths) < 2:
         raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
     result = compare_set(images, threshold=cut, clusters=clusters, level=level)
