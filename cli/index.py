@@ -183,6 +183,11 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
             ident = result["identity"]
             console.out.print(f"  model: {ident.get('model')}  encoder: {ident.get('encoder')}", markup=False)
     for space, layout in result.get("faiss", {}).items():
+        if "images" in result and layout["ntotal"] < result["images"]:  # a run stopped before its FAISS sync
+            console.warn(
+                f"{space}: FAISS holds {layout['ntotal']} of {result['images']} images; the next `multicap "
+                "index` run (or --rebuild) adds the rest"
+            )
         recall = layout.get("recall_at_10")
         shown = f"{recall:.3f}" if recall is not None else "n/a"
         params = ", ".join(f"{k} {v}" for k, v in (layout.get("params") or {}).items())

@@ -189,3 +189,23 @@ def test_null_separated_paths_are_the_names_own_bytes(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "multicap"
     r = subprocess.run([str(exe), "search", "espresso", "--index", idx, "-0"], capture_output=True)
     assert r.returncode == 0 and r.stdout == odd + b"\0"
+
+
+def test_info_says_when_faiss_is_behind_the_images(tmp_path: Path) -> None:
+    """A run stopped between its SQLite commits and its FAISS sync leaves fewer vectors than images;
+    --info showed both numbers and said nothing."""
+    import shutil
+    import sqlite3
+
+    (tmp_path / "p").mkdir()
+    for name in ("coffee.jpg", "chelsea.jpg"):
+        shutil.copy(EXAMPLES / name, tmp_path / "p" / name)
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    assert "FAISS holds" not in run_cli("index", "--info", "--index", idx).stderr
+    with sqlite3.connect(tmp_path / "idx" / "meta.sqlite") as db:  # as the stopped run leaves it
+        layouts = json.loads(db.execute("SELECT value FROM meta WHERE key = 'faiss'").fetchone()[0])
+        layouts["image"]["ntotal"] = 1
+        db.execute("UPDATE meta SET value = ? WHERE key = 'faiss'", (json.dumps(layouts),))
+    r = run_cli("index", "--info", "--index", idx)
+    assert r.returncode == 0 and "image: FAISS holds 1 of 2 images; the next `multicap index` run" in r.stderr
