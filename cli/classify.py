@@ -83,5 +83,5 @@ def _render(path: Path, labels: list[tuple[str, float]], json_out: bool) -> None
             {"path": str(path), "labels": [{"label": name, "probability": round(p, 6)} for name, p in labels]}
         )
         return
-    best = ", ".join(f"{name} {p:.0%}" for name, p in labels)
+    best = ", ".join(f"{name} {p:.0%}" if p >= 0.01 else f"{name} {p:.1%}" for name, p in labels)  # not "0%"
     console.out.print(f"{console.shown(path)}: {best}", markup=False)
