@@ -28,7 +28,12 @@ def classify_command(
         "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
     ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per image on stdout."),
+    json_out: bool = typer.Option(
+        False,
+        "--json",
+        help='One JSON object per image on stdout ({"type": "image", "path", "labels"}; '
+        '{"type": "skipped", "path", "reason"} for a file that could not be read).',
+    ),
 ) -> None:
     """Print the top ImageNet labels, with probabilities, for each image.
 
@@ -46,10 +51,7 @@ def classify_command(
     from multicap.io import iter_image_paths
 
     failures: list[ImageLoadError] = []
-
-    def on_error(error: ImageLoadError) -> None:
-        failures.append(error)
-        console.warn(f"skipped {error}")
+    on_error = console.skipper(failures, json_out)
 
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
@@ -80,7 +82,11 @@ def classify_command(
 def _render(path: Path, labels: list[tuple[str, float]], json_out: bool) -> None:
     if json_out:
         console.print_json_line(
-            {"path": str(path), "labels": [{"label": name, "probability": round(p, 6)} for name, p in labels]}
+            {
+                "type": "image",
+                "path": str(path),
+                "labels": [{"label": name, "probability": round(p, 6)} for name, p in labels],
+            }
         )
         return
     best = ", ".join(f"{name} {p:.0%}" if p >= 0.01 else f"{name} {p:.1%}" for name, p in labels)  # not "0%"

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import typer
@@ -105,6 +106,20 @@ def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""
     err.print(f"warning: {shown(message)}", markup=False)
+
+
+def skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:
+    """The handler of a file that cannot be read (an `ImageLoadError`): kept in `failures`, a warning on
+    stderr, and with `json_out` a record {"type": "skipped", "path", "reason"} too, so that a reader of the
+    lines knows every file named."""
+
+    def on_error(error: Any) -> None:
+        failures.append(error)
+        warn(f"skipped {error}")
+        if json_out:
+            print_json_line({"type": "skipped", "path": str(error.path), "reason": error.reason})
+
+    return on_error
 
 
 def ray_options_alone(engine: str, address: str | None, workers: int | None) -> None:

@@ -21,7 +21,7 @@ JSON output (`--json`), one object per line:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,7 +144,7 @@ def describe_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
     failures: list[ImageLoadError] = []
-    on_error = _skipper(failures, json_out)
+    on_error = console.skipper(failures, json_out)
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
@@ -184,19 +184,6 @@ def describe_command(
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
-
-
-def _skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:
-    """The handler of a file that cannot be read: kept in `failures`, a warning on stderr, and with
-    `json_out` a record too, so that a reader of the lines knows every file named."""
-
-    def on_error(error: Any) -> None:
-        failures.append(error)
-        console.warn(f"skipped {error}")
-        if json_out:
-            console.print_json_line({"type": "skipped", "path": str(error.path), "reason": error.reason})
-
-    return on_error
 
 
 def _say_counts(files: int, held: int, index: str | None, failed: int, left_out: int) -> None:

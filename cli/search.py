@@ -27,7 +27,9 @@ def search_command(
         None, "--image", readable=False, help="Find the images nearest to this one instead."
     ),
     levels: list[str] = typer.Option(None, "--level", "-l", help="Match the words at these levels only."),
-    json_out: bool = typer.Option(False, "--json", help="One JSON object per result."),
+    json_out: bool = typer.Option(
+        False, "--json", help="One JSON object per result (with --explain, also how the query was read)."
+    ),
     filenames: bool = typer.Option(
         False, "--filenames-only", "-f", help="Paths only (for pipes; odd characters escaped as ls -b does)."
     ),
@@ -95,6 +97,7 @@ def _warn(result: SearchResult, root: Path, query: str | None) -> None:
 def _print(result: SearchResult, form: str, explain: bool) -> None:
     """The hits on stdout as `form`: "scores" (score and path, with --explain each part of each score),
     "paths", "json" (JSON lines) or "null" (each name's own bytes, NUL-ended)."""
+    reading = {"lexical": result.fts, "spaces": result.spaces, "understood": result.concepts}
     if explain and form == "scores":
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"
@@ -105,8 +108,8 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
         if form == "null":  # the name's own bytes: any name a file system allows reaches the next command
             sys.stdout.flush()
             sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
-        elif form == "json":
-            console.print_json_line(hit.to_dict(explain))
+        elif form == "json":  # with --explain each line also says how the query was read, as the text does
+            console.print_json_line({**hit.to_dict(explain), **({"query": reading} if explain else {})})
         elif form == "paths":
             console.out.print(console.shown(hit.path), markup=False)
         else:

@@ -58,7 +58,10 @@ def test_classify_bad_inputs_warn_once_each_and_go_on(bad_files: dict[str, Path]
     bad = list(bad_files.values())
     r = run_cli("classify", str(bad[0]), str(good), *map(str, bad[1:]), "--json")
     assert r.returncode == 0  # one was read: as describe, index and compare
-    assert [json.loads(line)["path"] for line in r.stdout.splitlines()] == [str(good)]
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert [row["path"] for row in rows if row["type"] == "image"] == [str(good)]
+    skipped = {row["path"]: row["reason"] for row in rows if row["type"] == "skipped"}  # a record each
+    assert set(skipped) == set(map(str, bad)) and all(skipped.values())
     warnings = [line for line in r.stderr.splitlines() if line.startswith("warning: skipped")]
     assert len(warnings) == len(bad)
     for path in bad:

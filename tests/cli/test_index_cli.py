@@ -48,6 +48,12 @@ def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     assert (
         set(hits[0]["parts"]) == {"lexical", "image", "caption", "satisfied"} and "object" in hits[0]["texts"]
     )
+    reading = hits[0]["query"]  # how the query was read, as the text form's first lines say it
+    assert (
+        "rocket" in reading["lexical"]
+        and reading["spaces"]
+        and any("rocket" in c for c in reading["understood"])
+    )
     r = run_cli(
         "search", "-f", "--image", str(EXAMPLES / "chelsea.jpg"), "--index", "demo", "-k", "2", env=demo
     )
