@@ -45,9 +45,11 @@ def attend_command(
     if out.suffix.lower().lstrip(".") not in formats:
         raise ConfigError(f"--out {out}: give a file ending in one of .{', .'.join(sorted(formats))}")
     bundle = load_bundle(model, device=device)
-    level = console.level_word(level, tuple(bundle.levels))  # "Layouts" as "layout"
-    if level not in bundle.levels:
-        raise ConfigError(f"bundle {model} knows levels {', '.join(bundle.levels)}, not {level!r}")
+    if console.level_word(level, tuple(bundle.levels)) == "all":  # describe's word: here one level a run
+        raise typer.BadParameter(
+            f"attend draws one level a run: one of {', '.join(bundle.levels)}", param_hint="--level"
+        )
+    level = console.level_named(level, tuple(bundle.levels))  # "Layouts" as "layout"; else usage error
     caption, seen = caption_image(bundle, image, level, device=device)
     files = [plot_attention(seen, caption, bundle.model.config.grid_hw, out)]
     if matrix:

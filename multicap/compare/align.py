@@ -26,7 +26,7 @@ from multicap.describe.description import Description
 from multicap.facts import SceneFacts, SceneObject
 from multicap.facts.geometry import position_of, size_of
 
-__all__ = ["Aligned", "align_pair", "shown_share"]
+__all__ = ["Aligned", "align_pair", "frame_in_a", "shown_share"]
 
 Box = tuple[float, float, float, float]
 _SIDE = 320  # px: the long side both images are compared at (at most), before the change map squashes them
@@ -85,8 +85,13 @@ def align_pair(
 
 def shown_share(matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> float:
     """The share of a's frame that b shows (1 for a copy of the whole, 0.64 for a crop to 80 % a side)."""
-    x0, y0, x1, y1 = _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, size_a, size_b)
+    x0, y0, x1, y1 = frame_in_a(matrix, size_a, size_b)
     return (x1 - x0) * (y1 - y0)
+
+
+def frame_in_a(matrix: np.ndarray, size_a: tuple[int, int], size_b: tuple[int, int]) -> Box:
+    """The box of a's frame (0..1) that holds b's whole frame, b a copy of a carried there by `matrix`."""
+    return _box_in_a((0.0, 0.0, 1.0, 1.0), matrix, size_a, size_b)
 
 
 def _small(image: Image.Image, grey: bool, side: int) -> np.ndarray:

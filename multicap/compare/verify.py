@@ -40,13 +40,13 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from multicap.compare.align import shown_share
+from multicap.compare.align import frame_in_a, shown_share
 from multicap.errors import ImageLoadError
 from multicap.io import load_image
 
 __all__ = [
     "MIN_KEYPOINTS", "MIN_SHARE", "MIRROR_SHARE", "MIRROR_WINS", "Keypoints", "PairCheck", "alignment",
-    "how_copied", "keypoints", "looks_grey", "shared_share",
+    "how_copied", "keypoints", "looks_grey", "shared_share", "stretch",
 ]  # fmt: skip
 
 SIDE = 320  # px: the long side the keypoints are found at
@@ -62,6 +62,7 @@ _CROPPED = 0.9  # a copy showing at most this share of the original's frame is c
 _SIZED = 1.25  # pixels this many times more or fewer: larger or smaller
 _GREY = 3.0  # mean channel spread under which an image is grey
 _LEAST_SCALE = 0.05  # a fitted transform that shrinks more than this is degenerate: no alignment
+_STRETCHED = 1.05  # one axis scaled this many times more than the other: stretched out of shape
 _LIGHTER = 1.12  # mean brightness this many times higher or lower: brighter or darker
 MIRROR_SHARE = 0.4  # a plain share under this: the other image's mirror image is matched too
 MIRROR_WINS = 2.0  # ... and its share, this many times the plain one, says one is the other flipped
@@ -113,8 +114,9 @@ def shared_share(a: Keypoints, b: Keypoints) -> float | None:
     return None if fitted is None else fitted[0]
 
 
-def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | None:
-    """`shared_share`, and the (2, 3) similarity from a's points to b's (None where none was fitted)."""
+def _fitted(a: Keypoints, b: Keypoints, *, affine: bool = False) -> tuple[float, np.ndarray | None] | None:
+    """`shared_share`, and the (2, 3) similarity from a's points to b's (None where none was fitted);
+    `affine`: any affine transform, which also scales one axis more than the other (a stretched copy)."""
     if min(len(a), len(b)) < MIN_KEYPOINTS:
         return None
     matches = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(a.descriptors, b.descriptors, k=2)
@@ -123,7 +125,8 @@ def _fitted(a: Keypoints, b: Keypoints) -> tuple[float, np.ndarray | None] | Non
         return len(good) / min(len(a), len(b)), None
     src = a.points[[m.queryIdx for m in good]]
     dst = b.points[[m.trainIdx for m in good]]
-    matrix, inliers = cv2.estimateAffinePartial2D(
+    fit = cv2.estimateAffine2D if affine else cv2.estimateAffinePartial2D
+    matrix, inliers = fit(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=_REPROJECTION, maxIters=2000, confidence=0.99
     )
     if inliers is None:
@@ -143,6 +146,10 @@ def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
     ka, kb = keypoints(a), keypoints(b)
     fitted = _fitted(ka, kb)
     plain, matrix = fitted if fitted is not None else (0.0, None)
+    if _reshaped(a, b):  # stretched out of shape, or cropped
+        for found in (_fitted(ka, kb, affine=True), _unstretched(a, b, ka)):
+            if found and found[1] is not None and found[0] > plain and stretch(found[1]) >= _STRETCHED:
+                plain, matrix = found  # one axis scaled more than the other: a similarity fitted only a part
     share = plain
     if plain < MIRROR_SHARE:
         mirror = keypoints(b, mirrored=True)
@@ -162,6 +169,30 @@ def alignment(a: Image.Image, b: Image.Image) -> np.ndarray | None:
     return matrix if matrix is not None and abs(np.linalg.det(matrix[:, :2])) > _LEAST_SCALE**2 else None
 
 
+def _reshaped(a: Image.Image, b: Image.Image) -> bool:
+    """Whether b's width/height differs from a's by `_STRETCHED` times or more."""
+    return abs(np.log((b.width / b.height) / (a.width / a.height))) >= np.log(_STRETCHED)
+
+
+def _unstretched(a: Image.Image, b: Image.Image, ka: Keypoints) -> tuple[float, np.ndarray | None] | None:
+    """`_fitted` for b reshaped to a's width/height (its height kept), the transform carried back onto b's
+    own points: the keypoints of a copy squashed hard (a wide photo made a square thumbnail) no longer
+    match as they are, ORB's descriptors being made for one shape; reshaped, they do."""
+    shaped = b.resize((max(1, round(b.height * a.width / a.height)), b.height), Image.Resampling.BILINEAR)
+    found = _fitted(ka, keypoints(shaped))
+    if found is None or found[1] is None:
+        return found
+    (w2, h2), (w, h) = shaped.size, b.size  # points are in units of each image's long side
+    back = np.diag([max(w2, h2) / w2 * w / max(w, h), max(w2, h2) / h2 * h / max(w, h)])
+    return found[0], back @ found[1]
+
+
+def stretch(matrix: np.ndarray) -> float:
+    """How many times more a (2, 3) transform scales one axis than the other (1 for a similarity)."""
+    sides = np.linalg.svd(np.asarray(matrix, dtype=np.float64)[:, :2], compute_uv=False)
+    return float(sides[0] / max(sides[1], 1e-12))
+
+
 def _mirror_wins(mirrored: float, plain: float) -> bool:
     """Whether a mirror image's share says one image is the other flipped left to right."""
     return mirrored >= MIN_SHARE and mirrored >= MIRROR_WINS * plain
@@ -179,7 +210,8 @@ def _unflipped(matrix: np.ndarray, mirror: Keypoints) -> np.ndarray:
 
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: flipped
-    left to right, turned ("turned a quarter clockwise", "rotated 5°"), cropped (or "uncropped": a is a
+    left to right, stretched out of shape (one axis scaled more than the other), turned ("turned a quarter
+    clockwise", "rotated 5°"), cropped (or "uncropped": a is a
     crop of it), smaller or larger, made grey, brighter or darker. Empty where nothing of that changed (a
     recompressed copy). `pixels`: the two files' own pixel counts, where the images given were shrunk
     while decoding (a JPEG is)."""
@@ -189,8 +221,13 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
         flipped = float(np.linalg.det(matrix[:, :2])) < 0
         if flipped:
             out.append("flipped left to right")
-        similar = matrix[:, :2] @ np.diag([-1.0 if flipped else 1.0, 1.0])  # the turn after the flip
-        angle = float(np.degrees(np.arctan2(similar[1, 0], similar[0, 0])))  # y down: + is clockwise
+        if stretch(matrix) >= _STRETCHED:
+            out.append(
+                f"stretched out of shape (width/height {a.width / a.height:.2f} → {b.width / b.height:.2f})"
+            )
+        u, _, vt = np.linalg.svd(np.asarray(matrix[:, :2], dtype=np.float64))  # its rotation: polar part
+        turn = u @ vt @ np.diag([-1.0 if flipped else 1.0, 1.0])  # the turn after the flip
+        angle = float(np.degrees(np.arctan2(turn[1, 0], turn[0, 0])))  # y down: + is clockwise
         quarter = round(angle / 90.0)
         if quarter and abs(angle - 90.0 * quarter) < _TURN_SLACK:
             out.append("turned upside down" if abs(quarter) == 2 else
@@ -208,11 +245,22 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
         out.append(f"{'smaller' if size < 1 else 'larger'} ({share} of the pixels)")  # not "0%"
     if looks_grey(b) and not looks_grey(a, 4 * _GREY):
         out.append("made grey")
-    lum_a, lum_b = (float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (a, b))
+    shown = a if matrix is None else _shown_part(a, b, matrix)  # a crop of a dark corner is not darker
+    lum_a, lum_b = (
+        float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (shown, b)
+    )
     ratio = lum_b / max(lum_a, 1.0)  # luminance: a grey copy is not darker
     if ratio >= _LIGHTER or ratio <= 1 / _LIGHTER:
         out.append(f"{'brighter' if ratio > 1 else 'darker'} (×{ratio:.2f})")
     return out
+
+
+def _shown_part(a: Image.Image, b: Image.Image, matrix: np.ndarray) -> Image.Image:
+    """The part of a that b, a copy of it carried there by `matrix` (`alignment`), shows: the box of a
+    that holds b's frame (all of a where b shows it all)."""
+    x0, y0, x1, y1 = frame_in_a(matrix, a.size, b.size)
+    box = (round(x0 * a.width), round(y0 * a.height), round(x1 * a.width), round(y1 * a.height))
+    return a.crop(box) if box[2] - box[0] >= 8 and box[3] - box[1] >= 8 else a
 
 
 def looks_grey(image: Image.Image, spread: float = _GREY) -> bool:

@@ -181,10 +181,6 @@ BAD = {
         [str(SCENE), "--model", "TMP"],
         "error: TMP is not a bundle: model.safetensors is missing",
     ),
-    "unknown level": (
-        [str(SCENE), "--model", "scenes-small", "--level", "colour"],
-        "error: bundle scenes-small knows levels object, attribute, layout, caption, not 'colour'",
-    ),
 }
 
 
@@ -196,6 +192,21 @@ def test_attend_bad_input_fails_in_one_line(tmp_path: Path, case: str) -> None:
     assert r.returncode == 1 and r.stdout == "", r.stdout
     assert r.stderr.splitlines() == [expected.replace("TMP", str(tmp_path))]
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("word", "said"),
+    [
+        ("colour", "'colour' is not one of object, attribute, layout, caption"),
+        ("all", "attend draws one level a run: one of object, attribute, layout, caption"),  # had exited 1
+    ],
+)
+def test_attend_an_unknown_level_is_a_usage_error(tmp_path: Path, word: str, said: str) -> None:
+    r = run_cli(
+        "attend", str(SCENE), "--model", "scenes-small", "--level", word, "--out", str(tmp_path / "a.png")
+    )
+    assert r.returncode == 2 and r.stdout == "" and f"Invalid value for --level: {said}" in r.stderr
+    assert not (tmp_path / "a.png").exists()
 
 
 def test_attend_refuses_an_image_format_before_running_the_model(tmp_path: Path) -> None:

@@ -108,6 +108,43 @@ def test_how_a_copy_was_made_is_read_from_its_pixels_and_keypoints() -> None:
     assert how_copied(photo, photo.convert("L")) == ["made grey"]
 
 
+def test_a_stretched_copy_is_said_stretched_not_rotated_or_cropped() -> None:
+    """A thumbnail squashed to a square was "smaller", and a copy made narrower "uncropped (a is a crop of
+    it)" or "rotated 7°": one similarity cannot carry a stretched copy's points, and fitted only a part.
+    A crop, which also changes the width/height, stays a crop."""
+    from multicap.compare.verify import how_copied
+
+    photo = _photo("chelsea")
+    w, h = photo.size
+    assert how_copied(photo, photo.resize((256, 256))) == [
+        f"stretched out of shape (width/height {w / h:.2f} → 1.00)",
+        "smaller (48% of the pixels)",
+    ]
+    assert how_copied(photo, photo.resize((w * 4 // 5, h)))[:1] == [
+        f"stretched out of shape (width/height {w / h:.2f} → {(w * 4 // 5) / h:.2f})"
+    ]
+    crop = photo.crop((0, 0, w * 3 // 4, h))
+    assert how_copied(photo, crop)[0] == "cropped"
+    wide = photo.resize((w * 2, h))  # squashed hard (2:1 → 1:1): ORB's descriptors match only reshaped
+    assert (
+        how_copied(wide, photo.resize((h, h)))[0]
+        == f"stretched out of shape (width/height {2 * w / h:.2f} → 1.00)"
+    )
+
+
+def test_a_crop_of_a_dark_part_is_not_said_darker() -> None:
+    """The copy's brightness is compared with the part of the photo it shows: a crop to a dark half had
+    been "darker (×0.84)"."""
+    from multicap.compare.verify import how_copied
+
+    photo = _photo("chelsea")
+    w, h = photo.size
+    shaded = photo.copy()
+    shaded.paste(photo.crop((0, 0, w * 2 // 3, h)).point(lambda v: int(v * 0.6)), (0, 0))  # its left dim
+    said = how_copied(shaded, shaded.crop((0, 0, w * 2 // 3, h)))  # was also "darker (×0.79)"
+    assert said[0] == "cropped" and not any(c.startswith(("darker", "brighter")) for c in said), said
+
+
 def test_a_mirrored_copy_shares_the_keypoints_of_its_mirror_image() -> None:
     """ORB's descriptors are not mirror-symmetric: a photo and its copy flipped left to right share few
     keypoints as they are; matched against the mirror image's keypoints, nearly all. A different photo's
