@@ -49,7 +49,8 @@ def describe_command(
         ["all"],
         "--level",
         "-l",
-        help="object, attribute, layout, caption, or all (every level but the caption); repeatable.",
+        help="object, attribute, layout, caption, or all (every level but the caption, unless the caption "
+        "is all a captioner knows); repeatable.",
     ),
     model: str = typer.Option(
         "grounded",
@@ -167,7 +168,7 @@ def describe_command(
         said: Iterator[Description] = iter(())
         if fresh and engine == "ray":
             said = describe_on_ray(
-                fresh, model, None if asked == _ALL else list(asked), options={**options, "device": device},
+                fresh, model, _ray_levels(asked), options={**options, "device": device},
                 workers=workers, batch_size=batch_size, on_error=on_error, progress=advance,
             )  # fmt: skip
         elif fresh:
@@ -223,7 +224,7 @@ def _held(
         )
         return {}
     name = ("grounded" if grounded["people"] else "grounded-no-people") if model == "grounded" else model
-    levels = ["object", "attribute", "layout"] if asked == _ALL else list(asked)
+    levels = _levels(("object", "attribute", "layout", "caption"), asked)
     held, why = held_descriptions(root, files, model=name, encoder=grounded["encoder"], levels=levels)
     if why is not None:
         console.warn(f"index {index}: {why}; describing {'those' if held else 'every image'} afresh")
@@ -246,12 +247,23 @@ def _asked(given: list[str]) -> tuple[str, ...]:
     """The --level options as the levels to say, in the levels' own order ("--level Objects" as
     "object"; one option was taken and the others dropped unsaid when repeated); `_ALL` for "all"."""
     named = {console.level_named(lv, _LEVEL_CHOICES) for lv in given or ["all"]}
-    return _ALL if "all" in named else tuple(lv for lv in _LEVEL_CHOICES if lv in named)
+    if "all" in named:  # "--level all --level caption": every level and the caption (had dropped it)
+        return _ALL + (("caption",) if "caption" in named else ())
+    return tuple(lv for lv in _LEVEL_CHOICES if lv in named)
 
 
 def _levels(known: tuple[str, ...], asked: tuple[str, ...]) -> list[str]:
-    """The levels to say: those asked, or for "all" every level the describer knows but the caption."""
-    return [lv for lv in known if lv != "caption"] if asked == _ALL else list(asked)
+    """The levels to say: those asked, or for "all" `every_level` the describer knows."""
+    from multicap.describe.describer import every_level
+
+    return every_level(known, caption="caption" in asked) if "all" in asked else list(asked)
+
+
+def _ray_levels(asked: tuple[str, ...]) -> list[str] | None:
+    """The levels a Ray worker says (None: its describer's `every_level`)."""
+    if asked == _ALL:
+        return None
+    return ["object", "attribute", "layout", "caption"] if "all" in asked else list(asked)
 
 
 def _print_set(descriptions: list[Description], asked: tuple[str, ...], json_out: bool) -> None:
@@ -260,13 +272,17 @@ def _print_set(descriptions: list[Description], asked: tuple[str, ...], json_out
     holds them all)."""
     from multicap.describe.summary import summarize_set
 
-    summary = summarize_set(descriptions, "caption" if asked == _ALL else asked[-1])
+    summary = summarize_set(descriptions, "caption" if "all" in asked else asked[-1])
     described = len(descriptions)  # a captioner's text that cannot be read back into facts is left out
     if json_out:
-        extra = {"level": "all"} if asked == _ALL else {}
+        extra = {"level": "all"} if "all" in asked else {}
         console.print_json_line(summary.to_dict() | extra | {"n_described": described})
         return
-    which = "every level but the caption" if asked == _ALL else f"{summary.level} level"
+    which = (
+        ("every level" if "caption" in asked else "every level but the caption")
+        if "all" in asked
+        else (f"{summary.level} level")
+    )
     read = f"; facts read from {summary.n_images} of them" if summary.n_images < described else ""
     console.out.print(f"set of {console.counted(described, 'image')} ({which}{read})", markup=False)
     if summary.n_images < 2:

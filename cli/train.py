@@ -80,7 +80,10 @@ def _say_kept(out: Path, command: str) -> None:
     was saved yet (the first epoch had not ended)."""
     import json
 
+    from multicap.captioning.train import recover_run
+
     try:
+        recover_run(out)  # Ctrl-C in the middle of a checkpoint's swap: put back the one that is whole
         epoch = json.loads((out / "last" / "metrics.json").read_text(encoding="utf-8")).get("epoch")
     except (OSError, ValueError, AttributeError):
         epoch = None

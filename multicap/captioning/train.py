@@ -3,7 +3,9 @@
     result = train(load_recipe("scenes"), progress=print)
 
 The run folder holds `last/` (a bundle plus `trainer.pt`: optimiser, schedule, RNG states and history,
-saved at every epoch end) and `best/` (the bundle with the best validation score). Run again with the same
+saved at every epoch end) and `best/` (the bundle with the best validation score), each written whole
+beside the old one and swapped in (`save_whole`): a kill at any moment leaves one of them whole, and the
+next run puts it back (`recover_run`). Run again with the same
 recipe and training resumes from `last/`; with the same seed the result is the same as an uninterrupted
 run. Validation decodes the validation images (never teacher-forced) and scores them per level: fact F1
 where the corpus has ground-truth facts, CIDEr-D otherwise; their mean over levels picks the best epoch.
@@ -19,12 +21,14 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from multicap.captioning.batches import CaptionExamples, build_examples
@@ -34,10 +38,10 @@ from multicap.captioning.recipe import Recipe
 from multicap.captioning.scoring import LevelScores
 from multicap.captioning.validate import validate
 from multicap.encoders import resolve_device
-from multicap.errors import DataError
+from multicap.errors import ConfigError, DataError
 from multicap.text import Vocabulary
 
-__all__ = ["TrainEvent", "TrainResult", "train"]
+__all__ = ["TrainEvent", "TrainResult", "recover", "recover_run", "save_whole", "train"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,13 @@ def train(
         torch.set_num_threads(cfg.threads)
     device = resolve_device(cfg.device)
     out = Path(cfg.out)
+    try:  # before the features are cached and an epoch trained, not after
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(
+            f"train.out {out}: the run folder cannot be made there ({exc.strerror or exc})"
+        ) from None
+    recover_run(out)  # a checkpoint a kill left half swapped is put back first
     data = build_examples(
         recipe, progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total))
     )
@@ -107,7 +118,7 @@ def train(
         run.history.append({"epoch": run.epoch, "loss": epoch_loss, "score": score, **_flat(scores)})
         if improved:
             run.best_score, run.stale = score, 0
-            _bundle(run, recipe, command, scores).save(out / "best")
+            save_whole(out / "best", _bundle(run, recipe, command, scores).save)
         else:
             run.stale += 1
         run.save_checkpoint(out / "last", _bundle(run, recipe, command, scores))
@@ -213,14 +224,22 @@ class _Run:
         generator = torch.Generator().manual_seed(cfg.seed)
         run = cls(recipe, model, data.vocab, optimizer, generator, device, _Clock(cfg.max_minutes * 60))
         run.reader = data.reader
-        if (out / "last" / "trainer.pt").is_file():
-            run._resume(out / "last")
+        last = out / "last"
+        if last.exists():
+            run._resume(last)
             done = f"{run.epoch} of {cfg.epochs} epochs done"
-            emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {out / 'last'} ({done})"))
+            emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {last} ({done})"))
+        elif (out / "best").exists():  # a fresh start would write over the best bundle of a run it cannot see
+            raise DataError(
+                f"{out} holds best/ but no last/ checkpoint to resume: give another train.out to start "
+                "afresh, or move best/ away"
+            )
         return run
 
     def save_checkpoint(self, folder: Path, bundle: Bundle) -> None:
-        tmp = folder.with_name(folder.name + ".tmp")
+        save_whole(folder, lambda tmp: self._write(tmp, bundle))
+
+    def _write(self, tmp: Path, bundle: Bundle) -> None:
         bundle.save(tmp)
         state = {
             "optimizer": self.optimizer.state_dict(),
@@ -234,24 +253,27 @@ class _Run:
             "history": self.history,
         }
         torch.save(state, tmp / "trainer.pt")
-        if folder.exists():  # swap in whole: a kill leaves either the old or the new checkpoint
-            old = folder.with_name(folder.name + ".old")
-            folder.rename(old)
-            tmp.rename(folder)
-            _remove_tree(old)
-        else:
-            tmp.rename(folder)
 
     def _resume(self, folder: Path) -> None:
-        _check_same_recipe(folder, self.recipe)
-        saved_vocab = Vocabulary.load(folder / "vocab.json")
+        for name in _CHECKPOINT_FILES:
+            if not (folder / name).is_file():  # had restarted from epoch 1 over the run, unsaid
+                raise DataError(
+                    f"{folder / name} is missing, so the run cannot resume: restore it, or give another "
+                    "train.out to start afresh"
+                )
+        with _damaged(folder / "metrics.json"):
+            _check_same_recipe(folder, self.recipe)
+        with _damaged(folder / "vocab.json"):
+            saved_vocab = Vocabulary.load(folder / "vocab.json")
         if saved_vocab.itos != self.vocab.itos:
             raise DataError(
                 f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
             )
-        self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
-        state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
-        self.optimizer.load_state_dict(state["optimizer"])
+        with _damaged(folder / "model.safetensors"):
+            self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
+        with _damaged(folder / "trainer.pt"):
+            state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
+            self.optimizer.load_state_dict(state["optimizer"])
         self.steps_done = int(state["steps_done"])
         self.clock = _Clock(self.clock.budget, float(state["seconds_trained"]))
         self.generator.set_state(state["generator"])
@@ -264,13 +286,70 @@ class _Run:
         self.history = list(state["history"])
 
 
-# Recipe fields that may change between a run and its resumption (a longer run, a new time budget).
+# Recipe fields that may change between a run and its resumption (a longer run, a new time budget), and
+# where things are: a folder moved or spelled another way ("r4" or "/tmp/r4"; the vocabulary check still
+# refuses another corpus).
 _RESUMABLE_CHANGES = {
     ("train", "epochs"),
     ("train", "max_minutes"),
     ("train", "patience"),
     ("train", "device"),
+    ("train", "out"),
+    ("data", "corpus"),
+    ("data", "image_root"),
+    ("data", "features"),
 }
+_CHECKPOINT_FILES = ("config.json", "vocab.json", "model.safetensors", "metrics.json", "trainer.pt")
+
+
+@contextmanager
+def _damaged(path: Path) -> Iterator[None]:
+    """A checkpoint file that cannot be read, said in one line that names it (torch, safetensors and json
+    name no file)."""
+    try:
+        yield
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as exc:
+        if isinstance(exc, DataError):
+            raise
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise DataError(
+            f"{path} is damaged ({reason}): restore it, or give another train.out to start afresh"
+        ) from None
+
+
+def save_whole(folder: Path, write: Callable[[Path], object]) -> None:
+    """`write` a folder (a bundle, a checkpoint) so that a kill at any moment leaves the old one or the
+    new one whole: written as FOLDER.tmp, renamed FOLDER.new once whole, then swapped in for FOLDER (the
+    old one FOLDER.old until the new one is in place). `recover` puts back what a kill leaves."""
+    tmp, new, old = (folder.with_name(folder.name + suffix) for suffix in (".tmp", ".new", ".old"))
+    recover(folder)
+    write(tmp)
+    tmp.rename(new)
+    if folder.exists():
+        folder.rename(old)
+    new.rename(folder)
+    _remove_tree(old)
+
+
+def recover(folder: Path) -> None:
+    """Put back the folder `save_whole` was writing when a kill stopped it: FOLDER.new where it is (whole
+    and the newest), else FOLDER.old where FOLDER is missing; a half-written FOLDER.tmp is removed."""
+    tmp, new, old = (folder.with_name(folder.name + suffix) for suffix in (".tmp", ".new", ".old"))
+    if new.exists():
+        if folder.exists():
+            _remove_tree(old)
+            folder.rename(old)
+        new.rename(folder)
+    elif not folder.exists() and old.exists():
+        old.rename(folder)
+    for leftover in (tmp, old):
+        _remove_tree(leftover)
+
+
+def recover_run(out: Path) -> None:
+    """`recover` a run folder's best bundle and last checkpoint."""
+    for name in ("best", "last"):
+        recover(out / name)
 
 
 def _check_same_recipe(folder: Path, recipe: Recipe) -> None:
@@ -287,8 +366,8 @@ def _check_same_recipe(folder: Path, recipe: Recipe) -> None:
     ]
     if changed:
         raise DataError(
-            f"{folder.parent} holds a run of another recipe ({', '.join(changed)} differ): "
-            "use another train.out, or delete the folder to start afresh"
+            f"{folder.parent} holds a run of another recipe ({', '.join(changed)} differ): give the "
+            "recipe it was run with to resume it, or another train.out to start afresh"
         )
 
 

@@ -34,6 +34,7 @@ __all__ = [
     "describe_paths",
     "described_batches",
     "description_json",
+    "every_level",
     "list_describers",
     "register_describer",
 ]
@@ -99,6 +100,13 @@ def _resolve(entry: Any) -> Any:
         return entry
     module, _, attribute = entry.partition(":")
     return getattr(importlib.import_module(module), attribute)
+
+
+def every_level(known: Sequence[str], *, caption: bool = False) -> list[str]:
+    """What "every level" says of a describer that knows `known`: all but the caption (its features are the
+    other levels'), unless `caption` is asked too or the caption is all it knows (a captioner trained on
+    Flickr8k or COCO, which had said nothing at all)."""
+    return [lv for lv in known if caption or lv != "caption"] or list(known)
 
 
 def check_levels(describer: Describer, levels: Sequence[str]) -> None:

@@ -25,7 +25,7 @@ import torch
 
 from multicap.compare.run import PairOutcome, SetOutcome, compare_files
 from multicap.describe import Description
-from multicap.describe.describer import create_describer, describe_paths
+from multicap.describe.describer import create_describer, describe_paths, every_level
 from multicap.errors import ImageLoadError
 from multicap.index import existing_index
 from multicap.index.build import index_paths
@@ -47,7 +47,7 @@ class _DescribeWorker:
         torch.set_num_threads(threads)
         self.describer = create_describer(model, **options)
         # None: every level the describer says but the plain caption (`describe --level all`)
-        self.levels = levels or [lv for lv in self.describer.levels if lv != "caption"]
+        self.levels = levels or every_level(self.describer.levels)
         self.batch_size = batch_size
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -79,7 +79,7 @@ def describe_on_ray(
 
     Args:
         model: `create_describer`'s name or bundle; `options` its keyword arguments (device included).
-        levels: the levels to say; None for every level of the describer but `caption`.
+        levels: the levels to say; None for `every_level` of the describer.
     """
     configure_data()
     workers = min(workers or cluster_cpus(), cluster_cpus(), max(1, math.ceil(len(files) / _BLOCK)))

@@ -58,6 +58,26 @@ def test_levels_given_twice_are_both_said() -> None:
     assert docs[-1]["type"] == "set" and docs[-1]["level"] == "layout"  # the most detailed asked
 
 
+def test_every_level_and_the_caption() -> None:
+    """`--level all --level caption` had dropped the caption ("all" won, unsaid); a captioner that knows
+    only the caption (trained on Flickr8k or COCO) said nothing at all by default, exit 0."""
+    from multicap.cli.describe import _asked, _levels
+    from multicap.describe.describer import every_level
+
+    assert every_level(("caption",)) == ["caption"]
+    assert every_level(("object", "layout", "caption")) == ["object", "layout"]
+    assert _levels(("caption",), _asked([])) == ["caption"]
+    assert _levels(("object", "attribute", "caption"), _asked(["all", "Caption"])) == [
+        "object", "attribute", "caption"
+    ]  # fmt: skip
+    scene = str(EXAMPLES.parent / "scenes" / "images" / "000000.png")
+    r = run_cli(
+        "describe", scene, "--model", "scenes-small", "--json", "--level", "all", "--level", "caption"
+    )
+    assert r.returncode == 0, r.stderr
+    assert list(json.loads(r.stdout.splitlines()[0])["texts"]) == ["object", "attribute", "layout", "caption"]
+
+
 def test_describe_bad_usage(tmp_path: Path) -> None:
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
     assert r.returncode == 2 and "--level" in r.stderr

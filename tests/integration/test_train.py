@@ -213,3 +213,83 @@ def test_levels_together_batches_hold_whole_images_each_grid_once(scenes: Path, 
     extra = ["train.epochs=1", "data.val_images=2", "train.levels_together=true"]
     result = train(_recipe(scenes, tmp_path / "t", *extra))
     assert result.epochs_run == 1 and result.history[0]["loss"] > 0
+
+
+@pytest.mark.parametrize("moment", ["written", "renamed new", "old moved aside", "swapped"])
+def test_a_kill_at_any_moment_of_a_checkpoint_swap_loses_no_epoch_and_no_best(
+    scenes: Path, tmp_path: Path, moment: str
+) -> None:
+    """A Ctrl-C between renaming last to last.old and the new one into place had left no last/: the next
+    run started at epoch 1, wrote over best/, then failed on the leftover last.old at every epoch's end.
+    Each moment of `save_whole` is left as a kill leaves it; the next run resumes after the right epoch."""
+    import shutil
+
+    extra = ["train.epochs=2", "data.val_images=2"]
+    out = tmp_path / "k"
+    train(_recipe(scenes, out, *extra), stop_after_epochs=1)
+    last, new, old = out / "last", out / "last.new", out / "last.old"
+    # epoch 2's checkpoint, written beside epoch 1's, then the swap stopped part way
+    done = train(_recipe(scenes, tmp_path / "twin", *extra))
+    shutil.copytree(tmp_path / "twin" / "last", out / "last.tmp")
+    if moment != "written":
+        (out / "last.tmp").rename(new)
+    if moment in ("old moved aside", "swapped"):
+        last.rename(old)
+    if moment == "swapped":
+        new.rename(last)
+    events: list[TrainEvent] = []
+    again = train(_recipe(scenes, out, *extra), progress=events.append)
+    resumed = [e.epoch for e in events if e.kind == "resumed"]
+    assert resumed == [1 if moment == "written" else 2], (moment, resumed)
+    assert again.epochs_run == 2 and again.history == done.history
+    assert sorted(p.name for p in out.iterdir()) == ["best", "last"]  # nothing left over
+
+
+def test_a_damaged_or_missing_checkpoint_file_is_named_and_nothing_is_trained(
+    scenes: Path, tmp_path: Path
+) -> None:
+    """A truncated trainer.pt or model.safetensors had said torch's or safetensors' words, naming no file;
+    a deleted trainer.pt had restarted the run at epoch 1 over best/, unsaid."""
+    from multicap.errors import DataError
+
+    extra = ["train.epochs=2", "data.val_images=2"]
+    out = tmp_path / "d"
+    train(_recipe(scenes, out, *extra), stop_after_epochs=1)
+    best = (out / "best" / "model.safetensors").read_bytes()
+    for name in ("trainer.pt", "model.safetensors", "metrics.json"):
+        path = out / "last" / name
+        kept = path.read_bytes()
+        path.write_bytes(kept[: len(kept) // 3])
+        with pytest.raises(DataError, match=rf"{path} is damaged \(.*\): restore it"):
+            train(_recipe(scenes, out, *extra))
+        path.unlink()
+        with pytest.raises(DataError, match=rf"{path} is missing, so the run cannot resume"):
+            train(_recipe(scenes, out, *extra))
+        path.write_bytes(kept)
+    assert (out / "best" / "model.safetensors").read_bytes() == best  # untouched
+    shutil_last = out / "last"
+    shutil_last.rename(tmp_path / "elsewhere")
+    with pytest.raises(DataError, match="holds best/ but no last/ checkpoint to resume"):
+        train(_recipe(scenes, out, *extra))
+
+
+def test_a_run_resumes_under_another_spelling_of_its_folders(
+    scenes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "train.out=r4" from the run's parent folder had been "another recipe (train.out differ)"."""
+    extra = ["train.epochs=2", "data.val_images=2"]
+    train(_recipe(scenes, tmp_path / "r4", *extra), stop_after_epochs=1)
+    monkeypatch.chdir(tmp_path)
+    events: list[TrainEvent] = []
+    again = train(_recipe(Path(f"{scenes}/."), Path("r4"), *extra), progress=events.append)
+    assert [e.epoch for e in events if e.kind == "resumed"] == [1] and again.epochs_run == 2
+
+
+def test_a_train_out_that_is_a_file_is_refused_before_any_work(scenes: Path, tmp_path: Path) -> None:
+    from multicap.errors import ConfigError
+
+    (tmp_path / "afile").write_text("x")
+    events: list[TrainEvent] = []
+    with pytest.raises(ConfigError, match="the run folder cannot be made there"):
+        train(_recipe(scenes, tmp_path / "afile", "train.epochs=1"), progress=events.append)
+    assert events == []  # no features cached, no step
