@@ -36,6 +36,12 @@ def evaluate_command(
     features: Path | None = typer.Option(
         None, "--features", help="With --model: feature cache folder (default: DATA/features/ENCODER)."
     ),
+    image_root: Path | None = typer.Option(
+        None,
+        "--image-root",
+        file_okay=False,
+        help="With --model: the folder the corpus's image paths start from (default: the corpus file's).",
+    ),
     metrics: str = typer.Option(
         "bleu,meteor,rouge,cider", "--metrics", help="Comma-separated: bleu, meteor, rouge, cider."
     ),
@@ -57,16 +63,30 @@ def evaluate_command(
       multicap evaluate --predictions results.json --references captions_val2014.json --out scores.json
 
       multicap evaluate --model runs/scenes/best --data data/scenes --split test_comp
+
+      multicap evaluate --model runs/flickr8k/best --data dataset_flickr8k.json --image-root Flicker8k_Dataset
     """
+    from multicap.errors import DataError
     from multicap.evaluation import evaluate_files, scores_document
 
     names = _metric_names(metrics)
+    if split is not None and not split.strip():  # had scored the default split, unsaid
+        raise typer.BadParameter(
+            "give a split's name (e.g. test), or leave --split out", param_hint="--split"
+        )
     if model is None and beam is not None:
         console.warn("--beam decodes with --model; it changes nothing in scoring --predictions")
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
-        evaluation = _decode_and_score(model, data, split or "test", names, beam, max_len, features)
+        evaluation = _decode_and_score(
+            model, data, split or "test", names, beam, max_len, features, image_root
+        )
+        if evaluation.settings.get("unread"):
+            console.warn(
+                f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
+                f"other {evaluation.settings['images']}"
+            )
         doc = evaluation.document(per_image=False, out=None if out is None else str(out))
         if out is not None:
             _write(out, evaluation.document(per_image=True))
@@ -87,6 +107,8 @@ def evaluate_command(
     for level, entry in doc["levels"].items():
         for metric, reason in entry["unavailable"].items():
             console.warn(f"{metric} unavailable at level {level}: {reason}")
+    if not any(entry["scores"] for entry in doc["levels"].values()):  # had printed no score, exit 0
+        raise DataError(f"no metric asked ({', '.join(names)}) could be computed: see the warning above")
     if json_out:
         console.print_json_line(doc)
         return
@@ -137,6 +159,7 @@ def _decode_and_score(
     beam: int | None,
     max_len: int | None,
     features: Path | None,
+    image_root: Path | None,
 ) -> Any:
     from multicap.captioning.evaluate_bundle import evaluate_model
 
@@ -145,6 +168,7 @@ def _decode_and_score(
         "max_len": max_len,
         "metrics": metrics,
         "features": features or "",
+        "image_root": image_root,
     }
     if not console.progress_enabled():
         return evaluate_model(model, data, split, **options)

@@ -86,6 +86,12 @@ def evaluate_bundle(
     store.build([im.path for im in images], encoder, progress=advance)
     rows = store.rows_of([im.path for im in images])
     kept = [(im, r) for im, r in zip(images, rows, strict=True) if r is not None]
+    if not kept:  # the images are elsewhere: their paths start from another folder than the corpus file's
+        raise DataError(
+            f"no image of split {split!r} could be read (the first: {images[0].path}): where the corpus's "
+            "image paths start from another folder, give it (--image-root)"
+        )
+    read = {im.image_id for im, _ in kept}  # those that could not be read are left out on both sides
     dec = decoding or bundle.decoding
     predictions: dict[str, dict[str, str]] = {}
     for level in wanted:
@@ -98,7 +104,9 @@ def evaluate_bundle(
             if progress is not None:
                 progress(level, len(texts), len(pairs))
         predictions[level] = {im.image_id: t for (im, _), t in zip(pairs, texts, strict=True)}
-    references = {lv: corpus.references(split, lv) for lv in wanted}
+    references = {
+        lv: {k: refs for k, refs in corpus.references(split, lv).items() if k in read} for lv in wanted
+    }
     scores = evaluate_levels(predictions, references, metrics=metrics)
     # Fact F1 reads sentences back with the corpus's reader: only where it has one (the scenes grammar).
     facts = corpus.facts(split) if corpus.reader else {}
@@ -113,6 +121,7 @@ def evaluate_bundle(
         "data": str(data),
         "split": split,
         "images": len(kept),
+        "unread": len(images) - len(kept),  # skipped, each said by the feature store
         "decoding": asdict(replace(dec)),
     }
     return BundleEvaluation(scores, f1, settings)

@@ -86,7 +86,7 @@ def train(
     cfg = recipe.train
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    device = resolve_device(cfg.device, option="--set train.device")
     out = Path(cfg.out)
     try:  # before the features are cached and an epoch trained, not after
         out.mkdir(parents=True, exist_ok=True)

@@ -47,8 +47,9 @@ class Features:
         )
 
 
-def resolve_device(device: str | torch.device | None) -> torch.device:
-    """'cpu' (the default), 'cuda', 'cuda:N' or 'auto' (CUDA when present); a clear error otherwise."""
+def resolve_device(device: str | torch.device | None, *, option: str = "--device") -> torch.device:
+    """'cpu' (the default), 'cuda', 'cuda:N' or 'auto' (CUDA when present); a clear error otherwise, which
+    says how to choose the CPU with `option` (`train` takes --set train.device=cpu, not --device)."""
     name = str(device or "cpu")
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -57,7 +58,8 @@ def resolve_device(device: str | torch.device | None) -> torch.device:
     except RuntimeError:
         raise ConfigError(f"unknown device {name!r}: use cpu, cuda, cuda:N or auto") from None
     if dev.type == "cuda" and not torch.cuda.is_available():
-        raise ConfigError(f"device {name!r} asked for, but CUDA is not available here: use --device cpu")
+        use = f"{option}=cpu" if option.endswith(".device") else f"{option} cpu"
+        raise ConfigError(f"device {name!r} asked for, but CUDA is not available here: use {use}")
     return dev
 
 

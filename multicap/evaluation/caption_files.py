@@ -48,7 +48,7 @@ def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
             raise DataError(
                 f"{path}: entry {i} needs an 'image_id' and a 'caption' string (COCO result format)"
             )
-        level = str(entry.get("level", DEFAULT_LEVEL))
+        level = str(entry.get("level") or DEFAULT_LEVEL)  # null: no level, as absent
         key = image_key(entry["image_id"])
         if key in out.setdefault(level, {}):
             duplicates.append(key)
@@ -102,7 +102,7 @@ def _coco_references(annotations: list[Any], path: str | Path) -> dict[str, dict
     for i, ann in enumerate(annotations):
         if not isinstance(ann, dict) or "image_id" not in ann or not isinstance(ann.get("caption"), str):
             raise DataError(f"{path}: annotation {i} needs an 'image_id' and a 'caption' string")
-        level = str(ann.get("level", DEFAULT_LEVEL))
+        level = str(ann.get("level") or DEFAULT_LEVEL)  # null: no level, as absent
         refs.setdefault(level, {}).setdefault(image_key(ann["image_id"]), []).append(ann["caption"])
     if not refs:
         raise DataError(f"{path}: the annotation file holds no captions")

@@ -75,6 +75,25 @@ def test_json_and_per_image_file_without_java(files: tuple[Path, Path], tmp_path
     rows = json.loads(out.read_text())["levels"]["caption"]["images"]
     assert [r["image_id"] for r in rows] == [1, 2] and rows[1]["caption"] == PREDS[1]["caption"]
     assert all("CIDEr-D" in r and "BLEU-4" in r for r in rows)
+    alone = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "meteor", "--json", env=env)
+    assert alone.returncode == 1 and alone.stdout == ""  # had printed "scores": {} with exit 0
+    assert (
+        alone.stderr.splitlines()[-1]
+        == "error: no metric asked (meteor) could be computed: see the warning above"
+    )
+
+
+def test_an_empty_split_and_a_null_level(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """--split "" had scored the default split, unsaid; a prediction's "level": null had been level
+    "None" (no references there) where it means no level, as when absent."""
+    preds, refs = files
+    empty = _run("evaluate", "-p", str(preds), "-r", str(refs), "--split", "")
+    assert empty.returncode == 2 and "give a split's name" in empty.stderr
+    nulled = tmp_path / "nulled.json"
+    nulled.write_text(json.dumps([{**p, "level": None} for p in json.loads(preds.read_text())]))
+    r = _run("evaluate", "-p", str(nulled), "-r", str(refs), "--metrics", "bleu", "--json")
+    assert r.returncode == 0, r.stderr
+    assert set(json.loads(r.stdout)["levels"]) == {"caption"}
 
 
 def test_karpathy_levels_and_split(tmp_path: Path) -> None:
@@ -177,3 +196,38 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
         assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
     r = _run("evaluate", "--model", str(best))
     assert r.returncode == 2 and "--model needs --data" in r.stderr
+
+
+def test_evaluate_a_bundle_on_a_corpus_whose_images_start_elsewhere(tmp_path: Path) -> None:
+    """A Karpathy file beside no images (the flickr8k recipe's layout, with data.image_root) had failed
+    with one warning per image and "N image(s) have references but no caption"; --image-root finds them,
+    and one image that cannot be read is left out of both sides, said once."""
+    import shutil
+
+    data = tmp_path / "karpathy.json"
+    shutil.copy(EXAMPLES_SCENES / "karpathy.json", data)
+    args = [
+        "evaluate",
+        "--model",
+        "scenes-small",
+        "--data",
+        str(data),
+        "--split",
+        "train",
+        "--metrics",
+        "bleu",
+    ]
+    lost = _run(*args, "--features", str(tmp_path / "f1"))
+    assert lost.returncode == 1
+    assert lost.stderr.splitlines()[-1].startswith(
+        "error: no image of split 'train' could be read (the first:"
+    )
+    assert "--image-root" in lost.stderr.splitlines()[-1]
+    root = tmp_path / "root"
+    shutil.copytree(EXAMPLES_SCENES / "images", root / "images")
+    (root / "images" / "000003.png").write_bytes(b"not a png")
+    found = _run(*args, "--image-root", str(root), "--features", str(tmp_path / "f2"), "--json")
+    assert found.returncode == 0, found.stderr
+    doc = json.loads(found.stdout)
+    assert doc["settings"]["images"] == 4 and doc["settings"]["unread"] == 1
+    assert "1 of the split's images could not be read: scored on the other 4" in found.stderr

@@ -194,8 +194,12 @@ def test_cuda_asked_without_cuda_is_a_clear_error() -> None:
         pytest.skip("CUDA present")
     from multicap.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="CUDA is not available"):
+    with pytest.raises(ConfigError, match="CUDA is not available here: use --device cpu"):
         create_encoder("tiny", device="cuda")
+    from multicap.encoders import resolve_device
+
+    with pytest.raises(ConfigError, match="use --set train.device=cpu"):  # train's own option, not --device
+        resolve_device("cuda", option="--set train.device")
 
 
 def test_fine_grid_holds_stride8_subcells_stride16_and_colour(lite0) -> None:
