@@ -198,7 +198,7 @@ def test_cuda_asked_without_cuda_is_a_clear_error() -> None:
         create_encoder("tiny", device="cuda")
     from multicap.encoders import resolve_device
 
-    with pytest.raises(ConfigError, match="use --set train.device=cpu"):  # train's own option, not --device
+    with pytest.raises(ConfigError, match=r"use --set train\.device=cpu"):  # train's own option, not --device
         resolve_device("cuda", option="--set train.device")
 
 
