@@ -44,6 +44,12 @@ def attend_command(
     formats = FigureCanvasBase.get_supported_filetypes()  # before the model runs, not after
     if out.suffix.lower().lstrip(".") not in formats:
         raise ConfigError(f"--out {out}: give a file ending in one of .{', .'.join(sorted(formats))}")
+    try:  # where it is written, before the model runs, not after
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        files = [p for p in out.parents if p.exists() and not p.is_dir()]
+        why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
+        raise ConfigError(f"--out {out}: its folder cannot be made ({why})") from None
     bundle = load_bundle(model, device=device)
     if console.level_word(level, tuple(bundle.levels)) == "all":  # describe's word: here one level a run
         raise typer.BadParameter(
@@ -51,9 +57,12 @@ def attend_command(
         )
     level = console.level_named(level, tuple(bundle.levels))  # "Layouts" as "layout"; else usage error
     caption, seen = caption_image(bundle, image, level, device=device)
-    files = [plot_attention(seen, caption, bundle.model.config.grid_hw, out)]
-    if matrix:
-        files.append(plot_step_similarity(caption, out.with_name(out.stem + "-matrix.png")))
+    try:
+        files = [plot_attention(seen, caption, bundle.model.config.grid_hw, out)]
+        if matrix:
+            files.append(plot_step_similarity(caption, out.with_name(out.stem + "-matrix.png")))
+    except OSError as exc:  # a read-only folder, a full disk
+        raise ConfigError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
     if json_out:
         console.print_json_line(
             {

@@ -154,6 +154,20 @@ def describe_command(
         model, people = "grounded", False
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
+    if model != "grounded":  # options only the grounded describer reads: said, not dropped unsaid
+        given = [
+            flag
+            for flag, unset in (
+                ("--top-k", top_k == _TOP_K),
+                ("--min-confidence", min_confidence == _MIN_CONFIDENCE),
+                ("--no-people", people),
+                ("--encoder", encoder is None),
+            )
+            if not unset
+        ]
+        if given:
+            console.warn(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the grounded "
+                         f"describer only: ignored with --model {model}")  # fmt: skip
     held = _held(index, files, model, grounded, asked) if index is not None else {}
     fresh = [f for f in files if f not in held]
     descriptions = []

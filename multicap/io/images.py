@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import threading
 import warnings
 from collections.abc import Iterator
@@ -165,9 +166,13 @@ def load_image(
     except UnidentifiedImageError:
         reason = "empty file (0 bytes)" if _is_empty(path) else "not an image, or a format Pillow cannot read"
         raise ImageLoadError(path, reason) from None
-    except Image.DecompressionBombError as exc:
-        trusted = "raise MULTICAP_MAX_PIXELS if it is trusted"
-        raise ImageLoadError(path, f"too many pixels ({exc}; {trusted})") from None
+    except Image.DecompressionBombError as exc:  # Pillow's own guard, before ours: said in our words
+        count = re.search(r"\((\d+) pixels\)", str(exc))
+        many = f"{int(count.group(1)):,} pixels" if count else "too many pixels"
+        raise ImageLoadError(
+            path, f"{many}, over the limit (a decompression-bomb guard; raise it with MULTICAP_MAX_PIXELS if "
+            "the file is trusted)"
+        ) from None  # fmt: skip
     except MemoryError:
         raise ImageLoadError(path, "out of memory while decoding; lower MULTICAP_DECODE_BUDGET_MB") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

@@ -177,6 +177,10 @@ BAD = {
         ["TMP/nope.png", "--model", "scenes-small"],
         "error: TMP/nope.png: no such file or folder",
     ),
+    "out under a file": (
+        [str(SCENE), "--model", "scenes-small", "--out", "TMP/afile/att.png"],
+        "error: --out TMP/afile/att.png: its folder cannot be made (TMP/afile is a file, not a folder)",
+    ),
     "not a bundle": (
         [str(SCENE), "--model", "TMP"],
         "error: TMP is not a bundle: model.safetensors is missing",
@@ -188,7 +192,10 @@ BAD = {
 def test_attend_bad_input_fails_in_one_line(tmp_path: Path, case: str) -> None:
     args, expected = BAD[case]
     out = tmp_path / "att.png"
-    r = run_cli("attend", *(a.replace("TMP", str(tmp_path)) for a in args), "--out", str(out))
+    (tmp_path / "afile").write_text("x")
+    if "--out" not in args:
+        args = [*args, "--out", str(out)]
+    r = run_cli("attend", *(a.replace("TMP", str(tmp_path)) for a in args))
     assert r.returncode == 1 and r.stdout == "", r.stdout
     assert r.stderr.splitlines() == [expected.replace("TMP", str(tmp_path))]
     assert not out.exists()

@@ -78,6 +78,18 @@ def test_every_level_and_the_caption() -> None:
     assert list(json.loads(r.stdout.splitlines()[0])["texts"]) == ["object", "attribute", "layout", "caption"]
 
 
+def test_grounded_options_with_a_bundle_are_said_ignored() -> None:
+    scene = str(EXAMPLES.parent / "scenes" / "images" / "000000.png")
+    r = run_cli(
+        "describe", scene, "--model", "scenes-small", "--top-k", "1", "--no-people", "--level", "object"
+    )
+    assert r.returncode == 0, r.stderr
+    assert "warning: --top-k and --no-people apply to the grounded describer only: ignored with --model " \
+        "scenes-small" in r.stderr  # fmt: skip
+    plain = run_cli("describe", scene, "--model", "scenes-small", "--level", "object")
+    assert "grounded describer only" not in plain.stderr and plain.stdout == r.stdout
+
+
 def test_describe_bad_usage(tmp_path: Path) -> None:
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
     assert r.returncode == 2 and "--level" in r.stderr
