@@ -174,6 +174,10 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         raise DataError(
             f"{folder}: refusing to unpickle a model file; a bundle is a folder with model.safetensors"
         )
+    if (
+        folder.is_file() and (folder.parent / "config.json").is_file()
+    ):  # a file of a bundle: its folder is meant
+        raise DataError(f"{folder} is a file of a bundle: give its folder, {folder.parent}")
     if not folder.is_dir():
         known = list_bundles()
         if str(path_or_name) not in known:

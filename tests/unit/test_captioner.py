@@ -405,6 +405,8 @@ def test_pickles_older_and_newer_formats_are_refused(trained, tmp_path: Path) ->
     cfg = json.loads((good / "config.json").read_text())
     cfg["format"] = 99
     (good / "config.json").write_text(json.dumps(cfg))
+    with pytest.raises(DataError, match=rf"is a file of a bundle: give its folder, {good}"):
+        load_bundle(good / "model.safetensors")  # had been "no bundle folder or registered name"
     with pytest.raises(DataError, match="newer multicap"):
         load_bundle(good)
     cfg["format"] = 1
