@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import typer
@@ -106,6 +108,21 @@ def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""
     err.print(f"warning: {shown(message)}", markup=False)
+
+
+@contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Ctrl-C ignored while the lines after a first one are said (what is saved, "interrupted"): a second
+    had printed a traceback in their middle. Only the main thread can; elsewhere nothing changes."""
+    try:
+        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:

@@ -63,7 +63,8 @@ def _run(argv: list[str]) -> int:
     except MulticapError as exc:
         return _fail(f"error: {exc}")
     except (KeyboardInterrupt, typer.Abort):
-        console.err.print("interrupted", markup=False)
+        with console.uninterrupted():
+            console.err.print("interrupted", markup=False)
         return 130
     except typer.Exit as exc:
         return int(exc.exit_code or 0)

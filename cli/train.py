@@ -49,7 +49,8 @@ def train_command(
         try:
             result = train(recipe, progress=report, command=command)
         except KeyboardInterrupt:  # say what is kept: a bare "interrupted" had not
-            _say_kept(Path(recipe.train.out), command)
+            with console.uninterrupted():  # and put back a checkpoint a Ctrl-C stopped mid-swap
+                _say_kept(Path(recipe.train.out), command)
             raise
     last = result.history[-1] if result.history else {}
     best = max(result.history, key=lambda h: h["score"]) if result.history else {}

@@ -134,3 +134,26 @@ def test_a_file_the_user_may_not_read_is_skipped_not_a_usage_error(
     monkeypatch.setattr(os, "access", lambda p, mode, *a, **k: "locked" not in str(p) and real(p, mode))
     assert _run(["classify", str(tmp_path / "locked.jpg"), str(tmp_path / "ok.jpg"), "--json"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 2
+
+
+def test_a_second_ctrl_c_while_the_first_is_said_is_ignored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A second Ctrl-C while "interrupted" (or what a training run saved) was being said printed a
+    traceback in its middle: SIGINT is ignored for those lines, and restored after."""
+    import signal
+
+    from multicap.cli import console
+    from multicap.cli.main import _run
+
+    before = signal.getsignal(signal.SIGINT)
+    seen = []
+
+    def says(*args: object, **kwargs: object) -> None:
+        seen.append(signal.getsignal(signal.SIGINT))
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(console.err, "print", says)
+    monkeypatch.setattr("multicap.cli.main.app", ctrl_c)
+    assert _run(["models"]) == 130
+    assert seen == [signal.SIG_IGN] and signal.getsignal(signal.SIGINT) is before
