@@ -20,6 +20,7 @@ reaches it ends there and is validated. Only a run without a time budget is bit-
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -88,12 +89,7 @@ def train(
         torch.set_num_threads(cfg.threads)
     device = resolve_device(cfg.device, option="--set train.device")
     out = Path(cfg.out)
-    try:  # before the features are cached and an epoch trained, not after
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ConfigError(
-            f"train.out {out}: the run folder cannot be made there ({exc.strerror or exc})"
-        ) from None
+    _check_run_folder(out)  # before the features are cached and an epoch trained, not after
     recover_run(out)  # a checkpoint a kill left half swapped is put back first
     data = build_examples(
         recipe, progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total))
@@ -315,6 +311,15 @@ def _damaged(path: Path) -> Iterator[None]:
         raise DataError(
             f"{path} is damaged ({reason}): restore it, or give another train.out to start afresh"
         ) from None
+
+
+def _check_run_folder(out: Path) -> None:
+    """That the run folder can be made and written where `train.out` says (nothing is made yet)."""
+    there = next(p for p in (out, *out.resolve().parents) if p.exists())
+    if not there.is_dir():
+        raise ConfigError(f"train.out {out}: the run folder cannot be made there ({there} is a file)")
+    if not os.access(there, os.W_OK | os.X_OK):
+        raise ConfigError(f"train.out {out}: the run folder cannot be made there ({there} is not writable)")
 
 
 def save_whole(folder: Path, write: Callable[[Path], object]) -> None:
