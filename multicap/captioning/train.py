@@ -270,16 +270,16 @@ class _Run:
         with _damaged(folder / "trainer.pt"):
             state = torch.load(folder / "trainer.pt", map_location="cpu", weights_only=True)
             self.optimizer.load_state_dict(state["optimizer"])
-        self.steps_done = int(state["steps_done"])
-        self.clock = _Clock(self.clock.budget, float(state["seconds_trained"]))
-        self.generator.set_state(state["generator"])
-        torch.set_rng_state(state["torch_rng"])
-        self.epoch, self.best_score, self.stale = (
-            int(state["epoch"]),
-            float(state["best_score"]),
-            int(state["stale"]),
-        )
-        self.history = list(state["history"])
+            self.steps_done = int(state["steps_done"])
+            self.clock = _Clock(self.clock.budget, float(state["seconds_trained"]))
+            self.generator.set_state(state["generator"])
+            torch.set_rng_state(state["torch_rng"])
+            self.epoch, self.best_score, self.stale = (
+                int(state["epoch"]),
+                float(state["best_score"]),
+                int(state["stale"]),
+            )
+            self.history = list(state["history"])
 
 
 # Recipe fields that may change between a run and its resumption (a longer run, a new time budget), and
