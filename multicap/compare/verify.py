@@ -211,10 +211,10 @@ def _unflipped(matrix: np.ndarray, mirror: Keypoints) -> np.ndarray:
 def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: flipped
     left to right, stretched out of shape (one axis scaled more than the other), turned ("turned a quarter
-    clockwise", "rotated 5°"), cropped (or "uncropped": a is a
-    crop of it), smaller or larger, made grey, brighter or darker. Empty where nothing of that changed (a
-    recompressed copy). `pixels`: the two files' own pixel counts, where the images given were shrunk
-    while decoding (a JPEG is)."""
+    clockwise", "rotated 5°"), cropped (or "uncropped": a is a crop of it), smaller or larger, made grey,
+    brighter or darker (than the part of a it shows). Empty where nothing of that changed (a recompressed
+    copy). `pixels`: the two files' own pixel counts, where the images given were shrunk while decoding (a
+    JPEG is)."""
     out = []
     matrix = alignment(a, b)
     if matrix is not None:
