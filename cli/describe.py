@@ -292,8 +292,9 @@ def _print_set(descriptions: list[Description], asked: tuple[str, ...], json_out
         extra = {"level": "all"} if "all" in asked else {}
         console.print_json_line(summary.to_dict() | extra | {"n_described": described})
         return
+    said_caption = any("caption" in d.texts for d in descriptions)  # asked, or all a captioner knows
     which = (
-        ("every level" if "caption" in asked else "every level but the caption")
+        ("every level" if said_caption else "every level but the caption")
         if "all" in asked
         else (f"{summary.level} level")
     )

@@ -39,6 +39,7 @@ def evaluate_command(
     image_root: Path | None = typer.Option(
         None,
         "--image-root",
+        exists=True,
         file_okay=False,
         help="With --model: the folder the corpus's image paths start from (default: the corpus file's).",
     ),
@@ -74,8 +75,11 @@ def evaluate_command(
         raise typer.BadParameter(
             "give a split's name (e.g. test), or leave --split out", param_hint="--split"
         )
-    if model is None and beam is not None:
-        console.warn("--beam decodes with --model; it changes nothing in scoring --predictions")
+    if model is None:
+        given = [o for o, v in (("--beam", beam), ("--max-len", max_len), ("--features", features),
+                                ("--image-root", image_root)) if v is not None]  # fmt: skip
+        if given:
+            console.warn(f"{' and '.join(given)}: with --model only; ignored in scoring --predictions")
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
@@ -104,11 +108,14 @@ def evaluate_command(
         )
     else:
         raise typer.BadParameter("give --predictions and --references, or --model and --data")
+    if not any(entry["scores"] for entry in doc["levels"].values()):  # had printed no score, exit 0
+        why = sorted(
+            {f"{m}: {r}" for entry in doc["levels"].values() for m, r in entry["unavailable"].items()}
+        )
+        raise DataError(f"no metric asked could be computed ({'; '.join(why) or ', '.join(names)})")
     for level, entry in doc["levels"].items():
         for metric, reason in entry["unavailable"].items():
             console.warn(f"{metric} unavailable at level {level}: {reason}")
-    if not any(entry["scores"] for entry in doc["levels"].values()):  # had printed no score, exit 0
-        raise DataError(f"no metric asked ({', '.join(names)}) could be computed: see the warning above")
     if json_out:
         console.print_json_line(doc)
         return

@@ -34,6 +34,9 @@ class BundleEvaluation:
         )
 
 
+_LOOKED_AT = 20  # the split's first images: none there, and the corpus's images are elsewhere
+
+
 def evaluate_model(
     model: str | Path,
     data: str | Path,
@@ -74,6 +77,11 @@ def evaluate_bundle(
     wanted = [lv for lv in (levels or bundle.levels) if lv in corpus.levels()]
     if not wanted:
         raise DataError(f"{data} has no references at the bundle's levels ({', '.join(bundle.levels)})")
+    if not any(Path(im.path).exists() for im in images[:_LOOKED_AT]):  # before a warning for every image
+        raise DataError(
+            f"no image of split {split!r} is where the corpus says (the first: {images[0].path}): where its "
+            "image paths start from another folder, give it (--image-root)"
+        )
     encoder = bundle.encoder.create(device=next(bundle.model.parameters()).device)
     store = FeatureStore.open(features_folder(data, bundle.encoder, features), encoder)
     done = [0]

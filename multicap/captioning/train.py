@@ -19,11 +19,13 @@ reaches it ends there and is validated. Only a run without a time budget is bit-
 
 from __future__ import annotations
 
+import json
 import math
-import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -114,11 +116,13 @@ def train(
         run.history.append({"epoch": run.epoch, "loss": epoch_loss, "score": score, **_flat(scores)})
         if improved:
             run.best_score, run.stale = score, 0
-            save_whole(out / "best", _bundle(run, recipe, command, scores).save)
         else:
             run.stale += 1
-        run.save_checkpoint(out / "last", _bundle(run, recipe, command, scores))
         emit(TrainEvent("validation", epoch=run.epoch, loss=epoch_loss, scores=scores))
+        bundle = _bundle(run, recipe, command, scores)
+        run.save_checkpoint(out / "last", bundle)  # first: a kill before best/ is written, resumed, writes it
+        if improved:
+            save_whole(out / "best", bundle.save)
         if run.stale >= cfg.patience or run.clock.out_of_time():
             stopped_early = run.epoch < cfg.epochs
             emit(
@@ -225,6 +229,9 @@ class _Run:
             run._resume(last)
             done = f"{run.epoch} of {cfg.epochs} epochs done"
             emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {last} ({done})"))
+            if run.history and run.stale == 0 and _epoch_of(out / "best") != run.epoch:
+                # the last epoch was the best, and a kill came between last/ and best/: best/ is last's bundle
+                save_whole(out / "best", lambda tmp: shutil.copytree(last, tmp, ignore=_TRAINER_ONLY))
         elif (out / "best").exists():  # a fresh start would write over the best bundle of a run it cannot see
             raise DataError(
                 f"{out} holds best/ but no last/ checkpoint to resume: give another train.out to start "
@@ -302,24 +309,47 @@ _CHECKPOINT_FILES = ("config.json", "vocab.json", "model.safetensors", "metrics.
 def _damaged(path: Path) -> Iterator[None]:
     """A checkpoint file that cannot be read, said in one line that names it (torch, safetensors and json
     name no file)."""
+    advice = "restore it, or give another train.out to start afresh"
     try:
         yield
-    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as exc:
-        if isinstance(exc, DataError):
+    except DataError as exc:  # said by the reader: the advice added where it has none
+        if "train.out" in str(exc):
             raise
-        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise DataError(
-            f"{path} is damaged ({reason}): restore it, or give another train.out to start afresh"
-        ) from None
+        raise DataError(f"{exc}: {advice}") from None
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        reason = first.split(". ")[0] if len(first) > 120 else first  # its first sentence, not cut mid-word
+        raise DataError(f"{path} is damaged ({reason}): {advice}") from None
+
+
+_TRAINER_ONLY = shutil.ignore_patterns("trainer.pt")  # what a checkpoint holds beyond its bundle
+
+
+def _epoch_of(bundle: Path) -> int | None:
+    """The epoch a saved bundle was saved at (None: no bundle there, or none readable)."""
+    try:
+        return int(json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))["epoch"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _check_run_folder(out: Path) -> None:
-    """That the run folder can be made and written where `train.out` says (nothing is made yet)."""
+    """That the run folder can be made and written where `train.out` says, tried and left as it was."""
     there = next(p for p in (out, *out.resolve().parents) if p.exists())
     if not there.is_dir():
         raise ConfigError(f"train.out {out}: the run folder cannot be made there ({there} is a file)")
-    if not os.access(there, os.W_OK | os.X_OK):
-        raise ConfigError(f"train.out {out}: the run folder cannot be made there ({there} is not writable)")
+    made = [p for p in (out, *out.parents) if not p.exists()]  # deepest first
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=out).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"train.out {out}: the run folder cannot be made there ({exc.strerror or exc})"
+        ) from None
+    finally:
+        for folder in made:
+            with suppress(OSError):
+                folder.rmdir()
 
 
 def save_whole(folder: Path, write: Callable[[Path], object]) -> None:
@@ -358,8 +388,6 @@ def recover_run(out: Path) -> None:
 
 
 def _check_same_recipe(folder: Path, recipe: Recipe) -> None:
-    import json
-
     saved = json.loads((folder / "metrics.json").read_text(encoding="utf-8")).get("recipe", {})
     now = recipe.to_dict()
     changed = [
@@ -404,6 +432,4 @@ def _warmup_cosine(step: int, warmup: int, progress: float) -> float:
 
 
 def _remove_tree(path: Path) -> None:
-    import shutil
-
     shutil.rmtree(path, ignore_errors=True)

@@ -285,11 +285,39 @@ def test_a_run_resumes_under_another_spelling_of_its_folders(
     assert [e.epoch for e in events if e.kind == "resumed"] == [1] and again.epochs_run == 2
 
 
-def test_a_train_out_that_is_a_file_is_refused_before_any_work(scenes: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", ["afile", "afile/sub", "/proc/multicap-run"])
+def test_a_train_out_that_cannot_be_made_is_refused_before_any_work(
+    scenes: Path, tmp_path: Path, where: str
+) -> None:
+    """A file in the way, or /proc (which root's access check passes), had been found after an epoch."""
     from multicap.errors import ConfigError
 
     (tmp_path / "afile").write_text("x")
     events: list[TrainEvent] = []
     with pytest.raises(ConfigError, match="the run folder cannot be made there"):
-        train(_recipe(scenes, tmp_path / "afile", "train.epochs=1"), progress=events.append)
+        train(_recipe(scenes, tmp_path / where, "train.epochs=1"), progress=events.append)
     assert events == []  # no features cached, no step
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]  # and nothing made
+
+
+def test_a_kill_between_the_checkpoint_and_the_best_bundle_loses_neither(
+    scenes: Path, tmp_path: Path
+) -> None:
+    """The first epoch had a window (its best/ written, its last/ not yet) after which the run could not
+    resume. last/ is written first now; killed before best/, the next run writes best/ from it."""
+    extra = ["train.epochs=2", "data.val_images=2"]
+    straight = train(_recipe(scenes, tmp_path / "a", *extra))
+    out = tmp_path / "b"
+    train(_recipe(scenes, out, *extra), stop_after_epochs=1)
+    import shutil
+
+    shutil.rmtree(out / "best")  # as a kill after last/ and before best/ leaves it (epoch 1 is the best)
+    train(_recipe(scenes, out, "train.epochs=1", "data.val_images=2"))  # resumes, trains nothing
+    assert (out / "best" / "model.safetensors").read_bytes() == (
+        out / "last" / "model.safetensors"
+    ).read_bytes()
+    assert not (out / "best" / "trainer.pt").exists()
+    again = train(_recipe(scenes, out, *extra))
+    assert again.history == straight.history
+    a, b = (tmp_path / "a" / "best" / "model.safetensors"), (out / "best" / "model.safetensors")
+    assert a.read_bytes() == b.read_bytes()
