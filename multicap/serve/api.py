@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from multicap.serve.service import Service
@@ -32,8 +31,18 @@ async def _read(file: UploadFile, limit: int) -> bytes:
 
 @router.get("", tags=["index"], summary="The API's routes, each with what it does (/docs shows them in full)")
 def routes(request: Request) -> dict[str, Any]:
-    listed = [r for r in request.app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")]
-    said = [{"path": r.path, "methods": sorted(r.methods or ()), "summary": r.summary} for r in listed]
+    """From the OpenAPI schema: `app.routes` holds wrappers of included routers in some FastAPI versions
+    (0.163 listed none)."""
+    paths = request.app.openapi()["paths"]
+    said = [
+        {
+            "path": path,
+            "methods": sorted(m.upper() for m in ops),
+            "summary": next(iter(ops.values())).get("summary"),
+        }
+        for path, ops in paths.items()
+        if path.startswith("/api/")
+    ]
     return {"docs": "/docs", "routes": said}
 
 

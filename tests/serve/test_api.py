@@ -117,6 +117,9 @@ def test_info_and_openapi(served: Served) -> None:
     schema = served.get("/openapi.json").json()
     assert {"/api/search", "/api/describe", "/api/compare", "/api/duplicates"} <= set(schema["paths"])
     assert "swagger" in served.get("/docs").text.lower()
+    listed = {r["path"]: r for r in served.get("/api").json()["routes"]}  # had listed none (FastAPI 0.163)
+    assert set(listed) == {p for p in schema["paths"] if p.startswith("/api/")} and len(listed) >= 10
+    assert listed["/api/search"]["methods"] == ["GET"] and listed["/api/search"]["summary"]
 
 
 def test_no_request_reads_a_file_outside_the_index(served: Served, tmp_path: Path) -> None:
