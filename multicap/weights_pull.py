@@ -10,6 +10,8 @@ used. `MULTICAP_PULL_MIRROR` replaces the scheme and host of every URL (a mirror
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import http.client
 import os
@@ -57,15 +59,33 @@ def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = 
     if dest.is_file() and sha256_of(dest) == want:
         return dest
     made = not dest.parent.exists()
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        lock = dest.with_name(dest.name + ".lock").open("a")
+    except OSError as exc:
+        raise DataError(
+            f"cannot write weights under {dest.parent} ({exc.strerror or exc}): set MULTICAP_WEIGHTS_DIR "
+            "to a folder you can write"
+        ) from None
+    with lock:  # one pull of a file at a time: two had written one .part at once, and verified the mix
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # the second waits, then finds the first's file
+        if dest.is_file() and sha256_of(dest) == want:
+            return dest
+        try:
+            _pull(url, want, dest, progress)
+        except DataError:
+            if made and not dest.with_name(dest.name + ".part").exists():  # no empty folder left behind
+                with contextlib.suppress(OSError):
+                    dest.with_name(dest.name + ".lock").unlink()
+                    dest.parent.rmdir()
+            raise
+    return dest
+
+
+def _pull(url: str, want: str, dest: Path, progress: Progress | None = None) -> None:
     part = dest.with_name(dest.name + ".part")
     source = mirrored(url)
-    try:
-        _fetch(source, part, progress)
-    except DataError:
-        if made and not part.exists():  # nothing fetched: no empty folder left behind
-            dest.parent.rmdir()
-        raise
+    _fetch(source, part, progress)
     got = sha256_of(part)
     if got != want:
         part.unlink()
@@ -73,18 +93,20 @@ def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = 
             f"{source}: SHA-256 {got} is not the pinned {want}; the file was deleted and is not used"
         )
     os.replace(part, dest)
-    return dest
 
 
 def _fetch(url: str, part: Path, progress: Progress | None) -> None:
     have = part.stat().st_size if part.is_file() else 0
-    request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
     try:
+        request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
         response = urllib.request.urlopen(request, timeout=_TIMEOUT_S)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the part is already whole: the checksum decides
             return
-        raise DataError(f"{url}: the server answered {exc.code} {exc.reason} (no such file?)") from None
+        hint = " (no such file there)" if exc.code in (404, 410) else ""
+        raise DataError(f"{url}: the server answered {exc.code} {exc.reason}{hint}") from None
+    except ValueError as exc:  # "notaurl": MULTICAP_PULL_MIRROR or a URL that is no URL
+        raise DataError(f"{url}: not a URL ({exc}); check MULTICAP_PULL_MIRROR") from None
     except (urllib.error.URLError, OSError) as exc:
         raise DataError(f"{url}: cannot connect ({exc}); run the same command again to retry") from None
     with response:

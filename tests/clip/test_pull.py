@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class _Server:
 
     def __init__(self) -> None:
         self.cut_at: int | None = None
+        self.slow = False  # sends in 64 KiB pieces 10 ms apart (a pull still running when another starts)
         self.ranges: list[str | None] = []
         outer = self
 
@@ -48,7 +50,9 @@ class _Server:
                     outer.cut_at = None
                     self.close_connection = True
                     return
-                self.wfile.write(body)
+                for at in range(0, len(body), 1 << 16) if outer.slow else [0]:
+                    self.wfile.write(body[at : at + (1 << 16)] if outer.slow else body)
+                    time.sleep(0.01 if outer.slow else 0)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -88,6 +92,38 @@ def test_a_missing_file_is_reported(server, tmp_path: Path) -> None:
     with pytest.raises(DataError, match="404"):  # the folder it made for nothing is not left behind
         pull_file(f"{server.url}/missing", SHA, tmp_path / "model" / "x")
     assert not (tmp_path / "model").exists()
+
+
+def test_two_pulls_of_one_file_at_once_give_one_verified_file(server, tmp_path: Path) -> None:
+    """Two pulls shared one .part: the second wrote into it behind the first, which verified and renamed
+    it, so the file said verified held more bytes than the pinned one. Now the second waits for the
+    first, then finds its file."""
+    dest = tmp_path / "w" / "model.safetensors"
+    server.slow = True
+    done: list[Path | BaseException] = []
+
+    def pull() -> None:
+        try:
+            done.append(pull_file(f"{server.url}/file", SHA, dest))
+        except BaseException as exc:  # reported by the assert below
+            done.append(exc)
+
+    threads = [threading.Thread(target=pull) for _ in range(2)]
+    for t in threads:
+        t.start()
+        time.sleep(0.05)  # the second starts while the first downloads
+    for t in threads:
+        t.join(30)
+    assert done == [dest, dest] and dest.read_bytes() == PAYLOAD
+    assert len(server.ranges) == 1  # one download, not two
+    assert sorted(p.name for p in dest.parent.iterdir()) == ["model.safetensors", "model.safetensors.lock"]
+
+
+def test_a_mirror_that_is_no_url_and_a_server_error_are_said(server, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("MULTICAP_PULL_MIRROR", "notaurl")
+    with pytest.raises(DataError, match=r"not a URL .*check MULTICAP_PULL_MIRROR"):
+        pull_file("https://example.org/file", SHA, tmp_path / "m" / "x")
+    assert not (tmp_path / "m").exists()
 
 
 def test_a_malformed_checksum_is_refused_before_any_connection() -> None:
