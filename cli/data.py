@@ -44,8 +44,8 @@ def scenes(
     ),
     n: int = typer.Option(20000, "--n", min=1, help="Number of images."),
     size: int = typer.Option(224, "--size", min=32, max=4096, help="Image side in pixels (square images)."),
-    seed: int = typer.Option(0, "--seed", help="Dataset seed; the same seed gives the same bytes."),
-    workers: int = typer.Option(2, "--workers", "-j", help="Processes that render images."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Dataset seed; the same seed gives the same bytes."),
+    workers: int = typer.Option(2, "--workers", "-j", min=1, help="Processes that render images."),
     force: bool = typer.Option(
         False, "--force", help="Delete the scenes dataset in --out and generate afresh."
     ),
@@ -84,14 +84,16 @@ def sets(
     out: Path = typer.Option(
         Path("data/scene-sets"), "--out", "-o", file_okay=False, help="Folder (created if missing)."
     ),
-    pairs: int = typer.Option(200, "--pairs", help="Pairs with one change or a distractor."),
-    duplicates: int = typer.Option(20, "--duplicates", help="Scenes written with 4 near-duplicates each."),
-    clusters: int = typer.Option(4, "--clusters", help="Clusters of scenes sharing facts (at most 5)."),
-    per_cluster: int = typer.Option(10, "--per-cluster", help="Scenes per cluster."),
-    pool: int = typer.Option(300, "--pool", help="Scenes the text queries search."),
-    queries: int = typer.Option(100, "--queries", help="Text queries with exact relevant sets."),
-    size: int = typer.Option(224, "--size", help="Image side in pixels."),
-    seed: int = typer.Option(0, "--seed", help="Seed; the same seed gives the same bytes."),
+    pairs: int = typer.Option(200, "--pairs", min=0, help="Pairs with one change or a distractor."),
+    duplicates: int = typer.Option(
+        20, "--duplicates", min=0, help="Scenes written with 4 near-duplicates each."
+    ),
+    clusters: int = typer.Option(4, "--clusters", min=0, max=5, help="Clusters of scenes sharing facts."),
+    per_cluster: int = typer.Option(10, "--per-cluster", min=1, help="Scenes per cluster."),
+    pool: int = typer.Option(300, "--pool", min=1, help="Scenes the text queries search."),
+    queries: int = typer.Option(100, "--queries", min=0, help="Text queries with exact relevant sets."),
+    size: int = typer.Option(224, "--size", min=32, max=4096, help="Image side in pixels."),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed; the same seed gives the same bytes."),
     force: bool = typer.Option(False, "--force", help="Delete set tasks already in --out and write afresh."),
     as_json: bool = typer.Option(False, "--json", help="One JSON object: the folder and what it holds."),
 ) -> None:

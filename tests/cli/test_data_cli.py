@@ -71,9 +71,18 @@ def test_show_prints_samples_with_captions_and_fails_clearly(tmp_path: Path) -> 
     assert _run("data", "show", str(tmp_path), "--n", "0").returncode == 2
 
 
-def test_bad_usage_exits_2() -> None:
+def test_bad_usage_exits_2(tmp_path: Path) -> None:
     result = _run("data", "scenes", "--n", "many")
     assert result.returncode == 2
+    # a negative seed had failed in NumPy's words (exit 1) after writing metadata.json, which then refused
+    # the corrected run; a size of 100,000 had run out of memory; bad counts named no option
+    bad = [["scenes", "--seed", "-1"], ["scenes", "--workers", "0"], ["sets", "--seed", "-1"]]
+    bad += [["sets", "--size", "100000"], ["sets", "--pool", "0"], ["sets", "--pairs", "-2"]]
+    for args in bad:
+        out = tmp_path / "out"
+        r = _run("data", *args, "--out", str(out))
+        assert r.returncode == 2 and f"Invalid value for '{args[1]}'" in r.stderr, (args, r.stderr)
+        assert not out.exists()
 
 
 def test_sets_writes_tasks_and_rejects_bad_counts(tmp_path: Path) -> None:
@@ -89,4 +98,4 @@ def test_sets_writes_tasks_and_rejects_bad_counts(tmp_path: Path) -> None:
     assert json.loads(doc.stdout) == {"out": str(tmp_path / "j"), "pairs": 4, "duplicates": 1, "clusters": 2,
                                       "pool": 10, "queries": 3}  # fmt: skip
     bad = _run("data", "sets", "--out", str(tmp_path / "bad"), "--clusters", "7")
-    assert bad.returncode == 1 and bad.stderr.startswith("error: clusters must be between 0 and 5")
+    assert bad.returncode == 2 and "Invalid value for '--clusters'" in bad.stderr  # a usage error, named
