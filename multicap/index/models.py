@@ -69,6 +69,7 @@ __all__ = [
     "open_index_model",
     "open_model",
     "register_model",
+    "tag_phrases",
 ]
 
 DEFAULT_MODEL = "grounded"
@@ -198,6 +199,19 @@ class VisionLanguageModel(DescriberModel):
 def _vision_language(name: str, levels: Sequence[str] | None, device: str) -> IndexModel:
     """Whole-image naming (no regions): one forward pass an image, as fast as the model's encoder."""
     return VisionLanguageModel(name, create_describer(name, device=device, regions=False), levels)
+
+
+def tag_phrases(facts: dict[str, Any] | None, stored: str = "") -> list[str]:
+    """An image's tags as people read them: each object's WordNet tags whole ("domestic cat", "source of
+    illumination"), each once, from its facts (JSON form); the stored words (space-separated, for full-text
+    search) where it has none."""
+    if facts:
+        objects = facts.get("objects") or []
+        tags = (
+            t.strip() for o in objects for t in str((o.get("attributes") or {}).get("tags", "")).split(",")
+        )
+        return list(dict.fromkeys(t for t in tags if t))
+    return list(dict.fromkeys(stored.split()))
 
 
 def _tags(desc: Description) -> str:

@@ -30,6 +30,7 @@ from PIL import Image
 from multicap.errors import ConfigError, DataError
 from multicap.index import index_info, search_index
 from multicap.index.location import DB_NAME
+from multicap.index.models import tag_phrases
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE, StoredQueryModel, stored_query_model
 from multicap.index.search import SearchResult
 from multicap.index.search_cache import SearchCache
@@ -123,7 +124,7 @@ class Collection:
         return {
             "id": live, "name": json_name(Path(path).name), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
-            "facts": rec.facts, "tags": [t for t in rec.tags.split() if t],
+            "facts": rec.facts, "tags": tag_phrases(rec.facts, rec.tags),
             "width": rec.width, "height": rec.height,
         }  # fmt: skip
 

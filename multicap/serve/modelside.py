@@ -30,7 +30,7 @@ from multicap.compare import (
 from multicap.compare.verify import PairCheck
 from multicap.describe import description_json, summarize_set
 from multicap.errors import ConfigError
-from multicap.index.models import IndexModel, open_index_model
+from multicap.index.models import IndexModel, open_index_model, tag_phrases
 from multicap.io import json_name, load_image
 
 __all__ = ["attention", "compare_paths", "compare_whole", "describe_file", "open_model"]
@@ -52,7 +52,7 @@ def describe_file(model: IndexModel, path: Path, name: str) -> dict[str, Any]:
     """
     _, said = model.process([path], [model.load(path)])
     out = description_json(said[0].description)
-    out.update(path=json_name(name), tags=[t for t in said[0].tags.split() if t])
+    out.update(path=json_name(name), tags=tag_phrases(out.get("facts"), said[0].tags))
     return out
 
 

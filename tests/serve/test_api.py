@@ -81,6 +81,10 @@ def test_image_record_and_thumbnail(served: Served) -> None:
         and body["width"] == Image.open(EXAMPLES / "coffee.jpg").width
     )
     assert set(body["texts"]) >= {"object", "attribute", "layout"} and body["tags"]
+    cat = served.get(f"/api/images/{served.ids['chelsea.jpg']}").json()["tags"]  # had been "domestic", "cat",
+    assert (
+        "domestic cat" in cat and "domestic" not in cat and len(cat) == len(set(cat))
+    )  # "cat", "domestic" ...
     r = served.get(f"/api/images/{image_id}/thumbnail", params={"size": 128})
     assert r.status_code == 200 and r.headers["content-type"] == "image/jpeg" and r.content[:2] == b"\xff\xd8"
 
