@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,6 +74,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=_STATIC), name="static")
     for error, status in _STATUS.items():
         app.add_exception_handler(error, _handler(status))
+    app.add_exception_handler(sqlite3.Error, _unreadable)  # the index moved away, or being rebuilt
     app.add_exception_handler(RequestValidationError, _invalid)  # 422 in the API's one shape: {"error"}
     app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
@@ -121,6 +123,19 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if request.url.path == "/api" or request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status, headers=headers)
     return pages.error_page(request, message, status, headers)
+
+
+async def _unreadable(request: Request, exc: Exception) -> Response:
+    """The index's database cannot be read now (its folder moved away, or deleted to be built again): 503
+    with Retry-After, in one line; it is read again when it is back (a bare 500 and a traceback before)."""
+    root = request.app.state.service.collection.root
+    message = (
+        f"the index at {root} cannot be read now ({exc}): moved, or being built again? It is read when back"
+    )
+    headers = {"Retry-After": "5"}
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=503, headers=headers)
+    return pages.error_page(request, message, 503, headers)
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:

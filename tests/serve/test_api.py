@@ -257,3 +257,26 @@ def test_an_id_from_before_a_file_was_described_again_still_reaches_it(tmp_path:
     [new] = list(collection.catalogue().by_id)
     assert new != old and collection.image(old)["id"] == new
     assert collection.indexed_file(old) == (folder / "cat.jpg").resolve()
+
+
+def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, tmp_path: Path) -> None:
+    """The index folder moved (or deleted to be built again) under a running server: a search had been a
+    bare 500 with a traceback in the log. In process, on a copy of the served index."""
+    import shutil
+
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    copy = tmp_path / "idx"
+    shutil.copytree(served.root, copy)
+    with TestClient(create_app(copy, load_model=False)) as client:
+        assert client.get("/api/search", params={"q": "espresso"}).status_code == 200
+        copy.rename(tmp_path / "moved")
+        r = client.get("/api/search", params={"q": "a cat"})
+        assert r.status_code in (400, 503), r.text
+        assert set(r.json()) == {"error"} and "\n" not in r.json()["error"]
+        page = client.get("/", params={"q": "a cat"})
+        assert page.status_code in (400, 503) and "Traceback" not in page.text
+        (tmp_path / "moved").rename(copy)
+        assert client.get("/api/search", params={"q": "espresso"}).status_code == 200  # back: read again
