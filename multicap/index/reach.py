@@ -143,7 +143,10 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {kind}")
     if not reached:
         return None
-    kept = dict(sorted(reached.items(), key=lambda kv: -kv[1])[:_MAX_CLASSES])
+    ranked = sorted(reached.items(), key=lambda kv: -kv[1])
+    least = ranked[min(_MAX_CLASSES, len(ranked)) - 1][1]  # ties at the cap are all kept: not cut by index
+    kept = dict(kv for kv in ranked if kv[1] >= least)  # ("animal" had kept its first 150 classes, the fish
+    #                                                     and birds, and lost its cats and dogs)
     routes = list(dict.fromkeys(how[c] for c in kept))
     return Reached(kept, "; ".join(routes[:3]), note)
 

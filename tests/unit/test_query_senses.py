@@ -180,3 +180,17 @@ def test_words_of_logic_the_search_does_not_follow_are_said() -> None:
     assert understand("not a dog").notes == ['"not" excludes nothing: what follows it is searched for too']
     assert understand("cat or dog").notes == ['"or" is read as "and": images that show both rank first']
     assert understand("a red car").notes == []
+
+
+def test_a_broad_word_reaches_all_its_kinds_not_the_first_150() -> None:
+    """ "animal" (398 classes, all of weight 1) had kept the first 150 by class index (fish, birds, reptiles)
+    and lost its cats and dogs: `search animal` ranked a rocket above the cat. Ties at the cap are kept."""
+    from multicap.index.query import understand
+    from multicap.text.imagenet import imagenet_concepts
+
+    index = {c.name: c.index for c in imagenet_concepts()}
+    for word in ("animal", "creature", "living thing"):
+        classes = understand(word).parts[0].classes
+        assert classes.get(index["Egyptian cat"]) == 1.0 and classes.get(index["golden retriever"]) == 1.0
+        assert classes.get(index["tench"]) == 1.0 and len(classes) >= 398
+    assert len(understand("dog").parts[0].classes) == 118  # under the cap: as before
