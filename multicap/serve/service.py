@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.errors import ConfigError, ImageLoadError
+from multicap.facts import LEVELS
 from multicap.index.search import Hit, SearchResult
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
@@ -142,6 +143,8 @@ class Service:
     # ------------------------------------------------------------------------------------------ compare
     def compare(self, ids: list[int], level: str) -> dict[str, Any]:
         """Two or more indexed images (at most 8): set summary, pair differences, near-duplicates."""
+        if level not in LEVELS:  # had been accepted and echoed ("bogus"), as the CLI and search refuse it
+            raise ConfigError(f"level {level!r} is not one of {', '.join(LEVELS)}")
         given, ids = len(ids), list(dict.fromkeys(ids))
         if not 2 <= len(ids) <= 8:
             repeated = f" ({given} ids given, {len(ids)} different)" if given != len(ids) else ""

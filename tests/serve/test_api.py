@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,6 +100,8 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert first["a"].startswith("coffee.jpg") and "espresso" in first["texts"]["object"]
     assert any("espresso" in f for f in body["set"]["distinct"][f"coffee.jpg (#{ids[0]})"])
     assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
+    bogus = served.post("/api/compare", json={"ids": ids, "level": "bogus"})  # had been 200, echoed
+    assert bogus.status_code == 400 and "level 'bogus' is not one of object" in bogus.json()["error"]
     twice = served.post("/api/compare", json={"ids": [ids[0], ids[0]]})
     assert twice.status_code == 400 and "(2 ids given, 1 different)" in twice.json()["error"]
     unreadable = served.post("/api/compare", json={"ids": "one"})  # FastAPI's 422, in the API's shape
@@ -121,6 +124,11 @@ def test_info_and_openapi(served: Served) -> None:
     schema = served.get("/openapi.json").json()
     assert {"/api/search", "/api/describe", "/api/compare", "/api/duplicates"} <= set(schema["paths"])
     assert "swagger" in served.get("/docs").text.lower()
+    for page in ("/docs", "/redoc"):  # offline: their scripts and styles from this server, not a CDN
+        html = served.get(page).text
+        assert "cdn." not in html and "googleapis" not in html, page
+        for src in re.findall(r'(?:src|href)="(/[^"]+)"', html):
+            assert served.get(src).status_code == 200, (page, src)
     listed = {r["path"]: r for r in served.get("/api").json()["routes"]}  # had listed none (FastAPI 0.163)
     assert set(listed) == {p for p in schema["paths"] if p.startswith("/api/")} and len(listed) >= 10
     assert listed["/api/search"]["methods"] == ["GET"] and listed["/api/search"]["summary"]
