@@ -33,7 +33,7 @@ from multicap._version import __version__
 from multicap.errors import ImageLoadError, MulticapError
 from multicap.serve import api, pages
 from multicap.serve.background import NotReady
-from multicap.serve.collection import NotFound, Refused
+from multicap.serve.collection import Gone, NotFound, Refused
 from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service, UploadTooLarge
 
 __all__ = ["SETTINGS_VARIABLE", "app_from_environment", "create_app"]
@@ -97,6 +97,7 @@ def app_from_environment() -> FastAPI:
 _STATUS: dict[type[Exception], int] = {
     UploadTooLarge: 413,
     NotFound: 404,
+    Gone: 410,
     Refused: 403,
     NotReady: 503,
     ImageLoadError: 400,

@@ -37,7 +37,7 @@ from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
 
-__all__ = ["Collection", "NotFound", "Refused"]
+__all__ = ["Collection", "Gone", "NotFound", "Refused"]
 
 _THUMBS = 2048  # thumbnails kept in memory (about 10 KB each at 256 px)
 _JPEG_QUALITY = 85
@@ -49,6 +49,10 @@ class NotFound(DataError):
 
 class Refused(DataError):
     """The recorded file is no longer the file that was indexed (a link, another kind, gone)."""
+
+
+class Gone(Refused):
+    """The recorded file is no longer there (HTTP 410: it was, and is not; not a refusal to serve it)."""
 
 
 @dataclass(frozen=True)
@@ -235,7 +239,9 @@ def checked_file(path: str) -> Path:
     try:
         mode = os.lstat(p).st_mode
     except OSError:
-        raise Refused(f"image file {json_name(p.name)} is gone") from None
+        raise Gone(
+            f"image file {json_name(p.name)} is gone (moved or deleted since it was indexed)"
+        ) from None
     if not stat.S_ISREG(mode):
         raise Refused(f"image file {json_name(p.name)} is not a regular file; not served")
     return p

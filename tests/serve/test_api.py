@@ -158,6 +158,12 @@ def test_no_request_reads_a_file_outside_the_index(served: Served, tmp_path: Pat
     finally:
         swapped.unlink()
         os.replace(kept, swapped)
+    os.replace(swapped, kept)  # deleted since indexed: gone (410), not refused (it had been 403)
+    try:
+        r = served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64})
+        assert r.status_code == 410 and "is gone" in r.json()["error"]
+    finally:
+        os.replace(kept, swapped)
     assert (
         served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64}).status_code
         == 200
