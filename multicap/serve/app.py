@@ -79,6 +79,7 @@ def create_app(
     app.add_exception_handler(RequestValidationError, _invalid)  # 422 in the API's one shape: {"error"}
     app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
+    app.add_middleware(HeadAsGet)
     return app
 
 
@@ -169,18 +170,24 @@ class BodyLimit:
             await _too_large(send, self.limit)
             return
         seen = 0
-        started = False
+        started = over = False
 
         async def limited() -> Message:
-            nonlocal seen
+            nonlocal seen, over
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                over = True
                 raise _TooLarge
             return message
 
         async def tracking(message: Message) -> None:
             nonlocal started
+            if over:  # the form parser turned the cut body into its own 400 ("error parsing the body"): 413
+                if not started and message["type"] == "http.response.start":
+                    started = True
+                    await _too_large(send, self.limit)
+                return
             started = started or message["type"] == "http.response.start"
             await send(message)
 
@@ -189,6 +196,24 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _too_large(send, self.limit)
+
+
+class HeadAsGet:
+    """HEAD answered as GET without its body: FastAPI's routes take GET alone, and link checkers and
+    monitors, which ask HEAD, got 405."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def headless(message: Message) -> None:
+            await send({**message, "body": b""} if message["type"] == "http.response.body" else message)
+
+        await self.app({**scope, "method": "GET"}, receive, headless)
 
 
 class _TooLarge(Exception):

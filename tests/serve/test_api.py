@@ -294,3 +294,35 @@ def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, t
         assert page.status_code in (400, 503) and "Traceback" not in page.text
         (tmp_path / "moved").rename(copy)
         assert client.get("/api/search", params={"q": "espresso"}).status_code == 200  # back: read again
+
+
+def test_head_is_answered_and_a_chunked_upload_over_the_limit_is_413(served: Served, tmp_path: Path) -> None:
+    """HEAD had been 405 on every page (link checkers, monitors); a body over the limit sent without a
+    Content-Length (chunked) had been 400 "There was an error parsing the body". In process, on a copy."""
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    copy = tmp_path / "idx"
+    shutil.copytree(served.root, copy)
+    with TestClient(create_app(copy, load_model=False, max_upload=1000)) as client:
+        for path in ("/", "/api/info", f"/api/images/{served.ids['coffee.jpg']}/thumbnail"):
+            head, get = client.head(path), client.get(path)
+            assert head.status_code == get.status_code == 200 and head.content == b"", path
+        boundary = "b0undary"
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="big.png"\r\n'
+                f"Content-Type: image/png\r\n\r\n"
+            ).encode()
+            + b"x" * 200_000
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+
+        def chunks():  # no Content-Length: chunked
+            for at in range(0, len(body), 8192):
+                yield body[at : at + 8192]
+
+        r = client.post("/api/describe", content=chunks(),
+                        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
+        assert r.status_code == 413 and "over the limit" in r.json()["error"], r.text
