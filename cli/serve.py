@@ -19,7 +19,7 @@ def serve_command(
         "127.0.0.1", "--host", help="Address to listen on (loopback only unless you say otherwise)."
     ),
     port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port (0: any free one)."),
-    max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, MB."),
+    max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, in MiB (2**20 bytes)."),
     device: str = typer.Option(
         "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
     ),
