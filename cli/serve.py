@@ -19,7 +19,9 @@ def serve_command(
         "127.0.0.1", "--host", help="Address to listen on (loopback only unless you say otherwise)."
     ),
     port: int = typer.Option(8765, "--port", "-p", min=0, max=65535, help="Port (0: any free one)."),
-    max_upload_mb: float = typer.Option(20.0, "--max-upload-mb", min=0.01, help="Largest upload, in MiB (2**20 bytes)."),
+    max_upload_mb: float = typer.Option(
+        20.0, "--max-upload-mb", min=0.01, help="Largest upload, in MiB (2**20 bytes)."
+    ),
     device: str = typer.Option(
         "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
     ),
@@ -130,8 +132,19 @@ def _run_workers(root, host, port, workers, device, max_upload, say) -> None:  #
         log_level="warning",
         access_log=False,
     )
+
+    class Supervisor(Multiprocess):  # remembers a Ctrl-C, which it handles as a stop
+        interrupted = False
+
+        def handle_int(self) -> None:
+            self.interrupted = True
+            super().handle_int()
+
     say(sock.getsockname()[1])
-    Multiprocess(config, sockets=[sock]).run()
+    supervisor = Supervisor(config, sockets=[sock])
+    supervisor.run()
+    if supervisor.interrupted:  # as one worker does: "interrupted", exit 130 (it had exited 0 unsaid)
+        raise KeyboardInterrupt
 
 
 def _run(server, announce) -> None:  # type: ignore[no-untyped-def]

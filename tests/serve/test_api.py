@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -247,6 +248,8 @@ def test_workers_share_one_port_answer_alike_and_stop_together(served: Served) -
             for _ in range(4):  # fresh connections: either worker may take them
                 shared = httpx.get(url + "/api/search", params={"q": query, "k": 5}, timeout=120).json()
                 assert [h["id"] for h in shared["hits"]] == [h["id"] for h in alone["hits"]]
+        proc.send_signal(signal.SIGINT)  # Ctrl-C: as one worker, exit 130 (it had been 0, unsaid)
+        assert proc.wait(60) == 130
     finally:
         stop_server(proc)
     assert proc.returncode is not None
