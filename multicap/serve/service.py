@@ -220,5 +220,11 @@ class Service:
     def info(self) -> dict[str, Any]:
         info = self.collection.info()
         info["model"] = self.model_job.state()
-        info["comparison"] = self._whole[1].state() if self._whole else {"status": "not started"}
+        whole = self._whole
+        if whole is None:
+            info["comparison"] = {"status": "not started"}
+        elif whole[0] != self.collection.catalogue().generation:  # had said "ready" for the index before
+            info["comparison"] = {"status": "out of date: the index changed; made again when next asked for"}
+        else:
+            info["comparison"] = whole[1].state()
         return info

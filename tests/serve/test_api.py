@@ -179,6 +179,9 @@ def test_the_server_never_writes_the_index_and_sees_a_new_run(served: Served, tm
     try:
         count = httpx.get(url + "/api/info", timeout=60).json()["images"]
         assert httpx.get(url + "/api/search", params={"q": "espresso"}, timeout=60).status_code == 200
+        wait_for(
+            lambda: httpx.get(url + "/api/clusters", timeout=60).status_code == 200
+        )  # the whole compared
         more = tmp_path / "more"
         more.mkdir()
         shutil.copy(REPO / "examples" / "scenes" / "images" / "000000.png", more / "new scene.png")
@@ -186,6 +189,7 @@ def test_the_server_never_writes_the_index_and_sees_a_new_run(served: Served, tm
         assert r.returncode == 0, r.stderr  # the server holds no lock: the writer goes ahead
         info = httpx.get(url + "/api/info", timeout=60).json()
         assert info["images"] == count + 1
+        assert info["comparison"]["status"].startswith("out of date")  # had said "ready" for the old index
         names = [im["name"] for im in httpx.get(url + "/api/images", timeout=60).json()["images"]]
         assert "new scene.png" in names
     finally:
