@@ -24,7 +24,7 @@ from multicap.index.search import Hit, SearchResult
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
 from multicap.serve.background import Job
-from multicap.serve.collection import Collection, checked_file
+from multicap.serve.collection import Collection, Gone, checked_file
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError", "UploadTooLarge"]
 
@@ -92,10 +92,18 @@ class Service:
         model = None if like is not None or c.query_model() is not None else self.model()
         with self._search_lock:
             if like is not None:
-                result = c.search_image(c.indexed_file(like), k)
+                result = c.search_image(self._liked(like), k)
             else:
                 result = c.search_text(query or "", k, levels, model)
         return result, [self.hit(h) for h in result.hits]
+
+    def _liked(self, image_id: int) -> Path:
+        """The file of the image a "more like this" search starts from: one gone since it was indexed still
+        has its stored vectors, which answer without reading it (it had been refused)."""
+        try:
+            return self.collection.indexed_file(image_id)
+        except Gone:
+            return Path(self.collection.catalogue().by_id[self.collection.live_id(image_id)])
 
     def hit(self, hit: Hit) -> dict[str, Any]:
         return {
