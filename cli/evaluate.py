@@ -67,9 +67,6 @@ def evaluate_command(
 
       multicap evaluate --model runs/flickr8k/best --data dataset_flickr8k.json --image-root Flicker8k_Dataset
     """
-    from multicap.errors import DataError
-    from multicap.evaluation import evaluate_files, scores_document
-
     names = _metric_names(metrics)
     if split is not None and not split.strip():  # had scored the default split, unsaid
         raise typer.BadParameter(
@@ -83,39 +80,12 @@ def evaluate_command(
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
-        evaluation = _decode_and_score(
-            model, data, split or "test", names, beam, max_len, features, image_root
-        )
-        if evaluation.settings.get("unread"):
-            console.warn(
-                f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
-                f"other {evaluation.settings['images']}"
-            )
-        doc = evaluation.document(per_image=False, out=None if out is None else str(out))
-        if out is not None:
-            _write(out, evaluation.document(per_image=True))
+        doc = _decoded(model, data, split or "test", names, beam, max_len, features, image_root, out)
     elif predictions is not None and references is not None:
-        if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
-            with console.err.status("scoring captions", spinner="dots"):
-                results = evaluate_files(predictions, references, split=split, metrics=names)
-        else:
-            results = evaluate_files(predictions, references, split=split, metrics=names)
-        settings = {"predictions": str(predictions), "references": str(references), "split": split}
-        if out is not None:
-            _write(out, scores_document(results, per_image=True, settings=settings))
-        doc = scores_document(
-            results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
-        )
+        doc = _scored(predictions, references, split, names, out)
     else:
         raise typer.BadParameter("give --predictions and --references, or --model and --data")
-    if not any(entry["scores"] for entry in doc["levels"].values()):  # had printed no score, exit 0
-        why = sorted(
-            {f"{m}: {r}" for entry in doc["levels"].values() for m, r in entry["unavailable"].items()}
-        )
-        raise DataError(f"no metric asked could be computed ({'; '.join(why) or ', '.join(names)})")
-    for level, entry in doc["levels"].items():
-        for metric, reason in entry["unavailable"].items():
-            console.warn(f"{metric} unavailable at level {level}: {reason}")
+    _check_scores(doc, names)
     if json_out:
         console.print_json_line(doc)
         return
@@ -123,6 +93,63 @@ def evaluate_command(
         _print_table(level, entry)
     if out is not None:
         console.err.print(f"per-image scores written to {out}", markup=False)
+
+
+def _decoded(
+    model: str,
+    data: Path,
+    split: str,
+    names: list[str],
+    beam: int | None,
+    max_len: int | None,
+    features: Path | None,
+    image_root: Path | None,
+    out: Path | None,
+) -> dict[str, Any]:
+    """--model: the split decoded by the bundle and scored; the scores document (and --out written)."""
+    evaluation = _decode_and_score(model, data, split, names, beam, max_len, features, image_root)
+    if evaluation.settings.get("unread"):
+        console.warn(
+            f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
+            f"other {evaluation.settings['images']}"
+        )
+    if out is not None:
+        _write(out, evaluation.document(per_image=True))
+    return evaluation.document(per_image=False, out=None if out is None else str(out))
+
+
+def _scored(
+    predictions: Path, references: Path, split: str | None, names: list[str], out: Path | None
+) -> dict[str, Any]:
+    """--predictions/--references: the scores document (and --out written)."""
+    from multicap.evaluation import evaluate_files, scores_document
+
+    if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
+        with console.err.status("scoring captions", spinner="dots"):
+            results = evaluate_files(predictions, references, split=split, metrics=names)
+    else:
+        results = evaluate_files(predictions, references, split=split, metrics=names)
+    settings = {"predictions": str(predictions), "references": str(references), "split": split}
+    if out is not None:
+        _write(out, scores_document(results, per_image=True, settings=settings))
+    return scores_document(
+        results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
+    )
+
+
+def _check_scores(doc: dict[str, Any], names: list[str]) -> None:
+    """What could not be computed, on stderr; nothing at all computed is an error (it had printed no
+    score, exit 0)."""
+    from multicap.errors import DataError
+
+    if not any(entry["scores"] for entry in doc["levels"].values()):
+        why = sorted(
+            {f"{m}: {r}" for entry in doc["levels"].values() for m, r in entry["unavailable"].items()}
+        )
+        raise DataError(f"no metric asked could be computed ({'; '.join(why) or ', '.join(names)})")
+    for level, entry in doc["levels"].items():
+        for metric, reason in entry["unavailable"].items():
+            console.warn(f"{metric} unavailable at level {level}: {reason}")
 
 
 def _metric_names(metrics: str) -> list[str]:
