@@ -50,7 +50,7 @@ def train_command(
             result = train(recipe, progress=report, command=command)
         except KeyboardInterrupt:  # say what is kept: a bare "interrupted" had not
             with console.uninterrupted():  # and put back a checkpoint a Ctrl-C stopped mid-swap
-                _say_kept(Path(recipe.train.out), command)
+                _say_kept(Path(recipe.train.out), command, recipe.train.epochs)
             raise
     last = result.history[-1] if result.history else {}
     best = max(result.history, key=lambda h: h["score"]) if result.history else {}
@@ -76,9 +76,9 @@ def train_command(
             console.out.print(f"  {key:24s} {value:.4f}", markup=False)
 
 
-def _say_kept(out: Path, command: str) -> None:
-    """After Ctrl-C: which epoch the run's checkpoint holds (the next run resumes after it), or that none
-    was saved yet (the first epoch had not ended)."""
+def _say_kept(out: Path, command: str, epochs: int) -> None:
+    """After Ctrl-C: which epoch the run's checkpoint holds (the next run resumes after it, unless it was
+    the last of `epochs`), or that none was saved yet (the first epoch had not ended)."""
     import json
 
     from multicap.captioning.train import recover_run
@@ -90,6 +90,10 @@ def _say_kept(out: Path, command: str) -> None:
         epoch = None
     if epoch is None:
         console.err.print(f"no epoch had ended: nothing is saved in {out}", markup=False)
+    elif epoch >= epochs:  # had said the run "resumes after it": there is nothing left to train
+        console.err.print(
+            f"epoch {epoch}, the last, is saved in {out / 'last'}: the run is complete", markup=False
+        )
     else:
         said = f"epoch {epoch} is saved in {out / 'last'}; `{command}` resumes after it"
         console.err.print(said, markup=False)

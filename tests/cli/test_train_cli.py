@@ -156,9 +156,11 @@ def test_ctrl_c_says_which_epoch_is_kept(tmp_path: Path, capsys: pytest.CaptureF
     """A bare "interrupted" had not said whether anything was saved (nothing, during the first epoch)."""
     from multicap.cli.train import _say_kept
 
-    _say_kept(tmp_path / "run", "multicap train --config scenes")
+    _say_kept(tmp_path / "run", "multicap train --config scenes", 10)
     assert f"no epoch had ended: nothing is saved in {tmp_path / 'run'}" in capsys.readouterr().err
     (tmp_path / "run" / "last").mkdir(parents=True)
     (tmp_path / "run" / "last" / "metrics.json").write_text(json.dumps({"epoch": 4}))
-    _say_kept(tmp_path / "run", "multicap train --config scenes")
+    _say_kept(tmp_path / "run", "multicap train --config scenes", 10)
     assert "epoch 4 is saved in" in capsys.readouterr().err
+    _say_kept(tmp_path / "run", "multicap train --config scenes", 4)  # the last: nothing left to resume
+    assert "epoch 4, the last, is saved in" in capsys.readouterr().err
