@@ -154,20 +154,8 @@ def describe_command(
         model, people = "grounded", False
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
-    if model != "grounded":  # options only the grounded describer reads: said, not dropped unsaid
-        given = [
-            flag
-            for flag, unset in (
-                ("--top-k", top_k == _TOP_K),
-                ("--min-confidence", min_confidence == _MIN_CONFIDENCE),
-                ("--no-people", people),
-                ("--encoder", encoder is None),
-            )
-            if not unset
-        ]
-        if given:
-            console.warn(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the grounded "
-                         f"describer only: ignored with --model {model}")  # fmt: skip
+    if model != "grounded":
+        _grounded_only(model, grounded)
     held = _held(index, files, model, grounded, asked) if index is not None else {}
     fresh = [f for f in files if f not in held]
     descriptions = []
@@ -199,6 +187,20 @@ def describe_command(
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
+
+
+def _grounded_only(model: str, grounded: dict[str, Any]) -> None:
+    """Options only the grounded describer reads, given with another model: said, not dropped unsaid."""
+    unset = {
+        "--top-k": grounded["top_k"] == _TOP_K,
+        "--min-confidence": grounded["min_confidence"] == _MIN_CONFIDENCE,
+        "--no-people": grounded["people"],
+        "--encoder": grounded["encoder"] is None,
+    }
+    given = [flag for flag, default in unset.items() if not default]
+    if given:
+        console.warn(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to the grounded "
+                     f"describer only: ignored with --model {model}")  # fmt: skip
 
 
 def _say_counts(files: int, held: int, index: str | None, failed: int, left_out: int) -> None:

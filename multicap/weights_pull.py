@@ -5,7 +5,9 @@
 The file is written to `dest.part`, resumed from where a cut download stopped (an HTTP Range request; a
 server that ignores it starts again from zero), and its SHA-256 checked over the whole file before it is
 renamed to `dest`: a file whose checksum differs is deleted and refused, so nothing unverified is ever
-used. `MULTICAP_PULL_MIRROR` replaces the scheme and host of every URL (a mirror, or a test's loopback).
+used. One pull of a file runs at a time (a lock file beside it: two had written one `.part` at once); a
+second waits, then finds the first's verified file. `MULTICAP_PULL_MIRROR` replaces the scheme and host of
+every URL (a mirror, or a test's loopback).
 """
 
 from __future__ import annotations
