@@ -89,7 +89,9 @@ def sets(
         20, "--duplicates", min=0, help="Scenes written with 4 near-duplicates each."
     ),
     clusters: int = typer.Option(4, "--clusters", min=0, max=5, help="Clusters of scenes sharing facts."),
-    per_cluster: int = typer.Option(10, "--per-cluster", min=1, help="Scenes per cluster."),
+    per_cluster: int = typer.Option(
+        10, "--per-cluster", min=2, help="Scenes per cluster (a cluster of one shares all its facts)."
+    ),
     pool: int = typer.Option(300, "--pool", min=1, help="Scenes the text queries search."),
     queries: int = typer.Option(100, "--queries", min=0, help="Text queries with exact relevant sets."),
     size: int = typer.Option(224, "--size", min=32, max=4096, help="Image side in pixels."),
@@ -131,9 +133,13 @@ def show(
 
       multicap data show data/scenes --n 3 --split test_comp
     """
-    from multicap.data.scenes import read_captions_jsonl
+    from multicap.data.scenes import SPLITS, read_captions_jsonl
     from multicap.errors import ConfigError
 
+    if split is not None and split not in SPLITS:  # bad usage: exit 2, as a bad option's value
+        raise typer.BadParameter(
+            f"{split!r} is no split; the splits are {', '.join(SPLITS)}", param_hint="--split"
+        )
     records = read_captions_jsonl(dataset / "captions.jsonl", split=split, limit=n)
     if not records and split is not None:  # an empty answer had exited 0 in silence
         splits = sorted({r.split for r in read_captions_jsonl(dataset / "captions.jsonl")})

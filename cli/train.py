@@ -39,11 +39,17 @@ def train_command(
     """
     from multicap.captioning.recipe import load_recipe
     from multicap.captioning.train import train
+    from multicap.config import apply_overrides
+    from multicap.errors import ConfigError
 
     for override in overrides:
         if "=" not in override:  # bad usage: exit 2
             raise typer.BadParameter(f"expects KEY=VALUE, got {override!r}", param_hint="--set")
-    recipe = load_recipe(config, overrides)  # an unknown key or a bad value: ConfigError, exit 1
+    recipe = load_recipe(config)  # a missing or bad recipe file: ConfigError, exit 1
+    try:  # an unknown key or a bad value given with --set is bad usage too (exit 1 had been a failure)
+        recipe = apply_overrides(recipe, overrides)
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--set") from None
     command = "multicap " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     with _Reporter() as report:
         try:

@@ -66,9 +66,23 @@ def test_show_prints_samples_with_captions_and_fails_clearly(tmp_path: Path) -> 
         and missing.stderr.startswith("error: ")
         and "multicap data scenes" in missing.stderr
     )
-    bogus = _run("data", "show", str(tmp_path), "--split", "bogus")  # had printed nothing, exit 0
-    assert bogus.returncode == 1 and "no samples in split 'bogus'" in bogus.stderr and "train" in bogus.stderr
+    bogus = _run("data", "show", str(tmp_path), "--split", "bogus")  # had printed nothing, exit 0; then 1
+    assert bogus.returncode == 2 and "'bogus' is no split; the splits are train, val" in bogus.stderr
+    held = {json.loads(line)["split"] for line in (tmp_path / "captions.jsonl").read_text().splitlines()}
+    empty = next(s for s in ("train", "val", "test", "test_comp") if s not in held)
+    none = _run("data", "show", str(tmp_path), "--split", empty)  # a split this dataset has no sample of
+    assert none.returncode == 1 and f"no samples in split {empty!r}" in none.stderr
     assert _run("data", "show", str(tmp_path), "--n", "0").returncode == 2
+
+
+def test_show_says_a_stopped_generation_is_to_be_finished(tmp_path: Path) -> None:
+    """A dataset whose generation was killed had been said missing ("generate a dataset")."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "metadata.json").write_text(json.dumps({"format": "multicap-scenes", "status": "incomplete"}))
+    stopped = _run("data", "show", str(tmp_path))
+    assert stopped.returncode == 1 and len(stopped.stderr.strip().splitlines()) == 1, stopped.stderr
+    assert "its generation was stopped before the end" in stopped.stderr
+    assert f"--out {tmp_path}` that made it again" in stopped.stderr
 
 
 def test_bad_usage_exits_2(tmp_path: Path) -> None:
@@ -78,6 +92,7 @@ def test_bad_usage_exits_2(tmp_path: Path) -> None:
     # the corrected run; a size of 100,000 had run out of memory; bad counts named no option
     bad = [["scenes", "--seed", "-1"], ["scenes", "--workers", "0"], ["sets", "--seed", "-1"]]
     bad += [["sets", "--size", "100000"], ["sets", "--pool", "0"], ["sets", "--pairs", "-2"]]
+    bad += [["sets", "--per-cluster", "1"]]  # a "cluster" of one had been summarised "every image shows"
     for args in bad:
         out = tmp_path / "out"
         r = _run("data", *args, "--out", str(out))

@@ -126,11 +126,13 @@ def test_train_with_an_unknown_config_fails_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe0 not text")
     r = run_cli("train", "--config", str(tmp_path / "photo.jpg"))  # a UnicodeDecodeError had escaped
     assert r.returncode == 1 and r.stderr.strip().endswith("is not a YAML recipe: it is not UTF-8 text")
-    r = run_cli("train", "--config", "scenes", "--set", "train.epoch=2")
-    assert r.returncode == 1 and r.stdout == ""
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: unknown config key 'train.epoch'"), r.stderr
-    assert "epochs" in lines[0]  # names the keys it knows
+    r = run_cli("train", "--config", "scenes", "--set", "train.epoch=2")  # bad usage, as a missing "="
+    assert r.returncode == 2 and r.stdout == ""
+    said = r.stderr.strip().splitlines()[-1]
+    assert said.startswith("Error: Invalid value for --set: unknown config key 'train.epoch'"), r.stderr
+    assert "epochs" in said  # names the keys it knows
+    r = run_cli("train", "--config", "scenes", "--set", "train.epochs=0")
+    assert r.returncode == 2 and "Invalid value for --set: train.epochs must be at least 1" in r.stderr
 
 
 def test_a_value_out_of_bounds_is_named_by_its_recipe_key() -> None:

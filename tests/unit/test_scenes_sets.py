@@ -94,6 +94,8 @@ def test_cluster_members_share_exactly_their_cluster_facts() -> None:
             assert own <= pairs
             assert member.facts.image_attributes["background"] == c.shared.image_attributes["background"]
             assert all(not other & pairs for other in anchors if other is not own)
+    with pytest.raises(ValueError, match="at least 2"):  # one scene shares all its facts, not only these
+        make_clusters(0, n_clusters=1, per_cluster=1)
 
 
 def test_query_matching_on_a_known_scene() -> None:

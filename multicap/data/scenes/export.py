@@ -183,6 +183,11 @@ def read_captions_jsonl(
     """
     path = Path(path)
     if not path.exists():
+        if _unfinished(path.parent):  # a generation stopped before its end writes captions.jsonl last
+            raise DataError(
+                f"{path.parent}: its generation was stopped before the end; run the `multicap data scenes"
+                f" --out {path.parent}` that made it again (the same options) to finish it"
+            )
         raise DataError(f"{path}: no such file; generate a dataset with `multicap data scenes --out FOLDER`")
     records: list[SceneRecord] = []
     with path.open(encoding="utf-8") as f:
@@ -196,3 +201,13 @@ def read_captions_jsonl(
             if split is None or rec.split == split:
                 records.append(rec)
     return records
+
+
+def _unfinished(folder: Path) -> bool:
+    """Whether `folder`'s metadata.json says a scenes dataset's generation began and did not end."""
+    try:
+        return (
+            json.loads((folder / "metadata.json").read_text(encoding="utf-8")).get("status") == "incomplete"
+        )
+    except (OSError, ValueError, AttributeError):
+        return False

@@ -112,6 +112,8 @@ def make_clusters(
     """
     if not 1 <= n_clusters <= len(BACKGROUND_KINDS):
         raise ValueError(f"n_clusters must be between 1 and {len(BACKGROUND_KINDS)}")
+    if per_cluster < 2:  # one scene shares all its facts with itself, not only its cluster's
+        raise ValueError("per_cluster must be at least 2")
     rng = scene_rng(seed, 0, _CLUSTER_STREAM)
     anchors = _anchors(rng, n_clusters)
     avoid = {pair for group in anchors for pair in group}

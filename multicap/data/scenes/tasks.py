@@ -57,6 +57,8 @@ class SetTasksConfig:
             raise ConfigError(
                 f"clusters must be between 0 and 5 (one per background kind), got {self.clusters}"
             )
+        if self.clusters and self.per_cluster < 2:  # one scene shares more than its cluster's facts
+            raise ConfigError(f"a cluster needs at least 2 scenes, got per_cluster={self.per_cluster}")
 
 
 def _save(image: Image.Image, path: Path) -> None:
