@@ -16,16 +16,20 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
 - a period stays on known abbreviations ("mr.", "st.", "etc.", "u.s.", "a.m.", single letters "j."),
   on "no." and "ca." before a number, on any word before a comma, semicolon or colon ("fig.,") and
   inside words ("mr.smith"); elsewhere it is split off (then dropped);
-- characters outside the Basic Multilingual Plane (emoji) are deleted, as the Java lexer deletes them.
+- characters outside the Basic Multilingual Plane (emoji), controls and invisible format characters
+  (zero-width joiners and spaces, variation selectors) separate words, as the Java lexer's untokenisable
+  characters do; a soft hyphen is deleted; combining marks belong to their word (Hindi, Thai, a decomposed
+  "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-and run-together sentences ("bird!the"). tests/unit/test_eval_tokenize.py checks identity with the jar on
+run-together sentences ("bird!the"), SGML tags ("<br>"), numeric entities ("&#39;"), "c++", "50¢". tests/unit/test_eval_tokenize.py checks identity with the jar on
 a corpus of over a thousand caption-style sentences.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -95,13 +99,42 @@ _FOLLOWER_WORDS = _words(
 _FOLLOWERS = rf"(?:{'|'.join(_FOLLOWER_WORDS)})(?=\s)"
 _FOLLOWER_START = re.compile(rf"\s+{_FOLLOWERS}|{_FOLLOWERS}")
 
-# Characters the lexer deletes: outside the Basic Multilingual Plane (emoji) and non-space controls.
+
+def _class_of(categories: tuple[str, ...], but: str = "") -> str:
+    """A regex character class body of the Basic Multilingual Plane's characters in these categories (not
+    those in `but`); ASCII has none."""
+    points = [
+        c for c in range(0x80, 0x10000) if unicodedata.category(chr(c)) in categories and chr(c) not in but
+    ]
+    ranges: list[tuple[int, int]] = []
+    for c in points:
+        if ranges and ranges[-1][1] == c - 1:
+            ranges[-1] = (ranges[-1][0], c)
+        else:
+            ranges.append((c, c))
+    return "".join(re.escape(chr(a)) + ("" if a == b else "-" + re.escape(chr(b))) for a, b in ranges)
+
+
+# Characters the lexer cannot tokenise; each separates the words around it ("cat😺sleeping" is two words):
+# outside the Basic Multilingual Plane (emoji), non-space controls, and the invisible format characters
+# (zero-width joiners and spaces, variation selectors, the byte-order mark, direction marks), the
+# private-use area and enclosing marks. The soft hyphen is deleted instead ("soft\u00adware" is one word).
+_SOFT_HYPHEN = "\u00ad"
+_CONTROLS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace()) + "]")
 _UNTOKENIZABLE = re.compile(
-    "[\U00010000-\U0010ffff" + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace()) + "]"
+    "[\U00010000-\U0010ffff\ufe00-\ufe0f"
+    + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace())
+    + _class_of(("Cf", "Co", "Me"), but=_SOFT_HYPHEN)
+    + "]"
 )
+# The HTML entities the lexer reads as their characters ("salt &amp; pepper" is "salt & pepper").
+_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp);", re.IGNORECASE)
+_ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "nbsp": " "}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
-_L = r"[^\W\d_]"  # a letter (superscript digits and the like are split off before matching)
+# A letter (superscript digits and the like are split off before matching), or a combining mark, which
+# belongs to the word it is in: Hindi's vowel signs, Thai's tone marks, a decomposed "é" ("e" + U+0301).
+_L = rf"(?:[^\W\d_]|[{_class_of(('Mn', 'Mc'))}])"
 # One piece of a word: a number with inner separators ("1,000.5"), digits and letters ("10am", "5x5"),
 # or letters with inner apostrophes ("o'clock", "dog's"; clitics are split off afterwards).
 _PART = rf"(?:[-+]?\d+(?:[.,:/]\d+)+|\.\d+|[-+]?\d(?:{_L}|\d)*(?:'{_L}+)*|(?:{_L}|\d)+(?:'{_L}+)*)"
@@ -193,10 +226,14 @@ def _ends_sentence(text: str, match: re.Match[str], following: str) -> bool:
 
 
 def _normalise(text: str) -> str:
-    """Map the characters the lexer rewrites, delete those it cannot tokenise, isolate odd 'digits'."""
-    text = _UNTOKENIZABLE.sub("", text.translate(_CHAR_MAP))  # emoji, control characters
+    """Map the characters and entities the lexer rewrites, separate words at those it cannot tokenise,
+    isolate odd 'digits'."""
+    text = text.translate(_CHAR_MAP)
+    if "&" in text:
+        text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1).lower()], text)
     if text.isascii():
-        return text
+        return _CONTROLS.sub(" ", text)
+    text = _UNTOKENIZABLE.sub(" ", text.replace(_SOFT_HYPHEN, ""))  # emoji, controls, zero-width characters
     return _NON_ASCII.sub(_isolate_odd_digit, text)
 
 

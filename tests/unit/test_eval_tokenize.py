@@ -49,6 +49,10 @@ INSERTS = [
     "a dog 's bone", "can't've", "O'Neill's boat", "Mr.Smith", "ca. 1900", "Jr.'s car", "1,000's of birds",
     "rock 'n roll", "w/o a hat", "a t.v. stand", "a b&w photo", "3 1/2 cups", "Q&A", "wi-fi", "covid-19",
     "a 12\" pizza", "5'10\" tall", "a 747 jet", "DVD/CD player", "the tv's screen", "e.g., this",
+    # scripts with combining marks, invisible characters and HTML entities (each had been split or glued)
+    "कुत्ता बैठा", "แมวนั่ง", "cafe\u0301 sign", "❤️ heart", "👨\u200d👩\u200d👧 family", "cat😺sleeping",
+    "zero\u200bwidth", "soft\u00adware", "\ufeffbom", "salt &amp; pepper", "AT&amp;T", "a &lt;b&gt; tag",
+    "&quot;quoted&quot;",
 ]  # fmt: skip
 
 
@@ -79,6 +83,7 @@ def caption_corpus(n: int, seed: int = 0) -> list[str]:
         ("Mr. Smith, the U.S. and St. Louis at 10:30 a.m.", "mr. smith the u.s. and st. louis at 10:30 a.m."),
         ("a 5-year-old in a t-shirt, 1,000 times", "a 5-year-old in a t-shirt 1,000 times"),
         ("“Café” naïve … ½ pizza 🍕", "café naïve 1/2 pizza"),
+        ("कुत्ता cafe\u0301 cat😺dog ❤️ soft\u00adware &amp; x\u200by", "कुत्ता cafe\u0301 cat dog ❤ software & x y"),
         ("", ""),
         ("...", ""),
     ],
