@@ -124,17 +124,27 @@ def _scored(
     """--predictions/--references: the scores document (and --out written)."""
     from multicap.evaluation import evaluate_files, scores_document
 
+    def left_out(level: str, n: int, scored: int) -> None:  # the standard coco-caption use: a test split
+        console.warn(  # scored against all of val2014's annotations (it had been refused)
+            f"level {level}: {console.counted(n, 'image')} of the references {_have(n)} no prediction; "
+            f"scored the {scored:,} that {_have(scored)} one, as coco-caption does"
+        )
+
     if console.progress_enabled():  # METEOR's Java start alone takes seconds: say what is happening
         with console.err.status("scoring captions", spinner="dots"):
-            results = evaluate_files(predictions, references, split=split, metrics=names)
+            results = evaluate_files(predictions, references, split=split, metrics=names, left_out=left_out)
     else:
-        results = evaluate_files(predictions, references, split=split, metrics=names)
+        results = evaluate_files(predictions, references, split=split, metrics=names, left_out=left_out)
     settings = {"predictions": str(predictions), "references": str(references), "split": split}
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))
     return scores_document(
         results, per_image=False, settings={**settings, "out": None if out is None else str(out)}
     )
+
+
+def _have(n: int) -> str:
+    return "has" if n == 1 else "have"
 
 
 def _check_scores(doc: dict[str, Any], names: list[str]) -> None:

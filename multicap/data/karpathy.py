@@ -57,9 +57,11 @@ def _tokens(sentence: dict[str, Any]) -> tuple[str, ...]:
     return tuple(_WORD.findall(str(sentence.get("raw", "")).lower()))
 
 
-def _image(entry: dict[str, Any], pos: int, root: Path, merge_restval: bool) -> KarpathyImage:
-    if "filename" not in entry or "sentences" not in entry:
+def _image(entry: Any, pos: int, root: Path, merge_restval: bool) -> KarpathyImage:
+    if not isinstance(entry, dict) or "filename" not in entry or "sentences" not in entry:
         raise DataError(f"image {pos} has no 'filename' or no 'sentences'; is this Karpathy split JSON?")
+    if not isinstance(entry["sentences"], list) or not all(isinstance(s, dict) for s in entry["sentences"]):
+        raise DataError(f"image {pos}: 'sentences' must be a list of objects ({{\"raw\": ...}})")
     image_level = str(entry.get("level", "caption"))
     sentences = [
         Sentence(level=str(s.get("level", image_level)), raw=str(s.get("raw", "")), tokens=_tokens(s))
@@ -68,13 +70,27 @@ def _image(entry: dict[str, Any], pos: int, root: Path, merge_restval: bool) -> 
     split = str(entry.get("split", "train"))
     if merge_restval and split == "restval":
         split = "train"
-    image_id = entry.get("cocoid", entry.get("imgid"))
     return KarpathyImage(
         path=root / str(entry.get("filepath", "")) / str(entry["filename"]),
         split=split,
         sentences=sentences,
-        image_id=None if image_id is None else int(image_id),
+        image_id=_image_id(entry, pos),
     )
+
+
+def _image_id(entry: dict[str, Any], pos: int) -> int | None:
+    """cocoid, or else imgid: a whole number (an int, or its digits as a string); None without either."""
+    name = "cocoid" if "cocoid" in entry else "imgid"
+    value = entry.get(name)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
+        return int(value)
+    raise DataError(f"image {pos}: {name} {value!r} is not a whole number")
 
 
 def read_karpathy(
@@ -104,7 +120,10 @@ def read_karpathy(
     if not isinstance(doc, dict) or not isinstance(doc.get("images"), list):
         raise DataError(f"{path}: no 'images' list; is this Karpathy split JSON?")
     root = Path(image_root) if image_root is not None else path.parent
-    images = [_image(e, i, root, merge_restval) for i, e in enumerate(doc["images"])]
+    try:
+        images = [_image(e, i, root, merge_restval) for i, e in enumerate(doc["images"])]
+    except DataError as exc:  # which file: the entry's own message names only its place
+        raise DataError(f"{path}: {exc}") from None
     if splits is not None:
         images = [im for im in images if im.split in splits]
     return KarpathyDataset(name=str(doc.get("dataset", path.stem)), images=images)

@@ -6,13 +6,18 @@
   level "caption") or a Karpathy split JSON (read by `multicap.data.karpathy`; sentences keep their level,
   images are keyed by cocoid or imgid, or by file name when a file has neither).
 
-Image ids that are integers, or strings of digits, become ints; others stay strings; so 42 and "42" match.
+Image ids that are integers (42, 42.0), or strings of an integer's digits ("42", not "042"), become ints;
+others stay strings; so 42, 42.0 and "42" match, and "042" and "42" stay two images.
+
+As coco-caption scores the images of the result file (`params['image_id'] = cocoRes.getImgIds()`), the
+references' images without a prediction are left out (said through `left_out`), and captions are tokenised
+in the order of the references' images (its lexer reads across captions).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +25,7 @@ from multicap.data.karpathy import read_karpathy
 from multicap.errors import DataError
 from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels
 
-__all__ = ["evaluate_files", "image_key", "read_predictions", "read_references"]
+__all__ = ["evaluate_files", "image_key", "only_predicted", "read_predictions", "read_references"]
 
 DEFAULT_LEVEL = "caption"
 
@@ -32,7 +37,7 @@ def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
         DataError: the file is missing or not JSON, an entry lacks image_id or caption, or an image has two
             captions at the same level.
     """
-    doc = _load_json(path)
+    doc = _load_json(path, lines=True)
     if not isinstance(doc, list):
         raise DataError(
             f"{path}: expected a JSON list of {{'image_id', 'caption'}} objects (COCO result format)"
@@ -77,7 +82,8 @@ def read_references(path: str | Path, split: str | None = None) -> dict[str, dic
             raise DataError(
                 f"{path}: a COCO annotation file has no splits; drop --split or use Karpathy JSON"
             )
-        return _coco_references(doc["annotations"], path)
+        images = doc.get("images")
+        return _coco_references(doc["annotations"], images if isinstance(images, list) else [], path)
     if isinstance(doc, dict) and isinstance(doc.get("images"), list):
         return _karpathy_references(path, split)
     raise DataError(f"{path}: neither COCO caption annotations ('annotations') nor Karpathy JSON ('images')")
@@ -89,15 +95,21 @@ def image_key(value: Any) -> Any:
         return str(value)
     if isinstance(value, int):
         return value
+    if isinstance(value, float) and value.is_integer():  # pandas and NumPy write 42 as 42.0
+        return int(value)
     text = str(value)
-    return int(text) if text.isdigit() else text
+    # only an int's own digits: "01" had merged with 1, and "²" (a digit to str.isdigit) failed in int()
+    return int(text) if text.isascii() and text.isdigit() and str(int(text)) == text else text
 
 
-def _coco_references(annotations: list[Any], path: str | Path) -> dict[str, dict[Any, list[str]]]:
+def _coco_references(
+    annotations: list[Any], images: list[Any], path: str | Path
+) -> dict[str, dict[Any, list[str]]]:
     """level -> image id -> captions: an annotation's optional "level" (the scenes' `coco_captions_*.json`
     write one: object, attribute, layout, caption) keeps the levels apart, as Karpathy JSON does; without
     it every caption is of the caption level (the levels had been merged: a caption scored against the
-    references of all four)."""
+    references of all four). Images come in the order of the file's "images" list, as pycocotools lists
+    them (and coco-caption tokenises them), then any others in the order their captions come."""
     refs: dict[str, dict[Any, list[str]]] = {}
     for i, ann in enumerate(annotations):
         if not isinstance(ann, dict) or "image_id" not in ann or not isinstance(ann.get("caption"), str):
@@ -106,29 +118,70 @@ def _coco_references(annotations: list[Any], path: str | Path) -> dict[str, dict
         refs.setdefault(level, {}).setdefault(image_key(ann["image_id"]), []).append(ann["caption"])
     if not refs:
         raise DataError(f"{path}: the annotation file holds no captions")
+    listed = [image_key(im["id"]) for im in images if isinstance(im, dict) and "id" in im]
+    for level, by_image in refs.items():
+        ordered = {k: by_image[k] for k in listed if k in by_image}
+        refs[level] = ordered | {k: v for k, v in by_image.items() if k not in ordered}
     return refs
 
 
 def _karpathy_references(path: str | Path, split: str | None) -> dict[str, dict[Any, list[str]]]:
-    dataset = read_karpathy(path, splits=None if split is None else {split})
+    """level -> image id -> captions of a Karpathy file's split. "restval" is a split of its own here (it
+    counts as train for training); an id two images share is refused (their captions had been merged)."""
+    dataset = read_karpathy(path, splits=None if split is None else {split}, merge_restval=split != "restval")
     if not dataset.images:
         raise DataError(f"{path}: no images in split {split!r}" if split else f"{path}: no images")
     out: dict[str, dict[Any, list[str]]] = {}
+    seen: dict[Any, str] = {}
     for im in dataset.images:
         key = image_key(im.image_id if im.image_id is not None else im.path.name)
+        if key in seen:
+            raise DataError(
+                f"{path}: {seen[key]} and {im.path.name} have the same id {key!r}; each image needs its own"
+            )
+        seen[key] = im.path.name
         for sentence in im.sentences:
             out.setdefault(sentence.level, {}).setdefault(key, []).append(sentence.raw)
     return out
 
 
-def _load_json(path: str | Path) -> Any:
+def only_predicted(
+    predictions: dict[str, dict[Any, str]], references: dict[str, dict[Any, list[str]]]
+) -> tuple[dict[str, dict[Any, list[str]]], dict[str, int]]:
+    """The references of the predicted images only, level by level (in the references' order), and how
+    many images each level left out: coco-caption scores the result file's images."""
+    kept: dict[str, dict[Any, list[str]]] = {}
+    left: dict[str, int] = {}
+    for level, by_image in references.items():
+        predicted = predictions.get(level, {})
+        kept[level] = {k: v for k, v in by_image.items() if k in predicted}
+        if not kept[level]:  # no prediction matches: kept whole, to be said a mismatch (or not scored)
+            kept[level] = by_image
+        elif len(kept[level]) < len(by_image):
+            left[level] = len(by_image) - len(kept[level])
+    return kept, left
+
+
+def _load_json(path: str | Path, lines: bool = False) -> Any:
+    """The file's JSON; with `lines`, a JSON Lines file of objects is read as their list."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise DataError(f"{path}: is a folder; give a JSON file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        if lines and exc.msg == "Extra data":
+            try:
+                rows = [json.loads(line) for line in text.splitlines() if line.strip()]
+            except json.JSONDecodeError:
+                rows = []
+            if rows and all(isinstance(r, dict) for r in rows):
+                return rows
         raise DataError(f"{path}: not valid JSON ({exc})") from None
 
 
@@ -137,10 +190,19 @@ def evaluate_files(
     references: str | Path,
     split: str | None = None,
     metrics: Sequence[str] = DEFAULT_METRICS,
+    left_out: Callable[[str, int, int], None] | None = None,
 ) -> dict[str, CaptionScores]:
     """Score a COCO result file against COCO caption annotations or Karpathy JSON, level by level.
 
+    The references' images without a prediction are left out, as coco-caption leaves them; `left_out` is
+    called with (level, images left out, images scored) for each level that leaves any.
+
     Raises:
-        DataError: a file cannot be read, or the two files do not hold the same images at a level.
+        DataError: a file cannot be read, or a predicted image has no references.
     """
-    return evaluate_levels(read_predictions(predictions), read_references(references, split), metrics=metrics)
+    predicted = read_predictions(predictions)
+    refs, left = only_predicted(predicted, read_references(references, split))
+    for level, n in left.items():
+        if left_out is not None:
+            left_out(level, n, len(refs[level]))
+    return evaluate_levels(predicted, refs, metrics=metrics)

@@ -113,9 +113,11 @@ def _prepared(
     """The images both sides hold, and the captions and references tokenised as coco-caption does (or as
     given, when `tokenize` is False)."""
     ids = check_inputs(predictions, references)
-    if tokenize:
-        cands = {k: v[0] for k, v in tokenize_captions({k: predictions[k] for k in ids}).items()}
-        return ids, cands, tokenize_captions({k: list(references[k]) for k in ids})
+    if tokenize:  # in the references' order, as coco-caption (its lexer reads across captions); then
+        order = [k for k in references if k in predictions]  # back in the predictions' order of `ids`
+        cands = tokenize_captions({k: predictions[k] for k in order})
+        refs = tokenize_captions({k: list(references[k]) for k in order})
+        return ids, {k: cands[k][0] for k in ids}, {k: refs[k] for k in ids}
     return ids, {k: predictions[k] for k in ids}, references
 
 

@@ -22,8 +22,9 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
   "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-run-together sentences ("bird!the"), SGML tags ("<br>"), numeric entities ("&#39;"), "c++", "50¢". tests/unit/test_eval_tokenize.py checks identity with the jar on
-a corpus of over a thousand caption-style sentences.
+run-together sentences ("bird!the"), SGML tags ("<br>"), numeric entities ("&#39;"), "c++", "50¢".
+tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
+sentences.
 """
 
 from __future__ import annotations

@@ -130,6 +130,22 @@ def test_mismatched_images_fail_in_one_line(files: tuple[Path, Path], tmp_path: 
     ]
 
 
+def test_references_without_a_prediction_are_left_out_and_said(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """coco-caption's use: a test split's results against all of val2014's annotations (had been exit 1)."""
+    _, refs = files
+    preds = tmp_path / "one.json"
+    preds.write_text(json.dumps(PREDS[:1]))
+    done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "bleu", "--json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["levels"]["caption"]["n_images"] == 1
+    assert (
+        "level caption: 1 image of the references has no prediction; scored the 1 that has one"
+        in done.stderr
+    )
+
+
 def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
     shown = _run("evaluate", "--help")
     assert shown.returncode == 0 and "Example" in shown.stdout and "--predictions" in shown.stdout

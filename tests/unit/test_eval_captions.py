@@ -147,3 +147,58 @@ def test_bad_prediction_files(tmp_path: Path, content: str, message: str) -> Non
         read_predictions(path)
     with pytest.raises(DataError, match="no such file"):
         read_predictions(tmp_path / "missing.json")
+
+
+def test_image_ids_match_as_pycocotools_does(tmp_path: Path) -> None:
+    """42.0 (pandas) is 42; "01" is not 1 (their captions had been merged); "²" is a string (int() failed)."""
+    from multicap.evaluation.caption_files import image_key
+
+    assert [image_key(v) for v in (42, 42.0, "42", "042", "²", True)] == [42, 42, 42, "042", "²", "True"]
+    rows = [{"image_id": 1.0, "caption": "a dog"}, {"image_id": "01", "caption": "a cat"}]
+    assert read_predictions(_write(tmp_path / "res.json", rows)) == {"caption": {1: "a dog", "01": "a cat"}}
+    lines = tmp_path / "res.jsonl"  # JSON Lines, as many tools write results
+    lines.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    assert read_predictions(lines) == {"caption": {1: "a dog", "01": "a cat"}}
+
+
+def test_karpathy_restval_duplicates_and_bad_entries(tmp_path: Path) -> None:
+    def image(name: str, cocoid: object, split: str, raw: str) -> dict[str, object]:
+        return {"filename": name, "cocoid": cocoid, "split": split, "sentences": [{"raw": raw}]}
+
+    doc = {"images": [image("a.jpg", 1, "restval", "a dog"), image("b.jpg", 2, "train", "a cat")]}
+    path = _write(tmp_path / "k.json", doc)
+    assert read_references(path, split="restval") == {"caption": {1: ["a dog"]}}  # had been unreachable
+    assert read_references(path, split="train") == {"caption": {1: ["a dog"], 2: ["a cat"]}}  # as Karpathy
+    twice = _write(
+        tmp_path / "twice.json", {"images": [image("a.jpg", 1, "test", "a"), image("c.jpg", 1, "test", "b")]}
+    )
+    with pytest.raises(DataError, match=r"a\.jpg and c\.jpg have the same id 1"):  # had been merged
+        read_references(twice)
+    bad = _write(tmp_path / "bad.json", {"images": [image("a.jpg", "abc", "test", "a dog")]})
+    with pytest.raises(DataError, match=r"bad\.json: image 0: cocoid 'abc' is not a whole number"):
+        read_references(bad)
+    strings = _write(tmp_path / "s.json", {"images": [{"filename": "a.jpg", "sentences": ["a dog"]}]})
+    with pytest.raises(DataError, match=r"s\.json: image 0: 'sentences' must be a list of objects"):
+        read_references(strings)
+
+
+def test_files_score_the_predicted_images_in_the_references_order(tmp_path: Path) -> None:
+    """As coco-caption: a test split scored against all of val2014's annotations (had been refused), and
+    captions tokenised in the order of the annotation file's images (its lexer reads across captions)."""
+    from multicap.evaluation import evaluate_files
+
+    preds = _write(
+        tmp_path / "res.json",
+        [{"image_id": 1, "caption": "The dog runs"}, {"image_id": 2, "caption": "a sign with the letter b"}],
+    )
+    ann = {"images": [{"id": 2}, {"id": 1}, {"id": 3}], "annotations": [
+        {"image_id": 1, "caption": "The dog runs"}, {"image_id": 2, "caption": "a sign with the letter B."},
+        {"image_id": 3, "caption": "a bird"}]}  # fmt: skip
+    said: list[tuple[str, int, int]] = []
+    scores = evaluate_files(preds, _write(tmp_path / "ann.json", ann), metrics=("bleu",),
+                            left_out=lambda *a: said.append(a))  # fmt: skip
+    assert said == [("caption", 1, 2)]
+    rows = {row["image_id"]: row for row in scores["caption"].per_image()}
+    assert [row["image_id"] for row in scores["caption"].per_image()] == [1, 2]  # the predictions' order
+    # image 2 comes first: "B." before "The" ends a sentence, so its period goes (as in coco-caption)
+    assert rows[2]["BLEU-1"] == pytest.approx(1.0) and rows[1]["BLEU-1"] == pytest.approx(1.0)

@@ -83,7 +83,10 @@ def caption_corpus(n: int, seed: int = 0) -> list[str]:
         ("Mr. Smith, the U.S. and St. Louis at 10:30 a.m.", "mr. smith the u.s. and st. louis at 10:30 a.m."),
         ("a 5-year-old in a t-shirt, 1,000 times", "a 5-year-old in a t-shirt 1,000 times"),
         ("“Café” naïve … ½ pizza 🍕", "café naïve 1/2 pizza"),
-        ("कुत्ता cafe\u0301 cat😺dog ❤️ soft\u00adware &amp; x\u200by", "कुत्ता cafe\u0301 cat dog ❤ software & x y"),
+        (
+            "कुत्ता cafe\u0301 cat😺dog ❤️ soft\u00adware &amp; x\u200by",
+            "कुत्ता cafe\u0301 cat dog ❤ software & x y",
+        ),
         ("", ""),
         ("...", ""),
     ],
