@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from multicap.errors import ConfigError, IndexLockedError
+from multicap.errors import ConfigError, DataError, IndexLockedError
 
 __all__ = ["DB_NAME", "DEFAULT_INDEX", "existing_index", "indexes_dir", "resolve_index", "write_lock"]
 
@@ -54,11 +54,20 @@ def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
 
     Raises:
         IndexLockedError: another process holds it (only when not `blocking`).
+        DataError: this user may not write there (read-only media, another user's folder).
     """
     import fcntl
 
-    root.mkdir(parents=True, exist_ok=True)
-    with (root / _LOCK_NAME).open("a+") as f:
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        f = (root / _LOCK_NAME).open("a+")
+    except OSError as exc:  # a read-only index, or one where this user may not write: a bare PermissionError
+        readable = "searching it needs no writing; " if (root / DB_NAME).is_file() else ""
+        raise DataError(
+            f"cannot write the index at {root} ({exc.strerror or exc}): {readable}to index, give an --index "
+            "folder this user may write"
+        ) from None
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -17,6 +17,7 @@ Tables:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,8 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
             writes.
     """
+    if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return _read_only(path, timeout)  # read-only media, another's index: "attempt to write" had failed
     # transactions made explicit; damage found by any later statement is a DataError too (_Connection)
     db = sqlite3.connect(path, timeout=timeout, isolation_level=None, factory=_Connection)
     db.path = path
@@ -83,6 +86,44 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
+    """An index this process may not write, opened to read. Where the WAL's shared-memory file is absent
+    and cannot be made beside it, SQLite reads the file as immutable: no process can be writing it then,
+    as a writer needs that folder too. A schema older than this multicap's cannot be migrated here.
+
+    Raises:
+        DataError: the file cannot be read, or needs a migration.
+    """
+    error: sqlite3.Error | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        uri = f"{path.resolve().as_uri()}?{mode}"
+        db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, factory=_Connection)
+        db.path = path
+        try:
+            version = schema_version(db)
+        except sqlite3.OperationalError as exc:  # "unable to open database file": no -shm, none can be made
+            db.close()
+            error = exc
+            continue
+        except BaseException:
+            db.close()
+            raise
+        if version == SCHEMA_VERSION:
+            return db
+        try:
+            if version < 0 or version > SCHEMA_VERSION:
+                _migrate(db, path)  # says "damaged" or "written by a newer multicap", before any write
+            if version == 0:
+                raise DataError(f"{path} holds no multicap index yet, and this user may not write one there")
+            raise DataError(
+                f"{path} was written by an older multicap and this one may not write it to bring it up to"
+                " date: run `multicap index` on it once where it can be written"
+            )
+        finally:
+            db.close()
+    raise DataError(f"cannot read {path} ({error}): check that this user may read the index folder")
 
 
 class _Connection(sqlite3.Connection):

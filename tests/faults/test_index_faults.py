@@ -297,3 +297,59 @@ def test_a_damaged_sqlite_file_is_one_clear_line(
             assert "\n" not in str(exc) and str(db) in str(exc) and "move it away" in str(exc)
             refused += 1
     assert refused == 3 if damage != "pages" else refused >= 1
+
+
+_READER = """
+import sys
+from pathlib import Path
+from multicap.errors import DataError
+from multicap.index import search_index
+from multicap.index.build import index_paths
+from multicap.index.models import open_model
+root, photos = Path(sys.argv[1]), Path(sys.argv[2])
+model = open_model("labels", encoder="tiny")
+hits = search_index(root, image=photos / "img000.png", k=3, model=model).hits  # a copy: found by content
+print("found", Path(hits[0].path).name)
+try:
+    index_paths(root, [photos], model)
+except DataError as exc:
+    print("refused", exc)
+"""
+
+
+def test_an_index_this_user_may_not_write_is_searched_and_refuses_writes_in_one_line(
+    built: tuple[Path, Path],
+) -> None:
+    """Read-only media or another user's index: every search had failed with "attempt to write a readonly
+    database" (the WAL pragma), and `index` with a bare PermissionError. As another user where the tests
+    run as root (SQLite then reads the file as immutable: no shared-memory file can be made beside it)."""
+    import shutil
+    import tempfile
+
+    photos, root = built
+    with sqlite3.connect(root / "meta.sqlite") as conn:  # as a writer leaves it: no -wal or -shm file
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for leftover in root.glob("meta.sqlite-*"):
+        leftover.unlink()
+    place = Path(tempfile.mkdtemp(dir="/tmp"))
+    try:
+        shutil.copytree(root, place / "idx")
+        shutil.copytree(photos, place / "photos")
+        command = [sys.executable, "-c", _READER, str(place / "idx"), str(place / "photos")]
+        if os.geteuid() == 0:  # root may write anything: read as nobody
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv to read as another user")
+            subprocess.run(["chmod", "-R", "a+rX", str(place)], check=True)
+            command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+        else:
+            subprocess.run(["chmod", "-R", "a-w", str(place / "idx")], check=True)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=REPO)
+        assert done.returncode == 0, done.stderr
+        lines = done.stdout.strip().splitlines()
+        assert lines[0] == "found img000.png", done.stdout
+        assert lines[1].startswith(f"refused cannot write the index at {place / 'idx'} (")
+        assert "searching it needs no writing" in lines[1] and len(lines) == 2
+        assert sorted(p.name for p in (place / "idx").iterdir()) == sorted(p.name for p in root.iterdir())
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(place)], check=False)
+        shutil.rmtree(place, ignore_errors=True)
