@@ -27,11 +27,11 @@ from PIL import Image
 
 from multicap.data.feature_files import file_hash
 from multicap.errors import ConfigError, DataError, ImageLoadError
-from multicap.index.image_side import IMAGE_FILE
+from multicap.index.image_side import load_image_side
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
-from multicap.index.query_side import QUERY_FILE, WORDS_FILE
+from multicap.index.query_side import stored_query_model
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.index.vectors import check_factory
@@ -187,10 +187,11 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
         for space in SPACES:
             faiss_path(root, space).unlink(missing_ok=True)
         store.set_meta(faiss={})
-    # (a model without an image side, a bundle's, writes its small text side again on each run)
-    text_side = (root / QUERY_FILE).is_file() or (root / WORDS_FILE).is_file()
-    stored_side = text_side and (root / IMAGE_FILE).is_file()
-    if stored != identity or not stored_side:  # what a text query needs without the model
+    # what a query needs without the model, written again where missing or damaged (a truncated file had
+    # stayed, failing every image search); a model without an image side, a bundle's, writes its small
+    # text side again on each run
+    intact = stored_query_model(root, identity) is not None and load_image_side(root, identity) is not None
+    if stored != identity or not intact:
         model.save_query_side(root)
     store.set_meta(identity=identity)
 

@@ -17,8 +17,10 @@ EfficientNet-Lite); for the others the search loads the model, as before.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +30,9 @@ from PIL import Image
 
 from multicap.io import load_image
 
-__all__ = ["IMAGE_FILE", "ImageSide", "load_image_side", "save_image_side"]
+__all__ = ["IMAGE_FILE", "ImageSide", "load_image_side", "said_unreadable", "save_image_side"]
+
+_log = logging.getLogger(__name__)
 
 IMAGE_FILE = "query_image.npz"
 
@@ -63,9 +67,19 @@ def load_image_side(root: Path, identity: dict[str, Any] | None) -> ImageSide | 
             if reading.get("identity") != identity:
                 return None  # written for another model
             arrays = {k: data[k] for k in data.files if k != "reading"}
-    except (OSError, ValueError, KeyError):
-        return None  # unreadable: the search falls back to the model
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        said_unreadable(path, exc)  # truncated: "BadZipFile" had escaped, and no index run wrote it again
+        return None  # the search falls back to the model
     return ImageSide(reading, arrays)
+
+
+def said_unreadable(path: Path, exc: BaseException) -> None:
+    """A warning that a stored query side cannot be read (the next `multicap index` writes it again)."""
+    _log.warning(
+        "%s cannot be read (%s): until `multicap index` writes it again, searches load the model (slower)",
+        path,
+        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+    )
 
 
 class ImageSide:

@@ -13,6 +13,7 @@ query until its next `index` run (`needs_model`).
 from __future__ import annotations
 
 import os
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import numpy as np
 
 from multicap.errors import ConfigError
 from multicap.index.concepts import content_terms, named_classes
+from multicap.index.image_side import said_unreadable
 from multicap.index.query import Part, Understanding, Unknown, understand
 from multicap.text.imagenet import imagenet_labels
 
@@ -196,7 +198,10 @@ def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel
         return _stored_words(root, str(name))
     try:
         rows = np.load(root / QUERY_FILE, allow_pickle=False)
-    except (OSError, ValueError):
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, EOFError) as exc:  # truncated: searches had silently loaded the model
+        said_unreadable(root / QUERY_FILE, exc)
         return None
     dim = identity.get("D")
     if (
@@ -212,7 +217,10 @@ def _stored_words(root: Path, name: str) -> StoredQueryModel | None:
     try:
         with np.load(root / WORDS_FILE, allow_pickle=False) as data:
             words, vectors = [str(w) for w in data["words"]], data["vectors"]
-    except (OSError, ValueError, KeyError):
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        said_unreadable(root / WORDS_FILE, exc)
         return None
     if vectors.ndim != 2 or len(words) != len(vectors):
         return None

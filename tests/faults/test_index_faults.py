@@ -353,3 +353,29 @@ def test_an_index_this_user_may_not_write_is_searched_and_refuses_writes_in_one_
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(place)], check=False)
         shutil.rmtree(place, ignore_errors=True)
+
+
+def test_a_damaged_query_side_is_said_and_written_again_by_the_next_index_run(
+    built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A truncated query_image.npz failed every search of an image outside the index ("BadZipFile"), a
+    truncated query.npy made text searches load the model unsaid, and no index run wrote either again."""
+    from multicap.index.image_side import load_image_side, save_image_side
+    from multicap.index.query_side import save_class_vectors, stored_query_model
+
+    photos, root = built
+    whole = (root / "query.npy").read_bytes()
+    identity = {"model": "grounded", "D": 4}
+    save_class_vectors(root, np.ones((1000, 4), np.float32))
+    save_image_side(root, {"L0.w": np.ones((4, 3, 1, 1), np.float32)}, {"identity": identity})
+    assert stored_query_model(root, identity) is not None and load_image_side(root, identity) is not None
+    for name in ("query.npy", "query_image.npz"):
+        (root / name).write_bytes((root / name).read_bytes()[:100])
+    with caplog.at_level(logging.WARNING):
+        assert stored_query_model(root, identity) is None and load_image_side(root, identity) is None
+    said = [r.getMessage() for r in caplog.records]
+    assert any("query.npy cannot be read" in m and "multicap index" in m for m in said), said
+    assert any("query_image.npz cannot be read (BadZipFile" in m for m in said), said
+    (root / "query.npy").write_bytes(whole[:100])
+    index_paths(root, [photos], tiny)  # nothing to add: the text side is written again all the same
+    assert (root / "query.npy").read_bytes() == whole
