@@ -93,6 +93,9 @@ class _Plan:
     reuse: list[ImageRecord] = field(default_factory=list)
     touch: list[tuple[int, int, int]] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+    edited: dict[Path, str] = field(default_factory=dict)  # of `encode`, recorded files whose content
+    # changed: path -> its key in the store
+    redescribed: set[Path] = field(default_factory=set)  # of `encode`, files an older describer described
 
 
 def index_paths(
@@ -132,9 +135,11 @@ def index_paths(
     check_factory(factory)
     report = IndexReport()
     handle = on_error or log_error
+    failed: set[Path] = set()
 
     def fail(error: ImageLoadError) -> None:
         report.failed += 1
+        failed.add(error.path)
         handle(error)
 
     with write_lock(root), IndexStore(root / DB_NAME) as store:
@@ -149,10 +154,19 @@ def index_paths(
         report.deleted = store.retire(plan.gone)
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
-            report.faiss = sync_vectors(root, store, factory=factory, rules=rules)
         else:
             engine.encode(store, model, plan.encode, report, fail, progress)
+        # A file whose content changed and cannot be read now no longer holds what was indexed (a search
+        # had returned an empty file for its old content): retired, its vectors kept for that content.
+        store.retire([key for path, key in plan.edited.items() if path in failed])
+        if engine is None:
+            report.faiss = sync_vectors(root, store, factory=factory, rules=rules)
+        else:
             report.faiss = engine.sync(root, store, factory, rules)
+        # counted once encoded: an edited file that then failed to decode had been "edited" and not
+        # "added" (the summary said "-1 added")
+        report.edited = len(plan.edited.keys() - failed)
+        report.redescribed = len(plan.redescribed - failed)
         report.total = store.count()
         store.set_meta(described_by=store.said_by_counts())  # for `older_descriptions`, without a scan
     return report
@@ -234,7 +248,7 @@ def _plan(
         if old is not None and (old.mtime_ns, old.size) == (st.st_mtime_ns, st.st_size):
             if old.said_by != said_by:  # the same content, said by an older describer
                 plan.encode.append((path, st, old.hash))
-                report.redescribed += 1
+                plan.redescribed.add(path)
                 continue
             report.unchanged += 1
             done += 1
@@ -291,7 +305,8 @@ def _sort_changed(
         report.reused += 1
         return 1
     plan.encode.append((path, st, digest))
-    report.edited += old is not None
+    if old is not None:
+        plan.edited[path] = key
     return 0
 
 

@@ -69,6 +69,21 @@ def test_add_skip_modify_move_delete(tmp_path: Path, tiny: IndexModel) -> None:
     assert "img003.png" not in found and "img002.png" not in found and len(found) == 5
 
 
+def test_an_edited_file_that_cannot_be_read_now_leaves_search(tmp_path: Path, tiny: IndexModel) -> None:
+    """A file emptied since indexing had been counted "edited" but not added (the summary said "-1 added")
+    and stayed in search results for the content it no longer holds."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    paths = _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    paths[0].write_bytes(b"")
+    r = index_paths(root, [photos], tiny, on_error=lambda exc: None)
+    assert (r.added, r.edited, r.failed, r.unchanged, r.total) == (0, 0, 1, 2, 2)
+    assert "img000.png" not in _nearest(root, paths[1], k=3)
+    _image(0).save(paths[0])  # its content back: found again by its stored vectors
+    r = index_paths(root, [photos], tiny)
+    assert (r.added, r.reused, r.total) == (0, 1, 3)
+
+
 def test_moved_file_reuses_vectors_without_encoding(tmp_path: Path, tiny: IndexModel) -> None:
     photos, root = tmp_path / "photos", tmp_path / "idx"
     _images(photos, 3)
