@@ -44,12 +44,7 @@ def attend_command(
     formats = FigureCanvasBase.get_supported_filetypes()  # before the model runs, not after
     if out.suffix.lower().lstrip(".") not in formats:
         raise ConfigError(f"--out {out}: give a file ending in one of .{', .'.join(sorted(formats))}")
-    try:  # where it is written, before the model runs, not after
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        files = [p for p in out.parents if p.exists() and not p.is_dir()]
-        why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
-        raise ConfigError(f"--out {out}: its folder cannot be made ({why})") from None
+    console.output_place(out, "--out")  # where it is written, before the model runs, not after
     bundle = load_bundle(model, device=device)
     if console.level_word(level, tuple(bundle.levels)) == "all":  # describe's word: here one level a run
         raise typer.BadParameter(

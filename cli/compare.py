@@ -116,6 +116,8 @@ def compare_command(
         left_out.append(error)
         on_error(error)
 
+    if report is not None:
+        console.output_place(report, "--report")  # before the work, not after it
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=walk_error))
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")

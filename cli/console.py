@@ -110,6 +110,36 @@ def warn(message: str) -> None:
     err.print(f"warning: {shown(message)}", markup=False)
 
 
+def output_place(path: Any, option: str) -> None:
+    """Make the folder an output file goes to, before any work (a report to /proc had failed after the
+    whole comparison, in a FileNotFoundError's words).
+
+    Raises:
+        ConfigError: the folder cannot be made, or this user may not write there.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from multicap.errors import ConfigError
+
+    out = Path(path)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        files = [p for p in out.parents if p.exists() and not p.is_dir()]
+        why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
+        raise ConfigError(f"{option} {out}: its folder cannot be made ({why})") from None
+    if out.is_dir():
+        raise ConfigError(f"{option} {out}: is a folder; give a file's name")
+    try:  # a file made and removed: permissions alone do not say (root, /proc, a read-only mount)
+        with tempfile.TemporaryFile(dir=out.parent):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            f"{option} {out}: nothing can be written in {out.parent} ({exc.strerror or exc})"
+        ) from None
+
+
 @contextmanager
 def uninterrupted() -> Iterator[None]:
     """Ctrl-C ignored while the lines after a first one are said (what is saved, "interrupted"): a second

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from multicap.errors import ConfigError, DataError
+from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.concepts import content_terms, query_terms
 from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME
@@ -41,6 +41,7 @@ from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
+from multicap.io import stat_regular
 
 __all__ = [
     "RRF_K",
@@ -146,7 +147,7 @@ def needs_model(root: Path, *, image: Path | None = None) -> bool:
     embed. Otherwise nothing is loaded but the index."""
     with IndexStore(_db(root)) as store:
         if image is not None:
-            found = store.id_of_path(str(image.resolve()))
+            found = store.id_of_path(_resolved(image))
             if found is not None and found in store.vectors_of("image", [found]):
                 return False
             return load_image_side(root, store.get_meta("identity")) is None
@@ -192,6 +193,20 @@ def search_index(
                 "(multicap.index.models), or run `multicap index` once to store its query side"
             )
         return _text_search(reads, query or "", k, levels, text_model)
+
+
+def _resolved(image: Path) -> str:
+    """The query image's absolute path, as the index records paths (a link loop had escaped as
+    "RuntimeError: Symlink loop").
+
+    Raises:
+        ImageLoadError: a link loop.
+    """
+    try:
+        return str(image.resolve())
+    except RuntimeError:
+        stat_regular(image)  # says "a symbolic link loop" in the words used for any other file
+        raise ImageLoadError(image, "a symbolic link loop") from None
 
 
 def _db(root: Path) -> Path:
@@ -294,7 +309,7 @@ def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, flo
 
 def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) -> SearchResult:
     store = reads.store
-    found = store.id_of_path(str(image.resolve()))
+    found = store.id_of_path(_resolved(image))
     stored = store.vectors_of("image", [found]) if found is not None else {}
     if found is not None and found in stored:
         vec = stored[found]

@@ -78,6 +78,12 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert no_index.returncode == 1 and "no index at" in no_index.stderr
     folder = run_cli("compare", str(scenes), "--report", str(tmp_path))  # not an IsADirectoryError
     assert folder.returncode == 2 and "is a directory" in folder.stderr
+    for place, said in (  # before the comparison (a FileNotFoundError had come after all its work)
+        ("/proc/report.html", "--report /proc/report.html: nothing can be written in /proc"),
+        (str(scenes / "before.png" / "r.html"), "before.png is a file, not a folder"),
+    ):
+        late = run_cli("compare", str(scenes), "--report", place)
+        assert late.returncode == 1 and said in late.stderr and len(late.stderr.strip().splitlines()) == 1
     assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
 
 

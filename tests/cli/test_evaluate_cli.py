@@ -141,8 +141,7 @@ def test_references_without_a_prediction_are_left_out_and_said(
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["levels"]["caption"]["n_images"] == 1
     assert (
-        "level caption: 1 image of the references has no prediction; scored the 1 that has one"
-        in done.stderr
+        "level caption: 1 image of the references has no prediction; scored the 1 that has one" in done.stderr
     )
 
 

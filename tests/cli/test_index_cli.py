@@ -103,6 +103,14 @@ def test_an_index_built_with_a_bundle_is_updated_without_naming_it_again(tmp_pat
     r = run_cli("search", "--image", str(scenes / images[2].name), "--index", index, "--json", "-k", "1")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout.splitlines()[0])["path"].endswith(images[2].name)
+    (tmp_path / "a.png").symlink_to(tmp_path / "b.png")  # a loop: "RuntimeError: Symlink loop" had escaped
+    (tmp_path / "b.png").symlink_to(tmp_path / "a.png")
+    r = run_cli("search", "--image", str(tmp_path / "a.png"), "--index", index)
+    assert (
+        r.returncode == 1
+        and r.stderr.strip()
+        == f"error: {tmp_path / 'a.png'}: a symbolic link loop (the link leads back to itself)"
+    )
 
 
 def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
