@@ -32,6 +32,9 @@ def index_command(
     reembed: bool = typer.Option(False, "--reembed", help="Re-encode everything when the model changed."),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the FAISS files from SQLite."),
     info: bool = typer.Option(False, "--info", help="Show the index: counts, model, FAISS types, recall."),
+    forget: bool = typer.Option(
+        False, "--forget", help="Drop the images recorded under PATHS (a folder moved away or gone for good)."
+    ),
     factory: str = typer.Option(None, "--factory", help="FAISS factory string (e.g. IVF1024,Flat)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Images per forward pass."),
     device: str = typer.Option(
@@ -60,8 +63,10 @@ def index_command(
       multicap index examples/photos --index demo && multicap search "espresso" --index demo
 
       multicap index photos/ --index photos --engine ray --address 10.0.0.1:6379
+
+      multicap index --forget /media/old-drive --index photos
     """
-    from multicap.index import index_info, rebuild_vectors, resolve_index
+    from multicap.index import forget_paths, index_info, rebuild_vectors, resolve_index
 
     console.ray_options_alone(engine, address, workers)
     if engine != "local":
@@ -79,8 +84,20 @@ def index_command(
         _render(result, json_out)
         return
     if not paths:
-        hint = "give image files or folders to index (or --info / --rebuild)"
+        hint = "give image files or folders to index (or to --forget; or --info / --rebuild)"
         raise typer.BadParameter(hint, param_hint="PATHS")  # bad usage: exit 2
+    if forget:  # what the index holds under PATHS leaves it; nothing is read
+        forgotten = forget_paths(root, paths)
+        if json_out:
+            console.print_json_line(forgotten)
+            return
+        named = ", ".join(map(str, paths))
+        console.out.print(
+            f"{console.shown(forgotten['index'])}: {console.counted(forgotten['forgotten'], 'image')} under "
+            f"{console.shown(named)} forgotten, {console.counted(forgotten['total'], 'image')} left",
+            markup=False,
+        )
+        return
     summary = _index(
         root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
         (engine, address, workers),
@@ -89,7 +106,8 @@ def index_command(
         held = summary["held"]
         console.warn(
             f"{console.counted(held, 'image')} indexed from a folder missing, empty or unreadable now "
-            f"{'was' if held == 1 else 'were'} kept (index its parent folder to drop them)"
+            f"{'was' if held == 1 else 'were'} kept, as for a drive not mounted (`multicap index --forget "
+            f"FOLDER --index {root}` drops them)"
         )
     _render(summary, json_out)
     read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))

@@ -90,7 +90,8 @@ def _warn(result: SearchResult, root: Path, query: str | None) -> None:
     if gone:  # deleted or moved since the index last saw their folder
         console.warn(
             f"{console.counted(gone, 'result')} {'is' if gone == 1 else 'are'} no longer on disk (moved or "
-            "deleted since indexed; indexing the folder again retires what it no longer holds)"
+            "deleted since indexed; indexing their folder again retires them, or `multicap index --forget "
+            f"FOLDER --index {root}` where the folder itself is gone)"
         )
 
 

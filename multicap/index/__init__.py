@@ -15,7 +15,7 @@ modules by whoever needs them.
 
 from multicap.index.layout import IndexPreset, LayoutRules, choose_layout, list_presets, register_preset
 from multicap.index.location import DEFAULT_INDEX, existing_index, indexes_dir, resolve_index, write_lock
-from multicap.index.maintenance import index_info, older_descriptions, rebuild_vectors
+from multicap.index.maintenance import forget_paths, index_info, older_descriptions, rebuild_vectors
 from multicap.index.query_side import QueryVectors
 from multicap.index.schema import SCHEMA_VERSION
 from multicap.index.search import (
@@ -37,6 +37,7 @@ __all__ = [
     "SearchResult",
     "choose_layout",
     "existing_index",
+    "forget_paths",
     "fts_expression",
     "index_info",
     "indexes_dir",

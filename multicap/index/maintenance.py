@@ -1,10 +1,12 @@
-"""`index_info` (what `multicap index --info` shows), `rebuild_vectors` (FAISS files from SQLite) and
-`older_descriptions` (what `multicap search` notes of an index that an older multicap described).
+"""`index_info` (what `multicap index --info` shows), `rebuild_vectors` (FAISS files from SQLite),
+`forget_paths` (what `multicap index --forget` drops) and `older_descriptions` (what `multicap search`
+notes of an index that an older multicap described).
 
 Neither loads a model (nor torch): the model side is `multicap.index.models` (`model_for_index`)."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,7 @@ from multicap.index.store import IndexStore
 from multicap.index.sync import sync_vectors
 from multicap.index.vectors import check_factory
 
-__all__ = ["index_info", "older_descriptions", "rebuild_vectors"]
+__all__ = ["forget_paths", "index_info", "older_descriptions", "rebuild_vectors"]
 
 
 def index_info(root: Path) -> dict[str, Any]:
@@ -75,3 +77,31 @@ def rebuild_vectors(
     check_factory(factory)
     with write_lock(root), IndexStore(db) as store:
         return sync_vectors(root, store, factory=factory, rules=rules, rebuild=True)
+
+
+def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
+    """Retire every image recorded under `paths` (files, or folders and all below them), whether they
+    exist now or not: a folder moved away or a drive gone for good. `multicap index` itself keeps the
+    images of a folder that is missing or empty now (a drive not mounted), so they had stayed for ever.
+    Their vectors stay in SQLite for the same content seen again, as any retired row's.
+
+    Returns:
+        {"index", "forgotten": images retired, "total": live images left, "faiss": the layout}.
+
+    Raises:
+        DataError: no index at `root`.
+        IndexLockedError: another process is writing this index.
+    """
+    db = root / DB_NAME
+    if not db.is_file():
+        raise DataError(f"no index at {root}; nothing to forget")
+    tops = [os.path.abspath(p) for p in paths] + [str(Path(p).resolve()) for p in paths]
+    with write_lock(root), IndexStore(db) as store:
+        under = [p for p in store.live_files() if any(_within(p, top) for top in tops)]
+        forgotten = store.retire(under)
+        faiss = sync_vectors(root, store)
+        return {"index": str(root), "forgotten": forgotten, "total": store.count(), "faiss": faiss}
+
+
+def _within(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)

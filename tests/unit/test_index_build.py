@@ -404,3 +404,24 @@ def test_a_photo_turned_by_its_exif_tag_is_recorded_upright(tmp_path: Path, tiny
     index_paths(tmp_path / "idx", [tmp_path / "photos"], tiny)
     with sqlite3.connect(tmp_path / "idx" / "meta.sqlite") as db:
         assert db.execute("SELECT width, height FROM images").fetchall() == [(40, 60)]
+
+
+def test_forget_drops_a_folder_gone_for_good(tmp_path: Path, tiny: IndexModel) -> None:
+    """A folder moved away is held by every index run (as a drive not mounted): its images had stayed in
+    search results for ever, the hints saying to index a folder that no longer exists."""
+    from multicap.index import forget_paths
+
+    trip, other, root = tmp_path / "trip", tmp_path / "other", tmp_path / "idx"
+    _images(trip, 3)
+    kept = _images(other, 2, start=10)
+    index_paths(root, [trip, other], tiny)
+    trip.rename(tmp_path / "elsewhere")
+    r = index_paths(root, [trip, other], tiny, on_error=lambda exc: None)
+    assert (r.held, r.total) == (3, 5)
+    done = forget_paths(root, [trip])
+    assert (done["forgotten"], done["total"]) == (3, 2)
+    assert sorted(_nearest(root, kept[0], k=5)) == ["img010.png", "img011.png"]
+    assert forget_paths(root, [kept[1]])["forgotten"] == 1  # a single file too
+    assert forget_paths(root, [tmp_path / "never"])["forgotten"] == 0
+    with pytest.raises(DataError, match="no index at"):
+        forget_paths(tmp_path / "nowhere", [trip])
