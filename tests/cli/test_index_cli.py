@@ -129,6 +129,14 @@ def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
     assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
     r = run_cli("index", str(tmp_path / "empty"), "--index", idx)
     assert r.returncode == 0 and "no images found in" in r.stderr and "nothing retired" in r.stderr
+    shutil.rmtree(tmp_path / "p")  # gone for good: held by `index`, dropped by --forget
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx)
+    assert r.returncode == 1 and f"`multicap index --forget FOLDER --index {idx}` drops them" in r.stderr
+    r = run_cli("index", "--forget", str(tmp_path / "p"), "--index", idx)
+    assert (
+        r.returncode == 0
+        and r.stdout.strip() == f"{idx}: 1 image under {tmp_path / 'p'} forgotten, 0 images left"
+    )
 
 
 def test_arguments_are_checked_before_an_index_is_written(tmp_path: Path) -> None:
