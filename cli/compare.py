@@ -107,9 +107,8 @@ def compare_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
 
-    def on_error(error: ImageLoadError) -> None:
-        console.warn(f"skipped {error}")
-
+    # a warning, and with --json a {"type": "skipped"} line, as describe and classify write
+    on_error = console.skipper([], json_out)
     left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
 
     def walk_error(error: ImageLoadError) -> None:

@@ -138,7 +138,10 @@ def _index(
     from multicap.index.models import model_for_index
     from multicap.io import iter_image_paths
 
+    skipped: list[ImageLoadError] = []  # every file left out, named in the --json summary too
+
     def on_error(error: ImageLoadError) -> None:
+        skipped.append(error)
         console.warn(f"skipped {error}")
 
     left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
@@ -171,7 +174,8 @@ def _index(
             root, paths, model, reembed=reembed, factory=factory, batch_size=batch_size,
             files=files, progress=advance, on_error=on_error, engine=runner,
         )  # fmt: skip
-    return {"index": str(root), **asdict(report), "failed": report.failed + len(left_out)}
+    said = [{"path": str(e.path), "reason": e.reason} for e in skipped]
+    return {"index": str(root), **asdict(report), "failed": report.failed + len(left_out), "skipped": said}
 
 
 def _render(result: dict[str, Any], json_out: bool) -> None:

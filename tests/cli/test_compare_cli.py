@@ -51,6 +51,8 @@ def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
     groups = [sorted(Path(m).name for m in d["members"]) for d in docs if d["type"] == "duplicates"]
     assert ["copy_crop.jpg", "copy_original.jpg", "copy_scale.jpg"] in groups
     assert "warning: skipped" in r.stderr and "broken.jpg" in r.stderr
+    [skipped] = [d for d in docs if d["type"] == "skipped"]  # as describe's: it had been a count alone
+    assert skipped["path"] == str(scenes / "broken.jpg") and skipped["reason"]
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     human = run_cli("compare", str(scenes))
     assert human.returncode == 0 and f"in {len(groups)} group" in human.stdout and "keep " in human.stdout

@@ -26,6 +26,15 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return env
 
 
+def test_the_json_summary_names_the_files_skipped(demo: dict[str, str]) -> None:
+    """It had given their count alone (describe, classify and compare write a record of each)."""
+    bad = Path(demo["MULTICAP_INDEX_DIR"]) / "broken.jpg"
+    r = run_cli("index", str(EXAMPLES), str(bad), "--index", "demo", "--json", env=demo)
+    summary = json.loads(r.stdout)
+    assert summary["failed"] == 1 and summary["unchanged"] == 5
+    assert [s["path"] for s in summary["skipped"]] == [str(bad)] and summary["skipped"][0]["reason"]
+
+
 def test_search_text_finds_the_photo(demo: dict[str, str]) -> None:
     r = run_cli("search", "espresso", "--index", "demo", "-k", "3", env=demo)
     assert r.returncode == 0, r.stderr
