@@ -70,11 +70,11 @@ def search_command(
     known = ("object", "attribute", "layout", "caption", "tags")
     levels = [console.level_named(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
-    _warn(result, root, query)
+    _warn(result, root, query, top_k)
     _print(result, "null" if null else "json" if json_out else "paths" if filenames else "scores", explain)
 
 
-def _warn(result: SearchResult, root: Path, query: str | None) -> None:
+def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     """What stderr says beside the results: words related to nothing, an index described by an older
     multicap, results that show little of the query, results whose files are gone."""
     from multicap.index import nearest_only_note, older_descriptions
@@ -86,6 +86,12 @@ def _warn(result: SearchResult, root: Path, query: str | None) -> None:
         console.warn(older)
     if result.nearest_only():  # results, but none that shows what was asked for: say so
         console.warn(nearest_only_note(query))
+    elif query is not None and result.hits and len(result.hits) < k and not result.spaces:
+        n = len(result.hits)  # words alone ("three"): no nearest images fill the rest (said, not silent)
+        console.warn(
+            f"only {console.counted(n, 'image')} {'says' if n == 1 else 'say'} {query!r}: no word of it "
+            "reaches a class, so no nearest images are added"
+        )
     gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
     if gone:  # deleted or moved since the index last saw their folder
         console.warn(

@@ -70,6 +70,14 @@ def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     assert r.returncode == 0 and len(lines) == 2 and lines[0] == str(EXAMPLES / "chelsea.jpg")
 
 
+def test_search_says_when_fewer_images_than_asked_say_a_word_alone(demo: dict[str, str]) -> None:
+    """A word no class is near ("bright", "three") finds what says it and no nearest images: fewer than
+    -k lines had come back unsaid."""
+    r = run_cli("search", "bright", "--index", "demo", "-k", "5", env=demo)
+    assert r.returncode == 0 and 0 < len(r.stdout.splitlines()) < 5
+    assert f"only {len(r.stdout.splitlines())} images say 'bright': no word of it reaches a class" in r.stderr
+
+
 def test_search_refuses_an_unknown_level(demo: dict[str, str]) -> None:
     r = run_cli("search", "dog", "--level", "colour", "--index", "demo", env=demo)
     assert r.returncode == 2 and "'colour' is not one of object" in r.stderr and r.stdout == ""  # usage
