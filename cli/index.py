@@ -191,6 +191,11 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         }
         said = {"added": result["added"] - sum(again.values()), **{k: v for k, v in again.items() if v}}
         said |= {k: result[k] for k in ("reused", "updated", "unchanged", "deleted", "failed")}
+        moved = result.get("moved", 0)  # a rename had read "1 reused, 1 deleted", as if a photo were lost
+        if moved:
+            said = {"added": said.pop("added"), "moved or renamed": moved, **said}
+            said["reused"] -= moved
+            said["deleted"] -= moved
         counts = ", ".join(f"{n} {k}" for k, n in said.items())
         console.out.print(
             f"{console.shown(result['index'])}: {console.counted(result['total'], 'image')} ({counts})",

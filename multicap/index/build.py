@@ -56,6 +56,7 @@ class IndexReport:
     redescribed: int = 0  # of those, unchanged files an older describer had described (IndexModel.said_by)
     edited: int = 0  # of those, recorded files whose content changed
     reused: int = 0  # new paths whose content was already stored (moves, renames, copies)
+    moved: int = 0  # of those, files whose old path this run retired (a rename or a move)
     updated: int = 0  # changed mtime, same content
     unchanged: int = 0  # skipped without reading
     deleted: int = 0  # recorded files under the given folders that are gone
@@ -96,6 +97,7 @@ class _Plan:
     edited: dict[Path, str] = field(default_factory=dict)  # of `encode`, recorded files whose content
     # changed: path -> its key in the store
     redescribed: set[Path] = field(default_factory=set)  # of `encode`, files an older describer described
+    reused_from: list[str] = field(default_factory=list)  # the stored path of each `reuse`
 
 
 def index_paths(
@@ -152,6 +154,8 @@ def index_paths(
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
         report.deleted = store.retire(plan.gone)
+        gone = set(plan.gone)
+        report.moved = sum(p in gone for p in plan.reused_from)
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
         else:
@@ -302,6 +306,7 @@ def _sort_changed(
     stored = store.record_by_hash(digest, said_by)
     if stored is not None:
         plan.reuse.append(replace(stored, path=key, mtime_ns=st.st_mtime_ns, size=st.st_size))
+        plan.reused_from.append(stored.path)
         report.reused += 1
         return 1
     plan.encode.append((path, st, digest))

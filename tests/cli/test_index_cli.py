@@ -248,3 +248,19 @@ def test_info_says_when_faiss_is_behind_the_images(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = ? WHERE key = 'faiss'", (json.dumps(layouts),))
     r = run_cli("index", "--info", "--index", idx)
     assert r.returncode == 0 and "image: FAISS holds 1 of 2 images; the next `multicap index` run" in r.stderr
+
+
+def test_a_rename_is_said_moved_not_reused_and_deleted(tmp_path: Path) -> None:
+    """ "1 reused, 1 deleted" had read as a photo lost."""
+    import shutil
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    (tmp_path / "p" / "coffee.jpg").rename(tmp_path / "p" / "espresso.jpg")
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx)
+    assert (
+        r.returncode == 0
+        and "(0 added, 1 moved or renamed, 0 reused, 0 updated, 0 unchanged, 0 deleted" in r.stdout
+    )

@@ -90,7 +90,7 @@ def test_moved_file_reuses_vectors_without_encoding(tmp_path: Path, tiny: IndexM
     index_paths(root, [photos], tiny)
     (photos / "img001.png").rename(photos / "renamed.png")
     r = index_paths(root, [photos], tiny)
-    assert (r.added, r.reused, r.deleted) == (0, 1, 1)
+    assert (r.added, r.reused, r.deleted, r.moved) == (0, 1, 1, 1)  # the reuse and the deletion: one move
     with IndexStore(root / "meta.sqlite") as store:
         rows = store.db.execute("SELECT hash, image_vec FROM images ORDER BY id").fetchall()
     assert rows[1][0] == rows[3][0] and rows[1][1] == rows[3][1]  # same content, same stored vector
