@@ -47,7 +47,11 @@ def compare_command(
         None, "--model", "-m", help="grounded (default), or a captioner bundle folder or name."
     ),
     index: str = typer.Option(
-        None, "--index", "-i", help="Reuse the vectors and descriptions of this index where it has them."
+        None,
+        "--index",
+        "-i",
+        callback=console.index_named,
+        help="Reuse the vectors and descriptions of this index where it has them.",
     ),
     report: Path = typer.Option(
         None, "--report", "-r", dir_okay=False, help="Write a self-contained HTML report here."

@@ -104,6 +104,13 @@ def engine_named(text: str) -> str:
     return text
 
 
+def index_named(value: str | None) -> str | None:
+    """--index as given; an empty one is a usage error (it had meant the default index, unsaid)."""
+    if value is not None and not value.strip():
+        raise typer.BadParameter("give an index's name or folder, or leave --index out", param_hint="--index")
+    return value
+
+
 def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""

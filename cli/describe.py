@@ -94,6 +94,7 @@ def describe_command(
         None,
         "--index",
         "-i",
+        callback=console.index_named,
         help="Take the descriptions this index holds of unchanged files, where it was built with the same "
         "model and options; describe only the rest.",
     ),

@@ -18,7 +18,11 @@ def index_command(
         None, readable=False, help="Image files and/or folders (walked recursively)."
     ),
     index: str = typer.Option(
-        None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
+        None,
+        "--index",
+        "-i",
+        callback=console.index_named,
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
     ),
     model: str = typer.Option(
         None,

@@ -20,7 +20,11 @@ if TYPE_CHECKING:  # the command imports the index only when it runs (`--help` s
 def search_command(
     query: str = typer.Argument(None, help="What to look for, in words (any string is safe)."),
     index: str = typer.Option(
-        None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
+        None,
+        "--index",
+        "-i",
+        callback=console.index_named,
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
     ),
     top_k: int = typer.Option(10, "--top-k", "-k", min=1, help="How many results."),
     image: Path = typer.Option(
@@ -59,6 +63,11 @@ def search_command(
     """
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
+    forms = [name for name, given in (("--json", json_out), ("-f", filenames), ("-0", null)) if given]
+    if len(forms) > 1:  # one had won, unsaid
+        raise typer.BadParameter("one output form at a time", param_hint=" / ".join(forms))
+    if image is not None and levels:
+        console.warn("--level: the levels a text query's words are matched at; ignored with --image")
     from multicap.index import needs_model, resolve_index, search_index
 
     root = resolve_index(index)

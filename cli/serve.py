@@ -13,7 +13,11 @@ _EXTRA = "multicap serve needs the serve extra: pip install 'multicap[serve]'"
 @app.command("serve")
 def serve_command(
     index: str = typer.Option(
-        None, "--index", "-i", help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path."
+        None,
+        "--index",
+        "-i",
+        callback=console.index_named,
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
     ),
     host: str = typer.Option(
         "127.0.0.1", "--host", help="Address to listen on (loopback only unless you say otherwise)."

@@ -14,7 +14,15 @@ from pathlib import Path
 
 from multicap.errors import ConfigError, DataError, IndexLockedError
 
-__all__ = ["DB_NAME", "DEFAULT_INDEX", "existing_index", "indexes_dir", "resolve_index", "write_lock"]
+__all__ = [
+    "DB_NAME",
+    "DEFAULT_INDEX",
+    "existing_index",
+    "indexes_dir",
+    "no_index",
+    "resolve_index",
+    "write_lock",
+]
 
 DEFAULT_INDEX = "default"
 DB_NAME = "meta.sqlite"
@@ -43,9 +51,19 @@ def existing_index(name: str | Path | None = None) -> Path:
     """
     root = resolve_index(name)
     if not (root / DB_NAME).is_file():
-        flag = "" if name is None else f" --index {name}"
-        raise ConfigError(f"no index at {root}; build it with `multicap index PATHS{flag}`")
+        raise ConfigError(no_index(root, "" if name is None else f" --index {name}"))
     return root
+
+
+def no_index(root: Path, flag: str | None = None) -> str:
+    """ "no index at ROOT; build one with ...", naming the index of that name in the current folder where a
+    bare name led under the indexes folder (`--index idx` had said no more beside a ./idx that is one)."""
+    local = Path(root.name)
+    here = ""
+    if root == indexes_dir() / root.name and (local / DB_NAME).is_file():
+        here = f" (./{root.name} is one: give --index ./{root.name})"
+    flag = f" --index {root}" if flag is None else flag
+    return f"no index at {root}{here}; build one with `multicap index PATHS{flag}`"
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ from typing import Any
 from multicap.errors import DataError
 from multicap.facts.versions import current_said_by
 from multicap.index.layout import LayoutRules
-from multicap.index.location import DB_NAME, write_lock
+from multicap.index.location import DB_NAME, no_index, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import sync_vectors
@@ -26,7 +26,7 @@ def index_info(root: Path) -> dict[str, Any]:
     """The index's location, schema, model identity, image counts and FAISS layouts (with measured recall)."""
     db = root / DB_NAME
     if not db.is_file():
-        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+        raise DataError(no_index(root))
     with IndexStore(db) as store:
         return {
             "index": str(root),
@@ -73,7 +73,7 @@ def rebuild_vectors(
     """
     db = root / DB_NAME
     if not db.is_file():
-        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+        raise DataError(no_index(root))
     check_factory(factory)
     with write_lock(root), IndexStore(db) as store:
         return sync_vectors(root, store, factory=factory, rules=rules, rebuild=True)

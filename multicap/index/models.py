@@ -46,7 +46,7 @@ from multicap.errors import ConfigError, DataError
 from multicap.facts.versions import LABELS
 from multicap.index.concepts import class_tags, content_terms
 from multicap.index.image_side import save_image_side
-from multicap.index.location import DB_NAME
+from multicap.index.location import DB_NAME, no_index
 from multicap.index.query_side import (
     ClassVectors,
     QueryVectors,
@@ -344,7 +344,7 @@ def open_index_model(root: Path, device: str | None = None) -> IndexModel:
     """The model the index at `root` was built with."""
     db = root / DB_NAME
     if not db.is_file():
-        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+        raise DataError(no_index(root))
     with IndexStore(db) as store:
         identity = store.get_meta("identity")
     if identity is None:

@@ -34,7 +34,7 @@ import numpy as np
 from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.concepts import content_terms, query_terms
 from multicap.index.image_side import load_image_side
-from multicap.index.location import DB_NAME
+from multicap.index.location import DB_NAME, no_index
 from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfactions
 from multicap.index.schema import FTS_COLUMNS
@@ -212,7 +212,7 @@ def _resolved(image: Path) -> str:
 def _db(root: Path) -> Path:
     db = root / DB_NAME
     if not db.is_file():
-        raise DataError(f"no index at {root}; build one with `multicap index PATHS --index {root}`")
+        raise DataError(no_index(root))
     return db
 
 

@@ -29,7 +29,7 @@ from PIL import Image
 
 from multicap.errors import ConfigError, DataError
 from multicap.index import index_info, search_index
-from multicap.index.location import DB_NAME
+from multicap.index.location import DB_NAME, no_index
 from multicap.index.models import tag_phrases
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE, StoredQueryModel, stored_query_model
 from multicap.index.search import SearchResult
@@ -69,7 +69,7 @@ class Collection:
         self.root = root
         self.db = root / DB_NAME
         if not self.db.is_file():
-            raise ConfigError(f"no index at {root}; build it with `multicap index PATHS --index {root}`")
+            raise ConfigError(no_index(root))
         self.cache = SearchCache()  # the FAISS files and candidates' facts, kept between searches
         self._lock = threading.Lock()
         self._catalogue: _Catalogue | None = None

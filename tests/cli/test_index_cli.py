@@ -88,6 +88,34 @@ def test_search_needs_a_query_or_an_image() -> None:
     assert r.returncode == 2 and "QUERY / --image" in r.stderr and r.stdout == ""  # bad usage
 
 
+def test_search_options_that_cannot_go_together_or_mean_nothing(demo: dict[str, str]) -> None:
+    """-f with -0 (-0 had won), an empty --index (the default index, unsaid), --level with --image (ignored,
+    unsaid)."""
+    both = run_cli("search", "cat", "--index", "demo", "-f", "-0", env=demo)
+    assert both.returncode == 2 and "one output form at a time" in both.stderr
+    empty = run_cli("search", "cat", "--index", "", env=demo)
+    assert empty.returncode == 2 and "give an index's name or folder" in empty.stderr
+    r = run_cli(
+        "search", "--image", str(EXAMPLES / "coffee.jpg"), "--index", "demo", "--level", "layout", env=demo
+    )
+    assert r.returncode == 0 and "--level: the levels a text query's words are matched at" in r.stderr
+
+
+def test_a_missing_index_names_the_one_of_that_name_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--index idx` beside a ./idx that is an index had said "no index at indexes/idx" alone."""
+    from multicap.index.location import no_index
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("MULTICAP_INDEX_DIR", raising=False)
+    (tmp_path / "idx").mkdir()
+    (tmp_path / "idx" / "meta.sqlite").write_bytes(b"")
+    said = no_index(Path("indexes") / "idx")
+    assert said.startswith("no index at indexes/idx (./idx is one: give --index ./idx); build one with")
+    assert "(./" not in no_index(Path("indexes") / "other")
+
+
 def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:
     r = run_cli("index", "--info", "--index", "demo", "--json", env=demo)
     info = json.loads(r.stdout)
