@@ -90,8 +90,8 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
 
 def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
     """An index this process may not write, opened to read. Where the WAL's shared-memory file is absent
-    and cannot be made beside it, SQLite reads the file as immutable: no process can be writing it then,
-    as a writer needs that folder too. A schema older than this multicap's cannot be migrated here.
+    and cannot be made beside it, SQLite reads the file as immutable (no writer has it open then: a writer
+    makes that file). A schema older than this multicap's cannot be migrated here.
 
     Raises:
         DataError: the file cannot be read, or needs a migration.
