@@ -92,6 +92,9 @@ def index_command(
         raise typer.BadParameter(hint, param_hint="PATHS")  # bad usage: exit 2
     if forget:  # what the index holds under PATHS leaves it; nothing is read
         forgotten = forget_paths(root, paths)
+        for path in paths:
+            if path.exists() and forgotten["forgotten"]:
+                console.warn(f"{path} is still there: `multicap index {path}` would add its images again")
         if json_out:
             console.print_json_line(forgotten)
             return
@@ -138,7 +141,7 @@ def _index(
 
     from multicap.errors import DataError, ImageLoadError
     from multicap.index.build import index_paths
-    from multicap.index.location import DB_NAME
+    from multicap.index.location import DB_NAME, index_here
     from multicap.index.models import model_for_index
     from multicap.io import iter_image_paths
 
@@ -158,6 +161,9 @@ def _index(
             raise DataError(f"no such file or folder: {named}; no index is created at {root}")
         if not files:
             raise DataError(f"no images found in {named}: no index is created at {root}")
+        here = index_here(root)
+        if here is not None:  # a second index had been begun beside the one meant, unsaid
+            console.warn(f"a new index is made at {root}; ./{here} is one too: --index ./{here} adds to it")
     if not files:  # said, not a silent "0 images": what was named holds none (a typing slip, a drive away)
         console.warn(f"no images found in {named}: nothing is added, nothing retired")
     model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)

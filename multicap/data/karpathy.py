@@ -64,8 +64,8 @@ def _image(entry: Any, pos: int, root: Path, merge_restval: bool) -> KarpathyIma
         raise DataError(f"image {pos}: 'sentences' must be a list of objects ({{\"raw\": ...}})")
     image_level = str(entry.get("level", "caption"))
     sentences = [
-        Sentence(level=str(s.get("level", image_level)), raw=str(s.get("raw", "")), tokens=_tokens(s))
-        for s in entry["sentences"]
+        Sentence(level=str(s.get("level", image_level)), raw=_raw(s, pos, j), tokens=_tokens(s))
+        for j, s in enumerate(entry["sentences"])
     ]
     split = str(entry.get("split", "train"))
     if merge_restval and split == "restval":
@@ -76,6 +76,17 @@ def _image(entry: Any, pos: int, root: Path, merge_restval: bool) -> KarpathyIma
         sentences=sentences,
         image_id=_image_id(entry, pos),
     )
+
+
+def _raw(sentence: dict[str, Any], pos: int, j: int) -> str:
+    """The sentence as written: its "raw", else its "tokens" joined (a reference without either had been
+    scored as an empty caption, 0 in silence)."""
+    raw = sentence.get("raw")
+    if raw is None and isinstance(sentence.get("tokens"), list) and sentence["tokens"]:
+        return " ".join(str(t) for t in sentence["tokens"])
+    if not isinstance(raw, str):
+        raise DataError(f"image {pos}: sentence {j} has no 'raw' text (got {raw!r})")
+    return raw
 
 
 def _image_id(entry: dict[str, Any], pos: int) -> int | None:

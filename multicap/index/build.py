@@ -154,8 +154,7 @@ def index_paths(
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
         report.deleted = store.retire(plan.gone)
-        gone = set(plan.gone)
-        report.moved = sum(p in gone for p in plan.reused_from)
+        report.moved = len(set(plan.gone) & set(plan.reused_from))  # a path moved once, whatever copies it
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
         else:

@@ -18,6 +18,7 @@ __all__ = [
     "DB_NAME",
     "DEFAULT_INDEX",
     "existing_index",
+    "index_here",
     "indexes_dir",
     "no_index",
     "resolve_index",
@@ -55,13 +56,18 @@ def existing_index(name: str | Path | None = None) -> Path:
     return root
 
 
-def no_index(root: Path, flag: str | None = None) -> str:
-    """ "no index at ROOT; build one with ...", naming the index of that name in the current folder where a
-    bare name led under the indexes folder (`--index idx` had said no more beside a ./idx that is one)."""
+def index_here(root: Path) -> Path | None:
+    """./NAME where a bare name led to `root` under the indexes folder and the current folder holds an
+    index of that name (which `--index ./NAME` names); else None."""
     local = Path(root.name)
-    here = ""
-    if root == indexes_dir() / root.name and (local / DB_NAME).is_file():
-        here = f" (./{root.name} is one: give --index ./{root.name})"
+    return local if root == indexes_dir() / root.name and (local / DB_NAME).is_file() else None
+
+
+def no_index(root: Path, flag: str | None = None) -> str:
+    """ "no index at ROOT; build one with ...", naming the index of that name in the current folder
+    (`index_here`; `--index idx` had said no more beside a ./idx that is one)."""
+    local = index_here(root)
+    here = f" (./{local} is one: give --index ./{local})" if local is not None else ""
     flag = f" --index {root}" if flag is None else flag
     return f"no index at {root}{here}; build one with `multicap index PATHS{flag}`"
 

@@ -274,12 +274,13 @@ def _text_search(
         lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and not lists.get("lexical"):
-        said = "; ".join(qv.unknown) or "it has no word to search for"
+        words = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
+        said = "; ".join(qv.unknown) or (words if expression else "it has no word to search for")
         raise ConfigError(f"nothing in the index matches {query!r}: {said}")
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
-        held = "; ".join(qv.concepts) or "its words"
-        raise ConfigError(f"nothing in the index matches {query!r}: no image holds {held}")
+        held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
+        raise ConfigError(f"nothing in the index matches {query!r}: no image here shows it{held}")
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])

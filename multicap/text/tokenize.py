@@ -22,7 +22,7 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
   "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-run-together sentences ("bird!the"), SGML tags ("<br>"), numeric entities ("&#39;"), "c++", "50¢".
+run-together sentences ("bird!the"), SGML tags ("<br>"), hexadecimal entities ("&#x27;"), "c++", "50¢".
 tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
 sentences.
 """
@@ -144,6 +144,7 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
         "|".join(
             [
                 r"(?P<no>(?i:no|nos|ca|fig|pp|art|op|tel|ext)\.(?=\s*\d))",  # "no. 5", "ca. 1900"
+                r"(?P<ncr>&#\d+;)",  # a numeric character reference stays whole: "dog&#39;s" -> dog &#39; s
                 rf"(?P<dotted>{letter}+\.(?=[,;:]))",  # "fig.," keeps its period before , ; or :
                 r"(?P<acronym>[A-Za-z](?:\.[A-Za-z])+\.?|[A-Za-z]\.)",
                 rf"(?P<dotword>{letter}+(?:\.{letter}+)+)",  # "mr.smith", "dog.cat": no space, one token

@@ -114,6 +114,9 @@ def test_a_missing_index_names_the_one_of_that_name_here(
     said = no_index(Path("indexes") / "idx")
     assert said.startswith("no index at indexes/idx (./idx is one: give --index ./idx); build one with")
     assert "(./" not in no_index(Path("indexes") / "other")
+    from multicap.index.location import index_here
+
+    assert index_here(Path("indexes") / "idx") == Path("idx") and index_here(Path("./idx")) is None
 
 
 def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:

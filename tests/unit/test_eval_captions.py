@@ -177,6 +177,11 @@ def test_karpathy_restval_duplicates_and_bad_entries(tmp_path: Path) -> None:
     bad = _write(tmp_path / "bad.json", {"images": [image("a.jpg", "abc", "test", "a dog")]})
     with pytest.raises(DataError, match=r"bad\.json: image 0: cocoid 'abc' is not a whole number"):
         read_references(bad)
+    tokens = {"images": [{"filename": "a.jpg", "cocoid": 1, "sentences": [{"tokens": ["a", "dog"]}]}]}
+    assert read_references(_write(tmp_path / "t.json", tokens)) == {"caption": {1: ["a dog"]}}  # had been ""
+    number = {"images": [{"filename": "a.jpg", "sentences": [{"raw": 5}]}]}
+    with pytest.raises(DataError, match=r"n\.json: image 0: sentence 0 has no 'raw' text \(got 5\)"):
+        read_references(_write(tmp_path / "n.json", number))
     strings = _write(tmp_path / "s.json", {"images": [{"filename": "a.jpg", "sentences": ["a dog"]}]})
     with pytest.raises(DataError, match=r"s\.json: image 0: 'sentences' must be a list of objects"):
         read_references(strings)

@@ -69,6 +69,19 @@ def test_add_skip_modify_move_delete(tmp_path: Path, tiny: IndexModel) -> None:
     assert "img003.png" not in found and "img002.png" not in found and len(found) == 5
 
 
+def test_a_file_renamed_and_copied_is_one_move_and_one_copy(tmp_path: Path, tiny: IndexModel) -> None:
+    """Both new paths had counted as moves: "2 moved or renamed ... -1 deleted"."""
+    import shutil
+
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    [first] = _images(photos, 1)
+    index_paths(root, [photos], tiny)
+    first.rename(photos / "b.png")
+    shutil.copy(photos / "b.png", photos / "c.png")
+    r = index_paths(root, [photos], tiny)
+    assert (r.reused, r.moved, r.deleted, r.total) == (2, 1, 1, 2)
+
+
 def test_an_edited_file_that_cannot_be_read_now_leaves_search(tmp_path: Path, tiny: IndexModel) -> None:
     """A file emptied since indexing had been counted "edited" but not added (the summary said "-1 added")
     and stayed in search results for the content it no longer holds."""

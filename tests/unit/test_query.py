@@ -256,7 +256,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     for word in ("forest", "grass"):  # understood, but no example photo holds vegetation: not silence
         nothing = run_cli("search", word, "--index", str(index))
         assert nothing.returncode == 1 and nothing.stdout == ""
-        assert f"nothing in the index matches '{word}': no image holds {word}: found from" in nothing.stderr
+        said = (
+            f"nothing in the index matches '{word}': no image here shows it (understood as {word}: found from"
+        )
+        assert said in nothing.stderr  # it had read "no image holds grass: found from the pixels: grass"
     dark = run_cli("search", "a dark photo", "--index", str(index), "-k", "5")  # how the image looks
     assert dark.returncode == 0 and not dark.stderr, dark
     lines = dark.stdout.splitlines()  # the dark one first, then the moderately bright ones
