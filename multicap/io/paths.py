@@ -91,7 +91,7 @@ def iter_image_paths(
     second time through another link is walked once. Each path is yielded at most once.
     """
     handle = on_error or log_error
-    seen: set[Path] = set()
+    seen: set[str] = set()  # absolute: a file named relatively and absolutely had been read twice
     visited: set[tuple[int, int]] = set()
     for item in inputs:
         path = Path(item)
@@ -107,8 +107,9 @@ def iter_image_paths(
         else:
             found_all = iter((path,))
         for found in found_all:
-            if found not in seen:
-                seen.add(found)
+            key = os.path.abspath(found)
+            if key not in seen:
+                seen.add(key)
                 yield found
 
 

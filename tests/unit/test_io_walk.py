@@ -3,6 +3,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from multicap.io import iter_image_paths
 
 
@@ -44,3 +46,13 @@ def test_explicit_files_kept_even_missing_and_deduplicated(tmp_path: Path) -> No
     f = _touch(tmp_path / "x.dat")
     got = list(iter_image_paths([f, tmp_path / "missing.jpg", f]))
     assert got == [f, tmp_path / "missing.jpg"]
+
+
+def test_a_file_named_relatively_and_absolutely_is_yielded_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Named both ways (or its folder and itself), it had been described twice: "both images: espresso"."""
+    f = _touch(tmp_path / "photos" / "a.jpg")
+    monkeypatch.chdir(tmp_path)
+    assert list(iter_image_paths([Path("photos/a.jpg"), f])) == [Path("photos/a.jpg")]
+    assert list(iter_image_paths([tmp_path / "photos", Path("photos/a.jpg")])) == [f]
