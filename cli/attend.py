@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import shutil
 from pathlib import Path
 
 import typer
@@ -41,9 +42,13 @@ def attend_command(
     from multicap.captioning.bundle import load_bundle
     from multicap.errors import ConfigError
 
-    formats = FigureCanvasBase.get_supported_filetypes()  # before the model runs, not after
-    if out.suffix.lower().lstrip(".") not in formats:
-        raise ConfigError(f"--out {out}: give a file ending in one of .{', .'.join(sorted(formats))}")
+    formats = set(FigureCanvasBase.get_supported_filetypes())  # before the model runs, not after
+    if not any(shutil.which(tex) for tex in ("xelatex", "lualatex", "pdflatex")):
+        formats.discard("pgf")  # matplotlib writes it through LaTeX: it had failed after the model ran
+    if out.suffix.lower().lstrip(".") not in formats:  # bad usage: exit 2
+        raise typer.BadParameter(
+            f"{out}: give a file ending in one of .{', .'.join(sorted(formats))}", param_hint="--out"
+        )
     console.output_place(out, "--out")  # where it is written, before the model runs, not after
     bundle = load_bundle(model, device=device)
     if console.level_word(level, tuple(bundle.levels)) == "all":  # describe's word: here one level a run

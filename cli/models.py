@@ -88,8 +88,12 @@ def pull_command(
 
       multicap models pull clip-vit-b-32
     """
+    import re
+
     from multicap.catalog import pull_model
 
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):  # bad usage: exit 2
+        raise typer.BadParameter("give the 64 hexadecimal digits of a SHA-256", param_hint="--sha256")
     with _bytes_bar(f"pulling {name}") as progress:
         path = pull_model(name, sha256=sha256, progress=progress)
     console.out.print(f"{name}: {path} (SHA-256 verified)", markup=False)

@@ -154,3 +154,5 @@ def test_pull_cli_refuses_a_mismatch_in_one_line(server, tmp_path: Path) -> None
     assert r.returncode == 1 and "is not the pinned" in r.stderr and len(r.stderr.strip().splitlines()) == 1
     r = run_cli("models", "pull", "coca-vit-b-32", env=env)
     assert r.returncode == 1 and "--sha256 HEX" in r.stderr
+    r = run_cli("models", "pull", "coca-vit-b-32", "--sha256", "xyz", env=env)  # bad usage (had been 1)
+    assert r.returncode == 2 and "64 hexadecimal digits" in r.stderr
