@@ -76,8 +76,8 @@ def describe_command(
     encoder: str = typer.Option(
         None, "--encoder", "-e", help="The grounded describer's encoder (efficientnet_lite0, _lite1, _lite2)."
     ),
-    people: bool = typer.Option(
-        True,
+    people: bool | None = typer.Option(
+        None,
         "--people/--no-people",
         help="Find people (grounded: faces in every photo, bodies in wide scenes and where clothes or "
         "balls show; --no-people is about 1.5x faster).",
@@ -87,8 +87,9 @@ def describe_command(
         "--min-confidence",
         min=0.0,
         max=1.0,
-        help="Least probability of an object (grounded); with none that sure, the image's best class is "
-        'still said, as a guess ("perhaps a ...").',
+        help="Least probability of a thing the classifier names (grounded; people, sky and vegetation "
+        "come from their own detectors); with none that sure, the image's best class is still said, as a "
+        'guess ("perhaps a ...").',
     ),
     index: str = typer.Option(
         None,
@@ -152,7 +153,10 @@ def describe_command(
     if not files:
         raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
     if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
+        if people:  # had been ignored, unsaid
+            raise typer.BadParameter("grounded-no-people finds none: drop --people", param_hint="--people")
         model, people = "grounded", False
+    people = True if people is None else people
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
     if model != "grounded":

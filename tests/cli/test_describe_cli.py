@@ -93,6 +93,8 @@ def test_grounded_options_with_a_bundle_are_said_ignored() -> None:
 def test_describe_bad_usage(tmp_path: Path) -> None:
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
     assert r.returncode == 2 and "--level" in r.stderr
+    r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "-m", "grounded-no-people", "--people")  # ignored
+    assert r.returncode == 2 and "grounded-no-people finds none: drop --people" in r.stderr
     empty = run_cli("describe", str(tmp_path))
     assert empty.returncode == 1 and "no images found" in empty.stderr
     missing = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--model", str(tmp_path / "nope"))
