@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multicap.describe.description import Description
-from multicap.describe.verbalize import object_phrase, setting_phrase
+from multicap.describe.verbalize import GUESS, object_phrase, setting_phrase
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["SetSummary", "ancestors", "image_features", "summarize_set"]
@@ -79,6 +79,8 @@ def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
             chains += [[f"{obj.attributes['size']} {name}" for name in names]] if sized else []
     if level in ("layout", "caption") and pos in _POSITION_WORDS:
         chains.append([f"{name} {_POSITION_WORDS[pos]}" for name in names])
+    if obj.attributes.get("certainty") == GUESS:  # hedged as its text is ("perhaps a monkey"): a set's
+        return [[f"perhaps {f}" for f in chain] for chain in chains]  # summary had stated it as a fact
     return chains
 
 
