@@ -63,6 +63,8 @@ def attend_command(
             files.append(plot_step_similarity(caption, out.with_name(out.stem + "-matrix.png")))
     except OSError as exc:  # a read-only folder, a full disk
         raise ConfigError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
+    if not caption.ended:  # as describe says it: a runaway sentence on an image unlike what it learned
+        console.warn("the captioner reached its length limit without ending the sentence: it is unreliable")
     if json_out:
         console.print_json_line(
             {
@@ -70,6 +72,7 @@ def attend_command(
                 "level": level,
                 "caption": caption.text,
                 "confidence": round(math.exp(caption.logprob), 4),  # as `describe --json`: 0..1
+                "ended": caption.ended,
                 "files": [str(f) for f in files],
             }
         )

@@ -10,7 +10,8 @@ JSON output (`--json`), one object per line:
   "read_confidence"? (neural: the least probability of the object's words)}], "relations": [{"subject",
   "predicate", "object"}],
   "image_attributes": {"brightness", "colourfulness", "palette", "orientation", "setting"?}} | null,
-  "locations": {level: [{"word", "box", "position", "confidence"}]} (neural describer only)}
+  "locations": {level: [{"word", "box", "position", "confidence"}]} (neural describer only),
+  "unended"?: [level] (neural: the captioner hit its length limit there; those texts are unreliable)}
 - per file that could not be read: {"type": "skipped", "path", "reason"} (stderr says it too)
 - a file name that is not valid UTF-8 ("path", and any name in a text) has its undecodable bytes written as
   `\\xNN`; the object then also has "path_bytes", the base64 of the exact name
@@ -121,7 +122,7 @@ def describe_command(
 
     Unreadable images are skipped with a warning each; the exit code is 1 only if none could be read.
 
-    --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?}
+    --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?, "unended"?}
     (or {"type": "skipped", "path", "reason"} for a file that could not be read),
 
     then {"type": "set", "level", "n_images", "n_described", "shared", "common", "distinct", "text"}.
@@ -137,6 +138,7 @@ def describe_command(
     from contextlib import nullcontext
 
     from multicap.describe.describer import create_describer, describe_paths, description_json
+    from multicap.describe.description import unended
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
@@ -189,6 +191,13 @@ def describe_command(
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
         _print_set(descriptions, asked, json_out)
+    runaway = sum(bool(unended(d)) for d in descriptions)
+    if runaway:  # a bundle on images unlike its training set: "a diamond black diamond black ..." unsaid
+        console.warn(
+            f"{runaway} of {console.counted(len(descriptions), 'image')}: the captioner reached its length "
+            "limit without ending a sentence (\"unended\" in --json); those texts are unreliable, as on "
+            "images unlike those it was trained on"
+        )
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
@@ -226,6 +235,7 @@ def _render(obj: dict, json_out: bool) -> None:
     for lv, text in obj["texts"].items():
         conf = obj["confidence"].get(lv)
         suffix = f"  ({conf:.2f})" if conf is not None else ""
+        suffix += "  (unended: the captioner's length limit)" if lv in obj.get("unended", ()) else ""
         console.out.print(f"  {lv + ':':<10} {text}{suffix}", markup=False)
     console.out.print("", markup=False)
 

@@ -38,6 +38,7 @@ class Caption:
     level: str
     outputs: np.ndarray | None = None  # (T, E) decoder output vectors, for the word-to-word similarity map
     token_logprobs: np.ndarray | None = None  # (T,) each token's log-probability where the search chose it
+    ended: bool = True  # False: the search reached its length limit and `<eos>` was forced (a runaway)
 
 
 @torch.no_grad()
@@ -67,6 +68,7 @@ def decode(
                 level=level,
                 outputs=outputs[b, :n].cpu().numpy(),
                 token_logprobs=token_logprobs.cpu().numpy(),
+                ended=n - 1 < config.max_len,  # at max_len words `<eos>` is forced, not chosen
             )
         )
     return captions

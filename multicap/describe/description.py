@@ -18,7 +18,7 @@ from multicap.encoders import Features
 from multicap.facts.geometry import position_of
 from multicap.facts.scene import SceneFacts
 
-__all__ = ["DescribedBatch", "Description", "attention_locations", "description_json"]
+__all__ = ["DescribedBatch", "Description", "attention_locations", "description_json", "unended"]
 
 _FUNCTION_WORDS = frozenset(
     {"a", "an", "the", "of", "to", "in", "on", "at", "is", "are", "and", "with", "there", "it", "its"}
@@ -58,7 +58,15 @@ def description_json(desc: Description) -> dict[str, Any]:
         out["locations"] = {
             lv: attention_locations(cap, _square_grid(cap)) for lv, cap in desc.captions.items()
         }
+    if unended(desc):
+        out["unended"] = unended(desc)
     return out
+
+
+def unended(desc: Description) -> list[str]:
+    """The levels whose caption a bundle's search stopped at its length limit, never ending the sentence
+    (on an image unlike any it learned: "a diamond black diamond black black blue ..."): unreliable."""
+    return [lv for lv, cap in desc.captions.items() if not getattr(cap, "ended", True)]
 
 
 def _square_grid(caption: Any) -> tuple[int, int]:

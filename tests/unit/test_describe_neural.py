@@ -209,3 +209,26 @@ def test_a_repeated_singular_object_is_read_once_and_a_plural_twice() -> None:
     ]
     assert read("two small red circles and a blue star").count("small red circle") == 2
     assert read("a small red circle and a large red circle").count("large red circle") == 1
+
+
+def test_a_caption_cut_at_the_length_limit_is_said_unended() -> None:
+    """A bundle on an image unlike its training set ran to its length limit ("a diamond black diamond black
+    black blue ...", 64 words) and was said like any other text."""
+    import torch
+
+    from multicap.captioning.bundle import load_bundle
+    from multicap.captioning.decoding import DecodeConfig
+    from multicap.describe.description import Description, description_json, unended
+    from multicap.io import load_image
+
+    bundle = load_bundle("scenes-small")
+    encoder = bundle.encoder.create()
+    pixels = encoder.preprocess.to_uint8(load_image(_images(1)[0], min_short_side=encoder.preprocess.size))
+    grid = encoder.encode_batch(torch.stack([pixels])).grid
+    [whole] = bundle.caption(grid, ["object"])
+    [cut] = bundle.caption(grid, ["object"], DecodeConfig(beam_size=1, max_len=3))
+    assert whole.ended and len(whole.tokens) > 3
+    assert not cut.ended and len(cut.tokens) == 3
+    desc = Description(Path("x.png"), texts={"object": cut.text}, captions={"object": cut})
+    assert unended(desc) == ["object"] and description_json(desc)["unended"] == ["object"]
+    assert "unended" not in description_json(Description(Path("y.png"), captions={"object": whole}))
