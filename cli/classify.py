@@ -89,5 +89,10 @@ def _render(path: Path, labels: list[tuple[str, float]], json_out: bool) -> None
             }
         )
         return
-    best = ", ".join(f"{name} {p:.0%}" if p >= 0.01 else f"{name} {p:.1%}" for name, p in labels)  # not "0%"
+    best = ", ".join(f"{name} {_percent(p)}" for name, p in labels)
     console.out.print(f"{console.shown(path)}: {best}", markup=False)
+
+
+def _percent(p: float) -> str:
+    """ "94%", "0.5%", "<0.1%": never "0%" or "0.0%" for a class that has some probability."""
+    return f"{p:.0%}" if p >= 0.01 else f"{p:.1%}" if p >= 0.0005 else "<0.1%"

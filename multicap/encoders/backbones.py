@@ -89,6 +89,8 @@ def _lite_net(name: str, weights: Path | None, pretrained: bool) -> tuple[Effici
     source = "random init (asked for)"
     if pretrained:
         status = _lite_status(name)(weights)
+        if not status.present and weights is not None:  # the file named is not there: no install advice
+            raise WeightsNotFoundError(f"{name} weights file {weights} not found: check the path given")
         if not status.present:
             raise WeightsNotFoundError(
                 f"{name} ImageNet weights not found at {status.location}: "

@@ -53,6 +53,15 @@ def test_classify_examples_json() -> None:
     assert r.stderr == ""  # no progress bar when stderr is not a terminal
 
 
+def test_classify_says_small_shares_and_a_missing_weights_file_plainly(tmp_path: Path) -> None:
+    """ "0.0%" for classes it had; "install them with pip ... or pass a weights file" when one was passed."""
+    r = run_cli("classify", str(EXAMPLES / "coffee.jpg"), "--top-k", "30")
+    assert r.returncode == 0 and "<0.1%" in r.stdout and " 0.0%" not in r.stdout and " 0%" not in r.stdout
+    r = run_cli("classify", str(EXAMPLES / "coffee.jpg"), "--weights", str(tmp_path / "none.pt"))
+    assert r.returncode == 1 and f"weights file {tmp_path / 'none.pt'} not found: check the path" in r.stderr
+    assert "pip install" not in r.stderr
+
+
 def test_classify_bad_inputs_warn_once_each_and_go_on(bad_files: dict[str, Path]) -> None:
     good = EXAMPLES / "coffee.jpg"
     bad = list(bad_files.values())
