@@ -56,7 +56,7 @@ def classify_command(
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
-        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+        raise ConfigError(console.no_images(paths, include_hidden))
     enc = create_encoder(encoder, weights=weights, device=device)
     if enc.labels is None:
         raise ConfigError(f"encoder {encoder!r} has no ImageNet head: choose another with --encoder")

@@ -123,7 +123,7 @@ def compare_command(
         console.output_place(report, "--report")  # before the work, not after it
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=walk_error))
     if not files:
-        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+        raise ConfigError(console.no_images(paths, include_hidden))
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 

@@ -111,6 +111,19 @@ def index_named(value: str | None) -> str | None:
     return value
 
 
+def no_images(paths: Any, include_hidden: bool) -> str:
+    """ "no images found in PATHS", with where hidden images are what the walk left out, how to read them
+    (a folder of only hidden images had been said empty)."""
+    from multicap.io import iter_image_paths
+
+    said = f"no images found in {', '.join(map(str, paths))}"
+    if not include_hidden and next(
+        iter_image_paths(paths, include_hidden=True, on_error=lambda e: None), None
+    ):
+        said += " (only hidden ones: --hidden reads them)"
+    return said
+
+
 def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""

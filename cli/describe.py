@@ -153,7 +153,7 @@ def describe_command(
     files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
-        raise ConfigError(f"no images found in {', '.join(map(str, paths))}")
+        raise ConfigError(console.no_images(paths, include_hidden))
     if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
         if people:  # had been ignored, unsaid
             raise typer.BadParameter("grounded-no-people finds none: drop --people", param_hint="--people")
@@ -195,7 +195,7 @@ def describe_command(
     if runaway:  # a bundle on images unlike its training set: "a diamond black diamond black ..." unsaid
         console.warn(
             f"{runaway} of {console.counted(len(descriptions), 'image')}: the captioner reached its length "
-            "limit without ending a sentence (\"unended\" in --json); those texts are unreliable, as on "
+            'limit without ending a sentence ("unended" in --json); those texts are unreliable, as on '
             "images unlike those it was trained on"
         )
     _say_counts(len(files), len(held), index, len(failures), left_out)

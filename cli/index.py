@@ -160,12 +160,12 @@ def _index(
         if not any(os.path.lexists(p) for p in paths):
             raise DataError(f"no such file or folder: {named}; no index is created at {root}")
         if not files:
-            raise DataError(f"no images found in {named}: no index is created at {root}")
+            raise DataError(f"{console.no_images(paths, include_hidden)}: no index is created at {root}")
         here = index_here(root)
         if here is not None:  # a second index had been begun beside the one meant, unsaid
             console.warn(f"a new index is made at {root}; ./{here} is one too: --index ./{here} adds to it")
     if not files:  # said, not a silent "0 images": what was named holds none (a typing slip, a drive away)
-        console.warn(f"no images found in {named}: nothing is added, nothing retired")
+        console.warn(f"{console.no_images(paths, include_hidden)}: nothing is added, nothing retired")
     model = model_for_index(root, model_name, encoder=encoder, levels=levels or None, device=device)
 
     engine, address, workers = scale

@@ -93,6 +93,10 @@ def test_grounded_options_with_a_bundle_are_said_ignored() -> None:
 def test_describe_bad_usage(tmp_path: Path) -> None:
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--level", "colour")
     assert r.returncode == 2 and "--level" in r.stderr
+    (tmp_path / "hid" / ".h").mkdir(parents=True)  # only hidden images: had been said empty, no hint
+    (tmp_path / "hid" / ".h" / "c.jpg").write_bytes((EXAMPLES / "coffee.jpg").read_bytes())
+    r = run_cli("describe", str(tmp_path / "hid"))
+    assert r.returncode == 1 and "(only hidden ones: --hidden reads them)" in r.stderr
     r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "-m", "grounded-no-people", "--people")  # ignored
     assert r.returncode == 2 and "grounded-no-people finds none: drop --people" in r.stderr
     empty = run_cli("describe", str(tmp_path))
