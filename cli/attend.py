@@ -68,6 +68,7 @@ def attend_command(
     if json_out:
         console.print_json_line(
             {
+                "type": "attention",  # as describe's and classify's records say what they are
                 "image": str(image),
                 "level": level,
                 "caption": caption.text,

@@ -44,6 +44,7 @@ from multicap.io import (
     stat_regular,
 )
 from multicap.io.images import upright_size
+from multicap.io.paths import stat_error
 
 __all__ = ["IndexEngine", "IndexReport", "Pending", "image_record", "index_paths"]
 
@@ -296,7 +297,7 @@ def _sort_changed(
     try:
         digest = file_hash(path)
     except OSError as exc:
-        fail(ImageLoadError(path, exc.strerror or str(exc)))
+        fail(stat_error(path, exc))  # in the words a walk or a decode says it ("permission denied")
         return 1
     if old is not None and old.hash == digest and old.said_by == said_by:
         plan.touch.append((old.id, st.st_mtime_ns, st.st_size))

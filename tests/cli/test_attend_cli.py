@@ -107,7 +107,7 @@ def test_attend_draws_one_panel_per_word_each_brightest_where_the_word_looked(
     (line,) = r.stdout.splitlines()
     doc = json.loads(line)
     matrix = tmp_path / "att-matrix.png"
-    assert doc["image"] == str(SCENE) and doc["level"] == "layout"
+    assert doc["type"] == "attention" and doc["image"] == str(SCENE) and doc["level"] == "layout"
     assert doc["files"] == [str(out), str(matrix)]
     assert doc["caption"] == caption.text  # the command's caption is the library's, with this attention
 
