@@ -138,7 +138,6 @@ def describe_command(
     from contextlib import nullcontext
 
     from multicap.describe.describer import create_describer, describe_paths, description_json
-    from multicap.describe.description import unended
     from multicap.errors import ConfigError, ImageLoadError
     from multicap.io import iter_image_paths
 
@@ -191,16 +190,24 @@ def describe_command(
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
         _print_set(descriptions, asked, json_out)
+    _say_unended(descriptions)
+    _say_counts(len(files), len(held), index, len(failures), left_out)
+    if not descriptions:
+        raise typer.Exit(1)
+
+
+def _say_unended(descriptions: list[Description]) -> None:
+    """A bundle's sentences cut at its length limit, on stderr (on images unlike its training set: "a
+    diamond black diamond black ..." had been said like any text)."""
+    from multicap.describe.description import unended
+
     runaway = sum(bool(unended(d)) for d in descriptions)
-    if runaway:  # a bundle on images unlike its training set: "a diamond black diamond black ..." unsaid
+    if runaway:
         console.warn(
             f"{runaway} of {console.counted(len(descriptions), 'image')}: the captioner reached its length "
             'limit without ending a sentence ("unended" in --json); those texts are unreliable, as on '
             "images unlike those it was trained on"
         )
-    _say_counts(len(files), len(held), index, len(failures), left_out)
-    if not descriptions:
-        raise typer.Exit(1)
 
 
 def _grounded_only(model: str, grounded: dict[str, Any]) -> None:

@@ -70,7 +70,7 @@ def index_command(
 
       multicap index --forget /media/old-drive --index photos
     """
-    from multicap.index import forget_paths, index_info, rebuild_vectors, resolve_index
+    from multicap.index import index_info, rebuild_vectors, resolve_index
 
     console.ray_options_alone(engine, address, workers)
     if engine != "local":
@@ -91,19 +91,7 @@ def index_command(
         hint = "give image files or folders to index (or to --forget; or --info / --rebuild)"
         raise typer.BadParameter(hint, param_hint="PATHS")  # bad usage: exit 2
     if forget:  # what the index holds under PATHS leaves it; nothing is read
-        forgotten = forget_paths(root, paths)
-        for path in paths:
-            if path.exists() and forgotten["forgotten"]:
-                console.warn(f"{path} is still there: `multicap index {path}` would add its images again")
-        if json_out:
-            console.print_json_line(forgotten)
-            return
-        named = ", ".join(map(str, paths))
-        console.out.print(
-            f"{console.shown(forgotten['index'])}: {console.counted(forgotten['forgotten'], 'image')} under "
-            f"{console.shown(named)} forgotten, {console.counted(forgotten['total'], 'image')} left",
-            markup=False,
-        )
+        _forget(root, paths, json_out)
         return
     summary = _index(
         root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
@@ -120,6 +108,25 @@ def index_command(
     read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))
     if summary["failed"] and not read:  # nothing named could be read: as describe, exit 1
         raise typer.Exit(1)
+
+
+def _forget(root: Path, paths: list[Path], json_out: bool) -> None:
+    """--forget: the index's images under `paths` retired, and how many are left."""
+    from multicap.index import forget_paths
+
+    forgotten = forget_paths(root, paths)
+    for path in paths:
+        if path.exists() and forgotten["forgotten"]:
+            console.warn(f"{path} is still there: `multicap index {path}` would add its images again")
+    if json_out:
+        console.print_json_line(forgotten)
+        return
+    named = ", ".join(map(str, paths))
+    console.out.print(
+        f"{console.shown(forgotten['index'])}: {console.counted(forgotten['forgotten'], 'image')} under "
+        f"{console.shown(named)} forgotten, {console.counted(forgotten['total'], 'image')} left",
+        markup=False,
+    )
 
 
 def _index(
