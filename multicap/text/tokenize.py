@@ -22,7 +22,7 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
   "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-run-together sentences ("bird!the"), SGML tags ("<br>"), hexadecimal entities ("&#x27;"), "c++", "50¢".
+run-together sentences ("bird!the"), SGML tags ("<br>"), "c++", "50¢".
 tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
 sentences.
 """
@@ -153,7 +153,7 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
                 r"|'(?i:s|m|d|ll|re|ve|n)(?!\w))",  # a clitic standing alone: "dog 's", "rock 'n roll"
                 r"(?P<fraction>\d+ \d+/\d+)",  # "3 1/2" is one token, joined by a no-break space
                 r"(?P<amp>[A-Z]+&[A-Z]+(?![a-z]))",
-                rf"(?P<hashtag>[#@]{letter}\w*)",
+                rf"(?P<hashtag>#{letter}+|@{letter}\w*)",  # "#abc123" is #abc 123, "@home2" one
                 rf"(?P<word>{part}(?:[-/]{part})*)",
                 r"(?P<dots>\.{3,})",
                 r"(?P<dashes>-{2,})",
