@@ -65,6 +65,10 @@ def attend_command(
         raise ConfigError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from None
     if not caption.ended:  # as describe says it: a runaway sentence on an image unlike what it learned
         console.warn("the captioner reached its length limit without ending the sentence: it is unreliable")
+    if caption.unlike_training:
+        console.warn(
+            "the image is unlike every image the captioner was trained on: its caption is unreliable"
+        )
     if json_out:
         console.print_json_line(
             {
@@ -74,6 +78,7 @@ def attend_command(
                 "caption": caption.text,
                 "confidence": round(math.exp(caption.logprob), 4),  # as `describe --json`: 0..1
                 "ended": caption.ended,
+                "unlike_training": caption.unlike_training,
                 "files": [str(f) for f in files],
             }
         )

@@ -190,23 +190,30 @@ def describe_command(
             _render(description_json(desc), json_out)
     if len(descriptions) > 1:
         _print_set(descriptions, asked, json_out)
-    _say_unended(descriptions)
+    _say_unreliable(descriptions)
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
 
 
-def _say_unended(descriptions: list[Description]) -> None:
-    """A bundle's sentences cut at its length limit, on stderr (on images unlike its training set: "a
-    diamond black diamond black ..." had been said like any text)."""
+def _say_unreliable(descriptions: list[Description]) -> None:
+    """On stderr: images unlike every image the bundle was trained on (a photo to a scenes captioner: "a
+    hexagon, a triangle ..." at 0.66 had been said like any text), and sentences cut at its length limit
+    ("a diamond black diamond black ...")."""
     from multicap.describe.description import unended
 
+    n = console.counted(len(descriptions), "image")
+    unlike = sum(d.unlike_training for d in descriptions)
+    if unlike:
+        console.warn(
+            f"{unlike} of {n} {'is' if unlike == 1 else 'are'} unlike every image the captioner was "
+            'trained on ("unlike_training" in --json): what it says of them is unreliable'
+        )
     runaway = sum(bool(unended(d)) for d in descriptions)
     if runaway:
         console.warn(
-            f"{runaway} of {console.counted(len(descriptions), 'image')}: the captioner reached its length "
-            'limit without ending a sentence ("unended" in --json); those texts are unreliable, as on '
-            "images unlike those it was trained on"
+            f"{runaway} of {n}: the captioner reached its length limit without ending a sentence "
+            '("unended" in --json); those texts are unreliable, as on images unlike those it was trained on'
         )
 
 
@@ -244,6 +251,8 @@ def _render(obj: dict, json_out: bool) -> None:
         suffix = f"  ({conf:.2f})" if conf is not None else ""
         suffix += "  (unended: the captioner's length limit)" if lv in obj.get("unended", ()) else ""
         console.out.print(f"  {lv + ':':<10} {text}{suffix}", markup=False)
+    if obj.get("unlike_training"):
+        console.out.print("  (unlike every image the captioner was trained on: unreliable)", markup=False)
     console.out.print("", markup=False)
 
 

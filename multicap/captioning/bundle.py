@@ -32,6 +32,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save_file
 
 from multicap.captioning.decoding import Caption, DecodeConfig, decode
+from multicap.captioning.domain import Domain, load_domain
 from multicap.captioning.model import Captioner, CaptionerConfig
 from multicap.encoders import Encoder, create_encoder, resolve_device
 from multicap.errors import ConfigError, DataError, UnknownNameError
@@ -62,6 +63,7 @@ class Bundle:
     metrics: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None  # where it was loaded from or saved to
     reader: str | None = None  # how its text reads back into facts (multicap.facts.get_reader); None: none
+    domain: Domain | None = None  # what images it was trained on (captioning.domain); None: not checked
 
     @property
     def levels(self) -> tuple[str, ...]:
@@ -109,6 +111,8 @@ class Bundle:
         save_file(state, str(folder / "model.safetensors"))
         _as_umask_allows(folder / "model.safetensors")  # safetensors writes it for its owner alone (0600)
         _write_json(folder / "metrics.json", self.metrics)
+        if self.domain is not None:  # what images it knows travels with it
+            self.domain.save(folder)
         self.path = folder
         return folder
 
@@ -227,6 +231,7 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         metrics=metrics,
         path=folder,
         reader=config.get("reader"),
+        domain=load_domain(folder, captioner.feature_dim),
     )
 
 

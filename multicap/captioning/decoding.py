@@ -39,6 +39,7 @@ class Caption:
     outputs: np.ndarray | None = None  # (T, E) decoder output vectors, for the word-to-word similarity map
     token_logprobs: np.ndarray | None = None  # (T,) each token's log-probability where the search chose it
     ended: bool = True  # False: the search reached its length limit and `<eos>` was forced (a runaway)
+    unlike_training: bool = False  # set where its image is unlike the bundle's (`captioning.domain`)
 
 
 @torch.no_grad()

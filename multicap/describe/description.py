@@ -32,6 +32,7 @@ class Description:
     texts: dict[str, str] = field(default_factory=dict)  # level → text
     confidence: dict[str, float] = field(default_factory=dict)  # level → confidence in 0..1 where known
     captions: dict[str, Any] = field(default_factory=dict)  # level → multicap.captioning.Caption (neural)
+    unlike_training: bool = False  # neural: the image is unlike every image its captioner was trained on
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: path, facts, texts and confidences (attention maps are left out)."""
@@ -60,6 +61,8 @@ def description_json(desc: Description) -> dict[str, Any]:
         }
     if unended(desc):
         out["unended"] = unended(desc)
+    if desc.unlike_training:
+        out["unlike_training"] = True
     return out
 
 

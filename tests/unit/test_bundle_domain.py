@@ -1,0 +1,73 @@
+"""A bundle's domain: an image unlike every image the captioner was trained on is said so (scenes-small
+on a photo had said "a hexagon, a triangle, a circle and a heart" at 0.66 like any text)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from multicap.captioning.bundle import load_bundle
+from multicap.captioning.domain import DOMAIN_FILE, fit_domain, load_domain, pooled
+from multicap.data.scenes import ScenesConfig, generate_dataset
+from multicap.io import load_image
+from tests.conftest import EXAMPLES, run_cli
+
+
+def test_fit_save_and_load_a_domain(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    rng = np.random.default_rng(0)
+    centre = rng.standard_normal(16)
+    train = centre + 0.1 * rng.standard_normal((200, 16))
+    held = centre + 0.1 * rng.standard_normal((50, 16))
+    domain = fit_domain(train, held)
+    assert not domain.unlike(held).any()
+    assert domain.unlike(rng.standard_normal((20, 16))).all()  # anything else: unlike
+    domain.save(tmp_path)
+    back = load_domain(tmp_path, 16)
+    assert back is not None and back.threshold == pytest.approx(domain.threshold, rel=1e-6)
+    assert np.allclose(back.reference, domain.reference, atol=1e-3)
+    assert load_domain(tmp_path / "elsewhere", 16) is None  # no file: not checked
+    with caplog.at_level(logging.WARNING):
+        assert load_domain(tmp_path, 8) is None  # another encoder's width
+        (tmp_path / DOMAIN_FILE).write_bytes((tmp_path / DOMAIN_FILE).read_bytes()[:100])
+        assert load_domain(tmp_path, 16) is None  # damaged: said, and the bundle still captions
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "does not fit this bundle" in said and "cannot be read" in said
+
+
+def test_scenes_small_knows_fresh_scenes_from_photos(tmp_path: Path) -> None:
+    bundle = load_bundle("scenes-small")
+    assert bundle.domain is not None
+    encoder = bundle.encoder.create()
+    generate_dataset(tmp_path, ScenesConfig(n=40, size=bundle.encoder.image_size, seed=77), workers=1)
+    scenes = sorted((tmp_path / "images").rglob("*.png"))
+    photos = sorted(EXAMPLES.glob("*.jpg"))
+
+    def unlike(paths: list[Path]) -> np.ndarray:
+        size = encoder.preprocess.size
+        batch = torch.stack([encoder.preprocess.to_uint8(load_image(p, min_short_side=size)) for p in paths])
+        return bundle.domain.unlike(pooled(encoder.encode_batch(batch).grid))  # type: ignore[union-attr]
+
+    assert not unlike(scenes).any()  # none of 40 scenes it never saw
+    assert unlike(photos).all()  # every example photo
+
+
+def test_describe_says_which_images_are_unlike_the_training_images() -> None:
+    scene = EXAMPLES.parent / "scenes" / "images" / "000000.png"
+    r = run_cli(
+        "describe", str(scene), str(EXAMPLES / "chelsea.jpg"), "-m", "scenes-small", "-l", "object", "--json"
+    )
+    assert r.returncode == 0, r.stderr
+    docs = {Path(d["path"]).name: d for d in map(json.loads, r.stdout.splitlines()) if d["type"] == "image"}
+    assert docs["chelsea.jpg"]["unlike_training"] is True and "unlike_training" not in docs["000000.png"]
+    assert "1 of 2 images is unlike every image the captioner was trained on" in r.stderr
+
+
+def test_a_saved_bundle_keeps_its_domain(tmp_path: Path) -> None:
+    bundle = load_bundle("scenes-small")
+    copy = load_bundle(bundle.save(tmp_path / "copy"))
+    assert copy.domain is not None and copy.domain.threshold == pytest.approx(bundle.domain.threshold)  # type: ignore[union-attr]
