@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -44,31 +43,12 @@ def tokenize(text: str) -> list[str]:
     return ptb_tokenize(text, keep=CLAUSE_PUNCTUATION)
 
 
-# Words whose first letter misleads the article: "an hour", "a unicorn", "a one", "a euro".
-_AN_BEFORE = ("hour", "honest", "honor", "honour", "heir")
-_A_BEFORE = ("uni", "use", "usu", "uti", "eu", "ewe", "one", "once", "ufo", "uk", "us")
-
-
 def detokenize(tokens: Sequence[str]) -> str:
-    """Words → text, with clause punctuation attached to the word before it: "a, b" not "a , b", and
-    "a" or "an" as the next word's sound asks (a captioner out of its domain had said "an yellow cross")."""
+    """Words → text, with clause punctuation attached to the word before it: "a, b" not "a , b"."""
     text = ""
-    for i, t in enumerate(tokens):
-        if t in ("a", "an") and i + 1 < len(tokens) and tokens[i + 1] not in CLAUSE_PUNCTUATION:
-            t = _article(tokens[i + 1])
+    for t in tokens:
         text += t if (t in CLAUSE_PUNCTUATION and text) else (" " + t if text else t)
     return text
-
-
-def _article(word: str) -> str:
-    w = word.lower()
-    if w[:1].isdigit():  # "an 8-year-old", "an 11", "a 5", "a 110"
-        return "an" if re.match(r"8|1[18](?!\d)", w) else "a"
-    if w.startswith(_AN_BEFORE):
-        return "an"
-    if w.startswith(_A_BEFORE) or not w[:1].isalpha():
-        return "a"
-    return "an" if w[0] in "aeiou" else "a"
 
 
 class Vocabulary:

@@ -117,20 +117,3 @@ def test_identical_to_coco_caption_ptb_tokenizer() -> None:
         (corpus[i], reference[i][0], ours[i][0]) for i in range(len(corpus)) if reference[i] != ours[i]
     ]
     assert not mismatches, f"{len(mismatches)} differ, e.g. {mismatches[:3]}"
-
-
-@pytest.mark.parametrize(
-    ("words", "text"),
-    [
-        ("an yellow cross", "a yellow cross"),  # a captioner out of its domain had said it
-        ("a orange circle , a octagon", "an orange circle, an octagon"),
-        ("a hour", "an hour"),
-        ("an unicorn and an one", "a unicorn and a one"),
-        ("a 8-year-old and an 5", "an 8-year-old and a 5"),
-        ("the letter a", "the letter a"),
-    ],
-)
-def test_detokenize_says_the_article_the_next_word_asks_for(words: str, text: str) -> None:
-    from multicap.text import detokenize
-
-    assert detokenize(words.split()) == text
