@@ -9,9 +9,7 @@ A large folder of varied photos has no k that reaches it in the full vectors: ea
 every other in a thousand ways, and the silhouettes of 111 real photos (benchmarks/real_photos.py's and
 the people photos) stayed at 0.05-0.07 for every k, so `compare` said "1 cluster" of a folder of
 landscapes, portraits, streets, flowers and still lifes. Such a set (of at least `PCA_FROM` images) is
-looked at again in its `PCA_DIMS` principal components (a set of fewer than three times as many in a third
-as many: a folder of 40 varied photos had been one cluster; in 13 components it is 10, mountains, boxes,
-buildings, streets and signs, insects, water...), where the themes that vary most across the set
+looked at again in its `PCA_DIMS` principal components, where the themes that vary most across the set
 lie: each k's silhouette there is set against that of structureless data with the same spread along
 each component (Gaussian draws, the gap statistic's idea with a silhouette), and the k that beats it
 most, by at least `MIN_GAP`, is fitted there. The 111 photos fall into 15 clusters (portraits, streets,
@@ -50,8 +48,7 @@ OUTLIER_Z = 3.5  # robust z-score of the distance from the set (Iglewicz and Hoa
 OUTLIER_MARGIN = 0.1  # and at least this much cosine distance above the median (0.05 flagged the cat among
 #                      the five unrelated photos of examples/photos, 0.84 against a median of 0.76)
 PCA_DIMS = 16  # principal components a large set the full vectors cannot split is clustered in
-PCA_PER_DIM = 3  # ... at most one a third of its images: the null's spread needs many more images than dims
-PCA_FROM = PCA_PER_DIM * 8  # ... from this many images (8 components)
+PCA_FROM = 3 * PCA_DIMS  # ... from this many images: the null's spread needs many more images than dims
 MIN_GAP = 0.05  # least silhouette above the structureless null's there (17 landscapes: 0.049, one cluster)
 _NULL_DRAWS = 3  # Gaussian draws the null's silhouettes are averaged over
 _NITER = 25  # k-means iterations
@@ -184,7 +181,7 @@ def cluster_vectors(
     if k is None:
         k, scores = choose_k(x, seed)
         if k == 1 and n >= PCA_FROM:  # a large set with no grouping in the full vectors: its main themes
-            y, spread = principal_components(x, min(PCA_DIMS, n // PCA_PER_DIM), seed)
+            y, spread = principal_components(x, PCA_DIMS, seed)
             k_gap, gaps = choose_k_by_gap(y, spread, seed)
             if k_gap > 1:
                 k, space, principal = k_gap, y, y.shape[1]

@@ -234,11 +234,7 @@ def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
     blob = (blob / np.linalg.norm(blob, axis=1, keepdims=True)).astype(np.float32)
     alone = cluster_vectors(blob)
     assert alone.k == 1 and alone.principal == 0 and max(alone.gaps.values()) < 0.05
-    assert cluster_vectors(x[:20]).principal == 0  # under PCA_FROM images: the first criterion only
-    three = np.r_[0:10, 20:30, 40:50]  # 30 images (a folder of 40 varied photos had been one cluster):
-    smaller = cluster_vectors(x[three])  # in a third as many components as images
-    assert smaller.k == 3 and smaller.principal == 10
-    assert all(len(set(smaller.labels[truth[three] == t].tolist())) == 1 for t in range(3))
+    assert cluster_vectors(x[:40]).principal == 0  # under PCA_FROM images: the first criterion only
 
 
 def test_copies_are_clustered_as_the_photo_they_copy() -> None:
