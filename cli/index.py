@@ -79,6 +79,8 @@ def index_command(
         check_engine(engine)  # one line saying what to install, exit 1
 
     root = resolve_index(index)
+    if forget and (info or rebuild):  # one had been done and --forget dropped, unsaid
+        raise typer.BadParameter("one at a time", param_hint="--forget / --info / --rebuild")
     if info or (rebuild and not paths):
         result = (
             index_info(root)
@@ -116,7 +118,10 @@ def _forget(root: Path, paths: list[Path], json_out: bool) -> None:
 
     forgotten = forget_paths(root, paths)
     for path in paths:
-        if path.exists() and forgotten["forgotten"]:
+        n = forgotten["by_path"][str(path)]
+        if not n:  # a typing slip had forgotten nothing, unsaid
+            console.warn(f"nothing indexed under {path}")
+        elif path.exists():
             console.warn(f"{path} is still there: `multicap index {path}` would add its images again")
     if json_out:
         console.print_json_line(forgotten)

@@ -92,7 +92,8 @@ def pull_command(
 
     from multicap.catalog import pull_model
 
-    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256.strip()):  # bad usage: exit 2
+    sha256 = sha256.strip() if sha256 is not None else None
+    if sha256 is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", sha256):  # bad usage: exit 2
         raise typer.BadParameter("give the 64 hexadecimal digits of a SHA-256", param_hint="--sha256")
     with _bytes_bar(f"pulling {name}") as progress:
         path = pull_model(name, sha256=sha256, progress=progress)

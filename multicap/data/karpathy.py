@@ -99,9 +99,9 @@ def _image_id(entry: dict[str, Any], pos: int) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.isascii() and value.strip().isdigit():
-        return int(value)
-    raise DataError(f"image {pos}: {name} {value!r} is not a whole number")
+    if isinstance(value, str) and value.isascii() and value.isdigit() and str(int(value)) == value:
+        return int(value)  # "42"; not "042" or " 42", which predictions would hold as other images
+    raise DataError(f"image {pos}: {name} {value!r} is not a whole number written plainly")
 
 
 def read_karpathy(

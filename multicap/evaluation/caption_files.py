@@ -202,7 +202,8 @@ def evaluate_files(
     """
     predicted = read_predictions(predictions)
     refs, left = only_predicted(predicted, read_references(references, split))
-    for level, n in left.items():
+    scores = evaluate_levels(predicted, refs, metrics=metrics)
+    for level, n in left.items():  # said once scored (it had been said before a mismatch failed)
         if left_out is not None:
             left_out(level, n, len(refs[level]))
-    return evaluate_levels(predicted, refs, metrics=metrics)
+    return scores

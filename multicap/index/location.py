@@ -8,6 +8,7 @@ path as given.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -84,6 +85,9 @@ def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
 
     try:
         root.mkdir(parents=True, exist_ok=True)
+        db = root / DB_NAME
+        if db.exists() and not os.access(db, os.W_OK):  # a read-only database in a folder one may write
+            raise PermissionError(errno.EACCES, "its database file is read-only")
         f = (root / _LOCK_NAME).open("a+")
     except OSError as exc:  # a read-only index, or one where this user may not write: a bare PermissionError
         readable = "searching it needs no writing; " if (root / DB_NAME).is_file() else ""

@@ -86,7 +86,8 @@ def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
     Their vectors stay in SQLite for the same content seen again, as any retired row's.
 
     Returns:
-        {"index", "forgotten": images retired, "total": live images left, "faiss": the layout}.
+        {"index", "forgotten": images retired, "by_path": {path: images under it}, "total": live images
+        left, "faiss": the layout}.
 
     Raises:
         DataError: no index at `root`.
@@ -95,12 +96,20 @@ def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
     db = root / DB_NAME
     if not db.is_file():
         raise DataError(f"no index at {root}; nothing to forget")
-    tops = [os.path.abspath(p) for p in paths] + [str(Path(p).resolve()) for p in paths]
     with write_lock(root), IndexStore(db) as store:
-        under = [p for p in store.live_files() if any(_within(p, top) for top in tops)]
-        forgotten = store.retire(under)
+        live = list(store.live_files())
+        under = {str(p): [f for f in live if any(_within(f, top) for top in _spellings(p))] for p in paths}
+        forgotten = store.retire(sorted({f for files in under.values() for f in files}))
         faiss = sync_vectors(root, store)
-        return {"index": str(root), "forgotten": forgotten, "total": store.count(), "faiss": faiss}
+        store.set_meta(described_by=store.said_by_counts())  # as `index_paths` keeps it, for search's note
+        by_path = {p: len(files) for p, files in under.items()}
+        return {"index": str(root), "forgotten": forgotten, "by_path": by_path, "total": store.count(),
+                "faiss": faiss}  # fmt: skip
+
+
+def _spellings(path: Path) -> set[str]:
+    """The absolute forms a recorded file under `path` may start with (as given, and through its links)."""
+    return {os.path.abspath(path), str(Path(path).resolve())}
 
 
 def _within(path: str, top: str) -> bool:

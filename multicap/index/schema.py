@@ -98,6 +98,12 @@ def _read_only(path: Path, timeout: float) -> sqlite3.Connection:
     """
     error: sqlite3.Error | None = None
     for mode in ("mode=ro", "immutable=1"):
+        wal = path.with_name(path.name + "-wal")
+        if mode == "immutable=1" and wal.exists() and wal.stat().st_size > 0:  # immutable reads skip it
+            raise DataError(
+                f"cannot read {path} as it stands: {wal.name} holds changes not yet merged, and this user "
+                "may not merge them; run `multicap index --info` on it once as a user who may write it"
+            )
         uri = f"{path.resolve().as_uri()}?{mode}"
         db = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, factory=_Connection)
         db.path = path

@@ -29,6 +29,7 @@ sentences.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -121,15 +122,11 @@ def _class_of(categories: tuple[str, ...], but: str = "") -> str:
 # (zero-width joiners and spaces, variation selectors, the byte-order mark, direction marks), the
 # private-use area and enclosing marks. The soft hyphen is deleted instead ("soft\u00adware" is one word).
 _SOFT_HYPHEN = "\u00ad"
-_CONTROLS = re.compile("[" + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace()) + "]")
-_UNTOKENIZABLE = re.compile(
-    "[\U00010000-\U0010ffff\ufe00-\ufe0f"
-    + "".join(re.escape(chr(c)) for c in range(32) if not chr(c).isspace())
-    + _class_of(("Cf", "Co", "Me"), but=_SOFT_HYPHEN)
-    + "]"
-)
-# The HTML entities the lexer reads as their characters ("salt &amp; pepper" is "salt & pepper").
-_ENTITY = re.compile(r"&(amp|lt|gt|quot|apos|nbsp);", re.IGNORECASE)
+_CONTROL_CHARS = "".join(re.escape(chr(c)) for c in [*range(32), 127] if not chr(c).isspace())
+_CONTROLS = re.compile(f"[{_CONTROL_CHARS}]")
+# The HTML entities the lexer reads as their characters ("salt &amp; pepper" is "salt & pepper"); it reads
+# "&QUOT;" and "&APOS;" in capitals as they stand.
+_ENTITY = re.compile(r"&((?i:amp|lt|gt|nbsp)|quot|apos);")
 _ENTITIES = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'", "nbsp": " "}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
@@ -144,7 +141,7 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
         "|".join(
             [
                 r"(?P<no>(?i:no|nos|ca|fig|pp|art|op|tel|ext)\.(?=\s*\d))",  # "no. 5", "ca. 1900"
-                r"(?P<ncr>&#\d+;)",  # a numeric character reference stays whole: "dog&#39;s" -> dog &#39; s
+                r"(?P<ncr>&#\d+;|&(?:QUOT|APOS);)",  # kept whole: dog&#39;s -> dog &#39; s
                 rf"(?P<dotted>{letter}+\.(?=[,;:]))",  # "fig.," keeps its period before , ; or :
                 r"(?P<acronym>[A-Za-z](?:\.[A-Za-z])+\.?|[A-Za-z]\.)",
                 rf"(?P<dotword>{letter}+(?:\.{letter}+)+)",  # "mr.smith", "dog.cat": no space, one token
@@ -168,7 +165,15 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
 # mark, which belongs to the word it is in: Hindi's vowel signs, Thai's tone marks, a decomposed "é" ("e" +
 # U+0301). ASCII text, nearly every caption, is read without the marks' class (17% faster).
 _TOKEN_ASCII = _token_pattern(r"[^\W\d_]")
-_TOKEN = _token_pattern(rf"(?:[^\W\d_]|[{_class_of(('Mn', 'Mc'))}])")
+
+
+@functools.cache
+def _beyond_ascii() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(the untokenisable characters, the tokens with combining marks) for text beyond ASCII, built at first
+    use: the Unicode categories they need take 15 ms to gather, which a search's start-up never needs."""
+    invisible = _class_of(("Cf", "Co", "Me"), but=_SOFT_HYPHEN)
+    untokenizable = re.compile(f"[\U00010000-\U0010ffff\ufe00-\ufe0f{_CONTROL_CHARS}{invisible}]")
+    return untokenizable, _token_pattern(rf"(?:[^\W\d_]|[{_class_of(('Mn', 'Mc'))}])")
 
 
 def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozenset()) -> list[str]:
@@ -183,7 +188,7 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
     """
     tokens: list[str] = []
     normalised = _normalise(text)
-    for match in (_TOKEN_ASCII if normalised.isascii() else _TOKEN).finditer(normalised):
+    for match in (_TOKEN_ASCII if normalised.isascii() else _beyond_ascii()[1]).finditer(normalised):
         kind, token = match.lastgroup, match.group()
         if kind in ("word", "apos"):
             tokens.extend(_split_clitics(token))
@@ -243,7 +248,7 @@ def _normalise(text: str) -> str:
         text = _ENTITY.sub(lambda m: _ENTITIES[m.group(1).lower()], text)
     if text.isascii():
         return _CONTROLS.sub(" ", text)
-    text = _UNTOKENIZABLE.sub(" ", text.replace(_SOFT_HYPHEN, ""))  # emoji, controls, zero-width characters
+    text = _beyond_ascii()[0].sub(" ", text.replace(_SOFT_HYPHEN, ""))  # emoji, controls, zero-width
     return _NON_ASCII.sub(_isolate_odd_digit, text)
 
 

@@ -185,6 +185,10 @@ def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
         r.returncode == 0
         and r.stdout.strip() == f"{idx}: 1 image under {tmp_path / 'p'} forgotten, 0 images left"
     )
+    r = run_cli("index", "--forget", str(tmp_path / "pp"), "--index", idx)  # a slip: forgot nothing, unsaid
+    assert r.returncode == 0 and f"warning: nothing indexed under {tmp_path / 'pp'}" in r.stderr
+    r = run_cli("index", "--forget", "--info", str(tmp_path / "p"), "--index", idx)  # --forget was dropped
+    assert r.returncode == 2 and "one at a time" in r.stderr
 
 
 def test_arguments_are_checked_before_an_index_is_written(tmp_path: Path) -> None:

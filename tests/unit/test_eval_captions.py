@@ -203,6 +203,11 @@ def test_files_score_the_predicted_images_in_the_references_order(tmp_path: Path
     scores = evaluate_files(preds, _write(tmp_path / "ann.json", ann), metrics=("bleu",),
                             left_out=lambda *a: said.append(a))  # fmt: skip
     assert said == [("caption", 1, 2)]
+    stray = [{"image_id": 9, "caption": "a bird"}, {"image_id": 1, "caption": "x"}]
+    with pytest.raises(DataError, match="have a caption but no references"):  # said only once scored
+        evaluate_files(_write(tmp_path / "stray.json", stray), tmp_path / "ann.json", metrics=("bleu",),
+                       left_out=lambda *a: said.append(a))  # fmt: skip
+    assert said == [("caption", 1, 2)]
     rows = {row["image_id"]: row for row in scores["caption"].per_image()}
     assert [row["image_id"] for row in scores["caption"].per_image()] == [1, 2]  # the predictions' order
     # image 2 comes first: "B." before "The" ends a sentence, so its period goes (as in coco-caption)

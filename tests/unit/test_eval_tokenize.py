@@ -53,6 +53,7 @@ INSERTS = [
     "कुत्ता बैठा", "แมวนั่ง", "cafe\u0301 sign", "❤️ heart", "👨\u200d👩\u200d👧 family", "cat😺sleeping",
     "zero\u200bwidth", "soft\u00adware", "\ufeffbom", "salt &amp; pepper", "AT&amp;T", "a &lt;b&gt; tag",
     "&quot;quoted&quot;", "the dog&#39;s ball", "50&#37; off", "it&#x27;s", "#beach2024 sunset", "#a1b",
+    "&QUOT;hi&QUOT;", "del\x7fchar",
 ]  # fmt: skip
 
 
