@@ -208,4 +208,6 @@ def test_describe_with_a_bundle_loads_neither_the_scenes_generator_nor_the_metri
     assert result["code"] == 0
     modules = result["modules"]
     assert not [m for m in modules if m.startswith(("multicap.data", "multicap.evaluation"))]
-    assert len(modules) <= 42, modules  # 42: multicap.describe.verbalize (set summaries phrase objects)
+    # 42: multicap.describe.verbalize (set summaries phrase objects); 43: multicap.captioning.domain (what
+    # images the bundle was trained on)
+    assert len(modules) <= 43, modules
