@@ -30,12 +30,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from multicap.captioning.batches import CaptionExamples, build_examples
 from multicap.captioning.bundle import Bundle
+from multicap.captioning.domain import Domain, fit_domain, pooled
 from multicap.captioning.model import Captioner
 from multicap.captioning.recipe import Recipe
 from multicap.captioning.scoring import LevelScores
@@ -59,6 +61,7 @@ class TrainEvent:
     message: str = ""
 
 
+_MIN_HELD = 50  # validation images a bundle's domain threshold is measured on, at least
 _NO_OBJECT_WORDS = (
     "warning: model.object_memory is on, but no word of this corpus is known to name an object (it has no "
     "object facts), so the object memory stays at zero; train with --set model.object_memory=false"
@@ -160,7 +163,24 @@ def _bundle(run: _Run, recipe: Recipe, command: str, scores: dict[str, LevelScor
         "selection_score": _selection_score(scores),
         "recipe": recipe.to_dict(),
     }
-    return Bundle(run.model, run.vocab, recipe.encoder, recipe.decoding, metrics, reader=run.reader)
+    return Bundle(
+        run.model, run.vocab, recipe.encoder, recipe.decoding, metrics, reader=run.reader, domain=run.domain
+    )
+
+
+def _domain(data: Any, keep: int = 1000, held: int = 500) -> Domain | None:
+    """The bundle's domain (`captioning.domain`): up to `keep` training images, its threshold measured on
+    up to `held` validation images that are not among them; None with fewer than `_MIN_HELD` of those (a
+    threshold from a handful would say ordinary images unlike)."""
+    train_rows = np.unique(np.asarray(data.train.rows, dtype=np.int64))[:keep]
+    held_rows = np.setdiff1d(np.asarray(data.val_rows, dtype=np.int64), train_rows)[:held]
+    if len(held_rows) < _MIN_HELD:
+        return None
+
+    def features(rows: np.ndarray) -> np.ndarray:
+        return pooled(torch.from_numpy(data.store.grid(rows).astype(np.float32)))
+
+    return fit_domain(features(train_rows), features(held_rows))
 
 
 def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progress) -> float:
@@ -209,6 +229,7 @@ class _Run:
     stale: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
     reader: str | None = None  # how the corpus's sentences read back into facts (the bundle keeps it)
+    domain: Domain | None = None  # what images it learns from (the bundle keeps it: captioning.domain)
 
     @classmethod
     def start(cls, recipe: Recipe, data: Any, device: torch.device, out: Path, emit: Progress) -> _Run:
@@ -224,6 +245,7 @@ class _Run:
         generator = torch.Generator().manual_seed(cfg.seed)
         run = cls(recipe, model, data.vocab, optimizer, generator, device, _Clock(cfg.max_minutes * 60))
         run.reader = data.reader
+        run.domain = _domain(data)
         last = out / "last"
         if last.exists():
             run._resume(last)

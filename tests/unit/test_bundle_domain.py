@@ -71,3 +71,21 @@ def test_a_saved_bundle_keeps_its_domain(tmp_path: Path) -> None:
     bundle = load_bundle("scenes-small")
     copy = load_bundle(bundle.save(tmp_path / "copy"))
     assert copy.domain is not None and copy.domain.threshold == pytest.approx(bundle.domain.threshold)  # type: ignore[union-attr]
+
+
+def test_training_measures_a_domain_only_on_validation_images_it_did_not_train_on() -> None:
+    """A threshold from images among the reference would be 0 (every image said unlike); from a handful,
+    too tight: the bundle then carries none."""
+    from types import SimpleNamespace
+
+    from multicap.captioning.train import _domain
+
+    rng = np.random.default_rng(0)
+    grids = (rng.standard_normal(16) + 0.2 * rng.standard_normal((200, 4, 16))).astype(np.float16)
+    store = SimpleNamespace(grid=lambda rows: grids[np.asarray(rows)])
+    train = SimpleNamespace(rows=[r for r in range(120) for _ in range(3)])  # an entry per level
+    domain = _domain(SimpleNamespace(train=train, store=store, val_rows=np.arange(120, 200)))
+    assert domain is not None and len(domain.reference) == 120
+    assert not domain.unlike(pooled(torch.from_numpy(grids[120:].astype(np.float32)))).any()
+    assert _domain(SimpleNamespace(train=train, store=store, val_rows=np.arange(0, 80))) is None  # = train
+    assert _domain(SimpleNamespace(train=train, store=store, val_rows=np.arange(120, 140))) is None  # 20
