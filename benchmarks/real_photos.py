@@ -9,8 +9,10 @@ their relevant photos (queries.json) each carry a split: "tune", "heldout", "fre
 animals and monuments added as a second held-out part once the first had been seen), "fresh2" (40 GCompris
 photos of tools, everyday things, fish, dams, windmills, solar panels and monuments, 320 px, added once
 "fresh" had been seen), "fresh3" (the next 40 of those, added once "fresh2" had been seen), "fresh4" (the
-next 30, added once "fresh3" had been seen) or "fresh5" (the last 30, added once "fresh4" had been seen; see
-labels.json's split_rule). `--split both` runs tune and heldout, the default all seven. For each split the
+next 30, added once "fresh3" had been seen), "fresh5" (the last 30, added once "fresh4" had been seen),
+"fresh6" (40 more GCompris photos of animals and monuments, photos 41 to 80 in the order of "fresh") or
+"fresh7" (the last 26 of those and nine photos of musicians), both added once "fresh5" had been seen; see
+labels.json's split_rule. `--split both` runs tune and heldout, the default all nine. For each split the
 photos are copied under neutral names (so a file name cannot give an answer away) into a temporary folder,
 then the CLI runs in subprocesses: `multicap describe FILES --level all --json`, `multicap index DIR
 --index TMP` and, per query, `multicap search QUERY --index TMP --json -k 5`. Scores per split:
@@ -54,7 +56,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 LABELS = HERE / "real_photos" / "labels.json"
 QUERIES = HERE / "real_photos" / "queries.json"
-SPLITS = ("tune", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5")
+SPLITS = ("tune", "heldout", "fresh", "fresh2", "fresh3", "fresh4", "fresh5", "fresh6", "fresh7")
 KINDS = ("one-word", "attribute+object", "object+setting", "object+relation", "look")  # look: the whole image
 PERSON_WORDS = {"person", "people", "man", "woman", "child", "boy", "girl", "face"}
 _CROWD = 10  # people from which a photo's people are a crowd, not counted

@@ -199,6 +199,51 @@ _GCOMPRIS_SORT_FIFTH = {
     "tools": "wrench1 scissors4 sickle hammer6 measuringTape4 hammer8 nailCutter",
     "monuments": "victoriaMemorial eiffelTower monument2",
 }
+# The "fresh6" split: photos 41 to 80 of the 106 animals and monuments in the order of the "fresh" split's
+# rule (sha256("<activity>/<path under resource/>")), added on 2026-12-06 once fresh5 had been seen. Its
+# photos and fresh7's are written as gcompris-<stem>.jpg (explore_world_animals as gcompris-world-<stem>,
+# explore_farm_animals as gcompris-farm-<stem>, explore_world_music as gcompris-music-<stem>).
+_GCOMPRIS_FRESH6 = (
+    "erase/caterpillar erase/rhinoceros explore_monuments/usa/castleClinton "
+    "explore_monuments/india/greatStupa explore_monuments/wonders/christTheRedeemer "
+    "explore_monuments/germany/schwerinPalace erase/crab explore_monuments/usa/castillodeSanMarcos "
+    "explore_world_animals/animals/narwhal explore_monuments/france/citedeCarcassonne "
+    "explore_monuments/germany/neuschwansteinCastle erase/butterfly erase/giraffe "
+    "explore_world_animals/animals/kangaroo explore_world_animals/animals/giraffe "
+    "explore_monuments/germany/wormsCathedral explore_monuments/india/hawaMahal erase/swans "
+    "explore_world_animals/animals/bison explore_monuments/india/gatewayofIndia "
+    "explore_monuments/france/chateaudeChambord explore_monuments/wonders/machuPicchu "
+    "explore_monuments/france/montStMichel erase/gibbon erase/toucan explore_world_animals/animals/lemur "
+    "erase/spoonbills explore_monuments/india/charminar explore_monuments/france/palaisdesPapes "
+    "explore_world_animals/animals/panda erase/chamaeleon erase/red_panda "
+    "explore_world_animals/animals/polar_bear explore_monuments/wonders/chichenItza "
+    "explore_monuments/egypt/bentPyramid erase/kitten explore_monuments/usa/georgeWashingtonBirthplace "
+    "erase/nubian_ibex erase/pika erase/northern_harrier"
+)
+# The "fresh7" split: the last 26 of those 106 in the same order (photos 81 to 106), and the nine photos of
+# musicians of explore_world_music (people playing, the split's people photos), added with fresh6.
+_GCOMPRIS_FRESH7 = (
+    "explore_monuments/india/rangGhar explore_monuments/wonders/tajMahal "
+    "explore_monuments/india/konarkSunTemple explore_monuments/india/goldenTemple "
+    "explore_monuments/usa/canyondeChelly erase/kingfisher erase/gorilla "
+    "explore_monuments/france/pontduGard explore_world_animals/animals/crocodile "
+    "explore_farm_animals/animals/duck explore_farm_animals/animals/owl erase/cheetah "
+    "explore_monuments/wonders/petra erase/heron erase/goat explore_monuments/germany/aulaPalatina "
+    "explore_world_animals/animals/jaguar erase/bee explore_monuments/india/qutubMinar "
+    "explore_world_animals/animals/chameleon explore_monuments/usa/statueofLiberty "
+    "explore_monuments/france/reimsCathedral explore_monuments/usa/mountRushmore "
+    "explore_monuments/france/rocamadour explore_monuments/usa/cabrillo "
+    "explore_monuments/india/victoriaMemorial explore_world_music/music/middleeast "
+    "explore_world_music/music/mexico explore_world_music/music/ireland explore_world_music/music/africa "
+    "explore_world_music/music/orchestra explore_world_music/music/japan "
+    "explore_world_music/music/australia explore_world_music/music/america "
+    "explore_world_music/music/italy"
+)
+_GCOMPRIS_PREFIX = {
+    "explore_world_animals": "world-",
+    "explore_farm_animals": "farm-",
+    "explore_world_music": "music-",
+}
 _SKLEARN = "sklearn/datasets/images/"
 
 
@@ -251,6 +296,12 @@ def _photos() -> list[Photo]:
             member = f"gcompris/src/activities/categorization/resource/images/{folder}/{stem}.webp"
             name, rcc = f"gcompris-sort-{stem.lower()}.jpg", f"{_GCOMPRIS}categorization.rcc"
             out.append(Photo(name, "gcompris", rcc, f"gcompris:{member}", member=member))
+    for entry in f"{_GCOMPRIS_FRESH6} {_GCOMPRIS_FRESH7}".split():
+        activity, path = entry.split("/", 1)
+        stem = path.rsplit("/", 1)[-1]
+        member = f"gcompris/src/activities/{activity}/resource/{path}.webp"
+        name = f"gcompris-{_GCOMPRIS_PREFIX.get(activity, '')}{stem.lower().replace('_', '-')}.jpg"
+        out.append(Photo(name, "gcompris", f"{_GCOMPRIS}{activity}.rcc", f"gcompris:{member}", member=member))
     return out
 
 
@@ -375,7 +426,10 @@ def _readme_licence(root: Path, readme: str, image: str) -> str:
 
 
 # photos a GCompris README lists under a misspelt name: the photo's name -> the README's
-_README_MISSPELT = {"screwDriver.webp": "screDriver.webp"}
+_README_MISSPELT = {
+    "screwDriver.webp": "screDriver.webp",
+    "germany/aulaPalatina.webp": "germany/audaPalatina.webp",
+}
 
 
 def _gcompris_licence(files: dict[str, bytes], member: str) -> str:
