@@ -22,7 +22,7 @@ from multicap.describe.description import Description
 from multicap.describe.verbalize import GUESS, object_phrase, setting_phrase
 from multicap.facts import SceneFacts, SceneObject
 
-__all__ = ["SetSummary", "ancestors", "image_features", "summarize_set"]
+__all__ = ["SetSummary", "ancestors", "concepts", "image_features", "summarize_set"]
 
 _POSITION_WORDS = {
     "top left": "at the top left", "top": "at the top", "top right": "at the top right",
@@ -61,6 +61,12 @@ class SetSummary:
 
 def _tags(obj: SceneObject) -> list[str]:
     return [t for t in obj.attributes.get("tags", "").split(", ") if t]
+
+
+def concepts(facts: SceneFacts) -> set[str]:
+    """What one image shows, as names: each object's label and its hypernym tags, guessed or not ("a
+    bubble": bubble, globule, ball, sphere, round shape, shape)."""
+    return {name for obj in facts.objects for name in (obj.label, *_tags(obj))}
 
 
 def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:

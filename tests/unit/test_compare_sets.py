@@ -288,3 +288,51 @@ def test_a_cluster_label_counts_each_photo_once() -> None:
     every = np.arange(12)  # as nine photos, eight of them dogs, it was
     as_photos = _cluster_summary(images, clustering, 0, feats, above, "caption", every)
     assert "German shepherd" in as_photos.text
+
+
+def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_out() -> None:
+    """The Moon among twelve nature photos was the farthest, but at 1.2 robust deviations, not the 3.5
+    the distances alone need: it shows nothing that any other photo shows ("a bubble"), and the others
+    share what they show with most of the set. A farthest photo that shares a concept, a set without a
+    theme, or a set without facts keep no odd one."""
+    from pathlib import Path
+
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import _odd_one_out
+    from multicap.describe.description import Description
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(label: str, tags: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
+        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {}))
+
+    nature = [photo("alp", "mountain, sky"), photo("daisy", "flower, plant"), photo("grass", "plant")]
+    nature += [
+        photo("oak", "tree, plant, sky"),
+        photo("ladybug", "insect, plant"),
+        photo("bee", "insect, plant"),
+    ]
+    nature += [
+        photo("fern", "plant, sky"),
+        photo("volcano", "mountain, sky"),
+        photo("admiral", "insect, plant"),
+    ]
+    moon = photo("bubble", "globule, ball, sphere, shape")
+    distances = np.array([0.50, 0.52, 0.49, 0.55, 0.51, 0.53, 0.50, 0.54, 0.52, 0.56], np.float32)
+
+    def odd(descs: list[Description], d: np.ndarray, outliers: list[int] | None = None) -> int | None:
+        clustering = Clustering(1, np.zeros(len(d), int), np.zeros((1, 4)), [0], d, outliers or [])
+        return _odd_one_out(clustering, descs, np.arange(len(d)))
+
+    assert odd([*nature, moon], distances) == 9  # 0.56: 1.6 robust deviations, and it shares nothing
+    wide = np.array([0.30, 0.40, 0.50, 0.60, 0.70, 0.35, 0.65, 0.45, 0.55, 0.705], np.float32)
+    assert wide.argmax() == 9 and odd([*nature, moon], wide) is None  # farthest, but 0.97 deviations
+    assert odd([*nature, photo("cactus", "plant")], distances) is None  # it shares "plant"
+    assert odd([*nature, moon], distances, outliers=[9]) is None  # already an outlier by its distance
+    things = [photo(f"thing{i}", f"kind{i}") for i in range(9)]  # no theme: each shows its own
+    assert odd([*things, moon], distances) is None
+    blank = Description(Path("blank.jpg"), None)  # an index without facts: nothing is known of it
+    assert odd([*nature[:8], blank, moon], distances) is None
+    copies = np.array([*range(10), 9])  # the Moon's copy is not another photo that shares its bubble
+    clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.append(distances, 0.56), [])
+    assert _odd_one_out(clustering, [*nature, moon, moon], copies) == 9
