@@ -12,8 +12,9 @@ JSON output (`--json`), one object per line:
   "made grey", ...), "why_not"? (alike by the signature, yet not one photo: why), "differences": {level:
   [{"kind", "label", "subject", "before", "after", "text"}]},
   "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
-- set, in this order: {"type": "image", "path", "cluster", "outlier", "distance", "distinct", "texts"} per
-  image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
+- set, in this order: {"type": "image", "path", "cluster", "outlier", "outlier_by" ("distance": far from
+  every other image; "what it shows": nothing any other photo shows; null), "distance", "distinct",
+  "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
   "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps", "outliers",
@@ -195,6 +196,14 @@ def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
         console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
+def _why_odd(result: Any, i: int) -> str:
+    """ " (shows nothing the others show: a bubble)" for the odd one out by what it shows, else ""."""
+    if result.outlier_by(i) != "what it shows":
+        return ""
+    said = result.images.descriptions[i].texts.get("object")
+    return f" (shows nothing the others show{': ' + said if said else ''})"
+
+
 def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
     return sum(1 for o in outliers if copies.get(o) == i)
 
@@ -230,7 +239,7 @@ def _print_set(result: Any) -> None:
     copies = {m: g.keeper for g in result.duplicates for m in g.members if m != g.keeper}
     outliers = result.clustering.outliers
     folded = [  # a copy of an outlier is one too: said once, with its photo
-        f"{paths[i]}{_and_copies(_copies_of(i, outliers, copies))}"
+        f"{paths[i]}{_and_copies(_copies_of(i, outliers, copies))}{_why_odd(result, i)}"
         for i in outliers
         if copies.get(i) not in outliers
     ]

@@ -168,7 +168,12 @@ class _Page:
         if not self.r.clustering.outliers:
             return out[0] + '<p class="none">none</p>'
         d = self.r.clustering.distances
-        cards = [self.card(i, f"distance {d[i]:.3f}", "outlier") for i in self.r.clustering.outliers]
+        cards = [
+            self.card(
+                i, "shows nothing the others show" if i in self.r.odd else f"distance {d[i]:.3f}", "outlier"
+            )
+            for i in self.r.clustering.outliers
+        ]
         return out[0] + '<div class="grid">' + "".join(cards) + "</div>"
 
     def heatmap(self) -> str:

@@ -74,6 +74,14 @@ class SetComparison:
     clusters: list[ClusterSummary]
     distinct: list[list[str]]  # per image, the features no other image has
     pairs: list[tuple[int, int, PairComparison]] = field(default_factory=list)
+    odd: list[int] = field(default_factory=list)  # the outliers by what they show (a photo and its copies)
+
+    def outlier_by(self, i: int) -> str | None:
+        """Why image `i` is an outlier: "what it shows" (nothing the other photos show), "distance" (far
+        from every other image), or None where it is not one."""
+        if i in self.odd:
+            return "what it shows"
+        return "distance" if i in self.clustering.outliers else None
 
     def json_lines(self) -> list[dict[str, Any]]:
         """The documented JSON objects (cli/compare.py): images, duplicates, clusters, pairs, summary."""
@@ -84,7 +92,8 @@ class SetComparison:
             desc = self.images.descriptions[i]
             out.append({
                 "type": "image", "path": path, "cluster": int(c.labels[i]),
-                "outlier": i in set(c.outliers), "distance": round(float(c.distances[i]), 4),
+                "outlier": i in set(c.outliers), "outlier_by": self.outlier_by(i),
+                "distance": round(float(c.distances[i]), 4),
                 "distinct": self.distinct[i], "texts": dict(desc.texts),
             })  # fmt: skip
         for g in self.duplicates:
@@ -139,9 +148,10 @@ def compare_set(
         stands_for[g.members] = g.keeper
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for)
     odd = _odd_one_out(clustering, images.descriptions, stands_for)
-    if odd is not None:  # first: it is the farthest; its copies with it
-        copies = [int(i) for i in np.flatnonzero(stands_for == odd) if i != odd]
-        clustering = replace(clustering, outliers=[odd, *copies, *clustering.outliers])
+    shows_nothing = (
+        [] if odd is None else [odd, *(int(i) for i in np.flatnonzero(stands_for == odd) if i != odd)]
+    )
+    clustering = replace(clustering, outliers=[*shows_nothing, *clustering.outliers])  # first: the farthest
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
     above = ancestors(images.descriptions, level)
     summaries = [
@@ -150,7 +160,9 @@ def compare_set(
     summaries = [s for s in summaries if s.members]
     whole = summarize_set(images.descriptions, level) if len(images) > 1 else None
     distinct = [whole.distinct.get(str(p), []) if whole else [] for p in images.paths]
-    result = SetComparison(images, level, threshold, groups, clustering, summaries, distinct)
+    result = SetComparison(
+        images, level, threshold, groups, clustering, summaries, distinct, odd=shows_nothing
+    )
     result.pairs = _pairs(images, groups, summaries)
     return result
 

@@ -144,6 +144,10 @@ def clusters(request: Request) -> dict[str, Any]:
     return {"clusters": service(request).clusters()}
 
 
-@router.get("/outliers", tags=["compare"], summary="The images farthest from the rest, farthest first")
+@router.get(
+    "/outliers",
+    tags=["compare"],
+    summary="The images far from the rest or showing nothing it shows, farthest first",
+)
 def outliers(request: Request) -> dict[str, Any]:
     return {"outliers": service(request).outliers()}

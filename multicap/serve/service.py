@@ -223,7 +223,14 @@ class Service:
     def outliers(self) -> list[dict[str, Any]]:
         result = self.whole()
         c, paths = result.clustering, result.images.paths
-        return [{**self.named(paths[i]), "distance": round(float(c.distances[i]), 4)} for i in c.outliers]
+        return [
+            {
+                **self.named(paths[i]),
+                "distance": round(float(c.distances[i]), 4),
+                "outlier_by": result.outlier_by(i),
+            }
+            for i in c.outliers
+        ]
 
     def info(self) -> dict[str, Any]:
         info = self.collection.info()

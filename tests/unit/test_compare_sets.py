@@ -336,3 +336,40 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
     copies = np.array([*range(10), 9])  # the Moon's copy is not another photo that shares its bubble
     clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.append(distances, 0.56), [])
     assert _odd_one_out(clustering, [*nature, moon, moon], copies) == 9
+
+
+def test_an_outlier_says_why_it_is_one() -> None:
+    """The odd one out by what it shows is said as such: "outlier_by" in the JSON, the photo's own words
+    on the outliers line; an outlier by its distance is said as before."""
+    from pathlib import Path
+    from types import SimpleNamespace
+    from typing import Any
+
+    from multicap.cli.compare import _why_odd
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import SetComparison
+    from multicap.describe.description import Description
+    from multicap.facts import SceneFacts
+
+    descs = [
+        Description(Path(f"{k}.jpg"), SceneFacts([], [], {}), {"object": f"thing {k}"}) for k in range(6)
+    ]
+
+    class Images(SimpleNamespace):
+        def __len__(self) -> int:
+            return len(self.paths)
+
+    images: Any = Images(descriptions=descs, paths=[d.path for d in descs], from_index=0, failed=[])
+    clustering = Clustering(1, np.zeros(6, int), np.zeros((1, 4)), [0], np.linspace(0.1, 0.6, 6), [5, 2])
+    result = SetComparison(images, "caption", 0.9, [], clustering, [], [[] for _ in descs], odd=[5])
+    records = {r["path"]: r for r in result.json_lines() if r["type"] == "image"}
+    assert [records[f"{k}.jpg"]["outlier_by"] for k in range(6)] == [
+        None,
+        None,
+        "distance",
+        None,
+        None,
+        "what it shows",
+    ]
+    assert _why_odd(result, 5) == " (shows nothing the others show: thing 5)"
+    assert _why_odd(result, 2) == "" and _why_odd(result, 0) == ""
