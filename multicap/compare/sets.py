@@ -231,13 +231,15 @@ def _cluster_summary(
     telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(originals) and f not in distinguishing]
     facts = [images.descriptions[i].facts for i in photos]
     names = {o.label for f in facts if f is not None for o in f.objects}
-    label = _readable(distinguishing + telling, names)[:_LABEL_FEATURES]
+    label = _readable(distinguishing + telling, names, above)[:_LABEL_FEATURES]
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
-        label = _readable(shared, names)[:_LABEL_FEATURES]
+        label = _readable(shared, names, above)[:_LABEL_FEATURES]
     if not label and len(photos) > 2:  # nothing most share: what a third or more of them do, counted
         some = _over_represented(photos, others, feats, above, most=_SOME)
         counts = Counter(f for i in photos for f in feats[i])
-        label = [f"{f} ({counts[f]} of {len(photos)})" for f in _readable(some, names)[:_SOME_FEATURES]]
+        label = [
+            f"{f} ({counts[f]} of {len(photos)})" for f in _readable(some, names, above)[:_SOME_FEATURES]
+        ]
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
     text += f" ({_photos(len(photos))} and copies)" if len(photos) < len(ids) else ""
     text += f": {', '.join(label)}" if label else ""
@@ -249,15 +251,30 @@ def _photos(n: int) -> str:
     return f"{n} photo{'s' if n != 1 else ''}"
 
 
-def _readable(features: list[str], names: set[str]) -> list[str]:
+def _readable(features: list[str], names: set[str], above: dict[str, set[str]] | None = None) -> list[str]:
     """A label's features: object names first (in the given order), then the rest, leaving out a feature
     that says a kept one again with more words ("mobile home" keeps out "brown mobile home" and "mobile
-    home above person": the label names what sets the cluster apart, the texts give the detail)."""
+    home above person": the label names what sets the cluster apart, the texts give the detail; a shorter
+    one coming later takes the longer one's place), and one that says less than a kept one, through a word
+    above it (`above`: "fish" keeps out "animal", "large animal" and "animal in the centre", as "mammal"
+    does; the 346 real photos' clusters had read "fish, dark, large animal, animal in the centre, medium
+    animal, animal")."""
     kept: list[str] = []
     for f in sorted(features, key=lambda f: f not in names):
-        if not any(re.search(rf"(?<![\w-]){re.escape(k)}(?![\w-])", f) for k in kept):
+        if any(_says(k, f) for k in kept) or any(_says(a, f) for k in kept for a in (above or {}).get(k, ())):
+            continue
+        longer = [i for i, k in enumerate(kept) if _says(f, k)]
+        if longer:
+            kept[longer[0]] = f
+            kept = [k for i, k in enumerate(kept) if i not in longer[1:]]
+        else:
             kept.append(f)
     return kept
+
+
+def _says(word: str, feature: str) -> bool:
+    """Whether `feature` holds `word` as whole words ("animal" in "large animal", not in "animals")."""
+    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", feature) is not None
 
 
 def _over_represented(
