@@ -111,6 +111,11 @@ def planted_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
         t: [r["file"] for r in manifest if any(m in r["original_path"] for m in marks)]
         for t, marks in THEMES.items()
     }
+    short = [t for t, files in themes.items() if len(files) < PLANTED_SET]
+    if short:
+        raise BenchmarkError(
+            f"too few GCompris photos of {', '.join(short)} in {data}; run scripts/fetch_real_photos.py"
+        )
     pairs = [(a, b) for a in themes for b in themes if a != b]
     rng = random.Random(seed)
     sets = []

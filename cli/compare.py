@@ -196,20 +196,17 @@ def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
         console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
-def _why_odd(result: Any, i: int) -> str:
-    """ " (shows nothing the others show: a bubble)" for the odd one out by what it shows, else ""."""
-    if result.outlier_by(i) != "what it shows":
-        return ""
-    said = result.images.descriptions[i].texts.get("object")
-    return f" (shows nothing the others show{': ' + said if said else ''})"
-
-
 def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
     return sum(1 for o in outliers if copies.get(o) == i)
 
 
-def _and_copies(n: int) -> str:
-    return "" if n == 0 else " (and 1 copy)" if n == 1 else f" (and {n} copies)"
+def _outlier_note(result: Any, i: int, copies: int) -> str:
+    """ " (and 2 copies; shows nothing the others show: a bubble)": what an outlier's line says of it."""
+    notes = ["and 1 copy" if copies == 1 else f"and {copies} copies"] if copies else []
+    if result.outlier_by(i) == "what it shows":
+        said = result.images.descriptions[i].texts.get("object")
+        notes.append(f"shows nothing the others show{': ' + said if said else ''}")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 def _set_level(level: str) -> str:
@@ -239,7 +236,7 @@ def _print_set(result: Any) -> None:
     copies = {m: g.keeper for g in result.duplicates for m in g.members if m != g.keeper}
     outliers = result.clustering.outliers
     folded = [  # a copy of an outlier is one too: said once, with its photo
-        f"{paths[i]}{_and_copies(_copies_of(i, outliers, copies))}{_why_odd(result, i)}"
+        f"{paths[i]}{_outlier_note(result, i, _copies_of(i, outliers, copies))}"
         for i in outliers
         if copies.get(i) not in outliers
     ]

@@ -167,14 +167,19 @@ class _Page:
         out = ['<h2 id="outliers">Outliers</h2>']
         if not self.r.clustering.outliers:
             return out[0] + '<p class="none">none</p>'
-        d = self.r.clustering.distances
-        cards = [
-            self.card(
-                i, "shows nothing the others show" if i in self.r.odd else f"distance {d[i]:.3f}", "outlier"
-            )
-            for i in self.r.clustering.outliers
-        ]
+        cards = [self.card(i, self.outlier_note(i), "outlier") for i in self.r.clustering.outliers]
         return out[0] + '<div class="grid">' + "".join(cards) + "</div>"
+
+    def outlier_note(self, i: int) -> str:
+        """Why image `i` is an outlier, on its card: its distance, or what it alone shows; a copy of the
+        odd one out says whose copy it is."""
+        odd = self.r.odd
+        if i in odd and i != odd[0]:
+            return f"copy of {self.paths[odd[0]].name}"
+        if i in odd:
+            said = self.r.images.descriptions[i].texts.get("object")
+            return f"shows nothing the others show{': ' + said if said else ''}"
+        return f"distance {self.r.clustering.distances[i]:.3f}"
 
     def heatmap(self) -> str:
         n = len(self.paths)

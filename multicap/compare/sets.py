@@ -50,8 +50,10 @@ _SOME_FEATURES = 3  # … this many of them, each said with its count ("espresso
 _NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
 _MAX_PAIRS = 200  # pairs in all
 _ODD_Z = 1.0  # the farthest photo, at least this many robust deviations beyond the median distance …
-_ODD_SHARING = 0.5  # … shows nothing any other photo shows, where the others' median photo shows something
-#                     that at least this share of the set shows: the odd one out by what it shows
+_ODD_MARGIN = 0.05  # … and this much cosine distance (a tight burst of shots spreads little) …
+_ODD_SHARING = 0.5  # … shows nothing any other photo shows, where the others' median photo shares some
+#                     concept (any) with at least this share of the set: the odd one out by what it shows
+_ODD_SAMPLE = 500  # photos the median is taken over in a larger set (every pair of them is compared)
 
 
 @dataclass
@@ -174,13 +176,14 @@ def _odd_one_out(
 
     The embedding's distances alone flag only photos far beyond the set's spread, and a folder of varied
     nature photos spreads nearly as wide as anything: the Moon among twelve of them was the farthest, at
-    1.2 robust deviations (`clusters.OUTLIER_Z` is 3.5). What the photos show tells it apart: each nature
-    photo shares a concept (a mountain, grass, the sky, a plant, an insect) with more than half of the
-    others, the Moon ("a bubble": a sphere, a shape) with none. On 40 sets of twelve photos of one theme
-    (animals, monuments, fish, tools, renewable energy) with one photo of another planted and 40 without
-    (`benchmarks/compare_photos.py --planted 80`), the distances alone flagged 9 of the 40 planted photos,
-    and with this rule 20, for 17 false flags among 960 other photos against 13. Photos without facts (an
-    index that holds none) say nothing of what they show: no photo is called odd then."""
+    1.2 robust deviations and 0.10 beyond the median (`clusters.OUTLIER_Z` is 3.5). What the photos show
+    tells it apart: the median nature photo shares a concept (a mountain, grass, the sky, a plant, an
+    insect) with 7 of the 12 others, the Moon ("a bubble": a sphere, a shape) with none. On 40 sets of
+    twelve photos of one theme (animals, monuments, fish, tools, renewable energy) with one photo of
+    another planted and 40 without (`benchmarks/compare_photos.py --planted 80`), the distances alone
+    flagged 9 of the 40 planted photos, and with this rule 20, for 17 false flags among 960 other photos
+    against 13. A set where a photo has no facts (an index that holds none for it) calls none odd: what
+    that photo shows is not known. The first of equally far photos is the one looked at."""
     photos = [i for i in range(len(stands_for)) if stands_for[i] == i]  # each photo once, not its copies
     if len(photos) < 5 or any(descriptions[i].facts is None for i in photos):
         return None
@@ -189,17 +192,21 @@ def _odd_one_out(
     far = photos[int(np.argmax(d))]
     median = float(np.median(d))
     spread = 1.4826 * float(np.median(np.abs(d - median)))
-    if far in clustering.outliers or not shown[far] or spread <= 0:
+    beyond = float(clustering.distances[far]) - median
+    if far in clustering.outliers or not shown[far] or beyond < max(_ODD_Z * spread, _ODD_MARGIN):
         return None
-    if (float(clustering.distances[far]) - median) / spread < _ODD_Z:
+    held = Counter(c for i in photos for c in shown[i])  # how many photos show each concept
+    if any(held[c] > 1 for c in shown[far]):
         return None
-
-    def sharing(i: int) -> float:  # the share of the other photos that show something photo i shows
-        return sum(1 for j in photos if j != i and shown[i] & shown[j]) / (len(photos) - 1)
-
-    if sharing(far) > 0:
-        return None
-    return far if float(np.median([sharing(i) for i in photos if i != far])) >= _ODD_SHARING else None
+    pool = photos  # the photos the others' sharing is counted among (in a large set, a sample and far)
+    if len(photos) > _ODD_SAMPLE:
+        rest = [i for i in photos if i != far]
+        picked = np.random.default_rng(0).choice(len(rest), _ODD_SAMPLE - 1, replace=False)
+        pool = sorted([far, *(rest[int(k)] for k in picked)])
+    sharing = [
+        sum(1 for j in pool if j != i and shown[i] & shown[j]) / (len(pool) - 1) for i in pool if i != far
+    ]
+    return far if float(np.median(sharing)) >= _ODD_SHARING else None
 
 
 def _cluster_summary(

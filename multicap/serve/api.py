@@ -147,7 +147,7 @@ def clusters(request: Request) -> dict[str, Any]:
 @router.get(
     "/outliers",
     tags=["compare"],
-    summary="The images far from the rest or showing nothing it shows, farthest first",
+    summary="The images far from the rest or showing nothing the rest shows, farthest first",
 )
 def outliers(request: Request) -> dict[str, Any]:
     return {"outliers": service(request).outliers()}

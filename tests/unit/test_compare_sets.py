@@ -328,13 +328,17 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
         photo("admiral", "insect, plant"),
     ]
     moon = photo("bubble", "globule, ball, sphere, shape")
-    distances = np.array([0.50, 0.52, 0.49, 0.55, 0.51, 0.53, 0.50, 0.54, 0.52, 0.56], np.float32)
+    distances = np.array([0.50, 0.52, 0.49, 0.55, 0.51, 0.53, 0.50, 0.54, 0.52, 0.60], np.float32)
 
     def odd(descs: list[Description], d: np.ndarray, outliers: list[int] | None = None) -> int | None:
         clustering = Clustering(1, np.zeros(len(d), int), np.zeros((1, 4)), [0], d, outliers or [])
         return _odd_one_out(clustering, descs, np.arange(len(d)))
 
-    assert odd([*nature, moon], distances) == 9  # 0.56: 1.6 robust deviations, and it shares nothing
+    assert (
+        odd([*nature, moon], distances) == 9
+    )  # 0.08 beyond the median, 2.7 robust deviations, sharing nothing
+    tight = (distances - 0.45) / 2  # a burst of shots: as many deviations, but only 0.04 beyond the median
+    assert tight.argmax() == 9 and odd([*nature, moon], tight) is None
     wide = np.array([0.30, 0.40, 0.50, 0.60, 0.70, 0.35, 0.65, 0.45, 0.55, 0.705], np.float32)
     assert wide.argmax() == 9 and odd([*nature, moon], wide) is None  # farthest, but 0.97 deviations
     assert odd([*nature, photo("cactus", "plant")], distances) is None  # it shares "plant"
@@ -343,43 +347,57 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
     assert odd([*things, moon], distances) is None
     blank = Description(Path("blank.jpg"), None)  # an index without facts: nothing is known of it
     assert odd([*nature[:8], blank, moon], distances) is None
+    many = np.where(np.arange(600) % 2 == 0, 0.45, 0.50).astype(np.float32)
+    many[-1] = 0.7  # a set above _ODD_SAMPLE photos: the others' sharing is counted on a sample
+    assert odd([*(photo(f"p{k}", "plant, sky") for k in range(599)), moon], many) == 599
     copies = np.array([*range(10), 9])  # the Moon's copy is not another photo that shares its bubble
-    clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.append(distances, 0.56), [])
+    clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.append(distances, 0.60), [])
     assert _odd_one_out(clustering, [*nature, moon, moon], copies) == 9
 
 
-def test_an_outlier_says_why_it_is_one() -> None:
-    """The odd one out by what it shows is said as such: "outlier_by" in the JSON, the photo's own words
-    on the outliers line; an outlier by its distance is said as before."""
-    from pathlib import Path
-    from types import SimpleNamespace
-    from typing import Any
+def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
+    """Through `compare_set`: the odd one out by what it shows and its copy lead the outliers, flagged in
+    the JSON with "outlier_by", named in the summary, and said with their reason on the CLI's line and in
+    the report; the copy's card names the photo it copies."""
+    from PIL import Image
 
-    from multicap.cli.compare import _why_odd
-    from multicap.compare.clusters import Clustering
-    from multicap.compare.sets import SetComparison
+    from multicap.cli.compare import _outlier_note
+    from multicap.compare.collect import ImageSet
+    from multicap.compare.report import render_report
+    from multicap.compare.sets import compare_set
     from multicap.describe.description import Description
-    from multicap.facts import SceneFacts
+    from multicap.facts import SceneFacts, SceneObject
 
-    descs = [
-        Description(Path(f"{k}.jpg"), SceneFacts([], [], {}), {"object": f"thing {k}"}) for k in range(6)
+    rng = np.random.default_rng(3)  # nine photos of a theme and the Moon, farther but within the spread
+    centre = rng.standard_normal(64)
+    x = np.vstack([centre + rng.standard_normal((9, 64)), centre + 1.45 * rng.standard_normal(64)])
+    x = np.vstack([x, x[9:]])  # the Moon's copy
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    shared = ["plant", "sky", "grass", "plant", "sky", "plant", "grass", "sky", "plant"]
+    paths, descs = [], []
+    for k in range(11):
+        label, tags = (f"thing{k}", f"{shared[k]}, nature") if k < 9 else ("bubble", "sphere, shape")
+        paths.append(tmp_path / f"photo{k}.png")
+        Image.new("RGB", (32, 32), (20 * k, 90, 140)).save(paths[-1])
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
+        descs.append(Description(paths[-1], SceneFacts([thing], [], {}), {"object": f"a {label}"}))
+    signatures = np.hstack([x, np.zeros((11, 8), np.float32)])
+    images = ImageSet(paths, x, signatures, descs, [1024] * 11, [0.0] * 11)
+    result = compare_set(images)
+    assert [len(g.members) for g in result.duplicates] == [2] and result.odd == [9, 10]
+    assert result.clustering.outliers[:2] == [9, 10]
+    records = [r for r in result.json_lines() if r["type"] == "image"]
+    assert [r["outlier_by"] for r in records] == [None] * 9 + ["what it shows"] * 2
+    assert all(r["outlier"] for r in records[9:]) and result.summary()["outliers"] == [
+        str(p) for p in paths[9:]
     ]
-
-    class Images(SimpleNamespace):
-        def __len__(self) -> int:
-            return len(self.paths)
-
-    images: Any = Images(descriptions=descs, paths=[d.path for d in descs], from_index=0, failed=[])
-    clustering = Clustering(1, np.zeros(6, int), np.zeros((1, 4)), [0], np.linspace(0.1, 0.6, 6), [5, 2])
-    result = SetComparison(images, "caption", 0.9, [], clustering, [], [[] for _ in descs], odd=[5])
-    records = {r["path"]: r for r in result.json_lines() if r["type"] == "image"}
-    assert [records[f"{k}.jpg"]["outlier_by"] for k in range(6)] == [
-        None,
-        None,
-        "distance",
-        None,
-        None,
-        "what it shows",
-    ]
-    assert _why_odd(result, 5) == " (shows nothing the others show: thing 5)"
-    assert _why_odd(result, 2) == "" and _why_odd(result, 0) == ""
+    assert _outlier_note(result, 9, 1) == " (and 1 copy; shows nothing the others show: a bubble)"
+    assert _outlier_note(result, 0, 0) == ""
+    page = render_report(result)
+    assert "shows nothing the others show: a bubble" in page and "copy of photo9.png" in page
+    without = compare_set(
+        ImageSet(
+            paths, x, signatures, [*descs[:8], Description(paths[8]), *descs[9:]], [1024] * 11, [0.0] * 11
+        )
+    )
+    assert without.odd == [] and 9 not in without.clustering.outliers  # a photo without facts: none is odd
