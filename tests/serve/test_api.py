@@ -116,7 +116,19 @@ def test_duplicates_clusters_outliers(served: Served) -> None:
     assert sorted([HOSTILE, "chelsea.jpg"]) in names
     clusters = served.get("/api/clusters").json()["clusters"]
     assert clusters and sum(c["size"] for c in clusters) == len(served.ids)
-    assert served.get("/api/outliers").status_code == 200
+    outliers = served.get("/api/outliers")
+    assert outliers.status_code == 200
+    assert all(o["outlier_by"] in ("distance", "what it shows") for o in outliers.json()["outliers"])
+
+
+def test_an_odd_tile_says_why() -> None:
+    """The clusters page's tile of the odd one out by what it shows says so; other tiles say nothing."""
+    from multicap.serve.pages import _ENV
+
+    tile = _ENV.get_template("tile.html")
+    hit = {"id": 3, "thumbnail": "/t/3", "name": "moon.jpg"}
+    assert "shows nothing the others show" in tile.render(hit={**hit, "outlier_by": "what it shows"})
+    assert "shows nothing" not in tile.render(hit={**hit, "outlier_by": "distance"}) + tile.render(hit=hit)
 
 
 def test_info_and_openapi(served: Served) -> None:
