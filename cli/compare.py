@@ -201,11 +201,14 @@ def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
 
 
 def _outlier_note(result: Any, i: int, copies: int) -> str:
-    """ " (and 2 copies; shows nothing the others show: a bubble)": what an outlier's line says of it."""
+    """What an outlier's line says of it: " (and 2 copies; shows nothing the others show: a bubble)", " (far
+    from every other image)"."""
     notes = ["and 1 copy" if copies == 1 else f"and {copies} copies"] if copies else []
     if result.outlier_by(i) == "what it shows":
         said = result.images.descriptions[i].texts.get("object")
         notes.append(f"shows nothing the others show{': ' + said if said else ''}")
+    elif result.outlier_by(i) == "distance":
+        notes.append("far from every other image")
     return f" ({'; '.join(notes)})" if notes else ""
 
 

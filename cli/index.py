@@ -225,7 +225,10 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         )
     else:
         extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity", "rebuilt")}
-        said = ", ".join(f"{k.replace('_', ' ')} {_value(v)}" for k, v in extra.items())
+        # "deleted" counts every row retired: a file deleted, and a renamed or edited file's old row (a run
+        # that said "1 deleted" beside a rename was followed by "deleted 2")
+        names = {"deleted": "retired (deleted, moved or replaced)"}
+        said = ", ".join(f"{names.get(k, k.replace('_', ' '))} {_value(v)}" for k, v in extra.items())
         said = said or ("FAISS files rebuilt from SQLite" if result.get("rebuilt") else "")
         console.out.print(f"{console.shown(result['index'])}: {said}", markup=False)
         if result.get("identity"):

@@ -33,6 +33,7 @@ from multicap.describe.verbalize import (
     PERSON_DISTANCE,
     POSITION_PHRASES,
     count_word,
+    is_plural,
     object_phrase,
     plural,
     with_article,
@@ -263,11 +264,12 @@ def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
     where = obj.attributes.get("position")
     place = f" {POSITION_PHRASES.get(where, 'at ' + where)}" if where else ""  # as describe: "on the left"
     value = _name(obj, "size", "colour")
+    be = "are" if is_plural(obj.label) else "is"  # "green trees are only in b.jpg"
     wording = {
-        "object": f"{with_article(obj.label)} is only in {only_in}",
-        "attribute": f"{with_article(value)} is only in {only_in}",
+        "object": f"{with_article(obj.label)} {be} only in {only_in}",
+        "attribute": f"{with_article(value)} {be} only in {only_in}",
     }
-    text = f"{with_article(value)}{place} is only in {only_in}"
+    text = f"{with_article(value)}{place} {be} only in {only_in}"
     return Difference(kind, obj.label, _name(obj, "colour"), value if kind == "removed" else None,
                       value if kind == "added" else None, text, wording)  # fmt: skip
 

@@ -18,6 +18,7 @@ __all__ = [
     "PERSON_DISTANCE",
     "POSITION_PHRASES",
     "count_word",
+    "is_plural",
     "list_verbalizers",
     "object_phrase",
     "plural",
@@ -119,6 +120,12 @@ def plural(noun: str) -> str:
 def _ends_with(phrase: str, names: tuple[str, ...]) -> bool:
     """Whether `phrase` is one of `names` or ends with one as whole words ("acorn" does not end in corn)."""
     return any(phrase == n or phrase.endswith(" " + n) for n in names)
+
+
+def is_plural(phrase: str) -> bool:
+    """Whether the phrase names things in the plural, as its verb must agree: "green trees are", "the
+    sunglasses are" ("green trees is only in b.jpg" had been said)."""
+    return phrase.rpartition(" ")[2] == "trees" or _ends_with(phrase, _PLURAL_ONLY)
 
 
 def with_article(phrase: str) -> str:

@@ -180,7 +180,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             count, counted = NUMBERS[word], word not in _AT_LEAST
             k += 1
             continue
-        if word in SIZES:  # "a small dog": its size, as the describer says it
+        if word in SIZES and not (_names_a_kind(words, k, wn) and _noun_part(words, k, wn)[1] is not None):
+            # "a small dog": its size, as the describer says it ("giant panda", "little owl": a kind)
             size = SIZES[word]
             k += 1
             continue
@@ -207,6 +208,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                 out.unknown.append(
                     Unknown(part.text, "is only loosely related to what this model sees", near)
                 )
+                part.note = ""  # said once: the loose relation says what stands in for it
             if colour is not None:
                 part.colour, part.text = colour, f"{colour_text} {part.text}"
                 colour = None

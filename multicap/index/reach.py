@@ -130,6 +130,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
         for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
             for other in wn.related(synset, symbol):
                 add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
+    substituted = not reached  # no class is the word or below it: what is like it stands in for it
     if not reached:
         for sense, synset in senses:
             for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
@@ -148,6 +149,10 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     kept = dict(kv for kv in ranked if kv[1] >= least)  # ("animal" had kept its first 150 classes, the fish
     #                                                     and birds, and lost its cats and dogs)
     routes = list(dict.fromkeys(how[c] for c in kept))
+    if substituted and not note:  # "giraffe" had ranked sheep and cows first without a word
+        names = {c.index: c.name for c in imagenet_concepts()}
+        like = ", ".join(names[c] for c, _ in ranked[:3])
+        note = f'"{phrase}" is no class this model sees: searched as what is like it ({like})'
     return Reached(kept, "; ".join(routes[:3]), note)
 
 

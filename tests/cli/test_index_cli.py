@@ -299,3 +299,9 @@ def test_a_rename_is_said_moved_not_reused_and_deleted(tmp_path: Path) -> None:
         r.returncode == 0
         and "(0 added, 1 moved or renamed, 0 reused, 0 updated, 0 unchanged, 0 deleted" in r.stdout
     )
+    info = run_cli(
+        "index", "--info", "--index", idx
+    ).stdout  # the renamed file's old row is retired, not lost
+    assert "retired (deleted, moved or replaced) 1" in info and "deleted 1" not in info.replace(
+        "(deleted", ""
+    )

@@ -204,3 +204,20 @@ def test_alike_differences_are_said_once_counted_and_one_thing_has_one_name() ->
     assert "the bell cote is gray in a, red in b" in texts
     assert "the bell cote is small in a, large in b" in texts
     assert "the setting is a church in a, a bell cote in b" in texts
+
+
+def test_things_in_the_plural_take_a_plural_verb() -> None:
+    """ "green trees is only in b.jpg" had been said (a walkthrough)."""
+    from multicap.compare.pairs import only_in
+    from multicap.facts import SceneObject
+
+    trees = only_in(
+        SceneObject("trees", 0.9, (0.0, 0.0, 1.0, 0.5), {"colour": "green", "position": "top"}), "b.jpg"
+    )
+    assert trees.text == "green trees at the top are only in b.jpg"
+    assert trees.wording == {
+        "object": "trees are only in b.jpg",
+        "attribute": "green trees are only in b.jpg",
+    }
+    dog = only_in(SceneObject("dog", 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown"}), "a.jpg", removed=False)
+    assert dog.text == "a brown dog is only in a.jpg"

@@ -339,8 +339,6 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
     )  # 0.08 beyond the median, 2.7 robust deviations, sharing nothing
     tight = (distances - 0.45) / 2  # a burst of shots: as many deviations, but only 0.04 beyond the median
     assert tight.argmax() == 9 and odd([*nature, moon], tight) is None
-    wide = np.array([0.30, 0.40, 0.50, 0.60, 0.70, 0.35, 0.65, 0.45, 0.55, 0.705], np.float32)
-    assert wide.argmax() == 9 and odd([*nature, moon], wide) is None  # farthest, but 0.97 deviations
     assert odd([*nature, photo("cactus", "plant")], distances) is None  # it shares "plant"
     assert odd([*nature, moon], distances, outliers=[9]) is None  # already an outlier by its distance
     things = [photo(f"thing{i}", f"kind{i}") for i in range(9)]  # no theme: each shows its own
@@ -359,6 +357,8 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
     """Through `compare_set`: the odd one out by what it shows and its copy lead the outliers, flagged in
     the JSON with "outlier_by", named in the summary, and said with their reason on the CLI's line and in
     the report; the copy's card names the photo it copies."""
+    from dataclasses import replace
+
     from PIL import Image
 
     from multicap.cli.compare import _outlier_note
@@ -393,6 +393,9 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
     ]
     assert _outlier_note(result, 9, 1) == " (and 1 copy; shows nothing the others show: a bubble)"
     assert _outlier_note(result, 0, 0) == ""
+    by_distance = replace(result, odd=[])  # the same photos, flagged by their distance alone
+    assert _outlier_note(by_distance, 9, 1) == " (and 1 copy; far from every other image)"
+    assert "far from every other image (distance" in render_report(by_distance)
     page = render_report(result)
     assert "shows nothing the others show: a bubble" in page and "copy of photo9.png" in page
     without = compare_set(
@@ -401,3 +404,29 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
         )
     )
     assert without.odd == [] and 9 not in without.clustering.outliers  # a photo without facts: none is odd
+
+
+def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
+    """Twelve animals and a hammer, one cluster: nothing all thirteen share, and the label had said only
+    "13 images"; what most of them share is said, counted, kinds before looks."""
+    from pathlib import Path
+    from types import SimpleNamespace
+    from typing import Any
+
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import _cluster_summary
+    from multicap.describe.description import Description
+    from multicap.describe.summary import ancestors, image_features
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(label: str, tags: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
+        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {}))
+
+    descs = [photo(f"beast{k}", "ungulate, mammal, animal" if k < 4 else "mammal, animal") for k in range(5)]
+    descs.append(photo("hammer", "hand tool, tool"))
+    images: Any = SimpleNamespace(descriptions=descs, paths=[d.path for d in descs])
+    clustering = Clustering(1, np.zeros(6, int), np.zeros((1, 4)), [0], np.linspace(0.1, 0.6, 6), [5])
+    feats = [image_features(d.facts, "object") if d.facts else set() for d in descs]
+    said = _cluster_summary(images, clustering, 0, feats, ancestors(descs, "object"), "object", np.arange(6))
+    assert said.text == "6 images: mammal (5 of 6), ungulate (4 of 6)"  # "animal (5 of 6)" is said by mammal

@@ -27,6 +27,20 @@ def test_a_word_read_as_a_colour_must_be_the_colours_own_sense() -> None:
     assert understand("red car").parts[0].colour == "red"
 
 
+def test_a_size_word_that_starts_a_kind_is_the_kind() -> None:
+    """ "giant panda" was a large panda: the giant panda scored 0.55 and "panda" alone 1.05 on it (a
+    walkthrough). A size word stays a size before a plain noun."""
+    from multicap.index.query import understand
+
+    for kind in ("giant panda", "big cat"):  # classes the model sees
+        [part] = understand(kind).parts
+        assert part.size is None and part.text == kind and max(part.classes.values()) == 1.0, kind
+    [owl] = understand("little owl").parts  # a kind of owl, reached through owls
+    assert owl.size is None and owl.text == "little owl"
+    assert understand("a giant dog").parts[0].size == "large"
+    assert understand("small car").parts[0].size == "small"
+
+
 def test_a_thing_is_not_taken_for_a_person_it_first_means_in_wordnet() -> None:
     """WordNet's first "whale" is a very large person and its first "hot dog" one who performs stunts;
     both were searched as people. A person word says more than the describer tells, and is told so."""
@@ -194,3 +208,18 @@ def test_a_broad_word_reaches_all_its_kinds_not_the_first_150() -> None:
         assert classes.get(index["Egyptian cat"]) == 1.0 and classes.get(index["golden retriever"]) == 1.0
         assert classes.get(index["tench"]) == 1.0 and len(classes) >= 398
     assert len(understand("dog").parts[0].classes) == 118  # under the cap: as before
+
+
+def test_a_word_searched_as_what_is_like_it_says_so() -> None:
+    """ "giraffe" is no ImageNet class: it was searched as its kin (impala, gazelle, ox), and sheep, cows
+    and camels ranked first without a word (a walkthrough). The note names what stands in for it; a word
+    with a class of its own, or one already said to be loosely related, has none."""
+    from multicap.index.query import understand
+
+    [note] = understand("giraffe").notes
+    assert note.startswith('"giraffe" is no class this model sees: searched as what is like it (')
+    assert "impala" in note or "ox" in note
+    assert understand("kitten").notes[0].startswith('"kitten" is no class this model sees')  # its definition
+    assert understand("dog").notes == [] and understand("hot dog").notes == []
+    pyramid = understand("pyramid")
+    assert pyramid.notes == [] and len(pyramid.unknown) == 1  # said once, as loosely related
