@@ -57,6 +57,11 @@ _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to,
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
 # landscapes (with the settings of places.py). Close-ups of things, animals, plants and food have none.
 _WIDE_SCENE = frozenset({"structure", "conveyance", "geological formation", "way", "area"})
+# What lives or is seen under water: a photo the classifier gives more than half its probability to these
+# is under water, where no sky is seen and what is green is not trees or grass (GCompris's underwater fish
+# photos had been "an electric ray, trees and the sky", "a coral reef, a goldfish and trees")
+_UNDER_WATER = frozenset({"aquatic vertebrate", "coelenterate", "echinoderm", "coral reef", "scuba diver"})
+_UNDER_WATER_FROM = 0.5
 _LANDSCAPE = "geological formation"  # a hypernym of the places whose colour the sky is part of (a lakeside)
 # Hypernyms of the ImageNet classes that people wear, play with, walk or ride: ImageNet has no person class,
 # and these are what the classifier sees of a person close by (a uniform, a helmet, a ball, a dog on a lead).
@@ -154,6 +159,9 @@ class GroundedDescriber:
         self._wide = self._settings | torch.tensor(
             [bool(_WIDE_SCENE & set(c.hypernyms)) for c in imagenet_concepts()]
         )
+        self._under_water = torch.tensor(
+            [bool(_UNDER_WATER & {c.name, *(c.ancestors or c.hypernyms)}) for c in imagenet_concepts()]
+        )
         self._beside_people = torch.tensor(
             [bool(_BESIDE_PEOPLE & set(c.ancestors or c.hypernyms)) for c in imagenet_concepts()]
         )
@@ -216,9 +224,10 @@ class GroundedDescriber:
         found = add_bodies_batch(list(look.values()), [images[i].people for i in look])
         for i, people in zip(look, found, strict=True):
             images[i] = replace(images[i], people=people)
+        under = (probs * self._under_water).sum(-1) >= _UNDER_WATER_FROM  # (B,) seen under water
         images = [
-            self._wide_scene(im, p) if p >= self.config.wide_scene_from else im
-            for im, p in zip(images, wide.tolist(), strict=True)
+            self._wide_scene(im, p) if p >= self.config.wide_scene_from and not u else im
+            for im, p, u in zip(images, wide.tolist(), under.tolist(), strict=True)
         ]
         return Seen(list(paths), feats, images, cams.contiguous())
 

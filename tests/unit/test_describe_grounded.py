@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from multicap.describe import grounded as module
 from multicap.describe.describer import create_describer, describe_paths, description_json, list_describers
@@ -279,6 +280,31 @@ def test_the_sky_of_a_wide_scene_is_said_last(
     last = astronaut.facts.objects[-1]
     assert last.label == "sky" and last.attributes["colour"] == "blue" and last.attributes["tags"] == "sky"
     assert astronaut.texts["object"].endswith("and the sky") and "blue sky" in astronaut.texts["attribute"]
+
+
+def test_no_sky_is_looked_for_under_water(
+    grounded: GroundedDescriber, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GCompris's underwater fish photos were "an electric ray, trees and the sky" and "a coral reef, a
+    goldfish and trees": where the classifier gives more than half its probability to what lives or is
+    seen under water (fish, corals, anemones, starfish, a coral reef, a diver), no sky is looked for and
+    what is green is not trees or grass. Whales and shores are not under water."""
+    labels = list(grounded.encoder.labels or [])
+    under = {name: bool(grounded._under_water[labels.index(name)]) for name in labels}
+    assert under["electric ray"] and under["goldfish"] and under["coral reef"] and under["scuba diver"]
+    assert under["sea anemone"] and under["starfish"]
+    assert not under["grey whale"] and not under["lakeside"] and not under["sandbar"] and not under["bobsled"]
+    asked: list[bool] = []
+
+    def blue_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky:
+        asked.append(pale_ok)
+        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", np.zeros((56, 56), dtype=bool))
+
+    monkeypatch.setattr(module, "find_sky", blue_sky)
+    monkeypatch.setattr(grounded, "_under_water", torch.ones(len(labels), dtype=torch.bool))  # all of it
+    path = EXAMPLES / "astronaut.jpg"  # a wide scene (0.48 to conveyances): asked for its sky above
+    [astronaut] = grounded.describe_batch([path], [grounded.load(path)], ["object"]).descriptions
+    assert asked == [] and "sky" not in astronaut.texts["object"]
 
 
 def test_a_place_is_tagged_with_what_it_shows(grounded: GroundedDescriber) -> None:
