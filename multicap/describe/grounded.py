@@ -152,7 +152,7 @@ class GroundedDescriber:
             self._bias = self._bias - self.config.class_priors * torch.from_numpy(log_prior)
         self._related = Related.of(related_classes())  # which classes pool their probability
         # ... and are one thing where one box holds the other; living things only where they are two classes
-        # of one everyday kind ("a toucan and a hornbill", "an eel and a tench" for one bird, one fish: 9
+        # of one everyday kind ("a toucan and a hornbill", "an eel and a tench" for one bird, one fish: 10
         # of the 346 real photos), so that two dogs of one breed, one above the other, stay two
         living = np.array(["organism" in (c.ancestors or c.hypernyms) for c in imagenet_concepts()])
         kind = widest_kinds()
