@@ -243,15 +243,13 @@ def _cluster_summary(
     label = _readable(distinguishing + telling, names, above)[:_LABEL_FEATURES]
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
         label = _readable(shared, names, above)[:_LABEL_FEATURES]
-        if not label and len(photos) > 2:  # one odd photo shares nothing: what most share, counted
+        if not label and len(photos) > 2:  # one odd photo shares nothing: the things most show, counted
             counts = Counter(f for i in photos for f in feats[i])
             most = [f for f, n in counts.most_common() if n > _MOST * len(photos) and n >= 2]
             implied = {
                 a for f in most for a in above.get(f, ()) if counts[a] == counts[f]
-            }  # "animal" by "mammal"
-            most = sorted(
-                (f for f in most if f not in implied), key=lambda f: f not in names and f not in above
-            )
+            }  # "animal": "mammal"
+            most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
             label = [
                 f"{f} ({counts[f]} of {len(photos)})" for f in _readable(most, names, above)[:_SOME_FEATURES]
             ]

@@ -408,7 +408,8 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
 
 def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
     """Twelve animals and a hammer, one cluster: nothing all thirteen share, and the label had said only
-    "13 images"; what most of them share is said, counted, kinds before looks."""
+    "13 images"; the things most of them show are said, counted; not their looks (five unrelated photos
+    had read "gray palette (4 of 5), moderately bright (4 of 5), ...")."""
     from pathlib import Path
     from types import SimpleNamespace
     from typing import Any
@@ -421,12 +422,16 @@ def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
 
     def photo(label: str, tags: str) -> Description:
         thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
-        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {}))
+        looks = {"palette": "gray"} if label != "beast4" else {}
+        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], looks))
 
     descs = [photo(f"beast{k}", "ungulate, mammal, animal" if k < 4 else "mammal, animal") for k in range(5)]
     descs.append(photo("hammer", "hand tool, tool"))
     images: Any = SimpleNamespace(descriptions=descs, paths=[d.path for d in descs])
     clustering = Clustering(1, np.zeros(6, int), np.zeros((1, 4)), [0], np.linspace(0.1, 0.6, 6), [5])
-    feats = [image_features(d.facts, "object") if d.facts else set() for d in descs]
-    said = _cluster_summary(images, clustering, 0, feats, ancestors(descs, "object"), "object", np.arange(6))
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in descs]
+    assert sum("gray palette" in f for f in feats) == 5  # held by five of six, but a look
+    said = _cluster_summary(
+        images, clustering, 0, feats, ancestors(descs, "caption"), "caption", np.arange(6)
+    )
     assert said.text == "6 images: mammal (5 of 6), ungulate (4 of 6)"  # "animal (5 of 6)" is said by mammal
