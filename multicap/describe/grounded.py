@@ -23,7 +23,7 @@ from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
-from multicap.describe.kinds import has_kind, said_kind, widest_kinds
+from multicap.describe.kinds import has_kind, said_kind
 from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
@@ -151,14 +151,9 @@ class GroundedDescriber:
         if log_prior is not None:  # p(c) / prior(c)^strength: what the model says everywhere needs more
             self._bias = self._bias - self.config.class_priors * torch.from_numpy(log_prior)
         self._related = Related.of(related_classes())  # which classes pool their probability
-        # ... and are one thing where one box holds the other; living things only where they are two classes
-        # of one everyday kind ("a toucan and a hornbill", "an eel and a tench" for one bird, one fish: 10
-        # of the 346 real photos), so that two dogs of one breed, one above the other, stay two
+        # ... and are one thing where one box holds the other: not animals (two dogs, one above the other)
         living = np.array(["organism" in (c.ancestors or c.hypernyms) for c in imagenet_concepts()])
-        kind = widest_kinds()
-        one_kind = (kind[:, None] == kind[None, :]) & (kind[:, None] >= 0) & ~np.eye(len(kind), dtype=bool)
         self._kin = related_classes(KIN_HOPS, KIN_CLASSES) & ~living[:, None] & ~living[None, :]
-        self._kin |= one_kind & living[:, None] & living[None, :]
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(

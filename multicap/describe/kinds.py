@@ -25,7 +25,7 @@ import numpy as np
 
 from multicap.text.imagenet import classes_under, imagenet_concepts
 
-__all__ = ["HEDGE", "KINDS", "Kind", "has_kind", "said_kind", "widest_kinds"]
+__all__ = ["HEDGE", "KINDS", "Kind", "has_kind", "said_kind"]
 
 HEDGE = 0.5  # the least share of its widest kind's probability a reading must hold to be said
 
@@ -104,13 +104,6 @@ def _chains() -> tuple[tuple[Kind, ...], ...]:
                 chain.append(kind)
         chains.append(tuple(reversed(chain)))
     return tuple(chains)
-
-
-def widest_kinds() -> np.ndarray:
-    """(1000,) each class's widest everyday kind, as an index into `KINDS` (-1 for a class of none): a
-    toucan and a hornbill are both birds, a tench and an eel both fish."""
-    order = {wnid: k for k, wnid in enumerate(KINDS)}
-    return np.array([order[chain[-1].wnid] if chain else -1 for chain in _chains()], dtype=np.int64)
 
 
 def has_kind(cls: int) -> bool:

@@ -209,8 +209,7 @@ def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = 
     area) within a more confident one's of the same kind (`kin`, (C, C) bool: `KIN_HOPS` and `KIN_CLASSES`
     for `related_classes`): one thing read twice, not two ("a moped and a motor scooter" for one
     motorcycle, "a cab and a minivan" for one car). Things of other kinds stay: a bee on a daisy, a
-    goldfish in a coral reef; the describer's `kin` holds animals only as two classes of one everyday kind
-    ("a toucan and a hornbill" for one bird; two dogs of one breed, one above the other, stay two)."""
+    goldfish in a coral reef; the describer leaves animals out of `kin` (two dogs one above the other)."""
     kept: list[Detection] = []
     for det in found:
         if not any(kin[k.cls, det.cls] and _share_inside(det.box, k.box) >= inside for k in kept):

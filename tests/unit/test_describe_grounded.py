@@ -282,29 +282,6 @@ def test_the_sky_of_a_wide_scene_is_said_last(
     assert astronaut.texts["object"].endswith("and the sky") and "blue sky" in astronaut.texts["attribute"]
 
 
-def test_one_animal_read_as_two_of_its_kind_is_one(grounded: GroundedDescriber) -> None:
-    """ "a toucan, a hornbill and foliage", "an eel and a tench", "a jacamar and a bee eater": one animal
-    read as two classes of one everyday kind, one box inside the other, is one (the surer); two classes of
-    different kinds (a dog and a cat) and two of one class (two dogs, one above the other) stay two."""
-    from multicap.describe.regions import Detection, without_nested_kin
-
-    labels = list(grounded.encoder.labels or [])
-    kin = grounded._kin
-    at = labels.index
-    assert (
-        kin[at("toucan"), at("hornbill")]
-        and kin[at("eel"), at("tench")]
-        and kin[at("jacamar"), at("bee eater")]
-    )
-    assert not kin[at("Egyptian cat"), at("Border collie")] and not kin[at("toucan"), at("toucan")]
-    assert not kin[at("leatherback turtle"), at("grey whale")]  # a turtle and a whale: two kinds
-    toucan = Detection(at("toucan"), 0.68, (0.1, 0.1, 0.9, 0.9), np.ones((7, 7), bool))
-    hornbill = Detection(at("hornbill"), 0.44, (0.2, 0.2, 0.8, 0.8), np.ones((7, 7), bool))
-    second = Detection(at("toucan"), 0.40, (0.2, 0.2, 0.8, 0.8), np.ones((7, 7), bool))
-    assert without_nested_kin([toucan, hornbill], kin) == [toucan]
-    assert without_nested_kin([toucan, second], kin) == [toucan, second]
-
-
 def test_no_sky_is_looked_for_under_water(
     grounded: GroundedDescriber, monkeypatch: pytest.MonkeyPatch
 ) -> None:
