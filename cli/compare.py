@@ -13,7 +13,7 @@ JSON output (`--json`), one object per line:
   [{"kind", "label", "subject", "before", "after", "text"}]},
   "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "outlier_by" ("distance": far from
-  every other image; "what it shows": nothing any other photo shows; null), "distance", "distinct",
+  the other images; "what it shows": nothing any other photo shows; null), "distance", "distinct",
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
@@ -202,13 +202,13 @@ def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
 
 def _outlier_note(result: Any, i: int, copies: int) -> str:
     """What an outlier's line says of it: " (and 2 copies; shows nothing the others show: a bubble)", " (far
-    from every other image)"."""
+    from the other images)"."""
     notes = ["and 1 copy" if copies == 1 else f"and {copies} copies"] if copies else []
     if result.outlier_by(i) == "what it shows":
         said = result.images.descriptions[i].texts.get("object")
         notes.append(f"shows nothing the others show{': ' + said if said else ''}")
     elif result.outlier_by(i) == "distance":
-        notes.append("far from every other image")
+        notes.append("far from the other images")
     return f" ({'; '.join(notes)})" if notes else ""
 
 

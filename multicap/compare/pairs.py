@@ -286,7 +286,7 @@ def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) ->
             # named by what does not change: "the small bell cote is gray in a, brown in b; the gray bell
             # cote is small in a, ..." named one thing two ways
             subject = _name(oa, other) if other not in differ else _name(oa)
-            text = f"the {subject} is {va} in {a}, {vb} in {b}"
+            text = f"the {subject} {'are' if is_plural(oa.label) else 'is'} {va} in {a}, {vb} in {b}"
             if oa.label == "person" and key == "colour":  # what they wear
                 text = f"the {subject} wears {va} in {a}, {vb} in {b}"
             elif oa.label == "person":  # how near they are
@@ -316,7 +316,8 @@ def _relation_changes(
         if after is None or after == r.predicate:
             continue
         subject, obj = _name(a.objects[r.subject], "colour"), _name(a.objects[r.object], "colour")
-        text = f"the {subject} is {r.predicate} the {obj} in {names[0]}, {after} it in {names[1]}"
+        be = "are" if is_plural(a.objects[r.subject].label) else "is"
+        text = f"the {subject} {be} {r.predicate} the {obj} in {names[0]}, {after} it in {names[1]}"
         label = f"{a.objects[r.subject].label} / {a.objects[r.object].label}"
         out.append(
             (

@@ -179,7 +179,7 @@ class _Page:
         if i in odd:
             said = self.r.images.descriptions[i].texts.get("object")
             return f"shows nothing the others show{': ' + said if said else ''}"
-        return f"far from every other image (distance {self.r.clustering.distances[i]:.3f})"
+        return f"far from the other images (distance {self.r.clustering.distances[i]:.3f})"
 
     def heatmap(self) -> str:
         n = len(self.paths)

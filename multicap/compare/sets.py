@@ -80,7 +80,7 @@ class SetComparison:
 
     def outlier_by(self, i: int) -> str | None:
         """Why image `i` is an outlier: "what it shows" (nothing the other photos show), "distance" (far
-        from every other image), or None where it is not one."""
+        from the other images), or None where it is not one."""
         if i in self.odd:
             return "what it shows"
         return "distance" if i in self.clustering.outliers else None

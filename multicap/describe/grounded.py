@@ -57,9 +57,10 @@ _PEOPLE_SHORT_SIDE = 360  # px: the least short side a JPEG is draft-decoded to,
 # Hypernyms of the ImageNet classes that show a place people stand in, far off: buildings, vehicles, roads,
 # landscapes (with the settings of places.py). Close-ups of things, animals, plants and food have none.
 _WIDE_SCENE = frozenset({"structure", "conveyance", "geological formation", "way", "area"})
-# What lives or is seen under water: a photo the classifier gives more than half its probability to these
-# is under water, where no sky is seen and what is green is not trees or grass (GCompris's underwater fish
-# photos had been "an electric ray, trees and the sky", "a coral reef, a goldfish and trees")
+# What lives or is seen under water: a photo without people that the classifier gives more than half its
+# probability to these is under water, where no sky is seen and what is green is not trees or grass
+# (GCompris's underwater fish photos had been "an electric ray, trees and the sky", "a coral reef, a
+# goldfish and trees")
 _UNDER_WATER = frozenset({"aquatic vertebrate", "coelenterate", "echinoderm", "coral reef", "scuba diver"})
 _UNDER_WATER_FROM = 0.5
 _LANDSCAPE = "geological formation"  # a hypernym of the places whose colour the sky is part of (a lakeside)
@@ -224,9 +225,9 @@ class GroundedDescriber:
         found = add_bodies_batch(list(look.values()), [images[i].people for i in look])
         for i, people in zip(look, found, strict=True):
             images[i] = replace(images[i], people=people)
-        under = (probs * self._under_water).sum(-1) >= _UNDER_WATER_FROM  # (B,) seen under water
-        images = [
-            self._wide_scene(im, p) if p >= self.config.wide_scene_from and not u else im
+        under = (probs * self._under_water).sum(-1) >= _UNDER_WATER_FROM  # (B,) fish, corals, a reef
+        images = [  # a person holding a fish is out of the water (ImageNet's tench and coho: anglers' catch)
+            self._wide_scene(im, p) if p >= self.config.wide_scene_from and not (u and not im.people) else im
             for im, p, u in zip(images, wide.tolist(), under.tolist(), strict=True)
         ]
         return Seen(list(paths), feats, images, cams.contiguous())

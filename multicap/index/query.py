@@ -180,8 +180,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             count, counted = NUMBERS[word], word not in _AT_LEAST
             k += 1
             continue
-        if word in SIZES and not (_names_a_kind(words, k, wn) and _noun_part(words, k, wn)[1] is not None):
-            # "a small dog": its size, as the describer says it ("giant panda", "little owl": a kind)
+        if word in SIZES and not _names_a_class(words, k, wn):
+            # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
             size = SIZES[word]
             k += 1
             continue
@@ -262,6 +262,19 @@ def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
     if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
         return named
     return named if _noun_part(words, k, wn)[1] is None else None
+
+
+def _names_a_class(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the model
+    sees: "giant panda" and "big cat" are; "little owl" and "giant tortoise" are not (a small owl, a large
+    tortoise: the size is what the search can ask for)."""
+    below = classes_below()
+    return any(
+        s.offset in below
+        for span in (3, 2)
+        if k + span <= len(words)
+        for s in wn.synsets(" ".join(words[k : k + span]))
+    )
 
 
 def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:

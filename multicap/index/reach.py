@@ -139,9 +139,11 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                     if len(cover) <= _SMALL_COVER and not _wide(ancestor, wn) and not _a_place(ancestor, wn):
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
             add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
+    defined: list[str] = []  # the kinds its definition names, where only they reach classes
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
         for kind, classes in _defined_as(senses[0][1], wn):
             add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {kind}")
+            defined.append(kind)
     if not reached:
         return None
     ranked = sorted(reached.items(), key=lambda kv: -kv[1])
@@ -152,6 +154,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if substituted and not note:  # "giraffe" had ranked sheep and cows first without a word
         names = {c.index: c.name for c in imagenet_concepts()}
         like = ", ".join(names[c] for c, _ in ranked[:3])
+        if defined:  # "puppy": any dog, not three of its 118 breeds
+            like = ", ".join(defined)
         note = f'"{phrase}" is no class this model sees: searched as what is like it ({like})'
     return Reached(kept, "; ".join(routes[:3]), note)
 

@@ -221,3 +221,11 @@ def test_things_in_the_plural_take_a_plural_verb() -> None:
     }
     dog = only_in(SceneObject("dog", 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown"}), "a.jpg", removed=False)
     assert dog.text == "a brown dog is only in a.jpg"
+    from multicap.compare.pairs import compare_facts
+    from multicap.facts import SceneFacts
+
+    def trees(colour: str) -> SceneFacts:
+        return SceneFacts([SceneObject("trees", 0.9, (0.0, 0.0, 1.0, 0.5), {"colour": colour})], [], {})
+
+    said = [d.text for d in compare_facts(trees("green"), trees("yellow"), names=("a.jpg", "b.jpg"))]
+    assert "the trees are green in a.jpg, yellow in b.jpg" in said

@@ -394,8 +394,8 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
     assert _outlier_note(result, 9, 1) == " (and 1 copy; shows nothing the others show: a bubble)"
     assert _outlier_note(result, 0, 0) == ""
     by_distance = replace(result, odd=[])  # the same photos, flagged by their distance alone
-    assert _outlier_note(by_distance, 9, 1) == " (and 1 copy; far from every other image)"
-    assert "far from every other image (distance" in render_report(by_distance)
+    assert _outlier_note(by_distance, 9, 1) == " (and 1 copy; far from the other images)"
+    assert "far from the other images (distance" in render_report(by_distance)
     page = render_report(result)
     assert "shows nothing the others show: a bubble" in page and "copy of photo9.png" in page
     without = compare_set(

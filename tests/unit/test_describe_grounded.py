@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -287,8 +288,8 @@ def test_no_sky_is_looked_for_under_water(
 ) -> None:
     """GCompris's underwater fish photos were "an electric ray, trees and the sky" and "a coral reef, a
     goldfish and trees": where the classifier gives more than half its probability to what lives or is
-    seen under water (fish, corals, anemones, starfish, a coral reef, a diver), no sky is looked for and
-    what is green is not trees or grass. Whales and shores are not under water."""
+    seen under water (fish, corals, anemones, starfish, a coral reef, a diver), and no person is found, no
+    sky is looked for and what is green is not trees or grass. Whales and shores are not under water."""
     labels = list(grounded.encoder.labels or [])
     under = {name: bool(grounded._under_water[labels.index(name)]) for name in labels}
     assert under["electric ray"] and under["goldfish"] and under["coral reef"] and under["scuba diver"]
@@ -303,7 +304,12 @@ def test_no_sky_is_looked_for_under_water(
     monkeypatch.setattr(module, "find_sky", blue_sky)
     monkeypatch.setattr(grounded, "_under_water", torch.ones(len(labels), dtype=torch.bool))  # all of it
     path = EXAMPLES / "astronaut.jpg"  # a wide scene (0.48 to conveyances): asked for its sky above
-    [astronaut] = grounded.describe_batch([path], [grounded.load(path)], ["object"]).descriptions
+    [person] = grounded.describe_batch([path], [grounded.load(path)], ["object"]).descriptions
+    assert asked == [False] and "sky" in person.texts["object"]  # a person (an angler's catch): out of water
+    asked.clear()
+    monkeypatch.setattr(module, "add_bodies_batch", lambda photos, faces: [[] for _ in photos])
+    alone = replace(grounded.load(path), people=[])  # no one in the photo
+    [astronaut] = grounded.describe_batch([path], [alone], ["object"]).descriptions
     assert asked == [] and "sky" not in astronaut.texts["object"]
 
 
