@@ -260,11 +260,16 @@ def read_surely(obj: SceneObject, least: float = MIN_READ_CONFIDENCE) -> bool:
     return obj.read_confidence is None or obj.read_confidence >= least
 
 
+def _be(obj: SceneObject) -> str:
+    """The verb the object's name agrees with: "the trees are", "the dog is"."""
+    return "are" if is_plural(obj.label) else "is"
+
+
 def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
     where = obj.attributes.get("position")
     place = f" {POSITION_PHRASES.get(where, 'at ' + where)}" if where else ""  # as describe: "on the left"
     value = _name(obj, "size", "colour")
-    be = "are" if is_plural(obj.label) else "is"  # "green trees are only in b.jpg"
+    be = _be(obj)  # "green trees are only in b.jpg"
     wording = {
         "object": f"{with_article(obj.label)} {be} only in {only_in}",
         "attribute": f"{with_article(value)} {be} only in {only_in}",
@@ -286,7 +291,7 @@ def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) ->
             # named by what does not change: "the small bell cote is gray in a, brown in b; the gray bell
             # cote is small in a, ..." named one thing two ways
             subject = _name(oa, other) if other not in differ else _name(oa)
-            text = f"the {subject} {'are' if is_plural(oa.label) else 'is'} {va} in {a}, {vb} in {b}"
+            text = f"the {subject} {_be(oa)} {va} in {a}, {vb} in {b}"
             if oa.label == "person" and key == "colour":  # what they wear
                 text = f"the {subject} wears {va} in {a}, {vb} in {b}"
             elif oa.label == "person":  # how near they are
@@ -316,7 +321,7 @@ def _relation_changes(
         if after is None or after == r.predicate:
             continue
         subject, obj = _name(a.objects[r.subject], "colour"), _name(a.objects[r.object], "colour")
-        be = "are" if is_plural(a.objects[r.subject].label) else "is"
+        be = _be(a.objects[r.subject])
         text = f"the {subject} {be} {r.predicate} the {obj} in {names[0]}, {after} it in {names[1]}"
         label = f"{a.objects[r.subject].label} / {a.objects[r.object].label}"
         out.append(

@@ -282,13 +282,15 @@ def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
     model sees, or a kind of the thing its last word names: "golden retriever", "red wine", "black swan",
     "white wine" and "cherry tree" are kinds, not a colour and a noun ("white horse", a whitecap, is not a
     kind of horse: a white horse)."""
-    below = classes_below()
+    if _names_a_class(words, k, wn):
+        return True
     for span in (3, 2):
         if k + span > len(words):
             continue
-        senses = wn.synsets(" ".join(words[k : k + span]))
         heads = {h.offset for h in wn.synsets(words[k + span - 1])}
-        if any(s.offset in below or heads & wn.ancestors(s.offset) - {s.offset} for s in senses):
+        if any(
+            heads & wn.ancestors(s.offset) - {s.offset} for s in wn.synsets(" ".join(words[k : k + span]))
+        ):
             return True
     return False
 
