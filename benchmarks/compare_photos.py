@@ -28,11 +28,17 @@ turn) get one photo of the other theme planted, the rest none. Scored: the plant
 outliers, and the other photos flagged (false outliers). These photos were seen while the rule that finds
 the odd one out by what it shows (multicap/compare/sets.py) was made: a development figure, not a held-out
 one.
+
+With --mixed N, N sets of 30 photos are drawn, ten of each of three themes (every three of GCompris's
+five themes and people, the photos whose labelled main object is a person, in turn), each theme a group
+to score (together, alone, labelled by a word of its theme): a folder of a few kinds of photo, between
+the judged sets' 12-16 photos and the whole folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import random
 import shutil
@@ -46,6 +52,8 @@ from typing import Any
 from real_photos import REPO, BenchmarkError, json_lines, run_cli, words
 
 SETS = Path(__file__).resolve().parent / "real_photos" / "sets.json"
+LABELS = SETS.with_name("labels.json")
+PEOPLE_NAMES = {"person", "people", "man", "woman", "child", "musician", "musicians", "player", "players"}
 SPLITS = ("tune", "heldout")
 # GCompris's own grouping of its photos (manifest.json's original_path): the activity or categorization folder
 THEMES = {
@@ -56,6 +64,16 @@ THEMES = {
     "renewable energy": ("/categorization/resource/images/renewable/",),
 }
 PLANTED_SET = 12  # photos of one theme in a planted set
+MIXED_PART = 10  # photos of each of the three themes of a mixed set
+# what a mixed set's cluster label may say of each theme
+THEME_WORDS = {
+    "animals": ("animal", "mammal", "bird", "carnivore", "ungulate", "vertebrate", "insect"),
+    "monuments": ("building", "structure", "monument", "castle", "palace", "church", "mosque", "tower"),
+    "fish": ("fish", "aquatic vertebrate"),
+    "tools": ("tool", "hand tool", "implement"),
+    "renewable energy": ("windmill", "mill", "solar", "dam", "turbine", "energy"),
+    "people": ("person", "people", "face", "portrait"),
+}
 
 
 def members(judged: dict[str, Any]) -> list[str]:
@@ -106,16 +124,7 @@ def score_set(judged: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
 
 def planted_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
     """`n` sets of `PLANTED_SET` photos of one theme, the first half with one photo of another planted."""
-    manifest = json.loads((data / "manifest.json").read_text())
-    themes = {
-        t: [r["file"] for r in manifest if any(m in r["original_path"] for m in marks)]
-        for t, marks in THEMES.items()
-    }
-    short = [t for t, files in themes.items() if len(files) < PLANTED_SET]
-    if short:
-        raise BenchmarkError(
-            f"too few GCompris photos of {', '.join(short)} in {data}; run scripts/fetch_real_photos.py"
-        )
+    themes = _theme_photos(data, PLANTED_SET)
     pairs = [(a, b) for a in themes for b in themes if a != b]
     rng = random.Random(seed)
     sets = []
@@ -126,6 +135,38 @@ def planted_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
         if j < n // 2:
             judged["outlier"] = rng.choice(themes[b])
         sets.append(judged)
+    return sets
+
+
+def _theme_photos(data: Path, least: int) -> dict[str, list[str]]:
+    """GCompris's photos of each theme (manifest.json's original_path), each theme at least `least`."""
+    manifest = json.loads((data / "manifest.json").read_text())
+    themes = {
+        t: [r["file"] for r in manifest if any(m in r["original_path"] for m in marks)]
+        for t, marks in THEMES.items()
+    }
+    short = [t for t, files in themes.items() if len(files) < least]
+    if short:
+        raise BenchmarkError(
+            f"too few GCompris photos of {', '.join(short)} in {data}; run scripts/fetch_real_photos.py"
+        )
+    return themes
+
+
+def mixed_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """`n` sets of three themes, `MIXED_PART` photos of each (every three of the six themes in turn: the
+    five GCompris gives and people, the photos whose labelled main object is a person): each theme a group
+    that should be a cluster of its own."""
+    themes = _theme_photos(data, MIXED_PART)
+    labels = json.loads(LABELS.read_text())["photos"]
+    themes["people"] = [p["file"] for p in labels if set(p["main_objects"][0]["names"]) & PEOPLE_NAMES]
+    triples = list(itertools.combinations(themes, 3))
+    rng = random.Random(seed)
+    sets = []
+    for j in range(n):
+        chosen = triples[j % len(triples)]
+        groups = [{"files": rng.sample(themes[t], MIXED_PART), "words": list(THEME_WORDS[t])} for t in chosen]
+        sets.append({"name": ", ".join(chosen), "groups": groups})
     return sets
 
 
@@ -171,6 +212,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--planted", type=int, default=0, metavar="N", help="also N sets with a planted outlier or none"
     )
+    ap.add_argument(
+        "--mixed", type=int, default=0, metavar="N", help="also N sets of 30 photos of three themes each"
+    )
     args = ap.parse_args(argv)
     sets = json.loads(SETS.read_text())["sets"]
     splits = SPLITS if args.split == "both" else (args.split,)
@@ -193,6 +237,10 @@ def main(argv: list[str] | None = None) -> int:
                 drawn = planted_sets(args.data, args.planted)
                 rows = [score_set(s, compare(members(s), args.data, Path(tmp) / "planted")) for s in drawn]
                 out["planted"] = {"rows": rows, "metrics": split_metrics(rows)}
+            if args.mixed:
+                drawn = mixed_sets(args.data, args.mixed)
+                rows = [score_set(s, compare(members(s), args.data, Path(tmp) / "mixed")) for s in drawn]
+                out["mixed"] = {"rows": rows, "metrics": split_metrics(rows)}
             every = sorted(p.name for p in args.data.glob("*.jpg"))
             result = compare(every, args.data, Path(tmp) / "whole")
             for split in splits:

@@ -17,8 +17,8 @@ JSON output (`--json`), one object per line:
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
-  "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps", "outliers",
-  "report"}.
+  "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps",
+  "with_what_they_show", "outliers", "report"}.
 - a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
   ("path", "a", "b") comes with FIELD_bytes, the base64 of the exact name.
 """
@@ -231,6 +231,8 @@ def _print_set(result: Any) -> None:
     where = (
         f" (found in the set's {s['principal_components']} principal components)"
         if s["principal_components"]
+        else " (found with what the images show)"
+        if s["with_what_they_show"]
         else ""
     )
     say(f"clusters: {s['clusters']}{where}", markup=False)

@@ -87,6 +87,7 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     """What stderr says beside the results: words related to nothing, an index described by an older
     multicap, results that show little of the query, results whose files are gone."""
     from multicap.index import nearest_only_note, older_descriptions
+    from multicap.index.search import quoted
 
     for line in result.unknown:
         console.warn(line)
@@ -98,8 +99,8 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     elif query is not None and result.hits and len(result.hits) < k and not result.spaces:
         n = len(result.hits)  # words alone ("three"): no nearest images fill the rest (said, not silent)
         console.warn(
-            f"only {console.counted(n, 'image')} {'says' if n == 1 else 'say'} {query!r}: no word of it "
-            "reaches a class, so no nearest images are added"
+            f"only {console.counted(n, 'image')} {'says' if n == 1 else 'say'} {quoted(query)}: no word of "
+            "it reaches a class, so no nearest images are added"
         )
     gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
     if gone:  # deleted or moved since the index last saw their folder

@@ -14,8 +14,14 @@ lie: each k's silhouette there is set against that of structureless data with th
 each component (Gaussian draws, the gap statistic's idea with a silhouette), and the k that beats it
 most, by at least `MIN_GAP`, is fitted there. The 111 photos fall into 15 clusters (portraits, streets,
 buildings, mountains, water, flowers and insects, fruit, animals, the Moon with coins and the deep
-field, ...); six portraits alone stay one cluster (their gap is below zero). A small set keeps the first
-criterion: with few images the null's spread is learnt from the very groups it should not have.
+field, ...); six portraits alone stay one cluster (their gap is below zero). A smaller set cannot use that
+null: with few images its spread is learnt from the very groups it should not have (36 photos of animals
+and people came out as 17 clusters, mostly pairs). One of `JOINED_FROM` images or more is looked at again
+with what each photo shows (`cluster_vectors(shown=)`: the concepts its describer named, rarer ones
+weighing more) joined to its vector, each half of the whole, by the first criterion with at most one
+cluster per `JOINED_GROUP` images: a walkthrough's 36 photos of animals and people, one cluster before,
+were people, farm animals, pets and small mammals, and the rest; 24 places were buildings, mountains and
+ruins, water and sky, and grass and sand. Smaller sets keep the first criterion alone.
 
 A cluster's representative is its member closest to the centroid. An image's distance from the set is
 its mean cosine distance to its `NEIGHBOURS` nearest other images (exact, for sets up to `KNN_MAX`
@@ -37,7 +43,15 @@ from dataclasses import dataclass, field
 import faiss
 import numpy as np
 
-__all__ = ["MAX_K", "Clustering", "choose_k", "choose_k_by_gap", "cluster_vectors", "principal_components"]
+__all__ = [
+    "MAX_K",
+    "Clustering",
+    "choose_k",
+    "choose_k_by_gap",
+    "cluster_vectors",
+    "joined",
+    "principal_components",
+]
 
 MAX_K = 20  # the most clusters the criterion considers
 MIN_SILHOUETTE = 0.1  # below this for every k, the set is one cluster
@@ -50,6 +64,8 @@ OUTLIER_MARGIN = 0.1  # and at least this much cosine distance above the median 
 PCA_DIMS = 16  # principal components a large set the full vectors cannot split is clustered in
 PCA_FROM = 3 * PCA_DIMS  # ... from this many images: the null's spread needs many more images than dims
 MIN_GAP = 0.05  # least silhouette above the structureless null's there (17 landscapes: 0.049, one cluster)
+JOINED_FROM = 18  # a set from this many images (to PCA_FROM) the vectors do not split: what they show too
+JOINED_GROUP = 6  # ... in at most one cluster per this many images (else pairs: 17 clusters of 36 photos)
 _NULL_DRAWS = 3  # Gaussian draws the null's silhouettes are averaged over
 _NITER = 25  # k-means iterations
 _REDO = 5  # k-means starts
@@ -67,6 +83,7 @@ class Clustering:
     silhouettes: dict[int, float] = field(default_factory=dict)  # k → mean silhouette (the criterion)
     principal: int = 0  # principal components the clusters were found in (0: the vectors themselves)
     gaps: dict[int, float] = field(default_factory=dict)  # k → silhouette above the null's, there
+    with_shown: bool = False  # found in the vectors joined to what each image shows (`joined`)
 
 
 @contextmanager
@@ -114,22 +131,22 @@ def _sample(x: np.ndarray, seed: int) -> np.ndarray:
     return x[np.sort(np.random.default_rng(seed).choice(n, SILHOUETTE_SAMPLE, replace=False))]
 
 
-def _silhouettes(sample: np.ndarray, seed: int) -> dict[int, float]:
-    """k → the mean silhouette of spherical k-means on unit vectors `sample`, k in 2..MAX_K (≤ m / 2)."""
+def _silhouettes(sample: np.ndarray, seed: int, most: int = MAX_K) -> dict[int, float]:
+    """k → the mean silhouette of spherical k-means on unit vectors `sample`, k in 2..`most` (≤ m / 2)."""
     dist = np.clip(1.0 - sample @ sample.T, 0.0, 2.0)  # (m, m), m ≤ SILHOUETTE_SAMPLE
     scores: dict[int, float] = {}
-    for k in range(2, min(MAX_K, len(sample) // 2) + 1):
+    for k in range(2, min(most, MAX_K, len(sample) // 2) + 1):
         centroids = _kmeans(sample, k, seed)
         labels = (sample @ centroids.T).argmax(axis=1)
         scores[k] = round(_silhouette(dist, labels, k), 4)
     return scores
 
 
-def choose_k(x: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
-    """The documented criterion (module docstring): (k, {k: silhouette})."""
+def choose_k(x: np.ndarray, seed: int = 0, most: int = MAX_K) -> tuple[int, dict[int, float]]:
+    """The documented criterion (module docstring), k at most `most`: (k, {k: silhouette})."""
     if len(x) < 3:
         return 1, {}
-    scores = _silhouettes(_sample(x, seed), seed)
+    scores = _silhouettes(_sample(x, seed), seed, most)
     if not scores or max(scores.values()) < MIN_SILHOUETTE:
         return 1, scores
     return max(scores, key=lambda k: (scores[k], -k)), scores
@@ -163,24 +180,41 @@ def choose_k_by_gap(y: np.ndarray, spread: np.ndarray, seed: int = 0) -> tuple[i
 
 
 def cluster_vectors(
-    x: np.ndarray, k: int | None = None, *, seed: int = 0, stands_for: np.ndarray | None = None
+    x: np.ndarray,
+    k: int | None = None,
+    *,
+    seed: int = 0,
+    stands_for: np.ndarray | None = None,
+    shown: np.ndarray | None = None,
 ) -> Clustering:
     """Cluster unit vectors (N, D): k given, or chosen by `choose_k`.
 
     `stands_for` (N,): the image each one is a copy of (its near-duplicate group's keeper), or itself.
     Copies are clustered as the image they copy: five copies of one photo had made a cluster of their own
     and changed the number of clusters (a folder of 30 varied photos was 1 cluster, with 5 copies 16),
-    and a photo's copy, at distance 0, had kept it from the outliers."""
+    and a photo's copy, at distance 0, had kept it from the outliers.
+
+    `shown` (N, V): what each image shows, as unit vectors (or zero rows), where known: a set of
+    `JOINED_FROM` to `PCA_FROM` images that the vectors alone do not split is looked at again in both,
+    each vector joined to its own (`joined`; module docstring). The distances, and so the outliers, stay
+    the vectors' own."""
     if stands_for is not None and (stands_for != np.arange(len(x))).any():
-        return _as_copies(cluster_vectors(x[np.unique(stands_for)], k, seed=seed), stands_for)
+        kept = np.unique(stands_for)
+        inner = cluster_vectors(x[kept], k, seed=seed, shown=None if shown is None else shown[kept])
+        return _as_copies(inner, stands_for)
     x = np.ascontiguousarray(x, dtype=np.float32)
     n = len(x)
     scores: dict[int, float] = {}
     gaps: dict[int, float] = {}
-    space, principal = x, 0  # where the clusters are found: the vectors, or their principal components
+    space, principal, with_shown = x, 0, False  # where the clusters are found
     if k is None:
         k, scores = choose_k(x, seed)
-        if k == 1 and n >= PCA_FROM:  # a large set with no grouping in the full vectors: its main themes
+        if k == 1 and shown is not None and JOINED_FROM <= n < PCA_FROM:  # too few for the null: and shown
+            both = joined(x, shown)
+            k_both, both_scores = choose_k(both, seed, most=n // JOINED_GROUP)
+            if k_both > 1:
+                k, scores, space, with_shown = k_both, both_scores, both, True
+        elif k == 1 and n >= PCA_FROM:  # a large set with no grouping in the full vectors: its main themes
             y, spread = principal_components(x, PCA_DIMS, seed)
             k_gap, gaps = choose_k_by_gap(y, spread, seed)
             if k_gap > 1:
@@ -198,10 +232,11 @@ def cluster_vectors(
     if n <= KNN_MAX:
         distances = _distance_to_neighbours(x)
     else:  # to the centroids in the vectors' own space, wherever the clusters were found
-        distances = _distance_to_clusters(x, centroids if not principal else _means(x, labels, k), counts)
+        distances = _distance_to_clusters(x, centroids if space is x else _means(x, labels, k), counts)
     return Clustering(
-        k, labels, centroids, representatives, distances, _outliers(distances), scores, principal, gaps
-    )
+        k, labels, centroids, representatives, distances, _outliers(distances), scores, principal, gaps,
+        with_shown,
+    )  # fmt: skip
 
 
 def _as_copies(inner: Clustering, stands_for: np.ndarray) -> Clustering:
@@ -220,7 +255,14 @@ def _as_copies(inner: Clustering, stands_for: np.ndarray) -> Clustering:
         inner.silhouettes,
         inner.principal,
         inner.gaps,
+        inner.with_shown,
     )
+
+
+def joined(x: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """(N, D) unit vectors and (N, V) unit (or zero) vectors of what each image shows → (N, D + V) unit
+    vectors where both weigh alike: the space a set's clusters are found in (`cluster_vectors`)."""
+    return _unit(np.concatenate([x, np.asarray(shown, np.float32)], axis=1))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -64,8 +64,10 @@ def _thumbnail(path: Path) -> str | None:
     return _data_uri(buf.getvalue(), "image/jpeg")
 
 
-def _heatmap(sim: np.ndarray, labels: list[str]) -> str:
-    """The similarity matrix as an embedded PNG (only for small sets: HEATMAP_MAX)."""
+def _heatmap(sim: np.ndarray, labels: list[str], bounds: list[int]) -> str:
+    """The similarity matrix as an embedded PNG (only for small sets: HEATMAP_MAX), its rows and columns
+    in the images table's order, named by number (and name, up to 60 images), with a line where a
+    cluster ends (`bounds`: the first row of each cluster after the first)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -75,11 +77,22 @@ def _heatmap(sim: np.ndarray, labels: list[str]) -> str:
     side = min(4 + 0.18 * n, 24)
     fig, ax = plt.subplots(figsize=(side, side * 0.85), dpi=80)
     im = ax.imshow(sim, cmap="viridis", vmin=float(min(sim.min(), 0.0)), vmax=1.0)
+    for b in bounds:
+        ax.axhline(b - 0.5, color="white", linewidth=0.8)
+        ax.axvline(b - 0.5, color="white", linewidth=0.8)
     if n <= 60:
         # "$" would start matplotlib's mathtext (a name like "a$b.png" could fail to parse)
-        short = [(lb if len(lb) <= 24 else lb[:21] + "…").replace("$", r"\$") for lb in labels]
+        short = [
+            f"{k + 1}. " + (lb if len(lb) <= 24 else lb[:21] + "…").replace("$", r"\$")
+            for k, lb in enumerate(labels)
+        ]
         ax.set_xticks(range(n), short, rotation=90, fontsize=6)
         ax.set_yticks(range(n), short, fontsize=6)
+    else:  # numbers only: the images table says which image each is
+        step = 5 if n <= 150 else 10
+        ticks = list(range(step - 1, n, step))
+        ax.set_xticks(ticks, [str(t + 1) for t in ticks], rotation=90, fontsize=6)
+        ax.set_yticks(ticks, [str(t + 1) for t in ticks], fontsize=6)
     fig.colorbar(im, ax=ax, label="cosine similarity")
     buf = io.BytesIO()
     with warnings.catch_warnings():  # a name in a script the font lacks is drawn as boxes: fine
@@ -98,6 +111,8 @@ class _Page:
         everyone = len(self.paths) <= _MAX_THUMBS
         self.thumbs = {i: _thumbnail(p) for i, p in enumerate(self.paths) if everyone or i in named}
         self.outliers = set(result.clustering.outliers)
+        c = result.clustering  # the images table's and the heatmap's order: by cluster, nearest first
+        self.order = [int(i) for i in np.lexsort((c.distances, c.labels))]
 
     def _named(self) -> set[int]:
         r = self.r
@@ -142,7 +157,12 @@ class _Page:
         if not self.r.duplicates:
             out.append('<p class="none">none</p>')
         for n, g in enumerate(self.r.duplicates, 1):
-            out.append(f"<h3>Group {n}: {len(g.members)} images, least similarity {g.similarity:.3f}</h3>")
+            how = (
+                "" if g.similarity >= self.r.threshold else ": a copy joined by shared keypoints"
+            )  # as the CLI
+            out.append(
+                f"<h3>Group {n}: {len(g.members)} images, least similarity {g.similarity:.3f}{how}</h3>"
+            )
             cards = [
                 self.card(m, "keep (suggested)", "keeper") if m == g.keeper else self.card(m)
                 for m in g.members
@@ -185,10 +205,16 @@ class _Page:
         n = len(self.paths)
         if n < 2 or n > HEATMAP_MAX:
             return ""
-        emb = self.r.images.embeddings
+        emb = self.r.images.embeddings[self.order]
         sim = emb @ emb.T  # (N, N): only for N ≤ HEATMAP_MAX
-        uri = _heatmap(sim, [shown(p.name) for p in self.paths])
-        return f'<h2 id="heatmap">Similarity</h2><img alt="similarity heatmap" src="{uri}">'
+        labels = self.r.clustering.labels[self.order]
+        bounds = [int(b) for b in np.flatnonzero(labels[1:] != labels[:-1]) + 1]
+        uri = _heatmap(sim, [shown(self.paths[i].name) for i in self.order], bounds)
+        return (
+            '<h2 id="heatmap">Similarity</h2><p>Images by cluster, numbered as in the'
+            ' <a href="#images">images table</a>; a line where a cluster ends.</p>'
+            f'<img alt="similarity heatmap" src="{uri}">'
+        )
 
     def pairs(self) -> str:
         if not self.r.pairs:
@@ -203,13 +229,17 @@ class _Page:
         return '<h2 id="pairs">Pairwise differences</h2><table>' + "".join(rows) + "</table>"
 
     def images(self) -> str:
-        rows = ["<tr><th>image</th><th>cluster</th><th>description</th><th>only this image</th></tr>"]
+        rows = [
+            "<tr><th>#</th><th>image</th><th>cluster</th><th>description</th><th>only this image</th></tr>"
+        ]
         labels = self.r.clustering.labels
-        for i, desc in enumerate(self.r.images.descriptions):
+        for k, i in enumerate(self.order):
+            desc = self.r.images.descriptions[i]
             text = desc.texts.get(self.r.level) or next(iter(desc.texts.values()), "")
             flag = " (outlier)" if i in self.outliers else ""
             rows.append(
-                f"<tr><td>{_name(self.paths[i])}</td><td>{int(labels[i]) + 1}{flag}</td><td>{_e(text)}</td>"
+                f"<tr><td>{k + 1}</td><td>{_name(self.paths[i])}</td><td>{int(labels[i]) + 1}{flag}</td>"
+                f"<td>{_e(text)}</td>"
                 f"<td>{_e(', '.join(self.r.distinct[i][:8]))}</td></tr>"
             )
         return '<h2 id="images">Images</h2><table>' + "".join(rows) + "</table>"

@@ -38,7 +38,14 @@ from multicap.errors import ImageLoadError
 from multicap.facts import SceneFacts
 from multicap.io import load_image
 
-__all__ = ["ClusterSummary", "SetComparison", "compare_copy", "compare_in_set", "compare_set"]
+__all__ = [
+    "ClusterSummary",
+    "SetComparison",
+    "compare_copy",
+    "compare_in_set",
+    "compare_set",
+    "shown_vectors",
+]
 
 _MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
 _LIFT = 2.0  # … and over-represented there: its share of the members at least this many times its share
@@ -54,6 +61,7 @@ _ODD_MARGIN = 0.05  # … and this much cosine distance (a tight burst of shots 
 _ODD_SHARING = 0.5  # … shows nothing any other photo shows, where the others' median photo shares some
 #                     concept (any) with at least this share of the set: the odd one out by what it shows
 _ODD_SAMPLE = 500  # photos the median is taken over in a larger set (every pair of them is compared)
+_SHOWN_CONCEPTS = 256  # concepts a set's clusters are also found in (`shown_vectors`): the most shown
 
 
 @dataclass
@@ -122,6 +130,7 @@ class SetComparison:
             "duplicates": sum(len(g.members) - 1 for g in self.duplicates), "clusters": c.k,
             "silhouettes": {str(k): v for k, v in c.silhouettes.items()},
             "principal_components": c.principal, "gaps": {str(k): v for k, v in c.gaps.items()},
+            "with_what_they_show": c.with_shown,
             "outliers": [str(self.images.paths[i]) for i in c.outliers],
         }  # fmt: skip
 
@@ -148,7 +157,8 @@ def compare_set(
     stands_for = np.arange(len(images))
     for g in groups:  # a copy is clustered as the photo it copies
         stands_for[g.members] = g.keeper
-    clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for)
+    shown = shown_vectors(images.descriptions, stands_for)
+    clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for, shown=shown)
     odd = _odd_one_out(clustering, images.descriptions, stands_for)
     shows_nothing = (
         [] if odd is None else [odd, *(int(i) for i in np.flatnonzero(stands_for == odd) if i != odd)]
@@ -167,6 +177,35 @@ def compare_set(
     )
     result.pairs = _pairs(images, groups, summaries)
     return result
+
+
+def shown_vectors(descriptions: Sequence[Description], stands_for: np.ndarray) -> np.ndarray | None:
+    """What each image shows, as the unit vector of the concepts it shows (its objects' labels and their
+    hypernyms, `summary.concepts`) that some but not all photos of the set show, each weighted by how
+    rare it is among them (its inverse document frequency; at most the `_SHOWN_CONCEPTS` most shown), or
+    None where a photo's facts are not known or no concept is shared.
+
+    A set of 18 to 47 photos whose embeddings show no clusters is looked at again with these joined to
+    them (`clusters.cluster_vectors`): the pooled features of varied photos spread so evenly that a
+    walkthrough's 36 photos of animals and of people, and 24 of places, had each been one cluster. Each
+    photo counts once: its copies take its concepts."""
+    photos = [i for i in range(len(stands_for)) if stands_for[i] == i]
+    facts = [d.facts for d in descriptions]
+    if any(facts[i] is None for i in photos):
+        return None
+    shown = [concepts(f) if f is not None else set() for f in facts]
+    held = Counter(c for i in photos for c in shown[i])
+    telling = [c for c, n in held.most_common() if 2 <= n < len(photos)][:_SHOWN_CONCEPTS]
+    if not telling:
+        return None
+    column = {c: j for j, c in enumerate(telling)}
+    weight = np.array([np.log(len(photos) / held[c]) for c in telling], np.float32)
+    out = np.zeros((len(descriptions), len(telling)), np.float32)
+    for i in range(len(descriptions)):
+        cols = [column[c] for c in shown[int(stands_for[i])] if c in column]
+        out[i, cols] = weight[cols]
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.maximum(norms, 1e-12)
 
 
 def _odd_one_out(
@@ -240,29 +279,30 @@ def _cluster_summary(
     telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(originals) and f not in distinguishing]
     facts = [images.descriptions[i].facts for i in photos]
     names = {o.label for f in facts if f is not None for o in f.objects}
-    label = _readable(distinguishing + telling, names, above)[:_LABEL_FEATURES]
+    counts = Counter(f for i in photos for f in feats[i])
+    label = _counted(_readable(distinguishing + telling, names, above)[:_LABEL_FEATURES], counts, len(photos))
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
         label = _readable(shared, names, above)[:_LABEL_FEATURES]
         if not label and len(photos) > 2:  # one odd photo shares nothing: the things most show, counted
-            counts = Counter(f for i in photos for f in feats[i])
             most = [f for f, n in counts.most_common() if n > _MOST * len(photos) and n >= 2]
             implied = {
                 a for f in most for a in above.get(f, ()) if counts[a] == counts[f]
             }  # "animal": "mammal"
             most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
-            label = [
-                f"{f} ({counts[f]} of {len(photos)})" for f in _readable(most, names, above)[:_SOME_FEATURES]
-            ]
+            label = _counted(_readable(most, names, above)[:_SOME_FEATURES], counts, len(photos))
     if not label and len(photos) > 2:  # nothing most share: what a third or more of them do, counted
         some = _over_represented(photos, others, feats, above, most=_SOME)
-        counts = Counter(f for i in photos for f in feats[i])
-        label = [
-            f"{f} ({counts[f]} of {len(photos)})" for f in _readable(some, names, above)[:_SOME_FEATURES]
-        ]
+        label = _counted(_readable(some, names, above)[:_SOME_FEATURES], counts, len(photos))
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
     text += f" ({_photos(len(photos))} and copies)" if len(photos) < len(ids) else ""
     text += f": {', '.join(label)}" if label else ""
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
+
+
+def _counted(features: list[str], counts: Counter[str], n: int) -> list[str]:
+    """A label's features, each that not all `n` photos hold with how many do: "dark, animal (2 of 3)" (a
+    walkthrough's cluster of a rocket, meerkats and swans had read "dark, animal", as if of all three)."""
+    return [f if counts[f] >= n else f"{f} ({counts[f]} of {n})" for f in features]
 
 
 def _photos(n: int) -> str:

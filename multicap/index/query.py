@@ -146,7 +146,7 @@ _AT_LEAST = frozenset({"several", "many"})  # count words that ask for at least 
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
-    words = [_unaccented(w.lower()) for w in WORD.findall(text)]
+    words = _query_words(text, wn)
     out = Understanding()
     colour: str | None = None  # a colour (or "black and white") waiting for its noun, as typed: colour_text
     colour_text = ""
@@ -409,7 +409,7 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
         after_noun = k > 0 and words[k - 1] not in RELATIONS and words[k - 1] not in STOPWORDS
         if loose and _of_a_tree(synsets[0], wn) and not _before_noun(words, k + span - 1) and not after_noun:
-            part = _found_part(phrase, FOUND["trees"])
+            part = _found_part(phrase, ("trees",))  # a kind or a part of a tree: not any foliage
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
@@ -500,6 +500,23 @@ def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
         if reached is None
         else Part(phrase, "thing", reached.classes, how=reached.how, note=reached.note)
     )
+
+
+def _query_words(text: str, wn: WordNet) -> list[str]:
+    """The words of a query, lower case and unaccented; a possessive without its "'s" ("dog's": dog; it
+    had been an unknown word, its "s" searched) and words joined by hyphens read as words where one of them
+    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair); a compound
+    ("t-shirt", "long-nose") stays whole."""
+    out: list[str] = []
+    for word in (_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))):
+        if word.endswith("'s") and not wn.synsets(word) and not wn.synsets(word, "a"):
+            word = word[:-2]
+        parts = [w for w in word.split("-") if w]
+        if len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts) and not wn.synsets(word):
+            out += parts  # words joined by hyphens, not a compound ("long-nose": no long and no nose)
+        else:
+            out.append(word)
+    return out
 
 
 def _unaccented(word: str) -> str:

@@ -78,7 +78,9 @@ FOUND: dict[str, tuple[str, ...]] = {
     # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
     "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),
     "pasture": ("grass",), "pastures": ("grass",), "grassland": ("grass",), "prairie": ("grass",),
-    "tree": ("trees",), "trees": ("trees",), "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
+    # a tree seen close is foliage to the describer (a koala in a tree, a giraffe before one)
+    "tree": ("trees", "foliage"), "trees": ("trees", "foliage"),
+    "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",), "bush": ("foliage",),
     "bushes": ("foliage",), "shrub": ("foliage",), "shrubs": ("foliage",), "hedge": ("foliage",),
     "hedges": ("foliage",), "branch": ("trees", "foliage"), "branches": ("trees", "foliage"),

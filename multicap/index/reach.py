@@ -21,7 +21,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -199,7 +199,10 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     if not synsets:
         if wn.synsets(word, "a"):
             return Unknown(word, "describes nothing this model sees")
-        close = _one_slip(word) or difflib.get_close_matches(word, _known_words(), n=3, cutoff=0.75)
+        close = _one_slip(word, _known_set().__contains__) or difflib.get_close_matches(
+            word, _known_words(), n=3, cutoff=0.75
+        )
+        close = close or _one_slip(word, wn.is_lemma)  # "giraffee": giraffe, which is no class
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
@@ -208,17 +211,16 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     return Unknown(word, reason, near)
 
 
-def _one_slip(word: str) -> list[str]:
-    """The words the model knows one typing slip from `word` (two letters swapped, one left out, added or
-    mistyped: "dgo" → dog, which difflib's ratio puts after dingo), at most three, in order."""
+def _one_slip(word: str, known: Callable[[str], bool]) -> list[str]:
+    """The `known` words one typing slip from `word` (two letters swapped, one left out, added or mistyped:
+    "dgo" → dog, which difflib's ratio puts after dingo), at most three, in order."""
     letters = "abcdefghijklmnopqrstuvwxyz -"
     splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
     slips = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
     slips += [a + b[1:] for a, b in splits if b]
     slips += [a + c + b[1:] for a, b in splits if b for c in letters]
     slips += [a + c + b for a, b in splits for c in letters]
-    known = _known_set()
-    return [w for w in dict.fromkeys(slips) if w in known and w != word][:3]
+    return [w for w in dict.fromkeys(slips) if w != word and known(w)][:3]
 
 
 @lru_cache(maxsize=1)

@@ -97,7 +97,12 @@ class SearchResult:
 
 def nearest_only_note(query: str) -> str:
     """What a user is told where `SearchResult.nearest_only()`."""
-    return f"no image here shows much of {query!r}; the nearest are shown"
+    return f"no image here shows much of {quoted(query)}; the nearest are shown"
+
+
+def quoted(query: str, most: int = 80) -> str:
+    """A query as a message quotes it: at most `most` characters ("...", not a 5,000-character echo)."""
+    return repr(query if len(query) <= most else query[: most - 1] + "…")
 
 
 def fts_expression(
@@ -276,11 +281,11 @@ def _text_search(
     if not understood and not lists.get("lexical"):
         words = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
         said = "; ".join(qv.unknown) or (words if expression else "it has no word to search for")
-        raise ConfigError(f"nothing in the index matches {query!r}: {said}")
+        raise ConfigError(f"nothing in the index matches {quoted(query)}: {said}")
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
         held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
-        raise ConfigError(f"nothing in the index matches {query!r}: no image here shows it{held}")
+        raise ConfigError(f"nothing in the index matches {quoted(query)}: no image here shows it{held}")
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])

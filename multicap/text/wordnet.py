@@ -96,6 +96,10 @@ class WordNet:
                 return [self.synset(o, pos) for o in offsets]
         return []
 
+    def is_lemma(self, word: str, pos: str = "n") -> bool:
+        """Whether `word` is written as it is among WordNet's lemmas ("giraffe", not "giraffes")."""
+        return word == word.strip() and bool(self._lookup("_".join(word.lower().split()), pos))
+
     def base_forms(self, word: str, pos: str = "n") -> list[str]:
         """`word` as WordNet writes lemmas, then its base forms by the exception list and suffix rules."""
         lemma = "_".join(word.lower().split())

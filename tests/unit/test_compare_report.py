@@ -83,3 +83,15 @@ def test_report_renders_in_headless_chromium_and_no_injected_script_runs(compare
     assert '&lt;script&gt;document.title="pwned"&lt;/script&gt;' in dom  # shown as text
     assert "ünïcødé 猫 ☃" in dom
     assert len(re.findall(r'<img [^>]*src="data:image/jpeg', dom)) >= 9
+
+
+def test_images_table_and_heatmap_follow_the_clusters_and_are_numbered(compared) -> None:
+    """A walkthrough's 88-image heatmap read 0-87 on both axes, in folder order, and the images table had
+    no number to find a row by: both now list the images by cluster, numbered alike."""
+    page = render_report(compared)
+    table = page[page.index('<h2 id="images">') :]
+    rows = re.findall(r"<tr><td>(\d+)</td><td>[^<]*</td><td>(\d+)", table)
+    assert [int(k) for k, _ in rows] == list(range(1, len(compared.images) + 1))
+    clusters = [int(c) for _, c in rows]
+    assert clusters == sorted(clusters)  # by cluster
+    assert "numbered as in the" in page

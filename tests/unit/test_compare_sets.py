@@ -435,3 +435,41 @@ def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
         images, clustering, 0, feats, ancestors(descs, "caption"), "caption", np.arange(6)
     )
     assert said.text == "6 images: mammal (5 of 6), ungulate (4 of 6)"  # "animal (5 of 6)" is said by mammal
+
+
+def test_a_mid_sized_set_the_vectors_do_not_split_is_grouped_with_what_each_photo_shows() -> None:
+    """A walkthrough's 36 photos of animals and people were one cluster: the pooled features of varied
+    photos spread evenly, and a set under PCA_FROM images is too small for the principal components'
+    null. Joined to what each photo shows (its concepts, rarer ones weighing more), they come apart; a
+    set whose photos show the same things stays one cluster, and so does a small one."""
+    from pathlib import Path
+
+    from multicap.compare.clusters import JOINED_FROM, PCA_FROM
+    from multicap.compare.sets import shown_vectors
+    from multicap.describe.description import Description
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(i: int, label: str, tags: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
+        return Description(Path(f"{i}.jpg"), SceneFacts([thing], [], {}))
+
+    rng = np.random.default_rng(3)
+    n = 30
+    assert JOINED_FROM <= n < PCA_FROM
+    x = rng.standard_normal((n, 256)).astype(np.float32)  # no structure in the vectors
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    assert choose_k(x)[0] == 1
+    people = [photo(i, "person", "organism") for i in range(15)]
+    animals = [photo(15 + i, ("dog", "cat", "horse")[i % 3], "mammal, animal, organism") for i in range(15)]
+    shown = shown_vectors(people + animals, np.arange(n))
+    assert shown is not None and shown.shape[0] == n
+    result = cluster_vectors(x, shown=shown)
+    assert result.with_shown and result.k >= 2 and result.principal == 0
+    assert not set(result.labels[:15].tolist()) & set(result.labels[15:].tolist())  # people apart
+    assert np.array_equal(result.distances, cluster_vectors(x).distances)  # outliers: the vectors' own
+    same = [photo(i, "person", "organism") for i in range(n)]
+    assert shown_vectors(same, np.arange(n)) is None  # nothing some but not all show
+    small = cluster_vectors(x[:12], shown=shown[np.r_[0:6, 15:21]])
+    assert small.k == 1 and not small.with_shown  # under JOINED_FROM: the first criterion alone
+    unknown = [*people[:-1], Description(Path("x.jpg"), None), *animals]
+    assert shown_vectors(unknown, np.arange(n)) is None  # a photo whose facts are not known

@@ -229,3 +229,12 @@ def test_a_factory_faiss_cannot_read_is_refused_before_any_work() -> None:
         check_factory(good)
     with pytest.raises(ConfigError, match="no FAISS index factory string"):
         check_factory("Bogus")
+
+
+def test_a_long_query_is_quoted_short_in_messages() -> None:
+    """A walkthrough's 5,399-character query came back whole in a warning on stderr."""
+    from multicap.index.search import nearest_only_note, quoted
+
+    assert quoted("dog on beach") == "'dog on beach'"
+    note = nearest_only_note("dog " * 1500)
+    assert len(note) < 140 and "…" in note

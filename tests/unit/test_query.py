@@ -416,3 +416,31 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     assert understand("xyzzy").unknown[0].message() == '"xyzzy" is not a word WordNet 3.0 knows'
     cafe = understand("café")
     assert not cafe.unknown and cafe.parts[0].text == "cafe"
+    # a word WordNet knows that is no class is a correction too ("giraffee" had no suggestion)
+    assert understand("giraffee").unknown[0].message().endswith("did you mean giraffe?")
+
+
+def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -> None:
+    """ "dog's" was an unknown word and its "s" was searched (a lady's slipper ranked first); "dog-on-grass"
+    and "black-and-white cat" were one unknown word each. A hyphenated noun stays whole."""
+    from multicap.index.concepts import query_terms
+    from multicap.index.query import understand
+
+    for query in ("dog's toy", "dog’s toy"):
+        said = understand(query)
+        assert not said.unknown and [p.text for p in said.parts] == ["dog", "toy"]
+    assert query_terms("the dog's bowl") == ["the", "dog", "bowl"]
+    on_grass = understand("dog-on-grass")
+    assert not on_grass.unknown and [p.text for p in on_grass.parts] == ["dog", "grass"]
+    assert on_grass.relations == ["on"]
+    (cat,) = understand("black-and-white cat").parts
+    assert cat.colour == "black and white"
+    assert [p.text for p in understand("t-shirt").parts] == ["t-shirt"]
+    assert [p.text for p in understand("long-nose pliers").parts] == ["pliers"]  # not a nose
+
+
+def test_a_tree_is_also_the_foliage_the_describer_says_of_one_seen_close() -> None:
+    from multicap.index.query import understand
+
+    assert understand("tree").parts[0].terms == ("trees", "foliage")
+    assert understand("forest").parts[0].terms == ("trees",)
