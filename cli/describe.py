@@ -323,7 +323,10 @@ def _print_set(descriptions: list[Description], asked: tuple[str, ...], json_out
     described = len(descriptions)  # a captioner's text that cannot be read back into facts is left out
     if json_out:
         extra = {"level": "all"} if "all" in asked else {}
-        console.print_json_line(summary.to_dict() | extra | {"n_described": described})
+        said = summary.to_dict() | extra | {"n_described": described}
+        if summary.n_images < 2 <= described:  # as the text says it (it had said "one image")
+            said["text"] = "too few texts read back into facts to compare"
+        console.print_json_line(said)
         return
     said_caption = any("caption" in d.texts for d in descriptions)  # asked, or all a captioner knows
     which = (

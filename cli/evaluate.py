@@ -26,7 +26,9 @@ def evaluate_command(
     data: Path | None = typer.Option(
         None, "--data", "-d", help="With --model: a corpus (scenes folder, ...)."
     ),
-    split: str | None = typer.Option(None, "--split", help="Split to score (--model: default test)."),
+    split: str | None = typer.Option(
+        None, "--split", help="Split to score (--model: default test, or the corpus's only split)."
+    ),
     beam: int | None = typer.Option(
         None, "--beam", min=1, help="With --model: beam size (default: bundle's)."
     ),
@@ -68,6 +70,8 @@ def evaluate_command(
       multicap evaluate --model runs/flickr8k/best --data dataset_flickr8k.json --image-root Flicker8k_Dataset
     """
     names = _metric_names(metrics)
+    if out is not None:  # before decoding and scoring, not after (a 5,000-image decode had been lost)
+        console.output_place(out, "--out")
     if split is not None and not split.strip():  # had scored the default split, unsaid
         raise typer.BadParameter(
             "give a split's name (e.g. test), or leave --split out", param_hint="--split"
@@ -80,7 +84,7 @@ def evaluate_command(
     if model is not None:
         if data is None or predictions is not None or references is not None:
             raise typer.BadParameter("--model needs --data, and no --predictions/--references")
-        doc = _decoded(model, data, split or "test", names, beam, max_len, features, image_root, out)
+        doc = _decoded(model, data, split, names, beam, max_len, features, image_root, out)
     elif predictions is not None and references is not None:
         doc = _scored(predictions, references, split, names, out)
     else:
@@ -98,7 +102,7 @@ def evaluate_command(
 def _decoded(
     model: str,
     data: Path,
-    split: str,
+    split: str | None,
     names: list[str],
     beam: int | None,
     max_len: int | None,
@@ -112,6 +116,11 @@ def _decoded(
         console.warn(
             f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
             f"other {evaluation.settings['images']}"
+        )
+    for level, n in evaluation.settings.get("unended", {}).items():  # as describe says it
+        console.warn(
+            f"level {level}: {n} of {console.counted(evaluation.settings['images'], 'image')} reached the "
+            "length limit without ending a sentence (--max-len): those captions are unreliable"
         )
     if out is not None:
         _write(out, evaluation.document(per_image=True))
@@ -198,7 +207,7 @@ def _write(path: Path, doc: dict[str, Any]) -> None:
 def _decode_and_score(
     model: str,
     data: Path,
-    split: str,
+    split: str | None,
     metrics: list[str],
     beam: int | None,
     max_len: int | None,

@@ -157,7 +157,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
         )
     store = _cached_store(recipe, train_imgs + val_imgs, progress)
     vocab = Vocabulary.build(
-        (_words(t, cfg.max_words) for im in train_imgs for lv in levels for t in im.captions.get(lv, [])),
+        (words for im in train_imgs for lv in levels for words in _targets(im, lv, cfg.max_words)),
         min_freq=cfg.min_freq,
         levels=levels,
         objects={
@@ -170,7 +170,7 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
         facts = im.facts if grounded else None
         cells = scene_cells(facts, store.grid_hw) if facts is not None else np.zeros((0, 0), dtype=bool)
         for level in levels:
-            refs = [_words(t, cfg.max_words) for t in im.captions.get(level, [])]
+            refs = _targets(im, level, cfg.max_words)
             if level in cfg.canonical:
                 refs = refs[:1]
             if row is None or not refs:
@@ -292,5 +292,12 @@ def _check_readable(
         _log.warning("%s: %d unreadable images skipped in all (%.1f%%)", where, len(failed), 100 * share)
 
 
-def _words(text: str, limit: int) -> list[str]:
-    return tokenize(text)[:limit]
+def _targets(im: CorpusImage, level: str, limit: int) -> list[list[str]]:
+    """The words a captioner learns to say of `im` at `level`, per caption: the corpus's own tokens where
+    it has them (Karpathy's "tokens": a raw "A red circle." had taught it the "."), else the caption
+    tokenised."""
+    own = im.tokens.get(level, [])
+    return [
+        list(own[j] if j < len(own) and own[j] else tokenize(text))[:limit]
+        for j, text in enumerate(im.captions.get(level, []))
+    ]

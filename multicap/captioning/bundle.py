@@ -194,11 +194,15 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
     if not weights.is_file():
         pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
         hint = f" (found {', '.join(pickles)}: pickled files are never loaded)" if pickles else ""
+        runs = [name for name in ("best", "last") if (folder / name / "model.safetensors").is_file()]
+        hint += f" (a training run: give {folder / runs[0]})" if runs else ""
         raise DataError(f"{folder} is not a bundle: model.safetensors is missing{hint}")
     config = _read_json(folder / "config.json")
     if not isinstance(config, dict):
         _check_config(config, folder / "config.json")  # says what it must be
-    found = config.get("format", 0)
+    if "format" not in config:  # "{}" had read as "written by multicap bundle format 0": retrain it
+        raise DataError(f"{folder / 'config.json'}: no 'format': not a config multicap writes")
+    found = config["format"]
     if not isinstance(found, int) or isinstance(found, bool):
         raise DataError(f"{folder / 'config.json'}: format must be a whole number, not {found!r}")
     if found > BUNDLE_FORMAT:

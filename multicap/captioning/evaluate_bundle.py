@@ -40,7 +40,7 @@ _LOOKED_AT = 20  # the split's first images: none there, and the corpus's images
 def evaluate_model(
     model: str | Path,
     data: str | Path,
-    split: str = "test",
+    split: str | None = None,
     *,
     beam: int | None = None,
     max_len: int | None = None,
@@ -59,7 +59,7 @@ def evaluate_model(
 def evaluate_bundle(
     bundle: Bundle,
     data: str | Path,
-    split: str = "test",
+    split: str | None = None,
     *,
     levels: Sequence[str] | None = None,
     decoding: DecodeConfig | None = None,
@@ -69,8 +69,11 @@ def evaluate_bundle(
     batch_size: int = 100,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BundleEvaluation:
-    """Caption every image of `split` at each level with `bundle` and score it against the references."""
+    """Caption every image of `split` at each level with `bundle` and score it against the references;
+    no split: "test", or the corpus's only split (a COCO captions file of val2014 holds "val")."""
     corpus = load_corpus(data, image_root=image_root)
+    if split is None:
+        split = only[0] if len(only := corpus.splits()) == 1 else "test"
     images = corpus.split(split)
     if not images:
         raise DataError(f"{data}: no images in split {split!r} (it has: {', '.join(corpus.splits())})")
@@ -102,13 +105,16 @@ def evaluate_bundle(
     read = {im.image_id for im, _ in kept}  # those that could not be read are left out on both sides
     dec = decoding or bundle.decoding
     predictions: dict[str, dict[str, str]] = {}
+    unended: dict[str, int] = {}  # per level: captions cut at the length limit (unreliable, said)
     for level in wanted:
         pairs = [(im, r) for im, r in kept if im.captions.get(level)]
         texts: list[str] = []
         for start in range(0, len(pairs), batch_size):
             chunk = pairs[start : start + batch_size]
             grid = torch.from_numpy(store.grid([r for _, r in chunk]).astype("float32"))
-            texts += [c.text for c in bundle.caption(grid, [level] * len(chunk), dec)]
+            said = bundle.caption(grid, [level] * len(chunk), dec)
+            texts += [c.text for c in said]
+            unended[level] = unended.get(level, 0) + sum(not c.ended for c in said)
             if progress is not None:
                 progress(level, len(texts), len(pairs))
         predictions[level] = {im.image_id: t for (im, _), t in zip(pairs, texts, strict=True)}
@@ -131,5 +137,6 @@ def evaluate_bundle(
         "images": len(kept),
         "unread": len(images) - len(kept),  # skipped, each said by the feature store
         "decoding": asdict(replace(dec)),
+        "unended": {lv: n for lv, n in unended.items() if n},
     }
     return BundleEvaluation(scores, f1, settings)

@@ -62,6 +62,11 @@ class TrainEvent:
 
 
 _MIN_HELD = 50  # validation images a bundle's domain threshold is measured on, at least
+_NO_DOMAIN = (
+    f"warning: fewer than {_MIN_HELD} validation images outside the training images, so the bundle cannot "
+    "tell images unlike those it was trained on (describe's \"unlike_training\"); validate on more with "
+    "--set data.val_images=N or another data.val_split"
+)
 _NO_OBJECT_WORDS = (
     "warning: model.object_memory is on, but no word of this corpus is known to name an object (it has no "
     "object facts), so the object memory stays at zero; train with --set model.object_memory=false"
@@ -96,6 +101,9 @@ def train(
     out = Path(cfg.out)
     _check_run_folder(out)  # before the features are cached and an epoch trained, not after
     recover_run(out)  # a checkpoint a kill left half swapped is put back first
+    if (out / "last" / "metrics.json").is_file():  # a run of another recipe refused before its features
+        with _damaged(out / "last" / "metrics.json"):  # are cached (hours of encoding on COCO), not after
+            _check_same_recipe(out / "last", recipe)
     data = build_examples(
         recipe, progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total))
     )
@@ -246,6 +254,8 @@ class _Run:
         run = cls(recipe, model, data.vocab, optimizer, generator, device, _Clock(cfg.max_minutes * 60))
         run.reader = data.reader
         run.domain = _domain(data)
+        if run.domain is None:  # said, not silently off: `attend` and `describe` then call nothing unlike
+            emit(TrainEvent("warning", message=_NO_DOMAIN))
         last = out / "last"
         if last.exists():
             run._resume(last)

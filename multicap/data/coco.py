@@ -93,6 +93,8 @@ def _load(path: Path, what: str) -> dict[str, Any]:
         raise DataError(f"{path}: no such file; give the path of a COCO {what} file") from None
     except (OSError, ValueError) as exc:
         raise DataError(f"{path}: not valid JSON ({exc})") from None
+    if isinstance(doc, dict) and doc.get("images") == [] and "annotations" not in doc:
+        raise DataError(f"{path}: its 'images' list is empty: no image to read captions of")
     if not isinstance(doc, dict) or not isinstance(doc.get("annotations"), list):
         raise DataError(
             f"{path}: no 'annotations' list; expected COCO {what} JSON, Karpathy split JSON, "

@@ -85,6 +85,17 @@ class FeatureStore:
                 encoder (or by a newer multicap), or holds files that are not a store.
         """
         root = Path(root)
+        try:
+            return cls._open(root, encoder)
+        except OSError as exc:  # a file where the folder should be, /proc, a folder it may not write
+            files = [p for p in (root, *root.parents) if p.exists() and not p.is_dir()]
+            why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
+            raise DataError(
+                f"{root}: no feature cache can be kept there ({why}); give a folder it may write"
+            ) from None
+
+    @classmethod
+    def _open(cls, root: Path, encoder: Encoder | None) -> FeatureStore:
         meta_path = root / "meta.json"
         meta: dict[str, Any]
         if meta_path.exists():
@@ -177,20 +188,26 @@ class FeatureStore:
         check_identity(self.root, self.meta, probe_identity(encoder))
         handle = on_error or log_error
         failed: list[Path] = []
+        twins: dict[Path, list[Path]] = {}  # a file to encode → the other files of its content
 
-        def fail(error: ImageLoadError) -> None:
-            failed.append(error.path)
-            handle(error)
+        def fail(error: ImageLoadError) -> None:  # each file of that content is named: three empty
+            for path in (error.path, *twins.get(error.path, ())):  # downloads had been one warning
+                failed.append(path)
+                handle(error if path == error.path else ImageLoadError(path, error.reason))
 
         with build_lock(self.root):
-            todo, reused = self._plan([Path(p) for p in paths], fail)
+            todo, reused = self._plan([Path(p) for p in paths], fail, twins)
             if progress is not None and reused:
                 progress(reused)
             added = self._encode(todo, encoder, batch_size, progress, fail, commit_every)
+        reused -= sum(len(twins.get(p, ())) for p in failed)  # the twins of a file that failed failed too
         return BuildReport(added, reused, len(failed), tuple(failed))
 
-    def _plan(self, paths: list[Path], fail: Callable[[ImageLoadError], None]) -> tuple[dict[str, Path], int]:
-        """Hash every file; return (hash -> one path to encode) for new content, and how many are reused."""
+    def _plan(
+        self, paths: list[Path], fail: Callable[[ImageLoadError], None], twins: dict[Path, list[Path]]
+    ) -> tuple[dict[str, Path], int]:
+        """Hash every file; return (hash -> one path to encode) for new content, and how many are reused
+        (stored, or the same content as a file to encode: those are listed in `twins`)."""
         todo: dict[str, Path] = {}
         reused = 0
         for path in paths:
@@ -200,7 +217,11 @@ class FeatureStore:
                 fail(ImageLoadError(path, exc.strerror or str(exc)))
                 continue
             assert digest is not None
-            if digest in todo or self._row_of_hash(digest) is not None:
+            if digest in todo:
+                reused += 1
+                if path != todo[digest]:
+                    twins.setdefault(todo[digest], []).append(path)
+            elif self._row_of_hash(digest) is not None:
                 reused += 1
             else:
                 todo[digest] = path

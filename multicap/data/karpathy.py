@@ -8,7 +8,6 @@ either the level is "caption" (docs/architecture.md, decision 3).
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,14 +16,12 @@ from multicap.errors import DataError
 
 __all__ = ["KarpathyDataset", "KarpathyImage", "Sentence", "read_karpathy"]
 
-_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
-
 
 @dataclass(frozen=True)
 class Sentence:
     level: str  # "object", "attribute", "layout" or "caption"
     raw: str  # the sentence as written
-    tokens: tuple[str, ...]  # lower-case words; the file's own tokens where it has them
+    tokens: tuple[str, ...]  # the file's own tokens, lower case (what a captioner learns to say); () if none
 
 
 @dataclass
@@ -52,9 +49,7 @@ class KarpathyDataset:
 
 def _tokens(sentence: dict[str, Any]) -> tuple[str, ...]:
     toks = sentence.get("tokens")
-    if isinstance(toks, list) and toks:
-        return tuple(str(t).lower() for t in toks)
-    return tuple(_WORD.findall(str(sentence.get("raw", "")).lower()))
+    return tuple(str(t).lower() for t in toks) if isinstance(toks, list) else ()
 
 
 def _image(entry: Any, pos: int, root: Path, merge_restval: bool) -> KarpathyImage:

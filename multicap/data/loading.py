@@ -84,8 +84,11 @@ def _read_karpathy_corpus(path: Path, image_root: Path | None) -> Corpus:
     images = []
     for im in data.images:
         captions: dict[str, list[str]] = {}
+        tokens: dict[str, list[tuple[str, ...]]] = {}
         for s in im.sentences:
             captions.setdefault(s.level, []).append(s.raw)
+            tokens.setdefault(s.level, []).append(s.tokens)
         image_id = str(im.image_id) if im.image_id is not None else im.path.name
-        images.append(CorpusImage(im.path, im.split, captions, None, image_id))
+        own = {lv: toks for lv, toks in tokens.items() if any(toks)}
+        images.append(CorpusImage(im.path, im.split, captions, None, image_id, own))
     return Corpus(data.name, images)

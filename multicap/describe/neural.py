@@ -42,7 +42,7 @@ class NeuralDescriber:
         self.cross_read = cross_read  # objects only the layout reading names join the facts of the other
         #                               levels (`_add_layout`), a layout reading made for it if not asked for
         self.encoder = bundle.encoder.create(device=device)
-        self.name = f"bundle {bundle.path.name if bundle.path else 'in memory'}"
+        self.name = f"bundle {bundle.path if bundle.path else 'in memory'}"  # a path: every run has a best/
         self.version = NEURAL  # what it says, versioned (multicap.facts.versions)
         self.levels: tuple[str, ...] = tuple(bundle.levels)
         gh, gw = bundle.model.config.grid_hw

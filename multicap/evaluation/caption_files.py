@@ -31,13 +31,20 @@ DEFAULT_LEVEL = "caption"
 
 
 def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
-    """level -> image id -> caption, from a COCO result file.
+    """level -> image id -> caption, from a COCO result file (or the per-image scores `multicap evaluate
+    --out` writes: its captions, level by level, to score again against other references).
 
     Raises:
         DataError: the file is missing or not JSON, an entry lacks image_id or caption, or an image has two
             captions at the same level.
     """
     doc = _load_json(path, lines=True)
+    if isinstance(doc, dict) and isinstance(doc.get("levels"), dict):  # `evaluate --out`'s document
+        doc = [
+            {**row, "level": level}
+            for level, entry in doc["levels"].items()
+            for row in (entry.get("images") or [] if isinstance(entry, dict) else [])
+        ]
     if not isinstance(doc, list):
         raise DataError(
             f"{path}: expected a JSON list of {{'image_id', 'caption'}} objects (COCO result format)"

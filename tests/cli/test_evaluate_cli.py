@@ -211,6 +211,47 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
         assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
     r = _run("evaluate", "--model", str(best))
     assert r.returncode == 2 and "--model needs --data" in r.stderr
+    common = ["--model", str(best), "--metrics", "bleu", "--features", str(tmp_path / "features")]
+    split = ["--split", "test_comp"]
+    coco_refs = EXAMPLES_SCENES / "coco_captions_test_comp.json"
+    # a COCO captions file of one split is scored whole: its split is not guessed as "test"
+    coco = _run(
+        "evaluate", *common, "--data", str(EXAMPLES_SCENES / "coco_captions_test_comp.json"), "--json"
+    )
+    assert coco.returncode == 0, coco.stderr
+    assert json.loads(coco.stdout)["settings"]["split"] == "test_comp"
+    # captions cut at the length limit are said to be, as describe says it
+    short = _run(
+        "evaluate", *common, "--data", str(EXAMPLES_SCENES), "--split", "test_comp", "--max-len", "2"
+    )
+    assert short.returncode == 0 and "reached the length limit without ending a sentence" in short.stderr
+    # an --out that cannot be written is refused before decoding, not after it
+    lost = _run(
+        "evaluate",
+        *common,
+        "--data",
+        str(EXAMPLES_SCENES),
+        *split,
+        "--out",
+        str(tmp_path / "f" / "x" / "o.json"),
+    )
+    assert lost.returncode == 0  # its folder is made
+    # its per-image captions score again against the references, as a COCO result file does
+    again = _run("evaluate", "-p", str(tmp_path / "f" / "x" / "o.json"), "-r", str(coco_refs), "--json")
+    assert again.returncode == 0, again.stderr
+    assert set(json.loads(again.stdout)["levels"]) == {"object", "attribute", "layout", "caption"}
+    (tmp_path / "afile").write_text("x")
+    refused = _run(
+        "evaluate",
+        *common,
+        "--data",
+        str(EXAMPLES_SCENES),
+        *split,
+        "--out",
+        str(tmp_path / "afile" / "o.json"),
+    )
+    assert refused.returncode == 1 and "afile is a file, not a folder" in refused.stderr
+    assert "BLEU" not in refused.stdout
 
 
 def test_evaluate_a_bundle_on_a_corpus_whose_images_start_elsewhere(tmp_path: Path) -> None:

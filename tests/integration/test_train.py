@@ -83,6 +83,11 @@ def test_resuming_with_another_recipe_is_refused(scenes: Path, tmp_path: Path) -
     train(_recipe(scenes, tmp_path / "c", "train.epochs=2", "data.val_images=2"))  # longer: allowed
     with pytest.raises(DataError, match=r"another recipe \(model.hidden_dim differ\)"):
         train(_recipe(scenes, tmp_path / "c", "train.epochs=3", "data.val_images=2", "model.hidden_dim=64"))
+    # refused before the features of another image size are cached (hours of encoding on COCO), not after
+    caches = sorted(p.name for p in (scenes / "features").iterdir())
+    with pytest.raises(DataError, match=r"another recipe \(encoder.image_size differ\)"):
+        train(_recipe(scenes, tmp_path / "c", "train.epochs=3", "data.val_images=2", "encoder.image_size=96"))
+    assert sorted(p.name for p in (scenes / "features").iterdir()) == caches
 
 
 def test_time_budget_ends_the_run_and_a_resume_past_it_trains_nothing(scenes: Path, tmp_path: Path) -> None:
@@ -166,7 +171,9 @@ def test_object_memory_without_object_words_says_so(scenes: Path, tmp_path: Path
     )
     train(recipe, progress=events.append)
     warnings = [e.message for e in events if e.kind == "warning"]
-    assert len(warnings) == 1 and "model.object_memory=false" in warnings[0], warnings
+    assert len(warnings) == 2 and "model.object_memory=false" in warnings[0], warnings
+    # and four validation images are too few for the domain check: said, not silently off
+    assert "cannot tell images unlike those it was trained on" in warnings[1]
 
 
 def test_canonical_levels_learn_their_first_reference_only(scenes: Path, tmp_path: Path) -> None:

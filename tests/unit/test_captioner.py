@@ -405,9 +405,16 @@ def test_pickles_older_and_newer_formats_are_refused(trained, tmp_path: Path) ->
     cfg = json.loads((good / "config.json").read_text())
     cfg["format"] = 99
     (good / "config.json").write_text(json.dumps(cfg))
+    run = tmp_path / "run"  # a training run's folder: its best/ is the bundle
+    Bundle(model, vocab, EncoderSettings("tiny", 64, True)).save(run / "best")
+    with pytest.raises(DataError, match=rf"is not a bundle: .* \(a training run: give {run / 'best'}\)"):
+        load_bundle(run)
     with pytest.raises(DataError, match=rf"is a file of a bundle: give its folder, {good}"):
         load_bundle(good / "model.safetensors")  # had been "no bundle folder or registered name"
     with pytest.raises(DataError, match="newer multicap"):
+        load_bundle(good)
+    (good / "config.json").write_text("{}")
+    with pytest.raises(DataError, match="no 'format': not a config multicap writes"):
         load_bundle(good)
     cfg["format"] = 1
     (good / "config.json").write_text(json.dumps(cfg))

@@ -109,6 +109,14 @@ def test_unreadable_files_are_reported_and_skipped(tmp_path: Path, tiny: Encoder
     assert (report.added, report.failed) == (2, 2)
     assert set(report.failed_paths) == {bad, tmp_path / "missing.png"} and len(errors) == 2
     assert store.row_of(bad) is None and store.row_of(tmp_path / "missing.png") is None
+    # three empty downloads share their (empty) content: each is named, not the first alone
+    empties = [tmp_path / "imgs" / f"empty{i}.jpg" for i in range(3)]
+    for empty in empties:
+        empty.write_bytes(b"")
+    errors.clear()
+    again = store.build([*empties, paths[0]], tiny, on_error=errors.append)
+    assert again.failed == 3 and set(again.failed_paths) == set(empties) and again.reused == 1
+    assert sorted(e.path for e in errors) == empties
 
 
 def test_other_encoder_and_bad_folders_are_refused(tmp_path: Path, tiny: Encoder) -> None:
@@ -126,6 +134,9 @@ def test_other_encoder_and_bad_folders_are_refused(tmp_path: Path, tiny: Encoder
     (tmp_path / "full" / "x.txt").write_text("x")
     with pytest.raises(DataError, match="not empty"):
         FeatureStore.open(tmp_path / "full", tiny)
+    # a file where the folder should be: one line, not NotADirectoryError's words
+    with pytest.raises(DataError, match=r"x.txt is a file, not a folder"):
+        FeatureStore.open(tmp_path / "full" / "x.txt" / "cache", tiny)
 
 
 def test_dataset_with_worker_processes_reads_the_right_rows(tmp_path: Path, tiny: Encoder) -> None:

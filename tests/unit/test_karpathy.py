@@ -46,7 +46,8 @@ def test_reads_levels_paths_ids_and_tokens(tmp_path: Path) -> None:
     assert data.name == "flickr8k"
     assert first.path == tmp_path / "imgs" / "1000268201.jpg" and first.image_id == 0
     assert [s.level for s in first.sentences] == ["caption", "caption"]
-    assert first.sentences[1].tokens == ("a", "girl", "going", "into", "a", "wooden", "building")
+    assert first.sentences[0].tokens == ("a", "child", "in", "a", "pink", "dress")  # the file's own
+    assert first.sentences[1].tokens == ()  # none in the file: the caption is tokenised where it is used
     assert second.path == tmp_path / "imgs" / "val2014" / "COCO_val2014_000000391895.jpg"
     assert second.image_id == 391895 and second.split == "train"  # restval merged
     assert [s.level for s in second.sentences] == ["object", "layout"]
@@ -73,3 +74,27 @@ def test_errors_name_the_problem(tmp_path: Path, content: object, message: str) 
         path.write_text(json.dumps(content))
     with pytest.raises(DataError, match=message):
         read_karpathy(path)
+
+
+def test_a_captioner_learns_the_files_own_tokens_where_it_has_them(tmp_path: Path) -> None:
+    """Training used the raw sentence, so "A child in a pink dress." taught it a "." that the file's
+    tokens (what self-critical's prepro_labels trains on) leave out; a sentence without tokens is
+    tokenised as before."""
+    from multicap.captioning.batches import _targets
+    from multicap.data.loading import load_corpus
+
+    (image,) = [im for im in load_corpus(_write(tmp_path, FLICKR_LIKE)).images if im.image_id == "0"]
+    assert _targets(image, "caption", 16) == [
+        ["a", "child", "in", "a", "pink", "dress"],
+        ["a", "girl", "going", "into", "a", "wooden", "building", "."],
+    ]
+    assert image.captions["caption"][0] == "A child in a pink dress."  # references stay as written
+    assert _targets(image, "caption", 3)[0] == ["a", "child", "in"]
+
+
+def test_an_empty_images_list_is_said_as_such(tmp_path: Path) -> None:
+    """{"images": []} was "no 'annotations' list; expected COCO captions JSON, ...": it is empty."""
+    from multicap.data.loading import load_corpus
+
+    with pytest.raises(DataError, match="its 'images' list is empty"):
+        load_corpus(_write(tmp_path, {"images": []}))
