@@ -64,7 +64,7 @@ class TrainEvent:
 _MIN_HELD = 50  # validation images a bundle's domain threshold is measured on, at least
 _NO_DOMAIN = (
     f"warning: fewer than {_MIN_HELD} validation images outside the training images, so the bundle cannot "
-    "tell images unlike those it was trained on (describe's \"unlike_training\"); validate on more with "
+    'tell images unlike those it was trained on (describe\'s "unlike_training"); validate on more with '
     "--set data.val_images=N or another data.val_split"
 )
 _NO_OBJECT_WORDS = (
