@@ -77,7 +77,8 @@ class Unknown:
 
     def message(self) -> str:
         near = f"; nearest it knows: {', '.join(self.nearest)}" if self.nearest else ""
-        return f'"{self.word}" {self.reason}{near}'
+        word = self.word if len(self.word) <= 40 else self.word[:39] + "…"  # a 5,000-letter "word": short
+        return f'"{word}" {self.reason}{near}'
 
 
 @lru_cache(maxsize=1)

@@ -159,7 +159,9 @@ def _read_exceptions(path: Path) -> dict[str, list[str]]:
 
 def _bisect_line(data: mmap.mmap, key: bytes) -> str | None:
     """The line of a sorted WordNet index file whose first field is `key` (the licence header lines start
-    with two spaces and sort first)."""
+    with two spaces and sort first; an empty key would find one of those)."""
+    if not key.strip():
+        return None
     lo, hi = 0, len(data)
     while lo < hi:
         mid = (lo + hi) // 2

@@ -418,6 +418,7 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     assert not cafe.unknown and cafe.parts[0].text == "cafe"
     # a word WordNet knows that is no class is a correction too ("giraffee" had no suggestion)
     assert understand("giraffee").unknown[0].message().endswith("did you mean giraffe?")
+    assert understand("Æ").unknown  # its slips include "", which had found a licence line of WordNet
 
 
 def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -> None:
