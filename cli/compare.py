@@ -15,10 +15,11 @@ JSON output (`--json`), one object per line:
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "outlier_by" ("distance": far from
   the other images; "what it shows": nothing any other photo shows; null), "distance", "distinct",
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
-  "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; the
+  "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; given
+  two or more folders, {"type": "folder", "folder", "size", "distinguishing", "text"} per folder; the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
   "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps",
-  "with_what_they_show", "outliers", "report"}.
+  "with_what_they_show", "outliers", "folders", "copies_across_folders", "report"}.
 - a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
   ("path", "a", "b") comes with FIELD_bytes, the base64 of the exact name.
 """
@@ -100,6 +101,8 @@ def compare_command(
       multicap compare examples/photos --report compare.html
 
       multicap compare photos/ --index photos --json --clusters 5
+
+      multicap compare holiday-2023/ holiday-2024/   # and what sets each folder apart
     """
     from multicap.compare.run import PairOutcome, compare_files, is_pair
     from multicap.errors import ConfigError, ImageLoadError
@@ -128,6 +131,8 @@ def compare_command(
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 
+    folders = [p for p in paths if p.is_dir()]  # two or more: what sets each apart, too
+    folders = folders if len(folders) > 1 and not is_pair(paths) else []
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ray_cluster
@@ -137,14 +142,14 @@ def compare_command(
             outcome = compare_on_ray(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-                on_error=on_error, progress=advance, workers=workers,
+                on_error=on_error, progress=advance, workers=workers, folders=folders,
             )  # fmt: skip
     else:
         with progress_bar("comparing", total=total) as advance:
             outcome = compare_files(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-                on_error=on_error, progress=advance,
+                on_error=on_error, progress=advance, folders=folders,
             )  # fmt: skip
     if outcome.images.failed or left_out:
         failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
@@ -246,3 +251,8 @@ def _print_set(result: Any) -> None:
         if copies.get(i) not in outliers
     ]
     say(f"outliers: {', '.join(folded) or 'none'}", markup=False)
+    if result.folders:
+        across = f"; near-duplicate groups across them: {result.across}"
+        say(f"folders: {len(result.folders)}{across}", markup=False)
+        for f in result.folders:
+            say(f"  {shown(f.folder)}  {shown(f.text, lines=True)}", markup=False)

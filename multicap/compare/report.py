@@ -138,7 +138,8 @@ class _Page:
             "style-src 'unsafe-inline'\">",
             f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
             f"<h1>{_e(title)}</h1>", self.overview(), self.duplicates(), self.clusters(),
-            self.outlier_section(), self.heatmap(), self.pairs(), self.images(), "</body></html>",
+            self.outlier_section(), self.folders(), self.heatmap(), self.pairs(), self.images(),
+            "</body></html>",
         ]  # fmt: skip
         return "\n".join(parts)
 
@@ -200,6 +201,19 @@ class _Page:
             said = self.r.images.descriptions[i].texts.get("object")
             return f"shows nothing the others show{': ' + said if said else ''}"
         return f"far from the other images (distance {self.r.clustering.distances[i]:.3f})"
+
+    def folders(self) -> str:
+        """What sets each folder apart, where the set was given as two or more folders."""
+        if not self.r.folders:
+            return ""
+        out = [
+            '<h2 id="folders">Folders</h2>',
+            f"<p>Near-duplicate groups across them: {self.r.across}</p><table>",
+            "<tr><th>folder</th><th>what sets it apart</th></tr>",
+        ]
+        for f in self.r.folders:
+            out.append(f"<tr><td>{_name(f.folder)}</td><td>{_e(f.text)}</td></tr>")
+        return "".join(out) + "</table>"
 
     def heatmap(self) -> str:
         n = len(self.paths)

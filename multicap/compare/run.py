@@ -71,9 +71,11 @@ def compare_files(
     batch_size: int = 16,
     on_error: ErrorHandler | None = None,
     progress: Callable[[int], None] | None = None,
+    folders: Sequence[Path] = (),
 ) -> PairOutcome | SetOutcome:
     """Describe and embed `files` (reusing the vectors of `index` where it holds them; `model` else the
-    index's model, else the grounded one), then compare them as a pair or as a set.
+    index's model, else the grounded one), then compare them as a pair or as a set (given two or more
+    `folders` they come from: what sets each apart too).
 
     Raises:
         ConfigError: no images, a pair with an unreadable image or one file twice, a set of one image, an
@@ -122,7 +124,7 @@ def compare_files(
         )
     if len(images.paths) < 2:
         raise ConfigError(f"a set needs two or more images to compare; only {images.paths[0]} was read")
-    result = compare_set(images, threshold=cut, clusters=clusters, level=level)
+    result = compare_set(images, threshold=cut, clusters=clusters, level=level, folders=folders)
     return SetOutcome(images, result, _report(result, report))
 
 

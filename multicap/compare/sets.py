@@ -15,10 +15,10 @@ nearest members.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -29,6 +29,16 @@ from multicap.compare.change import changed_cells, file_pixels
 from multicap.compare.clusters import Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
+from multicap.compare.folders import FolderSummary, folder_summaries, groups_across
+from multicap.compare.labels import (
+    LABEL_FEATURES,
+    MOST,
+    SOME,
+    SOME_FEATURES,
+    counted,
+    over_represented,
+    readable,
+)
 from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, only_in, read_surely
 from multicap.compare.verify import SIDE as VERIFY_SIDE
 from multicap.compare.verify import PairCheck, alignment, looks_grey
@@ -47,13 +57,7 @@ __all__ = [
     "shown_vectors",
 ]
 
-_MOST = 0.5  # a cluster's distinguishing feature: held by more than this share of its members …
-_LIFT = 2.0  # … and over-represented there: its share of the members at least this many times its share
-#              of the other images (a feature every image has, "landscape", sets no cluster apart)
 _EVERYWHERE = 0.7  # a feature this share of the whole set holds is left out of a cluster's label
-_LABEL_FEATURES = 6  # features in a cluster's label
-_SOME = 1 / 3  # where no feature passes _MOST: one held by more than this share (and two members) …
-_SOME_FEATURES = 3  # … this many of them, each said with its count ("espresso (3 of 7)")
 _NEAREST_PAIRS = 3  # pairs per cluster: its representative against this many nearest members
 _MAX_PAIRS = 200  # pairs in all
 _ODD_Z = 0.5  # the farthest photo, at least this many robust deviations beyond the median distance …
@@ -85,6 +89,8 @@ class SetComparison:
     distinct: list[list[str]]  # per image, the features no other image has
     pairs: list[tuple[int, int, PairComparison]] = field(default_factory=list)
     odd: list[int] = field(default_factory=list)  # the outliers by what they show (a photo and its copies)
+    folders: list[FolderSummary] = field(default_factory=list)  # a set given as two or more folders
+    across: int = 0  # near-duplicate groups that hold photos of two or more of those folders
 
     def outlier_by(self, i: int) -> str | None:
         """Why image `i` is an outlier: "what it shows" (nothing the other photos show), "distance" (far
@@ -117,6 +123,11 @@ class SetComparison:
                 "representative": paths[cl.representative], "members": [paths[m] for m in cl.members],
                 "shared": cl.shared, "distinguishing": cl.distinguishing, "text": cl.text,
             })  # fmt: skip
+        for f in self.folders:
+            out.append({
+                "type": "folder", "folder": f.folder, "size": len(f.members),
+                "distinguishing": f.distinguishing, "text": f.text,
+            })  # fmt: skip
         out.extend({**pair.to_dict(), "a": paths[i], "b": paths[j]} for i, j, pair in self.pairs)
         out.append(self.summary())
         return out
@@ -132,6 +143,7 @@ class SetComparison:
             "principal_components": c.principal, "gaps": {str(k): v for k, v in c.gaps.items()},
             "with_what_they_show": c.with_shown,
             "outliers": [str(self.images.paths[i]) for i in c.outliers],
+            "folders": len(self.folders), "copies_across_folders": self.across,
         }  # fmt: skip
 
 
@@ -142,8 +154,10 @@ def compare_set(
     clusters: int | None = None,
     level: str = "caption",
     seed: int = 0,
+    folders: Sequence[Path] = (),
 ) -> SetComparison:
-    """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring)."""
+    """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring); given
+    two or more `folders` it was collected from, what sets each apart (`folders.folder_summaries`)."""
     check = PairCheck.of_paths(images.paths)
     groups = duplicate_groups(
         images.signatures,
@@ -175,6 +189,10 @@ def compare_set(
     result = SetComparison(
         images, level, threshold, groups, clustering, summaries, distinct, odd=shows_nothing
     )
+    if len(folders) > 1:
+        names = {o.label for d in images.descriptions if d.facts is not None for o in d.facts.objects}
+        result.folders = folder_summaries(images.paths, folders, feats, above, names, stands_for)
+        result.across = groups_across(groups, images.paths, folders)
     result.pairs = _pairs(images, groups, summaries)
     return result
 
@@ -273,92 +291,35 @@ def _cluster_summary(
     summary = summarize_set([images.descriptions[i] for i in photos], level) if len(photos) > 1 else None
     shared = summary.shared if summary else sorted(feats[rep])
     others = (clustering.labels != c) & (stands_for == np.arange(len(stands_for)))
-    distinguishing = _over_represented(photos, others, feats, above)
+    distinguishing = over_represented(photos, others, feats, above)
     originals = [fs for i, fs in enumerate(feats) if stands_for[i] == i]
     everywhere = Counter(f for fs in originals for f in fs)
     telling = [f for f in shared if everywhere[f] < _EVERYWHERE * len(originals) and f not in distinguishing]
     facts = [images.descriptions[i].facts for i in photos]
     names = {o.label for f in facts if f is not None for o in f.objects}
     counts = Counter(f for i in photos for f in feats[i])
-    label = _counted(_readable(distinguishing + telling, names, above)[:_LABEL_FEATURES], counts, len(photos))
+    label = counted(readable(distinguishing + telling, names, above)[:LABEL_FEATURES], counts, len(photos))
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
-        label = _readable(shared, names, above)[:_LABEL_FEATURES]
+        label = readable(shared, names, above)[:LABEL_FEATURES]
         if not label and len(photos) > 2:  # one odd photo shares nothing: the things most show, counted
-            most = [f for f, n in counts.most_common() if n > _MOST * len(photos) and n >= 2]
+            most = [f for f, n in counts.most_common() if n > MOST * len(photos) and n >= 2]
             implied = {
                 a for f in most for a in above.get(f, ()) if counts[a] == counts[f]
             }  # "animal": "mammal"
             most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
-            label = _counted(_readable(most, names, above)[:_SOME_FEATURES], counts, len(photos))
+            label = counted(readable(most, names, above)[:SOME_FEATURES], counts, len(photos))
     if not label and len(photos) > 2:  # nothing most share: what a third or more of them do, counted
-        some = _over_represented(photos, others, feats, above, most=_SOME)
-        label = _counted(_readable(some, names, above)[:_SOME_FEATURES], counts, len(photos))
+        some = over_represented(photos, others, feats, above, most=SOME)
+        label = counted(readable(some, names, above)[:SOME_FEATURES], counts, len(photos))
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
     text += f" ({_photos(len(photos))} and copies)" if len(photos) < len(ids) else ""
     text += f": {', '.join(label)}" if label else ""
     return ClusterSummary(c, ids, rep, shared, distinguishing, text)
 
 
-def _counted(features: list[str], counts: Counter[str], n: int) -> list[str]:
-    """A label's features, each that not all `n` photos hold with how many do: "dark, animal (2 of 3)" (a
-    walkthrough's cluster of a rocket, meerkats and swans had read "dark, animal", as if of all three)."""
-    return [f if counts[f] >= n else f"{f} ({counts[f]} of {n})" for f in features]
-
-
 def _photos(n: int) -> str:
     """ "1 photo", "2 photos"."""
     return f"{n} photo{'s' if n != 1 else ''}"
-
-
-def _readable(features: list[str], names: set[str], above: dict[str, set[str]] | None = None) -> list[str]:
-    """A label's features: object names first (in the given order), then the rest, leaving out a feature
-    that says a kept one again with more words ("mobile home" keeps out "brown mobile home" and "mobile
-    home above person": the label names what sets the cluster apart, the texts give the detail; a shorter
-    one coming later takes the longer one's place), and one that says less than a kept one, through a word
-    above it (`above`: "fish" keeps out "animal", "large animal" and "animal in the centre", as "mammal"
-    does; the 346 real photos' clusters had read "fish, dark, large animal, animal in the centre, medium
-    animal, animal")."""
-    kept: list[str] = []
-    for f in sorted(features, key=lambda f: f not in names):
-        if any(_says(k, f) for k in kept) or any(_says(a, f) for k in kept for a in (above or {}).get(k, ())):
-            continue
-        longer = [i for i, k in enumerate(kept) if _says(f, k)]
-        if longer:
-            kept[longer[0]] = f
-            kept = [k for i, k in enumerate(kept) if i not in longer[1:]]
-        else:
-            kept.append(f)
-    return kept
-
-
-def _says(word: str, feature: str) -> bool:
-    """Whether `feature` holds `word` as whole words ("animal" in "large animal", not in "animals")."""
-    return re.search(rf"(?<![\w-]){re.escape(word)}(?![\w-])", feature) is not None
-
-
-def _over_represented(
-    ids: list[int],
-    others_mask: np.ndarray,
-    feats: list[set[str]],
-    above: dict[str, set[str]],
-    most: float = _MOST,
-) -> list[str]:
-    """Features most of a cluster's members hold and the other images hold far less often (lift of at
-    least `_LIFT`; held by none of them is infinite lift), most telling first. A feature above another
-    one held by the same members says nothing more ("brown trailer" drops "brown wheeled vehicle")."""
-    others = [i for i in np.flatnonzero(others_mask)]
-    if not others:
-        return []
-    inside = Counter(f for i in ids for f in feats[i])
-    outside = Counter(f for i in others for f in feats[i])
-    lift = {
-        f: (n / len(ids)) / max(outside[f] / len(others), 0.5 / len(others))
-        for f, n in inside.items()
-        if n > most * len(ids) and n >= 2
-    }
-    telling = [f for f, v in lift.items() if v >= _LIFT]
-    implied = {a for f in telling for a in above.get(f, ()) if inside[a] == inside[f]}
-    return sorted((f for f in telling if f not in implied), key=lambda f: (-lift[f], -inside[f], f))
 
 
 def compare_copy(

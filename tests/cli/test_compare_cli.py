@@ -139,3 +139,33 @@ def test_a_pair_alike_but_not_one_photo_says_why(tmp_path: Path) -> None:
     photo.save(tmp_path / "rocket.jpg")
     r = run_cli("compare", str(tmp_path / "rocket.jpg"), str(tmp_path / "half.jpg"), "--json")
     assert json.loads(r.stdout)["near_duplicate"] is True
+
+
+def test_two_folders_say_what_sets_each_apart_and_the_copies_across(scenes: Path, tmp_path: Path) -> None:
+    """A walkthrough compared two folders and found them merged into one set, with nothing said of what
+    sets folder A apart from folder B: each folder now has its line, and a near-duplicate group that
+    spans both is counted."""
+    import shutil
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    for name in ("before.png", "after.png", "copy_crop.jpg"):
+        if (scenes / name).exists():
+            shutil.copy(scenes / name, a / name)
+    copies = sorted(p.name for p in scenes.glob("copy_*.jpg"))
+    shutil.copy(scenes / copies[0], a / copies[0])
+    for name in copies[1:]:
+        shutil.copy(scenes / name, b / name)
+    r = run_cli("compare", str(a), str(b), "--json")
+    assert r.returncode == 0, r.stderr
+    lines = [json.loads(line) for line in r.stdout.splitlines()]
+    folders = [x for x in lines if x["type"] == "folder"]
+    assert [f["folder"] for f in folders] == [str(a), str(b)]
+    assert [f["size"] for f in folders] == [len(list(a.iterdir())), len(list(b.iterdir()))]
+    summary = lines[-1]
+    assert summary["folders"] == 2 and summary["copies_across_folders"] == 1
+    text = run_cli("compare", str(a), str(b))
+    assert "folders: 2; near-duplicate groups across them: 1" in text.stdout
+    one = json.loads(run_cli("compare", str(a), "--json").stdout.splitlines()[-1])
+    assert one["folders"] == 0  # one folder: a set, no folder lines
