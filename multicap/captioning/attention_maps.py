@@ -27,14 +27,21 @@ __all__ = ["attention_overlay", "caption_image", "plot_attention", "plot_step_si
 def caption_image(
     bundle: Bundle, path: str | Path, level: str, device: str = "cpu"
 ) -> tuple[Caption, Image.Image]:
-    """Caption one image with `bundle` at `level`; also returns the image as the encoder saw it."""
+    """Caption one image with `bundle` at `level`; also returns the image as the encoder saw it (an
+    encoder that squashes the whole image to a square saw all of it: it is returned in its own shape, so
+    that a circle stays round under the attention, which spreads back over it)."""
     encoder = bundle.encoder.create(device=device)
-    pixels = encoder.preprocess.to_uint8(load_image(path, min_short_side=encoder.preprocess.size))
+    image = load_image(path, min_short_side=encoder.preprocess.size)
+    pixels = encoder.preprocess.to_uint8(image)
     features = encoder.encode_batch(pixels.unsqueeze(0))
     caption = bundle.caption(features.grid, [level])[0]
     if bundle.domain is not None:  # a photo to a scenes captioner: said, as describe says it
         caption.unlike_training = bool(bundle.domain.unlike(pooled(features.grid))[0])
     seen = Image.fromarray(pixels.permute(1, 2, 0).numpy())
+    if encoder.preprocess.squash and image.width != image.height:
+        scale = max(seen.size) / max(image.size)
+        shape = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        seen = image.convert("RGB").resize(shape, Image.Resampling.BICUBIC)
     return caption, seen
 
 

@@ -224,3 +224,19 @@ def test_attend_refuses_an_image_format_before_running_the_model(tmp_path: Path)
     if not any(shutil.which(tex) for tex in ("xelatex", "lualatex", "pdflatex")):  # failed after the model
         r = run_cli("attend", str(SCENE), "--model", "scenes-small", "--out", str(tmp_path / "att.pgf"))
         assert r.returncode == 2 and "Invalid value for --out" in r.stderr and ", .pgf" not in r.stderr
+
+
+def test_an_oblong_image_is_shown_in_its_own_shape_under_its_attention(tmp_path: Path) -> None:
+    """The squashing encoder saw the whole image as a square, and attend drew it so: a circle became an
+    ellipse. It is drawn in its own shape; the attention spreads back over all of it."""
+    from multicap.captioning.attention_maps import caption_image
+    from multicap.captioning.bundle import load_bundle
+
+    bundle = load_bundle("scenes-small")
+    assert bundle.encoder.create().preprocess.squash
+    wide = tmp_path / "wide.png"
+    Image.open(SCENE).convert("RGB").resize((320, 160)).save(wide)
+    caption, seen = caption_image(bundle, wide, "object")
+    assert seen.size[0] == 2 * seen.size[1] and caption.text
+    _, square = caption_image(bundle, SCENE, "object")
+    assert square.size[0] == square.size[1]
