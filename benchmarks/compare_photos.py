@@ -159,7 +159,15 @@ def mixed_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
     that should be a cluster of its own."""
     themes = _theme_photos(data, MIXED_PART)
     labels = json.loads(LABELS.read_text())["photos"]
-    themes["people"] = [p["file"] for p in labels if set(p["main_objects"][0]["names"]) & PEOPLE_NAMES]
+    elsewhere = {f for files in themes.values() for f in files}  # a musician is not also an animal's photo
+    themes["people"] = [
+        p["file"]
+        for p in labels
+        if p["main_objects"] and set(p["main_objects"][0]["names"]) & PEOPLE_NAMES
+        if p["file"] not in elsewhere
+    ]
+    if len(themes["people"]) < MIXED_PART:
+        raise BenchmarkError(f"too few people photos in {LABELS} for --mixed (at least {MIXED_PART})")
     triples = list(itertools.combinations(themes, 3))
     rng = random.Random(seed)
     sets = []

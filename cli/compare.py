@@ -16,12 +16,13 @@ JSON output (`--json`), one object per line:
   the other images; "what it shows": nothing any other photo shows; null), "distance", "distinct",
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
   "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; given
-  two or more folders, {"type": "folder", "folder", "size", "distinguishing", "text"} per folder; the
+  two or more folders that hold images, {"type": "folder", "folder", "size", "distinguishing", "text"} per
+  folder (a photo is in the deepest folder given that holds it); the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
   "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps",
-  "with_what_they_show", "outliers", "folders", "copies_across_folders", "report"}.
+  "with_what_they_show", "outliers", "folders", "duplicate_groups_across_folders", "report"}.
 - a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
-  ("path", "a", "b") comes with FIELD_bytes, the base64 of the exact name.
+  ("path", "a", "b", "folder") comes with FIELD_bytes, the base64 of the exact name.
 """
 
 from __future__ import annotations
@@ -131,8 +132,7 @@ def compare_command(
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 
-    folders = [p for p in paths if p.is_dir()]  # two or more: what sets each apart, too
-    folders = folders if len(folders) > 1 and not is_pair(paths) else []
+    folders = _folders(paths)  # two or more: what sets each apart, too
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ray_cluster
@@ -158,6 +158,17 @@ def compare_command(
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
         _render_set(outcome, json_out, len(left_out))
+
+
+def _folders(paths: list[Path]) -> list[Path]:
+    """The folders given, each once ("A" and "./A/" are one), where two or more are."""
+    import os
+
+    seen: dict[str, Path] = {}
+    for p in paths:
+        if p.is_dir():
+            seen.setdefault(os.path.abspath(p), p)
+    return list(seen.values()) if len(seen) > 1 else []
 
 
 def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:

@@ -70,8 +70,6 @@ def evaluate_command(
       multicap evaluate --model runs/flickr8k/best --data dataset_flickr8k.json --image-root Flicker8k_Dataset
     """
     names = _metric_names(metrics)
-    if out is not None:  # before decoding and scoring, not after (a 5,000-image decode had been lost)
-        console.output_place(out, "--out")
     if split is not None and not split.strip():  # had scored the default split, unsaid
         raise typer.BadParameter(
             "give a split's name (e.g. test), or leave --split out", param_hint="--split"
@@ -81,9 +79,13 @@ def evaluate_command(
                                 ("--image-root", image_root)) if v is not None]  # fmt: skip
         if given:
             console.warn(f"{' and '.join(given)}: with --model only; ignored in scoring --predictions")
+    if model is not None and (data is None or predictions is not None or references is not None):
+        raise typer.BadParameter("--model needs --data, and no --predictions/--references")
+    if model is None and (predictions is None or references is None):
+        raise typer.BadParameter("give --predictions and --references, or --model and --data")
+    if out is not None:  # before decoding and scoring, not after (a 5,000-image decode had been lost)
+        console.output_place(out, "--out")
     if model is not None:
-        if data is None or predictions is not None or references is not None:
-            raise typer.BadParameter("--model needs --data, and no --predictions/--references")
         doc = _decoded(model, data, split, names, beam, max_len, features, image_root, out)
     elif predictions is not None and references is not None:
         doc = _scored(predictions, references, split, names, out)
@@ -117,10 +119,10 @@ def _decoded(
             f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
             f"other {evaluation.settings['images']}"
         )
-    for level, n in evaluation.settings.get("unended", {}).items():  # as describe says it
+    for level, (n, of) in evaluation.settings.get("unended", {}).items():  # as describe says it
         console.warn(
-            f"level {level}: {n} of {console.counted(evaluation.settings['images'], 'image')} reached the "
-            "length limit without ending a sentence (--max-len): those captions are unreliable"
+            f"level {level}: {n} of {console.counted(of, 'caption')} reached the length limit without "
+            "ending a sentence (--max-len): those captions are unreliable"
         )
     if out is not None:
         _write(out, evaluation.document(per_image=True))

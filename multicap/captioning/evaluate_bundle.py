@@ -70,10 +70,12 @@ def evaluate_bundle(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> BundleEvaluation:
     """Caption every image of `split` at each level with `bundle` and score it against the references;
-    no split: "test", or the corpus's only split (a COCO captions file of val2014 holds "val")."""
+    no split: "test", or the corpus's only split unless that is one trained on (a COCO captions file of
+    val2014 holds "val"; a training file alone is refused, not scored unsaid)."""
     corpus = load_corpus(data, image_root=image_root)
     if split is None:
-        split = only[0] if len(only := corpus.splits()) == 1 else "test"
+        only = corpus.splits()
+        split = only[0] if len(only) == 1 and only[0] not in ("train", "restval") else "test"
     images = corpus.split(split)
     if not images:
         raise DataError(f"{data}: no images in split {split!r} (it has: {', '.join(corpus.splits())})")
@@ -105,10 +107,12 @@ def evaluate_bundle(
     read = {im.image_id for im, _ in kept}  # those that could not be read are left out on both sides
     dec = decoding or bundle.decoding
     predictions: dict[str, dict[str, str]] = {}
-    unended: dict[str, int] = {}  # per level: captions cut at the length limit (unreliable, said)
+    unended: dict[str, int] = {}  # per level: captions cut at the length limit (unreliable, said) ...
+    captioned: dict[str, int] = {}  # ... of so many (the images with references at that level)
     for level in wanted:
         pairs = [(im, r) for im, r in kept if im.captions.get(level)]
         texts: list[str] = []
+        captioned[level] = len(pairs)
         for start in range(0, len(pairs), batch_size):
             chunk = pairs[start : start + batch_size]
             grid = torch.from_numpy(store.grid([r for _, r in chunk]).astype("float32"))
@@ -137,6 +141,6 @@ def evaluate_bundle(
         "images": len(kept),
         "unread": len(images) - len(kept),  # skipped, each said by the feature store
         "decoding": asdict(replace(dec)),
-        "unended": {lv: n for lv, n in unended.items() if n},
+        "unended": {lv: [n, captioned[lv]] for lv, n in unended.items() if n},  # [cut, of]
     }
     return BundleEvaluation(scores, f1, settings)

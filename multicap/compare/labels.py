@@ -34,13 +34,13 @@ SOME_FEATURES = 3  # … this many of them, each said with its count ("espresso 
 def set_apart(
     photos: list[int], others: np.ndarray, feats: list[set[str]], above: dict[str, set[str]], names: set[str]
 ) -> list[str]:
-    """What sets `photos` apart from the `others` (a mask over the set), readable and counted: what most
-    of them hold and the others far less, else what a third or more do; [] where nothing does."""
-    held = Counter(f for i in photos for f in feats[i])
+    """What sets `photos` apart from the `others` (a mask over the set), readable: what most of them hold
+    and the others far less, else what a third or more do; [] where nothing does (`counted` says how
+    many of them hold each)."""
     for most, n in ((MOST, LABEL_FEATURES), (SOME, SOME_FEATURES)):
         found = readable(over_represented(photos, others, feats, above, most=most), names, above)[:n]
         if found:
-            return counted(found, held, len(photos))
+            return found
     return []
 
 

@@ -26,10 +26,10 @@ import numpy as np
 
 from multicap.compare.align import align_pair, shown_share
 from multicap.compare.change import changed_cells, file_pixels
-from multicap.compare.clusters import Clustering, cluster_vectors
+from multicap.compare.clusters import JOINED_FROM, PCA_FROM, Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
-from multicap.compare.folders import FolderSummary, folder_summaries, groups_across
+from multicap.compare.folders import FolderSummary, folder_of, folder_summaries, groups_across
 from multicap.compare.labels import (
     LABEL_FEATURES,
     MOST,
@@ -143,7 +143,7 @@ class SetComparison:
             "principal_components": c.principal, "gaps": {str(k): v for k, v in c.gaps.items()},
             "with_what_they_show": c.with_shown,
             "outliers": [str(self.images.paths[i]) for i in c.outliers],
-            "folders": len(self.folders), "copies_across_folders": self.across,
+            "folders": len(self.folders), "duplicate_groups_across_folders": self.across,
         }  # fmt: skip
 
 
@@ -171,7 +171,9 @@ def compare_set(
     stands_for = np.arange(len(images))
     for g in groups:  # a copy is clustered as the photo it copies
         stands_for[g.members] = g.keeper
-    shown = shown_vectors(images.descriptions, stands_for)
+    photos = len(np.unique(stands_for))  # what each shows: only where the clusters may be found with it
+    wanted = clusters is None and JOINED_FROM <= photos < PCA_FROM
+    shown = shown_vectors(images.descriptions, stands_for) if wanted else None
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for, shown=shown)
     odd = _odd_one_out(clustering, images.descriptions, stands_for)
     shows_nothing = (
@@ -191,8 +193,9 @@ def compare_set(
     )
     if len(folders) > 1:
         names = {o.label for d in images.descriptions if d.facts is not None for o in d.facts.objects}
-        result.folders = folder_summaries(images.paths, folders, feats, above, names, stands_for)
-        result.across = groups_across(groups, images.paths, folders)
+        where = folder_of(images.paths, folders)
+        result.folders = folder_summaries(where, folders, feats, above, names, stands_for)
+        result.across = groups_across(groups, where) if result.folders else 0
     result.pairs = _pairs(images, groups, summaries)
     return result
 

@@ -22,8 +22,8 @@ class CorpusImage:
     ]  # level -> reference sentences ("object", "attribute", "layout", "caption")
     facts: SceneFacts | None = None  # ground truth where the source has it (scenes, COCO instances)
     image_id: str = ""  # the dataset's id (cocoid, imgid, COCO image id, scene index) or the file name
-    # level -> the corpus's own tokens of each of its captions, in order, () where a caption has none
-    # (Karpathy's "tokens", as prepro_labels trains on them); without, a caption is tokenised
+    # level -> the corpus's own tokens of each of its captions, in order, () where it has none or they
+    # are the caption's own words (Karpathy's "tokens" that segment Chinese); without, it is tokenised
     tokens: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)
 
 

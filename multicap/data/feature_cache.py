@@ -85,17 +85,6 @@ class FeatureStore:
                 encoder (or by a newer multicap), or holds files that are not a store.
         """
         root = Path(root)
-        try:
-            return cls._open(root, encoder)
-        except OSError as exc:  # a file where the folder should be, /proc, a folder it may not write
-            files = [p for p in (root, *root.parents) if p.exists() and not p.is_dir()]
-            why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
-            raise DataError(
-                f"{root}: no feature cache can be kept there ({why}); give a folder it may write"
-            ) from None
-
-    @classmethod
-    def _open(cls, root: Path, encoder: Encoder | None) -> FeatureStore:
         meta_path = root / "meta.json"
         meta: dict[str, Any]
         if meta_path.exists():
@@ -105,9 +94,16 @@ class FeatureStore:
             return cls(root, meta)
         if encoder is None:
             raise DataError(f"{root}: no feature store here; open it with an encoder to create one")
-        if root.exists() and any(root.iterdir()):
-            raise DataError(f"{root} is not empty and holds no feature store; choose an empty folder")
-        root.mkdir(parents=True, exist_ok=True)
+        try:
+            if root.exists() and any(root.iterdir()):
+                raise DataError(f"{root} is not empty and holds no feature store; choose an empty folder")
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where the folder should be, /proc, a folder it may not write
+            files = [p for p in (root, *root.parents) if p.exists() and not p.is_dir()]
+            why = f"{files[-1]} is a file, not a folder" if files else exc.strerror or str(exc)
+            raise DataError(
+                f"{root}: no feature cache can be kept there ({why}); give a folder it may write"
+            ) from None
         meta = {"format": FORMAT, "version": FORMAT_VERSION, "dtype": "float16"}
         meta.update(probe_identity(encoder))
         tmp = meta_path.with_name("meta.json.tmp")  # written whole, then renamed
@@ -191,7 +187,7 @@ class FeatureStore:
         twins: dict[Path, list[Path]] = {}  # a file to encode → the other files of its content
 
         def fail(error: ImageLoadError) -> None:  # each file of that content is named: three empty
-            for path in (error.path, *twins.get(error.path, ())):  # downloads had been one warning
+            for path in dict.fromkeys((error.path, *twins.get(error.path, ()))):  # downloads had been one
                 failed.append(path)
                 handle(error if path == error.path else ImageLoadError(path, error.reason))
 
@@ -200,7 +196,7 @@ class FeatureStore:
             if progress is not None and reused:
                 progress(reused)
             added = self._encode(todo, encoder, batch_size, progress, fail, commit_every)
-        reused -= sum(len(twins.get(p, ())) for p in failed)  # the twins of a file that failed failed too
+        reused -= sum(len(twins.get(p, ())) for p in set(failed))  # a file's twins failed with it
         return BuildReport(added, reused, len(failed), tuple(failed))
 
     def _plan(
@@ -217,10 +213,9 @@ class FeatureStore:
                 fail(ImageLoadError(path, exc.strerror or str(exc)))
                 continue
             assert digest is not None
-            if digest in todo:
+            if digest in todo:  # the same content (or the same file named again): it shares that file's fate
                 reused += 1
-                if path != todo[digest]:
-                    twins.setdefault(todo[digest], []).append(path)
+                twins.setdefault(todo[digest], []).append(path)
             elif self._row_of_hash(digest) is not None:
                 reused += 1
             else:

@@ -21,7 +21,7 @@ __all__ = ["KarpathyDataset", "KarpathyImage", "Sentence", "read_karpathy"]
 class Sentence:
     level: str  # "object", "attribute", "layout" or "caption"
     raw: str  # the sentence as written
-    tokens: tuple[str, ...]  # the file's own tokens, lower case (what a captioner learns to say); () if none
+    tokens: tuple[str, ...]  # the file's own tokens, lower case; () if none (`loading`: when they count)
 
 
 @dataclass

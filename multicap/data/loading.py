@@ -26,6 +26,7 @@ from multicap.errors import DataError
 __all__ = ["load_corpus"]
 
 InstancesArg = str | Path | Sequence[str | Path] | None
+_RAW_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")  # a raw sentence's words, as Karpathy's tokens write them
 _KARPATHY_KEY = re.compile(rb'(?<!\\)"sentences"\s*:')  # a Karpathy file names its sentences early on
 _PEEK_BYTES = 1 << 20
 
@@ -87,7 +88,11 @@ def _read_karpathy_corpus(path: Path, image_root: Path | None) -> Corpus:
         tokens: dict[str, list[tuple[str, ...]]] = {}
         for s in im.sentences:
             captions.setdefault(s.level, []).append(s.raw)
-            tokens.setdefault(s.level, []).append(s.tokens)
+            # the file's tokens only where they are not the sentence's own words (a segmentation or a
+            # cleaning multicap's tokenizer cannot redo: Chinese, replaced rare words); English files
+            # keep the raw sentence, so one corpus is never half with punctuation, half without
+            same = s.tokens == tuple(_RAW_WORD.findall(s.raw.lower()))
+            tokens.setdefault(s.level, []).append(() if same else s.tokens)
         image_id = str(im.image_id) if im.image_id is not None else im.path.name
         own = {lv: toks for lv, toks in tokens.items() if any(toks)}
         images.append(CorpusImage(im.path, im.split, captions, None, image_id, own))

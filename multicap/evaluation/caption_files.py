@@ -44,6 +44,7 @@ def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
             {**row, "level": level}
             for level, entry in doc["levels"].items()
             for row in (entry.get("images") or [] if isinstance(entry, dict) else [])
+            if not isinstance(row, dict) or row.get("caption") != ""  # "": an image with no caption
         ]
     if not isinstance(doc, list):
         raise DataError(

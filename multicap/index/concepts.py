@@ -18,16 +18,14 @@ from multicap.text.imagenet import imagenet_concepts, imagenet_labels
 __all__ = ["class_tags", "content_terms", "named_classes", "query_terms"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_POSSESSIVE = re.compile(r"(?<=[^\W_])['’]s\b", re.UNICODE)  # "dog's": its "s" had matched "lady's slipper"
 _STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "not", "near", "of", "on", "in", "at", "to", "with", "by", "for", "is"]
-)
+) | {"s"}  # and a possessive's "s" ("dog's": its "s" had matched "lady's slipper")
 
 
 def query_terms(text: str) -> list[str]:
-    """Lower-case words of a string; punctuation, a possessive's "'s" and FTS5 syntax dropped (never
-    raises)."""
-    return [w.lower() for w in _WORD.findall(_POSSESSIVE.sub("", text))]
+    """Lower-case words of a string, punctuation and FTS5 syntax dropped (never raises)."""
+    return [w.lower() for w in _WORD.findall(text)]
 
 
 def content_terms(text: str) -> list[str]:

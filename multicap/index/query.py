@@ -505,14 +505,20 @@ def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
 def _query_words(text: str, wn: WordNet) -> list[str]:
     """The words of a query, lower case and unaccented; a possessive without its "'s" ("dog's": dog; it
     had been an unknown word, its "s" searched) and words joined by hyphens read as words where one of them
-    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair); a compound
-    ("t-shirt", "long-nose") stays whole."""
+    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair). A word or phrase
+    WordNet knows stays whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch")."""
+    words = [_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
     out: list[str] = []
-    for word in (_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))):
-        if word.endswith("'s") and not wn.synsets(word) and not wn.synsets(word, "a"):
-            word = word[:-2]
+    for k, word in enumerate(words):
+        known = bool(wn.synsets(word) or wn.synsets(word, "a"))
+        known = known or (k + 1 < len(words) and bool(wn.synsets(f"{word} {words[k + 1]}")))
         parts = [w for w in word.split("-") if w]
-        if len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts) and not wn.synsets(word):
+        colours = len(parts) > 1 and all(w == "and" or _colour(w, wn) for w in parts)  # "black-and-white"
+        if known and not colours:
+            out.append(word)
+        elif word.endswith("'s"):
+            out.append(word[:-2])
+        elif colours or (len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts)):
             out += parts  # words joined by hyphens, not a compound ("long-nose": no long and no nose)
         else:
             out.append(word)

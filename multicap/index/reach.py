@@ -200,6 +200,8 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     if not synsets:
         if wn.synsets(word, "a"):
             return Unknown(word, "describes nothing this model sees")
+        if len(word) > _SLIP_LONGEST:  # no slip of a 5,000-letter "word" (1.4 GB of candidates)
+            return Unknown(word, "is not a word WordNet 3.0 knows")
         close = _one_slip(word, _known_set().__contains__) or difflib.get_close_matches(
             word, _known_words(), n=3, cutoff=0.75
         )
@@ -210,6 +212,9 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     near = _neighbours(synsets[0], wn)
     reason = "is not among the concepts this model sees" + ("" if near else ", nor near one")
     return Unknown(word, reason, near)
+
+
+_SLIP_LONGEST = 40  # letters: a longer unknown word is given no correction
 
 
 def _one_slip(word: str, known: Callable[[str], bool]) -> list[str]:

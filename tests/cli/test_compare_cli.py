@@ -164,8 +164,10 @@ def test_two_folders_say_what_sets_each_apart_and_the_copies_across(scenes: Path
     assert [f["folder"] for f in folders] == [str(a), str(b)]
     assert [f["size"] for f in folders] == [len(list(a.iterdir())), len(list(b.iterdir()))]
     summary = lines[-1]
-    assert summary["folders"] == 2 and summary["copies_across_folders"] == 1
+    assert summary["folders"] == 2 and summary["duplicate_groups_across_folders"] == 1
     text = run_cli("compare", str(a), str(b))
     assert "folders: 2; near-duplicate groups across them: 1" in text.stdout
     one = json.loads(run_cli("compare", str(a), "--json").stdout.splitlines()[-1])
     assert one["folders"] == 0  # one folder: a set, no folder lines
+    twice = run_cli("compare", str(a), f"{a}/.", "--json")  # one folder given twice: one folder
+    assert twice.returncode == 0 and '"type": "folder"' not in twice.stdout

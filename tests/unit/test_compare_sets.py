@@ -475,7 +475,7 @@ def test_a_mid_sized_set_the_vectors_do_not_split_is_grouped_with_what_each_phot
     assert shown_vectors(unknown, np.arange(n)) is None  # a photo whose facts are not known
 
 
-def test_each_folder_is_said_by_what_its_photos_show_that_the_others_do_not(tmp_path) -> None:
+def test_each_folder_is_said_by_what_its_photos_show_that_the_others_do_not(tmp_path, monkeypatch) -> None:
     from pathlib import Path
 
     from multicap.compare.folders import folder_of, folder_summaries
@@ -483,11 +483,23 @@ def test_each_folder_is_said_by_what_its_photos_show_that_the_others_do_not(tmp_
     a, b = tmp_path / "a", tmp_path / "b"
     paths = [a / "1.jpg", a / "2.jpg", a / "3.jpg", b / "1.jpg", b / "2.jpg", Path("elsewhere.jpg")]
     feats = [{"dog", "grass"}, {"dog", "sky"}, {"cat", "grass"}, {"person", "sky"}, {"person"}, {"dog"}]
-    assert folder_of(paths, [a, b]) == [0, 0, 0, 1, 1, -1]
-    said = folder_summaries(paths, [a, b], feats, {}, {"dog", "cat", "person"}, np.arange(6))
+    where = folder_of(paths, [a, b])
+    assert where == [0, 0, 0, 1, 1, -1]
+    said = folder_summaries(where, [a, b], feats, {}, {"dog", "cat", "person"}, np.arange(6))
     assert [s.folder for s in said] == [str(a), str(b)] and [len(s.members) for s in said] == [3, 2]
-    assert said[0].distinguishing == ["dog (2 of 3)", "grass (2 of 3)"]  # a photo named alone: in none
+    assert said[0].distinguishing == ["dog", "grass"]  # bare, as a cluster's; counted in the text
+    assert said[0].text == "3 images: dog (2 of 3), grass (2 of 3)"  # a photo named alone: in none
     assert said[1].text == "2 images: person"
     copies = np.array([0, 0, 2, 3, 4, 5])  # a's second photo is a copy of its first: counted once
-    again = folder_summaries(paths, [a, b], feats, {}, {"dog", "cat", "person"}, copies)
-    assert again[0].distinguishing == ["grass"] and again[0].text.startswith("3 images: ")
+    again = folder_summaries(where, [a, b], feats, {}, {"dog", "cat", "person"}, copies)
+    assert again[0].distinguishing == ["grass"]
+    assert again[0].text.startswith("3 images (2 photos and copies): ")
+    # a copy whose photo is in the other folder still counts in its own folder
+    across = np.array([3, 1, 2, 3, 4, 5])
+    assert folder_summaries(where, [a, b], feats, {}, set(), across)[0].text.startswith("3 images: ")
+    # run inside a, "." and "../b": b's photos are b's, not "."'s; a nested folder holds its own photos
+    a.mkdir()
+    monkeypatch.chdir(a)
+    assert folder_of([Path("1.jpg"), Path("../b/1.jpg")], [Path("."), Path("../b")]) == [0, 1]
+    assert folder_of([a / "sub" / "x.jpg", a / "y.jpg"], [a, a / "sub"]) == [1, 0]
+    assert folder_summaries([0, 0, 0], [a, b], feats[:3], {}, set(), np.arange(3)) == []  # one holds any

@@ -424,13 +424,16 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
 def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -> None:
     """ "dog's" was an unknown word and its "s" was searched (a lady's slipper ranked first); "dog-on-grass"
     and "black-and-white cat" were one unknown word each. A hyphenated noun stays whole."""
-    from multicap.index.concepts import query_terms
+    from multicap.index.concepts import content_terms, query_terms
     from multicap.index.query import understand
 
     for query in ("dog's toy", "dog’s toy"):
         said = understand(query)
         assert not said.unknown and [p.text for p in said.parts] == ["dog", "toy"]
-    assert query_terms("the dog's bowl") == ["the", "dog", "bowl"]
+    assert content_terms("the dog's bowl") == ["dog", "bowl"]  # the full-text side: no "s"
+    assert query_terms("lady's slipper") == ["lady", "s", "slipper"]  # a class name stays as stored
+    assert [p.text for p in understand("yellow lady's slipper").parts] == ["yellow lady's slipper"]
+    assert [p.text for p in understand("on-off switch").parts] == ["on-off switch"]
     on_grass = understand("dog-on-grass")
     assert not on_grass.unknown and [p.text for p in on_grass.parts] == ["dog", "grass"]
     assert on_grass.relations == ["on"]
