@@ -132,9 +132,13 @@ def attention(model: IndexModel, path: Path, level: str) -> dict[str, Any]:
 
 
 def _encoder_view(path: Path) -> Image.Image:
-    """The image squashed square, as the bundles' encoders see it (decoded through multicap.io)."""
+    """The whole image, as the bundles' encoders see it (they squash it square), in its own shape, its
+    long side `_OVERLAY_SIDE`: the attention spreads back over all of it, and a circle stays round (as
+    `multicap attend` draws it)."""
     img = load_image(path, min_short_side=_OVERLAY_SIDE)
-    return img.resize((_OVERLAY_SIDE, _OVERLAY_SIDE), Image.Resampling.BICUBIC)
+    scale = _OVERLAY_SIDE / max(img.size)
+    shape = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
+    return img.convert("RGB").resize(shape, Image.Resampling.BICUBIC)
 
 
 def _png_uri(img: Image.Image) -> str:

@@ -58,3 +58,13 @@ def test_an_unknown_level_and_a_model_without_attention_are_refused(
     assert r.status_code == 400 and "not 'poem'" in r.json()["error"]
     r = _ready(served, f"/api/images/{served.ids['coffee.jpg']}/attention?level=caption")
     assert r.status_code == 400 and "gives no attention maps" in r.json()["error"]
+
+
+def test_an_oblong_image_is_drawn_in_its_own_shape(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """As `multicap attend` draws it: the encoder squashed all of it, so the attention spreads back over
+    it in its own shape (a square view had made a circle an ellipse)."""
+    from multicap.serve.modelside import _encoder_view
+
+    wide = tmp_path / "wide.png"
+    Image.new("RGB", (400, 200), "white").save(wide)
+    assert _encoder_view(wide).size == (SIDE, SIDE // 2)
