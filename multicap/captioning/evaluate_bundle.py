@@ -11,8 +11,9 @@ import torch
 
 from multicap.captioning.batches import features_folder
 from multicap.captioning.bundle import Bundle, load_bundle
-from multicap.captioning.decoding import DecodeConfig
+from multicap.captioning.decoding import Caption, DecodeConfig
 from multicap.captioning.scoring import fact_f1
+from multicap.data.corpus import CorpusImage
 from multicap.data.feature_cache import FeatureStore
 from multicap.data.loading import load_corpus
 from multicap.errors import DataError
@@ -87,41 +88,17 @@ def evaluate_bundle(
             f"no image of split {split!r} is where the corpus says (the first: {images[0].path}): where its "
             "image paths start from another folder, give it (--image-root)"
         )
-    encoder = bundle.encoder.create(device=next(bundle.model.parameters()).device)
-    store = FeatureStore.open(features_folder(data, bundle.encoder, features), encoder)
-    done = [0]
-
-    def advance(n: int) -> None:
-        done[0] += n
-        if progress is not None:
-            progress("features", done[0], len(images))
-
-    store.build([im.path for im in images], encoder, progress=advance)
-    rows = store.rows_of([im.path for im in images])
-    kept = [(im, r) for im, r in zip(images, rows, strict=True) if r is not None]
-    if not kept:  # the images are elsewhere: their paths start from another folder than the corpus file's
-        raise DataError(
-            f"no image of split {split!r} could be read (the first: {images[0].path}): where the corpus's "
-            "image paths start from another folder, give it (--image-root)"
-        )
+    store, kept = _read_split(bundle, data, split, images, features, progress)
     read = {im.image_id for im, _ in kept}  # those that could not be read are left out on both sides
     dec = decoding or bundle.decoding
     predictions: dict[str, dict[str, str]] = {}
-    unended: dict[str, int] = {}  # per level: captions cut at the length limit (unreliable, said) ...
-    captioned: dict[str, int] = {}  # ... of so many (the images with references at that level)
+    unended: dict[str, list[int]] = {}  # per level: [captions cut at the length limit (said), of so many]
     for level in wanted:
         pairs = [(im, r) for im, r in kept if im.captions.get(level)]
-        texts: list[str] = []
-        captioned[level] = len(pairs)
-        for start in range(0, len(pairs), batch_size):
-            chunk = pairs[start : start + batch_size]
-            grid = torch.from_numpy(store.grid([r for _, r in chunk]).astype("float32"))
-            said = bundle.caption(grid, [level] * len(chunk), dec)
-            texts += [c.text for c in said]
-            unended[level] = unended.get(level, 0) + sum(not c.ended for c in said)
-            if progress is not None:
-                progress(level, len(texts), len(pairs))
-        predictions[level] = {im.image_id: t for (im, _), t in zip(pairs, texts, strict=True)}
+        said = _caption(bundle, store, [r for _, r in pairs], level, dec, batch_size, progress)
+        predictions[level] = {im.image_id: c.text for (im, _), c in zip(pairs, said, strict=True)}
+        if cut := sum(not c.ended for c in said):
+            unended[level] = [cut, len(said)]
     references = {
         lv: {k: refs for k, refs in corpus.references(split, lv).items() if k in read} for lv in wanted
     }
@@ -141,6 +118,55 @@ def evaluate_bundle(
         "images": len(kept),
         "unread": len(images) - len(kept),  # skipped, each said by the feature store
         "decoding": asdict(replace(dec)),
-        "unended": {lv: [n, captioned[lv]] for lv, n in unended.items() if n},  # [cut, of]
+        "unended": unended,
     }
     return BundleEvaluation(scores, f1, settings)
+
+
+def _read_split(
+    bundle: Bundle,
+    data: str | Path,
+    split: str,
+    images: list[CorpusImage],
+    features: str | Path,
+    progress: Callable[[str, int, int], None] | None,
+) -> tuple[FeatureStore, list[tuple[CorpusImage, int]]]:
+    """The split's images encoded into the feature store (those not cached yet), and each readable one with
+    its row."""
+    encoder = bundle.encoder.create(device=next(bundle.model.parameters()).device)
+    store = FeatureStore.open(features_folder(data, bundle.encoder, features), encoder)
+    done = [0]
+
+    def advance(n: int) -> None:
+        done[0] += n
+        if progress is not None:
+            progress("features", done[0], len(images))
+
+    store.build([im.path for im in images], encoder, progress=advance)
+    rows = store.rows_of([im.path for im in images])
+    kept = [(im, r) for im, r in zip(images, rows, strict=True) if r is not None]
+    if not kept:  # the images are elsewhere: their paths start from another folder than the corpus file's
+        raise DataError(
+            f"no image of split {split!r} could be read (the first: {images[0].path}): where the corpus's "
+            "image paths start from another folder, give it (--image-root)"
+        )
+    return store, kept
+
+
+def _caption(
+    bundle: Bundle,
+    store: FeatureStore,
+    rows: list[int],
+    level: str,
+    decoding: DecodeConfig,
+    batch_size: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> list[Caption]:
+    """The bundle's caption at `level` of each stored row, decoded in batches (never teacher-forced)."""
+    said: list[Caption] = []
+    for start in range(0, len(rows), batch_size):
+        grid = torch.from_numpy(store.grid(rows[start : start + batch_size]).astype("float32"))
+        said += bundle.caption(grid, [level] * len(grid), decoding)
+        if progress is not None:
+            progress(level, len(said), len(rows))
+    return said
