@@ -20,8 +20,9 @@ and people came out as 17 clusters, mostly pairs). One of `JOINED_FROM` images o
 with what each photo shows (`cluster_vectors(shown=)`: the concepts its describer named, rarer ones
 weighing more) joined to its vector, each half of the whole, by the first criterion with at most one
 cluster per `JOINED_GROUP` images: a walkthrough's 36 photos of animals and people, one cluster before,
-were people, farm animals, pets and small mammals, and the rest; 24 places were buildings, mountains and
-ruins, water and sky, and grass and sand. Smaller sets keep the first criterion alone.
+were people, farm animals, pets and small mammals, and the rest; 24 of its animals, one cluster too,
+insects, farm animals, carnivores and the rest. Where no silhouette reaches `MIN_SILHOUETTE` there either (23
+things of every kind), the set stays one cluster. Smaller sets keep the first criterion alone.
 
 A cluster's representative is its member closest to the centroid. An image's distance from the set is
 its mean cosine distance to its `NEIGHBOURS` nearest other images (exact, for sets up to `KNN_MAX`

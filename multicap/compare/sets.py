@@ -208,7 +208,7 @@ def shown_vectors(descriptions: Sequence[Description], stands_for: np.ndarray) -
 
     A set of 18 to 47 photos whose embeddings show no clusters is looked at again with these joined to
     them (`clusters.cluster_vectors`): the pooled features of varied photos spread so evenly that a
-    walkthrough's 36 photos of animals and of people, and 24 of places, had each been one cluster. Each
+    walkthrough's 36 photos of animals and of people, and 24 of its animals, had each been one cluster. Each
     photo counts once: its copies take its concepts."""
     photos = [i for i in range(len(stands_for)) if stands_for[i] == i]
     facts = [d.facts for d in descriptions]
