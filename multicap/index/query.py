@@ -510,6 +510,9 @@ def _query_words(text: str, wn: WordNet) -> list[str]:
     words = [_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
     out: list[str] = []
     for k, word in enumerate(words):
+        if "'" not in word and "-" not in word:  # most words: nothing to look up
+            out.append(word)
+            continue
         known = bool(wn.synsets(word) or wn.synsets(word, "a"))
         known = known or (k + 1 < len(words) and bool(wn.synsets(f"{word} {words[k + 1]}")))
         parts = [w for w in word.split("-") if w]

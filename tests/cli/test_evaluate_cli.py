@@ -163,17 +163,19 @@ def test_help_and_usage_errors(files: tuple[Path, Path]) -> None:
     assert "--beam: with --model only; ignored in scoring --predictions" in cased.stderr
 
 
-def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
-    """--model/--data: decode the split with a bundle and score it per level, fact F1 included."""
+@pytest.fixture(scope="module")
+def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(a tiny captioner trained one epoch on examples/scenes, its feature cache folder)."""
     from multicap.captioning.recipe import load_recipe
     from multicap.captioning.train import train
 
+    tmp = tmp_path_factory.mktemp("tiny_bundle")
     recipe = load_recipe(
         "scenes",
         [
             f"data.corpus={EXAMPLES_SCENES}",
-            f"data.features={tmp_path / 'features'}",
-            f"train.out={tmp_path / 'run'}",
+            f"data.features={tmp / 'features'}",
+            f"train.out={tmp / 'run'}",
             "data.val_split=train",
             "encoder.name=tiny",
             "encoder.image_size=64",
@@ -184,25 +186,16 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
             "train.epochs=1",
         ],
     )
-    best = train(recipe).best
+    return train(recipe).best, tmp / "features"
+
+
+def test_evaluate_a_bundle_on_scenes_by_decoding(tiny_bundle: tuple[Path, Path]) -> None:
+    """--model/--data: decode the split with a bundle and score it per level, fact F1 included."""
+    best, features = tiny_bundle
     r = _run(
-        "evaluate",
-        "--model",
-        str(best),
-        "--data",
-        str(EXAMPLES_SCENES),
-        "--split",
-        "test_comp",
-        "--metrics",
-        "bleu,cider",
-        "--beam",
-        "2",
-        "--max-len",
-        "12",
-        "--json",
-        "--features",
-        str(tmp_path / "features"),
-    )
+        "evaluate", "--model", str(best), "--data", str(EXAMPLES_SCENES), "--split", "test_comp",
+        "--metrics", "bleu,cider", "--beam", "2", "--max-len", "12", "--json", "--features", str(features),
+    )  # fmt: skip
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     assert doc["settings"]["decoding"]["beam_size"] == 2 and doc["settings"]["decoding"]["max_len"] == 12
@@ -211,45 +204,32 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tmp_path: Path) -> None:
         assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
     r = _run("evaluate", "--model", str(best))
     assert r.returncode == 2 and "--model needs --data" in r.stderr
-    common = ["--model", str(best), "--metrics", "bleu", "--features", str(tmp_path / "features")]
+
+
+def test_evaluate_scores_a_coco_file_whole_warns_of_cut_captions_and_checks_out_first(
+    tiny_bundle: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """A one-split COCO captions file had been refused for its split; captions cut at the length limit
+    went unsaid; an unwritable --out failed after the whole decode; --out could not be scored again."""
+    best, features = tiny_bundle
+    common = ["--model", str(best), "--metrics", "bleu", "--features", str(features)]
     split = ["--split", "test_comp"]
     coco_refs = EXAMPLES_SCENES / "coco_captions_test_comp.json"
-    # a COCO captions file of one split is scored whole: its split is not guessed as "test"
-    coco = _run(
-        "evaluate", *common, "--data", str(EXAMPLES_SCENES / "coco_captions_test_comp.json"), "--json"
-    )
+    coco = _run("evaluate", *common, "--data", str(coco_refs), "--json")  # scored whole, not as "test"
     assert coco.returncode == 0, coco.stderr
     assert json.loads(coco.stdout)["settings"]["split"] == "test_comp"
-    # captions cut at the length limit are said to be, as describe says it
-    short = _run(
-        "evaluate", *common, "--data", str(EXAMPLES_SCENES), "--split", "test_comp", "--max-len", "2"
-    )
+    short = _run("evaluate", *common, "--data", str(EXAMPLES_SCENES), *split, "--max-len", "2")
     assert short.returncode == 0 and "reached the length limit without ending a sentence" in short.stderr
-    # an --out that cannot be written is refused before decoding, not after it
-    lost = _run(
-        "evaluate",
-        *common,
-        "--data",
-        str(EXAMPLES_SCENES),
-        *split,
-        "--out",
-        str(tmp_path / "f" / "x" / "o.json"),
-    )
-    assert lost.returncode == 0  # its folder is made
+    out = tmp_path / "f" / "x" / "o.json"
+    made = _run("evaluate", *common, "--data", str(EXAMPLES_SCENES), *split, "--out", str(out))
+    assert made.returncode == 0 and out.is_file()  # its folder is made
     # its per-image captions score again against the references, as a COCO result file does
-    again = _run("evaluate", "-p", str(tmp_path / "f" / "x" / "o.json"), "-r", str(coco_refs), "--json")
+    again = _run("evaluate", "-p", str(out), "-r", str(coco_refs), "--json")
     assert again.returncode == 0, again.stderr
     assert set(json.loads(again.stdout)["levels"]) == {"object", "attribute", "layout", "caption"}
     (tmp_path / "afile").write_text("x")
-    refused = _run(
-        "evaluate",
-        *common,
-        "--data",
-        str(EXAMPLES_SCENES),
-        *split,
-        "--out",
-        str(tmp_path / "afile" / "o.json"),
-    )
+    under_a_file = str(tmp_path / "afile" / "o.json")
+    refused = _run("evaluate", *common, "--data", str(EXAMPLES_SCENES), *split, "--out", under_a_file)
     assert refused.returncode == 1 and "afile is a file, not a folder" in refused.stderr
     assert "BLEU" not in refused.stdout
 

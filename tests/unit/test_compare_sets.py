@@ -188,44 +188,6 @@ def test_an_image_paired_off_by_kmeans_is_still_the_farthest_from_its_neighbours
     assert np.allclose(cluster_vectors(copies, 1).distances, 0.0, atol=1e-5)
 
 
-def test_cluster_labels_say_each_thing_once() -> None:
-    from multicap.compare.labels import over_represented, readable
-
-    feats = [{"trailer", "brown trailer", "vehicle", "brown vehicle", "person"} for _ in range(3)]
-    feats += [{"cup", "person"} for _ in range(3)]
-    above = {"trailer": {"vehicle"}, "brown trailer": {"brown vehicle"}}
-    mask = np.array([False] * 3 + [True] * 3)
-    telling = over_represented([0, 1, 2], mask, feats, above)
-    assert set(telling) == {"trailer", "brown trailer"}  # same members: the hypernyms add nothing
-    assert readable(["brown trailer", "trailer above person", "trailer", "blue palette"], {"trailer"}) == [
-        "trailer",
-        "blue palette",
-    ]
-    # a word above a kept one says less: the 346 real photos' fish cluster had read "fish, dark, large
-    # animal, animal in the centre, medium animal, animal"
-    features = ["fish", "dark", "large animal", "animal in the centre", "medium animal", "animal"]
-    assert readable(features, {"fish"}, {"fish": {"aquatic vertebrate", "animal"}}) == ["fish", "dark"]
-    # a shorter wording coming later takes the place of the longer ones it is in
-    assert readable(["medium animal", "blue palette", "animal in the centre", "animal"], set()) == [
-        "animal",
-        "blue palette",
-    ]
-    assert readable(["animals", "animal"], set()) == ["animals", "animal"]  # whole words only
-
-
-def test_a_cluster_that_most_members_share_nothing_of_is_labelled_by_what_a_third_share() -> None:
-    """Seven images, three of them espressos and two cups, none of the others' things: "7 images" said
-    nothing; now the label counts what a third or more of them share and the rest of the set does not."""
-    from multicap.compare.labels import over_represented
-
-    feats = [{"espresso", "cup"}] * 2 + [{"espresso"}] + [{"cup"}] + [{"clock"}, {"book"}, {"lamp"}]
-    feats += [{"tree"}, {"mountain"}, {"lake"}, {"clock"}]
-    mask = np.array([False] * 7 + [True] * 4)
-    assert over_represented(list(range(7)), mask, feats, {}) == []  # none held by more than half
-    some = over_represented(list(range(7)), mask, feats, {}, most=1 / 3)
-    assert some == ["cup", "espresso"]  # 3 of 7 and 3 of 7, held by no other image; the clock is not
-
-
 def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
     """Six themes of 20 images each, so varied within that the full vectors' silhouettes stay at 0.05
     (one cluster, as 111 real photos were): in the set's principal components, against structureless
@@ -473,33 +435,3 @@ def test_a_mid_sized_set_the_vectors_do_not_split_is_grouped_with_what_each_phot
     assert small.k == 1 and not small.with_shown  # under JOINED_FROM: the first criterion alone
     unknown = [*people[:-1], Description(Path("x.jpg"), None), *animals]
     assert shown_vectors(unknown, np.arange(n)) is None  # a photo whose facts are not known
-
-
-def test_each_folder_is_said_by_what_its_photos_show_that_the_others_do_not(tmp_path, monkeypatch) -> None:
-    from pathlib import Path
-
-    from multicap.compare.folders import folder_of, folder_summaries
-
-    a, b = tmp_path / "a", tmp_path / "b"
-    paths = [a / "1.jpg", a / "2.jpg", a / "3.jpg", b / "1.jpg", b / "2.jpg", Path("elsewhere.jpg")]
-    feats = [{"dog", "grass"}, {"dog", "sky"}, {"cat", "grass"}, {"person", "sky"}, {"person"}, {"dog"}]
-    where = folder_of(paths, [a, b])
-    assert where == [0, 0, 0, 1, 1, -1]
-    said = folder_summaries(where, [a, b], feats, {}, {"dog", "cat", "person"}, np.arange(6))
-    assert [s.folder for s in said] == [str(a), str(b)] and [len(s.members) for s in said] == [3, 2]
-    assert said[0].distinguishing == ["dog", "grass"]  # bare, as a cluster's; counted in the text
-    assert said[0].text == "3 images: dog (2 of 3), grass (2 of 3)"  # a photo named alone: in none
-    assert said[1].text == "2 images: person"
-    copies = np.array([0, 0, 2, 3, 4, 5])  # a's second photo is a copy of its first: counted once
-    again = folder_summaries(where, [a, b], feats, {}, {"dog", "cat", "person"}, copies)
-    assert again[0].distinguishing == ["grass"]
-    assert again[0].text.startswith("3 images (2 photos and copies): ")
-    # a copy whose photo is in the other folder still counts in its own folder
-    across = np.array([3, 1, 2, 3, 4, 5])
-    assert folder_summaries(where, [a, b], feats, {}, set(), across)[0].text.startswith("3 images: ")
-    # run inside a, "." and "../b": b's photos are b's, not "."'s; a nested folder holds its own photos
-    a.mkdir()
-    monkeypatch.chdir(a)
-    assert folder_of([Path("1.jpg"), Path("../b/1.jpg")], [Path("."), Path("../b")]) == [0, 1]
-    assert folder_of([a / "sub" / "x.jpg", a / "y.jpg"], [a, a / "sub"]) == [1, 0]
-    assert folder_summaries([0, 0, 0], [a, b], feats[:3], {}, set(), np.arange(3)) == []  # one holds any
