@@ -380,20 +380,23 @@ class PersonSSD:
         logits = torch.cat([m.reshape(len(x), -1, 2) for m in maps[1::2]], dim=1)
         return codes, logits, tuple(m.shape[1] for m in maps[0::2])
 
-    def detect(self, images: Sequence[np.ndarray], min_score: float) -> list[list[Body]]:
+    def detect(
+        self, images: Sequence[np.ndarray], min_score: float, *, side: int = _SIDE
+    ) -> list[list[Body]]:
         """The people in each (H, W, 3) uint8 RGB image: one per anchor that fires (a person fires several;
         the caller merges overlapping boxes), in no particular order. Images go through the network in
-        chunks of `_CHUNK`, on the caller's torch threads."""
+        chunks of `_CHUNK`, on the caller's torch threads, squashed to `side` px (`benchmarks/people_sizes.py`
+        measures other sides)."""
         out: list[list[Body]] = []
         for start in range(0, len(images), _CHUNK):
             chunk = [
-                cv2.resize(im, (_SIDE, _SIDE), interpolation=cv2.INTER_LINEAR)
+                cv2.resize(im, (side, side), interpolation=cv2.INTER_LINEAR)
                 for im in images[start : start + _CHUNK]
             ]
             pixels = torch.from_numpy(np.stack(chunk)).permute(0, 3, 1, 2)  # (B, 3, S, S) uint8
             with torch.inference_mode():
                 codes, logits, maps = self._forward(pixels.float() * (2.0 / 255.0) - 1.0)
-            anchors = _anchors(maps, _SIDE)
+            anchors = _anchors(maps, side)
             scores = torch.sigmoid(logits[..., 1])  # (B, N): column 0 is the background class
             out += [_decode(c, s, anchors, min_score) for c, s in zip(codes, scores, strict=True)]
         return out

@@ -110,6 +110,18 @@ def test_the_astronaut_is_one_body_around_her(ssd: PersonSSD) -> None:
     assert x0 < 0.1 and 0.6 < x1 < 0.85 and y0 < 0.15 and y1 > 0.95
 
 
+def test_a_larger_side_finds_her_in_the_same_place(ssd: PersonSSD) -> None:
+    """`side` (what benchmarks/people_sizes.py varies) keeps the anchors' sizes in pixels, so the box stays
+    put while she fits the largest anchors (0.95 of 300 px: at 448 px her box would be cut at 0.64)."""
+    image = _rgb(EXAMPLES / "astronaut.jpg")
+    at = {
+        side: people._nms([people._Found(b.box, b.score) for b in ssd.detect([image], 0.75, side=side)[0]])
+        for side in (224, 320)
+    }
+    assert len(at[224]) == len(at[320]) == 1
+    assert np.abs(at[224][0].box - at[320][0].box).max() < 0.1
+
+
 def test_batches_give_what_one_image_at_a_time_gives(ssd: PersonSSD) -> None:
     images = [_rgb(EXAMPLES / f"{n}.jpg") for n in ("astronaut", "camera", "coffee", "chelsea", "rocket")]
     together = ssd.detect(images, 0.5)
