@@ -58,13 +58,16 @@ def serve_command(
     import uvicorn
 
     from multicap.index import existing_index
-    from multicap.serve.app import create_app
+    from multicap.serve.app import LOOPBACK_NAMES, create_app
 
     root = existing_index(index)
     _can_listen(host, port)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
     shown_host = f"[{host}]" if ":" in host else host
+    hosts = None  # any Host header: the server was asked to be reached from elsewhere, by any name
+    if _loopback(host):  # only this machine's own names: no page of another name rebound to 127.0.0.1
+        hosts = tuple(dict.fromkeys((*LOOPBACK_NAMES, shown_host.lower())))
+    else:
+        console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
 
     def say(bound: int) -> None:
         console.err.print(
@@ -73,10 +76,12 @@ def serve_command(
         )
 
     if workers > 1:
-        _run_workers(root, host, port, workers, device, int(max_upload_mb * 2**20), say)
+        _run_workers(root, host, port, workers, device, int(max_upload_mb * 2**20), hosts, say)
         return
     # the model loads once the socket listens: its torch import would hold up the first page
-    web = create_app(root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False)
+    web = create_app(
+        root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False, hosts=hosts
+    )
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
 
@@ -89,6 +94,18 @@ def serve_command(
                 return
 
     _run(server, announce)
+
+
+def _loopback(host: str) -> bool:
+    """Whether `host` is an address of this machine's loopback interface (or "localhost")."""
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name: it may resolve to any interface
+        return False
 
 
 def _can_listen(host: str, port: int) -> None:
@@ -109,7 +126,7 @@ def _can_listen(host: str, port: int) -> None:
         ) from None
 
 
-def _run_workers(root, host, port, workers, device, max_upload, say) -> None:  # type: ignore[no-untyped-def]
+def _run_workers(root, host, port, workers, device, max_upload, hosts, say) -> None:  # type: ignore[no-untyped-def]
     """`workers` processes on one listening socket, bound here first (so port 0 can be announced);
     uvicorn's supervisor starts them, restarts one that dies, and stops them on Ctrl-C."""
     import json
@@ -127,7 +144,7 @@ def _run_workers(root, host, port, workers, device, max_upload, say) -> None:  #
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
-    settings = {"root": str(root), "device": device, "max_upload": max_upload}
+    settings = {"root": str(root), "device": device, "max_upload": max_upload, "hosts": hosts}
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
     config = uvicorn.Config(
         "multicap.serve.app:app_from_environment",

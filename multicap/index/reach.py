@@ -200,12 +200,17 @@ def unknown(word: str, wn: WordNet) -> Unknown:
     if not synsets:
         if wn.synsets(word, "a"):
             return Unknown(word, "describes nothing this model sees")
-        if len(word) > _SLIP_LONGEST:  # no slip of a 5,000-letter "word" (1.4 GB of candidates)
+        if not _SLIP_SHORTEST <= len(word) <= _SLIP_LONGEST or not set(word) <= _LETTERS:
+            # no slip of a 5,000-letter "word" (1.4 GB of candidates), of a word in another script ("猫":
+            # "did you mean a? (or b, c)") or of one or two letters
             return Unknown(word, "is not a word WordNet 3.0 knows")
-        close = _one_slip(word, _known_set().__contains__) or difflib.get_close_matches(
-            word, _known_words(), n=3, cutoff=0.75
-        )
-        close = close or _one_slip(word, wn.is_lemma)  # "giraffee": giraffe, which is no class
+        if len(word) == _SLIP_SHORTEST:  # "dgo": dog; but not "img": igm (IgM) or mg, a letter dropped
+            close = _one_slip(word, _known_set().__contains__, same_length=True)
+        else:
+            close = _one_slip(word, _known_set().__contains__) or difflib.get_close_matches(
+                word, _known_words(), n=3, cutoff=0.75
+            )
+            close = close or _one_slip(word, wn.is_lemma)  # "giraffee": giraffe, which is no class
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
@@ -215,17 +220,20 @@ def unknown(word: str, wn: WordNet) -> Unknown:
 
 
 _SLIP_LONGEST = 40  # letters: a longer unknown word is given no correction
+_SLIP_SHORTEST = 3  # letters: a shorter one neither; one this long only a slip that keeps its length
+_ALPHABET = "abcdefghijklmnopqrstuvwxyz -"
+_LETTERS = frozenset(_ALPHABET + "'")
 
 
-def _one_slip(word: str, known: Callable[[str], bool]) -> list[str]:
+def _one_slip(word: str, known: Callable[[str], bool], *, same_length: bool = False) -> list[str]:
     """The `known` words one typing slip from `word` (two letters swapped, one left out, added or mistyped:
-    "dgo" → dog, which difflib's ratio puts after dingo), at most three, in order."""
-    letters = "abcdefghijklmnopqrstuvwxyz -"
+    "dgo" → dog, which difflib's ratio puts after dingo), at most three, in order; with `same_length`
+    only swapped or mistyped letters."""
     splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
     slips = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    slips += [a + b[1:] for a, b in splits if b]
-    slips += [a + c + b[1:] for a, b in splits if b for c in letters]
-    slips += [a + c + b for a, b in splits for c in letters]
+    slips += [] if same_length else [a + b[1:] for a, b in splits if b]
+    slips += [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
+    slips += [] if same_length else [a + c + b for a, b in splits for c in _ALPHABET]
     return [w for w in dict.fromkeys(slips) if w != word and known(w)][:3]
 
 

@@ -31,8 +31,9 @@ async def _read(file: UploadFile, limit: int) -> bytes:
 
 @router.get("", tags=["index"], summary="The API's routes, each with what it does (/docs shows them in full)")
 def routes(request: Request) -> dict[str, Any]:
-    """From the OpenAPI schema: `app.routes` holds wrappers of included routers in some FastAPI versions
-    (0.163 listed none)."""
+    """Every route under /api, with its methods and what it does."""
+    # read from the OpenAPI schema: `app.routes` holds wrappers of included routers in some FastAPI
+    # versions (0.163 listed none)
     paths = request.app.openapi()["paths"]
     said = [
         {

@@ -27,6 +27,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from multicap._version import __version__
@@ -36,7 +37,12 @@ from multicap.serve.background import NotReady
 from multicap.serve.collection import Gone, NotFound, Refused
 from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service, UploadTooLarge
 
-__all__ = ["SETTINGS_VARIABLE", "app_from_environment", "create_app"]
+__all__ = ["LOOPBACK_NAMES", "SETTINGS_VARIABLE", "app_from_environment", "create_app"]
+
+# The names a browser on this machine reaches a loopback server by: the Host header a request must carry
+# when `multicap serve` listens on loopback (a page elsewhere that rebinds its own name to 127.0.0.1 sends
+# its own name, and is refused)
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 SETTINGS_VARIABLE = "MULTICAP_SERVE"
 _MODEL_DELAY = 3.0  # s: a worker starts loading the model this long after it starts (the first page first)
@@ -46,12 +52,20 @@ _FORM_OVERHEAD = 64 * 1024  # bytes a multipart body may hold beyond the file (b
 
 
 def create_app(
-    root: Path, *, device: str = "cpu", max_upload: int = DEFAULT_MAX_UPLOAD, load_model: bool = True
+    root: Path,
+    *,
+    device: str = "cpu",
+    max_upload: int = DEFAULT_MAX_UPLOAD,
+    load_model: bool = True,
+    hosts: tuple[str, ...] | None = None,
 ) -> FastAPI:
     """The app serving the index at `root` (opened read-only; see `multicap.serve.collection`).
 
     Args:
         load_model: start loading the index's model in the background at once (else on first need).
+        hosts: the names a request's Host header may give (400 otherwise), or None for any. `multicap
+            serve` on loopback gives `LOOPBACK_NAMES`: a web page whose name an attacker points at
+            127.0.0.1 (DNS rebinding) could otherwise read the index through the visitor's browser.
     """
     # One FAISS thread per search: requests run side by side, and on two busy cores OpenMP's spinning
     # made one exact search of 10,000 × 1,280 take 10.6 ms instead of 2.0 ms (measured in this process).
@@ -68,6 +82,7 @@ def create_app(
         version=__version__,
         description="Search, describe and compare the images of one multicap index.",
         lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},  # Swagger UI's default badge asks validator.swagger.io
     )
     app.state.service = service
     app.include_router(api.router)
@@ -80,14 +95,21 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     app.add_middleware(HeadAsGet)
+    if hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
     return app
 
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process of `multicap serve --workers N` (uvicorn's factory)."""
     settings = json.loads(os.environ[SETTINGS_VARIABLE])
+    hosts = settings.get("hosts")
     web = create_app(
-        Path(settings["root"]), device=settings["device"], max_upload=settings["max_upload"], load_model=False
+        Path(settings["root"]),
+        device=settings["device"],
+        max_upload=settings["max_upload"],
+        load_model=False,
+        hosts=None if hosts is None else tuple(hosts),
     )
     timer = threading.Timer(_MODEL_DELAY, web.state.service.model_job.start)
     timer.daemon = True

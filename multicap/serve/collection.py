@@ -141,7 +141,7 @@ class Collection:
         again (a new describer, an edit), the id of the file's live row now, so that a link made before
         `multicap index` ran again still reaches it. An id of no file live now is returned as it is."""
         cat = self.catalogue()
-        if image_id in cat.by_id:
+        if image_id in cat.by_id or not -(2**63) <= image_id < 2**63:  # beyond SQLite's INTEGER: no row
             return image_id
         with self.store() as store:
             path = store.path_of(image_id)

@@ -137,6 +137,7 @@ def test_info_and_openapi(served: Served) -> None:
     schema = served.get("/openapi.json").json()
     assert {"/api/search", "/api/describe", "/api/compare", "/api/duplicates"} <= set(schema["paths"])
     assert "swagger" in served.get("/docs").text.lower()
+    assert '"validatorUrl": null' in served.get("/docs").text  # its default badge asks validator.swagger.io
     for page in ("/docs", "/redoc"):  # offline: their scripts and styles from this server, not a CDN
         html = served.get(page).text
         assert "cdn." not in html and "googleapis" not in html, page
@@ -145,6 +146,26 @@ def test_info_and_openapi(served: Served) -> None:
     listed = {r["path"]: r for r in served.get("/api").json()["routes"]}  # had listed none (FastAPI 0.163)
     assert set(listed) == {p for p in schema["paths"] if p.startswith("/api/")} and len(listed) >= 10
     assert listed["/api/search"]["methods"] == ["GET"] and listed["/api/search"]["summary"]
+
+
+def test_a_request_by_another_host_name_is_refused(served: Served) -> None:
+    """Served on loopback, the API answers only this machine's names: a page whose own name was rebound to
+    127.0.0.1 (DNS rebinding) sends that name, and had been answered."""
+    port = served.url.rsplit(":", 1)[1]
+    assert served.get("/api/info", headers={"Host": f"evil.example:{port}"}).status_code == 400
+    assert served.get("/api/info", headers={"Host": f"localhost:{port}"}).status_code == 200
+    assert served.get("/api/info").status_code == 200  # 127.0.0.1:port
+
+
+def test_an_id_beyond_sqlite_integers_is_a_404_in_one_line(served: Served) -> None:
+    """Ids over 2**63 - 1 had reached SQLite and come back as a plain-text 500 (OverflowError)."""
+    for huge in ("99999999999999999999", "9223372036854775808", "-9223372036854775809"):
+        for path in (f"/api/images/{huge}", f"/api/images/{huge}/thumbnail", f"/api/search?like={huge}"):
+            r = served.get(path)
+            assert r.status_code == 404 and "no image with id" in r.json()["error"], (path, r.text)
+        assert served.get(f"/image/{huge}").status_code == 404
+    r = served.post("/api/compare", json={"ids": [int("9" * 20), served.ids["coffee.jpg"]]})
+    assert r.status_code == 404 and "error" in r.json()
 
 
 def test_no_request_reads_a_file_outside_the_index(served: Served, tmp_path: Path) -> None:

@@ -419,6 +419,11 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     # a word WordNet knows that is no class is a correction too ("giraffee" had no suggestion)
     assert understand("giraffee").unknown[0].message().endswith("did you mean giraffe?")
     assert understand("Æ").unknown  # its slips include "", which had found a licence line of WordNet
+    # no guess for another script or a very short word: "猫" had been "did you mean a? (or b, c)", "img"
+    # "igm? (or mg, ig)"; a three-letter word only by a swap or a mistyped letter ("cta": cat)
+    for word in ("猫", "img", "src", "qx"):
+        assert understand(word).unknown[0].message() == f'"{word}" is not a word WordNet 3.0 knows', word
+    assert understand("cta").unknown[0].message().endswith("did you mean cat?")
 
 
 def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -> None:
