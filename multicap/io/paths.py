@@ -55,6 +55,7 @@ __all__ = [
     "shown",
     "stat_error",
     "stat_regular",
+    "walk_order",
 ]
 
 ErrorHandler = Callable[[ImageLoadError], None]
@@ -160,6 +161,15 @@ def _walk(
         inside = [*ancestors, (key, folder)]
         for sub in subdirs:
             yield from _walk(sub, recursive, include_hidden, extensions, visited, inside, handle)
+
+
+def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
+    """A sort key that puts paths in the order `iter_image_paths` walks a folder: a folder's files by name,
+    then its subfolders by name, each walked in turn. Anything that lists a set of indexed images (the
+    web app's whole-index comparison) in this order is given the images as `multicap compare FOLDER` is,
+    so the two cluster them alike (k-means starts from the rows' order)."""
+    parts = Path(path).parts
+    return (*((1, part) for part in parts[:-1]), (0, parts[-1] if parts else ""))
 
 
 def _kind(entry: os.DirEntry[str]) -> str | OSError:

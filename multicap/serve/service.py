@@ -23,6 +23,7 @@ from multicap.facts import LEVELS
 from multicap.index.search import Hit, SearchResult
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
+from multicap.io.paths import walk_order
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, Gone, checked_file
 
@@ -177,6 +178,7 @@ class Service:
                     paths.append(checked_file(path))
                 except ConfigError:
                     continue  # a file swapped for a link is not read (collection.checked_file)
+            paths.sort(key=walk_order)  # as `multicap compare FOLDER` has them, not in the order indexed
             job = Job("comparing the whole index", lambda j: self._compare_whole(j, paths))
             job.total = len(paths)
             self._whole = (cat.generation, job.start())

@@ -56,3 +56,19 @@ def test_a_file_named_relatively_and_absolutely_is_yielded_once(
     monkeypatch.chdir(tmp_path)
     assert list(iter_image_paths([Path("photos/a.jpg"), f])) == [Path("photos/a.jpg")]
     assert list(iter_image_paths([tmp_path / "photos", Path("photos/a.jpg")])) == [f]
+
+
+def test_walk_order_sorts_paths_as_the_walk_gives_them(tmp_path: Path) -> None:
+    """The web app lists indexed images by `walk_order` so that its whole-index clusters are those of
+    `multicap compare FOLDER` (in id order, a folder indexed again after changes had clustered otherwise)."""
+    import random
+
+    from multicap.io.paths import walk_order
+
+    for name in ("b.jpg", "a.jpg", "z/c.jpg", "m.jpg", "a b/d.jpg", "z/y/e.jpg", "z/a.jpg", "ab.jpg"):
+        _touch(tmp_path / name)
+    walked = list(iter_image_paths([tmp_path]))
+    shuffled = walked[::-1]
+    random.Random(0).shuffle(shuffled)
+    assert sorted(shuffled, key=walk_order) == walked
+    assert sorted(map(str, shuffled), key=walk_order) == [str(p) for p in walked]
