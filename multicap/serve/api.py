@@ -68,9 +68,10 @@ def search(
     k: Annotated[int, Query(ge=1, le=200)] = 20,
     level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
 ) -> dict[str, Any]:
-    result, hits = service(request).search(q, like, k, tuple(level) if level else None)
+    svc = service(request)
+    result, hits = svc.search(q, like, k, tuple(level) if level else None)
     out = {"hits": hits, "unknown": result.unknown, "concepts": result.concepts, "spaces": result.spaces}
-    return {**out, "nearest_only": result.nearest_only()}
+    return {**out, "nearest_only": result.nearest_only(), "notes": svc.search_notes(q, result, hits, k)}
 
 
 @router.post("/search/image", tags=["search"], summary="The indexed images most like an uploaded one")

@@ -122,15 +122,32 @@ class Collection:
 
     def image(self, image_id: int) -> dict[str, Any]:
         """What the API says of one image: id (its live id: an older one of the same file says the new),
-        name, path, texts, confidence, facts, tags, size."""
+        name, path, texts, confidence, facts, tags, size, and whether its file is still as indexed
+        (`file_state`)."""
         live = self.live_id(image_id)
         path, rec = self.record(live)
         return {
             "id": live, "name": json_name(Path(path).name), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": tag_phrases(rec.facts, rec.tags),
-            "width": rec.width, "height": rec.height,
+            "width": rec.width, "height": rec.height, "file": self.file_state(path),
         }  # fmt: skip
+
+    def file_state(self, path: str) -> str:
+        """Whether the recorded file is still the one described: "unchanged"; "changed" (its size or
+        modification time differ from what `multicap index` recorded: the thumbnail shows the new pixels,
+        the texts are of the old ones until it runs again); "gone" (moved or deleted); "refused" (a link
+        now, or not a regular file: not served)."""
+        try:
+            st = os.stat(checked_file(path))
+        except Gone:
+            return "gone"
+        except (Refused, OSError):
+            return "refused"
+        known = self.catalogue().files.get(path)
+        if known is None or (st.st_size, st.st_mtime_ns) == (known.size, known.mtime_ns):
+            return "unchanged"
+        return "changed"
 
     def info(self) -> dict[str, Any]:
         """`multicap index --info`, and how often this process loaded the FAISS files."""

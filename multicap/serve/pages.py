@@ -13,7 +13,6 @@ from jinja2 import Environment, FileSystemLoader
 
 from multicap.errors import ConfigError
 from multicap.index.query_side import CONCEPT_MODELS
-from multicap.index.search import nearest_only_note
 from multicap.io import shown
 from multicap.serve.background import NotReady
 from multicap.serve.service import Service
@@ -60,7 +59,7 @@ def search_page(
     if q or like is not None:
         try:
             result, hits = svc.search(q, like, k, None)
-            notes = result.unknown + ([nearest_only_note(q)] if q and result.nearest_only() else [])
+            notes = svc.search_notes(q, result, hits, k)
         except ConfigError as exc:
             notes = [str(exc)]
         title = f"Like image #{like}" if like is not None else f"Results for “{q}”"

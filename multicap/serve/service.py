@@ -20,7 +20,7 @@ from typing import Any
 
 from multicap.errors import ConfigError, ImageLoadError
 from multicap.facts import LEVELS
-from multicap.index.search import Hit, SearchResult
+from multicap.index.search import Hit, SearchResult, nearest_only_note, quoted
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
 from multicap.io.paths import walk_order
@@ -110,7 +110,32 @@ class Service:
         return {
             "id": hit.id, "name": json_name(Path(hit.path).name), "path": json_name(hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
+            "file": self.collection.file_state(hit.path),
         }  # fmt: skip
+
+    def search_notes(
+        self, query: str | None, result: SearchResult, hits: list[dict[str, Any]], k: int
+    ) -> list[str]:
+        """What `multicap search` warns of beside its results, for the API and the pages: words it could
+        not use, no image showing what was asked, fewer than k found and why, files gone or changed since
+        indexed."""
+        notes = list(result.unknown)
+        if query and result.nearest_only():
+            notes.append(nearest_only_note(query))
+        elif query and hits and len(hits) < k and not result.spaces:
+            n = len(hits)
+            notes.append(
+                f"only {n} image{'' if n == 1 else 's'} {'says' if n == 1 else 'say'} {quoted(query)}: "
+                "no word of it reaches a class, so no nearest images are added"
+            )
+        for state, said in (("gone", "no longer on disk (moved or deleted)"), ("changed", "changed on disk")):
+            n = sum(h["file"] == state for h in hits)
+            if n:
+                notes.append(
+                    f"{n} result{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} {said} since indexed: "
+                    "index the folder again to bring the index up to date"
+                )
+        return notes
 
     # ------------------------------------------------------------------------------------------ uploads
     @contextmanager

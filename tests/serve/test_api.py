@@ -368,3 +368,36 @@ def test_head_is_answered_and_a_chunked_upload_over_the_limit_is_413(served: Ser
         r = client.post("/api/describe", content=chunks(),
                         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})  # fmt: skip
         assert r.status_code == 413 and "over the limit" in r.json()["error"], r.text
+
+
+def test_a_file_changed_or_deleted_since_indexed_is_said_so(tmp_path: Path) -> None:
+    """A photo replaced at its path had been served with the new pixels under the old description (boxes
+    drawn over another picture), and a deleted one listed in results with a broken thumbnail and no word:
+    each image and hit now says whether its file is as indexed, and search notes say how many are not (as
+    `multicap search` warns), with the reason when fewer than k images are found."""
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    folder, home = tmp_path / "photos", tmp_path / "indexes"
+    folder.mkdir()
+    for name in ("chelsea", "coffee", "astronaut"):
+        shutil.copy(EXAMPLES / f"{name}.jpg", folder / f"{name}.jpg")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "states", "--model", "labels", env=env).returncode == 0
+    with TestClient(create_app(home / "states", load_model=False)) as client:
+        ids = {im["name"]: im["id"] for im in client.get("/api/images").json()["images"]}
+        assert {client.get(f"/api/images/{i}").json()["file"] for i in ids.values()} == {"unchanged"}
+        shutil.copy(EXAMPLES / "rocket.jpg", folder / "coffee.jpg")  # another picture at the same path
+        (folder / "astronaut.jpg").unlink()
+        assert client.get(f"/api/images/{ids['coffee.jpg']}").json()["file"] == "changed"
+        assert client.get(f"/api/images/{ids['astronaut.jpg']}").json()["file"] == "gone"
+        assert client.get(f"/api/images/{ids['chelsea.jpg']}").json()["file"] == "unchanged"
+        assert "changed on disk since it was indexed" in client.get(f"/image/{ids['coffee.jpg']}").text
+        body = client.get("/api/search", params={"q": "cup", "k": 3}).json()
+        states = {hit["name"]: hit["file"] for hit in body["hits"]}
+        assert states == {"chelsea.jpg": "unchanged", "coffee.jpg": "changed", "astronaut.jpg": "gone"}
+        assert any("1 result is changed on disk" in n for n in body["notes"])
+        assert any("1 result is no longer on disk" in n for n in body["notes"])
+        page = client.get("/", params={"q": "cup", "k": 3}).text
+        assert "no longer on disk" in page and "changed since indexed" in page
