@@ -24,7 +24,7 @@ from multicap.index import existing_index
 from multicap.index.models import IndexModel, open_model
 from multicap.io import ErrorHandler, load_image
 
-__all__ = ["PairOutcome", "SetOutcome", "compare_files", "is_pair"]
+__all__ = ["PairOutcome", "SetOutcome", "compare_files", "copied_between", "is_pair", "judge_pair"]
 
 
 @dataclass
@@ -50,6 +50,34 @@ class SetOutcome:
     images: ImageSet
     result: SetComparison  # duplicates, clusters, outliers, differences
     report: Path | None
+
+
+def judge_pair(
+    images: ImageSet, cut: float = DEFAULT_THRESHOLD
+) -> tuple[PairComparison, bool, list[str], str]:
+    """Two images compared as a pair: (what differs, near-duplicate, how b was copied from a, why alike
+    yet no copy: `PairOutcome`'s). The web app's compare of two ids says what `multicap compare A B`
+    says."""
+    same = PairCheck.of_paths(images.paths)
+    groups = duplicate_groups(
+        images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
+    )
+    # two images named as a pair are both checked for a copy turned or made grey, which the set does only
+    # for an image's nearest by embedding (`duplicates._turned`)
+    near = bool(groups) or (same.share(0, 1) or 0.0) >= TURNED_SHARE
+    copied: list[str] = []
+    compared = compare_copy(images, 0, 1) if near else compare_in_set(images, 0, 1)
+    if near:
+        copied = copied_between(images, 0, 1)
+    alike = (compared.signature_similarity or 0.0) >= cut
+    return compared, near, copied, _NOT_ONE_PHOTO if alike and not near else ""
+
+
+def copied_between(images: ImageSet, i: int, j: int) -> list[str]:
+    """How image j, a near-duplicate of image i, was made from it (`how_copied`), read from their files
+    with the files' own sizes (a JPEG decodes shrunk)."""
+    a, b = (load_image(images.paths[k], min_short_side=SIDE) for k in (i, j))
+    return how_copied(a, b, (images.pixels[i], images.pixels[j]))
 
 
 def is_pair(inputs: Sequence[Path]) -> bool:
@@ -101,20 +129,7 @@ def compare_files(
         if len(images) < 2:
             raise ConfigError("a pair needs two readable images")
         written = _report(compare_set(images, threshold=cut), report)
-        same = PairCheck.of_paths(images.paths)
-        groups = duplicate_groups(
-            images.signatures, cut, embeddings=images.embeddings, same=same, share=same.share
-        )
-        # two images named as a pair are both checked for a copy turned or made grey, which the set
-        # does only for an image's nearest by embedding (`duplicates._turned`)
-        near = bool(groups) or (same.share(0, 1) or 0.0) >= TURNED_SHARE
-        copied: list[str] = []
-        compared = compare_copy(images, 0, 1) if near else compare_in_set(images, 0, 1)
-        if near:  # how the copy was made, with the files' own sizes (a JPEG decodes shrunk)
-            a, b = (load_image(p, min_short_side=SIDE) for p in images.paths)
-            copied = how_copied(a, b, (images.pixels[0], images.pixels[1]))
-        alike = (compared.signature_similarity or 0.0) >= cut
-        why_not = _NOT_ONE_PHOTO if alike and not near else ""
+        compared, near, copied, why_not = judge_pair(images, cut)
         return PairOutcome(images, compared, near, written, copied, why_not)
     if not images.paths:
         raise ConfigError(

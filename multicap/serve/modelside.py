@@ -27,6 +27,7 @@ from multicap.compare import (
     compare_set,
     duplicate_groups,
 )
+from multicap.compare.run import copied_between, judge_pair
 from multicap.compare.verify import PairCheck
 from multicap.describe import description_json, summarize_set
 from multicap.errors import ConfigError
@@ -75,8 +76,14 @@ def compare_paths(
     pairs = []
     for i in range(len(images)):
         for j in range(i + 1, len(images)):
-            copy = i in group_of and group_of[i] == group_of.get(j)  # one photo: compared in one frame
-            pair = (compare_copy if copy else compare_in_set)(images, i, j, cache).to_dict(_LEVELS)
+            if len(images) == 2:  # as `multicap compare A B` judges a pair (a copy turned or cropped too)
+                compared, copy, copied, why_not = judge_pair(images)
+            else:  # as the set's near-duplicate groups have them
+                copy = i in group_of and group_of[i] == group_of.get(j)  # one photo: compared in one frame
+                compared = (compare_copy if copy else compare_in_set)(images, i, j, cache)
+                copied, why_not = (copied_between(images, i, j) if copy else []), ""
+            pair = {**compared.to_dict(_LEVELS), "near_duplicate": copy, "copied": copied}
+            pair |= {"why_not": why_not} if why_not else {}
             pairs.append({**pair, "a": named[str(images.paths[i])], "b": named[str(images.paths[j])]})
     return {
         "images": [named[str(p)] for p in images.paths],

@@ -401,3 +401,33 @@ def test_a_file_changed_or_deleted_since_indexed_is_said_so(tmp_path: Path) -> N
         assert any("1 result is no longer on disk" in n for n in body["notes"])
         page = client.get("/", params={"q": "cup", "k": 3}).text
         assert "no longer on disk" in page and "changed since indexed" in page
+
+
+def test_compare_says_which_pair_is_a_copy_and_how_it_was_made(tmp_path: Path) -> None:
+    """`multicap compare A B` said a cropped, shrunk copy was a near-duplicate and how it was made; the API's
+    compare of the same two ids had neither field, and its page said nothing of it."""
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    folder, home = tmp_path / "photos", tmp_path / "indexes"
+    folder.mkdir()
+    photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    photo.save(folder / "cat.jpg")
+    w, h = photo.size
+    photo.crop((w // 10, h // 10, w, h)).resize((w // 2, h // 2)).save(folder / "cat copy.jpg")
+    shutil.copy(EXAMPLES / "coffee.jpg", folder / "coffee.jpg")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "copies", "--model", "labels", env=env).returncode == 0
+    cli = run_cli("compare", str(folder / "cat.jpg"), str(folder / "cat copy.jpg"), "--json", env=env)
+    said = json.loads(cli.stdout.splitlines()[0])
+    assert said["near_duplicate"] and "cropped" in said["copied"]
+    with TestClient(create_app(home / "copies", load_model=False)) as client:
+        ids = {im["name"]: im["id"] for im in client.get("/api/images").json()["images"]}
+        pair = [ids["cat.jpg"], ids["cat copy.jpg"]]
+        (only,) = client.post("/api/compare", json={"ids": pair}).json()["pairs"]
+        assert only["near_duplicate"] and only["copied"] == said["copied"]
+        pairs = client.post("/api/compare", json={"ids": [*pair, ids["coffee.jpg"]]}).json()["pairs"]
+        assert [p["near_duplicate"] for p in pairs] == [True, False, False] and "cropped" in pairs[0]["copied"]
+        page = client.get("/compare", params={"ids": pair}).text
+        assert "A near-duplicate: the second is a copy of the first, cropped" in page
