@@ -10,13 +10,35 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Query, Request, UploadFile
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from multicap.serve.service import Service
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/api")
+
+class ApiError(BaseModel):
+    """Every error of the API, whatever its status."""
+
+    error: str = Field(description="What went wrong and what to do, in one line.")
+
+
+# in the schema as the API answers them: FastAPI's own 422 said {"detail": [...]}, which no route returns
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ApiError, "description": said}
+    for code, said in (
+        (400, "Bad input: an unreadable upload, an unknown level, a query with no usable word."),
+        (403, "The image's file is no longer the file indexed (a link now, another kind of file)."),
+        (404, "No such image (or route)."),
+        (410, "The image's file is gone: moved or deleted since it was indexed."),
+        (413, "The upload is over the limit (`--max-upload-mb`)."),
+        (422, "The request does not fit the route's parameters."),
+        (503, "Still loading the model or comparing the whole index, or the index cannot be read now; "
+              "see Retry-After."),
+    )
+}  # fmt: skip
+router = APIRouter(prefix="/api", responses=_ERRORS)
 _LEVELS_HELP = "Match the words at these levels only (object, attribute, layout, caption, tags)."
 
 

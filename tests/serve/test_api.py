@@ -138,6 +138,11 @@ def test_info_and_openapi(served: Served) -> None:
     assert {"/api/search", "/api/describe", "/api/compare", "/api/duplicates"} <= set(schema["paths"])
     assert "swagger" in served.get("/docs").text.lower()
     assert '"validatorUrl": null' in served.get("/docs").text  # its default badge asks validator.swagger.io
+    # errors documented as they come: {"error"} (FastAPI's own 422 schema said {"detail": [...]})
+    search = schema["paths"]["/api/search"]["get"]["responses"]
+    assert {"400", "404", "422", "503"} <= set(search) and "HTTPValidationError" not in json.dumps(schema)
+    assert search["422"]["content"]["application/json"]["schema"]["$ref"].endswith("/ApiError")
+    assert schema["components"]["schemas"]["ApiError"]["required"] == ["error"]
     for page in ("/docs", "/redoc"):  # offline: their scripts and styles from this server, not a CDN
         html = served.get(page).text
         assert "cdn." not in html and "googleapis" not in html, page
