@@ -105,9 +105,16 @@ def test_duplicates_and_clusters_pages(served: Served, page, tmp_path: Path) -> 
     names = page.locator("section.group .name").all_inner_texts()
     assert "chelsea.jpg" in names and HOSTILE in names and page.dialogs == []
     _shot(page, tmp_path, "duplicates")
+    group = page.locator("section.group").first  # its pick boxes had had no button to compare them
+    for box in group.locator("input.pick").all():
+        box.check()
+    page.locator("#compare").click()
+    page.wait_for_selector(".pair")
+    assert "A near-duplicate: the second is a copy of the first" in page.locator(".pair").first.inner_text()
     page.goto(served.url + "/clusters")
     page.wait_for_selector("section.cluster", timeout=120_000)
     assert page.locator("section.cluster .tile").count() == len(served.ids)
+    assert page.locator("#compare").is_disabled()
     _shot(page, tmp_path, "clusters")
 
 

@@ -2,8 +2,8 @@
 // is only ever set as textContent (never parsed as HTML), so a file name cannot become markup.
 "use strict";
 
-function pickedIds() {
-  return Array.from(document.querySelectorAll("input.pick:checked")).map((b) => b.value);
+function pickedIds() {  // an image shown twice (a cluster's member and an outlier) counts once
+  return [...new Set(Array.from(document.querySelectorAll("input.pick:checked")).map((b) => b.value))];
 }
 
 function updateSelection() {
