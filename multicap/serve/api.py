@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from multicap.serve.service import Service
+from multicap.serve.service import MAX_OFFSET, Service
 
 __all__ = ["router"]
 
@@ -88,12 +88,14 @@ def search(
         int | None, Query(description="The id of an indexed image: the images most like it.")
     ] = None,
     k: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip: the next page.")] = 0,
     level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
 ) -> dict[str, Any]:
     svc = service(request)
-    result, hits = svc.search(q, like, k, tuple(level) if level else None)
-    out = {"hits": hits, "unknown": result.unknown, "concepts": result.concepts, "spaces": result.spaces}
-    return {**out, "nearest_only": result.nearest_only(), "notes": svc.search_notes(q, result, hits, k)}
+    result, hits = svc.search(q, like, k, tuple(level) if level else None, offset)
+    out = {"hits": hits, "offset": offset, "unknown": result.unknown, "concepts": result.concepts}
+    notes = svc.search_notes(q, result, hits, offset + k)
+    return {**out, "spaces": result.spaces, "nearest_only": result.nearest_only(), "notes": notes}
 
 
 @router.post("/search/image", tags=["search"], summary="The indexed images most like an uploaded one")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -15,7 +16,7 @@ from multicap.errors import ConfigError
 from multicap.index.query_side import CONCEPT_MODELS
 from multicap.io import shown
 from multicap.serve.background import NotReady
-from multicap.serve.service import Service
+from multicap.serve.service import MAX_OFFSET, Service
 
 __all__ = ["error_page", "router"]
 
@@ -50,23 +51,32 @@ def search_page(
     q: Annotated[str | None, Query(max_length=1000)] = None,
     like: int | None = None,
     k: Annotated[int, Query(ge=1, le=200)] = 40,
+    offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HTMLResponse:
     svc = _service(request)
     q = q.strip() if q else None
     hits: list[dict[str, Any]] = []
     notes: list[str] = []
     title = "Latest images"
+    asked: dict[str, Any] = {}  # the query of the next page's link
     if q or like is not None:
         try:
-            result, hits = svc.search(q, like, k, None)
-            notes = svc.search_notes(q, result, hits, k)
+            result, hits = svc.search(q, like, k, None, offset)
+            notes = svc.search_notes(q, result, hits, offset + k)
+            asked = {"q": q} if q else {"like": like}
         except ConfigError as exc:
             notes = [str(exc)]
         title = f"Like image #{like}" if like is not None else f"Results for “{q}”"
     else:
-        by_id = svc.collection.catalogue().by_id
-        hits = [svc.named_id(i) for i in list(by_id)[-_BROWSE:][::-1]]
-    return _page(request, "search.html", q=q or "", like=like, hits=hits, notes=notes, title=title)
+        by_id = list(svc.collection.catalogue().by_id)[::-1]  # the latest first, a page at a time
+        hits = [svc.named_id(i) for i in by_id[offset : offset + _BROWSE]]
+        k = _BROWSE
+    more = None
+    if len(hits) == k and (not asked or offset + k <= MAX_OFFSET):
+        more = "/?" + urlencode({**asked, "k": k, "offset": offset + k})
+    if offset:
+        title += f" ({offset + 1} to {offset + len(hits)})"
+    return _page(request, "search.html", q=q or "", like=like, hits=hits, notes=notes, title=title, more=more)
 
 
 @router.get("/image/{image_id}", response_class=HTMLResponse)

@@ -27,10 +27,11 @@ from multicap.io.paths import walk_order
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, Gone, checked_file
 
-__all__ = ["DEFAULT_MAX_UPLOAD", "MODEL_SIDE", "Service", "UploadError", "UploadTooLarge"]
+__all__ = ["DEFAULT_MAX_UPLOAD", "MAX_OFFSET", "MODEL_SIDE", "Service", "UploadError", "UploadTooLarge"]
 
 MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
 DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
+MAX_OFFSET = 1000  # hits a search may skip (a page of results further is the search of offset + k)
 UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
 # sets another limit, as it does for files)
 MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
@@ -84,19 +85,22 @@ class Service:
 
     # ------------------------------------------------------------------------------------------ search
     def search(
-        self, query: str | None, like: int | None, k: int, levels: tuple[str, ...] | None
+        self, query: str | None, like: int | None, k: int, levels: tuple[str, ...] | None, offset: int = 0
     ) -> tuple[SearchResult, list[dict[str, Any]]]:
-        """A text query, or the images most like an indexed one: the result and its hits as JSON."""
+        """A text query, or the images most like an indexed one: the result (its first `offset` + `k`
+        hits) and the `k` hits after the first `offset` as JSON (a page of them)."""
         if (query is None) == (like is None):
             raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
         c = self.collection
         model = None if like is not None or c.query_model() is not None else self.model()
         with self._search_lock:
-            if like is not None:
-                result = c.search_image(self._liked(like), k)
+            if like is not None:  # "more like this": the others, not the image itself first at 1.0
+                source = c.live_id(like)
+                result = c.search_image(self._liked(like), offset + k + 1)
+                result.hits = [h for h in result.hits if h.id != source][: offset + k]
             else:
-                result = c.search_text(query or "", k, levels, model)
-        return result, [self.hit(h) for h in result.hits]
+                result = c.search_text(query or "", offset + k, levels, model)
+        return result, [self.hit(h) for h in result.hits[offset:]]
 
     def _liked(self, image_id: int) -> Path:
         """The file of the image a "more like this" search starts from: one gone since it was indexed still
@@ -114,16 +118,16 @@ class Service:
         }  # fmt: skip
 
     def search_notes(
-        self, query: str | None, result: SearchResult, hits: list[dict[str, Any]], k: int
+        self, query: str | None, result: SearchResult, hits: list[dict[str, Any]], wanted: int
     ) -> list[str]:
         """What `multicap search` warns of beside its results, for the API and the pages: words it could
-        not use, no image showing what was asked, fewer than k found and why, files gone or changed since
-        indexed."""
+        not use, no image showing what was asked, fewer than the `wanted` (offset + k) found and why, files
+        of these `hits` gone or changed since indexed."""
         notes = list(result.unknown)
         if query and result.nearest_only():
             notes.append(nearest_only_note(query))
-        elif query and hits and len(hits) < k and not result.spaces:
-            n = len(hits)
+        elif query and result.hits and len(result.hits) < wanted and not result.spaces:
+            n = len(result.hits)
             notes.append(
                 f"only {n} image{'' if n == 1 else 's'} {'says' if n == 1 else 'say'} {quoted(query)}: "
                 "no word of it reaches a class, so no nearest images are added"

@@ -44,7 +44,18 @@ def test_text_search_finds_the_photo_and_matches_the_library(served: Served) -> 
 
 def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     r = served.get("/api/search", params={"like": served.ids["astronaut.jpg"], "k": 3})
-    assert r.status_code == 200 and r.json()["hits"][0]["name"] == "astronaut.jpg"
+    names = [h["name"] for h in r.json()["hits"]]  # the others: the image itself had come first, at 1.0
+    assert r.status_code == 200 and len(names) == 3 and "astronaut.jpg" not in names
+    r = served.get("/api/search", params={"like": served.ids["chelsea.jpg"], "k": 1})
+    assert [h["name"] for h in r.json()["hits"]] == [HOSTILE]  # its copy first
+    # a page at a time: offset skips hits (it had been ignored), and the pages add up to one search
+    whole = [h["id"] for h in served.get("/api/search", params={"q": "cat", "k": 6}).json()["hits"]]
+    pages = [served.get("/api/search", params={"q": "cat", "k": 3, "offset": o}).json() for o in (0, 3)]
+    assert [h["id"] for p in pages for h in p["hits"]] == whole and pages[1]["offset"] == 3
+    assert served.get("/api/search", params={"q": "cat", "offset": 1001}).status_code == 422
+    page = served.get("/", params={"q": "cat", "k": 3}).text
+    assert 'id="more" href="/?q=cat&amp;k=3&amp;offset=3"' in page
+    assert "(4 to 6)" in served.get("/", params={"q": "cat", "k": 3, "offset": 3}).text
     r = served.get("/api/search", params={"q": "xqzzyv"})
     assert r.status_code == 400 and "xqzzyv" in r.json()["error"]
     assert served.get("/api/search").status_code == 400  # neither q nor like
