@@ -285,6 +285,12 @@ def _text_search(
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
         held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
+        if levels:  # the words may be at another level: it is the level that finds nothing, not the images
+            where = ", ".join(levels)
+            raise ConfigError(
+                f"nothing in the index matches {quoted(query)} at the {where} level"
+                f"{'s' if len(levels) > 1 else ''}{held}; it may be said at another level"
+            )
         raise ConfigError(f"nothing in the index matches {quoted(query)}: no image here shows it{held}")
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:

@@ -60,13 +60,13 @@ def search_page(
     title = "Latest images"
     asked: dict[str, Any] = {}  # the query of the next page's link
     if q or like is not None:
+        title = f"Like image #{like}" if like is not None else f"Results for “{q}”"
         try:
             result, hits = svc.search(q, like, k, None, offset)
             notes = svc.search_notes(q, result, hits, offset + k)
             asked = {"q": q} if q else {"like": like}
-        except ConfigError as exc:
-            notes = [str(exc)]
-        title = f"Like image #{like}" if like is not None else f"Results for “{q}”"
+        except ConfigError as exc:  # the note says why (both q and like: the title had said "Like image")
+            notes, title = [str(exc)], "Search"
     else:
         by_id = list(svc.collection.catalogue().by_id)[::-1]  # the latest first, a page at a time
         hits = [svc.named_id(i) for i in by_id[offset : offset + _BROWSE]]

@@ -83,6 +83,14 @@ def test_search_refuses_an_unknown_level(demo: dict[str, str]) -> None:
     assert r.returncode == 2 and "'colour' is not one of object" in r.stderr and r.stdout == ""  # usage
 
 
+def test_a_level_that_finds_nothing_is_blamed_not_the_images(demo: dict[str, str]) -> None:
+    """ "white" at the object level had said "no image here shows it", though white things are there."""
+    r = run_cli("search", "white", "--index", "demo", "--level", "object", env=demo)
+    assert r.returncode == 1 and "at the object level" in r.stderr and "said at another level" in r.stderr
+    assert "no image here shows it" not in r.stderr
+    assert run_cli("search", "white", "--index", "demo", env=demo).returncode == 0
+
+
 def test_search_needs_a_query_or_an_image() -> None:
     r = run_cli("search", "--index", "demo")
     assert r.returncode == 2 and "QUERY / --image" in r.stderr and r.stdout == ""  # bad usage
