@@ -83,7 +83,7 @@ def serve_command(
         root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False, hosts=hosts
     )
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+    server = _server(config)
 
     async def announce() -> None:
         # the bound port (port 0 picks a free one), once the socket is listening
@@ -166,6 +166,22 @@ def _run_workers(root, host, port, workers, device, max_upload, hosts, say) -> N
     supervisor.run()
     if supervisor.interrupted:  # as one worker does: "interrupted", exit 130 (it had exited 0 unsaid)
         raise KeyboardInterrupt
+
+
+def _server(config):  # type: ignore[no-untyped-def]
+    """uvicorn's server, quiet on a second Ctrl-C: uvicorn then stops at once and cancels the app's
+    lifespan, and had logged that cancellation as a traceback."""
+    import logging
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:  # type: ignore[no-untyped-def]
+            if self.should_exit:  # the second
+                logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+            super().handle_exit(sig, frame)
+
+    return Server(config)
 
 
 def _run(server, announce) -> None:  # type: ignore[no-untyped-def]

@@ -8,6 +8,7 @@ memory) before the model sees it, and removed when the request ends.
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import shutil
 import tempfile
@@ -62,6 +63,8 @@ class Service:
         self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
         self._whole: tuple[tuple[Any, ...], Job] | None = None
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
+        # removed at exit too: a second Ctrl-C stops the server without its shutdown, which `close` is
+        atexit.register(shutil.rmtree, self.uploads, ignore_errors=True)
         # At most two searches at a time in a process (one per core of a laptop): a search releases the
         # GIL for each SQLite statement and FAISS scan (about 40), and with 8 request threads each release
         # waited for the GIL again (a convoy). 8 clients, 2 workers: 60 searches/s, p95 188 ms with no

@@ -444,6 +444,37 @@ def test_compare_says_which_pair_is_a_copy_and_how_it_was_made(tmp_path: Path) -
         (only,) = client.post("/api/compare", json={"ids": pair}).json()["pairs"]
         assert only["near_duplicate"] and only["copied"] == said["copied"]
         pairs = client.post("/api/compare", json={"ids": [*pair, ids["coffee.jpg"]]}).json()["pairs"]
-        assert [p["near_duplicate"] for p in pairs] == [True, False, False] and "cropped" in pairs[0]["copied"]
+        assert [p["near_duplicate"] for p in pairs] == [True, False, False] and "cropped" in pairs[0][
+            "copied"
+        ]
         page = client.get("/compare", params={"ids": pair}).text
         assert "A near-duplicate: the second is a copy of the first, cropped" in page
+
+
+def test_two_quick_ctrl_c_stop_quietly_and_leave_no_folder(served: Served) -> None:
+    """A second Ctrl-C 50 ms after the first had logged a traceback (the app's lifespan cancelled) and left
+    the uploads folder in /tmp."""
+    import glob
+    import tempfile
+    import time
+
+    pattern = os.path.join(tempfile.gettempdir(), "multicap-serve-*")
+    before = set(glob.glob(pattern))
+    exe = Path(sys.executable).parent / "multicap"
+    proc = subprocess.Popen(
+        [str(exe), "serve", "--index", "web", "--port", "0"], stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.DEVNULL, env={**os.environ, "MULTICAP_INDEX_DIR": str(served.home)},
+    )  # fmt: skip
+    try:
+        assert proc.stderr is not None and "serving" in proc.stderr.readline()
+        mine = set(glob.glob(pattern)) - before
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        said = proc.stderr.read()
+        assert proc.wait(60) in (130, -signal.SIGINT)
+    finally:
+        stop_server(proc)
+    assert "Traceback" not in said and "interrupted" in said, said
+    assert mine and not any(os.path.exists(folder) for folder in mine)
