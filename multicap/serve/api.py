@@ -85,17 +85,19 @@ def search(
     request: Request,
     q: Annotated[str | None, Query(max_length=1000, description="What to look for, in words.")] = None,
     like: Annotated[
-        int | None, Query(description="The id of an indexed image: the images most like it.")
+        int | None, Query(description="The id of an indexed image: the other images most like it.")
     ] = None,
     k: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Hits to skip: the next page.")] = 0,
     level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
 ) -> dict[str, Any]:
     svc = service(request)
-    result, hits = svc.search(q, like, k, tuple(level) if level else None, offset)
-    out = {"hits": hits, "offset": offset, "unknown": result.unknown, "concepts": result.concepts}
+    result, hits, more = svc.search(q, like, k, tuple(level) if level else None, offset)
     notes = svc.search_notes(q, result, hits, offset + k)
-    return {**out, "spaces": result.spaces, "nearest_only": result.nearest_only(), "notes": notes}
+    return {
+        "hits": hits, "offset": offset, "more": more, "unknown": result.unknown, "concepts": result.concepts,
+        "spaces": result.spaces, "nearest_only": result.nearest_only(), "notes": notes,
+    }  # fmt: skip
 
 
 @router.post("/search/image", tags=["search"], summary="The indexed images most like an uploaded one")

@@ -37,7 +37,7 @@ from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
 
-__all__ = ["Collection", "Gone", "NotFound", "Refused"]
+__all__ = ["Collection", "Gone", "NotFound", "Refused", "checked_file", "file_state"]
 
 _THUMBS = 2048  # thumbnails kept in memory (about 10 KB each at 256 px)
 _JPEG_QUALITY = 85
@@ -126,28 +126,13 @@ class Collection:
         (`file_state`)."""
         live = self.live_id(image_id)
         path, rec = self.record(live)
+        state = file_state(path, self.catalogue().files.get(path))
         return {
             "id": live, "name": json_name(Path(path).name), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": tag_phrases(rec.facts, rec.tags),
-            "width": rec.width, "height": rec.height, "file": self.file_state(path),
+            "width": rec.width, "height": rec.height, "file": state,
         }  # fmt: skip
-
-    def file_state(self, path: str) -> str:
-        """Whether the recorded file is still the one described: "unchanged"; "changed" (its size or
-        modification time differ from what `multicap index` recorded: the thumbnail shows the new pixels,
-        the texts are of the old ones until it runs again); "gone" (moved or deleted); "refused" (a link
-        now, or not a regular file: not served)."""
-        try:
-            st = os.stat(checked_file(path))
-        except Gone:
-            return "gone"
-        except (Refused, OSError):
-            return "refused"
-        known = self.catalogue().files.get(path)
-        if known is None or (st.st_size, st.st_mtime_ns) == (known.size, known.mtime_ns):
-            return "unchanged"
-        return "changed"
 
     def info(self) -> dict[str, Any]:
         """`multicap index --info`, and how often this process loaded the FAISS files."""
@@ -262,6 +247,22 @@ def checked_file(path: str) -> Path:
     if not stat.S_ISREG(mode):
         raise Refused(f"image file {json_name(p.name)} is not a regular file; not served")
     return p
+
+
+def file_state(path: str, known: KnownFile | None) -> str:
+    """Whether the recorded file `path` is still the one `known` describes: "unchanged"; "changed" (its
+    size or modification time differ from what `multicap index` recorded: the thumbnail shows the new
+    pixels, the texts are of the old ones until it runs again); "gone" (moved or deleted); "refused" (a
+    link now, or not a regular file: not served)."""
+    try:
+        st = os.stat(checked_file(path))
+    except Gone:
+        return "gone"
+    except (Refused, OSError):
+        return "refused"
+    if known is None or (st.st_size, st.st_mtime_ns) == (known.size, known.mtime_ns):
+        return "unchanged"
+    return "changed"
 
 
 def _stat(path: Path) -> tuple[int, int, int] | None:

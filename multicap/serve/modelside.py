@@ -70,7 +70,9 @@ def compare_paths(
     summary = summarize_set(images.descriptions, level).to_dict()
     summary["distinct"] = {named.get(p, p): f for p, f in summary["distinct"].items()}
     same = PairCheck.of_paths(images.paths)
-    groups = duplicate_groups(images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same)
+    groups = duplicate_groups(
+        images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same, share=same.share
+    )  # as `multicap compare` groups a set (a copy turned a quarter or made grey too)
     group_of = {m: k for k, g in enumerate(groups) for m in g.members}
     cache: dict[int, np.ndarray | None] = {}
     pairs = []
@@ -89,7 +91,11 @@ def compare_paths(
         "images": [named[str(p)] for p in images.paths],
         "set": summary,
         "pairs": pairs,
-        "duplicates": [[named[str(images.paths[m])] for m in g.members] for g in groups],
+        "duplicates": (
+            [[named[str(p)] for p in images.paths]]
+            if len(images) == 2 and pairs[0]["near_duplicate"]
+            else [[named[str(images.paths[m])] for m in g.members] for g in groups]
+        ),  # two: by the pair's verdict, as `multicap compare A B`; more: the set's groups
         "failed": [json_name(f) for f in images.failed],
     }
 

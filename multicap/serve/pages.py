@@ -51,30 +51,30 @@ def search_page(
     q: Annotated[str | None, Query(max_length=1000)] = None,
     like: int | None = None,
     k: Annotated[int, Query(ge=1, le=200)] = 40,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,  # a search refuses more than MAX_OFFSET
 ) -> HTMLResponse:
     svc = _service(request)
     q = q.strip() if q else None
     hits: list[dict[str, Any]] = []
     notes: list[str] = []
     title = "Latest images"
-    asked: dict[str, Any] = {}  # the query of the next page's link
+    after: dict[str, Any] | None = None  # the query of the next page, where there is one
     if q or like is not None:
         title = f"Like image #{like}" if like is not None else f"Results for “{q}”"
         try:
-            result, hits = svc.search(q, like, k, None, offset)
+            result, hits, further = svc.search(q, like, k, None, offset)
             notes = svc.search_notes(q, result, hits, offset + k)
-            asked = {"q": q} if q else {"like": like}
+            if further and offset + k <= MAX_OFFSET:
+                after = {"q": q, "k": k} if q else {"like": like, "k": k}
         except ConfigError as exc:  # the note says why (both q and like: the title had said "Like image")
             notes, title = [str(exc)], "Search"
     else:
         by_id = list(svc.collection.catalogue().by_id)[::-1]  # the latest first, a page at a time
         hits = [svc.named_id(i) for i in by_id[offset : offset + _BROWSE]]
+        after = {} if len(by_id) > offset + _BROWSE else None
         k = _BROWSE
-    more = None
-    if len(hits) == k and (not asked or offset + k <= MAX_OFFSET):
-        more = "/?" + urlencode({**asked, "k": k, "offset": offset + k})
-    if offset:
+    more = None if after is None else "/?" + urlencode({**after, "offset": offset + k})
+    if offset and hits:
         title += f" ({offset + 1} to {offset + len(hits)})"
     return _page(request, "search.html", q=q or "", like=like, hits=hits, notes=notes, title=title, more=more)
 

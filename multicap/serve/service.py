@@ -14,6 +14,7 @@ import shutil
 import tempfile
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,17 +23,28 @@ from typing import Any
 from multicap.errors import ConfigError, ImageLoadError
 from multicap.facts import LEVELS
 from multicap.index.search import Hit, SearchResult, nearest_only_note, quoted
+from multicap.index.store import KnownFile
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
 from multicap.io.paths import walk_order
 from multicap.serve.background import Job
-from multicap.serve.collection import Collection, Gone, checked_file
+from multicap.serve.collection import Collection, Gone, checked_file, file_state
 
 __all__ = ["DEFAULT_MAX_UPLOAD", "MAX_OFFSET", "MODEL_SIDE", "Service", "UploadError", "UploadTooLarge"]
 
 MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
 DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
 MAX_OFFSET = 1000  # hits a search may skip (a page of results further is the search of offset + k)
+_RANKINGS = 64  # text queries whose ranking is kept for their next pages
+_UPLOAD_FOLDERS: set[Path] = set()  # of the services not closed: removed at exit
+
+
+@atexit.register
+def _remove_upload_folders() -> None:
+    for folder in list(_UPLOAD_FOLDERS):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
 # sets another limit, as it does for files)
 MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
@@ -63,14 +75,15 @@ class Service:
         self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
         self._whole: tuple[tuple[Any, ...], Job] | None = None
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
-        # removed at exit too: a second Ctrl-C stops the server without its shutdown, which `close` is
-        atexit.register(shutil.rmtree, self.uploads, ignore_errors=True)
+        _UPLOAD_FOLDERS.add(self.uploads)  # removed at exit too: a second Ctrl-C skips the server's shutdown
         # At most two searches at a time in a process (one per core of a laptop): a search releases the
         # GIL for each SQLite statement and FAISS scan (about 40), and with 8 request threads each release
         # waited for the GIL again (a convoy). 8 clients, 2 workers: 60 searches/s, p95 188 ms with no
         # limit; 58-80/s with one at a time; 74-78/s, p95 135-148 ms with two (2026-12-04, at 14 ms of CPU a
         # search; at 7 ms now the limit was not measured again).
         self._search_lock = threading.Semaphore(2)
+        self._rankings: OrderedDict[tuple[Any, ...], tuple[SearchResult, list[Hit], bool]] = OrderedDict()
+        self._rankings_lock = threading.Lock()
         if load_model:
             self.model_job.start()
 
@@ -85,25 +98,61 @@ class Service:
 
     def close(self) -> None:
         shutil.rmtree(self.uploads, ignore_errors=True)
+        _UPLOAD_FOLDERS.discard(self.uploads)
 
     # ------------------------------------------------------------------------------------------ search
     def search(
         self, query: str | None, like: int | None, k: int, levels: tuple[str, ...] | None, offset: int = 0
-    ) -> tuple[SearchResult, list[dict[str, Any]]]:
-        """A text query, or the images most like an indexed one: the result (its first `offset` + `k`
-        hits) and the `k` hits after the first `offset` as JSON (a page of them)."""
+    ) -> tuple[SearchResult, list[dict[str, Any]], bool]:
+        """A text query, or the images most like an indexed one (not itself): the result, the `k` hits
+        after the first `offset` as JSON (a page of them), and whether more may follow. The pages of a text
+        query come from one ranking (`_ranked`): a deeper search ranks its first hits differently."""
         if (query is None) == (like is None):
             raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
+        if offset > MAX_OFFSET:
+            raise ConfigError(f"a search pages at most {MAX_OFFSET:,} results deep (offset {offset:,})")
         c = self.collection
+        files = c.catalogue().files  # once a request: each catalogue() reads the index's state in SQLite
         model = None if like is not None or c.query_model() is not None else self.model()
         with self._search_lock:
             if like is not None:  # "more like this": the others, not the image itself first at 1.0
                 source = c.live_id(like)
-                result = c.search_image(self._liked(like), offset + k + 1)
-                result.hits = [h for h in result.hits if h.id != source][: offset + k]
+                result = c.search_image(self._liked(like), offset + k + 2)  # itself, and one to tell more
+                ranked = [h for h in result.hits if h.id != source]
+                more = len(ranked) > offset + k
             else:
-                result = c.search_text(query or "", offset + k, levels, model)
-        return result, [self.hit(h) for h in result.hits[offset:]]
+                result, ranked, more = self._ranked(query or "", levels, offset + k, model)
+        page = ranked[offset : offset + k]
+        return result, [self.hit(h, files) for h in page], more and len(ranked) >= offset + k
+
+    def _ranked(
+        self, query: str, levels: tuple[str, ...] | None, want: int, model: Any
+    ) -> tuple[SearchResult, list[Hit], bool]:
+        """The first `want` hits of a text query (or all there are), and whether more may follow. A query
+        asked again deeper (its next page) keeps the order of the hits already given and adds those of the
+        deeper search that it had not given, so that pages neither repeat nor skip an image."""
+        key = (query, levels, self.collection.catalogue().generation)
+        with self._rankings_lock:
+            kept = self._rankings.get(key)
+            if kept is not None:
+                self._rankings.move_to_end(key)
+        if kept is not None and (len(kept[1]) >= want or not kept[2]):
+            return kept
+        given = kept[1] if kept is not None else []
+        seen = {h.id for h in given}
+        ask = want
+        while True:  # deeper until the new hits fill the page: the deeper search may rank given ones first
+            result = self.collection.search_text(query, ask, levels, model)
+            hits = given + [h for h in result.hits if h.id not in seen]
+            if len(hits) >= want or len(result.hits) < ask:  # fewer than asked: that is all there is
+                break
+            ask += want - len(hits)
+        ranking = (result, hits, len(result.hits) >= ask)
+        with self._rankings_lock:
+            self._rankings[key] = ranking
+            while len(self._rankings) > _RANKINGS:
+                self._rankings.popitem(last=False)
+        return ranking
 
     def _liked(self, image_id: int) -> Path:
         """The file of the image a "more like this" search starts from: one gone since it was indexed still
@@ -113,19 +162,19 @@ class Service:
         except Gone:
             return Path(self.collection.catalogue().by_id[self.collection.live_id(image_id)])
 
-    def hit(self, hit: Hit) -> dict[str, Any]:
+    def hit(self, hit: Hit, files: dict[str, KnownFile]) -> dict[str, Any]:
         return {
             "id": hit.id, "name": json_name(Path(hit.path).name), "path": json_name(hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
-            "file": self.collection.file_state(hit.path),
+            "file": file_state(hit.path, files.get(hit.path)),
         }  # fmt: skip
 
     def search_notes(
         self, query: str | None, result: SearchResult, hits: list[dict[str, Any]], wanted: int
     ) -> list[str]:
-        """What `multicap search` warns of beside its results, for the API and the pages: words it could
-        not use, no image showing what was asked, fewer than the `wanted` (offset + k) found and why, files
-        of these `hits` gone or changed since indexed."""
+        """Notes beside a page of results, for the API and the pages, as `multicap search` warns: words it
+        could not use, no image showing what was asked, fewer than the `wanted` (offset + k) found and why,
+        files of these `hits` gone since indexed; and, which the CLI does not check, changed since."""
         notes = list(result.unknown)
         if query and result.nearest_only():
             notes.append(nearest_only_note(query))
@@ -179,7 +228,8 @@ class Service:
     def search_upload(self, data: bytes, filename: str, k: int) -> tuple[SearchResult, list[dict[str, Any]]]:
         with self.upload(data, filename) as path:
             result = self.collection.search_image(path, k, self.model())
-        return result, [self.hit(h) for h in result.hits]
+        files = self.collection.catalogue().files
+        return result, [self.hit(h, files) for h in result.hits]
 
     # ------------------------------------------------------------------------------------------ compare
     def compare(self, ids: list[int], level: str) -> dict[str, Any]:

@@ -432,6 +432,7 @@ def test_compare_says_which_pair_is_a_copy_and_how_it_was_made(tmp_path: Path) -
     photo.save(folder / "cat.jpg")
     w, h = photo.size
     photo.crop((w // 10, h // 10, w, h)).resize((w // 2, h // 2)).save(folder / "cat copy.jpg")
+    photo.transpose(Image.Transpose.ROTATE_90).save(folder / "cat turned.jpg")
     shutil.copy(EXAMPLES / "coffee.jpg", folder / "coffee.jpg")
     env = {"MULTICAP_INDEX_DIR": str(home)}
     assert run_cli("index", str(folder), "--index", "copies", "--model", "labels", env=env).returncode == 0
@@ -449,6 +450,13 @@ def test_compare_says_which_pair_is_a_copy_and_how_it_was_made(tmp_path: Path) -
         ]
         page = client.get("/compare", params={"ids": pair}).text
         assert "A near-duplicate: the second is a copy of the first, cropped" in page
+        # a copy turned a quarter, in a set: grouped as `multicap compare` groups it (it had been left out)
+        turned = [ids["cat.jpg"], ids["cat turned.jpg"], ids["coffee.jpg"]]
+        body = client.post("/api/compare", json={"ids": turned}).json()
+        assert body["pairs"][0]["near_duplicate"] and "turned a quarter" in " ".join(
+            body["pairs"][0]["copied"]
+        )
+        assert [sorted(g) for g in body["duplicates"]] == [sorted(body["images"][:2])]
 
 
 def test_two_quick_ctrl_c_stop_quietly_and_leave_no_folder(served: Served) -> None:
@@ -478,3 +486,27 @@ def test_two_quick_ctrl_c_stop_quietly_and_leave_no_folder(served: Served) -> No
         stop_server(proc)
     assert "Traceback" not in said and "interrupted" in said, said
     assert mine and not any(os.path.exists(folder) for folder in mine)
+
+
+def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monkeypatch) -> None:
+    """A deeper search ranks its first hits differently (its candidate depth grows with k), so page 2 as
+    the hits 11-20 of a second search had repeated some images of page 1 and skipped others (on 300
+    photos: 2 of 10 on both pages). The service keeps a query's ranking and adds only new hits to it."""
+    from multicap.index.search import Hit, SearchResult
+    from multicap.serve.service import Service
+
+    service = Service(served.root, load_model=False)
+
+    def search_text(query, k, levels, model):  # type: ignore[no-untyped-def]
+        ids = list(range(60))
+        ranked = ids[:k] if k <= 10 else [i for pair in zip(ids[10:], ids, strict=False) for i in pair][:k]
+        return SearchResult([Hit(i, f"/nowhere/{i}.jpg", 1.0 / (1 + r)) for r, i in enumerate(ranked)], None)
+
+    monkeypatch.setattr(service.collection, "search_text", search_text)
+    try:
+        pages = [service.search("cat", None, 10, None, offset)[1] for offset in (0, 10, 20)]
+    finally:
+        service.close()
+    ids = [h["id"] for page in pages for h in page]
+    assert len(ids) == 30 and len(set(ids)) == 30, ids
+    assert ids[:10] == list(range(10))  # the first page as first given
