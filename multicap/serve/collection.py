@@ -253,12 +253,13 @@ def file_state(path: str, known: KnownFile | None) -> str:
     """Whether the recorded file `path` is still the one `known` describes: "unchanged"; "changed" (its
     size or modification time differ from what `multicap index` recorded: the thumbnail shows the new
     pixels, the texts are of the old ones until it runs again); "gone" (moved or deleted); "refused" (a
-    link now, or not a regular file: not served)."""
+    link now, or not a regular file: not served). One lstat: a folder on its path swapped for a link is
+    found when the file is read (`checked_file`), not here (its realpath cost 40 us a hit, 8 ms for 200)."""
     try:
-        st = os.stat(checked_file(path))
-    except Gone:
+        st = os.lstat(path)
+    except OSError:
         return "gone"
-    except (Refused, OSError):
+    if not stat.S_ISREG(st.st_mode):
         return "refused"
     if known is None or (st.st_size, st.st_mtime_ns) == (known.size, known.mtime_ns):
         return "unchanged"
