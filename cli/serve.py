@@ -29,6 +29,13 @@ def serve_command(
     device: str = typer.Option(
         "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
     ),
+    allow_host: list[str] = typer.Option(
+        None,
+        "--allow-host",
+        metavar="NAME",
+        help="Another name this server is reached by (a reverse proxy's, this machine's own), besides "
+        "localhost, 127.0.0.1 and [::1]: on loopback a request naming any other host is refused. Repeatable.",
+    ),
     workers: int = typer.Option(
         1,
         "--workers",
@@ -64,8 +71,9 @@ def serve_command(
     _can_listen(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     hosts = None  # any Host header: the server was asked to be reached from elsewhere, by any name
-    if _loopback(host):  # only this machine's own names: no page of another name rebound to 127.0.0.1
-        hosts = tuple(dict.fromkeys((*LOOPBACK_NAMES, shown_host.lower())))
+    if _loopback(host):  # only the names given: no page of another name rebound to 127.0.0.1
+        named = (f"[{h}]" if ":" in h else h for h in allow_host or ())
+        hosts = tuple(dict.fromkeys(n.lower() for n in (*LOOPBACK_NAMES, shown_host, *named)))
     else:
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
 
@@ -97,15 +105,20 @@ def serve_command(
 
 
 def _loopback(host: str) -> bool:
-    """Whether `host` is an address of this machine's loopback interface (or "localhost")."""
+    """Whether every address `host` names is on this machine's loopback interface ("localhost", "127.1",
+    "::ffff:127.0.0.1", a name that resolves to 127.0.1.1)."""
     import ipaddress
+    import socket
 
-    if host.lower() == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a name: it may resolve to any interface
+        found = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):  # no such name: uvicorn says so when it binds
         return False
+    addresses = [ipaddress.ip_address(a.split("%")[0]) for a in found]
+    mapped = [
+        a.ipv4_mapped if isinstance(a, ipaddress.IPv6Address) and a.ipv4_mapped else a for a in addresses
+    ]
+    return bool(mapped) and all(a.is_loopback for a in mapped)
 
 
 def _can_listen(host: str, port: int) -> None:

@@ -202,7 +202,7 @@ def unknown(word: str, wn: WordNet) -> Unknown:
             return Unknown(word, "describes nothing this model sees")
         if not _SLIP_SHORTEST <= len(word) <= _SLIP_LONGEST or not set(word) <= _LETTERS:
             # no slip of a 5,000-letter "word" (1.4 GB of candidates), of a word in another script ("猫":
-            # "did you mean a? (or b, c)") or of one or two letters
+            # "did you mean a? (or b, c)") or of one or two characters
             return Unknown(word, "is not a word WordNet 3.0 knows")
         if len(word) == _SLIP_SHORTEST:  # "dgo": dog; but not "img": igm (IgM) or mg, a letter dropped
             close = _one_slip(word, _known_set().__contains__, same_length=True)
@@ -222,7 +222,7 @@ def unknown(word: str, wn: WordNet) -> Unknown:
 _SLIP_LONGEST = 40  # letters: a longer unknown word is given no correction
 _SLIP_SHORTEST = 3  # letters: a shorter one neither; one this long only a slip that keeps its length
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz -"
-_LETTERS = frozenset(_ALPHABET + "'")
+_LETTERS = frozenset(_ALPHABET + "'0123456789")  # a digit may be a slip too ("d0g": dog)
 
 
 def _one_slip(word: str, known: Callable[[str], bool], *, same_length: bool = False) -> list[str]:

@@ -27,7 +27,6 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from multicap._version import __version__
@@ -63,9 +62,8 @@ def create_app(
 
     Args:
         load_model: start loading the index's model in the background at once (else on first need).
-        hosts: the names a request's Host header may give (400 otherwise), or None for any. `multicap
-            serve` on loopback gives `LOOPBACK_NAMES`: a web page whose name an attacker points at
-            127.0.0.1 (DNS rebinding) could otherwise read the index through the visitor's browser.
+        hosts: the names a request's Host header may give, or None for any (`HostCheck`). `multicap
+            serve` on loopback gives `LOOPBACK_NAMES` and the names it was told (`--allow-host`).
     """
     # One FAISS thread per search: requests run side by side, and on two busy cores OpenMP's spinning
     # made one exact search of 10,000 × 1,280 take 10.6 ms instead of 2.0 ms (measured in this process).
@@ -96,7 +94,7 @@ def create_app(
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     app.add_middleware(HeadAsGet)
     if hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(hosts))
+        app.add_middleware(HostCheck, hosts=hosts)
     return app
 
 
@@ -218,6 +216,54 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _too_large(send, self.limit)
+
+
+class HostCheck:
+    """Refuse a request that names another host (400), or that another site's page sends to change
+    something (403), for a server on loopback:
+
+    - a web page whose own name an attacker points at 127.0.0.1 (DNS rebinding) sends that name as Host,
+      and could otherwise read the index's answers through the visitor's browser;
+    - a page of another site may still send a form or an upload here (the browser names this server as
+      Host, but the page's own origin as Origin): POST, PUT, PATCH and DELETE from another origin are
+      refused, so such a page cannot reload the index or spend its CPU on uploads.
+    Names compare without the port and in lower case; an IPv6 address in brackets ("[::1]")."""
+
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+        self.app = app
+        self.hosts = frozenset(h.lower() for h in hosts)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        host = _host_name(headers.get("host", ""))
+        message, status = "", 200
+        if host not in self.hosts:
+            status = 400
+            named = ", ".join(sorted(self.hosts))
+            message = (
+                f"this server answers requests to {named} only, not {host or 'no host'}; start it with "
+                "--allow-host NAME to be reached as NAME"
+            )
+        elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and "origin" in headers:
+            origin = headers["origin"]
+            if _host_name(origin.split("://", 1)[-1]) not in self.hosts:
+                status, message = 403, f"a request from the page of another site ({origin}) is refused"
+        if status == 200:
+            await self.app(scope, receive, send)
+            return
+        response = JSONResponse({"error": message}, status_code=status)
+        await response(scope, receive, send)
+
+
+def _host_name(netloc: str) -> str:
+    """'Example.org:8765' → 'example.org'; '[::1]:8765' → '[::1]'; the port and any path dropped."""
+    netloc = netloc.split("/", 1)[0].strip().lower()
+    if netloc.startswith("["):
+        return netloc[: netloc.find("]") + 1] if "]" in netloc else netloc
+    return netloc.rsplit(":", 1)[0] if netloc.count(":") == 1 else netloc
 
 
 class HeadAsGet:

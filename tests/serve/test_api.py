@@ -168,9 +168,21 @@ def test_a_request_by_another_host_name_is_refused(served: Served) -> None:
     """Served on loopback, the API answers only this machine's names: a page whose own name was rebound to
     127.0.0.1 (DNS rebinding) sends that name, and had been answered."""
     port = served.url.rsplit(":", 1)[1]
-    assert served.get("/api/info", headers={"Host": f"evil.example:{port}"}).status_code == 400
+    evil = served.get("/api/info", headers={"Host": f"evil.example:{port}"})
+    assert evil.status_code == 400 and "--allow-host NAME" in evil.json()["error"]
     assert served.get("/api/info", headers={"Host": f"localhost:{port}"}).status_code == 200
     assert served.get("/api/info").status_code == 200  # 127.0.0.1:port
+    # another site's page may still send a form here (Host this server's, Origin its own): no change made
+    cross = served.post("/api/reload", headers={"Origin": "http://evil.example"})
+    assert cross.status_code == 403 and "another site" in cross.json()["error"]
+    assert served.post("/api/reload", headers={"Origin": served.url}).status_code == 200
+    assert served.post("/api/reload").status_code == 200  # a script sends no Origin
+    proc, url = start_server(served.home, "web", "--allow-host", "Photos.Local")  # a proxy's name
+    try:
+        assert httpx.get(url + "/api/info", headers={"Host": "photos.local"}, timeout=60).status_code == 200
+        assert httpx.get(url + "/api/info", headers={"Host": "other.local"}, timeout=60).status_code == 400
+    finally:
+        stop_server(proc)
 
 
 def test_an_id_beyond_sqlite_integers_is_a_404_in_one_line(served: Served) -> None:

@@ -424,6 +424,7 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     for word in ("猫", "img", "src", "qx"):
         assert understand(word).unknown[0].message() == f'"{word}" is not a word WordNet 3.0 knows', word
     assert understand("cta").unknown[0].message().endswith("did you mean cat?")
+    assert understand("d0g").unknown[0].message().endswith("did you mean dog?")  # a digit typed for a letter
 
 
 def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -> None:
