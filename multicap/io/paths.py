@@ -167,7 +167,9 @@ def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
     """A sort key that puts paths in the order `iter_image_paths` walks a folder: a folder's files by name,
     then its subfolders by name, each walked in turn. Anything that lists a set of indexed images (the
     web app's whole-index comparison) in this order is given the images as `multicap compare FOLDER` is,
-    so the two cluster them alike (k-means starts from the rows' order)."""
+    so the two cluster them alike (k-means starts from the rows' order). The index records resolved
+    paths: where a subfolder was reached through a link, or the index holds several folders, the order
+    is that of the real paths, which a walk of the link (or of one folder) does not follow."""
     parts = Path(path).parts
     return (*((1, part) for part in parts[:-1]), (0, parts[-1] if parts else ""))
 
