@@ -2,7 +2,9 @@
 
 - a file whose (path, mtime, size) is recorded is skipped without being read;
 - a changed mtime with the same content only updates the record; new content gets a new row;
-- a file whose content hash is already stored (a move, a rename, a copy) reuses the stored vectors and texts;
+- a file whose content hash is already stored (a move, a rename, a copy) reuses the stored vectors and texts,
+  and where the stored path is gone (outside the folders given too: the folder itself moved), its row is
+  retired as a move;
 - a file recorded under one of the given folders that is gone is marked deleted and leaves the results,
   but not under a named folder that is missing or holds no image now (a drive not mounted, a typing
   slip): its files are held (`IndexReport.held`), and its parent folder, indexed, retires them;
@@ -155,7 +157,19 @@ def index_paths(
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
         report.deleted = store.retire(plan.gone)
-        report.moved = len(set(plan.gone) & set(plan.reused_from))  # a path moved once, whatever copies it
+        # a file reused from a path that is gone outside the folders given is a move too: the folder itself
+        # moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every old row live,
+        # and each search found the photo twice, once at a path that no longer exists
+        # (a path under a folder given is gone or held already: a drive not mounted keeps its rows)
+        gone = set(plan.gone)
+        away = [
+            p
+            for p in dict.fromkeys(plan.reused_from)
+            if p not in gone and not _under(p, inputs) and not os.path.lexists(p)
+        ]
+        report.deleted += store.retire(away)
+        moved_from = gone | set(away)
+        report.moved = len(moved_from & set(plan.reused_from))  # a path moved once, whatever copies it
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
         else:

@@ -243,7 +243,10 @@ class Service:
         paths = [self.collection.indexed_file(i) for i in ids]
         names = [f"{json_name(p.name)} (#{i})" for i, p in zip(ids, paths, strict=True)]
         out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))
-        out["ids"] = ids
+        id_of = dict(zip(names, ids, strict=True))
+        out["ids"] = [id_of[name] for name in out["images"]]  # of the images compared (one may be unreadable)
+        for pair in out["pairs"]:  # for a script: which images, by id, not only by "name (#id)"
+            pair["a_id"], pair["b_id"] = id_of[pair["a"]], id_of[pair["b"]]
         return out
 
     def whole(self) -> Any:

@@ -110,6 +110,7 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert len(body["pairs"]) == 3 and body["set"]["n_images"] == 3
     first = body["pairs"][0]
     assert first["a"].startswith("coffee.jpg") and "espresso" in first["texts"]["object"]
+    assert (first["a_id"], first["b_id"]) == (ids[0], ids[1]) and body["ids"] == ids
     assert any("espresso" in f for f in body["set"]["distinct"][f"coffee.jpg (#{ids[0]})"])
     assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
     bogus = served.post("/api/compare", json={"ids": ids, "level": "bogus"})  # had been 200, echoed

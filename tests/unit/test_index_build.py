@@ -438,3 +438,29 @@ def test_forget_drops_a_folder_gone_for_good(tmp_path: Path, tiny: IndexModel) -
     assert forget_paths(root, [tmp_path / "never"])["by_path"] == {str(tmp_path / "never"): 0}
     with pytest.raises(DataError, match="no index at"):
         forget_paths(tmp_path / "nowhere", [trip])
+
+
+def test_a_folder_moved_whole_is_a_move_not_a_second_copy(tmp_path: Path, tiny: IndexModel) -> None:
+    """`mv photos photos_2024` then `index photos_2024` had kept every old row live ("6 images (3 reused)"):
+    each search found the photo twice, once at a path that no longer exists. A named folder that is missing
+    (a drive not mounted) still holds its rows, and a copy whose original is still there stays a copy."""
+    import shutil
+
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    photos.rename(tmp_path / "photos_2024")
+    r = index_paths(root, [tmp_path / "photos_2024"], tiny)
+    assert (r.reused, r.moved, r.deleted, r.total) == (3, 3, 3, 3)
+    assert all("photos_2024" in p for p, d in _rows(root) if not d)
+    shutil.copytree(tmp_path / "photos_2024", tmp_path / "copy")  # a copy: both stay
+    r = index_paths(root, [tmp_path / "copy"], tiny)
+    assert (r.reused, r.moved, r.deleted, r.total) == (3, 0, 0, 6)
+    # a drive not mounted, named beside a folder holding copies of its photos: its rows are held, not moved
+    drive = tmp_path / "drive"
+    _images(drive, 2)
+    index_paths(root, [drive], tiny)
+    shutil.copytree(drive, tmp_path / "local")
+    drive.rename(tmp_path / "unmounted")
+    r = index_paths(root, [drive, tmp_path / "local"], tiny)
+    assert (r.reused, r.moved, r.held, r.total) == (2, 0, 2, 10)
