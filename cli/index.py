@@ -83,7 +83,7 @@ def index_command(
         raise typer.BadParameter("one at a time", param_hint="--forget / --info / --rebuild")
     if info or (rebuild and not paths):
         result = (
-            index_info(root)
+            index_info(root, check_files=True)
             if info
             else {"index": str(root), "rebuilt": True, "faiss": rebuild_vectors(root, factory=factory)}
         )
@@ -224,7 +224,8 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
             markup=False,
         )
     else:
-        extra = {k: v for k, v in result.items() if k not in ("index", "faiss", "identity", "rebuilt")}
+        hidden = ("index", "faiss", "identity", "rebuilt", "faiss_problems")  # said below, or not for people
+        extra = {k: v for k, v in result.items() if k not in hidden}
         # "deleted" counts every row retired: a file deleted, and a renamed or edited file's old row (a run
         # that said "1 deleted" beside a rename was followed by "deleted 2")
         names = {"deleted": "retired (deleted, moved or replaced)"}
@@ -234,8 +235,14 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         if result.get("identity"):
             ident = result["identity"]
             console.out.print(f"  model: {ident.get('model')}  encoder: {ident.get('encoder')}", markup=False)
+    problems = result.get("faiss_problems", {})
     for space, layout in result.get("faiss", {}).items():
-        if "images" in result and layout["ntotal"] < result["images"]:  # a run stopped before its FAISS sync
+        if space in problems:  # the file as it is now, not the layout recorded when it was written
+            console.warn(
+                f"{space}.faiss: {problems[space]}; searches rebuild it in memory until `multicap index "
+                f"--rebuild --index {result['index']}` saves it again"
+            )
+        elif "images" in result and layout["ntotal"] < result["images"]:  # a run stopped before its sync
             console.warn(
                 f"{space}: FAISS holds {layout['ntotal']} of {result['images']} images; the next `multicap "
                 "index` run (or --rebuild) adds the rest"

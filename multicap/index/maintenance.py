@@ -16,14 +16,15 @@ from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, no_index, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
-from multicap.index.sync import sync_vectors
+from multicap.index.sync import check_vectors, sync_vectors
 from multicap.index.vectors import check_factory
 
 __all__ = ["forget_paths", "index_info", "older_descriptions", "rebuild_vectors"]
 
 
-def index_info(root: Path) -> dict[str, Any]:
-    """The index's location, schema, model identity, image counts and FAISS layouts (with measured recall)."""
+def index_info(root: Path, *, check_files: bool = False) -> dict[str, Any]:
+    """The index's location, schema, model identity, image counts and FAISS layouts (with measured recall);
+    with `check_files`, what is wrong with each FAISS file now (`check_vectors`: it reads them whole)."""
     db = root / DB_NAME
     if not db.is_file():
         raise DataError(no_index(root))
@@ -38,7 +39,11 @@ def index_info(root: Path) -> dict[str, Any]:
             "identity": store.get_meta("identity"),
             "faiss": store.get_meta("faiss", {}),
             "bytes": sum(p.stat().st_size for p in root.iterdir() if p.is_file()),
-        }
+        } | ({"faiss_problems": _problems(root, store)} if check_files else {})
+
+
+def _problems(root: Path, store: IndexStore) -> dict[str, str]:
+    return {space: why for space, why in check_vectors(root, store).items() if why}
 
 
 def older_descriptions(root: Path) -> str | None:

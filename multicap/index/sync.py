@@ -35,7 +35,7 @@ from multicap.index.vectors import (
     tune_index,
 )
 
-__all__ = ["faiss_path", "open_vectors", "sync_vectors"]
+__all__ = ["check_vectors", "faiss_path", "open_vectors", "sync_vectors"]
 
 _RECALL_QUERIES = 200  # stored vectors used as queries to measure recall at build time
 _MAX_TOMBSTONES = 0.2  # rebuild when this fraction of the file's vectors has been deleted
@@ -145,6 +145,17 @@ def _dim(store: IndexStore, space: str) -> int | None:
         f"SELECT length({space}_vec) / 4 FROM images WHERE deleted = 0 AND {space}_vec IS NOT NULL LIMIT 1"
     ).fetchone()
     return None if row is None else int(row[0])
+
+
+def check_vectors(root: Path, store: IndexStore) -> dict[str, str | None]:
+    """Each recorded space → what is wrong with its FAISS file now (missing, its bytes changed, ids that
+    disagree with SQLite's rows), or None where it agrees: what a search would find (`multicap index
+    --info` had repeated the layout recorded at the last write over a missing or emptied file)."""
+    out: dict[str, str | None] = {}
+    for space, old in store.get_meta("faiss", {}).items():
+        dim = _dim(store, space)
+        out[space] = None if dim is None else _verified(root, store, space, old, dim)[1]
+    return out
 
 
 def _verified(

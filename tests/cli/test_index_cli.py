@@ -293,6 +293,26 @@ def test_info_says_when_faiss_is_behind_the_images(tmp_path: Path) -> None:
     assert r.returncode == 0 and "image: FAISS holds 1 of 2 images; the next `multicap index` run" in r.stderr
 
 
+def test_info_checks_the_faiss_files_as_they_are_now(tmp_path: Path) -> None:
+    """A deleted caption.faiss and an emptied image.faiss had been listed as healthy: --info repeated the
+    layouts recorded at the last write. Search already rebuilt them in memory, and said so."""
+    import shutil
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    assert "warning" not in run_cli("index", "--info", "--index", idx).stderr
+    (tmp_path / "idx" / "caption.faiss").unlink()
+    (tmp_path / "idx" / "image.faiss").write_bytes(b"")
+    r = run_cli("index", "--info", "--index", idx)
+    assert r.returncode == 0 and "caption.faiss: missing; searches rebuild it in memory" in r.stderr
+    assert "image.faiss: its bytes differ from the checksum recorded" in r.stderr
+    assert "--rebuild" in r.stderr
+    info = json.loads(run_cli("index", "--info", "--index", idx, "--json").stdout)
+    assert set(info["faiss_problems"]) == {"caption", "image"}
+
+
 def test_a_rename_is_said_moved_not_reused_and_deleted(tmp_path: Path) -> None:
     """ "1 reused, 1 deleted" had read as a photo lost."""
     import shutil
