@@ -34,6 +34,12 @@ def index_command(
     encoder: str = typer.Option(None, "--encoder", "-e", help="Encoder of the grounded model."),
     levels: list[str] = typer.Option(None, "--level", "-l", help="Levels to describe (repeatable)."),
     reembed: bool = typer.Option(False, "--reembed", help="Re-encode everything when the model changed."),
+    rehash: bool = typer.Option(
+        False,
+        "--rehash",
+        help="Read every file again, also those whose size and time are as recorded (an edit that kept "
+        "both): slower, a full read of the folder.",
+    ),
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the FAISS files from SQLite."),
     info: bool = typer.Option(False, "--info", help="Show the index: counts, model, FAISS types, recall."),
     forget: bool = typer.Option(
@@ -97,7 +103,7 @@ def index_command(
         return
     summary = _index(
         root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
-        (engine, address, workers),
+        (engine, address, workers), rehash=rehash,
     )  # fmt: skip
     if summary["held"]:  # a folder missing or empty now: its images stay
         held = summary["held"]
@@ -146,6 +152,8 @@ def _index(
     device: str,
     include_hidden: bool,
     scale: tuple[str, str | None, int | None] = ("local", None, None),
+    *,
+    rehash: bool = False,
 ) -> dict[str, Any]:
     import os
     from contextlib import nullcontext
@@ -193,7 +201,7 @@ def _index(
             else None
         )
         report = index_paths(
-            root, paths, model, reembed=reembed, factory=factory, batch_size=batch_size,
+            root, paths, model, reembed=reembed, rehash=rehash, factory=factory, batch_size=batch_size,
             files=files, progress=advance, on_error=on_error, engine=runner,
         )  # fmt: skip
     said = [{"path": str(e.path), "reason": e.reason} for e in skipped]

@@ -109,6 +109,7 @@ def index_paths(
     model: IndexModel,
     *,
     reembed: bool = False,
+    rehash: bool = False,
     include_hidden: bool = False,
     batch_size: int = 32,
     commit_every: int = 64,
@@ -124,6 +125,8 @@ def index_paths(
     Args:
         model: the encoder, describer and text space (`open_model`); must be the index's own.
         reembed: replace every stored vector when `model` is not the one the index was built with.
+        rehash: read every file's content again, also where its size and modification time are as
+            recorded (an edit that kept both: a tool that restores the time, a copy made with `cp -p`).
         factory: a FAISS factory string instead of the layout chosen by size.
         files: the image files of `inputs` when the caller has walked them already (to size a progress
             bar); recorded files under `inputs` that are not among them are marked deleted.
@@ -152,7 +155,7 @@ def index_paths(
         if files is None:
             found = iter_image_paths(inputs, include_hidden=include_hidden, on_error=fail)
             files = [Path(p) for p in found]
-        plan = _plan(store, list(files), inputs, model.said_by, report, fail, progress)
+        plan = _plan(store, list(files), inputs, model.said_by, report, fail, progress, rehash)
         store.touch(plan.touch)
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
@@ -207,10 +210,14 @@ def check_index_folder(root: Path) -> None:
 def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool) -> None:
     identity = model.identity()
     stored = store.get_meta("identity")
+    # an index that holds no image, live or retired (a first run stopped before its first batch), takes
+    # any model: it had refused the one asked for, "built with another model", with nothing built
+    empty = store.count() == 0 and store.count(deleted=True) == 0
     if stored is not None and stored != identity:
-        if not reembed:
-            changed = [k for k in identity if stored.get(k) != identity[k]]
-            shown = "; ".join(f"{k} {stored.get(k)!r} -> {identity[k]!r}" for k in changed[:2])
+        if not reembed and not empty:
+            changed = [k for k in identity if stored.get(k) != identity[k] and k != "preprocess"]
+            said = "; ".join(f"{k} {stored.get(k)!r} -> {identity[k]!r}" for k in changed[:2])
+            shown = f"{said or 'its preprocessing'}; {store.count():,} images"  # not preprocess's dict
             raise DataError(
                 f"{root} was built with another model ({shown}); pass --reembed to re-encode every image "
                 "with this one, or use another --index"
@@ -236,6 +243,7 @@ def _plan(
     report: IndexReport,
     fail: Callable[[ImageLoadError], None],
     progress: Callable[[int], None] | None,
+    rehash: bool = False,
 ) -> _Plan:
     """Sort the files into skip / touch / reuse / encode, and find the recorded files that are gone. An
     unchanged file that another describer version described (`said_by`) is encoded and described again;
@@ -264,6 +272,16 @@ def _plan(
         seen.add(key)
         old = known.get(key)
         if old is not None and (old.mtime_ns, old.size) == (st.st_mtime_ns, st.st_size):
+            if rehash:  # read again: an edit may have kept the file's size and time
+                try:
+                    same = file_hash(path) == old.hash
+                except OSError as exc:
+                    fail(stat_error(path, exc))
+                    done += 1
+                    continue
+                if not same:
+                    done += _sort_changed(store, path, key, st, old, said_by, plan, report, fail)
+                    continue
             if old.said_by != said_by:  # the same content, said by an older describer
                 plan.encode.append((path, st, old.hash))
                 plan.redescribed.add(path)

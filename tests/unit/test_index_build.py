@@ -226,11 +226,19 @@ def test_model_change_needs_reembed(tmp_path: Path, tiny: IndexModel) -> None:
         embed_query = tiny.embed_query
         save_query_side = tiny.save_query_side
 
-    with pytest.raises(DataError, match="--reembed"):
+    with pytest.raises(DataError, match=r"model 'labels' -> 'other'; 2 images\); pass --reembed"):
         index_paths(root, [photos], Other())  # type: ignore[arg-type]
     r = index_paths(root, [photos], Other(), reembed=True)  # type: ignore[arg-type]
     assert (r.added, r.total) == (2, 2)
     assert index_info(root)["identity"]["model"] == "other"
+    # an index that holds nothing (a first run stopped before its first batch) takes any model: it had
+    # been refused as "built with another model"
+    empty = tmp_path / "empty"
+    (tmp_path / "none").mkdir()
+    index_paths(empty, [tmp_path / "none"], tiny)
+    assert index_info(empty)["identity"]["model"] == "labels" and index_info(empty)["images"] == 0
+    r = index_paths(empty, [photos], Other())  # type: ignore[arg-type]
+    assert (r.added, r.total) == (2, 2) and index_info(empty)["identity"]["model"] == "other"
 
 
 def test_lock_is_not_needed_to_read(tmp_path: Path, tiny: IndexModel) -> None:
@@ -464,3 +472,20 @@ def test_a_folder_moved_whole_is_a_move_not_a_second_copy(tmp_path: Path, tiny: 
     drive.rename(tmp_path / "unmounted")
     r = index_paths(root, [drive, tmp_path / "local"], tiny)
     assert (r.reused, r.moved, r.held, r.total) == (2, 0, 2, 10)
+
+
+def test_rehash_finds_an_edit_that_kept_the_size_and_time(tmp_path: Path, tiny: IndexModel) -> None:
+    """A file replaced by another picture of the same size, its time restored, was never seen again
+    ("unchanged"; --reembed neither): --rehash reads every file and finds it."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    paths = _images(photos, 3)
+    index_paths(root, [photos], tiny)
+    st = paths[0].stat()
+    data = bytearray(paths[0].read_bytes())
+    data[-3] ^= 0xFF  # another content, the same size
+    paths[0].write_bytes(bytes(data))
+    os.utime(paths[0], ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert index_paths(root, [photos], tiny).unchanged == 3
+    r = index_paths(root, [photos], tiny, rehash=True, on_error=lambda exc: None)
+    assert (r.unchanged, r.edited + r.failed) == (2, 1)
+    assert index_paths(root, [photos], tiny, rehash=True).unchanged == 3  # read, and all as recorded
