@@ -101,10 +101,15 @@ def index_command(
     if forget:  # what the index holds under PATHS leaves it; nothing is read
         _forget(root, paths, json_out)
         return
-    summary = _index(
-        root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
-        (engine, address, workers), rehash=rehash,
-    )  # fmt: skip
+    try:
+        summary = _index(
+            root, paths, model, encoder, levels, reembed, factory, batch_size, device, include_hidden,
+            (engine, address, workers), rehash=rehash,
+        )  # fmt: skip
+    except KeyboardInterrupt:  # say what is kept: a bare "interrupted" had not (batches commit as they go)
+        with console.uninterrupted():
+            _say_kept(root)
+        raise
     if summary["held"]:  # a folder missing or empty now: its images stay
         held = summary["held"]
         console.warn(
@@ -137,6 +142,27 @@ def _forget(root: Path, paths: list[Path], json_out: bool) -> None:
         f"{console.shown(forgotten['index'])}: {console.counted(forgotten['forgotten'], 'image')} under "
         f"{console.shown(named)} forgotten, {console.counted(forgotten['total'], 'image')} left",
         markup=False,
+    )
+
+
+def _say_kept(root: Path) -> None:
+    """After Ctrl-C: how many images the index holds, and that running the command again finishes it."""
+    import sqlite3
+
+    from multicap.errors import MulticapError
+    from multicap.index.location import DB_NAME
+    from multicap.index.store import IndexStore
+
+    if not (root / DB_NAME).is_file():  # stopped before the index was made: nothing kept
+        return
+    try:
+        with IndexStore(root / DB_NAME) as store:
+            n = store.count()
+    except (OSError, sqlite3.Error, MulticapError):  # unreadable now: the bare "interrupted" says enough
+        return
+    console.warn(
+        f"{console.counted(n, 'image')} {'is' if n == 1 else 'are'} in {console.shown(root)}, every batch "
+        "finished before the stop kept: run the same command again to index the rest (nothing twice)"
     )
 
 

@@ -102,13 +102,30 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
             f"only {console.counted(n, 'image')} {'says' if n == 1 else 'say'} {quoted(query)}: no word of "
             "it reaches a class, so no nearest images are added"
         )
-    gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
-    if gone:  # deleted or moved since the index last saw their folder
+    missing = [hit.path for hit in result.hits if not os.path.lexists(hit.path)]
+    if missing:  # deleted or moved since the index last saw their folder
+        n = len(missing)
+        away = sorted({f for f in map(_gone_folder, missing) if f is not None})  # folders moved or deleted
+        forget = " ".join(console.shown(f) for f in away[:3]) + (" ..." if len(away) > 3 else "")
         console.warn(
-            f"{console.counted(gone, 'result')} {'is' if gone == 1 else 'are'} no longer on disk (moved or "
-            "deleted since indexed; indexing their folder again retires them, or `multicap index --forget "
-            f"FOLDER --index {root}` where the folder itself is gone)"
-        )
+            f"{console.counted(n, 'result')} {'is' if n == 1 else 'are'} no longer on disk (moved or deleted "
+            "since indexed; marked \"gone\" in --json): indexing their folder again retires them"
+            + (f"; {'its folder is' if len(away) == 1 else 'their folders are'} gone too: `multicap index "
+               f"--forget {forget} --index {root}`" if away else "")
+        )  # fmt: skip
+
+
+def _gone_folder(path: str) -> str | None:
+    """The highest missing folder above a missing file (the folder moved or deleted), or None where the
+    file's own folder is there (the file alone went: indexing that folder again retires it)."""
+    folder = os.path.dirname(path)
+    if os.path.lexists(folder):
+        return None
+    while True:
+        parent = os.path.dirname(folder)
+        if parent == folder or os.path.lexists(parent):
+            return folder
+        folder = parent
 
 
 def _print(result: SearchResult, form: str, explain: bool) -> None:
@@ -126,7 +143,10 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
             sys.stdout.flush()
             sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
         elif form == "json":  # with --explain each line also says how the query was read, as the text does
-            console.print_json_line({**hit.to_dict(explain), **({"query": reading} if explain else {})})
+            gone = {} if os.path.lexists(hit.path) else {"gone": True}  # moved or deleted since indexed
+            console.print_json_line(
+                {**hit.to_dict(explain), **gone, **({"query": reading} if explain else {})}
+            )
         elif form == "paths":
             console.out.print(console.shown(hit.path), markup=False)
         else:

@@ -224,7 +224,12 @@ def test_search_says_what_is_no_longer_on_disk(tmp_path: Path) -> None:
     assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
     (tmp_path / "p" / "coffee.jpg").unlink()
     r = run_cli("search", "espresso", "--index", idx, "-k", "2")
-    assert r.returncode == 0 and "1 result is no longer on disk" in r.stderr
+    assert r.returncode == 0 and "1 result is no longer on disk" in r.stderr and "--forget" not in r.stderr
+    # the folder moved away: the warning names it for --forget, and --json marks each result gone
+    (tmp_path / "p").rename(tmp_path / "elsewhere")
+    r = run_cli("search", "cat", "--index", idx, "-k", "2", "--json")
+    assert "its folder is gone too: `multicap index --forget " + str(tmp_path / "p") + " --index" in r.stderr
+    assert all(json.loads(line)["gone"] for line in r.stdout.splitlines())
 
 
 def test_the_librarys_warnings_are_said_as_warnings(tmp_path: Path) -> None:
@@ -291,6 +296,26 @@ def test_info_says_when_faiss_is_behind_the_images(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = ? WHERE key = 'faiss'", (json.dumps(layouts),))
     r = run_cli("index", "--info", "--index", idx)
     assert r.returncode == 0 and "image: FAISS holds 1 of 2 images; the next `multicap index` run" in r.stderr
+
+
+def test_a_stopped_run_says_what_it_kept(tmp_path: Path) -> None:
+    """Ctrl-C had printed a bare "interrupted" (64 of 144 images were kept, and the next run finished the
+    rest): the count is said, and that running again finishes it. (What a Ctrl-C runs, called as it is.)"""
+    import shutil
+    import subprocess
+    import sys
+
+    (tmp_path / "p").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
+    idx = tmp_path / "idx"
+    assert run_cli("index", str(tmp_path / "p"), "--index", str(idx), "--model", "labels").returncode == 0
+    said = "from pathlib import Path; from multicap.cli.index import _say_kept; _say_kept(Path({!r}))"
+    r = subprocess.run([sys.executable, "-c", said.format(str(idx))], capture_output=True, text=True)
+    assert "1 image is in" in r.stderr and "run the same command again to index the rest" in r.stderr
+    r = subprocess.run(
+        [sys.executable, "-c", said.format(str(tmp_path / "none"))], capture_output=True, text=True
+    )
+    assert r.returncode == 0 and r.stderr == "" and not (tmp_path / "none").exists()  # nothing made
 
 
 def test_info_checks_the_faiss_files_as_they_are_now(tmp_path: Path) -> None:
