@@ -40,6 +40,29 @@ if not logging.getLogger().handlers:
     logging.getLogger().addHandler(_Said(logging.WARNING))
 
 
+def _given_twice(argv: list[str]) -> str | None:
+    """An option of the command named in `argv` that takes one value and is given more than once (click
+    keeps the last, unsaid), by its long name; None when there is none."""
+    import typer.main
+
+    if not isinstance(app, typer.Typer):  # replaced (a test's stand-in)
+        return None
+    command = typer.main.get_command(app)
+    rest = list(argv)
+    while rest and rest[0] in getattr(command, "commands", {}):
+        command = command.commands[rest.pop(0)]  # type: ignore[attr-defined]
+    if "--" in rest:
+        rest = rest[: rest.index("--")]
+    for param in command.params:  # typer's options are click's by duck type, not by class
+        if param.param_type_name != "option" or param.multiple or getattr(param, "is_flag", True):
+            continue
+        names = [*param.opts, *param.secondary_opts]
+        longs = tuple(n + "=" for n in names if n.startswith("--"))
+        if sum(t in names or t.startswith(longs) for t in rest) > 1:
+            return max(names, key=len)
+    return None
+
+
 def run() -> None:
     """Console-script entry point: exit 0 ok, 1 a failure in one line, 2 bad usage, 130 interrupted."""
     code = _run(sys.argv[1:])
@@ -54,6 +77,10 @@ def _run(argv: list[str]) -> int:
     from multicap.errors import MulticapError
 
     stdout = sys.stdout
+    twice = _given_twice(argv)
+    if twice is not None:  # the last had silently won ("--index a --index b" searched b alone): bad usage
+        console.err.print(f"error: {twice} is given more than once; it takes one value", markup=False)
+        return 2
     try:
         rv = app(argv, standalone_mode=False)
     except SystemExit:

@@ -91,6 +91,17 @@ def test_a_level_that_finds_nothing_is_blamed_not_the_images(demo: dict[str, str
     assert run_cli("search", "white", "--index", "demo", env=demo).returncode == 0
 
 
+def test_an_option_of_one_value_given_twice_is_refused(demo: dict[str, str]) -> None:
+    """ "--index a --index b" had searched b alone, unsaid (click keeps the last); a repeatable option
+    (--level) stays repeatable, and "--" ends the options."""
+    for args in (("--index", "demo", "-i", "demo"), ("--index=demo", "-k", "2", "--top-k", "3")):
+        r = run_cli("search", "cat", *args, env=demo)
+        assert r.returncode == 2 and "is given more than once; it takes one value" in r.stderr and not r.stdout
+    assert run_cli("search", "cat", "--index", "demo", "-l", "object", "-l", "tags", env=demo).returncode == 0
+    r = run_cli("search", "--index", "demo", "-k", "1", "--", "-k", env=demo)  # a query that reads "-k"
+    assert "given more than once" not in r.stderr
+
+
 def test_search_needs_a_query_or_an_image() -> None:
     r = run_cli("search", "--index", "demo")
     assert r.returncode == 2 and "QUERY / --image" in r.stderr and r.stdout == ""  # bad usage
