@@ -96,7 +96,9 @@ def test_an_option_of_one_value_given_twice_is_refused(demo: dict[str, str]) -> 
     (--level) stays repeatable, and "--" ends the options."""
     for args in (("--index", "demo", "-i", "demo"), ("--index=demo", "-k", "2", "--top-k", "3")):
         r = run_cli("search", "cat", *args, env=demo)
-        assert r.returncode == 2 and "is given more than once; it takes one value" in r.stderr and not r.stdout
+        assert (
+            r.returncode == 2 and "is given more than once; it takes one value" in r.stderr and not r.stdout
+        )
     assert run_cli("search", "cat", "--index", "demo", "-l", "object", "-l", "tags", env=demo).returncode == 0
     r = run_cli("search", "--index", "demo", "-k", "1", "--", "-k", env=demo)  # a query that reads "-k"
     assert "given more than once" not in r.stderr
