@@ -43,7 +43,10 @@ def index_command(
     rebuild: bool = typer.Option(False, "--rebuild", help="Rebuild the FAISS files from SQLite."),
     info: bool = typer.Option(False, "--info", help="Show the index: counts, model, FAISS types, recall."),
     forget: bool = typer.Option(
-        False, "--forget", help="Drop the images recorded under PATHS (a folder moved away or gone for good)."
+        False,
+        "--forget",
+        help="Delete from the index, for good, the images recorded under PATHS (a folder moved away or "
+        "gone): their paths, vectors and descriptions.",
     ),
     factory: str = typer.Option(None, "--factory", help="FAISS factory string (e.g. IVF1024,Flat)."),
     batch_size: int = typer.Option(32, "--batch-size", min=1, help="Images per forward pass."),
@@ -124,7 +127,7 @@ def index_command(
 
 
 def _forget(root: Path, paths: list[Path], json_out: bool) -> None:
-    """--forget: the index's images under `paths` retired, and how many are left."""
+    """--forget: the index's images under `paths` deleted, and how many are left."""
     from multicap.index import forget_paths
 
     forgotten = forget_paths(root, paths)

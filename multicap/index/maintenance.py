@@ -85,14 +85,16 @@ def rebuild_vectors(
 
 
 def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
-    """Retire every image recorded under `paths` (files, or folders and all below them), whether they
+    """Delete every image recorded under `paths` (files, or folders and all below them), whether they
     exist now or not: a folder moved away or a drive gone for good. `multicap index` itself keeps the
     images of a folder that is missing or empty now (a drive not mounted), so they had stayed for ever.
-    Their vectors stay in SQLite for the same content seen again, as any retired row's.
+    Their rows go for good, retired ones too (paths, vectors, facts, texts; `IndexStore.purge` overwrites
+    them on disk): they had only been marked deleted, which a user forgetting a folder for privacy or
+    space does not expect.
 
     Returns:
-        {"index", "forgotten": images retired, "by_path": {path: images under it}, "total": live images
-        left, "faiss": the layout}.
+        {"index", "forgotten": live images deleted, "purged": rows deleted (retired ones too), "by_path":
+        {path: live images under it}, "total": live images left, "faiss": the layout}.
 
     Raises:
         DataError: no index at `root`.
@@ -102,14 +104,18 @@ def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
     if not db.is_file():
         raise DataError(f"no index at {root}; nothing to forget")
     with write_lock(root), IndexStore(db) as store:
-        live = list(store.live_files())
-        under = {str(p): [f for f in live if any(_within(f, top) for top in _spellings(p))] for p in paths}
-        forgotten = store.retire(sorted({f for files in under.values() for f in files}))
-        faiss = sync_vectors(root, store)
+        tops = {str(p): sorted(_spellings(p)) for p in paths}
+        rows = store.rows_under([t for spelled in tops.values() for t in spelled])
+        by_path = {
+            p: sum(live and any(_within(f, t) for t in spelled) for _, f, live in rows)
+            for p, spelled in tops.items()
+        }
+        forgotten = store.retire(sorted({f for _, f, live in rows if live}))
+        faiss = sync_vectors(root, store)  # their ids leave the FAISS files as retired ones do, then
+        purged = store.purge([image_id for image_id, _, _ in rows])  # the rows go
         store.set_meta(described_by=store.said_by_counts())  # as `index_paths` keeps it, for search's note
-        by_path = {p: len(files) for p, files in under.items()}
-        return {"index": str(root), "forgotten": forgotten, "by_path": by_path, "total": store.count(),
-                "faiss": faiss}  # fmt: skip
+        return {"index": str(root), "forgotten": forgotten, "purged": purged, "by_path": by_path,
+                "total": store.count(), "faiss": faiss}  # fmt: skip
 
 
 def _spellings(path: Path) -> set[str]:

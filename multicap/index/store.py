@@ -8,6 +8,7 @@ batch or none of it.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -169,6 +170,28 @@ class IndexStore:
                 self.db.execute("DELETE FROM fts WHERE rowid = ?", (row[0],))
                 n += 1
         return n
+
+    def purge(self, ids: Sequence[int]) -> int:
+        """Delete these rows (live or retired) for good: their paths, vectors, facts and texts, overwritten
+        on disk (SQLite's secure_delete), not only marked deleted. Returns how many rows went."""
+        self.db.execute("PRAGMA secure_delete = ON")  # freed pages zeroed: what a file was is not left
+        with self._transaction():
+            for start in range(0, len(ids), 500):
+                chunk = [int(i) for i in ids[start : start + 500]]
+                marks = ", ".join("?" * len(chunk))
+                self.db.execute(f"DELETE FROM descriptions WHERE image_id IN ({marks})", chunk)
+                self.db.execute(f"DELETE FROM fts WHERE rowid IN ({marks})", chunk)
+                self.db.execute(f"DELETE FROM images WHERE id IN ({marks})", chunk)
+        return len(ids)
+
+    def rows_under(self, tops: Sequence[str]) -> list[tuple[int, str, bool]]:
+        """(id, path, live) of every row, live or retired, whose path is one of `tops` or below one."""
+        out = []
+        for image_id, name, deleted in self.db.execute("SELECT id, path, deleted FROM images"):
+            path = from_db_name(name)
+            if any(path == top or path.startswith(top.rstrip(os.sep) + os.sep) for top in tops):
+                out.append((int(image_id), path, not deleted))
+        return out
 
     def clear(self) -> None:
         """Forget every image (for --reembed: vectors of another model are useless)."""

@@ -439,9 +439,24 @@ def test_forget_drops_a_folder_gone_for_good(tmp_path: Path, tiny: IndexModel) -
     trip.rename(tmp_path / "elsewhere")
     r = index_paths(root, [trip, other], tiny, on_error=lambda exc: None)
     assert (r.held, r.total) == (3, 5)
+    (other / "img010.png").rename(other / "renamed.png")  # a retired row under `other`, kept for now
+    index_paths(root, [trip, other], tiny, on_error=lambda exc: None)
+    (other / "renamed.png").rename(other / "img010.png")
+    index_paths(root, [trip, other], tiny, on_error=lambda exc: None)
     done = forget_paths(root, [trip])
-    assert (done["forgotten"], done["total"]) == (3, 2)
+    assert (done["forgotten"], done["purged"], done["total"]) == (3, 3, 2)
     assert sorted(_nearest(root, kept[0], k=5)) == ["img010.png", "img011.png"]
+    # deleted for good, not marked: no row, vector or text of the trip is left in the database
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        paths = [row[0] for row in db.execute("SELECT path FROM images")]
+        assert not any("trip" in p for p in paths) and any("renamed.png" in p for p in paths)
+        described = {row[0] for row in db.execute("SELECT image_id FROM descriptions")}
+        assert described <= {row[0] for row in db.execute("SELECT id FROM images")}
+    assert not index_info(root, check_files=True)["faiss_problems"]
+    done = forget_paths(root, [other])  # its retired rows go too: img010's first and renamed.png's
+    assert (done["forgotten"], done["purged"], done["total"]) == (2, 4, 0)
+    _images(other, 2, start=10)
+    index_paths(root, [other], tiny)
     assert forget_paths(root, [kept[1]])["forgotten"] == 1  # a single file too
     assert forget_paths(root, [tmp_path / "never"])["by_path"] == {str(tmp_path / "never"): 0}
     with pytest.raises(DataError, match="no index at"):
