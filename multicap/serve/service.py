@@ -121,19 +121,20 @@ class Service:
                 ranked = [h for h in result.hits if h.id != source]
                 more = len(ranked) > offset + k
             else:
-                result, ranked, more = self._ranked(query or "", levels, offset + k, model)
+                result, ranked, more = self._ranked(query or "", levels, offset + k, model, offset == 0)
         page = ranked[offset : offset + k]
         return result, [self.hit(h, files) for h in page], more and len(ranked) >= offset + k
 
     def _ranked(
-        self, query: str, levels: tuple[str, ...] | None, want: int, model: Any
+        self, query: str, levels: tuple[str, ...] | None, want: int, model: Any, first: bool
     ) -> tuple[SearchResult, list[Hit], bool]:
-        """The first `want` hits of a text query (or all there are), and whether more may follow. A query
-        asked again deeper (its next page) keeps the order of the hits already given and adds those of the
-        deeper search that it had not given, so that pages neither repeat nor skip an image."""
+        """The first `want` hits of a text query (or all there are), and whether more may follow. A first
+        page is searched anew and its ranking kept; a further page keeps the order of the hits already
+        given and adds those of a deeper search that it had not given, so that pages neither repeat nor
+        skip an image (a deeper search ranks its first hits differently)."""
         key = (query, levels, self.collection.catalogue().generation)
         with self._rankings_lock:
-            kept = self._rankings.get(key)
+            kept = None if first else self._rankings.get(key)
             if kept is not None:
                 self._rankings.move_to_end(key)
         if kept is not None and (len(kept[1]) >= want or not kept[2]):
