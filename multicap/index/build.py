@@ -164,12 +164,15 @@ def index_paths(
         # moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every old row live,
         # and each search found the photo twice, once at a path that no longer exists
         # (a path under a folder given is gone or held already: a drive not mounted keeps its rows)
-        gone = set(plan.gone)
-        away = [
+        # (a stored path may be a retired row's, found by its content: only live ones are moves now)
+        gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
+        away = store.live_among(
             p
             for p in dict.fromkeys(plan.reused_from)
-            if p not in gone and not _under(p, inputs) and not os.path.lexists(p)
-        ]
+            if p not in gone
+            and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
+            and not os.path.lexists(p)
+        )
         report.deleted += store.retire(away)
         moved_from = gone | set(away)
         report.moved = len(moved_from & set(plan.reused_from))  # a path moved once, whatever copies it

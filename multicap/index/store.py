@@ -87,6 +87,11 @@ class IndexStore:
         rows = self.db.execute("SELECT path, id, mtime_ns, size, hash, said_by FROM images WHERE deleted = 0")
         return {from_db_name(p): KnownFile(i, m, s, h, b) for p, i, m, s, h, b in rows}
 
+    def live_among(self, paths: Iterable[str]) -> list[str]:
+        """Those of `paths` that have a live row (by the index of live paths: one lookup each)."""
+        query = "SELECT 1 FROM images WHERE path = ? AND deleted = 0"
+        return [p for p in paths if self.db.execute(query, (db_name(p),)).fetchone() is not None]
+
     def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts; only
         one that describer version wrote, when `said_by` is given."""

@@ -476,6 +476,19 @@ def test_a_folder_moved_whole_is_a_move_not_a_second_copy(tmp_path: Path, tiny: 
     r = index_paths(root, [tmp_path / "photos_2024"], tiny)
     assert (r.reused, r.moved, r.deleted, r.total) == (3, 3, 3, 3)
     assert all("photos_2024" in p for p, d in _rows(root) if not d)
+    # content seen again whose stored row is a retired one (deleted long ago): no move, nothing deleted
+    lost = tmp_path / "photos_2024" / "img000.png"
+    data = lost.read_bytes()
+    lost.unlink()
+    assert index_paths(root, [tmp_path / "photos_2024"], tiny).deleted == 1
+    (tmp_path / "found").mkdir()
+    (tmp_path / "found" / "again.png").write_bytes(data)
+    r = index_paths(root, [tmp_path / "found"], tiny)
+    assert (r.reused, r.moved, r.deleted, r.total) == (1, 0, 0, 3)
+    lost.write_bytes(data)  # back where it was
+    index_paths(root, [tmp_path / "photos_2024"], tiny)
+    shutil.rmtree(tmp_path / "found")
+    index_paths(root, [tmp_path], tiny)
     shutil.copytree(tmp_path / "photos_2024", tmp_path / "copy")  # a copy: both stay
     r = index_paths(root, [tmp_path / "copy"], tiny)
     assert (r.reused, r.moved, r.deleted, r.total) == (3, 0, 0, 6)
