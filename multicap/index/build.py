@@ -159,23 +159,9 @@ def index_paths(
         store.touch(plan.touch)
         for start in range(0, len(plan.reuse), commit_every):
             store.add(plan.reuse[start : start + commit_every])
-        report.deleted = store.retire(plan.gone)
-        # a file reused from a path that is gone outside the folders given is a move too: the folder itself
-        # moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every old row live,
-        # and each search found the photo twice, once at a path that no longer exists
-        # (a path under a folder given is gone or held already: a drive not mounted keeps its rows)
-        # (a stored path may be a retired row's, found by its content: only live ones are moves now)
-        gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
-        away = store.live_among(
-            p
-            for p in dict.fromkeys(plan.reused_from)
-            if p not in gone
-            and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
-            and not os.path.lexists(p)
-        )
-        report.deleted += store.retire(away)
-        moved_from = gone | set(away)
-        report.moved = len(moved_from & set(plan.reused_from))  # a path moved once, whatever copies it
+        away = _moved_away(store, plan, inputs)
+        report.deleted = store.retire(plan.gone) + store.retire(away)
+        report.moved = len(set(plan.gone + away) & set(plan.reused_from))  # once, whatever copies it
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
         else:
@@ -309,6 +295,22 @@ def _plan(
     plan.gone = [p for p in gone if _under(p, present) and _listable(os.path.dirname(p))]
     report.held = len(gone) - len(plan.gone)
     return plan
+
+
+def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) -> list[str]:
+    """The live stored paths that files of this run reuse and that are gone, outside the folders given:
+    the folder itself moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every
+    old row live, and each search found the photo twice, once at a path that no longer exists. A path
+    under a folder given is gone or held already (a drive not mounted keeps its rows); one found by its
+    content may be a retired row's, no move now."""
+    gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
+    return store.live_among(
+        p
+        for p in dict.fromkeys(plan.reused_from)
+        if p not in gone
+        and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
+        and not os.path.lexists(p)
+    )
 
 
 def _listable(folder: str) -> bool:
