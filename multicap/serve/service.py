@@ -35,6 +35,9 @@ __all__ = ["DEFAULT_MAX_UPLOAD", "MAX_OFFSET", "MODEL_SIDE", "Service", "UploadE
 MODEL_SIDE = "multicap.serve.modelside"  # imported on first use: it loads torch (see that module)
 DEFAULT_MAX_UPLOAD = 20 * 2**20  # bytes of one uploaded image
 MAX_OFFSET = 1000  # hits a search may skip (a page of results further is the search of offset + k)
+UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
+# sets another limit, as it does for files)
+MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
 _RANKINGS = 64  # text queries whose ranking is kept for their next pages
 _UPLOAD_FOLDERS: set[Path] = set()  # of the services not closed: removed at exit
 
@@ -43,11 +46,6 @@ _UPLOAD_FOLDERS: set[Path] = set()  # of the services not closed: removed at exi
 def _remove_upload_folders() -> None:
     for folder in list(_UPLOAD_FOLDERS):
         shutil.rmtree(folder, ignore_errors=True)
-
-
-UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
-# sets another limit, as it does for files)
-MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
 
 
 class UploadError(ConfigError):
