@@ -210,8 +210,14 @@ class IndexStore:
         return self.db.execute("SELECT 1 FROM images WHERE deleted = 0 LIMIT 1").fetchone() is not None
 
     def count(self, *, deleted: bool = False) -> int:
-        row = self.db.execute("SELECT COUNT(*) FROM images WHERE deleted = ?", (int(deleted),)).fetchone()
-        return int(row[0])
+        """Live images, or retired rows. `deleted = 0` is written out, not bound: SQLite then counts the
+        partial index of live paths (0.24 ms at 10,000 rows) instead of reading every row (5 ms, twice
+        in each request of the web app, which checks whether the index changed); the retired are the
+        rest of all rows, which it counts from an index."""
+        live = int(self.db.execute("SELECT COUNT(*) FROM images WHERE deleted = 0").fetchone()[0])
+        if not deleted:
+            return live
+        return int(self.db.execute("SELECT COUNT(*) FROM images").fetchone()[0]) - live
 
     def said_by_counts(self) -> dict[str, int]:
         """Live images per describer version that described them ('' for rows older than the column)."""

@@ -110,7 +110,7 @@ class Service:
         if offset > MAX_OFFSET:
             raise ConfigError(f"a search pages at most {MAX_OFFSET:,} results deep (offset {offset:,})")
         c = self.collection
-        files = c.catalogue().files  # once a request: each catalogue() reads the index's state in SQLite
+        catalogue = c.catalogue()  # once a request: each reads the index's state in SQLite
         model = None if like is not None or c.query_model() is not None else self.model()
         with self._search_lock:
             if like is not None:  # "more like this": the others, not the image itself first at 1.0
@@ -119,18 +119,19 @@ class Service:
                 ranked = [h for h in result.hits if h.id != source]
                 more = len(ranked) > offset + k
             else:
-                result, ranked, more = self._ranked(query or "", levels, offset + k, model, offset == 0)
+                key = (query or "", levels, catalogue.generation)  # a ranking holds for one state
+                result, ranked, more = self._ranked(key, offset + k, model, offset == 0)
         page = ranked[offset : offset + k]
-        return result, [self.hit(h, files) for h in page], more and len(ranked) >= offset + k
+        return result, [self.hit(h, catalogue.files) for h in page], more and len(ranked) >= offset + k
 
     def _ranked(
-        self, query: str, levels: tuple[str, ...] | None, want: int, model: Any, first: bool
+        self, key: tuple[str, tuple[str, ...] | None, Any], want: int, model: Any, first: bool
     ) -> tuple[SearchResult, list[Hit], bool]:
         """The first `want` hits of a text query (or all there are), and whether more may follow. A first
         page is searched anew and its ranking kept; a further page keeps the order of the hits already
         given and adds those of a deeper search that it had not given, so that pages neither repeat nor
         skip an image (a deeper search ranks its first hits differently)."""
-        key = (query, levels, self.collection.catalogue().generation)
+        query, levels, _ = key
         with self._rankings_lock:
             kept = None if first else self._rankings.get(key)
             if kept is not None:
