@@ -15,7 +15,8 @@ JSON output (`--json`), one object per line:
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "outlier_by" ("distance": far from
   the other images; "what it shows": nothing any other photo shows; null), "distance", "distinct",
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
-  "cluster", "size", "representative", "members", "shared", "distinguishing", "text"} per cluster; given
+  "cluster" (numbered from 1, as the text and the report number them), "size", "representative", "members",
+  "shared", "distinguishing", "text"} per cluster; given
   two or more folders that hold images, {"type": "folder", "folder", "size", "distinguishing", "text"} per
   folder (a photo is in the deepest folder given that holds it); the
   pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
@@ -27,6 +28,7 @@ JSON output (`--json`), one object per line:
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,10 @@ def compare_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
 
+    missing = [p for p in paths if not os.path.lexists(p)]  # a mistyped name changes what is compared
+    if missing:  # (two folders compared as one set, or a pair as one image): said before any work
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ConfigError(f"no such file or folder: {console.shown(missing[0])}{more}; nothing was compared")
     # a warning, and with --json a {"type": "skipped"} line, as describe and classify write
     on_error = console.skipper([], json_out)
     left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
@@ -154,6 +160,15 @@ def compare_command(
     if outcome.images.failed or left_out:
         failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
         console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
+    if (
+        clusters is not None
+        and not isinstance(outcome, PairOutcome)
+        and outcome.result.clustering.k < clusters
+    ):
+        console.warn(
+            f"--clusters {clusters}: {outcome.result.clustering.k} made "
+            "(one an image at most, copies of one photo counted once)"
+        )
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
@@ -251,6 +266,9 @@ def _print_set(result: Any) -> None:
         if s["with_what_they_show"]
         else ""
     )
+    tried = s["gaps"] if s["principal_components"] else s["silhouettes"]  # k → score, where k was chosen
+    if tried and s["clusters"] > 2 and s["clusters"] == max(map(int, tried)):  # a walkthrough's 51 photos
+        where += "; the most the count tries: no number of groups stands out (give --clusters N)"
     say(f"clusters: {s['clusters']}{where}", markup=False)
     for cl in result.clusters:
         say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)

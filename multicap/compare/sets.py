@@ -107,7 +107,7 @@ class SetComparison:
         for i, path in enumerate(paths):
             desc = self.images.descriptions[i]
             out.append({
-                "type": "image", "path": path, "cluster": int(c.labels[i]),
+                "type": "image", "path": path, "cluster": int(c.labels[i]) + 1,
                 "outlier": i in set(c.outliers), "outlier_by": self.outlier_by(i),
                 "distance": round(float(c.distances[i]), 4),
                 "distinct": self.distinct[i], "texts": dict(desc.texts),
@@ -119,7 +119,7 @@ class SetComparison:
             })  # fmt: skip
         for cl in self.clusters:
             out.append({
-                "type": "cluster", "cluster": cl.index, "size": len(cl.members),
+                "type": "cluster", "cluster": cl.index + 1, "size": len(cl.members),
                 "representative": paths[cl.representative], "members": [paths[m] for m in cl.members],
                 "shared": cl.shared, "distinguishing": cl.distinguishing, "text": cl.text,
             })  # fmt: skip

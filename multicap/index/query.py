@@ -16,6 +16,7 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 
@@ -140,6 +141,8 @@ _NOT_UNDERSTOOD = {
 }
 
 
+_MINUS = re.compile(r"(?:^|\s)[-\u2212](\w+)")  # "dog -cat": a word with a minus before it, as typed
+
 _AT_LEAST = frozenset({"several", "many"})  # count words that ask for at least so many, not that many
 
 
@@ -226,6 +229,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.parts.append(part)
         k += span
     out.notes += [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
+    out.notes += [
+        f'"-{w}": a minus excludes nothing: "{w}" is searched for too'
+        for w in dict.fromkeys(_MINUS.findall(text))
+    ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
     if colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
         terms = tuple(colour.split(" and "))  # the describer's words, which a full-text search finds
         out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}", terms=terms))

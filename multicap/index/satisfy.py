@@ -34,6 +34,7 @@ _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
 _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
 _ELSEWHERE = 0.5  # a part put somewhere ("a dog on the left") or sized ("a small dog") met otherwise
 _FEWER = 0.6  # one where a query asks for more ("people", "two dogs"); rises to 1 at the number asked for
+_MORE = 0.7  # more than a typed number asked for ("two people": a group of 40), above `_FEWER`
 _FACE_FAR = 0.8  # a face found, but no large person: not seen close
 _NO_FACE = 0.5  # people, but no face found
 _MIDDLE = 0.5  # an image "moderately bright" for "bright" or "dark" (and so for colourfulness)
@@ -192,10 +193,14 @@ def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[d
 def _enough(found: int, wanted: int, exact: bool = False) -> float:
     """1 when as many were found as a part asks for ("two dogs", "a crowd"); `_FEWER` for one, rising
     to 1 at the number asked for; 0 for none. Where the number was typed ("three people": `exact`), more
-    than it counts as its share of what was found (five people are 0.6 of "three people")."""
+    than it falls from 1 towards `_MORE` with the share asked for of what was found (five people are
+    0.88 of "three people"): more than asked still shows what was asked, which fewer does not (a
+    walkthrough's "two people" had ranked portraits of one person above a group of four)."""
+    if not found:
+        return 0.0
     if found >= wanted:
-        return (wanted / found if exact else 1.0) if found else 0.0
-    return _FEWER + (1 - _FEWER) * (found - 1) / (wanted - 1) if found else 0.0
+        return _MORE + (1 - _MORE) * wanted / found if exact else 1.0
+    return _FEWER + (1 - _FEWER) * (found - 1) / (wanted - 1)
 
 
 def _people(part: Part, persons: Sequence[dict[str, Any]]) -> float:

@@ -46,6 +46,9 @@ def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
     docs = [json.loads(line) for line in r.stdout.splitlines()]
     kinds = [d["type"] for d in docs]
     assert kinds.count("image") == 5 and kinds[-1] == "summary" and kinds.count("cluster") == 2
+    numbers = sorted(d["cluster"] for d in docs if d["type"] == "cluster")
+    assert numbers == [1, 2]  # as the text ("1. ...") and the report number them
+    assert {d["cluster"] for d in docs if d["type"] == "image"} <= set(numbers)
     summary = docs[-1]
     assert summary["n_images"] == 5 and summary["failed"] == 1 and summary["report"] == str(report)
     groups = [sorted(Path(m).name for m in d["members"]) for d in docs if d["type"] == "duplicates"]
@@ -66,6 +69,13 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert bad_level.returncode == 2 and "--level" in bad_level.stderr
     empty = run_cli("compare", str(tmp_path))
     assert empty.returncode == 1 and empty.stderr.strip().endswith(f"no images found in {tmp_path}")
+    typo = run_cli("compare", str(scenes), str(tmp_path / "no-such-folder"))  # had been one set, exit 0
+    assert typo.returncode == 1 and "no-such-folder; nothing was compared" in " ".join(typo.stderr.split())
+    assert "no such file or folder" in run_cli("compare", str(tmp_path / "gone")).stderr
+    many = run_cli("compare", str(scenes), "--clusters", "50", "--json")
+    assert (
+        many.returncode == 0 and "warning: --clusters 50: 3 made (one an image at most, copies" in many.stderr
+    )
     one = run_cli("compare", str(scenes / "before.png"), str(scenes / "broken.jpg"))
     assert one.returncode == 1 and "a pair needs two readable images" in one.stderr
     twice = run_cli("compare", str(scenes / "before.png"), str(scenes / "before.png"))

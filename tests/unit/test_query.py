@@ -102,7 +102,11 @@ def test_a_people_query_ranks_by_how_many_and_how_close() -> None:
     assert satisfaction(people, facts(), None) == 0.0
     three = understand("three people")  # a number typed is that many, not at least so many
     assert satisfaction(three, facts(*(person() for _ in range(3))), None) == 1.0
-    assert satisfaction(three, five, None) == 0.6 and satisfaction(people, five, None) == 1.0
+    assert satisfaction(people, five, None) == 1.0
+    assert satisfaction(three, facts(person()), None) < satisfaction(three, five, None) < 1.0  # more > fewer
+    two = understand("two people")  # a walkthrough's: portraits of one had ranked above groups of four
+    many = [satisfaction(two, facts(*(person() for _ in range(n))), None) for n in (1, 2, 3, 4, 5, 40)]
+    assert many[1] == 1.0 and many[0] < many[-1] and many[1:] == sorted(many[1:], reverse=True)
 
 
 def test_a_number_asks_for_as_many_things() -> None:

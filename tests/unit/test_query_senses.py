@@ -195,6 +195,8 @@ def test_words_of_logic_the_search_does_not_follow_are_said() -> None:
     assert understand("not a dog").notes == ['"not" excludes nothing: what follows it is searched for too']
     assert understand("cat or dog").notes == ['"or" is read as "and": images that show both rank first']
     assert understand("a red car").notes == []
+    assert understand("dog -cat").notes == ['"-cat": a minus excludes nothing: "cat" is searched for too']
+    assert understand("a t-shirt").notes == understand("black-and-white dog").notes == []  # hyphens inside
 
 
 def test_a_broad_word_reaches_all_its_kinds_not_the_first_150() -> None:
