@@ -245,7 +245,7 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         # the JSON's "added" counts every file encoded, its "edited" and "redescribed" among them; the text
         # says each apart: a file edited or described again by a newer describer was not added
         again = {
-            "edited since": result.get("edited", 0),
+            "changed since indexed": result.get("edited", 0),
             "described again by a newer describer": result.get("redescribed", 0),
         }
         said = {"added": result["added"] - sum(again.values()), **{k: v for k, v in again.items() if v}}

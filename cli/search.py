@@ -35,7 +35,11 @@ def search_command(
         False, "--json", help="One JSON object per result (with --explain, also how the query was read)."
     ),
     filenames: bool = typer.Option(
-        False, "--filenames-only", "-f", help="Paths only (for pipes; odd characters escaped as ls -b does)."
+        False,
+        "--filenames-only",
+        "-f",
+        help="Paths only, one a line (control characters and undecodable bytes escaped as ls -b escapes "
+        "them; spaces kept as they are: use -0 with xargs).",
     ),
     null: bool = typer.Option(
         False, "--null", "-0", help="Paths only, each ended by a NUL byte, exactly as on disk (for xargs -0)."

@@ -13,6 +13,8 @@ import base64
 import html
 import io
 import warnings
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -103,10 +105,26 @@ def _heatmap(sim: np.ndarray, labels: list[str], bounds: list[int]) -> str:
     return _data_uri(buf.getvalue())
 
 
+def short_names(paths: Sequence[Path]) -> list[str]:
+    """Each path by its file name, with as many of its folders before it as tell it from another of the
+    same name ("A/gorilla.jpg", "B/gorilla.jpg"): a walkthrough's copies across two folders had both been
+    captioned "gorilla.jpg", the folder only in a tooltip."""
+    depth = [1] * len(paths)
+    while True:
+        names = ["/".join(p.parts[-d:]) for p, d in zip(paths, depth, strict=True)]
+        seen = Counter(names)
+        clash = [i for i, n in enumerate(names) if seen[n] > 1 and depth[i] < len(paths[i].parts)]
+        if not clash:
+            return names
+        for i in clash:
+            depth[i] += 1
+
+
 class _Page:
     def __init__(self, result: SetComparison) -> None:
         self.r = result
         self.paths = result.images.paths
+        self.names = short_names(self.paths)
         named = self._named()
         everyone = len(self.paths) <= _MAX_THUMBS
         self.thumbs = {i: _thumbnail(p) for i, p in enumerate(self.paths) if everyone or i in named}
@@ -123,12 +141,12 @@ class _Page:
     def card(self, i: int, note: str = "", css: str = "") -> str:
         src = self.thumbs.get(i)
         img = (
-            f'<img alt="{_name(self.paths[i].name)}" src="{src}">'
+            f'<img alt="{_name(self.names[i])}" src="{src}">'
             if src
             else '<div class="none">no preview</div>'
         )
         extra = f"<br><b>{_e(note)}</b>" if note else ""
-        name, title = _name(self.paths[i].name), _name(self.paths[i])
+        name, title = _name(self.names[i]), _name(self.paths[i])
         return f'<div class="card {css}" title="{title}">{img}{name}{extra}</div>'
 
     def render(self, title: str) -> str:
@@ -196,7 +214,7 @@ class _Page:
         odd one out says whose copy it is."""
         odd = self.r.odd
         if i in odd and i != odd[0]:
-            return f"copy of {self.paths[odd[0]].name}"
+            return f"copy of {self.names[odd[0]]}"
         if i in odd:
             said = self.r.images.descriptions[i].texts.get("object")
             return f"shows nothing the others show{': ' + said if said else ''}"
@@ -223,7 +241,7 @@ class _Page:
         sim = emb @ emb.T  # (N, N): only for N ≤ HEATMAP_MAX
         labels = self.r.clustering.labels[self.order]
         bounds = [int(b) for b in np.flatnonzero(labels[1:] != labels[:-1]) + 1]
-        uri = _heatmap(sim, [shown(self.paths[i].name) for i in self.order], bounds)
+        uri = _heatmap(sim, [shown(self.names[i]) for i in self.order], bounds)
         return (
             '<h2 id="heatmap">Similarity</h2><p>Images by cluster, numbered as in the'
             ' <a href="#images">images table</a>; a line where a cluster ends.</p>'

@@ -176,8 +176,10 @@ def load_image(
     except MemoryError:
         raise ImageLoadError(path, "out of memory while decoding; lower MULTICAP_DECODE_BUDGET_MB") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        # Pillow reports truncated and corrupt data as OSError/SyntaxError/ValueError.
-        raise ImageLoadError(path, f"truncated or corrupt image data ({exc})") from None
+        # Pillow reports truncated and corrupt data as OSError/SyntaxError/ValueError; its count of bytes
+        # "not processed" in a truncated file is of its decoder's buffer, not of what is missing: not said
+        detail = "the file ends before its image does" if "truncated" in str(exc) else str(exc)
+        raise ImageLoadError(path, f"truncated or corrupt image data ({detail})") from None
 
 
 def _is_empty(path: Path) -> bool:

@@ -262,6 +262,41 @@ def test_a_cluster_label_counts_each_photo_once() -> None:
     assert "German shepherd" in as_photos.text
 
 
+def test_a_cluster_is_shown_by_a_member_that_has_what_its_label_says() -> None:
+    """ "animal (4 of 7) e.g. coffee.jpg": the member nearest the centre showed no animal. The example is
+    the nearest member that has the label's first feature."""
+    from pathlib import Path
+    from types import SimpleNamespace
+    from typing import Any
+
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import _cluster_summary
+    from multicap.describe.description import Description
+    from multicap.describe.summary import ancestors, image_features
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(name: str, label: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "size": "large"})
+        return Description(Path(f"{name}.jpg"), SceneFacts([thing], [], {}))
+
+    descs = [
+        photo("cup", "espresso"),
+        photo("dog", "Samoyed"),
+        photo("dog2", "Samoyed"),
+        photo("cat", "tabby"),
+    ]
+    descs += [photo(f"car{i}", "cab") for i in range(4)]
+    images: Any = SimpleNamespace(descriptions=descs, paths=[d.path for d in descs])
+    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    distances = np.array([0.1, 0.2, 0.3, 0.4, 0.1, 0.1, 0.1, 0.1])  # the cup nearest the centre
+    clustering = Clustering(2, labels, np.zeros((2, 4)), [0, 4], distances, [])
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in descs]
+    said = _cluster_summary(
+        images, clustering, 0, feats, ancestors(descs, "caption"), "caption", np.arange(8)
+    )
+    assert "Samoyed" in said.text and said.representative == 1 and said.members[0] == 1, said
+
+
 def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_out() -> None:
     """The Moon among twelve nature photos was the farthest, but at 1.2 robust deviations, not the 3.5
     the distances alone need: it shows nothing that any other photo shows ("a bubble"), and the others
