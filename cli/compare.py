@@ -14,12 +14,13 @@ JSON output (`--json`), one object per line:
   "texts": {level: text}, "report"?} ("report" with --report: a report of the two as a set)
 - set, in this order: {"type": "image", "path", "cluster", "outlier", "outlier_by" ("distance": far from
   the other images; "what it shows": nothing any other photo shows; null), "distance", "distinct",
-  "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity"} per group; {"type": "cluster",
-  "cluster" (numbered from 1, as the text and the report number them), "size", "representative", "members",
-  "shared", "distinguishing", "text"} per cluster; given
-  two or more folders that hold images, {"type": "folder", "folder", "size", "distinguishing", "text"} per
-  folder (a photo is in the deepest folder given that holds it); the
-  pairs (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
+  "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity" (the least signature
+  similarity of a pair that joined the group, as a pair's "signature_similarity")} per group; {"type":
+  "cluster", "cluster" (numbered from 1, as the text and the report number them), "size", "representative"
+  (its member nearest the centre that has what its text says first), "members", "shared", "distinguishing",
+  "text"} per cluster; given two or more folders that hold images, {"type": "folder", "folder", "size",
+  "distinguishing", "text"} per folder (a photo is in the deepest folder given that holds it); the pairs
+  (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
   "duplicate_groups", "duplicates", "clusters", "silhouettes", "principal_components", "gaps",
   "with_what_they_show", "outliers", "folders", "duplicate_groups_across_folders", "report"}.
 - a file name that is not valid UTF-8 has its undecodable bytes written as `\\xNN`; a field that holds one
@@ -176,12 +177,13 @@ def compare_command(
 
 
 def _folders(paths: list[Path]) -> list[Path]:
-    """The folders given, each once ("A" and "./A/" are one), where two or more are."""
-    import os
-
+    """The folders given, each once ("A" and "./A/" are one), where two or more are; one given again is
+    said (`compare A A` had silently compared A with nothing)."""
     seen: dict[str, Path] = {}
     for p in paths:
         if p.is_dir():
+            if os.path.abspath(p) in seen:
+                console.warn(f"{p} is given twice: read once, as one folder")
             seen.setdefault(os.path.abspath(p), p)
     return list(seen.values()) if len(seen) > 1 else []
 
@@ -258,7 +260,8 @@ def _print_set(result: Any) -> None:
     for g in result.duplicates:
         others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
         how = "" if g.similarity >= s["threshold"] else ": a copy joined by shared keypoints"  # grey, flipped
-        say(f"  keep {paths[g.keeper]}  ({others}; least similarity {g.similarity:.3f}{how})", markup=False)
+        least = f"least signature similarity {g.similarity:.3f}{how}"  # a pair's "similarity": embeddings'
+        say(f"  keep {paths[g.keeper]}  ({others}; {least})", markup=False)
     where = (
         f" (found in the set's {s['principal_components']} principal components)"
         if s["principal_components"]

@@ -141,9 +141,7 @@ class _Page:
     def card(self, i: int, note: str = "", css: str = "") -> str:
         src = self.thumbs.get(i)
         img = (
-            f'<img alt="{_name(self.names[i])}" src="{src}">'
-            if src
-            else '<div class="none">no preview</div>'
+            f'<img alt="{_name(self.names[i])}" src="{src}">' if src else '<div class="none">no preview</div>'
         )
         extra = f"<br><b>{_e(note)}</b>" if note else ""
         name, title = _name(self.names[i]), _name(self.paths[i])
@@ -180,7 +178,8 @@ class _Page:
                 "" if g.similarity >= self.r.threshold else ": a copy joined by shared keypoints"
             )  # as the CLI
             out.append(
-                f"<h3>Group {n}: {len(g.members)} images, least similarity {g.similarity:.3f}{how}</h3>"
+                f"<h3>Group {n}: {len(g.members)} images, "
+                f"least signature similarity {g.similarity:.3f}{how}</h3>"
             )
             cards = [
                 self.card(m, "keep (suggested)", "keeper") if m == g.keeper else self.card(m)

@@ -72,6 +72,10 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     typo = run_cli("compare", str(scenes), str(tmp_path / "no-such-folder"))  # had been one set, exit 0
     assert typo.returncode == 1 and "no-such-folder; nothing was compared" in " ".join(typo.stderr.split())
     assert "no such file or folder" in run_cli("compare", str(tmp_path / "gone")).stderr
+    twice = run_cli("compare", str(scenes), f"{scenes}/", "--json")  # had been one set, silently
+    assert twice.returncode == 0 and "is given twice: read once, as one folder" in " ".join(
+        twice.stderr.split()
+    )
     many = run_cli("compare", str(scenes), "--clusters", "50", "--json")
     assert (
         many.returncode == 0 and "warning: --clusters 50: 3 made (one an image at most, copies" in many.stderr
