@@ -52,8 +52,11 @@ LEAST_FIGURE = 0.02  # of the shrunk image: a smaller figure keeps the describer
 
 
 class Tally:
+    """What a variant did: its calls, those GrabCut ran on, those that kept the describer's colour."""
+
     def __init__(self) -> None:
-        self.seconds, self.calls, self.kept = 0.0, 0, 0
+        self.seconds = 0.0  # GrabCut's, where it ran
+        self.calls = self.ran = self.kept = 0
 
 
 def grabcut_colours(
@@ -61,6 +64,7 @@ def grabcut_colours(
 ) -> list[tuple[str, float]]:
     """`object_colours`'s answer, with the region first segmented by GrabCut (see the module's text)."""
     start = time.perf_counter()
+    tally.calls += 1
     h0, w0 = rgb.shape[:2]
     scale = side / max(h0, w0)
     w, h = max(8, round(w0 * scale)), max(8, round(h0 * scale))
@@ -86,7 +90,7 @@ def grabcut_colours(
     cv2.grabCut(small, mask, None, bgd, fgd, 3, cv2.GC_INIT_WITH_MASK)
     figure = (mask == cv2.GC_FGD) | (mask == cv2.GC_PR_FGD)
     tally.seconds += time.perf_counter() - start
-    tally.calls += 1
+    tally.ran += 1
     if figure.mean() < LEAST_FIGURE:
         tally.kept += 1
         return DESCRIBERS(rgb, region, exclude=exclude, **kw)
@@ -153,8 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         cells = "  ".join(f"{s} {by[s][0]}/{by[s][1]}" for s in SPLITS if s in by)
         cost = ""
         if tally is not None:
-            ms = 1000 * tally.seconds / max(tally.calls, 1)
-            cost = f"; GrabCut {ms:.1f} ms a call ({tally.calls} calls; {tally.kept} kept the describer's)"
+            ms = 1000 * tally.seconds / max(tally.ran, 1)
+            cost = f"; GrabCut ran on {tally.ran} of {tally.calls} calls, {ms:.1f} ms each"
+            cost += f"; {tally.kept} kept the describer's colour"
         print(f"{name}: all {total[0]}/{total[1]}  {cells}{cost}")
     return 0
 
