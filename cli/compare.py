@@ -271,7 +271,7 @@ def _print_set(result: Any) -> None:
     )
     tried = s["gaps"] if s["principal_components"] else s["silhouettes"]  # k → score, where k was chosen
     if tried and s["clusters"] > 2 and s["clusters"] == max(map(int, tried)):  # a walkthrough's 51 photos
-        where += "; the most the count tries: no number of groups stands out (give --clusters N)"
+        where += "; the most it tries for this set: no smaller number stands out (give --clusters N)"
     say(f"clusters: {s['clusters']}{where}", markup=False)
     for cl in result.clusters:
         say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)

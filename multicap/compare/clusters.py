@@ -12,8 +12,10 @@ landscapes, portraits, streets, flowers and still lifes. Such a set (of at least
 looked at again in its `PCA_DIMS` principal components, where the themes that vary most across the set
 lie: each k's silhouette there is set against that of structureless data with the same spread along
 each component (Gaussian draws, the gap statistic's idea with a silhouette), and the k that beats it
-most, by at least `MIN_GAP`, is fitted there. The 111 photos fall into 15 clusters (portraits, streets,
-buildings, mountains, water, flowers and insects, fruit, animals, the Moon with coins and the deep
+most, by at least `MIN_GAP`, is fitted there, at most one cluster per `JOINED_GROUP` images (as below: a
+walkthrough's 51 varied photos, whose gap only rose with k, had come out as 20 clusters, mostly pairs and
+threes; now 8: buildings, animals, people, cats, ...). The 111 photos fall into 15 clusters (portraits,
+streets, buildings, mountains, water, flowers and insects, fruit, animals, the Moon with coins and the deep
 field, ...); six portraits alone stay one cluster (their gap is below zero). A smaller set cannot use that
 null: with few images its spread is learnt from the very groups it should not have (36 photos of animals
 and people came out as 17 clusters, mostly pairs). One of `JOINED_FROM` images or more is looked at again
@@ -164,15 +166,18 @@ def principal_components(x: np.ndarray, dims: int = PCA_DIMS, seed: int = 0) -> 
     return _unit(y), (singular[:dims] / np.sqrt(len(sample))).astype(np.float32)
 
 
-def choose_k_by_gap(y: np.ndarray, spread: np.ndarray, seed: int = 0) -> tuple[int, dict[int, float]]:
-    """The principal-components criterion (module docstring): (k, {k: silhouette above the null's})."""
+def choose_k_by_gap(
+    y: np.ndarray, spread: np.ndarray, seed: int = 0, most: int = MAX_K
+) -> tuple[int, dict[int, float]]:
+    """The principal-components criterion (module docstring): (k, {k: silhouette above the null's}), k at
+    most `most`."""
     sample = _sample(y, seed)
-    real = _silhouettes(sample, seed)
+    real = _silhouettes(sample, seed, most)
     rng = np.random.default_rng(seed)
     null = dict.fromkeys(real, 0.0)
     for _ in range(_NULL_DRAWS):
         draw = _unit(rng.standard_normal(sample.shape).astype(np.float32) * spread)
-        for k, score in _silhouettes(draw, seed).items():
+        for k, score in _silhouettes(draw, seed, most).items():
             null[k] += score / _NULL_DRAWS
     gaps = {k: round(real[k] - null[k], 4) for k in real}
     if not gaps or max(gaps.values()) < MIN_GAP:
@@ -217,7 +222,7 @@ def cluster_vectors(
                 k, scores, space, with_shown = k_both, both_scores, both, True
         elif k == 1 and n >= PCA_FROM:  # a large set with no grouping in the full vectors: its main themes
             y, spread = principal_components(x, PCA_DIMS, seed)
-            k_gap, gaps = choose_k_by_gap(y, spread, seed)
+            k_gap, gaps = choose_k_by_gap(y, spread, seed, most=max(2, n // JOINED_GROUP))
             if k_gap > 1:
                 k, space, principal = k_gap, y, y.shape[1]
     k = max(1, min(k, n))

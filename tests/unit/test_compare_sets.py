@@ -209,6 +209,18 @@ def test_a_large_varied_set_is_grouped_in_its_principal_components() -> None:
     assert cluster_vectors(x[:40]).principal == 0  # under PCA_FROM images: the first criterion only
 
 
+def test_a_set_of_pairs_is_not_cut_into_pairs() -> None:
+    """50 images in 25 loose pairs: the principal components' gap rises with k up to 19 clusters, mostly
+    pairs (a walkthrough's 51 varied photos came out as 20 clusters). At most one cluster per six images is
+    made there, as where what the photos show decides."""
+    rng = np.random.default_rng(7)
+    truth = np.repeat(np.arange(25), 2)
+    x = 0.6 * rng.standard_normal((25, 1280))[truth] + rng.standard_normal((50, 1280)) + 2.0
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    result = cluster_vectors(x)
+    assert result.principal == 16 and 1 < result.k <= 50 // 6 and max(map(int, result.gaps)) == 50 // 6
+
+
 def test_copies_are_clustered_as_the_photo_they_copy() -> None:
     """Five copies of one photo made a cluster of their own (a folder of 30 varied photos was 1 cluster,
     with 5 copies 16), and a photo's copy at distance 0 kept the photo from the outliers."""
