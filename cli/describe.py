@@ -125,7 +125,8 @@ def describe_command(
     --json: per image {"type": "image", "path", "texts", "confidence", "facts", "locations"?, "unended"?}
     (or {"type": "skipped", "path", "reason"} for a file that could not be read),
 
-    then {"type": "set", "level", "n_images", "n_described", "shared", "common", "distinct", "text"}.
+    then, for two or more images, {"type": "set", "level", "n_images", "n_described", "shared", "common",
+    "distinct", "text"}.
 
     Examples:
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +113,7 @@ class _Reporter:
         self._progress: Any = None
         self._task: Any = None
         self._tenths = -1  # without a terminal: the last tenth of the feature cache said on stderr
+        self._started = time.monotonic()  # each epoch's line says the time since (a log's only clock)
 
     def __enter__(self) -> _Reporter:
         if console.progress_enabled():
@@ -149,7 +151,10 @@ class _Reporter:
                 f"{lv} F1 {s.fact_f1:.3f}" if s.fact_f1 is not None else f"{lv} CIDEr-D {s.cider_d:.3f}"
                 for lv, s in event.scores.items()
             )
-            console.err.print(f"epoch {event.epoch}: loss {event.loss:.3f}  {levels}", markup=False)
+            spent = time.monotonic() - self._started
+            clock = f"{int(spent // 60)}:{int(spent % 60):02d}"
+            said = f"epoch {event.epoch}: loss {event.loss:.3f}  {levels}  ({clock})"
+            console.err.print(said, markup=False)
         elif event.kind == "stopped":
             why = {
                 "patience": "no better validation for train.patience epochs (raise it to go on)",

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -65,10 +66,15 @@ class TrainConfig:
         for name in ("epochs", "batch_size"):
             if getattr(self, name) < 1:  # 0 epochs "trained" a bundle that was never written
                 raise ConfigError(f"train.{name} must be at least 1, got {getattr(self, name)}")
+        for name in ("lr", "weight_decay", "grad_clip", "max_minutes"):
+            if not math.isfinite(getattr(self, name)):  # nan passed every comparison below; inf trained NaNs
+                raise ConfigError(f"train.{name} must be a finite number, got {getattr(self, name)}")
         for name, bad, must in (
             ("patience", self.patience < 1, "at least 1"),
             ("max_minutes", self.max_minutes < 0, "0 or more"),
             ("lr", self.lr <= 0, "more than 0"),
+            ("grad_clip", self.grad_clip <= 0, "more than 0"),
+            ("weight_decay", self.weight_decay < 0, "0 or more"),
         ):
             if bad:  # one message for all three had not said which
                 raise ConfigError(f"train.{name} must be {must}, got {getattr(self, name)}")

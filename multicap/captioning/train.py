@@ -210,16 +210,36 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
         assert loss is not None
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
+        norm = torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
+        value = loss.item()
+        if not (math.isfinite(value) and math.isfinite(float(norm))):  # before the step spreads it
+            _diverged(
+                run,
+                step,
+                value if not math.isfinite(value) else float(norm),
+                finite_loss=math.isfinite(value),
+            )
         run.optimizer.step()
         run.steps_done += 1
-        total += loss.item()
+        total += value
         count += 1
         tokens += int((captions[:, 1:] != run.vocab.pad_id).sum())
         if step % 10 == 0 or step == steps - 1:
             rate = tokens / max(time.perf_counter() - tick, 1e-9)
             emit(TrainEvent("step", run.epoch + 1, step + 1, steps, total / count, rate))
     return total / max(count, 1)
+
+
+def _diverged(run: _Run, step: int, value: float, *, finite_loss: bool) -> None:
+    """Stop a run whose loss or gradient is no longer a number: a walkthrough's train.lr=1e4 had trained
+    40 epochs of "loss nan" and saved a best bundle of NaN weights, which describe, evaluate and attend
+    then used without a word. Nothing of the epoch is saved; the epochs saved before it are kept."""
+    what = f"the gradient's norm became {value}" if finite_loss else f"the loss became {value}"
+    raise ConfigError(
+        f"training diverged: {what} at epoch {run.epoch + 1}, step {step + 1}, with train.lr "
+        f"{run.recipe.train.lr:g}: lower train.lr (or train.grad_clip) and train into another train.out "
+        "(the epochs saved before this one are kept)"
+    )
 
 
 @dataclass

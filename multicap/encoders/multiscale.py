@@ -74,5 +74,8 @@ class FineLite(nn.Module):
             if i == STRIDE8_BLOCK:
                 fine = h  # (B, 40, H/8, W/8)
         hw = h.shape[-2:]  # (B, 112, H/16, W/16)
+        short = (2 * hw[0] - fine.shape[-2], 2 * hw[1] - fine.shape[-1])  # an odd H/8 (72 px: 9 to 5 cells)
+        if max(short) > 0:  # had failed in pixel_unshuffle: the last row or column repeated instead
+            fine = F.pad(fine, (0, max(0, short[1]), 0, max(0, short[0])), mode="replicate")
         sub = F.pixel_unshuffle(fine[..., : 2 * hw[0], : 2 * hw[1]], 2)  # (B, 160, h, w)
         return torch.cat([sub, h, colour_stats(x, (hw[0], hw[1]))], dim=1), None  # (B, D, h, w)

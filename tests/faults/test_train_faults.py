@@ -111,3 +111,17 @@ def test_the_cli_says_one_line(scenes: Path, tmp_path: Path) -> None:
     assert len(lines) == 1 and f"none of its {len(_images(scenes))} images could be read" in lines[0], (
         run.stderr
     )
+
+
+def test_a_diverging_run_stops_and_saves_no_nan_weights(scenes: Path, tmp_path: Path) -> None:
+    """train.lr=1e4 had trained every epoch at "loss nan" and saved a best bundle of NaN weights, which
+    describe, evaluate and attend used without a word. The first loss or gradient that is no number stops
+    the run in one line, before the step; nothing of the epoch is written."""
+    out = tmp_path / "run"
+    diverged = r"training diverged: the (loss|gradient's norm) became .* lower train\.lr"
+    with pytest.raises(ConfigError, match=diverged):
+        train(_recipe(scenes, out, "train.lr=1e30", "train.warmup_steps=0", "train.epochs=2"))
+    assert not (out / "best").exists() and not (out / "last").exists()
+    for bad in ("nan", "inf"):  # nan passed "must be more than 0"; inf trained NaNs
+        with pytest.raises(ConfigError, match=r"train\.lr must be a finite number"):
+            _recipe(scenes, out, f"train.lr={bad}")

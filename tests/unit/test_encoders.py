@@ -227,3 +227,11 @@ def test_fine_grid_holds_stride8_subcells_stride16_and_colour(lite0) -> None:
     cell = x[:, :, 48:64, 112:128].reshape(2, 3, -1)  # pixels of cell (3, 7)
     torch.testing.assert_close(grid[:, 3, 7, 272:275], cell.mean(-1), rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(grid[:, 3, 7, 275:], cell.std(-1, unbiased=False), rtol=1e-3, atol=1e-3)
+
+
+def test_fine_grid_takes_a_side_whose_stride8_map_is_odd() -> None:
+    """72 px (9 stride-8 cells, 5 stride-16 ones) had failed in pixel_unshuffle during `train`: the last
+    row and column are repeated to fill the fifth cell's sub-cells."""
+    fine = create_encoder("efficientnet_lite0_fine", image_size=72)
+    out = fine.encode_batch(torch.randint(0, 256, (1, 3, 72, 72), dtype=torch.uint8))
+    assert out.grid_hw == (5, 5) and out.grid.shape == (1, 25, 278) and torch.isfinite(out.grid).all()
