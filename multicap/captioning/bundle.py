@@ -225,6 +225,12 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
     metrics = _read_json(metrics_file) if metrics_file.is_file() else {}
     model = Captioner(captioner, vocab.object_ids)
     state = {k: v.float() if v.is_floating_point() else v for k, v in load_file(str(weights)).items()}
+    broken = [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+    if broken:  # a diverged run's (train stops one now): it had said "(nan)" of every image, unsaid
+        raise DataError(
+            f"{weights}: {len(broken)} of its tensors hold values that are not numbers (NaN or infinity, "
+            f"e.g. {broken[0]}): the run that wrote it diverged; train again with a lower train.lr"
+        )
     model.load_state_dict(state, strict=True)
     model.eval().to(resolve_device(device))  # an unknown or absent device: one clear line
     return Bundle(

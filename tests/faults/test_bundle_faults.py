@@ -159,3 +159,23 @@ def test_a_bundle_that_would_not_load_is_never_written(bundle: Path, tmp_path: P
     with pytest.raises(ConfigError, match=r"not writing .*config\.json: decoding\.beam_size is 1000"):
         loaded.save(tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_bundle_of_nan_weights_is_refused_in_one_line(bundle: Path) -> None:
+    """A diverged run's bundle (saved before `train` stopped such runs) had described every image as
+    ",  (nan)" and scored 0 without a word."""
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    state = load_file(str(bundle / "model.safetensors"))
+    name = next(k for k, v in state.items() if v.is_floating_point())
+    state[name] = torch.full_like(state[name], float("nan"))
+    save_file(state, str(bundle / "model.safetensors"))
+    with pytest.raises(
+        DataError, match=r"model\.safetensors: 1 of its tensors hold values that are not numbers"
+    ):
+        load_bundle(bundle)
+    said = run_cli("describe", str(REPO / "examples" / "photos" / "coffee.jpg"), "--model", str(bundle))
+    assert said.returncode == 1 and "diverged; train again with a lower train.lr" in " ".join(
+        said.stderr.split()
+    )
