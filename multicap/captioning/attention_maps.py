@@ -74,7 +74,10 @@ def plot_attention(image: Image.Image, caption: Caption, grid_hw: tuple[int, int
     panels = len(words) + 1
     cols = min(6, panels)
     rows = math.ceil(panels / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.4 * cols, 2.6 * rows), squeeze=False)
+    # constrained layout keeps each row's titles clear of the row above (tight_layout had let the second
+    # row's words overlap the first row's panels) and makes room for the suptitle
+    size = (2.4 * cols, 2.6 * rows)
+    fig, axes = plt.subplots(rows, cols, figsize=size, squeeze=False, layout="constrained")
     for ax in axes.flat:
         ax.axis("off")
     axes.flat[0].imshow(image)
@@ -86,8 +89,6 @@ def plot_attention(image: Image.Image, caption: Caption, grid_hw: tuple[int, int
         ax.set_title(word, fontsize=10)
     title = textwrap.fill(caption.text, width=16 * cols)
     fig.suptitle(title, fontsize=10)
-    title_inches = 0.2 * (title.count("\n") + 1) + 0.15  # tight_layout leaves no room for a suptitle
-    fig.tight_layout(rect=(0, 0, 1, 1 - title_inches / fig.get_figheight()))
     return _save(fig, plt, out)
 
 
