@@ -69,7 +69,9 @@ def _panels(png: Path) -> list[np.ndarray]:
     dark = lum < 128
     rows, cols = _bands(_longest_runs(dark), 100), _bands(_longest_runs(dark.T), 100)
     crops = [lum[r0:r1, c0:c1] for r0, r1 in rows for c0, c1 in cols]
-    return [c for c in crops if (c < 128).mean() > 0.5]
+    crops = [c for c in crops if (c < 128).mean() > 0.5]
+    h, w = min(c.shape[0] for c in crops), min(c.shape[1] for c in crops)  # panels may differ by a pixel
+    return [c[:h, :w] for c in crops]
 
 
 def _brightest(panel: np.ndarray) -> tuple[float, float]:
