@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import torch
@@ -210,15 +210,10 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
         assert loss is not None
         run.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        norm = torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip)
+        norm = float(torch.nn.utils.clip_grad_norm_(run.model.parameters(), run.recipe.train.grad_clip))
         value = loss.item()
-        if not (math.isfinite(value) and math.isfinite(float(norm))):  # before the step spreads it
-            _diverged(
-                run,
-                step,
-                value if not math.isfinite(value) else float(norm),
-                finite_loss=math.isfinite(value),
-            )
+        if not (math.isfinite(value) and math.isfinite(norm)):  # before the step spreads it to the weights
+            _diverged(run, step, value, norm)
         run.optimizer.step()
         run.steps_done += 1
         total += value
@@ -230,11 +225,11 @@ def _train_epoch(run: _Run, examples: CaptionExamples, steps: int, emit: Progres
     return total / max(count, 1)
 
 
-def _diverged(run: _Run, step: int, value: float, *, finite_loss: bool) -> None:
+def _diverged(run: _Run, step: int, loss: float, norm: float) -> NoReturn:
     """Stop a run whose loss or gradient is no longer a number: a walkthrough's train.lr=1e4 had trained
     40 epochs of "loss nan" and saved a best bundle of NaN weights, which describe, evaluate and attend
     then used without a word. Nothing of the epoch is saved; the epochs saved before it are kept."""
-    what = f"the gradient's norm became {value}" if finite_loss else f"the loss became {value}"
+    what = f"the loss became {loss}" if not math.isfinite(loss) else f"the gradient's norm became {norm}"
     raise ConfigError(
         f"training diverged: {what} at epoch {run.epoch + 1}, step {step + 1}, with train.lr "
         f"{run.recipe.train.lr:g}: lower train.lr (or train.grad_clip) and train into another train.out "
