@@ -17,7 +17,7 @@ JSON output (`--json`), one object per line:
   "texts"} per image; {"type": "duplicates", "keeper", "members", "similarity" (the least signature
   similarity of a pair that joined the group, as a pair's "signature_similarity")} per group; {"type":
   "cluster", "cluster" (numbered from 1, as the text and the report number them), "size", "representative"
-  (its member nearest the centre that has what its text says first), "members", "shared", "distinguishing",
+  (its member nearest the others that shows what its text names first), "members", "shared", "distinguishing",
   "text"} per cluster; given two or more folders that hold images, {"type": "folder", "folder", "size",
   "distinguishing", "text"} per folder (a photo is in the deepest folder given that holds it); the pairs
   (as above); last {"type": "summary", "n_images", "from_index", "failed", "threshold",
@@ -119,7 +119,7 @@ def compare_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
 
-    missing = [p for p in paths if not os.path.lexists(p)]  # a mistyped name changes what is compared
+    missing = [p for p in paths if _missing(p)]  # a mistyped name changes what is compared
     if missing:  # (two folders compared as one set, or a pair as one image): said before any work
         more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
         raise ConfigError(f"no such file or folder: {console.shown(missing[0])}{more}; nothing was compared")
@@ -176,15 +176,26 @@ def compare_command(
         _render_set(outcome, json_out, len(left_out))
 
 
+def _missing(path: Path) -> bool:
+    """Whether nothing is at `path` (one that cannot be reached for permission is there: said when read)."""
+    try:
+        os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _folders(paths: list[Path]) -> list[Path]:
-    """The folders given, each once ("A" and "./A/" are one), where two or more are; one given again is
-    said (`compare A A` had silently compared A with nothing)."""
+    """The folders given, each once ("A", "./A/" and a link to A are one), where two or more are; one given
+    again is said (`compare A A` had silently compared A with nothing)."""
     seen: dict[str, Path] = {}
     for p in paths:
         if p.is_dir():
-            if os.path.abspath(p) in seen:
+            if os.path.realpath(p) in seen:  # "A", "./A/" or a link to A
                 console.warn(f"{p} is given twice: read once, as one folder")
-            seen.setdefault(os.path.abspath(p), p)
+            seen.setdefault(os.path.realpath(p), p)
     return list(seen.values()) if len(seen) > 1 else []
 
 

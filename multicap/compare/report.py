@@ -109,11 +109,12 @@ def short_names(paths: Sequence[Path]) -> list[str]:
     """Each path by its file name, with as many of its folders before it as tell it from another of the
     same name ("A/gorilla.jpg", "B/gorilla.jpg"): a walkthrough's copies across two folders had both been
     captioned "gorilla.jpg", the folder only in a tooltip."""
+    parts = [p.parts[1:] if p.anchor else p.parts for p in paths]  # "/a/x.jpg": never "//a/x.jpg"
     depth = [1] * len(paths)
     while True:
-        names = ["/".join(p.parts[-d:]) for p, d in zip(paths, depth, strict=True)]
+        names = ["/".join(q[-d:]) for q, d in zip(parts, depth, strict=True)]
         seen = Counter(names)
-        clash = [i for i, n in enumerate(names) if seen[n] > 1 and depth[i] < len(paths[i].parts)]
+        clash = [i for i, n in enumerate(names) if seen[n] > 1 and depth[i] < len(parts[i])]
         if not clash:
             return names
         for i in clash:

@@ -71,8 +71,8 @@ _SHOWN_CONCEPTS = 256  # concepts a set's clusters are also found in (`shown_vec
 @dataclass
 class ClusterSummary:
     index: int
-    members: list[int]  # indices into the set: the representative, then the rest nearest the centroid first
-    representative: int  # the member nearest the centroid that has what the label says first
+    members: list[int]  # indices into the set: the representative, then the rest nearest the others first
+    representative: int  # the member nearest the others (`Clustering.distances`) that has the label's first
     shared: list[str]  # features every member has (summarize_set)
     distinguishing: list[str]  # features most members have and few other images do
     text: str
@@ -301,24 +301,25 @@ def _cluster_summary(
     facts = [images.descriptions[i].facts for i in photos]
     names = {o.label for f in facts if f is not None for o in f.objects}
     counts = Counter(f for i in photos for f in feats[i])
-    said = distinguishing + telling  # the features the label says, first first
-    label = counted(readable(said, names, above)[:LABEL_FEATURES], counts, len(photos))
+    shown = readable(distinguishing + telling, names, above)[:LABEL_FEATURES]  # the label's features
+    label = counted(shown, counts, len(photos))
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
-        said = shared
-        label = readable(shared, names, above)[:LABEL_FEATURES]
+        shown = label = readable(shared, names, above)[:LABEL_FEATURES]
         if not label and len(photos) > 2:  # one odd photo shares nothing: the things most show, counted
             most = [f for f, n in counts.most_common() if n > MOST * len(photos) and n >= 2]
             implied = {
                 a for f in most for a in above.get(f, ()) if counts[a] == counts[f]
             }  # "animal": "mammal"
-            said = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
-            label = counted(readable(said, names, above)[:SOME_FEATURES], counts, len(photos))
+            most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
+            shown = readable(most, names, above)[:SOME_FEATURES]
+            label = counted(shown, counts, len(photos))
     if not label and len(photos) > 2:  # nothing most share: what a third or more of them do, counted
-        said = over_represented(photos, others, feats, above, most=SOME)
-        label = counted(readable(said, names, above)[:SOME_FEATURES], counts, len(photos))
-    if label and said and said[0] not in feats[rep]:  # the example shows what the label says first: a
-        # walkthrough's "animal (4 of 7)" had been shown by a cup of coffee, the member nearest the centre
-        rep = next((i for i in photos if said[0] in feats[i]), rep)
+        some = over_represented(photos, others, feats, above, most=SOME)
+        shown = readable(some, names, above)[:SOME_FEATURES]
+        label = counted(shown, counts, len(photos))
+    if shown and shown[0] not in feats[rep]:  # the example shows what the label says first: a walkthrough's
+        # "animal (4 of 7)" had been shown by a cup of coffee, the member nearest the others
+        rep = next((i for i in photos if shown[0] in feats[i]), rep)
         ids = [rep, *(i for i in ids if i != rep)]
     text = f"{len(ids)} image{'s' if len(ids) != 1 else ''}"
     text += f" ({_photos(len(photos))} and copies)" if len(photos) < len(ids) else ""

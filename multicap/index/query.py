@@ -141,7 +141,7 @@ _NOT_UNDERSTOOD = {
 }
 
 
-_MINUS = re.compile(r"(?:^|\s)[-\u2212](\w+)")  # "dog -cat": a word with a minus before it, as typed
+_MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
 
 _AT_LEAST = frozenset({"several", "many"})  # count words that ask for at least so many, not that many
 
@@ -229,9 +229,11 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.parts.append(part)
         k += span
     out.notes += [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
+    minus = {typed: typed.lstrip("-\u2212 ") for typed in _MINUS.findall(text)}  # as typed → the word
     out.notes += [
-        f'"-{w}": a minus excludes nothing: "{w}" is searched for too'
-        for w in dict.fromkeys(_MINUS.findall(text))
+        f'"{typed}": a minus excludes nothing: "{word}" is searched for too'
+        for typed, word in minus.items()
+        if _unaccented(word.lower()) not in STOPWORDS  # "cat -the": "the" is searched for by no one
     ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
     if colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
         terms = tuple(colour.split(" and "))  # the describer's words, which a full-text search finds

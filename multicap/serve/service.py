@@ -293,7 +293,8 @@ class Service:
         paths = result.images.paths
         return [
             {"keeper": self.named(paths[g.keeper]), "members": [self.named(paths[m]) for m in g.members],
-             "similarity": round(float(g.similarity), 4)}
+             "similarity": round(float(g.similarity), 4),
+             "by_keypoints": bool(g.similarity < result.threshold)}  # grey, turned, flipped: as the CLI
             for g in result.duplicates
         ]  # fmt: skip
 

@@ -126,6 +126,7 @@ def test_duplicates_clusters_outliers(served: Served) -> None:
     groups = r.json()["groups"]
     names = [sorted(m["name"] for m in g["members"]) for g in groups]
     assert sorted([HOSTILE, "chelsea.jpg"]) in names
+    assert all(isinstance(g["by_keypoints"], bool) for g in groups)  # the CLI's "a copy joined by keypoints"
     clusters = served.get("/api/clusters").json()["clusters"]
     assert clusters and sum(c["size"] for c in clusters) == len(served.ids)
     outliers = served.get("/api/outliers")

@@ -105,3 +105,4 @@ def test_a_name_two_folders_share_is_shown_with_its_folder() -> None:
     assert short_names(paths) == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
     deep = [Path("/x/A/day/1.jpg"), Path("/x/B/day/1.jpg"), Path("1.jpg")]
     assert short_names(deep) == ["A/day/1.jpg", "B/day/1.jpg", "1.jpg"]
+    assert short_names([Path("/a/x.jpg"), Path("/x.jpg")]) == ["a/x.jpg", "x.jpg"]  # not "//x.jpg"

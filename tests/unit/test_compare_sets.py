@@ -308,6 +308,19 @@ def test_a_cluster_is_shown_by_a_member_that_has_what_its_label_says() -> None:
     )
     assert "Samoyed" in said.text and said.representative == 1 and said.members[0] == 1, said
 
+    # the label's first word, not the first feature found ("dark" leads the features, "Samoyed" the label)
+    def lit(name: str, label: str, brightness: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "size": "large"})
+        return Description(Path(f"{name}.jpg"), SceneFacts([thing], [], {"brightness": brightness}))
+
+    dark = [lit("cup", "espresso", "dark"), *(lit(f"dog{i}", "Samoyed", "dark") for i in range(3))]
+    dark += [lit("cat", "tabby", "dark"), *(lit(f"car{i}", "cab", "bright") for i in range(5))]
+    images = SimpleNamespace(descriptions=dark, paths=[d.path for d in dark])
+    five = Clustering(2, np.array([0] * 5 + [1] * 5), np.zeros((2, 4)), [0, 5], np.arange(10) / 10, [])
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in dark]
+    said = _cluster_summary(images, five, 0, feats, ancestors(dark, "caption"), "caption", np.arange(10))
+    assert said.text.startswith("5 images: Samoyed (3 of 5), dark") and said.representative == 1, said
+
 
 def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_out() -> None:
     """The Moon among twelve nature photos was the farthest, but at 1.2 robust deviations, not the 3.5
