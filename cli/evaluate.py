@@ -50,6 +50,9 @@ def evaluate_command(
     ),
     out: Path | None = typer.Option(None, "--out", "-o", help="Write per-image captions and scores (JSON)."),
     json_out: bool = typer.Option(False, "--json", help="One JSON object with the scores on stdout."),
+    device: str = typer.Option(
+        "cpu", "--device", callback=console.device_named, help="With --model: cpu, cuda, cuda:N or auto."
+    ),
 ) -> None:
     """Score any captioner's output against references, with numbers that match coco-caption.
 
@@ -75,8 +78,9 @@ def evaluate_command(
             "give a split's name (e.g. test), or leave --split out", param_hint="--split"
         )
     if model is None:
-        given = [o for o, v in (("--beam", beam), ("--max-len", max_len), ("--features", features),
-                                ("--image-root", image_root)) if v is not None]  # fmt: skip
+        named = (("--beam", beam), ("--max-len", max_len), ("--features", features),
+                 ("--image-root", image_root), ("--device", None if device == "cpu" else device))  # fmt: skip
+        given = [o for o, v in named if v is not None]
         if given:
             console.warn(f"{' and '.join(given)}: with --model only; ignored in scoring --predictions")
     if model is not None and (data is None or predictions is not None or references is not None):
@@ -86,7 +90,7 @@ def evaluate_command(
     if out is not None:  # before decoding and scoring, not after (a 5,000-image decode had been lost)
         console.output_place(out, "--out")
     if model is not None:
-        doc = _decoded(model, data, split, names, beam, max_len, features, image_root, out)
+        doc = _decoded(model, data, split, names, beam, max_len, features, image_root, out, device)
     elif predictions is not None and references is not None:
         doc = _scored(predictions, references, split, names, out)
     else:
@@ -111,9 +115,10 @@ def _decoded(
     features: Path | None,
     image_root: Path | None,
     out: Path | None,
+    device: str,
 ) -> dict[str, Any]:
     """--model: the split decoded by the bundle and scored; the scores document (and --out written)."""
-    evaluation = _decode_and_score(model, data, split, names, beam, max_len, features, image_root)
+    evaluation = _decode_and_score(model, data, split, names, beam, max_len, features, image_root, device)
     if evaluation.settings.get("unread"):
         console.warn(
             f"{evaluation.settings['unread']} of the split's images could not be read: scored on the "
@@ -215,10 +220,12 @@ def _decode_and_score(
     max_len: int | None,
     features: Path | None,
     image_root: Path | None,
+    device: str,
 ) -> Any:
     from multicap.captioning.evaluate_bundle import evaluate_model
 
     options: dict[str, Any] = {
+        "device": device,
         "beam": beam,
         "max_len": max_len,
         "metrics": metrics,

@@ -45,10 +45,12 @@ def evaluate_model(
     *,
     beam: int | None = None,
     max_len: int | None = None,
+    device: str | None = None,
     **options: Any,
 ) -> BundleEvaluation:
-    """`evaluate_bundle` of a bundle folder or registered name, its decoding changed by `beam`, `max_len`."""
-    bundle = load_bundle(model)
+    """`evaluate_bundle` of a bundle folder or registered name on `device` (cpu, cuda, cuda:N or auto; the
+    images are encoded there too), its decoding changed by `beam`, `max_len`."""
+    bundle = load_bundle(model, device=device)
     decoding = bundle.decoding
     if beam is not None:
         decoding = replace(decoding, beam_size=beam)

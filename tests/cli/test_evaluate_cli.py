@@ -204,6 +204,11 @@ def test_evaluate_a_bundle_on_scenes_by_decoding(tiny_bundle: tuple[Path, Path])
         assert {"BLEU-4", "CIDEr-D", "fact-F1"} <= entry["scores"].keys()
     r = _run("evaluate", "--model", str(best))
     assert r.returncode == 2 and "--model needs --data" in r.stderr
+    import torch
+
+    if not torch.cuda.is_available():  # --device as describe and attend have it: one line, before any work
+        r = _run("evaluate", "--model", str(best), "--data", str(EXAMPLES_SCENES), "--device", "cuda")
+        assert r.returncode == 1 and "CUDA is not available here: use --device cpu" in r.stderr, r.stderr
 
 
 def test_evaluate_scores_a_coco_file_whole_warns_of_cut_captions_and_checks_out_first(
