@@ -123,10 +123,12 @@ class IndexStore:
         return {lv: t for lv, t, _ in rows}, {lv: c for lv, _, c in rows if c is not None}
 
     # ------------------------------------------------------------------------------------------ writes
-    def add(self, records: Sequence[ImageRecord]) -> list[int]:
-        """Store a batch in one transaction; a live row at the same path is retired first. Returns ids."""
+    def add(self, records: Sequence[ImageRecord], *, retire: Sequence[str] = ()) -> list[int]:
+        """Store a batch in one transaction; a live row at the same path is retired first, and the live
+        rows of `retire` (the paths the batch's files moved from) with it. Returns ids."""
         ids: list[int] = []
         with self._transaction():
+            self._retire_paths(retire)
             for rec in records:
                 self._retire_paths([rec.path])
                 ids.append(self._insert(rec))

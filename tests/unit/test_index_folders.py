@@ -174,3 +174,40 @@ def test_rehash_finds_an_edit_that_kept_the_size_and_time(tmp_path: Path, tiny: 
     r = index_paths(root, [photos], tiny, rehash=True, on_error=lambda exc: None)
     assert (r.unchanged, r.edited + r.failed) == (2, 1)
     assert index_paths(root, [photos], tiny, rehash=True).unchanged == 3  # read, and all as recorded
+
+
+def test_a_folder_move_cut_short_leaves_no_second_copy(
+    tmp_path: Path, tiny: IndexModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run killed while it recorded a moved folder (its new rows committed a batch at a time, the old
+    ones retired at the end) had left both live for good: "800 images" for 480 files, each search finding
+    a photo twice. Each batch now retires the old paths of its files with it, and a later run retires the
+    old rows an earlier, cut-short run left (their folder gone, their content recorded at a new path)."""
+    from multicap.index.store import IndexStore
+
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    _images(photos, 4)
+    index_paths(root, [photos], tiny)
+    photos.rename(tmp_path / "moved")
+    real_add, calls = IndexStore.add, []
+
+    def killed_on_the_second_batch(self: IndexStore, records, **kw):  # type: ignore[no-untyped-def]
+        calls.append(len(records))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_add(self, records, **kw)
+
+    monkeypatch.setattr(IndexStore, "add", killed_on_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        index_paths(root, [tmp_path / "moved"], tiny, commit_every=2)
+    live = [p for p, d in _rows(root) if not d]
+    assert len(live) == 4 and sum("moved" in p for p in live) == 2  # the first batch moved, whole
+    monkeypatch.setattr(IndexStore, "add", real_add)
+    r = index_paths(root, [tmp_path / "moved"], tiny)
+    assert (r.total, r.moved, r.unchanged) == (4, 2, 2) and all("moved" in p for p, d in _rows(root) if not d)
+    # an index an older multicap left so (both rows live): the next run retires the old ones
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        db.execute("UPDATE images SET deleted = 0 WHERE path LIKE ?", (f"%{os.sep}photos{os.sep}%",))
+    assert index_info(root)["images"] == 8
+    r = index_paths(root, [tmp_path / "moved"], tiny)
+    assert (r.total, r.left_behind, r.deleted, r.unchanged) == (4, 4, 4, 4)
