@@ -227,8 +227,12 @@ def save_index(vi: VectorIndex, path: Path) -> str:
     if vi.mapped is not None:
         vi.mapped.settle(path)
         vi.mapped.write_header(vi.index, tmp)
-    else:
-        faiss.write_index(vi.index, str(tmp))
+    else:  # through a Python file: faiss's own open takes a path as UTF-8, which a name with an
+        # undecodable byte is not (every `index` run into such a folder had failed in write_index)
+        with tmp.open("wb") as out:
+            writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
+            faiss.write_index(vi.index, writer)
+            del writer  # flushed to `out` before it closes
     with tmp.open("rb") as f:
         digest = stream_sha256(f)
         os.fsync(f.fileno())

@@ -211,3 +211,14 @@ def test_a_folder_move_cut_short_leaves_no_second_copy(
     assert index_info(root)["images"] == 8
     r = index_paths(root, [tmp_path / "moved"], tiny)
     assert (r.total, r.left_behind, r.deleted, r.unchanged) == (4, 4, 4, 4)
+
+
+def test_an_index_folder_whose_name_has_an_undecodable_byte(tmp_path: Path, tiny: IndexModel) -> None:
+    """faiss's own file writer takes a path as UTF-8: every `index` run into a folder named with the byte
+    0xFF had failed in write_index, and the FAISS files were never written."""
+    photos, root = tmp_path / "photos", Path(os.fsdecode(os.fsencode(tmp_path) + b"/idx_\xff"))
+    _images(photos, 2)
+    r = index_paths(root, [photos], tiny)
+    assert r.total == 2 and (root / "image.faiss").is_file()
+    assert index_info(root, check_files=True)["faiss_problems"] == {}
+    assert _nearest(root, photos / "img000.png", k=1) == ["img000.png"]
