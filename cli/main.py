@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 import traceback
@@ -105,6 +106,12 @@ def _run(argv: list[str]) -> int:
     except (BrokenPipeError, console.PipeClosed):
         return 0  # `multicap ... | head`: the reader has all it wanted
     except Exception as exc:
+        if _disk_full(exc):  # "OSError: [Errno 28] ..." or "OperationalError: database or disk is full"
+            where = f" writing {exc.filename}" if isinstance(exc, OSError) and exc.filename else ""
+            return _fail(
+                f"error: the disk is full{where}: free some space and run the same command again (what an "
+                "index or a training run had saved is kept; it goes on from there)"
+            )
         hint = "" if console.is_verbose() else " (`multicap --verbose COMMAND ...` prints the traceback)"
         kind = type(exc).__name__
         kind = f"{type(exc).__module__}.{kind}" if kind == "error" else kind  # OpenCV's: not "error: error:"
@@ -112,6 +119,17 @@ def _run(argv: list[str]) -> int:
     if rv == 130:  # typer turns Ctrl-C inside a command into the return value 130
         console.err.print("interrupted", markup=False)
     return rv if isinstance(rv, int) else 0
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether `exc` (or what it was raised from) says the disk is full, in the words of the OS or SQLite."""
+    while exc is not None:
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if type(exc).__name__ == "OperationalError" and "disk is full" in str(exc):
+            return True
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False
 
 
 def _fail(line: str) -> int:

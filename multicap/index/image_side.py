@@ -29,6 +29,7 @@ import numpy as np
 from PIL import Image
 
 from multicap.io import load_image
+from multicap.io.paths import removed_on_failure
 
 __all__ = ["IMAGE_FILE", "ImageSide", "load_image_side", "said_unreadable", "save_image_side"]
 
@@ -50,10 +51,10 @@ class _Layer:
 def save_image_side(root: Path, arrays: dict[str, np.ndarray], reading: dict[str, Any]) -> None:
     """Write the network's arrays and how the model reads a file (`reading`: identity, min_short_side,
     size, resize, squash, mean, std) to `root / IMAGE_FILE`, whole (written beside, then renamed)."""
-    tmp = root / (IMAGE_FILE + ".tmp.npz")
     payload: dict[str, Any] = {"reading": np.array(json.dumps(reading, sort_keys=True)), **arrays}
-    np.savez(tmp, **payload)
-    os.replace(tmp, root / IMAGE_FILE)
+    with removed_on_failure(root / (IMAGE_FILE + ".tmp.npz")) as tmp:
+        np.savez(tmp, **payload)
+        os.replace(tmp, root / IMAGE_FILE)
 
 
 def load_image_side(root: Path, identity: dict[str, Any] | None) -> ImageSide | None:

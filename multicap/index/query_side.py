@@ -24,6 +24,7 @@ from multicap.errors import ConfigError
 from multicap.index.concepts import content_terms, named_classes
 from multicap.index.image_side import said_unreadable
 from multicap.index.query import Part, Understanding, Unknown, understand
+from multicap.io.paths import removed_on_failure
 from multicap.text.imagenet import imagenet_labels
 
 __all__ = [
@@ -171,23 +172,23 @@ def save_class_vectors(root: Path, rows: np.ndarray | None) -> None:
     """Store the class vectors beside the index, replaced atomically; an encoder without a classifier
     stores an empty (0, 0) array (its text queries land in the caption space only)."""
     path = root / QUERY_FILE
-    tmp = path.with_name(f".{QUERY_FILE}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        np.save(f, np.zeros((0, 0), np.float32) if rows is None else unit(rows), allow_pickle=False)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with removed_on_failure(path.with_name(f".{QUERY_FILE}.{os.getpid()}.tmp")) as tmp:
+        with open(tmp, "wb") as f:
+            np.save(f, np.zeros((0, 0), np.float32) if rows is None else unit(rows), allow_pickle=False)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
 
 def save_word_vectors(root: Path, words: list[str], vectors: np.ndarray) -> None:
     """Store a bundle's words and embeddings beside the index, replaced atomically."""
     path = root / WORDS_FILE
-    tmp = path.with_name(f".{WORDS_FILE}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, words=np.array(words, dtype=str), vectors=np.asarray(vectors, np.float32))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with removed_on_failure(path.with_name(f".{WORDS_FILE}.{os.getpid()}.tmp")) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, words=np.array(words, dtype=str), vectors=np.asarray(vectors, np.float32))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
 
 
 def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel | None:

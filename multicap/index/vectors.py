@@ -25,6 +25,7 @@ import numpy as np
 
 from multicap.errors import ConfigError
 from multicap.index.mapped_lists import LISTS_SUFFIX, MappedLists, stream_sha256
+from multicap.io.paths import removed_on_failure
 
 __all__ = [
     "VectorIndex",
@@ -223,20 +224,20 @@ def save_index(vi: VectorIndex, path: Path) -> str:
     the bytes written, to be recorded where readers will check it. An index with mapped lists has them
     written first (`MappedLists.settle`: `vi.describe()` then gives their file and checksum); list files
     of `path` that it no longer names are removed (a reader still mapping one keeps its pages)."""
-    tmp = path.with_name(path.name + ".tmp")
-    if vi.mapped is not None:
-        vi.mapped.settle(path)
-        vi.mapped.write_header(vi.index, tmp)
-    else:  # through a Python file: faiss's own open takes a path as UTF-8, which a name with an
-        # undecodable byte is not (every `index` run into such a folder had failed in write_index)
-        with tmp.open("wb") as out:
-            writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
-            faiss.write_index(vi.index, writer)
-            del writer  # flushed to `out` before it closes
-    with tmp.open("rb") as f:
-        digest = stream_sha256(f)
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with removed_on_failure(path.with_name(path.name + ".tmp")) as tmp:
+        if vi.mapped is not None:
+            vi.mapped.settle(path)
+            vi.mapped.write_header(vi.index, tmp)
+        else:  # through a Python file: faiss's own open takes a path as UTF-8, which a name with an
+            # undecodable byte is not (every `index` run into such a folder had failed in write_index)
+            with tmp.open("wb") as out:
+                writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
+                faiss.write_index(vi.index, writer)
+                del writer  # flushed to `out` before it closes
+        with tmp.open("rb") as f:
+            digest = stream_sha256(f)
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
     for old in path.parent.glob(f"{path.stem}.*{LISTS_SUFFIX}"):
         if vi.mapped is None or old != vi.mapped.path:
             old.unlink(missing_ok=True)

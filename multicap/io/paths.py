@@ -34,6 +34,7 @@ import os
 import re
 import stat
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
@@ -52,6 +53,7 @@ __all__ = [
     "open_regular",
     "package_file",
     "raw_name",
+    "removed_on_failure",
     "shown",
     "stat_error",
     "stat_regular",
@@ -326,3 +328,14 @@ def package_file(distribution: str, relative: str) -> Path | None:
         return None
     path = Path(str(dist.locate_file(relative)))
     return path if path.is_file() else None
+
+
+@contextmanager
+def removed_on_failure(tmp: Path) -> Iterator[Path]:
+    """A file written beside its place, then renamed over it: removed where the writing fails (a full disk
+    had left a 3 MB `query_image.npz.tmp.npz` in the index folder until the next run)."""
+    try:
+        yield tmp
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

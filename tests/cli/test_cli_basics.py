@@ -166,3 +166,33 @@ def test_a_second_ctrl_c_while_the_first_is_said_is_ignored(monkeypatch: pytest.
     monkeypatch.setattr("multicap.cli.main.app", ctrl_c)
     assert _run(["models"]) == 130
     assert seen == [signal.SIG_IGN] and signal.getsignal(signal.SIGINT) is before
+
+
+def test_a_full_disk_is_one_line_that_says_what_to_do(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """A full disk had read "error: OSError: [Errno 28] No space left on device" or "OperationalError:
+    database or disk is full", with no word of what to do; a file written beside its place was left."""
+    import errno
+    import sqlite3
+
+    from multicap.cli.main import _run
+    from multicap.io.paths import removed_on_failure
+
+    for raised in (
+        OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "idx" / "image.faiss.tmp")),
+        sqlite3.OperationalError("database or disk is full"),
+    ):
+
+        def full(*args: object, raised: Exception = raised, **kwargs: object) -> None:
+            raise raised
+
+        monkeypatch.setattr("multicap.cli.main.app", full)
+        assert _run(["index", "x"]) == 1
+        said = " ".join(capsys.readouterr().err.split())
+        assert said.startswith("error: the disk is full") and "free some space and run the same" in said
+    tmp = tmp_path / "beside.tmp"
+    with pytest.raises(OSError), removed_on_failure(tmp):
+        tmp.write_bytes(b"part of it")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert not tmp.exists()
