@@ -76,10 +76,11 @@ def load_image_side(root: Path, identity: dict[str, Any] | None) -> ImageSide | 
 
 def said_unreadable(path: Path, exc: BaseException) -> None:
     """A warning that a stored query side cannot be read (the next `multicap index` writes it again)."""
+    why = str(exc).split(";")[0]  # not numpy's "...; to load it unsafely, use allow_pickle=True"
     _log.warning(
         "%s cannot be read (%s): until `multicap index` writes it again, searches load the model (slower)",
         path,
-        f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__,
+        f"{type(exc).__name__}: {why}" if why else type(exc).__name__,
     )
 
 

@@ -20,11 +20,11 @@ from typing import Any
 
 import numpy as np
 
-from multicap.errors import ConfigError
+from multicap.errors import ConfigError, ImageLoadError
 from multicap.index.concepts import content_terms, named_classes
 from multicap.index.image_side import said_unreadable
 from multicap.index.query import Part, Understanding, Unknown, understand
-from multicap.io.paths import removed_on_failure
+from multicap.io.paths import open_regular, removed_on_failure
 from multicap.text.imagenet import imagenet_labels
 
 __all__ = [
@@ -197,11 +197,12 @@ def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel
     name = identity.get("model")
     if name not in CONCEPT_MODELS:
         return _stored_words(root, str(name))
-    try:
-        rows = np.load(root / QUERY_FILE, allow_pickle=False)
-    except FileNotFoundError:
+    if not os.path.lexists(root / QUERY_FILE):
         return None
-    except (OSError, ValueError, EOFError) as exc:  # truncated: searches had silently loaded the model
+    try:
+        with open_regular(root / QUERY_FILE) as f:  # a FIFO put in its place had hung every search
+            rows = np.load(f, allow_pickle=False)
+    except (OSError, ValueError, EOFError, ImageLoadError) as exc:  # truncated: searches had loaded the model
         said_unreadable(root / QUERY_FILE, exc)
         return None
     dim = identity.get("D")
@@ -215,12 +216,12 @@ def stored_query_model(root: Path, identity: dict[str, Any]) -> StoredQueryModel
 
 
 def _stored_words(root: Path, name: str) -> StoredQueryModel | None:
-    try:
-        with np.load(root / WORDS_FILE, allow_pickle=False) as data:
-            words, vectors = [str(w) for w in data["words"]], data["vectors"]
-    except FileNotFoundError:
+    if not os.path.lexists(root / WORDS_FILE):
         return None
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+    try:
+        with open_regular(root / WORDS_FILE) as f, np.load(f, allow_pickle=False) as data:
+            words, vectors = [str(w) for w in data["words"]], data["vectors"]
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, ImageLoadError) as exc:
         said_unreadable(root / WORDS_FILE, exc)
         return None
     if vectors.ndim != 2 or len(words) != len(vectors):

@@ -379,3 +379,22 @@ def test_a_damaged_query_side_is_said_and_written_again_by_the_next_index_run(
     (root / "query.npy").write_bytes(whole[:100])
     index_paths(root, [photos], tiny)  # nothing to add: the text side is written again all the same
     assert (root / "query.npy").read_bytes() == whole
+
+
+def test_a_fifo_in_place_of_the_query_side_hangs_nothing(
+    built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A FIFO put where query.npy was had hung every search and every index run for ever (open() blocks
+    until a writer comes): it is said, never opened, and the next index run writes the file again."""
+    from multicap.index.query_side import stored_query_model
+
+    photos, root = built
+    whole = (root / "query.npy").read_bytes()
+    (root / "query.npy").unlink()
+    os.mkfifo(root / "query.npy")
+    with caplog.at_level(logging.WARNING):
+        assert stored_query_model(root, {"model": "grounded", "D": 4}) is None
+    said = [r.getMessage() for r in caplog.records]
+    assert any("query.npy cannot be read" in m and "FIFO" in m for m in said), said
+    index_paths(root, [photos], tiny)
+    assert (root / "query.npy").read_bytes() == whole
