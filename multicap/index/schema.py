@@ -73,6 +73,11 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
             writes.
     """
+    if path.is_file() and path.stat().st_size == 0 and any(path.parent.glob("*.faiss")):
+        raise DataError(  # it had read as a new index ("holds no images yet"), and a search wrote one in it
+            f"{path} is empty (0 bytes), though the index's vector files are beside it: its records are "
+            f"lost; move {path.parent} away and run `multicap index` again"
+        )
     if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return _read_only(path, timeout)  # read-only media, another's index: "attempt to write" had failed
     # transactions made explicit; damage found by any later statement is a DataError too (_Connection)

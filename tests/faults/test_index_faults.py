@@ -398,3 +398,15 @@ def test_a_fifo_in_place_of_the_query_side_hangs_nothing(
     assert any("query.npy cannot be read" in m and "FIFO" in m for m in said), said
     index_paths(root, [photos], tiny)
     assert (root / "query.npy").read_bytes() == whole
+
+
+def test_an_emptied_database_beside_vector_files_is_said_not_taken_for_a_new_index(tmp_path: Path) -> None:
+    """A 0-byte meta.sqlite beside the FAISS files read as a new index ("holds no images yet"), and a
+    search, which only reads, wrote a schema into it."""
+    from multicap.index.schema import connect
+
+    (tmp_path / "image.faiss").write_bytes(b"x")
+    (tmp_path / "meta.sqlite").write_bytes(b"")
+    with pytest.raises(DataError, match=r"meta\.sqlite is empty \(0 bytes\).*records are lost"):
+        connect(tmp_path / "meta.sqlite")
+    assert (tmp_path / "meta.sqlite").stat().st_size == 0
