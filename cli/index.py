@@ -165,7 +165,7 @@ def _say_kept(root: Path) -> None:
         return
     console.warn(
         f"{console.counted(n, 'image')} {'is' if n == 1 else 'are'} in {console.shown(root)}, every batch "
-        "finished before the stop kept: run the same command again to index the rest (nothing twice)"
+        "finished before the stop kept: run the same command again to finish (what is done is not done twice)"
     )
 
 

@@ -324,7 +324,7 @@ def test_a_stopped_run_says_what_it_kept(tmp_path: Path) -> None:
     assert run_cli("index", str(tmp_path / "p"), "--index", str(idx), "--model", "labels").returncode == 0
     said = "from pathlib import Path; from multicap.cli.index import _say_kept; _say_kept(Path({!r}))"
     r = subprocess.run([sys.executable, "-c", said.format(str(idx))], capture_output=True, text=True)
-    assert "1 image is in" in r.stderr and "run the same command again to index the rest" in r.stderr
+    assert "1 image is in" in r.stderr and "run the same command again to finish" in r.stderr
     r = subprocess.run(
         [sys.executable, "-c", said.format(str(tmp_path / "none"))], capture_output=True, text=True
     )

@@ -205,3 +205,14 @@ def test_a_pixel_limit_that_is_no_number_is_said_so(monkeypatch: pytest.MonkeyPa
             env_max_pixels(5)
     monkeypatch.delenv("MULTICAP_MAX_PIXELS")
     assert env_max_pixels(5) == 5
+
+
+def test_a_folder_walk_reads_avif_photos(tmp_path: Path) -> None:
+    """A folder's .avif photos had been left out without a word, though one named was read."""
+    from multicap.io import iter_image_paths
+
+    if ".avif" not in Image.registered_extensions():
+        pytest.skip("this Pillow reads no AVIF")
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(tmp_path / "photo.avif")
+    (found,) = iter_image_paths([tmp_path])
+    assert found.name == "photo.avif" and load_image(found).size == (40, 30)
