@@ -8,6 +8,7 @@ batch or none of it.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -24,6 +25,8 @@ __all__ = ["SPACES", "ImageRecord", "IndexStore", "KnownFile"]
 
 SPACES: tuple[str, ...] = ("image", "caption")  # the vector spaces kept per image
 _CHUNK = 4096  # rows read per query when streaming vectors
+_UNIT_SLACK = 1e-3  # how far from 1 a stored unit vector's length may be (float32 rounding: about 1e-7)
+_log = logging.getLogger("multicap")
 
 
 @dataclass
@@ -246,15 +249,36 @@ class IndexStore:
             last = int(ids[-1])
 
     def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
+        """id -> the stored vector in `space`. A vector that is not of unit length (or zero) is damage in
+        the file (bytes overwritten inside a page SQLite does not checksum: a walkthrough's search ranked
+        a pig second for "dog", with an overflow warning): it is left out, and said once."""
         column = f"{_space(space)}_vec"
         out: dict[int, np.ndarray] = {}
+        damaged: list[int] = []
         for start in range(0, len(ids), 500):
             chunk = [int(i) for i in ids[start : start + 500]]
             marks = ",".join("?" * len(chunk))
             for i, blob in self.db.execute(
                 f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
             ):
+                if len(blob) % 4:  # not whole float32s: damage too
+                    damaged.append(int(i))
+                    continue
                 out[int(i)] = np.frombuffer(blob, np.float32)
+        if out:
+            with np.errstate(over="ignore", invalid="ignore"):  # damage may hold any float, NaN included
+                norms = [float(np.dot(v, v)) for v in out.values()]  # squared lengths, float32: ~1 µs each
+            damaged += [
+                i for i, n in zip(out, norms, strict=True) if not (n == 0.0 or abs(n - 1.0) < _UNIT_SLACK)
+            ]
+            for i in damaged:
+                out.pop(i, None)
+        if damaged:
+            _log.warning(
+                "%s: the %s vectors of %d image(s) are damaged (e.g. row %d), left out of this search: move "
+                "the index away and run `multicap index` again",
+                self.path, space, len(damaged), damaged[0],
+            )  # fmt: skip
         return out
 
     def facts_of(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
