@@ -255,9 +255,6 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
             said = {"added": said.pop("added"), "moved or renamed": moved, **said}
             said["reused"] -= moved
             said["deleted"] -= moved
-        if result.get("left_behind"):  # the rest of a move that a killed run recorded in part
-            said["deleted"] -= result["left_behind"]
-            said["old paths of an interrupted move retired"] = result["left_behind"]
         counts = ", ".join(f"{n} {k}" for k, n in said.items())
         console.out.print(
             f"{console.shown(result['index'])}: {console.counted(result['total'], 'image')} ({counts})",

@@ -5,8 +5,7 @@
 - a file whose content hash is already stored (a move, a rename, a copy) reuses the stored vectors and texts,
   and where the stored path is gone (outside the folders given too: the folder itself moved), its row is
   retired as a move, in the transaction that records the new path (a run killed between the two had left
-  both live); old rows a cut-short run left so (their folder gone, their content at a path of this run)
-  are retired by the next run;
+  both live for good: an index written before that keeps such rows until `--forget` drops them);
 - a file recorded under one of the given folders that is gone is marked deleted and leaves the results,
   but not under a named folder that is missing or holds no image now (a drive not mounted, a typing
   slip): its files are held (`IndexReport.held`), and its parent folder, indexed, retires them;
@@ -66,8 +65,6 @@ class IndexReport:
     unchanged: int = 0  # skipped without reading
     deleted: int = 0  # recorded files under the given folders that are gone
     held: int = 0  # recorded files under a named folder that is missing or empty now: kept, not retired
-    left_behind: int = 0  # of `deleted`, old paths of a move a killed run recorded in part (a file of this
-    #                       run holds their content already): retired now, so that no photo is found twice
     failed: int = 0  # unreadable files (skipped with a warning)
     total: int = 0  # live images in the index afterwards
     faiss: dict[str, Any] = field(default_factory=dict)  # the layout of each space
@@ -105,8 +102,6 @@ class _Plan:
     # changed: path -> its key in the store
     redescribed: set[Path] = field(default_factory=set)  # of `encode`, files an older describer described
     reused_from: list[str] = field(default_factory=list)  # the stored path of each `reuse`
-    left_behind: list[str] = field(default_factory=list)  # gone paths outside the inputs whose content a
-    # file of this run already holds: a move that a killed run had recorded only half of
 
 
 def index_paths(
@@ -172,8 +167,6 @@ def index_paths(
             report.deleted += len(store.live_among(old))
             store.add(plan.reuse[start : start + commit_every], retire=old)
         report.deleted += store.retire(plan.gone) + store.retire(away)
-        report.left_behind = store.retire(plan.left_behind)
-        report.deleted += report.left_behind
         report.moved = len(leaving & set(plan.reused_from))  # once, whatever copies it
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
@@ -307,15 +300,6 @@ def _plan(
     gone = [p for p in known if p not in seen and _under(p, inputs)]
     plan.gone = [p for p in gone if _under(p, present) and _listable(os.path.dirname(p))]
     report.held = len(gone) - len(plan.gone)
-    # A killed run that recorded part of a folder's move (its new rows in, the old ones not yet retired):
-    # old rows whose folder is gone and whose content a path of this run holds are retired now. A folder
-    # still there (a drive's empty mount point) keeps its rows, as a missing named folder does.
-    held = {known[p].hash for p in seen if p in known}  # contents recorded at a path of this run
-    plan.left_behind = [
-        p for p, k in known.items()
-        if k.hash in held and p not in seen and not _under(p, inputs) and not os.path.lexists(p)
-        and not os.path.isdir(os.path.dirname(p))
-    ]  # fmt: skip
     return plan
 
 

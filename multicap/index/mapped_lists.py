@@ -86,7 +86,10 @@ class MappedLists:
         """`faiss.write_index` of `index` naming the list file without its folder (found beside it)."""
         self.lists.filename = self.path.name
         try:
-            faiss.write_index(index, str(path))
+            with path.open("wb") as out:  # through a Python file: faiss's own open takes the path as UTF-8
+                writer = faiss.PyCallbackIOWriter(out.write)  # type: ignore[attr-defined]
+                faiss.write_index(index, writer)
+                del writer
         finally:
             self.lists.filename = str(self.path)
 

@@ -251,7 +251,8 @@ class IndexStore:
     def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """id -> the stored vector in `space`. A vector that is not of unit length (or zero) is damage in
         the file (bytes overwritten inside a page SQLite does not checksum: a walkthrough's search ranked
-        a pig second for "dog", with an overflow warning): it is left out, and said once."""
+        a pig second for "dog", with an overflow warning): it is left out, and said (once a call). The
+        FAISS files, built from `iter_vectors`, are not checked so."""
         column = f"{_space(space)}_vec"
         out: dict[int, np.ndarray] = {}
         damaged: list[int] = []
