@@ -119,10 +119,7 @@ def compare_command(
 
         check_engine(engine)  # one line saying what to install, exit 1
 
-    missing = [p for p in paths if _missing(p)]  # a mistyped name changes what is compared
-    if missing:  # (two folders compared as one set, or a pair as one image): said before any work
-        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
-        raise ConfigError(f"no such file or folder: {console.shown(missing[0])}{more}; nothing was compared")
+    _all_there(paths)
     # a warning, and with --json a {"type": "skipped"} line, as describe and classify write
     on_error = console.skipper([], json_out)
     left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
@@ -161,19 +158,28 @@ def compare_command(
     if outcome.images.failed or left_out:
         failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
         console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
-    if (
-        clusters is not None
-        and not isinstance(outcome, PairOutcome)
-        and outcome.result.clustering.k < clusters
-    ):
-        console.warn(
-            f"--clusters {clusters}: {outcome.result.clustering.k} made "
-            "(one an image at most, copies of one photo counted once)"
-        )
+    if clusters is not None and not isinstance(outcome, PairOutcome):
+        _say_fewer_clusters(clusters, outcome.result.clustering.k)
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
         _render_set(outcome, json_out, len(left_out))
+
+
+def _all_there(paths: list[Path]) -> None:
+    """Refuse, before any work, a path where nothing is: a mistyped name changes what is compared (two
+    folders had been compared as one set, the missing one counted as an unreadable image, exit 0)."""
+    from multicap.errors import ConfigError
+
+    missing = [p for p in paths if _missing(p)]
+    if missing:
+        more = f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""
+        raise ConfigError(f"no such file or folder: {console.shown(missing[0])}{more}; nothing was compared")
+
+
+def _say_fewer_clusters(asked: int, made: int) -> None:
+    if made < asked:
+        console.warn(f"--clusters {asked}: {made} made (one an image at most, a photo's copies counted once)")
 
 
 def _missing(path: Path) -> bool:

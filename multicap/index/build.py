@@ -158,16 +158,7 @@ def index_paths(
             files = [Path(p) for p in found]
         plan = _plan(store, list(files), inputs, model.said_by, report, fail, progress, rehash)
         store.touch(plan.touch)
-        away = _moved_away(store, plan, inputs)  # before the files that moved are added: read only
-        leaving = set(plan.gone) | set(away)
-        for start in range(0, len(plan.reuse), commit_every):
-            # a moved file's new row and the retirement of its old one in one transaction: a run killed
-            # between them had left both live for good, each search finding the photo twice
-            old = [p for p in dict.fromkeys(plan.reused_from[start : start + commit_every]) if p in leaving]
-            report.deleted += len(store.live_among(old))
-            store.add(plan.reuse[start : start + commit_every], retire=old)
-        report.deleted += store.retire(plan.gone) + store.retire(away)
-        report.moved = len(leaving & set(plan.reused_from))  # once, whatever copies it
+        _reuse_and_retire(store, plan, inputs, commit_every, report)
         if engine is None:
             _encode(store, model, plan.encode, batch_size, commit_every, report, fail, progress)
         else:
@@ -301,6 +292,22 @@ def _plan(
     plan.gone = [p for p in gone if _under(p, present) and _listable(os.path.dirname(p))]
     report.held = len(gone) - len(plan.gone)
     return plan
+
+
+def _reuse_and_retire(
+    store: IndexStore, plan: _Plan, inputs: Sequence[str | Path], commit_every: int, report: IndexReport
+) -> None:
+    """Record the files whose content is stored (moves, renames, copies) and retire the paths that are
+    gone. A moved file's new row and its old row's retirement are one transaction: a run killed between
+    them had left both live for good ("800 images" for 480 files, each search finding a photo twice)."""
+    away = _moved_away(store, plan, inputs)  # before the files that moved are added: read only
+    leaving = set(plan.gone) | set(away)
+    for start in range(0, len(plan.reuse), commit_every):
+        old = [p for p in dict.fromkeys(plan.reused_from[start : start + commit_every]) if p in leaving]
+        report.deleted += len(store.live_among(old))
+        store.add(plan.reuse[start : start + commit_every], retire=old)
+    report.deleted += store.retire(plan.gone) + store.retire(away)
+    report.moved = len(leaving & set(plan.reused_from))  # once, whatever copies it
 
 
 def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) -> list[str]:

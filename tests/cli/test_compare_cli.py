@@ -77,9 +77,7 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
         twice.stderr.split()
     )
     many = run_cli("compare", str(scenes), "--clusters", "50", "--json")
-    assert (
-        many.returncode == 0 and "warning: --clusters 50: 3 made (one an image at most, copies" in many.stderr
-    )
+    assert many.returncode == 0 and "warning: --clusters 50: 3 made (one an image at most" in many.stderr
     one = run_cli("compare", str(scenes / "before.png"), str(scenes / "broken.jpg"))
     assert one.returncode == 1 and "a pair needs two readable images" in one.stderr
     twice = run_cli("compare", str(scenes / "before.png"), str(scenes / "before.png"))
