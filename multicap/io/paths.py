@@ -65,8 +65,8 @@ ErrorHandler = Callable[[ImageLoadError], None]
 _log = logging.getLogger("multicap")
 
 # Extensions picked up when walking folders; files named explicitly are tried whatever their name.
-# AVIF: Pillow reads it since 11.3 (a folder's .avif photos had been left out unsaid, though one named was
-# read); with an older Pillow each is skipped with its own warning.
+# AVIF: recent Pillow reads it (13 here; a folder's .avif photos had been left out unsaid, though one named
+# was read); with a Pillow that cannot, each is skipped with its own warning.
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".avif"}
 )
