@@ -13,8 +13,6 @@ import base64
 import html
 import io
 import warnings
-from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +20,7 @@ import numpy as np
 from multicap.compare.sets import SetComparison
 from multicap.errors import ImageLoadError
 from multicap.io import load_image, shown
+from multicap.io.paths import short_names
 
 __all__ = ["HEATMAP_MAX", "render_report", "write_report"]
 
@@ -103,22 +102,6 @@ def _heatmap(sim: np.ndarray, labels: list[str], bounds: list[int]) -> str:
         fig.savefig(buf, format="png")
     plt.close(fig)
     return _data_uri(buf.getvalue())
-
-
-def short_names(paths: Sequence[Path]) -> list[str]:
-    """Each path by its file name, with as many of its folders before it as tell it from another of the
-    same name ("A/gorilla.jpg", "B/gorilla.jpg"): a walkthrough's copies across two folders had both been
-    captioned "gorilla.jpg", the folder only in a tooltip."""
-    parts = [p.parts[1:] if p.anchor else p.parts for p in paths]  # "/a/x.jpg": never "//a/x.jpg"
-    depth = [1] * len(paths)
-    while True:
-        names = ["/".join(q[-d:]) for q, d in zip(parts, depth, strict=True)]
-        seen = Counter(names)
-        clash = [i for i, n in enumerate(names) if seen[n] > 1 and depth[i] < len(parts[i])]
-        if not clash:
-            return names
-        for i in clash:
-            depth[i] += 1
 
 
 class _Page:

@@ -33,7 +33,8 @@ import logging
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
@@ -54,6 +55,7 @@ __all__ = [
     "package_file",
     "raw_name",
     "removed_on_failure",
+    "short_names",
     "shown",
     "stat_error",
     "stat_regular",
@@ -341,3 +343,19 @@ def removed_on_failure(tmp: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def short_names(paths: Sequence[Path]) -> list[str]:
+    """Each path by its file name, with as many of its folders before it as tell it from another of the
+    same name ("A/gorilla.jpg", "B/gorilla.jpg"): a walkthrough's copies across two folders had both been
+    captioned "gorilla.jpg", the folder only in a tooltip."""
+    parts = [p.parts[1:] if p.anchor else p.parts for p in paths]  # "/a/x.jpg": never "//a/x.jpg"
+    depth = [1] * len(paths)
+    while True:
+        names = ["/".join(q[-d:]) for q, d in zip(parts, depth, strict=True)]
+        seen = Counter(names)
+        clash = [i for i, n in enumerate(names) if seen[n] > 1 and depth[i] < len(parts[i])]
+        if not clash:
+            return names
+        for i in clash:
+            depth[i] += 1

@@ -26,7 +26,7 @@ from multicap.index.search import Hit, SearchResult, nearest_only_note, quoted
 from multicap.index.store import KnownFile
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
-from multicap.io.paths import walk_order
+from multicap.io.paths import short_names, walk_order
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, Gone, checked_file, file_state
 
@@ -72,6 +72,7 @@ class Service:
         self.max_upload = max_upload
         self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
         self._whole: tuple[tuple[Any, ...], Job] | None = None
+        self._names: tuple[Any, dict[Path, str]] | None = None  # the whole comparison's shown names
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
         _UPLOAD_FOLDERS.add(self.uploads)  # removed at exit too: a second Ctrl-C skips the server's shutdown
         # At most two searches at a time in a process (one per core of a laptop): a search releases the
@@ -272,13 +273,24 @@ class Service:
     def _compare_whole(self, job: Job, paths: list[Path]) -> Any:
         return self.side().compare_whole(self.model, self.collection.root, paths, job.progress)
 
-    def named(self, path: Path) -> dict[str, Any]:
+    def named(self, path: Path, names: dict[Path, str] | None = None) -> dict[str, Any]:
+        """An image by its id, name and thumbnail; `names`: the shown name of each path where a file name
+        is not enough (`whole_names`)."""
         image_id = self.collection.id_of(str(path))
         return {
             "id": image_id,
-            "name": json_name(path.name),
+            "name": json_name(names.get(path, path.name) if names else path.name),
             "thumbnail": f"/api/images/{image_id}/thumbnail",
         }
+
+    def whole_names(self, result: Any) -> dict[Path, str]:
+        """Each image of the whole comparison by its file name, with as many folders before it as tell it
+        from another of that name ("A/gorilla.jpg", "B/gorilla.jpg"), as the HTML report shows them: two
+        copies in two folders had both been "gorilla.jpg" on the duplicates page. Made once a result."""
+        if self._names is None or self._names[0] is not result:
+            paths = list(result.images.paths)
+            self._names = (result, dict(zip(paths, short_names(paths), strict=True)))
+        return self._names[1]
 
     def named_id(self, image_id: int) -> dict[str, Any]:
         path = Path(self.collection.catalogue().by_id.get(image_id, ""))
@@ -290,9 +302,10 @@ class Service:
 
     def duplicates(self) -> list[dict[str, Any]]:
         result = self.whole()
-        paths = result.images.paths
+        paths, names = result.images.paths, self.whole_names(result)
         return [
-            {"keeper": self.named(paths[g.keeper]), "members": [self.named(paths[m]) for m in g.members],
+            {"keeper": self.named(paths[g.keeper], names),
+             "members": [self.named(paths[m], names) for m in g.members],
              "similarity": round(float(g.similarity), 4),
              "by_keypoints": bool(g.similarity < result.threshold)}  # grey, turned, flipped: as the CLI
             for g in result.duplicates
@@ -300,20 +313,21 @@ class Service:
 
     def clusters(self) -> list[dict[str, Any]]:
         result = self.whole()
-        paths = result.images.paths
+        paths, names = result.images.paths, self.whole_names(result)
         return [
             {"cluster": cl.index + 1, "size": len(cl.members), "text": cl.text, "shared": cl.shared,
-             "distinguishing": cl.distinguishing, "representative": self.named(paths[cl.representative]),
-             "members": [self.named(paths[m]) for m in cl.members]}
+             "distinguishing": cl.distinguishing,
+             "representative": self.named(paths[cl.representative], names),
+             "members": [self.named(paths[m], names) for m in cl.members]}
             for cl in result.clusters
         ]  # fmt: skip
 
     def outliers(self) -> list[dict[str, Any]]:
         result = self.whole()
-        c, paths = result.clustering, result.images.paths
+        c, paths, names = result.clustering, result.images.paths, self.whole_names(result)
         return [
             {
-                **self.named(paths[i]),
+                **self.named(paths[i], names),
                 "distance": round(float(c.distances[i]), 4),
                 "outlier_by": result.outlier_by(i),
             }

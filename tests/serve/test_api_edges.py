@@ -175,3 +175,20 @@ def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monke
     ids = [h["id"] for page in pages for h in page]
     assert len(ids) == 30 and len(set(ids)) == 30, ids
     assert ids[:10] == list(range(10))  # the first page as first given
+
+
+def test_pages_of_the_whole_index_tell_two_files_of_one_name_apart() -> None:
+    """Two copies in two folders had both been "gorilla.jpg" on the duplicates page (the report said
+    "A/gorilla.jpg" and "B/gorilla.jpg"): the whole comparison's images are named as the report names them,
+    once a result."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from multicap.serve.service import Service
+
+    paths = [Path("/p/A/gorilla.jpg"), Path("/p/B/gorilla.jpg"), Path("/p/A/owl.jpg")]
+    result = SimpleNamespace(images=SimpleNamespace(paths=paths))
+    service = SimpleNamespace(_names=None)
+    names = Service.whole_names(service, result)  # type: ignore[arg-type]
+    assert [names[p] for p in paths] == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
+    assert Service.whole_names(service, result) is names  # type: ignore[arg-type]

@@ -99,7 +99,7 @@ def test_images_table_and_heatmap_follow_the_clusters_and_are_numbered(compared)
 
 def test_a_name_two_folders_share_is_shown_with_its_folder() -> None:
     """A walkthrough's copies in two folders were both captioned "gorilla.jpg" (the folder in a tooltip)."""
-    from multicap.compare.report import short_names
+    from multicap.io.paths import short_names
 
     paths = [Path("/p/A/gorilla.jpg"), Path("/p/B/gorilla.jpg"), Path("/p/A/owl.jpg")]
     assert short_names(paths) == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
