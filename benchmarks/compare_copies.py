@@ -5,10 +5,12 @@
     .venv/bin/python benchmarks/compare_copies.py                  # the held-out split's 30 photos
     .venv/bin/python benchmarks/compare_copies.py --split fresh --json
 
-Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied eight ways:
+Each photo of a split of the real-photo benchmark (benchmarks/real_photos/labels.json) is copied ten ways:
 cropped to its middle 80 % of each side ("cropped") or 50 % ("halved"), turned a quarter, made grey, made half
 as large, rotated 5° (the corners filled black), flipped left to right, and squashed to a square (a
-thumbnail: "squashed"; a square photo to 4:3). Each (photo, copy) pair is
+thumbnail: "squashed"; a square photo to 4:3), and made 1.3 times brighter or 0.7 times as bright
+("brighter", "darker"; a walkthrough's brightened ladybird had read "green and yellow in a, yellow in b").
+Each (photo, copy) pair is
 compared as `multicap compare photo copy` does (`compare_files(..., pair=True)`), and the same two
 descriptions are compared again unaligned (`compare_in_set`: the pair as it was compared before the
 alignment). Per copy kind: the pairs found near-duplicates, and of those, the differences stated per pair
@@ -30,7 +32,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageEnhance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -40,7 +42,9 @@ from multicap.compare.run import compare_files  # noqa: E402
 from multicap.compare.sets import compare_in_set  # noqa: E402
 
 LABELS = HERE / "real_photos" / "labels.json"
-KINDS = ("cropped", "halved", "turned", "grey", "smaller", "rotated", "mirrored", "squashed")
+KINDS = (
+    "cropped", "halved", "turned", "grey", "smaller", "rotated", "mirrored", "squashed", "brighter", "darker"
+)  # fmt: skip
 # how `compare` may say each copy was made (`how_copied`): the first phrase must be said, the rest may be
 SAID = {
     "cropped": ("cropped", "smaller"),
@@ -51,12 +55,14 @@ SAID = {
     "rotated": ("rotated 5°",),
     "mirrored": ("flipped left to right",),
     "squashed": ("stretched out of shape", "smaller"),
+    "brighter": ("brighter",),
+    "darker": ("darker",),
 }
 _IMAGE_LEVEL = frozenset({"background", "brightness", "colourfulness", "palette", "orientation", "setting"})
 
 
 def copies(photo: Image.Image) -> dict[str, Image.Image]:
-    """The eight copies of a photo, by kind."""
+    """The ten copies of a photo, by kind."""
     w, h = photo.size
     square = (min(w, h), min(w, h))  # a thumbnail; a square photo is squashed to 4:3
     return {
@@ -68,6 +74,8 @@ def copies(photo: Image.Image) -> dict[str, Image.Image]:
         "rotated": photo.rotate(5, resample=Image.Resampling.BICUBIC),
         "mirrored": photo.transpose(Image.Transpose.FLIP_LEFT_RIGHT),
         "squashed": photo.resize(square if square != (w, h) else (w, h * 3 // 4), Image.Resampling.LANCZOS),
+        "brighter": ImageEnhance.Brightness(photo).enhance(1.3),
+        "darker": ImageEnhance.Brightness(photo).enhance(0.7),
     }
 
 

@@ -245,14 +245,28 @@ def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = 
         out.append(f"{'smaller' if size < 1 else 'larger'} ({share} of the pixels)")  # not "0%"
     if looks_grey(b) and not looks_grey(a, 4 * _GREY):
         out.append("made grey")
-    shown = a if matrix is None else _shown_part(a, b, matrix)  # a crop of a dark corner is not darker
-    lum_a, lum_b = (
-        float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (shown, b)
-    )
-    ratio = lum_b / max(lum_a, 1.0)  # luminance: a grey copy is not darker
+    ratio = brightness_ratio(a, b, matrix)
     if ratio >= _LIGHTER or ratio <= 1 / _LIGHTER:
         out.append(f"{'brighter' if ratio > 1 else 'darker'} (×{ratio:.2f})")
     return out
+
+
+def brightness_ratio(a: Image.Image, b: Image.Image, matrix: np.ndarray | None) -> float:
+    """b's mean luminance over that of the part of a it shows (`matrix`, `alignment`'s; all of a without
+    one): how many times brighter b, a copy of a, was made (a crop of a dark corner is not darker, a grey
+    copy is not darker either)."""
+    shown = a if matrix is None else _shown_part(a, b, matrix)
+    lum_a, lum_b = (
+        float(np.asarray(im.convert("L").resize((64, 64)), np.float32).mean()) for im in (shown, b)
+    )
+    return lum_b / max(lum_a, 1.0)
+
+
+def relit(a: Image.Image, b: Image.Image, matrix: np.ndarray | None, least: float = _LIGHTER) -> bool:
+    """Whether b, a copy of a, was made at least `least` times brighter or darker as a whole (at
+    `_LIGHTER`, `how_copied` says so)."""
+    ratio = brightness_ratio(a, b, matrix)
+    return ratio >= least or ratio <= 1 / least
 
 
 def _shown_part(a: Image.Image, b: Image.Image, matrix: np.ndarray) -> Image.Image:

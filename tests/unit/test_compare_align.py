@@ -151,3 +151,39 @@ def test_a_mirrored_copy_is_carried_back_through_the_flip() -> None:
     assert np.allclose(in_b.box, cup_a.box, atol=0.02), in_b.box
     assert al.compared.all() and not al.changed.any() and not al.only_a and not al.only_b
     assert abs(shown_share(matrix, photo.size, mirrored.size) - 1.0) < 0.02
+
+
+def test_a_copy_made_brighter_says_no_colour_changed(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A ladybird brightened ×1.26 read "the medium ladybug is green and yellow in a, yellow in b": the
+    edit changed every colour, so what the describer's colours say of it is not a change in the photo.
+    Colour differences of a brighter, darker or grey copy are not said; of a copy of the same light they
+    are (every cell made to look changed here, as JPEG noise made some of the ladybird's)."""
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from PIL import ImageEnhance
+
+    from multicap.compare import sets
+
+    def all_changed(*args, **kwargs):  # type: ignore[no-untyped-def]
+        aligned = real(*args, **kwargs)
+        return replace(aligned, changed=np.ones_like(aligned.changed))
+
+    real = sets.align_pair
+    monkeypatch.setattr(sets, "align_pair", all_changed)
+    photo = Image.open(EXAMPLES / "coffee.jpg").convert("RGB")
+    photo.save(tmp_path / "a.png")
+    photo.save(tmp_path / "same.png")
+    ImageEnhance.Brightness(photo).enhance(1.3).save(tmp_path / "b.png")
+    cup = (0.1, 0.1, 0.9, 0.9)
+    red, pink = ({"colour": c} for c in ("red", "pink"))
+    a, b, same = (
+        Description(tmp_path / name, SceneFacts([SceneObject("cup", 0.9, cup, colour)], [], {}))
+        for name, colour in (("a.png", red), ("b.png", pink), ("same.png", pink))
+    )
+    for other, said_colour in ((b, False), (same, True)):
+        images = SimpleNamespace(
+            paths=[a.path, other.path], descriptions=[a, other], embeddings=np.eye(2), signatures=np.eye(2)
+        )
+        kinds = [d.kind for d in sets.compare_copy(images, 0, 1).differences]  # type: ignore[arg-type]
+        assert ("colour" in kinds) is said_colour, (other.path.name, kinds)
