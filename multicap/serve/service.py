@@ -123,7 +123,7 @@ class Service:
                 key = (query or "", levels, catalogue.generation)  # a ranking holds for one state
                 result, ranked, more = self._ranked(key, offset + k, model, offset == 0)
         page = ranked[offset : offset + k]
-        return result, [self.hit(h, catalogue.files) for h in page], more and len(ranked) >= offset + k
+        return result, self.hits(page, catalogue.files), more and len(ranked) >= offset + k
 
     def _ranked(
         self, key: tuple[str, tuple[str, ...] | None, Any], want: int, model: Any, first: bool
@@ -163,9 +163,14 @@ class Service:
         except Gone:
             return Path(self.collection.catalogue().by_id[self.collection.live_id(image_id)])
 
-    def hit(self, hit: Hit, files: dict[str, KnownFile]) -> dict[str, Any]:
+    def hits(self, hits: list[Hit], files: dict[str, KnownFile]) -> list[dict[str, Any]]:
+        """A page of hits, each named as the report names it where two of the page share a file name."""
+        names = short_names([Path(h.path) for h in hits])
+        return [self.hit(h, files, name) for h, name in zip(hits, names, strict=True)]
+
+    def hit(self, hit: Hit, files: dict[str, KnownFile], name: str | None = None) -> dict[str, Any]:
         return {
-            "id": hit.id, "name": json_name(Path(hit.path).name), "path": json_name(hit.path),
+            "id": hit.id, "name": json_name(name or Path(hit.path).name), "path": json_name(hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
             "file": file_state(hit.path, files.get(hit.path)),
         }  # fmt: skip
@@ -230,7 +235,7 @@ class Service:
         with self.upload(data, filename) as path:
             result = self.collection.search_image(path, k, self.model())
         files = self.collection.catalogue().files
-        return result, [self.hit(h, files) for h in result.hits]
+        return result, self.hits(result.hits, files)
 
     # ------------------------------------------------------------------------------------------ compare
     def compare(self, ids: list[int], level: str) -> dict[str, Any]:

@@ -192,3 +192,18 @@ def test_pages_of_the_whole_index_tell_two_files_of_one_name_apart() -> None:
     names = Service.whole_names(service, result)  # type: ignore[arg-type]
     assert [names[p] for p in paths] == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
     assert Service.whole_names(service, result) is names  # type: ignore[arg-type]
+
+
+def test_a_page_of_hits_tells_two_files_of_one_name_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Search tiles showed two "gorilla.jpg" alike: a page's hits are named as the report names them."""
+    from types import SimpleNamespace
+
+    from multicap.index.search import Hit
+    from multicap.serve.service import Service
+
+    paths = [tmp_path / "A" / "gorilla.jpg", tmp_path / "B" / "gorilla.jpg", tmp_path / "A" / "owl.jpg"]
+    hits = [Hit(i, str(p), 1.0 - i / 10, {}, {}) for i, p in enumerate(paths)]
+    service = SimpleNamespace(hit=lambda h, files, name: Service.hit(service, h, files, name))  # type: ignore[arg-type]
+    page = Service.hits(service, hits, {})  # type: ignore[arg-type]
+    assert [h["name"] for h in page] == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
+    assert [h["path"] for h in page] == [str(p) for p in paths] and page[0]["file"] == "gone"
