@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError, IndexVersionError
+from multicap.io.paths import file_kind
 
 __all__ = ["FTS_COLUMNS", "SCHEMA_VERSION", "connect", "schema_version"]
 
@@ -73,6 +74,11 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
         DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
             writes.
     """
+    if os.path.lexists(path) and not path.is_file():  # a folder or a FIFO: "unable to open database file"
+        kind = file_kind(os.stat(path).st_mode) if path.exists() else "a broken link"
+        raise DataError(
+            f"{path} is {kind}, not the index's database: move it away and run `multicap index` again"
+        )
     if path.is_file() and path.stat().st_size == 0 and any(path.parent.glob("*.faiss")):
         raise DataError(  # it had read as a new index ("holds no images yet"), and a search wrote one in it
             f"{path} is empty (0 bytes), though the index's vector files are beside it: its records are "

@@ -224,6 +224,8 @@ def save_index(vi: VectorIndex, path: Path) -> str:
     the bytes written, to be recorded where readers will check it. An index with mapped lists has them
     written first (`MappedLists.settle`: `vi.describe()` then gives their file and checksum); list files
     of `path` that it no longer names are removed (a reader still mapping one keeps its pages)."""
+    if os.path.lexists(path) and not path.is_file():  # a folder had failed in os.replace, a .tmp left
+        raise ConfigError(f"{path} is not a file: move it away and run `multicap index` again")
     with removed_on_failure(path.with_name(path.name + ".tmp")) as tmp:
         if vi.mapped is not None:
             vi.mapped.settle(path)

@@ -15,7 +15,7 @@ import faiss
 import numpy as np
 import pytest
 
-from multicap.errors import DataError, IndexLockedError
+from multicap.errors import ConfigError, DataError, IndexLockedError
 from multicap.index import rebuild_vectors, search_index, sync, write_lock
 from multicap.index.build import index_paths
 from multicap.index.models import IndexModel, open_model
@@ -435,3 +435,21 @@ def test_vectors_damaged_inside_the_database_are_left_out_and_said(
         assert set(store.vectors_of("image", ids)) == {first + 2}
     said = [r.getMessage() for r in caplog.records]
     assert any("image vectors of 2 image(s) are damaged" in m and "index` again" in m for m in said), said
+
+
+def test_a_folder_in_place_of_an_index_file_is_one_line(built: tuple[Path, Path], tiny: IndexModel) -> None:
+    """A folder where image.faiss was failed in os.replace ("IsADirectoryError") and left its .tmp; a folder
+    or a FIFO where meta.sqlite was read "unable to open database file"."""
+    from multicap.index.schema import connect
+
+    photos, root = built
+    (root / "image.faiss").unlink()
+    (root / "image.faiss").mkdir()
+    write_noise_images(photos, 1, N, 48, 48)  # something to add: the file is written again
+    with pytest.raises(ConfigError, match=r"image\.faiss is not a file: move it away"):
+        index_paths(root, [photos], tiny)
+    assert not list(root.glob("*.tmp"))
+    (root / "elsewhere").mkdir()
+    os.mkfifo(root / "elsewhere" / "meta.sqlite")
+    with pytest.raises(DataError, match=r"meta\.sqlite is a FIFO \(named pipe\), not the index's database"):
+        connect(root / "elsewhere" / "meta.sqlite")
