@@ -12,8 +12,8 @@ else live, and each FAISS file with the checksum recorded for it and every live 
 
 The queries mix WordNet words, relations, FTS5 syntax, quotes, control characters and random Unicode, at
 random k and levels, through the grounded model (without the people detector) over the example photos,
-plus image queries on the soaked index; a refusal ("nothing in the index matches") is an answer, any
-other exception an error.
+plus image queries on the soaked index; a refusal ("nothing in the index matches", "nothing to search for
+in") is an answer, any other exception an error.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from multicap.index import search_index
 from multicap.index.build import index_paths
 from multicap.index.models import open_model
 from multicap.index.schema import FTS_COLUMNS
+from multicap.index.search import REFUSALS
 from multicap.index.store import IndexStore
 from multicap.index.sync import faiss_path
 from multicap.index.vectors import load_index
@@ -253,7 +254,7 @@ def _soak_queries(work: Path, kill_root: Path, photos: Path, n: int, rng: random
                 search_index(root, _query(rng), k=rng.randint(1, 60), levels=levels, model=model)
             out.answered += 1
         except ConfigError as exc:
-            if not str(exc).startswith("nothing in the index matches") or "\n" in str(exc):
+            if not str(exc).startswith(REFUSALS) or "\n" in str(exc):
                 out.errors += 1
                 out.first_error = out.first_error or str(exc)
             out.refused += 1

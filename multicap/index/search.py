@@ -44,6 +44,9 @@ from multicap.index.sync import open_vectors
 from multicap.io import stat_regular
 
 __all__ = [
+    "NOTHING_MATCHES",
+    "NOTHING_TO_SEARCH",
+    "REFUSALS",
     "RRF_K",
     "Hit",
     "ImageModel",
@@ -55,6 +58,10 @@ __all__ = [
     "search_index",
 ]
 
+# How a query's refusal begins: its words mean nothing searchable, or no image here has what they mean
+NOTHING_TO_SEARCH = "nothing to search for in"
+NOTHING_MATCHES = "nothing in the index matches"
+REFUSALS = (NOTHING_TO_SEARCH, NOTHING_MATCHES)
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 # Words for the image itself: every attribute-level text says "a bright ... image", so they would match all
 _IMAGE_ITSELF = frozenset(
@@ -279,19 +286,21 @@ def _text_search(
         lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and not lists.get("lexical"):
-        words = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
-        said = "; ".join(qv.unknown) or (words if expression else "it has no word to search for")
-        raise ConfigError(f"nothing in the index matches {quoted(query)}: {said}")
+        if qv.unknown or not expression:  # the words, not the index: "dgo" had read "nothing in the index"
+            said = "; ".join(qv.unknown) or "it has no word that tells images apart"
+            raise ConfigError(f"{NOTHING_TO_SEARCH} {quoted(query)}: {said}")
+        said = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
+        raise ConfigError(f"{NOTHING_MATCHES} {quoted(query)}: {said}")
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
         held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
         if levels:  # the words may be at another level: it is the level that finds nothing, not the images
             where = ", ".join(levels)
             raise ConfigError(
-                f"nothing in the index matches {quoted(query)} at the {where} level"
+                f"{NOTHING_MATCHES} {quoted(query)} at the {where} level"
                 f"{'s' if len(levels) > 1 else ''}{held}; it may be said at another level"
             )
-        raise ConfigError(f"nothing in the index matches {quoted(query)}: no image here shows it{held}")
+        raise ConfigError(f"{NOTHING_MATCHES} {quoted(query)}: no image here shows it{held}")
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])
