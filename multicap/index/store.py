@@ -62,6 +62,7 @@ class IndexStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.db = connect(path)
+        self._said_damaged: set[str] = set()  # the spaces whose damaged vectors were said
 
     def close(self) -> None:
         self.db.close()
@@ -233,7 +234,10 @@ class IndexStore:
         return int(self.db.execute("SELECT COALESCE(MAX(id), 0) FROM images").fetchone()[0])
 
     def iter_vectors(self, space: str, after_id: int = 0) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Live vectors of one space in id order, in chunks: (ids (n,) int64, vectors (n, D) float32)."""
+        """Live vectors of one space in id order, in chunks: (ids (n,) int64, vectors (n, D) float32). A
+        damaged vector (see `vectors_of`) is left out of the FAISS file built from them, and said once a
+        space (a blob of another length had stopped a rebuild with numpy's "all input arrays must have the
+        same shape")."""
         column = f"{_space(space)}_vec"
         last = after_id
         while True:
@@ -244,43 +248,41 @@ class IndexStore:
             ).fetchall()
             if not rows:
                 return
-            ids = np.array([r[0] for r in rows], dtype=np.int64)
-            yield ids, np.stack([np.frombuffer(r[1], np.float32) for r in rows])
-            last = int(ids[-1])
+            last = int(rows[-1][0])
+            sound, damaged = _sound(rows)
+            if damaged and space not in self._said_damaged:
+                self._said_damaged.add(space)
+                self._say_damaged(space, damaged, "left out of its vector file")
+            if sound:
+                yield np.fromiter(sound, np.int64, len(sound)), np.stack(list(sound.values()))
 
     def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
-        """id -> the stored vector in `space`. A vector that is not of unit length (or zero) is damage in
-        the file (bytes overwritten inside a page SQLite does not checksum: a walkthrough's search ranked
-        a pig second for "dog", with an overflow warning): it is left out, and said (once a call). The
-        FAISS files, built from `iter_vectors`, are not checked so."""
+        """id -> the stored vector in `space`. A vector that is not of unit length (or zero), or not of
+        the length most vectors have, is damage in the file (bytes overwritten inside a page SQLite does not
+        checksum: a walkthrough's search ranked a pig second for "dog", with an overflow warning): it is
+        left out, and said (once a call)."""
         column = f"{_space(space)}_vec"
         out: dict[int, np.ndarray] = {}
         damaged: list[int] = []
         for start in range(0, len(ids), 500):
             chunk = [int(i) for i in ids[start : start + 500]]
             marks = ",".join("?" * len(chunk))
-            for i, blob in self.db.execute(
+            rows = self.db.execute(
                 f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
-            ):
-                if len(blob) % 4:  # not whole float32s: damage too
-                    damaged.append(int(i))
-                    continue
-                out[int(i)] = np.frombuffer(blob, np.float32)
-        if out:
-            with np.errstate(over="ignore", invalid="ignore"):  # damage may hold any float, NaN included
-                norms = [float(np.dot(v, v)) for v in out.values()]  # squared lengths, float32: ~1 µs each
-            damaged += [
-                i for i, n in zip(out, norms, strict=True) if not (n == 0.0 or abs(n - 1.0) < _UNIT_SLACK)
-            ]
-            for i in damaged:
-                out.pop(i, None)
+            ).fetchall()
+            sound, bad = _sound(rows)
+            out.update(sound)
+            damaged += bad
         if damaged:
-            _log.warning(
-                "%s: the %s vectors of %d image(s) are damaged (e.g. row %d), left out of this search: move "
-                "the index away and run `multicap index` again",
-                self.path, space, len(damaged), damaged[0],
-            )  # fmt: skip
+            self._say_damaged(space, damaged, "left out of this search")
         return out
+
+    def _say_damaged(self, space: str, damaged: list[int], where: str) -> None:
+        _log.warning(
+            "%s: the %s vectors of %d image(s) are damaged (e.g. row %d), %s: move the index away and run "
+            "`multicap index` again",
+            self.path, space, len(damaged), damaged[0], where,
+        )  # fmt: skip
 
     def facts_of(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
         """id -> SceneFacts.to_dict() for the ids whose describer gave facts."""
@@ -346,6 +348,27 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
+
+
+def _sound(rows: Sequence[tuple[int, bytes]]) -> tuple[dict[int, np.ndarray], list[int]]:
+    """The rows' vectors that are whole: id -> vector, and the ids of the damaged ones (not whole float32s,
+    not of the length most of them have, or not of unit length and not zero; NaN included)."""
+    lengths = [len(blob) for _, blob in rows]
+    common = max(set(lengths), key=lengths.count) if lengths else 0
+    sound: dict[int, np.ndarray] = {}
+    damaged: list[int] = []
+    for (i, blob), n in zip(rows, lengths, strict=True):
+        if n != common or n % 4:
+            damaged.append(int(i))
+            continue
+        v = np.frombuffer(blob, np.float32)
+        with np.errstate(over="ignore", invalid="ignore"):  # damage may hold any float, NaN included
+            squared = float(np.dot(v, v))  # float32: ~1 µs
+        if squared == 0.0 or abs(squared - 1.0) < _UNIT_SLACK:
+            sound[int(i)] = v
+        else:
+            damaged.append(int(i))
+    return sound, damaged
 
 
 def _space(space: str) -> str:

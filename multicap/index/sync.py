@@ -140,9 +140,11 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
 
 
 def _dim(store: IndexStore, space: str) -> int | None:
-    """The dimension of the space's vectors (one row read), or None when no live row has one."""
+    """The dimension of the space's vectors (the most common among the first 101 live rows: one damaged
+    row first had set it), or None when no live row has one."""
     row = store.db.execute(
-        f"SELECT length({space}_vec) / 4 FROM images WHERE deleted = 0 AND {space}_vec IS NOT NULL LIMIT 1"
+        f"SELECT n FROM (SELECT length({space}_vec) / 4 AS n FROM images WHERE deleted = 0 "
+        f"AND {space}_vec IS NOT NULL LIMIT 101) GROUP BY n ORDER BY COUNT(*) DESC LIMIT 1"
     ).fetchone()
     return None if row is None else int(row[0])
 

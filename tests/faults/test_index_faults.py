@@ -437,6 +437,29 @@ def test_vectors_damaged_inside_the_database_are_left_out_and_said(
     assert any("image vectors of 2 image(s) are damaged" in m and "index` again" in m for m in said), said
 
 
+def test_a_rebuild_leaves_damaged_vectors_out_of_the_faiss_file(
+    built: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A vector blob of another length had stopped `--rebuild` with numpy's "all input arrays must have the
+    same shape", and a non-unit one went into the FAISS file unchecked."""
+    _, root = built
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        first, n, total = db.execute("SELECT MIN(id), LENGTH(image_vec), COUNT(*) FROM images").fetchone()
+        db.execute("UPDATE images SET image_vec = ? WHERE id = ?", (b"\x00\x01\x02\x03", first))
+        db.execute(
+            "UPDATE images SET image_vec = ? WHERE id = ?",
+            (np.full(n // 4, 3e30, np.float32).tobytes(), first + 1),
+        )
+    with caplog.at_level(logging.WARNING):
+        rebuild_vectors(root)
+    said = [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()]
+    assert len(said) == 1 and "image vectors of 2 image(s)" in said[0] and "vector file" in said[0], said
+    with IndexStore(root / "meta.sqlite") as store:
+        entry = store.get_meta("faiss")["image"]
+    vi = load_index(faiss_path(root, "image"), entry["dim"], entry["factory"], {}, entry["sha256"])
+    assert vi is not None and sorted(vi.ids().tolist()) == list(range(first + 2, first + total))
+
+
 def test_a_folder_in_place_of_an_index_file_is_one_line(built: tuple[Path, Path], tiny: IndexModel) -> None:
     """A folder where image.faiss was failed in os.replace ("IsADirectoryError") and left its .tmp; a folder
     or a FIFO where meta.sqlite was read "unable to open database file"."""
