@@ -18,7 +18,10 @@ if TYPE_CHECKING:  # the command imports the index only when it runs (`--help` s
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(None, help="What to look for, in words (any string is safe)."),
+    query: str = typer.Argument(
+        None,
+        help="What to look for, in words (any string is safe); an image file's path searches by that image.",
+    ),
     index: str = typer.Option(
         None,
         "--index",
@@ -64,7 +67,11 @@ def search_command(
       multicap search "espresso" --index demo --explain
 
       multicap search "cat" --index demo -0 | xargs -0 ls -l
+
+      multicap search ./photos/koala.jpg --index demo   (as --image)
     """
+    if image is None and query is not None and _image_named(query):  # as rclip: `search ./koala.jpg`
+        query, image = None, Path(query)  # it had been searched as the words "tmp", "koala" and "jpg"
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
     forms = [name for name, given in (("--json", json_out), ("-f", filenames), ("-0", null)) if given]
@@ -85,6 +92,16 @@ def search_command(
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
     _warn(result, root, query, top_k)
     _print(result, "null" if null else "json" if json_out else "paths" if filenames else "scores", explain)
+
+
+def _image_named(query: str) -> bool:
+    """Whether the query is an image file's path ("./koala.jpg", "/photos/a.png"): one that exists, or one
+    with a folder that does not (said when opened, not searched as words)."""
+    from multicap.io.paths import IMAGE_EXTENSIONS
+
+    if os.path.splitext(query)[1].lower() not in IMAGE_EXTENSIONS or "\n" in query:
+        return False
+    return os.path.lexists(query) or os.sep in query.strip(os.sep)
 
 
 def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:

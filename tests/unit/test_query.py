@@ -274,6 +274,12 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     image = run_cli("search", "an image", "--index", str(index))  # every attribute text says "image"
     said = "nothing to search for in 'an image': it has no word that tells images apart"
     assert image.returncode == 1 and said in image.stderr
+    path = run_cli(
+        "search", str(REPO / "examples" / "photos" / "coffee.jpg"), "--index", str(index), "-k", "1"
+    )
+    assert path.returncode == 0 and path.stdout.startswith("1.0000") and not path.stderr, path  # as --image
+    gone = run_cli("search", "photos/koala.jpg", "--index", str(index))  # not the words "photos", "jpg"
+    assert gone.returncode == 1 and "koala.jpg: no such file" in gone.stderr and "jpg" not in gone.stdout
     woman = run_cli("search", "woman", "--index", str(index), "-k", "1")
     assert woman.returncode == 0 and 'warning: "woman" is searched as any person' in woman.stderr
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
