@@ -514,15 +514,16 @@ def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
 def _query_words(text: str, wn: WordNet) -> list[str]:
     """The words of a query, lower case and unaccented; a possessive without its "'s" ("dog's": dog; it
     had been an unknown word, its "s" searched) and words joined by hyphens read as words where one of them
-    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair). A word or phrase
-    WordNet knows stays whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch")."""
+    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair) or where WordNet
+    knows them joined ("sea-side": seaside; "polar-bear": polar bear). A word or phrase WordNet knows stays
+    whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch")."""
     words = [_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
     out: list[str] = []
     for k, word in enumerate(words):
         if "'" not in word and "-" not in word:  # most words: nothing to look up
             out.append(word)
             continue
-        known = bool(wn.synsets(word) or wn.synsets(word, "a"))
+        known = _knows(word, wn)
         known = known or (k + 1 < len(words) and bool(wn.synsets(f"{word} {words[k + 1]}")))
         parts = [w for w in word.split("-") if w]
         colours = len(parts) > 1 and all(w == "and" or _colour(w, wn) for w in parts)  # "black-and-white"
@@ -532,9 +533,17 @@ def _query_words(text: str, wn: WordNet) -> list[str]:
             out.append(word[:-2])
         elif colours or (len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts)):
             out += parts  # words joined by hyphens, not a compound ("long-nose": no long and no nose)
+        elif len(parts) > 1 and _knows("".join(parts), wn):  # "sea-side": seaside
+            out.append("".join(parts))
+        elif len(parts) > 1 and _knows(" ".join(parts), wn):  # "polar-bear": polar bear (both had been
+            out += parts  # unknown words, "did you mean seaside?" said and not done)
         else:
             out.append(word)
     return out
+
+
+def _knows(words: str, wn: WordNet) -> bool:
+    return bool(wn.synsets(words) or wn.synsets(words, "a"))
 
 
 def _unaccented(word: str) -> str:

@@ -459,6 +459,9 @@ def test_a_possessive_and_an_unknown_hyphenated_word_are_read_as_their_words() -
     assert cat.colour == "black and white"
     assert [p.text for p in understand("t-shirt").parts] == ["t-shirt"]
     assert [p.text for p in understand("long-nose pliers").parts] == ["pliers"]  # not a nose
+    for query, read in (("sea-side", "seaside"), ("polar-bear", "polar bear")):  # had been unknown words,
+        said = understand(query)  # "did you mean seaside?" said and not done
+        assert not said.unknown and [p.text for p in said.parts] == [read], said
 
 
 def test_a_tree_is_also_the_foliage_the_describer_says_of_one_seen_close() -> None:
