@@ -36,6 +36,7 @@ from multicap.data.corpus import Corpus, CorpusImage
 from multicap.errors import DataError
 from multicap.facts.geometry import position_of
 from multicap.facts.scene import Relation, SceneFacts, SceneObject
+from multicap.text.articles import indefinite
 
 __all__ = [
     "MAX_CATEGORIES",
@@ -237,7 +238,7 @@ def _relation(a: tuple[float, ...], b: tuple[float, ...]) -> str:
 
 def _counted(label: str, count: int) -> str:
     if count == 1:
-        return ("an " if label[0] in "aeiou" else "a ") + label
+        return f"{indefinite(label)} {label}"
     number = _NUMBERS[count] if count < len(_NUMBERS) else "many"
     return f"{number} {_plural(label)}"
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from multicap.describe.places import SETTINGS
 from multicap.errors import UnknownNameError
 from multicap.facts.scene import SceneFacts, SceneObject
+from multicap.text.articles import indefinite
 
 __all__ = [
     "PERSON_DISTANCE",
@@ -134,7 +135,7 @@ def with_article(phrase: str) -> str:
         return "the " + phrase
     if phrase.rpartition(" ")[2] in _MASS or _ends_with(phrase, _PLURAL_ONLY + _STUFF):
         return phrase
-    return ("an " if phrase[:1].lower() in "aeiou" else "a ") + phrase
+    return f"{indefinite(phrase)} {phrase}"
 
 
 def _count(noun: str, n: int) -> str:

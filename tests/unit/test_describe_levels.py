@@ -204,6 +204,27 @@ def test_names_plural_in_form_take_no_article() -> None:
 
 
 @pytest.mark.parametrize(
+    ("noun", "said"),
+    [
+        ("unicycle", "a unicycle"),  # by the first letter these had been "an unicycle", "an European fire
+        ("European fire salamander", "a European fire salamander"),  # salamander", "a hourglass"
+        ("hourglass", "an hourglass"),
+        ("uniform", "a uniform"),
+        ("ewe", "a ewe"),
+        ("one-armed bandit", "a one-armed bandit"),
+        ("umbrella", "an umbrella"),
+        ("urn", "an urn"),
+        ("hog", "a hog"),
+        ("Egyptian cat", "an Egyptian cat"),
+        ("X-ray", "an X-ray"),
+        ("T-shirt", "a T-shirt"),
+    ],
+)
+def test_the_article_follows_the_sound_of_the_first_word(noun: str, said: str) -> None:
+    assert with_article(noun) == said
+
+
+@pytest.mark.parametrize(
     ("noun", "many"),
     [
         ("tennis ball", "tennis balls"),
