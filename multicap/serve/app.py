@@ -93,8 +93,7 @@ def create_app(
     app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
     app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
     app.add_middleware(HeadAsGet)
-    if hosts is not None:
-        app.add_middleware(HostCheck, hosts=hosts)
+    app.add_middleware(HostCheck, hosts=hosts)
     return app
 
 
@@ -220,42 +219,77 @@ class BodyLimit:
 
 class HostCheck:
     """Refuse a request that names another host (400), or that another site's page sends to change
-    something (403), for a server on loopback:
+    something (403), and keep this server's pages and images to its own pages:
 
     - a web page whose own name an attacker points at 127.0.0.1 (DNS rebinding) sends that name as Host,
-      and could otherwise read the index's answers through the visitor's browser;
+      and could otherwise read the index's answers through the visitor's browser (with `hosts`: a server
+      on loopback);
     - a page of another site may still send a form or an upload here (the browser names this server as
-      Host, but the page's own origin as Origin): POST, PUT, PATCH and DELETE from another origin are
-      refused, so such a page cannot reload the index or spend its CPU on uploads.
+      Host, but the page's own origin as Origin): POST, PUT, PATCH and DELETE whose Origin is not this
+      server (its name and port, as the Host header gives them) are refused, on any address, so that such
+      a page cannot reload the index or spend its CPU on uploads (on 0.0.0.0 any origin had been taken,
+      and on loopback any port of 127.0.0.1, another local web app's pages too);
+    - every answer says that no other site may frame it or embed it (`_OWN_SITE_ONLY`): another site's
+      page had shown the app in a frame and loaded every thumbnail, learning how many photos there are.
     Names compare without the port and in lower case; an IPv6 address in brackets ("[::1]")."""
 
-    def __init__(self, app: ASGIApp, hosts: tuple[str, ...]) -> None:
+    def __init__(self, app: ASGIApp, hosts: tuple[str, ...] | None) -> None:
         self.app = app
-        self.hosts = frozenset(h.lower() for h in hosts)
+        self.hosts = None if hosts is None else frozenset(h.lower() for h in hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-        host = _host_name(headers.get("host", ""))
+        given = headers.get("host", "")
+        host = _host_name(given)
         message, status = "", 200
-        if host not in self.hosts:
+        if self.hosts is not None and host not in self.hosts:
             status = 400
             named = ", ".join(sorted(self.hosts))
+            this = f"not {host}" if host else "and this request names no host"
             message = (
-                f"this server answers requests to {named} only, not {host or 'no host'}; start it with "
-                "--allow-host NAME to be reached as NAME"
+                f"this server answers requests to {named} only, {this}; start it with --allow-host NAME to "
+                "be reached as NAME"
             )
         elif scope["method"] not in ("GET", "HEAD", "OPTIONS") and "origin" in headers:
             origin = headers["origin"]
-            if _host_name(origin.split("://", 1)[-1]) not in self.hosts:
+            if not self._own(origin.split("://", 1)[-1].rstrip("/").lower(), given.strip().lower()):
                 status, message = 403, f"a request from the page of another site ({origin}) is refused"
-        if status == 200:
-            await self.app(scope, receive, send)
+        if status != 200:
+            response = JSONResponse({"error": message}, status_code=status)
+            await response(scope, receive, _own_site_only(send))
             return
-        response = JSONResponse({"error": message}, status_code=status)
-        await response(scope, receive, send)
+        await self.app(scope, receive, _own_site_only(send))
+
+    def _own(self, origin: str, host: str) -> bool:
+        """Whether a page at `origin` ("name:port") is this server's: the name and port the request was
+        sent to, or a name given with --allow-host other than loopback's (a proxy's, whose Host header
+        may be this server's own address)."""
+        if origin == host:
+            return True
+        name = _host_name(origin)
+        return self.hosts is not None and name in self.hosts and name not in LOOPBACK_NAMES
+
+
+# What every answer carries: no other site's page may frame it (clickjacking, or showing the app inside a
+# page of its own) or load its images and pages as its own (CORP: thumbnails had loaded on another site).
+_OWN_SITE_ONLY = (
+    (b"x-frame-options", b"DENY"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"cross-origin-resource-policy", b"same-origin"),
+    (b"x-content-type-options", b"nosniff"),
+)
+
+
+def _own_site_only(send: Send) -> Send:
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", []), *_OWN_SITE_ONLY]}
+        await send(message)
+
+    return sending
 
 
 def _host_name(netloc: str) -> str:

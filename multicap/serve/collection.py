@@ -36,6 +36,7 @@ from multicap.index.search import SearchResult
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
+from multicap.serve.background import NotReady
 
 __all__ = ["Collection", "Gone", "NotFound", "Refused", "checked_file", "file_state"]
 
@@ -135,7 +136,14 @@ class Collection:
         }  # fmt: skip
 
     def info(self) -> dict[str, Any]:
-        """`multicap index --info`, and how often this process loaded the FAISS files."""
+        """`multicap index --info`, and how often this process loaded the FAISS files. The index gone
+        while served is NotReady (503, as every other route answers then; it had been a 400, "no index at
+        ...; build one", which blames the request)."""
+        if not self.db.is_file():
+            raise NotReady(
+                f"the index at {self.root} cannot be read now ({self.db.name} is not there): moved, or being "
+                "built again? It is read when back"
+            )
         return {**index_info(self.root), "faiss_loads": self.cache.loads}
 
     def live_id(self, image_id: int) -> int:

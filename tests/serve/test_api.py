@@ -332,6 +332,8 @@ def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, t
         assert set(r.json()) == {"error"} and "\n" not in r.json()["error"]
         page = client.get("/", params={"q": "a cat"})
         assert page.status_code in (400, 503) and "Traceback" not in page.text
+        info = client.get("/api/info")  # as every route: not a 400 "no index at ...; build one"
+        assert info.status_code == 503 and "is read when back" in info.json()["error"], info.text
         (tmp_path / "moved").rename(copy)
         assert client.get("/api/search", params={"q": "espresso"}).status_code == 200  # back: read again
 

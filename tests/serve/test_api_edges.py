@@ -32,12 +32,30 @@ def test_a_request_by_another_host_name_is_refused(served: Served) -> None:
     assert cross.status_code == 403 and "another site" in cross.json()["error"]
     assert served.post("/api/reload", headers={"Origin": served.url}).status_code == 200
     assert served.post("/api/reload").status_code == 200  # a script sends no Origin
+    other_port = served.post("/api/reload", headers={"Origin": "http://127.0.0.1:9"})  # another local app
+    assert other_port.status_code == 403, other_port.text
+    for path in ("/", f"/api/images/{served.ids['coffee.jpg']}/thumbnail", "/api/info"):  # no framing nor
+        said = served.get(path).headers  # embedding by another site (its page had loaded every thumbnail)
+        assert said["x-frame-options"] == "DENY" and said["cross-origin-resource-policy"] == "same-origin"
+        assert "frame-ancestors 'none'" in said["content-security-policy"]
     proc, url = start_server(served.home, "web", "--allow-host", "Photos.Local")  # a proxy's name
     try:
         assert httpx.get(url + "/api/info", headers={"Host": "photos.local"}, timeout=60).status_code == 200
         assert httpx.get(url + "/api/info", headers={"Host": "other.local"}, timeout=60).status_code == 400
     finally:
         stop_server(proc)
+
+
+def test_a_server_for_any_host_still_refuses_another_sites_changes(served: Served) -> None:
+    """Listening on 0.0.0.0 (any Host header), a POST from another site's page had been taken."""
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    with TestClient(create_app(served.root, load_model=False, hosts=None)) as client:
+        assert client.post("/api/reload", headers={"Origin": "http://evil.example"}).status_code == 403
+        assert client.post("/api/reload", headers={"Origin": "http://testserver"}).status_code == 200
+        assert client.post("/api/reload").status_code == 200
 
 
 def test_an_id_beyond_sqlite_integers_is_a_404_in_one_line(served: Served) -> None:
