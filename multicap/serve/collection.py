@@ -36,6 +36,7 @@ from multicap.index.search import SearchResult
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
+from multicap.io.paths import short_names
 from multicap.serve.background import NotReady
 
 __all__ = ["Collection", "Gone", "NotFound", "Refused", "checked_file", "file_state"]
@@ -74,6 +75,7 @@ class Collection:
         self.cache = SearchCache()  # the FAISS files and candidates' facts, kept between searches
         self._lock = threading.Lock()
         self._catalogue: _Catalogue | None = None
+        self._shown: tuple[Any, dict[str, str]] | None = None  # the catalogue's generation, its names
         self._query: tuple[Any, StoredQueryModel | None] | None = None
         self._thumbs: OrderedDict[tuple[int, int, int], bytes] = OrderedDict()
 
@@ -100,6 +102,19 @@ class Collection:
         with self._lock:
             self._catalogue = _Catalogue(gen, by_id, files)
         return self._catalogue
+
+    def shown_name(self, path: str) -> str:
+        """The name an image is shown by, on every page and in every answer: its file name, with as many
+        of its folders before it as tell it from another file of that name in the index ("A/gorilla.jpg",
+        "B/gorilla.jpg"; `short_names`). One image had been "gorilla.jpg" in one answer and
+        "sub/gorilla.jpg" in another, as the others shown beside it had it. Made once a state of the index."""
+        cat = self.catalogue()
+        with self._lock:
+            if self._shown is None or self._shown[0] != cat.generation:
+                paths = list(cat.files)
+                shown = short_names([Path(p) for p in paths])
+                self._shown = (cat.generation, dict(zip(paths, shown, strict=True)))
+            return self._shown[1].get(path) or Path(path).name
 
     def identity(self) -> dict[str, Any]:
         with self.store() as store:
@@ -129,7 +144,7 @@ class Collection:
         path, rec = self.record(live)
         state = file_state(path, self.catalogue().files.get(path))
         return {
-            "id": live, "name": json_name(Path(path).name), "path": json_name(path),
+            "id": live, "name": json_name(self.shown_name(path)), "path": json_name(path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": tag_phrases(rec.facts, rec.tags),
             "width": rec.width, "height": rec.height, "file": state,

@@ -26,7 +26,7 @@ from multicap.index.search import Hit, SearchResult, nearest_only_note, quoted
 from multicap.index.store import KnownFile
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
-from multicap.io.paths import short_names, walk_order
+from multicap.io.paths import walk_order
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, Gone, checked_file, file_state
 
@@ -72,7 +72,6 @@ class Service:
         self.max_upload = max_upload
         self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
         self._whole: tuple[tuple[Any, ...], Job] | None = None
-        self._names: tuple[Any, dict[Path, str]] | None = None  # the whole comparison's shown names
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
         _UPLOAD_FOLDERS.add(self.uploads)  # removed at exit too: a second Ctrl-C skips the server's shutdown
         # At most two searches at a time in a process (one per core of a laptop): a search releases the
@@ -164,13 +163,12 @@ class Service:
             return Path(self.collection.catalogue().by_id[self.collection.live_id(image_id)])
 
     def hits(self, hits: list[Hit], files: dict[str, KnownFile]) -> list[dict[str, Any]]:
-        """A page of hits, each named as the report names it where two of the page share a file name."""
-        names = short_names([Path(h.path) for h in hits])
-        return [self.hit(h, files, name) for h, name in zip(hits, names, strict=True)]
+        return [self.hit(h, files) for h in hits]
 
-    def hit(self, hit: Hit, files: dict[str, KnownFile], name: str | None = None) -> dict[str, Any]:
+    def hit(self, hit: Hit, files: dict[str, KnownFile]) -> dict[str, Any]:
+        name = self.collection.shown_name(hit.path)
         return {
-            "id": hit.id, "name": json_name(name or Path(hit.path).name), "path": json_name(hit.path),
+            "id": hit.id, "name": json_name(name), "path": json_name(hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
             "file": file_state(hit.path, files.get(hit.path)),
         }  # fmt: skip
@@ -247,7 +245,8 @@ class Service:
             repeated = f" ({given} ids given, {len(ids)} different)" if given != len(ids) else ""
             raise ConfigError(f"compare takes 2 to 8 different images, not {len(ids)}{repeated}")
         paths = [self.collection.indexed_file(i) for i in ids]
-        names = [f"{json_name(p.name)} (#{i})" for i, p in zip(ids, paths, strict=True)]
+        shown = self.collection.shown_name
+        names = [f"{json_name(shown(str(p)))} (#{i})" for i, p in zip(ids, paths, strict=True)]
         out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))
         id_of = dict(zip(names, ids, strict=True))
         out["ids"] = [id_of[name] for name in out["images"]]  # of the images compared (one may be unreadable)
@@ -278,39 +277,24 @@ class Service:
     def _compare_whole(self, job: Job, paths: list[Path]) -> Any:
         return self.side().compare_whole(self.model, self.collection.root, paths, job.progress)
 
-    def named(self, path: Path, names: dict[Path, str] | None = None) -> dict[str, Any]:
-        """An image by its id, name and thumbnail; `names`: the shown name of each path where a file name
-        is not enough (`whole_names`)."""
-        image_id = self.collection.id_of(str(path))
+    def named(self, path: Path) -> dict[str, Any]:
+        """An image by its id, name (`Collection.shown_name`) and thumbnail."""
+        return self.named_id(self.collection.id_of(str(path)))
+
+    def named_id(self, image_id: int | None) -> dict[str, Any]:
+        path = self.collection.catalogue().by_id.get(image_id, "") if image_id is not None else ""
         return {
             "id": image_id,
-            "name": json_name(names.get(path, path.name) if names else path.name),
-            "thumbnail": f"/api/images/{image_id}/thumbnail",
-        }
-
-    def whole_names(self, result: Any) -> dict[Path, str]:
-        """Each image of the whole comparison by its file name, with as many folders before it as tell it
-        from another of that name ("A/gorilla.jpg", "B/gorilla.jpg"), as the HTML report shows them: two
-        copies in two folders had both been "gorilla.jpg" on the duplicates page. Made once a result."""
-        if self._names is None or self._names[0] is not result:
-            paths = list(result.images.paths)
-            self._names = (result, dict(zip(paths, short_names(paths), strict=True)))
-        return self._names[1]
-
-    def named_id(self, image_id: int) -> dict[str, Any]:
-        path = Path(self.collection.catalogue().by_id.get(image_id, ""))
-        return {
-            "id": image_id,
-            "name": json_name(path.name),
+            "name": json_name(self.collection.shown_name(path) if path else ""),
             "thumbnail": f"/api/images/{image_id}/thumbnail",
         }
 
     def duplicates(self) -> list[dict[str, Any]]:
         result = self.whole()
-        paths, names = result.images.paths, self.whole_names(result)
+        paths = result.images.paths
         return [
-            {"keeper": self.named(paths[g.keeper], names),
-             "members": [self.named(paths[m], names) for m in g.members],
+            {"keeper": self.named(paths[g.keeper]),
+             "members": [self.named(paths[m]) for m in g.members],
              "similarity": round(float(g.similarity), 4),
              "by_keypoints": bool(g.similarity < result.threshold)}  # grey, turned, flipped: as the CLI
             for g in result.duplicates
@@ -318,21 +302,21 @@ class Service:
 
     def clusters(self) -> list[dict[str, Any]]:
         result = self.whole()
-        paths, names = result.images.paths, self.whole_names(result)
+        paths = result.images.paths
         return [
             {"cluster": cl.index + 1, "size": len(cl.members), "text": cl.text, "shared": cl.shared,
              "distinguishing": cl.distinguishing,
-             "representative": self.named(paths[cl.representative], names),
-             "members": [self.named(paths[m], names) for m in cl.members]}
+             "representative": self.named(paths[cl.representative]),
+             "members": [self.named(paths[m]) for m in cl.members]}
             for cl in result.clusters
         ]  # fmt: skip
 
     def outliers(self) -> list[dict[str, Any]]:
         result = self.whole()
-        c, paths, names = result.clustering, result.images.paths, self.whole_names(result)
+        c, paths = result.clustering, result.images.paths
         return [
             {
-                **self.named(paths[i], names),
+                **self.named(paths[i]),
                 "distance": round(float(c.distances[i]), 4),
                 "outlier_by": result.outlier_by(i),
             }

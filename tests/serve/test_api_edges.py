@@ -195,33 +195,31 @@ def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monke
     assert ids[:10] == list(range(10))  # the first page as first given
 
 
-def test_pages_of_the_whole_index_tell_two_files_of_one_name_apart() -> None:
-    """Two copies in two folders had both been "gorilla.jpg" on the duplicates page (the report said
-    "A/gorilla.jpg" and "B/gorilla.jpg"): the whole comparison's images are named as the report names them,
-    once a result."""
-    from pathlib import Path
-    from types import SimpleNamespace
+def test_an_image_has_one_name_in_every_answer_that_tells_two_files_of_one_name_apart(tmp_path: Path) -> None:
+    """Two copies in two folders had both been "gorilla.jpg" on the duplicates page and in search tiles;
+    then one image was "gorilla.jpg" in text hits and "sub/gorilla.jpg" in upload hits, as the others
+    shown beside it had it: a script could not key on it. Each is now named among the index's files."""
+    from starlette.testclient import TestClient
 
-    from multicap.serve.service import Service
+    from multicap.serve.app import create_app
 
-    paths = [Path("/p/A/gorilla.jpg"), Path("/p/B/gorilla.jpg"), Path("/p/A/owl.jpg")]
-    result = SimpleNamespace(images=SimpleNamespace(paths=paths))
-    service = SimpleNamespace(_names=None)
-    names = Service.whole_names(service, result)  # type: ignore[arg-type]
-    assert [names[p] for p in paths] == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
-    assert Service.whole_names(service, result) is names  # type: ignore[arg-type]
-
-
-def test_a_page_of_hits_tells_two_files_of_one_name_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """Search tiles showed two "gorilla.jpg" alike: a page's hits are named as the report names them."""
-    from types import SimpleNamespace
-
-    from multicap.index.search import Hit
-    from multicap.serve.service import Service
-
-    paths = [tmp_path / "A" / "gorilla.jpg", tmp_path / "B" / "gorilla.jpg", tmp_path / "A" / "owl.jpg"]
-    hits = [Hit(i, str(p), 1.0 - i / 10, {}, {}) for i, p in enumerate(paths)]
-    service = SimpleNamespace(hit=lambda h, files, name: Service.hit(service, h, files, name))  # type: ignore[arg-type]
-    page = Service.hits(service, hits, {})  # type: ignore[arg-type]
-    assert [h["name"] for h in page] == ["A/gorilla.jpg", "B/gorilla.jpg", "owl.jpg"]
-    assert [h["path"] for h in page] == [str(p) for p in paths] and page[0]["file"] == "gone"
+    home, folder = tmp_path / "home", tmp_path / "photos"
+    for where, name in (("A", "chelsea"), ("B", "chelsea"), ("A", "coffee")):
+        (folder / where).mkdir(parents=True, exist_ok=True)
+        shutil.copy(EXAMPLES / f"{name}.jpg", folder / where / f"{name}.jpg")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "names", "--model", "labels", env=env).returncode == 0
+    shown = {"A/chelsea.jpg", "B/chelsea.jpg", "coffee.jpg"}
+    with TestClient(create_app(home / "names", load_model=False)) as client:
+        listed = {im["id"]: im["name"] for im in client.get("/api/images").json()["images"]}
+        assert set(listed.values()) == shown
+        for i, name in listed.items():
+            assert client.get(f"/api/images/{i}").json()["name"] == name
+        liked = next(i for i, n in listed.items() if n == "A/chelsea.jpg")
+        text, like = client.get("/api/search", params={"q": "cat"}), client.get(f"/api/search?like={liked}")
+        for answer in (text, like):
+            hits = answer.json()["hits"]
+            assert hits and all(h["name"] == listed[h["id"]] for h in hits), hits
+        with open(folder / "A" / "chelsea.jpg", "rb") as f:  # an upload's hits alike
+            upload = client.post("/api/search/image", files={"file": ("x.jpg", f, "image/jpeg")}).json()
+        assert all(h["name"] == listed[h["id"]] for h in upload["hits"]), upload
