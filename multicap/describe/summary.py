@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from multicap.describe.description import Description
-from multicap.describe.verbalize import GUESS, object_phrase, setting_phrase
+from multicap.describe.verbalize import GUESS, coloured, object_phrase, setting_phrase
 from multicap.facts import SceneFacts, SceneObject
 
 __all__ = ["SetSummary", "ancestors", "concepts", "image_features", "summarize_set"]
@@ -81,7 +81,7 @@ def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
             phrases = (object_phrase(obj, size=False), object_phrase(obj, colour=False))
             chains += [[phrase] for phrase in dict.fromkeys(phrases) if phrase != obj.label]
         else:
-            chains += [[f"{colour} {name}" for name in names]] if colour else []
+            chains += [[coloured(colour, name) for name in names]] if colour else []
             chains += [[f"{obj.attributes['size']} {name}" for name in names]] if sized else []
     if level in ("layout", "caption") and pos in _POSITION_WORDS:
         chains.append([f"{name} {_POSITION_WORDS[pos]}" for name in names])

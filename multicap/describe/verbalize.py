@@ -162,6 +162,25 @@ def setting_phrase(facts: SceneFacts) -> str | None:
     return None if place in said or name in said else phrase
 
 
+# The colour words the describer names (`multicap.describe.colours.COLOUR_PROTOTYPES`), and "grey"
+COLOUR_WORDS = frozenset(
+    {"black", "gray", "grey", "white", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"}
+    | {"brown"}
+)
+
+
+def coloured(colour: str, name: str) -> str:
+    """ "brown dog"; for a name that says a colour itself (an orange, a red fox, a yellow lady's slipper),
+    the name alone where its colour is among those seen, else the colours after it: "a large orange and
+    yellow orange" and "a medium red and orange yellow lady's slipper" had been said."""
+    if not colour:
+        return name
+    own = name.split(" ", 1)[0]
+    if own not in COLOUR_WORDS:
+        return f"{colour} {name}"
+    return name if own in colour.split() else f"{name} coloured {colour}"
+
+
 def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n: int = 1) -> str:
     """ "large brown golden retriever": size, colour, then the name (plural for n > 1), without article.
 
@@ -176,7 +195,7 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
         words = [_PERSON_SIZE.get(said_size, said_size), label]
         dressed = (with_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
-    return " ".join(w for w in (said_size, said_colour, label) if w)
+    return " ".join(w for w in (said_size, coloured(said_colour, label)) if w)
 
 
 def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:

@@ -203,6 +203,23 @@ def test_names_plural_in_form_take_no_article() -> None:
     assert verbalize(SceneFacts([hay, acorn], [], {}), "object") == "hay and an acorn"  # stuff, a thing
 
 
+def test_a_name_that_says_a_colour_is_not_coloured_twice() -> None:
+    """ "a large orange and yellow orange", "a medium red and orange yellow lady's slipper" had been said."""
+    from multicap.describe.colours import COLOUR_PROTOTYPES
+    from multicap.describe.verbalize import COLOUR_WORDS
+
+    assert set(COLOUR_PROTOTYPES) <= COLOUR_WORDS
+    orange = SceneObject(
+        "orange", 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "orange and yellow", "size": "large"}
+    )
+    slipper = SceneObject("yellow lady's slipper", 0.5, (0.0, 0.0, 0.5, 0.5), {"colour": "red and orange"})
+    fox = SceneObject("red fox", 0.8, (0.5, 0.5, 1.0, 1.0), {"colour": "brown"})
+    dog = SceneObject("dog", 0.8, (0.5, 0.5, 1.0, 1.0), {"colour": "brown"})
+    said = verbalize(SceneFacts([orange, slipper, fox, dog], [], {}), "attribute")
+    slipper_said = "a yellow lady's slipper coloured red and orange"
+    assert said == f"a large orange, {slipper_said}, a red fox coloured brown, a brown dog"
+
+
 @pytest.mark.parametrize(
     ("noun", "said"),
     [
