@@ -16,7 +16,8 @@ JSON output (`--json`), one object per line:
 - a file name that is not valid UTF-8 ("path", and any name in a text) has its undecodable bytes written as
   `\\xNN`; the object then also has "path_bytes", the base64 of the exact name
 - last, for two or more images: {"type": "set", "level", "n_images", "n_described", "shared": [feature],
-  "common": [{"feature", "images"}], "distinct": {path: [feature]}, "text"} (n_images: those whose facts
+  "common": [{"feature", "images"}] (more than half hold), "some": [{"feature", "images"}] (two or more
+  show, not most), "distinct": {path: [feature]}, "text"} (n_images: those whose facts
   are known; a captioner's text that cannot be read back into facts leaves its image out)
 """
 
@@ -126,7 +127,7 @@ def describe_command(
     (or {"type": "skipped", "path", "reason"} for a file that could not be read),
 
     then, for two or more images, {"type": "set", "level", "n_images", "n_described", "shared", "common",
-    "distinct", "text"}.
+    "some", "distinct", "text"}.
 
     Examples:
 

@@ -146,3 +146,19 @@ def test_a_guess_stays_hedged_in_the_set_summary() -> None:
     assert "monkey" not in image_features(descs[1].facts, "object")
     only = summarize_set(descs, "layout").distinct["b.jpg"]
     assert "perhaps monkey" in only and "perhaps monkey in the centre" in only and "monkey" not in only
+
+
+def test_what_several_show_but_not_most_is_said_with_counts() -> None:
+    """Four dogs and four people had read "all 8 images: nothing in common" and each image's own features:
+    nothing of what several show."""
+    dogs = [_desc(f"dog{i}.jpg", [_obj("golden retriever", _DOG_TAGS, "brown", "center")]) for i in range(3)]
+    labrador = _desc("dog3.jpg", [_obj("Labrador retriever", _DOG_TAGS, "black", "left")])
+    people = [_desc(f"p{i}.jpg", [_obj("person", "", "gray", "center")]) for i in range(2)]
+    cats = [_desc(f"cat{i}.jpg", [_obj("tabby", _CAT_TAGS, "brown", "center")]) for i in range(2)]
+    s = summarize_set([*dogs, labrador, *people, *cats], "object")
+    # "retriever" (4), "golden retriever" (3): "dog" is not said, as many show it as a retriever, nor "cat"
+    # beside "tabby"; "carnivore" and "mammal" (6: more than half) are "most"
+    assert s.some == [("retriever", 4), ("golden retriever", 3), ("person", 2), ("tabby", 2)], s.some
+    assert ("carnivore", 6) in s.common
+    assert "some: retriever (4 of 8), golden retriever (3 of 8)," in s.text
+    assert s.to_dict()["some"][0] == {"feature": "retriever", "images": 4}
