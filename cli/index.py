@@ -32,7 +32,13 @@ def index_command(
         "classifier's labels alone), or a captioner bundle name or folder.",
     ),
     encoder: str = typer.Option(None, "--encoder", "-e", help="Encoder of the grounded model."),
-    levels: list[str] = typer.Option(None, "--level", "-l", help="Levels to describe (repeatable)."),
+    levels: list[str] = typer.Option(
+        None,
+        "--level",
+        "-l",
+        help="Levels to describe: object, attribute, layout, caption (repeatable; default: every level the "
+        "model says).",
+    ),
     reembed: bool = typer.Option(False, "--reembed", help="Re-encode everything when the model changed."),
     rehash: bool = typer.Option(
         False,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import inspect
 import logging
 import sys
 import traceback
@@ -24,6 +25,21 @@ def _register() -> None:
     from multicap.cli import data as _data
 
     app.add_typer(_data.data_app, name="data")
+    for typed in (app, _data.data_app):
+        for info in typed.registered_commands:
+            info.help = reflowed(info.help or inspect.getdoc(info.callback) or "")
+
+
+def reflowed(doc: str) -> str:
+    """A command's docstring with each paragraph of prose on one line, for the help to wrap at the
+    terminal's width: its lines broken at the source's 110 columns had been wrapped again at 80 (a long
+    line, a short one: "matched against / the descriptions and"). A paragraph with an indented line (an
+    example, a list) is kept as written."""
+    paragraphs = doc.split("\n\n")
+    return "\n\n".join(
+        p if any(line.startswith(" ") for line in p.splitlines()) else " ".join(p.split("\n"))
+        for p in paragraphs
+    )
 
 
 _register()

@@ -33,7 +33,12 @@ def search_command(
     image: Path = typer.Option(
         None, "--image", readable=False, help="Find the images nearest to this one instead."
     ),
-    levels: list[str] = typer.Option(None, "--level", "-l", help="Match the words at these levels only."),
+    levels: list[str] = typer.Option(
+        None,
+        "--level",
+        "-l",
+        help="Match the words at these levels only: object, attribute, layout, caption or tags (repeatable).",
+    ),
     json_out: bool = typer.Option(
         False, "--json", help="One JSON object per result (with --explain, also how the query was read)."
     ),

@@ -35,6 +35,7 @@ from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.concepts import content_terms, query_terms
 from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, no_index
+from multicap.index.query import Understanding
 from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfactions
 from multicap.index.schema import FTS_COLUMNS
@@ -113,14 +114,20 @@ def quoted(query: str, most: int = 80) -> str:
 
 
 def fts_expression(
-    query: str, columns: tuple[str, ...] = FTS_COLUMNS, extra: tuple[str, ...] = ()
+    query: str,
+    columns: tuple[str, ...] = FTS_COLUMNS,
+    extra: tuple[str, ...] = (),
+    whole: tuple[str, ...] = (),
 ) -> str | None:
     """A safe FTS5 expression for any string, limited to `columns`: its content words and each pair of
     adjacent content words as a phrase ("red circle": a description that binds the two ranks higher), and
     the `extra` terms the query was understood as ("stupa" for "temple"), every one quoted, joined by OR.
-    None when there is no word at all."""
-    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _IMAGE_ITSELF))
-    extras = [" ".join(query_terms(t)) for t in extra]
+    A word of a `whole` phrase (a name of several words the query was read as: "new york") is searched in
+    it only ("New York" had found a squirrel through its tag "New World monkey"). None when there is no
+    word at all."""
+    inside = {w for phrase in whole for w in query_terms(phrase)}
+    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _IMAGE_ITSELF and w not in inside))
+    extras = [" ".join(query_terms(t)) for t in (*whole, *extra)]
     if not words and not any(extras):
         return None
     terms = query_terms(query)
@@ -143,6 +150,12 @@ class ImageModel(Protocol):
     def load(self, path: Path) -> Any: ...
 
     def process(self, paths: Any, loaded: Any) -> tuple[np.ndarray, Any]: ...
+
+
+def _phrases(meaning: Understanding) -> tuple[str, ...]:
+    """The names of several words the query was read as, known or not ("polar bear", "new york")."""
+    texts = (*(p.text for p in meaning.parts), *(u.word for u in meaning.unknown))
+    return tuple(t for t in texts if " " in t)
 
 
 def _identity(store: IndexStore, root: Path) -> dict[str, Any]:
@@ -278,7 +291,8 @@ def _text_search(
     depth = max(5 * k, 50)
     columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
     qv: QueryVectors = model.embed_query(query)
-    expression = fts_expression(query, columns, tuple(qv.terms))
+    whole = () if qv.meaning is None else _phrases(qv.meaning)
+    expression = fts_expression(query, columns, tuple(qv.terms), whole)
     lists: dict[str, list[tuple[int, float]]] = {}
     if expression is not None:
         lists["lexical"] = store.full_text(expression, columns, depth)

@@ -196,3 +196,13 @@ def test_a_full_disk_is_one_line_that_says_what_to_do(
         tmp.write_bytes(b"part of it")
         raise OSError(errno.ENOSPC, "No space left on device")
     assert not tmp.exists()
+
+
+def test_help_prose_is_one_line_a_paragraph_and_examples_stay() -> None:
+    """Lines broken at the source's 110 columns had been wrapped again at the terminal's 80 (a long line,
+    a short one: "matched against / the descriptions and")."""
+    from multicap.cli.main import reflowed
+
+    examples = "Example:\n\n  multicap x\n  multicap y"
+    doc = f"First line.\n\nA paragraph broken\nat the source.\n\n{examples}"
+    assert reflowed(doc) == f"First line.\n\nA paragraph broken at the source.\n\n{examples}"
