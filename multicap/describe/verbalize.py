@@ -194,6 +194,8 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
     if obj.label == "person":
         words = [_PERSON_SIZE.get(said_size, said_size), label]
         dressed = (with_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
+        if wearing and obj.attributes.get("wearing_certainty") == GUESS:
+            dressed = f"what may be {dressed}"
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
     return " ".join(w for w in (said_size, coloured(said_colour, label)) if w)
 

@@ -203,6 +203,19 @@ def test_names_plural_in_form_take_no_article() -> None:
     assert verbalize(SceneFacts([hay, acorn], [], {}), "object") == "hay and an acorn"  # stuff, a thing
 
 
+def test_a_garment_the_classifier_is_unsure_of_is_said_as_a_guess() -> None:
+    """ "a person in a kimono" (0.31: a Hawaiian shirt) and "in a football helmet" (0.32: a spacesuit's)
+    had been said as facts."""
+    sure = {"colour": "gray", "wearing": "military uniform", "position": "center"}
+    unsure = {"colour": "black", "wearing": "kimono", "wearing_certainty": GUESS, "position": "right"}
+    people = [
+        SceneObject("person", 0.9, (0.0, 0.0, 0.5, 1.0), sure),
+        SceneObject("person", 0.8, (0.5, 0.0, 1.0, 1.0), unsure),
+    ]
+    said = verbalize(SceneFacts(people, [], {}), "attribute")
+    assert said == "a person in a military uniform, a person in what may be a kimono"
+
+
 def test_a_name_that_says_a_colour_is_not_coloured_twice() -> None:
     """ "a large orange and yellow orange", "a medium red and orange yellow lady's slipper" had been said."""
     from multicap.describe.colours import COLOUR_PROTOTYPES
