@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, File, Query, Request, UploadFile
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
 from multicap.serve.service import MAX_OFFSET, Service
@@ -156,7 +156,7 @@ def attention(request: Request, image_id: int, level: str = "layout") -> dict[st
 @router.post("/compare", tags=["compare"], summary="Two to eight images: what they share, pair differences")
 def compare(
     request: Request,
-    ids: Annotated[list[int], Body(description="Indexed image ids, 2 to 8.")],
+    ids: Annotated[list[StrictInt], Body(description="Indexed image ids, 2 to 8.")],  # not true as 1
     level: Annotated[str, Body(description="The level of the set summary.")] = "caption",
 ) -> dict[str, Any]:
     return service(request).compare(ids, level)

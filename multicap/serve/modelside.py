@@ -67,8 +67,10 @@ def compare_paths(
     if len(images) < 2:
         raise ConfigError("a comparison needs two readable images")
     named = dict(zip(map(str, paths), names, strict=True))
-    summary = summarize_set(images.descriptions, level).to_dict()
+    said = summarize_set(images.descriptions, level)
+    summary = said.to_dict()
     summary["distinct"] = {named.get(p, p): f for p, f in summary["distinct"].items()}
+    summary["text"] = said.render(lambda p: named.get(p, p))  # "only coffee.jpg (#3)": not its whole path
     same = PairCheck.of_paths(images.paths)
     groups = duplicate_groups(
         images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same, share=same.share

@@ -45,6 +45,12 @@ def error_page(request: Request, message: str, status: int, headers: dict[str, s
     return response
 
 
+def _like_title(svc: Service, like: int) -> str:
+    """ "Images like coffee.jpg", by the image's name ("Like image #38" had named it by its id alone)."""
+    name = svc.named_id(svc.collection.live_id(like))["name"]
+    return f"Images like {name}" if name else f"Images like image #{like}"
+
+
 @router.get("/", response_class=HTMLResponse)
 def search_page(
     request: Request,
@@ -60,7 +66,7 @@ def search_page(
     title = "Latest images"
     after: dict[str, Any] | None = None  # the query of the next page, where there is one
     if q or like is not None:
-        title = f"Like image #{like}" if like is not None else f"Results for “{q}”"
+        title = _like_title(svc, like) if like is not None else f"Results for “{q}”"
         try:
             result, hits, further = svc.search(q, like, k, None, offset)
             notes = svc.search_notes(q, result, hits, offset + k)

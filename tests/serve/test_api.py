@@ -56,6 +56,8 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     page = served.get("/", params={"q": "cat", "k": 3}).text
     assert 'id="more" href="/?q=cat&amp;k=3&amp;offset=3"' in page
     assert "(4 to 6)" in served.get("/", params={"q": "cat", "k": 3, "offset": 3}).text
+    liked = served.get("/", params={"like": served.ids["chelsea.jpg"]}).text  # had been "Like image #3"
+    assert "<h1>Images like chelsea.jpg" in liked
     r = served.get("/api/search", params={"q": "xqzzyv"})
     assert r.status_code == 400 and "xqzzyv" in r.json()["error"]
     assert served.get("/api/search").status_code == 400  # neither q nor like
@@ -112,6 +114,8 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert first["a"].startswith("coffee.jpg") and "espresso" in first["texts"]["object"]
     assert (first["a_id"], first["b_id"]) == (ids[0], ids[1]) and body["ids"] == ids
     assert any("espresso" in f for f in body["set"]["distinct"][f"coffee.jpg (#{ids[0]})"])
+    text = body["set"]["text"]  # names as the rest of the answer, not whole paths
+    assert f"only coffee.jpg (#{ids[0]}): " in text and "/" not in text
     assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
     bogus = served.post("/api/compare", json={"ids": ids, "level": "bogus"})  # had been 200, echoed
     assert bogus.status_code == 400 and "level 'bogus' is not one of object" in bogus.json()["error"]
@@ -119,6 +123,7 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert twice.status_code == 400 and "(2 ids given, 1 different)" in twice.json()["error"]
     unreadable = served.post("/api/compare", json={"ids": "one"})  # FastAPI's 422, in the API's shape
     assert unreadable.status_code == 422 and set(unreadable.json()) == {"error"}, unreadable.text
+    assert served.post("/api/compare", json={"ids": [True, ids[1]]}).status_code == 422  # had compared #1
 
 
 def test_duplicates_clusters_outliers(served: Served) -> None:

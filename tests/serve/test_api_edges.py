@@ -93,6 +93,8 @@ def test_a_file_changed_or_deleted_since_indexed_is_said_so(tmp_path: Path) -> N
         assert client.get(f"/api/images/{ids['astronaut.jpg']}").json()["file"] == "gone"
         assert client.get(f"/api/images/{ids['chelsea.jpg']}").json()["file"] == "unchanged"
         assert "changed on disk since it was indexed" in client.get(f"/image/{ids['coffee.jpg']}").text
+        gone = client.get(f"/image/{ids['astronaut.jpg']}").text  # no broken picture with boxes on it
+        assert "no picture: the file is not on disk" in gone and 'class="box"' not in gone
         body = client.get("/api/search", params={"q": "cup", "k": 3}).json()
         states = {hit["name"]: hit["file"] for hit in body["hits"]}
         assert states == {"chelsea.jpg": "unchanged", "coffee.jpg": "changed", "astronaut.jpg": "gone"}
