@@ -40,7 +40,10 @@ def search_command(
         help="Match the words at these levels only: object, attribute, layout, caption or tags (repeatable).",
     ),
     json_out: bool = typer.Option(
-        False, "--json", help="One JSON object per result (with --explain, also how the query was read)."
+        False,
+        "--json",
+        help='One JSON object per result: path, score; "gone" for a file no longer on disk, "nearest_only" '
+        "where no result shows much of the query (with --explain, also how the query was read).",
     ),
     filenames: bool = typer.Option(
         False,
@@ -158,6 +161,7 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
     """The hits on stdout as `form`: "scores" (score and path, with --explain each part of each score),
     "paths", "json" (JSON lines) or "null" (each name's own bytes, NUL-ended)."""
     reading = {"lexical": result.fts, "spaces": result.spaces, "understood": result.concepts}
+    weak = {"nearest_only": True} if result.nearest_only() else {}  # stderr's warning, for a script too
     if explain and form == "scores":
         console.out.print(f"lexical: {result.fts or '(no searchable word)'}", markup=False)
         spaces = ", ".join(result.spaces) or "none (no word of the query reaches a class's vector)"
@@ -171,7 +175,7 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
         elif form == "json":  # with --explain each line also says how the query was read, as the text does
             gone = {} if os.path.lexists(hit.path) else {"gone": True}  # moved or deleted since indexed
             console.print_json_line(
-                {**hit.to_dict(explain), **gone, **({"query": reading} if explain else {})}
+                {**hit.to_dict(explain), **gone, **weak, **({"query": reading} if explain else {})}
             )
         elif form == "paths":
             console.out.print(console.shown(hit.path), markup=False)

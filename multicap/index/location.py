@@ -64,13 +64,28 @@ def index_here(root: Path) -> Path | None:
     return local if root == indexes_dir() / root.name and (local / DB_NAME).is_file() else None
 
 
+def given_as(root: Path) -> str:
+    """What `--index` names `root` by: its name where it is under the indexes folder, else its path (a
+    relative one from "./": "--index wt/" had been said "wt", which names the index of that name)."""
+    if root.parent == indexes_dir():
+        return root.name
+    text = str(root)
+    return text if root.is_absolute() or text.startswith("..") else f"./{text}"
+
+
 def no_index(root: Path, flag: str | None = None) -> str:
     """ "no index at ROOT; build one with ...", naming the index of that name in the current folder
     (`index_here`; `--index idx` had said no more beside a ./idx that is one)."""
     local = index_here(root)
+    named = indexes_dir() / root.name
     here = f" (./{local} is one: give --index ./{local})" if local is not None else ""
-    flag = f" --index {root}" if flag is None else flag
-    return f"no index at {root}{here}; build one with `multicap index PATHS{flag}`"
+    if local is None and root != named and (named / DB_NAME).is_file():  # "--index wt/": a path, not the name
+        here = f" (the index named {root.name} is {named}: give --index {root.name})"
+    where, given = str(root), given_as(root)
+    if given.startswith("."):  # a relative path: the folder it names, in full
+        where = f"{given} ({os.path.abspath(root)})"
+    flag = f" --index {given}" if flag is None else flag
+    return f"no index at {where}{here}; build one with `multicap index PATHS{flag}`"
 
 
 @contextlib.contextmanager

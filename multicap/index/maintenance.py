@@ -13,7 +13,7 @@ from typing import Any
 from multicap.errors import DataError
 from multicap.facts.versions import current_said_by
 from multicap.index.layout import LayoutRules
-from multicap.index.location import DB_NAME, no_index, write_lock
+from multicap.index.location import DB_NAME, given_as, no_index, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import check_vectors, sync_vectors
@@ -64,7 +64,7 @@ def older_descriptions(root: Path) -> str | None:
         return None
     return (
         f"{older} of {sum(counts.values())} images in {root} were described by an older multicap: "
-        f"`multicap index FOLDER --index {root}` describes a folder's images again"
+        f"`multicap index FOLDER --index {given_as(root)}` describes a folder's images again"
     )
 
 

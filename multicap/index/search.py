@@ -300,8 +300,11 @@ def _text_search(
         lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and not lists.get("lexical"):
-        if qv.unknown or not expression:  # the words, not the index: "dgo" had read "nothing in the index"
-            said = "; ".join(qv.unknown) or "it has no word that tells images apart"
+        # the words, not the index ("dgo" had read "nothing in the index matches"), and what is wrong with
+        # them, not a note on one ("OR OR" had been refused as '"or" is read as "and"')
+        unknown = qv.unknown if qv.meaning is None else [u.message() for u in qv.meaning.unknown]
+        if unknown or not expression:
+            said = "; ".join(dict.fromkeys(unknown)) or "it has no word that tells images apart"
             raise ConfigError(f"{NOTHING_TO_SEARCH} {quoted(query)}: {said}")
         said = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
         raise ConfigError(f"{NOTHING_MATCHES} {quoted(query)}: {said}")

@@ -138,6 +138,14 @@ def test_a_missing_index_names_the_one_of_that_name_here(
     from multicap.index.location import index_here
 
     assert index_here(Path("indexes") / "idx") == Path("idx") and index_here(Path("./idx")) is None
+    # the other way round: "--index idx/" is a path (the folder here), said in full, with the name beside
+    (tmp_path / "indexes" / "named").mkdir(parents=True)
+    (tmp_path / "indexes" / "named" / "meta.sqlite").write_bytes(b"")
+    said = no_index(Path("named"))
+    assert said.startswith(
+        f"no index at ./named ({tmp_path / 'named'}) (the index named named is indexes/named:"
+    )
+    assert said.endswith("`multicap index PATHS --index ./named`")  # had said "--index named", the name
 
 
 def test_info_and_a_second_writer_refused(demo: dict[str, str]) -> None:

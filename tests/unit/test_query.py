@@ -3,6 +3,7 @@ their noun, person words reach people, and a word that reaches nothing is named 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -274,6 +275,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     image = run_cli("search", "an image", "--index", str(index))  # every attribute text says "image"
     said = "nothing to search for in 'an image': it has no word that tells images apart"
     assert image.returncode == 1 and said in image.stderr
+    weak = run_cli("search", "forest cat", "--index", str(index), "--json", "-k", "1")  # as stderr warns
+    assert json.loads(weak.stdout)["nearest_only"] is True and "no image here shows much" in weak.stderr
+    either = run_cli("search", "OR OR", "--index", str(index))  # not refused by a note on "or"
+    assert either.returncode == 1 and "'OR OR': it has no word that tells images apart" in either.stderr
     path = run_cli(
         "search", str(REPO / "examples" / "photos" / "coffee.jpg"), "--index", str(index), "-k", "1"
     )
