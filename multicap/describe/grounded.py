@@ -36,6 +36,7 @@ from multicap.describe.regions import (
     best_guess,
     detect_regions,
     without_nested_kin,
+    without_twins,
 )
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
@@ -252,6 +253,7 @@ class GroundedDescriber:
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
         found = without_nested_kin(found, self._kin)
+        found = without_twins(found)
         setting = self._setting(cam)
         people = image.people
         guessed = not found and setting is None and not people

@@ -26,7 +26,7 @@ from multicap.describe.colours import interpolation_matrix
 
 __all__ = [
     "KIN_CLASSES", "KIN_HOPS", "Detection", "RegionConfig", "Related", "best_guess", "detect_regions",
-    "window_logits", "without_nested_kin",
+    "window_logits", "without_nested_kin", "without_twins",
 ]  # fmt: skip
 
 Box = tuple[float, float, float, float]
@@ -215,6 +215,29 @@ def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = 
         if not any(kin[k.cls, det.cls] and _share_inside(det.box, k.box) >= inside for k in kept):
             kept.append(det)
     return kept
+
+
+TWIN_IOU = 0.8  # boxes overlapping this much (intersection over union) are one region read twice
+
+
+def without_twins(found: list[Detection], least: float = TWIN_IOU) -> list[Detection]:
+    """`found` (most confident first) less each detection whose box is nearly a surer one's (IoU at least
+    `least`), whatever its class: one region read as two things ("a daisy and a bee" for a daisy alone,
+    the bee's box the daisy's; "a lighter and a whistle" for one eraser). A thing on another has a box of
+    its own (a real bee on a flower: under 0.5)."""
+    kept: list[Detection] = []
+    for det in found:
+        if not any(_iou(det.box, k.box) >= least for k in kept):
+            kept.append(det)
+    return kept
+
+
+def _iou(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(0.0, w) * max(0.0, h)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
 
 
 def _share_inside(a: Box, b: Box) -> float:

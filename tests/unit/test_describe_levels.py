@@ -368,6 +368,18 @@ def test_a_thing_of_one_kind_boxed_inside_a_surer_one_is_the_same_thing() -> Non
     assert without_nested_kin([det("Japanese spaniel", 0.48, (0.0, 0.0, 1.0, 1.0)), cat], kin)[1] == cat
 
 
+def test_one_region_read_as_two_things_is_the_surer_one() -> None:
+    """ "a daisy and a bee" for a daisy alone (the bee's box the daisy's), "a lighter and a whistle" for one
+    eraser: whatever the classes, a box nearly a surer one's is that one read twice; a bee on it stays."""
+    from multicap.describe.regions import without_twins
+
+    mask = np.zeros((28, 28), dtype=bool)
+    daisy = Detection(985, 0.74, (0.0, 0.0, 1.0, 1.0), mask)
+    twin = Detection(309, 0.29, (0.0, 0.05, 1.0, 1.0), mask)  # IoU 0.95
+    bee = Detection(309, 0.28, (0.3, 0.3, 0.6, 0.6), mask)  # one of its own: IoU 0.09
+    assert without_twins([daisy, twin]) == [daisy] and without_twins([daisy, bee]) == [daisy, bee]
+
+
 def test_nothing_confident_gives_a_hedged_best_guess_and_nothing_only_when_nothing() -> None:
     """Below the detector's confidence the whole image's best class is said as a guess ("perhaps ..."),
     with its low confidence; "nothing recognised" only when even that is below the guess floor."""
