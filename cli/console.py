@@ -52,12 +52,12 @@ def is_verbose() -> bool:
     return _state["verbose"]
 
 
-def shown(name: object, *, lines: bool = False) -> str:
+def shown(name: object, *, lines: bool = False, exact: bool = False) -> str:
     """A file name (or a text holding names: a pair's differences, a summary) safe for a terminal; `lines`
     keeps the text's own line breaks. See `multicap.io.paths.shown`."""
     from multicap.io.paths import shown as escaped  # here, not above: `--help` stays fast
 
-    return escaped(str(name), lines=lines)
+    return escaped(str(name), lines=lines, exact=exact)
 
 
 def counted(n: int, noun: str) -> str:

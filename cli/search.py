@@ -49,8 +49,8 @@ def search_command(
         False,
         "--filenames-only",
         "-f",
-        help="Paths only, one a line (control characters and undecodable bytes escaped as ls -b escapes "
-        "them; spaces kept as they are: use -0 with xargs).",
+        help="Paths only, one a line (control characters, undecodable bytes and backslashes escaped as ls -b "
+        "escapes them; spaces kept as they are: use -0 with xargs).",
     ),
     null: bool = typer.Option(
         False, "--null", "-0", help="Paths only, each ended by a NUL byte, exactly as on disk (for xargs -0)."
@@ -177,8 +177,8 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
             console.print_json_line(
                 {**hit.to_dict(explain), **gone, **weak, **({"query": reading} if explain else {})}
             )
-        elif form == "paths":
-            console.out.print(console.shown(hit.path), markup=False)
+        elif form == "paths":  # as ls -b: a backslash doubled, so that each line reads back as one name
+            console.out.print(console.shown(hit.path, exact=True), markup=False)
         else:
             console.out.print(f"{hit.score:.4f}  {console.shown(hit.path)}", markup=False)
             if explain:

@@ -275,7 +275,8 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 # C0 controls, DEL, C1 controls (U+009B is a one-character CSI on some terminals), undecodable bytes,
 # and the bidirectional embeddings, overrides and isolates that reorder the text after them.
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\udc80-\udcff\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+_UNSAFE_OR_BACKSLASH = re.compile(f"{_UNSAFE.pattern[:-1]}\\\\]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\"}
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -288,9 +289,13 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def shown(name: str | Path, *, lines: bool = False) -> str:
+def shown(name: str | Path, *, lines: bool = False, exact: bool = False) -> str:
     """The name (or any text holding names) made safe to print on a terminal, on one line; with `lines`,
-    a text's own line breaks are kept (each line made safe)."""
+    a text's own line breaks are kept (each line made safe). With `exact`, a backslash is doubled too, as
+    `ls -b` writes it, so that every name reads back as one name only (a name holding the two characters
+    "\\n" had been printed as one holding a line break is)."""
+    if exact:
+        return _UNSAFE_OR_BACKSLASH.sub(_escape, str(name))
     if lines:
         return "\n".join(_UNSAFE.sub(_escape, line) for line in str(name).split("\n"))
     return _UNSAFE.sub(_escape, str(name))

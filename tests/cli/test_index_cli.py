@@ -297,6 +297,12 @@ def test_null_separated_paths_are_the_names_own_bytes(tmp_path: Path) -> None:
     exe = Path(sys.executable).parent / "multicap"
     r = subprocess.run([str(exe), "search", "espresso", "--index", idx, "-0"], capture_output=True)
     assert r.returncode == 0 and r.stdout == odd + b"\0"
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "a\\nb.jpg")  # a backslash, an n: not a line break
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "a\nb.jpg")  # a line break
+    assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
+    listed = run_cli("search", "espresso", "--index", idx, "-f").stdout.splitlines()
+    names = sorted(line.rsplit("/", 1)[1] for line in listed if line.endswith("nb.jpg"))
+    assert names == ["a\\\\nb.jpg", "a\\nb.jpg"], listed  # as ls -b: the two had read alike
 
 
 def test_info_says_when_faiss_is_behind_the_images(tmp_path: Path) -> None:
