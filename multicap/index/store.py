@@ -63,6 +63,7 @@ class IndexStore:
         self.path = path
         self.db = connect(path)
         self._said_damaged: set[str] = set()  # the spaces whose damaged vectors were said
+        self._dims: dict[tuple[str, int], int | None] = {}  # (space, total_changes) → `vector_dim`
 
     def close(self) -> None:
         self.db.close()
@@ -249,7 +250,7 @@ class IndexStore:
             if not rows:
                 return
             last = int(rows[-1][0])
-            sound, damaged = _sound(rows)
+            sound, damaged = _sound(rows, self.vector_dim(space))
             if damaged and space not in self._said_damaged:
                 self._said_damaged.add(space)
                 self._say_damaged(space, damaged, "left out of its vector file")
@@ -270,12 +271,40 @@ class IndexStore:
             rows = self.db.execute(
                 f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
             ).fetchall()
-            sound, bad = _sound(rows)
+            sound, bad = _sound(rows, self.vector_dim(space))
             out.update(sound)
             damaged += bad
         if damaged:
             self._say_damaged(space, damaged, "left out of this search")
         return out
+
+    def sound_vectors(self, space: str, ids: Sequence[int] | np.ndarray) -> int:
+        """How many of `ids` are rows (live or deleted) with a whole vector in `space`: those a FAISS file
+        built from `iter_vectors` holds (a rebuild that had left a damaged one out was judged to lack it,
+        and rebuilt at every run)."""
+        column = f"{_space(space)}_vec"
+        found = 0
+        for start in range(0, len(ids), 500):
+            chunk = [int(i) for i in ids[start : start + 500]]
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
+            ).fetchall()
+            found += len(_sound(rows, self.vector_dim(space))[0])
+        return found
+
+    def vector_dim(self, space: str) -> int | None:
+        """The dimension of the space's vectors: the most common among the first 101 live rows (one
+        damaged row first had set it), or None when no live row has one. Read again after this
+        connection writes."""
+        key = (space, self.db.total_changes)
+        if key not in self._dims:
+            row = self.db.execute(
+                f"SELECT n FROM (SELECT length({_space(space)}_vec) / 4 AS n FROM images WHERE deleted = 0 "
+                f"AND {space}_vec IS NOT NULL LIMIT 101) GROUP BY n ORDER BY COUNT(*) DESC LIMIT 1"
+            ).fetchone()
+            self._dims = {key: None if row is None else int(row[0])}
+        return self._dims[key]
 
     def _say_damaged(self, space: str, damaged: list[int], where: str) -> None:
         _log.warning(
@@ -350,15 +379,13 @@ class _Transaction:
         self.db.execute("ROLLBACK" if exc_type is not None else "COMMIT")
 
 
-def _sound(rows: Sequence[tuple[int, bytes]]) -> tuple[dict[int, np.ndarray], list[int]]:
-    """The rows' vectors that are whole: id -> vector, and the ids of the damaged ones (not whole float32s,
-    not of the length most of them have, or not of unit length and not zero; NaN included)."""
-    lengths = [len(blob) for _, blob in rows]
-    common = max(set(lengths), key=lengths.count) if lengths else 0
+def _sound(rows: Sequence[tuple[int, bytes]], dim: int | None) -> tuple[dict[int, np.ndarray], list[int]]:
+    """The rows' vectors that are whole: id -> vector, and the ids of the damaged ones (not `dim` float32s,
+    or not of unit length and not zero; NaN included)."""
     sound: dict[int, np.ndarray] = {}
     damaged: list[int] = []
-    for (i, blob), n in zip(rows, lengths, strict=True):
-        if n != common or n % 4:
+    for i, blob in rows:
+        if dim is None or len(blob) != 4 * dim:
             damaged.append(int(i))
             continue
         v = np.frombuffer(blob, np.float32)

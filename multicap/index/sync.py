@@ -68,7 +68,7 @@ def sync_vectors(
     """
     info: dict[str, Any] = dict(store.get_meta("faiss", {}))
     for space in SPACES:
-        dim = _dim(store, space)
+        dim = store.vector_dim(space)
         if dim is None:
             faiss_path(root, space).unlink(missing_ok=True)
             info.pop(space, None)
@@ -104,7 +104,7 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
     Raises:
         DataError: the file needs rebuilding and holds more vectors than a search should rebuild.
     """
-    dim = _dim(store, space)
+    dim = store.vector_dim(space)
     if dim is None:
         return None
     old = store.get_meta("faiss", {}).get(space)
@@ -139,23 +139,13 @@ def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | Non
     return _build(store, space, "Flat", dim)  # exact: no training, nothing to tune
 
 
-def _dim(store: IndexStore, space: str) -> int | None:
-    """The dimension of the space's vectors (the most common among the first 101 live rows: one damaged
-    row first had set it), or None when no live row has one."""
-    row = store.db.execute(
-        f"SELECT n FROM (SELECT length({space}_vec) / 4 AS n FROM images WHERE deleted = 0 "
-        f"AND {space}_vec IS NOT NULL LIMIT 101) GROUP BY n ORDER BY COUNT(*) DESC LIMIT 1"
-    ).fetchone()
-    return None if row is None else int(row[0])
-
-
 def check_vectors(root: Path, store: IndexStore) -> dict[str, str | None]:
     """Each recorded space → what is wrong with its FAISS file now (missing, its bytes changed, ids that
     disagree with SQLite's rows), or None where it agrees: what a search would find (`multicap index
     --info` had repeated the layout recorded at the last write over a missing or emptied file)."""
     out: dict[str, str | None] = {}
     for space, old in store.get_meta("faiss", {}).items():
-        dim = _dim(store, space)
+        dim = store.vector_dim(space)
         out[space] = None if dim is None else _verified(root, store, space, old, dim)[1]
     return out
 
@@ -195,27 +185,14 @@ def _disagreement(store: IndexStore, space: str, ids: np.ndarray) -> str | None:
     rows = store.db.execute("SELECT id FROM images WHERE deleted = 0").fetchall()  # (an id bound: a row scan)
     live = np.sort(np.array(rows, dtype=np.int64).reshape(-1))
     live = live[live <= top]
-    absent = _with_vector(store, space, np.setdiff1d(live, unique, assume_unique=True))
+    absent = store.sound_vectors(space, np.setdiff1d(live, unique, assume_unique=True))
     if absent:
         return f"it lacks {absent} live image(s) of {store.path.name}"
     extra = np.setdiff1d(unique, live, assume_unique=True)  # deleted since, or strays
-    stray = len(extra) - _with_vector(store, space, extra)
+    stray = len(extra) - store.sound_vectors(space, extra)
     if stray:
         return f"it holds {stray} id(s) that {store.path.name} has no vector for"
     return None
-
-
-def _with_vector(store: IndexStore, space: str, ids: np.ndarray) -> int:
-    """How many of `ids` are rows with a vector in `space` (live or deleted)."""
-    found = 0
-    for start in range(0, len(ids), 500):
-        chunk = [int(i) for i in ids[start : start + 500]]
-        marks = ",".join("?" * len(chunk))
-        row = store.db.execute(
-            f"SELECT COUNT(*) FROM images WHERE id IN ({marks}) AND {space}_vec IS NOT NULL", chunk
-        ).fetchone()
-        found += int(row[0])
-    return found
 
 
 def _build(store: IndexStore, space: str, factory: str, dim: int) -> VectorIndex:
