@@ -25,9 +25,16 @@ def _register() -> None:
     from multicap.cli import data as _data
 
     app.add_typer(_data.data_app, name="data")
-    for typed in (app, _data.data_app):
-        for info in typed.registered_commands:
-            info.help = reflowed(info.help or inspect.getdoc(info.callback) or "")
+    _reflow_all(app)
+
+
+def _reflow_all(typed: typer.Typer) -> None:
+    """`reflowed` help for every command of `typed` and of the groups under it (`models pull`)."""
+    for info in typed.registered_commands:
+        info.help = reflowed(info.help or inspect.getdoc(info.callback) or "")
+    for group in typed.registered_groups:
+        if group.typer_instance is not None:
+            _reflow_all(group.typer_instance)
 
 
 def reflowed(doc: str) -> str:

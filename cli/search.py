@@ -79,7 +79,7 @@ def search_command(
       multicap search ./photos/koala.jpg --index demo   (as --image)
     """
     if image is None and query is not None and _image_named(query):  # as rclip: `search ./koala.jpg`
-        query, image = None, Path(query)  # it had been searched as the words "tmp", "koala" and "jpg"
+        query, image = None, _image_path(query)  # it had been searched as the words "tmp", "koala", "jpg"
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors
         raise typer.BadParameter("give one of them, not both or neither", param_hint="QUERY / --image")
     forms = [name for name, given in (("--json", json_out), ("-f", filenames), ("-0", null)) if given]
@@ -103,13 +103,27 @@ def search_command(
 
 
 def _image_named(query: str) -> bool:
-    """Whether the query is an image file's path ("./koala.jpg", "/photos/a.png"): one that exists, or one
-    with a folder that does not (said when opened, not searched as words)."""
+    """Whether the query is an image file's path ("koala.jpg", "/photos/a.png"): one that exists, or one
+    that would, with no space in it."""
     from multicap.io.paths import IMAGE_EXTENSIONS
 
-    if os.path.splitext(query)[1].lower() not in IMAGE_EXTENSIONS or "\n" in query:
+    if os.path.splitext(query)[1].lower() not in IMAGE_EXTENSIONS:
         return False
-    return os.path.lexists(query) or os.sep in query.strip(os.sep)
+    return os.path.lexists(query) or not any(c.isspace() for c in query)
+
+
+def _image_path(query: str) -> Path:
+    """The image file the query names; a missing one is said with how the query was read (it had been
+    searched as the words of its name)."""
+    from multicap.errors import ConfigError
+
+    if not os.path.lexists(query):
+        ending = os.path.splitext(query)[1]
+        raise ConfigError(
+            f"{console.shown(query)}: no such file (a query ending in {ending} is read as an image's path; "
+            f"to search its words, leave out {ending})"
+        )
+    return Path(query)
 
 
 def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:

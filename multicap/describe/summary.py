@@ -173,11 +173,13 @@ _SOME = 6  # things said on the "some:" line, most often shown first
 def _some(descs: list[Description], above: dict[str, set[str]], most: float) -> list[tuple[str, int]]:
     """What two or more of the images show but not most of them (an object's name or a word above it),
     most often shown first, leaving out a word above another that as many show ("animal" beside "dog"
-    where only dogs are animals): a folder of four dogs and four people had read "all 8 images: nothing
-    in common" and each image's own features, nothing of what several show. The 346 real photos:
-    "some: animal (103 of 346), sky (99 of 346), plant (78 of 346), building (45 of 346), ..."."""
+    where only dogs are animals), and what is only guessed ("perhaps a monkey" is not said as a fact): a
+    folder of four dogs and four people had read "all 8 images: nothing in common" and each image's own
+    features, nothing of what several show. The 346 real photos: "some: animal (103 of 346), sky (99 of
+    346), plant (78 of 346), building (45 of 346), ..."."""
     n = len(descs)
-    counts = Counter(c for d in descs if d.facts is not None for c in concepts(d.facts))
+    sure = [[o for o in d.facts.objects if o.attributes.get("certainty") != GUESS] for d in descs if d.facts]
+    counts = Counter(name for objects in sure for name in {w for o in objects for w in (o.label, *_tags(o))})
     held = [f for f, c in counts.items() if 2 <= c <= most * n]
     implied = {a for f in held for a in above.get(f, ()) if counts[a] == counts[f]}
     return sorted(((f, counts[f]) for f in held if f not in implied), key=lambda t: (-t[1], t[0]))[:_SOME]

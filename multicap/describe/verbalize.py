@@ -169,16 +169,21 @@ COLOUR_WORDS = frozenset(
 )
 
 
-def coloured(colour: str, name: str) -> str:
-    """ "brown dog"; for a name that says a colour itself (an orange, a red fox, a yellow lady's slipper),
-    the name alone where its colour is among those seen, else the colours after it: "a large orange and
-    yellow orange" and "a medium red and orange yellow lady's slipper" had been said."""
+_GRAY = {"grey": "gray"}  # the describer's spelling; ImageNet's names say "grey" ("grey whale", "grey fox")
+
+
+def coloured(colour: str, name: str, label: str | None = None) -> str:
+    """ "brown dog"; for a name that says a colour itself (an orange, a red fox, a yellow lady's slipper;
+    `label`: the singular of a plural `name`), the name alone where its colour is among those seen, else
+    the colours after it: "a large orange and yellow orange" and "a medium red and orange yellow lady's
+    slipper" had been said."""
     if not colour:
         return name
-    own = name.split(" ", 1)[0]
+    own = (label or name).split(" ", 1)[0]
     if own not in COLOUR_WORDS:
         return f"{colour} {name}"
-    return name if own in colour.split() else f"{name} coloured {colour}"
+    seen = {_GRAY.get(c, c) for c in colour.split()}
+    return name if _GRAY.get(own, own) in seen else f"{name} coloured {colour}"
 
 
 def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n: int = 1) -> str:
@@ -197,7 +202,7 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
         if wearing and obj.attributes.get("wearing_certainty") == GUESS:
             dressed = f"what may be {dressed}"
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")
-    return " ".join(w for w in (said_size, coloured(said_colour, label)) if w)
+    return " ".join(w for w in (said_size, coloured(said_colour, label, obj.label)) if w)
 
 
 def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:

@@ -43,6 +43,7 @@ from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore
 from multicap.index.sync import open_vectors
 from multicap.io import stat_regular
+from multicap.text.wordnet import open_wordnet
 
 __all__ = [
     "NOTHING_MATCHES",
@@ -153,9 +154,12 @@ class ImageModel(Protocol):
 
 
 def _phrases(meaning: Understanding) -> tuple[str, ...]:
-    """The names of several words the query was read as, known or not ("polar bear", "new york")."""
+    """The names of several words that WordNet knows as one and the query was read as, whether the model
+    relates them to a class or not ("polar bear", "new york"); not a thing with its colour or size ("brown
+    dog": its words are searched one by one too, as before)."""
+    wn = open_wordnet()
     texts = (*(p.text for p in meaning.parts), *(u.word for u in meaning.unknown))
-    return tuple(t for t in texts if " " in t)
+    return tuple(t for t in texts if " " in t and wn.synsets(t))
 
 
 def _identity(store: IndexStore, root: Path) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 By the first letter alone the describer had said "an unicycle", "an European fire salamander" and "a
 hourglass". `inflect` (PyPI) knows these rules and more, but importing it takes about a second (its
 run-time type checks), a third of a cold `describe`; this rule gives the same article as inflect 7.6 for
-all 1,000 ImageNet class names and for all but 198 of WordNet's 117,798 noun lemmas (initials in
+all 1,000 ImageNet class names and for all but 190 of WordNet's 117,798 noun lemmas (initials in
 people's names, abbreviations such as "UFO"; compared once, not kept as a dependency).
 """
 
@@ -14,7 +14,8 @@ import re
 __all__ = ["indefinite"]
 
 _SILENT_H = ("hour", "honest", "honor", "honour", "heir")  # "an hourglass"
-_SAID_YOU = re.compile(r"(uni|use|usa|usu|uti|ure|uri|uro|ura|uvu|ubiq|eu|ewe|uk|u-)")  # "a unicycle"
+# "a unicycle", "a ewe"; but "an unidentified", "an uninhabited", "an unmade"
+_SAID_YOU = re.compile(r"(uni(?![nmd])|use|usa|usu|uti|ure|uri|uro|ura|uvu|ubiq|eu|ewe|uk|u-)")
 _SAID_WON = ("one", "once")  # "a one-piece"
 _LETTER_SAID_WITH_A_VOWEL = frozenset("aefhilmnorsx")  # "an X-ray", "an F clef"; "a T-shirt", "a U-boat"
 

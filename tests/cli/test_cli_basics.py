@@ -206,3 +206,9 @@ def test_help_prose_is_one_line_a_paragraph_and_examples_stay() -> None:
     examples = "Example:\n\n  multicap x\n  multicap y"
     doc = f"First line.\n\nA paragraph broken\nat the source.\n\n{examples}"
     assert reflowed(doc) == f"First line.\n\nA paragraph broken at the source.\n\n{examples}"
+    for command, joined in (
+        (("search",), "descriptions and embedded into"),
+        (("models", "pull"), "in multicap downloads"),
+    ):
+        said = run_cli(*command, "--help", env={"COLUMNS": "1000"}).stdout  # a group's commands too
+        assert any(joined in line for line in said.splitlines()), said

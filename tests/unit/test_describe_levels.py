@@ -17,7 +17,14 @@ from multicap.describe.regions import (
     detect_regions,
     without_nested_kin,
 )
-from multicap.describe.verbalize import GUESS, list_verbalizers, plural, verbalize, with_article
+from multicap.describe.verbalize import (
+    GUESS,
+    list_verbalizers,
+    object_phrase,
+    plural,
+    verbalize,
+    with_article,
+)
 from multicap.encoders import imagenet_labels
 from multicap.errors import UnknownNameError
 from multicap.facts import Relation, SceneFacts, SceneObject
@@ -229,6 +236,8 @@ def test_a_name_that_says_a_colour_is_not_coloured_twice() -> None:
     fox = SceneObject("red fox", 0.8, (0.5, 0.5, 1.0, 1.0), {"colour": "brown"})
     dog = SceneObject("dog", 0.8, (0.5, 0.5, 1.0, 1.0), {"colour": "brown"})
     said = verbalize(SceneFacts([orange, slipper, fox, dog], [], {}), "attribute")
+    whale = SceneObject("grey whale", 0.8, (0.0, 0.5, 0.5, 1.0), {"colour": "gray and white"})
+    assert object_phrase(whale) == "grey whale" and object_phrase(orange, n=3) == "large oranges"  # a review
     slipper_said = "a yellow lady's slipper coloured red and orange"
     assert said == f"a large orange, {slipper_said}, a red fox coloured brown, a brown dog"
 

@@ -146,6 +146,10 @@ def test_a_guess_stays_hedged_in_the_set_summary() -> None:
     assert "monkey" not in image_features(descs[1].facts, "object")
     only = summarize_set(descs, "layout").distinct["b.jpg"]
     assert "perhaps monkey" in only and "perhaps monkey in the centre" in only and "monkey" not in only
+    again = _obj("monkey", "primate, mammal, animal", "brown", "left")
+    again.attributes["certainty"] = "guess"
+    some = summarize_set([*descs, _desc("c.jpg", [again]), _desc("d.jpg", [])], "object").some
+    assert some == [], some  # two guesses of a monkey are not "some: monkey (2 of 4)" (a review)
 
 
 def test_what_several_show_but_not_most_is_said_with_counts() -> None:

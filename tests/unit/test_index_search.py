@@ -81,6 +81,11 @@ def test_full_text_matches_tags_and_levels(tmp_path: Path) -> None:
     # a name of several words is searched whole: "New York" had found a squirrel by its "New World monkey"
     assert fts_expression("New York", ("tags",), whole=("new york",)) == '{tags} : ("new york")'
     assert fts_expression("New York", ("tags",)) == '{tags} : ("new" OR "york" OR "new york")'
+    from multicap.index.query import understand
+    from multicap.index.search import _phrases
+
+    assert _phrases(understand("New York")) == ("new york",) and _phrases(understand("polar bears")) != ()
+    assert _phrases(understand("a brown dog")) == ()  # a thing and its colour: each word searched too
 
 
 def test_query_names_classes_through_wordnet_tags() -> None:
