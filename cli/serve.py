@@ -34,7 +34,8 @@ def serve_command(
         "--allow-host",
         metavar="NAME",
         help="Another name this server is reached by (a reverse proxy's, this machine's own), besides "
-        "localhost, 127.0.0.1 and [::1]: on loopback a request naming any other host is refused. Repeatable.",
+        "localhost, 127.0.0.1 and [::1]: a request naming any other host is refused (on loopback always, "
+        "elsewhere once a name is given), and pages of that name may change things. Repeatable.",
     ),
     workers: int = typer.Option(
         1,
@@ -70,11 +71,8 @@ def serve_command(
     root = existing_index(index)
     _can_listen(host, port)
     shown_host = f"[{host}]" if ":" in host else host
-    hosts = None  # any Host header: the server was asked to be reached from elsewhere, by any name
-    if _loopback(host):  # only the names given: no page of another name rebound to 127.0.0.1
-        named = (f"[{h}]" if ":" in h else h for h in allow_host or ())
-        hosts = tuple(dict.fromkeys(n.lower() for n in (*LOOPBACK_NAMES, shown_host, *named)))
-    else:
+    hosts = host_names(host, allow_host or [], LOOPBACK_NAMES)
+    if not _loopback(host):
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
 
     def say(bound: int) -> None:
@@ -102,6 +100,17 @@ def serve_command(
                 return
 
     _run(server, announce)
+
+
+def host_names(host: str, allow_host: list[str], loopback: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The Host names a server bound to `host` answers: on loopback, or wherever names are given
+    (--allow-host), those names, loopback's and its own (no page of another name rebound to this server);
+    else None, any (--allow-host had been ignored off loopback, and a proxy's page refused every change)."""
+    named = [f"[{h}]" if ":" in h else h for h in allow_host]
+    if not (_loopback(host) or named):
+        return None
+    own = f"[{host}]" if ":" in host else host
+    return tuple(dict.fromkeys(n.lower() for n in (*loopback, own, *named)))
 
 
 def _loopback(host: str) -> bool:

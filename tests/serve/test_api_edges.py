@@ -58,6 +58,24 @@ def test_a_server_for_any_host_still_refuses_another_sites_changes(served: Serve
         assert client.post("/api/reload").status_code == 200
 
 
+def test_a_proxy_named_with_allow_host_is_answered_off_loopback_too(served: Served) -> None:
+    """--allow-host had been ignored off loopback: behind a proxy that sends its own Host (127.0.0.1) and
+    the visitor's page as Origin, every change was refused, and a rebound name was answered."""
+    from starlette.testclient import TestClient
+
+    from multicap.cli.serve import host_names
+    from multicap.serve.app import LOOPBACK_NAMES, create_app
+
+    assert host_names("0.0.0.0", [], LOOPBACK_NAMES) is None  # any name, as asked
+    hosts = host_names("0.0.0.0", ["Photos.Example"], LOOPBACK_NAMES)
+    assert hosts is not None and "photos.example" in hosts and "127.0.0.1" in hosts
+    with TestClient(create_app(served.root, load_model=False, hosts=hosts)) as client:
+        proxied = {"Host": "127.0.0.1:8765", "Origin": "https://photos.example"}
+        assert client.post("/api/reload", headers=proxied).status_code == 200
+        rebound = {"Host": "evil.example:8765", "Origin": "http://evil.example:8765"}
+        assert client.post("/api/reload", headers=rebound).status_code == 400
+
+
 def test_an_id_beyond_sqlite_integers_is_a_404_in_one_line(served: Served) -> None:
     """Ids over 2**63 - 1 had reached SQLite and come back as a plain-text 500 (OverflowError)."""
     for huge in ("99999999999999999999", "9223372036854775808", "-9223372036854775809"):
