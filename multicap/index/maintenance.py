@@ -16,7 +16,7 @@ from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, given_as, no_index, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
 from multicap.index.store import IndexStore
-from multicap.index.sync import check_vectors, sync_vectors
+from multicap.index.sync import check_vectors, drop_vectors, sync_vectors
 from multicap.index.vectors import check_factory
 
 __all__ = ["forget_paths", "index_info", "older_descriptions", "rebuild_vectors"]
@@ -111,8 +111,11 @@ def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
             for p, spelled in tops.items()
         }
         forgotten = store.retire(sorted({f for _, f, live in rows if live}))
-        faiss = sync_vectors(root, store)  # their ids leave the FAISS files as retired ones do, then
-        purged = store.purge([image_id for image_id, _, _ in rows])  # the rows go
+        sync_vectors(root, store)  # the files agree with SQLite, the forgotten rows retired; then their
+        ids = [image_id for image_id, _, _ in rows]  # vectors leave the files, and the rows go
+        left = drop_vectors(root, store, ids)
+        purged = store.purge(ids)
+        faiss = sync_vectors(root, store) if left else store.get_meta("faiss", {})
         store.set_meta(described_by=store.said_by_counts())  # as `index_paths` keeps it, for search's note
         return {"index": str(root), "forgotten": forgotten, "purged": purged, "by_path": by_path,
                 "total": store.count(), "faiss": faiss}  # fmt: skip

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import faiss
 import numpy as np
 
 from multicap.errors import DataError
@@ -94,6 +95,28 @@ def sync_vectors(
         store.set_meta(faiss=info)  # at once: readers compare the file they find with this checksum
     store.set_meta(faiss=info)
     return info
+
+
+def drop_vectors(root: Path, store: IndexStore, ids: list[int]) -> list[str]:
+    """Take the vectors of `ids` (retired rows about to be purged: `forget_paths`) out of each FAISS file
+    that agrees with SQLite now, and save it (the caller holds the writer lock): once their rows were
+    gone, a file still holding them had been judged broken at every search until a rebuild. Returns the
+    spaces whose file could not be changed so (missing, or its lists mapped from a file of their own): a
+    `sync_vectors` after the purge rebuilds those."""
+    info: dict[str, Any] = dict(store.get_meta("faiss", {}))
+    gone = np.asarray(sorted(ids), dtype=np.int64)
+    left: list[str] = []
+    for space, old in list(info.items()):
+        dim = store.vector_dim(space)
+        vi = None if dim is None else _verified(root, store, space, old, dim)[0]
+        if vi is None or dim is None or vi.mapped is not None:
+            left.append(space)
+            continue
+        vi.index.remove_ids(faiss.IDSelectorBatch(gone))
+        path, chosen, wanted = faiss_path(root, space), old["factory_wanted"], old.get("user_factory")
+        info[space] = save_recorded(vi, path, old["preset"], chosen, wanted, dim)
+        store.set_meta(faiss=info)  # at once: readers compare the file they find with this checksum
+    return left
 
 
 def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | None:

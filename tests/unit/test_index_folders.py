@@ -120,6 +120,20 @@ def test_forget_drops_a_folder_gone_for_good(tmp_path: Path, tiny: IndexModel) -
         forget_paths(tmp_path / "nowhere", [trip])
 
 
+def test_forgetting_a_few_images_leaves_faiss_files_that_agree(tmp_path: Path, tiny: IndexModel) -> None:
+    """Forgetting under a fifth of an index (its ids kept in the files as tombstones, then their rows
+    purged) had left files holding ids with no row: every search rebuilt an exact copy, saying so."""
+    from multicap.index import forget_paths
+
+    few, many, root = tmp_path / "few", tmp_path / "many", tmp_path / "idx"
+    _images(few, 2)
+    _images(many, 12, start=10)
+    index_paths(root, [few, many], tiny)
+    done = forget_paths(root, [few])
+    assert (done["forgotten"], done["total"]) == (2, 12)
+    assert not index_info(root, check_files=True)["faiss_problems"]
+
+
 def test_a_folder_moved_whole_is_a_move_not_a_second_copy(tmp_path: Path, tiny: IndexModel) -> None:
     """`mv photos photos_2024` then `index photos_2024` had kept every old row live ("6 images (3 reused)"):
     each search found the photo twice, once at a path that no longer exists. A named folder that is missing
