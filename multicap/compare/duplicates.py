@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from multicap.compare.signature import PIXEL_DIM, turned_pixels, unit
+
 __all__ = [
     "DEFAULT_THRESHOLD",
     "EMBEDDING_FLOOR",
@@ -57,6 +59,7 @@ _BLOCK = 2048  # queries per range search call (bounds the results held at once)
 TURNED_NEIGHBOURS = 3  # each image's nearest by embedding checked for a copy turned or made grey
 TURNED_EMBEDDING = EMBEDDING_FLOOR  # ... at this embedding cosine or more (as two groups must agree)
 TURNED_SHARE = 0.4  # ... which is one by keypoints: this share carried by one similarity transform
+TURNED_PIXELS = 0.85  # ... and each image's nearest whose pixel signature, turned or mirrored, is this alike
 _SLACK = 1e-6  # a pair found at the threshold in float32 is not refused by its float64 average
 
 
@@ -233,7 +236,7 @@ def _turned(
         for a in range(n)
         for b, s in zip(ids[a].tolist(), sims[a].tolist(), strict=True)
         if b >= 0 and b != a and s >= TURNED_EMBEDDING
-    }
+    } | _turned_by_pixels(vectors)
     found = []
     for i, j in sorted(candidates):
         signed = float(vectors[i] @ vectors[j])
@@ -243,6 +246,27 @@ def _turned(
         if seen is not None and seen >= TURNED_SHARE:
             found.append((i, j, signed))
     return sorted(found)
+
+
+def _turned_by_pixels(vectors: np.ndarray) -> set[tuple[int, int]]:
+    """Pairs (i, j), i < j, whose pixel signatures agree (cosine at least `TURNED_PIXELS`) once one of the
+    two is turned a quarter, a half or three quarters, or mirrored (`signature.turned_pixels`): a copy
+    turned a quarter moves its embedding far (a cathedral and its copy: cosine 0.35), so the embedding's
+    nearest had missed it in a set, where a pair named alone was found."""
+    n = len(vectors)
+    pixels = unit(vectors[:, -PIXEL_DIM:])
+    index = faiss.IndexFlatIP(PIXEL_DIM)
+    index.add(np.ascontiguousarray(pixels, dtype=np.float32))
+    found: set[tuple[int, int]] = set()
+    for turned in turned_pixels(pixels):
+        sims, ids = index.search(np.ascontiguousarray(unit(turned)), min(n, TURNED_NEIGHBOURS))
+        found |= {
+            (min(a, int(b)), max(a, int(b)))
+            for a in range(n)
+            for b, s in zip(ids[a].tolist(), sims[a].tolist(), strict=True)
+            if b >= 0 and b != a and s >= TURNED_PIXELS
+        }
+    return found
 
 
 def _with_turned(

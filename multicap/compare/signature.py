@@ -30,10 +30,12 @@ benchmarks/RESULTS.md reports held-out seeds.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from PIL import Image, ImageFilter
 
-__all__ = ["PIXEL_DIM", "WEIGHTS", "pixel_signature", "signature", "unit"]
+__all__ = ["PIXEL_DIM", "WEIGHTS", "pixel_signature", "signature", "turned_pixels", "unit"]
 
 _THUMB = 16  # thumbnail side, pixels
 _BLUR = 1.0  # Gaussian radius on the thumbnail, pixels
@@ -93,6 +95,25 @@ def _colour_histogram(rgb: np.ndarray) -> np.ndarray:
     bins = (h * _SATURATIONS + s) * _VALUES + v
     counts = np.bincount(bins, weights=chroma**2 + _CHROMA_FLOOR, minlength=_HIST_DIM)
     return np.sqrt(counts / counts.sum())
+
+
+def turned_pixels(pixels: np.ndarray) -> Iterator[np.ndarray]:
+    """The pixel parts (N, PIXEL_DIM) of a signature (as `pixel_signature` gives them, or weighted as in
+    `signature`'s last columns) as they would be of each image turned a quarter, a half and three quarters,
+    mirrored left to right, and mirrored and turned: the thumbnail's and the colour layout's grids turned
+    and flipped, the histogram as it is (a squashed image turned is the turned image squashed)."""
+    n = len(pixels)
+    thumb, hist, layout = np.split(pixels, np.cumsum([_THUMB * _THUMB, _HIST_DIM]), axis=1)
+    grey = thumb.reshape(n, _THUMB, _THUMB)
+    colours = layout.reshape(n, 2, _LAYOUT, _LAYOUT)
+    for mirrored in (False, True):
+        for quarters in range(4):
+            if not mirrored and not quarters:
+                continue  # the image as it is
+            g = np.flip(grey, axis=2) if mirrored else grey
+            c = np.flip(colours, axis=3) if mirrored else colours
+            g, c = np.rot90(g, quarters, axes=(1, 2)), np.rot90(c, quarters, axes=(2, 3))
+            yield np.concatenate([g.reshape(n, -1), hist, c.reshape(n, -1)], axis=1)
 
 
 def signature(pooled: np.ndarray, pixels: np.ndarray) -> np.ndarray:
