@@ -246,6 +246,9 @@ def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
         console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
+_NAMED = 10  # copies a duplicate group's line names (--json and the report's Images table list them all)
+
+
 def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
     return sum(1 for o in outliers if copies.get(o) == i)
 
@@ -275,7 +278,9 @@ def _print_set(result: Any) -> None:
         markup=False,
     )
     for g in result.duplicates:
-        others = ", ".join(str(paths[m]) for m in g.members if m != g.keeper)
+        copies = [str(paths[m]) for m in g.members if m != g.keeper]  # _NAMED at most: 300 frames had
+        more = f" and {len(copies) - _NAMED} more" if len(copies) > _NAMED else ""  # made a 16,000-char line
+        others = ", ".join(copies[:_NAMED]) + more
         how = "" if g.similarity >= s["threshold"] else ": a copy joined by shared keypoints"  # grey, flipped
         least = f"least signature similarity {g.similarity:.3f}{how}"  # a pair's "similarity": embeddings'
         say(f"  keep {paths[g.keeper]}  ({others}; {least})", markup=False)

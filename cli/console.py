@@ -60,6 +60,14 @@ def shown(name: object, *, lines: bool = False, exact: bool = False) -> str:
     return escaped(str(name), lines=lines, exact=exact)
 
 
+def arg(path: object) -> str:
+    """A path as a shell command line takes it: `shown`, quoted where it must be ("'2017 backup/frames'"):
+    a hint holding a path with a space could not be pasted as it was."""
+    import shlex
+
+    return shlex.quote(shown(path))
+
+
 def counted(n: int, noun: str) -> str:
     """ "1 image", "3 images": a count with its noun (regular plurals only)."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -124,7 +124,7 @@ def index_command(
         console.warn(
             f"{console.counted(held, 'image')} indexed from a folder missing, empty or unreadable now "
             f"{'was' if held == 1 else 'were'} kept, as for a drive not mounted (`multicap index --forget "
-            f"FOLDER --index {root}` drops them)"
+            f"FOLDER --index {console.arg(root)}` drops them)"
         )
     _render(summary, json_out)
     read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))
@@ -142,7 +142,8 @@ def _forget(root: Path, paths: list[Path], json_out: bool) -> None:
         if not n:  # a typing slip had forgotten nothing, unsaid
             console.warn(f"nothing indexed under {path}")
         elif path.exists():
-            console.warn(f"{path} is still there: `multicap index {path}` would add its images again")
+            said = f"`multicap index {console.arg(path)}` would add its images again"
+            console.warn(f"{console.shown(path)} is still there: {said}")
     if json_out:
         console.print_json_line(forgotten)
         return

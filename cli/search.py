@@ -149,12 +149,12 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     if missing:  # deleted or moved since the index last saw their folder
         n = len(missing)
         away = sorted({f for f in map(_gone_folder, missing) if f is not None})  # folders moved or deleted
-        forget = " ".join(console.shown(f) for f in away[:3]) + (" ..." if len(away) > 3 else "")
+        forget = " ".join(console.arg(f) for f in away[:3]) + (" ..." if len(away) > 3 else "")
         console.warn(
             f"{console.counted(n, 'result')} {'is' if n == 1 else 'are'} no longer on disk (moved or deleted "
             "since indexed; marked \"gone\" in --json): indexing their folder again retires them"
             + (f"; {'its folder is' if len(away) == 1 else 'their folders are'} gone too: `multicap index "
-               f"--forget {forget} --index {root}`" if away else "")
+               f"--forget {forget} --index {console.arg(root)}`" if away else "")
         )  # fmt: skip
 
 

@@ -34,7 +34,7 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 .card img{width:128px;height:128px;object-fit:contain;background:#eee;display:block}
 .keeper{outline:3px solid #2a7}.outlier{outline:3px solid #c33}
 table{border-collapse:collapse;font-size:.85em}
-td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top}
+td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top;overflow-wrap:anywhere}
 .facts{color:#555}.none{color:#888;font-style:italic}
 """
 
@@ -104,6 +104,13 @@ def _heatmap(sim: np.ndarray, labels: list[str], bounds: list[int]) -> str:
     return _data_uri(buf.getvalue())
 
 
+_CARDS = 24  # thumbnails a group or cluster shows; the Images table below lists every image
+
+
+def _more(hidden: int) -> str:
+    return f"<p>… and {hidden} more (all in the Images table)</p>" if hidden > 0 else ""
+
+
 class _Page:
     def __init__(self, result: SetComparison) -> None:
         self.r = result
@@ -165,11 +172,11 @@ class _Page:
                 f"<h3>Group {n}: {len(g.members)} images, "
                 f"least signature similarity {g.similarity:.3f}{how}</h3>"
             )
+            shown = g.members[:_CARDS]  # the keeper first; a walkthrough's 300 frames had made 301 cards
             cards = [
-                self.card(m, "keep (suggested)", "keeper") if m == g.keeper else self.card(m)
-                for m in g.members
+                self.card(m, "keep (suggested)", "keeper") if m == g.keeper else self.card(m) for m in shown
             ]
-            out.append('<div class="grid">' + "".join(cards) + "</div>")
+            out.append('<div class="grid">' + "".join(cards) + "</div>" + _more(len(g.members) - len(shown)))
         out.append("<p>Suggestions only: nothing was moved or deleted.</p>")
         return "\n".join(out)
 
@@ -179,10 +186,9 @@ class _Page:
             n = len(cl.members)
             out.append(f"<h3>Cluster {cl.index + 1}: {n} image{'' if n == 1 else 's'}</h3>")
             out.append(f'<p class="facts">{_e(cl.text)}</p>')
-            shown = cl.members[:24]
+            shown = cl.members[:_CARDS]
             cards = [self.card(m, "representative" if m == cl.representative else "") for m in shown]
-            more = f"<p>… and {len(cl.members) - len(shown)} more</p>" if len(cl.members) > len(shown) else ""
-            out.append('<div class="grid">' + "".join(cards) + "</div>" + more)
+            out.append('<div class="grid">' + "".join(cards) + "</div>" + _more(len(cl.members) - len(shown)))
         return "\n".join(out)
 
     def outlier_section(self) -> str:

@@ -190,3 +190,22 @@ def test_two_folders_say_what_sets_each_apart_and_the_copies_across(scenes: Path
     assert one["folders"] == 0  # one folder: a set, no folder lines
     twice = run_cli("compare", str(a), f"{a}/.", "--json")  # one folder given twice: one folder
     assert twice.returncode == 0 and '"type": "folder"' not in twice.stdout
+
+
+def test_a_large_duplicate_group_is_named_and_shown_in_part(tmp_path: Path) -> None:
+    """300 near-identical frames had made a 16,000-character line and a report of 301 thumbnails."""
+    import numpy as np
+    from PIL import Image
+
+    photo = np.asarray(Image.open(EXAMPLES / "coffee.jpg").convert("RGB").resize((160, 120)), np.int16)
+    rng = np.random.default_rng(0)
+    for k in range(27):
+        noisy = np.clip(photo + rng.integers(-3, 4, photo.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(noisy).save(tmp_path / f"frame{k:02d}.png")
+    report = tmp_path / "report.html"
+    r = run_cli("compare", str(tmp_path), "--report", str(report))
+    assert r.returncode == 0, r.stderr
+    (line,) = [x for x in r.stdout.splitlines() if x.startswith("  keep ")]
+    assert line.count("frame") == 11 and " and 16 more;" in line, line  # the keeper and ten copies
+    html = report.read_text()
+    assert "… and 3 more (all in the Images table)" in html

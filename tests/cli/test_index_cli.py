@@ -385,3 +385,17 @@ def test_a_rename_is_said_moved_not_reused_and_deleted(tmp_path: Path) -> None:
     assert "retired (deleted, moved or replaced) 1" in info and "deleted 1" not in info.replace(
         "(deleted", ""
     )
+
+
+def test_a_hint_with_a_path_quotes_it_for_the_shell(tmp_path: Path) -> None:
+    """ "`multicap index dump/2017 backup/frames` would add its images again": a hint that could not be
+    pasted."""
+    import shutil
+
+    folder = tmp_path / "2017 backup"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", folder / "coffee.jpg")
+    idx = str(tmp_path / "idx")
+    assert run_cli("index", str(folder), "--index", idx, "--model", "labels").returncode == 0
+    r = run_cli("index", "--forget", str(folder), "--index", idx)
+    assert f"`multicap index '{folder}'` would add its images again" in r.stderr, r.stderr
