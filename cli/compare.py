@@ -147,23 +147,24 @@ def compare_command(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
                 on_error=on_error, progress=advance, workers=workers, folders=folders,
+                unread=[str(e) for e in left_out],
             )  # fmt: skip
     else:
         with progress_bar("comparing", total=total) as advance:
             outcome = compare_files(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-                on_error=on_error, progress=advance, folders=folders,
+                on_error=on_error, progress=advance, folders=folders, unread=[str(e) for e in left_out],
             )  # fmt: skip
-    if outcome.images.failed or left_out:
-        failed, total = len(outcome.images.failed) + len(left_out), len(files) + len(left_out)
+    if outcome.images.failed:  # the walk's left out among them
+        failed, total = len(outcome.images.failed), len(files) + len(left_out)
         console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
     if clusters is not None and not isinstance(outcome, PairOutcome):
         _say_fewer_clusters(clusters, outcome.result.clustering.k)
     if isinstance(outcome, PairOutcome):
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
-        _render_set(outcome, json_out, len(left_out))
+        _render_set(outcome, json_out)
 
 
 def _all_there(paths: list[Path]) -> None:
@@ -232,12 +233,11 @@ def _render_pair(outcome: Any, levels: tuple[str, ...], json_out: bool) -> None:
         console.out.print(f"report: {shown(written)}", markup=False)
 
 
-def _render_set(outcome: Any, json_out: bool, left_out: int) -> None:
+def _render_set(outcome: Any, json_out: bool) -> None:
     result, written = outcome.result, str(outcome.report) if outcome.report else None
     if json_out:
         lines = result.json_lines()
         lines[-1]["report"] = written
-        lines[-1]["failed"] += left_out  # as `index`: the files the walk left out (FIFOs, loops) count too
         for line in lines:
             console.print_json_line(line)
         return

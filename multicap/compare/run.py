@@ -100,10 +100,13 @@ def compare_files(
     on_error: ErrorHandler | None = None,
     progress: Callable[[int], None] | None = None,
     folders: Sequence[Path] = (),
+    unread: Sequence[str] = (),
 ) -> PairOutcome | SetOutcome:
     """Describe and embed `files` (reusing the vectors of `index` where it holds them; `model` else the
     index's model, else the grounded one), then compare them as a pair or as a set (given two or more
-    `folders` they come from: what sets each apart too).
+    `folders` they come from: what sets each apart too). `unread`: "path: reason" of the files the caller
+    could not give (a walk's link loops and FIFOs), counted as unreadable with the rest (the report had
+    said 7 unreadable where the command said 11).
 
     Raises:
         ConfigError: no images, a pair with an unreadable image or one file twice, a set of one image, an
@@ -124,6 +127,7 @@ def compare_files(
     images = collect_images(
         files, index_root=root, model=opener, batch_size=batch_size, progress=progress, on_error=on_error
     )
+    images.failed[:0] = list(unread)
     cut = DEFAULT_THRESHOLD if threshold is None else threshold
     if pair:
         if len(images) < 2:

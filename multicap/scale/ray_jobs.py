@@ -141,6 +141,7 @@ def compare_on_ray(
             progress=progress, on_error=fail,
         )  # fmt: skip
         unread = {e.path for e in failed}
+        compare["unread"] = [*map(str, failed), *compare.get("unread", ())]  # the cluster could not read
         outcome = compare_files(
             [f for f in files if f not in unread],
             index=scratch,
@@ -148,6 +149,5 @@ def compare_on_ray(
             batch_size=batch_size,
             **compare,
         )
-    outcome.images.failed[:0] = [str(e) for e in failed]  # the files the cluster could not read
     outcome.images.from_index = 0  # every file was encoded on the cluster (the scratch index is not one)
     return outcome

@@ -160,6 +160,7 @@ def test_compare_with_a_report_reads_every_good_file(corpus: Corpus, tmp_path: P
     _assert_one_line_per_bad_file(corpus, _assert_terminal_safe(r.stderr))
     page = report.read_bytes().decode("utf-8")
     assert "bad\\xff.png" in page and "esc\\x1b[31mred" in page and "\x1b" not in page
+    assert f"{len(corpus.bad)} unreadable)" in page  # as the summary counts them, the walk's left out too
 
 
 def test_compare_pair_shows_hostile_names_escaped_in_its_differences(corpus: Corpus) -> None:
