@@ -92,7 +92,8 @@ def iter_image_paths(
 
     Files named explicitly are yielded whatever their extension, and even when missing, so that loading
     reports them; but a named FIFO, socket or device is reported to `on_error` and left out. Folders are
-    walked (recursively by default) for files with an image extension, sorted by name. Hidden files and
+    walked (recursively by default) for files with an image extension, or with none and an image file's
+    first bytes (a recovered drive's "f12345"), sorted by name. Hidden files and
     folders (a leading dot) are skipped unless `include_hidden`. Symbolic links to folders are followed;
     a link back to a folder being walked (a loop) is reported and not followed, and a folder reached a
     second time through another link is walked once. Each path is yielded at most once.
@@ -153,11 +154,13 @@ def _walk(
     for entry in entries:
         if not include_hidden and entry.name.startswith("."):
             continue
-        wanted = os.path.splitext(entry.name)[1].lower() in extensions
+        ending = os.path.splitext(entry.name)[1].lower()
+        wanted = ending in extensions
         kind = _kind(entry)
+        sniff = not ending and extensions is IMAGE_EXTENSIONS  # no extension: an image by its first bytes
         if kind == "dir":
             subdirs.append(Path(entry.path))
-        elif kind == "file" and wanted:
+        elif kind == "file" and (wanted or (sniff and _sniffed(entry))):
             yield Path(entry.path)
         elif isinstance(kind, OSError) and (wanted or kind.errno == errno.ELOOP):
             handle(stat_error(entry.path, kind))  # a loop is said whatever its name: it may be a folder
@@ -178,6 +181,30 @@ def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
     is that of the real paths, which a walk of the link (or of one folder) does not follow."""
     parts = Path(path).parts
     return (*((1, part) for part in parts[:-1]), (0, parts[-1] if parts else ""))
+
+
+# The first bytes of the image formats multicap reads: a file with no extension that starts so is an image
+# (a recovered drive's files have none: "f12345" had been left out of a folder's walk, unsaid, though
+# `multicap describe f12345` read it). WebP and AVIF are checked further on (`_sniffed`).
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def _sniffed(entry: os.DirEntry[str]) -> bool:
+    """Whether a file without an extension starts as an image file does."""
+    try:
+        with open(entry.path, "rb") as f:
+            head = f.read(16)
+    except OSError:
+        return False
+    return (
+        head.startswith(_MAGIC)
+        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
+        or head[4:12]
+        in (
+            b"ftypavif",
+            b"ftypavis",
+        )
+    )
 
 
 def _kind(entry: os.DirEntry[str]) -> str | OSError:

@@ -26,6 +26,18 @@ def test_walk_is_recursive_sorted_and_filters_extensions(tmp_path: Path) -> None
     assert flat == ["A.PNG", "b.jpg"]
 
 
+def test_a_file_without_an_extension_is_walked_when_it_starts_as_an_image(tmp_path: Path) -> None:
+    """A recovered drive's "f12345" (a JPEG) had been left out of every folder's walk, unsaid."""
+    from tests.conftest import EXAMPLES
+
+    (tmp_path / "f12345").write_bytes((EXAMPLES / "coffee.jpg").read_bytes())
+    (tmp_path / "f12346").write_bytes(b"RIFF\x10\x00\x00\x00WEBPVP8 ")  # a WebP's start
+    _touch(tmp_path / "README")
+    _touch(tmp_path / "Makefile").write_text("all:\n")
+    os.mkfifo(tmp_path / "pipe")  # not opened: a walk would wait on it for ever
+    assert [p.name for p in iter_image_paths([tmp_path], on_error=lambda e: None)] == ["f12345", "f12346"]
+
+
 def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
     _touch(tmp_path / ".hidden.jpg")
     _touch(tmp_path / ".cache" / "x.jpg")
