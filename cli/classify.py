@@ -48,12 +48,11 @@ def classify_command(
     from multicap.encoders import top_k as readout
     from multicap.encoders.pipeline import encode_paths
     from multicap.errors import ConfigError, ImageLoadError
-    from multicap.io import iter_image_paths
 
     failures: list[ImageLoadError] = []
     on_error = console.skipper(failures, json_out)
 
-    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
+    files = console.image_files(paths, include_hidden, on_error)
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))

@@ -110,7 +110,6 @@ def compare_command(
     """
     from multicap.compare.run import PairOutcome, compare_files, is_pair
     from multicap.errors import ConfigError, ImageLoadError
-    from multicap.io import iter_image_paths
 
     level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
     console.ray_options_alone(engine, address, workers)
@@ -130,7 +129,7 @@ def compare_command(
 
     if report is not None:
         console.output_place(report, "--report")  # before the work, not after it
-    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=walk_error))
+    files = console.image_files(paths, include_hidden, walk_error)
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice

@@ -12,6 +12,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -117,6 +118,23 @@ def index_named(value: str | None) -> str | None:
     if value is not None and not value.strip():
         raise typer.BadParameter("give an index's name or folder, or leave --index out", param_hint="--index")
     return value
+
+
+def image_files(paths: Any, include_hidden: bool, on_error: Any) -> list[Path]:
+    """The image files a command reads (`multicap.io.iter_image_paths`), and a note of the hidden files and
+    folders holding images that were left out (they had been, unsaid: ".thumbnails", ".photo.jpg")."""
+    from multicap.io import iter_image_paths
+
+    hidden: list[Path] = []
+    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error, hidden=hidden))
+    if hidden:
+        named = ", ".join(shown(h.name) for h in hidden[:3]) + (", ..." if len(hidden) > 3 else "")
+        err.print(
+            f"note: {len(hidden)} hidden {'file or folder' if len(hidden) == 1 else 'files or folders'} with "
+            f"images left out ({named}): --hidden reads them",
+            markup=False,
+        )
+    return files
 
 
 def no_images(paths: Any, include_hidden: bool) -> str:

@@ -141,7 +141,6 @@ def describe_command(
 
     from multicap.describe.describer import create_describer, describe_paths, description_json
     from multicap.errors import ConfigError, ImageLoadError
-    from multicap.io import iter_image_paths
 
     asked = _asked(level)
     console.ray_options_alone(engine, address, workers)
@@ -151,7 +150,7 @@ def describe_command(
         check_engine(engine)  # one line saying what to install, exit 1
     failures: list[ImageLoadError] = []
     on_error = console.skipper(failures, json_out)
-    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=on_error))
+    files = console.image_files(paths, include_hidden, on_error)
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))

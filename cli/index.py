@@ -199,7 +199,6 @@ def _index(
     from multicap.index.build import index_paths
     from multicap.index.location import DB_NAME, index_here
     from multicap.index.models import model_for_index
-    from multicap.io import iter_image_paths
 
     skipped: list[ImageLoadError] = []  # every file left out, named in the --json summary too
 
@@ -208,7 +207,7 @@ def _index(
         console.warn(f"skipped {error}")
 
     left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
-    files = list(iter_image_paths(paths, include_hidden=include_hidden, on_error=left_out.append))
+    files = console.image_files(paths, include_hidden, left_out.append)
     for error in left_out:
         on_error(error)
     named = ", ".join(map(str, paths))

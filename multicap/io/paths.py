@@ -87,6 +87,7 @@ def iter_image_paths(
     include_hidden: bool = False,
     extensions: frozenset[str] = IMAGE_EXTENSIONS,
     on_error: ErrorHandler | None = None,
+    hidden: list[Path] | None = None,
 ) -> Iterator[Path]:
     """Yield image paths from files and folders, in a stable order.
 
@@ -96,7 +97,9 @@ def iter_image_paths(
     first bytes (a recovered drive's "f12345"), sorted by name. Hidden files and
     folders (a leading dot) are skipped unless `include_hidden`. Symbolic links to folders are followed;
     a link back to a folder being walked (a loop) is reported and not followed, and a folder reached a
-    second time through another link is walked once. Each path is yielded at most once.
+    second time through another link is walked once. Each path is yielded at most once. `hidden`, where
+    given, collects the hidden files and folders left out that are images or hold one (a folder's own
+    files only), for the caller to say so.
     """
     handle = on_error or log_error
     seen: set[str] = set()  # absolute: a file named relatively and absolutely had been read twice
@@ -108,7 +111,7 @@ def iter_image_paths(
         except OSError:
             st = None  # missing, a broken link, a loop: loading says which
         if st is not None and stat.S_ISDIR(st.st_mode):
-            found_all = _walk(path, recursive, include_hidden, extensions, visited, [], handle)
+            found_all = _walk(path, recursive, include_hidden, extensions, visited, [], handle, hidden)
         elif st is not None and not stat.S_ISREG(st.st_mode):
             handle(ImageLoadError(path, f"{file_kind(st.st_mode)}, not a regular file: not opened"))
             continue
@@ -129,6 +132,7 @@ def _walk(
     visited: set[tuple[int, int]],
     ancestors: list[tuple[tuple[int, int], Path]],
     handle: ErrorHandler,
+    hidden: list[Path] | None = None,
 ) -> Iterator[Path]:
     try:
         st = folder.stat()
@@ -153,6 +157,8 @@ def _walk(
     subdirs: list[Path] = []
     for entry in entries:
         if not include_hidden and entry.name.startswith("."):
+            if hidden is not None and _holds_images(entry, extensions):
+                hidden.append(Path(entry.path))
             continue
         ending = os.path.splitext(entry.name)[1].lower()
         wanted = ending in extensions
@@ -169,7 +175,7 @@ def _walk(
     if recursive:
         inside = [*ancestors, (key, folder)]
         for sub in subdirs:
-            yield from _walk(sub, recursive, include_hidden, extensions, visited, inside, handle)
+            yield from _walk(sub, recursive, include_hidden, extensions, visited, inside, handle, hidden)
 
 
 def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
@@ -187,6 +193,21 @@ def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
 # (a recovered drive's files have none: "f12345" had been left out of a folder's walk, unsaid, though
 # `multicap describe f12345` read it). WebP and AVIF are checked further on (`_sniffed`).
 _MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+
+
+def _holds_images(entry: os.DirEntry[str], extensions: frozenset[str]) -> bool:
+    """Whether a hidden entry is an image file, or a folder with one among its own files."""
+
+    def image(name: str) -> bool:
+        return os.path.splitext(name)[1].lower() in extensions
+
+    try:
+        if not entry.is_dir():
+            return image(entry.name)
+        with os.scandir(entry.path) as inside:
+            return any(image(e.name) for e in inside)
+    except OSError:
+        return False
 
 
 def _sniffed(entry: os.DirEntry[str]) -> bool:

@@ -212,3 +212,16 @@ def test_help_prose_is_one_line_a_paragraph_and_examples_stay() -> None:
     ):
         said = run_cli(*command, "--help", env={"COLUMNS": "1000"}).stdout  # a group's commands too
         assert any(joined in line for line in said.splitlines()), said
+
+
+def test_hidden_images_left_out_are_said(tmp_path: Path) -> None:
+    """A folder's ".thumbnails" and ".photo.jpg" had been left out of every command, unsaid."""
+    import shutil
+
+    (tmp_path / ".thumbnails").mkdir()
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "coffee.jpg")
+    shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / ".thumbnails" / "t.jpg")
+    r = run_cli("classify", str(tmp_path), "--top-k", "1")
+    assert r.returncode == 0 and "coffee.jpg" in r.stdout and "t.jpg" not in r.stdout
+    said = "note: 1 hidden file or folder with images left out (.thumbnails): --hidden reads them"
+    assert said in r.stderr, r.stderr

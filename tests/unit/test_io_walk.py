@@ -42,7 +42,10 @@ def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
     _touch(tmp_path / ".hidden.jpg")
     _touch(tmp_path / ".cache" / "x.jpg")
     _touch(tmp_path / "seen.jpg")
-    assert [p.name for p in iter_image_paths([tmp_path])] == ["seen.jpg"]
+    _touch(tmp_path / ".git" / "HEAD")  # holds no image: not worth a word
+    hidden: list[Path] = []
+    assert [p.name for p in iter_image_paths([tmp_path], hidden=hidden)] == ["seen.jpg"]
+    assert sorted(p.name for p in hidden) == [".cache", ".hidden.jpg"]  # said by the commands
     assert len(list(iter_image_paths([tmp_path], include_hidden=True))) == 3
 
 
