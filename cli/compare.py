@@ -141,7 +141,7 @@ def compare_command(
         from multicap.scale.ray_engine import ray_cluster
         from multicap.scale.ray_jobs import compare_on_ray
 
-        with ray_cluster(address), progress_bar("comparing", total=total) as advance:
+        with ray_cluster(address), progress_bar("comparing", total=total, then=_GROUPING) as advance:
             outcome = compare_on_ray(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
@@ -149,7 +149,7 @@ def compare_command(
                 unread=[str(e) for e in left_out],
             )  # fmt: skip
     else:
-        with progress_bar("comparing", total=total) as advance:
+        with progress_bar("comparing", total=total, then=_GROUPING) as advance:
             outcome = compare_files(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
@@ -245,6 +245,7 @@ def _render_set(outcome: Any, json_out: bool) -> None:
         console.out.print(f"report: {console.shown(written)}", markup=False)
 
 
+_GROUPING = "grouping copies and clusters"  # the bar's words once every image is read
 _NAMED = 10  # copies a duplicate group's line names (--json and the report's Images table list them all)
 
 

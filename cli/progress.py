@@ -9,8 +9,10 @@ from multicap.cli import console
 
 
 @contextmanager
-def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
-    """Yields `advance(n)`; shows images/s and ETA; silent when stderr is not a terminal."""
+def progress_bar(description: str, total: int, then: str | None = None) -> Iterator[Callable[[int], None]]:
+    """Yields `advance(n)`; shows images/s and ETA; silent when stderr is not a terminal. `then`: what is
+    said once all `total` are done, with the time it has taken (compare's grouping after its images: a
+    walkthrough's bar had stood at 100% for 19 of a run's 23 seconds)."""
     if not console.progress_enabled() or total <= 1:
         yield lambda n: None
         return
@@ -20,6 +22,7 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
         Progress,
         TaskProgressColumn,
         TextColumn,
+        TimeElapsedColumn,
         TimeRemainingColumn,
     )
 
@@ -30,6 +33,7 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
         TaskProgressColumn(),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
+        TimeElapsedColumn(),
     )
     with Progress(*columns, console=console.err, transient=True) as progress:
         task = progress.add_task(description, total=total, rate="")
@@ -38,5 +42,7 @@ def progress_bar(description: str, total: int) -> Iterator[Callable[[int], None]
             progress.advance(task, n)
             speed = progress.tasks[task].speed
             progress.update(task, rate=f"{speed:.1f} img/s" if speed else "")
+            if then is not None and progress.tasks[task].completed >= total:
+                progress.update(task, description=then, rate="")
 
         yield advance
