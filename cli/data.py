@@ -11,7 +11,7 @@ from multicap.cli import console
 from multicap.cli.progress import progress_bar
 
 data_app = typer.Typer(
-    help="Datasets: generate synthetic scenes with exact ground truth, show samples.\n\n"
+    help="Datasets: generate synthetic scenes with exact ground truth and their set tasks, show samples.\n\n"
     "Example:\n\n  multicap data scenes --out data/scenes --n 8000 --size 160\n\n"
     "  multicap data show data/scenes --n 3",
     no_args_is_help=True,

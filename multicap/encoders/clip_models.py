@@ -40,7 +40,7 @@ __all__ = [
     "weights_dir",
 ]
 
-CLIP_EXTRA = "pip install 'multicap[clip]'"
+CLIP_EXTRA = "pip install -e '.[clip]' in multicap's folder"
 OPEN_CLIP_CONFIG = (
     "open_clip_config.json"  # open_clip's self-describing folder: {"model_cfg", "preprocess_cfg"}
 )

@@ -11,7 +11,7 @@ The jar is found inside the installed `pycocoevalcap` package without importing 
 the PATH, or the package is not installed, or the jar fails, METEOR is *unavailable*: the result carries
 the reason in one line and no score (never 0.0), and every other metric still runs.
 
-pycocoevalcap stays optional for users: `pip install multicap[meteor]` adds it (it also pulls
+pycocoevalcap stays optional for users: `pip install -e '.[meteor]'` adds it (it also pulls
 pycocotools, a compiled package, which is why it is not a core dependency); the `dev` extra has it too,
 so that the tests can compare every metric with the reference implementation.
 """
@@ -41,7 +41,7 @@ def find_meteor_jar() -> tuple[Path | None, str | None]:
     except (ImportError, ValueError):
         spec = None
     if spec is None or not spec.submodule_search_locations:
-        return None, "pycocoevalcap is not installed (pip install 'multicap[meteor]')"
+        return None, "pycocoevalcap is not installed (pip install -e '.[meteor]' in multicap's folder)"
     for root in spec.submodule_search_locations:
         jar = Path(root) / _JAR
         if jar.is_file() and (Path(root) / _PARAPHRASES).is_file():

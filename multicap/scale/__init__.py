@@ -28,7 +28,7 @@ __all__ = [
 ]
 
 ENGINES = ("local", "ray")
-RAY_EXTRA = "--engine ray needs the ray extra: pip install 'multicap[ray]'"
+RAY_EXTRA = "--engine ray needs the ray extra: pip install -e '.[ray]' in multicap's folder"
 
 
 def check_engine(engine: str) -> None:

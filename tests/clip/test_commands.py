@@ -97,5 +97,6 @@ def test_without_the_extra_one_line_names_it() -> None:
     r = _run_python(code)
     assert r.returncode == 1
     assert r.stderr.strip().splitlines() == [
-        "error: clip-vit-b-32 needs open_clip, which is not installed: pip install 'multicap[clip]'"
+        "error: clip-vit-b-32 needs open_clip, which is not installed: "
+        "pip install -e '.[clip]' in multicap's folder"
     ]

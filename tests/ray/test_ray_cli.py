@@ -26,7 +26,7 @@ def test_engine_ray_without_the_extra_says_how_to_install_it(
     argv = [command, str(tmp_path / "photos"), "--engine", "ray"]
     assert _run(argv + (["--index", str(tmp_path / "ix")] if command == "index" else [])) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["error: --engine ray needs the ray extra: pip install 'multicap[ray]'"]
+    assert err == ["error: --engine ray needs the ray extra: pip install -e '.[ray]' in multicap's folder"]
     assert _run([command, str(tmp_path / "photos"), "--engine", "spark"]) == 2  # bad usage, before any work
     from multicap.cli.console import ENGINES
     from multicap.scale import ENGINES as SCALE_ENGINES

@@ -252,7 +252,8 @@ def test_serve_without_the_extra_says_how_to_install_it() -> None:
         [sys.executable, "-c", code, "serve"], capture_output=True, text=True, timeout=120, cwd=REPO
     )
     assert r.returncode == 1 and r.stdout == ""
-    assert r.stderr.strip() == "error: multicap serve needs the serve extra: pip install 'multicap[serve]'"
+    extra = "pip install -e '.[serve]' in multicap's folder"
+    assert r.stderr.strip() == f"error: multicap serve needs the serve extra: {extra}"
 
 
 def test_serve_refuses_a_missing_index(tmp_path: Path) -> None:

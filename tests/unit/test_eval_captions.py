@@ -76,7 +76,8 @@ def test_meteor_without_java_is_unavailable_not_zero(monkeypatch: pytest.MonkeyP
 
 def test_meteor_without_pycocoevalcap_is_unavailable(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(meteor_module.importlib.util, "find_spec", lambda name: None)
-    assert find_meteor_jar() == (None, "pycocoevalcap is not installed (pip install 'multicap[meteor]')")
+    said = "pycocoevalcap is not installed (pip install -e '.[meteor]' in multicap's folder)"
+    assert find_meteor_jar() == (None, said)
     result = meteor({1: "a dog"}, {1: ["a dog"]}, java="java")
     assert not result.available and "pycocoevalcap is not installed" in (result.unavailable or "")
 
