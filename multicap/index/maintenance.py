@@ -115,7 +115,7 @@ def forget_paths(root: Path, paths: list[Path]) -> dict[str, Any]:
         ids = [image_id for image_id, _, _ in rows]  # vectors leave the files, and the rows go
         left = drop_vectors(root, store, ids)
         purged = store.purge(ids)
-        faiss = sync_vectors(root, store) if left else store.get_meta("faiss", {})
+        faiss = sync_vectors(root, store, rebuild=True) if left else store.get_meta("faiss", {})
         store.set_meta(described_by=store.said_by_counts())  # as `index_paths` keeps it, for search's note
         return {"index": str(root), "forgotten": forgotten, "purged": purged, "by_path": by_path,
                 "total": store.count(), "faiss": faiss}  # fmt: skip

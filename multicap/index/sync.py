@@ -101,15 +101,15 @@ def drop_vectors(root: Path, store: IndexStore, ids: list[int]) -> list[str]:
     """Take the vectors of `ids` (retired rows about to be purged: `forget_paths`) out of each FAISS file
     that agrees with SQLite now, and save it (the caller holds the writer lock): once their rows were
     gone, a file still holding them had been judged broken at every search until a rebuild. Returns the
-    spaces whose file could not be changed so (missing, or its lists mapped from a file of their own): a
-    `sync_vectors` after the purge rebuilds those."""
+    spaces whose file could not be changed so (missing, not flat, or its lists mapped from a file of their
+    own): a `sync_vectors(rebuild=True)` after the purge rebuilds those."""
     info: dict[str, Any] = dict(store.get_meta("faiss", {}))
     gone = np.asarray(sorted(ids), dtype=np.int64)
     left: list[str] = []
     for space, old in list(info.items()):
         dim = store.vector_dim(space)
         vi = None if dim is None else _verified(root, store, space, old, dim)[0]
-        if vi is None or dim is None or vi.mapped is not None:
+        if vi is None or dim is None or vi.mapped is not None or not _flat(vi):
             left.append(space)
             continue
         vi.index.remove_ids(faiss.IDSelectorBatch(gone))
@@ -117,6 +117,13 @@ def drop_vectors(root: Path, store: IndexStore, ids: list[int]) -> list[str]:
         info[space] = save_recorded(vi, path, old["preset"], chosen, wanted, dim)
         store.set_meta(faiss=info)  # at once: readers compare the file they find with this checksum
     return left
+
+
+def _flat(vi: VectorIndex) -> bool:
+    """Whether the index inside the id map is a flat one, whose `remove_ids` shifts the positions the id
+    map's compaction expects (an IVF keeps its lists' ids: every hit after a removal named another image,
+    a review found; HNSW cannot remove at all)."""
+    return isinstance(faiss.downcast_index(vi.index.index), faiss.IndexFlat)
 
 
 def open_vectors(root: Path, store: IndexStore, space: str) -> VectorIndex | None:
