@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
-from multicap.compare.signature import PIXEL_DIM, turned_pixels, unit
+from multicap.compare.signature import PIXEL_DIM, turned_pixels, unit, without_colours
 
 __all__ = [
     "DEFAULT_THRESHOLD",
@@ -249,25 +249,25 @@ def _turned(
 
 
 def _turned_by_pixels(vectors: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs (i, j), i < j, whose pixel signatures agree (cosine at least `TURNED_PIXELS`) once one of the
-    two is turned a quarter, a half or three quarters, or mirrored (`signature.turned_pixels`): a copy
-    turned a quarter moves its embedding far (a cathedral and its copy: cosine 0.35), so the embedding's
-    nearest had missed it in a set, where a pair named alone was found."""
+    """Pairs (i, j), i < j, whose layouts of light and colour agree (cosine at least `TURNED_PIXELS`, and
+    more than as they are) once one of the two is turned a quarter, a half or three quarters, or mirrored
+    (`signature.turned_pixels`): a copy turned a quarter moves its embedding far (a cathedral and its copy:
+    cosine 0.35), so the embedding's nearest had missed it in a set, where a pair named alone was found.
+    The colour histogram, which turning does not change, is left out: with it any two grey photos had been
+    candidates (20 an image), each a keypoint check."""
     n = len(vectors)
     if vectors.shape[1] <= PIXEL_DIM:  # not signatures with pixel parts (a test's own vectors)
         return set()
-    pixels = unit(vectors[:, -PIXEL_DIM:])
+    pixels = unit(without_colours(vectors[:, -PIXEL_DIM:]))
     index = faiss.IndexFlatIP(PIXEL_DIM)
     index.add(np.ascontiguousarray(pixels, dtype=np.float32))
     found: set[tuple[int, int]] = set()
     for turned in turned_pixels(pixels):
-        sims, ids = index.search(np.ascontiguousarray(unit(turned)), min(n, TURNED_NEIGHBOURS))
-        found |= {
-            (min(a, int(b)), max(a, int(b)))
-            for a in range(n)
-            for b, s in zip(ids[a].tolist(), sims[a].tolist(), strict=True)
-            if b >= 0 and b != a and s >= TURNED_PIXELS
-        }
+        sims, ids = index.search(np.ascontiguousarray(unit(turned)), min(n, TURNED_NEIGHBOURS + 1))
+        for a in range(n):
+            for b, s in zip(ids[a].tolist(), sims[a].tolist(), strict=True):
+                if b >= 0 and b != a and s >= TURNED_PIXELS and s > float(pixels[a] @ pixels[b]):
+                    found.add((min(a, b), max(a, b)))
     return found
 
 

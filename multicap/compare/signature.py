@@ -35,7 +35,7 @@ from collections.abc import Iterator
 import numpy as np
 from PIL import Image, ImageFilter
 
-__all__ = ["PIXEL_DIM", "WEIGHTS", "pixel_signature", "signature", "turned_pixels", "unit"]
+__all__ = ["PIXEL_DIM", "WEIGHTS", "pixel_signature", "signature", "turned_pixels", "unit", "without_colours"]
 
 _THUMB = 16  # thumbnail side, pixels
 _BLUR = 1.0  # Gaussian radius on the thumbnail, pixels
@@ -95,6 +95,14 @@ def _colour_histogram(rgb: np.ndarray) -> np.ndarray:
     bins = (h * _SATURATIONS + s) * _VALUES + v
     counts = np.bincount(bins, weights=chroma**2 + _CHROMA_FLOOR, minlength=_HIST_DIM)
     return np.sqrt(counts / counts.sum())
+
+
+def without_colours(pixels: np.ndarray) -> np.ndarray:
+    """The pixel parts (N, PIXEL_DIM) with the colour histogram zeroed: what turning an image changes (a
+    histogram, alike in any two photos of one palette and in any two grey ones, is not)."""
+    out = np.array(pixels, dtype=np.float32)
+    out[:, _THUMB * _THUMB : _THUMB * _THUMB + _HIST_DIM] = 0.0
+    return out
 
 
 def turned_pixels(pixels: np.ndarray) -> Iterator[np.ndarray]:

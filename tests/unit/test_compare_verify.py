@@ -187,3 +187,18 @@ def test_a_symmetric_photo_cropped_is_not_said_to_be_flipped() -> None:
             crop = symmetric.crop((x0, h // 10, x0 + side * 4 // 5, h * 9 // 10))
             assert "flipped left to right" not in how_copied(symmetric, crop), (name, shift)
             assert "flipped left to right" not in how_copied(crop, symmetric), (name, shift)
+
+
+def test_a_turned_copy_is_a_candidate_by_its_pixels_and_grey_photos_are_not() -> None:
+    """A copy turned a quarter moved its embedding out of the photo's nearest (found only as a pair); with
+    the colour histogram, which turning does not change, any two grey photos had been candidates."""
+    import numpy as np
+
+    from multicap.compare.duplicates import _turned_by_pixels
+    from multicap.compare.signature import pixel_signature, signature
+
+    names = ["astronaut", "camera", "chelsea", "coffee", "rocket"]
+    photos = [_photo(n).convert("L").convert("RGB") for n in names]  # grey: one histogram for all
+    photos.append(photos[1].transpose(Image.Transpose.ROTATE_90))  # the camera turned a quarter
+    pixels = np.stack([pixel_signature(p) for p in photos])
+    assert _turned_by_pixels(signature(np.ones((len(photos), 8), np.float32), pixels)) == {(1, 5)}
