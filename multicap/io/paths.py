@@ -192,40 +192,44 @@ def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:
 # The first bytes of the image formats multicap reads: a file with no extension that starts so is an image
 # (a recovered drive's files have none: "f12345" had been left out of a folder's walk, unsaid, though
 # `multicap describe f12345` read it). WebP and AVIF are checked further on (`_sniffed`).
-_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+_MAGIC = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"II*\x00", b"MM\x00*")
+_BMP_HEADERS = frozenset({12, 40, 52, 56, 64, 108, 124})  # the sizes a BMP's DIB header has
 
 
-def _holds_images(entry: os.DirEntry[str], extensions: frozenset[str]) -> bool:
-    """Whether a hidden entry is an image file, or a folder with one among its own files."""
+def _holds_images(entry: os.DirEntry[str], extensions: frozenset[str], depth: int = 2) -> bool:
+    """Whether a hidden entry is an image file, or a folder holding one within `depth` levels (a desktop's
+    ".thumbnails/normal/*.png"). A macOS resource fork ("._photo.jpg") is no image: `--hidden` would only
+    fail on each."""
 
-    def image(name: str) -> bool:
-        return os.path.splitext(name)[1].lower() in extensions
+    def image(e: os.DirEntry[str]) -> bool:
+        return not e.name.startswith("._") and os.path.splitext(e.name)[1].lower() in extensions
 
     try:
         if not entry.is_dir():
-            return image(entry.name)
+            return image(entry)
+        if depth <= 0:
+            return False
         with os.scandir(entry.path) as inside:
-            return any(image(e.name) for e in inside)
+            return any(
+                _holds_images(e, extensions, depth - 1) if e.is_dir(follow_symlinks=False) else image(e)
+                for e in inside
+            )
     except OSError:
         return False
 
 
 def _sniffed(entry: os.DirEntry[str]) -> bool:
-    """Whether a file without an extension starts as an image file does."""
+    """Whether a file without an extension starts as an image file does (opened as `open_regular` opens:
+    a file swapped for a FIFO does not block the walk)."""
     try:
-        with open(entry.path, "rb") as f:
-            head = f.read(16)
-    except OSError:
+        with open_regular(entry.path) as f:
+            head = f.read(18)
+    except (OSError, ImageLoadError):
         return False
-    return (
-        head.startswith(_MAGIC)
-        or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
-        or head[4:12]
-        in (
-            b"ftypavif",
-            b"ftypavis",
-        )
-    )
+    if head[:2] == b"BM":  # two letters a text may start with: a BMP's header size must follow
+        return int.from_bytes(head[14:18], "little") in _BMP_HEADERS
+    webp = head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    return head.startswith(_MAGIC) or webp or head[4:12] in (b"ftypavif", b"ftypavis")
 
 
 def _kind(entry: os.DirEntry[str]) -> str | OSError:

@@ -28,14 +28,19 @@ def test_walk_is_recursive_sorted_and_filters_extensions(tmp_path: Path) -> None
 
 def test_a_file_without_an_extension_is_walked_when_it_starts_as_an_image(tmp_path: Path) -> None:
     """A recovered drive's "f12345" (a JPEG) had been left out of every folder's walk, unsaid."""
+    from PIL import Image
+
     from tests.conftest import EXAMPLES
 
     (tmp_path / "f12345").write_bytes((EXAMPLES / "coffee.jpg").read_bytes())
     (tmp_path / "f12346").write_bytes(b"RIFF\x10\x00\x00\x00WEBPVP8 ")  # a WebP's start
     _touch(tmp_path / "README")
+    (tmp_path / "notes").write_text("BM notes on the trip")  # a BMP's two letters, no BMP header after
+    Image.open(EXAMPLES / "coffee.jpg").save(tmp_path / "f12347", format="BMP")  # a real one
     _touch(tmp_path / "Makefile").write_text("all:\n")
     os.mkfifo(tmp_path / "pipe")  # not opened: a walk would wait on it for ever
-    assert [p.name for p in iter_image_paths([tmp_path], on_error=lambda e: None)] == ["f12345", "f12346"]
+    found = [p.name for p in iter_image_paths([tmp_path], on_error=lambda e: None)]
+    assert found == ["f12345", "f12346", "f12347"]
 
 
 def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
@@ -43,10 +48,12 @@ def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
     _touch(tmp_path / ".cache" / "x.jpg")
     _touch(tmp_path / "seen.jpg")
     _touch(tmp_path / ".git" / "HEAD")  # holds no image: not worth a word
+    _touch(tmp_path / ".thumbnails" / "normal" / "t.png")  # a desktop's thumbnails, a level down
+    _touch(tmp_path / "._seen.jpg")  # a macOS resource fork: no image
     hidden: list[Path] = []
     assert [p.name for p in iter_image_paths([tmp_path], hidden=hidden)] == ["seen.jpg"]
-    assert sorted(p.name for p in hidden) == [".cache", ".hidden.jpg"]  # said by the commands
-    assert len(list(iter_image_paths([tmp_path], include_hidden=True))) == 3
+    assert sorted(p.name for p in hidden) == [".cache", ".hidden.jpg", ".thumbnails"]  # said by the commands
+    assert len(list(iter_image_paths([tmp_path], include_hidden=True))) == 5
 
 
 def test_symlink_loops_are_not_followed(tmp_path: Path) -> None:
