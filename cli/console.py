@@ -62,11 +62,14 @@ def shown(name: object, *, lines: bool = False, exact: bool = False) -> str:
 
 
 def arg(path: object) -> str:
-    """A path as a shell command line takes it: `shown`, quoted where it must be ("'2017 backup/frames'"):
-    a hint holding a path with a space could not be pasted as it was."""
+    """A path as a shell command line takes it, quoted where it must be ("'2017 backup/frames'": a hint
+    holding a path with a space could not be pasted); a name a terminal must not print as it is, in bash's
+    $'...' with its escapes (`shown`: "$'caf\\xe9 dir'" is those bytes again)."""
     import shlex
 
-    return shlex.quote(shown(path))
+    text = str(path)
+    safe = shown(text, exact=True)
+    return shlex.quote(text) if safe == text else "$'" + safe.replace("'", "\\'") + "'"
 
 
 def counted(n: int, noun: str) -> str:

@@ -72,6 +72,7 @@ def serve_command(
     _can_listen(host, port)
     shown_host = f"[{host}]" if ":" in host else host
     hosts = host_names(host, allow_host or [], LOOPBACK_NAMES)
+    proxies = tuple(_bracketed(allow_host or []))
     if not _loopback(host):
         console.warn(f"listening on {host}: anyone who can reach this machine can search this index")
 
@@ -82,11 +83,16 @@ def serve_command(
         )
 
     if workers > 1:
-        _run_workers(root, host, port, workers, device, int(max_upload_mb * 2**20), hosts, say)
+        _run_workers(root, host, port, workers, device, int(max_upload_mb * 2**20), hosts, proxies, say)
         return
     # the model loads once the socket listens: its torch import would hold up the first page
     web = create_app(
-        root, device=device, max_upload=int(max_upload_mb * 2**20), load_model=False, hosts=hosts
+        root,
+        device=device,
+        max_upload=int(max_upload_mb * 2**20),
+        load_model=False,
+        hosts=hosts,
+        proxies=proxies,
     )
     config = uvicorn.Config(web, host=host, port=port, log_level="warning", access_log=False)
     server = _server(config)
@@ -106,11 +112,16 @@ def host_names(host: str, allow_host: list[str], loopback: tuple[str, ...]) -> t
     """The Host names a server bound to `host` answers: on loopback, or wherever names are given
     (--allow-host), those names, loopback's and its own (no page of another name rebound to this server);
     else None, any (--allow-host had been ignored off loopback, and a proxy's page refused every change)."""
-    named = [f"[{h}]" if ":" in h else h for h in allow_host]
+    named = _bracketed(allow_host)
     if not (_loopback(host) or named):
         return None
     own = f"[{host}]" if ":" in host else host
     return tuple(dict.fromkeys(n.lower() for n in (*loopback, own, *named)))
+
+
+def _bracketed(names: list[str]) -> list[str]:
+    """Host names as a Host header gives them: lower case, an IPv6 address in brackets."""
+    return [(f"[{h}]" if ":" in h else h).lower() for h in names]
 
 
 def _loopback(host: str) -> bool:
@@ -148,7 +159,7 @@ def _can_listen(host: str, port: int) -> None:
         ) from None
 
 
-def _run_workers(root, host, port, workers, device, max_upload, hosts, say) -> None:  # type: ignore[no-untyped-def]
+def _run_workers(root, host, port, workers, device, max_upload, hosts, proxies, say) -> None:  # type: ignore[no-untyped-def]
     """`workers` processes on one listening socket, bound here first (so port 0 can be announced);
     uvicorn's supervisor starts them, restarts one that dies, and stops them on Ctrl-C."""
     import json
@@ -166,7 +177,13 @@ def _run_workers(root, host, port, workers, device, max_upload, hosts, say) -> N
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
-    settings = {"root": str(root), "device": device, "max_upload": max_upload, "hosts": hosts}
+    settings = {
+        "root": str(root),
+        "device": device,
+        "max_upload": max_upload,
+        "hosts": hosts,
+        "proxies": proxies,
+    }
     os.environ[SETTINGS_VARIABLE] = json.dumps(settings)
     config = uvicorn.Config(
         "multicap.serve.app:app_from_environment",

@@ -243,3 +243,15 @@ def test_a_bar_says_what_follows_once_every_image_is_read(monkeypatch: pytest.Mo
         assert "grouping" not in out.getvalue()
         advance(1)
     assert "grouping copies and clusters" in out.getvalue()
+
+
+def test_a_path_in_a_hint_pastes_back_as_the_same_bytes() -> None:
+    """A hint's path was quoted from its escaped form: "caf\\xe9 dir" pasted as another name."""
+    import os
+    import subprocess
+
+    from multicap.cli.console import arg
+
+    for raw in (b"2017 backup", b"caf\xe9 dir", b"new\nline", b"it's", b"back\\slash", b"\xe2\x80\xaeevil"):
+        pasted = subprocess.run(["bash", "-c", f"printf %s {arg(os.fsdecode(raw))}"], capture_output=True)
+        assert pasted.stdout == raw, (raw, arg(os.fsdecode(raw)))

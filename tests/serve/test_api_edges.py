@@ -69,11 +69,14 @@ def test_a_proxy_named_with_allow_host_is_answered_off_loopback_too(served: Serv
     assert host_names("0.0.0.0", [], LOOPBACK_NAMES) is None  # any name, as asked
     hosts = host_names("0.0.0.0", ["Photos.Example"], LOOPBACK_NAMES)
     assert hosts is not None and "photos.example" in hosts and "127.0.0.1" in hosts
-    with TestClient(create_app(served.root, load_model=False, hosts=hosts)) as client:
+    web = create_app(served.root, load_model=False, hosts=hosts, proxies=("photos.example",))
+    with TestClient(web) as client:
         proxied = {"Host": "127.0.0.1:8765", "Origin": "https://photos.example"}
         assert client.post("/api/reload", headers=proxied).status_code == 200
         rebound = {"Host": "evil.example:8765", "Origin": "http://evil.example:8765"}
         assert client.post("/api/reload", headers=rebound).status_code == 400
+        other_app = {"Host": "0.0.0.0:8765", "Origin": "http://0.0.0.0:9000"}  # another port of its address
+        assert client.post("/api/reload", headers=other_app).status_code == 403
 
 
 def test_an_id_beyond_sqlite_integers_is_a_404_in_one_line(served: Served) -> None:
