@@ -259,19 +259,12 @@ class IndexStore:
 
     def vectors_of(self, space: str, ids: Sequence[int]) -> dict[int, np.ndarray]:
         """id -> the stored vector in `space`. A vector that is not of unit length (or zero), or not of
-        the length most vectors have, is damage in the file (bytes overwritten inside a page SQLite does not
+        the space's dimension, is damage in the file (bytes overwritten inside a page SQLite does not
         checksum: a walkthrough's search ranked a pig second for "dog", with an overflow warning): it is
         left out, and said (once a call)."""
-        column = f"{_space(space)}_vec"
         out: dict[int, np.ndarray] = {}
         damaged: list[int] = []
-        for start in range(0, len(ids), 500):
-            chunk = [int(i) for i in ids[start : start + 500]]
-            marks = ",".join("?" * len(chunk))
-            rows = self.db.execute(
-                f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
-            ).fetchall()
-            sound, bad = _sound(rows, self.vector_dim(space))
+        for sound, bad in self._sound_chunks(space, ids):
             out.update(sound)
             damaged += bad
         if damaged:
@@ -282,16 +275,20 @@ class IndexStore:
         """How many of `ids` are rows (live or deleted) with a whole vector in `space`: those a FAISS file
         built from `iter_vectors` holds (a rebuild that had left a damaged one out was judged to lack it,
         and rebuilt at every run)."""
+        return sum(len(sound) for sound, _ in self._sound_chunks(space, ids))
+
+    def _sound_chunks(
+        self, space: str, ids: Sequence[int] | np.ndarray
+    ) -> Iterator[tuple[dict[int, np.ndarray], list[int]]]:
+        """`_sound` of the rows of `ids` with a vector in `space`, 500 ids a query."""
         column = f"{_space(space)}_vec"
-        found = 0
         for start in range(0, len(ids), 500):
             chunk = [int(i) for i in ids[start : start + 500]]
             marks = ",".join("?" * len(chunk))
             rows = self.db.execute(
                 f"SELECT id, {column} FROM images WHERE id IN ({marks}) AND {column} IS NOT NULL", chunk
             ).fetchall()
-            found += len(_sound(rows, self.vector_dim(space))[0])
-        return found
+            yield _sound(rows, self.vector_dim(space))
 
     def vector_dim(self, space: str) -> int | None:
         """The dimension of the space's vectors: the most common among the first 101 live rows (one
