@@ -156,8 +156,11 @@ class ImageModel(Protocol):
 def _phrases(meaning: Understanding) -> tuple[str, ...]:
     """The names of several words that WordNet knows as one and the query was read as, whether the model
     relates them to a class or not ("polar bear", "new york"); not a thing with its colour or size ("brown
-    dog": its words are searched one by one too, as before)."""
-    wn = open_wordnet()
+    dog": its words are searched one by one too, as before). None without WordNet's files here."""
+    try:
+        wn = open_wordnet()
+    except ConfigError:  # the query was read from ImageNet's names alone (`query_side._names_only`)
+        return ()
     texts = (*(p.text for p in meaning.parts), *(u.word for u in meaning.unknown))
     return tuple(t for t in texts if " " in t and wn.synsets(t))
 

@@ -475,3 +475,15 @@ def test_a_tree_is_also_the_foliage_the_describer_says_of_one_seen_close() -> No
 
     assert understand("tree").parts[0].terms == ("trees", "foliage")
     assert understand("forest").parts[0].terms == ("trees",)
+
+
+def test_a_search_without_wordnet_reads_imagenet_names(tmp_path: Path) -> None:
+    """Where Debian's wordnet-base is not installed a text search reads the class names alone; a name of
+    several words (searched whole where WordNet knows it) had then stopped it with WordNet's error."""
+    from tests.conftest import REPO, run_cli
+
+    index = tmp_path / "idx"
+    assert run_cli("index", str(REPO / "examples" / "photos"), "--index", str(index)).returncode == 0
+    env = {"MULTICAP_WORDNET": str(tmp_path / "no-wordnet")}
+    r = run_cli("search", "Egyptian cat", "--index", str(index), "-k", "1", env=env)
+    assert r.returncode == 0 and r.stdout.strip().endswith("chelsea.jpg"), r
