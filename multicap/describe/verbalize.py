@@ -163,10 +163,10 @@ def setting_phrase(facts: SceneFacts) -> str | None:
 
 
 # The colour words the describer names (`multicap.describe.colours.COLOUR_PROTOTYPES`), and "grey"
-COLOUR_WORDS = frozenset(
-    {"black", "gray", "grey", "white", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink"}
-    | {"brown"}
-)
+COLOUR_WORDS = frozenset({
+    "black", "gray", "grey", "white", "red", "orange", "yellow", "green", "cyan", "blue", "purple", "pink",
+    "brown",
+})  # fmt: skip
 
 
 _GRAY = {"grey": "gray"}  # the describer's spelling; ImageNet's names say "grey" ("grey whale", "grey fox")
