@@ -20,6 +20,7 @@ An `IndexEngine` may take over the two heavy steps (encoding the new files, buil
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -302,12 +303,27 @@ def _reuse_and_retire(
     them had left both live for good ("800 images" for 480 files, each search finding a photo twice)."""
     away = _moved_away(store, plan, inputs)  # before the files that moved are added: read only
     leaving = set(plan.gone) | set(away)
+    left = store.live_hashes(sorted(leaving))  # what the paths that go held, before they are retired
     for start in range(0, len(plan.reuse), commit_every):
         old = [p for p in dict.fromkeys(plan.reused_from[start : start + commit_every]) if p in leaving]
         report.deleted += len(store.live_among(old))
         store.add(plan.reuse[start : start + commit_every], retire=old)
     report.deleted += store.retire(plan.gone) + store.retire(away)
-    report.moved = len(leaving & set(plan.reused_from))  # once, whatever copies it
+    report.moved = _moves(left, [r.hash for r in plan.reuse])
+
+
+def _moves(left: list[str], reused: list[str]) -> int:
+    """How many paths that go (by the hash each held) reappear as a new path reusing that content: moves
+    and renames, once each. Counted by content, not by the row reused: a moved photo with a copy elsewhere
+    reuses the copy's row, and had been counted "deleted" and "reused" (a walkthrough's 11 moved files
+    read "9 moved or renamed")."""
+    waiting = Counter(reused)
+    moved = 0
+    for digest in left:
+        if waiting[digest]:
+            waiting[digest] -= 1
+            moved += 1
+    return moved
 
 
 def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) -> list[str]:

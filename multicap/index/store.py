@@ -97,6 +97,12 @@ class IndexStore:
         query = "SELECT 1 FROM images WHERE path = ? AND deleted = 0"
         return [p for p in paths if self.db.execute(query, (db_name(p),)).fetchone() is not None]
 
+    def live_hashes(self, paths: Iterable[str]) -> list[str]:
+        """The content hash of each of `paths` that has a live row."""
+        query = "SELECT hash FROM images WHERE path = ? AND deleted = 0"
+        rows = (self.db.execute(query, (db_name(p),)).fetchone() for p in paths)
+        return [row[0] for row in rows if row is not None]
+
     def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts; only
         one that describer version wrote, when `said_by` is given."""

@@ -83,6 +83,21 @@ def test_a_file_renamed_and_copied_is_one_move_and_one_copy(tmp_path: Path, tiny
     assert (r.reused, r.moved, r.deleted, r.total) == (2, 1, 1, 2)
 
 
+def test_a_moved_photo_with_a_copy_elsewhere_is_counted_as_moved(tmp_path: Path, tiny: IndexModel) -> None:
+    """A moved photo whose content also stays at another path reused that copy's row, and had read
+    "deleted" and "reused", not "moved" (a walkthrough's 11 moved files: "9 moved or renamed")."""
+    import shutil
+
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    [first] = _images(photos, 1)
+    shutil.copy(first, photos / "zcopy.png")  # indexed after it: the latest row of that content
+    index_paths(root, [photos], tiny)
+    (photos / "sub").mkdir()
+    first.rename(photos / "sub" / "moved.png")
+    r = index_paths(root, [photos], tiny)
+    assert (r.reused, r.moved, r.deleted, r.total) == (1, 1, 1, 2), r
+
+
 def test_an_edited_file_that_cannot_be_read_now_leaves_search(tmp_path: Path, tiny: IndexModel) -> None:
     """A file emptied since indexing had been counted "edited" but not added (the summary said "-1 added")
     and stayed in search results for the content it no longer holds."""
