@@ -111,7 +111,7 @@ def drive(url: str, clients: int, seconds: float) -> tuple[list[float], int]:
             while time.perf_counter() < end:
                 q = QUERIES[int(rng.integers(len(QUERIES)))]
                 t = time.perf_counter()
-                try:  # a 400 is an answer ("nothing in the index matches 'tree'"), not a server's failure
+                try:  # a 400 is an answer (a query with no usable word), not a server's failure
                     ok = http.get("/api/search", params={"q": q, "k": 20}).status_code in (200, 400)
                 except httpx.HTTPError:
                     ok = False

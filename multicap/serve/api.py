@@ -13,6 +13,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
+from multicap.errors import ConfigError
+from multicap.index.search import NOTHING_MATCHES
 from multicap.serve.service import MAX_OFFSET, Service
 
 __all__ = ["router"]
@@ -28,7 +30,8 @@ class ApiError(BaseModel):
 _ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ApiError, "description": said}
     for code, said in (
-        (400, "Bad input: an unreadable upload, an unknown level, a query with no usable word."),
+        (400, "Bad input: an unreadable upload, an unknown level, a query with no usable word (a query "
+              "that no image answers is a 200 with no hits and a note)."),
         (403, "The image's file is no longer the file indexed (a link now, another kind of file)."),
         (404, "No such image (or route)."),
         (410, "The image's file is gone: moved or deleted since it was indexed."),
@@ -92,7 +95,15 @@ def search(
     level: Annotated[list[str] | None, Query(description=_LEVELS_HELP)] = None,
 ) -> dict[str, Any]:
     svc = service(request)
-    result, hits, more = svc.search(q, like, k, tuple(level) if level else None, offset)
+    try:
+        result, hits, more = svc.search(q, like, k, tuple(level) if level else None, offset)
+    except ConfigError as exc:  # a query read, which no image answers: no hits and why, not a bad request
+        if not str(exc).startswith(NOTHING_MATCHES):
+            raise
+        return {
+            "hits": [], "offset": offset, "more": False, "unknown": [], "concepts": [], "spaces": [],
+            "nearest_only": False, "notes": [str(exc)],
+        }  # fmt: skip
     notes = svc.search_notes(q, result, hits, offset + k)
     return {
         "hits": hits, "offset": offset, "more": more, "unknown": result.unknown, "concepts": result.concepts,

@@ -61,6 +61,10 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     r = served.get("/api/search", params={"q": "xqzzyv"})
     assert r.status_code == 400 and "xqzzyv" in r.json()["error"]
     assert served.get("/api/search").status_code == 400  # neither q nor like
+    # read, but no image answers it: no hits and why, not a bad request (a client library raised on the 400)
+    r = served.get("/api/search", params={"q": "three"})
+    assert r.status_code == 200 and r.json()["hits"] == [] and r.json()["more"] is False
+    assert r.json()["notes"][0].startswith("nothing in the index matches 'three'")
 
 
 def test_upload_search_and_describe(served: Served) -> None:
