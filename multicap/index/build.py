@@ -331,11 +331,14 @@ def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) ->
     the folder itself moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every
     old row live, and each search found the photo twice, once at a path that no longer exists. A path
     under a folder given is gone or held already (a drive not mounted keeps its rows); one found by its
-    content may be a retired row's, no move now."""
+    content may be a retired row's, no move now. Each content's every live path counts, not only the row
+    reused: a folder holding two identical files, moved, reused one row for both and had left the other's
+    old path live ("4 images" for 3 files, one search hit gone)."""
     gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
+    held = store.live_paths_of(r.hash for r in plan.reuse)
     return store.live_among(
         p
-        for p in dict.fromkeys(plan.reused_from)
+        for p in dict.fromkeys([*plan.reused_from, *held])
         if p not in gone
         and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
         and not os.path.lexists(p)

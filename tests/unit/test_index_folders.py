@@ -193,6 +193,23 @@ def test_a_folder_moved_whole_is_a_move_not_a_second_copy(tmp_path: Path, tiny: 
     assert (r.reused, r.moved, r.held, r.total) == (2, 0, 2, 10)
 
 
+def test_a_folder_of_identical_files_moved_whole_leaves_no_old_path(tmp_path: Path, tiny: IndexModel) -> None:
+    """Two identical files and another, their folder moved: both copies reused the one row found by their
+    content, and the other copy's old path stayed live ("4 images" for 3 files; a search hit "gone")."""
+    import shutil
+
+    photos, root = tmp_path / "p", tmp_path / "idx"
+    a, _ = _images(photos, 2)
+    shutil.copy(a, photos / "copy.png")
+    index_paths(root, [photos], tiny)
+    photos.rename(tmp_path / "p2")
+    r = index_paths(root, [tmp_path / "p2"], tiny)
+    assert (r.moved, r.deleted, r.total) == (3, 3, 3)
+    assert sorted(Path(p).name for p, d in _rows(root) if not d) == ["copy.png", "img000.png", "img001.png"]
+    assert all("p2" in Path(p).parts for p, d in _rows(root) if not d)
+    assert index_paths(root, [tmp_path / "p2"], tiny).total == 3
+
+
 def test_rehash_finds_an_edit_that_kept_the_size_and_time(tmp_path: Path, tiny: IndexModel) -> None:
     """A file replaced by another picture of the same size, its time restored, was never seen again
     ("unchanged"; --reembed neither): --rehash reads every file and finds it."""
