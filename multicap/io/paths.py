@@ -97,7 +97,8 @@ def iter_image_paths(
     first bytes (a recovered drive's "f12345"), sorted by name. Hidden files and
     folders (a leading dot) are skipped unless `include_hidden`. Symbolic links to folders are followed;
     a link back to a folder being walked (a loop) is reported and not followed, and a folder reached a
-    second time through another link is walked once. Each path is yielded at most once. `hidden`, where
+    second time through another link is walked once: at its own path where the walk reaches it so (linked
+    folders are walked last). Each path is yielded at most once. `hidden`, where
     given, collects the hidden files and folders left out that are images or hold one (a folder's own
     files only), for the caller to say so.
     """
@@ -111,7 +112,7 @@ def iter_image_paths(
         except OSError:
             st = None  # missing, a broken link, a loop: loading says which
         if st is not None and stat.S_ISDIR(st.st_mode):
-            found_all = _walk(path, recursive, include_hidden, extensions, visited, [], handle, hidden)
+            found_all = _walk_tree(path, recursive, include_hidden, extensions, visited, handle, hidden)
         elif st is not None and not stat.S_ISREG(st.st_mode):
             handle(ImageLoadError(path, f"{file_kind(st.st_mode)}, not a regular file: not opened"))
             continue
@@ -124,6 +125,25 @@ def iter_image_paths(
                 yield found
 
 
+def _walk_tree(
+    folder: Path,
+    recursive: bool,
+    include_hidden: bool,
+    extensions: frozenset[str],
+    visited: set[tuple[int, int]],
+    handle: ErrorHandler,
+    hidden: list[Path] | None = None,
+) -> Iterator[Path]:
+    """A folder's walk, its linked subfolders last: a folder reached both through a link and as itself is
+    walked at its own path (`photos/bad/misc_link -> ../misc` had named every photo of `misc` by the link,
+    which sorts first, in `compare` and `describe`, while the index records the real path)."""
+    links: list[tuple[Path, list[tuple[tuple[int, int], Path]]]] = []
+    yield from _walk(folder, recursive, include_hidden, extensions, visited, [], handle, hidden, links)
+    while links:
+        sub, above = links.pop(0)
+        yield from _walk(sub, recursive, include_hidden, extensions, visited, above, handle, hidden, links)
+
+
 def _walk(
     folder: Path,
     recursive: bool,
@@ -132,7 +152,8 @@ def _walk(
     visited: set[tuple[int, int]],
     ancestors: list[tuple[tuple[int, int], Path]],
     handle: ErrorHandler,
-    hidden: list[Path] | None = None,
+    hidden: list[Path] | None,
+    links: list[tuple[Path, list[tuple[tuple[int, int], Path]]]],
 ) -> Iterator[Path]:
     try:
         st = folder.stat()
@@ -155,6 +176,7 @@ def _walk(
         handle(ImageLoadError(folder, f"cannot list this folder ({reason}); its images are left out"))
         return
     subdirs: list[Path] = []
+    linked: list[Path] = []  # subfolders reached through a link: walked after the rest of the tree
     for entry in entries:
         if not include_hidden and entry.name.startswith("."):
             if hidden is not None and _holds_images(entry, extensions):
@@ -165,7 +187,7 @@ def _walk(
         kind = _kind(entry)
         sniff = not ending and extensions is IMAGE_EXTENSIONS  # no extension: an image by its first bytes
         if kind == "dir":
-            subdirs.append(Path(entry.path))
+            (linked if entry.is_symlink() else subdirs).append(Path(entry.path))
         elif kind == "file" and (wanted or (sniff and _sniffed(entry))):
             yield Path(entry.path)
         elif isinstance(kind, OSError) and (wanted or kind.errno == errno.ELOOP):
@@ -174,8 +196,11 @@ def _walk(
             handle(ImageLoadError(entry.path, kind))
     if recursive:
         inside = [*ancestors, (key, folder)]
+        links.extend((sub, inside) for sub in linked)
         for sub in subdirs:
-            yield from _walk(sub, recursive, include_hidden, extensions, visited, inside, handle, hidden)
+            yield from _walk(
+                sub, recursive, include_hidden, extensions, visited, inside, handle, hidden, links
+            )
 
 
 def walk_order(path: str | Path) -> tuple[tuple[int, str], ...]:

@@ -96,11 +96,18 @@ def test_the_walk_reports_loops_broken_links_and_special_files_in_one_line_each(
 
 
 def test_a_folder_reached_twice_without_a_loop_is_walked_once_and_not_reported(tmp_path: Path) -> None:
-    _touch(tmp_path / "real" / "x.png")
-    os.symlink(tmp_path / "real", tmp_path / "alias")
+    """Once, and at its own path: "alias" and "bad/misc_link" sort before "real" and had named its photos
+    by the links in `compare` and `describe` (the index records the real path)."""
+    top = tmp_path / "top"
+    x = _touch(top / "real" / "x.png")
+    os.symlink(top / "real", top / "alias")
+    (top / "bad").mkdir()
+    os.symlink("../real", top / "bad" / "misc_link")
+    os.symlink("../../elsewhere", top / "bad" / "only_link")  # reached only through a link: walked there
+    _touch(tmp_path / "elsewhere" / "y.png")
     errors: list[ImageLoadError] = []
-    assert [p.name for p in iter_image_paths([tmp_path], on_error=errors.append)] == ["x.png"]
-    assert errors == []
+    found = list(iter_image_paths([top], on_error=errors.append))
+    assert found == [x, top / "bad" / "only_link" / "y.png"] and errors == []
 
 
 _WALK = (
