@@ -76,6 +76,8 @@ def similar_pairs(vectors: np.ndarray, threshold: float = DEFAULT_THRESHOLD) -> 
     n = len(x)
     if n < 2:
         return np.zeros((0, 2), np.int64), np.zeros(0, np.float32)
+    # at the threshold less float32's error: identical images read 0.99999994, and --threshold 1 lost them
+    threshold -= _SLACK
     pairs = _exact_pairs(x, threshold) if n <= EXACT_UNTIL else _candidate_pairs(x)
     sims = np.empty(len(pairs), np.float32)
     for start in range(0, len(pairs), _BLOCK):  # candidates are checked on the full vectors, in blocks

@@ -72,6 +72,16 @@ def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
     assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
 
 
+def test_identical_images_are_duplicates_at_threshold_one() -> None:
+    """A byte-identical copy's signature cosine is 0.99999994 in float32: `--threshold 1` had lost it."""
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((50, 1752)).astype(np.float32)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    k = next(i for i, v in enumerate(x) if float(v @ v) < 1.0)  # as the signatures of two copies read
+    x = np.stack([x[k], x[k].copy(), x[k - 1], x[k + 1]])
+    assert [g.members for g in duplicate_groups(x, 1.0)] == [[0, 1]]
+
+
 def test_one_close_pair_does_not_chain_two_groups_and_the_embeddings_must_agree() -> None:
     """Two tight groups and an image halfway between (cosine 0.71 to each): connected components chain all
     seven into one group; group-average linkage gives the halfway image to one group and keeps the other
