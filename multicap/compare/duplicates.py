@@ -278,9 +278,11 @@ def _with_turned(
 ) -> tuple[list[list[int]], list[float]]:
     """The groups with the turned copies added: to the group of the photo they copy, or as a new group.
     Two groups that such a pair links are one photo (the signature grouped a grey copy with a mirrored
-    one, apart from the photo they were both made from): they become one group."""
+    one, apart from the photo they were both made from): they become one group. The pairs are taken most
+    similar first, as the linkage takes its pairs, so that a copy joins by its closest link and a group's
+    least similarity does not hang on the files' names (a grey copy renamed had read 0.374, not 0.558)."""
     groups, least = [list(g) for g in groups], list(least)
-    for i, j, sim in turned:
+    for i, j, sim in sorted(turned, key=lambda t: (-t[2], t[0], t[1])):
         gi = next((k for k, g in enumerate(groups) if i in g), None)
         gj = next((k for k, g in enumerate(groups) if j in g), None)
         if gi is not None and gj is not None:

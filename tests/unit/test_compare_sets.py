@@ -72,6 +72,13 @@ def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
     assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
 
 
+def test_a_turned_copy_joins_by_its_closest_link_whatever_the_order_of_the_files() -> None:
+    """A grey copy confirmed by keypoints against both a photo and its re-encoded copy: the group's least
+    similarity had been that of whichever pair came first by the files' order (renaming it: 0.558 → 0.374)."""
+    for turned in ([(0, 2, 0.374), (1, 2, 0.558)], [(0, 2, 0.558), (1, 2, 0.374)]):
+        assert dup_module._with_turned([[0, 1]], [0.95], turned) == ([[0, 1, 2]], [0.558])
+
+
 def test_identical_images_are_duplicates_at_threshold_one() -> None:
     """A byte-identical copy's signature cosine is 0.99999994 in float32: `--threshold 1` had lost it."""
     rng = np.random.default_rng(3)
