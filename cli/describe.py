@@ -192,6 +192,10 @@ def describe_command(
     if len(descriptions) > 1:
         _print_set(descriptions, asked, json_out)
     _say_unreliable(descriptions)
+    if not descriptions and failures:  # as compare says it ("4 of 4 images could not be read" had ended it)
+        n = len(files) + left_out
+        said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
+        raise ConfigError(said)
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)

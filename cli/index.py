@@ -128,7 +128,10 @@ def index_command(
         )
     _render(summary, json_out)
     read = sum(summary[k] for k in ("added", "reused", "updated", "unchanged"))
-    if summary["failed"] and not read:  # nothing named could be read: as describe, exit 1
+    if summary["failed"] and not read:  # nothing named could be read: as describe, exit 1, and say so
+        n = summary["failed"]
+        said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
+        console.err.print(f"error: {said}; nothing was added", markup=False)
         raise typer.Exit(1)
 
 

@@ -29,6 +29,21 @@ def test_ray_options_without_the_ray_engine_are_said_to_be_ignored() -> None:
 def test_describe_with_no_readable_image_fails(bad_files: dict[str, Path]) -> None:
     r = run_cli("describe", str(bad_files["not_image"]))
     assert r.returncode == 1 and r.stdout == "" and "warning: skipped" in r.stderr
+    assert r.stderr.splitlines()[-1] == "error: the image could not be read"
+    # a folder of bad files ends as compare ends, on one error line (it had ended on "4 of 4 ... not be read")
+    folder = bad_files["empty"].parent
+    r = run_cli("describe", str(folder))
+    n = sum(1 for line in r.stderr.splitlines() if line.startswith("warning: skipped"))
+    assert (
+        r.returncode == 1
+        and n >= 3
+        and r.stderr.splitlines()[-1] == f"error: none of the {n} images could be read"
+    )
+    r = run_cli("index", str(folder), "--index", str(folder.parent / "idx"))
+    assert (
+        r.returncode == 1
+        and r.stderr.splitlines()[-1] == f"error: none of the {n} images could be read; nothing was added"
+    )
 
 
 def test_describe_json_schema() -> None:
