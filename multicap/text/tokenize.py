@@ -21,8 +21,9 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
   characters do; a soft hyphen is deleted; combining marks belong to their word (Hindi, Thai, a decomposed
   "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
+SGML tags stay whole ("<unk>", "</s>", "<br/>": a captioner's unknown word is one token, as the jar keeps it).
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-run-together sentences ("bird!the"), SGML tags ("<br>"), "c++", "50¢".
+run-together sentences ("bird!the"), a tag's rarer forms ("<_x>"), "c++", "50¢".
 tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
 sentences.
 """
@@ -176,6 +177,15 @@ def _beyond_ascii() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return untokenizable, _token_pattern(rf"(?:[^\W\d_]|[{_class_of(('Mn', 'Mc'))}])")
 
 
+# An SGML tag, one token to the lexer, its spaces made no-break ("<unk>", "</s>", "<br />"; a value in an
+# attribute quoted); "<" and ">" elsewhere are tokens of their own. Found before the entities are read, as
+# the lexer reads them: "&lt;b&gt;" is three tokens.
+_SGML = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9_:.\-]*(?: +[A-Za-z][A-Za-z0-9_:.\-]*(?: *= *(?:'[^']*'|\"[^\"]*\"))?)* */?>"
+    r"|<[!?][A-Za-z\-][^>\r\n]*>"
+)
+
+
 def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of one caption as coco-caption's PTB tokenizer writes them, punctuation removed.
 
@@ -186,6 +196,19 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
             next one starts with a word like "The" or "A"; pass it to reproduce that.
         keep: punctuation tokens to keep (the captioner keeps "," ";" ":", which mark clauses).
     """
+    tokens: list[str] = []
+    start = 0
+    for tag in _SGML.finditer(text) if "<" in text else ():  # "a <unk> on" had been "a < unk > on"
+        tokens += _tokens(text[start : tag.start()], text[tag.start() :])
+        tokens.append(tag.group().replace(" ", "\u00a0"))
+        start = tag.end()
+    tokens += _tokens(text[start:], following)
+    drop = PUNCTUATION - keep
+    return [t for t in (t.lower() for t in tokens) if t not in drop]
+
+
+def _tokens(text: str, following: str) -> list[str]:
+    """`ptb_tokenize`'s tokens of text without SGML tags, in their case, punctuation kept."""
     tokens: list[str] = []
     normalised = _normalise(text)
     for match in (_TOKEN_ASCII if normalised.isascii() else _beyond_ascii()[1]).finditer(normalised):
@@ -206,8 +229,7 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
             tokens.append(token[0])
         else:
             tokens.append(token)
-    drop = PUNCTUATION - keep
-    return [t for t in (t.lower() for t in tokens) if t not in drop]
+    return tokens
 
 
 def tokenize_captions(captions: Mapping[Any, Sequence[str] | str]) -> dict[Any, list[str]]:

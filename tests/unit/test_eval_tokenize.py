@@ -54,6 +54,9 @@ INSERTS = [
     "zero\u200bwidth", "soft\u00adware", "\ufeffbom", "salt &amp; pepper", "AT&amp;T", "a &lt;b&gt; tag",
     "&quot;quoted&quot;", "the dog&#39;s ball", "50&#37; off", "it&#x27;s", "#beach2024 sunset", "#a1b",
     "&QUOT;hi&QUOT;", "del\x7fchar",
+    # a captioner's special tokens: one token each to the jar (they had been "< unk >")
+    "a <unk>", "<UNK> sign", "the <pad> <pad>", "</s>", "<s> start", "a <br/> tag", "dog<unk>cat",
+    "<unk>'s hat",
 ]  # fmt: skip
 
 
@@ -88,6 +91,7 @@ def caption_corpus(n: int, seed: int = 0) -> list[str]:
             "कुत्ता cafe\u0301 cat😺dog ❤️ soft\u00adware &amp; x\u200by",
             "कुत्ता cafe\u0301 cat dog ❤ software & x y",
         ),
+        ("a <unk> on a <UNK>. </s> <br /> &lt;b&gt; 5 < 6", "a <unk> on a <unk> </s> <br\xa0/> < b > 5 < 6"),
         ("", ""),
         ("...", ""),
     ],
