@@ -19,8 +19,10 @@ reaches it ends there and is validated. Only a run without a time budget is bit-
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
+import os
 import shutil
 import tempfile
 import time
@@ -100,6 +102,19 @@ def train(
     device = resolve_device(cfg.device, option="--set train.device")
     out = Path(cfg.out)
     _check_run_folder(out)  # before the features are cached and an epoch trained, not after
+    with _only_run(out):
+        return _train(recipe, out, emit, device, stop_after_epochs, command)
+
+
+def _train(
+    recipe: Recipe,
+    out: Path,
+    emit: Progress,
+    device: torch.device,
+    stop_after_epochs: int | None,
+    command: str,
+) -> TrainResult:
+    cfg = recipe.train
     recover_run(out)  # a checkpoint a kill left half swapped is put back first
     if (out / "last" / "metrics.json").is_file():  # a run of another recipe refused before its features
         with _damaged(out / "last" / "metrics.json"):  # are cached (hours of encoding on COCO), not after
@@ -275,6 +290,8 @@ class _Run:
         if last.exists():
             run._resume(last)
             done = f"{run.epoch} of {cfg.epochs} epochs done"
+            if run.epoch >= cfg.epochs:  # "17 of 15 epochs done": nothing to train, and why
+                done = f"{run.epoch} epochs done, train.epochs={cfg.epochs}: nothing more to train"
             emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {last} ({done})"))
             if run.history and run.stale == 0 and _epoch_of(out / "best") != run.epoch:
                 # the last epoch was the best, and a kill came between last/ and best/: best/ is last's bundle
@@ -378,6 +395,39 @@ def _epoch_of(bundle: Path) -> int | None:
         return int(json.loads((bundle / "metrics.json").read_text(encoding="utf-8"))["epoch"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+@contextmanager
+def _only_run(out: Path) -> Iterator[None]:
+    """Hold the run folder's lock (an OS lock on the folder itself: released when the process ends, even
+    by kill -9; no file is left), so that a second `train` into the same train.out is refused: two had
+    written over each other's last/ and best/, each saying "best bundle: runs/p/best" of a score the
+    other had replaced.
+
+    Raises:
+        ConfigError: another process is training into it.
+    """
+    made = [p for p in (out, *out.parents) if not p.exists()]  # deepest first
+    out.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ConfigError(
+                f"train.out {out} is being trained by another run: wait for it to finish, or give another "
+                "--set train.out=FOLDER"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+        if made and not any(out.iterdir()):  # a run that wrote nothing leaves no folder
+            with suppress(OSError):
+                for folder in made:
+                    folder.rmdir()
 
 
 def _check_run_folder(out: Path) -> None:

@@ -328,3 +328,31 @@ def test_a_kill_between_the_checkpoint_and_the_best_bundle_loses_neither(
     assert again.history == straight.history
     a, b = (tmp_path / "a" / "best" / "model.safetensors"), (out / "best" / "model.safetensors")
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_a_second_run_into_the_same_train_out_is_refused(scenes: Path, tmp_path: Path) -> None:
+    """Two runs into one train.out had both trained, writing over each other's last/ and best/, and each
+    said "best bundle: runs/p/best" of a score the other had replaced."""
+    import subprocess
+    import sys
+
+    from multicap.errors import ConfigError
+
+    out = tmp_path / "p"
+    holder = subprocess.Popen(  # another process holding the run folder, as a run in progress does
+        [sys.executable, "-c", "import sys, time\nfrom multicap.captioning.train import _only_run\n"
+         "from pathlib import Path\nwith _only_run(Path(sys.argv[1])):\n    print('held', flush=True)\n"
+         "    time.sleep(60)\n", str(out)],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        events: list[TrainEvent] = []
+        with pytest.raises(ConfigError, match="is being trained by another run: wait"):
+            train(_recipe(scenes, out, "train.epochs=1", "data.val_images=2"), progress=events.append)
+        assert events == []  # refused before any work
+    finally:
+        holder.kill()
+        holder.wait()
+    result = train(_recipe(scenes, out, "train.epochs=1", "data.val_images=2"))  # its lock went with it
+    assert result.epochs_run == 1 and result.best.is_dir()
