@@ -120,8 +120,8 @@ def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | Non
             if not path.is_file():
                 raise WeightsNotFoundError(
                     f"{name} ImageNet weights not found: put {spec.weights_file} in "
-                    f"{path.parent} (the torch hub cache), or name a file with "
-                    "`multicap classify --weights FILE`; nothing is downloaded at run time"
+                    f"{path.parent} (the torch hub cache, where every command looks; `multicap classify` "
+                    "also takes --weights FILE); nothing is downloaded at run time"
                 )
             try:
                 model.load_state_dict(load_state_dict_file(path))
