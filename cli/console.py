@@ -236,7 +236,9 @@ def print_json_line(obj: Any) -> None:
 def json_safe(obj: Any) -> Any:
     """`obj` with every string valid Unicode: an undecodable byte of a file name becomes `\\xNN`, and a
     string field that held one gains a sibling `FIELD_bytes`, the base64 of its raw bytes ("path" →
-    "path_bytes"), from which the exact name is recovered. Control characters stay (JSON escapes them)."""
+    "path_bytes"), from which the exact name is recovered; a list of strings so, a list of them (null for a
+    name that needs none: `attend --json`'s "files" had given only the escaped text). Control characters
+    stay (JSON escapes them)."""
     from multicap.io.paths import json_name, raw_name
 
     if isinstance(obj, str):
@@ -249,6 +251,10 @@ def json_safe(obj: Any) -> Any:
             raw = raw_name(value) if isinstance(value, str) else None
             if raw is not None:
                 safe[f"{name}_bytes"] = raw
+            elif isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+                raws = [raw_name(v) for v in value]
+                if any(r is not None for r in raws):
+                    safe[f"{name}_bytes"] = raws
         return safe
     if isinstance(obj, list | tuple):
         return [json_safe(v) for v in obj]

@@ -47,6 +47,7 @@ def test_json_is_valid_utf8_and_gives_the_raw_name_back() -> None:
     back = json.loads(line)
     assert back["path"] == "/photos/bad\\xff.png" and back["members"] == ["/photos/bad\\xff.png", "ok.png"]
     assert base64.b64decode(back["path_bytes"]) == b"/photos/bad\xff.png"
+    assert back["members_bytes"][1] is None and base64.b64decode(back["members_bytes"][0]) == os.fsencode(BAD)
     assert back["texts"]["object"] == "esc\x1b" and "texts_bytes" not in back  # control characters faithful
 
 
