@@ -21,6 +21,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
+    ACTIONS,
     FACE_WORDS,
     FOUND,
     FOUND_SENSES,
@@ -229,6 +230,11 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             out.parts.append(part)
         k += span
     out.notes += [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
+    said = [w for w in words if w not in STOPWORDS]
+    if out.parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to
+        out.notes.append(
+            f'"{said[-1]}" tells no image apart: multicap sees what a photo shows, not what it does'
+        )
     minus = {typed: typed.lstrip("-\u2212 ") for typed in _MINUS.findall(text)}  # as typed → the word
     out.notes += [
         f'"{typed}": a minus excludes nothing: "{word}" is searched for too'

@@ -11,7 +11,8 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS", "LOOKS", "MONOCHROME",
+    "ACTIONS", "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS", "LOOKS",
+    "MONOCHROME",
     "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
     "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
@@ -21,14 +22,16 @@ STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "of", "to", "for", "is", "are", "some", "its", "their", "his",
      "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos", "pictures"}
 )  # fmt: skip
+# What people and animals do with things: the parts on either side are what the query asks for.
+ACTIONS = frozenset(
+    {"wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
+     "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
+     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
+)  # fmt: skip
 RELATIONS = frozenset(
     {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
      "between", "inside", "outside", "against", "along", "across", "around", "among", "through", "into",
-     "onto", "within", "underneath", "beneath", "atop", "toward", "towards", "from", "without",
-     # what people and animals do with things: the parts on either side are what the query asks for
-     "wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
-     "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
-     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
+     "onto", "within", "underneath", "beneath", "atop", "toward", "towards", "from", "without", *ACTIONS}
 )  # fmt: skip
 # Relations of several words, said as one ("a woman in front of a flag": "front" is no thing).
 RELATION_PHRASES = (

@@ -25,6 +25,7 @@ index's model (an image not in the index, an index written before those files); 
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -306,6 +307,8 @@ def _text_search(
     for space, vec in qv.vectors.items():
         lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
+    if not understood and lists.get("lexical"):  # the words alone: images that say one, not only its stem
+        lists["lexical"] = _saying(store, lists["lexical"], content_terms(query))
     if not understood and not lists.get("lexical"):
         # the words, not the index ("dgo" had read "nothing in the index matches"), and what is wrong with
         # them, not a note on one ("OR OR" had been refused as '"or" is read as "and"')
@@ -340,6 +343,16 @@ def _text_search(
                 parts["satisfied"] = {"score": round(satisfied[i], 4)}
             hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, texts[i]))
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
+
+
+def _saying(store: IndexStore, hits: list[tuple[int, float]], words: list[str]) -> list[tuple[int, float]]:
+    """The full-text hits whose texts hold one of `words` whole (or its plural): a word the model relates
+    to nothing is found only where it is said, not through the stem the full-text search reads it by
+    ("evening" had found calves and camels, tagged "even-toed ungulate"; "colour", every "colourful")."""
+    if not words:
+        return hits
+    said = re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})(?:s|es)?\b", re.IGNORECASE)
+    return [(i, s) for i, s in hits if said.search(store.indexed_text(i))]
 
 
 def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:

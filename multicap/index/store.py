@@ -360,6 +360,13 @@ class IndexStore:
     def texts(self, image_id: int) -> dict[str, str]:
         return self._texts(image_id)[0]
 
+    def indexed_text(self, image_id: int) -> str:
+        """What the full-text search holds of an image (its texts at every level, its tags) as one string."""
+        row = self.db.execute(
+            f"SELECT {', '.join(FTS_COLUMNS)} FROM fts WHERE rowid = ?", (image_id,)
+        ).fetchone()
+        return " ".join(v for v in row or () if v)
+
     def full_text(self, match: str, columns: Sequence[str], limit: int) -> list[tuple[int, float]]:
         """(id, bm25 score, higher is better) of the rows matching an FTS5 expression, best first."""
         weights = ", ".join("1.0" if c in columns else "0.0" for c in FTS_COLUMNS)

@@ -258,6 +258,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     none = run_cli("search", "asdfgh qwerty", "--index", str(index))
     assert none.returncode == 1 and none.stdout == ""
     refused = "error: nothing to search for in 'asdfgh qwerty'"  # the words, not the index ("dgo" blamed it)
+    # a word related to nothing finds only images that say it, not its stem's: "colour" had found every
+    # "colourful" image, "evening" the "even-toed ungulate"s, with no word that they are only near
+    colour = run_cli("search", "colour", "--index", str(index))
+    assert colour.returncode == 1 and "error: nothing to search for in 'colour'" in colour.stderr, colour
     assert none.stderr.strip().startswith(refused) and "qwerty" in none.stderr
     for word in ("forest", "grass"):  # understood, but no example photo holds vegetation: not silence
         nothing = run_cli("search", word, "--index", str(index))
@@ -421,6 +425,15 @@ def test_a_class_own_name_reaches_it_fully_and_common_nouns_come_before_names() 
     crane = understand("crane").parts[0]
     assert crane.kind == "thing" and max(crane.classes.values()) == 1.0
     assert understand("cook").parts[0].kind == "people"  # a common noun for a person stays a person
+
+
+def test_a_doing_word_with_nothing_after_it_is_said_to_tell_no_image_apart() -> None:
+    """ "bird flying" had searched "bird" without a word on "flying" (alone, "flying" is refused)."""
+    from multicap.index.query import understand
+
+    said = '"flying" tells no image apart: multicap sees what a photo shows, not what it does'
+    assert said in understand("birds flying").notes
+    assert not any("tells no image apart" in n for n in understand("a man riding a horse").notes)
 
 
 def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
