@@ -44,6 +44,7 @@ from multicap.index.reach import (
     WORD,
     Unknown,
     classes_below,
+    names_a_time,
     pertainyms,
     reach,
     shared_wordnet,
@@ -413,6 +414,8 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
             continue
         if phrase in FOUND:
             return span, _found_part(phrase, FOUND[phrase])
+        if names_a_time(synsets[0], wn):  # "fall", "spring", "evening": when, not what (`reach.unknown`)
+            return span, None
         found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
         if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees
             return span, _found_part(phrase, found)

@@ -39,8 +39,8 @@ from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
 __all__ = [
-    "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "pertainyms", "place_classes", "reach",
-    "shared_wordnet", "unknown",
+    "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "names_a_time", "pertainyms",
+    "place_classes", "reach", "shared_wordnet", "unknown",
 ]  # fmt: skip
 
 WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)  # a word of a query or a definition
@@ -194,9 +194,23 @@ def _wide(synset: Synset, wn: WordNet, limit: int = _WIDE) -> bool:
     return False
 
 
+# WordNet 3.0's time period (a season, an evening, a weekend), hour (time of day: sunset, dusk, noon) and
+# time unit (a day, a minute: "day" had searched clocks).
+_TIMES = frozenset({15113229, 15228378, 15154774})
+
+
+def names_a_time(synset: Synset, wn: WordNet) -> bool:
+    """Whether a noun sense is a time ("fall" is first autumn, "sunset" the hour), which no photo's pixels
+    show to multicap: such a word is not read through its later senses ("fall leaves" had searched
+    parachutes and cliffs, "spring flowers" geysers)."""
+    return synset.offset in _TIMES or not _TIMES.isdisjoint(wn.ancestors(synset.offset))
+
+
 def unknown(word: str, wn: WordNet) -> Unknown:
     """Why `word` reaches no class, with its nearest neighbours among the classes (ConSE-style)."""
     synsets = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in pertainyms(a, wn)]
+    if synsets and names_a_time(synsets[0], wn):
+        return Unknown(word, "names a time (a season, an hour of the day), which multicap does not see")
     if not synsets:
         if wn.synsets(word, "a"):
             return Unknown(word, "describes nothing this model sees")

@@ -427,6 +427,24 @@ def test_a_class_own_name_reaches_it_fully_and_common_nouns_come_before_names() 
     assert understand("cook").parts[0].kind == "people"  # a common noun for a person stays a person
 
 
+def test_a_word_that_names_a_time_is_said_so_and_not_read_through_its_other_senses() -> None:
+    """ "fall leaves" had searched parachutes and cliffs (fall is first autumn), "spring flowers" geysers,
+    "day" clocks; "sunset" was "not among the concepts this model sees, nor near one"."""
+    from multicap.index.query import understand
+
+    fall = understand("fall leaves")
+    assert [u.message() for u in fall.unknown] == [
+        '"fall" names a time (a season, an hour of the day), which multicap does not see'
+    ]
+    assert [p.terms for p in fall.parts] == [("foliage",)]
+    for word in ("sunset", "spring", "evening", "day"):
+        assert not understand(word).parts and "names a time" in understand(word).unknown[0].message(), word
+    assert (
+        understand("christmas tree").parts
+        or "names a time" not in understand("christmas tree").unknown[0].reason
+    )
+
+
 def test_a_doing_word_with_nothing_after_it_is_said_to_tell_no_image_apart() -> None:
     """ "bird flying" had searched "bird" without a word on "flying" (alone, "flying" is refused)."""
     from multicap.index.query import understand

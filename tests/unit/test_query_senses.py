@@ -84,13 +84,13 @@ def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> No
     definition): both answered with junk and no warning."""
     from multicap.index.query import understand
 
-    for word in ("stars", "autumn"):
+    for word, said in (
+        ("stars", "is not among the concepts this model sees, nor near one"),
+        ("autumn", "names a time (a season, an hour of the day), which multicap does not see"),
+    ):
         meaning = understand(word)
         assert not meaning.parts, word
-        assert (
-            meaning.unknown[0].message()
-            == f'"{word}" is not among the concepts this model sees, nor near one'
-        )
+        assert meaning.unknown[0].message() == f'"{word}" {said}'
     assert {"stupa", "church", "mosque"} <= set(reached("temple"))  # "place of worship" holds 44 synsets
 
 
