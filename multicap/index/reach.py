@@ -221,10 +221,16 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         if len(word) == _SLIP_SHORTEST:  # "dgo": dog; but not "img": igm (IgM) or mg, a letter dropped
             close = _one_slip(word, _known_set().__contains__, same_length=True)
         else:
-            close = _one_slip(word, _known_set().__contains__) or difflib.get_close_matches(
-                word, _known_words(), n=3, cutoff=0.75
+            close = _one_slip(word, _known_set().__contains__) or _fewest_edits(
+                word, difflib.get_close_matches(word, _known_words(), n=5, cutoff=0.7)
             )
-            close = close or _one_slip(word, wn.is_lemma)  # "giraffee": giraffe, which is no class
+            close = (
+                close
+                or sorted(  # "giraffee": giraffe, which is no class; "giraff": not the genus first
+                    _one_slip(word, wn.is_lemma),
+                    key=lambda w: any(s.name[:1].isupper() for s in wn.synsets(w)[:1]),
+                )
+            )
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
@@ -237,6 +243,26 @@ _SLIP_LONGEST = 40  # letters: a longer unknown word is given no correction
 _SLIP_SHORTEST = 3  # letters: a shorter one neither; one this long only a slip that keeps its length
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz -"
 _LETTERS = frozenset(_ALPHABET + "'0123456789")  # a digit may be a slip too ("d0g": dog)
+
+
+def _fewest_edits(word: str, near: list[str]) -> list[str]:
+    """`near` (difflib's closest, best first) in the order of their edit distance from `word` (letters
+    left out, added, mistyped or two swapped), at most three, and none more than two edits further than
+    the closest: "bycicle" had suggested circle (difflib's ratio 0.77) before bicycle (0.71)."""
+    edits = {w: _edits(word, w) for w in near}
+    least = min(edits.values(), default=0)
+    return [w for w in sorted(near, key=edits.__getitem__) if edits[w] <= least + 2][:3]
+
+
+def _edits(a: str, b: str) -> int:
+    """The optimal-string-alignment distance: insertions, deletions, substitutions and adjacent swaps."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[-1][-1]
 
 
 def _one_slip(word: str, known: Callable[[str], bool], *, same_length: bool = False) -> list[str]:

@@ -473,6 +473,9 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     for word in ("猫", "img", "src", "qx"):
         assert understand(word).unknown[0].message() == f'"{word}" is not a word WordNet 3.0 knows', word
     assert understand("cta").unknown[0].message().endswith("did you mean cat?")
+    # two slips: the fewest edits first ("bycicle" had suggested circle); a common noun before a genus
+    assert understand("bycicle").unknown[0].message().endswith("did you mean bicycle? (or circle)")
+    assert understand("giraff").unknown[0].message().endswith("did you mean giraffe? (or giraffa)")
     assert understand("d0g").unknown[0].message().endswith("did you mean dog?")  # a digit typed for a letter
 
 
