@@ -15,6 +15,11 @@ photo shrunk to `--side` px. Its figure is then named two ways:
   plain      the figure's dominant colours alone (a chromatic colour first where it has 0.3 of the
              achromatic one's share, as the describer does)
 
+and, without GrabCut, a figure by histogram back-projection (Swain and Ballard, 1991): the region's pixels
+whose fine colour (16 × 16 × 16 cells of sRGB) is at least `--backprojected` (0.8) likelier inside the
+region than outside it, named by their dominant colours as "plain" (a red ladybird on a green stem: its
+red is found almost only in its region, the stem's green on both sides).
+
 Each variant describes every photo in this process (`object_colours` replaced in the describer, for its
 objects and its people's clothes), scored as `benchmarks/real_photos.py` scores colour: of the photos whose
 main object is named, the share where its colour is the label's. A region GrabCut cannot start from (no
@@ -99,6 +104,33 @@ def grabcut_colours(
     return _plain(small[figure])
 
 
+def backprojected_colours(
+    rgb: np.ndarray, region: np.ndarray, *, tally: Tally, least: float, exclude: Any = None, **kw: Any
+) -> list[tuple[str, float]]:
+    """`object_colours`'s answer named on the region's pixels whose fine colour is at least `least` likelier
+    inside the region than outside (see the module's text); the describer's where too few are."""
+    tally.calls += 1
+    px = rgb[::2, ::2]
+    inside = colours._resize(np.asarray(region, np.float32), px.shape[:2]).clip(0, 1).reshape(-1)
+    keep = np.ones_like(inside)
+    if exclude is not None:
+        keep = 1 - colours._resize(np.asarray(exclude, np.float32), px.shape[:2]).clip(0, 1).reshape(-1)
+    w_in, w_out = inside * keep, (1 - inside) * keep
+    if w_in.sum() < 1 or w_out.sum() < 0.4 * len(w_in):  # no surround to tell the figure from
+        tally.kept += 1
+        return DESCRIBERS(rgb, region, exclude=exclude, **kw)
+    q = px.reshape(-1, 3) >> 4
+    cells = (q[:, 0].astype(np.intp) << 8) | (q[:, 1].astype(np.intp) << 4) | q[:, 2]
+    h_in = np.bincount(cells, weights=w_in, minlength=4096) / w_in.sum()
+    h_out = np.bincount(cells, weights=w_out, minlength=4096) / w_out.sum()
+    figure = (h_in / (h_in + h_out + 1e-12))[cells] >= least
+    if (w_in * figure).sum() < 0.05 * w_in.sum():
+        tally.kept += 1
+        return DESCRIBERS(rgb, region, exclude=exclude, **kw)
+    tally.ran += 1
+    return _plain(px.reshape(-1, 3)[figure & (w_in >= 0.5)])
+
+
 def _plain(pixels: np.ndarray, chromatic: float = 0.3, second: float = 0.35) -> list[tuple[str, float]]:
     """The figure's own dominant colours, a chromatic one first where it holds `chromatic` of the first."""
     names = tuple(colours.COLOUR_PROTOTYPES)
@@ -140,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO / "data" / "real_photos", help="folder of the photos")
     ap.add_argument("--side", type=int, default=64, help="GrabCut's image side, px (default 64)")
+    ap.add_argument(
+        "--backprojected", type=float, default=0.8, help="least share inside for a colour cell (default 0.8)"
+    )
     args = ap.parse_args(argv)
     labels, _ = load(args.data)
     describer = GroundedDescriber(GroundedConfig())
@@ -150,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
         tally = Tally()
         fn = functools.partial(grabcut_colours, tally=tally, side=args.side, mode=mode)
         variants[f"GrabCut {args.side} px, {mode}"] = (fn, tally)
+    tally = Tally()
+    fn = functools.partial(backprojected_colours, tally=tally, least=args.backprojected)
+    variants[f"back-projected at {args.backprojected}"] = (fn, tally)
     print(f"colour right / scored, {len(labels)} photos; splits: {', '.join(SPLITS)}")
     for name, (fn, tally) in variants.items():
         by = run(name, fn, labels, args.data, describer)
@@ -158,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         cost = ""
         if tally is not None:
             ms = 1000 * tally.seconds / max(tally.ran, 1)
-            cost = f"; GrabCut ran on {tally.ran} of {tally.calls} calls, {ms:.1f} ms each"
+            each = f", {ms:.1f} ms each" if tally.seconds else ""
+            cost = f"; {name.split(' ')[0]} ran on {tally.ran} of {tally.calls} calls{each}"
             cost += f"; {tally.kept} kept the describer's colour"
         print(f"{name}: all {total[0]}/{total[1]}  {cells}{cost}")
     return 0
