@@ -331,18 +331,32 @@ def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) ->
     the folder itself moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every
     old row live, and each search found the photo twice, once at a path that no longer exists. A path
     under a folder given is gone or held already (a drive not mounted keeps its rows); one found by its
-    content may be a retired row's, no move now. Each content's every live path counts, not only the row
-    reused: a folder holding two identical files, moved, reused one row for both and had left the other's
-    old path live ("4 images" for 3 files, one search hit gone)."""
+    content may be a retired row's, no move now. A copy of the same content in the folder that went counts
+    too, not only the row reused: a folder holding two identical files, moved, reused one row for both and
+    had left the other's old path live ("4 images" for 3 files, one search hit gone); a copy elsewhere (on
+    a drive not mounted) is not touched."""
     gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
-    held = store.live_paths_of(r.hash for r in plan.reuse)
-    return store.live_among(
-        p
-        for p in dict.fromkeys([*plan.reused_from, *held])
-        if p not in gone
-        and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
-        and not os.path.lexists(p)
-    )
+
+    def away(p: str) -> bool:
+        return (
+            p not in gone
+            and not any(p == t or p.startswith(t.rstrip(os.sep) + os.sep) for t in tops)
+            and not os.path.lexists(p)
+        )
+
+    moved = [p for p in dict.fromkeys(plan.reused_from) if away(p)]
+    went = {_vanished(p) for p in moved}  # the folders that went with them
+    copies = [p for p in store.live_paths_of(r.hash for r in plan.reuse) if away(p) and _vanished(p) in went]
+    return store.live_among(dict.fromkeys([*moved, *copies]))
+
+
+def _vanished(path: str) -> str:
+    """The outermost folder of `path` that is gone (the path itself where its folder is there)."""
+    gone = path
+    parent = os.path.dirname(gone)
+    while parent != gone and not os.path.lexists(parent):
+        gone, parent = parent, os.path.dirname(parent)
+    return gone
 
 
 def _listable(folder: str) -> bool:

@@ -198,16 +198,21 @@ def test_a_folder_of_identical_files_moved_whole_leaves_no_old_path(tmp_path: Pa
     content, and the other copy's old path stayed live ("4 images" for 3 files; a search hit "gone")."""
     import shutil
 
-    photos, root = tmp_path / "p", tmp_path / "idx"
+    photos, root, drive = tmp_path / "p", tmp_path / "idx", tmp_path / "drive"
     a, _ = _images(photos, 2)
     shutil.copy(a, photos / "copy.png")
+    drive.mkdir()
+    shutil.copy(a, drive / "on_drive.png")  # a copy on a drive, indexed, then not mounted: it stays
+    index_paths(root, [drive], tiny)
     index_paths(root, [photos], tiny)
+    drive.rename(tmp_path / "unmounted")
     photos.rename(tmp_path / "p2")
     r = index_paths(root, [tmp_path / "p2"], tiny)
-    assert (r.moved, r.deleted, r.total) == (3, 3, 3)
-    assert sorted(Path(p).name for p, d in _rows(root) if not d) == ["copy.png", "img000.png", "img001.png"]
-    assert all("p2" in Path(p).parts for p, d in _rows(root) if not d)
-    assert index_paths(root, [tmp_path / "p2"], tiny).total == 3
+    assert (r.moved, r.deleted, r.total) == (3, 3, 4)
+    live = sorted(Path(p).name for p, d in _rows(root) if not d)
+    assert live == ["copy.png", "img000.png", "img001.png", "on_drive.png"]
+    assert all("p2" in Path(p).parts or "drive" in Path(p).parts for p, d in _rows(root) if not d)
+    assert index_paths(root, [tmp_path / "p2"], tiny).total == 4
 
 
 def test_rehash_finds_an_edit_that_kept_the_size_and_time(tmp_path: Path, tiny: IndexModel) -> None:
