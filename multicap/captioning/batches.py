@@ -140,6 +140,11 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     """Read the corpus, cache the features of its train and validation images, build the vocabulary (with
     the words that name its objects: `grounding.noun_forms` of their labels)."""
     cfg = recipe.data
+    if not os.path.exists(cfg.corpus):  # the recipe's setting named, and how to fill it ("data/scenes:
+        raise DataError(  # no such file or folder" had said neither)
+            f"data.corpus {cfg.corpus}: no such file or folder; make scenes there with `multicap data scenes "
+            f"--out {cfg.corpus}`, or give a caption file or dataset folder with --set data.corpus=PATH"
+        )
     corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()
     known = sorted(set(LEVELS) | set(corpus.levels()))
@@ -149,11 +154,14 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
     train_imgs = corpus.split(cfg.train_split)[: cfg.train_images or None]
     val_imgs = corpus.split(cfg.val_split)[: cfg.val_images or None]
     if not train_imgs:
-        raise DataError(f"{cfg.corpus}: no images in split {cfg.train_split!r}")
+        raise DataError(  # as the validation split says it (it had named no split and no setting)
+            f"{cfg.corpus}: no images in split {cfg.train_split!r} to train on (it has: "
+            f"{', '.join(corpus.splits()) or 'none'}); choose one with --set data.train_split=NAME"
+        )
     if not val_imgs:
         raise DataError(
             f"{cfg.corpus}: no images in split {cfg.val_split!r} to validate on (it has: "
-            f"{', '.join(corpus.splits())}); choose one with --set data.val_split=NAME"
+            f"{', '.join(corpus.splits()) or 'none'}); choose one with --set data.val_split=NAME"
         )
     store = _cached_store(recipe, train_imgs + val_imgs, progress)
     vocab = Vocabulary.build(

@@ -356,3 +356,17 @@ def test_a_second_run_into_the_same_train_out_is_refused(scenes: Path, tmp_path:
         holder.wait()
     result = train(_recipe(scenes, out, "train.epochs=1", "data.val_images=2"))  # its lock went with it
     assert result.epochs_run == 1 and result.best.is_dir()
+
+
+def test_a_missing_corpus_or_split_names_the_setting_to_change(scenes: Path, tmp_path: Path) -> None:
+    """ "data/scenes: no such file or folder" (the recipe's default, in a folder without it) and "no images
+    in split 'train'" had named neither the setting nor how to fill it."""
+    from multicap.errors import DataError
+
+    missing = tmp_path / "data" / "scenes"
+    with pytest.raises(DataError, match=rf"data.corpus {missing}: .* `multicap data scenes --out {missing}`"):
+        train(_recipe(missing, tmp_path / "r", "train.epochs=1"))
+    with pytest.raises(
+        DataError, match=r"no images in split 'nope' to train on \(it has: .*--set data.train_split"
+    ):
+        train(_recipe(scenes, tmp_path / "r", "train.epochs=1", "data.train_split=nope"))
