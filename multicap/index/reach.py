@@ -221,14 +221,15 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         if len(word) == _SLIP_SHORTEST:  # "dgo": dog; but not "img": igm (IgM) or mg, a letter dropped
             close = _one_slip(word, _known_set().__contains__, same_length=True)
         else:
-            close = _one_slip(word, _known_set().__contains__) or _fewest_edits(
-                word, difflib.get_close_matches(word, _known_words(), n=5, cutoff=0.7)
-            )
             close = (
-                close
-                or sorted(  # "giraffee": giraffe, which is no class; "giraff": not the genus first
-                    _one_slip(word, wn.is_lemma),
-                    key=lambda w: any(s.name[:1].isupper() for s in wn.synsets(w)[:1]),
+                _one_slip(word, _known_set().__contains__)
+                or _fewest_edits(
+                    word,
+                    difflib.get_close_matches(word, _known_words(), n=5, cutoff=0.7),
+                    sorted(  # "giraffee": giraffe, which is no class; "giraff": not the genus first
+                        _one_slip(word, wn.is_lemma),
+                        key=lambda w: any(s.name[:1].isupper() for s in wn.synsets(w)[:1]),
+                    ),
                 )
             )
         guess = f"; did you mean {close[0]}?" if close else ""
@@ -245,13 +246,15 @@ _ALPHABET = "abcdefghijklmnopqrstuvwxyz -"
 _LETTERS = frozenset(_ALPHABET + "'0123456789")  # a digit may be a slip too ("d0g": dog)
 
 
-def _fewest_edits(word: str, near: list[str]) -> list[str]:
-    """`near` (difflib's closest, best first) in the order of their edit distance from `word` (letters
-    left out, added, mistyped or two swapped), at most three, and none more than two edits further than
-    the closest: "bycicle" had suggested circle (difflib's ratio 0.77) before bicycle (0.71)."""
-    edits = {w: _edits(word, w) for w in near}
-    least = min(edits.values(), default=0)
-    return [w for w in sorted(near, key=edits.__getitem__) if edits[w] <= least + 2][:3]
+def _fewest_edits(word: str, near: list[str], lemmas: list[str]) -> list[str]:
+    """The suggestions for a word no slip away from a class's word: difflib's closest class words (`near`)
+    and the WordNet lemmas one slip away (`lemmas`), fewest edits first (letters left out, added,
+    mistyped or two swapped; a class word first of equals), at most three and at most two edits away, or
+    a quarter of the word's letters: "bycicle" had suggested circle before bicycle, "tomatoe" toaster
+    (four edits) where the lemma tomato is one."""
+    most = max(2, len(word) // 4)
+    edits = {w: _edits(word, w) for w in dict.fromkeys([*near, *lemmas])}
+    return sorted((w for w, e in edits.items() if e <= most), key=edits.__getitem__)[:3]
 
 
 def _edits(a: str, b: str) -> int:

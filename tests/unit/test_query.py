@@ -473,8 +473,11 @@ def test_a_typing_slip_is_suggested_and_accents_are_folded() -> None:
     for word in ("猫", "img", "src", "qx"):
         assert understand(word).unknown[0].message() == f'"{word}" is not a word WordNet 3.0 knows', word
     assert understand("cta").unknown[0].message().endswith("did you mean cat?")
-    # two slips: the fewest edits first ("bycicle" had suggested circle); a common noun before a genus
-    assert understand("bycicle").unknown[0].message().endswith("did you mean bicycle? (or circle)")
+    # two slips: the fewest edits first and none far ("bycicle" had suggested circle, "tomatoe" toaster,
+    # four edits away, "skatebord" keyboard); a common noun before a genus ("giraff": giraffa first)
+    assert understand("bycicle").unknown[0].message().endswith("did you mean bicycle?")
+    assert understand("tomatoe").unknown[0].message().endswith("did you mean tomato?")
+    assert understand("skatebord").unknown[0].message().endswith("did you mean skateboard?")
     assert understand("giraff").unknown[0].message().endswith("did you mean giraffe? (or giraffa)")
     assert understand("d0g").unknown[0].message().endswith("did you mean dog?")  # a digit typed for a letter
 
