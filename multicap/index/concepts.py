@@ -15,7 +15,7 @@ import numpy as np
 
 from multicap.text.imagenet import imagenet_concepts, imagenet_labels
 
-__all__ = ["class_tags", "content_terms", "named_classes", "query_terms"]
+__all__ = ["class_tags", "content_terms", "named_classes", "query_terms", "singular"]
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOPWORDS = frozenset(
@@ -33,7 +33,8 @@ def content_terms(text: str) -> list[str]:
     return [w for w in query_terms(text) if w not in _STOPWORDS]
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A word's singular by its ending ("ponies": pony, "boxes": box); another word stays as it is."""
     if len(word) > 3 and word.endswith("ies"):
         return word[:-3] + "y"
     if len(word) > 3 and word.endswith(("ches", "shes", "sses", "xes")):
@@ -44,7 +45,7 @@ def _singular(word: str) -> str:
 
 
 def _phrase(text: str) -> str:
-    return " ".join(_singular(w) for w in query_terms(text))
+    return " ".join(singular(w) for w in query_terms(text))
 
 
 @lru_cache(maxsize=1)
@@ -70,7 +71,7 @@ def _term_table() -> dict[str, frozenset[int]]:
 
 def named_classes(text: str, max_n: int = 3) -> dict[str, frozenset[int]]:
     """The phrases of `text` that name ImageNet classes -> those classes (longest phrase wins)."""
-    words = [_singular(w) for w in query_terms(text)]
+    words = [singular(w) for w in query_terms(text)]
     table = _term_table()
     found: dict[str, frozenset[int]] = {}
     used = np.zeros(len(words), dtype=bool)

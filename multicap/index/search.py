@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -33,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from multicap.errors import ConfigError, DataError, ImageLoadError
-from multicap.index.concepts import content_terms, query_terms
+from multicap.index.concepts import content_terms, query_terms, singular
 from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, no_index
 from multicap.index.query import Understanding
@@ -308,7 +309,7 @@ def _text_search(
         lists[space] = _dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and lists.get("lexical"):  # the words alone: images that say one, not only its stem
-        lists["lexical"] = _saying(store, lists["lexical"], content_terms(query))
+        lists["lexical"] = _saying(store, lists["lexical"], content_terms(query), columns)
     if not understood and not lists.get("lexical"):
         # the words, not the index ("dgo" had read "nothing in the index matches"), and what is wrong with
         # them, not a note on one ("OR OR" had been refused as '"or" is read as "and"')
@@ -345,14 +346,28 @@ def _text_search(
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
 
 
-def _saying(store: IndexStore, hits: list[tuple[int, float]], words: list[str]) -> list[tuple[int, float]]:
-    """The full-text hits whose texts hold one of `words` whole (or its plural): a word the model relates
-    to nothing is found only where it is said, not through the stem the full-text search reads it by
-    ("evening" had found calves and camels, tagged "even-toed ungulate"; "colour", every "colourful")."""
+def _saying(
+    store: IndexStore, hits: list[tuple[int, float]], words: list[str], columns: Sequence[str]
+) -> list[tuple[int, float]]:
+    """The full-text hits whose `columns` hold one of `words` whole, in the singular or the plural: a word
+    the model relates to nothing is found only where it is said, not through the stem the full-text search
+    reads it by ("evening" had found calves, tagged "even-toed ungulate"; "colour" every "colourful")."""
     if not words:
         return hits
-    said = re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})(?:s|es)?\b", re.IGNORECASE)
-    return [(i, s) for i, s in hits if said.search(store.indexed_text(i))]
+    said = re.compile(rf"\b(?:{'|'.join(_inflections(words))})\b", re.IGNORECASE)
+    return [(i, s) for i, s in hits if said.search(store.indexed_text(i, columns))]
+
+
+def _inflections(words: list[str]) -> list[str]:
+    """Regex alternatives for each word in the singular or the plural ("pony": pony, ponies; "reflections":
+    reflection, reflections)."""
+    out: dict[str, None] = {}
+    for word in words:
+        base = singular(word)
+        out[re.escape(base) + "(?:s|es)?"] = None
+        if base.endswith("y") and len(base) > 2:
+            out[re.escape(base[:-1]) + "ies"] = None
+    return list(out)
 
 
 def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:

@@ -360,11 +360,11 @@ class IndexStore:
     def texts(self, image_id: int) -> dict[str, str]:
         return self._texts(image_id)[0]
 
-    def indexed_text(self, image_id: int) -> str:
-        """What the full-text search holds of an image (its texts at every level, its tags) as one string."""
-        row = self.db.execute(
-            f"SELECT {', '.join(FTS_COLUMNS)} FROM fts WHERE rowid = ?", (image_id,)
-        ).fetchone()
+    def indexed_text(self, image_id: int, columns: Sequence[str] = FTS_COLUMNS) -> str:
+        """What the full-text search holds of an image in `columns` (by default its texts at every level and
+        its tags) as one string."""
+        kept = [c for c in FTS_COLUMNS if c in columns]  # named from the schema's own, never from input
+        row = self.db.execute(f"SELECT {', '.join(kept)} FROM fts WHERE rowid = ?", (image_id,)).fetchone()
         return " ".join(v for v in row or () if v)
 
     def full_text(self, match: str, columns: Sequence[str], limit: int) -> list[tuple[int, float]]:

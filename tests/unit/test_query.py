@@ -445,6 +445,22 @@ def test_a_word_that_names_a_time_is_said_so_and_not_read_through_its_other_sens
     )
 
 
+def test_a_word_said_whole_is_found_in_the_singular_or_the_plural() -> None:
+    """Only the word said whole (not "colourful" for "colour"), but either number: a review found
+    "reflections" no longer finding "a reflection", "pony" no longer "ponies"."""
+    import re
+
+    from multicap.index.search import _inflections
+
+    for query, text, found in [
+        ("reflections", "a reflection of a tree", True), ("pony", "ponies on a hill", True),
+        ("ponies", "a pony", True), ("box", "two boxes", True), ("colour", "a colourful image", False),
+        ("evening", "even-toed ungulate", False),
+    ]:  # fmt: skip
+        said = re.compile(rf"\b(?:{'|'.join(_inflections([query]))})\b", re.IGNORECASE)
+        assert bool(said.search(text)) is found, (query, text)
+
+
 def test_a_doing_word_with_nothing_after_it_is_said_to_tell_no_image_apart() -> None:
     """ "bird flying" had searched "bird" without a word on "flying" (alone, "flying" is refused)."""
     from multicap.index.query import understand
