@@ -331,10 +331,14 @@ def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) ->
     the folder itself moved or renamed (`index photos_2024` after `mv photos photos_2024`) had left every
     old row live, and each search found the photo twice, once at a path that no longer exists. A path
     under a folder given is gone or held already (a drive not mounted keeps its rows); one found by its
-    content may be a retired row's, no move now. A copy of the same content in the folder that went counts
-    too, not only the row reused: a folder holding two identical files, moved, reused one row for both and
-    had left the other's old path live ("4 images" for 3 files, one search hit gone); a copy elsewhere (on
-    a drive not mounted) is not touched."""
+    content may be a retired row's, no move now.
+
+    A gone path is where a new file came from when it holds the same content laid out alike below the
+    folder that went (`photos/a.jpg` for `photos_2024/a.jpg`, or for `B/photos/a.jpg`), whichever stored
+    row the new file reuses; then every gone copy in that folder goes too (two identical files, moved, had
+    reused one row and left the other's old path live: "4 images" for 3 files), and a copy elsewhere (a
+    backup on a drive not mounted, indexed later) is not touched. A single file gone from a folder still
+    there is where the file it reuses came from (`mv a.jpg b.jpg`)."""
     gone, tops = set(plan.gone), [str(Path(i).resolve()) for i in inputs]
 
     def away(p: str) -> bool:
@@ -344,10 +348,37 @@ def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) ->
             and not os.path.lexists(p)
         )
 
-    moved = [p for p in dict.fromkeys(plan.reused_from) if away(p)]
-    went = {_vanished(p) for p in moved}  # the folders that went with them
-    copies = [p for p in store.live_paths_of(r.hash for r in plan.reuse) if away(p) and _vanished(p) in went]
+    held: dict[str, list[str]] = {}  # content → its live stored paths that are gone
+    for path, digest in store.live_paths_of(r.hash for r in plan.reuse):
+        if away(path):
+            held.setdefault(digest, []).append(path)
+    moved: dict[str, None] = {}
+    for record, source in zip(plan.reuse, plan.reused_from, strict=True):
+        tail = _below(record.path, tops)
+        laid = [
+            p
+            for p in held.get(record.hash, ())
+            if _vanished(p) != p and _ends_with(tail, os.path.relpath(p, _vanished(p)))
+        ]
+        if laid:
+            moved.update(dict.fromkeys(laid))
+        elif source in held.get(record.hash, ()) and _vanished(source) == source:
+            moved[source] = None
+    went = {_vanished(p) for p in moved if _vanished(p) != p}  # the folders that went with them
+    copies = [p for paths in held.values() for p in paths if _vanished(p) in went]
     return store.live_among(dict.fromkeys([*moved, *copies]))
+
+
+def _below(path: str, tops: Sequence[str]) -> str:
+    """`path` below the folder given that holds it (a file given by itself: its name)."""
+    for top in tops:
+        if path.startswith(top.rstrip(os.sep) + os.sep):
+            return path[len(top.rstrip(os.sep)) + 1 :]
+    return os.path.basename(path)
+
+
+def _ends_with(tail: str, rel: str) -> bool:
+    return tail == rel or tail.endswith(os.sep + rel)
 
 
 def _vanished(path: str) -> str:

@@ -103,10 +103,10 @@ class IndexStore:
         rows = (self.db.execute(query, (db_name(p),)).fetchone() for p in paths)
         return [row[0] for row in rows if row is not None]
 
-    def live_paths_of(self, digests: Iterable[str]) -> list[str]:
-        """The paths of the live rows holding each content of `digests` (byte-identical copies: several)."""
+    def live_paths_of(self, digests: Iterable[str]) -> list[tuple[str, str]]:
+        """(path, hash) of the live rows holding each content of `digests` (identical copies: several)."""
         query = "SELECT path FROM images WHERE hash = ? AND deleted = 0 ORDER BY id"
-        return [from_db_name(row[0]) for d in dict.fromkeys(digests) for row in self.db.execute(query, (d,))]
+        return [(from_db_name(r[0]), d) for d in dict.fromkeys(digests) for r in self.db.execute(query, (d,))]
 
     def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts; only

@@ -215,6 +215,38 @@ def test_a_folder_of_identical_files_moved_whole_leaves_no_old_path(tmp_path: Pa
     assert index_paths(root, [tmp_path / "p2"], tiny).total == 4
 
 
+@pytest.mark.parametrize("newest", ["backup", "retired"])
+def test_a_folder_moved_whole_goes_whichever_stored_row_its_files_reuse(
+    tmp_path: Path, tiny: IndexModel, newest: str
+) -> None:
+    """The moved folder's rows went only where they were the newest of their content (a review): a backup
+    on a drive indexed after the photos, then not mounted, had been retired in their place and the old
+    paths left live; a copy indexed later and deleted (a retired row, newest) had left them all live."""
+    import shutil
+
+    photos, root, drive = tmp_path / "p", tmp_path / "idx", tmp_path / "drive"
+    a, b = _images(photos, 2)
+    shutil.copy(a, photos / "copy.png")
+    index_paths(root, [photos], tiny)
+    _images(drive / "backup", 1, start=7)  # an image of its own, which stays
+    for f in (a, b):
+        shutil.copy(f, drive / "backup" / f.name)
+    index_paths(root, [drive], tiny)
+    if newest == "backup":
+        drive.rename(tmp_path / "unmounted")
+        kept = ["drive/backup/img000.png", "drive/backup/img001.png", "drive/backup/img007.png"]
+    else:
+        for f in (a, b):
+            (drive / "backup" / f.name).unlink()
+        index_paths(root, [drive], tiny)  # their rows retired: the newest of their contents
+        kept = ["drive/backup/img007.png"]
+    photos.rename(tmp_path / "p2")
+    r = index_paths(root, [tmp_path / "p2"], tiny)
+    live = sorted(str(Path(p).relative_to(tmp_path)) for p, d in _rows(root) if not d)
+    assert live == sorted(["p2/copy.png", "p2/img000.png", "p2/img001.png", *kept])
+    assert (r.moved, r.deleted) == (3, 3)
+
+
 def test_rehash_finds_an_edit_that_kept_the_size_and_time(tmp_path: Path, tiny: IndexModel) -> None:
     """A file replaced by another picture of the same size, its time restored, was never seen again
     ("unchanged"; --reembed neither): --rehash reads every file and finds it."""
