@@ -181,8 +181,8 @@ def _beyond_ascii() -> tuple[re.Pattern[str], re.Pattern[str]]:
 # attribute quoted); "<" and ">" elsewhere are tokens of their own. Found before the entities are read, as
 # the lexer reads them: "&lt;b&gt;" is three tokens.
 _SGML = re.compile(
-    r"</?[A-Za-z][A-Za-z0-9_:.\-]*(?: +[A-Za-z][A-Za-z0-9_:.\-]*(?: *= *(?:'[^']*'|\"[^\"]*\"))?)* */?>"
-    r"|<[!?][A-Za-z\-][^>\r\n]*>"
+    r"<[A-Za-z][A-Za-z0-9_:.\-]*(?: +[A-Za-z][A-Za-z0-9_:.\-]*(?: *= *(?:'[^']*'|\"[^\"]*\"))?)* */?>"
+    r"|</[A-Za-z][A-Za-z0-9_:.\-]* *>|<[!?][A-Za-z\-][^>\r\n]*>"  # a closing tag has no attributes
 )
 
 
@@ -199,7 +199,8 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
     tokens: list[str] = []
     start = 0
     for tag in _SGML.finditer(text) if "<" in text else ():  # "a <unk> on" had been "a < unk > on"
-        tokens += _tokens(text[start : tag.start()], text[tag.start() :])
+        before = text[start : tag.start()]  # a tag after "j. " ends a sentence, as "The" does; "j.<b>" not
+        tokens += _tokens(before, "The " if before[-1:].isspace() else "")
         tokens.append(tag.group().replace(" ", "\u00a0"))
         start = tag.end()
     tokens += _tokens(text[start:], following)

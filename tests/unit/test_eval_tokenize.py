@@ -56,7 +56,7 @@ INSERTS = [
     "&QUOT;hi&QUOT;", "del\x7fchar",
     # a captioner's special tokens: one token each to the jar (they had been "< unk >")
     "a <unk>", "<UNK> sign", "the <pad> <pad>", "</s>", "<s> start", "a <br/> tag", "dog<unk>cat",
-    "<unk>'s hat",
+    "<unk>'s hat", "letter j. <unk> sign", "a j.<b> k", "a </s x> b",
 ]  # fmt: skip
 
 
