@@ -16,9 +16,10 @@ photo shrunk to `--side` px. Its figure is then named two ways:
              achromatic one's share, as the describer does)
 
 and, without GrabCut, a figure by histogram back-projection (Swain and Ballard, 1991): the region's pixels
-whose fine colour (16 × 16 × 16 cells of sRGB) is at least `--backprojected` (0.8) likelier inside the
-region than outside it, named by their dominant colours as "plain" (a red ladybird on a green stem: its
-red is found almost only in its region, the stem's green on both sides).
+whose fine colour (16 × 16 × 16 cells of sRGB) lies inside the region for a share of at least
+`--backprojected` (0.8: four times likelier inside than outside, each side's histogram normalised),
+named by their dominant colours as "plain" (a red ladybird on a green stem: its red is found almost only
+in its region, the stem's green on both sides).
 
 Each variant describes every photo in this process (`object_colours` replaced in the describer, for its
 objects and its people's clothes), scored as `benchmarks/real_photos.py` scores colour: of the photos whose

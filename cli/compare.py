@@ -76,8 +76,8 @@ def compare_command(
         max=1.0,
         help=(
             "Near-duplicate cosine threshold, of two images and of two groups on average (default 0.78). "
-            "Copies turned, flipped or made grey that shared keypoints confirm are grouped whatever "
-            "it is (their group's similarity is then under it)."
+            "In sets up to 5,000 images, copies turned, flipped or made grey that shared keypoints "
+            "confirm are grouped whatever it is (their group's similarity is then under it)."
         ),
     ),
     batch_size: int = typer.Option(16, "--batch-size", min=1, help="Images per forward pass."),

@@ -402,7 +402,7 @@ def _only_run(out: Path) -> Iterator[None]:
     """Hold the run folder's lock (an OS lock on the folder itself: released when the process ends, even
     by kill -9; no file is left), so that a second `train` into the same train.out is refused: two had
     written over each other's last/ and best/, each saying "best bundle: runs/p/best" of a score the
-    other had replaced.
+    other had replaced. The lock holds between processes of one machine (on NFS, not across machines).
 
     Raises:
         ConfigError: another process is training into it.
@@ -411,23 +411,22 @@ def _only_run(out: Path) -> Iterator[None]:
     out.mkdir(parents=True, exist_ok=True)
     fd = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ConfigError(
-                f"train.out {out} is being trained by another run: wait for it to finish, or give another "
-                "--set train.out=FOLDER"
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)  # the folder is the other run's: left as it is
+        raise ConfigError(
+            f"train.out {out} is being trained by another run: wait for it to finish, or give another "
+            "--set train.out=FOLDER"
+        ) from None
+    try:
+        yield
     finally:
-        os.close(fd)
         if made and not any(out.iterdir()):  # a run that wrote nothing leaves no folder
             with suppress(OSError):
                 for folder in made:
                     folder.rmdir()
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def _check_run_folder(out: Path) -> None:

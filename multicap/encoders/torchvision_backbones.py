@@ -117,6 +117,8 @@ def _builder(name: str) -> Callable[[Path | None, bool, str | torch.device | Non
         source = "random init (asked for)"
         if pretrained:
             path = weights or _hub_file(spec)
+            if weights is not None and not path.is_file():
+                raise WeightsNotFoundError(f"{path}: no such weights file for {name}")
             if not path.is_file():
                 raise WeightsNotFoundError(
                     f"{name} ImageNet weights not found: put {spec.weights_file} in "

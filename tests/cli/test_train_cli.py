@@ -102,6 +102,7 @@ def test_train_writes_a_bundle_that_describes_and_a_rerun_resumes(tmp_path: Path
     again = run_cli(*args)
     assert again.returncode == 0, again.stderr
     assert f"resumed from {run / 'last'}" in again.stderr
+    assert "(2 epochs done, train.epochs=2: nothing more to train)" in again.stderr  # not "2 of 2 ... done"
     assert not [line for line in again.stderr.splitlines() if line.startswith("epoch ")], again.stderr
     assert "of 2 epochs run)" in again.stdout.splitlines()[0]
     assert {**_files(run), **_files(features)} == before  # no checkpoint, bundle or feature rewritten
