@@ -54,6 +54,7 @@ __all__ = [
     "RRF_K",
     "Hit",
     "ImageModel",
+    "NothingMatches",
     "SearchResult",
     "TextModel",
     "fts_expression",
@@ -66,6 +67,17 @@ __all__ = [
 NOTHING_TO_SEARCH = "nothing to search for in"
 NOTHING_MATCHES = "nothing in the index matches"
 REFUSALS = (NOTHING_TO_SEARCH, NOTHING_MATCHES)
+
+
+class NothingMatches(ConfigError):
+    """A query read, which no image here answers (`NOTHING_MATCHES`); `unknown` holds a line per word of it
+    the model relates to nothing, which the command prints beside it as warnings."""
+
+    def __init__(self, message: str, unknown: list[str]) -> None:
+        super().__init__(message)
+        self.unknown = unknown
+
+
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 # Words for the image itself: every attribute-level text says "a bright ... image", so they would match all
 _IMAGE_ITSELF = frozenset(
@@ -318,17 +330,18 @@ def _text_search(
             said = "; ".join(dict.fromkeys(unknown)) or "it has no word that tells images apart"
             raise ConfigError(f"{NOTHING_TO_SEARCH} {quoted(query)}: {said}")
         said = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
-        raise ConfigError(f"{NOTHING_MATCHES} {quoted(query)}: {said}")
+        raise NothingMatches(f"{NOTHING_MATCHES} {quoted(query)}: {said}", qv.unknown)
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
         held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
         if levels:  # the words may be at another level: it is the level that finds nothing, not the images
             where = ", ".join(levels)
-            raise ConfigError(
+            raise NothingMatches(
                 f"{NOTHING_MATCHES} {quoted(query)} at the {where} level"
-                f"{'s' if len(levels) > 1 else ''}{held}; it may be said at another level"
+                f"{'s' if len(levels) > 1 else ''}{held}; it may be said at another level",
+                qv.unknown,
             )
-        raise ConfigError(f"{NOTHING_MATCHES} {quoted(query)}: no image here shows it{held}")
+        raise NothingMatches(f"{NOTHING_MATCHES} {quoted(query)}: no image here shows it{held}", qv.unknown)
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])

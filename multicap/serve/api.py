@@ -13,8 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
-from multicap.errors import ConfigError
-from multicap.index.search import NOTHING_MATCHES
+from multicap.index.search import NothingMatches
 from multicap.serve.service import MAX_OFFSET, Service
 
 __all__ = ["router"]
@@ -97,12 +96,10 @@ def search(
     svc = service(request)
     try:
         result, hits, more = svc.search(q, like, k, tuple(level) if level else None, offset)
-    except ConfigError as exc:  # a query read, which no image answers: no hits and why, not a bad request
-        if not str(exc).startswith(NOTHING_MATCHES):
-            raise
+    except NothingMatches as exc:  # a query read, which no image answers: no hits and why, not a bad request
         return {
-            "hits": [], "offset": offset, "more": False, "unknown": [], "concepts": [], "spaces": [],
-            "nearest_only": False, "notes": [str(exc)],
+            "hits": [], "offset": offset, "more": False, "unknown": exc.unknown, "concepts": [], "spaces": [],
+            "nearest_only": False, "notes": [*exc.unknown, str(exc)],
         }  # fmt: skip
     notes = svc.search_notes(q, result, hits, offset + k)
     return {

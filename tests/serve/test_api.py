@@ -65,6 +65,9 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     r = served.get("/api/search", params={"q": "three"})
     assert r.status_code == 200 and r.json()["hits"] == [] and r.json()["more"] is False
     assert r.json()["notes"][0].startswith("nothing in the index matches 'three'")
+    r = served.get("/api/search", params={"q": "forest xqzzyv"})  # the unknown word said too, as the CLI does
+    assert r.status_code == 200 and r.json()["hits"] == [], r.text
+    assert any("xqzzyv" in u for u in r.json()["unknown"]) and r.json()["notes"][-1].startswith("nothing in")
 
 
 def test_upload_search_and_describe(served: Served) -> None:
