@@ -419,8 +419,10 @@ def _noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]
         found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
         if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees
             return span, _found_part(phrase, found)
-        if _is_person(phrase, synsets, wn):
-            return span, _people_part(phrase)
+        if _is_person(phrase, synsets, wn):  # a plural person noun asks for two or more ("friends")
+            return span, _people_part(
+                phrase, plural=not wn.is_lemma(phrase) and len(wn.base_forms(phrase)) > 1
+            )
         part = _thing(phrase, synsets, wn)
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
@@ -480,10 +482,12 @@ def _who(phrase: str) -> bool:
     return not any(word in _ANYONE for word in phrase.split())
 
 
-def _people_part(phrase: str) -> Part:
+def _people_part(phrase: str, *, plural: bool = False) -> Part:
+    """A part asking for people: as many as `PEOPLE_COUNT` says of the word, else two for a `plural` noun
+    ("selfie with friends" had ranked portraits of one person as fully met), else one."""
     classes = {c: 0.5 for c in classes_below().get(_PERSON, ())}  # the few ImageNet people (scuba diver)
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
-    part.count, part.face = PEOPLE_COUNT.get(phrase, 1), phrase in FACE_WORDS
+    part.count, part.face = PEOPLE_COUNT.get(phrase, 2 if plural else 1), phrase in FACE_WORDS
     part.note = f'"{phrase}" {_ANY_PERSON}' if _who(phrase) else ""
     part.how = _people_how(part)
     return part

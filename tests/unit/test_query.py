@@ -461,6 +461,15 @@ def test_a_word_said_whole_is_found_in_the_singular_or_the_plural() -> None:
         assert bool(said.search(text)) is found, (query, text)
 
 
+def test_a_plural_person_noun_asks_for_two_people_or_more() -> None:
+    """ "selfie with friends" had ranked portraits of one person as fully met: "friends" asked for one."""
+    from multicap.index.query import understand
+
+    for query in ("selfie with friends", "musicians", "dancers on a stage"):
+        assert understand(query).parts[0].count == 2, query
+    assert understand("a friend").parts[0].count == 1 and understand("a tourist").parts[0].count == 1
+
+
 def test_a_doing_word_with_nothing_after_it_is_said_to_tell_no_image_apart() -> None:
     """ "bird flying" had searched "bird" without a word on "flying" (alone, "flying" is refused)."""
     from multicap.index.query import understand
