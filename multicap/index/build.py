@@ -349,23 +349,25 @@ def _moved_away(store: IndexStore, plan: _Plan, inputs: Sequence[str | Path]) ->
         )
 
     held: dict[str, list[str]] = {}  # content → its live stored paths that are gone
+    root: dict[str, str] = {}  # such a path → the outermost folder of it that went (itself: none did)
     for path, digest in store.live_paths_of(r.hash for r in plan.reuse):
         if away(path):
             held.setdefault(digest, []).append(path)
+            root[path] = _vanished(path)
     moved: dict[str, None] = {}
     for record, source in zip(plan.reuse, plan.reused_from, strict=True):
         tail = _below(record.path, tops)
         laid = [
             p
             for p in held.get(record.hash, ())
-            if _vanished(p) != p and _ends_with(tail, os.path.relpath(p, _vanished(p)))
+            if root[p] != p and _ends_with(tail, os.path.relpath(p, root[p]))
         ]
         if laid:
             moved.update(dict.fromkeys(laid))
-        elif source in held.get(record.hash, ()) and _vanished(source) == source:
+        elif root.get(source) == source:  # a single file gone from a folder still there
             moved[source] = None
-    went = {_vanished(p) for p in moved if _vanished(p) != p}  # the folders that went with them
-    copies = [p for paths in held.values() for p in paths if _vanished(p) in went]
+    went = {root[p] for p in moved if root[p] != p}  # the folders that went with them
+    copies = [p for p, top in root.items() if top in went]
     return store.live_among(dict.fromkeys([*moved, *copies]))
 
 
