@@ -10,13 +10,18 @@ colours relative to the scene's white, not as absolute pixel values.
 
 from __future__ import annotations
 
-from functools import lru_cache
+import json
+from collections.abc import Sequence
+from functools import cache, lru_cache
+from pathlib import Path
 
 import cv2
 import numpy as np
 
 __all__ = [
+    "CLASS_COLOURS_FILE",
     "COLOUR_PROTOTYPES",
+    "class_colours",
     "colour_names",
     "dominant_colours",
     "image_colour_attributes",
@@ -45,6 +50,20 @@ COLOUR_PROTOTYPES: dict[str, tuple[tuple[int, int, int], ...]] = {
 }  # fmt: skip
 
 _NAMES: tuple[str, ...] = tuple(COLOUR_PROTOTYPES)
+CLASS_COLOURS_FILE = Path(__file__).resolve().parent / "data" / "class_colours.json"
+
+
+@cache
+def _class_colours() -> dict[str, list[str]]:
+    if not CLASS_COLOURS_FILE.is_file():
+        return {}
+    return dict(json.loads(CLASS_COLOURS_FILE.read_text())["colours"])
+
+
+def class_colours(wnid: str) -> tuple[str, ...]:
+    """The colours WordNet says a class has ("n02134084", ice bear: white), from its lemmas and gloss
+    (scripts/make_class_colours.py wrote them); () for most classes, which say none."""
+    return tuple(_class_colours().get(wnid, ()))
 
 
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -163,6 +182,8 @@ def object_colours(
     fills: float = 0.6,
     chromatic: float = 0.3,
     second: float = 0.35,
+    expected: Sequence[str] = (),
+    supported: float = 0.3,
 ) -> list[tuple[str, float]]:
     """The colours of an object whose coarse region (a class-activation mask) also covers background.
 
@@ -183,6 +204,9 @@ def object_colours(
         fills: fraction of the image the region must cover for its plain dominant colour to be used.
         chromatic: least ratio of a chromatic colour's score to an achromatic one's to name it first.
         second: least share of the object's estimated colours for a second name ("black and white").
+        expected: the colours the object's kind has (`class_colours`: an ice bear white, a monarch orange):
+            the one the pixels support best is said first where its score is at least `supported` times
+            the first colour's (a polar bear in shade reads gray, a monarch in low sun yellow).
 
     Returns:
         One or two (name, share of the object's estimated colours), the object's colour first.
@@ -217,6 +241,12 @@ def object_colours(
         if score[hue] >= chromatic * score[order[0]]:
             order.remove(hue)
             order.insert(0, hue)
+    known = [_NAMES.index(name) for name in expected if name in _NAMES]
+    if known and order[0] not in known:
+        best = max(known, key=lambda k: score[k])
+        if score[best] > 0 and score[best] >= supported * score[order[0]]:
+            order.remove(best)
+            order.insert(0, best)
     return [(_NAMES[k], float(score[k])) for k in order[:2] if k == order[0] or score[k] >= second]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from multicap.describe.bodies import load_person_ssd
-from multicap.describe.colours import image_colour_attributes, object_colours, white_patch
+from multicap.describe.colours import class_colours, image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
 from multicap.describe.kinds import has_kind, said_kind
@@ -312,7 +312,11 @@ class GroundedDescriber:
             # a place filling the photo, where grass, trees and sky were found: what is left is its own
             # ("an alp" of gray rock, not green meadows and blue sky)
             exclude = _either(sky, green)
-        colours = object_colours(rgb, det.mask, exclude=exclude)
+        kind = (
+            said_kind(det.cls, _region_probs(cam, det.box)) if cam is not None and has_kind(det.cls) else None
+        )
+        expected = class_colours(concept.wnid) if kind is None else ()  # a class said: its own colours
+        colours = object_colours(rgb, det.mask, exclude=exclude, expected=expected)
         nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
             "colour": " and ".join(name for name, _ in colours),
@@ -322,9 +326,6 @@ class GroundedDescriber:
             "tags": ", ".join(nouns + [t for t in concept.tags if t not in nouns]),
         }
         name = concept.name
-        kind = (
-            said_kind(det.cls, _region_probs(cam, det.box)) if cam is not None and has_kind(det.cls) else None
-        )
         if kind is not None:
             name, attributes["read_as"] = kind.noun, concept.name
             wider = concept.tags[concept.tags.index(kind.noun) + 1 :] if kind.noun in concept.tags else ()

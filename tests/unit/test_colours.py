@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from multicap.describe.colours import object_colours, white_patch
+from multicap.describe.colours import class_colours, object_colours, white_patch
 
 S = 224  # the describer's input side
 
@@ -150,3 +150,25 @@ def test_a_pale_building_keeps_its_white_against_white_clouds() -> None:
     sky[: 60 // 4, :] = True
     sky[60 // 4 : 192 // 4, : 40 // 4] = sky[60 // 4 : 192 // 4, 184 // 4 :] = True
     assert [n for n, _ in object_colours(img, region, exclude=sky)] == ["white"]
+
+
+def test_a_kinds_own_colour_is_said_where_its_pixels_support_it() -> None:
+    """A polar bear half in shade on dark water: its pixels read more gray than white; the class's
+    colour (WordNet: "white bear of Arctic regions") is said, as people name it. A colour the pixels do
+    not support is not."""
+    img = _field((25, 45, 70))  # dark water
+    img[70:150, 50:170] = (165, 165, 168)  # the bear in shade
+    img[70:100, 50:170] = (236, 236, 232)  # its sunlit back
+    region = _cells(slice(2, 5), slice(1, 6))
+    assert _names(img, region)[0] == "gray"
+    assert object_colours(img, region, expected=("white",))[0][0] == "white"
+    assert object_colours(img, region, expected=("orange", "brown"))[0][0] == "gray"  # none of it there
+    assert object_colours(img, region, expected=("gray", "white"))[0][0] == "gray"  # one of them: kept
+
+
+def test_class_colours_come_from_wordnet_lemmas_and_glosses() -> None:
+    assert class_colours("n02134084") == ("white",)  # ice bear: "white bear of Arctic regions"
+    assert class_colours("n02279972")[0] == "orange"  # monarch: "deep orange wings with black and white
+    assert "black" not in class_colours("n02279972")  # markings" (a part's colour, not the wings')
+    assert class_colours("n02066245")[0] == "gray"  # grey whale, by its lemma
+    assert class_colours("n04254680") == ()  # soccer ball: WordNet names no colour
