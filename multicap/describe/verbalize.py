@@ -239,7 +239,7 @@ def attribute_text(facts: SceneFacts) -> str:
     a = facts.image_attributes
     looks = [a[k] for k in ("brightness", "colourfulness") if k in a]
     image = ", ".join(looks) + (" " if looks else "") + a.get("orientation", "") + " image"
-    if "palette" in a:
+    if "palette" in a and a.get("colourfulness") != "black and white":  # its grays say nothing more
         image += " in " + _join(a["palette"].split(", "))
     text = ", ".join(parts) if parts else NOTHING
     return f"{text}; {with_article(image.strip())}" if looks or "orientation" in a else text

@@ -346,7 +346,7 @@ def _look_part(text: str, look: tuple[str, str]) -> Part:
         "brightness": f"images the describer calls {value}",
         "colourfulness": f"images the describer calls {value}",
         "palette": f"images mostly {value}",
-        "monochrome": "black and white images: muted, in black, gray and white only",
+        "monochrome": "black and white images: grayscale, else muted in black, gray and white only",
     }[attribute]
     # The words the describer writes for it, and for its middle value where that is another word ("a
     # moderately bright image" is the next best for "dark"): the full-text search finds the candidates.

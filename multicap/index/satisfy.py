@@ -40,7 +40,7 @@ _NO_FACE = 0.5  # people, but no face found
 _MIDDLE = 0.5  # an image "moderately bright" for "bright" or "dark" (and so for colourfulness)
 _IN_PALETTE = 0.7  # a colour in the image's palette, not its first, for "a blue picture"
 _OBJECT_COLOUR = 0.4  # ... only an object's colour
-_HALF_GRAY = 0.5  # for "black and white": a gray palette in a moderately colourful image, or a muted one
+_HALF_GRAY = 0.5  # for "black and white": a muted image in grays, not a grayscale one
 _ACHROMATIC = frozenset({"black", "gray", "white"})
 _SURE = 0.8  # an object's confidence from which it counts fully for a part of its class
 _UNSURE = 0.6  # ... and how much it counts at no confidence (linear between)
@@ -175,18 +175,23 @@ def _look(look: tuple[str, str], attributes: dict[str, Any], objects: Sequence[d
     """How the whole image looks against what a part asks: its brightness or colourfulness (1 as asked,
     `_MIDDLE` for the describer's middle value, "moderately ..."), its main colour (1 first in its
     palette, `_IN_PALETTE` later in it, `_OBJECT_COLOUR` where only an object has it) or black and white
-    (a palette of black, gray and white only, and muted: 1; either alone: `_HALF_GRAY`)."""
+    (a grayscale photo: 1; a muted one in black, gray and white only `_HALF_GRAY`, either alone half that:
+    an index described before grayscale photos were said so has no better)."""
     attribute, value = look
     palette = [c.strip() for c in str(attributes.get("palette", "")).split(",") if c.strip()]
     if attribute == "palette":  # one colour, or a pair ("red and white")
         if _in_palette(value, ", ".join(palette)):
             return 1.0 if palette[0] in value.split(" and ") else _IN_PALETTE
         return _OBJECT_COLOUR if any(_coloured(o, value) for o in objects) else 0.0
-    if attribute == "monochrome":
+    said = str(attributes.get(attribute, ""))
+    if attribute == "monochrome":  # black and white: a grayscale photo, else the next best
+        if attributes.get("colourfulness") == "black and white":
+            return 1.0
         gray = bool(palette) and set(palette) <= _ACHROMATIC
         muted = attributes.get("colourfulness") == "muted"
-        return 1.0 if gray and muted else _HALF_GRAY if gray or muted else 0.0
-    said = str(attributes.get(attribute, ""))
+        return _HALF_GRAY if gray and muted else _HALF_GRAY / 2 if gray or muted else 0.0
+    if value == "muted" and said == "black and white":  # as muted as a photo can be
+        return 1.0
     return 1.0 if said == value else _MIDDLE if said.startswith("moderately") else 0.0
 
 

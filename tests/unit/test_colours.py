@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from multicap.describe.colours import class_colours, object_colours, white_patch
+from multicap.describe.colours import class_colours, image_colour_attributes, object_colours, white_patch
 
 S = 224  # the describer's input side
 
@@ -172,3 +172,12 @@ def test_class_colours_come_from_wordnet_lemmas_and_glosses() -> None:
     assert "black" not in class_colours("n02279972")  # markings" (a part's colour, not the wings')
     assert class_colours("n02066245")[0] == "gray"  # grey whale, by its lemma
     assert class_colours("n04254680") == ()  # soccer ball: WordNet names no colour
+
+
+def test_a_grayscale_photo_is_said_black_and_white_and_a_nearly_gray_colour_photo_is_not() -> None:
+    gray = _field((120, 120, 120), noise=30)
+    gray[:, :, 1] = gray[:, :, 2] = gray[:, :, 0]  # every pixel gray
+    assert image_colour_attributes(gray)["colourfulness"] == "black and white"
+    steel = gray.copy()
+    steel[110:120, 20:200] = (150, 120, 60)  # a thin brass tape measure on a gray photo
+    assert image_colour_attributes(steel)["colourfulness"] == "muted"

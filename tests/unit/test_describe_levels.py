@@ -301,7 +301,7 @@ def test_colour_names_in_lab() -> None:
 def test_image_attributes() -> None:
     grey = np.full((32, 32, 3), 170, dtype=np.uint8)
     attrs = image_colour_attributes(grey)
-    assert attrs == {"brightness": "bright", "colourfulness": "muted", "palette": "gray"}
+    assert attrs == {"brightness": "bright", "colourfulness": "black and white", "palette": "gray"}
     vivid = np.zeros((32, 32, 3), dtype=np.uint8)
     vivid[:, :16] = (230, 20, 20)
     vivid[:, 16:] = (20, 20, 230)

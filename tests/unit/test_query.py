@@ -383,10 +383,13 @@ def test_satisfaction_of_a_look_follows_the_describers_image_attributes() -> Non
         satisfaction(dark, looks(b, "muted", "gray"), None) for b in ("dark", "moderately bright", "bright")
     ]
     assert scores[0] == 1.0 > scores[1] > scores[2] == 0.0
-    gray = understand("black and white photo")
-    assert satisfaction(gray, looks("bright", "muted", "gray, black, white"), None) == 1.0
-    assert 0.0 < satisfaction(gray, looks("bright", "muted", "gray, brown"), None) < 1.0
+    gray = understand("black and white photo")  # a grayscale photo first, then muted grays (a dim
+    assert satisfaction(gray, looks("bright", "black and white", "gray, black"), None) == 1.0  # colour
+    in_grays = satisfaction(gray, looks("bright", "muted", "gray, black, white"), None)  # photo had ranked
+    assert 1.0 > in_grays > satisfaction(gray, looks("bright", "muted", "gray, brown"), None) > 0.0  # first)
     assert satisfaction(gray, looks("bright", "colourful", "red, blue"), None) == 0.0
+    muted = understand("a muted photo")  # none is more muted than a grayscale photo
+    assert satisfaction(muted, looks("bright", "black and white", "gray"), None) == 1.0
     blue = understand("a blue picture")
     first, later = (
         satisfaction(blue, looks("bright", "colourful", p), None) for p in ("blue, white", "white, blue")
