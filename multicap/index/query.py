@@ -22,6 +22,9 @@ from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
     ACTIONS,
+    CLOUD_NOUNS,
+    CLOUDED,
+    CLOUDY,
     FACE_WORDS,
     FOUND,
     FOUND_SENSES,
@@ -190,6 +193,10 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
+        if word in CLOUDY and colour is None:  # "a cloudy sky": a sky the describer says white or gray
+            colour, colour_text = CLOUDED, word
+            k += 1
+            continue
         named = _colour_at(words, k, wn)
         span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
         if span:  # how the whole image looks, or a shade before a colour
@@ -214,9 +221,13 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                     Unknown(part.text, "is only loosely related to what this model sees", near)
                 )
                 part.note = ""  # said once: the loose relation says what stands in for it
-            if colour is not None:
+            if colour == CLOUDED and part.terms != ("sky",):  # "cloudy beach": a beach and a clouded sky
+                out.parts.append(_clouded(colour_text))
+            elif colour is not None:
                 part.colour, part.text = colour, f"{colour_text} {part.text}"
-                colour = None
+            elif part.kind == "found" and part.text in CLOUD_NOUNS:
+                part.colour = CLOUDED
+            colour = None
             if (count > 1 or counted) and part.kind in ("thing", "people"):
                 part.count, part.exact = (count, True) if counted else (max(part.count, count), False)
                 part.how = _people_how(part) if part.kind == "people" else part.how + _many(count, counted)
@@ -242,7 +253,9 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
         for typed, word in minus.items()
         if _unaccented(word.lower()) not in STOPWORDS  # "cat -the": "the" is searched for by no one
     ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
-    if colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
+    if colour == CLOUDED:  # "overcast" alone: a clouded sky
+        out.parts.append(_clouded(colour_text))
+    elif colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
         terms = tuple(colour.split(" and "))  # the describer's words, which a full-text search finds
         out.parts.append(Part(colour, "colour", colour=colour, how=f"objects coloured {colour}", terms=terms))
     return out
@@ -475,6 +488,13 @@ def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
 
 def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
     return Part(phrase, "found", terms=labels, how=f"found from the pixels: {', '.join(labels)}")
+
+
+def _clouded(word: str) -> Part:
+    """A sky the describer says white or gray, for a word for clouds ("overcast", "stormy")."""
+    part = _found_part(word, ("sky",))
+    part.colour = CLOUDED
+    return part
 
 
 def _who(phrase: str) -> bool:

@@ -95,6 +95,13 @@ FOUND: dict[str, tuple[str, ...]] = {
     "plant": ("foliage", "grass", "trees"), "plants": ("foliage", "grass", "trees"),
 }  # fmt: skip
 
+# Clouds: the describer finds the sky, not clouds in it, and says its colour: a clouded sky is one it says
+# white or gray, a clear one blue ("clouds" had ranked clear blue skies first). The nouns ask for such a
+# sky; the adjectives colour the sky they come before ("a stormy sky"), or ask for one alone ("overcast").
+CLOUDED = "white or gray"
+CLOUD_NOUNS = frozenset({"cloud", "clouds"})
+CLOUDY = frozenset({"cloudy", "clouded", "overcast", "stormy"})
+
 # The WordNet 3.0 senses of what the describer finds from the pixels (offsets) → its labels: another word
 # whose first or second sense is one of these is read as it ("wood": first the material, then a forest).
 FOUND_SENSES: dict[int, tuple[str, ...]] = {

@@ -228,13 +228,18 @@ def _colours(obj: dict[str, Any]) -> str:
 
 
 def _coloured(obj: dict[str, Any], wanted: str) -> bool:
-    """Whether an object has the colour a part asks for: each of a pair ("black and white"), in any order."""
+    """Whether an object has the colour a part asks for: each of a pair ("black and white"), in any order,
+    or either of two ("white or gray": a clouded sky)."""
     said = _colours(obj).split(" and ")
+    if " or " in wanted:
+        return any(c in said for c in wanted.split(" or "))
     return all(c in said for c in wanted.split(" and "))
 
 
 def _in_palette(wanted: str, palette: str) -> bool:
     colours = palette.split(", ")
+    if " or " in wanted:
+        return any(c in colours for c in wanted.split(" or "))
     return all(c in colours for c in wanted.split(" and "))
 
 

@@ -319,6 +319,26 @@ def test_the_sky_is_found_by_its_label_and_colour() -> None:
     assert satisfaction(understand("sky"), facts("gray"), None) == 1.0
 
 
+def test_clouds_ask_for_a_sky_the_describer_says_white_or_gray() -> None:
+    """The describer finds the sky, not clouds: "clouds" had ranked clear blue skies first. A word for
+    clouds asks for a clouded sky, white or gray; before another noun it adds one ("cloudy beach")."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    def facts(colour: str) -> dict[str, object]:
+        return {"objects": [{"label": "sky", "attributes": {"wnid": "n09436708", "colour": colour}}]}
+
+    for text in ("clouds", "a cloudy sky", "stormy sky", "overcast"):
+        meaning = understand(text)
+        [part] = meaning.parts
+        assert part.kind == "found" and part.terms == ("sky",) and not meaning.unknown, text
+        white, gray, blue = (satisfaction(meaning, facts(c), None) for c in ("white", "gray", "blue"))
+        assert white == gray == 1.0 > blue, text
+    beach = understand("cloudy beach")
+    assert [p.kind for p in beach.parts] == ["found", "thing"] and beach.parts[1].colour is None
+    assert understand("white clouds").parts[0].colour == "white"  # a colour typed is the one asked for
+
+
 def test_a_plural_whose_own_lemma_reaches_little_is_read_as_its_singular() -> None:
     """WordNet's "shoes" is a situation ("in my shoes"): it reached a church and a shoe shop through
     definitions. Its singular reaches the shoes the model sees; "glasses" keeps its own lemma (spectacles)."""
