@@ -17,6 +17,7 @@ Tables:
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from pathlib import Path
@@ -66,10 +67,12 @@ MIGRATIONS: tuple[str, ...] = (_V1, _V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
-    """Open (creating if needed) an index database in WAL mode, migrated to the current schema.
+def connect(path: Path, *, timeout: float = 30.0, create: bool = True) -> sqlite3.Connection:
+    """Open (creating if needed, unless not to `create`) an index database in WAL mode, migrated to the
+    current schema.
 
     Raises:
+        FileNotFoundError: not to `create`, and no database at `path`.
         IndexVersionError: the database was written by a newer multicap.
         DataError: the file is not an SQLite database, is damaged, or holds a schema version multicap never
             writes.
@@ -84,10 +87,20 @@ def connect(path: Path, *, timeout: float = 30.0) -> sqlite3.Connection:
             f"{path} is empty (0 bytes), though the index's vector files are beside it: its records are "
             f"lost; move {path.parent} away and run `multicap index` again"
         )
+    if not create and not path.is_file():
+        raise FileNotFoundError(errno.ENOENT, "no index database", str(path))
     if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return _read_only(path, timeout)  # read-only media, another's index: "attempt to write" had failed
     # transactions made explicit; damage found by any later statement is a DataError too (_Connection)
-    db = sqlite3.connect(path, timeout=timeout, isolation_level=None, factory=_Connection)
+    target = path if create else f"{path.resolve().as_uri()}?mode=rw"  # rw: never made where it is gone
+    try:
+        db = sqlite3.connect(
+            target, uri=not create, timeout=timeout, isolation_level=None, factory=_Connection
+        )
+    except sqlite3.OperationalError as exc:  # gone since looked for
+        if create or path.is_file():
+            raise
+        raise FileNotFoundError(errno.ENOENT, "no index database", str(path)) from exc
     db.path = path
     try:
         db.execute("PRAGMA journal_mode = WAL")

@@ -75,7 +75,7 @@ class SearchCache:
         if found is None or found[0] != (st.st_dev, st.st_ino):
             if found is not None:
                 found[1].close()
-            found = ((st.st_dev, st.st_ino), IndexStore(db))
+            found = ((st.st_dev, st.st_ino), IndexStore(db, create=False))  # a reader makes none
             held[str(db)] = found
         try:
             yield found[1]

@@ -59,9 +59,15 @@ class KnownFile:
 class IndexStore:
     """One index's `meta.sqlite`. Readers and the (single) writer each open their own."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        """Open the database at `path`, made there where there is none unless not to `create` (a reader:
+        `multicap serve` never writes the index).
+
+        Raises:
+            FileNotFoundError: not to `create`, and no database at `path`.
+        """
         self.path = path
-        self.db = connect(path)
+        self.db = connect(path, create=create)
         self._said_damaged: set[str] = set()  # the spaces whose damaged vectors were said
         self._dims: dict[tuple[str, int], int | None] = {}  # (space, total_changes) → `vector_dim`
 

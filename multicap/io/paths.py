@@ -50,6 +50,7 @@ __all__ = [
     "is_utf8",
     "iter_image_paths",
     "json_name",
+    "json_names",
     "log_error",
     "open_regular",
     "package_file",
@@ -386,6 +387,20 @@ def is_utf8(name: str | Path) -> bool:
 def json_name(name: str | Path) -> str:
     """Valid Unicode for JSON: each undecodable byte written as `\\xNN`; everything else as it is."""
     return _SURROGATE.sub(_escape, str(name))
+
+
+def json_names(**names: str | Path) -> dict[str, str]:
+    """Names as JSON fields: each as `json_name` writes it, and beside one that is not valid UTF-8 the
+    base64 of its bytes as FIELD_bytes (`raw_name`), as `--json` gives them: two files whose names differ
+    only in how an undecodable byte is written ("bad\\xffname.jpg" typed, and one holding the byte) are
+    told apart."""
+    out: dict[str, str] = {}
+    for field, name in names.items():
+        out[field] = json_name(name)
+        raw = raw_name(name)
+        if raw is not None:
+            out[f"{field}_bytes"] = raw
+    return out
 
 
 def raw_name(name: str | Path) -> str | None:

@@ -36,7 +36,7 @@ from multicap.index.search import SearchResult
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import json_name, load_image
-from multicap.io.paths import short_names
+from multicap.io.paths import json_names, short_names
 from multicap.serve.background import NotReady
 
 __all__ = ["Collection", "Gone", "NotFound", "Refused", "checked_file", "file_state"]
@@ -82,8 +82,20 @@ class Collection:
     # ------------------------------------------------------------------------------------------ reads
     @contextmanager
     def store(self) -> Iterator[IndexStore]:
-        with IndexStore(self.db) as store:
+        """The index's database, opened to read; NotReady where it is gone (moved, or being built again):
+        never made anew, as opening it had (an empty `meta.sqlite` written into the index's folder)."""
+        try:
+            opened = IndexStore(self.db, create=False)
+        except FileNotFoundError:
+            raise NotReady(self._gone()) from None
+        with opened as store:
             yield store
+
+    def _gone(self) -> str:
+        return (
+            f"the index at {self.root} cannot be read now ({self.db.name} is not there): moved, or being "
+            "built again? It is read when back"
+        )
 
     def generation(self, store: IndexStore) -> tuple[Any, ...]:
         """What changes whenever `multicap index` changes the index (cheap: a few indexed reads)."""
@@ -144,7 +156,7 @@ class Collection:
         path, rec = self.record(live)
         state = file_state(path, self.catalogue().files.get(path))
         return {
-            "id": live, "name": json_name(self.shown_name(path)), "path": json_name(path),
+            "id": live, **json_names(name=self.shown_name(path), path=path),
             "texts": rec.texts, "confidence": {k: round(v, 4) for k, v in rec.confidence.items()},
             "facts": rec.facts, "tags": tag_phrases(rec.facts, rec.tags),
             "width": rec.width, "height": rec.height, "file": state,
@@ -155,10 +167,7 @@ class Collection:
         while served is NotReady (503, as every other route answers then; it had been a 400, "no index at
         ...; build one", which blames the request)."""
         if not self.db.is_file():
-            raise NotReady(
-                f"the index at {self.root} cannot be read now ({self.db.name} is not there): moved, or being "
-                "built again? It is read when back"
-            )
+            raise NotReady(self._gone())
         return {**index_info(self.root), "faiss_loads": self.cache.loads}
 
     def live_id(self, image_id: int) -> int:

@@ -26,7 +26,7 @@ from multicap.index.search import Hit, SearchResult, nearest_only_note, quoted
 from multicap.index.store import KnownFile
 from multicap.io import IMAGE_EXTENSIONS, json_name, load_image
 from multicap.io.images import env_max_pixels
-from multicap.io.paths import walk_order
+from multicap.io.paths import json_names, walk_order
 from multicap.serve.background import Job
 from multicap.serve.collection import Collection, Gone, checked_file, file_state
 
@@ -38,7 +38,7 @@ MAX_OFFSET = 1000  # hits a search may skip (a page of results further is the se
 UPLOAD_MAX_PIXELS = 60_000_000  # an upload with more pixels is refused before decoding (MULTICAP_MAX_PIXELS
 # sets another limit, as it does for files)
 MODEL_WAIT = 120.0  # seconds a request that needs the model waits for it to load
-_RANKINGS = 64  # text queries whose ranking is kept for their next pages
+_RANKINGS = 64  # text searches kept for the next pages of their query
 _UPLOAD_FOLDERS: set[Path] = set()  # of the services not closed: removed at exit
 
 
@@ -70,7 +70,9 @@ class Service:
         self.collection = Collection(root)
         self.device = device
         self.max_upload = max_upload
-        self.model_job = Job("loading the model", lambda job: self.side().open_model(root, device))
+        self.model_job = Job("loading the model", self._load_model)
+        self._model_for = self.collection.identity()  # the index's identity the model job loads for
+        self._model_lock = threading.Lock()
         self._whole: tuple[tuple[Any, ...], Job] | None = None
         self.uploads = Path(tempfile.mkdtemp(prefix="multicap-serve-"))  # mode 0700
         _UPLOAD_FOLDERS.add(self.uploads)  # removed at exit too: a second Ctrl-C skips the server's shutdown
@@ -80,7 +82,7 @@ class Service:
         # limit; 58-80/s with one at a time; 74-78/s, p95 135-148 ms with two (2026-12-04, at 14 ms of CPU a
         # search; at 7 ms now the limit was not measured again).
         self._search_lock = threading.Semaphore(2)
-        self._rankings: OrderedDict[tuple[Any, ...], tuple[SearchResult, list[Hit], bool]] = OrderedDict()
+        self._rankings: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._rankings_lock = threading.Lock()
         if load_model:
             self.model_job.start()
@@ -91,8 +93,18 @@ class Service:
         return importlib.import_module(MODEL_SIDE)
 
     def model(self) -> Any:
-        """The index's model, waiting for it to load (`MODEL_WAIT` seconds at most)."""
-        return self.model_job.result(MODEL_WAIT)
+        """The index's model, waiting for it to load (`MODEL_WAIT` seconds at most); loaded again where the
+        index has been described by another model since it was loaded (`multicap index --model M --reembed`
+        under a running server: describe had kept answering with the first model)."""
+        identity = self.collection.identity()
+        with self._model_lock:
+            if identity != self._model_for:  # (and a load that failed for the one before is tried anew)
+                self._model_for, self.model_job = identity, Job("loading the model", self._load_model).start()
+            job = self.model_job
+        return job.result(MODEL_WAIT)
+
+    def _load_model(self, job: Job) -> Any:
+        return self.side().open_model(self.collection.root, self.device)
 
     def close(self) -> None:
         shutil.rmtree(self.uploads, ignore_errors=True)
@@ -120,39 +132,49 @@ class Service:
                 more = len(ranked) > offset + k
             else:
                 key = (query or "", levels, catalogue.generation)  # a ranking holds for one state
-                result, ranked, more = self._ranked(key, offset + k, model, offset == 0)
+                result, ranked, more = self._ranked(key, k, offset + k, model)
         page = ranked[offset : offset + k]
         return result, self.hits(page, catalogue.files), more and len(ranked) >= offset + k
 
     def _ranked(
-        self, key: tuple[str, tuple[str, ...] | None, Any], want: int, model: Any, first: bool
+        self, key: tuple[str, tuple[str, ...] | None, Any], k: int, want: int, model: Any
     ) -> tuple[SearchResult, list[Hit], bool]:
-        """The first `want` hits of a text query (or all there are), and whether more may follow. A first
-        page is searched anew and its ranking kept; a further page keeps the order of the hits already
-        given and adds those of a deeper search that it had not given, so that pages neither repeat nor
-        skip an image (a deeper search ranks its first hits differently)."""
-        query, levels, _ = key
+        """The first `want` hits of a text query paged `k` at a time (or all there are), and whether more
+        may follow. A deeper search ranks its first hits differently (its candidates grow with k), so the
+        ranking is made in tiers: the first k hits from a search for k, the next k from one for 2k (those
+        not given yet), the next 2k from one for 4k, and so on. A page is then the same whoever asks and
+        whichever worker answers: pages neither repeat nor skip an image (a ranking kept per query had been
+        replaced by another client's first page, and was not shared between workers)."""
+        query, levels, generation = key
+        hits: list[Hit] = []
+        seen: set[int] = set()
+        tier, more = k, True
+        result: SearchResult | None = None
+        while more and (result is None or len(hits) < want):
+            result = self._searched((query, levels, generation, tier), model)
+            new = [h for h in result.hits if h.id not in seen][: tier - len(hits)]
+            hits += new
+            seen.update(h.id for h in new)
+            more = len(result.hits) >= tier
+            tier *= 2
+        assert result is not None
+        return result, hits, more
+
+    def _searched(self, key: tuple[str, tuple[str, ...] | None, Any, int], model: Any) -> SearchResult:
+        """A text query's search for its first `key[3]` hits, kept for the next pages (it is the same for
+        one state of the index)."""
         with self._rankings_lock:
-            kept = None if first else self._rankings.get(key)
+            kept = self._rankings.get(key)
             if kept is not None:
                 self._rankings.move_to_end(key)
-        if kept is not None and (len(kept[1]) >= want or not kept[2]):
-            return kept
-        given = kept[1] if kept is not None else []
-        seen = {h.id for h in given}
-        ask = want
-        while True:  # deeper until the new hits fill the page: the deeper search may rank given ones first
-            result = self.collection.search_text(query, ask, levels, model)
-            hits = given + [h for h in result.hits if h.id not in seen]
-            if len(hits) >= want or len(result.hits) < ask:  # fewer than asked: that is all there is
-                break
-            ask += want - len(hits)
-        ranking = (result, hits, len(result.hits) >= ask)
+                return kept
+        query, levels, _, ask = key
+        result = self.collection.search_text(query, ask, levels, model)
         with self._rankings_lock:
-            self._rankings[key] = ranking
+            self._rankings[key] = result
             while len(self._rankings) > _RANKINGS:
                 self._rankings.popitem(last=False)
-        return ranking
+        return result
 
     def _liked(self, image_id: int) -> Path:
         """The file of the image a "more like this" search starts from: one gone since it was indexed still
@@ -168,7 +190,7 @@ class Service:
     def hit(self, hit: Hit, files: dict[str, KnownFile]) -> dict[str, Any]:
         name = self.collection.shown_name(hit.path)
         return {
-            "id": hit.id, "name": json_name(name), "path": json_name(hit.path),
+            "id": hit.id, **json_names(name=name, path=hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
             "file": file_state(hit.path, files.get(hit.path)),
         }  # fmt: skip
@@ -285,7 +307,7 @@ class Service:
         path = self.collection.catalogue().by_id.get(image_id, "") if image_id is not None else ""
         return {
             "id": image_id,
-            "name": json_name(self.collection.shown_name(path) if path else ""),
+            **json_names(name=self.collection.shown_name(path) if path else ""),
             "thumbnail": f"/api/images/{image_id}/thumbnail",
         }
 

@@ -349,6 +349,11 @@ def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, t
         assert info.status_code == 503 and "is read when back" in info.json()["error"], info.text
         (tmp_path / "moved").rename(copy)
         assert client.get("/api/search", params={"q": "espresso"}).status_code == 200  # back: read again
+        copy.rename(tmp_path / "moved")
+        copy.mkdir()  # emptied to be built again: the server had written an empty meta.sqlite into it
+        for path in ("/api/search?q=a+cat", "/api/images", "/api/info", "/?q=a+cat"):
+            assert client.get(path).status_code == 503, path
+        assert list(copy.iterdir()) == []
 
 
 def test_head_is_answered_and_a_chunked_upload_over_the_limit_is_413(served: Served, tmp_path: Path) -> None:

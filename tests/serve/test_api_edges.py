@@ -197,7 +197,9 @@ def test_two_quick_ctrl_c_stop_quietly_and_leave_no_folder(served: Served) -> No
 def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monkeypatch) -> None:
     """A deeper search ranks its first hits differently (its candidate depth grows with k), so page 2 as
     the hits 11-20 of a second search had repeated some images of page 1 and skipped others (on 300
-    photos: 2 of 10 on both pages). The service keeps a query's ranking and adds only new hits to it."""
+    photos: 2 of 10 on both pages). Pages are ranked in tiers (k, 2k, 4k, ...), each adding only new hits:
+    the same whoever asks (a ranking kept per query had been replaced by another client's first page) and
+    whichever worker answers (it had been kept in one)."""
     from multicap.index.search import Hit, SearchResult
     from multicap.serve.service import Service
 
@@ -208,12 +210,18 @@ def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monke
         ranked = ids[:k] if k <= 10 else [i for pair in zip(ids[10:], ids, strict=False) for i in pair][:k]
         return SearchResult([Hit(i, f"/nowhere/{i}.jpg", 1.0 / (1 + r)) for r, i in enumerate(ranked)], None)
 
-    monkeypatch.setattr(service.collection, "search_text", search_text)
+    other = Service(served.root, load_model=False)  # another worker of the same server
+    for s in (service, other):
+        monkeypatch.setattr(s.collection, "search_text", search_text)
     try:
-        pages = [service.search("cat", None, 10, None, offset)[1] for offset in (0, 10, 20)]
+        first = service.search("cat", None, 10, None, 0)[1]
+        service.search("cat", None, 50, None, 0)  # another client's first page (it had replaced the ranking)
+        second = service.search("cat", None, 10, None, 10)[1]
+        third = other.search("cat", None, 10, None, 20)[1]  # a third page from the other worker
     finally:
         service.close()
-    ids = [h["id"] for page in pages for h in page]
+        other.close()
+    ids = [h["id"] for page in (first, second, third) for h in page]
     assert len(ids) == 30 and len(set(ids)) == 30, ids
     assert ids[:10] == list(range(10))  # the first page as first given
 
@@ -246,3 +254,60 @@ def test_an_image_has_one_name_in_every_answer_that_tells_two_files_of_one_name_
         with open(folder / "A" / "chelsea.jpg", "rb") as f:  # an upload's hits alike
             upload = client.post("/api/search/image", files={"file": ("x.jpg", f, "image/jpeg")}).json()
         assert all(h["name"] == listed[h["id"]] for h in upload["hits"]), upload
+
+
+def test_the_model_follows_the_index_when_it_is_described_by_another(served: Served, tmp_path: Path) -> None:
+    """`multicap index --model labels --reembed` under a running server: search followed the index, but
+    /api/describe and image uploads kept answering with the model the server had started with."""
+    from types import SimpleNamespace
+
+    from multicap.index.location import DB_NAME
+    from multicap.index.store import IndexStore
+    from multicap.serve.service import Service
+
+    copy = tmp_path / "idx"
+    shutil.copytree(served.root, copy)
+    service = Service(copy, load_model=False)
+
+    def open_model(root: Path, device: str) -> str:  # the model named where it is loaded
+        with IndexStore(root / DB_NAME) as store:
+            return str(store.get_meta("identity")["model"])
+
+    service.side = lambda: SimpleNamespace(open_model=open_model)  # type: ignore[method-assign]
+    try:
+        first = service.model()
+        with IndexStore(copy / DB_NAME) as store:
+            store.set_meta(identity={**store.get_meta("identity"), "model": "another"})
+        assert service.model() == "another" != first
+        assert service.model() == "another"  # loaded once
+    finally:
+        service.close()
+
+
+def test_a_name_that_is_not_utf8_is_told_apart_by_its_bytes(tmp_path: Path) -> None:
+    """A file named with the byte 0xFF and one named with the four characters "\\xff" had both been
+    "bad\\xffname.jpg" in every answer, with nothing to tell them apart; the API now adds FIELD_bytes, as
+    `multicap search --json` does."""
+    import base64
+
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    home, folder = tmp_path / "home", tmp_path / "photos"
+    folder.mkdir()
+    raw = os.fsencode(folder) + b"/bad\xffname.jpg"
+    shutil.copy(EXAMPLES / "chelsea.jpg", raw)
+    shutil.copy(EXAMPLES / "coffee.jpg", folder / "bad\\xffname.jpg")
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "bytes", "--model", "labels", env=env).returncode == 0
+    with TestClient(create_app(home / "bytes", load_model=False)) as client:
+        listed = client.get("/api/images").json()["images"]
+        assert [im["name"] for im in listed] == ["bad\\xffname.jpg"] * 2
+        assert sorted("name_bytes" in im for im in listed) == [False, True]
+        [odd] = [im for im in listed if "name_bytes" in im]
+        assert base64.b64decode(odd["name_bytes"]) == b"bad\xffname.jpg"
+        one = client.get(f"/api/images/{odd['id']}").json()
+        assert base64.b64decode(one["path_bytes"]) == raw and "name_bytes" in one
+        hits = client.get("/api/search", params={"q": "cat"}).json()["hits"]
+        assert any(h["id"] == odd["id"] and base64.b64decode(h["path_bytes"]) == raw for h in hits), hits

@@ -125,6 +125,13 @@ def test_describe_an_upload_in_the_page(served: Served, page, tmp_path: Path) ->
     page.wait_for_selector("#describe-out dt")
     assert "espresso" in page.locator("#describe-out").inner_text()
     _shot(page, tmp_path, "describe")
+    page.click("#upload-search")
+    page.wait_for_selector("#upload-results figure")
+    (tmp_path / "empty.jpg").write_bytes(b"")  # an error: what the coffee gave had stayed under it
+    page.set_input_files("input[type=file]", str(tmp_path / "empty.jpg"))
+    page.click("#describe-form button[type=submit]")
+    page.wait_for_function("document.getElementById('describe-status').textContent.includes('empty')")
+    assert page.locator("#describe-out dt").count() == 0 == page.locator("#upload-results figure").count()
 
 
 def test_attention_overlays_show_where_each_word_looked(bundle_served: Served, page, tmp_path: Path) -> None:

@@ -54,9 +54,20 @@ async function postFile(url, form, status) {
   body.append("file", file);
   status.textContent = "working…";
   const response = await fetch(url, { method: "POST", body });
-  const data = await response.json();
+  let data;
+  try {
+    data = await response.json();
+  } catch {  // not JSON (a proxy's page): its status line is the error
+    data = { error: `${response.status} ${response.statusText}` };
+  }
   status.textContent = response.ok ? "" : data.error;
   return response.ok ? data : null;
+}
+
+// What an earlier file gave goes as a new one is sent: after an error it had stayed under the message.
+function clearUploadOutput() {
+  document.getElementById("describe-out").replaceChildren();
+  document.getElementById("upload-results").replaceChildren();
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -100,10 +111,12 @@ document.addEventListener("DOMContentLoaded", () => {
     const status = document.getElementById("describe-status");
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
+      clearUploadOutput();
       const data = await postFile("/api/describe", form, status);
       if (data) levels(document.getElementById("describe-out"), data.texts);
     });
     document.getElementById("upload-search").addEventListener("click", async () => {
+      clearUploadOutput();
       const data = await postFile("/api/search/image", form, status);
       if (data) document.getElementById("upload-results").replaceChildren(...data.hits.map(tile));
     });
