@@ -93,7 +93,7 @@ def create_app(
     app.add_exception_handler(sqlite3.Error, _unreadable)  # the index moved away, or being rebuilt
     app.add_exception_handler(RequestValidationError, _invalid)  # 422 in the API's one shape: {"error"}
     app.add_exception_handler(StarletteHTTPException, _http_error)  # 404 of no route, 405: the same shape
-    app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD)
+    app.add_middleware(BodyLimit, limit=max_upload + _FORM_OVERHEAD, said=max_upload)
     app.add_middleware(HeadAsGet)
     app.add_middleware(HostCheck, hosts=hosts, proxies=proxies)
     return app
@@ -179,9 +179,10 @@ class BodyLimit:
     """Refuse a request body over `limit` bytes with 413, by its Content-Length or, without one, as
     soon as more than that has arrived (nothing past the limit is read)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, said: int | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.said = limit if said is None else said  # the limit a user set (the file's, not the form's)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -189,7 +190,7 @@ class BodyLimit:
             return
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
-            await _too_large(send, self.limit)
+            await _too_large(send, self.said)
             return
         seen = 0
         started = over = False
@@ -208,7 +209,7 @@ class BodyLimit:
             if over:  # the form parser turned the cut body into its own 400 ("error parsing the body"): 413
                 if not started and message["type"] == "http.response.start":
                     started = True
-                    await _too_large(send, self.limit)
+                    await _too_large(send, self.said)
                 return
             started = started or message["type"] == "http.response.start"
             await send(message)
@@ -217,7 +218,7 @@ class BodyLimit:
             await self.app(scope, limited, tracking)
         except _TooLarge:
             if not started:
-                await _too_large(send, self.limit)
+                await _too_large(send, self.said)
 
 
 class HostCheck:
@@ -324,7 +325,8 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    response = JSONResponse({"error": f"the request is over the limit of {limit:,} bytes"}, status_code=413)
+    error = f"the request is over the upload limit of {limit:,} bytes ({limit / 2**20:g} MiB: --max-upload-mb)"
+    response = JSONResponse({"error": error}, status_code=413)
     await response({"type": "http"}, _nothing, send)
 
 
