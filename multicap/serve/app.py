@@ -33,7 +33,7 @@ from multicap._version import __version__
 from multicap.errors import ImageLoadError, MulticapError
 from multicap.serve import api, pages
 from multicap.serve.background import NotReady
-from multicap.serve.collection import Gone, NotFound, Refused
+from multicap.serve.collection import Gone, NotFound, Refused, Unreadable
 from multicap.serve.service import DEFAULT_MAX_UPLOAD, Service, UploadTooLarge
 
 __all__ = ["LOOPBACK_NAMES", "SETTINGS_VARIABLE", "app_from_environment", "create_app"]
@@ -121,6 +121,7 @@ _STATUS: dict[type[Exception], int] = {
     UploadTooLarge: 413,
     NotFound: 404,
     Gone: 410,
+    Unreadable: 409,
     Refused: 403,
     NotReady: 503,
     ImageLoadError: 400,
@@ -325,7 +326,8 @@ class _TooLarge(Exception):
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    error = f"the request is over the upload limit of {limit:,} bytes ({limit / 2**20:g} MiB: --max-upload-mb)"
+    mib = f"{limit / 2**20:g} MiB: --max-upload-mb"
+    error = f"the request is over the upload limit of {limit:,} bytes ({mib})"
     response = JSONResponse({"error": error}, status_code=413)
     await response({"type": "http"}, _nothing, send)
 

@@ -27,7 +27,7 @@ from typing import Any
 import faiss
 from PIL import Image
 
-from multicap.errors import ConfigError, DataError
+from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index import index_info, search_index
 from multicap.index.location import DB_NAME, no_index
 from multicap.index.models import tag_phrases
@@ -39,7 +39,7 @@ from multicap.io import json_name, load_image
 from multicap.io.paths import json_names, short_names
 from multicap.serve.background import NotReady
 
-__all__ = ["Collection", "Gone", "NotFound", "Refused", "checked_file", "file_state"]
+__all__ = ["Collection", "Gone", "NotFound", "Refused", "Unreadable", "checked_file", "file_state"]
 
 _THUMBS = 2048  # thumbnails kept in memory (about 10 KB each at 256 px)
 _JPEG_QUALITY = 85
@@ -55,6 +55,11 @@ class Refused(DataError):
 
 class Gone(Refused):
     """The recorded file is no longer there (HTTP 410: it was, and is not; not a refusal to serve it)."""
+
+
+class Unreadable(DataError):
+    """The recorded file is there but cannot be decoded now (HTTP 409: the file changed since it was
+    indexed, not the request; it had been a 400, "Bad input")."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +212,12 @@ class Collection:
             if key in self._thumbs:
                 self._thumbs.move_to_end(key)
                 return self._thumbs[key]
-        img = load_image(path, min_short_side=min(side, 1024))  # raises ImageLoadError
+        try:
+            img = load_image(path, min_short_side=min(side, 1024))
+        except ImageLoadError as exc:
+            raise Unreadable(
+                f"{exc}; it was read when indexed: index its folder again to bring the index up to date"
+            ) from None
         img.thumbnail((side, side), Image.Resampling.LANCZOS)
         buf = io.BytesIO()
         img.save(buf, format="JPEG", quality=_JPEG_QUALITY)

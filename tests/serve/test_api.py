@@ -210,6 +210,13 @@ def test_no_request_reads_a_file_outside_the_index(served: Served, tmp_path: Pat
         assert like.status_code == 200 and like.json()["hits"], like.text  # its stored vectors answer
     finally:
         os.replace(kept, swapped)
+    os.replace(swapped, kept)  # emptied since indexed: not the request's fault (it had been a 400)
+    try:
+        swapped.write_bytes(b"")
+        r = served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64})
+        assert r.status_code == 409 and "index its folder again" in r.json()["error"], r.text
+    finally:
+        os.replace(kept, swapped)
     assert (
         served.get(f"/api/images/{served.ids['swapped.jpg']}/thumbnail", params={"size": 64}).status_code
         == 200
