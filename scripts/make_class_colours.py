@@ -12,7 +12,7 @@ migratory American butterfly having deep orange wings with black and white marki
 names a part, not the thing, is left out: one followed by a part's noun ("with black and white markings",
 "blue-black tongues") or by a hyphen and an -ed word ("red-breasted", "blue-eyed"; "black-coated" stays,
 the coat being the dog). Words for shades map to the palette: "tawny" to orange and brown, "golden" to
-yellow and orange, "greyish" to gray. 145 of the 1,000 classes say a colour.
+yellow and orange, "greyish" to gray.
 
 The grounded describer uses them as a prior (`object_colours(expected=...)`): where its pixels support
 one of the class's colours, the object is said in it.
@@ -53,12 +53,18 @@ _WHOLE = {"coated", "colored", "coloured"}  # "black-coated": the coat is what i
 
 
 def colours_said(text: str) -> list[str]:
-    """The palette's names for the colours `text` gives the thing itself, in order of mention."""
+    """The palette's names for the colours `text` gives the thing itself, in order of mention: not a
+    part's ("with black and white markings", "tail barred with black") nor another thing's ("green phase
+    of the black mamba")."""
     tokens = re.findall(r"[a-z]+|-", text.lower())
     out: list[str] = []
     k = 0
     while k < len(tokens):
         if tokens[k] not in SHADES:
+            k += 1
+            continue
+        before = tokens[max(0, k - 3) : k]
+        if before[-2:] == ["of", "the"] or ("with" in before and _PARTS & set(before)):
             k += 1
             continue
         group: list[str] = []
@@ -85,11 +91,20 @@ def synset_line(data_noun: bytes, wnid: str) -> tuple[list[str], str]:
     return lemmas, line.split(" | ", 1)[1].strip()
 
 
-def class_colours(lemmas: list[str], gloss: str) -> list[str]:
-    """A class's colours: those its lemmas say, then those its definition says (not its examples)."""
+def class_colours(lemmas: list[str], gloss: str, nouns: set[str]) -> list[str]:
+    """A class's colours: those its lemmas say, then those its definition says (not its examples). A lemma
+    says one where it names a kind by its colour, a lowercase colour and noun ("grey whale", "black
+    swan"), not in an idiom ("red hot" for a hot dog, "black Maria" for a police van)."""
     definition = re.split(r';|"', gloss)[0]
-    out = [c for lemma in lemmas for c in colours_said(lemma)]
+    named = [w for w in lemmas if w == w.lower() and w.split()[-1] in nouns and w.split()[-1] not in SHADES]
+    out = [c for lemma in named for c in colours_said(lemma)]
     return list(dict.fromkeys(out + colours_said(definition)))
+
+
+def noun_lemmas(index_noun: bytes) -> set[str]:
+    """Every single-word noun lemma of WordNet's index.noun."""
+    lemmas = (line.split(" ", 1)[0] for line in index_noun.decode("latin-1").splitlines())
+    return {lemma for lemma in lemmas if lemma and "_" not in lemma}
 
 
 def main() -> None:
@@ -98,10 +113,11 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     data_noun = (args.wordnet / "data.noun").read_bytes()
+    nouns = noun_lemmas((args.wordnet / "index.noun").read_bytes())
     wnids = json.loads(CLASSES.read_text())["classes"]
     colours = {}
     for wnid in wnids:
-        said = class_colours(*synset_line(data_noun, wnid))
+        said = class_colours(*synset_line(data_noun, wnid), nouns)
         if said:
             colours[wnid] = said
     doc = {

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 __all__ = ["GROUNDED", "LABELS", "NEURAL", "ZERO_SHOT", "current_said_by"]
 
-GROUNDED = "grounded 2026-12-06.3"  # the date (and the change of that day) of the last change to its texts
+GROUNDED = "grounded 2026-12-06.4"  # the date (and the change of that day) of the last change to its texts
 LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
 NEURAL = "neural 1"  # a captioner bundle (a retrained bundle is another model: the index's identity)
-ZERO_SHOT = "zero-shot 4"  # a vision-language model's zero-shot naming (over the grounded regions)
+ZERO_SHOT = "zero-shot 5"  # a vision-language model's zero-shot naming (over the grounded regions)
 
 _BY_MODEL = {"grounded": GROUNDED, "grounded-no-people": GROUNDED, "labels": LABELS}
 

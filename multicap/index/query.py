@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
     ACTIONS,
+    BODY_OF_WATER,
     CLOUD_NOUNS,
     CLOUDED,
     CLOUDY,
@@ -34,6 +35,7 @@ from multicap.index.query_words import (
     NUMBERS,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
+    PLACE_WORDS,
     POSITION_TAIL,
     POSITIONS,
     RELATION_PHRASES,
@@ -85,6 +87,8 @@ _SEX = frozenset({"female", "male", "females", "males"})  # people alone; before
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
 _COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
+_CONTAINERFUL = 13756125  # containerful.n.01: "a cup of", "a bowl of" say how much of what follows
+_HOLDER = 0.5  # the weight a container's classes keep in the part of what it holds ("cup of coffee")
 # People words that say no more than the describer finds: how many, a face; any other ("woman", "child",
 # "soldier") is searched as any person, and the query's reader is told so.
 _ANYONE = (PEOPLE_WORDS - {"men", "women", "children", "kids"}) | {"person", "human", "someone", "somebody"}
@@ -139,7 +143,7 @@ class Understanding:
 
 
 # words of logic a query may use, which the search does not follow: said, not silently dropped
-_NEGATIONS = ("not", "without", "except")
+_NEGATIONS = ("not", "no", "without", "except")
 _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
@@ -160,6 +164,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     colour_text = ""
     size: str | None = None
     count, counted = 1, False  # how many the next part is asked for; whether as a number ("three")
+    since = 0  # where the words after the last part begin
+    clouded: list[Part] = []  # clouded skies said before a part ("cloudy beach"), added after it
     k = 0
     while k < len(words):
         word = words[k]
@@ -193,11 +199,15 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
             size = SIZES[word]
             k += 1
             continue
-        if word in CLOUDY and colour is None:  # "a cloudy sky": a sky the describer says white or gray
-            colour, colour_text = CLOUDED, word
+        if word in CLOUDY:  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky": grey)
+            if colour is None:
+                colour, colour_text = CLOUDED, word
             k += 1
             continue
         named = _colour_at(words, k, wn)
+        if colour == CLOUDED and named is not None:  # "cloudy red car": a clouded sky, and a red car
+            clouded.append(_clouded(colour_text))
+            colour = None
         span, look, took_colour = _look_words(words, k, named, wn, colour, colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             out.parts += [look] if look is not None else []
@@ -221,8 +231,8 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                     Unknown(part.text, "is only loosely related to what this model sees", near)
                 )
                 part.note = ""  # said once: the loose relation says what stands in for it
-            if colour == CLOUDED and part.terms != ("sky",):  # "cloudy beach": a beach and a clouded sky
-                out.parts.append(_clouded(colour_text))
+            if colour == CLOUDED and part.terms != ("sky",):  # "cloudy beach": a beach, and a clouded sky
+                clouded.append(_clouded(colour_text))
             elif colour is not None:
                 part.colour, part.text = colour, f"{colour_text} {part.text}"
             elif part.kind == "found" and part.text in CLOUD_NOUNS:
@@ -239,7 +249,12 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
                 out.notes.append(part.note)
             if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
                 part = _joined(out.parts.pop(), part)  # one group of people, not two that one person meets
+            elif part.kind == "thing" and out.parts and _holds(out.parts[-1], words[since:k], wn):
+                part = _held(out.parts.pop(), part, wn)  # "a cup of coffee": the coffee, or its cup
             out.parts.append(part)
+            out.parts += clouded  # after what it is said of: the first part is what the query is of
+            clouded = []
+            since = k + span
         k += span
     out.notes += [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
     said = [w for w in words if w not in STOPWORDS]
@@ -253,6 +268,7 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
         for typed, word in minus.items()
         if _unaccented(word.lower()) not in STOPWORDS  # "cat -the": "the" is searched for by no one
     ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
+    out.parts += clouded
     if colour == CLOUDED:  # "overcast" alone: a clouded sky
         out.parts.append(_clouded(colour_text))
     elif colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
@@ -363,10 +379,12 @@ def _look_part(text: str, look: tuple[str, str]) -> Part:
     }[attribute]
     # The words the describer writes for it, and for its middle value where that is another word ("a
     # moderately bright image" is the next best for "dark"): the full-text search finds the candidates.
-    terms = {"dark": ("dark", "moderately bright"), "muted": ("muted", "moderately colourful")}.get(
-        value, (value,)
-    )
-    return Part(text, "look", look=look, terms=("muted",) if attribute == "monochrome" else terms, how=how)
+    terms = {
+        "dark": ("dark", "moderately bright"),
+        "muted": ("muted", "moderately colourful", "black and white"),  # a grayscale photo most of all
+    }.get(value, (value,))
+    gray = ("black and white", "muted")  # a grayscale photo, then muted grays
+    return Part(text, "look", look=look, terms=gray if attribute == "monochrome" else terms, how=how)
 
 
 def _said_as_place(words: list[str], k: int) -> bool:
@@ -484,6 +502,46 @@ def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
         if _PERSON not in wn.ancestors(sense.offset) and (sense.offset in below or any(kind_of)):
             return False
     return True
+
+
+def _holds(before: Part, between: list[str], wn: WordNet) -> bool:
+    """Whether the part `before` is a container that the words `between` it and the next part say holds
+    that part ("a cup of coffee", "two bowls of fruit"): WordNet gives its noun a sense under containerful,
+    the quantity a container holds."""
+    if before.kind != "thing" or "of" not in between or any(w in RELATIONS for w in between):
+        return False
+    forms = wn.base_forms(before.text.split()[-1])  # "bowls" is first the game: its singular too
+    return any(_CONTAINERFUL in wn.ancestors(s.offset) for form in forms for s in wn.synsets(form))
+
+
+def _held(container: Part, content: Part, wn: WordNet) -> Part:
+    """One part for "a cup of coffee": what the container holds, or the container itself at `_HOLDER` of
+    its weight (a cup seen, its coffee not). As two parts, the espresso (a drink the classifier names, its
+    cup not) had ranked below a stack of empty cups, neither meeting the whole query. Water held ("a
+    bottle of water") is no lake or shore: the container alone."""
+    text, holder = f"{container.text} of {content.text}", container.text.split()[-1]
+    if _water(content.text.split()[-1], wn):
+        return replace(container, text=text, how=f"{container.how}; the water in the {holder} is not seen")
+    classes = dict(content.classes)
+    for c, w in container.classes.items():
+        classes[c] = max(classes.get(c, 0.0), _HOLDER * w)
+    return replace(
+        content,
+        text=text,
+        classes=classes,
+        colour=content.colour or container.colour,
+        count=max(content.count, container.count),
+        exact=content.exact or container.exact,
+        how=f"{content.how}; or the {holder} holding it (weight {_HOLDER})",
+    )
+
+
+def _water(noun: str, wn: WordNet) -> bool:
+    """Whether search reads `noun` as water, the place (`reach`: shores and boats): "water", "sea"."""
+    synsets = wn.synsets(noun)
+    return PLACE_WORDS.get(noun) == "water" or any(
+        BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]
+    )
 
 
 def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:

@@ -87,7 +87,7 @@ def connect(path: Path, *, timeout: float = 30.0, create: bool = True) -> sqlite
             f"{path} is empty (0 bytes), though the index's vector files are beside it: its records are "
             f"lost; move {path.parent} away and run `multicap index` again"
         )
-    if not create and not path.is_file():
+    if not create and not (path.is_file() and path.stat().st_size > 0):  # none, or one not yet written
         raise FileNotFoundError(errno.ENOENT, "no index database", str(path))
     if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
         return _read_only(path, timeout)  # read-only media, another's index: "attempt to write" had failed

@@ -215,8 +215,13 @@ class Collection:
         try:
             img = load_image(path, min_short_side=min(side, 1024))
         except ImageLoadError as exc:
+            cat = self.catalogue()
+            recorded = cat.by_id.get(self.live_id(image_id), str(path))
+            if file_state(recorded, cat.files.get(recorded)) != "changed":
+                raise Unreadable(str(exc)) from None  # as indexed (a limit of this server's, the disk's)
             raise Unreadable(
-                f"{exc}; it was read when indexed: index its folder again to bring the index up to date"
+                f"{exc}; it changed since it was indexed: index its folder again to bring the index up to "
+                "date"
             ) from None
         img.thumbnail((side, side), Image.Resampling.LANCZOS)
         buf = io.BytesIO()

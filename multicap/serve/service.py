@@ -96,8 +96,8 @@ class Service:
         """The index's model, waiting for it to load (`MODEL_WAIT` seconds at most); loaded again where the
         index has been described by another model since it was loaded (`multicap index --model M --reembed`
         under a running server: describe had kept answering with the first model)."""
-        identity = self.collection.identity()
-        with self._model_lock:
+        with self._model_lock:  # the identity read in it: a request that read the older one waits
+            identity = self.collection.identity()
             if identity != self._model_for:  # (and a load that failed for the one before is tried anew)
                 self._model_for, self.model_job = identity, Job("loading the model", self._load_model).start()
             job = self.model_job
@@ -133,8 +133,9 @@ class Service:
             else:
                 key = (query or "", levels, catalogue.generation)  # a ranking holds for one state
                 result, ranked, more = self._ranked(key, k, offset + k, model)
-        page = ranked[offset : offset + k]
-        return result, self.hits(page, catalogue.files), more and len(ranked) >= offset + k
+        page = ranked[offset : offset + k]  # more: hits ranked past the page, or a search that may find more
+        more = len(ranked) > offset + k or (more and len(ranked) >= offset + k)
+        return result, self.hits(page, catalogue.files), more
 
     def _ranked(
         self, key: tuple[str, tuple[str, ...] | None, Any], k: int, want: int, model: Any

@@ -226,6 +226,30 @@ def test_pages_of_a_query_neither_repeat_nor_skip_an_image(served: Served, monke
     assert ids[:10] == list(range(10))  # the first page as first given
 
 
+def test_the_last_pages_of_a_query_are_offered(served: Served, monkeypatch) -> None:
+    """The tiers search deeper than a page (2k, 4k, ...): where the deepest came back short, "more" had
+    been false although hits ranked past the page were held (a query of 346 hits paged by 7 showed 231)."""
+    from multicap.index.search import Hit, SearchResult
+    from multicap.serve.service import Service
+
+    service = Service(served.root, load_model=False)
+
+    def search_text(query, k, levels, model):  # type: ignore[no-untyped-def]
+        return SearchResult([Hit(i, f"/nowhere/{i}.jpg", 1.0 / (1 + i)) for i in range(min(k, 25))], None)
+
+    monkeypatch.setattr(service.collection, "search_text", search_text)
+    try:
+        for k in (1, 3, 7, 10, 25, 30):
+            ids, offset, more = [], 0, True
+            while more:  # as a client pages: until "more" is false
+                _, page, more = service.search("cat", None, k, None, offset)
+                ids += [h["id"] for h in page]
+                offset += k
+            assert ids == list(range(25)), (k, ids)
+    finally:
+        service.close()
+
+
 def test_an_image_has_one_name_in_every_answer_that_tells_two_files_of_one_name_apart(tmp_path: Path) -> None:
     """Two copies in two folders had both been "gorilla.jpg" on the duplicates page and in search tiles;
     then one image was "gorilla.jpg" in text hits and "sub/gorilla.jpg" in upload hits, as the others

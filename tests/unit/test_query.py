@@ -319,6 +319,33 @@ def test_the_sky_is_found_by_its_label_and_colour() -> None:
     assert satisfaction(understand("sky"), facts("gray"), None) == 1.0
 
 
+def test_a_container_of_something_asks_for_what_it_holds_or_the_container() -> None:
+    """ "cup of coffee" had been two parts, a cup and coffee: the espresso (a drink the classifier names,
+    its cup not) ranked below a stack of empty cups, neither meeting the whole query. WordNet gives "cup"
+    a sense under containerful: one part, the coffee or, at half weight, its cup."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+    from multicap.text.imagenet import imagenet_concepts
+
+    index = {c.name: c for c in imagenet_concepts()}
+
+    def facts(*names: str) -> dict[str, object]:
+        return {"objects": [{"label": n, "attributes": {"wnid": index[n].wnid}} for n in names]}
+
+    cup_of_coffee = understand("a cup of coffee")
+    [part] = cup_of_coffee.parts
+    assert part.text == "cup of coffee" and part.classes[index["espresso"].index] == 1.0
+    assert part.classes[index["cup"].index] == 0.5 and "cup holding it" in cup_of_coffee.explain()[0]
+    espresso = satisfaction(cup_of_coffee, facts("espresso"), None)
+    assert espresso == 1.0 > satisfaction(cup_of_coffee, facts("cup"), None) > 0.0
+    [bowls] = understand("two bowls of fruit").parts
+    assert bowls.count == 2
+    [water] = understand("a bottle of water").parts  # the water held is no shore
+    assert index["water bottle"].index in water.classes and index["lakeside"].index not in water.classes
+    assert len(understand("a cup on a table").parts) == 2  # a relation, not a containerful
+    assert len(understand("a piece of cake").parts) == 2  # a piece is not a container
+
+
 def test_clouds_ask_for_a_sky_the_describer_says_white_or_gray() -> None:
     """The describer finds the sky, not clouds: "clouds" had ranked clear blue skies first. A word for
     clouds asks for a clouded sky, white or gray; before another noun it adds one ("cloudy beach")."""
@@ -334,9 +361,15 @@ def test_clouds_ask_for_a_sky_the_describer_says_white_or_gray() -> None:
         assert part.kind == "found" and part.terms == ("sky",) and not meaning.unknown, text
         white, gray, blue = (satisfaction(meaning, facts(c), None) for c in ("white", "gray", "blue"))
         assert white == gray == 1.0 > blue, text
-    beach = understand("cloudy beach")
-    assert [p.kind for p in beach.parts] == ["found", "thing"] and beach.parts[1].colour is None
+    beach = understand("cloudy beach")  # the beach is what the query is of: first
+    assert [p.kind for p in beach.parts] == ["thing", "found"] and beach.parts[0].colour is None
     assert understand("white clouds").parts[0].colour == "white"  # a colour typed is the one asked for
+    grey = understand("grey cloudy sky")  # the colour typed; "cloudy" had been unknown after it
+    assert grey.parts[0].colour == "gray" and not grey.unknown
+    red = understand("cloudy and red")  # "white or gray and red" had asked for white objects
+    assert [(p.kind, p.colour) for p in red.parts] == [("found", "white or gray"), ("colour", "red")]
+    car = understand("cloudy red car")  # "cloudy" had vanished unsaid
+    assert [(p.kind, p.colour) for p in car.parts] == [("thing", "red"), ("found", "white or gray")]
 
 
 def test_a_plural_whose_own_lemma_reaches_little_is_read_as_its_singular() -> None:
@@ -410,6 +443,8 @@ def test_satisfaction_of_a_look_follows_the_describers_image_attributes() -> Non
     assert satisfaction(gray, looks("bright", "colourful", "red, blue"), None) == 0.0
     muted = understand("a muted photo")  # none is more muted than a grayscale photo
     assert satisfaction(muted, looks("bright", "black and white", "gray"), None) == 1.0
+    for text in ("a muted photo", "grayscale", "monochrome photo", "black and white photo"):  # and the
+        assert "black and white" in understand(text).parts[0].terms, text  # full-text search finds them
     blue = understand("a blue picture")
     first, later = (
         satisfaction(blue, looks("bright", "colourful", p), None) for p in ("blue, white", "white, blue")

@@ -109,3 +109,20 @@ def test_a_thread_keeps_its_database_open_until_the_file_is_another_or_a_search_
     with cache.store(db) as fresh:
         assert fresh is not other  # closed with the failure: no statement is left half read
     _same(root, cache)
+
+
+def test_a_reader_never_makes_a_database(tmp_path: Path) -> None:
+    """`multicap serve` reads: a folder emptied to be built again (no meta.sqlite, or an empty one that
+    `multicap index` has just made) had been given a database by the server's first request."""
+    db = tmp_path / "meta.sqlite"
+    with pytest.raises(FileNotFoundError):
+        IndexStore(db, create=False)
+    assert not db.exists()
+    db.touch()
+    with pytest.raises(FileNotFoundError):
+        IndexStore(db, create=False)
+    assert db.stat().st_size == 0
+    with IndexStore(db) as store:  # a writer makes one
+        store.set_meta(made=True)
+    with IndexStore(db, create=False) as store:
+        assert store.get_meta("made") is True
