@@ -21,7 +21,7 @@ from multicap.compare.sets import SetComparison, compare_copy, compare_in_set, c
 from multicap.compare.verify import SIDE, PairCheck, how_copied
 from multicap.errors import ConfigError
 from multicap.index import existing_index
-from multicap.index.models import IndexModel, open_model
+from multicap.index.models import IndexModel, as_recorded, open_model, recorded_model
 from multicap.io import ErrorHandler, load_image
 
 __all__ = ["PairOutcome", "SetOutcome", "compare_files", "copied_between", "is_pair", "judge_pair"]
@@ -118,6 +118,14 @@ def compare_files(
         raise ConfigError(f"a pair needs two different images; both paths name {files[0]}")
     root = existing_index(index) if index is not None else None
     opener: Callable[[], IndexModel] | None = None
+    recorded = recorded_model(root) if root is not None and model is not None else None
+    if model is not None and recorded is not None and recorded != as_recorded(model):
+        # the index's vectors and another model's cannot be compared (they had crashed it: "all input
+        # arrays must have the same shape"), and its descriptions are not this model's either
+        raise ConfigError(
+            f"{index} was built with {recorded}, not {model}: drop --model to compare with the index's "
+            f"model, or drop --index to describe every image with {model}"
+        )
     if model is not None:
         name = model
 

@@ -16,6 +16,7 @@ finds, by comparing image and text embeddings over a vocabulary (no training).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,13 +129,23 @@ def _text_side(encoder: Any) -> _Texts:
     if emb is None:
         emb = np.asarray(encoder.embed_text(prompts), np.float32)
         if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(cache.name + ".tmp")
-            with open(tmp, "wb") as f:
-                np.save(f, emb, allow_pickle=False)
-            tmp.replace(cache)
+            _keep(cache, emb)
     v, c = len(nouns()), len(COLOURS)
     return _Texts(emb[:v], emb[v : v + c], emb[v + c :])
+
+
+def _keep(cache: Path, emb: np.ndarray) -> None:
+    """Write the vocabulary's embeddings to `cache` for the next run; where that cannot be written (weights
+    shared read-only, no home) the next run embeds them again: it had failed every command."""
+    tmp = cache.with_name(cache.name + ".tmp")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as f:
+            np.save(f, emb, allow_pickle=False)
+        tmp.replace(cache)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
 
 
 def _cache_file(encoder: Any, prompts: list[str]) -> Path | None:

@@ -23,7 +23,9 @@ from torch import nn
 from multicap.encoders.clip_models import (
     CLIP_MODELS,
     OPEN_CLIP_CONFIG,
+    WEIGHT_FILES,
     find_weights,
+    folder_weights,
     is_open_clip_folder,
     pull_command,
 )
@@ -153,9 +155,27 @@ def _create(source: str, weights: Path | None, pretrained: bool) -> nn.Module:
             pretrained_text=False,  # no tower downloads its own base weights
             weights_only=True,  # a `.bin` is read as tensors only, never unpickled
         )
-    except (OSError, RuntimeError, ValueError, KeyError) as exc:
-        raise WeightsNotFoundError(f"cannot build {source}: {str(exc).splitlines()[0][:300]}") from None
+    except Exception as exc:  # open_clip's and safetensors' own: an AssertionError, a SafetensorError
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()] or [type(exc).__name__]
+        said = lines[0] + (f" {lines[1]}" if lines[0].endswith(":") and len(lines) > 1 else "")
+        said = f"its config has no {exc}" if isinstance(exc, KeyError) else said
+        where = source.removeprefix("local-dir:") if weights is None else str(weights)
+        raise WeightsNotFoundError(
+            f"cannot build the model from {where}: {said[:300]} (not weights of the architecture its "
+            "config names, or not a whole safetensors file)"
+        ) from None
     return model
+
+
+def _weights_in(folder: Path, what: str) -> Path:
+    """The weights file of an open_clip folder, or WeightsNotFoundError: open_clip would build the model
+    with random weights and say so only in a log line (an index had been filled with them, exit 0)."""
+    found = folder_weights(folder)
+    if found is None:
+        raise WeightsNotFoundError(
+            f"{folder} holds no weights ({' or '.join(WEIGHT_FILES)} beside {OPEN_CLIP_CONFIG}): {what}"
+        )
+    return found
 
 
 def build_encoder(
@@ -177,6 +197,8 @@ def build_encoder(
         if not is_open_clip_folder(model):
             raise ConfigError(f"{model} is neither a registered model nor a folder with {OPEN_CLIP_CONFIG}")
         folder = Path(model).resolve()
+        if pretrained:
+            _weights_in(folder, "a missing file is an error, never a random init")
         tokenizer = f"local-dir:{folder}"
         net = _create(tokenizer, None, pretrained)
         name, source = str(folder), str(folder)
@@ -188,6 +210,7 @@ def build_encoder(
                 "(nothing is downloaded otherwise), or name an open_clip folder as the model"
             )
         if found is not None and pretrained and found.is_dir():
+            _weights_in(found, f"fetch them again with `{pull_command(model)}`")
             tokenizer = f"local-dir:{found}"
             net = _create(tokenizer, None, True)
         else:

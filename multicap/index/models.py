@@ -26,6 +26,7 @@ answer text queries without the model). Registered models:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,13 +41,13 @@ from multicap.describe.describer import check_levels, described_batches
 from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.neural import NeuralDescriber
 from multicap.encoders import Encoder, Features, create_encoder, imagenet_labels
-from multicap.encoders.clip_models import CLIP_MODELS, is_open_clip_folder
+from multicap.encoders.clip_models import CLIP_MODELS, folder_weights, is_open_clip_folder
 from multicap.encoders.efficientnet_lite import EfficientNetLite
 from multicap.errors import ConfigError, DataError
 from multicap.facts.versions import LABELS
 from multicap.index.concepts import class_tags, content_terms
 from multicap.index.image_side import save_image_side
-from multicap.index.location import DB_NAME, no_index
+from multicap.index.location import DB_NAME, given_as, no_index
 from multicap.index.query_side import (
     ClassVectors,
     QueryVectors,
@@ -140,10 +141,16 @@ class DescriberModel:
 
     def identity(self) -> dict[str, Any]:
         out: dict[str, Any] = {"model": self.name, "levels": list(self.levels)}
-        weights = Path(self.name) / "model.safetensors"
-        if weights.is_file():
-            out["model_stamp"] = weights.stat().st_mtime_ns
+        stamp = self.stamp()
+        if stamp is not None:
+            out["model_stamp"] = stamp
         return {**out, **probe_identity(self.encoder)}
+
+    def stamp(self) -> int | str | None:
+        """When the model's own weights file was written (a bundle's): other weights at the same path are
+        another model, whose vectors an index must not mix with the old ones."""
+        weights = Path(self.name) / "model.safetensors"
+        return weights.stat().st_mtime_ns if weights.is_file() else None
 
     def load(self, path: Path) -> Any:
         return self.describer.load(path)
@@ -184,13 +191,34 @@ class DescriberModel:
         return word_query(text, self._words)  # a bundle: its learned text side only
 
 
+_STAMP_BYTES = 1 << 20  # of a vision-language model's weights file, read at each end for its stamp
+
+
 class VisionLanguageModel(DescriberModel):
     """A vision-language model's zero-shot describer; a text query is embedded by its text tower."""
+
+    def stamp(self) -> int | str | None:
+        """What its weights file holds (an open_clip folder's or a pulled one): its size and a digest of its
+        first and last MiB (a fine-tune's tensors differ there; the whole of a 600 MB file would take a
+        second each run). A fine-tune copied over the old file had been taken for the same model, its
+        vectors mixed with the old ones; the old file put back is the old model again."""
+        source = Path(str(getattr(self.encoder, "weights", "")))
+        weights = folder_weights(source) if source.is_dir() else source if source.is_file() else None
+        if weights is None:
+            return None
+        size = weights.stat().st_size
+        with weights.open("rb") as f:
+            head = f.read(_STAMP_BYTES)
+            f.seek(max(0, size - _STAMP_BYTES))
+            tail = f.read(_STAMP_BYTES)
+        return f"{size}:{hashlib.sha256(head + tail).hexdigest()[:16]}"
 
     def save_query_side(self, root: Path) -> None:
         """Nothing to store: a text query needs the model's text tower (`search` loads the model)."""
 
     def embed_query(self, text: str) -> QueryVectors:
+        if not content_terms(text):  # "", "the": what the text tower makes of them matches arbitrary images
+            return QueryVectors(vectors={})
         q = QueryVectors(vectors={"image": unit(self.encoder.embed_text([text]))[0]})  # type: ignore[attr-defined]
         q.concepts = [f"{text!r} in the text space of {Path(self.name).name}"]
         return q
@@ -349,7 +377,28 @@ def open_index_model(root: Path, device: str | None = None) -> IndexModel:
         identity = store.get_meta("identity")
     if identity is None:
         raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
-    return open_model(identity["model"], encoder=_recorded_encoder(identity), device=device)
+    model = open_model(identity["model"], encoder=_recorded_encoder(identity), device=device)
+    stamp = getattr(model, "stamp", lambda: None)()
+    if "model_stamp" in identity and stamp != identity["model_stamp"]:  # a query embedded by other weights
+        raise DataError(
+            f"the weights of {identity['model']} changed since {root} was built with them: `multicap index "
+            f"FOLDER --index {given_as(root)} --reembed` encodes its images again with them (or put the old "
+            "weights back)"
+        )
+    return model
+
+
+def recorded_model(root: Path) -> str | None:
+    """The model the index at `root` records it was built with (as `open_model` records a name: a folder
+    as its absolute path), or None for an index with none yet."""
+    with IndexStore(root / DB_NAME, create=False) as store:
+        identity = store.get_meta("identity")
+    return None if identity is None else str(identity["model"])
+
+
+def as_recorded(name: str) -> str:
+    """The name an index records for the `--model` value `name` (a folder: its absolute path)."""
+    return name if name in _MODELS or not Path(name).is_dir() else str(Path(name).resolve())
 
 
 def _recorded_encoder(identity: dict[str, Any]) -> str | None:

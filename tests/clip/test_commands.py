@@ -5,10 +5,13 @@ stays optional."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+from safetensors.torch import load_file, save_file
 
 from tests.conftest import EXAMPLES, run_cli
 
@@ -100,3 +103,43 @@ def test_without_the_extra_one_line_names_it() -> None:
         "error: clip-vit-b-32 needs open_clip, which is not installed: "
         "pip install -e '.[clip]' in multicap's folder"
     ]
+
+
+def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp_path: Path) -> None:
+    """A walkthrough's open_clip folder without its weights file had been built with random weights (exit
+    0, an index filled with them); a fine-tune copied over the weights had been taken for the same model
+    (old and new vectors mixed, queries embedded by the new text tower); an empty query had answered
+    with arbitrary images; compare --index with another --model had crashed."""
+    folder = tmp_path / "m"
+    shutil.copytree(tiny_models["clip"], folder)
+    weights = folder / "open_clip_model.safetensors"
+    env = {"MULTICAP_INDEX_DIR": str(tmp_path / "indexes"), "MULTICAP_WEIGHTS_DIR": str(tmp_path / "w" / "x")}
+    (tmp_path / "w").write_text("a file: the vocabulary's cache cannot be written under it")
+    photos = [str(EXAMPLES / "coffee.jpg"), str(EXAMPLES / "chelsea.jpg")]
+    kept = tmp_path / "kept.safetensors"
+    weights.rename(kept)
+    r = run_cli("index", *photos, "--model", str(folder), "--index", "none", env=env)
+    assert r.returncode == 1 and "holds no weights" in r.stderr and "never a random" in r.stderr, r.stderr
+    assert not (tmp_path / "indexes" / "none").exists()
+    kept.rename(weights)
+    assert run_cli("index", *photos, "--model", str(folder), "--index", "m", env=env).returncode == 0
+    r = run_cli("search", "", "--index", "m", env=env)
+    assert r.returncode == 1 and "no word that tells images apart" in r.stderr and not r.stdout
+    r = run_cli("compare", *photos, "--index", "m", "--model", "grounded", env=env)
+    assert r.returncode == 1 and "was built with" in r.stderr and "drop --model" in r.stderr, r.stderr
+    other = tmp_path / "other.safetensors"
+    shutil.copy(weights, kept)
+    tensors = load_file(weights)  # a fine-tune: the same tensors, one changed
+    name = next(iter(tensors))
+    tensors[name] = tensors[name] + 1.0
+    save_file(tensors, other)
+    os.replace(other, weights)
+    r = run_cli("search", "cat", "--index", "m", env=env)
+    assert r.returncode == 1 and "weights of" in r.stderr and "changed since" in r.stderr, r.stderr
+    r = run_cli("index", *photos, "--index", "m", env=env)
+    assert r.returncode == 1 and "model_stamp" in r.stderr and "--reembed" in r.stderr, r.stderr
+    os.replace(kept, weights)  # the old weights back: the old model again
+    assert run_cli("search", "cat", "--index", "m", env=env).returncode == 0
+    (folder / "open_clip_model.safetensors").write_bytes(b"not weights")
+    r = run_cli("describe", photos[0], "--model", str(folder), env=env)
+    assert r.returncode == 1 and str(folder) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
