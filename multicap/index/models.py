@@ -377,7 +377,7 @@ def open_index_model(root: Path, device: str | None = None) -> IndexModel:
         identity = store.get_meta("identity")
     if identity is None:
         raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
-    model = open_model(identity["model"], encoder=_recorded_encoder(identity), device=device)
+    model = open_model(_still_there(root, identity), encoder=_recorded_encoder(identity), device=device)
     stamp = getattr(model, "stamp", lambda: None)()
     if "model_stamp" in identity and stamp != identity["model_stamp"]:  # a query embedded by other weights
         raise DataError(
@@ -401,6 +401,19 @@ def as_recorded(name: str) -> str:
     return name if name in _MODELS or not Path(name).is_dir() else str(Path(name).resolve())
 
 
+def _still_there(root: Path, identity: dict[str, Any]) -> str:
+    """The model the index at `root` recorded, where it still is: a bundle or open_clip folder moved or
+    deleted had been said as "no bundle folder or registered name"."""
+    name = str(identity["model"])
+    if Path(name).is_absolute() and not Path(name).exists():
+        raise DataError(
+            f"the model {root} was built with, {name}, is not there (moved or deleted): put it back, or "
+            f"encode the index's images again with it where it is now: `multicap index FOLDER --index "
+            f"{given_as(root)} --model NEW_PLACE --reembed`"
+        )
+    return name
+
+
 def _recorded_encoder(identity: dict[str, Any]) -> str | None:
     """The encoder an index recorded, where its model takes one: a bundle records its own encoder too,
     and `open_model` refuses an encoder for a bundle."""
@@ -421,5 +434,5 @@ def model_for_index(
         with IndexStore(root / DB_NAME) as store:
             identity = store.get_meta("identity")
         if identity is not None:
-            name, encoder = identity["model"], encoder or _recorded_encoder(identity)
+            name, encoder = _still_there(root, identity), encoder or _recorded_encoder(identity)
     return open_model(name or DEFAULT_MODEL, encoder=encoder, levels=levels, device=device)

@@ -140,6 +140,10 @@ def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp
     assert r.returncode == 1 and "model_stamp" in r.stderr and "--reembed" in r.stderr, r.stderr
     os.replace(kept, weights)  # the old weights back: the old model again
     assert run_cli("search", "cat", "--index", "m", env=env).returncode == 0
+    folder.rename(tmp_path / "moved")  # had been "no bundle folder or registered name"
+    r = run_cli("search", "cat", "--index", "m", env=env)
+    assert r.returncode == 1 and "is not there (moved or deleted)" in r.stderr, r.stderr
+    (tmp_path / "moved").rename(folder)
     (folder / "open_clip_model.safetensors").write_bytes(b"not weights")
     r = run_cli("describe", photos[0], "--model", str(folder), env=env)
     assert r.returncode == 1 and str(folder) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
