@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
     ACTIONS,
-    BODY_OF_WATER,
     CLOUD_NOUNS,
     CLOUDED,
     CLOUDY,
@@ -35,7 +34,6 @@ from multicap.index.query_words import (
     NUMBERS,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
-    PLACE_WORDS,
     POSITION_TAIL,
     POSITIONS,
     RELATION_PHRASES,
@@ -51,6 +49,7 @@ from multicap.index.reach import (
     classes_below,
     names_a_time,
     pertainyms,
+    place_of,
     reach,
     shared_wordnet,
     unknown,
@@ -520,7 +519,8 @@ def _held(container: Part, content: Part, wn: WordNet) -> Part:
     cup not) had ranked below a stack of empty cups, neither meeting the whole query. Water held ("a
     bottle of water") is no lake or shore: the container alone."""
     text, holder = f"{container.text} of {content.text}", container.text.split()[-1]
-    if _water(content.text.split()[-1], wn):
+    noun = content.text.split()[-1]
+    if place_of(noun, wn.synsets(noun), wn) == "water":  # read as a place: shores and boats
         return replace(container, text=text, how=f"{container.how}; the water in the {holder} is not seen")
     classes = dict(content.classes)
     for c, w in container.classes.items():
@@ -533,14 +533,6 @@ def _held(container: Part, content: Part, wn: WordNet) -> Part:
         count=max(content.count, container.count),
         exact=content.exact or container.exact,
         how=f"{content.how}; or the {holder} holding it (weight {_HOLDER})",
-    )
-
-
-def _water(noun: str, wn: WordNet) -> bool:
-    """Whether search reads `noun` as water, the place (`reach`: shores and boats): "water", "sea"."""
-    synsets = wn.synsets(noun)
-    return PLACE_WORDS.get(noun) == "water" or any(
-        BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]
     )
 
 

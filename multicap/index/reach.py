@@ -40,7 +40,7 @@ from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
 __all__ = [
     "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "names_a_time", "pertainyms",
-    "place_classes", "reach", "shared_wordnet", "unknown",
+    "place_classes", "place_of", "reach", "shared_wordnet", "unknown",
 ]  # fmt: skip
 
 WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)  # a word of a query or a definition
@@ -115,9 +115,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken")
     add([c for name in seen_as for c in _class_names()[name.lower()]], _W_SELF, f"as {', '.join(seen_as)}")
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
-    place = PLACE_WORDS.get(phrase) or PLACE_WORDS.get(synsets[0].name)
-    if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
-        place = "water"  # "sea", "lake", "river"; "water" itself (its first sense is the substance)
+    place = place_of(phrase, synsets, wn)
     note = ""
     if place == "water" and synsets[0].name not in ("water", "body of water"):
         note = f'"{phrase}" is searched as any water (shores, boats): multicap tells no sea from a lake'
@@ -159,6 +157,16 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             like = ", ".join(defined)
         note = f'"{phrase}" is no class this model sees: searched as what is like it ({like})'
     return Reached(kept, "; ".join(routes[:3]), note)
+
+
+def place_of(phrase: str, synsets: list[Synset], wn: WordNet) -> str | None:
+    """The place a word names, whose things a search reaches (`PLACE_WORDS`: "street", "kitchen"), or
+    "water" for any body of water ("sea", "lake", "river"; "water" itself, its first sense the substance);
+    None for a word that names none. `synsets`: the word's noun senses, most frequent first."""
+    place = PLACE_WORDS.get(phrase) or (PLACE_WORDS.get(synsets[0].name) if synsets else None)
+    if place is None and any(BODY_OF_WATER in wn.ancestors(s.offset) for s in synsets[:2]):
+        place = "water"
+    return place
 
 
 @lru_cache(maxsize=16)
