@@ -50,7 +50,11 @@ def compare_command(
     ),
     level: str = typer.Option("all", "--level", "-l", help="object, attribute, layout or all."),
     model: str = typer.Option(
-        None, "--model", "-m", help="grounded (default), or a captioner bundle folder or name."
+        None,
+        "--model",
+        "-m",
+        help="grounded (default), a captioner bundle folder or name, a vision-language model (`multicap "
+        "models`) or an open_clip folder.",
     ),
     index: str = typer.Option(
         None,

@@ -58,8 +58,8 @@ def describe_command(
         "grounded",
         "--model",
         "-m",
-        help="grounded (no training; grounded-no-people is it with --no-people), or a captioner bundle "
-        "folder or name.",
+        help="grounded (no training; grounded-no-people is it with --no-people), a captioner bundle "
+        "folder or name, a vision-language model (`multicap models`) or an open_clip folder.",
     ),
     json_out: bool = typer.Option(
         False,

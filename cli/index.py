@@ -29,7 +29,8 @@ def index_command(
         "--model",
         "-m",
         help="grounded (default), grounded-no-people (about 1.5x faster: no people detector), labels (the "
-        "classifier's labels alone), or a captioner bundle name or folder.",
+        "classifier's labels alone), a captioner bundle name or folder, a vision-language model (`multicap "
+        "models`) or an open_clip folder.",
     ),
     encoder: str = typer.Option(None, "--encoder", "-e", help="Encoder of the grounded model."),
     levels: list[str] = typer.Option(

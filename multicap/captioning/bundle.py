@@ -186,8 +186,10 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         known = list_bundles()
         if str(path_or_name) not in known:
             names = ", ".join(known) or "none installed"
-            raise UnknownNameError(
-                f"no bundle folder or registered name {str(path_or_name)!r} (registered: {names})"
+            raise UnknownNameError(  # a CLIP user's checkpoint or name lands here too: say what else works
+                f"no bundle folder or registered name {str(path_or_name)!r} (registered captioners: {names}; "
+                "vision-language models: `multicap models` lists them, or name a folder holding "
+                "open_clip_config.json and its weights)"
             )
         folder = known[str(path_or_name)]
     weights = folder / "model.safetensors"

@@ -31,11 +31,11 @@ from PIL import Image
 
 from multicap.data.feature_files import file_hash
 from multicap.errors import ConfigError, DataError, ImageLoadError
-from multicap.index.image_side import load_image_side
+from multicap.index.image_side import IMAGE_FILE, load_image_side
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
-from multicap.index.query_side import stored_query_model
+from multicap.index.query_side import QUERY_FILE, WORDS_FILE, stored_query_model
 from multicap.index.store import SPACES, ImageRecord, IndexStore, KnownFile
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.index.vectors import check_factory
@@ -218,6 +218,9 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
     # what a query needs without the model, written again where missing or damaged (a truncated file had
     # stayed, failing every image search); a model without an image side, a bundle's, writes its small
     # text side again on each run
+    if stored != identity:  # another model's query side is not this one's: a CLIP index re-embedded from a
+        for name in (QUERY_FILE, WORDS_FILE, IMAGE_FILE):  # bundle's had searched with the bundle's words
+            (root / name).unlink(missing_ok=True)
     intact = stored_query_model(root, identity) is not None and load_image_side(root, identity) is not None
     if stored != identity or not intact:
         model.save_query_side(root)

@@ -144,6 +144,13 @@ def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp
     r = run_cli("search", "cat", "--index", "m", env=env)
     assert r.returncode == 1 and "is not there (moved or deleted)" in r.stderr, r.stderr
     (tmp_path / "moved").rename(folder)
+    index_dir = tmp_path / "indexes" / "b"  # a captioner's index re-embedded by the CLIP model: it had kept
+    assert run_cli("index", *photos, "--model", "scenes-small", "--index", "b", env=env).returncode == 0
+    assert (index_dir / "query_words.npz").is_file()  # the captioner's words, and searched with them
+    r = run_cli("index", *photos, "--model", str(folder), "--index", "b", "--reembed", env=env)
+    assert r.returncode == 0 and not (index_dir / "query_words.npz").exists(), r.stderr
+    r = run_cli("search", "a cat", "--index", "b", "--explain", env=env)
+    assert r.returncode == 0 and "in the text space of m" in r.stdout, r.stdout
     (folder / "open_clip_model.safetensors").write_bytes(b"not weights")
     r = run_cli("describe", photos[0], "--model", str(folder), env=env)
     assert r.returncode == 1 and str(folder) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
