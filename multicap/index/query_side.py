@@ -23,7 +23,8 @@ import numpy as np
 from multicap.errors import ConfigError, ImageLoadError
 from multicap.index.concepts import content_terms, named_classes
 from multicap.index.image_side import said_unreadable
-from multicap.index.query import Part, Understanding, Unknown, understand
+from multicap.index.query import Understanding, Unknown, understand
+from multicap.index.query_parts import Part
 from multicap.io.paths import open_regular, removed_on_failure
 from multicap.text.imagenet import imagenet_labels
 

@@ -24,7 +24,8 @@ from typing import Any
 
 import numpy as np
 
-from multicap.index.query import PERSON_TERMS, Part, Understanding
+from multicap.index.query import Understanding
+from multicap.index.query_parts import PERSON_TERMS, Part
 from multicap.text.imagenet import imagenet_concepts
 
 __all__ = ["part_score", "satisfaction", "satisfactions"]

@@ -1,0 +1,273 @@
+"""The parts a query is read into (`multicap.index.query`): a noun phrase as the classes it reaches,
+people, what the pixels find (the sky, grass, trees), how the whole image looks, a container and what it
+holds. Each part says what it was understood as (`how`) and what it cannot ask for (`note`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from multicap.index.query_words import (
+    CLOUDED,
+    FACE_WORDS,
+    FOUND,
+    FOUND_SENSES,
+    PEOPLE_COUNT,
+    PEOPLE_WORDS,
+    RELATIONS,
+    STOPWORDS,
+)
+from multicap.index.reach import SIBLING_WEIGHT, classes_below, names_a_time, pertainyms, place_of, reach
+from multicap.text.imagenet import imagenet_concepts
+from multicap.text.wordnet import Synset, WordNet
+
+__all__ = [
+    "PERSON_SYNSET",
+    "PERSON_TERMS",
+    "Part",
+    "before_noun",
+    "clouded",
+    "counted",
+    "held",
+    "holds",
+    "joined",
+    "look_part",
+    "noun_part",
+]
+
+# What the describer calls a person, and the WordNet synset every person word falls under.
+PERSON_TERMS = ("person", "people", "face")
+PERSON_SYNSET = 7846  # person.n.01
+_TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
+_SEX = frozenset({"female", "male", "females", "males"})  # people alone; before a noun, its sex
+_KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
+_CONTAINERFUL = 13756125  # containerful.n.01: "a cup of", "a bowl of" say how much of what follows
+_HOLDER = 0.5  # the weight a container's classes keep in the part of what it holds ("cup of coffee")
+# People words that say no more than the describer finds: how many, a face; any other ("woman", "child",
+# "soldier") is searched as any person, and the query's reader is told so.
+_ANYONE = (PEOPLE_WORDS - {"men", "women", "children", "kids"}) | {"person", "human", "someone", "somebody"}
+_ANY_PERSON = "is searched as any person: multicap finds people, not who they are"
+
+
+@dataclass
+class Part:
+    text: str  # the query words it stands for ("red car")
+    kind: str  # "thing", "people", "found" (the sky), "colour" (a bare colour), "look" (the whole image)
+    classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
+    colour: str | None = None  # a colour bound to it
+    count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
+    exact: bool = False  # the count is a number typed ("three people"), not "at least" ("people")
+    face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")
+    where: tuple[str, ...] = ()  # where in the image the words put it ("on the left": ("left",))
+    size: str | None = None  # the describer's size the words give it ("a small dog": "small")
+    look: tuple[str, str] | None = None  # for a "look" part: (attribute, value) ("brightness", "dark")
+    terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
+    how: str = ""  # what it was understood as, for --explain
+    note: str = ""  # what the words ask for that the search cannot tell ("woman": any person)
+
+    def top(self, n: int = 5) -> list[tuple[str, float]]:
+        names = [c.name for c in imagenet_concepts()]
+        return [(names[c], w) for c, w in sorted(self.classes.items(), key=lambda kv: -kv[1])[:n]]
+
+
+def before_noun(words: list[str], k: int) -> bool:
+    """Whether the word at `k` stands before another word it may qualify ("cherry car"), not alone or
+    before a relation ("cherry", "cherry on a cake")."""
+    after = words[k + 1] if k + 1 < len(words) else ""
+    return bool(after) and after not in RELATIONS and after not in STOPWORDS
+
+
+def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
+    """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
+    class the model sees."""
+    for span in (3, 2, 1):
+        if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
+            continue
+        phrase = " ".join(words[k : k + span])
+        if phrase in _SEX and before_noun(words, k):  # "female cow": the sex of a thing, which no
+            return span, None  # describer tells (said so, as a word describing nothing it sees)
+        if phrase in PEOPLE_WORDS:  # before WordNet: it has no "selfie", and "portrait" is a painting
+            return span, _people_part(phrase)
+        # Common nouns before proper names: a typed "crane" is the bird or the machine, not Hart Crane
+        synsets = sorted(wn.synsets(phrase), key=lambda s: s.name[:1].isupper())  # (stable: WordNet's order)
+        if not synsets and span == 1:
+            synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
+        if not synsets:
+            continue
+        if phrase in FOUND:
+            return span, _found_part(phrase, FOUND[phrase])
+        if names_a_time(synsets[0], wn):  # "fall", "spring", "evening": when, not what (`reach.unknown`)
+            return span, None
+        found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
+        if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees
+            return span, _found_part(phrase, found)
+        if _is_person(phrase, synsets, wn):  # a plural person noun asks for two or more ("friends")
+            return span, _people_part(
+                phrase, plural=not wn.is_lemma(phrase) and len(wn.base_forms(phrase)) > 1
+            )
+        part = _thing(phrase, synsets, wn)
+        if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
+            part = _as_singular(phrase, synsets, part, wn)
+        loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
+        after_noun = k > 0 and words[k - 1] not in RELATIONS and words[k - 1] not in STOPWORDS
+        if loose and _of_a_tree(synsets[0], wn) and not before_noun(words, k + span - 1) and not after_noun:
+            part = _found_part(phrase, ("trees",))  # a kind or a part of a tree: not any foliage
+            part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
+        return span, part
+    return 1, None
+
+
+def _of_a_tree(synset: Synset, wn: WordNet) -> bool:
+    """A kind of tree ("oak", "pine") or a part of one ("trunk"): what the describer finds as trees."""
+    wholes = [synset, *wn.related(synset, "#p")]
+    return any(s.offset == _TREE or _TREE in wn.ancestors(s.offset) for s in wholes)
+
+
+def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNet) -> Part | None:
+    """A plural with a lemma of its own that reaches little ("shoes": a situation; "put yourself in my
+    shoes") is read as its singular where that reaches more ("shoe": running shoes, sandals, clogs); a
+    plural whose own lemma is what it means ("glasses": spectacles) keeps it."""
+    for base in wn.base_forms(word)[1:]:
+        other = wn.synsets(base)
+        if not other or other == synsets:
+            continue
+        alt = _thing(base, other, wn)
+        if alt is not None and (part is None or max(alt.classes.values()) > max(part.classes.values())):
+            return replace(alt, text=word)
+        break
+    return part
+
+
+def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
+    """Whether a noun asks for people: its first sense is a person, and its second is not a thing the model
+    sees or a kind of one ("whale" is first a very large person, "hot dog" one who performs stunts,
+    "bunny" a nightclub waitress)."""
+    if phrase in PEOPLE_WORDS or phrase in PERSON_TERMS:
+        return True
+    if PERSON_SYNSET not in wn.ancestors(synsets[0].offset):
+        return False
+    below = classes_below()
+    for sense in synsets[1:2]:  # a thing, or a kind of a specific one ("bunny": a young rabbit); not a
+        #                         third sense ("sailor": a boater, a hat; "pirate": a pirate ship)
+        kind_of = (0 < len(below.get(s.offset, ())) <= _KIND_OF for s in wn.related(sense, "@"))
+        if PERSON_SYNSET not in wn.ancestors(sense.offset) and (sense.offset in below or any(kind_of)):
+            return False
+    return True
+
+
+def _thing(phrase: str, synsets: list[Synset], wn: WordNet) -> Part | None:
+    """A noun as a part that asks for the classes it reaches (`reach.reach`), or None if it reaches none."""
+    reached = reach(phrase, synsets, wn)
+    return (
+        None
+        if reached is None
+        else Part(phrase, "thing", reached.classes, how=reached.how, note=reached.note)
+    )
+
+
+def holds(before: Part, between: list[str], wn: WordNet) -> bool:
+    """Whether the part `before` is a container that the words `between` it and the next part say holds
+    that part ("a cup of coffee", "two bowls of fruit"): WordNet gives its noun a sense under containerful,
+    the quantity a container holds."""
+    if before.kind != "thing" or "of" not in between or any(w in RELATIONS for w in between):
+        return False
+    forms = wn.base_forms(before.text.split()[-1])  # "bowls" is first the game: its singular too
+    return any(_CONTAINERFUL in wn.ancestors(s.offset) for form in forms for s in wn.synsets(form))
+
+
+def held(container: Part, content: Part, wn: WordNet) -> Part:
+    """One part for "a cup of coffee": what the container holds, or the container itself at `_HOLDER` of
+    its weight (a cup seen, its coffee not). As two parts, the espresso (a drink the classifier names, its
+    cup not) had ranked below a stack of empty cups, neither meeting the whole query. Water held ("a
+    bottle of water") is no lake or shore: the container alone."""
+    text, holder = f"{container.text} of {content.text}", container.text.split()[-1]
+    noun = content.text.split()[-1]
+    if place_of(noun, wn.synsets(noun), wn) == "water":  # read as a place: shores and boats
+        return replace(container, text=text, how=f"{container.how}; the water in the {holder} is not seen")
+    classes = dict(content.classes)
+    for c, w in container.classes.items():
+        classes[c] = max(classes.get(c, 0.0), _HOLDER * w)
+    return replace(
+        content,
+        text=text,
+        classes=classes,
+        colour=content.colour or container.colour,
+        count=max(content.count, container.count),
+        exact=content.exact or container.exact,
+        how=f"{content.how}; or the {holder} holding it (weight {_HOLDER})",
+    )
+
+
+def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
+    return Part(phrase, "found", terms=labels, how=f"found from the pixels: {', '.join(labels)}")
+
+
+def clouded(word: str) -> Part:
+    """A sky the describer says white or gray, for a word for clouds ("overcast", "stormy")."""
+    part = _found_part(word, ("sky",))
+    part.colour = CLOUDED
+    return part
+
+
+def look_part(text: str, look: tuple[str, str]) -> Part:
+    """How the whole image looks: its brightness, colourfulness, main colour, or black and white."""
+    attribute, value = look
+    how = {
+        "brightness": f"images the describer calls {value}",
+        "colourfulness": f"images the describer calls {value}",
+        "palette": f"images mostly {value}",
+        "monochrome": "black and white images: grayscale, else muted in black, gray and white only",
+    }[attribute]
+    # The words the describer writes for it, and for its middle value where that is another word ("a
+    # moderately bright image" is the next best for "dark"): the full-text search finds the candidates.
+    terms = {
+        "dark": ("dark", "moderately bright"),
+        "muted": ("muted", "moderately colourful", "black and white"),  # a grayscale photo most of all
+    }.get(value, (value,))
+    gray = ("black and white", "muted")  # a grayscale photo, then muted grays
+    return Part(text, "look", look=look, terms=gray if attribute == "monochrome" else terms, how=how)
+
+
+def counted(part: Part, count: int, exact: bool) -> None:
+    """Ask for `count` of a thing or people ("two dogs"; "people", two or more): that many exactly where
+    the number was typed (`exact`: "three people"), else at least as many as the part already asks."""
+    if part.kind not in ("thing", "people"):
+        return
+    part.count, part.exact = (count, True) if exact else (max(part.count, count), False)
+    part.how = _people_how(part) if part.kind == "people" else part.how + _many(count, exact)
+
+
+def _who(phrase: str) -> bool:
+    """Whether a people part's words say who ("woman", "soldiers"), more than the describer can tell."""
+    return not any(word in _ANYONE for word in phrase.split())
+
+
+def _people_part(phrase: str, *, plural: bool = False) -> Part:
+    """A part asking for people: as many as `PEOPLE_COUNT` says of the word, else two for a `plural` noun
+    ("selfie with friends" had ranked portraits of one person as fully met), else one."""
+    classes = {c: 0.5 for c in classes_below().get(PERSON_SYNSET, ())}  # ImageNet's few (scuba diver)
+    part = Part(phrase, "people", classes, terms=PERSON_TERMS)
+    part.count, part.face = PEOPLE_COUNT.get(phrase, 2 if plural else 1), phrase in FACE_WORDS
+    part.note = f'"{phrase}" {_ANY_PERSON}' if _who(phrase) else ""
+    part.how = _people_how(part)
+    return part
+
+
+def _people_how(part: Part) -> str:
+    found = "people the describer finds" + _many(part.count, part.exact)
+    found += ", a face seen close" if part.face else ""
+    return found + ("; and ImageNet's few classes of people" if part.classes else "")
+
+
+def _many(count: int, exact: bool = False) -> str:
+    return f", {count} of them" if exact else f", {count} or more" if count > 1 else ""
+
+
+def joined(first: Part, second: Part) -> Part:
+    """Two people parts of one query as one: "group of people" asks for three, "a man with a woman" for
+    two (each asked for one), "face of a child" for a face."""
+    alone = first.count == 1 and second.count == 1 and not (first.face or second.face)
+    joined = Part(f"{first.text} {second.text}", "people", first.classes, terms=PERSON_TERMS)
+    joined.count = 2 if alone else max(first.count, second.count)
+    joined.face = first.face or second.face
+    joined.how = _people_how(joined)
+    return joined
