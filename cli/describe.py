@@ -55,11 +55,13 @@ def describe_command(
         "is all a captioner knows); repeatable.",
     ),
     model: str = typer.Option(
-        "grounded",
+        None,
         "--model",
         "-m",
-        help="grounded (no training; grounded-no-people is it with --no-people), a captioner bundle "
-        "folder or name, a vision-language model (`multicap models`) or an open_clip folder.",
+        help="grounded (no training; grounded-no-people is it with --no-people; the default), a captioner "
+        "bundle folder or name, a vision-language model (`multicap models`) or an open_clip folder. With "
+        "--index: the index's model (and encoder) unless given.",
+        show_default=False,
     ),
     json_out: bool = typer.Option(
         False,
@@ -154,10 +156,14 @@ def describe_command(
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))
+    typed = model is not None
+    if model is None:  # as search and compare do: the index's model (a CLIP index's files had been
+        #                described by the grounded model, which had not built it)
+        model, encoder = _index_model(index, encoder) if index is not None else ("grounded", encoder)
     if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
-        if people:  # had been ignored, unsaid
+        if people and typed:  # had been ignored, unsaid
             raise typer.BadParameter("grounded-no-people finds none: drop --people", param_hint="--people")
-        model, people = "grounded", False
+        model, people = "grounded", False if people is None else people
     people = True if people is None else people
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
@@ -281,6 +287,24 @@ def _held(
     if why is not None:
         console.warn(f"index {index}: {why}; describing {'those' if held else 'every image'} afresh")
     return held
+
+
+def _index_model(index: str, encoder: str | None) -> tuple[str, str | None]:
+    """The model the index was built with, and the grounded describer's encoder where it records one and
+    `encoder` is not given (an index built with Lite1 had its held descriptions mixed with Lite0's)."""
+    from multicap.index import existing_index
+    from multicap.index.models import recorded_identity
+
+    identity = recorded_identity(existing_index(index)) or {}
+    model = str(identity.get("model", "grounded"))
+    if Path(model).is_absolute() and not Path(model).exists():
+        raise typer.BadParameter(
+            f"index {index} was built with {model}, which is not there (moved or deleted): name a model",
+            param_hint="--model",
+        )
+    if model in ("grounded", "grounded-no-people") and encoder is None:
+        encoder = identity.get("encoder")
+    return model, encoder
 
 
 def _in_order(files: list[Path], held: dict[Path, Any], fresh: Iterator[Any]) -> Iterator[Any]:

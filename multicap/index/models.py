@@ -391,9 +391,15 @@ def open_index_model(root: Path, device: str | None = None) -> IndexModel:
 def recorded_model(root: Path) -> str | None:
     """The model the index at `root` records it was built with (as `open_model` records a name: a folder
     as its absolute path), or None for an index with none yet."""
-    with IndexStore(root / DB_NAME, create=False) as store:
-        identity = store.get_meta("identity")
+    identity = recorded_identity(root)
     return None if identity is None else str(identity["model"])
+
+
+def recorded_identity(root: Path) -> dict[str, Any] | None:
+    """What the index at `root` records of how it was built (its model, the grounded describer's encoder,
+    its levels), or None for an index with none yet."""
+    with IndexStore(root / DB_NAME, create=False) as store:
+        return store.get_meta("identity")
 
 
 def as_recorded(name: str) -> str:

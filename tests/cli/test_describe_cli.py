@@ -146,7 +146,10 @@ def test_describe_takes_what_an_index_holds_and_describes_the_rest(tmp_path: Pat
         "4 of 5 images from the index" in said
         and again["chelsea.jpg"]["texts"] == fresh["coffee.jpg"]["texts"]
     )
-    with_people = run_cli("describe", str(photos), "--json", "--index", index)  # people: another model
+    # without --model or --no-people: the index's model, as search and compare take it
+    followed = run_cli("describe", str(photos), "--json", "--index", index)
+    assert followed.returncode == 0 and "4 of 5 images from the index" in followed.stderr
+    with_people = run_cli("describe", str(photos), "--json", "--index", index, "--people")  # another model
     assert with_people.returncode == 0 and "built with the grounded-no-people model" in with_people.stderr
     other = run_cli("describe", str(photos), "--json", "--no-people", "--top-k", "2", "--index", index)
     assert other.returncode == 0 and "describing afresh" in other.stderr

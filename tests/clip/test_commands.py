@@ -42,6 +42,11 @@ def test_index_search_describe_compare_with_clip_and_coca(tiny_models, tmp_path:
             {"colour", "wnid", "tags", "position"} <= o["attributes"].keys() for o in objects
         )
         assert any("material" in o["attributes"] for o in objects)
+        # describe --index without --model: the index's model (the grounded one had described them)
+        r = run_cli("describe", str(EXAMPLES / "coffee.jpg"), "--index", family, "--json", env=env)
+        assert r.returncode == 0 and "not " + model + "'s" in r.stderr, r.stderr  # not reused: said
+        coffee = next(im for im in images if im["path"].endswith("coffee.jpg"))
+        assert json.loads(r.stdout.splitlines()[0])["texts"] == coffee["texts"]
         r = run_cli("compare", str(EXAMPLES), "--model", model, "--json", env=env)
         assert r.returncode == 0, r.stderr
         assert json.loads(r.stdout.splitlines()[-1])["type"] == "summary"
