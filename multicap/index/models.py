@@ -309,6 +309,7 @@ def _save_image_side(root: Path, identity: dict[str, Any], encoder: Encoder, dec
 
 ModelFactory = Callable[[str | None, Sequence[str] | None, str], IndexModel]
 _MODELS: dict[str, ModelFactory] = {}
+_TAKE_ENCODER = ("grounded", "grounded-no-people", "labels")  # the models --encoder chooses the encoder of
 
 
 def register_model(name: str, factory: ModelFactory) -> None:
@@ -328,15 +329,15 @@ def open_model(
     device: str | None = None,
 ) -> IndexModel:
     """A registered model by name; any other name is a captioner bundle (a folder or a registered name)."""
+    if encoder is not None and name not in _TAKE_ENCODER:  # a CLIP model's had been ignored, unsaid
+        raise ConfigError(
+            f"--encoder applies to the grounded and labels models; {name} encodes with its own encoder"
+        )
     factory = _MODELS.get(name)
     if factory is not None:
         return factory(encoder, levels, device or "cpu")
     if is_open_clip_folder(name):  # recorded as an absolute path, so the index reopens from anywhere
         return _vision_language(str(Path(name).resolve()), levels, device or "cpu")
-    if encoder is not None:
-        raise ConfigError(
-            f"--encoder applies to the grounded and labels models; {name} encodes with its own encoder"
-        )
     if Path(name).is_dir():  # recorded as an absolute path, so the index reopens from anywhere
         name = str(Path(name).resolve())
     return DescriberModel(name, create_describer(name, device=device or "cpu"), levels)
@@ -423,7 +424,7 @@ def _still_there(root: Path, identity: dict[str, Any]) -> str:
 def _recorded_encoder(identity: dict[str, Any]) -> str | None:
     """The encoder an index recorded, where its model takes one: a bundle records its own encoder too,
     and `open_model` refuses an encoder for a bundle."""
-    return identity.get("encoder") if identity["model"] in _MODELS else None
+    return identity.get("encoder") if identity["model"] in _TAKE_ENCODER else None
 
 
 def model_for_index(

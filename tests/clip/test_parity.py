@@ -53,3 +53,14 @@ def test_registered_names_are_the_real_architectures_and_need_their_weights(tmp_
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hub"))
     with pytest.raises(WeightsNotFoundError, match="multicap models pull clip-vit-b-32"):
         build_encoder("clip-vit-b-32")
+
+
+def test_an_encoder_given_with_a_vision_language_model_is_refused(tiny_models) -> None:
+    """A CLIP model is its own encoder: `--encoder` with one is an error, as with a captioner bundle (it
+    had been ignored, unsaid, by `multicap index`)."""
+    from multicap.errors import ConfigError
+    from multicap.index.models import open_model
+
+    for name in ("clip-vit-b-32", str(tiny_models["clip"])):
+        with pytest.raises(ConfigError, match="encodes with its own encoder"):
+            open_model(name, encoder="efficientnet_lite1")
