@@ -164,6 +164,9 @@ async def _unreadable(request: Request, exc: Exception) -> Response:
     return pages.error_page(request, message, 503, headers)
 
 
+_UPLOADS = ("/api/search/image", "/api/describe")  # the routes that take a file, not JSON
+
+
 async def _invalid(request: Request, exc: Exception) -> Response:
     """A request FastAPI could not read into the endpoint's parameters: the first problem, in one line."""
     errors = exc.errors() if isinstance(exc, RequestValidationError) else []
@@ -171,9 +174,26 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
     said = str(first.get("msg", "invalid request"))
     message = f"{where}: {said}" if where else said
+    if tuple(first.get("loc", ()))[:1] == ("body",):
+        message += _body_hint(request)
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=422)
     return pages.error_page(request, message, 422, None)
+
+
+def _body_hint(request: Request) -> str:
+    """How to send a body that came as another type than the route reads: `curl -d '{"ids": [1, 2]}'`
+    sends a form, whose JSON had gone unread ("ids: Field required", and nothing more)."""
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    upload = request.url.path in _UPLOADS
+    if sent == ("multipart/form-data" if upload else "application/json"):
+        return ""
+    fix = (
+        "send the file as multipart/form-data (curl -F file=@photo.jpg)"
+        if upload
+        else ("send JSON with Content-Type: application/json")
+    )
+    return f" (the body came as {sent or 'no type'}: {fix})"
 
 
 class BodyLimit:

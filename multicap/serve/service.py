@@ -119,6 +119,8 @@ class Service:
         query come from one ranking (`_ranked`): a deeper search ranks its first hits differently."""
         if (query is None) == (like is None):
             raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
+        if like is not None and levels:  # had been accepted, whatever it said, and ignored
+            raise ConfigError("level chooses the words a text query (q) matches; drop it with like")
         if offset > MAX_OFFSET:
             raise ConfigError(f"a search pages at most {MAX_OFFSET:,} results deep (offset {offset:,})")
         c = self.collection

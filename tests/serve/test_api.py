@@ -130,6 +130,11 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     assert twice.status_code == 400 and "(2 ids given, 1 different)" in twice.json()["error"]
     unreadable = served.post("/api/compare", json={"ids": "one"})  # FastAPI's 422, in the API's shape
     assert unreadable.status_code == 422 and set(unreadable.json()) == {"error"}, unreadable.text
+    assert "Content-Type" not in unreadable.json()["error"]  # JSON was sent: no hint to send JSON
+    form = served.post("/api/compare", content=json.dumps({"ids": ids}), headers={"content-type": ""})
+    assert form.status_code == 422 and "send JSON with Content-Type: application/json" in form.json()["error"]
+    upload = served.post("/api/describe", json={"file": "x.jpg"})  # a file named, not sent
+    assert upload.status_code == 422 and "curl -F file=@photo.jpg" in upload.json()["error"], upload.text
     assert served.post("/api/compare", json={"ids": [True, ids[1]]}).status_code == 422  # had compared #1
 
 

@@ -275,6 +275,8 @@ def test_an_image_has_one_name_in_every_answer_that_tells_two_files_of_one_name_
         for answer in (text, like):
             hits = answer.json()["hits"]
             assert hits and all(h["name"] == listed[h["id"]] for h in hits), hits
+        levelled = client.get(f"/api/search?like={liked}&level=nonsense")  # had been accepted, ignored
+        assert levelled.status_code == 400 and "drop it with like" in levelled.json()["error"]
         with open(folder / "A" / "chelsea.jpg", "rb") as f:  # an upload's hits alike
             upload = client.post("/api/search/image", files={"file": ("x.jpg", f, "image/jpeg")}).json()
         assert all(h["name"] == listed[h["id"]] for h in upload["hits"]), upload
