@@ -209,8 +209,11 @@ def _run_workers(root, host, port, workers, device, max_upload, hosts, proxies, 
 
 def _server(config):  # type: ignore[no-untyped-def]
     """uvicorn's server, quiet on a second Ctrl-C: uvicorn then stops at once and cancels the app's
-    lifespan, and had logged that cancellation as a traceback."""
+    lifespan, and had logged that cancellation as a traceback. A SIGTERM (a service manager's stop) ends
+    it with 0 after the graceful stop, as it ends `--workers N` (uvicorn raised it again once stopped: 143
+    with one worker, 0 with two)."""
     import logging
+    import signal
 
     import uvicorn
 
@@ -219,6 +222,8 @@ def _server(config):  # type: ignore[no-untyped-def]
             if self.should_exit:  # the second
                 logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
             super().handle_exit(sig, frame)
+            if sig == signal.SIGTERM:  # stopped as asked: not raised again once done
+                self._captured_signals.remove(sig)
 
     return Server(config)
 

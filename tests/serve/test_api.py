@@ -318,6 +318,19 @@ def test_workers_share_one_port_answer_alike_and_stop_together(served: Served) -
     wait_for(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers), seconds=30)
 
 
+def test_a_sigterm_stops_one_worker_or_two_with_exit_0(served: Served) -> None:
+    """A service manager's stop: exit 0 once stopped, however many workers (one had ended by the signal,
+    143 in a shell, two with 0)."""
+    for workers in ("1", "2"):
+        proc, url = start_server(served.home, "web", "--workers", workers)
+        try:
+            assert httpx.get(url + "/api/search", params={"q": "cat"}, timeout=120).status_code == 200
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(60) == 0, workers
+        finally:
+            stop_server(proc)
+
+
 def test_an_id_from_before_a_file_was_described_again_still_reaches_it(tmp_path: Path) -> None:
     """Describing a file again (a new describer, an edit) gives it a new row and id; a link made with the
     old id answered 404. The old id now reaches the file's live row, and says its new id."""
