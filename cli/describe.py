@@ -156,15 +156,7 @@ def describe_command(
     left_out = len(failures)  # FIFOs, devices, link loops, unlistable folders: reported, never opened
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))
-    typed = model is not None
-    if model is None:  # as search and compare do: the index's model (a CLIP index's files had been
-        #                described by the grounded model, which had not built it)
-        model, encoder = _index_model(index, encoder) if index is not None else ("grounded", encoder)
-    if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
-        if people and typed:  # had been ignored, unsaid
-            raise typer.BadParameter("grounded-no-people finds none: drop --people", param_hint="--people")
-        model, people = "grounded", False if people is None else people
-    people = True if people is None else people
+    model, people, encoder = _chosen(model, people, encoder, index)
     grounded = {"top_k": top_k, "min_confidence": min_confidence, "people": people, "encoder": encoder}
     options = grounded if model == "grounded" else {}
     if model != "grounded":
@@ -287,6 +279,22 @@ def _held(
     if why is not None:
         console.warn(f"index {index}: {why}; describing {'those' if held else 'every image'} afresh")
     return held
+
+
+def _chosen(
+    model: str | None, people: bool | None, encoder: str | None, index: str | None
+) -> tuple[str, bool, str | None]:
+    """The model to describe with, whether it finds people, and the grounded describer's encoder: as given,
+    else as the index was built (as search and compare take them: a CLIP index's files had been described
+    by the grounded model, which had not built it), else the grounded model with people."""
+    typed = model is not None
+    if model is None:
+        model, encoder = _index_model(index, encoder) if index is not None else ("grounded", encoder)
+    if model == "grounded-no-people":  # the index's name for it: `index --model grounded-no-people`
+        if people and typed:  # had been ignored, unsaid
+            raise typer.BadParameter("grounded-no-people finds none: drop --people", param_hint="--people")
+        return "grounded", bool(people), encoder
+    return model, people is not False, encoder
 
 
 def _index_model(index: str, encoder: str | None) -> tuple[str, str | None]:
