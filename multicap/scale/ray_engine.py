@@ -44,9 +44,10 @@ import ray.data
 import torch
 
 from multicap.errors import ConfigError, DataError, ImageLoadError
-from multicap.index.build import IndexReport, Pending, image_record
+from multicap.index.build import image_record
 from multicap.index.layout import LayoutRules
 from multicap.index.models import IndexModel, list_models, open_model
+from multicap.index.plan import IndexReport, Pending
 from multicap.index.store import IndexStore
 from multicap.io import iter_batches
 from multicap.scale.ivf import sharded_sync
