@@ -8,7 +8,11 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
 - lower-casing; curly quotes are quotes, "…" is "...", en and em dashes are "--" (all dropped later);
 - brackets become -lrb- -rrb- -lsb- -rsb- -lcb- -rcb- (kept, as in coco-caption);
 - clitics split off: "dog's" -> dog 's, "isn't" -> is n't, "can't" -> ca n't, "cannot" -> can not,
-  "gonna" -> gon na; "o'clock", "'til", "'90s" stay whole;
+  "gonna" -> gon na, "pick'em" -> pick 'em, "rock'n roll" -> rock 'n roll; "o'clock", "'til", "'90s"
+  stay whole;
+- an apostrophe inside a word joins it where the lexer's rules do (a vowel before it and a vowel or a
+  capital after: "ma'am", "xi'an"; an initial: "O'Brien", "N'Sync", "l'eau") and splits it elsewhere
+  ("qur'an" -> qur an, "gov't" -> gov t, "j'ai" -> j' ai);
 - numbers keep their inner separators ("1,000", "3.5", "10:30", "1/2", "10-15"), a sign before a digit is
   part of the number, currency symbols stand alone ("$ 5"; "€" reads "$" and "£" "#");
 - hyphenated and slashed words stay whole ("t-shirt", "5-year-old", "and/or"); a leading or trailing
@@ -23,7 +27,8 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
 
 SGML tags stay whole ("<unk>", "</s>", "<br/>": a captioner's unknown word is one token, as the jar keeps it).
 Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
-run-together sentences ("bird!the"), a tag's rarer forms ("<_x>"), "c++", "50¢".
+run-together sentences ("bird!the"), a tag's rarer forms ("<_x>"), "c++", "50¢", "5'10" (feet and inches
+without the inches' mark), "rock'n." and "rock'n'," before punctuation.
 tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
 sentences.
 """
@@ -74,7 +79,13 @@ _SPLIT_WORDS = {
     "'tis": 2,
     "'twas": 2,
 }
-_CLITICS = ("n't", "'s", "'m", "'d", "'ll", "'re", "'ve")
+_CLITICS = ("n't", "'s", "'m", "'d", "'ll", "'re", "'ve", "'n", "'em")
+# Words the lexer keeps whole although its rules for an apostrophe inside a word would split them.
+_KEPT_WHOLE = frozenset(_words("o'clock c'mon e'er o'er nat'l li'l ev'ry s'mores nor'easter cap'n"))
+# A letter that, alone before an apostrophe, starts a name with it ("O'Brien", "D'Angelo", "N'Sync"): the
+# lexer's capitals but I and Y, and a lower-case n and o; lower-case d and l are French articles.
+_INITIALS = frozenset("ABCDEFGHJKLMNOPQRSTUVWXZno")
+_ARTICLES = frozenset("dlDLjJ")  # kept with their apostrophe where what follows is not joined: "l' a"
 
 _CHAR_MAP = str.maketrans(
     {
@@ -147,8 +158,8 @@ def _token_pattern(letter: str) -> re.Pattern[str]:
                 r"(?P<acronym>[A-Za-z](?:\.[A-Za-z])+\.?|[A-Za-z]\.)",
                 rf"(?P<dotword>{letter}+(?:\.{letter}+)+)",  # "mr.smith", "dog.cat": no space, one token
                 rf"(?P<abbrev>(?:{'|'.join(re.escape(f) for f in _ABBREV_FORMS)})\.)",
-                r"(?P<apos>'(?:til|cause|em|n'|tis|twas|\d\ds)(?![\w'])|(?:ol|Ol|OL)'(?!\w)"
-                r"|'(?i:s|m|d|ll|re|ve|n)(?!\w))",  # a clitic standing alone: "dog 's", "rock 'n roll"
+                r"(?P<apos>'(?:til|cause|em|n'|tis|twas|\d\ds)(?![\w'])|(?i:ol|somethin|dunkin|[dlj])'(?!\w)"
+                r"|'(?i:s|m|d|ll|re|ve)(?!\w)|'(?i:n)(?=\s|$))",  # a clitic alone: "dog 's", "rock 'n roll"
                 r"(?P<fraction>\d+ \d+/\d+)",  # "3 1/2" is one token, joined by a no-break space
                 r"(?P<amp>[A-Z]+&[A-Z]+(?![a-z]))",
                 rf"(?P<hashtag>#{letter}+|@{letter}\w*)",  # "#abc123" is #abc 123, "@home2" one
@@ -203,7 +214,8 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
         tokens += _tokens(before, "The " if before[-1:].isspace() else "")
         tokens.append(tag.group().replace(" ", "\u00a0"))
         start = tag.end()
-    tokens += _tokens(text[start:], following)
+    after = "The " if _SGML.match(following.lstrip()) else following  # the next caption's tag, as here
+    tokens += _tokens(text[start:], after)
     drop = PUNCTUATION - keep
     return [t for t in (t.lower() for t in tokens) if t not in drop]
 
@@ -215,7 +227,7 @@ def _tokens(text: str, following: str) -> list[str]:
     for match in (_TOKEN_ASCII if normalised.isascii() else _beyond_ascii()[1]).finditer(normalised):
         kind, token = match.lastgroup, match.group()
         if kind in ("word", "apos"):
-            tokens.extend(_split_clitics(token))
+            tokens.extend(_split_clitics(token, spaced=not normalised[match.end() : match.end() + 1].strip()))
         elif kind == "dots":
             tokens.append("...")
         elif kind == "dashes":
@@ -281,8 +293,9 @@ def _isolate_odd_digit(match: re.Match[str]) -> str:
     return f" {ch} " if ch.isalnum() and not ch.isalpha() else ch
 
 
-def _split_clitics(word: str) -> list[str]:
-    """Split "isn't" -> is n't, "dog's" -> dog 's, "gonna" -> gon na, "y'all" -> y' all."""
+def _split_clitics(word: str, spaced: bool = True) -> list[str]:
+    """Split "isn't" -> is n't, "dog's" -> dog 's, "gonna" -> gon na, "y'all" -> y' all; "rock'n" ->
+    rock 'n only where a space or the end follows (`spaced`: "rock'n," is rock n)."""
     lower = word.lower()
     if lower in _SPLIT_WORDS:
         cut = _SPLIT_WORDS[lower]
@@ -290,12 +303,42 @@ def _split_clitics(word: str) -> list[str]:
     if "'" not in lower:
         return [word]
     if lower.startswith("y'") and len(lower) > 2:
-        return [word[:2], word[2:]]
+        return [word[:2], *_split_clitics(word[2:], spaced)]
     if "'n'" in lower and "-" not in lower:
         head, _, tail = lower.partition("'n'")
         return [t for t in (head, "'n'", tail) if t]
     peeled: list[str] = []  # clitics off the end: "can't've" -> ca n't 've, "o'neill's" -> o'neill 's
-    while clitic := next((c for c in _CLITICS if lower.endswith(c) and len(lower) > len(c)), None):
+    while lower not in _KEPT_WHOLE and (
+        clitic := next(
+            (c for c in _CLITICS if lower.endswith(c) and len(lower) > len(c) and (spaced or c != "'n")), None
+        )
+    ):
         peeled.insert(0, word[-len(clitic) :])
         word, lower = word[: -len(clitic)], lower[: -len(clitic)]
-    return [word, *peeled]
+    return [*_inner_apostrophes(word), *peeled]
+
+
+def _inner_apostrophes(word: str) -> list[str]:
+    """A word with apostrophes inside as the lexer reads it: whole where a rule of its joins the letters
+    each side ("ma'am", "qu'il", "xi'an": a vowel before, a vowel or a capital after; "O'Brien", "N'Sync",
+    "l'eau": an initial or an article, then two letters or more), else in pieces, the apostrophe a token of
+    its own (dropped later: "qur'an" is qur an, "gov't" gov t, "fo'c'sle" fo c sle), or kept on an article
+    ("j'ai" is j' ai). At most one apostrophe is joined ("ma'am'a" is ma'am a)."""
+    if "'" not in word or word.startswith("'") or word.endswith("'") or word.lower() in _KEPT_WHOLE:
+        return [word]
+    head, *rest = word.split("'")
+    out: list[str] = []
+    for piece in rest:
+        if "'" not in head and _joined(head, piece):
+            head = f"{head}'{piece}"
+            continue
+        out += [f"{head}'"] if head in _ARTICLES else [head, "'"]
+        head = piece
+    return [*out, head]
+
+
+def _joined(before: str, after: str) -> bool:
+    """Whether the lexer reads the letters `before` and `after` an apostrophe as one word."""
+    if len(before) == 1:
+        return len(after) >= 2 and (before in _INITIALS or before in "dl")
+    return before[-1] in "aeiouyAEIOUY" and (after[0] in "aeiou" or "A" <= after[0] <= "Z")

@@ -57,6 +57,10 @@ INSERTS = [
     # a captioner's special tokens: one token each to the jar (they had been "< unk >")
     "a <unk>", "<UNK> sign", "the <pad> <pad>", "</s>", "<s> start", "a <br/> tag", "dog<unk>cat",
     "<unk>'s hat", "letter j. <unk> sign", "a j.<b> k", "a </s x> b",
+    # apostrophes inside words, which the lexer joins or splits by its own rules (all had been kept whole)
+    "the Qur'an", "pick'em up", "fo'c'sle", "gov't office", "int'l airport", "ma'am", "l'eau", "j'ai faim",
+    "D'Angelo", "N'Sync", "b'day cake", "B'day", "cap'n", "rock'n roll", "somethin' else", "y'all'd",
+    "o'er", "Xi'an", "bo'sun", "O'Reilly", "ta'ziyeh", "jo'burg", "i'ma", "qu'il", "d' art",
 ]  # fmt: skip
 
 
@@ -92,6 +96,11 @@ def caption_corpus(n: int, seed: int = 0) -> list[str]:
             "कुत्ता cafe\u0301 cat dog ❤ software & x y",
         ),
         ("a <unk> on a <UNK>. </s> <br /> &lt;b&gt; 5 < 6", "a <unk> on a <unk> </s> <br\xa0/> < b > 5 < 6"),
+        (
+            "The Qur'an, O'Brien's ma'am and a gov't fo'c'sle",
+            "the qur an o'brien 's ma'am and a gov t fo c sle",
+        ),
+        ("pick'em, rock'n roll, j'ai, l'eau, cap'n", "pick 'em rock 'n roll j' ai l'eau cap'n"),
         ("", ""),
         ("...", ""),
     ],
