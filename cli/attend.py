@@ -78,8 +78,10 @@ def attend_command(
                 "caption": caption.text,
                 "confidence": round(math.exp(caption.logprob), 4),  # as `describe --json`: 0..1
                 "ended": caption.ended,
-                "unlike_training": caption.unlike_training,
                 "files": [str(f) for f in files],
+                # as `describe --json`: said only where true (a bundle without a domain model cannot
+                # tell, and false had been said of a photo to a scenes captioner)
+                **({"unlike_training": True} if caption.unlike_training else {}),
             }
         )
         return

@@ -111,6 +111,7 @@ def test_attend_draws_one_panel_per_word_each_brightest_where_the_word_looked(
     matrix = tmp_path / "att-matrix.png"
     assert doc["type"] == "attention" and doc["image"] == str(SCENE) and doc["level"] == "layout"
     assert doc["files"] == [str(out), str(matrix)]
+    assert "unlike_training" not in doc  # as describe --json: said only where true
     assert doc["caption"] == caption.text  # the command's caption is the library's, with this attention
 
     # The attention behind the picture: a distribution over the grid cells at every step, and the words that
