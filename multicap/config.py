@@ -90,6 +90,8 @@ def _convert(value: Any, hint: Any, key: str) -> Any:
             raise ValueError("expected a whole number")  # 2.5 epochs had been 2, silently
         if hint in (int, float, str):
             return hint(value)
+        if origin in (tuple, list) and isinstance(value, str):  # "--set data.levels=caption,object": a
+            value = [v.strip() for v in value.split(",") if v.strip()]  # list (it had been c, a, p, ...)
         if origin is tuple:
             return tuple(_convert(v, args[0], key) for v in value)
         if origin is list:

@@ -167,3 +167,13 @@ def test_ctrl_c_says_which_epoch_is_kept(tmp_path: Path, capsys: pytest.CaptureF
     assert "epoch 4 is saved in" in capsys.readouterr().err
     _say_kept(tmp_path / "run", "multicap train --config scenes", 4)  # the last: nothing left to resume
     assert "epoch 4, the last, is saved in" in capsys.readouterr().err
+
+
+def test_a_list_key_takes_a_word_or_words_separated_by_commas() -> None:
+    """ "--set data.levels=caption" had been the letters c, a, p, t, i, o, n (found when no caption of those
+    "levels" was there to train on, after the features were cached)."""
+    from multicap.captioning.recipe import load_recipe
+
+    assert load_recipe("scenes", ["data.levels=caption"]).data.levels == ["caption"]
+    assert load_recipe("scenes", ["data.canonical=object, layout"]).data.canonical == ["object", "layout"]
+    assert load_recipe("scenes", ["data.levels=[object, caption]"]).data.levels == ["object", "caption"]
