@@ -1,6 +1,7 @@
 """Model bundles (docs/architecture.md, decision 5): a trained captioner is a folder that describes itself.
 
-    NAME/config.json        captioner config, encoder settings, default decoding, reader, format version
+    NAME/config.json        captioner config, encoder settings, default decoding, reader, format version,
+                            the vocabulary's SHA-256 (a vocab.json of another bundle is refused)
     NAME/vocab.json         the vocabulary, with the words that name an object
     NAME/model.safetensors  the weights (safetensors: never unpickled)
     NAME/metrics.json       validation/test scores and the command that produced them
@@ -17,6 +18,7 @@ line naming the file and the field.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -93,6 +95,7 @@ class Bundle:
             "encoder": asdict(self.encoder),
             "decoding": asdict(self.decoding),
             "reader": self.reader,
+            "vocab_sha256": _vocab_digest(self.vocab.to_json()),
         }
         try:  # what load_bundle would refuse is never written
             _check_config(json.loads(json.dumps(config)), folder / "config.json")
@@ -218,6 +221,12 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
     captioner = CaptionerConfig.from_dict(config["captioner"])
     vocab_json = _read_json(folder / "vocab.json")
     _check_vocab(vocab_json, folder / "vocab.json", captioner.vocab_size)
+    recorded = config.get("vocab_sha256")  # absent from bundles written before it was recorded
+    if recorded is not None and recorded != _vocab_digest(vocab_json):
+        raise DataError(  # one of another bundle's, of the same size, had loaded and said nonsense
+            f"{folder / 'vocab.json'} is not the vocabulary this bundle was trained with (its words or "
+            "their order differ from those config.json records): copy the bundle's own vocab.json back"
+        )
     try:
         vocab = Vocabulary.from_json(vocab_json)
     except DataError as exc:
@@ -324,6 +333,7 @@ _TOP: dict[str, bool] = {
     "encoder": True,
     "decoding": False,
     "reader": False,
+    "vocab_sha256": False,  # the vocabulary's digest (`_vocab_digest`): a vocab.json from another bundle
 }
 
 
@@ -360,8 +370,9 @@ def _check_config(config: Any, path: Path) -> None:
         if needed and key not in config:
             raise _bad(path, key, "is missing")
     _known(config, _TOP, path, "")
-    if "reader" in config and (problem := _optional_text(config["reader"])):
-        raise _bad(path, "reader", problem)
+    for key in ("reader", "vocab_sha256"):
+        if key in config and (problem := _optional_text(config[key])):
+            raise _bad(path, key, problem)
     _section(config, "captioner", _CAPTIONER, path, required=True)
     _section(config, "encoder", _ENCODER, path, required=False)
     _section(config, "decoding", _DECODING, path, required=False)
@@ -371,6 +382,12 @@ def _check_config(config: Any, path: Path) -> None:
     hw = config["captioner"]["grid_hw"]
     if hw[0] * hw[1] > 4_096:
         raise _bad(path, "captioner.grid_hw", f"has {hw[0] * hw[1]} cells, more than 4096")
+
+
+def _vocab_digest(vocab: dict[str, Any]) -> str:
+    """SHA-256 of a vocabulary's levels, words in order and object words, as config.json records it."""
+    canonical = json.dumps([vocab["levels"], vocab["itos"], vocab["objects"]], ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _check_vocab(vocab: Any, path: Path, vocab_size: int) -> None:

@@ -112,6 +112,14 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
         lambda f: (f / "model.safetensors").write_bytes(b"\xff" * 64),
         "model.safetensors",
     ),
+    "another bundle's vocabulary": (  # as many words, in another order: it had loaded and said nonsense
+        _edit("vocab.json", lambda v: {**v, "itos": [*v["itos"][:-2], v["itos"][-1], v["itos"][-2]]}),
+        "vocab.json is not the vocabulary this bundle was trained with",
+    ),
+    "digest not text": (
+        _edit("config.json", lambda c: {**c, "vocab_sha256": 5}),
+        "config.json: vocab_sha256",
+    ),
     "huge config file": (
         lambda f: (f / "config.json").write_text(" " * (2 << 20)),
         "config.json: 2,097,152 bytes",
