@@ -17,7 +17,11 @@ _COLUMNS = ("BLEU-1", "BLEU-2", "BLEU-3", "BLEU-4", "METEOR", "ROUGE-L", "CIDEr-
 @app.command("evaluate")
 def evaluate_command(
     predictions: Path | None = typer.Option(
-        None, "--predictions", "-p", help='COCO result JSON: [{"image_id", "caption", "level"?}].'
+        None,
+        "--predictions",
+        "-p",
+        help='COCO result JSON: [{"image_id", "caption", "level"?}]; no level: caption, or the references\' '
+        "only level.",
     ),
     references: Path | None = typer.Option(
         None, "--references", "-r", help="COCO captions annotation JSON, or Karpathy split JSON."

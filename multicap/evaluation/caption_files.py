@@ -30,9 +30,10 @@ __all__ = ["evaluate_files", "image_key", "only_predicted", "read_predictions", 
 DEFAULT_LEVEL = "caption"
 
 
-def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
+def read_predictions(path: str | Path, unlabelled: str = DEFAULT_LEVEL) -> dict[str, dict[Any, str]]:
     """level -> image id -> caption, from a COCO result file (or the per-image scores `multicap evaluate
-    --out` writes: its captions, level by level, to score again against other references).
+    --out` writes: its captions, level by level, to score again against other references). An entry
+    without a level is of the level `unlabelled`.
 
     Raises:
         DataError: the file is missing or not JSON, an entry lacks image_id or caption, or an image has two
@@ -61,7 +62,7 @@ def read_predictions(path: str | Path) -> dict[str, dict[Any, str]]:
             raise DataError(
                 f"{path}: entry {i} needs an 'image_id' and a 'caption' string (COCO result format)"
             )
-        level = str(entry.get("level") or DEFAULT_LEVEL)  # null: no level, as absent
+        level = str(entry.get("level") or unlabelled)  # null: no level, as absent
         key = image_key(entry["image_id"])
         if key in out.setdefault(level, {}):
             duplicates.append(key)
@@ -203,13 +204,18 @@ def evaluate_files(
     """Score a COCO result file against COCO caption annotations or Karpathy JSON, level by level.
 
     The references' images without a prediction are left out, as coco-caption leaves them; `left_out` is
-    called with (level, images left out, images scored) for each level that leaves any.
+    called with (level, images left out, images scored) for each level that leaves any. A prediction with
+    no level is of the caption level, or of the references' only level.
 
     Raises:
         DataError: a file cannot be read, or a predicted image has no references.
     """
-    predicted = read_predictions(predictions)
-    refs, left = only_predicted(predicted, read_references(references, split))
+    references_read = read_references(references, split)
+    # predictions that name no level are of the references' one where they have only one (a file of object
+    # references had refused them: "no references at level caption")
+    only = next(iter(references_read)) if len(references_read) == 1 else DEFAULT_LEVEL
+    predicted = read_predictions(predictions, unlabelled=only)
+    refs, left = only_predicted(predicted, references_read)
     scores = evaluate_levels(predicted, refs, metrics=metrics)
     for level, n in left.items():  # said once scored (it had been said before a mismatch failed)
         if left_out is not None:

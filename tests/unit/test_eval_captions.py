@@ -213,3 +213,18 @@ def test_files_score_the_predicted_images_in_the_references_order(tmp_path: Path
     assert [row["image_id"] for row in scores["caption"].per_image()] == [1, 2]  # the predictions' order
     # image 2 comes first: "B." before "The" ends a sentence, so its period goes (as in coco-caption)
     assert rows[2]["BLEU-1"] == pytest.approx(1.0) and rows[1]["BLEU-1"] == pytest.approx(1.0)
+
+
+def test_predictions_without_a_level_take_the_references_only_level(tmp_path: Path) -> None:
+    """Object references and unlabelled predictions had been refused ("no references at level caption");
+    a prediction that names its level still keeps it."""
+    from multicap.evaluation import evaluate_files
+
+    ann = {"images": [{"id": 1}], "annotations": [{"image_id": 1, "caption": "a dog", "level": "object"}]}
+    refs = _write(tmp_path / "ann.json", ann)
+    scores = evaluate_files(_write(tmp_path / "p.json", [{"image_id": 1, "caption": "a dog"}]), refs,
+                            metrics=("bleu",))  # fmt: skip
+    assert list(scores) == ["object"]
+    named = _write(tmp_path / "n.json", [{"image_id": 1, "caption": "a dog", "level": "caption"}])
+    with pytest.raises(DataError, match="no references at level"):
+        evaluate_files(named, refs, metrics=("bleu",))
