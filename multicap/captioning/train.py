@@ -64,11 +64,25 @@ class TrainEvent:
 
 
 _MIN_HELD = 50  # validation images a bundle's domain threshold is measured on, at least
-_NO_DOMAIN = (
-    f"warning: fewer than {_MIN_HELD} validation images outside the training images, so the bundle cannot "
-    'tell images unlike those it was trained on (describe\'s "unlike_training"); validate on more with '
-    "--set data.val_images=N or another data.val_split"
-)
+
+
+def _no_domain(data_cfg: Any, validated: int) -> str:
+    """The warning of a bundle without a domain, with the setting that can give it one: more validation
+    images where `data.val_images` held them back, else another split (raising it had been advised for a
+    split of 13 images)."""
+    if data_cfg.val_images and validated >= data_cfg.val_images:
+        fix = f"validate on more with --set data.val_images=N (now {data_cfg.val_images})"
+    else:
+        fix = (
+            f"the split {data_cfg.val_split!r} has {validated} images: validate on a larger one with --set "
+            "data.val_split=NAME"
+        )
+    return (
+        f"warning: fewer than {_MIN_HELD} validation images outside the training images, so the bundle "
+        f'cannot tell images unlike those it was trained on (describe\'s "unlike_training"); {fix}'
+    )
+
+
 _NO_OBJECT_WORDS = (
     "warning: model.object_memory is on, but no word of this corpus is known to name an object (it has no "
     "object facts), so the object memory stays at zero; train with --set model.object_memory=false"
@@ -285,7 +299,7 @@ class _Run:
         run.reader = data.reader
         run.domain = _domain(data)
         if run.domain is None:  # said, not silently off: `attend` and `describe` then call nothing unlike
-            emit(TrainEvent("warning", message=_NO_DOMAIN))
+            emit(TrainEvent("warning", message=_no_domain(recipe.data, len(data.val_rows))))
         last = out / "last"
         if last.exists():
             run._resume(last)

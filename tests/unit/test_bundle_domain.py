@@ -89,3 +89,15 @@ def test_training_measures_a_domain_only_on_validation_images_it_did_not_train_o
     assert not domain.unlike(pooled(torch.from_numpy(grids[120:].astype(np.float32)))).any()
     assert _domain(SimpleNamespace(train=train, store=store, val_rows=np.arange(0, 80))) is None  # = train
     assert _domain(SimpleNamespace(train=train, store=store, val_rows=np.arange(120, 140))) is None  # 20
+
+
+def test_a_bundle_without_a_domain_is_told_the_setting_that_gives_it_one() -> None:
+    """Raising data.val_images had been advised where the validation split itself held 13 images."""
+    from multicap.captioning.recipe import DataConfig
+    from multicap.captioning.train import _no_domain
+
+    held_back = _no_domain(DataConfig(val_images=20), 20)
+    assert "--set data.val_images=N (now 20)" in held_back
+    small = _no_domain(DataConfig(val_images=300, val_split="val"), 13)
+    assert "the split 'val' has 13 images" in small and "data.val_split=NAME" in small
+    assert "data.val_images" not in small
