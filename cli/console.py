@@ -204,6 +204,29 @@ def uninterrupted() -> Iterator[None]:
         signal.signal(signal.SIGINT, before)
 
 
+class Terminated(KeyboardInterrupt):
+    """A SIGTERM (a service manager's or `kill`'s stop) taken as a Ctrl-C is, so that a long job says what
+    it saved (it had ended by the signal, saying nothing of it); the command then exits 143."""
+
+
+@contextmanager
+def terminated_as_interrupt() -> Iterator[None]:
+    """Within: a SIGTERM raises `Terminated` in the main thread (elsewhere nothing changes)."""
+
+    def stop(signum: int, frame: Any) -> None:
+        raise Terminated
+
+    try:
+        before = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:
     """The handler of a file that cannot be read (an `ImageLoadError`): kept in `failures`, a warning on
     stderr, and with `json_out` a record {"type": "skipped", "path", "reason"} too, so that a reader of the

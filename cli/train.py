@@ -52,12 +52,15 @@ def train_command(
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--set") from None
     command = "multicap " + " ".join(shlex.quote(a) for a in sys.argv[1:])
-    with _Reporter() as report:
+    with _Reporter() as report, console.terminated_as_interrupt():
         try:
             result = train(recipe, progress=report, command=command)
-        except KeyboardInterrupt:  # say what is kept: a bare "interrupted" had not
+        except KeyboardInterrupt as exc:  # say what is kept: a bare "interrupted" had not
             with console.uninterrupted():  # and put back a checkpoint a Ctrl-C stopped mid-swap
                 _say_kept(Path(recipe.train.out), command, recipe.train.epochs)
+                if isinstance(exc, console.Terminated):  # a SIGTERM: it had ended by the signal, unsaid
+                    console.err.print("terminated", markup=False)
+                    raise typer.Exit(143) from None  # 128 + SIGTERM, as a shell says it
             raise
     last = result.history[-1] if result.history else {}
     best = max(result.history, key=lambda h: h["score"]) if result.history else {}

@@ -177,3 +177,25 @@ def test_a_list_key_takes_a_word_or_words_separated_by_commas() -> None:
     assert load_recipe("scenes", ["data.levels=caption"]).data.levels == ["caption"]
     assert load_recipe("scenes", ["data.canonical=object, layout"]).data.canonical == ["object", "layout"]
     assert load_recipe("scenes", ["data.levels=[object, caption]"]).data.levels == ["object", "caption"]
+
+
+def test_a_sigterm_says_what_is_kept_and_exits_143(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kill` or a service manager's stop had ended a run by the signal, saying nothing of what it kept."""
+    import os
+    import signal
+
+    from multicap.captioning import train as training
+    from multicap.cli.main import _run
+
+    def killed(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # as `kill PID` sends it, mid-run
+        raise AssertionError("the signal had not stopped the run")
+
+    monkeypatch.setattr(training, "train", killed)
+    before = signal.getsignal(signal.SIGTERM)
+    assert _run(["train", "--config", "scenes", "--set", f"train.out={tmp_path / 'run'}"]) == 143
+    said = capsys.readouterr().err
+    assert "nothing is saved in" in said and said.strip().endswith("terminated"), said
+    assert signal.getsignal(signal.SIGTERM) == before  # put back once the run is over
