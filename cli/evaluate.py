@@ -155,6 +155,13 @@ def _scored(
             results = evaluate_files(predictions, references, split=split, metrics=names, left_out=left_out)
     else:
         results = evaluate_files(predictions, references, split=split, metrics=names, left_out=left_out)
+    for level, scores in results.items():  # scored as coco-caption scores them, and said: a broken decoder
+        empty = sum(not caption.strip() for caption in scores.candidates.values())
+        if empty:
+            console.warn(
+                f"level {level}: {empty} of {console.counted(len(scores.candidates), 'prediction')} "
+                f"{'is' if empty == 1 else 'are'} empty (scored as they are)"
+            )
     settings = {"predictions": str(predictions), "references": str(references), "split": split}
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))

@@ -272,3 +272,13 @@ def test_evaluate_a_bundle_on_a_corpus_whose_images_start_elsewhere(tmp_path: Pa
     doc = json.loads(found.stdout)
     assert doc["settings"]["images"] == 4 and doc["settings"]["unread"] == 1
     assert "1 of the split's images could not be read: scored on the other 4" in found.stderr
+
+
+def test_empty_predictions_are_scored_and_said(files: tuple[Path, Path], tmp_path: Path) -> None:
+    """An empty caption (a decoder that says nothing) had been scored without a word."""
+    _, refs = files
+    preds = tmp_path / "empty.json"
+    preds.write_text(json.dumps([PREDS[0], {"image_id": 2, "caption": "  "}]))
+    done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--metrics", "bleu")
+    assert done.returncode == 0, done.stderr
+    assert "warning: level caption: 1 of 2 predictions is empty (scored as they are)" in done.stderr
