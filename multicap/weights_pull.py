@@ -71,16 +71,17 @@ def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = 
         ) from None
     with lock:  # one pull of a file at a time: two had written one .part at once, and verified the mix
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX)  # the second waits, then finds the first's file
-        if dest.is_file() and sha256_of(dest) == want:
-            return dest
         try:
-            _pull(url, want, dest, progress)
+            if not (dest.is_file() and sha256_of(dest) == want):
+                _pull(url, want, dest, progress)
         except DataError:
             if made and not dest.with_name(dest.name + ".part").exists():  # no empty folder left behind
                 with contextlib.suppress(OSError):
                     dest.with_name(dest.name + ".lock").unlink()
                     dest.parent.rmdir()
             raise
+        with contextlib.suppress(OSError):  # the file is verified: a later pull returns before locking
+            dest.with_name(dest.name + ".lock").unlink()  # (an empty .lock had stayed beside each file)
     return dest
 
 
@@ -92,7 +93,7 @@ def _pull(url: str, want: str, dest: Path, progress: Progress | None = None) -> 
     if got != want:
         part.unlink()
         raise DataError(
-            f"{source}: SHA-256 {got} is not the pinned {want}; the file was deleted and is not used"
+            f"{source}: SHA-256 {got} is not the expected {want}; the file was deleted and is not used"
         )
     os.replace(part, dest)
 
