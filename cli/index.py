@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,8 @@ def index_command(
     if summary["failed"] and not read:  # nothing named could be read: as describe, exit 1, and say so
         n = summary["failed"]
         said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
+        if not any(os.path.lexists(p) for p in paths):  # a typing slip: it had been "could not be read"
+            said = f"no such file or folder: {', '.join(map(str, paths))}"
         console.err.print(f"error: {said}; nothing was added", markup=False)
         raise typer.Exit(1)
 
@@ -195,7 +198,6 @@ def _index(
     *,
     rehash: bool = False,
 ) -> dict[str, Any]:
-    import os
     from contextlib import nullcontext
     from dataclasses import asdict
 

@@ -399,3 +399,13 @@ def test_a_hint_with_a_path_quotes_it_for_the_shell(tmp_path: Path) -> None:
     assert run_cli("index", str(folder), "--index", idx, "--model", "labels").returncode == 0
     r = run_cli("index", "--forget", str(folder), "--index", idx)
     assert f"`multicap index '{folder}'` would add its images again" in r.stderr, r.stderr
+
+
+def test_a_missing_path_added_to_an_index_is_said_missing(tmp_path: Path) -> None:
+    """A typing slip against an existing index had ended "the image could not be read"."""
+    index, missing = str(tmp_path / "idx"), tmp_path / "nothere"
+    made = run_cli("index", str(EXAMPLES / "coffee.jpg"), "--index", index, "--model", "labels")
+    assert made.returncode == 0, made.stderr
+    r = run_cli("index", str(missing), "--index", index)
+    assert r.returncode == 1
+    assert r.stderr.splitlines()[-1] == f"error: no such file or folder: {missing}; nothing was added"
