@@ -27,7 +27,7 @@ import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
 from multicap.errors import ConfigError, ImageLoadError
-from multicap.io.paths import IMAGE_EXTENSIONS, open_regular
+from multicap.io.paths import HEIF_UNREAD, IMAGE_EXTENSIONS, UNREAD_PHOTOS, open_regular
 
 __all__ = [
     "DEFAULT_DECODE_BUDGET", "DEFAULT_MAX_PIXELS", "IMAGE_EXTENSIONS", "env_max_pixels", "load_image",
@@ -164,7 +164,12 @@ def load_image(
     except PermissionError:
         raise ImageLoadError(path, "permission denied") from None
     except UnidentifiedImageError:
-        reason = "empty file (0 bytes)" if _is_empty(path) else "not an image, or a format Pillow cannot read"
+        if _is_empty(path):
+            reason = "empty file (0 bytes)"
+        elif Path(path).suffix.lower() in UNREAD_PHOTOS:
+            reason = HEIF_UNREAD
+        else:
+            reason = "not an image, or a format Pillow cannot read"
         raise ImageLoadError(path, reason) from None
     except Image.DecompressionBombError as exc:  # Pillow's own guard, before ours: said in our words
         count = re.search(r"\((\d+) pixels\)", str(exc))

@@ -42,7 +42,9 @@ from typing import BinaryIO
 from multicap.errors import ImageLoadError
 
 __all__ = [
+    "HEIF_UNREAD",
     "IMAGE_EXTENSIONS",
+    "UNREAD_PHOTOS",
     "ErrorHandler",
     "db_name",
     "file_kind",
@@ -72,6 +74,12 @@ _log = logging.getLogger("multicap")
 # was read); with a Pillow that cannot, each is skipped with its own warning.
 IMAGE_EXTENSIONS: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff", ".avif"}
+)
+# Photo formats Pillow does not decode: a folder's file so named is read where its bytes are a format
+# multicap reads, else said, never left out unsaid.
+UNREAD_PHOTOS = frozenset({".heic", ".heif"})
+HEIF_UNREAD = (
+    "a HEIC/HEIF photo, which multicap cannot decode: convert it to JPEG first (libheif's heif-convert)"
 )
 
 
@@ -191,6 +199,11 @@ def _walk(
             (linked if entry.is_symlink() else subdirs).append(Path(entry.path))
         elif kind == "file" and (wanted or (sniff and _sniffed(entry))):
             yield Path(entry.path)
+        elif kind == "file" and ending in UNREAD_PHOTOS and extensions is IMAGE_EXTENSIONS:
+            if _sniffed(entry):  # a JPEG named .HEIC, as phones and converters leave them
+                yield Path(entry.path)
+            else:  # a phone's photo had been left out of a folder's walk, unsaid
+                handle(ImageLoadError(entry.path, HEIF_UNREAD))
         elif isinstance(kind, OSError) and (wanted or kind.errno == errno.ELOOP):
             handle(stat_error(entry.path, kind))  # a loop is said whatever its name: it may be a folder
         elif isinstance(kind, str) and wanted:

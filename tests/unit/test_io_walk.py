@@ -43,6 +43,19 @@ def test_a_file_without_an_extension_is_walked_when_it_starts_as_an_image(tmp_pa
     assert found == ["f12345", "f12346", "f12347"]
 
 
+def test_a_heic_is_read_where_it_is_a_jpeg_and_said_where_it_is_not(tmp_path: Path) -> None:
+    """A phone's .HEIC (a JPEG so named, or a real HEIF, which Pillow does not decode) had been left out of
+    a folder's walk, unsaid, though `describe` of the file read the JPEG."""
+    from tests.conftest import EXAMPLES
+
+    (tmp_path / "IMG_1.HEIC").write_bytes((EXAMPLES / "coffee.jpg").read_bytes())
+    (tmp_path / "IMG_2.heic").write_bytes(b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic")
+    said: list[str] = []
+    found = [p.name for p in iter_image_paths([tmp_path], on_error=lambda e: said.append(str(e)))]
+    assert found == ["IMG_1.HEIC"]
+    assert len(said) == 1 and "IMG_2.heic: a HEIC/HEIF photo, which multicap cannot decode" in said[0]
+
+
 def test_hidden_skipped_unless_asked(tmp_path: Path) -> None:
     _touch(tmp_path / ".hidden.jpg")
     _touch(tmp_path / ".cache" / "x.jpg")
