@@ -10,6 +10,7 @@ few milliseconds; see `signature`). Unreadable files go to `on_error` and are le
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from multicap.io import ErrorHandler, iter_batches, load_image, log_error
 __all__ = ["ImageSet", "collect_images"]
 
 _SIGNATURE_SIDE = 64  # JPEGs are decoded at a reduced scale for the signature, at least this short side
+_BYTES_FACTOR = 1.5  # file sizes within this factor say nothing of which copy is less compressed
 
 
 @dataclass
@@ -40,9 +42,23 @@ class ImageSet:
     mtimes: list[float]  # modification time of each file
     from_index: int = 0  # how many came from the index (not re-encoded)
     failed: list[str] = field(default_factory=list)  # "path: reason" of each file left out
+    nbytes: list[int] = field(default_factory=list)  # size of each file (empty: not known)
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def keep_order(self) -> list[tuple[int, bool, int, float]]:
+        """How fit each image is to be kept of its duplicates, smallest first: the most pixels, then colour
+        over black and white (a grey copy is made from a colour photo, never the reverse), then the most
+        bytes by a factor of 1.5 at least (the least compressed: a copy re-encoded at half the size had
+        been kept for being older; a turned copy's few bytes more or less say nothing), then the oldest."""
+        nbytes = self.nbytes or [1] * len(self)
+        grey = [
+            d.facts is not None and d.facts.image_attributes.get("colourfulness") == "black and white"
+            for d in self.descriptions
+        ]
+        compressed = [-math.floor(math.log(max(b, 1), _BYTES_FACTOR)) for b in nbytes]
+        return list(zip([-p for p in self.pixels], grey, compressed, self.mtimes, strict=True))
 
 
 @dataclass
@@ -51,6 +67,7 @@ class _Loaded:
     pixels: np.ndarray  # its pixel signature
     size: tuple[int, int]
     mtime: float
+    nbytes: int
 
 
 def _stored(index_root: Path | None, paths: Sequence[Path]) -> dict[Path, tuple[np.ndarray, Description]]:
@@ -95,7 +112,8 @@ def collect_images(
         img = load_image(path, min_short_side=_SIGNATURE_SIDE)
         with Image.open(path) as header:
             size = header.size
-        return _Loaded(model_input, pixel_signature(img), size, path.stat().st_mtime)
+        st = path.stat()
+        return _Loaded(model_input, pixel_signature(img), size, st.st_mtime, st.st_size)
 
     if any(p not in stored for p in files):
         get_model()  # open it here, not in a loader thread
@@ -145,4 +163,5 @@ def _assemble(
         mtimes=[rows[p][2].mtime for p in kept],
         from_index=from_index,
         failed=failed,
+        nbytes=[rows[p][2].nbytes for p in kept],
     )

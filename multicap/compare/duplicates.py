@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import faiss
 import numpy as np
@@ -169,9 +170,10 @@ def connected_groups(n: int, pairs: np.ndarray) -> list[list[int]]:
     return sorted((sorted(m) for m in members.values() if len(m) > 1), key=lambda m: m[0])
 
 
-def pick_keeper(members: Sequence[int], pixels: Sequence[int], mtimes: Sequence[float]) -> int:
-    """The member with the most pixels, then the oldest (smallest mtime), then the first."""
-    return min(members, key=lambda i: (-pixels[i], mtimes[i], i))
+def pick_keeper(members: Sequence[int], keep_order: Sequence[Any] | None = None) -> int:
+    """The member first in `keep_order` (`ImageSet.keep_order`: the most pixels, colour, the most bytes,
+    the oldest), then the first."""
+    return min(members, key=lambda i: (keep_order[i] if keep_order is not None else (), i))
 
 
 def duplicate_groups(
@@ -179,8 +181,7 @@ def duplicate_groups(
     threshold: float = DEFAULT_THRESHOLD,
     *,
     embeddings: np.ndarray | None = None,
-    pixels: Sequence[int] | None = None,
-    mtimes: Sequence[float] | None = None,
+    keep_order: Sequence[Any] | None = None,
     same: Callable[[int, int], bool] | None = None,
     share: Callable[[int, int], float | None] | None = None,
 ) -> list[DuplicateGroup]:
@@ -200,11 +201,9 @@ def duplicate_groups(
     if share is not None and embeddings is not None and n <= EXACT_UNTIL:
         turned = _turned(vectors, embeddings, groups, share, threshold)
         groups, least = _with_turned(groups, least, turned)
-    pixels = pixels if pixels is not None else [0] * n
-    mtimes = mtimes if mtimes is not None else [0.0] * n
     out = []
     for members, link in zip(groups, least, strict=True):
-        keeper = pick_keeper(members, pixels, mtimes)
+        keeper = pick_keeper(members, keep_order)
         ordered = [keeper, *(m for m in members if m != keeper)]
         out.append(DuplicateGroup(ordered, keeper, link))
     return out

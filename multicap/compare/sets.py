@@ -166,8 +166,7 @@ def compare_set(
         images.signatures,
         threshold,
         embeddings=images.embeddings,
-        pixels=images.pixels,
-        mtimes=images.mtimes,
+        keep_order=images.keep_order(),
         same=check,
         share=check.share,
     )

@@ -118,6 +118,17 @@ def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_p
     [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
     copies = ["cat.jpg", "cat_grey.jpg", "cat_mirrored.jpg", "cat_turned.jpg"]
     assert sorted(Path(m).name for m in group["members"]) == copies
+    # the photo is kept, not an older copy made grey or re-encoded at a third of its size (both had been
+    # kept for being older; a walkthrough deleting the others would have lost the colour original)
+    photo.save(tmp_path / "cat_small.webp", quality=20)
+    for name, when in (("cat_grey.jpg", 1), ("cat_small.webp", 1), ("cat.jpg", 2)):
+        os.utime(tmp_path / name, (when * 1e9, when * 1e9))
+    for name in ("cat_turned.jpg", "cat_mirrored.jpg"):
+        os.utime(tmp_path / name, (3e9, 3e9))
+    kept = run_cli("compare", str(tmp_path), "--json")
+    [group] = [json.loads(x) for x in kept.stdout.splitlines() if '"type": "duplicates"' in x]
+    assert Path(group["keeper"]).name == "cat.jpg" and len(group["members"]) == 5, group
+    (tmp_path / "cat_small.webp").unlink()
     mirrored = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_mirrored.jpg"))
     assert mirrored.stdout.splitlines()[1].endswith(": b flipped left to right"), mirrored.stdout
     assert mirrored.stdout.count("no meaningful difference") == 3  # compared flipped back

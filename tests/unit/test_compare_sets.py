@@ -65,10 +65,11 @@ def test_ivf_range_search_finds_the_groups_the_exact_one_finds(monkeypatch: pyte
 def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
     pairs = np.array([[0, 1], [1, 2], [4, 5], [7, 6]])
     assert connected_groups(8, pairs) == [[0, 1, 2], [4, 5], [6, 7]]
-    pixels, mtimes = [100, 400, 400, 1], [5.0, 9.0, 3.0, 0.0]
-    assert pick_keeper([0, 1, 2, 3], pixels, mtimes) == 2  # most pixels, then the older
+    order = [(-100, 5.0), (-400, 9.0), (-400, 3.0), (-1, 0.0)]  # (fewest pixels first negated, mtime)
+    assert pick_keeper([0, 1, 2, 3], order) == 2  # most pixels, then the older
+    assert pick_keeper([3, 1]) == 1  # no order: the first
     x, _ = _planted(300, 16, 1)
-    groups = duplicate_groups(x, 0.9, pixels=list(range(300)), mtimes=[0.0] * 300)
+    groups = duplicate_groups(x, 0.9, keep_order=[(-p,) for p in range(300)])
     assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
 
 
