@@ -34,7 +34,8 @@ h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}
 .card img{width:128px;height:128px;object-fit:contain;background:#eee;display:block}
 .keeper{outline:3px solid #2a7}.outlier{outline:3px solid #c33}
 table{border-collapse:collapse;font-size:.85em}
-td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top;overflow-wrap:anywhere}
+td,th{border:1px solid #ddd;padding:.3em .5em;vertical-align:top;overflow-wrap:break-word}
+img{max-width:100%;height:auto}
 .facts{color:#555}.none{color:#888;font-style:italic}
 """
 
