@@ -20,8 +20,8 @@ __all__ = [
 # Words a query says nothing with of its own ("a", "the", "photo").
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
-     "his", "her", "this", "that", "these", "those", "photo", "picture", "image", "images", "photos",
-     "pictures"}
+     "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
+     "images", "photos", "pictures"}
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.
 ACTIONS = frozenset(

@@ -388,3 +388,11 @@ def test_a_search_without_wordnet_reads_imagenet_names(tmp_path: Path) -> None:
     env = {"MULTICAP_WORDNET": str(tmp_path / "no-wordnet")}
     r = run_cli("search", "Egyptian cat", "--index", str(index), "-k", "1", env=env)
     assert r.returncode == 0 and r.stdout.strip().endswith("chelsea.jpg"), r
+
+
+def test_a_possessive_pronoun_is_no_unknown_word() -> None:
+    """ "a photo of my grandmother" had said "my" is not a word WordNet knows."""
+    from multicap.index.query import understand
+
+    meaning = understand("a photo of my grandmother with our dog")
+    assert not meaning.unknown and [p.kind for p in meaning.parts] == ["people", "thing"]
