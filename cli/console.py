@@ -11,7 +11,7 @@ import re
 import signal
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -190,18 +190,24 @@ def output_place(path: Any, option: str) -> None:
 
 
 @contextmanager
-def uninterrupted() -> Iterator[None]:
-    """Ctrl-C ignored while the lines after a first one are said (what is saved, "interrupted"): a second
-    had printed a traceback in their middle. Only the main thread can; elsewhere nothing changes."""
+def _handled(signum: int, handler: Any) -> Iterator[None]:
+    """Signal `signum` handled by `handler` within, the handler before put back after. Only the main thread
+    can set one; elsewhere nothing changes."""
     try:
-        before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        before = signal.signal(signum, handler)
     except ValueError:  # not the main thread
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, before)
+        signal.signal(signum, before)
+
+
+def uninterrupted() -> AbstractContextManager[None]:
+    """Ctrl-C ignored while the lines after a first one are said (what is saved, "interrupted"): a second
+    had printed a traceback in their middle."""
+    return _handled(signal.SIGINT, signal.SIG_IGN)
 
 
 class Terminated(KeyboardInterrupt):
@@ -209,22 +215,13 @@ class Terminated(KeyboardInterrupt):
     it saved (it had ended by the signal, saying nothing of it); the command then exits 143."""
 
 
-@contextmanager
-def terminated_as_interrupt() -> Iterator[None]:
-    """Within: a SIGTERM raises `Terminated` in the main thread (elsewhere nothing changes)."""
+def terminated_as_interrupt() -> AbstractContextManager[None]:
+    """Within: a SIGTERM raises `Terminated` in the main thread."""
 
     def stop(signum: int, frame: Any) -> None:
         raise Terminated
 
-    try:
-        before = signal.signal(signal.SIGTERM, stop)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
+    return _handled(signal.SIGTERM, stop)
 
 
 def skipper(failures: list[Any], json_out: bool) -> Callable[[Any], None]:
