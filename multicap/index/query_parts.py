@@ -40,6 +40,8 @@ PERSON_SYNSET = 7846  # person.n.01
 _TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
 _SEX = frozenset({"female", "male", "females", "males"})  # people alone; before a noun, its sex
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
+_PHYSICAL = 1930  # physical_entity.n.01: a thing's name with "of" inside it is read whole under it
+_OF_WORDS = 5  # the most words such a name has that a query is read for ("leaning tower of pisa")
 _CONTAINERFUL = 13756125  # containerful.n.01: "a cup of", "a bowl of" say how much of what follows
 _HOLDER = 0.5  # the weight a container's classes keep in the part of what it holds ("cup of coffee")
 # People words that say no more than the describer finds: how many, a face; any other ("woman", "child",
@@ -79,8 +81,11 @@ def before_noun(words: list[str], k: int) -> bool:
 def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
     """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
     class the model sees."""
-    for span in (3, 2, 1):
-        if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
+    named = _of_span(words, k, wn)  # a name with "of" inside, read whole
+    for span in (named, 3, 2, 1):
+        if span == 0 or k + span > len(words):
+            continue
+        if span != named and any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
             continue
         phrase = " ".join(words[k : k + span])
         if phrase in _SEX and before_noun(words, k):  # "female cow": the sex of a thing, which no
@@ -114,6 +119,23 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
+
+
+def _of_span(words: list[str], k: int, wn: WordNet) -> int:
+    """The length of a thing's name of three to five words with "of" inside that WordNet knows, starting at
+    `k` ("bird of prey": raptors, not a bird and a person as prey; "Statue of Liberty", "Great Wall of
+    China"); 0 if none. Only a physical thing's: "a piece of cake" and "a cup of tea" are a slice and a
+    cup, not WordNet's idioms (an easy task, something one likes)."""
+    for span in range(min(_OF_WORDS, len(words) - k), 2, -1):
+        inside = words[k + 1 : k + span - 1]
+        if "of" not in inside or words[k + span - 1] in STOPWORDS or words[k] in STOPWORDS:
+            continue
+        if any(w in RELATIONS or (w in STOPWORDS and w not in ("of", "the")) for w in inside):
+            continue
+        synsets = wn.synsets(" ".join(words[k : k + span]))
+        if synsets and _PHYSICAL in wn.ancestors(synsets[0].offset):
+            return span
+    return 0
 
 
 def _of_a_tree(synset: Synset, wn: WordNet) -> bool:

@@ -32,6 +32,7 @@ from multicap.index.query_words import (
     LOOKS,
     PEOPLE_WORDS,
     PLACE_WORDS,
+    RELATIONS,
     SEEN_AS,
     STOPWORDS,
 )
@@ -357,8 +358,19 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
     words = WORD.findall(synset.gloss.split(";")[0].lower())
     for n in (1, 2):
         for k in range(len(words) - n + 1):
-            out |= names.get(" ".join(words[k : k + n]), frozenset())
+            if not _qualifies(words, k + n, wn):
+                out |= names.get(" ".join(words[k : k + n]), frozenset())
     return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
+
+
+def _qualifies(words: list[str], after: int, wn: WordNet) -> bool:
+    """Whether the words before `after` qualify the noun there, as a material or a colour does ("a
+    wrought iron tower": a tower, not a clothes iron; "bright orange or red flowers": no orange)."""
+    nxt = words[after] if after < len(words) else ""
+    if nxt in ("or", "and") and after + 1 < len(words) and wn.synsets(words[after - 1], "a"):
+        # "orange or red flowers": two adjectives before their noun ("a dam or other obstruction": a dam)
+        return bool(wn.synsets(words[after + 1], "a")) and _qualifies(words, after + 2, wn)
+    return bool(nxt) and nxt not in STOPWORDS and nxt not in RELATIONS and bool(wn.synsets(nxt))
 
 
 def _defined_as(synset: Synset, wn: WordNet) -> list[tuple[str, frozenset[int]]]:

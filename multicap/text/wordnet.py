@@ -109,6 +109,9 @@ class WordNet:
             for old, new in _RULES[pos]
             if lemma.endswith(old) and len(lemma) > len(old) + 1
         ]
+        head, of, rest = lemma.partition("_of_")  # "birds of prey": its head word's base forms
+        if of and pos == "n":
+            forms += [f"{form}_of_{rest}" for form in self.base_forms(head, pos)[1:]]
         return list(dict.fromkeys(forms))
 
     def synset(self, offset: int, pos: str) -> Synset:

@@ -396,3 +396,29 @@ def test_a_possessive_pronoun_is_no_unknown_word() -> None:
 
     meaning = understand("a photo of my grandmother with our dog")
     assert not meaning.unknown and [p.kind for p in meaning.parts] == ["people", "thing"]
+
+
+def test_a_name_with_of_inside_is_read_whole() -> None:
+    """ "bird of prey" had been a bird and a person (prey); "the great wall of china", a wall and a giant
+    panda (china); a WordNet idiom ("a piece of cake": an easy task) is not what a query of a photo means."""
+    from multicap.index.query import understand
+
+    def names(part) -> set[str]:
+        return {name for name, c in NAMES.items() if c in part.classes}
+
+    [raptors] = understand("two birds of prey").parts
+    assert raptors.count == 2 and {"bald eagle", "kite", "vulture"} <= names(raptors)
+    [wall] = understand("the great wall of china").parts
+    assert wall.text == "great wall of china" and "giant panda" not in names(wall)
+    assert understand("statue of liberty at night").parts[0].text == "statue of liberty"
+    assert "piece of cake" not in [p.text for p in understand("a piece of cake").parts]
+    [tea] = understand("a cup of tea").parts  # the cup and what it holds, not "something one likes"
+    assert "cup" in names(tea)
+
+
+def test_a_definitions_material_or_colour_names_no_class() -> None:
+    """A word qualifying a noun in a definition is not a thing it names: "a wrought iron tower" had
+    reached the clothes iron; "orange or yellow flowers" the orange."""
+    assert "iron" not in reached("eiffel tower") and "beacon" in reached("eiffel tower")
+    assert "orange" not in reached("marigold") and "daisy" in reached("marigold")
+    assert "dam" in reached("spillway")  # "... over or around a dam or other obstruction": a dam
