@@ -132,7 +132,7 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     from multicap.index import nearest_only_note, older_descriptions
     from multicap.index.search import quoted
 
-    for line in result.unknown:
+    for line in (*result.unknown, *result.notes):
         console.warn(line)
     older = older_descriptions(root)
     if older is not None:

@@ -35,6 +35,7 @@ from multicap.index.query_parts import (
 )
 from multicap.index.query_words import (
     ACTIONS,
+    AT_LEAST,
     CLOUD_NOUNS,
     CLOUDED,
     CLOUDY,
@@ -114,8 +115,6 @@ _NOT_UNDERSTOOD = {
 
 _MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
 
-_AT_LEAST = frozenset({"several", "many"})  # count words that ask for at least so many, not that many
-
 
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
@@ -155,6 +154,7 @@ class _Reading:
         self.colour_text = ""  # as typed
         self.size: str | None = None
         self.count, self.counted = 1, False  # how many the next part is asked for; whether as a number
+        self.count_text = ""  # the count word waiting for its noun, as typed
         self.since = 0  # where the words after the last part begin
         self.clouded: list[Part] = []  # clouded skies said before a part ("cloudy beach"), added after it
 
@@ -170,8 +170,13 @@ class _Reading:
             return k + 1
         if word in POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
             return self._place(k)
+        if word in ("couple", "pair") and words[k + 1 : k + 2] == ["of"] and k + 2 < len(words):
+            if word == "couple":  # "a couple of dogs": two or more dogs, not a couple of people and dogs
+                self.count, self.counted = 2, False
+            return k + 2  # "a pair of shoes", "a pair of scissors": what a pair is of, seen as one
         if word in NUMBERS:  # "two dogs": how many of the next part
-            self.count, self.counted = NUMBERS[word], word not in _AT_LEAST
+            self.count, self.counted = NUMBERS[word], word not in AT_LEAST
+            self.count_text = word
             return k + 1
         if word in SIZES and not _names_a_class(words, k, self.wn):
             # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
@@ -237,7 +242,7 @@ class _Reading:
             counted(part, self.count, self.counted)
         if self.size is not None and part.kind in ("thing", "people"):
             part.size, part.how = self.size, f"{part.how}; {self.size}"
-        self.colour, self.size, self.count, self.counted = None, None, 1, False
+        self.colour, self.size, self.count, self.counted, self.count_text = None, None, 1, False, ""
         if part.note:  # searched as less than it says: "woman", any person; "river", any water
             out.notes.append(part.note)
         if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
@@ -253,6 +258,8 @@ class _Reading:
         """The parts, with the words left waiting for a noun: a sky for clouds, a colour alone."""
         out = self.out
         out.parts += self.clouded
+        if self.count_text:  # "ten": had been said to tell no image apart, without why
+            out.unknown.append(Unknown(self.count_text, 'counts nothing after it (as in "ten people")'))
         if self.colour == CLOUDED:  # "overcast" alone: a clouded sky
             out.parts.append(clouded(self.colour_text))
         elif self.colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it

@@ -70,7 +70,8 @@ class QueryVectors:
     concepts: list[str] = field(default_factory=list)  # what the query was understood as (for --explain)
     weights: dict[str, float] = field(default_factory=dict)  # space -> its weight in the fusion (default 1)
     meaning: Understanding | None = None  # the query's parts over ImageNet classes (grounded models)
-    unknown: list[str] = field(default_factory=list)  # words it relates to nothing or to less than said
+    unknown: list[str] = field(default_factory=list)  # words it relates to nothing, or only loosely
+    notes: list[str] = field(default_factory=list)  # words searched as less than they say ("woman": anyone)
     terms: list[str] = field(default_factory=list)  # words for the full-text search beside the typed ones
 
 
@@ -94,8 +95,10 @@ def concept_query(text: str, class_vectors: ClassVectors) -> QueryVectors:
     except ConfigError as exc:  # no WordNet database here: the class names and their hypernyms only
         meaning = _names_only(text, str(exc))
     weights = meaning.classes
-    said = [u.message() for u in meaning.unknown] + meaning.notes
-    q = QueryVectors(meaning=meaning, unknown=list(dict.fromkeys(said)))  # a word typed twice: said once
+    said = [u.message() for u in meaning.unknown]  # a word typed twice: said once
+    q = QueryVectors(
+        meaning=meaning, unknown=list(dict.fromkeys(said)), notes=list(dict.fromkeys(meaning.notes))
+    )
     q.concepts = meaning.explain()
     q.terms = _expansion_terms(meaning)
     class_vectors.query(weights, q)

@@ -11,10 +11,9 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "ACTIONS", "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS", "LOOKS",
-    "MONOCHROME",
-    "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "RELATIONS",
-    "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
+    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS",
+    "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS",
+    "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
 # Words a query says nothing with of its own ("a", "the", "photo").
@@ -62,9 +61,15 @@ SIZES = {
 POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
 NUMBERS = {
     "one": 1, "single": 1, "lone": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "2": 2, "3": 3, "4": 4, "5": 5, "6": 6, "7": 7, "8": 8, "9": 9, "several": 3,
-    "many": 5,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, **{str(n): n for n in range(1, 1000)},
+    "several": 3, "few": 2, "multiple": 2, "many": 5, "numerous": 5, "lots": 5, "dozens": 5, "hundreds": 5,
+    "thousands": 5, "countless": 5,
 }  # fmt: skip
+# Count words that ask for at least so many, not that many ("many dogs": five or more).
+AT_LEAST = frozenset({"several", "few", "multiple", "many", "numerous", "lots", "dozens", "hundreds",
+                      "thousands", "countless"})  # fmt: skip
 # Words that ask for a face seen close (the describer found a face, and the person is large).
 FACE_WORDS = frozenset(
     {"face", "faces", "portrait", "portraits", "headshot", "headshots", "selfie", "selfies"}

@@ -71,11 +71,11 @@ REFUSALS = (NOTHING_TO_SEARCH, NOTHING_MATCHES)
 
 class NothingMatches(ConfigError):
     """A query read, which no image here answers (`NOTHING_MATCHES`); `unknown` holds a line per word of it
-    the model relates to nothing, which the command prints beside it as warnings."""
+    the model relates to nothing, `notes` one per word searched as less than it says."""
 
-    def __init__(self, message: str, unknown: list[str]) -> None:
+    def __init__(self, message: str, unknown: list[str], notes: list[str]) -> None:
         super().__init__(message)
-        self.unknown = unknown
+        self.unknown, self.notes = unknown, notes
 
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
@@ -110,6 +110,7 @@ class SearchResult:
     concepts: list[str] = field(default_factory=list)  # what the query was understood as
     spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
     unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
+    notes: list[str] = field(default_factory=list)  # one per word searched as less than it says ("woman")
 
     def nearest_only(self) -> bool:
         """Whether no hit shows much of what a query of parts asked for (the best satisfies under
@@ -330,7 +331,7 @@ def _text_search(
             said = "; ".join(dict.fromkeys(unknown)) or "it has no word that tells images apart"
             raise ConfigError(f"{NOTHING_TO_SEARCH} {quoted(query)}: {said}")
         said = "no image says any of its words, and none reaches a class"  # "three": a word, not a thing
-        raise NothingMatches(f"{NOTHING_MATCHES} {quoted(query)}: {said}", qv.unknown)
+        raise NothingMatches(f"{NOTHING_MATCHES} {quoted(query)}: {said}", qv.unknown, qv.notes)
     fused = _fuse(lists, qv.weights)
     if not fused:  # understood, yet no image has it: a word only the pixels answer (sky, grass), or none
         held = f" (understood as {'; '.join(qv.concepts)})" if qv.concepts else ""
@@ -340,8 +341,11 @@ def _text_search(
                 f"{NOTHING_MATCHES} {quoted(query)} at the {where} level"
                 f"{'s' if len(levels) > 1 else ''}{held}; it may be said at another level",
                 qv.unknown,
+                qv.notes,
             )
-        raise NothingMatches(f"{NOTHING_MATCHES} {quoted(query)}: no image here shows it{held}", qv.unknown)
+        raise NothingMatches(
+            f"{NOTHING_MATCHES} {quoted(query)}: no image here shows it{held}", qv.unknown, qv.notes
+        )
     satisfied: dict[int, float] = {}
     if qv.meaning is not None and qv.meaning.parts:
         satisfied = _satisfied(reads, qv, [i for i, _ in fused])
@@ -356,7 +360,7 @@ def _text_search(
             if satisfied:
                 parts["satisfied"] = {"score": round(satisfied[i], 4)}
             hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, texts[i]))
-    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown)
+    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown, qv.notes)
 
 
 def _saying(

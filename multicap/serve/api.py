@@ -99,7 +99,7 @@ def search(
     except NothingMatches as exc:  # a query read, which no image answers: no hits and why, not a bad request
         return {
             "hits": [], "offset": offset, "more": False, "unknown": exc.unknown, "concepts": [], "spaces": [],
-            "nearest_only": False, "notes": [*exc.unknown, str(exc)],
+            "nearest_only": False, "notes": [*exc.unknown, *exc.notes, str(exc)],
         }  # fmt: skip
     notes = svc.search_notes(q, result, hits, offset + k)
     return {

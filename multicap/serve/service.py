@@ -204,7 +204,7 @@ class Service:
         """Notes beside a page of results, for the API and the pages, as `multicap search` warns: words it
         could not use, no image showing what was asked, fewer than the `wanted` (offset + k) found and why,
         files of these `hits` gone since indexed; and, which the CLI does not check, changed since."""
-        notes = list(result.unknown)
+        notes = [*result.unknown, *result.notes]
         if query and result.nearest_only():
             notes.append(nearest_only_note(query))
         elif query and result.hits and len(result.hits) < wanted and not result.spaces:

@@ -62,9 +62,11 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     assert r.status_code == 400 and "xqzzyv" in r.json()["error"]
     assert served.get("/api/search").status_code == 400  # neither q nor like
     # read, but no image answers it: no hits and why, not a bad request (a client library raised on the 400)
-    r = served.get("/api/search", params={"q": "three"})
+    r = served.get("/api/search", params={"q": "grass"})  # no photo here has grass
     assert r.status_code == 200 and r.json()["hits"] == [] and r.json()["more"] is False
-    assert r.json()["notes"][0].startswith("nothing in the index matches 'three'")
+    assert r.json()["notes"][0].startswith("nothing in the index matches 'grass'")
+    r = served.get("/api/search", params={"q": "a woman"})  # "unknown" lists only words not understood
+    assert r.json()["unknown"] == [] and "searched as any person" in r.json()["notes"][0], r.text
     r = served.get("/api/search", params={"q": "forest xqzzyv"})  # the unknown word said too, as the CLI does
     assert r.status_code == 200 and r.json()["hits"] == [], r.text
     assert any("xqzzyv" in u for u in r.json()["unknown"]) and r.json()["notes"][-1].startswith("nothing in")

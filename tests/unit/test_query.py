@@ -71,6 +71,28 @@ def test_a_number_asks_for_as_many_things() -> None:
     assert "3 or more" in understand("several dogs").parts[0].how  # "several": at least three
     assert satisfaction(understand("a dog"), {"objects": [dog]}, None) == 1.0
     assert [p.count for p in understand("one dog").parts] == [1] and not understand("one dog").unknown
+    [alone] = understand("dozen").unknown  # a count with nothing to count is said, not silently dropped
+    assert "counts nothing after it" in alone.message()
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "exact"),
+    [
+        ("ten people", 10, True),  # "ten", "dozen", "12" had been unknown words, the query met by two
+        ("12 people", 12, True),
+        ("a dozen eggs", 12, True),
+        ("hundreds of birds", 5, False),
+        ("a few people", 2, False),
+        ("a couple of dogs", 2, False),  # had been two people and dogs
+        ("a pair of shoes", 1, False),  # a pair is seen as one
+    ],
+)
+def test_count_words_beyond_nine_and_couple_of(text: str, count: int, exact: bool) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [part] = meaning.parts
+    assert (part.count, part.exact) == (count, exact) and not meaning.unknown
 
 
 def test_a_place_reaches_the_things_found_there() -> None:
