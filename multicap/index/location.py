@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -88,6 +89,20 @@ def no_index(root: Path, flag: str | None = None) -> str:
     return f"no index at {where}{here}; build one with `multicap index PATHS{flag}`"
 
 
+def being_written(root: Path) -> bool:
+    """Whether a process holds the index's writer lock now (`multicap index` running into it)."""
+    try:
+        with (root / _LOCK_NAME).open("r") as f:
+            try:
+                fcntl.flock(f, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return True
+            fcntl.flock(f, fcntl.LOCK_UN)
+    except OSError:  # no lock file (never written), or one this user may not read
+        return False
+    return False
+
+
 @contextlib.contextmanager
 def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
     """Hold the index's writer lock (an OS file lock: released when the process dies, even by kill -9).
@@ -96,8 +111,6 @@ def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
         IndexLockedError: another process holds it (only when not `blocking`).
         DataError: this user may not write there (read-only media, another user's folder).
     """
-    import fcntl
-
     try:
         root.mkdir(parents=True, exist_ok=True)
         db = root / DB_NAME

@@ -33,10 +33,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from multicap.errors import ConfigError, DataError, ImageLoadError
+from multicap.errors import ConfigError, DataError, ImageLoadError, IndexLockedError
 from multicap.index.concepts import content_terms, query_terms, singular
 from multicap.index.image_side import load_image_side
-from multicap.index.location import DB_NAME, no_index
+from multicap.index.location import DB_NAME, being_written, no_index
 from multicap.index.query import Understanding
 from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import satisfactions
@@ -229,6 +229,8 @@ def search_index(
         raise DataError(f"unknown level(s) {', '.join(unknown)}: choose from {', '.join(FTS_COLUMNS)}")
     with cache.store(_db(root)) if cache is not None else IndexStore(_db(root)) as store:
         if not store.any_live():  # said, not an empty answer: every file indexed was deleted, or none read
+            if being_written(root):  # its first images are being indexed now: a wait, not a wrong request
+                raise IndexLockedError(f"{root} holds no images yet: it is being indexed now; search after")
             raise DataError(f"{root} holds no images: index image files into it with `multicap index PATHS`")
         reads: _Reads = cache.reads(root, store) if cache is not None else _Direct(root, store)
         if image is not None:

@@ -95,7 +95,7 @@ def search(
 ) -> dict[str, Any]:
     svc = service(request)
     try:
-        result, hits, more = svc.search(q, like, k, tuple(level) if level else None, offset)
+        result, hits, more, version = svc.search(q, like, k, tuple(level) if level else None, offset)
     except NothingMatches as exc:  # a query read, which no image answers: no hits and why, not a bad request
         return {
             "hits": [], "offset": offset, "more": False, "unknown": exc.unknown, "concepts": [], "spaces": [],
@@ -105,6 +105,7 @@ def search(
     return {
         "hits": hits, "offset": offset, "more": more, "unknown": result.unknown, "concepts": result.concepts,
         "spaces": result.spaces, "nearest_only": result.nearest_only(), "notes": notes,
+        "index_version": version,  # pages of one version neither repeat nor skip an image
     }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ counts, FAISS checksums), so a `multicap index` running beside the server shows 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
@@ -67,6 +68,11 @@ class _Catalogue:
     generation: tuple[Any, ...]
     by_id: dict[int, str]  # id -> recorded path, live rows only, in id order
     files: dict[str, KnownFile]
+
+    @property
+    def version(self) -> str:
+        """The generation as a short string a client can compare: another means the index changed."""
+        return hashlib.sha256(repr(self.generation).encode()).hexdigest()[:12]
 
 
 class Collection:

@@ -68,7 +68,7 @@ def search_page(
     if q or like is not None:
         title = _like_title(svc, like) if like is not None else f"Results for “{q}”"
         try:
-            result, hits, further = svc.search(q, like, k, None, offset)
+            result, hits, further, _ = svc.search(q, like, k, None, offset)
             notes = svc.search_notes(q, result, hits, offset + k)
             if further and offset + k <= MAX_OFFSET:
                 after = {"q": q, "k": k} if q else {"like": like, "k": k}

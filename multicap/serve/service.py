@@ -113,9 +113,10 @@ class Service:
     # ------------------------------------------------------------------------------------------ search
     def search(
         self, query: str | None, like: int | None, k: int, levels: tuple[str, ...] | None, offset: int = 0
-    ) -> tuple[SearchResult, list[dict[str, Any]], bool]:
+    ) -> tuple[SearchResult, list[dict[str, Any]], bool, str]:
         """A text query, or the images most like an indexed one (not itself): the result, the `k` hits
-        after the first `offset` as JSON (a page of them), and whether more may follow. The pages of a text
+        after the first `offset` as JSON (a page of them), whether more may follow, and the index's version
+        they come from (pages of one version neither repeat nor skip an image). The pages of a text
         query come from one ranking (`_ranked`): a deeper search ranks its first hits differently."""
         if (query is None) == (like is None):
             raise ConfigError("give a text query (q) or an indexed image id (like), one of them")
@@ -137,7 +138,7 @@ class Service:
                 result, ranked, more = self._ranked(key, k, offset + k, model)
         page = ranked[offset : offset + k]  # more: hits ranked past the page, or a search that may find more
         more = len(ranked) > offset + k or (more and len(ranked) >= offset + k)
-        return result, self.hits(page, catalogue.files), more
+        return result, self.hits(page, catalogue.files), more, catalogue.version
 
     def _ranked(
         self, key: tuple[str, tuple[str, ...] | None, Any], k: int, want: int, model: Any

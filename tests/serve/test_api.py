@@ -52,6 +52,7 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     whole = [h["id"] for h in served.get("/api/search", params={"q": "cat", "k": 6}).json()["hits"]]
     pages = [served.get("/api/search", params={"q": "cat", "k": 3, "offset": o}).json() for o in (0, 3)]
     assert [h["id"] for p in pages for h in p["hits"]] == whole and pages[1]["offset"] == 3
+    assert pages[0]["index_version"] == pages[1]["index_version"] and len(pages[0]["index_version"]) == 12
     assert served.get("/api/search", params={"q": "cat", "offset": 1001}).status_code == 422
     page = served.get("/", params={"q": "cat", "k": 3}).text
     assert 'id="more" href="/?q=cat&amp;k=3&amp;offset=3"' in page
@@ -237,7 +238,8 @@ def test_the_server_never_writes_the_index_and_sees_a_new_run(served: Served, tm
     proc, url = start_server(home, "copy")
     try:
         count = httpx.get(url + "/api/info", timeout=60).json()["images"]
-        assert httpx.get(url + "/api/search", params={"q": "espresso"}, timeout=60).status_code == 200
+        first = httpx.get(url + "/api/search", params={"q": "espresso"}, timeout=60)
+        assert first.status_code == 200
         wait_for(
             lambda: httpx.get(url + "/api/clusters", timeout=60).status_code == 200
         )  # the whole compared
@@ -251,6 +253,8 @@ def test_the_server_never_writes_the_index_and_sees_a_new_run(served: Served, tm
         assert info["comparison"]["status"].startswith("out of date")  # had said "ready" for the old index
         names = [im["name"] for im in httpx.get(url + "/api/images", timeout=60).json()["images"]]
         assert "new scene.png" in names
+        again = httpx.get(url + "/api/search", params={"q": "espresso"}, timeout=60).json()
+        assert again["index_version"] != first.json()["index_version"]  # pages of another ranking: said
     finally:
         stop_server(proc)
     assert _index_bytes(served.root) == before  # the first server, used by every test, wrote nothing
