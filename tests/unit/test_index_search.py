@@ -230,9 +230,9 @@ def test_an_index_whose_images_are_all_retired_is_said_to_hold_none(tmp_path: Pa
     from multicap.errors import IndexLockedError
     from multicap.index import write_lock
 
-    with write_lock(tmp_path):  # being indexed now: a wait (the server's 503), not a wrong request (400)
-        with pytest.raises(IndexLockedError, match="being indexed now"):
-            search_index(tmp_path, "dog")
+    # being indexed now: a wait (the server's 503), not a wrong request (400)
+    with write_lock(tmp_path), pytest.raises(IndexLockedError, match="being indexed now"):
+        search_index(tmp_path, "dog")
 
 
 def test_a_factory_faiss_cannot_read_is_refused_before_any_work() -> None:
