@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -218,17 +218,32 @@ def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, flo
 
 
 def match_objects(a: list[SceneObject], b: list[SceneObject]) -> dict[int, int]:
-    """index in a → index in b for objects of the same label, the best-fitting pairs first."""
-    scored = [
-        (_fit(oa, ob), i, j) for i, oa in enumerate(a) for j, ob in enumerate(b) if oa.label == ob.label
-    ]
+    """index in a → index in b for objects of the same label, the best-fitting pairs first; then, of those
+    left, an object and one of its kind ("an Egyptian cat" and "a cat": the set's summary had said both
+    show a cat, the pair that each is only in one)."""
     match: dict[int, int] = {}
     taken: set[int] = set()
-    for _, i, j in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
-        if i not in match and j not in taken:
-            match[i] = j
-            taken.add(j)
+    for alike in (_same_label, _of_its_kind):
+        scored = [(_fit(oa, ob), i, j) for i, oa in enumerate(a) for j, ob in enumerate(b) if alike(oa, ob)]
+        for _, i, j in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+            if i not in match and j not in taken:
+                match[i] = j
+                taken.add(j)
     return match
+
+
+def _same_label(a: SceneObject, b: SceneObject) -> bool:
+    return a.label == b.label
+
+
+def _of_its_kind(a: SceneObject, b: SceneObject) -> bool:
+    """Whether one object's label is a word above the other's (its WordNet tags: "cat" of "Egyptian cat")."""
+    return a.label in _tags(b) or b.label in _tags(a)
+
+
+def _tags(obj: SceneObject) -> set[str]:
+    tags = obj.attributes.get("tags")
+    return set(tags.split(", ")) if isinstance(tags, str) and tags else set()
 
 
 def _fit(a: SceneObject, b: SceneObject) -> float:
@@ -281,6 +296,8 @@ def _presence(kind: str, obj: SceneObject, only_in: str) -> Difference:
 
 def _object_changes(oa: SceneObject, ob: SceneObject, names: tuple[str, str]) -> list[Difference]:
     a, b = names
+    if oa.label != ob.label and ob.label in _tags(oa):  # "an Egyptian cat" and "a cat": said as the cat
+        oa = replace(oa, label=ob.label)
     out = []
     differ = {k for k in ("colour", "size") if oa.attributes.get(k) and ob.attributes.get(k)}
     differ = {k for k in differ if oa.attributes[k] != ob.attributes[k]}

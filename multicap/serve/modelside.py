@@ -67,10 +67,6 @@ def compare_paths(
     if len(images) < 2:
         raise ConfigError("a comparison needs two readable images")
     named = dict(zip(map(str, paths), names, strict=True))
-    said = summarize_set(images.descriptions, level)
-    summary = said.to_dict()
-    summary["distinct"] = {named.get(p, p): f for p, f in summary["distinct"].items()}
-    summary["text"] = said.render(lambda p: named.get(p, p))  # "only coffee.jpg (#3)": not its whole path
     same = PairCheck.of_paths(images.paths)
     groups = duplicate_groups(
         images.signatures, DEFAULT_THRESHOLD, embeddings=images.embeddings, same=same, share=same.share
@@ -89,6 +85,13 @@ def compare_paths(
             pair = {**compared.to_dict(_LEVELS), "near_duplicate": copy, "copied": copied}
             pair |= {"why_not": why_not} if why_not else {}
             pairs.append({**pair, "a": named[str(images.paths[i])], "b": named[str(images.paths[j])]})
+    said = summarize_set(images.descriptions, level)
+    copies = {p for pair in pairs if pair["near_duplicate"] for p in (pair["a"], pair["b"])}
+    for path in said.distinct:  # a copy shows nothing its photo does not: what it alone reads is misread
+        said.distinct[path] = [] if named.get(path, path) in copies else said.distinct[path]
+    summary = said.to_dict()
+    summary["distinct"] = {named.get(p, p): f for p, f in summary["distinct"].items()}
+    summary["text"] = said.render(lambda p: named.get(p, p))  # "only coffee.jpg (#3)": not its whole path
     return {
         "images": [named[str(p)] for p in images.paths],
         "set": summary,

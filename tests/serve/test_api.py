@@ -127,6 +127,8 @@ def test_compare_a_pair_and_a_set(served: Served) -> None:
     text = body["set"]["text"]  # names as the rest of the answer, not whole paths
     assert f"only coffee.jpg (#{ids[0]}): " in text and "/" not in text
     assert served.post("/api/compare", json={"ids": ids[:1]}).status_code == 400
+    copies = served.post("/api/compare", json={"ids": [ids[2], served.ids[HOSTILE]]}).json()  # chelsea twice
+    assert copies["pairs"][0]["near_duplicate"] and not any(copies["set"]["distinct"].values()), copies
     bogus = served.post("/api/compare", json={"ids": ids, "level": "bogus"})  # had been 200, echoed
     assert bogus.status_code == 400 and "level 'bogus' is not one of object" in bogus.json()["error"]
     twice = served.post("/api/compare", json={"ids": [ids[0], ids[0]]})

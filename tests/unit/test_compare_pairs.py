@@ -229,3 +229,16 @@ def test_things_in_the_plural_take_a_plural_verb() -> None:
 
     said = [d.text for d in compare_facts(trees("green"), trees("yellow"), names=("a.jpg", "b.jpg"))]
     assert "the trees are green in a.jpg, yellow in b.jpg" in said
+
+
+def test_an_object_and_one_of_its_kind_are_one_thing_said_by_the_kind() -> None:
+    """ "an Egyptian cat is only in a; a cat is only in b" beside a set summary saying both show a cat:
+    the general word is a tag of the specific one, so they are matched, their differences said of the cat."""
+    cats = "domestic cat, cat, feline"
+    egyptian = SceneObject("Egyptian cat", attributes={"tags": cats, "colour": "orange"})
+    cat = SceneObject("cat", attributes={"tags": "cat, feline", "colour": "brown"})
+    diffs = compare_facts(SceneFacts(objects=[egyptian]), SceneFacts(objects=[cat]))
+    assert [(d.kind, d.subject) for d in diffs] == [("colour", "cat")], diffs
+    tabby = SceneObject("tabby", attributes={"tags": cats, "colour": "orange"})
+    siblings = compare_facts(SceneFacts(objects=[egyptian]), SceneFacts(objects=[tabby]))
+    assert sorted(d.kind for d in siblings) == ["added", "removed"]  # two kinds of cat: not one thing
