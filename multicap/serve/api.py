@@ -13,6 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, Field, StrictInt
 from starlette.concurrency import run_in_threadpool
 
+from multicap.errors import ConfigError
 from multicap.index.search import NothingMatches
 from multicap.serve.service import MAX_OFFSET, Service
 
@@ -48,9 +49,13 @@ def service(request: Request) -> Service:
     return request.app.state.service
 
 
-async def _read(file: UploadFile, limit: int) -> bytes:
-    data = await file.read(limit + 1)  # one byte over tells "too large" without reading the rest
-    return data
+async def _read(request: Request, file: UploadFile, limit: int) -> bytes:
+    """The upload's bytes (one over `limit` tells "too large" without reading the rest); one file only: of
+    `-F file=@a.jpg -F file=@b.jpg` the last had been read, unsaid."""
+    sent = len((await request.form()).getlist("file"))  # the form FastAPI read, not read again
+    if sent > 1:
+        raise ConfigError(f"send one file a request ({sent} were sent as file): a request for each")
+    return await file.read(limit + 1)
 
 
 @router.get("", tags=["index"], summary="The API's routes, each with what it does (/docs shows them in full)")
@@ -114,7 +119,7 @@ async def search_image(
     request: Request, file: Annotated[UploadFile, File()], k: Annotated[int, Query(ge=1, le=200)] = 20
 ) -> dict[str, Any]:
     svc = service(request)
-    data = await _read(file, svc.max_upload)
+    data = await _read(request, file, svc.max_upload)
     result, hits = await run_in_threadpool(svc.search_upload, data, file.filename or "upload", k)
     return {"hits": hits}
 
@@ -122,7 +127,7 @@ async def search_image(
 @router.post("/describe", tags=["describe"], summary="Describe an uploaded image at every level")
 async def describe(request: Request, file: Annotated[UploadFile, File()]) -> dict[str, Any]:
     svc = service(request)
-    data = await _read(file, svc.max_upload)
+    data = await _read(request, file, svc.max_upload)
     return await run_in_threadpool(svc.describe_upload, data, file.filename or "upload")
 
 

@@ -177,6 +177,8 @@ async def _invalid(request: Request, exc: Exception) -> Response:
     message = f"{where}: {said}" if where else said
     if tuple(first.get("loc", ()))[:1] == ("body",):
         message += _body_hint(request)
+    if where == "file" and "UploadFile" in said:  # "-F file=photo.jpg": a text field, the @ left out
+        message = "file: a text was sent, not a file: send the file itself (curl -F file=@photo.jpg)"
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=422)
     return pages.error_page(request, message, 422, None)

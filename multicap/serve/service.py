@@ -271,6 +271,11 @@ class Service:
             repeated = f" ({given} ids given, {len(ids)} different)" if given != len(ids) else ""
             raise ConfigError(f"compare takes 2 to 8 different images, not {len(ids)}{repeated}")
         paths = [self.collection.indexed_file(i) for i in ids]
+        first: dict[Path, int] = {}
+        for i, path in zip(ids, paths, strict=True):  # an id from before the file changed reaches it too
+            if path in first:  # ("a comparison needs two readable images" had been said of #12 and #55)
+                raise ConfigError(f"ids {first[path]} and {i} are one image ({path.name}): compare others")
+            first[path] = i
         shown = self.collection.shown_name
         names = [f"{json_name(shown(str(p)))} (#{i})" for i, p in zip(ids, paths, strict=True)]
         out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))

@@ -94,6 +94,14 @@ def test_bad_and_oversized_uploads_are_refused_in_one_line(served: Served) -> No
     big = b"\0" * (21 * 2**20)
     r = served.post("/api/describe", files={"file": ("big.png", big, "image/png")})
     assert r.status_code == 413 and "over the upload limit of 20,971,520 bytes (20 MiB" in r.json()["error"]
+    coffee = (EXAMPLES / "coffee.jpg").read_bytes()  # two files where one is read: the last had been, unsaid
+    two = [("file", ("a.jpg", coffee, "image/jpeg")), ("file", ("b.jpg", coffee, "image/jpeg"))]
+    r = served.post("/api/describe", files=two)
+    assert r.status_code == 400 and "send one file a request (2 were sent" in r.json()["error"], r.text
+    text_field = {"other": ("x", b"", "text/plain")}  # multipart, the file given as text (the @ left out)
+    r = served.post("/api/search/image", data={"file": "photo.jpg"}, files=text_field)
+    assert r.status_code == 422 and "curl -F file=@photo.jpg" in r.json()["error"], r.text  # not "UploadFile"
+    assert "UploadFile" not in r.json()["error"]
 
 
 def test_image_record_and_thumbnail(served: Served) -> None:
@@ -357,6 +365,13 @@ def test_an_id_from_before_a_file_was_described_again_still_reaches_it(tmp_path:
     [new] = list(collection.catalogue().by_id)
     assert new != old and collection.image(old)["id"] == new
     assert collection.indexed_file(old) == (folder / "cat.jpg").resolve()
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    with TestClient(create_app(home / "ids", load_model=False)) as client:  # had said "two readable images"
+        r = client.post("/api/compare", json={"ids": [old, new]})
+        assert r.status_code == 400 and f"ids {old} and {new} are one image (cat.jpg)" in r.json()["error"]
 
 
 def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, tmp_path: Path) -> None:
