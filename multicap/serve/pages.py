@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader
 
 from multicap.errors import ConfigError
 from multicap.index.query_side import CONCEPT_MODELS
+from multicap.index.search import HALF_MET
 from multicap.io import shown
 from multicap.serve.background import NotReady
 from multicap.serve.service import MAX_OFFSET, Service
@@ -82,7 +83,14 @@ def search_page(
     more = None if after is None else "/?" + urlencode({**after, "offset": offset + k})
     if offset and hits:
         title += f" ({offset + 1} to {offset + len(hits)})"
-    return _page(request, "search.html", q=q or "", like=like, hits=hits, notes=notes, title=title, more=more)
+    # where the hits that show the query end and the only nearest begin ("cat": 5 cats, then 35 tiles of
+    # anything at a score of 0.02, unmarked); none where all or none show it
+    met = [h.get("satisfied", 1.0) >= HALF_MET for h in hits]
+    nearer = met.index(False) if False in met and met[0] else None
+    return _page(
+        request, "search.html", q=q or "", like=like, hits=hits, notes=notes, title=title, more=more,
+        nearer=nearer,
+    )  # fmt: skip
 
 
 @router.get("/image/{image_id}", response_class=HTMLResponse)

@@ -192,12 +192,14 @@ class Service:
         return [self.hit(h, files) for h in hits]
 
     def hit(self, hit: Hit, files: dict[str, KnownFile]) -> dict[str, Any]:
+        """A hit as JSON, with `satisfied` (0..1: how much of a query of parts it shows) where it has one."""
         name = self.collection.shown_name(hit.path)
+        met = hit.parts.get("satisfied", {}).get("score")
         return {
             "id": hit.id, **json_names(name=name, path=hit.path),
             "score": round(hit.score, 6), "texts": hit.texts, "thumbnail": f"/api/images/{hit.id}/thumbnail",
             "file": file_state(hit.path, files.get(hit.path)),
-        }  # fmt: skip
+        } | ({} if met is None else {"satisfied": met})  # fmt: skip
 
     def search_notes(
         self, query: str | None, result: SearchResult, hits: list[dict[str, Any]], wanted: int

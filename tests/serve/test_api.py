@@ -32,6 +32,9 @@ def test_text_search_finds_the_photo_and_matches_the_library(served: Served) -> 
         hits[0]["name"] == "coffee.jpg" and hits[0]["thumbnail"] == f"/api/images/{hits[0]['id']}/thumbnail"
     )
     assert "espresso" in hits[0]["texts"]["object"] and r.json()["nearest_only"] is False
+    assert hits[0]["satisfied"] == 1.0 and hits[-1]["satisfied"] < 0.5  # how much of the query each shows
+    page = served.get("/", params={"q": "espresso", "k": 5}).text  # the nearest set apart, not unmarked
+    assert page.index("coffee.jpg") < page.index('id="nearer"') < page.index(hits[-1]["name"])
     assert served.get("/api/search", params={"q": "a red car"}).json()["nearest_only"] is True  # as the CLI
     for query in (
         "espresso",
