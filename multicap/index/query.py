@@ -31,6 +31,7 @@ from multicap.index.query_parts import (
     holds,
     joined,
     look_part,
+    names_a_thing,
     noun_part,
 )
 from multicap.index.query_words import (
@@ -163,6 +164,8 @@ class _Reading:
         words, out = self.words, self.out
         word = words[k]
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
+        if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
+            return self._coloured(k)
         if phrase is not None or word in RELATIONS:
             out.relations.append(" ".join(phrase) if phrase else word)
             return k + (len(phrase) if phrase else 1)
@@ -187,6 +190,13 @@ class _Reading:
                 self.colour, self.colour_text = CLOUDED, word
             return k + 1
         return self._coloured(k)
+
+    def _names_a_thing(self, k: int) -> bool:
+        """Whether the doing word at `k` begins a thing's name WordNet knows ("swimming pool", "walking
+        stick", "running shoes": ImageNet classes that had been unreachable), not said of the part just
+        before it ("a man riding horses": riding)."""
+        after_part = bool(self.out.parts) and k == self.since
+        return not after_part and names_a_thing(self.words, k, self.wn)
 
     def _place(self, k: int) -> int:
         words, out = self.words, self.out

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from multicap.index.query_words import (
+    ACTIONS,
     CLOUDED,
     FACE_WORDS,
     FOUND,
@@ -31,6 +32,7 @@ __all__ = [
     "holds",
     "joined",
     "look_part",
+    "names_a_thing",
     "noun_part",
 ]
 
@@ -85,8 +87,9 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
     for span in (named, 3, 2, 1):
         if span == 0 or k + span > len(words):
             continue
-        if span != named and any(w in RELATIONS or w in STOPWORDS for w in words[k : k + span]):
-            continue
+        inside = words[k + 1 : k + span] if span > 1 and words[k] in ACTIONS else words[k : k + span]
+        if span != named and any(w in RELATIONS or w in STOPWORDS for w in inside):
+            continue  # (a doing word may begin a name: "swimming pool", "running shoe")
         phrase = " ".join(words[k : k + span])
         if phrase in _SEX and before_noun(words, k):  # "female cow": the sex of a thing, which no
             return span, None  # describer tells (said so, as a word describing nothing it sees)
@@ -119,6 +122,20 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
+
+
+def names_a_thing(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether the words from `k` (two or three) are a physical thing's name WordNet knows, where the first
+    is a doing word ("swimming pool", "walking stick", "running shoes": ImageNet classes; not "looking
+    at", an act)."""
+    for span in (2, 3):
+        inside = words[k + 1 : k + span]
+        if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in inside):
+            continue
+        synsets = wn.synsets(" ".join(words[k : k + span]))
+        if synsets and _PHYSICAL in wn.ancestors(synsets[0].offset):
+            return True
+    return False
 
 
 def _of_span(words: list[str], k: int, wn: WordNet) -> int:

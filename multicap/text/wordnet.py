@@ -89,8 +89,10 @@ class WordNet:
             ) from None
 
     def synsets(self, word: str, pos: str = "n") -> list[Synset]:
-        """The synsets of `word` (or of its base form: "geese" → "goose"), most frequent sense first."""
-        for lemma in self.base_forms(word, pos):
+        """The synsets of `word` (or of its base form: "geese" → "goose"), most frequent sense first; words
+        typed apart that WordNet writes with a hyphen are found too ("hot air balloon": hot-air balloon)."""
+        forms = self.base_forms(word, pos)
+        for lemma in forms + [h for f in forms for h in _hyphenated(f)]:
             offsets = self._lookup(lemma, pos)
             if offsets:
                 return [self.synset(o, pos) for o in offsets]
@@ -144,6 +146,15 @@ class WordNet:
         fields = line.split()
         n_synsets, n_pointers = int(fields[2]), int(fields[3])
         return [int(f) for f in fields[6 + n_pointers : 6 + n_pointers + n_synsets]]
+
+
+def _hyphenated(lemma: str) -> list[str]:
+    """`lemma` of three words or more with one of its word breaks written as a hyphen ("hot_air_balloon":
+    hot-air_balloon, ...); not of two ("maple leaf": a leaf; WordNet's "maple-leaf", Canada's emblem)."""
+    parts = lemma.split("_")
+    if len(parts) < 3:
+        return []
+    return ["_".join(parts[:i]) + "-" + "_".join(parts[i:]) for i in range(1, len(parts))]
 
 
 def _map(path: Path) -> mmap.mmap:

@@ -444,3 +444,19 @@ def test_a_definitions_material_or_colour_names_no_class() -> None:
     assert "iron" not in reached("eiffel tower") and "beacon" in reached("eiffel tower")
     assert "orange" not in reached("marigold") and "daisy" in reached("marigold")
     assert "dam" in reached("spillway")  # "... over or around a dam or other obstruction": a dam
+
+
+def test_a_thing_whose_name_begins_with_a_doing_word_is_found() -> None:
+    """ "running shoes", "a walking stick", "swimming trunks" (ImageNet's own classes) had lost their first
+    word as a relation and searched for any shoe, stick or trunks; words WordNet writes with a hyphen are
+    found typed apart ("hot air balloon")."""
+    from multicap.index.query import understand
+
+    for text, name in (("running shoes", "running shoe"), ("a walking stick", "walking stick"),
+                       ("swimming trunks", "swimming trunks")):  # fmt: skip
+        assert reached(text) == {name: 1.0}, text
+    assert "balloon" in reached("a hot air balloon")
+    rider = understand("a man riding horses")  # said of the part before it: a relation still
+    assert [p.kind for p in rider.parts] == ["people", "thing"] and rider.relations == ["riding"]
+    looking = understand("a dog looking at a cat")  # "looking at" is an act, no thing
+    assert [p.text for p in looking.parts] == ["dog", "cat"] and not looking.unknown
