@@ -17,7 +17,15 @@ from multicap.index.query_words import (
     RELATIONS,
     STOPWORDS,
 )
-from multicap.index.reach import SIBLING_WEIGHT, classes_below, names_a_time, pertainyms, place_of, reach
+from multicap.index.reach import (
+    SIBLING_WEIGHT,
+    classes_below,
+    names_a_thing_class,
+    names_a_time,
+    pertainyms,
+    place_of,
+    reach,
+)
 from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet
 
@@ -177,16 +185,16 @@ def _as_singular(word: str, synsets: list[Synset], part: Part | None, wn: WordNe
 
 
 def _is_person(phrase: str, synsets: list[Synset], wn: WordNet) -> bool:
-    """Whether a noun asks for people: its first sense is a person, and its second is not a thing the model
-    sees or a kind of one ("whale" is first a very large person, "hot dog" one who performs stunts,
-    "bunny" a nightclub waitress)."""
+    """Whether a noun asks for people: its first sense is a person, it is no class's name ("boxer", "hog"),
+    and its second sense is not a thing the model sees or a kind of one ("whale" is first a very large
+    person, "hot dog" one who performs stunts, "bunny" a nightclub waitress)."""
     if phrase in PEOPLE_WORDS or phrase in PERSON_TERMS:
         return True
-    if PERSON_SYNSET not in wn.ancestors(synsets[0].offset):
+    if PERSON_SYNSET not in wn.ancestors(synsets[0].offset) or names_a_thing_class(phrase, wn, PERSON_SYNSET):
         return False
     below = classes_below()
     for sense in synsets[1:2]:  # a thing, or a kind of a specific one ("bunny": a young rabbit); not a
-        #                         third sense ("sailor": a boater, a hat; "pirate": a pirate ship)
+        #                         third sense ("sailor": a boater, a hat)
         kind_of = (0 < len(below.get(s.offset, ())) <= _KIND_OF for s in wn.related(sense, "@"))
         if PERSON_SYNSET not in wn.ancestors(sense.offset) and (sense.offset in below or any(kind_of)):
             return False

@@ -40,8 +40,8 @@ from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
 __all__ = [
-    "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "names_a_time", "pertainyms",
-    "place_classes", "place_of", "reach", "shared_wordnet", "unknown",
+    "SIBLING_WEIGHT", "WORD", "Reached", "Unknown", "classes_below", "names_a_thing_class", "names_a_time",
+    "pertainyms", "place_classes", "place_of", "reach", "shared_wordnet", "unknown",
 ]  # fmt: skip
 
 WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)  # a word of a query or a definition
@@ -421,6 +421,15 @@ def _class_offsets() -> list[int]:
 
 
 @lru_cache(maxsize=2)
+def names_a_thing_class(phrase: str, wn: WordNet, person: int) -> bool:
+    """Whether `phrase` is the name of a class the model sees that is no person (under the synset at
+    `person`): "boxer", "hog", "monitor", "washer", "screw" name a dog, a pig, a screen, a washing machine
+    and a screw, which WordNet ranks after a person ("a greedy person", "someone who supervises")."""
+    return any(
+        person not in wn.ancestors(_class_offsets()[c]) for c in _class_names(synonyms=False).get(phrase, ())
+    )
+
+
 def _class_names(*, synonyms: bool = True) -> dict[str, frozenset[int]]:
     """A class's name and (with `synonyms`) the other words of its synset ("hot dog", "taxi"), each with
     its plural, → the classes so named."""

@@ -460,3 +460,10 @@ def test_a_thing_whose_name_begins_with_a_doing_word_is_found() -> None:
     assert [p.kind for p in rider.parts] == ["people", "thing"] and rider.relations == ["riding"]
     looking = understand("a dog looking at a cat")  # "looking at" is an act, no thing
     assert [p.text for p in looking.parts] == ["dog", "cat"] and not looking.unknown
+
+
+@pytest.mark.parametrize("word", ["boxer", "hog", "monitor", "washer", "screw", "skunk", "hammerhead"])
+def test_a_class_name_that_is_also_a_person_finds_the_class(word: str) -> None:
+    """WordNet ranks "a greedy person" first for "hog", "someone who supervises" for "monitor": the word
+    had asked for any person, and the class of that name (a pig, a screen) was unreachable."""
+    assert reached(word)[word] == 1.0
