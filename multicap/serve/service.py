@@ -272,15 +272,25 @@ class Service:
         if not 2 <= len(ids) <= 8:
             repeated = f" ({given} ids given, {len(ids)} different)" if given != len(ids) else ""
             raise ConfigError(f"compare takes 2 to 8 different images, not {len(ids)}{repeated}")
-        paths = [self.collection.indexed_file(i) for i in ids]
         first: dict[Path, int] = {}
-        for i, path in zip(ids, paths, strict=True):  # an id from before the file changed reaches it too
-            if path in first:  # ("a comparison needs two readable images" had been said of #12 and #55)
+        gone: list[str] = []  # files deleted since indexed: said, the rest compared (one had failed all)
+        for i in ids:
+            try:
+                path = self.collection.indexed_file(i)
+            except Gone as exc:
+                if len(ids) - len(gone) <= 2:  # fewer than two left: nothing to compare (410)
+                    raise
+                gone.append(f"#{i}: {exc}")
+                continue
+            if path in first:  # an id from before the file changed reaches it too ("a comparison needs
+                #               two readable images" had been said of #12 and #55)
                 raise ConfigError(f"ids {first[path]} and {i} are one image ({path.name}): compare others")
             first[path] = i
+        paths, ids = list(first), list(first.values())
         shown = self.collection.shown_name
         names = [f"{json_name(shown(str(p)))} (#{i})" for i, p in zip(ids, paths, strict=True)]
         out = dict(self.side().compare_paths(self.model, self.collection.root, paths, names, level))
+        out["failed"] = [*out["failed"], *gone]
         id_of = dict(zip(names, ids, strict=True))
         out["ids"] = [id_of[name] for name in out["images"]]  # of the images compared (one may be unreadable)
         for pair in out["pairs"]:  # for a script: which images, by id, not only by "name (#id)"

@@ -377,6 +377,28 @@ def test_an_id_from_before_a_file_was_described_again_still_reaches_it(tmp_path:
         assert r.status_code == 400 and f"ids {old} and {new} are one image (cat.jpg)" in r.json()["error"]
 
 
+def test_a_compare_with_a_file_deleted_since_indexed_compares_the_rest(tmp_path: Path) -> None:
+    """One deleted file among three had failed the whole comparison (410); two deleted of two still do."""
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    folder, home = tmp_path / "photos", tmp_path / "indexes"
+    folder.mkdir()
+    for name in ("coffee.jpg", "chelsea.jpg", "rocket.jpg"):
+        shutil.copy(EXAMPLES / name, folder / name)
+    env = {"MULTICAP_INDEX_DIR": str(home)}
+    assert run_cli("index", str(folder), "--index", "g", "--model", "labels", env=env).returncode == 0
+    (folder / "rocket.jpg").unlink()
+    with TestClient(create_app(home / "g", load_model=False)) as client:
+        ids = {im["name"]: im["id"] for im in client.get("/api/images").json()["images"]}
+        r = client.post("/api/compare", json={"ids": list(ids.values())})
+        assert r.status_code == 200 and len(r.json()["pairs"]) == 1, r.text
+        assert any("rocket.jpg is gone" in f for f in r.json()["failed"]), r.json()["failed"]
+        pair = client.post("/api/compare", json={"ids": [ids["rocket.jpg"], ids["coffee.jpg"]]})
+        assert pair.status_code == 410, pair.text
+
+
 def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, tmp_path: Path) -> None:
     """The index folder moved (or deleted to be built again) under a running server: a search had been a
     bare 500 with a traceback in the log. In process, on a copy of the served index."""
