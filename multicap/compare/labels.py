@@ -13,7 +13,10 @@ from collections import Counter
 import numpy as np
 
 __all__ = [
+    "FEW",
+    "FEW_LIFT",
     "LABEL_FEATURES",
+    "LIFT",
     "MOST",
     "SOME",
     "SOME_FEATURES",
@@ -29,6 +32,7 @@ LIFT = 2.0  # … and over-represented there: its share of the members at least 
 LABEL_FEATURES = 6  # features in a label
 SOME = 1 / 3  # where no feature passes MOST: one held by more than this share (and two members) …
 SOME_FEATURES = 3  # … this many of them, each said with its count ("espresso (3 of 7)")
+FEW, FEW_LIFT = 0.2, 1.5  # where none passes SOME either: a fifth, half as often again as elsewhere
 
 
 def set_apart(
@@ -37,8 +41,14 @@ def set_apart(
     """What sets `photos` apart from the `others` (a mask over the set), readable: what most of them hold
     and the others far less, else what a third or more do; [] where nothing does (`counted` says how
     many of them hold each)."""
-    for most, n in ((MOST, LABEL_FEATURES), (SOME, SOME_FEATURES)):
-        found = readable(over_represented(photos, others, feats, above, most=most), names, above)[:n]
+    for most, lift, n in (
+        (MOST, LIFT, LABEL_FEATURES),
+        (SOME, LIFT, SOME_FEATURES),
+        (FEW, FEW_LIFT, SOME_FEATURES),
+    ):
+        found = readable(over_represented(photos, others, feats, above, most=most, lift=lift), names, above)[
+            :n
+        ]
         if found:
             return found
     return []
@@ -82,6 +92,7 @@ def over_represented(
     feats: list[set[str]],
     above: dict[str, set[str]],
     most: float = MOST,
+    lift: float = LIFT,
 ) -> list[str]:
     """Features most of a cluster's members hold and the other images hold far less often (lift of at
     least `LIFT`; held by none of them is infinite lift), most telling first. A feature above another
@@ -91,11 +102,11 @@ def over_represented(
         return []
     inside = Counter(f for i in ids for f in feats[i])
     outside = Counter(f for i in others for f in feats[i])
-    lift = {
+    lifts = {
         f: (n / len(ids)) / max(outside[f] / len(others), 0.5 / len(others))
         for f, n in inside.items()
         if n > most * len(ids) and n >= 2
     }
-    telling = [f for f, v in lift.items() if v >= LIFT]
+    telling = [f for f, v in lifts.items() if v >= lift]
     implied = {a for f in telling for a in above.get(f, ()) if inside[a] == inside[f]}
-    return sorted((f for f in telling if f not in implied), key=lambda f: (-lift[f], -inside[f], f))
+    return sorted((f for f in telling if f not in implied), key=lambda f: (-lifts[f], -inside[f], f))

@@ -44,6 +44,18 @@ def test_a_cluster_that_most_members_share_nothing_of_is_labelled_by_what_a_thir
     assert some == ["cup", "espresso"]  # 3 of 7 and 3 of 7, held by no other image; the clock is not
 
 
+def test_a_cluster_that_no_third_shares_anything_of_is_labelled_by_what_a_fifth_share() -> None:
+    """Four of the 346 real photos' 15 clusters had no label ("18 images"); what a fifth of a cluster holds
+    half as often again as the rest of the set now labels it, counted ("measuring instrument (4 of 18)")."""
+    from multicap.compare.labels import FEW, FEW_LIFT, set_apart
+
+    feats = [{"dial"}] * 3 + [{"tree"}, {"cup"}, {"lamp"}, {"book"}, {"pen"}, {"box"}, {"car"}]
+    feats += [{"dial"}] + [{"sea"}] * 9
+    mask = np.array([False] * 10 + [True] * 10)
+    assert 10 * FEW < 3 < 10 / 3 and FEW_LIFT <= 3.0  # no third holds it, a fifth does, 3 times as often
+    assert set_apart(list(range(10)), mask, feats, {}, set()) == ["dial"]
+
+
 def test_each_folder_is_said_by_what_its_photos_show_that_the_others_do_not(tmp_path, monkeypatch) -> None:
     from pathlib import Path
 
