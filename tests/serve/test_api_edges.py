@@ -242,7 +242,7 @@ def test_the_last_pages_of_a_query_are_offered(served: Served, monkeypatch) -> N
         for k in (1, 3, 7, 10, 25, 30):
             ids, offset, more = [], 0, True
             while more:  # as a client pages: until "more" is false
-                _, page, more = service.search("cat", None, k, None, offset)
+                _, page, more, _ = service.search("cat", None, k, None, offset)
                 ids += [h["id"] for h in page]
                 offset += k
             assert ids == list(range(25)), (k, ids)
