@@ -96,7 +96,11 @@ def compare_command(
         help="local, or ray: the embedding step on a Ray cluster (the ray extra).",
     ),
     address: str = typer.Option(
-        None, "--address", help="--engine ray: the cluster (default: start one here)."
+        None,
+        "--address",
+        callback=console.ray_address,
+        help="--engine ray: the cluster, HOST:PORT (default: RAY_ADDRESS, or the one `ray start` runs "
+        "on this machine, else one started here).",
     ),
     workers: int = typer.Option(
         None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
@@ -149,7 +153,8 @@ def compare_command(
         from multicap.scale.ray_engine import ray_cluster
         from multicap.scale.ray_jobs import compare_on_ray
 
-        with ray_cluster(address), progress_bar("comparing", total=total, then=_GROUPING) as advance:
+        cluster = ray_cluster(address, workers=workers, say=console.said)
+        with cluster, progress_bar("comparing", total=total, then=_GROUPING) as advance:
             outcome = compare_on_ray(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
                 clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,

@@ -116,6 +116,26 @@ def engine_named(text: str) -> str:
     return text
 
 
+def ray_address(value: str | None) -> str | None:
+    """--address as HOST:PORT (or ray://HOST:PORT, or auto); anything else a usage error (exit 2): "garbage"
+    had reached Ray ("ValueError: Invalid address format", exit 1), a dashboard URL a name lookup."""
+    if value is None or value == "auto":
+        return value
+    if value.startswith(("http://", "https://")):
+        raise typer.BadParameter(
+            f"{value} is a web address (the dashboard's?): give the cluster as HOST:PORT, as `ray start "
+            "--head` prints it (port 6379 unless told otherwise)",
+            param_hint="--address",
+        )
+    host, _, port = value.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise typer.BadParameter(
+            f"{value!r}: give the cluster as HOST:PORT, as `ray start --head` prints it (10.0.0.1:6379)",
+            param_hint="--address",
+        )
+    return value
+
+
 def index_named(value: str | None) -> str | None:
     """--index as given; an empty one is a usage error (it had meant the default index, unsaid)."""
     if value is not None and not value.strip():
@@ -157,6 +177,11 @@ def warn(message: str) -> None:
     """One line on stderr, never markup-interpreted (paths may hold brackets), control characters and
     undecodable bytes of the file names in it escaped."""
     err.print(f"warning: {shown(message)}", markup=False)
+
+
+def said(message: str) -> None:
+    """One line on stderr of what the command is doing (not a warning), escaped as `warn` escapes."""
+    err.print(shown(message), markup=False)
 
 
 def output_place(path: Any, option: str) -> None:

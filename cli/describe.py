@@ -115,7 +115,11 @@ def describe_command(
         help="local, or ray (a Ray cluster; the ray extra).",
     ),
     address: str = typer.Option(
-        None, "--address", help="--engine ray: the cluster (default: start one here)."
+        None,
+        "--address",
+        callback=console.ray_address,
+        help="--engine ray: the cluster, HOST:PORT (default: RAY_ADDRESS, or the one `ray start` runs "
+        "on this machine, else one started here).",
     ),
     workers: int = typer.Option(
         None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
@@ -170,7 +174,9 @@ def describe_command(
         from multicap.scale.ray_engine import ray_cluster
         from multicap.scale.ray_jobs import describe_on_ray
 
-        cluster = ray_cluster(address)
+        cluster = ray_cluster(address, workers=workers, say=console.said)
+        if fresh:  # a model that cannot be built is said here, in one line, before a cluster starts (its
+            create_describer(model, device="cpu", **options)  # actors' tracebacks had come after 17 s)
     with cluster, progress_bar("describing", total=total) as advance:
         said: Iterator[Description] = iter(())
         if fresh and engine == "ray":

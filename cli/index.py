@@ -70,7 +70,11 @@ def index_command(
         help="local, or ray (a Ray cluster; the ray extra).",
     ),
     address: str = typer.Option(
-        None, "--address", help="--engine ray: the cluster (default: start one here)."
+        None,
+        "--address",
+        callback=console.ray_address,
+        help="--engine ray: the cluster, HOST:PORT (default: RAY_ADDRESS, or the one `ray start` runs "
+        "on this machine, else one started here).",
     ),
     workers: int = typer.Option(
         None, "--workers", min=1, help="--engine ray: model actors (default: one per CPU of the cluster)."
@@ -234,7 +238,7 @@ def _index(
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ModelSpec, RayEngine, ray_cluster
 
-        cluster = ray_cluster(address)
+        cluster = ray_cluster(address, workers=workers, say=console.said)
     with cluster, progress_bar("indexing", total=len(files)) as advance:
         runner = (
             RayEngine(ModelSpec.of(model, device), workers=workers, batch_size=batch_size)

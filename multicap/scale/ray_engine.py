@@ -42,6 +42,7 @@ import pyarrow as pa
 import ray
 import ray.data
 import torch
+from ray._private.authentication.authentication_token_setup import maybe_enable_token_auth_if_token_available
 
 from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.build import image_record
@@ -57,6 +58,9 @@ __all__ = ["ModelSpec", "RayEngine", "cluster_cpus", "ray_cluster", "worker_cpus
 
 _MAX_BLOCKS = 4096  # the file list is cut into at most this many Ray Data blocks
 _STALE_TMP_SECONDS = 600  # a half-written shard older than this belongs to no live worker
+_HTTP2_OPENING = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + SETTINGS
+_SETTINGS = 4  # the frame type a gRPC server opens with (the fourth byte of its first frame)
+_TOKEN_FILE = "~/.ray/auth_token"  # where Ray keeps this machine's token
 
 
 @dataclass(frozen=True)
@@ -78,13 +82,20 @@ class ModelSpec:
 
 
 @contextmanager
-def ray_cluster(address: str | None = None) -> Iterator[None]:
-    """Connect to the Ray cluster at `address` (None: start one on this machine) for the block, unless
-    this process is connected already (then the caller's connection is used and kept)."""
+def ray_cluster(
+    address: str | None = None, *, workers: int | None = None, say: Callable[[str], None] | None = None
+) -> Iterator[None]:
+    """Connect to the Ray cluster at `address` (None: RAY_ADDRESS, or the one `ray start` runs on this
+    machine, else start one) for the block, unless this process is connected already (then the caller's
+    connection is used and kept). `say` is told which cluster it is, its CPUs, and the `workers` it takes
+    (a run had said nothing of either, and 64 asked of 2 CPUs had become 2 unsaid)."""
     if ray.is_initialized():
         yield
         return
-    _reachable(address)
+    given = address or os.environ.get("RAY_ADDRESS") or None  # RAY_ADDRESS had hung for minutes, unchecked
+    _reachable(given, "--address" if address else "RAY_ADDRESS")
+    if given not in (None, "auto"):
+        _send_token()
     try:
         ray.init(
             address=address,
@@ -93,31 +104,72 @@ def ray_cluster(address: str | None = None) -> Iterator[None]:
             logging_level=logging.ERROR,  # stderr is for multicap's progress and warnings
         )
     except ConnectionError as exc:
+        option = "--address" if address else "RAY_ADDRESS"
         raise ConfigError(
-            f"no Ray cluster at {address}: {exc}; start one with `ray start --head` or leave out --address"
+            f"no Ray cluster answers at {given}: {exc}; start one with `ray start --head` or leave out "
+            f"{option} (a cluster with token authentication needs its token here: RAY_AUTH_TOKEN, or the "
+            f"file {_TOKEN_FILE})"
         ) from None
+    if say is not None:
+        say(_cluster_said(workers))
     try:
         yield
     finally:
         ray.shutdown()
 
 
-def _reachable(address: str | None, timeout: float = 5.0) -> None:
-    """Raise ConfigError where `address` ("host:port", "ray://host:port") takes no connection: Ray itself
-    retries an unreachable cluster for minutes, printing its own log lines."""
-    if address is None or address == "auto" or ":" not in address:
+def _reachable(address: str | None, given_as: str = "--address", timeout: float = 5.0) -> None:
+    """Raise ConfigError where `address` ("host:port", "ray://host:port") takes no connection, or answers
+    as no Ray cluster does: Ray itself retries either for minutes, printing its own log lines. A cluster's
+    port speaks gRPC (HTTP/2): it answers a client's opening with its SETTINGS frame; a web server (the
+    dashboard's port, 8265) with HTML."""
+    if address is None or address == "auto":
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not port.isdigit():
-        raise ConfigError(f"--address {address}: give the cluster as HOST:PORT (as `ray start --head` says)")
+        raise ConfigError(f"{given_as} {address}: give the cluster as HOST:PORT (as `ray start --head` says)")
     try:
-        socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout).close()
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout) as sock:
+            sock.sendall(_HTTP2_OPENING)
+            answer = sock.recv(16)
+    except TimeoutError:  # connected, but nothing said yet: let Ray try
+        return
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         raise ConfigError(
             f"no Ray cluster at {address}: {reason.lower()}; start one with `ray start --head` or leave out "
-            "--address"
+            f"{given_as}"
         ) from None
+    if len(answer) < 4 or answer[3] != _SETTINGS:
+        raise ConfigError(
+            f"{address} answers as another service, not a Ray cluster: give the address `ray start --head` "
+            "printed (its port is 6379 unless told otherwise; 8265 is the dashboard's)"
+        )
+
+
+def _send_token() -> None:
+    """Send this machine's Ray token (where it has one, and RAY_AUTH_MODE does not say otherwise) to a
+    cluster at an address given, as Ray does to the one it finds itself: `ray start --head` turns token
+    authentication on where the machine has a token (a local cluster of an earlier run made one), and the
+    cluster had been said missing after 24 s of Ray's log lines. A cluster without authentication takes
+    the token and ignores it."""
+    quiet = logging.getLogger("ray._private.authentication.authentication_token_setup")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # its warning that authentication is on: for a cluster being started
+    try:
+        maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
+    finally:
+        quiet.setLevel(level)
+
+
+def _cluster_said(workers: int | None) -> str:
+    """ "Ray: the cluster at 127.0.0.1:6379, 2 CPUs on 1 node; 2 model actors at most"."""
+    cpus, nodes = cluster_cpus(), sum(1 for n in ray.nodes() if n.get("Alive"))
+    said = f"Ray: the cluster at {ray.get_runtime_context().gcs_address}, {cpus} CPU{'s' * (cpus != 1)} on "
+    said += f"{nodes} node{'s' * (nodes != 1)}"
+    if workers is not None and workers > cpus:
+        return f"{said}; --workers {workers} is more than its CPUs: {cpus} model actors"
+    return f"{said}; {min(workers or cpus, cpus)} model actors at most"
 
 
 def cluster_cpus() -> int:

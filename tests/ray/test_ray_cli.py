@@ -65,3 +65,41 @@ def test_an_unreachable_cluster_is_said_in_one_line_at_once(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith(f"error: no Ray cluster at {address}: connection refused")
     assert not (tmp_path / "ix").exists()
+
+
+@pytest.mark.parametrize("address", ["garbage", "", "localhost:abc", "http://127.0.0.1:8265", "host:70000"])
+def test_an_address_that_is_no_host_and_port_is_a_usage_error(
+    address: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "garbage" had reached Ray ("ValueError: Invalid address format", exit 1); a dashboard URL a name
+    lookup ("name or service not known")."""
+    write_noise_images(tmp_path / "photos", 1)
+    assert _run(["describe", str(tmp_path / "photos"), "--engine", "ray", "--address", address]) == 2
+    assert "give the cluster as HOST:PORT" in capsys.readouterr().err
+
+
+def test_a_port_of_another_service_or_an_unreachable_ray_address_is_said_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A web server's port (the dashboard's) and an unreachable RAY_ADDRESS had kept Ray retrying for
+    minutes, printing its own log lines."""
+    import http.server
+    import socket
+    import threading
+
+    pytest.importorskip("ray")
+    write_noise_images(tmp_path / "photos", 1)
+    argv = ["describe", str(tmp_path / "photos"), "--engine", "ray"]
+    web = http.server.HTTPServer(("127.0.0.1", 0), http.server.SimpleHTTPRequestHandler)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    try:
+        assert _run([*argv, "--address", f"127.0.0.1:{web.server_port}"]) == 1
+    finally:
+        web.shutdown()
+    assert "answers as another service, not a Ray cluster" in capsys.readouterr().err
+    with socket.socket() as probe:  # bound, never listening
+        probe.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{probe.getsockname()[1]}")
+        assert _run(argv) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "connection refused" in err[0] and "leave out RAY_ADDRESS" in err[0], err

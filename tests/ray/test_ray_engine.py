@@ -210,3 +210,4 @@ def test_the_command_with_engine_ray(cluster: str, tmp_path: Path) -> None:
     summary = json.loads(run.stdout.strip().splitlines()[-1])
     assert (summary["added"], summary["failed"], summary["total"]) == (20, 1, 20)
     assert "broken.png" in run.stderr
+    assert f"Ray: the cluster at {cluster}, 2 CPUs on 1 node; 2 model actors at most" in run.stderr
