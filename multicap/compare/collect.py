@@ -23,7 +23,13 @@ from multicap.compare.signature import pixel_signature, signature, unit
 from multicap.describe import Description
 from multicap.errors import ImageLoadError
 from multicap.index.held import description_of, held_records
-from multicap.index.models import IndexModel, model_for_index, open_model
+from multicap.index.models import (
+    IndexModel,
+    model_for_index,
+    open_index_model,
+    open_model,
+    recorded_identity,
+)
 from multicap.io import ErrorHandler, iter_batches, load_image, log_error
 
 __all__ = ["ImageSet", "collect_images"]
@@ -127,6 +133,10 @@ def collect_images(
 
 
 def _open(model: IndexModel | Callable[[], IndexModel] | None, index_root: Path | None) -> IndexModel:
+    if model is None and index_root is not None and recorded_identity(index_root) is not None:
+        # the index's model, checked to be the weights its stored vectors came from: a fine-tune copied
+        # over them had encoded the new files beside the old vectors, unsaid (search refused it)
+        return open_index_model(index_root)
     if model is None:
         return model_for_index(index_root) if index_root is not None else open_model()
     return model() if callable(model) and not hasattr(model, "process") else model  # type: ignore[return-value]
