@@ -201,6 +201,8 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         hint = f" (found {', '.join(pickles)}: pickled files are never loaded)" if pickles else ""
         runs = [name for name in ("best", "last") if (folder / name / "model.safetensors").is_file()]
         hint += f" (a training run: give {folder / runs[0]})" if runs else ""
+        if any(p.name.startswith("open_clip_") for p in folder.iterdir()):  # its weights, not its config
+            hint += " (an open_clip folder? its open_clip_config.json is missing)"
         raise DataError(f"{folder} is not a bundle: model.safetensors is missing{hint}")
     config = _read_json(folder / "config.json")
     if not isinstance(config, dict):

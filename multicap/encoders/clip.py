@@ -27,6 +27,7 @@ from multicap.encoders.clip_models import (
     find_weights,
     folder_weights,
     is_open_clip_folder,
+    open_clip_config_problem,
     pull_command,
 )
 from multicap.encoders.encoder import Encoder, Features
@@ -194,8 +195,11 @@ def build_encoder(
     tune_malloc()
     entry = CLIP_MODELS.get(model)
     if entry is None:
-        if not is_open_clip_folder(model):
-            raise ConfigError(f"{model} is neither a registered model nor a folder with {OPEN_CLIP_CONFIG}")
+        if not is_open_clip_folder(model):  # a config there, unreadable, had been said to be missing
+            problem = open_clip_config_problem(model)
+            raise ConfigError(
+                problem or f"{model} is neither a registered model nor a folder with {OPEN_CLIP_CONFIG}"
+            )
         folder = Path(model).resolve()
         if pretrained:
             _weights_in(folder, "a missing file is an error, never a random init")

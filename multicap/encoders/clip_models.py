@@ -34,6 +34,7 @@ __all__ = [
     "find_weights",
     "is_open_clip_folder",
     "is_vision_language",
+    "open_clip_config_problem",
     "open_clip_installed",
     "pull_command",
     "require_open_clip",
@@ -155,6 +156,21 @@ def is_open_clip_folder(path: str | Path) -> bool:
         return "model_cfg" in json.loads(config.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+
+
+def open_clip_config_problem(path: str | Path) -> str | None:
+    """What is wrong with the open_clip config of the folder `path` where it has one ("cannot be read:
+    ...", "names no model (no model_cfg)"), else None (none there, or a good one)."""
+    config = Path(path) / OPEN_CLIP_CONFIG
+    if not config.is_file():
+        return None
+    try:
+        read = json.loads(config.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return f"{config} cannot be read ({exc})"
+    return (
+        None if isinstance(read, dict) and "model_cfg" in read else f"{config} names no model (no model_cfg)"
+    )
 
 
 def folder_weights(folder: Path) -> Path | None:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from safetensors.torch import load_file, save_file
 
 from tests.conftest import EXAMPLES, run_cli
@@ -161,3 +162,25 @@ def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp
     (folder / "open_clip_model.safetensors").write_bytes(b"not weights")
     r = run_cli("describe", photos[0], "--model", str(folder), env=env)
     assert r.returncode == 1 and str(folder) in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_a_broken_open_clip_folder_says_what_is_wrong_with_it(tmp_path: Path) -> None:
+    """A config that cannot be read had been said to be missing ("neither a registered model nor a folder
+    with open_clip_config.json"); weights without their config, that model.safetensors was missing."""
+    from multicap.captioning.bundle import load_bundle
+    from multicap.encoders.clip import build_encoder
+    from multicap.errors import MulticapError
+
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "open_clip_config.json").write_text("{not json")
+    with pytest.raises(MulticapError, match=r"open_clip_config\.json cannot be read"):
+        build_encoder(str(bad))
+    (bad / "open_clip_config.json").write_text('{"preprocess_cfg": {}}')
+    with pytest.raises(MulticapError, match="names no model"):
+        build_encoder(str(bad))
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "open_clip_model.safetensors").write_bytes(b"")
+    with pytest.raises(MulticapError, match=r"open_clip folder\? its open_clip_config\.json is missing"):
+        load_bundle(alone)
