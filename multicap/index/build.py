@@ -167,7 +167,7 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
     # an index that holds no image, live or retired (a first run stopped before its first batch), takes
     # any model: it had refused the one asked for, "built with another model", with nothing built
     empty = store.count() == 0 and store.count(deleted=True) == 0
-    if stored is not None and stored != identity:
+    if stored is not None and stored != identity and not _moved(stored, identity):
         if not reembed and not empty:
             changed = [k for k in identity if stored.get(k) != identity[k] and k != "preprocess"]
             said = "; ".join(f"{k} {stored.get(k)!r} -> {identity[k]!r}" for k in changed[:2])
@@ -190,6 +190,16 @@ def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool
     if stored != identity or not intact:
         model.save_query_side(root)
     store.set_meta(identity=identity)
+
+
+def _moved(stored: dict[str, Any], identity: dict[str, Any]) -> bool:
+    """Whether `identity` is the stored model's folder moved: only its place differs, its weights are
+    stamped the same, and nothing is at the old place (a moved folder had meant every image encoded
+    again, --reembed)."""
+    differ = {k for k in stored.keys() | identity.keys() if stored.get(k) != identity.get(k)}
+    old, new = stored.get("model"), identity.get("model")  # (an open_clip folder is its own encoder too)
+    placed = "model" in differ and all(stored.get(k) == old and identity.get(k) == new for k in differ)
+    return placed and stored.get("model_stamp") is not None and not Path(str(old)).exists()
 
 
 def _encode(

@@ -415,8 +415,8 @@ def _still_there(root: Path, identity: dict[str, Any]) -> str:
     if Path(name).is_absolute() and not Path(name).exists():
         raise DataError(
             f"the model {root} was built with, {name}, is not there (moved or deleted): put it back, or "
-            f"encode the index's images again with it where it is now: `multicap index FOLDER --index "
-            f"{given_as(root)} --model NEW_PLACE --reembed`"
+            f"say where it is now: `multicap index FOLDER --index {given_as(root)} --model NEW_PLACE` (the "
+            "same weights moved are taken as they are; other ones need --reembed)"
         )
     return name
 

@@ -151,6 +151,10 @@ def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp
     folder.rename(tmp_path / "moved")  # had been "no bundle folder or registered name"
     r = run_cli("search", "cat", "--index", "m", env=env)
     assert r.returncode == 1 and "is not there (moved or deleted)" in r.stderr, r.stderr
+    moved = ["--index", "m", "--model", str(tmp_path / "moved"), "--json"]  # the same weights: no --reembed
+    r = run_cli("index", *photos, *moved, env=env)  # (had been refused as another model)
+    assert r.returncode == 0 and json.loads(r.stdout.splitlines()[-1])["unchanged"] == 2, r.stderr
+    assert run_cli("search", "cat", "--index", "m", env=env).returncode == 0
     (tmp_path / "moved").rename(folder)
     index_dir = tmp_path / "indexes" / "b"  # a captioner's index re-embedded by the CLIP model: it had kept
     assert run_cli("index", *photos, "--model", "scenes-small", "--index", "b", env=env).returncode == 0
