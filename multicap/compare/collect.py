@@ -23,6 +23,7 @@ from multicap.compare.signature import pixel_signature, signature, unit
 from multicap.describe import Description
 from multicap.errors import ImageLoadError
 from multicap.index.held import description_of, held_records
+from multicap.index.location import DB_NAME
 from multicap.index.models import (
     IndexModel,
     model_for_index,
@@ -133,7 +134,12 @@ def collect_images(
 
 
 def _open(model: IndexModel | Callable[[], IndexModel] | None, index_root: Path | None) -> IndexModel:
-    if model is None and index_root is not None and recorded_identity(index_root) is not None:
+    if (
+        model is None
+        and index_root is not None
+        and (index_root / DB_NAME).is_file()
+        and recorded_identity(index_root)
+    ):
         # the index's model, checked to be the weights its stored vectors came from: a fine-tune copied
         # over them had encoded the new files beside the old vectors, unsaid (search refused it)
         return open_index_model(index_root)

@@ -126,8 +126,8 @@ def compare_files(
             f"{index} was built with {recorded}, not {model}: drop --model to compare with the index's "
             f"model, or drop --index to describe every image with {model}"
         )
-    if model is not None:
-        name = model
+    if model is not None and recorded is None:  # the index's own model named again: checked as the index's
+        name = model  # (a fine-tune copied over its weights had mixed with the stored vectors)
 
         def opener() -> IndexModel:
             return open_model(name, device=device)

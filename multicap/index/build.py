@@ -161,13 +161,13 @@ def check_index_folder(root: Path) -> None:
 
 def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool) -> None:
     identity = model.identity()
-    stored = store.get_meta("identity")
+    stored = recorded = store.get_meta("identity")
     if stored is not None and "model_stamp" not in stored and "model_stamp" in identity:
         stored = {**stored, "model_stamp": identity["model_stamp"]}  # recorded before weights were stamped
     # an index that holds no image, live or retired (a first run stopped before its first batch), takes
     # any model: it had refused the one asked for, "built with another model", with nothing built
     empty = store.count() == 0 and store.count(deleted=True) == 0
-    if stored is not None and stored != identity and not _moved(stored, identity):
+    if stored is not None and stored != identity and not _moved(recorded, identity):  # (its own stamp)
         if not reembed and not empty:
             changed = [k for k in identity if stored.get(k) != identity[k] and k != "preprocess"]
             said = "; ".join(f"{k} {stored.get(k)!r} -> {identity[k]!r}" for k in changed[:2])

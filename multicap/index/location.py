@@ -11,8 +11,10 @@ import contextlib
 import errno
 import fcntl
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from multicap.errors import ConfigError, DataError, IndexLockedError
 
@@ -89,6 +91,19 @@ def no_index(root: Path, flag: str | None = None) -> str:
     return f"no index at {where}{here}; build one with `multicap index PATHS{flag}`"
 
 
+def _locked(f: Any, blocking: bool, tries: int = 10, pause: float = 0.02) -> bool:
+    """Take the writer lock on the open file `f`: waiting for it (`blocking`), or trying a few times over
+    0.2 s, as a reader's look (`being_written`) holds it shared for a moment."""
+    for attempt in range(1 if blocking else tries):
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+            return True
+        except BlockingIOError:
+            if attempt + 1 < tries:
+                time.sleep(pause)
+    return False
+
+
 def being_written(root: Path) -> bool:
     """Whether a process holds the index's writer lock now (`multicap index` running into it)."""
     try:
@@ -124,13 +139,11 @@ def write_lock(root: Path, *, blocking: bool = False) -> Iterator[None]:
             "folder this user may write"
         ) from None
     with f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
+        if not _locked(f, blocking):
             raise IndexLockedError(
                 f"{root} is being written by another process (one writer at a time); wait for it to "
                 "finish, or index into another --index"
-            ) from None
+            )
         try:
             yield
         finally:

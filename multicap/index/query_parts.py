@@ -133,17 +133,15 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
 
 
 def names_a_thing(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether the words from `k` (two or three) are a physical thing's name WordNet knows, where the first
-    is a doing word ("swimming pool", "walking stick", "running shoes": ImageNet classes; not "looking
-    at", an act)."""
-    for span in (2, 3):
-        inside = words[k + 1 : k + span]
-        if k + span > len(words) or any(w in RELATIONS or w in STOPWORDS for w in inside):
-            continue
-        synsets = wn.synsets(" ".join(words[k : k + span]))
-        if synsets and _PHYSICAL in wn.ancestors(synsets[0].offset):
-            return True
-    return False
+    """Whether the words from `k` (two or three), the first a doing word, name a thing the model sees in
+    the sense WordNet gives first: a class or a kind above some ("running shoes", "swimming trunks":
+    ImageNet classes that had been unreachable). Not "looking at" (an act), "a sitting duck" (a person),
+    "a walking stick" (first a cane; ImageNet's class of that name is the insect), "a flying bird"."""
+    span, part = noun_part(words, k, wn)
+    if span < 2 or part is None or part.kind != "thing":
+        return False
+    first = wn.synsets(" ".join(words[k : k + span]))[0]
+    return _PHYSICAL in wn.ancestors(first.offset) and bool(classes_below().get(first.offset))
 
 
 def _of_span(words: list[str], k: int, wn: WordNet) -> int:

@@ -420,7 +420,6 @@ def _class_offsets() -> list[int]:
     return [int(c.wnid[1:]) for c in imagenet_concepts()]
 
 
-@lru_cache(maxsize=2)
 def names_a_thing_class(phrase: str, wn: WordNet, person: int) -> bool:
     """Whether `phrase` is the name of a class the model sees that is no person (under the synset at
     `person`): "boxer", "hog", "monitor", "washer", "screw" name a dog, a pig, a screen, a washing machine
@@ -430,6 +429,7 @@ def names_a_thing_class(phrase: str, wn: WordNet, person: int) -> bool:
     )
 
 
+@lru_cache(maxsize=2)
 def _class_names(*, synonyms: bool = True) -> dict[str, frozenset[int]]:
     """A class's name and (with `synonyms`) the other words of its synset ("hot dog", "taxi"), each with
     its plural, → the classes so named."""

@@ -59,7 +59,6 @@ __all__ = ["ModelSpec", "RayEngine", "cluster_cpus", "ray_cluster", "worker_cpus
 _MAX_BLOCKS = 4096  # the file list is cut into at most this many Ray Data blocks
 _STALE_TMP_SECONDS = 600  # a half-written shard older than this belongs to no live worker
 _HTTP2_OPENING = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + bytes([0, 0, 0, 4, 0, 0, 0, 0, 0])  # + SETTINGS
-_SETTINGS = 4  # the frame type a gRPC server opens with (the fourth byte of its first frame)
 _TOKEN_FILE = "~/.ray/auth_token"  # where Ray keeps this machine's token
 
 
@@ -121,26 +120,28 @@ def ray_cluster(
 def _reachable(address: str | None, given_as: str = "--address", timeout: float = 5.0) -> None:
     """Raise ConfigError where `address` ("host:port", "ray://host:port") takes no connection, or answers
     as no Ray cluster does: Ray itself retries either for minutes, printing its own log lines. A cluster's
-    port speaks gRPC (HTTP/2): it answers a client's opening with its SETTINGS frame; a web server (the
-    dashboard's port, 8265) with HTML."""
-    if address is None or address == "auto":
+    port speaks gRPC (HTTP/2): it answers a client's opening with a binary SETTINGS frame (a TLS one with a
+    binary alert); a web server (the dashboard's port, 8265) with text, HTTP/1 or HTML."""
+    if address is None or address in ("auto", "local"):
         return
     host, _, port = address.removeprefix("ray://").rpartition(":")
     if not port.isdigit():
         raise ConfigError(f"{given_as} {address}: give the cluster as HOST:PORT (as `ray start --head` says)")
     try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout) as sock:
-            sock.sendall(_HTTP2_OPENING)
-            answer = sock.recv(16)
-    except TimeoutError:  # connected, but nothing said yet: let Ray try
-        return
-    except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
+        sock = socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout)
+    except OSError as exc:  # refused, unresolvable, or no answer at all (a connect timeout)
+        reason = exc.strerror or str(exc) or type(exc).__name__
         raise ConfigError(
             f"no Ray cluster at {address}: {reason.lower()}; start one with `ray start --head` or leave out "
             f"{given_as}"
         ) from None
-    if len(answer) < 4 or answer[3] != _SETTINGS:
+    try:
+        with sock:
+            sock.sendall(_HTTP2_OPENING)
+            answer = sock.recv(16)
+    except OSError:  # connected, but nothing said yet (or a TLS cluster's alert): let Ray try
+        return
+    if answer[:1].isalpha() or answer[:1] == b"<":  # "HTTP/1.0 400", "<!DOCTYPE", "SSH-2.0": no Ray
         raise ConfigError(
             f"{address} answers as another service, not a Ray cluster: give the address `ray start --head` "
             "printed (its port is 6379 unless told otherwise; 8265 is the dashboard's)"

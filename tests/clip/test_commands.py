@@ -144,8 +144,9 @@ def test_a_models_weights_are_checked_where_an_index_reads_them(tiny_models, tmp
     assert r.returncode == 1 and "weights of" in r.stderr and "changed since" in r.stderr, r.stderr
     r = run_cli("index", *photos, "--index", "m", env=env)
     assert r.returncode == 1 and "model_stamp" in r.stderr and "--reembed" in r.stderr, r.stderr
-    r = run_cli("compare", *photos, str(EXAMPLES / "rocket.jpg"), "--index", "m", env=env)  # had mixed them
-    assert r.returncode == 1 and "changed since" in r.stderr and "--reembed" in r.stderr, r.stderr
+    for named in ([], ["--model", str(folder)]):  # had mixed them, unsaid
+        r = run_cli("compare", *photos, str(EXAMPLES / "rocket.jpg"), "--index", "m", *named, env=env)
+        assert r.returncode == 1 and "changed since" in r.stderr and "--reembed" in r.stderr, r.stderr
     os.replace(kept, weights)  # the old weights back: the old model again
     assert run_cli("search", "cat", "--index", "m", env=env).returncode == 0
     folder.rename(tmp_path / "moved")  # had been "no bundle folder or registered name"
