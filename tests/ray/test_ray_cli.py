@@ -103,3 +103,18 @@ def test_a_port_of_another_service_or_an_unreachable_ray_address_is_said_at_once
         assert _run(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "connection refused" in err[0] and "leave out RAY_ADDRESS" in err[0], err
+
+
+def test_an_address_that_never_answers_a_connection_is_said_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A firewalled host drops the connection attempt (a connect timeout): it had been left to Ray, which
+    retries for minutes."""
+    pytest.importorskip("ray")
+    from multicap.errors import ConfigError
+    from multicap.scale import ray_engine
+
+    def dropped(*args: object, **kwargs: object) -> None:
+        raise TimeoutError("timed out")
+
+    monkeypatch.setattr(ray_engine.socket, "create_connection", dropped)
+    with pytest.raises(ConfigError, match=r"no Ray cluster at 10\.1\.2\.3:6379: timed out"):
+        ray_engine._reachable("10.1.2.3:6379")
