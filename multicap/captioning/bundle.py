@@ -174,6 +174,18 @@ def list_bundles() -> dict[str, Path]:
     return found
 
 
+def _what_is_there(folder: Path) -> str:
+    """What a folder without model.safetensors holds that says what was meant: pickled files (never
+    loaded), a training run's bundles, an open_clip folder's weights without its config."""
+    pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
+    hint = f" (found {', '.join(pickles)}: pickled files are never loaded)" if pickles else ""
+    runs = [name for name in ("best", "last") if (folder / name / "model.safetensors").is_file()]
+    hint += f" (a training run: give {folder / runs[0]})" if runs else ""
+    if any(p.name.startswith("open_clip_") for p in folder.iterdir()):  # its weights, not its config
+        hint += " (an open_clip folder? its open_clip_config.json is missing)"
+    return hint
+
+
 def load_bundle(path_or_name: str | Path, device: str | torch.device | None = None) -> Bundle:
     """Load a bundle folder, or a registered name; pickled model files are refused."""
     folder = Path(path_or_name)
@@ -197,13 +209,7 @@ def load_bundle(path_or_name: str | Path, device: str | torch.device | None = No
         folder = known[str(path_or_name)]
     weights = folder / "model.safetensors"
     if not weights.is_file():
-        pickles = [p.name for p in folder.iterdir() if p.suffix in _PICKLE_SUFFIXES]
-        hint = f" (found {', '.join(pickles)}: pickled files are never loaded)" if pickles else ""
-        runs = [name for name in ("best", "last") if (folder / name / "model.safetensors").is_file()]
-        hint += f" (a training run: give {folder / runs[0]})" if runs else ""
-        if any(p.name.startswith("open_clip_") for p in folder.iterdir()):  # its weights, not its config
-            hint += " (an open_clip folder? its open_clip_config.json is missing)"
-        raise DataError(f"{folder} is not a bundle: model.safetensors is missing{hint}")
+        raise DataError(f"{folder} is not a bundle: model.safetensors is missing{_what_is_there(folder)}")
     config = _read_json(folder / "config.json")
     if not isinstance(config, dict):
         _check_config(config, folder / "config.json")  # says what it must be
