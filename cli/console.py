@@ -117,8 +117,9 @@ def engine_named(text: str) -> str:
 
 
 def ray_address(value: str | None) -> str | None:
-    """--address as HOST:PORT (or ray://HOST:PORT, auto, local); anything else a usage error (exit 2): "garbage"
-    had reached Ray ("ValueError: Invalid address format", exit 1), a dashboard URL a name lookup."""
+    """--address as HOST:PORT (or ray://HOST:PORT, auto, local); anything else a usage error (exit 2):
+    "garbage" had reached Ray ("ValueError: Invalid address format", exit 1), a dashboard URL a name
+    lookup."""
     if value is None or value in ("auto", "local"):  # Ray's own words: the cluster found here, a new one
         return value
     if value.startswith(("http://", "https://")):
