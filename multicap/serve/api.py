@@ -105,6 +105,7 @@ def search(
         return {
             "hits": [], "offset": offset, "more": False, "unknown": exc.unknown, "concepts": [], "spaces": [],
             "nearest_only": False, "notes": [*exc.unknown, *exc.notes, str(exc)],
+            "index_version": svc.collection.catalogue().version,  # as every page says it
         }  # fmt: skip
     notes = svc.search_notes(q, result, hits, offset + k)
     return {

@@ -69,6 +69,7 @@ def test_more_like_this_and_an_unknown_word(served: Served) -> None:
     r = served.get("/api/search", params={"q": "grass"})  # no photo here has grass
     assert r.status_code == 200 and r.json()["hits"] == [] and r.json()["more"] is False
     assert r.json()["notes"][0].startswith("nothing in the index matches 'grass'")
+    assert len(r.json()["index_version"]) == 12  # as every page of results says it
     r = served.get("/api/search", params={"q": "a woman"})  # "unknown" lists only words not understood
     assert r.json()["unknown"] == [] and "searched as any person" in r.json()["notes"][0], r.text
     r = served.get("/api/search", params={"q": "forest xqzzyv"})  # the unknown word said too, as the CLI does
