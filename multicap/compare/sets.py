@@ -318,9 +318,11 @@ def _cluster_summary(
             most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
             shown = readable(most, names, above)[:SOME_FEATURES]
             label = counted(shown, counts, len(photos))
-    for share, lift in ((SOME, LIFT), (FEW, FEW_LIFT)):  # nothing most share: what a third or more of them
-        if not label and len(photos) > 2:  # do, counted; else a fifth (four of 346 real photos' 15 clusters
-            some = over_represented(photos, others, feats, above, most=share, lift=lift)  # had no label)
+    # nothing most share: what a third or more of them do, counted; else what a fifth do, half as often
+    # again as the rest (four of the 346 real photos' 15 clusters had had no label)
+    for share, lift in ((SOME, LIFT), (FEW, FEW_LIFT)):
+        if not label and len(photos) > 2:
+            some = over_represented(photos, others, feats, above, most=share, lift=lift)
             shown = readable(some, names, above)[:SOME_FEATURES]
             label = counted(shown, counts, len(photos))
     if shown and shown[0] not in feats[rep]:  # the example shows what the label says first: a walkthrough's
