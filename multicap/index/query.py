@@ -163,6 +163,10 @@ class _Reading:
         """Read the word at `k` (and any it starts); where the next unread word is."""
         words, out = self.words, self.out
         word = words[k]
+        span, count, exact = _count_words(words, k)
+        if span:  # "at least two dogs", "more than 3 people": how many of the next part
+            self.count, self.counted, self.count_text = count, exact, " ".join(words[k : k + span])
+            return k + span
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
@@ -177,6 +181,10 @@ class _Reading:
             if word == "couple":  # "a couple of dogs": two or more dogs, not a couple of people and dogs
                 self.count, self.counted = 2, False
             return k + 2  # "a pair of shoes", "a pair of scissors": what a pair is of, seen as one
+        if word.isdigit() and _in_a_name(words, k):  # "route 66 sign": a sign, not 66 of them
+            name = f"{words[k - 1]} {word}"
+            self.out.notes.append(f'"{name}": a number after a word is read as a name\'s, not a count')
+            return k + 1
         if word in NUMBERS:  # "two dogs": how many of the next part
             self.count, self.counted = NUMBERS[word], word not in AT_LEAST
             self.count_text = word
@@ -277,6 +285,36 @@ class _Reading:
             how = f"objects coloured {self.colour}"
             out.parts.append(Part(self.colour, "colour", colour=self.colour, how=how, terms=terms))
         return out
+
+
+def _in_a_name(words: list[str], k: int) -> bool:
+    """Whether the number in digits at `k` follows a word it names with ("route 66", "apollo 11", "room
+    101", "windows 95"): a count comes first or after a function word ("3 dogs", "a man with 2 dogs")."""
+    before = words[k - 1] if k > 0 else ""
+    return bool(before) and before not in STOPWORDS and before not in RELATIONS and before not in NUMBERS
+
+
+# Words before a number that say how it counts: at least so many (a number alone asks for that many
+# exactly), one more, or exactly that many ("at least 2 dogs": "least" had been an unknown word, "more than 3
+# dogs" Sir Thomas More). "About 20 people" asks for at least 20: fewer score less, not nothing.
+_COUNT_WORDS = {
+    ("at", "least"): "at least", ("more", "than"): "more than", ("over",): "more than",
+    ("exactly",): "exactly", ("only",): "exactly", ("just",): "exactly", ("about",): "at least",
+    ("around",): "at least", ("approximately",): "at least", ("roughly",): "at least",
+    ("nearly",): "at least", ("almost",): "at least", ("some",): "at least",
+}  # fmt: skip
+
+
+def _count_words(words: list[str], k: int) -> tuple[int, int, bool]:
+    """Words from `k` saying how a number counts, and the number ("at least 2"): how many words, the count
+    asked for and whether exactly; (0, 1, False) where none start there."""
+    for said, how in _COUNT_WORDS.items():
+        n = len(said)
+        number = words[k + n] if k + n < len(words) else ""
+        if tuple(words[k : k + n]) == said and number in NUMBERS and number not in AT_LEAST:
+            count = NUMBERS[number] + (how == "more than")
+            return n + 1, count, how == "exactly"
+    return 0, 1, False
 
 
 def _look_words(

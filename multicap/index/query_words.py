@@ -20,7 +20,11 @@ __all__ = [
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
-     "images", "photos", "pictures"}
+     "images", "photos", "pictures",
+     # quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a
+     # person, and "much" a fiddler crab)
+     "any", "every", "each", "all", "other", "another", "more", "most", "less", "much", "plenty", "such",
+     "very", "just", "only", "also"}
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.
 ACTIONS = frozenset(
@@ -64,11 +68,11 @@ NUMBERS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, **{str(n): n for n in range(1, 1000)},
-    "several": 3, "few": 2, "multiple": 2, "many": 5, "numerous": 5, "lots": 5, "dozens": 5, "hundreds": 5,
-    "thousands": 5, "countless": 5,
+    "both": 2, "several": 3, "few": 2, "multiple": 2, "many": 5, "numerous": 5, "lots": 5, "dozens": 5,
+    "hundreds": 5, "thousands": 5, "countless": 5,
 }  # fmt: skip
 # Count words that ask for at least so many, not that many ("many dogs": five or more).
-AT_LEAST = frozenset({"several", "few", "multiple", "many", "numerous", "lots", "dozens", "hundreds",
+AT_LEAST = frozenset({"both", "several", "few", "multiple", "many", "numerous", "lots", "dozens", "hundreds",
                       "thousands", "countless"})  # fmt: skip
 # Words that ask for a face seen close (the describer found a face, and the person is large).
 FACE_WORDS = frozenset(

@@ -85,6 +85,12 @@ def test_a_number_asks_for_as_many_things() -> None:
         ("a few people", 2, False),
         ("a couple of dogs", 2, False),  # had been two people and dogs
         ("a pair of shoes", 1, False),  # a pair is seen as one
+        ("at least 2 dogs", 2, False),  # "least" had been an unknown word and the count exact
+        ("more than three people", 4, False),  # "more" had been Sir Thomas More, a person
+        ("over 5 birds", 6, False),
+        ("exactly 2 cats", 2, True),
+        ("about 20 people", 20, False),  # fewer score less, not nothing
+        ("route 66 sign", 1, False),  # a name's number, not 66 signs
     ],
 )
 def test_count_words_beyond_nine_and_couple_of(text: str, count: int, exact: bool) -> None:
@@ -92,7 +98,21 @@ def test_count_words_beyond_nine_and_couple_of(text: str, count: int, exact: boo
 
     meaning = understand(text)
     [part] = meaning.parts
-    assert (part.count, part.exact) == (count, exact) and not meaning.unknown
+    assert (part.count, part.exact) == (count, exact)
+    assert [u.word for u in meaning.unknown] == (["route"] if text.startswith("route") else [])
+
+
+def test_a_number_after_a_word_is_a_names() -> None:
+    """ "apollo 11 rocket", "windows 95 laptop": the number names, it does not count the next noun; said so.
+    A number after a function word still counts ("a man with 2 dogs"), and "bird over the water" relates."""
+    from multicap.index.query import understand
+
+    meaning = understand("windows 95 laptop")
+    assert [(p.text, p.count) for p in meaning.parts] == [("windows", 1), ("laptop", 1)]
+    assert any("windows 95" in note and "not a count" in note for note in meaning.notes)
+    assert not understand("bus 42").unknown  # "42" had counted nothing after it
+    assert [p.count for p in understand("a man with 2 dogs").parts] == [1, 2]
+    assert understand("a bird over the water").relations == ["over"]
 
 
 def test_a_place_reaches_the_things_found_there() -> None:
@@ -469,3 +489,15 @@ def test_a_class_name_that_is_also_a_person_finds_the_class(word: str) -> None:
     """WordNet ranks "a greedy person" first for "hog", "someone who supervises" for "monitor": the word
     had asked for any person, and the class of that name (a pig, a screen) was unreachable."""
     assert reached(word)[word] == 1.0
+
+
+def test_quantifiers_are_no_words_to_find() -> None:
+    """"any dog", "all cats", "both dogs": quantifiers had been unknown words, "more" Sir Thomas More (any
+    person) and "much" a fiddler crab."""
+    from multicap.index.query import understand
+
+    for text in ("any dog", "all dogs", "more dogs", "much dog", "each dog", "another dog"):
+        meaning = understand(text)
+        assert [p.kind for p in meaning.parts] == ["thing"] and not meaning.unknown, text
+    [dogs] = understand("both dogs").parts
+    assert (dogs.count, dogs.exact) == (2, False)
