@@ -492,7 +492,7 @@ def test_a_class_name_that_is_also_a_person_finds_the_class(word: str) -> None:
 
 
 def test_quantifiers_are_no_words_to_find() -> None:
-    """"any dog", "all cats", "both dogs": quantifiers had been unknown words, "more" Sir Thomas More (any
+    """ "any dog", "all cats", "both dogs": quantifiers had been unknown words, "more" Sir Thomas More (any
     person) and "much" a fiddler crab."""
     from multicap.index.query import understand
 
