@@ -7,7 +7,7 @@ server that ignores it starts again from zero), and its SHA-256 checked over the
 renamed to `dest`: a file whose checksum differs is deleted and refused, so nothing unverified is ever
 used. One pull of a file runs at a time (a lock file beside it: two had written one `.part` at once); a
 second waits, then finds the first's verified file. `MULTICAP_PULL_MIRROR` replaces the scheme and host of
-every URL (a mirror, or a test's loopback).
+every URL, its path (if any) going before the file's (a mirror, or a test's loopback).
 """
 
 from __future__ import annotations
@@ -42,12 +42,14 @@ def sha256_of(path: Path) -> str:
 
 
 def mirrored(url: str) -> str:
-    """`url` with its scheme and host replaced by `$MULTICAP_PULL_MIRROR`, where that is set."""
+    """`url` with its scheme and host replaced by `$MULTICAP_PULL_MIRROR`, where that is set; a mirror's own
+    path comes before the file's ("https://host/hf" → https://host/hf/org/model/...: it had been dropped)."""
     mirror = os.environ.get("MULTICAP_PULL_MIRROR")
     if not mirror:
         return url
     base, parts = urllib.parse.urlsplit(mirror), urllib.parse.urlsplit(url)
-    return urllib.parse.urlunsplit((base.scheme, base.netloc, parts.path, parts.query, ""))
+    path = base.path.rstrip("/") + parts.path
+    return urllib.parse.urlunsplit((base.scheme, base.netloc, path, parts.query, ""))
 
 
 def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = None) -> Path:

@@ -126,6 +126,17 @@ def test_a_mirror_that_is_no_url_and_a_server_error_are_said(server, tmp_path: P
     assert not (tmp_path / "m").exists()
 
 
+def test_a_mirror_keeps_its_own_path(monkeypatch) -> None:
+    """A mirror served under a path ("https://host/hf") had lost it: every pull asked the host's root."""
+    from multicap.weights_pull import mirrored
+
+    url = "https://huggingface.co/timm/vit/resolve/main/open_clip_model.safetensors"
+    monkeypatch.setenv("MULTICAP_PULL_MIRROR", "http://127.0.0.1:8000/hf/")
+    assert mirrored(url) == "http://127.0.0.1:8000/hf/timm/vit/resolve/main/open_clip_model.safetensors"
+    monkeypatch.setenv("MULTICAP_PULL_MIRROR", "http://127.0.0.1:8000")
+    assert mirrored(url) == "http://127.0.0.1:8000/timm/vit/resolve/main/open_clip_model.safetensors"
+
+
 def test_a_malformed_checksum_is_refused_before_any_connection() -> None:
     from multicap.catalog import pull_model
     from multicap.errors import ConfigError
