@@ -2,8 +2,9 @@
 
     path = pull_file(url, sha256, dest, progress=lambda done, total: ...)
 
-The file is written to `dest.part`, resumed from where a cut download stopped (an HTTP Range request; a
-server that ignores it starts again from zero), and its SHA-256 checked over the whole file before it is
+The file is written to `dest.part`, resumed from where a cut download stopped (an HTTP Range request, with
+If-Range so that a file changed on the server since is sent whole; a server that ignores it starts again
+from zero), and its SHA-256 checked over the whole file before it is
 renamed to `dest`: a file whose checksum differs is deleted and refused, so nothing unverified is ever
 used. One pull of a file runs at a time (a lock file beside it: two had written one `.part` at once); a
 second waits, then finds the first's verified file. `MULTICAP_PULL_MIRROR` replaces the scheme and host of
@@ -80,6 +81,7 @@ def pull_file(url: str, sha256: str, dest: Path, *, progress: Progress | None = 
             if made and not dest.with_name(dest.name + ".part").exists():  # no empty folder left behind
                 with contextlib.suppress(OSError):
                     dest.with_name(dest.name + ".lock").unlink()
+                    dest.with_name(dest.name + ".part.etag").unlink(missing_ok=True)
                     dest.parent.rmdir()
             raise
         with contextlib.suppress(OSError):  # the file is verified: a later pull returns before locking
@@ -94,16 +96,46 @@ def _pull(url: str, want: str, dest: Path, progress: Progress | None = None) -> 
     got = sha256_of(part)
     if got != want:
         part.unlink()
+        _validator_file(part).unlink(missing_ok=True)
         raise DataError(
             f"{source}: SHA-256 {got} is not the expected {want}; the file was deleted and is not used"
         )
     os.replace(part, dest)
+    _validator_file(part).unlink(missing_ok=True)
+
+
+def _validator_file(part: Path) -> Path:
+    """Where the part's server validator is kept: its strong ETag, else its Last-Modified date."""
+    return part.with_name(part.name + ".etag")
+
+
+def _headers(part: Path, have: int) -> dict[str, str]:
+    """A resume's headers: the bytes still missing, and only if the file is still the one the part began
+    as (If-Range: a server whose file changed sends it whole; a part of another version had been completed
+    with the new one's tail, and refused by its checksum only after the whole download)."""
+    if not have:
+        return {}
+    headers = {"Range": f"bytes={have}-"}
+    with contextlib.suppress(OSError, UnicodeDecodeError):
+        if validator := _validator_file(part).read_text().strip():
+            headers["If-Range"] = validator
+    return headers
+
+
+def _keep_validator(part: Path, response: http.client.HTTPResponse) -> None:
+    etag = response.headers.get("ETag") or ""
+    validator = etag if etag and not etag.startswith("W/") else response.headers.get("Last-Modified") or ""
+    with contextlib.suppress(OSError):
+        if validator:
+            _validator_file(part).write_text(validator)
+        else:
+            _validator_file(part).unlink(missing_ok=True)
 
 
 def _fetch(url: str, part: Path, progress: Progress | None) -> None:
     have = part.stat().st_size if part.is_file() else 0
     try:
-        request = urllib.request.Request(url, headers={"Range": f"bytes={have}-"} if have else {})
+        request = urllib.request.Request(url, headers=_headers(part, have))
         response = urllib.request.urlopen(request, timeout=_TIMEOUT_S)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:  # the part is already whole: the checksum decides
@@ -116,6 +148,8 @@ def _fetch(url: str, part: Path, progress: Progress | None) -> None:
         raise DataError(f"{url}: cannot connect ({exc}); run the same command again to retry") from None
     with response:
         resumed = response.status == 206
+        if not resumed:  # a whole file: what a later resume checks it is still the same
+            _keep_validator(part, response)
         length = response.headers.get("Content-Length")
         total = (have if resumed else 0) + int(length) if length is not None else None
         done = have if resumed else 0

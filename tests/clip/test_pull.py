@@ -27,6 +27,7 @@ class _Server:
         self.cut_at: int | None = None
         self.slow = False  # sends in 64 KiB pieces 10 ms apart (a pull still running when another starts)
         self.ranges: list[str | None] = []
+        self.payload, self.etag = PAYLOAD, ""  # what it serves; its ETag, if it sends one (honours If-Range)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,9 +42,13 @@ class _Server:
                 start = (
                     int(self.headers["Range"].split("=")[1].rstrip("-")) if self.headers.get("Range") else 0
                 )
-                body = PAYLOAD[start:]
+                if self.headers.get("If-Range", outer.etag) != outer.etag:  # changed since: sent whole
+                    start = 0
+                body = outer.payload[start:]
                 self.send_response(206 if start else 200)
                 self.send_header("Content-Length", str(len(body)))
+                if outer.etag:
+                    self.send_header("ETag", outer.etag)
                 self.end_headers()
                 if outer.cut_at is not None and not start:
                     self.wfile.write(body[: outer.cut_at])  # then the connection drops
@@ -124,6 +129,26 @@ def test_a_mirror_that_is_no_url_and_a_server_error_are_said(server, tmp_path: P
     with pytest.raises(DataError, match=r"not a URL .*check MULTICAP_PULL_MIRROR"):
         pull_file("https://example.org/file", SHA, tmp_path / "m" / "x")
     assert not (tmp_path / "m").exists()
+
+
+def test_a_part_of_a_file_changed_since_is_not_resumed(server, tmp_path: Path) -> None:
+    """A cut download of one version, then the server's file replaced: the resume asks If-Range, gets the
+    new file whole and verifies it (the old part had been completed with the new file's tail and refused)."""
+    dest = tmp_path / "model.safetensors"
+    server.etag, server.cut_at = '"v1"', 300_000
+    with pytest.raises(DataError, match="run the same command again"):
+        pull_file(f"{server.url}/file", SHA, dest)
+    assert (tmp_path / "model.safetensors.part.etag").read_text() == '"v1"'
+    new = bytes(reversed(PAYLOAD))
+    server.payload, server.etag = new, '"v2"'
+    assert pull_file(f"{server.url}/file", hashlib.sha256(new).hexdigest(), dest).read_bytes() == new
+    assert server.ranges[-1] == "bytes=300000-"  # asked to resume; answered whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]
+    server.payload, server.etag, server.cut_at = PAYLOAD, '"v1"', 300_000  # the same file: resumed
+    with pytest.raises(DataError):
+        pull_file(f"{server.url}/file", SHA, tmp_path / "again")
+    assert pull_file(f"{server.url}/file", SHA, tmp_path / "again").read_bytes() == PAYLOAD
+    assert server.ranges[-1] == "bytes=300000-"
 
 
 def test_a_mirror_keeps_its_own_path(monkeypatch) -> None:
