@@ -54,18 +54,21 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def keep_order(self) -> list[tuple[int, bool, int, float]]:
-        """How fit each image is to be kept of its duplicates, smallest first: the most pixels, then colour
-        over black and white (a grey copy is made from a colour photo, never the reverse), then the most
-        bytes by a factor of 1.5 at least (the least compressed: a copy re-encoded at half the size had
-        been kept for being older; a turned copy's few bytes more or less say nothing), then the oldest."""
+    def keep_order(self) -> list[tuple[int, bool, bool, int, float]]:
+        """How fit each image is to be kept of its duplicates, smallest first: the most pixels, then a file
+        over a symbolic link (a link and the file it names had been a pair with the link kept: deleting
+        the "copy" lost the photo and broke the link), then colour over black and white (a grey copy is
+        made from a colour photo, never the reverse), then the most bytes by a factor of 1.5 at least (the
+        least compressed: a copy re-encoded at half the size had been kept for being older; a turned
+        copy's few bytes more or less say nothing), then the oldest."""
         nbytes = self.nbytes or [1] * len(self)
         grey = [
             d.facts is not None and d.facts.image_attributes.get("colourfulness") == "black and white"
             for d in self.descriptions
         ]
+        links = [path.is_symlink() for path in self.paths]
         compressed = [-math.floor(math.log(max(b, 1), _BYTES_FACTOR)) for b in nbytes]
-        return list(zip([-p for p in self.pixels], grey, compressed, self.mtimes, strict=True))
+        return list(zip([-p for p in self.pixels], links, grey, compressed, self.mtimes, strict=True))
 
 
 @dataclass

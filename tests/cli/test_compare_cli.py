@@ -220,3 +220,17 @@ def test_a_large_duplicate_group_is_named_and_shown_in_part(tmp_path: Path) -> N
     assert line.count("frame") == 11 and " and 16 more;" in line, line  # the keeper and ten copies
     html = report.read_text()
     assert "… and 3 more (all in the Images table)" in html
+
+
+def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
+    """A symbolic link and the file it names are a pair of copies: the file is the one to keep (the link,
+    first by name, had been kept: a walkthrough deleting the "copy" would have lost the photo)."""
+    from PIL import Image
+
+    Image.open(EXAMPLES / "chelsea.jpg").convert("RGB").save(tmp_path / "z_real.jpg")
+    (tmp_path / "a_link.jpg").symlink_to("z_real.jpg")
+    Image.open(EXAMPLES / "coffee.jpg").convert("RGB").save(tmp_path / "coffee.jpg")
+    r = run_cli("compare", str(tmp_path), "--json")
+    assert r.returncode == 0, r.stderr
+    [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
+    assert Path(group["keeper"]).name == "z_real.jpg", group
