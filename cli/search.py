@@ -105,10 +105,10 @@ def search_command(
 def _image_named(query: str) -> bool:
     """Whether the query is an image file's path ("koala.jpg", "/photos/a.png"): one that exists, or one
     that would, with no space in it."""
-    from multicap.io.paths import IMAGE_EXTENSIONS
+    from multicap.io.paths import IMAGE_EXTENSIONS, UNREAD_PHOTOS
 
-    if os.path.splitext(query)[1].lower() not in IMAGE_EXTENSIONS:
-        return False
+    if os.path.splitext(query)[1].lower() not in IMAGE_EXTENSIONS | UNREAD_PHOTOS:  # ".HEIC": a phone's
+        return False  # photo, read where its bytes are a JPEG (it had been searched as the words "heic")
     return os.path.lexists(query) or not any(c.isspace() for c in query)
 
 

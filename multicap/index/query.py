@@ -111,6 +111,9 @@ _NEGATIONS = ("not", "no", "without", "except")
 _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
+    **{
+        w: f'"{w}" asks for what a photo lacks, which the search does not follow' for w in ("nobody", "noone")
+    },
 }
 
 

@@ -14,6 +14,7 @@ from multicap.index.query_words import (
     FOUND_SENSES,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
+    PLACE_WORDS,
     RELATIONS,
     STOPWORDS,
 )
@@ -111,8 +112,8 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
             continue
         if phrase in FOUND:
             return span, _found_part(phrase, FOUND[phrase])
-        if names_a_time(synsets[0], wn):  # "fall", "spring", "evening": when, not what (`reach.unknown`)
-            return span, None
+        if names_a_time(synsets[0], wn) and not _seen_anyway(phrase, wn):  # "fall", "spring", "evening":
+            return span, None  # when, not what (`reach.unknown`)
         found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
         if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees
             return span, _found_part(phrase, found)
@@ -130,6 +131,13 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
         return span, part
     return 1, None
+
+
+def _seen_anyway(phrase: str, wn: WordNet) -> bool:
+    """Whether a word that WordNet first gives as a time names what the model sees all the same: a class
+    ("stage", first a period: "people on a stage" had been said to name a time) or a place or an event
+    whose things it sees ("birthday")."""
+    return phrase in PLACE_WORDS or names_a_thing_class(phrase, wn, PERSON_SYNSET)
 
 
 def names_a_thing(words: list[str], k: int, wn: WordNet) -> bool:

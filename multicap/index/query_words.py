@@ -20,11 +20,12 @@ __all__ = [
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
-     "images", "photos", "pictures",
+     "images", "photos", "pictures", "photograph", "photographs", "pic", "pics", "pix", "snapshot",
+     "snapshots", "nobody", "noone",
      # quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a
      # person, and "much" a fiddler crab)
      "any", "every", "each", "all", "other", "another", "more", "most", "less", "much", "plenty", "such",
-     "very", "just", "only", "also"}
+     "same", "very", "just", "only", "also"}
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.
 ACTIONS = frozenset(
@@ -162,6 +163,13 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
              "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
     "landscape": ("alp", "valley", "cliff", "volcano", "promontory", "seashore", "lakeside", "sandbar",
                   "geyser"),
+    # events, where what is seen is what is there (WordNet's concert is a performance, its party a group)
+    "concert": ("stage", "electric guitar", "acoustic guitar", "drum", "microphone", "spotlight",
+                "grand piano", "violin", "cello", "sax", "cornet", "trombone", "theater curtain"),
+    "orchestra": ("violin", "cello", "French horn", "trombone", "cornet", "sax", "flute", "oboe", "bassoon",
+                  "grand piano", "drum", "stage"),
+    "wedding": ("groom", "gown", "suit", "bow tie", "church"),
+    "party": ("balloon", "candle", "wine bottle", "beer bottle", "beer glass", "goblet"),
     # Any body of water (WordNet's body_of_water.n.01 and its kinds: sea, lake, river, pond...): ImageNet has
     # none, but its shores and what floats on it.
     "water": ("lakeside", "seashore", "boathouse", "pier", "dock", "sandbar", "breakwater", "dam",
@@ -188,6 +196,9 @@ PLACE_WORDS = {
     "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
     "supermarket": "shop", "market": "shop", "landscape": "landscape", "landscapes": "landscape",
     "scenery": "landscape", "countryside": "landscape", "nature": "landscape",
+    "concert": "concert", "concerts": "concert", "gig": "concert", "orchestra": "orchestra",
+    "wedding": "wedding", "weddings": "wedding", "party": "party", "parties": "party", "birthday": "party",
+    "birthday party": "party",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,
@@ -205,7 +216,7 @@ MONOCHROME = ("black", "and", "white")  # of a photo, not of a thing ("a black a
 # Words for the image itself: a look or a colour before one is the image's ("a blue picture").
 IMAGE_WORDS = frozenset(
     {"photo", "photos", "picture", "pictures", "image", "images", "photograph", "photographs", "shot",
-     "shots", "scene", "scenes"}
+     "shots", "scene", "scenes", "pic", "pics", "pix", "snapshot", "snapshots"}
 )  # fmt: skip
 # Words that shade a colour ("dark blue", "bright red"): before a colour they say nothing the describer
 # tells apart, so the colour alone is asked for.

@@ -270,9 +270,10 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
         "search", str(REPO / "examples" / "photos" / "coffee.jpg"), "--index", str(index), "-k", "1"
     )
     assert path.returncode == 0 and path.stdout.startswith("1.0000") and not path.stderr, path  # as --image
-    for missing in ("photos/koala.jpg", "koala.jpg"):  # not the words "photos", "koala", "jpg"
+    for missing in ("photos/koala.jpg", "koala.jpg", "DCIM/IMG_0018.HEIC"):  # not "photos", "koala", "jpg"
         gone = run_cli("search", missing, "--index", str(index))
-        assert gone.returncode == 1 and f"{missing}: no such file (a query ending in .jpg" in gone.stderr
+        ending = missing.rsplit(".", 1)[1]
+        assert gone.returncode == 1 and f"{missing}: no such file (a query ending in .{ending}" in gone.stderr
     woman = run_cli("search", "woman", "--index", str(index), "-k", "1")
     assert woman.returncode == 0 and 'warning: "woman" is searched as any person' in woman.stderr
     explained = run_cli("search", "temple", "--index", str(index), "--explain", "-k", "1")
@@ -501,3 +502,20 @@ def test_quantifiers_are_no_words_to_find() -> None:
         assert [p.kind for p in meaning.parts] == ["thing"] and not meaning.unknown, text
     [dogs] = understand("both dogs").parts
     assert (dogs.count, dogs.exact) == (2, False)
+
+
+def test_words_a_walkthrough_found_misread() -> None:
+    """"people on a stage": ImageNet's stage, not a time (WordNet's first stage is a period); "pic of my
+    dog": a photo word, not a comic book; "nobody": not any person; events reach what is seen at them."""
+    from multicap.index.query import understand
+
+    stage = understand("people on a stage")
+    assert [p.kind for p in stage.parts] == ["people", "thing"] and not stage.unknown
+    assert stage.parts[1].top(1)[0] == ("stage", 1.0)
+    assert [p.text for p in understand("pic of my dog").parts] == ["dog"]
+    nobody = understand("nobody")
+    assert not nobody.parts and "asks for what a photo lacks" in nobody.notes[0]
+    for word, seen in (("concert", "electric guitar"), ("wedding", "groom"), ("birthday party", "balloon")):
+        [part] = understand(word).parts
+        assert seen in dict(part.top(5)) and "what is found at" in part.how, (word, part.how)
+    assert "names a time" in understand("fall").unknown[0].reason  # a season still is one
