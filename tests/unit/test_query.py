@@ -505,7 +505,7 @@ def test_quantifiers_are_no_words_to_find() -> None:
 
 
 def test_words_a_walkthrough_found_misread() -> None:
-    """"people on a stage": ImageNet's stage, not a time (WordNet's first stage is a period); "pic of my
+    """ "people on a stage": ImageNet's stage, not a time (WordNet's first stage is a period); "pic of my
     dog": a photo word, not a comic book; "nobody": not any person; events reach what is seen at them."""
     from multicap.index.query import understand
 
