@@ -152,7 +152,7 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
         forget = " ".join(console.arg(f) for f in away[:3]) + (" ..." if len(away) > 3 else "")
         console.warn(
             f"{console.counted(n, 'result')} {'is' if n == 1 else 'are'} no longer on disk (moved or deleted "
-            "since indexed; marked \"gone\" in --json): indexing their folder again retires them"
+            "since indexed; marked gone, and left out of -f and -0): indexing their folder again retires them"
             + (f"; {'its folder is' if len(away) == 1 else 'their folders are'} gone too: `multicap index "
                f"--forget {forget} --index {console.arg(root)}`" if away else "")
         )  # fmt: skip
@@ -183,18 +183,22 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
         for line in result.concepts:
             console.out.print(f"understood: {line}", markup=False)
     for hit in result.hits:
+        there = os.path.lexists(hit.path)  # else moved or deleted since indexed
+        if not there and form in ("null", "paths"):  # a list for the next command (`xargs`, `| feh -f -`),
+            continue  # which had failed on the name (stderr says how many were left out)
         if form == "null":  # the name's own bytes: any name a file system allows reaches the next command
             sys.stdout.flush()
             sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
         elif form == "json":  # with --explain each line also says how the query was read, as the text does
-            gone = {} if os.path.lexists(hit.path) else {"gone": True}  # moved or deleted since indexed
+            gone = {} if there else {"gone": True}
             console.print_json_line(
                 {**hit.to_dict(explain), **gone, **weak, **({"query": reading} if explain else {})}
             )
         elif form == "paths":  # as ls -b: a backslash doubled, so that each line reads back as one name
             console.out.print(console.shown(hit.path, exact=True), markup=False)
         else:
-            console.out.print(f"{hit.score:.4f}  {console.shown(hit.path)}", markup=False)
+            mark = "" if there else "  (gone)"
+            console.out.print(f"{hit.score:.4f}  {console.shown(hit.path)}{mark}", markup=False)
             if explain:
                 parts = "  ".join(
                     f"{k} #{int(v['rank'])} {v['score']:.3f}" if "rank" in v else f"{k} {v['score']:.3f}"

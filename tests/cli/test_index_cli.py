@@ -246,6 +246,12 @@ def test_search_says_what_is_no_longer_on_disk(tmp_path: Path) -> None:
     (tmp_path / "p" / "coffee.jpg").unlink()
     r = run_cli("search", "espresso", "--index", idx, "-k", "2")
     assert r.returncode == 0 and "1 result is no longer on disk" in r.stderr and "--forget" not in r.stderr
+    assert r.stdout.splitlines()[0].endswith("coffee.jpg  (gone)")
+    # a list for the next command leaves it out (`xargs` had failed on it)
+    for flag, sep in (("-f", "\n"), ("-0", "\0")):
+        listed = run_cli("search", "espresso", "--index", idx, "-k", "2", flag)
+        assert listed.stdout.split(sep)[:1] == [str(tmp_path / "p" / "chelsea.jpg")], listed.stdout
+        assert "left out of -f and -0" in listed.stderr
     # the folder moved away: the warning names it for --forget, and --json marks each result gone
     (tmp_path / "p").rename(tmp_path / "elsewhere")
     r = run_cli("search", "cat", "--index", idx, "-k", "2", "--json")
