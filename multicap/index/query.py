@@ -117,6 +117,7 @@ _NOT_UNDERSTOOD = {
 }
 
 
+_COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
 _MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
 
 
@@ -332,6 +333,8 @@ def _look_words(
     word = words[k]
     if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
         return 1, None, False
+    if word in _COLOUR_NOUNS and (colour is not None or not _of_the_image(words, k + 1)):
+        return 1, None, False  # "a red colour": red; "the colour of the car": the car
     if word in LOOKS:
         return 1, look_part(word, LOOKS[word]), False
     if named is None or k + 1 >= len(words) or not _of_the_image(words, k + 1):

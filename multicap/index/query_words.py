@@ -207,7 +207,18 @@ PLACE_WORDS = {
 _LOOK_WORDS = {
     ("brightness", "bright"): ("bright", "sunny", "well-lit"),
     ("brightness", "dark"): ("dark", "dim", "gloomy", "night", "nighttime", "underexposed"),
-    ("colourfulness", "colourful"): ("colourful", "colorful", "vivid", "vibrant", "saturated"),
+    # "fall colors", "a colour photo": the colours are what is asked for ("colors" had been a suit, a sorrel)
+    ("colourfulness", "colourful"): (
+        "colourful",
+        "colorful",
+        "vivid",
+        "vibrant",
+        "saturated",
+        "colour",
+        "color",
+        "colours",
+        "colors",
+    ),
     ("colourfulness", "muted"): ("muted", "dull", "drab", "desaturated"),
     ("monochrome", "black and white"): ("monochrome", "monochromatic", "grayscale", "greyscale"),
 }

@@ -241,10 +241,13 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     none = run_cli("search", "asdfgh qwerty", "--index", str(index))
     assert none.returncode == 1 and none.stdout == ""
     refused = "error: nothing to search for in 'asdfgh qwerty'"  # the words, not the index ("dgo" blamed it)
-    # a word related to nothing finds only images that say it, not its stem's: "colour" had found every
-    # "colourful" image, "evening" the "even-toed ungulate"s, with no word that they are only near
-    colour = run_cli("search", "colour", "--index", str(index))
-    assert colour.returncode == 1 and "error: nothing to search for in 'colour'" in colour.stderr, colour
+    # a word related to nothing finds only images that say it, not its stem's: "evening" had found the
+    # "even-toed ungulate"s, with no word that they are only near; "colour" asks for colourful images, as
+    # --explain says (its stem had found them unsaid)
+    evening = run_cli("search", "evenings", "--index", str(index))
+    assert evening.returncode == 1 and "names a time" in evening.stderr, evening
+    colour = run_cli("search", "colour photo", "--index", str(index), "--explain", "-k", "1")
+    assert colour.returncode == 0 and "understood: colour: images colourful" in colour.stdout, colour.stdout
     assert none.stderr.strip().startswith(refused) and "qwerty" in none.stderr
     for word in ("forest", "grass"):  # understood, but no example photo holds vegetation: not silence
         nothing = run_cli("search", word, "--index", str(index))
@@ -519,3 +522,15 @@ def test_words_a_walkthrough_found_misread() -> None:
         [part] = understand(word).parts
         assert seen in dict(part.top(5)) and "what is found at" in part.how, (word, part.how)
     assert "names a time" in understand("fall").unknown[0].reason  # a season still is one
+
+
+def test_colours_of_the_image_ask_for_a_colourful_one() -> None:
+    """ "fall colors" had searched a suit, a sorrel and lipstick; "a red colour" is red, "the colour of the
+    car" the car."""
+    from multicap.index.query import understand
+
+    assert [(p.kind, p.look) for p in understand("fall colors").parts] == [
+        ("look", ("colourfulness", "colourful"))
+    ]
+    assert [(p.kind, p.colour) for p in understand("a red colour").parts] == [("colour", "red")]
+    assert [p.text for p in understand("the colour of the car").parts] == ["car"]
