@@ -247,7 +247,9 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     evening = run_cli("search", "evenings", "--index", str(index))
     assert evening.returncode == 1 and "names a time" in evening.stderr, evening
     colour = run_cli("search", "colour photo", "--index", str(index), "--explain", "-k", "1")
-    assert colour.returncode == 0 and "understood: colour: images colourful" in colour.stdout, colour.stdout
+    assert (
+        colour.returncode == 0 and "understood: colour: images the describer calls colourful" in colour.stdout
+    ), colour.stdout
     assert none.stderr.strip().startswith(refused) and "qwerty" in none.stderr
     for word in ("forest", "grass"):  # understood, but no example photo holds vegetation: not silence
         nothing = run_cli("search", word, "--index", str(index))
