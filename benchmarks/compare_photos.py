@@ -29,6 +29,10 @@ outliers, and the other photos flagged (false outliers). These photos were seen 
 the odd one out by what it shows (multicap/compare/sets.py) was made: a development figure, not a held-out
 one.
 
+With --several N, N sets of twelve photos of one theme are drawn with three photos planted, one of each
+of three other themes (the themes in turn): how many of the three are flagged (an espresso, a hammer and a
+rocket among zoo animals had been only the hammer, in a walkthrough), and the others flagged.
+
 With --mixed N, N sets of 30 photos are drawn, ten of each of three themes (every three of GCompris's
 five themes and people, the photos whose labelled main object is a person, in turn), each theme a group
 to score (together, alone, labelled by a word of its theme): a folder of a few kinds of photo, between
@@ -64,6 +68,7 @@ THEMES = {
     "renewable energy": ("/categorization/resource/images/renewable/",),
 }
 PLANTED_SET = 12  # photos of one theme in a planted set
+SEVERAL = 3  # photos of other themes planted in each set of --several
 MIXED_PART = 10  # photos of each of the three themes of a mixed set
 # what a mixed set's cluster label may say of each theme
 THEME_WORDS = {
@@ -79,7 +84,8 @@ THEME_WORDS = {
 def members(judged: dict[str, Any]) -> list[str]:
     """Every photo of a judged set: its groups', its other files and its outlier, in that order."""
     files = [f for g in judged.get("groups", []) for f in g["files"]] + judged.get("files", [])
-    return list(dict.fromkeys(files + ([judged["outlier"]] if "outlier" in judged else [])))
+    odd = ([judged["outlier"]] if "outlier" in judged else []) + judged.get("planted", [])
+    return list(dict.fromkeys(files + odd))
 
 
 def compare(files: list[str], data: Path, folder: Path) -> dict[str, Any]:
@@ -116,7 +122,10 @@ def score_set(judged: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     if "outlier" in judged:
         row["outlier"] = bool(images[judged["outlier"]]["outlier"])
         row["outlier_rank"] = order.index(judged["outlier"]) + 1
-    others = [f for f in images if f != judged.get("outlier")]
+    if "planted" in judged:  # several photos of other themes: how many are flagged
+        row["planted_found"] = sum(bool(images[f]["outlier"]) for f in judged["planted"])
+        row["planted_n"] = len(judged["planted"])
+    others = [f for f in images if f != judged.get("outlier") and f not in judged.get("planted", [])]
     row["false_outliers"] = sorted(f for f in others if images[f]["outlier"])
     row["n_others"] = len(others)
     return row
@@ -135,6 +144,20 @@ def planted_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
         if j < n // 2:
             judged["outlier"] = rng.choice(themes[b])
         sets.append(judged)
+    return sets
+
+
+def several_sets(data: Path, n: int, seed: int = 0) -> list[dict[str, Any]]:
+    """`n` sets of `PLANTED_SET` photos of one theme, each with `SEVERAL` photos of as many other themes."""
+    themes = _theme_photos(data, PLANTED_SET)
+    rng = random.Random(seed)
+    sets = []
+    for j in range(n):
+        a = list(themes)[j % len(themes)]
+        others = rng.sample([t for t in themes if t != a], SEVERAL)
+        planted = [rng.choice(themes[b]) for b in others]
+        files = rng.sample(themes[a], PLANTED_SET)
+        sets.append({"name": f"{a} and one each of {', '.join(others)}", "files": files, "planted": planted})
     return sets
 
 
@@ -182,6 +205,7 @@ def split_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
     groups = [g for r in rows for g in r["groups"]]
     judged = [r for r in rows if "outlier" in r]
     others = sum(r["n_others"] for r in rows)
+    planted = sum(r.get("planted_found", 0) for r in rows), sum(r.get("planted_n", 0) for r in rows)
     return {
         "sets": len(rows),
         "groups": len(groups),
@@ -190,6 +214,7 @@ def split_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "labelled": f"{sum(g['labelled'] for g in groups)}/{len(groups)}",
         "outliers": f"{sum(r['outlier'] for r in judged)}/{len(judged)}",
         "outlier_ranks": [r["outlier_rank"] for r in judged],
+        "planted": f"{planted[0]}/{planted[1]}",
         "false": round(sum(len(r["false_outliers"]) for r in rows) / others, 3) if others else None,
     }
 
@@ -199,6 +224,7 @@ def table(split: str, rows: list[dict[str, Any]], m: dict[str, Any]) -> str:
     for r in rows:
         found = "found" if r.get("outlier") else "missed"
         extra = f", outlier {found} (rank {r['outlier_rank']})" if "outlier" in r else ""
+        extra += f", planted flagged {r['planted_found']}/{r['planted_n']}" if "planted_n" in r else ""
         lines.append(f"  {r['name']}: k={r['k']}{extra}, false outliers {len(r['false_outliers'])}")
         for g in r["groups"]:
             lines.append(
@@ -207,7 +233,8 @@ def table(split: str, rows: list[dict[str, Any]], m: dict[str, Any]) -> str:
             )
     lines.append(
         f"  together {m['together']}  alone {m['alone']}  labelled {m['labelled']}  "
-        f"outliers {m['outliers']} (ranks {m['outlier_ranks']})  false outliers {m['false']}"
+        f"outliers {m['outliers']} (ranks {m['outlier_ranks']})  planted flagged {m['planted']}  "
+        f"false outliers {m['false']}"
     )
     return "\n".join(lines)
 
@@ -219,6 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     ap.add_argument(
         "--planted", type=int, default=0, metavar="N", help="also N sets with a planted outlier or none"
+    )
+    ap.add_argument(
+        "--several", type=int, default=0, metavar="N", help="also N sets with three planted photos each"
     )
     ap.add_argument(
         "--mixed", type=int, default=0, metavar="N", help="also N sets of 30 photos of three themes each"
@@ -245,6 +275,10 @@ def main(argv: list[str] | None = None) -> int:
                 drawn = planted_sets(args.data, args.planted)
                 rows = [score_set(s, compare(members(s), args.data, Path(tmp) / "planted")) for s in drawn]
                 out["planted"] = {"rows": rows, "metrics": split_metrics(rows)}
+            if args.several:
+                drawn = several_sets(args.data, args.several)
+                rows = [score_set(s, compare(members(s), args.data, Path(tmp) / "several")) for s in drawn]
+                out["several"] = {"rows": rows, "metrics": split_metrics(rows)}
             if args.mixed:
                 drawn = mixed_sets(args.data, args.mixed)
                 rows = [score_set(s, compare(members(s), args.data, Path(tmp) / "mixed")) for s in drawn]

@@ -290,9 +290,14 @@ def _print_set(result: Any) -> None:
         f"near-duplicates: {s['duplicates']} in {console.counted(s['duplicate_groups'], 'group')}",
         markup=False,
     )
+    made = {(i, j): pair.copied for i, j, pair in result.pairs if pair.copied}  # "b.jpg turned upside down"
     for g in result.duplicates:
-        copies = [str(paths[m]) for m in g.members if m != g.keeper]  # _NAMED at most: 300 frames had
-        more = f" and {len(copies) - _NAMED} more" if len(copies) > _NAMED else ""  # made a 16,000-char line
+        copies = [  # _NAMED at most: 300 frames had made a 16,000-char line
+            f"{paths[m]} {' and '.join(made[g.keeper, m])}" if (g.keeper, m) in made else str(paths[m])
+            for m in g.members
+            if m != g.keeper
+        ]
+        more = f" and {len(copies) - _NAMED} more" if len(copies) > _NAMED else ""
         others = ", ".join(copies[:_NAMED]) + more
         how = "" if g.similarity >= s["threshold"] else ": a copy joined by shared keypoints"  # grey, flipped
         least = f"least signature similarity {g.similarity:.3f}{how}"  # a pair's "similarity": embeddings'

@@ -94,6 +94,9 @@ class PairComparison:
     fact_similarity: float | None  # Jaccard of the two images' features at the caption level
     differences: list[Difference] = field(default_factory=list)
     signature_similarity: float | None = None  # cosine of the near-duplicate signatures, where known
+    copied: list[str] = field(
+        default_factory=list
+    )  # how b was made from a, for a copy ("cropped", "made grey")
 
     def at(self, level: str) -> list[Difference]:
         """The differences a description at `level` states (those of the levels below it too)."""
@@ -116,6 +119,7 @@ class PairComparison:
             "similarity": self.similarity,
             "fact_similarity": self.fact_similarity,
             "signature_similarity": self.signature_similarity,
+            "copied": self.copied,
             "differences": {lv: [asdict(d) for d in self.at(lv)] for lv in levels},
             "texts": {lv: self.text(lv) for lv in levels},
         }

@@ -241,13 +241,16 @@ class _Page:
     def pairs(self) -> str:
         if not self.r.pairs:
             return ""
+        copies = any(p.copied for _, _, p in self.r.pairs)  # how each copy was made, where one was
+        head = "<th>b, a copy of a</th>" if copies else ""
         rows = [
-            "<tr><th>a</th><th>b</th><th>similarity</th><th>object</th><th>attribute</th><th>layout</th></tr>"
+            f"<tr><th>a</th><th>b</th><th>similarity</th>{head}<th>object</th><th>attribute</th><th>layout</th></tr>"
         ]
         for _, _, p in self.r.pairs:
             sim = f"{p.similarity:.3f}" if p.similarity is not None else ""
+            made = f"<td>{_e(', '.join(p.copied))}</td>" if copies else ""
             texts = "".join(f"<td>{_e(p.text(lv))}</td>" for lv in ("object", "attribute", "layout"))
-            rows.append(f"<tr><td>{_name(p.a)}</td><td>{_name(p.b)}</td><td>{sim}</td>{texts}</tr>")
+            rows.append(f"<tr><td>{_name(p.a)}</td><td>{_name(p.b)}</td><td>{sim}</td>{made}{texts}</tr>")
         return '<h2 id="pairs">Pairwise differences</h2><table>' + "".join(rows) + "</table>"
 
     def images(self) -> str:

@@ -5,7 +5,7 @@
 
 Duplicates come from the near-duplicate signatures (`duplicates`); clusters and outliers from the image
 embeddings (`clusters`; a copy is clustered as the photo it copies), with one more outlier where a set has
-a theme: the odd one out by what the photos show (`_odd_one_out`); what a cluster shares from
+a theme: the odd ones out by what the photos show (`_odd_ones_out`); what a cluster shares from
 `multicap.describe.summary.summarize_set` over its members, what sets a cluster apart from the features
 most of its members have and few other images do (for a set of one cluster: what it shares), and what
 sets an image apart from the set summary of the whole set. Pairs: each duplicate's keeper
@@ -44,7 +44,7 @@ from multicap.compare.labels import (
 )
 from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, only_in, read_surely
 from multicap.compare.verify import SIDE as VERIFY_SIDE
-from multicap.compare.verify import PairCheck, alignment, looks_grey, relit
+from multicap.compare.verify import PairCheck, alignment, how_copied, looks_grey, relit
 from multicap.describe.description import Description
 from multicap.describe.summary import ancestors, concepts, image_features, summarize_set
 from multicap.errors import ImageLoadError
@@ -180,10 +180,10 @@ def compare_set(
     wanted = clusters is None and JOINED_FROM <= photos < PCA_FROM
     shown = shown_vectors(images.descriptions, stands_for) if wanted else None
     clustering = cluster_vectors(images.embeddings, clusters, seed=seed, stands_for=stands_for, shown=shown)
-    odd = _odd_one_out(clustering, images.descriptions, stands_for)
-    shows_nothing = (
-        [] if odd is None else [odd, *(int(i) for i in np.flatnonzero(stands_for == odd) if i != odd)]
-    )
+    odd = _odd_ones_out(clustering, images.descriptions, stands_for)  # each with its copies
+    shows_nothing = [
+        i for o in odd for i in (o, *(int(j) for j in np.flatnonzero(stands_for == o) if j != o))
+    ]
     clustering = replace(clustering, outliers=[*shows_nothing, *clustering.outliers])  # first: the farthest
     feats = [image_features(d.facts, level) if d.facts else set() for d in images.descriptions]
     above = ancestors(images.descriptions, level)
@@ -234,10 +234,10 @@ def shown_vectors(descriptions: Sequence[Description], stands_for: np.ndarray) -
     return out / np.maximum(norms, 1e-12)
 
 
-def _odd_one_out(
+def _odd_ones_out(
     clustering: Clustering, descriptions: Sequence[Description], stands_for: np.ndarray
-) -> int | None:
-    """The farthest photo of a set with a theme, when it shows nothing that any other photo shows.
+) -> list[int]:
+    """The farthest photos of a set with a theme, each showing nothing that any other photo shows.
 
     The embedding's distances alone flag only photos far beyond the set's spread, and a folder of varied
     nature photos spreads nearly as wide as anything: the Moon among twelve of them was the farthest, at
@@ -248,32 +248,43 @@ def _odd_one_out(
     another planted and 40 without (`benchmarks/compare_photos.py --planted 80`), the distances alone
     flagged 9 of the 40 planted photos, and with this rule 20, for 18 false flags among 960 other photos
     against 13 (half a deviation, not one: the same 20, one false flag more, and a hammer among twelve
-    animals, 0.7 deviations out, flagged in a walkthrough). A set where a photo has no facts (an index
-    that holds none for it) calls none odd: what that photo shows is not known. The first of equally far
-    photos is the one looked at."""
+    animals, 0.7 deviations out, flagged in a walkthrough). The photos are looked at farthest first, up to
+    a fifth of the set, until one is not so far or shows what another shows: an espresso, a hammer and a
+    rocket among 16 zoo animals had been only the hammer (a walkthrough). A set where a photo has no facts
+    (an index that holds none for it) calls none odd: what that photo shows is not known. The first of
+    equally far photos is the one looked at first."""
     photos = [i for i in range(len(stands_for)) if stands_for[i] == i]  # each photo once, not its copies
     if len(photos) < 5 or any(descriptions[i].facts is None for i in photos):
-        return None
+        return []
     shown = {i: concepts(facts) for i in photos if (facts := descriptions[i].facts) is not None}
     d = clustering.distances[photos]
-    far = photos[int(np.argmax(d))]
     median = float(np.median(d))
     spread = 1.4826 * float(np.median(np.abs(d - median)))
-    beyond = float(clustering.distances[far]) - median
-    if far in clustering.outliers or not shown[far] or beyond < max(_ODD_Z * spread, _ODD_MARGIN):
-        return None
     held = Counter(c for i in photos for c in shown[i])  # how many photos show each concept
-    if any(held[c] > 1 for c in shown[far]):
-        return None
-    pool = photos  # the photos the others' sharing is counted among (in a large set, a sample and far)
-    if len(photos) > _ODD_SAMPLE:
-        rest = [i for i in photos if i != far]
-        picked = np.random.default_rng(0).choice(len(rest), _ODD_SAMPLE - 1, replace=False)
-        pool = sorted([far, *(rest[int(k)] for k in picked)])
+    odd: list[int] = []
+    for k in np.argsort(-d, kind="stable")[: max(1, len(photos) // 5)].tolist():
+        far = photos[k]
+        beyond = float(clustering.distances[far]) - median
+        if far in clustering.outliers:  # said already by its distance alone
+            continue
+        if (
+            not shown[far]
+            or beyond < max(_ODD_Z * spread, _ODD_MARGIN)
+            or any(held[c] > 1 for c in shown[far])
+        ):
+            break
+        odd.append(far)
+    if not odd:
+        return []
+    rest = [i for i in photos if i not in odd]
+    pool = rest  # the photos the others' sharing is counted among (in a large set, a sample)
+    if len(rest) > _ODD_SAMPLE:
+        picked = np.random.default_rng(0).choice(len(rest), _ODD_SAMPLE, replace=False)
+        pool = sorted(rest[int(k)] for k in picked)
     sharing = [
-        sum(1 for j in pool if j != i and shown[i] & shown[j]) / (len(pool) - 1) for i in pool if i != far
+        sum(1 for j in pool if j != i and shown[i] & shown[j]) / (len(pool) - 1 + len(odd)) for i in pool
     ]
-    return far if float(np.median(sharing)) >= _ODD_SHARING else None
+    return odd if float(np.median(sharing)) >= _ODD_SHARING else []
 
 
 def _cluster_summary(
@@ -353,7 +364,8 @@ def compare_copy(
         a, b = (load_image(images.paths[k], min_short_side=VERIFY_SIDE) for k in (i, j))
     except ImageLoadError:  # gone since it was described
         return compared
-    matrix = alignment(a, b)
+    matrix = alignment(a, b)  # how b was made (the report's pairs had said a crop "no meaningful difference")
+    compared = replace(compared, copied=how_copied(a, b, (images.pixels[i], images.pixels[j]), matrix))
     if matrix is None:
         return compared
     grey = looks_grey(a) or looks_grey(b)

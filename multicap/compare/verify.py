@@ -35,6 +35,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -208,15 +209,20 @@ def _unflipped(matrix: np.ndarray, mirror: Keypoints) -> np.ndarray:
     return out
 
 
-def how_copied(a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None) -> list[str]:
+_ALIGN = object()  # how_copied's matrix not given: it finds it
+
+
+def how_copied(
+    a: Image.Image, b: Image.Image, pixels: tuple[int, int] | None = None, matrix: Any = _ALIGN
+) -> list[str]:
     """How b, a near-duplicate of a, was made from it, as far as the pixels and keypoints tell: flipped
     left to right, stretched out of shape (one axis scaled more than the other), turned ("turned a quarter
     clockwise", "rotated 5°"), cropped (or "uncropped": a is a crop of it), smaller or larger, made grey,
     brighter or darker (than the part of a it shows). Empty where nothing of that changed (a recompressed
     copy). `pixels`: the two files' own pixel counts, where the images given were shrunk while decoding (a
-    JPEG is)."""
+    JPEG is); `matrix`: their `alignment`, where it was found already (None: none fits)."""
     out = []
-    matrix = alignment(a, b)
+    matrix = alignment(a, b) if matrix is _ALIGN else matrix
     if matrix is not None:
         flipped = float(np.linalg.det(matrix[:, :2])) < 0
         if flipped:

@@ -128,6 +128,15 @@ def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_p
     kept = run_cli("compare", str(tmp_path), "--json")
     [group] = [json.loads(x) for x in kept.stdout.splitlines() if '"type": "duplicates"' in x]
     assert Path(group["keeper"]).name == "cat.jpg" and len(group["members"]) == 5, group
+    # each copy's pair says how it was made (the report's table had said "no meaningful difference")
+    made = {
+        Path(x["b"]).name: x["copied"]
+        for x in map(json.loads, kept.stdout.splitlines())
+        if x["type"] == "pair"
+    }
+    assert (
+        made["cat_turned.jpg"] == ["turned a quarter anticlockwise"] and "made grey" in made["cat_grey.jpg"]
+    )
     (tmp_path / "cat_small.webp").unlink()
     mirrored = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_mirrored.jpg"))
     assert mirrored.stdout.splitlines()[1].endswith(": b flipped left to right"), mirrored.stdout

@@ -340,7 +340,7 @@ def test_a_cluster_is_shown_by_a_member_that_has_what_its_label_says() -> None:
     assert said.text.startswith("5 images: Samoyed (3 of 5), dark") and said.representative == 1, said
 
 
-def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_out() -> None:
+def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_ones_out() -> None:
     """The Moon among twelve nature photos was the farthest, but at 1.2 robust deviations, not the 3.5
     the distances alone need: it shows nothing that any other photo shows ("a bubble"), and the others
     share what they show with most of the set. A farthest photo that shares a concept, a set without a
@@ -348,7 +348,7 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
     from pathlib import Path
 
     from multicap.compare.clusters import Clustering
-    from multicap.compare.sets import _odd_one_out
+    from multicap.compare.sets import _odd_ones_out
     from multicap.describe.description import Description
     from multicap.facts import SceneFacts, SceneObject
 
@@ -370,27 +370,34 @@ def test_the_farthest_photo_that_shows_nothing_the_others_show_is_the_odd_one_ou
     moon = photo("bubble", "globule, ball, sphere, shape")
     distances = np.array([0.50, 0.52, 0.49, 0.55, 0.51, 0.53, 0.50, 0.54, 0.52, 0.60], np.float32)
 
-    def odd(descs: list[Description], d: np.ndarray, outliers: list[int] | None = None) -> int | None:
+    def odd(descs: list[Description], d: np.ndarray, outliers: list[int] | None = None) -> list[int]:
         clustering = Clustering(1, np.zeros(len(d), int), np.zeros((1, 4)), [0], d, outliers or [])
-        return _odd_one_out(clustering, descs, np.arange(len(d)))
+        return _odd_ones_out(clustering, descs, np.arange(len(d)))
 
-    assert (
-        odd([*nature, moon], distances) == 9
-    )  # 0.08 beyond the median, 2.7 robust deviations, sharing nothing
+    assert odd([*nature, moon], distances) == [
+        9
+    ]  # 0.08 beyond the median, 2.7 robust deviations, sharing nothing
     tight = (distances - 0.45) / 2  # a burst of shots: as many deviations, but only 0.04 beyond the median
-    assert tight.argmax() == 9 and odd([*nature, moon], tight) is None
-    assert odd([*nature, photo("cactus", "plant")], distances) is None  # it shares "plant"
-    assert odd([*nature, moon], distances, outliers=[9]) is None  # already an outlier by its distance
+    assert tight.argmax() == 9 and odd([*nature, moon], tight) == []
+    assert odd([*nature, photo("cactus", "plant")], distances) == []  # it shares "plant"
+    assert odd([*nature, moon], distances, outliers=[9]) == []  # already an outlier by its distance
     things = [photo(f"thing{i}", f"kind{i}") for i in range(9)]  # no theme: each shows its own
-    assert odd([*things, moon], distances) is None
+    assert odd([*things, moon], distances) == []
     blank = Description(Path("blank.jpg"), None)  # an index without facts: nothing is known of it
-    assert odd([*nature[:8], blank, moon], distances) is None
+    assert odd([*nature[:8], blank, moon], distances) == []
     many = np.where(np.arange(600) % 2 == 0, 0.45, 0.50).astype(np.float32)
     many[-1] = 0.7  # a set above _ODD_SAMPLE photos: the others' sharing is counted on a sample
-    assert odd([*(photo(f"p{k}", "plant, sky") for k in range(599)), moon], many) == 599
+    assert odd([*(photo(f"p{k}", "plant, sky") for k in range(599)), moon], many) == [599]
     copies = np.array([*range(10), 9])  # the Moon's copy is not another photo that shares its bubble
     clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.append(distances, 0.60), [])
-    assert _odd_one_out(clustering, [*nature, moon, moon], copies) == 9
+    assert _odd_ones_out(clustering, [*nature, moon, moon], copies) == [9]
+    # three odd ones among sixteen: each farthest in turn (only the farthest had been said)
+    hammer, cup = photo("hammer", "tool, hand tool"), photo("espresso", "drink, beverage")
+    sixteen = [*nature, *nature[:7]]
+    far = np.array([*distances[:9], *distances[:7], 0.62, 0.61, 0.60], np.float32)
+    assert odd([*sixteen, hammer, cup, moon], far) == [16, 17, 18]
+    drill = photo("drill", "tool, power tool")  # the farthest shares "tool" with it: no odd one is looked for
+    assert odd([*sixteen, hammer, drill, moon], far) == []
 
 
 def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
