@@ -147,6 +147,8 @@ def compare_command(
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 
+    for empty in (p for p in paths if p.is_dir() and not any(f.is_relative_to(p) for f in files)):
+        console.warn(f"{console.shown(empty)} holds no images: compared without it")  # (had been silent)
     folders = _folders(paths)  # two or more: what sets each apart, too
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for

@@ -239,7 +239,9 @@ def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
     Image.open(EXAMPLES / "chelsea.jpg").convert("RGB").save(tmp_path / "z_real.jpg")
     (tmp_path / "a_link.jpg").symlink_to("z_real.jpg")
     Image.open(EXAMPLES / "coffee.jpg").convert("RGB").save(tmp_path / "coffee.jpg")
-    r = run_cli("compare", str(tmp_path), "--json")
+    (tmp_path / "empty").mkdir()  # a folder given that holds no image is said, not silently dropped
+    r = run_cli("compare", str(tmp_path), str(tmp_path / "empty"), "--json")
     assert r.returncode == 0, r.stderr
     [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
     assert Path(group["keeper"]).name == "z_real.jpg", group
+    assert f"warning: {tmp_path / 'empty'} holds no images: compared without it" in r.stderr
