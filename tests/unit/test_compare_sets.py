@@ -73,6 +73,34 @@ def test_union_find_joins_chains_and_keeper_prefers_pixels_then_age() -> None:
     assert [g.keeper for g in groups] == [5, 299, 101] and all(g.members[0] == g.keeper for g in groups)
 
 
+def test_the_keeper_is_a_file_the_way_up_its_sky_says(tmp_path) -> None:
+    """Of copies alike in pixels and bytes: a file over a link to it, and one with its sky at the top over
+    one turned upside down (older: it had been kept)."""
+    from pathlib import Path
+
+    from multicap.compare.collect import ImageSet
+    from multicap.describe.description import Description
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(name: str, sky_top: float | None) -> Description:
+        found = {"found_by": "pixels"}
+        objects = (
+            [] if sky_top is None else [SceneObject("sky", 0.7, (0.0, sky_top, 1.0, sky_top + 0.3), found)]
+        )
+        return Description(Path(name), SceneFacts([SceneObject("alp", 0.9), *objects], [], {}))
+
+    (tmp_path / "up.jpg").write_bytes(b"x")
+    (tmp_path / "a_link.jpg").symlink_to("up.jpg")
+    paths = [tmp_path / "down.jpg", tmp_path / "up.jpg", tmp_path / "a_link.jpg"]
+    descriptions = [photo("down.jpg", 0.7), photo("up.jpg", 0.0), photo("a_link.jpg", 0.0)]
+    images = ImageSet(paths, np.zeros((3, 4)), np.zeros((3, 4)), descriptions, [100] * 3, [1.0, 2.0, 0.5])
+    assert pick_keeper([0, 1, 2], images.keep_order()) == 1  # not the older down.jpg, nor the link
+    level = ImageSet(
+        paths[:2], np.zeros((2, 4)), np.zeros((2, 4)), [photo("a", None)] * 2, [100] * 2, [2.0, 1.0]
+    )
+    assert pick_keeper([0, 1], level.keep_order()) == 1  # no sky either way: the older, as before
+
+
 def test_a_turned_copy_joins_by_its_closest_link_whatever_the_order_of_the_files() -> None:
     """A grey copy confirmed by keypoints against both a photo and its re-encoded copy: the group's least
     similarity had been that of whichever pair came first by the files' order (renaming it: 0.558 → 0.374)."""
