@@ -194,6 +194,13 @@ def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
         lines.append("most: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.common[:8]))
     if s.some:
         lines.append("some: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.some))
-    for path, feats in s.distinct.items():
+    for path, feats in list(s.distinct.items())[:_ONLY_LINES]:
         lines.append(f"only {name(path)}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
+    if len(s.distinct) > _ONLY_LINES:  # a folder of 139 had printed 139 such lines under its summary
+        lines.append(
+            f"... and {len(s.distinct) - _ONLY_LINES} more images' own (each in --json's \"distinct\")"
+        )
     return "\n".join(lines)
+
+
+_ONLY_LINES = 12  # images whose own features the text names, in order

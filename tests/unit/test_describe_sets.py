@@ -166,3 +166,11 @@ def test_what_several_show_but_not_most_is_said_with_counts() -> None:
     assert ("carnivore", 6) in s.common
     assert "some: retriever (4 of 8), golden retriever (3 of 8)," in s.text
     assert s.to_dict()["some"][0] == {"feature": "retriever", "images": 4}
+
+
+def test_a_large_sets_own_features_are_named_for_a_few_images() -> None:
+    """A folder of 139 photos had printed 139 "only ..." lines under its summary: twelve, then a count."""
+    descs = [_desc(f"{k:02d}.jpg", [_obj(f"thing{k}", f"kind{k}", "red", "center")]) for k in range(14)]
+    text = summarize_set(descs, "object").text
+    assert text.count("\nonly ") == 12 and "... and 2 more images' own" in text
+    assert len(summarize_set(descs, "object").distinct) == 14  # all of them in the JSON
