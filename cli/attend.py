@@ -49,7 +49,7 @@ def attend_command(
         raise typer.BadParameter(
             f"{out}: give a file ending in one of .{', .'.join(sorted(formats))}", param_hint="--out"
         )
-    console.output_place(out, "--out")  # where it is written, before the model runs, not after
+    console.output_place(out, "--out", {"image": image})  # before the model runs, not after
     bundle = load_bundle(model, device=device)
     if console.level_word(level, tuple(bundle.levels)) == "all":  # describe's word: here one level a run
         raise typer.BadParameter(

@@ -5,6 +5,7 @@ does) and JSON through `print_json_line` (always valid UTF-8; see `json_safe`)."
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -185,12 +186,14 @@ def said(message: str) -> None:
     err.print(shown(message), markup=False)
 
 
-def output_place(path: Any, option: str) -> None:
+def output_place(path: Any, option: str, inputs: dict[str, Any] | None = None) -> None:
     """Make the folder an output file goes to, before any work (a report to /proc had failed after the
-    whole comparison, in a FileNotFoundError's words).
+    whole comparison, in a FileNotFoundError's words). `inputs`: the command's input files by option or
+    role, which the output must not be (`evaluate --out` had overwritten its own predictions, `attend
+    --out` its image).
 
     Raises:
-        ConfigError: the folder cannot be made, or this user may not write there.
+        ConfigError: the output is an input, the folder cannot be made, or this user may not write there.
     """
     import tempfile
     from pathlib import Path
@@ -198,6 +201,12 @@ def output_place(path: Any, option: str) -> None:
     from multicap.errors import ConfigError
 
     out = Path(path)
+    for role, given in (inputs or {}).items():
+        with contextlib.suppress(OSError):  # an input not there is said by its own check
+            if given is not None and out.exists() and os.path.samefile(out, given):
+                raise ConfigError(
+                    f"{option} {out}: is the {role}, which it would overwrite; give another file"
+                )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

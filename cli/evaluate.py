@@ -92,7 +92,8 @@ def evaluate_command(
     if model is None and (predictions is None or references is None):
         raise typer.BadParameter("give --predictions and --references, or --model and --data")
     if out is not None:  # before decoding and scoring, not after (a 5,000-image decode had been lost)
-        console.output_place(out, "--out")
+        inputs = {"--predictions file": predictions, "--references file": references, "--data file": data}
+        console.output_place(out, "--out", inputs)
     if model is not None:
         doc = _decoded(model, data, split, names, beam, max_len, features, image_root, out, device)
     elif predictions is not None and references is not None:

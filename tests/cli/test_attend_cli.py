@@ -185,6 +185,10 @@ BAD = {
         [str(SCENE), "--model", "scenes-small", "--out", "TMP/afile/att.png"],
         "error: --out TMP/afile/att.png: its folder cannot be made (TMP/afile is a file, not a folder)",
     ),
+    "out is the image": (  # it had been overwritten by the attention panel
+        ["TMP/image.png", "--model", "scenes-small", "--out", "TMP/image.png"],
+        "error: --out TMP/image.png: is the image, which it would overwrite; give another file",
+    ),
     "not a bundle": (
         [str(SCENE), "--model", "TMP"],
         "error: TMP is not a bundle: model.safetensors is missing",
@@ -197,6 +201,7 @@ def test_attend_bad_input_fails_in_one_line(tmp_path: Path, case: str) -> None:
     args, expected = BAD[case]
     out = tmp_path / "att.png"
     (tmp_path / "afile").write_text("x")
+    shutil.copy(SCENE, tmp_path / "image.png")
     if "--out" not in args:
         args = [*args, "--out", str(out)]
     r = run_cli("attend", *(a.replace("TMP", str(tmp_path)) for a in args))

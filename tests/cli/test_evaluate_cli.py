@@ -62,6 +62,11 @@ def test_json_and_per_image_file_without_java(files: tuple[Path, Path], tmp_path
     preds, refs = files
     out = tmp_path / "scores" / "per_image.json"
     env = {**os.environ, "PATH": str(tmp_path / "no-java-here")}
+    for own in (preds, refs):  # its own input: refused, kept (the scores had replaced it)
+        kept = own.read_bytes()
+        refused = _run("evaluate", "-p", str(preds), "-r", str(refs), "--out", str(own), env=env)
+        assert refused.returncode == 1 and "which it would overwrite" in refused.stderr
+        assert own.read_bytes() == kept
     done = _run("evaluate", "-p", str(preds), "-r", str(refs), "--json", "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)  # one JSON object
