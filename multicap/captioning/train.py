@@ -23,6 +23,7 @@ import fcntl
 import json
 import math
 import os
+import pickle
 import shutil
 import tempfile
 import time
@@ -394,7 +395,8 @@ def _damaged(path: Path) -> Iterator[None]:
         if "train.out" in str(exc):
             raise
         raise DataError(f"{exc}: {advice}") from None
-    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError) as exc:
+    except (RuntimeError, ValueError, KeyError, TypeError, OSError, SafetensorError, pickle.UnpicklingError,
+            EOFError) as exc:  # fmt: skip  # (a trainer.pt of text: torch's unpickler, its advice unsafe)
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         reason = first.split(". ")[0] if len(first) > 120 else first  # its first sentence, not cut mid-word
         raise DataError(f"{path} is damaged ({reason}): {advice}") from None
