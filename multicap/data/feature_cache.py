@@ -67,7 +67,15 @@ class FeatureStore:
         self.grid_hw: tuple[int, int] = (int(meta["grid_hw"][0]), int(meta["grid_hw"][1]))
         self.grid_shape: tuple[int, int] = (int(meta["N"]), int(meta["D"]))
         self._db = sqlite3.connect(root / "index.sqlite", timeout=30.0)
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # "file is not a database": had named no file and no way out
+            self._db.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise DataError(
+                f"{root / 'index.sqlite'}: unreadable feature store ({exc}); delete the folder to rebuild"
+            ) from None
         self._maps: tuple[int, np.ndarray, np.ndarray] | None = None  # (count, grid, pooled) memmaps
 
     # ------------------------------------------------------------------------------------------ open

@@ -72,6 +72,10 @@ def committed_rows(root: Path) -> int:
             return committed(db)
         except sqlite3.OperationalError:  # no table yet: nothing committed
             return 0
+        except sqlite3.DatabaseError as exc:  # "file is not a database"
+            raise DataError(
+                f"{root / 'index.sqlite'}: unreadable feature store ({exc}); delete the folder to rebuild"
+            ) from None
 
 
 def open_maps(root: Path, count: int, grid_shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:

@@ -137,6 +137,12 @@ def test_other_encoder_and_bad_folders_are_refused(tmp_path: Path, tiny: Encoder
     # a file where the folder should be: one line, not NotADirectoryError's words
     with pytest.raises(DataError, match=r"x.txt is a file, not a folder"):
         FeatureStore.open(tmp_path / "full" / "x.txt" / "cache", tiny)
+    # its database overwritten: named, with what to do (it had been "DatabaseError: file is not a database")
+    (tmp_path / "store" / "index.sqlite").write_bytes(b"junk" * 1000)
+    with pytest.raises(
+        DataError, match=r"index.sqlite: unreadable feature store .*delete the folder to rebuild"
+    ):
+        FeatureStore.open(tmp_path / "store", tiny)
 
 
 def test_dataset_with_worker_processes_reads_the_right_rows(tmp_path: Path, tiny: Encoder) -> None:
