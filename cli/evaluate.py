@@ -31,7 +31,10 @@ def evaluate_command(
         None, "--data", "-d", help="With --model: a corpus (scenes folder, ...)."
     ),
     split: str | None = typer.Option(
-        None, "--split", help="Split to score (--model: default test, or the corpus's only split)."
+        None,
+        "--split",
+        help="Split to score (--model: default test, or the corpus's only split unless that is train; a COCO "
+        "file's split is the word after captions_ in its name).",
     ),
     beam: int | None = typer.Option(
         None, "--beam", min=1, help="With --model: beam size (default: bundle's)."

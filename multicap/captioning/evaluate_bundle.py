@@ -76,12 +76,19 @@ def evaluate_bundle(
     no split: "test", or the corpus's only split unless that is one trained on (a COCO captions file of
     val2014 holds "val"; a training file alone is refused, not scored unsaid)."""
     corpus = load_corpus(data, image_root=image_root)
+    only = corpus.splits()
+    chosen = split
     if split is None:
-        only = corpus.splits()
         split = only[0] if len(only) == 1 and only[0] not in ("train", "restval") else "test"
     images = corpus.split(split)
+    if not images and chosen is None and len(only) == 1:  # a COCO file named otherwise is "train"
+        raise DataError(
+            f"{data}: its only split is {only[0]!r} (a COCO captions file's split is the word after "
+            f'"captions_" in its name, "train" without one), which is not scored unasked: give --split '
+            f"{only[0]} if the bundle was not trained on it"
+        )
     if not images:
-        raise DataError(f"{data}: no images in split {split!r} (it has: {', '.join(corpus.splits())})")
+        raise DataError(f"{data}: no images in split {split!r} (it has: {', '.join(only)})")
     wanted = [lv for lv in (levels or bundle.levels) if lv in corpus.levels()]
     if not wanted:
         raise DataError(f"{data} has no references at the bundle's levels ({', '.join(bundle.levels)})")

@@ -23,7 +23,7 @@ from typing import Any
 
 from multicap.data.karpathy import read_karpathy
 from multicap.errors import DataError
-from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels
+from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels, image_key
 
 __all__ = ["evaluate_files", "image_key", "only_predicted", "read_predictions", "read_references"]
 
@@ -96,19 +96,6 @@ def read_references(path: str | Path, split: str | None = None) -> dict[str, dic
     if isinstance(doc, dict) and isinstance(doc.get("images"), list):
         return _karpathy_references(path, split)
     raise DataError(f"{path}: neither COCO caption annotations ('annotations') nor Karpathy JSON ('images')")
-
-
-def image_key(value: Any) -> Any:
-    """An image id as multicap compares them: ints (or digit strings) as int, anything else as str."""
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():  # pandas and NumPy write 42 as 42.0
-        return int(value)
-    text = str(value)
-    # only an int's own digits: "01" had merged with 1, and "²" (a digit to str.isdigit) failed in int()
-    return int(text) if text.isascii() and text.isdigit() and str(int(text)) == text else text
 
 
 def _coco_references(

@@ -26,6 +26,7 @@ __all__ = [
     "CaptionScores",
     "evaluate_captions",
     "evaluate_levels",
+    "image_key",
     "list_caption_metrics",
 ]
 
@@ -66,7 +67,7 @@ class CaptionScores:
     def per_image(self) -> list[dict[str, Any]]:
         """One row per image: its id, its caption and every per-image score."""
         rows: list[dict[str, Any]] = [
-            {"image_id": k, "caption": self.candidates.get(k, "")} for k in self.image_ids
+            {"image_id": image_key(k), "caption": self.candidates.get(k, "")} for k in self.image_ids
         ]
         for m in self.metrics:
             for name, values in m.per_image.items():
@@ -181,3 +182,16 @@ def scores_document(
             if value is not None and level in doc["levels"]:
                 doc["levels"][level]["scores"][metric] = value
     return doc
+
+
+def image_key(value: Any) -> Any:
+    """An image id as multicap compares them: ints (or digit strings) as int, anything else as str."""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():  # pandas and NumPy write 42 as 42.0
+        return int(value)
+    text = str(value)
+    # only an int's own digits: "01" had merged with 1, and "²" (a digit to str.isdigit) failed in int()
+    return int(text) if text.isascii() and text.isdigit() and str(int(text)) == text else text

@@ -228,11 +228,18 @@ def test_evaluate_scores_a_coco_file_whole_warns_of_cut_captions_and_checks_out_
     coco = _run("evaluate", *common, "--data", str(coco_refs), "--json")  # scored whole, not as "test"
     assert coco.returncode == 0, coco.stderr
     assert json.loads(coco.stdout)["settings"]["split"] == "test_comp"
+    elsewhere = tmp_path / "renamed.json"  # a name without "captions_": its split is train, said so
+    elsewhere.write_bytes(coco_refs.read_bytes())
+    renamed = _run("evaluate", *common, "--data", str(elsewhere), "--image-root", str(EXAMPLES_SCENES))
+    assert renamed.returncode == 1 and "its only split is 'train'" in renamed.stderr
+    assert "give --split train" in renamed.stderr
     short = _run("evaluate", *common, "--data", str(EXAMPLES_SCENES), *split, "--max-len", "2")
     assert short.returncode == 0 and "reached the length limit without ending a sentence" in short.stderr
     out = tmp_path / "f" / "x" / "o.json"
     made = _run("evaluate", *common, "--data", str(EXAMPLES_SCENES), *split, "--out", str(out))
     assert made.returncode == 0 and out.is_file()  # its folder is made
+    rows = json.loads(out.read_text())["levels"]["caption"]["images"]  # ids as the references' ints
+    assert all(isinstance(r["image_id"], int) for r in rows), rows[:2]  # (they had been strings)
     # its per-image captions score again against the references, as a COCO result file does
     again = _run("evaluate", "-p", str(out), "-r", str(coco_refs), "--json")
     assert again.returncode == 0, again.stderr
