@@ -26,7 +26,8 @@ the tokenizer's behaviour on the text captions hold, rule by rule:
   "é"); the HTML entities &amp; &lt; &gt; &quot; &apos; &nbsp; are read as their characters.
 
 SGML tags stay whole ("<unk>", "</s>", "<br/>": a captioner's unknown word is one token, as the jar keeps it).
-Known differences, outside what captions hold: emoticons (":)" -> ":-rrb-"), URLs and e-mail addresses,
+URLs with their scheme, e-mail addresses and emoticons (":)" -> ":-rrb-") are one token each, as the
+lexer's rules make them. Known differences, outside what captions hold: a URL without its scheme,
 run-together sentences ("bird!the"), a tag's rarer forms ("<_x>"), "c++", "50¢", "5'10" (feet and inches
 without the inches' mark), "rock'n." and "rock'n'," before punctuation.
 tests/unit/test_eval_tokenize.py checks identity with the jar on a corpus of over a thousand caption-style
@@ -197,6 +198,25 @@ _SGML = re.compile(
 )
 
 
+# Tokens the lexer keeps whole, as its own rules define them (CoreNLP 3.4.1's PTBLexer): a URL with its
+# scheme, ending on no period or other closing punctuation; an e-mail address; an emoticon, its brackets
+# named ("go to https://coco.org/" had been "https / / coco.org /", "bob@x.org" "bob @x org", ":)" "-rrb-").
+_NOT_IN_URL = r"\s\"<>|()"
+_URL_END = rf"[^{_NOT_IN_URL}.!?{{}},\-]"
+_URL = (
+    rf"https?://[^{_NOT_IN_URL}]+{_URL_END}"
+    r"|(?:www\.(?:[^\s\"<>|.!?(){},]+\.)+[a-zA-Z]{2,4}|(?:[^\s\"`'<>|.!?(){},\-_$]+\.)+(?:com|net|org|edu))"
+    rf"(?:/[^{_NOT_IN_URL}]+{_URL_END})?"
+)
+_NOT_IN_EMAIL = r"\s\"<>|(){}\u00a0"
+_EMAIL = rf"[a-zA-Z0-9][^{_NOT_IN_EMAIL}]*@(?:[^{_NOT_IN_EMAIL}.]+\.)*[^{_NOT_IN_EMAIL}.]+"
+_SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]](?![A-Za-z])"  # "note:Done" is no ":D" and "one"
+_WHOLE = re.compile(f"{_SGML.pattern}|{_URL}|{_EMAIL}|{_SMILEY}")  # where one starts; the lexer takes the
+_EACH = {kind: re.compile(p) for kind, p in (("sgml", _SGML.pattern), ("url", _URL), ("email", _EMAIL),
+                                              ("smiley", _SMILEY))}  # fmt: skip  # longest there
+_MAY_BE_WHOLE = re.compile(r"[<@:;=/]")  # a caption without these holds none (most: no search needed)
+
+
 def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of one caption as coco-caption's PTB tokenizer writes them, punctuation removed.
 
@@ -209,15 +229,25 @@ def ptb_tokenize(text: str, following: str = "", keep: frozenset[str] = frozense
     """
     tokens: list[str] = []
     start = 0
-    for tag in _SGML.finditer(text) if "<" in text else ():  # "a <unk> on" had been "a < unk > on"
-        before = text[start : tag.start()]  # a tag after "j. " ends a sentence, as "The" does; "j.<b>" not
+    while _MAY_BE_WHOLE.search(text, start) and (found := _WHOLE.search(text, start)):  # "a <unk> on" had
+        kind, token = _longest(text, found.start())  # been "a < unk > on"
+        before = text[start : found.start()]  # a tag after "j. " ends a sentence, as "The" does; "j.<b>" not
         tokens += _tokens(before, "The " if before[-1:].isspace() else "")
-        tokens.append(tag.group().replace(" ", "\u00a0"))
-        start = tag.end()
+        start = found.start() + len(token)
+        if kind == "smiley":
+            token = token.replace("(", "-lrb-").replace(")", "-rrb-")
+        tokens.append(token.replace(" ", "\u00a0"))
     after = "The " if _SGML.match(following.lstrip()) else following  # the next caption's tag, as here
     tokens += _tokens(text[start:], after)
     drop = PUNCTUATION - keep
     return [t for t in (t.lower() for t in tokens) if t not in drop]
+
+
+def _longest(text: str, at: int) -> tuple[str, str]:
+    """The kind and text of the longest whole token starting at `at` (as the lexer, which takes the longest
+    match: "a.b@c.com," is an e-mail address, comma and all, not the URL "a.b@c.com")."""
+    found = [(kind, m.group()) for kind, pattern in _EACH.items() if (m := pattern.match(text, at))]
+    return max(found, key=lambda kt: len(kt[1]))
 
 
 def _tokens(text: str, following: str) -> list[str]:

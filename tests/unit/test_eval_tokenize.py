@@ -54,6 +54,10 @@ INSERTS = [
     "zero\u200bwidth", "soft\u00adware", "\ufeffbom", "salt &amp; pepper", "AT&amp;T", "a &lt;b&gt; tag",
     "&quot;quoted&quot;", "the dog&#39;s ball", "50&#37; off", "it&#x27;s", "#beach2024 sunset", "#a1b",
     "&QUOT;hi&QUOT;", "del\x7fchar",
+    # URLs, e-mail addresses and emoticons: one token each to the jar (they had been split; a walkthrough)
+    "see https://coco.org/ now", "http://x.com/a?b=c", "(see http://x.org)", "a.b@c.com", "mail bob@x.org.",
+    "www.example.com/path here", "hi :)", "a :-) b", "wink ;)", "sad :(", "smile =)", "grumpy >:(", "yay :D",
+    "note:Done", "Re:Port", "https://a", "dog;Playing", "tears :'(",
     # a captioner's special tokens: one token each to the jar (they had been "< unk >")
     "a <unk>", "<UNK> sign", "the <pad> <pad>", "</s>", "<s> start", "a <br/> tag", "dog<unk>cat",
     "<unk>'s hat", "letter j. <unk> sign", "a j.<b> k", "a </s x> b",
@@ -101,6 +105,8 @@ def caption_corpus(n: int, seed: int = 0) -> list[str]:
             "the qur an o'brien 's ma'am and a gov t fo c sle",
         ),
         ("pick'em, rock'n roll, j'ai, l'eau, cap'n", "pick 'em rock 'n roll j' ai l'eau cap'n"),
+        ("go to https://coco.org/ or a.b@c.com :) now", "go to https://coco.org/ or a.b@c.com :-rrb- now"),
+        ("a note:Done, https://a", "a note done https / / a"),
         ("", ""),
         ("...", ""),
     ],
