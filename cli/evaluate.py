@@ -20,8 +20,8 @@ def evaluate_command(
         None,
         "--predictions",
         "-p",
-        help='COCO result JSON: [{"image_id", "caption", "level"?}]; no level: caption, or the references\' '
-        "only level.",
+        help='COCO result JSON: [{"image_id", "caption", "level"?}] (or {image_id: caption}); no level: '
+        "caption, or the references' only level.",
     ),
     references: Path | None = typer.Option(
         None, "--references", "-r", help="COCO captions annotation JSON, or Karpathy split JSON."

@@ -31,9 +31,9 @@ DEFAULT_LEVEL = "caption"
 
 
 def read_predictions(path: str | Path, unlabelled: str = DEFAULT_LEVEL) -> dict[str, dict[Any, str]]:
-    """level -> image id -> caption, from a COCO result file (or the per-image scores `multicap evaluate
-    --out` writes: its captions, level by level, to score again against other references). An entry
-    without a level is of the level `unlabelled`.
+    """level -> image id -> caption, from a COCO result file, an object of image id → caption, or the
+    per-image scores `multicap evaluate --out` writes (its captions, level by level, to score again against
+    other references). An entry without a level is of the level `unlabelled`.
 
     Raises:
         DataError: the file is missing or not JSON, an entry lacks image_id or caption, or an image has two
@@ -47,9 +47,12 @@ def read_predictions(path: str | Path, unlabelled: str = DEFAULT_LEVEL) -> dict[
             for row in (entry.get("images") or [] if isinstance(entry, dict) else [])
             if not isinstance(row, dict) or row.get("caption") != ""  # "": an image with no caption
         ]
+    if isinstance(doc, dict) and doc and all(isinstance(v, str) for v in doc.values()):  # {id: caption}
+        doc = [{"image_id": k, "caption": v} for k, v in doc.items()]  # (had been refused)
     if not isinstance(doc, list):
         raise DataError(
-            f"{path}: expected a JSON list of {{'image_id', 'caption'}} objects (COCO result format)"
+            f"{path}: expected a JSON list of {{'image_id', 'caption'}} objects (COCO result format) or an "
+            "object of image id → caption"
         )
     out: dict[str, dict[Any, str]] = {}
     duplicates = []
@@ -161,7 +164,7 @@ def only_predicted(
 def _load_json(path: str | Path, lines: bool = False) -> Any:
     """The file's JSON; with `lines`, a JSON Lines file of objects is read as their list."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_text(encoding="utf-8-sig")  # a byte-order mark (Windows' editors) had failed
     except FileNotFoundError:
         raise DataError(f"{path}: no such file") from None
     except IsADirectoryError:

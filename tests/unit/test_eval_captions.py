@@ -101,6 +101,10 @@ def test_read_coco_results_and_annotations(tmp_path: Path) -> None:
         tmp_path / "res.json", [{"image_id": 1, "caption": "a dog"}, {"image_id": "2", "caption": "x"}]
     )
     assert read_predictions(preds) == {"caption": {1: "a dog", 2: "x"}}
+    # an object of image id → caption, and a file saved with a byte-order mark: read (both had been refused)
+    shaped = tmp_path / "dict.json"
+    shaped.write_text('{"1": "a dog", "2": "x"}', encoding="utf-8-sig")
+    assert read_predictions(shaped) == {"caption": {1: "a dog", 2: "x"}}
     ann = {"annotations": [{"image_id": 1, "id": 9, "caption": "A dog."}, {"image_id": 1, "caption": "Dog"}]}
     assert read_references(_write(tmp_path / "captions.json", ann)) == {"caption": {1: ["A dog.", "Dog"]}}
     levels = {"annotations": [  # the scenes' coco_captions_*.json: each caption says its level
