@@ -136,9 +136,15 @@ def features_folder(corpus: str | Path, encoder: EncoderSettings, override: str 
     return base / "features" / tag
 
 
-def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None = None) -> TrainingData:
-    """Read the corpus, cache the features of its train and validation images, build the vocabulary (with
-    the words that name its objects: `grounding.noun_forms` of their labels)."""
+def build_examples(
+    recipe: Recipe,
+    progress: Callable[[int, int], None] | None = None,
+    check_vocab: Callable[[Vocabulary], None] | None = None,
+) -> TrainingData:
+    """Read the corpus, build the vocabulary (with the words that name its objects: `grounding.noun_forms`
+    of their labels), then cache the features of its train and validation images. `check_vocab` is asked
+    of the vocabulary before any image is encoded (a run resumed on another corpus had encoded it all, then
+    been refused)."""
     cfg = recipe.data
     if not os.path.exists(cfg.corpus):  # the recipe's setting named, and how to fill it ("data/scenes:
         raise DataError(  # no such file or folder" had said neither)
@@ -163,7 +169,6 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
             f"{cfg.corpus}: no images in split {cfg.val_split!r} to validate on (it has: "
             f"{', '.join(corpus.splits()) or 'none'}); choose one with --set data.val_split=NAME"
         )
-    store = _cached_store(recipe, train_imgs + val_imgs, progress)
     vocab = Vocabulary.build(
         (words for im in train_imgs for lv in levels for words in _targets(im, lv, cfg.max_words)),
         min_freq=cfg.min_freq,
@@ -172,6 +177,9 @@ def build_examples(recipe: Recipe, progress: Callable[[int, int], None] | None =
             form for im in train_imgs if im.facts for o in im.facts.objects for form in noun_forms(o.label)
         },
     )
+    if check_vocab is not None:
+        check_vocab(vocab)
+    store = _cached_store(recipe, train_imgs + val_imgs, progress)
     examples = CaptionExamples(store, pad_id=vocab.pad_id)
     grounded = recipe.loss.alpha_g > 0
     for im, row in zip(train_imgs, store.rows_of([im.path for im in train_imgs]), strict=True):

@@ -135,7 +135,9 @@ def _train(
         with _damaged(out / "last" / "metrics.json"):  # are cached (hours of encoding on COCO), not after
             _check_same_recipe(out / "last", recipe)
     data = build_examples(
-        recipe, progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total))
+        recipe,
+        progress=lambda n, total: emit(TrainEvent("features", step=n, total_steps=total)),
+        check_vocab=lambda vocab: _same_vocab(out / "last", vocab),
     )
     run = _Run.start(recipe, data, device, out, emit)
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
@@ -345,12 +347,7 @@ class _Run:
                 )
         with _damaged(folder / "metrics.json"):
             _check_same_recipe(folder, self.recipe)
-        with _damaged(folder / "vocab.json"):
-            saved_vocab = Vocabulary.load(folder / "vocab.json")
-        if saved_vocab.itos != self.vocab.itos:
-            raise DataError(
-                f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
-            )
+        _same_vocab(folder, self.vocab)
         with _damaged(folder / "model.safetensors"):
             self.model.load_state_dict(load_file(str(folder / "model.safetensors")))
         with _damaged(folder / "trainer.pt"):
@@ -382,6 +379,18 @@ _RESUMABLE_CHANGES = {
     ("data", "features"),
 }
 _CHECKPOINT_FILES = ("config.json", "vocab.json", "model.safetensors", "metrics.json", "trainer.pt")
+
+
+def _same_vocab(folder: Path, vocab: Vocabulary) -> None:
+    """Refuse to resume the checkpoint in `folder` (where there is one) on a corpus of another vocabulary."""
+    if not (folder / "vocab.json").is_file():
+        return
+    with _damaged(folder / "vocab.json"):
+        saved = Vocabulary.load(folder / "vocab.json")
+    if saved.itos != vocab.itos:
+        raise DataError(
+            f"{folder}: the checkpoint's vocabulary differs from this corpus; use another train.out"
+        )
 
 
 @contextmanager

@@ -252,6 +252,30 @@ def test_a_kill_at_any_moment_of_a_checkpoint_swap_loses_no_epoch_and_no_best(
     assert sorted(p.name for p in out.iterdir()) == ["best", "last"]  # nothing left over
 
 
+def test_a_run_resumed_on_a_corpus_of_other_words_is_refused_before_encoding(
+    scenes: Path, tmp_path: Path
+) -> None:
+    """data.corpus may change between a run and its resumption, not its words: another vocabulary had
+    been refused only after its images were encoded (hours on COCO)."""
+    import json
+
+    from multicap.errors import DataError
+
+    out = tmp_path / "v"
+    train(_recipe(scenes, out, "train.epochs=2", "data.val_images=2"), stop_after_epochs=1)
+    doc = json.loads((scenes / "karpathy.json").read_text())
+    for image in doc["images"]:
+        image["filename"] = str(scenes / "images" / Path(image["filename"]).name)
+        for sentence in image["sentences"]:
+            sentence["raw"] = "zebra " + sentence["raw"]  # a word the first corpus never had
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps(doc))
+    events: list[TrainEvent] = []
+    with pytest.raises(DataError, match="the checkpoint's vocabulary differs from this corpus"):
+        train(_recipe(other, out, "train.epochs=2", "data.val_images=2"), progress=events.append)
+    assert not [e for e in events if e.kind == "features"]  # refused before any image was encoded
+
+
 def test_a_damaged_or_missing_checkpoint_file_is_named_and_nothing_is_trained(
     scenes: Path, tmp_path: Path
 ) -> None:
