@@ -142,8 +142,8 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     elif query is not None and result.hits and len(result.hits) < k and not result.spaces:
         n = len(result.hits)  # words alone ("three"): no nearest images fill the rest (said, not silent)
         console.warn(
-            f"only {console.counted(n, 'image')} {'says' if n == 1 else 'say'} {quoted(query)}: no word of "
-            "it reaches a class, so no nearest images are added"
+            f"only {console.counted(n, 'image')} {'matches' if n == 1 else 'match'} {quoted(query)}: no word "
+            "of it reaches a class, so no nearest images are added"
         )
     missing = [hit.path for hit in result.hits if not os.path.lexists(hit.path)]
     if missing:  # deleted or moved since the index last saw their folder

@@ -213,7 +213,7 @@ class Service:
         elif query and result.hits and len(result.hits) < wanted and not result.spaces:
             n = len(result.hits)
             notes.append(
-                f"only {n} image{'' if n == 1 else 's'} {'says' if n == 1 else 'say'} {quoted(query)}: "
+                f"only {n} image{'' if n == 1 else 's'} {'matches' if n == 1 else 'match'} {quoted(query)}: "
                 "no word of it reaches a class, so no nearest images are added"
             )
         for state, said in (("gone", "no longer on disk (moved or deleted)"), ("changed", "changed on disk")):
