@@ -46,6 +46,7 @@ from multicap.index.query_words import (
     NUMBERS,
     POSITION_TAIL,
     POSITIONS,
+    QUANTIFIERS,
     RELATION_PHRASES,
     RELATIONS,
     SHADES,
@@ -111,10 +112,8 @@ _NEGATIONS = ("not", "no", "without", "except")
 _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
-    **{
-        w: f'"{w}" asks for what a photo lacks, which the search does not follow' for w in ("nobody", "noone")
-    },
 }
+_ABSENCE = frozenset({"nobody", "noone"})  # what a photo lacks: no part (it had been any person), and said
 
 
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
@@ -162,12 +161,18 @@ class _Reading:
         self.count_text = ""  # the count word waiting for its noun, as typed
         self.since = 0  # where the words after the last part begin
         self.clouded: list[Part] = []  # clouded skies said before a part ("cloudy beach"), added after it
+        self.colour_noun = ""  # "colour" or "colors" as typed, where one was
 
     def step(self, k: int) -> int:
         """Read the word at `k` (and any it starts); where the next unread word is."""
         words, out = self.words, self.out
         word = words[k]
-        span, count, exact = _count_words(words, k)
+        after_part = bool(out.parts) and all(w in ACTIONS for w in words[self.since : k])  # "jumping over"
+        span, count, exact = _count_words(words, k, after_part=after_part)
+        if span and count is None:  # "at most 2 dogs": a bound multicap does not search for, said
+            said = " ".join(words[k : k + span])
+            out.notes.append(f'"{said}": multicap counts at least so many, not at most: no count is asked')
+            return k + span
         if span:  # "at least two dogs", "more than 3 people": how many of the next part
             self.count, self.counted, self.count_text = count, exact, " ".join(words[k : k + span])
             return k + span
@@ -177,6 +182,11 @@ class _Reading:
         if phrase is not None or word in RELATIONS:
             out.relations.append(" ".join(phrase) if phrase else word)
             return k + (len(phrase) if phrase else 1)
+        if word in _ABSENCE:
+            out.unknown.append(Unknown(word, "asks for what a photo lacks, which the search does not follow"))
+            return k + 1
+        if word in QUANTIFIERS and noun_part(words, k, self.wn)[0] > 1:  # "all-terrain bike", "very light"
+            return self._coloured(k)
         if word in STOPWORDS:
             return k + 1
         if word in POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
@@ -185,7 +195,7 @@ class _Reading:
             if word == "couple":  # "a couple of dogs": two or more dogs, not a couple of people and dogs
                 self.count, self.counted = 2, False
             return k + 2  # "a pair of shoes", "a pair of scissors": what a pair is of, seen as one
-        if word.isdigit() and _in_a_name(words, k):  # "route 66 sign": a sign, not 66 of them
+        if word.isdigit() and _in_a_name(words, k, self.wn):  # "route 66 sign": a sign, not 66 of them
             name = f"{words[k - 1]} {word}"
             self.out.notes.append(f'"{name}": a number after a word is read as a name\'s, not a count')
             return k + 1
@@ -223,6 +233,11 @@ class _Reading:
     def _coloured(self, k: int) -> int:
         """A colour word, words for how the whole image looks, or else a noun."""
         words, wn = self.words, self.wn
+        if words[k] in _COLOUR_NOUNS:  # "fall colors", "a colour photo": a colourful image, where nothing
+            self.colour_noun = words[k]  # else is asked ("a red colour": red; "car colour": the car)
+            if self.colour is None and not self.out.parts and _of_the_image(words, k + 1):
+                self.out.parts.append(look_part(words[k], LOOKS[words[k]]))
+            return k + 1
         named = _colour_at(words, k, wn)
         if self.colour == CLOUDED and named is not None:  # "cloudy red car": a clouded sky, and a red car
             self.clouded.append(clouded(self.colour_text))
@@ -288,36 +303,57 @@ class _Reading:
             terms = tuple(self.colour.split(" and "))  # the describer's words, which a full-text search finds
             how = f"objects coloured {self.colour}"
             out.parts.append(Part(self.colour, "colour", colour=self.colour, how=how, terms=terms))
+        if self.colour_noun and not out.parts:  # "colors of autumn": the colours are all it asks
+            out.parts.append(look_part(self.colour_noun, LOOKS[self.colour_noun]))
         return out
 
 
-def _in_a_name(words: list[str], k: int) -> bool:
-    """Whether the number in digits at `k` follows a word it names with ("route 66", "apollo 11", "room
-    101", "windows 95"): a count comes first or after a function word ("3 dogs", "a man with 2 dogs")."""
+def _in_a_name(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether the number in digits at `k` follows a word it names with ("route 66", "apollo 11 rocket",
+    "room 101", "windows 95 laptop"): after a word that is no function word, and before nothing or a word
+    that is not plural. A count comes first, after a function word, or before a plural ("3 dogs", "a man
+    with 2 dogs", "man feeding 2 ducks", "dog, 2 cats")."""
     before = words[k - 1] if k > 0 else ""
-    return bool(before) and before not in STOPWORDS and before not in RELATIONS and before not in NUMBERS
+    if not before or before in STOPWORDS or before in RELATIONS or before in NUMBERS:
+        return False
+    after = words[k + 1] if k + 1 < len(words) else ""
+    return not after or not _plural(after, wn)
+
+
+def _plural(word: str, wn: WordNet) -> bool:
+    """Whether `word` is a plural noun: WordNet reads it as another word's form ("ducks": duck)."""
+    return any(form != word for form in wn.base_forms(word))
 
 
 # Words before a number that say how it counts: at least so many (a number alone asks for that many
 # exactly), one more, or exactly that many ("at least 2 dogs": "least" had been an unknown word, "more than 3
-# dogs" Sir Thomas More). "About 20 people" asks for at least 20: fewer score less, not nothing.
-_COUNT_WORDS = {
+# dogs" Sir Thomas More). "About 20 people" asks for at least 20: fewer score less, not nothing. An upper
+# bound ("at most 2", "no more than 3", "fewer than 4") is said and asks no count (None).
+_COUNT_WORDS: dict[tuple[str, ...], str] = {
+    ("no", "more", "than"): "at most", ("not", "more", "than"): "at most", ("at", "most"): "at most",
+    ("up", "to"): "at most", ("fewer", "than"): "at most", ("less", "than"): "at most",
     ("at", "least"): "at least", ("more", "than"): "more than", ("over",): "more than",
     ("exactly",): "exactly", ("only",): "exactly", ("just",): "exactly", ("about",): "at least",
     ("around",): "at least", ("approximately",): "at least", ("roughly",): "at least",
     ("nearly",): "at least", ("almost",): "at least", ("some",): "at least",
 }  # fmt: skip
+_ALSO_RELATIONS = frozenset({"over", "around"})  # "a plane over 3 houses": where, not how many
 
 
-def _count_words(words: list[str], k: int) -> tuple[int, int, bool]:
+def _count_words(words: list[str], k: int, *, after_part: bool) -> tuple[int, int | None, bool]:
     """Words from `k` saying how a number counts, and the number ("at least 2"): how many words, the count
-    asked for and whether exactly; (0, 1, False) where none start there."""
+    asked for (None for an upper bound) and whether exactly; (0, 1, False) where none start there. Right
+    after a part, "over" and "around" relate it ("a bridge over 2 rivers")."""
     for said, how in _COUNT_WORDS.items():
         n = len(said)
         number = words[k + n] if k + n < len(words) else ""
-        if tuple(words[k : k + n]) == said and number in NUMBERS and number not in AT_LEAST:
-            count = NUMBERS[number] + (how == "more than")
-            return n + 1, count, how == "exactly"
+        if tuple(words[k : k + n]) != said or number not in NUMBERS or number in AT_LEAST:
+            continue
+        if after_part and said[0] in _ALSO_RELATIONS:
+            return 0, 1, False
+        if how == "at most":
+            return n + 1, None, False
+        return n + 1, NUMBERS[number] + (how == "more than"), how == "exactly"
     return 0, 1, False
 
 
@@ -333,8 +369,6 @@ def _look_words(
     word = words[k]
     if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
         return 1, None, False
-    if word in _COLOUR_NOUNS and (colour is not None or not _of_the_image(words, k + 1)):
-        return 1, None, False  # "a red colour": red; "the colour of the car": the car
     if word in LOOKS:
         return 1, look_part(word, LOOKS[word]), False
     if named is None or k + 1 >= len(words) or not _of_the_image(words, k + 1):

@@ -15,6 +15,7 @@ from multicap.index.query_words import (
     PEOPLE_COUNT,
     PEOPLE_WORDS,
     PLACE_WORDS,
+    QUANTIFIERS,
     RELATIONS,
     STOPWORDS,
 )
@@ -97,8 +98,9 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         if span == 0 or k + span > len(words):
             continue
         inside = words[k + 1 : k + span] if span > 1 and words[k] in ACTIONS else words[k : k + span]
-        if span != named and any(w in RELATIONS or w in STOPWORDS for w in inside):
-            continue  # (a doing word may begin a name: "swimming pool", "running shoe")
+        if span != named and any(w in RELATIONS or (w in STOPWORDS and w not in QUANTIFIERS) for w in inside):
+            continue  # (a doing word may begin a name: "swimming pool", "running shoe"; a quantifier too:
+            #           "all-terrain bike")
         phrase = " ".join(words[k : k + span])
         if phrase in _SEX and before_noun(words, k):  # "female cow": the sex of a thing, which no
             return span, None  # describer tells (said so, as a word describing nothing it sees)

@@ -13,19 +13,23 @@ from __future__ import annotations
 __all__ = [
     "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS",
     "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS",
-    "POSITION_TAIL", "RELATIONS", "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
+    "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES",
+    "STOPWORDS",
 ]  # fmt: skip
 
+# Quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a person,
+# and "much" a fiddler crab). Stopwords, but a name may begin with one ("all-terrain bike", "very light").
+QUANTIFIERS = frozenset(
+    {"any", "every", "each", "all", "other", "another", "more", "most", "less", "much", "plenty", "such",
+     "same", "very", "just", "only", "also", "both"}
+)  # fmt: skip
 # Words a query says nothing with of its own ("a", "the", "photo").
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
      "images", "photos", "pictures", "photograph", "photographs", "pic", "pics", "pix", "snapshot",
      "snapshots", "nobody", "noone",
-     # quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a
-     # person, and "much" a fiddler crab)
-     "any", "every", "each", "all", "other", "another", "more", "most", "less", "much", "plenty", "such",
-     "same", "very", "just", "only", "also"}
+     *QUANTIFIERS}
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.
 ACTIONS = frozenset(
@@ -69,11 +73,11 @@ NUMBERS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13,
     "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
     "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, **{str(n): n for n in range(1, 1000)},
-    "both": 2, "several": 3, "few": 2, "multiple": 2, "many": 5, "numerous": 5, "lots": 5, "dozens": 5,
+    "several": 3, "few": 2, "multiple": 2, "many": 5, "numerous": 5, "lots": 5, "dozens": 5,
     "hundreds": 5, "thousands": 5, "countless": 5,
 }  # fmt: skip
 # Count words that ask for at least so many, not that many ("many dogs": five or more).
-AT_LEAST = frozenset({"both", "several", "few", "multiple", "many", "numerous", "lots", "dozens", "hundreds",
+AT_LEAST = frozenset({"several", "few", "multiple", "many", "numerous", "lots", "dozens", "hundreds",
                       "thousands", "countless"})  # fmt: skip
 # Words that ask for a face seen close (the describer found a face, and the person is large).
 FACE_WORDS = frozenset(

@@ -39,6 +39,7 @@ from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, being_written, no_index
 from multicap.index.query import Understanding
 from multicap.index.query_side import QueryVectors, stored_query_model
+from multicap.index.query_words import QUANTIFIERS
 from multicap.index.satisfy import satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
@@ -81,8 +82,12 @@ class NothingMatches(ConfigError):
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 # Words for the image itself: every attribute-level text says "a bright ... image", so they would match all
 _IMAGE_ITSELF = frozenset(
-    {"image", "images", "photo", "photos", "picture", "pictures", "photograph", "photographs"}
-)
+    {"image", "images", "photo", "photos", "picture", "pictures", "photograph", "photographs", "pic", "pics",
+     "pix", "snapshot", "snapshots"}
+)  # fmt: skip
+_NOT_SEARCHED = _IMAGE_ITSELF | QUANTIFIERS | {  # words the reading drops, as typed ("at least 2 dogs")
+    "nobody", "noone", "least", "than", "exactly", "approximately", "roughly", "nearly", "almost", "fewer",
+}  # fmt: skip
 
 
 @dataclass
@@ -142,7 +147,7 @@ def fts_expression(
     it only ("New York" had found a squirrel through its tag "New World monkey"). None when there is no
     word at all."""
     inside = {w for phrase in whole for w in query_terms(phrase)}
-    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _IMAGE_ITSELF and w not in inside))
+    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _NOT_SEARCHED and w not in inside))
     extras = [" ".join(query_terms(t)) for t in (*whole, *extra)]
     if not words and not any(extras):
         return None

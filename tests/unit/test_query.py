@@ -505,8 +505,27 @@ def test_quantifiers_are_no_words_to_find() -> None:
     for text in ("any dog", "all dogs", "more dogs", "much dog", "each dog", "another dog"):
         meaning = understand(text)
         assert [p.kind for p in meaning.parts] == ["thing"] and not meaning.unknown, text
-    [dogs] = understand("both dogs").parts
-    assert (dogs.count, dogs.exact) == (2, False)
+    assert [p.count for p in understand("both cats and dogs").parts] == [1, 1]  # two kinds, not two cats
+    [bike] = understand("all terrain bike").parts  # a name may begin with one (WordNet's all-terrain bike)
+    assert bike.top(1)[0][0] == "mountain bike"
+
+
+def test_counts_beside_relations_bounds_and_names() -> None:
+    """What the review of the count words found: "over" after a part relates it; an upper bound asks no
+    count and says so; a number before a plural counts whatever comes before it."""
+    from multicap.index.query import understand
+
+    plane = understand("a plane over 3 houses")
+    assert plane.relations == ["over"] and [(p.count, p.exact) for p in plane.parts] == [
+        (1, False),
+        (3, True),
+    ]
+    assert [p.count for p in understand("a dog jumping over 2 fences").parts] == [1, 2]
+    for text in ("at most 2 dogs", "no more than 3 dogs", "fewer than 3 dogs"):
+        meaning = understand(text)
+        assert [p.count for p in meaning.parts] == [1] and "not at most" in meaning.notes[0], text
+    assert [p.count for p in understand("man feeding 2 ducks").parts][-1] == 2  # had been a name's number
+    assert [p.count for p in understand("dog, 2 cats").parts] == [1, 2]
 
 
 def test_words_a_walkthrough_found_misread() -> None:
@@ -518,8 +537,10 @@ def test_words_a_walkthrough_found_misread() -> None:
     assert [p.kind for p in stage.parts] == ["people", "thing"] and not stage.unknown
     assert stage.parts[1].top(1)[0] == ("stage", 1.0)
     assert [p.text for p in understand("pic of my dog").parts] == ["dog"]
-    nobody = understand("nobody")
-    assert not nobody.parts and "asks for what a photo lacks" in nobody.notes[0]
+    nobody = understand("beach with nobody")
+    assert [p.text for p in nobody.parts] == ["beach"] and "asks for what a photo lacks" in nobody.unknown[
+        0
+    ].reason
     for word, seen in (("concert", "electric guitar"), ("wedding", "groom"), ("birthday party", "balloon")):
         [part] = understand(word).parts
         assert seen in dict(part.top(5)) and "what is found at" in part.how, (word, part.how)
@@ -536,3 +557,5 @@ def test_colours_of_the_image_ask_for_a_colourful_one() -> None:
     ]
     assert [(p.kind, p.colour) for p in understand("a red colour").parts] == [("colour", "red")]
     assert [p.text for p in understand("the colour of the car").parts] == ["car"]
+    assert [p.text for p in understand("car colour").parts] == ["car"]  # not also any colourful image
+    assert [p.kind for p in understand("colors of autumn").parts] == ["look"]  # had asked for nothing
