@@ -203,8 +203,9 @@ class _Page:
         """Why image `i` is an outlier, on its card: its distance, or what it alone shows; a copy of the
         odd one out says whose copy it is."""
         odd = self.r.odd
-        if i in odd and i != odd[0]:
-            return f"copy of {self.names[odd[0]]}"
+        keeper = {m: g.keeper for g in self.r.duplicates for m in g.members if m != g.keeper}
+        if i in odd and keeper.get(i) in odd:  # (each odd photo's copies follow it: the second odd photo
+            return f"copy of {self.names[keeper[i]]}"  # had been called a copy of the first)
         if i in odd:
             said = self.r.images.descriptions[i].texts.get("object")
             return f"shows nothing the others show{': ' + said if said else ''}"

@@ -479,6 +479,10 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
         )
     )
     assert without.odd == [] and 9 not in without.clustering.outliers  # a photo without facts: none is odd
+    # a second odd photo is no copy of the first (the report had said so)
+    two = replace(result, odd=[9, 10, 3], clustering=replace(result.clustering, outliers=[9, 10, 3]))
+    page = render_report(two)
+    assert page.count("copy of photo9.png") == 1 and "shows nothing the others show: a thing3" in page
 
 
 def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
