@@ -139,15 +139,18 @@ def compare_command(
         left_out.append(error)
         on_error(error)
 
-    if report is not None:
-        console.output_place(report, "--report")  # before the work, not after it
     files = console.image_files(paths, include_hidden, walk_error)
+    if report is not None:  # before the work, not after it; never over a photo compared (it had been)
+        console.output_place(report, "--report", {"image being compared": list(files)})
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 
-    for empty in (p for p in paths if p.is_dir() and not any(f.is_relative_to(p) for f in files)):
+    real = [Path(os.path.realpath(f)) for f in files]  # the walk reads a folder given twice once
+    for empty in (
+        p for p in paths if p.is_dir() and not any(r.is_relative_to(os.path.realpath(p)) for r in real)
+    ):
         console.warn(f"{console.shown(empty)} holds no images: compared without it")  # (had been silent)
     folders = _folders(paths)  # two or more: what sets each apart, too
     total = len(files) if len(files) >= 5 else 0

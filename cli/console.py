@@ -188,9 +188,9 @@ def said(message: str) -> None:
 
 def output_place(path: Any, option: str, inputs: dict[str, Any] | None = None) -> None:
     """Make the folder an output file goes to, before any work (a report to /proc had failed after the
-    whole comparison, in a FileNotFoundError's words). `inputs`: the command's input files by option or
-    role, which the output must not be (`evaluate --out` had overwritten its own predictions, `attend
-    --out` its image).
+    whole comparison, in a FileNotFoundError's words). `inputs`: the command's input files (one or a list)
+    by option or role, which the output must not be (`evaluate --out` had overwritten its own predictions,
+    `attend --out` its image, `compare --report` a photo compared).
 
     Raises:
         ConfigError: the output is an input, the folder cannot be made, or this user may not write there.
@@ -202,11 +202,12 @@ def output_place(path: Any, option: str, inputs: dict[str, Any] | None = None) -
 
     out = Path(path)
     for role, given in (inputs or {}).items():
-        with contextlib.suppress(OSError):  # an input not there is said by its own check
-            if given is not None and out.exists() and os.path.samefile(out, given):
-                raise ConfigError(
-                    f"{option} {out}: is the {role}, which it would overwrite; give another file"
-                )
+        for one in given if isinstance(given, list) else [given]:
+            with contextlib.suppress(OSError):  # an input not there is said by its own check
+                if one is not None and out.exists() and os.path.samefile(out, one):
+                    raise ConfigError(
+                        f"{option} {out}: is the {role}, which it would overwrite; give another file"
+                    )
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -18,13 +18,13 @@ from multicap.compare.duplicates import DEFAULT_THRESHOLD, TURNED_SHARE, duplica
 from multicap.compare.pairs import PairComparison
 from multicap.compare.report import write_report
 from multicap.compare.sets import SetComparison, compare_copy, compare_in_set, compare_set
-from multicap.compare.verify import SIDE, PairCheck, how_copied
+from multicap.compare.verify import PairCheck
 from multicap.errors import ConfigError
 from multicap.index import existing_index
 from multicap.index.models import IndexModel, as_recorded, open_model, recorded_model
-from multicap.io import ErrorHandler, load_image
+from multicap.io import ErrorHandler
 
-__all__ = ["PairOutcome", "SetOutcome", "compare_files", "copied_between", "is_pair", "judge_pair"]
+__all__ = ["PairOutcome", "SetOutcome", "compare_files", "is_pair", "judge_pair"]
 
 
 @dataclass
@@ -65,19 +65,10 @@ def judge_pair(
     # two images named as a pair are both checked for a copy turned or made grey, which the set does only
     # for an image's nearest by embedding (`duplicates._turned`)
     near = bool(groups) or (same.share(0, 1) or 0.0) >= TURNED_SHARE
-    copied: list[str] = []
     compared = compare_copy(images, 0, 1) if near else compare_in_set(images, 0, 1)
-    if near:
-        copied = copied_between(images, 0, 1)
+    copied = compared.copied  # how b was made, found with the copy's frame (once: it had been twice)
     alike = (compared.signature_similarity or 0.0) >= cut
     return compared, near, copied, _NOT_ONE_PHOTO if alike and not near else ""
-
-
-def copied_between(images: ImageSet, i: int, j: int) -> list[str]:
-    """How image j, a near-duplicate of image i, was made from it (`how_copied`), read from their files
-    with the files' own sizes (a JPEG decodes shrunk)."""
-    a, b = (load_image(images.paths[k], min_short_side=SIDE) for k in (i, j))
-    return how_copied(a, b, (images.pixels[i], images.pixels[j]))
 
 
 def is_pair(inputs: Sequence[Path]) -> bool:

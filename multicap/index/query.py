@@ -173,7 +173,7 @@ class _Reading:
             said = " ".join(words[k : k + span])
             out.notes.append(f'"{said}": multicap counts at least so many, not at most: no count is asked')
             return k + span
-        if span:  # "at least two dogs", "more than 3 people": how many of the next part
+        if span and count is not None:  # "at least two dogs", "more than 3 people": how many of the next part
             self.count, self.counted, self.count_text = count, exact, " ".join(words[k : k + span])
             return k + span
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)

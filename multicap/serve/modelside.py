@@ -27,7 +27,7 @@ from multicap.compare import (
     compare_set,
     duplicate_groups,
 )
-from multicap.compare.run import copied_between, judge_pair
+from multicap.compare.run import judge_pair
 from multicap.compare.verify import PairCheck
 from multicap.describe import description_json, summarize_set
 from multicap.errors import ConfigError
@@ -81,7 +81,7 @@ def compare_paths(
             else:  # as the set's near-duplicate groups have them
                 copy = i in group_of and group_of[i] == group_of.get(j)  # one photo: compared in one frame
                 compared = (compare_copy if copy else compare_in_set)(images, i, j, cache)
-                copied, why_not = (copied_between(images, i, j) if copy else []), ""
+                copied, why_not = compared.copied, ""
             pair = {**compared.to_dict(_LEVELS), "near_duplicate": copy, "copied": copied}
             pair |= {"why_not": why_not} if why_not else {}
             pairs.append({**pair, "a": named[str(images.paths[i])], "b": named[str(images.paths[j])]})

@@ -245,3 +245,14 @@ def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
     [group] = [json.loads(x) for x in r.stdout.splitlines() if '"type": "duplicates"' in x]
     assert Path(group["keeper"]).name == "z_real.jpg", group
     assert f"warning: {tmp_path / 'empty'} holds no images: compared without it" in r.stderr
+    assert "a_link.jpg holds no images" not in r.stderr and f"{tmp_path} holds no images" not in r.stderr
+    alias = tmp_path.parent / f"{tmp_path.name}-alias"  # a folder given again through a link: not empty
+    alias.symlink_to(tmp_path)
+    twice = run_cli("compare", str(tmp_path), str(alias), "--json")
+    assert twice.returncode == 0 and "holds no images" not in twice.stderr, twice.stderr
+    kept = (tmp_path / "coffee.jpg").read_bytes()  # a report named as a photo compared: refused, kept
+    refused = run_cli("compare", str(tmp_path), "--report", str(tmp_path / "coffee.jpg"))
+    assert (
+        refused.returncode == 1 and "is the image being compared, which it would overwrite" in refused.stderr
+    )
+    assert (tmp_path / "coffee.jpg").read_bytes() == kept

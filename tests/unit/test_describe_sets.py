@@ -172,5 +172,5 @@ def test_a_large_sets_own_features_are_named_for_a_few_images() -> None:
     """A folder of 139 photos had printed 139 "only ..." lines under its summary: twelve, then a count."""
     descs = [_desc(f"{k:02d}.jpg", [_obj(f"thing{k}", f"kind{k}", "red", "center")]) for k in range(14)]
     text = summarize_set(descs, "object").text
-    assert text.count("\nonly ") == 12 and "... and 2 more images' own" in text
+    assert text.count("\nonly ") == 12 and "... and 2 more images, each with what only it shows" in text
     assert len(summarize_set(descs, "object").distinct) == 14  # all of them in the JSON
