@@ -15,7 +15,7 @@ from multicap.captioning.decoding import Caption, DecodeConfig
 from multicap.captioning.scoring import fact_f1
 from multicap.data.corpus import CorpusImage
 from multicap.data.feature_cache import FeatureStore
-from multicap.data.loading import load_corpus
+from multicap.data.loading import load_corpus, looks_like_karpathy
 from multicap.errors import DataError
 from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels, scores_document
 
@@ -82,10 +82,14 @@ def evaluate_bundle(
         split = only[0] if len(only) == 1 and only[0] not in ("train", "restval") else "test"
     images = corpus.split(split)
     if not images and chosen is None and len(only) == 1:  # a COCO file named otherwise is "train"
+        path = Path(data)
+        coco = path.is_file() and path.suffix == ".json" and not looks_like_karpathy(path)
+        why = (
+            ' (a COCO captions file\'s split is the word after "captions_" in its name, "train" without one)'
+        )
         raise DataError(
-            f"{data}: its only split is {only[0]!r} (a COCO captions file's split is the word after "
-            f'"captions_" in its name, "train" without one), which is not scored unasked: give --split '
-            f"{only[0]} if the bundle was not trained on it"
+            f"{data}: its only split is {only[0]!r}{why if coco else ''}, which is not scored unasked: give "
+            f"--split {only[0]} if the bundle was not trained on it"
         )
     if not images:
         raise DataError(f"{data}: no images in split {split!r} (it has: {', '.join(only)})")

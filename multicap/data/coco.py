@@ -89,7 +89,7 @@ class CocoObject:
 # -------------------------------------------------------------------------------------------- reading
 def _load(path: Path, what: str) -> dict[str, Any]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file; give the path of a COCO {what} file") from None
     except (OSError, ValueError) as exc:

@@ -72,7 +72,8 @@ def committed_rows(root: Path) -> int:
             return committed(db)
         except sqlite3.OperationalError:  # no table yet: nothing committed
             return 0
-        except sqlite3.DatabaseError as exc:  # "file is not a database"
+        except sqlite3.DatabaseError as exc:  # "file is not a database" (not locked nor read-only: those are
+            #                                   OperationalErrors)
             raise DataError(
                 f"{root / 'index.sqlite'}: unreadable feature store ({exc}); delete the folder to rebuild"
             ) from None

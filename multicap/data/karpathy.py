@@ -118,7 +118,7 @@ def read_karpathy(
     """
     path = Path(path)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise DataError(f"{path}: no such file; give the path of a Karpathy split JSON file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -23,7 +23,7 @@ from multicap.data.folder import is_scenes_folder, read_caption_folder, read_sce
 from multicap.data.karpathy import read_karpathy
 from multicap.errors import DataError
 
-__all__ = ["load_corpus"]
+__all__ = ["load_corpus", "looks_like_karpathy"]
 
 InstancesArg = str | Path | Sequence[str | Path] | None
 _RAW_WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")  # a raw sentence's words, as Karpathy's tokens write them
@@ -57,7 +57,7 @@ def load_corpus(
         if path.is_dir() and is_scenes_folder(path):
             return read_scenes(path, image_root=root)
         return read_caption_folder(path, image_root=root)
-    if _looks_like_karpathy(path):
+    if looks_like_karpathy(path):
         corpus = _read_karpathy_corpus(path, root)
     else:
         corpus = read_coco_captions(path, image_root=root)
@@ -66,7 +66,7 @@ def load_corpus(
     return corpus
 
 
-def _looks_like_karpathy(path: Path) -> bool:
+def looks_like_karpathy(path: Path) -> bool:
     """Karpathy JSON names "sentences" within its first image; COCO files never do."""
     try:
         with path.open("rb") as f:

@@ -107,6 +107,9 @@ def test_read_coco_results_and_annotations(tmp_path: Path) -> None:
     assert read_predictions(shaped) == {"caption": {1: "a dog", 2: "x"}}
     ann = {"annotations": [{"image_id": 1, "id": 9, "caption": "A dog."}, {"image_id": 1, "caption": "Dog"}]}
     assert read_references(_write(tmp_path / "captions.json", ann)) == {"caption": {1: ["A dog.", "Dog"]}}
+    saved = tmp_path / "bom_captions.json"  # with a byte-order mark: read as without (COCO's, Karpathy's)
+    saved.write_text(json.dumps(ann), encoding="utf-8-sig")
+    assert read_references(saved) == {"caption": {1: ["A dog.", "Dog"]}}
     levels = {"annotations": [  # the scenes' coco_captions_*.json: each caption says its level
         {"image_id": 1, "caption": "two crosses", "level": "object"},
         {"image_id": 1, "caption": "a red cross and a blue cross", "level": "caption"},
@@ -127,6 +130,7 @@ def test_read_karpathy_references_by_level_and_split(tmp_path: Path) -> None:
         ],
     }  # fmt: skip
     path = _write(tmp_path / "karpathy.json", doc)
+    path.write_text(json.dumps(doc), encoding="utf-8-sig")  # with a byte-order mark: read as without
     assert read_references(path, split="test") == {
         "attribute": {0: ["a red circle"]},
         "object": {0: ["a circle"]},
