@@ -204,13 +204,15 @@ _SGML = re.compile(
 _NOT_IN_URL = r"\s\"<>|()"
 _URL_END = rf"[^{_NOT_IN_URL}.!?{{}},\-]"
 _URL = (
-    rf"https?://[^{_NOT_IN_URL}]+{_URL_END}"
-    r"|(?:www\.(?:[^\s\"<>|.!?(){},]+\.)+[a-zA-Z]{2,4}|(?:[^\s\"`'<>|.!?(){},\-_$]+\.)+(?:com|net|org|edu))"
+    rf"(?i:https?)://[^{_NOT_IN_URL}]+{_URL_END}"  # the scheme and "www" in any case, as the lexer reads them
+    # a label of a likely URL: the lexer's class [^...,-_$] leaves out the range from "," to "_" (digits,
+    # capitals, ":", "/", "@"), not three characters: "dog:cat.com" is "dog" and "cat.com"
+    r"|(?<!\w)(?:(?i:www)\.(?:[^\s\"<>|.!?(){},]+\.)+[a-zA-Z]{2,4}|(?:[^\s\"`'<>|.!?(){}\x2c-\x5f$]+\.)+(?:com|net|org|edu))"
     rf"(?:/[^{_NOT_IN_URL}]+{_URL_END})?"
 )
 _NOT_IN_EMAIL = r"\s\"<>|(){}\u00a0"
 _EMAIL = rf"[a-zA-Z0-9][^{_NOT_IN_EMAIL}]*@(?:[^{_NOT_IN_EMAIL}.]+\.)*[^{_NOT_IN_EMAIL}.]+"
-_SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]](?![A-Za-z])"  # "note:Done" is no ":D" and "one"
+_SMILEY = r"[<>]?[:;=][\-o*']?[()DPdpO\\{@|\[\]](?![A-Za-z0-9])"  # "note:Done" is no ":D" and "one"
 _WHOLE = re.compile(f"{_SGML.pattern}|{_URL}|{_EMAIL}|{_SMILEY}")  # where one starts; the lexer takes the
 _EACH = {kind: re.compile(p) for kind, p in (("sgml", _SGML.pattern), ("url", _URL), ("email", _EMAIL),
                                               ("smiley", _SMILEY))}  # fmt: skip  # longest there

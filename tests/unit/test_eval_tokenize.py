@@ -57,7 +57,8 @@ INSERTS = [
     # URLs, e-mail addresses and emoticons: one token each to the jar (they had been split; a walkthrough)
     "see https://coco.org/ now", "http://x.com/a?b=c", "(see http://x.org)", "a.b@c.com", "mail bob@x.org.",
     "www.example.com/path here", "hi :)", "a :-) b", "wink ;)", "sad :(", "smile =)", "grumpy >:(", "yay :D",
-    "note:Done", "Re:Port", "https://a", "dog;Playing", "tears :'(",
+    "note:Done", "Re:Port", "https://a", "dog;Playing", "tears :'(", "dog:cat.com", "10/20.com", "P!:P3",
+    "HTTP://EXAMPLE.COM/PATH", "Http://x.org/a", "Example.com/path", "WWW.EXAMPLE.COM/PATH", "a :)3 b",
     # a captioner's special tokens: one token each to the jar (they had been "< unk >")
     "a <unk>", "<UNK> sign", "the <pad> <pad>", "</s>", "<s> start", "a <br/> tag", "dog<unk>cat",
     "<unk>'s hat", "letter j. <unk> sign", "a j.<b> k", "a </s x> b",
