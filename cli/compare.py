@@ -147,11 +147,8 @@ def compare_command(
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
         raise ConfigError("a pair needs two readable images")
 
-    real = [Path(os.path.realpath(f)) for f in files]  # the walk reads a folder given twice once
-    for empty in (
-        p for p in paths if p.is_dir() and not any(r.is_relative_to(os.path.realpath(p)) for r in real)
-    ):
-        console.warn(f"{console.shown(empty)} holds no images: compared without it")  # (had been silent)
+    for empty in (p for p in paths if p.is_dir() and not _holds(p, files)):  # (had been dropped unsaid)
+        console.warn(f"{console.shown(empty)} holds no images: compared without it")
     folders = _folders(paths)  # two or more: what sets each apart, too
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for
@@ -209,6 +206,13 @@ def _missing(path: Path) -> bool:
     except OSError:
         return False
     return False
+
+
+def _holds(folder: Path, files: list[Path]) -> bool:
+    """Whether any of `files` is in `folder`, as named or where a link leads (the walk reads a folder given
+    twice once, under one of its names; a folder of links to photos elsewhere holds them)."""
+    real = os.path.realpath(folder)
+    return any(f.is_relative_to(folder) or Path(os.path.realpath(f)).is_relative_to(real) for f in files)
 
 
 def _folders(paths: list[Path]) -> list[Path]:

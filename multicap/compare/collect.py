@@ -54,15 +54,15 @@ class ImageSet:
     def __len__(self) -> int:
         return len(self.paths)
 
-    def keep_order(self) -> list[tuple[int, bool, bool, int, bool, float]]:
+    def keep_order(self) -> list[tuple[int, bool, bool, bool, int, float]]:
         """How fit each image is to be kept of its duplicates, smallest first: the most pixels, then a file
         over a symbolic link (a link and the file it names had been a pair with the link kept: deleting
-        the "copy" lost the photo and broke the link), then colour over black and white (a grey copy is
-        made from a colour photo, never the reverse), then the most bytes by a factor of 1.5 at least (the
-        least compressed: a copy re-encoded at half the size had been kept for being older; a turned copy's
-        few bytes more or less say nothing), then one the way up its sky says (the sky found at its top:
-        an older copy turned upside down had been kept; after the bytes, so that a sky found in one of two
-        upright copies alone decides nothing the bytes tell), then the oldest."""
+        the "copy" lost the photo and broke the link), then one the way up its sky says (the sky found at
+        its top: an older copy turned upside down had been kept; before the bytes, whose bands of 1.5 a
+        copy a few per cent larger can cross), then colour over black and white (a grey copy is made from
+        a colour photo, never the reverse), then the most bytes by a factor of 1.5 at least (the least
+        compressed: a copy re-encoded at half the size had been kept for being older; a turned copy's few
+        bytes more or less say nothing), then the oldest."""
         nbytes = self.nbytes or [1] * len(self)
         grey = [
             d.facts is not None and d.facts.image_attributes.get("colourfulness") == "black and white"
@@ -71,7 +71,7 @@ class ImageSet:
         links = [path.is_symlink() for path in self.paths]
         turned = [not _sky_on_top(d) for d in self.descriptions]
         compressed = [-math.floor(math.log(max(b, 1), _BYTES_FACTOR)) for b in nbytes]
-        return list(zip([-p for p in self.pixels], links, grey, compressed, turned, self.mtimes, strict=True))
+        return list(zip([-p for p in self.pixels], links, turned, grey, compressed, self.mtimes, strict=True))
 
 
 def _sky_on_top(description: Description) -> bool:

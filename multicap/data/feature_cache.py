@@ -72,7 +72,7 @@ class FeatureStore:
         except sqlite3.DatabaseError as exc:  # "file is not a database": had named no file and no way out
             self._db.close()
             if isinstance(exc, sqlite3.OperationalError):  # locked, read-only, I/O: no reason to delete it
-                raise
+                raise DataError(f"{root / 'index.sqlite'}: {exc}") from None
             raise DataError(
                 f"{root / 'index.sqlite'}: unreadable feature store ({exc}); delete the folder to rebuild"
             ) from None

@@ -87,6 +87,8 @@ class Understanding:
     relations: list[str] = field(default_factory=list)  # function words between parts ("on", "with")
     unknown: list[Unknown] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # words searched as less than they say ("woman")
+    dropped: list[str] = field(default_factory=list)  # words read as asking nothing to find ("at least",
+    #                                                   "more", "nobody"): not full-text searched either
 
     @property
     def classes(self) -> dict[int, float]:
@@ -113,7 +115,20 @@ _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
 }
-_ABSENCE = frozenset({"nobody", "noone"})  # what a photo lacks: no part (it had been any person), and said
+_ABSENCE = (("nobody",), ("noone",), ("no", "one"), ("no-one",))  # what a photo lacks: no part, and said
+
+
+def _absence_at(words: list[str], k: int) -> int:
+    """How many words from `k` say that no one is there ("nobody", "no one"); 0 if none do."""
+    return next((len(a) for a in _ABSENCE if tuple(words[k : k + len(a)]) == a), 0)
+
+
+def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
+    """Whether the quantifier at `k` begins a name of a thing the model sees as such ("all-terrain bike": a
+    mountain bike), not a name WordNet has that is only like something ("very light", a flare, had taken
+    "a very light dress")."""
+    span, part = noun_part(words, k, wn)
+    return span > 1 and part is not None and bool(part.classes) and max(part.classes.values()) >= 1.0
 
 
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
@@ -136,7 +151,9 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
 def _unfollowed(text: str, words: list[str], out: Understanding) -> list[str]:
     """What the query's words ask that the search does not follow: logic ("not", "or", "dog -cat") and
     actions with nothing after them ("bird flying")."""
-    notes = [_NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD]
+    notes = [
+        _NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD and w not in out.dropped
+    ]
     said = [w for w in words if w not in STOPWORDS]
     if out.parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to
         notes.append(f'"{said[-1]}" tells no image apart: multicap sees what a photo shows, not what it does')
@@ -169,12 +186,14 @@ class _Reading:
         word = words[k]
         after_part = bool(out.parts) and all(w in ACTIONS for w in words[self.since : k])  # "jumping over"
         span, count, exact = _count_words(words, k, after_part=after_part)
-        if span and count is None:  # "at most 2 dogs": a bound multicap does not search for, said
+        if span:
             said = " ".join(words[k : k + span])
+            out.dropped += [w for w in words[k : k + span] if w not in NUMBERS]
+        if span and count is None:  # "at most 2 dogs": a bound multicap does not search for, said
             out.notes.append(f'"{said}": multicap counts at least so many, not at most: no count is asked')
             return k + span
         if span and count is not None:  # "at least two dogs", "more than 3 people": how many of the next part
-            self.count, self.counted, self.count_text = count, exact, " ".join(words[k : k + span])
+            self.count, self.counted, self.count_text = count, exact, said
             return k + span
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
@@ -182,11 +201,16 @@ class _Reading:
         if phrase is not None or word in RELATIONS:
             out.relations.append(" ".join(phrase) if phrase else word)
             return k + (len(phrase) if phrase else 1)
-        if word in _ABSENCE:
-            out.unknown.append(Unknown(word, "asks for what a photo lacks, which the search does not follow"))
-            return k + 1
-        if word in QUANTIFIERS and noun_part(words, k, self.wn)[0] > 1:  # "all-terrain bike", "very light"
+        absent = _absence_at(words, k)
+        if absent:  # "nobody", "no one": what a photo lacks (it had been any person, or "one" counting)
+            said = " ".join(words[k : k + absent])
+            out.unknown.append(Unknown(said, "asks for what a photo lacks, which the search does not follow"))
+            out.dropped += words[k : k + absent]
+            return k + absent
+        if word in QUANTIFIERS and _names_with(words, k, self.wn):  # "all-terrain bike"
             return self._coloured(k)
+        if word in QUANTIFIERS:
+            out.dropped.append(word)
         if word in STOPWORDS:
             return k + 1
         if word in POSITIONS and out.parts and _said_as_place(words, k):  # "a dog on the left"
@@ -199,6 +223,17 @@ class _Reading:
             name = f"{words[k - 1]} {word}"
             self.out.notes.append(f'"{name}": a number after a word is read as a name\'s, not a count')
             return k + 1
+        if word in NUMBERS and tuple(words[k + 1 : k + 3]) in _OR_MORE:  # "five or more dogs"
+            bound = _OR_MORE[words[k + 1], words[k + 2]]
+            out.dropped += words[k + 1 : k + 3]
+            if bound == "at most":
+                said = " ".join(words[k : k + 3])
+                out.notes.append(
+                    f'"{said}": multicap counts at least so many, not at most: no count is asked'
+                )
+            else:
+                self.count, self.counted, self.count_text = NUMBERS[word], False, " ".join(words[k : k + 3])
+            return k + 3
         if word in NUMBERS:  # "two dogs": how many of the next part
             self.count, self.counted = NUMBERS[word], word not in AT_LEAST
             self.count_text = word
@@ -237,6 +272,8 @@ class _Reading:
             self.colour_noun = words[k]  # else is asked ("a red colour": red; "car colour": the car)
             if self.colour is None and not self.out.parts and _of_the_image(words, k + 1):
                 self.out.parts.append(look_part(words[k], LOOKS[words[k]]))
+            else:
+                self.out.dropped.append(words[k])
             return k + 1
         named = _colour_at(words, k, wn)
         if self.colour == CLOUDED and named is not None:  # "cloudy red car": a clouded sky, and a red car
@@ -314,15 +351,22 @@ def _in_a_name(words: list[str], k: int, wn: WordNet) -> bool:
     that is not plural. A count comes first, after a function word, or before a plural ("3 dogs", "a man
     with 2 dogs", "man feeding 2 ducks", "dog, 2 cats")."""
     before = words[k - 1] if k > 0 else ""
-    if not before or before in STOPWORDS or before in RELATIONS or before in NUMBERS:
-        return False
-    after = words[k + 1] if k + 1 < len(words) else ""
-    return not after or not _plural(after, wn)
+    if (
+        not before
+        or before in STOPWORDS
+        or before in RELATIONS
+        or before in NUMBERS
+        or before.endswith("ing")
+    ):
+        return False  # ("a chef cooking 2 pizzas": a count)
+    after = next((w for w in words[k + 1 :] if w not in SIZES and _colour(w, wn) is None), "")
+    return not after or not _plural(after, wn)  # ("2 big pizzas": the pizzas say it counts)
 
 
 def _plural(word: str, wn: WordNet) -> bool:
-    """Whether `word` is a plural noun: WordNet reads it as another word's form ("ducks": duck)."""
-    return any(form != word for form in wn.base_forms(word))
+    """Whether `word` is a plural noun: another word WordNet knows is its singular ("ducks": duck; not
+    "bus", whose "bu" WordNet does not know, nor "glass")."""
+    return any(form != word and wn.is_lemma(form) for form in wn.base_forms(word))
 
 
 # Words before a number that say how it counts: at least so many (a number alone asks for that many
@@ -330,6 +374,8 @@ def _plural(word: str, wn: WordNet) -> bool:
 # dogs" Sir Thomas More). "About 20 people" asks for at least 20: fewer score less, not nothing. An upper
 # bound ("at most 2", "no more than 3", "fewer than 4") is said and asks no count (None).
 _COUNT_WORDS: dict[tuple[str, ...], str] = {
+    ("no", "fewer", "than"): "at least", ("not", "fewer", "than"): "at least",
+    ("no", "less", "than"): "at least", ("not", "less", "than"): "at least",
     ("no", "more", "than"): "at most", ("not", "more", "than"): "at most", ("at", "most"): "at most",
     ("up", "to"): "at most", ("fewer", "than"): "at most", ("less", "than"): "at most",
     ("at", "least"): "at least", ("more", "than"): "more than", ("over",): "more than",
@@ -338,6 +384,7 @@ _COUNT_WORDS: dict[tuple[str, ...], str] = {
     ("nearly",): "at least", ("almost",): "at least", ("some",): "at least",
 }  # fmt: skip
 _ALSO_RELATIONS = frozenset({"over", "around"})  # "a plane over 3 houses": where, not how many
+_OR_MORE = {("or", "more"): "at least", ("or", "fewer"): "at most", ("or", "less"): "at most"}
 
 
 def _count_words(words: list[str], k: int, *, after_part: bool) -> tuple[int, int | None, bool]:

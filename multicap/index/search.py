@@ -139,15 +139,17 @@ def fts_expression(
     columns: tuple[str, ...] = FTS_COLUMNS,
     extra: tuple[str, ...] = (),
     whole: tuple[str, ...] = (),
+    dropped: frozenset[str] = frozenset(),
 ) -> str | None:
     """A safe FTS5 expression for any string, limited to `columns`: its content words and each pair of
     adjacent content words as a phrase ("red circle": a description that binds the two ranks higher), and
     the `extra` terms the query was understood as ("stupa" for "temple"), every one quoted, joined by OR.
     A word of a `whole` phrase (a name of several words the query was read as: "new york") is searched in
-    it only ("New York" had found a squirrel through its tag "New World monkey"). None when there is no
-    word at all."""
+    it only ("New York" had found a squirrel through its tag "New World monkey"); the `dropped` words, read
+    as asking nothing to find, are left out. None when there is no word at all."""
     inside = {w for phrase in whole for w in query_terms(phrase)}
-    words = list(dict.fromkeys(w for w in content_terms(query) if w not in _NOT_SEARCHED and w not in inside))
+    skip = _NOT_SEARCHED | dropped | inside  # (words the reading dropped: "about 20 people" had searched
+    words = list(dict.fromkeys(w for w in content_terms(query) if w not in skip))  # "about")
     extras = [" ".join(query_terms(t)) for t in (*whole, *extra)]
     if not words and not any(extras):
         return None
@@ -321,7 +323,8 @@ def _text_search(
     columns = (*[c for c in FTS_COLUMNS if c in levels], "tags") if levels else FTS_COLUMNS
     qv: QueryVectors = model.embed_query(query)
     whole = () if qv.meaning is None else _phrases(qv.meaning)
-    expression = fts_expression(query, columns, tuple(qv.terms), whole)
+    dropped = frozenset(qv.meaning.dropped) if qv.meaning is not None else frozenset()
+    expression = fts_expression(query, columns, tuple(qv.terms), whole, dropped)
     lists: dict[str, list[tuple[int, float]]] = {}
     if expression is not None:
         lists["lexical"] = store.full_text(expression, columns, depth)

@@ -250,6 +250,12 @@ def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
     alias.symlink_to(tmp_path)
     twice = run_cli("compare", str(tmp_path), str(alias), "--json")
     assert twice.returncode == 0 and "holds no images" not in twice.stderr, twice.stderr
+    links = tmp_path.parent / f"{tmp_path.name}-links"  # a folder of links to photos elsewhere holds them
+    links.mkdir()
+    for name in ("coffee.jpg", "z_real.jpg"):
+        (links / name).symlink_to(tmp_path / name)
+    linked = run_cli("compare", str(links), "--json")
+    assert linked.returncode == 0 and "holds no images" not in linked.stderr, linked.stderr
     kept = (tmp_path / "coffee.jpg").read_bytes()  # a report named as a photo compared: refused, kept
     refused = run_cli("compare", str(tmp_path), "--report", str(tmp_path / "coffee.jpg"))
     assert (

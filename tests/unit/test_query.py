@@ -526,6 +526,24 @@ def test_counts_beside_relations_bounds_and_names() -> None:
         assert [p.count for p in meaning.parts] == [1] and "not at most" in meaning.notes[0], text
     assert [p.count for p in understand("man feeding 2 ducks").parts][-1] == 2  # had been a name's number
     assert [p.count for p in understand("dog, 2 cats").parts] == [1, 2]
+    # a second look: "bus" is no plural ("bu"), an -ing word and a size before the noun leave the count
+    assert [p.count for p in understand("route 66 bus").parts] == [1]
+    assert [p.count for p in understand("chef cooking 2 big pizzas").parts][-1] == 2
+    more = understand("no fewer than 3 dogs")  # at least, and "no" is no negation there
+    assert [(p.count, p.exact) for p in more.parts] == [(3, False)] and not more.notes
+    assert [(p.count, p.exact) for p in understand("five or more dogs").parts] == [(5, False)]
+    assert [p.text for p in understand("a very light dress").parts] == ["light", "dress"]  # no flare
+    assert [u.word for u in understand("a beach with no one").unknown] == ["no one"]
+
+
+def test_words_read_as_asking_nothing_are_not_full_text_searched() -> None:
+    """ "about 20 people" had searched "about" and "about 20" among the descriptions."""
+    from multicap.index.query import understand
+    from multicap.index.search import fts_expression
+
+    meaning = understand("about 20 people")
+    expression = fts_expression("about 20 people", ("object",), (), (), frozenset(meaning.dropped))
+    assert expression is not None and '"about' not in expression and '"people"' in expression
 
 
 def test_words_a_walkthrough_found_misread() -> None:
