@@ -183,7 +183,11 @@ def test_a_copy_made_brighter_says_no_colour_changed(tmp_path, monkeypatch) -> N
     )
     for other, said_colour in ((b, False), (same, True)):
         images = SimpleNamespace(
-            paths=[a.path, other.path], descriptions=[a, other], embeddings=np.eye(2), signatures=np.eye(2)
+            paths=[a.path, other.path],
+            descriptions=[a, other],
+            embeddings=np.eye(2),
+            signatures=np.eye(2),
+            pixels=[photo.width * photo.height] * 2,
         )
         kinds = [d.kind for d in sets.compare_copy(images, 0, 1).differences]  # type: ignore[arg-type]
         assert ("colour" in kinds) is said_colour, (other.path.name, kinds)
