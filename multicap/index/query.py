@@ -20,6 +20,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
     PERSON_SYNSET,
     PERSON_TERMS,
@@ -185,16 +186,14 @@ class _Reading:
         words, out = self.words, self.out
         word = words[k]
         after_part = bool(out.parts) and all(w in ACTIONS for w in words[self.since : k])  # "jumping over"
-        span, count, exact = _count_words(words, k, after_part=after_part)
-        if span:
-            said = " ".join(words[k : k + span])
-            out.dropped += [w for w in words[k : k + span] if w not in NUMBERS]
-        if span and count is None:  # "at most 2 dogs": a bound multicap does not search for, said
-            out.notes.append(f'"{said}": multicap counts at least so many, not at most: no count is asked')
-            return k + span
-        if span and count is not None:  # "at least two dogs", "more than 3 people": how many of the next part
-            self.count, self.counted, self.count_text = count, exact, said
-            return k + span
+        read = read_count(words, k, after_part=after_part)
+        if read is not None:  # "at least two dogs", "five or more dogs"; "at most 2" said, no count asked
+            out.dropped += read.dropped
+            if read.asked is None:
+                out.notes.append(f'"{read.said}": {BOUND_NOTE}')
+            else:
+                self.count, self.counted, self.count_text = read.asked, read.exact, read.said
+            return k + read.span
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
@@ -219,21 +218,10 @@ class _Reading:
             if word == "couple":  # "a couple of dogs": two or more dogs, not a couple of people and dogs
                 self.count, self.counted = 2, False
             return k + 2  # "a pair of shoes", "a pair of scissors": what a pair is of, seen as one
-        if word.isdigit() and _in_a_name(words, k, self.wn):  # "route 66 sign": a sign, not 66 of them
+        if word.isdigit() and in_a_name(words, k, self.wn, self._a_colour):  # "route 66 sign": not 66 signs
             name = f"{words[k - 1]} {word}"
             self.out.notes.append(f'"{name}": a number after a word is read as a name\'s, not a count')
             return k + 1
-        if word in NUMBERS and tuple(words[k + 1 : k + 3]) in _OR_MORE:  # "five or more dogs"
-            bound = _OR_MORE[words[k + 1], words[k + 2]]
-            out.dropped += words[k + 1 : k + 3]
-            if bound == "at most":
-                said = " ".join(words[k : k + 3])
-                out.notes.append(
-                    f'"{said}": multicap counts at least so many, not at most: no count is asked'
-                )
-            else:
-                self.count, self.counted, self.count_text = NUMBERS[word], False, " ".join(words[k : k + 3])
-            return k + 3
         if word in NUMBERS:  # "two dogs": how many of the next part
             self.count, self.counted = NUMBERS[word], word not in AT_LEAST
             self.count_text = word
@@ -247,6 +235,9 @@ class _Reading:
                 self.colour, self.colour_text = CLOUDED, word
             return k + 1
         return self._coloured(k)
+
+    def _a_colour(self, word: str) -> bool:
+        return _colour(word, self.wn) is not None  # ("2 white ducks": the ducks say it counts)
 
     def _names_a_thing(self, k: int) -> bool:
         """Whether the doing word at `k` begins a thing's name WordNet knows ("swimming pool", "walking
@@ -343,65 +334,6 @@ class _Reading:
         if self.colour_noun and not out.parts:  # "colors of autumn": the colours are all it asks
             out.parts.append(look_part(self.colour_noun, LOOKS[self.colour_noun]))
         return out
-
-
-def _in_a_name(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether the number in digits at `k` follows a word it names with ("route 66", "apollo 11 rocket",
-    "room 101", "windows 95 laptop"): after a word that is no function word, and before nothing or a word
-    that is not plural. A count comes first, after a function word, or before a plural ("3 dogs", "a man
-    with 2 dogs", "man feeding 2 ducks", "dog, 2 cats")."""
-    before = words[k - 1] if k > 0 else ""
-    if (
-        not before
-        or before in STOPWORDS
-        or before in RELATIONS
-        or before in NUMBERS
-        or before.endswith("ing")
-    ):
-        return False  # ("a chef cooking 2 pizzas": a count)
-    after = next((w for w in words[k + 1 :] if w not in SIZES and _colour(w, wn) is None), "")
-    return not after or not _plural(after, wn)  # ("2 big pizzas": the pizzas say it counts)
-
-
-def _plural(word: str, wn: WordNet) -> bool:
-    """Whether `word` is a plural noun: another word WordNet knows is its singular ("ducks": duck; not
-    "bus", whose "bu" WordNet does not know, nor "glass")."""
-    return any(form != word and wn.is_lemma(form) for form in wn.base_forms(word))
-
-
-# Words before a number that say how it counts: at least so many (a number alone asks for that many
-# exactly), one more, or exactly that many ("at least 2 dogs": "least" had been an unknown word, "more than 3
-# dogs" Sir Thomas More). "About 20 people" asks for at least 20: fewer score less, not nothing. An upper
-# bound ("at most 2", "no more than 3", "fewer than 4") is said and asks no count (None).
-_COUNT_WORDS: dict[tuple[str, ...], str] = {
-    ("no", "fewer", "than"): "at least", ("not", "fewer", "than"): "at least",
-    ("no", "less", "than"): "at least", ("not", "less", "than"): "at least",
-    ("no", "more", "than"): "at most", ("not", "more", "than"): "at most", ("at", "most"): "at most",
-    ("up", "to"): "at most", ("fewer", "than"): "at most", ("less", "than"): "at most",
-    ("at", "least"): "at least", ("more", "than"): "more than", ("over",): "more than",
-    ("exactly",): "exactly", ("only",): "exactly", ("just",): "exactly", ("about",): "at least",
-    ("around",): "at least", ("approximately",): "at least", ("roughly",): "at least",
-    ("nearly",): "at least", ("almost",): "at least", ("some",): "at least",
-}  # fmt: skip
-_ALSO_RELATIONS = frozenset({"over", "around"})  # "a plane over 3 houses": where, not how many
-_OR_MORE = {("or", "more"): "at least", ("or", "fewer"): "at most", ("or", "less"): "at most"}
-
-
-def _count_words(words: list[str], k: int, *, after_part: bool) -> tuple[int, int | None, bool]:
-    """Words from `k` saying how a number counts, and the number ("at least 2"): how many words, the count
-    asked for (None for an upper bound) and whether exactly; (0, 1, False) where none start there. Right
-    after a part, "over" and "around" relate it ("a bridge over 2 rivers")."""
-    for said, how in _COUNT_WORDS.items():
-        n = len(said)
-        number = words[k + n] if k + n < len(words) else ""
-        if tuple(words[k : k + n]) != said or number not in NUMBERS or number in AT_LEAST:
-            continue
-        if after_part and said[0] in _ALSO_RELATIONS:
-            return 0, 1, False
-        if how == "at most":
-            return n + 1, None, False
-        return n + 1, NUMBERS[number] + (how == "more than"), how == "exactly"
-    return 0, 1, False
 
 
 def _look_words(
