@@ -39,7 +39,6 @@ from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, being_written, no_index
 from multicap.index.query import Understanding
 from multicap.index.query_side import QueryVectors, stored_query_model
-from multicap.index.query_words import QUANTIFIERS
 from multicap.index.satisfy import satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
@@ -85,9 +84,6 @@ _IMAGE_ITSELF = frozenset(
     {"image", "images", "photo", "photos", "picture", "pictures", "photograph", "photographs", "pic", "pics",
      "pix", "snapshot", "snapshots"}
 )  # fmt: skip
-_NOT_SEARCHED = _IMAGE_ITSELF | QUANTIFIERS | {  # words the reading drops, as typed ("at least 2 dogs")
-    "nobody", "noone", "least", "than", "exactly", "approximately", "roughly", "nearly", "almost", "fewer",
-}  # fmt: skip
 
 
 @dataclass
@@ -148,7 +144,7 @@ def fts_expression(
     it only ("New York" had found a squirrel through its tag "New World monkey"); the `dropped` words, read
     as asking nothing to find, are left out. None when there is no word at all."""
     inside = {w for phrase in whole for w in query_terms(phrase)}
-    skip = _NOT_SEARCHED | dropped | inside  # (words the reading dropped: "about 20 people" had searched
+    skip = _IMAGE_ITSELF | dropped | inside  # (words the reading dropped: "about 20 people" had searched
     words = list(dict.fromkeys(w for w in content_terms(query) if w not in skip))  # "about")
     extras = [" ".join(query_terms(t)) for t in (*whole, *extra)]
     if not words and not any(extras):
