@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from tests.cli_zygote import Zygote
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "photos"
 
@@ -80,10 +82,20 @@ def bad_files(tmp_path: Path) -> dict[str, Path]:
     }
 
 
+_ZYGOTE: list[Zygote] = []  # this test process's fork server, started by the first run
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None, timeout: int = 180) -> subprocess.CompletedProcess:
-    """Run the installed `multicap` command in a subprocess, as a user would."""
+    """Run the installed `multicap` command in a process of its own, as a user would: forked from a
+    server that has imported torch already (`cli_zygote`), or else (MULTICAP_TEST_FORK=0, or an
+    environment that the interpreter reads otherwise at start-up) a new interpreter."""
     exe = Path(sys.executable).parent / "multicap"
     full_env = {**os.environ, **(env or {})}
+    if os.environ.get("MULTICAP_TEST_FORK", "1") != "0":
+        if not _ZYGOTE:
+            _ZYGOTE.append(Zygote(exe))
+        if _ZYGOTE[0].takes(full_env):
+            return _ZYGOTE[0].run(args, full_env, REPO, timeout)
     return subprocess.run(
         [str(exe), *args], capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO
     )
