@@ -34,6 +34,8 @@ _PRELOAD = ("numpy", "PIL.Image", "torch", "faiss", "typer", "rich.console", "sq
 def _serve() -> None:
     """The server: preload, then for each request line fork a child that runs `multicap`; reply its pid,
     then its exit code (negative: the signal that ended it)."""
+    sys.path[0] = str(Path(sys.argv[2]).parent)  # the script's folder, as for the console script: not
+    #                                              tests/, whose ray/ and serve/ would shadow packages
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # as multicap sets it before open_clip is imported
     for name in _PRELOAD:
         with contextlib.suppress(ImportError):  # an extra not installed
@@ -89,7 +91,7 @@ class Zygote:
         self.folder = Path(tempfile.mkdtemp(prefix="multicap-zygote-"))
         read, write = os.pipe()
         self.process = subprocess.Popen(
-            [sys.executable, __file__, str(write)],
+            [sys.executable, __file__, str(write), str(exe)],
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,
             pass_fds=(write,),
