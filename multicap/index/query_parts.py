@@ -49,6 +49,7 @@ __all__ = [
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 PERSON_SYNSET = 7846  # person.n.01
+_PLANT = 17222  # plant.n.02, flora: a kind no class is reaches the foliage the describer finds
 _TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
 _SEX = frozenset({"female", "male", "females", "males"})  # people alone; before a noun, its sex
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
@@ -128,9 +129,13 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
             part = _as_singular(phrase, synsets, part, wn)
         loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
         after_noun = k > 0 and words[k - 1] not in RELATIONS and words[k - 1] not in STOPWORDS
-        if loose and _of_a_tree(synsets[0], wn) and not before_noun(words, k + span - 1) and not after_noun:
+        alone = not before_noun(words, k + span - 1) and not after_noun
+        if loose and alone and _of_a_tree(synsets[0], wn):
             part = _found_part(phrase, ("trees",))  # a kind or a part of a tree: not any foliage
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
+        elif loose and alone and _PLANT in wn.ancestors(synsets[0].offset):  # "tulips", "fern", "ivy": had
+            part = _found_part(phrase, ("foliage",))  # reached nothing, or a plant organ's classes
+            part.note = f'"{phrase}" is searched as any plants: multicap does not tell one plant from another'
         return span, part
     return 1, None
 

@@ -165,6 +165,12 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                "catamaran", "trimaran", "schooner"),
     "shop": ("grocery store", "shopping cart", "shopping basket", "bookshop", "bakery", "confectionery",
              "toyshop", "shoe shop", "tobacco shop", "butcher shop"),
+    # where vehicles stand or queue: WordNet's bus stop, parking lot and traffic jam reach no class
+    "bus stop": ("trolleybus", "school bus", "minibus", "street sign", "park bench", "traffic light"),
+    "parking lot": ("cab", "minivan", "sports car", "convertible", "beach wagon", "jeep", "limousine",
+                    "pickup", "police van", "parking meter"),
+    "traffic": ("cab", "minivan", "trolleybus", "school bus", "minibus", "trailer truck", "moving van",
+                "police van", "jeep", "sports car", "pickup", "streetcar", "moped", "traffic light"),
     "landscape": ("alp", "valley", "cliff", "volcano", "promontory", "seashore", "lakeside", "sandbar",
                   "geyser"),
     # events, where what is seen is what is there (WordNet's concert is a performance, its party a group)
@@ -173,6 +179,7 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
     "orchestra": ("violin", "cello", "French horn", "trombone", "cornet", "sax", "flute", "oboe", "bassoon",
                   "grand piano", "drum", "stage"),
     "wedding": ("groom", "gown", "suit", "bow tie", "church"),
+    "graduation": ("academic gown", "mortarboard"),
     "party": ("balloon", "candle", "wine bottle", "beer bottle", "beer glass", "goblet"),
     # Any body of water (WordNet's body_of_water.n.01 and its kinds: sea, lake, river, pond...): ImageNet has
     # none, but its shores and what floats on it.
@@ -184,11 +191,16 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
 # Everyday words whose things ImageNet files under another WordNet synset than the word's own, so that no
 # WordNet relation joins them: its "hen" and "cock" are any adult bird, not the chicken's; what people call
 # solar panels it learned as a "solar dish" (WordNet puts a solar panel in a satellite). Word → class names.
+_FARM_ANIMALS = ("ox", "water buffalo", "ram", "hog", "hen", "cock", "goose", "sorrel")
 SEEN_AS: dict[str, tuple[str, ...]] = {
     "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
     "poultry": ("hen", "cock"), "solar panel": ("solar dish",), "solar panels": ("solar dish",),
     "solar array": ("solar dish",), "photovoltaic": ("solar dish",),
     # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
+    # WordNet's livestock has no kinds: its cattle, sheep and pigs are filed elsewhere
+    "traffic sign": ("street sign",), "traffic signs": ("street sign",), "road sign": ("street sign",),
+    "road signs": ("street sign",),
+    "livestock": _FARM_ANIMALS, "farm animal": _FARM_ANIMALS, "farm animals": _FARM_ANIMALS,
     "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
@@ -202,7 +214,11 @@ PLACE_WORDS = {
     "scenery": "landscape", "countryside": "landscape", "nature": "landscape",
     "concert": "concert", "concerts": "concert", "gig": "concert", "orchestra": "orchestra",
     "wedding": "wedding", "weddings": "wedding", "party": "party", "parties": "party", "birthday": "party",
-    "birthday party": "party",
+    "birthday party": "party", "graduation": "graduation", "graduations": "graduation",
+    "commencement": "graduation", "bus stop": "bus stop", "bus stops": "bus stop",
+    "parking lot": "parking lot", "parking lots": "parking lot", "car park": "parking lot",
+    "car parks": "parking lot", "parking": "parking lot", "traffic": "traffic", "traffic jam": "traffic",
+    "traffic jams": "traffic", "rush hour": "traffic",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,

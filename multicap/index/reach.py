@@ -61,6 +61,7 @@ _LOCATION = 27167  # location.n.01: its kinds' siblings are not alike to look at
 _PERSON = 7846  # person.n.01: people are the describer's own finding, not a definition's classes
 # organism.n.01, artifact.n.01, food.n.01: a word of one of these kinds is defined by another of its kind
 _KINDS = frozenset({4475, 21939, 21265})
+_ORGANISM = 4475
 
 
 @dataclass
@@ -136,7 +137,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
                 for ancestor in _hypernyms(synset, hops, wn):
                     cover = below.get(ancestor.offset, frozenset())
-                    if len(cover) <= _SMALL_COVER and not _wide(ancestor, wn) and not _a_place(ancestor, wn):
+                    if len(cover) <= _SMALL_COVER and _alike(ancestor, wn):
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
             add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
     defined: list[str] = []  # the kinds its definition names, where only they reach classes
@@ -183,6 +184,24 @@ def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
     for _ in range(hops):
         level = [h for s in level for h in wn.related(s, "@")]
     return level
+
+
+def _alike(synset: Synset, wn: WordNet) -> bool:
+    """Whether the kinds of `synset` look alike enough to stand in for each other: it is neither too wide
+    to relate anything (`_wide`), nor a place, nor a kind defined by its use or its shape alone
+    (`_UNLIKE`)."""
+    return synset.name not in _UNLIKE and not _wide(synset, wn) and not _a_place(synset, wn)
+
+
+# Kinds whose members share a use, a shape or a role and not a look: stairs are a support as a tripod is,
+# a suitcase a case as a wallet is, a seal a fastener as a safety pin is; none stands in for another.
+# (Not "board" and "sheet": a scoreboard stands in well for a chalkboard, fresh5's "chalkboard" 1.0 of
+# P@5 against 0 without them, if ill for a skateboard.)
+_UNLIKE = frozenset({
+    "area", "case", "creation", "decoration", "disk", "emblem", "fastener", "framework",
+    "measuring instrument", "mechanism", "part", "piece", "plant organ", "plate", "product", "receptacle",
+    "restraint", "round shape", "signal", "sphere", "structural member", "support", "surface",
+})  # fmt: skip
 
 
 def _a_place(synset: Synset, wn: WordNet) -> bool:
@@ -301,7 +320,7 @@ def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
     level = [synset]
     for _ in range(2):
         level = [h for s in level for h in wn.related(s, "@")]
-        covers = [below.get(s.offset, frozenset()) for s in level if not _wide(s, wn) and not _a_place(s, wn)]
+        covers = [below.get(s.offset, frozenset()) for s in level if _alike(s, wn)]
         best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
         if best:
             return [names[c] for c in sorted(best[0])][:3]
@@ -356,11 +375,19 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
         if lemma.replace(" ", "_").lower() in typed:
             out |= index.get(lemma.replace(" ", "_"), frozenset())
     words = WORD.findall(synset.gloss.split(";")[0].lower())
+    parts = _ITS_PARTS if _ORGANISM in wn.ancestors(synset.offset) else _ITS_PARTS - {"with"}  # (tennis is
+    words = words[: next((k for k, w in enumerate(words) if w in parts), len(words))]  # played with rackets)
     for n in (1, 2):
         for k in range(len(words) - n + 1):
             if not _qualifies(words, k + n, wn):
                 out |= names.get(" ".join(words[k : k + n]), frozenset())
     return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
+
+
+# a definition's words from here on say what its thing has, not what it is or is like ("gull: mostly white
+# aquatic bird having long pointed wings", "bat: ... mammal with forelimbs modified to form membranous
+# wings": an aeroplane's wing had stood in for both); "with" only of a living thing
+_ITS_PARTS = frozenset({"having", "with"})
 
 
 def _qualifies(words: list[str], after: int, wn: WordNet) -> bool:

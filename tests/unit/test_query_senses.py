@@ -182,7 +182,8 @@ def test_the_words_of_labelled_photos_reach_what_the_describer_finds() -> None:
         assert understand(word).parts[0].kind == "people", word
     [cow] = understand("female cow").parts  # before a noun, the sex of a thing: no person
     assert cow.kind == "thing" and "ox" in reached("cow")
-    assert [p.kind for p in understand("elephant trunk").parts] == ["thing", "thing"]  # not the trees
+    trunk = understand("elephant trunk")  # not the trees; nor seeds, a plant organ's kinds, as it had been
+    assert [p.kind for p in trunk.parts] == ["thing"] and [u.word for u in trunk.unknown] == ["trunk"]
     assert set(reached("peak")) == {"alp"} and set(reached("summit")) == {"alp"}
     tomb = understand("tomb")
     assert not tomb.parts and "bakery" not in " ".join(u.message() for u in tomb.unknown)
@@ -231,3 +232,38 @@ def test_a_word_searched_as_what_is_like_it_says_so() -> None:
     assert understand("dog").notes == [] and understand("hot dog").notes == []
     pyramid = understand("pyramid")
     assert pyramid.notes == [] and len(pyramid.unknown) == 1  # said once, as loosely related
+
+
+def test_kinds_alike_only_in_use_or_shape_stand_in_for_nothing() -> None:
+    """A walkthrough of a hundred everyday words: "stairs" had searched tripods and maypoles (all
+    supports), "suitcase" wallets (cases); "seagull" and "bat" an aeroplane's wing, which their
+    definitions say they have."""
+    from multicap.index.query import understand
+
+    for word in ("stairs", "suitcase"):
+        meaning = understand(word)
+        assert not meaning.parts and meaning.unknown[0].word == word, word
+    assert {"black stork", "spoonbill"} <= set(reached("seagull")) and "wing" not in reached("seagull")
+    assert "wing" not in reached("bat") and "racket" in reached("tennis")  # a game played with rackets
+
+
+def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_there() -> None:
+    """ "bus stop", "parking lot", "traffic jam", "graduation" and "farm animals" had reached nothing
+    (WordNet has them, ImageNet nothing under them); "tulips", "fern" and "lavender" nothing either."""
+    from multicap.index.query import understand
+
+    assert {"school bus", "trolleybus"} <= set(reached("bus stop"))
+    for words in ("parking lot", "car park", "traffic jam"):
+        assert {"cab", "minivan"} <= set(reached(words)), words
+    assert set(reached("graduation")) == {"academic gown", "mortarboard"}
+    assert {"ox", "ram", "hog"} <= set(reached("farm animals")) and reached("livestock") == reached(
+        "farm animal"
+    )
+    assert set(reached("traffic light")) == {"traffic light"}  # the class, not the traffic around it
+    for word in ("tulips", "fern", "lavender"):
+        meaning = understand(word)
+        assert [p.terms for p in meaning.parts] == [("foliage",)], word
+        assert meaning.notes == [
+            f'"{word}" is searched as any plants: multicap does not tell one plant from another'
+        ]
+    assert understand("sunflower").parts[0].kind == "thing"  # a plant like a class (a daisy) stays one
