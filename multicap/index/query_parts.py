@@ -49,7 +49,9 @@ __all__ = [
 # What the describer calls a person, and the WordNet synset every person word falls under.
 PERSON_TERMS = ("person", "people", "face")
 PERSON_SYNSET = 7846  # person.n.01
-_PLANT = 17222  # plant.n.02, flora: a kind no class is reaches the foliage the describer finds
+# plant.n.02 (flora) and bryophyte.n.01 (mosses, which WordNet keeps apart): a kind no class is reaches
+# the foliage the describer finds
+_PLANTS = frozenset({17222, 11537327})
 _TREE = 13104059  # tree.n.01: a kind of tree no class is reaches the trees the describer finds
 _SEX = frozenset({"female", "male", "females", "males"})  # people alone; before a noun, its sex
 _KIND_OF = 20  # a sense under a hypernym of at most this many classes is a kind of a specific thing
@@ -133,8 +135,8 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         if loose and alone and _of_a_tree(synsets[0], wn):
             part = _found_part(phrase, ("trees",))  # a kind or a part of a tree: not any foliage
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
-        elif loose and alone and _PLANT in wn.ancestors(synsets[0].offset):  # "tulips", "fern", "ivy": had
-            part = _found_part(phrase, ("foliage",))  # reached nothing, or a plant organ's classes
+        elif loose and alone and not _PLANTS.isdisjoint(wn.ancestors(synsets[0].offset)):
+            part = _found_part(phrase, ("foliage",))  # "tulips", "fern", "ivy": had reached nothing
             part.note = f'"{phrase}" is searched as any plants: multicap does not tell one plant from another'
         return span, part
     return 1, None

@@ -260,7 +260,8 @@ def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_ther
         "farm animal"
     )
     assert set(reached("traffic light")) == {"traffic light"}  # the class, not the traffic around it
-    for word in ("tulips", "fern", "lavender"):
+    assert [p.terms for p in understand("weeds").parts] == [("foliage",)]  # (had been mourning clothes)
+    for word in ("tulips", "fern", "lavender", "moss"):
         meaning = understand(word)
         assert [p.terms for p in meaning.parts] == [("foliage",)], word
         assert meaning.notes == [
