@@ -155,7 +155,7 @@ def compare_command(
         from multicap.scale.ray_engine import ray_cluster
         from multicap.scale.ray_jobs import compare_on_ray
 
-        cluster = ray_cluster(address, workers=workers, say=console.said)
+        cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
         with cluster, progress_bar("comparing", total=total, then=_GROUPING) as advance:
             outcome = compare_on_ray(
                 files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,

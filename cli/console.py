@@ -186,6 +186,15 @@ def said(message: str) -> None:
     err.print(shown(message), markup=False)
 
 
+def cluster_lost(message: str) -> None:
+    """Say that the Ray cluster stopped answering, and end the process at once, exit 1: the main thread
+    waits inside Ray, which would end it itself a minute later with its own log lines. (What the run
+    merged is committed: the index and its shards lose nothing to a driver ended mid-run.)"""
+    err.print(f"error: {shown(message)}", markup=False)
+    sys.stderr.flush()
+    os._exit(1)
+
+
 def output_place(path: Any, option: str, inputs: dict[str, Any] | None = None) -> None:
     """Make the folder an output file goes to, before any work (a report to /proc had failed after the
     whole comparison, in a FileNotFoundError's words). `inputs`: the command's input files (one or a list)

@@ -174,7 +174,7 @@ def describe_command(
         from multicap.scale.ray_engine import ray_cluster
         from multicap.scale.ray_jobs import describe_on_ray
 
-        cluster = ray_cluster(address, workers=workers, say=console.said)
+        cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
         if fresh:  # a model that cannot be built is said here, in one line, before a cluster starts (its
             create_describer(model, device="cpu", **options)  # actors' tracebacks had come after 17 s)
     with cluster, progress_bar("describing", total=total) as advance:

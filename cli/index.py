@@ -238,7 +238,7 @@ def _index(
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ModelSpec, RayEngine, ray_cluster
 
-        cluster = ray_cluster(address, workers=workers, say=console.said)
+        cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
     with cluster, progress_bar("indexing", total=len(files)) as advance:
         runner = (
             RayEngine(ModelSpec.of(model, device), workers=workers, batch_size=batch_size)

@@ -15,6 +15,11 @@ once, on the driver) and hands the files to encode to `RayEngine.encode`:
    is merged only while its file is still planned and not yet merged: nothing twice; a killed driver
    leaves shards and committed rows, and the next run picks up both: nothing lost.
 
+A cluster that stops answering mid-run (its head killed, its machine gone): Ray ends the driver's process
+itself some 60 s later, saying only its own log lines; `ray_cluster(lost=...)` watches the cluster's GCS
+port and calls `lost` with why once it has taken no connection for `LOST_AFTER` seconds (the CLI says so
+in one line and exits 1; what was merged is kept, and a rerun goes on).
+
 An actor that dies is restarted and its batch retried (Ray Data's defaults: `max_restarts=-1`,
 `max_task_retries=-1`). The FAISS files: `multicap.scale.ivf.sharded_sync`, its shards filled by Ray tasks.
 
@@ -28,6 +33,7 @@ import logging
 import math
 import os
 import socket
+import threading
 import time
 import uuid
 from collections import deque
@@ -54,7 +60,17 @@ from multicap.io import iter_batches
 from multicap.scale.ivf import sharded_sync
 from multicap.scale.shards import SHARD_DIR, Shard, read_shard, write_shard
 
-__all__ = ["ModelSpec", "RayEngine", "cluster_cpus", "ray_cluster", "worker_cpus"]
+__all__ = [
+    "LOST_AFTER",
+    "ModelSpec",
+    "RayEngine",
+    "cluster_cpus",
+    "ray_cluster",
+    "watch_cluster",
+    "worker_cpus",
+]
+
+LOST_AFTER = 15.0  # seconds without a connection to the cluster's GCS before a run is said lost
 
 _MAX_BLOCKS = 4096  # the file list is cut into at most this many Ray Data blocks
 _STALE_TMP_SECONDS = 600  # a half-written shard older than this belongs to no live worker
@@ -82,12 +98,17 @@ class ModelSpec:
 
 @contextmanager
 def ray_cluster(
-    address: str | None = None, *, workers: int | None = None, say: Callable[[str], None] | None = None
+    address: str | None = None,
+    *,
+    workers: int | None = None,
+    say: Callable[[str], None] | None = None,
+    lost: Callable[[str], None] | None = None,
 ) -> Iterator[None]:
     """Connect to the Ray cluster at `address` (None: RAY_ADDRESS, or the one `ray start` runs on this
     machine, else start one) for the block, unless this process is connected already (then the caller's
     connection is used and kept). `say` is told which cluster it is, its CPUs, and the `workers` it takes
-    (a run had said nothing of either, and 64 asked of 2 CPUs had become 2 unsaid)."""
+    (a run had said nothing of either, and 64 asked of 2 CPUs had become 2 unsaid); `lost`, why, if the
+    cluster stops answering during the block (`watch_cluster`)."""
     if ray.is_initialized():
         yield
         return
@@ -111,10 +132,43 @@ def ray_cluster(
         ) from None
     if say is not None:
         say(_cluster_said(workers))
+    watching = watch_cluster(ray.get_runtime_context().gcs_address, lost) if lost is not None else None
     try:
         yield
     finally:
+        if watching is not None:
+            watching.set()
         ray.shutdown()
+
+
+def watch_cluster(
+    address: str, lost: Callable[[str], None], *, every: float = 1.0, after: float = LOST_AFTER
+) -> threading.Event:
+    """Watch, in a daemon thread, that the cluster's GCS at `address` ("host:port") takes connections, every
+    `every` seconds; once it has taken none for `after` seconds, call `lost` with why, and stop. Set the
+    returned event to stop watching."""
+    host, _, port = address.rpartition(":")
+    stop = threading.Event()
+
+    def watch() -> None:
+        since: float | None = None
+        while not stop.wait(every):
+            try:
+                socket.create_connection((host, int(port)), timeout=every).close()
+                since = None
+            except OSError as exc:
+                since = time.monotonic() if since is None else since
+                if time.monotonic() - since >= after and not stop.is_set():
+                    reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
+                    lost(
+                        f"the Ray cluster at {address} stopped answering mid-run ({reason} for "
+                        f"{after:.0f} s); what was done is kept: run the command again once the cluster is "
+                        "back, or without --engine ray"
+                    )
+                    return
+
+    threading.Thread(target=watch, name="multicap-ray-watch", daemon=True).start()
+    return stop
 
 
 def _reachable(address: str | None, given_as: str = "--address", timeout: float = 5.0) -> None:

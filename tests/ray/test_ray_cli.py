@@ -4,8 +4,10 @@ never import ray."""
 from __future__ import annotations
 
 import importlib.util
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,3 +120,35 @@ def test_an_address_that_never_answers_a_connection_is_said_at_once(monkeypatch:
     monkeypatch.setattr(ray_engine.socket, "create_connection", dropped)
     with pytest.raises(ConfigError, match=r"no Ray cluster at 10\.1\.2\.3:6379: timed out"):
         ray_engine._reachable("10.1.2.3:6379")
+
+
+def test_a_cluster_that_stops_answering_mid_run_is_said_and_the_run_ends_exit_1(tmp_path: Path) -> None:
+    """A cluster's head stopped (`ray stop --force`) during `multicap index --engine ray` had left the
+    driver waiting inside Ray, which ended it 60 s later with its own log lines and no word of multicap's.
+    The watch calls `lost` once the cluster's port has taken no connection for a while (and never after
+    the block ends); the CLI's `lost` says why in one line and exits 1 at once."""
+    pytest.importorskip("ray")
+    from multicap.scale.ray_engine import watch_cluster
+
+    said: list[str] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    address = f"127.0.0.1:{server.getsockname()[1]}"
+    watching = watch_cluster(address, said.append, every=0.05, after=0.3)
+    ended = watch_cluster(address, said.append, every=0.05, after=0.3)
+    time.sleep(0.5)
+    assert not said  # answering: nothing said
+    ended.set()  # the block is over: this one says nothing
+    server.close()
+    deadline = time.monotonic() + 10
+    while not said and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert len(said) == 1 and said[0].startswith(f"the Ray cluster at {address} stopped answering mid-run")
+    assert "what was done is kept" in said[0]
+    watching.set()
+    code = "from multicap.cli import console\nconsole.cluster_lost('the cluster stopped')\nprint('on')"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and not run.stdout, run
+    assert run.stderr == "error: the cluster stopped\n"
