@@ -238,7 +238,7 @@ def _index(
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ModelSpec, RayEngine, ray_cluster
 
-        cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
+        cluster = ray_cluster(address, workers=workers, say=console.said, lost=_lost)
     with cluster, progress_bar("indexing", total=len(files)) as advance:
         runner = (
             RayEngine(ModelSpec.of(model, device), workers=workers, batch_size=batch_size)
@@ -251,6 +251,10 @@ def _index(
         )  # fmt: skip
     said = [{"path": str(e.path), "reason": e.reason} for e in skipped]
     return {"index": str(root), **asdict(report), "failed": report.failed + len(left_out), "skipped": said}
+
+
+def _lost(message: str) -> None:
+    console.cluster_lost(f"{message}; what was indexed is kept: the rerun goes on from there")
 
 
 def _render(result: dict[str, Any], json_out: bool) -> None:

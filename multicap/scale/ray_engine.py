@@ -162,8 +162,8 @@ def watch_cluster(
                     reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
                     lost(
                         f"the Ray cluster at {address} stopped answering mid-run ({reason} for "
-                        f"{after:.0f} s); what was done is kept: run the command again once the cluster is "
-                        "back, or without --engine ray"
+                        f"{after:.0f} s): run the command again once the cluster is back, or without "
+                        "--engine ray"
                     )
                     return
 
