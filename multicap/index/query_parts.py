@@ -17,6 +17,7 @@ from multicap.index.query_words import (
     PLACE_WORDS,
     QUANTIFIERS,
     RELATIONS,
+    SEEN_AS,
     STOPWORDS,
 )
 from multicap.index.reach import (
@@ -114,6 +115,8 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         if not synsets and span == 1:
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
+            if phrase in SEEN_AS:  # no WordNet words, seen all the same ("traffic sign": a street sign)
+                return span, _thing(phrase, [], wn)
             continue
         if phrase in FOUND:
             return span, _found_part(phrase, FOUND[phrase])
@@ -130,13 +133,15 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         if span == 1 and (part is None or max(part.classes.values()) < SIBLING_WEIGHT):
             part = _as_singular(phrase, synsets, part, wn)
         loose = part is None or max(part.classes.values()) < SIBLING_WEIGHT  # "oak": an acorn, 0.42
-        after_noun = k > 0 and words[k - 1] not in RELATIONS and words[k - 1] not in STOPWORDS
+        before = words[k - 1] if k > 0 else ""  # a noun before it names the thing ("palm oil"); a word
+        after_noun = bool(before) and before not in RELATIONS and before not in STOPWORDS  # that describes
+        after_noun = after_noun and not wn.synsets(before, "a")  # ("red tulips", "potted cactus") does not
         alone = not before_noun(words, k + span - 1) and not after_noun
         if loose and alone and _of_a_tree(synsets[0], wn):
             part = _found_part(phrase, ("trees",))  # a kind or a part of a tree: not any foliage
             part.note = f'"{phrase}" is searched as any trees: multicap does not tell one tree from another'
-        elif loose and alone and not _PLANTS.isdisjoint(wn.ancestors(synsets[0].offset)):
-            part = _found_part(phrase, ("foliage",))  # "tulips", "fern", "ivy": had reached nothing
+        elif part is None and alone and _a_plant(synsets, wn):  # "tulips", "fern", "ivy": had reached nothing
+            part = _found_part(phrase, ("foliage",))
             part.note = f'"{phrase}" is searched as any plants: multicap does not tell one plant from another'
         return span, part
     return 1, None
@@ -176,6 +181,19 @@ def _of_span(words: list[str], k: int, wn: WordNet) -> int:
         if synsets and _PHYSICAL in wn.ancestors(synsets[0].offset):
             return span
     return 0
+
+
+def _a_plant(synsets: list[Synset], wn: WordNet) -> bool:
+    """Whether a word names a plant: its first sense is one, and none of its next two is another physical
+    thing or a time ("snowball": also a ball of snow, "periwinkle" a snail, "may" the month; "lavender"
+    is also a colour, which is no thing)."""
+    if _PLANTS.isdisjoint(wn.ancestors(synsets[0].offset)):
+        return False
+    for other in synsets[1:3]:
+        ancestors = wn.ancestors(other.offset)
+        if names_a_time(other, wn) or (_PHYSICAL in ancestors and _PLANTS.isdisjoint(ancestors)):
+            return False
+    return True
 
 
 def _of_a_tree(synset: Synset, wn: WordNet) -> bool:

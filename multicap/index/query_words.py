@@ -197,11 +197,12 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
     "poultry": ("hen", "cock"), "solar panel": ("solar dish",), "solar panels": ("solar dish",),
     "solar array": ("solar dish",), "photovoltaic": ("solar dish",),
-    # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
     # WordNet's livestock has no kinds: its cattle, sheep and pigs are filed elsewhere
+    "livestock": _FARM_ANIMALS, "farm animal": _FARM_ANIMALS, "farm animals": _FARM_ANIMALS,
+    # no WordNet words: any sign by a road is ImageNet's street sign
     "traffic sign": ("street sign",), "traffic signs": ("street sign",), "road sign": ("street sign",),
     "road signs": ("street sign",),
-    "livestock": _FARM_ANIMALS, "farm animal": _FARM_ANIMALS, "farm animals": _FARM_ANIMALS,
+    # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
     "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
@@ -218,8 +219,7 @@ PLACE_WORDS = {
     "birthday party": "party", "graduation": "graduation", "graduations": "graduation",
     "commencement": "graduation", "bus stop": "bus stop", "bus stops": "bus stop",
     "parking lot": "parking lot", "parking lots": "parking lot", "car park": "parking lot",
-    "car parks": "parking lot", "parking": "parking lot", "traffic": "traffic", "traffic jam": "traffic",
-    "traffic jams": "traffic", "rush hour": "traffic",
+    "car parks": "parking lot", "traffic jam": "traffic", "traffic jams": "traffic", "rush hour": "traffic",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,

@@ -194,7 +194,9 @@ def _alike(synset: Synset, wn: WordNet) -> bool:
 
 
 # Kinds whose members share a use, a shape or a role and not a look: stairs are a support as a tripod is,
-# a suitcase a case as a wallet is, a seal a fastener as a safety pin is; none stands in for another.
+# a suitcase a case as a wallet is, a seal a fastener as a safety pin is; none stands in for another as
+# a sibling. (A definition that says what the thing is still reaches the kind: a thermometer "measuring
+# instrument" a rule, `_defined_as`, said so in the note.)
 # (Not "board" and "sheet": a scoreboard stands in well for a chalkboard, fresh5's "chalkboard" 1.0 of
 # P@5 against 0 without them, if ill for a skateboard.)
 _UNLIKE = frozenset({

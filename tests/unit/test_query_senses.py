@@ -268,3 +268,12 @@ def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_ther
             f'"{word}" is searched as any plants: multicap does not tell one plant from another'
         ]
     assert understand("sunflower").parts[0].kind == "thing"  # a plant like a class (a daisy) stays one
+    # a review's cases: a plant that reaches a class loosely keeps it; a word whose other senses are other
+    # things or a time is no plant; a word that describes may come first; the signs are no WordNet words
+    assert "bell pepper" in reached("peppers") and "jack-o'-lantern" in reached("pumpkins")
+    for word in ("snowball", "periwinkle", "may"):
+        assert all(p.kind != "found" for p in understand(word).parts), word
+    for words in ("red tulips", "potted cactus"):
+        assert [p.terms for p in understand(words).parts] == [("foliage",)], words
+    assert set(reached("traffic sign")) == set(reached("road signs")) == {"street sign"}
+    assert "cab" not in reached("traffic")  # before a noun ("traffic cone") it names no cars
