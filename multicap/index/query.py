@@ -41,6 +41,7 @@ from multicap.index.query_words import (
     CLOUD_NOUNS,
     CLOUDED,
     CLOUDY,
+    COLOURS,
     IMAGE_WORDS,
     LOOKS,
     MONOCHROME,
@@ -50,6 +51,7 @@ from multicap.index.query_words import (
     QUANTIFIERS,
     RELATION_PHRASES,
     RELATIONS,
+    REQUESTS,
     SHADES,
     SIZES,
     STOPWORDS,
@@ -59,21 +61,7 @@ from multicap.text.wordnet import WordNet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
 
-# The colour words the describer uses, and common names that fold into them.
-COLOURS = (
-    "red",
-    "orange",
-    "yellow",
-    "green",
-    "blue",
-    "purple",
-    "pink",
-    "brown",
-    "black",
-    "white",
-    "gray",
-    "cyan",
-)
+# Common colour names that fold into the describer's (`COLOURS`).
 _COLOUR_ALIASES = {
     "grey": "gray", "gold": "yellow", "golden": "yellow", "silver": "gray", "navy": "blue", "beige": "brown",
     "tan": "brown", "violet": "purple", "maroon": "red", "teal": "cyan", "turquoise": "cyan",
@@ -115,6 +103,8 @@ _NEGATIONS = ("not", "no", "without", "except")
 _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
+    "vs": '"vs" is read as "and": images that show both rank first',
+    "versus": '"versus" is read as "and": images that show both rank first',
 }
 _ABSENCE = (("nobody",), ("noone",), ("no", "one"), ("no-one",))  # what a photo lacks: no part, and said
 
@@ -141,7 +131,9 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     wn = wordnet or shared_wordnet()
     words = _query_words(text, wn)
     reading = _Reading(words, wn)
-    k = 0
+    k = 1 if words[:1] == ["please"] else 0
+    k += next((len(r) for r in REQUESTS if tuple(words[k : k + len(r)]) == r and k + len(r) < len(words)), 0)
+    reading.out.dropped += words[:k]  # "show me", "please find": how the query asks, not what for
     while k < len(words):
         k = reading.step(k)
     out = reading.finish()

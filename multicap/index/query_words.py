@@ -11,10 +11,10 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "FACE_WORDS", "FOUND", "FOUND_SENSES", "IMAGE_WORDS",
-    "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS",
-    "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "SEEN_AS", "SHADES", "SIZES",
-    "STOPWORDS",
+    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "COLOURS", "FACE_WORDS", "FOUND", "FOUND_SENSES",
+    "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS",
+    "POSITIONS", "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "REQUESTS", "SEEN_AS",
+    "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
 # Quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a person,
@@ -24,12 +24,35 @@ QUANTIFIERS = frozenset(
      "same", "very", "just", "only", "also", "both"}
 )  # fmt: skip
 # Words a query says nothing with of its own ("a", "the", "photo").
+# The colour words the describer uses.
+COLOURS = (
+    "red",
+    "orange",
+    "yellow",
+    "green",
+    "blue",
+    "purple",
+    "pink",
+    "brown",
+    "black",
+    "white",
+    "gray",
+    "cyan",
+)
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
      "images", "photos", "pictures", "photograph", "photographs", "pic", "pics", "pix", "snapshot",
-     "snapshots", "nobody", "noone",
+     "snapshots", "nobody", "noone", "but", "except", "which", "who", "whose", "me", "please", "than", "vs",
+     "versus",
      *QUANTIFIERS}
+)  # fmt: skip
+# How a query may begin by asking ("show me cats": "show" had been read as a thing, searched as an
+# odometer): dropped, as the photo words are.
+REQUESTS = (
+    ("show", "me"), ("show", "us"), ("find", "me"), ("give", "me"), ("get", "me"), ("search", "for"),
+    ("look", "for"), ("looking", "for"), ("i", "want"), ("i", "need"), ("i'm", "looking", "for"),
+    ("find",), ("show",),
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.
 ACTIONS = frozenset(

@@ -28,6 +28,7 @@ from functools import lru_cache
 from multicap.index.query_words import (
     AT_PLACE,
     BODY_OF_WATER,
+    COLOURS,
     FOUND,
     LOOKS,
     PEOPLE_WORDS,
@@ -304,9 +305,9 @@ def _one_slip(word: str, known: Callable[[str], bool], *, same_length: bool = Fa
     only swapped or mistyped letters."""
     splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
     slips = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
-    slips += [] if same_length else [a + b[1:] for a, b in splits if b]
-    slips += [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]
-    slips += [] if same_length else [a + c + b for a, b in splits for c in _ALPHABET]
+    slips += [] if same_length else [a + c + b for a, b in splits for c in _ALPHABET]  # a letter left out
+    slips += [] if same_length else [a + b[1:] for a, b in splits if b]  # before one mistyped: "gren" is
+    slips += [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]  # green before grey
     return [w for w in dict.fromkeys(slips) if w != word and known(w)][:3]
 
 
@@ -334,7 +335,8 @@ def _known_words() -> list[str]:
     """What a typing slip is corrected to: the classes' names and tags, and the words the query tables
     read ("peple": people, not apple)."""
     people = {"person", "man", "woman", "child", "kid", "boy", "girl", "baby"}
-    tables = {*PEOPLE_WORDS, *people, *PLACE_WORDS, *LOOKS, *SEEN_AS, *FOUND}
+    tables = {*PEOPLE_WORDS, *people, *PLACE_WORDS, *LOOKS, *SEEN_AS, *FOUND, *COLOURS, "grey"}  # ("blak":
+    #         black, not balk)
     return sorted(
         {c.name for c in imagenet_concepts()} | {t for c in imagenet_concepts() for t in c.tags} | tables
     )

@@ -277,3 +277,21 @@ def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_ther
         assert [p.terms for p in understand(words).parts] == [("foliage",)], words
     assert set(reached("traffic sign")) == set(reached("road signs")) == {"street sign"}
     assert "cab" not in reached("traffic")  # before a noun ("traffic cone") it names no cars
+
+
+def test_how_a_query_asks_and_its_filler_words_are_not_searched() -> None:
+    """A walkthrough: "show me cats" had searched an odometer (a show) beside the cats, "animals but not
+    dogs" had said "did you mean bun?", "dogs except cats" "excerpt", "cats which are sleeping" that
+    "which" is no word; "blak cat" had suggested balk, "gren grass" gen."""
+    from multicap.index.query import understand
+
+    for query in ("show me cats", "please find cats", "search for cats", "i want cats"):
+        meaning = understand(query)
+        assert [p.text for p in meaning.parts] == ["cats"] and not meaning.unknown, query
+    for query in ("animals but not dogs", "dogs except cats", "cats which are sleeping", "dog vs cat"):
+        assert all(u.word not in ("but", "except", "which", "vs") for u in understand(query).unknown), query
+    assert '"vs" is read as "and": images that show both rank first' in understand("dog vs cat").notes
+    for typed, meant in (("blak", "black"), ("gren", "green"), ("brwn", "brown")):
+        [slip] = understand(f"{typed} cat").unknown
+        assert f"did you mean {meant}?" in slip.message(), slip.message()
+    assert [p.text for p in understand("show").parts] == ["show"]  # alone, the word is what is asked
