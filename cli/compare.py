@@ -142,6 +142,7 @@ def compare_command(
     files = console.image_files(paths, include_hidden, walk_error)
     if report is not None:  # before the work, not after it; never over a photo compared (it had been)
         console.output_place(report, "--report", {"image being compared": list(files)})
+        _not_over_another_file(report)
     if not files:
         raise ConfigError(console.no_images(paths, include_hidden))
     if is_pair(paths) and len(files) < 2 and left_out:  # a FIFO or a device named: not the same file twice
@@ -268,6 +269,29 @@ def _render_set(outcome: Any, json_out: bool) -> None:
 
 
 _GROUPING = "grouping copies and clusters"  # the bar's words once every image is read
+
+
+def _not_over_another_file(report: Path) -> None:
+    """Refuse a --report that would overwrite a file other than an HTML page (a report of an earlier run is
+    written over): a photo outside the set, named by a slip, had become an HTML document, unsaid.
+
+    Raises:
+        ConfigError: the file is there and holds no HTML.
+    """
+    from multicap.errors import ConfigError
+
+    try:
+        with report.open("rb") as held:
+            start = held.read(512).lstrip().lower()
+    except OSError:  # not there (or unreadable: writing it says why)
+        return
+    if start and not start.startswith((b"<!doctype html", b"<html")):
+        raise ConfigError(
+            f"--report {report}: is a file that holds no HTML report, which it would overwrite; give another "
+            "file (a .html), or remove it first"
+        )
+
+
 _NAMED = 10  # copies a duplicate group's line names (--json and the report's Images table list them all)
 
 

@@ -197,7 +197,8 @@ def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
     for path, feats in list(s.distinct.items())[:_ONLY_LINES]:
         lines.append(f"only {name(path)}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
     if len(s.distinct) > _ONLY_LINES:  # a folder of 139 had printed 139 such lines under its summary
-        lines.append(f"... and {len(s.distinct) - _ONLY_LINES} more images, each with what only it shows")
+        more = len(s.distinct) - _ONLY_LINES
+        lines.append(f"... and {more} more image{'s' * (more != 1)}, each with what only it shows")
     return "\n".join(lines)
 
 

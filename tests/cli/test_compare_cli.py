@@ -262,3 +262,12 @@ def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
         refused.returncode == 1 and "is the image being compared, which it would overwrite" in refused.stderr
     )
     assert (tmp_path / "coffee.jpg").read_bytes() == kept
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-other.jpg"  # a photo outside the set: refused, kept
+    elsewhere.write_bytes(kept)
+    refused = run_cli("compare", str(tmp_path), "--report", str(elsewhere))
+    assert refused.returncode == 1 and "holds no HTML report, which it would overwrite" in refused.stderr
+    assert elsewhere.read_bytes() == kept
+    earlier = tmp_path.parent / f"{tmp_path.name}-report.html"  # an earlier run's report is written over
+    earlier.write_text("<!DOCTYPE html>\n<html><body>an earlier report</body></html>\n")
+    again = run_cli("compare", str(tmp_path), "--report", str(earlier))
+    assert again.returncode == 0 and "an earlier report" not in earlier.read_text(), again.stderr
