@@ -80,7 +80,9 @@ def compare_command(
         max=1.0,
         help=(
             "Near-duplicate cosine threshold, of two images and of two groups on average (default 0.78). "
-            "In sets up to 5,000 images, copies turned, flipped or made grey that shared keypoints "
+            "A pair at or above it is a candidate: unless nearly identical, its pixels (shared keypoints) "
+            "and embeddings are checked before it is joined, so a lower threshold adds only copies those "
+            "confirm. In sets up to 5,000 images, copies turned, flipped or made grey that shared keypoints "
             "confirm are grouped whatever it is (their group's similarity is then under it)."
         ),
     ),
