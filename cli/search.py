@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -99,7 +101,26 @@ def search_command(
     levels = [console.level_named(lv, known) for lv in levels or ()]  # "--level Objects" as "object"
     result = search_index(root, query, image=image, k=top_k, levels=tuple(levels) or None, model=model)
     _warn(result, root, query, top_k)
+    if null or filenames:  # a list of files for the next command: the gone ones' places taken by the next
+        result = _on_disk(result, lambda k: search_index(
+            root, query, image=image, k=k, levels=tuple(levels) or None, model=model
+        ), top_k)  # fmt: skip
     _print(result, "null" if null else "json" if json_out else "paths" if filenames else "scores", explain)
+
+
+def _on_disk(result: SearchResult, again: Callable[[int], SearchResult], k: int) -> SearchResult:
+    """`result` with its hits whose files are gone left out and the next ones on disk in their place (the
+    search asked again for more, up to four times): `-k 3 -f` had listed two paths where one was gone."""
+    for _ in range(4):
+        gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
+        if not gone or len(result.hits) < k:  # all there, or nothing more to ask for
+            break
+        more = again(len(result.hits) + gone)
+        if len(more.hits) <= len(result.hits):
+            break
+        result = more
+    there = [hit for hit in result.hits if os.path.lexists(hit.path)][:k]
+    return replace(result, hits=there)
 
 
 def _image_named(query: str) -> bool:
@@ -152,7 +173,8 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
         forget = " ".join(console.arg(f) for f in away[:3]) + (" ..." if len(away) > 3 else "")
         console.warn(
             f"{console.counted(n, 'result')} {'is' if n == 1 else 'are'} no longer on disk (moved or deleted "
-            "since indexed; marked gone, and left out of -f and -0): indexing their folder again retires them"
+            "since indexed; marked gone, and left out of -f and -0, the next results in their place): "
+            "indexing their folder again retires them"
             + (f"; {'its folder is' if len(away) == 1 else 'their folders are'} gone too: `multicap index "
                f"--forget {forget} --index {console.arg(root)}`" if away else "")
         )  # fmt: skip

@@ -240,7 +240,7 @@ def test_search_says_what_is_no_longer_on_disk(tmp_path: Path) -> None:
     import shutil
 
     (tmp_path / "p").mkdir()
-    for name in ("coffee.jpg", "chelsea.jpg"):
+    for name in ("coffee.jpg", "chelsea.jpg", "rocket.jpg"):
         shutil.copy(EXAMPLES / name, tmp_path / "p" / name)
     idx = str(tmp_path / "idx")
     assert run_cli("index", str(tmp_path / "p"), "--index", idx, "--model", "labels").returncode == 0
@@ -248,11 +248,13 @@ def test_search_says_what_is_no_longer_on_disk(tmp_path: Path) -> None:
     r = run_cli("search", "espresso", "--index", idx, "-k", "2")
     assert r.returncode == 0 and "1 result is no longer on disk" in r.stderr and "--forget" not in r.stderr
     assert r.stdout.splitlines()[0].endswith("coffee.jpg  (gone)")
-    # a list for the next command leaves it out (`xargs` had failed on it)
+    # a list for the next command leaves it out (`xargs` had failed on it), and the next result takes its
+    # place (-k 2 had listed one path)
     for flag, sep in (("-f", "\n"), ("-0", "\0")):
         listed = run_cli("search", "espresso", "--index", idx, "-k", "2", flag)
-        assert listed.stdout.split(sep)[:1] == [str(tmp_path / "p" / "chelsea.jpg")], listed.stdout
-        assert "left out of -f and -0" in listed.stderr
+        paths = [p for p in listed.stdout.split(sep) if p]
+        assert sorted(paths) == [str(tmp_path / "p" / n) for n in ("chelsea.jpg", "rocket.jpg")], paths
+        assert "left out of -f and -0, the next results in their place" in listed.stderr
     # the folder moved away: the warning names it for --forget, and --json marks each result gone
     (tmp_path / "p").rename(tmp_path / "elsewhere")
     r = run_cli("search", "cat", "--index", idx, "-k", "2", "--json")
