@@ -83,6 +83,11 @@ def index_command(
     """Index images for `multicap search`: unchanged files are skipped, moved files reuse their vectors,
     deleted files leave the results, and an interrupted run resumes where it stopped.
 
+    The summary counts: added (new files, read and described), moved or renamed, edited (files whose
+    content changed: read again), copies (new paths of content already indexed: vectors reused), touched
+    (a newer time, the same content), unchanged (not read), deleted (gone from the folders named),
+    failed (unreadable; each said).
+
     Example:
 
       multicap index examples/photos --index demo && multicap search "espresso" --index demo
@@ -257,6 +262,10 @@ def _lost(message: str) -> None:
     console.cluster_lost(f"{message}; what was indexed is kept: the rerun goes on from there")
 
 
+# the summary's words for the JSON's counts ("reused" and "updated" had been read as the same thing)
+_SAID = {"reused": "copies (vectors reused)", "updated": "touched (same content)"}
+
+
 def _render(result: dict[str, Any], json_out: bool) -> None:
     if json_out:
         console.print_json_line(result)
@@ -265,15 +274,15 @@ def _render(result: dict[str, Any], json_out: bool) -> None:
         # the JSON's "added" counts every file encoded, its "edited" and "redescribed" among them; the text
         # says each apart: a file edited or described again by a newer describer was not added
         again = {
-            "changed since indexed": result.get("edited", 0),
+            "edited (read again)": result.get("edited", 0),
             "described again by a newer describer": result.get("redescribed", 0),
         }
         said = {"added": result["added"] - sum(again.values()), **{k: v for k, v in again.items() if v}}
-        said |= {k: result[k] for k in ("reused", "updated", "unchanged", "deleted", "failed")}
+        said |= {_SAID.get(k, k): result[k] for k in ("reused", "updated", "unchanged", "deleted", "failed")}
         moved = result.get("moved", 0)  # a rename had read "1 reused, 1 deleted", as if a photo were lost
         if moved:
             said = {"added": said.pop("added"), "moved or renamed": moved, **said}
-            said["reused"] -= moved
+            said[_SAID["reused"]] -= moved
             said["deleted"] -= moved
         counts = ", ".join(f"{n} {k}" for k, n in said.items())
         console.out.print(

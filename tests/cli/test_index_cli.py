@@ -288,7 +288,10 @@ def test_files_described_again_by_a_newer_describer_are_not_said_added(tmp_path:
     with sqlite3.connect(tmp_path / "idx" / "meta.sqlite") as db:
         db.execute("UPDATE images SET said_by = 'labels 0'")
     r = run_cli("index", str(tmp_path / "p"), "--index", idx)
-    assert r.returncode == 0 and "(0 added, 1 described again by a newer describer, 0 reused" in r.stdout
+    assert (
+        r.returncode == 0
+        and "(0 added, 1 described again by a newer describer, 0 copies (vectors reused)" in r.stdout
+    )
 
 
 def test_null_separated_paths_are_the_names_own_bytes(tmp_path: Path) -> None:
@@ -386,7 +389,9 @@ def test_a_rename_is_said_moved_not_reused_and_deleted(tmp_path: Path) -> None:
     r = run_cli("index", str(tmp_path / "p"), "--index", idx)
     assert (
         r.returncode == 0
-        and "(0 added, 1 moved or renamed, 0 reused, 0 updated, 0 unchanged, 0 deleted" in r.stdout
+        and "(0 added, 1 moved or renamed, 0 copies (vectors reused), 0 touched (same content), 0 unchanged, "
+        "0 deleted"
+        in r.stdout
     )
     info = run_cli(
         "index", "--info", "--index", idx

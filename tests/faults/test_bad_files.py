@@ -127,16 +127,16 @@ def test_index_stores_every_name_losslessly_and_search_shows_them_escaped(
     n_good, n_bad = len(corpus.good), len(corpus.bad)
     said = _assert_terminal_safe(first.stdout)
     assert (
-        f"{n_good} images ({n_good} added, 0 reused, 0 updated, 0 unchanged, 0 deleted, {n_bad} failed)"
-        in said
+        f"{n_good} images ({n_good} added, 0 copies (vectors reused), 0 touched (same content), 0 unchanged, "
+        f"0 deleted, {n_bad} failed)" in said
     )
     _assert_one_line_per_bad_file(corpus, _assert_terminal_safe(first.stderr))
     assert (idx / "image.faiss").is_file()
     again = run(*args)  # a rerun neither fails nor re-reads anything
     assert again.returncode == 0, again.stderr
     assert (
-        f"(0 added, 0 reused, 0 updated, {n_good} unchanged, 0 deleted, {n_bad} failed)"
-        in again.stdout.decode()
+        f"(0 added, 0 copies (vectors reused), 0 touched (same content), {n_good} unchanged, 0 deleted, "
+        f"{n_bad} failed)" in again.stdout.decode()
     )
     with sqlite3.connect(idx / "meta.sqlite") as db:
         blobs = sorted(p for (p,) in db.execute("SELECT path FROM images WHERE typeof(path) = 'blob'"))
