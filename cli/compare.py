@@ -30,6 +30,7 @@ JSON output (`--json`), one object per line:
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -80,9 +81,10 @@ def compare_command(
         max=1.0,
         help=(
             "Near-duplicate cosine threshold, of two images and of two groups on average (default 0.78). "
-            "A pair at or above it is a candidate: unless nearly identical, its pixels (shared keypoints) "
-            "and embeddings are checked before it is joined, so a lower threshold adds only copies those "
-            "confirm. In sets up to 5,000 images, copies turned, flipped or made grey that shared keypoints "
+            "A pair at or above it is a candidate: unless nearly identical, its pixels (shared keypoints, "
+            "where both images have enough) and embeddings are checked before it is joined; flat images "
+            "are joined on similarity alone. In sets up to 5,000 images, copies turned, flipped or made grey "
+            "that shared keypoints "
             "confirm are grouped whatever it is (their group's similarity is then under it)."
         ),
     ),
@@ -283,11 +285,13 @@ def _not_over_another_file(report: Path) -> None:
     from multicap.errors import ConfigError
 
     try:
+        if not stat.S_ISREG(report.stat().st_mode):  # a pipe, /dev/stdout, /dev/null: written as before (a
+            return  # pipe had been opened to be read, and waited for ever)
         with report.open("rb") as held:
-            start = held.read(512).lstrip().lower()
+            start = held.read(1024).lower()
     except OSError:  # not there (or unreadable: writing it says why)
         return
-    if start and not start.startswith((b"<!doctype html", b"<html")):
+    if start.strip() and b"<html" not in start and b"<!doctype html" not in start:
         raise ConfigError(
             f"--report {report}: is a file that holds no HTML report, which it would overwrite; give another "
             "file (a .html), or remove it first"

@@ -190,6 +190,10 @@ def cluster_lost(message: str) -> None:
     """Say that the Ray cluster stopped answering, and end the process at once, exit 1: the main thread
     waits inside Ray, which would end it itself a minute later with its own log lines. (What the run
     merged is committed: the index and its shards lose nothing to a driver ended mid-run.)"""
+    for live in list(getattr(err, "_live_stack", ())):  # the progress bar: stopped, and the cursor it hid
+        with contextlib.suppress(Exception):  # shown again (an exit that skips its context had left the
+            live.stop()  # terminal's cursor hidden, and the bar redrawn after the error)
+    err.show_cursor(True)
     err.print(f"error: {shown(message)}", markup=False)
     sys.stderr.flush()
     os._exit(1)

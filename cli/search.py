@@ -109,18 +109,22 @@ def search_command(
 
 
 def _on_disk(result: SearchResult, again: Callable[[int], SearchResult], k: int) -> SearchResult:
-    """`result` with its hits whose files are gone left out and the next ones on disk in their place (the
-    search asked again for more, up to four times): `-k 3 -f` had listed two paths where one was gone."""
+    """`result` with its hits whose files are gone left out, in its order, and the next ones on disk after
+    them (the search asked again for as many more as are missing, up to four times): `-k 3 -f` had listed
+    two paths where one was gone."""
+    there = [hit for hit in result.hits if os.path.lexists(hit.path)]
+    listed, asked = {hit.path for hit in result.hits}, len(result.hits)
     for _ in range(4):
-        gone = sum(not os.path.lexists(hit.path) for hit in result.hits)
-        if not gone or len(result.hits) < k:  # all there, or nothing more to ask for
+        if len(there) >= k or asked < k:  # enough, or the index holds no more
             break
-        more = again(len(result.hits) + gone)
-        if len(more.hits) <= len(result.hits):
+        asked += k - len(there)
+        more = again(asked)
+        new = [hit for hit in more.hits if hit.path not in listed]
+        listed.update(hit.path for hit in new)
+        there += [hit for hit in new if os.path.lexists(hit.path)]
+        if len(more.hits) < asked:
             break
-        result = more
-    there = [hit for hit in result.hits if os.path.lexists(hit.path)][:k]
-    return replace(result, hits=there)
+    return replace(result, hits=there[:k])
 
 
 def _image_named(query: str) -> bool:

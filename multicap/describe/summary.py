@@ -194,11 +194,11 @@ def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
         lines.append("most: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.common[:8]))
     if s.some:
         lines.append("some: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.some))
-    for path, feats in list(s.distinct.items())[:_ONLY_LINES]:
+    shown = _ONLY_LINES if len(s.distinct) > _ONLY_LINES + 1 else len(s.distinct)  # one more: its line
+    for path, feats in list(s.distinct.items())[:shown]:
         lines.append(f"only {name(path)}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
-    if len(s.distinct) > _ONLY_LINES:  # a folder of 139 had printed 139 such lines under its summary
-        more = len(s.distinct) - _ONLY_LINES
-        lines.append(f"... and {more} more image{'s' * (more != 1)}, each with what only it shows")
+    if len(s.distinct) > shown:  # a folder of 139 had printed 139 such lines under its summary
+        lines.append(f"... and {len(s.distinct) - shown} more images, each with what only it shows")
     return "\n".join(lines)
 
 

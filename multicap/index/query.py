@@ -16,6 +16,7 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ from multicap.index.query_words import (
     CLOUDED,
     CLOUDY,
     COLOURS,
+    FILLER,
     IMAGE_WORDS,
     LOOKS,
     MONOCHROME,
@@ -131,21 +133,48 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     wn = wordnet or shared_wordnet()
     words = _query_words(text, wn)
     reading = _Reading(words, wn)
-    k = 1 if words[:1] == ["please"] else 0
-    k += next((len(r) for r in REQUESTS if tuple(words[k : k + len(r)]) == r and k + len(r) < len(words)), 0)
-    reading.out.dropped += words[:k]  # "show me", "please find": how the query asks, not what for
-    while k < len(words):
+    k = _asking(words, wn)
+    reading.out.dropped += words[:k] + [w for w in words[k:] if w in FILLER]  # how the query asks and
+    while k < len(words):  # words that ask nothing: searched for by no one ("vs" alone had been)
         k = reading.step(k)
     out = reading.finish()
     out.notes += _unfollowed(text, words, out)
     return out
 
 
+def _asking(words: list[str], wn: WordNet) -> int:
+    """How many words at the query's start ask rather than say what for ("show me", "please find", "search
+    for"): a lone "show" or "find" only before a plural or a function word ("show cats", "find the dog";
+    not "show jumping", "show window", which WordNet knows), and never the whole query."""
+    k = 1 if words[:1] == ["please"] else 0
+    for request in REQUESTS:
+        end = k + len(request)
+        if tuple(words[k:end]) != request or end >= len(words):
+            continue
+        nxt = words[end]
+        if len(request) == 1 and (
+            wn.synsets(f"{request[0]} {nxt}") or (nxt not in STOPWORDS and wn.is_lemma(nxt))
+        ):
+            continue
+        return end
+    return k
+
+
 def _unfollowed(text: str, words: list[str], out: Understanding) -> list[str]:
     """What the query's words ask that the search does not follow: logic ("not", "or", "dog -cat") and
     actions with nothing after them ("bird flying")."""
     notes = [
-        _NOT_UNDERSTOOD[w] for w in dict.fromkeys(words) if w in _NOT_UNDERSTOOD and w not in out.dropped
+        _NOT_UNDERSTOOD[w]
+        for w in dict.fromkeys(words)
+        if w in _NOT_UNDERSTOOD
+        and (w not in out.dropped or w in FILLER)
+        and (w not in ("vs", "versus") or len(out.parts) > 1)  # ("dog vs": nothing to join)
+    ]
+    pairs = list(itertools.pairwise(words))
+    notes += [  # "anything but cats", "animals other than dogs": as "not" ("but not": said of "not")
+        f'"{a} {b}" excludes nothing: what follows it is searched for too'
+        for a, b in dict.fromkeys(pairs)
+        if (b == "than" and a in ("other", "rather")) or (b == "but" and a in ("anything", "all"))
     ]
     said = [w for w in words if w not in STOPWORDS]
     if out.parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to

@@ -11,10 +11,10 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "COLOURS", "FACE_WORDS", "FOUND", "FOUND_SENSES",
-    "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS",
-    "POSITIONS", "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "REQUESTS", "SEEN_AS",
-    "SHADES", "SIZES", "STOPWORDS",
+    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "COLOURS", "FACE_WORDS", "FILLER", "FOUND",
+    "FOUND_SENSES", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS",
+    "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "REQUESTS",
+    "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
 ]  # fmt: skip
 
 # Quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a person,
@@ -39,14 +39,15 @@ COLOURS = (
     "gray",
     "cyan",
 )
+# Words of a sentence that ask for nothing ("animals but not dogs", "cats which are sleeping", "dog vs
+# cat"): dropped by the reading and by the full-text search ("vs" alone had been searched for, unfound)
+FILLER = frozenset({"but", "except", "which", "who", "whose", "me", "please", "than", "vs", "versus"})
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
      "images", "photos", "pictures", "photograph", "photographs", "pic", "pics", "pix", "snapshot",
-     "snapshots", "nobody", "noone", "but", "except", "which", "who", "whose", "me", "please", "than", "vs",
-     "versus",
-     *QUANTIFIERS}
-)  # fmt: skip
+     "snapshots", "nobody", "noone", *QUANTIFIERS}
+) | FILLER  # fmt: skip
 # How a query may begin by asking ("show me cats": "show" had been read as a thing, searched as an
 # odometer): dropped, as the photo words are.
 REQUESTS = (

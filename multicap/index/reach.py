@@ -305,6 +305,7 @@ def _one_slip(word: str, known: Callable[[str], bool], *, same_length: bool = Fa
     only swapped or mistyped letters."""
     splits = [(word[:k], word[k:]) for k in range(len(word) + 1)]
     slips = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    slips += [] if same_length else [a + b[1:] for a, b in splits if b and a[-1:] == b[:1]]  # ("watter")
     slips += [] if same_length else [a + c + b for a, b in splits for c in _ALPHABET]  # a letter left out
     slips += [] if same_length else [a + b[1:] for a, b in splits if b]  # before one mistyped: "gren" is
     slips += [a + c + b[1:] for a, b in splits if b for c in _ALPHABET]  # green before grey

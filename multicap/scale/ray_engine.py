@@ -17,8 +17,8 @@ once, on the driver) and hands the files to encode to `RayEngine.encode`:
 
 A cluster that stops answering mid-run (its head killed, its machine gone): Ray ends the driver's process
 itself some 60 s later, saying only its own log lines; `ray_cluster(lost=...)` watches the cluster's GCS
-port and calls `lost` with why once it has taken no connection for `LOST_AFTER` seconds (the CLI says so
-in one line and exits 1; what was merged is kept, and a rerun goes on).
+port and calls `lost` with why once it has taken no connection for `LOST_AFTER` seconds (the CLI says so,
+after Ray's own log lines, and exits 1; what was merged is kept, and a rerun goes on).
 
 An actor that dies is restarted and its batch retried (Ray Data's defaults: `max_restarts=-1`,
 `max_task_retries=-1`). The FAISS files: `multicap.scale.ivf.sharded_sync`, its shards filled by Ray tasks.
@@ -70,7 +70,8 @@ __all__ = [
     "worker_cpus",
 ]
 
-LOST_AFTER = 15.0  # seconds without a connection to the cluster's GCS before a run is said lost
+LOST_AFTER = 30.0  # seconds without a connection to the cluster's GCS before a run is said lost (Ray
+#                   ends the driver itself at 60; a GCS with fault tolerance restarts within that)
 
 _MAX_BLOCKS = 4096  # the file list is cut into at most this many Ray Data blocks
 _STALE_TMP_SECONDS = 600  # a half-written shard older than this belongs to no live worker
@@ -144,21 +145,23 @@ def ray_cluster(
 def watch_cluster(
     address: str, lost: Callable[[str], None], *, every: float = 1.0, after: float = LOST_AFTER
 ) -> threading.Event:
-    """Watch, in a daemon thread, that the cluster's GCS at `address` ("host:port") takes connections, every
-    `every` seconds; once it has taken none for `after` seconds, call `lost` with why, and stop. Set the
-    returned event to stop watching."""
-    host, _, port = address.rpartition(":")
+    """Watch, in a daemon thread, that the cluster's GCS at `address` ("host:port", "[::1]:port") takes
+    connections, every `every` seconds; once it has taken none for `after` seconds, call `lost` with why,
+    and stop. Only an address that answered once is watched (an address this machine never reaches, as a
+    `ray://` client's head may give, is no cluster lost). Set the returned event to stop watching."""
+    host, port = _host_port(address)
     stop = threading.Event()
 
     def watch() -> None:
         since: float | None = None
+        answered = False
         while not stop.wait(every):
             try:
-                socket.create_connection((host, int(port)), timeout=every).close()
-                since = None
+                socket.create_connection((host, port), timeout=every).close()
+                since, answered = None, True
             except OSError as exc:
                 since = time.monotonic() if since is None else since
-                if time.monotonic() - since >= after and not stop.is_set():
+                if answered and time.monotonic() - since >= after and not stop.is_set():
                     reason = (exc.strerror or str(exc) or type(exc).__name__).lower()
                     lost(
                         f"the Ray cluster at {address} stopped answering mid-run ({reason} for "
@@ -171,6 +174,13 @@ def watch_cluster(
     return stop
 
 
+def _host_port(address: str) -> tuple[str, int]:
+    """ "host:port", "ray://host:port" or "[::1]:port" (Ray's IPv6 form) → (host, port); a port that is no
+    number is 0."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    return host.removeprefix("[").removesuffix("]"), int(port) if port.isdigit() else 0
+
+
 def _reachable(address: str | None, given_as: str = "--address", timeout: float = 5.0) -> None:
     """Raise ConfigError where `address` ("host:port", "ray://host:port") takes no connection, or answers
     as no Ray cluster does: Ray itself retries either for minutes, printing its own log lines. A cluster's
@@ -178,11 +188,11 @@ def _reachable(address: str | None, given_as: str = "--address", timeout: float 
     binary alert); a web server (the dashboard's port, 8265) with text, HTTP/1 or HTML."""
     if address is None or address in ("auto", "local"):
         return
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not port.isdigit():
+    host, port = _host_port(address)
+    if not port:
         raise ConfigError(f"{given_as} {address}: give the cluster as HOST:PORT (as `ray start --head` says)")
     try:
-        sock = socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout)
+        sock = socket.create_connection((host or "127.0.0.1", port), timeout=timeout)
     except OSError as exc:  # refused, unresolvable, or no answer at all (a connect timeout)
         reason = exc.strerror or str(exc) or type(exc).__name__
         raise ConfigError(

@@ -148,6 +148,18 @@ def test_a_cluster_that_stops_answering_mid_run_is_said_and_the_run_ends_exit_1(
     assert len(said) == 1 and said[0].startswith(f"the Ray cluster at {address} stopped answering mid-run")
     assert said[0].endswith("run the command again once the cluster is back, or without --engine ray")
     watching.set()
+    from multicap.scale.ray_engine import _host_port
+
+    assert _host_port("[::1]:6379") == ("::1", 6379) and _host_port("ray://10.0.0.1:10001") == (
+        "10.0.0.1",
+        10001,
+    )
+    with socket.socket() as never:  # bound, never listening: an address that never answered is not watched
+        never.bind(("127.0.0.1", 0))  # (a `ray://` client's head may give one this machine cannot reach)
+        quiet = watch_cluster(f"127.0.0.1:{never.getsockname()[1]}", said.append, every=0.05, after=0.2)
+        time.sleep(0.6)
+        quiet.set()
+    assert len(said) == 1
     code = "from multicap.cli import console\nconsole.cluster_lost('the cluster stopped')\nprint('on')"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and not run.stdout, run

@@ -295,3 +295,16 @@ def test_how_a_query_asks_and_its_filler_words_are_not_searched() -> None:
         [slip] = understand(f"{typed} cat").unknown
         assert f"did you mean {meant}?" in slip.message(), slip.message()
     assert [p.text for p in understand("show").parts] == ["show"]  # alone, the word is what is asked
+    # a review's cases: "show" of a name is no request; filler alone is nothing to search for; "other
+    # than" and "anything but" are said, as "not" is
+    assert (
+        understand("show jumping").dropped == []
+        and understand("show business").parts[0].text == "show business"
+    )
+    for query in ("vs", "show me", "please"):
+        meaning = understand(query)
+        assert not meaning.parts and not meaning.unknown, query
+    assert not understand("dog vs").notes
+    for query, said in (("animals other than dogs", "other than"), ("anything but cats", "anything but")):
+        assert f'"{said}" excludes nothing: what follows it is searched for too' in understand(query).notes
+    assert "did you mean water?" in understand("watter").unknown[0].message()  # a letter typed twice
