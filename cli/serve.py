@@ -218,7 +218,10 @@ def _server(config):  # type: ignore[no-untyped-def]
     import uvicorn
 
     class Server(uvicorn.Server):
+        interrupted = False  # a Ctrl-C came: the command ends 130, however the signal's re-raise ran
+
         def handle_exit(self, sig, frame) -> None:  # type: ignore[no-untyped-def]
+            self.interrupted = self.interrupted or sig == signal.SIGINT
             if self.should_exit:  # the second
                 logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
             super().handle_exit(sig, frame)
@@ -239,4 +242,10 @@ def _run(server, announce) -> None:  # type: ignore[no-untyped-def]
             await announce()
         await task
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except asyncio.CancelledError:  # the re-raised Ctrl-C met asyncio's own handler
+        if not server.interrupted:
+            raise
+    if server.interrupted:  # two quick Ctrl-C had ended 0 now and then on a busy machine: uvicorn re-raises
+        raise KeyboardInterrupt  # the signals once stopped, and asyncio's handler may swallow them
