@@ -16,11 +16,9 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
-import itertools
-import re
-import unicodedata
 from dataclasses import dataclass, field
 
+from multicap.index.query_asks import asking, unaccented, unfollowed
 from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
     PERSON_SYNSET,
@@ -53,7 +51,6 @@ from multicap.index.query_words import (
     QUANTIFIERS,
     RELATION_PHRASES,
     RELATIONS,
-    REQUESTS,
     SHADES,
     SIZES,
     STOPWORDS,
@@ -100,14 +97,6 @@ class Understanding:
         return lines
 
 
-# words of logic a query may use, which the search does not follow: said, not silently dropped
-_NEGATIONS = ("not", "no", "without", "except")
-_NOT_UNDERSTOOD = {
-    **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
-    "or": '"or" is read as "and": images that show both rank first',
-    "vs": '"vs" is read as "and": images that show both rank first',
-    "versus": '"versus" is read as "and": images that show both rank first',
-}
 _ABSENCE = (("nobody",), ("noone",), ("no", "one"), ("no-one",))  # what a photo lacks: no part, and said
 
 
@@ -125,7 +114,6 @@ def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
 
 
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
-_MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
 
 
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
@@ -133,58 +121,13 @@ def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     wn = wordnet or shared_wordnet()
     words = _query_words(text, wn)
     reading = _Reading(words, wn)
-    k = _asking(words, wn)
+    k = asking(words, wn)
     reading.out.dropped += words[:k] + [w for w in words[k:] if w in FILLER]  # how the query asks and
     while k < len(words):  # words that ask nothing: searched for by no one ("vs" alone had been)
         k = reading.step(k)
     out = reading.finish()
-    out.notes += _unfollowed(text, words, out)
+    out.notes += unfollowed(text, words, out.dropped, len(out.parts))
     return out
-
-
-def _asking(words: list[str], wn: WordNet) -> int:
-    """How many words at the query's start ask rather than say what for ("show me", "please find", "search
-    for"): a lone "show" or "find" only before a plural or a function word ("show cats", "find the dog";
-    not "show jumping", "show window", which WordNet knows), and never the whole query."""
-    k = 1 if words[:1] == ["please"] else 0
-    for request in REQUESTS:
-        end = k + len(request)
-        if tuple(words[k:end]) != request or end >= len(words):
-            continue
-        nxt = words[end]
-        if len(request) == 1 and (
-            wn.synsets(f"{request[0]} {nxt}") or (nxt not in STOPWORDS and wn.is_lemma(nxt))
-        ):
-            continue
-        return end
-    return k
-
-
-def _unfollowed(text: str, words: list[str], out: Understanding) -> list[str]:
-    """What the query's words ask that the search does not follow: logic ("not", "or", "dog -cat") and
-    actions with nothing after them ("bird flying")."""
-    notes = [
-        _NOT_UNDERSTOOD[w]
-        for w in dict.fromkeys(words)
-        if w in _NOT_UNDERSTOOD
-        and (w not in out.dropped or w in FILLER)
-        and (w not in ("vs", "versus") or len(out.parts) > 1)  # ("dog vs": nothing to join)
-    ]
-    pairs = list(itertools.pairwise(words))
-    notes += [  # "anything but cats", "animals other than dogs": as "not" ("but not": said of "not")
-        f'"{a} {b}" excludes nothing: what follows it is searched for too'
-        for a, b in dict.fromkeys(pairs)
-        if (b == "than" and a in ("other", "rather")) or (b == "but" and a in ("anything", "all"))
-    ]
-    said = [w for w in words if w not in STOPWORDS]
-    if out.parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to
-        notes.append(f'"{said[-1]}" tells no image apart: multicap sees what a photo shows, not what it does')
-    minus = {typed: typed.lstrip("-\u2212 ") for typed in _MINUS.findall(text)}  # as typed → the word
-    return notes + [
-        f'"{typed}": a minus excludes nothing: "{word}" is searched for too'
-        for typed, word in minus.items()
-        if _unaccented(word.lower()) not in STOPWORDS  # "cat -the": "the" is searched for by no one
-    ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
 
 
 class _Reading:
@@ -486,7 +429,7 @@ def _query_words(text: str, wn: WordNet) -> list[str]:
     is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair) or where WordNet
     knows them joined ("sea-side": seaside; "polar-bear": polar bear). A word or phrase WordNet knows stays
     whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch")."""
-    words = [_unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
+    words = [unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
     out: list[str] = []
     for k, word in enumerate(words):
         if "'" not in word and "-" not in word:  # most words: nothing to look up
@@ -513,9 +456,3 @@ def _query_words(text: str, wn: WordNet) -> list[str]:
 
 def _knows(words: str, wn: WordNet) -> bool:
     return bool(wn.synsets(words) or wn.synsets(words, "a"))
-
-
-def _unaccented(word: str) -> str:
-    """ "café" → "cafe": WordNet's words are unaccented ASCII (a word with no such form is kept)."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
-    return plain if plain.isascii() else word

@@ -1,0 +1,75 @@
+"""How a query asks and what it asks that the search does not follow: the request words at its start
+("show me", "please find"), which are dropped, and the words of logic ("not", "or", "other than", "dog
+-cat") and the actions with nothing after them ("bird flying"), which are said (`understand`'s notes)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+
+from multicap.index.query_words import ACTIONS, FILLER, REQUESTS, STOPWORDS
+from multicap.text.wordnet import WordNet
+
+__all__ = ["asking", "unaccented", "unfollowed"]
+
+# words of logic a query may use, which the search does not follow: said, not silently dropped
+_NEGATIONS = ("not", "no", "without", "except")
+_NOT_UNDERSTOOD = {
+    **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
+    "or": '"or" is read as "and": images that show both rank first',
+    "vs": '"vs" is read as "and": images that show both rank first',
+    "versus": '"versus" is read as "and": images that show both rank first',
+}
+_MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
+
+
+def asking(words: list[str], wn: WordNet) -> int:
+    """How many words at the query's start ask rather than say what for ("show me", "please find", "search
+    for"): a lone "show" or "find" only before a plural or a function word ("show cats", "find the dog";
+    not "show jumping", "show window", which WordNet knows), and never the whole query."""
+    k = 1 if words[:1] == ["please"] else 0
+    for request in REQUESTS:
+        end = k + len(request)
+        if tuple(words[k:end]) != request or end >= len(words):
+            continue
+        nxt = words[end]
+        if len(request) == 1 and (
+            wn.synsets(f"{request[0]} {nxt}") or (nxt not in STOPWORDS and wn.is_lemma(nxt))
+        ):
+            continue
+        return end
+    return k
+
+
+def unfollowed(text: str, words: list[str], dropped: list[str], n_parts: int) -> list[str]:
+    """What the query's words ask that the search does not follow: logic ("not", "or", "dog -cat") and
+    actions with nothing after them ("bird flying")."""
+    notes = [
+        _NOT_UNDERSTOOD[w]
+        for w in dict.fromkeys(words)
+        if w in _NOT_UNDERSTOOD
+        and (w not in dropped or w in FILLER)
+        and (w not in ("vs", "versus") or n_parts > 1)  # ("dog vs": nothing to join)
+    ]
+    pairs = list(itertools.pairwise(words))
+    notes += [  # "anything but cats", "animals other than dogs": as "not" ("but not": said of "not")
+        f'"{a} {b}" excludes nothing: what follows it is searched for too'
+        for a, b in dict.fromkeys(pairs)
+        if (b == "than" and a in ("other", "rather")) or (b == "but" and a in ("anything", "all"))
+    ]
+    said = [w for w in words if w not in STOPWORDS]
+    if n_parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to
+        notes.append(f'"{said[-1]}" tells no image apart: multicap sees what a photo shows, not what it does')
+    minus = {typed: typed.lstrip("-\u2212 ") for typed in _MINUS.findall(text)}  # as typed → the word
+    return notes + [
+        f'"{typed}": a minus excludes nothing: "{word}" is searched for too'
+        for typed, word in minus.items()
+        if unaccented(word.lower()) not in STOPWORDS  # "cat -the": "the" is searched for by no one
+    ]  # as a search engine's "dog -cat"; the words had been read as asked for, without a word
+
+
+def unaccented(word: str) -> str:
+    """ "café" → "cafe": WordNet's words are unaccented ASCII (a word with no such form is kept)."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
+    return plain if plain.isascii() else word
