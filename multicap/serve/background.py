@@ -39,6 +39,12 @@ class Job:
                 self._thread.start()
         return self
 
+    def settle(self, wait: float) -> None:
+        """Wait up to `wait` seconds for a started job to end (a server stopping: its thread still inside
+        torch's import or a model's loading had aborted the exiting interpreter, SIGABRT)."""
+        if self._thread is not None:
+            self._done.wait(wait)
+
     def progress(self, n: int) -> None:
         self.count += n
 

@@ -48,6 +48,9 @@ def _remove_upload_folders() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+_SETTLE_SECONDS = 60.0  # the longest a stopping server waits for its model to finish loading
+
+
 class UploadError(ConfigError):
     """An uploaded file that is too large or cannot be decoded; the message names it (escaped)."""
 
@@ -107,6 +110,7 @@ class Service:
         return self.side().open_model(self.collection.root, self.device)
 
     def close(self) -> None:
+        self.model_job.settle(_SETTLE_SECONDS)
         shutil.rmtree(self.uploads, ignore_errors=True)
         _UPLOAD_FOLDERS.discard(self.uploads)
 
