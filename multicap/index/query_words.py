@@ -198,6 +198,7 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                 "police van", "jeep", "sports car", "pickup", "streetcar", "moped", "traffic light"),
     "landscape": ("alp", "valley", "cliff", "volcano", "promontory", "seashore", "lakeside", "sandbar",
                   "geyser"),
+    "desert": ("Arabian camel", "sandbar", "sidewinder"),  # its sand, as the describer says it
     # events, where what is seen is what is there (WordNet's concert is a performance, its party a group)
     "concert": ("stage", "electric guitar", "acoustic guitar", "drum", "microphone", "spotlight",
                 "grand piano", "violin", "cello", "sax", "cornet", "trombone", "theater curtain"),
@@ -237,7 +238,8 @@ PLACE_WORDS = {
     "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
     "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
     "supermarket": "shop", "market": "shop", "landscape": "landscape", "landscapes": "landscape",
-    "scenery": "landscape", "countryside": "landscape", "nature": "landscape",
+    "scenery": "landscape", "countryside": "landscape", "nature": "landscape", "desert": "desert",
+    "deserts": "desert",
     "concert": "concert", "concerts": "concert", "gig": "concert", "orchestra": "orchestra",
     "wedding": "wedding", "weddings": "wedding", "party": "party", "parties": "party", "birthday": "party",
     "birthday party": "party", "graduation": "graduation", "graduations": "graduation",

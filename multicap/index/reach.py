@@ -107,6 +107,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             if weight > reached.get(c, 0.0):
                 reached[c], how[c] = weight, route
 
+    synsets = _seen_first(synsets)
     own = f"{phrase}, a class of its own"
     add(_class_names(synonyms=False).get(phrase, frozenset()), _W_SELF, own)  # whatever sense WordNet
     #   ranks first: "church" is first a congregation, and the building reached only 0.6
@@ -123,14 +124,21 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if place == "water" and synsets[0].name not in ("water", "body of water"):
         note = f'"{phrase}" is searched as any water (shores, boats): multicap tells no sea from a lake'
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
-        where = {"water": "on or by water", "landscape": "in a landscape"}.get(place, f"at a {place}")
+        where = {"water": "on or by water", "landscape": "in a landscape", "desert": "in a desert"}.get(
+            place, f"at a {place}"
+        )
         add(place_classes(place), _W_PLACE, f"what is found {where}")
         add(below.get(synsets[0].offset, frozenset()), _W_SELF, f"{synsets[0].name} and its kinds")
         senses = []
-    for sense, synset in senses:
+    first_seen = bool(senses) and bool(below.get(senses[0][1].offset))  # the first sense is a class or above
+    for k, (sense, synset) in enumerate(senses):
         add(below.get(synset.offset, frozenset()), sense * _W_SELF, f"{synset.name} and its kinds")
+        if k > 0 and first_seen:  # a later sense's wholes and parts are another thing's ("bus" as a busbar
+            continue  #             had reached the computer it is part of: laptops for "red bus")
         for symbol in ("#p", "#m", "#s", "%p", "%m", "%s"):
             for other in wn.related(synset, symbol):
+                if _a_place(other, wn):  # a place's classes are what is found there ("space" had reached
+                    continue  #            a bakery through "location")
                 add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
     substituted = not reached  # no class is the word or below it: what is like it stands in for it
     if not reached:
@@ -162,6 +170,15 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     return Reached(kept, "; ".join(routes[:3]), note)
 
 
+def _seen_first(synsets: list[Synset]) -> list[Synset]:
+    """A word's first three senses with those that are or are above a class first, then the rest, each
+    group in WordNet's order of frequency: a query is for what photos show ("table" is first a table of
+    data, which no class is; the furniture, its second sense, had reached desks at 0.6 and dining tables,
+    its third, at 0.4). A later sense stays where it is ("light" as a lighter, its seventh)."""
+    below, head = classes_below(), synsets[: len(_SENSE_WEIGHTS)]
+    return sorted(head, key=lambda s: s.offset not in below) + synsets[len(head) :]
+
+
 def place_of(phrase: str, synsets: list[Synset], wn: WordNet) -> str | None:
     """The place a word names, whose things a search reaches (`PLACE_WORDS`: "street", "kitchen"), or
     "water" for any body of water ("sea", "lake", "river"; "water" itself, its first sense the substance);
@@ -181,9 +198,11 @@ def place_classes(place: str) -> tuple[int, ...]:
 
 
 def _hypernyms(synset: Synset, hops: int, wn: WordNet) -> list[Synset]:
+    """The hypernyms `hops` levels above `synset`, climbing only through kinds alike to look at (`_alike`):
+    a skateboard is a board as a scoreboard is, and above "board" lies nothing it looks like."""
     level = [synset]
-    for _ in range(hops):
-        level = [h for s in level for h in wn.related(s, "@")]
+    for hop in range(hops):
+        level = [h for s in level for h in wn.related(s, "@") if hop == hops - 1 or _alike(h, wn)]
     return level
 
 
@@ -198,10 +217,10 @@ def _alike(synset: Synset, wn: WordNet) -> bool:
 # a suitcase a case as a wallet is, a seal a fastener as a safety pin is; none stands in for another as
 # a sibling. (A definition that says what the thing is still reaches the kind: a thermometer "measuring
 # instrument" a rule, `_defined_as`, said so in the note.)
-# (Not "board" and "sheet": a scoreboard stands in well for a chalkboard, fresh5's "chalkboard" 1.0 of
-# P@5 against 0 without them, if ill for a skateboard.)
+# A board is one ("skateboard", "surfboard", "ironing board" had searched scoreboards); not a sheet: a
+# scoreboard stands in well for a chalkboard (a sheet), fresh5's "chalkboard" 1.0 of P@5 against 0 without.
 _UNLIKE = frozenset({
-    "area", "case", "creation", "decoration", "disk", "emblem", "fastener", "framework",
+    "area", "board", "case", "creation", "decoration", "disk", "emblem", "fastener", "framework",
     "measuring instrument", "mechanism", "part", "piece", "plant organ", "plate", "product", "receptacle",
     "restraint", "round shape", "signal", "sphere", "structural member", "support", "surface",
 })  # fmt: skip
@@ -372,21 +391,40 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
     """Classes whose definitions use the word typed (`phrase`, in the synset's sense), and classes the
     synset's definition names (one or two words); none when they are many (a common word links to
     nothing in particular). Not the synset's other words: "autumn" is also "fall", which a parachute's
-    definition uses."""
+    definition uses. A living thing is linked only in a sense of its own kind (`_LIVING_FILES`): a
+    definition's word read in another sense had linked "bowling" (in cricket) to the insect, "island" to
+    the Ibizan hound and the king penguin, and a "police" force to the German shepherd."""
     index, names = _gloss_index(), _class_names(synonyms=False)  # not "light", a word of the lighter's
-    out: set[int] = set()
+    using: set[int] = set()  # classes whose definitions use the word typed
     typed = set(wn.base_forms(phrase))
     for lemma in synset.lemmas:
         if lemma.replace(" ", "_").lower() in typed:
-            out |= index.get(lemma.replace(" ", "_"), frozenset())
+            using |= index.get(lemma.replace(" ", "_"), frozenset())
+    named: set[int] = set()  # classes the synset's definition names
     words = WORD.findall(synset.gloss.split(";")[0].lower())
     parts = _ITS_PARTS if _ORGANISM in wn.ancestors(synset.offset) else _ITS_PARTS - {"with"}  # (tennis is
     words = words[: next((k for k, w in enumerate(words) if w in parts), len(words))]  # played with rackets)
     for n in (1, 2):
         for k in range(len(words) - n + 1):
             if not _qualifies(words, k + n, wn):
-                out |= names.get(" ".join(words[k : k + n]), frozenset())
-    return frozenset(out) if len(out) <= _GLOSS_LINKS else frozenset()
+                named |= names.get(" ".join(words[k : k + n]), frozenset())
+    if len(using | named) > _GLOSS_LINKS:
+        return frozenset()
+    senses = {s.lexfile for s in wn.synsets(phrase)}  # the kinds of thing the word typed can name ("seal":
+    #                                                   a fastener, and an animal, which a sea lion's
+    #                                                   definition uses it as)
+    using = {c for c in using if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) in senses}
+    named = {c for c in named if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) == synset.lexfile}
+    return frozenset(using | named)
+
+
+# WordNet's lexicographer files of living things (lexnames(5WN)): noun.animal, noun.person, noun.plant
+_LIVING_FILES = frozenset({5, 18, 20})
+
+
+def _lexfile(c: int, wn: WordNet) -> int:
+    """The lexicographer file of class `c`'s synset."""
+    return wn.synset(_class_offsets()[c], "n").lexfile
 
 
 # a definition's words from here on say what its thing has, not what it is or is like ("gull: mostly white

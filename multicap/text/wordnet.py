@@ -56,6 +56,7 @@ class Synset:
     lemmas: tuple[str, ...]  # words, spaces for underscores, in WordNet's order
     pointers: tuple[tuple[str, int, str], ...]  # (symbol, target offset, target pos)
     gloss: str
+    lexfile: int = 0  # the lexicographer file it is written in (lexnames(5WN): 5 noun.animal, 6 artifact)
 
     @property
     def name(self) -> str:
@@ -208,7 +209,7 @@ def _parse_data_line(data: mmap.mmap, offset: int, pos: str) -> Synset:
     for j in range(n_pointers):
         symbol, target, target_pos = fields[k + 1 + 4 * j : k + 4 + 4 * j]
         pointers.append((symbol, int(target), "a" if target_pos == "s" else target_pos))
-    return Synset(offset, pos, lemmas, tuple(pointers), gloss.strip())
+    return Synset(offset, pos, lemmas, tuple(pointers), gloss.strip(), int(fields[1]))
 
 
 def wordnet_folder() -> Path:
