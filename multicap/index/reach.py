@@ -48,6 +48,7 @@ __all__ = [
 WORD = re.compile(r"[^\W_]+(?:['-][^\W_]+)*", re.UNICODE)  # a word of a query or a definition
 _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
 SIBLING_WEIGHT = _W_SIBLING  # a part reaching no class more strongly reaches only neighbours
+_W_KIND = 0.7  # the class a word is a kind of ("cathedral": church; its other kinds stay siblings, 0.5)
 _W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
 _SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
@@ -77,9 +78,14 @@ class Unknown:
     word: str
     reason: str  # why it reaches nothing
     nearest: list[str] = field(default_factory=list)  # the nearest concepts the model knows
+    kind: str = ""  # the kind they share, where they are a few of many ("wheeled vehicle")
+    more: int = 0  # how many more of that kind the model knows
 
     def message(self) -> str:
         near = f"; nearest it knows: {', '.join(self.nearest)}" if self.nearest else ""
+        if self.kind:  # not three of forty picked by their names' order as if they were the nearest
+            some = ", ".join(self.nearest)
+            near = f"; nearest it knows: kinds of {self.kind} ({some} and {self.more} more)"
         word = self.word if len(self.word) <= 40 else self.word[:39] + "…"  # a 5,000-letter "word": short
         return f'"{word}" {self.reason}{near}'
 
@@ -148,6 +154,9 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                     cover = below.get(ancestor.offset, frozenset())
                     if len(cover) <= _SMALL_COVER and _alike(ancestor, wn):
                         add(cover, sense * weight, f"like {synset.name}, a kind of {ancestor.name}")
+                        if hops == 1 and ancestor.offset in _class_offsets():  # the very kind a class is:
+                            mine = [_class_offsets().index(ancestor.offset)]  # a cathedral is a church
+                            add(mine, sense * _W_KIND, f"{synset.name}, a kind of {ancestor.name}")
             add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
     defined: list[str] = []  # the kinds its definition names, where only they reach classes
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
@@ -220,7 +229,7 @@ def _alike(synset: Synset, wn: WordNet) -> bool:
 # A board is one ("skateboard", "surfboard", "ironing board" had searched scoreboards); not a sheet: a
 # scoreboard stands in well for a chalkboard (a sheet), fresh5's "chalkboard" 1.0 of P@5 against 0 without.
 _UNLIKE = frozenset({
-    "area", "board", "case", "creation", "decoration", "disk", "emblem", "fastener", "framework",
+    "area", "board", "case", "creation", "decoration", "disk", "emblem", "fastener", "framework", "lever",
     "measuring instrument", "mechanism", "part", "piece", "plant organ", "plate", "product", "receptacle",
     "restraint", "round shape", "signal", "sphere", "structural member", "support", "surface",
 })  # fmt: skip
@@ -285,9 +294,13 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
-    near = _neighbours(synsets[0], wn)
+    near, kind = _neighbours(synsets[0], wn)
     reason = "is not among the concepts this model sees" + ("" if near else ", nor near one")
-    return Unknown(word, reason, near)
+    shown = near[:_NEAREST_SHOWN]
+    return Unknown(word, reason, shown, kind if len(near) > len(shown) else "", len(near) - len(shown))
+
+
+_NEAREST_SHOWN = 3  # the nearest classes an unknown word's message names
 
 
 _SLIP_LONGEST = 40  # letters: a longer unknown word is given no correction
@@ -336,18 +349,18 @@ def _known_set() -> frozenset[str]:
     return frozenset(_known_words())
 
 
-def _neighbours(synset: Synset, wn: WordNet) -> list[str]:
+def _neighbours(synset: Synset, wn: WordNet) -> tuple[list[str], str]:
     """The classes under the nearest hypernym of `synset` that covers a few (at most `_NEIGHBOUR_COVER`)
-    and is not too wide to relate anything (`_wide`) nor a kind of location (`_a_place`)."""
+    and is not too wide to relate anything (`_wide`) nor a kind of location (`_a_place`), and its name."""
     below, names = classes_below(), [c.name for c in imagenet_concepts()]
     level = [synset]
     for _ in range(2):
         level = [h for s in level for h in wn.related(s, "@")]
-        covers = [below.get(s.offset, frozenset()) for s in level if _alike(s, wn)]
-        best = sorted((c for c in covers if 0 < len(c) <= _NEIGHBOUR_COVER), key=len)
+        covers = [(below.get(s.offset, frozenset()), s.name) for s in level if _alike(s, wn)]
+        best = sorted((c for c in covers if 0 < len(c[0]) <= _NEIGHBOUR_COVER), key=lambda c: len(c[0]))
         if best:
-            return [names[c] for c in sorted(best[0])][:3]
-    return []
+            return [names[c] for c in sorted(best[0][0])], best[0][1]
+    return [], ""
 
 
 @lru_cache(maxsize=1)

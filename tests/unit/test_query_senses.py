@@ -247,7 +247,11 @@ def test_kinds_alike_only_in_use_or_shape_stand_in_for_nothing() -> None:
     assert "wing" not in reached("bat") and "racket" in reached("tennis")  # a game played with rackets
     for word in ("skateboard", "surfboard"):  # boards, as a scoreboard is; nor the sheets above "board"
         assert not understand(word).parts, word
+    said = understand("skateboard").unknown[0].message()  # three of 44 vehicles, said as such
+    assert said.endswith("kinds of wheeled vehicle (ambulance, amphibian, barrow and 41 more)")
     assert "scoreboard" in reached("chalkboard")  # a sheet, as a scoreboard is
+    assert "space bar" not in reached("scissors")  # a lever, as a key is
+    assert reached("cathedral")["church"] == 0.7  # the class it is a kind of: more than a sibling (0.5)
 
 
 def test_definitions_link_a_living_thing_only_in_a_sense_of_its_own_kind() -> None:
