@@ -37,6 +37,7 @@ from multicap.index.query_words import (
     SEEN_AS,
     STOPWORDS,
 )
+from multicap.text.articles import indefinite
 from multicap.text.imagenet import imagenet_concepts
 from multicap.text.wordnet import Synset, WordNet, open_wordnet
 
@@ -104,6 +105,14 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     """The classes `phrase`'s senses reach, each at the weight of its strongest path: the synsets and their
     kinds first, then their wholes and parts; only where neither reaches a class, their siblings and the
     classes their definitions link to."""
+    kind = _instance_of(phrase, synsets[0], wn) if synsets else None
+    if kind is not None:  # a named thing: searched as the kind it is
+        inner = reach(kind.name.lower(), [kind], wn)
+        if inner is None:
+            return None
+        said = f"{indefinite(kind.name.lower())} {kind.name.lower()}"
+        note = f'"{phrase}" is searched as {said}: multicap tells kinds of things, not which one'
+        return Reached(inner.classes, f"{synsets[0].name}, {said}: {inner.how}", note)
     below = classes_below()
     reached: dict[int, float] = {}
     how: dict[int, str] = {}
@@ -160,9 +169,9 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
     defined: list[str] = []  # the kinds its definition names, where only they reach classes
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
-        for kind, classes in _defined_as(senses[0][1], wn):
-            add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {kind}")
-            defined.append(kind)
+        for genus, classes in _defined_as(senses[0][1], wn):
+            add(classes, _W_GLOSS, f"{senses[0][1].name}: its definition names {genus}")
+            defined.append(genus)
     if not reached:
         return None
     ranked = sorted(reached.items(), key=lambda kv: -kv[1])
@@ -186,6 +195,15 @@ def _seen_first(synsets: list[Synset]) -> list[Synset]:
     its third, at 0.4). A later sense stays where it is ("light" as a lighter, its seventh)."""
     below, head = classes_below(), synsets[: len(_SENSE_WEIGHTS)]
     return sorted(head, key=lambda s: s.offset not in below) + synsets[len(head) :]
+
+
+def _instance_of(phrase: str, synset: Synset, wn: WordNet) -> Synset | None:
+    """The kind a named thing is an instance of, its first ("Statue of Liberty": a statue, then a memorial;
+    "Eiffel Tower": a tower), where `phrase` is its name written out; None for a kind, and for a word that
+    only a short name's inflection reaches ("was": WA, Washington state; "us", "id")."""
+    if len(phrase) < 4 or phrase.lower() not in (lemma.lower() for lemma in synset.lemmas):
+        return None
+    return next((wn.synset(t, "n") for sym, t, pos in synset.pointers if sym == "@i" and pos == "n"), None)
 
 
 def place_of(phrase: str, synsets: list[Synset], wn: WordNet) -> str | None:
@@ -294,8 +312,11 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
-    near, kind = _neighbours(synsets[0], wn)
+    named = _instance_of(word, synsets[0], wn)  # "taj mahal": a mausoleum, which the model does not see
+    near, kind = _neighbours(named or synsets[0], wn)
     reason = "is not among the concepts this model sees" + ("" if near else ", nor near one")
+    if named is not None:
+        reason = f"is {indefinite(named.name.lower())} {named.name.lower()}, which {reason}"
     shown = near[:_NEAREST_SHOWN]
     return Unknown(word, reason, shown, kind if len(near) > len(shown) else "", len(near) - len(shown))
 

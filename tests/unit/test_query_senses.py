@@ -346,3 +346,17 @@ def test_how_a_query_asks_and_its_filler_words_are_not_searched() -> None:
     for query, said in (("animals other than dogs", "other than"), ("anything but cats", "anything but")):
         assert f'"{said}" excludes nothing: what follows it is searched for too' in understand(query).notes
     assert "did you mean water?" in understand("watter").unknown[0].message()  # a letter typed twice
+
+
+def test_a_named_thing_is_searched_as_the_kind_it_is() -> None:
+    """A walkthrough of landmarks: "statue of liberty" searched triumphal arches (its second kind, a
+    memorial, through siblings), "mount rushmore" and "new york" nothing; each is now read as its first
+    kind, and the search says so."""
+    from multicap.index.query import understand
+
+    [liberty] = understand("statue of liberty").parts
+    assert set(reached("statue of liberty")) == {"pedestal"} and "searched as a statue" in liberty.note
+    assert "alp" in reached("mount rushmore")  # a mountain peak
+    assert "cab" in reached("new york")  # a city: what is found in its streets
+    taj = understand("taj mahal").unknown[0].message()  # and one whose kind the model does not see
+    assert taj == '"taj mahal" is a mausoleum, which is not among the concepts this model sees, nor near one'
