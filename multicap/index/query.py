@@ -39,7 +39,6 @@ from multicap.index.query_words import (
     AT_LEAST,
     CLOUD_NOUNS,
     CLOUDED,
-    CLOUDY,
     COLOURS,
     FILLER,
     IMAGE_WORDS,
@@ -54,6 +53,7 @@ from multicap.index.query_words import (
     SHADES,
     SIZES,
     STOPWORDS,
+    WEATHER,
 )
 from multicap.index.reach import WORD, Unknown, classes_below, shared_wordnet, unknown
 from multicap.text.wordnet import WordNet
@@ -113,6 +113,7 @@ def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
     return span > 1 and part is not None and bool(part.classes) and max(part.classes.values()) >= 1.0
 
 
+_SKIES = frozenset(WEATHER.values())  # the sky colours weather words ask for, never a colour typed
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
 
 
@@ -194,9 +195,11 @@ class _Reading:
             # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
             self.size = SIZES[word]
             return k + 1
-        if word in CLOUDY:  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky": grey)
+        if (
+            word in WEATHER
+        ):  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky": grey)
             if self.colour is None:
-                self.colour, self.colour_text = CLOUDED, word
+                self.colour, self.colour_text = WEATHER[word], word
             return k + 1
         return self._coloured(k)
 
@@ -231,8 +234,8 @@ class _Reading:
                 self.out.dropped.append(words[k])
             return k + 1
         named = _colour_at(words, k, wn)
-        if self.colour == CLOUDED and named is not None:  # "cloudy red car": a clouded sky, and a red car
-            self.clouded.append(clouded(self.colour_text))
+        if self.colour in _SKIES and named is not None:  # "cloudy red car": a clouded sky, and a red car
+            self.clouded.append(clouded(self.colour_text, self.colour))
             self.colour = None
         span, look, took_colour = _look_words(words, k, named, wn, self.colour, self.colour_text)
         if span:  # how the whole image looks, or a shade before a colour
@@ -261,8 +264,8 @@ class _Reading:
             near = [name for name, _ in part.top(3)]
             out.unknown.append(Unknown(part.text, "is only loosely related to what this model sees", near))
             part.note = ""  # said once: the loose relation says what stands in for it
-        if self.colour == CLOUDED and part.terms != ("sky",):  # "cloudy beach": a beach, and a clouded sky
-            self.clouded.append(clouded(self.colour_text))
+        if self.colour in _SKIES and part.terms != ("sky",):  # "cloudy beach": a beach, and a clouded sky
+            self.clouded.append(clouded(self.colour_text, self.colour))
         elif self.colour is not None:
             part.colour, part.text = self.colour, f"{self.colour_text} {part.text}"
         elif part.kind == "found" and part.text in CLOUD_NOUNS:
@@ -289,8 +292,8 @@ class _Reading:
         out.parts += self.clouded
         if self.count_text:  # "ten": had been said to tell no image apart, without why
             out.unknown.append(Unknown(self.count_text, 'counts nothing after it (as in "ten people")'))
-        if self.colour == CLOUDED:  # "overcast" alone: a clouded sky
-            out.parts.append(clouded(self.colour_text))
+        if self.colour in _SKIES:  # "overcast" alone: a clouded sky
+            out.parts.append(clouded(self.colour_text, self.colour))
         elif self.colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
             terms = tuple(self.colour.split(" and "))  # the describer's words, which a full-text search finds
             how = f"objects coloured {self.colour}"

@@ -281,10 +281,11 @@ def _found_part(phrase: str, labels: tuple[str, ...]) -> Part:
     return Part(phrase, "found", terms=labels, how=f"found from the pixels: {', '.join(labels)}")
 
 
-def clouded(word: str) -> Part:
-    """A sky the describer says white or gray, for a word for clouds ("overcast", "stormy")."""
+def clouded(word: str, colour: str = CLOUDED) -> Part:
+    """A sky the describer says white or gray, for a word for clouds ("overcast", "stormy"), or of the
+    `colour` a weather word gives it (`query_words.WEATHER`: "sunny", a clear sky)."""
     part = _found_part(word, ("sky",))
-    part.colour = CLOUDED
+    part.colour = colour
     return part
 
 

@@ -137,10 +137,14 @@ FOUND: dict[str, tuple[str, ...]] = {
 
 # Clouds: the describer finds the sky, not clouds in it, and says its colour: a clouded sky is one it says
 # white or gray, a clear one blue ("clouds" had ranked clear blue skies first). The nouns ask for such a
-# sky; the adjectives colour the sky they come before ("a stormy sky"), or ask for one alone ("overcast").
+# sky; the weather words colour the sky they come before ("a stormy sky"), or ask for one beside what they
+# come before ("a sunny beach": a beach, and a clear sky) or alone ("overcast"). "sunny" had asked for a
+# bright image: erasers and lighters on white paper.
 CLOUDED = "white or gray"
+CLEAR = "blue or cyan"  # a clear sky, as the describer says one (cyan: the pale blue near the horizon)
 CLOUD_NOUNS = frozenset({"cloud", "clouds"})
-CLOUDY = frozenset({"cloudy", "clouded", "overcast", "stormy"})
+WEATHER = {"cloudy": CLOUDED, "clouded": CLOUDED, "overcast": CLOUDED, "stormy": CLOUDED, "sunny": CLEAR,
+           "cloudless": CLEAR, "sunlit": CLEAR}  # fmt: skip
 
 # The WordNet 3.0 senses of what the describer finds from the pixels (offsets) → its labels: another word
 # whose first or second sense is one of these is read as it ("wood": first the material, then a forest).
@@ -252,7 +256,7 @@ PLACE_WORDS = {
 # colourfulness and palette): a word → (attribute, value). "night" asks for a dark image: the describer says
 # how bright an image is, not the time of day.
 _LOOK_WORDS = {
-    ("brightness", "bright"): ("bright", "sunny", "well-lit"),
+    ("brightness", "bright"): ("bright", "well-lit"),
     ("brightness", "dark"): ("dark", "dim", "gloomy", "night", "nighttime", "underexposed"),
     # "fall colors", "a colour photo": the colours are what is asked for ("colors" had been a suit, a sorrel)
     ("colourfulness", "colourful"): (

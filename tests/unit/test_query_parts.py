@@ -144,6 +144,13 @@ def test_clouds_ask_for_a_sky_the_describer_says_white_or_gray() -> None:
     assert [(p.kind, p.colour) for p in red.parts] == [("found", "white or gray"), ("colour", "red")]
     car = understand("cloudy red car")  # "cloudy" had vanished unsaid
     assert [(p.kind, p.colour) for p in car.parts] == [("thing", "red"), ("found", "white or gray")]
+    for text in ("sunny", "a sunny day", "cloudless sky"):  # a clear sky ("sunny" had been any bright
+        meaning = understand(text)  #                             image: erasers on white paper)
+        assert [p.terms for p in meaning.parts] == [("sky",)], text
+        blue, white = (satisfaction(meaning, facts(c), None) for c in ("blue", "white"))
+        assert blue == 1.0 > white, text
+    sunny = understand("sunny beach")  # a beach, and a clear sky beside it
+    assert [(p.kind, p.colour) for p in sunny.parts] == [("thing", None), ("found", "blue or cyan")]
 
 
 @pytest.mark.parametrize(
