@@ -435,12 +435,14 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
         if lemma.replace(" ", "_").lower() in typed:
             using |= index.get(lemma.replace(" ", "_"), frozenset())
     named: set[int] = set()  # classes the synset's definition names
-    words = WORD.findall(synset.gloss.split(";")[0].lower())
+    written = WORD.findall(synset.gloss.split(";")[0])
+    words = [w.lower() for w in written]
     parts = _ITS_PARTS if _ORGANISM in wn.ancestors(synset.offset) else _ITS_PARTS - {"with"}  # (tennis is
     words = words[: next((k for k, w in enumerate(words) if w in parts), len(words))]  # played with rackets)
     for n in (1, 2):
         for k in range(len(words) - n + 1):
-            if not _qualifies(words, k + n, wn):
+            if not _qualifies(words, k + n, wn) and not (k > 0 and written[k - 1][:1].isupper()):
+                # (nor a word a name qualifies: "11 on the Beaufort scale" had linked a storm to scales)
                 named |= names.get(" ".join(words[k : k + n]), frozenset())
     if len(using | named) > _GLOSS_LINKS:
         return frozenset()

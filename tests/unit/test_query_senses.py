@@ -265,6 +265,7 @@ def test_definitions_link_a_living_thing_only_in_a_sense_of_its_own_kind() -> No
         assert not meaning.parts and meaning.unknown[0].word == word, word
     assert set(reached("police")) == {"police van"}
     assert "sea lion" in reached("seal")
+    assert not understand("storm").parts  # "11 on the Beaufort scale": a name's scale, not a weighing one
     assert "king penguin" not in reached("circle")
 
 
