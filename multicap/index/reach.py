@@ -166,7 +166,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                         if hops == 1 and ancestor.offset in _class_offsets():  # the very kind a class is:
                             mine = [_class_offsets().index(ancestor.offset)]  # a cathedral is a church
                             add(mine, sense * _W_KIND, f"{synset.name}, a kind of {ancestor.name}")
-            add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {synset.name}")
+            add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {phrase}")
     defined: list[str] = []  # the kinds its definition names, where only they reach classes
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
         for genus, classes in _defined_as(senses[0][1], wn):
@@ -194,6 +194,11 @@ def _seen_first(synsets: list[Synset]) -> list[Synset]:
     data, which no class is; the furniture, its second sense, had reached desks at 0.6 and dining tables,
     its third, at 0.4). A later sense stays where it is ("light" as a lighter, its seventh)."""
     below, head = classes_below(), synsets[: len(_SENSE_WEIGHTS)]
+    if not any(s.offset in below for s in head):  # none of them: the first later one above a few ("van"
+        #   is a truck in its fifth sense: a minivan, a moving van, a police van); not a later sense that is
+        #   one class ("circle" a puck, "level" a stage, "match" a groom had stood in for abstract words)
+        later = next((s for s in synsets[len(head) :] if len(below.get(s.offset, ())) >= 2), None)
+        return synsets if later is None else [later, *(s for s in synsets if s is not later)]
     return sorted(head, key=lambda s: s.offset not in below) + synsets[len(head) :]
 
 

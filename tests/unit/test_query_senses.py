@@ -284,6 +284,8 @@ def test_a_sense_that_is_a_class_comes_before_those_no_photo_shows() -> None:
     assert reached("table")["desk"] == 1.0 and reached("table")["dining table"] == 0.6
     assert "airliner" in reached("wing") and "spoonbill" not in reached("wing")
     assert "lighter" not in reached("light")  # a seventh sense stays where it is
+    assert reached("van")["moving van"] == 1.0  # ... unless no earlier sense is a class: a truck, fifth
+    assert "puck" not in reached("red circle")  # but not a later sense that is one class alone
 
 
 def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_there() -> None:
