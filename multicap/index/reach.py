@@ -197,8 +197,10 @@ def _seen_first(synsets: list[Synset]) -> list[Synset]:
     if not any(s.offset in below for s in head):  # none of them: the first later one above a few ("van"
         #   is a truck in its fifth sense: a minivan, a moving van, a police van); not a later sense that is
         #   one class ("circle" a puck, "level" a stage, "match" a groom had stood in for abstract words)
-        later = next((s for s in synsets[len(head) :] if len(below.get(s.offset, ())) >= 2), None)
-        return synsets if later is None else [later, *(s for s in synsets if s is not later)]
+        later = next((s for s in synsets[len(head) :] if s.offset in below), None)
+        if later is None or len(below[later.offset]) < 2:  # ("scale": a weighing machine, before armour)
+            return synsets
+        return [later, *(s for s in synsets if s is not later)]
     return sorted(head, key=lambda s: s.offset not in below) + synsets[len(head) :]
 
 
