@@ -245,6 +245,9 @@ PLACE_WORDS = {
     "scenery": "landscape", "countryside": "landscape", "nature": "landscape", "desert": "desert",
     "deserts": "desert",
     "concert": "concert", "concerts": "concert", "gig": "concert", "orchestra": "orchestra",
+    # music is played: its instruments and stage ("music" had searched iPods, through a definition)
+    # (not "band": the first sense of "stripe" is a band)
+    "music": "concert", "live music": "concert", "rock band": "concert", "rock bands": "concert",
     "wedding": "wedding", "weddings": "wedding", "party": "party", "parties": "party", "birthday": "party",
     "birthday party": "party", "graduation": "graduation", "graduations": "graduation",
     "commencement": "graduation", "bus stop": "bus stop", "bus stops": "bus stop",

@@ -297,6 +297,7 @@ def test_everyday_places_events_and_plants_with_no_class_reach_what_is_seen_ther
     for words in ("parking lot", "car park", "traffic jam"):
         assert {"cab", "minivan"} <= set(reached(words)), words
     assert set(reached("graduation")) == {"academic gown", "mortarboard"}
+    assert "electric guitar" in reached("music") and "iPod" not in reached("music")  # as at a concert
     assert {"ox", "ram", "hog"} <= set(reached("farm animals")) and reached("livestock") == reached(
         "farm animal"
     )
