@@ -10,7 +10,10 @@ where even those reach nothing, the kinds of thing its definition says it is ("k
 → tabby, Persian, Siamese; "puppy": a young dog: 0.45). A class is reached by any word of its synset
 ("hot dog", "taxi"), and by the everyday words ImageNet files under another synset
 (`query_words.SEEN_AS`: "chicken" → hen, cock). A word that names a place people photograph reaches what
-is found there (`query_words.AT_PLACE`: 0.8).
+is found there (`query_words.AT_PLACE`: 0.8). The class a word is a kind of stands in more than its
+siblings ("cathedral" → church: 0.7). A word's senses come in WordNet's order of frequency in texts, a sense
+that no photo shows and no class is moved last (`_seen_first`: "table", furniture before data); a named
+thing is searched as the kind it is ("statue of liberty": a statue; `_reach_as`).
 `unknown` says why a word reaches nothing, with the classes under its nearest hypernym that covers a few
 (within two levels) as the nearest concepts the model knows, or, for a word WordNet does not know, the
 words one typing slip away ("dgo": dog) or else the closest by spelling.
@@ -51,7 +54,7 @@ _W_SELF, _W_HOLONYM, _W_SIBLING, _W_COUSIN, _W_GLOSS = 1.0, 0.7, 0.5, 0.35, 0.45
 SIBLING_WEIGHT = _W_SIBLING  # a part reaching no class more strongly reaches only neighbours
 _W_KIND = 0.7  # the class a word is a kind of ("cathedral": church; its other kinds stay siblings, 0.5)
 _W_PLACE = 0.8  # a thing commonly found at a place the query names ("street": a cab, a traffic light)
-_SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first
+_SENSE_WEIGHTS = (1.0, 0.6, 0.4)  # the first three senses of a word, most frequent first (`_seen_first`)
 _SMALL_COVER = 20  # a hypernym whose classes are its siblings' covers at most this many classes
 _WIDE = 700  # ... and holds at most this many WordNet synsets: "natural object" (1,489: stars, rocks,
 #               acorns, sandbars) covers only 17 classes yet relates nothing; "flower" holds 619
@@ -65,6 +68,7 @@ _PERSON = 7846  # person.n.01: people are the describer's own finding, not a def
 # organism.n.01, artifact.n.01, food.n.01: a word of one of these kinds is defined by another of its kind
 _KINDS = frozenset({4475, 21939, 21265})
 _ORGANISM = 4475
+_PHYSICAL = 1930  # physical_entity.n.01
 
 
 @dataclass
@@ -103,16 +107,12 @@ def pertainyms(adjective: Synset, wn: WordNet) -> list[Synset]:
 
 def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     """The classes `phrase`'s senses reach, each at the weight of its strongest path: the synsets and their
-    kinds first, then their wholes and parts; only where neither reaches a class, their siblings and the
-    classes their definitions link to."""
-    kind = _instance_of(phrase, synsets[0], wn) if synsets else None
+    kinds first, then the wholes and parts of the first sense (of a later one only where the first is no
+    class); only where neither reaches a class, their siblings and the classes their definitions link to.
+    A named thing is reached as the kind it is (`_reach_as`)."""
+    kind = _instance_of(phrase, synsets, wn)
     if kind is not None:  # a named thing: searched as the kind it is
-        inner = reach(kind.name.lower(), [kind], wn)
-        if inner is None:
-            return None
-        said = f"{indefinite(kind.name.lower())} {kind.name.lower()}"
-        note = f'"{phrase}" is searched as {said}: multicap tells kinds of things, not which one'
-        return Reached(inner.classes, f"{synsets[0].name}, {said}: {inner.how}", note)
+        return _reach_as(phrase, synsets[0], kind, wn)
     below = classes_below()
     reached: dict[int, float] = {}
     how: dict[int, str] = {}
@@ -128,8 +128,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     #   ranks first: "church" is first a congregation, and the building reached only 0.6
     offsets = [s.offset for s in synsets[: len(_SENSE_WEIGHTS)]]
     for c in _class_names().get(phrase, frozenset()):  # another word of a class's synset, as the sense it is
-        offset = _class_offsets()[c]  # "taxi" (its first sense) 1.0, "hot dog" 0.6; "light" (a lighter,
-        if offset in offsets:  # beyond its third sense) nothing
+        offset = _class_offsets()[c]  # (`_seen_first`): "taxi" 1.0, "hot dog" 1.0 (its person moved last);
+        if offset in offsets:  # "light" (a lighter, beyond its third sense) nothing
             add([c], _SENSE_WEIGHTS[offsets.index(offset)], own)
     seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken")
     add([c for name in seen_as for c in _class_names()[name.lower()]], _W_SELF, f"as {', '.join(seen_as)}")
@@ -157,7 +157,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                 add(below.get(other.offset, frozenset()), sense * _W_HOLONYM, f"{other.name} ({synset.name})")
     substituted = not reached  # no class is the word or below it: what is like it stands in for it
     if not reached:
-        for sense, synset in senses:
+        for k, (sense, synset) in enumerate(senses):
             for weight, hops in ((_W_SIBLING, 1), (_W_COUSIN, 2)):
                 for ancestor in _hypernyms(synset, hops, wn):
                     cover = below.get(ancestor.offset, frozenset())
@@ -166,7 +166,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
                         if hops == 1 and ancestor.offset in _class_offsets():  # the very kind a class is:
                             mine = [_class_offsets().index(ancestor.offset)]  # a cathedral is a church
                             add(mine, sense * _W_KIND, f"{synset.name}, a kind of {ancestor.name}")
-            add(_gloss_links(synset, phrase, wn), sense * _W_GLOSS, f"definitions that use {phrase}")
+            links = _gloss_links(synset, phrase, wn, first=k == 0)
+            add(links, sense * _W_GLOSS, f"definitions that use {phrase}")
     defined: list[str] = []  # the kinds its definition names, where only they reach classes
     if not reached and senses:  # what its first sense's definition says it is: "kitten", young domestic cat
         for genus, classes in _defined_as(senses[0][1], wn):
@@ -189,28 +190,71 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
 
 
 def _seen_first(synsets: list[Synset]) -> list[Synset]:
-    """A word's first three senses with those that are or are above a class first, then the rest, each
-    group in WordNet's order of frequency: a query is for what photos show ("table" is first a table of
-    data, which no class is; the furniture, its second sense, had reached desks at 0.6 and dining tables,
-    its third, at 0.4). A later sense stays where it is ("light" as a lighter, its seventh)."""
+    """A word's senses, WordNet's order of frequency in texts changed where photos differ: among the first
+    three, a sense of what no photo shows (no animal, artifact, food, natural object or plant: a
+    lexicographer file outside `_SHOWN_FILES`) that is no class goes last ("table" is first a table of
+    data: the furniture, its second sense, had reached desks at 0.6 and dining tables, its third, at 0.4;
+    "hot dog" first a person). Where none of the three is a class, the first later sense that is comes
+    first if it is above two or more ("van" is a truck in its fifth: a minivan, a moving van, a police
+    van); not one that is a single class ("circle" a puck, "level" a stage, "scale" a weighing machine
+    before armour, "match" a groom had stood in for abstract words)."""
     below, head = classes_below(), synsets[: len(_SENSE_WEIGHTS)]
-    if not any(s.offset in below for s in head):  # none of them: the first later one above a few ("van"
-        #   is a truck in its fifth sense: a minivan, a moving van, a police van); not a later sense that is
-        #   one class ("circle" a puck, "level" a stage, "match" a groom had stood in for abstract words)
+    if not any(s.offset in below for s in head):
         later = next((s for s in synsets[len(head) :] if s.offset in below), None)
-        if later is None or len(below[later.offset]) < 2:  # ("scale": a weighing machine, before armour)
+        if later is None or len(below[later.offset]) < 2:
             return synsets
         return [later, *(s for s in synsets if s is not later)]
-    return sorted(head, key=lambda s: s.offset not in below) + synsets[len(head) :]
+    unseen = [s.offset not in below and s.lexfile not in _SHOWN_FILES for s in head]
+    return (
+        [s for s, u in zip(head, unseen, strict=True) if not u]
+        + [s for s, u in zip(head, unseen, strict=True) if u]
+        + synsets[len(head) :]
+    )
 
 
-def _instance_of(phrase: str, synset: Synset, wn: WordNet) -> Synset | None:
-    """The kind a named thing is an instance of, its first ("Statue of Liberty": a statue, then a memorial;
-    "Eiffel Tower": a tower), where `phrase` is its name written out; None for a kind, and for a word that
-    only a short name's inflection reaches ("was": WA, Washington state; "us", "id")."""
-    if len(phrase) < 4 or phrase.lower() not in (lemma.lower() for lemma in synset.lemmas):
+# WordNet's lexicographer files of what photos show (lexnames(5WN)): noun.animal, noun.artifact, noun.food,
+# noun.object, noun.plant
+_SHOWN_FILES = frozenset({5, 6, 13, 17, 20})
+
+
+def _instance_of(phrase: str, synsets: list[Synset], wn: WordNet) -> Synset | None:
+    """The kind a named thing is an instance of ("Statue of Liberty": a statue, its first; "Eiffel Tower":
+    a tower; past a kind that is itself named), where `phrase` is a name in all its senses; None for a
+    class's name ("lynx", also a browser; "chihuahua", also a city), an adjective ("nice"), a common noun
+    also ("polo", "mecca", "sun"), a word that only a short name's inflection reaches ("was": WA) and a
+    kind."""
+    typed = phrase.lower()
+    if not synsets or len(typed) < 4 or typed in _class_names() or wn.synsets(typed, "a"):
         return None
-    return next((wn.synset(t, "n") for sym, t, pos in synset.pointers if sym == "@i" and pos == "n"), None)
+    for synset in synsets:
+        said = [lemma for lemma in synset.lemmas if lemma.lower() == typed]
+        if not said or not all(lemma[:1].isupper() for lemma in said):
+            return None
+    kind = synsets[0]
+    for _ in range(_NAMED_DEPTH):
+        up = [wn.synset(t, "n") for sym, t, pos in kind.pointers if sym == "@i" and pos == "n"]
+        if not up:
+            break
+        kind = up[0]
+    return None if kind is synsets[0] else kind
+
+
+_NAMED_DEPTH = 4  # instances of instances climbed ("Thunderer": Jupiter, a Roman deity)
+
+
+def _reach_as(phrase: str, named: Synset, kind: Synset, wn: WordNet) -> Reached | None:
+    """A named thing's classes: its kind's, or where its kind reaches none those of the place it is a kind
+    of ("london": a national capital, a city: what is found in a street); said so."""
+    inner = reach(kind.name.lower(), [kind], wn)
+    if inner is None:
+        above = [wn.synset(a, "n") for a in sorted(wn.ancestors(kind.offset))]
+        place = next((a for a in above if a.name in PLACE_WORDS), None)
+        inner = reach(place.name, [place], wn) if place is not None else None
+    if inner is None:
+        return None
+    said = f"{indefinite(kind.name)} {kind.name}"
+    note = f'"{phrase}" is searched as {said}: multicap tells kinds of things, not which one'
+    return Reached(inner.classes, f"{named.name}, {said}: {inner.how}", note)
 
 
 def place_of(phrase: str, synsets: list[Synset], wn: WordNet) -> str | None:
@@ -319,11 +363,11 @@ def unknown(word: str, wn: WordNet) -> Unknown:
         guess = f"; did you mean {close[0]}?" if close else ""
         guess += f" (or {', '.join(close[1:])})" if close[1:] else ""
         return Unknown(word, "is not a word WordNet 3.0 knows" + guess)
-    named = _instance_of(word, synsets[0], wn)  # "taj mahal": a mausoleum, which the model does not see
+    named = _instance_of(word, synsets, wn)  # "taj mahal": a mausoleum, which the model does not see either
     near, kind = _neighbours(named or synsets[0], wn)
     reason = "is not among the concepts this model sees" + ("" if near else ", nor near one")
     if named is not None:
-        reason = f"is {indefinite(named.name.lower())} {named.name.lower()}, which {reason}"
+        reason = f"is {indefinite(named.name)} {named.name}, which {reason}"
     shown = near[:_NEAREST_SHOWN]
     return Unknown(word, reason, shown, kind if len(near) > len(shown) else "", len(near) - len(shown))
 
@@ -382,9 +426,9 @@ def _neighbours(synset: Synset, wn: WordNet) -> tuple[list[str], str]:
     and is not too wide to relate anything (`_wide`) nor a kind of location (`_a_place`), and its name."""
     below, names = classes_below(), [c.name for c in imagenet_concepts()]
     level = [synset]
-    for _ in range(2):
-        level = [h for s in level for h in wn.related(s, "@")]
-        covers = [(below.get(s.offset, frozenset()), s.name) for s in level if _alike(s, wn)]
+    for _ in range(2):  # climbing only through kinds alike to look at (a surfboard: no board, nor above it)
+        level = [h for s in level for h in wn.related(s, "@") if _alike(h, wn)]
+        covers = [(below.get(s.offset, frozenset()), s.name) for s in level]
         best = sorted((c for c in covers if 0 < len(c[0]) <= _NEIGHBOUR_COVER), key=lambda c: len(c[0]))
         if best:
             return [names[c] for c in sorted(best[0][0])], best[0][1]
@@ -428,13 +472,15 @@ def _gloss_index() -> dict[str, frozenset[int]]:
     return {k: frozenset(v) for k, v in table.items()}
 
 
-def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
+def _gloss_links(synset: Synset, phrase: str, wn: WordNet, *, first: bool = True) -> frozenset[int]:
     """Classes whose definitions use the word typed (`phrase`, in the synset's sense), and classes the
     synset's definition names (one or two words); none when they are many (a common word links to
     nothing in particular). Not the synset's other words: "autumn" is also "fall", which a parachute's
     definition uses. A living thing is linked only in a sense of its own kind (`_LIVING_FILES`): a
-    definition's word read in another sense had linked "bowling" (in cricket) to the insect, "island" to
-    the Ibizan hound and the king penguin, and a "police" force to the German shepherd."""
+    definition's word read in another sense had linked "bowling" (in cricket) to the insect and a "police"
+    force to the German shepherd; but a physical thing's own definition, or the definitions that use the
+    word typed where that thing is its `first` sense, link what lives by it ("honey": bees, "arctic": its
+    fox; not "size", first a magnitude, the wombat "about the size of a small bear")."""
     index, names = _gloss_index(), _class_names(synonyms=False)  # not "light", a word of the lighter's
     using: set[int] = set()  # classes whose definitions use the word typed
     typed = set(wn.base_forms(phrase))
@@ -453,11 +499,16 @@ def _gloss_links(synset: Synset, phrase: str, wn: WordNet) -> frozenset[int]:
                 named |= names.get(" ".join(words[k : k + n]), frozenset())
     if len(using | named) > _GLOSS_LINKS:
         return frozenset()
+    physical = _PHYSICAL in wn.ancestors(synset.offset)
     senses = {s.lexfile for s in wn.synsets(phrase)}  # the kinds of thing the word typed can name ("seal":
     #                                                   a fastener, and an animal, which a sea lion's
     #                                                   definition uses it as)
-    using = {c for c in using if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) in senses}
-    named = {c for c in named if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) == synset.lexfile}
+    if not (physical and first):
+        using = {c for c in using if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) in senses}
+    if not physical:
+        named = {
+            c for c in named if _lexfile(c, wn) not in _LIVING_FILES or _lexfile(c, wn) == synset.lexfile
+        }
     return frozenset(using | named)
 
 
