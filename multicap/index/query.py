@@ -195,9 +195,7 @@ class _Reading:
             # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
             self.size = SIZES[word]
             return k + 1
-        if (
-            word in WEATHER
-        ):  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky": grey)
+        if word in WEATHER:  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky")
             if self.colour is None:
                 self.colour, self.colour_text = WEATHER[word], word
             return k + 1
@@ -251,7 +249,9 @@ class _Reading:
             )
             return k + 1
         span, part = noun_part(words, k, wn)
-        if part is None:
+        if span == 1 and _describing(words, k, part, wn):  # "a modern building": no modern, a person
+            self.out.unknown.append(Unknown(words[k], "describes nothing this model sees"))
+        elif part is None:
             self.out.unknown.append(unknown(" ".join(words[k : k + span]), wn))
         else:
             self._add(part, k, span)
@@ -333,6 +333,19 @@ def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
     if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
         return named
     return named if noun_part(words, k, wn)[1] is None else None
+
+
+def _describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> bool:
+    """Whether the word at `k`, before a noun, describes it rather than naming a thing of its own: a word
+    WordNet also has as an adjective whose noun reading is no class the model sees ("a modern building",
+    "an antique clock", "a native bird", "a blonde woman": each had been read as a person, the first noun
+    sense, and asked for; "a common bird" a park, "a dead tree" a stretcher). A noun that is a class
+    stays one ("a lemon tree", "chocolate cake")."""
+    if not before_noun(words, k) or not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
+        return False
+    if part is not None and part.kind == "found":  # what the pixels find: "forest path", "grass field"
+        return False
+    return part is None or part.kind == "people" or max(part.classes.values(), default=0.0) < 1.0
 
 
 def _names_a_class(words: list[str], k: int, wn: WordNet) -> bool:

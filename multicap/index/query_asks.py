@@ -29,6 +29,13 @@ def asking(words: list[str], wn: WordNet) -> int:
     for"): a lone "show" or "find" only before a plural or a function word ("show cats", "find the dog";
     not "show jumping", "show window", which WordNet knows), and never the whole query."""
     k = 1 if words[:1] == ["please"] else 0
+    while (end := _request_at(words, k, wn)) > k:  # one after another: "can you find me"
+        k = end
+    return k
+
+
+def _request_at(words: list[str], k: int, wn: WordNet) -> int:
+    """Where the request that begins at `k` ends (`k` where none does)."""
     for request in REQUESTS:
         end = k + len(request)
         if tuple(words[k:end]) != request or end >= len(words):

@@ -41,7 +41,9 @@ COLOURS = (
 )
 # Words of a sentence that ask for nothing ("animals but not dogs", "cats which are sleeping", "dog vs
 # cat"): dropped by the reading and by the full-text search ("vs" alone had been searched for, unfound)
-FILLER = frozenset({"but", "except", "which", "who", "whose", "me", "please", "than", "vs", "versus"})
+FILLER = frozenset(
+    {"but", "except", "which", "who", "whose", "me", "please", "than", "vs", "versus", "either"}
+)  # ("either a dog or a cat": "either" had been unknown, "did you mean ether?")
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
@@ -53,6 +55,7 @@ STOPWORDS = frozenset(
 REQUESTS = (
     ("show", "me"), ("show", "us"), ("find", "me"), ("give", "me"), ("get", "me"), ("search", "for"),
     ("look", "for"), ("looking", "for"), ("i", "want"), ("i", "need"), ("i'm", "looking", "for"),
+    ("can", "you"), ("could", "you"),  # "can you find me ...": "can" had searched milk cans
     ("find",), ("show",),
 )  # fmt: skip
 # What people and animals do with things: the parts on either side are what the query asks for.

@@ -377,3 +377,21 @@ def test_a_class_an_adjective_or_a_common_noun_is_no_named_thing() -> None:
     assert [p.text for p in understand("nice dog").parts] == ["dog"]
     assert "traveler" not in understand("polo").unknown[0].message()
     assert "cab" in reached("london")  # a national capital, a city: what is found in its streets
+
+
+def test_a_word_that_describes_the_next_noun_is_no_thing_of_its_own() -> None:
+    """A walkthrough of multi-word queries: "a modern building", "an antique clock", "a blonde woman" had
+    asked for a person too (each word's first noun sense), "a common bird" for a park, "can you find me
+    the penguin" for milk cans and "either" was a misspelt ether; a noun that is a class, or what the
+    pixels find, still names a thing ("lemon tree", "forest path")."""
+    from multicap.index.query import understand
+
+    for text, noun in (("a modern building", "building"), ("an antique clock", "clock"),
+                       ("a blonde woman", "woman"), ("a common bird", "bird")):  # fmt: skip
+        meaning = understand(text)
+        assert [p.text for p in meaning.parts] == [noun], text
+        assert meaning.unknown[0].reason == "describes nothing this model sees", text
+    assert [p.text for p in understand("forest path").parts] == ["forest", "path"]
+    assert "lemon" in reached("lemon tree")
+    assert [p.text for p in understand("can you find me the picture with the penguin").parts] == ["penguin"]
+    assert not understand("either a dog or a cat").unknown
