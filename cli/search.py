@@ -163,7 +163,7 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
     if older is not None:
         console.warn(older)
     if result.nearest_only():  # results, but none that shows what was asked for: say so
-        console.warn(nearest_only_note(query))
+        console.warn(nearest_only_note(query, result.lacking))
     elif query is not None and result.hits and len(result.hits) < k and not result.spaces:
         n = len(result.hits)  # words alone ("three"): no nearest images fill the rest (said, not silent)
         console.warn(

@@ -77,6 +77,15 @@ def satisfactions(
     ]
 
 
+def part_scores(
+    meaning: Understanding, facts: dict[str, Any] | None, caption: np.ndarray | None
+) -> list[float]:
+    """Each part's score for one image with `facts` and the caption vector `caption` (the square roots of
+    its class probabilities, or None), in the parts' order."""
+    probs = None if caption is None else np.asarray(caption, dtype=np.float64) ** 2
+    return [part_score(part, facts, probs) for part in meaning.parts]
+
+
 def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
     mass = None
     if probs is not None and part.classes:

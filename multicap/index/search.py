@@ -39,7 +39,7 @@ from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, being_written, no_index
 from multicap.index.query import Understanding
 from multicap.index.query_side import QueryVectors, stored_query_model
-from multicap.index.satisfy import satisfactions
+from multicap.index.satisfy import part_scores, satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore
@@ -112,6 +112,7 @@ class SearchResult:
     spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
     unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
     notes: list[str] = field(default_factory=list)  # one per word searched as less than it says ("woman")
+    lacking: list[str] = field(default_factory=list)  # the parts the best-satisfied hit does not show
 
     def nearest_only(self) -> bool:
         """Whether no hit shows much of what a query of parts asked for (the best satisfies under
@@ -120,8 +121,13 @@ class SearchResult:
         return bool(met) and max(met) < HALF_MET
 
 
-def nearest_only_note(query: str) -> str:
-    """What a user is told where `SearchResult.nearest_only()`."""
+def nearest_only_note(query: str, lacking: Sequence[str] = ()) -> str:
+    """What a user is told where `SearchResult.nearest_only()`: where the best hit shows some of the query's
+    parts, the ones it lacks ("sheep on the grass": the sheep is there, the grass found in none; "no image
+    shows much of" it had been said of a photo of sheep on grass)."""
+    if lacking:
+        said = ", ".join(quoted(text) for text in lacking)
+        return f"no image here shows all of {quoted(query)}: the best lack {said}; the nearest are shown"
     return f"no image here shows much of {quoted(query)}; the nearest are shown"
 
 
@@ -366,7 +372,18 @@ def _text_search(
             if satisfied:
                 parts["satisfied"] = {"score": round(satisfied[i], 4)}
             hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, texts[i]))
-    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown, qv.notes)
+    lacking = _lacking(reads, qv, max(satisfied, key=lambda i: satisfied[i])) if satisfied else []
+    return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown, qv.notes, lacking)
+
+
+def _lacking(reads: _Reads, qv: QueryVectors, best: int) -> list[str]:
+    """The parts the best-satisfied candidate `best` does not show (under `HALF_MET` each), where it shows
+    some of them: what a user is told the nearest lack."""
+    assert qv.meaning is not None
+    captions = reads.vectors_of("caption", [best])
+    scores = part_scores(qv.meaning, reads.facts_of([best]).get(best), captions.get(best))
+    lacking = [part.text for part, score in zip(qv.meaning.parts, scores, strict=True) if score < HALF_MET]
+    return lacking if len(lacking) < len(scores) else []
 
 
 def _saying(

@@ -213,7 +213,7 @@ class Service:
         files of these `hits` gone since indexed; and, which the CLI does not check, changed since."""
         notes = [*result.unknown, *result.notes]
         if query and result.nearest_only():
-            notes.append(nearest_only_note(query))
+            notes.append(nearest_only_note(query, result.lacking))
         elif query and result.hits and len(result.hits) < wanted and not result.spaces:
             n = len(result.hits)
             notes.append(

@@ -61,6 +61,21 @@ def test_what_the_query_is_of_counts_more_than_where_it_is() -> None:
     assert satisfaction(meaning, dog, None) > satisfaction(meaning, meadow, None) > 0
 
 
+def test_the_parts_the_best_image_lacks_are_said() -> None:
+    """A walkthrough: "sheep on the grass" was said to show "not much" although its best photo shows the
+    sheep; what it lacks, the grass the describer found in none, is said instead."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import part_scores
+    from multicap.index.search import nearest_only_note
+
+    meaning = understand("dog on grass")
+    dog = {"objects": [{"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
+    assert [round(s, 2) for s in part_scores(meaning, dog, None)] == [1.0, 0.0]
+    said = nearest_only_note("dog on grass", ["grass"])
+    assert said == "no image here shows all of 'dog on grass': the best lack 'grass'; the nearest are shown"
+    assert nearest_only_note("dog") == "no image here shows much of 'dog'; the nearest are shown"
+
+
 def test_a_sure_reading_ranks_above_an_unsure_one() -> None:
     """ "dog": a horse read as a dog breed at 0.26 ranked above a German shepherd at 0.99; an unsure
     reading counts fully where the classifier puts the image's mass on the part's classes (a fish read as
