@@ -121,12 +121,19 @@ def _names_only(text: str, why: str) -> Understanding:
 
 def _expansion_terms(meaning: Understanding, per_part: int = 3) -> list[str]:
     """Words the full-text search adds for each part: what it stands for ("person" for "woman") and the
-    names of its strongest classes ("stupa" for "temple")."""
+    names of its strongest classes ("stupa" for "temple"), but none of a tie of many: three of an
+    animal's 398 classes, first by index, had been tench, goldfish and great white shark, and fish had
+    filled the results for "animals" (the typed word finds the tags that every class of it carries)."""
     terms: list[str] = []
     for part in meaning.parts:
         terms += part.terms
-        terms += [name for name, _ in part.top(per_part)]
+        top = part.top(per_part + _MANY_TIED)
+        tied = len(top) > per_part and sum(w == top[per_part - 1][1] for _, w in top) > _MANY_TIED
+        terms += [name for name, w in top[:per_part] if not (tied and w == top[per_part - 1][1])]
     return list(dict.fromkeys(terms))
+
+
+_MANY_TIED = 10  # classes at one weight past which none of them is named to the full-text search
 
 
 class WordVectors:
