@@ -395,3 +395,13 @@ def test_a_word_that_describes_the_next_noun_is_no_thing_of_its_own() -> None:
     assert "lemon" in reached("lemon tree")
     assert [p.text for p in understand("can you find me the picture with the penguin").parts] == ["penguin"]
     assert not understand("either a dog or a cat").unknown
+
+
+def test_the_full_text_search_is_given_no_names_from_a_tie_of_many() -> None:
+    """A walkthrough: "animals" gave the full-text search tench, goldfish and great white shark, the first
+    three by index of 398 classes at one weight, and fish filled the results; a few strongest still go."""
+    from multicap.index.query import understand
+    from multicap.index.query_side import _expansion_terms
+
+    assert _expansion_terms(understand("animals")) == [] and _expansion_terms(understand("dog")) == []
+    assert _expansion_terms(understand("temple")) == ["stupa", "church", "mosque"]
