@@ -372,7 +372,8 @@ def _text_search(
             if satisfied:
                 parts["satisfied"] = {"score": round(satisfied[i], 4)}
             hits.append(Hit(i, paths[i], s + satisfied.get(i, 0.0), parts, texts[i]))
-    lacking = _lacking(reads, qv, max(satisfied, key=lambda i: satisfied[i])) if satisfied else []
+    best = max(satisfied, key=lambda i: satisfied[i]) if satisfied else None
+    lacking = _lacking(reads, qv, best) if best is not None and satisfied[best] < HALF_MET else []
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown, qv.notes, lacking)
 
 
