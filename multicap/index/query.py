@@ -32,6 +32,7 @@ from multicap.index.query_parts import (
     joined,
     look_part,
     names_a_thing,
+    no_people,
     noun_part,
 )
 from multicap.index.query_words import (
@@ -97,11 +98,19 @@ class Understanding:
         return lines
 
 
-_ABSENCE = (("nobody",), ("noone",), ("no", "one"), ("no-one",))  # what a photo lacks: no part, and said
+_NOBODY = ("people", "person", "persons", "humans", "human", "anyone", "anybody", "one")
+# what a photo lacks: no people ("a beach without people"; "no one" had been any person, or "one" counting)
+_ABSENCE = (
+    ("nobody",), ("noone",), ("no-one",),
+    *((no, *some, who) for no in ("no", "without") for some in ((), ("any",)) for who in _NOBODY),
+)  # fmt: skip
+
+
+_ABSENT_ALONE = 'asks only for what a photo lacks: say what it shows as well ("a beach without people")'
 
 
 def _absence_at(words: list[str], k: int) -> int:
-    """How many words from `k` say that no one is there ("nobody", "no one"); 0 if none do."""
+    """How many words from `k` say that no one is there ("nobody", "without people"); 0 if none do."""
     return next((len(a) for a in _ABSENCE if tuple(words[k : k + len(a)]) == a), 0)
 
 
@@ -159,18 +168,17 @@ class _Reading:
             else:
                 self.count, self.counted, self.count_text = read.asked, read.exact, read.said
             return k + read.span
+        absent = _absence_at(words, k)
+        if absent:  # "without people", "nobody": images in which the describer finds no one
+            out.parts.append(no_people(" ".join(words[k : k + absent])))
+            out.dropped += words[k : k + absent]
+            return k + absent
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
         if phrase is not None or word in RELATIONS:
             out.relations.append(" ".join(phrase) if phrase else word)
             return k + (len(phrase) if phrase else 1)
-        absent = _absence_at(words, k)
-        if absent:  # "nobody", "no one": what a photo lacks (it had been any person, or "one" counting)
-            said = " ".join(words[k : k + absent])
-            out.unknown.append(Unknown(said, "asks for what a photo lacks, which the search does not follow"))
-            out.dropped += words[k : k + absent]
-            return k + absent
         if word in QUANTIFIERS and _names_with(words, k, self.wn):  # "all-terrain bike"
             return self._coloured(k)
         if word in QUANTIFIERS:
@@ -289,6 +297,12 @@ class _Reading:
     def finish(self) -> Understanding:
         """The parts, with the words left waiting for a noun: a sky for clouds, a colour alone."""
         out = self.out
+        absent = [p for p in out.parts if p.kind == "people" and p.count == 0]
+        if absent and len(absent) == len(out.parts):  # "nobody" alone: nothing to look for, only what to
+            out.unknown += [Unknown(part.text, _ABSENT_ALONE) for part in absent]  # leave out
+            out.parts = []
+        else:  # what the query is of first: "no one on the beach" is of the beach
+            out.parts = [p for p in out.parts if p not in absent] + absent
         out.parts += self.clouded
         if self.count_text:  # "ten": had been said to tell no image apart, without why
             out.unknown.append(Unknown(self.count_text, 'counts nothing after it (as in "ten people")'))

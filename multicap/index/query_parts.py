@@ -44,6 +44,7 @@ __all__ = [
     "joined",
     "look_part",
     "names_a_thing",
+    "no_people",
     "noun_part",
 ]
 
@@ -331,6 +332,12 @@ def _people_part(phrase: str, *, plural: bool = False) -> Part:
     part.note = f'"{phrase}" {_ANY_PERSON}' if _who(phrase) else ""
     part.how = _people_how(part)
     return part
+
+
+def no_people(phrase: str) -> Part:
+    """A part asking that no one be there ("without people", "nobody"): met by an image in which the
+    describer finds no person; it searches for nothing ("a beach without people" had asked for people)."""
+    return Part(phrase, "people", count=0, exact=True, how="no people the describer finds")
 
 
 def _people_how(part: Part) -> str:

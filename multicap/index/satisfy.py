@@ -143,6 +143,8 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
         palette = (facts or {}).get("image_attributes", {}).get("palette", "")
         return 0.5 if _in_palette(part.colour, palette) else 0.0
     persons = [o for o in objects if o.get("label") in _PERSON_LABELS] if part.kind == "people" else []
+    if part.kind == "people" and part.count == 0:  # "without people": met where the describer finds none
+        return 0.0 if persons else 1.0
     if persons:
         return _people(part, persons)
     if part.kind == "found":  # what the describer finds beyond the classes, by its label

@@ -76,6 +76,21 @@ def test_the_parts_the_best_image_lacks_are_said() -> None:
     assert nearest_only_note("dog") == "no image here shows much of 'dog'; the nearest are shown"
 
 
+def test_without_people_is_met_where_no_person_is_found() -> None:
+    """A walkthrough: "a beach without people" had asked for people ("without" excluded nothing); "no
+    people" alone asks for nothing to look for, and says so."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import part_scores
+
+    meaning = understand("a dog without people")
+    dog = {"objects": [{"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
+    walker = {"objects": [*dog["objects"], {"label": "person", "attributes": {}}]}
+    assert part_scores(meaning, dog, None) == [1.0, 1.0] and part_scores(meaning, walker, None) == [1.0, 0.0]
+    assert not meaning.parts[1].classes and not meaning.parts[1].terms  # it searches for no one
+    alone = understand("no people")
+    assert not alone.parts and "what a photo lacks" in alone.unknown[0].message()
+
+
 def test_a_sure_reading_ranks_above_an_unsure_one() -> None:
     """ "dog": a horse read as a dog breed at 0.26 ranked above a German shepherd at 0.99; an unsure
     reading counts fully where the classifier puts the image's mass on the part's classes (a fish read as
