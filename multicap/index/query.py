@@ -257,8 +257,9 @@ class _Reading:
             )
             return k + 1
         span, part = noun_part(words, k, wn)
-        if span == 1 and _describing(words, k, part, wn):  # "a modern building": no modern, a person
-            self.out.unknown.append(Unknown(words[k], "describes nothing this model sees"))
+        said = _describing(words, k, part, wn) if span == 1 else ""
+        if said:  # "a modern building": no modern, a person
+            self.out.unknown.append(Unknown(words[k], said))
         elif part is None:
             self.out.unknown.append(unknown(" ".join(words[k : k + span]), wn))
         else:
@@ -349,17 +350,29 @@ def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
     return named if noun_part(words, k, wn)[1] is None else None
 
 
-def _describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> bool:
-    """Whether the word at `k`, before a noun, describes it rather than naming a thing of its own: a word
-    WordNet also has as an adjective whose noun reading is no class the model sees ("a modern building",
-    "an antique clock", "a native bird", "a blonde woman": each had been read as a person, the first noun
-    sense, and asked for; "a common bird" a park, "a dead tree" a stretcher). A noun that is a class
-    stays one ("a lemon tree", "chocolate cake")."""
-    if not before_noun(words, k) or not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
-        return False
+def _describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
+    """Why the word at `k`, before a noun, is no thing of its own but says something of that noun ("" if
+    it is one): a word WordNet also has as an adjective whose noun reading is no class the model sees ("a
+    modern building", "an antique clock", "a blonde woman": each had been read as a person, the first
+    noun sense, and asked for; "a common bird" a park, "a dead tree" a stretcher; a noun that is a class
+    stays one: "a lemon tree", "chocolate cake"), or a person whose the thing is ("my friend's dog")."""
+    if not before_noun(words, k):
+        return ""
+    if part is not None and part.kind == "people" and k > 0 and words[k - 1] in _OWNERS:
+        after = noun_part(words, k + 1, wn)[1]  # "my friend's dog": whose dog, not a person with it
+        return _WHOSE if after is not None and after.kind == "thing" else ""
+    if not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
+        return ""
     if part is not None and part.kind == "found":  # what the pixels find: "forest path", "grass field"
-        return False
-    return part is None or part.kind == "people" or max(part.classes.values(), default=0.0) < 1.0
+        return ""
+    seen = part is not None and part.kind != "people" and max(part.classes.values(), default=0.0) >= 1.0
+    return "" if seen else "describes nothing this model sees"
+
+
+_WHOSE = "says whose it is, which multicap does not see"
+
+
+_OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})  # before a person who owns the next thing
 
 
 def _names_a_class(words: list[str], k: int, wn: WordNet) -> bool:

@@ -394,6 +394,9 @@ def test_a_word_that_describes_the_next_noun_is_no_thing_of_its_own() -> None:
     assert [p.text for p in understand("forest path").parts] == ["forest", "path"]
     assert "lemon" in reached("lemon tree")
     assert [p.text for p in understand("can you find me the picture with the penguin").parts] == ["penguin"]
+    mine = understand("my friend's dog")  # whose dog: it had asked for a person and a dog
+    assert [p.text for p in mine.parts] == ["dog"] and "whose" in mine.unknown[0].reason
+    assert [p.kind for p in understand("my friends at the beach").parts] == ["people", "thing"]
     assert not understand("either a dog or a cat").unknown
 
 
