@@ -94,6 +94,9 @@ class Understanding:
             colour = f" (colour {part.colour})" if part.colour else ""
             top = ", ".join(f"{n} {w:.2f}" for n, w in part.top())
             lines.append(f"{part.text}{colour}: {part.how}" + (f" [{top}]" if top else ""))
+        if self.relations and len(self.parts) > 1:  # ("next to", "holding": said, not only vanished)
+            said = ", ".join(f'"{r}"' for r in dict.fromkeys(self.relations))
+            lines.append(f"relation: {said} joins the parts; each is looked for anywhere in the image")
         lines += [f"unknown: {u.message()}" for u in self.unknown] + [f"note: {n}" for n in self.notes]
         return lines
 

@@ -408,3 +408,11 @@ def test_the_full_text_search_is_given_no_names_from_a_tie_of_many() -> None:
 
     assert _expansion_terms(understand("animals")) == [] and _expansion_terms(understand("dog")) == []
     assert _expansion_terms(understand("temple")) == ["stupa", "church", "mosque"]
+
+
+def test_a_relation_is_said_to_join_parts_found_anywhere() -> None:
+    """A walkthrough: "next to", "holding", "riding" vanished from --explain without a word."""
+    from multicap.index.query import understand
+
+    said = understand("a man holding a guitar").explain()[-2]
+    assert said == 'relation: "holding" joins the parts; each is looked for anywhere in the image'
