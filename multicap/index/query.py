@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from multicap.index.query_asks import asking, unaccented, unfollowed
+from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unaccented, unfollowed
 from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
     PERSON_SYNSET,
@@ -27,6 +27,7 @@ from multicap.index.query_parts import (
     before_noun,
     clouded,
     counted,
+    describing,
     held,
     holds,
     joined,
@@ -101,22 +102,6 @@ class Understanding:
         return lines
 
 
-_NOBODY = ("people", "person", "persons", "humans", "human", "anyone", "anybody", "one")
-# what a photo lacks: no people ("a beach without people"; "no one" had been any person, or "one" counting)
-_ABSENCE = (
-    ("nobody",), ("noone",), ("no-one",),
-    *((no, *some, who) for no in ("no", "without") for some in ((), ("any",)) for who in _NOBODY),
-)  # fmt: skip
-
-
-_ABSENT_ALONE = 'asks only for what a photo lacks: say what it shows as well ("a beach without people")'
-
-
-def _absence_at(words: list[str], k: int) -> int:
-    """How many words from `k` say that no one is there ("nobody", "without people"); 0 if none do."""
-    return next((len(a) for a in _ABSENCE if tuple(words[k : k + len(a)]) == a), 0)
-
-
 def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
     """Whether the quantifier at `k` begins a name of a thing the model sees as such ("all-terrain bike": a
     mountain bike), not a name WordNet has that is only like something ("very light", a flare, had taken
@@ -171,7 +156,7 @@ class _Reading:
             else:
                 self.count, self.counted, self.count_text = read.asked, read.exact, read.said
             return k + read.span
-        absent = _absence_at(words, k)
+        absent = absence_at(words, k)
         if absent:  # "without people", "nobody": images in which the describer finds no one
             out.parts.append(no_people(" ".join(words[k : k + absent])))
             out.dropped += words[k : k + absent]
@@ -260,7 +245,7 @@ class _Reading:
             )
             return k + 1
         span, part = noun_part(words, k, wn)
-        said = _describing(words, k, part, wn) if span == 1 else ""
+        said = describing(words, k, part, wn) if span == 1 else ""
         if said:  # "a modern building": no modern, a person
             self.out.unknown.append(Unknown(words[k], said))
         elif part is None:
@@ -303,7 +288,7 @@ class _Reading:
         out = self.out
         absent = [p for p in out.parts if p.kind == "people" and p.count == 0]
         if absent and len(absent) == len(out.parts):  # "nobody" alone: nothing to look for, only what to
-            out.unknown += [Unknown(part.text, _ABSENT_ALONE) for part in absent]  # leave out
+            out.unknown += [Unknown(part.text, ABSENT_ALONE) for part in absent]  # leave out
             out.parts = []
         else:  # what the query is of first: "no one on the beach" is of the beach
             out.parts = [p for p in out.parts if p not in absent] + absent
@@ -351,31 +336,6 @@ def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
     if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
         return named
     return named if noun_part(words, k, wn)[1] is None else None
-
-
-def _describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
-    """Why the word at `k`, before a noun, is no thing of its own but says something of that noun ("" if
-    it is one): a word WordNet also has as an adjective whose noun reading is no class the model sees ("a
-    modern building", "an antique clock", "a blonde woman": each had been read as a person, the first
-    noun sense, and asked for; "a common bird" a park, "a dead tree" a stretcher; a noun that is a class
-    stays one: "a lemon tree", "chocolate cake"), or a person whose the thing is ("my friend's dog")."""
-    if not before_noun(words, k):
-        return ""
-    if part is not None and part.kind == "people" and k > 0 and words[k - 1] in _OWNERS:
-        after = noun_part(words, k + 1, wn)[1]  # "my friend's dog": whose dog, not a person with it
-        return _WHOSE if after is not None and after.kind == "thing" else ""
-    if not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
-        return ""
-    if part is not None and part.kind == "found":  # what the pixels find: "forest path", "grass field"
-        return ""
-    seen = part is not None and part.kind != "people" and max(part.classes.values(), default=0.0) >= 1.0
-    return "" if seen else "describes nothing this model sees"
-
-
-_WHOSE = "says whose it is, which multicap does not see"
-
-
-_OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})  # before a person who owns the next thing
 
 
 def _names_a_class(words: list[str], k: int, wn: WordNet) -> bool:

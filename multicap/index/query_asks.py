@@ -1,6 +1,7 @@
 """How a query asks and what it asks that the search does not follow: the request words at its start
 ("show me", "please find"), which are dropped, and the words of logic ("not", "or", "other than", "dog
--cat") and the actions with nothing after them ("bird flying"), which are said (`understand`'s notes)."""
+-cat") and the actions with nothing after them ("bird flying"), which are said (`understand`'s notes);
+and the one absence it does follow, of people ("a beach without people", "nobody": `absence_at`)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import unicodedata
 from multicap.index.query_words import ACTIONS, FILLER, REQUESTS, STOPWORDS
 from multicap.text.wordnet import WordNet
 
-__all__ = ["asking", "unaccented", "unfollowed"]
+__all__ = ["ABSENT_ALONE", "absence_at", "asking", "unaccented", "unfollowed"]
 
 # words of logic a query may use, which the search does not follow: said, not silently dropped
 _NEGATIONS = ("not", "no", "without", "except")
@@ -80,3 +81,19 @@ def unaccented(word: str) -> str:
     """ "café" → "cafe": WordNet's words are unaccented ASCII (a word with no such form is kept)."""
     plain = "".join(c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c))
     return plain if plain.isascii() else word
+
+
+_NOBODY = ("people", "person", "persons", "humans", "human", "anyone", "anybody", "one")
+# what a photo lacks: no people ("a beach without people"; "no one" had been any person, or "one" counting)
+_ABSENCE = (
+    ("nobody",), ("noone",), ("no-one",),
+    *((no, *some, who) for no in ("no", "without") for some in ((), ("any",)) for who in _NOBODY),
+)  # fmt: skip
+
+
+ABSENT_ALONE = 'asks only for what a photo lacks: say what it shows as well ("a beach without people")'
+
+
+def absence_at(words: list[str], k: int) -> int:
+    """How many words from `k` say that no one is there ("nobody", "without people"); 0 if none do."""
+    return next((len(a) for a in _ABSENCE if tuple(words[k : k + len(a)]) == a), 0)

@@ -39,6 +39,7 @@ __all__ = [
     "before_noun",
     "clouded",
     "counted",
+    "describing",
     "held",
     "holds",
     "joined",
@@ -359,3 +360,26 @@ def joined(first: Part, second: Part) -> Part:
     joined.face = first.face or second.face
     joined.how = _people_how(joined)
     return joined
+
+
+def describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
+    """Why the word at `k`, before a noun, is no thing of its own but says something of that noun ("" if
+    it is one): a word WordNet also has as an adjective whose noun reading is no class the model sees ("a
+    modern building", "an antique clock", "a blonde woman": each had been read as a person, the first
+    noun sense, and asked for; "a common bird" a park, "a dead tree" a stretcher; a noun that is a class
+    stays one: "a lemon tree", "chocolate cake"), or a person whose the thing is ("my friend's dog")."""
+    if not before_noun(words, k):
+        return ""
+    if part is not None and part.kind == "people" and k > 0 and words[k - 1] in _OWNERS:
+        after = noun_part(words, k + 1, wn)[1]  # "my friend's dog": whose dog, not a person with it
+        return _WHOSE if after is not None and after.kind == "thing" else ""
+    if not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
+        return ""
+    if part is not None and part.kind == "found":  # what the pixels find: "forest path", "grass field"
+        return ""
+    seen = part is not None and part.kind != "people" and max(part.classes.values(), default=0.0) >= 1.0
+    return "" if seen else "describes nothing this model sees"
+
+
+_WHOSE = "says whose it is, which multicap does not see"
+_OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})  # before a person who owns the next thing
