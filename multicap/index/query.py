@@ -85,6 +85,8 @@ class Understanding:
         """Every class any part reaches, with its strongest weight."""
         out: dict[int, float] = {}
         for part in self.parts:
+            if part.absent:  # what is asked not to be there is not looked for
+                continue
             for c, w in part.classes.items():
                 out[c] = max(out.get(c, 0.0), w)
         return out
@@ -110,6 +112,8 @@ def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
     return span > 1 and part is not None and bool(part.classes) and max(part.classes.values()) >= 1.0
 
 
+_NEGATIONS = frozenset({"not", "no", "without"})  # before a thing: asked not to be there ("cats but not
+#                                                   dogs"); before anything else, said and not followed
 _SKIES = frozenset(WEATHER.values())  # the sky colours weather words ask for, never a colour typed
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
 
@@ -142,6 +146,7 @@ class _Reading:
         self.since = 0  # where the words after the last part begin
         self.clouded: list[Part] = []  # clouded skies said before a part ("cloudy beach"), added after it
         self.colour_noun = ""  # "colour" or "colors" as typed, where one was
+        self.negation = ""  # "not", "no" or "without" before the next part, which is then asked absent
 
     def step(self, k: int) -> int:
         """Read the word at `k` (and any it starts); where the next unread word is."""
@@ -161,6 +166,10 @@ class _Reading:
             out.parts.append(no_people(" ".join(words[k : k + absent])))
             out.dropped += words[k : k + absent]
             return k + absent
+        if word in _NEGATIONS and self._negates(k):  # "cats but not dogs", "a dog without a leash"
+            self.negation = word
+            out.dropped.append(word)
+            return k + 1
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
@@ -196,6 +205,17 @@ class _Reading:
                 self.colour, self.colour_text = WEATHER[word], word
             return k + 1
         return self._coloured(k)
+
+    def _negates(self, k: int) -> bool:
+        """Whether the negation at `k` comes before a thing the query names (after "a", "an", "any"):
+        "not dogs", "without a leash"; not "not orange", "no fewer than 3" (said, not followed)."""
+        j = k + 1
+        while j < len(self.words) and self.words[j] in ("a", "an", "any"):
+            j += 1
+        if j >= len(self.words) or _colour_at(self.words, j, self.wn) is not None:
+            return False
+        part = noun_part(self.words, j, self.wn)[1]
+        return part is not None and part.kind in ("thing", "found")
 
     def _a_colour(self, word: str) -> bool:
         return _colour(word, self.wn) is not None  # ("2 white ducks": the ducks say it counts)
@@ -269,6 +289,10 @@ class _Reading:
             part.colour = CLOUDED
         if self.count > 1 or self.counted:
             counted(part, self.count, self.counted)
+        if self.negation:  # met where it is not there; looked for by neither search
+            part.absent, part.text = True, f"{self.negation} {part.text}"
+            part.how, self.negation = f"not there: {part.how}", ""
+            out.dropped += self.words[k : k + span]
         if self.size is not None and part.kind in ("thing", "people"):
             part.size, part.how = self.size, f"{part.how}; {self.size}"
         self.colour, self.size, self.count, self.counted, self.count_text = None, None, 1, False, ""
@@ -286,7 +310,7 @@ class _Reading:
     def finish(self) -> Understanding:
         """The parts, with the words left waiting for a noun: a sky for clouds, a colour alone."""
         out = self.out
-        absent = [p for p in out.parts if p.kind == "people" and p.count == 0]
+        absent = [p for p in out.parts if p.absent or (p.kind == "people" and p.count == 0)]
         if absent and len(absent) == len(out.parts):  # "nobody" alone: nothing to look for, only what to
             out.unknown += [Unknown(part.text, ABSENT_ALONE) for part in absent]  # leave out
             out.parts = []

@@ -1,7 +1,8 @@
 """How a query asks and what it asks that the search does not follow: the request words at its start
 ("show me", "please find"), which are dropped, and the words of logic ("not", "or", "other than", "dog
 -cat") and the actions with nothing after them ("bird flying"), which are said (`understand`'s notes);
-and the one absence it does follow, of people ("a beach without people", "nobody": `absence_at`)."""
+and the absence of people, which it follows ("a beach without people", "nobody": `absence_at`; of a
+thing, "not dogs": `query._Reading`)."""
 
 from __future__ import annotations
 

@@ -83,6 +83,7 @@ class Part:
     terms: tuple[str, ...] = ()  # words for the full-text search beside the typed ones
     how: str = ""  # what it was understood as, for --explain
     note: str = ""  # what the words ask for that the search cannot tell ("woman": any person)
+    absent: bool = False  # the words ask that it not be there ("cats but not dogs"): met where it is not
 
     def top(self, n: int = 5) -> list[tuple[str, float]]:
         names = [c.name for c in imagenet_concepts()]

@@ -126,6 +126,8 @@ def _expansion_terms(meaning: Understanding, per_part: int = 3) -> list[str]:
     filled the results for "animals" (the typed word finds the tags that every class of it carries)."""
     terms: list[str] = []
     for part in meaning.parts:
+        if part.absent:  # asked not to be there: not searched for
+            continue
         terms += part.terms
         top = part.top(per_part + _MANY_TIED)
         tied = len(top) > per_part and sum(w == top[per_part - 1][1] for _, w in top) > _MANY_TIED

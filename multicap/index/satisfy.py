@@ -19,6 +19,7 @@ every part ranks first.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -116,6 +117,8 @@ def _score(part: Part, facts: dict[str, Any] | None, mass: float | None) -> floa
     without a caption vector, or for a part without classes). Put somewhere ("on the left") or given a
     size ("a small dog"), it is met so fully, otherwise (or only by the whole image's classes) at
     `_ELSEWHERE` of that."""
+    if part.absent:  # "cats but not dogs": met as far as a dog is not there
+        return 1.0 - _score(replace(part, absent=False), facts, mass)
     if not part.where and part.size is None:
         return _anywhere(part, facts, mass)
     objects: Sequence[dict[str, Any]] = (facts or {}).get("objects", [])

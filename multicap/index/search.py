@@ -185,7 +185,7 @@ def _phrases(meaning: Understanding) -> tuple[str, ...]:
         wn = open_wordnet()
     except ConfigError:  # the query was read from ImageNet's names alone (`query_side._names_only`)
         return ()
-    texts = (*(p.text for p in meaning.parts), *(u.word for u in meaning.unknown))
+    texts = (*(p.text for p in meaning.parts if not p.absent), *(u.word for u in meaning.unknown))
     return tuple(t for t in texts if " " in t and wn.synsets(t))
 
 

@@ -193,7 +193,9 @@ def test_words_of_logic_the_search_does_not_follow_are_said() -> None:
     """ "not a dog" returned the dogs first and "cat or dog" asked for both, silently."""
     from multicap.index.query import understand
 
-    assert understand("not a dog").notes == ['"not" excludes nothing: what follows it is searched for too']
+    assert understand("not orange").notes == ['"not" excludes nothing: what follows it is searched for too']
+    alone = understand("not a dog")  # before a thing, followed; alone, nothing to look for: said so
+    assert not alone.parts and "what a photo lacks" in alone.unknown[0].message()
     assert understand("cat or dog").notes == ['"or" is read as "and": images that show both rank first']
     assert understand("a red car").notes == []
     assert understand("dog -cat").notes == ['"-cat": a minus excludes nothing: "cat" is searched for too']
@@ -416,3 +418,19 @@ def test_a_relation_is_said_to_join_parts_found_anywhere() -> None:
 
     said = understand("a man holding a guitar").explain()[-2]
     assert said == 'relation: "holding" joins the parts; each is looked for anywhere in the image'
+
+
+def test_a_thing_after_not_no_or_without_is_asked_not_to_be_there() -> None:
+    """A walkthrough: "cats but not dogs" ranked a cat beside a dog first, "a street with no cars" asked
+    for cars ("not" and "no" excluded nothing); a thing after them is now met where it is not there, and
+    looked for by neither the full-text nor the dense search."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    meaning = understand("cats but not dogs")
+    assert [(p.text, p.absent) for p in meaning.parts] == [("cats", False), ("not dogs", True)]
+    assert not meaning.notes and "dogs" in meaning.dropped
+    assert not set(meaning.parts[1].classes) & set(meaning.classes)  # no dog in what is looked for
+    cat = {"objects": [{"label": "tabby", "attributes": {"wnid": "n02123045"}}]}
+    both = {"objects": [*cat["objects"], {"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
+    assert satisfaction(meaning, cat, None) == 1.0 > satisfaction(meaning, both, None)
