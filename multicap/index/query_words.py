@@ -119,6 +119,8 @@ PEOPLE_WORDS = frozenset(
 # .vegetation) → the labels it gives.
 FOUND: dict[str, tuple[str, ...]] = {
     "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",),
+    # the sky it is in: the describer finds no sun ("sun" had searched sunglasses, through a definition)
+    "sun": ("sky",), "sunshine": ("sky",), "sunlight": ("sky",),
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
     # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
     "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),
@@ -234,6 +236,8 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     # no WordNet words: any sign by a road is ImageNet's street sign
     "traffic sign": ("street sign",), "traffic signs": ("street sign",), "road sign": ("street sign",),
     "road signs": ("street sign",),
+    # ImageNet's seashore is its beaches (WordNet's beach is part of any shore, a lake's too: 0.7)
+    "beach": ("seashore", "sandbar"), "beaches": ("seashore", "sandbar"),
     # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
     "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
 }  # fmt: skip

@@ -434,3 +434,15 @@ def test_a_thing_after_not_no_or_without_is_asked_not_to_be_there() -> None:
     cat = {"objects": [{"label": "tabby", "attributes": {"wnid": "n02123045"}}]}
     both = {"objects": [*cat["objects"], {"label": "German shepherd", "attributes": {"wnid": "n02106662"}}]}
     assert satisfaction(meaning, cat, None) == 1.0 > satisfaction(meaning, both, None)
+
+
+def test_the_sun_is_searched_as_the_sky_and_a_beach_as_imagenets_seashore() -> None:
+    """A walkthrough: "sun above the mountains" gave five solar panels ("sun" searched sunglasses and
+    solar dishes, through their definitions), and "beach" lakes as much as beaches (WordNet's beach is
+    part of any shore); ImageNet files beaches under its seashore."""
+    from multicap.index.query import understand
+
+    [sun] = understand("sun").parts
+    assert sun.kind == "found" and sun.terms == ("sky",) and "not the sun in it" in sun.note
+    beach = reached("beach")
+    assert beach["seashore"] == beach["sandbar"] == 1.0 > beach["lakeside"]
