@@ -122,10 +122,10 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
                 return span, _thing(phrase, [], wn)
             continue
         if phrase in FOUND:
-            part = _found_part(phrase, FOUND[phrase])
+            sky = _found_part(phrase, FOUND[phrase])
             if phrase in ("sun", "sunshine", "sunlight"):
-                part.note = f'"{phrase}" is searched as the sky: multicap finds the sky, not the sun in it'
-            return span, part
+                sky.note = f'"{phrase}" is searched as the sky: multicap finds the sky, not the sun in it'
+            return span, sky
         if names_a_time(synsets[0], wn) and not _seen_anyway(phrase, wn):  # "fall", "spring", "evening":
             return span, None  # when, not what (`reach.unknown`)
         found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
