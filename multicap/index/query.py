@@ -19,9 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unaccented, unfollowed
+from multicap.index.query_colours import COLOURING, LINKING, colour_at, colour_of, names_a_class
 from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
-    PERSON_SYNSET,
     PERSON_TERMS,
     Part,
     before_noun,
@@ -57,17 +57,11 @@ from multicap.index.query_words import (
     STOPWORDS,
     WEATHER,
 )
-from multicap.index.reach import WORD, Unknown, classes_below, shared_wordnet, unknown
+from multicap.index.reach import WORD, Unknown, shared_wordnet, unknown
 from multicap.text.wordnet import WordNet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
 
-# Common colour names that fold into the describer's (`COLOURS`).
-_COLOUR_ALIASES = {
-    "grey": "gray", "gold": "yellow", "golden": "yellow", "silver": "gray", "navy": "blue", "beige": "brown",
-    "tan": "brown", "violet": "purple", "maroon": "red", "teal": "cyan", "turquoise": "cyan",
-}  # fmt: skip
-_COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 _LOOSE = 0.3  # a part whose strongest class weighs less is reported as loosely understood
 
 
@@ -94,7 +88,7 @@ class Understanding:
     def explain(self) -> list[str]:
         lines = []
         for part in self.parts:
-            colour = f" (colour {part.colour})" if part.colour else ""
+            colour = f" (colour {'not ' if part.colour_absent else ''}{part.colour})" if part.colour else ""
             top = ", ".join(f"{n} {w:.2f}" for n, w in part.top())
             lines.append(f"{part.text}{colour}: {part.how}" + (f" [{top}]" if top else ""))
         if self.relations and len(self.parts) > 1:  # ("next to", "holding": said, not only vanished)
@@ -147,6 +141,7 @@ class _Reading:
         self.clouded: list[Part] = []  # clouded skies said before a part ("cloudy beach"), added after it
         self.colour_noun = ""  # "colour" or "colors" as typed, where one was
         self.negation = ""  # "not", "no" or "without" before the next part, which is then asked absent
+        self.colour_negated = False  # "not" before the colour waiting for its noun ("a not red car")
 
     def step(self, k: int) -> int:
         """Read the word at `k` (and any it starts); where the next unread word is."""
@@ -168,6 +163,13 @@ class _Reading:
             return k + absent
         if word in _NEGATIONS and self._negates(k):  # "cats but not dogs", "a dog without a leash"
             self.negation = word
+            out.dropped.append(word)
+            return k + 1
+        if word in COLOURING and k + 1 < len(words) and colour_at(words, k + 1, self.wn) is not None:
+            out.dropped.append(word)  # "a car painted red": said by the colour after it (`_predicative`)
+            return k + 1
+        if word == "not" and self._uncolours(k):  # "a not red car": a car of another colour
+            self.colour_negated = True
             out.dropped.append(word)
             return k + 1
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
@@ -196,7 +198,7 @@ class _Reading:
             self.count, self.counted = NUMBERS[word], word not in AT_LEAST
             self.count_text = word
             return k + 1
-        if word in SIZES and not _names_a_class(words, k, self.wn):
+        if word in SIZES and not names_a_class(words, k, self.wn):
             # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
             self.size = SIZES[word]
             return k + 1
@@ -212,13 +214,57 @@ class _Reading:
         j = k + 1
         while j < len(self.words) and self.words[j] in ("a", "an", "any"):
             j += 1
-        if j >= len(self.words) or _colour_at(self.words, j, self.wn) is not None:
+        if self.words[k] != "not":  # "no red cars", "without a white dog": the coloured thing absent
+            while j < len(self.words) and (self.words[j] == "and" or self._a_colour(self.words[j])):
+                j += 1
+        if j >= len(self.words) or colour_at(self.words, j, self.wn) is not None:
             return False
         part = noun_part(self.words, j, self.wn)[1]
         return part is not None and part.kind in ("thing", "found")
 
+    def _uncolours(self, k: int) -> bool:
+        """Whether "not" at `k` comes before a colour that waits for a noun after it ("a not red car"),
+        or after a thing that it is said of ("a car that is not red", `_predicative`)."""
+        j = k + 1
+        named = colour_at(self.words, j, self.wn) if j < len(self.words) else None
+        return named is not None and (before_noun(self.words, j) or self._predicative(j) > 0)
+
+    def _predicative(self, k: int) -> int:
+        """How many words from `k` say the colour of the thing just read, after it ("a car that is red",
+        "the sky is blue", "a dress in red", "a cat that is black and white"; 0: none do). Only linking
+        words stand between ("that", "is", "in", "not") and no noun follows for the colour to qualify."""
+        words, parts = self.words, self.out.parts
+        if not parts or parts[-1].kind not in ("thing", "found") or parts[-1].colour is not None:
+            return 0
+        if self.colour is not None or not all(w in LINKING for w in words[self.since : k]):
+            return 0
+        end = k + 1
+        while end + 1 < len(words) and words[end] == "and" and self._a_colour(words[end + 1]):
+            end += 2  # "black and white": a pair, as the describer says one
+        if words[k - 1] == "in" and tuple(words[k:end]) == MONOCHROME:  # "a street in black and white":
+            return 0  # the photo (`_look_words`)
+        return end - k if not before_noun(words, end - 1) else 0
+
+    def _said_colour(self, k: int, span: int) -> None:
+        """The colour of the words `k` to `k + span` given to the thing just read ("a car that is red"),
+        or asked not to be its colour where "not" stands between them ("a car that is not red")."""
+        words, out = self.words, self.out
+        part, between = out.parts[-1], words[self.since : k]
+        typed = words[k : k + span]
+        part.colour = " and ".join(colour_of(w, self.wn) or w for w in typed if w != "and")
+        part.colour_absent = "not" in between
+        out.dropped += between  # "that", "is": asked for by neither search
+        if part.colour_absent:  # neither search looks for the colour: it is what the thing must not be
+            part.text = f"{part.text} not {' '.join(typed)}"
+            out.dropped += typed
+        else:
+            part.text = f"{' '.join(typed)} {part.text}"
+        if out.relations and between and between[-1] == out.relations[-1]:
+            out.relations.pop()  # "a dress in red": "in" says its colour, not a relation between two things
+        self.since = k + span
+
     def _a_colour(self, word: str) -> bool:
-        return _colour(word, self.wn) is not None  # ("2 white ducks": the ducks say it counts)
+        return colour_of(word, self.wn) is not None  # ("2 white ducks": the ducks say it counts)
 
     def _names_a_thing(self, k: int) -> bool:
         """Whether the doing word at `k` begins a thing's name WordNet knows ("swimming pool", "walking
@@ -247,7 +293,11 @@ class _Reading:
             else:
                 self.out.dropped.append(words[k])
             return k + 1
-        named = _colour_at(words, k, wn)
+        named = colour_at(words, k, wn)
+        after = self._predicative(k) if named is not None else 0
+        if after:  # "a car that is red": the car's colour, as "a red car" asks
+            self._said_colour(k, after)
+            return k + after
         if self.colour in _SKIES and named is not None:  # "cloudy red car": a clouded sky, and a red car
             self.clouded.append(clouded(self.colour_text, self.colour))
             self.colour = None
@@ -285,6 +335,9 @@ class _Reading:
             self.clouded.append(clouded(self.colour_text, self.colour))
         elif self.colour is not None:
             part.colour, part.text = self.colour, f"{self.colour_text} {part.text}"
+            if self.colour_negated:  # "a not red car": neither search looks for red
+                part.colour_absent, part.text = True, f"not {part.text}"
+                out.dropped += self.colour_text.split()
         elif part.kind == "found" and part.text in CLOUD_NOUNS:
             part.colour = CLOUDED
         if self.count > 1 or self.counted:
@@ -296,6 +349,7 @@ class _Reading:
         if self.size is not None and part.kind in ("thing", "people"):
             part.size, part.how = self.size, f"{part.how}; {self.size}"
         self.colour, self.size, self.count, self.counted, self.count_text = None, None, 1, False, ""
+        self.colour_negated = False
         if part.note:  # searched as less than it says: "woman", any person; "river", any water
             out.notes.append(part.note)
         if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
@@ -340,7 +394,7 @@ def _look_words(
     if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and _of_the_image(words, k + len(MONOCHROME)):
         return len(MONOCHROME), look_part(" ".join(MONOCHROME), LOOKS["monochrome"]), False  # not "... dog"
     word = words[k]
-    if word in SHADES and k + 1 < len(words) and _colour(words[k + 1], wn) is not None:
+    if word in SHADES and k + 1 < len(words) and colour_of(words[k + 1], wn) is not None:
         return 1, None, False
     if word in LOOKS:
         return 1, look_part(word, LOOKS[word]), False
@@ -350,62 +404,6 @@ def _look_words(
     if paired:
         named, word = f"{colour} and {named}", f"{colour_text} and {word}"
     return 2, look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
-
-
-def _colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
-    """The describer's colour the word at `k` names where it is read as a colour, not as the start of a
-    kind ("golden retriever", "white wine") or as a thing ("an orange and a banana"); a kind nothing
-    reaches ("green tea") is read as a colour and a noun after all."""
-    named = _colour(words[k], wn, before_noun=before_noun(words, k))
-    if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
-        return named
-    return named if noun_part(words, k, wn)[1] is None else None
-
-
-def _names_a_class(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the model
-    sees: "giant panda" and "big cat" are; "little owl" and "giant tortoise" are not (a small owl, a large
-    tortoise: the size is what the search can ask for)."""
-    below = classes_below()
-    return any(
-        s.offset in below
-        for span in (3, 2)
-        if k + span <= len(words)
-        for s in wn.synsets(" ".join(words[k : k + span]))
-    )
-
-
-def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the
-    model sees, or a kind of the thing its last word names: "golden retriever", "red wine", "black swan",
-    "white wine" and "cherry tree" are kinds, not a colour and a noun ("white horse", a whitecap, is not a
-    kind of horse: a white horse)."""
-    if _names_a_class(words, k, wn):
-        return True
-    for span in (3, 2):
-        if k + span > len(words):
-            continue
-        heads = {h.offset for h in wn.synsets(words[k + span - 1])}
-        if any(
-            heads & wn.ancestors(s.offset) - {s.offset} for s in wn.synsets(" ".join(words[k : k + span]))
-        ):
-            return True
-    return False
-
-
-def _a_thing_alone(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether a colour word at `k` that first names a thing ("orange": the fruit) stands for the thing:
-    after "a" with nothing after it ("an orange"), before a relation ("orange on a table") or "and" and
-    no second colour ("an orange and a banana"; but "orange and white cat" pairs two colours)."""
-    nouns = wn.synsets(words[k])
-    if not nouns or wn.ancestors(nouns[0].offset) & {_COLOUR_NOUN, PERSON_SYNSET}:
-        return False
-    after = [w for w in words[k + 1 :] if w not in ("a", "an", "the")]
-    if not after:
-        return k > 0 and words[k - 1] in ("a", "an")
-    if after[0] == "and":
-        return len(after) > 1 and _colour(after[1], wn) is None
-    return after[0] in RELATIONS
 
 
 def _of_the_image(words: list[str], k: int) -> bool:
@@ -430,45 +428,29 @@ def _position_span(words: list[str], k: int) -> int:
     return end - k + (end < len(words) and words[end] in POSITION_TAIL)
 
 
-def _colour(word: str, wn: WordNet, *, before_noun: bool = True) -> str | None:
-    """The describer's colour a word names ("crimson" → red), or None. A word WordNet reads as a colour
-    only through an adjective names it where that adjective is the colour's own first sense ("crimson"
-    is red; "chicken", cowardly, is not yellow), and a word that is first a thing other than a colour
-    ("cherry": a tree, its fruit) names it only before the noun it colours (`before_noun`: "a cherry
-    car"; "cherry" alone is the fruit)."""
-    if word in COLOURS:
-        return word
-    if word in _COLOUR_ALIASES:
-        return _COLOUR_ALIASES[word]
-    for synset in wn.synsets(word, "a")[:1]:
-        for lemma in synset.lemmas:
-            if lemma not in COLOURS and lemma not in _COLOUR_ALIASES:
-                continue
-            if synset.offset not in [s.offset for s in wn.synsets(lemma, "a")[:1]]:
-                return None
-            nouns = wn.synsets(word)
-            if nouns and not before_noun and _COLOUR_NOUN not in wn.ancestors(nouns[0].offset):
-                return None
-            return _COLOUR_ALIASES.get(lemma, lemma)
-    return None
-
-
 def _query_words(text: str, wn: WordNet) -> list[str]:
     """The words of a query, lower case and unaccented; a possessive without its "'s" ("dog's": dog; it
     had been an unknown word, its "s" searched) and words joined by hyphens read as words where one of them
     is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair) or where WordNet
     knows them joined ("sea-side": seaside; "polar-bear": polar bear). A word or phrase WordNet knows stays
-    whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch")."""
+    whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch"). A negation joined to a word is
+    "not" ("isn't", "don't"; "non-red": not red)."""
     words = [unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
     out: list[str] = []
     for k, word in enumerate(words):
         if "'" not in word and "-" not in word:  # most words: nothing to look up
             out.append(word)
             continue
+        if word.endswith("n't"):  # "isn't", "don't", "can't": the negation is what they add to a query
+            out.append("not")
+            continue
         known = _knows(word, wn)
         known = known or (k + 1 < len(words) and bool(wn.synsets(f"{word} {words[k + 1]}")))
         parts = [w for w in word.split("-") if w]
-        colours = len(parts) > 1 and all(w == "and" or _colour(w, wn) for w in parts)  # "black-and-white"
+        if not known and len(parts) > 1 and parts[0] == "non":  # "non-red car": a car not red
+            out += ["not", *parts[1:]]
+            continue
+        colours = len(parts) > 1 and all(w == "and" or colour_of(w, wn) for w in parts)  # "black-and-white"
         if known and not colours:
             out.append(word)
         elif word.endswith("'s"):

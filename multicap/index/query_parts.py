@@ -74,6 +74,7 @@ class Part:
     kind: str  # "thing", "people", "found" (the sky), "colour" (a bare colour), "look" (the whole image)
     classes: dict[int, float] = field(default_factory=dict)  # ImageNet class → weight in 0..1
     colour: str | None = None  # a colour bound to it
+    colour_absent: bool = False  # the words ask that it not have that colour ("a car that is not red")
     count: int = 1  # how many of it the words ask for, at least ("two dogs", "people": two, "a crowd": five)
     exact: bool = False  # the count is a number typed ("three people"), not "at least" ("people")
     face: bool = False  # for a "people" part: whether the words ask for a face seen close ("portrait")

@@ -42,8 +42,14 @@ COLOURS = (
 # Words of a sentence that ask for nothing ("animals but not dogs", "cats which are sleeping", "dog vs
 # cat"): dropped by the reading and by the full-text search ("vs" alone had been searched for, unfound)
 FILLER = frozenset(
-    {"but", "except", "which", "who", "whose", "me", "please", "than", "vs", "versus", "either"}
-)  # ("either a dog or a cat": "either" had been unknown, "did you mean ether?")
+    {"but", "except", "which", "who", "whose", "whom", "me", "please", "than", "vs", "versus", "either",
+     # a question's and a sentence's words: "where is the dog" had said '"where" is not a word WordNet
+     # knows; did you mean here?', "do you have dogs" searched "have" as a person (the haves), "it" as
+     # information technology
+     "what", "where", "when", "why", "how", "it", "you", "i", "we", "they", "he", "she", "them", "us", "him",
+     "there", "here", "do", "does", "did", "has", "have", "had", "having", "was", "were", "be", "been",
+     "being", "am"}
+)  # fmt: skip  # ("either a dog or a cat": "either" had been unknown, "did you mean ether?")
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",

@@ -152,7 +152,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
         return _people(part, persons)
     if part.kind == "found":  # what the describer finds beyond the classes, by its label
         found = [o for o in objects if o.get("label") in part.terms]
-        if part.colour is not None and not any(_coloured(o, part.colour) for o in found):
+        if part.colour is not None and not any(_as_asked(o, part) for o in found):
             return _WRONG_COLOUR if found else 0.0
         return 1.0 if found else 0.0
     best, placed = 0.0, 0
@@ -161,7 +161,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
         cls = index.get(obj.get("attributes", {}).get("wnid", ""))
         weight = part.classes.get(cls, 0.0) if cls is not None else 0.0
         weight *= _sureness(obj, mass)
-        if weight and part.colour is not None and not _coloured(obj, part.colour):
+        if weight and part.colour is not None and not _as_asked(obj, part):
             weight *= _WRONG_COLOUR
         best = max(best, weight)
         placed += weight > 0
@@ -170,7 +170,7 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
         image = 0.8 * min(1.0, mass / _IMAGE_MASS)
         if part.colour is not None:
             palette = (facts or {}).get("image_attributes", {}).get("palette", "")
-            image *= 0.5 if _in_palette(part.colour, palette) else _WRONG_COLOUR
+            image *= 0.5 if _in_palette(part.colour, palette) != part.colour_absent else _WRONG_COLOUR
         best = max(best, image * _enough(1, part.count))  # seen somewhere: as if one
     return best
 
@@ -249,6 +249,13 @@ def _coloured(obj: dict[str, Any], wanted: str) -> bool:
     if " or " in wanted:
         return any(c in said for c in wanted.split(" or "))
     return all(c in said for c in wanted.split(" and "))
+
+
+def _as_asked(obj: dict[str, Any], part: Part) -> bool:
+    """Whether an object's colour is as the part asks: the part's colour, or another where the words ask
+    that it not have it ("a car that is not red")."""
+    assert part.colour is not None
+    return _coloured(obj, part.colour) != part.colour_absent
 
 
 def _in_palette(wanted: str, palette: str) -> bool:

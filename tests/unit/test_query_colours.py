@@ -1,0 +1,121 @@
+"""A colour said after its thing ("a car that is red") or asked not to be its colour ("a car that is not
+red", "a non-red car"), and the sentence words a query may hold ("where is the dog", "isn't")."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.unit.wordnet_reach import NEEDS_WORDNET
+
+pytestmark = NEEDS_WORDNET
+
+
+@pytest.mark.parametrize(
+    ("text", "colour"),
+    [
+        ("a car that is red", "red"),  # each had been the car and "objects coloured red" anywhere
+        ("cars which are red", "red"),
+        ("a car in red", "red"),
+        ("a door painted blue", "blue"),
+        ("the sky is blue", "blue"),
+        ("a cat that is black and white", "black and white"),  # had been a black and white photo
+        ("a dog that's brown", "brown"),
+        ("a dog, grey", "gray"),
+    ],
+)
+def test_a_colour_said_after_its_thing_is_the_things(text: str, colour: str) -> None:
+    from multicap.index.query import understand
+
+    [part] = understand(text).parts
+    assert (part.colour, part.colour_absent) == (colour, False)
+    assert not understand(text).relations and not understand(text).unknown
+
+
+def test_a_colour_after_a_thing_is_not_given_to_the_next_one() -> None:
+    """ "a car that is red on the beach" had asked for a car and a red beach."""
+    from multicap.index.query import understand
+
+    meaning = understand("a car that is red on the beach")
+    assert [(p.colour, p.kind) for p in meaning.parts] == [("red", "thing"), (None, "thing")]
+    assert meaning.relations == ["on"]
+    two = understand("a car that is red and a dog")
+    assert [p.colour for p in two.parts] == ["red", None]
+    assert understand("a red car").parts[0].classes == understand("a car that is red").parts[0].classes
+    street = understand("a street in black and white")  # the photo, as before
+    assert [p.kind for p in street.parts] == ["thing", "look"] and street.parts[0].colour is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a car that is not red",
+        "a car that isn't red",
+        "cars that aren't red",
+        "a non-red car",
+        "a not red car",
+    ],
+)
+def test_a_colour_a_thing_must_not_have(text: str) -> None:
+    """Each had asked for red (the "not" said and not followed; "isn't" and "non-red" unknown words)."""
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [part] = meaning.parts
+    assert part.kind == "thing" and (part.colour, part.colour_absent, part.absent) == ("red", True, False)
+    assert "red" in meaning.dropped and not meaning.notes and not meaning.unknown  # not searched for
+    assert "(colour not red)" in meaning.explain()[0]
+
+
+def test_no_coloured_thing_asks_for_its_absence() -> None:
+    from multicap.index.query import understand
+
+    meaning = understand("a street with no red cars")
+    assert [(p.kind, p.colour, p.absent) for p in meaning.parts] == [
+        ("thing", None, False),
+        ("thing", "red", True),
+    ]
+
+
+def test_a_thing_not_of_a_colour_ranks_the_others_first() -> None:
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    def car(colour: str) -> dict[str, object]:
+        return {
+            "objects": [
+                {
+                    "label": "sports car",
+                    "confidence": 0.9,
+                    "attributes": {"wnid": "n04285008", "colour": colour},
+                }
+            ]
+        }
+
+    red, blue = car("red"), car("blue")
+    not_red = understand("a car that is not red")
+    assert satisfaction(not_red, blue, None) > satisfaction(not_red, red, None)
+    said_after = understand("a car that is red")
+    assert satisfaction(said_after, red, None) > satisfaction(said_after, blue, None)
+    assert satisfaction(said_after, red, None) == satisfaction(understand("a red car"), red, None)
+    sky = {"objects": [{"label": "sky", "attributes": {"colour": "blue"}}]}
+    assert satisfaction(understand("the sky is not blue"), sky, None) < satisfaction(
+        understand("sky"), sky, None
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "things"),
+    [
+        ("where is the dog", ["dog"]),  # "where": "did you mean here? (or there, whore)"
+        ("what is a red car", ["red car"]),  # "what": "did you mean hat?"
+        ("do you have dogs", ["dogs"]),  # "do" a scale, "have" any person (the haves)
+        ("there is a cat on the mat", ["cat", "mat"]),
+        ("how many dogs", ["dogs"]),
+        ("a man who has a hat", ["man", "hat"]),
+    ],
+)
+def test_a_questions_words_ask_for_nothing(text: str, things: list[str]) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    assert [p.text for p in meaning.parts] == things and not meaning.unknown
