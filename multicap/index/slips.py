@@ -4,6 +4,7 @@ else the closest by spelling, among the classes' names and tags and the words th
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -34,13 +35,29 @@ def guessed(word: str, wn: WordNet) -> str:
                 word,
                 difflib.get_close_matches(word, _known_words(), n=5, cutoff=0.7),
                 sorted(  # "giraffee": giraffe, which is no class; "giraff": not the genus first
-                    _one_slip(word, wn.is_lemma),
+                    _one_slip(word, lambda w: wn.is_lemma(w) and _decent(w, wn)),
                     key=lambda w: any(s.name[:1].isupper() for s in wn.synsets(w)[:1]),
                 ),
             )
         )
     guess = f"; did you mean {close[0]}?" if close else ""
     return guess + (f" (or {', '.join(close[1:])})" if close[1:] else "")
+
+
+# WordNet's usage domains of words not to suggest: ethnic slur, disparagement, obscenity, profanity
+_UNSAID = frozenset({6718862, 6717170, 7124340, 7128527})
+_UNSAID_GLOSS = re.compile(r"\b(?:obscene|offensive|slur|vulgar|insulting|disparaging|derogatory)\b")
+
+
+def _decent(lemma: str, wn: WordNet) -> bool:
+    """Whether a WordNet lemma may be suggested for a slip: none of its senses is in a usage domain of
+    slurs or obscenities, or defined as one (WordNet marks some slurs by domain, others in the gloss:
+    "(ethnic slur) offensive term for ...", "obscene terms for ..."). Slurs one letter from a typed
+    word had been suggested ("nigg": did you mean ...?)."""
+    senses = wn.synsets(lemma)
+    if any(symbol == ";u" and target in _UNSAID for s in senses for symbol, target, _ in s.pointers):
+        return False
+    return not any(_UNSAID_GLOSS.search(s.gloss) for s in senses)
 
 
 def _fewest_edits(word: str, near: list[str], lemmas: list[str]) -> list[str]:

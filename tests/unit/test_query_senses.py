@@ -78,6 +78,24 @@ def test_a_typing_slip_is_corrected_to_the_words_of_the_query_tables() -> None:
     assert "did you mean grass?" in understand("gras").unknown[0].message()
 
 
+def test_no_slur_or_obscenity_is_suggested_for_a_slip() -> None:
+    """WordNet's lemmas one slip from a typed word were suggested whatever they were: slurs among them."""
+    from multicap.index.query import understand
+    from multicap.index.reach import shared_wordnet
+
+    wn = shared_wordnet()
+    marked = {6718862, 6717170, 7124340}  # WordNet's usage domains: ethnic slur, disparagement, obscenity
+    for typed in ("nigg", "fagot", "chinks", "pusy", "cok", "spic", "dik"):
+        said = " ".join(u.message() for u in understand(typed).unknown)
+        suggested = said.partition("did you mean ")[2].replace("?", "").replace("(or", ",").strip(" )")
+        for word in filter(None, (w.strip() for w in suggested.split(","))):
+            senses = wn.synsets(word)
+            assert not any(t in marked for s in senses for sym, t, _ in s.pointers if sym == ";u"), word
+            assert not any(w in s.gloss for s in senses for w in ("obscene", "offensive", "slur")), word
+    assert "doctor" in understand("docter").unknown[0].message()  # people words still are
+    assert "teacher" in understand("teecher").unknown[0].message()
+
+
 def test_neighbours_come_only_from_specific_hypernyms_and_the_word_typed() -> None:
     """ "stars" reached sandbars, rapeseed and acorns (siblings under "natural object", which covers 17
     classes but holds 1,489 synsets) and "autumn" a parachute (its synonym "fall" is in the parachute's
