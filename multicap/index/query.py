@@ -453,8 +453,8 @@ def _query_words(text: str, wn: WordNet) -> list[str]:
         colours = len(parts) > 1 and all(w == "and" or colour_of(w, wn) for w in parts)  # "black-and-white"
         if known and not colours:
             out.append(word)
-        elif word.endswith("'s"):
-            out.append(word[:-2])
+        elif word.endswith("'s"):  # the owner, and a mark of whose the next thing is
+            out += [word[:-2], "'s"]
         elif colours or (len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts)):
             out += parts  # words joined by hyphens, not a compound ("long-nose": no long and no nose)
         elif len(parts) > 1 and _knows("".join(parts), wn):  # "sea-side": seaside

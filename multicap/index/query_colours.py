@@ -22,7 +22,7 @@ _COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson",
 # red", "the sky is blue", "a car that is not red").
 COLOURING = frozenset({"coloured", "colored", "painted", "dyed"})
 LINKING = frozenset(
-    {"that", "which", "is", "are", "was", "were", "be", "in", "not", "all", "entirely", "mostly",
+    {"that", "which", "'s", "is", "are", "was", "were", "be", "in", "not", "all", "entirely", "mostly",
      "completely", "mainly", "bright", "pure", *COLOURING}
 )  # fmt: skip
 

@@ -373,11 +373,12 @@ def describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
     modern building", "an antique clock", "a blonde woman": each had been read as a person, the first
     noun sense, and asked for; "a common bird" a park, "a dead tree" a stretcher; a noun that is a class
     stays one: "a lemon tree", "chocolate cake"), or a person whose the thing is ("my friend's dog")."""
+    owned = words[k + 1 : k + 2] == ["'s"]  # "a neighbour's cat" ("'s" as `_query_words` leaves it)
+    if part is not None and part.kind == "people" and (owned or (k > 0 and words[k - 1] in _OWNERS)):
+        after = noun_part(words, k + 1 + owned, wn)[1]  # "my friend's dog": whose dog, not a person with it
+        return _WHOSE if after is not None and after.kind == "thing" else ""
     if not before_noun(words, k):
         return ""
-    if part is not None and part.kind == "people" and k > 0 and words[k - 1] in _OWNERS:
-        after = noun_part(words, k + 1, wn)[1]  # "my friend's dog": whose dog, not a person with it
-        return _WHOSE if after is not None and after.kind == "thing" else ""
     if not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
         return ""
     if part is not None and part.kind == "found":  # what the pixels find: "forest path", "grass field"

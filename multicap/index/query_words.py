@@ -54,7 +54,7 @@ STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
      "his", "her", "my", "our", "your", "this", "that", "these", "those", "photo", "picture", "image",
      "images", "photos", "pictures", "photograph", "photographs", "pic", "pics", "pix", "snapshot",
-     "snapshots", "nobody", "noone", *QUANTIFIERS}
+     "snapshots", "nobody", "noone", "'s", *QUANTIFIERS}
 ) | FILLER  # fmt: skip
 # How a query may begin by asking ("show me cats": "show" had been read as a thing, searched as an
 # odometer): dropped, as the photo words are.

@@ -104,6 +104,27 @@ def test_a_thing_not_of_a_colour_ranks_the_others_first() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "thing", "owner"),
+    [
+        ("a neighbour's cat", "cat", "neighbour"),  # each had also asked for a person
+        ("women's shoes", "shoes", "women"),  # two women
+        ("the farmer's cow", "cow", "farmer"),
+        ("my friend's dog", "dog", "friend"),
+    ],
+)
+def test_a_persons_thing_is_the_thing(text: str, thing: str, owner: str) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    assert [p.text for p in meaning.parts] == [thing]
+    assert [u.message() for u in meaning.unknown] == [
+        f'"{owner}" says whose it is, which multicap does not see'
+    ]
+    assert [p.text for p in understand("the dog's ball").parts] == ["dog", "ball"]  # a thing's: both
+    assert [p.text for p in understand("lady's slipper").parts] == ["lady's slipper"]  # a name WordNet has
+
+
+@pytest.mark.parametrize(
     ("text", "things"),
     [
         ("where is the dog", ["dog"]),  # "where": "did you mean here? (or there, whore)"
