@@ -119,8 +119,8 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         if not synsets and span == 1:
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
         if not synsets:
-            if phrase in SEEN_AS:  # no WordNet words, seen all the same ("traffic sign": a street sign)
-                return span, _thing(phrase, [], wn)
+            if phrase in SEEN_AS or phrase in PLACE_WORDS:  # no WordNet nouns, seen all the same
+                return span, _thing(phrase, [], wn)  # ("traffic sign": a street sign; "indoors", an adverb)
             continue
         if phrase in FOUND:
             sky = _found_part(phrase, FOUND[phrase])

@@ -144,6 +144,8 @@ FOUND: dict[str, tuple[str, ...]] = {
     "vegetation": ("grass", "trees", "foliage"), "greenery": ("grass", "trees", "foliage"),
     # a photo's plant is green growth (WordNet's first plant is a factory: a lumbermill)
     "plant": ("foliage", "grass", "trees"), "plants": ("foliage", "grass", "trees"),
+    # out of doors: what the describer finds only there ("outdoors" had searched sleeping bags)
+    "outdoors": ("sky", "grass", "trees", "foliage"), "outdoor": ("sky", "grass", "trees", "foliage"),
 }  # fmt: skip
 
 # Clouds: the describer finds the sky, not clouds in it, and says its colour: a clouded sky is one it says
@@ -211,6 +213,12 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                     "pickup", "police van", "parking meter"),
     "traffic": ("cab", "minivan", "trolleybus", "school bus", "minibus", "trailer truck", "moving van",
                 "police van", "jeep", "sports car", "pickup", "streetcar", "moped", "traffic light"),
+    # inside a building: what the rooms above hold ("room" had reached a stupa, "indoors" nothing)
+    "indoors": (
+        "refrigerator", "microwave", "stove", "desktop computer", "monitor", "desk", "four-poster", "quilt",
+        "studio couch", "wardrobe", "table lamp", "bathtub", "washbasin", "entertainment center",
+        "television", "bookcase", "rocking chair", "china cabinet", "window shade", "dining table",
+    ),
     "landscape": ("alp", "valley", "cliff", "volcano", "promontory", "seashore", "lakeside", "sandbar",
                   "geyser"),
     "desert": ("Arabian camel", "sandbar", "sidewinder"),  # its sand, as the describer says it
@@ -266,6 +274,7 @@ PLACE_WORDS = {
     "commencement": "graduation", "bus stop": "bus stop", "bus stops": "bus stop",
     "parking lot": "parking lot", "parking lots": "parking lot", "car park": "parking lot",
     "car parks": "parking lot", "traffic jam": "traffic", "traffic jams": "traffic", "rush hour": "traffic",
+    "indoors": "indoors", "indoor": "indoors", "room": "indoors", "rooms": "indoors",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,

@@ -107,12 +107,14 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if place == "water" and synsets[0].name not in ("water", "body of water"):
         note = f'"{phrase}" is searched as any water (shores, boats): multicap tells no sea from a lake'
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
-        where = {"water": "on or by water", "landscape": "in a landscape", "desert": "in a desert"}.get(
-            place, f"at a {place}"
-        )
+        where = {
+            "water": "on or by water", "landscape": "in a landscape", "desert": "in a desert",
+            "indoors": "indoors",
+        }.get(place, f"at a {place}")  # fmt: skip
         routes.add(place_classes(place), _W_PLACE, f"what is found {where}")
-        below = classes_below().get(synsets[0].offset, frozenset())
-        routes.add(below, _W_SELF, f"{synsets[0].name} and its kinds")
+        if synsets:  # ("indoors" is no noun)
+            below = classes_below().get(synsets[0].offset, frozenset())
+            routes.add(below, _W_SELF, f"{synsets[0].name} and its kinds")
         senses = []
     _kinds_wholes_and_parts(senses, routes, wn)
     substituted = not routes.reached  # no class is the word or below it: what is like it stands in for it

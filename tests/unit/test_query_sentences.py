@@ -1,5 +1,6 @@
-"""A colour said after its thing ("a car that is red") or asked not to be its colour ("a car that is not
-red", "a non-red car"), and the sentence words a query may hold ("where is the dog", "isn't")."""
+"""A query said as a sentence: a colour after its thing ("a car that is red") or not to be its colour ("a
+car that is not red", "a non-red car"), a question's words ("where is the dog"), whose a thing is ("a
+neighbour's cat"), and where ("indoors", "outdoors")."""
 
 from __future__ import annotations
 
@@ -140,3 +141,16 @@ def test_a_questions_words_ask_for_nothing(text: str, things: list[str]) -> None
 
     meaning = understand(text)
     assert [p.text for p in meaning.parts] == things and not meaning.unknown
+
+
+def test_indoors_and_outdoors_ask_for_what_is_found_there() -> None:
+    """ "indoors" had been no word WordNet knows (an adverb), "outdoors" searched sleeping bags through a
+    definition and "room" a stupa (a building's room)."""
+    from multicap.index.query import understand
+
+    [inside] = understand("indoors").parts
+    assert inside.kind == "thing" and {"refrigerator", "studio couch"} <= {n for n, _ in inside.top(30)}
+    assert understand("a room").parts[0].classes == inside.classes
+    [outside] = understand("outdoors").parts
+    assert outside.kind == "found" and set(outside.terms) == {"sky", "grass", "trees", "foliage"}
+    assert [p.kind for p in understand("a dog outdoors").parts] == ["thing", "found"]
