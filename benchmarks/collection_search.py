@@ -4,6 +4,7 @@ asked for each thing its labels name in several photos, relevance taken from tho
     .venv/bin/python scripts/fetch_real_photos.py          # once: the photos, into data/real_photos
     .venv/bin/python benchmarks/collection_search.py
     .venv/bin/python benchmarks/collection_search.py --json
+    .venv/bin/python benchmarks/collection_search.py --settings   # where: "indoors", "forest", "outdoors"
 
 `real_photos.py` indexes each split alone (30 to 61 photos), where a query's few relevant photos have
 few rivals: how the ranking weighs a sure reading against an unsure one hardly shows there. Here the 171
@@ -12,7 +13,9 @@ that the labels give to a main object of at least `--least` photos, and a photo 
 when one of its labelled main objects has that name (the labels were written by looking, so a photo
 where the thing is present but was not labelled a main object counts against the search). The photos are
 copied under neutral names; `multicap index` builds the index, and the searches run in this process
-through `search_index`, as `multicap search` does.
+through `search_index`, as `multicap search` does. With `--settings` the queries are the settings the
+labels give each photo ("indoors", "city", "underwater", "forest"; one a photo, so "city" finding a photo
+labelled "street" counts against it) and "outdoors", relevant: every photo of a setting out of doors.
 
 Scores per query: P@5 (relevant among the top 5 / min(5, relevant)), P@10 likewise, and the average
 precision of the top 20 (each relevant hit's precision at its rank, over min(20, relevant)); their means,
@@ -54,6 +57,22 @@ def queries_from(photos: list[dict[str, Any]], least: int) -> dict[str, set[str]
     return {name: files for name, files in sorted(relevant.items()) if len(files) >= least}
 
 
+_NOT_OUTDOORS = frozenset({"indoors", "underwater", "aquarium"})  # settings that are no "outdoors"
+
+
+def queries_from_settings(photos: list[dict[str, Any]], least: int) -> dict[str, set[str]]:
+    """setting → the files labelled with it (each photo has one: "indoors", "city", "forest"), for the
+    settings of at least `least` photos, and "outdoors" → every photo of a setting out of doors."""
+    relevant: dict[str, set[str]] = defaultdict(set)
+    for photo in photos:
+        setting = photo.get("setting")
+        if setting:
+            relevant[setting.lower()].add(photo["file"])
+            if setting.lower() not in _NOT_OUTDOORS:
+                relevant["outdoors"].add(photo["file"])
+    return {name: files for name, files in sorted(relevant.items()) if len(files) >= least}
+
+
 def precision(top: list[str], relevant: set[str], n: int) -> float:
     return sum(f in relevant for f in top[:n]) / min(n, len(relevant))
 
@@ -67,7 +86,7 @@ def average_precision(top: list[str], relevant: set[str]) -> float:
     return total / min(_DEPTH, len(relevant))
 
 
-def run(data: Path, least: int, splits: set[str] | None = None) -> dict[str, Any]:
+def run(data: Path, least: int, splits: set[str] | None = None, *, settings: bool = False) -> dict[str, Any]:
     photos = [
         p
         for p in json.loads(LABELS.read_text())["photos"]
@@ -76,7 +95,7 @@ def run(data: Path, least: int, splits: set[str] | None = None) -> dict[str, Any
     if not photos:
         raise SystemExit(f"no labelled photos in {data}: run scripts/fetch_real_photos.py first")
     held = {p["file"] for p in photos if p["split"] != "tune"}
-    queries = queries_from(photos, least)
+    queries = queries_from_settings(photos, least) if settings else queries_from(photos, least)
     with tempfile.TemporaryDirectory(prefix="mc-collection-") as tmp:
         folder, index = Path(tmp) / "photos", Path(tmp) / "index"
         folder.mkdir()
@@ -139,13 +158,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--least", type=int, default=3, help="photos a name must label to be a query")
     parser.add_argument("--splits", help="only the photos of these splits, comma-separated (default: all)")
+    parser.add_argument(
+        "--settings",
+        action="store_true",
+        help='ask for the labels\' settings ("indoors", "forest", "outdoors"), not the objects\' names',
+    )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args(argv)
-    result = run(args.data, args.least, set(args.splits.split(",")) if args.splits else None)
+    splits = set(args.splits.split(",")) if args.splits else None
+    result = run(args.data, args.least, splits, settings=args.settings)
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
-    print(f"{result['photos']} photos in one index; queries: names labelling at least {args.least} photos")
+    what = "settings" if args.settings else "names"
+    print(f"{result['photos']} photos in one index; queries: {what} labelling at least {args.least} photos")
     print(f"{'query':<16} {'relevant':>8} {'P@5':>6} {'P@10':>6} {'AP@20':>6}")
     for r in result["per_query"]:
         mark = " (held out)" if r["held_out"] else ""

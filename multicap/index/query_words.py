@@ -213,6 +213,27 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
                     "pickup", "police van", "parking meter"),
     "traffic": ("cab", "minivan", "trolleybus", "school bus", "minibus", "trailer truck", "moving van",
                 "police van", "jeep", "sports car", "pickup", "streetcar", "moped", "traffic light"),
+    # a city's streets and its buildings ("city" had been a street's things alone: a city's photos are of
+    # its buildings as often)
+    "city": (
+        "street sign", "traffic light", "cab", "streetcar", "trolleybus", "parking meter", "church", "mosque",
+        "palace", "monastery", "bell cote", "dome", "triumphal arch", "obelisk", "fountain", "cinema",
+        "library", "restaurant", "tobacco shop", "bookshop", "steel arch bridge",
+    ),
+    # under the sea: its creatures and what divers use ("underwater" had been a word describing nothing)
+    "underwater": (
+        "coral reef", "scuba diver", "sea anemone", "brain coral", "jellyfish", "sea slug", "sea urchin",
+        "starfish", "sea cucumber", "anemone fish", "lionfish", "puffer", "rock beauty", "eel", "gar",
+        "great white shark", "tiger shark", "hammerhead", "electric ray", "stingray", "snorkel",
+        "loggerhead", "leatherback turtle", "dugong", "chiton", "conch",
+    ),
+    "aquarium": (
+        "goldfish", "anemone fish", "rock beauty", "lionfish", "puffer", "sea anemone", "coral reef",
+    ),
+    "garden": (
+        "daisy", "yellow lady's slipper", "pot", "picket fence", "lawn mower", "birdhouse", "patio",
+        "greenhouse", "barrow", "bee",
+    ),
     # inside a building: what the rooms above hold ("room" had reached a stupa, "indoors" nothing)
     "indoors": (
         "refrigerator", "microwave", "stove", "desktop computer", "monitor", "desk", "four-poster", "quilt",
@@ -257,7 +278,11 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {
-    "street": "street", "city": "street", "town": "street", "downtown": "street",
+    "street": "street", "city": "city", "cities": "city", "town": "city", "towns": "city",
+    "downtown": "city", "urban": "city", "city centre": "city", "city center": "city",
+    "underwater": "underwater", "undersea": "underwater", "seabed": "underwater", "sea floor": "underwater",
+    "ocean floor": "underwater", "aquarium": "aquarium", "aquariums": "aquarium", "fish tank": "aquarium",
+    "garden": "garden", "gardens": "garden",
     "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",
     "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
     "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",

@@ -109,7 +109,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if place is not None:  # things found there, and the place's own kinds (a restaurant is a class)
         where = {
             "water": "on or by water", "landscape": "in a landscape", "desert": "in a desert",
-            "indoors": "indoors",
+            "indoors": "indoors", "underwater": "underwater", "city": "in a city", "garden": "in a garden",
+            "aquarium": "in an aquarium",
         }.get(place, f"at a {place}")  # fmt: skip
         routes.add(place_classes(place), _W_PLACE, f"what is found {where}")
         if synsets:  # ("indoors" is no noun)

@@ -154,3 +154,19 @@ def test_indoors_and_outdoors_ask_for_what_is_found_there() -> None:
     [outside] = understand("outdoors").parts
     assert outside.kind == "found" and set(outside.terms) == {"sky", "grass", "trees", "foliage"}
     assert [p.kind for p in understand("a dog outdoors").parts] == ["thing", "found"]
+
+
+@pytest.mark.parametrize(
+    ("word", "found"),
+    [
+        ("underwater", {"coral reef", "scuba diver"}),  # had described nothing the model sees
+        ("city", {"street sign", "church", "palace"}),  # had been a street's things alone
+        ("aquarium", {"goldfish"}),  # had been a water tower, a rain barrel
+        ("garden", {"daisy", "pot"}),  # had been loosely a patio
+    ],
+)
+def test_a_setting_asks_for_what_is_found_there(word: str, found: set[str]) -> None:
+    from multicap.index.query import understand
+
+    [part] = understand(word).parts
+    assert found <= {n for n, _ in part.top(40)} and "what is found" in part.how
