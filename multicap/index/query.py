@@ -73,6 +73,8 @@ class Understanding:
     notes: list[str] = field(default_factory=list)  # words searched as less than they say ("woman")
     dropped: list[str] = field(default_factory=list)  # words read as asking nothing to find ("at least",
     #                                                   "more", "nobody"): not full-text searched either
+    subjects: int = 1  # the first parts, what the query is of: "dog" in "dog on grass"; both in "a dog and
+    #                    a cat" (`satisfy` weighs them above the rest alike)
 
     @property
     def classes(self) -> dict[int, float]:
@@ -356,6 +358,8 @@ class _Reading:
             part = joined(out.parts.pop(), part)  # one group of people, not two that one person meets
         elif part.kind == "thing" and out.parts and holds(out.parts[-1], self.words[self.since : k], self.wn):
             part = held(out.parts.pop(), part, self.wn)  # "a cup of coffee": the coffee, or its cup
+        elif out.parts and len(out.parts) == out.subjects and _joins(self.words[self.since : k]):
+            out.subjects += 1  # "a person and a dog": what the query is of, as "a dog and a person" is
         out.parts.append(part)
         out.parts += self.clouded  # after what it is said of: the first part is what the query is of
         self.clouded = []
@@ -370,6 +374,7 @@ class _Reading:
             out.parts = []
         else:  # what the query is of first: "no one on the beach" is of the beach
             out.parts = [p for p in out.parts if p not in absent] + absent
+            out.subjects = max(1, min(out.subjects, len(out.parts) - len(absent)))
         out.parts += self.clouded
         if self.count_text:  # "ten": had been said to tell no image apart, without why
             out.unknown.append(Unknown(self.count_text, 'counts nothing after it (as in "ten people")'))
@@ -382,6 +387,15 @@ class _Reading:
         if self.colour_noun and not out.parts:  # "colors of autumn": the colours are all it asks
             out.parts.append(look_part(self.colour_noun, LOOKS[self.colour_noun]))
         return out
+
+
+_AND = frozenset({"and", "or", "vs", "versus", "plus"})
+
+
+def _joins(between: list[str]) -> bool:
+    """Whether the words between two parts join them as equals ("a dog and a cat", "cats or dogs"), with
+    no relation that makes the second where or with what the first is ("a dog on a sofa and a cat")."""
+    return bool(_AND & set(between)) and not any(w in RELATIONS for w in between)
 
 
 def _look_words(

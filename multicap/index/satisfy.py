@@ -52,7 +52,7 @@ _SUBJECT = 2.0  # the weight of a query's first part in the mean of its parts' s
 def satisfaction(meaning: Understanding, facts: dict[str, Any] | None, probs: np.ndarray | None) -> float:
     """0..1: the mean of the parts' scores and their least, averaged (0 for a query without parts)."""
     scores = [part_score(part, facts, probs) for part in meaning.parts]
-    return _combined(scores)
+    return _combined(scores, meaning.subjects)
 
 
 def satisfactions(
@@ -73,7 +73,10 @@ def satisfactions(
             mass = dict(zip(have, sums.tolist(), strict=True))
         masses.append(mass)
     return [
-        _combined([_score(part, f, mass.get(j)) for part, mass in zip(meaning.parts, masses, strict=True)])
+        _combined(
+            [_score(part, f, mass.get(j)) for part, mass in zip(meaning.parts, masses, strict=True)],
+            meaning.subjects,
+        )
         for j, f in enumerate(facts)
     ]
 
@@ -95,12 +98,13 @@ def part_score(part: Part, facts: dict[str, Any] | None, probs: np.ndarray | Non
     return _score(part, facts, mass)
 
 
-def _combined(scores: list[float]) -> float:
-    """The parts' mean, the first (what the query is of: "dog" in "dog on grass") counted `_SUBJECT` times,
-    and their least, averaged."""
+def _combined(scores: list[float], subjects: int = 1) -> float:
+    """The parts' mean, the first `subjects` (what the query is of: "dog" in "dog on grass", both in "a dog
+    and a cat") counted `_SUBJECT` times each, and their least, averaged."""
     if not scores:
         return 0.0
-    mean = (_SUBJECT * scores[0] + sum(scores[1:])) / (_SUBJECT + len(scores) - 1)
+    n = min(max(subjects, 1), len(scores))
+    mean = (_SUBJECT * sum(scores[:n]) + sum(scores[n:])) / (_SUBJECT * n + len(scores) - n)
     return 0.5 * mean + 0.5 * min(scores)
 
 

@@ -170,3 +170,20 @@ def test_a_setting_asks_for_what_is_found_there(word: str, found: set[str]) -> N
 
     [part] = understand(word).parts
     assert found <= {n for n, _ in part.top(40)} and "what is found" in part.how
+
+
+def test_things_joined_by_and_are_each_what_the_query_is_of() -> None:
+    """ "a person and a dog" had ranked a person alone above a dog alone, "a dog and a person" the other
+    way: the first part counted twice, whatever joined them."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    person = {"objects": [{"label": "person", "confidence": 0.9, "attributes": {}}]}
+    dog = {"objects": [{"label": "German shepherd", "confidence": 0.9, "attributes": {"wnid": "n02106662"}}]}
+    for text in ("a person and a dog", "a dog and a person", "a dog or a person"):
+        meaning = understand(text)
+        assert meaning.subjects == 2, text
+        assert satisfaction(meaning, person, None) == pytest.approx(satisfaction(meaning, dog, None)), text
+    on = understand("a dog on a sofa and a cat")  # the sofa is where the dog is: the dog alone is first
+    assert on.subjects == 1 and understand("a dog and a cat on grass").subjects == 2
+    assert understand("a dog and no cat").subjects == 1  # what is to be absent is no subject
