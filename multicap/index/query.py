@@ -16,9 +16,10 @@ palette. Function words between parts say how they combine ("on", "with", "in").
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
-from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unaccented, unfollowed
+from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unfollowed
 from multicap.index.query_colours import COLOURING, LINKING, colour_at, colour_of, names_a_class
 from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
@@ -36,6 +37,7 @@ from multicap.index.query_parts import (
     no_people,
     noun_part,
 )
+from multicap.index.query_tokens import query_words
 from multicap.index.query_words import (
     ACTIONS,
     AT_LEAST,
@@ -57,7 +59,7 @@ from multicap.index.query_words import (
     STOPWORDS,
     WEATHER,
 )
-from multicap.index.reach import WORD, Unknown, shared_wordnet, unknown
+from multicap.index.reach import Unknown, shared_wordnet, unknown
 from multicap.text.wordnet import WordNet
 
 __all__ = ["COLOURS", "PERSON_TERMS", "Part", "Understanding", "Unknown", "understand"]
@@ -108,23 +110,23 @@ def _names_with(words: list[str], k: int, wn: WordNet) -> bool:
     return span > 1 and part is not None and bool(part.classes) and max(part.classes.values()) >= 1.0
 
 
-_NEGATIONS = frozenset({"not", "no", "without"})  # before a thing: asked not to be there ("cats but not
-#                                                   dogs"); before anything else, said and not followed
-_SKIES = frozenset(WEATHER.values())  # the sky colours weather words ask for, never a colour typed
+# Before a thing: asked not to be there ("cats but not dogs", "animals except cats"); before anything
+# else, said and not followed.
+_NEGATIONS = frozenset({"not", "no", "without", "except"})
 _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the image: "fall colors" (LOOKS)
 
 
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
-    words = _query_words(text, wn)
+    words = query_words(text, wn)
     reading = _Reading(words, wn)
     k = asking(words, wn)
     reading.out.dropped += words[:k] + [w for w in words[k:] if w in FILLER]  # how the query asks and
     while k < len(words):  # words that ask nothing: searched for by no one ("vs" alone had been)
         k = reading.step(k)
     out = reading.finish()
-    out.notes += unfollowed(text, words, out.dropped, len(out.parts))
+    out.notes += unfollowed(text, words, out.dropped, len(out.parts), reading.followed)
     return out
 
 
@@ -137,6 +139,7 @@ class _Reading:
         self.colour: str | None = None  # a colour (or "black and white") waiting for its noun,
         self.colour_text = ""  # as typed
         self.size: str | None = None
+        self.size_text = ""  # the size word as typed
         self.count, self.counted = 1, False  # how many the next part is asked for; whether as a number
         self.count_text = ""  # the count word waiting for its noun, as typed
         self.since = 0  # where the words after the last part begin
@@ -144,6 +147,7 @@ class _Reading:
         self.colour_noun = ""  # "colour" or "colors" as typed, where one was
         self.negation = ""  # "not", "no" or "without" before the next part, which is then asked absent
         self.colour_negated = False  # "not" before the colour waiting for its noun ("a not red car")
+        self.followed: list[str] = []  # the words of logic acted on ("except" in "animals except cats")
 
     def step(self, k: int) -> int:
         """Read the word at `k` (and any it starts); where the next unread word is."""
@@ -166,17 +170,25 @@ class _Reading:
         if word in _NEGATIONS and self._negates(k):  # "cats but not dogs", "a dog without a leash"
             self.negation = word
             out.dropped.append(word)
+            self.followed.append(word)
             return k + 1
         if word in COLOURING and k + 1 < len(words) and colour_at(words, k + 1, self.wn) is not None:
             out.dropped.append(word)  # "a car painted red": said by the colour after it (`_predicative`)
             return k + 1
-        if word == "not" and self._uncolours(k):  # "a not red car": a car of another colour
-            self.colour_negated = True
+        if word == "not" and self._uncolours(k):  # "a not red car": a car of another colour ("a car
+            self.colour_negated = before_noun(words, k + 1)  # that is not red": said after it, read there)
             out.dropped.append(word)
+            self.followed.append(word)
             return k + 1
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
+        if word in _WHERE and all(w in STOPWORDS for w in words[k + 1 :]):  # "a picture taken outside":
+            part = noun_part([_WHERE[word]], 0, self.wn)[1]  # where it was, not a relation
+            if part is not None:
+                part.text = word
+                self._add(part, k, 1)
+                return k + 1
         if phrase is not None or word in RELATIONS:
             out.relations.append(" ".join(phrase) if phrase else word)
             return k + (len(phrase) if phrase else 1)
@@ -192,6 +204,9 @@ class _Reading:
             if word == "couple":  # "a couple of dogs": two or more dogs, not a couple of people and dogs
                 self.count, self.counted = 2, False
             return k + 2  # "a pair of shoes", "a pair of scissors": what a pair is of, seen as one
+        if word.isdigit() and len(word) == 4 and 1800 <= int(word) <= 2100:  # "paris 2019": when, not what
+            out.unknown.append(Unknown(word, "names a year, which multicap does not see"))
+            return k + 1
         if word.isdigit() and in_a_name(words, k, self.wn, self._a_colour):  # "route 66 sign": not 66 signs
             name = f"{words[k - 1]} {word}"
             self.out.notes.append(f'"{name}": a number after a word is read as a name\'s, not a count')
@@ -202,7 +217,7 @@ class _Reading:
             return k + 1
         if word in SIZES and not names_a_class(words, k, self.wn):
             # "a small dog": its size, as the describer says it ("giant panda", "big cat": classes it sees)
-            self.size = SIZES[word]
+            self.size, self.size_text = SIZES[word], word
             return k + 1
         if word in WEATHER:  # "a cloudy sky": a sky the describer says white or gray ("grey cloudy sky")
             if self.colour is None:
@@ -214,15 +229,15 @@ class _Reading:
         """Whether the negation at `k` comes before a thing the query names (after "a", "an", "any"):
         "not dogs", "without a leash"; not "not orange", "no fewer than 3" (said, not followed)."""
         j = k + 1
-        while j < len(self.words) and self.words[j] in ("a", "an", "any"):
-            j += 1
+        while j < len(self.words) and (self.words[j] in ("a", "an", "any", "the") or self.words[j] in FILLER):
+            j += 1  # ("don't have any people")
         if self.words[k] != "not":  # "no red cars", "without a white dog": the coloured thing absent
             while j < len(self.words) and (self.words[j] == "and" or self._a_colour(self.words[j])):
                 j += 1
         if j >= len(self.words) or colour_at(self.words, j, self.wn) is not None:
             return False
         part = noun_part(self.words, j, self.wn)[1]
-        return part is not None and part.kind in ("thing", "found")
+        return part is not None and part.kind in ("thing", "found", "people")
 
     def _uncolours(self, k: int) -> bool:
         """Whether "not" at `k` comes before a colour that waits for a noun after it ("a not red car"),
@@ -241,11 +256,12 @@ class _Reading:
         if self.colour is not None or not all(w in LINKING for w in words[self.since : k]):
             return 0
         end = k + 1
-        while end + 1 < len(words) and words[end] == "and" and self._a_colour(words[end + 1]):
-            end += 2  # "black and white": a pair, as the describer says one
+        while end + 1 < len(words) and words[end] in ("and", "or") and self._a_colour(words[end + 1]):
+            end += 2  # "black and white": a pair, as the describer says one; "red or blue": either
         if words[k - 1] == "in" and tuple(words[k:end]) == MONOCHROME:  # "a street in black and white":
             return 0  # the photo (`_look_words`)
-        return end - k if not before_noun(words, end - 1) else 0
+        relation = any(tuple(words[end : end + len(r)]) == r for r in RELATION_PHRASES)  # ("next to")
+        return end - k if relation or not before_noun(words, end - 1) else 0
 
     def _said_colour(self, k: int, span: int) -> None:
         """The colour of the words `k` to `k + span` given to the thing just read ("a car that is red"),
@@ -253,8 +269,9 @@ class _Reading:
         words, out = self.words, self.out
         part, between = out.parts[-1], words[self.since : k]
         typed = words[k : k + span]
-        part.colour = " and ".join(colour_of(w, self.wn) or w for w in typed if w != "and")
-        part.colour_absent = "not" in between
+        part.colour = " ".join(colour_of(w, self.wn) or w for w in typed)
+        self.followed += ["or"] if "or" in typed else []
+        part.colour_absent, self.colour_negated = "not" in between, False
         out.dropped += between  # "that", "is": asked for by neither search
         if part.colour_absent:  # neither search looks for the colour: it is what the thing must not be
             part.text = f"{part.text} not {' '.join(typed)}"
@@ -264,6 +281,15 @@ class _Reading:
         if out.relations and between and between[-1] == out.relations[-1]:
             out.relations.pop()  # "a dress in red": "in" says its colour, not a relation between two things
         self.since = k + span
+
+    def _weather(self) -> str | None:
+        """The sky's colour that a weather word waiting asks for ("cloudy": white or gray), or None: no
+        such word waits (colours typed, "white or gray", ask for objects of those colours)."""
+        return self.colour if self.colour_text in WEATHER else None
+
+    def _after_relation(self, k: int) -> bool:
+        """Whether the noun at `k` follows a part and a relation word ("a cat in the window")."""
+        return bool(self.out.parts) and any(w in RELATIONS for w in self.words[self.since : k])
 
     def _a_colour(self, word: str) -> bool:
         return colour_of(word, self.wn) is not None  # ("2 white ducks": the ducks say it counts)
@@ -300,24 +326,28 @@ class _Reading:
         if after:  # "a car that is red": the car's colour, as "a red car" asks
             self._said_colour(k, after)
             return k + after
-        if self.colour in _SKIES and named is not None:  # "cloudy red car": a clouded sky, and a red car
-            self.clouded.append(clouded(self.colour_text, self.colour))
+        sky = self._weather()
+        if sky is not None and named is not None:  # "cloudy red car": a clouded sky, and a red car
+            self.clouded.append(clouded(self.colour_text, sky))
             self.colour = None
         span, look, took_colour = _look_words(words, k, named, wn, self.colour, self.colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             self.out.parts += [look] if look is not None else []
             self.colour = None if took_colour else self.colour
             return k + span
-        if named is not None:  # "black and white dog": a pair, as the describer says one ("black and white")
-            paired = self.colour is not None and k > 0 and words[k - 1] == "and"
+        if named is not None:  # "black and white dog": a pair, as the describer says one ("black and white");
+            joined = words[k - 1] if self.colour is not None and k > 0 else ""  # "a red or blue car": either
             self.colour, self.colour_text = (
-                (f"{self.colour} and {named}", f"{self.colour_text} and {words[k]}")
-                if paired
+                (f"{self.colour} {joined} {named}", f"{self.colour_text} {joined} {words[k]}")
+                if joined in ("and", "or")
                 else (named, words[k])
             )
+            self.followed += ["or"] if joined == "or" else []
             return k + 1
         span, part = noun_part(words, k, wn)
         said = describing(words, k, part, wn) if span == 1 else ""
+        if span == 1 and words[k] in _SURFACES and self._after_relation(k):  # "a clock on the wall"
+            said, self.negation = "says where in the scene, which multicap does not see", ""
         if said:  # "a modern building": no modern, a person
             self.out.unknown.append(Unknown(words[k], said))
         elif part is None:
@@ -333,8 +363,9 @@ class _Reading:
             near = [name for name, _ in part.top(3)]
             out.unknown.append(Unknown(part.text, "is only loosely related to what this model sees", near))
             part.note = ""  # said once: the loose relation says what stands in for it
-        if self.colour in _SKIES and part.terms != ("sky",):  # "cloudy beach": a beach, and a clouded sky
-            self.clouded.append(clouded(self.colour_text, self.colour))
+        sky = self._weather()
+        if sky is not None and part.terms != ("sky",):  # "cloudy beach": a beach, and a clouded sky
+            self.clouded.append(clouded(self.colour_text, sky))
         elif self.colour is not None:
             part.colour, part.text = self.colour, f"{self.colour_text} {part.text}"
             if self.colour_negated:  # "a not red car": neither search looks for red
@@ -344,14 +375,20 @@ class _Reading:
             part.colour = CLOUDED
         if self.count > 1 or self.counted:
             counted(part, self.count, self.counted)
-        if self.negation:  # met where it is not there; looked for by neither search
+        if self.negation and part.kind == "people":  # "a park without children": no one the describer
+            part = no_people(f"{self.negation} {part.text}")  # finds (it tells no child from an adult)
+            self.negation = ""
+            out.dropped += self.words[k : k + span]
+        elif self.negation:  # met where it is not there; looked for by neither search
             part.absent, part.text = True, f"{self.negation} {part.text}"
             part.how, self.negation = f"not there: {part.how}", ""
             out.dropped += self.words[k : k + span]
         if self.size is not None and part.kind in ("thing", "people"):
             part.size, part.how = self.size, f"{part.how}; {self.size}"
+        elif self.size is not None:  # the sky's, grass's or trees' region is no tree's size ("a huge tree")
+            out.notes.append(f'"{self.size_text}" is not followed: multicap tells no size of {part.text}')
         self.colour, self.size, self.count, self.counted, self.count_text = None, None, 1, False, ""
-        self.colour_negated = False
+        self.colour_negated, self.size_text = False, ""
         if part.note:  # searched as less than it says: "woman", any person; "river", any water
             out.notes.append(part.note)
         if part.kind == "people" and out.parts and out.parts[-1].kind == "people":
@@ -360,7 +397,10 @@ class _Reading:
             part = held(out.parts.pop(), part, self.wn)  # "a cup of coffee": the coffee, or its cup
         elif out.parts and len(out.parts) == out.subjects and _joins(self.words[self.since : k]):
             out.subjects += 1  # "a person and a dog": what the query is of, as "a dog and a person" is
-        out.parts.append(part)
+        if self.words[self.since : k][:1] == ["'s"] and out.parts and out.parts[-1].kind == "thing":
+            out.parts.insert(len(out.parts) - 1, part)  # "the dog's ball": of the ball, first; the dog too
+        else:
+            out.parts.append(part)
         out.parts += self.clouded  # after what it is said of: the first part is what the query is of
         self.clouded = []
         self.since = k + span
@@ -378,11 +418,16 @@ class _Reading:
         out.parts += self.clouded
         if self.count_text:  # "ten": had been said to tell no image apart, without why
             out.unknown.append(Unknown(self.count_text, 'counts nothing after it (as in "ten people")'))
-        if self.colour in _SKIES:  # "overcast" alone: a clouded sky
-            out.parts.append(clouded(self.colour_text, self.colour))
+        if self.size_text:  # "small" alone had been read as nothing, and said to be nothing
+            out.unknown.append(
+                Unknown(self.size_text, 'says how large, but of nothing after it ("a small dog")')
+            )
+        sky = self._weather()
+        if sky is not None:  # "overcast" alone: a clouded sky
+            out.parts.append(clouded(self.colour_text, sky))
         elif self.colour is not None:  # a colour alone ("red"; "grey" is gray): images whose objects have it
-            terms = tuple(self.colour.split(" and "))  # the describer's words, which a full-text search finds
-            how = f"objects coloured {self.colour}"
+            terms = tuple(re.split(" (?:and|or) ", self.colour))  # the describer's words, which a full-text
+            how = f"objects coloured {self.colour}"  # search finds
             out.parts.append(Part(self.colour, "colour", colour=self.colour, how=how, terms=terms))
         if self.colour_noun and not out.parts:  # "colors of autumn": the colours are all it asks
             out.parts.append(look_part(self.colour_noun, LOOKS[self.colour_noun]))
@@ -390,6 +435,12 @@ class _Reading:
 
 
 _AND = frozenset({"and", "or", "vs", "versus", "plus"})
+_WHERE = {"inside": "indoors", "outside": "outdoors"}  # last in a query, where the photo was taken
+# Parts of a room or a building that a relation makes where a thing is ("a clock on the wall", "a cat in
+# the window"): each had searched buildings, the wholes WordNet gives them (stupas, boathouses).
+_SURFACES = frozenset(
+    {"wall", "walls", "floor", "floors", "ceiling", "corner", "window", "windows", "windowsill"}
+)
 
 
 def _joins(between: list[str]) -> bool:
@@ -440,45 +491,3 @@ def _position_span(words: list[str], k: int) -> int:
     while end < len(words) and words[end] in POSITIONS:
         end += 1
     return end - k + (end < len(words) and words[end] in POSITION_TAIL)
-
-
-def _query_words(text: str, wn: WordNet) -> list[str]:
-    """The words of a query, lower case and unaccented; a possessive without its "'s" ("dog's": dog; it
-    had been an unknown word, its "s" searched) and words joined by hyphens read as words where one of them
-    is a function word ("dog-on-grass": dog on grass; "black-and-white": a colour pair) or where WordNet
-    knows them joined ("sea-side": seaside; "polar-bear": polar bear). A word or phrase WordNet knows stays
-    whole ("t-shirt", "up-to-date", "lady's slipper", "on-off switch"). A negation joined to a word is
-    "not" ("isn't", "don't"; "non-red": not red)."""
-    words = [unaccented(w.lower()) for w in WORD.findall(text.replace("’", "'"))]
-    out: list[str] = []
-    for k, word in enumerate(words):
-        if "'" not in word and "-" not in word:  # most words: nothing to look up
-            out.append(word)
-            continue
-        if word.endswith("n't"):  # "isn't", "don't", "can't": the negation is what they add to a query
-            out.append("not")
-            continue
-        known = _knows(word, wn)
-        known = known or (k + 1 < len(words) and bool(wn.synsets(f"{word} {words[k + 1]}")))
-        parts = [w for w in word.split("-") if w]
-        if not known and len(parts) > 1 and parts[0] == "non":  # "non-red car": a car not red
-            out += ["not", *parts[1:]]
-            continue
-        colours = len(parts) > 1 and all(w == "and" or colour_of(w, wn) for w in parts)  # "black-and-white"
-        if known and not colours:
-            out.append(word)
-        elif word.endswith("'s"):  # the owner, and a mark of whose the next thing is
-            out += [word[:-2], "'s"]
-        elif colours or (len(parts) > 1 and any(w in STOPWORDS or w in RELATIONS for w in parts)):
-            out += parts  # words joined by hyphens, not a compound ("long-nose": no long and no nose)
-        elif len(parts) > 1 and _knows("".join(parts), wn):  # "sea-side": seaside
-            out.append("".join(parts))
-        elif len(parts) > 1 and _knows(" ".join(parts), wn):  # "polar-bear": polar bear (both had been
-            out += parts  # unknown words, "did you mean seaside?" said and not done)
-        else:
-            out.append(word)
-    return out
-
-
-def _knows(words: str, wn: WordNet) -> bool:
-    return bool(wn.synsets(words) or wn.synsets(words, "a"))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Sequence
 
 from multicap.index.query_words import ACTIONS, FILLER, REQUESTS, STOPWORDS
 from multicap.text.wordnet import WordNet
@@ -20,6 +21,7 @@ _NEGATIONS = ("not", "no", "without", "except")
 _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
+    "nor": '"nor" excludes nothing: what follows it is searched for too',
     "vs": '"vs" is read as "and": images that show both rank first',
     "versus": '"versus" is read as "and": images that show both rank first',
 }
@@ -51,13 +53,17 @@ def _request_at(words: list[str], k: int, wn: WordNet) -> int:
     return k
 
 
-def unfollowed(text: str, words: list[str], dropped: list[str], n_parts: int) -> list[str]:
+def unfollowed(
+    text: str, words: list[str], dropped: list[str], n_parts: int, followed: Sequence[str] = ()
+) -> list[str]:
     """What the query's words ask that the search does not follow: logic ("not", "or", "dog -cat") and
-    actions with nothing after them ("bird flying")."""
+    actions with nothing after them ("bird flying"). `followed`: the words of logic the reading acted on
+    ("except" in "animals except cats")."""
     notes = [
         _NOT_UNDERSTOOD[w]
         for w in dict.fromkeys(words)
         if w in _NOT_UNDERSTOOD
+        and w not in followed
         and (w not in dropped or w in FILLER)
         and (w not in ("vs", "versus") or n_parts > 1)  # ("dog vs": nothing to join)
     ]

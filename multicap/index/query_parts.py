@@ -9,15 +9,18 @@ from dataclasses import dataclass, field, replace
 from multicap.index.query_words import (
     ACTIONS,
     CLOUDED,
+    COLOURS,
     FACE_WORDS,
     FOUND,
     FOUND_SENSES,
+    IMAGE_WORDS,
     PEOPLE_COUNT,
     PEOPLE_WORDS,
     PLACE_WORDS,
     QUANTIFIERS,
     RELATIONS,
     SEEN_AS,
+    SIZES,
     STOPWORDS,
 )
 from multicap.index.reach import (
@@ -373,11 +376,15 @@ def describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
     modern building", "an antique clock", "a blonde woman": each had been read as a person, the first
     noun sense, and asked for; "a common bird" a park, "a dead tree" a stretcher; a noun that is a class
     stays one: "a lemon tree", "chocolate cake"), or a person whose the thing is ("my friend's dog")."""
-    owned = words[k + 1 : k + 2] == ["'s"]  # "a neighbour's cat" ("'s" as `_query_words` leaves it)
+    owned = words[k + 1 : k + 2] == ["'s"]  # "a neighbour's cat" ("'s" as `query_words` leaves it)
     if part is not None and part.kind == "people" and (owned or (k > 0 and words[k - 1] in _OWNERS)):
-        after = noun_part(words, k + 1 + owned, wn)[1]  # "my friend's dog": whose dog, not a person with it
-        return _WHOSE if after is not None and after.kind == "thing" else ""
-    if not before_noun(words, k):
+        j = k + 1 + owned
+        while j < len(words) and (words[j] in COLOURS or words[j] in SIZES or words[j] in ("and", "grey")):
+            j += 1  # ("my son's red bicycle")
+        after = noun_part(words, j, wn)[1]  # "my friend's dog": whose dog, not a person with it
+        return _WHOSE if after is not None and after.kind in ("thing", "found") else ""
+    of_the_image = words[k + 1 : k + 2] != [] and words[k + 1] in IMAGE_WORDS  # "an aerial photo": of the
+    if not before_noun(words, k) and not of_the_image:  # photo, not an aerial (an antenna)
         return ""
     if not wn.is_lemma(words[k], "a"):  # as typed ("forest" is no "for")
         return ""

@@ -48,7 +48,11 @@ FILLER = frozenset(
      # information technology
      "what", "where", "when", "why", "how", "it", "you", "i", "we", "they", "he", "she", "them", "us", "him",
      "there", "here", "do", "does", "did", "has", "have", "had", "having", "was", "were", "be", "been",
-     "being", "am"}
+     "being", "am", "nor", "neither",
+     # what a query says of the photo, not of what it shows: "something blue", "photos I took", "a
+     # picture taken indoors" ("take" had searched cabs; "anything" and "taken" had been unknown words)
+     "something", "anything", "everything", "take", "takes", "taken", "took", "get", "got", "want",
+     "last", "view", "views", "full"}
 )  # fmt: skip  # ("either a dog or a cat": "either" had been unknown, "did you mean ether?")
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
@@ -68,7 +72,12 @@ REQUESTS = (
 ACTIONS = frozenset(
     {"wearing", "holding", "riding", "carrying", "playing", "walking", "sitting", "standing", "running",
      "eating", "drinking", "lying", "flying", "swimming", "jumping", "reading", "looking", "using",
-     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats"}
+     "wears", "holds", "rides", "carries", "plays", "walks", "sits", "stands", "runs", "eats",
+     # doings the describer cannot see ("sleeping" had searched pajamas, "cooking" a Dutch oven,
+     # "chasing" been said to be no word)
+     "sleeping", "cooking", "chasing", "dancing", "singing", "smiling", "laughing", "crying", "climbing",
+     "hiking", "barking", "fetching", "waiting", "talking", "hugging", "kissing", "fighting", "grazing",
+     "feeding", "hunting", "posing", "watching", "resting", "sleeps", "chases", "watches"}
 )  # fmt: skip
 RELATIONS = frozenset(
     {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
@@ -98,7 +107,8 @@ POSITIONS = {
 # Size words → the describer's sizes (a box's share of the image: small < 10%, large > 40%).
 SIZES = {
     "small": "small", "little": "small", "tiny": "small", "medium": "medium", "large": "large",
-    "big": "large", "huge": "large", "giant": "large",
+    "big": "large", "huge": "large", "giant": "large", "enormous": "large", "massive": "large",
+    "gigantic": "large", "miniature": "small",
 }  # fmt: skip
 POSITION_TAIL = frozenset({"corner", "side", "edge", "half", "part"})
 NUMBERS = {
@@ -118,7 +128,19 @@ FACE_WORDS = frozenset(
 )
 # "female" and "male" are first an animal of either sex in WordNet; in a photo, a person
 PEOPLE_WORDS = frozenset(
-    {*PEOPLE_COUNT, *FACE_WORDS, "human", "families", "teams", "female", "male", "females", "males"}
+    {
+        *PEOPLE_COUNT,
+        *FACE_WORDS,
+        "human",
+        "families",
+        "teams",
+        "female",
+        "male",
+        "females",
+        "males",
+        "mum",
+        "mummy",
+    }  # ("mum" is first a chrysanthemum in WordNet: "my mum's car" had searched flowers)
 )
 
 # Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
@@ -146,6 +168,7 @@ FOUND: dict[str, tuple[str, ...]] = {
     "plant": ("foliage", "grass", "trees"), "plants": ("foliage", "grass", "trees"),
     # out of doors: what the describer finds only there ("outdoors" had searched sleeping bags)
     "outdoors": ("sky", "grass", "trees", "foliage"), "outdoor": ("sky", "grass", "trees", "foliage"),
+    "outside": ("sky", "grass", "trees", "foliage"),  # last in a query ("a picture taken outside")
 }  # fmt: skip
 
 # Clouds: the describer finds the sky, not clouds in it, and says its colour: a clouded sky is one it says
@@ -262,6 +285,7 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
 # WordNet relation joins them: its "hen" and "cock" are any adult bird, not the chicken's; what people call
 # solar panels it learned as a "solar dish" (WordNet puts a solar panel in a satellite). Word → class names.
 _FARM_ANIMALS = ("ox", "water buffalo", "ram", "hog", "hen", "cock", "goose", "sorrel")
+_COATS = ("trench coat", "fur coat", "lab coat", "cardigan", "sweatshirt", "suit", "poncho")
 SEEN_AS: dict[str, tuple[str, ...]] = {
     "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
     "poultry": ("hen", "cock"), "solar panel": ("solar dish",), "solar panels": ("solar dish",),
@@ -275,6 +299,8 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     "beach": ("seashore", "sandbar"), "beaches": ("seashore", "sandbar"),
     # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
     "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
+    # not in WordNet 3.0 ("bookshelf" had been unknown), or first another thing ("jacket" a book jacket)
+    "bookshelf": ("bookcase",), "bookshelves": ("bookcase",), "jacket": _COATS, "jackets": _COATS,
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {
@@ -299,7 +325,7 @@ PLACE_WORDS = {
     "commencement": "graduation", "bus stop": "bus stop", "bus stops": "bus stop",
     "parking lot": "parking lot", "parking lots": "parking lot", "car park": "parking lot",
     "car parks": "parking lot", "traffic jam": "traffic", "traffic jams": "traffic", "rush hour": "traffic",
-    "indoors": "indoors", "indoor": "indoors", "room": "indoors", "rooms": "indoors",
+    "indoors": "indoors", "indoor": "indoors", "room": "indoors", "rooms": "indoors", "inside": "indoors",
 }  # fmt: skip
 
 # How the whole image looks, as the describer says it (`colours.image_colour_attributes`: its brightness,
@@ -328,7 +354,7 @@ MONOCHROME = ("black", "and", "white")  # of a photo, not of a thing ("a black a
 # Words for the image itself: a look or a colour before one is the image's ("a blue picture").
 IMAGE_WORDS = frozenset(
     {"photo", "photos", "picture", "pictures", "image", "images", "photograph", "photographs", "shot",
-     "shots", "scene", "scenes", "pic", "pics", "pix", "snapshot", "snapshots"}
+     "shots", "scene", "scenes", "pic", "pics", "pix", "snapshot", "snapshots", "view", "views"}
 )  # fmt: skip
 # Words that shade a colour ("dark blue", "bright red"): before a colour they say nothing the describer
 # tells apart, so the colour alone is asked for.

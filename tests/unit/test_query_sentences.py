@@ -121,7 +121,9 @@ def test_a_persons_thing_is_the_thing(text: str, thing: str, owner: str) -> None
     assert [u.message() for u in meaning.unknown] == [
         f'"{owner}" says whose it is, which multicap does not see'
     ]
-    assert [p.text for p in understand("the dog's ball").parts] == ["dog", "ball"]  # a thing's: both
+    assert [p.text for p in understand("the dog's ball").parts] == ["ball", "dog"]  # a thing's: both,
+    assert [p.text for p in understand("the kids' toys").parts] == ["toys"]  # the ball first
+    assert [p.text for p in understand("my son's red bicycle").parts] == ["red bicycle"]
     assert [p.text for p in understand("lady's slipper").parts] == ["lady's slipper"]  # a name WordNet has
 
 
@@ -187,3 +189,71 @@ def test_things_joined_by_and_are_each_what_the_query_is_of() -> None:
     on = understand("a dog on a sofa and a cat")  # the sofa is where the dog is: the dog alone is first
     assert on.subjects == 1 and understand("a dog and a cat on grass").subjects == 2
     assert understand("a dog and no cat").subjects == 1  # what is to be absent is no subject
+
+
+@pytest.mark.parametrize(
+    ("text", "kinds", "absent"),
+    [
+        ("a park without children", ["thing", "people"], [False, True]),  # children had been asked for
+        ("a room without a man", ["thing", "people"], [False, True]),
+        ("animals except cats", ["thing", "thing"], [False, True]),  # the cats had come first
+        ("a street that has no cars", ["thing", "thing"], [False, True]),
+    ],
+)
+def test_a_thing_or_a_person_after_a_negation_is_asked_absent(
+    text: str, kinds: list[str], absent: list[bool]
+) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    assert [p.kind for p in meaning.parts] == kinds and not meaning.notes
+    assert [p.absent or (p.kind == "people" and p.count == 0) for p in meaning.parts] == absent
+    assert (
+        "asks only for what a photo lacks"
+        in understand("pictures that don't have people").unknown[0].message()
+    )
+
+
+def test_a_negated_colour_stays_with_its_thing() -> None:
+    """A walkthrough: "a cat that is not black sitting on a red chair" had asked for a chair not red, and
+    "a dog that is not black next to a white cat" for a cat not white."""
+    from multicap.index.query import understand
+
+    chair = understand("a cat that is not black sitting on a red chair")
+    assert [(p.colour, p.colour_absent) for p in chair.parts] == [("black", True), ("red", False)]
+    cat = understand("a dog that is not black next to a white cat")
+    assert [(p.colour, p.colour_absent) for p in cat.parts] == [("black", True), ("white", False)]
+    either = understand("a red or blue car")  # red had been dropped
+    assert [p.colour for p in either.parts] == ["red or blue"] and not either.notes
+    assert understand("white or gray").parts[0].kind == "colour"  # colours typed, not a cloudy sky
+
+
+@pytest.mark.parametrize(
+    ("text", "parts", "said"),
+    [
+        ("something blue", ["blue"], []),  # "something" had been no word WordNet knows
+        ("a picture taken outside", ["outside"], []),  # "outside" had been a relation to nothing
+        ("a view of the mountains", ["mountains"], []),  # "view" had been a lampshade
+        ("a cat sleeping on the bed", ["cat", "bed"], []),  # "sleeping" had searched pajamas
+        ("paris 2019", ["paris"], ['"2019" names a year, which multicap does not see']),
+        ("a clock on the wall", ["clock"], ['"wall" says where in the scene, which multicap does not see']),
+        ("a bookshelf", ["bookshelf"], []),  # no WordNet word: a bookcase
+        ("my mum's car", ["car"], ['"mum" says whose it is, which multicap does not see']),
+        ("small", [], ['"small" says how large, but of nothing after it ("a small dog")']),  # had been silence
+        ("an aerial view", [], ['"aerial" describes nothing this model sees']),  # had been an antenna
+    ],
+)
+def test_everyday_sentence_words(text: str, parts: list[str], said: list[str]) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    assert [p.text for p in meaning.parts] == parts
+    assert [u.message() for u in meaning.unknown] == said
+
+
+def test_a_size_the_describer_cannot_tell_is_said() -> None:
+    """ "a huge tree" had dropped "huge" silently: the trees' region is no tree's size."""
+    from multicap.index.query import understand
+
+    assert understand("a huge tree").notes == ['"huge" is not followed: multicap tells no size of tree']
+    assert understand("an enormous dog").parts[0].size == "large"
