@@ -373,7 +373,9 @@ class _Reading:
                 out.dropped += self.colour_text.split()
         elif part.kind == "found" and part.text in CLOUD_NOUNS:
             part.colour = CLOUDED
-        if self.count > 1 or self.counted:
+        if (self.count > 1 or self.counted) and part.kind == "found":  # "a single tree": the describer
+            out.notes.append(f'"{self.count_text}" is not followed: multicap counts no {part.text}')  # finds
+        elif self.count > 1 or self.counted:  # trees, not how many
             counted(part, self.count, self.counted)
         if self.negation and part.kind == "people":  # "a park without children": no one the describer
             part = no_people(f"{self.negation} {part.text}")  # finds (it tells no child from an adult)

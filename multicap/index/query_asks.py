@@ -22,6 +22,7 @@ _NOT_UNDERSTOOD = {
     **{w: f'"{w}" excludes nothing: what follows it is searched for too' for w in _NEGATIONS},
     "or": '"or" is read as "and": images that show both rank first',
     "nor": '"nor" excludes nothing: what follows it is searched for too',
+    "nothing": '"nothing" excludes nothing: what follows it is searched for too',
     "vs": '"vs" is read as "and": images that show both rank first',
     "versus": '"versus" is read as "and": images that show both rank first',
 }

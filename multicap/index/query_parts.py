@@ -167,13 +167,15 @@ def _seen_anyway(phrase: str, wn: WordNet) -> bool:
 def names_a_thing(words: list[str], k: int, wn: WordNet) -> bool:
     """Whether the words from `k` (two or three), the first a doing word, name a thing the model sees in
     the sense WordNet gives first: a class or a kind above some ("running shoes", "swimming trunks":
-    ImageNet classes that had been unreachable). Not "looking at" (an act), "a sitting duck" (a person),
-    "a walking stick" (first a cane; ImageNet's class of that name is the insect), "a flying bird"."""
+    ImageNet classes that had been unreachable), or a named thing ("leaning tower"). Not "looking at" (an
+    act), "a sitting duck" (a person), "a walking stick" (first a cane; ImageNet's class of that name is
+    the insect), "a flying bird"."""
     span, part = noun_part(words, k, wn)
     if span < 2 or part is None or part.kind != "thing":
         return False
     first = wn.synsets(" ".join(words[k : k + span]))[0]
-    return _PHYSICAL in wn.ancestors(first.offset) and bool(classes_below().get(first.offset))
+    named = any(symbol == "@i" for symbol, _, _ in first.pointers)  # "leaning tower": a named thing
+    return _PHYSICAL in wn.ancestors(first.offset) and (named or bool(classes_below().get(first.offset)))
 
 
 def _of_span(words: list[str], k: int, wn: WordNet) -> int:

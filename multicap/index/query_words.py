@@ -52,7 +52,7 @@ FILLER = frozenset(
      # what a query says of the photo, not of what it shows: "something blue", "photos I took", "a
      # picture taken indoors" ("take" had searched cabs; "anything" and "taken" had been unknown words)
      "something", "anything", "everything", "take", "takes", "taken", "took", "get", "got", "want",
-     "last", "view", "views", "full"}
+     "last", "view", "views", "full", "nothing"}
 )  # fmt: skip  # ("either a dog or a cat": "either" had been unknown, "did you mean ether?")
 STOPWORDS = frozenset(
     {"a", "an", "the", "and", "or", "not", "no", "of", "to", "for", "is", "are", "some", "its", "their",
@@ -77,7 +77,9 @@ ACTIONS = frozenset(
      # "chasing" been said to be no word)
      "sleeping", "cooking", "chasing", "dancing", "singing", "smiling", "laughing", "crying", "climbing",
      "hiking", "barking", "fetching", "waiting", "talking", "hugging", "kissing", "fighting", "grazing",
-     "feeding", "hunting", "posing", "watching", "resting", "sleeps", "chases", "watches"}
+     "feeding", "hunting", "posing", "watching", "resting", "sleeps", "chases", "watches",
+     # how one thing is with another: relations, not things ("surrounded" had been an unknown word)
+     "surrounded", "covered", "filled", "leaning", "hanging", "floating", "perched"}
 )  # fmt: skip
 RELATIONS = frozenset(
     {"on", "in", "at", "with", "near", "by", "beside", "under", "over", "above", "below", "behind",
@@ -285,6 +287,7 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
 # WordNet relation joins them: its "hen" and "cock" are any adult bird, not the chicken's; what people call
 # solar panels it learned as a "solar dish" (WordNet puts a solar panel in a satellite). Word → class names.
 _FARM_ANIMALS = ("ox", "water buffalo", "ram", "hog", "hen", "cock", "goose", "sorrel")
+_SHELLS = ("conch", "chambered nautilus")
 _COATS = ("trench coat", "fur coat", "lab coat", "cardigan", "sweatshirt", "suit", "poncho")
 SEEN_AS: dict[str, tuple[str, ...]] = {
     "chicken": ("hen", "cock"), "chickens": ("hen", "cock"), "rooster": ("cock",), "roosters": ("cock",),
@@ -300,6 +303,7 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     # a mountain's top: WordNet's peak and summit are points, ImageNet's alp any high mountain
     "peak": ("alp",), "peaks": ("alp",), "summit": ("alp",), "summits": ("alp",), "mountaintop": ("alp",),
     # not in WordNet 3.0 ("bookshelf" had been unknown), or first another thing ("jacket" a book jacket)
+    "seashell": _SHELLS, "seashells": _SHELLS, "shell": _SHELLS, "shells": _SHELLS,  # (not armour)
     "bookshelf": ("bookcase",), "bookshelves": ("bookcase",), "jacket": _COATS, "jackets": _COATS,
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"

@@ -239,7 +239,7 @@ def test_a_negated_colour_stays_with_its_thing() -> None:
         ("a clock on the wall", ["clock"], ['"wall" says where in the scene, which multicap does not see']),
         ("a bookshelf", ["bookshelf"], []),  # no WordNet word: a bookcase
         ("my mum's car", ["car"], ['"mum" says whose it is, which multicap does not see']),
-        ("small", [], ['"small" says how large, but of nothing after it ("a small dog")']),  # had been silence
+        ("small", [], ['"small" says how large, but of nothing after it ("a small dog")']),  # (silence)
         ("an aerial view", [], ['"aerial" describes nothing this model sees']),  # had been an antenna
     ],
 )
@@ -257,3 +257,18 @@ def test_a_size_the_describer_cannot_tell_is_said() -> None:
 
     assert understand("a huge tree").notes == ['"huge" is not followed: multicap tells no size of tree']
     assert understand("an enormous dog").parts[0].size == "large"
+
+
+def test_relations_shells_counts_of_trees_and_nothing() -> None:
+    """A walkthrough's last cases: "surrounded" had been an unknown word, "shells" armour, "a single tree"
+    dropped "single" silently; "leaning tower" stays a named thing, "nothing red" is said."""
+    from multicap.index.query import understand
+
+    lake = understand("a lake surrounded by trees")
+    assert [p.kind for p in lake.parts] == ["thing", "found"] and not lake.unknown
+    assert {"conch"} <= {n for n, _ in understand("shells on the beach").parts[0].top(3)}
+    assert understand("a single tree").notes == ['"single" is not followed: multicap counts no tree']
+    assert understand("leaning tower").parts[0].text == "leaning tower"
+    assert (
+        '"nothing" excludes nothing: what follows it is searched for too' in understand("nothing red").notes
+    )
