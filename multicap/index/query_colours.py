@@ -5,9 +5,9 @@ blue", "a car that is not red")."""
 from __future__ import annotations
 
 from multicap.index.query_parts import PERSON_SYNSET, before_noun, noun_part
-from multicap.index.query_words import COLOURS, RELATIONS
-from multicap.index.reach import classes_below
-from multicap.text.wordnet import WordNet
+from multicap.index.query_words import COLOURS, FOUND, FOUND_SENSES, PLACE_WORDS, RELATIONS
+from multicap.index.reach import classes_below, place_of
+from multicap.text.wordnet import Synset, WordNet
 
 __all__ = ["COLOURING", "LINKING", "colour_at", "colour_of", "names_a_class"]
 
@@ -16,6 +16,7 @@ _COLOUR_ALIASES = {
     "grey": "gray", "gold": "yellow", "golden": "yellow", "silver": "gray", "navy": "blue", "beige": "brown",
     "tan": "brown", "violet": "purple", "maroon": "red", "teal": "cyan", "turquoise": "cyan",
 }  # fmt: skip
+_PHYSICAL = 1930  # physical_entity.n.01
 _COLOUR_NOUN = 4956594  # color.n.01: a noun under it names a colour ("crimson", "scarlet")
 
 # Words that may stand between a thing and its colour said after it ("a car that is red", "a dress in
@@ -54,18 +55,42 @@ def _names_a_kind(words: list[str], k: int, wn: WordNet) -> bool:
     """Whether the words from `k` (two or three) are a WordNet noun that is, or is above, a class the
     model sees, or a kind of the thing its last word names: "golden retriever", "red wine", "black swan",
     "white wine" and "cherry tree" are kinds, not a colour and a noun ("white horse", a whitecap, is not a
-    kind of horse: a white horse)."""
+    kind of horse: a white horse). A named thing is no kind where its last words name a thing a colour
+    may be of ("white house": a white house)."""
     if names_a_class(words, k, wn):
         return True
     for span in (3, 2):
         if k + span > len(words):
             continue
-        heads = {h.offset for h in wn.synsets(words[k + span - 1])}
-        if any(
-            heads & wn.ancestors(s.offset) - {s.offset} for s in wn.synsets(" ".join(words[k : k + span]))
+        synsets = wn.synsets(" ".join(words[k : k + span]))
+        if (
+            synsets
+            and not any(_common(s, wn) for s in synsets)
+            and _a_common_thing(words[k + 1 : k + span], wn)
         ):
+            continue  # "white house": a house that is white (the White House is one)
+        heads = {h.offset for h in wn.synsets(words[k + span - 1])}
+        if any(heads & wn.ancestors(s.offset) - {s.offset} for s in synsets):
             return True
     return False
+
+
+def _common(synset: Synset, wn: WordNet) -> bool:
+    """Whether a synset is a common physical thing: not a named one, an instance of a kind (the White
+    House's building), nor an abstraction (the White House as the executive)."""
+    named = any(symbol == "@i" for symbol, _, _ in synset.pointers)
+    return not named and _PHYSICAL in wn.ancestors(synset.offset)
+
+
+def _a_common_thing(words: list[str], wn: WordNet) -> bool:
+    """Whether the words name a thing that a colour before them may be the colour of: a noun, not a place,
+    water or what the describer finds ("house"; not "sea" in "red sea", nor "forest" in "black forest",
+    which keep the named thing)."""
+    phrase = " ".join(words)
+    synsets = wn.synsets(phrase)
+    if not synsets or phrase in PLACE_WORDS or phrase in FOUND:
+        return False
+    return place_of(phrase, synsets, wn) is None and not any(s.offset in FOUND_SENSES for s in synsets[:2])
 
 
 def _a_thing_alone(words: list[str], k: int, wn: WordNet) -> bool:

@@ -272,3 +272,14 @@ def test_relations_shells_counts_of_trees_and_nothing() -> None:
     assert (
         '"nothing" excludes nothing: what follows it is searched for too' in understand("nothing red").notes
     )
+
+
+def test_a_colour_before_a_named_things_common_noun_is_its_colour() -> None:
+    """ "a white house with a red door" had searched the White House (a building in Washington, said as
+    palaces and monasteries), white lost; a sea, a river or a forest of a name keeps it."""
+    from multicap.index.query import understand
+
+    [house, door] = understand("a white house with a red door").parts
+    assert (house.colour, door.colour) == ("white", "red")
+    assert understand("red sea").parts[0].colour is None  # the Red Sea: a sea, not red water
+    assert understand("golden retriever").parts[0].colour is None  # a kind, as before
