@@ -112,7 +112,8 @@ def compare_command(
 ) -> None:
     """Compare two images (differences per level) or a set (duplicates, clusters, outliers, report).
 
-    Unreadable images are skipped with a warning each; the rest goes on.
+    Unreadable images are skipped with a warning each; the rest goes on. A path where nothing is (a
+    mistyped name) stops it before any work, as it would change what is compared.
 
     Examples:
 
@@ -324,11 +325,13 @@ def _set_level(level: str) -> str:
 def _print_set(result: Any) -> None:
     s, say, shown = result.summary(), console.out.print, console.shown
     paths = [shown(p) for p in result.images.paths]
-    say(f"{console.counted(s['n_images'], 'image')} ({s['from_index']} from the index)", markup=False)
-    say(
-        f"near-duplicates: {s['duplicates']} in {console.counted(s['duplicate_groups'], 'group')}",
-        markup=False,
-    )
+    held = f" ({s['from_index']} from the index)" if s["from_index"] else ""  # ("0 from the index" had
+    say(f"{console.counted(s['n_images'], 'image')}{held}", markup=False)  # been said without --index)
+    n = s["duplicates"]  # ("0 in 0 groups", "3 in 3 groups": 3 what)
+    copies = "1 copy" if n == 1 else f"{n} copies"
+    groups = console.counted(s["duplicate_groups"], "photo")
+    said = f"{copies} of {groups}" if n else "none"
+    say(f"near-duplicates: {said}", markup=False)
     made = {(i, j): pair.copied for i, j, pair in result.pairs if pair.copied}  # "b.jpg turned upside down"
     for g in result.duplicates:
         copies = [  # _NAMED at most: 300 frames had made a 16,000-char line

@@ -23,6 +23,7 @@ JSON output (`--json`), one object per line:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -199,6 +200,8 @@ def describe_command(
     if not descriptions and failures:  # as compare says it ("4 of 4 images could not be read" had ended it)
         n = len(files) + left_out
         said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
+        if not any(os.path.lexists(p) for p in paths):  # a typing slip, as index says it
+            said = f"no such file or folder: {', '.join(map(str, paths))}"
         raise ConfigError(said)
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:

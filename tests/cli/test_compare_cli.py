@@ -58,7 +58,9 @@ def test_set_json_and_report(scenes: Path, tmp_path: Path) -> None:
     assert skipped["path"] == str(scenes / "broken.jpg") and skipped["reason"]
     assert report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     human = run_cli("compare", str(scenes))
-    assert human.returncode == 0 and f"in {len(groups)} group" in human.stdout and "keep " in human.stdout
+    photos = f"of {len(groups)} photo{'s' if len(groups) > 1 else ''}"  # ("3 in 3 groups": 3 what)
+    assert human.returncode == 0 and photos in human.stdout and "keep " in human.stdout
+    assert "from the index" not in human.stdout  # no --index: it had said "(0 from the index)"
     whole = run_cli("compare", str(scenes), "--clusters", "1")
     line = next(x for x in whole.stdout.splitlines() if x.strip().startswith("1. "))
     assert ": " in line.split("e.g.")[0], line  # one cluster: labelled with what its images share
