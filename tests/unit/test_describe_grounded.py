@@ -412,3 +412,16 @@ def test_a_class_its_region_does_not_favour_among_its_kind_is_said_as_the_kind(
     facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
     assert [o.label for o in facts.objects] == ["tench"] and "read_as" not in facts.objects[0].attributes
     assert verbalize(facts, "object") == "a tench"
+
+
+def test_the_confidence_shown_is_the_named_objects_not_the_skys() -> None:
+    """ "perhaps a worm fence and trees (0.54)": the trees' share of the photo (1.0) had raised a guess's
+    number above "a Dutch oven (0.21)", said flatly."""
+    from multicap.describe.grounded import _confidence
+    from multicap.facts.scene import SceneFacts, SceneObject
+
+    fence = SceneObject("worm fence", 0.08, (0.2, 0.2, 0.8, 0.8), {"certainty": "guess"})
+    trees = SceneObject("trees", 1.0, (0.0, 0.0, 1.0, 0.5), {"found_by": "pixels"})
+    assert _confidence(SceneFacts([fence, trees], [], {}), ["object"]) == {"object": 0.08}
+    assert _confidence(SceneFacts([trees], [], {}), ["object", "layout"]) == {"object": 1.0, "layout": 1.0}
+    assert _confidence(SceneFacts([], [], {}), ["object"]) == {}
