@@ -196,10 +196,20 @@ def _text(s: SetSummary, name: Callable[[str], str] = str) -> str:
         lines.append("some: " + ", ".join(f"{f} ({c} of {s.n_images})" for f, c in s.some))
     shown = _ONLY_LINES if len(s.distinct) > _ONLY_LINES + 1 else len(s.distinct)  # one more: its line
     for path, feats in list(s.distinct.items())[:shown]:
-        lines.append(f"only {name(path)}: " + (", ".join(feats[:8]) if feats else "nothing of its own"))
+        said = _unqualified(feats)
+        lines.append(f"only {name(path)}: " + (", ".join(said[:8]) if said else "nothing of its own"))
     if len(s.distinct) > shown:  # a folder of 139 had printed 139 such lines under its summary
-        lines.append(f"... and {len(s.distinct) - shown} more images, each with what only it shows")
+        more = len(s.distinct) - shown
+        lines.append(f"... and {more} more images, each with what only it shows (--json lists them)")
     return "\n".join(lines)
+
+
+def _unqualified(features: list[str]) -> list[str]:
+    """The features without those that only qualify another listed ("puffer", not also "cyan and gray
+    puffer", "large puffer", "puffer in the centre": a thing no other image shows is said once; its colour,
+    size and place are in its own description). The JSON keeps them all."""
+    words = [f" {f} " for f in features]
+    return [f for f, w in zip(features, words, strict=True) if not any(g != w and g in w for g in words)]
 
 
 _ONLY_LINES = 12  # images whose own features the text names, in order

@@ -152,6 +152,19 @@ def test_a_guess_stays_hedged_in_the_set_summary() -> None:
     assert some == [], some  # two guesses of a monkey are not "some: monkey (2 of 4)" (a review)
 
 
+def test_a_thing_only_one_image_shows_is_said_once_in_the_text() -> None:
+    """ "only fish28.jpg: puffer, cyan and gray puffer, large puffer, puffer in the centre" (a walkthrough):
+    the text names the thing once; the JSON keeps every feature."""
+    descs = [
+        _desc("a.jpg", [_obj("tabby", _CAT_TAGS, "brown", "center")]),
+        _desc("b.jpg", [_obj("puffer", "fish, animal", "cyan and gray", "center")]),
+    ]
+    summary = summarize_set(descs, "layout")
+    assert {"puffer", "puffer in the centre"} <= set(summary.distinct["b.jpg"])
+    line = next(x for x in summary.text.splitlines() if x.startswith("only b.jpg"))
+    assert line.startswith("only b.jpg: puffer") and line.count("puffer") == 1, line
+
+
 def test_what_several_show_but_not_most_is_said_with_counts() -> None:
     """Four dogs and four people had read "all 8 images: nothing in common" and each image's own features:
     nothing of what several show."""
