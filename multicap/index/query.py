@@ -287,6 +287,30 @@ class _Reading:
         such word waits (colours typed, "white or gray", ask for objects of those colours)."""
         return self.colour if self.colour_text in WEATHER else None
 
+    def _of_the_thing(self, k: int) -> bool:
+        """Whether the noun at `k` is had by the thing just read ("a bird with blue feathers", "a cat whose
+        fur is orange", "a dog's tail")."""
+        parts = self.out.parts
+        having = {"with", "'s", "whose", "has", "have", "its"}
+        return bool(parts) and parts[-1].kind == "thing" and bool(having & set(self.words[self.since : k]))
+
+    def _of_an_animal(self, k: int) -> int:
+        """A body's covering or part after the thing that has it: a covering's colour is the thing's ("a
+        dog with brown fur": a brown dog; "fur" had been no word it knows and brown any object's), a part
+        is said ("a fish with yellow fins" had searched jeeps, "a bird with a red beak" birds twice)."""
+        out, word, thing = self.out, self.words[k], self.out.parts[-1]
+        if word in _COVERINGS and self.colour is not None and thing.colour is None:
+            thing.colour, thing.text = self.colour, f"{self.colour_text} {thing.text}"
+        elif word in _ANIMAL_PARTS:
+            typed = f"{self.colour_text} {word}".strip()
+            out.unknown.append(Unknown(typed, "is a part of a thing, which multicap does not see apart"))
+        if out.relations and out.relations[-1] in self.words[self.since : k]:
+            out.relations.pop()  # "with" says what the thing has, not a second thing
+        out.dropped.append(word)
+        self.colour, self.size, self.size_text, self.colour_negated = None, None, "", False
+        self.since = k + 1  # ("whose fur is orange": the colour after it, said of the thing)
+        return k + 1
+
     def _after_relation(self, k: int) -> bool:
         """Whether the noun at `k` follows a part and a relation word ("a cat in the window")."""
         return bool(self.out.parts) and any(w in RELATIONS for w in self.words[self.since : k])
@@ -344,6 +368,8 @@ class _Reading:
             )
             self.followed += ["or"] if joined == "or" else []
             return k + 1
+        if words[k] in _COVERINGS | _ANIMAL_PARTS and self._of_the_thing(k):  # "a dog with brown fur"
+            return self._of_an_animal(k)
         span, part = noun_part(words, k, wn)
         said = describing(words, k, part, wn) if span == 1 else ""
         if span == 1 and words[k] in _SURFACES and self._after_relation(k):  # "a clock on the wall"
@@ -437,6 +463,16 @@ class _Reading:
 
 
 _AND = frozenset({"and", "or", "vs", "versus", "plus"})
+# What covers an animal (its colour is the animal's) and its parts (which the describer does not find).
+_COVERINGS = frozenset(
+    {"fur", "feathers", "feather", "plumage", "coat", "hair", "mane", "skin", "scales", "pelt", "wool",
+     "fleece"}
+)  # fmt: skip
+_ANIMAL_PARTS = frozenset(
+    {"beak", "bill", "fin", "fins", "tail", "tails", "paw", "paws", "wing", "wings", "horn", "horns", "ear",
+     "ears", "eye", "eyes", "leg", "legs", "nose", "head", "neck", "claw", "claws", "spots", "stripes",
+     "whiskers", "antlers", "hooves", "trunk"}
+)  # fmt: skip
 _WHERE = {"inside": "indoors", "outside": "outdoors"}  # last in a query, where the photo was taken
 # Parts of a room or a building that a relation makes where a thing is ("a clock on the wall", "a cat in
 # the window"): each had searched buildings, the wholes WordNet gives them (stupas, boathouses).

@@ -283,3 +283,27 @@ def test_a_colour_before_a_named_things_common_noun_is_its_colour() -> None:
     assert (house.colour, door.colour) == ("white", "red")
     assert understand("red sea").parts[0].colour is None  # the Red Sea: a sea, not red water
     assert understand("golden retriever").parts[0].colour is None  # a kind, as before
+
+
+@pytest.mark.parametrize(
+    ("text", "colour", "said"),
+    [
+        ("a dog with brown fur", "brown", []),  # "fur" had been no word the model knows, brown any object's
+        ("a cat whose fur is orange", "orange", []),
+        ("a bird with blue feathers", "blue", []),  # "blue feathers" had been a second bird
+        (
+            "a fish with yellow fins",
+            None,
+            ['"yellow fins" is a part of a thing, which multicap does not see apart'],
+        ),
+    ],
+)
+def test_an_animals_covering_gives_its_colour_and_a_part_is_said(
+    text: str, colour: str | None, said: list[str]
+) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [animal] = meaning.parts  # "yellow fins" had searched jeeps
+    assert animal.colour == colour and [u.message() for u in meaning.unknown] == said
+    assert not meaning.relations
