@@ -307,12 +307,12 @@ def _copies_of(i: int, outliers: list[int], copies: dict[int, int]) -> int:
 
 
 def _outlier_note(result: Any, i: int, copies: int) -> str:
-    """What an outlier's line says of it: " (and 2 copies; shows nothing the others show: a bubble)", " (far
+    """What an outlier's line says of it: " (and 2 copies; shows what no other image does: a bubble)", " (far
     from the other images)"."""
     notes = ["and 1 copy" if copies == 1 else f"and {copies} copies"] if copies else []
     if result.outlier_by(i) == "what it shows":
         said = result.images.descriptions[i].texts.get("object")
-        notes.append(f"shows nothing the others show{': ' + said if said else ''}")
+        notes.append(f"shows what no other image does{': ' + said if said else ''}")
     elif result.outlier_by(i) == "distance":
         notes.append("far from the other images")
     return f" ({'; '.join(notes)})" if notes else ""

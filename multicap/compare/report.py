@@ -208,7 +208,7 @@ class _Page:
             return f"copy of {self.names[keeper[i]]}"  # had been called a copy of the first)
         if i in odd:
             said = self.r.images.descriptions[i].texts.get("object")
-            return f"shows nothing the others show{': ' + said if said else ''}"
+            return f"shows what no other image does{': ' + said if said else ''}"
         return f"far from the other images (distance {self.r.clustering.distances[i]:.3f})"
 
     def folders(self) -> str:

@@ -174,7 +174,7 @@ def test_an_odd_tile_says_why() -> None:
 
     tile = _ENV.get_template("tile.html")
     hit = {"id": 3, "thumbnail": "/t/3", "name": "moon.jpg"}
-    assert "shows nothing the others show" in tile.render(hit={**hit, "outlier_by": "what it shows"})
+    assert "shows what no other image does" in tile.render(hit={**hit, "outlier_by": "what it shows"})
     assert "shows nothing" not in tile.render(hit={**hit, "outlier_by": "distance"}) + tile.render(hit=hit)
 
 

@@ -466,13 +466,13 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
     assert all(r["outlier"] for r in records[9:]) and result.summary()["outliers"] == [
         str(p) for p in paths[9:]
     ]
-    assert _outlier_note(result, 9, 1) == " (and 1 copy; shows nothing the others show: a bubble)"
+    assert _outlier_note(result, 9, 1) == " (and 1 copy; shows what no other image does: a bubble)"
     assert _outlier_note(result, 0, 0) == ""
     by_distance = replace(result, odd=[])  # the same photos, flagged by their distance alone
     assert _outlier_note(by_distance, 9, 1) == " (and 1 copy; far from the other images)"
     assert "far from the other images (distance" in render_report(by_distance)
     page = render_report(result)
-    assert "shows nothing the others show: a bubble" in page and "copy of photo9.png" in page
+    assert "shows what no other image does: a bubble" in page and "copy of photo9.png" in page
     without = compare_set(
         ImageSet(
             paths, x, signatures, [*descs[:8], Description(paths[8]), *descs[9:]], [1024] * 11, [0.0] * 11
@@ -482,7 +482,7 @@ def test_a_set_says_its_odd_one_out_and_why(tmp_path) -> None:
     # a second odd photo is no copy of the first (the report had said so)
     two = replace(result, odd=[9, 10, 3], clustering=replace(result.clustering, outliers=[9, 10, 3]))
     page = render_report(two)
-    assert page.count("copy of photo9.png") == 1 and "shows nothing the others show: a thing3" in page
+    assert page.count("copy of photo9.png") == 1 and "shows what no other image does: a thing3" in page
 
 
 def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
