@@ -459,10 +459,16 @@ class _Reading:
             out.parts.append(Part(self.colour, "colour", colour=self.colour, how=how, terms=terms))
         if self.colour_noun and not out.parts:  # "colors of autumn": the colours are all it asks
             out.parts.append(look_part(self.colour_noun, LOOKS[self.colour_noun]))
+        if not out.parts and not out.unknown:  # "running" alone had been read as nothing, said as nothing
+            out.unknown += [
+                Unknown(r, _DOING if r in ACTIONS else _JOINS) for r in dict.fromkeys(out.relations)
+            ]
         return out
 
 
 _AND = frozenset({"and", "or", "vs", "versus", "plus"})
+_DOING = "tells no image apart: multicap sees what a photo shows, not what it does"
+_JOINS = 'joins nothing: say the things it is between ("a dog on a sofa")'
 # What covers an animal (its colour is the animal's) and its parts (which the describer does not find).
 _COVERINGS = frozenset(
     {"fur", "feathers", "feather", "plumage", "coat", "hair", "mane", "skin", "scales", "pelt", "wool",

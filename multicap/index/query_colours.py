@@ -35,7 +35,7 @@ def colour_at(words: list[str], k: int, wn: WordNet) -> str | None:
     named = colour_of(words[k], wn, before_noun=before_noun(words, k))
     if named is None or not (_names_a_kind(words, k, wn) or _a_thing_alone(words, k, wn)):
         return named
-    return named if noun_part(words, k, wn)[1] is None else None
+    return named if noun_part(words, k, wn, heads=False)[1] is None else None
 
 
 def names_a_class(words: list[str], k: int, wn: WordNet) -> bool:

@@ -101,9 +101,10 @@ def before_noun(words: list[str], k: int) -> bool:
     return bool(after) and after not in RELATIONS and after not in STOPWORDS
 
 
-def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
+def noun_part(words: list[str], k: int, wn: WordNet, *, heads: bool = True) -> tuple[int, Part | None]:
     """The longest WordNet noun (up to three words) starting at `k`, as a part; (1, None) if none reaches a
-    class the model sees."""
+    class the model sees. With `heads`, a name of several words that reaches nothing is its last word's
+    part (`_as_its_head`)."""
     named = _of_span(words, k, wn)  # a name with "of" inside, read whole
     for span in (named, 3, 2, 1):
         if span == 0 or k + span > len(words):
@@ -153,8 +154,38 @@ def noun_part(words: list[str], k: int, wn: WordNet) -> tuple[int, Part | None]:
         elif part is None and alone and _a_plant(synsets, wn):  # "tulips", "fern", "ivy": had reached nothing
             part = _found_part(phrase, ("foliage",))
             part.note = f'"{phrase}" is searched as any plants: multicap does not tell one plant from another'
+        if part is None and span > 1 and heads:  # a name that reaches nothing is what its last word, its
+            part = _as_its_head(phrase, words[k + span - 1], wn)  # head, is ("christmas tree": a tree)
         return span, part
     return 1, None
+
+
+_HEAD_WEIGHT = 0.8  # a head searched for a name: its classes, its kinds or a place's (not what is like it)
+# The senses of what the describer finds from the pixels, which a name must be a kind of to be searched as
+# it: tree.n.01, plant.n.02 (flora), cloud.n.02, and `FOUND_SENSES` (forest, grass, field, leaf, sky).
+_FOUND_HEADS = frozenset({13104059, 17222, 9247410, *FOUND_SENSES})
+
+
+def _as_its_head(phrase: str, head: str, wn: WordNet) -> Part | None:
+    """A name of several words that reaches nothing, searched as its last word ("christmas tree", "storm
+    clouds", "wheat field": the tree, the clouds, the field had been lost with the name), saying so; None
+    where the head reaches only what is like it, or nothing ("wind turbine")."""
+    part = noun_part([head], 0, wn)[1]
+    if part is None or (part.kind == "thing" and max(part.classes.values(), default=0.0) < _HEAD_WEIGHT):
+        return None  # ("shop window": a window is no building; "flower bud": a bud is only like a seed)
+    above = wn.ancestors(wn.synsets(phrase)[0].offset)  # the name is a kind of what the head is read as:
+    shared = above & {s.offset for s in wn.synsets(head)}  # of one of its senses ("storm cloud": a cloud)
+    if not shared or (part.kind == "found" and not above & _FOUND_HEADS):  # not "power plant" (a factory)
+        return None  # as green growth
+    below, place = classes_below(), part.how.startswith("what is found")
+    if (
+        part.kind == "thing"
+        and not place
+        and not any(set(part.classes) & below.get(a, set()) for a in shared)
+    ):
+        return None  # ("india rubber" is no eraser)
+    part.note = f'"{phrase}" is searched as {head}: the words before it name no kind it sees'
+    return part
 
 
 def _seen_anyway(phrase: str, wn: WordNet) -> bool:

@@ -307,3 +307,37 @@ def test_an_animals_covering_gives_its_colour_and_a_part_is_said(
     [animal] = meaning.parts  # "yellow fins" had searched jeeps
     assert animal.colour == colour and [u.message() for u in meaning.unknown] == said
     assert not meaning.relations
+
+
+@pytest.mark.parametrize(
+    ("text", "head", "found"),
+    [
+        ("christmas tree", "tree", ["trees", "foliage"]),  # each had been "not among the concepts"
+        ("storm clouds", "clouds", ["sky"]),
+        ("wheat field", "field", ["grass"]),
+    ],
+)
+def test_a_name_that_reaches_nothing_is_searched_as_its_head(text: str, head: str, found: list[str]) -> None:
+    from multicap.index.query import understand
+
+    meaning = understand(text)
+    [part] = meaning.parts
+    assert part.kind == "found" and list(part.terms) == found and not meaning.unknown
+    assert meaning.notes == [f'"{text}" is searched as {head}: the words before it name no kind it sees']
+    for name in ("power plant", "india rubber", "shop window"):  # a factory, a substance: no plant, eraser
+        assert not understand(name).parts, name
+
+
+def test_everyday_names_and_doings_alone() -> None:
+    """ "tram" and "scooter" had searched their classes at 0.4 (a third sense), "tv" at 0.42; "fridge",
+    "smartphone", "clownfish" are no WordNet 3.0 class words; "running" alone had been read as nothing."""
+    from multicap.index.query import understand
+
+    for word, name in (("tram", "streetcar"), ("scooter", "motor scooter"), ("tv", "television"),
+                       ("fridge", "refrigerator"), ("smartphone", "cellular telephone"),
+                       ("clownfish", "anemone fish")):  # fmt: skip
+        assert understand(word).parts[0].top(1) == [(name, 1.0)], word
+    [said] = understand("running").unknown
+    assert (
+        said.message() == '"running" tells no image apart: multicap sees what a photo shows, not what it does'
+    )
