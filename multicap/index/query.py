@@ -20,7 +20,15 @@ import re
 from dataclasses import dataclass, field
 
 from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unfollowed
-from multicap.index.query_colours import COLOURING, LINKING, colour_at, colour_of, names_a_class
+from multicap.index.query_colours import (
+    COLOURING,
+    LINKING,
+    colour_at,
+    colour_of,
+    look_words,
+    names_a_class,
+    of_the_image,
+)
 from multicap.index.query_counts import BOUND_NOTE, in_a_name, read_count
 from multicap.index.query_parts import (
     PERSON_TERMS,
@@ -40,12 +48,13 @@ from multicap.index.query_parts import (
 from multicap.index.query_tokens import query_words
 from multicap.index.query_words import (
     ACTIONS,
+    ANIMAL_PARTS,
     AT_LEAST,
     CLOUD_NOUNS,
     CLOUDED,
     COLOURS,
+    COVERINGS,
     FILLER,
-    IMAGE_WORDS,
     LOOKS,
     MONOCHROME,
     NUMBERS,
@@ -54,10 +63,11 @@ from multicap.index.query_words import (
     QUANTIFIERS,
     RELATION_PHRASES,
     RELATIONS,
-    SHADES,
     SIZES,
     STOPWORDS,
+    SURFACES,
     WEATHER,
+    WHERE_TAKEN,
 )
 from multicap.index.reach import Unknown, shared_wordnet, unknown
 from multicap.text.wordnet import WordNet
@@ -183,8 +193,8 @@ class _Reading:
         phrase = next((r for r in RELATION_PHRASES if tuple(words[k : k + len(r)]) == r), None)
         if word in ACTIONS and self._names_a_thing(k):  # "a swimming pool", "running shoes": a thing
             return self._coloured(k)
-        if word in _WHERE and all(w in STOPWORDS for w in words[k + 1 :]):  # "a picture taken outside":
-            part = noun_part([_WHERE[word]], 0, self.wn)[1]  # where it was, not a relation
+        if word in WHERE_TAKEN and all(w in STOPWORDS for w in words[k + 1 :]):  # "a picture taken outside":
+            part = noun_part([WHERE_TAKEN[word]], 0, self.wn)[1]  # where it was, not a relation
             if part is not None:
                 part.text = word
                 self._add(part, k, 1)
@@ -259,7 +269,7 @@ class _Reading:
         while end + 1 < len(words) and words[end] in ("and", "or") and self._a_colour(words[end + 1]):
             end += 2  # "black and white": a pair, as the describer says one; "red or blue": either
         if words[k - 1] == "in" and tuple(words[k:end]) == MONOCHROME:  # "a street in black and white":
-            return 0  # the photo (`_look_words`)
+            return 0  # the photo (`look_words`)
         relation = any(tuple(words[end : end + len(r)]) == r for r in RELATION_PHRASES)  # ("next to")
         return end - k if relation or not before_noun(words, end - 1) else 0
 
@@ -299,9 +309,9 @@ class _Reading:
         dog with brown fur": a brown dog; "fur" had been no word it knows and brown any object's), a part
         is said ("a fish with yellow fins" had searched jeeps, "a bird with a red beak" birds twice)."""
         out, word, thing = self.out, self.words[k], self.out.parts[-1]
-        if word in _COVERINGS and self.colour is not None and thing.colour is None:
+        if word in COVERINGS and self.colour is not None and thing.colour is None:
             thing.colour, thing.text = self.colour, f"{self.colour_text} {thing.text}"
-        elif word in _ANIMAL_PARTS:
+        elif word in ANIMAL_PARTS:
             typed = f"{self.colour_text} {word}".strip()
             out.unknown.append(Unknown(typed, "is a part of a thing, which multicap does not see apart"))
         if out.relations and out.relations[-1] in self.words[self.since : k]:
@@ -340,7 +350,7 @@ class _Reading:
         words, wn = self.words, self.wn
         if words[k] in _COLOUR_NOUNS:  # "fall colors", "a colour photo": a colourful image, where nothing
             self.colour_noun = words[k]  # else is asked ("a red colour": red; "car colour": the car)
-            if self.colour is None and not self.out.parts and _of_the_image(words, k + 1):
+            if self.colour is None and not self.out.parts and of_the_image(words, k + 1):
                 self.out.parts.append(look_part(words[k], LOOKS[words[k]]))
             else:
                 self.out.dropped.append(words[k])
@@ -354,7 +364,7 @@ class _Reading:
         if sky is not None and named is not None:  # "cloudy red car": a clouded sky, and a red car
             self.clouded.append(clouded(self.colour_text, sky))
             self.colour = None
-        span, look, took_colour = _look_words(words, k, named, wn, self.colour, self.colour_text)
+        span, look, took_colour = look_words(words, k, named, wn, self.colour, self.colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             self.out.parts += [look] if look is not None else []
             self.colour = None if took_colour else self.colour
@@ -368,11 +378,11 @@ class _Reading:
             )
             self.followed += ["or"] if joined == "or" else []
             return k + 1
-        if words[k] in _COVERINGS | _ANIMAL_PARTS and self._of_the_thing(k):  # "a dog with brown fur"
+        if words[k] in COVERINGS | ANIMAL_PARTS and self._of_the_thing(k):  # "a dog with brown fur"
             return self._of_an_animal(k)
         span, part = noun_part(words, k, wn)
         said = describing(words, k, part, wn) if span == 1 else ""
-        if span == 1 and words[k] in _SURFACES and self._after_relation(k):  # "a clock on the wall"
+        if span == 1 and words[k] in SURFACES and self._after_relation(k):  # "a clock on the wall"
             said, self.negation = "says where in the scene, which multicap does not see", ""
         if said:  # "a modern building": no modern, a person
             self.out.unknown.append(Unknown(words[k], said))
@@ -469,56 +479,12 @@ class _Reading:
 _AND = frozenset({"and", "or", "vs", "versus", "plus"})
 _DOING = "tells no image apart: multicap sees what a photo shows, not what it does"
 _JOINS = 'joins nothing: say the things it is between ("a dog on a sofa")'
-# What covers an animal (its colour is the animal's) and its parts (which the describer does not find).
-_COVERINGS = frozenset(
-    {"fur", "feathers", "feather", "plumage", "coat", "hair", "mane", "skin", "scales", "pelt", "wool",
-     "fleece"}
-)  # fmt: skip
-_ANIMAL_PARTS = frozenset(
-    {"beak", "bill", "fin", "fins", "tail", "tails", "paw", "paws", "wing", "wings", "horn", "horns", "ear",
-     "ears", "eye", "eyes", "leg", "legs", "nose", "head", "neck", "claw", "claws", "spots", "stripes",
-     "whiskers", "antlers", "hooves", "trunk"}
-)  # fmt: skip
-_WHERE = {"inside": "indoors", "outside": "outdoors"}  # last in a query, where the photo was taken
-# Parts of a room or a building that a relation makes where a thing is ("a clock on the wall", "a cat in
-# the window"): each had searched buildings, the wholes WordNet gives them (stupas, boathouses).
-_SURFACES = frozenset(
-    {"wall", "walls", "floor", "floors", "ceiling", "corner", "window", "windows", "windowsill"}
-)
 
 
 def _joins(between: list[str]) -> bool:
     """Whether the words between two parts join them as equals ("a dog and a cat", "cats or dogs"), with
     no relation that makes the second where or with what the first is ("a dog on a sofa and a cat")."""
     return bool(_AND & set(between)) and not any(w in RELATIONS for w in between)
-
-
-def _look_words(
-    words: list[str], k: int, named: str | None, wn: WordNet, colour: str | None, colour_text: str
-) -> tuple[int, Part | None, bool]:
-    """The words from `k` that say how the whole image looks ("black and white" photo, "dark", "a blue
-    picture") or shade a colour ("dark blue": the describer names blue): how many (0: none), the part they
-    make (None for a shade), and whether they took the colour waiting for its noun (`colour`, typed as
-    `colour_text`: "a red and white photo"). `named` is the describer's colour the word at `k` names."""
-    if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and _of_the_image(words, k + len(MONOCHROME)):
-        return len(MONOCHROME), look_part(" ".join(MONOCHROME), LOOKS["monochrome"]), False  # not "... dog"
-    word = words[k]
-    if word in SHADES and k + 1 < len(words) and colour_of(words[k + 1], wn) is not None:
-        return 1, None, False
-    if word in LOOKS:
-        return 1, look_part(word, LOOKS[word]), False
-    if named is None or k + 1 >= len(words) or not _of_the_image(words, k + 1):
-        return 0, None, False
-    paired = colour is not None and words[k - 1] == "and"
-    if paired:
-        named, word = f"{colour} and {named}", f"{colour_text} and {word}"
-    return 2, look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
-
-
-def _of_the_image(words: list[str], k: int) -> bool:
-    """Whether the words from `k` leave what came before to the whole image: nothing, or a word for it
-    ("photo", "pictures")."""
-    return k >= len(words) or words[k] in IMAGE_WORDS
 
 
 def _said_as_place(words: list[str], k: int) -> bool:

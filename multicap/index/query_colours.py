@@ -1,15 +1,26 @@
 """Colour words in a query: which colour of the describer's a word names ("crimson": red; "golden retriever"
-is no colour), and the words that give a thing its colour after it ("a car that is red", "a door painted
-blue", "a car that is not red")."""
+is no colour), the words that give a thing its colour after it ("a car that is red", "a door painted
+blue", "a car that is not red"), and the words for how the whole image looks ("a blue picture", "black and
+white", "dark")."""
 
 from __future__ import annotations
 
-from multicap.index.query_parts import PERSON_SYNSET, before_noun, noun_part
-from multicap.index.query_words import COLOURS, FOUND, FOUND_SENSES, PLACE_WORDS, RELATIONS
+from multicap.index.query_parts import PERSON_SYNSET, Part, before_noun, look_part, noun_part
+from multicap.index.query_words import (
+    COLOURS,
+    FOUND,
+    FOUND_SENSES,
+    IMAGE_WORDS,
+    LOOKS,
+    MONOCHROME,
+    PLACE_WORDS,
+    RELATIONS,
+    SHADES,
+)
 from multicap.index.reach import classes_below, place_of
 from multicap.text.wordnet import Synset, WordNet
 
-__all__ = ["COLOURING", "LINKING", "colour_at", "colour_of", "names_a_class"]
+__all__ = ["COLOURING", "LINKING", "colour_at", "colour_of", "look_words", "names_a_class", "of_the_image"]
 
 # Common colour names that fold into the describer's (`COLOURS`).
 _COLOUR_ALIASES = {
@@ -129,3 +140,31 @@ def colour_of(word: str, wn: WordNet, *, before_noun: bool = True) -> str | None
                 return None
             return _COLOUR_ALIASES.get(lemma, lemma)
     return None
+
+
+def look_words(
+    words: list[str], k: int, named: str | None, wn: WordNet, colour: str | None, colour_text: str
+) -> tuple[int, Part | None, bool]:
+    """The words from `k` that say how the whole image looks ("black and white" photo, "dark", "a blue
+    picture") or shade a colour ("dark blue": the describer names blue): how many (0: none), the part they
+    make (None for a shade), and whether they took the colour waiting for its noun (`colour`, typed as
+    `colour_text`: "a red and white photo"). `named` is the describer's colour the word at `k` names."""
+    if tuple(words[k : k + len(MONOCHROME)]) == MONOCHROME and of_the_image(words, k + len(MONOCHROME)):
+        return len(MONOCHROME), look_part(" ".join(MONOCHROME), LOOKS["monochrome"]), False  # not "... dog"
+    word = words[k]
+    if word in SHADES and k + 1 < len(words) and colour_of(words[k + 1], wn) is not None:
+        return 1, None, False
+    if word in LOOKS:
+        return 1, look_part(word, LOOKS[word]), False
+    if named is None or k + 1 >= len(words) or not of_the_image(words, k + 1):
+        return 0, None, False
+    paired = colour is not None and words[k - 1] == "and"
+    if paired:
+        named, word = f"{colour} and {named}", f"{colour_text} and {word}"
+    return 2, look_part(f"{word} {words[k + 1]}", ("palette", str(named))), paired
+
+
+def of_the_image(words: list[str], k: int) -> bool:
+    """Whether the words from `k` leave what came before to the whole image: nothing, or a word for it
+    ("photo", "pictures")."""
+    return k >= len(words) or words[k] in IMAGE_WORDS

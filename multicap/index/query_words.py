@@ -11,10 +11,10 @@ things are ImageNet class names (tests/unit/test_query.py checks it).
 from __future__ import annotations
 
 __all__ = [
-    "ACTIONS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "COLOURS", "FACE_WORDS", "FILLER", "FOUND",
-    "FOUND_SENSES", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS", "PEOPLE_COUNT", "PEOPLE_WORDS",
-    "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "QUANTIFIERS", "RELATIONS", "RELATION_PHRASES", "REQUESTS",
-    "SEEN_AS", "SHADES", "SIZES", "STOPWORDS",
+    "ACTIONS", "ANIMAL_PARTS", "AT_LEAST", "AT_PLACE", "BODY_OF_WATER", "COLOURS", "COVERINGS",
+    "FACE_WORDS", "FILLER", "FOUND", "FOUND_SENSES", "IMAGE_WORDS", "LOOKS", "MONOCHROME", "NUMBERS",
+    "PEOPLE_COUNT", "PEOPLE_WORDS", "PLACE_WORDS", "POSITIONS", "POSITION_TAIL", "QUANTIFIERS", "RELATIONS",
+    "RELATION_PHRASES", "REQUESTS", "SEEN_AS", "SHADES", "SIZES", "STOPWORDS", "SURFACES", "WHERE_TAKEN",
 ]  # fmt: skip
 
 # Quantifiers: "any dog", "all cats" (each had been an unknown word; "more" was Sir Thomas More, a person,
@@ -368,3 +368,21 @@ IMAGE_WORDS = frozenset(
 # Words that shade a colour ("dark blue", "bright red"): before a colour they say nothing the describer
 # tells apart, so the colour alone is asked for.
 SHADES = frozenset({"dark", "light", "bright", "pale", "deep", "pastel", "dim", "vivid"})
+
+# What covers an animal (its colour is the animal's) and its parts (which the describer does not find).
+COVERINGS = frozenset(
+    {"fur", "feathers", "feather", "plumage", "coat", "hair", "mane", "skin", "scales", "pelt", "wool",
+     "fleece"}
+)  # fmt: skip
+ANIMAL_PARTS = frozenset(
+    {"beak", "bill", "fin", "fins", "tail", "tails", "paw", "paws", "wing", "wings", "horn", "horns", "ear",
+     "ears", "eye", "eyes", "leg", "legs", "nose", "head", "neck", "claw", "claws", "spots", "stripes",
+     "whiskers", "antlers", "hooves", "trunk"}
+)  # fmt: skip
+# Last in a query, where the photo was taken ("a picture taken outside"), read as these words.
+WHERE_TAKEN = {"inside": "indoors", "outside": "outdoors"}
+# Parts of a room or a building that a relation makes where a thing is ("a clock on the wall", "a cat in
+# the window"): each had searched buildings, the wholes WordNet gives them (stupas, boathouses).
+SURFACES = frozenset(
+    {"wall", "walls", "floor", "floors", "ceiling", "corner", "window", "windows", "windowsill"}
+)
