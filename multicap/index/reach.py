@@ -99,6 +99,7 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
     if kind is not None:  # a named thing: searched as the kind it is
         return _reach_as(phrase, synsets[0], kind, wn)
     routes = _Routes()
+    unseen_life = _unseen_life(synsets)  # "mouse": first the animal, which no class is
     synsets = _seen_first(_named_first(phrase, synsets))
     _by_name(phrase, synsets, routes)
     senses = list(zip(_SENSE_WEIGHTS, synsets, strict=False))
@@ -133,7 +134,35 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
         if defined:  # "puppy": any dog, not three of its 118 breeds
             like = ", ".join(defined)
         note = f'"{phrase}" is no class this model sees: searched as what is like it ({like})'
+    made = unseen_life and all(_made(c, wn) for c, _ in ranked[:3])  # a living thing's name, a thing made
+    if made and not note:  # "mouse" had searched computer mice without a word
+        thing = ", ".join(dict.fromkeys(_other_name(c, phrase, wn) for c, _ in ranked[:2]))
+        note = f'"{phrase}" is searched as {thing}: the living thing it first names is no class it sees'
     return Reached(kept, "; ".join(how[:3]), note)
+
+
+def _made(cls: int, wn: WordNet) -> bool:
+    """Whether a class is a thing people make (WordNet's noun.artifact)."""
+    return wn.synset(int(imagenet_concepts()[cls].wnid[1:]), "n").lexfile == _ARTIFACT_FILE
+
+
+def _other_name(cls: int, phrase: str, wn: WordNet) -> str:
+    """A class's name, or another word of its synset where that is the word typed ("mouse": computer
+    mouse)."""
+    concept = imagenet_concepts()[cls]
+    words = [w.replace("_", " ") for w in wn.synset(int(concept.wnid[1:]), "n").lemmas]
+    return next((w for w in words if w.lower() != phrase.lower()), concept.name)
+
+
+def _unseen_life(synsets: list[Synset]) -> bool:
+    """Whether a word's first sense is an animal or a plant that is no class and has none below it
+    ("mouse", the rodent), so that what the word reaches is another sense's (the computer mouse)."""
+    first = synsets[0] if synsets else None
+    return first is not None and first.lexfile in _LIFE_FILES and first.offset not in classes_below()
+
+
+_LIFE_FILES = frozenset({5, 20})  # WordNet's noun.animal and noun.plant
+_ARTIFACT_FILE = 6  # noun.artifact
 
 
 class _Routes:

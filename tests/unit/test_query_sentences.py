@@ -341,3 +341,13 @@ def test_everyday_names_and_doings_alone() -> None:
     assert (
         said.message() == '"running" tells no image apart: multicap sees what a photo shows, not what it does'
     )
+
+
+def test_a_word_first_for_an_unseen_animal_says_what_is_searched_instead() -> None:
+    """ "mouse" had searched computer mice without a word: the rodent is no class this model sees."""
+    from multicap.index.query import understand
+
+    assert understand("mouse").notes == [
+        '"mouse" is searched as computer mouse: the living thing it first names is no class it sees'
+    ]
+    assert not understand("banana").notes and not understand("red fox").notes  # the fruit, a class
