@@ -351,3 +351,14 @@ def test_a_word_first_for_an_unseen_animal_says_what_is_searched_instead() -> No
         '"mouse" is searched as computer mouse: the living thing it first names is no class it sees'
     ]
     assert not understand("banana").notes and not understand("red fox").notes  # the fruit, a class
+
+
+def test_words_read_as_a_photo_means_them() -> None:
+    """A walkthrough: "fruit" had reached rapeseed, corn and acorns as fully as apples (the botanist's
+    fruit), "bike" bicycles at 0.6 (a motorcycle first), "wall" only buildings."""
+    from multicap.index.query import understand
+
+    assert {"banana", "strawberry"} <= {n for n, _ in understand("fruit").parts[0].top(10)}
+    assert "rapeseed" not in {n for n, _ in understand("fruit").parts[0].top(20)}
+    assert understand("bike").parts[0].top(1) == [("mountain bike", 1.0)]
+    assert understand("wall").parts[0].top(1) == [("stone wall", 1.0)]
