@@ -119,6 +119,8 @@ def reach(phrase: str, synsets: list[Synset], wn: WordNet) -> Reached | None:
             routes.add(below, _W_SELF, f"{synsets[0].name} and its kinds")
         senses = []
     _kinds_wholes_and_parts(senses, routes, wn)
+    if phrase in SEEN_AS:  # what the word means in a photo first; WordNet's senses beside it ("fruit": the
+        routes.below_seen(_W_KIND)  # botanist's acorns and corn had weighed as much as the apples)
     substituted = not routes.reached  # no class is the word or below it: what is like it stands in for it
     defined = [] if routes.reached else _like_it(phrase, senses, routes, wn)
     if not routes.reached:
@@ -176,6 +178,12 @@ class _Routes:
         for c in classes:
             if weight > self.reached.get(c, 0.0):
                 self.reached[c], self.how[c] = weight, route
+
+    def below_seen(self, most: float) -> None:
+        """Every class not reached as what the word is seen as (`SEEN_AS`) at `most`."""
+        for c, route in self.how.items():
+            if not route.startswith("as "):
+                self.reached[c] = min(self.reached[c], most)
 
 
 def _by_name(phrase: str, synsets: list[Synset], routes: _Routes) -> None:

@@ -359,6 +359,6 @@ def test_words_read_as_a_photo_means_them() -> None:
     from multicap.index.query import understand
 
     assert {"banana", "strawberry"} <= {n for n, _ in understand("fruit").parts[0].top(10)}
-    assert "rapeseed" not in {n for n, _ in understand("fruit").parts[0].top(20)}
+    assert dict(understand("fruit").parts[0].top(20))["rapeseed"] <= 0.7  # beside it, as a kind
     assert understand("bike").parts[0].top(1) == [("mountain bike", 1.0)]
     assert understand("wall").parts[0].top(1) == [("stone wall", 1.0)]
