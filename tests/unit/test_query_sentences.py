@@ -362,3 +362,10 @@ def test_words_read_as_a_photo_means_them() -> None:
     assert dict(understand("fruit").parts[0].top(20))["rapeseed"] <= 0.7  # beside it, as a kind
     assert understand("bike").parts[0].top(1) == [("mountain bike", 1.0)]
     assert understand("wall").parts[0].top(1) == [("stone wall", 1.0)]
+
+
+def test_waves_are_water() -> None:
+    """ "ocean waves" had searched radios and microwaves (the physicist's waves, through definitions)."""
+    from multicap.index.query import understand
+
+    assert {"seashore", "pier"} <= {n for n, _ in understand("waves").parts[0].top(10)}
