@@ -420,6 +420,25 @@ def test_a_word_that_describes_the_next_noun_is_no_thing_of_its_own() -> None:
     assert not understand("either a dog or a cat").unknown
 
 
+def test_a_material_before_a_made_thing_says_what_it_is_made_of() -> None:
+    """ "a glass bottle", "an iron gate", "a wool hat" and "a wood table" had searched beer glasses,
+    clothes irons, wool or trees as a second thing beside the one asked for; a material is now said, and
+    a name of both, water, and a material before what is no made thing keep their reading."""
+    from multicap.index.query import understand
+
+    made = (("a glass bottle", "bottle"), ("an iron gate", "gate"), ("a wool hat", "hat"),
+            ("a wood table", "table"), ("leather shoes", "shoes"), ("a marble statue", "statue"))  # fmt: skip
+    for text, noun in made:
+        meaning = understand(text)
+        assert [p.text for p in meaning.parts] == [noun], text
+        assert meaning.unknown[0].reason == "says what it is made of, which multicap does not see", text
+    assert [p.text for p in understand("a stone wall").parts] == ["stone wall"]  # a class
+    assert [p.text for p in understand("a glass of water").parts] == ["glass of water"]
+    assert [p.text for p in understand("water park").parts] == ["water", "park"]
+    assert [p.text for p in understand("steam plume").parts] == ["steam", "plume"]  # not a made thing
+    assert "iron" in reached("iron")  # alone, the class
+
+
 def test_the_full_text_search_is_given_no_names_from_a_tie_of_many() -> None:
     """A walkthrough: "animals" gave the full-text search tench, goldfish and great white shark, the first
     three by index of 398 classes at one weight, and fish filled the results; a few strongest still go."""
