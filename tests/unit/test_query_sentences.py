@@ -369,3 +369,20 @@ def test_waves_are_water() -> None:
     from multicap.index.query import understand
 
     assert {"seashore", "pier"} <= {n for n, _ in understand("waves").parts[0].top(10)}
+
+
+def test_screens_pages_books_and_statues_as_the_encoder_sees_them() -> None:
+    """ "screenshot" is no WordNet 3.0 word and "document" reached nothing (the encoder calls a screenshot
+    a web site and a page of text a menu); "book" had put comic books first, "sculpture" reached nothing."""
+    from multicap.index.query import understand
+
+    seen = (
+        ("screenshot", {"web site", "menu"}),
+        ("documents", {"menu", "web site"}),
+        ("book", {"book jacket", "comic book", "bookcase"}),
+        ("sculpture", {"pedestal", "totem pole"}),
+    )
+    for word, names in seen:
+        [part] = understand(word).parts
+        assert {n for n, w in part.top(5) if w == 1.0} == names, word
+        assert not understand(word).unknown, word
