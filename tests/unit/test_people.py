@@ -408,3 +408,38 @@ def test_a_doubtful_body_counts_beside_a_confident_one_only() -> None:
     assert people._ssd_bodies(_Scores([0.64]), [image]) == [[]]  # type: ignore[arg-type]
     [alone] = people._ssd_bodies(_Scores([0.8]), [image])[0]  # type: ignore[arg-type]
     assert alone.confidence == pytest.approx(0.6)
+
+
+Body = bodies.Body
+
+
+class _Crowd:
+    """An SSD stand-in for the second look: at 224 px `faint` figures side by side at 0.5; at 320 px
+    `larger` of them at 0.4, apart, and with `whole` a box over the whole frame too."""
+
+    def __init__(self, faint: int, larger: int, whole: bool = False) -> None:
+        self.faint, self.larger, self.whole, self.sides = faint, larger, whole, []
+
+    def detect(self, images: list[np.ndarray], min_score: float, *, side: int = 224) -> list[list[Body]]:
+        self.sides += [side] if images else []
+        n, score = (self.faint, 0.5) if side == 224 else (self.larger, 0.4)
+        found = [bodies.Body(np.array([0.1 * k, 0.7, 0.1 * k + 0.04, 0.8]), score) for k in range(n)]
+        found += [bodies.Body(np.array([0.0, 0.0, 1.0, 0.9]), score)] if self.whole and side != 224 else []
+        return [found for _ in images]
+
+
+def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
+    """Tourists before a gate, musicians on a stage: no box sure at 224 px, but two faint figures there
+    make the SSD look again at 320 px, where three faint figures are people; two are not, and one faint
+    figure at 224 px is no reason to look again. A box over the whole frame counts (as measured) but is
+    no person."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)  # square: no look at its end squares either
+    ssd = _Crowd(faint=1, larger=3)
+    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
+    ssd = _Crowd(faint=2, larger=2)
+    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224, 320]  # type: ignore[arg-type]
+    crowd = people._ssd_bodies(_Crowd(faint=2, larger=3), [image])[0]  # type: ignore[arg-type]
+    assert len(crowd) == 3 and all(f.confidence == 0.5 for f in crowd)
+    assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])
+    crowd = people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image])[0]  # type: ignore[arg-type]
+    assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1])
