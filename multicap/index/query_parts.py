@@ -434,6 +434,7 @@ _WHOSE = "says whose it is, which multicap does not see"
 _MADE_OF = "says what it is made of, which multicap does not see"
 _SUBSTANCE = 27  # WordNet's lexicographer file noun.substance: glass, iron, rubber, leather, wood, paper
 _FABRIC = 3309808  # fabric.n.01: wool, silk, velvet
+_BUILDING_MATERIAL = 14786479  # building_material.n.01: brick (a made thing first, not a substance)
 _ARTIFACT = 6  # noun.artifact: what a thing made of a material is first (not "lava field", "steam plume")
 
 
@@ -448,7 +449,7 @@ def made_of(words: list[str], k: int, wn: WordNet) -> bool:
     if not senses or not before_noun(words, k):
         return False
     first = senses[0]
-    if first.lexfile != _SUBSTANCE and _FABRIC not in wn.ancestors(first.offset):
+    if first.lexfile != _SUBSTANCE and not {_FABRIC, _BUILDING_MATERIAL} & wn.ancestors(first.offset):
         return False
     if any(BODY_OF_WATER in wn.ancestors(s.offset) for s in senses[:2]):
         return False

@@ -373,7 +373,9 @@ def test_waves_are_water() -> None:
 
 def test_screens_pages_books_and_statues_as_the_encoder_sees_them() -> None:
     """ "screenshot" is no WordNet 3.0 word and "document" reached nothing (the encoder calls a screenshot
-    a web site and a page of text a menu); "book" had put comic books first, "sculpture" reached nothing."""
+    a web site and a page of text a menu); "book" had put comic books first, "sculpture" reached nothing;
+    "tower" only the beacon (the Eiffel Tower is a bell cote to the encoder), "cutlery" hatchets first and
+    "landmarks" nothing."""
     from multicap.index.query import understand
 
     seen = (
@@ -381,8 +383,11 @@ def test_screens_pages_books_and_statues_as_the_encoder_sees_them() -> None:
         ("documents", {"menu", "web site"}),
         ("book", {"book jacket", "comic book", "bookcase"}),
         ("sculpture", {"pedestal", "totem pole"}),
+        ("tower", {"beacon", "bell cote", "water tower", "obelisk"}),
+        ("cutlery", {"wooden spoon", "spatula", "ladle", "cleaver"}),
     )
     for word, names in seen:
         [part] = understand(word).parts
         assert {n for n, w in part.top(5) if w == 1.0} == names, word
         assert not understand(word).unknown, word
+    assert "triumphal arch" in dict(understand("landmarks").parts[0].top(20))
