@@ -477,10 +477,22 @@ def _region_probs(cam: torch.Tensor, box: tuple[float, float, float, float]) -> 
 
 def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:
     """The sky is never below a thing: where its box's centre is (a sky over the whole frame, behind a
-    building that fills the middle), it is around the thing."""
-    if relation.predicate == "below" and objects[relation.subject].label == "sky":
+    building that fills the middle), it is around the thing; nor beside a thing it lies behind, its box
+    over most of the thing's ("a statue in the centre, the sky around it", not "next to it")."""
+    if objects[relation.subject].label != "sky":
+        return relation
+    sky, thing = objects[relation.subject].box, objects[relation.object].box
+    if relation.predicate == "below" or (relation.predicate == "next to" and _covered(thing, sky) >= 0.5):
         return Relation(relation.subject, "around", relation.object)
     return relation
+
+
+def _covered(box: tuple[float, float, float, float], by: tuple[float, float, float, float]) -> float:
+    """The share of `box` that `by` covers."""
+    w = max(0.0, min(box[2], by[2]) - max(box[0], by[0]))
+    h = max(0.0, min(box[3], by[3]) - max(box[1], by[1]))
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    return w * h / area if area > 0 else 0.0
 
 
 def _sky(sky: Sky) -> SceneObject:

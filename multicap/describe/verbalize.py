@@ -249,7 +249,7 @@ def attribute_text(facts: SceneFacts) -> str:
 def layout_text(facts: SceneFacts) -> str:
     """ "a golden retriever in the centre, a tennis ball to the right of it on the right; on a seashore".
     A thing around the one before it, or the sky, grass, trees or foliage whose box is centred, is said with
-    no place of its own: "a ladybug on the right, foliage around it", "a monastery, the sky next to it".
+    no place of its own: "a ladybug on the right, foliage around it", "a monastery, the sky around it".
     People found together (the describer puts them first) are said as one group with where they are
     ("two people on the left", "three people on the left and in the centre", "five people across the
     image"); the first thing after them by

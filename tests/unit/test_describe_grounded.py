@@ -109,7 +109,7 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
     """A monastery everywhere and a castle in the middle was "a castle ...; at a monastery", two names for
     one building: the object is said, the setting not; a building setting stays beside a dog. The sky is
     never below a thing (a sky box over the whole frame, centred below a tall building, was "the sky below
-    it")."""
+    it"), nor beside a thing it lies behind ("a pedestal in the centre, the sky next to it")."""
     import torch
 
     from multicap.describe.grounded import LoadedImage, _sky_above
@@ -128,6 +128,10 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
     sky = SceneObject("sky", 0.9, (0.0, 0.0, 1.0, 1.0), {})
     assert _sky_above(Relation(1, "below", 0), [arch, sky]).predicate == "around"
     assert _sky_above(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
+    statue = SceneObject("pedestal", 0.6, (0.25, 0.0, 0.9, 0.93), {})  # the sky behind it: not beside it
+    assert _sky_above(Relation(1, "next to", 0), [statue, sky]).predicate == "around"
+    corner = SceneObject("sky", 0.9, (0.0, 0.0, 0.3, 0.3), {})  # a patch of sky beside a thing stays so
+    assert _sky_above(Relation(1, "next to", 0), [statue, corner]).predicate == "next to"
 
 
 def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
