@@ -342,6 +342,9 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     # WordNet's cutter (hatchets, planes), and ImageNet has no fork or table knife
     "tower": _TOWERS, "towers": _TOWERS, "landmark": _LANDMARKS, "landmarks": _LANDMARKS,
     "cutlery": _CUTLERY, "silverware": _CUTLERY, "flatware": _CUTLERY,
+    # a pig is any swine to a user (a farm's pig read as a wild boar had ranked below a rhinoceros that
+    # the encoder half took for a hog)
+    "pig": ("hog", "wild boar"), "pigs": ("hog", "wild boar"),
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {

@@ -374,8 +374,8 @@ def test_waves_are_water() -> None:
 def test_screens_pages_books_and_statues_as_the_encoder_sees_them() -> None:
     """ "screenshot" is no WordNet 3.0 word and "document" reached nothing (the encoder calls a screenshot
     a web site and a page of text a menu); "book" had put comic books first, "sculpture" reached nothing;
-    "tower" only the beacon (the Eiffel Tower is a bell cote to the encoder), "cutlery" hatchets first and
-    "landmarks" nothing."""
+    "tower" only the beacon (the Eiffel Tower is a bell cote to the encoder), "cutlery" hatchets first,
+    "landmarks" nothing, and "pig" the hog alone (a farm's pig read as a wild boar ranked below a rhino)."""
     from multicap.index.query import understand
 
     seen = (
@@ -385,6 +385,7 @@ def test_screens_pages_books_and_statues_as_the_encoder_sees_them() -> None:
         ("sculpture", {"pedestal", "totem pole"}),
         ("tower", {"beacon", "bell cote", "water tower", "obelisk"}),
         ("cutlery", {"wooden spoon", "spatula", "ladle", "cleaver"}),
+        ("pig", {"hog", "wild boar"}),
     )
     for word, names in seen:
         [part] = understand(word).parts
