@@ -189,6 +189,9 @@ class _Routes:
 def _by_name(phrase: str, synsets: list[Synset], routes: _Routes) -> None:
     """The classes `phrase` names: a class's name, any word of its synset as the sense it is, and the
     everyday words ImageNet files under another synset (`SEEN_AS`)."""
+    seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken"),
+    seen = [c for name in seen_as for c in class_names()[name.lower()]]  # first: a class the word also
+    routes.add(seen, _W_SELF, f"as {', '.join(seen_as)}")  # names stays as it is seen ("pig": the hog)
     own = f"{phrase}, a class of its own"
     routes.add(class_names(synonyms=False).get(phrase, frozenset()), _W_SELF, own)  # whatever sense WordNet
     #   ranks first: "church" is first a congregation, and the building reached only 0.6
@@ -197,9 +200,6 @@ def _by_name(phrase: str, synsets: list[Synset], routes: _Routes) -> None:
         offset = class_offsets()[c]  # (`_seen_first`): "taxi" 1.0, "hot dog" 1.0 (its person moved last);
         if offset in offsets:  # "light" (a lighter, beyond its third sense) nothing
             routes.add([c], _SENSE_WEIGHTS[offsets.index(offset)], own)
-    seen_as = SEEN_AS.get(phrase, ())  # where ImageNet files the thing under another synset ("chicken")
-    seen = [c for name in seen_as for c in class_names()[name.lower()]]
-    routes.add(seen, _W_SELF, f"as {', '.join(seen_as)}")
 
 
 def _kinds_wholes_and_parts(senses: list[tuple[float, Synset]], routes: _Routes, wn: WordNet) -> None:
