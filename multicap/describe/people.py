@@ -101,7 +101,8 @@ class Person:
 
     `box` covers the whole visible person (for a face alone: the head and shoulders grown from it);
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
-    without a body around it) or "body" (no face). `confidence` is 0.5 at a detector's acceptance
+    without a body around it), "body" (no face) or "figure" (one of several faint figures, `_crowd`: of a
+    crowd, more people may be there than were found). `confidence` is 0.5 at a detector's acceptance
     threshold and rises towards 1 with its evidence: BlazeFace's score s as 0.5 + (s - 0.6) / 0.8 (n/(n + 6)
     for a face backed by n cascade windows), the SSD's score s as 0.5 + (s - 0.75) / 0.5 (under 0.5 for a
     body taken at 0.6-0.75 beside a person at 0.75 or more) (w/(w + 1.4) for a
@@ -111,13 +112,14 @@ class Person:
     box: Box
     face: Box | None
     confidence: float
-    kind: Literal["face", "body"]
+    kind: Literal["face", "body", "figure"]
 
 
 @dataclass(frozen=True)
 class _Found:
     box: np.ndarray  # (4,) x0, y0, x1, y1 in 0..1
     confidence: float
+    faint: bool = False  # one of several faint figures (`_crowd`): there may be more than were found
 
 
 class _Detectors:
@@ -227,7 +229,8 @@ def _crowd(ssd: PersonSSD, images: dict[int, np.ndarray]) -> dict[int, list[_Fou
     for i, bodies in zip(images, seen, strict=True):
         figures = _figures(bodies)
         if len(figures) >= _CROWD:  # (a box over most of the frame counts, as measured, but is no figure)
-            out[i] = [_Found(f.box, 0.5) for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]
+            small = [f for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]
+            out[i] = [_Found(f.box, 0.5, faint=True) for f in small]
     return out
 
 
@@ -400,7 +403,8 @@ def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
     for body in bodies:
         head = [i for i, f in enumerate(faces) if i not in used and _in_head(f.box, body.box)]
         if not head:
-            people.append(Person(_as_box(body.box), None, round(body.confidence, 4), "body"))
+            kind: Literal["body", "figure"] = "figure" if body.faint else "body"
+            people.append(Person(_as_box(body.box), None, round(body.confidence, 4), kind))
             continue
         i = max(head, key=lambda i: faces[i].confidence)
         used.add(i)

@@ -138,8 +138,15 @@ def with_article(phrase: str) -> str:
     return f"{indefinite(phrase)} {phrase}"
 
 
-def _count(noun: str, n: int) -> str:
-    return with_article(noun) if n == 1 else f"{count_word(n)} {plural(noun)}"
+def _count(noun: str, n: int, *, least: bool = False) -> str:
+    """ "a dog", "two dogs"; with `least`, "at least three people" (a crowd's faint figures: there may be
+    more than were found)."""
+    return with_article(noun) if n == 1 else f"{'at least ' * least}{count_word(n)} {plural(noun)}"
+
+
+def _faint(objects: list[SceneObject]) -> bool:
+    """Whether people among `objects` were found as a crowd's faint figures (`describe.people._crowd`)."""
+    return any(o.label == "person" and o.attributes.get("found_by") == "figure" for o in objects)
 
 
 def _join(items: list[str], *, serial: bool = False) -> str:
@@ -228,7 +235,9 @@ def count_word(n: int) -> str:
 def object_text(facts: SceneFacts) -> str:
     """ "a golden retriever and two tennis balls" (objects counted by name, in order of appearance)."""
     counts = Counter(o.label for o in facts.objects)
-    return _join([_count(label, n) for label, n in counts.items()]) if counts else NOTHING
+    least = _faint(facts.objects)
+    said = [_count(label, n, least=least and label == "person") for label, n in counts.items()]
+    return _join(said) if said else NOTHING
 
 
 @register_verbalizer("attribute")
@@ -259,7 +268,7 @@ def layout_text(facts: SceneFacts) -> str:
     group = next((k for k, o in enumerate(obj) if o.label != "person"), len(obj))
     if group >= 2:
         where = _spread([o.attributes["position"] for o in obj[:group]])
-        clauses.append(f"{_count('person', group)} {where}")
+        clauses.append(f"{_count('person', group, least=_faint(obj[:group]))} {where}")
         if group < len(obj):
             clauses.append(
                 f"{with_article(obj[group].label)} {POSITION_PHRASES[obj[group].attributes['position']]}"
@@ -319,7 +328,7 @@ def caption_text(facts: SceneFacts) -> str:
     if len(people) > 1:  # a group is counted whole, as the object level counts it: "five people"
         wear = {object_phrase(o, size=False) for o in people}
         group = object_phrase(people[0], size=False, n=len(people)) if len(wear) == 1 else plural("person")
-        names.insert(0, f"{count_word(len(people))} {group}")
+        names.insert(0, f"{'at least ' * _faint(people)}{count_word(len(people))} {group}")
     elif people:
         names.insert(0, with_article(object_phrase(people[0], size=False)))
     setting = setting_phrase(facts)

@@ -420,3 +420,21 @@ def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
     Image.new("RGB", (64, 48), (128, 128, 128)).save(blank)
     [desc] = describe_paths(create_describer("grounded"), [blank], ["object"])
     assert desc.texts["object"] == "nothing recognised" and desc.confidence == {}
+
+
+def test_a_crowds_faint_figures_are_counted_as_a_least() -> None:
+    """Tourists before a gate found as faint figures (`describe.people._crowd`): "at least three people",
+    for more may be there; people found one by one are counted as they are."""
+
+    def person(x: float, found_by: str) -> SceneObject:
+        box = (x, 0.7, x + 0.05, 0.9)
+        return SceneObject("person", 0.5, box, {"position": position_of(box), "found_by": found_by})
+
+    arch = SceneObject("triumphal arch", 0.8, (0.2, 0.1, 0.8, 0.7), {"position": "center"})
+    crowd = [person(x, "figure") for x in (0.4, 0.45, 0.55)] + [arch]
+    facts = SceneFacts(crowd, chain_relations(crowd), {})
+    assert verbalize(facts, "object") == "at least three people and a triumphal arch"
+    assert verbalize(facts, "layout").startswith("at least three people at the bottom, a triumphal arch")
+    assert verbalize(facts, "caption").startswith("At least three ")
+    counted = [person(x, "body") for x in (0.3, 0.45, 0.6)] + [arch]
+    assert verbalize(SceneFacts(counted, [], {}), "object") == "three people and a triumphal arch"

@@ -441,5 +441,6 @@ def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
     crowd = people._ssd_bodies(_Crowd(faint=2, larger=3), [image])[0]  # type: ignore[arg-type]
     assert len(crowd) == 3 and all(f.confidence == 0.5 for f in crowd)
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])
+    assert {p.kind for p in people._pair([], crowd)} == {"figure"}  # said "at least three people"
     crowd = people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image])[0]  # type: ignore[arg-type]
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1])
