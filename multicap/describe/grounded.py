@@ -289,7 +289,7 @@ class GroundedDescriber:
         if setting is not None and not self._another_building(setting, objects):
             attrs["setting"] = self._concepts[setting.cls].name
         relations = chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP)
-        return SceneFacts(objects, [_sky_above(r, objects) for r in relations], attrs)
+        return SceneFacts(objects, [_sky_placed(r, objects) for r in relations], attrs)
 
     def _object(
         self,
@@ -475,7 +475,7 @@ def _region_probs(cam: torch.Tensor, box: tuple[float, float, float, float]) -> 
     return torch.softmax(cam[:, r0:r1, c0:c1].mean(dim=(1, 2)), dim=-1).numpy()  # 0.04 ms
 
 
-def _sky_above(relation: Relation, objects: list[SceneObject]) -> Relation:
+def _sky_placed(relation: Relation, objects: list[SceneObject]) -> Relation:
     """The sky is never below a thing: where its box's centre is (a sky over the whole frame, behind a
     building that fills the middle), it is around the thing; nor beside a thing it lies behind, its box
     over most of the thing's ("a statue in the centre, the sky around it", not "next to it")."""

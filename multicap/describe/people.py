@@ -13,7 +13,8 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   about 7% of the image's height, people seen from the waist up, people cut by the frame. Where every
   person it finds in an oblong photo is small (a street, a crowd), it looks again at the two squares at
   the photo's ends, unsquashed: on the tune photos that counted 5, 3 and 5 of a street's 7, 3 and 8
-  pedestrians instead of 3, 1 and 4, and ran on no other photo. Where it is sure of no one but sees
+  pedestrians instead of 3, 1 and 4, and ran on no other tune photo (it looks at a crowd found as faint
+  figures, below, as well). Where it is sure of no one but sees
   two faint figures (≥ 0.3), it looks again at 320 px, and three faint figures there are people: tourists
   before a gate, musicians on a stage (`_crowd`; on the 346 real photos, 5 more of the 60 with people,
   none of the 286 without). Where that wheel
@@ -81,8 +82,8 @@ _BODY_AMONG = 0.6  # SSD score of a further person beside one at _BODY_MIN_SCORE
 _FAINT = 0.3  # SSD score of a figure that says nothing alone: on the 286 real photos without people
 #               (benchmarks/people_sizes.py), never three of them at 320 px (two on one photo)
 _CROWD_HINT = 2  # faint figures at 224 px, with no sure one, that make the SSD look again at 320 px: 40 of
-#                  the 346 real photos, 11% of them
-_CROWD_SIDE = 320  # px: the second look's input (448 found one photo more at twice the cost)
+#                  the 346 real photos, 12% of them
+_CROWD_SIDE = 320  # px: the second look's input (448 px costs 1.7 times as much: `people_sizes.py`)
 _CROWD = 3  # faint figures at 320 px that are people: 5 more of the 60 real photos with people, none of
 #             the 286 without (tourists before a gate, musicians on a stage)
 _FIGURE_AREA = 0.25  # share of the image a faint figure's box may cover at most
@@ -228,8 +229,8 @@ def _crowd(ssd: PersonSSD, images: dict[int, np.ndarray]) -> dict[int, list[_Fou
     seen = ssd.detect(list(images.values()), _FAINT, side=_CROWD_SIDE)
     for i, bodies in zip(images, seen, strict=True):
         figures = _figures(bodies)
-        if len(figures) >= _CROWD:  # (a box over most of the frame counts, as measured, but is no figure)
-            small = [f for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]
+        small = [f for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]  # (a box over most
+        if len(small) >= _CROWD:  # of the frame is no figure)
             out[i] = [_Found(f.box, 0.5, faint=True) for f in small]
     return out
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from multicap.index.materials import a_material, made, natural
 from multicap.index.query_words import (
     ACTIONS,
-    BODY_OF_WATER,
     CLOUDED,
     COLOURS,
     FACE_WORDS,
@@ -417,7 +417,7 @@ def describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
             j += 1  # ("my son's red bicycle")
         after = noun_part(words, j, wn)[1]  # "my friend's dog": whose dog, not a person with it
         return _WHOSE if after is not None and after.kind in ("thing", "found") else ""
-    if part is not None and part.kind != "people" and made_of(words, k, wn):  # "a glass bottle": a bottle
+    if _made_of(words, k, part, wn):  # "a glass bottle": a bottle
         return _MADE_OF
     of_the_image = words[k + 1 : k + 2] != [] and words[k + 1] in IMAGE_WORDS  # "an aerial photo": of the
     if not before_noun(words, k) and not of_the_image:  # photo, not an aerial (an antenna)
@@ -430,34 +430,23 @@ def describing(words: list[str], k: int, part: Part | None, wn: WordNet) -> str:
     return "" if seen else "describes nothing this model sees"
 
 
-_WHOSE = "says whose it is, which multicap does not see"
-_MADE_OF = "says what it is made of, which multicap does not see"
-_SUBSTANCE = 27  # WordNet's lexicographer file noun.substance: glass, iron, rubber, leather, wood, paper
-_FABRIC = 3309808  # fabric.n.01: wool, silk, velvet
-_BUILDING_MATERIAL = 14786479  # building_material.n.01: brick (a made thing first, not a substance)
-_ARTIFACT = 6  # noun.artifact: what a thing made of a material is first (not "lava field", "steam plume")
-
-
-def made_of(words: list[str], k: int, wn: WordNet) -> bool:
-    """Whether the word at `k` is a material the next noun is made of ("a glass bottle", "an iron gate", "a
-    wool hat", "a wood table": each had searched beer glasses, clothes irons, wool or trees as a second
-    thing): a noun first of a substance or a fabric, not water (a body of water too: "water park"),
-    standing before a noun that reaches a made thing first ("a lava field", "a steam plume", "sand smelt" keep
-    their volcano, geyser, sandbar). A name of both stays whole ("stone wall",
-    "plastic bag", "water bottle": `noun_part` reads the longest first)."""
-    senses = wn.synsets(words[k])
-    if not senses or not before_noun(words, k):
+def _made_of(words: list[str], k: int, part: Part | None, wn: WordNet) -> bool:
+    """Whether the word at `k` (read as `part`) is a material the next noun is made of ("a glass bottle",
+    "an iron gate", "a wool hat", "a wood table" had searched beer glasses, clothes irons, wool or trees as
+    a second thing): the next noun reaches a made thing first, and surely; a material that stands for a
+    place stays one ("sand castle": a sandbar beside the castle; "a lava field", "a steam plume"); a
+    name of both stays whole ("stone wall", "plastic bag", "water bottle": `noun_part` reads the longest
+    first)."""
+    if not before_noun(words, k) or not a_material(words[k], wn):
         return False
-    first = senses[0]
-    if first.lexfile != _SUBSTANCE and not {_FABRIC, _BUILDING_MATERIAL} & wn.ancestors(first.offset):
-        return False
-    if any(BODY_OF_WATER in wn.ancestors(s.offset) for s in senses[:2]):
+    if part is not None and (part.kind == "people" or (part.kind == "thing" and natural(part.classes, wn))):
         return False
     after = noun_part(words, k + 1, wn)[1]
-    if after is None or after.kind != "thing" or not after.classes:
-        return False
-    best = max(after.classes, key=lambda c: after.classes[c])  # the class it reaches most: a made thing?
-    return wn.synset(int(imagenet_concepts()[best].wnid[1:]), "n").lexfile == _ARTIFACT
+    return after is not None and after.kind == "thing" and made(after.classes, wn, least=1.0)
+
+
+_WHOSE = "says whose it is, which multicap does not see"
+_MADE_OF = "says what it is made of, which multicap does not see"
 
 
 _OWNERS = frozenset({"my", "our", "your", "his", "her", "their"})  # before a person who owns the next thing

@@ -330,11 +330,12 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     "bookshelf": ("bookcase",), "bookshelves": ("bookcase",), "jacket": _COATS, "jackets": _COATS,
     # what the encoder calls a screen or a page of text (screenshots of nine HTML pages and six text files
     # in headless Chromium: "web site" on all nine pages, "menu" and "web site" on the text; "screenshot"
-    # is no WordNet 3.0 word, "document" and "text" had reached nothing or comic books); a book by its
-    # cover, as ImageNet's book jacket (a comic book had come first); a statue by its pedestal
+    # is no WordNet 3.0 word, "document" had reached nothing); a book by its cover, as ImageNet's book
+    # jacket (a comic book had come first); a statue by its pedestal, or as its one carved figure, the
+    # totem pole (no other class is a sculpture)
     "screenshot": _SCREENS, "screenshots": _SCREENS, "screen shot": _SCREENS, "screen shots": _SCREENS,
     "screengrab": _SCREENS, "screen capture": _SCREENS, "document": _PAGES, "documents": _PAGES,
-    "text": _PAGES, "receipt": _PAGES, "receipts": _PAGES, "book": _BOOKS, "books": _BOOKS,
+    "receipt": _PAGES, "receipts": _PAGES, "book": _BOOKS, "books": _BOOKS,
     "statue": _STATUES, "statues": _STATUES, "sculpture": _STATUES, "sculptures": _STATUES,
     # a tower as the encoder sees one: WordNet's kinds of tower reach its beacon alone, but the Eiffel
     # Tower, the Leaning Tower and the Burj Khalifa are its bell cotes and the Juche Tower an obelisk;

@@ -112,7 +112,7 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
     it"), nor beside a thing it lies behind ("a pedestal in the centre, the sky next to it")."""
     import torch
 
-    from multicap.describe.grounded import LoadedImage, _sky_above
+    from multicap.describe.grounded import LoadedImage, _sky_placed
     from multicap.facts import Relation
 
     labels = list(grounded.encoder.labels or [])
@@ -126,12 +126,12 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
         assert facts.image_attributes.get("setting") == said, thing
     arch = SceneObject("triumphal arch", 0.7, (0.1, 0.1, 0.9, 0.7), {})
     sky = SceneObject("sky", 0.9, (0.0, 0.0, 1.0, 1.0), {})
-    assert _sky_above(Relation(1, "below", 0), [arch, sky]).predicate == "around"
-    assert _sky_above(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
+    assert _sky_placed(Relation(1, "below", 0), [arch, sky]).predicate == "around"
+    assert _sky_placed(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
     statue = SceneObject("pedestal", 0.6, (0.25, 0.0, 0.9, 0.93), {})  # the sky behind it: not beside it
-    assert _sky_above(Relation(1, "next to", 0), [statue, sky]).predicate == "around"
+    assert _sky_placed(Relation(1, "next to", 0), [statue, sky]).predicate == "around"
     corner = SceneObject("sky", 0.9, (0.0, 0.0, 0.3, 0.3), {})  # a patch of sky beside a thing stays so
-    assert _sky_above(Relation(1, "next to", 0), [statue, corner]).predicate == "next to"
+    assert _sky_placed(Relation(1, "next to", 0), [statue, corner]).predicate == "next to"
 
 
 def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(

@@ -422,7 +422,7 @@ def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
     assert desc.texts["object"] == "nothing recognised" and desc.confidence == {}
 
 
-def test_a_crowds_faint_figures_are_counted_as_a_least() -> None:
+def test_a_crowds_faint_figures_are_counted_as_at_least_so_many() -> None:
     """Tourists before a gate found as faint figures (`describe.people._crowd`): "at least three people",
     for more may be there; people found one by one are counted as they are."""
 

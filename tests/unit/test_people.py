@@ -431,8 +431,7 @@ class _Crowd:
 def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
     """Tourists before a gate, musicians on a stage: no box sure at 224 px, but two faint figures there
     make the SSD look again at 320 px, where three faint figures are people; two are not, and one faint
-    figure at 224 px is no reason to look again. A box over the whole frame counts (as measured) but is
-    no person."""
+    figure at 224 px is no reason to look again. A box over the whole frame is no figure."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)  # square: no look at its end squares either
     ssd = _Crowd(faint=1, larger=3)
     assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
@@ -442,5 +441,6 @@ def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
     assert len(crowd) == 3 and all(f.confidence == 0.5 for f in crowd)
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])
     assert {p.kind for p in people._pair([], crowd)} == {"figure"}  # said "at least three people"
-    crowd = people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image])[0]  # type: ignore[arg-type]
-    assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1])
+    crowd = people._ssd_bodies(_Crowd(faint=2, larger=3, whole=True), [image])[0]  # type: ignore[arg-type]
+    assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])  # the whole frame is no figure,
+    assert people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image]) == [[]]  # nor a third one
