@@ -20,9 +20,11 @@ _BUILDING_MATERIAL = 14786479  # building_material.n.01: brick (a made thing fir
 
 def a_material(word: str, wn: WordNet) -> bool:
     """Whether `word` names a material: a noun first of a substance, a fabric or a building material, or
-    an adjective of one ("wooden": wood); not water, nor a word with a body of water among its first two
-    senses ("water park" is a park by water)."""
+    an adjective of one ("woolen": wool; "wooden": wood); not water, nor a word with a body of water
+    among its first two senses ("water park" is a park by water)."""
     senses = wn.synsets(word) or [s for a in wn.synsets(word, "a")[:1] for s in pertainyms(a, wn)]
+    if not senses and word.endswith("en") and wn.synsets(word, "a"):  # "wooden", "silken": WordNet gives
+        senses = wn.synsets(word[:-2])  # them no noun they pertain to ("woolen" has wool)
     if not senses or any(BODY_OF_WATER in wn.ancestors(s.offset) for s in senses[:2]):
         return False
     first = senses[0]

@@ -431,7 +431,7 @@ def test_a_material_before_a_made_thing_says_what_it_is_made_of() -> None:
 
     made = (("a glass bottle", "bottle"), ("an iron gate", "gate"), ("a wool hat", "hat"),
             ("a wood table", "table"), ("leather shoes", "shoes"), ("a marble statue", "statue"),
-            ("a brick wall", "wall"))  # fmt: skip
+            ("a brick wall", "wall"), ("a wooden table", "table"), ("a copper pot", "pot"))  # fmt: skip
     for text, noun in made:
         meaning = understand(text)
         assert [p.text for p in meaning.parts] == [noun], text
@@ -440,6 +440,7 @@ def test_a_material_before_a_made_thing_says_what_it_is_made_of() -> None:
     assert [p.text for p in understand("a glass of water").parts] == ["glass of water"]
     assert [p.text for p in understand("water park").parts] == ["water", "park"]
     assert [p.text for p in understand("steam plume").parts] == ["steam", "plume"]  # not a made thing
+    assert [p.text for p in understand("sand castle").parts] == ["sand", "castle"]  # sand seen as a sandbar
     assert "iron" in reached("iron")  # alone, the class
 
 
