@@ -400,9 +400,11 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
     """A detected person as an object: the colour of what they wear (the box below the face), wearing the
     likeliest garment whose box centre lies in their box (said with them, "a person in a military
     uniform"; it and any other garment there are not said again as things of their own): the person, and
-    the indices in `objects` of the garments in their box."""
+    the indices in `objects` of the garments in their box. A crowd's faint figure (`kind` "figure", a few
+    pixels tall) is given no colour: its box holds as much of what is around it."""
+    worn_colours = object_colours(rgb, _clothes_mask(person, rgb.shape[0])) if person.kind != "figure" else []
     attributes = {
-        "colour": " and ".join(name for name, _ in object_colours(rgb, _clothes_mask(person, rgb.shape[0]))),
+        "colour": " and ".join(name for name, _ in worn_colours),
         "size": size_of(person.box),
         "position": position_of(person.box),
         "wnid": _PERSON_WNID,

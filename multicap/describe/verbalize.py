@@ -218,12 +218,14 @@ def _counted(objects: list[SceneObject], size: bool = True) -> list[str]:
     alike: dict[str, list[SceneObject]] = {}
     for o in objects:
         alike.setdefault(object_phrase(o, size=size), []).append(o)
-    return [
-        with_article(one)
-        if len(same) == 1
-        else f"{count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}"
-        for one, same in alike.items()
-    ]
+    said = []
+    for one, same in alike.items():
+        if len(same) == 1:
+            said.append(with_article(one))
+            continue
+        least = "at least " * _faint(same)  # a crowd's faint figures: "at least three distant people"
+        said.append(f"{least}{count_word(len(same))} {object_phrase(same[0], size=size, n=len(same))}")
+    return said
 
 
 def count_word(n: int) -> str:

@@ -436,5 +436,6 @@ def test_a_crowds_faint_figures_are_counted_as_at_least_so_many() -> None:
     assert verbalize(facts, "object") == "at least three people and a triumphal arch"
     assert verbalize(facts, "layout").startswith("at least three people at the bottom, a triumphal arch")
     assert verbalize(facts, "caption").startswith("At least three ")
+    assert verbalize(facts, "attribute").startswith("at least three people, a triumphal arch")
     counted = [person(x, "body") for x in (0.3, 0.45, 0.6)] + [arch]
     assert verbalize(SceneFacts(counted, [], {}), "object") == "three people and a triumphal arch"
