@@ -35,6 +35,7 @@ from multicap.describe.regions import (
     Related,
     best_guess,
     detect_regions,
+    share_inside,
     without_nested_kin,
     without_twins,
 )
@@ -484,17 +485,9 @@ def _sky_placed(relation: Relation, objects: list[SceneObject]) -> Relation:
     if objects[relation.subject].label != "sky":
         return relation
     sky, thing = objects[relation.subject].box, objects[relation.object].box
-    if relation.predicate == "below" or (relation.predicate == "next to" and _covered(thing, sky) >= 0.5):
+    if relation.predicate == "below" or (relation.predicate == "next to" and share_inside(thing, sky) >= 0.5):
         return Relation(relation.subject, "around", relation.object)
     return relation
-
-
-def _covered(box: tuple[float, float, float, float], by: tuple[float, float, float, float]) -> float:
-    """The share of `box` that `by` covers."""
-    w = max(0.0, min(box[2], by[2]) - max(box[0], by[0]))
-    h = max(0.0, min(box[3], by[3]) - max(box[1], by[1]))
-    area = (box[2] - box[0]) * (box[3] - box[1])
-    return w * h / area if area > 0 else 0.0
 
 
 def _sky(sky: Sky) -> SceneObject:

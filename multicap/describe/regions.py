@@ -26,7 +26,7 @@ from multicap.describe.colours import interpolation_matrix
 
 __all__ = [
     "KIN_CLASSES", "KIN_HOPS", "Detection", "RegionConfig", "Related", "best_guess", "detect_regions",
-    "window_logits", "without_nested_kin", "without_twins",
+    "share_inside", "window_logits", "without_nested_kin", "without_twins",
 ]  # fmt: skip
 
 Box = tuple[float, float, float, float]
@@ -212,7 +212,7 @@ def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = 
     goldfish in a coral reef; the describer leaves animals out of `kin` (two dogs one above the other)."""
     kept: list[Detection] = []
     for det in found:
-        if not any(kin[k.cls, det.cls] and _share_inside(det.box, k.box) >= inside for k in kept):
+        if not any(kin[k.cls, det.cls] and share_inside(det.box, k.box) >= inside for k in kept):
             kept.append(det)
     return kept
 
@@ -240,7 +240,7 @@ def _iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _share_inside(a: Box, b: Box) -> float:
+def share_inside(a: Box, b: Box) -> float:
     """The share of box `a`'s area that lies inside box `b`."""
     w = min(a[2], b[2]) - max(a[0], b[0])
     h = min(a[3], b[3]) - max(a[1], b[1])
