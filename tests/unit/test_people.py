@@ -444,3 +444,37 @@ def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
     crowd = people._ssd_bodies(_Crowd(faint=2, larger=3, whole=True), [image])[0]  # type: ignore[arg-type]
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])  # the whole frame is no figure,
     assert people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image]) == [[]]  # nor a third one
+
+
+class _Second:
+    """An Open Images SSD stand-in: a person box at `box` scoring `score` in every image it is shown."""
+
+    def __init__(self, box: list[float], score: float = 0.3) -> None:
+        self.box, self.score, self.shown = np.array(box), score, 0
+
+    def detect(self, rgb: np.ndarray, min_score: float) -> list[Body]:
+        self.shown += 1
+        return [bodies.Body(self.box, self.score)] if self.score >= min_score else []
+
+
+def test_a_faint_figure_that_the_second_detector_also_sees_is_a_person() -> None:
+    """Two figures too faint for a crowd (0.25 at 224 px, two at 320): where the Open Images SSD puts a box
+    on one of them, that one is a person, said as a figure ("at least"); a box elsewhere, or one under
+    `_CONFIRM`, confirms nobody; without the second detector such faint figures are not looked at again."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)
+
+    class Fainter(_Crowd):
+        def detect(self, images: list[np.ndarray], min_score: float, *, side: int = 224) -> list[list[Body]]:
+            found = super().detect(images, min_score, side=side)
+            return [[bodies.Body(b.box, 0.25) for b in f] for f in found]
+
+    ssd = Fainter(faint=2, larger=2)
+    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
+    second = _Second([0.105, 0.69, 0.145, 0.81])  # over the second figure (0.1-0.14)
+    [found] = people._ssd_bodies(Fainter(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
+    assert [f.box[0] for f in found] == pytest.approx([0.1]) and second.shown == 1
+    assert {p.kind for p in people._pair([], found)} == {"figure"}
+    elsewhere = _Second([0.6, 0.1, 0.7, 0.3])
+    assert people._ssd_bodies(Fainter(faint=2, larger=2), [image], elsewhere) == [[]]  # type: ignore[arg-type]
+    unsure = _Second([0.105, 0.69, 0.145, 0.81], score=people._CONFIRM - 0.01)
+    assert people._ssd_bodies(Fainter(faint=2, larger=2), [image], unsure) == [[]]  # type: ignore[arg-type]
