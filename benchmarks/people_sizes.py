@@ -262,7 +262,8 @@ def main() -> int:
     now = "the describer now (its own code, no gate)" + (", no second opinion" if second is None else "")
     print(now.ljust(44) + "".join(f"{c:>30}" for c in cells))
     looked = sum(second_look(found[p["file"]], second is not None) for p in photos)
-    print(f"photos the describer looks at again at 320 px: {looked} of {len(photos)}")
+    what = "may look at again at 320 px (the second detector, where pulled, decides for the faintest)"
+    print(f"photos the describer {what}: {looked} of {len(photos)}")
     times = ", ".join(f"{side} {1000 * statistics.median(seconds[side]):.1f}" for side in sides)
     print(f"ms of one core a photo (px or model): {times}")
     return 0

@@ -61,7 +61,10 @@ def models_command(
         state = "present" if row["weights_present"] else "MISSING"
         console.out.print(f"{row['name']:<30} people detector  weights {state}", markup=False)
         console.out.print(f"    {row['description']}", markup=False)
-        console.out.print(f"    weights: {row['weights'] or row['source']}", markup=False)
+        if row["weights_present"] or not str(row["source"]).startswith("multicap models pull"):
+            console.out.print(f"    weights: {row['weights'] or row['source']}", markup=False)
+        else:
+            console.out.print(f"    fetch: {row['source']}", markup=False)
     bundles = [r for r in rows if r["kind"] == "bundle"]
     console.out.print(f"captioner bundles: {len(bundles) or 'none registered'}", markup=False)
     for row in bundles:

