@@ -46,6 +46,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from multicap.cli.threads import configure
@@ -168,6 +169,34 @@ def fires(found: dict[str, list[float]], rule: tuple[float, int, str] | None) ->
     return any(s >= SURE[0] for s in found[str(SURE[1])]) or several
 
 
+Rule = tuple[float, int, str] | None  # (score, count, side) of `fires`; None: the describer's first rule
+
+
+def _rules(args: argparse.Namespace) -> list[tuple[str, Rule]]:
+    """The rules scored, by name: the describer's first, the SSD's several boxes, then each extra's."""
+    rules: list[tuple[str, Rule]] = [("one box >= 0.75 at 224 (the describer before)", None)]
+    rules += [(f"... or {k} boxes >= {t} at {side}", (t, k, str(side))) for side in SIDES for t, k in SEVERAL]
+    if args.tiles:
+        rules += [
+            (f"tiles at 1,024 px: {k} boxes >= {t}", (t, k, "tiles")) for k in (1, 3) for t in (0.5, 0.9)
+        ]
+    if args.second:
+        rules += [
+            (f"Open Images SSD: {k} boxes >= {t}", (t, k, "second")) for k in (1, 2) for t in (0.3, 0.5)
+        ]
+    if args.yolo:
+        rules += [(f"YOLOv4-tiny: {k} boxes >= {t}", (t, k, "yolo")) for k in (1, 2, 3) for t in (0.3, 0.5)]
+    return rules
+
+
+def _cell(members: list[dict], says: Callable[[str], bool]) -> str:
+    """ "with H/N, without F/M": of `members` with people, those `says` holds for, and of those without."""
+    with_people = [p["file"] for p in members if p["people"]]
+    without = [p["file"] for p in members if not p["people"]]
+    hit, false = sum(map(says, with_people)), sum(map(says, without))
+    return f"with {hit}/{len(with_people)}, without {false}/{len(without)}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -229,36 +258,13 @@ def main() -> int:
         f"boxes merged at IoU > {OVERLAP}"
     )
     print("rule".ljust(44) + "".join(f"{name:>30}" for name in parts))
-    rules: list[tuple[str, tuple[float, int, str] | None]] = [
-        ("one box >= 0.75 at 224 (the describer before)", None)
-    ]
-    rules += [(f"... or {k} boxes >= {t} at {side}", (t, k, str(side))) for side in SIDES for t, k in SEVERAL]
-    if args.tiles:
-        rules += [
-            (f"tiles at 1,024 px: {k} boxes >= {t}", (t, k, "tiles")) for k in (1, 3) for t in (0.5, 0.9)
-        ]
-    if args.second:
-        rules += [
-            (f"Open Images SSD: {k} boxes >= {t}", (t, k, "second")) for k in (1, 2) for t in (0.3, 0.5)
-        ]
-    if args.yolo:
-        rules += [(f"YOLOv4-tiny: {k} boxes >= {t}", (t, k, "yolo")) for k in (1, 2, 3) for t in (0.3, 0.5)]
+    rules = _rules(args)
     for name, rule in rules:
-        cells = []
-        for members in parts.values():
-            with_people = [p for p in members if p["people"]]
-            without = [p for p in members if not p["people"]]
-            hit = sum(fires(found[p["file"]], rule) for p in with_people)
-            false = sum(fires(found[p["file"]], rule) for p in without)
-            cells.append(f"with {hit}/{len(with_people)}, without {false}/{len(without)}")
-        print(name.ljust(44) + "".join(f"{c:>30}" for c in cells))
-    cells = []
-    for members in parts.values():
-        with_people = [p for p in members if p["people"]]
-        without = [p for p in members if not p["people"]]
-        hit = sum(said[p["file"]] for p in with_people)
-        false = sum(said[p["file"]] for p in without)
-        cells.append(f"with {hit}/{len(with_people)}, without {false}/{len(without)}")
+        print(
+            name.ljust(44)
+            + "".join(f"{_cell(m, lambda p, r=rule: fires(found[p], r)):>30}" for m in parts.values())
+        )
+    cells = [_cell(members, lambda p: said[p]) for members in parts.values()]
     now = "the describer now (its own code, no gate)" + (", no second opinion" if second is None else "")
     print(now.ljust(44) + "".join(f"{c:>30}" for c in cells))
     looked = sum(second_look(found[p["file"]], second is not None) for p in photos)
