@@ -250,10 +250,10 @@ def _crowd(
 ) -> dict[int, list[_Found]]:
     """People too small for one sure box: the SSD again at `_CROWD_SIDE` px on each image (index → pixels).
     At least `_CROWD` figures there, each faint, are people, told by their number (a false box rarely has
-    company); where there are fewer, a figure on which `second` puts a box too (`_CONFIRM`) is a person, told
-    by two detectors trained on different photos agreeing. `asked`: index → the second detector's boxes,
-    where it was asked already, before this look (then only what it confirms counts). Index → the people
-    found, each at the acceptance threshold's confidence."""
+    company); where there are fewer, a small figure on which `second` puts a box too (`_CONFIRM`) is a
+    person, told by two detectors trained on different photos agreeing. `asked`: index → the second
+    detector's boxes, where it was asked already, before this look (then only what it confirms counts).
+    Index → the people found, each at the acceptance threshold's confidence."""
     out: dict[int, list[_Found]] = {}
     if not images:
         return out
@@ -268,9 +268,9 @@ def _crowd(
         elif second is not None:
             if other is None:
                 other = [b.box for b in second.detect(images[i], _CONFIRM)]
-            confirmed = [f for f in figures if any(_iou(f.box, box) > _OVERLAP for box in other)]
-            if confirmed:  # a small one is a figure, as a crowd's are; a larger one a body
-                out[i] = [_Found(f.box, 0.5, faint=_small(f)) for f in confirmed]
+            confirmed = [f for f in figures if _small(f) and any(_iou(f.box, b) > _OVERLAP for b in other)]
+            if confirmed:  # (a larger box, over a group seen close, had swallowed a face found already)
+                out[i] = [_Found(f.box, 0.5, faint=True) for f in confirmed]
     return out
 
 

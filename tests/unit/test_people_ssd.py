@@ -151,12 +151,18 @@ class _Second:
 
 class _Fainter(_Crowd):
     """`_Crowd` with its figures at `score` at 224 px (0.25: under `_FAINT`, too faint for a crowd) and at
-    `larger_score` at 320 px (by default the same), honouring `min_score` as the SSD does."""
+    `larger_score` at 320 px (by default the same), and with `whole` a box over the frame at 320 px,
+    honouring `min_score` as the SSD does."""
 
     def __init__(
-        self, faint: int, larger: int, score: float = 0.25, larger_score: float | None = None
+        self,
+        faint: int,
+        larger: int,
+        score: float = 0.25,
+        larger_score: float | None = None,
+        whole: bool = False,
     ) -> None:
-        super().__init__(faint, larger)
+        super().__init__(faint, larger, whole)
         self.score, self.larger_score = score, score if larger_score is None else larger_score
 
     def detect(self, images: list[np.ndarray], min_score: float, *, side: int = 224) -> list[list[Body]]:
@@ -208,3 +214,11 @@ def test_a_crowd_too_small_at_320_px_is_asked_about_there() -> None:
     second = _Second(_ON_SECOND)
     [crowd] = people._ssd_bodies(_Crowd(faint=2, larger=3), [image], second)  # type: ignore[arg-type]
     assert len(crowd) == 3 and second.shown == 0
+
+
+def test_a_box_over_most_of_the_frame_is_not_confirmed() -> None:
+    """The second detector's box over a group seen close lands on the SSD's box over the whole frame: no
+    figure (it had swallowed a face found already, and the layout had lost a person's place)."""
+    image = np.zeros((300, 300, 3), dtype=np.uint8)
+    ssd = _Fainter(faint=2, larger=2, whole=True)
+    assert people._ssd_bodies(ssd, [image], _Second([0.0, 0.05, 1.0, 0.9])) == [[]]  # type: ignore[arg-type]
