@@ -130,12 +130,14 @@ def is_plural(phrase: str) -> bool:
 
 
 def with_article(phrase: str) -> str:
-    """The phrase with its article: "a dog", "an Egyptian cat", "the sky", "green grass", "sunglasses"."""
+    """The phrase with its article: "a dog", "an Egyptian cat", "the sky", "green grass", "sunglasses"; a
+    person's, whatever they wear: "a person in swimming trunks" (the trunks had taken the article away)."""
     if phrase in _UNIQUE:
         return "the " + phrase
-    if phrase.rpartition(" ")[2] in _MASS or _ends_with(phrase, _PLURAL_ONLY + _STUFF):
+    head = phrase.partition(" in ")[0]  # "nearby person in what may be swimming trunks": the person
+    if head.rpartition(" ")[2] in _MASS or _ends_with(head, _PLURAL_ONLY + _STUFF):
         return phrase
-    return f"{indefinite(phrase)} {phrase}"
+    return f"{indefinite(head)} {phrase}"
 
 
 def _count(noun: str, n: int, *, least: bool = False) -> str:

@@ -439,3 +439,11 @@ def test_a_crowds_faint_figures_are_counted_as_at_least_so_many() -> None:
     assert verbalize(facts, "attribute").startswith("at least three people, a triumphal arch")
     counted = [person(x, "body") for x in (0.3, 0.45, 0.6)] + [arch]
     assert verbalize(SceneFacts(counted, [], {}), "object") == "three people and a triumphal arch"
+
+
+def test_a_person_takes_the_article_whatever_they_wear() -> None:
+    """The article is the person's, not their clothes' ("person in what may be swimming trunks" had been
+    said: trunks, plural, take none)."""
+    assert with_article("person in what may be swimming trunks") == "a person in what may be swimming trunks"
+    assert with_article("nearby person in sunglasses") == "a nearby person in sunglasses"
+    assert with_article("sunglasses") == "sunglasses"
