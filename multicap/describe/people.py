@@ -97,6 +97,7 @@ _CROWD = 3  # faint figures at 320 px that are people: 5 more of the 60 real pho
 #             the 286 without (tourists before a gate, musicians on a stage)
 _FIGURE_AREA = 0.25  # share of the image a faint figure's box may cover at most
 _OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
+_SAME = 0.5  # IoU of a face's head and shoulders with a body's box above which they are one person
 _HEAD_MARGIN = 0.25  # of a face's width: how far its centre may lie outside the box of the body it joins
 _WAIST_UP = 0.25  # a face at least this share of its body's width: seen from the waist up, head lower
 _CLOSER_BELOW = 0.5  # the SSD looks closer where every person it found is shorter than this share of the
@@ -443,17 +444,25 @@ def _inside(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
-    """One person per body (with the face in its head, if any) and per face left over."""
-    people, used = [], set()
-    for body in bodies:
-        head = [i for i, f in enumerate(faces) if i not in used and _in_head(f.box, body.box)]
-        if not head:
+    """One person per body, with the face in its head (`_in_head`) or else a face left over whose head and
+    shoulders cover about the same place (`_same_place`), and one per face left over."""
+    used: set[int] = set()
+    heads: dict[int, int] = {}  # body → its face
+    for rule in (_in_head, _same_place):
+        for b, body in enumerate(bodies):
+            near = [
+                i for i, f in enumerate(faces) if i not in used and b not in heads and rule(f.box, body.box)
+            ]
+            if near:
+                heads[b] = max(near, key=lambda i: faces[i].confidence)
+                used.add(heads[b])
+    people = []
+    for b, body in enumerate(bodies):
+        if b not in heads:
             kind: Literal["body", "figure"] = "figure" if body.faint else "body"
             people.append(Person(_as_box(body.box), None, round(body.confidence, 4), kind))
             continue
-        i = max(head, key=lambda i: faces[i].confidence)
-        used.add(i)
-        face = faces[i]
+        face = faces[heads[b]]
         box = np.concatenate([np.minimum(body.box[:2], face.box[:2]), np.maximum(body.box[2:], face.box[2:])])
         joint = 1.0 - (1.0 - body.confidence) * (1.0 - face.confidence)
         people.append(Person(_as_box(box), _as_box(face.box), round(joint, 4), "face"))
@@ -462,6 +471,16 @@ def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
             grown = _as_box(_grow(face.box))
             people.append(Person(grown, _as_box(face.box), round(face.confidence, 4), "face"))
     return people
+
+
+def _same_place(face: np.ndarray, body: np.ndarray) -> bool:
+    """Whether a face not in a body's head (`_in_head`) is still that body's: its centre in the body's box,
+    and the head and shoulders grown from it (`_grow`) covering most of the same place (IoU ≥ `_SAME`): a
+    face seen close, low in a box over the whole frame; a slim body seen from the side, narrower than twice
+    its face. Each had been counted as two people."""
+    cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
+    inside = body[0] <= cx <= body[2] and body[1] <= cy <= body[3]
+    return bool(inside and _iou(_grow(face), body) >= _SAME)
 
 
 def _in_head(face: np.ndarray, body: np.ndarray) -> bool:

@@ -171,6 +171,25 @@ def test_a_face_joins_a_body_seen_from_the_waist_up_or_leaning_out_of_it() -> No
     assert len(people._pair([low], [waist_up])) == 2
 
 
+def test_a_face_whose_head_and_shoulders_cover_a_body_s_place_joins_it() -> None:
+    """Photos of a helper's unseen set, each counted as two people: a young man seen close, his face low in
+    a box over the whole frame (its area under a fifth of the box's); a slim woman seen from the side,
+    her box narrower than twice her face. A face low in a body's box (a child before an adult), its head and
+    shoulders over other ground, stays apart."""
+    frame = people._Found(np.array([0.148, 0.06, 0.984, 1.0]), 0.93)
+    close = people._Found(np.array([0.336, 0.331, 0.662, 0.805]), 0.84)
+    assert not people._in_head(close.box, frame.box)
+    (joined,) = people._pair([close], [frame])
+    assert joined.kind == "face" and joined.face == (0.336, 0.331, 0.662, 0.805)
+    slim = people._Found(np.array([0.252, 0.125, 0.497, 0.985]), 0.77)
+    side = people._Found(np.array([0.323, 0.229, 0.468, 0.409]), 0.74)
+    assert not people._in_head(side.box, slim.box)
+    assert len(people._pair([side], [slim])) == 1
+    child = people._Found(np.array([0.3, 0.6, 0.42, 0.72]), 0.8)  # a face low in the box: someone in front
+    assert people._iou(people._grow(child.box), slim.box) < people._SAME
+    assert len(people._pair([child], [slim])) == 2
+
+
 class _FixedHog:
     """Stands in for the HOG detector: two windows in the 960 × 720 image it is given, margins 2.0 and 0.5."""
 
