@@ -37,7 +37,7 @@ from pathlib import Path
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from people_photos import PERSON_WORDS, Row, summary
+from people_photos import score, summary
 
 REPO = Path(__file__).resolve().parents[1]
 NPM = "https://registry.npmjs.org"
@@ -186,21 +186,6 @@ def fetch(out: Path) -> int:
     return len(missing)
 
 
-def score(folder: Path, extra: list[str]) -> tuple[str, list[Row]]:
-    multicap = str(Path(sys.executable).with_name("multicap"))
-    cmd = [multicap, "describe", str(folder), "--level", "all", "--json", *extra]
-    run = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    docs = [json.loads(line) for line in run.stdout.splitlines()]
-    described = {Path(d["path"]).name: d for d in docs if d["type"] == "image"}
-    rows = []
-    for photo in PHOTOS:
-        d = described[name_of(photo)]
-        said = sum(o["label"] == "person" for o in d["facts"]["objects"])
-        mentions = bool(PERSON_WORDS.search(" ".join(d["texts"].values()).lower()))
-        rows.append(Row(name_of(photo), photo.people, said, mentions))
-    return " ".join(cmd), rows
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO / "data" / "people_more")
@@ -209,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     fetched = fetch(args.data)
     if fetched:
         print(f"fetched {fetched} photos into {os.path.relpath(args.data)}", file=sys.stderr)
-    command, rows = score(args.data, extra)
+    command, rows = score(args.data, extra, [(name_of(p), p.people) for p in PHOTOS])
     scores = summary(rows)
     wrong = {r.photo: f"{r.said} of {r.people}" for r in rows if r.people is not None and r.said != r.people}
     missed = [r.photo for r in rows if r.people != 0 and not r.mentions]

@@ -111,18 +111,22 @@ class Row:
     mentions: bool  # a person word in any level's text
 
 
-def score(folder: Path, extra: list[str]) -> tuple[str, list[Row]]:
+def score(
+    folder: Path, extra: list[str], counts: list[tuple[str, int | None]] | None = None
+) -> tuple[str, list[Row]]:
+    """`multicap describe` on `folder`, one Row per (file name, people counted) of `counts` (by default this
+    benchmark's photos; `people_more.py` passes its own)."""
     multicap = str(Path(sys.executable).with_name("multicap"))
     cmd = [multicap, "describe", str(folder), "--level", "all", "--json", *extra]
     run = subprocess.run(cmd, capture_output=True, text=True, check=True)
     docs = [json.loads(line) for line in run.stdout.splitlines()]
     described = {Path(d["path"]).name: d for d in docs if d["type"] == "image"}
     rows = []
-    for photo in PHOTOS:
-        d = described[_name(photo)]
+    for name, people in counts if counts is not None else [(_name(p), p.people) for p in PHOTOS]:
+        d = described[name]
         said = sum(o["label"] == "person" for o in d["facts"]["objects"])
         mentions = bool(PERSON_WORDS.search(" ".join(d["texts"].values()).lower()))
-        rows.append(Row(_name(photo), photo.people, said, mentions))
+        rows.append(Row(name, people, said, mentions))
     return " ".join(cmd), rows
 
 
