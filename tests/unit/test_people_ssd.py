@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from multicap.describe import bodies, people
+from multicap.describe import bodies, figures, people
 
 
 class _SquaresSsd:
@@ -46,7 +46,7 @@ def test_small_people_in_an_oblong_image_are_looked_for_again_in_its_two_end_squ
     if not landscape:
         image = np.ascontiguousarray(image.transpose(1, 0, 2))  # (200, 100, 3)
     ssd = _SquaresSsd(portrait=not landscape)
-    found = people._ssd_bodies(ssd, [image])[0]  # type: ignore[arg-type]
+    found = figures.ssd_bodies(ssd, [image])[0]  # type: ignore[arg-type]
     assert ssd.seen == [image.shape[:2], (100, 100), (100, 100)]
     boxes = [f.box.tolist() for f in found]
     expected = [[0.1, 0.6, 0.15, 0.8], [0.25, 0.2, 0.3, 0.6], [0.7, 0.3, 0.75, 0.7]]  # along the long side
@@ -70,7 +70,7 @@ def test_no_closer_look_at_a_tall_person_a_square_image_or_an_image_without_peop
         np.zeros((100, 110, 3), np.uint8),
         np.zeros((50, 200, 3), np.uint8),
     )
-    found = people._ssd_bodies(ssd, [tall, square, empty])  # type: ignore[arg-type]
+    found = figures.ssd_bodies(ssd, [tall, square, empty])  # type: ignore[arg-type]
     assert ssd.seen == [(100, 200), (100, 110), (50, 200)]  # one pass each: nothing looked at again
     assert [len(f) for f in found] == [1, 1, 0]
 
@@ -95,10 +95,10 @@ def test_a_doubtful_body_counts_beside_a_confident_one_only() -> None:
     """People come in groups: beside a body at ≥ 0.75 a further one at ≥ 0.6 is a person (half hidden or
     cut by the frame); alone, at 0.64, it is not (the best score on the tune photos without people)."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)  # square: the SSD does not look closer (`_closer`)
-    group = people._ssd_bodies(_Scores([0.9, 0.65, 0.55]), [image])[0]  # type: ignore[arg-type]
+    group = figures.ssd_bodies(_Scores([0.9, 0.65, 0.55]), [image])[0]  # type: ignore[arg-type]
     assert [round(f.confidence, 3) for f in group] == [0.8, 0.3]  # doubtful: under 0.5
-    assert people._ssd_bodies(_Scores([0.64]), [image]) == [[]]  # type: ignore[arg-type]
-    [alone] = people._ssd_bodies(_Scores([0.8]), [image])[0]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(_Scores([0.64]), [image]) == [[]]  # type: ignore[arg-type]
+    [alone] = figures.ssd_bodies(_Scores([0.8]), [image])[0]  # type: ignore[arg-type]
     assert alone.confidence == pytest.approx(0.6)
 
 
@@ -126,16 +126,16 @@ def test_faint_figures_are_people_when_a_larger_look_finds_three() -> None:
     figure at 224 px is no reason to look again. A box over the whole frame is no figure."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)  # square: no look at its end squares either
     ssd = _Crowd(faint=1, larger=3)
-    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
     ssd = _Crowd(faint=2, larger=2)
-    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224, 320]  # type: ignore[arg-type]
-    crowd = people._ssd_bodies(_Crowd(faint=2, larger=3), [image])[0]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224, 320]  # type: ignore[arg-type]
+    crowd = figures.ssd_bodies(_Crowd(faint=2, larger=3), [image])[0]  # type: ignore[arg-type]
     assert len(crowd) == 3 and all(f.confidence == 0.5 for f in crowd)
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])
     assert {p.kind for p in people._pair([], crowd)} == {"figure"}  # said "at least three people"
-    crowd = people._ssd_bodies(_Crowd(faint=2, larger=3, whole=True), [image])[0]  # type: ignore[arg-type]
+    crowd = figures.ssd_bodies(_Crowd(faint=2, larger=3, whole=True), [image])[0]  # type: ignore[arg-type]
     assert [f.box[0] for f in crowd] == pytest.approx([0.0, 0.1, 0.2])  # the whole frame is no figure,
-    assert people._ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image]) == [[]]  # nor a third one
+    assert figures.ssd_bodies(_Crowd(faint=2, larger=2, whole=True), [image]) == [[]]  # nor a third one
 
 
 class _Second:
@@ -180,17 +180,17 @@ def test_a_faint_figure_that_the_second_detector_also_sees_is_a_person() -> None
     `_CONFIRM`, confirms nobody; without the second detector such faint figures are not looked at again."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)
     ssd = _Fainter(faint=2, larger=2)
-    assert people._ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(ssd, [image]) == [[]] and ssd.sides == [224]  # type: ignore[arg-type]
     second = _Second(_ON_SECOND)
-    [found] = people._ssd_bodies(_Fainter(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
+    [found] = figures.ssd_bodies(_Fainter(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
     assert [f.box[0] for f in found] == pytest.approx([0.1]) and second.shown == 1
     assert {p.kind for p in people._pair([], found)} == {"figure"}
     elsewhere = _Second([0.6, 0.1, 0.7, 0.3])
-    assert people._ssd_bodies(_Fainter(2, 2), [image], elsewhere) == [[]]  # type: ignore[arg-type]
-    unsure = _Second(_ON_SECOND, score=people._CONFIRM - 0.01)
-    assert people._ssd_bodies(_Fainter(2, 2), [image], unsure) == [[]]  # type: ignore[arg-type]
-    under = _Fainter(2, 2, score=people._GLIMPSE - 0.01)  # figures under the least score looked at
-    assert people._ssd_bodies(under, [image], _Second(_ON_SECOND)) == [[]]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(_Fainter(2, 2), [image], elsewhere) == [[]]  # type: ignore[arg-type]
+    unsure = _Second(_ON_SECOND, score=figures._CONFIRM - 0.01)
+    assert figures.ssd_bodies(_Fainter(2, 2), [image], unsure) == [[]]  # type: ignore[arg-type]
+    under = _Fainter(2, 2, score=figures._GLIMPSE - 0.01)  # figures under the least score looked at
+    assert figures.ssd_bodies(under, [image], _Second(_ON_SECOND)) == [[]]  # type: ignore[arg-type]
 
 
 def test_fainter_figures_count_only_where_the_second_detector_confirms_them() -> None:
@@ -200,7 +200,7 @@ def test_fainter_figures_count_only_where_the_second_detector_confirms_them() ->
     image = np.zeros((300, 300, 3), dtype=np.uint8)
     ssd = _Fainter(faint=2, larger=3, larger_score=0.4)
     elsewhere = _Second([0.6, 0.1, 0.7, 0.3])
-    assert people._ssd_bodies(ssd, [image], elsewhere) == [[]]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(ssd, [image], elsewhere) == [[]]  # type: ignore[arg-type]
     assert ssd.sides == [224, 320]  # it was looked at again, for the box the second detector saw
 
 
@@ -209,10 +209,10 @@ def test_a_crowd_too_small_at_320_px_is_asked_about_there() -> None:
     that point, confirms the one it puts a box on; a crowd of three needs no second opinion."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)
     second = _Second(_ON_SECOND)
-    [found] = people._ssd_bodies(_Crowd(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
+    [found] = figures.ssd_bodies(_Crowd(faint=2, larger=2), [image], second)  # type: ignore[arg-type]
     assert [f.box[0] for f in found] == pytest.approx([0.1]) and second.shown == 1
     second = _Second(_ON_SECOND)
-    [crowd] = people._ssd_bodies(_Crowd(faint=2, larger=3), [image], second)  # type: ignore[arg-type]
+    [crowd] = figures.ssd_bodies(_Crowd(faint=2, larger=3), [image], second)  # type: ignore[arg-type]
     assert len(crowd) == 3 and second.shown == 0
 
 
@@ -221,4 +221,4 @@ def test_a_box_over_most_of_the_frame_is_not_confirmed() -> None:
     figure (it had swallowed a face found already, and the layout had lost a person's place)."""
     image = np.zeros((300, 300, 3), dtype=np.uint8)
     ssd = _Fainter(faint=2, larger=2, whole=True)
-    assert people._ssd_bodies(ssd, [image], _Second([0.0, 0.05, 1.0, 0.9])) == [[]]  # type: ignore[arg-type]
+    assert figures.ssd_bodies(ssd, [image], _Second([0.0, 0.05, 1.0, 0.9])) == [[]]  # type: ignore[arg-type]
