@@ -24,7 +24,13 @@ from multicap.describe.colours import class_colours, image_colour_attributes, ob
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
 from multicap.describe.kinds import has_kind, said_kind
-from multicap.describe.people import Person, add_bodies_batch, detect_people, shrink_long_side
+from multicap.describe.people import (
+    Person,
+    absent_detectors,
+    add_bodies_batch,
+    detect_people,
+    shrink_long_side,
+)
 from multicap.describe.places import PHOTO_NEXT_TO_GAP, SETTINGS
 from multicap.describe.priors import class_log_prior
 from multicap.describe.regions import (
@@ -46,7 +52,7 @@ from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spe
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import Relation, SceneFacts, SceneObject
-from multicap.facts.versions import GROUNDED
+from multicap.facts.versions import grounded_said_by
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts, related_classes
 
@@ -134,7 +140,6 @@ class GroundedDescriber:
 
     name = "grounded"
     levels: tuple[str, ...] = ("object", "attribute", "layout", "caption")
-    version = GROUNDED  # what it says, versioned (multicap.facts.versions)
 
     def __init__(
         self, config: GroundedConfig | None = None, *, encoder: Encoder | None = None, device: str = "cpu"
@@ -174,6 +179,8 @@ class GroundedDescriber:
         if self.config.people:  # the face model loads here, in the caller's thread, before any output: its
             load_blazeface()  # runtime's one stderr line is swallowed then (faces.py), not mid-progress-bar
             load_person_ssd()  # and the body model once (0.1 s), not by each decoding thread at once
+        # what it says, versioned (multicap.facts.versions), with the people detectors it runs without
+        self.version = grounded_said_by(absent_detectors() if self.config.people else ())
 
     @property
     def decode_side(self) -> int:

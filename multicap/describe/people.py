@@ -55,13 +55,14 @@ import numpy as np
 from multicap.describe.bodies import PersonSSD, load_person_ssd
 from multicap.describe.faces import BlazeFace, load_blazeface
 from multicap.describe.figures import OVERLAP, Found, iou, ssd_bodies
-from multicap.describe.open_images import OpenImagesSSD, load_open_images_ssd
+from multicap.describe.open_images import OPEN_IMAGES_SSD, OpenImagesSSD, load_open_images_ssd
 from multicap.describe.pixels import shrink
 from multicap.errors import WeightsNotFoundError
 from multicap.facts.geometry import Box
 
 __all__ = [
     "Person",
+    "absent_detectors",
     "add_bodies",
     "add_bodies_batch",
     "body_detector",
@@ -140,6 +141,17 @@ def _detectors() -> _Detectors:
         _LOCAL.detectors = _Detectors()
     detectors: _Detectors = _LOCAL.detectors
     return detectors
+
+
+def absent_detectors() -> tuple[str, ...]:
+    """The people detectors this install runs without, by the names `multicap models` lists them under:
+    their absence changes what is said of people (`multicap.facts.versions.current_said_by`)."""
+    missing = (
+        ("blazeface_full_range", load_blazeface()),
+        ("ssdlite_mobilenet_v2_person", load_person_ssd()),
+        (OPEN_IMAGES_SSD, load_open_images_ssd()),
+    )
+    return tuple(name for name, model in missing if model is None)
 
 
 def body_detector() -> str:

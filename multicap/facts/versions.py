@@ -8,7 +8,9 @@ without loading a model (or torch).
 
 from __future__ import annotations
 
-__all__ = ["GROUNDED", "LABELS", "NEURAL", "ZERO_SHOT", "current_said_by"]
+from collections.abc import Sequence
+
+__all__ = ["GROUNDED", "LABELS", "NEURAL", "ZERO_SHOT", "current_said_by", "grounded_said_by", "release"]
 
 GROUNDED = "grounded 2026-12-07.2"  # the date (and the change of that day) of the last change to its texts
 LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
@@ -18,7 +20,25 @@ ZERO_SHOT = "zero-shot 5"  # a vision-language model's zero-shot naming (over th
 _BY_MODEL = {"grounded": GROUNDED, "grounded-no-people": GROUNDED, "labels": LABELS}
 
 
-def current_said_by(model: str) -> str | None:
+_WITHOUT = " without "
+
+
+def current_said_by(model: str, absent: Sequence[str] = ()) -> str | None:
     """The version this multicap's built-in index model `model` describes with; None for the others (a
-    bundle or a vision-language model: their version is in their own files)."""
-    return _BY_MODEL.get(model)
+    bundle or a vision-language model: their version is in their own files). `absent`: as for
+    `grounded_said_by`, where `model` is "grounded"."""
+    return grounded_said_by(absent) if model == "grounded" else _BY_MODEL.get(model)
+
+
+def grounded_said_by(absent: Sequence[str] = ()) -> str:
+    """The grounded model's version, with the people detectors it runs without here (`absent`, from
+    `multicap.describe.people.absent_detectors`) named after it ("grounded 2026-12-07.2 without
+    open-images-ssd"): the same release says other things of people without them, so that an index
+    described before `multicap models pull open-images-ssd` ran is described again once it has."""
+    return GROUNDED + (_WITHOUT + ", ".join(absent) if absent else "")
+
+
+def release(said_by: str) -> str:
+    """The describer's version without the detectors it ran without: what `multicap search` compares to
+    tell an index described by an older multicap (it loads no detector to know which this one has)."""
+    return said_by.split(_WITHOUT)[0]

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from multicap.describe.description import Description
+from multicap.describe.people import absent_detectors
 from multicap.facts import SceneFacts
 from multicap.facts.versions import current_said_by
 from multicap.index.location import DB_NAME
@@ -65,7 +66,7 @@ def held_descriptions(
     taken (None when nothing was left out but files the index does not hold unchanged)."""
     with IndexStore(root / DB_NAME) as store:
         identity = store.get_meta("identity") or {}
-    said_by = current_said_by(model)
+    said_by = current_said_by(model, absent_detectors() if model == "grounded" else ())
     built = identity.get("model")
     if said_by is None:
         return {}, f"only the built-in models' descriptions are reused, not {model}'s"

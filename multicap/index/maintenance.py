@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from multicap.errors import DataError
-from multicap.facts.versions import current_said_by
+from multicap.facts.versions import current_said_by, release
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, given_as, no_index, write_lock
 from multicap.index.schema import SCHEMA_VERSION, schema_version
@@ -59,7 +59,7 @@ def older_descriptions(root: Path) -> str | None:
         if current is None:
             return None
         counts: dict[str, int] = store.get_meta("described_by") or store.said_by_counts()
-    older = sum(n for version, n in counts.items() if version != current)
+    older = sum(n for version, n in counts.items() if release(version) != current)
     if not older:
         return None
     return (
