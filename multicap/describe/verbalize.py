@@ -33,6 +33,7 @@ _REGISTRY: dict[str, Verbalizer] = {}
 
 _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sky")
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
+_SIZELESS = frozenset({*_UNIQUE, *_MASS, "sunset"})  # "an orange sunset", not "a small orange sunset"
 # What spreads over much of a photo: its box's centre says nothing of where it is ("the sky next to it").
 _SPREAD = frozenset({*_MASS, "sky"})
 # A person's size in the frame says how near they are, not how big they are: "a large person" reads as a
@@ -204,7 +205,7 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
     said_colour = obj.attributes.get("colour", "") if colour else ""
     wearing = obj.attributes.get("wearing") if colour else None
     label = obj.label if n == 1 else plural(obj.label)
-    said_size = obj.attributes.get("size", "") if size and obj.label not in _UNIQUE | _MASS else ""
+    said_size = obj.attributes.get("size", "") if size and obj.label not in _SIZELESS else ""
     if obj.label == "person":
         words = [_PERSON_SIZE.get(said_size, said_size), label]
         dressed = (with_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour

@@ -151,6 +151,10 @@ FOUND: dict[str, tuple[str, ...]] = {
     "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",),
     # the sky it is in: the describer finds no sun ("sun" had searched sunglasses, through a definition)
     "sun": ("sky",), "sunshine": ("sky",), "sunlight": ("sky",),
+    # a low sun's light (multicap.describe.sunset): the describer cannot tell evening from morning
+    "sunset": ("sunset",), "sunsets": ("sunset",), "sunrise": ("sunset",), "sunrises": ("sunset",),
+    "sundown": ("sunset",), "sunup": ("sunset",), "dusk": ("sunset",), "dawn": ("sunset",),
+    "daybreak": ("sunset",), "twilight": ("sunset",), "afterglow": ("sunset",),
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
     # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
     "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),
