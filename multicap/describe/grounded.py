@@ -23,6 +23,7 @@ from multicap.describe.bodies import load_person_ssd
 from multicap.describe.colours import class_colours, image_colour_attributes, object_colours, white_patch
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
+from multicap.describe.found import sky_object, sky_placed, sunset_object, vegetation_object
 from multicap.describe.kinds import has_kind, said_kind
 from multicap.describe.people import (
     Person,
@@ -41,18 +42,18 @@ from multicap.describe.regions import (
     Related,
     best_guess,
     detect_regions,
-    share_inside,
     without_nested_kin,
     without_twins,
 )
 from multicap.describe.sky import Sky, find_sky
 from multicap.describe.sunset import Sunset, find_sunset
-from multicap.describe.vegetation import Vegetation, find_vegetation, green_texture
+from multicap.describe.vegetation import find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
+from multicap.describe.worn import one_wearer, person_object
 from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spec
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
-from multicap.facts.scene import Relation, SceneFacts, SceneObject
+from multicap.facts.scene import SceneFacts, SceneObject
 from multicap.facts.versions import grounded_said_by
 from multicap.io import load_image
 from multicap.text.imagenet import imagenet_concepts, related_classes
@@ -282,7 +283,8 @@ class GroundedDescriber:
         for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
             obj.attributes["certainty"] = GUESS
         top_k = self.config.regions.top_k
-        dressed = _one_wearer([_person(p, objects, lit) for p in people[: max(top_k, _MOST_PEOPLE)]], objects)
+        most = people[: max(top_k, _MOST_PEOPLE)]
+        dressed = one_wearer([person_object(p, objects, lit) for p in most], objects)
         # first: the usual subject; from left to right, as the layout places a group ("two people on the
         # left and on the right": "a person in a kimono, a person in black" in that order)
         people_objects = sorted((person for person, _ in dressed), key=lambda o: o.box[0] + o.box[2])
@@ -291,11 +293,11 @@ class GroundedDescriber:
         context = min(_CONTEXT, top_k - 1)  # a crowd's setting, within what a small top_k allows
         objects = people_objects + objects[: max(top_k - len(people_objects), context)]
         if vegetation is not None:  # last, beyond top_k, as the sky: seldom what a photo is of
-            objects.append(_vegetation(vegetation))
+            objects.append(vegetation_object(vegetation))
         if image.sky is not None:  # last, beyond top_k: the sky is seldom what a photo is of
-            objects.append(_sky(image.sky))
+            objects.append(sky_object(image.sky))
         if image.sunset is not None:  # and its light
-            objects.append(_sunset(image.sunset))
+            objects.append(sunset_object(image.sunset))
         attrs = dict(image.colours) if image.colours is not None else image_colour_attributes(rgb)
         width, height = image.size
         ratio = width / height
@@ -303,7 +305,7 @@ class GroundedDescriber:
         if setting is not None and not self._another_building(setting, objects):
             attrs["setting"] = self._concepts[setting.cls].name
         relations = chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP)
-        return SceneFacts(objects, [_sky_placed(r, objects) for r in relations], attrs)
+        return SceneFacts(objects, [sky_placed(r, objects) for r in relations], attrs)
 
     def _object(
         self,
@@ -385,88 +387,12 @@ def _place_nouns(name: str) -> list[str]:
     return [] if noun == name else [noun]
 
 
-_PERSON_WNID = "n00007846"  # person.n.01: no ImageNet class, so the people detector's objects carry it
 # A white or gray sky only where the scene is wider still: at 0.46 skimage's astronaut (a bobsled, a go-kart)
 # stands before a gray studio backdrop; the overcast skies of the tune photos came at 0.62-0.94.
 _PALE_SKY_FROM = 0.5
 _BUILT = frozenset({"building", "defensive structure", "memorial"})  # what a building setting names again
 _TINY = 32  # pixels of an image's shorter side below which whatever it is said to show is a guess
 _FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
-_SKY_WNID = "n09436708"  # sky.n.01: no ImageNet class either (multicap.describe.sky)
-_SUNSET_WNID = "n11517776"  # sunset.n.02, the atmospheric phenomenon (multicap.describe.sunset)
-_CLOTHING = frozenset({"clothing", "garment", "headdress"})  # tags of what a person can be said to wear
-
-
-# What the classifier calls a garment on a person that is mostly their own hair ("a person in a wig" for
-# long hair in a portrait): theirs, so not said as a thing, nor as what they wear.
-_HAIR = frozenset({"wig"})
-# A garment's box this many times wider than a person's covers others too: what a group shows, not what one
-# of them wears (five friends at the sea were "three people in bikinis", four men in sweaters two "in an
-# academic gown"; a portrait's uniform is 0.8-1.0 times its person's width).
-_WORN_WIDER = 1.5
-# A garment the classifier gives less than this is said as a guess ("a person in what may be a kimono"):
-# on the real photos the garments said of people were right at 0.22 (a sarong) and 0.57 (a uniform), wrong
-# at 0.31 (a kimono for a Hawaiian shirt), 0.32 (a football helmet for a spacesuit's) and 0.71 (a uniform
-# for an olive shirt): a walkthrough read "in a kimono" as a fact.
-_SURE_GARMENT = 0.5
-
-
-def _person(person: Person, objects: list[SceneObject], rgb: np.ndarray) -> tuple[SceneObject, list[int]]:
-    """A detected person as an object: the colour of what they wear (the box below the face), wearing the
-    likeliest garment whose box centre lies in their box (said with them, "a person in a military
-    uniform"; it and any other garment there are not said again as things of their own): the person, and
-    the indices in `objects` of the garments in their box. A small faint figure (`kind` "figure": of a
-    crowd, or confirmed by the second detector; a few pixels tall) is given no colour: its box holds as much
-    of what is around it."""
-    worn_colours = object_colours(rgb, _clothes_mask(person, rgb.shape[0])) if person.kind != "figure" else []
-    attributes = {
-        "colour": " and ".join(name for name, _ in worn_colours),
-        "size": size_of(person.box),
-        "position": position_of(person.box),
-        "wnid": _PERSON_WNID,
-        "tags": "person, people, human" + (", face" if person.face is not None else ""),
-        "found_by": person.kind,
-    }
-    x0, y0, x1, y1 = person.box
-    worn = []
-    for k, obj in enumerate(objects):
-        cx, cy = (obj.box[0] + obj.box[2]) / 2, (obj.box[1] + obj.box[3]) / 2
-        tags = {t.strip() for t in obj.attributes.get("tags", "").split(",")}
-        if tags & _CLOTHING and x0 <= cx <= x1 and y0 <= cy <= y1:
-            one_person = obj.box[2] - obj.box[0] <= _WORN_WIDER * (x1 - x0)
-            if obj.label not in _HAIR and one_person and "wearing" not in attributes:  # the likeliest
-                attributes["wearing"] = obj.label  # garment names what they wear
-                if obj.confidence < _SURE_GARMENT:
-                    attributes["wearing_certainty"] = GUESS
-            worn.append(k)
-    box = tuple(round(v, 4) for v in person.box)
-    said = SceneObject("person", round(person.confidence, 4), box, attributes)  # type: ignore[arg-type]
-    return said, worn
-
-
-def _one_wearer(
-    dressed: list[tuple[SceneObject, list[int]]], objects: list[SceneObject]
-) -> list[tuple[SceneObject, list[int]]]:
-    """`_person`s, a garment said as worn by one of them only: the person whose box's centre lies nearest
-    the garment's (one box in two overlapping people's boxes is one garment, not two)."""
-    wearers: dict[str, list[int]] = {}
-    for k, (person, _) in enumerate(dressed):
-        if "wearing" in person.attributes:
-            wearers.setdefault(person.attributes["wearing"], []).append(k)
-    for label, ks in wearers.items():
-        if len(ks) < 2:
-            continue
-        garment = next(o for o in objects if o.label == label)
-        keep = min(ks, key=lambda k: _centre_distance(dressed[k][0].box, garment.box))
-        for k in ks:
-            if k != keep:
-                del dressed[k][0].attributes["wearing"]
-                dressed[k][0].attributes.pop("wearing_certainty", None)
-    return dressed
-
-
-def _centre_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
-    return float(np.hypot((a[0] + a[2] - b[0] - b[2]) / 2, (a[1] + a[3] - b[1] - b[3]) / 2))
 
 
 def _either(a: np.ndarray | None, b: np.ndarray) -> np.ndarray:
@@ -491,75 +417,6 @@ def _region_probs(cam: torch.Tensor, box: tuple[float, float, float, float]) -> 
     r0, c0 = min(int(box[1] * h), h - 1), min(int(box[0] * w), w - 1)
     r1, c1 = max(r0 + 1, math.ceil(box[3] * h)), max(c0 + 1, math.ceil(box[2] * w))
     return torch.softmax(cam[:, r0:r1, c0:c1].mean(dim=(1, 2)), dim=-1).numpy()  # 0.04 ms
-
-
-def _sky_placed(relation: Relation, objects: list[SceneObject]) -> Relation:
-    """The sky is never below a thing: where its box's centre is (a sky over the whole frame, behind a
-    building that fills the middle), it is around the thing; nor beside a thing it lies behind, its box
-    over most of the thing's ("a statue in the centre, the sky around it", not "next to it")."""
-    if objects[relation.subject].label != "sky":
-        return relation
-    sky, thing = objects[relation.subject].box, objects[relation.object].box
-    if relation.predicate == "below" or (relation.predicate == "next to" and share_inside(thing, sky) >= 0.5):
-        return Relation(relation.subject, "around", relation.object)
-    return relation
-
-
-def _sky(sky: Sky) -> SceneObject:
-    attributes = {
-        "colour": sky.colour,
-        "size": size_of(sky.box),
-        "position": position_of(sky.box),
-        "wnid": _SKY_WNID,
-        "tags": "sky",
-        "found_by": "pixels",
-    }
-    confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # rises with its share: 1 at half the image
-    return SceneObject("sky", confidence, sky.box, attributes)
-
-
-def _sunset(sunset: Sunset) -> SceneObject:
-    attributes = {
-        "colour": sunset.colour,
-        "size": size_of(sunset.box),
-        "position": position_of(sunset.box),
-        "wnid": _SUNSET_WNID,
-        "tags": "sunset, sunrise, afterglow, atmospheric phenomenon",
-        "found_by": "pixels",
-    }
-    confidence = round(0.5 + 0.5 * min(1.0, sunset.share / 0.2), 4)  # rises with its share: 1 at a fifth
-    return SceneObject("sunset", confidence, sunset.box, attributes)
-
-
-# WordNet 3.0 nouns of what vegetation.py finds (no ImageNet class either), and their tags.
-_VEGETATION: dict[str, tuple[str, str]] = {
-    "grass": ("n12102133", "grass, plant"),  # grass.n.01
-    "trees": ("n13104059", "tree, woody plant, plant"),  # tree.n.01
-    "foliage": ("n13152742", "foliage, leaf, leaves, plant"),  # leaf.n.01 (leaf, leafage, foliage)
-}
-
-
-def _vegetation(found: Vegetation) -> SceneObject:
-    wnid, tags = _VEGETATION[found.label]
-    attributes = {
-        "colour": found.colour,
-        "size": size_of(found.box),
-        "position": position_of(found.box),
-        "wnid": wnid,
-        "tags": tags,
-        "found_by": "pixels",
-    }
-    confidence = round(0.5 + 0.5 * min(1.0, found.share / 0.5), 4)  # rises with its share: 1 at half
-    return SceneObject(found.label, confidence, found.box, attributes)
-
-
-def _clothes_mask(person: Person, side: int) -> np.ndarray:
-    """(side, side) bool: the person's box below the face (the whole box when no face was found)."""
-    mask = np.zeros((side, side), dtype=bool)
-    x0, y0, x1, y1 = (round(v * side) for v in person.box)
-    top = round(person.face[3] * side) if person.face is not None else y0
-    mask[max(top, y0) : y1, x0:x1] = True
-    return mask if mask.any() else np.ones((side, side), dtype=bool)
 
 
 def _confidence(facts: SceneFacts, levels: Sequence[str]) -> dict[str, float]:

@@ -14,6 +14,7 @@ from multicap.describe.describer import create_describer, describe_paths, descri
 from multicap.describe.grounded import GroundedDescriber
 from multicap.describe.people import Person
 from multicap.describe.sky import Sky
+from multicap.describe.worn import one_wearer, person_object
 from multicap.errors import ConfigError, ImageLoadError, UnknownNameError
 from multicap.facts import SceneObject
 from tests.conftest import EXAMPLES
@@ -112,7 +113,8 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
     it"), nor beside a thing it lies behind ("a pedestal in the centre, the sky next to it")."""
     import torch
 
-    from multicap.describe.grounded import LoadedImage, _sky_placed
+    from multicap.describe.found import sky_placed
+    from multicap.describe.grounded import LoadedImage
     from multicap.facts import Relation
 
     labels = list(grounded.encoder.labels or [])
@@ -126,12 +128,12 @@ def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDe
         assert facts.image_attributes.get("setting") == said, thing
     arch = SceneObject("triumphal arch", 0.7, (0.1, 0.1, 0.9, 0.7), {})
     sky = SceneObject("sky", 0.9, (0.0, 0.0, 1.0, 1.0), {})
-    assert _sky_placed(Relation(1, "below", 0), [arch, sky]).predicate == "around"
-    assert _sky_placed(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
+    assert sky_placed(Relation(1, "below", 0), [arch, sky]).predicate == "around"
+    assert sky_placed(Relation(1, "below", 0), [sky, arch]).predicate == "below"  # an arch may be below
     statue = SceneObject("pedestal", 0.6, (0.25, 0.0, 0.9, 0.93), {})  # the sky behind it: not beside it
-    assert _sky_placed(Relation(1, "next to", 0), [statue, sky]).predicate == "around"
+    assert sky_placed(Relation(1, "next to", 0), [statue, sky]).predicate == "around"
     corner = SceneObject("sky", 0.9, (0.0, 0.0, 0.3, 0.3), {})  # a patch of sky beside a thing stays so
-    assert _sky_placed(Relation(1, "next to", 0), [statue, corner]).predicate == "next to"
+    assert sky_placed(Relation(1, "next to", 0), [statue, corner]).predicate == "next to"
 
 
 def test_a_place_filling_the_photo_takes_its_colour_without_the_vegetation(
@@ -370,11 +372,11 @@ def test_every_garment_in_a_persons_box_is_theirs() -> None:
         thing("lab coat", (0.3, 0.7, 0.7, 1.0), "lab coat, coat, garment, clothing"),
     ]
     person = Person((0.0, 0.1, 0.7, 1.0), (0.2, 0.2, 0.5, 0.6), 0.9, "face")
-    said, worn = module._person(person, objects, np.full((224, 224, 3), 128, np.uint8))
+    said, worn = person_object(person, objects, np.full((224, 224, 3), 128, np.uint8))
     assert said.label == "person" and said.attributes["wearing"] == "lab coat"
     assert worn == [1, 2]
     wig = thing("wig", (0.1, 0.1, 0.6, 0.5), "hairpiece, attire, clothing")  # long hair, read as a wig
-    said, worn = module._person(person, [wig], np.full((224, 224, 3), 128, np.uint8))
+    said, worn = person_object(person, [wig], np.full((224, 224, 3), 128, np.uint8))
     assert "wearing" not in said.attributes and worn == [0]  # hers, said neither as a thing nor as worn
 
 
@@ -385,11 +387,11 @@ def test_a_garment_across_a_group_is_worn_by_none_and_one_garment_by_one_person(
     grey = np.full((224, 224, 3), 128, np.uint8)
     bikini = SceneObject("bikini", 0.6, (0.07, 0.29, 1.0, 1.0), {"tags": "swimsuit, garment, clothing"})
     friends = [Person((x, 0.3, x + 0.27, 1.0), None, 0.9, "body") for x in (0.28, 0.35, 0.39)]
-    dressed = module._one_wearer([module._person(p, [bikini], grey) for p in friends], [bikini])
+    dressed = one_wearer([person_object(p, [bikini], grey) for p in friends], [bikini])
     assert all("wearing" not in said.attributes for said, _ in dressed)
     assert all(worn == [0] for _, worn in dressed)  # still not said as a thing of its own
     coat = SceneObject("lab coat", 0.6, (0.42, 0.5, 0.7, 1.0), {"tags": "lab coat, coat, garment, clothing"})
-    dressed = module._one_wearer([module._person(p, [coat], grey) for p in friends], [coat])
+    dressed = one_wearer([person_object(p, [coat], grey) for p in friends], [coat])
     assert ["wearing" in said.attributes for said, _ in dressed] == [False, False, True]
 
 
