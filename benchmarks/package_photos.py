@@ -36,16 +36,19 @@ _EET = 0x1EE70F42  # an EET file's magic number (version 2)
 def eet_entry(data: bytes, name: str) -> bytes:
     """The bytes of entry `name` of an EET file: a header of (magic, entries, dictionary size), then per
     entry (offset, size, size unpacked, name's offset, name's size, flags), big-endian 32-bit words; a
-    photo is stored as it is (flags 0: neither compressed nor ciphered)."""
+    photo is stored as it is (flags 0: neither compressed nor ciphered nor an alias), a JPEG or a PNG."""
     magic, entries, _ = struct.unpack(">III", data[:12])
     if magic != _EET:
         raise ValueError(f"not an EET file (magic {magic:#x})")
     for k in range(entries):
         offset, size, _, name_at, name_size, flags = struct.unpack(">6I", data[12 + 24 * k : 36 + 24 * k])
         if data[name_at : name_at + name_size].rstrip(b"\0").decode() == name:
-            if flags & 3:
-                raise ValueError(f"EET entry {name} is compressed or ciphered")
-            return data[offset : offset + size]
+            if flags & 7:  # compressed, ciphered, or an alias (its bytes name another entry)
+                raise ValueError(f"EET entry {name} is not stored as it is (flags {flags:#x})")
+            found = data[offset : offset + size]
+            if not found.startswith((b"\xff\xd8", b"\x89PNG")):
+                raise ValueError(f"EET entry {name} is neither a JPEG nor a PNG")
+            return found
     raise KeyError(f"no EET entry {name}")
 
 

@@ -35,7 +35,7 @@ _UNIQUE = frozenset({"sky"})  # said with "the" when bare ("the sky"; "a blue sk
 _MASS = frozenset({"grass", "foliage", "trees"})  # said with no article ("green grass", "trees")
 _SIZELESS = frozenset({*_UNIQUE, *_MASS, "sunset"})  # "an orange sunset", not "a small orange sunset"
 # What spreads over much of a photo: its box's centre says nothing of where it is ("the sky next to it").
-_SPREAD = frozenset({*_MASS, "sky"})
+_SPREAD = frozenset({*_MASS, "sky", "sunset"})
 # A person's size in the frame says how near they are, not how big they are: "a large person" reads as a
 # heavy one. Medium says nothing. The sky, grass, trees and foliage have no size ("large green grass").
 _PERSON_SIZE = {"small": "distant", "medium": "", "large": "nearby"}

@@ -10,9 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-__all__ = ["GROUNDED", "LABELS", "NEURAL", "ZERO_SHOT", "current_said_by", "grounded_said_by", "release"]
+__all__ = [
+    "GROUNDED",
+    "LABELS",
+    "NEURAL",
+    "ZERO_SHOT",
+    "current_said_by",
+    "grounded_said_by",
+    "release",
+    "said_enough",
+]
 
-GROUNDED = "grounded 2026-12-07.3"  # the date (and the change of that day) of the last change to its texts
+GROUNDED = "grounded 2026-12-07.4"  # the date (and the change of that day) of the last change to its texts
 LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
 NEURAL = "neural 1"  # a captioner bundle (a retrained bundle is another model: the index's identity)
 ZERO_SHOT = "zero-shot 5"  # a vision-language model's zero-shot naming (over the grounded regions)
@@ -32,7 +41,7 @@ def current_said_by(model: str, absent: Sequence[str] = ()) -> str | None:
 
 def grounded_said_by(absent: Sequence[str] = ()) -> str:
     """The grounded model's version, with the people detectors it runs without here (`absent`, from
-    `multicap.describe.people.absent_detectors`) named after it ("grounded 2026-12-07.3 without
+    `multicap.describe.people.absent_detectors`) named after it ("grounded 2026-12-07.4 without
     open-images-ssd"): the same release says other things of people without them, so that an index
     described before `multicap models pull open-images-ssd` ran is described again once it has."""
     return GROUNDED + (_WITHOUT + ", ".join(absent) if absent else "")
@@ -42,3 +51,20 @@ def release(said_by: str) -> str:
     """The describer's version without the detectors it ran without: what `multicap search` compares to
     tell an index described by an older multicap (it loads no detector to know which this one has)."""
     return said_by.split(_WITHOUT)[0]
+
+
+def said_enough(stored: str, current: str) -> bool:
+    """Whether what `stored` (a describer version an index recorded) said need not be said again by
+    `current`: the same version, or the same release run without fewer of the people detectors ("...
+    without open-images-ssd" is said again once the model is pulled; what was said with it is kept on a
+    machine without it, as the better of the two)."""
+    if stored == current:
+        return True
+    if release(stored) != release(current):
+        return False
+    return _absent(stored) <= _absent(current)
+
+
+def _absent(said_by: str) -> set[str]:
+    _, _, names = said_by.partition(_WITHOUT)
+    return set(filter(None, names.split(", ")))

@@ -66,9 +66,8 @@ def held_descriptions(
     taken (None when nothing was left out but files the index does not hold unchanged)."""
     with IndexStore(root / DB_NAME) as store:
         identity = store.get_meta("identity") or {}
-    said_by = current_said_by(model, absent_detectors() if model == "grounded" else ())
     built = identity.get("model")
-    if said_by is None:
+    if current_said_by(model) is None:
         return {}, f"only the built-in models' descriptions are reused, not {model}'s"
     if built != model:
         return {}, f"it was built with the {built} model, not {model}"
@@ -77,11 +76,12 @@ def held_descriptions(
     missing = [lv for lv in levels if lv not in identity.get("levels", [])]
     if missing:
         return {}, f"it holds no {', '.join(missing)} level"
+    said_by = current_said_by(model, absent_detectors() if model == "grounded" else ())
     records = held_records(root, paths, said_by)
     older = held_records(root, [p for p in paths if p not in records])  # unchanged, said by another version
     why = None
     if older:
         versions = ", ".join(sorted({r.said_by or "unknown" for r in older.values()}))
-        why = f"{len(older)} of its descriptions are by an older describer ({versions})"
+        why = f"{len(older)} of its descriptions are by another describer version ({versions})"
         why += ": `multicap index` updates them"
     return {p: description_of(p, r, levels) for p, r in records.items()}, why

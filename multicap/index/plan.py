@@ -14,6 +14,7 @@ from typing import Any
 
 from multicap.data.feature_files import file_hash
 from multicap.errors import ImageLoadError
+from multicap.facts.versions import said_enough
 from multicap.index.store import ImageRecord, IndexStore, KnownFile
 from multicap.io import stat_regular
 from multicap.io.paths import stat_error
@@ -98,7 +99,7 @@ def plan_files(
                 if not same:
                     done += _sort_changed(store, path, key, st, old, said_by, plan, report, fail)
                     continue
-            if old.said_by != said_by:  # the same content, said by an older describer
+            if not said_enough(old.said_by, said_by):  # the same content, said by an older describer
                 plan.encode.append((path, st, old.hash))
                 plan.redescribed.add(path)
                 continue
@@ -244,7 +245,7 @@ def _sort_changed(
     except OSError as exc:
         fail(stat_error(path, exc))  # in the words a walk or a decode says it ("permission denied")
         return 1
-    if old is not None and old.hash == digest and old.said_by == said_by:
+    if old is not None and old.hash == digest and said_enough(old.said_by, said_by):
         plan.touch.append((old.id, st.st_mtime_ns, st.st_size))
         report.updated += 1
         return 1

@@ -131,6 +131,8 @@ def noun_part(words: list[str], k: int, wn: WordNet, *, heads: bool = True) -> t
             sky = _found_part(phrase, FOUND[phrase])
             if phrase in ("sun", "sunshine", "sunlight"):
                 sky.note = f'"{phrase}" is searched as the sky: multicap finds the sky, not the sun in it'
+            elif FOUND[phrase] == ("sunset",) and phrase not in ("sunset", "sunsets"):
+                sky.note = f'"{phrase}" is searched as a low sun\'s warm light: multicap cannot tell the hour'
             return span, sky
         if names_a_time(synsets[0], wn) and not _seen_anyway(phrase, wn):  # "fall", "spring", "evening":
             return span, None  # when, not what (`reach.unknown`)

@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from multicap.facts.versions import said_enough
 from multicap.index.schema import FTS_COLUMNS, connect
 from multicap.io import db_name, from_db_name
 
@@ -116,13 +117,14 @@ class IndexStore:
 
     def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts; only
-        one that describer version wrote, when `said_by` is given."""
-        row = self.db.execute(
+        one whose describer version need not be said again by `said_by` (`versions.said_enough`), when
+        given."""
+        rows = self.db.execute(
             "SELECT id, path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec, said_by "
-            "FROM images WHERE hash = ? AND image_vec IS NOT NULL AND (? IS NULL OR said_by = ?) "
-            "ORDER BY id DESC LIMIT 1",
-            (digest, said_by, said_by),
-        ).fetchone()
+            "FROM images WHERE hash = ? AND image_vec IS NOT NULL ORDER BY id DESC",
+            (digest,),
+        )
+        row = next((r for r in rows if said_by is None or said_enough(r[-1], said_by)), None)
         if row is None:
             return None
         image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec, said = row

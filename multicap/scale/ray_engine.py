@@ -315,7 +315,7 @@ class RayEngine:
         folder = store.path.parent / SHARD_DIR
         folder.mkdir(exist_ok=True)
         expected = {str(p.resolve()): (st.st_mtime_ns, st.st_size, d) for p, st, d in todo}
-        merge = _Merger(store, expected, model.identity(), report, fail, progress)
+        merge = _Merger(store, expected, (model.identity(), model.said_by), report, fail, progress)
         for path in sorted(folder.glob("*.npz")):  # left by a run that was killed
             merge(path, leftover=True)
         for path in folder.glob("*.tmp"):
@@ -388,21 +388,25 @@ class _Merger:
         self,
         store: IndexStore,
         expected: dict[str, tuple[int, int, str]],
-        identity: dict[str, Any],
+        made_by: tuple[dict[str, Any], str],
         report: IndexReport,
         fail: Callable[[ImageLoadError], None],
         progress: Callable[[int], None] | None,
     ) -> None:
-        self.store, self.expected, self.identity = store, expected, identity
+        self.store, self.expected = store, expected
+        self.identity, self.said_by = made_by  # the driver's model's identity and describer version
         self.report, self.fail, self.progress = report, fail, progress
 
     def __call__(self, path: Path, *, leftover: bool) -> None:
         shard = read_shard(path)
-        if shard is None or shard.identity != self.identity:
-            if not leftover:
+        said = {r.said_by for r in shard.records} if shard is not None else set()
+        if shard is None or shard.identity != self.identity or said - {self.said_by}:
+            if not leftover:  # (a node without a people detector the driver has: "... without ...")
                 raise DataError(
                     f"{path}: a Ray worker made this shard with another model or multicap version than "
-                    "the driver's; install the same multicap and weights on every node"
+                    f"the driver's ({', '.join(sorted(said - {self.said_by})) or 'another model'}); "
+                    "install the same multicap and weights on every node (multicap models pull "
+                    "open-images-ssd where the driver has it)"
                 )
             path.unlink(missing_ok=True)  # another model's, or damaged: its files are encoded again
             return

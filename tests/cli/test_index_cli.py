@@ -430,7 +430,7 @@ def test_an_index_described_without_the_second_opinion_is_described_again_once_i
 ) -> None:
     """The grounded describer's version names the people detectors it ran without: an index built before
     `multicap models pull open-images-ssd` records that, a search does not call it "older" (the release is
-    the same), and the next `index` with the model describes its files again."""
+    the same), the next `index` with the model describes its files again, and one without it keeps them."""
     import shutil
     import sqlite3
 
@@ -452,3 +452,5 @@ def test_an_index_described_without_the_second_opinion_is_described_again_once_i
         pytest.skip("open-images-ssd not pulled: multicap models pull open-images-ssd")
     r = run_cli("index", str(tmp_path / "p"), "--index", idx)
     assert r.returncode == 0 and "1 described again by a newer describer" in r.stdout, r.stdout
+    r = run_cli("index", str(tmp_path / "p"), "--index", idx, env=without)  # a machine without it keeps
+    assert r.returncode == 0 and "described again" not in r.stdout, r.stdout  # what was said with it

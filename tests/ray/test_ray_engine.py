@@ -211,3 +211,28 @@ def test_the_command_with_engine_ray(cluster: str, tmp_path: Path) -> None:
     assert (summary["added"], summary["failed"], summary["total"]) == (20, 1, 20)
     assert "broken.png" in run.stderr
     assert f"Ray: the cluster at {cluster}, 2 CPUs on 1 node; 2 model actors at most" in run.stderr
+
+
+def test_a_shard_a_worker_described_without_a_detector_the_driver_has_is_refused(tmp_path: Path) -> None:
+    """A node without the Open Images SSD writes "... without open-images-ssd": merged, its rows would be
+    described again by every later run; said in one line, as another model's shard is (a leftover one is
+    dropped and its files encoded again)."""
+    from multicap.errors import DataError
+    from multicap.index.plan import IndexReport
+    from multicap.index.store import ImageRecord, IndexStore
+    from multicap.scale.ray_engine import _Merger
+    from multicap.scale.shards import Shard, write_shard
+
+    identity = {"model": "grounded", "encoder": "efficientnet_lite0"}
+    record = ImageRecord(
+        str(tmp_path / "a.jpg"), 1, 2, "h", 4, 3, {"object": "a dog"}, {}, None, "",
+        {"image": np.ones(4, np.float32)}, "grounded 2026-12-07.3 without open-images-ssd",
+    )  # fmt: skip
+    with IndexStore(tmp_path / "meta.sqlite") as store:
+        merge = _Merger(store, {record.path: (1, 2, "h")}, (identity, "grounded 2026-12-07.3"),
+                        IndexReport(), lambda error: None, None)  # fmt: skip
+        write_shard(tmp_path / "s.npz", Shard(identity, [record]))
+        with pytest.raises(DataError, match=r"without open-images-ssd.*on every node"):
+            merge(tmp_path / "s.npz", leftover=False)
+        merge(tmp_path / "s.npz", leftover=True)
+        assert not (tmp_path / "s.npz").exists() and not store.live_files()
