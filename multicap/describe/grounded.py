@@ -258,7 +258,7 @@ class GroundedDescriber:
         """What only a photo of a wide scene (probability `wide`) is searched for: the sky, a sunset."""
         rgb = image.pixels.permute(1, 2, 0).numpy()
         sky = find_sky(rgb, pale_ok=wide >= _PALE_SKY_FROM)
-        sunset = find_sunset(rgb, sky.cells if sky is not None else None)
+        sunset = find_sunset(rgb, sky)
         return replace(image, sky=sky, sunset=sunset, wide=True)
 
     def facts(self, image: LoadedImage, cam: torch.Tensor) -> SceneFacts:

@@ -19,9 +19,9 @@ import numpy as np
 from multicap.describe.colours import dominant_colours, srgb_to_lab
 from multicap.facts.geometry import Box
 
-__all__ = ["Sky", "find_sky"]
+__all__ = ["CELL", "Sky", "find_sky"]
 
-_CELL = 4  # px of the input per cell of the map the sky is found on (56 × 56 cells at 224 px)
+CELL = 4  # px of the input per cell of the map the sky is found on (56 × 56 cells at 224 px)
 _SMOOTH = 2.5  # mean |∇L| (CIELAB lightness per pixel) of a cell below which it counts as smooth
 _BLUE_B = -6.0  # CIELAB b* below which a cell is blue enough
 _BLUE_L = 15.0  # ... and lightness above which (a dusk sky is dark)
@@ -36,6 +36,9 @@ class Sky:
     share: float  # of the image it covers
     colour: str  # its dominant colour name ("blue", "white", "gray")
     cells: np.ndarray = field(compare=False, repr=False)  # (h/4, w/4) bool: where it is, a cell per 4 × 4 px
+    # every cell's mean CIELAB colour (h/4, w/4, 3) and mean |∇L| (h/4, w/4): what a sunset is found from
+    lab: np.ndarray = field(compare=False, repr=False)
+    rough: np.ndarray = field(compare=False, repr=False)
 
 
 def find_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky | None:
@@ -47,16 +50,16 @@ def find_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky | None:
             backdrop look the same, so the caller allows it only with more evidence of the outdoors.
     """
     h, w = rgb.shape[:2]
-    gh, gw = h // _CELL, w // _CELL
+    gh, gw = h // CELL, w // CELL
     if gh < 4 or gw < 4:
         return None
-    lab = srgb_to_lab(rgb[: gh * _CELL, : gw * _CELL])  # (h, w, 3)
+    lab = srgb_to_lab(rgb[: gh * CELL, : gw * CELL])  # (h, w, 3)
     light = lab[..., 0]
     grad = np.zeros_like(light)
     grad[:, 1:] += np.abs(np.diff(light, axis=1))
     grad[1:, :] += np.abs(np.diff(light, axis=0))
-    cells = lab.reshape(gh, _CELL, gw, _CELL, 3).mean(axis=(1, 3))  # (gh, gw, 3) mean colour per cell
-    rough = grad.reshape(gh, _CELL, gw, _CELL).mean(axis=(1, 3))  # (gh, gw) mean gradient per cell
+    cells = lab.reshape(gh, CELL, gw, CELL, 3).mean(axis=(1, 3))  # (gh, gw, 3) mean colour per cell
+    rough = grad.reshape(gh, CELL, gw, CELL).mean(axis=(1, 3))  # (gh, gw) mean gradient per cell
     cl, ca, cb = cells[..., 0], cells[..., 1], cells[..., 2]
     chroma = np.hypot(ca, cb)
     # A pale sky is the brightest part of an outdoor photo; a gray studio backdrop is not.
@@ -73,6 +76,7 @@ def find_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky | None:
     if share < _MIN_SHARE:
         return None
     box = (cols.min() / gw, 0.0, (cols.max() + 1) / gw, (rows.max() + 1) / gh)
-    pixels = np.repeat(np.repeat(region, _CELL, 0), _CELL, 1)  # (h, w) the region at pixel resolution
-    colour = dominant_colours(rgb[: gh * _CELL, : gw * _CELL][pixels], most=1)[0][0]
-    return Sky(tuple(round(float(v), 4) for v in box), round(share, 4), colour, region)  # type: ignore[arg-type]
+    pixels = np.repeat(np.repeat(region, CELL, 0), CELL, 1)  # (h, w) the region at pixel resolution
+    colour = dominant_colours(rgb[: gh * CELL, : gw * CELL][pixels], most=1)[0][0]
+    box4 = tuple(round(float(v), 4) for v in box)
+    return Sky(box4, round(share, 4), colour, region, cells, rough)  # type: ignore[arg-type]

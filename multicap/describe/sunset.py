@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from multicap.describe.colours import dominant_colours, srgb_to_lab
+from multicap.describe.colours import dominant_colours
+from multicap.describe.sky import CELL, Sky
 from multicap.facts.geometry import Box
 
 __all__ = ["Sunset", "find_sunset"]
 
-_CELL = 4  # px of the input per cell, as the sky finder's
 _UPPER = 0.7  # of the image's height: where the glow may be
 _SMOOTH = 6.0  # mean |∇L| of a cell below which it is smooth enough to be lit sky (or soft cloud)
 _WARM_CHROMA = 15.0  # CIELAB chroma from which a cell is coloured ...
@@ -48,26 +48,19 @@ class Sunset:
     colour: str  # its dominant colour name ("orange", "yellow", "pink"), or "" where it has none
 
 
-def find_sunset(rgb: np.ndarray, sky: np.ndarray | None) -> Sunset | None:
+def find_sunset(rgb: np.ndarray, sky: Sky | None) -> Sunset | None:
     """The warm glow of a low sun in an (H, W, 3) uint8 RGB photo of a wide scene, or None.
 
     Args:
         rgb: the photo, (H, W, 3) uint8 (the encoder's squashed input).
-        sky: the sky finder's cells ((H/4, W/4) bool), or None where it found no sky (then there is no
-            sunset either): the glow must join it.
+        sky: what the sky finder found in it (its cells, and every cell's colour and texture), or None
+            (then there is no sunset either: the glow must join the sky).
     """
-    h, w = rgb.shape[:2]
-    gh, gw = h // _CELL, w // _CELL
-    if gh < 4 or gw < 4:
+    if sky is None:  # no sky: an orange wall over a dark floor is none either
         return None
-    lab = srgb_to_lab(rgb[: gh * _CELL, : gw * _CELL])
-    light = lab[..., 0]
-    grad = np.zeros_like(light)
-    grad[:, 1:] += np.abs(np.diff(light, axis=1))
-    grad[1:, :] += np.abs(np.diff(light, axis=0))
-    cells = lab.reshape(gh, _CELL, gw, _CELL, 3).mean(axis=(1, 3))
-    rough = grad.reshape(gh, _CELL, gw, _CELL).mean(axis=(1, 3))
-    cl, ca, cb = cells[..., 0], cells[..., 1], cells[..., 2]
+    gh, gw = sky.cells.shape
+    cl, ca, cb = sky.lab[..., 0], sky.lab[..., 1], sky.lab[..., 2]
+    rough = sky.rough
     upper = np.zeros((gh, gw), bool)
     upper[: int(gh * _UPPER)] = True
     warm = (np.hypot(ca, cb) >= _WARM_CHROMA) & (cb > _WARM_B) & (ca > -4.0)
@@ -76,9 +69,7 @@ def find_sunset(rgb: np.ndarray, sky: np.ndarray | None) -> Sunset | None:
     count, labels = cv2.connectedComponents(lit.astype(np.uint8), connectivity=4)
     if count < 2:
         return None
-    if sky is None or sky.shape != (gh, gw):  # no sky: an orange wall over a dark floor is none either
-        return None
-    near = cv2.dilate(sky.astype(np.uint8), np.ones((2 * _JOIN + 1,) * 2, np.uint8)) > 0
+    near = cv2.dilate(sky.cells.astype(np.uint8), np.ones((2 * _JOIN + 1,) * 2, np.uint8)) > 0
     joined = set(np.unique(labels[near & lit]).tolist()) - {0}
     if not joined:
         return None
@@ -90,7 +81,7 @@ def find_sunset(rgb: np.ndarray, sky: np.ndarray | None) -> Sunset | None:
         return None
     rows, cols = np.nonzero(glow)
     box = (cols.min() / gw, rows.min() / gh, (cols.max() + 1) / gw, (rows.max() + 1) / gh)
-    pixels = np.repeat(np.repeat(glow, _CELL, 0), _CELL, 1)
-    colour = dominant_colours(rgb[: gh * _CELL, : gw * _CELL][pixels], most=1)[0][0]
+    pixels = np.repeat(np.repeat(glow, CELL, 0), CELL, 1)  # the glow's cells at pixel resolution
+    colour = dominant_colours(rgb[: gh * CELL, : gw * CELL][pixels], most=1)[0][0]
     colour = _LIGHT.get(colour, colour) if colour not in _UNLIT else ""
     return Sunset(tuple(round(float(v), 4) for v in box), round(share, 4), colour)  # type: ignore[arg-type]

@@ -277,7 +277,8 @@ def test_the_sky_of_a_wide_scene_is_said_last(
 
     def blue_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky:
         asked.append(pale_ok)
-        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", np.zeros((56, 56), dtype=bool))
+        cells = np.zeros((56, 56), dtype=bool)
+        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", cells, np.zeros((56, 56, 3)), np.zeros((56, 56)))
 
     monkeypatch.setattr(module, "find_sky", blue_sky)
     paths = [EXAMPLES / f"{n}.jpg" for n in ("coffee", "astronaut")]
@@ -305,7 +306,8 @@ def test_no_sky_is_looked_for_under_water(
 
     def blue_sky(rgb: np.ndarray, *, pale_ok: bool = True) -> Sky:
         asked.append(pale_ok)
-        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", np.zeros((56, 56), dtype=bool))
+        cells = np.zeros((56, 56), dtype=bool)
+        return Sky((0.0, 0.0, 1.0, 0.4), 0.4, "blue", cells, np.zeros((56, 56, 3)), np.zeros((56, 56)))
 
     monkeypatch.setattr(module, "find_sky", blue_sky)
     monkeypatch.setattr(grounded, "_under_water", torch.ones(len(labels), dtype=torch.bool))  # all of it

@@ -33,7 +33,7 @@ def _evening(
 
 def _found(rgb: np.ndarray) -> Sunset | None:
     sky = find_sky(rgb)
-    return find_sunset(rgb, sky.cells if sky is not None else None)
+    return find_sunset(rgb, sky)
 
 
 def test_an_orange_glow_under_the_sky_above_dark_land_is_a_sunset() -> None:
@@ -50,12 +50,12 @@ def test_warm_things_that_are_not_a_sunset() -> None:
     assert _found(_evening((245, 160, 70), land=200)) is None  # no darker than the ground before it
     assert _found(_evening((90, 60, 40))) is None  # a dark brown band: no glow
     wall = np.full((S, S, 3), (235, 140, 60), np.uint8)  # an orange wall, smooth, filling the frame
-    assert find_sunset(wall, None) is None
+    assert _found(wall) is None
     wall[round(S * 0.7) :] = 30  # ... over a dark floor: as bright above as a glow, but joined to no sky
     assert find_sky(wall) is None and _found(wall) is None
     flipped = _evening((245, 160, 70))[::-1].copy()  # the glow low in the frame: a lit floor, a table
     assert _found(flipped) is None
-    assert find_sunset(np.zeros((8, 8, 3), np.uint8), None) is None  # too small to tell
+    assert _found(np.zeros((8, 8, 3), np.uint8)) is None  # too small to tell
 
 
 def test_the_describer_says_no_sunset_on_the_sample_photos_and_a_query_asks_for_one() -> None:
