@@ -20,9 +20,11 @@ if TYPE_CHECKING:  # the command imports the index only when it runs (`--help` s
 
 @app.command("search")
 def search_command(
-    query: str = typer.Argument(
+    words: list[str] = typer.Argument(
         None,
-        help="What to look for, in words (any string is safe); an image file's path searches by that image.",
+        metavar="QUERY",
+        help="What to look for, in words (any string is safe; unquoted words are one query); an image "
+        "file's path searches by that image.",
     ),
     index: str = typer.Option(
         None,
@@ -80,6 +82,7 @@ def search_command(
 
       multicap search ./photos/koala.jpg --index demo   (as --image)
     """
+    query = " ".join(words) if words else None  # `search dog on a beach` had been a usage error
     if image is None and query is not None and _image_named(query):  # as rclip: `search ./koala.jpg`
         query, image = None, _image_path(query)  # it had been searched as the words "tmp", "koala", "jpg"
     if (query is None) == (image is None):  # bad usage: exit 2, as click's own usage errors

@@ -367,6 +367,7 @@ class _Reading:
         span, look, took_colour = look_words(words, k, named, wn, self.colour, self.colour_text)
         if span:  # how the whole image looks, or a shade before a colour
             self.out.parts += [look] if look is not None else []
+            self.out.notes += [look.note] if look is not None and look.note else []
             self.colour = None if took_colour else self.colour
             return k + span
         if named is not None:  # "black and white dog": a pair, as the describer says one ("black and white");

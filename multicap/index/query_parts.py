@@ -351,7 +351,15 @@ def look_part(text: str, look: tuple[str, str]) -> Part:
         "muted": ("muted", "moderately colourful", "black and white"),  # a grayscale photo most of all
     }.get(value, (value,))
     gray = ("black and white", "muted")  # a grayscale photo, then muted grays
-    return Part(text, "look", look=look, terms=gray if attribute == "monochrome" else terms, how=how)
+    part = Part(text, "look", look=look, terms=gray if attribute == "monochrome" else terms, how=how)
+    if text in _HOURS:  # a dark studio portrait is as dark as a night
+        part.note = (
+            f'"{text}" is searched as a dark image: multicap tells how bright an image is, not the hour'
+        )
+    return part
+
+
+_HOURS = frozenset({"night", "nighttime"})  # words for how an image looks that name an hour
 
 
 def counted(part: Part, count: int, exact: bool) -> None:

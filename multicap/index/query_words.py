@@ -148,7 +148,8 @@ PEOPLE_WORDS = frozenset(
 # Words for what the describer finds from the pixels, beyond the classes (multicap.describe.sky and
 # .vegetation) → the labels it gives.
 FOUND: dict[str, tuple[str, ...]] = {
-    "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",),
+    "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",), "storm": ("sky",),
+    "storms": ("sky",),
     # the sky it is in: the describer finds no sun ("sun" had searched sunglasses, through a definition)
     "sun": ("sky",), "sunshine": ("sky",), "sunlight": ("sky",),
     # a low sun's light (multicap.describe.sunset): the describer cannot tell evening from morning
@@ -161,6 +162,7 @@ FOUND: dict[str, tuple[str, ...]] = {
     "pasture": ("grass",), "pastures": ("grass",), "grassland": ("grass",), "prairie": ("grass",),
     # a tree seen close is foliage to the describer (a koala in a tree, a giraffe before one)
     "tree": ("trees", "foliage"), "trees": ("trees", "foliage"),
+    # (not foliage, as "tree" is: "forest" had ranked close-ups of leaves and a ladybird first)
     "forest": ("trees",), "forests": ("trees",), "woods": ("trees",),
     "leaf": ("foliage",), "leaves": ("foliage",), "foliage": ("foliage",), "bush": ("foliage",),
     "bushes": ("foliage",), "shrub": ("foliage",), "shrubs": ("foliage",), "weed": ("foliage",),
@@ -184,7 +186,7 @@ FOUND: dict[str, tuple[str, ...]] = {
 # bright image: erasers and lighters on white paper.
 CLOUDED = "white or gray"
 CLEAR = "blue or cyan"  # a clear sky, as the describer says one (cyan: the pale blue near the horizon)
-CLOUD_NOUNS = frozenset({"cloud", "clouds"})
+CLOUD_NOUNS = frozenset({"cloud", "clouds", "storm", "storms"})  # a storm: its clouds, as "stormy" asks
 WEATHER = {"cloudy": CLOUDED, "clouded": CLOUDED, "overcast": CLOUDED, "stormy": CLOUDED, "sunny": CLEAR,
            "cloudless": CLEAR, "sunlit": CLEAR}  # fmt: skip
 
@@ -231,6 +233,8 @@ AT_PLACE: dict[str, tuple[str, ...]] = {
     "park": ("park bench", "fountain", "swing", "lawn mower", "picket fence", "birdhouse"),
     "farm": ("plow", "harvester", "thresher", "ox", "barn", "hay", "tractor", "hog", "worm fence"),
     "restaurant": ("restaurant", "dining table", "plate", "cup", "wine bottle", "menu", "red wine"),
+    # WordNet's stadium is a structure, reaching no class; a game is what a photo of one shows
+    "stadium": ("ballplayer", "scoreboard", "football helmet", "rugby ball", "soccer ball", "baseball"),
     "airport": ("airliner", "warplane", "airship", "wing"),
     "harbor": ("container ship", "liner", "lifeboat", "pier", "dock", "speedboat", "fireboat", "yawl",
                "catamaran", "trimaran", "schooner"),
@@ -363,7 +367,8 @@ PLACE_WORDS = {
     "garden": "garden", "gardens": "garden",
     "sidewalk": "street", "kitchen": "kitchen", "office": "office", "bedroom": "bedroom",
     "bathroom": "bathroom", "living room": "living room", "park": "park", "farm": "farm",
-    "restaurant": "restaurant", "cafe": "restaurant", "airport": "airport", "harbor": "harbor",
+    "restaurant": "restaurant", "cafe": "restaurant", "stadium": "stadium", "stadiums": "stadium",
+    "arena": "stadium", "airport": "airport", "harbor": "harbor",
     "harbour": "harbor", "port": "harbor", "marina": "harbor", "shop": "shop", "store": "shop",
     "supermarket": "shop", "market": "shop", "landscape": "landscape", "landscapes": "landscape",
     "scenery": "landscape", "countryside": "landscape", "nature": "landscape", "desert": "desert",

@@ -42,6 +42,13 @@ def test_search_text_finds_the_photo(demo: dict[str, str]) -> None:
     assert len(lines) == 3 and lines[0].endswith("coffee.jpg") and float(lines[0].split()[0]) > 0
 
 
+def test_unquoted_words_are_one_query(demo: dict[str, str]) -> None:
+    """`search cup of espresso` is what `search "cup of espresso"` is (it had been a usage error)."""
+    quoted = run_cli("search", "cup of espresso", "--index", "demo", "-k", "3", env=demo)
+    unquoted = run_cli("search", "cup", "of", "espresso", "--index", "demo", "-k", "3", env=demo)
+    assert unquoted.returncode == 0 and unquoted.stdout == quoted.stdout and "coffee.jpg" in quoted.stdout
+
+
 def test_search_says_when_no_image_shows_what_was_asked_for(demo: dict[str, str]) -> None:
     r = run_cli("search", "dog", "--index", "demo", "-k", "2", env=demo)  # five photos, no dog
     assert r.returncode == 0 and len(r.stdout.splitlines()) == 2

@@ -578,3 +578,17 @@ def test_colours_of_the_image_ask_for_a_colourful_one() -> None:
     assert [p.text for p in understand("the colour of the car").parts] == ["car"]
     assert [p.text for p in understand("car colour").parts] == ["car"]  # not also any colourful image
     assert [p.kind for p in understand("colors of autumn").parts] == ["look"]  # had asked for nothing
+
+
+def test_hour_and_place_words_a_user_types_say_how_they_are_read() -> None:
+    """A new user's walkthrough: "night" found dark studio portraits with no word said, "storm" and
+    "stadium" reached nothing, "dawn" a sunset unsaid."""
+    from multicap.index.query import understand
+
+    night = understand("night")
+    assert [p.kind for p in night.parts] == ["look"] and "not the hour" in " ".join(night.notes)
+    dawn = understand("dawn")
+    assert dawn.parts[0].terms == ("sunset",) and "cannot tell the hour" in " ".join(dawn.notes)
+    assert not understand("sunset").notes  # searched as it is said
+    stadium = understand("stadium").parts
+    assert stadium and {"scoreboard", "ballplayer"} <= {name for name, _ in stadium[0].top(10)}, stadium

@@ -287,7 +287,8 @@ def test_definitions_link_a_living_thing_only_in_a_sense_of_its_own_kind() -> No
     assert set(reached("police")) == {"police van"}
     assert "sea lion" in reached("seal")
     assert "bee" in reached("honey") and "Arctic fox" in reached("arctic")
-    assert not understand("storm").parts  # "11 on the Beaufort scale": a name's scale, not a weighing one
+    storm = understand("storm").parts  # its clouds, not a weighing scale ("11 on the Beaufort scale")
+    assert [(p.terms, p.colour) for p in storm] == [(("sky",), "white or gray")]
 
 
 def test_a_later_senses_wholes_and_parts_and_places_reach_nothing() -> None:
