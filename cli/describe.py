@@ -155,6 +155,8 @@ def describe_command(
         from multicap.scale import check_engine
 
         check_engine(engine)  # one line saying what to install, exit 1
+    if not any(os.path.lexists(p) for p in paths):  # a typing slip: one line (a skip had said it first)
+        raise ConfigError(f"no such file or folder: {', '.join(map(str, paths))}")
     failures: list[ImageLoadError] = []
     on_error = console.skipper(failures, json_out)
     files = console.image_files(paths, include_hidden, on_error)
@@ -200,8 +202,6 @@ def describe_command(
     if not descriptions and failures:  # as compare says it ("4 of 4 images could not be read" had ended it)
         n = len(files) + left_out
         said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
-        if not any(os.path.lexists(p) for p in paths):  # a typing slip, as index says it
-            said = f"no such file or folder: {', '.join(map(str, paths))}"
         raise ConfigError(said)
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
