@@ -9,7 +9,7 @@ from multicap.describe.sky import Sky
 from multicap.describe.sunset import Sunset
 from multicap.describe.vegetation import Vegetation
 from multicap.facts import Relation, SceneObject
-from multicap.facts.geometry import position_of, size_of
+from multicap.facts.geometry import Box, position_of, size_of
 
 __all__ = ["sky_object", "sky_placed", "sunset_object", "vegetation_object"]
 
@@ -30,29 +30,12 @@ def sky_placed(relation: Relation, objects: list[SceneObject]) -> Relation:
 
 
 def sky_object(sky: Sky) -> SceneObject:
-    attributes = {
-        "colour": sky.colour,
-        "size": size_of(sky.box),
-        "position": position_of(sky.box),
-        "wnid": _SKY_WNID,
-        "tags": "sky",
-        "found_by": "pixels",
-    }
-    confidence = round(0.5 + 0.5 * min(1.0, sky.share / 0.5), 4)  # rises with its share: 1 at half the image
-    return SceneObject("sky", confidence, sky.box, attributes)
+    return _found("sky", sky.colour, sky.box, sky.share / 0.5, _SKY_WNID, "sky")  # sure at half the image
 
 
 def sunset_object(sunset: Sunset) -> SceneObject:
-    attributes = {
-        "colour": sunset.colour,
-        "size": size_of(sunset.box),
-        "position": position_of(sunset.box),
-        "wnid": _SUNSET_WNID,
-        "tags": "sunset, sunrise, afterglow, atmospheric phenomenon",
-        "found_by": "pixels",
-    }
-    confidence = round(0.5 + 0.5 * min(1.0, sunset.share / 0.2), 4)  # rises with its share: 1 at a fifth
-    return SceneObject("sunset", confidence, sunset.box, attributes)
+    tags = "sunset, sunrise, afterglow, atmospheric phenomenon"
+    return _found("sunset", sunset.colour, sunset.box, sunset.share / 0.2, _SUNSET_WNID, tags)  # at a fifth
 
 
 # WordNet 3.0 nouns of what vegetation.py finds (no ImageNet class either), and their tags.
@@ -65,13 +48,18 @@ _VEGETATION: dict[str, tuple[str, str]] = {
 
 def vegetation_object(found: Vegetation) -> SceneObject:
     wnid, tags = _VEGETATION[found.label]
+    return _found(found.label, found.colour, found.box, found.share / 0.5, wnid, tags)  # sure at half
+
+
+def _found(label: str, colour: str, box: Box, sureness: float, wnid: str, tags: str) -> SceneObject:
+    """An object found from the pixels; its confidence rises from 0.5 with `sureness` (its share of the
+    image over the share at which it is sure), to 1."""
     attributes = {
-        "colour": found.colour,
-        "size": size_of(found.box),
-        "position": position_of(found.box),
+        "colour": colour,
+        "size": size_of(box),
+        "position": position_of(box),
         "wnid": wnid,
         "tags": tags,
         "found_by": "pixels",
     }
-    confidence = round(0.5 + 0.5 * min(1.0, found.share / 0.5), 4)  # rises with its share: 1 at half
-    return SceneObject(found.label, confidence, found.box, attributes)
+    return SceneObject(label, round(0.5 + 0.5 * min(1.0, sureness), 4), box, attributes)
