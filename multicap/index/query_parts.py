@@ -130,7 +130,7 @@ def noun_part(words: list[str], k: int, wn: WordNet, *, heads: bool = True) -> t
         if phrase in FOUND:
             sky = _found_part(phrase, FOUND[phrase])
             if phrase in ("sun", "sunshine", "sunlight"):
-                sky.note = f'"{phrase}" is searched as the sky: multicap finds the sky, not the sun in it'
+                sky.note = f'"{phrase}" is searched as a sunset, else the sky: multicap finds no sun in it'
             elif FOUND[phrase] == ("sunset",) and phrase not in ("sunset", "sunsets"):
                 sky.note = f'"{phrase}" is searched as a low sun\'s warm light: multicap cannot tell the hour'
             return span, sky

@@ -150,8 +150,9 @@ PEOPLE_WORDS = frozenset(
 FOUND: dict[str, tuple[str, ...]] = {
     "sky": ("sky",), "skies": ("sky",), "cloud": ("sky",), "clouds": ("sky",), "storm": ("sky",),
     "storms": ("sky",),
-    # the sky it is in: the describer finds no sun ("sun" had searched sunglasses, through a definition)
-    "sun": ("sky",), "sunshine": ("sky",), "sunlight": ("sky",),
+    # a sunset, else the sky it is in: the describer finds no sun ("sun" had searched sunglasses, through
+    # a definition; then blue skies above the sunsets)
+    "sun": ("sunset", "sky"), "sunshine": ("sunset", "sky"), "sunlight": ("sunset", "sky"),
     # a low sun's light (multicap.describe.sunset): the describer cannot tell evening from morning
     "sunset": ("sunset",), "sunsets": ("sunset",), "sunrise": ("sunset",), "sunrises": ("sunset",),
     "sundown": ("sunset",), "sunup": ("sunset",), "dusk": ("sunset",), "dawn": ("sunset",),

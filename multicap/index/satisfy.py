@@ -34,6 +34,7 @@ __all__ = ["part_score", "satisfaction", "satisfactions"]
 _IMAGE_MASS = 0.5  # probability mass on a part's classes at which the whole image counts fully (× 0.8)
 _WRONG_COLOUR = 0.25  # an object of the part's class in another colour
 _PERSON_LABELS = frozenset({*PERSON_TERMS, "man", "woman", "child"})
+_LATER_TERM = 0.9  # a found part met by what it asks for after its first ("sun": a sky, not a sunset)
 _ELSEWHERE = 0.5  # a part put somewhere ("a dog on the left") or sized ("a small dog") met otherwise
 _FEWER = 0.6  # one where a query asks for more ("people", "two dogs"); rises to 1 at the number asked for
 _MORE = 0.7  # more than a typed number asked for ("two people": a group of 40), above `_FEWER`
@@ -158,7 +159,9 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
         found = [o for o in objects if o.get("label") in part.terms]
         if part.colour is not None and not any(_as_asked(o, part) for o in found):
             return _WRONG_COLOUR if found else 0.0
-        return 1.0 if found else 0.0
+        if not found:
+            return 0.0
+        return 1.0 if any(o.get("label") == part.terms[0] for o in found) else _LATER_TERM
     best, placed = 0.0, 0
     index = _class_of_wnid()
     for obj in objects:
