@@ -164,7 +164,9 @@ class GroundedDescriber:
         self._related = Related.of(related_classes())  # which classes pool their probability
         # ... and are one thing where one box holds the other: not animals (two dogs, one above the other)
         living = np.array(["organism" in (c.ancestors or c.hypernyms) for c in imagenet_concepts()])
-        self._kin = related_classes(KIN_HOPS, KIN_CLASSES) & ~living[:, None] & ~living[None, :]
+        kin = related_classes(KIN_HOPS, KIN_CLASSES)
+        self._kin = kin & ~living[:, None] & ~living[None, :]
+        self._weak_kin = kin & living[:, None] & living[None, :]  # animals: one read again only where weak
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(
@@ -265,7 +267,7 @@ class GroundedDescriber:
         """One image's pixels and (1000, h, w) class-activation maps → its SceneFacts."""
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
-        found = without_nested_kin(found, self._kin)
+        found = without_nested_kin(found, self._kin, weak_kin=self._weak_kin)
         found = without_twins(found)
         setting = self._setting(cam)
         people = image.people

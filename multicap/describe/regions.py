@@ -204,17 +204,31 @@ def best_guess(
     return [Detection(best, p, box, mask)]
 
 
-def without_nested_kin(found: list[Detection], kin: np.ndarray, inside: float = NESTED) -> list[Detection]:
+def without_nested_kin(
+    found: list[Detection], kin: np.ndarray, inside: float = NESTED, *, weak_kin: np.ndarray | None = None
+) -> list[Detection]:
     """`found` (most confident first) less each detection whose box lies mostly (at least `inside` of its
     area) within a more confident one's of the same kind (`kin`, (C, C) bool: `KIN_HOPS` and `KIN_CLASSES`
     for `related_classes`): one thing read twice, not two ("a moped and a motor scooter" for one
     motorcycle, "a cab and a minivan" for one car). Things of other kinds stay: a bee on a daisy, a
-    goldfish in a coral reef; the describer leaves animals out of `kin` (two dogs one above the other)."""
+    goldfish in a coral reef; the describer leaves animals out of `kin` (two dogs one above the other) and
+    puts them in `weak_kin`: kin only where the one inside is weak (under `WEAK_KIN`: a black dog in a
+    forest had been "a dog, a Labrador retriever and a schipperke", the two at 0.27 inside the first)."""
     kept: list[Detection] = []
     for det in found:
-        if not any(kin[k.cls, det.cls] and share_inside(det.box, k.box) >= inside for k in kept):
+        if not any(_same(det, k, kin, weak_kin) and share_inside(det.box, k.box) >= inside for k in kept):
             kept.append(det)
     return kept
+
+
+WEAK_KIN = 0.3  # the confidence under which an animal inside another of its kind is that one read again
+
+
+def _same(det: Detection, surer: Detection, kin: np.ndarray, weak_kin: np.ndarray | None) -> bool:
+    """Whether `det` is of `surer`'s kind, as `without_nested_kin` reads it."""
+    if kin[surer.cls, det.cls]:
+        return True
+    return weak_kin is not None and det.confidence < WEAK_KIN and bool(weak_kin[surer.cls, det.cls])
 
 
 TWIN_IOU = 0.8  # boxes overlapping this much (intersection over union) are one region read twice

@@ -21,7 +21,7 @@ __all__ = [
     "said_enough",
 ]
 
-GROUNDED = "grounded 2026-12-07.4"  # the date (and the change of that day) of the last change to its texts
+GROUNDED = "grounded 2026-12-07.5"  # the date (and the change of that day) of the last change to its texts
 LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
 NEURAL = "neural 1"  # a captioner bundle (a retrained bundle is another model: the index's identity)
 ZERO_SHOT = "zero-shot 5"  # a vision-language model's zero-shot naming (over the grounded regions)
@@ -41,7 +41,7 @@ def current_said_by(model: str, absent: Sequence[str] = ()) -> str | None:
 
 def grounded_said_by(absent: Sequence[str] = ()) -> str:
     """The grounded model's version, with the people detectors it runs without here (`absent`, from
-    `multicap.describe.people.absent_detectors`) named after it ("grounded 2026-12-07.4 without
+    `multicap.describe.people.absent_detectors`) named after it ("grounded 2026-12-07.5 without
     open-images-ssd"): the same release says other things of people without them, so that an index
     described before `multicap models pull open-images-ssd` ran is described again once it has."""
     return GROUNDED + (_WITHOUT + ", ".join(absent) if absent else "")

@@ -375,6 +375,15 @@ def test_a_thing_of_one_kind_boxed_inside_a_surer_one_is_the_same_thing() -> Non
     assert without_nested_kin([daisy, bee], kin) == [daisy, bee]
     cat = det("tabby", 0.46, (0.2, 0.2, 0.8, 0.8))  # a dog breed and a cat: an unsure reading, said so
     assert without_nested_kin([det("Japanese spaniel", 0.48, (0.0, 0.0, 1.0, 1.0)), cat], kin)[1] == cat
+    # Animals are kin only where the one inside is weak: one black dog in a forest had been "a dog, a
+    # Labrador retriever and a schipperke"; a sure second dog inside a first's box is a second dog.
+    none = np.zeros_like(kin)
+    dog = det("Labrador retriever", 0.39, (0.1, 0.2, 0.75, 0.8))
+    inside = (0.3, 0.2, 0.7, 0.45)
+    weak, sure = det("schipperke", 0.27, inside), det("schipperke", 0.35, inside)
+    assert without_nested_kin([dog, weak], none, weak_kin=kin) == [dog]
+    assert without_nested_kin([dog, sure], none, weak_kin=kin) == [dog, sure]
+    assert without_nested_kin([daisy, bee], none, weak_kin=kin) == [daisy, bee]
 
 
 def test_one_region_read_as_two_things_is_the_surer_one() -> None:
