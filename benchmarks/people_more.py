@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from package_photos import fetch, name_of
-from people_photos import score, summary
+from people_photos import miscounted, print_scores, score, summary
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -126,14 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fetched {fetched} photos into {os.path.relpath(args.data)}", file=sys.stderr)
     command, rows = score(args.data, extra, [(name_of(p), p.people) for p in PHOTOS])
     scores = summary(rows)
-    wrong = {r.photo: f"{r.said} of {r.people}" for r in rows if r.people is not None and r.said != r.people}
+    wrong = miscounted(rows)
     missed = [r.photo for r in rows if r.people != 0 and not r.mentions]
     if args.json:
         print(json.dumps({"command": command, **scores, "wrong": wrong, "missed": missed}, indent=2))
         return 0
-    print(f"$ {command}")
-    for key, (n, of) in scores.items():
-        print(f"  {key:20} {n:2d}/{of:<2d} {n / of:.2f}")
+    print_scores(command, scores)
     print("  miscounted          " + (", ".join(f"{k}: {v}" for k, v in wrong.items()) or "none"))
     print("  people not mentioned " + (", ".join(missed) or "none"))
     return 0

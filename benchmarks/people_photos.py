@@ -157,6 +157,17 @@ def search(folder: Path, work: Path, extra: list[str]) -> dict[str, float]:
     return out
 
 
+def miscounted(rows: list[Row]) -> dict[str, str]:
+    """Photo → "said of counted", where the people said differ from those counted."""
+    return {r.photo: f"{r.said} of {r.people}" for r in rows if r.people is not None and r.said != r.people}
+
+
+def print_scores(command: str, scores: dict[str, tuple[int, int]]) -> None:
+    print(f"$ {command}")
+    for key, (n, of) in scores.items():
+        print(f"  {key:20} {n:2d}/{of:<2d} {n / of:.2f}")
+
+
 def summary(rows: list[Row]) -> dict[str, tuple[int, int]]:
     with_people = [r for r in rows if r.people != 0]
     without = [r for r in rows if r.people == 0]
@@ -179,15 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fetched {fetched} photos into {os.path.relpath(args.data)}", file=sys.stderr)
     command, rows = score(args.data, extra)
     scores = summary(rows)
-    wrong = {r.photo: f"{r.said} of {r.people}" for r in rows if r.people is not None and r.said != r.people}
+    wrong = miscounted(rows)
     with tempfile.TemporaryDirectory() as tmp:
         p_at_5 = search(args.data, Path(tmp), [])  # the default model
     if args.json:
         print(json.dumps({"command": command, **scores, "wrong": wrong, "p_at_5": p_at_5}, indent=2))
         return 0
-    print(f"$ {command}")
-    for key, (n, of) in scores.items():
-        print(f"  {key:20} {n:2d}/{of:<2d} {n / of:.2f}")
+    print_scores(command, scores)
     print("  wrong               " + (", ".join(f"{k}: {v}" for k, v in wrong.items()) or "none"))
     print("  search P@5          " + ", ".join(f'"{q}" {v:.2f}' for q, v in p_at_5.items()))
     return 0
