@@ -382,6 +382,28 @@ def test_every_garment_in_a_persons_box_is_theirs() -> None:
     assert "wearing" not in said.attributes and worn == [0]  # hers, said neither as a thing nor as worn
 
 
+def test_what_a_person_wears_is_named_from_their_chest_less_their_skin() -> None:
+    """A man in a red suit between two men in brown (a comedy's poster) was "a person in brown": his box
+    took in theirs. His chest below the face is red; his bare neck and hands (his face's colour) are not
+    clothes; a face that fills the frame shows no clothes to name; a faceless body, its upper body."""
+    skin, red, brown = (224, 172, 140), (180, 20, 30), (130, 85, 45)
+    rgb = np.full((224, 224, 3), 235, np.uint8)  # a pale wall
+    rgb[60:, :] = brown  # the men beside him, inside his box
+    rgb[40:80, 90:134] = skin  # his face (x 0.40-0.60, y 0.18-0.36)
+    rgb[80:224, 70:154] = red  # his suit
+    rgb[80:110, 100:124] = skin  # his neck and open collar
+    man = Person((0.0, 0.15, 1.0, 1.0), (0.4, 0.18, 0.6, 0.36), 0.9, "face")
+    said, _ = person_object(man, [], rgb)
+    assert said.attributes["colour"] == "red"
+    close_up = Person((0.0, 0.0, 1.0, 1.0), (0.1, 0.05, 0.9, 0.95), 0.9, "face")
+    said, _ = person_object(close_up, [], rgb)
+    assert said.attributes["colour"] == ""  # a sliver of collar and neck: nothing said
+    body = Person((0.2, 0.15, 0.8, 1.0), None, 0.8, "body")  # the same man, his face unseen
+    rgb[40:80, 90:134] = (60, 40, 30)  # (his dark hair)
+    said, _ = person_object(body, [], rgb)
+    assert said.attributes["colour"] == "red"
+
+
 def test_a_garment_across_a_group_is_worn_by_none_and_one_garment_by_one_person() -> None:
     """Five friends at the sea were "three people in bikinis": one swimwear region across the group, its
     centre in three people's boxes. A garment much wider than a person is the group's, not worn; one that
