@@ -31,6 +31,9 @@ then the CLI runs in subprocesses: `multicap describe FILES --level all --json`,
                  invented: the share of photos without people whose texts do; counted: of the photos
                  with 1 to 9 people (not a crowd), the share whose described persons number as many
                  (exactly, and within one; the describer says at most 9 people)
+  "perhaps"      the share of the photos whose main object is not named, and of those where it is, whose
+                 object-level text is hedged ("perhaps a drumstick"): an honest describer hedges the first
+                 far more often than the second
   P@5            per query, relevant photos of its split among the top 5 / min(5, relevant in split);
                  mean per query kind, and of a random ranking; "nothing": the share of queries that
                  return no image (the CLI exits 0 with no line, or 1 with a message); the kind "look"
@@ -215,6 +218,7 @@ def score_photo(label: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]
         "mentions_people": bool(PERSON_WORDS & set(words(all_text))),
         "people_said": sum(o["label"] == "person" for o in objects),
         "object_text": record["texts"].get("object", ""),
+        "hedged": record["texts"].get("object", "").lower().startswith("perhaps"),
     }
 
 
@@ -252,6 +256,8 @@ def photo_metrics(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "people_counted_near": _share(
             [abs(r["people_said"] - r["people"]) <= 1 for r in rows if 0 < r["people"] < _CROWD]
         ),
+        "hedged_unnamed": _share([r["hedged"] for r in rows if not r["named"]]),
+        "hedged_named": _share([r["hedged"] for r in rows if r["named"]]),
         "most_common_first_labels": firsts.most_common(4),
     }
 
@@ -379,6 +385,8 @@ def table(split: str, r: dict[str, Any]) -> str:
             f"  people mentioned           {_fmt(r['people_mentioned'])}",
             f"  people invented            {_fmt(r['people_invented'])}",
             f"  people counted (±1)        {_fmt(r['people_counted'])} ({_fmt(r['people_counted_near'])})",
+            f"  'perhaps' where not named  {_fmt(r['hedged_unnamed'])}",
+            f"  'perhaps' where named      {_fmt(r['hedged_named'])}",
             f"  most common first labels   {piles}",
         ]
         + (

@@ -282,7 +282,8 @@ class GroundedDescriber:
         objects = [self._object(d, lit, sky, green, cam) for d in found]
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, lit, sky, green))  # a landscape: the place it shows
-        for obj in objects if guessed or min(image.size) < _TINY else ():  # an icon: what it shows is a guess
+        unsure = bool(objects) and not people and all(o.confidence < _UNSURE for o in objects)
+        for obj in objects if guessed or unsure or min(image.size) < _TINY else ():  # an icon too: a guess
             obj.attributes["certainty"] = GUESS
         top_k = self.config.regions.top_k
         most = people[: max(top_k, _MOST_PEOPLE)]
@@ -394,6 +395,10 @@ def _place_nouns(name: str) -> list[str]:
 _PALE_SKY_FROM = 0.5
 _BUILT = frozenset({"building", "defensive structure", "memorial"})  # what a building setting names again
 _TINY = 32  # pixels of an image's shorter side below which whatever it is said to show is a guess
+# Where everything named (no one found) is named at a confidence below this, it is a guess ("perhaps a
+# drumstick" for a bird, "perhaps a golf ball" for coins): of the real photos' first things named so, 31
+# of 39 were wrong (15 of 16 on the tune part, where it was chosen), against 106 of 303 above it.
+_UNSURE = 0.3
 _FILLS = 0.6  # a region covering this much of the photo has no surround to tell its colours from (colours.py)
 
 

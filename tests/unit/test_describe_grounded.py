@@ -94,7 +94,7 @@ def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescri
     labels = list(grounded.encoder.labels or [])
     cam = torch.zeros(1000, 7, 7)
     cam[labels.index("seashore")] = 6.0
-    cam[labels.index("golden retriever"), 2:6, 0:3] = 20.0
+    cam[labels.index("golden retriever"), 2:6, 0:3] = 25.0
     pixels = torch.zeros(3, 224, 224, dtype=torch.uint8)
     pixels[0, :, :100] = 200  # a red left side
     facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
@@ -104,6 +104,28 @@ def test_setting_and_objects_from_known_activation_maps(grounded: GroundedDescri
     assert dog.label == "golden retriever" and "dog" in dog.attributes["tags"].split(", ")
     assert dog.attributes["position"] == "left" and dog.attributes["colour"].startswith("red")
     assert verbalize(facts, "layout") == "a golden retriever on the left; on a seashore"
+
+
+def test_what_is_named_unsurely_is_said_as_a_guess(grounded: GroundedDescriber) -> None:
+    """ "a drumstick" for a bird, "a golf ball" for coins, said flatly: where everything named is named
+    below 0.3 (the dog here at 0.2998), the text says "perhaps"; a person found beside it is sure."""
+    import torch
+
+    from multicap.describe.grounded import LoadedImage
+    from multicap.describe.people import Person
+    from multicap.describe.verbalize import verbalize
+
+    labels = list(grounded.encoder.labels or [])
+    cam = torch.zeros(1000, 7, 7)
+    cam[labels.index("seashore")] = 6.0
+    cam[labels.index("golden retriever"), 2:6, 0:3] = 20.0
+    pixels = torch.zeros(3, 224, 224, dtype=torch.uint8)
+    facts = grounded.facts(LoadedImage(pixels, (640, 480)), cam)
+    assert facts.objects[0].confidence < 0.3
+    assert verbalize(facts, "layout") == "perhaps a golden retriever on the left; on a seashore"
+    walker = Person((0.6, 0.2, 0.8, 0.9), None, 0.9, "body")
+    facts = grounded.facts(LoadedImage(pixels, (640, 480), people=[walker]), cam)
+    assert not verbalize(facts, "object").startswith("perhaps")
 
 
 def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDescriber) -> None:
