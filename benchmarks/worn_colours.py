@@ -14,7 +14,9 @@ benchmarks and the real-photo benchmark that show someone large enough to see wh
 A third of the photos is held out by the hash of their file name (`split_of`) and never tuned on. The CLI
 runs as a user would: `multicap describe FILES --level all --json`. A labelled person is matched to the
 described person whose box centre lies nearest theirs across the image (within 0.15 of its width; each
-described person matched once, nearest pairs first). Scores:
+described person matched once, nearest pairs first). The labels give no height in the image, so two
+people one behind the other (16 pairs of the labels lie within 0.15 across) may be matched the wrong way
+round. A photo `describe` cannot read counts its people as not found. Scores:
 
   found        labelled people matched to a described person
   first right  of those with clothes labelled, the first colour said is one of the labelled colours
@@ -22,6 +24,8 @@ described person matched once, nearest pairs first). Scores:
   any right    one of the colours said is one of the labelled colours
   said, unseen of the people whose clothes cannot be seen, those said with a colour (which then came from
                their skin, hair or the background)
+  sure         "first right" of the people whose colour the labeller marked sure (not navy or black,
+               cream or white, dim light, a pattern)
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import people_more
@@ -56,12 +61,13 @@ class Scored:
     x: float  # the labelled person's centre, 0..1 of the width
     labelled: tuple[str, ...]  # () where the clothes cannot be seen
     said: tuple[str, ...] | None  # None: not matched to a described person
+    sure: bool  # the labeller's colour is not borderline
 
 
-def _said_people(doc: dict) -> list[tuple[float, tuple[str, ...]]]:
-    """(centre x, colours said) of each described person."""
+def _said_people(doc: dict[str, Any] | None) -> list[tuple[float, tuple[str, ...]]]:
+    """(centre x, colours said) of each described person (none for a photo `describe` could not read)."""
     out = []
-    for obj in doc["facts"]["objects"]:
+    for obj in (doc or {}).get("facts", {}).get("objects", []):
         if obj["label"] == "person":
             colour = obj["attributes"].get("colour", "")
             out.append(((obj["box"][0] + obj["box"][2]) / 2, tuple(c for c in colour.split(" and ") if c)))
@@ -83,7 +89,8 @@ def _matched(labelled: list[dict], said: list[tuple[float, tuple[str, ...]]]) ->
     return out
 
 
-def describe(files: list[Path], extra: list[str]) -> tuple[str, dict[str, dict]]:
+def describe(files: list[Path], extra: list[str]) -> tuple[str, dict[str, dict[str, Any]]]:
+    """The command as shown, and per file name its `describe --json` record."""
     multicap = str(Path(sys.executable).parent / "multicap")
     cmd = [multicap, "describe", *map(str, files), "--level", "all", "--json", *extra]
     run = subprocess.run(cmd, capture_output=True, text=True, check=True)
@@ -92,15 +99,24 @@ def describe(files: list[Path], extra: list[str]) -> tuple[str, dict[str, dict]]
     return shown.strip(), {Path(d["path"]).name: d for d in docs if d.get("type") == "image"}
 
 
+def _first(said: tuple[str, ...] | None) -> str:
+    """The colour said first ("" where none is: never a labelled colour)."""
+    return said[0] if said else ""
+
+
 def scores(rows: list[Scored]) -> dict[str, tuple[int, int]]:
     seen = [r for r in rows if r.labelled]
     found = [r for r in seen if r.said is not None]
     unseen = [r for r in rows if not r.labelled and r.said is not None]
     return {
         "found": (len(found), len(seen)),
-        "first right": (sum(bool(r.said) and (r.said or ("",))[0] in r.labelled for r in found), len(found)),
+        "first right": (sum(_first(r.said) in r.labelled for r in found), len(found)),
         "any right": (sum(bool(set(r.said or ()) & set(r.labelled)) for r in found), len(found)),
         "said, unseen": (sum(bool(r.said) for r in unseen), len(unseen)),
+        "sure": (
+            sum(_first(r.said) in r.labelled for r in found if r.sure),
+            sum(r.sure for r in found),
+        ),
     }
 
 
@@ -131,9 +147,10 @@ def main(argv: list[str] | None = None) -> int:
     rows: dict[str, list[Scored]] = {split: [] for split in splits}
     for photo in photos:
         labelled = photo["people"]
-        said = _matched(labelled, _said_people(docs[photo["file"]]))
+        said = _matched(labelled, _said_people(docs.get(photo["file"])))
         for person, colours in zip(labelled, said, strict=True):
-            scored = Scored(photo["file"], person["x"], tuple(person["clothes"] or ()), colours)
+            clothes = tuple(person["clothes"] or ())
+            scored = Scored(photo["file"], person["x"], clothes, colours, bool(person.get("sure")))
             rows[split_of(photo["file"])].append(scored)
     table = {split: scores(r) for split, r in rows.items()}
     if args.json:
@@ -146,9 +163,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {key:14} {n:3d}/{of:<3d} {n / max(of, 1):.2f}")
         if args.list:
             for r in rows[split]:
-                said = "not found" if r.said is None else " and ".join(r.said) or "no colour"
+                shown = "not found" if r.said is None else " and ".join(r.said) or "no colour"
                 labelled = " and ".join(r.labelled) or "unseen"
-                print(f"    {r.photo[:40]:40} x {r.x:.2f}  {labelled:16} said {said}")
+                print(f"    {r.photo[:40]:40} x {r.x:.2f}  {labelled:16} said {shown}")
     return 0
 
 

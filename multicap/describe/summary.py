@@ -87,9 +87,11 @@ def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
             chains += [[f"{obj.attributes['size']} {name}" for name in names]] if sized else []
     if level in ("layout", "caption") and pos in _POSITION_WORDS:
         chains.append([f"{name} {_POSITION_WORDS[pos]}" for name in names])
-    if obj.attributes.get("certainty") == GUESS:  # hedged as its text is ("perhaps a monkey": a set's
-        return [[f"perhaps {name}" for name in names]]  # summary had stated it as a fact), and no more
-    return chains  # than named (a cluster of streets had read "perhaps medium garbage truck")
+    # A guess is hedged as its text is ("perhaps a monkey": a set's summary had stated it as a fact), and
+    # only named: a cluster of streets had read "perhaps medium garbage truck".
+    if obj.attributes.get("certainty") == GUESS:
+        return [[f"perhaps {name}" for name in names]]
+    return chains
 
 
 def _image_features(facts: SceneFacts, level: str) -> set[str]:

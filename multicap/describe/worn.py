@@ -32,7 +32,7 @@ _SURE_GARMENT = 0.5
 # tall (within their box), or without a face the upper body, the middle of their box's width and a fifth
 # to six tenths of its height. Their whole box took in the people beside them and the floor (a man in a
 # red suit between two others was "brown"); `benchmarks/worn_colours.py`, tune part: first colour right
-# 32 → 44 of 69 people with the chest, the skin and the least area below together.
+# 33 → 44 of 69 people with the chest, the skin and the least area below together.
 _CHEST_WIDE = 2.5
 _CHEST_TALL = 2.5
 _UPPER_BODY = (0.2, 0.6)  # of a faceless box's height
@@ -40,6 +40,7 @@ _UPPER_BODY_SIDES = 0.2  # of its width, left out on each side
 # A person's skin: pixels of the chest within this CIELAB distance of their face's median colour are
 # their neck, arms and hands, not what they wear.
 _SKIN_DELTA = 18.0
+_SKIN_CHROMA = 6.0  # CIELAB chroma of a face below which the photo has no colour to tell skin by
 # Clothes are named only where the chest seen below the face covers at least this many times the face's
 # area: a face filling the frame shows a sliver of collar, hair and neck (said "brown" before).
 _LEAST_CLOTHES = 0.5
@@ -125,13 +126,19 @@ def _clothes_mask(person: Person, rgb: np.ndarray) -> np.ndarray | None:
     left = round(max(x0, cx - _CHEST_WIDE / 2 * fw) * side)
     right = round(min(x1, cx + _CHEST_WIDE / 2 * fw) * side)
     mask[top:bottom, left:right] = True
-    if mask.sum() < _LEAST_CLOTHES * fw * fh * side * side or not mask.any():
+    least = _LEAST_CLOTHES * fw * fh * side * side
+    if mask.sum() < least or not mask.any():  # (a face of no area: none below it either)
         return None
     face = rgb[round(fy0 * side) : round(fy1 * side), round(fx0 * side) : round(fx1 * side)]
     h, w = face.shape[:2]
     centre = face[h // 5 : h - h // 5, w // 5 : w - w // 5].reshape(-1, 3)  # skin, not hair or background
-    if len(centre) >= 4:
-        skin = np.median(srgb_to_lab(centre), axis=0)  # (3,)
-        chest = srgb_to_lab(rgb[top:bottom, left:right])  # (h', w', 3)
-        mask[top:bottom, left:right] = np.linalg.norm(chest - skin, axis=-1) >= _SKIN_DELTA
+    if len(centre) < 4:
+        return mask
+    skin = np.median(srgb_to_lab(centre), axis=0)  # (3,)
+    if np.hypot(skin[1], skin[2]) < _SKIN_CHROMA:  # a black-and-white photo: skin is not told by its colour
+        return mask
+    chest = srgb_to_lab(rgb[top:bottom, left:right])  # (h', w', 3)
+    clothes = np.linalg.norm(chest - skin, axis=-1) >= _SKIN_DELTA
+    if clothes.sum() >= least:  # else clothes of the skin's colour (a beige top): the whole chest
+        mask[top:bottom, left:right] = clothes
     return mask if mask.any() else None

@@ -242,3 +242,15 @@ def test_an_object_and_one_of_its_kind_are_one_thing_said_by_the_kind() -> None:
     tabby = SceneObject("tabby", attributes={"tags": cats, "colour": "orange"})
     siblings = compare_facts(SceneFacts(objects=[egyptian]), SceneFacts(objects=[tabby]))
     assert sorted(d.kind for d in siblings) == ["added", "removed"]  # two kinds of cat: not one thing
+
+
+def test_a_guess_shares_what_it_names_with_a_sure_reading() -> None:
+    """A dog named at 0.29 in one photo (a guess: "perhaps dog") and at 0.31 in another: their fact
+    similarity counts the dog as shared, as it did before either was hedged."""
+    sure = _obj("dog", "brown", "large", "left", (0.0, 0.3, 0.3, 0.7))
+    guess = _obj("dog", "brown", "large", "left", (0.0, 0.3, 0.3, 0.7))
+    guess.attributes["certainty"] = "guess"
+    alike = compare_pair(Description("a.jpg", SceneFacts([sure])), Description("b.jpg", SceneFacts([sure])))  # type: ignore[arg-type]
+    hedged = compare_pair(Description("a.jpg", SceneFacts([sure])), Description("b.jpg", SceneFacts([guess])))  # type: ignore[arg-type]
+    assert alike.fact_similarity == 1.0
+    assert hedged.fact_similarity is not None and hedged.fact_similarity > 0, hedged.fact_similarity

@@ -126,6 +126,7 @@ def test_what_is_named_unsurely_is_said_as_a_guess(grounded: GroundedDescriber) 
     walker = Person((0.6, 0.2, 0.8, 0.9), None, 0.9, "body")
     facts = grounded.facts(LoadedImage(pixels, (640, 480), people=[walker]), cam)
     assert not verbalize(facts, "object").startswith("perhaps")
+    assert all("certainty" not in o.attributes for o in facts.objects)  # nor hedged in a set's summary
 
 
 def test_a_building_setting_is_not_said_of_another_building(grounded: GroundedDescriber) -> None:
@@ -424,6 +425,27 @@ def test_what_a_person_wears_is_named_from_their_chest_less_their_skin() -> None
     rgb[40:80, 90:134] = (60, 40, 30)  # (his dark hair)
     said, _ = person_object(body, [], rgb)
     assert said.attributes["colour"] == "red"
+
+
+def test_bare_skin_is_not_what_a_person_wears() -> None:
+    """A woman in black with bare shoulders and arms had been "a person in pink": the pixels of her face's
+    colour are her skin; where nearly all the chest is of it, or the photo has no colour to tell skin by,
+    the whole chest is named (a beige top, a gray shirt in a black-and-white photo)."""
+    skin, black = (224, 172, 140), (20, 20, 20)
+    rgb = np.full((224, 224, 3), 235, np.uint8)  # a pale wall
+    rgb[40:80, 90:134] = skin  # her face (x 0.40-0.60, y 0.18-0.36)
+    rgb[80:224, 50:174] = skin  # bare shoulders and arms
+    rgb[140:224, 80:144] = black  # a strapless top
+    woman = Person((0.2, 0.15, 0.8, 1.0), (0.4, 0.18, 0.6, 0.36), 0.9, "face")
+    said, _ = person_object(woman, [], rgb)
+    assert said.attributes["colour"] == "black"
+    rgb[140:224, 80:144] = (215, 180, 150)  # a beige top, near her skin: the chest is named as it is
+    said, _ = person_object(woman, [], rgb)
+    assert said.attributes["colour"] and "black" not in said.attributes["colour"]
+    gray = np.repeat(rgb.mean(-1, keepdims=True), 3, axis=-1).astype(np.uint8)  # no colour to tell skin by
+    gray[140:224, 80:144] = 20
+    said, _ = person_object(woman, [], gray)
+    assert said.attributes["colour"].startswith("black") or said.attributes["colour"].startswith("gray")
 
 
 def test_a_garment_across_a_group_is_worn_by_none_and_one_garment_by_one_person() -> None:
