@@ -123,7 +123,7 @@ def noun_part(words: list[str], k: int, wn: WordNet, *, heads: bool = True) -> t
         synsets = sorted(wn.synsets(phrase), key=lambda s: s.name[:1].isupper())  # (stable: WordNet's order)
         if not synsets and span == 1:
             synsets = [s for a in wn.synsets(phrase, "a")[:1] for s in pertainyms(a, wn)]  # "wooden" → wood
-        if not synsets:
+        if not synsets and phrase not in FOUND:  # ("golden hour": no WordNet noun, a low sun's light)
             if phrase in SEEN_AS or phrase in PLACE_WORDS:  # no WordNet nouns, seen all the same
                 return span, _thing(phrase, [], wn)  # ("traffic sign": a street sign; "indoors", an adverb)
             continue

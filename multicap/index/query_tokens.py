@@ -14,6 +14,10 @@ from multicap.text.wordnet import WordNet
 
 __all__ = ["query_words"]
 
+# Words read as one that WordNet does not join: "golden hour" is a low sun's light (`query_words.FOUND`),
+# not a yellow thing and an hour.
+_ONE_WORD = frozenset({("golden", "hour")})
+
 
 def query_words(text: str, wn: WordNet) -> list[str]:
     """The words of a query, lower case and unaccented; a possessive as its owner and the mark "'s"
@@ -24,6 +28,9 @@ def query_words(text: str, wn: WordNet) -> list[str]:
     negation joined to a word is "not" ("isn't", "don't"; "non-red": not red)."""
     plural_owner = re.sub(r"(?<=[sS])'(?=\s|$)", "'s", text.replace("’", "'"))  # "the kids' toys"
     words = [unaccented(w.lower()) for w in WORD.findall(plural_owner)]
+    for k in range(len(words) - 2, -1, -1):
+        if (words[k], words[k + 1]) in _ONE_WORD:
+            words[k : k + 2] = [f"{words[k]} {words[k + 1]}"]
     out: list[str] = []
     for k, word in enumerate(words):
         if "'" not in word and "-" not in word:  # most words: nothing to look up

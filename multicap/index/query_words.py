@@ -157,6 +157,7 @@ FOUND: dict[str, tuple[str, ...]] = {
     "sunset": ("sunset",), "sunsets": ("sunset",), "sunrise": ("sunset",), "sunrises": ("sunset",),
     "sundown": ("sunset",), "sunup": ("sunset",), "dusk": ("sunset",), "dawn": ("sunset",),
     "daybreak": ("sunset",), "twilight": ("sunset",), "afterglow": ("sunset",),
+    "golden hour": ("sunset",),  # (had been yellow things, and an hour not seen)
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
     # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
     "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),

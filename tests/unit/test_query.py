@@ -590,5 +590,8 @@ def test_hour_and_place_words_a_user_types_say_how_they_are_read() -> None:
     dawn = understand("dawn")
     assert dawn.parts[0].terms == ("sunset",) and "cannot tell the hour" in " ".join(dawn.notes)
     assert not understand("sunset").notes  # searched as it is said
+    golden = understand("golden hour on a beach")  # had been yellow things, and an hour not seen
+    assert [p.terms[:1] for p in golden.parts if p.kind == "found"] == [("sunset",)] and not golden.unknown
+    assert understand("golden retriever").parts[0].kind == "thing"
     stadium = understand("stadium").parts
     assert stadium and {"scoreboard", "ballplayer"} <= {name for name, _ in stadium[0].top(10)}, stadium
