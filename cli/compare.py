@@ -354,6 +354,8 @@ def _print_set(result: Any) -> None:
     tried = s["gaps"] if s["principal_components"] else s["silhouettes"]  # k → score, where k was chosen
     if tried and s["clusters"] > 2 and s["clusters"] == max(map(int, tried)):  # a walkthrough's 51 photos
         where += "; the most it tries for this set: no smaller number stands out (give --clusters N)"
+    if tried and s["clusters"] == 1:  # eleven varied photos had read "clusters: 1", as if they were alike
+        where += " (no split of the set stands out: give --clusters N to split it anyway)"
     say(f"clusters: {s['clusters']}{where}", markup=False)
     for cl in result.clusters:
         say(f"  {cl.index + 1}. {shown(cl.text, lines=True)}  e.g. {paths[cl.representative]}", markup=False)

@@ -325,8 +325,10 @@ def _cluster_summary(
     label = counted(shown, counts, len(photos))
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
         shown = label = readable(shared, names, above)[:LABEL_FEATURES]
-        if not label and len(photos) > 2:  # one odd photo shares nothing: the things most show, counted
-            most = [f for f, n in counts.most_common() if n > MOST * len(photos) and n >= 2]
+        for share in (MOST, SOME, FEW):  # one odd photo shares nothing: the things most show, counted; else
+            if label or len(photos) <= 2:  # what a third, then a fifth show (eleven varied photos had read
+                break  # "11 images" and nothing more)
+            most = [f for f, n in counts.most_common() if n > share * len(photos) and n >= 2]
             implied = {
                 a for f in most for a in above.get(f, ()) if counts[a] == counts[f]
             }  # "animal": "mammal"

@@ -273,3 +273,13 @@ def test_a_file_is_kept_over_a_link_to_it(tmp_path: Path) -> None:
     earlier.write_text("<!DOCTYPE html>\n<html><body>an earlier report</body></html>\n")
     again = run_cli("compare", str(tmp_path), "--report", str(earlier))
     assert again.returncode == 0 and "an earlier report" not in earlier.read_text(), again.stderr
+
+
+def test_a_varied_set_says_it_forms_no_groups_and_what_several_show() -> None:
+    """Eleven varied photos had read "clusters: 1" and "1. 11 images", as if alike and with nothing to
+    say: the line says no split stands out, and the one group what several of its photos show."""
+    r = run_cli("compare", str(EXAMPLES))
+    assert r.returncode == 0, r.stderr
+    assert "clusters: 1 (no split of the set stands out: give --clusters N" in r.stdout
+    line = next(x for x in r.stdout.splitlines() if x.strip().startswith("1. "))
+    assert " of 5)" in line.split("e.g.")[0], line  # "person (2 of 5), ..."

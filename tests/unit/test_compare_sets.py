@@ -515,6 +515,21 @@ def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
     )
     assert said.text == "6 images: mammal (5 of 6), ungulate (4 of 6)"  # "animal (5 of 6)" is said by mammal
 
+    # eleven varied photos (a walkthrough's): no half shares a thing; what a third, then a fifth, show
+    def plain(label: str, tags: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
+        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {}))
+
+    varied = [plain(f"thing{k}", f"kind{k}") for k in range(8)]
+    varied += [plain(f"beast{k}", "mammal, animal") for k in range(3)]
+    images = SimpleNamespace(descriptions=varied, paths=[d.path for d in varied])
+    clustering = Clustering(1, np.zeros(11, int), np.zeros((1, 4)), [0], np.linspace(0.1, 0.6, 11), [10])
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in varied]
+    said = _cluster_summary(
+        images, clustering, 0, feats, ancestors(varied, "caption"), "caption", np.arange(11)
+    )
+    assert said.text.startswith("11 images: mammal (3 of 11)"), said.text
+
 
 def test_a_mid_sized_set_the_vectors_do_not_split_is_grouped_with_what_each_photo_shows() -> None:
     """A walkthrough's 36 photos of animals and people were one cluster: the pooled features of varied
