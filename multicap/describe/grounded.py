@@ -24,7 +24,7 @@ from multicap.describe.colours import class_colours, image_colour_attributes, ob
 from multicap.describe.description import DescribedBatch, Description
 from multicap.describe.faces import load_blazeface
 from multicap.describe.found import sky_object, sky_placed, sunset_object, vegetation_object
-from multicap.describe.kinds import has_kind, said_kind
+from multicap.describe.kinds import has_kind, narrowest_kind, said_kind
 from multicap.describe.people import (
     Person,
     absent_detectors,
@@ -336,6 +336,9 @@ class GroundedDescriber:
         )
         expected = class_colours(concept.wnid) if kind is None else ()  # a class said: its own colours
         colours = object_colours(rgb, det.mask, exclude=exclude, expected=expected)
+        if expected and not {name for name, _ in colours} & set(expected):  # not its class's colours: the
+            kind = narrowest_kind(det.cls)  # kind, not that member of it ("a brown and orange Granny Smith"
+            # for a red apple; "a gray monarch" for a glassy tiger)
         nouns = _place_nouns(concept.name)  # a place: what it shows first ("lakeside": lake)
         attributes = {
             "colour": " and ".join(name for name, _ in colours),

@@ -12,6 +12,10 @@ benchmark's 271 photos, of the main objects said by their kind this way one had 
 class (a ladybird, now "an insect"), ten wrongly where the kind is right ("a tench" for a wrasse, "a cab"
 for a sedan: `benchmarks/RESULTS.md`, "Real photos").
 
+A class whose own colours WordNet gives (`describe/colours.class_colours`: a Granny Smith is green, a
+goldfish orange) is said by its narrowest kind where its region shows none of them (`narrowest_kind`): "a
+fruit" for a red apple, "a fish" for a pink anthias read as a goldfish (real photos, every split: 13
+texts changed, main objects named as said 126 → 131 of 285 held out, 27 → 28 of 61 tune, none lost).
 The kinds are everyday words that group several ImageNet classes (WordNet 3.0 synsets by wnid); a class
 under none of them is always said by its own name.
 """
@@ -25,7 +29,7 @@ import numpy as np
 
 from multicap.text.imagenet import classes_under, imagenet_concepts
 
-__all__ = ["HEDGE", "KINDS", "Kind", "has_kind", "said_kind"]
+__all__ = ["HEDGE", "KINDS", "Kind", "has_kind", "narrowest_kind", "said_kind"]
 
 HEDGE = 0.5  # the least share of its widest kind's probability a reading must hold to be said
 
@@ -121,3 +125,9 @@ def said_kind(cls: int, probs: np.ndarray) -> Kind | None:
     if float(probs[cls]) >= HEDGE * widest:
         return None
     return next(k for k in chain if float(probs[k.members].sum()) >= HEDGE * widest)
+
+
+def narrowest_kind(cls: int) -> Kind | None:
+    """The narrowest kind class `cls` is of (a monarch: butterfly), or None."""
+    chain = _chains()[cls]
+    return chain[0] if chain else None
