@@ -10,6 +10,7 @@ benchmarks and the real-photo benchmark that show someone large enough to see wh
     .venv/bin/python scripts/fetch_real_photos.py     # once (the people photos are fetched here)
     .venv/bin/python benchmarks/worn_colours.py        # both parts, a table each
     .venv/bin/python benchmarks/worn_colours.py --split tune --list
+    .venv/bin/python benchmarks/worn_colours.py --search        # and "person in red" in an index of them
 
 A third of the photos is held out by the hash of their file name (`split_of`) and never tuned on. The CLI
 runs as a user would: `multicap describe FILES --level all --json`. A labelled person is matched to the
@@ -33,8 +34,10 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -133,11 +136,39 @@ def fetched_folders() -> dict[str, Path]:
     return folders
 
 
+def search(photos: list[dict[str, Any]], folders: dict[str, Path]) -> dict[str, float]:
+    """P@5 of "person in <colour>" in an index of the photos, for each colour the clothes of people in two
+    or more photos have (relevant: a photo with a person labelled in it), as a user runs it."""
+    multicap = str(Path(sys.executable).parent / "multicap")
+    relevant: dict[str, set[str]] = {}
+    for photo in photos:
+        for person in photo["people"]:
+            for colour in person["clothes"] or ():
+                relevant.setdefault(colour, set()).add(photo["file"])
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / "photos"
+        staged.mkdir()
+        for photo in photos:
+            shutil.copy(folders[photo["folder"]] / photo["file"], staged / photo["file"])
+        index = str(Path(tmp) / "index")
+        subprocess.run([multicap, "index", str(staged), "--index", index], capture_output=True, check=True)
+        for colour, files in sorted(relevant.items()):
+            if len(files) < 2:
+                continue
+            query = [multicap, "search", f"person in {colour}", "--index", index, "--json", "-k", "5"]
+            run = subprocess.run(query, capture_output=True, text=True)
+            top = [Path(json.loads(line)["path"]).name for line in run.stdout.splitlines() if line.strip()]
+            out[f"person in {colour}"] = round(len(set(top) & files) / min(5, len(files)), 3)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--split", choices=("tune", "heldout", "both"), default="both")
     ap.add_argument("--list", action="store_true", help="each labelled person's colours and what was said")
     ap.add_argument("--json", action="store_true", help="print one JSON object")
+    ap.add_argument("--search", action="store_true", help='also P@5 of "person in <colour>" queries')
     args, extra = ap.parse_known_args(argv)  # anything else goes to `multicap describe`
     folders = fetched_folders()
     photos = json.loads(LABELS.read_text())["photos"]
@@ -153,8 +184,9 @@ def main(argv: list[str] | None = None) -> int:
             scored = Scored(photo["file"], person["x"], clothes, colours, bool(person.get("sure")))
             rows[split_of(photo["file"])].append(scored)
     table = {split: scores(r) for split, r in rows.items()}
+    p_at_5 = search(photos, folders) if args.search else {}
     if args.json:
-        print(json.dumps({"command": command, "scores": table}, indent=2))
+        print(json.dumps({"command": command, "scores": table, "p_at_5": p_at_5}, indent=2))
         return 0
     print(f"$ {command}")
     for split, score in table.items():
@@ -166,6 +198,12 @@ def main(argv: list[str] | None = None) -> int:
                 shown = "not found" if r.said is None else " and ".join(r.said) or "no colour"
                 labelled = " and ".join(r.labelled) or "unseen"
                 print(f"    {r.photo[:40]:40} x {r.x:.2f}  {labelled:16} said {shown}")
+    if p_at_5:
+        mean = sum(p_at_5.values()) / len(p_at_5)
+        print(
+            f"search P@5 (the photos of --split), mean {mean:.2f}: "
+            + ", ".join(f'"{q}" {v:.2f}' for q, v in p_at_5.items())
+        )
     return 0
 
 
