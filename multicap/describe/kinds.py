@@ -15,7 +15,8 @@ for a sedan: `benchmarks/RESULTS.md`, "Real photos").
 A class whose own colours WordNet gives (`describe/colours.class_colours`: a Granny Smith is green, a
 goldfish orange) is said by its narrowest kind where its region shows none of them (`narrowest_kind`): "a
 fruit" for a red apple, "a fish" for a pink anthias read as a goldfish (real photos, every split: 13
-texts changed, main objects named as said 126 → 131 of 285 held out, 27 → 28 of 61 tune, none lost).
+texts changed, main objects named as said 126 → 131 of 285 held out, 27 → 28 of 61 tune, none lost; a
+monarch in low sun and an ice bear in shade are now "a butterfly" and "a bear").
 The kinds are everyday words that group several ImageNet classes (WordNet 3.0 synsets by wnid); a class
 under none of them is always said by its own name.
 """
