@@ -171,7 +171,7 @@ def _warn(result: SearchResult, root: Path, query: str | None, k: int) -> None:
         n = len(result.hits)  # words alone ("three"): no nearest images fill the rest (said, not silent)
         console.warn(
             f"only {console.counted(n, 'image')} {'matches' if n == 1 else 'match'} {quoted(query)}: no word "
-            "of it reaches a class, so no nearest images are added"
+            "of it names a thing the classifier sees, so no nearest images are added"
         )
     missing = [hit.path for hit in result.hits if not os.path.lexists(hit.path)]
     if missing:  # deleted or moved since the index last saw their folder

@@ -199,8 +199,8 @@ def coloured(colour: str, name: str, label: str | None = None) -> str:
 def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n: int = 1) -> str:
     """ "large brown golden retriever": size, colour, then the name (plural for n > 1), without article.
 
-    A person's colour is what they wear, said after the name ("person in a military uniform", "people in
-    black"), never before it: "a black person" would say something else. Their size is how near they are
+    A person's colour is what they wear, said after the name ("person in a black military uniform", "people
+    in black"), never before it: "a black person" would say something else. Their size is how near they are
     ("nearby person", "distant people"; `_PERSON_SIZE`). The sky, grass, trees and foliage take no size."""
     said_colour = obj.attributes.get("colour", "") if colour else ""
     wearing = obj.attributes.get("wearing") if colour else None
@@ -208,7 +208,8 @@ def object_phrase(obj: SceneObject, *, size: bool = True, colour: bool = True, n
     said_size = obj.attributes.get("size", "") if size and obj.label not in _SIZELESS else ""
     if obj.label == "person":
         words = [_PERSON_SIZE.get(said_size, said_size), label]
-        dressed = (with_article(wearing) if n == 1 else plural(wearing)) if wearing else said_colour
+        garment = coloured(said_colour, wearing if n == 1 else plural(wearing), wearing) if wearing else ""
+        dressed = (with_article(garment) if n == 1 else garment) if wearing else said_colour  # "a black suit"
         if wearing and obj.attributes.get("wearing_certainty") == GUESS:
             dressed = f"what may be {dressed}"
         return " ".join(w for w in words if w) + (f" in {dressed}" if dressed else "")

@@ -383,6 +383,8 @@ def _people_part(phrase: str, *, plural: bool = False) -> Part:
     part = Part(phrase, "people", classes, terms=PERSON_TERMS)
     part.count, part.face = PEOPLE_COUNT.get(phrase, 2 if plural else 1), phrase in FACE_WORDS
     part.note = f'"{phrase}" {_ANY_PERSON}' if _who(phrase) else ""
+    if phrase in ("selfie", "selfies"):  # a walkthrough read its results as selfies
+        part.note = f'"{phrase}" is searched as a face seen close: multicap cannot tell who took the photo'
     part.how = _people_how(part)
     return part
 

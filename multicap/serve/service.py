@@ -218,7 +218,7 @@ class Service:
             n = len(result.hits)
             notes.append(
                 f"only {n} image{'' if n == 1 else 's'} {'matches' if n == 1 else 'match'} {quoted(query)}: "
-                "no word of it reaches a class, so no nearest images are added"
+                "no word of it names a thing the classifier sees, so no nearest images are added"
             )
         for state, said in (("gone", "no longer on disk (moved or deleted)"), ("changed", "changed on disk")):
             n = sum(h["file"] == state for h in hits)

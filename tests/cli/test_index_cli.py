@@ -82,7 +82,8 @@ def test_search_says_when_fewer_images_than_asked_say_a_word_alone(demo: dict[st
     -k lines had come back unsaid."""
     r = run_cli("search", "bright", "--index", "demo", "-k", "5", env=demo)
     assert r.returncode == 0 and 0 < len(r.stdout.splitlines()) < 5
-    said = f"only {len(r.stdout.splitlines())} images match 'bright': no word of it reaches a class"
+    n = len(r.stdout.splitlines())
+    said = f"only {n} images match 'bright': no word of it names a thing the classifier sees"
     assert said in r.stderr
 
 

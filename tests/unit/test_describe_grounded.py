@@ -252,7 +252,7 @@ def test_people_appear_at_every_level_and_none_is_invented(tmp_path: Path) -> No
     assert all("person" in grace.texts[level].lower() for level in levels), grace.texts
     [person] = [o for o in grace.facts.objects if o.label == "person"]
     assert person.attributes["wnid"] == "n00007846" and "face" in person.attributes["tags"]
-    assert "a nearby person in a military uniform" in grace.texts["attribute"]
+    assert "a nearby person in a black military uniform" in grace.texts["attribute"]
     assert "military uniform" not in {o.label for o in grace.facts.objects}  # hers, not a thing apart
     assert "uniform" not in grace.texts["layout"]
     assert all(o.label != "person" for o in by_name["chelsea.jpg"].facts.objects)

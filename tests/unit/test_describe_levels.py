@@ -61,7 +61,7 @@ def test_attribute_level_says_size_colour_and_the_image() -> None:
 
 def test_attribute_level_counts_things_described_alike() -> None:
     """A group photo's people are "two people in gray", not the same phrase twice; people in a garment
-    wear its plural; a thing described otherwise stays apart."""
+    wear its plural, in its colour; a thing described otherwise stays apart."""
 
     def person(colour: str, wearing: str | None = None) -> SceneObject:
         attributes = {"colour": colour, "size": "medium", "position": "centre"}
@@ -73,7 +73,8 @@ def test_attribute_level_counts_things_described_alike() -> None:
     objects = [person("gray"), person("black"), person("gray"), ball, ball, person("blue", "academic gown")]
     objects.append(person("blue", "academic gown"))
     assert verbalize(SceneFacts(objects, [], {}), "attribute") == (
-        "two people in gray, a person in black, two small yellow tennis balls, two people in academic gowns"
+        "two people in gray, a person in black, two small yellow tennis balls, "
+        "two people in blue academic gowns"
     )
 
 
@@ -220,7 +221,8 @@ def test_a_garment_the_classifier_is_unsure_of_is_said_as_a_guess() -> None:
         SceneObject("person", 0.8, (0.5, 0.0, 1.0, 1.0), unsure),
     ]
     said = verbalize(SceneFacts(people, [], {}), "attribute")
-    assert said == "a person in a military uniform, a person in what may be a kimono"
+    assert said == "a person in a gray military uniform, a person in what may be a black kimono"
+    # (the garment in the colour of what they wear: "a person in a poncho" had lost her black)
 
 
 def test_a_name_that_says_a_colour_is_not_coloured_twice() -> None:
