@@ -46,7 +46,7 @@ from multicap.compare.pairs import PairComparison, compare_facts, compare_pair, 
 from multicap.compare.verify import SIDE as VERIFY_SIDE
 from multicap.compare.verify import PairCheck, alignment, how_copied, looks_grey, relit
 from multicap.describe.description import Description
-from multicap.describe.summary import ancestors, concepts, image_features, summarize_set
+from multicap.describe.summary import ancestors, concepts, image_features, looks, summarize_set
 from multicap.errors import ImageLoadError
 from multicap.facts import SceneFacts
 from multicap.io import load_image
@@ -324,7 +324,9 @@ def _cluster_summary(
     shown = readable(distinguishing + telling, names, above)[:LABEL_FEATURES]  # the label's features
     label = counted(shown, counts, len(photos))
     if clustering.k == 1 and len(photos) > 1:  # the whole set: what its images share (no rest to differ from)
-        shown = label = readable(shared, names, above)[:LABEL_FEATURES]
+        seen_as = set().union(*(looks(images.descriptions[i].facts or SceneFacts(), level) for i in photos))
+        things = [f for f in shared if f not in seen_as]  # what they show, before how they look
+        shown = label = readable(things, names, above)[:LABEL_FEATURES]
         for share in (MOST, SOME, FEW):  # one odd photo shares nothing: the things most show, counted; else
             if label or len(photos) <= 2:  # what a third, then a fifth show (eleven varied photos had read
                 break  # "11 images" and nothing more)
@@ -335,6 +337,8 @@ def _cluster_summary(
             most = [f for f in most if f not in implied and (f in names or f in above)]  # things, not looks
             shown = readable(most, names, above)[:SOME_FEATURES]
             label = counted(shown, counts, len(photos))
+        if not label:  # no thing several show: how they all look ("12 images: moderately bright" had come
+            shown = label = readable(shared, names, above)[:LABEL_FEATURES]  # before "animal (4 of 12)")
     # nothing most share: what a third or more of them do, counted; else what a fifth do, half as often
     # again as the rest (four of the 346 real photos' 15 clusters had had no label)
     for share, lift in ((SOME, LIFT), (FEW, FEW_LIFT)):

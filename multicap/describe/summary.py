@@ -22,7 +22,7 @@ from multicap.describe.description import Description
 from multicap.describe.verbalize import GUESS, coloured, object_phrase, setting_phrase
 from multicap.facts import SceneFacts, SceneObject
 
-__all__ = ["SetSummary", "ancestors", "concepts", "image_features", "summarize_set"]
+__all__ = ["SetSummary", "ancestors", "concepts", "image_features", "looks", "summarize_set"]
 
 _POSITION_WORDS = {
     "top left": "at the top left", "top": "at the top", "top right": "at the top right",
@@ -94,7 +94,9 @@ def _object_chains(obj: SceneObject, level: str) -> list[list[str]]:
     return chains
 
 
-def _image_features(facts: SceneFacts, level: str) -> set[str]:
+def looks(facts: SceneFacts, level: str) -> set[str]:
+    """How the whole image looks, as features at `level`: its brightness, colourfulness, format, palette
+    and background ("moderately bright", "square format", "gray palette"), not what it shows."""
     a = facts.image_attributes
     out: set[str] = set()
     if level in ("attribute", "caption"):
@@ -102,6 +104,11 @@ def _image_features(facts: SceneFacts, level: str) -> set[str]:
         out |= {f"{a[_FORMAT]} format"} if a.get(_FORMAT) else set()
         out |= {f"{c} palette" for c in a.get("palette", "").split(", ") if c}
         out |= {f"{a[k]} background" for k in _BACKGROUND if a.get(k)}
+    return out
+
+
+def _image_features(facts: SceneFacts, level: str) -> set[str]:
+    out = looks(facts, level)
     if level in ("layout", "caption"):
         setting = setting_phrase(facts)  # as the texts say it: not where an object says it ("by a bridge")
         if setting:

@@ -515,10 +515,11 @@ def test_one_cluster_with_an_odd_photo_is_labelled_by_what_most_share() -> None:
     )
     assert said.text == "6 images: mammal (5 of 6), ungulate (4 of 6)"  # "animal (5 of 6)" is said by mammal
 
-    # eleven varied photos (a walkthrough's): no half shares a thing; what a third, then a fifth, show
-    def plain(label: str, tags: str) -> Description:
+    # eleven varied photos (a walkthrough's): no half shares a thing; what a third, then a fifth, show,
+    # before how all of them look ("12 images: moderately bright")
+    def plain(label: str, tags: str) -> Description:  # all alike in how they look: a gray palette
         thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"tags": tags})
-        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {}))
+        return Description(Path(f"{label}.jpg"), SceneFacts([thing], [], {"palette": "gray"}))
 
     varied = [plain(f"thing{k}", f"kind{k}") for k in range(8)]
     varied += [plain(f"beast{k}", "mammal, animal") for k in range(3)]
