@@ -72,6 +72,9 @@ _COLOUR_PROMPT = "a photo of something {}."
 _MATERIAL_PROMPT = "a photo of something made of {}."
 _MAX_OBJECTS = 3  # whole-image naming: at most this many nouns
 _MIN_PROB = 0.1  # whole-image naming: a noun after the first needs this probability
+# A region the grounded describer only guessed at keeps its "perhaps" when renamed, unless the model gives
+# its own name more than this probability (likelier than all others together): a review's finding.
+_SURE_NAME = 0.5
 _HYPERNYM_TAGS = 4  # WordNet hypernyms kept as tags of an everyday noun
 
 
@@ -263,7 +266,7 @@ class ZeroShotDescriber:
             for i, crop_emb in zip(regions, embs, strict=True):
                 old = facts.objects[i]
                 new = self._object(crop_emb, old.box)
-                if old.attributes.get("certainty") == GUESS:
+                if old.attributes.get("certainty") == GUESS and new.confidence < _SURE_NAME:
                     new.attributes["certainty"] = GUESS
                 facts.objects[i] = new
         if not facts.objects:  # nothing found: the whole image's nearest noun, as a guess
