@@ -171,6 +171,22 @@ def test_a_face_joins_a_body_seen_from_the_waist_up_or_leaning_out_of_it() -> No
     assert len(people._pair([low], [waist_up])) == 2
 
 
+def test_a_face_in_two_bodies_heads_joins_the_one_it_is_centred_in() -> None:
+    """Four women by a window (face-api's sample) were five people: a woman's face lay in the head of the
+    next woman's box, which took it for the surer of the two faces there; her own slim body was left
+    faceless and the next woman's face grown into a person of its own. Each face now joins the body it is
+    most centred in first (the boxes of that photo)."""
+    own = figures.Found(np.array([0.51, 0.06, 0.74, 0.93]), 0.8)
+    wider = figures.Found(np.array([0.60, 0.05, 0.91, 0.96]), 0.9)
+    hers = figures.Found(np.array([0.60, 0.22, 0.73, 0.38]), 0.95)
+    next_ = figures.Found(np.array([0.75, 0.19, 0.89, 0.36]), 0.7)
+    assert people._in_head(hers.box, wider.box) and people._in_head(next_.box, wider.box)
+    paired = people._pair([hers, next_], [own, wider])
+    faces = {p.face: p.box for p in paired}
+    assert len(paired) == 2 and faces[(0.6, 0.22, 0.73, 0.38)][0] == 0.51
+    assert faces[(0.75, 0.19, 0.89, 0.36)] == (0.6, 0.05, 0.91, 0.96)
+
+
 def test_a_face_whose_head_and_shoulders_cover_a_body_s_place_joins_it() -> None:
     """Photos of a helper's unseen set, each counted as two people: a young man seen close, his face low in
     a box over the whole frame (its area under a fifth of the box's); a slim woman seen from the side,
