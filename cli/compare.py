@@ -31,14 +31,18 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from multicap.cli import console
 from multicap.cli.app import app
 from multicap.cli.progress import progress_bar
+
+if TYPE_CHECKING:
+    from multicap.errors import ImageLoadError
 
 _LEVELS = ("object", "attribute", "layout")
 _LEVEL_CHOICES = (*_LEVELS, "all")
@@ -126,7 +130,7 @@ def compare_command(
       multicap compare holiday-2023/ holiday-2024/   # and what sets each folder apart
     """
     from multicap.compare.run import PairOutcome, compare_files, is_pair
-    from multicap.errors import ConfigError, ImageLoadError
+    from multicap.errors import ConfigError
 
     level = console.level_named(level, _LEVEL_CHOICES)  # "--level Objects" as "object"
     console.ray_options_alone(engine, address, workers)
@@ -138,13 +142,7 @@ def compare_command(
     _all_there(paths)
     # a warning, and with --json a {"type": "skipped"} line, as describe and classify write
     on_error = console.skipper([], json_out)
-    left_out: list[ImageLoadError] = []  # FIFOs, devices, link loops, unlistable folders: never opened
-
-    def walk_error(error: ImageLoadError) -> None:
-        left_out.append(error)
-        on_error(error)
-
-    files = console.image_files(paths, include_hidden, walk_error)
+    files, left_out = _files(paths, include_hidden, on_error)
     if report is not None:  # before the work, not after it; never over a photo compared (it had been)
         console.output_place(report, "--report", {"image being compared": list(files)})
         _not_over_another_file(report)
@@ -155,7 +153,12 @@ def compare_command(
 
     for empty in (p for p in paths if p.is_dir() and not _holds(p, files)):  # (had been dropped unsaid)
         console.warn(f"{console.shown(empty)} holds no images: compared without it")
-    folders = _folders(paths)  # two or more: what sets each apart, too
+    asked = {
+        "pair": is_pair(paths), "index": index, "model": model, "device": device, "threshold": threshold,
+        "clusters": clusters, "level": _set_level(level), "report": report, "batch_size": batch_size,
+        "on_error": on_error, "folders": _folders(paths),  # two or more: what sets each apart, too
+        "unread": [str(e) for e in left_out],
+    }  # fmt: skip
     total = len(files) if len(files) >= 5 else 0
     if engine == "ray":  # imports ray: only when asked for
         from multicap.scale.ray_engine import ray_cluster
@@ -163,19 +166,10 @@ def compare_command(
 
         cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
         with cluster, progress_bar("comparing", total=total, then=_GROUPING) as advance:
-            outcome = compare_on_ray(
-                files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
-                clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-                on_error=on_error, progress=advance, workers=workers, folders=folders,
-                unread=[str(e) for e in left_out],
-            )  # fmt: skip
+            outcome = compare_on_ray(files, progress=advance, workers=workers, **asked)
     else:
         with progress_bar("comparing", total=total, then=_GROUPING) as advance:
-            outcome = compare_files(
-                files, pair=is_pair(paths), index=index, model=model, device=device, threshold=threshold,
-                clusters=clusters, level=_set_level(level), report=report, batch_size=batch_size,
-                on_error=on_error, progress=advance, folders=folders, unread=[str(e) for e in left_out],
-            )  # fmt: skip
+            outcome = compare_files(files, progress=advance, **asked)
     if outcome.images.failed:  # the walk's left out among them
         failed, total = len(outcome.images.failed), len(files) + len(left_out)
         console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
@@ -185,6 +179,20 @@ def compare_command(
         _render_pair(outcome, _LEVELS if level == "all" else (level,), json_out)
     else:
         _render_set(outcome, json_out)
+
+
+def _files(
+    paths: list[Path], include_hidden: bool, on_error: Callable[[ImageLoadError], None]
+) -> tuple[list[Path], list[ImageLoadError]]:
+    """The image files under `paths`, and what the walk left out (FIFOs, devices, link loops, unlistable
+    folders: said through `on_error`, never opened)."""
+    left_out: list[ImageLoadError] = []
+
+    def walk_error(error: ImageLoadError) -> None:
+        left_out.append(error)
+        on_error(error)
+
+    return console.image_files(paths, include_hidden, walk_error), left_out
 
 
 def _all_there(paths: list[Path]) -> None:

@@ -24,7 +24,9 @@ JSON output (`--json`), one object per line:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -144,9 +146,7 @@ def describe_command(
 
       multicap describe photos/ --index photos   # what `multicap index photos/ --index photos` described
     """
-    from contextlib import nullcontext
-
-    from multicap.describe.describer import create_describer, describe_paths, description_json
+    from multicap.describe.describer import description_json
     from multicap.errors import ConfigError, ImageLoadError
 
     asked = _asked(level)
@@ -169,33 +169,11 @@ def describe_command(
     if model != "grounded":
         _grounded_only(model, grounded)
     held = _held(index, files, model, grounded, asked) if index is not None else {}
-    fresh = [f for f in files if f not in held]
+    work = _Work(model, options, asked, batch_size, device, engine, address, workers, on_error)
     descriptions = []
-    total = len(fresh) if len(fresh) >= _PROGRESS_FROM else 0
-    cluster: Any = nullcontext()
-    if engine == "ray":  # imports ray: only when asked for
-        from multicap.scale.ray_engine import ray_cluster
-        from multicap.scale.ray_jobs import describe_on_ray
-
-        cluster = ray_cluster(address, workers=workers, say=console.said, lost=console.cluster_lost)
-        if fresh:  # a model that cannot be built is said here, in one line, before a cluster starts (its
-            create_describer(model, device="cpu", **options)  # actors' tracebacks had come after 17 s)
-    with cluster, progress_bar("describing", total=total) as advance:
-        said: Iterator[Description] = iter(())
-        if fresh and engine == "ray":
-            said = describe_on_ray(
-                fresh, model, _ray_levels(asked), options={**options, "device": device},
-                workers=workers, batch_size=batch_size, on_error=on_error, progress=advance,
-            )  # fmt: skip
-        elif fresh:
-            describer = create_describer(model, device=device, **options)
-            said = describe_paths(
-                describer, fresh, _levels(describer.levels, asked), batch_size=batch_size, on_error=on_error,
-                progress=advance,
-            )  # fmt: skip
-        for desc in _in_order(files, held, said):
-            descriptions.append(desc)
-            _render(description_json(desc), json_out)
+    for desc in _in_order(files, held, _described_fresh([f for f in files if f not in held], work)):
+        descriptions.append(desc)
+        _render(description_json(desc), json_out)
     if len(descriptions) > 1:
         _print_set(descriptions, asked, json_out)
     _say_unreliable(descriptions)
@@ -206,6 +184,49 @@ def describe_command(
     _say_counts(len(files), len(held), index, len(failures), left_out)
     if not descriptions:
         raise typer.Exit(1)
+
+
+@dataclass(frozen=True)
+class _Work:
+    """How the files the index does not hold are described: the command's options, gathered."""
+
+    model: str
+    options: dict[str, Any]  # the grounded describer's; none for another model
+    asked: tuple[str, ...]
+    batch_size: int
+    device: str
+    engine: str
+    address: str | None
+    workers: int | None
+    on_error: Callable[[Any], None]
+
+
+def _described_fresh(fresh: list[Path], work: _Work) -> Iterator[Description]:
+    """The descriptions of `fresh` in their order (skipping the files that cannot be read), here or on a
+    Ray cluster, with a progress bar where there are enough of them to be worth one."""
+    from multicap.describe.describer import create_describer, describe_paths
+
+    total = len(fresh) if len(fresh) >= _PROGRESS_FROM else 0
+    cluster: Any = nullcontext()
+    if work.engine == "ray":  # imports ray: only when asked for
+        from multicap.scale.ray_engine import ray_cluster
+        from multicap.scale.ray_jobs import describe_on_ray
+
+        cluster = ray_cluster(work.address, workers=work.workers, say=console.said, lost=console.cluster_lost)
+        if fresh:  # a model that cannot be built is said here, in one line, before a cluster starts
+            create_describer(work.model, device="cpu", **work.options)  # (its actors' tracebacks: after 17 s)
+    with cluster, progress_bar("describing", total=total) as advance:
+        if fresh and work.engine == "ray":
+            yield from describe_on_ray(
+                fresh, work.model, _ray_levels(work.asked), options={**work.options, "device": work.device},
+                workers=work.workers, batch_size=work.batch_size, on_error=work.on_error, progress=advance,
+            )  # fmt: skip
+        elif fresh:
+            describer = create_describer(work.model, device=work.device, **work.options)
+            yield from describe_paths(
+                describer, fresh, _levels(describer.levels, work.asked), batch_size=work.batch_size,
+                on_error=work.on_error, progress=advance,
+            )  # fmt: skip
 
 
 def _say_unreliable(descriptions: list[Description]) -> None:
