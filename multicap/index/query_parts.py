@@ -134,7 +134,7 @@ def noun_part(words: list[str], k: int, wn: WordNet, *, heads: bool = True) -> t
             elif FOUND[phrase] == ("sunset",) and phrase not in ("sunset", "sunsets"):
                 sky.note = f'"{phrase}" is searched as a low sun\'s warm light: multicap cannot tell the hour'
             return span, sky
-        if names_a_time(synsets[0], wn) and not _seen_anyway(phrase, wn):  # "fall", "spring", "evening":
+        if names_a_time(synsets[0], wn) and not _seen_anyway(phrase, wn):  # "fall", "spring", "morning":
             return span, None  # when, not what (`reach.unknown`)
         found = next((FOUND_SENSES[s.offset] for s in synsets[:2] if s.offset in FOUND_SENSES), None)
         if found is not None:  # "wood": its second sense is a forest, which the describer finds as trees

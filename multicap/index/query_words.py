@@ -158,6 +158,9 @@ FOUND: dict[str, tuple[str, ...]] = {
     "sundown": ("sunset",), "sunup": ("sunset",), "dusk": ("sunset",), "dawn": ("sunset",),
     "daybreak": ("sunset",), "twilight": ("sunset",), "afterglow": ("sunset",),
     "golden hour": ("sunset",),  # (had been yellow things, and an hour not seen)
+    # an evening photographed is its low sun's light (had been "names a time", exit 1; "an evening dress",
+    # a WordNet noun of its own, is still the gown)
+    "evening": ("sunset",), "evenings": ("sunset",), "eventide": ("sunset",), "nightfall": ("sunset",),
     "grass": ("grass",), "lawn": ("grass",), "lawns": ("grass",), "turf": ("grass",),
     # land under grass (WordNet's field is land cleared of trees; its meadow a hayfield, hay)
     "field": ("grass",), "fields": ("grass",), "meadow": ("grass",), "meadows": ("grass",),

@@ -244,8 +244,8 @@ def test_search_names_unknown_words_and_refuses_a_query_with_none(tmp_path: Path
     # a word related to nothing finds only images that say it, not its stem's: "evening" had found the
     # "even-toed ungulate"s, with no word that they are only near; "colour" asks for colourful images, as
     # --explain says (its stem had found them unsaid)
-    evening = run_cli("search", "evenings", "--index", str(index))
-    assert evening.returncode == 1 and "names a time" in evening.stderr, evening
+    morning = run_cli("search", "mornings", "--index", str(index))  # ("evening" asks for a sunset now)
+    assert morning.returncode == 1 and "names a time" in morning.stderr, morning
     colour = run_cli("search", "colour photo", "--index", str(index), "--explain", "-k", "1")
     assert (
         colour.returncode == 0 and "understood: colour: images the describer calls colourful" in colour.stdout
@@ -342,7 +342,7 @@ def test_a_word_that_names_a_time_is_said_so_and_not_read_through_its_other_sens
         '"fall" names a time (a season, an hour of the day), which multicap does not see'
     ]
     assert [p.terms for p in fall.parts] == [("foliage",)]
-    for word in ("noon", "spring", "evening", "day"):
+    for word in ("noon", "spring", "morning", "day"):
         assert not understand(word).parts and "names a time" in understand(word).unknown[0].message(), word
     assert (
         understand("christmas tree").parts
