@@ -60,7 +60,8 @@ def test_warm_things_that_are_not_a_sunset() -> None:
 
 def test_the_describer_says_no_sunset_on_the_sample_photos_and_a_query_asks_for_one() -> None:
     """scikit-image's photos (a rocket against a blue sky, an astronaut, a cat, coffee...) have none;
-    "sunset", "sunrise", "dusk", "evening" ask for what the describer found, and an index's sunset meets them."""
+    "sunset", "sunrise", "dusk", "evening" ask for what the describer found, and an index's sunset meets
+    them."""
     from multicap.describe import create_describer, describe_paths
     from multicap.index.query import understand
     from multicap.index.satisfy import satisfaction
