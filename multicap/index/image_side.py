@@ -8,7 +8,9 @@ EfficientNet-Lite0): the network's convolutions with their BatchNorm folded in
 decodes to, the input side, squash or centre crop, the normalisation). The image vector is then what the
 model gives (the unit mean of the final feature map), equal to it within float32 rounding
 (tests/unit/test_image_side.py), in about 60 ms a photo (channels last: the depthwise convolutions then
-broadcast along contiguous memory; three times faster than channels first).
+broadcast along contiguous memory; three times faster than channels first). Its matrix products run on
+one BLAS thread: small, 49 of them, they had waited for OpenBLAS's second thread to wake on a busy machine
+(the image query 0.57 s → 1.2 s wall beside another job; `benchmarks/search_startup.py --image`).
 
 Stored only for models whose image vector is that (the grounded models and `labels` on an
 EfficientNet-Lite); for the others the search loads the model, as before.
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
+from threadpoolctl import threadpool_limits
 
 from multicap.io import load_image
 from multicap.io.paths import removed_on_failure
@@ -101,11 +104,12 @@ class ImageSide:
         img = load_image(path, min_short_side=int(self.reading["min_short_side"]))
         x = np.ascontiguousarray(self.pixels(img).transpose(1, 2, 0))  # (S, S, 3): channels last
         inputs: list[np.ndarray] = []
-        for layer in self.layers:
-            inputs.append(x)
-            x = _conv(x, layer)
-            if layer.residual >= 0:
-                x += inputs[layer.residual]
+        with threadpool_limits(limits=1, user_api="blas"):  # (see the module's docstring)
+            for layer in self.layers:
+                inputs.append(x)
+                x = _conv(x, layer)
+                if layer.residual >= 0:
+                    x += inputs[layer.residual]
         pooled = x.reshape(-1, x.shape[-1]).mean(axis=0)  # (D,)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32)
 
