@@ -42,7 +42,7 @@ from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import part_scores, satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
-from multicap.index.store import IndexStore
+from multicap.index.store import IndexStore, KnownFile
 from multicap.index.sync import open_vectors
 from multicap.io import stat_regular
 from multicap.text.wordnet import open_wordnet
@@ -203,8 +203,12 @@ def needs_model(root: Path, *, image: Path | None = None) -> bool:
     embed. Otherwise nothing is loaded but the index."""
     with IndexStore(_db(root)) as store:
         if image is not None:
-            found = store.id_of_path(_resolved(image))
-            if found is not None and found in store.vectors_of("image", [found]):
+            known = store.file_of_path(_resolved(image))
+            if (
+                known is not None
+                and _unchanged(image, known)
+                and known.id in store.vectors_of("image", [known.id])
+            ):
                 return False
             return load_image_side(root, store.get_meta("identity")) is None
         return stored_query_model(root, _identity(store, root)) is None
@@ -423,7 +427,14 @@ def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, flo
 
 def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) -> SearchResult:
     store = reads.store
-    found = store.id_of_path(_resolved(image))
+    known = store.file_of_path(_resolved(image))
+    found = known.id if known is not None and _unchanged(image, known) else None
+    notes = []
+    if known is not None and found is None:  # an edited file had been searched by its old vector, unsaid
+        notes.append(
+            f"{image} changed since it was indexed: searched by what it shows now (`multicap index` "
+            "updates the index)"
+        )
     stored = store.vectors_of("image", [found]) if found is not None else {}
     if found is not None and found in stored:
         vec = stored[found]
@@ -446,7 +457,16 @@ def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) 
         for r, (i, s) in enumerate(ranked, start=1)
         if i in paths
     ]
-    return SearchResult(hits[:k], None, [], ["image"])
+    return SearchResult(hits[:k], None, [], ["image"], notes=notes)
+
+
+def _unchanged(path: Path, known: KnownFile) -> bool:
+    """Whether the file at `path` has the modification time and size the index recorded for it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return False
+    return (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size)
 
 
 def _embed_image(image: Path, model: ImageModel) -> np.ndarray:

@@ -360,10 +360,14 @@ class IndexStore:
         return None if row is None else from_db_name(row[0])
 
     def id_of_path(self, path: str) -> int | None:
-        row = self.db.execute(
-            "SELECT id FROM images WHERE path = ? AND deleted = 0", (db_name(path),)
-        ).fetchone()
-        return None if row is None else int(row[0])
+        known = self.file_of_path(path)
+        return None if known is None else known.id
+
+    def file_of_path(self, path: str) -> KnownFile | None:
+        """What was recorded of the live image at `path` (None: the index holds none there)."""
+        query = "SELECT id, mtime_ns, size, hash, said_by FROM images WHERE path = ? AND deleted = 0"
+        row = self.db.execute(query, (db_name(path),)).fetchone()
+        return None if row is None else KnownFile(int(row[0]), int(row[1]), int(row[2]), row[3], row[4] or "")
 
     def texts(self, image_id: int) -> dict[str, str]:
         return self._texts(image_id)[0]

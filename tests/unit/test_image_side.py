@@ -80,3 +80,20 @@ def test_the_cli_searches_an_outside_image_without_torch(index: Path) -> None:
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert json.loads(run.stderr.strip().splitlines()[-1]) == {"code": 0, "torch": False}
     assert len([line for line in run.stdout.splitlines() if line.startswith("{")]) == 4
+
+
+def test_an_indexed_file_edited_since_is_searched_by_what_it_shows_now(tmp_path: Path) -> None:
+    """A walkthrough overwrote an indexed photo with another: `search --image` on it had ranked the file
+    itself first, by the vector of what it had shown, with no word of the change."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("chelsea.jpg", "coffee.jpg", "rocket.jpg"):
+        shutil.copy(EXAMPLES / name, photos / name)
+    root = tmp_path / "index"
+    index_paths(root, [photos], open_model("grounded-no-people"))
+    shutil.copy(photos / "rocket.jpg", photos / "chelsea.jpg")  # the cat is a rocket now
+    result = search_index(root, image=photos / "chelsea.jpg", k=2)
+    assert result.hits[0].path.endswith("rocket.jpg") and result.hits[0].score > 0.999, result.hits
+    assert any("changed since it was indexed" in note for note in result.notes), result.notes
+    unchanged = search_index(root, image=photos / "coffee.jpg", k=1)
+    assert unchanged.hits[0].path.endswith("coffee.jpg") and not unchanged.notes
