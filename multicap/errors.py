@@ -8,6 +8,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "ImageLoadError",
+    "IndexDamagedError",
     "IndexLockedError",
     "IndexVersionError",
     "MulticapError",
@@ -46,6 +47,10 @@ class ConfigError(MulticapError):
 
 class DataError(MulticapError):
     """A dataset on disk is missing, malformed or not the one expected."""
+
+
+class IndexDamagedError(DataError):
+    """The index's database is damaged (a page overwritten, truncated): it must be built again."""
 
 
 class IndexLockedError(MulticapError):

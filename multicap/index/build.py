@@ -33,6 +33,7 @@ from multicap.index.location import DB_NAME, write_lock
 from multicap.index.models import Described, IndexModel
 from multicap.index.plan import IndexReport, Pending, plan_files, reuse_and_retire
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE, stored_query_model
+from multicap.index.schema import check_intact
 from multicap.index.store import SPACES, ImageRecord, IndexStore
 from multicap.index.sync import faiss_path, sync_vectors
 from multicap.index.vectors import check_factory
@@ -46,6 +47,8 @@ from multicap.io import (
 from multicap.io.images import upright_size
 
 __all__ = ["IndexEngine", "IndexReport", "Pending", "image_record", "index_paths"]
+
+_CHECKED_UP_TO = 256 << 20  # bytes of database an `index` run checks for damage first (~1 s, 20k images)
 
 
 class IndexEngine(Protocol):
@@ -118,6 +121,8 @@ def index_paths(
         handle(error)
 
     with write_lock(root), IndexStore(root / DB_NAME) as store:
+        if (root / DB_NAME).stat().st_size <= _CHECKED_UP_TO:
+            check_intact(store.db, root / DB_NAME)  # before anything is added to a damaged index
         _check_model(root, store, model, reembed)
         if files is None:
             found = iter_image_paths(inputs, include_hidden=include_hidden, on_error=fail)

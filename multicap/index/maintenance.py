@@ -14,7 +14,7 @@ from multicap.errors import DataError
 from multicap.facts.versions import current_said_by, release
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, given_as, no_index, write_lock
-from multicap.index.schema import SCHEMA_VERSION, schema_version
+from multicap.index.schema import SCHEMA_VERSION, check_intact, schema_version
 from multicap.index.store import IndexStore
 from multicap.index.sync import check_vectors, drop_vectors, sync_vectors
 from multicap.index.vectors import check_factory
@@ -29,6 +29,7 @@ def index_info(root: Path, *, check_files: bool = False) -> dict[str, Any]:
     if not db.is_file():
         raise DataError(no_index(root))
     with IndexStore(db) as store:
+        check_intact(store.db, db)
         return {
             "index": str(root),
             "schema": schema_version(store.db),

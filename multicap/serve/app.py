@@ -30,7 +30,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from multicap._version import __version__
-from multicap.errors import ImageLoadError, IndexLockedError, MulticapError
+from multicap.errors import ImageLoadError, IndexDamagedError, IndexLockedError, MulticapError
 from multicap.serve import api, pages
 from multicap.serve.background import NotReady
 from multicap.serve.collection import Gone, NotFound, Refused, Unreadable
@@ -126,6 +126,7 @@ _STATUS: dict[type[Exception], int] = {
     NotReady: 503,
     IndexLockedError: 503,  # an index whose first images are being indexed now: a wait, as NotReady
     ImageLoadError: 400,
+    IndexDamagedError: 500,  # the server's index, not the request: it says how to build it again
     MulticapError: 400,
 }
 

@@ -15,8 +15,8 @@ import faiss
 import numpy as np
 import pytest
 
-from multicap.errors import ConfigError, DataError, IndexLockedError
-from multicap.index import rebuild_vectors, search_index, sync, write_lock
+from multicap.errors import ConfigError, DataError, IndexDamagedError, IndexLockedError
+from multicap.index import index_info, rebuild_vectors, search_index, sync, write_lock
 from multicap.index.build import index_paths
 from multicap.index.models import IndexModel, open_model
 from multicap.index.store import IndexStore
@@ -297,6 +297,38 @@ def test_a_damaged_sqlite_file_is_one_clear_line(
             assert "\n" not in str(exc) and str(db) in str(exc) and "move it away" in str(exc)
             refused += 1
     assert refused == 3 if damage != "pages" else refused >= 1
+
+
+def test_damage_an_index_run_would_not_read_is_found_before_it_adds_anything(
+    built: tuple[Path, Path], tiny: IndexModel
+) -> None:
+    """A walkthrough overwrote a page of the database that `index` does not read: the run had said "30
+    unchanged", exit 0; `index --info` too. SQLite's own check now refuses both, in one line."""
+    photos, root = built
+    db = root / "meta.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(db.read_bytes())
+    last = len(data) // 4096 - 1  # the last page: a leaf the runs below would not all read
+    data[last * 4096 + 8 : last * 4096 + 64] = bytes(range(56))
+    db.write_bytes(bytes(data))
+    for call in (lambda: index_paths(root, [photos], tiny), lambda: index_info(root)):
+        with pytest.raises(IndexDamagedError) as err:
+            call()
+        said = str(err.value)
+        assert "\n" not in said and str(db) in said and "SQLite's check" in said and "move it away" in said
+
+
+def test_a_text_column_of_bytes_that_are_no_text_is_said_as_damage(built: tuple[Path, Path]) -> None:
+    """Python's sqlite3 had raised "Could not decode to UTF-8 column 'said_by' with text '<bytes>'", the
+    bytes and all, as an OperationalError (and `serve` answered 503, "moved, or being built again?")."""
+    _, root = built
+    with sqlite3.connect(root / "meta.sqlite") as conn:
+        conn.execute("UPDATE images SET said_by = CAST(x'fffe41c3' AS TEXT) WHERE id = 1")
+    with pytest.raises(IndexDamagedError) as err:
+        index_info(root)
+    said = str(err.value)
+    assert "its column said_by holds bytes that are no text" in said and "\ufffd" not in said, said
 
 
 _READER = """

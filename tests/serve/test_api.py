@@ -430,6 +430,28 @@ def test_an_index_moved_away_while_served_is_a_503_in_one_line(served: Served, t
         assert list(copy.iterdir()) == []
 
 
+def test_a_damaged_index_is_a_500_that_says_to_build_it_again(served: Served, tmp_path: Path) -> None:
+    """A text column overwritten with bytes that are no text (a damaged page): every route had been a 503
+    "cannot be read now (... <the bytes> ...): moved, or being built again? It is read when back", which
+    it never would be. In process, on a copy of the served index."""
+    import shutil
+    import sqlite3
+
+    from starlette.testclient import TestClient
+
+    from multicap.serve.app import create_app
+
+    copy = tmp_path / "idx"
+    shutil.copytree(served.root, copy)
+    with sqlite3.connect(copy / "meta.sqlite") as conn:
+        conn.execute("UPDATE images SET said_by = CAST(x'fffe41c3' AS TEXT)")
+    with TestClient(create_app(copy, load_model=False)) as client:
+        info = client.get("/api/info")
+        assert info.status_code == 500 and set(info.json()) == {"error"}, info.text
+        said = info.json()["error"]
+        assert "is not a readable multicap index" in said and "rebuild it" in said and "when back" not in said
+
+
 def test_head_is_answered_and_a_chunked_upload_over_the_limit_is_413(served: Served, tmp_path: Path) -> None:
     """HEAD had been 405 on every page (link checkers, monitors); a body over the limit sent without a
     Content-Length (chunked) had been 400 "There was an error parsing the body". In process, on a copy."""
