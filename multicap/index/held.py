@@ -43,7 +43,7 @@ def held_records(
             known = live.get(str(path.resolve()))
             if known is None or (known.mtime_ns, known.size) != (st.st_mtime_ns, st.st_size):
                 continue
-            record = store.record_by_hash(known.hash, said_by)
+            record = store.record_by_hash(known.hash, said_by, whole=True)
             if record is not None and "image" in record.vectors:
                 out[path] = record
     return out

@@ -249,7 +249,7 @@ def _sort_changed(
         plan.touch.append((old.id, st.st_mtime_ns, st.st_size))
         report.updated += 1
         return 1
-    stored = store.record_by_hash(digest, said_by)
+    stored = store.record_by_hash(digest, said_by, whole=True)
     if stored is not None:
         plan.reuse.append(replace(stored, path=key, mtime_ns=st.st_mtime_ns, size=st.st_size))
         plan.reused_from.append(stored.path)

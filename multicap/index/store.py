@@ -69,7 +69,7 @@ class IndexStore:
         """
         self.path = path
         self.db = connect(path, create=create)
-        self._said_damaged: set[str] = set()  # the spaces whose damaged vectors were said
+        self._said_damaged: set[str | tuple[str, str]] = set()  # the spaces whose damaged vectors were said
         self._dims: dict[tuple[str, int], int | None] = {}  # (space, total_changes) → `vector_dim`
 
     def close(self) -> None:
@@ -115,30 +115,39 @@ class IndexStore:
         query = "SELECT path FROM images WHERE hash = ? AND deleted = 0 ORDER BY id"
         return [(from_db_name(r[0]), d) for d in dict.fromkeys(digests) for r in self.db.execute(query, (d,))]
 
-    def record_by_hash(self, digest: str, said_by: str | None = None) -> ImageRecord | None:
+    def record_by_hash(
+        self, digest: str, said_by: str | None = None, *, whole: bool = False
+    ) -> ImageRecord | None:
         """The latest stored record (live or deleted) of this content, with its vectors and texts; only
         one whose describer version need not be said again by `said_by` (`versions.said_enough`), when
-        given."""
+        given. A damaged vector (`vectors_of`) is left out of its record, and said; with `whole`, a record
+        with one is passed over (a copy had been given it, and `compare` had used it unsaid)."""
         rows = self.db.execute(
             "SELECT id, path, mtime_ns, size, hash, width, height, facts, image_vec, caption_vec, said_by "
             "FROM images WHERE hash = ? AND image_vec IS NOT NULL ORDER BY id DESC",
             (digest,),
         )
-        row = next((r for r in rows if said_by is None or said_enough(r[-1], said_by)), None)
-        if row is None:
-            return None
-        image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec, said = row
-        texts, confidence = self._texts(image_id)
-        vectors = {
-            s: np.frombuffer(b, np.float32)
-            for s, b in zip(SPACES, (image_vec, caption_vec), strict=True)
-            if b
-        }
-        tags = self.db.execute("SELECT tags FROM fts WHERE rowid = ?", (image_id,)).fetchone()
-        return ImageRecord(
-            from_db_name(path), mtime, size, h, width, height, texts, confidence,
-            json.loads(facts) if facts else None, tags[0] if tags else "", vectors, said,
-        )  # fmt: skip
+        for row in rows:
+            if said_by is not None and not said_enough(row[-1], said_by):
+                continue
+            image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec, said = row
+            vectors: dict[str, np.ndarray] = {}
+            for space, blob in zip(SPACES, (image_vec, caption_vec), strict=True):
+                if blob:
+                    sound, damaged = _sound([(image_id, blob)], self.vector_dim(space))
+                    vectors |= {space: sound[image_id]} if sound else {}
+                    if damaged and (space, "record") not in self._said_damaged:
+                        self._said_damaged.add((space, "record"))  # once: asked of many images in a run
+                        self._say_damaged(space, damaged, "read again where the image is")
+            if whole and len(vectors) < sum(bool(b) for b in (image_vec, caption_vec)):
+                continue
+            texts, confidence = self._texts(image_id)
+            tags = self.db.execute("SELECT tags FROM fts WHERE rowid = ?", (image_id,)).fetchone()
+            return ImageRecord(
+                from_db_name(path), mtime, size, h, width, height, texts, confidence,
+                json.loads(facts) if facts else None, tags[0] if tags else "", vectors, said,
+            )  # fmt: skip
+        return None
 
     def _texts(self, image_id: int) -> tuple[dict[str, str], dict[str, float]]:
         rows = self.db.execute(

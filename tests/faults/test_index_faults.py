@@ -469,6 +469,36 @@ def test_vectors_damaged_inside_the_database_are_left_out_and_said(
     assert any("image vectors of 2 image(s) are damaged" in m and "index` again" in m for m in said), said
 
 
+def test_a_damaged_vector_is_not_taken_from_the_index_by_compare_nor_given_to_a_copy(
+    built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`compare --index` had taken a damaged vector as it was (an overflow warning, and a kitten called
+    the set's outlier), and a copy of the file indexed later would have been given it."""
+    import shutil
+    import warnings
+
+    from multicap.compare.collect import collect_images
+
+    photos, root = built
+    with sqlite3.connect(root / "meta.sqlite") as db:
+        first, path, n = db.execute("SELECT id, path, LENGTH(image_vec) FROM images ORDER BY id").fetchone()
+        db.execute(
+            "UPDATE images SET image_vec = ? WHERE id = ?",
+            (np.full(n // 4, 3e30, np.float32).tobytes(), first),
+        )
+    files = sorted(photos.iterdir())
+    with caplog.at_level(logging.WARNING), warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow leaks
+        images = collect_images(files, index_root=root, model=tiny)
+    damaged = files.index(Path(path))
+    vectors = np.asarray(images.embeddings)
+    assert np.isfinite(vectors).all() and abs(float(vectors[damaged] @ vectors[damaged]) - 1) < 1e-3
+    assert any("read again where the image is" in r.getMessage() for r in caplog.records)
+    shutil.copy(path, photos / "copy.png")
+    report = index_paths(root, [photos], tiny)
+    assert report.added == 1 and report.reused == 0, report  # read, not given the damaged vector
+
+
 def test_a_rebuild_leaves_damaged_vectors_out_of_the_faiss_file(
     built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
 ) -> None:
