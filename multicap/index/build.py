@@ -121,6 +121,7 @@ def index_paths(
         handle(error)
 
     with write_lock(root), IndexStore(root / DB_NAME) as store:
+        _remove_leftovers(root)
         if (root / DB_NAME).stat().st_size <= _CHECKED_UP_TO:
             check_intact(store.db, root / DB_NAME)  # before anything is added to a damaged index
         _check_model(root, store, model, reembed)
@@ -162,6 +163,15 @@ def check_index_folder(root: Path) -> None:
             f"{root} is a folder of images, not an index: an index is not written among photos; "
             "name another --index (a name, or a new folder)"
         )
+
+
+def _remove_leftovers(root: Path) -> None:
+    """The temporary files a writer killed mid-write left in the index folder (`.query.npy.<pid>.tmp`, 5 MB,
+    had stayed through every later run); under the write lock no other process is writing one."""
+    for pattern in ("*.tmp", ".*.tmp", "*.tmp.npz"):
+        for path in root.glob(pattern):
+            if path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
 
 
 def _check_model(root: Path, store: IndexStore, model: IndexModel, reembed: bool) -> None:

@@ -545,3 +545,18 @@ def test_a_folder_in_place_of_an_index_file_is_one_line(built: tuple[Path, Path]
     os.mkfifo(root / "elsewhere" / "meta.sqlite")
     with pytest.raises(DataError, match=r"meta\.sqlite is a FIFO \(named pipe\), not the index's database"):
         connect(root / "elsewhere" / "meta.sqlite")
+
+
+def test_temporary_files_a_killed_writer_left_are_removed_by_the_next_run(
+    built: tuple[Path, Path], tiny: IndexModel
+) -> None:
+    """A run killed while writing the class vectors left `.query.npy.<pid>.tmp` (5 MB) through every
+    later run (a walkthrough)."""
+    photos, root = built
+    left = [root / ".query.npy.27186.tmp", root / "image.faiss.tmp", root / "query_image.npz.tmp.npz"]
+    for path in left:
+        path.write_bytes(b"half written")
+    kept = root / "notes.txt"  # not the index's: never touched
+    kept.write_text("mine")
+    index_paths(root, [photos], tiny)
+    assert not any(path.exists() for path in left) and kept.read_text() == "mine"
