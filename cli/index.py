@@ -62,7 +62,14 @@ def index_command(
         "cpu", "--device", callback=console.device_named, help="cpu, cuda, cuda:N or auto."
     ),
     include_hidden: bool = typer.Option(False, "--hidden", help="Also read hidden files and folders."),
-    json_out: bool = typer.Option(False, "--json", help="The summary as one JSON object."),
+    json_out: bool = typer.Option(
+        False,
+        "--json",
+        help='The summary as one JSON object: "added" (every file read; "edited" and "redescribed" among '
+        'them), "reused" (the text\'s copies; "moved" among them), "updated" (the text\'s touched), '
+        '"unchanged", "deleted" (rows retired: moved and edited files\' old rows too), "held" (kept from a '
+        'folder missing now), "failed", "total", "faiss", "skipped".',
+    ),
     engine: str = typer.Option(
         "local",
         "--engine",

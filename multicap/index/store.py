@@ -289,13 +289,14 @@ class IndexStore:
         """id -> the stored vector in `space`. A vector that is not of unit length (or zero), or not of
         the space's dimension, is damage in the file (bytes overwritten inside a page SQLite does not
         checksum: a walkthrough's search ranked a pig second for "dog", with an overflow warning): it is
-        left out, and said (once a call)."""
+        left out, and said (once a connection: a search had said it twice)."""
         out: dict[int, np.ndarray] = {}
         damaged: list[int] = []
         for sound, bad in self._sound_chunks(space, ids):
             out.update(sound)
             damaged += bad
-        if damaged:
+        if damaged and (space, "search") not in self._said_damaged:
+            self._said_damaged.add((space, "search"))
             self._say_damaged(space, damaged, "left out of this search")
         return out
 
