@@ -33,6 +33,7 @@ from multicap.data.feature_files import (
     SCHEMA,
     as_rows,
     build_lock,
+    check_finite,
     check_identity,
     committed,
     committed_rows,
@@ -151,12 +152,12 @@ class FeatureStore:
     def grid(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """(len(rows), N, D) float16 grid features of these rows (a copy)."""
         grid, _ = self._views()
-        return np.asarray(grid[as_rows(rows, len(grid))])
+        return check_finite(np.asarray(grid[as_rows(rows, len(grid))]), self.root)
 
     def pooled(self, rows: Sequence[int] | np.ndarray) -> np.ndarray:
         """(len(rows), D) float16 pooled features of these rows (a copy)."""
         _, pooled = self._views()
-        return np.asarray(pooled[as_rows(rows, len(pooled))])
+        return check_finite(np.asarray(pooled[as_rows(rows, len(pooled))]), self.root)
 
     def _views(self) -> tuple[np.ndarray, np.ndarray]:
         count = len(self)
@@ -361,7 +362,7 @@ class FeatureDataset(torch.utils.data.Dataset):
         return i if self.extras is None else self.extras[i]
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, Any]:
-        feats = torch.from_numpy(np.array(self._source()[self.rows[i]]))  # (N, D) or (D,) float16
+        feats = torch.from_numpy(check_finite(np.array(self._source()[self.rows[i]]), self.root))  # (N, D)
         return feats.to(self.dtype), self._extra(i)
 
     def __getitems__(self, indices: Sequence[int]) -> list[tuple[torch.Tensor, Any]]:
@@ -372,6 +373,7 @@ class FeatureDataset(torch.utils.data.Dataset):
         if torch.utils.data.get_worker_info() is not None:
             block.share_memory_()  # the batch goes to the main process: no copy on the way
         block.numpy()[order] = src[rows[order]]
+        check_finite(block.numpy(), self.root)  # (about 1 ms a batch of 32 grids)
         return [(f, self._extra(int(i))) for f, i in zip(block.unbind(0), indices, strict=True)]
 
     @staticmethod

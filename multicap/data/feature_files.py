@@ -31,6 +31,7 @@ __all__ = [
     "SCHEMA",
     "as_rows",
     "build_lock",
+    "check_finite",
     "check_identity",
     "committed",
     "committed_rows",
@@ -84,9 +85,29 @@ def open_maps(root: Path, count: int, grid_shape: tuple[int, int]) -> tuple[np.n
     n, d = grid_shape
     if count == 0:
         return np.zeros((0, n, d), DTYPE), np.zeros((0, d), DTYPE)
+    for name, row_values in (("grid.f16", n * d), ("pooled.f16", d)):
+        path = root / name
+        need = count * row_values * np.dtype(DTYPE).itemsize
+        have = path.stat().st_size if path.is_file() else 0
+        if have < need:  # truncated: numpy had said only "mmap length is greater than file size"
+            raise DataError(
+                f"{path}: the feature cache is damaged ({have:,} bytes, its {count} rows need {need:,}); "
+                f"delete the folder {root} to build it again"
+            )
     grid = np.memmap(root / "grid.f16", dtype=DTYPE, mode="r", shape=(count, n, d))
     pooled = np.memmap(root / "pooled.f16", dtype=DTYPE, mode="r", shape=(count, d))
     return grid, pooled
+
+
+def check_finite(values: np.ndarray, root: Path) -> np.ndarray:
+    """`values` read from the store at `root`, or DataError where some are no numbers (bytes overwritten:
+    a captioner had been trained and scored on them unsaid, every caption "the")."""
+    if not np.isfinite(values).all():
+        raise DataError(
+            f"{root}: the feature cache is damaged (its rows hold values that are no numbers); delete the "
+            "folder to build it again"
+        )
+    return values
 
 
 def write_rows(path: Path, start: int, data: np.ndarray) -> None:

@@ -195,3 +195,30 @@ def test_a_second_builder_waits_for_the_first_instead_of_failing(tmp_path: Path)
         fcntl.flock(held, fcntl.LOCK_UN)
     assert entered.wait(5)
     thread.join(5)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_damaged_cache_is_one_line_naming_it_and_how_to_rebuild(
+    tmp_path: Path, tiny: Encoder, damage: str
+) -> None:
+    """A walkthrough's truncated grid.f16 had stopped `evaluate` with numpy's "mmap length is greater than
+    file size" (no file named); bytes overwritten with 0xFF (NaN) had been read unsaid: every caption
+    "the", every BLEU 0."""
+    paths = _images(tmp_path / "imgs", 3)
+    root = tmp_path / "store"
+    FeatureStore.open(root, tiny).build(paths, tiny, batch_size=2)
+    grid = root / "grid.f16"
+    if damage == "truncated":
+        os.truncate(grid, 100)
+    else:
+        grid.write_bytes(b"\xff" * grid.stat().st_size)
+    for read in (
+        lambda: FeatureStore.open(root, tiny).grid([0, 1, 2]),
+        lambda: FeatureDataset(root, [0, 1, 2]).__getitems__([0, 1, 2]),
+        lambda: FeatureDataset(root, [0, 1, 2])[1],
+    ):
+        with pytest.raises(DataError) as err:
+            read()
+        said = str(err.value)
+        assert "\n" not in said and "the feature cache is damaged" in said and "delete the folder" in said
+        assert str(root) in said
