@@ -191,6 +191,8 @@ def _phrases(meaning: Understanding) -> tuple[str, ...]:
 
 def _identity(store: IndexStore, root: Path) -> dict[str, Any]:
     identity = store.get_meta("identity")
+    if identity is None and being_written(root):  # its first run is under way (it had been told to start one)
+        raise IndexLockedError(f"{root} holds no images yet: it is being indexed now; search after")
     if identity is None:
         raise DataError(f"{root} holds no images yet; run `multicap index PATHS --index {root}` first")
     return dict(identity)

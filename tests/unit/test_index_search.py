@@ -233,6 +233,13 @@ def test_an_index_whose_images_are_all_retired_is_said_to_hold_none(tmp_path: Pa
     # being indexed now: a wait (the server's 503), not a wrong request (400)
     with write_lock(tmp_path), pytest.raises(IndexLockedError, match="being indexed now"):
         search_index(tmp_path, "dog")
+    from multicap.index import needs_model
+
+    fresh = tmp_path / "first-run"  # its first run under way, nothing committed yet: `search` asks whether
+    fresh.mkdir()  # it needs the model first (it had said to run an index)
+    IndexStore(fresh / "meta.sqlite").close()
+    with write_lock(fresh), pytest.raises(IndexLockedError, match="being indexed now"):
+        needs_model(fresh)
 
 
 def test_a_factory_faiss_cannot_read_is_refused_before_any_work() -> None:
