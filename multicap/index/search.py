@@ -256,7 +256,15 @@ def search_index(
                 f"a text query on {root} needs its model: pass model=open_index_model(root) "
                 "(multicap.index.models), or run `multicap index` once to store its query side"
             )
-        return _text_search(reads, query or "", k, levels, text_model)
+        result = _text_search(reads, query or "", k, levels, text_model)
+        held = store.get_meta("identity", {}).get("levels")
+        unheld = [lv for lv in levels or () if held is not None and lv != "tags" and lv not in held]
+        if unheld:  # its results had come from the vectors alone, unsaid
+            result.notes.append(
+                f"the index holds no {' or '.join(unheld)} texts (it was built with --level "
+                f"{' --level '.join(held)}): the words are matched by the vectors alone"
+            )
+        return result
 
 
 def _resolved(image: Path) -> str:

@@ -259,3 +259,18 @@ def test_a_long_query_is_quoted_short_in_messages() -> None:
     assert quoted("dog on beach") == "'dog on beach'"
     note = nearest_only_note("dog " * 1500)
     assert len(note) < 140 and "…" in note
+
+
+def test_a_level_the_index_was_not_built_with_is_said(tmp_path: Path) -> None:
+    """`search goat --level layout` on an index built with `--level object` had answered from the vectors
+    alone, unsaid (a walkthrough)."""
+    from multicap.index import search_index
+    from multicap.index.build import index_paths
+    from multicap.index.models import open_model
+    from tests.conftest import REPO
+
+    root = tmp_path / "idx"
+    index_paths(root, [REPO / "examples" / "photos"], open_model("grounded-no-people", levels=["object"]))
+    said = search_index(root, "cat", k=2, levels=("layout",)).notes
+    assert any("holds no layout texts" in n and "--level object" in n for n in said), said
+    assert not any("holds no" in n for n in search_index(root, "cat", k=2, levels=("object",)).notes)
