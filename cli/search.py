@@ -46,8 +46,9 @@ def search_command(
     json_out: bool = typer.Option(
         False,
         "--json",
-        help='One JSON object per result: path, score; "gone" for a file no longer on disk, "nearest_only" '
-        "where no result shows much of the query (with --explain, also how the query was read).",
+        help='One JSON object per result: "type": "hit", "id" (the index\'s), path, score; "gone" for a file '
+        'no longer on disk, "nearest_only" where no result shows much of the query (with --explain, also '
+        "how the query was read).",
     ),
     filenames: bool = typer.Option(
         False,
@@ -220,8 +221,9 @@ def _print(result: SearchResult, form: str, explain: bool) -> None:
             sys.stdout.buffer.write(os.fsencode(hit.path) + b"\0")
         elif form == "json":  # with --explain each line also says how the query was read, as the text does
             gone = {} if there else {"gone": True}
-            console.print_json_line(
-                {**hit.to_dict(explain), **gone, **weak, **({"query": reading} if explain else {})}
+            console.print_json_line(  # typed as every other command's lines (it had had no "type")
+                {"type": "hit", "id": hit.id, **hit.to_dict(explain), **gone, **weak}
+                | ({"query": reading} if explain else {})
             )
         elif form == "paths":  # as ls -b: a backslash doubled, so that each line reads back as one name
             console.out.print(console.shown(hit.path, exact=True), markup=False)
