@@ -61,7 +61,7 @@ def test_search_json_explain_and_image(demo: dict[str, str]) -> None:
     r = run_cli("search", "a rocket", "--index", "demo", "--json", "--explain", "-k", "2", env=demo)
     hits = [json.loads(line) for line in r.stdout.splitlines()]
     assert r.returncode == 0 and hits[0]["path"].endswith("rocket.jpg")
-    assert all(hit["type"] == "hit" and isinstance(hit["id"], int) for hit in hits)  # typed as every command's
+    assert all(hit["type"] == "hit" and isinstance(hit["id"], int) for hit in hits)  # typed
     assert (
         set(hits[0]["parts"]) == {"lexical", "image", "caption", "satisfied"} and "object" in hits[0]["texts"]
     )
