@@ -42,6 +42,7 @@ from multicap.describe.regions import (
     Related,
     best_guess,
     detect_regions,
+    rival_readings,
     without_nested_kin,
     without_twins,
 )
@@ -167,6 +168,7 @@ class GroundedDescriber:
         kin = related_classes(KIN_HOPS, KIN_CLASSES)
         self._kin = kin & ~living[:, None] & ~living[None, :]
         self._weak_kin = kin & living[:, None] & living[None, :]  # animals: one read again only where weak
+        self._animal = np.array(["animal" in (c.ancestors or c.hypernyms) for c in imagenet_concepts()])
         names = self.encoder.labels
         self._settings = torch.tensor([n in SETTINGS for n in names])  # (1000,) bool
         self._wide = self._settings | torch.tensor(
@@ -268,7 +270,7 @@ class GroundedDescriber:
         rgb = image.pixels.permute(1, 2, 0).numpy()  # (S, S, 3)
         found = detect_regions(cam, self._related, self._settings, self.config.regions)
         found = without_nested_kin(found, self._kin, weak_kin=self._weak_kin)
-        found = without_twins(found)
+        found, rivals = rival_readings(without_twins(found), self._animal, self._weak_kin)
         setting = self._setting(cam)
         people = image.people
         guessed = not found and setting is None and not people
@@ -279,7 +281,7 @@ class GroundedDescriber:
         texture = green_texture(rgb) if image.green is None else image.green
         vegetation = find_vegetation(rgb, wide=image.wide, region=texture)
         green = texture if vegetation is not None else None  # vegetation's cells, where it was found
-        objects = [self._object(d, lit, sky, green, cam) for d in found]
+        objects = [self._object(d, lit, sky, green, cam, rivals.get(k)) for k, d in enumerate(found)]
         if setting is not None and setting.confidence > max((o.confidence for o in objects), default=0.0):
             objects.insert(0, self._object(setting, lit, sky, green))  # a landscape: the place it shows
         unsure = bool(objects) and not people and all(o.confidence < _UNSURE for o in objects)
@@ -317,13 +319,15 @@ class GroundedDescriber:
         sky: np.ndarray | None,
         green: np.ndarray | None = None,
         cam: torch.Tensor | None = None,
+        rival: Detection | None = None,
     ) -> SceneObject:
         """A found class as an object; its colour from `rgb` in its region, contrasted with the image
         outside it, leaving out the `sky`'s cells (a building or a rocket against the sky is not blue)
         unless the object is a landscape, which the sky is part of; a place that fills the photo leaves
         out the sky and the `green` vegetation's cells. Given the class-activation maps `cam`, a class
         the region's own distribution does not favour among its kind is said as the kind (`kinds.py`:
-        "a fish", read as a tench); its wnid stays the class's, for search."""
+        "a fish", read as a tench); its wnid stays the class's, for search. An animal's `rival` reading
+        (`regions.rival_readings`) is said beside its name ("a fox or cat"), its tags after the name's."""
         concept = self._concepts[det.cls]
         exclude = None if self._landscape[det.cls] else sky
         place = bool(self._settings[det.cls]) or self._landscape[det.cls]
@@ -352,6 +356,14 @@ class GroundedDescriber:
             name, attributes["read_as"] = kind.noun, concept.name
             wider = concept.tags[concept.tags.index(kind.noun) + 1 :] if kind.noun in concept.tags else ()
             attributes["tags"] = ", ".join((kind.noun, *wider))
+        other = self._object(rival, rgb, sky, green, cam) if rival is not None else None
+        if other is not None and name not in other.attributes["tags"].split(", "):  # one animal read two
+            # ways: both said, the surer first, each as alone (not "a fish or barracouta": a fish, then)
+            name, attributes["or"] = f"{name} or {other.label}", other.label
+            tags = attributes["tags"].split(", ")
+            attributes["tags"] = ", ".join(
+                tags + [t for t in other.attributes["tags"].split(", ") if t not in tags]
+            )
         box = tuple(round(v, 4) for v in det.box)
         return SceneObject(name, round(det.confidence, 4), box, attributes)  # type: ignore[arg-type]
 

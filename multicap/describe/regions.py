@@ -231,6 +231,39 @@ def _same(det: Detection, surer: Detection, kin: np.ndarray, weak_kin: np.ndarra
     return weak_kin is not None and det.confidence < WEAK_KIN and bool(weak_kin[surer.cls, det.cls])
 
 
+RIVAL_INSIDE = 0.6  # the share of an animal's box inside a surer one's of another kind: it is a rival reading
+
+
+def rival_readings(
+    found: list[Detection], animal: np.ndarray, kin: np.ndarray, inside: float = RIVAL_INSIDE
+) -> tuple[list[Detection], dict[int, Detection]]:
+    """`found` (most confident first) less each animal whose box lies mostly (at least `inside` of its area)
+    within a surer animal's of another kind (`animal`, (C,) bool; not `kin`, (C, C) bool), and the rival
+    reading each kept one has (by its place in the list; the surest): one animal read two ways, not two
+    animals (a kitten had been "a fox and a cat", another "a dog and a cat"). Animals of one kind stay
+    two (two spoonbills, two dogs: `without_nested_kin` reads those)."""
+    kept: list[Detection] = []
+    rivals: dict[int, Detection] = {}
+    for det in found:
+        host = next(
+            (
+                k
+                for k, surer in enumerate(kept)
+                if animal[surer.cls]
+                and animal[det.cls]
+                and surer.cls != det.cls
+                and not kin[surer.cls, det.cls]
+                and share_inside(det.box, surer.box) >= inside
+            ),
+            None,
+        )
+        if host is None:
+            kept.append(det)
+        else:  # (a third reading of it is left unsaid)
+            rivals.setdefault(host, det)
+    return kept, rivals
+
+
 TWIN_IOU = 0.8  # boxes overlapping this much (intersection over union) are one region read twice
 
 

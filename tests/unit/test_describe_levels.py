@@ -458,3 +458,33 @@ def test_a_person_takes_the_article_whatever_they_wear() -> None:
     assert with_article("person in what may be swimming trunks") == "a person in what may be swimming trunks"
     assert with_article("nearby person in sunglasses") == "a nearby person in sunglasses"
     assert with_article("sunglasses") == "sunglasses"
+
+
+def test_one_animal_read_as_two_of_other_kinds_is_said_as_either() -> None:
+    """A kitten had been "a fox and a cat", another "a dog and a cat": an animal mostly inside a surer
+    one's box, of another kind, is a rival reading of it (said "a fox or cat"); two of one kind (two
+    spoonbills, two dogs), an animal beside another, and a bee on a daisy stay two."""
+    from multicap.describe.regions import rival_readings
+
+    concepts = imagenet_concepts()
+    names = {c.name: c.index for c in concepts}
+    animal = np.array(["animal" in (c.ancestors or c.hypernyms) for c in concepts])
+    kin = related_classes(KIN_HOPS, KIN_CLASSES)
+    mask = np.zeros((28, 28), dtype=bool)
+
+    def det(name: str, confidence: float, box: tuple[float, float, float, float]) -> Detection:
+        return Detection(names[name], confidence, box, mask)
+
+    fox, cat = det("red fox", 0.64, (0.21, 0.18, 0.75, 0.79)), det("tabby", 0.47, (0.29, 0.57, 0.71, 0.89))
+    assert rival_readings([fox, cat], animal, kin) == ([fox], {0: cat})  # 0.67 of the cat's box inside
+    beside = det("tabby", 0.47, (0.6, 0.2, 1.0, 0.9))  # a cat beside the fox: two animals
+    assert rival_readings([fox, beside], animal, kin) == ([fox, beside], {})
+    spoonbill, flamingo = (
+        det("spoonbill", 0.77, (0.0, 0.0, 1.0, 1.0)),
+        det("flamingo", 0.39, (0.2, 0.2, 0.6, 0.6)),
+    )
+    assert rival_readings([spoonbill, flamingo], animal, kin) == ([spoonbill, flamingo], {})  # one kind
+    daisy, bee = det("daisy", 0.6, (0.0, 0.0, 1.0, 1.0)), det("bee", 0.28, (0.3, 0.3, 0.6, 0.6))
+    assert rival_readings([daisy, bee], animal, kin) == ([daisy, bee], {})  # a daisy is no animal
+    hare = det("hare", 0.3, (0.3, 0.3, 0.7, 0.7))  # a third reading of it: unsaid, the surer rival said
+    assert rival_readings([fox, cat, hare], animal, kin) == ([fox], {0: cat})
