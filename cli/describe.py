@@ -6,8 +6,8 @@ JSON output (`--json`), one object per line:
   "facts": {"objects": [{"label", "confidence", "box": [x0, y0, x1, y1] in 0..1,
   "attributes": {"colour", "size", "position", "wnid", "tags", "certainty"? ("guess": said below the
   detector's confidence, "perhaps ..."), "read_as"? (a thing said as its kind, "fish": the class it was
-  read as, "tench", whose wnid it keeps), "or"? (one animal read two ways: its label "fox or cat", the
-  rival reading "cat"), "wearing"?, "found_by"? (a person: "face" or "body")},
+  read as, "tench", whose wnid it keeps), "or"? and "or_wnid"? (one animal read two ways: its label
+  "fox or cat", the rival reading "cat" and its wnid), "wearing"?, "found_by"? (a person: "face" or "body")},
   "read_confidence"? (neural: the least probability of the object's words)}], "relations": [{"subject",
   "predicate", "object"}],
   "image_attributes": {"brightness", "colourfulness", "palette", "orientation", "setting"?}} | null,

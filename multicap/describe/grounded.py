@@ -360,6 +360,7 @@ class GroundedDescriber:
         if other is not None and name not in other.attributes["tags"].split(", "):  # one animal read two
             # ways: both said, the surer first, each as alone (not "a fish or barracouta": a fish, then)
             name, attributes["or"] = f"{name} or {other.label}", other.label
+            attributes["or_wnid"] = other.attributes["wnid"]  # search scores either reading
             tags = attributes["tags"].split(", ")
             attributes["tags"] = ", ".join(
                 tags + [t for t in other.attributes["tags"].split(", ") if t not in tags]

@@ -165,8 +165,9 @@ def _anywhere(part: Part, facts: dict[str, Any] | None, mass: float | None, *, w
     best, placed = 0.0, 0
     index = _class_of_wnid()
     for obj in objects:
-        cls = index.get(obj.get("attributes", {}).get("wnid", ""))
-        weight = part.classes.get(cls, 0.0) if cls is not None else 0.0
+        attributes = obj.get("attributes", {})  # an animal read two ways is either ("a fox or cat")
+        read = [index.get(attributes.get(key, "")) for key in ("wnid", "or_wnid")]
+        weight = max((part.classes.get(cls, 0.0) for cls in read if cls is not None), default=0.0)
         weight *= _sureness(obj, mass)
         if weight and part.colour is not None and not _as_asked(obj, part):
             weight *= _WRONG_COLOUR

@@ -117,3 +117,22 @@ def test_a_sure_reading_ranks_above_an_unsure_one() -> None:
     unsure["objects"][0]["attributes"] |= {"size": "large", "position": "center"}
     for placed in ("large dog", "dog in the centre"):  # sure of a dog there as well
         assert satisfaction(understand(placed), unsure, probs) == 1.0, placed
+
+
+def test_an_animal_read_two_ways_meets_either() -> None:
+    """ "squirrel on a tree" had lost its squirrel once the describer said "a spider monkey or fox
+    squirrel" for it (one animal, not two): its rival reading's wnid is scored too."""
+    from multicap.index.query import understand
+    from multicap.index.satisfy import satisfaction
+
+    concepts = {c.name: c for c in imagenet_concepts()}
+    read = {"wnid": concepts["spider monkey"].wnid, "or_wnid": concepts["fox squirrel"].wnid}
+    either = {"objects": [{"label": "spider monkey or fox squirrel", "confidence": 0.63, "attributes": read}]}
+    monkey = {
+        "objects": [{"label": "spider monkey", "confidence": 0.63, "attributes": {"wnid": read["wnid"]}}]
+    }
+    squirrel = understand("squirrel")
+    assert satisfaction(squirrel, either, None) > 0.5 and satisfaction(squirrel, monkey, None) == 0.0
+    assert satisfaction(understand("monkey"), either, None) == satisfaction(
+        understand("monkey"), monkey, None
+    )
