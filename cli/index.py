@@ -65,8 +65,8 @@ def index_command(
     json_out: bool = typer.Option(
         False,
         "--json",
-        help='The summary as one JSON object: "added" (every file read; "edited" and "redescribed" among '
-        'them), "reused" (the text\'s copies; "moved" among them), "updated" (the text\'s touched), '
+        help='The summary as one JSON object: "index", "added" (every file read; "edited" and "redescribed" '
+        'among them), "reused" (the text\'s copies; "moved" among them), "updated" (the text\'s touched), '
         '"unchanged", "deleted" (rows retired: moved and edited files\' old rows too), "held" (kept from a '
         'folder missing now), "failed", "total", "faiss", "skipped".',
     ),

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import hashlib
 import json
 import logging
 import os
@@ -21,6 +20,7 @@ import torch
 
 from multicap.encoders import Encoder
 from multicap.errors import DataError
+from multicap.io.paths import file_hash
 
 _log = logging.getLogger(__name__)
 
@@ -188,12 +188,3 @@ def probe_identity(encoder: Encoder) -> dict[str, Any]:
     size = encoder.preprocess.size
     feats = encoder.encode_batch(torch.zeros(1, 3, size, size, dtype=torch.uint8))
     return encoder_identity(encoder, feats.grid_hw, int(feats.grid.shape[-1]))
-
-
-def file_hash(path: Path) -> str:
-    """sha1 of the file's bytes."""
-    h = hashlib.sha1()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -104,7 +104,10 @@ def verbalize(facts: SceneFacts, level: str) -> str:
 
 
 def plural(noun: str) -> str:
-    """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"."""
+    """English plural of a (multi-word) noun's last word: "tennis ball" → "tennis balls"; of each reading
+    of one read two ways: "fox or cat" → "foxes or cats"."""
+    if " or " in noun:
+        return " or ".join(plural(reading) for reading in noun.split(" or "))
     head, _, last = noun.rpartition(" ")
     if _ends_with(noun, _PLURAL_ONLY):
         return noun

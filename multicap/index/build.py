@@ -30,6 +30,7 @@ from multicap.errors import ConfigError, DataError, ImageLoadError
 from multicap.index.image_side import IMAGE_FILE, load_image_side
 from multicap.index.layout import LayoutRules
 from multicap.index.location import DB_NAME, write_lock
+from multicap.index.mapped_lists import LISTS_SUFFIX
 from multicap.index.models import Described, IndexModel
 from multicap.index.plan import IndexReport, Pending, plan_files, reuse_and_retire
 from multicap.index.query_side import QUERY_FILE, WORDS_FILE, stored_query_model
@@ -167,8 +168,12 @@ def check_index_folder(root: Path) -> None:
 
 def _remove_leftovers(root: Path) -> None:
     """The temporary files a writer killed mid-write left in the index folder (`.query.npy.<pid>.tmp`, 5 MB,
-    had stayed through every later run); under the write lock no other process is writing one."""
-    for pattern in ("*.tmp", ".*.tmp", "*.tmp.npz"):
+    had stayed through every later run), by the names multicap gives them, never another program's `.tmp`
+    (an index may be kept in a folder of other files); under the write lock no other process writes one."""
+    names = [f".{QUERY_FILE}.*.tmp", f".{WORDS_FILE}.*.tmp", f"{IMAGE_FILE}.tmp.npz"]
+    for space in SPACES:  # an index file, and its inverted lists' file (`mapped_lists.write_lists`)
+        names += [f"{faiss_path(root, space).name}.tmp", f"{space}{LISTS_SUFFIX}.tmp"]
+    for pattern in names:
         for path in root.glob(pattern):
             if path.is_file() and not path.is_symlink():
                 path.unlink(missing_ok=True)

@@ -45,6 +45,7 @@ from multicap.index.search_cache import SearchCache
 from multicap.index.store import IndexStore, KnownFile
 from multicap.index.sync import open_vectors
 from multicap.io import stat_regular
+from multicap.io.paths import file_hash
 from multicap.text.wordnet import open_wordnet
 
 __all__ = [
@@ -260,9 +261,10 @@ def search_index(
         held = store.get_meta("identity", {}).get("levels")
         unheld = [lv for lv in levels or () if held is not None and lv != "tags" and lv not in held]
         if unheld:  # its results had come from the vectors alone, unsaid
+            alone = "its tags and vectors" if "tags" in (levels or ()) else "the vectors alone"
             result.notes.append(
                 f"the index holds no {' or '.join(unheld)} texts (it was built with --level "
-                f"{' --level '.join(held)}): the words are matched by the vectors alone"
+                f"{' --level '.join(held)}): the words are matched by {alone}"
             )
         return result
 
@@ -471,12 +473,14 @@ def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) 
 
 
 def _unchanged(path: Path, known: KnownFile) -> bool:
-    """Whether the file at `path` has the modification time and size the index recorded for it."""
+    """Whether the file at `path` holds what the index recorded for it: the same modification time and
+    size, else the same content (a file only touched); a file gone since (a drive not mounted, a photo
+    moved away) is what the index holds of it, its stored vector the answer."""
     try:
         st = path.stat()
+        return (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size) or file_hash(path) == known.hash
     except OSError:
-        return False
-    return (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size)
+        return True
 
 
 def _embed_image(image: Path, model: ImageModel) -> np.ndarray:

@@ -133,8 +133,9 @@ class IndexStore:
             image_id, path, mtime, size, h, width, height, facts, image_vec, caption_vec, said = row
             vectors: dict[str, np.ndarray] = {}
             for space, blob in zip(SPACES, (image_vec, caption_vec), strict=True):
-                if blob:
-                    sound, damaged = _sound([(image_id, blob)], self.vector_dim(space))
+                if blob:  # (no live row to tell the dimension by: every file moved away, one back now)
+                    dim = self.vector_dim(space) or len(blob) // 4
+                    sound, damaged = _sound([(image_id, blob)], dim)
                     vectors |= {space: sound[image_id]} if sound else {}
                     if damaged and (space, "record") not in self._said_damaged:
                         self._said_damaged.add((space, "record"))  # once: asked of many images in a run
@@ -329,7 +330,8 @@ class IndexStore:
                 f"SELECT n FROM (SELECT length({_space(space)}_vec) / 4 AS n FROM images WHERE deleted = 0 "
                 f"AND {space}_vec IS NOT NULL LIMIT 101) GROUP BY n ORDER BY COUNT(*) DESC LIMIT 1"
             ).fetchone()
-            self._dims = {key: None if row is None else int(row[0])}
+            kept = {k: v for k, v in self._dims.items() if k[0] != space}  # one entry a space (a record
+            self._dims = kept | {key: None if row is None else int(row[0])}  # asks for both, in turn)
         return self._dims[key]
 
     def _say_damaged(self, space: str, damaged: list[int], where: str) -> None:

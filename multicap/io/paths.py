@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import base64
 import errno
+import hashlib
 import importlib.metadata
 import logging
 import os
@@ -47,6 +48,7 @@ __all__ = [
     "UNREAD_PHOTOS",
     "ErrorHandler",
     "db_name",
+    "file_hash",
     "file_kind",
     "from_db_name",
     "is_utf8",
@@ -469,3 +471,12 @@ def short_names(paths: Sequence[Path]) -> list[str]:
             return names
         for i in clash:
             depth[i] += 1
+
+
+def file_hash(path: Path) -> str:
+    """sha1 of the file's bytes (what an index and a feature cache know a file's content by)."""
+    h = hashlib.sha1()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

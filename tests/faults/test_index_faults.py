@@ -312,7 +312,7 @@ def test_damage_an_index_run_would_not_read_is_found_before_it_adds_anything(
     last = len(data) // 4096 - 1  # the last page: a leaf the runs below would not all read
     data[last * 4096 + 8 : last * 4096 + 64] = bytes(range(56))
     db.write_bytes(bytes(data))
-    for call in (lambda: index_paths(root, [photos], tiny), lambda: index_info(root)):
+    for call in (lambda: index_paths(root, [photos], tiny), lambda: index_info(root, check_files=True)):
         with pytest.raises(IndexDamagedError) as err:
             call()
         said = str(err.value)
@@ -499,6 +499,24 @@ def test_a_damaged_vector_is_not_taken_from_the_index_by_compare_nor_given_to_a_
     assert report.added == 1 and report.reused == 0, report  # read, not given the damaged vector
 
 
+def test_a_file_back_in_an_index_with_no_live_row_reuses_its_vectors_unwarned(
+    tmp_path: Path, tiny: IndexModel, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With no live row to tell the vectors' dimension by (the one file moved away, then back), its stored
+    vectors had been said damaged, a rebuild advised, and the file read again (a review)."""
+    photos, root = tmp_path / "photos", tmp_path / "idx"
+    write_noise_images(photos, 1, 0, 48, 48)
+    (only,) = photos.iterdir()
+    index_paths(root, [only], tiny)  # the file named: gone, it is retired (a folder's would be kept)
+    only.rename(tmp_path / "away.png")
+    assert index_paths(root, [only], tiny).deleted == 1  # no live row left
+    (tmp_path / "away.png").rename(only)
+    with caplog.at_level(logging.WARNING):
+        report = index_paths(root, [only], tiny)
+    assert report.reused == 1 and report.added == 0, report
+    assert not any("damaged" in r.getMessage() for r in caplog.records)
+
+
 def test_a_rebuild_leaves_damaged_vectors_out_of_the_faiss_file(
     built: tuple[Path, Path], tiny: IndexModel, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -554,9 +572,12 @@ def test_temporary_files_a_killed_writer_left_are_removed_by_the_next_run(
     later run (a walkthrough)."""
     photos, root = built
     left = [root / ".query.npy.27186.tmp", root / "image.faiss.tmp", root / "query_image.npz.tmp.npz"]
+    left.append(root / "caption.ivfdata.tmp")
     for path in left:
         path.write_bytes(b"half written")
-    kept = root / "notes.txt"  # not the index's: never touched
-    kept.write_text("mine")
+    others = [root / "notes.txt", root / "draft.tmp", root / ".~lock.report.odt.tmp", root / "a.jpg.tmp"]
+    for path in others:  # not the index's (a review: an index kept among other files): never touched
+        path.write_text("mine")
     index_paths(root, [photos], tiny)
-    assert not any(path.exists() for path in left) and kept.read_text() == "mine"
+    assert not any(path.exists() for path in left)
+    assert all(path.read_text() == "mine" for path in others)

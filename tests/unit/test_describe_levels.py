@@ -272,6 +272,7 @@ def test_the_article_follows_the_sound_of_the_first_word(noun: str, said: str) -
         ("espresso", "espressos"),
         ("daisy", "daisies"),
         ("sunglasses", "sunglasses"),  # plural in form: as it is
+        ("fox or cat", "foxes or cats"),  # one animal read two ways, twice (had been "fox or cats")
     ],
 )
 def test_plural(noun: str, many: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -97,3 +98,8 @@ def test_an_indexed_file_edited_since_is_searched_by_what_it_shows_now(tmp_path:
     assert any("changed since it was indexed" in note for note in result.notes), result.notes
     unchanged = search_index(root, image=photos / "coffee.jpg", k=1)
     assert unchanged.hits[0].path.endswith("coffee.jpg") and not unchanged.notes
+    os.utime(photos / "coffee.jpg", (1, 1))  # touched only: the same content, its stored vector
+    assert not search_index(root, image=photos / "coffee.jpg", k=1).notes
+    (photos / "coffee.jpg").rename(tmp_path / "away.jpg")  # gone since (a drive not mounted): its stored
+    gone = search_index(root, image=photos / "coffee.jpg", k=1)  # vector answers, as before (a review)
+    assert gone.hits[0].path.endswith("coffee.jpg") and gone.hits[0].score > 0.999 and not gone.notes
