@@ -38,9 +38,17 @@ class _Out(Console):
         raise PipeClosed
 
 
+class _Err(Console):
+    def on_broken_pipe(self) -> None:  # rich's own raises SystemExit(1): a job whose progress and warnings
+        self.quiet = True  # nobody reads any more had stopped, unsaid, its work abandoned (`multicap index
+        devnull = os.open(os.devnull, os.O_WRONLY)  # ... 2>&1 | head -1` left an empty index): it goes on
+        os.dup2(devnull, sys.stderr.fileno())
+        os.close(devnull)
+
+
 # Progress and warnings go to stderr; results to stdout (docs/architecture.md, decision 7).
 # emoji=False: rich would turn a file name holding ":smile:" into an emoji, even with markup off.
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+err = _Err(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 out = _Out(highlight=False, soft_wrap=True, emoji=False)
 
 _state = {"verbose": False}

@@ -71,8 +71,8 @@ def search_command(
     concepts the model sees; --explain shows how, with weights), matched against the descriptions and
     embedded into the index's image and caption spaces; the rankings are fused, and images whose facts
     satisfy every part of the query ("a red car", "dog on the beach") come first. A word the model cannot
-    relate to anything is named on stderr with the nearest concepts it knows; a query with no such word
-    exits 1. Where no image shows even half of what was asked for, stderr says so and the nearest are
+    relate to anything is named on stderr with the nearest concepts it knows; a query of such words
+    alone exits 1. Where no image shows even half of what was asked for, stderr says so and the nearest are
     shown.
 
     Example:
@@ -81,7 +81,7 @@ def search_command(
 
       multicap search "cat" --index demo -0 | xargs -0 ls -l
 
-      multicap search ./photos/koala.jpg --index demo   (as --image)
+      multicap search ./photos/koala.jpg --index demo   # as --image
     """
     query = " ".join(words) if words else None  # `search dog on a beach` had been a usage error
     if image is None and query is not None and _image_named(query):  # as rclip: `search ./koala.jpg`

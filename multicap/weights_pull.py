@@ -1,4 +1,5 @@
-"""The one place multicap downloads: `multicap models pull NAME` fetches a pinned file (DESIGN.md, 12).
+"""The one place multicap downloads: `multicap models pull NAME` fetches a pinned file (docs/architecture.md,
+decision 11).
 
     path = pull_file(url, sha256, dest, progress=lambda done, total: ...)
 

@@ -147,9 +147,14 @@ def build_examples(
     been refused)."""
     cfg = recipe.data
     if not os.path.exists(cfg.corpus):  # the recipe's setting named, and how to fill it ("data/scenes:
-        raise DataError(  # no such file or folder" had said neither)
-            f"data.corpus {cfg.corpus}: no such file or folder; make scenes there with `multicap data scenes "
-            f"--out {cfg.corpus}`, or give a caption file or dataset folder with --set data.corpus=PATH"
+        make = (  # no such file or folder" had said neither; a Karpathy file is not made by `data scenes`)
+            f"make scenes there with `multicap data scenes --out {cfg.corpus}`, or "
+            if not cfg.corpus.endswith(".json")
+            else ""
+        )
+        raise DataError(
+            f"data.corpus {cfg.corpus}: no such file or folder; {make}give a caption file or dataset folder "
+            "with --set data.corpus=PATH (and its images' folder with --set data.image_root=PATH)"
         )
     corpus = load_corpus(cfg.corpus, image_root=cfg.image_root or None)
     levels = list(cfg.levels) or corpus.levels()

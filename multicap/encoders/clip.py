@@ -3,7 +3,7 @@
 Imported only when such a model is built (`multicap.encoders.clip_models` names it by string): it imports
 open_clip, the `clip` extra. Nothing here downloads: the weights are a file or folder already on this
 machine (`clip_models.find_weights`), and the Hugging Face hub is put offline before open_clip loads, so a
-tokenizer that is not cached is an error, never a download (DESIGN.md, decision 12).
+tokenizer that is not cached is an error, never a download (docs/architecture.md, decision 11).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 This module holds only data and file look-ups (no torch model, no open_clip import), so that `multicap
 models` lists the models without the extra; `multicap.encoders.vision_language` registers them as encoders
 and imports `multicap.encoders.clip` (open_clip) by name when one is built (docs/architecture.md,
-"Rules"). Weights come from three places only (DESIGN.md, decision 12), and are never downloaded here:
+"Rules"). Weights come from three places only (docs/architecture.md, decision 11), and are never
+downloaded here:
 
 1. a folder the user names as the model (`--model ~/models/my-clip/`): open_clip's own format, as on the
    Hugging Face hub (`open_clip_config.json` beside `open_clip_model.safetensors`, or a `.bin` read with

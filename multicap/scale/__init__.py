@@ -5,7 +5,7 @@
 - `ivf`: an IVF index built in shards (trained once on a sample, each shard added to its own copy, the
   inverted lists merged), so that a build never holds every vector in one process.
 
-This package's own names import no ray (docs/architecture.md, decision 11).
+This package's own names import no ray (an extra stays optional: docs/architecture.md, "Engines").
 """
 
 from __future__ import annotations

@@ -5,8 +5,9 @@
 `app_from_environment` makes the same app in each worker process of `multicap serve --workers N`, from
 what the command put in `MULTICAP_SERVE` (JSON: root, device, max_upload).
 
-The web app and the CLI are two faces on the same library calls (DESIGN.md, decision 13): routes call
-`Service`, which calls `multicap.index`, `multicap.compare` and `multicap.describe`.
+The web app and the CLI are two faces on the same library calls (docs/architecture.md, decision 7 and
+"Serve"): routes call `Service`, which calls `multicap.index`, `multicap.compare` and
+`multicap.describe`.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from multicap import __version__
-from tests.conftest import EXAMPLES, run_cli
+from tests.conftest import EXAMPLES, REPO, run_cli
 
 
 def test_version_and_help() -> None:
@@ -124,6 +124,35 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly(monkeypatch: pytes
         assert _run(args) == 0, args
         with contextlib.suppress(BrokenPipeError):  # what the command left in its buffer
             closed.close()
+
+
+def test_a_reader_of_stderr_that_stops_reading_does_not_stop_the_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`multicap index DIR 2>&1 | head -1`: the first warning read, the pipe closed; the run had exited 1,
+    unsaid, leaving an empty index (rich's stderr console exits on a broken pipe). It goes on, exit 0 (a
+    docs check)."""
+    import os
+    import shutil
+
+    from multicap.cli import console
+    from multicap.cli.main import _run
+    from multicap.index import index_info
+
+    monkeypatch.setattr(console.err, "quiet", False)  # (set quiet by the closed pipe: put back after)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for name in ("a-bad.jpg", "b-bad.jpg"):  # warnings first (files are read in name order)
+        (photos / name).write_bytes(b"not an image")
+    for name in ("coffee.jpg", "rocket.jpg"):
+        shutil.copy(REPO / "examples" / "photos" / name, photos / name)
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first warning that reaches the pipe fails with EPIPE
+    closed = os.fdopen(write, "w", buffering=1)
+    monkeypatch.setattr("sys.stderr", closed)
+    index = tmp_path / "idx"
+    assert _run(["index", str(photos), "--index", str(index), "--model", "grounded-no-people"]) == 0
+    assert index_info(index)["images"] == 2
 
 
 def test_a_file_the_user_may_not_read_is_skipped_not_a_usage_error(

@@ -394,6 +394,10 @@ def test_a_missing_corpus_or_split_names_the_setting_to_change(scenes: Path, tmp
     missing = tmp_path / "data" / "scenes"
     with pytest.raises(DataError, match=rf"data.corpus {missing}: .* `multicap data scenes --out {missing}`"):
         train(_recipe(missing, tmp_path / "r", "train.epochs=1"))
+    karpathy = tmp_path / "data" / "coco" / "dataset_coco.json"  # no `data scenes` makes it (a docs check)
+    with pytest.raises(DataError, match=r"no such file or folder; give a caption file") as err:
+        train(_recipe(karpathy, tmp_path / "r", "train.epochs=1"))
+    assert "data scenes" not in str(err.value) and "data.image_root=PATH" in str(err.value)
     with pytest.raises(
         DataError, match=r"no images in split 'nope' to train on \(it has: .*--set data.train_split"
     ):
