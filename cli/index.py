@@ -12,6 +12,8 @@ from multicap.cli import console
 from multicap.cli.app import app
 from multicap.cli.progress import progress_bar
 
+_LEVELS = ("object", "attribute", "layout", "caption")  # a word of none: bad usage, exit 2 (as elsewhere)
+
 
 @app.command("index")
 def index_command(
@@ -38,6 +40,7 @@ def index_command(
         None,
         "--level",
         "-l",
+        callback=lambda given: [console.level_named(w, _LEVELS) for w in given] if given else given,
         help="Levels to describe: object, attribute, layout, caption (repeatable; default: every level the "
         "model says).",
     ),

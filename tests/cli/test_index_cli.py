@@ -231,15 +231,16 @@ def test_a_folder_without_images_is_said_so(tmp_path: Path) -> None:
 
 
 def test_arguments_are_checked_before_an_index_is_written(tmp_path: Path) -> None:
-    """A level no describer has failed after the index had recorded it, and refused every later run; an
-    --index naming the photo folder itself wrote the index among the photos."""
+    """A level no describer has failed after the index had recorded it, and refused every later run (now
+    bad usage, exit 2, as describe's, search's and compare's); an --index naming the photo folder itself
+    wrote the index among the photos."""
     import shutil
 
     (tmp_path / "p").mkdir()
     shutil.copy(EXAMPLES / "coffee.jpg", tmp_path / "p" / "coffee.jpg")
     idx = str(tmp_path / "idx")
     r = run_cli("index", str(tmp_path / "p"), "--index", idx, "--level", "objekt")
-    assert r.returncode == 1 and "cannot describe at level objekt" in r.stderr and not Path(idx).exists()
+    assert r.returncode == 2 and "'objekt' is not one of object" in r.stderr and not Path(idx).exists()
     r = run_cli("index", str(tmp_path / "p"), "--index", str(tmp_path / "p") + "/")
     assert r.returncode == 1 and "is a folder of images, not an index" in r.stderr
     assert sorted(f.name for f in (tmp_path / "p").iterdir()) == ["coffee.jpg"]
