@@ -1,7 +1,7 @@
 """Clusters of a set (FAISS spherical k-means), a representative per cluster, and the outliers.
 
-The number of clusters, unless given, is the k in 2..`MAX_K` (and at most half the set) with the highest
-mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` images, each k fitted on
+The number of clusters, unless given, is the k in 2..`MAX_K` (at most half a set under 12 images, a third
+of one under `JOINED_FROM`, a quarter from there: `_most_clusters`) with the highest mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` images, each k fitted on
 that sample; if no k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
 The chosen k is then fitted on the whole set (FAISS subsamples 256 points per centroid).
 
@@ -145,6 +145,14 @@ def _silhouettes(sample: np.ndarray, seed: int, most: int = MAX_K) -> dict[int, 
     return scores
 
 
+def _most_clusters(n: int) -> int:
+    """The most clusters the first criterion may choose for `n` images: half of them under 12, a third
+    under `JOINED_FROM`, a quarter from there (a silhouette creeps up as k nears n / 2 on photos with no
+    grouping: 25 varied photos had come out as 12 clusters, mostly pairs, 13 as 6; now 3 and 4, and
+    `benchmarks/compare_photos.py`'s figures the same, its mixed sets' groups together 0.75 → 0.78)."""
+    return max(2, n // 4 if n >= JOINED_FROM else n // 3 if n >= 12 else n // 2)
+
+
 def choose_k(x: np.ndarray, seed: int = 0, most: int = MAX_K) -> tuple[int, dict[int, float]]:
     """The documented criterion (module docstring), k at most `most`: (k, {k: silhouette})."""
     if len(x) < 3:
@@ -214,7 +222,7 @@ def cluster_vectors(
     gaps: dict[int, float] = {}
     space, principal, with_shown = x, 0, False  # where the clusters are found
     if k is None:
-        k, scores = choose_k(x, seed)
+        k, scores = choose_k(x, seed, most=_most_clusters(n))
         if k == 1 and shown is not None and JOINED_FROM <= n < PCA_FROM:  # too few for the null: and shown
             both = joined(x, shown)
             k_both, both_scores = choose_k(both, seed, most=n // JOINED_GROUP)

@@ -34,6 +34,20 @@ def test_cluster_count_is_chosen_and_outliers_are_found() -> None:
     assert cluster_vectors(x[:2]).k == 1 and cluster_vectors(x, 3).k == 3
 
 
+def test_a_set_is_not_cut_into_more_clusters_than_a_quarter_of_it() -> None:
+    """A docs check's 25 varied photos had come out as 12 clusters, mostly pairs (a silhouette creeps up
+    as k nears half the set): from 18 images at most a quarter as many clusters, from 12 a third."""
+    rng = np.random.default_rng(5)
+    pairs = rng.standard_normal((12, 64))
+    x = np.vstack(
+        [np.repeat(pairs, 2, axis=0) + 0.3 * rng.standard_normal((24, 64)), rng.standard_normal((1, 64))]
+    )
+    x = (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    assert 2 <= cluster_vectors(x).k <= 25 // 4
+    assert cluster_vectors(x[:13]).k <= 13 // 3
+    assert cluster_vectors(x[:10]).k <= 5  # a small set: up to half of it, as before
+
+
 def test_generated_scene_clusters_come_apart(encoder) -> None:
     clusters = make_clusters(5, n_clusters=3, per_cluster=6)
     images = [render(s.facts, 224, s.render_seed) for c in clusters for s in c.members]
