@@ -1,8 +1,9 @@
 """Clusters of a set (FAISS spherical k-means), a representative per cluster, and the outliers.
 
 The number of clusters, unless given, is the k in 2..`MAX_K` (at most half a set under 12 images, a third
-of one under `JOINED_FROM`, a quarter from there: `_most_clusters`) with the highest mean silhouette (cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` images, each k fitted on
-that sample; if no k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
+of one under `JOINED_FROM`, a quarter from there: `_most_clusters`) with the highest mean silhouette
+(cosine distance) on a sample of at most `SILHOUETTE_SAMPLE` images, each k fitted on that sample; if no
+k reaches `MIN_SILHOUETTE` the set is one cluster (it has no grouping worth stating).
 The chosen k is then fitted on the whole set (FAISS subsamples 256 points per centroid).
 
 A large folder of varied photos has no k that reaches it in the full vectors: each photo differs from
