@@ -361,6 +361,13 @@ def _photos(n: int) -> str:
     return f"{n} photo{'s' if n != 1 else ''}"
 
 
+_RECOMPRESSED = 1.1  # a copy's bytes this many times fewer (or more), its pixels the same: re-encoded
+
+
+def _kilobytes(n: int) -> str:
+    return f"{n / 1024:,.0f} KB"
+
+
 def compare_copy(
     images: ImageSet, i: int, j: int, cache: dict[int, np.ndarray | None] | None = None
 ) -> PairComparison:
@@ -375,7 +382,12 @@ def compare_copy(
     except ImageLoadError:  # gone since it was described
         return compared
     matrix = alignment(a, b)  # how b was made (the report's pairs had said a crop "no meaningful difference")
-    compared = replace(compared, copied=how_copied(a, b, (images.pixels[i], images.pixels[j]), matrix))
+    copied = how_copied(a, b, (images.pixels[i], images.pixels[j]), matrix)
+    if not copied and len(images.nbytes) == len(images):  # the pixels tell nothing: the bytes a re-encoding
+        before, after = images.nbytes[i], images.nbytes[j]  # (a docs check: it had said nothing at all)
+        if max(before, after) >= _RECOMPRESSED * min(before, after):
+            copied = [f"recompressed ({_kilobytes(before)} → {_kilobytes(after)})"]
+    compared = replace(compared, copied=copied)
     if matrix is None:
         return compared
     grey = looks_grey(a) or looks_grey(b)

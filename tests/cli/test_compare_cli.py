@@ -139,6 +139,7 @@ def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_p
     assert (
         made["cat_turned.jpg"] == ["turned a quarter anticlockwise"] and "made grey" in made["cat_grey.jpg"]
     )
+    assert made["cat_small.webp"][0].startswith("recompressed ("), made  # (it had said nothing)
     (tmp_path / "cat_small.webp").unlink()
     mirrored = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_mirrored.jpg"))
     assert mirrored.stdout.splitlines()[1].endswith(": b flipped left to right"), mirrored.stdout
