@@ -21,6 +21,9 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _STOPWORDS = frozenset(
     ["a", "an", "the", "and", "or", "not", "near", "of", "on", "in", "at", "to", "with", "by", "for", "is"]
 ) | {"s"}  # and a possessive's "s" ("dog's": its "s" had matched "lady's slipper")
+# what a contraction's "n't" leaves ("a car that isn't red" had searched "isn", "t" and "isn t"); not "can"
+# (a tin can) nor "won" (a currency)
+_STOPWORDS |= {"t", "isn", "aren", "wasn", "weren", "doesn", "don", "didn", "hasn", "haven", "hadn"}
 
 
 def query_terms(text: str) -> list[str]:

@@ -78,6 +78,8 @@ def test_full_text_matches_tags_and_levels(tmp_path: Path) -> None:
         only_object = fts_expression("dog", ("object", "tags")) or ""
         assert {i for i, _ in store.full_text(only_object, ("object", "tags"), 10)} == {1}
         assert store.full_text(fts_expression("dog AND (") or "", ("tags",), 10)[0][0] == 1
+    said = fts_expression("a car that isn't red") or ""  # a contraction's pieces are no words to find
+    assert '"isn"' not in said and '"t"' not in said and '"car"' in said, said
     # a name of several words is searched whole: "New York" had found a squirrel by its "New World monkey"
     assert fts_expression("New York", ("tags",), whole=("new york",)) == '{tags} : ("new york")'
     assert fts_expression("New York", ("tags",)) == '{tags} : ("new" OR "york" OR "new york")'
