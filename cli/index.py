@@ -25,7 +25,8 @@ def index_command(
         "--index",
         "-i",
         callback=console.index_named,
-        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path (default: the one named "
+        "default).",
     ),
     model: str = typer.Option(
         None,

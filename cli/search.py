@@ -31,7 +31,8 @@ def search_command(
         "--index",
         "-i",
         callback=console.index_named,
-        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path (default: the one named "
+        "default).",
     ),
     top_k: int = typer.Option(10, "--top-k", "-k", min=1, help="How many results."),
     image: Path = typer.Option(

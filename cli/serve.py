@@ -17,7 +17,8 @@ def serve_command(
         "--index",
         "-i",
         callback=console.index_named,
-        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path.",
+        help="Index name under ./indexes (or $MULTICAP_INDEX_DIR), or a path (default: the one named "
+        "default).",
     ),
     host: str = typer.Option(
         "127.0.0.1", "--host", help="Address to listen on (loopback only unless you say otherwise)."
