@@ -90,7 +90,7 @@ def sets(
     ),
     clusters: int = typer.Option(4, "--clusters", min=0, max=5, help="Clusters of scenes sharing facts."),
     per_cluster: int = typer.Option(
-        10, "--per-cluster", min=2, help="Scenes per cluster (a cluster of one shares all its facts)."
+        10, "--per-cluster", min=2, help="Scenes per cluster (two or more: one alone shares all its facts)."
     ),
     pool: int = typer.Option(300, "--pool", min=1, help="Scenes the text queries search."),
     queries: int = typer.Option(100, "--queries", min=0, help="Text queries with exact relevant sets."),

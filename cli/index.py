@@ -99,7 +99,7 @@ def index_command(
     (a newer time, the same content), unchanged (not read), deleted (gone from the folders named),
     failed (unreadable; each said).
 
-    Example:
+    Examples:
 
       multicap index examples/photos --index demo && multicap search "espresso" --index demo
 

@@ -76,7 +76,7 @@ def search_command(
     alone exits 1. Where no image shows even half of what was asked for, stderr says so and the nearest are
     shown.
 
-    Example:
+    Examples:
 
       multicap search "espresso" --index demo --explain
 

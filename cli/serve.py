@@ -52,7 +52,7 @@ def serve_command(
     descriptions at every level, compare a selection, duplicate groups and clusters; JSON API at /api,
     documented at /docs. The index is only read; a `multicap index` run beside it is picked up.
 
-    Example:
+    Examples:
 
       multicap serve --index demo   # then open http://127.0.0.1:8765
 

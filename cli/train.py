@@ -32,7 +32,7 @@ def train_command(
     on a quiet one they spin briefly. If other jobs start later, set OMP_WAIT_POLICY=PASSIVE yourself
     (cli/threads.py; benchmarks/contention.py measures both).
 
-    Example:
+    Examples:
 
       multicap data scenes --out data/scenes --n 8000 --size 160
 
