@@ -346,6 +346,8 @@ def _cluster_summary(
             some = over_represented(photos, others, feats, above, most=share, lift=lift)
             shown = readable(some, names, above)[:SOME_FEATURES]
             label = counted(shown, counts, len(photos))
+    if not label and shared:  # nothing sets it apart (a pair, say): what its photos share, as a set's one
+        shown = label = readable(shared, names, above)[:LABEL_FEATURES]  # cluster says it (had been bare)
     if shown and shown[0] not in feats[rep]:  # the example shows what the label says first: a walkthrough's
         # "animal (4 of 7)" had been shown by a cup of coffee, the member nearest the others
         rep = next((i for i in photos if shown[0] in feats[i]), rep)

@@ -196,6 +196,33 @@ def test_a_cluster_label_counts_each_photo_once() -> None:
     assert "German shepherd" in as_photos.text
 
 
+def test_a_pair_nothing_sets_apart_is_labelled_by_what_it_shares() -> None:
+    """ "1. 2 images  e.g. farm-cat.jpg": a pair of the same kind as the rest had no label at all (a docs
+    check); it says what its two photos share, as a set of one cluster does."""
+    from pathlib import Path
+    from types import SimpleNamespace
+    from typing import Any
+
+    from multicap.compare.clusters import Clustering
+    from multicap.compare.sets import _cluster_summary
+    from multicap.describe.description import Description
+    from multicap.describe.summary import ancestors, image_features
+    from multicap.facts import SceneFacts, SceneObject
+
+    def photo(name: str, label: str) -> Description:
+        thing = SceneObject(label, 0.9, (0.2, 0.2, 0.8, 0.8), {"colour": "brown", "size": "large"})
+        return Description(Path(f"{name}.jpg"), SceneFacts([thing], [], {}))
+
+    descs = [photo("a", "tabby"), photo("b", "tabby")] + [photo(f"c{i}", "tabby") for i in range(4)]
+    images: Any = SimpleNamespace(descriptions=descs, paths=[d.path for d in descs])
+    clustering = Clustering(2, np.array([0, 0, 1, 1, 1, 1]), np.zeros((2, 4)), [0, 2], np.zeros(6), [])
+    feats = [image_features(d.facts, "caption") if d.facts else set() for d in descs]
+    said = _cluster_summary(
+        images, clustering, 0, feats, ancestors(descs, "caption"), "caption", np.arange(6)
+    )
+    assert said.text.startswith("2 images: ") and "tabby" in said.text, said.text
+
+
 def test_a_cluster_is_shown_by_a_member_that_has_what_its_label_says() -> None:
     """ "animal (4 of 7) e.g. coffee.jpg": the member nearest the centre showed no animal. The example is
     the nearest member that has the label's first feature."""
