@@ -385,8 +385,8 @@ def compare_copy(
         return compared
     matrix = alignment(a, b)  # how b was made (the report's pairs had said a crop "no meaningful difference")
     copied = how_copied(a, b, (images.pixels[i], images.pixels[j]), matrix)
-    if not copied and len(images.nbytes) == len(images):  # the pixels tell nothing: the bytes a re-encoding
-        before, after = images.nbytes[i], images.nbytes[j]  # (a docs check: it had said nothing at all)
+    if not copied and len(images.nbytes) == len(images.paths):  # the pixels tell nothing: the bytes
+        before, after = images.nbytes[i], images.nbytes[j]  # tell a re-encoding (it had said nothing)
         if max(before, after) >= _RECOMPRESSED * min(before, after):
             copied = [f"recompressed ({_kilobytes(before)} → {_kilobytes(after)})"]
     compared = replace(compared, copied=copied)

@@ -188,6 +188,7 @@ def test_a_copy_made_brighter_says_no_colour_changed(tmp_path, monkeypatch) -> N
             embeddings=np.eye(2),
             signatures=np.eye(2),
             pixels=[photo.width * photo.height] * 2,
+            nbytes=[],  # (not known: as an ImageSet of images an index holds)
         )
         kinds = [d.kind for d in sets.compare_copy(images, 0, 1).differences]  # type: ignore[arg-type]
         assert ("colour" in kinds) is said_colour, (other.path.name, kinds)
