@@ -70,10 +70,8 @@ def classify_command(
                 _render(path, labels, json_out)
                 read += 1
     if failures:
-        console.err.print(
-            f"{len(failures)} of {console.counted(len(files) + left_out, 'image')} could not be read",
-            markup=False,
-        )
+        said = console.unread_said(len(failures), len(files) + left_out, failures[:left_out])
+        console.err.print(said, markup=False)
     if not read:
         raise typer.Exit(1)
 

@@ -172,7 +172,7 @@ def compare_command(
             outcome = compare_files(files, progress=advance, **asked)
     if outcome.images.failed:  # the walk's left out among them
         failed, total = len(outcome.images.failed), len(files) + len(left_out)
-        console.err.print(f"{failed} of {console.counted(total, 'image')} could not be read", markup=False)
+        console.err.print(console.unread_said(failed, total, left_out), markup=False)
     if clusters is not None and not isinstance(outcome, PairOutcome):
         _say_fewer_clusters(clusters, outcome.result.clustering.k)
     if isinstance(outcome, PairOutcome):

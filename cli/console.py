@@ -86,6 +86,18 @@ def counted(n: int, noun: str) -> str:
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
+def unread_said(failed: int, total: int, walked: list[Any]) -> str:
+    """ "2 of 5 images could not be read": `failed` of the `total` paths named or walked, `walked` the
+    walk's own errors (`ImageLoadError`s, counted in both). A folder that could not be walked is said as a
+    folder ("1 of 2 images could not be read" had counted a folder it could not list as an image)."""
+    folders = sum(1 for e in walked if getattr(e, "folder", False))
+    images = failed - folders
+    said = [f"{images} of {counted(total - folders, 'image')} could not be read"] if images else []
+    if folders:
+        said.append(f"{counted(folders, 'folder')} could not be walked")
+    return "; ".join(said)
+
+
 def level_word(text: str, choices: tuple[str, ...]) -> str:
     """The level a user typed, as the library names it where it is one of `choices`: "Object", "objects"
     and "OBJECTS" are "object" ("tags" stays "tags"); any other word lower-cased."""

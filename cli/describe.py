@@ -182,7 +182,7 @@ def describe_command(
         n = len(files) + left_out
         said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
         raise ConfigError(said)
-    _say_counts(len(files), len(held), index, len(failures), left_out)
+    _say_counts(len(files), len(held), index, failures, left_out)
     if not descriptions:
         raise typer.Exit(1)
 
@@ -265,14 +265,14 @@ def _grounded_only(model: str, grounded: dict[str, Any]) -> None:
                      f"describer only: ignored with --model {model}")  # fmt: skip
 
 
-def _say_counts(files: int, held: int, index: str | None, failed: int, left_out: int) -> None:
-    """On stderr: how many descriptions came from the index, and how many files could not be read."""
+def _say_counts(files: int, held: int, index: str | None, failures: list[Any], left_out: int) -> None:
+    """On stderr: how many descriptions came from the index, and how many files could not be read (the
+    first `left_out` of `failures` are the walk's)."""
     if held:
         console.err.print(f"{held} of {console.counted(files, 'image')} from the index {index}", markup=False)
-    if failed:
-        console.err.print(
-            f"{failed} of {console.counted(files + left_out, 'image')} could not be read", markup=False
-        )
+    if failures:
+        said = console.unread_said(len(failures), files + left_out, failures[:left_out])
+        console.err.print(said, markup=False)
 
 
 def _render(obj: dict, json_out: bool) -> None:

@@ -22,11 +22,13 @@ class MulticapError(Exception):
 
 
 class ImageLoadError(MulticapError):
-    """An image file could not be read: the path and the reason are both in the message."""
+    """An image file could not be read: the path and the reason are both in the message. `folder`: the path
+    is a folder that could not be walked (its images are left out; it is not itself an unread image)."""
 
-    def __init__(self, path: str | Path, reason: str) -> None:
+    def __init__(self, path: str | Path, reason: str, *, folder: bool = False) -> None:
         self.path = Path(path)
         self.reason = reason
+        self.folder = folder
         super().__init__(f"{path}: {reason}")
 
 

@@ -169,12 +169,13 @@ def _walk(
     try:
         st = folder.stat()
     except OSError as exc:
-        handle(stat_error(folder, exc))
+        error = stat_error(folder, exc)
+        handle(ImageLoadError(folder, error.reason, folder=True))
         return
     key = (st.st_dev, st.st_ino)
     loop = next((where for k, where in ancestors if k == key), None)
     if loop is not None:
-        handle(ImageLoadError(folder, f"a symbolic link loop (back to {loop}): not followed"))
+        handle(ImageLoadError(folder, f"a symbolic link loop (back to {loop}): not followed", folder=True))
         return
     if key in visited:
         return  # reached again through another link: walked once already
@@ -184,7 +185,11 @@ def _walk(
             entries = sorted(it, key=lambda e: e.name)
     except OSError as exc:
         reason = "permission denied" if isinstance(exc, PermissionError) else exc.strerror or str(exc)
-        handle(ImageLoadError(folder, f"cannot list this folder ({reason}); its images are left out"))
+        handle(
+            ImageLoadError(
+                folder, f"cannot list this folder ({reason}); its images are left out", folder=True
+            )
+        )
         return
     subdirs: list[Path] = []
     linked: list[Path] = []  # subfolders reached through a link: walked after the rest of the tree

@@ -25,6 +25,7 @@ class Corpus:
     root: Path
     good: list[bytes] = field(default_factory=list)  # names, relative to root
     bad: dict[bytes, str] = field(default_factory=dict)  # name -> a word its one-line warning holds
+    bad_folders: set[bytes] = field(default_factory=set)  # those of `bad` that are folders not walked
     sockets: list[socket.socket] = field(default_factory=list)  # kept open while the corpus is used
 
     def path(self, name: bytes) -> bytes:
@@ -146,11 +147,13 @@ def _bad_files(c: Corpus) -> None:
     c.good.append(b"sub/inside.png")
     os.symlink(b"..", c.path(b"sub/back_up"))  # sub/back_up -> the corpus: a loop
     c.bad[b"sub/back_up"] = "symbolic link loop"
+    c.bad_folders.add(b"sub/back_up")
     if os.geteuid() != 0:  # root lists any folder (test_bad_files_units.py checks this one as nobody)
         os.mkdir(c.path(b"locked"))
         noise_image(91, 50, 40).save(os.fsdecode(c.path(b"locked/unseen.png")))
         os.chmod(c.path(b"locked"), 0)
         c.bad[b"locked"] = "cannot list this folder"
+        c.bad_folders.add(b"locked")
 
 
 def make_corpus(root: Path) -> Corpus:

@@ -83,8 +83,9 @@ def test_describe_json_reads_every_good_file_and_reports_every_bad_one(corpus: C
     assert bad["path"].endswith("/bad\\xff.png")  # the escaped form; path_bytes has the exact name
     stderr = _assert_terminal_safe(r.stderr)
     _assert_one_line_per_bad_file(corpus, stderr)
-    total = len(corpus.good) + len(corpus.bad)
-    assert f"{len(corpus.bad)} of {total} images could not be read" in stderr
+    files, folders = len(corpus.bad) - len(corpus.bad_folders), len(corpus.bad_folders)
+    said = f"{files} of {files + len(corpus.good)} images could not be read; {folders} folder"  # not images
+    assert said + ("" if folders == 1 else "s") + " could not be walked" in stderr
 
 
 def test_describe_shows_hostile_names_escaped(corpus: Corpus) -> None:

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from multicap.cli.console import json_safe, print_json_line
+from multicap.cli.console import json_safe, print_json_line, unread_said
 from multicap.errors import ImageLoadError
 from multicap.index.build import index_paths
 from multicap.index.models import open_model
@@ -159,6 +159,35 @@ def test_an_unreadable_folder_is_reported() -> None:
     finally:
         (top / "locked").chmod(0o700)
         subprocess.run(["rm", "-rf", str(top)], check=False)
+
+
+def test_a_folder_not_walked_is_counted_as_a_folder_not_as_an_unread_image(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "2 of 3 images could not be read" had counted a folder it could not list as an image (a folder
+    refused by scandir is made here in-process: root lists any folder)."""
+    _touch(tmp_path / "seen.png")
+    _touch(tmp_path / "broken.png")
+    locked = tmp_path / "locked"
+    _touch(locked / "hidden.png")
+    real_scandir = os.scandir
+
+    def scandir(path: object) -> object:
+        if Path(str(path)) == locked:
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    walked: list[ImageLoadError] = []
+    files = list(iter_image_paths([tmp_path], on_error=walked.append))
+    assert [f.name for f in files] == ["broken.png", "seen.png"]
+    assert [(e.path, e.folder) for e in walked] == [(locked, True)]
+    assert (
+        unread_said(2, len(files) + 1, walked)
+        == "1 of 2 images could not be read; 1 folder could not be walked"
+    )
+    assert unread_said(1, len(files) + 1, walked) == "1 folder could not be walked"
+    assert unread_said(2, 3, []) == "2 of 3 images could not be read"
 
 
 # ---------------------------------------------------------------------------------------------- kinds
