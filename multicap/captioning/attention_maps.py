@@ -18,7 +18,7 @@ from PIL import Image, ImageFilter
 
 from multicap.captioning.bundle import Bundle
 from multicap.captioning.decoding import Caption
-from multicap.captioning.domain import pooled
+from multicap.captioning.domain import featureless, pooled
 from multicap.io import load_image
 
 __all__ = ["attention_overlay", "caption_image", "plot_attention", "plot_step_similarity"]
@@ -35,8 +35,9 @@ def caption_image(
     pixels = encoder.preprocess.to_uint8(image)
     features = encoder.encode_batch(pixels.unsqueeze(0))
     caption = bundle.caption(features.grid, [level])[0]
+    caption.unlike_training = bool(featureless(pixels.unsqueeze(0))[0])  # a blank image, as describe says
     if bundle.domain is not None:  # a photo to a scenes captioner: said, as describe says it
-        caption.unlike_training = bool(bundle.domain.unlike(pooled(features.grid))[0])
+        caption.unlike_training |= bool(bundle.domain.unlike(pooled(features.grid))[0])
     seen = Image.fromarray(pixels.permute(1, 2, 0).numpy())
     if encoder.preprocess.squash and image.width != image.height:
         scale = max(seen.size) / max(image.size)

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from multicap.captioning.bundle import Bundle, load_bundle
-from multicap.captioning.domain import pooled
+from multicap.captioning.domain import featureless, pooled
 from multicap.describe.description import DescribedBatch, Description, attention_locations
 from multicap.facts import Reader, Relation, SceneFacts, SceneObject, get_reader
 from multicap.facts.versions import NEURAL
@@ -60,11 +60,14 @@ class NeuralDescriber:
     def describe_batch(
         self, paths: Sequence[Path], loaded: Sequence[torch.Tensor], levels: Sequence[str]
     ) -> DescribedBatch:
-        feats = self.encoder.encode_batch(torch.stack(list(loaded)))  # grid (B, N, D)
+        pixels = torch.stack(list(loaded))  # (B, 3, H, W)
+        feats = self.encoder.encode_batch(pixels)  # grid (B, N, D)
         out = [Description(Path(p)) for p in paths]
+        unlike = featureless(pixels)  # a blank image: nothing to caption
         if self.bundle.domain is not None:  # a photo to a scenes captioner: its texts mean nothing
-            for desc, unlike in zip(out, self.bundle.domain.unlike(pooled(feats.grid)), strict=True):
-                desc.unlike_training = bool(unlike)
+            unlike |= self.bundle.domain.unlike(pooled(feats.grid))
+        for desc, flag in zip(out, unlike, strict=True):
+            desc.unlike_training = bool(flag)
         for level in levels:
             captions = self.bundle.caption(feats.grid, [level] * len(out))
             for desc, cap in zip(out, captions, strict=True):

@@ -10,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from multicap.captioning.bundle import load_bundle
-from multicap.captioning.domain import DOMAIN_FILE, fit_domain, load_domain, pooled
+from multicap.captioning.domain import DOMAIN_FILE, featureless, fit_domain, load_domain, pooled
 from multicap.data.scenes import ScenesConfig, generate_dataset
 from multicap.io import load_image
 from tests.conftest import EXAMPLES, run_cli
@@ -54,6 +55,23 @@ def test_scenes_small_knows_fresh_scenes_from_photos(tmp_path: Path) -> None:
 
     assert not unlike(scenes).any()  # none of 40 scenes it never saw
     assert unlike(photos).all()  # every example photo
+    size = encoder.preprocess.size
+    batch = torch.stack([encoder.preprocess.to_uint8(load_image(p, min_short_side=size)) for p in scenes])
+    assert not featureless(batch).any()  # every scene shows something
+
+
+def test_describe_says_a_blank_or_one_pixel_image_is_unlike_the_training_images(tmp_path: Path) -> None:
+    """Their pooled features lie near the scenes' plain backgrounds: the domain alone had let scenes-small
+    read "a large blue triangle" in a black image, unflagged."""
+    for name, size, colour in (("black.png", 200, (0, 0, 0)), ("one.png", 1, (200, 30, 30))):
+        Image.new("RGB", (size, size), colour).save(tmp_path / name)
+    scene = EXAMPLES.parent / "scenes" / "images" / "000000.png"
+    r = run_cli("describe", str(tmp_path / "black.png"), str(tmp_path / "one.png"), str(scene),
+                "-m", "scenes-small", "-l", "object", "--json")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    docs = {Path(d["path"]).name: d for d in map(json.loads, r.stdout.splitlines()) if d["type"] == "image"}
+    assert docs["black.png"]["unlike_training"] is True and docs["one.png"]["unlike_training"] is True
+    assert "unlike_training" not in docs["000000.png"]
 
 
 def test_describe_says_which_images_are_unlike_the_training_images() -> None:
