@@ -18,7 +18,8 @@ from PIL import Image, ImageFilter
 
 from multicap.captioning.bundle import Bundle
 from multicap.captioning.decoding import Caption
-from multicap.captioning.domain import featureless, pooled
+from multicap.captioning.domain import pooled
+from multicap.encoders.preprocess import featureless
 from multicap.io import load_image
 
 __all__ = ["attention_overlay", "caption_image", "plot_attention", "plot_step_similarity"]

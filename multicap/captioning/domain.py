@@ -26,12 +26,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-__all__ = ["DOMAIN_FILE", "MARGIN", "Domain", "featureless", "fit_domain", "load_domain", "pooled"]
+__all__ = ["DOMAIN_FILE", "MARGIN", "Domain", "fit_domain", "load_domain", "pooled"]
 
 DOMAIN_FILE = "domain.npz"
 MARGIN = 1.5  # the threshold over the held-out images' 99.5th percentile
 _MAX_ROWS = 100_000  # a domain file larger than this is refused (it is a sample, not a dataset)
-_FLAT_STD = 2.0  # of 255: a channel varying less is one colour (JPEG noise included)
 
 _log = logging.getLogger(__name__)
 
@@ -60,15 +59,6 @@ def pooled(grid: torch.Tensor) -> np.ndarray:
     """(B, N, D) encoder grid → (B, D) unit pooled features, as the domain keeps them."""
     v = grid.float().mean(dim=1)
     return torch.nn.functional.normalize(v, dim=-1).cpu().numpy()
-
-
-def featureless(pixels: torch.Tensor) -> np.ndarray:
-    """(B, 3, H, W) encoder input → (B,) True where the image is one flat colour (every channel's standard
-    deviation under 2 of 255): it shows nothing to caption, whatever the captioner. The domain alone had
-    not said it: a blank or 1×1 image's pooled features lie near the plain backgrounds of the synthetic
-    scenes, and `scenes-small` read triangles in it."""
-    std = pixels.float().flatten(2).std(dim=2)  # (B, 3)
-    return (std < _FLAT_STD).all(dim=1).cpu().numpy()
 
 
 def fit_domain(train: np.ndarray, held: np.ndarray, margin: float = MARGIN) -> Domain:

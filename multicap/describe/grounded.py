@@ -52,6 +52,7 @@ from multicap.describe.vegetation import find_vegetation, green_texture
 from multicap.describe.verbalize import GUESS, verbalize
 from multicap.describe.worn import one_wearer, person_object
 from multicap.encoders import Encoder, Features, create_encoder, get_encoder_spec
+from multicap.encoders.preprocess import featureless
 from multicap.errors import ConfigError
 from multicap.facts.geometry import chain_relations, position_of, size_of
 from multicap.facts.scene import SceneFacts, SceneObject
@@ -125,6 +126,7 @@ class Seen:
     features: Features  # the encoder's, for the caller (the index's vectors)
     images: list[LoadedImage]  # with their bodies and sky
     cams: torch.Tensor  # (B, 1000, h, w) class-activation maps
+    flat: list[bool] = field(default_factory=list)  # an image of one flat colour: nothing in it
 
 
 @contextmanager
@@ -221,7 +223,8 @@ class GroundedDescriber:
         what waits for the classifier (bodies, the sky), on torch's threads. `say` does the rest on one
         thread, so that a caller may say one batch while it sees the next
         (`multicap.describe.describer.described_batches`)."""
-        feats = self.encoder.encode_batch(torch.stack([im.pixels for im in images]))
+        pixels = torch.stack([im.pixels for im in images])  # (B, 3, S, S)
+        feats = self.encoder.encode_batch(pixels)
         h, w = feats.grid_hw
         cams = (feats.grid @ self._weight.T + self._bias).transpose(1, 2)  # (B, 1000, N)
         cams = cams.reshape(len(images), -1, h, w)  # (B, 1000, h, w)
@@ -246,14 +249,15 @@ class GroundedDescriber:
             self._wide_scene(im, p) if p >= self.config.wide_scene_from and not (u and not im.people) else im
             for im, p, u in zip(images, wide.tolist(), under.tolist(), strict=True)
         ]
-        return Seen(list(paths), feats, images, cams.contiguous())
+        return Seen(list(paths), feats, images, cams.contiguous(), featureless(pixels).tolist())
 
     def say(self, seen: Seen, levels: Sequence[str]) -> DescribedBatch:
         """The second stage: each image's facts and texts, single-threaded (`_one_thread`)."""
         out = []
         with _one_thread():
-            for path, image, cam in zip(seen.paths, seen.images, seen.cams, strict=True):
-                facts = self.facts(image, cam)
+            flat = seen.flat or [False] * len(seen.images)
+            for path, image, cam, blank in zip(seen.paths, seen.images, seen.cams, flat, strict=True):
+                facts = self._flat(image) if blank else self.facts(image, cam)
                 texts = {level: verbalize(facts, level) for level in levels}
                 out.append(Description(Path(path), facts, texts, _confidence(facts, levels)))
         return DescribedBatch(seen.features, out)
@@ -303,14 +307,27 @@ class GroundedDescriber:
             objects.append(sky_object(image.sky))
         if image.sunset is not None:  # and its light
             objects.append(sunset_object(image.sunset))
-        attrs = dict(image.colours) if image.colours is not None else image_colour_attributes(rgb)
-        width, height = image.size
-        ratio = width / height
-        attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"
+        attrs = self._image_attributes(image, rgb)
         if setting is not None and not self._another_building(setting, objects):
             attrs["setting"] = self._concepts[setting.cls].name
         relations = chain_relations(objects, next_to_gap=PHOTO_NEXT_TO_GAP)
         return SceneFacts(objects, [sky_placed(r, objects) for r in relations], attrs)
+
+    def _flat(self, image: LoadedImage) -> SceneFacts:
+        """An image of one flat colour (`featureless`): nothing in it, not even a guess (a flat blue had been
+        "perhaps a bird", a red pixel "perhaps velvet"), and "plain" (a blank white one had been "black and
+        white")."""
+        attrs = self._image_attributes(image, image.pixels.permute(1, 2, 0).numpy())
+        return SceneFacts([], [], {**attrs, "colourfulness": "plain"})
+
+    @staticmethod
+    def _image_attributes(image: LoadedImage, rgb: np.ndarray) -> dict[str, str]:
+        """How the whole image looks: brightness, colourfulness, palette and orientation."""
+        attrs = dict(image.colours) if image.colours is not None else image_colour_attributes(rgb)
+        width, height = image.size
+        ratio = width / height
+        attrs["orientation"] = "landscape" if ratio > 1.05 else "portrait" if ratio < 1 / 1.05 else "square"
+        return attrs
 
     def _object(
         self,

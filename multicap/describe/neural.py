@@ -19,8 +19,9 @@ import numpy as np
 import torch
 
 from multicap.captioning.bundle import Bundle, load_bundle
-from multicap.captioning.domain import featureless, pooled
+from multicap.captioning.domain import pooled
 from multicap.describe.description import DescribedBatch, Description, attention_locations
+from multicap.encoders.preprocess import featureless
 from multicap.facts import Reader, Relation, SceneFacts, SceneObject, get_reader
 from multicap.facts.versions import NEURAL
 from multicap.io import load_image

@@ -21,7 +21,7 @@ __all__ = [
     "said_enough",
 ]
 
-GROUNDED = "grounded 2026-12-07.12"  # the date (and the change of that day) of the last change to its texts
+GROUNDED = "grounded 2026-12-08.1"  # the date (and the change of that day) of the last change to its texts
 LABELS = "labels 1"  # the `labels` index model: the encoder's top ImageNet labels
 NEURAL = "neural 1"  # a captioner bundle (a retrained bundle is another model: the index's identity)
 ZERO_SHOT = "zero-shot 6"  # a vision-language model's zero-shot naming (over the grounded regions)

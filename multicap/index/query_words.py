@@ -409,6 +409,7 @@ _LOOK_WORDS = {
         "colors",
     ),
     ("colourfulness", "muted"): ("muted", "dull", "drab", "desaturated"),
+    ("colourfulness", "plain"): ("blank",),  # one flat colour (a blank scan): the describer's "plain"
     ("monochrome", "black and white"): ("monochrome", "monochromatic", "grayscale", "greyscale"),
 }
 LOOKS = {word: look for look, words in _LOOK_WORDS.items() for word in words}

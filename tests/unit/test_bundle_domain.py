@@ -13,8 +13,9 @@ import torch
 from PIL import Image
 
 from multicap.captioning.bundle import load_bundle
-from multicap.captioning.domain import DOMAIN_FILE, featureless, fit_domain, load_domain, pooled
+from multicap.captioning.domain import DOMAIN_FILE, fit_domain, load_domain, pooled
 from multicap.data.scenes import ScenesConfig, generate_dataset
+from multicap.encoders.preprocess import featureless
 from multicap.io import load_image
 from tests.conftest import EXAMPLES, run_cli
 

@@ -432,6 +432,19 @@ def test_the_grounded_describer_says_nothing_on_a_blank_image(tmp_path) -> None:
     Image.new("RGB", (64, 48), (128, 128, 128)).save(blank)
     [desc] = describe_paths(create_describer("grounded"), [blank], ["object"])
     assert desc.texts["object"] == "nothing recognised" and desc.confidence == {}
+    # a flat colour, and one pixel: nothing either (a flat blue had been "perhaps a bird", a red pixel
+    # "perhaps velvet"), and the image "plain", not "black and white" (a blank white one had been)
+    flats = [(tmp_path / "blue.png", (120, 160, 200), 200), (tmp_path / "red.png", (200, 30, 30), 1),
+             (tmp_path / "white.png", (255, 255, 255), 100)]  # fmt: skip
+    for path, colour, side in flats:
+        Image.new("RGB", (side, side), colour).save(path)
+    described = describe_paths(create_describer("grounded"), [p for p, _, _ in flats], ["attribute"])
+    said = [d.texts["attribute"] for d in described]
+    assert said == [
+        "nothing recognised; a bright, plain square image in blue",
+        "nothing recognised; a moderately bright, plain square image in red",
+        "nothing recognised; a bright, plain square image in white",
+    ]
 
 
 def test_a_crowds_faint_figures_are_counted_as_at_least_so_many() -> None:
