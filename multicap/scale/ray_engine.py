@@ -132,7 +132,7 @@ def ray_cluster(
             f"file {_TOKEN_FILE})"
         ) from None
     if say is not None:
-        say(_cluster_said(workers))
+        say(_cluster_said(workers, "--address" if address else "RAY_ADDRESS" if given else None))
     watching = watch_cluster(ray.get_runtime_context().gcs_address, lost) if lost is not None else None
     try:
         yield
@@ -227,11 +227,20 @@ def _send_token() -> None:
         quiet.setLevel(level)
 
 
-def _cluster_said(workers: int | None) -> str:
-    """ "Ray: the cluster at 127.0.0.1:6379, 2 CPUs on 1 node; 2 model actors at most"."""
+def _cluster_said(workers: int | None, named_by: str | None = None) -> str:
+    """ "Ray: the cluster at 127.0.0.1:6379, 2 CPUs on 1 node; 2 model actors at most", and which cluster
+    that is where no address was given: one already running on this machine (`ray start`), or one started for
+    this run (the two had read the same). `named_by`: the option or variable that gave the address, if any."""
     cpus, nodes = cluster_cpus(), sum(1 for n in ray.nodes() if n.get("Alive"))
-    said = f"Ray: the cluster at {ray.get_runtime_context().gcs_address}, {cpus} CPU{'s' * (cpus != 1)} on "
-    said += f"{nodes} node{'s' * (nodes != 1)}"
+    here = ray.get_runtime_context().gcs_address
+    node = getattr(ray._private.worker, "_global_node", None)  # the driver's node: `head` where started here
+    if named_by is None and node is not None and getattr(node, "head", False):
+        said = f"Ray: a cluster started for this run at {here} (none was running; it stops at the end)"
+    elif named_by is None:
+        said = f"Ray: the cluster already running on this machine, at {here}"
+    else:
+        said = f"Ray: the cluster at {here}" + (" (RAY_ADDRESS)" if named_by == "RAY_ADDRESS" else "")
+    said += f", {cpus} CPU{'s' * (cpus != 1)} on {nodes} node{'s' * (nodes != 1)}"
     if workers is not None and workers > cpus:
         return f"{said}; --workers {workers} is more than its CPUs: {cpus} model actors"
     return f"{said}; {min(workers or cpus, cpus)} model actors at most"

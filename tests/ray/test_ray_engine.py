@@ -213,6 +213,17 @@ def test_the_command_with_engine_ray(cluster: str, tmp_path: Path) -> None:
     assert f"Ray: the cluster at {cluster}, 2 CPUs on 1 node; 2 model actors at most" in run.stderr
 
 
+def test_the_cluster_used_is_said_by_its_origin(cluster: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no address, a cluster started for the run and one already running had read the same."""
+    from multicap.scale.ray_engine import _cluster_said
+
+    assert _cluster_said(2).startswith(f"Ray: a cluster started for this run at {cluster} (none was running")
+    assert _cluster_said(2, "--address").startswith(f"Ray: the cluster at {cluster}, 2 CPUs on 1 node")
+    assert _cluster_said(2, "RAY_ADDRESS").startswith(f"Ray: the cluster at {cluster} (RAY_ADDRESS), 2 CPUs")
+    monkeypatch.setattr(ray._private.worker._global_node, "head", False)  # as a driver joining one is
+    assert _cluster_said(2).startswith(f"Ray: the cluster already running on this machine, at {cluster}, 2")
+
+
 def test_a_shard_a_worker_described_without_a_detector_the_driver_has_is_refused(tmp_path: Path) -> None:
     """A node without the Open Images SSD writes "... without open-images-ssd": merged, its rows would be
     described again by every later run; said in one line, as another model's shard is (a leftover one is
