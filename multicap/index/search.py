@@ -14,7 +14,7 @@ grounded models the query is understood part by part (`multicap.index.query`: "r
 candidates are ranked first by how fully their facts satisfy every part (`multicap.index.satisfy`), the
 fused score breaking ties. A query word the model relates to nothing is reported (`SearchResult.unknown`);
 a query none of whose words reaches anything is refused (ConfigError), never answered with silence. An
-image query (`image=`) ranks by cosine similarity in the image space alone.
+image query (`image=`) ranks by cosine similarity in the image space alone (`image_search`).
 
 A text query needs no model: what is stored with the index answers it (`query_side`: the class vectors of
 the grounded and labels models, a bundle's word embeddings). `needs_model` says when a search needs the
@@ -27,14 +27,12 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
-from multicap.errors import ConfigError, DataError, ImageLoadError, IndexLockedError
+from multicap.errors import ConfigError, DataError, IndexLockedError
 from multicap.index.concepts import content_terms, query_terms, singular
+from multicap.index.image_search import ImageModel, image_search, resolved, unchanged
 from multicap.index.image_side import load_image_side
 from multicap.index.location import DB_NAME, being_written, no_index
 from multicap.index.query import Understanding
@@ -42,13 +40,23 @@ from multicap.index.query_side import QueryVectors, stored_query_model
 from multicap.index.satisfy import part_scores, satisfactions
 from multicap.index.schema import FTS_COLUMNS
 from multicap.index.search_cache import SearchCache
-from multicap.index.store import IndexStore, KnownFile
-from multicap.index.sync import open_vectors
-from multicap.io import stat_regular
-from multicap.io.paths import file_hash
+from multicap.index.search_reads import Direct, Reads, dense
+from multicap.index.search_results import (
+    HALF_MET,
+    NOTHING_MATCHES,
+    NOTHING_TO_SEARCH,
+    REFUSALS,
+    Hit,
+    NothingMatches,
+    SearchResult,
+    nearest_only_note,
+    quoted,
+)
+from multicap.index.store import IndexStore
 from multicap.text.wordnet import open_wordnet
 
 __all__ = [
+    "HALF_MET",
     "NOTHING_MATCHES",
     "NOTHING_TO_SEARCH",
     "REFUSALS",
@@ -61,23 +69,9 @@ __all__ = [
     "fts_expression",
     "nearest_only_note",
     "needs_model",
+    "quoted",
     "search_index",
 ]
-
-# How a query's refusal begins: its words mean nothing searchable, or no image here has what they mean
-NOTHING_TO_SEARCH = "nothing to search for in"
-NOTHING_MATCHES = "nothing in the index matches"
-REFUSALS = (NOTHING_TO_SEARCH, NOTHING_MATCHES)
-
-
-class NothingMatches(ConfigError):
-    """A query read, which no image here answers (`NOTHING_MATCHES`); `unknown` holds a line per word of it
-    the model relates to nothing, `notes` one per word searched as less than it says."""
-
-    def __init__(self, message: str, unknown: list[str], notes: list[str]) -> None:
-        super().__init__(message)
-        self.unknown, self.notes = unknown, notes
-
 
 RRF_K = 60  # the constant of reciprocal rank fusion (Cormack et al., 2009)
 # Words for the image itself: every attribute-level text says "a bright ... image", so they would match all
@@ -85,56 +79,6 @@ _IMAGE_ITSELF = frozenset(
     {"image", "images", "photo", "photos", "picture", "pictures", "photograph", "photographs", "pic", "pics",
      "pix", "snapshot", "snapshots"}
 )  # fmt: skip
-
-
-@dataclass
-class Hit:
-    id: int  # the image's row id (= FAISS id)
-    path: str
-    score: float  # fused RRF score for a text query; cosine similarity for an image query
-    parts: dict[str, dict[str, float]] = field(default_factory=dict)  # list -> {"rank", "score"}
-    texts: dict[str, str] = field(default_factory=dict)  # level -> description text
-
-    def to_dict(self, explain: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self.path, "score": round(self.score, 6)}
-        if explain:
-            out.update(id=self.id, parts=self.parts, texts=self.texts)
-        return out
-
-
-HALF_MET = 0.5  # the best hit's satisfaction under which the results are said to be only the nearest
-
-
-@dataclass
-class SearchResult:
-    hits: list[Hit]
-    fts: str | None = None  # the FTS5 expression run (None: no searchable word)
-    concepts: list[str] = field(default_factory=list)  # what the query was understood as
-    spaces: list[str] = field(default_factory=list)  # the dense spaces the query reached
-    unknown: list[str] = field(default_factory=list)  # one line per word the model relates to nothing
-    notes: list[str] = field(default_factory=list)  # one per word searched as less than it says ("woman")
-    lacking: list[str] = field(default_factory=list)  # the parts the best-satisfied hit does not show
-
-    def nearest_only(self) -> bool:
-        """Whether no hit shows much of what a query of parts asked for (the best satisfies under
-        `HALF_MET` of it): the hits are only the nearest, and a user is told so."""
-        met = [h.parts["satisfied"]["score"] for h in self.hits if "satisfied" in h.parts]
-        return bool(met) and max(met) < HALF_MET
-
-
-def nearest_only_note(query: str, lacking: Sequence[str] = ()) -> str:
-    """What a user is told where `SearchResult.nearest_only()`: where the best hit shows some of the query's
-    parts, the ones it lacks ("sheep on the grass": the sheep is there, the grass found in none; "no image
-    shows much of" it had been said of a photo of sheep on grass)."""
-    if lacking:
-        said = ", ".join(quoted(text) for text in lacking)
-        return f"no image here shows all of {quoted(query)}: the best lack {said}; the nearest are shown"
-    return f"no image here shows much of {quoted(query)}; the nearest are shown"
-
-
-def quoted(query: str, most: int = 80) -> str:
-    """A query as a message quotes it: at most `most` characters ("...", not a 5,000-character echo)."""
-    return repr(query if len(query) <= most else query[: most - 1] + "…")
 
 
 def fts_expression(
@@ -170,14 +114,6 @@ class TextModel(Protocol):
     def embed_query(self, text: str) -> QueryVectors: ...
 
 
-class ImageModel(Protocol):
-    """What an image query needs of a model (an `IndexModel` of multicap.index.models)."""
-
-    def load(self, path: Path) -> Any: ...
-
-    def process(self, paths: Any, loaded: Any) -> tuple[np.ndarray, Any]: ...
-
-
 def _phrases(meaning: Understanding) -> tuple[str, ...]:
     """The names of several words that WordNet knows as one and the query was read as, whether the model
     relates them to a class or not ("polar bear", "new york"); not a thing with its colour or size ("brown
@@ -206,10 +142,10 @@ def needs_model(root: Path, *, image: Path | None = None) -> bool:
     embed. Otherwise nothing is loaded but the index."""
     with IndexStore(_db(root)) as store:
         if image is not None:
-            known = store.file_of_path(_resolved(image))
+            known = store.file_of_path(resolved(image))
             if (
                 known is not None
-                and _unchanged(image, known)
+                and unchanged(image, known)
                 and known.id in store.vectors_of("image", [known.id])
             ):
                 return False
@@ -248,9 +184,9 @@ def search_index(
             if being_written(root):  # its first images are being indexed now: a wait, not a wrong request
                 raise IndexLockedError(f"{root} holds no images yet: it is being indexed now; search after")
             raise DataError(f"{root} holds no images: index image files into it with `multicap index PATHS`")
-        reads: _Reads = cache.reads(root, store) if cache is not None else _Direct(root, store)
+        reads: Reads = cache.reads(root, store) if cache is not None else Direct(root, store)
         if image is not None:
-            return _image_search(reads, image, k, model)
+            return image_search(reads, image, k, model)
         text_model = model or stored_query_model(root, _identity(store, root))
         if text_model is None:
             raise ConfigError(
@@ -269,20 +205,6 @@ def search_index(
         return result
 
 
-def _resolved(image: Path) -> str:
-    """The query image's absolute path, as the index records paths (a link loop had escaped as
-    "RuntimeError: Symlink loop").
-
-    Raises:
-        ImageLoadError: a link loop.
-    """
-    try:
-        return str(image.resolve())
-    except RuntimeError:
-        stat_regular(image)  # says "a symbolic link loop" in the words used for any other file
-        raise ImageLoadError(image, "a symbolic link loop") from None
-
-
 def _db(root: Path) -> Path:
     db = root / DB_NAME
     if not db.is_file():
@@ -290,51 +212,8 @@ def _db(root: Path) -> Path:
     return db
 
 
-class _Reads(Protocol):
-    """Where one search reads the index: a `SearchCache`'s `CachedReads`, or `_Direct`."""
-
-    @property
-    def root(self) -> Path: ...
-
-    @property
-    def store(self) -> IndexStore: ...
-
-    def faiss(self, space: str) -> Any: ...
-
-    def search(self, space: str, vi: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
-
-    def facts_of(self, ids: list[int]) -> dict[int, dict[str, Any]]: ...
-
-    def vectors_of(self, space: str, ids: list[int]) -> dict[int, np.ndarray]: ...
-
-    def texts_of(self, ids: list[int]) -> dict[int, dict[str, str]]: ...
-
-
-@dataclass(frozen=True)
-class _Direct:
-    """The reads of a search without a cache: from the files and SQLite, every time."""
-
-    root: Path
-    store: IndexStore
-
-    def faiss(self, space: str) -> Any:
-        return open_vectors(self.root, self.store, space)
-
-    def search(self, space: str, vi: Any, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        return vi.search(queries, k)
-
-    def facts_of(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        return self.store.facts_of(ids)
-
-    def vectors_of(self, space: str, ids: list[int]) -> dict[int, np.ndarray]:
-        return self.store.vectors_of(space, ids)
-
-    def texts_of(self, ids: list[int]) -> dict[int, dict[str, str]]:
-        return {i: self.store.texts(i) for i in ids}
-
-
 def _text_search(
-    reads: _Reads, query: str, k: int, levels: tuple[str, ...] | None, model: TextModel
+    reads: Reads, query: str, k: int, levels: tuple[str, ...] | None, model: TextModel
 ) -> SearchResult:
     store = reads.store
     depth = max(5 * k, 50)
@@ -347,7 +226,7 @@ def _text_search(
     if expression is not None:
         lists["lexical"] = store.full_text(expression, columns, depth)
     for space, vec in qv.vectors.items():
-        lists[space] = _dense(reads, space, vec, depth)
+        lists[space] = dense(reads, space, vec, depth)
     understood = bool(qv.vectors) if qv.meaning is None else bool(qv.meaning.parts)
     if not understood and lists.get("lexical"):  # the words alone: images that say one, not only its stem
         lists["lexical"] = _saying(store, lists["lexical"], content_terms(query), columns)
@@ -393,7 +272,7 @@ def _text_search(
     return SearchResult(hits, expression, qv.concepts, sorted(qv.vectors), qv.unknown, qv.notes, lacking)
 
 
-def _lacking(reads: _Reads, qv: QueryVectors, best: int) -> list[str]:
+def _lacking(reads: Reads, qv: QueryVectors, best: int) -> list[str]:
     """The parts the best-satisfied candidate `best` does not show (under `HALF_MET` each), where it shows
     some of them: what a user is told the nearest lack."""
     assert qv.meaning is not None
@@ -427,7 +306,7 @@ def _inflections(words: list[str]) -> list[str]:
     return list(out)
 
 
-def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
+def _satisfied(reads: Reads, qv: QueryVectors, ids: list[int]) -> dict[int, float]:
     """How fully each candidate's facts satisfy the query's parts (the grounded models' caption space is
     the square root of the class probabilities, `satisfactions` squares it back)."""
     assert qv.meaning is not None
@@ -435,74 +314,6 @@ def _satisfied(reads: _Reads, qv: QueryVectors, ids: list[int]) -> dict[int, flo
     captions = reads.vectors_of("caption", ids)
     scores = satisfactions(qv.meaning, [facts.get(i) for i in ids], [captions.get(i) for i in ids])
     return dict(zip(ids, scores, strict=True))
-
-
-def _image_search(reads: _Reads, image: Path, k: int, model: ImageModel | None) -> SearchResult:
-    store = reads.store
-    known = store.file_of_path(_resolved(image))
-    found = known.id if known is not None and _unchanged(image, known) else None
-    notes = []
-    if known is not None and found is None:  # an edited file had been searched by its old vector, unsaid
-        notes.append(
-            f"{image} changed since it was indexed: searched by what it shows now (`multicap index` "
-            "updates the index)"
-        )
-    stored = store.vectors_of("image", [found]) if found is not None else {}
-    if found is not None and found in stored:
-        vec = stored[found]
-    else:
-        if model is not None:
-            vec = _embed_image(image, model)
-        else:
-            side = load_image_side(reads.root, store.get_meta("identity"))
-            if side is None:
-                raise ConfigError(
-                    f"{image} is not in the index: its search needs the model, "
-                    "pass model=open_index_model(root)"
-                )
-            vec = side.embed(image)
-    ranked = _dense(reads, "image", vec, k)
-    paths = store.live(i for i, _ in ranked)
-    texts = reads.texts_of([i for i, _ in ranked if i in paths])
-    hits = [
-        Hit(i, paths[i], s, {"image": {"rank": r, "score": s}}, texts[i])
-        for r, (i, s) in enumerate(ranked, start=1)
-        if i in paths
-    ]
-    return SearchResult(hits[:k], None, [], ["image"], notes=notes)
-
-
-def _unchanged(path: Path, known: KnownFile) -> bool:
-    """Whether the file at `path` holds what the index recorded for it: the same modification time and
-    size, else the same content (a file only touched); a file gone since (a drive not mounted, a photo
-    moved away) is what the index holds of it, its stored vector the answer."""
-    try:
-        st = path.stat()
-        return (st.st_mtime_ns, st.st_size) == (known.mtime_ns, known.size) or file_hash(path) == known.hash
-    except OSError:
-        return True
-
-
-def _embed_image(image: Path, model: ImageModel) -> np.ndarray:
-    vectors, _ = model.process([image], [model.load(image)])  # raises ImageLoadError for a bad file
-    return np.asarray(vectors[0])
-
-
-def _dense(reads: _Reads, space: str, vec: np.ndarray, depth: int) -> list[tuple[int, float]]:
-    """(id, similarity) of the live nearest neighbours in one space, best first (at most `depth`)."""
-    store = reads.store
-    vi = reads.faiss(space)
-    if vi is None or vi.ntotal == 0 or vec.shape[-1] != vi.index.d:
-        return []
-    fetch = depth
-    while True:  # fetch more when deleted rows crowd the top
-        scores, ids = reads.search(space, vi, vec[None, :], fetch)  # (1, fetch) each
-        pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-        live = store.live(i for i, _ in pairs)
-        kept = [(i, s) for i, s in pairs if i in live]
-        if len(kept) >= depth or fetch >= vi.ntotal:
-            return kept[:depth]
-        fetch = min(vi.ntotal, fetch * 4)
 
 
 def _fuse(
