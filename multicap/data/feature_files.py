@@ -90,13 +90,17 @@ def open_maps(root: Path, count: int, grid_shape: tuple[int, int]) -> tuple[np.n
         need = count * row_values * np.dtype(DTYPE).itemsize
         have = path.stat().st_size if path.is_file() else 0
         if have < need:  # truncated: numpy had said only "mmap length is greater than file size"
-            raise DataError(
-                f"{path}: the feature cache is damaged ({have:,} bytes, its {count} rows need {need:,}); "
-                f"delete the folder {root} to build it again"
-            )
+            raise _damaged(path, have, count, need)
     grid = np.memmap(root / "grid.f16", dtype=DTYPE, mode="r", shape=(count, n, d))
     pooled = np.memmap(root / "pooled.f16", dtype=DTYPE, mode="r", shape=(count, d))
     return grid, pooled
+
+
+def _damaged(path: Path, have: int, count: int, need: int) -> DataError:
+    return DataError(
+        f"{path}: the feature cache is damaged ({have:,} bytes, its {count} rows need {need:,}); "
+        f"delete the folder {path.parent} to build it again"
+    )
 
 
 def check_finite(values: np.ndarray, root: Path) -> np.ndarray:
@@ -111,12 +115,17 @@ def check_finite(values: np.ndarray, root: Path) -> np.ndarray:
 
 
 def write_rows(path: Path, start: int, data: np.ndarray) -> None:
-    """Write rows at `start`, growing the file in steps of `_GROW_ROWS` rows, and flush them to disk."""
+    """Write rows at `start`, growing the file in steps of `_GROW_ROWS` rows, and flush them to disk. A file
+    shorter than its `start` rows already committed is damaged (truncated): DataError, nothing written (it
+    had been grown back with zeros in place of the lost rows, and a captioner trained and scored on them)."""
     row_bytes = data[0].nbytes
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         end = (start + len(data)) * row_bytes
-        if os.fstat(fd).st_size < end:
+        have = os.fstat(fd).st_size
+        if have < start * row_bytes:
+            raise _damaged(path, have, start, start * row_bytes)
+        if have < end:
             rows = -(-(start + len(data)) // _GROW_ROWS) * _GROW_ROWS
             os.ftruncate(fd, rows * row_bytes)  # preallocate (sparse) room for the next chunks
         os.pwrite(fd, np.ascontiguousarray(data).tobytes(), start * row_bytes)

@@ -222,3 +222,17 @@ def test_a_damaged_cache_is_one_line_naming_it_and_how_to_rebuild(
         said = str(err.value)
         assert "\n" not in said and "the feature cache is damaged" in said and "delete the folder" in said
         assert str(root) in said
+
+
+def test_a_truncated_cache_is_not_grown_back_with_zeros_when_rows_are_added(
+    tmp_path: Path, tiny: Encoder
+) -> None:
+    """A walkthrough's truncated grid.f16 had been grown back by the next images' rows, the lost rows zeros,
+    unsaid: a captioner was then trained and scored on them ("score 0.0000")."""
+    paths = _images(tmp_path / "imgs", 4)
+    root = tmp_path / "store"
+    FeatureStore.open(root, tiny).build(paths[:3], tiny, batch_size=2)
+    os.truncate(root / "grid.f16", 100)
+    with pytest.raises(DataError, match="the feature cache is damaged") as err:
+        FeatureStore.open(root, tiny).build(paths, tiny, batch_size=2)  # a fourth image to add
+    assert str(root) in str(err.value) and (root / "grid.f16").stat().st_size == 100  # nothing written
