@@ -147,6 +147,7 @@ def _scored(
 ) -> dict[str, Any]:
     """--predictions/--references: the scores document (and --out written)."""
     from multicap.evaluation import evaluate_files, scores_document
+    from multicap.evaluation.caption_files import coco_split_of
 
     def left_out(level: str, n: int, scored: int) -> None:  # the standard coco-caption use: a test split
         console.warn(  # scored against all of val2014's annotations (it had been refused)
@@ -166,6 +167,7 @@ def _scored(
                 f"level {level}: {empty} of {console.counted(len(scores.candidates), 'prediction')} "
                 f"{'is' if empty == 1 else 'are'} empty (scored as they are)"
             )
+    split = split or coco_split_of(references)  # a COCO file is one split, by its name (it had said null)
     settings = {"predictions": str(predictions), "references": str(references), "split": split}
     if out is not None:
         _write(out, scores_document(results, per_image=True, settings=settings))

@@ -51,6 +51,12 @@ def merge(obj: T, data: dict[str, Any], where: str = "") -> T:
         current = getattr(obj, key)
         if dataclasses.is_dataclass(current) and isinstance(value, dict):
             changes[key] = merge(current, value, f"{where}{key}.")
+        elif dataclasses.is_dataclass(current):  # "train=3" had crashed later ("'int' object has no ...")
+            known = ", ".join(sorted(f.name for f in dataclasses.fields(current)))
+            raise ConfigError(
+                f"config key '{where}{key}' is a section, not a value: set one of its keys "
+                f"({where}{key}.KEY=VALUE); known: {known}"
+            )
         else:
             changes[key] = _convert(value, hints[key], f"{where}{key}")
     return dataclasses.replace(obj, **changes)

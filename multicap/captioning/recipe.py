@@ -78,6 +78,8 @@ class TrainConfig:
         ):
             if bad:  # one message for all three had not said which
                 raise ConfigError(f"train.{name} must be {must}, got {getattr(self, name)}")
+        if not self.out.strip():  # "" had written best/ and last/ into the working folder
+            raise ConfigError("train.out must name the run's folder (e.g. runs/captioner), got an empty one")
 
 
 @dataclass(frozen=True)

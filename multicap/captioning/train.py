@@ -308,7 +308,8 @@ class _Run:
             run._resume(last)
             done = f"{run.epoch} of {cfg.epochs} epochs done"
             if run.epoch >= cfg.epochs:  # "17 of 15 epochs done": nothing to train, and why
-                done = f"{run.epoch} epochs done, train.epochs={cfg.epochs}: nothing more to train"
+                epochs = "epoch" if run.epoch == 1 else "epochs"
+                done = f"{run.epoch} {epochs} done, train.epochs={cfg.epochs}: nothing more to train"
             emit(TrainEvent("resumed", epoch=run.epoch, message=f"resumed from {last} ({done})"))
             if run.history and run.stale == 0 and _epoch_of(out / "best") != run.epoch:
                 # the last epoch was the best, and a kill came between last/ and best/: best/ is last's bundle

@@ -25,7 +25,14 @@ from multicap.data.karpathy import read_karpathy
 from multicap.errors import DataError
 from multicap.evaluation.captions import DEFAULT_METRICS, CaptionScores, evaluate_levels, image_key
 
-__all__ = ["evaluate_files", "image_key", "only_predicted", "read_predictions", "read_references"]
+__all__ = [
+    "coco_split_of",
+    "evaluate_files",
+    "image_key",
+    "only_predicted",
+    "read_predictions",
+    "read_references",
+]
 
 DEFAULT_LEVEL = "caption"
 
@@ -78,6 +85,13 @@ def read_predictions(path: str | Path, unlabelled: str = DEFAULT_LEVEL) -> dict[
     return out
 
 
+def coco_split_of(path: str | Path) -> str | None:
+    """The split a COCO caption annotation file is, by its name: the word after "captions_"
+    (captions_val2014.json: val2014; coco_captions_test_comp.json: test_comp), or None."""
+    stem = Path(path).stem
+    return stem.split("captions_", 1)[1] or None if "captions_" in stem else None
+
+
 def read_references(path: str | Path, split: str | None = None) -> dict[str, dict[Any, list[str]]]:
     """level -> image id -> reference captions, from COCO caption annotations or Karpathy split JSON.
 
@@ -90,10 +104,10 @@ def read_references(path: str | Path, split: str | None = None) -> dict[str, dic
     """
     doc = _load_json(path)
     if isinstance(doc, dict) and isinstance(doc.get("annotations"), list):
-        if split is not None:
-            raise DataError(
-                f"{path}: a COCO annotation file has no splits; drop --split or use Karpathy JSON"
-            )
+        own = coco_split_of(path)
+        if split is not None and split != own:  # its own split named is no error (the help says so)
+            said = f"is one split ({own}, from its name)" if own else "has no splits"
+            raise DataError(f"{path}: a COCO annotation file {said}; drop --split or use Karpathy JSON")
         images = doc.get("images")
         return _coco_references(doc["annotations"], images if isinstance(images, list) else [], path)
     if isinstance(doc, dict) and isinstance(doc.get("images"), list):

@@ -150,6 +150,9 @@ def test_a_value_out_of_bounds_is_named_by_its_recipe_key() -> None:
         ("loss.label_smoothing=1.5", "loss.label_smoothing must be at least 0 and below 1"),
         ("train.epochs=2.5", "train.epochs: cannot use 2.5 (expected a whole number)"),
         ("train.lr=0", "train.lr must be more than 0"),
+        ("train=3", "config key 'train' is a section, not a value: set one of its keys (train.KEY=VALUE)"),
+        ("model=abc", "config key 'model' is a section"),  # both had crashed later, in Python's words
+        ("train.out=", "train.out must name the run's folder"),  # it had written into the working folder
     ):
         with pytest.raises(ConfigError, match=re.escape(said)):
             load_recipe("scenes", [setting])

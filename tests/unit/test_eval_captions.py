@@ -118,6 +118,14 @@ def test_read_coco_results_and_annotations(tmp_path: Path) -> None:
         "object": {1: ["two crosses"]},
         "caption": {1: ["a red cross and a blue cross"]},
     }  # they had been merged: a caption scored against every level's references
+    # a COCO file is one split, the word after captions_ in its name: that word given is no error (the help
+    # says so; "has no splits" had refused it), another is
+    val = _write(tmp_path / "captions_val2014.json", ann)
+    assert read_references(val, split="val2014") == {"caption": {1: ["A dog.", "Dog"]}}
+    with pytest.raises(DataError, match=r"is one split \(val2014, from its name\); drop --split"):
+        read_references(val, split="test")
+    with pytest.raises(DataError, match="has no splits"):
+        read_references(tmp_path / "captions.json", split="test")
 
 
 def test_read_karpathy_references_by_level_and_split(tmp_path: Path) -> None:
