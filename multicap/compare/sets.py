@@ -28,6 +28,7 @@ from multicap.compare.align import align_pair, shown_share
 from multicap.compare.change import changed_cells, file_pixels
 from multicap.compare.clusters import JOINED_FROM, PCA_FROM, Clustering, cluster_vectors
 from multicap.compare.collect import ImageSet
+from multicap.compare.copies import made_by_file, prefer_originals
 from multicap.compare.duplicates import DEFAULT_THRESHOLD, DuplicateGroup, duplicate_groups
 from multicap.compare.folders import FolderSummary, folder_of, folder_summaries, groups_across
 from multicap.compare.labels import (
@@ -165,14 +166,16 @@ def compare_set(
     """Everything `multicap compare FOLDER` reports about a collected set (see the module docstring); given
     two or more `folders` it was collected from, what sets each apart (`folders.folder_summaries`)."""
     check = PairCheck.of_paths(images.paths)
+    keep_order = images.keep_order()
     groups = duplicate_groups(
         images.signatures,
         threshold,
         embeddings=images.embeddings,
-        keep_order=images.keep_order(),
+        keep_order=keep_order,
         same=check,
         share=check.share,
     )
+    groups = prefer_originals(groups, images.paths, images.pixels, keep_order)  # not a PNG conversion
     stands_for = np.arange(len(images))
     for g in groups:  # a copy is clustered as the photo it copies
         stands_for[g.members] = g.keeper
@@ -363,13 +366,6 @@ def _photos(n: int) -> str:
     return f"{n} photo{'s' if n != 1 else ''}"
 
 
-_RECOMPRESSED = 1.1  # a copy's bytes this many times fewer (or more), its pixels the same: re-encoded
-
-
-def _kilobytes(n: int) -> str:
-    return f"{n / 1024:,.0f} KB"
-
-
 def compare_copy(
     images: ImageSet, i: int, j: int, cache: dict[int, np.ndarray | None] | None = None
 ) -> PairComparison:
@@ -385,10 +381,9 @@ def compare_copy(
         return compared
     matrix = alignment(a, b)  # how b was made (the report's pairs had said a crop "no meaningful difference")
     copied = how_copied(a, b, (images.pixels[i], images.pixels[j]), matrix)
-    if not copied and len(images.nbytes) == len(images.paths):  # the pixels tell nothing: the bytes
-        before, after = images.nbytes[i], images.nbytes[j]  # tell a re-encoding (it had said nothing)
-        if max(before, after) >= _RECOMPRESSED * min(before, after):
-            copied = [f"recompressed ({_kilobytes(before)} → {_kilobytes(after)})"]
+    if not copied and len(images.nbytes) == len(images.paths):  # the pixels tell nothing: the files may
+        sizes = (images.nbytes[i], images.nbytes[j])  # (a re-encoding, a conversion had said nothing)
+        copied = made_by_file(images.paths[i], images.paths[j], sizes, images.pixels[j])
     compared = replace(compared, copied=copied)
     if matrix is None:
         return compared

@@ -103,6 +103,40 @@ def test_bad_inputs(scenes: Path, tmp_path: Path) -> None:
     assert "multicap compare a.jpg b.jpg" in run_cli("compare", "--help").stdout
 
 
+def test_a_jpeg_is_kept_over_its_png_conversion_and_each_copy_says_how_its_file_was_made(
+    tmp_path: Path,
+) -> None:
+    """A walkthrough's JPEG and its PNG conversion: the PNG (five times the bytes) had been kept and the
+    original called "recompressed", so that following the advice deleted the original; a byte-identical copy
+    and one with a comment added had been said made in no way. A PNG original's JPEG copy (other pixels)
+    still leaves the PNG kept."""
+    from PIL import Image
+
+    photo = Image.open(EXAMPLES / "chelsea.jpg").convert("RGB")
+    photo.save(tmp_path / "cat.jpg", quality=90)
+    Image.open(tmp_path / "cat.jpg").save(tmp_path / "cat_converted.png")
+    (tmp_path / "cat_same.jpg").write_bytes((tmp_path / "cat.jpg").read_bytes())
+    raw = (tmp_path / "cat.jpg").read_bytes()  # a JPEG comment segment after the start of image
+    (tmp_path / "cat_comment.jpg").write_bytes(raw[:2] + b"\xff\xfe\x00\x07hello" + raw[2:])
+    Image.open(EXAMPLES / "coffee.jpg").convert("RGB").save(tmp_path / "shot.png")
+    Image.open(tmp_path / "shot.png").save(tmp_path / "shot_lossy.jpg", quality=80)
+    for k, name in enumerate(["cat_converted.png", "cat_comment.jpg", "cat_same.jpg", "cat.jpg"]):
+        os.utime(tmp_path / name, ((k + 1) * 1e9, (k + 1) * 1e9))  # the conversion the oldest
+    r = run_cli("compare", str(tmp_path), "--json")
+    assert r.returncode == 0, r.stderr
+    docs = [json.loads(x) for x in r.stdout.splitlines()]
+    keepers = sorted(Path(d["keeper"]).name for d in docs if d["type"] == "duplicates")
+    assert keepers == ["cat_comment.jpg", "shot.png"], keepers  # a JPEG of the cat (the oldest of them)
+    made = {Path(d["b"]).name: d["copied"] for d in docs if d["type"] == "pair"}
+    assert made["cat_converted.png"][0].startswith("converted to PNG (") and made["shot_lossy.jpg"][
+        0
+    ].startswith("converted to JPEG ("), made
+    assert made["cat_same.jpg"] == ["the same pixels saved again (other metadata)"]  # of the comment's copy
+    assert made["cat.jpg"] == ["the same pixels saved again (other metadata)"]
+    pair = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_same.jpg"), "--json")
+    assert json.loads(pair.stdout)["copied"] == ["identical (the same bytes)"]
+
+
 def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_path: Path) -> None:
     """The signature (colours by place) of a quarter turn, a grey or a mirrored copy is far from the
     photo's (0.51, 0.44): they were never found; their keypoints (a mirrored copy's: those of its mirror
@@ -139,7 +173,7 @@ def test_a_copy_turned_a_quarter_made_grey_or_mirrored_is_a_near_duplicate(tmp_p
     assert (
         made["cat_turned.jpg"] == ["turned a quarter anticlockwise"] and "made grey" in made["cat_grey.jpg"]
     )
-    assert made["cat_small.webp"][0].startswith("recompressed ("), made  # (it had said nothing)
+    assert made["cat_small.webp"][0].startswith("converted to WEBP ("), made  # (it had said nothing)
     (tmp_path / "cat_small.webp").unlink()
     mirrored = run_cli("compare", str(tmp_path / "cat.jpg"), str(tmp_path / "cat_mirrored.jpg"))
     assert mirrored.stdout.splitlines()[1].endswith(": b flipped left to right"), mirrored.stdout
