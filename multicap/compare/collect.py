@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from multicap.index.models import (
     recorded_identity,
 )
 from multicap.io import ErrorHandler, iter_batches, load_image, log_error
+from multicap.io.paths import short_names
 
 __all__ = ["ImageSet", "collect_images"]
 
@@ -53,6 +55,12 @@ class ImageSet:
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Each image's file name, with as many of its folders as tell it from another of the set's
+        (`multicap.io.paths.short_names`)."""
+        return short_names(self.paths)
 
     def keep_order(self) -> list[tuple[int, bool, bool, bool, int, float]]:
         """How fit each image is to be kept of its duplicates, smallest first: the most pixels, then a file

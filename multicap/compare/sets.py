@@ -433,9 +433,11 @@ def compare_in_set(
     images: ImageSet, i: int, j: int, cache: dict[int, np.ndarray | None] | None = None
 ) -> PairComparison:
     """Images i and j of a collected set: their differences (where their pixels changed), embedding and
-    signature similarities. They are named by file name in the texts (by full path where the names are
-    the same). `cache` keeps each image's pixels for the next pair that needs them."""
-    names = (images.paths[i].name, images.paths[j].name)
+    signature similarities. They are named by file name in the texts, with as many folders as tell it from
+    another image of the set of the same name (`ImageSet.names`: "A/img1.jpg"; a pair within one folder had
+    been "img1.jpg" where two folders hold one), by full path where the two share it. `cache` keeps each
+    image's pixels for the next pair that needs them."""
+    names = (images.names[i], images.names[j])
     if names[0] == names[1]:
         names = (str(images.paths[i]), str(images.paths[j]))
     sim = round(float(images.embeddings[i] @ images.embeddings[j]), 4)

@@ -318,3 +318,19 @@ def test_a_varied_set_says_it_forms_no_groups_and_what_several_show() -> None:
     assert "clusters: 1 (no split of the set stands out: give --clusters N" in r.stdout
     line = next(x for x in r.stdout.splitlines() if x.strip().startswith("1. "))
     assert " of 5)" in line.split("e.g.")[0], line  # "person (2 of 5), ..."
+
+
+def test_a_pair_in_one_folder_is_named_apart_from_the_same_names_in_another(tmp_path: Path) -> None:
+    """Two folders holding img1.jpg and img2.jpg: a pair within one had read "... is only in img1.jpg",
+    either folder's (pairs across them already named the folder)."""
+    for folder, photos in (("A", ("chelsea.jpg", "coffee.jpg")), ("B", ("rocket.jpg", "astronaut.jpg"))):
+        (tmp_path / folder).mkdir()
+        for k, photo in enumerate(photos, start=1):
+            (tmp_path / folder / f"img{k}.jpg").write_bytes((EXAMPLES / photo).read_bytes())
+    r = run_cli("compare", str(tmp_path / "A"), str(tmp_path / "B"), "--json")
+    assert r.returncode == 0, r.stderr
+    pairs = [d for d in map(json.loads, r.stdout.splitlines()) if d["type"] == "pair"]
+    within = next(d for d in pairs if Path(d["a"]).parent == Path(d["b"]).parent)
+    said = " ".join(x["text"] for level in within["differences"].values() for x in level)
+    folder = Path(within["a"]).parent.name
+    assert f"only in {folder}/img" in said and " only in img" not in said, said
