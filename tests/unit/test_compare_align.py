@@ -184,6 +184,7 @@ def test_a_copy_made_brighter_says_no_colour_changed(tmp_path, monkeypatch) -> N
     for other, said_colour in ((b, False), (same, True)):
         images = SimpleNamespace(
             paths=[a.path, other.path],
+            names=[a.path.name, other.path.name],
             descriptions=[a, other],
             embeddings=np.eye(2),
             signatures=np.eye(2),
