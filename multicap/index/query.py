@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, unfollowed
+from multicap.index.query_asks import ABSENT_ALONE, absence_at, asking, excluded_as_not, unfollowed
 from multicap.index.query_colours import (
     COLOURING,
     LINKING,
@@ -129,7 +129,7 @@ _COLOUR_NOUNS = frozenset({"colour", "color", "colours", "colors"})  # of the im
 def understand(text: str, wordnet: WordNet | None = None) -> Understanding:
     """The parts of a query, each with the classes it reaches; words that reach nothing are `unknown`."""
     wn = wordnet or shared_wordnet()
-    words = query_words(text, wn)
+    words = query_words(excluded_as_not(text), wn)
     reading = _Reading(words, wn)
     k = asking(words, wn)
     reading.out.dropped += words[:k] + [w for w in words[k:] if w in FILLER]  # how the query asks and

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from multicap.index.query_words import ACTIONS, FILLER, REQUESTS, STOPWORDS
 from multicap.text.wordnet import WordNet
 
-__all__ = ["ABSENT_ALONE", "absence_at", "asking", "unaccented", "unfollowed"]
+__all__ = ["ABSENT_ALONE", "absence_at", "asking", "excluded_as_not", "unaccented", "unfollowed"]
 
 # words of logic a query may use, which the search does not follow: said, not silently dropped
 _NEGATIONS = ("not", "no", "without", "except")
@@ -27,6 +27,19 @@ _NOT_UNDERSTOOD = {
     "versus": '"versus" is read as "and": images that show both rank first',
 }
 _MINUS = re.compile(r"(?:^|\s)([-\u2212]+ ?\w+)")  # "dog -cat", "dog - cat", "dog --cat": as typed
+_EXCLUDED = re.compile(r"(^|\s)[-\u2212](\w+)")  # "dog -cat": a search engine's "not cat"
+
+
+def excluded_as_not(text: str) -> str:
+    """A word with a minus before it, as a search engine reads it: "dog -cat" is "dog not cat" (it had been
+    searched for too). A minus apart from its word ("dog - cat"), doubled, or before a word that asks for
+    nothing ("-the") is left as it is (`unfollowed` says it excludes nothing)."""
+
+    def read(m: re.Match[str]) -> str:
+        asks = unaccented(m.group(2).lower()) not in STOPWORDS
+        return f"{m.group(1)}not {m.group(2)}" if asks else m.group(0)
+
+    return _EXCLUDED.sub(read, text)
 
 
 def asking(words: list[str], wn: WordNet) -> int:
@@ -77,7 +90,11 @@ def unfollowed(
     said = [w for w in words if w not in STOPWORDS]
     if n_parts and said and said[-1] in ACTIONS:  # "bird flying": nothing after it to join the bird to
         notes.append(f'"{said[-1]}" tells no image apart: multicap sees what a photo shows, not what it does')
-    minus = {typed: typed.lstrip("-\u2212 ") for typed in _MINUS.findall(text)}  # as typed → the word
+    minus = {  # as typed → the word; not one read as "not" (`excluded_as_not`)
+        typed: typed.lstrip("-\u2212 ")
+        for typed in _MINUS.findall(text)
+        if excluded_as_not(f" {typed}") == f" {typed}"
+    }
     return notes + [
         f'"{typed}": a minus excludes nothing: "{word}" is searched for too'
         for typed, word in minus.items()
