@@ -98,7 +98,10 @@ class NeuralDescriber:
         if level != "layout" and layout_caption is not None:
             layout = reader.parse(layout_caption.text)
             _locate(reader, layout, layout_caption, self.grid_hw)
-            _add_layout(facts, layout, add_missing=self.cross_read)
+            # on an image unlike the training images, the hidden layout reading's extra objects are left
+            # out: a photo's facts had named a cross its printed text never said, and the set's summary
+            # ("both images: cross") contradicted both texts (a walkthrough)
+            _add_layout(facts, layout, add_missing=self.cross_read and not desc.unlike_training)
         for obj in facts.objects:
             if id(obj) in seen_at:
                 obj.attributes.setdefault("position", seen_at[id(obj)])

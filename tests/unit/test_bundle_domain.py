@@ -120,3 +120,17 @@ def test_a_bundle_without_a_domain_is_told_the_setting_that_gives_it_one() -> No
     small = _no_domain(DataConfig(val_images=300, val_split="val"), 13)
     assert "the split 'val' has 13 images" in small and "data.val_split=NAME" in small
     assert "data.val_images" not in small
+
+
+def test_an_unlike_images_facts_name_only_what_its_text_says() -> None:
+    """The hidden layout reading's extra objects had joined a photo's facts: chelsea's "a hexagon, a
+    triangle, a circle and a heart" held a cross too, and the set's summary ("both images: circle, cross,
+    triangle") contradicted both printed texts (a walkthrough). In-domain scenes still take them."""
+    from multicap.describe import create_describer, describe_paths
+    from multicap.facts import get_reader
+
+    reader = get_reader("scenes")
+    for desc in describe_paths(create_describer("scenes-small"), [EXAMPLES / "chelsea.jpg"], ["object"]):
+        assert desc.unlike_training and desc.facts is not None
+        said = {o.label for o in reader.parse(desc.texts["object"]).objects}
+        assert {o.label for o in desc.facts.objects} <= said, (desc.texts, desc.facts.objects)
