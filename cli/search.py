@@ -23,8 +23,9 @@ def search_command(
     words: list[str] = typer.Argument(
         None,
         metavar="QUERY",
-        help="What to look for, in words (any string is safe; unquoted words are one query); an image "
-        "file's path searches by that image.",
+        help="What to look for, in words (any string is safe; unquoted words are one query; one that begins "
+        'with a minus after -- : `-- "-cat dog"`; "dog -cat": dogs, no cats); an image file\'s path '
+        "searches by that image.",
     ),
     index: str = typer.Option(
         None,
