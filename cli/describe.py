@@ -179,7 +179,7 @@ def describe_command(
         _print_set(descriptions, asked, json_out)
     _say_unreliable(descriptions)
     if not descriptions and failures:  # as compare says it ("4 of 4 images could not be read" had ended it)
-        n = len(files) + left_out
+        n = len(files) + left_out - sum(1 for e in failures[:left_out] if e.folder)  # folders are no images
         said = "the image could not be read" if n == 1 else f"none of the {n} images could be read"
         raise ConfigError(said)
     _say_counts(len(files), len(held), index, failures, left_out)

@@ -24,8 +24,8 @@ def search_command(
         None,
         metavar="QUERY",
         help="What to look for, in words (any string is safe; unquoted words are one query; one that begins "
-        'with a minus after -- : `-- "-cat dog"`; "dog -cat": dogs, no cats); an image file\'s path '
-        "searches by that image.",
+        'with a minus after --, the options before it: `-i NAME -- "-cat dog"`; "dog -cat": dogs, no cats); '
+        "an image file's path searches by that image.",
     ),
     index: str = typer.Option(
         None,

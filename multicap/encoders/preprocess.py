@@ -13,12 +13,13 @@ __all__ = ["IMAGENET_MEAN", "IMAGENET_STD", "Preprocess", "featureless"]
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-_FLAT_STD = 2.0  # of 255: a channel varying less is one colour (JPEG noise included)
+_FLAT_STD = 1.0  # of 255: a channel varying less is one colour (JPEG noise included; a photo at 5% of its
+#                   brightness reached 2: a review)
 
 
 def featureless(pixels: torch.Tensor) -> np.ndarray:
     """(B, 3, H, W) encoder input → (B,) True where the image is one flat colour (every channel's standard
-    deviation under 2 of 255): it shows nothing, whatever a model reads in it. A blank or 1×1 image's
+    deviation under 1 of 255): it shows nothing, whatever a model reads in it. A blank or 1×1 image's
     features had read as something: triangles to `scenes-small` (they lie near the scenes' plain
     backgrounds), "perhaps a bird" to the grounded describer for a flat blue."""
     planes = pixels.cpu().numpy()  # (B, 3, H, W) uint8: each plane contiguous, for OpenCV (0.2 ms a batch

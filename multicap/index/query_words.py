@@ -363,7 +363,7 @@ SEEN_AS: dict[str, tuple[str, ...]] = {
     # text in a photo is what ImageNet's classes that carry writing show: signs, a scoreboard, a page, a
     # cover, a cinema's marquee (WordNet's text is a publication: "text" had found a comic book's kin and
     # none of the six photos of street text; a walkthrough)
-    "text": _TEXT, "lettering": _TEXT, "writing": _TEXT, "signage": _TEXT,
+    "text": _TEXT, "lettering": _TEXT, "signage": _TEXT,  # (not "writing": "a woman writing" is no sign)
 }  # fmt: skip
 BODY_OF_WATER = 9225146  # WordNet 3.0 offset of body_of_water.n.01: a word sensed under it means "water"
 PLACE_WORDS = {
@@ -414,7 +414,6 @@ _LOOK_WORDS = {
         "colors",
     ),
     ("colourfulness", "muted"): ("muted", "dull", "drab", "desaturated"),
-    ("colourfulness", "plain"): ("blank",),  # one flat colour (a blank scan): the describer's "plain"
     ("monochrome", "black and white"): ("monochrome", "monochromatic", "grayscale", "greyscale"),
 }
 LOOKS = {word: look for look, words in _LOOK_WORDS.items() for word in words}

@@ -167,7 +167,6 @@ def test_clouds_ask_for_a_sky_the_describer_says_white_or_gray() -> None:
         ("black and white photo", ("monochrome", "black and white")),
         ("grayscale", ("monochrome", "black and white")),
         ("a blue picture", ("palette", "blue")),
-        ("blank images", ("colourfulness", "plain")),  # one flat colour: a blank scan
     ],
 )
 def test_words_for_how_the_image_looks_ask_for_what_the_describer_says_of_it(
